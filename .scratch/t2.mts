@@ -1,0 +1,11 @@
+import { LocalBackend } from '/work/main/src/backends/local.ts';
+const b = new LocalBackend({ workRoot: '/tmp/lb', defaultTimeoutMs: 5000 });
+const env = await b.start('x1', { env: { PATH: '/usr/bin:/bin' } });
+console.log(await env.exec({ command: 'echo hello; echo $SHLVL; echo $- ; shopt login_shell' }));
+const r = await env.exec({ command: '(while :; do echo x >> ticks; sleep 0.05; done) & echo $$ $BASHPID; ps -o pid,pgid,sid,comm -g $(ps -o pgid= $$); sleep 30', timeoutMs: 800 });
+console.log(r);
+await new Promise(r => setTimeout(r, 200));
+console.log((await env.exec({ command: 'wc -c < ticks; ps -ef | grep -c "sleep 0.05"' })).stdout);
+await new Promise(r => setTimeout(r, 400));
+console.log((await env.exec({ command: 'wc -c < ticks' })).stdout);
+await env.stop();

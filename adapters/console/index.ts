@@ -1,0 +1,140 @@
+/**
+ * The console adapter behind `cairn chat`. In a terminal it is an interactive chat
+ * with streamed replies; with piped input it reads one message per line and prints
+ * one reply per message, in order. Lines are read as bytes so invalid UTF-8 is
+ * reported instead of silently mangled.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Adapter, AdapterCapabilities, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import { decodeLine, isClosedOutput } from './errors.js';
+import { normalizeLine, type ConsoleIdentity } from './normalize.js';
+import { renderReply, renderToolCall } from './render.js';
+
+export interface ConsoleAdapterOptions {
+  input: Readable;
+  output: Writable;
+  /** Where notices go (stderr), so piped stdout carries replies only. */
+  notices: Writable;
+  interactive: boolean;
+  identity: ConsoleIdentity;
+  now?: () => Date;
+}
+
+export class ConsoleAdapter implements Adapter {
+  readonly platform = 'console';
+  readonly capabilities: AdapterCapabilities;
+  /** Resolves when the input has ended and every message was answered. */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  private streamed = '';
+  private stopped = false;
+  private closeInput: (() => void) | undefined;
+
+  constructor(private readonly options: ConsoleAdapterOptions) {
+    this.capabilities = { threads: false, edits: false, reactions: false, typing: false, streaming: options.interactive, maxMessageLength: Number.POSITIVE_INFINITY };
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    // A pipe whose reader went away reports EPIPE as an event, not a throw.
+    options.output.on('error', (error) => {
+      if (isClosedOutput(error)) void this.stop();
+    });
+  }
+
+  async start(sink: InboundSink): Promise<void> {
+    if (this.options.interactive) this.runInteractive(sink);
+    else void this.runPiped(sink);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.closeInput?.();
+  }
+
+  async send(_conversationId: string, reply: OutboundReply): Promise<void> {
+    const color = this.options.interactive;
+    const streamedAnswer = this.streamed.trim() !== '' && !reply.isError;
+    this.streamed = '';
+    this.write(streamedAnswer ? '\n' : `${renderReply(reply, color)}\n`);
+  }
+
+  progress(_conversationId: string, event: TurnEvent): void {
+    if (event.type === 'text-delta') {
+      this.streamed += event.text;
+      this.write(event.text);
+    } else if (event.type === 'tool-call' && this.options.interactive) {
+      this.write(`${this.streamed && !this.streamed.endsWith('\n') ? '\n' : ''}${renderToolCall(event.name, true)}\n`);
+      this.streamed = '';
+    }
+  }
+
+  private runInteractive(sink: InboundSink): void {
+    const rl = createInterface({ input: this.options.input, output: this.options.output, prompt: 'you> ' });
+    this.closeInput = () => rl.close();
+    rl.on('SIGINT', () => rl.close());
+    this.notice(`Talking to Cairn as ${this.options.identity.user}. /help lists commands; Ctrl-D or Ctrl-C quits.`);
+    rl.prompt();
+    let pending = Promise.resolve();
+    rl.on('line', (line) => {
+      if (line.trim() === '') return rl.prompt();
+      rl.pause();
+      pending = pending
+        .then(() => this.deliver(sink, line))
+        .finally(() => {
+          if (!this.stopped) {
+            rl.resume();
+            rl.prompt();
+          }
+        });
+    });
+    rl.on('close', () => void pending.finally(() => this.resolveDone()));
+  }
+
+  private async runPiped(sink: InboundSink): Promise<void> {
+    let lineNumber = 0;
+    let buffered: Buffer[] = [];
+    const input = this.options.input;
+    this.closeInput = () => input.destroy();
+    try {
+      for await (const chunk of input) {
+        let data = chunk as Buffer;
+        for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10)) {
+          buffered.push(data.subarray(0, newline));
+          data = data.subarray(newline + 1);
+          await this.deliverBytes(sink, Buffer.concat(buffered), ++lineNumber);
+          buffered = [];
+          if (this.stopped) return;
+        }
+        if (data.length > 0) buffered.push(data);
+      }
+      const rest = Buffer.concat(buffered);
+      if (rest.length > 0 && !this.stopped) await this.deliverBytes(sink, rest, ++lineNumber);
+    } catch (error) {
+      if (!this.stopped) this.notice(`Reading input failed: ${(error as Error).message}`);
+    } finally {
+      this.resolveDone();
+    }
+  }
+
+  private async deliverBytes(sink: InboundSink, bytes: Buffer, lineNumber: number): Promise<void> {
+    const { text, invalidUtf8 } = decodeLine(bytes);
+    if (invalidUtf8) this.notice(`Line ${lineNumber} is not valid UTF-8; the invalid bytes were replaced with \uFFFD.`);
+    await this.deliver(sink, text);
+  }
+
+  private async deliver(sink: InboundSink, line: string): Promise<void> {
+    await sink(normalizeLine(line, this.options.identity, this.options.now?.() ?? new Date()));
+  }
+
+  private write(text: string): void {
+    try {
+      this.options.output.write(text);
+    } catch (error) {
+      if (!isClosedOutput(error)) throw error;
+      void this.stop();
+    }
+  }
+
+  private notice(text: string): void {
+    this.options.notices.write(`${text}\n`);
+  }
+}

@@ -1,0 +1,13 @@
+/** Renders replies for a terminal: Markdown stays as it is (it reads well as text); errors are marked. */
+import type { OutboundReply } from '../../src/core/message.js';
+
+export function renderReply(reply: OutboundReply, color: boolean): string {
+  const text = reply.text.replace(/\s+$/, '');
+  if (!reply.isError) return text;
+  return color ? `\u001b[33m${text}\u001b[0m` : text;
+}
+
+export function renderToolCall(name: string, color: boolean): string {
+  const line = `[using ${name}]`;
+  return color ? `\u001b[2m${line}\u001b[0m` : line;
+}

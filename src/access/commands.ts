@@ -1,0 +1,33 @@
+/** `/link` and `/unlink`: join or split one person's accounts across platforms. */
+import type { CommandRegistry } from '../core/commands.js';
+import type { Clock } from '../core/clock.js';
+import { isCairnError } from '../core/errors.js';
+import type { IdentityLinks } from './identities.js';
+
+export function registerLinkCommands(commands: CommandRegistry, links: IdentityLinks, clock: Clock): void {
+  commands.register({
+    name: 'link',
+    usage: 'link [code]',
+    description: 'link this account with your account on another platform, so your notes follow you',
+    run: ({ message, args }) => {
+      const identity = message.identity ?? message.userId;
+      if (!args) {
+        const code = links.issueCode(identity, clock.now());
+        return `Your link code is ${code} (valid for 15 minutes). Send \`/link ${code}\` to me from your other account.`;
+      }
+      try {
+        links.redeem(args, identity, clock.now());
+        const accounts = links.identitiesOf(identity);
+        return `Linked. These accounts are now one person to me: ${accounts.join(', ')}. Use /unlink to undo.`;
+      } catch (error) {
+        if (isCairnError(error)) return error.message;
+        throw error;
+      }
+    },
+  });
+  commands.register({
+    name: 'unlink',
+    description: 'detach this account from your other linked accounts',
+    run: ({ message }) => (links.unlink(message.identity ?? message.userId) ? 'This account is no longer linked to your others.' : 'This account is not linked to any other.'),
+  });
+}

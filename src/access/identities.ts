@@ -1,0 +1,84 @@
+/**
+ * Identity linking: one person, several platform accounts. `/link` on one platform
+ * issues a one-time code; `/link <code>` on another joins the two under one person
+ * key, so notes and history scoped by that key follow the person across platforms.
+ */
+import type { Db } from '../store/db.js';
+import { CairnError } from '../core/errors.js';
+import { newCode, normalizeCode } from './codes.js';
+
+const LINK_CODE_VALIDITY_MS = 15 * 60_000;
+
+export class IdentityLinks {
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    this.statements = {
+      person: db.prepare<[string], { person_id: string }>('SELECT person_id FROM identity_links WHERE user_id = ?'),
+      members: db.prepare<[string], { user_id: string }>('SELECT user_id FROM identity_links WHERE person_id = ? ORDER BY linked_at'),
+      insertCode: db.prepare('INSERT INTO link_codes (code, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
+      clearCodes: db.prepare('DELETE FROM link_codes WHERE user_id = ? OR expires_at <= ?'),
+      code: db.prepare<[string], { user_id: string; expires_at: number }>('SELECT user_id, expires_at FROM link_codes WHERE code = ?'),
+      useCode: db.prepare('DELETE FROM link_codes WHERE code = ?'),
+      link: db.prepare('INSERT OR REPLACE INTO identity_links (user_id, person_id, linked_at) VALUES (?, ?, ?)'),
+      repoint: db.prepare('UPDATE identity_links SET person_id = ? WHERE person_id = ?'),
+      unlink: db.prepare('DELETE FROM identity_links WHERE user_id = ?'),
+    };
+  }
+
+  /** The person key for a platform identity (itself when not linked). */
+  personOf(userId: string): string {
+    return this.statements.person.get(userId)?.person_id ?? userId;
+  }
+
+  /** Every identity linked with this one, itself included. */
+  identitiesOf(userId: string): string[] {
+    const person = this.personOf(userId);
+    const members = this.statements.members.all(person).map((row) => row.user_id);
+    return members.length > 0 ? members : [userId];
+  }
+
+  issueCode(userId: string, now: number): string {
+    const code = newCode();
+    this.db.transaction(() => {
+      this.statements.clearCodes.run(userId, now);
+      this.statements.insertCode.run(code, userId, now, now + LINK_CODE_VALIDITY_MS);
+    })();
+    return code;
+  }
+
+  /** Links the redeeming identity to the code's issuer; returns the shared person key. */
+  redeem(input: string, userId: string, now: number): string {
+    const code = normalizeCode(input);
+    const row = this.statements.code.get(code);
+    if (!row || row.expires_at <= now) throw new CairnError('invalid_input', 'That link code is unknown or expired. Send /link on your other account to get a new one.');
+    if (row.user_id === userId) throw new CairnError('invalid_input', 'Send this code from your other account, not from the one that created it.');
+    const person = this.personOf(row.user_id);
+    const previous = this.personOf(userId);
+    this.db.transaction(() => {
+      this.statements.useCode.run(code);
+      this.statements.link.run(row.user_id, person, now);
+      this.statements.link.run(userId, person, now);
+      // The redeemer may already have linked accounts of its own: they join too.
+      if (previous !== person) this.statements.repoint.run(person, previous);
+    })();
+    return person;
+  }
+
+  /** Detaches one identity; it keeps its own key from now on. */
+  unlink(userId: string): boolean {
+    const person = this.personOf(userId);
+    if (person === userId) {
+      const others = this.statements.members.all(person).map((row) => row.user_id).filter((id) => id !== userId);
+      if (others.length === 0) return false;
+      // The person key was this identity's: hand it to the next member so the others stay together.
+      const heir = others[0] as string;
+      this.db.transaction(() => {
+        this.statements.unlink.run(userId);
+        this.statements.repoint.run(heir, person);
+      })();
+      return true;
+    }
+    return this.statements.unlink.run(userId).changes > 0;
+  }
+}

@@ -1,0 +1,44 @@
+/** Access control as the gateway sees it: allow, pair or ignore; admin or not; who the person is. */
+import type { InboundMessage } from '../core/message.js';
+import type { PlatformsConfig } from '../config/platforms.js';
+import type { Db } from '../store/db.js';
+import { AccessPolicy, type AccessDecision } from './policy.js';
+import { PairingStore } from './pairing.js';
+import { IdentityLinks } from './identities.js';
+
+export type { AccessDecision } from './policy.js';
+
+export class AccessControl {
+  readonly pairing: PairingStore;
+  readonly links: IdentityLinks;
+  private readonly policy: AccessPolicy;
+
+  constructor(db: Db, private readonly platforms: PlatformsConfig) {
+    this.pairing = new PairingStore(db, platforms.pairingCodeMinutes * 60_000);
+    this.links = new IdentityLinks(db);
+    this.policy = new AccessPolicy(platforms, this.pairing);
+  }
+
+  decide(message: InboundMessage): AccessDecision {
+    return this.policy.decide(message);
+  }
+
+  isAdmin(message: InboundMessage): boolean {
+    return this.policy.isAdmin(message);
+  }
+
+  /** The person key for this message's sender (linked identities share one). */
+  personOf(userId: string): string {
+    return this.links.personOf(userId);
+  }
+
+  /** The reply an unknown user gets in a DM: their pairing code and what the operator runs. */
+  pairingReply(message: InboundMessage, now: number): string {
+    const request = this.pairing.request(message.platform, message.senderId, message.userName, now);
+    return [
+      "Hi! I don't know you yet, so I can't answer until the operator approves you.",
+      `Your pairing code is ${request.code} (valid for ${this.platforms.pairingCodeMinutes} minutes).`,
+      `Ask the operator to run: cairn pairing approve ${request.code}`,
+    ].join('\n');
+  }
+}

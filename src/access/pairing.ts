@@ -1,0 +1,88 @@
+/**
+ * DM pairing: an unknown user who writes to the bot gets a code; an operator
+ * approves it from the CLI (another process). Approvals live in SQLite, so the
+ * running bot honours one on the very next message.
+ */
+import type { Db } from '../store/db.js';
+import { CairnError } from '../core/errors.js';
+import { newCode, normalizeCode } from './codes.js';
+
+export interface PairingRequest {
+  code: string;
+  platform: string;
+  userId: string;
+  userName: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+interface PairingRow {
+  code: string;
+  platform: string;
+  user_id: string;
+  user_name: string;
+  created_at: number;
+  expires_at: number;
+  approved_at: number | null;
+}
+
+export class PairingStore {
+  private readonly statements;
+
+  constructor(private readonly db: Db, private readonly validityMs: number) {
+    this.statements = {
+      pendingFor: db.prepare<[string, string, number], PairingRow>(
+        'SELECT * FROM pairing_requests WHERE platform = ? AND user_id = ? AND approved_at IS NULL AND expires_at > ? ORDER BY created_at DESC LIMIT 1',
+      ),
+      insert: db.prepare('INSERT INTO pairing_requests (code, platform, user_id, user_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      byCode: db.prepare<[string], PairingRow>('SELECT * FROM pairing_requests WHERE code = ?'),
+      pending: db.prepare<[number], PairingRow>('SELECT * FROM pairing_requests WHERE approved_at IS NULL AND expires_at > ? ORDER BY created_at'),
+      markApproved: db.prepare('UPDATE pairing_requests SET approved_at = ?, approved_by = ? WHERE code = ?'),
+      approve: db.prepare('INSERT OR REPLACE INTO approved_users (platform, user_id, approved_at, approved_by) VALUES (?, ?, ?, ?)'),
+      isApproved: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM approved_users WHERE platform = ? AND user_id = ?'),
+      revoke: db.prepare('DELETE FROM approved_users WHERE platform = ? AND user_id = ?'),
+      // Expired codes stay a day so an operator who types one late hears 'expired', not 'unknown'.
+      expire: db.prepare('DELETE FROM pairing_requests WHERE approved_at IS NULL AND expires_at <= ?'),
+    };
+  }
+
+  /** The user's pending code, or a new one; `created` says whether it is new. */
+  request(platform: string, userId: string, userName: string, now: number): PairingRequest & { created: boolean } {
+    const existing = this.statements.pendingFor.get(platform, userId, now);
+    if (existing) return { ...toRequest(existing), created: false };
+    this.statements.expire.run(now - 86_400_000);
+    const code = newCode();
+    this.statements.insert.run(code, platform, userId, userName, now, now + this.validityMs);
+    return { code, platform, userId, userName, createdAt: now, expiresAt: now + this.validityMs, created: true };
+  }
+
+  pending(now: number): PairingRequest[] {
+    return this.statements.pending.all(now).map(toRequest);
+  }
+
+  /** Approves a code; throws a CairnError saying why when it cannot. */
+  approve(input: string, approvedBy: string, now: number): PairingRequest {
+    const code = normalizeCode(input);
+    const row = this.statements.byCode.get(code);
+    if (!row) throw new CairnError('not_found', `No pairing request has the code ${code}. Run \`cairn pairing list\` to see pending codes.`);
+    if (row.approved_at !== null) throw new CairnError('invalid_input', `The code ${code} was already approved.`);
+    if (row.expires_at <= now) throw new CairnError('invalid_input', `The code ${code} expired; ask the user to message the bot again for a new one.`);
+    this.db.transaction(() => {
+      this.statements.markApproved.run(now, approvedBy, code);
+      this.statements.approve.run(row.platform, row.user_id, now, approvedBy);
+    })();
+    return toRequest(row);
+  }
+
+  isApproved(platform: string, userId: string): boolean {
+    return this.statements.isApproved.get(platform, userId) !== undefined;
+  }
+
+  revoke(platform: string, userId: string): boolean {
+    return this.statements.revoke.run(platform, userId).changes > 0;
+  }
+}
+
+function toRequest(row: PairingRow): PairingRequest {
+  return { code: row.code, platform: row.platform, userId: row.user_id, userName: row.user_name, createdAt: row.created_at, expiresAt: row.expires_at };
+}

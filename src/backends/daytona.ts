@@ -1,0 +1,150 @@
+/**
+ * The daytona back end (@daytonaio/sdk): one Daytona sandbox per session, named
+ * after it so a restarted Cairn finds it again. Commands run through a toolbox
+ * session (separate stdout and stderr); kills go through the stateless execute
+ * call, which is not queued behind the running command. The session exec API has
+ * no stdin, so input travels as a file first.
+ */
+import { Daytona, DaytonaError, DaytonaNotFoundError, type Sandbox } from '@daytonaio/sdk';
+import { CairnError, describeError } from '../core/errors.js';
+import { ShellEnvironment, type RunOptions, type ShellTransport, type TransportRun } from './shell-environment.js';
+import { safeName, shellQuote } from './shell.js';
+import type { Backend, Environment, StartOptions } from './types.js';
+
+export interface DaytonaBackendOptions {
+  apiKey: string | undefined;
+  apiUrl?: string | undefined;
+  target?: string | undefined;
+  image?: string | undefined;
+  cpu?: number | undefined;
+  memoryGb?: number | undefined;
+  autoStopMinutes: number;
+  workdir: string;
+  defaultTimeoutMs: number;
+}
+
+const TOOLBOX_SESSION = 'cairn';
+/** How long Daytona may take to create and start a sandbox, in seconds. */
+const CREATE_TIMEOUT_S = 180;
+
+export class DaytonaBackend implements Backend {
+  readonly name = 'daytona' as const;
+  private client: Daytona | undefined;
+
+  constructor(private readonly options: DaytonaBackendOptions) {}
+
+  async start(sessionId: string, start: StartOptions): Promise<Environment> {
+    const name = `cairn-${safeName(sessionId, 40)}`;
+    const sandbox = await this.sandboxFor(name, sessionId);
+    try {
+      await sandbox.process.createSession(TOOLBOX_SESSION);
+    } catch (error) {
+      // Reattaching to a sandbox from an earlier run: its toolbox session is still there.
+      if (!(error instanceof DaytonaError && (error.statusCode === 409 || /exists/i.test(error.message)))) throw mapDaytonaError(error, 'opening a toolbox session');
+    }
+    const transport = new DaytonaTransport(sandbox);
+    const home = (await runChecked(transport, 'cd && pwd')).trim();
+    const workdir = this.options.workdir.startsWith('/') ? this.options.workdir : `${home}/${this.options.workdir}`;
+    const stateDir = `/tmp/.cairn-${safeName(sessionId)}`;
+    await runChecked(transport, `mkdir -p ${shellQuote(workdir)} ${shellQuote(stateDir)}`);
+    return new ShellEnvironment({
+      backend: 'daytona',
+      sessionId,
+      workdir,
+      stateDir,
+      env: start.env,
+      transport,
+      defaultTimeoutMs: this.options.defaultTimeoutMs,
+      onStop: async () => {
+        await sandbox.delete().catch((error: unknown) => {
+          if (!(error instanceof DaytonaNotFoundError)) throw mapDaytonaError(error, `deleting sandbox ${name}`);
+        });
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    const client = this.client as unknown as Record<symbol, (() => Promise<void>) | undefined> | undefined;
+    this.client = undefined;
+    const dispose = (Symbol as { asyncDispose?: symbol }).asyncDispose;
+    if (client && dispose) await client[dispose]?.call(client);
+  }
+
+  private daytona(): Daytona {
+    if (!this.options.apiKey) throw new CairnError('config', 'The daytona back end needs DAYTONA_API_KEY.');
+    // Everything is passed explicitly, so the SDK does not fall back to its own environment variables.
+    this.client ??= new Daytona({ apiKey: this.options.apiKey, apiUrl: this.options.apiUrl ?? 'https://app.daytona.io/api', ...(this.options.target ? { target: this.options.target } : {}) });
+    return this.client;
+  }
+
+  private async sandboxFor(name: string, sessionId: string): Promise<Sandbox> {
+    const daytona = this.daytona();
+    try {
+      const existing = await daytona.get(name);
+      if (existing.state !== 'started') await existing.start(CREATE_TIMEOUT_S);
+      return existing;
+    } catch (error) {
+      if (!(error instanceof DaytonaNotFoundError)) throw mapDaytonaError(error, `looking up sandbox ${name}`);
+    }
+    const { image, cpu, memoryGb, autoStopMinutes } = this.options;
+    const base = { name, labels: { 'cairn.session': sessionId, 'cairn.managed': 'true' }, autoStopInterval: autoStopMinutes };
+    const resources = { ...(cpu ? { cpu } : {}), ...(memoryGb ? { memory: memoryGb } : {}) };
+    try {
+      return image ? await daytona.create({ ...base, image, resources }, { timeout: CREATE_TIMEOUT_S }) : await daytona.create(base, { timeout: CREATE_TIMEOUT_S });
+    } catch (error) {
+      throw mapDaytonaError(error, `creating sandbox ${name}`);
+    }
+  }
+}
+
+class DaytonaTransport implements ShellTransport {
+  readonly supportsStdin = false;
+
+  constructor(private readonly sandbox: Sandbox) {}
+
+  async run(script: string, options: RunOptions): Promise<TransportRun> {
+    const done = (async () => {
+      try {
+        // Kills take the stateless path: the toolbox session runs one command at a time.
+        if (options.control) {
+          const result = await this.sandbox.process.executeCommand(`sh -c ${shellQuote(script)}`);
+          return result.exitCode;
+        }
+        const result = await this.sandbox.process.executeSessionCommand(TOOLBOX_SESSION, { command: `sh -c ${shellQuote(script)}`, runAsync: false });
+        if (result.stdout) options.onStdout(Buffer.from(result.stdout));
+        if (result.stderr) options.onStderr(Buffer.from(result.stderr));
+        return typeof result.exitCode === 'number' ? result.exitCode : null;
+      } catch (error) {
+        throw mapDaytonaError(error, 'running a command');
+      }
+    })();
+    // The toolbox API cannot cancel a request in flight; abandoning just stops waiting for it.
+    return { done, abandon: () => undefined };
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function runChecked(transport: ShellTransport, script: string): Promise<string> {
+  let out = '';
+  let err = '';
+  const run = await transport.run(script, { onStdout: (c) => (out += Buffer.from(c).toString()), onStderr: (c) => (err += Buffer.from(c).toString()) });
+  const code = await run.done;
+  if (code !== 0) throw new CairnError('tool', `Preparing the Daytona sandbox failed (exit code ${String(code)}): ${err.trim()}`, { platform: 'daytona' });
+  return out;
+}
+
+/** Daytona's error classes carry the HTTP status; this is the one place they become CairnErrors. */
+export function mapDaytonaError(error: unknown, doing: string): CairnError {
+  if (error instanceof CairnError) return error;
+  const status = error instanceof DaytonaError ? error.statusCode : undefined;
+  const detail = describeError(error);
+  const options = { cause: error, platform: 'daytona', ...(status === undefined ? {} : { status }) };
+  if (status === 401) return new CairnError('auth', `Daytona refused the API key while ${doing}: check DAYTONA_API_KEY.`, options);
+  if (status === 403) return new CairnError('permission', `Daytona does not allow ${doing}: ${detail}`, options);
+  if (status === 404) return new CairnError('not_found', `Daytona: ${detail} (while ${doing}).`, options);
+  if (status === 429) return new CairnError('rate_limit', `Daytona is rate-limiting this key (while ${doing}).`, { ...options, isRetryable: true });
+  if (status !== undefined && status >= 500) return new CairnError('unavailable', `Daytona failed while ${doing}: ${detail}`, { ...options, isRetryable: true });
+  if (status === undefined) return new CairnError('network', `Cannot reach Daytona while ${doing}: ${detail}. Check DAYTONA_API_URL.`, { ...options, isRetryable: true });
+  return new CairnError('tool', `Daytona failed while ${doing}: ${detail}`, options);
+}

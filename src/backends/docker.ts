@@ -1,0 +1,199 @@
+/**
+ * The docker back end, through the Docker Engine API (dockerode): one container
+ * per session from the configured image, with CPU, memory and process limits, an
+ * init process that reaps killed trees, and no host mounts beyond the one work
+ * directory the operator configured. Commands run as `docker exec` over a
+ * hijacked connection, so stdin streams in and stdout/stderr come back apart.
+ */
+import type { Duplex } from 'node:stream';
+import Docker from 'dockerode';
+import { CairnError, describeError } from '../core/errors.js';
+import { ShellEnvironment, type RunOptions, type ShellTransport, type TransportRun } from './shell-environment.js';
+import { safeName, shellQuote } from './shell.js';
+import type { Backend, Environment, StartOptions } from './types.js';
+
+export interface DockerBackendOptions {
+  image: string;
+  host?: string | undefined;
+  cpus: number;
+  memoryMb: number;
+  pidsLimit: number;
+  network: string;
+  workdir: string;
+  mount?: string | undefined;
+  defaultTimeoutMs: number;
+}
+
+/** docker-modem's own DOCKER_HOST parsing reads process.env; Cairn passes the address explicitly. */
+export function dockerConnection(host: string | undefined): Docker.DockerOptions {
+  if (!host) return { socketPath: '/var/run/docker.sock' };
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  const url = new URL(host.replace(/^tcp:\/\//, 'http://'));
+  const protocol = url.protocol === 'https:' ? 'https' : 'http';
+  return { protocol, host: url.hostname, port: url.port || (protocol === 'https' ? '2376' : '2375') };
+}
+
+export class DockerBackend implements Backend {
+  readonly name = 'docker' as const;
+  private readonly docker: Docker;
+
+  constructor(private readonly options: DockerBackendOptions) {
+    this.docker = new Docker(dockerConnection(options.host));
+  }
+
+  async start(sessionId: string, start: StartOptions): Promise<Environment> {
+    const name = `cairn-${safeName(sessionId)}`;
+    const container = await this.containerFor(name, sessionId);
+    const transport = new DockerTransport(container);
+    const stateDir = `/tmp/.cairn-${safeName(sessionId)}`;
+    const prepare = await transport.run(`mkdir -p ${shellQuote(this.options.workdir)} ${shellQuote(stateDir)}`, { onStdout: () => {}, onStderr: () => {} });
+    if ((await prepare.done) !== 0) throw new CairnError('tool', `Could not create ${this.options.workdir} in container ${name}.`);
+    return new ShellEnvironment({
+      backend: 'docker',
+      sessionId,
+      workdir: this.options.workdir,
+      stateDir,
+      env: start.env,
+      transport,
+      defaultTimeoutMs: this.options.defaultTimeoutMs,
+      // The configured mount is the operator's directory: the container goes, its contents stay.
+      removeWorkdir: this.options.mount === undefined,
+      onStop: async () => {
+        await container.remove({ force: true }).catch((error: unknown) => {
+          if (statusOf(error) !== 404) throw mapDockerError(error, `removing container ${name}`);
+        });
+      },
+    });
+  }
+
+  /** The session's container: reused when it exists (a restart, `cairn exec --session`), created otherwise. */
+  private async containerFor(name: string, sessionId: string): Promise<Docker.Container> {
+    const existing = this.docker.getContainer(name);
+    try {
+      const info = await existing.inspect();
+      if (!info.State.Running) await existing.start();
+      return existing;
+    } catch (error) {
+      if (statusOf(error) !== 404) throw mapDockerError(error, `looking up container ${name}`);
+    }
+    const create = () => this.docker.createContainer(this.createOptions(name, sessionId));
+    let container: Docker.Container;
+    try {
+      container = await create();
+    } catch (error) {
+      if (statusOf(error) !== 404) throw mapDockerError(error, `creating container ${name}`);
+      await this.pull();
+      container = await create().catch((again: unknown) => {
+        throw mapDockerError(again, `creating container ${name}`);
+      });
+    }
+    await container.start().catch((error: unknown) => {
+      throw mapDockerError(error, `starting container ${name}`);
+    });
+    return container;
+  }
+
+  createOptions(name: string, sessionId: string): Docker.ContainerCreateOptions {
+    const { options } = this;
+    return {
+      name,
+      Image: options.image,
+      // Keeps the container alive between commands whatever the image's own command is.
+      Entrypoint: ['sh', '-c', 'while :; do sleep 3600; done'],
+      Cmd: [],
+      WorkingDir: options.workdir,
+      Labels: { 'cairn.session': sessionId, 'cairn.managed': 'true' },
+      Tty: false,
+      HostConfig: {
+        NanoCpus: Math.round(options.cpus * 1e9),
+        Memory: options.memoryMb * 1024 * 1024,
+        PidsLimit: options.pidsLimit,
+        NetworkMode: options.network,
+        Binds: options.mount ? [`${options.mount}:${options.workdir}`] : [],
+        Init: true,
+        SecurityOpt: ['no-new-privileges'],
+      },
+    };
+  }
+
+  private async pull(): Promise<void> {
+    try {
+      const stream = await this.docker.pull(this.options.image);
+      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      throw mapDockerError(error, `pulling image ${this.options.image}`);
+    }
+  }
+}
+
+class DockerTransport implements ShellTransport {
+  readonly supportsStdin = true;
+
+  constructor(private readonly container: Docker.Container) {}
+
+  async run(script: string, options: RunOptions): Promise<TransportRun> {
+    let exec: Docker.Exec;
+    let stream: Duplex;
+    try {
+      exec = await this.container.exec({ Cmd: ['sh', '-c', script], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+      stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+    } catch (error) {
+      throw mapDockerError(error, 'starting a command');
+    }
+    const demux = new Demuxer(options);
+    stream.on('data', (chunk: Buffer) => demux.push(chunk));
+    const ended = new Promise<void>((resolve) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', () => resolve());
+    });
+    if (options.stdin && options.stdin.length > 0) stream.write(Buffer.from(options.stdin));
+    // Half-closing the hijacked connection is how the Engine API signals end of stdin.
+    stream.end();
+    const done = ended.then(async () => {
+      const info = await exec.inspect();
+      return typeof info.ExitCode === 'number' ? info.ExitCode : null;
+    });
+    return { done, abandon: () => stream.destroy() };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Splits Docker's multiplexed stream: 8-byte headers (stream type, 3 zero bytes, big-endian length). */
+class Demuxer {
+  private buffer = Buffer.alloc(0);
+
+  constructor(private readonly sink: Pick<RunOptions, 'onStdout' | 'onStderr'>) {}
+
+  push(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    while (this.buffer.length >= 8) {
+      const size = this.buffer.readUInt32BE(4);
+      if (this.buffer.length < 8 + size) return;
+      const payload = this.buffer.subarray(8, 8 + size);
+      if (this.buffer[0] === 2) this.sink.onStderr(payload);
+      else this.sink.onStdout(payload);
+      this.buffer = this.buffer.subarray(8 + size);
+    }
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** One place where Engine API failures become CairnErrors that say what to do. */
+export function mapDockerError(error: unknown, doing: string): CairnError {
+  const status = statusOf(error);
+  const detail = (error as { json?: { message?: string } } | undefined)?.json?.message ?? describeError(error);
+  const code = (error as { code?: string } | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+    return new CairnError('unavailable', `Docker is not reachable while ${doing} (${code}): is the engine running, and CAIRN_DOCKER_HOST right?`, { cause: error, platform: 'docker', isRetryable: code !== 'EACCES' });
+  }
+  if (status === 404) return new CairnError('not_found', `Docker: ${detail} (while ${doing}). Check CAIRN_DOCKER_IMAGE.`, { cause: error, platform: 'docker', status });
+  if (status === 409) return new CairnError('bad_request', `Docker: ${detail} (while ${doing}).`, { cause: error, platform: 'docker', status });
+  if (status !== undefined && status >= 500) return new CairnError('unavailable', `Docker engine error while ${doing}: ${detail}`, { cause: error, platform: 'docker', status, isRetryable: true });
+  return new CairnError('tool', `Docker failed while ${doing}: ${detail}`, { cause: error, platform: 'docker', ...(status === undefined ? {} : { status }) });
+}

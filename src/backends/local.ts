@@ -1,0 +1,71 @@
+/**
+ * The local back end: child processes on Cairn's own machine, each session in its
+ * own directory under the work root. Processes get only the variables they are
+ * given (never Cairn's environment) and lead their own process group, so a
+ * timeout kills the whole tree.
+ */
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { CairnError } from '../core/errors.js';
+import { ShellEnvironment } from './shell-environment.js';
+import { ProcessTransport } from './process-transport.js';
+import { safeName } from './shell.js';
+import type { Backend, Environment, StartOptions } from './types.js';
+
+export interface LocalBackendOptions {
+  workRoot: string;
+  defaultTimeoutMs: number;
+}
+
+export class LocalBackend implements Backend {
+  readonly name = 'local' as const;
+
+  constructor(private readonly options: LocalBackendOptions) {}
+
+  async start(sessionId: string, start: StartOptions): Promise<Environment> {
+    const root = resolve(this.options.workRoot);
+    const name = safeName(sessionId);
+    const workdir = join(root, name);
+    const stateDir = join(root, '.state', name);
+    await mkdir(workdir, { recursive: true });
+    await mkdir(stateDir, { recursive: true });
+    return new LocalEnvironment({
+      backend: 'local',
+      sessionId,
+      workdir,
+      stateDir,
+      env: start.env,
+      transport: new ProcessTransport((script) => ['/bin/sh', ['-c', script]], { cwd: workdir, env: start.env }),
+      defaultTimeoutMs: this.options.defaultTimeoutMs,
+    });
+  }
+}
+
+/** Files go through the file system directly: faster than base64 through a shell, and exact. */
+class LocalEnvironment extends ShellEnvironment {
+  constructor(private readonly local: ConstructorParameters<typeof ShellEnvironment>[0]) {
+    super(local);
+  }
+
+  override async readFile(path: string, options: { maxBytes?: number } = {}): Promise<Uint8Array> {
+    const full = await this.resolvePath(path);
+    const info = await stat(full).catch(() => undefined);
+    if (!info?.isFile()) throw new CairnError('not_found', `No such file: ${path}`);
+    const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
+    if (info.size > maxBytes) throw new CairnError('invalid_input', `File is ${info.size} bytes; the limit is ${maxBytes}.`);
+    return readFile(full);
+  }
+
+  override async writeFile(path: string, data: Uint8Array): Promise<void> {
+    const full = await this.resolvePath(path);
+    await mkdir(dirname(full), { recursive: true });
+    await writeFile(full, data);
+  }
+
+  /** Relative paths start where the session's last command left off. */
+  private async resolvePath(path: string): Promise<string> {
+    if (isAbsolute(path)) return path;
+    const cwd = (await readFile(join(this.local.stateDir, 'cwd'), 'utf8').catch(() => '')).trim() || this.workdir;
+    return resolve(cwd, path);
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The ssh back end (ssh2): commands run on a remote server, each session in its
+ * own directory under the remote home. Key or agent authentication, the server's
+ * key checked against known_hosts (an explicit opt-out exists for test machines),
+ * one connection per session reused for every command and reopened if it drops.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { CairnError, describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
+import { ShellEnvironment, type RunOptions, type ShellTransport, type TransportRun } from './shell-environment.js';
+import { safeName, shellQuote } from './shell.js';
+import type { Backend, Environment, StartOptions } from './types.js';
+
+export interface SshBackendOptions {
+  host: string | undefined;
+  port: number;
+  user: string | undefined;
+  key?: string | undefined;
+  passphrase?: string | undefined;
+  agent?: string | undefined;
+  knownHosts?: string | undefined;
+  insecureIgnoreHostKey: boolean;
+  workRoot: string;
+  connectTimeoutMs: number;
+  defaultTimeoutMs: number;
+  logger: Logger;
+}
+
+export class SshBackend implements Backend {
+  readonly name = 'ssh' as const;
+
+  constructor(private readonly options: SshBackendOptions) {}
+
+  async start(sessionId: string, start: StartOptions): Promise<Environment> {
+    const transport = new SshTransport(this.connectConfig(), this.options.logger);
+    try {
+      const home = (await runToString(transport, 'cd && pwd')).trim();
+      const root = this.options.workRoot.startsWith('/') ? this.options.workRoot : `${home}/${this.options.workRoot}`;
+      const name = safeName(sessionId);
+      const workdir = `${root}/${name}`;
+      const stateDir = `${root}/.state/${name}`;
+      await runToString(transport, `mkdir -p ${shellQuote(workdir)} ${shellQuote(stateDir)}`);
+      return new ShellEnvironment({ backend: 'ssh', sessionId, workdir, stateDir, env: start.env, transport, defaultTimeoutMs: this.options.defaultTimeoutMs });
+    } catch (error) {
+      await transport.close();
+      throw error;
+    }
+  }
+
+  private connectConfig(): SshConnectConfig {
+    const { host, user, port } = this.options;
+    if (!host || !user) throw new CairnError('config', 'The ssh back end needs CAIRN_SSH_HOST and CAIRN_SSH_USER.');
+    const auth: ConnectConfig = {};
+    if (this.options.key) {
+      try {
+        auth.privateKey = readFileSync(this.options.key);
+      } catch (error) {
+        throw new CairnError('config', `Cannot read the ssh key ${this.options.key} (CAIRN_SSH_KEY): ${describeError(error)}`, { cause: error });
+      }
+      if (this.options.passphrase) auth.passphrase = this.options.passphrase;
+    } else if (this.options.agent) auth.agent = this.options.agent;
+    else throw new CairnError('config', 'The ssh back end needs a key (CAIRN_SSH_KEY) or a running ssh agent (SSH_AUTH_SOCK).');
+    const knownHostsPath = this.options.knownHosts ?? join(homedir(), '.ssh', 'known_hosts');
+    return {
+      host,
+      port,
+      username: user,
+      readyTimeout: this.options.connectTimeoutMs,
+      keepaliveInterval: 15_000,
+      ...auth,
+      knownHostsPath,
+      verify: this.options.insecureIgnoreHostKey ? () => ({ ok: true }) : (key) => verifyHostKey(readKnownHosts(knownHostsPath), host, port, key),
+    };
+  }
+}
+
+interface SshConnectConfig extends ConnectConfig {
+  host: string;
+  port: number;
+  knownHostsPath: string;
+  verify(key: Buffer): HostKeyVerdict;
+}
+
+function readKnownHosts(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** One connection per environment, opened on first use and reopened after a drop. */
+class SshTransport implements ShellTransport {
+  readonly supportsStdin = true;
+  private client: Promise<Client> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly config: SshConnectConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  async run(script: string, options: RunOptions): Promise<TransportRun> {
+    let channel: ClientChannel;
+    try {
+      channel = await this.open(script);
+    } catch (error) {
+      // The connection may have dropped since its last use: reconnect once. Nothing ran yet, so retrying is safe.
+      if (error instanceof CairnError && error.code !== 'network') throw error;
+      this.client = undefined;
+      channel = await this.open(script);
+    }
+    channel.on('data', options.onStdout);
+    channel.stderr.on('data', options.onStderr);
+    const done = new Promise<number | null>((resolve) => {
+      let code: number | null = null;
+      channel.on('exit', (exitCode: number | null) => (code = typeof exitCode === 'number' ? exitCode : null));
+      channel.on('close', () => resolve(code));
+    });
+    if (options.stdin && options.stdin.length > 0) channel.write(Buffer.from(options.stdin));
+    channel.end();
+    return { done, abandon: () => channel.destroy() };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    if (client) (await client.catch(() => undefined))?.end();
+  }
+
+  private async open(script: string): Promise<ClientChannel> {
+    if (this.closed) throw new CairnError('unavailable', 'This ssh environment was stopped.');
+    const client = await (this.client ??= this.connect());
+    return new Promise((resolve, reject) => {
+      try {
+        client.exec(`sh -c ${shellQuote(script)}`, (error, channel) => (error ? reject(new CairnError('network', `ssh exec failed: ${error.message}`, { cause: error, platform: 'ssh' })) : resolve(channel)));
+      } catch (error) {
+        reject(new CairnError('network', `ssh exec failed: ${describeError(error)}`, { cause: error, platform: 'ssh' }));
+      }
+    });
+  }
+
+  private connect(): Promise<Client> {
+    const { config } = this;
+    const client = new Client();
+    let refused: HostKeyVerdict | undefined;
+    const attempt = new Promise<Client>((resolve, reject) => {
+      client.once('ready', () => resolve(client));
+      client.once('error', (error: Error & { level?: string }) => reject(mapConnectError(error, config, refused)));
+      client.connect({
+        ...config,
+        hostVerifier: (key: Buffer) => {
+          const verdict = config.verify(key);
+          if (!verdict.ok) refused = verdict;
+          return verdict.ok;
+        },
+      });
+    });
+    // Forget a dropped connection so the next command reconnects.
+    client.on('close', () => {
+      if (this.client === attempt) this.client = undefined;
+    });
+    client.on('error', (error: Error) => this.logger.debug({ host: config.host, err: error.message }, 'ssh connection error'));
+    return attempt;
+  }
+}
+
+function mapConnectError(error: Error & { level?: string; code?: string }, config: SshConnectConfig, refused: HostKeyVerdict | undefined): CairnError {
+  const where = `${config.username ?? ''}@${config.host}:${config.port}`;
+  if (refused && !refused.ok) {
+    const fix = `Check the server's fingerprint, then add it with \`ssh-keyscan -p ${config.port} ${config.host} >> ${config.knownHostsPath}\` (CAIRN_SSH_KNOWN_HOSTS names another file).`;
+    const why = { unknown: `is not in ${config.knownHostsPath}`, mismatch: `does not match the one in ${config.knownHostsPath}: the server was reinstalled, or someone is in between`, revoked: `is marked @revoked in ${config.knownHostsPath}` }[refused.reason];
+    return new CairnError('permission', `The host key of ${where} ${why}. ${refused.reason === 'unknown' ? fix : 'Refusing to connect.'}`, { cause: error, platform: 'ssh' });
+  }
+  if (error.level === 'client-authentication') return new CairnError('auth', `ssh login to ${where} was refused: check CAIRN_SSH_USER and CAIRN_SSH_KEY (or the agent's keys).`, { cause: error, platform: 'ssh' });
+  if (error.level === 'client-timeout') return new CairnError('timeout', `ssh to ${where} timed out while connecting.`, { cause: error, platform: 'ssh', isRetryable: true });
+  return new CairnError('network', `Cannot reach ${where} over ssh: ${error.message}`, { cause: error, platform: 'ssh', isRetryable: true });
+}
+
+async function runToString(transport: ShellTransport, script: string): Promise<string> {
+  let out = '';
+  let err = '';
+  const run = await transport.run(script, { onStdout: (chunk) => (out += Buffer.from(chunk).toString()), onStderr: (chunk) => (err += Buffer.from(chunk).toString()) });
+  const code = await run.done;
+  if (code !== 0) throw new CairnError('tool', `Preparing the ssh session failed (exit code ${String(code)}): ${err.trim()}`);
+  return out;
+}

@@ -1,0 +1,62 @@
+/**
+ * Execution back ends: where the terminal and file tools act. One interface, six
+ * implementations (local, docker, ssh, singularity, modal, daytona), each in its
+ * own file and loaded only when configured (./factory.ts). An Environment belongs
+ * to one session: its working directory and files persist across calls until it
+ * is stopped (session end, idle, shutdown), and sessions never share one unless
+ * `backends.shared` says so (./environments.ts).
+ */
+import type { BackendName } from '../config/backends.js';
+
+export type { BackendName } from '../config/backends.js';
+
+export interface ExecRequest {
+  /** Shell text, run by bash where the environment has it, else sh. */
+  command: string;
+  /** Directory for this command only; relative to the session's current directory. */
+  cwd?: string | undefined;
+  env?: Record<string, string> | undefined;
+  stdin?: string | Uint8Array | undefined;
+  timeoutMs?: number | undefined;
+  /** Bytes of each stream kept (head and tail); the middle is dropped with a marker. */
+  maxOutputBytes?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** null when the process ended without one (killed, connection lost). */
+  exitCode: number | null;
+  timedOut: boolean;
+  /** Bytes dropped from the middle of stdout and stderr together. */
+  omittedBytes: number;
+  durationMs: number;
+}
+
+export interface Environment {
+  readonly backend: BackendName;
+  readonly sessionId: string;
+  /** The session's directory, where the first command starts. */
+  readonly workdir: string;
+  exec(request: ExecRequest): Promise<ExecResult>;
+  /** Relative paths are resolved against the session's current directory. */
+  readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array>;
+  writeFile(path: string, data: Uint8Array): Promise<void>;
+  /** Releases everything the environment holds (process, container, sandbox, connection). */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Variables every command of the environment sees (already stripped of secrets). */
+  env: Record<string, string>;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Starts, or attaches to, the environment of a session. */
+  start(sessionId: string, options: StartOptions): Promise<Environment>;
+}
+
+/** Defaults every environment uses when a request does not say. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024;

@@ -1,0 +1,49 @@
+/**
+ * The `cairn` command. Each subcommand group (src/cli/*.ts) loads config once, builds
+ * what it needs through src/main.ts, and lets errors reach main(), which turns them
+ * into a message and an exit code: 2 for configuration that needs fixing, 1 otherwise.
+ */
+import { Command } from 'commander';
+import { loadConfig } from './config/load.js';
+import { ConfigError, describeError, isCairnError } from './core/errors.js';
+import type { CliContext, CommandGroup } from './cli/context.js';
+import { chatCommands } from './cli/chat.js';
+import { doctorCommands } from './cli/doctor.js';
+import { pairingCommands } from './cli/pairing.js';
+import { startCommands } from './cli/start.js';
+import { rlCommands } from './cli/rl.js';
+import { skillsCommands } from './cli/skills.js';
+
+const VERSION = '0.1.0';
+
+/** Every command group; later capabilities add theirs here. */
+const GROUPS: readonly CommandGroup[] = [chatCommands, startCommands, doctorCommands, pairingCommands, skillsCommands, rlCommands];
+
+export function buildProgram(print: (line: string) => void = (line) => console.log(line)): Command {
+  const program = new Command('cairn')
+    .description('Cairn: a self-improving chat agent for Slack, Discord and Telegram')
+    .version(VERSION)
+    .option('-c, --config <path>', 'YAML or JSON config file (default: $CAIRN_CONFIG)')
+    .showHelpAfterError();
+  const context: CliContext = {
+    program,
+    config: () => loadConfig({ configPath: program.opts<{ config?: string }>().config }),
+    print,
+  };
+  for (const group of GROUPS) group(context);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`cairn: ${isCairnError(error) ? error.message : describeError(error)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}

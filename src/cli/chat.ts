@@ -1,0 +1,59 @@
+/** `cairn chat`: talk to the agent in a terminal, or pipe messages through it one per line. */
+import { userInfo } from 'node:os';
+import { requireModel, type Config } from '../config/load.js';
+import { createCairn } from '../main.js';
+import { ConsoleAdapter } from '../../adapters/console/index.js';
+import { onShutdownSignal } from './signals.js';
+import type { CommandGroup } from './context.js';
+
+export interface ChatOptions {
+  user?: string;
+  session?: string;
+}
+
+export const chatCommands: CommandGroup = ({ program, config }) => {
+  program
+    .command('chat')
+    .description('chat with the agent in the terminal; with piped input, one message per line')
+    .option('-u, --user <id>', 'who you are (default: your OS user name)')
+    .option('-s, --session <id>', 'conversation to continue or start (default: your user name)')
+    .action(async (options: ChatOptions) => {
+      await runChat(config(), options);
+    });
+};
+
+export async function runChat(config: Config, options: ChatOptions): Promise<void> {
+  requireModel(config);
+  const user = options.user ?? safeOsUser();
+  const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' });
+  const ended = cairn.sessions.sweepIdle();
+  if (ended.length > 0) cairn.logger.info({ sessions: ended.length }, 'ended sessions that went idle while Cairn was down');
+  const adapter = new ConsoleAdapter({
+    input: process.stdin,
+    output: process.stdout,
+    notices: process.stderr,
+    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    identity: { user, session: options.session ?? user },
+  });
+  cairn.gateway.attach(adapter);
+  const removeSignals = onShutdownSignal(async () => {
+    await adapter.stop();
+    await cairn.close();
+  });
+  try {
+    await adapter.start(cairn.gateway.receive);
+    await adapter.done;
+  } finally {
+    removeSignals();
+    await adapter.stop();
+    await cairn.close();
+  }
+}
+
+function safeOsUser(): string {
+  try {
+    return userInfo().username || 'local';
+  } catch {
+    return 'local';
+  }
+}

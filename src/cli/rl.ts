@@ -1,0 +1,193 @@
+/**
+ * RL and fine-tuning commands: `cairn batch run`, `cairn batch rewards`,
+ * `cairn export` and `cairn atropos serve`. Ctrl-C stops a batch run cleanly:
+ * finished tasks are on disk, the rest run on --resume.
+ */
+import { InvalidArgumentError, Option } from 'commander';
+import { runBatch } from '../rl/batch.js';
+import { recomputeRewards } from '../rl/rewards/recompute.js';
+import { parseRewardOption } from '../rl/rewards/spec.js';
+import { parseShard } from '../rl/shard.js';
+import { exportRecords, type ExportStats } from '../rl/export/index.js';
+import { recordsFromRuns } from '../rl/export/source.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../rl/export/formats.js';
+import { runAtroposServe } from '../rl/atropos/serve.js';
+import type { BatchSummary } from '../rl/summary.js';
+import { onShutdownSignal } from './signals.js';
+import type { CommandGroup } from './context.js';
+
+const int = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be a whole number ≥ ${min}`);
+  return n;
+};
+const num = (min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`must be a number from ${min} to ${max}`);
+  return n;
+};
+const reward = (value: string) => {
+  try {
+    return parseRewardOption(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
+
+/** Runs `work` with an abort signal that SIGINT/SIGTERM trip; the process exits 130/143 once work has wound down. */
+async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let running: Promise<unknown> = Promise.resolve();
+  const remove = onShutdownSignal(async () => {
+    process.stderr.write('Stopping: finishing writes (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+    await running.catch(() => undefined);
+  });
+  try {
+    const promise = work(controller.signal);
+    running = promise;
+    return await promise;
+  } finally {
+    remove();
+  }
+}
+
+export const rlCommands: CommandGroup = ({ program, config, print }) => {
+  const batch = program.command('batch').description('run many tasks through the agent and score them (RL and fine-tuning data)');
+
+  batch
+    .command('run')
+    .description('run every task of a JSONL tasks file headless; writes trajectories.jsonl and summary.json')
+    .requiredOption('--tasks <file>', 'JSONL: {"id", "prompt", "expected"?, "reward"?, "metadata"?} per line')
+    .requiredOption('--out <dir>', 'run directory (trajectories.jsonl, summary.json, run.json, cairn.db)')
+    .option('--concurrency <n>', 'tasks at once (default: CAIRN_BATCH_CONCURRENCY or 8)', int(1))
+    .option('--model <name>', 'use this model instead of the configured one')
+    .option('--resume', 'continue an interrupted run: skip tasks already written')
+    .option('--shard <i/n>', 'run only slice i of n (0-based), e.g. $SLURM_ARRAY_TASK_ID/4')
+    .option('--timeout <ms>', 'per-task time limit (default: CAIRN_BATCH_TASK_TIMEOUT_MS or 300000)', int(1))
+    .option('--reward <spec>', 'reward for tasks without one: a kind (exact, contains, regex, json-schema, numeric, judge), JSON, or a .js/.ts module', reward)
+    .option('--admin', 'offer admin-only tools to the agent')
+    .option('--shared-db', "use the configured database (shared skills' outcomes) instead of the run's own cairn.db")
+    .option('--json', 'print summary.json instead of the short report')
+    .action(async (opts: { tasks: string; out: string; concurrency?: number; model?: string; resume?: boolean; shard?: string; timeout?: number; reward?: ReturnType<typeof reward>; admin?: boolean; sharedDb?: boolean; json?: boolean }) => {
+      const loaded = config();
+      const started = Date.now();
+      const result = await interruptible((signal) =>
+        runBatch(
+          {
+            tasksFile: opts.tasks,
+            outDir: opts.out,
+            concurrency: opts.concurrency ?? loaded.rl.concurrency,
+            timeoutMs: opts.timeout ?? loaded.rl.taskTimeoutMs,
+            resume: opts.resume ?? false,
+            shard: opts.shard ? parseShard(opts.shard) : undefined,
+            model: opts.model,
+            reward: opts.reward,
+            isAdmin: opts.admin ?? false,
+            sharedDb: opts.sharedDb ?? false,
+          },
+          { config: { ...loaded, logLevel: loaded.logLevel ?? 'warn' }, signal },
+        ),
+      );
+      if (opts.json) return print(JSON.stringify(result.summary, null, 2));
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      print(`Ran ${result.ran} task(s)${result.skipped ? ` (${result.skipped} already done)` : ''} in ${seconds} s${result.interrupted ? ' — interrupted; run again with --resume' : ''}.`);
+      for (const line of describeSummary(result.summary)) print(line);
+      print(`Trajectories: ${result.paths.trajectories}\nSummary: ${result.paths.summary}`);
+    });
+
+  batch
+    .command('rewards')
+    .description('score a finished run again (new rubric, fixed reward module, changed expected answers)')
+    .requiredOption('--run <dir>', 'the --out directory of a batch run')
+    .option('--tasks <file>', "take expected answers and rewards from this tasks file (default: the trajectories' copies)")
+    .option('--reward <spec>', 'reward for tasks without one', reward)
+    .option('--concurrency <n>', 'scorings at once (judge calls)', int(1), 8)
+    .action(async (opts: { run: string; tasks?: string; reward?: ReturnType<typeof reward>; concurrency: number }) => {
+      const loaded = config();
+      const result = await interruptible((signal) => recomputeRewards({ runDir: opts.run, tasksFile: opts.tasks, reward: opts.reward, concurrency: opts.concurrency }, { config: { ...loaded, logLevel: loaded.logLevel ?? 'warn' }, signal }));
+      print(`Rescored ${result.rescored} trajectories: ${result.changed} changed, ${result.failed} could not be scored.`);
+      for (const line of describeSummary(result.summary)) print(line);
+    });
+
+  program
+    .command('export')
+    .description('write finished trajectories as a fine-tuning file (openai, sharegpt or hermes)')
+    .requiredOption('--in <dirs...>', 'batch run directories (or trajectories.jsonl files)')
+    .addOption(new Option('--format <format>', 'line format').choices(EXPORT_FORMATS).makeOptionMandatory())
+    .requiredOption('--out <file>', 'the training JSONL file')
+    .option('--min-reward <r>', 'only trajectories scored at least this (unscored ones are left out)', num(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY))
+    .option('--val-split <fraction>', 'share of tasks for a validation file, e.g. 0.1', num(0, 0.99))
+    .option('--val-out <file>', 'validation file (default: <out>.val.jsonl)')
+    .action(async (opts: { in: string[]; format: ExportFormat; out: string; minReward?: number; valSplit?: number; valOut?: string }) => {
+      const loaded = config();
+      const stats = await exportRecords([recordsFromRuns(opts.in)], { format: opts.format, out: opts.out, valOut: opts.valOut, minReward: opts.minReward, valSplit: opts.valSplit, secrets: loaded.secrets });
+      for (const line of describeExport(stats)) print(line);
+    });
+
+  const atropos = program.command('atropos').description('feed an Atropos trainer (NousResearch/atropos) with scored groups');
+  atropos
+    .command('serve')
+    .description('register as an Atropos environment and keep the trainer fed with groups of G scored runs per task')
+    .requiredOption('--tasks <file>', 'JSONL tasks; each needs a reward (expected, reward, or --reward)')
+    .option('--api <url>', 'Atropos trajectory API (default: CAIRN_ATROPOS_URL or http://localhost:8000)')
+    .requiredOption('--group-size <g>', 'runs per task in one group', int(1))
+    .option('--name <name>', 'environment name the trainer shows', 'cairn')
+    .option('--weight <w>', 'environment weight in mixed batches', num(0, 1000), 1)
+    .option('--max-token-length <n>', 'longest sequence this environment produces', int(1), 8192)
+    .option('--min-batch-allocation <fraction>', 'least share of each batch for this environment', num(0, 1))
+    .option('--max-offpolicy <batches>', 'pause while this many batches are queued (0: never)', int(0), 3)
+    .option('--concurrency <n>', 'groups generated at once', int(1), 2)
+    .option('--epochs <n>', 'passes over the tasks, then stop (default: until the trainer is done)', int(1))
+    .option('--poll-ms <ms>', 'status poll interval while paused', int(10), 1000)
+    .option('--timeout <ms>', 'per-run time limit', int(1))
+    .option('--tokenize-url <url>', "the policy's tokenize endpoint (default: CAIRN_TOKENIZE_URL or <model base URL>/../tokenize)")
+    .option('--reward <spec>', 'reward for tasks without one', reward)
+    .option('--keep-equal-scores', 'also send groups whose scores are all equal')
+    .action(async (opts: { tasks: string; api?: string; groupSize: number; name: string; weight: number; maxTokenLength: number; minBatchAllocation?: number; maxOffpolicy: number; concurrency: number; epochs?: number; pollMs: number; timeout?: number; tokenizeUrl?: string; reward?: ReturnType<typeof reward>; keepEqualScores?: boolean }) => {
+      const loaded = config();
+      const stats = await interruptible((signal) =>
+        runAtroposServe(
+          {
+            tasksFile: opts.tasks,
+            apiUrl: opts.api ?? loaded.rl.atroposUrl,
+            groupSize: opts.groupSize,
+            name: opts.name,
+            weight: opts.weight,
+            maxTokenLength: opts.maxTokenLength,
+            minBatchAllocation: opts.minBatchAllocation,
+            maxBatchesOffpolicy: opts.maxOffpolicy,
+            concurrency: opts.concurrency,
+            epochs: opts.epochs,
+            pollMs: opts.pollMs,
+            timeoutMs: opts.timeout ?? loaded.rl.taskTimeoutMs,
+            tokenizeUrl: opts.tokenizeUrl,
+            reward: opts.reward,
+            keepEqualScores: opts.keepEqualScores ?? false,
+          },
+          { config: loaded, signal },
+        ),
+      );
+      const g = stats.groups;
+      print(`Atropos env ${stats.envId ?? '?'} stopped (${stats.stoppedBecause}): ${g.received} groups received, ${g.buffered} buffered, ${g.refused} refused, ${g.uncertain} uncertain; skipped ${g['equal-scores']} with equal scores, ${g['too-long']} too long, ${g.failed} failed; paused ${stats.pauses} time(s).`);
+    });
+};
+
+function describeSummary(summary: BatchSummary): string[] {
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+  const t = summary.tasks;
+  return [
+    `${t.finished}/${t.total} finished: ${t.ok} ok, ${t.error} errors, ${t.timeout} timeouts · success rate ${pct(summary.successRate)} · mean reward ${summary.reward.mean ?? 'n/a'} (${summary.reward.scored} scored)`,
+    `tokens ${summary.tokens.total.toLocaleString('en-US')} · cost ${summary.costUsd === null ? 'unknown (set model.pricing)' : `$${summary.costUsd}`} · tool calls ${summary.toolCalls.total} (${summary.toolCalls.errors} failed)`,
+  ];
+}
+
+function describeExport(stats: ExportStats): string[] {
+  const s = stats.skipped;
+  const lines = [
+    `Wrote ${stats.train} line(s) to ${stats.files.train}${stats.files.validation ? ` and ${stats.validation} to ${stats.files.validation}` : ''} (read ${stats.read}).`,
+    `Left out: ${s.failed} failed, ${s.belowMinReward} below --min-reward, ${s.unscored} unscored, ${s.duplicate} duplicates, ${s.invalid} invalid.`,
+  ];
+  for (const example of stats.invalidExamples) lines.push(`  invalid: ${example}`);
+  return lines;
+}

@@ -1,0 +1,143 @@
+/**
+ * `cairn skills list|show|validate|history|rollback|archive`: the operator's side of
+ * the skills layer, safe beside a running bot (writes take the database's write lock).
+ * Changes made here are recorded as a person's.
+ */
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { Config } from '../config/load.js';
+import { systemClock } from '../core/clock.js';
+import { CairnError } from '../core/errors.js';
+import { silentLogger } from '../core/logger.js';
+import { databasePath, openDatabase } from '../store/db.js';
+import { Skills } from '../skills/index.js';
+import { shorten } from '../skills/catalog.js';
+import { formatProblem } from '../skills/rules.js';
+import { skillFoldersIn, validatePaths } from '../skills/validate.js';
+import type { CommandGroup } from './context.js';
+
+export const skillsCommands: CommandGroup = ({ program, config, print }) => {
+  const group = program.command('skills').description('list, check and manage skills (agentskills.io SKILL.md folders)');
+  const withSkills = <T>(run: (skills: Skills, loaded: Config) => T): T => {
+    const loaded = config();
+    const db = openDatabase(databasePath(loaded.dataDir));
+    try {
+      return run(createSkills(loaded, db), loaded);
+    } finally {
+      db.close();
+    }
+  };
+
+  group
+    .command('list')
+    .description('every skill the agent sees, with its source and version')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) =>
+      withSkills((skills) => {
+        const scan = skills.scan();
+        const rows = scan.skills.map((skill) => ({
+          name: skill.name,
+          description: skill.description,
+          source: skill.source.kind,
+          path: skill.file,
+          version: skills.versions.latest(skill.name)?.version ?? null,
+          warnings: skill.warnings.map(formatProblem),
+        }));
+        if (options.json) return print(JSON.stringify(rows, null, 2));
+        if (rows.length === 0) print('No skills found.');
+        for (const row of rows) print(`${row.name}  [${row.source}${row.version ? ` v${row.version}` : ''}]  ${shorten(row.description, 100)}${row.warnings.length ? `  (${row.warnings.length} warning${row.warnings.length === 1 ? '' : 's'})` : ''}`);
+        for (const hidden of scan.shadowed) print(`(shadowed: ${hidden.name} in ${hidden.source.kind} skills, ${hidden.file})`);
+        if (scan.archived.length > 0) print(`Archived: ${scan.archived.join(', ')}`);
+        if (scan.broken.length > 0) print(`Could not load ${scan.broken.length}: run \`cairn skills validate\` for details.`);
+      }),
+    );
+
+  group
+    .command('show <name>')
+    .description("a skill's SKILL.md, where it lives and its current version")
+    .action((name: string) =>
+      withSkills((skills) => {
+        const skill = skills.find(name);
+        if (!skill) {
+          const latest = skills.versions.latest(name);
+          if (latest?.action !== 'archive') throw notFound(skills, name);
+          print(`# ${name} is archived (version ${latest.version}); its last text:`);
+          return print(latest.text);
+        }
+        const version = skills.versions.ensure(skill, systemClock.now());
+        print(`# ${skill.name}  [${skill.source.kind} v${version.version}]  ${skill.file}`);
+        for (const warning of skill.warnings) print(`# warning: ${formatProblem(warning)}`);
+        print(skill.document.text.trimEnd());
+      }),
+    );
+
+  group
+    .command('validate [paths...]')
+    .description('check skills against every rule (default: all skill folders); exit code 1 on any problem')
+    .action((paths: string[]) =>
+      withSkills((skills, loaded) => {
+        // By default every skill folder of every source; a missing extra folder is reported, a missing learned one is just empty.
+        const targets = paths.length > 0 ? paths : skills.library.sources.flatMap((source) => (existsSync(source.dir) ? skillFoldersIn(source.dir) : source.kind === 'extra' ? [source.dir] : []));
+        const report = validatePaths(targets, { knownSecrets: loaded.secrets });
+        for (const problem of report.problems) print(formatProblem({ ...problem, ...(problem.file ? { file: display(problem.file) } : {}) }));
+        const count = report.problems.length;
+        print(`${report.checked.length} skill${report.checked.length === 1 ? '' : 's'} checked: ${count === 0 ? 'no problems' : `${count} problem${count === 1 ? '' : 's'}`}.`);
+        if (count > 0) process.exitCode = 1;
+      }),
+    );
+
+  group
+    .command('history <name>')
+    .description('every version of a skill: when, what, who and why')
+    .action((name: string) =>
+      withSkills((skills) => {
+        const skill = skills.find(name);
+        if (skill) skills.versions.ensure(skill, systemClock.now());
+        const history = skills.versions.history(name);
+        if (history.length === 0) throw notFound(skills, name);
+        for (const v of history) {
+          const when = new Date(v.createdAt).toISOString().slice(0, 16).replace('T', ' ');
+          print(`v${v.version}  ${when}  ${v.action.padEnd(8)}  ${v.author.padEnd(6)}  ${v.hash.slice(0, 12)}  ${v.reason ?? ''}`.trimEnd());
+        }
+      }),
+    );
+
+  group
+    .command('rollback <name> <version>')
+    .description("restore an earlier version's text (recorded as a new version)")
+    .option('-r, --reason <text>', 'why')
+    .action((name: string, version: string, options: { reason?: string }) =>
+      withSkills((skills) => {
+        const to = Number(version.replace(/^v/i, ''));
+        if (!Number.isInteger(to) || to < 1) throw new CairnError('invalid_input', `"${version}" is not a version number; see \`cairn skills history ${name}\`.`);
+        const result = skills.writer.rollback(name, to, { author: 'person', reason: options.reason });
+        print(`Rolled ${name} back to the text of v${to}; that is now v${result.version}.`);
+      }),
+    );
+
+  group
+    .command('archive <name>')
+    .description('take a skill out of the catalog (kept in history; rollback restores it)')
+    .option('-r, --reason <text>', 'why')
+    .action((name: string, options: { reason?: string }) =>
+      withSkills((skills) => {
+        const result = skills.writer.archive(name, { author: 'person', reason: options.reason ?? 'archived from the command line' });
+        print(`Archived ${name} (v${result.version}). Restore it with \`cairn skills rollback ${name} ${result.version - 1 || 1}\`.`);
+      }),
+    );
+};
+
+function createSkills(config: Config, db: ReturnType<typeof openDatabase>): Skills {
+  return new Skills({ db, dataDir: config.dataDir, extraDirs: config.skills.dirs, catalogTokens: config.skills.catalogTokens, clock: systemClock, logger: silentLogger, knownSecrets: config.secrets });
+}
+
+function notFound(skills: Skills, name: string): CairnError {
+  const close = skills.suggest(name);
+  return new CairnError('not_found', `No skill named "${name}".${close.length ? ` Did you mean: ${close.join(', ')}?` : ' `cairn skills list` shows them all.'}`);
+}
+
+/** Paths under the working directory are shown relative to it. */
+function display(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}

@@ -1,0 +1,96 @@
+/**
+ * `cairn start`: every configured platform adapter in one process, one HTTP server
+ * (health, Slack events, Telegram webhook), idle sessions swept every minute, and a
+ * clean shutdown on SIGINT/SIGTERM (adapters stop taking messages, turns in flight
+ * finish within the grace period, the database closes).
+ */
+import { requireModel, type Config } from '../config/load.js';
+import { createCairn, type Cairn, type CairnOverrides } from '../main.js';
+import { HttpServer } from '../http/server.js';
+import { enabledPlatforms, type AdapterFactory, type PlatformName } from '../core/adapter-factory.js';
+import type { Adapter } from '../core/message.js';
+import { describeError } from '../core/errors.js';
+import { onShutdownSignal } from './signals.js';
+import type { CommandGroup } from './context.js';
+
+const IDLE_SWEEP_MS = 60_000;
+
+export const startCommands: CommandGroup = ({ program, config }) => {
+  program
+    .command('start')
+    .description('run Cairn on every configured chat platform (Telegram, Slack, Discord)')
+    .action(async () => {
+      const running = await startCairn(config());
+      const removeSignals = onShutdownSignal(() => running.stop());
+      await running.stopped;
+      removeSignals();
+    });
+};
+
+export interface RunningCairn {
+  cairn: Cairn;
+  port: number;
+  adapters: Adapter[];
+  /** Resolves once stop() has finished. */
+  stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions extends CairnOverrides {
+  host?: string;
+  sleep?: (ms: number) => Promise<void>;
+  /** Replaces the adapter modules (tests). */
+  factories?: Partial<Record<PlatformName, AdapterFactory>>;
+}
+
+export async function startCairn(config: Config, options: StartOptions = {}): Promise<RunningCairn> {
+  requireModel(config);
+  const cairn = createCairn(config, options);
+  const { logger } = cairn;
+  cairn.sessions.sweepIdle();
+  const http = new HttpServer();
+  const adapters: Adapter[] = [];
+  for (const platform of enabledPlatforms(config)) {
+    const factory = options.factories?.[platform] ?? (await loadFactory(platform));
+    const adapter = await factory({ config, http, logger: logger.child({ platform }), commands: cairn.commands, ...(options.sleep ? { sleep: options.sleep } : {}) });
+    cairn.gateway.attach(adapter);
+    adapters.push(adapter);
+  }
+  http.setHealth(() => ({ platforms: adapters.map((a) => a.platform) }));
+  const port = await http.listen(config.httpPort, options.host);
+  logger.info({ port }, `HTTP server listening on port ${port}`);
+  for (const adapter of adapters) {
+    await adapter.start(cairn.gateway.receive);
+    logger.info({ platform: adapter.platform }, 'adapter started');
+  }
+  if (adapters.length === 0) {
+    logger.warn('No chat platform is configured: set TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN or DISCORD_TOKEN. Serving /healthz only; `cairn chat` talks in the terminal.');
+  }
+  const sweeper = setInterval(() => cairn.sessions.sweepIdle(), IDLE_SWEEP_MS);
+  sweeper.unref();
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(sweeper);
+      logger.info('shutting down');
+      // Turns in flight finish first (and can still reply; new messages are told to retry),
+      // then the adapters disconnect, then the database closes.
+      await cairn.gateway.drain(config.agent.shutdownGraceMs);
+      await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+      await cairn.close();
+      await http.close();
+      resolveStopped();
+    })().catch((error) => {
+      logger.error({ err: describeError(error) }, 'shutdown failed');
+      resolveStopped();
+    }));
+  return { cairn, port, adapters, stopped, stop };
+}
+
+async function loadFactory(platform: PlatformName): Promise<AdapterFactory> {
+  const module = (await import(`../../adapters/${platform}/index.js`)) as { createAdapter: AdapterFactory };
+  return module.createAdapter;
+}

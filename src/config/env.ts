@@ -1,0 +1,69 @@
+/**
+ * Environment variables Cairn reads, and where each lands in the config object.
+ * The table is also what error messages and the README's configuration table use,
+ * so a variable is documented where it is defined.
+ */
+import { PLATFORM_ENV_BINDINGS } from './platforms.js';
+import { LEARNING_ENV_BINDINGS } from './learning.js';
+import { RL_ENV_BINDINGS } from './rl.js';
+import { BACKEND_ENV_BINDINGS } from './backends.js';
+import { SKILLS_ENV_BINDINGS } from './skills.js';
+
+export type EnvKind = 'string' | 'int' | 'number' | 'list';
+
+export interface EnvBinding {
+  name: string;
+  path: readonly string[];
+  kind: EnvKind;
+  help: string;
+}
+
+export const ENV_BINDINGS: readonly EnvBinding[] = [
+  { name: 'CAIRN_DATA_DIR', path: ['dataDir'], kind: 'string', help: 'Where the database, learned skills and reports live (default ./data).' },
+  { name: 'CAIRN_LOG_LEVEL', path: ['logLevel'], kind: 'string', help: 'fatal, error, warn, info (default; warn for cairn chat), debug, trace or silent.' },
+  { name: 'CAIRN_HTTP_PORT', path: ['httpPort'], kind: 'int', help: 'Port of the HTTP server (health, webhooks); 0 picks a free one (default 8080).' },
+  { name: 'CAIRN_PROVIDER', path: ['model', 'provider'], kind: 'string', help: 'openai, openrouter, nous or custom; inferred from the key or base URL when unset.' },
+  { name: 'CAIRN_BASE_URL', path: ['model', 'baseUrl'], kind: 'string', help: 'Base URL of any OpenAI-compatible API (vLLM, Ollama, llama.cpp, a gateway).' },
+  { name: 'CAIRN_API_KEY', path: ['model', 'apiKey'], kind: 'string', help: "API key; defaults to the provider's own variable (OPENAI_API_KEY, OPENROUTER_API_KEY, NOUS_API_KEY)." },
+  { name: 'CAIRN_MODEL', path: ['model', 'model'], kind: 'string', help: "Model name; each preset has a default, custom endpoints need one." },
+  { name: 'CAIRN_AUX_MODEL', path: ['model', 'auxModel'], kind: 'string', help: 'Cheaper model for summaries, reflection and audits (default CAIRN_MODEL).' },
+  { name: 'CAIRN_TOOL_MODE', path: ['model', 'toolMode'], kind: 'string', help: 'native, hermes (tools as <tool_call> text) or auto (default).' },
+  { name: 'CAIRN_REQUEST_TIMEOUT_MS', path: ['model', 'timeoutMs'], kind: 'int', help: 'Timeout of one model request (default 120000).' },
+  { name: 'CAIRN_MAX_RETRIES', path: ['model', 'maxRetries'], kind: 'int', help: 'Retries on 429, 5xx and network errors before failing over (default 4).' },
+  { name: 'CAIRN_CONTEXT_TOKENS', path: ['model', 'contextTokens'], kind: 'int', help: 'Context budget; older turns are compressed near it (default 32000).' },
+  { name: 'CAIRN_BOT_NAME', path: ['agent', 'name'], kind: 'string', help: 'The name the agent answers to (default Cairn).' },
+  { name: 'CAIRN_MAX_STEPS', path: ['agent', 'maxSteps'], kind: 'int', help: 'Most model calls in one turn before it must answer (default 8).' },
+  { name: 'CAIRN_SESSION_IDLE_MINUTES', path: ['agent', 'sessionIdleMinutes'], kind: 'number', help: 'A conversation idle this long starts a new session (default 30).' },
+  { name: 'CAIRN_SHUTDOWN_GRACE_MS', path: ['agent', 'shutdownGraceMs'], kind: 'int', help: 'How long shutdown waits for turns in flight (default 10000).' },
+  ...PLATFORM_ENV_BINDINGS,
+  ...LEARNING_ENV_BINDINGS,
+  ...BACKEND_ENV_BINDINGS,
+  ...RL_ENV_BINDINGS,
+  ...SKILLS_ENV_BINDINGS,
+];
+
+/** Provider keys read by the presets; not bound to a path because the provider decides which one counts. */
+export const PROVIDER_KEY_ENV = ['OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'NOUS_API_KEY'] as const;
+
+/** Converts one variable's text to the value the schema expects; the schema reports bad values. */
+export function convertEnvValue(kind: EnvKind, raw: string): unknown {
+  const text = raw.trim();
+  switch (kind) {
+    case 'string':
+      return text;
+    case 'int':
+    case 'number': {
+      const value = Number(text);
+      return text === '' || Number.isNaN(value) ? text : value;
+    }
+    case 'list':
+      return text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
+  }
+}
+
+export function bindingForPath(path: readonly PropertyKey[]): EnvBinding | undefined {
+  return ENV_BINDINGS.find((binding) => binding.path.length === path.length && binding.path.every((key, i) => key === path[i]));
+}

@@ -1,0 +1,34 @@
+/** Settings of the learning loop: reflection, refinement, audits and their budget. */
+import { z } from 'zod';
+import type { EnvBinding } from './env.js';
+
+export const learningSchema = z
+  .object({
+    /** off: never reflect; propose: a person approves skill changes; auto: apply them (default). */
+    reflection: z.enum(['off', 'propose', 'auto']).default('auto'),
+    /** Reflect after a task with at least this many tool calls (and after any failure). */
+    reflectAfterToolCalls: z.number().int().min(1).default(3),
+    /** A new skill version is judged over its first N judged uses against its predecessor. */
+    refinementWindow: z.number().int().min(1).default(5),
+    auditEveryTasks: z.number().int().min(0).default(15),
+    auditCron: z.string().min(1).default('0 3 * * *'),
+    auditTimeZone: z.string().min(1).default('UTC'),
+    /** Tokens per UTC day the aux model may spend on reflection and audits. */
+    dailyTokenBudget: z.number().int().min(0).default(200_000),
+    staleDays: z.number().positive().default(14),
+    archiveDays: z.number().positive().default(30),
+    /** Conversation id where audit reports are posted (e.g. `slack:T1:C9`). */
+    adminChannel: z.string().min(1).optional(),
+  })
+  .prefault({});
+
+export type LearningConfig = z.output<typeof learningSchema>;
+
+export const LEARNING_ENV_BINDINGS: readonly EnvBinding[] = [
+  { name: 'CAIRN_REFLECTION', path: ['learning', 'reflection'], kind: 'string', help: 'off, propose (a person approves skill changes) or auto (default).' },
+  { name: 'CAIRN_AUDIT_EVERY', path: ['learning', 'auditEveryTasks'], kind: 'int', help: 'Run an audit every N tasks; 0 turns it off (default 15).' },
+  { name: 'CAIRN_AUDIT_CRON', path: ['learning', 'auditCron'], kind: 'string', help: 'Cron schedule of audits (default "0 3 * * *", daily at 03:00).' },
+  { name: 'CAIRN_AUDIT_TZ', path: ['learning', 'auditTimeZone'], kind: 'string', help: 'Time zone of the audit schedule (default UTC).' },
+  { name: 'CAIRN_LEARNING_DAILY_TOKENS', path: ['learning', 'dailyTokenBudget'], kind: 'int', help: 'Daily token budget of reflection and audits (default 200000).' },
+  { name: 'CAIRN_ADMIN_CHANNEL', path: ['learning', 'adminChannel'], kind: 'string', help: 'Conversation id where audit reports are posted.' },
+];

@@ -1,0 +1,141 @@
+/**
+ * Reads configuration once: `.env` (never overriding the real environment), an
+ * optional YAML/JSON file (`--config` or CAIRN_CONFIG), then environment variables
+ * on top, validated by the one zod schema. Every problem is reported at once, each
+ * naming the variable (or file key) to fix.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+import { configSchema, type ParsedConfig } from './schema.js';
+import { ENV_BINDINGS, bindingForPath, convertEnvValue } from './env.js';
+import { resolveProviders } from './providers.js';
+import { backendSecrets, hostEnvForBackends } from './backends.js';
+import type { ProviderSettings } from '../model/providers.js';
+
+export type Env = Record<string, string | undefined>;
+
+export interface LoadOptions {
+  env?: Env;
+  /** Path of a YAML or JSON config file; CAIRN_CONFIG is used when absent. */
+  configPath?: string | undefined;
+  /** Directory `.env` and relative paths are resolved against (default: process.cwd()). */
+  cwd?: string;
+  /** Read `.env` from cwd (default true). */
+  dotenv?: boolean;
+}
+
+export interface Config extends ParsedConfig {
+  /** The model chain, primary first; empty when no model is configured. */
+  providers: ProviderSettings[];
+  /** Why no model is usable, as lines naming what to set; empty when one is. */
+  modelProblems: string[];
+  /** Model for summaries, reflection and audits (CAIRN_AUX_MODEL, else the primary model). */
+  auxModel: string | undefined;
+  configFile: string | undefined;
+  /** Every secret value found in config, so logs can redact them. */
+  secrets: string[];
+  /** Host variables named by backends.passEnv, for back ends that run on this machine. */
+  backendHostEnv: Record<string, string>;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const env = mergeDotenv(options.env ?? process.env, cwd, options.dotenv ?? true);
+  const configFile = options.configPath ?? nonEmpty(env.CAIRN_CONFIG);
+  const problems: string[] = [];
+
+  const input = configFile ? readConfigFile(resolve(cwd, configFile), problems) : {};
+  for (const binding of ENV_BINDINGS) {
+    const raw = env[binding.name];
+    if (raw === undefined || raw.trim() === '') continue;
+    setPath(input, binding.path, convertEnvValue(binding.kind, raw));
+  }
+
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, configFile)));
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  const config = parsed.data;
+  const chain = resolveProviders(config.model, env);
+  return {
+    ...config,
+    dataDir: resolve(cwd, config.dataDir),
+    skills: { ...config.skills, dirs: config.skills.dirs.map((dir) => resolve(cwd, dir)) },
+    providers: chain.providers,
+    modelProblems: chain.problems,
+    auxModel: config.model.auxModel ?? chain.providers[0]?.model,
+    configFile: configFile ? resolve(cwd, configFile) : undefined,
+    secrets: [
+      ...chain.providers.map((p) => p.apiKey),
+      ...[config.platforms.telegram.botToken, config.platforms.telegram.webhookSecret, config.platforms.slack.botToken, config.platforms.slack.appToken, config.platforms.slack.signingSecret, config.platforms.discord.token],
+      ...backendSecrets(config.backends),
+    ].filter((secret): secret is string => secret !== undefined && secret.length >= 8),
+    backendHostEnv: hostEnvForBackends(env, config.backends.passEnv),
+  };
+}
+
+/** Throws the "what to set" message when no model is configured. */
+export function requireModel(config: Config): void {
+  if (config.providers.length === 0) throw new ConfigError(config.modelProblems);
+}
+
+function mergeDotenv(env: Env, cwd: string, useDotenv: boolean): Env {
+  const path = resolve(cwd, '.env');
+  if (!useDotenv || !existsSync(path)) return env;
+  const fromFile = parseEnv(readFileSync(path, 'utf8'));
+  return { ...fromFile, ...env };
+}
+
+function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    problems.push(`Config file ${path} cannot be read: check the path given to --config or CAIRN_CONFIG.`);
+    return {};
+  }
+  try {
+    // YAML is a superset of JSON, so one parser reads both.
+    const value: unknown = YAML.parse(text);
+    if (value === null || value === undefined) return {};
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      problems.push(`Config file ${path} must hold a mapping of settings at the top level.`);
+      return {};
+    }
+    return value as Record<string, unknown>;
+  } catch (error) {
+    problems.push(`Config file ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+    return {};
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, configFile: string | undefined): string {
+  const binding = bindingForPath(issue.path);
+  const key = issue.path.join('.');
+  const where = binding
+    ? `${binding.name}${configFile ? ` (or "${key}" in ${configFile})` : ''}`
+    : `"${key || '(top level)'}" in ${configFile ?? 'the config file'}`;
+  const hint = binding ? ` ${binding.help}` : '';
+  return `${where}: ${issue.message}.${hint}`;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  const last = path[path.length - 1];
+  if (last !== undefined) node[last] = value;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value && value.trim() !== '' ? value.trim() : undefined;
+}

@@ -1,0 +1,73 @@
+/**
+ * Settings of the chat platforms. A platform is enabled when its token is set.
+ * Allowlists and admin lists hold the platform's own user ids (Telegram numeric
+ * ids, Slack `U…` ids, Discord snowflakes).
+ */
+import { z } from 'zod';
+import type { EnvBinding } from './env.js';
+
+const ids = z.array(z.string().min(1)).default([]);
+
+export const platformsSchema = z
+  .object({
+    telegram: z
+      .object({
+        botToken: z.string().min(1).optional(),
+        apiRoot: z.url().optional(),
+        webhookUrl: z.url().optional(),
+        webhookSecret: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 letters, digits, _ or -').optional(),
+        allowedUsers: ids,
+        adminUsers: ids,
+        /** Groups share one session per chat; `user` gives each member their own. */
+        groupSessions: z.enum(['chat', 'user']).default('chat'),
+      })
+      .prefault({}),
+    slack: z
+      .object({
+        botToken: z.string().min(1).optional(),
+        appToken: z.string().min(1).optional(),
+        signingSecret: z.string().min(1).optional(),
+        apiUrl: z.url().optional(),
+        allowedUsers: ids,
+        adminUsers: ids,
+        channelSessions: z.enum(['thread', 'channel']).default('thread'),
+      })
+      .prefault({}),
+    discord: z
+      .object({
+        token: z.string().min(1).optional(),
+        applicationId: z.string().min(1).optional(),
+        guildId: z.string().min(1).optional(),
+        apiUrl: z.url().optional(),
+        allowedUsers: ids,
+        adminUsers: ids,
+        channelSessions: z.enum(['thread', 'channel']).default('channel'),
+      })
+      .prefault({}),
+    /** How long a DM pairing code stays valid. */
+    pairingCodeMinutes: z.number().positive().default(60),
+  })
+  .prefault({});
+
+export type PlatformsConfig = z.output<typeof platformsSchema>;
+
+export const PLATFORM_ENV_BINDINGS: readonly EnvBinding[] = [
+  { name: 'TELEGRAM_BOT_TOKEN', path: ['platforms', 'telegram', 'botToken'], kind: 'string', help: 'Enables Telegram (token from @BotFather).' },
+  { name: 'TELEGRAM_API_ROOT', path: ['platforms', 'telegram', 'apiRoot'], kind: 'string', help: 'Bot API root for a self-hosted Bot API server (grammY apiRoot).' },
+  { name: 'TELEGRAM_WEBHOOK_URL', path: ['platforms', 'telegram', 'webhookUrl'], kind: 'string', help: 'Public URL for webhook mode (long polling when unset).' },
+  { name: 'TELEGRAM_WEBHOOK_SECRET', path: ['platforms', 'telegram', 'webhookSecret'], kind: 'string', help: 'Secret token Telegram sends with each webhook call.' },
+  { name: 'TELEGRAM_ALLOWED_USERS', path: ['platforms', 'telegram', 'allowedUsers'], kind: 'list', help: 'Comma-separated Telegram user ids allowed to talk to Cairn.' },
+  { name: 'TELEGRAM_ADMIN_USERS', path: ['platforms', 'telegram', 'adminUsers'], kind: 'list', help: 'Comma-separated Telegram user ids with admin rights.' },
+  { name: 'SLACK_BOT_TOKEN', path: ['platforms', 'slack', 'botToken'], kind: 'string', help: 'Enables Slack (xoxb-… bot token).' },
+  { name: 'SLACK_APP_TOKEN', path: ['platforms', 'slack', 'appToken'], kind: 'string', help: 'xapp-… token for Socket Mode (else HTTP events with the signing secret).' },
+  { name: 'SLACK_SIGNING_SECRET', path: ['platforms', 'slack', 'signingSecret'], kind: 'string', help: 'Verifies HTTP events on /slack/events.' },
+  { name: 'SLACK_API_URL', path: ['platforms', 'slack', 'apiUrl'], kind: 'string', help: "Web API base URL (Bolt's slackApiUrl), for proxies and tests." },
+  { name: 'SLACK_ALLOWED_USERS', path: ['platforms', 'slack', 'allowedUsers'], kind: 'list', help: 'Comma-separated Slack user ids (U…) allowed to talk to Cairn.' },
+  { name: 'SLACK_ADMIN_USERS', path: ['platforms', 'slack', 'adminUsers'], kind: 'list', help: 'Comma-separated Slack user ids with admin rights.' },
+  { name: 'DISCORD_TOKEN', path: ['platforms', 'discord', 'token'], kind: 'string', help: 'Enables Discord (bot token).' },
+  { name: 'DISCORD_APPLICATION_ID', path: ['platforms', 'discord', 'applicationId'], kind: 'string', help: 'Application id, for slash command registration.' },
+  { name: 'DISCORD_GUILD_ID', path: ['platforms', 'discord', 'guildId'], kind: 'string', help: 'Register commands in this guild only (instant; global otherwise).' },
+  { name: 'DISCORD_API_URL', path: ['platforms', 'discord', 'apiUrl'], kind: 'string', help: 'REST base URL; the gateway URL then comes from its /gateway/bot.' },
+  { name: 'DISCORD_ALLOWED_USERS', path: ['platforms', 'discord', 'allowedUsers'], kind: 'list', help: 'Comma-separated Discord user ids allowed to talk to Cairn.' },
+  { name: 'DISCORD_ADMIN_USERS', path: ['platforms', 'discord', 'adminUsers'], kind: 'list', help: 'Comma-separated Discord user ids with admin rights.' },
+];

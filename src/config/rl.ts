@@ -1,0 +1,28 @@
+/**
+ * Settings of batch runs and the Atropos environment (src/rl). Command-line flags
+ * override these per run; these are the defaults a team sets once.
+ */
+import { z } from 'zod';
+import type { EnvBinding } from './env.js';
+
+export const rlSchema = z
+  .object({
+    /** Tasks run at once in `cairn batch run`. */
+    concurrency: z.number().int().min(1).max(1024).default(8),
+    /** One task (its whole tool loop) may take this long before it is recorded as a timeout. */
+    taskTimeoutMs: z.number().int().positive().default(300_000),
+    /** The Atropos trajectory API (`run-api`). */
+    atroposUrl: z.url().default('http://localhost:8000'),
+    /** The policy's tokenize endpoint (vLLM `/tokenize`); derived from the model's base URL when unset. */
+    tokenizeUrl: z.url().optional(),
+  })
+  .prefault({});
+
+export type RlConfig = z.output<typeof rlSchema>;
+
+export const RL_ENV_BINDINGS: readonly EnvBinding[] = [
+  { name: 'CAIRN_BATCH_CONCURRENCY', path: ['rl', 'concurrency'], kind: 'int', help: 'Tasks a batch run works on at once (default 8; --concurrency wins).' },
+  { name: 'CAIRN_BATCH_TASK_TIMEOUT_MS', path: ['rl', 'taskTimeoutMs'], kind: 'int', help: 'Longest one batch task may run before it is recorded as a timeout (default 300000).' },
+  { name: 'CAIRN_ATROPOS_URL', path: ['rl', 'atroposUrl'], kind: 'string', help: 'Atropos trajectory API for `cairn atropos serve` (default http://localhost:8000).' },
+  { name: 'CAIRN_TOKENIZE_URL', path: ['rl', 'tokenizeUrl'], kind: 'string', help: "The policy's tokenize endpoint (vLLM /tokenize); default: the model base URL's origin + /tokenize." },
+];

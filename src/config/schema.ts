@@ -1,0 +1,91 @@
+/**
+ * The one schema for all of Cairn's configuration. Values come from a config file
+ * (YAML or JSON) and from environment variables, which win; see ./env.ts for the
+ * variable names and ./load.ts for how they are merged.
+ */
+import { z } from 'zod';
+import { PROVIDER_NAMES } from '../model/providers.js';
+import { platformsSchema } from './platforms.js';
+import { learningSchema } from './learning.js';
+import { rlSchema } from './rl.js';
+import { BACKEND_NAMES, backendsSchema } from './backends.js';
+import { skillsSchema } from './skills.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const priceSchema = z.object({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cachedInput: z.number().nonnegative().optional(),
+});
+
+const toolModeSchema = z.enum(['native', 'hermes', 'auto']);
+
+/** One entry of the fallback chain; its key comes from apiKey, apiKeyEnv or the preset's variable. */
+const fallbackSchema = z.object({
+  provider: z.enum(PROVIDER_NAMES),
+  model: z.string().min(1).optional(),
+  baseUrl: z.url().optional(),
+  apiKey: z.string().min(1).optional(),
+  apiKeyEnv: z.string().min(1).optional(),
+  toolMode: toolModeSchema.optional(),
+});
+
+const channelOverrideSchema = z.object({
+  model: z.string().min(1).optional(),
+  instructions: z.string().optional(),
+  /** Execution back end for the terminal and file tools in this channel. */
+  backend: z.enum(BACKEND_NAMES).optional(),
+});
+
+export const configSchema = z.object({
+  dataDir: z.string().min(1).default('./data'),
+  /** Unset means the command's own default (info for the bot, warn for chat). */
+  logLevel: z.enum(LOG_LEVELS).optional(),
+  httpPort: z.number().int().min(0).max(65535).default(8080),
+  model: z
+    .object({
+      provider: z.enum(PROVIDER_NAMES).optional(),
+      baseUrl: z.url().optional(),
+      apiKey: z.string().min(1).optional(),
+      model: z.string().min(1).optional(),
+      auxModel: z.string().min(1).optional(),
+      toolMode: toolModeSchema.default('auto'),
+      timeoutMs: z.number().int().positive().default(120_000),
+      maxRetries: z.number().int().min(0).max(10).default(4),
+      retryBaseDelayMs: z.number().int().positive().default(500),
+      retryMaxDelayMs: z.number().int().positive().default(30_000),
+      maxRetryAfterMs: z.number().int().positive().default(120_000),
+      contextTokens: z.number().int().min(1024).default(32_000),
+      fallback: z.array(fallbackSchema).default([]),
+      pricing: z.record(z.string(), priceSchema).default({}),
+    })
+    .prefault({}),
+  agent: z
+    .object({
+      name: z.string().min(1).default('Cairn'),
+      instructions: z.string().optional(),
+      maxSteps: z.number().int().min(1).max(100).default(8),
+      maxInputChars: z.number().int().min(100).default(100_000),
+      sessionIdleMinutes: z.number().positive().default(30),
+      shutdownGraceMs: z.number().int().min(0).default(10_000),
+      /** Fraction of contextTokens at which older turns are compressed. */
+      compressAt: z.number().gt(0).lt(1).default(0.75),
+      /** Turns (user messages) always kept verbatim when compressing. */
+      keepRecentTurns: z.number().int().min(1).default(4),
+    })
+    .prefault({}),
+  /** Per-conversation overrides, keyed by a conversation id or a prefix of one (`slack:T1:`). */
+  channels: z.record(z.string(), channelOverrideSchema).default({}),
+  platforms: platformsSchema,
+  learning: learningSchema,
+  skills: skillsSchema,
+  backends: backendsSchema,
+  /** Batch runs, rewards, exports and Atropos (src/rl). */
+  rl: rlSchema,
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type FallbackEntry = z.output<typeof fallbackSchema>;
+export type ChannelOverride = z.output<typeof channelOverrideSchema>;

@@ -1,0 +1,23 @@
+/** Settings of the skills layer: extra skill folders and the catalog's share of the prompt. */
+import { z } from 'zod';
+import type { EnvBinding } from './env.js';
+
+export const skillsSchema = z
+  .object({
+    /**
+     * Extra folders of skills (each holding <name>/SKILL.md), read-only to the agent.
+     * Precedence: learned (CAIRN_DATA_DIR/skills) > these, in order > bundled (skills/).
+     * Relative paths are resolved against the working directory.
+     */
+    dirs: z.array(z.string().min(1)).default([]),
+    /** Token budget of the skills catalog in the system prompt. */
+    catalogTokens: z.number().int().min(200).default(2_000),
+  })
+  .prefault({});
+
+export type SkillsConfig = z.output<typeof skillsSchema>;
+
+export const SKILLS_ENV_BINDINGS: readonly EnvBinding[] = [
+  { name: 'CAIRN_SKILLS_DIRS', path: ['skills', 'dirs'], kind: 'list', help: 'Comma-separated extra skill folders (read-only; between learned and bundled skills in precedence).' },
+  { name: 'CAIRN_SKILLS_CATALOG_TOKENS', path: ['skills', 'catalogTokens'], kind: 'int', help: 'Token budget of the skills catalog in the system prompt (default 2000).' },
+];

@@ -1,0 +1,34 @@
+/**
+ * How `cairn start` builds a platform adapter: each `adapters/<platform>/index.ts`
+ * exports `createAdapter`, loaded with a dynamic import only when that platform is
+ * configured, so unconfigured SDKs are never loaded.
+ */
+import type { Adapter } from './message.js';
+import type { Config } from '../config/load.js';
+import type { HttpRoutes } from '../http/server.js';
+import type { Logger } from './logger.js';
+import type { CommandRegistry } from './commands.js';
+
+export interface AdapterDeps {
+  config: Config;
+  /** The shared HTTP server, for webhooks and Slack's events endpoint. */
+  http: HttpRoutes;
+  logger: Logger;
+  /** The chat commands, to register them with the platform (slash commands, setMyCommands). */
+  commands: CommandRegistry;
+  /** Injected for tests; real timers otherwise. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type AdapterFactory = (deps: AdapterDeps) => Adapter | Promise<Adapter>;
+
+export type PlatformName = 'telegram' | 'slack' | 'discord';
+
+/** Platforms whose credentials are configured, in start order. */
+export function enabledPlatforms(config: Config): PlatformName[] {
+  const enabled: PlatformName[] = [];
+  if (config.platforms.telegram.botToken) enabled.push('telegram');
+  if (config.platforms.slack.botToken) enabled.push('slack');
+  if (config.platforms.discord.token) enabled.push('discord');
+  return enabled;
+}

@@ -1,0 +1,189 @@
+/**
+ * The turn loop: persist the user's message, keep the context within budget, then
+ * alternate model calls and tool calls until the model answers or a stop condition
+ * ends the loop (then the model answers once more without tools). Every message is
+ * persisted as it happens, so a crash mid-turn loses nothing already said.
+ */
+import type { Clock } from './clock.js';
+import type { InboundMessage, TurnEvent } from './message.js';
+import type { Logger } from './logger.js';
+import { assembleMessages } from './prompt.js';
+import { firstStopReason, type LoopState, type StopCondition } from './stop.js';
+import type { ChatMessage, ModelClient, ToolCall, Usage } from '../model/types.js';
+import type { Session, SessionStore } from '../memory/sessions.js';
+import type { Compressor } from '../memory/compression.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import { describeError } from './errors.js';
+
+export interface AgentOptions {
+  store: SessionStore;
+  model: ModelClient;
+  tools: ToolRegistry;
+  compressor: Compressor;
+  stopWhen: readonly StopCondition[];
+  contextTokens: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface TurnInput {
+  message: InboundMessage;
+  session: Session;
+  isAdmin: boolean;
+  signal: AbortSignal;
+  /** Progress for the adapter; text deltas are only produced when `stream` is true. */
+  onEvent?: (event: TurnEvent) => void;
+  stream?: boolean;
+}
+
+export interface ToolCallRecord {
+  id: string;
+  name: string;
+  ok: boolean;
+  error: string | undefined;
+  durationMs: number;
+}
+
+export interface TurnResult {
+  sessionId: string;
+  text: string;
+  /** 'answered', or the stop condition that ended the tool loop. */
+  stopReason: string;
+  steps: number;
+  toolCalls: ToolCallRecord[];
+  usage: Usage;
+  model: string | undefined;
+  startedAt: number;
+  durationMs: number;
+  /** Time spent waiting on the model, so core overhead can be measured. */
+  modelMs: number;
+  /** Messages this turn added, user message first (the trajectory of the turn). */
+  messages: ChatMessage[];
+}
+
+export type TurnListener = (input: TurnInput, result: TurnResult) => void;
+
+const FINAL_ANSWER_NOTE = 'You have used the tool steps available for this message. Answer the user now with what you have, without calling tools.';
+
+export class Agent {
+  private readonly listeners: TurnListener[] = [];
+
+  constructor(private readonly options: AgentOptions) {}
+
+  onTurnFinished(listener: TurnListener): void {
+    this.listeners.push(listener);
+  }
+
+  async runTurn(input: TurnInput): Promise<TurnResult> {
+    const { store, clock } = this.options;
+    const startedAt = clock.now();
+    const userMessage: ChatMessage = input.message.isDirect ? { role: 'user', content: input.message.text } : { role: 'user', content: input.message.text, name: speakerName(input.message) };
+    store.append(input.session.id, [{ message: userMessage, userId: input.message.userId }], startedAt);
+
+    let session = input.session;
+    let history = store.messages(session);
+    if (this.options.compressor.needsCompression(session, history)) {
+      session = await this.options.compressor.compress(session, history, input.signal);
+      history = store.messages(session);
+    }
+
+    const added: ChatMessage[] = [userMessage];
+    const usage: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
+    const toolCalls: ToolCallRecord[] = [];
+    const state: LoopState = { steps: 0, toolCalls: 0, toolErrors: 0, consecutiveToolErrors: 0 };
+    const toolContext = { sessionId: session.id, conversationId: session.conversationId, userId: input.message.userId, platform: input.message.platform, isAdmin: input.isAdmin, signal: input.signal, now: () => clock.now() };
+    let modelMs = 0;
+    let stopReason: string | undefined;
+    let text = '';
+    let model: string | undefined;
+
+    const record = (message: ChatMessage) => {
+      store.append(session.id, [{ message }], clock.now());
+      added.push(message);
+    };
+
+    for (;;) {
+      const finalOnly = stopReason !== undefined;
+      if (state.steps > 0) history = store.messages(session);
+      const messages = assembleMessages({ prefix: session.prefix, summary: session.summary, history, maxTokens: this.options.contextTokens });
+      if (finalOnly) messages[0] = { role: 'system', content: `${messages[0]?.content ?? ''}\n\n${FINAL_ANSWER_NOTE}` };
+      input.onEvent?.({ type: 'typing' });
+      const callStarted = clock.now();
+      const result = await this.options.model.complete({
+        messages,
+        ...(finalOnly ? {} : { tools: this.options.tools.definitions({ isAdmin: input.isAdmin }) }),
+        ...(session.model ? { model: session.model } : {}),
+        purpose: 'chat',
+        sessionId: session.id,
+        signal: input.signal,
+        ...(input.stream && input.onEvent ? { onTextDelta: (delta: string) => input.onEvent?.({ type: 'text-delta', text: delta }) } : {}),
+      });
+      modelMs += clock.now() - callStarted;
+      state.steps++;
+      model = result.model;
+      addUsage(usage, result.usage);
+      const calls = finalOnly ? [] : result.toolCalls;
+      record(calls.length > 0 ? { role: 'assistant', content: result.text || null, toolCalls: calls } : { role: 'assistant', content: result.text });
+      if (calls.length === 0) {
+        text = result.text;
+        break;
+      }
+      for (const call of calls) {
+        const outcome = await this.runTool(call, toolContext, input, toolCalls);
+        state.toolCalls++;
+        if (outcome.ok) state.consecutiveToolErrors = 0;
+        else {
+          state.toolErrors++;
+          state.consecutiveToolErrors++;
+        }
+        record({ role: 'tool', toolCallId: call.id, name: call.name, content: outcome.content });
+      }
+      stopReason = firstStopReason(this.options.stopWhen, state);
+      if (stopReason) this.options.logger.info({ sessionId: session.id, reason: stopReason }, 'tool loop stopped');
+    }
+
+    const finished: TurnResult = {
+      sessionId: session.id,
+      text,
+      stopReason: stopReason ?? 'answered',
+      steps: state.steps,
+      toolCalls,
+      usage,
+      model,
+      startedAt,
+      durationMs: clock.now() - startedAt,
+      modelMs,
+      messages: added,
+    };
+    for (const listener of this.listeners) {
+      try {
+        listener(input, finished);
+      } catch (error) {
+        // Recording or learning from a turn must never cost the user their reply.
+        this.options.logger.error({ sessionId: session.id, err: describeError(error) }, 'turn listener failed');
+      }
+    }
+    return finished;
+  }
+
+  private async runTool(call: ToolCall, context: Parameters<ToolRegistry['execute']>[1], input: TurnInput, records: ToolCallRecord[]) {
+    input.onEvent?.({ type: 'tool-call', name: call.name });
+    const started = this.options.clock.now();
+    const outcome = await this.options.tools.execute(call, context);
+    records.push({ id: call.id, name: call.name, ok: outcome.ok, error: outcome.error, durationMs: this.options.clock.now() - started });
+    if (!outcome.ok) this.options.logger.debug({ sessionId: context.sessionId, tool: call.name, error: outcome.error }, 'tool call failed');
+    return outcome;
+  }
+}
+
+function addUsage(total: Usage, add: Usage): void {
+  total.promptTokens += add.promptTokens;
+  total.completionTokens += add.completionTokens;
+  total.cachedTokens += add.cachedTokens;
+}
+
+/** OpenAI's `name` field allows only [a-zA-Z0-9_-]{1,64}. */
+function speakerName(message: InboundMessage): string {
+  const cleaned = message.userName.replace(/[^a-zA-Z0-9_-]+/g, '_').slice(0, 64);
+  return cleaned.replace(/^_+|_+$/g, '') || 'user';
+}

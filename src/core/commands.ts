@@ -1,0 +1,61 @@
+/**
+ * Chat commands (`/new`, `/help`, and those later services register). They run on
+ * the session's queue, so `/new` sent during a turn applies after that turn.
+ */
+import type { InboundMessage } from './message.js';
+
+export interface CommandContext {
+  message: InboundMessage;
+  args: string;
+  isAdmin: boolean;
+}
+
+export interface Command {
+  name: string;
+  /** One line for /help. */
+  description: string;
+  usage?: string;
+  adminOnly?: boolean;
+  run(context: CommandContext): Promise<string> | string;
+}
+
+export class CommandRegistry {
+  private readonly commands = new Map<string, Command>();
+
+  register(command: Command): this {
+    this.commands.set(command.name, command);
+    return this;
+  }
+
+  get(name: string): Command | undefined {
+    return this.commands.get(name);
+  }
+
+  list(): Command[] {
+    return [...this.commands.values()];
+  }
+
+  help(isAdmin: boolean): string {
+    const lines = this.list()
+      .filter((command) => isAdmin || !command.adminOnly)
+      .map((command) => `/${command.usage ?? command.name} — ${command.description}`);
+    return ['Commands:', ...lines, 'Anything else you write goes to the agent.'].join('\n');
+  }
+
+  async run(context: CommandContext): Promise<string> {
+    const name = context.message.command?.name ?? '';
+    const command = this.commands.get(name);
+    if (!command || (command.adminOnly && !context.isAdmin)) {
+      const what = command ? `/${name} is only for admins.` : `Unknown command /${name}.`;
+      return `${what}\n\n${this.help(context.isAdmin)}`;
+    }
+    return command.run(context);
+  }
+}
+
+/** Parses `/name args` (also `/name@botname args`, Telegram's group form) or returns undefined. */
+export function parseCommand(text: string): { name: string; args: string } | undefined {
+  const match = /^\/([a-zA-Z][\w-]{0,31})(?:@\S+)?(?:\s+([\s\S]*))?$/.exec(text.trim());
+  if (!match) return undefined;
+  return { name: (match[1] as string).toLowerCase(), args: (match[2] ?? '').trim() };
+}

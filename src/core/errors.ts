@@ -1,0 +1,68 @@
+/**
+ * The small error family every layer uses. `code` is what callers branch on,
+ * `isRetryable` is what the retry loop reads (as in the AI SDK), `platform`
+ * names the chat platform or provider where the failure happened.
+ */
+export type CairnErrorCode =
+  | 'config'
+  | 'rate_limit'
+  | 'auth'
+  | 'permission'
+  | 'not_found'
+  | 'bad_request'
+  | 'timeout'
+  | 'unavailable'
+  | 'network'
+  | 'aborted'
+  | 'invalid_model_output'
+  | 'invalid_input'
+  | 'tool'
+  | 'storage'
+  | 'internal';
+
+export interface CairnErrorOptions {
+  cause?: unknown;
+  platform?: string;
+  isRetryable?: boolean;
+  /** Milliseconds the peer asked us to wait (Retry-After), when it said. */
+  retryAfterMs?: number;
+  status?: number;
+}
+
+export class CairnError extends Error {
+  readonly code: CairnErrorCode;
+  readonly platform: string | undefined;
+  readonly isRetryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly status: number | undefined;
+
+  constructor(code: CairnErrorCode, message: string, options: CairnErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CairnError';
+    this.code = code;
+    this.platform = options.platform;
+    this.isRetryable = options.isRetryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
+    this.status = options.status;
+  }
+}
+
+/** Configuration that cannot work; the message lists what to set. */
+export class ConfigError extends CairnError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super('config', `Cairn's configuration needs attention:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function isCairnError(error: unknown): error is CairnError {
+  return error instanceof CairnError;
+}
+
+/** A short description of any thrown value, safe for logs (no stack, no payload). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,168 @@
+/**
+ * The core's one entrance. Adapters push every inbound message here; the gateway
+ * drops the bot's own, other bots' and duplicate messages, answers commands, and
+ * runs one turn at a time per conversation, conversations in parallel. Errors are
+ * caught here, once: logged by id, answered with a short sentence.
+ */
+import type { Adapter, InboundMessage, OutboundReply } from './message.js';
+import type { Agent, TurnResult } from './agent.js';
+import type { Clock } from './clock.js';
+import type { CommandRegistry } from './commands.js';
+import type { Logger } from './logger.js';
+import { CairnError, describeError } from './errors.js';
+import { InboundDedupe } from './dedupe.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { userFacingError } from './user-errors.js';
+import type { SessionManager } from '../memory/session-manager.js';
+import type { Db } from '../store/db.js';
+import type { AccessControl } from '../access/index.js';
+
+export interface GatewayOptions {
+  db: Db;
+  sessions: SessionManager;
+  agent: Agent;
+  commands: CommandRegistry;
+  clock: Clock;
+  logger: Logger;
+  maxInputChars: number;
+  access: AccessControl;
+}
+
+export type HandleOutcome =
+  | 'dropped-self'
+  | 'dropped-bot'
+  | 'duplicate'
+  | 'not-addressed'
+  | 'pairing'
+  | 'denied'
+  | 'rejected'
+  | 'command'
+  | 'turn'
+  | 'failed'
+  | 'closed';
+
+export class Gateway {
+  private readonly adapters = new Map<string, Adapter>();
+  private readonly queue = new KeyedQueue();
+  private readonly dedupe: InboundDedupe;
+  private readonly inFlight = new Set<AbortController>();
+  private closing = false;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.dedupe = new InboundDedupe(options.db);
+  }
+
+  attach(adapter: Adapter): void {
+    this.adapters.set(adapter.platform, adapter);
+  }
+
+  /** The sink adapters push into. Resolves when the message has been handled. */
+  readonly receive = async (inbound: InboundMessage): Promise<HandleOutcome> => {
+    const { logger, access, clock } = this.options;
+    if (inbound.isSelf) return 'dropped-self';
+    if (inbound.isBot) return 'dropped-bot';
+    if (!this.dedupe.firstSighting(inbound.platform, inbound.messageId, clock.now())) {
+      logger.debug({ platform: inbound.platform, messageId: inbound.messageId }, 'duplicate delivery dropped');
+      return 'duplicate';
+    }
+    // In groups Cairn speaks only when spoken to.
+    if (!inbound.isDirect && !inbound.addressed && !inbound.command) return 'not-addressed';
+    const decision = access.decide(inbound);
+    if (decision === 'ignore') {
+      logger.info({ platform: inbound.platform, senderId: inbound.senderId }, 'message from a user without access ignored');
+      return 'denied';
+    }
+    if (decision === 'pair') {
+      await this.reply(inbound, { text: access.pairingReply(inbound, clock.now()) });
+      return 'pairing';
+    }
+    const message: InboundMessage = { ...inbound, identity: inbound.userId, userId: access.personOf(inbound.userId) };
+    if (this.closing) {
+      await this.reply(message, { text: 'Cairn is restarting. Please send that again in a minute.', isError: true });
+      return 'closed';
+    }
+    const problem = this.inputProblem(message);
+    if (problem) {
+      await this.reply(message, { text: problem, isError: true });
+      return 'rejected';
+    }
+    return this.queue.run(message.conversationId, () => this.handle(message));
+  };
+
+  /** Stops taking messages, lets turns in flight finish within the deadline, then aborts the rest. */
+  async drain(deadlineMs: number, sleep: (ms: number) => Promise<void> = defaultSleep): Promise<void> {
+    this.closing = true;
+    const idle = this.queue.idle();
+    const finished = await Promise.race([idle.then(() => true), sleep(deadlineMs).then(() => false)]);
+    if (finished) return;
+    this.options.logger.warn({ turns: this.inFlight.size }, 'shutdown deadline passed; aborting turns in flight');
+    for (const controller of this.inFlight) controller.abort(new CairnError('aborted', 'Cairn is shutting down'));
+    await idle;
+  }
+
+  private inputProblem(message: InboundMessage): string | undefined {
+    if (message.command) return undefined;
+    if (message.text.trim() === '') return 'Your message was empty. Write what you need, or /help for commands.';
+    const limit = this.options.maxInputChars;
+    if (message.text.length > limit) {
+      return `Your message is ${message.text.length.toLocaleString('en-US')} characters long; the limit is ${limit.toLocaleString('en-US')}. Send a shorter message, or split it into parts.`;
+    }
+    return undefined;
+  }
+
+  private async handle(message: InboundMessage): Promise<HandleOutcome> {
+    const isAdmin = this.options.access.isAdmin(message);
+    const ids = { platform: message.platform, conversationId: message.conversationId, messageId: message.messageId };
+    const controller = new AbortController();
+    this.inFlight.add(controller);
+    try {
+      if (message.command) {
+        const text = await this.options.commands.run({ message, args: message.command.args, isAdmin });
+        await this.reply(message, { text });
+        return 'command';
+      }
+      const result = await this.turn(message, isAdmin, controller.signal);
+      this.options.logger.info({ ...ids, sessionId: result.sessionId, steps: result.steps, tools: result.toolCalls.length, ms: result.durationMs }, 'turn finished');
+      await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.' });
+      return 'turn';
+    } catch (error) {
+      this.options.logger.error({ ...ids, code: error instanceof CairnError ? error.code : 'internal', err: describeError(error) }, 'turn failed');
+      await this.reply(message, { text: userFacingError(error), isError: true });
+      return 'failed';
+    } finally {
+      this.inFlight.delete(controller);
+      this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'done' });
+    }
+  }
+
+  private turn(message: InboundMessage, isAdmin: boolean, signal: AbortSignal): Promise<TurnResult> {
+    const adapter = this.adapters.get(message.platform);
+    const session = this.options.sessions.resolve(message);
+    const onEvent = adapter?.progress ? adapter.progress.bind(adapter, message.conversationId) : undefined;
+    return this.options.agent.runTurn({
+      message,
+      session,
+      isAdmin,
+      signal,
+      ...(onEvent ? { onEvent } : {}),
+      stream: adapter?.capabilities.streaming ?? false,
+    });
+  }
+
+  private async reply(message: InboundMessage, reply: OutboundReply): Promise<void> {
+    const adapter = this.adapters.get(message.platform);
+    if (!adapter) {
+      this.options.logger.error({ platform: message.platform }, 'no adapter attached for platform; reply dropped');
+      return;
+    }
+    try {
+      await adapter.send(message.conversationId, { ...reply, replyTo: message.messageId });
+    } catch (error) {
+      this.options.logger.error({ platform: message.platform, conversationId: message.conversationId, err: describeError(error) }, 'sending the reply failed');
+    }
+  }
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

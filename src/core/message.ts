@@ -1,0 +1,76 @@
+/**
+ * The one message type every adapter produces, and the small port every adapter
+ * implements. The core never reads `raw`; it is there for the adapter's own use.
+ */
+export interface InboundCommand {
+  /** Lower-case command name without the slash: `new`, `help`, `memory`. */
+  name: string;
+  args: string;
+}
+
+export interface InboundMessage {
+  platform: string;
+  /** Carries the platform and everything that scopes a session: `slack:T1:C1:1700000000.1`. */
+  conversationId: string;
+  /** Stable user key, platform-qualified: `slack:T1:U1`, `console:alice`. The gateway replaces it
+   * with the person key when the identity is linked to others (see `identity`). */
+  userId: string;
+  /** The platform's own id of the sender (`U1`, `12345`): what allowlists and admin lists hold. */
+  senderId: string;
+  /** Set by the gateway: the platform identity the message came from, before linking mapped `userId`. */
+  identity?: string;
+  userName: string;
+  /** Text with the bot mention stripped. */
+  text: string;
+  isDirect: boolean;
+  /** In a group: the bot was mentioned, replied to, or addressed with its command. */
+  addressed?: boolean;
+  /** Sent by this bot itself (echoes of its own posts). */
+  isSelf: boolean;
+  /** Sent by another bot. */
+  isBot?: boolean;
+  command?: InboundCommand | undefined;
+  /** Platform id of the message or event, used to drop duplicate deliveries. */
+  messageId: string;
+  receivedAt: Date;
+  raw?: unknown;
+}
+
+export interface OutboundReply {
+  text: string;
+  /** Platform message id this replies to, when the platform threads replies. */
+  replyTo?: string | undefined;
+  /** The turn failed; adapters may render this differently. */
+  isError?: boolean;
+}
+
+/** Progress while a turn runs; adapters show what their platform can. */
+export type TurnEvent =
+  | { type: 'typing' }
+  | { type: 'text-delta'; text: string }
+  | { type: 'tool-call'; name: string }
+  | { type: 'done' };
+
+export interface AdapterCapabilities {
+  threads: boolean;
+  edits: boolean;
+  reactions: boolean;
+  typing: boolean;
+  /** Shows text while the model is still writing it. */
+  streaming: boolean;
+  /** Longest text one message may carry. */
+  maxMessageLength: number;
+}
+
+/** Where adapters push inbound messages: the gateway's one entrance. */
+export type InboundSink = (message: InboundMessage) => Promise<unknown>;
+
+export interface Adapter {
+  readonly platform: string;
+  readonly capabilities: AdapterCapabilities;
+  start(sink: InboundSink): Promise<void>;
+  stop(): Promise<void>;
+  send(conversationId: string, reply: OutboundReply): Promise<void>;
+  /** Optional live progress (typing indicator, streamed text). */
+  progress?(conversationId: string, event: TurnEvent): void;
+}

@@ -1,0 +1,74 @@
+/**
+ * Secret redaction for anything Cairn writes outside its own logs: trajectories,
+ * fine-tuning exports, and (shared with the memory layer) text that is kept for
+ * later. Two passes: every secret value known from config is masked wherever it
+ * appears, then well-known credential shapes (API keys, bot tokens, private keys)
+ * are masked even when Cairn never knew them (a user pasted one, a tool printed one).
+ */
+
+export const REDACTED = '[redacted]';
+
+/** Shorter "secrets" would mask ordinary words. */
+const MIN_KNOWN_SECRET_LENGTH = 8;
+
+interface Pattern {
+  name: string;
+  regex: RegExp;
+  /** Replacement; `$1` keeps a prefix such as the key name in `password=…`. */
+  replace: string;
+}
+
+/** Credential shapes, most specific first. Each regex is global and has no catastrophic backtracking. */
+const PATTERNS: readonly Pattern[] = [
+  { name: 'private key', regex: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, replace: REDACTED },
+  { name: 'openai-style key', regex: /\bsk-[A-Za-z0-9_-]{16,}/g, replace: REDACTED },
+  { name: 'slack token', regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
+  { name: 'slack app token', regex: /\bxapp-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
+  { name: 'github token', regex: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, replace: REDACTED },
+  { name: 'aws access key', regex: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: REDACTED },
+  { name: 'google api key', regex: /\bAIza[0-9A-Za-z_-]{35}\b/g, replace: REDACTED },
+  { name: 'telegram bot token', regex: /\b\d{8,10}:[A-Za-z0-9_-]{35}\b/g, replace: REDACTED },
+  { name: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: REDACTED },
+  { name: 'bearer token', regex: /\b(Bearer\s+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: `$1${REDACTED}` },
+  {
+    name: 'assigned secret',
+    regex: /\b((?:api[_-]?key|secret|password|passwd|access[_-]?token|auth[_-]?token)["']?\s*[:=]\s*["']?)[^\s"',;]{8,}/gi,
+    replace: `$1${REDACTED}`,
+  },
+];
+
+export interface Redactor {
+  /** The text with every secret masked. */
+  text(input: string): string;
+  /** A deep copy of a JSON-like value with every string masked (keys are left alone). */
+  value<T>(input: T): T;
+}
+
+export function createRedactor(knownSecrets: readonly string[] = []): Redactor {
+  // Longest first, so a secret that contains another is masked whole.
+  const known = [...new Set(knownSecrets.filter((s) => s.length >= MIN_KNOWN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
+  const text = (input: string): string => {
+    let result = input;
+    for (const secret of known) if (result.includes(secret)) result = result.split(secret).join(REDACTED);
+    for (const pattern of PATTERNS) result = result.replace(pattern.regex, pattern.replace);
+    return result;
+  };
+  const value = <T>(input: T): T => redactDeep(input, text) as T;
+  return { text, value };
+}
+
+/** One-off redaction with the pattern pass and the given known secrets. */
+export function redactText(input: string, knownSecrets: readonly string[] = []): string {
+  return createRedactor(knownSecrets).text(input);
+}
+
+function redactDeep(input: unknown, text: (s: string) => string): unknown {
+  if (typeof input === 'string') return text(input);
+  if (Array.isArray(input)) return input.map((item) => redactDeep(item, text));
+  if (input !== null && typeof input === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(input)) out[key] = redactDeep(item, text);
+    return out;
+  }
+  return input;
+}

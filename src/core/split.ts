@@ -1,0 +1,55 @@
+/**
+ * Splits a reply into messages no longer than a platform's limit. Prefers paragraph,
+ * then line, then word boundaries; a fenced code block cut in two is closed at the
+ * end of one part and reopened (same language) at the start of the next, so each
+ * part renders on its own.
+ */
+const FENCE = /^(\s*)(```+|~~~+)(.*)$/;
+
+export function splitMessage(text: string, limit: number): string[] {
+  if (limit < 32) throw new RangeError('limit too small to split messages sensibly');
+  if (text.length <= limit) return [text];
+  const parts: string[] = [];
+  let rest = text;
+  let reopen = '';
+  while (rest.length > 0) {
+    const budget = limit - reopen.length;
+    let chunk = rest.length <= budget ? rest : rest.slice(0, cutIndex(rest, budget - 8));
+    const open = openFence(reopen + chunk);
+    if (open && chunk.length < rest.length) {
+      // Leave room to close the fence inside the limit.
+      const closing = `\n${open.marker}`;
+      if ((reopen + chunk).length + closing.length > limit) chunk = chunk.slice(0, cutIndex(chunk, limit - reopen.length - closing.length));
+      parts.push(reopen + chunk.replace(/\s+$/, '') + closing);
+      reopen = `${open.marker}${open.info}\n`;
+    } else {
+      parts.push((reopen + chunk).replace(/\s+$/, ''));
+      reopen = '';
+    }
+    rest = rest.slice(chunk.length).replace(/^\n+/, '');
+  }
+  return parts.filter((part) => part.trim().length > 0);
+}
+
+/** Where to cut within `max` characters: the last paragraph, line or word break, else hard. */
+function cutIndex(text: string, max: number): number {
+  const window = text.slice(0, Math.max(1, max));
+  for (const separator of ['\n\n', '\n', ' ']) {
+    const at = window.lastIndexOf(separator);
+    if (at > max * 0.5) return at + separator.length;
+  }
+  return window.length;
+}
+
+/** The fence left open at the end of `text`, if any. */
+function openFence(text: string): { marker: string; info: string } | undefined {
+  let open: { marker: string; info: string } | undefined;
+  for (const line of text.split('\n')) {
+    const match = FENCE.exec(line);
+    if (!match) continue;
+    const marker = match[2] as string;
+    if (!open) open = { marker, info: (match[3] ?? '').trim() };
+    else if (marker.startsWith(open.marker[0] as string) && marker.length >= open.marker.length && (match[3] ?? '').trim() === '') open = undefined;
+  }
+  return open;
+}

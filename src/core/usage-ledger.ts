@@ -1,0 +1,42 @@
+/** Writes one row per model call (usage and cost) for audits, budgets and `cairn doctor`. */
+import type { Db } from '../store/db.js';
+import type { CallRecord } from '../model/types.js';
+
+export class UsageLedger {
+  private readonly insert;
+  private readonly totalsSince;
+
+  constructor(db: Db, private readonly now: () => number) {
+    this.insert = db.prepare(
+      `INSERT INTO model_calls (at, session_id, purpose, provider, model, attempt, ok, error_code, prompt_tokens, completion_tokens, cached_tokens, cost_usd, duration_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.totalsSince = db.prepare<[number], { calls: number; prompt: number; completion: number; cached: number; cost: number | null }>(
+      `SELECT COUNT(*) AS calls, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
+              COALESCE(SUM(cached_tokens), 0) AS cached, SUM(cost_usd) AS cost FROM model_calls WHERE at >= ?`,
+    );
+  }
+
+  readonly record = (call: CallRecord): void => {
+    this.insert.run(
+      this.now(),
+      call.sessionId ?? null,
+      call.purpose,
+      call.provider,
+      call.model,
+      call.attempt,
+      call.ok ? 1 : 0,
+      call.errorCode ?? null,
+      call.usage.promptTokens,
+      call.usage.completionTokens,
+      call.usage.cachedTokens,
+      call.costUsd ?? null,
+      Math.round(call.durationMs),
+    );
+  };
+
+  totals(since: number): { calls: number; promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number | undefined } {
+    const row = this.totalsSince.get(since);
+    return { calls: row?.calls ?? 0, promptTokens: row?.prompt ?? 0, completionTokens: row?.completion ?? 0, cachedTokens: row?.cached ?? 0, costUsd: row?.cost ?? undefined };
+  }
+}

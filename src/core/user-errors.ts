@@ -1,0 +1,29 @@
+/** The short, safe sentence a user sees when a turn fails: what happened and what to do. */
+import { isCairnError } from './errors.js';
+
+export function userFacingError(error: unknown): string {
+  if (!isCairnError(error)) return 'Something went wrong on my side. Please try again; if it keeps happening, tell the operator to check the logs.';
+  switch (error.code) {
+    case 'rate_limit':
+      return 'The model provider is rate-limiting me right now. Please try again in a minute.';
+    case 'auth':
+    case 'permission':
+      return "I can't reach my model: the provider refused the API key. The operator should run `cairn doctor`.";
+    case 'timeout':
+    case 'unavailable':
+    case 'network':
+      return "The model didn't answer in time. Please try again shortly.";
+    case 'aborted':
+      return 'I was stopped before I could finish (Cairn is restarting). Your message is saved; send it again in a moment.';
+    case 'invalid_model_output':
+      return "The model sent a reply I couldn't use. Please try again or rephrase.";
+    case 'bad_request':
+      return 'The model rejected this request. Try /new to start a fresh conversation.';
+    case 'config':
+      return "I'm not fully configured yet. The operator should run `cairn doctor`.";
+    case 'invalid_input':
+      return error.message;
+    default:
+      return 'Something went wrong on my side. Please try again; if it keeps happening, tell the operator to check the logs.';
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Audits: measure success overall, per skill, per platform and over time; group
+ * failure modes; mark unused skills stale and later archive them (pinned ones are
+ * exempt); send skills with poor outcomes to refinement; store the report in SQLite
+ * and as Markdown + SVG under CAIRN_DATA_DIR/audits/. A row with status 'running'
+ * (unique) is the lock, so two audits never overlap, even across processes.
+ */
+import { join } from 'node:path';
+import type { Db } from '../store/db.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { describeError } from '../core/errors.js';
+import { writeFileAtomic } from '../store/atomic-write.js';
+import { computeStats, type AuditStats } from './audit-stats.js';
+import { renderReport, type AuditActions } from './audit-report.js';
+import { successRateChart } from './audit-chart.js';
+import type { Task, TaskStore } from './tasks.js';
+
+const DAY_MS = 86_400_000;
+/** A 'running' row older than this belongs to a process that died mid-audit. */
+const STALE_LOCK_MS = 60 * 60_000;
+
+export interface SkillInventoryItem {
+  name: string;
+  pinned: boolean;
+  stale: boolean;
+  /** Last use (ms epoch), or when it was created if never used. */
+  lastActivityAt: number;
+}
+
+/** What audits need from the skills layer. */
+export interface SkillMaintenance {
+  inventory(): SkillInventoryItem[];
+  markStale(name: string, reason: string): void;
+  archive(name: string, reason: string): void;
+}
+
+export interface AuditPolicy {
+  staleDays: number;
+  archiveDays: number;
+  /** A skill version is refined when its success rate is below this with at least `minJudged` judged uses. */
+  poorSuccessRate: number;
+  minJudged: number;
+}
+
+export interface AuditServiceOptions {
+  db: Db;
+  tasks: TaskStore;
+  clock: Clock;
+  logger: Logger;
+  dataDir: string;
+  policy: AuditPolicy;
+  skills?: SkillMaintenance | undefined;
+  /** Asks reflection to improve a skill from its failed tasks; resolves whether it changed. */
+  refine?: ((skill: string, failures: Task[]) => Promise<boolean>) | undefined;
+  /** Posts the report somewhere people look (an admin channel). */
+  publish?: ((report: string) => Promise<void>) | undefined;
+}
+
+export interface AuditRecord {
+  id: number;
+  trigger: string;
+  status: 'running' | 'done' | 'failed';
+  startedAt: number;
+  finishedAt: number | undefined;
+  taskCount: number;
+  stats: AuditStats | undefined;
+  report: string | undefined;
+  reportPath: string | undefined;
+  error: string | undefined;
+}
+
+interface AuditRow {
+  id: number;
+  trigger: string;
+  status: AuditRecord['status'];
+  started_at: number;
+  finished_at: number | null;
+  task_count: number;
+  stats: string | null;
+  report: string | null;
+  report_path: string | null;
+  error: string | null;
+}
+
+export class AuditService {
+  private readonly statements;
+
+  constructor(private readonly options: AuditServiceOptions) {
+    const { db } = options;
+    this.statements = {
+      clearStale: db.prepare("UPDATE audits SET status = 'failed', error = 'interrupted', finished_at = ? WHERE status = 'running' AND started_at < ?"),
+      begin: db.prepare("INSERT INTO audits (trigger, status, started_at) VALUES (?, 'running', ?)"),
+      finish: db.prepare("UPDATE audits SET status = 'done', finished_at = ?, task_count = ?, stats = ?, report = ?, report_path = ? WHERE id = ?"),
+      fail: db.prepare("UPDATE audits SET status = 'failed', finished_at = ?, error = ? WHERE id = ?"),
+      get: db.prepare<[number], AuditRow>('SELECT * FROM audits WHERE id = ?'),
+      list: db.prepare<[number], AuditRow>('SELECT * FROM audits ORDER BY id DESC LIMIT ?'),
+      lastDone: db.prepare<[], { at: number | null }>("SELECT MAX(started_at) AS at FROM audits WHERE status = 'done'"),
+    };
+  }
+
+  /** Runs an audit now; undefined when another one is already running. */
+  async run(trigger: string): Promise<AuditRecord | undefined> {
+    const { clock, logger } = this.options;
+    const now = clock.now();
+    const lastAuditAt = this.lastFinishedAt();
+    this.statements.clearStale.run(now, now - STALE_LOCK_MS);
+    let id: number;
+    try {
+      id = Number(this.statements.begin.run(trigger, now).lastInsertRowid);
+    } catch {
+      logger.info({ trigger }, 'audit skipped: another audit is running');
+      return undefined;
+    }
+    try {
+      const tasks = this.options.tasks.since(0);
+      const stats = computeStats(tasks, lastAuditAt);
+      const actions = await this.act(stats, tasks, now);
+      const base = join(this.options.dataDir, 'audits', `audit-${String(id).padStart(4, '0')}-${new Date(now).toISOString().slice(0, 10)}`);
+      const chart = await successRateChart(stats);
+      writeFileAtomic(`${base}.svg`, chart);
+      const report = renderReport(id, now, trigger, stats, actions, `${base.split('/').at(-1)}.svg`);
+      writeFileAtomic(`${base}.md`, report);
+      this.statements.finish.run(clock.now(), tasks.length, JSON.stringify(stats), report, `${base}.md`, id);
+      logger.info({ auditId: id, trigger, tasks: tasks.length }, 'audit finished');
+      await this.publish(report);
+    } catch (error) {
+      this.statements.fail.run(clock.now(), describeError(error), id);
+      logger.error({ auditId: id, err: describeError(error) }, 'audit failed');
+    }
+    return this.get(id);
+  }
+
+  lastFinishedAt(): number | undefined {
+    return this.statements.lastDone.get()?.at ?? undefined;
+  }
+
+  get(id: number): AuditRecord | undefined {
+    const row = this.statements.get.get(id);
+    return row ? toRecord(row) : undefined;
+  }
+
+  list(limit = 20): AuditRecord[] {
+    return this.statements.list.all(limit).map(toRecord);
+  }
+
+  private async act(stats: AuditStats, tasks: readonly Task[], now: number): Promise<AuditActions> {
+    const actions: AuditActions = { staled: [], archived: [], refined: [], notes: [] };
+    const { skills, refine, policy } = this.options;
+    if (skills) {
+      for (const skill of skills.inventory()) {
+        if (skill.pinned) continue;
+        const idleDays = (now - skill.lastActivityAt) / DAY_MS;
+        if (idleDays >= policy.archiveDays) {
+          skills.archive(skill.name, `unused for ${Math.floor(idleDays)} days (audit)`);
+          actions.archived.push(skill.name);
+        } else if (idleDays >= policy.staleDays && !skill.stale) {
+          skills.markStale(skill.name, `unused for ${Math.floor(idleDays)} days (audit)`);
+          actions.staled.push(skill.name);
+        }
+      }
+    }
+    if (refine) {
+      const poor = stats.perSkill.filter((s) => s.successRate !== undefined && s.success + s.failure >= policy.minJudged && s.successRate < policy.poorSuccessRate);
+      for (const skill of poor) {
+        const failures = tasks.filter((t) => t.outcome === 'failure' && t.skillsUsed.some((u) => u.name === skill.skill && u.version === skill.version));
+        try {
+          if (await refine(skill.skill, failures)) actions.refined.push(skill.skill);
+        } catch (error) {
+          actions.notes.push(`Refining \`${skill.skill}\` failed: ${describeError(error)}`);
+        }
+      }
+    }
+    return actions;
+  }
+
+  private async publish(report: string): Promise<void> {
+    try {
+      await this.options.publish?.(report);
+    } catch (error) {
+      this.options.logger.warn({ err: describeError(error) }, 'posting the audit report failed');
+    }
+  }
+}
+
+function toRecord(row: AuditRow): AuditRecord {
+  return {
+    id: row.id,
+    trigger: row.trigger,
+    status: row.status,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at ?? undefined,
+    taskCount: row.task_count,
+    stats: row.stats ? (JSON.parse(row.stats) as AuditStats) : undefined,
+    report: row.report ?? undefined,
+    reportPath: row.report_path ?? undefined,
+    error: row.error ?? undefined,
+  };
+}

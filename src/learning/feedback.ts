@@ -1,0 +1,28 @@
+/** `/feedback good|bad [why]`: the user's verdict on the last task in this conversation. */
+import type { CommandRegistry } from '../core/commands.js';
+import type { TaskRecorder } from './recorder.js';
+import type { Task, TaskStore } from './tasks.js';
+
+export type FeedbackListener = (task: Task) => void;
+
+const GOOD = new Set(['good', 'yes', '+', '+1', '👍', 'up']);
+const BAD = new Set(['bad', 'no', '-', '-1', '👎', 'down']);
+
+export function registerFeedbackCommand(commands: CommandRegistry, recorder: TaskRecorder, tasks: TaskStore, onFeedback: FeedbackListener): void {
+  commands.register({
+    name: 'feedback',
+    usage: 'feedback good|bad [why]',
+    description: 'tell me whether my last answer solved your problem (I learn from it)',
+    run: ({ message, args }) => {
+      const [word = '', ...rest] = args.split(/\s+/);
+      const verdict = GOOD.has(word.toLowerCase()) ? 'good' : BAD.has(word.toLowerCase()) ? 'bad' : undefined;
+      if (!verdict) return 'Usage: /feedback good|bad [why] — for example `/feedback bad the query was still slow`.';
+      const task = recorder.taskForFeedback(message.conversationId);
+      if (!task) return "There's nothing in this conversation to give feedback on yet.";
+      const reason = rest.join(' ').trim() || undefined;
+      tasks.setFeedback(task.id, verdict, reason);
+      onFeedback(tasks.get(task.id) ?? task);
+      return verdict === 'good' ? 'Thanks! Noted that this worked.' : "Thanks for telling me. I'll look at what went wrong and do better next time.";
+    },
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * When audits run: every N tasks, on a cron schedule (node-cron, with a time zone),
+ * and once at start-up when the scheduled one was missed while Cairn was down.
+ * The cron port is injectable so tests fire it by hand instead of waiting.
+ */
+import cron from 'node-cron';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { CairnError } from '../core/errors.js';
+import type { AuditService } from './audits.js';
+import type { TaskStore } from './tasks.js';
+
+export interface CronJob {
+  stop(): void;
+  /** Milliseconds between two consecutive runs (for detecting a missed run). */
+  periodMs(): number;
+}
+
+export type CronPort = (expression: string, timeZone: string, run: () => void) => CronJob;
+
+export const nodeCron: CronPort = (expression, timeZone, run) => {
+  if (!cron.validate(expression)) throw new CairnError('config', `CAIRN_AUDIT_CRON "${expression}" is not a valid cron expression (e.g. "0 3 * * *" for 03:00 daily).`);
+  const task = cron.schedule(expression, run, { timezone: timeZone, noOverlap: true });
+  return {
+    stop: () => void task.stop(),
+    periodMs: () => {
+      const [first, second] = task.getNextRuns(2);
+      return first && second ? second.getTime() - first.getTime() : 86_400_000;
+    },
+  };
+};
+
+export interface AuditSchedulerOptions {
+  audits: AuditService;
+  tasks: TaskStore;
+  clock: Clock;
+  logger: Logger;
+  everyTasks: number;
+  cron: string;
+  timeZone: string;
+  cronPort?: CronPort;
+}
+
+export class AuditScheduler {
+  private job: CronJob | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: AuditSchedulerOptions) {}
+
+  /** Starts the cron job; runs a missed audit now when one is due. Resolves when that one finished. */
+  async start(): Promise<void> {
+    const { cron: expression, timeZone } = this.options;
+    this.job = (this.options.cronPort ?? nodeCron)(expression, timeZone, () => void this.trigger('cron'));
+    const last = this.options.audits.lastFinishedAt();
+    const now = this.options.clock.now();
+    const period = this.job.periodMs();
+    const oldestTask = this.options.tasks.oldestAt();
+    // Never audited: due once tasks have been around longer than a period.
+    const due = last !== undefined ? now - last > period : oldestTask !== undefined && now - oldestTask > period;
+    if (due) await this.trigger('missed at start-up');
+  }
+
+  stop(): void {
+    this.job?.stop();
+  }
+
+  /** Called for each new task: every N tasks an audit runs. */
+  onTask(): void {
+    const count = this.options.tasks.count();
+    if (this.options.everyTasks > 0 && count > 0 && count % this.options.everyTasks === 0) void this.trigger(`every ${this.options.everyTasks} tasks (${count})`);
+  }
+
+  /** Resolves when audits triggered so far have finished (shutdown, tests). */
+  idle(): Promise<unknown> {
+    return this.running;
+  }
+
+  private trigger(reason: string): Promise<unknown> {
+    const run = this.options.audits.run(reason).catch((error: unknown) => this.options.logger.error({ err: String(error) }, 'audit crashed'));
+    this.running = Promise.all([this.running, run]);
+    return run;
+  }
+}

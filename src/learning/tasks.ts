@@ -1,0 +1,198 @@
+/**
+ * Tasks: turns where the agent did work (at least one tool call, or marked as a task
+ * by feedback). Each keeps its trajectory, the skill versions it used, tool errors,
+ * usage, duration and an outcome whose source says how much to trust it:
+ * feedback (the user said) > self (the model's reflection) > tools (errors or not).
+ */
+import { z } from 'zod';
+import type { Db } from '../store/db.js';
+import type { ChatMessage } from '../model/types.js';
+
+export type Outcome = 'success' | 'failure' | 'unknown';
+export type OutcomeSource = 'tools' | 'self' | 'feedback' | 'none';
+
+export interface SkillUse {
+  name: string;
+  version: number;
+}
+
+export interface NewTask {
+  sessionId: string;
+  conversationId: string;
+  platform: string;
+  userId: string;
+  request: string;
+  reply: string;
+  trajectory: ChatMessage[];
+  toolCalls: number;
+  toolErrors: number;
+  errors: string[];
+  skillsUsed: SkillUse[];
+  stopReason: string;
+  model: string | undefined;
+  usage: { promptTokens: number; completionTokens: number; cachedTokens: number };
+  durationMs: number;
+  outcome: Outcome;
+  outcomeSource: OutcomeSource;
+  createdAt: number;
+}
+
+export interface Task extends NewTask {
+  id: number;
+  selfAssessment: string | undefined;
+  feedback: 'good' | 'bad' | undefined;
+  feedbackReason: string | undefined;
+  reflected: boolean;
+}
+
+interface TaskRow {
+  id: number;
+  session_id: string;
+  conversation_id: string;
+  platform: string;
+  user_id: string;
+  request: string;
+  reply: string;
+  trajectory: string;
+  tool_calls: number;
+  tool_errors: number;
+  errors: string;
+  skills_used: string;
+  stop_reason: string;
+  model: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  duration_ms: number;
+  outcome: Outcome;
+  outcome_source: OutcomeSource;
+  self_assessment: string | null;
+  feedback: 'good' | 'bad' | null;
+  feedback_reason: string | null;
+  reflected: number;
+  created_at: number;
+}
+
+const skillUsesSchema = z.array(z.object({ name: z.string(), version: z.number().int() }));
+const stringsSchema = z.array(z.string());
+const trajectorySchema = z.array(z.record(z.string(), z.unknown()));
+
+export class TaskStore {
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    this.statements = {
+      insert: db.prepare(`INSERT INTO tasks (session_id, conversation_id, platform, user_id, request, reply, trajectory, tool_calls, tool_errors, errors,
+        skills_used, stop_reason, model, prompt_tokens, completion_tokens, cached_tokens, duration_ms, outcome, outcome_source, created_at)
+        VALUES (@sessionId, @conversationId, @platform, @userId, @request, @reply, @trajectory, @toolCalls, @toolErrors, @errors,
+        @skillsUsed, @stopReason, @model, @promptTokens, @completionTokens, @cachedTokens, @durationMs, @outcome, @outcomeSource, @createdAt)`),
+      insertSkill: db.prepare('INSERT OR IGNORE INTO task_skills (task_id, skill, version) VALUES (?, ?, ?)'),
+      get: db.prepare<[number], TaskRow>('SELECT * FROM tasks WHERE id = ?'),
+      lastInConversation: db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE conversation_id = ? ORDER BY id DESC LIMIT 1'),
+      feedback: db.prepare("UPDATE tasks SET feedback = ?, feedback_reason = ?, outcome = ?, outcome_source = 'feedback' WHERE id = ?"),
+      selfAssess: db.prepare("UPDATE tasks SET self_assessment = ?, outcome = ?, outcome_source = 'self' WHERE id = ? AND outcome_source != 'feedback'"),
+      markReflected: db.prepare('UPDATE tasks SET reflected = 1 WHERE id = ?'),
+      recent: db.prepare<[number], TaskRow>('SELECT * FROM tasks ORDER BY id DESC LIMIT ?'),
+      since: db.prepare<[number], TaskRow>('SELECT * FROM tasks WHERE created_at >= ? ORDER BY id'),
+      count: db.prepare('SELECT COUNT(*) FROM tasks').pluck(),
+      oldest: db.prepare('SELECT MIN(created_at) FROM tasks').pluck(),
+    };
+  }
+
+  insert(task: NewTask): Task {
+    const id = this.db.transaction(() => {
+      const result = this.statements.insert.run({
+        ...task,
+        trajectory: JSON.stringify(task.trajectory),
+        errors: JSON.stringify(task.errors),
+        skillsUsed: JSON.stringify(task.skillsUsed),
+        model: task.model ?? null,
+        promptTokens: task.usage.promptTokens,
+        completionTokens: task.usage.completionTokens,
+        cachedTokens: task.usage.cachedTokens,
+      });
+      const taskId = Number(result.lastInsertRowid);
+      for (const use of task.skillsUsed) this.statements.insertSkill.run(taskId, use.name, use.version);
+      return taskId;
+    })();
+    return this.get(id) as Task;
+  }
+
+  get(id: number): Task | undefined {
+    const row = this.statements.get.get(id);
+    return row ? toTask(row) : undefined;
+  }
+
+  lastInConversation(conversationId: string): Task | undefined {
+    const row = this.statements.lastInConversation.get(conversationId);
+    return row ? toTask(row) : undefined;
+  }
+
+  /** The user's verdict wins over every other signal. */
+  setFeedback(id: number, feedback: 'good' | 'bad', reason: string | undefined): void {
+    this.statements.feedback.run(feedback, reason ?? null, feedback === 'good' ? 'success' : 'failure', id);
+  }
+
+  /** The model's own assessment, unless the user already judged the task. */
+  setSelfAssessment(id: number, outcome: Outcome, assessment: string): void {
+    this.statements.selfAssess.run(assessment, outcome, id);
+  }
+
+  markReflected(id: number): void {
+    this.statements.markReflected.run(id);
+  }
+
+  recent(limit: number): Task[] {
+    return this.statements.recent.all(limit).map(toTask);
+  }
+
+  since(time: number): Task[] {
+    return this.statements.since.all(time).map(toTask);
+  }
+
+  count(): number {
+    return this.statements.count.get() as number;
+  }
+
+  /** When the first task was recorded, if any. */
+  oldestAt(): number | undefined {
+    return (this.statements.oldest.get() as number | null) ?? undefined;
+  }
+}
+
+function toTask(row: TaskRow): Task {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    conversationId: row.conversation_id,
+    platform: row.platform,
+    userId: row.user_id,
+    request: row.request,
+    reply: row.reply,
+    trajectory: parseJson(row.trajectory, trajectorySchema, []) as unknown as ChatMessage[],
+    toolCalls: row.tool_calls,
+    toolErrors: row.tool_errors,
+    errors: parseJson(row.errors, stringsSchema, []),
+    skillsUsed: parseJson(row.skills_used, skillUsesSchema, []),
+    stopReason: row.stop_reason,
+    model: row.model ?? undefined,
+    usage: { promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens, cachedTokens: row.cached_tokens },
+    durationMs: row.duration_ms,
+    outcome: row.outcome,
+    outcomeSource: row.outcome_source,
+    selfAssessment: row.self_assessment ?? undefined,
+    feedback: row.feedback ?? undefined,
+    feedbackReason: row.feedback_reason ?? undefined,
+    reflected: row.reflected === 1,
+    createdAt: row.created_at,
+  };
+}
+
+function parseJson<T>(text: string, schema: z.ZodType<T>, fallback: T): T {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : fallback;
+  } catch {
+    return fallback;
+  }
+}

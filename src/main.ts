@@ -1,0 +1,134 @@
+/**
+ * The composition root: config → store → model → services → gateway. Everything
+ * Cairn runs (chat, the bot, the CLI's commands) is built here and nowhere else.
+ */
+import type { Config } from './config/load.js';
+import { openDatabase, databasePath, type Db } from './store/db.js';
+import { createModelClient } from './model/client.js';
+import type { ModelClient } from './model/types.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { SessionStore } from './memory/sessions.js';
+import { SessionManager } from './memory/session-manager.js';
+import { Compressor } from './memory/compression.js';
+import { ToolRegistry } from './tools/registry.js';
+import { currentTimeTool } from './tools/clock-tool.js';
+import { Agent } from './core/agent.js';
+import { maxConsecutiveToolErrors, maxSteps } from './core/stop.js';
+import { CommandRegistry } from './core/commands.js';
+import { registerBuiltinCommands } from './core/builtin-commands.js';
+import { Gateway } from './core/gateway.js';
+import { UsageLedger } from './core/usage-ledger.js';
+import { channelOverride } from './config/channels.js';
+import { AccessControl } from './access/index.js';
+import { registerLinkCommands } from './access/commands.js';
+import { Skills, registerSkillCommands, registerSkillTools } from './skills/index.js';
+
+export interface CairnOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  /** Replaces the model client (tests, benchmarks); the real one is built from config otherwise. */
+  model?: ModelClient;
+  /** Injected sleep for model retries (tests). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  db?: Db;
+}
+
+export interface Cairn {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  clock: Clock;
+  model: ModelClient;
+  ledger: UsageLedger;
+  sessions: SessionManager;
+  tools: ToolRegistry;
+  commands: CommandRegistry;
+  agent: Agent;
+  gateway: Gateway;
+  access: AccessControl;
+  skills: Skills;
+  /** Drains turns in flight (within the configured grace) and closes the database. */
+  close(): Promise<void>;
+}
+
+export function createCairn(config: Config, overrides: CairnOverrides = {}): Cairn {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel ?? 'info', secrets: config.secrets });
+  const db = overrides.db ?? openDatabase(databasePath(config.dataDir));
+  const ledger = new UsageLedger(db, () => clock.now());
+  const model =
+    overrides.model ??
+    createModelClient({
+      providers: config.providers,
+      timeoutMs: config.model.timeoutMs,
+      retry: {
+        maxRetries: config.model.maxRetries,
+        baseDelayMs: config.model.retryBaseDelayMs,
+        maxDelayMs: config.model.retryMaxDelayMs,
+        maxRetryAfterMs: config.model.maxRetryAfterMs,
+      },
+      pricing: config.model.pricing,
+      onCall: ledger.record,
+      logger,
+      ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    });
+
+  const store = new SessionStore(db);
+  const sessions = new SessionManager({
+    store,
+    clock,
+    logger,
+    idleMs: config.agent.sessionIdleMinutes * 60_000,
+    identity: { name: config.agent.name, instructions: config.agent.instructions },
+    modelFor: (conversationId) => channelOverride(config.channels, conversationId)?.model,
+    instructionsFor: (conversationId) => channelOverride(config.channels, conversationId)?.instructions,
+  });
+  const skills = new Skills({ db, dataDir: config.dataDir, extraDirs: config.skills.dirs, catalogTokens: config.skills.catalogTokens, clock, logger, knownSecrets: config.secrets });
+  sessions.addPrefixSection(skills.catalog);
+  const compressor = new Compressor({
+    store,
+    model,
+    auxModel: config.auxModel,
+    contextTokens: config.model.contextTokens,
+    compressAt: config.agent.compressAt,
+    keepRecentTurns: config.agent.keepRecentTurns,
+    logger,
+  });
+  const tools = new ToolRegistry().register(currentTimeTool);
+  registerSkillTools(tools, skills);
+  const agent = new Agent({
+    store,
+    model,
+    tools,
+    compressor,
+    stopWhen: [maxSteps(config.agent.maxSteps), maxConsecutiveToolErrors(5)],
+    contextTokens: config.model.contextTokens,
+    clock,
+    logger,
+  });
+  const access = new AccessControl(db, config.platforms);
+  const commands = new CommandRegistry();
+  registerBuiltinCommands(commands, sessions);
+  registerLinkCommands(commands, access.links, clock);
+  registerSkillCommands(commands, skills);
+  const gateway = new Gateway({
+    db,
+    sessions,
+    agent,
+    commands,
+    clock,
+    logger,
+    maxInputChars: config.agent.maxInputChars,
+    access,
+  });
+
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      await gateway.drain(config.agent.shutdownGraceMs);
+      if (db.open) db.close();
+    })());
+
+  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, close };
+}

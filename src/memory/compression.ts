@@ -1,0 +1,106 @@
+/**
+ * Keeps a long session within the model's context: when the prompt nears the budget,
+ * the aux model folds the older turns (and any earlier summary) into one summary and
+ * the most recent turns stay verbatim. Messages are never deleted; the session only
+ * records how far the summary reaches.
+ */
+import type { ModelClient, ChatMessage } from '../model/types.js';
+import type { Logger } from '../core/logger.js';
+import { describeError } from '../core/errors.js';
+import type { Session, SessionStore, StoredMessage } from './sessions.js';
+import { estimateTokens } from './tokens.js';
+import { truncateMiddle } from '../tools/truncate.js';
+
+export interface CompressorOptions {
+  store: SessionStore;
+  model: ModelClient;
+  auxModel: string | undefined;
+  contextTokens: number;
+  /** Fraction of contextTokens that triggers compression. */
+  compressAt: number;
+  keepRecentTurns: number;
+  logger: Logger;
+}
+
+const SUMMARY_INSTRUCTIONS = [
+  'You compress the earlier part of a conversation between a user and an AI agent so the agent can continue it.',
+  'Write a concise summary in the third person that keeps: what the user wants, decisions made, facts and numbers given,',
+  'names, file paths, commands and their results that still matter, what was tried and failed, and open questions.',
+  'Leave out pleasantries. Do not invent anything. Answer with the summary only.',
+].join(' ');
+
+/** Tool output beyond this is cut when shown to the summarizer. */
+const MAX_TRANSCRIPT_ITEM_CHARS = 2_000;
+
+export class Compressor {
+  constructor(private readonly options: CompressorOptions) {}
+
+  /** Whether the session's prompt is past the compression threshold. */
+  needsCompression(session: Session, history: readonly StoredMessage[]): boolean {
+    const used = estimateTokens(session.prefix) + estimateTokens(session.summary) + history.reduce((sum, m) => sum + m.tokens, 0);
+    return used > this.options.contextTokens * this.options.compressAt;
+  }
+
+  /**
+   * Folds older turns into the summary. Returns the updated session, or the same one
+   * when there was nothing to fold or the summarizer failed (the turn goes on; the
+   * prompt builder then leaves the oldest messages out of the request instead).
+   */
+  async compress(session: Session, history: readonly StoredMessage[], signal?: AbortSignal): Promise<Session> {
+    const cut = cutPoint(history, this.options.keepRecentTurns);
+    if (cut === undefined) return session;
+    const older = history.filter((m) => m.seq <= cut);
+    try {
+      const result = await this.options.model.complete({
+        messages: [
+          { role: 'system', content: SUMMARY_INSTRUCTIONS },
+          { role: 'user', content: transcript(session.summary, older) },
+        ],
+        ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
+        purpose: 'summary',
+        sessionId: session.id,
+        ...(signal ? { signal } : {}),
+      });
+      const summary = result.text.trim();
+      if (!summary) throw new Error('the summarizer returned an empty summary');
+      if (!this.options.store.compress(session.id, summary, cut, session.summaryThrough)) return this.options.store.get(session.id) ?? session;
+      this.options.logger.info({ sessionId: session.id, through: cut, folded: older.length }, 'session compressed');
+      return { ...session, summary, summaryThrough: cut };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      this.options.logger.warn({ sessionId: session.id, err: describeError(error) }, 'session compression failed; continuing with a trimmed prompt');
+      return session;
+    }
+  }
+}
+
+/** The seq of the last message to fold: everything before the k-th most recent user turn. */
+function cutPoint(history: readonly StoredMessage[], keepRecentTurns: number): number | undefined {
+  const userTurns = history.filter((m) => m.message.role === 'user');
+  if (userTurns.length <= keepRecentTurns) return undefined;
+  const firstKept = userTurns[userTurns.length - keepRecentTurns] as StoredMessage;
+  const older = history.filter((m) => m.seq < firstKept.seq);
+  return older.length > 0 ? (older[older.length - 1] as StoredMessage).seq : undefined;
+}
+
+function transcript(previousSummary: string | undefined, messages: readonly StoredMessage[]): string {
+  const lines: string[] = [];
+  if (previousSummary) lines.push(`Summary so far:\n${previousSummary}\n`, 'Conversation since then:');
+  for (const { message } of messages) lines.push(renderLine(message));
+  return lines.join('\n');
+}
+
+function renderLine(message: ChatMessage): string {
+  switch (message.role) {
+    case 'user':
+      return `User: ${truncateMiddle(message.content, MAX_TRANSCRIPT_ITEM_CHARS * 4)}`;
+    case 'assistant': {
+      const calls = message.toolCalls?.map((call) => `[called ${call.name} ${truncateMiddle(call.arguments, 500)}]`).join(' ') ?? '';
+      return `Agent: ${message.content ?? ''} ${calls}`.trim();
+    }
+    case 'tool':
+      return `Tool result: ${truncateMiddle(message.content, MAX_TRANSCRIPT_ITEM_CHARS)}`;
+    case 'system':
+      return `System: ${message.content}`;
+  }
+}

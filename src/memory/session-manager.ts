@@ -1,0 +1,93 @@
+/**
+ * Decides which session a message belongs to: the conversation's active session,
+ * unless it has been idle too long, in which case that one ends and a new one
+ * starts with a freshly built prefix. Listeners hear about every ended session
+ * (the notes layer condenses them into memory).
+ */
+import type { Clock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { InboundMessage } from '../core/message.js';
+import { buildPrefix, type IdentityOptions, type PrefixSection } from '../core/prompt.js';
+import type { EndReason, Session, SessionStore } from './sessions.js';
+
+export type SessionEndedListener = (session: Session, reason: EndReason) => void;
+
+export interface SessionManagerOptions {
+  store: SessionStore;
+  clock: Clock;
+  logger: Logger;
+  idleMs: number;
+  identity: IdentityOptions;
+  /** Model for a conversation (per-channel overrides); undefined means the default. */
+  modelFor?: (conversationId: string) => string | undefined;
+  instructionsFor?: (conversationId: string) => string | undefined;
+}
+
+export class SessionManager {
+  private readonly sections: PrefixSection[] = [];
+  private readonly listeners: SessionEndedListener[] = [];
+
+  constructor(private readonly options: SessionManagerOptions) {}
+
+  get store(): SessionStore {
+    return this.options.store;
+  }
+
+  addPrefixSection(section: PrefixSection): void {
+    this.sections.push(section);
+  }
+
+  onEnded(listener: SessionEndedListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The session this message continues, or a new one. */
+  resolve(message: InboundMessage): Session {
+    const now = this.options.clock.now();
+    const current = this.options.store.active(message.conversationId);
+    if (current && now - current.lastActiveAt < this.options.idleMs) return current;
+    if (current) this.end(current, 'idle');
+    const { conversationId } = message;
+    const startedAt = now;
+    const instructions = this.options.instructionsFor?.(conversationId) ?? this.options.identity.instructions;
+    const prefix = buildPrefix({ ...this.options.identity, instructions }, this.sections, {
+      userId: message.userId,
+      userName: message.userName,
+      conversationId,
+      platform: message.platform,
+      isDirect: message.isDirect,
+      firstMessage: message.text,
+      startedAt,
+    });
+    return this.options.store.start(
+      { conversationId, platform: message.platform, userId: message.userId, prefix, model: this.options.modelFor?.(conversationId) },
+      startedAt,
+    );
+  }
+
+  /** Ends the conversation's active session (/new); false when there was none. */
+  endConversation(conversationId: string, reason: EndReason): boolean {
+    const current = this.options.store.active(conversationId);
+    return current ? this.end(current, reason) : false;
+  }
+
+  /** Ends every session idle past the timeout (at start-up and periodically). */
+  sweepIdle(): Session[] {
+    const cutoff = this.options.clock.now() - this.options.idleMs;
+    return this.options.store.idleSince(cutoff).filter((session) => this.end(session, 'idle'));
+  }
+
+  private end(session: Session, reason: EndReason): boolean {
+    if (!this.options.store.end(session.id, reason, this.options.clock.now())) return false;
+    for (const listener of this.listeners) {
+      try {
+        listener({ ...session, status: 'ended' }, reason);
+      } catch (error) {
+        // A listener's failure (memory extraction, say) must not stop the conversation.
+        this.options.logger.error({ sessionId: session.id, err: describeError(error) }, 'session-ended listener failed');
+      }
+    }
+    return true;
+  }
+}

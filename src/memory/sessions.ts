@@ -1,0 +1,214 @@
+/**
+ * Session context, persisted. A conversation has at most one active session; it
+ * continues across restarts until it has been idle for the configured time or the
+ * user starts over with /new. Older turns may be folded into a summary
+ * (`summary_through` is the last message seq the summary covers).
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../store/db.js';
+import type { ChatMessage, ToolCall } from '../model/types.js';
+import { estimateMessageTokens } from './tokens.js';
+
+export type EndReason = 'new' | 'idle' | 'shutdown' | 'forgotten';
+
+export interface Session {
+  id: string;
+  conversationId: string;
+  platform: string;
+  userId: string;
+  status: 'active' | 'ended';
+  prefix: string;
+  model: string | undefined;
+  summary: string | undefined;
+  summaryThrough: number;
+  startedAt: number;
+  lastActiveAt: number;
+  endedAt: number | undefined;
+  endReason: string | undefined;
+}
+
+export interface StoredMessage {
+  seq: number;
+  message: ChatMessage;
+  userId: string | undefined;
+  tokens: number;
+  createdAt: number;
+}
+
+export interface NewSession {
+  conversationId: string;
+  platform: string;
+  userId: string;
+  prefix: string;
+  model: string | undefined;
+}
+
+interface SessionRow {
+  id: string;
+  conversation_id: string;
+  platform: string;
+  user_id: string;
+  status: 'active' | 'ended';
+  prefix: string;
+  model: string | null;
+  summary: string | null;
+  summary_through: number;
+  started_at: number;
+  last_active_at: number;
+  ended_at: number | null;
+  end_reason: string | null;
+}
+
+interface MessageRow {
+  seq: number;
+  role: 'user' | 'assistant' | 'tool';
+  content: string | null;
+  tool_calls: string | null;
+  tool_call_id: string | null;
+  name: string | null;
+  user_id: string | null;
+  tokens: number;
+  created_at: number;
+}
+
+const toolCallsSchema = z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() }));
+
+export class SessionStore {
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    this.statements = {
+      active: db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE conversation_id = ? AND status = 'active'"),
+      byId: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+      insert: db.prepare(
+        "INSERT INTO sessions (id, conversation_id, platform, user_id, status, prefix, model, started_at, last_active_at) VALUES (@id, @conversationId, @platform, @userId, 'active', @prefix, @model, @now, @now)",
+      ),
+      end: db.prepare("UPDATE sessions SET status = 'ended', ended_at = ?, end_reason = ? WHERE id = ? AND status = 'active'"),
+      touch: db.prepare('UPDATE sessions SET last_active_at = ? WHERE id = ?'),
+      idle: db.prepare<[number], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND last_active_at < ? ORDER BY last_active_at"),
+      nextSeq: db.prepare<[string], { next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE session_id = ?'),
+      insertMessage: db.prepare(
+        'INSERT INTO messages (session_id, seq, role, content, tool_calls, tool_call_id, name, user_id, tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      messagesAfter: db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq'),
+      compress: db.prepare('UPDATE sessions SET summary = ?, summary_through = ? WHERE id = ? AND summary_through = ?'),
+      listRecent: db.prepare<[number], SessionRow>('SELECT * FROM sessions ORDER BY last_active_at DESC LIMIT ?'),
+    };
+  }
+
+  get(id: string): Session | undefined {
+    const row = this.statements.byId.get(id);
+    return row ? toSession(row) : undefined;
+  }
+
+  active(conversationId: string): Session | undefined {
+    const row = this.statements.active.get(conversationId);
+    return row ? toSession(row) : undefined;
+  }
+
+  start(fields: NewSession, now: number): Session {
+    const id = randomUUID();
+    this.statements.insert.run({ id, ...fields, model: fields.model ?? null, now });
+    return this.get(id) as Session;
+  }
+
+  /** Ends the session; false when it was not active (already ended by someone else). */
+  end(id: string, reason: EndReason, now: number): boolean {
+    return this.statements.end.run(now, reason, id).changes > 0;
+  }
+
+  /** Active sessions whose last activity is before `before` (ms epoch). */
+  idleSince(before: number): Session[] {
+    return this.statements.idle.all(before).map(toSession);
+  }
+
+  recent(limit: number): Session[] {
+    return this.statements.listRecent.all(limit).map(toSession);
+  }
+
+  /** Appends messages in one short transaction and marks the session active now. */
+  append(sessionId: string, messages: readonly { message: ChatMessage; userId?: string | undefined }[], now: number): void {
+    this.db.transaction(() => {
+      let seq = this.statements.nextSeq.get(sessionId)?.next ?? 1;
+      for (const { message, userId } of messages) {
+        this.statements.insertMessage.run(
+          sessionId,
+          seq++,
+          message.role,
+          message.content,
+          message.role === 'assistant' && message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null,
+          message.role === 'tool' ? message.toolCallId : null,
+          message.role === 'tool' || message.role === 'user' ? (message.name ?? null) : null,
+          userId ?? null,
+          estimateMessageTokens(message),
+          now,
+        );
+      }
+      this.statements.touch.run(now, sessionId);
+    })();
+  }
+
+  /** Messages not yet folded into the summary, oldest first. */
+  messages(session: Pick<Session, 'id' | 'summaryThrough'>): StoredMessage[] {
+    return this.statements.messagesAfter.all(session.id, session.summaryThrough).map(toStoredMessage);
+  }
+
+  /** Every message of the session, including those covered by the summary. */
+  allMessages(sessionId: string): StoredMessage[] {
+    return this.statements.messagesAfter.all(sessionId, 0).map(toStoredMessage);
+  }
+
+  /**
+   * Replaces the summary. Guarded by the old `summary_through` so two compressions
+   * racing on one session cannot both apply; returns whether this one did.
+   */
+  compress(sessionId: string, summary: string, through: number, expectedThrough: number): boolean {
+    return this.statements.compress.run(summary, through, sessionId, expectedThrough).changes > 0;
+  }
+}
+
+function toSession(row: SessionRow): Session {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    platform: row.platform,
+    userId: row.user_id,
+    status: row.status,
+    prefix: row.prefix,
+    model: row.model ?? undefined,
+    summary: row.summary ?? undefined,
+    summaryThrough: row.summary_through,
+    startedAt: row.started_at,
+    lastActiveAt: row.last_active_at,
+    endedAt: row.ended_at ?? undefined,
+    endReason: row.end_reason ?? undefined,
+  };
+}
+
+function toStoredMessage(row: MessageRow): StoredMessage {
+  return { seq: row.seq, message: toChatMessage(row), userId: row.user_id ?? undefined, tokens: row.tokens, createdAt: row.created_at };
+}
+
+function toChatMessage(row: MessageRow): ChatMessage {
+  switch (row.role) {
+    case 'user':
+      return row.name ? { role: 'user', content: row.content ?? '', name: row.name } : { role: 'user', content: row.content ?? '' };
+    case 'tool':
+      return { role: 'tool', content: row.content ?? '', toolCallId: row.tool_call_id ?? '' };
+    case 'assistant': {
+      const toolCalls = parseToolCalls(row.tool_calls);
+      return toolCalls.length > 0 ? { role: 'assistant', content: row.content, toolCalls } : { role: 'assistant', content: row.content };
+    }
+  }
+}
+
+function parseToolCalls(text: string | null): ToolCall[] {
+  if (!text) return [];
+  try {
+    const parsed = toolCallsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}

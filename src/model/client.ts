@@ -1,0 +1,184 @@
+/**
+ * The model client: one `openai` client per provider, tried in order (primary, then the
+ * fallback chain), each with its own retries. Every HTTP attempt is timed and reported
+ * to `onCall` (the usage ledger), whether it succeeded or not.
+ *
+ * Files of this folder: request.ts (Cairn → OpenAI body), response.ts and stream.ts
+ * (reply → Cairn), hermes.ts (tool calls as text), map-error.ts (failures → CairnError),
+ * retry.ts (backoff), deadline.ts (per-attempt timeout), cost.ts (usage and price).
+ */
+import OpenAI, { APIUserAbortError } from 'openai';
+import { CairnError } from '../core/errors.js';
+import { costUsd, ZERO_USAGE } from './cost.js';
+import { Deadline } from './deadline.js';
+import { mapModelError } from './map-error.js';
+import type { ModelPrice, ProviderSettings } from './providers.js';
+import { prepareRequest } from './request.js';
+import { finishReply, readCompletion, type RawReply } from './response.js';
+import { abortableSleep, retryDelayMs, type RetryPolicy, type Sleep } from './retry.js';
+import { readStream } from './stream.js';
+import type { CallRecord, CompletionRequest, CompletionResult, ModelClient, Usage } from './types.js';
+
+export interface ModelClientOptions {
+  /** [primary, ...fallback chain], tried in order. */
+  providers: ProviderSettings[];
+  /** Per HTTP attempt; while streaming, the longest silence between chunks. */
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** Keyed by model name, $ per million tokens. */
+  pricing?: Record<string, ModelPrice>;
+  /** Usage ledger: one record per HTTP attempt (ok or failed). */
+  onCall?: (record: CallRecord) => void;
+  /** Default: a real timer, abortable. Tests inject one that records and returns at once. */
+  sleep?: Sleep;
+  /** Jitter source, default Math.random. */
+  random?: () => number;
+  logger?: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+}
+
+export interface CairnModelClient extends ModelClient {
+  readonly providers: readonly ProviderSettings[];
+}
+
+interface Endpoint {
+  settings: ProviderSettings;
+  api: OpenAI;
+}
+
+/** State of one complete() call across its attempts and providers. */
+interface CallState {
+  request: CompletionRequest;
+  /** HTTP attempts so far, all providers together (the ledger's `attempt`, from 1). */
+  attempts: number;
+  /** A text delta reached the caller: retrying now would repeat text, so failures are final. */
+  delivered: boolean;
+}
+
+const noLogger = { warn: () => {}, debug: () => {} };
+
+export function createModelClient(options: ModelClientOptions): CairnModelClient {
+  if (options.providers.length === 0) throw new CairnError('config', 'No model provider is configured.');
+  const endpoints: Endpoint[] = options.providers.map((settings) => ({
+    settings,
+    api: new OpenAI({
+      baseURL: settings.baseUrl,
+      // The openai package refuses an empty key; keyless local servers ignore whatever is sent.
+      apiKey: settings.apiKey || 'not-needed',
+      // Explicit, so the package does not pick these up from the environment.
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      logLevel: 'off',
+      maxRetries: 0, // retries and failover are ours, with an injectable sleep
+      timeout: options.timeoutMs,
+      defaultHeaders: settings.headers,
+    }),
+  }));
+  const sleep = options.sleep ?? abortableSleep;
+  const random = options.random ?? Math.random;
+  const logger = options.logger ?? noLogger;
+
+  async function complete(request: CompletionRequest): Promise<CompletionResult> {
+    const state: CallState = { request, attempts: 0, delivered: false };
+    let lastError: CairnError | undefined;
+    for (const [index, endpoint] of endpoints.entries()) {
+      // A per-call model names a model of the primary; fallbacks always use their own.
+      const model = index === 0 ? (request.model ?? endpoint.settings.model) : endpoint.settings.model;
+      try {
+        return await completeWithRetries(endpoint, model, state);
+      } catch (thrown) {
+        const error = thrown as CairnError;
+        if (error.code === 'aborted' || state.delivered) throw error;
+        lastError = error;
+        const next = endpoints[index + 1];
+        if (next) logger.warn({ from: endpoint.settings.name, to: next.settings.name, code: error.code, status: error.status }, 'model provider failed; trying the next one');
+      }
+    }
+    throw lastError as CairnError;
+  }
+
+  async function completeWithRetries(endpoint: Endpoint, model: string, state: CallState): Promise<CompletionResult> {
+    const { request } = state;
+    let invalidOutputRetried = false;
+    for (let retry = 0; ; retry++) {
+      state.attempts++;
+      const started = performance.now();
+      try {
+        const { result, cost } = await attempt(endpoint, model, state);
+        record(state, endpoint, result.model, { usage: result.usage, costUsd: cost, durationMs: performance.now() - started, errorCode: undefined });
+        return result;
+      } catch (thrown) {
+        const error = mapModelError(thrown, { provider: endpoint.settings.name, signal: request.signal });
+        record(state, endpoint, model, { usage: { ...ZERO_USAGE }, costUsd: undefined, durationMs: performance.now() - started, errorCode: error.code });
+        if (error.code === 'aborted' || state.delivered) throw error;
+        const delay = retryDelayMs(error, retry, options.retry, random, invalidOutputRetried);
+        if (delay === undefined) throw error;
+        if (error.code === 'invalid_model_output') invalidOutputRetried = true;
+        logger.debug({ provider: endpoint.settings.name, code: error.code, status: error.status, retry: retry + 1, delayMs: delay }, 'model call failed; retrying');
+        try {
+          await sleep(delay, request.signal);
+        } catch (cause) {
+          throw mapModelError(cause, { provider: endpoint.settings.name, signal: request.signal });
+        }
+      }
+    }
+  }
+
+  /** One HTTP attempt; throws CairnError. */
+  async function attempt(endpoint: Endpoint, model: string, state: CallState): Promise<{ result: CompletionResult; cost: number | undefined }> {
+    const { request } = state;
+    const { settings, api } = endpoint;
+    const prepared = prepareRequest(request, model, settings.toolMode);
+    const deadline = new Deadline(options.timeoutMs, request.signal);
+    try {
+      let raw: RawReply;
+      if (request.onTextDelta) {
+        const onTextDelta = request.onTextDelta;
+        const stream = await api.chat.completions.create({ ...prepared.body, stream: true, stream_options: { include_usage: true } }, { signal: deadline.signal });
+        raw = await readStream(stream, {
+          provider: settings.name,
+          signal: deadline.signal,
+          onTextDelta,
+          filterToolCallText: prepared.parseTextToolCalls,
+          onChunk: () => deadline.touch(),
+          onFirstDelta: () => void (state.delivered = true),
+        });
+        // The openai stream ends quietly when aborted; an answer cut short must not pass as complete.
+        if (deadline.signal.aborted) throw new APIUserAbortError();
+      } else {
+        raw = readCompletion(await api.chat.completions.create(prepared.body, { signal: deadline.signal }), settings.name);
+      }
+      const reply = finishReply(raw, prepared.parseTextToolCalls);
+      const answeredBy = raw.model ?? model;
+      const price = options.pricing?.[model] ?? options.pricing?.[answeredBy];
+      return {
+        result: { ...reply, usage: raw.usage, model: answeredBy, provider: settings.name },
+        cost: costUsd(raw.usage, raw.reportedCostUsd, price),
+      };
+    } catch (error) {
+      throw mapModelError(error, { provider: settings.name, signal: request.signal, timedOut: deadline.timedOut });
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  function record(state: CallState, endpoint: Endpoint, model: string, outcome: { usage: Usage; costUsd: number | undefined; durationMs: number; errorCode: string | undefined }): void {
+    if (!options.onCall) return;
+    try {
+      options.onCall({
+        provider: endpoint.settings.name,
+        model,
+        purpose: state.request.purpose ?? 'chat',
+        sessionId: state.request.sessionId,
+        attempt: state.attempts,
+        ok: outcome.errorCode === undefined,
+        ...outcome,
+      });
+    } catch (error) {
+      // The ledger is bookkeeping: its failure must not fail the user's turn.
+      logger.warn({ provider: endpoint.settings.name, error: error instanceof Error ? error.message : String(error) }, 'recording a model call failed');
+    }
+  }
+
+  return { providers: options.providers, complete };
+}

@@ -1,0 +1,45 @@
+/**
+ * Token usage as providers report it, and what a call cost in US dollars: the
+ * provider's own figure when it sends one (OpenRouter's usage.cost), else the
+ * configured price per million tokens, else unknown.
+ */
+import { z } from 'zod';
+import type { ModelPrice } from './providers.js';
+import type { Usage } from './types.js';
+
+const count = z.number().finite().nonnegative().catch(0);
+
+const usageSchema = z.object({
+  prompt_tokens: count.optional(),
+  completion_tokens: count.optional(),
+  prompt_tokens_details: z.object({ cached_tokens: count.nullish() }).nullish().catch(undefined),
+  cost: z.number().finite().nonnegative().nullish().catch(undefined),
+});
+
+export interface ReportedUsage {
+  usage: Usage;
+  /** The provider's own cost figure, when it sent one. */
+  costUsd: number | undefined;
+}
+
+export const ZERO_USAGE: Usage = Object.freeze({ promptTokens: 0, completionTokens: 0, cachedTokens: 0 });
+
+/** Reads a usage object leniently: missing or odd fields count as zero rather than failing the reply. */
+export function readUsage(raw: unknown): ReportedUsage {
+  const parsed = usageSchema.safeParse(raw);
+  if (!parsed.success) return { usage: { ...ZERO_USAGE }, costUsd: undefined };
+  const { prompt_tokens, completion_tokens, prompt_tokens_details, cost } = parsed.data;
+  return {
+    usage: { promptTokens: prompt_tokens ?? 0, completionTokens: completion_tokens ?? 0, cachedTokens: prompt_tokens_details?.cached_tokens ?? 0 },
+    costUsd: cost ?? undefined,
+  };
+}
+
+/** Cached tokens are part of the prompt tokens; they are billed at the cached price when one is set. */
+export function costUsd(usage: Usage, reported: number | undefined, price: ModelPrice | undefined): number | undefined {
+  if (reported !== undefined) return reported;
+  if (!price) return undefined;
+  const cached = Math.min(usage.cachedTokens, usage.promptTokens);
+  const uncached = usage.promptTokens - cached;
+  return (uncached * price.input + cached * (price.cachedInput ?? price.input) + usage.completionTokens * price.output) / 1_000_000;
+}

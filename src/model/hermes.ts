@@ -1,0 +1,168 @@
+/**
+ * Hermes-style tool calling in plain text, for models served without the API's tools
+ * parameter: tools are described in the system prompt inside <tools>, the model answers
+ * with <tool_call>{"name", "arguments"}</tool_call> blocks, and tool results go back as
+ * <tool_response> blocks in user messages (the format Hermes models are trained on).
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { ChatMessage, ToolCall, ToolDefinition } from './types.js';
+
+const OPEN = '<tool_call>';
+const CLOSE = '</tool_call>';
+
+export function hermesToolPrompt(tools: readonly ToolDefinition[]): string {
+  const signatures = tools.map((tool) => JSON.stringify({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } }));
+  return [
+    '# Tools',
+    '',
+    'You may call one or more functions to help with the request. The function signatures are listed within <tools></tools> XML tags:',
+    '<tools>',
+    `[${signatures.join(',\n')}]`,
+    '</tools>',
+    '',
+    'To call a function, answer with a JSON object holding the function name and its arguments within <tool_call></tool_call> XML tags, one block per call:',
+    OPEN,
+    '{"name": <function-name>, "arguments": <arguments-json-object>}',
+    CLOSE,
+    'Results come back inside <tool_response></tool_response> tags. Do not make up results; wait for them.',
+  ].join('\n');
+}
+
+/**
+ * Rewrites a conversation for a model without native tools: the tool prompt joins the
+ * system message, earlier tool calls become <tool_call> text and tool results become
+ * user messages (consecutive results share one, as chat templates expect alternation).
+ */
+export function toHermesMessages(messages: readonly ChatMessage[], tools: readonly ToolDefinition[]): ChatMessage[] {
+  const names = new Map<string, string>();
+  const out: ChatMessage[] = [];
+  const responses = new Set<ChatMessage>(); // user turns we made from tool results
+  for (const message of messages) {
+    if (message.role === 'assistant' && message.toolCalls?.length) {
+      for (const call of message.toolCalls) names.set(call.id, call.name);
+      const blocks = message.toolCalls.map(renderToolCall);
+      out.push({ role: 'assistant', content: [message.content ?? '', ...blocks].filter((part) => part !== '').join('\n') });
+    } else if (message.role === 'tool') {
+      const response = `<tool_response>\n${JSON.stringify({ name: message.name ?? names.get(message.toolCallId) ?? 'unknown', content: message.content })}\n</tool_response>`;
+      const previous = out.at(-1);
+      if (previous?.role === 'user' && responses.has(previous)) previous.content += `\n${response}`;
+      else {
+        const turn: ChatMessage = { role: 'user', content: response };
+        responses.add(turn);
+        out.push(turn);
+      }
+    } else {
+      out.push({ ...message });
+    }
+  }
+  if (tools.length === 0) return out;
+  const prompt = hermesToolPrompt(tools);
+  const first = out[0];
+  if (first?.role === 'system') out[0] = { role: 'system', content: first.content ? `${first.content}\n\n${prompt}` : prompt };
+  else out.unshift({ role: 'system', content: prompt });
+  return out;
+}
+
+function renderToolCall(call: ToolCall): string {
+  // Arguments are kept as the model wrote them; broken JSON is embedded as a string so the block stays JSON.
+  const args = isJson(call.arguments) ? call.arguments : JSON.stringify(call.arguments);
+  return `${OPEN}\n{"name": ${JSON.stringify(call.name)}, "arguments": ${args}}\n${CLOSE}`;
+}
+
+const blockSchema = z.object({ name: z.string().min(1), arguments: z.unknown().optional(), parameters: z.unknown().optional() });
+
+export function newToolCallId(): string {
+  return `call_${randomBytes(12).toString('hex')}`;
+}
+
+/**
+ * Takes the <tool_call> blocks out of a reply. A block left open at the end counts (models
+ * often stop right after the JSON). A block that is not valid JSON still becomes a call,
+ * with the raw inner text as arguments, so the agent can tell the model what was wrong.
+ */
+export function parseToolCallBlocks(text: string, makeId: () => string = newToolCallId): { text: string; toolCalls: ToolCall[] } {
+  if (!text.includes(OPEN)) return { text, toolCalls: [] };
+  const toolCalls: ToolCall[] = [];
+  const rest = text.replace(/<tool_call>([\s\S]*?)(?:<\/tool_call>|$)/g, (_block, inner: string) => {
+    toolCalls.push(readBlock(inner, makeId()));
+    return '';
+  });
+  return { text: rest.replace(/\n{3,}/g, '\n\n').trim(), toolCalls };
+}
+
+function readBlock(inner: string, id: string): ToolCall {
+  const body = inner.trim().replace(/^```(?:json)?\s*/, '').replace(/\s*```$/, '');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { id, name: /"name"\s*:\s*"([^"]+)"/.exec(body)?.[1] ?? '', arguments: body };
+  }
+  const block = blockSchema.safeParse(parsed);
+  if (!block.success) return { id, name: '', arguments: body };
+  const args = block.data.arguments ?? block.data.parameters ?? {};
+  // Some models send the arguments already stringified; keep that string as the raw JSON.
+  return { id, name: block.data.name, arguments: typeof args === 'string' ? args : JSON.stringify(args) };
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Filters streamed text so <tool_call> blocks never reach the user: text inside a block is
+ * dropped, and a tail that could be the start of a tag ("<tool_c") is held back until the
+ * next delta decides it.
+ */
+export class ToolCallTextFilter {
+  private buffer = '';
+  private inBlock = false;
+
+  push(delta: string): string {
+    this.buffer += delta;
+    let out = '';
+    for (;;) {
+      if (!this.inBlock) {
+        const start = this.buffer.indexOf(OPEN);
+        if (start >= 0) {
+          out += this.buffer.slice(0, start);
+          this.buffer = this.buffer.slice(start + OPEN.length);
+          this.inBlock = true;
+          continue;
+        }
+        const held = partialTagLength(this.buffer, OPEN);
+        out += this.buffer.slice(0, this.buffer.length - held);
+        this.buffer = this.buffer.slice(this.buffer.length - held);
+        return out;
+      }
+      const end = this.buffer.indexOf(CLOSE);
+      if (end < 0) {
+        this.buffer = this.buffer.slice(this.buffer.length - partialTagLength(this.buffer, CLOSE));
+        return out;
+      }
+      this.buffer = this.buffer.slice(end + CLOSE.length);
+      this.inBlock = false;
+    }
+  }
+
+  /** The end of the stream: a held-back partial tag was plain text after all. */
+  flush(): string {
+    const rest = this.inBlock ? '' : this.buffer;
+    this.buffer = '';
+    return rest;
+  }
+}
+
+/** Length of the longest suffix of `text` that is a proper prefix of `tag`. */
+function partialTagLength(text: string, tag: string): number {
+  for (let length = Math.min(text.length, tag.length - 1); length > 0; length--) {
+    if (text.endsWith(tag.slice(0, length))) return length;
+  }
+  return 0;
+}

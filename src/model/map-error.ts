@@ -1,0 +1,87 @@
+/**
+ * The one place where failures of a model call become CairnErrors: HTTP statuses,
+ * connection failures, timeouts, cancellation and unusable replies. The retry and
+ * failover logic reads only `code`, `isRetryable` and `retryAfterMs`.
+ */
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { CairnError } from '../core/errors.js';
+
+export interface FailureContext {
+  provider: string;
+  /** The caller's signal: when it fired, the failure is a cancellation whatever it looks like. */
+  signal?: AbortSignal | undefined;
+  /** Our own deadline fired (it aborts the request, which would otherwise look like a cancellation). */
+  timedOut?: boolean;
+  now?: () => number;
+}
+
+export function mapModelError(error: unknown, context: FailureContext): CairnError {
+  const platform = context.provider;
+  if (context.signal?.aborted) return new CairnError('aborted', 'The model call was cancelled.', { platform, cause: error });
+  if (error instanceof CairnError) return error;
+  if (context.timedOut || error instanceof APIConnectionTimeoutError) {
+    return new CairnError('timeout', `${platform} did not answer in time.`, { platform, cause: error, isRetryable: true });
+  }
+  if (error instanceof APIUserAbortError || isAbortError(error)) {
+    return new CairnError('aborted', 'The model call was cancelled.', { platform, cause: error });
+  }
+  if (error instanceof APIConnectionError) {
+    return new CairnError('network', `${platform} could not be reached: ${error.message}`, { platform, cause: error, isRetryable: true });
+  }
+  if (error instanceof APIError) {
+    // No status: an error event inside a stream (OpenRouter sends these for upstream failures).
+    if (error.status === undefined) return new CairnError('unavailable', `${platform} failed mid-answer: ${error.message}`, { platform, cause: error, isRetryable: true });
+    return statusError(error.status, error.headers, `${platform} answered ${error.message}`, { platform, cause: error, now: context.now });
+  }
+  if (error instanceof SyntaxError) return invalidOutput(platform, `${platform} sent a reply that is not valid JSON.`, error);
+  if (isConnectionFailure(error)) {
+    return new CairnError('network', `${platform} connection failed: ${String((error as Error).message)}`, { platform, cause: error, isRetryable: true });
+  }
+  return new CairnError('internal', `Model call to ${platform} failed: ${error instanceof Error ? error.message : String(error)}`, { platform, cause: error });
+}
+
+export function invalidOutput(platform: string, message: string, cause?: unknown): CairnError {
+  // Retryable: a sampled reply can come out malformed once; the retry loop allows one more try.
+  return new CairnError('invalid_model_output', message, { platform, isRetryable: true, ...(cause === undefined ? {} : { cause }) });
+}
+
+interface StatusOptions {
+  platform: string;
+  cause?: unknown;
+  now?: (() => number) | undefined;
+}
+
+export function statusError(status: number, headers: Headers | undefined, message: string, options: StatusOptions): CairnError {
+  const base = { platform: options.platform, status, cause: options.cause };
+  const retryAfterMs = parseRetryAfter(headers, options.now?.() ?? Date.now());
+  const retryable = { ...base, isRetryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  if (status === 429) return new CairnError('rate_limit', message, retryable);
+  if (status === 408 || status === 409 || status >= 500) return new CairnError('unavailable', message, retryable);
+  if (status === 401) return new CairnError('auth', message, base);
+  if (status === 403) return new CairnError('permission', message, base);
+  if (status === 404) return new CairnError('not_found', message, base);
+  return new CairnError('bad_request', message, base);
+}
+
+/** Milliseconds from `retry-after-ms`, or `retry-after` in seconds or as an HTTP date. */
+export function parseRetryAfter(headers: Headers | undefined, now: number): number | undefined {
+  const ms = headers?.get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const value = headers?.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+/** undici reports a dropped connection as TypeError('terminated' / 'fetch failed') or a socket error code. */
+function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code)) return true;
+  return error instanceof TypeError && /terminated|fetch failed|other side closed/i.test(error.message);
+}

@@ -1,0 +1,54 @@
+/**
+ * Cairn's completion request → the OpenAI chat-completions body, for one provider's
+ * tool mode. The reverse direction lives in response.ts and stream.ts.
+ */
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionFunctionTool, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { toHermesMessages } from './hermes.js';
+import type { ToolMode } from './providers.js';
+import type { ChatMessage, CompletionRequest, ToolDefinition } from './types.js';
+
+export interface PreparedRequest {
+  /** The body without streaming fields; the client adds them when it streams. */
+  body: ChatCompletionCreateParamsNonStreaming;
+  /** Whether <tool_call> blocks in the reply text are tool calls (hermes and auto modes, tools offered). */
+  parseTextToolCalls: boolean;
+}
+
+export function prepareRequest(request: CompletionRequest, model: string, toolMode: ToolMode): PreparedRequest {
+  const tools = request.tools ?? [];
+  const hermes = toolMode === 'hermes';
+  const messages = hermes ? toHermesMessages(request.messages, tools) : request.messages;
+  const body: ChatCompletionCreateParamsNonStreaming = {
+    model,
+    messages: messages.map(toOpenAIMessage),
+    ...(!hermes && tools.length > 0 ? { tools: tools.map(toOpenAITool) } : {}),
+    ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+    ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),
+  };
+  return { body, parseTextToolCalls: toolMode !== 'native' && tools.length > 0 };
+}
+
+export function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
+  switch (message.role) {
+    case 'system':
+      return { role: 'system', content: message.content };
+    case 'user':
+      return { role: 'user', content: message.content, ...(message.name ? { name: message.name } : {}) };
+    case 'assistant': {
+      const calls = message.toolCalls ?? [];
+      if (calls.length === 0) return { role: 'assistant', content: message.content ?? '' };
+      return {
+        role: 'assistant',
+        content: message.content,
+        tool_calls: calls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } })),
+      };
+    }
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+  }
+}
+
+export function toOpenAITool(tool: ToolDefinition): ChatCompletionFunctionTool {
+  return { type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } };
+}

@@ -1,0 +1,85 @@
+/**
+ * A provider's reply → Cairn's shapes. The body is outside input, so it goes through
+ * zod: anything that is not a chat completion with at least one choice is
+ * 'invalid_model_output' (retryable once), never a crash deeper in the agent.
+ */
+import { z } from 'zod';
+import { readUsage } from './cost.js';
+import { invalidOutput } from './map-error.js';
+import { newToolCallId, parseToolCallBlocks } from './hermes.js';
+import type { FinishReason, ToolCall, Usage } from './types.js';
+
+/** What one attempt produced, before <tool_call> text parsing: shared by plain and streamed replies. */
+export interface RawReply {
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: string | undefined;
+  usage: Usage;
+  reportedCostUsd: number | undefined;
+  model: string | undefined;
+}
+
+const toolCallSchema = z.object({
+  id: z.string().nullish(),
+  function: z.object({ name: z.string(), arguments: z.string().nullish() }),
+});
+
+const completionSchema = z.object({
+  model: z.string().nullish(),
+  choices: z
+    .array(
+      z.object({
+        message: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() }),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .min(1),
+  usage: z.unknown().optional(),
+});
+
+export function readCompletion(body: unknown, provider: string): RawReply {
+  const parsed = completionSchema.safeParse(body);
+  if (!parsed.success) {
+    const what = typeof body === 'string' ? 'a non-JSON body' : 'a body without choices';
+    throw invalidOutput(provider, `${provider} sent ${what} instead of a chat completion.`, parsed.error);
+  }
+  const choice = parsed.data.choices[0]!;
+  const { usage, costUsd } = readUsage(parsed.data.usage);
+  return {
+    text: choice.message.content ?? '',
+    toolCalls: (choice.message.tool_calls ?? []).map((call) => ({ id: call.id || newToolCallId(), name: call.function.name, arguments: normalizeArguments(call.function.arguments) })),
+    finishReason: choice.finish_reason ?? undefined,
+    usage,
+    reportedCostUsd: costUsd,
+    model: parsed.data.model || undefined,
+  };
+}
+
+/** Models call argument-less tools with '' — the agent expects a JSON object. */
+export function normalizeArguments(raw: string | null | undefined): string {
+  return raw === null || raw === undefined || raw.trim() === '' ? '{}' : raw;
+}
+
+/** Applies the tool mode to a raw reply: text tool calls are parsed only when native ones are absent. */
+export function finishReply(raw: RawReply, parseTextToolCalls: boolean): { text: string; toolCalls: ToolCall[]; finishReason: FinishReason } {
+  let { text, toolCalls } = raw;
+  if (parseTextToolCalls && toolCalls.length === 0) ({ text, toolCalls } = parseToolCallBlocks(text));
+  // Text tool calls arrive with finish_reason 'stop'; the agent cares that tools were called.
+  const calledTools = toolCalls.length > 0 && (raw.finishReason === 'stop' || raw.finishReason === undefined);
+  const finishReason = calledTools ? 'tool_calls' : mapFinishReason(raw.finishReason);
+  return { text, toolCalls, finishReason };
+}
+
+export function mapFinishReason(reason: string | undefined): FinishReason {
+  switch (reason) {
+    case 'stop':
+    case 'length':
+    case 'content_filter':
+    case 'tool_calls':
+      return reason;
+    case 'function_call':
+      return 'tool_calls';
+    default:
+      return 'other';
+  }
+}

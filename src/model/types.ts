@@ -1,0 +1,80 @@
+/**
+ * The model port: the only shapes the agent core knows about a language model.
+ * Messages follow the OpenAI chat format so trajectories export without translation.
+ */
+import type { JsonSchema } from '../tools/types.js';
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** Raw JSON text of the arguments, exactly as the model produced it. */
+  arguments: string;
+}
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string; name?: string }
+  | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[] }
+  | { role: 'tool'; content: string; toolCallId: string; name?: string };
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  parameters: JsonSchema;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+}
+
+/** One row of the usage ledger: what one model call cost. */
+export interface CallRecord {
+  provider: string;
+  model: string;
+  purpose: ModelPurpose;
+  usage: Usage;
+  /** US dollars, when the price is known (from config or reported by the provider). */
+  costUsd: number | undefined;
+  durationMs: number;
+  ok: boolean;
+  errorCode: string | undefined;
+  sessionId: string | undefined;
+  attempt: number;
+}
+
+export type ModelPurpose = 'chat' | 'summary' | 'reflection' | 'audit' | 'extraction' | 'judge' | 'probe';
+
+export interface CompletionRequest {
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  /** Overrides the client's default model for this call. */
+  model?: string;
+  purpose?: ModelPurpose;
+  sessionId?: string;
+  maxTokens?: number;
+  temperature?: number;
+  /** Ask for JSON output (response_format json_object) where the provider supports it. */
+  json?: boolean;
+  signal?: AbortSignal;
+  /** Called with each piece of text as it streams; when set, the request streams. */
+  onTextDelta?: (text: string) => void;
+}
+
+export type FinishReason = 'stop' | 'tool_calls' | 'length' | 'content_filter' | 'other';
+
+export interface CompletionResult {
+  /** Text for the user, with any parsed <tool_call> blocks removed. */
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  usage: Usage;
+  model: string;
+  provider: string;
+}
+
+/** What the agent core needs from a model: one completion at a time. */
+export interface ModelClient {
+  complete(request: CompletionRequest): Promise<CompletionResult>;
+}

@@ -1,0 +1,182 @@
+/**
+ * Client of the Atropos trajectory API (NousResearch/atropos `atroposlib/api/server.py`,
+ * matched against v0.4.0, commit 296a0bc5): the environment side — register, read the
+ * trainer's batch size, poll the environment's status, send scored groups, disconnect.
+ *
+ * Delivery is at most once. The API has no idempotency key, so a group is sent again
+ * only when it cannot have arrived: the connection failed before the body was out, or
+ * the server answered 429/500/502/503. A request whose answer was lost after the body
+ * went out (a timeout, a reset, a proxy's 504) is reported as `uncertain` and not
+ * repeated: a lost group costs one group, a duplicate skews the trainer's batch.
+ */
+import { z } from 'zod';
+import { CairnError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { withRetries } from '../../core/retry.js';
+import type { Timers } from '../pool.js';
+import { requestJson, RequestFailed, type JsonResponse } from './http.js';
+
+export interface AtroposClientOptions {
+  baseUrl: string;
+  timers: Timers;
+  logger: Logger;
+  timeoutMs?: number;
+  /** Pause between registration attempts while the trainer has not started. */
+  registerPollMs?: number;
+  maxRetries?: number;
+  retryBaseMs?: number;
+  random?: () => number;
+}
+
+export interface RegisterEnvRequest {
+  maxTokenLength: number;
+  desiredName: string;
+  weight: number;
+  groupSize: number;
+  minBatchAllocation?: number | undefined;
+}
+
+const registeredSchema = z.object({
+  status: z.literal('success'),
+  env_id: z.number().int(),
+  wandb_name: z.string(),
+  checkpoint_dir: z.string(),
+  starting_step: z.number().int(),
+  checkpoint_interval: z.number().int(),
+  num_steps: z.number().int(),
+});
+const waitingSchema = z.object({ status: z.string() });
+const infoSchema = z.object({ batch_size: z.number().int(), max_token_len: z.number().int() });
+const statusSchema = z.object({
+  current_step: z.number().int(),
+  queue_size: z.number().int(),
+  self_queue_size: z.number().int().default(0),
+  max_group_size: z.number().int().default(1),
+  unallocated_fraction: z.number().default(1),
+  env_weight: z.number().default(1),
+});
+const scoredReplySchema = z.object({ status: z.enum(['received', 'buffered']), buffer_size: z.number().int().optional() });
+
+export type EnvRegistration = z.output<typeof registeredSchema>;
+export type EnvStatus = z.output<typeof statusSchema>;
+
+/** One group as `POST /scored_data` takes it (`ScoredData` in server.py). */
+export interface ScoredData {
+  tokens: number[][];
+  masks: number[][];
+  scores: number[];
+  messages?: Record<string, unknown>[][];
+  advantages?: number[][];
+  ref_logprobs?: number[][];
+  inference_logprobs?: number[][];
+  generation_params?: Record<string, unknown>;
+  overrides?: Record<string, unknown>[];
+  group_overrides?: Record<string, unknown>;
+  env_id?: number;
+}
+
+export type SendOutcome =
+  | { status: 'received' }
+  | { status: 'buffered'; bufferSize: number }
+  | { status: 'refused'; httpStatus: number; detail: string }
+  | { status: 'uncertain'; detail: string };
+
+type Delivery = 'idempotent' | 'once';
+
+/** Statuses after which the request certainly had no effect. */
+const NOT_APPLIED = new Set([429, 500, 502, 503]);
+
+export class AtroposClient {
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: AtroposClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Registers, waiting (polling) while the API says "wait for trainer to start". */
+  async register(request: RegisterEnvRequest, signal?: AbortSignal): Promise<EnvRegistration> {
+    const body = { max_token_length: request.maxTokenLength, desired_name: request.desiredName, weight: request.weight, group_size: request.groupSize, min_batch_allocation: request.minBatchAllocation ?? null };
+    for (let waited = 0; ; waited++) {
+      const reply = await this.call('POST', '/register-env', body, 'once', signal);
+      const registered = registeredSchema.safeParse(reply.body);
+      if (registered.success) return registered.data;
+      const waiting = waitingSchema.safeParse(reply.body);
+      if (!waiting.success) throw this.unexpected('/register-env', reply);
+      if (waited === 0) this.options.logger.info({ status: waiting.data.status }, 'Atropos: waiting for the trainer to start before registering');
+      await this.options.timers.sleep(this.options.registerPollMs ?? 1000, signal);
+      if (signal?.aborted) throw new CairnError('aborted', 'Stopped while waiting for the Atropos trainer to start.', { platform: 'atropos' });
+    }
+  }
+
+  async info(signal?: AbortSignal): Promise<{ batchSize: number; maxTokenLen: number }> {
+    const reply = await this.call('GET', '/info', undefined, 'idempotent', signal);
+    const parsed = infoSchema.safeParse(reply.body);
+    if (!parsed.success) throw this.unexpected('/info', reply);
+    return { batchSize: parsed.data.batch_size, maxTokenLen: parsed.data.max_token_len };
+  }
+
+  /** GET with a JSON body: the env id travels in the body, as server.py expects. */
+  async statusEnv(envId: number, signal?: AbortSignal): Promise<EnvStatus> {
+    const reply = await this.call('GET', '/status-env', { env_id: envId }, 'idempotent', signal);
+    const parsed = statusSchema.safeParse(reply.body);
+    if (!parsed.success) throw this.unexpected('/status-env', reply);
+    return parsed.data;
+  }
+
+  async sendScoredData(group: ScoredData, signal?: AbortSignal): Promise<SendOutcome> {
+    let reply: JsonResponse;
+    try {
+      reply = await this.call('POST', '/scored_data', group, 'once', signal);
+    } catch (error) {
+      if (error instanceof RequestFailed && error.sent && error.code !== 'aborted') return { status: 'uncertain', detail: error.message };
+      if (error instanceof CairnError && error.status === 504) return { status: 'uncertain', detail: error.message };
+      if (error instanceof CairnError && error.status !== undefined && error.status >= 400 && error.status < 500) {
+        return { status: 'refused', httpStatus: error.status, detail: error.message };
+      }
+      throw error;
+    }
+    const parsed = scoredReplySchema.safeParse(reply.body);
+    if (!parsed.success) return { status: 'uncertain', detail: `unexpected answer ${JSON.stringify(reply.body).slice(0, 200)}` };
+    return parsed.data.status === 'buffered' ? { status: 'buffered', bufferSize: parsed.data.buffer_size ?? 0 } : { status: 'received' };
+  }
+
+  /** Best effort: the trainer must not wait on an environment that is gone, but a failure here is only logged. */
+  async disconnect(envId: number): Promise<boolean> {
+    try {
+      const reply = await this.call('POST', '/disconnect-env', { env_id: envId }, 'idempotent');
+      return (reply.body as { status?: unknown } | undefined)?.status === 'success';
+    } catch (error) {
+      this.options.logger.warn({ envId, err: (error as Error).message }, 'Atropos: disconnect failed');
+      return false;
+    }
+  }
+
+  private call(method: 'GET' | 'POST', path: string, body: unknown, delivery: Delivery, signal?: AbortSignal): Promise<JsonResponse> {
+    const attempt = async () => {
+      const reply = await requestJson(method, `${this.baseUrl}${path}`, body, { timeoutMs: this.options.timeoutMs ?? 30_000, signal });
+      if (reply.status >= 200 && reply.status < 300) return reply;
+      const detail = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+      const retryable = delivery === 'idempotent' ? reply.status >= 500 || reply.status === 429 : NOT_APPLIED.has(reply.status);
+      throw new CairnError(reply.status >= 500 ? 'unavailable' : 'bad_request', `Atropos ${method} ${path} answered ${reply.status}: ${detail.slice(0, 300)}`, { status: reply.status, isRetryable: retryable, platform: 'atropos' });
+    };
+    return withRetries(attempt, {
+      maxRetries: this.options.maxRetries ?? 5,
+      baseDelayMs: this.options.retryBaseMs ?? 500,
+      maxDelayMs: 10_000,
+      sleep: (ms) => this.options.timers.sleep(ms, signal),
+      ...(this.options.random ? { random: this.options.random } : {}),
+      mapError: (error) => {
+        if (signal?.aborted) return new CairnError('aborted', `Atropos ${method} ${path} was stopped.`, { cause: error, platform: 'atropos' });
+        // A body that went out may have been applied: only an idempotent call repeats it.
+        if (error instanceof RequestFailed) return delivery === 'once' && error.sent ? new RequestFailed(error.message, true, error.cause, error.code === 'timeout' ? 'timeout' : 'network', false) : error;
+        if (error instanceof CairnError) return error;
+        return new CairnError('internal', (error as Error).message, { cause: error });
+      },
+      onRetry: (error, n, delayMs) => this.options.logger.warn({ path, attempt: n, delayMs, err: error.message }, 'Atropos: retrying'),
+    });
+  }
+
+  private unexpected(path: string, reply: JsonResponse): CairnError {
+    return new CairnError('bad_request', `Atropos ${path} answered something this client does not know (HTTP ${reply.status}): ${JSON.stringify(reply.body).slice(0, 300)}. Is --api the Atropos trajectory API (run-api)?`, { platform: 'atropos' });
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * `cairn atropos serve`: Cairn as an Atropos environment. It registers (waiting for
+ * the trainer), then repeatedly takes a task, runs it G times through the agent,
+ * scores each run with the task's reward, tokenizes them with the policy's template,
+ * and sends the group as ScoredData. Before each group it polls /status-env and
+ * pauses while the trainer is behind: queued groups × G ≥ max_batches_offpolicy ×
+ * batch_size, the rule of atroposlib's BaseEnv. It stops when the trainer reaches its
+ * step count, when the tasks run out (with --epochs), or on Ctrl-C, and disconnects.
+ */
+import type { Logger } from '../../core/logger.js';
+import { describeError } from '../../core/errors.js';
+import type { Timers } from '../pool.js';
+import type { Task } from '../tasks.js';
+import type { Trajectory } from '../trajectory.js';
+import type { AtroposClient, ScoredData } from './client.js';
+import { tokensAndMasks, type ChatTokenizer } from './tokenize.js';
+
+export interface AtroposEnvironmentOptions {
+  client: AtroposClient;
+  tokenizer: ChatTokenizer;
+  /** One scored run of a task through the agent. */
+  generate: (task: Task, signal: AbortSignal) => Promise<Trajectory>;
+  tasks: readonly Task[];
+  groupSize: number;
+  name: string;
+  weight: number;
+  maxTokenLength: number;
+  minBatchAllocation?: number | undefined;
+  /** Pause when this many trainer batches are already queued (atroposlib's default is 3; 0 never pauses). */
+  maxBatchesOffpolicy: number;
+  /** Groups generated at once. */
+  concurrency: number;
+  /** Passes over the tasks; undefined cycles until the trainer's step count is reached. */
+  epochs?: number | undefined;
+  pollMs: number;
+  /** Send groups whose scores are all equal (they carry no signal for GRPO-style trainers). */
+  keepEqualScores?: boolean;
+  timers: Timers;
+  logger: Logger;
+  signal: AbortSignal;
+  onGroup?: (event: GroupEvent) => void;
+}
+
+export type GroupOutcome = 'received' | 'buffered' | 'refused' | 'uncertain' | 'equal-scores' | 'too-long' | 'failed';
+
+export interface GroupEvent {
+  taskId: string;
+  outcome: GroupOutcome;
+  size: number;
+  scores: number[];
+}
+
+export interface AtroposRunStats {
+  envId: number | undefined;
+  groups: Record<GroupOutcome, number>;
+  trajectories: number;
+  pauses: number;
+  stoppedBecause: 'steps' | 'tasks' | 'aborted';
+}
+
+export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<AtroposRunStats> {
+  const { client, signal, logger } = options;
+  const stats: AtroposRunStats = {
+    envId: undefined,
+    groups: { received: 0, buffered: 0, refused: 0, uncertain: 0, 'equal-scores': 0, 'too-long': 0, failed: 0 },
+    trajectories: 0,
+    pauses: 0,
+    stoppedBecause: 'aborted',
+  };
+  const registration = await client.register(
+    { maxTokenLength: options.maxTokenLength, desiredName: options.name, weight: options.weight, groupSize: options.groupSize, minBatchAllocation: options.minBatchAllocation },
+    signal,
+  );
+  const envId = registration.env_id;
+  stats.envId = envId;
+  logger.info({ envId, name: registration.wandb_name, step: registration.starting_step, steps: registration.num_steps }, 'Atropos: registered');
+  try {
+    const info = await client.info(signal);
+    const maxTokenLen = info.maxTokenLen > 0 ? info.maxTokenLen : options.maxTokenLength;
+    const batchSize = info.batchSize > 0 ? info.batchSize : options.groupSize;
+    const next = taskCycle(options.tasks, options.epochs);
+    let inFlight = 0;
+    let stopped: AtroposRunStats['stoppedBecause'] | undefined;
+    let paused = false;
+
+    /** Waits while the trainer is too far behind; says why to stop, or undefined to go on. */
+    const room = async (): Promise<AtroposRunStats['stoppedBecause'] | undefined> => {
+      for (;;) {
+        if (stopped) return stopped;
+        if (signal.aborted) return 'aborted';
+        const status = await client.statusEnv(envId, signal);
+        if (registration.num_steps > 0 && status.current_step >= registration.num_steps) return 'steps';
+        const queued = (status.queue_size + inFlight) * options.groupSize;
+        if (options.maxBatchesOffpolicy <= 0 || queued < options.maxBatchesOffpolicy * batchSize) {
+          paused = false;
+          return undefined;
+        }
+        if (!paused) {
+          stats.pauses++;
+          logger.info({ queueSize: status.queue_size, step: status.current_step }, 'Atropos: trainer is behind; pausing');
+        }
+        paused = true;
+        await options.timers.sleep(options.pollMs, signal);
+      }
+    };
+
+    const worker = async () => {
+      for (;;) {
+        const reason = await room();
+        if (reason) {
+          stopped ??= reason;
+          return;
+        }
+        const task = next();
+        if (!task) {
+          stopped ??= 'tasks';
+          return;
+        }
+        inFlight++;
+        try {
+          const event = await runGroup(task, options, envId, maxTokenLen);
+          if (!event) continue;
+          stats.groups[event.outcome]++;
+          if (event.outcome === 'received' || event.outcome === 'buffered') stats.trajectories += event.size;
+          options.onGroup?.(event);
+        } finally {
+          inFlight--;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+    stats.stoppedBecause = signal.aborted ? 'aborted' : (stopped ?? 'tasks');
+    return stats;
+  } finally {
+    await client.disconnect(envId);
+    logger.info({ envId, groups: stats.groups }, 'Atropos: disconnected');
+  }
+}
+
+/** Generates, scores, tokenizes and sends one group; undefined when the run was stopped meanwhile. */
+async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: number, maxTokenLen: number): Promise<GroupEvent | undefined> {
+  const { signal, logger } = options;
+  const runs = await Promise.all(
+    Array.from({ length: options.groupSize }, () =>
+      options.generate(task, signal).catch((error: unknown) => {
+        if (!signal.aborted) logger.warn({ taskId: task.id, err: describeError(error) }, 'Atropos: a group member failed');
+        return undefined;
+      }),
+    ),
+  );
+  if (signal.aborted) return undefined;
+  // Failed members are left out; a smaller group is still sent and the API buffers it with others.
+  const members = runs.filter((run): run is Trajectory => run !== undefined && run.status === 'ok');
+  const scores = members.map((member) => member.reward ?? 0);
+  const event = (outcome: GroupOutcome): GroupEvent => ({ taskId: task.id, outcome, size: members.length, scores });
+  if (members.length === 0) return event('failed');
+  if (!options.keepEqualScores && new Set(scores).size === 1) return event('equal-scores');
+
+  const encoded = await Promise.all(members.map((member) => tokensAndMasks(member.messages, member.tools, options.tokenizer)));
+  if (encoded.some((sequence) => sequence.tokens.length >= maxTokenLen)) return event('too-long');
+  const group: ScoredData = {
+    tokens: encoded.map((sequence) => sequence.tokens),
+    masks: encoded.map((sequence) => sequence.masks),
+    scores,
+    messages: members.map((member) => member.messages.map((message) => ({ ...message, content: message.content ?? '' }))),
+    env_id: envId,
+  };
+  const sent = await options.client.sendScoredData(group, signal);
+  if (sent.status === 'refused' || sent.status === 'uncertain') logger.warn({ taskId: task.id, outcome: sent.status, detail: sent.detail }, 'Atropos: group not delivered');
+  return event(sent.status);
+}
+
+/** The tasks in order, `epochs` times (forever when undefined). */
+function taskCycle(tasks: readonly Task[], epochs: number | undefined): () => Task | undefined {
+  let index = 0;
+  return () => {
+    if (tasks.length === 0) return undefined;
+    if (epochs !== undefined && index >= tasks.length * epochs) return undefined;
+    return tasks[index++ % tasks.length];
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Token sequences and loss masks for Atropos, made by the policy's own tokenizer and
+ * chat template: an OpenAI-compatible inference server's tokenize endpoint (vLLM's
+ * `POST /tokenize` takes chat messages and applies the model's template), so the
+ * trainer sees exactly the tokens the policy saw.
+ *
+ * Masks are -100 over everything the policy did not write (system, user, tool
+ * results, template scaffolding) and the token id over each assistant turn, as
+ * Atropos' tokenize_for_trainer does with train_on_all_assistant_turns. A turn's span
+ * is [len(template(messages before it) + generation prompt), len(template(through it))).
+ * Templates that rewrite earlier turns (some drop past reasoning) make those spans
+ * disagree with the full sequence; then only the final answer is trained, which is
+ * always consistent.
+ */
+import { z } from 'zod';
+import { CairnError } from '../../core/errors.js';
+import type { OpenAIMessage, OpenAITool } from '../trajectory.js';
+import { requestJson } from './http.js';
+
+export interface ChatTokenizer {
+  tokenize(messages: readonly OpenAIMessage[], options: { addGenerationPrompt: boolean; tools: readonly OpenAITool[] }): Promise<number[]>;
+}
+
+export const MASKED = -100;
+
+const tokenizeReplySchema = z.object({ tokens: z.array(z.number().int()) });
+
+/** vLLM's route lives at the server root, beside /v1: http://host:8000/v1 → http://host:8000/tokenize. */
+export function defaultTokenizeUrl(modelBaseUrl: string): string {
+  const url = new URL(modelBaseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}/tokenize`;
+  return url.toString();
+}
+
+export class ServerTokenizer implements ChatTokenizer {
+  constructor(private readonly options: { url: string; model: string | undefined; timeoutMs?: number }) {}
+
+  async tokenize(messages: readonly OpenAIMessage[], options: { addGenerationPrompt: boolean; tools: readonly OpenAITool[] }): Promise<number[]> {
+    const body = {
+      ...(this.options.model ? { model: this.options.model } : {}),
+      messages,
+      add_generation_prompt: options.addGenerationPrompt,
+      ...(options.tools.length > 0 ? { tools: options.tools } : {}),
+    };
+    const reply = await requestJson('POST', this.options.url, body, { timeoutMs: this.options.timeoutMs ?? 60_000 });
+    if (reply.status !== 200) {
+      throw new CairnError('unavailable', `The tokenize endpoint ${this.options.url} answered ${reply.status}. Set CAIRN_TOKENIZE_URL (or --tokenize-url) to the inference server's /tokenize.`, { status: reply.status });
+    }
+    const parsed = tokenizeReplySchema.safeParse(reply.body);
+    if (!parsed.success) throw new CairnError('invalid_model_output', `${this.options.url} did not answer {tokens: [...]}: is it a vLLM-style /tokenize endpoint?`);
+    return parsed.data.tokens;
+  }
+}
+
+export interface TokensAndMasks {
+  tokens: number[];
+  masks: number[];
+  /** 'all' assistant turns, or only the 'last' one (see the header). */
+  trained: 'all' | 'last';
+}
+
+export async function tokensAndMasks(messages: readonly OpenAIMessage[], tools: readonly OpenAITool[], tokenizer: ChatTokenizer): Promise<TokensAndMasks> {
+  const cache = new Map<string, Promise<number[]>>();
+  const encode = (upTo: number, addGenerationPrompt: boolean) => {
+    const key = `${upTo}:${addGenerationPrompt}`;
+    let tokens = cache.get(key);
+    if (!tokens) {
+      tokens = tokenizer.tokenize(messages.slice(0, upTo), { addGenerationPrompt, tools });
+      cache.set(key, tokens);
+    }
+    return tokens;
+  };
+  const assistantTurns = messages.flatMap((message, index) => (message.role === 'assistant' ? [index] : []));
+  const last = assistantTurns.at(-1);
+  if (last === undefined) throw new CairnError('invalid_input', 'A trajectory without an assistant message has nothing to train on.');
+  const tokens = await encode(messages.length, false);
+
+  const spans = await Promise.all(assistantTurns.map(async (index) => ({ start: (await encode(index, true)).length, through: await encode(index + 1, false) })));
+  const consistent = spans.every(({ start, through }) => start <= through.length && isPrefix(through, tokens));
+  const masks = new Array<number>(tokens.length).fill(MASKED);
+  if (consistent) {
+    for (const { start, through } of spans) for (let i = start; i < through.length; i++) masks[i] = tokens[i] as number;
+    return { tokens, masks, trained: 'all' };
+  }
+  const start = (await encode(last, true)).length;
+  for (let i = Math.min(start, tokens.length); i < tokens.length; i++) masks[i] = tokens[i] as number;
+  return { tokens, masks, trained: 'last' };
+}
+
+function isPrefix(prefix: readonly number[], whole: readonly number[]): boolean {
+  if (prefix.length > whole.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (prefix[i] !== whole[i]) return false;
+  return true;
+}

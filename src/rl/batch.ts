@@ -1,0 +1,163 @@
+/**
+ * `cairn batch run`: every task of a tasks file (or of one shard of it) through the
+ * full agent, `concurrency` at a time, each with a timeout, each written to the
+ * run's trajectories.jsonl as it finishes. Ctrl-C stops taking tasks and aborts the
+ * ones in flight (they are not written, so --resume runs them again); a failed task
+ * is written with its error and does not stop the run.
+ */
+import { dirname, resolve } from 'node:path';
+import type { Config } from '../config/load.js';
+import { requireModel } from '../config/load.js';
+import { createCairn, type CairnOverrides } from '../main.js';
+import { openDatabase } from '../store/db.js';
+import { createRedactor } from '../core/redact.js';
+import { systemClock } from '../core/clock.js';
+import { CairnError } from '../core/errors.js';
+import { AgentTaskRunner } from './agent-task.js';
+import { TrajectoryLog } from './checkpoint.js';
+import { readAllTrajectories } from './jsonl.js';
+import { runPool, type Timers } from './pool.js';
+import { createProgress } from './progress.js';
+import { Rewarder } from './rewards/index.js';
+import type { RewardSpec } from './rewards/spec.js';
+import { lockRun, readRunMeta, runPaths, writeJsonAtomically, type RunMeta } from './run-dir.js';
+import { formatShard, inShard, type Shard } from './shard.js';
+import { summarize, writeSummary, type BatchSummary } from './summary.js';
+import { readTasksFile } from './tasks.js';
+import type { Trajectory } from './trajectory.js';
+
+export interface BatchRunOptions {
+  tasksFile: string;
+  outDir: string;
+  concurrency: number;
+  timeoutMs: number;
+  resume: boolean;
+  shard?: Shard | undefined;
+  /** Overrides the configured model for this run. */
+  model?: string | undefined;
+  /** Reward for tasks that name none. */
+  reward?: RewardSpec | undefined;
+  isAdmin?: boolean;
+  /** Use the configured database instead of the run's own cairn.db. */
+  sharedDb?: boolean;
+}
+
+export interface BatchDeps {
+  config: Config;
+  overrides?: CairnOverrides;
+  signal?: AbortSignal;
+  timers?: Timers;
+  /** Where progress goes (stderr by default). */
+  progress?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Notices such as "the tasks file changed since the run started". */
+  notice?: (line: string) => void;
+}
+
+export interface BatchRunResult {
+  summary: BatchSummary;
+  /** Tasks this invocation ran. */
+  ran: number;
+  /** Tasks skipped because an earlier invocation finished them. */
+  skipped: number;
+  /** Bytes of a torn last line cut off on resume. */
+  droppedBytes: number;
+  interrupted: boolean;
+  paths: ReturnType<typeof runPaths>;
+}
+
+export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promise<BatchRunResult> {
+  const paths = runPaths(resolve(options.outDir));
+  const tasksFile = await readTasksFile(resolve(options.tasksFile));
+  const tasks = inShard(tasksFile.tasks, options.shard);
+  const config = withModel(deps.config, options.model);
+  if (!deps.overrides?.model) requireModel(config);
+  const notice = deps.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
+
+  const unlock = await lockRun(paths);
+  try {
+    const meta: RunMeta = {
+      format: 'cairn.batch-run/1',
+      tasksFile: tasksFile.path,
+      tasksSha256: tasksFile.sha256,
+      shard: formatShard(options.shard),
+      tasks: tasks.length,
+      model: config.providers[0]?.model ?? null,
+      createdAt: new Date().toISOString(),
+    };
+    const previous = await readRunMeta(paths.meta);
+    if (previous && options.resume) checkResumable(previous, meta, notice);
+    const { log, done, droppedBytes } = await TrajectoryLog.open(paths.trajectories, { resume: options.resume });
+    if (droppedBytes > 0) notice(`Dropped a torn last line (${droppedBytes} bytes) from ${paths.trajectories}; that task runs again.`);
+    if (!previous || !options.resume) await writeJsonAtomically(paths.meta, meta);
+
+    const pending = tasks.filter((task) => !done.has(task.id));
+    const skipped = tasks.length - pending.length;
+    const stop = new AbortController();
+    const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
+    const cairn = createCairn(config, { ...deps.overrides, ...(options.sharedDb ? {} : { db: openDatabase(paths.db) }) });
+    const rewarder = new Rewarder({ baseDir: dirname(tasksFile.path), defaultSpec: options.reward, model: cairn.model, auxModel: config.auxModel });
+    const runner = new AgentTaskRunner({
+      cairn,
+      timeoutMs: options.timeoutMs,
+      source: 'batch',
+      redactor: createRedactor(config.secrets),
+      rewarder,
+      isAdmin: options.isAdmin ?? false,
+      ...(deps.timers ? { timers: deps.timers } : {}),
+    });
+    const progress = createProgress({ total: tasks.length, alreadyDone: skipped, stream: deps.progress ?? process.stderr, clock: deps.overrides?.clock ?? systemClock });
+    let ran = 0;
+    let writeError: unknown;
+    try {
+      await rewarder.preload(pending);
+      await runPool(
+        pending,
+        options.concurrency,
+        async (task) => {
+          let trajectory: Trajectory;
+          try {
+            trajectory = await runner.run(task, signal);
+          } catch (error) {
+            if (signal.aborted) return;
+            throw error;
+          }
+          try {
+            await log.append(trajectory);
+          } catch (error) {
+            writeError ??= error;
+            stop.abort(error);
+            return;
+          }
+          ran++;
+          progress.finished(trajectory);
+        },
+        signal,
+      );
+    } finally {
+      progress.stop();
+      await log.close();
+      await cairn.close();
+    }
+    if (writeError !== undefined) throw writeError;
+
+    const summary = summarize(await readAllTrajectories(paths.trajectories), { totalTasks: tasks.length, run: { ...meta, interrupted: signal.aborted, finishedAt: new Date().toISOString() } });
+    await writeSummary(paths.summary, summary);
+    return { summary, ran, skipped, droppedBytes, interrupted: signal.aborted, paths };
+  } finally {
+    await unlock();
+  }
+}
+
+function withModel(config: Config, model: string | undefined): Config {
+  if (!model || config.providers.length === 0) return config;
+  const [primary, ...fallback] = config.providers;
+  return { ...config, providers: [{ ...(primary as NonNullable<typeof primary>), model }, ...fallback] };
+}
+
+function checkResumable(previous: RunMeta, current: RunMeta, notice: (line: string) => void): void {
+  if (previous.shard !== current.shard) {
+    throw new CairnError('invalid_input', `This run was started with --shard ${previous.shard ?? '(none)'}; resume it with the same shard, or choose a new --out.`);
+  }
+  if (previous.tasksSha256 !== current.tasksSha256) notice(`The tasks file changed since this run started; finished ids are still skipped.`);
+  if (previous.model !== current.model) notice(`This run started with model ${previous.model ?? '(none)'}; it now continues with ${current.model ?? '(none)'}.`);
+}

@@ -1,0 +1,114 @@
+/**
+ * The checkpoint of a batch run is its output: `trajectories.jsonl`, append-only.
+ * A task counts as done once its line is on disk: lines are written whole and
+ * fsync'd before the task is reported finished, batched so that many tasks
+ * finishing together share one write and one fsync (group commit). On open, a torn
+ * last line (a crash mid-write) is cut off, and the ids already written become the
+ * done set `--resume` skips, so nothing is lost and nothing is written twice.
+ */
+import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { CairnError } from '../core/errors.js';
+import { readJsonlLines, parseTrajectoryLine } from './jsonl.js';
+
+export interface OpenLogOptions {
+  /** Continue a file that already holds trajectories; without it such a file is an error. */
+  resume: boolean;
+}
+
+export interface RecoveredLog {
+  log: TrajectoryLog;
+  /** Task ids already written (finished, successfully or not). */
+  done: Set<string>;
+  /** Bytes of a torn last line that were cut off (0 when the file was clean). */
+  droppedBytes: number;
+}
+
+interface Pending {
+  line: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class TrajectoryLog {
+  private pending: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private failed: unknown;
+
+  private constructor(private readonly handle: FileHandle, readonly path: string) {}
+
+  static async open(path: string, options: OpenLogOptions): Promise<RecoveredLog> {
+    const done = new Set<string>();
+    let droppedBytes = 0;
+    const size = await fileSize(path);
+    if (size > 0) {
+      if (!options.resume) {
+        throw new CairnError('invalid_input', `${path} already holds trajectories. Add --resume to continue that run, or choose a new --out directory.`);
+      }
+      let tornBytes = 0;
+      for await (const line of readJsonlLines(path, { onTornTail: (bytes) => (tornBytes = bytes) })) {
+        done.add(parseTrajectoryLine(line, path).taskId);
+      }
+      if (tornBytes > 0) {
+        // Cut the torn line so the next append starts on a line of its own.
+        await truncate(path, size - tornBytes);
+        droppedBytes = tornBytes;
+      }
+    }
+    const handle = await open(path, 'a');
+    return { log: new TrajectoryLog(handle, path), done, droppedBytes };
+  }
+
+  /** Resolves once the value's line is durably on disk. */
+  append(value: unknown): Promise<void> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    const line = `${JSON.stringify(value)}\n`;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ line, resolve, reject });
+      this.kick();
+    });
+  }
+
+  async close(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    await this.handle.close();
+  }
+
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      // Lines appended after the loop's last check but before this callback.
+      if (this.pending.length > 0) this.kick();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      if (this.failed !== undefined) {
+        for (const item of batch) item.reject(this.failed);
+        continue;
+      }
+      try {
+        await this.handle.appendFile(batch.map((item) => item.line).join(''));
+        await this.handle.datasync();
+        for (const item of batch) item.resolve();
+      } catch (error) {
+        // A failed write may have left part of a line: stop writing, so the torn tail
+        // stays last and the next --resume cuts it off.
+        this.failed = new CairnError('storage', `Writing ${this.path} failed: ${(error as Error).message}`, { cause: error });
+        for (const item of batch) item.reject(this.failed);
+      }
+    }
+  }
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}

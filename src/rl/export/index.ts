@@ -1,0 +1,147 @@
+/**
+ * `cairn export`: turns finished conversations into a fine-tuning file. Failed
+ * runs and (with --min-reward) low or unscored ones are left out; each line is
+ * redacted, formatted, validated, and written once however often it occurs. With
+ * --val-split a fixed share of tasks, chosen by a hash of the task id (so the same
+ * task falls on the same side in every export), goes to the validation file.
+ * Files are written whole to a temporary name and renamed.
+ */
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createRedactor } from '../../core/redact.js';
+import { stableHash } from '../shard.js';
+import { formatRecord, type ExportFormat } from './formats.js';
+import { validateLine } from './schemas.js';
+import type { ExportRecord, ExportSource } from './source.js';
+
+export interface ExportOptions {
+  format: ExportFormat;
+  out: string;
+  /** Where the validation share goes; default: `<out without .jsonl>.val.jsonl`. */
+  valOut?: string | undefined;
+  minReward?: number | undefined;
+  /** Share of tasks for validation, 0 ≤ x < 1. */
+  valSplit?: number | undefined;
+  /** Secret values from config to mask, besides the credential patterns. */
+  secrets?: readonly string[];
+}
+
+export interface ExportStats {
+  read: number;
+  written: number;
+  train: number;
+  validation: number;
+  skipped: { failed: number; belowMinReward: number; unscored: number; duplicate: number; invalid: number };
+  /** The first few invalid lines and why, for the user to look at. */
+  invalidExamples: string[];
+  files: { train: string; validation: string | undefined };
+}
+
+const MAX_EXAMPLES = 5;
+
+export function validationPath(out: string): string {
+  return out.endsWith('.jsonl') ? `${out.slice(0, -'.jsonl'.length)}.val.jsonl` : `${out}.val.jsonl`;
+}
+
+export async function exportRecords(sources: readonly ExportSource[], options: ExportOptions): Promise<ExportStats> {
+  const redactor = createRedactor(options.secrets ?? []);
+  const split = options.valSplit ?? 0;
+  const valOut = split > 0 ? (options.valOut ?? validationPath(options.out)) : undefined;
+  const stats: ExportStats = {
+    read: 0,
+    written: 0,
+    train: 0,
+    validation: 0,
+    skipped: { failed: 0, belowMinReward: 0, unscored: 0, duplicate: 0, invalid: 0 },
+    invalidExamples: [],
+    files: { train: options.out, validation: valOut },
+  };
+  const seen = new Set<string>();
+  const train = await TempJsonl.create(options.out);
+  const validation = valOut ? await TempJsonl.create(valOut) : undefined;
+  try {
+    for (const source of sources) {
+      for await (const record of source) {
+        stats.read++;
+        const reason = exclusion(record, options.minReward);
+        if (reason) {
+          stats.skipped[reason]++;
+          continue;
+        }
+        const line = formatRecord({ ...record, messages: redactor.value(record.messages) }, options.format);
+        const problems = validateLine(options.format, line);
+        if (problems.length > 0) {
+          stats.skipped.invalid++;
+          if (stats.invalidExamples.length < MAX_EXAMPLES) stats.invalidExamples.push(`task ${record.taskId}: ${problems.join('; ')}`);
+          continue;
+        }
+        const text = JSON.stringify(line);
+        const key = createHash('sha256').update(text).digest('hex');
+        if (seen.has(key)) {
+          stats.skipped.duplicate++;
+          continue;
+        }
+        seen.add(key);
+        const toValidation = validation !== undefined && stableHash(`val:${record.taskId}`) / 2 ** 32 < split;
+        await (toValidation ? validation : train).write(text);
+        stats.written++;
+        if (toValidation) stats.validation++;
+        else stats.train++;
+      }
+    }
+    await train.commit();
+    await validation?.commit();
+  } finally {
+    await train.discard();
+    await validation?.discard();
+  }
+  return stats;
+}
+
+function exclusion(record: ExportRecord, minReward: number | undefined): 'failed' | 'belowMinReward' | 'unscored' | undefined {
+  if (!record.ok) return 'failed';
+  if (minReward === undefined) return undefined;
+  if (record.reward === null) return 'unscored';
+  return record.reward < minReward ? 'belowMinReward' : undefined;
+}
+
+/** A JSONL file written under a temporary name and renamed into place on commit. */
+class TempJsonl {
+  private buffered: string[] = [];
+  private committed = false;
+
+  private constructor(private readonly handle: Awaited<ReturnType<typeof open>>, private readonly tmp: string, private readonly path: string) {}
+
+  static async create(path: string): Promise<TempJsonl> {
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
+    return new TempJsonl(await open(tmp, 'w'), tmp, path);
+  }
+
+  async write(line: string): Promise<void> {
+    this.buffered.push(`${line}\n`);
+    if (this.buffered.length >= 256) await this.flush();
+  }
+
+  async commit(): Promise<void> {
+    await this.flush();
+    await this.handle.sync();
+    await this.handle.close();
+    await rename(this.tmp, this.path);
+    this.committed = true;
+  }
+
+  async discard(): Promise<void> {
+    if (this.committed) return;
+    await this.handle.close().catch(() => undefined);
+    await rm(this.tmp, { force: true });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buffered.length === 0) return;
+    const text = this.buffered.join('');
+    this.buffered = [];
+    await this.handle.appendFile(text);
+  }
+}

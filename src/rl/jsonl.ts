@@ -1,0 +1,62 @@
+/**
+ * Streams the complete lines of a JSON Lines file with their line numbers. A last
+ * line without its newline is a write torn by a crash: it is reported, never
+ * yielded, so readers and the checkpoint agree on what was written.
+ */
+import { createReadStream } from 'node:fs';
+import { CairnError } from '../core/errors.js';
+import { trajectorySchema, type Trajectory } from './trajectory.js';
+
+export interface JsonlLine {
+  lineNumber: number;
+  text: string;
+}
+
+export interface ReadOptions {
+  /** Called with the byte length of a torn last line, when there is one. */
+  onTornTail?: (bytes: number) => void;
+}
+
+export async function* readJsonlLines(path: string, options: ReadOptions = {}): AsyncGenerator<JsonlLine> {
+  let carry = '';
+  let lineNumber = 0;
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  for await (const chunk of stream as AsyncIterable<string>) {
+    const text = carry + chunk;
+    let start = 0;
+    for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
+      lineNumber++;
+      const line = text.slice(start, end);
+      start = end + 1;
+      if (line.trim() !== '') yield { lineNumber, text: line };
+    }
+    carry = text.slice(start);
+  }
+  if (carry.length > 0) options.onTornTail?.(Buffer.byteLength(carry));
+}
+
+/** Every trajectory of a run's file, validated; a line that is not one is an error naming it. */
+export async function* readTrajectories(path: string, options: ReadOptions = {}): AsyncGenerator<Trajectory> {
+  for await (const line of readJsonlLines(path, options)) yield parseTrajectoryLine(line, path);
+}
+
+export function parseTrajectoryLine(line: JsonlLine, path: string): Trajectory {
+  let value: unknown;
+  try {
+    value = JSON.parse(line.text);
+  } catch (error) {
+    throw new CairnError('invalid_input', `${path} line ${line.lineNumber} is not valid JSON (${(error as Error).message}). Move the line away, or start a new --out.`);
+  }
+  const parsed = trajectorySchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CairnError('invalid_input', `${path} line ${line.lineNumber} is not a cairn trajectory (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}).`);
+  }
+  return parsed.data as Trajectory;
+}
+
+export async function readAllTrajectories(path: string, options: ReadOptions = {}): Promise<Trajectory[]> {
+  const all: Trajectory[] = [];
+  for await (const trajectory of readTrajectories(path, options)) all.push(trajectory);
+  return all;
+}

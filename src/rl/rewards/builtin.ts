@@ -1,0 +1,114 @@
+/**
+ * The built-in rewards that need no model: each looks at the final answer and the
+ * task's `expected` and returns a score in [0, 1] with a short reason.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { RewardSpec } from './spec.js';
+
+export interface RewardResult {
+  score: number;
+  reason?: string;
+}
+
+type Spec<K extends RewardSpec['type']> = Extract<RewardSpec, { type: K }>;
+
+export function exactReward(answer: string, expected: unknown, spec: Spec<'exact'>): RewardResult {
+  const want = requireText(expected, 'exact');
+  const norm = (text: string) => {
+    const collapsed = text.trim().replace(/\s+/g, ' ');
+    return spec.ignoreCase ? collapsed.toLowerCase() : collapsed;
+  };
+  return norm(answer) === norm(want) ? { score: 1 } : { score: 0, reason: 'the answer differs from the expected text' };
+}
+
+/** An array of expected strings gives partial credit: the fraction found. */
+export function containsReward(answer: string, expected: unknown, spec: Spec<'contains'>): RewardResult {
+  const wanted = Array.isArray(expected) ? expected.map((item) => requireText(item, 'contains')) : [requireText(expected, 'contains')];
+  if (wanted.length === 0) throw new Error('contains needs "expected": a string or a list of strings');
+  const haystack = spec.ignoreCase ? answer.toLowerCase() : answer;
+  const missing = wanted.filter((needle) => !haystack.includes(spec.ignoreCase ? needle.toLowerCase() : needle));
+  const score = (wanted.length - missing.length) / wanted.length;
+  return missing.length === 0 ? { score } : { score, reason: `missing: ${missing.map((m) => JSON.stringify(m)).join(', ')}` };
+}
+
+export function regexReward(answer: string, expected: unknown, spec: Spec<'regex'>): RewardResult {
+  const pattern = spec.pattern ?? requireText(expected, 'regex');
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern, (spec.flags ?? '').replace('g', ''));
+  } catch (error) {
+    throw new Error(`regex ${JSON.stringify(pattern)} is not a valid regular expression: ${(error as Error).message}`);
+  }
+  return regex.test(answer) ? { score: 1 } : { score: 0, reason: `no match for /${pattern}/` };
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const compiled = new WeakMap<object, ValidateFunction>();
+
+export function jsonSchemaReward(answer: string, expected: unknown, spec: Spec<'json-schema'>): RewardResult {
+  const schema = spec.schema ?? expected;
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
+    throw new Error('json-schema needs a schema: "reward": {"type": "json-schema", "schema": {...}} or the schema as "expected"');
+  }
+  let validate = compiled.get(schema);
+  if (!validate) {
+    try {
+      validate = ajv.compile(schema);
+    } catch (error) {
+      throw new Error(`the JSON schema does not compile: ${(error as Error).message}`);
+    }
+    compiled.set(schema, validate);
+  }
+  const value = extractJson(answer);
+  if (value === undefined) return { score: 0, reason: 'the answer holds no JSON' };
+  if (validate(value.parsed)) return { score: 1 };
+  return { score: 0, reason: ajv.errorsText(validate.errors, { dataVar: 'answer' }) };
+}
+
+export function numericReward(answer: string, expected: unknown, spec: Spec<'numeric'>): RewardResult {
+  const want = typeof expected === 'number' ? expected : typeof expected === 'string' ? parseNumber(expected) : undefined;
+  if (want === undefined || !Number.isFinite(want)) throw new Error('numeric needs a number as "expected"');
+  const got = lastNumber(answer);
+  if (got === undefined) return { score: 0, reason: 'the answer holds no number' };
+  const diff = Math.abs(got - want);
+  const within = diff <= spec.tolerance || (spec.relative !== undefined && diff <= spec.relative * Math.abs(want));
+  return within ? { score: 1 } : { score: 0, reason: `answered ${got}, expected ${want}` };
+}
+
+/** The whole answer as JSON, else the first ```json fence, else the outermost {...} or [...]. */
+export function extractJson(text: string): { parsed: unknown } | undefined {
+  const candidates = [text.trim()];
+  const fence = /```(?:json)?\s*\n([\s\S]*?)```/i.exec(text);
+  if (fence?.[1]) candidates.push(fence[1].trim());
+  for (const [open, close] of [['{', '}'], ['[', ']']] as const) {
+    const start = text.indexOf(open);
+    const end = text.lastIndexOf(close);
+    if (start !== -1 && end > start) candidates.push(text.slice(start, end + 1));
+  }
+  for (const candidate of candidates) {
+    try {
+      return { parsed: JSON.parse(candidate) as unknown };
+    } catch {
+      // try the next shape
+    }
+  }
+  return undefined;
+}
+
+/** The last number written in the text: `-1,234.5`, `3e8`, `42`. */
+export function lastNumber(text: string): number | undefined {
+  const matches = text.match(/-?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?|-?\.\d+/gi);
+  const last = matches?.at(-1);
+  return last === undefined ? undefined : parseNumber(last);
+}
+
+function parseNumber(text: string): number | undefined {
+  const value = Number(text.trim().replace(/,/g, ''));
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function requireText(value: unknown, kind: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new Error(`${kind} needs "expected" as text`);
+}

@@ -1,0 +1,60 @@
+/**
+ * Custom rewards: a JS or TS module that exports `reward(trajectory, task)` (named
+ * or as the default export) returning a number, `{score, reason?}`, or a promise of
+ * either. Paths are relative to the tasks file (or the working directory for
+ * `--reward`). `cairn` runs under tsx, so .ts modules load without a build step.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import type { Trajectory } from '../trajectory.js';
+import type { Task } from '../tasks.js';
+import type { RewardResult } from './builtin.js';
+
+export type CustomRewardFn = (trajectory: Trajectory, task: Task) => unknown;
+
+const resultSchema = z.union([
+  z.number().refine(Number.isFinite, 'must be a finite number'),
+  z.object({ score: z.number().refine(Number.isFinite, 'must be a finite number'), reason: z.string().optional() }),
+]);
+
+export class CustomRewardLoader {
+  private readonly modules = new Map<string, Promise<CustomRewardFn>>();
+
+  constructor(private readonly baseDir: string) {}
+
+  resolvePath(modulePath: string): string {
+    return isAbsolute(modulePath) ? modulePath : resolve(this.baseDir, modulePath);
+  }
+
+  load(modulePath: string): Promise<CustomRewardFn> {
+    const path = this.resolvePath(modulePath);
+    let loading = this.modules.get(path);
+    if (!loading) {
+      loading = importReward(path);
+      this.modules.set(path, loading);
+    }
+    return loading;
+  }
+
+  async score(modulePath: string, trajectory: Trajectory, task: Task): Promise<RewardResult> {
+    const fn = await this.load(modulePath);
+    const parsed = resultSchema.safeParse(await fn(trajectory, task));
+    if (!parsed.success) throw new Error(`reward() in ${modulePath} must return a number or {score, reason?}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    if (typeof parsed.data === 'number') return { score: parsed.data };
+    return parsed.data.reason === undefined ? { score: parsed.data.score } : { score: parsed.data.score, reason: parsed.data.reason };
+  }
+}
+
+async function importReward(path: string): Promise<CustomRewardFn> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`cannot load the reward module ${path}: ${(error as Error).message}`);
+  }
+  const fallback = module.default as Record<string, unknown> | ((...args: unknown[]) => unknown) | undefined;
+  const fn = module.reward ?? (typeof fallback === 'function' ? fallback : fallback?.reward);
+  if (typeof fn !== 'function') throw new Error(`the reward module ${path} must export a function named reward(trajectory, task)`);
+  return fn as CustomRewardFn;
+}

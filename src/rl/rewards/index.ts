@@ -1,0 +1,89 @@
+/**
+ * Scores trajectories. The spec comes from the task, else the run's default
+ * (`--reward`), else is inferred from `expected` (see inferRewardSpec). A reward
+ * that fails (a judge that will not answer, a custom module that throws) leaves the
+ * trajectory unscored with the reason in its errors; it never fails the run.
+ */
+import type { ModelClient } from '../../model/types.js';
+import { describeError } from '../../core/errors.js';
+import { finalAnswer, type Trajectory } from '../trajectory.js';
+import type { Task } from '../tasks.js';
+import { containsReward, exactReward, jsonSchemaReward, numericReward, regexReward, type RewardResult } from './builtin.js';
+import { judgeReward } from './judge.js';
+import { CustomRewardLoader } from './custom.js';
+import { inferRewardSpec, type RewardSpec } from './spec.js';
+
+export interface RewarderOptions {
+  /** Directory custom module paths are relative to (the tasks file's). */
+  baseDir: string;
+  defaultSpec?: RewardSpec | undefined;
+  /** For the judge; without one a judge spec is an error on that trajectory. */
+  model?: ModelClient | undefined;
+  auxModel?: string | undefined;
+}
+
+export class Rewarder {
+  private readonly custom: CustomRewardLoader;
+
+  constructor(private readonly options: RewarderOptions) {
+    this.custom = new CustomRewardLoader(options.baseDir);
+  }
+
+  specFor(task: Task): RewardSpec | undefined {
+    return task.reward ?? this.options.defaultSpec ?? inferRewardSpec(task.expected);
+  }
+
+  /** Fails early on a custom module that cannot load, before any task runs. */
+  async preload(tasks: readonly Task[]): Promise<void> {
+    const modules = new Set(tasks.map((task) => this.specFor(task)).flatMap((spec) => (spec?.type === 'custom' ? [spec.module] : [])));
+    await Promise.all([...modules].map((module) => this.custom.load(module)));
+  }
+
+  async score(trajectory: Trajectory, task: Task, signal?: AbortSignal): Promise<RewardResult & { kind: string }> {
+    const spec = this.specFor(task);
+    if (!spec) throw new Error('no reward');
+    const answer = finalAnswer(trajectory);
+    const result = await this.scoreWith(spec, answer, trajectory, task, signal);
+    return { ...result, kind: spec.type };
+  }
+
+  /**
+   * The trajectory with `reward` and `rewardDetail` set (or cleared, when the task
+   * has no reward). Only finished trajectories are scored: an error or timeout
+   * stays unscored, so it cannot pass for a wrong answer.
+   */
+  async apply(trajectory: Trajectory, task: Task, signal?: AbortSignal): Promise<Trajectory> {
+    const errors = trajectory.errors.filter((error) => error.code !== 'reward');
+    const unscored = { ...trajectory, errors, reward: null, rewardDetail: null };
+    if (trajectory.status !== 'ok' || !this.specFor(task)) return unscored;
+    try {
+      const { kind, score, reason } = await this.score(trajectory, task, signal);
+      return { ...trajectory, errors, reward: score, rewardDetail: reason === undefined ? { kind, score } : { kind, score, reason } };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return { ...unscored, errors: [...errors, { code: 'reward', message: describeError(error) }] };
+    }
+  }
+
+  private scoreWith(spec: RewardSpec, answer: string, trajectory: Trajectory, task: Task, signal: AbortSignal | undefined): Promise<RewardResult> | RewardResult {
+    switch (spec.type) {
+      case 'exact':
+        return exactReward(answer, task.expected, spec);
+      case 'contains':
+        return containsReward(answer, task.expected, spec);
+      case 'regex':
+        return regexReward(answer, task.expected, spec);
+      case 'json-schema':
+        return jsonSchemaReward(answer, task.expected, spec);
+      case 'numeric':
+        return numericReward(answer, task.expected, spec);
+      case 'judge': {
+        if (!this.options.model) throw new Error('the judge needs a model: configure one (cairn doctor says how)');
+        const options = { model: this.options.model, auxModel: this.options.auxModel, ...(signal ? { signal } : {}) };
+        return judgeReward({ prompt: task.prompt, answer, expected: task.expected, spec }, options);
+      }
+      case 'custom':
+        return this.custom.score(spec.module, trajectory, task);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The LLM judge: the aux model grades the final answer against a rubric (and the
+ * expected answer, when the task has one) and replies with JSON `{score, reason}`.
+ * The model's reply is outside data, so it goes through zod like any other.
+ */
+import { z } from 'zod';
+import type { ModelClient } from '../../model/types.js';
+import type { RewardSpec } from './spec.js';
+import type { RewardResult } from './builtin.js';
+import { extractJson } from './builtin.js';
+
+export const DEFAULT_RUBRIC =
+  'Score 1 when the answer fully and correctly does what the task asks, 0 when it is wrong, unhelpful or missing, and a value in between for partial answers.';
+
+const verdictSchema = z.object({
+  score: z.coerce.number().min(0).max(1),
+  reason: z.string().optional(),
+});
+
+export interface JudgeInput {
+  prompt: string;
+  answer: string;
+  expected: unknown;
+  spec: Extract<RewardSpec, { type: 'judge' }>;
+}
+
+export interface JudgeOptions {
+  model: ModelClient;
+  /** The aux model (CAIRN_AUX_MODEL); the spec's own `model` wins. */
+  auxModel: string | undefined;
+  signal?: AbortSignal;
+}
+
+export async function judgeReward(input: JudgeInput, options: JudgeOptions): Promise<RewardResult> {
+  const model = input.spec.model ?? options.auxModel;
+  const reference = input.expected === undefined ? '' : `\n\n<reference_answer>\n${typeof input.expected === 'string' ? input.expected : JSON.stringify(input.expected)}\n</reference_answer>`;
+  const result = await options.model.complete({
+    messages: [
+      {
+        role: 'system',
+        content: [
+          'You grade answers of an AI agent. Follow the rubric exactly and be strict.',
+          `Rubric: ${input.spec.rubric ?? DEFAULT_RUBRIC}`,
+          'Reply with only a JSON object: {"score": <number from 0 to 1>, "reason": "<one sentence>"}.',
+        ].join('\n'),
+      },
+      { role: 'user', content: `<task>\n${input.prompt}\n</task>${reference}\n\n<answer>\n${input.answer}\n</answer>` },
+    ],
+    ...(model ? { model } : {}),
+    purpose: 'judge',
+    json: true,
+    temperature: 0,
+    maxTokens: 300,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const extracted = extractJson(result.text);
+  const verdict = extracted ? verdictSchema.safeParse(extracted.parsed) : undefined;
+  if (!verdict?.success) throw new Error(`the judge's reply is not {"score": 0..1, "reason": "..."}: ${result.text.slice(0, 200)}`);
+  return verdict.data.reason ? { score: verdict.data.score, reason: verdict.data.reason } : { score: verdict.data.score };
+}

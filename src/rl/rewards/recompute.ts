@@ -1,0 +1,92 @@
+/**
+ * `cairn batch rewards`: scores a finished run again (a new rubric, a fixed custom
+ * reward, tasks whose `expected` changed) without running the agent. The new file
+ * is written next to the old one, fsync'd and renamed over it, so an interruption
+ * leaves either the old file or the new one, never a mix.
+ */
+import { dirname, resolve } from 'node:path';
+import { open, rename } from 'node:fs/promises';
+import type { Config } from '../../config/load.js';
+import { createCairn, type Cairn, type CairnOverrides } from '../../main.js';
+import { openDatabase } from '../../store/db.js';
+import { CairnError } from '../../core/errors.js';
+import { readAllTrajectories } from '../jsonl.js';
+import { runPool } from '../pool.js';
+import { lockRun, readRunMeta, runPaths } from '../run-dir.js';
+import { summarize, writeSummary, type BatchSummary } from '../summary.js';
+import { readTasksFile, type Task } from '../tasks.js';
+import type { Trajectory } from '../trajectory.js';
+import { Rewarder } from './index.js';
+import type { RewardSpec } from './spec.js';
+
+export interface RecomputeOptions {
+  runDir: string;
+  /** Take `expected` and `reward` from this tasks file instead of the trajectories' copies. */
+  tasksFile?: string | undefined;
+  reward?: RewardSpec | undefined;
+  concurrency: number;
+}
+
+export interface RecomputeResult {
+  rescored: number;
+  changed: number;
+  failed: number;
+  summary: BatchSummary;
+}
+
+export async function recomputeRewards(options: RecomputeOptions, deps: { config: Config; overrides?: CairnOverrides; signal?: AbortSignal }): Promise<RecomputeResult> {
+  const paths = runPaths(resolve(options.runDir));
+  const meta = await readRunMeta(paths.meta);
+  if (!meta) throw new CairnError('invalid_input', `${paths.dir} has no run.json: point --run at a directory written by \`cairn batch run\`.`);
+  const unlock = await lockRun(paths);
+  let cairn: Cairn | undefined;
+  try {
+    const trajectories = await readAllTrajectories(paths.trajectories);
+    const tasksFile = options.tasksFile ? await readTasksFile(resolve(options.tasksFile)) : undefined;
+    const byId = new Map(tasksFile?.tasks.map((task) => [task.id, task]));
+    const taskOf = (t: Trajectory): Task => byId.get(t.taskId) ?? t.task;
+    const baseDir = dirname(tasksFile?.path ?? meta.tasksFile);
+    const probe = new Rewarder({ baseDir, defaultSpec: options.reward });
+    // Only a judge needs a model, so a run scored by rules recomputes offline.
+    const needsModel = trajectories.some((t) => probe.specFor(taskOf(t))?.type === 'judge');
+    if (needsModel) cairn = createCairn(deps.config, { ...deps.overrides, db: openDatabase(paths.db) });
+    const rewarder = new Rewarder({ baseDir, defaultSpec: options.reward, model: cairn?.model, auxModel: deps.config.auxModel });
+    await rewarder.preload(trajectories.map(taskOf));
+
+    const rescored: Trajectory[] = new Array<Trajectory>(trajectories.length);
+    let changed = 0;
+    let failed = 0;
+    await runPool(
+      trajectories,
+      options.concurrency,
+      async (trajectory, index) => {
+        const task = taskOf(trajectory);
+        const next = await rewarder.apply({ ...trajectory, task }, task, deps.signal);
+        if (next.reward !== trajectory.reward) changed++;
+        if (next.errors.some((e) => e.code === 'reward')) failed++;
+        rescored[index] = next;
+      },
+      deps.signal,
+    );
+    if (deps.signal?.aborted) throw new CairnError('aborted', 'Stopped before every trajectory was scored; the run was left as it was.');
+    await replaceLines(paths.trajectories, rescored);
+    const summary = summarize(rescored, { totalTasks: Math.max(meta.tasks, rescored.length), run: { ...meta, rewardsRecomputedAt: new Date().toISOString() } });
+    await writeSummary(paths.summary, summary);
+    return { rescored: rescored.length, changed, failed, summary };
+  } finally {
+    await cairn?.close();
+    await unlock();
+  }
+}
+
+async function replaceLines(path: string, values: readonly unknown[]): Promise<void> {
+  const tmp = `${path}.rescore.tmp`;
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(values.map((value) => `${JSON.stringify(value)}\n`).join(''));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
+}

@@ -1,0 +1,92 @@
+/**
+ * The output directory of a batch run: `trajectories.jsonl` (the checkpoint),
+ * `summary.json`, `run.json` (what the run was started with, checked on --resume),
+ * `cairn.db` (the run's own sessions and usage ledger) and `run.lock`, which keeps
+ * two processes from writing one run at once.
+ */
+import { mkdir, open, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { CairnError } from '../core/errors.js';
+
+export interface RunPaths {
+  dir: string;
+  trajectories: string;
+  summary: string;
+  meta: string;
+  db: string;
+  lock: string;
+}
+
+export function runPaths(dir: string): RunPaths {
+  return {
+    dir,
+    trajectories: join(dir, 'trajectories.jsonl'),
+    summary: join(dir, 'summary.json'),
+    meta: join(dir, 'run.json'),
+    db: join(dir, 'cairn.db'),
+    lock: join(dir, 'run.lock'),
+  };
+}
+
+export const runMetaSchema = z.object({
+  format: z.literal('cairn.batch-run/1'),
+  tasksFile: z.string(),
+  tasksSha256: z.string(),
+  shard: z.string().nullable(),
+  /** Tasks in the run's slice, for the summary's remaining count. */
+  tasks: z.number().int().nonnegative(),
+  model: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export type RunMeta = z.output<typeof runMetaSchema>;
+
+export async function readRunMeta(path: string): Promise<RunMeta | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return runMetaSchema.parse(JSON.parse(text));
+  } catch {
+    throw new CairnError('invalid_input', `${path} is not a cairn run description; this directory was not written by \`cairn batch run\`.`);
+  }
+}
+
+export async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
+  await writeFile(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
+}
+
+/** Takes the run's lock; a lock left by a process that no longer exists is taken over. */
+export async function lockRun(paths: RunPaths, pid = process.pid): Promise<() => Promise<void>> {
+  await mkdir(paths.dir, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(paths.lock, 'wx');
+      await handle.writeFile(String(pid));
+      await handle.close();
+      return () => rm(paths.lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number((await readFile(paths.lock, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== pid && isAlive(holder)) {
+        throw new CairnError('invalid_input', `Another cairn process (pid ${holder}) is working on ${paths.dir}. Wait for it, or stop it first.`);
+      }
+      await rm(paths.lock, { force: true });
+    }
+  }
+  throw new CairnError('storage', `Cannot take the lock ${paths.lock}.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The tasks file of a batch run: JSON Lines, one task per line,
+ * `{"id", "prompt", "expected"?, "reward"?, "metadata"?}`. Blank lines and lines
+ * starting with `//` are skipped. Every bad line is reported at once, by number.
+ */
+import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { CairnError } from '../core/errors.js';
+import { normalizeRewardSpec, rewardSpecSchema, type RewardSpec } from './rewards/spec.js';
+
+export const taskSchema = z.object({
+  id: z.union([z.string().min(1), z.number().int()]).transform(String),
+  prompt: z.string().min(1, 'must not be empty'),
+  expected: z.unknown().optional(),
+  reward: rewardSpecSchema.transform(normalizeRewardSpec).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+export interface Task {
+  id: string;
+  prompt: string;
+  expected?: unknown;
+  reward?: RewardSpec;
+  metadata?: Record<string, unknown>;
+}
+
+export interface TasksFile {
+  path: string;
+  tasks: Task[];
+  /** sha256 of the file's bytes, recorded with the run so a resume can tell the file changed. */
+  sha256: string;
+}
+
+/** Most problems listed in one error; a broken file usually breaks the same way on every line. */
+const MAX_REPORTED = 20;
+
+export async function readTasksFile(path: string): Promise<TasksFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CairnError('invalid_input', `Cannot read the tasks file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return { path, tasks: parseTasks(text, path), sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+export function parseTasks(text: string, source = 'tasks file'): Task[] {
+  const tasks: Task[] = [];
+  const problems: string[] = [];
+  const firstLineOf = new Map<string, number>();
+  text.split('\n').forEach((raw, index) => {
+    const lineNumber = index + 1;
+    const line = raw.trim();
+    if (line === '' || line.startsWith('//')) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      problems.push(`line ${lineNumber}: not valid JSON (${(error as Error).message})`);
+      return;
+    }
+    const parsed = taskSchema.safeParse(value);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(line)'} ${issue.message}`);
+      problems.push(`line ${lineNumber}: ${issues.join('; ')}`);
+      return;
+    }
+    const task = withoutUndefined(parsed.data);
+    const earlier = firstLineOf.get(task.id);
+    if (earlier !== undefined) {
+      problems.push(`line ${lineNumber}: id "${task.id}" was already used on line ${earlier}; ids must be unique`);
+      return;
+    }
+    firstLineOf.set(task.id, lineNumber);
+    tasks.push(task);
+  });
+  if (problems.length > 0) {
+    const shown = problems.slice(0, MAX_REPORTED);
+    const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : '';
+    throw new CairnError('invalid_input', `${source} has ${problems.length} bad line${problems.length === 1 ? '' : 's'}:\n  ${shown.join('\n  ')}${more}\nEach line must be {"id": "...", "prompt": "...", "expected"?: ..., "reward"?: ..., "metadata"?: {...}}.`);
+  }
+  if (tasks.length === 0) throw new CairnError('invalid_input', `${source} holds no tasks: write one JSON object per line.`);
+  return tasks;
+}
+
+/** exactOptionalPropertyTypes: absent keys stay absent rather than `undefined`. */
+function withoutUndefined(task: z.output<typeof taskSchema>): Task {
+  const out: Task = { id: task.id, prompt: task.prompt };
+  if (task.expected !== undefined) out.expected = task.expected;
+  if (task.reward !== undefined) out.reward = task.reward;
+  if (task.metadata !== undefined) out.metadata = task.metadata;
+  return out;
+}

@@ -1,0 +1,96 @@
+/**
+ * The skills catalog in the stable prompt prefix: names and descriptions only
+ * (progressive disclosure; skill_view loads a body). It must fit a token budget
+ * however many skills there are. When everything fits it is listed whole; when not,
+ * descriptions are shortened and the skills most relevant to the message that
+ * opened the session are kept, with a line saying how many were left out.
+ */
+import { estimateTokens } from '../memory/tokens.js';
+import type { SkillSourceKind } from './library.js';
+
+export interface CatalogEntry {
+  name: string;
+  description: string;
+  source: SkillSourceKind;
+}
+
+export interface CatalogOptions {
+  maxTokens: number;
+  /** Text the session started with; ranks skills when not all fit. */
+  query?: string | undefined;
+}
+
+const HEADER = [
+  '## Skills',
+  'Skills are written procedures for recurring kinds of work. When a request matches one, call skill_view with its name before you start, and follow it.',
+  'After you solve something new that will come up again, save the procedure with skill_create; when a skill was wrong or incomplete, fix it with skill_patch (say why).',
+].join('\n');
+
+/** Descriptions are cut to this when the full catalog does not fit. */
+const SHORT_DESCRIPTION_CHARS = 160;
+const SOURCE_ORDER: Record<SkillSourceKind, number> = { learned: 0, extra: 1, bundled: 2 };
+const STOP_WORDS = new Set(['the', 'and', 'for', 'with', 'that', 'this', 'from', 'you', 'your', 'how', 'what', 'when', 'use', 'can', 'are', 'into', 'about', 'please', 'help']);
+
+export function renderCatalog(entries: readonly CatalogEntry[], options: CatalogOptions): string | undefined {
+  if (entries.length === 0) return undefined;
+  const byName = [...entries].sort((a, b) => a.name.localeCompare(b.name));
+  const whole = compose(byName.map((entry) => line(entry.name, entry.description)), 0);
+  if (estimateTokens(whole) <= options.maxTokens) return whole;
+
+  const query = words(options.query ?? '');
+  const ranked = [...entries].sort((a, b) => relevance(b, query) - relevance(a, query) || SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] || a.name.localeCompare(b.name));
+  const chosen: CatalogEntry[] = [];
+  // Running length instead of re-joining: estimateTokens is ceil(chars / 4) of the joined text.
+  let chars = HEADER.length;
+  for (const entry of ranked) {
+    const added = line(entry.name, shorten(entry.description)).length + 1;
+    const omitted = entries.length - chosen.length - 1;
+    const footer = omitted > 0 ? footerText(omitted).length + 1 : 0;
+    if (Math.ceil((chars + added + footer) / 4) > options.maxTokens) continue;
+    chosen.push(entry);
+    chars += added;
+  }
+  return compose(shortLines(chosen), entries.length - chosen.length);
+}
+
+function compose(lines: readonly string[], omitted: number): string {
+  const parts = [HEADER, ...lines];
+  if (omitted > 0) parts.push(footerText(omitted));
+  return parts.join('\n');
+}
+
+function footerText(omitted: number): string {
+  return `(${omitted} more skill${omitted === 1 ? ' is' : 's are'} not listed here; skill_view with a name or a keyword suggests matching skills.)`;
+}
+
+function shortLines(entries: readonly CatalogEntry[]): string[] {
+  return [...entries].sort((a, b) => a.name.localeCompare(b.name)).map((entry) => line(entry.name, shorten(entry.description)));
+}
+
+function line(name: string, description: string): string {
+  return `- ${name}: ${description.replace(/\s+/g, ' ').trim()}`;
+}
+
+/** The first sentence when it is short enough, else a cut at a word boundary. */
+export function shorten(description: string, limit = SHORT_DESCRIPTION_CHARS): string {
+  const text = description.replace(/\s+/g, ' ').trim();
+  if (text.length <= limit) return text;
+  const sentence = /^(.{20,}?[.!?])\s/.exec(text)?.[1];
+  if (sentence && sentence.length <= limit) return sentence;
+  const cut = text.slice(0, limit - 1);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), limit / 2))}…`;
+}
+
+/** How many of the query's words the skill's name and description share. */
+export function relevance(entry: { name: string; description: string }, query: ReadonlySet<string>): number {
+  if (query.size === 0) return 0;
+  const own = words(`${entry.name.replace(/-/g, ' ')} ${entry.description}`);
+  let score = 0;
+  for (const word of query) if (own.has(word)) score++;
+  return score;
+}
+
+export function words(text: string): Set<string> {
+  const found = text.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [];
+  return new Set(found.filter((word) => !STOP_WORDS.has(word)));
+}

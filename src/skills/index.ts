@@ -1,0 +1,117 @@
+/**
+ * Procedural skills: the third memory layer. Reusable know-how as agentskills.io
+ * SKILL.md folders that people and other agents can read.
+ *
+ *   rules.ts    every rule a skill can break, by name
+ *   format.ts   parse + validate SKILL.md (gray-matter, zod), strict or lenient
+ *   scan.ts     the safety scan on writes (secrets, traversal, size, exfiltration, overriding the user)
+ *   library.ts  where skills live, precedence, mtime-cached loading (hot reload)
+ *   catalog.ts  names + descriptions for the prompt prefix, within a token budget
+ *   versions.ts every change as a version in SQLite; uses.ts which version each turn viewed
+ *   writer.ts   create / patch / archive / rollback: validated, scanned, locked, atomic
+ *   tools.ts    skill_view, skill_create, skill_patch, skill_archive; command.ts `/skills`
+ *
+ * `Skills` ties them together for the composition root and the CLI.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { PrefixSection } from '../core/prompt.js';
+import type { Db } from '../store/db.js';
+import { relevance, renderCatalog, words } from './catalog.js';
+import { SkillLibrary, skillSources, type LibraryScan, type LoadedSkill } from './library.js';
+import { formatProblem } from './rules.js';
+import { SkillUses } from './uses.js';
+import { SkillVersions } from './versions.js';
+import { SkillWriter } from './writer.js';
+
+export interface SkillsOptions {
+  db: Db;
+  dataDir: string;
+  /** Extra skill folders from config, between learned and bundled in precedence. */
+  extraDirs?: readonly string[];
+  /** Replaces the repository's skills/ folder (tests). */
+  bundledDir?: string;
+  /** Token budget of the catalog in the prompt prefix. */
+  catalogTokens: number;
+  clock: Clock;
+  logger: Logger;
+  /** Configured secrets; a write containing one is refused. */
+  knownSecrets?: readonly string[];
+}
+
+export interface SkillsScan extends LibraryScan {
+  archived: string[];
+}
+
+export class Skills {
+  readonly library: SkillLibrary;
+  readonly versions: SkillVersions;
+  readonly uses: SkillUses;
+  readonly writer: SkillWriter;
+  private lastBroken = '';
+
+  constructor(private readonly options: SkillsOptions) {
+    const sources = skillSources({ dataDir: options.dataDir, extraDirs: options.extraDirs ?? [], ...(options.bundledDir ? { bundledDir: options.bundledDir } : {}) });
+    this.library = new SkillLibrary(sources);
+    this.versions = new SkillVersions(options.db);
+    this.uses = new SkillUses(options.db);
+    this.writer = new SkillWriter({ db: options.db, library: this.library, versions: this.versions, clock: options.clock, knownSecrets: options.knownSecrets ?? [] });
+  }
+
+  /** Every source re-read (cheap when unchanged); archived skills are left out of `skills`. */
+  scan(): SkillsScan {
+    const scan = this.library.scan();
+    const archivedNames = this.versions.archivedNames();
+    const archived = scan.skills.filter((skill) => archivedNames.has(skill.name)).map((skill) => skill.name);
+    return { ...scan, skills: scan.skills.filter((skill) => !archivedNames.has(skill.name)), archived };
+  }
+
+  list(): LoadedSkill[] {
+    return this.scan().skills;
+  }
+
+  /** The skill a name resolves to, unless archived. */
+  find(name: string): LoadedSkill | undefined {
+    const skill = this.library.find(name);
+    return skill && !this.versions.isArchived(name) ? skill : undefined;
+  }
+
+  /** Names of the skills closest to a name or keyword, best first. */
+  suggest(query: string, limit = 5): string[] {
+    const wanted = words(query.replace(/[-_]/g, ' '));
+    return this.list()
+      .map((skill) => ({ name: skill.name, score: relevance(skill, wanted) + (skill.name.includes(query) || query.includes(skill.name) ? 2 : 0) }))
+      .filter((candidate) => candidate.score > 0)
+      .sort((a, b) => b.score - a.score || a.name.localeCompare(b.name))
+      .slice(0, limit)
+      .map((candidate) => candidate.name);
+  }
+
+  /** The catalog as a section of the stable prompt prefix, rebuilt for each new session. */
+  readonly catalog: PrefixSection = {
+    name: 'skills',
+    render: (context) => {
+      const scan = this.scan();
+      this.logBroken(scan);
+      return renderCatalog(
+        scan.skills.map((skill) => ({ name: skill.name, description: skill.description, source: skill.source.kind })),
+        { maxTokens: this.options.catalogTokens, query: context.firstMessage },
+      );
+    },
+  };
+
+  /** Logs skills that failed to load, once per change in that list (not on every session). */
+  private logBroken(scan: LibraryScan): void {
+    const lines = scan.broken.map(formatProblem);
+    const signature = lines.join('\n');
+    if (signature === this.lastBroken) return;
+    this.lastBroken = signature;
+    if (lines.length > 0) this.options.logger.warn({ problems: lines }, 'some skills could not be loaded; run `cairn skills validate`');
+  }
+}
+
+export { registerSkillTools } from './tools.js';
+export { registerSkillCommands } from './command.js';
+export type { LoadedSkill, SkillSource, SkillSourceKind } from './library.js';
+export type { SkillVersion, SkillAuthor } from './versions.js';
+export type { SkillUse } from './uses.js';

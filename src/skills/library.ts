@@ -1,0 +1,167 @@
+/**
+ * Where skills live and which copy wins. Sources, highest precedence first:
+ *   1. learned — CAIRN_DATA_DIR/skills, the agent's own and the only one it writes;
+ *   2. extra   — folders from config (CAIRN_SKILLS_DIRS), in the order given;
+ *   3. bundled — skills/ in the repository, shipped with Cairn, read-only.
+ * When two sources hold a skill of the same name the higher one shadows the lower,
+ * which is how the agent improves a read-only skill: it patches a learned copy.
+ *
+ * Every scan re-reads the folders (each new session's catalog calls it), so an edit
+ * on disk shows up without a restart; parsed files are cached by mtime, size and
+ * inode, so an unchanged skill costs one stat.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NAME_PATTERN, parseSkill, type ParseResult, type SkillDocument } from './format.js';
+import { problem, type SkillProblem } from './rules.js';
+
+export type SkillSourceKind = 'learned' | 'extra' | 'bundled';
+
+export interface SkillSource {
+  kind: SkillSourceKind;
+  dir: string;
+  writable: boolean;
+}
+
+export interface LoadedSkill {
+  name: string;
+  description: string;
+  document: SkillDocument;
+  /** The skill's folder. */
+  dir: string;
+  /** Its SKILL.md (or skill.md). */
+  file: string;
+  source: SkillSource;
+  /** What lenient loading forgave (foreign keys, long descriptions, …). */
+  warnings: SkillProblem[];
+}
+
+export interface LibraryScan {
+  /** The skill each name resolves to, sorted by name. */
+  skills: LoadedSkill[];
+  /** Lower-precedence copies hidden by a skill of the same name. */
+  shadowed: LoadedSkill[];
+  /** Skills that could not be loaded, and why. */
+  broken: SkillProblem[];
+}
+
+/** The skills/ folder shipped with Cairn (two levels above this file). */
+export const BUNDLED_SKILLS_DIR = fileURLToPath(new URL('../../skills', import.meta.url));
+
+export interface SourceOptions {
+  dataDir: string;
+  extraDirs?: readonly string[];
+  bundledDir?: string;
+}
+
+export function skillSources(options: SourceOptions): SkillSource[] {
+  return [
+    { kind: 'learned', dir: learnedSkillsDir(options.dataDir), writable: true },
+    ...(options.extraDirs ?? []).map((dir): SkillSource => ({ kind: 'extra', dir, writable: false })),
+    { kind: 'bundled', dir: options.bundledDir ?? BUNDLED_SKILLS_DIR, writable: false },
+  ];
+}
+
+export function learnedSkillsDir(dataDir: string): string {
+  return join(dataDir, 'skills');
+}
+
+/** SKILL.md in `dir`, or the lowercase skill.md the reference validator also accepts. */
+export function skillFileIn(dir: string): string | undefined {
+  for (const name of ['SKILL.md', 'skill.md']) {
+    const path = join(dir, name);
+    if (existsSync(path) && statSync(path).isFile()) return path;
+  }
+  return undefined;
+}
+
+export class SkillLibrary {
+  private readonly cache = new Map<string, { signature: string; result: ParseResult }>();
+
+  constructor(readonly sources: readonly SkillSource[]) {
+    if (!sources.some((source) => source.writable)) throw new Error('SkillLibrary needs one writable source for learned skills');
+  }
+
+  /** Where the agent's own skills are written. */
+  get learned(): SkillSource {
+    return this.sources.find((source) => source.writable) as SkillSource;
+  }
+
+  scan(): LibraryScan {
+    const winners = new Map<string, LoadedSkill>();
+    const shadowed: LoadedSkill[] = [];
+    const broken: SkillProblem[] = [];
+    const seenFiles = new Set<string>();
+    for (const source of this.sources) {
+      for (const folder of this.folders(source, broken)) {
+        const loaded = this.loadFolder(join(source.dir, folder), folder, source);
+        if ('errors' in loaded) {
+          broken.push(...loaded.errors);
+          continue;
+        }
+        seenFiles.add(loaded.file);
+        if (winners.has(loaded.name)) shadowed.push(loaded);
+        else winners.set(loaded.name, loaded);
+      }
+    }
+    for (const file of this.cache.keys()) if (!seenFiles.has(file)) this.cache.delete(file);
+    return { skills: [...winners.values()].sort((a, b) => a.name.localeCompare(b.name)), shadowed, broken };
+  }
+
+  /** The skill a name resolves to, looking only at that name's folders. */
+  find(name: string): LoadedSkill | undefined {
+    if (!NAME_PATTERN.test(name)) return undefined;
+    for (const source of this.sources) {
+      const dir = join(source.dir, name);
+      if (!existsSync(dir)) continue;
+      const loaded = this.loadFolder(dir, name, source);
+      if (!('errors' in loaded)) return loaded;
+    }
+    return undefined;
+  }
+
+  /** Loads one skill folder leniently, from the cache when its file has not changed. */
+  loadFolder(dir: string, folderName: string, source: SkillSource): LoadedSkill | { errors: SkillProblem[] } {
+    const file = skillFileIn(dir);
+    if (!file) return { errors: [problem('file-missing', 'the folder has no SKILL.md.', dir)] };
+    let result: ParseResult;
+    try {
+      const stats = statSync(file);
+      const signature = `${stats.mtimeMs}:${stats.size}:${stats.ino}`;
+      const cached = this.cache.get(file);
+      if (cached?.signature === signature) result = cached.result;
+      else {
+        result = parseSkill(readFileSync(file, 'utf8'), { mode: 'lenient', folderName, file });
+        this.cache.set(file, { signature, result });
+      }
+    } catch (error) {
+      return { errors: [problem('file-missing', `cannot be read: ${(error as Error).message}`, file)] };
+    }
+    if (!result.document) return { errors: result.errors };
+    const { document } = result;
+    return { name: document.frontmatter.name, description: document.frontmatter.description, document, dir, file, source, warnings: result.warnings };
+  }
+
+  private folders(source: SkillSource, broken: SkillProblem[]): string[] {
+    let entries;
+    try {
+      entries = readdirSync(source.dir, { withFileTypes: true });
+    } catch {
+      // The learned folder appears with the first skill the agent writes; an extra folder that is missing is a config mistake.
+      if (source.kind === 'extra') broken.push(problem('file-missing', 'this skills folder (from CAIRN_SKILLS_DIRS) does not exist.', source.dir));
+      return [];
+    }
+    const names: string[] = [];
+    for (const entry of entries) {
+      // Hidden folders hold archived skills and in-progress writes.
+      if (entry.name.startsWith('.') || !(entry.isDirectory() || entry.isSymbolicLink())) continue;
+      if (!NAME_PATTERN.test(entry.name)) {
+        broken.push(problem('name-format', `folder "${entry.name}" is not a valid skill name (lowercase a-z, digits, single hyphens).`, join(source.dir, entry.name)));
+        continue;
+      }
+      names.push(entry.name);
+    }
+    return names.sort();
+  }
+}

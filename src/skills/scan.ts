@@ -1,0 +1,151 @@
+/**
+ * The safety scan every agent-written or restored skill passes before it reaches
+ * disk. Skills are shared and end up in other sessions' prompts, so a write must
+ * not carry credentials, reach outside its folder, grow without bound, or smuggle
+ * in instructions to leak data or work against the user. The patterns are
+ * heuristics tuned for precision: each hit names the rule and the line, never the
+ * matched secret itself.
+ */
+import { posix } from 'node:path';
+import { problem, type SkillProblem } from './rules.js';
+
+export const MAX_SKILL_BYTES = 64 * 1024;
+export const MAX_FILE_BYTES = 256 * 1024;
+export const MAX_FILES = 20;
+/** Supporting files live one level down in these folders (agentskills.io layout). */
+export const FILE_FOLDERS = ['scripts', 'references', 'assets'] as const;
+
+export interface ScanInput {
+  /** The full SKILL.md text. */
+  text: string;
+  files?: readonly { path: string; content: string }[];
+  /** Values that must never appear (the configured API keys and bot tokens). */
+  knownSecrets?: readonly string[];
+}
+
+interface Pattern {
+  what: string;
+  regex: RegExp;
+}
+
+const SECRET_PATTERNS: readonly Pattern[] = [
+  { what: 'a private key', regex: /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/ },
+  { what: 'an AWS access key', regex: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { what: 'an API key (sk-…)', regex: /\bsk-(?:proj-|ant-|or-)?[A-Za-z0-9_-]{20,}/ },
+  { what: 'a GitHub token', regex: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/ },
+  { what: 'a Slack token', regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
+  { what: 'a Google API key', regex: /\bAIza[0-9A-Za-z_-]{35}\b/ },
+  { what: 'a Stripe live key', regex: /\b[rs]k_live_[0-9a-zA-Z]{16,}/ },
+  { what: 'a JSON Web Token', regex: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/ },
+  { what: 'a password in a URL', regex: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s:/@$<{]{6,}@/i },
+];
+
+/** `api_key = "…"`-style assignments with a literal value that looks real (letters and digits, long). */
+const ASSIGNMENT = /\b(?:api[_-]?key|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|token|password|passwd)\b["']?\s*[:=]\s*["']?([A-Za-z0-9/+_.=-]{16,})/i;
+
+const EXFILTRATION: readonly Pattern[] = [
+  { what: 'mentions exfiltrating data', regex: /\bexfiltrat/i },
+  {
+    what: 'sends secrets or environment values over the network',
+    regex: /\b(?:curl|wget|nc|ncat|requests\.(?:post|put)|fetch|http\.post|axios\.post|Invoke-WebRequest)\b[^\n]{0,160}(?:\$\{?[A-Z_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASS)\b|\bprintenv\b|\$\(env\)|`env`|\.env\b|id_rsa|\.ssh\/|\.aws\/credentials|\/etc\/shadow)/,
+  },
+  {
+    what: 'tells the agent to send secrets or user data elsewhere',
+    regex: /\b(?:send|post|upload|forward|leak|transmit|copy|share)\b[^.\n]{0,60}\b(?:secrets?|credentials?|api[ _-]?keys?|tokens?|passwords?|private keys?|environment variables|conversations?|chat (?:logs?|history)|user(?:'s|s')? (?:data|messages|files))\b[^.\n]{0,60}\b(?:to|at|into)\s+(?:https?:\/\/|[\w.-]+\.(?:com|net|org|io|xyz|ru|cn)\b|an? (?:external|remote|third[- ]party|outside)|my (?:server|endpoint|webhook|email))/i,
+  },
+];
+
+const OVERRIDE_USER: readonly Pattern[] = [
+  {
+    what: 'tells the agent to ignore its instructions or the user',
+    regex: /\b(?:ignore|disregard|forget|override)\b[^.\n]{0,30}\b(?:all|any|previous|prior|earlier|above|system|the user'?s?|your)\b[^.\n]{0,20}\b(?:instructions?|prompts?|requests?|rules|guidelines)\b/i,
+  },
+  { what: 'tells the agent to ignore the user', regex: /\b(?:ignore|disregard)\s+(?:what\s+)?the\s+(?:user|human|person)\b/i },
+  { what: 'tells the agent to act regardless of the user', regex: /\b(?:regardless|irrespective)\s+of\s+what\s+the\s+(?:user|human|person)\s+(?:says|wants|asks)/i },
+  {
+    what: 'tells the agent to hide things from the user',
+    regex: /\b(?:hide|conceal|keep)\b[^.\n]{0,30}\bfrom\s+the\s+(?:user|human|person|operator)\b|\bwithout\s+the\s+(?:user|human|person)\s+(?:knowing|noticing|seeing)\b|\b(?:do not|don't|never)\s+(?:tell|inform|let)\s+the\s+(?:user|human|person)\s+(?:know\s+)?(?:that\s+)?(?:you|this skill)\b/i,
+  },
+  { what: 'claims to replace the system prompt', regex: /\b(?:new|updated|real)\s+system\s+prompt\b|\byou are no longer\b/i },
+];
+
+export function scanSkillWrite(input: ScanInput): SkillProblem[] {
+  const problems: SkillProblem[] = [];
+  const bytes = Buffer.byteLength(input.text, 'utf8');
+  if (bytes > MAX_SKILL_BYTES) problems.push(problem('size', `SKILL.md is ${bytes.toLocaleString('en-US')} bytes; the limit is ${MAX_SKILL_BYTES.toLocaleString('en-US')}. Move detail into references/ files.`, 'SKILL.md'));
+  problems.push(...scanText(input.text, 'SKILL.md', input.knownSecrets ?? []));
+  problems.push(...scanLinks(input.text));
+
+  const files = input.files ?? [];
+  if (files.length > MAX_FILES) problems.push(problem('size', `${files.length} supporting files; at most ${MAX_FILES} per skill.`));
+  for (const file of files) {
+    const pathProblem = checkFilePath(file.path);
+    if (pathProblem) {
+      problems.push(pathProblem);
+      continue;
+    }
+    const size = Buffer.byteLength(file.content, 'utf8');
+    if (size > MAX_FILE_BYTES) problems.push(problem('size', `is ${size.toLocaleString('en-US')} bytes; the limit is ${MAX_FILE_BYTES.toLocaleString('en-US')}.`, file.path));
+    problems.push(...scanText(file.content, file.path, input.knownSecrets ?? []));
+  }
+  return problems;
+}
+
+/** Why a supporting file's path is refused, or undefined when it is fine. */
+export function checkFilePath(path: string): SkillProblem | undefined {
+  const refuse = (why: string) => problem('path-traversal', `path "${path}" ${why}.`, path);
+  if (path.includes('\0')) return refuse('contains a NUL byte');
+  if (path.includes('\\')) return refuse('uses backslashes; use forward slashes');
+  if (posix.isAbsolute(path) || /^[a-zA-Z]:/.test(path) || path.startsWith('~')) return refuse('is absolute; give a path relative to the skill folder');
+  const parts = path.split('/');
+  if (parts.some((part) => part === '..')) return refuse('leaves the skill folder with ..');
+  if (parts.some((part) => part === '' || part === '.' || part.startsWith('.'))) return refuse('has an empty, "." or hidden segment');
+  const [folder, name] = parts;
+  if (parts.length !== 2 || !(FILE_FOLDERS as readonly string[]).includes(folder ?? '') || !name) {
+    return refuse(`must be one level inside ${FILE_FOLDERS.map((f) => `${f}/`).join(', ')} (e.g. references/checklist.md)`);
+  }
+  return undefined;
+}
+
+function scanText(text: string, file: string, knownSecrets: readonly string[]): SkillProblem[] {
+  const problems: SkillProblem[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, index) => {
+    const at = `line ${index + 1}`;
+    for (const pattern of SECRET_PATTERNS) {
+      if (pattern.regex.test(line)) problems.push(problem('secret', `${at} contains what looks like ${pattern.what}; never store credentials in a skill, name the environment variable that holds them instead.`, file));
+    }
+    const assigned = ASSIGNMENT.exec(line)?.[1];
+    if (assigned && looksLikeSecretValue(assigned)) {
+      problems.push(problem('secret', `${at} assigns a literal credential; write a placeholder such as $API_KEY instead of the value.`, file));
+    }
+    if (knownSecrets.some((secret) => secret.length >= 8 && line.includes(secret))) {
+      problems.push(problem('secret', `${at} contains one of Cairn's configured secrets; remove it.`, file));
+    }
+    for (const pattern of EXFILTRATION) {
+      if (pattern.regex.test(line)) problems.push(problem('exfiltration', `${at} ${pattern.what}; a skill may not move secrets or user data out.`, file));
+    }
+    for (const pattern of OVERRIDE_USER) {
+      if (pattern.regex.test(line)) problems.push(problem('override-user', `${at} ${pattern.what}; skills serve the user and never override them.`, file));
+    }
+  });
+  return problems;
+}
+
+/** Markdown links and images whose target leaves the skill folder. */
+function scanLinks(text: string): SkillProblem[] {
+  const problems: SkillProblem[] = [];
+  for (const match of text.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)/g)) {
+    const target = match[1] ?? '';
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue; // URLs and anchors
+    if (target.startsWith('/') || target.startsWith('~') || target.split('/').includes('..')) {
+      problems.push(problem('path-traversal', `the link to "${target}" points outside the skill folder; link to files under references/, scripts/ or assets/.`, 'SKILL.md'));
+    }
+  }
+  return problems;
+}
+
+function looksLikeSecretValue(value: string): boolean {
+  if (/^(?:x+|\.+|example|placeholder|changeme|your[_-]?)/i.test(value)) return false;
+  return /[A-Za-z]/.test(value) && /[0-9]/.test(value);
+}

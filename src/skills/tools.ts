@@ -1,0 +1,117 @@
+/**
+ * The skill tools the model calls. skill_view loads a body (or one named file of
+ * the skill) and records which version this turn used; the write tools go through
+ * SkillWriter, whose errors (every broken rule) reach the model as the tool result.
+ */
+import { z } from 'zod';
+import { CairnError } from '../core/errors.js';
+import type { Tool, ToolContext, ToolRegistry } from '../tools/registry.js';
+import { listFiles, readTextFile, resolveInside } from './files.js';
+import { MAX_DESCRIPTION_CHARS } from './format.js';
+import { FILE_FOLDERS, MAX_FILES } from './scan.js';
+import type { Skills } from './index.js';
+
+const name = z.string().min(1).max(64).describe('the skill name, as in the catalog');
+
+const viewParameters = z.object({
+  name,
+  file: z.string().min(1).optional().describe('a file inside the skill folder, e.g. references/checklist.md; omit to get the instructions (SKILL.md body)'),
+});
+
+const createParameters = z.object({
+  name: name.describe('new skill name: lowercase a-z, digits and single hyphens, e.g. "optimizing-slow-sql"'),
+  description: z.string().min(1).max(MAX_DESCRIPTION_CHARS).describe('what the skill does and when to use it, in one or two sentences (shown in the catalog)'),
+  body: z.string().min(1).describe('Markdown instructions with sections: When to use, Prerequisites, Steps, Why it works, Variations, Pitfalls'),
+  metadata: z.record(z.string(), z.string()).optional().describe('optional string-to-string fields'),
+  files: z
+    .array(z.object({ path: z.string().describe(`inside ${FILE_FOLDERS.join('/, ')}/, one level deep`), content: z.string() }))
+    .max(MAX_FILES)
+    .optional()
+    .describe('optional supporting text files such as references/examples.md or scripts/check.sh'),
+  reason: z.string().optional().describe('what task taught you this'),
+});
+
+const patchParameters = z.object({
+  name,
+  find: z.string().min(1).describe('exact text to replace, copied from skill_view (must occur exactly once)'),
+  replace: z.string().describe('the new text'),
+  target: z.enum(['body', 'frontmatter']).default('body').describe('where to look for the text: the Markdown body (default) or the YAML frontmatter'),
+  reason: z.string().min(1).describe('why this change: what went wrong or what was missing'),
+});
+
+const archiveParameters = z.object({
+  name,
+  reason: z.string().min(1).describe('why the skill should leave the catalog'),
+});
+
+export function registerSkillTools(tools: ToolRegistry, skills: Skills): void {
+  tools.register(viewTool(skills)).register(createTool(skills)).register(patchTool(skills)).register(archiveTool(skills));
+}
+
+function viewTool(skills: Skills): Tool<z.infer<typeof viewParameters>> {
+  return {
+    name: 'skill_view',
+    description: 'Load a skill from the catalog: its full instructions, or one of its files. Do this before a task that a skill covers.',
+    parameters: viewParameters,
+    execute({ name, file }, context) {
+      const skill = skills.find(name);
+      if (!skill) {
+        const close = skills.suggest(name);
+        throw new CairnError('not_found', `There is no skill named "${name}".${close.length ? ` Closest matches: ${close.join(', ')}.` : ' The catalog in your instructions lists the skills there are.'}`);
+      }
+      // Resolve the file before recording, so a refused path is not counted as a use.
+      const path = file === undefined ? undefined : resolveInside(skill.dir, file);
+      const version = skills.versions.ensure(skill, context.now());
+      recordUse(skills, context, name, version.version);
+      if (path !== undefined) return `# ${name}/${file} (skill version ${version.version})\n\n${readTextFile(path, file ?? '')}`;
+      const files = listFiles(skill.dir);
+      return [
+        `# Skill: ${name} (version ${version.version}, ${skill.source.kind})`,
+        skill.description,
+        '',
+        skill.document.body.trim(),
+        ...(files.length > 0 ? ['', `Files in this skill (read one with skill_view and "file"): ${files.join(', ')}`] : []),
+      ].join('\n');
+    },
+  };
+}
+
+function createTool(skills: Skills): Tool<z.infer<typeof createParameters>> {
+  return {
+    name: 'skill_create',
+    description: 'Save a reusable procedure you worked out as a new skill, so later sessions can follow it. Only for procedures that will recur; never include secrets or personal data.',
+    parameters: createParameters,
+    execute({ name, description, body, metadata, files, reason }, context) {
+      const created = skills.writer.create({ name, description, body, metadata, files }, { author: 'agent', reason, sessionId: context.sessionId });
+      return `Created skill "${name}" (version ${created.version}). It is in the catalog from the next session on; skill_view works now.`;
+    },
+  };
+}
+
+function patchTool(skills: Skills): Tool<z.infer<typeof patchParameters>> {
+  return {
+    name: 'skill_patch',
+    description: 'Improve a skill by replacing one exact piece of its text (body or frontmatter). Prefer small patches over rewrites; say why.',
+    parameters: patchParameters,
+    execute({ name, find, replace, target, reason }, context) {
+      const patched = skills.writer.patch({ name, find, replace, target }, { author: 'agent', reason, sessionId: context.sessionId });
+      return `Patched skill "${name}": it is now version ${patched.version}. skill_view returns the new text.`;
+    },
+  };
+}
+
+function archiveTool(skills: Skills): Tool<z.infer<typeof archiveParameters>> {
+  return {
+    name: 'skill_archive',
+    description: 'Take a skill that is wrong beyond repair or no longer useful out of the catalog. It is kept in the history and can be restored.',
+    parameters: archiveParameters,
+    execute({ name, reason }, context) {
+      const archived = skills.writer.archive(name, { author: 'agent', reason, sessionId: context.sessionId });
+      return `Archived skill "${name}" (version ${archived.version}). It leaves the catalog from the next session on.`;
+    },
+  };
+}
+
+function recordUse(skills: Skills, context: ToolContext, name: string, version: number): void {
+  skills.uses.record({ sessionId: context.sessionId, turn: skills.uses.currentTurn(context.sessionId), name, version, viewedAt: context.now() });
+}

@@ -1,0 +1,136 @@
+/**
+ * Skill versions in SQLite. Every change is a row with the full SKILL.md text, its
+ * hash, who made it (the agent, a person, or an import: first sight of a skill
+ * Cairn did not write) and why. A skill is archived while its newest row is an
+ * archive. Changes made on disk behind Cairn's back are picked up by `ensure`,
+ * which records them as a person's edit before anything else touches the skill.
+ */
+import { z } from 'zod';
+import type { Db } from '../store/db.js';
+import type { LoadedSkill, SkillSourceKind } from './library.js';
+
+export const SKILL_AUTHORS = ['agent', 'person', 'import'] as const;
+export const SKILL_ACTIONS = ['import', 'edit', 'create', 'patch', 'rollback', 'archive'] as const;
+export type SkillAuthor = (typeof SKILL_AUTHORS)[number];
+export type SkillAction = (typeof SKILL_ACTIONS)[number];
+
+export interface SkillVersion {
+  name: string;
+  version: number;
+  action: SkillAction;
+  author: SkillAuthor;
+  reason: string | undefined;
+  text: string;
+  hash: string;
+  source: SkillSourceKind;
+  sessionId: string | undefined;
+  createdAt: number;
+}
+
+export type NewSkillVersion = Omit<SkillVersion, 'version'>;
+
+const rowSchema = z.object({
+  name: z.string(),
+  version: z.number().int(),
+  action: z.enum(SKILL_ACTIONS),
+  author: z.enum(SKILL_AUTHORS),
+  reason: z.string().nullable(),
+  text: z.string(),
+  hash: z.string(),
+  source: z.enum(['learned', 'extra', 'bundled']),
+  session_id: z.string().nullable(),
+  created_at: z.number().int(),
+});
+
+const COLUMNS = 'name, version, action, author, reason, text, hash, source, session_id, created_at';
+
+export class SkillVersions {
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    this.statements = {
+      latest: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? ORDER BY version DESC LIMIT 1`),
+      get: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? AND version = ?`),
+      history: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? ORDER BY version`),
+      next: db.prepare('SELECT COALESCE(MAX(version), 0) + 1 FROM skill_versions WHERE name = ?').pluck(),
+      insert: db.prepare(`INSERT INTO skill_versions (${COLUMNS}) VALUES (@name, @version, @action, @author, @reason, @text, @hash, @source, @sessionId, @createdAt)`),
+      archived: db
+        .prepare(
+          `SELECT v.name FROM skill_versions v
+           WHERE v.action = 'archive' AND v.version = (SELECT MAX(version) FROM skill_versions w WHERE w.name = v.name)`,
+        )
+        .pluck(),
+    };
+  }
+
+  latest(name: string): SkillVersion | undefined {
+    return toVersion(this.statements.latest.get(name));
+  }
+
+  get(name: string, version: number): SkillVersion | undefined {
+    return toVersion(this.statements.get.get(name, version));
+  }
+
+  history(name: string): SkillVersion[] {
+    return this.statements.history.all(name).map((row) => toVersion(row) as SkillVersion);
+  }
+
+  /** Appends the next version of a skill; call inside the write lock (an immediate transaction). */
+  append(entry: NewSkillVersion): SkillVersion {
+    const version = this.statements.next.get(entry.name) as number;
+    const row = { ...entry, version, reason: entry.reason ?? null, sessionId: entry.sessionId ?? null };
+    this.statements.insert.run(row);
+    return { ...entry, version };
+  }
+
+  isArchived(name: string): boolean {
+    return this.latest(name)?.action === 'archive';
+  }
+
+  archivedNames(): Set<string> {
+    return new Set(this.statements.archived.all() as string[]);
+  }
+
+  /**
+   * The version that describes `skill` as it is on disk now. A skill seen for the
+   * first time is recorded as an import; one whose text changed since the newest
+   * version (a person edited it, or a source with higher precedence appeared) as an edit.
+   */
+  ensure(skill: LoadedSkill, at: number): SkillVersion {
+    return this.db
+      .transaction(() => {
+        const latest = this.latest(skill.name);
+        // An archived skill stays archived until a rollback restores it, whatever is on disk.
+        if (latest && (latest.hash === skill.document.hash || latest.action === 'archive')) return latest;
+        return this.append({
+          name: skill.name,
+          action: latest ? 'edit' : 'import',
+          author: latest ? 'person' : 'import',
+          reason: latest ? `changed on disk (${skill.file})` : `first seen in ${skill.source.kind} skills (${skill.file})`,
+          text: skill.document.text,
+          hash: skill.document.hash,
+          source: skill.source.kind,
+          sessionId: undefined,
+          createdAt: at,
+        });
+      })
+      .immediate();
+  }
+}
+
+function toVersion(row: unknown): SkillVersion | undefined {
+  if (row === undefined) return undefined;
+  const r = rowSchema.parse(row);
+  return {
+    name: r.name,
+    version: r.version,
+    action: r.action,
+    author: r.author,
+    reason: r.reason ?? undefined,
+    text: r.text,
+    hash: r.hash,
+    source: r.source,
+    sessionId: r.session_id ?? undefined,
+    createdAt: r.created_at,
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * Every change to a skill goes through here: create, patch (find/replace on the
+ * body or the frontmatter), archive and rollback. Each is validated strictly,
+ * scanned, versioned and written atomically. A rejected write throws a
+ * SkillWriteError listing every broken rule, which the tool layer hands to the
+ * model as its result.
+ *
+ * The lock: each change runs inside one SQLite IMMEDIATE transaction, which holds
+ * the database's write lock from reading the current file to recording the new
+ * version, so writers to the same skill queue up, in this process (the work is
+ * synchronous) and across processes (the CLI beside the bot). The new version row
+ * is inserted before the file is written, so a failed write leaves no version.
+ * Read-only skills (bundled, extra folders) are copied into the learned folder on
+ * their first change; the copy shadows the original.
+ */
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { CairnError } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
+import type { Db } from '../store/db.js';
+import { writeFileAtomic } from '../store/atomic-write.js';
+import { assembleSkill, hashText, NAME_PATTERN, parseSkill, renderSkill, type SkillFrontmatter } from './format.js';
+import { scanSkillWrite } from './scan.js';
+import { formatProblem, problem, type SkillProblem } from './rules.js';
+import { skillFileIn, type LoadedSkill, type SkillLibrary } from './library.js';
+import type { SkillAuthor, SkillVersion, SkillVersions } from './versions.js';
+
+export class SkillWriteError extends CairnError {
+  readonly problems: readonly SkillProblem[];
+  constructor(what: string, problems: readonly SkillProblem[]) {
+    super('invalid_input', `${what}:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}\nNothing was written. Fix these and try again.`);
+    this.name = 'SkillWriteError';
+    this.problems = problems;
+  }
+}
+
+export interface WriteMeta {
+  author: SkillAuthor;
+  reason?: string | undefined;
+  sessionId?: string | undefined;
+}
+
+export interface NewSkill {
+  name: string;
+  description: string;
+  body: string;
+  license?: string | undefined;
+  compatibility?: string | undefined;
+  metadata?: Record<string, string> | undefined;
+  allowedTools?: string | undefined;
+  /** Supporting files, one level inside scripts/, references/ or assets/. */
+  files?: readonly { path: string; content: string }[] | undefined;
+}
+
+export interface SkillPatch {
+  name: string;
+  find: string;
+  replace: string;
+  target: 'body' | 'frontmatter';
+}
+
+export interface WriterOptions {
+  db: Db;
+  library: SkillLibrary;
+  versions: SkillVersions;
+  clock: Clock;
+  /** Configured API keys and tokens, which no skill may contain. */
+  knownSecrets?: readonly string[];
+}
+
+export class SkillWriter {
+  constructor(private readonly options: WriterOptions) {}
+
+  private get learnedDir(): string {
+    return this.options.library.learned.dir;
+  }
+
+  create(input: NewSkill, meta: WriteMeta): SkillVersion {
+    if (!NAME_PATTERN.test(input.name) || input.name.length > 64) {
+      throw new SkillWriteError(`Cannot create skill "${input.name}"`, [problem('name-format', 'the name must be 1–64 characters of lowercase a-z, digits and single hyphens, e.g. "optimizing-slow-sql".')]);
+    }
+    const frontmatter: SkillFrontmatter = { name: input.name, description: input.description, metadata: input.metadata ?? {} };
+    if (input.license !== undefined) frontmatter.license = input.license;
+    if (input.compatibility !== undefined) frontmatter.compatibility = input.compatibility;
+    if (input.allowedTools !== undefined) frontmatter.allowedTools = input.allowedTools;
+    const text = this.check(`Cannot create skill "${input.name}"`, renderSkill(frontmatter, input.body), input.name, input.files);
+
+    return this.locked(() => {
+      const existing = this.options.library.find(input.name);
+      if (existing && !this.options.versions.isArchived(input.name)) {
+        throw new CairnError('invalid_input', `A skill named "${input.name}" already exists (${existing.source.kind}, ${existing.file}). Change it with skill_patch, or choose another name.`);
+      }
+      const dest = join(this.learnedDir, input.name);
+      if (existsSync(dest)) throw new CairnError('invalid_input', `The folder ${dest} exists but holds no valid skill; a person needs to fix or remove it before "${input.name}" can be created.`);
+      const version = this.record(input.name, 'create', text, meta);
+      this.publishFolder(dest, text, undefined, input.files ?? []);
+      return version;
+    });
+  }
+
+  patch(input: SkillPatch, meta: WriteMeta): SkillVersion {
+    const what = `Cannot patch skill "${input.name}"`;
+    if (input.find === '') throw new SkillWriteError(what, [problem('body-required', '"find" is empty; copy the exact text to replace from skill_view.')]);
+    return this.locked(() => {
+      const skill = this.current(input.name);
+      this.options.versions.ensure(skill, this.options.clock.now());
+      const { yaml, body } = skill.document;
+      const source = input.target === 'body' ? body : yaml;
+      const count = source.split(input.find).length - 1;
+      if (count !== 1) {
+        const where = input.target === 'body' ? 'the body' : 'the frontmatter';
+        throw new CairnError(
+          'invalid_input',
+          count === 0
+            ? `${what}: "find" does not occur in ${where}. Patches match exact text, including spaces and line breaks; view the skill with skill_view and copy the text from it.`
+            : `${what}: "find" occurs ${count} times in ${where}; include more of the surrounding text so it matches exactly once.`,
+        );
+      }
+      const replaced = source.replace(input.find, () => input.replace);
+      const next = input.target === 'body' ? assembleSkill(yaml, replaced) : assembleSkill(replaced, body);
+      const text = this.check(what, next, input.name);
+      if (text === skill.document.text) throw new CairnError('invalid_input', `${what}: the replacement leaves the skill unchanged.`);
+      const version = this.record(input.name, 'patch', text, meta);
+      this.writeSkill(skill, text);
+      return version;
+    });
+  }
+
+  archive(name: string, meta: WriteMeta): SkillVersion {
+    return this.locked(() => {
+      const skill = this.current(name);
+      this.options.versions.ensure(skill, this.options.clock.now());
+      const version = this.record(name, 'archive', skill.document.text, meta, skill.source.kind);
+      if (skill.source.writable) {
+        // Kept, not deleted: a rollback brings the folder back with its files.
+        const archiveDir = join(this.learnedDir, '.archive');
+        mkdirSync(archiveDir, { recursive: true });
+        renameSync(skill.dir, join(archiveDir, `${name}@v${version.version}`));
+      }
+      return version;
+    });
+  }
+
+  rollback(name: string, to: number, meta: WriteMeta): SkillVersion {
+    const what = `Cannot roll skill "${name}" back to version ${to}`;
+    return this.locked(() => {
+      const target = this.options.versions.get(name, to);
+      if (!target) {
+        const known = this.options.versions.history(name).map((v) => v.version);
+        throw new CairnError('not_found', known.length === 0 ? `${what}: there is no skill "${name}" in the version history.` : `${what}: no such version; "${name}" has versions ${known.join(', ')}.`);
+      }
+      const text = this.check(what, target.text, name, [], 'lenient');
+      const archived = this.options.versions.isArchived(name);
+      const current = this.options.library.find(name);
+      if (current && !archived) {
+        this.options.versions.ensure(current, this.options.clock.now());
+        if (current.document.hash === target.hash) throw new CairnError('invalid_input', `${what}: the skill already has exactly that text.`);
+      }
+      const reason = `rollback to v${to}${meta.reason ? `: ${meta.reason}` : ''}`;
+      const version = this.record(name, 'rollback', text, { ...meta, reason });
+      const dest = join(this.learnedDir, name);
+      const restored = existsSync(dest) ? undefined : this.newestArchivedFolder(name);
+      if (restored) renameSync(restored, dest);
+      if (existsSync(dest)) writeFileAtomic(skillFileIn(dest) ?? join(dest, 'SKILL.md'), text);
+      else this.publishFolder(dest, text, current?.source.writable === false ? current.dir : undefined, []);
+      return version;
+    });
+  }
+
+  private locked<T>(work: () => T): T {
+    return this.options.db.transaction(work).immediate();
+  }
+
+  private current(name: string): LoadedSkill {
+    const skill = this.options.library.find(name);
+    if (!skill || this.options.versions.isArchived(name)) {
+      const hint = this.options.versions.isArchived(name) ? ' It is archived; a person can restore it with `cairn skills rollback`.' : ' Check the name in the skills catalog, or create it with skill_create.';
+      throw new CairnError('not_found', `There is no skill named "${name}".${hint}`);
+    }
+    return skill;
+  }
+
+  /**
+   * Validates and scans; returns the normalized text or throws every problem found.
+   * Strict for new text; lenient for a rollback, whose target may be a foreign skill's imported text.
+   */
+  private check(what: string, raw: string, name: string, files?: readonly { path: string; content: string }[], mode: 'strict' | 'lenient' = 'strict'): string {
+    const parsed = parseSkill(raw, { mode, folderName: name, file: 'SKILL.md' });
+    const text = parsed.document?.text ?? raw;
+    const problems = [...parsed.errors, ...scanSkillWrite({ text, files: files ?? [], knownSecrets: this.options.knownSecrets ?? [] })];
+    if (problems.length > 0) throw new SkillWriteError(what, problems);
+    return text;
+  }
+
+  private record(name: string, action: SkillVersion['action'], text: string, meta: WriteMeta, source: SkillVersion['source'] = 'learned'): SkillVersion {
+    return this.options.versions.append({ name, action, author: meta.author, reason: meta.reason, text, hash: hashText(text), source, sessionId: meta.sessionId, createdAt: this.options.clock.now() });
+  }
+
+  /** Writes a changed SKILL.md: in place for a learned skill, as a learned copy of a read-only one. */
+  private writeSkill(skill: LoadedSkill, text: string): void {
+    if (skill.source.writable) writeFileAtomic(skill.file, text);
+    else this.publishFolder(join(this.learnedDir, skill.name), text, skill.dir, []);
+  }
+
+  /** Builds a skill folder beside its final place and renames it in, so it appears whole or not at all. */
+  private publishFolder(dest: string, text: string, copyFrom: string | undefined, files: readonly { path: string; content: string }[]): void {
+    mkdirSync(this.learnedDir, { recursive: true });
+    const temp = join(this.learnedDir, `.tmp-${randomUUID().slice(0, 8)}`);
+    try {
+      if (copyFrom) {
+        // Links are left behind: a copied link could point anywhere.
+        cpSync(copyFrom, temp, { recursive: true, filter: (path) => !lstatSync(path).isSymbolicLink() });
+        rmSync(join(temp, 'skill.md'), { force: true });
+      } else mkdirSync(temp);
+      writeFileAtomic(join(temp, 'SKILL.md'), text);
+      for (const file of files) writeFileAtomic(join(temp, file.path), file.content);
+      renameSync(temp, dest);
+    } catch (error) {
+      rmSync(temp, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private newestArchivedFolder(name: string): string | undefined {
+    const archiveDir = join(this.learnedDir, '.archive');
+    if (!existsSync(archiveDir)) return undefined;
+    const prefix = `${name}@v`; // names never contain "@", so the prefix is exact
+    const versionOf = (entry: string) => Number(entry.slice(prefix.length));
+    const newest = readdirSync(archiveDir)
+      .filter((entry) => entry.startsWith(prefix) && /^\d+$/.test(entry.slice(prefix.length)))
+      .sort((a, b) => versionOf(b) - versionOf(a))[0];
+    return newest ? join(archiveDir, newest) : undefined;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The SQLite connection (better-sqlite3): WAL so readers never block the writer,
+ * a busy timeout so a second process (the CLI next to a running bot) waits instead
+ * of failing, and numbered migrations applied at open.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CairnError } from '../core/errors.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  migrations?: readonly Migration[];
+  readonly?: boolean;
+}
+
+export function databasePath(dataDir: string): string {
+  return join(dataDir, 'cairn.db');
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: options.readonly ?? false });
+  } catch (error) {
+    throw new CairnError('storage', `Cannot open the database at ${path}: ${(error as Error).message}. Check CAIRN_DATA_DIR and its permissions.`, { cause: error });
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL is durable across application crashes in WAL mode; only a power loss can drop the last commits.
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+    if (!options.readonly) migrate(db, options.migrations ?? MIGRATIONS);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof CairnError) throw error;
+    throw new CairnError('storage', `The database at ${path} cannot be used: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export function migrate(db: Db, migrations: readonly Migration[]): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+  const newest = Math.max(0, ...applied);
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  if (newest > known) {
+    throw new CairnError('storage', `The database was written by a newer Cairn (schema ${newest}, this one knows ${known}). Upgrade Cairn or point CAIRN_DATA_DIR elsewhere.`);
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    })();
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Numbered migrations, applied in order, each in its own transaction. Append new
+ * ones; never edit one that has shipped (databases in the field already ran it).
+ */
+import { sql as sessions } from './001-sessions.js';
+import { sql as skills } from './003-skills.js';
+import { sql as access } from './005-access.js';
+import { sql as learning } from './006-learning.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'sessions', sql: sessions },
+  { version: 3, name: 'skills', sql: skills },
+  { version: 5, name: 'access', sql: access },
+  { version: 6, name: 'learning', sql: learning },
+];

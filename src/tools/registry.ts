@@ -1,0 +1,94 @@
+/**
+ * The tools the model may call. Arguments are validated with each tool's zod
+ * schema; any failure (bad JSON, bad arguments, unknown tool, a throw) becomes a
+ * result the model can read and act on, never an exception out of the turn.
+ */
+import { z } from 'zod';
+import type { ToolCall, ToolDefinition } from '../model/types.js';
+import { describeError } from '../core/errors.js';
+import { truncateMiddle } from './truncate.js';
+
+export interface ToolContext {
+  sessionId: string;
+  conversationId: string;
+  userId: string;
+  platform: string;
+  isAdmin: boolean;
+  signal: AbortSignal;
+  now: () => number;
+}
+
+export interface Tool<Args = unknown> {
+  name: string;
+  description: string;
+  parameters: z.ZodType<Args>;
+  /** Only offered to admin users. */
+  adminOnly?: boolean;
+  execute(args: Args, context: ToolContext): Promise<string | object> | string | object;
+}
+
+export interface ToolOutcome {
+  content: string;
+  ok: boolean;
+  /** Short reason when ok is false, for trajectories and audits. */
+  error?: string;
+}
+
+/** Tool results longer than this are cut in the middle so the model sees both ends. */
+export const MAX_TOOL_RESULT_CHARS = 20_000;
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, Tool<never>>();
+
+  register<Args>(tool: Tool<Args>): this {
+    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) throw new Error(`Invalid tool name: ${tool.name}`);
+    if (this.tools.has(tool.name)) throw new Error(`Tool registered twice: ${tool.name}`);
+    this.tools.set(tool.name, tool as unknown as Tool<never>);
+    return this;
+  }
+
+  names(): string[] {
+    return [...this.tools.keys()];
+  }
+
+  definitions(context: { isAdmin: boolean }): ToolDefinition[] {
+    return [...this.tools.values()]
+      .filter((tool) => context.isAdmin || !tool.adminOnly)
+      .map((tool) => ({
+        name: tool.name,
+        description: tool.description,
+        parameters: z.toJSONSchema(tool.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+      }));
+  }
+
+  async execute(call: ToolCall, context: ToolContext): Promise<ToolOutcome> {
+    const tool = this.tools.get(call.name);
+    if (!tool || (tool.adminOnly && !context.isAdmin)) {
+      const available = this.definitions(context).map((d) => d.name);
+      return failure(`Unknown tool "${call.name}". Available tools: ${available.join(', ') || 'none'}.`, 'unknown_tool');
+    }
+    let raw: unknown;
+    try {
+      raw = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
+    } catch (error) {
+      return failure(`The arguments for ${call.name} are not valid JSON (${describeError(error)}). Send a JSON object matching the tool's parameters.`, 'invalid_json');
+    }
+    const parsed = tool.parameters.safeParse(raw);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`);
+      return failure(`Invalid arguments for ${call.name}: ${issues.join('; ')}.`, 'invalid_arguments');
+    }
+    try {
+      const result = await tool.execute(parsed.data as never, context);
+      const text = typeof result === 'string' ? result : JSON.stringify(result, null, 2);
+      return { ok: true, content: truncateMiddle(text, MAX_TOOL_RESULT_CHARS) };
+    } catch (error) {
+      if (context.signal.aborted) throw error;
+      return failure(`Error from ${call.name}: ${describeError(error)}`, 'tool_error');
+    }
+  }
+}
+
+function failure(content: string, error: string): ToolOutcome {
+  return { ok: false, content, error };
+}

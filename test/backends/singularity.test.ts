@@ -1,0 +1,116 @@
+/**
+ * The singularity / apptainer back end: the contract against a real CLI when one is
+ * installed and an image is named, and always against a fake `apptainer` on PATH
+ * that records its arguments and runs `exec`'d commands on this machine.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SingularityBackend, findContainerCli, type SingularityBackendOptions } from '../../src/backends/singularity.js';
+import type { CairnError } from '../../src/core/errors.js';
+import { backendContract } from './contract.js';
+import { TEST_PATH, tempDir } from './helpers.js';
+
+/** Writes a fake `apptainer` into a fresh directory; returns that directory and a reader of its log. */
+function fakeApptainer(): { bin: string; calls(): string[][]; instances: string } {
+  const dir = tempDir('cairn-fake-apptainer-');
+  const bin = join(dir, 'bin');
+  const instances = join(dir, 'instances');
+  const log = join(dir, 'calls.log');
+  mkdirSync(bin);
+  mkdirSync(instances);
+  writeFileSync(log, '');
+  // Arguments are logged NUL-separated, one call per \x01-terminated record (scripts contain newlines).
+  writeFileSync(
+    join(bin, 'apptainer'),
+    `#!/bin/sh
+printf '%s\\0' "$@" >> '${log}'; printf '\\001' >> '${log}'
+case "$1" in
+  instance)
+    eval "name=\\\${$#}"
+    case "$2" in
+      start) if [ -e '${instances}'/"$name" ]; then echo "FATAL: instance $name already exists" >&2; exit 255; fi; touch '${instances}'/"$name"; exit 0 ;;
+      stop) if [ ! -e '${instances}'/"$name" ]; then echo "FATAL: no instance found with name $name" >&2; exit 255; fi; rm -f '${instances}'/"$name"; exit 0 ;;
+    esac ;;
+  exec)
+    shift
+    while [ "\${1#-}" != "$1" ]; do shift; done
+    target="\${1#instance://}"; shift
+    if [ ! -e '${instances}'/"$target" ]; then echo "FATAL: instance $target not running" >&2; exit 255; fi
+    exec "$@" ;;
+esac
+echo "fake apptainer: unsupported: $*" >&2; exit 2
+`,
+  );
+  chmodSync(join(bin, 'apptainer'), 0o755);
+  return {
+    bin,
+    instances,
+    calls: () =>
+      readFileSync(log, 'utf8')
+        .split('\x01')
+        .filter((record) => record !== '')
+        .map((record) => record.split('\0').slice(0, -1)),
+  };
+}
+
+const options = (bin: string, overrides: Partial<SingularityBackendOptions> = {}): SingularityBackendOptions => ({
+  image: 'docker://debian:bookworm-slim',
+  workRoot: tempDir('cairn-sing-work-'),
+  hostEnv: { PATH: `${bin}:${TEST_PATH}` },
+  defaultTimeoutMs: 10_000,
+  ...overrides,
+});
+
+const realCli = findContainerCli(undefined, process.env.PATH);
+const realImage = process.env.CAIRN_TEST_SINGULARITY_IMAGE;
+backendContract('singularity (real apptainer/singularity)', {
+  skip: !realCli ? 'neither apptainer nor singularity is installed here' : !realImage ? 'set CAIRN_TEST_SINGULARITY_IMAGE to an image to run it' : undefined,
+  start: (sessionId) => new SingularityBackend({ image: realImage, workRoot: tempDir('cairn-sing-real-'), hostEnv: { PATH: process.env.PATH ?? TEST_PATH, HOME: process.env.HOME ?? '/tmp' }, defaultTimeoutMs: 10_000 }).start(sessionId, { env: {} }),
+  isCleanedUp: async (environment) => !existsSync(environment.workdir),
+});
+
+const fake = fakeApptainer();
+backendContract('singularity (fake apptainer on PATH)', {
+  skip: undefined,
+  start: (sessionId) => new SingularityBackend(options(fake.bin)).start(sessionId, { env: {} }),
+  isCleanedUp: async (environment) => !existsSync(environment.workdir) && !existsSync(join(fake.instances, `cairn-${environment.sessionId}`)),
+});
+
+describe('singularity back end commands (fake apptainer)', () => {
+  it('starts one contained instance per session, execs into it, and stops it', async () => {
+    const tool = fakeApptainer();
+    const config = options(tool.bin);
+    const env = await new SingularityBackend(config).start('s1', { env: { GREETING: 'hi' } });
+    expect((await env.exec({ command: 'echo "$GREETING"' })).stdout).toBe('hi\n');
+    await env.stop();
+    const [start, exec, ...rest] = tool.calls();
+    const workdir = join(config.workRoot, 's1');
+    const stateDir = join(config.workRoot, '.state', 's1');
+    expect(start).toEqual(['instance', 'start', '--containall', '--bind', `${workdir}:${workdir}`, '--bind', `${stateDir}:${stateDir}`, '--pwd', workdir, 'docker://debian:bookworm-slim', 'cairn-s1']);
+    expect(exec?.slice(0, 5)).toEqual(['exec', '--cleanenv', 'instance://cairn-s1', 'sh', '-c']);
+    expect(exec?.[5]).toContain('export GREETING=');
+    expect(rest.at(-1)).toEqual(['instance', 'stop', 'cairn-s1']);
+  });
+
+  it('reuses an instance that already exists', async () => {
+    const tool = fakeApptainer();
+    const config = options(tool.bin);
+    const first = await new SingularityBackend(config).start('again', { env: {} });
+    await first.exec({ command: 'echo kept > note' });
+    const second = await new SingularityBackend(config).start('again', { env: {} });
+    expect((await second.exec({ command: 'cat note' })).stdout).toBe('kept\n');
+    await second.stop();
+  });
+
+  it('prefers apptainer, falls back to singularity, and says what to set when neither exists', async () => {
+    const tool = fakeApptainer();
+    expect(findContainerCli(undefined, `/nonexistent:${tool.bin}`)).toBe(join(tool.bin, 'apptainer'));
+    expect(findContainerCli('singularity', tool.bin)).toBeUndefined();
+    const missing = await new SingularityBackend(options('/nonexistent', { hostEnv: { PATH: '/nonexistent' } })).start('x', { env: {} }).catch((error: CairnError) => error);
+    expect((missing as Error).message).toContain('CAIRN_SINGULARITY_BINARY');
+    const noImage = await new SingularityBackend(options(tool.bin, { image: undefined })).start('x', { env: {} }).catch((error: CairnError) => error);
+    expect(noImage).toMatchObject({ code: 'config' });
+    expect((noImage as Error).message).toContain('CAIRN_SINGULARITY_IMAGE');
+  });
+});

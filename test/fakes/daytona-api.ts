@@ -1,0 +1,149 @@
+/**
+ * A fake Daytona API and toolbox on 127.0.0.1 for the real @daytonaio/sdk. It
+ * records every request; sandboxes are temp directories (their $HOME) and toolbox
+ * commands really run on this machine. The SDK's socket.io event stream gets a
+ * 404, so the SDK falls back to polling, which a sandbox born `started` never needs.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface DaytonaRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
+
+export interface FakeSandbox {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  create: Record<string, unknown>;
+  home: string;
+  state: 'started' | 'stopped';
+  sessions: Set<string>;
+}
+
+export interface FakeDaytona {
+  /** The apiUrl to give the SDK. */
+  apiUrl: string;
+  requests: DaytonaRequest[];
+  sandboxes: Map<string, FakeSandbox>;
+  failNext(path: RegExp, status: number, message: string): void;
+  close(): Promise<void>;
+}
+
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export async function startFakeDaytona(): Promise<FakeDaytona> {
+  const requests: DaytonaRequest[] = [];
+  const sandboxes = new Map<string, FakeSandbox>();
+  const failures: { path: RegExp; status: number; message: string }[] = [];
+  const sockets = new Set<Socket>();
+  let counter = 0;
+  let base = '';
+  const find = (idOrName: string) => sandboxes.get(idOrName) ?? [...sandboxes.values()].find((s) => s.name === idOrName);
+  const dto = (s: FakeSandbox) => ({ id: s.id, name: s.name, organizationId: 'org', user: 'daytona', env: {}, labels: s.labels, public: false, target: 'us', cpu: 1, gpu: 0, memory: 1, disk: 3, state: s.state, toolboxProxyUrl: `${base}/toolbox` });
+
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => void route(req, res, text));
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const method = req.method ?? 'GET';
+    const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    requests.push({ method, path, headers: req.headers, body });
+    const failure = failures.findIndex((f) => f.path.test(path));
+    if (failure !== -1) {
+      const [f] = failures.splice(failure, 1);
+      return json(res, f?.status ?? 500, { statusCode: f?.status, message: f?.message });
+    }
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && path === '/api/sandbox') {
+      const id = `sbx-${++counter}`;
+      const sandbox: FakeSandbox = { id, name: String(body?.name ?? id), labels: (body?.labels ?? {}) as Record<string, string>, create: body ?? {}, home: mkdtempSync(join(tmpdir(), 'cairn-fake-daytona-')), state: 'started', sessions: new Set() };
+      sandboxes.set(id, sandbox);
+      return json(res, 200, dto(sandbox));
+    }
+    if ((m = /^\/api\/sandbox\/([^/]+)$/.exec(path))) {
+      const sandbox = find(decodeURIComponent(m[1] ?? ''));
+      if (!sandbox) return json(res, 404, { statusCode: 404, message: `Sandbox with ID or name ${m[1]} not found`, error: 'Not Found' });
+      if (method === 'DELETE') {
+        sandboxes.delete(sandbox.id);
+        rmSync(sandbox.home, { recursive: true, force: true });
+        return json(res, 200, { ...dto(sandbox), state: 'destroyed' });
+      }
+      return json(res, 200, dto(sandbox));
+    }
+    if ((m = /^\/api\/sandbox\/([^/]+)\/start$/.exec(path))) {
+      const sandbox = find(m[1] ?? '');
+      if (!sandbox) return json(res, 404, { statusCode: 404, message: 'not found' });
+      sandbox.state = 'started';
+      return json(res, 200, dto(sandbox));
+    }
+    if ((m = /^\/toolbox\/([^/]+)\/process\/(.*)$/.exec(path))) {
+      const sandbox = sandboxes.get(m[1] ?? '');
+      if (!sandbox) return json(res, 404, { statusCode: 404, message: 'sandbox not found' });
+      const rest = m[2] ?? '';
+      if (method === 'POST' && rest === 'session') {
+        const id = String(body?.sessionId);
+        if (sandbox.sessions.has(id)) return json(res, 409, { statusCode: 409, message: `session ${id} already exists` });
+        sandbox.sessions.add(id);
+        return void res.writeHead(201).end();
+      }
+      const exec = /^session\/([^/]+)\/exec$/.exec(rest);
+      if (method === 'POST' && exec) {
+        if (!sandbox.sessions.has(exec[1] ?? '')) return json(res, 404, { statusCode: 404, message: 'session not found' });
+        const run = await runShell(String(body?.command), sandbox.home);
+        return json(res, 200, { cmdId: `cmd-${++counter}`, exitCode: run.code, stdout: run.stdout, stderr: run.stderr, output: run.stdout + run.stderr });
+      }
+      if (method === 'POST' && rest === 'execute') {
+        const run = await runShell(String(body?.command), sandbox.home);
+        return json(res, 200, { exitCode: run.code, result: run.stdout + run.stderr });
+      }
+    }
+    json(res, 404, { statusCode: 404, message: `Cannot ${method} ${path}` });
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    apiUrl: `${base}/api`,
+    requests,
+    sandboxes,
+    failNext: (path, status, message) => failures.push({ path, status, message }),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const sandbox of sandboxes.values()) rmSync(sandbox.home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs a toolbox command as the daemon would: through a shell, in the sandbox's home. */
+function runShell(command: string, home: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', command], { cwd: home, env: { PATH, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code: code ?? 137, stdout, stderr }));
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,107 @@
+/** Default-deny access, DM pairing, admin-only commands, group gating and identity linking, at the gateway. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { RecordingAdapter } from '../helpers/recording-adapter.js';
+
+const run = promisify(execFile);
+let model: FakeModelServer;
+let cairn: TestCairn;
+let telegram: RecordingAdapter;
+let slack: RecordingAdapter;
+let dataDir: string;
+
+beforeEach(async () => {
+  model = await startFakeModelServer();
+  dataDir = tempDir();
+  cairn = startTestCairn(testConfig(model.url, { TELEGRAM_ALLOWED_USERS: '100', TELEGRAM_ADMIN_USERS: '1', SLACK_ALLOWED_USERS: 'U1' }, dataDir));
+  telegram = new RecordingAdapter('telegram');
+  slack = new RecordingAdapter('slack');
+  cairn.gateway.attach(telegram);
+  cairn.gateway.attach(slack);
+});
+afterEach(async () => {
+  await cairn.close();
+  await model.close();
+});
+
+const dm = (adapter: RecordingAdapter, senderId: string, text: string, extra = {}) =>
+  adapter.message(text, { senderId, userId: `${adapter.platform}:${senderId}`, conversationId: `${adapter.platform}:dm:${senderId}`, ...extra });
+
+describe('DM pairing', () => {
+  it('gives an unknown user a code and no model reply, and the same code until it expires', async () => {
+    expect(await cairn.gateway.receive(dm(telegram, '555', 'hello?'))).toBe('pairing');
+    expect(await cairn.gateway.receive(dm(telegram, '555', 'hello again'))).toBe('pairing');
+    const [first, second] = telegram.texts();
+    const code = /pairing code is ([A-Z0-9]{8})/.exec(first ?? '')?.[1];
+    expect(code).toBeDefined();
+    expect(second).toContain(code);
+    expect(first).toContain(`cairn pairing approve ${code}`);
+    expect(model.chatRequests()).toHaveLength(0);
+    cairn.manualClock.advance(61 * 60_000);
+    await cairn.gateway.receive(dm(telegram, '555', 'still me'));
+    expect(telegram.texts()[2]).not.toContain(code);
+    expect(() => cairn.access.pairing.approve(code!, 'test', cairn.manualClock.now())).toThrow(/expired/);
+  });
+
+  it('refuses a wrong code with what to do', () => {
+    expect(() => cairn.access.pairing.approve('NOPE0000', 'test', cairn.manualClock.now())).toThrow(/cairn pairing list/);
+  });
+
+  it('is approved by `cairn pairing approve` in another process while the bot runs', async () => {
+    // The CLI reads the real clock; keep the code valid for it.
+    cairn.manualClock.set(Date.now());
+    await cairn.gateway.receive(dm(telegram, '777', 'let me in'));
+    const code = /pairing code is ([A-Z0-9]{8})/.exec(telegram.texts()[0] ?? '')?.[1] ?? '';
+    const listed = await run(process.execPath, ['bin/cairn.js', 'pairing', 'list', '--json'], { env: { PATH: process.env.PATH ?? '', CAIRN_DATA_DIR: dataDir } });
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ code, platform: 'telegram', userId: '777' })]);
+    const approved = await run(process.execPath, ['bin/cairn.js', 'pairing', 'approve', code.toLowerCase()], { env: { PATH: process.env.PATH ?? '', CAIRN_DATA_DIR: dataDir } });
+    expect(approved.stdout).toContain('Approved');
+    expect(await cairn.gateway.receive(dm(telegram, '777', 'thanks'))).toBe('turn');
+    expect(telegram.texts().at(-1)).toBe('echo: thanks');
+  });
+});
+
+describe('allowlists and admins', () => {
+  it('lets allowlisted users in and ignores unknown users in groups', async () => {
+    expect(await cairn.gateway.receive(dm(telegram, '100', 'hi'))).toBe('turn');
+    const group = { isDirect: false, addressed: true, conversationId: 'telegram:-42' };
+    expect(await cairn.gateway.receive(dm(telegram, '999', 'hey bot', group))).toBe('denied');
+    expect(telegram.texts()).toEqual(['echo: hi']);
+  });
+
+  it('answers in groups only when addressed', async () => {
+    const group = { isDirect: false, conversationId: 'telegram:-42' };
+    expect(await cairn.gateway.receive(dm(telegram, '100', 'chatting among ourselves', group))).toBe('not-addressed');
+    expect(await cairn.gateway.receive(dm(telegram, '100', 'what do you think?', { ...group, addressed: true }))).toBe('turn');
+  });
+
+  it('keeps admin-only commands and tools for admins', async () => {
+    cairn.commands.register({ name: 'secret', description: 'admin thing', adminOnly: true, run: () => 'admin stuff done' });
+    await cairn.gateway.receive(dm(telegram, '100', '/secret', { command: { name: 'secret', args: '' } }));
+    await cairn.gateway.receive(dm(telegram, '1', '/secret', { command: { name: 'secret', args: '' } }));
+    expect(telegram.texts()[0]).toContain('only for admins');
+    expect(telegram.texts()[1]).toBe('admin stuff done');
+  });
+});
+
+describe('identity linking', () => {
+  it('links two platform accounts into one person, and unlinks them', async () => {
+    cairn.tools.register({ name: 'whoami', description: 'the user key', parameters: z.object({}), execute: (_args, context) => context.userId });
+    await cairn.gateway.receive(dm(telegram, '100', '/link', { command: { name: 'link', args: '' } }));
+    const code = /link code is ([A-Z0-9]{8})/.exec(telegram.texts()[0] ?? '')?.[1] ?? '';
+    await cairn.gateway.receive(dm(slack, 'U1', `/link ${code}`, { command: { name: 'link', args: code } }));
+    expect(slack.texts()[0]).toContain('Linked');
+    model.enqueue({ toolCalls: [{ name: 'whoami', arguments: {} }] }, { text: 'ok' });
+    await cairn.gateway.receive(dm(slack, 'U1', 'who am I?'));
+    const toolResult = model.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
+    expect(toolResult?.content).toBe('telegram:100');
+    await cairn.gateway.receive(dm(slack, 'U1', '/unlink', { command: { name: 'unlink', args: '' } }));
+    expect(cairn.access.personOf('slack:U1')).toBe('slack:U1');
+    await cairn.gateway.receive(dm(slack, 'U1', `/link ${code}`, { command: { name: 'link', args: code } }));
+    expect(slack.texts().at(-1)).toContain('unknown or expired');
+  });
+});

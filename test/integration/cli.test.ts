@@ -1,0 +1,90 @@
+/** The `cairn` command as a user runs it: real processes, piped stdin, the fake model server. */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { tempDir } from '../helpers/cairn.js';
+
+let server: FakeModelServer;
+beforeAll(async () => {
+  server = await startFakeModelServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cairn(args: string[], input: Buffer | string, env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const cwd = tempDir('cairn-cli-');
+    const child = spawn(process.execPath, [`${process.cwd()}/bin/cairn.js`, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, CAIRN_DATA_DIR: `${cwd}/data`, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+const modelEnv = () => ({ CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'test-model' });
+
+describe('cairn chat', () => {
+  it('says exactly what to set when no model is configured', async () => {
+    const run = await cairn(['chat'], 'hello\n', {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('OPENROUTER_API_KEY');
+    expect(run.stderr).toContain('CAIRN_BASE_URL');
+    expect(run.stdout).toBe('');
+  });
+
+  it('answers one reply per piped line, and reports invalid UTF-8 and empty lines', async () => {
+    const input = Buffer.concat([Buffer.from('first\n\n'), Buffer.from([0x62, 0x61, 0xff, 0x64, 0x0a]), Buffer.from('/help\nlast without newline')]);
+    const run = await cairn(['chat', '--user', 'ada'], input, modelEnv());
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('echo: first');
+    expect(lines[1]).toContain('empty');
+    expect(lines[2]).toBe('echo: ba\uFFFDd');
+    expect(run.stdout).toContain('/new — start a fresh conversation');
+    expect(lines.at(-1)).toBe('echo: last without newline');
+    expect(run.stderr).toContain('Line 3 is not valid UTF-8');
+  });
+
+  it('continues the same conversation in a new process', async () => {
+    const dataDir = tempDir('cairn-cli-data-');
+    await cairn(['chat', '--user', 'ada', '--session', 'work'], 'remember the blue door\n', { ...modelEnv(), CAIRN_DATA_DIR: dataDir });
+    const run = await cairn(['chat', '--user', 'ada', '--session', 'work'], 'which door?\n', { ...modelEnv(), CAIRN_DATA_DIR: dataDir });
+    expect(run.code).toBe(0);
+    const contents = server.chatRequests().at(-1)?.messages.map((m: { content: string }) => m.content);
+    expect(contents.slice(1)).toEqual(['remember the blue door', 'echo: remember the blue door', 'which door?']);
+  });
+});
+
+describe('cairn doctor', () => {
+  it('passes against a working endpoint', async () => {
+    const run = await cairn(['doctor'], '', modelEnv());
+    expect(run.stdout).toContain('✓ database');
+    expect(run.stdout).toContain('✓ model');
+    expect(run.code).toBe(0);
+  });
+
+  it('says what to fix when the endpoint is unreachable or the config is bad', async () => {
+    const down = await cairn(['doctor'], '', { CAIRN_BASE_URL: 'http://127.0.0.1:9/v1', CAIRN_MODEL: 'm' });
+    expect(down.code).toBe(1);
+    expect(down.stdout).toContain('✗ model');
+    expect(down.stdout).toContain('CAIRN_BASE_URL');
+    const bad = await cairn(['doctor'], '', { CAIRN_HTTP_PORT: 'nope' });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('CAIRN_HTTP_PORT');
+  });
+});

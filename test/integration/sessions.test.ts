@@ -1,0 +1,175 @@
+/** Sessions across restarts, compression, concurrency, duplicates, bad input and shutdown. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import type { CompletionRequest, CompletionResult, ModelClient } from '../../src/model/types.js';
+
+let server: FakeModelServer;
+const running: TestCairn[] = [];
+
+beforeEach(async () => {
+  server = await startFakeModelServer();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.close()));
+  await server.close();
+});
+
+function start(...args: Parameters<typeof startTestCairn>): TestCairn {
+  const cairn = startTestCairn(...args);
+  running.push(cairn);
+  return cairn;
+}
+
+/** A model port whose answers the test releases one by one, to observe ordering. */
+class GatedModel implements ModelClient {
+  readonly started: string[] = [];
+  private readonly gates: (() => void)[] = [];
+  async complete(request: CompletionRequest): Promise<CompletionResult> {
+    const last = request.messages.at(-1);
+    const text = last && 'content' in last ? String(last.content) : '';
+    this.started.push(text);
+    await new Promise<void>((resolve) => this.gates.push(resolve));
+    return { text: `re: ${text}`, toolCalls: [], finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0 }, model: 'gated', provider: 'test' };
+  }
+  release(): void {
+    this.gates.shift()?.();
+  }
+  async until(count: number): Promise<void> {
+    while (this.started.length < count) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('sessions in the running core', () => {
+  it('continue after a restart with their history', async () => {
+    const dataDir = tempDir();
+    const first = startTestCairn(testConfig(server.url, {}, dataDir));
+    await first.gateway.receive(first.adapter.message('my name is Ada'));
+    await first.close();
+    const second = start(testConfig(server.url, {}, dataDir));
+    await second.gateway.receive(second.adapter.message('what is my name?', { messageId: 'after-restart' }));
+    const contents = server.chatRequests().at(-1)?.messages.map((m: { content: string }) => m.content);
+    expect(contents.slice(1)).toEqual(['my name is Ada', 'echo: my name is Ada', 'what is my name?']);
+  });
+
+  it('/new starts a fresh session', async () => {
+    const cairn = start(testConfig(server.url));
+    await cairn.gateway.receive(cairn.adapter.message('remember 42'));
+    await cairn.gateway.receive(cairn.adapter.message('/new', { command: { name: 'new', args: '' } }));
+    await cairn.gateway.receive(cairn.adapter.message('what number?'));
+    expect(cairn.adapter.texts()[1]).toBe('Started a new conversation.');
+    expect(server.chatRequests().at(-1)?.messages).toHaveLength(2);
+  });
+
+  it('compresses a long session into a summary and keeps recent turns verbatim', async () => {
+    const cairn = start(testConfig(server.url, { CAIRN_CONTEXT_TOKENS: '2000', CAIRN_AUX_MODEL: 'aux-model' }));
+    server.setDefault((req) => {
+      const body = req.body as { messages: { content: string }[] };
+      if (body.messages[0]?.content.startsWith('You compress')) return { text: 'SUMMARY: the user sent many long messages about topic 0 onwards.' };
+      return { text: 'ok' };
+    });
+    for (let i = 0; i < 12; i++) await cairn.gateway.receive(cairn.adapter.message(`topic ${i}: ${'words '.repeat(120)}`));
+    const summaryCalls = server.chatRequests().filter((body) => body.messages[0].content.startsWith('You compress'));
+    expect(summaryCalls.length).toBeGreaterThan(0);
+    expect(summaryCalls[0]?.model).toBe('aux-model');
+    const last = server.chatRequests().at(-1)!;
+    expect(last.messages[0].content).toContain('## Earlier in this conversation (summary)\nSUMMARY:');
+    expect(last.messages.at(-1).content).toMatch(/^topic 11:/);
+    expect(last.messages.some((m: { content: string }) => m.content?.startsWith('topic 0:'))).toBe(false);
+    // Nothing is deleted: all 24 messages are still stored.
+    expect(cairn.db.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(24);
+  });
+
+  it('serves two conversations in parallel and serializes messages within one', async () => {
+    const model = new GatedModel();
+    const cairn = start(testConfig(server.url), { model });
+    const a1 = cairn.gateway.receive(cairn.adapter.message('a1', { conversationId: 'test:a' }));
+    const a2 = cairn.gateway.receive(cairn.adapter.message('a2', { conversationId: 'test:a' }));
+    const b1 = cairn.gateway.receive(cairn.adapter.message('b1', { conversationId: 'test:b' }));
+    await model.until(2);
+    expect(model.started).toEqual(['a1', 'b1']);
+    model.release();
+    await model.until(3);
+    expect(model.started).toEqual(['a1', 'b1', 'a2']);
+    model.release();
+    model.release();
+    await Promise.all([a1, a2, b1]);
+    expect(cairn.adapter.texts().sort()).toEqual(['re: a1', 're: a2', 're: b1']);
+  });
+
+  it('answers a duplicate delivery once, even after a restart', async () => {
+    const dataDir = tempDir();
+    const first = startTestCairn(testConfig(server.url, {}, dataDir));
+    const message = first.adapter.message('once please', { messageId: 'evt-1' });
+    expect(await first.gateway.receive(message)).toBe('turn');
+    expect(await first.gateway.receive(message)).toBe('duplicate');
+    await first.close();
+    const second = start(testConfig(server.url, {}, dataDir));
+    expect(await second.gateway.receive(message)).toBe('duplicate');
+    expect(server.chatRequests()).toHaveLength(1);
+    expect(first.adapter.texts()).toEqual(['echo: once please']);
+  });
+
+  it("drops the bot's own messages and other bots'", async () => {
+    const cairn = start(testConfig(server.url));
+    expect(await cairn.gateway.receive(cairn.adapter.message('me', { isSelf: true }))).toBe('dropped-self');
+    expect(await cairn.gateway.receive(cairn.adapter.message('bot', { isBot: true }))).toBe('dropped-bot');
+    expect(cairn.adapter.sent).toHaveLength(0);
+  });
+});
+
+describe('bad input', () => {
+  it('answers an empty or oversized message with what to do, and stores nothing', async () => {
+    const cairn = start(testConfig(server.url));
+    await cairn.gateway.receive(cairn.adapter.message('   '));
+    await cairn.gateway.receive(cairn.adapter.message('x'.repeat(1_048_576)));
+    expect(cairn.adapter.texts()[0]).toContain('empty');
+    expect(cairn.adapter.texts()[1]).toContain('1,048,576 characters');
+    expect(server.chatRequests()).toHaveLength(0);
+    expect(cairn.db.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(0);
+  });
+
+  it('survives a model reply that is not what was asked, keeping the session usable', async () => {
+    const cairn = start(testConfig(server.url, { CAIRN_MAX_RETRIES: '0' }));
+    server.setDefault(() => ({ raw: { status: 200, body: 'this is not json' } }));
+    expect(await cairn.gateway.receive(cairn.adapter.message('first'))).toBe('failed');
+    expect(cairn.adapter.texts()[0]).toContain("couldn't use");
+    server.setDefault((req) => ({ text: `fine, ${(req.body as { messages: unknown[] }).messages.length} messages` }));
+    await cairn.gateway.receive(cairn.adapter.message('second'));
+    expect(cairn.adapter.texts()[1]).toBe('fine, 3 messages');
+  });
+
+  it('answers with a clear sentence when the provider refuses the key', async () => {
+    const cairn = start(testConfig(server.url));
+    server.enqueue({ error: { status: 401, body: { error: { message: 'bad key', type: 'invalid_request_error' } } } });
+    await cairn.gateway.receive(cairn.adapter.message('hi'));
+    expect(cairn.adapter.texts()[0]).toContain('cairn doctor');
+  });
+});
+
+describe('shutdown', () => {
+  it('lets a turn in flight finish within the grace period, then closes the database', async () => {
+    const model = new GatedModel();
+    const cairn = startTestCairn(testConfig(server.url), { model });
+    const turn = cairn.gateway.receive(cairn.adapter.message('slow one'));
+    await model.until(1);
+    const closing = cairn.close();
+    expect(await cairn.gateway.receive(cairn.adapter.message('too late'))).toBe('closed');
+    model.release();
+    await closing;
+    await turn;
+    expect(cairn.adapter.texts()).toEqual(['Cairn is restarting. Please send that again in a minute.', 're: slow one']);
+    expect(cairn.db.open).toBe(false);
+  });
+
+  it('aborts turns still running at the deadline and tells the user', async () => {
+    const cairn = startTestCairn(testConfig(server.url));
+    server.enqueue({ hang: true });
+    const turn = cairn.gateway.receive(cairn.adapter.message('never answered'));
+    while (server.chatRequests().length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await cairn.gateway.drain(0, async () => {});
+    await turn;
+    expect(cairn.adapter.texts()[0]).toContain('Your message is saved');
+    await cairn.close();
+  });
+});

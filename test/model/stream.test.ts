@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { clockTool, providerAt, rejectionOf, testClient } from './harness.js';
+
+let server: FakeModelServer;
+beforeEach(async () => {
+  server = await startFakeModelServer();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+function sse(...chunks: object[]): string {
+  return chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join('');
+}
+
+describe('streaming', () => {
+  it('delivers text deltas as they come and asks for usage', async () => {
+    const { client, calls } = testClient([providerAt(server.url)]);
+    server.enqueue({ text: 'The quick brown fox jumps.', usage: { prompt_tokens: 12, completion_tokens: 6 } });
+    const deltas: string[] = [];
+    const result = await client.complete({ messages: [{ role: 'user', content: 'go' }], onTextDelta: (d) => deltas.push(d) });
+
+    expect(server.chatRequests()[0]).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(deltas.length).toBeGreaterThan(2);
+    expect(deltas.join('')).toBe('The quick brown fox jumps.');
+    expect(result).toMatchObject({ text: 'The quick brown fox jumps.', finishReason: 'stop', usage: { promptTokens: 12, completionTokens: 6 }, model: 'test-model' });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ ok: true, usage: { promptTokens: 12, completionTokens: 6, cachedTokens: 0 } });
+  });
+
+  it('joins streamed tool-call deltas by index', async () => {
+    const { client } = testClient([providerAt(server.url)]);
+    server.enqueue({ toolCalls: [{ id: 'c1', name: 'clock', arguments: { tz: 'Europe/Berlin' } }, { id: 'c2', name: 'clock', arguments: { tz: 'Asia/Tokyo' } }] });
+    const deltas: string[] = [];
+    const result = await client.complete({ messages: [{ role: 'user', content: 'times?' }], tools: [clockTool], onTextDelta: (d) => deltas.push(d) });
+    expect(deltas).toEqual([]);
+    expect(result.finishReason).toBe('tool_calls');
+    expect(result.toolCalls).toEqual([
+      { id: 'c1', name: 'clock', arguments: '{"tz":"Europe/Berlin"}' },
+      { id: 'c2', name: 'clock', arguments: '{"tz":"Asia/Tokyo"}' },
+    ]);
+  });
+
+  it.each(['hermes', 'auto'] as const)('never streams <tool_call> text in %s mode', async (toolMode) => {
+    const { client } = testClient([providerAt(server.url, { toolMode })]);
+    server.enqueue({ text: 'One moment <tool_call>\n{"name": "clock", "arguments": {"tz": "UTC"}}\n</tool_call>' });
+    const deltas: string[] = [];
+    const result = await client.complete({ messages: [{ role: 'user', content: 'time?' }], tools: [clockTool], onTextDelta: (d) => deltas.push(d) });
+    expect(deltas.join('')).toBe('One moment ');
+    expect(deltas.some((d) => d.includes('<'))).toBe(false);
+    expect(result.text).toBe('One moment');
+    expect(result.toolCalls).toEqual([{ id: expect.any(String), name: 'clock', arguments: '{"tz":"UTC"}' }]);
+  });
+
+  it('releases a held-back "<tool" that was plain text', async () => {
+    const { client } = testClient([providerAt(server.url, { toolMode: 'hermes' })]);
+    server.enqueue({ text: 'use the <tool' });
+    const deltas: string[] = [];
+    const result = await client.complete({ messages: [{ role: 'user', content: 'x' }], tools: [clockTool], onTextDelta: (d) => deltas.push(d) });
+    expect(deltas.join('')).toBe('use the <tool');
+    expect(result.text).toBe('use the <tool');
+  });
+
+  it('retries a stream that failed before any text was delivered', async () => {
+    const { client, sleeps } = testClient([providerAt(server.url)]);
+    server.enqueue({ error: { status: 500 } }, { text: 'second try' });
+    const deltas: string[] = [];
+    const result = await client.complete({ messages: [{ role: 'user', content: 'x' }], onTextDelta: (d) => deltas.push(d) });
+    expect(result.text).toBe('second try');
+    expect(deltas.join('')).toBe('second try');
+    expect(sleeps).toEqual([50]);
+  });
+
+  it('neither retries nor fails over once text has been delivered', async () => {
+    const backup = await startFakeModelServer();
+    try {
+      const { client, sleeps } = testClient([providerAt(server.url), providerAt(backup.url)]);
+      const chunk = (delta: object) => ({ id: 'x', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: null }] });
+      server.enqueue({ raw: { status: 200, contentType: 'text/event-stream', body: sse(chunk({ content: 'Hel' }), { error: { message: 'upstream died', code: 502 } }) } });
+      const deltas: string[] = [];
+      const error = await rejectionOf(client.complete({ messages: [{ role: 'user', content: 'x' }], onTextDelta: (d) => deltas.push(d) }));
+      expect(error.code).toBe('unavailable');
+      expect(deltas).toEqual(['Hel']);
+      expect(sleeps).toEqual([]);
+      expect(server.chatRequests()).toHaveLength(1);
+      expect(backup.chatRequests()).toHaveLength(0);
+    } finally {
+      await backup.close();
+    }
+  });
+
+  it('maps a stream without any answer to invalid_model_output', async () => {
+    const { client } = testClient([providerAt(server.url)], { retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
+    server.enqueue({ raw: { status: 200, contentType: 'text/event-stream', body: 'data: [DONE]\n\n' } });
+    const error = await rejectionOf(client.complete({ messages: [{ role: 'user', content: 'x' }], onTextDelta: () => {} }));
+    expect(error.code).toBe('invalid_model_output');
+  });
+
+  it('reports a provider cost sent in the usage chunk', async () => {
+    const { client, calls } = testClient([providerAt(server.url)]);
+    server.enqueue({ text: 'ok', usage: { prompt_tokens: 10, completion_tokens: 1, cost: 0.0042 } });
+    await client.complete({ messages: [{ role: 'user', content: 'x' }], onTextDelta: () => {} });
+    expect(calls[0]?.costUsd).toBe(0.0042);
+  });
+});

@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, requireModel } from '../../src/config/load.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { channelOverride } from '../../src/config/channels.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'cairn-config-'));
+
+describe('loadConfig', () => {
+  it('needs no model to load, and says exactly what to set when one is required', () => {
+    const config = loadConfig({ env: {}, cwd: dir() });
+    expect(config.providers).toEqual([]);
+    expect(() => requireModel(config)).toThrow(ConfigError);
+    try {
+      requireModel(config);
+    } catch (error) {
+      const message = (error as Error).message;
+      for (const name of ['OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'NOUS_API_KEY', 'CAIRN_BASE_URL', 'CAIRN_MODEL']) expect(message).toContain(name);
+    }
+  });
+
+  it('infers the provider from one key and uses its preset', () => {
+    const config = loadConfig({ env: { OPENROUTER_API_KEY: 'sk-or-123456789' }, cwd: dir() });
+    expect(config.providers[0]).toMatchObject({ name: 'openrouter', baseUrl: 'https://openrouter.ai/api/v1', apiKey: 'sk-or-123456789' });
+    expect(config.auxModel).toBe(config.providers[0]?.model);
+    expect(config.secrets).toContain('sk-or-123456789');
+  });
+
+  it('takes a custom OpenAI-compatible endpoint without a key', () => {
+    const config = loadConfig({ env: { CAIRN_BASE_URL: 'http://127.0.0.1:11434/v1', CAIRN_MODEL: 'llama3', CAIRN_AUX_MODEL: 'tiny' }, cwd: dir() });
+    expect(config.providers[0]).toMatchObject({ name: 'custom', model: 'llama3' });
+    expect(config.auxModel).toBe('tiny');
+  });
+
+  it('names every bad variable in one message', () => {
+    const env = { CAIRN_HTTP_PORT: 'eighty', CAIRN_LOG_LEVEL: 'loud', CAIRN_MAX_STEPS: '0' };
+    expect(() => loadConfig({ env, cwd: dir() })).toThrow(/CAIRN_HTTP_PORT[\s\S]*CAIRN_LOG_LEVEL|CAIRN_LOG_LEVEL[\s\S]*CAIRN_HTTP_PORT/);
+    try {
+      loadConfig({ env, cwd: dir() });
+    } catch (error) {
+      expect((error as ConfigError).problems).toHaveLength(3);
+      expect((error as Error).message).toContain('CAIRN_MAX_STEPS');
+    }
+  });
+
+  it('reads a custom provider missing its model as a problem naming CAIRN_MODEL', () => {
+    const config = loadConfig({ env: { CAIRN_PROVIDER: 'custom', CAIRN_BASE_URL: 'http://127.0.0.1:1/v1' }, cwd: dir() });
+    expect(config.providers).toEqual([]);
+    expect(config.modelProblems.join(' ')).toContain('CAIRN_MODEL');
+  });
+
+  it('merges a YAML file under the environment, with a fallback chain and channel overrides', () => {
+    const cwd = dir();
+    writeFileSync(
+      join(cwd, 'cairn.yaml'),
+      [
+        'httpPort: 9000',
+        'agent: { maxSteps: 3 }',
+        'model:',
+        '  fallback:',
+        '    - { provider: nous, model: Hermes-4-405B }',
+        'channels:',
+        '  "slack:T1:": { model: cheap }',
+        '  "slack:T1:C9": { model: smart }',
+      ].join('\n'),
+    );
+    const config = loadConfig({ env: { OPENAI_API_KEY: 'sk-test-00000000', NOUS_API_KEY: 'nous-key-0000', CAIRN_HTTP_PORT: '0' }, configPath: 'cairn.yaml', cwd });
+    expect(config.httpPort).toBe(0);
+    expect(config.agent.maxSteps).toBe(3);
+    expect(config.providers.map((p) => p.name)).toEqual(['openai', 'nous']);
+    expect(config.providers[1]?.model).toBe('Hermes-4-405B');
+    expect(channelOverride(config.channels, 'slack:T1:C9:123.4')?.model).toBe('smart');
+    expect(channelOverride(config.channels, 'slack:T1:C2')?.model).toBe('cheap');
+    expect(channelOverride(config.channels, 'slack:T10:C2')).toBeUndefined();
+  });
+
+  it('reports a broken fallback entry instead of silently dropping it', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'c.json'), JSON.stringify({ model: { fallback: [{ provider: 'openrouter' }] } }));
+    const config = loadConfig({ env: { OPENAI_API_KEY: 'sk-test-00000000' }, configPath: 'c.json', cwd });
+    expect(config.providers).toEqual([]);
+    expect(config.modelProblems.join(' ')).toContain('OPENROUTER_API_KEY');
+  });
+
+  it('says which file is unreadable or not YAML', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'bad.yaml'), 'model: [unclosed');
+    expect(() => loadConfig({ env: {}, configPath: 'bad.yaml', cwd })).toThrow(/bad\.yaml is not valid YAML/);
+    expect(() => loadConfig({ env: {}, configPath: 'missing.yaml', cwd })).toThrow(/cannot be read/);
+    writeFileSync(join(cwd, 'list.yaml'), '- 1\n- 2\n');
+    expect(() => loadConfig({ env: {}, configPath: 'list.yaml', cwd })).toThrow(/mapping/);
+  });
+
+  it('reads .env without overriding the real environment', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, '.env'), 'CAIRN_MODEL=from-dotenv\nCAIRN_BASE_URL=http://127.0.0.1:1/v1\nCAIRN_BOT_NAME=Dot\n');
+    const config = loadConfig({ env: { CAIRN_MODEL: 'from-env' }, cwd });
+    expect(config.providers[0]?.model).toBe('from-env');
+    expect(config.agent.name).toBe('Dot');
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { splitMessage } from '../../src/core/split.js';
+
+function fencesBalanced(part: string): boolean {
+  return (part.match(/^```/gm) ?? []).length % 2 === 0;
+}
+
+describe('splitMessage', () => {
+  it('leaves short text alone', () => {
+    expect(splitMessage('hello', 2000)).toEqual(['hello']);
+  });
+
+  it('splits at paragraph and word boundaries within the limit', () => {
+    const text = Array.from({ length: 60 }, (_, i) => `Paragraph ${i} has a few words in it.`).join('\n\n');
+    const parts = splitMessage(text, 200);
+    expect(parts.every((p) => p.length <= 200)).toBe(true);
+    expect(parts.join('\n\n')).toBe(text);
+  });
+
+  it('closes and reopens a code block cut in two, keeping its language', () => {
+    const code = Array.from({ length: 200 }, (_, i) => `print("line ${i}")`).join('\n');
+    const text = `Here is the script:\n\n\`\`\`python\n${code}\n\`\`\`\n\nThat is all.`;
+    const parts = splitMessage(text, 2000);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) {
+      expect(part.length).toBeLessThanOrEqual(2000);
+      expect(fencesBalanced(part)).toBe(true);
+    }
+    expect(parts[1]?.startsWith('```python\n')).toBe(true);
+    const joinedCode = parts.join('\n').match(/print\("line \d+"\)/g);
+    expect(joinedCode).toHaveLength(200);
+    expect(parts.at(-1)).toContain('That is all.');
+  });
+
+  it('hard-cuts a single enormous word', () => {
+    const parts = splitMessage('x'.repeat(10_000), 4096);
+    expect(parts.map((p) => p.length)).toEqual([4088, 4088, 1824]);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ToolRegistry, type ToolContext } from '../../src/tools/registry.js';
+import { currentTimeTool } from '../../src/tools/clock-tool.js';
+import { truncateMiddle } from '../../src/tools/truncate.js';
+import { parseCommand } from '../../src/core/commands.js';
+
+const context: ToolContext = { sessionId: 's', conversationId: 'c', userId: 'u', platform: 'console', isAdmin: false, signal: new AbortController().signal, now: () => Date.UTC(2026, 10, 24, 12) };
+
+function registry() {
+  return new ToolRegistry()
+    .register(currentTimeTool)
+    .register({ name: 'add', description: 'add', parameters: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => String(a + b) })
+    .register({ name: 'explode', description: 'throws', parameters: z.object({}), execute: () => { throw new Error('kaboom'); } })
+    .register({ name: 'secret', description: 'admin', adminOnly: true, parameters: z.object({}), execute: () => 'classified' });
+}
+
+describe('ToolRegistry', () => {
+  it('runs a tool with validated arguments and describes tools as JSON Schema', async () => {
+    const tools = registry();
+    expect(await tools.execute({ id: '1', name: 'add', arguments: '{"a":2,"b":3}' }, context)).toEqual({ ok: true, content: '5' });
+    const add = tools.definitions({ isAdmin: false }).find((d) => d.name === 'add');
+    expect(add?.parameters).toMatchObject({ type: 'object', properties: { a: { type: 'number' } }, required: ['a', 'b'] });
+  });
+
+  it('turns every failure into a result the model can read', async () => {
+    const tools = registry();
+    const badJson = await tools.execute({ id: '1', name: 'add', arguments: '{"a":2,' }, context);
+    expect(badJson).toMatchObject({ ok: false, error: 'invalid_json' });
+    expect(badJson.content).toContain('not valid JSON');
+    const badArgs = await tools.execute({ id: '1', name: 'add', arguments: '{"a":"two"}' }, context);
+    expect(badArgs).toMatchObject({ ok: false, error: 'invalid_arguments' });
+    expect(badArgs.content).toMatch(/a: .*number/);
+    expect(await tools.execute({ id: '1', name: 'explode', arguments: '{}' }, context)).toMatchObject({ ok: false, error: 'tool_error', content: expect.stringContaining('kaboom') });
+    const unknown = await tools.execute({ id: '1', name: 'nope', arguments: '{}' }, context);
+    expect(unknown.content).toContain('Available tools: current_time, add, explode');
+  });
+
+  it('hides admin-only tools from other users', async () => {
+    const tools = registry();
+    expect(tools.definitions({ isAdmin: false }).map((d) => d.name)).not.toContain('secret');
+    expect(await tools.execute({ id: '1', name: 'secret', arguments: '{}' }, context)).toMatchObject({ ok: false, error: 'unknown_tool' });
+    expect(await tools.execute({ id: '1', name: 'secret', arguments: '{}' }, { ...context, isAdmin: true })).toEqual({ ok: true, content: 'classified' });
+  });
+
+  it('tells the time, and explains an unknown time zone', async () => {
+    const tools = registry();
+    const result = await tools.execute({ id: '1', name: 'current_time', arguments: '{"timeZone":"Asia/Tokyo"}' }, context);
+    expect(JSON.parse(result.content)).toMatchObject({ iso: '2026-11-24T12:00:00.000Z', timeZone: 'Asia/Tokyo' });
+    expect((await tools.execute({ id: '1', name: 'current_time', arguments: '{"timeZone":"Mars/Base"}' }, context)).content).toContain('Unknown time zone');
+  });
+
+  it('keeps both ends of a long result', () => {
+    const text = `HEAD${'x'.repeat(50_000)}TAIL`;
+    const cut = truncateMiddle(text, 1000);
+    expect(cut.length).toBeLessThanOrEqual(1000);
+    expect(cut.startsWith('HEAD')).toBe(true);
+    expect(cut.endsWith('TAIL')).toBe(true);
+    expect(cut).toMatch(/characters omitted/);
+  });
+});
+
+describe('parseCommand', () => {
+  it('parses commands and leaves other text alone', () => {
+    expect(parseCommand('/new')).toEqual({ name: 'new', args: '' });
+    expect(parseCommand('/Feedback@cairn_bot bad  it broke ')).toEqual({ name: 'feedback', args: 'bad  it broke' });
+    expect(parseCommand('/usr/bin is a path')).toBeUndefined();
+    expect(parseCommand('hello /new')).toBeUndefined();
+  });
+});
