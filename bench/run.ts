@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { turnBenchmark } from './turn.js';
+import { batchBenchmark } from './batch.js';
 
 export interface BenchmarkResult {
   name: string;
@@ -13,6 +14,7 @@ export interface BenchmarkResult {
 
 const BENCHMARKS: Record<string, () => Promise<BenchmarkResult>> = {
   turn: turnBenchmark,
+  batch: batchBenchmark,
 };
 
 const wanted = process.argv[2];

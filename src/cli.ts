@@ -13,11 +13,12 @@ import { pairingCommands } from './cli/pairing.js';
 import { startCommands } from './cli/start.js';
 import { rlCommands } from './cli/rl.js';
 import { skillsCommands } from './cli/skills.js';
+import { learningCommands } from './cli/learning.js';
 
 const VERSION = '0.1.0';
 
 /** Every command group; later capabilities add theirs here. */
-const GROUPS: readonly CommandGroup[] = [chatCommands, startCommands, doctorCommands, pairingCommands, skillsCommands, rlCommands];
+const GROUPS: readonly CommandGroup[] = [chatCommands, startCommands, doctorCommands, pairingCommands, skillsCommands, learningCommands, rlCommands];
 
 export function buildProgram(print: (line: string) => void = (line) => console.log(line)): Command {
   const program = new Command('cairn')

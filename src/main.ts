@@ -6,6 +6,7 @@ import type { Config } from './config/load.js';
 import { openDatabase, databasePath, type Db } from './store/db.js';
 import { createModelClient } from './model/client.js';
 import type { ModelClient } from './model/types.js';
+import { ConfigError } from './core/errors.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { SessionStore } from './memory/sessions.js';
@@ -23,6 +24,8 @@ import { channelOverride } from './config/channels.js';
 import { AccessControl } from './access/index.js';
 import { registerLinkCommands } from './access/commands.js';
 import { Skills, registerSkillCommands, registerSkillTools } from './skills/index.js';
+import { Learning } from './learning/index.js';
+import type { CronPort } from './learning/scheduler.js';
 
 export interface CairnOverrides {
   clock?: Clock;
@@ -32,6 +35,8 @@ export interface CairnOverrides {
   /** Injected sleep for model retries (tests). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   db?: Db;
+  /** Replaces node-cron for the audit schedule (tests fire it by hand). */
+  cronPort?: CronPort;
 }
 
 export interface Cairn {
@@ -48,6 +53,7 @@ export interface Cairn {
   gateway: Gateway;
   access: AccessControl;
   skills: Skills;
+  learning: Learning;
   /** Drains turns in flight (within the configured grace) and closes the database. */
   close(): Promise<void>;
 }
@@ -59,6 +65,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const ledger = new UsageLedger(db, () => clock.now());
   const model =
     overrides.model ??
+    (config.providers.length === 0 ? unconfiguredModel(config) : undefined) ??
     createModelClient({
       providers: config.providers,
       timeoutMs: config.model.timeoutMs,
@@ -123,12 +130,36 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     access,
   });
 
+  const learning = new Learning({
+    db,
+    config: config.learning,
+    dataDir: config.dataDir,
+    model,
+    auxModel: config.auxModel,
+    skills,
+    agent,
+    commands,
+    clock,
+    logger,
+    post: (conversationId, text) => gateway.post(conversationId, text),
+    cronPort: overrides.cronPort,
+  });
+
   let closed: Promise<void> | undefined;
   const close = () =>
     (closed ??= (async () => {
       await gateway.drain(config.agent.shutdownGraceMs);
+      // Reflections and audits still running write to the database: let them finish first.
+      await learning.stop();
       if (db.open) db.close();
     })());
 
-  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, close };
+  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, close };
+}
+
+/** Lets commands that need no model (listing tasks, audits) run without one; a model call says what to set. */
+function unconfiguredModel(config: Config): ModelClient {
+  return {
+    complete: () => Promise.reject(new ConfigError(config.modelProblems)),
+  };
 }

@@ -162,7 +162,7 @@ class DockerTransport implements ShellTransport {
 
 /** Splits Docker's multiplexed stream: 8-byte headers (stream type, 3 zero bytes, big-endian length). */
 class Demuxer {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
 
   constructor(private readonly sink: Pick<RunOptions, 'onStdout' | 'onStderr'>) {}
 

@@ -66,6 +66,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   if (adapters.length === 0) {
     logger.warn('No chat platform is configured: set TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN or DISCORD_TOKEN. Serving /healthz only; `cairn chat` talks in the terminal.');
   }
+  // The audit schedule belongs to the long-running bot; a missed audit runs now.
+  await cairn.learning.start();
   const sweeper = setInterval(() => cairn.sessions.sweepIdle(), IDLE_SWEEP_MS);
   sweeper.unref();
 

@@ -89,6 +89,14 @@ export class Gateway {
     return this.queue.run(message.conversationId, () => this.handle(message));
   };
 
+  /** Posts a message to a conversation on its own (audit reports to an admin channel). */
+  async post(conversationId: string, text: string): Promise<void> {
+    const platform = conversationId.split(':')[0] ?? '';
+    const adapter = this.adapters.get(platform);
+    if (!adapter) throw new CairnError('not_found', `No ${platform || 'platform'} adapter is running to post to ${conversationId}.`);
+    await adapter.send(conversationId, { text });
+  }
+
   /** Stops taking messages, lets turns in flight finish within the deadline, then aborts the rest. */
   async drain(deadlineMs: number, sleep: (ms: number) => Promise<void> = defaultSleep): Promise<void> {
     this.closing = true;

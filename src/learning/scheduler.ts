@@ -38,7 +38,7 @@ export interface AuditSchedulerOptions {
   everyTasks: number;
   cron: string;
   timeZone: string;
-  cronPort?: CronPort;
+  cronPort?: CronPort | undefined;
 }
 
 export class AuditScheduler {

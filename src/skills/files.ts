@@ -33,7 +33,7 @@ export function resolveInside(root: string, relativePath: string): string {
 /** Reads a text file for the model; binary and oversized files are refused with a reason. */
 export function readTextFile(path: string, shownAs: string): string {
   const stats = statSync(path);
-  if (!stats.isFile()) throw new CairnError('invalid_input', `"${shownAs}" is a folder; name a file inside it (${listFiles(path).slice(0, 10).join(', ') || 'it is empty'}).`);
+  if (!stats.isFile()) throw new CairnError('invalid_input', `"${shownAs}" is a folder; name a file inside it (${listFiles(path).slice(0, 10).map((file) => `${shownAs.replace(/\/+$/, '')}/${file}`).join(', ') || 'it is empty'}).`);
   if (stats.size > MAX_VIEW_BYTES) throw new CairnError('invalid_input', `"${shownAs}" is ${stats.size.toLocaleString('en-US')} bytes; skill_view returns files up to ${MAX_VIEW_BYTES.toLocaleString('en-US')} bytes.`);
   const bytes = readFileSync(path);
   if (bytes.includes(0)) throw new CairnError('invalid_input', `"${shownAs}" is a binary file; skill_view only returns text.`);

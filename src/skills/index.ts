@@ -40,6 +40,7 @@ export interface SkillsOptions {
 }
 
 export interface SkillsScan extends LibraryScan {
+  /** Every archived name, whether or not its files are still in a source folder. */
   archived: string[];
 }
 
@@ -62,8 +63,7 @@ export class Skills {
   scan(): SkillsScan {
     const scan = this.library.scan();
     const archivedNames = this.versions.archivedNames();
-    const archived = scan.skills.filter((skill) => archivedNames.has(skill.name)).map((skill) => skill.name);
-    return { ...scan, skills: scan.skills.filter((skill) => !archivedNames.has(skill.name)), archived };
+    return { ...scan, skills: scan.skills.filter((skill) => !archivedNames.has(skill.name)), archived: [...archivedNames].sort() };
   }
 
   list(): LoadedSkill[] {

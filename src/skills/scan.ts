@@ -98,7 +98,7 @@ export function checkFilePath(path: string): SkillProblem | undefined {
   if (path.includes('\\')) return refuse('uses backslashes; use forward slashes');
   if (posix.isAbsolute(path) || /^[a-zA-Z]:/.test(path) || path.startsWith('~')) return refuse('is absolute; give a path relative to the skill folder');
   const parts = path.split('/');
-  if (parts.some((part) => part === '..')) return refuse('leaves the skill folder with ..');
+  if (parts.some((part) => part === '..')) return refuse('uses .. to leave the skill folder');
   if (parts.some((part) => part === '' || part === '.' || part.startsWith('.'))) return refuse('has an empty, "." or hidden segment');
   const [folder, name] = parts;
   if (parts.length !== 2 || !(FILE_FOLDERS as readonly string[]).includes(folder ?? '') || !name) {

@@ -68,6 +68,13 @@ CREATE TABLE skill_rollbacks (
   created_at    INTEGER NOT NULL
 );
 
+-- Skills an audit found unused; cleared when the skill is used again.
+CREATE TABLE skill_stale (
+  name        TEXT PRIMARY KEY,
+  since       INTEGER NOT NULL,
+  reason      TEXT NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE audits (
   id           INTEGER PRIMARY KEY,
   trigger      TEXT NOT NULL,

@@ -1,0 +1,2 @@
+import { batchBenchmark } from '../bench/batch.js';
+console.log(JSON.stringify(await batchBenchmark()));

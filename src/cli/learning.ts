@@ -1,0 +1,124 @@
+/** `cairn tasks`, `cairn audit` and `cairn skills proposals|approve|reject`: the learning loop for operators. */
+import type { Command } from 'commander';
+import { createCairn, type Cairn } from '../main.js';
+import { CairnError } from '../core/errors.js';
+import type { Task } from '../learning/tasks.js';
+import type { CommandGroup } from './context.js';
+
+export const learningCommands: CommandGroup = (context) => {
+  const { program, print } = context;
+  const withCairn = async <T>(run: (cairn: Cairn) => T | Promise<T>): Promise<T> => {
+    const config = context.config();
+    const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' });
+    try {
+      return await run(cairn);
+    } finally {
+      await cairn.close();
+    }
+  };
+
+  program
+    .command('tasks')
+    .description('tasks the agent worked on and their outcomes')
+    .command('list')
+    .option('--json', 'print JSON lines')
+    .option('-n, --limit <n>', 'how many, newest first', '20')
+    .action((options: { json?: boolean; limit: string }) =>
+      withCairn((cairn) => {
+        const tasks = cairn.learning.tasks.recent(positive(options.limit, '--limit'));
+        if (options.json) return print(JSON.stringify(tasks.map(publicTask)));
+        if (tasks.length === 0) return print('No tasks yet.');
+        for (const t of tasks) print(`#${t.id}  ${new Date(t.createdAt).toISOString()}  ${t.outcome.padEnd(7)} (${t.outcomeSource})  ${t.toolCalls} tools  ${oneLine(t.request, 70)}`);
+      }),
+    );
+
+  const audit = program.command('audit').description('self-audits of success rates, failure modes and skill quality');
+  audit
+    .command('run')
+    .description('run an audit now')
+    .action(() =>
+      withCairn(async (cairn) => {
+        const record = await cairn.learning.audits.run('manual (cairn audit run)');
+        if (!record) throw new CairnError('invalid_input', 'Another audit is running; try again when it has finished.');
+        if (record.status === 'failed') throw new CairnError('internal', `The audit failed: ${record.error ?? 'unknown error'}`);
+        print(record.report ?? '');
+        print(`Report written to ${record.reportPath ?? '(nowhere)'}`);
+      }),
+    );
+  audit
+    .command('list')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) =>
+      withCairn((cairn) => {
+        const audits = cairn.learning.audits.list(50);
+        if (options.json) return print(JSON.stringify(audits.map(({ report: _report, stats, ...rest }) => ({ ...rest, overall: stats?.overall }))));
+        if (audits.length === 0) return print('No audits yet. Run `cairn audit run`.');
+        for (const a of audits) {
+          const rate = a.stats?.overall.successRate;
+          print(`#${a.id}  ${new Date(a.startedAt).toISOString()}  ${a.status.padEnd(7)}  ${a.taskCount} tasks  success ${rate === undefined ? 'n/a' : `${Math.round(rate * 100)}%`}  (${a.trigger})`);
+        }
+      }),
+    );
+  audit
+    .command('show <id>')
+    .action((id: string) =>
+      withCairn((cairn) => {
+        const record = cairn.learning.audits.get(positive(id, 'id'));
+        if (!record) throw new CairnError('not_found', `No audit #${id}. Run \`cairn audit list\`.`);
+        print(record.report ?? `Audit #${record.id} ${record.status}${record.error ? `: ${record.error}` : ''}`);
+      }),
+    );
+
+  const skills = findOrCreate(program, 'skills');
+  skills
+    .command('proposals')
+    .description('skill changes reflection proposed (CAIRN_REFLECTION=propose)')
+    .option('--all', 'also decided ones')
+    .action((options: { all?: boolean }) =>
+      withCairn((cairn) => {
+        const list = options.all ? cairn.learning.proposals.recent(50) : cairn.learning.proposals.pending();
+        if (list.length === 0) return print('No pending skill proposals.');
+        for (const p of list) print(`#${p.id}  ${p.status.padEnd(8)}  ${p.change.action} ${p.change.name}: ${oneLine(p.change.reason, 80)}${p.detail ? `  [${p.detail}]` : ''}`);
+      }),
+    );
+  skills
+    .command('approve <id>')
+    .description('apply a proposed skill change')
+    .action((id: string) =>
+      withCairn((cairn) => {
+        const result = cairn.learning.proposals.apply(positive(id, 'id'), 'person', Date.now());
+        if (result.status !== 'applied') throw new CairnError('invalid_input', `Proposal #${id} could not be applied: ${result.detail ?? 'unknown reason'}`);
+        print(`Applied: ${result.detail ?? ''}`);
+      }),
+    );
+  skills
+    .command('reject <id>')
+    .description('discard a proposed skill change')
+    .action((id: string) =>
+      withCairn((cairn) => {
+        cairn.learning.proposals.reject(positive(id, 'id'), Date.now());
+        print(`Rejected proposal #${id}.`);
+      }),
+    );
+};
+
+function findOrCreate(program: Command, name: string): Command {
+  return program.commands.find((command) => command.name() === name) ?? program.command(name);
+}
+
+function positive(text: string, what: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new CairnError('invalid_input', `${what} must be a positive whole number, not "${text}".`);
+  return value;
+}
+
+function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+function publicTask(task: Task) {
+  const { trajectory: _trajectory, ...rest } = task;
+  return { ...rest, createdAt: new Date(task.createdAt).toISOString() };
+}
+

@@ -1,0 +1,144 @@
+/**
+ * The learning loop, wired: every finished turn may become a task; tasks get
+ * outcomes (tools, reflection, feedback), complex ones are reflected on, skill
+ * versions are judged by their outcomes and rolled back when worse, and audits run
+ * every N tasks, on a cron schedule, and when one was missed.
+ *
+ *   tasks.ts / recorder.ts / outcome.ts   tasks and their outcomes
+ *   feedback.ts                           /feedback good|bad [why]
+ *   reflection*.ts / proposals.ts         reflection and skill changes (auto or proposed)
+ *   refinement.ts                         automatic rollback of worse skill versions
+ *   audit*.ts / scheduler.ts / budget.ts  audits, their schedule, the daily token budget
+ */
+import type { Db } from '../store/db.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Agent } from '../core/agent.js';
+import type { CommandRegistry } from '../core/commands.js';
+import { describeError } from '../core/errors.js';
+import type { ModelClient } from '../model/types.js';
+import type { LearningConfig } from '../config/learning.js';
+import type { Skills } from '../skills/index.js';
+import { TaskStore, type Task } from './tasks.js';
+import { TaskRecorder } from './recorder.js';
+import { registerFeedbackCommand } from './feedback.js';
+import { LearningBudget } from './budget.js';
+import { ProposalStore } from './proposals.js';
+import { Reflector } from './reflection.js';
+import { Refiner } from './refinement.js';
+import { AuditService } from './audits.js';
+import { AuditScheduler, type CronPort } from './scheduler.js';
+import { skillMaintenance } from './skill-maintenance.js';
+
+export interface LearningOptions {
+  db: Db;
+  config: LearningConfig;
+  dataDir: string;
+  model: ModelClient;
+  auxModel: string | undefined;
+  skills: Skills | undefined;
+  agent: Agent;
+  commands: CommandRegistry;
+  clock: Clock;
+  logger: Logger;
+  /** Posts audit reports to the admin channel. */
+  post?: ((conversationId: string, text: string) => Promise<void>) | undefined;
+  cronPort?: CronPort | undefined;
+}
+
+export class Learning {
+  readonly tasks: TaskStore;
+  readonly recorder: TaskRecorder;
+  readonly budget: LearningBudget;
+  readonly proposals: ProposalStore;
+  readonly reflector: Reflector;
+  readonly refiner: Refiner | undefined;
+  readonly audits: AuditService;
+  readonly scheduler: AuditScheduler;
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly turnOfTask;
+
+  constructor(private readonly options: LearningOptions) {
+    const { db, config, clock, logger, skills } = options;
+    this.turnOfTask = db.prepare("SELECT MAX(seq) FROM messages WHERE session_id = ? AND role = 'user' AND created_at <= ?").pluck();
+    this.tasks = new TaskStore(db);
+    this.recorder = new TaskRecorder(this.tasks, clock, skills ? (result) => skills.uses.usedInTurn(result) : undefined);
+    this.budget = new LearningBudget(db, clock, config.dailyTokenBudget);
+    this.proposals = new ProposalStore(db, skills);
+    this.reflector = new Reflector({ db, model: options.model, auxModel: options.auxModel, tasks: this.tasks, proposals: this.proposals, skills, budget: this.budget, mode: config.reflection, minToolCalls: config.reflectAfterToolCalls, clock, logger });
+    this.refiner = skills ? new Refiner(db, skills, config.refinementWindow, clock, logger) : undefined;
+    const adminChannel = config.adminChannel;
+    this.audits = new AuditService({
+      db,
+      tasks: this.tasks,
+      clock,
+      logger,
+      dataDir: options.dataDir,
+      policy: { staleDays: config.staleDays, archiveDays: config.archiveDays, poorSuccessRate: 0.5, minJudged: 3 },
+      skills: skills ? skillMaintenance(db, skills, clock) : undefined,
+      refine: (skill, failures) => this.refineSkill(skill, failures),
+      publish: adminChannel && options.post ? (report) => options.post?.(adminChannel, report) ?? Promise.resolve() : undefined,
+    });
+    this.scheduler = new AuditScheduler({ audits: this.audits, tasks: this.tasks, clock, logger, everyTasks: config.auditEveryTasks, cron: config.auditCron, timeZone: config.auditTimeZone, cronPort: options.cronPort });
+    options.agent.onTurnFinished(this.recorder.record);
+    this.recorder.onTask((task) => this.track(this.afterTask(task)));
+    registerFeedbackCommand(options.commands, this.recorder, this.tasks, (task) => this.track(this.afterFeedback(task)));
+  }
+
+  /** Starts the audit schedule (and runs an audit missed while Cairn was down). */
+  async start(): Promise<void> {
+    await this.scheduler.start();
+  }
+
+  /** Resolves when reflections and audits started so far have finished. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.scheduler.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.scheduler.stop();
+    await this.idle();
+  }
+
+  private async afterTask(task: Task): Promise<void> {
+    this.attachOutcome(task);
+    if (this.reflector.shouldReflect(task)) {
+      const focus = task.outcome === 'failure' && task.skillsUsed.length > 0 ? 'The task failed while using the skill(s) above: propose a patch that would have avoided the failure, if one would.' : undefined;
+      await this.reflector.reflect(task, focus);
+    }
+    const judged = this.tasks.get(task.id) ?? task;
+    this.attachOutcome(judged);
+    this.refiner?.afterOutcome(judged);
+    this.scheduler.onTask();
+  }
+
+  private async afterFeedback(task: Task): Promise<void> {
+    this.attachOutcome(task);
+    this.refiner?.afterOutcome(task);
+    if (task.feedback === 'bad' && !task.reflected && this.options.config.reflection !== 'off') {
+      await this.reflector.reflect(task, `The user said this did not work${task.feedbackReason ? `: "${task.feedbackReason}"` : ''}. What went wrong?`);
+    }
+  }
+
+  /** Copies the task's outcome onto the skill uses of its turn (the skills layer's own record). */
+  private attachOutcome(task: Task): void {
+    if (!this.options.skills || task.skillsUsed.length === 0) return;
+    const turn = this.turnOfTask.get(task.sessionId, task.createdAt) as number | null;
+    if (turn !== null) this.options.skills.uses.setOutcome(task.sessionId, turn, task.outcome);
+  }
+
+  private async refineSkill(skill: string, failures: Task[]): Promise<boolean> {
+    const example = failures.at(-1);
+    if (!example) return false;
+    const before = this.options.skills?.versions.latest(skill)?.version;
+    await this.reflector.reflect(example, `The audit found that the skill "${skill}" often fails (${failures.length} failed tasks, e.g. this one). Propose a patch to it that fixes the cause.`);
+    return this.options.skills?.versions.latest(skill)?.version !== before;
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) => this.options.logger.error({ err: describeError(error) }, 'learning step failed'));
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
+  }
+}

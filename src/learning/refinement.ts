@@ -1,0 +1,86 @@
+/**
+ * Refinement during use: outcomes accumulate per skill version. When the newest
+ * version of a skill has been judged on its first N uses and does worse than the
+ * version before it, it is rolled back (a new version with the predecessor's text)
+ * and the rollback and its reason are recorded.
+ */
+import type { Db } from '../store/db.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { describeError } from '../core/errors.js';
+import type { Skills } from '../skills/index.js';
+import type { Task } from './tasks.js';
+
+export interface RollbackRecord {
+  skill: string;
+  fromVersion: number;
+  toVersion: number;
+  reason: string;
+  createdAt: number;
+}
+
+export class Refiner {
+  private readonly statements;
+
+  constructor(
+    db: Db,
+    private readonly skills: Skills,
+    private readonly window: number,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    this.statements = {
+      judged: db.prepare<[string, number], { outcome: 'success' | 'failure' }>(
+        "SELECT t.outcome AS outcome FROM task_skills s JOIN tasks t ON t.id = s.task_id WHERE s.skill = ? AND s.version = ? AND t.outcome != 'unknown' ORDER BY t.id",
+      ),
+      rolledBack: db.prepare<[string, number], { one: number }>('SELECT 1 AS one FROM skill_rollbacks WHERE skill = ? AND from_version = ?'),
+      record: db.prepare('INSERT INTO skill_rollbacks (skill, from_version, to_version, reason, created_at) VALUES (?, ?, ?, ?, ?)'),
+      list: db.prepare<[number], { skill: string; from_version: number; to_version: number; reason: string; created_at: number }>('SELECT * FROM skill_rollbacks ORDER BY id DESC LIMIT ?'),
+    };
+  }
+
+  /** Checks every skill version the task used; returns the rollbacks made. */
+  afterOutcome(task: Task): RollbackRecord[] {
+    const made: RollbackRecord[] = [];
+    for (const use of task.skillsUsed) {
+      try {
+        const rollback = this.evaluate(use.name, use.version);
+        if (rollback) made.push(rollback);
+      } catch (error) {
+        this.logger.warn({ skill: use.name, version: use.version, err: describeError(error) }, 'evaluating a skill version failed');
+      }
+    }
+    return made;
+  }
+
+  recent(limit = 20): RollbackRecord[] {
+    return this.statements.list.all(limit).map((r) => ({ skill: r.skill, fromVersion: r.from_version, toVersion: r.to_version, reason: r.reason, createdAt: r.created_at }));
+  }
+
+  private evaluate(name: string, version: number): RollbackRecord | undefined {
+    const latest = this.skills.versions.latest(name);
+    // Only the newest version can be rolled back, once, and only if it was a change (not itself a rollback).
+    if (!latest || latest.version !== version || latest.action === 'rollback' || latest.action === 'archive') return undefined;
+    if (this.statements.rolledBack.get(name, version)) return undefined;
+    const predecessor = this.skills.versions.history(name).filter((v) => v.version < version && v.action !== 'archive').at(-1);
+    if (!predecessor) return undefined;
+    const current = this.statements.judged.all(name, version).slice(0, this.window);
+    if (current.length < this.window) return undefined;
+    const before = this.statements.judged.all(name, predecessor.version);
+    if (before.length === 0) return undefined;
+    const rate = (rows: readonly { outcome: string }[]) => rows.filter((r) => r.outcome === 'success').length / rows.length;
+    const now = rate(current);
+    const then = rate(before);
+    if (now >= then) return undefined;
+    const reason = `version ${version} succeeded in ${percent(now)} of its first ${current.length} judged uses, version ${predecessor.version} in ${percent(then)} of ${before.length}`;
+    const restored = this.skills.writer.rollback(name, predecessor.version, { author: 'agent', reason: `automatic rollback: ${reason}` });
+    const record = { skill: name, fromVersion: version, toVersion: predecessor.version, reason, createdAt: this.clock.now() };
+    this.statements.record.run(name, version, predecessor.version, reason, record.createdAt);
+    this.logger.info({ skill: name, from: version, to: predecessor.version, newVersion: restored.version }, 'skill rolled back');
+    return record;
+  }
+}
+
+function percent(value: number): string {
+  return `${Math.round(value * 100)}%`;
+}

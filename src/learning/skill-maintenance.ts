@@ -1,0 +1,39 @@
+/**
+ * What audits do to skills, on top of the skills layer: staleness marks (kept in
+ * SQLite, cleared by use) and archiving. Bundled skills and pinned ones
+ * (`metadata: { cairn-pinned: "true" }`) are never marked or archived.
+ */
+import type { Db } from '../store/db.js';
+import type { Clock } from '../core/clock.js';
+import type { Skills } from '../skills/index.js';
+import type { SkillInventoryItem, SkillMaintenance } from './audits.js';
+
+export function skillMaintenance(db: Db, skills: Skills, clock: Clock): SkillMaintenance {
+  const staleRows = db.prepare<[], { name: string; since: number }>('SELECT name, since FROM skill_stale');
+  const mark = db.prepare('INSERT OR REPLACE INTO skill_stale (name, since, reason) VALUES (?, ?, ?)');
+  const clear = db.prepare('DELETE FROM skill_stale WHERE name = ?');
+  return {
+    inventory(): SkillInventoryItem[] {
+      const stale = new Map(staleRows.all().map((row) => [row.name, row.since]));
+      return skills.list().map((skill) => {
+        const lastUse = skills.uses.lastUsedAt(skill.name);
+        const lastChange = skills.versions.latest(skill.name)?.createdAt;
+        const lastActivityAt = Math.max(lastUse ?? 0, lastChange ?? 0) || clock.now();
+        // A use after the mark means it is alive again.
+        if (stale.has(skill.name) && lastUse !== undefined && lastUse > (stale.get(skill.name) ?? 0)) {
+          clear.run(skill.name);
+          stale.delete(skill.name);
+        }
+        const pinned = skill.source.kind === 'bundled' || skill.document.frontmatter.metadata?.['cairn-pinned'] === 'true';
+        return { name: skill.name, pinned, stale: stale.has(skill.name), lastActivityAt };
+      });
+    },
+    markStale(name, reason) {
+      mark.run(name, clock.now(), reason);
+    },
+    archive(name, reason) {
+      skills.writer.archive(name, { author: 'agent', reason });
+      clear.run(name);
+    },
+  };
+}

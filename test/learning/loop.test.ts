@@ -1,0 +1,179 @@
+/** The self-improving loop against the scripted model server: outcomes, reflection, skills, rollback, audits. */
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { learningRig, NO_CHANGE, type LearningRig } from './helpers.js';
+
+let rig: LearningRig;
+afterEach(async () => {
+  await rig?.close();
+});
+
+const feedback = (text: string) => rig.cairn.gateway.receive(rig.cairn.adapter.message(`/feedback ${text}`, { command: { name: 'feedback', args: text } }));
+
+describe('tasks and outcomes', () => {
+  it('takes outcomes from tool errors, the model’s reflection and the user’s feedback, in that order of trust', async () => {
+    rig = await learningRig();
+    await rig.task('what time is it');
+    await rig.task('call the broken service', [{ name: 'broken' }]);
+    rig.reflections.push({ ...NO_CHANGE, outcome: 'failure', failed: ['answered the wrong question'] });
+    await rig.task('a complex job', [{ name: 'current_time' }, { name: 'current_time' }, { name: 'current_time' }]);
+    const [complex, broken, simple] = rig.cairn.learning.tasks.recent(3);
+    expect([simple?.outcome, simple?.outcomeSource]).toEqual(['success', 'tools']);
+    // A failure is always reflected on; the reflector's verdict (agreeing here) then counts as the source.
+    expect([broken?.outcome, broken?.outcomeSource]).toEqual(['failure', 'self']);
+    expect(broken?.errors).toEqual(['broken: tool_error']);
+    expect([complex?.outcome, complex?.outcomeSource]).toEqual(['failure', 'self']);
+    expect(complex?.selfAssessment).toContain('answered the wrong question');
+    await feedback('good it was fine actually');
+    const judged = rig.cairn.learning.tasks.get(complex!.id);
+    expect([judged?.outcome, judged?.outcomeSource, judged?.feedbackReason]).toEqual(['success', 'feedback', 'it was fine actually']);
+    expect(complex?.trajectory.filter((m) => m.role === 'tool')).toHaveLength(3);
+    expect(complex?.usage.promptTokens).toBeGreaterThan(0);
+  });
+
+  it('makes a plain turn a task when the user gives feedback on it', async () => {
+    rig = await learningRig();
+    await rig.task('just chat', []);
+    expect(rig.cairn.learning.tasks.count()).toBe(0);
+    await feedback('bad wrong answer');
+    const [task] = rig.cairn.learning.tasks.recent(1);
+    expect([task?.request, task?.outcome, task?.feedback]).toEqual(['just chat', 'failure', 'bad']);
+    expect(rig.cairn.adapter.texts().at(-1)).toContain('Thanks for telling me');
+  });
+
+  it('explains /feedback usage when the verdict is missing', async () => {
+    rig = await learningRig();
+    await feedback('meh');
+    expect(rig.cairn.adapter.texts().at(-1)).toContain('Usage: /feedback good|bad');
+  });
+});
+
+describe('reflection and skills', () => {
+  it('reflects after complex or failed tasks only', async () => {
+    rig = await learningRig();
+    await rig.task('simple one');
+    await rig.task('two tools', [{ name: 'current_time' }, { name: 'current_time' }]);
+    expect(rig.reflectionRequests()).toBe(0);
+    await rig.task('three tools', [{ name: 'current_time' }, { name: 'current_time' }, { name: 'current_time' }]);
+    await rig.task('fails', [{ name: 'broken' }]);
+    expect(rig.reflectionRequests()).toBe(2);
+    expect(rig.cairn.db.prepare('SELECT COUNT(*) FROM reflections').pluck().get()).toBe(2);
+  });
+
+  it('creates a valid, versioned skill from a reflection', async () => {
+    rig = await learningRig();
+    rig.reflections.push({
+      ...NO_CHANGE,
+      skill: { action: 'create', name: 'checking-the-clock', description: 'How to report the current time in the user’s zone. Use when someone asks for the time.', body: '## When to use\nAsked for the time.\n\n## Steps\n1. Call current_time with the user’s zone.\n', reason: 'learned from task' },
+    });
+    await rig.task('time in Tokyo, and twice more', [{ name: 'current_time' }, { name: 'current_time' }, { name: 'current_time' }]);
+    const skill = rig.cairn.skills.find('checking-the-clock');
+    expect(skill?.source.kind).toBe('learned');
+    expect(readFileSync(skill!.file, 'utf8')).toContain('name: checking-the-clock');
+    expect(rig.cairn.skills.versions.history('checking-the-clock')).toEqual([expect.objectContaining({ version: 1, author: 'agent', action: 'create' })]);
+  });
+
+  it('only proposes in propose mode, and a person approves', async () => {
+    rig = await learningRig({ CAIRN_REFLECTION: 'propose' });
+    rig.reflections.push({ ...NO_CHANGE, skill: { action: 'create', name: 'proposed-skill', description: 'A proposed skill for tests.', body: '## Steps\n1. Do it.\n', reason: 'why not' } });
+    await rig.task('complex', [{ name: 'current_time' }, { name: 'current_time' }, { name: 'current_time' }]);
+    expect(rig.cairn.skills.find('proposed-skill')).toBeUndefined();
+    const [proposal] = rig.cairn.learning.proposals.pending();
+    expect(rig.cairn.learning.proposals.apply(proposal!.id, 'person', Date.now()).status).toBe('applied');
+    expect(rig.cairn.skills.versions.latest('proposed-skill')?.author).toBe('person');
+  });
+
+  it('patches a skill that failed, then rolls back a patch that does worse', async () => {
+    rig = await learningRig({ CAIRN_AUDIT_EVERY: '0' });
+    const skills = rig.cairn.skills;
+    skills.writer.create({ name: 'deploying-the-app', description: 'How to deploy the app. Use for deploys.', body: '## Steps\n1. Run the deploy script.\n' }, { author: 'person' });
+    const useSkill = [{ name: 'skill_view', arguments: { name: 'deploying-the-app' } }];
+    // Version 1 does well: 5 tasks the users call good.
+    for (let i = 0; i < 5; i++) {
+      await rig.task(`deploy ${i}`, useSkill);
+      await feedback('good');
+    }
+    // A failure with the skill sends it to reflection, which patches it (version 2).
+    rig.reflections.push({ ...NO_CHANGE, outcome: 'failure', skill: { action: 'patch', name: 'deploying-the-app', find: 'Run the deploy script.', replace: 'Run the deploy script with --force.', reason: 'it failed' } });
+    await rig.task('deploy that fails', [...useSkill, { name: 'broken' }]);
+    expect(skills.versions.latest('deploying-the-app')).toMatchObject({ version: 2, action: 'patch', author: 'agent' });
+    // Version 2 does worse over its first 5 judged uses: rolled back to version 1's text.
+    for (let i = 0; i < 5; i++) {
+      await rig.task(`deploy again ${i}`, useSkill);
+      await feedback('bad');
+    }
+    const latest = skills.versions.latest('deploying-the-app');
+    expect(latest).toMatchObject({ version: 3, action: 'rollback' });
+    expect(latest?.text).toBe(skills.versions.get('deploying-the-app', 1)?.text);
+    expect(readFileSync(skills.find('deploying-the-app')!.file, 'utf8')).not.toContain('--force');
+    expect(rig.cairn.learning.refiner?.recent()).toEqual([expect.objectContaining({ skill: 'deploying-the-app', fromVersion: 2, toVersion: 1 })]);
+  });
+});
+
+describe('audits', () => {
+  it('run after tasks 15 and 30 and from cron, with correct numbers', async () => {
+    rig = await learningRig();
+    for (let i = 0; i < 30; i++) await rig.task(`task ${i}`, i % 3 === 0 ? [{ name: 'broken' }] : [{ name: 'current_time' }]);
+    await rig.cairn.learning.idle();
+    const audits = rig.cairn.learning.audits.list();
+    expect(audits.map((a) => [a.taskCount, a.status])).toEqual([
+      [30, 'done'],
+      [15, 'done'],
+    ]);
+    expect(audits[0]?.stats?.overall).toMatchObject({ tasks: 30, success: 20, failure: 10 });
+    expect(audits[1]?.stats?.overall).toMatchObject({ tasks: 15, success: 10, failure: 5 });
+    expect(audits[0]?.stats?.sinceLastAudit.tasks).toBe(15);
+    expect(audits[0]?.stats?.failureModes[0]).toMatchObject({ mode: expect.stringContaining('broken'), count: 10 });
+    const report = readFileSync(audits[0]!.reportPath!, 'utf8');
+    expect(report).toContain('Overall: 67%');
+    expect(readFileSync(audits[0]!.reportPath!.replace(/\.md$/, '.svg'), 'utf8')).toMatch(/^<svg/);
+    await rig.cairn.learning.start();
+    rig.fireCron();
+    await rig.cairn.learning.idle();
+    expect(rig.cairn.learning.audits.list()[0]?.trigger).toBe('cron');
+  });
+
+  it('marks unused skills stale, archives them later, spares pinned ones, and posts the report to the admin channel', async () => {
+    rig = await learningRig({ CAIRN_ADMIN_CHANNEL: 'test:admins' });
+    const { skills, manualClock, learning, adapter } = rig.cairn;
+    skills.writer.create({ name: 'old-habit', description: 'Something nobody uses any more.', body: '## Steps\n1. Do the old thing.\n' }, { author: 'person' });
+    skills.writer.create({ name: 'keep-me', description: 'Pinned on purpose.', body: '## Steps\n1. Keep.\n', metadata: { 'cairn-pinned': 'true' } }, { author: 'person' });
+    manualClock.advance(15 * 86_400_000);
+    await learning.audits.run('test');
+    expect(learning.audits.list()[0]?.report).toContain('Marked `old-habit` stale');
+    manualClock.advance(16 * 86_400_000);
+    await learning.audits.run('test');
+    expect(learning.audits.list()[0]?.report).toContain('Archived `old-habit`');
+    expect(skills.find('old-habit')).toBeUndefined();
+    expect(skills.find('keep-me')).toBeDefined();
+    const posted = adapter.sent.filter((s) => s.conversationId === 'test:admins');
+    expect(posted).toHaveLength(2);
+    expect(posted[1]?.reply.text).toContain('# Cairn audit #2');
+  });
+
+  it('never runs two audits at once', async () => {
+    rig = await learningRig();
+    await rig.task('one');
+    const [a, b] = await Promise.all([rig.cairn.learning.audits.run('first'), rig.cairn.learning.audits.run('second')]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+  });
+
+  it('runs an audit missed while Cairn was down at start-up', async () => {
+    rig = await learningRig();
+    await rig.task('one');
+    await rig.cairn.learning.audits.run('earlier');
+    await rig.cairn.learning.start();
+    expect(rig.cairn.learning.audits.list()).toHaveLength(1);
+    rig.cairn.manualClock.advance(2 * 86_400_000);
+    await rig.cairn.learning.start();
+    expect(rig.cairn.learning.audits.list()[0]?.trigger).toBe('missed at start-up');
+  });
+
+  it('skips reflection when the daily budget is spent, without breaking the turn', async () => {
+    rig = await learningRig({ CAIRN_LEARNING_DAILY_TOKENS: '1' });
+    rig.cairn.ledger.record({ provider: 'custom', model: 'm', purpose: 'reflection', usage: { promptTokens: 5, completionTokens: 5, cachedTokens: 0 }, costUsd: undefined, durationMs: 1, ok: true, errorCode: undefined, sessionId: undefined, attempt: 1 });
+    await rig.task('complex', [{ name: 'current_time' }, { name: 'current_time' }, { name: 'current_time' }]);
+    expect(rig.reflectionRequests()).toBe(0);
+    expect(rig.cairn.adapter.texts().at(-1)).toBe('answer to complex');
+  });
+});

@@ -1,0 +1,142 @@
+/** `cairn export`: each format against its schema, dedupe, filters, the validation split, and redaction. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cairn.js';
+import { exportRecords, validationPath } from '../../src/rl/export/index.js';
+import { recordFromTrajectory, recordsFromRuns, type ExportRecord } from '../../src/rl/export/source.js';
+import { HERMES_LINE_SCHEMA, OPENAI_LINE_SCHEMA, SHAREGPT_LINE_SCHEMA, validateLine } from '../../src/rl/export/schemas.js';
+import type { Trajectory } from '../../src/rl/trajectory.js';
+import { sampleTrajectory } from './helpers.js';
+
+function runDir(trajectories: readonly Trajectory[]): string {
+  const dir = tempDir('cairn-export-');
+  writeFileSync(join(dir, 'trajectories.jsonl'), trajectories.map((t) => `${JSON.stringify(t)}\n`).join(''));
+  return dir;
+}
+
+async function* from(records: readonly ExportRecord[]) {
+  yield* records;
+}
+
+const readLines = (path: string) => readFileSync(path, 'utf8').trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+const ajv = new Ajv({ strict: false });
+const SCHEMAS = { openai: OPENAI_LINE_SCHEMA, sharegpt: SHAREGPT_LINE_SCHEMA, hermes: HERMES_LINE_SCHEMA };
+
+/** A trajectory with two parallel tool calls, to exercise pairing and merged tool turns. */
+const parallel = sampleTrajectory({
+  taskId: 'par',
+  messages: [
+    { role: 'system', content: 'You are Cairn.' },
+    { role: 'user', content: 'Time in Oslo and Tokyo?' },
+    {
+      role: 'assistant',
+      content: 'Checking both.',
+      tool_calls: [
+        { id: 'c1', type: 'function', function: { name: 'current_time', arguments: '{"timeZone":"Europe/Oslo"}' } },
+        { id: 'c2', type: 'function', function: { name: 'current_time', arguments: '' } },
+      ],
+    },
+    { role: 'tool', content: '{"iso":"2026-11-24T10:00:00.000Z"}', tool_call_id: 'c1', name: 'current_time' },
+    { role: 'tool', content: 'plain text result', tool_call_id: 'c2' },
+    { role: 'assistant', content: 'Oslo 10:00, Tokyo 18:00.' },
+  ],
+});
+
+describe('export formats', () => {
+  for (const format of ['openai', 'sharegpt', 'hermes'] as const) {
+    it(`${format}: every line passes the format's JSON schema and rules`, async () => {
+      const out = join(tempDir(), `${format}.jsonl`);
+      const stats = await exportRecords([recordsFromRuns([runDir([sampleTrajectory(), parallel])])], { format, out });
+      expect(stats).toMatchObject({ read: 2, written: 2, skipped: { invalid: 0 } });
+      const validate = ajv.compile(SCHEMAS[format]);
+      for (const line of readLines(out)) {
+        expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
+        expect(validateLine(format, line)).toEqual([]);
+      }
+    });
+  }
+
+  it('openai: messages with tool_calls and tool results, plus the tool definitions', async () => {
+    const out = join(tempDir(), 'openai.jsonl');
+    await exportRecords([from([recordFromTrajectory(parallel)])], { format: 'openai', out });
+    const [line] = readLines(out) as [{ messages: Record<string, unknown>[]; tools: unknown[] }];
+    expect(line.tools).toEqual(parallel.tools);
+    expect(line.messages[2]).toEqual({ role: 'assistant', content: 'Checking both.', tool_calls: (parallel.messages[2] as { tool_calls: unknown }).tool_calls });
+    expect(line.messages[3]).toEqual({ role: 'tool', tool_call_id: 'c1', content: '{"iso":"2026-11-24T10:00:00.000Z"}' });
+    expect(line.messages.at(-1)).toEqual({ role: 'assistant', content: 'Oslo 10:00, Tokyo 18:00.' });
+    const single = sampleTrajectory();
+    await exportRecords([from([recordFromTrajectory(single)])], { format: 'openai', out });
+    expect((readLines(out)[0] as { messages: unknown[] }).messages[2]).toEqual({ role: 'assistant', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'current_time', arguments: '{"timeZone":"UTC"}' } }] });
+  });
+
+  it('sharegpt: system/human/gpt/tool turns, tool calls as <tool_call> blocks', async () => {
+    const out = join(tempDir(), 'sharegpt.jsonl');
+    await exportRecords([from([recordFromTrajectory(parallel)])], { format: 'sharegpt', out });
+    const [line] = readLines(out) as [{ conversations: { from: string; value: string }[]; tools: string }];
+    expect(line.conversations.map((t) => t.from)).toEqual(['system', 'human', 'gpt', 'tool', 'tool', 'gpt']);
+    expect(line.conversations[2]?.value).toBe('Checking both.\n<tool_call>\n{"name":"current_time","arguments":{"timeZone":"Europe/Oslo"}}\n</tool_call>\n<tool_call>\n{"name":"current_time","arguments":{}}\n</tool_call>');
+    expect(line.conversations[4]?.value).toBe('plain text result');
+    expect(JSON.parse(line.tools)).toEqual(parallel.tools);
+  });
+
+  it('hermes: tools inside <tools> in the system prompt, results as <tool_response> blocks in one turn', async () => {
+    const out = join(tempDir(), 'hermes.jsonl');
+    await exportRecords([from([recordFromTrajectory(parallel)])], { format: 'hermes', out });
+    const [line] = readLines(out) as [{ conversations: { from: string; value: string }[] }];
+    expect(line.conversations.map((t) => t.from)).toEqual(['system', 'human', 'gpt', 'tool', 'gpt']);
+    const system = line.conversations[0]?.value ?? '';
+    expect(system.startsWith('You are Cairn.')).toBe(true);
+    expect(JSON.parse(/<tools>\n([\s\S]*?)\n<\/tools>/.exec(system)?.[1] ?? '')).toEqual(parallel.tools[0]);
+    const responses = [...(line.conversations[3]?.value ?? '').matchAll(/<tool_response>\n(.*)\n<\/tool_response>/g)].map((m) => JSON.parse(m[1] ?? ''));
+    expect(responses).toEqual([
+      { name: 'current_time', content: { iso: '2026-11-24T10:00:00.000Z' } },
+      { name: 'current_time', content: 'plain text result' },
+    ]);
+    expect(line.conversations[2]?.value).toContain('<tool_call>\n{"name":"current_time"');
+  });
+
+  it('refuses broken conversations line by line, saying why', async () => {
+    const dangling = sampleTrajectory({ taskId: 'dangling', messages: (sampleTrajectory().messages).filter((m) => m.role !== 'tool') });
+    const unknownTool = sampleTrajectory({ taskId: 'unknown', tools: [] });
+    const out = join(tempDir(), 'openai.jsonl');
+    const stats = await exportRecords([from([dangling, unknownTool, sampleTrajectory()].map(recordFromTrajectory))], { format: 'openai', out });
+    expect(stats).toMatchObject({ written: 1, skipped: { invalid: 2 } });
+    expect(stats.invalidExamples.join('\n')).toMatch(/task dangling: .*without a result/);
+    expect(stats.invalidExamples.join('\n')).toMatch(/task unknown: .*not in tools/);
+  });
+});
+
+describe('export filters', () => {
+  it('dedupes, leaves out failures, applies --min-reward, and splits validation by task id, the same way every time', async () => {
+    const trajectories = [
+      ...Array.from({ length: 40 }, (_, i) => sampleTrajectory({ taskId: `t${i}`, reward: i % 4 === 0 ? 0.2 : 0.9 })),
+      sampleTrajectory({ taskId: 't1', reward: 0.9 }), // identical to t1: a duplicate
+      sampleTrajectory({ taskId: 'err', status: 'error', reward: null }),
+      sampleTrajectory({ taskId: 'unscored', reward: null }),
+    ];
+    const dir = runDir(trajectories);
+    const out = join(tempDir(), 'train.jsonl');
+    const stats = await exportRecords([recordsFromRuns([dir])], { format: 'openai', out, minReward: 0.5, valSplit: 0.25 });
+    expect(stats.skipped).toEqual({ failed: 1, belowMinReward: 10, unscored: 1, duplicate: 1, invalid: 0 });
+    expect(stats.written).toBe(30);
+    expect(stats.train + stats.validation).toBe(30);
+    expect(stats.validation).toBeGreaterThan(0);
+    expect(stats.files.validation).toBe(validationPath(out));
+    const split = () => [readFileSync(out, 'utf8'), readFileSync(validationPath(out), 'utf8')];
+    const first = split();
+    await exportRecords([recordsFromRuns([dir])], { format: 'openai', out, minReward: 0.5, valSplit: 0.25 });
+    expect(split()).toEqual(first);
+    expect(existsSync(`${out}.tmp-${process.pid}`)).toBe(false);
+  });
+
+  it('redacts secrets that reached a trajectory', async () => {
+    const leaky = sampleTrajectory({}, 'Use key sk-proj-abcdefghijklmnopqrstuvwxyz and the db password=correcthorse42 — or my-configured-secret.');
+    const out = join(tempDir(), 'train.jsonl');
+    await exportRecords([from([recordFromTrajectory(leaky)])], { format: 'hermes', out, secrets: ['my-configured-secret'] });
+    const text = readFileSync(out, 'utf8');
+    for (const secret of ['sk-proj-abcdefghijklmnopqrstuvwxyz', 'correcthorse42', 'my-configured-secret']) expect(text).not.toContain(secret);
+    expect(text).toContain('Use key [redacted] and the db password=[redacted]');
+  });
+});

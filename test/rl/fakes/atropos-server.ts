@@ -1,0 +1,240 @@
+/**
+ * A loopback Atropos trajectory API that behaves as atroposlib/api/server.py (v0.4.0)
+ * does for an environment: "wait for trainer to start" until a trainer registered and
+ * asked for a batch, /status-env reading its env id from the body of a GET, mixed-size
+ * groups buffered per environment until some add up to the registered group size,
+ * and 422 for a body that is not ScoredData. Tests inject failures per route.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface AtroposRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+interface Env {
+  maxContextLen: number;
+  weight: number;
+  desiredName: string;
+  groupSize: number;
+  minBatchAllocation: number | null;
+  connected: boolean;
+}
+
+interface Group {
+  tokens: number[][];
+  masks: number[][];
+  scores: number[];
+  messages?: unknown;
+  env_id?: number | null;
+}
+
+/** What a route does next time instead of its normal answer. */
+export type Injection = { status: number; body?: unknown } | { dropAfterProcessing: true };
+
+export interface FakeAtropos {
+  url: string;
+  requests: AtroposRequest[];
+  envs: Env[];
+  queue: Group[];
+  buffer: Map<number, Group[]>;
+  /** Largest queue length (in groups) ever seen. */
+  maxQueue: number;
+  inject(path: string, ...injections: Injection[]): void;
+  /** The trainer side: POST /register. */
+  registerTrainer(options?: { batchSize?: number; maxTokenLen?: number; numSteps?: number }): Promise<void>;
+  /** The trainer side: GET /batch. */
+  takeBatch(): Promise<{ batch: Group[] | null }>;
+  step(): number;
+  close(): Promise<void>;
+}
+
+export async function startFakeAtropos(): Promise<FakeAtropos> {
+  const requests: AtroposRequest[] = [];
+  const injections = new Map<string, Injection[]>();
+  const state = { registered: false, started: false, step: 0, batchSize: -1, maxTokenLen: -1, numSteps: -1 };
+  const envs: Env[] = [];
+  const queue: Group[] = [];
+  const buffer = new Map<number, Group[]>();
+  const fake = { maxQueue: 0 };
+
+  // Request bodies are loosely typed on purpose: the fake answers what server.py would for any input.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const handlers: Record<string, (body: any) => [number, unknown]> = {
+    'POST /register': (body) => {
+      if (!state.registered) Object.assign(state, { registered: true, batchSize: body.batch_size, maxTokenLen: body.max_token_len, numSteps: body.num_steps, step: body.starting_step });
+      return [200, { uuid: 1 }];
+    },
+    'POST /register-env': (body) => {
+      if (!state.started) return [200, { status: 'wait for trainer to start' }];
+      const realName = `${body.desired_name}_${envs.filter((e) => e.desiredName === body.desired_name).length}`;
+      envs.push({ maxContextLen: body.max_token_length, weight: body.weight ?? 1, desiredName: body.desired_name, groupSize: body.group_size, minBatchAllocation: body.min_batch_allocation ?? null, connected: true });
+      return [200, { status: 'success', env_id: envs.length - 1, wandb_name: realName, checkpoint_dir: '/ckpt', starting_step: state.step, checkpoint_interval: 10, num_steps: state.numSteps }];
+    },
+    'POST /disconnect-env': (body) => {
+      const env = envs[body.env_id];
+      if (!env) return [200, { status: 'failure', error: 'list index out of range' }];
+      env.connected = false;
+      return [200, { status: 'success' }];
+    },
+    'GET /info': () => [200, state.registered ? { batch_size: state.batchSize, max_token_len: state.maxTokenLen } : { batch_size: -1, max_token_len: -1 }],
+    'GET /status': () => [200, { current_step: state.step, queue_size: queue.length }],
+    'GET /batch': () => {
+      if (!state.registered) return [200, { status: 'error', message: 'Trainer not registered. Call /register first.', batch: [] }];
+      state.started = true;
+      return [200, { batch: grabBatch() }];
+    },
+    'GET /status-env': (body) => {
+      if (typeof body?.env_id !== 'number') return [422, { detail: [{ type: 'missing', loc: ['body'], msg: 'Field required' }] }];
+      const env = envs[body.env_id] as Env;
+      const total = envs.filter((e) => e.connected).reduce((sum, e) => sum + e.maxContextLen * Math.max(0, e.weight), 0);
+      let groupSize = env.groupSize;
+      let maxGroupSize = 1;
+      let self = 0;
+      let others = 0;
+      for (const item of queue) {
+        maxGroupSize = Math.max(maxGroupSize, item.tokens.length);
+        if (item.env_id === body.env_id) {
+          groupSize = Math.max(groupSize, item.tokens.length);
+          self += item.tokens.length;
+        } else others += item.tokens.length;
+      }
+      env.groupSize = groupSize;
+      const minTotal = envs.filter((e) => e.connected && e.minBatchAllocation !== null).reduce((sum, e) => sum + (e.minBatchAllocation ?? 0), 0);
+      return [200, {
+        current_step: state.step,
+        queue_size: Math.floor((self + others) / groupSize),
+        unallocated_fraction: 1 - Math.min(minTotal, 1),
+        self_queue_size: Math.floor(self / groupSize),
+        max_group_size: maxGroupSize,
+        env_weight: Math.max(0.01, (env.maxContextLen * env.weight) / total),
+      }];
+    },
+    'POST /scored_data': (body) => {
+      const problem = scoredDataProblem(body);
+      if (problem) return [422, { detail: [{ type: 'value_error', loc: ['body'], msg: problem }] }];
+      return [200, accept(body as Group)];
+    },
+  };
+
+  function accept(group: Group): unknown {
+    const env = typeof group.env_id === 'number' ? envs[group.env_id] : undefined;
+    if (env && group.tokens.length !== env.groupSize) {
+      const pending = buffer.get(group.env_id as number) ?? [];
+      pending.push(group);
+      buffer.set(group.env_id as number, pending);
+      const picked = groupsSumming(pending.map((g) => g.tokens.length), env.groupSize);
+      if (picked.length > 0) {
+        const moved = picked.map((i) => pending[i] as Group);
+        buffer.set(group.env_id as number, pending.filter((_, i) => !picked.includes(i)));
+        enqueue(...moved);
+      }
+      return { status: 'buffered', buffer_size: (buffer.get(group.env_id as number) ?? []).reduce((sum, g) => sum + g.tokens.length, 0) };
+    }
+    enqueue(group);
+    return { status: 'received' };
+  }
+
+  function enqueue(...groups: Group[]): void {
+    queue.push(...groups);
+    fake.maxQueue = Math.max(fake.maxQueue, queue.length);
+  }
+
+  /** Whole groups, oldest first, adding up to exactly one batch; the step advances per batch. */
+  function grabBatch(): Group[] | null {
+    const picked = groupsSumming(queue.map((g) => g.tokens.length), state.batchSize);
+    if (picked.length === 0) return null;
+    const batch = picked.map((i) => queue[i] as Group);
+    for (const index of [...picked].reverse()) queue.splice(index, 1);
+    state.step++;
+    return batch;
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const text = await readBody(req);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const body = text === '' ? undefined : safeJson(text);
+    requests.push({ method: req.method ?? 'GET', path, body });
+    const injected = injections.get(path)?.shift();
+    if (injected && 'status' in injected) return sendJson(res, injected.status, injected.body ?? { detail: 'Internal Server Error' });
+    const handler = handlers[`${req.method} ${path}`];
+    if (!handler) return sendJson(res, 404, { detail: 'Not Found' });
+    const [status, reply] = handler(body);
+    if (injected && 'dropAfterProcessing' in injected) return void res.socket?.destroy();
+    sendJson(res, status, reply);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const call = async (method: string, path: string, body?: unknown) => (await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) })).json();
+
+  return {
+    url,
+    requests,
+    envs,
+    queue,
+    buffer,
+    get maxQueue() {
+      return fake.maxQueue;
+    },
+    inject: (path, ...items) => void injections.set(path, [...(injections.get(path) ?? []), ...items]),
+    registerTrainer: async (options = {}) => {
+      await call('POST', '/register', { wandb_group: 'g', wandb_project: 'p', batch_size: options.batchSize ?? 8, max_token_len: options.maxTokenLen ?? 100_000, checkpoint_dir: '/ckpt', save_checkpoint_interval: 10, starting_step: 0, num_steps: options.numSteps ?? 1000 });
+    },
+    takeBatch: () => call('GET', '/batch') as Promise<{ batch: Group[] | null }>,
+    step: () => state.step,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** Indices of whole groups, preferring the oldest, whose sizes add up to `target`; [] when none do. */
+export function groupsSumming(sizes: readonly number[], target: number): number[] {
+  const reachable = new Map<number, number[]>([[0, []]]);
+  for (let i = 0; i < sizes.length; i++) {
+    for (const [sum, picked] of [...reachable]) {
+      const next = sum + (sizes[i] as number);
+      if (next <= target && !reachable.has(next)) reachable.set(next, [...picked, i]);
+    }
+    if (reachable.has(target)) return reachable.get(target) as number[];
+  }
+  return [];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function scoredDataProblem(body: any): string | undefined {
+  const isIntMatrix = (v: unknown) => Array.isArray(v) && v.every((row) => Array.isArray(row) && row.every((x) => Number.isInteger(x)));
+  if (!isIntMatrix(body?.tokens)) return 'tokens: Input should be a valid list of lists of integers';
+  if (!isIntMatrix(body?.masks)) return 'masks: Input should be a valid list of lists of integers';
+  if (!Array.isArray(body?.scores) || !body.scores.every((s: unknown) => typeof s === 'number')) return 'scores: Input should be a valid list of numbers';
+  if (body.messages != null) {
+    for (const list of body.messages) for (const msg of list) if (!('role' in msg) || !('content' in msg)) return "Message must have 'role' and 'content' fields";
+  }
+  return undefined;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
