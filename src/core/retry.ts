@@ -3,7 +3,7 @@
  * (retryAfterMs) or backs off exponentially with full jitter. Adapters use it for
  * platform calls (429 → wait retry-after, outages → back off).
  */
-import { CairnError } from './errors.js';
+import type { CairnError } from './errors.js';
 
 export interface RetryOptions {
   maxRetries: number;

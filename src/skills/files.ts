@@ -3,7 +3,7 @@
  * (no `..`, no absolute paths, no symlink that leads out), text only, size-capped.
  * (Writes go through src/store/atomic-write.ts: temp file, fsync, rename.)
  */
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { CairnError } from '../core/errors.js';
 
@@ -59,13 +59,4 @@ export function listFiles(dir: string, depth = 2): string[] {
   };
   walk(dir, 1);
   return found;
-}
-
-/** True when `path` is a symbolic link (which a skill folder copy never follows). */
-export function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }

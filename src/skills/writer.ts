@@ -92,7 +92,6 @@ export class SkillWriter {
         throw new CairnError('invalid_input', `A skill named "${input.name}" already exists (${existing.source.kind}, ${existing.file}). Change it with skill_patch, or choose another name.`);
       }
       const dest = join(this.learnedDir, input.name);
-      if (existsSync(dest)) throw new CairnError('invalid_input', `The folder ${dest} exists but holds no valid skill; a person needs to fix or remove it before "${input.name}" can be created.`);
       const version = this.record(input.name, 'create', text, meta);
       this.publishFolder(dest, text, undefined, input.files ?? []);
       return version;
@@ -205,6 +204,7 @@ export class SkillWriter {
 
   /** Builds a skill folder beside its final place and renames it in, so it appears whole or not at all. */
   private publishFolder(dest: string, text: string, copyFrom: string | undefined, files: readonly { path: string; content: string }[]): void {
+    if (existsSync(dest)) throw new CairnError('invalid_input', `The folder ${dest} exists but holds no valid skill; a person needs to fix or remove it first (see \`cairn skills validate\`).`);
     mkdirSync(this.learnedDir, { recursive: true });
     const temp = join(this.learnedDir, `.tmp-${randomUUID().slice(0, 8)}`);
     try {
