@@ -14,5 +14,5 @@ const server = await startFakeModelServer({
   },
 });
 process.send?.({ url: server.url });
-process.on('message', () => process.send?.({ calls: server.chatRequests().length }));
+process.on('message', () => process.send?.({ calls: server.chatRequests().length, cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000) }));
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));

@@ -68,8 +68,9 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--reward <spec>', 'reward for tasks without one: a kind (exact, contains, regex, json-schema, numeric, judge), JSON, or a .js/.ts module', reward)
     .option('--admin', 'offer admin-only tools to the agent')
     .option('--shared-db', "use the configured database (shared skills' outcomes) instead of the run's own cairn.db")
+    .option('--learn', 'keep reflection and audits on during the run (off by default, so every task meets the same agent)')
     .option('--json', 'print summary.json instead of the short report')
-    .action(async (opts: { tasks: string; out: string; concurrency?: number; model?: string; resume?: boolean; shard?: string; timeout?: number; reward?: ReturnType<typeof reward>; admin?: boolean; sharedDb?: boolean; json?: boolean }) => {
+    .action(async (opts: { tasks: string; out: string; concurrency?: number; model?: string; resume?: boolean; shard?: string; timeout?: number; reward?: ReturnType<typeof reward>; admin?: boolean; sharedDb?: boolean; learn?: boolean; json?: boolean }) => {
       const loaded = config();
       const started = Date.now();
       const result = await interruptible((signal) =>
@@ -85,6 +86,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
             reward: opts.reward,
             isAdmin: opts.admin ?? false,
             sharedDb: opts.sharedDb ?? false,
+            learn: opts.learn ?? false,
           },
           { config: { ...loaded, logLevel: loaded.logLevel ?? 'warn' }, signal },
         ),

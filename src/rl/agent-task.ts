@@ -12,7 +12,7 @@ import type { Session } from '../memory/sessions.js';
 import type { TurnResult } from '../core/agent.js';
 import type { Redactor } from '../core/redact.js';
 import { CairnError, describeError, isCairnError } from '../core/errors.js';
-import { hashText, toOpenAIMessage, toOpenAITool, toolStatsOf, TRAJECTORY_FORMAT, type OpenAIMessage, type Trajectory } from './trajectory.js';
+import { hashText, toOpenAIMessage, toOpenAITool, toolStatsOf, TRAJECTORY_FORMAT, type OpenAIMessage, type OpenAITool, type Trajectory } from './trajectory.js';
 import { realTimers, type Timers } from './pool.js';
 import type { Rewarder } from './rewards/index.js';
 import type { Task } from './tasks.js';
@@ -44,6 +44,7 @@ export class AgentTaskRunner {
   private readonly ledger;
   private readonly forget;
   private readonly timers: Timers;
+  private tools: OpenAITool[] | undefined;
 
   constructor(private readonly options: AgentTaskOptions) {
     this.timers = options.timers ?? realTimers;
@@ -123,7 +124,8 @@ export class AgentTaskRunner {
       model: result?.model ?? null,
       systemPromptHash: hashText(system),
       messages,
-      tools: cairn.tools.definitions({ isAdmin: this.options.isAdmin ?? false }).map(toOpenAITool),
+      // The tool set is fixed once Cairn is composed.
+      tools: (this.tools ??= cairn.tools.definitions({ isAdmin: this.options.isAdmin ?? false }).map(toOpenAITool)),
       skills: session ? this.skillsUsed(session.id) : [],
       toolStats: toolStatsOf(result?.toolCalls ?? toolRecordsFrom(messages)),
       errors: [],

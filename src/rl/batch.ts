@@ -15,14 +15,13 @@ import { systemClock } from '../core/clock.js';
 import { CairnError } from '../core/errors.js';
 import { AgentTaskRunner } from './agent-task.js';
 import { TrajectoryLog } from './checkpoint.js';
-import { readAllTrajectories } from './jsonl.js';
 import { runPool, type Timers } from './pool.js';
 import { createProgress } from './progress.js';
 import { Rewarder } from './rewards/index.js';
 import type { RewardSpec } from './rewards/spec.js';
 import { lockRun, readRunMeta, runPaths, writeJsonAtomically, type RunMeta } from './run-dir.js';
 import { formatShard, inShard, type Shard } from './shard.js';
-import { summarize, writeSummary, type BatchSummary } from './summary.js';
+import { SummaryBuilder, writeSummary, type BatchSummary } from './summary.js';
 import { readTasksFile } from './tasks.js';
 import type { Trajectory } from './trajectory.js';
 
@@ -40,6 +39,8 @@ export interface BatchRunOptions {
   isAdmin?: boolean;
   /** Use the configured database instead of the run's own cairn.db. */
   sharedDb?: boolean;
+  /** Keep the learning loop's reflection and audits on (off by default: a batch measures the agent, it should not change it mid-run). */
+  learn?: boolean;
 }
 
 export interface BatchDeps {
@@ -69,7 +70,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
   const paths = runPaths(resolve(options.outDir));
   const tasksFile = await readTasksFile(resolve(options.tasksFile));
   const tasks = inShard(tasksFile.tasks, options.shard);
-  const config = withModel(deps.config, options.model);
+  const config = forBatch(withModel(deps.config, options.model), options.learn ?? false);
   if (!deps.overrides?.model) requireModel(config);
   const notice = deps.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
 
@@ -86,7 +87,8 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     };
     const previous = await readRunMeta(paths.meta);
     if (previous && options.resume) checkResumable(previous, meta, notice);
-    const { log, done, droppedBytes } = await TrajectoryLog.open(paths.trajectories, { resume: options.resume });
+    const summary = new SummaryBuilder();
+    const { log, done, droppedBytes } = await TrajectoryLog.open(paths.trajectories, { resume: options.resume, onExisting: (t) => summary.add(t) });
     if (droppedBytes > 0) notice(`Dropped a torn last line (${droppedBytes} bytes) from ${paths.trajectories}; that task runs again.`);
     if (!previous || !options.resume) await writeJsonAtomically(paths.meta, meta);
 
@@ -129,6 +131,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
             return;
           }
           ran++;
+          summary.add(trajectory);
           progress.finished(trajectory);
         },
         signal,
@@ -140,12 +143,21 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     }
     if (writeError !== undefined) throw writeError;
 
-    const summary = summarize(await readAllTrajectories(paths.trajectories), { totalTasks: tasks.length, run: { ...meta, interrupted: signal.aborted, finishedAt: new Date().toISOString() } });
-    await writeSummary(paths.summary, summary);
-    return { summary, ran, skipped, droppedBytes, interrupted: signal.aborted, paths };
+    const built = summary.build({ totalTasks: tasks.length, run: { ...meta, interrupted: signal.aborted, finishedAt: new Date().toISOString() } });
+    await writeSummary(paths.summary, built);
+    return { summary: built, ran, skipped, droppedBytes, interrupted: signal.aborted, paths };
   } finally {
     await unlock();
   }
+}
+
+/**
+ * Batch runs generate data about the agent as configured: reflection rewriting skills
+ * and audits acting on them mid-run would make the first and last tasks run different
+ * agents (and spend aux-model tokens), so they are off unless asked for.
+ */
+export function forBatch(config: Config, learn: boolean): Config {
+  return learn ? config : { ...config, learning: { ...config.learning, reflection: 'off', auditEveryTasks: 0 } };
 }
 
 function withModel(config: Config, model: string | undefined): Config {

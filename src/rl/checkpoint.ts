@@ -9,10 +9,13 @@
 import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { CairnError } from '../core/errors.js';
 import { readJsonlLines, parseTrajectoryLine } from './jsonl.js';
+import type { Trajectory } from './trajectory.js';
 
 export interface OpenLogOptions {
   /** Continue a file that already holds trajectories; without it such a file is an error. */
   resume: boolean;
+  /** Sees each trajectory already in the file (the run's summary counts them). */
+  onExisting?: (trajectory: Trajectory) => void;
 }
 
 export interface RecoveredLog {
@@ -46,7 +49,9 @@ export class TrajectoryLog {
       }
       let tornBytes = 0;
       for await (const line of readJsonlLines(path, { onTornTail: (bytes) => (tornBytes = bytes) })) {
-        done.add(parseTrajectoryLine(line, path).taskId);
+        const trajectory = parseTrajectoryLine(line, path);
+        done.add(trajectory.taskId);
+        options.onExisting?.(trajectory);
       }
       if (tornBytes > 0) {
         // Cut the torn line so the next append starts on a line of its own.

@@ -16,40 +16,43 @@ export interface SummaryContext {
   run: Record<string, unknown>;
 }
 
-export function summarize(trajectories: readonly Trajectory[], context: SummaryContext) {
-  const status = { ok: 0, error: 0, timeout: 0 };
-  const tokens = { prompt: 0, completion: 0, cached: 0 };
-  const toolCalls = { total: 0, errors: 0, byName: {} as Record<string, { calls: number; errors: number }> };
-  const errorsByCode: Record<string, number> = {};
-  const skills: Record<string, { uses: number; versions: Record<string, number>; rewardSum: number; rewarded: number }> = {};
-  const rewards: number[] = [];
-  const durations: number[] = [];
-  let cost = 0;
-  let costKnown = trajectories.length > 0;
-  let succeeded = 0;
+/** Accumulates a summary one trajectory at a time, so a run never holds all its trajectories. */
+export class SummaryBuilder {
+  private readonly status = { ok: 0, error: 0, timeout: 0 };
+  private readonly tokens = { prompt: 0, completion: 0, cached: 0 };
+  private readonly toolCalls = { total: 0, errors: 0, byName: {} as Record<string, { calls: number; errors: number }> };
+  private readonly errorsByCode: Record<string, number> = {};
+  private readonly skills: Record<string, { uses: number; versions: Record<string, number>; rewardSum: number; rewarded: number }> = {};
+  private readonly rewards: number[] = [];
+  private readonly durations: number[] = [];
+  private cost = 0;
+  private costKnown = true;
+  private succeeded = 0;
+  private finished = 0;
 
-  for (const t of trajectories) {
-    status[t.status]++;
-    tokens.prompt += t.usage.promptTokens;
-    tokens.completion += t.usage.completionTokens;
-    tokens.cached += t.usage.cachedTokens;
-    if (t.usage.costUsd === null) costKnown = false;
-    else cost += t.usage.costUsd;
-    durations.push(t.timing.durationMs);
-    toolCalls.total += t.toolStats.calls;
-    toolCalls.errors += t.toolStats.errors;
+  add(t: Trajectory): void {
+    this.finished++;
+    this.status[t.status]++;
+    this.tokens.prompt += t.usage.promptTokens;
+    this.tokens.completion += t.usage.completionTokens;
+    this.tokens.cached += t.usage.cachedTokens;
+    if (t.usage.costUsd === null) this.costKnown = false;
+    else this.cost += t.usage.costUsd;
+    this.durations.push(t.timing.durationMs);
+    this.toolCalls.total += t.toolStats.calls;
+    this.toolCalls.errors += t.toolStats.errors;
     for (const [name, stats] of Object.entries(t.toolStats.byName)) {
-      const entry = (toolCalls.byName[name] ??= { calls: 0, errors: 0 });
+      const entry = (this.toolCalls.byName[name] ??= { calls: 0, errors: 0 });
       entry.calls += stats.calls;
       entry.errors += stats.errors;
     }
-    for (const error of t.errors) errorsByCode[error.code] = (errorsByCode[error.code] ?? 0) + 1;
-    if (t.reward !== null) rewards.push(t.reward);
-    if (t.status === 'ok' && (t.reward === null || t.reward >= SUCCESS_REWARD)) succeeded++;
+    for (const error of t.errors) this.errorsByCode[error.code] = (this.errorsByCode[error.code] ?? 0) + 1;
+    if (t.reward !== null) this.rewards.push(t.reward);
+    if (t.status === 'ok' && (t.reward === null || t.reward >= SUCCESS_REWARD)) this.succeeded++;
     for (const skill of t.skills) {
-      const entry = (skills[skill.name] ??= { uses: 0, versions: {}, rewardSum: 0, rewarded: 0 });
+      const entry = (this.skills[skill.name] ??= { uses: 0, versions: {}, rewardSum: 0, rewarded: 0 });
       entry.uses++;
-      const version = skill.version ?? 'unknown';
+      const version = String(skill.version ?? 'unknown');
       entry.versions[version] = (entry.versions[version] ?? 0) + 1;
       if (t.reward !== null) {
         entry.rewardSum += t.reward;
@@ -58,23 +61,31 @@ export function summarize(trajectories: readonly Trajectory[], context: SummaryC
     }
   }
 
-  const finished = trajectories.length;
-  return {
-    format: SUMMARY_FORMAT,
-    run: context.run,
-    tasks: { total: context.totalTasks, finished, remaining: Math.max(0, context.totalTasks - finished), ...status },
-    successRate: ratio(succeeded, finished),
-    completionRate: ratio(status.ok, finished),
-    reward: rewardStats(rewards, finished),
-    tokens: { ...tokens, total: tokens.prompt + tokens.completion, meanPerTask: finished ? round((tokens.prompt + tokens.completion) / finished) : 0 },
-    costUsd: costKnown ? round(cost, 6) : null,
-    toolCalls,
-    errors: { total: Object.values(errorsByCode).reduce((a, b) => a + b, 0), byCode: errorsByCode },
-    skills: Object.fromEntries(
-      Object.entries(skills).map(([name, s]) => [name, { uses: s.uses, versions: s.versions, meanReward: s.rewarded ? round(s.rewardSum / s.rewarded) : null }]),
-    ),
-    durationMs: distribution(durations),
-  };
+  build(context: SummaryContext) {
+    const { finished, tokens, status } = this;
+    return {
+      format: SUMMARY_FORMAT,
+      run: context.run,
+      tasks: { total: context.totalTasks, finished, remaining: Math.max(0, context.totalTasks - finished), ...status },
+      successRate: ratio(this.succeeded, finished),
+      completionRate: ratio(status.ok, finished),
+      reward: rewardStats(this.rewards, finished),
+      tokens: { ...tokens, total: tokens.prompt + tokens.completion, meanPerTask: finished ? round((tokens.prompt + tokens.completion) / finished) : 0 },
+      costUsd: this.costKnown && finished > 0 ? round(this.cost, 6) : null,
+      toolCalls: this.toolCalls,
+      errors: { total: Object.values(this.errorsByCode).reduce((a, b) => a + b, 0), byCode: this.errorsByCode },
+      skills: Object.fromEntries(
+        Object.entries(this.skills).map(([name, s]) => [name, { uses: s.uses, versions: s.versions, meanReward: s.rewarded ? round(s.rewardSum / s.rewarded) : null }]),
+      ),
+      durationMs: distribution(this.durations),
+    };
+  }
+}
+
+export function summarize(trajectories: readonly Trajectory[], context: SummaryContext) {
+  const builder = new SummaryBuilder();
+  for (const trajectory of trajectories) builder.add(trajectory);
+  return builder.build(context);
 }
 
 export type BatchSummary = ReturnType<typeof summarize>;

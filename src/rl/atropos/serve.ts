@@ -11,6 +11,7 @@ import { openDatabase } from '../../store/db.js';
 import { createRedactor } from '../../core/redact.js';
 import { CairnError } from '../../core/errors.js';
 import { AgentTaskRunner } from '../agent-task.js';
+import { forBatch } from '../batch.js';
 import { realTimers, type Timers } from '../pool.js';
 import { Rewarder } from '../rewards/index.js';
 import type { RewardSpec } from '../rewards/spec.js';
@@ -52,7 +53,7 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
   if (options.groupSize < 1) throw new CairnError('invalid_input', '--group-size must be at least 1.');
   const tasksFile = await readTasksFile(resolve(options.tasksFile));
   const timers = deps.timers ?? realTimers;
-  const cairn = createCairn(deps.config, { ...deps.overrides, db: openDatabase(join(deps.config.dataDir, 'atropos.db')) });
+  const cairn = createCairn(forBatch(deps.config, false), { ...deps.overrides, db: openDatabase(join(deps.config.dataDir, 'atropos.db')) });
   try {
     const rewarder = new Rewarder({ baseDir: dirname(tasksFile.path), defaultSpec: options.reward, model: cairn.model, auxModel: deps.config.auxModel });
     const unscored = tasksFile.tasks.filter((task) => !rewarder.specFor(task)).map((task) => task.id);

@@ -10,6 +10,7 @@ import type { Config } from '../../config/load.js';
 import { createCairn, type Cairn, type CairnOverrides } from '../../main.js';
 import { openDatabase } from '../../store/db.js';
 import { CairnError } from '../../core/errors.js';
+import { forBatch } from '../batch.js';
 import { readAllTrajectories } from '../jsonl.js';
 import { runPool } from '../pool.js';
 import { lockRun, readRunMeta, runPaths } from '../run-dir.js';
@@ -49,7 +50,7 @@ export async function recomputeRewards(options: RecomputeOptions, deps: { config
     const probe = new Rewarder({ baseDir, defaultSpec: options.reward });
     // Only a judge needs a model, so a run scored by rules recomputes offline.
     const needsModel = trajectories.some((t) => probe.specFor(taskOf(t))?.type === 'judge');
-    if (needsModel) cairn = createCairn(deps.config, { ...deps.overrides, db: openDatabase(paths.db) });
+    if (needsModel) cairn = createCairn(forBatch(deps.config, false), { ...deps.overrides, db: openDatabase(paths.db) });
     const rewarder = new Rewarder({ baseDir, defaultSpec: options.reward, model: cairn?.model, auxModel: deps.config.auxModel });
     await rewarder.preload(trajectories.map(taskOf));
 
