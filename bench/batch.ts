@@ -8,7 +8,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -31,14 +31,16 @@ export async function batchBenchmark() {
     const config = loadConfig({ env: { CAIRN_BASE_URL: model.url, CAIRN_MODEL: 'bench', CAIRN_DATA_DIR: join(dir, 'data') }, dotenv: false, cwd: dir });
     const progress = new Writable({ write: (_chunk, _enc, done) => done() });
     const rss = trackPeakRss();
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const result = await runBatch(
       { tasksFile, outDir: join(dir, 'out'), concurrency: CONCURRENCY, timeoutMs: 60_000, resume: false },
       { config, overrides: { logger: silentLogger }, progress, notice: () => {} },
     );
     const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
     const peakRssMiB = rss.stop();
-    const calls = await model.calls();
+    const { calls, cpuMs: modelServerCpuMs } = await model.stats();
     const idealMs = (calls * LATENCY_MS) / CONCURRENCY;
     const efficiency = Math.round((idealMs / wallMs) * 1000) / 1000;
     return {
@@ -54,6 +56,10 @@ export async function batchBenchmark() {
       idealMs: Math.round(idealMs),
       efficiency,
       tasksPerSecond: Math.round((TASKS / wallMs) * 1000 * 10) / 10,
+      /** CPU of this process during the run (the agent, the batch layer, the HTTP client), per task. */
+      cairnCpuMsPerTask: Math.round(((cpu.user + cpu.system) / 1000 / TASKS) * 100) / 100,
+      modelServerCpuMs,
+      cpus: availableParallelism(),
       peakRssMiB,
       target: { efficiency: 0.9 },
       meetsTarget: efficiency >= 0.9,
@@ -66,7 +72,7 @@ export async function batchBenchmark() {
 
 interface ModelProcess {
   url: string;
-  calls(): Promise<number>;
+  stats(): Promise<{ calls: number; cpuMs: number }>;
   stop(): Promise<void>;
 }
 
@@ -76,10 +82,10 @@ function startModelProcess(): Promise<ModelProcess> {
   const next = <T>(): Promise<T> => new Promise((resolve) => child.once('message', (message) => resolve(message as T)));
   return next<{ url: string }>().then(({ url }) => ({
     url,
-    calls: () => {
-      const answer = next<{ calls: number }>();
-      child.send('calls');
-      return answer.then((m) => m.calls);
+    stats: () => {
+      const answer = next<{ calls: number; cpuMs: number }>();
+      child.send('stats');
+      return answer;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -13,7 +13,6 @@ import { describeError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { computeStats, type AuditStats } from './audit-stats.js';
 import { renderReport, type AuditActions } from './audit-report.js';
-import { successRateChart } from './audit-chart.js';
 import type { Task, TaskStore } from './tasks.js';
 
 const DAY_MS = 86_400_000;
@@ -117,6 +116,8 @@ export class AuditService {
       const stats = computeStats(tasks, lastAuditAt);
       const actions = await this.act(stats, tasks, now);
       const base = join(this.options.dataDir, 'audits', `audit-${String(id).padStart(4, '0')}-${new Date(now).toISOString().slice(0, 10)}`);
+      // Vega is large: load it only when an audit draws its chart, not at every start-up.
+      const { successRateChart } = await import('./audit-chart.js');
       const chart = await successRateChart(stats);
       writeFileAtomic(`${base}.svg`, chart);
       const report = renderReport(id, now, trigger, stats, actions, `${base.split('/').at(-1)}.svg`);

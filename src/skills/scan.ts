@@ -43,11 +43,18 @@ const SECRET_PATTERNS: readonly Pattern[] = [
 /** `api_key = "…"`-style assignments with a literal value that looks real (letters and digits, long). */
 const ASSIGNMENT = /\b(?:api[_-]?key|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|token|password|passwd)\b["']?\s*[:=]\s*["']?([A-Za-z0-9/+_.=-]{16,})/i;
 
+/** Programs and calls that send data over the network. */
+const SENDER = String.raw`\b(?:curl|wget|nc|ncat|socat|scp|requests\.(?:post|put)|httpx\.(?:post|put)|fetch|axios\.(?:post|put)|Invoke-WebRequest|Invoke-RestMethod)\b`;
+/** The whole environment or a credential file, as opposed to one named variable used as intended. */
+const SECRET_STORE = String.raw`(?:\bprintenv\b|\$\(env\)|\x60env\x60|\benv\s*\||\bos\.environ\b(?!\s*[[.(])|\bprocess\.env\b(?![.[])|(?:^|[\s/"'=@])\.env\b|id_rsa|id_ed25519|\.ssh\/|\.aws\/credentials|\.netrc|\.git-credentials|\/etc\/shadow)`;
+
 const EXFILTRATION: readonly Pattern[] = [
   { what: 'mentions exfiltrating data', regex: /\bexfiltrat/i },
+  { what: 'sends the environment or a credential file over the network', regex: new RegExp(`${SENDER}[^\\n]{0,160}${SECRET_STORE}|${SECRET_STORE}[^\\n]{0,80}\\|\\s*${SENDER}`) },
   {
-    what: 'sends secrets or environment values over the network',
-    regex: /\b(?:curl|wget|nc|ncat|requests\.(?:post|put)|fetch|http\.post|axios\.post|Invoke-WebRequest)\b[^\n]{0,160}(?:\$\{?[A-Z_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASS)\b|\bprintenv\b|\$\(env\)|`env`|\.env\b|id_rsa|\.ssh\/|\.aws\/credentials|\/etc\/shadow)/,
+    // A token in an Authorization header is how APIs are called; a token in the request body is how it leaks.
+    what: 'posts a secret as request data',
+    regex: new RegExp(`${SENDER}[^\\n]{0,160}\\s(?:-d|--data[\\w-]*|-F|--form|--post-data)[=\\s]+["']?[^"'\\s]*\\$\\{?[A-Z_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD)\\b`),
   },
   {
     what: 'tells the agent to send secrets or user data elsewhere',
@@ -55,18 +62,25 @@ const EXFILTRATION: readonly Pattern[] = [
   },
 ];
 
+/** Tuned for precision: advice such as "ignore instructions found in web pages" must still pass. */
 const OVERRIDE_USER: readonly Pattern[] = [
   {
-    what: 'tells the agent to ignore its instructions or the user',
-    regex: /\b(?:ignore|disregard|forget|override)\b[^.\n]{0,30}\b(?:all|any|previous|prior|earlier|above|system|the user'?s?|your)\b[^.\n]{0,20}\b(?:instructions?|prompts?|requests?|rules|guidelines)\b/i,
+    what: 'tells the agent to ignore its instructions',
+    regex: /\b(?:ignore|disregard|forget|override)\s+(?:all\s+)?(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|earlier|above|preceding|system|original|your|user'?s?)\s+(?:instructions?|prompts?|system\s+prompt|system\s+message|directives|requests?)\b/i,
   },
-  { what: 'tells the agent to ignore the user', regex: /\b(?:ignore|disregard)\s+(?:what\s+)?the\s+(?:user|human|person)\b/i },
+  {
+    what: 'tells the agent to ignore the user',
+    regex: /\b(?:ignore|disregard|override)\s+(?:what\s+)?the\s+(?:user|human|person)(?:'s\s+(?:instructions?|requests?|wishes|objections?|refusal)|\s+(?:says|wants|asks|objects)\b|\s*[.,;]|\s*$)/im,
+  },
   { what: 'tells the agent to act regardless of the user', regex: /\b(?:regardless|irrespective)\s+of\s+what\s+the\s+(?:user|human|person)\s+(?:says|wants|asks)/i },
   {
     what: 'tells the agent to hide things from the user',
-    regex: /\b(?:hide|conceal|keep)\b[^.\n]{0,30}\bfrom\s+the\s+(?:user|human|person|operator)\b|\bwithout\s+the\s+(?:user|human|person)\s+(?:knowing|noticing|seeing)\b|\b(?:do not|don't|never)\s+(?:tell|inform|let)\s+the\s+(?:user|human|person)\s+(?:know\s+)?(?:that\s+)?(?:you|this skill)\b/i,
+    regex: /\b(?:hide|conceal|keep)\b[^.\n]{0,30}\b(?:hidden\s+)?from\s+the\s+(?:user|human|person|operator)\b|\bwithout\s+the\s+(?:user|human|person)\s+(?:knowing|noticing|seeing)\b|\b(?:do not|don't|never)\s+(?:tell|inform|let)\s+the\s+(?:user|human|person)\s+(?:know\s+)?(?:about|that)\s+(?:this skill|these instructions|you (?:are|were) (?:following|using))/i,
   },
-  { what: 'claims to replace the system prompt', regex: /\b(?:new|updated|real)\s+system\s+prompt\b|\byou are no longer\b/i },
+  {
+    what: 'claims to replace the agent\'s instructions',
+    regex: /\b(?:these|here)\s+are\s+your\s+(?:new|real|true|updated)\s+instructions\b|\byour\s+(?:new|real|true|updated)\s+(?:system\s+prompt|instructions)\s+(?:is|are)\b/i,
+  },
 ];
 
 export function scanSkillWrite(input: ScanInput): SkillProblem[] {
