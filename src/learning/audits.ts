@@ -6,6 +6,7 @@
  * (unique) is the lock, so two audits never overlap, even across processes.
  */
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { Db } from '../store/db.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -184,6 +185,28 @@ export class AuditService {
   }
 }
 
+const rateSchema = { tasks: z.number(), success: z.number(), failure: z.number(), unknown: z.number(), successRate: z.number().optional() };
+const statsSchema = z.object({
+  overall: z.object(rateSchema),
+  sinceLastAudit: z.object(rateSchema),
+  perSkill: z.array(z.object({ ...rateSchema, skill: z.string(), version: z.number() })),
+  perPlatform: z.array(z.object({ ...rateSchema, platform: z.string() })),
+  overTime: z.array(z.object({ ...rateSchema, day: z.string() })),
+  skillsOverTime: z.array(z.object({ ...rateSchema, day: z.string(), skill: z.string() })),
+  failureModes: z.array(z.object({ mode: z.string(), count: z.number(), example: z.string() })),
+});
+
+function parseStats(text: string | null): AuditStats | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed = statsSchema.safeParse(JSON.parse(text));
+    // JSON drops `successRate: undefined`; the schema reads it back as absent, which is the same thing.
+    return parsed.success ? (parsed.data as AuditStats) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function toRecord(row: AuditRow): AuditRecord {
   return {
     id: row.id,
@@ -192,7 +215,7 @@ function toRecord(row: AuditRow): AuditRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at ?? undefined,
     taskCount: row.task_count,
-    stats: row.stats ? (JSON.parse(row.stats) as AuditStats) : undefined,
+    stats: parseStats(row.stats),
     report: row.report ?? undefined,
     reportPath: row.report_path ?? undefined,
     error: row.error ?? undefined,

@@ -100,7 +100,7 @@ export class SkillWriter {
 
   patch(input: SkillPatch, meta: WriteMeta): SkillVersion {
     const what = `Cannot patch skill "${input.name}"`;
-    if (input.find === '') throw new SkillWriteError(what, [problem('body-required', '"find" is empty; copy the exact text to replace from skill_view.')]);
+    if (input.find === '') throw new CairnError('invalid_input', `${what}: "find" is empty; copy the exact text to replace from skill_view.`);
     return this.locked(() => {
       const skill = this.current(input.name);
       this.options.versions.ensure(skill, this.options.clock.now());

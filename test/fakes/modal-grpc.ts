@@ -5,7 +5,7 @@
  * and answered from handlers that encode replies by field number. Methods without
  * a handler answer UNIMPLEMENTED, which the SDK reports as an error.
  */
-import { createServer, type Http2Server, type ServerHttp2Stream } from 'node:http2';
+import { createServer, type Http2Server, type Http2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 
 /** A decoded message: field number → the values seen (varints as bigint, the rest as bytes). */
@@ -33,6 +33,11 @@ export async function startFakeModalServer(): Promise<FakeModalServer> {
   const calls: GrpcCall[] = [];
   const handlers = new Map<string, GrpcHandler>();
   const server: Http2Server = createServer();
+  const sessions = new Set<Http2Session>();
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
   server.on('stream', (stream: ServerHttp2Stream, headers) => {
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -60,7 +65,11 @@ export async function startFakeModalServer(): Promise<FakeModalServer> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,
     handle: (method, handler) => void handlers.set(method, handler),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      // The SDK keeps its channel open (keepalives); close the sessions so the server can stop.
+      for (const session of sessions) session.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
