@@ -32,7 +32,8 @@ const PATTERNS: readonly Pattern[] = [
   { name: 'bearer token', regex: /\b(Bearer\s+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: `$1${REDACTED}` },
   {
     name: 'assigned secret',
-    regex: /\b((?:api[_-]?key|secret|password|passwd|access[_-]?token|auth[_-]?token)["']?\s*[:=]\s*["']?)[^\s"',;]{8,}/gi,
+    // The name may carry a prefix (DB_PASSWORD, client_secret): `_` is a word character, so a lookbehind instead of \b.
+    regex: /((?<![A-Za-z0-9])(?:api[_-]?key|secret|password|passwd|access[_-]?token|auth[_-]?token)["']?\s*[:=]\s*["']?)[^\s"',;]{8,}/gi,
     replace: `$1${REDACTED}`,
   },
 ];

@@ -1,0 +1,72 @@
+/** The RL commands as a user runs them: real processes against the fake model server. */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { tempDir } from '../helpers/cairn.js';
+import { validateLine } from '../../src/rl/export/schemas.js';
+import { toolScript, writeTasks } from './helpers.js';
+
+let server: FakeModelServer;
+beforeAll(async () => {
+  server = await startFakeModelServer({ defaultReply: toolScript((prompt) => (prompt.includes('even') ? 'It is 42.' : 'It is 41.')) });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function cairn(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`${process.cwd()}/bin/cairn.js`, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, CAIRN_DATA_DIR: join(cwd, 'data'), CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'test-model' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('cairn batch / export commands', () => {
+  it('names the bad line of a tasks file', async () => {
+    const dir = tempDir('cairn-rl-cli-');
+    const tasks = writeTasks([{ id: 'a', prompt: 'fine' }, '{"id": "b"}'], dir);
+    const run = await cairn(['batch', 'run', '--tasks', tasks, '--out', join(dir, 'out')], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('line 2: prompt');
+  });
+
+  it('runs a batch, rescores it, and exports it with a validation split', async () => {
+    const dir = tempDir('cairn-rl-cli-');
+    const tasks = writeTasks(Array.from({ length: 8 }, (_, i) => ({ id: `t${i}`, prompt: `${i % 2 ? 'odd' : 'even'} task ${i}`, expected: 42 })), dir);
+    const out = join(dir, 'run');
+    const run = await cairn(['batch', 'run', '--tasks', tasks, '--out', out, '--concurrency', '4'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('8/8 finished: 8 ok');
+    expect(run.stdout).toContain('mean reward 0.5 (8 scored)');
+
+    // --reward applies to tasks that name none: a regex that agrees with the numeric check changes nothing…
+    const same = await cairn(['batch', 'rewards', '--run', out, '--reward', '{"type":"regex","pattern":"is 42"}'], dir);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('Rescored 8 trajectories: 0 changed, 0 could not be scored.');
+    expect(JSON.parse(readFileSync(join(out, 'trajectories.jsonl'), 'utf8').split('\n')[0] ?? '{}').rewardDetail.kind).toBe('regex');
+
+    const file = join(dir, 'sft', 'train.jsonl');
+    const exported = await cairn(['export', '--in', out, '--format', 'openai', '--min-reward', '1', '--val-split', '0.5', '--out', file], dir);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/Wrote \d line\(s\) to .*train\.jsonl and \d to .*train\.val\.jsonl \(read 8\)/);
+    expect(exported.stdout).toContain('4 below --min-reward');
+    const lines = [file, join(dir, 'sft', 'train.val.jsonl')].flatMap((path) => readFileSync(path, 'utf8').split('\n').filter(Boolean));
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(validateLine('openai', JSON.parse(line))).toEqual([]);
+
+    const badFormat = await cairn(['export', '--in', out, '--format', 'alpaca', '--out', file], dir);
+    expect(badFormat.code).not.toBe(0);
+    expect(badFormat.stderr).toContain('openai, sharegpt, hermes');
+  }, 30_000);
+});

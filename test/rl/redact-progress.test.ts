@@ -1,0 +1,80 @@
+/** The shared secret redaction, and batch progress on a terminal and in a log. */
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createRedactor, redactText } from '../../src/core/redact.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { createProgress, formatDuration } from '../../src/rl/progress.js';
+import { sampleTrajectory } from './helpers.js';
+
+describe('redaction', () => {
+  it('masks known secrets and well-known credential shapes, and leaves ordinary text alone', () => {
+    const cases: [string, string][] = [
+      ['key sk-proj-AbCdEfGhIjKlMnOpQrStUv12 ok', 'key [redacted] ok'],
+      ['slack xoxb-123456789012-abcdefghijkl', 'slack [redacted]'],
+      ['app xapp-1-A0123-4567-abcdef', 'app [redacted]'],
+      ['gh ghp_abcdefghijklmnopqrstuvwxyz012345', 'gh [redacted]'],
+      ['aws AKIAIOSFODNN7EXAMPLE here', 'aws [redacted] here'],
+      ['bot 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq', 'bot [redacted]'],
+      ['Authorization: Bearer abcdefghijklmnopqrstuvwxyz.123', 'Authorization: Bearer [redacted]'],
+      ['DB_PASSWORD=s3cr3tpassw0rd next', 'DB_PASSWORD=[redacted] next'],
+      ['"api_key": "0123456789abcdef"', '"api_key": "[redacted]"'],
+      ['-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----', '[redacted]'],
+      ['The skies are blue; the password policy needs 12 characters.', 'The skies are blue; the password policy needs 12 characters.'],
+    ];
+    for (const [input, output] of cases) expect(redactText(input)).toBe(output);
+  });
+
+  it('masks configured secrets, longest first, deep inside values', () => {
+    const redactor = createRedactor(['hunter2-long-secret', 'hunter2-long-secret-extended', 'short']);
+    expect(redactor.text('a hunter2-long-secret-extended b short')).toBe('a [redacted] b short');
+    const value = { messages: [{ role: 'user', content: 'use hunter2-long-secret' }], n: 3, nested: { list: ['hunter2-long-secret'] } };
+    expect(redactor.value(value)).toEqual({ messages: [{ role: 'user', content: 'use [redacted]' }], n: 3, nested: { list: ['[redacted]'] } });
+    expect(value.messages[0]?.content).toBe('use hunter2-long-secret'); // a copy, not in place
+  });
+});
+
+function capture(isTTY: boolean) {
+  const writes: string[] = [];
+  const stream = Object.assign(new Writable({ write: (chunk: Buffer, _e, done) => (writes.push(chunk.toString()), done()) }), {
+    isTTY,
+    columns: 120,
+    cursorTo: () => true,
+    clearLine: () => true,
+    moveCursor: () => true,
+  });
+  return { stream, text: () => writes.join('') };
+}
+
+describe('progress', () => {
+  it('prints plain lines at most every interval when not on a terminal, with rate and ETA', () => {
+    const clock = new ManualClock(0);
+    const out = capture(false);
+    const progress = createProgress({ total: 10, alreadyDone: 2, stream: out.stream, clock, intervalMs: 10_000 });
+    clock.advance(1000);
+    progress.finished(sampleTrajectory());
+    clock.advance(1000);
+    progress.finished(sampleTrajectory({ status: 'error' }));
+    clock.advance(10_000);
+    progress.finished(sampleTrajectory());
+    progress.stop();
+    const lines = out.text().trimEnd().split('\n');
+    expect(lines[0]).toBe('[batch] resuming: 2 of 10 tasks already done');
+    expect(lines[1]).toBe('[batch] 3/10 (30.0%) ok 1 failed 0 · 1.0 tasks/s · ETA 7s');
+    expect(lines[2]).toBe('[batch] 5/10 (50.0%) ok 2 failed 1 · 0.3 tasks/s · ETA 20s');
+    expect(lines).toHaveLength(4); // and a last line on stop
+  });
+
+  it('draws a bar with rate and ETA on a terminal', () => {
+    const clock = new ManualClock(0);
+    const out = capture(true);
+    const progress = createProgress({ total: 4, alreadyDone: 0, stream: out.stream, clock });
+    clock.advance(2000);
+    progress.finished(sampleTrajectory());
+    progress.stop();
+    expect(out.text()).toMatch(/1\/4 \| ok 1 failed 0 \| 0\.5\/s \| ETA/);
+  });
+
+  it('formats durations', () => {
+    expect([formatDuration(5), formatDuration(75), formatDuration(3725), formatDuration(Number.POSITIVE_INFINITY)]).toEqual(['5s', '1m15s', '1h02m', '?']);
+  });
+});
