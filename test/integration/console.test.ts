@@ -1,0 +1,54 @@
+/** The console adapter in interactive mode: streamed replies, tool notices, commands, in order. */
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { ConsoleAdapter } from '../../adapters/console/index.js';
+
+let model: FakeModelServer;
+let cairn: TestCairn;
+beforeEach(async () => {
+  model = await startFakeModelServer();
+  cairn = startTestCairn(testConfig(model.url));
+});
+afterEach(async () => {
+  await cairn.close();
+  await model.close();
+});
+
+function consoleRig(interactive: boolean) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  const notices = new PassThrough();
+  let shown = '';
+  output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+  const adapter = new ConsoleAdapter({ input, output, notices, interactive, identity: { user: 'ada', session: 'ada' } });
+  cairn.gateway.attach(adapter);
+  return { input, adapter, shown: () => shown };
+}
+
+describe('console chat', () => {
+  it('streams replies in a terminal, shows tool use, and skips empty lines', async () => {
+    const rig = consoleRig(true);
+    await rig.adapter.start(cairn.gateway.receive);
+    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine in the morning, streamed in pieces.' });
+    rig.input.write('what time is it?\n\n/help\n');
+    rig.input.end();
+    await rig.adapter.done;
+    const shown = rig.shown();
+    expect(shown).toContain('[using current_time]');
+    expect(shown).toContain('It is nine in the morning, streamed in pieces.');
+    expect(shown).toContain('/new — start a fresh conversation');
+    expect(shown.indexOf('nine in the morning')).toBeLessThan(shown.indexOf('/new —'));
+    expect(model.chatRequests().every((body) => body.stream === true)).toBe(true);
+    expect(cairn.adapter.sent).toHaveLength(0);
+  });
+
+  it('prints exactly one reply line per piped message', async () => {
+    const rig = consoleRig(false);
+    await rig.adapter.start(cairn.gateway.receive);
+    rig.input.end('one\ntwo\n');
+    await rig.adapter.done;
+    expect(rig.shown()).toBe('echo: one\necho: two\n');
+  });
+});
