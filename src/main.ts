@@ -26,6 +26,12 @@ import { registerLinkCommands } from './access/commands.js';
 import { Skills, registerSkillCommands, registerSkillTools } from './skills/index.js';
 import { Learning } from './learning/index.js';
 import type { CronPort } from './learning/scheduler.js';
+import { createBackendLoader } from './backends/factory.js';
+import { EnvironmentRegistry } from './backends/environments.js';
+import { ApprovalGate, registerApprovalCommands } from './backends/approvals.js';
+import { systemTimers, type Timers } from './backends/timers.js';
+import { terminalTool, type ExecutionToolOptions } from './tools/terminal.js';
+import { readFileTool, writeFileTool } from './tools/files.js';
 
 export interface CairnOverrides {
   clock?: Clock;
@@ -37,6 +43,8 @@ export interface CairnOverrides {
   db?: Db;
   /** Replaces node-cron for the audit schedule (tests fire it by hand). */
   cronPort?: CronPort;
+  /** Timers for approval timeouts and idle environments (tests fire them by hand). */
+  timers?: Timers;
 }
 
 export interface Cairn {
@@ -54,6 +62,9 @@ export interface Cairn {
   access: AccessControl;
   skills: Skills;
   learning: Learning;
+  /** Per-session execution environments for the terminal and file tools. */
+  environments: EnvironmentRegistry;
+  approvals: ApprovalGate;
   /** Drains turns in flight (within the configured grace) and closes the database. */
   close(): Promise<void>;
 }
@@ -104,6 +115,30 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   });
   const tools = new ToolRegistry().register(currentTimeTool);
   registerSkillTools(tools, skills);
+  const timers = overrides.timers ?? systemTimers;
+  const environments = new EnvironmentRegistry({
+    load: createBackendLoader(config, logger),
+    backendFor: (conversationId) => channelOverride(config.channels, conversationId)?.backend ?? config.backends.default,
+    hostEnv: config.backendHostEnv,
+    env: config.backends.env,
+    secrets: config.secrets,
+    shared: config.backends.shared,
+    idleMs: config.backends.idleMinutes * 60_000,
+    timers,
+    logger,
+  });
+  sessions.onEnded((session) => void environments.release(session.id));
+  const approvals = new ApprovalGate({ db, clock, timers, timeoutMs: config.backends.approvalTimeoutSeconds * 1000, logger });
+  const execution: ExecutionToolOptions = {
+    environments,
+    approvals,
+    adminOnly: config.backends.adminOnly,
+    defaultTimeoutSeconds: config.backends.commandTimeoutSeconds,
+    maxOutputChars: config.backends.maxOutputChars,
+    maxFileBytes: config.backends.maxFileBytes,
+    secrets: config.secrets,
+  };
+  tools.register(terminalTool(execution)).register(readFileTool(execution)).register(writeFileTool(execution));
   const agent = new Agent({
     store,
     model,
@@ -119,6 +154,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   registerBuiltinCommands(commands, sessions);
   registerLinkCommands(commands, access.links, clock);
   registerSkillCommands(commands, skills);
+  registerApprovalCommands(commands, approvals);
   const gateway = new Gateway({
     db,
     sessions,
@@ -151,10 +187,11 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       await gateway.drain(config.agent.shutdownGraceMs);
       // Reflections and audits still running write to the database: let them finish first.
       await learning.stop();
+      await environments.stopAll();
       if (db.open) db.close();
     })());
 
-  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, close };
+  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, close };
 }
 
 /** Lets commands that need no model (listing tasks, audits) run without one; a model call says what to set. */

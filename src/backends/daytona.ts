@@ -12,7 +12,7 @@ import { safeName, shellQuote } from './shell.js';
 import type { Backend, Environment, StartOptions } from './types.js';
 
 export interface DaytonaBackendOptions {
-  apiKey: string | undefined;
+  apiKey?: string | undefined;
   apiUrl?: string | undefined;
   target?: string | undefined;
   image?: string | undefined;

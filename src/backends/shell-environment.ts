@@ -154,6 +154,11 @@ export class ShellEnvironment implements Environment {
     }
   }
 
+  async detach(): Promise<void> {
+    this.stopped = true;
+    await this.options.transport.close();
+  }
+
   /** Runs the kill script on a second exec: the first is busy running the command. */
   private async killGroup(execId: string): Promise<void> {
     try {

@@ -16,7 +16,7 @@ import { safeName } from './shell.js';
 import type { Backend, Environment, StartOptions } from './types.js';
 
 export interface SingularityBackendOptions {
-  image: string | undefined;
+  image?: string | undefined;
   binary?: string | undefined;
   workRoot: string;
   /** Environment the CLI itself runs with (PATH to find it, HOME for its cache); not seen by commands. */

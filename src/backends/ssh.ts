@@ -16,9 +16,9 @@ import { safeName, shellQuote } from './shell.js';
 import type { Backend, Environment, StartOptions } from './types.js';
 
 export interface SshBackendOptions {
-  host: string | undefined;
+  host?: string | undefined;
   port: number;
-  user: string | undefined;
+  user?: string | undefined;
   key?: string | undefined;
   passphrase?: string | undefined;
   agent?: string | undefined;

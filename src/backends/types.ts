@@ -45,6 +45,8 @@ export interface Environment {
   writeFile(path: string, data: Uint8Array): Promise<void>;
   /** Releases everything the environment holds (process, container, sandbox, connection). */
   stop(): Promise<void>;
+  /** Closes connections but leaves the environment for a later start with the same session id (`cairn exec --session`). */
+  detach(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -56,6 +58,8 @@ export interface Backend {
   readonly name: BackendName;
   /** Starts, or attaches to, the environment of a session. */
   start(sessionId: string, options: StartOptions): Promise<Environment>;
+  /** Releases clients the back end holds across sessions (SDK connections). */
+  close?(): Promise<void>;
 }
 
 /** Defaults every environment uses when a request does not say. */

@@ -34,6 +34,8 @@ export interface TurnInput {
   /** Progress for the adapter; text deltas are only produced when `stream` is true. */
   onEvent?: (event: TurnEvent) => void;
   stream?: boolean;
+  /** Posts a message into the conversation while the turn runs (a tool asking for approval). */
+  notify?: (text: string) => Promise<void>;
 }
 
 export interface ToolCallRecord {
@@ -91,7 +93,7 @@ export class Agent {
     const usage: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
     const state: LoopState = { steps: 0, toolCalls: 0, toolErrors: 0, consecutiveToolErrors: 0 };
-    const toolContext = { sessionId: session.id, conversationId: session.conversationId, userId: input.message.userId, platform: input.message.platform, isAdmin: input.isAdmin, signal: input.signal, now: () => clock.now() };
+    const toolContext = { sessionId: session.id, conversationId: session.conversationId, userId: input.message.userId, platform: input.message.platform, isAdmin: input.isAdmin, signal: input.signal, now: () => clock.now(), ...(input.notify ? { notify: input.notify } : {}) };
     let modelMs = 0;
     let stopReason: string | undefined;
     let text = '';

@@ -16,6 +16,8 @@ export interface Command {
   description: string;
   usage?: string;
   adminOnly?: boolean;
+  /** Runs at once, outside the conversation's queue (answers to a turn that is waiting, such as /approve). */
+  immediate?: boolean;
   run(context: CommandContext): Promise<string> | string;
 }
 

@@ -86,6 +86,8 @@ export class Gateway {
       await this.reply(message, { text: problem, isError: true });
       return 'rejected';
     }
+    // A turn may be waiting on this command (an approval), so it cannot wait behind that turn.
+    if (message.command && this.options.commands.get(message.command.name)?.immediate) return this.handle(message);
     return this.queue.run(message.conversationId, () => this.handle(message));
   };
 
@@ -154,6 +156,7 @@ export class Gateway {
       signal,
       ...(onEvent ? { onEvent } : {}),
       stream: adapter?.capabilities.streaming ?? false,
+      notify: (text: string) => this.reply(message, { text }),
     });
   }
 

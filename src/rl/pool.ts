@@ -30,16 +30,23 @@ export const realTimers: Timers = {
 
 /**
  * Runs `work` over the items with at most `concurrency` at once. After the signal
- * aborts no new item starts; items already started finish (or see the signal).
+ * aborts no new item starts; items already started finish (or see the signal). If
+ * `work` throws, no new item starts either, and the error is rethrown once every
+ * worker has stopped, so the caller never cleans up under a worker still running.
  */
 export async function runPool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (!signal?.aborted && next < items.length) {
+    while (!failure && !signal?.aborted && next < items.length) {
       const index = next++;
-      await work(items[index] as T, index);
+      try {
+        await work(items[index] as T, index);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
-  const workers = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker);
-  await Promise.all(workers);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  if (failure) throw failure.error;
 }

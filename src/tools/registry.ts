@@ -16,6 +16,8 @@ export interface ToolContext {
   isAdmin: boolean;
   signal: AbortSignal;
   now: () => number;
+  /** Posts a message into the conversation now, mid-turn (approval requests); absent where there is no chat. */
+  notify?: (text: string) => Promise<void>;
 }
 
 export interface Tool<Args = unknown> {

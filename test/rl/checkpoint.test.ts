@@ -7,6 +7,7 @@ import { TrajectoryLog } from '../../src/rl/checkpoint.js';
 import { readAllTrajectories } from '../../src/rl/jsonl.js';
 import { inShard, parseShard, shardOf } from '../../src/rl/shard.js';
 import { parseTasks } from '../../src/rl/tasks.js';
+import { runPool } from '../../src/rl/pool.js';
 import { sampleTrajectory } from './helpers.js';
 
 describe('TrajectoryLog', () => {
@@ -100,5 +101,35 @@ describe('shards', () => {
   it('parses i/n and rejects what is not a slice', () => {
     expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
     for (const bad of ['4/4', '1/0', 'a/b', '1', '-1/3']) expect(() => parseShard(bad)).toThrow(/0 ≤ i < n/);
+  });
+});
+
+describe('runPool', () => {
+  it('keeps at most N at once, and on a failure starts nothing new and waits for the rest before throwing', async () => {
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const finished: number[] = [];
+    const release: (() => void)[] = [];
+    const pool = runPool(Array.from({ length: 10 }, (_, i) => i), 3, async (item) => {
+      started.push(item);
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise<void>((resolve) => release.push(resolve));
+      running--;
+      if (item === 1) throw new Error('task 1 broke');
+      finished.push(item);
+    });
+    const outcome = pool.then(() => 'resolved', (error: Error) => error.message);
+    await Promise.resolve();
+    expect(started).toEqual([0, 1, 2]);
+    release[1]?.(); // item 1 fails while 0 and 2 are still running
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([0, 1, 2]);
+    release[0]?.();
+    release[2]?.();
+    expect(await outcome).toBe('task 1 broke');
+    expect(finished.sort()).toEqual([0, 2]);
+    expect(peak).toBe(3);
   });
 });

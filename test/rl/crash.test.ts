@@ -70,4 +70,26 @@ describe('a batch run killed mid-run', () => {
     expect(summary).toMatchObject({ tasks: { total: 10, finished: 10, ok: 10, remaining: 0 }, reward: { scored: 10, mean: 1 } });
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
   }, 40_000);
+
+  it('stops cleanly on Ctrl-C: exit 130, a summary of what finished, and a resumable run', async () => {
+    hang = true;
+    const dir = tempDir('cairn-sigint-');
+    const tasksFile = writeTasks(Array.from({ length: 8 }, (_, i) => ({ id: `t${i}`, prompt: `task ${i}` })), dir);
+    const out = join(dir, 'out');
+    const trajectories = join(out, 'trajectories.jsonl');
+    const before = server.requests.length;
+    const first = cairn(['batch', 'run', '--tasks', tasksFile, '--out', out, '--concurrency', '2'], dir);
+    await until(() => lineCount(trajectories) === 5 && server.requests.length >= before + 7, 'five finished tasks and two in flight', 15_000);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(130);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ run: { interrupted: true }, tasks: { total: 8, finished: 5, remaining: 3 } });
+    expect(lineCount(trajectories)).toBe(5); // the aborted tasks were not written
+
+    hang = false;
+    const second = cairn(['batch', 'run', '--tasks', tasksFile, '--out', out, '--resume'], dir);
+    expect(await second.exited).toBe(0);
+    expect(second.output().stdout).toContain('Ran 3 task(s) (5 already done)');
+    expect(lineCount(trajectories)).toBe(8);
+  }, 40_000);
 });

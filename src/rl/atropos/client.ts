@@ -1,6 +1,6 @@
 /**
  * Client of the Atropos trajectory API (NousResearch/atropos `atroposlib/api/server.py`,
- * matched against v0.4.0, commit 296a0bc5): the environment side — register, read the
+ * matched against v0.4.0; the API is unchanged through 296a0bc5): the environment side — register, read the
  * trainer's batch size, poll the environment's status, send scored groups, disconnect.
  *
  * Delivery is at most once. The API has no idempotency key, so a group is sent again

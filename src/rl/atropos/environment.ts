@@ -104,7 +104,17 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
       }
     };
 
+    let failure: { error: unknown } | undefined;
     const worker = async () => {
+      try {
+        await work();
+      } catch (error) {
+        // The first failure stops the others; it is thrown once they have all stopped.
+        failure ??= { error };
+        stopped ??= 'aborted';
+      }
+    };
+    const work = async () => {
       for (;;) {
         const reason = await room();
         if (reason) {
@@ -129,6 +139,7 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+    if (failure) throw failure.error;
     stats.stoppedBecause = signal.aborted ? 'aborted' : (stopped ?? 'tasks');
     return stats;
   } finally {

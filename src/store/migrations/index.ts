@@ -4,6 +4,7 @@
  */
 import { sql as sessions } from './001-sessions.js';
 import { sql as skills } from './003-skills.js';
+import { sql as backends } from './004-backends.js';
 import { sql as access } from './005-access.js';
 import { sql as learning } from './006-learning.js';
 
@@ -16,6 +17,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'sessions', sql: sessions },
   { version: 3, name: 'skills', sql: skills },
+  { version: 4, name: 'backends', sql: backends },
   { version: 5, name: 'access', sql: access },
   { version: 6, name: 'learning', sql: learning },
 ];

@@ -1,2 +1,0 @@
-import { batchBenchmark } from '../bench/batch.js';
-console.log(JSON.stringify(await batchBenchmark()));

@@ -1,0 +1,182 @@
+/**
+ * Approval of dangerous commands. The tool that holds one asks in the chat, then
+ * waits: an admin answers `/approve <id>` or `/deny <id>` (from any conversation),
+ * or the timeout denies it. Every request, its decision and who made it are
+ * recorded in SQLite (command_approvals). Waiting requests live in this process;
+ * ones left pending by a previous process are marked expired at start.
+ */
+import { randomInt } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import type { CommandRegistry } from '../core/commands.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Db } from '../store/db.js';
+import type { Danger } from './danger.js';
+import type { Timers, TimerHandle } from './timers.js';
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
+
+export interface ApprovalRequest {
+  sessionId: string;
+  conversationId: string;
+  userId: string;
+  backend: string;
+  tool: string;
+  /** The command (or, for write_file, the path) that needs approval. */
+  command: string;
+  danger: Danger;
+}
+
+export interface ApprovalDecision {
+  id: string;
+  status: Exclude<ApprovalStatus, 'pending'>;
+  decidedBy: string;
+}
+
+export interface ApprovalGateOptions {
+  db: Db;
+  clock: Clock;
+  timers: Timers;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+interface Waiting {
+  resolve(decision: ApprovalDecision): void;
+  timer: TimerHandle;
+}
+
+/** Who decided when no person did. */
+export const SYSTEM = { timeout: 'cairn:timeout', noChat: 'cairn:no-chat', restart: 'cairn:restart', cancelled: 'cairn:cancelled' } as const;
+
+/** Unambiguous when read aloud or typed on a phone: no 0/o, 1/l/i. */
+const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+export class ApprovalGate {
+  private readonly waiting = new Map<string, Waiting>();
+
+  constructor(private readonly options: ApprovalGateOptions) {
+    const stale = options.db.prepare("UPDATE command_approvals SET status = 'expired', decided_at = ?, decided_by = ? WHERE status = 'pending'").run(options.clock.now(), SYSTEM.restart);
+    if (stale.changes > 0) options.logger.info({ approvals: stale.changes }, 'approvals left pending by an earlier run expired');
+  }
+
+  /**
+   * Asks for approval and waits for the decision. `notify` posts into the chat;
+   * without one there is nobody to ask, so the request is denied at once.
+   */
+  async request(request: ApprovalRequest, notify: ((text: string) => Promise<void>) | undefined, signal?: AbortSignal): Promise<ApprovalDecision> {
+    const { db, clock, timers, timeoutMs, logger } = this.options;
+    const id = this.newId();
+    const now = clock.now();
+    db.prepare(
+      `INSERT INTO command_approvals (id, session_id, conversation_id, requested_by, backend, tool, command, rule, reason, status, requested_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+    ).run(id, request.sessionId, request.conversationId, request.userId, request.backend, request.tool, request.command, request.danger.rule, request.danger.reason, now, now + timeoutMs);
+    logger.info({ approvalId: id, sessionId: request.sessionId, rule: request.danger.rule }, 'command held for approval');
+    if (!notify) return this.settle(id, 'denied', SYSTEM.noChat) ?? { id, status: 'denied', decidedBy: SYSTEM.noChat };
+
+    const decision = new Promise<ApprovalDecision>((resolve) => {
+      const timer = timers.setTimeout(() => this.settle(id, 'expired', SYSTEM.timeout), timeoutMs);
+      this.waiting.set(id, { resolve, timer });
+    });
+    const onAbort = () => this.settle(id, 'cancelled', SYSTEM.cancelled);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await notify(approvalMessage(id, request, timeoutMs));
+    } catch (error) {
+      // Nobody saw the question, so nobody can answer it.
+      logger.warn({ approvalId: id, err: describeError(error) }, 'could not post the approval request');
+      this.settle(id, 'denied', SYSTEM.noChat);
+    }
+    try {
+      return await decision;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** An admin's answer. Says what happened in words fit for the chat. */
+  decide(id: string, approve: boolean, decidedBy: string, decidedIn: string): string {
+    const key = id.trim().toLowerCase();
+    if (key === '') return this.pendingSummary();
+    const decision = this.settle(key, approve ? 'approved' : 'denied', decidedBy, decidedIn);
+    if (decision) return approve ? `Approved ${key}: the command runs now.` : `Denied ${key}: the command will not run.`;
+    const row = this.options.db.prepare<[string], { status: ApprovalStatus; decided_by: string | null }>('SELECT status, decided_by FROM command_approvals WHERE id = ?').get(key);
+    if (!row) return `There is no approval request ${key}. ${this.pendingSummary()}`;
+    return `Request ${key} is already ${row.status}${row.decided_by ? ` (by ${row.decided_by})` : ''}.`;
+  }
+
+  /** Requests waiting for an answer, oldest first. */
+  pending(): { id: string; command: string; reason: string; conversationId: string }[] {
+    return this.options.db
+      .prepare<[], { id: string; command: string; reason: string; conversation_id: string }>("SELECT id, command, reason, conversation_id FROM command_approvals WHERE status = 'pending' ORDER BY requested_at")
+      .all()
+      .filter((row) => this.waiting.has(row.id))
+      .map((row) => ({ id: row.id, command: row.command, reason: row.reason, conversationId: row.conversation_id }));
+  }
+
+  private pendingSummary(): string {
+    const pending = this.pending();
+    if (pending.length === 0) return 'No commands are waiting for approval.';
+    return ['Waiting for approval:', ...pending.map((p) => `${p.id}: ${oneLine(p.command)} (${p.reason})`)].join('\n');
+  }
+
+  /** Records a decision and wakes the waiting tool; undefined when the request was not waiting. */
+  private settle(id: string, status: ApprovalDecision['status'], decidedBy: string, decidedIn?: string): ApprovalDecision | undefined {
+    const waiting = this.waiting.get(id);
+    const updated = this.options.db
+      .prepare("UPDATE command_approvals SET status = ?, decided_at = ?, decided_by = ?, decided_in = ? WHERE id = ? AND status = 'pending'")
+      .run(status, this.options.clock.now(), decidedBy, decidedIn ?? null, id);
+    if (updated.changes === 0) return undefined;
+    const decision: ApprovalDecision = { id, status, decidedBy };
+    if (waiting) {
+      this.waiting.delete(id);
+      this.options.timers.clearTimeout(waiting.timer);
+      waiting.resolve(decision);
+    }
+    this.options.logger.info({ approvalId: id, status, decidedBy }, 'approval decided');
+    return decision;
+  }
+
+  private newId(): string {
+    for (;;) {
+      const id = Array.from({ length: 6 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join('');
+      if (!this.options.db.prepare('SELECT 1 FROM command_approvals WHERE id = ?').get(id)) return id;
+    }
+  }
+}
+
+function approvalMessage(id: string, request: ApprovalRequest, timeoutMs: number): string {
+  const minutes = Math.max(1, Math.round(timeoutMs / 60_000));
+  const what = request.tool === 'terminal' ? 'run a command that' : `use ${request.tool} in a way that`;
+  return [
+    `⚠️ The agent wants to ${what} ${request.danger.reason}:`,
+    `    ${oneLine(request.command, 500)}`,
+    `An admin can allow it with /approve ${id} or refuse it with /deny ${id}. Without an answer it is refused in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+  ].join('\n');
+}
+
+function oneLine(text: string, max = 120): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** `/approve <id>` and `/deny <id>`, for admins. They run at once, outside the conversation's queue: the turn that asked is waiting on them. */
+export function registerApprovalCommands(commands: CommandRegistry, gate: ApprovalGate): void {
+  commands.register({
+    name: 'approve',
+    usage: 'approve <id>',
+    description: 'allow a command the agent is waiting to run (without an id: list those waiting)',
+    adminOnly: true,
+    immediate: true,
+    run: ({ message, args }) => gate.decide(args, true, message.userId, message.conversationId),
+  });
+  commands.register({
+    name: 'deny',
+    usage: 'deny <id>',
+    description: 'refuse a command the agent is waiting to run',
+    adminOnly: true,
+    immediate: true,
+    run: ({ message, args }) => gate.decide(args, false, message.userId, message.conversationId),
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * The `terminal` tool: runs a shell command in the session's environment on its
+ * configured back end. The working directory persists between calls; long output
+ * keeps its head and tail with a marker; dangerous commands wait for an admin's
+ * approval in the chat. Admin-only unless `backends.adminOnly` is false.
+ */
+import { z } from 'zod';
+import { CairnError } from '../core/errors.js';
+import type { ApprovalGate } from '../backends/approvals.js';
+import { findDanger, type Danger } from '../backends/danger.js';
+import type { EnvironmentRegistry } from '../backends/environments.js';
+import { stripSecretValues } from '../backends/secrets.js';
+import type { ExecResult } from '../backends/types.js';
+import type { Tool, ToolContext } from './registry.js';
+import { truncateMiddle } from './truncate.js';
+
+export interface ExecutionToolOptions {
+  environments: EnvironmentRegistry;
+  approvals: ApprovalGate;
+  adminOnly: boolean;
+  defaultTimeoutSeconds: number;
+  maxOutputChars: number;
+  maxFileBytes: number;
+  /** Cairn's secret values: an env value the model passes that contains one is dropped. */
+  secrets: readonly string[];
+}
+
+/** The longest a single command may be given, whatever the model asks for. */
+const MAX_TIMEOUT_SECONDS = 3600;
+
+const parameters = z.object({
+  command: z.string().min(1).describe('Shell command (bash where installed, else sh). The working directory and files persist between calls in this conversation.'),
+  timeoutSeconds: z.number().int().positive().max(MAX_TIMEOUT_SECONDS).optional().describe('Kill the command and everything it started after this long (default from config).'),
+  cwd: z.string().min(1).optional().describe('Run in this directory (relative to the current one) without changing the current one.'),
+  stdin: z.string().optional().describe('Text fed to the command on standard input.'),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional().describe('Extra environment variables for this command.'),
+});
+
+export function terminalTool(options: ExecutionToolOptions): Tool<z.infer<typeof parameters>> {
+  return {
+    name: 'terminal',
+    description: 'Run a shell command in this conversation\'s own environment and get its exit code, stdout and stderr. Use it to inspect files, run programs, install packages and test code. Long output keeps its beginning and end.',
+    parameters,
+    adminOnly: options.adminOnly,
+    async execute(args, context) {
+      const backend = options.environments.backendFor(context.conversationId);
+      const danger = findDanger(args.command);
+      if (danger) await holdForApproval(options.approvals, context, { tool: 'terminal', backend, command: args.command, danger });
+      const env = args.env ? stripSecretValues(args.env, options.secrets).env : undefined;
+      const result = await options.environments.use(context.sessionId, context.conversationId, (environment) =>
+        environment.exec({
+          command: args.command,
+          cwd: args.cwd,
+          stdin: args.stdin,
+          env,
+          timeoutMs: (args.timeoutSeconds ?? options.defaultTimeoutSeconds) * 1000,
+          signal: context.signal,
+        }),
+      );
+      return formatResult(result, options.maxOutputChars, args.timeoutSeconds ?? options.defaultTimeoutSeconds);
+    },
+  };
+}
+
+/** Waits for an admin's decision; anything but approval becomes an error the model reads. */
+export async function holdForApproval(approvals: ApprovalGate, context: ToolContext, what: { tool: string; backend: string; command: string; danger: Danger }): Promise<void> {
+  const decision = await approvals.request(
+    { sessionId: context.sessionId, conversationId: context.conversationId, userId: context.userId, backend: what.backend, tool: what.tool, command: what.command, danger: what.danger },
+    context.notify,
+    context.signal,
+  );
+  if (decision.status === 'approved') return;
+  const why = {
+    denied: decision.decidedBy.startsWith('cairn:') ? 'it needs an admin\'s approval and there is no chat to ask in' : `an admin (${decision.decidedBy}) denied it`,
+    expired: 'no admin approved it in time',
+    cancelled: 'the turn was cancelled while it waited for approval',
+  }[decision.status];
+  throw new CairnError('permission', `Not run: this ${what.tool === 'terminal' ? 'command' : 'operation'} ${what.danger.reason}, and ${why} (request ${decision.id}). Do not retry it unchanged; find a safer way or ask the user.`);
+}
+
+/** Exit status first, then each stream; the budget is split so stderr is never crowded out by stdout. */
+export function formatResult(result: ExecResult, maxChars: number, timeoutSeconds: number): string {
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  const status = result.timedOut
+    ? `timed out after ${timeoutSeconds} s: the command and every process it started were killed`
+    : result.exitCode === null
+      ? `ended without an exit code (${seconds} s)`
+      : `exit code ${result.exitCode} (${seconds} s)`;
+  const stderrBudget = result.stdout === '' ? maxChars : Math.min(result.stderr.length, Math.floor(maxChars / 3));
+  const parts = [status];
+  if (result.stdout !== '') parts.push(`--- stdout ---\n${truncateMiddle(result.stdout, Math.max(200, maxChars - stderrBudget))}`);
+  if (result.stderr !== '') parts.push(`--- stderr ---\n${truncateMiddle(result.stderr, Math.max(200, stderrBudget))}`);
+  if (result.stdout === '' && result.stderr === '') parts.push('(no output)');
+  return parts.join('\n');
+}
