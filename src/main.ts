@@ -32,6 +32,10 @@ import { ApprovalGate, registerApprovalCommands } from './backends/approvals.js'
 import { systemTimers, type Timers } from './backends/timers.js';
 import { terminalTool, type ExecutionToolOptions } from './tools/terminal.js';
 import { readFileTool, writeFileTool } from './tools/files.js';
+import { Notes } from './memory/notes/index.js';
+import { memorySaveTool, memorySearchTool } from './memory/notes/tools.js';
+import { registerMemoryCommands } from './memory/notes/commands.js';
+import { createOpenAIEmbedder, type Embedder } from './memory/notes/embeddings.js';
 
 export interface CairnOverrides {
   clock?: Clock;
@@ -45,6 +49,8 @@ export interface CairnOverrides {
   cronPort?: CronPort;
   /** Timers for approval timeouts and idle environments (tests fire them by hand). */
   timers?: Timers;
+  /** Replaces the embeddings client built from CAIRN_EMBEDDINGS_MODEL (tests). */
+  embedder?: Embedder;
 }
 
 export interface Cairn {
@@ -65,6 +71,8 @@ export interface Cairn {
   /** Per-session execution environments for the terminal and file tools. */
   environments: EnvironmentRegistry;
   approvals: ApprovalGate;
+  /** Persistent notes: search, extraction of ended sessions, recall. */
+  notes: Notes;
   /** Drains turns in flight (within the configured grace) and closes the database. */
   close(): Promise<void>;
 }
@@ -104,6 +112,17 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   });
   const skills = new Skills({ db, dataDir: config.dataDir, extraDirs: config.skills.dirs, catalogTokens: config.skills.catalogTokens, clock, logger, knownSecrets: config.secrets });
   sessions.addPrefixSection(skills.catalog);
+  const notes = new Notes({
+    db,
+    clock,
+    logger,
+    secrets: config.secrets,
+    recallTokens: config.memory.recallTokens,
+    embedder: overrides.embedder ?? notesEmbedder(config),
+    extraction: { sessions: store, model, auxModel: config.auxModel },
+  });
+  sessions.addPrefixSection(notes.recall);
+  sessions.onEnded(notes.sessionEnded);
   const compressor = new Compressor({
     store,
     model,
@@ -115,6 +134,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   });
   const tools = new ToolRegistry().register(currentTimeTool);
   registerSkillTools(tools, skills);
+  tools.register(memorySearchTool(notes)).register(memorySaveTool(notes));
   const timers = overrides.timers ?? systemTimers;
   const environments = new EnvironmentRegistry({
     load: createBackendLoader(config, logger),
@@ -154,6 +174,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   registerBuiltinCommands(commands, sessions);
   registerLinkCommands(commands, access.links, clock);
   registerSkillCommands(commands, skills);
+  registerMemoryCommands(commands, notes, clock);
   registerApprovalCommands(commands, approvals);
   const gateway = new Gateway({
     db,
@@ -188,10 +209,47 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       // Reflections and audits still running write to the database: let them finish first.
       await learning.stop();
       await environments.stopAll();
+      // An extraction in flight gets the same grace; one cut short stays pending for the next start.
+      await notes.close(config.agent.shutdownGraceMs, unrefSleep);
       if (db.open) db.close();
     })());
 
-  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, close };
+  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, close };
+}
+
+/** The notes layer alone, for commands that need no agent (`cairn memory …`). */
+export function openNotes(config: Config, overrides: Pick<CairnOverrides, 'clock' | 'logger' | 'db' | 'embedder'> = {}): { notes: Notes; db: Db; close(): Promise<void> } {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel ?? 'warn', secrets: config.secrets });
+  const db = overrides.db ?? openDatabase(databasePath(config.dataDir));
+  const notes = new Notes({
+    db,
+    clock: overrides.clock ?? systemClock,
+    logger,
+    secrets: config.secrets,
+    recallTokens: config.memory.recallTokens,
+    embedder: overrides.embedder ?? notesEmbedder(config),
+  });
+  return {
+    notes,
+    db,
+    close: async () => {
+      await notes.close(0, unrefSleep);
+      if (db.open) db.close();
+    },
+  };
+}
+
+/** The embeddings client when CAIRN_EMBEDDINGS_MODEL is set: same endpoint and key as the chat model. */
+function notesEmbedder(config: Config): Embedder | undefined {
+  const model = config.memory.embeddingsModel;
+  if (!model) return undefined;
+  const provider = config.providers[0];
+  if (!provider) throw new ConfigError([`CAIRN_EMBEDDINGS_MODEL is set, but no model endpoint is configured for it. ${config.modelProblems.join(' ')}`]);
+  return createOpenAIEmbedder({ provider, model, timeoutMs: config.model.timeoutMs });
+}
+
+function unrefSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** Lets commands that need no model (listing tasks, audits) run without one; a model call says what to set. */

@@ -76,15 +76,12 @@ export class ConsoleAdapter implements Adapter {
     let pending = Promise.resolve();
     rl.on('line', (line) => {
       if (line.trim() === '') return rl.prompt();
-      rl.pause();
-      pending = pending
-        .then(() => this.deliver(sink, line))
-        .finally(() => {
-          if (!this.stopped) {
-            rl.resume();
-            rl.prompt();
-          }
-        });
+      // Lines go in as they are typed: the gateway keeps a conversation's turns in order,
+      // and an immediate command (/approve while a turn waits for it) can overtake them.
+      const delivery = this.deliver(sink, line).finally(() => {
+        if (!this.stopped) rl.prompt();
+      });
+      pending = Promise.all([pending, delivery]).then(() => undefined);
     });
     rl.on('close', () => void pending.finally(() => this.resolveDone()));
   }

@@ -103,11 +103,21 @@ function writesTo(segment: string, words: string[], picks: (word: string) => boo
   return false;
 }
 
-/** The first danger in a command, or undefined. */
-export function findDanger(command: string): Danger | undefined {
+const SHELLS = /^(ba|z|da|k|fi)?sh$/;
+
+/** The first danger in a command (and in the script it hands a shell: `bash -c '…'`, `eval`, stdin to `sh`), or undefined. */
+export function findDanger(command: string, stdin?: string, depth = 0): Danger | undefined {
+  if (depth > 3) return undefined;
   for (const segment of segments(command)) {
     const words = commandWords(segment);
     for (const rule of RULES) if (rule.test(segment, words)) return { rule: rule.rule, reason: rule.reason };
+    const script = SHELLS.test(words[0] ?? '') && words.includes('-c') ? words[words.indexOf('-c') + 1] : words[0] === 'eval' ? words.slice(1).join(' ') : undefined;
+    const inner = script === undefined ? undefined : findDanger(script, undefined, depth + 1);
+    if (inner) return inner;
+    if (stdin !== undefined && SHELLS.test(words[0] ?? '') && !words.includes('-c')) {
+      const fed = findDanger(stdin, undefined, depth + 1);
+      if (fed) return fed;
+    }
   }
   return undefined;
 }

@@ -49,10 +49,9 @@ export function wrapCommand(options: WrapOptions): string {
     'unset __cairn_d',
     exportLines(options.env),
     options.cwd === undefined ? '' : `cd -- ${shellQuote(options.cwd)} || exit 1`,
+    // A trap, so the directory is kept even when the command ends with `exit`.
+    persist ? `trap "pwd > ${state}/cwd 2>/dev/null" EXIT` : '',
     `eval ${shellQuote(options.command)}`,
-    '__cairn_rc=$?',
-    persist ? `pwd > ${state}/cwd 2>/dev/null` : '',
-    'exit $__cairn_rc',
   ]
     .filter((line) => line !== '')
     .join('\n');

@@ -28,6 +28,8 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' });
   const ended = cairn.sessions.sweepIdle();
   if (ended.length > 0) cairn.logger.info({ sessions: ended.length }, 'ended sessions that went idle while Cairn was down');
+  // Sessions whose note extraction failed or was cut short last time are retried now.
+  cairn.notes.resumePending();
   const adapter = new ConsoleAdapter({
     input: process.stdin,
     output: process.stdout,

@@ -48,6 +48,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   const cairn = createCairn(config, options);
   const { logger } = cairn;
   cairn.sessions.sweepIdle();
+  // Sessions whose note extraction failed or was cut short last time are retried now.
+  cairn.notes.resumePending();
   const http = new HttpServer();
   const adapters: Adapter[] = [];
   for (const platform of enabledPlatforms(config)) {
@@ -93,6 +95,6 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
 }
 
 async function loadFactory(platform: PlatformName): Promise<AdapterFactory> {
-  const module = (await import(`../../adapters/${platform}/index.js`)) as { createAdapter: AdapterFactory };
+  const module = (await import(/* @vite-ignore */ `../../adapters/${platform}/index.js`)) as { createAdapter: AdapterFactory };
   return module.createAdapter;
 }

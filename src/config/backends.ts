@@ -121,6 +121,7 @@ export const BACKEND_ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_COMMAND_TIMEOUT_SECONDS', path: at('commandTimeoutSeconds'), kind: 'number', help: 'Default time limit of one command; its whole process tree is killed after it (default 120).' },
   { name: 'CAIRN_BACKEND_IDLE_MINUTES', path: at('idleMinutes'), kind: 'number', help: "A session's environment unused this long is stopped (default 30)." },
   { name: 'CAIRN_APPROVAL_TIMEOUT_SECONDS', path: at('approvalTimeoutSeconds'), kind: 'number', help: 'How long a dangerous command waits for /approve before it is denied (default 300).' },
+  { name: 'CAIRN_BACKEND_PASS_ENV', path: at('passEnv'), kind: 'list', help: 'Comma-separated host variables local and singularity environments may see, credentials still removed (default PATH,HOME,USER,LOGNAME,LANG,LC_ALL,LC_CTYPE,TZ,TERM,TMPDIR,SHELL).' },
   { name: 'CAIRN_DOCKER_IMAGE', path: at('docker', 'image'), kind: 'string', help: 'Image of the per-session container (default debian:bookworm-slim).' },
   { name: 'CAIRN_DOCKER_HOST', path: at('docker', 'host'), kind: 'string', help: 'Docker Engine address: unix:///var/run/docker.sock (default), tcp://host:2375 or http://host:port.' },
   { name: 'CAIRN_DOCKER_CPUS', path: at('docker', 'cpus'), kind: 'number', help: 'CPU limit per container (default 1).' },

@@ -8,6 +8,7 @@ import { LEARNING_ENV_BINDINGS } from './learning.js';
 import { RL_ENV_BINDINGS } from './rl.js';
 import { BACKEND_ENV_BINDINGS } from './backends.js';
 import { SKILLS_ENV_BINDINGS } from './skills.js';
+import { MEMORY_ENV_BINDINGS } from './memory.js';
 
 export type EnvKind = 'string' | 'int' | 'number' | 'list';
 
@@ -40,6 +41,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   ...BACKEND_ENV_BINDINGS,
   ...RL_ENV_BINDINGS,
   ...SKILLS_ENV_BINDINGS,
+  ...MEMORY_ENV_BINDINGS,
 ];
 
 /** Provider keys read by the presets; not bound to a path because the provider decides which one counts. */

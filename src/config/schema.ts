@@ -10,6 +10,7 @@ import { learningSchema } from './learning.js';
 import { rlSchema } from './rl.js';
 import { BACKEND_NAMES, backendsSchema } from './backends.js';
 import { skillsSchema } from './skills.js';
+import { memorySchema } from './memory.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -80,6 +81,8 @@ export const configSchema = z.object({
   platforms: platformsSchema,
   learning: learningSchema,
   skills: skillsSchema,
+  /** Persistent notes: semantic search and recall (src/memory/notes). */
+  memory: memorySchema,
   backends: backendsSchema,
   /** Batch runs, rewards, exports and Atropos (src/rl). */
   rl: rlSchema,

@@ -44,7 +44,7 @@ export function terminalTool(options: ExecutionToolOptions): Tool<z.infer<typeof
     adminOnly: options.adminOnly,
     async execute(args, context) {
       const backend = options.environments.backendFor(context.conversationId);
-      const danger = findDanger(args.command);
+      const danger = findDanger(args.command, args.stdin);
       if (danger) await holdForApproval(options.approvals, context, { tool: 'terminal', backend, command: args.command, danger });
       const env = args.env ? stripSecretValues(args.env, options.secrets).env : undefined;
       const result = await options.environments.use(context.sessionId, context.conversationId, (environment) =>

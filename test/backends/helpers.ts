@@ -9,3 +9,31 @@ export function tempDir(prefix = 'cairn-backend-'): string {
 
 /** PATH for processes the tests start, without anything from the test runner's environment. */
 export const TEST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Timers fired by hand: tests of timeouts never sleep. */
+export class ManualTimers {
+  private next = 1;
+  private readonly pending = new Map<number, { callback: () => void; ms: number }>();
+
+  setTimeout = (callback: () => void, ms: number): number => {
+    const id = this.next++;
+    this.pending.set(id, { callback, ms });
+    return id;
+  };
+
+  clearTimeout = (handle: unknown): void => {
+    this.pending.delete(handle as number);
+  };
+
+  /** Delays of the timers waiting to fire. */
+  delays(): number[] {
+    return [...this.pending.values()].map((timer) => timer.ms);
+  }
+
+  /** Fires every pending timer (as if their time had come). */
+  fireAll(): void {
+    const due = [...this.pending.values()];
+    this.pending.clear();
+    for (const timer of due) timer.callback();
+  }
+}

@@ -105,6 +105,21 @@ describe.skipIf(skip !== undefined)(`ssh connection handling${skip ? ` (skipped:
     expect(error.message).toContain('CAIRN_SSH_KEY');
   });
 
+  it('logs in with a key held by an ssh agent', async () => {
+    const { execFileSync, spawn } = await import('node:child_process');
+    const socket = join(server.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      await expect.poll(() => existsSync(socket)).toBe(true);
+      execFileSync('ssh-add', [server.userKey], { env: { SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      const env = await backend({ key: undefined, agent: socket }).start('agent', { env: {} });
+      expect((await env.exec({ command: 'echo via-agent' })).stdout).toBe('via-agent\n');
+      await env.stop();
+    } finally {
+      agent.kill();
+    }
+  });
+
   it('needs a key or an agent, and a host', async () => {
     expect((await failure({ key: undefined, agent: undefined })).message).toContain('SSH_AUTH_SOCK');
     expect((await failure({ host: undefined })).message).toContain('CAIRN_SSH_HOST');

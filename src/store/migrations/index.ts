@@ -3,6 +3,7 @@
  * ones; never edit one that has shipped (databases in the field already ran it).
  */
 import { sql as sessions } from './001-sessions.js';
+import { sql as notes } from './002-notes.js';
 import { sql as skills } from './003-skills.js';
 import { sql as backends } from './004-backends.js';
 import { sql as access } from './005-access.js';
@@ -16,6 +17,7 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'sessions', sql: sessions },
+  { version: 2, name: 'notes', sql: notes },
   { version: 3, name: 'skills', sql: skills },
   { version: 4, name: 'backends', sql: backends },
   { version: 5, name: 'access', sql: access },

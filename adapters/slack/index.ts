@@ -1,0 +1,329 @@
+/**
+ * The Slack adapter (@slack/bolt). Events arrive over Socket Mode (SLACK_APP_TOKEN) or as
+ * signed HTTP requests on the shared server's POST /slack/events (SLACK_SIGNING_SECRET;
+ * Bolt's HTTPReceiver checks signature and timestamp). Cairn answers app_mention in
+ * channels (in the thread), DMs, and the /cairn slash command (acknowledged at once,
+ * answered through its response_url when the turn ends).
+ *
+ * Replies go out through one Web API client that neither retries nor waits by itself:
+ * withRetries with the injected sleep does both, so tests never wait for real. While a
+ * turn runs, the user's message carries an hourglass reaction; a long turn gets one short
+ * "still working" note.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger, type RespondFn } from '@slack/bolt';
+import { z } from 'zod';
+import type { AdapterDeps, AdapterFactory } from '../../src/core/adapter-factory.js';
+import type { Adapter, AdapterCapabilities, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Logger } from '../../src/core/logger.js';
+import { ConfigError, describeError } from '../../src/core/errors.js';
+import { realSleep, withRetries } from '../../src/core/retry.js';
+import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
+import { normalizeEvent, normalizeSlashCommand, PLATFORM, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
+import { MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, type RenderedMessage } from './render.js';
+
+export const EVENTS_PATH = '/slack/events';
+const THINKING_REACTION = 'hourglass_flowing_sand';
+const PROGRESS_AFTER_MS = 20_000;
+const PROGRESS_TEXT = 'Still working on it…';
+/** Slack's chat.postMessage allows about one message per second per channel; waits past this are not worth it. */
+const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
+
+export interface SlackAdapterOptions {
+  /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
+  timer?: (ms: number, fire: () => void) => () => void;
+  /** How long a turn runs before the "still working" note (default 20 s). */
+  progressAfterMs?: number;
+  now?: () => Date;
+}
+
+/** A message being handled: where its reply goes, and its thinking reaction. */
+interface InFlight {
+  messageId: string;
+  conversationId: string;
+  target: ReplyTarget;
+  respond?: RespondFn | undefined;
+  started: boolean;
+  reacted: boolean;
+  finished: boolean;
+  cancelProgress?: () => void;
+}
+
+const authTest = z.object({ team_id: z.string().min(1), user_id: z.string().min(1), bot_id: z.string().min(1).optional() });
+
+export class SlackAdapter implements Adapter {
+  readonly platform = PLATFORM;
+  readonly capabilities: AdapterCapabilities = { threads: true, edits: false, reactions: true, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT };
+  private readonly client: InstanceType<typeof webApi.WebClient>;
+  private readonly clientOptions: webApi.WebClientOptions;
+  private readonly token: string;
+  private readonly logger: Logger;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly timer: NonNullable<SlackAdapterOptions['timer']>;
+  private app: App | undefined;
+  private httpReceiver: HTTPReceiver | undefined;
+  private bot: BotIdentity | undefined;
+  private sink: InboundSink | undefined;
+  private accepting = false;
+  private readonly inFlight = new Map<string, InFlight>();
+  /** Message ids per conversation in arrival order: the gateway runs them one at a time, oldest first. */
+  private readonly order = new Map<string, string[]>();
+  /** The message a conversation's latest reply answered: the turn the next `done` ends. */
+  private readonly lastReplyTo = new Map<string, string>();
+
+  constructor(
+    private readonly deps: AdapterDeps,
+    private readonly options: SlackAdapterOptions = {},
+  ) {
+    const settings = deps.config.platforms.slack;
+    if (!settings.botToken) throw new ConfigError(['Set SLACK_BOT_TOKEN (the xoxb-… bot token) to run Cairn on Slack.']);
+    if (!settings.appToken && !settings.signingSecret) {
+      throw new ConfigError(['Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP events on /slack/events).']);
+    }
+    this.token = settings.botToken;
+    this.logger = deps.logger;
+    this.sleep = deps.sleep ?? realSleep;
+    this.timer = options.timer ?? defaultTimer;
+    this.clientOptions = {
+      ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+      // Cairn's withRetries waits and retries; the client must not do either on its own.
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: 30_000,
+      logger: boltLogger(deps.logger),
+    };
+    this.client = new webApi.WebClient(this.token, this.clientOptions);
+    if (!settings.appToken) deps.http.mount(EVENTS_PATH, (req, res) => this.handleHttp(req, res));
+  }
+
+  async start(sink: InboundSink): Promise<void> {
+    const settings = this.deps.config.platforms.slack;
+    const auth = authTest.parse(await this.call(() => this.client.auth.test()));
+    this.bot = { teamId: auth.team_id, userId: auth.user_id, botId: auth.bot_id ?? '' };
+    const logger = boltLogger(this.logger);
+    const receiver = settings.appToken
+      ? new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions: this.clientOptions } })
+      : new HTTPReceiver({ signingSecret: settings.signingSecret ?? '', endpoints: EVENTS_PATH, logger });
+    // botId and botUserId given: Bolt skips its own auth.test. Own messages are flagged in normalize, not dropped by Bolt.
+    const app = new App({ token: this.token, botId: this.bot.botId, botUserId: this.bot.userId, receiver, clientOptions: this.clientOptions, logger, ignoreSelf: false, convoStore: false });
+    app.event('message', async ({ event, body }) => this.onEvent(event, body));
+    app.event('app_mention', async ({ event, body }) => this.onEvent(event, body));
+    app.command(/^\/.+/, async ({ command, ack, respond }) => {
+      // Slack wants the acknowledgement within 3 s; the answer follows through the response_url.
+      await ack();
+      const normalized = this.accepting && this.bot ? normalizeSlashCommand(command, this.normalizeOptions(this.bot)) : undefined;
+      if (normalized) this.deliver(normalized, respond);
+    });
+    app.error(async (error) => {
+      this.logger.error({ err: describeError(error) }, 'Slack event handling failed');
+    });
+    this.app = app;
+    this.sink = sink;
+    this.accepting = true;
+    if (receiver instanceof HTTPReceiver) this.httpReceiver = receiver;
+    else await this.call(() => app.start());
+    // Slack has no API to register slash commands: the app's manifest defines /cairn (and optionally one per command).
+    this.logger.info({ team: this.bot.teamId, bot: this.bot.userId, mode: settings.appToken ? 'socket' : 'http', commands: this.deps.commands.list().map((c) => c.name) }, 'Slack connected; /cairn <command> runs chat commands');
+  }
+
+  async stop(): Promise<void> {
+    this.accepting = false;
+    this.httpReceiver = undefined;
+    for (const entry of this.inFlight.values()) entry.cancelProgress?.();
+    if (this.app && this.deps.config.platforms.slack.appToken) {
+      await this.app.stop().catch((error: unknown) => this.logger.warn({ err: describeError(error) }, 'Slack Socket Mode did not close cleanly'));
+    }
+    this.app = undefined;
+  }
+
+  async send(conversationId: string, reply: OutboundReply): Promise<void> {
+    if (reply.replyTo) this.lastReplyTo.set(conversationId, reply.replyTo);
+    const entry = reply.replyTo ? this.inFlight.get(reply.replyTo) : undefined;
+    await this.post(conversationId, reply.text, entry);
+  }
+
+  progress(conversationId: string, event: TurnEvent): void {
+    if (event.type === 'typing') {
+      const id = this.order.get(conversationId)?.find((messageId) => !this.inFlight.get(messageId)?.finished);
+      const entry = id ? this.inFlight.get(id) : undefined;
+      if (entry && !entry.started) this.begin(entry);
+    } else if (event.type === 'done') {
+      const id = this.lastReplyTo.get(conversationId);
+      this.lastReplyTo.delete(conversationId);
+      if (id) this.finish(id);
+    }
+  }
+
+  private onEvent(event: unknown, body: unknown): void {
+    if (!this.accepting || !this.bot) return;
+    const normalized = normalizeEvent(event, body, this.normalizeOptions(this.bot));
+    if (normalized) this.deliver(normalized);
+  }
+
+  private normalizeOptions(bot: BotIdentity): NormalizeOptions {
+    return {
+      bot,
+      channelSessions: this.deps.config.platforms.slack.channelSessions,
+      isCommand: (name) => this.deps.commands.get(name) !== undefined,
+      now: this.options.now?.() ?? new Date(),
+    };
+  }
+
+  /** Pushes a message into the core and keeps its reply target until the gateway is done with it. */
+  private deliver({ message, target }: Normalized, respond?: RespondFn): void {
+    const sink = this.sink;
+    if (!sink) return;
+    // A duplicate delivery while the first is in flight must not replace the first one's target.
+    const tracked = !message.isSelf && !message.isBot && !this.inFlight.has(message.messageId);
+    if (tracked) {
+      this.inFlight.set(message.messageId, { messageId: message.messageId, conversationId: message.conversationId, target, respond, started: false, reacted: false, finished: false });
+      this.order.set(message.conversationId, [...(this.order.get(message.conversationId) ?? []), message.messageId]);
+    }
+    void sink(message)
+      .catch((error: unknown) => this.logger.error({ messageId: message.messageId, err: describeError(error) }, 'Slack message was not handled'))
+      .finally(() => {
+        if (tracked) this.finish(message.messageId);
+      });
+  }
+
+  /** The turn started: hourglass on the user's message, and a timer for the "still working" note. */
+  private begin(entry: InFlight): void {
+    entry.started = true;
+    void this.react(entry);
+    const after = this.options.progressAfterMs ?? PROGRESS_AFTER_MS;
+    entry.cancelProgress = this.timer(after, () => {
+      if (entry.finished) return;
+      this.post(entry.conversationId, PROGRESS_TEXT, entry).catch((error: unknown) => this.logger.warn({ messageId: entry.messageId, err: describeError(error) }, 'Slack progress note failed'));
+    });
+  }
+
+  private finish(messageId: string): void {
+    const entry = this.inFlight.get(messageId);
+    if (!entry) return;
+    entry.finished = true;
+    entry.cancelProgress?.();
+    this.inFlight.delete(messageId);
+    const remaining = (this.order.get(entry.conversationId) ?? []).filter((id) => id !== messageId);
+    if (remaining.length > 0) this.order.set(entry.conversationId, remaining);
+    else this.order.delete(entry.conversationId);
+    if (entry.reacted) void this.unreact(entry);
+  }
+
+  /** Reactions are a courtesy: one attempt each, failures logged, never retried or waited for. */
+  private async react(entry: InFlight): Promise<void> {
+    const { channel, ts } = entry.target;
+    if (!ts) return;
+    try {
+      await this.client.reactions.add({ channel, timestamp: ts, name: THINKING_REACTION });
+      entry.reacted = true;
+    } catch (error) {
+      entry.reacted = slackErrorCode(error) === 'already_reacted';
+      if (!entry.reacted) this.logger.debug({ messageId: entry.messageId, err: describeError(mapSlackError(error)) }, 'Slack thinking reaction not added');
+    }
+    // The turn may have ended while the reaction was on its way.
+    if (entry.finished && entry.reacted) await this.unreact(entry);
+  }
+
+  private async unreact(entry: InFlight): Promise<void> {
+    const { channel, ts } = entry.target;
+    if (!ts) return;
+    entry.reacted = false;
+    try {
+      await this.client.reactions.remove({ channel, timestamp: ts, name: THINKING_REACTION });
+    } catch (error) {
+      this.logger.debug({ messageId: entry.messageId, err: describeError(mapSlackError(error)) }, 'Slack thinking reaction not removed');
+    }
+  }
+
+  /** Sends a reply, split and rendered; slash commands answer through their response_url. */
+  private async post(conversationId: string, text: string, entry: InFlight | undefined): Promise<void> {
+    const { channel, threadTs: sessionThread } = parseConversationId(conversationId);
+    const threadTs = sessionThread ?? entry?.target.threadTs;
+    for (const message of renderMessages(text)) {
+      if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs);
+      else await this.postMessage(channel, threadTs, message);
+    }
+  }
+
+  private async postMessage(channel: string, threadTs: string | undefined, message: RenderedMessage): Promise<void> {
+    const thread = threadTs ? { thread_ts: threadTs } : {};
+    try {
+      await this.call(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...thread }));
+    } catch (error) {
+      if (!isMarkupRejection(error)) throw error;
+      this.logger.warn({ channel, slackError: slackErrorCode(error) }, 'Slack refused the formatted reply; sending it as plain text');
+      for (const part of plainParts(message.plain, isTooLong(error) ? SAFE_PLAIN_LIMIT : MESSAGE_LIMIT)) {
+        await this.call(() => this.client.chat.postMessage({ channel, text: part, mrkdwn: false, unfurl_links: false, unfurl_media: false, ...thread }));
+      }
+    }
+  }
+
+  private async respondWith(respond: RespondFn, message: RenderedMessage, channel: string, threadTs: string | undefined): Promise<void> {
+    try {
+      await this.call(() => respond({ response_type: 'in_channel', replace_original: false, text: message.text, blocks: message.blocks }));
+    } catch (error) {
+      const mapped = mapSlackError(error);
+      if (isMarkupRejection(mapped)) {
+        for (const part of plainParts(message.plain, SAFE_PLAIN_LIMIT)) await this.call(() => respond({ response_type: 'in_channel', replace_original: false, text: part }));
+      } else if (mapped.code === 'not_found') {
+        // The response_url expired (30 min, 5 uses): post in the channel instead.
+        await this.postMessage(channel, threadTs, message);
+      } else {
+        throw mapped;
+      }
+    }
+  }
+
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return withRetries(operation, {
+      ...RETRY,
+      sleep: this.sleep,
+      mapError: mapSlackError,
+      onRetry: (error, attempt, delayMs) => this.logger.warn({ code: error.code, attempt, delayMs }, 'Slack call failed; retrying'),
+    });
+  }
+
+  /** The shared server's /slack/events route: Bolt verifies the signature and timestamp (401 otherwise). */
+  private handleHttp(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.httpReceiver || !this.accepting) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('Slack adapter is not running');
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('POST only');
+      return;
+    }
+    this.httpReceiver.requestListener(req, res);
+  }
+}
+
+export function parseConversationId(conversationId: string): { team: string; channel: string; threadTs?: string } {
+  const [platform, team, channel, threadTs] = conversationId.split(':');
+  if (platform !== PLATFORM || !team || !channel) throw new ConfigError([`${conversationId} is not a Slack conversation id (slack:<team>:<channel>[:<thread ts>]).`]);
+  return threadTs ? { team, channel, threadTs } : { team, channel };
+}
+
+export const createAdapter: AdapterFactory = (deps) => new SlackAdapter(deps);
+
+function defaultTimer(ms: number, fire: () => void): () => void {
+  const handle = setTimeout(fire, ms);
+  handle.unref();
+  return () => clearTimeout(handle);
+}
+
+/**
+ * Bolt and the Web API client log through this. Their debug lines carry request bodies
+ * (message text), so they go to trace; their info is chatter, so it goes to debug.
+ */
+function boltLogger(logger: Logger): BoltLogger {
+  const text = (parts: unknown[]) => parts.map((part) => (typeof part === 'string' ? part : describeError(part))).join(' ');
+  return {
+    debug: (...parts: unknown[]) => logger.trace(text(parts)),
+    info: (...parts: unknown[]) => logger.debug(text(parts)),
+    warn: (...parts: unknown[]) => logger.warn(text(parts)),
+    error: (...parts: unknown[]) => logger.error(text(parts)),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.INFO,
+    setName: () => undefined,
+  };
+}

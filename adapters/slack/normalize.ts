@@ -1,0 +1,179 @@
+/**
+ * Slack events and slash commands → the core's InboundMessage. Payloads are parsed with
+ * zod; events Cairn does not answer (edits, deletions, joins) normalize to undefined.
+ *
+ * Conversation ids: `slack:<team>:<channel>` for DMs and channel-wide sessions,
+ * `slack:<team>:<channel>:<thread ts>` for per-thread sessions (the default in channels).
+ * Message ids are `<channel>:<ts>`: Slack's retries of one event carry the same ts, and a
+ * mention that arrives both as `message` and `app_mention` (two event ids) has one ts too,
+ * so the gateway answers each message once.
+ */
+import { z } from 'zod';
+import { parseCommand } from '../../src/core/commands.js';
+import type { InboundMessage } from '../../src/core/message.js';
+
+export const PLATFORM = 'slack';
+
+/** Who the bot is, from auth.test. */
+export interface BotIdentity {
+  teamId: string;
+  userId: string;
+  botId: string;
+}
+
+export interface NormalizeOptions {
+  bot: BotIdentity;
+  channelSessions: 'thread' | 'channel';
+  /** Whether a word names a chat command (`/cairn new` runs /new). */
+  isCommand(name: string): boolean;
+  now: Date;
+}
+
+/** Where a reply to this message goes, and how (the adapter keeps it while the message is handled). */
+export interface ReplyTarget {
+  channel: string;
+  /** The user's message, for the "thinking" reaction; absent for slash commands. */
+  ts?: string;
+  /** Thread to answer in; absent for a top-level DM. */
+  threadTs?: string;
+  /** Slash commands answer through their response_url. */
+  viaResponseUrl?: boolean;
+}
+
+export interface Normalized {
+  message: InboundMessage;
+  target: ReplyTarget;
+}
+
+const messageEvent = z.object({
+  type: z.enum(['message', 'app_mention']),
+  channel: z.string().min(1),
+  user: z.string().min(1).optional(),
+  bot_id: z.string().min(1).optional(),
+  subtype: z.string().optional(),
+  text: z.string().default(''),
+  ts: z.string().min(1),
+  thread_ts: z.string().min(1).optional(),
+  channel_type: z.string().optional(),
+  team: z.string().optional(),
+});
+
+const envelope = z.object({
+  team_id: z.string().min(1).optional(),
+  event_id: z.string().optional(),
+});
+
+const slashCommand = z.object({
+  command: z.string().min(2),
+  text: z.string().default(''),
+  team_id: z.string().min(1),
+  channel_id: z.string().min(1),
+  channel_name: z.string().optional(),
+  user_id: z.string().min(1),
+  user_name: z.string().optional(),
+  trigger_id: z.string().min(1),
+});
+
+/** Subtypes that carry a user's new words; the rest (edits, deletions, joins, topics) are not messages to answer. */
+const ANSWERABLE_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast', 'bot_message', 'me_message']);
+
+export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: NormalizeOptions): Normalized | undefined {
+  const parsed = messageEvent.safeParse(rawEvent);
+  if (!parsed.success) return undefined;
+  const event = parsed.data;
+  if (!ANSWERABLE_SUBTYPES.has(event.subtype)) return undefined;
+  const { bot } = options;
+  const team = envelope.safeParse(rawBody).data?.team_id ?? event.team ?? bot.teamId;
+  const isDirect = event.channel_type === 'im' || (event.channel_type === undefined && event.channel.startsWith('D'));
+  const isSelf = event.user === bot.userId || (event.bot_id !== undefined && event.bot_id === bot.botId);
+  const isBot = !isSelf && (event.bot_id !== undefined || event.subtype === 'bot_message');
+  const mentioned = mentionPattern(bot.userId).test(event.text);
+  const text = slackToPlain(event.text.replace(mentionPattern(bot.userId, 'g'), ' ')).replace(/[ \t]{2,}/g, ' ').trim();
+  const user = event.user ?? event.bot_id ?? 'unknown';
+  const threadRoot = event.thread_ts ?? event.ts;
+  const conversationId = isDirect || options.channelSessions === 'channel' ? `${PLATFORM}:${team}:${event.channel}` : `${PLATFORM}:${team}:${event.channel}:${threadRoot}`;
+  return {
+    message: {
+      platform: PLATFORM,
+      conversationId,
+      userId: `${PLATFORM}:${team}:${user}`,
+      senderId: user,
+      userName: user,
+      text,
+      isDirect,
+      addressed: isDirect || event.type === 'app_mention' || mentioned,
+      isSelf,
+      isBot,
+      command: parseCommand(text),
+      messageId: `${event.channel}:${event.ts}`,
+      receivedAt: options.now,
+      raw: rawEvent,
+    },
+    // Channels answer in the thread (the mention's own, or the one it was written in); DMs in place.
+    target: { channel: event.channel, ts: event.ts, ...(isDirect ? (event.thread_ts ? { threadTs: event.thread_ts } : {}) : { threadTs: threadRoot }) },
+  };
+}
+
+/**
+ * A slash command. `/cairn <question>` asks; `/cairn new` (or `/cairn /new`) runs a chat
+ * command; a slash command the app defines under a command's own name (`/new`) runs it too.
+ */
+export function normalizeSlashCommand(rawBody: unknown, options: NormalizeOptions): Normalized | undefined {
+  const parsed = slashCommand.safeParse(rawBody);
+  if (!parsed.success) return undefined;
+  const body = parsed.data;
+  const name = body.command.replace(/^\//, '').toLowerCase();
+  const text = slackToPlain(body.text).trim();
+  const command = name === 'cairn' ? commandInText(text, options) : { name, args: text };
+  const isDirect = body.channel_name === 'directmessage' || body.channel_id.startsWith('D');
+  return {
+    message: {
+      platform: PLATFORM,
+      // Slash commands carry no thread, so in channels they share the channel's session.
+      conversationId: `${PLATFORM}:${body.team_id}:${body.channel_id}`,
+      userId: `${PLATFORM}:${body.team_id}:${body.user_id}`,
+      senderId: body.user_id,
+      userName: body.user_name ?? body.user_id,
+      text,
+      isDirect,
+      addressed: true,
+      isSelf: false,
+      command,
+      messageId: `command:${body.trigger_id}`,
+      receivedAt: options.now,
+      raw: rawBody,
+    },
+    target: { channel: body.channel_id, viaResponseUrl: true },
+  };
+}
+
+function commandInText(text: string, options: NormalizeOptions): InboundMessage['command'] {
+  if (text === '') return { name: 'help', args: '' };
+  const explicit = parseCommand(text);
+  if (explicit) return explicit;
+  const [first = '', ...rest] = text.split(/\s+/);
+  const name = first.toLowerCase();
+  return options.isCommand(name) ? { name, args: rest.join(' ') } : undefined;
+}
+
+function mentionPattern(userId: string, flags = ''): RegExp {
+  return new RegExp(`<@${userId.replace(/[^A-Za-z0-9]/g, '')}(?:\\|[^>]*)?>`, flags);
+}
+
+/**
+ * Slack's wire format → what the user typed: entities decoded, links and channel
+ * references shown as text. User mentions other than the bot's stay as `<@U…>`.
+ */
+export function slackToPlain(text: string): string {
+  return text
+    .replace(/<((?:https?|mailto):[^|>]+)(?:\|([^>]+))?>/g, (_match, url: string, label: string | undefined) => {
+      if (!label) return url;
+      const bare = url.replace(/^(?:https?:\/\/|mailto:)/, '');
+      return bare === label || url === label ? label : `${label} (${url})`;
+    })
+    .replace(/<#[A-Z0-9]+\|([^>]+)>/g, '#$1')
+    .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/g, '@$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}

@@ -1,0 +1,168 @@
+/**
+ * Markdown (what models write) → Slack mrkdwn, split into messages and section blocks,
+ * plus the plain-text fallback used when Slack rejects the blocks.
+ *
+ * Slack treats `&`, `<` and `>` as control characters everywhere, so model text is
+ * always escaped: a reply can never ping `<!channel>` or forge a link.
+ */
+import { splitMessage } from '../../src/core/split.js';
+
+/** Slack truncates message text past 40,000 characters. */
+export const MESSAGE_LIMIT = 40_000;
+/** A section block's text holds at most 3,000 characters. */
+export const SECTION_LIMIT = 3_000;
+/** The notification preview (`text` beside blocks) is kept short; the blocks carry the reply. */
+const PREVIEW_LIMIT = 300;
+/** A fallback after `msg_too_long` uses parts well under the limit. */
+export const SAFE_PLAIN_LIMIT = 4_000;
+
+export interface SectionBlock {
+  type: 'section';
+  text: { type: 'mrkdwn'; text: string };
+}
+
+/** One Slack message: mrkdwn in section blocks, with a plain preview for notifications. */
+export interface RenderedMessage {
+  text: string;
+  blocks: SectionBlock[];
+  /** The same part as plain text, for the fallback. */
+  plain: string;
+}
+
+/**
+ * Splits a Markdown reply into Slack messages (code blocks stay intact in each) and
+ * renders each one into section blocks. Escaping and the fences that reopen in each
+ * section add characters, so when a rendered message would pass the limit the whole
+ * reply is split again at a smaller size (parts stay even; no tiny leftovers).
+ */
+export function renderMessages(markdown: string, limit = MESSAGE_LIMIT): RenderedMessage[] {
+  let sourceLimit = limit;
+  for (;;) {
+    const rendered = splitMessage(markdown, sourceLimit).map((part) => ({ part, sections: splitMessage(toMrkdwn(part), SECTION_LIMIT) }));
+    const longest = Math.max(...rendered.map(({ sections }) => shownLength(sections)));
+    if (longest <= limit || sourceLimit <= MIN_SOURCE_LIMIT) {
+      return rendered.map(({ part, sections }) => {
+        const plain = toPlainText(part);
+        return { text: preview(plain), blocks: sections.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })), plain };
+      });
+    }
+    sourceLimit = Math.max(MIN_SOURCE_LIMIT, Math.floor((sourceLimit * limit) / longest) - 200);
+  }
+}
+
+const MIN_SOURCE_LIMIT = 1_000;
+
+/** Slack shows sections one under the other. */
+function shownLength(sections: string[]): number {
+  return sections.reduce((sum, section) => sum + section.length + 1, -1);
+}
+
+/** Plain text for Slack: Markdown markers dropped where they would show as noise, control characters escaped. */
+export function toPlainText(markdown: string): string {
+  return escapeSlack(
+    markdown
+      .replace(/\*\*(.+?)\*\*/g, '$1')
+      .replace(/__(.+?)__/g, '$1')
+      .replace(/~~(.+?)~~/g, '$1')
+      .replace(/!?\[([^\]]+)\]\(([^)\s]+)\)/g, '$1 ($2)')
+      .replace(/^#{1,6}\s+/gm, ''),
+  );
+}
+
+/** Splits plain text into parts Slack accepts (the fallback path). */
+export function plainParts(plain: string, limit: number): string[] {
+  return splitMessage(plain, limit);
+}
+
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function preview(plain: string): string {
+  const oneLine = plain.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= PREVIEW_LIMIT ? oneLine : `${oneLine.slice(0, PREVIEW_LIMIT - 1)}…`;
+}
+
+const FENCE = /^\s*(```+|~~~+)/;
+
+/** Markdown → mrkdwn. Fenced code is kept verbatim (escaped; Slack shows no language tag). */
+export function toMrkdwn(markdown: string): string {
+  const out: string[] = [];
+  let fence: string | undefined;
+  for (const line of markdown.split('\n')) {
+    const marker = FENCE.exec(line)?.[1];
+    if (fence === undefined && marker) {
+      fence = marker;
+      out.push('```');
+    } else if (fence !== undefined && isClosingFence(line, fence)) {
+      fence = undefined;
+      out.push('```');
+    } else if (fence !== undefined) {
+      out.push(escapeSlack(line));
+    } else {
+      out.push(renderLine(line));
+    }
+  }
+  if (fence !== undefined) out.push('```');
+  return out.join('\n');
+}
+
+/** A bare fence of the opening character, at least as long as the opening one. */
+function isClosingFence(line: string, opening: string): boolean {
+  const bare = line.trim();
+  return /^(`{3,}|~{3,})$/.test(bare) && bare[0] === opening[0] && bare.length >= opening.length;
+}
+
+/** One line outside code blocks: block syntax first, then inline spans. */
+function renderLine(line: string): string {
+  const heading = /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
+  if (heading) return `*${renderInline(stripEmphasis(heading[1] ?? ''))}*`;
+  if (/^\s*([-*_])(\s*\1){2,}\s*$/.test(line)) return '──────────';
+  const quote = /^(\s*)>\s?(.*)$/.exec(line);
+  // A quote marker stays a literal `>`: Slack reads it as a block quote.
+  if (quote) return `${quote[1] ?? ''}> ${renderInline(quote[2] ?? '')}`;
+  const bullet = /^(\s*)[-*+]\s+(.*)$/.exec(line);
+  if (bullet) return `${bullet[1] ?? ''}• ${renderInline(bullet[2] ?? '')}`;
+  return renderInline(line);
+}
+
+// Private-use characters stand in for markers while other syntax is rewritten.
+const BOLD = '\uE000';
+const CODE_OPEN = '\uE001';
+const CODE_CLOSE = '\uE002';
+
+/** Inline spans: code is protected first, then links, then emphasis. */
+function renderInline(text: string): string {
+  const codes: string[] = [];
+  const links: string[] = [];
+  let result = text.replace(/`([^`\n]+)`/g, (_match, code: string) => {
+    codes.push(escapeSlack(code));
+    return `${CODE_OPEN}${codes.length - 1}${CODE_CLOSE}`;
+  });
+  result = result.replace(/!?\[([^\]]+)\]\((https?:\/\/[^)\s]+|mailto:[^)\s]+)\)/g, (_match, label: string, url: string) => {
+    links.push(`<${escapeLinkUrl(url)}|${escapeSlack(label).replace(/\|/g, '/')}>`);
+    return `${CODE_OPEN}L${links.length - 1}${CODE_CLOSE}`;
+  });
+  result = result.replace(/<(https?:\/\/[^>\s]+)>/g, (_match, url: string) => {
+    links.push(`<${escapeLinkUrl(url)}>`);
+    return `${CODE_OPEN}L${links.length - 1}${CODE_CLOSE}`;
+  });
+  result = escapeSlack(result)
+    .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, `${BOLD}$1${BOLD}`)
+    .replace(/__(?=\S)(.+?)(?<=\S)__/g, `${BOLD}$1${BOLD}`)
+    .replace(/(^|[^\w*])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])/g, '$1_$2_')
+    .replace(/~~(?=\S)(.+?)(?<=\S)~~/g, '~$1~')
+    .replaceAll(BOLD, '*');
+  return result.replace(new RegExp(`${CODE_OPEN}(L?)(\\d+)${CODE_CLOSE}`, 'g'), (_match, kind: string, index: string) =>
+    kind === 'L' ? (links[Number(index)] ?? '') : `\`${codes[Number(index)] ?? ''}\``,
+  );
+}
+
+function stripEmphasis(text: string): string {
+  return text.replace(/\*\*(.+?)\*\*/g, '$1').replace(/__(.+?)__/g, '$1');
+}
+
+/** Inside `<url|label>`, a `>` or `|` in the URL would end the link early. */
+function escapeLinkUrl(url: string): string {
+  return url.replace(/&/g, '&amp;').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/\|/g, '%7C');
+}

@@ -1,0 +1,183 @@
+/**
+ * `cairn memory list|search|import|export|forget --user <key>`: the operator's and
+ * scripts' side of persistent notes. The formats are a fixed contract (scripts
+ * depend on them): see README.md, "Memory". Safe beside a running bot: every write
+ * is one transaction under the database's write lock.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { CairnError } from '../core/errors.js';
+import { systemClock } from '../core/clock.js';
+import { openNotes } from '../main.js';
+import type { Notes, SearchHit, SearchOptions } from '../memory/notes/index.js';
+import { parseInstant, toIso } from '../memory/notes/instant.js';
+import { renderNote } from '../memory/notes/recall.js';
+import { DEFAULT_LIMIT } from '../memory/notes/search.js';
+import type { Config } from '../config/load.js';
+import type { CommandGroup } from './context.js';
+
+interface UserOption {
+  user: string;
+}
+
+interface SearchCliOptions extends UserOption {
+  limit?: string;
+  since?: string;
+  until?: string;
+  kind?: string;
+  json?: boolean;
+  batch?: string;
+}
+
+export const memoryCommands: CommandGroup = ({ program, config, print }) => {
+  const group = program.command('memory').description("list, search, import, export and forget a user's persistent notes");
+  const withNotes = async <T>(run: (notes: Notes, loaded: Config) => Promise<T> | T): Promise<T> => {
+    const loaded = config();
+    const opened = openNotes(loaded);
+    try {
+      return await run(opened.notes, loaded);
+    } finally {
+      await opened.close();
+    }
+  };
+
+  group
+    .command('list')
+    .description("the user's notes, pinned first, newest first")
+    .requiredOption('-u, --user <key>', 'user key, e.g. slack:T1:U1')
+    .option('-n, --limit <n>', 'most notes to show', '50')
+    .option('--json', 'print a JSON array')
+    .action((options: UserOption & { limit: string; json?: boolean }) =>
+      withNotes((notes) => {
+        const listed = notes.store.list(options.user, { limit: positiveInt(options.limit, '--limit') });
+        if (options.json) return print(JSON.stringify(listed.map((note) => ({ ...note, createdAt: toIso(note.createdAt), updatedAt: toIso(note.updatedAt) }))));
+        if (listed.length === 0) return print(`No notes for ${options.user}.`);
+        for (const note of listed) print(renderNote(note));
+      }),
+    );
+
+  group
+    .command('search [query]')
+    .description('search the user\'s notes (BM25 + recency; fused with embeddings when CAIRN_EMBEDDINGS_MODEL is set)')
+    .requiredOption('-u, --user <key>', 'user key, e.g. slack:T1:U1')
+    .option('-n, --limit <n>', `most results per query (default ${DEFAULT_LIMIT})`)
+    .option('--since <iso>', 'only notes created at or after this ISO 8601 date/time')
+    .option('--until <iso>', 'only notes created at or before this ISO 8601 date/time (a date: through its end)')
+    .option('--kind <kind>', 'only notes of this kind')
+    .option('--json', 'print JSON: an array of {id, external_id, text, kind, created_at, score}, best first')
+    .option('--batch <file>', 'JSONL of {"id", "query"}: prints one {"id", "results"} line per query')
+    .action((query: string | undefined, options: SearchCliOptions) =>
+      withNotes(async (notes) => {
+        const base = searchOptions(options);
+        if (options.batch) {
+          const queries = readBatch(options.batch);
+          const results = await notes.search.searchMany(options.user, queries.map((q) => ({ query: q.query, options: base })));
+          queries.forEach((q, index) => print(JSON.stringify({ id: q.id, results: (results[index] ?? []).map(toResult) })));
+          return;
+        }
+        const hits = await notes.search.search(options.user, query ?? '', base);
+        if (options.json) return print(JSON.stringify(hits.map(toResult)));
+        if (hits.length === 0) return print('No notes match.');
+        for (const hit of hits) print(`${hit.score.toFixed(3)}  ${renderNote(hit.note)}`);
+      }),
+    );
+
+  group
+    .command('import <file>')
+    .description('import notes from JSONL ({"text", "created_at", "kind"?, "external_id"?} per line), all or nothing')
+    .requiredOption('-u, --user <key>', 'user key, e.g. slack:T1:U1')
+    .action((file: string, options: UserOption) =>
+      withNotes((notes) => {
+        const content = readText(file);
+        const imported = notes.import(options.user, content, file, (done, total) => {
+          // Progress goes to stderr, synchronously, so it shows even during the one long transaction.
+          if (total >= 10_000) process.stderr.write(done === 0 ? `Importing ${total} notes…\n` : `… ${done} of ${total}\n`);
+        });
+        print(`Imported ${imported} notes for ${options.user}.`);
+      }),
+    );
+
+  group
+    .command('export')
+    .description('every note of the user as JSONL (imports back losslessly)')
+    .requiredOption('-u, --user <key>', 'user key, e.g. slack:T1:U1')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action((options: UserOption & { output?: string }) =>
+      withNotes((notes) => {
+        const lines = notes.exportLines(options.user);
+        if (options.output) {
+          writeFileSync(options.output, lines.map((line) => `${line}\n`).join(''));
+          process.stderr.write(`Exported ${lines.length} notes to ${options.output}.\n`);
+          return;
+        }
+        for (const line of lines) print(line);
+      }),
+    );
+
+  group
+    .command('forget <id>')
+    .description('delete one note by id (with the older versions it replaced), or "all" of the user\'s notes')
+    .requiredOption('-u, --user <key>', 'user key, e.g. slack:T1:U1')
+    .action((id: string, options: UserOption) =>
+      withNotes((notes) => {
+        if (id.toLowerCase() === 'all') return print(`Deleted ${notes.store.forgetAll(options.user, systemClock.now())} notes of ${options.user}.`);
+        const deleted = notes.store.forget(options.user, positiveInt(id, 'the note id'));
+        if (deleted === 0) throw new CairnError('not_found', `${options.user} has no note ${id}. \`cairn memory list --user ${options.user}\` shows the ids.`);
+        print(`Deleted note ${id}${deleted > 1 ? ` and ${deleted - 1} older versions` : ''}.`);
+      }),
+    );
+};
+
+function toResult(hit: SearchHit) {
+  const { note } = hit;
+  return { id: note.id, external_id: note.externalId ?? null, text: note.text, kind: note.kind, created_at: toIso(note.createdAt), score: hit.score };
+}
+
+function searchOptions(options: SearchCliOptions): SearchOptions {
+  const since = options.since === undefined ? undefined : parseInstant(options.since, 'start');
+  const until = options.until === undefined ? undefined : parseInstant(options.until, 'end');
+  if (since === null) throw new CairnError('invalid_input', `--since "${options.since}" is not an ISO 8601 date or date-time (e.g. 2026-03-01 or 2026-03-01T12:00:00Z).`);
+  if (until === null) throw new CairnError('invalid_input', `--until "${options.until}" is not an ISO 8601 date or date-time (e.g. 2026-03-31).`);
+  return {
+    limit: options.limit === undefined ? DEFAULT_LIMIT : positiveInt(options.limit, '--limit'),
+    since,
+    until,
+    kind: options.kind,
+  };
+}
+
+const batchLine = z.object({ id: z.union([z.string(), z.number()]), query: z.string() });
+
+function readBatch(file: string): z.infer<typeof batchLine>[] {
+  const queries: z.infer<typeof batchLine>[] = [];
+  readText(file)
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .forEach((raw, index) => {
+      if (raw.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        throw new CairnError('invalid_input', `Line ${index + 1} of ${file} is not valid JSON; each line must be {"id": "...", "query": "..."}.`);
+      }
+      const parsed = batchLine.safeParse(value);
+      if (!parsed.success) throw new CairnError('invalid_input', `Line ${index + 1} of ${file} needs "id" (string) and "query" (string).`);
+      queries.push(parsed.data);
+    });
+  return queries;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CairnError('invalid_input', `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { cause: error });
+  }
+}
+
+function positiveInt(text: string, what: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new CairnError('invalid_input', `${what} must be a positive whole number, not "${text}".`);
+  return value;
+}

@@ -1,0 +1,56 @@
+/**
+ * The user's control over their notes in chat: `/memory` shows what Cairn remembers
+ * about the sender (with ids), `/memory <words>` searches it, `/forget <id>` and
+ * `/forget all` delete. Always the sender's own notes; in a group `/memory` answers
+ * only in a direct message, so no one's notes are shown to a channel.
+ */
+import type { CommandRegistry } from '../../core/commands.js';
+import type { Clock } from '../../core/clock.js';
+import type { Notes } from './index.js';
+import { renderNote } from './recall.js';
+
+const LIST_LIMIT = 30;
+
+export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, clock: Clock): void {
+  commands.register({
+    name: 'memory',
+    usage: 'memory [words]',
+    description: 'what I remember about you, with ids (add words to search it)',
+    run: async ({ message, args }) => {
+      if (!message.isDirect) return 'I only show your notes in a direct message. Send me /memory there.';
+      const userId = message.userId;
+      if (args) {
+        const hits = await notes.search.search(userId, args, { limit: 10 });
+        return hits.length > 0 ? [`Notes matching "${args}":`, ...hits.map((hit) => renderNote(hit.note))].join('\n') : `No notes match "${args}".`;
+      }
+      const owner = notes.store.owner(userId);
+      const listed = notes.store.list(userId, { limit: LIST_LIMIT });
+      if (listed.length === 0) return "I don't remember anything about you yet. Ask me to remember something, or just talk: I keep notes when a conversation ends.";
+      const more = (owner?.notes ?? listed.length) - listed.length;
+      return [
+        `What I remember about you (${owner?.notes ?? listed.length} notes):`,
+        ...listed.map(renderNote),
+        ...(more > 0 ? [`…and ${more} more. Use /memory <words> to search them.`] : []),
+        'Delete one with /forget <id>, or everything with /forget all.',
+      ].join('\n');
+    },
+  });
+  commands.register({
+    name: 'forget',
+    usage: 'forget <id>|all',
+    description: 'delete one of your notes, or all of them',
+    run: ({ message, args }) => {
+      const userId = message.userId;
+      const target = args.trim().toLowerCase();
+      if (target === 'all') {
+        const deleted = notes.store.forgetAll(userId, clock.now());
+        return deleted > 0 ? `Deleted all ${deleted} of your notes. I won't keep notes from what you said before now.` : 'You have no notes to delete.';
+      }
+      const id = /^#?(\d{1,15})$/.exec(target)?.[1];
+      if (!id) return 'Say which note: /forget <id> (the ids are in /memory), or /forget all.';
+      const deleted = notes.store.forget(userId, Number(id));
+      // Another user's id reads exactly like a missing one: ids reveal nothing.
+      return deleted > 0 ? `Deleted note ${id}.` : `You have no note ${id}. /memory lists your notes with their ids.`;
+    },
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * The embeddings port and its OpenAI-compatible implementation: the same endpoint
+ * and key as the chat model (`CAIRN_EMBEDDINGS_MODEL` names the model). Failures
+ * become CairnErrors through the model layer's one mapping.
+ */
+import OpenAI from 'openai';
+import { mapModelError } from '../../model/map-error.js';
+import type { ProviderSettings } from '../../model/providers.js';
+import { CairnError } from '../../core/errors.js';
+
+export interface Embedder {
+  readonly model: string;
+  /** One vector per text, in order. */
+  embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
+}
+
+/** Inputs per request: providers accept a few hundred to a couple of thousand. */
+export const EMBED_BATCH = 128;
+/** Longer texts are cut: embeddings models take about 8k tokens, and a note is short. */
+const MAX_INPUT_CHARS = 8_000;
+
+export interface OpenAIEmbedderOptions {
+  provider: ProviderSettings;
+  model: string;
+  timeoutMs: number;
+}
+
+export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
+  const { provider, model } = options;
+  const api = new OpenAI({ baseURL: provider.baseUrl, apiKey: provider.apiKey, defaultHeaders: provider.headers, timeout: options.timeoutMs, maxRetries: 2 });
+  return {
+    model,
+    async embed(texts, signal) {
+      const vectors: Float32Array[] = [];
+      for (let start = 0; start < texts.length; start += EMBED_BATCH) {
+        const input = texts.slice(start, start + EMBED_BATCH).map((text) => text.slice(0, MAX_INPUT_CHARS) || ' ');
+        let response: OpenAI.Embeddings.CreateEmbeddingResponse;
+        try {
+          response = await api.embeddings.create({ model, input, encoding_format: 'float' }, signal ? { signal } : {});
+        } catch (error) {
+          throw mapModelError(error, { provider: provider.name, signal });
+        }
+        const ordered = [...response.data].sort((a, b) => a.index - b.index);
+        if (ordered.length !== input.length || ordered.some((item) => !Array.isArray(item.embedding) || item.embedding.length === 0)) {
+          throw new CairnError('invalid_model_output', `${provider.name} returned ${ordered.length} embeddings for ${input.length} texts; check CAIRN_EMBEDDINGS_MODEL.`, { platform: provider.name });
+        }
+        for (const item of ordered) vectors.push(Float32Array.from(item.embedding));
+      }
+      return vectors;
+    },
+  };
+}
+
+export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+export function vectorToBlob(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+export function blobToVector(blob: Buffer): Float32Array {
+  // Copied: a Buffer from SQLite may sit at an offset that Float32Array cannot view.
+  return new Float32Array(Uint8Array.from(blob).buffer);
+}

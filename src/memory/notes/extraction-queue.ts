@@ -1,0 +1,120 @@
+/**
+ * Runs extractions in the background, one at a time, off the conversation's path.
+ * The state lives on the session row, so nothing depends on this process surviving:
+ * a session is `pending` from the moment it ends; `done` once its notes are written
+ * (in the same transaction); `failed` with an attempt count when the aux model could
+ * not do it, to be retried at the next start-up. Shutdown aborts what is in flight
+ * and leaves it pending.
+ */
+import type { Db } from '../../store/db.js';
+import type { Logger } from '../../core/logger.js';
+import { describeError, isCairnError } from '../../core/errors.js';
+import type { NoteExtractor, ExtractionResult } from './extraction.js';
+
+/** Attempts (each up to two model calls) before a session is left alone. */
+export const MAX_EXTRACTION_ATTEMPTS = 3;
+
+export type ExtractionState = 'pending' | 'done' | 'failed';
+
+export class ExtractionQueue {
+  private readonly s;
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private running: Promise<void> | undefined;
+  private controller = new AbortController();
+  private closed = false;
+
+  constructor(
+    db: Db,
+    private readonly extractor: NoteExtractor,
+    private readonly logger: Logger,
+    private readonly onExtracted?: (sessionId: string, result: ExtractionResult) => void,
+  ) {
+    this.s = {
+      pending: db.prepare<[string]>("UPDATE sessions SET notes_state = 'pending' WHERE id = ? AND status = 'ended'"),
+      state: db.prepare<[string], { notes_state: ExtractionState | null; notes_attempts: number }>('SELECT notes_state, notes_attempts FROM sessions WHERE id = ?'),
+      done: db.prepare<[string]>("UPDATE sessions SET notes_state = 'done', notes_attempts = notes_attempts + 1 WHERE id = ?"),
+      failed: db.prepare<[string]>("UPDATE sessions SET notes_state = 'failed', notes_attempts = notes_attempts + 1 WHERE id = ?"),
+      retryable: db.prepare<[number], { id: string }>(
+        "SELECT id FROM sessions WHERE notes_state = 'pending' OR (notes_state = 'failed' AND notes_attempts < ?) ORDER BY ended_at, id",
+      ),
+    };
+  }
+
+  /** A session just ended: mark it (synchronously, so a crash cannot lose it) and start on it. */
+  sessionEnded(sessionId: string): void {
+    this.s.pending.run(sessionId);
+    this.enqueue(sessionId);
+  }
+
+  /** Queues every session still pending or failed (fewer than the maximum attempts); how many. */
+  resumePending(): number {
+    const ids = this.s.retryable.all(MAX_EXTRACTION_ATTEMPTS).map((row) => row.id);
+    for (const id of ids) this.enqueue(id);
+    return ids.length;
+  }
+
+  state(sessionId: string): { state: ExtractionState | undefined; attempts: number } {
+    const row = this.s.state.get(sessionId);
+    return { state: row?.notes_state ?? undefined, attempts: row?.notes_attempts ?? 0 };
+  }
+
+  /** Resolves when the queue is empty and nothing runs. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Stops taking work; waits up to `graceMs` for the extraction in flight, then aborts it. */
+  async close(graceMs: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+    this.closed = true;
+    this.queue.length = 0;
+    this.queued.clear();
+    if (!this.running) return;
+    const finished = await Promise.race([this.idle().then(() => true), sleep(graceMs).then(() => false)]);
+    if (!finished) this.controller.abort();
+    await this.idle();
+  }
+
+  private enqueue(sessionId: string): void {
+    if (this.closed || this.queued.has(sessionId)) return;
+    this.queued.add(sessionId);
+    this.queue.push(sessionId);
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    // Yield first: the caller (a session ending inside a command or a turn) finishes before any work starts.
+    await Promise.resolve();
+    for (let id = this.queue.shift(); id !== undefined; id = this.queue.shift()) {
+      this.queued.delete(id);
+      await this.runOne(id);
+    }
+  }
+
+  private async runOne(sessionId: string): Promise<void> {
+    const { state } = this.state(sessionId);
+    if (state !== 'pending' && state !== 'failed') return;
+    const started = Date.now();
+    try {
+      const result = await this.extractor.extract(sessionId, () => this.s.done.run(sessionId), this.controller.signal);
+      this.logger.info({ sessionId, ...summary(result), ms: Date.now() - started }, 'session condensed into notes');
+      this.onExtracted?.(sessionId, result);
+    } catch (error) {
+      if (this.controller.signal.aborted) {
+        this.logger.info({ sessionId }, 'note extraction stopped by shutdown; it runs again at the next start');
+        return;
+      }
+      const code = isCairnError(error) ? error.code : 'internal';
+      try {
+        this.s.failed.run(sessionId);
+      } catch {
+        // The database closed under us: the session stays pending, which is retried too.
+      }
+      this.logger.warn({ sessionId, code, err: describeError(error) }, 'note extraction failed; the session is kept for a retry at the next start');
+    }
+  }
+}
+
+function summary(result: ExtractionResult) {
+  return { speakers: result.speakers, added: result.added, superseded: result.superseded, duplicates: result.duplicates };
+}

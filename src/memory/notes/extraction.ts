@@ -1,0 +1,158 @@
+/**
+ * Extraction: the aux model condenses an ended session into notes per speaker —
+ * decisions, problems solved, preferences, facts, patterns — shown the user's related
+ * existing notes so it can skip what is known and mark what it updates. The reply is
+ * JSON validated with zod; an invalid reply gets one more try with the problem named,
+ * then the extraction fails (and the queue keeps the session for a later retry).
+ * Everything the session yields is written in one transaction with the session's
+ * state, so a failure leaves nothing half-written.
+ */
+import { z } from 'zod';
+import type { ChatMessage, ModelClient } from '../../model/types.js';
+import { CairnError } from '../../core/errors.js';
+import type { SessionStore } from '../sessions.js';
+import type { NoteStore, BatchChange } from './store.js';
+import type { NoteSearch } from './search.js';
+import type { RedactText } from './redact.js';
+import type { Note, NoteKind } from './types.js';
+import { reconcile, type ExtractedNote } from './reconcile.js';
+import { speakerTranscripts, type SpeakerTranscript } from './transcript.js';
+
+export const EXTRACTION_INSTRUCTIONS = [
+  'You maintain long-term memory notes about one user of an AI assistant.',
+  'From the conversation, write the few notes worth knowing in future conversations with this user:',
+  'decisions made, problems solved (the problem and the fix that worked), preferences, facts about the user and their work, and recurring patterns.',
+  'Each note is one or two self-contained sentences, concrete and actionable (names, versions, paths, numbers, dates), about the user in the third person.',
+  'Do not write a transcript or a summary of the chat. Skip small talk, one-off requests with nothing lasting, and what the assistant said that the user did not confirm.',
+  'Never include secrets such as API keys, tokens or passwords.',
+  'Existing notes are listed with their ids: do not repeat them. When a new note corrects or updates one, put that id in "replaces".',
+  'Reply with JSON only: {"notes": [{"text": "...", "kind": "fact|preference|decision|solution|pattern", "replaces": 12}]}, or {"notes": []} when nothing is worth keeping.',
+].join(' ');
+
+const EXTRACTED_KINDS = ['fact', 'preference', 'decision', 'solution', 'pattern'] as const satisfies readonly NoteKind[];
+const KIND_ALIASES: Record<string, (typeof EXTRACTED_KINDS)[number]> = { problem_solved: 'solution', fix: 'solution', habit: 'pattern' };
+
+const replySchema = z.object({
+  notes: z
+    .array(
+      z.object({
+        text: z.string().trim().min(1).max(1_000),
+        kind: z.preprocess((value) => {
+          const kind = typeof value === 'string' ? value.trim().toLowerCase().replace(/[\s-]+/g, '_') : value;
+          return typeof kind === 'string' ? (KIND_ALIASES[kind] ?? kind) : kind;
+        }, z.enum(EXTRACTED_KINDS)),
+        replaces: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]).nullish(),
+      }),
+    )
+    .max(40),
+});
+
+/** Existing notes shown to the model per speaker. */
+const RELATED_NOTES = 15;
+
+export interface NoteExtractorOptions {
+  store: NoteStore;
+  sessions: SessionStore;
+  search: NoteSearch;
+  model: ModelClient;
+  auxModel: string | undefined;
+  redact: RedactText;
+}
+
+export interface ExtractionResult {
+  speakers: number;
+  added: number;
+  superseded: number;
+  duplicates: number;
+  notes: Note[];
+}
+
+export class NoteExtractor {
+  constructor(private readonly options: NoteExtractorOptions) {}
+
+  /**
+   * Condenses the session into notes and calls `finish` inside the transaction that
+   * writes them (the queue marks the session done there).
+   */
+  async extract(sessionId: string, finish: () => void, signal?: AbortSignal): Promise<ExtractionResult> {
+    const { sessions, store, redact } = this.options;
+    const session = sessions.get(sessionId);
+    if (!session) throw new CairnError('not_found', `Session ${sessionId} no longer exists.`);
+    const transcripts = speakerTranscripts(sessions.allMessages(sessionId), { redact, forgottenAt: (userId) => store.owner(userId)?.forgottenAt });
+    const batches: { userId: string; changes: BatchChange[] }[] = [];
+    const result: ExtractionResult = { speakers: transcripts.length, added: 0, superseded: 0, duplicates: 0, notes: [] };
+    const when = session.lastActiveAt;
+    for (const transcript of transcripts) {
+      const related = this.related(transcript);
+      const extracted = await this.ask(transcript, related, sessionId, new Date(when).toISOString().slice(0, 10), signal);
+      const outcome = reconcile(extracted, related, { sessionId, now: when });
+      batches.push({ userId: transcript.userId, changes: outcome.changes });
+      result.added += outcome.added;
+      result.superseded += outcome.superseded;
+      result.duplicates += outcome.duplicates;
+    }
+    if (!store.db.open) throw new CairnError('aborted', 'The database closed before the notes could be written.');
+    store.db.transaction(() => {
+      for (const batch of batches) result.notes.push(...store.applyBatch(batch.userId, batch.changes));
+      finish();
+    })();
+    return result;
+  }
+
+  /** The user's notes the model should see: pinned ones and those closest to what they said. */
+  private related(transcript: SpeakerTranscript): Note[] {
+    const { store, search } = this.options;
+    const byId = new Map<number, Note>();
+    for (const note of store.pinned(transcript.userId)) byId.set(note.id, note);
+    for (const hit of search.keyword(transcript.userId, transcript.userText, { limit: RELATED_NOTES })) byId.set(hit.note.id, hit.note);
+    return [...byId.values()];
+  }
+
+  private async ask(transcript: SpeakerTranscript, related: readonly Note[], sessionId: string, date: string, signal?: AbortSignal): Promise<ExtractedNote[]> {
+    const existing = related.length > 0 ? related.map((note) => `- [${note.id}] (${note.kind}) ${note.text}`).join('\n') : '(none)';
+    const messages: ChatMessage[] = [
+      { role: 'system', content: EXTRACTION_INSTRUCTIONS },
+      { role: 'user', content: `Existing notes:\n${existing}\n\nConversation of ${date}:\n${transcript.text}` },
+    ];
+    for (let attempt = 1; ; attempt++) {
+      const reply = await this.options.model.complete({
+        messages,
+        ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
+        purpose: 'extraction',
+        sessionId,
+        json: true,
+        temperature: 0,
+        maxTokens: 2_000,
+        ...(signal ? { signal } : {}),
+      });
+      const parsed = parseReply(reply.text);
+      if (parsed.ok) return parsed.notes.map((note) => ({ ...note, text: this.options.redact(note.text) }));
+      if (attempt >= 2) throw new CairnError('invalid_model_output', `The aux model's notes were not valid twice: ${parsed.problem}`);
+      messages.push(
+        { role: 'assistant', content: reply.text },
+        { role: 'user', content: `That reply cannot be used: ${parsed.problem}. Reply again with the JSON object only, in the format described.` },
+      );
+    }
+  }
+}
+
+type Parsed = { ok: true; notes: ExtractedNote[] } | { ok: false; problem: string };
+
+/** Reads the model's JSON (tolerating a code fence or prose around the object) and validates it. */
+export function parseReply(text: string): Parsed {
+  const start = text.indexOf('{');
+  const end = text.lastIndexOf('}');
+  if (start < 0 || end < start) return { ok: false, problem: 'it holds no JSON object' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text.slice(start, end + 1));
+  } catch (error) {
+    return { ok: false, problem: `it is not valid JSON (${(error as Error).message})` };
+  }
+  const result = replySchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(reply)'}: ${issue.message}`);
+    return { ok: false, problem: problems.join('; ') };
+  }
+  return { ok: true, notes: result.data.notes.map((note) => ({ text: note.text, kind: note.kind, replaces: note.replaces ?? undefined })) };
+}

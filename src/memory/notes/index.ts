@@ -1,0 +1,140 @@
+/**
+ * Persistent notes, the second layer of memory: what Cairn learns about each person
+ * outlives the session. This folder owns the notes tables (migration 002), search
+ * (FTS5 BM25 re-ranked, fused with embeddings when configured), extraction of notes
+ * from ended sessions, recall into the prompt prefix, the memory tools and the
+ * /memory and /forget commands. `Notes` is the one object the rest of Cairn holds.
+ */
+import type { Db } from '../../store/db.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import { describeError } from '../../core/errors.js';
+import type { PrefixSection } from '../../core/prompt.js';
+import type { ModelClient } from '../../model/types.js';
+import type { EndReason, Session, SessionStore } from '../sessions.js';
+import { NoteStore } from './store.js';
+import { NoteSearch } from './search.js';
+import { VectorIndex } from './vectors.js';
+import type { Embedder } from './embeddings.js';
+import { createNoteRedactor, type RedactText } from './redact.js';
+import { NoteExtractor } from './extraction.js';
+import { ExtractionQueue } from './extraction-queue.js';
+import { recallSection } from './recall.js';
+import { exportLine, parseImport } from './jsonl.js';
+import { contentStems, sameNote } from './reconcile.js';
+import type { Note, NoteKind } from './types.js';
+
+export { NoteStore } from './store.js';
+export { NoteSearch } from './search.js';
+export type { Note, SearchHit, SearchOptions } from './types.js';
+
+export interface NotesOptions {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** Configured secret values, masked in every note. */
+  secrets?: readonly string[];
+  /** Token budget of the recall section of the prompt prefix. */
+  recallTokens: number;
+  embedder?: Embedder | undefined;
+  /** Extraction of ended sessions (the running agent; CLI commands leave it out). */
+  extraction?: { sessions: SessionStore; model: ModelClient; auxModel: string | undefined };
+}
+
+export interface SaveRequest {
+  text: string;
+  kind: NoteKind;
+  pinned?: boolean;
+  sessionId?: string;
+  now: number;
+}
+
+export class Notes {
+  readonly store: NoteStore;
+  readonly search: NoteSearch;
+  readonly vectors: VectorIndex | undefined;
+  readonly redact: RedactText;
+  readonly extraction: ExtractionQueue | undefined;
+  readonly recall: PrefixSection;
+  /** Aborted at close: stops background embedding. */
+  private readonly background = new AbortController();
+
+  constructor(private readonly options: NotesOptions) {
+    this.store = new NoteStore(options.db);
+    this.redact = createNoteRedactor(options.secrets ?? []);
+    this.vectors = options.embedder ? new VectorIndex(this.store, options.embedder, options.logger) : undefined;
+    this.search = new NoteSearch({ store: this.store, clock: options.clock, logger: options.logger, vectors: this.vectors });
+    this.recall = recallSection({ store: this.store, search: this.search, budgetTokens: options.recallTokens });
+    if (options.extraction) {
+      const extractor = new NoteExtractor({ ...options.extraction, store: this.store, search: this.search, redact: this.redact });
+      this.extraction = new ExtractionQueue(options.db, extractor, options.logger, (_sessionId, result) => {
+        for (const userId of new Set(result.notes.map((note) => note.userId))) this.embedLater(userId);
+      });
+    }
+  }
+
+  /** The session manager's listener: queue the ended session for extraction (never throws, never waits). */
+  readonly sessionEnded = (session: Session, reason: EndReason): void => {
+    if (reason === 'forgotten' || !this.extraction) return;
+    try {
+      this.extraction.sessionEnded(session.id);
+    } catch (error) {
+      this.options.logger.error({ sessionId: session.id, err: describeError(error) }, 'could not queue the session for note extraction');
+    }
+  };
+
+  /** Queues the sessions whose extraction is pending or failed (at start-up); how many. */
+  resumePending(): number {
+    return this.extraction?.resumePending() ?? 0;
+  }
+
+  /** An explicit note (memory_save): redacted, and not stored twice. */
+  save(userId: string, request: SaveRequest): { note: Note; duplicateOf: boolean } {
+    const text = this.redact(request.text.trim());
+    const stems = contentStems(text);
+    const existing = this.search.keyword(userId, text, { limit: 5 }).find((hit) => sameNote(stems, contentStems(hit.note.text)));
+    if (existing) return { note: existing.note, duplicateOf: true };
+    const note = this.store.add(userId, {
+      text,
+      kind: request.kind,
+      origin: 'user',
+      pinned: request.pinned ?? false,
+      sourceSession: request.sessionId,
+      createdAt: request.now,
+    });
+    this.embedLater(userId);
+    return { note, duplicateOf: false };
+  }
+
+  /** Imports a JSONL file's content for the user in one transaction; the number imported. */
+  import(userId: string, content: string, source: string, onProgress?: (done: number, total: number) => void): number {
+    const notes = parseImport(content, this.redact, source);
+    onProgress?.(0, notes.length);
+    return this.store.import(userId, notes, onProgress ? (done) => onProgress(done, notes.length) : undefined);
+  }
+
+  /** Every note of the user as JSONL lines (superseded ones too). */
+  exportLines(userId: string): string[] {
+    return this.store.all(userId).map(exportLine);
+  }
+
+  /** Waits for background work: extractions and embeddings in flight. */
+  async idle(): Promise<void> {
+    await this.extraction?.idle();
+    await this.vectors?.idle();
+  }
+
+  /** Lets an extraction in flight finish within `graceMs`, then aborts it (it stays pending). */
+  async close(graceMs: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+    await this.extraction?.close(graceMs, sleep);
+    this.background.abort();
+    await this.vectors?.idle();
+  }
+
+  private embedLater(userId: string): void {
+    this.vectors?.backfill(userId, Number.POSITIVE_INFINITY, this.background.signal).catch((error: unknown) => {
+      if (this.background.signal.aborted) return;
+      this.options.logger.warn({ err: describeError(error) }, 'embedding new notes failed; they are embedded at the next search');
+    });
+  }
+}

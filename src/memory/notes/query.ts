@@ -1,0 +1,68 @@
+/**
+ * From the user's text to an FTS5 query. Only word tokens survive, each is quoted,
+ * and they are OR-combined: no quote, `NEAR`, `*`, `-`, `:`, column name or emoji in
+ * the input can change the query's syntax, so any input searches instead of throwing.
+ */
+
+/** Words that carry no topic: English function words and the verbs questions about memory use. */
+const STOPWORDS = new Set(
+  (
+    'a about above after again against all am an and any are as at be because been before being below between both but by can ' +
+    'could did do does doing down during each few for from further had has have having he her here hers herself him himself his ' +
+    'how i if in into is it its itself just me more most my myself no nor not now of off on once only or other our ours ' +
+    'ourselves out over own same she should so some such than that the their theirs them themselves then there these they this ' +
+    'those through to too under until up very was we were what when where which while who whom why will with would you your ' +
+    'yours yourself yourselves also ever yet us let lets shall may might must ' +
+    // What is left of contractions once the apostrophe splits them.
+    's t d ll m re ve don didn doesn isn wasn aren weren won wouldn shouldn couldn haven hasn hadn ' +
+    // Questions about memory ("what did I say about…", "do you remember when…") name the
+    // act of recalling, which the remembered turn itself never contains.
+    'remember remembered recall recalled mention mentioned mentions tell told say said talk talked discuss discussed ' +
+    'know think thought please thanks hey hi hello'
+  ).split(/\s+/),
+);
+
+/** More distinct terms than this add cost and little recall. */
+export const MAX_QUERY_TERMS = 32;
+
+const WORD = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
+
+/**
+ * Lower-case word tokens of a text (letters, digits and their combining marks), in
+ * order, with accents folded off Latin letters as FTS5's unicode61 does ("café" → "cafe").
+ */
+export function wordTokens(text: string): string[] {
+  const folded = text.normalize('NFKD').replace(LATIN_ACCENT, '$1').normalize('NFKC');
+  return folded.toLowerCase().match(WORD) ?? [];
+}
+
+const LATIN_ACCENT = /(\p{Script=Latin})\p{M}+/gu;
+
+/**
+ * The distinct search terms of a query, in order of first appearance: stopwords
+ * dropped, unless nothing else is left (then "who are you" still searches something).
+ */
+export function queryTerms(text: string): string[] {
+  const tokens = [...new Set(wordTokens(text))];
+  const content = tokens.filter((token) => !STOPWORDS.has(token));
+  return (content.length > 0 ? content : tokens).slice(0, MAX_QUERY_TERMS);
+}
+
+export function isStopword(token: string): boolean {
+  return STOPWORDS.has(token);
+}
+
+/**
+ * The FTS5 MATCH expression for terms, limited to the `text` column, optionally
+ * intersected with the owner's token. Terms are `[\p{L}\p{N}\p{M}]` runs, so quoting
+ * them is enough: they cannot contain a double quote.
+ */
+export function ftsExpression(terms: readonly string[], ownerToken?: string): string {
+  const anyTerm = terms.map((term) => `"${term}"`).join(' OR ');
+  const text = `{text} : (${anyTerm})`;
+  return ownerToken ? `{owner} : "${ownerToken}" AND ${text}` : text;
+}
+
+export function ownerToken(ownerId: number): string {
+  return `o${ownerId}`;
+}

@@ -1,0 +1,66 @@
+/**
+ * Recall at session start: the user's pinned notes, then the notes most relevant to
+ * the first message, within a token budget, as a section of the stable prompt prefix.
+ *
+ * Only in direct conversations. A group session's prefix is shared by everyone who
+ * speaks in it, so it holds no one's notes; there the model recalls with
+ * `memory_search`, which only ever returns the current speaker's notes.
+ */
+import type { PrefixContext, PrefixSection } from '../../core/prompt.js';
+import { estimateTokens } from '../tokens.js';
+import type { NoteStore } from './store.js';
+import type { NoteSearch } from './search.js';
+import type { Note } from './types.js';
+
+const RELEVANT_NOTES = 12;
+
+export interface RecallOptions {
+  store: NoteStore;
+  search: NoteSearch;
+  /** Most tokens the section may take. */
+  budgetTokens: number;
+}
+
+export function recallSection(options: RecallOptions): PrefixSection {
+  return {
+    name: 'memory',
+    render(context: PrefixContext): string | undefined {
+      if (!context.isDirect) {
+        return [
+          '## Memory',
+          'This is a group conversation: to recall what you know about the person speaking, use memory_search (it only returns their own notes). Never repeat one person\'s notes to another.',
+        ].join('\n');
+      }
+      return renderNotes(options, context);
+    },
+  };
+}
+
+function renderNotes(options: RecallOptions, context: PrefixContext): string | undefined {
+  const pinned = options.store.pinned(context.userId);
+  const relevant = options.search.keyword(context.userId, context.firstMessage, { limit: RELEVANT_NOTES }).map((hit) => hit.note);
+  const seen = new Set<number>();
+  const notes = [...pinned, ...relevant].filter((note) => !seen.has(note.id) && seen.add(note.id));
+  if (notes.length === 0) {
+    return ['## Memory', `You have no notes about ${context.userName} yet. When they ask you to remember something, use memory_save.`].join('\n');
+  }
+  const header = [
+    '## Memory',
+    `What you remember about ${context.userName} from earlier conversations (ids for memory tools; the user can see and delete notes with /memory and /forget). Older notes may be out of date; memory_search finds more.`,
+  ];
+  let budget = options.budgetTokens - estimateTokens(header.join('\n'));
+  const lines: string[] = [];
+  for (const note of notes) {
+    const line = renderNote(note);
+    const cost = estimateTokens(line) + 1;
+    if (cost > budget) break;
+    budget -= cost;
+    lines.push(line);
+  }
+  return lines.length > 0 ? [...header, ...lines].join('\n') : undefined;
+}
+
+export function renderNote(note: Note): string {
+  const pin = note.pinned ? ', pinned' : '';
+  return `- [${note.id}] (${note.kind}, ${new Date(note.createdAt).toISOString().slice(0, 10)}${pin}) ${note.text}`;
+}

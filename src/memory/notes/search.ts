@@ -1,0 +1,122 @@
+/**
+ * Note search, always within one user's notes. Keyword search (sync): BM25
+ * candidates from FTS5, re-ranked with term coverage, proximity and recency. Hybrid
+ * search (async, when an embeddings model is configured): the keyword ranking and
+ * the nearest vectors fused by reciprocal rank fusion. A failing embeddings endpoint
+ * degrades to keyword search; it never fails the search.
+ */
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import { describeError } from '../../core/errors.js';
+import { KeywordIndex } from './keyword-index.js';
+import { queryTerms } from './query.js';
+import { DEFAULT_WEIGHTS, reciprocalRankFusion, recencyScore, rerank, type RankWeights } from './rank.js';
+import type { NoteStore } from './store.js';
+import type { Note, SearchHit, SearchOptions } from './types.js';
+import type { VectorIndex } from './vectors.js';
+
+export const DEFAULT_LIMIT = 10;
+export const MAX_LIMIT = 1_000;
+/** BM25 candidates re-ranked per query: enough to lift a good note from below the top ten. */
+const MIN_CANDIDATES = 50;
+/** Notes without a vector embedded on the spot by one hybrid search; more are left to the background. */
+const BACKFILL_PER_SEARCH = 512;
+
+export interface NoteSearchOptions {
+  store: NoteStore;
+  clock: Clock;
+  logger: Logger;
+  vectors?: VectorIndex | undefined;
+  weights?: RankWeights;
+}
+
+export class NoteSearch {
+  readonly keywords: KeywordIndex;
+
+  constructor(private readonly options: NoteSearchOptions) {
+    this.keywords = new KeywordIndex(options.store);
+  }
+
+  get hybrid(): boolean {
+    return this.options.vectors !== undefined;
+  }
+
+  /** Keyword search: synchronous, for the prompt prefix and as the hybrid search's first half. */
+  keyword(userId: string, query: string, options: SearchOptions = {}): SearchHit[] {
+    const limit = clampLimit(options.limit);
+    const terms = queryTerms(query);
+    const now = this.options.clock.now();
+    if (query.trim() === '') {
+      // No query: browse the newest notes within the filters ("what did we do last week").
+      return this.keywords.recent(userId, limit, options).map((note) => ({ note, score: round(recencyScore(note.createdAt, now, this.weights)) }));
+    }
+    if (terms.length === 0) return [];
+    const candidates = this.keywords.candidates(userId, terms, Math.max(MIN_CANDIDATES, limit * 3), options);
+    const notes = new Map(candidates.map((c) => [c.note.id, c.note]));
+    const ranked = rerank(
+      candidates.map((c) => ({ id: c.note.id, text: c.note.text, createdAt: c.note.createdAt, bm25: c.bm25 })),
+      terms,
+      now,
+      this.weights,
+    );
+    return ranked.slice(0, limit).map((r) => ({ note: notes.get(r.id) as Note, score: round(r.score) }));
+  }
+
+  /** The search the tools and the CLI use: hybrid when vectors are configured, keyword otherwise. */
+  async search(userId: string, query: string, options: SearchOptions = {}, signal?: AbortSignal): Promise<SearchHit[]> {
+    const [hits] = await this.searchMany(userId, [{ query, options }], signal);
+    return hits ?? [];
+  }
+
+  /**
+   * Many searches of one user's notes (`cairn memory search --batch`): the notes'
+   * missing vectors and all the queries are embedded in batches, not one call each.
+   */
+  async searchMany(userId: string, queries: readonly { query: string; options?: SearchOptions }[], signal?: AbortSignal): Promise<SearchHit[][]> {
+    const { vectors } = this.options;
+    let queryVectors: (Float32Array | undefined)[] = [];
+    if (vectors) {
+      try {
+        await vectors.backfill(userId, queries.length > 1 ? Number.POSITIVE_INFINITY : BACKFILL_PER_SEARCH, signal);
+        const wanted = queries.map((q, index) => ({ index, text: q.query })).filter((q) => q.text.trim() !== '');
+        const embedded = wanted.length > 0 ? await vectors.embedder.embed(wanted.map((q) => q.text), signal) : [];
+        queryVectors = new Array<Float32Array | undefined>(queries.length);
+        wanted.forEach((q, i) => (queryVectors[q.index] = embedded[i]));
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        this.options.logger.warn({ err: describeError(error) }, 'embeddings failed; searching notes by keywords only');
+        queryVectors = [];
+      }
+    }
+    return queries.map((q, index) => this.fuse(userId, q.query, q.options ?? {}, queryVectors[index]));
+  }
+
+  private fuse(userId: string, query: string, options: SearchOptions, vector: Float32Array | undefined): SearchHit[] {
+    const limit = clampLimit(options.limit);
+    const pool = Math.max(MIN_CANDIDATES, limit * 3);
+    const keyword = this.keyword(userId, query, { ...options, limit: pool });
+    if (!vector || !this.options.vectors) return keyword.slice(0, limit);
+    const nearest = this.options.vectors.nearest(userId, vector, pool, options);
+    const fused = reciprocalRankFusion([keyword.map((hit) => hit.note.id), nearest.map((n) => n.id)]).slice(0, limit);
+    const byId = new Map(keyword.map((hit) => [hit.note.id, hit.note]));
+    const missing = fused.filter((r) => !byId.has(r.id)).map((r) => r.id);
+    for (const note of this.options.store.byIds(userId, missing)) byId.set(note.id, note);
+    return fused.flatMap((r) => {
+      const note = byId.get(r.id);
+      return note ? [{ note, score: round(r.score) }] : [];
+    });
+  }
+
+  private get weights(): RankWeights {
+    return this.options.weights ?? DEFAULT_WEIGHTS;
+  }
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
+  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
+}
+
+function round(score: number): number {
+  return Math.round(score * 1e6) / 1e6;
+}

@@ -1,0 +1,230 @@
+/**
+ * Notes in SQLite. Every method takes the user key and scopes its statement by that
+ * user's owner id, so no call can read or change another user's notes. Writes are
+ * short synchronous transactions, except an import, which is one transaction so it
+ * lands whole or not at all.
+ */
+import type { Db } from '../../store/db.js';
+import { CairnError } from '../../core/errors.js';
+import { DEFAULT_TRUST, type NewNote, type Note } from './types.js';
+import { NOTE_COLUMNS, toNote, type NoteRow } from './rows.js';
+
+export interface Owner {
+  id: number;
+  /** Live (not superseded) notes. */
+  notes: number;
+  forgottenAt: number | undefined;
+}
+
+/** One note of an import, already validated; `ref`/`supersededByRef` are ids local to the file. */
+export interface ImportNote extends NewNote {
+  ref?: number | undefined;
+  supersededByRef?: number | undefined;
+}
+
+export interface ListOptions {
+  limit?: number;
+  offset?: number;
+}
+
+const PROGRESS_EVERY = 10_000;
+
+export class NoteStore {
+  private readonly s;
+  private totalCache: { version: number; writes: number; total: number } | undefined;
+  /** Bumped on each write through this connection; `PRAGMA data_version` covers other connections. */
+  private writes = 0;
+
+  constructor(readonly db: Db) {
+    const live = 'n.superseded_by IS NULL';
+    this.s = {
+      owner: db.prepare<[string], { id: number; notes: number; forgotten_at: number | null }>('SELECT id, notes, forgotten_at FROM note_owners WHERE user_id = ?'),
+      addOwner: db.prepare<[string]>('INSERT INTO note_owners (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING'),
+      total: db.prepare<[], { total: number | null }>('SELECT SUM(notes) AS total FROM note_owners'),
+      insert: db.prepare<unknown[], { id: number }>(
+        `INSERT INTO notes (owner_id, text, kind, origin, trust, source_session, pinned, external_id, created_at, updated_at)
+         VALUES (@owner, @text, @kind, @origin, @trust, @source, @pinned, @external, @created, @updated) RETURNING id`,
+      ),
+      upsertExternal: db.prepare<unknown[], { id: number }>(
+        `INSERT INTO notes (owner_id, text, kind, origin, trust, source_session, pinned, external_id, created_at, updated_at)
+         VALUES (@owner, @text, @kind, @origin, @trust, @source, @pinned, @external, @created, @updated)
+         ON CONFLICT (owner_id, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
+           text = excluded.text, kind = excluded.kind, origin = excluded.origin, trust = excluded.trust,
+           source_session = excluded.source_session, pinned = excluded.pinned, created_at = excluded.created_at, updated_at = excluded.updated_at
+         RETURNING id`,
+      ),
+      get: db.prepare<[number, number], NoteRow>(`SELECT ${NOTE_COLUMNS} FROM notes n WHERE n.id = ? AND n.owner_id = ?`),
+      list: db.prepare<[number, number, number], NoteRow>(
+        `SELECT ${NOTE_COLUMNS} FROM notes n WHERE n.owner_id = ? AND ${live} ORDER BY n.pinned DESC, n.created_at DESC, n.id DESC LIMIT ? OFFSET ?`,
+      ),
+      pinned: db.prepare<[number], NoteRow>(`SELECT ${NOTE_COLUMNS} FROM notes n WHERE n.owner_id = ? AND n.pinned = 1 AND ${live} ORDER BY n.created_at DESC`),
+      all: db.prepare<[number], NoteRow>(`SELECT ${NOTE_COLUMNS} FROM notes n WHERE n.owner_id = ? ORDER BY n.id`),
+      byIds: db.prepare<[number, string], NoteRow>(`SELECT ${NOTE_COLUMNS} FROM notes n WHERE n.owner_id = ? AND n.id IN (SELECT value FROM json_each(?))`),
+      supersede: db.prepare<[number, number, number, number]>('UPDATE notes SET superseded_by = ?, updated_at = ? WHERE id = ? AND owner_id = ?'),
+      confirm: db.prepare<[number, number, number]>("UPDATE notes SET updated_at = ?, trust = CASE trust WHEN 'low' THEN 'medium' ELSE trust END WHERE id = ? AND owner_id = ?"),
+      forgetChain: db.prepare<[number, number, number]>(
+        `WITH RECURSIVE chain(id) AS (
+           SELECT id FROM notes WHERE id = ? AND owner_id = ?
+           UNION SELECT n.id FROM notes n JOIN chain c ON n.superseded_by = c.id WHERE n.owner_id = ?
+         ) DELETE FROM notes WHERE id IN (SELECT id FROM chain)`,
+      ),
+      forgetAll: db.prepare<[number]>('DELETE FROM notes WHERE owner_id = ?'),
+      markForgotten: db.prepare<[number, number]>('UPDATE note_owners SET forgotten_at = ? WHERE id = ?'),
+    };
+  }
+
+  /** The user's owner row; undefined when the user has never had a note. */
+  owner(userId: string): Owner | undefined {
+    const row = this.s.owner.get(userId);
+    return row ? { id: row.id, notes: row.notes, forgottenAt: row.forgotten_at ?? undefined } : undefined;
+  }
+
+  /** Live notes of all users together (cached until anything writes). */
+  totalNotes(): number {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const cached = this.totalCache;
+    if (cached && cached.version === version && cached.writes === this.writes) return cached.total;
+    const total = this.s.total.get()?.total ?? 0;
+    this.totalCache = { version, writes: this.writes, total };
+    return total;
+  }
+
+  add(userId: string, note: NewNote): Note {
+    const id = this.db.transaction(() => this.insertOne(this.ensureOwner(userId), note))();
+    return this.get(userId, id) as Note;
+  }
+
+  get(userId: string, id: number): Note | undefined {
+    const owner = this.owner(userId);
+    const row = owner ? this.s.get.get(id, owner.id) : undefined;
+    return row ? toNote(row, userId) : undefined;
+  }
+
+  /** Live notes, pinned first, newest first. */
+  list(userId: string, options: ListOptions = {}): Note[] {
+    const owner = this.owner(userId);
+    if (!owner) return [];
+    return this.s.list.all(owner.id, options.limit ?? 50, options.offset ?? 0).map((row) => toNote(row, userId));
+  }
+
+  pinned(userId: string): Note[] {
+    const owner = this.owner(userId);
+    return owner ? this.s.pinned.all(owner.id).map((row) => toNote(row, userId)) : [];
+  }
+
+  /** Every note of the user, superseded ones included, oldest id first (for export). */
+  all(userId: string): Note[] {
+    const owner = this.owner(userId);
+    return owner ? this.s.all.all(owner.id).map((row) => toNote(row, userId)) : [];
+  }
+
+  /** The user's notes among `ids` (others' ids are silently absent). */
+  byIds(userId: string, ids: readonly number[]): Note[] {
+    const owner = this.owner(userId);
+    if (!owner || ids.length === 0) return [];
+    return this.s.byIds.all(owner.id, JSON.stringify(ids)).map((row) => toNote(row, userId));
+  }
+
+  /** Adds `note` as the new version of `oldId`; the old one leaves search but stays for export. */
+  supersede(userId: string, oldId: number, note: NewNote): Note {
+    const owner = this.ensureOwner(userId);
+    const id = this.db.transaction(() => {
+      const newId = this.insertOne(owner, note);
+      this.s.supersede.run(newId, note.createdAt, oldId, owner);
+      return newId;
+    })();
+    return this.get(userId, id) as Note;
+  }
+
+  /** Applies one user's changes from an extraction in one transaction; the notes written. */
+  applyBatch(userId: string, changes: readonly BatchChange[]): Note[] {
+    return this.db.transaction(() => {
+      const owner = this.ensureOwner(userId);
+      const ids: number[] = [];
+      for (const change of changes) {
+        if (change.type === 'confirm') {
+          this.s.confirm.run(change.at, change.id, owner);
+          continue;
+        }
+        const id = this.insertOne(owner, change.note);
+        if (change.type === 'supersede') this.s.supersede.run(id, change.note.createdAt, change.replaces, owner);
+        ids.push(id);
+      }
+      return ids;
+    })().map((id) => this.get(userId, id) as Note);
+  }
+
+  /** Deletes a note and the older versions it superseded; the number deleted (0: not this user's). */
+  forget(userId: string, id: number): number {
+    const owner = this.owner(userId);
+    if (!owner) return 0;
+    this.writes++;
+    return this.s.forgetChain.run(id, owner.id, owner.id).changes;
+  }
+
+  /** Deletes every note of the user; extraction then ignores what was said before now. */
+  forgetAll(userId: string, now: number): number {
+    const owner = this.owner(userId);
+    if (!owner) return 0;
+    this.writes++;
+    return this.db.transaction(() => {
+      this.s.markForgotten.run(now, owner.id);
+      return this.s.forgetAll.run(owner.id).changes;
+    })();
+  }
+
+  /**
+   * Imports notes in one transaction: all land or none. A note whose external id the
+   * user already has replaces that note. `onProgress` runs inside the transaction.
+   */
+  import(userId: string, notes: readonly ImportNote[], onProgress?: (done: number) => void): number {
+    return this.db.transaction(() => {
+      const owner = this.ensureOwner(userId);
+      const idsByRef = new Map<number, number>();
+      notes.forEach((note, index) => {
+        const id = this.insertOne(owner, note);
+        if (note.ref !== undefined) idsByRef.set(note.ref, id);
+        if (onProgress && (index + 1) % PROGRESS_EVERY === 0) onProgress(index + 1);
+      });
+      for (const note of notes) {
+        if (note.supersededByRef === undefined || note.ref === undefined) continue;
+        const newer = idsByRef.get(note.supersededByRef);
+        const older = idsByRef.get(note.ref);
+        if (newer === undefined || older === undefined) throw new CairnError('invalid_input', `superseded_by ${note.supersededByRef} names no note of the file`);
+        this.s.supersede.run(newer, note.updatedAt ?? note.createdAt, older, owner);
+      }
+      return notes.length;
+    })();
+  }
+
+  private ensureOwner(userId: string): number {
+    const existing = this.s.owner.get(userId);
+    if (existing) return existing.id;
+    this.s.addOwner.run(userId);
+    return (this.s.owner.get(userId) as { id: number }).id;
+  }
+
+  private insertOne(owner: number, note: NewNote): number {
+    this.writes++;
+    const params = {
+      owner,
+      text: note.text,
+      kind: note.kind,
+      origin: note.origin,
+      trust: note.trust ?? DEFAULT_TRUST[note.origin],
+      source: note.sourceSession ?? null,
+      pinned: note.pinned ? 1 : 0,
+      external: note.externalId ?? null,
+      created: note.createdAt,
+      updated: note.updatedAt ?? note.createdAt,
+    };
+    const statement = note.externalId === undefined ? this.s.insert : this.s.upsertExternal;
+    return (statement.get(params) as { id: number }).id;
+  }
+}
+
+export type BatchChange =
+  | { type: 'add'; note: NewNote }
+  | { type: 'supersede'; note: NewNote; replaces: number }
+  /** A duplicate was seen again: the existing note is confirmed (fresher, more trusted). */
+  | { type: 'confirm'; id: number; at: number };

@@ -1,0 +1,58 @@
+/**
+ * The model's memory tools. Both act for the person who sent the current message
+ * (the tool context's user), never for anyone the model names.
+ */
+import { z } from 'zod';
+import type { Tool } from '../../tools/registry.js';
+import { NOTE_KINDS, type Note } from './types.js';
+import type { Notes } from './index.js';
+import { parseInstant } from './instant.js';
+
+const searchParameters = z.object({
+  query: z.string().max(2_000).default('').describe('Words to look for; empty lists the newest notes within the other filters'),
+  since: z.string().optional().describe('Only notes written on or after this ISO 8601 date or time, e.g. 2026-03-01'),
+  until: z.string().optional().describe('Only notes written on or before this ISO 8601 date or time (a date means through the end of that day)'),
+  kind: z.enum(NOTE_KINDS).optional().describe('Only notes of this kind'),
+  limit: z.number().int().min(1).max(25).default(8).describe('Most notes to return (default 8)'),
+});
+
+const saveParameters = z.object({
+  text: z.string().trim().min(3).max(1_000).describe('The note, one or two self-contained sentences about the user, e.g. "Prefers answers in British English."'),
+  kind: z.enum(NOTE_KINDS).default('fact'),
+  pinned: z.boolean().default(false).describe('Pin it so it is in every future conversation; only when the user asks for that'),
+});
+
+export function memorySearchTool(notes: Notes): Tool<z.infer<typeof searchParameters>> {
+  return {
+    name: 'memory_search',
+    description:
+      "Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember.",
+    parameters: searchParameters,
+    async execute(args, context) {
+      const since = args.since === undefined ? undefined : parseInstant(args.since, 'start');
+      const until = args.until === undefined ? undefined : parseInstant(args.until, 'end');
+      if (since === null || until === null) throw new Error('since and until must be ISO 8601 dates such as 2026-03-01 or 2026-03-01T12:00:00Z.');
+      const hits = await notes.search.search(context.userId, args.query, { limit: args.limit, since, until, kind: args.kind }, context.signal);
+      if (hits.length === 0) return args.query.trim() ? `No notes match "${args.query}".` : 'No notes match those filters.';
+      return { notes: hits.map((hit) => ({ ...describe(hit.note), score: hit.score })) };
+    },
+  };
+}
+
+export function memorySaveTool(notes: Notes): Tool<z.infer<typeof saveParameters>> {
+  return {
+    name: 'memory_save',
+    description:
+      'Save a note to your long-term memory about the user you are talking to, when they ask you to remember something. Secrets (passwords, keys, tokens) are never stored.',
+    parameters: saveParameters,
+    execute(args, context) {
+      const saved = notes.save(context.userId, { text: args.text, kind: args.kind, pinned: args.pinned, sessionId: context.sessionId, now: context.now() });
+      if (saved.duplicateOf) return `Already remembered as note ${saved.note.id}: ${saved.note.text}`;
+      return { saved: describe(saved.note) };
+    },
+  };
+}
+
+function describe(note: Note) {
+  return { id: note.id, text: note.text, kind: note.kind, created_at: new Date(note.createdAt).toISOString(), ...(note.pinned ? { pinned: true } : {}) };
+}

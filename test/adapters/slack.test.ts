@@ -1,0 +1,484 @@
+/**
+ * The Slack adapter with the real @slack/bolt: signed HTTP events go in on the shared
+ * server's /slack/events, the Web API and response_urls are a loopback fake, the model is
+ * the scripted model server. Nothing waits for real: retries use an injected sleep and the
+ * long-turn note an injected timer.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { SlackEventSender, signSlackRequest, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { HttpServer } from '../../src/http/server.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { CairnError } from '../../src/core/errors.js';
+import type { Config } from '../../src/config/load.js';
+import type { CairnOverrides } from '../../src/main.js';
+import type { ModelClient } from '../../src/model/types.js';
+import { createModelClient } from '../../src/model/client.js';
+import { startCairn } from '../../src/cli/start.js';
+import { webApi } from '@slack/bolt';
+import { createAdapter, SlackAdapter, type SlackAdapterOptions } from '../../adapters/slack/index.js';
+import { normalizeEvent, normalizeSlashCommand, slackToPlain, type NormalizeOptions } from '../../adapters/slack/normalize.js';
+import { MESSAGE_LIMIT, SECTION_LIMIT, renderMessages, toMrkdwn, toPlainText } from '../../adapters/slack/render.js';
+import { isMarkupRejection, mapSlackError } from '../../adapters/slack/errors.js';
+
+const SIGNING_SECRET = 'fake-signing-secret-0123456789';
+const THINKING = 'hourglass_flowing_sand';
+
+function slackEnv(slack: FakeSlackApi, extra: Record<string, string> = {}): Record<string, string> {
+  return { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, SLACK_ALLOWED_USERS: 'U1', ...extra };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Drives the real adapter through HTTP events against the fake Web API. */
+class SlackHarness implements ContractHarness {
+  slack!: FakeSlackApi;
+  events!: SlackEventSender;
+  adapter!: SlackAdapter;
+  readonly maxMessageLength = MESSAGE_LIMIT;
+  /** Messages the adapter pushed into the core, to know an event went through Bolt. */
+  delivered = 0;
+  private readonly http = new HttpServer();
+  private readonly waits: number[] = [];
+  private readonly seenEventIds = new Set<string>();
+
+  constructor(private readonly adapterOptions?: SlackAdapterOptions) {}
+
+  async env(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+    this.slack = await startFakeSlackApi();
+    return slackEnv(this.slack, extra);
+  }
+
+  async start(cairn: TestCairn): Promise<void> {
+    const deps = { config: cairn.config, http: this.http, logger: silentLogger, commands: cairn.commands, sleep: async (ms: number) => void this.waits.push(ms) };
+    this.adapter = this.adapterOptions ? new SlackAdapter(deps, this.adapterOptions) : ((await createAdapter(deps)) as SlackAdapter);
+    cairn.gateway.attach(this.adapter);
+    const port = await this.http.listen(0, '127.0.0.1');
+    this.events = new SlackEventSender(`http://127.0.0.1:${port}/slack/events`, SIGNING_SECRET, this.slack);
+    await this.adapter.start(async (message) => {
+      this.delivered++;
+      return cairn.gateway.receive(message);
+    });
+  }
+
+  /** Sends an event and waits until Bolt handed it to the core. */
+  async send(options: Parameters<SlackEventSender['message']>[0]): Promise<{ ts: string }> {
+    const before = this.delivered;
+    const result = await this.events.message(options);
+    expect(result.status).toBe(200);
+    await until(() => this.delivered > before, 'the event to reach the core');
+    return result;
+  }
+
+  async deliverDirect(text: string, options: { eventId?: string } = {}): Promise<void> {
+    const repeated = options.eventId !== undefined && this.seenEventIds.has(options.eventId);
+    if (options.eventId) this.seenEventIds.add(options.eventId);
+    await this.send({ text, ...(options.eventId ? { eventId: options.eventId } : {}), ...(repeated ? { retryNum: 1 } : {}) });
+  }
+
+  async deliverOwn(text: string): Promise<void> {
+    await this.send({ text, user: this.slack.botUserId, botId: this.slack.botId });
+  }
+
+  async replies(count: number): Promise<string[]> {
+    return (await this.slack.waitForMessages(count, (post) => post.channel === 'D1')).map((post) => post.text);
+  }
+
+  failNextSend(kind: SendFailure): void {
+    this.slack.failNext('chat.postMessage', kind);
+  }
+
+  sleeps(): number[] {
+    return this.waits;
+  }
+
+  async stop(): Promise<void> {
+    await this.adapter?.stop();
+    await this.http.close();
+    await this.slack?.close();
+  }
+}
+
+adapterContract('slack', () => new SlackHarness());
+
+/** Timers the test fires by hand (the long-turn note). */
+class ManualTimers {
+  readonly scheduled: { ms: number; fire: () => void; cancelled: boolean }[] = [];
+  readonly timer = (ms: number, fire: () => void) => {
+    const entry = { ms, fire, cancelled: false };
+    this.scheduled.push(entry);
+    return () => void (entry.cancelled = true);
+  };
+  fireAll(): void {
+    for (const entry of this.scheduled.filter((e) => !e.cancelled)) {
+      entry.cancelled = true;
+      entry.fire();
+    }
+  }
+  active(): number[] {
+    return this.scheduled.filter((e) => !e.cancelled).map((e) => e.ms);
+  }
+}
+
+/** The real model client behind a gate, so a turn can be held open without sleeping. */
+function gatedModel(config: Config): { model: ModelClient; open(): void; calls(): number } {
+  const inner = createModelClient({ providers: config.providers, timeoutMs: 10_000, retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let calls = 0;
+  return {
+    model: {
+      complete: async (request) => {
+        calls++;
+        await gate;
+        return inner.complete(request);
+      },
+    },
+    open: () => open(),
+    calls: () => calls,
+  };
+}
+
+interface Setup {
+  slack: FakeSlackApi;
+  harness: SlackHarness;
+  model: FakeModelServer;
+  cairn: TestCairn;
+  timers: ManualTimers;
+  gate?: ReturnType<typeof gatedModel>;
+}
+
+describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function setup(options: { gated?: boolean; channelSessions?: 'thread' | 'channel'; socket?: boolean } = {}): Promise<Setup> {
+    const model = await startFakeModelServer();
+    const timers = new ManualTimers();
+    const harness = new SlackHarness({ timer: timers.timer });
+    let config = testConfig(model.url, await harness.env(options.socket ? { SLACK_APP_TOKEN: 'xapp-fake-slack-app-token' } : {}));
+    if (options.channelSessions) config = { ...config, platforms: { ...config.platforms, slack: { ...config.platforms.slack, channelSessions: options.channelSessions } } };
+    const gate = options.gated ? gatedModel(config) : undefined;
+    const overrides: CairnOverrides = gate ? { model: gate.model } : {};
+    const cairn = startTestCairn(config, overrides);
+    cleanups.push(async () => {
+      gate?.open();
+      await harness.stop();
+      await cairn.close();
+      await model.close();
+    });
+    await harness.start(cairn);
+    return { slack: harness.slack, harness, model, cairn, timers, ...(gate ? { gate } : {}) };
+  }
+
+  const userTexts = (model: FakeModelServer, index: number) =>
+    (model.chatRequests()[index]?.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'user').map((m) => m.content);
+
+  it('answers a channel mention in its thread, without the mention, one session per thread', async () => {
+    const { slack, harness, model } = await setup();
+    const { ts } = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> what is up?' });
+    expect((await slack.waitForMessages(1, (p) => p.channel === 'C1'))[0]).toMatchObject({ text: 'echo: what is up?', threadTs: ts });
+
+    await harness.send({ mention: true, channel: 'C1', threadTs: ts, text: '<@UBOT|cairn> and then?' });
+    expect((await slack.waitForMessages(2, (p) => p.channel === 'C1'))[1]).toMatchObject({ text: 'echo: and then?', threadTs: ts });
+    expect(userTexts(model, 1)).toEqual(['what is up?', 'and then?']);
+
+    const second = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> a new thread' });
+    expect((await slack.waitForMessages(3, (p) => p.channel === 'C1'))[2]).toMatchObject({ text: 'echo: a new thread', threadTs: second.ts });
+    expect(userTexts(model, 2)).toEqual(['a new thread']);
+  });
+
+  it('shares one session per channel when configured, still answering in threads', async () => {
+    const { slack, harness, model } = await setup({ channelSessions: 'channel' });
+    const first = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> one' });
+    await slack.waitForMessages(1);
+    const second = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> two' });
+    const replies = await slack.waitForMessages(2);
+    expect(replies.map((p) => p.threadTs)).toEqual([first.ts, second.ts]);
+    expect(userTexts(model, 1)).toEqual(['one', 'two']);
+  });
+
+  it('in channels answers only when mentioned; a mention seen as message and app_mention is answered once', async () => {
+    const { slack, harness, model } = await setup();
+    await harness.send({ channel: 'C1', channelType: 'channel', text: 'just chatting among ourselves' });
+    const ts = '1600000999.000001';
+    await harness.send({ channel: 'C1', channelType: 'channel', ts, eventId: 'EvA', text: '<@UBOT> hello there' });
+    await harness.send({ mention: true, channel: 'C1', ts, eventId: 'EvB', text: '<@UBOT> hello there' });
+    await slack.waitForMessages(1);
+    await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> last' });
+    expect((await slack.waitForMessages(2)).map((p) => p.text)).toEqual(['echo: hello there', 'echo: last']);
+    expect(model.chatRequests()).toHaveLength(2);
+  });
+
+  it('answers a Slack retry of the same event (X-Slack-Retry-Num) once', async () => {
+    const { slack, harness, model } = await setup();
+    await harness.send({ text: 'retried', eventId: 'EvR' });
+    await harness.send({ text: 'retried', eventId: 'EvR', retryNum: 1 });
+    await harness.send({ text: 'retried', eventId: 'EvR', retryNum: 2 });
+    await harness.send({ text: 'after' });
+    expect((await slack.waitForMessages(2)).map((p) => p.text)).toEqual(['echo: retried', 'echo: after']);
+    expect(model.chatRequests()).toHaveLength(2);
+  });
+
+  it("drops other bots' messages and ignores edits and deletions", async () => {
+    const { slack, harness, model } = await setup();
+    await harness.send({ text: 'beep', user: null, botId: 'B2', subtype: 'bot_message' });
+    const before = harness.delivered;
+    expect((await harness.events.message({ text: 'edited', subtype: 'message_changed' })).status).toBe(200);
+    expect((await harness.events.message({ text: '', subtype: 'message_deleted' })).status).toBe(200);
+    await harness.send({ text: 'human here' });
+    expect(harness.delivered).toBe(before + 1);
+    expect((await slack.waitForMessages(1)).map((p) => p.text)).toEqual(['echo: human here']);
+    expect(model.chatRequests()).toHaveLength(1);
+  });
+
+  it('acknowledges /cairn at once and answers through the response_url when the turn ends', async () => {
+    const { slack, harness, gate } = await setup({ gated: true });
+    expect(await harness.events.slash({ text: 'what is 2+2?' })).toBe(200);
+    await until(() => gate!.calls() === 1, 'the turn to reach the model');
+    expect(slack.posts).toEqual([]);
+    gate!.open();
+    const [reply] = await slack.waitForMessages(1);
+    expect(reply).toMatchObject({ via: 'response_url', responseType: 'in_channel', channel: 'C1', text: 'echo: what is 2+2?' });
+  });
+
+  it('runs chat commands from /cairn <command> and from @mentions, without the model', async () => {
+    const { slack, harness, model } = await setup();
+    expect(await harness.events.slash({ text: 'help' })).toBe(200);
+    const [help] = await slack.waitForMessages(1);
+    expect(help?.text).toContain('/new');
+    expect(help?.text).toContain('/link');
+    await harness.events.slash({ text: '' });
+    await harness.send({ mention: true, channel: 'C2', text: '<@UBOT> /new' });
+    const replies = await slack.waitForMessages(3);
+    expect(replies[1]?.text).toContain('Commands:');
+    expect(replies[2]).toMatchObject({ channel: 'C2', via: 'chat.postMessage' });
+    expect(replies[2]?.text).toMatch(/new conversation/);
+    await harness.events.slash({ text: 'frobnicate now', command: '/frobnicate' });
+    expect((await slack.waitForMessages(4))[3]?.text).toContain('Unknown command /frobnicate');
+    expect(model.chatRequests()).toHaveLength(0);
+  });
+
+  it('pairs an unknown user in a DM and ignores them in channels', async () => {
+    const { slack, harness, model } = await setup();
+    await harness.send({ mention: true, channel: 'C1', user: 'U9', text: '<@UBOT> let me in' });
+    await harness.send({ channel: 'D9', user: 'U9', text: 'hello?' });
+    const [reply] = await slack.waitForMessages(1);
+    expect(reply?.channel).toBe('D9');
+    expect(reply?.text).toMatch(/pairing code is [A-Z0-9]{8}/);
+    expect(slack.posts).toHaveLength(1);
+    expect(model.chatRequests()).toHaveLength(0);
+  });
+
+  it('shows a thinking reaction while the turn runs and posts one note when it runs long', async () => {
+    const { slack, harness, timers, gate } = await setup({ gated: true });
+    const { ts } = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> a slow one' });
+    const reaction = `C1:${ts}:${THINKING}`;
+    await until(() => slack.reactions.has(reaction), 'the thinking reaction');
+    expect(timers.active()).toEqual([20_000]);
+    timers.fireAll();
+    expect((await slack.waitForMessages(1))[0]).toMatchObject({ text: 'Still working on it…', threadTs: ts });
+    gate!.open();
+    expect((await slack.waitForMessages(2))[1]).toMatchObject({ text: 'echo: a slow one', threadTs: ts });
+    await until(() => !slack.reactions.has(reaction), 'the reaction to be removed');
+    expect(slack.reactionsAdded).toEqual([reaction]);
+    expect(timers.active()).toEqual([]);
+  });
+
+  it('a quick turn posts no progress note', async () => {
+    const { slack, harness, timers } = await setup();
+    const { ts } = await harness.send({ text: 'quick' });
+    await slack.waitForMessages(1);
+    await until(() => slack.reactions.size === 0, 'the reaction to be removed');
+    expect(slack.reactionsAdded).toEqual([`D1:${ts}:${THINKING}`]);
+    expect(timers.active()).toEqual([]);
+    expect(slack.posts).toHaveLength(1);
+  });
+
+  it('refuses events with a bad signature or a stale timestamp (401)', async () => {
+    const { harness, model } = await setup();
+    const body = JSON.stringify(harness.events.envelope({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'forged', ts: '1.1' }, 'EvX'));
+    expect(await harness.events.raw(body, signSlackRequest('not-the-secret', body))).toBe(401);
+    expect(await harness.events.raw(body, signSlackRequest(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) - 600))).toBe(401);
+    expect(await harness.events.raw(body, {})).toBe(401);
+    expect(harness.delivered).toBe(0);
+    expect(model.chatRequests()).toHaveLength(0);
+  });
+
+  it('waits out a rate limit and backs off through an outage on long replies', async () => {
+    const { slack, harness, model } = await setup();
+    model.enqueue({ text: 'x '.repeat(30_000) });
+    slack.failNext('chat.postMessage', { status: 429, retryAfter: 3 });
+    slack.failNext('chat.postMessage', 'outage');
+    await harness.send({ text: 'a long answer please' });
+    const parts = await slack.waitForMessages(2);
+    expect(parts.every((p) => p.text.length <= MESSAGE_LIMIT)).toBe(true);
+    expect(harness.sleeps()[0]).toBe(3000);
+    expect(harness.sleeps()).toHaveLength(2);
+  });
+
+  it('runs over Socket Mode with the app token: events and slash commands over the socket', async () => {
+    const { slack, harness } = await setup({ socket: true });
+    expect(slack.sockets()).toBe(1);
+    expect(slack.callsTo('apps.connections.open')[0]?.token).toBe(slack.appToken);
+    const event = { type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'over the socket', ts: '1700.1' };
+    await slack.pushSocket('events_api', harness.events.envelope(event, 'EvS1'));
+    expect((await slack.waitForMessages(1))[0]?.text).toBe('echo: over the socket');
+    const ack = await slack.pushSocket('slash_commands', { command: '/cairn', text: 'help', team_id: 'T1', channel_id: 'C1', user_id: 'U1', user_name: 'ada', trigger_id: 'tS', response_url: slack.responseUrl('C1') });
+    expect(ack.envelope_id).toBeTruthy();
+    expect((await slack.waitForMessages(2))[1]).toMatchObject({ via: 'response_url', channel: 'C1' });
+    expect(await harness.events.raw('{}', {})).toBe(404);
+    await harness.adapter.stop();
+    await until(() => slack.sockets() === 0, 'the socket to close');
+  });
+
+  it('tells the user briefly when the model fails', async () => {
+    const { slack, harness, model } = await setup();
+    model.enqueue({ error: { status: 401 } });
+    await harness.send({ text: 'hello' });
+    const [reply] = await slack.waitForMessages(1);
+    expect(reply?.text).toContain('cairn doctor');
+  });
+});
+
+describe('cairn start with Slack (the adapter loaded the real way)', () => {
+  let model: FakeModelServer;
+  let slack: FakeSlackApi;
+  beforeEach(async () => {
+    model = await startFakeModelServer();
+    slack = await startFakeSlackApi();
+  });
+  afterEach(async () => {
+    await slack.close();
+    await model.close();
+  });
+
+  it('finishes the turn in flight on shutdown, tells new messages to retry, then closes', async () => {
+    const config = testConfig(model.url, slackEnv(slack, { CAIRN_HTTP_PORT: '0' }));
+    const gate = gatedModel(config);
+    const running = await startCairn(config, { host: '127.0.0.1', logger: silentLogger, model: gate.model, sleep: async () => undefined });
+    expect(running.adapters.map((adapter) => adapter.platform)).toEqual(['slack']);
+    const events = new SlackEventSender(`http://127.0.0.1:${running.port}/slack/events`, SIGNING_SECRET, slack);
+
+    expect((await events.message({ text: 'a long job' })).status).toBe(200);
+    await until(() => gate.calls() === 1, 'the turn to reach the model');
+    const stopping = running.stop();
+    await events.message({ channel: 'D2', text: 'are you still there?' });
+    expect((await slack.waitForMessages(1))[0]).toMatchObject({ channel: 'D2', text: 'Cairn is restarting. Please send that again in a minute.' });
+
+    gate.open();
+    await stopping;
+    expect(slack.posts.map((p) => [p.channel, p.text])).toEqual([
+      ['D2', 'Cairn is restarting. Please send that again in a minute.'],
+      ['D1', 'echo: a long job'],
+    ]);
+    expect(running.cairn.db.open).toBe(false);
+    await expect(events.message({ text: 'after shutdown' })).rejects.toThrow();
+  });
+});
+
+describe('Slack normalize', () => {
+  const options: NormalizeOptions = { bot: { teamId: 'T1', userId: 'UBOT', botId: 'BBOT' }, channelSessions: 'thread', isCommand: (name) => ['new', 'help', 'memory'].includes(name), now: new Date(0) };
+  const body = { team_id: 'T1', event_id: 'Ev1' };
+
+  it('gives DMs, threads and channels their conversation ids and reply targets', () => {
+    const dm = normalizeEvent({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'hi', ts: '5.1' }, body, options);
+    expect(dm?.message).toMatchObject({ conversationId: 'slack:T1:D1', userId: 'slack:T1:U1', senderId: 'U1', isDirect: true, addressed: true, messageId: 'D1:5.1' });
+    expect(dm?.target).toEqual({ channel: 'D1', ts: '5.1' });
+    const reply = normalizeEvent({ type: 'app_mention', channel: 'C1', user: 'U1', text: '<@UBOT> hi', ts: '7.2', thread_ts: '6.0' }, body, options);
+    expect(reply?.message).toMatchObject({ conversationId: 'slack:T1:C1:6.0', text: 'hi', isDirect: false, addressed: true });
+    expect(reply?.target).toEqual({ channel: 'C1', ts: '7.2', threadTs: '6.0' });
+    const perChannel = normalizeEvent({ type: 'app_mention', channel: 'C1', user: 'U1', text: '<@UBOT> hi', ts: '7.2' }, body, { ...options, channelSessions: 'channel' });
+    expect(perChannel?.message.conversationId).toBe('slack:T1:C1');
+    expect(perChannel?.target.threadTs).toBe('7.2');
+  });
+
+  it('flags own and other bots, and skips edits', () => {
+    expect(normalizeEvent({ type: 'message', channel: 'D1', channel_type: 'im', user: 'UBOT', bot_id: 'BBOT', text: 'me', ts: '1.1' }, body, options)?.message.isSelf).toBe(true);
+    const other = normalizeEvent({ type: 'message', channel: 'D1', channel_type: 'im', bot_id: 'B2', subtype: 'bot_message', text: 'beep', ts: '1.2' }, body, options)?.message;
+    expect(other).toMatchObject({ isSelf: false, isBot: true });
+    expect(normalizeEvent({ type: 'message', channel: 'D1', subtype: 'message_changed', ts: '1.3' }, body, options)).toBeUndefined();
+    expect(normalizeEvent({ type: 'reaction_added' }, body, options)).toBeUndefined();
+  });
+
+  it('parses commands after the mention and in slash commands', () => {
+    expect(normalizeEvent({ type: 'app_mention', channel: 'C1', user: 'U1', text: '<@UBOT> /memory search cats', ts: '1.1' }, body, options)?.message.command).toEqual({ name: 'memory', args: 'search cats' });
+    const slash = (text: string, command = '/cairn') =>
+      normalizeSlashCommand({ command, text, team_id: 'T1', channel_id: 'C1', user_id: 'U1', user_name: 'ada', trigger_id: 't1' }, options)?.message;
+    expect(slash('new')?.command).toEqual({ name: 'new', args: '' });
+    expect(slash('/memory cats')?.command).toEqual({ name: 'memory', args: 'cats' });
+    expect(slash('')?.command).toEqual({ name: 'help', args: '' });
+    expect(slash('newer ideas please')?.command).toBeUndefined();
+    expect(slash('x', '/new')?.command).toEqual({ name: 'new', args: 'x' });
+    expect(slash('hello')).toMatchObject({ conversationId: 'slack:T1:C1', userName: 'ada', isDirect: false, addressed: true, messageId: 'command:t1' });
+  });
+
+  it('turns Slack markup into what the user typed', () => {
+    expect(slackToPlain('a &lt;b&gt; &amp; <https://x.io|x.io> <https://y.io|docs> <#C1|general> <!here>')).toBe('a <b> & x.io docs (https://y.io) #general @here');
+  });
+});
+
+describe('Slack render', () => {
+  it('renders Markdown as mrkdwn and escapes control characters', () => {
+    expect(toMrkdwn('**bold** and *it* and __b2__ and ~~gone~~')).toBe('*bold* and _it_ and *b2* and ~gone~');
+    expect(toMrkdwn('# Title\n- one\n* two\n> quoted')).toBe('*Title*\n• one\n• two\n> quoted');
+    expect(toMrkdwn('see [docs](https://x.io/a?b=1&c=2) or <https://y.io>')).toBe('see <https://x.io/a?b=1&amp;c=2|docs> or <https://y.io>');
+    expect(toMrkdwn('1 < 2 & <!channel> `a<b>` snake_case_name 2*3*4')).toBe('1 &lt; 2 &amp; &lt;!channel&gt; `a&lt;b&gt;` snake_case_name 2*3*4');
+    expect(toMrkdwn('```ts\nconst a = x < y && **not bold**;\n```')).toBe('```\nconst a = x &lt; y &amp;&amp; **not bold**;\n```');
+  });
+
+  it('keeps each section under 3,000 characters and each message under 40,000', () => {
+    const text = Array.from({ length: 3000 }, (_, i) => `Line ${i} has <tags> & ampersands & more & more.`).join('\n');
+    const messages = renderMessages(text);
+    expect(messages.length).toBeGreaterThan(1);
+    for (const message of messages) {
+      expect(message.blocks.every((block) => block.text.text.length <= SECTION_LIMIT)).toBe(true);
+      expect(message.blocks.map((block) => block.text.text).join('\n').length).toBeLessThanOrEqual(MESSAGE_LIMIT);
+      expect(message.blocks.length).toBeLessThanOrEqual(50);
+      expect(message.text.length).toBeLessThanOrEqual(300);
+    }
+    const shown = messages.map((m) => m.plain).join('\n');
+    expect(shown.match(/Line \d+ /g)).toHaveLength(3000);
+  });
+
+  it('has a plain-text fallback without Markdown noise', () => {
+    expect(toPlainText('**Bold** [x](https://x.io) <a> & b')).toBe('Bold x (https://x.io) &lt;a&gt; &amp; b');
+  });
+});
+
+describe('Slack errors', () => {
+  it('maps Web API failures to CairnErrors at one place', () => {
+    const rate = mapSlackError(new webApi.WebAPIRateLimitedError(7));
+    expect(rate).toMatchObject({ code: 'rate_limit', retryAfterMs: 7000, isRetryable: true, platform: 'slack' });
+    const platform = (error: string) => mapSlackError(new webApi.WebAPIPlatformError({ ok: false, error }));
+    expect(platform('invalid_auth')).toMatchObject({ code: 'auth', isRetryable: false });
+    expect(platform('missing_scope')).toMatchObject({ code: 'permission' });
+    expect(platform('not_in_channel')).toMatchObject({ code: 'permission' });
+    expect(platform('channel_not_found')).toMatchObject({ code: 'not_found' });
+    expect(platform('internal_error')).toMatchObject({ code: 'unavailable', isRetryable: true });
+    expect(platform('ratelimited')).toMatchObject({ code: 'rate_limit', isRetryable: true });
+    const http = (status: number) => mapSlackError(new webApi.WebAPIHTTPError(status, 'x', {}, ''));
+    expect(http(401)).toMatchObject({ code: 'auth', isRetryable: false });
+    expect(http(403)).toMatchObject({ code: 'permission', isRetryable: false });
+    expect(http(503)).toMatchObject({ code: 'unavailable', isRetryable: true });
+    expect(mapSlackError(new webApi.WebAPIRequestError(new Error('ECONNREFUSED')))).toMatchObject({ code: 'network', isRetryable: true });
+    expect(mapSlackError(Object.assign(new Error('x'), { code: 'slack_bolt_respond_error', statusCode: 500 }))).toMatchObject({ code: 'unavailable', isRetryable: true });
+    expect(mapSlackError(new Error('boom'))).toBeInstanceOf(CairnError);
+  });
+
+  it('recognizes a markup rejection', () => {
+    expect(isMarkupRejection(mapSlackError(new webApi.WebAPIPlatformError({ ok: false, error: 'invalid_blocks' })))).toBe(true);
+    expect(isMarkupRejection(mapSlackError(new webApi.WebAPIPlatformError({ ok: false, error: 'msg_too_long' })))).toBe(true);
+    expect(isMarkupRejection(mapSlackError(new webApi.WebAPIPlatformError({ ok: false, error: 'channel_not_found' })))).toBe(false);
+  });
+});

@@ -1,0 +1,126 @@
+/** The approval gate with real SQLite and hand-fired timers: approve, deny, timeout, and what is recorded. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApprovalGate, registerApprovalCommands, type ApprovalRequest } from '../../src/backends/approvals.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { CommandRegistry } from '../../src/core/commands.js';
+import { silentLogger } from '../../src/core/logger.js';
+import type { InboundMessage } from '../../src/core/message.js';
+import { openDatabase, type Db } from '../../src/store/db.js';
+import { ManualTimers } from './helpers.js';
+
+const request: ApprovalRequest = {
+  sessionId: 's1',
+  conversationId: 'telegram:dm:7',
+  userId: 'telegram:7',
+  backend: 'local',
+  tool: 'terminal',
+  command: 'rm -rf ~',
+  danger: { rule: 'recursive-delete', reason: 'deletes / or a home or system directory recursively' },
+};
+
+let db: Db;
+let timers: ManualTimers;
+let clock: ManualClock;
+let gate: ApprovalGate;
+let posted: string[];
+
+const notify = async (text: string) => void posted.push(text);
+const idOf = (text: string | undefined) => /\/approve (\w+)/.exec(text ?? '')?.[1] ?? '';
+const row = (id: string) => db.prepare('SELECT * FROM command_approvals WHERE id = ?').get(id) as Record<string, unknown>;
+/** Lets the gate post its question (an await away) before the test answers. */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+beforeEach(() => {
+  db = openDatabase(':memory:');
+  timers = new ManualTimers();
+  clock = new ManualClock(Date.UTC(2026, 0, 1));
+  gate = new ApprovalGate({ db, clock, timers, timeoutMs: 300_000, logger: silentLogger });
+  posted = [];
+});
+afterEach(() => db.close());
+
+describe('approval of dangerous commands', () => {
+  it('asks in the chat, and an approval lets the command through, recording who approved', async () => {
+    const pending = gate.request(request, notify);
+    await settled();
+    expect(posted[0]).toContain('rm -rf ~');
+    expect(posted[0]).toContain('deletes / or a home or system directory recursively');
+    expect(posted[0]).toMatch(/refused in 5 minutes/);
+    const id = idOf(posted[0]);
+    expect(row(id)).toMatchObject({ status: 'pending', requested_by: 'telegram:7', command: 'rm -rf ~', rule: 'recursive-delete', expires_at: Date.UTC(2026, 0, 1) + 300_000 });
+    clock.advance(42_000);
+    expect(gate.decide(id.toUpperCase(), true, 'slack:T1:UADMIN', 'slack:T1:C1')).toBe(`Approved ${id}: the command runs now.`);
+    expect(await pending).toEqual({ id, status: 'approved', decidedBy: 'slack:T1:UADMIN' });
+    expect(row(id)).toMatchObject({ status: 'approved', decided_by: 'slack:T1:UADMIN', decided_in: 'slack:T1:C1', decided_at: Date.UTC(2026, 0, 1) + 42_000 });
+    expect(timers.delays()).toEqual([]);
+  });
+
+  it('denies when an admin says no, and a second answer changes nothing', async () => {
+    const pending = gate.request(request, notify);
+    await settled();
+    const id = idOf(posted[0]);
+    expect(gate.decide(id, false, 'telegram:1', 'telegram:dm:1')).toContain('Denied');
+    expect(await pending).toMatchObject({ status: 'denied', decidedBy: 'telegram:1' });
+    expect(gate.decide(id, true, 'telegram:2', 'telegram:dm:2')).toBe(`Request ${id} is already denied (by telegram:1).`);
+    expect(row(id)).toMatchObject({ status: 'denied', decided_by: 'telegram:1' });
+  });
+
+  it('denies when nobody answers in time', async () => {
+    const pending = gate.request(request, notify);
+    await settled();
+    expect(timers.delays()).toEqual([300_000]);
+    timers.fireAll();
+    expect(await pending).toMatchObject({ status: 'expired', decidedBy: 'cairn:timeout' });
+    expect(row(idOf(posted[0]))).toMatchObject({ status: 'expired', decided_by: 'cairn:timeout' });
+    expect(gate.decide(idOf(posted[0]), true, 'telegram:1', 'x')).toContain('already expired');
+  });
+
+  it('denies at once when there is no chat to ask in, and cancels with the turn', async () => {
+    expect(await gate.request(request, undefined)).toMatchObject({ status: 'denied', decidedBy: 'cairn:no-chat' });
+    const controller = new AbortController();
+    const pending = gate.request(request, notify, controller.signal);
+    await settled();
+    controller.abort();
+    expect(await pending).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('lists what waits, explains unknown ids, and expires requests left by an earlier process', async () => {
+    void gate.request(request, notify);
+    await settled();
+    const id = idOf(posted[0]);
+    expect(gate.decide('', true, 'a', 'b')).toBe(`Waiting for approval:\n${id}: rm -rf ~ (deletes / or a home or system directory recursively)`);
+    expect(gate.decide('nope42', true, 'a', 'b')).toMatch(/^There is no approval request nope42\. Waiting for approval:/);
+    new ApprovalGate({ db, clock, timers, timeoutMs: 1000, logger: silentLogger });
+    expect(row(id)).toMatchObject({ status: 'expired', decided_by: 'cairn:restart' });
+  });
+});
+
+describe('/approve and /deny', () => {
+  const message = (text: string, name: string, args: string): InboundMessage => ({
+    platform: 'telegram',
+    conversationId: 'telegram:dm:1',
+    userId: 'telegram:1',
+    senderId: '1',
+    userName: 'ada',
+    text,
+    isDirect: true,
+    isSelf: false,
+    command: { name, args },
+    messageId: text,
+    receivedAt: new Date(0),
+  });
+
+  it('are for admins only, and run outside the conversation queue', async () => {
+    const commands = new CommandRegistry();
+    registerApprovalCommands(commands, gate);
+    expect(commands.get('approve')).toMatchObject({ adminOnly: true, immediate: true });
+    expect(commands.get('deny')).toMatchObject({ adminOnly: true, immediate: true });
+    const pending = gate.request(request, notify);
+    await settled();
+    const id = idOf(posted[0]);
+    expect(await commands.run({ message: message(`/approve ${id}`, 'approve', id), args: id, isAdmin: false })).toMatch(/^\/approve is only for admins/);
+    expect(row(id)).toMatchObject({ status: 'pending' });
+    expect(await commands.run({ message: message(`/deny ${id}`, 'deny', id), args: id, isAdmin: true })).toContain('Denied');
+    expect(await pending).toMatchObject({ status: 'denied', decidedBy: 'telegram:1' });
+  });
+});

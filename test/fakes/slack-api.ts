@@ -1,0 +1,403 @@
+/**
+ * A loopback fake of Slack for the real @slack/bolt: the Web API it calls, the
+ * response_urls of slash commands, and signed event deliveries it receives.
+ *
+ *   const slack = await startFakeSlackApi();
+ *   // SLACK_API_URL=slack.url, SLACK_BOT_TOKEN=slack.botToken
+ *   const events = new SlackEventSender(`http://127.0.0.1:${port}/slack/events`, SIGNING_SECRET, slack);
+ *   await events.message({ text: 'hi', channel: 'D1', channelType: 'im' });
+ *   await slack.waitForMessages(1);   // what users saw, in order
+ *
+ * Web API calls arrive as POST /api/<method> (form-encoded, nested values as JSON, or
+ * JSON) with the bot token in the Authorization header; each is recorded. auth.test,
+ * chat.postMessage, reactions.add/remove and apps.connections.open are answered; any
+ * call can be made to fail once (429 with Retry-After, 5xx, or a Slack error string).
+ * Socket Mode: apps.connections.open (with the app token) hands out ws://…/link, where
+ * the fake says hello and pushes envelopes with `pushSocket`, resolving on the ack.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface SlackCall {
+  method: string;
+  body: Record<string, unknown>;
+  token: string | undefined;
+}
+
+/** A message as the user sees it in Slack. */
+export interface SlackPost {
+  channel: string;
+  threadTs: string | undefined;
+  ts: string;
+  /** Blocks' text (or the text when there are no blocks), entities decoded. */
+  text: string;
+  /** Formatted (mrkdwn blocks or text) or shown verbatim (mrkdwn: false). */
+  formatted: boolean;
+  via: 'chat.postMessage' | 'response_url';
+  responseType?: string | undefined;
+}
+
+export type SlackFailure =
+  /** 429 with Retry-After (seconds, default 1). */
+  | 'rate-limit'
+  /** HTTP 503. */
+  | 'outage'
+  /** `invalid_blocks`: the rendered blocks were refused. */
+  | 'markup'
+  | { error: string }
+  | { status: number; retryAfter?: number };
+
+export interface FakeSlackOptions {
+  teamId?: string;
+  botUserId?: string;
+  botId?: string;
+  botToken?: string;
+  appToken?: string;
+}
+
+export interface FakeSlackApi {
+  /** slackApiUrl for Bolt: http://127.0.0.1:PORT/api/ */
+  url: string;
+  origin: string;
+  teamId: string;
+  botUserId: string;
+  botId: string;
+  botToken: string;
+  appToken: string;
+  calls: SlackCall[];
+  posts: SlackPost[];
+  /** Reactions currently on messages, as `channel:ts:name`. */
+  reactions: Set<string>;
+  /** Every reaction ever added, in order, as `channel:ts:name`. */
+  reactionsAdded: string[];
+  callsTo(method: string): SlackCall[];
+  /** The next call of `method` (a response_url post is `response_url`) fails this way. */
+  failNext(method: string, failure: SlackFailure): void;
+  /** A fresh response_url whose posts appear as messages in `channel`. */
+  responseUrl(channel: string): string;
+  /** Bounded polling until `count` messages (optionally filtered) were posted. */
+  waitForMessages(count: number, filter?: (post: SlackPost) => boolean, timeoutMs?: number): Promise<SlackPost[]>;
+  /** Open Socket Mode connections. */
+  sockets(): number;
+  /** Sends a Socket Mode envelope (`events_api`, `slash_commands`) and resolves with the app's ack. */
+  pushSocket(type: string, payload: Record<string, unknown>): Promise<{ envelope_id: string; payload?: unknown }>;
+  close(): Promise<void>;
+}
+
+export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise<FakeSlackApi> {
+  const teamId = options.teamId ?? 'T1';
+  const botUserId = options.botUserId ?? 'UBOT';
+  const botId = options.botId ?? 'BBOT';
+  const botToken = options.botToken ?? 'xoxb-fake-slack-bot-token';
+  const appToken = options.appToken ?? 'xapp-fake-slack-app-token';
+  const sockets = new Set<WebSocket>();
+  const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
+  let envelopeCounter = 0;
+  const calls: SlackCall[] = [];
+  const posts: SlackPost[] = [];
+  const reactions = new Set<string>();
+  const reactionsAdded: string[] = [];
+  const failures = new Map<string, SlackFailure[]>();
+  const responseUrls = new Map<string, string>();
+  let tsCounter = 0;
+  let urlCounter = 0;
+
+  const nextTs = () => `1700000${String(100 + ++tsCounter).padStart(3, '0')}.${String(tsCounter).padStart(6, '0')}`;
+
+  const server = createServer((req, res) => {
+    void readBody(req).then((raw) => route(req, res, raw));
+  });
+
+  function route(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const respondMatch = /^\/respond\/(\w+)$/.exec(path);
+    if (respondMatch && req.method === 'POST') return answerResponseUrl(respondMatch[1] ?? '', res, raw);
+    const apiMatch = /^\/api\/([\w.]+)$/.exec(path);
+    if (!apiMatch || req.method !== 'POST') return send(res, 404, { ok: false, error: 'unknown_method' });
+    const method = apiMatch[1] ?? '';
+    const body = parseBody(raw, String(req.headers['content-type'] ?? ''));
+    const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? (typeof body.token === 'string' ? body.token : undefined);
+    calls.push({ method, body, token });
+    if (injectFailure(method, res)) return;
+    if (token !== (method === 'apps.connections.open' ? appToken : botToken)) return send(res, 200, { ok: false, error: 'invalid_auth' });
+    switch (method) {
+      case 'apps.connections.open':
+        return send(res, 200, { ok: true, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link` });
+      case 'auth.test':
+        return send(res, 200, { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'cairn', team_id: teamId, user_id: botUserId, bot_id: botId });
+      case 'chat.postMessage': {
+        const ts = nextTs();
+        const channel = String(body.channel ?? '');
+        const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : undefined;
+        posts.push({ channel, threadTs, ts, ...seen(body), via: 'chat.postMessage' });
+        return send(res, 200, { ok: true, channel, ts, message: { type: 'message', user: botUserId, bot_id: botId, text: body.text, ts, ...(threadTs ? { thread_ts: threadTs } : {}) } });
+      }
+      case 'reactions.add': {
+        const key = `${String(body.channel)}:${String(body.timestamp)}:${String(body.name)}`;
+        if (reactions.has(key)) return send(res, 200, { ok: false, error: 'already_reacted' });
+        reactions.add(key);
+        reactionsAdded.push(key);
+        return send(res, 200, { ok: true });
+      }
+      case 'reactions.remove': {
+        const key = `${String(body.channel)}:${String(body.timestamp)}:${String(body.name)}`;
+        return send(res, 200, reactions.delete(key) ? { ok: true } : { ok: false, error: 'no_reaction' });
+      }
+      default:
+        return send(res, 200, { ok: false, error: 'unknown_method' });
+    }
+  }
+
+  function answerResponseUrl(id: string, res: ServerResponse, raw: string): void {
+    const channel = responseUrls.get(id);
+    if (channel === undefined) return void res.writeHead(404).end('expired_url');
+    const body = parseBody(raw, 'application/json');
+    calls.push({ method: 'response_url', body, token: undefined });
+    if (injectFailure('response_url', res)) return;
+    posts.push({ channel, threadTs: undefined, ts: nextTs(), ...seen(body), via: 'response_url', responseType: typeof body.response_type === 'string' ? body.response_type : undefined });
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  }
+
+  function injectFailure(method: string, res: ServerResponse): boolean {
+    const failure = failures.get(method)?.shift();
+    if (failure === undefined) return false;
+    if (failure === 'rate-limit') send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+    else if (failure === 'outage') send(res, 503, { ok: false, error: 'service_unavailable' });
+    else if (failure === 'markup') send(res, method === 'response_url' ? 400 : 200, { ok: false, error: 'invalid_blocks' });
+    else if ('error' in failure) send(res, 200, { ok: false, error: failure.error });
+    else send(res, failure.status, { ok: false, error: `http_${failure.status}` }, failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {});
+    return true;
+  }
+
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (!(req.url ?? '').startsWith('/link')) return void socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('message', (data) => {
+        const ack = safeJson(String(data)) as { envelope_id?: string; payload?: unknown };
+        if (ack.envelope_id) acks.get(ack.envelope_id)?.({ envelope_id: ack.envelope_id, payload: ack.payload });
+      });
+      ws.send(JSON.stringify({ type: 'hello', num_connections: sockets.size, debug_info: { host: 'fake-slack', approximate_connection_time: 3600 }, connection_info: { app_id: 'A1' } }));
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: `${origin}/api/`,
+    origin,
+    teamId,
+    botUserId,
+    botId,
+    botToken,
+    appToken,
+    calls,
+    posts,
+    reactions,
+    reactionsAdded,
+    callsTo: (method) => calls.filter((call) => call.method === method),
+    failNext: (method, failure) => void failures.set(method, [...(failures.get(method) ?? []), failure]),
+    responseUrl: (channel) => {
+      const id = `r${++urlCounter}`;
+      responseUrls.set(id, channel);
+      return `${origin}/respond/${id}`;
+    },
+    waitForMessages: async (count, filter = () => true, timeoutMs = 5_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const matching = posts.filter(filter);
+        if (matching.length >= count) return matching;
+        if (Date.now() > deadline) throw new Error(`expected ${count} Slack messages, got ${matching.length}: ${JSON.stringify(matching.map((p) => p.text))}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
+    sockets: () => sockets.size,
+    pushSocket: (type, payload) => {
+      const socket = [...sockets][0];
+      if (!socket) return Promise.reject(new Error('no Socket Mode connection is open'));
+      const envelopeId = `env-${++envelopeCounter}`;
+      const acked = new Promise<{ envelope_id: string; payload?: unknown }>((resolve) => acks.set(envelopeId, resolve));
+      socket.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' }));
+      return acked;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** What Slack shows for a chat.postMessage / response_url body. */
+function seen(body: Record<string, unknown>): { text: string; formatted: boolean } {
+  const blocks = Array.isArray(body.blocks) ? (body.blocks as { text?: { text?: string } }[]) : [];
+  if (blocks.length > 0) return { text: decodeEntities(blocks.map((block) => block.text?.text ?? '').join('\n')), formatted: true };
+  return { text: decodeEntities(String(body.text ?? '')), formatted: body.mrkdwn !== false && body.mrkdwn !== 'false' };
+}
+
+export function decodeEntities(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function parseBody(raw: string, contentType: string): Record<string, unknown> {
+  if (raw === '') return {};
+  if (contentType.includes('application/json')) {
+    try {
+      return JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    // The Web API client sends nested values (blocks) as JSON strings.
+    body[key] = /^[[{]/.test(value) ? safeJson(value) : value;
+  }
+  return body;
+}
+
+function safeJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(''));
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Slack → Cairn: signed event deliveries, as Slack's servers send them.
+
+/** Slack's request signature: v0= hex HMAC-SHA256 of `v0:<timestamp>:<raw body>`. */
+export function signSlackRequest(signingSecret: string, body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { 'x-slack-signature': signature, 'x-slack-request-timestamp': String(timestamp) };
+}
+
+export interface MessageOptions {
+  text: string;
+  channel?: string;
+  /** `im` for DMs, `channel` for public channels. */
+  channelType?: 'im' | 'channel' | 'group' | 'mpim';
+  /** Sender (default U1); null for a bot message without a user. */
+  user?: string | null;
+  botId?: string;
+  subtype?: string;
+  ts?: string;
+  threadTs?: string;
+  eventId?: string;
+  /** Sent as `app_mention` instead of `message`. */
+  mention?: boolean;
+  /** Sets X-Slack-Retry-Num, as Slack's re-deliveries do. */
+  retryNum?: number;
+}
+
+export interface SlashOptions {
+  text: string;
+  command?: string;
+  channel?: string;
+  channelName?: string;
+  user?: string;
+  userName?: string;
+}
+
+export class SlackEventSender {
+  private counter = 0;
+  /** The same event id always re-sends the same event (same ts), as Slack's retries do. */
+  private readonly byEventId = new Map<string, string>();
+
+  constructor(
+    private readonly eventsUrl: string,
+    private readonly signingSecret: string,
+    private readonly slack: FakeSlackApi,
+  ) {}
+
+  /** Posts a message or app_mention event; resolves with the HTTP status Bolt answered. */
+  async message(options: MessageOptions): Promise<{ status: number; ts: string; eventId: string }> {
+    const n = ++this.counter;
+    const eventId = options.eventId ?? `Ev${n}`;
+    const ts = options.ts ?? this.byEventId.get(eventId) ?? `1600000${String(n).padStart(3, '0')}.${String(n).padStart(6, '0')}`;
+    this.byEventId.set(eventId, ts);
+    const event = {
+      type: options.mention ? 'app_mention' : 'message',
+      channel: options.channel ?? 'D1',
+      ...(options.mention ? {} : { channel_type: options.channelType ?? 'im' }),
+      ...(options.user === null ? {} : { user: options.user ?? 'U1' }),
+      ...(options.botId ? { bot_id: options.botId } : {}),
+      ...(options.subtype ? { subtype: options.subtype } : {}),
+      text: options.text,
+      ts,
+      event_ts: ts,
+      ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+      team: this.slack.teamId,
+    };
+    const status = await this.post(JSON.stringify(this.envelope(event, eventId)), 'application/json', options.retryNum);
+    return { status, ts, eventId };
+  }
+
+  /** Posts a slash command (form-encoded, with a response_url on the fake). */
+  async slash(options: SlashOptions): Promise<number> {
+    const n = ++this.counter;
+    const channel = options.channel ?? 'C1';
+    const form = new URLSearchParams({
+      token: 'legacy-verification-token',
+      team_id: this.slack.teamId,
+      team_domain: 'fake',
+      channel_id: channel,
+      channel_name: options.channelName ?? (channel.startsWith('D') ? 'directmessage' : 'general'),
+      user_id: options.user ?? 'U1',
+      user_name: options.userName ?? 'ada',
+      command: options.command ?? '/cairn',
+      text: options.text,
+      api_app_id: 'A1',
+      response_url: this.slack.responseUrl(channel),
+      trigger_id: `trigger-${n}`,
+    });
+    return this.post(form.toString(), 'application/x-www-form-urlencoded');
+  }
+
+  /** Any body with any signature (to test that Bolt refuses bad ones). */
+  async raw(body: string, headers: Record<string, string>): Promise<number> {
+    const response = await fetch(this.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
+  envelope(event: Record<string, unknown>, eventId: string): Record<string, unknown> {
+    return {
+      token: 'legacy-verification-token',
+      team_id: this.slack.teamId,
+      api_app_id: 'A1',
+      event,
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: 1_600_000_000,
+      authorizations: [{ team_id: this.slack.teamId, user_id: this.slack.botUserId, is_bot: true, is_enterprise_install: false }],
+    };
+  }
+
+  private async post(body: string, contentType: string, retryNum?: number): Promise<number> {
+    const retry = retryNum ? { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_timeout' } : {};
+    return this.raw(body, { 'content-type': contentType, ...signSlackRequest(this.signingSecret, body), ...retry });
+  }
+}
