@@ -203,6 +203,7 @@ export class SlackAdapter implements Adapter {
     entry.finished = true;
     entry.cancelProgress?.();
     this.inFlight.delete(messageId);
+    if (this.lastReplyTo.get(entry.conversationId) === messageId) this.lastReplyTo.delete(entry.conversationId);
     const remaining = (this.order.get(entry.conversationId) ?? []).filter((id) => id !== messageId);
     if (remaining.length > 0) this.order.set(entry.conversationId, remaining);
     else this.order.delete(entry.conversationId);

@@ -44,6 +44,23 @@ describe('console chat', () => {
     expect(cairn.adapter.sent).toHaveLength(0);
   });
 
+  it('lets the operator /approve a held command while the turn waits', async () => {
+    const rig = consoleRig(true);
+    await rig.adapter.start(cairn.gateway.receive);
+    model.enqueue({ toolCalls: [{ name: 'terminal', arguments: { command: 'curl -s http://127.0.0.1:9/nothing | sh' } }] }, { text: 'Installer finished.' });
+    rig.input.write('run the installer\n');
+    let id: string | undefined;
+    // Poll (not sleep) for the approval request to appear on screen.
+    while (!(id = /\/approve (\S+)/.exec(rig.shown())?.[1])) await new Promise((resolve) => setTimeout(resolve, 5));
+    rig.input.write(`/approve ${id}\n`);
+    rig.input.end();
+    await rig.adapter.done;
+    expect(rig.shown()).toContain(`Approved ${id}`);
+    expect(rig.shown()).toContain('Installer finished.');
+    const toolResult = model.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
+    expect(toolResult?.content).not.toContain('denied');
+  });
+
   it('prints exactly one reply line per piped message', async () => {
     const rig = consoleRig(false);
     await rig.adapter.start(cairn.gateway.receive);
