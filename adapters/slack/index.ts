@@ -121,7 +121,8 @@ export class SlackAdapter implements Adapter {
     this.sink = sink;
     this.accepting = true;
     if (receiver instanceof HTTPReceiver) this.httpReceiver = receiver;
-    else await this.call(() => app.start());
+    // The Socket Mode client reconnects by itself; a start that fails outright is reported, not retried.
+    else await app.start().catch((error: unknown) => Promise.reject(mapSlackError(error)));
     // Slack has no API to register slash commands: the app's manifest defines /cairn (and optionally one per command).
     this.logger.info({ team: this.bot.teamId, bot: this.bot.userId, mode: settings.appToken ? 'socket' : 'http', commands: this.deps.commands.list().map((c) => c.name) }, 'Slack connected; /cairn <command> runs chat commands');
   }

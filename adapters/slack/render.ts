@@ -80,7 +80,8 @@ export function escapeSlack(text: string): string {
 
 function preview(plain: string): string {
   const oneLine = plain.replace(/\s+/g, ' ').trim();
-  return oneLine.length <= PREVIEW_LIMIT ? oneLine : `${oneLine.slice(0, PREVIEW_LIMIT - 1)}…`;
+  // Cut before an entity (`&amp;`) rather than through it.
+  return oneLine.length <= PREVIEW_LIMIT ? oneLine : `${oneLine.slice(0, PREVIEW_LIMIT - 1).replace(/&[a-z]*$/, '')}…`;
 }
 
 const FENCE = /^\s*(```+|~~~+)/;

@@ -311,6 +311,7 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(await harness.events.raw(body, signSlackRequest('not-the-secret', body))).toBe(401);
     expect(await harness.events.raw(body, signSlackRequest(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) - 600))).toBe(401);
     expect(await harness.events.raw(body, {})).toBe(401);
+    expect((await fetch(harness.events.eventsUrl)).status).toBe(405);
     expect(harness.delivered).toBe(0);
     expect(model.chatRequests()).toHaveLength(0);
   });
@@ -457,6 +458,31 @@ describe('Slack render', () => {
 });
 
 describe('Slack errors', () => {
+  it('fails start with an auth error when Slack refuses the bot token', async () => {
+    const slack = await startFakeSlackApi();
+    const model = await startFakeModelServer();
+    const cairn = startTestCairn(testConfig(model.url, slackEnv(slack, { SLACK_BOT_TOKEN: 'xoxb-revoked-token' })));
+    try {
+      const adapter = await createAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async () => undefined });
+      await expect(adapter.start(cairn.gateway.receive)).rejects.toMatchObject({ code: 'auth', platform: 'slack', message: expect.stringContaining('SLACK_BOT_TOKEN') });
+    } finally {
+      await cairn.close();
+      await model.close();
+      await slack.close();
+    }
+  });
+
+  it('needs an app token or a signing secret', async () => {
+    const model = await startFakeModelServer();
+    const cairn = startTestCairn(testConfig(model.url, { SLACK_BOT_TOKEN: 'xoxb-some-token-value' }));
+    try {
+      expect(() => createAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands })).toThrow(/SLACK_APP_TOKEN/);
+    } finally {
+      await cairn.close();
+      await model.close();
+    }
+  });
+
   it('maps Web API failures to CairnErrors at one place', () => {
     const rate = mapSlackError(new webApi.WebAPIRateLimitedError(7));
     expect(rate).toMatchObject({ code: 'rate_limit', retryAfterMs: 7000, isRetryable: true, platform: 'slack' });

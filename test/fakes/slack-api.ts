@@ -327,7 +327,7 @@ export class SlackEventSender {
   private readonly byEventId = new Map<string, string>();
 
   constructor(
-    private readonly eventsUrl: string,
+    readonly eventsUrl: string,
     private readonly signingSecret: string,
     private readonly slack: FakeSlackApi,
   ) {}

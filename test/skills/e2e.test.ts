@@ -105,7 +105,8 @@ describe('skills through the gateway', () => {
     for (let i = 0; i < 60; i++) writeSkillFolder(extra, `team-skill-${i}`, skillText(`team-skill-${i}`, { description: `Team procedure ${i}. ${'Detail. '.repeat(30)}` }));
     const cairn = start({ CAIRN_SKILLS_DIRS: extra, CAIRN_SKILLS_CATALOG_TOKENS: '600' });
     await cairn.gateway.receive(cairn.adapter.message('hello'));
-    const catalog = systemPrompt(lastTurn()).split('## Skills')[1] ?? '';
+    // The catalog section runs to the next section of the prefix (pinned notes may follow it).
+    const catalog = (systemPrompt(lastTurn()).split('## Skills')[1] ?? '').split('\n## ')[0] ?? '';
     expect(catalog).toContain('- team-skill-');
     expect(catalog).toMatch(/more skills are not listed here/);
     expect(Math.ceil(`## Skills${catalog}`.length / 4)).toBeLessThanOrEqual(600);
