@@ -9,7 +9,9 @@ import { recomputeRewards } from '../rl/rewards/recompute.js';
 import { parseRewardOption } from '../rl/rewards/spec.js';
 import { parseShard } from '../rl/shard.js';
 import { exportRecords, type ExportStats } from '../rl/export/index.js';
-import { recordsFromRuns } from '../rl/export/source.js';
+import { recordsFromRuns, type ExportSource } from '../rl/export/source.js';
+import { recordsFromLiveTasks } from '../rl/export/live-tasks.js';
+import { createCairn } from '../main.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../rl/export/formats.js';
 import { runAtroposServe } from '../rl/atropos/serve.js';
 import type { BatchSummary } from '../rl/summary.js';
@@ -115,16 +117,29 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
   program
     .command('export')
     .description('write finished trajectories as a fine-tuning file (openai, sharegpt or hermes)')
-    .requiredOption('--in <dirs...>', 'batch run directories (or trajectories.jsonl files)')
+    .option('--in <dirs...>', 'batch run directories (or trajectories.jsonl files)')
+    .option('--live', "also export the learning loop's chat tasks (needs CAIRN_EXPORT_LIVE_TASKS=true)")
+    .option('--since <iso>', 'with --live: only tasks recorded since this date')
     .addOption(new Option('--format <format>', 'line format').choices(EXPORT_FORMATS).makeOptionMandatory())
     .requiredOption('--out <file>', 'the training JSONL file')
     .option('--min-reward <r>', 'only trajectories scored at least this (unscored ones are left out)', num(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY))
     .option('--val-split <fraction>', 'share of tasks for a validation file, e.g. 0.1', num(0, 0.99))
     .option('--val-out <file>', 'validation file (default: <out>.val.jsonl)')
-    .action(async (opts: { in: string[]; format: ExportFormat; out: string; minReward?: number; valSplit?: number; valOut?: string }) => {
+    .action(async (opts: { in?: string[]; live?: boolean; since?: string; format: ExportFormat; out: string; minReward?: number; valSplit?: number; valOut?: string }) => {
       const loaded = config();
-      const stats = await exportRecords([recordsFromRuns(opts.in)], { format: opts.format, out: opts.out, valOut: opts.valOut, minReward: opts.minReward, valSplit: opts.valSplit, secrets: loaded.secrets });
-      for (const line of describeExport(stats)) print(line);
+      if (!opts.in?.length && !opts.live) throw new InvalidArgumentError('Say what to export: --in <run directories>, --live, or both.');
+      const since = opts.since === undefined ? undefined : Date.parse(opts.since);
+      if (since !== undefined && Number.isNaN(since)) throw new InvalidArgumentError(`--since must be an ISO 8601 date, not "${opts.since}".`);
+      const cairn = opts.live ? createCairn({ ...loaded, logLevel: loaded.logLevel ?? 'warn' }) : undefined;
+      try {
+        const sources: ExportSource[] = [];
+        if (opts.in?.length) sources.push(recordsFromRuns(opts.in));
+        if (cairn) sources.push(recordsFromLiveTasks(cairn.db, { allowed: loaded.rl.exportLiveTasks, since, tools: cairn.tools.definitions({ isAdmin: true }) }));
+        const stats = await exportRecords(sources, { format: opts.format, out: opts.out, valOut: opts.valOut, minReward: opts.minReward, valSplit: opts.valSplit, secrets: loaded.secrets });
+        for (const line of describeExport(stats)) print(line);
+      } finally {
+        await cairn?.close();
+      }
     });
 
   const atropos = program.command('atropos').description('feed an Atropos trainer (NousResearch/atropos) with scored groups');

@@ -3,6 +3,7 @@
  * and they are OR-combined: no quote, `NEAR`, `*`, `-`, `:`, column name or emoji in
  * the input can change the query's syntax, so any input searches instead of throwing.
  */
+import { wordForms } from './irregular.js';
 
 /** Words that carry no topic: English function words and the verbs questions about memory use. */
 const STOPWORDS = new Set(
@@ -53,12 +54,20 @@ export function isStopword(token: string): boolean {
 }
 
 /**
+ * Each term with the other forms it searches too (irregular verbs and plurals:
+ * "buy" also finds "bought"); a form that is a stopword is left out.
+ */
+export function termForms(terms: readonly string[]): string[][] {
+  return terms.map((term) => wordForms(term).filter((form) => form === term || !STOPWORDS.has(form)));
+}
+
+/**
  * The FTS5 MATCH expression for terms, limited to the `text` column, optionally
  * intersected with the owner's token. Terms are `[\p{L}\p{N}\p{M}]` runs, so quoting
  * them is enough: they cannot contain a double quote.
  */
 export function ftsExpression(terms: readonly string[], ownerToken?: string): string {
-  const anyTerm = terms.map((term) => `"${term}"`).join(' OR ');
+  const anyTerm = [...new Set(terms)].map((term) => `"${term}"`).join(' OR ');
   const text = `{text} : (${anyTerm})`;
   return ownerToken ? `{owner} : "${ownerToken}" AND ${text}` : text;
 }

@@ -35,18 +35,30 @@ export const DEFAULT_WEIGHTS: RankWeights = { coverage: 0.6, proximity: 0.25, re
 
 const DAY_MS = 86_400_000;
 
-/** Re-ranks keyword candidates; `terms` are the query terms (unstemmed), `now` the clock. */
-export function rerank(candidates: readonly Candidate[], terms: readonly string[], now: number, weights: RankWeights = DEFAULT_WEIGHTS): Ranked[] {
+/**
+ * Re-ranks keyword candidates. `groups` holds, per query term in query order, the
+ * forms that count as that term (see termForms); `now` is the clock.
+ */
+export function rerank(candidates: readonly Candidate[], groups: readonly (readonly string[])[], now: number, weights: RankWeights = DEFAULT_WEIGHTS): Ranked[] {
   if (candidates.length === 0) return [];
-  const queryStems = [...new Set(terms.map(stem))];
-  const pairs = adjacentPairs(queryStems);
+  // Stem → index of the query term it stands for.
+  const termOf = new Map<string, number>();
+  groups.forEach((forms, index) => forms.forEach((form) => termOf.set(stem(form), termOf.get(stem(form)) ?? index)));
   const best = Math.max(...candidates.map((c) => -c.bm25), Number.MIN_VALUE);
   const ranked = candidates.map((candidate) => {
-    const stems = wordTokens(candidate.text).map(stem);
-    const present = new Set(stems);
-    const covered = queryStems.filter((s) => present.has(s)).length;
-    const coverage = queryStems.length > 0 ? covered / queryStems.length : 0;
-    const proximity = pairs.size > 0 ? countAdjacent(stems, pairs) / pairs.size : 0;
+    const found = new Set<number>();
+    const adjacent = new Set<number>();
+    let previous: number | undefined;
+    for (const token of wordTokens(candidate.text)) {
+      const term = termOf.get(stem(token));
+      if (term !== undefined) {
+        found.add(term);
+        if (previous === term - 1) adjacent.add(term);
+      }
+      previous = term;
+    }
+    const coverage = groups.length > 0 ? found.size / groups.length : 0;
+    const proximity = groups.length > 1 ? adjacent.size / (groups.length - 1) : 0;
     const ageDays = Math.max(0, now - candidate.createdAt) / DAY_MS;
     const recency = Math.pow(0.5, ageDays / weights.halfLifeDays);
     const relevance = Math.max(0, -candidate.bm25) / best;
@@ -61,23 +73,13 @@ export function recencyScore(createdAt: number, now: number, weights: RankWeight
   return Math.pow(0.5, Math.max(0, now - createdAt) / DAY_MS / weights.halfLifeDays);
 }
 
-function adjacentPairs(stems: readonly string[]): Set<string> {
-  const pairs = new Set<string>();
-  for (let i = 1; i < stems.length; i++) pairs.add(`${stems[i - 1]} ${stems[i]}`);
-  return pairs;
-}
-
-function countAdjacent(stems: readonly string[], pairs: ReadonlySet<string>): number {
-  const found = new Set<string>();
-  for (let i = 1; i < stems.length; i++) {
-    const pair = `${stems[i - 1]} ${stems[i]}`;
-    if (pairs.has(pair)) found.add(pair);
-  }
-  return found.size;
-}
-
-/** The usual constant of reciprocal rank fusion: damps the head of each list. */
-export const RRF_K = 60;
+/**
+ * Reciprocal rank fusion's constant. Small (the literature's default is 60), so the
+ * head of each ranking counts: the fused top ten is about the best five of each, led
+ * by notes both found. A weak embeddings model then cannot push keyword hits out of
+ * the top ten wholesale, and a strong one still gets its best matches in.
+ */
+export const RRF_K = 5;
 
 /** Fuses ranked lists (best first) into one: each id scores the sum of 1/(k + rank). */
 export function reciprocalRankFusion(lists: readonly (readonly number[])[], k = RRF_K): Ranked[] {

@@ -9,7 +9,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { describeError } from '../../core/errors.js';
 import { KeywordIndex } from './keyword-index.js';
-import { queryTerms } from './query.js';
+import { queryTerms, termForms } from './query.js';
 import { DEFAULT_WEIGHTS, reciprocalRankFusion, recencyScore, rerank, type RankWeights } from './rank.js';
 import type { NoteStore } from './store.js';
 import type { Note, SearchHit, SearchOptions } from './types.js';
@@ -51,11 +51,12 @@ export class NoteSearch {
       return this.keywords.recent(userId, limit, options).map((note) => ({ note, score: round(recencyScore(note.createdAt, now, this.weights)) }));
     }
     if (terms.length === 0) return [];
-    const candidates = this.keywords.candidates(userId, terms, Math.max(MIN_CANDIDATES, limit * 3), options);
+    const groups = termForms(terms);
+    const candidates = this.keywords.candidates(userId, groups.flat(), Math.max(MIN_CANDIDATES, limit * 3), options);
     const notes = new Map(candidates.map((c) => [c.note.id, c.note]));
     const ranked = rerank(
       candidates.map((c) => ({ id: c.note.id, text: c.note.text, createdAt: c.note.createdAt, bm25: c.bm25 })),
-      terms,
+      groups,
       now,
       this.weights,
     );

@@ -33,13 +33,14 @@ export class VectorIndex {
     this.native = loadSqliteVec(store, logger);
     const scope = 'e.owner_id = @owner AND e.model = @model AND length(e.vector) = @bytes AND n.superseded_by IS NULL';
     this.s = {
-      missing: db.prepare<[number, string, number], { id: number; text: string }>(
-        `SELECT n.id, n.text FROM notes n WHERE n.owner_id = ?1 AND n.superseded_by IS NULL
-           AND NOT EXISTS (SELECT 1 FROM note_embeddings e WHERE e.note_id = n.id AND e.model = ?2) ORDER BY n.id LIMIT ?3`,
+      missing: db.prepare<unknown[], { id: number; text: string }>(
+        `SELECT n.id, n.text FROM notes n WHERE n.owner_id = @owner AND n.superseded_by IS NULL
+           AND NOT EXISTS (SELECT 1 FROM note_embeddings e WHERE e.note_id = n.id AND e.model = @model) ORDER BY n.id LIMIT @limit`,
       ),
-      save: db.prepare<[number, number, string, Buffer]>(
+      save: db.prepare<unknown[]>(
         // The note may have been forgotten while its vector was computed.
-        'INSERT OR REPLACE INTO note_embeddings (note_id, owner_id, model, vector) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM notes WHERE id = ?1 AND owner_id = ?2)',
+        `INSERT OR REPLACE INTO note_embeddings (note_id, owner_id, model, vector)
+         SELECT @id, @owner, @model, @vector WHERE EXISTS (SELECT 1 FROM notes WHERE id = @id AND owner_id = @owner)`,
       ),
       all: db.prepare<unknown[], { id: number; vector: Buffer }>(
         `SELECT e.note_id AS id, e.vector FROM note_embeddings e JOIN notes n ON n.id = e.note_id WHERE ${scope} ${FILTERS}`,
@@ -97,7 +98,7 @@ export class VectorIndex {
     while (done < max) {
       const owner = this.store.owner(userId);
       if (!owner) return done;
-      const batch = this.s.missing.all(owner.id, this.embedder.model, Math.min(EMBED_BATCH * 4, max - done));
+      const batch = this.s.missing.all({ owner: owner.id, model: this.embedder.model, limit: Math.min(EMBED_BATCH * 4, max - done) });
       if (batch.length === 0) return done;
       const vectors = await this.embedder.embed(
         batch.map((note) => note.text),
@@ -105,7 +106,7 @@ export class VectorIndex {
       );
       if (!this.store.db.open) return done;
       this.store.db.transaction(() => {
-        batch.forEach((note, i) => this.s.save.run(note.id, owner.id, this.embedder.model, vectorToBlob(vectors[i] as Float32Array)));
+        batch.forEach((note, i) => this.s.save.run({ id: note.id, owner: owner.id, model: this.embedder.model, vector: vectorToBlob(vectors[i] as Float32Array) }));
       })();
       done += batch.length;
     }
