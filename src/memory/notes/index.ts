@@ -37,6 +37,8 @@ export interface NotesOptions {
   /** Token budget of the recall section of the prompt prefix. */
   recallTokens: number;
   embedder?: Embedder | undefined;
+  /** false: compare note vectors in process even where sqlite-vec loads (tests). */
+  useSqliteVec?: boolean;
   /** Extraction of ended sessions (the running agent; CLI commands leave it out). */
   extraction?: { sessions: SessionStore; model: ModelClient; auxModel: string | undefined };
 }
@@ -62,7 +64,7 @@ export class Notes {
   constructor(private readonly options: NotesOptions) {
     this.store = new NoteStore(options.db);
     this.redact = createNoteRedactor(options.secrets ?? []);
-    this.vectors = options.embedder ? new VectorIndex(this.store, options.embedder, options.logger) : undefined;
+    this.vectors = options.embedder ? new VectorIndex(this.store, options.embedder, options.logger, options.useSqliteVec ?? true) : undefined;
     this.search = new NoteSearch({ store: this.store, clock: options.clock, logger: options.logger, vectors: this.vectors });
     this.recall = recallSection({ store: this.store, search: this.search, budgetTokens: options.recallTokens });
     if (options.extraction) {

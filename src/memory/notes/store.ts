@@ -164,12 +164,12 @@ export class NoteStore {
 
   /** Deletes every note of the user; extraction then ignores what was said before now. */
   forgetAll(userId: string, now: number): number {
-    const owner = this.owner(userId);
-    if (!owner) return 0;
     this.writes++;
     return this.db.transaction(() => {
-      this.s.markForgotten.run(now, owner.id);
-      return this.s.forgetAll.run(owner.id).changes;
+      // Recorded even when there is nothing to delete yet: the conversation so far must not become notes.
+      const owner = this.ensureOwner(userId);
+      this.s.markForgotten.run(now, owner);
+      return this.s.forgetAll.run(owner).changes;
     })();
   }
 

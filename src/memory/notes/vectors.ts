@@ -27,10 +27,12 @@ export class VectorIndex {
   constructor(
     private readonly store: NoteStore,
     readonly embedder: Embedder,
-    private readonly logger: Logger,
+    logger: Logger,
+    /** false: never load sqlite-vec (compare in process). */
+    useSqliteVec = true,
   ) {
     const { db } = store;
-    this.native = loadSqliteVec(store, logger);
+    this.native = useSqliteVec && loadSqliteVec(store, logger);
     const scope = 'e.owner_id = @owner AND e.model = @model AND length(e.vector) = @bytes AND n.superseded_by IS NULL';
     this.s = {
       missing: db.prepare<unknown[], { id: number; text: string }>(
