@@ -1,0 +1,32 @@
+/**
+ * The one place Telegram failures become CairnErrors: grammY's GrammyError carries
+ * the Bot API's error_code, description and retry_after; HttpError is the network.
+ */
+import { GrammyError, HttpError } from 'grammy';
+import { CairnError } from '../../src/core/errors.js';
+import { PLATFORM } from './normalize.js';
+
+export function mapTelegramError(error: unknown): CairnError {
+  if (error instanceof CairnError) return error;
+  if (error instanceof GrammyError) {
+    const status = error.error_code;
+    const options = { platform: PLATFORM, status, cause: error };
+    if (status === 429) {
+      const seconds = error.parameters.retry_after ?? 1;
+      return new CairnError('rate_limit', `Telegram asked to wait ${seconds} s`, { ...options, isRetryable: true, retryAfterMs: seconds * 1000 });
+    }
+    if (status === 401) return new CairnError('auth', 'Telegram refused the bot token: check TELEGRAM_BOT_TOKEN.', options);
+    if (status === 403) return new CairnError('permission', `Telegram refused: ${error.description}`, options);
+    if (status === 404) return new CairnError('not_found', `Telegram: ${error.description}`, options);
+    if (status >= 500) return new CairnError('unavailable', `Telegram is unavailable (${status})`, { ...options, isRetryable: true });
+    return new CairnError('bad_request', `Telegram: ${error.description}`, options);
+  }
+  if (error instanceof HttpError) return new CairnError('network', `Cannot reach Telegram: ${error.message}`, { platform: PLATFORM, isRetryable: true, cause: error });
+  return new CairnError('internal', `Telegram adapter error: ${(error as Error)?.message ?? String(error)}`, { platform: PLATFORM, cause: error });
+}
+
+/** Telegram's answer when the HTML is not what it accepts: send plain text instead. */
+export function isMarkupRejection(error: CairnError): boolean {
+  const cause = error.cause;
+  return cause instanceof GrammyError && cause.error_code === 400 && /can't parse entities|unsupported start tag|can't find end tag/i.test(cause.description);
+}

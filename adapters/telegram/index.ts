@@ -1,0 +1,190 @@
+/**
+ * The Telegram adapter (grammY). Long polling by default; webhook mode when
+ * TELEGRAM_WEBHOOK_URL is set (mounted on the shared HTTP server, the secret-token
+ * header checked by grammY). Updates are handed to the gateway without waiting for
+ * the turn, so one slow conversation never holds up the others. Replies go out as
+ * HTML through withRetries (429 waits retry_after, outages back off), with a
+ * plain-text resend when Telegram rejects the markup.
+ */
+import { Bot, webhookCallback } from 'grammy';
+import type { AdapterDeps, AdapterFactory } from '../../src/core/adapter-factory.js';
+import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import { ConfigError, describeError, type CairnError } from '../../src/core/errors.js';
+import { realSleep, withRetries } from '../../src/core/retry.js';
+import { isMarkupRejection, mapTelegramError } from './errors.js';
+import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
+import { MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
+
+const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
+/** Telegram shows "typing…" for about 5 s per chat action. */
+const TYPING_EVERY_MS = 4_000;
+const PROGRESS_AFTER_MS = 20_000;
+const PROGRESS_TEXT = 'Still working on it…';
+const ALLOWED_UPDATES = ['message', 'message_reaction'] as const;
+/** Bot replies remembered so that 👍/👎 on them can count as feedback. */
+const REMEMBERED_REPLIES = 5_000;
+
+export interface TelegramAdapterOptions {
+  /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
+  timer?: (ms: number, fire: () => void) => () => void;
+  now?: () => number;
+}
+
+interface Activity {
+  lastTyping: number;
+  cancelProgress: () => void;
+  cancelTyping: () => void;
+}
+
+export class TelegramAdapter implements Adapter {
+  readonly platform = PLATFORM;
+  readonly capabilities: AdapterCapabilities = { threads: false, edits: false, reactions: true, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT };
+  private readonly bot: Bot;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly timer: NonNullable<TelegramAdapterOptions['timer']>;
+  private readonly now: () => number;
+  private readonly activity = new Map<string, Activity>();
+  private readonly replies = new Set<string>();
+  private normalize: NormalizeOptions | undefined;
+  private polling: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: AdapterDeps,
+    options: TelegramAdapterOptions = {},
+  ) {
+    const settings = deps.config.platforms.telegram;
+    if (!settings.botToken) throw new ConfigError(['Set TELEGRAM_BOT_TOKEN (from @BotFather) to run Cairn on Telegram.']);
+    if (settings.webhookUrl && !settings.webhookSecret) throw new ConfigError(['TELEGRAM_WEBHOOK_SECRET: webhook mode needs a secret so that only Telegram can post updates.']);
+    this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
+    this.sleep = deps.sleep ?? realSleep;
+    this.timer = options.timer ?? defaultTimer;
+    this.now = options.now ?? Date.now;
+    if (settings.webhookUrl) {
+      const handle = webhookCallback(this.bot, 'http', { secretToken: settings.webhookSecret ?? '' });
+      deps.http.mount(new URL(settings.webhookUrl).pathname, (req, res) => handle(req, res));
+    }
+  }
+
+  async start(sink: InboundSink): Promise<void> {
+    const settings = this.deps.config.platforms.telegram;
+    await this.call(() => this.bot.init());
+    const me = this.bot.botInfo;
+    this.normalize = { bot: { id: me.id, username: me.username }, groupSessions: settings.groupSessions };
+    const normalize = this.normalize;
+    this.bot.on('message', (ctx) => this.dispatch(sink, normalizeMessage(ctx.message, normalize)));
+    this.bot.on('message_reaction', (ctx) => this.dispatch(sink, normalizeReaction(ctx.messageReaction, normalize, (chat, id) => this.replies.has(`${chat}:${id}`))));
+    this.bot.catch((error) => this.deps.logger.error({ err: describeError(error.error) }, 'Telegram update handler failed'));
+    await this.registerCommands();
+    if (settings.webhookUrl) {
+      await this.call(() => this.bot.api.setWebhook(settings.webhookUrl ?? '', { secret_token: settings.webhookSecret ?? '', allowed_updates: [...ALLOWED_UPDATES] }));
+      return;
+    }
+    this.polling = this.bot.start({ allowed_updates: [...ALLOWED_UPDATES] }).catch((error: unknown) => {
+      this.deps.logger.error({ err: describeError(mapTelegramError(error)) }, 'Telegram long polling stopped');
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const activity of this.activity.values()) stopActivity(activity);
+    this.activity.clear();
+    if (this.bot.isRunning()) await this.bot.stop();
+    await this.polling;
+  }
+
+  async send(conversationId: string, reply: OutboundReply): Promise<void> {
+    const chatId = chatIdOf(conversationId);
+    // In groups the answer quotes the question, so it is clear whom it answers.
+    const replyTo = chatId < 0 ? Number(reply.replyTo?.split(':')[1]) : Number.NaN;
+    let first = true;
+    for (const part of renderParts(reply.text)) {
+      await this.sendPart(chatId, part, first && Number.isSafeInteger(replyTo) ? replyTo : undefined);
+      first = false;
+    }
+  }
+
+  progress(conversationId: string, event: TurnEvent): void {
+    if (event.type === 'done') {
+      const activity = this.activity.get(conversationId);
+      if (activity) stopActivity(activity);
+      this.activity.delete(conversationId);
+      return;
+    }
+    let activity = this.activity.get(conversationId);
+    if (!activity) {
+      const fresh: Activity = { lastTyping: 0, cancelProgress: () => {}, cancelTyping: () => {} };
+      fresh.cancelProgress = this.timer(PROGRESS_AFTER_MS, () => void this.send(conversationId, { text: PROGRESS_TEXT }).catch(() => {}));
+      this.activity.set(conversationId, fresh);
+      activity = fresh;
+    }
+    if (this.now() - activity.lastTyping >= TYPING_EVERY_MS) this.typing(conversationId, activity);
+  }
+
+  /** Sends "typing…" now and again every few seconds until the turn is done. */
+  private typing(conversationId: string, activity: Activity): void {
+    activity.lastTyping = this.now();
+    activity.cancelTyping();
+    void this.bot.api.sendChatAction(chatIdOf(conversationId), 'typing').catch(() => {});
+    activity.cancelTyping = this.timer(TYPING_EVERY_MS, () => {
+      if (this.activity.get(conversationId) === activity) this.typing(conversationId, activity);
+    });
+  }
+
+  private async sendPart(chatId: number, part: RenderedPart, replyTo: number | undefined): Promise<void> {
+    const common = { link_preview_options: { is_disabled: true }, ...(replyTo !== undefined ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}) };
+    let sent: { message_id: number };
+    try {
+      sent = await this.call(() => this.bot.api.sendMessage(chatId, part.html, { ...common, parse_mode: 'HTML' }));
+    } catch (error) {
+      if (!isMarkupRejection(error as CairnError)) throw error;
+      this.deps.logger.warn({ chatId }, 'Telegram rejected the HTML; sending plain text');
+      sent = await this.call(() => this.bot.api.sendMessage(chatId, part.plain, common));
+    }
+    this.remember(`${chatId}:${sent.message_id}`);
+  }
+
+  private dispatch(sink: InboundSink, message: InboundMessage | undefined): void {
+    if (!message) return;
+    // Not awaited: grammY handles updates one by one, and a turn can take minutes.
+    void sink(message).catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'Telegram message handling failed'));
+  }
+
+  private async registerCommands(): Promise<void> {
+    const commands = this.deps.commands
+      .list()
+      .filter((command) => /^[a-z0-9_]{1,32}$/.test(command.name) && !command.adminOnly)
+      .map((command) => ({ command: command.name, description: command.description.slice(0, 256) || command.name }));
+    try {
+      await this.call(() => this.bot.api.setMyCommands(commands));
+    } catch (error) {
+      // The bot works without the menu; say so and go on.
+      this.deps.logger.warn({ err: describeError(error) }, 'Telegram setMyCommands failed');
+    }
+  }
+
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return withRetries(operation, {
+      ...RETRY,
+      sleep: this.sleep,
+      mapError: mapTelegramError,
+      onRetry: (error, attempt, delayMs) => this.deps.logger.warn({ code: error.code, attempt, delayMs }, 'Telegram call failed; retrying'),
+    });
+  }
+
+  private remember(key: string): void {
+    this.replies.add(key);
+    if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.values().next().value as string);
+  }
+}
+
+function stopActivity(activity: Activity): void {
+  activity.cancelProgress();
+  activity.cancelTyping();
+}
+
+function defaultTimer(ms: number, fire: () => void): () => void {
+  const handle = setTimeout(fire, ms);
+  handle.unref();
+  return () => clearTimeout(handle);
+}
+
+export const createAdapter: AdapterFactory = (deps) => new TelegramAdapter(deps);

@@ -1,0 +1,128 @@
+/**
+ * Telegram updates → InboundMessage. Private chats are the main way in; in groups a
+ * message counts as addressed when it mentions the bot, replies to it, or is a
+ * command meant for it. Payloads are parsed with zod: Telegram adds fields often,
+ * so unknown ones pass through untouched.
+ */
+import { z } from 'zod';
+import { parseCommand } from '../../src/core/commands.js';
+import type { InboundMessage } from '../../src/core/message.js';
+
+export const PLATFORM = 'telegram';
+
+const userSchema = z.object({ id: z.number(), is_bot: z.boolean(), first_name: z.string(), username: z.string().optional() });
+const chatSchema = z.object({ id: z.number(), type: z.enum(['private', 'group', 'supergroup', 'channel']) });
+const entitySchema = z.object({ type: z.string(), offset: z.number(), length: z.number() });
+
+export const messageSchema = z.object({
+  message_id: z.number(),
+  date: z.number(),
+  chat: chatSchema,
+  from: userSchema.optional(),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+  entities: z.array(entitySchema).optional(),
+  reply_to_message: z.object({ from: userSchema.optional() }).optional(),
+});
+
+const reactionSchema = z.object({
+  chat: chatSchema,
+  message_id: z.number(),
+  user: userSchema.optional(),
+  date: z.number(),
+  new_reaction: z.array(z.object({ type: z.string(), emoji: z.string().optional() })),
+});
+
+export interface BotIdentity {
+  id: number;
+  username: string;
+}
+
+export interface NormalizeOptions {
+  bot: BotIdentity;
+  /** `chat`: one session per group chat; `user`: one per member of a group. */
+  groupSessions: 'chat' | 'user';
+}
+
+export function conversationIdOf(chatId: number, userId: number, isDirect: boolean, options: NormalizeOptions): string {
+  return isDirect || options.groupSessions === 'chat' ? `${PLATFORM}:${chatId}` : `${PLATFORM}:${chatId}:${userId}`;
+}
+
+/** The chat a conversation id points at. */
+export function chatIdOf(conversationId: string): number {
+  const chat = Number(conversationId.split(':')[1]);
+  if (!Number.isSafeInteger(chat)) throw new Error(`Not a Telegram conversation id: ${conversationId}`);
+  return chat;
+}
+
+export function normalizeMessage(raw: unknown, options: NormalizeOptions): InboundMessage | undefined {
+  const parsed = messageSchema.safeParse(raw);
+  if (!parsed.success || !parsed.data.from) return undefined;
+  const message = parsed.data;
+  const from = message.from as z.infer<typeof userSchema>;
+  const isDirect = message.chat.type === 'private';
+  const raw_text = message.text ?? message.caption ?? '';
+  const mention = `@${options.bot.username}`;
+  const mentioned = (message.entities ?? []).some((e) => e.type === 'mention' && raw_text.slice(e.offset, e.offset + e.length).toLowerCase() === mention.toLowerCase());
+  const repliedToBot = message.reply_to_message?.from?.id === options.bot.id;
+  const { text, command } = commandFor(raw_text, options.bot.username);
+  if (command === null) return undefined; // a command meant for another bot
+  return {
+    platform: PLATFORM,
+    conversationId: conversationIdOf(message.chat.id, from.id, isDirect, options),
+    userId: `${PLATFORM}:${from.id}`,
+    senderId: String(from.id),
+    userName: from.username ? `@${from.username}` : from.first_name,
+    text: stripMention(text, mention),
+    isDirect,
+    addressed: isDirect || mentioned || repliedToBot || command !== undefined,
+    isSelf: from.id === options.bot.id,
+    isBot: from.is_bot && from.id !== options.bot.id,
+    command,
+    // The same message re-delivered (under a new update id) keeps its chat and message id.
+    messageId: `${message.chat.id}:${message.message_id}`,
+    receivedAt: new Date(message.date * 1000),
+    raw,
+  };
+}
+
+/** 👍 / 👎 on one of the bot's replies becomes `/feedback good|bad` in that conversation. */
+export function normalizeReaction(raw: unknown, options: NormalizeOptions, isBotMessage: (chatId: number, messageId: number) => boolean): InboundMessage | undefined {
+  const parsed = reactionSchema.safeParse(raw);
+  if (!parsed.success || !parsed.data.user) return undefined;
+  const reaction = parsed.data;
+  if (!isBotMessage(reaction.chat.id, reaction.message_id)) return undefined;
+  const emojis = reaction.new_reaction.map((r) => r.emoji ?? '');
+  const verdict = emojis.includes('👍') ? 'good' : emojis.includes('👎') ? 'bad' : undefined;
+  if (!verdict) return undefined;
+  const user = reaction.user as z.infer<typeof userSchema>;
+  const isDirect = reaction.chat.type === 'private';
+  return {
+    platform: PLATFORM,
+    conversationId: conversationIdOf(reaction.chat.id, user.id, isDirect, options),
+    userId: `${PLATFORM}:${user.id}`,
+    senderId: String(user.id),
+    userName: user.username ? `@${user.username}` : user.first_name,
+    text: `/feedback ${verdict}`,
+    isDirect,
+    addressed: true,
+    isSelf: false,
+    isBot: user.is_bot,
+    command: { name: 'feedback', args: verdict },
+    messageId: `reaction:${reaction.chat.id}:${reaction.message_id}:${user.id}:${verdict}`,
+    receivedAt: new Date(reaction.date * 1000),
+    raw,
+  };
+}
+
+/** Commands addressed to another bot (`/help@other_bot`) return null: not ours to answer. */
+function commandFor(text: string, botUsername: string): { text: string; command: InboundMessage['command'] | null } {
+  const target = /^\/[a-zA-Z][\w-]*@(\w+)/.exec(text.trim())?.[1];
+  if (target && target.toLowerCase() !== botUsername.toLowerCase()) return { text, command: null };
+  return { text, command: parseCommand(text) };
+}
+
+function stripMention(text: string, mention: string): string {
+  // Only the mention goes; the rest keeps its line breaks (code blocks, lists).
+  return text.replace(new RegExp(`(^|[ \\t])${mention.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b[ \\t]?`, 'gi'), '$1').trim() || text.trim();
+}

@@ -1,0 +1,64 @@
+/**
+ * Markdown (what models write) → Telegram HTML (parse_mode HTML): code blocks,
+ * inline code, bold, italic, strikethrough, links and headings; everything else is
+ * escaped text. Telegram's HTML accepts only a few tags and needs &, < and >
+ * escaped, so escaping comes first and tags are added around escaped text.
+ */
+import { splitMessage } from '../../src/core/split.js';
+
+export const MESSAGE_LIMIT = 4096;
+/** Markdown is split below the limit: rendering adds tags and entities. */
+const MARKDOWN_PART = 3_500;
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export interface RenderedPart {
+  html: string;
+  plain: string;
+}
+
+/** Splits a reply into parts, each rendered as HTML (within the limit) with its plain fallback. */
+export function renderParts(markdown: string): RenderedPart[] {
+  return splitMessage(markdown, MARKDOWN_PART).flatMap((part) => {
+    const html = markdownToHtml(part);
+    if (html.length <= MESSAGE_LIMIT) return [{ html, plain: part }];
+    // Rare: heavy markup grew past the limit. Send this part as plain text, split again.
+    return splitMessage(part, MESSAGE_LIMIT).map((plain) => ({ html: escapeHtml(plain), plain }));
+  });
+}
+
+export function markdownToHtml(markdown: string): string {
+  const out: string[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const fence = /^\s*(```+|~~~+)\s*([\w+-]*)\s*$/.exec(line);
+    if (fence) {
+      const marker = fence[1] as string;
+      const body: string[] = [];
+      for (i++; i < lines.length && !(lines[i] as string).trim().startsWith(marker); i++) body.push(lines[i] as string);
+      const language = fence[2] ? ` class="language-${fence[2]}"` : '';
+      out.push(`<pre><code${language}>${escapeHtml(body.join('\n'))}</code></pre>`);
+      continue;
+    }
+    const heading = /^#{1,6}\s+(.*)$/.exec(line);
+    out.push(heading ? `<b>${inline(heading[1] as string)}</b>` : inline(line));
+  }
+  return out.join('\n');
+}
+
+/** Inline Markdown of one line; code spans are protected from the other rules. */
+function inline(line: string): string {
+  const codes: string[] = [];
+  let text = line.replace(/`([^`\n]+)`/g, (_m, code: string) => `\u0000${codes.push(`<code>${escapeHtml(code)}</code>`) - 1}\u0000`);
+  text = escapeHtml(text)
+    .replace(/\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)/g, (_m, label: string, url: string) => `<a href="${url.replace(/"/g, '&quot;')}">${label}</a>`)
+    .replace(/\*\*([^*\n]+)\*\*/g, '<b>$1</b>')
+    .replace(/__([^_\n]+)__/g, '<b>$1</b>')
+    .replace(/~~([^~\n]+)~~/g, '<s>$1</s>')
+    .replace(/(^|[^\w*])\*([^*\n]+)\*(?!\w)/g, '$1<i>$2</i>')
+    .replace(/(^|[^\w])_([^_\n]+)_(?!\w)/g, '$1<i>$2</i>');
+  return text.replace(/\u0000(\d+)\u0000/g, (_m, index: string) => codes[Number(index)] ?? '');
+}

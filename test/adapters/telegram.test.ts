@@ -1,0 +1,198 @@
+/** The Telegram adapter: the real grammY against a fake Bot API, wired to a real Cairn. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
+import { BOT, startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { TelegramAdapter } from '../../adapters/telegram/index.js';
+import { markdownToHtml } from '../../adapters/telegram/render.js';
+import { HttpServer } from '../../src/http/server.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { startCairn } from '../../src/cli/start.js';
+
+const USER = { id: 42, is_bot: false, first_name: 'Ada', username: 'ada' };
+
+/** What the user sees: HTML tags gone, entities decoded. */
+function visible(body: Record<string, unknown>): string {
+  const text = String(body.text ?? '');
+  if (body.parse_mode !== 'HTML') return text;
+  return text.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+}
+
+class TelegramHarness implements ContractHarness {
+  readonly maxMessageLength = 4096;
+  fake!: FakeTelegram;
+  adapter!: TelegramAdapter;
+  private readonly waits: number[] = [];
+  private readonly events = new Map<string, number>();
+  private messageId = 1;
+  readonly timers: { ms: number; fire: () => void; cancelled: boolean }[] = [];
+
+  async env() {
+    this.fake = await startFakeTelegram();
+    return { TELEGRAM_BOT_TOKEN: this.fake.token, TELEGRAM_API_ROOT: this.fake.apiRoot, TELEGRAM_ALLOWED_USERS: String(USER.id) };
+  }
+
+  async start(cairn: TestCairn) {
+    const timer = (ms: number, fire: () => void) => {
+      const entry = { ms, fire, cancelled: false };
+      this.timers.push(entry);
+      return () => (entry.cancelled = true);
+    };
+    this.adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer });
+    cairn.gateway.attach(this.adapter);
+    await this.adapter.start(cairn.gateway.receive);
+  }
+
+  message(text: string, extra: Record<string, unknown> = {}) {
+    return { message_id: this.messageId++, date: 1_700_000_000, chat: { id: USER.id, type: 'private' }, from: USER, text, ...extra };
+  }
+
+  async deliverDirect(text: string, options: { eventId?: string } = {}) {
+    const known = options.eventId ? this.events.get(options.eventId) : undefined;
+    if (known !== undefined) return this.fake.redeliver(known);
+    const id = this.fake.pushUpdate({ message: this.message(text) });
+    if (options.eventId) this.events.set(options.eventId, id);
+  }
+
+  async deliverOwn(text: string) {
+    this.fake.pushUpdate({ message: this.message(text, { from: BOT }) });
+  }
+
+  async replies(count: number) {
+    return (await this.fake.waitForSent(count)).map(visible);
+  }
+
+  failNextSend(kind: SendFailure) {
+    this.fake.failNextSend(kind);
+  }
+
+  sleeps() {
+    return this.waits;
+  }
+
+  async stop() {
+    await this.adapter.stop();
+    await this.fake.close();
+  }
+}
+
+adapterContract('telegram', () => new TelegramHarness());
+
+describe('telegram end to end', () => {
+  let model: FakeModelServer;
+  let harness: TelegramHarness;
+  let cairn: TestCairn;
+
+  async function setUp(env: Record<string, string> = {}) {
+    model = await startFakeModelServer();
+    harness = new TelegramHarness();
+    cairn = startTestCairn(testConfig(model.url, { ...(await harness.env()), ...env }));
+    await harness.start(cairn);
+  }
+
+  afterEach(async () => {
+    await harness.stop();
+    await cairn.close();
+    await model.close();
+  });
+
+  it('registers its commands, answers a DM with HTML, and shows typing', async () => {
+    await setUp();
+    model.enqueue({ text: 'Use **bold** and `code`.' });
+    harness.fake.pushUpdate({ message: harness.message('format please') });
+    const [reply] = await harness.fake.waitForSent(1);
+    expect(reply).toMatchObject({ chat_id: USER.id, parse_mode: 'HTML', text: 'Use <b>bold</b> and <code>code</code>.' });
+    const commands = harness.fake.callsTo('setMyCommands')[0]?.commands as { command: string }[];
+    expect(commands.map((c) => c.command)).toEqual(expect.arrayContaining(['new', 'help', 'link', 'memory', 'skills', 'feedback']));
+    expect(harness.fake.callsTo('sendChatAction')[0]).toMatchObject({ chat_id: USER.id, action: 'typing' });
+  });
+
+  it('answers in a group only when mentioned, replied to, or commanded, quoting the question', async () => {
+    await setUp();
+    const group = { chat: { id: -100, type: 'supergroup' } };
+    harness.fake.pushUpdate({ message: harness.message('just chatting', group) });
+    harness.fake.pushUpdate({ message: harness.message('@cairn_bot what is up?', { ...group, entities: [{ type: 'mention', offset: 0, length: 10 }] }) });
+    const [reply] = await harness.fake.waitForSent(1);
+    expect(reply).toMatchObject({ chat_id: -100, text: 'echo: what is up?', reply_parameters: { message_id: 2 } });
+    harness.fake.pushUpdate({ message: harness.message('and this?', { ...group, reply_to_message: { message_id: 1000, from: BOT } }) });
+    harness.fake.pushUpdate({ message: harness.message('/help@other_bot', group) });
+    harness.fake.pushUpdate({ message: harness.message('/new@cairn_bot', group) });
+    const replies = await harness.fake.waitForSent(3);
+    expect(replies.map(visible).slice(1)).toEqual(['echo: and this?', 'Started a new conversation.']);
+    // Two turns reached the agent (memory extraction after /new also asks the model, not as the agent).
+    expect(model.chatRequests().filter((body) => String(body.messages[0].content).startsWith('You are Cairn'))).toHaveLength(2);
+  });
+
+  it('gives an unknown user a pairing code and no model reply', async () => {
+    await setUp();
+    harness.fake.pushUpdate({ message: { ...harness.message('hi'), from: { id: 7, is_bot: false, first_name: 'Eve' }, chat: { id: 7, type: 'private' } } });
+    const [reply] = await harness.fake.waitForSent(1);
+    expect(visible(reply!)).toMatch(/pairing code is [A-Z0-9]{8}/);
+    expect(model.chatRequests()).toHaveLength(0);
+  });
+
+  it('turns 👍 on a reply into feedback on that task', async () => {
+    await setUp();
+    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
+    harness.fake.pushUpdate({ message: harness.message('time?') });
+    await harness.fake.waitForSent(1);
+    await cairn.learning.idle();
+    harness.fake.pushUpdate({ message_reaction: { chat: { id: USER.id, type: 'private' }, message_id: 1000, user: USER, date: 1_700_000_001, old_reaction: [], new_reaction: [{ type: 'emoji', emoji: '👍' }] } });
+    await harness.fake.waitForSent(2);
+    await cairn.learning.idle();
+    expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'good', outcome: 'success', outcomeSource: 'feedback' });
+  });
+
+  it('posts one progress note on a long turn and keeps typing', async () => {
+    await setUp({ CAIRN_SHUTDOWN_GRACE_MS: '10' });
+    model.enqueue({ hang: true });
+    harness.fake.pushUpdate({ message: harness.message('slow question') });
+    await harness.fake.waitFor('sendChatAction', 1);
+    const progress = harness.timers.find((t) => t.ms === 20_000);
+    const typing = harness.timers.find((t) => t.ms === 4_000);
+    typing?.fire();
+    progress?.fire();
+    const [note] = await harness.fake.waitForSent(1);
+    expect(visible(note!)).toBe('Still working on it…');
+    expect(harness.fake.callsTo('sendChatAction').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('telegram webhook mode and shutdown', () => {
+  it('takes updates on the webhook only with the secret token, and finishes a turn in flight at shutdown', async () => {
+    const model = await startFakeModelServer();
+    const fake = await startFakeTelegram();
+    const dataDir = tempDir();
+    const config = testConfig(model.url, { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_ALLOWED_USERS: '42', TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram/hook', TELEGRAM_WEBHOOK_SECRET: 's3cret-token', CAIRN_HTTP_PORT: '0' }, dataDir);
+    const running = await startCairn(config, { logger: silentLogger, host: '127.0.0.1' });
+    try {
+      expect(fake.callsTo('setWebhook')[0]).toMatchObject({ url: 'https://bot.example.com/telegram/hook', secret_token: 's3cret-token' });
+      const update = { update_id: 1, message: { message_id: 5, date: 1_700_000_000, chat: { id: 42, type: 'private' }, from: USER, text: 'via webhook' } };
+      const post = (secret: string) =>
+        fetch(`http://127.0.0.1:${running.port}/telegram/hook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: JSON.stringify(update) });
+      expect((await post('wrong')).status).toBe(401);
+      model.enqueue({ delayMs: 50, then: { text: 'answered during shutdown' } });
+      expect((await post('s3cret-token')).status).toBe(200);
+      while (model.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await running.stop();
+      expect(fake.sent.map((body) => body.text)).toEqual(['answered during shutdown']);
+      expect(running.cairn.db.open).toBe(false);
+    } finally {
+      await running.stop();
+      await fake.close();
+      await model.close();
+    }
+  });
+});
+
+describe('telegram rendering', () => {
+  it('escapes HTML and maps Markdown to the tags Telegram accepts', () => {
+    expect(markdownToHtml('a < b && c > d')).toBe('a &lt; b &amp;&amp; c &gt; d');
+    expect(markdownToHtml('# Title\n**b** *i* ~~s~~ [x](https://e.com/?a=1&b=2) `<tag>`')).toBe(
+      '<b>Title</b>\n<b>b</b> <i>i</i> <s>s</s> <a href="https://e.com/?a=1&amp;b=2">x</a> <code>&lt;tag&gt;</code>',
+    );
+    expect(markdownToHtml('```python\nif a < b:\n    pass\n```')).toBe('<pre><code class="language-python">if a &lt; b:\n    pass</code></pre>');
+    expect(markdownToHtml('snake_case_name and 2*3*4')).toBe('snake_case_name and 2*3*4');
+  });
+});

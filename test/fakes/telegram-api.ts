@@ -1,0 +1,189 @@
+/**
+ * A fake Telegram Bot API on 127.0.0.1 for grammY (`client.apiRoot`). Calls arrive as
+ * POST /bot<token>/<method> with JSON; every call is recorded. getUpdates long-polls:
+ * it is held until an update is queued or its timeout passes, and honours `offset`.
+ * The next sendMessage can be made to fail (429 with retry_after, 5xx, or 400
+ * "can't parse entities" for bad markup).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedCall {
+  method: string;
+  body: Record<string, unknown>;
+}
+
+export type SendFailure = 'rate-limit' | 'outage' | 'markup';
+
+export const BOT = { id: 999, is_bot: true, first_name: 'Cairn', username: 'cairn_bot' };
+
+export interface FakeTelegram {
+  apiRoot: string;
+  token: string;
+  calls: RecordedCall[];
+  /** Bodies of the messages Telegram accepted (what users see), in order. */
+  sent: Record<string, unknown>[];
+  callsTo(method: string): Record<string, unknown>[];
+  /** Queues an update (update_id assigned) for the next getUpdates; returns the update id. */
+  pushUpdate(update: Record<string, unknown>): number;
+  /** Re-queues an update with the same id (a duplicate delivery). */
+  redeliver(updateId: number): void;
+  failNextSend(kind: SendFailure): void;
+  /** Resolves once `count` messages were accepted. */
+  waitForSent(count: number): Promise<Record<string, unknown>[]>;
+  /** Resolves once `count` calls of `method` were made. */
+  waitFor(method: string, count: number): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+export async function startFakeTelegram(token = '123456:TEST-token'): Promise<FakeTelegram> {
+  const calls: RecordedCall[] = [];
+  const sent: Record<string, unknown>[] = [];
+  const queue: Record<string, unknown>[] = [];
+  const delivered = new Map<number, Record<string, unknown>>();
+  let nextUpdateId = 1;
+  let nextMessageId = 1000;
+  let failure: SendFailure | undefined;
+  let waiting: { offset: number; res: ServerResponse; timer: NodeJS.Timeout } | undefined;
+  const watchers: (() => void)[] = [];
+
+  const ok = (res: ServerResponse, result: unknown) => json(res, 200, { ok: true, result });
+
+  function flushPoll(): void {
+    if (!waiting) return;
+    const pending = queue.filter((u) => (u.update_id as number) >= waiting!.offset);
+    if (pending.length === 0) return;
+    const { res, timer } = waiting;
+    waiting = undefined;
+    clearTimeout(timer);
+    queue.splice(0, queue.length, ...queue.filter((u) => !pending.includes(u)));
+    ok(res, pending);
+  }
+
+  const server = createServer((req, res) => {
+    void readJson(req).then((body) => {
+      const match = /^\/bot([^/]+)\/(\w+)$/.exec(req.url ?? '');
+      if (!match || match[1] !== token) return json(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+      const method = match[2] as string;
+      calls.push({ method, body });
+      for (const watcher of [...watchers]) watcher();
+      switch (method) {
+        case 'getMe':
+          return ok(res, BOT);
+        case 'deleteWebhook':
+        case 'setWebhook':
+        case 'setMyCommands':
+        case 'sendChatAction':
+        case 'setMessageReaction':
+          return ok(res, true);
+        case 'getUpdates': {
+          const offset = Number(body.offset ?? 0);
+          for (const id of [...delivered.keys()]) if (id < offset) delivered.delete(id);
+          const timeout = Math.min(Number(body.timeout ?? 0), 2) * 1000;
+          if (waiting) ok(waiting.res, []);
+          waiting = { offset, res, timer: setTimeout(() => (waiting?.res === res ? ((waiting = undefined), ok(res, [])) : undefined), timeout) };
+          res.on('close', () => {
+            if (waiting?.res === res) {
+              clearTimeout(waiting.timer);
+              waiting = undefined;
+            }
+          });
+          return flushPoll();
+        }
+        case 'sendMessage': {
+          const kind = failure;
+          failure = undefined;
+          if (kind === 'rate-limit') return json(res, 429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
+          if (kind === 'outage') return json(res, 502, { ok: false, error_code: 502, description: 'Bad Gateway' });
+          if (kind === 'markup' && body.parse_mode) return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse entities: unsupported start tag" });
+          sent.push(body);
+          for (const watcher of [...watchers]) watcher();
+          return ok(res, { message_id: nextMessageId++, date: 1, chat: { id: body.chat_id, type: 'private' }, text: body.text });
+        }
+        default:
+          return json(res, 400, { ok: false, error_code: 400, description: `Bad Request: method ${method} not faked` });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    apiRoot: `http://127.0.0.1:${port}`,
+    token,
+    calls,
+    sent,
+    waitForSent(count) {
+      return new Promise((resolve) => {
+        const check = () => {
+          if (sent.length < count) return false;
+          const index = watchers.indexOf(check);
+          if (index >= 0) watchers.splice(index, 1);
+          resolve(sent.slice());
+          return true;
+        };
+        if (!check()) watchers.push(check);
+      });
+    },
+    callsTo: (method) => calls.filter((c) => c.method === method).map((c) => c.body),
+    pushUpdate(update) {
+      const id = nextUpdateId++;
+      const full = { update_id: id, ...update };
+      delivered.set(id, full);
+      queue.push(full);
+      flushPoll();
+      return id;
+    },
+    redeliver(updateId) {
+      const update = delivered.get(updateId);
+      if (!update) throw new Error(`update ${updateId} was never delivered`);
+      // Telegram may send the same message again under a new update id (e.g. after a webhook timeout).
+      const copy = { ...update, update_id: nextUpdateId++ };
+      queue.push(copy);
+      flushPoll();
+    },
+    failNextSend(kind) {
+      failure = kind;
+    },
+    waitFor(method, count) {
+      return new Promise((resolve) => {
+        const check = () => {
+          const bodies = calls.filter((c) => c.method === method).map((c) => c.body);
+          if (bodies.length < count) return false;
+          const index = watchers.indexOf(check as () => void);
+          if (index >= 0) watchers.splice(index, 1);
+          resolve(bodies);
+          return true;
+        };
+        if (!check()) watchers.push(check as () => void);
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (waiting) clearTimeout(waiting.timer);
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  if (res.writableEnded || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve(text ? (JSON.parse(text) as Record<string, unknown>) : {});
+      } catch {
+        resolve({});
+      }
+    });
+  });
+}
