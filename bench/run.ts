@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { turnBenchmark } from './turn.js';
 import { batchBenchmark } from './batch.js';
+import { memoryBenchmark } from './memory.js';
 
 export interface BenchmarkResult {
   name: string;
@@ -15,6 +16,7 @@ export interface BenchmarkResult {
 const BENCHMARKS: Record<string, () => Promise<BenchmarkResult>> = {
   turn: turnBenchmark,
   batch: batchBenchmark,
+  memory: memoryBenchmark,
 };
 
 const wanted = process.argv[2];

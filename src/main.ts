@@ -118,7 +118,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     logger,
     secrets: config.secrets,
     recallTokens: config.memory.recallTokens,
-    embedder: overrides.embedder ?? notesEmbedder(config),
+    embedder: overrides.embedder ?? notesEmbedder(config, logger),
     extraction: { sessions: store, model, auxModel: config.auxModel },
   });
   sessions.addPrefixSection(notes.recall);
@@ -227,7 +227,7 @@ export function openNotes(config: Config, overrides: Pick<CairnOverrides, 'clock
     logger,
     secrets: config.secrets,
     recallTokens: config.memory.recallTokens,
-    embedder: overrides.embedder ?? notesEmbedder(config),
+    embedder: overrides.embedder ?? notesEmbedder(config, logger),
   });
   return {
     notes,
@@ -240,11 +240,15 @@ export function openNotes(config: Config, overrides: Pick<CairnOverrides, 'clock
 }
 
 /** The embeddings client when CAIRN_EMBEDDINGS_MODEL is set: same endpoint and key as the chat model. */
-function notesEmbedder(config: Config): Embedder | undefined {
+function notesEmbedder(config: Config, logger: Logger): Embedder | undefined {
   const model = config.memory.embeddingsModel;
   if (!model) return undefined;
   const provider = config.providers[0];
-  if (!provider) throw new ConfigError([`CAIRN_EMBEDDINGS_MODEL is set, but no model endpoint is configured for it. ${config.modelProblems.join(' ')}`]);
+  if (!provider) {
+    // Commands that need no model still work; note search is keyword-only until an endpoint is set.
+    logger.warn(`CAIRN_EMBEDDINGS_MODEL is set, but no model endpoint is configured, so note search uses keywords only. ${config.modelProblems.join(' ')}`);
+    return undefined;
+  }
   return createOpenAIEmbedder({ provider, model, timeoutMs: config.model.timeoutMs });
 }
 

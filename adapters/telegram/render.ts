@@ -52,7 +52,8 @@ export function markdownToHtml(markdown: string): string {
 /** Inline Markdown of one line; code spans are protected from the other rules. */
 function inline(line: string): string {
   const codes: string[] = [];
-  let text = line.replace(/`([^`\n]+)`/g, (_m, code: string) => `\u0000${codes.push(`<code>${escapeHtml(code)}</code>`) - 1}\u0000`);
+  // Code spans are parked behind a private-use character no model writes, then put back.
+  let text = line.replace(/`([^`\n]+)`/g, (_m, code: string) => `\uE000${codes.push(`<code>${escapeHtml(code)}</code>`) - 1}\uE000`);
   text = escapeHtml(text)
     .replace(/\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)/g, (_m, label: string, url: string) => `<a href="${url.replace(/"/g, '&quot;')}">${label}</a>`)
     .replace(/\*\*([^*\n]+)\*\*/g, '<b>$1</b>')
@@ -60,5 +61,5 @@ function inline(line: string): string {
     .replace(/~~([^~\n]+)~~/g, '<s>$1</s>')
     .replace(/(^|[^\w*])\*([^*\n]+)\*(?!\w)/g, '$1<i>$2</i>')
     .replace(/(^|[^\w])_([^_\n]+)_(?!\w)/g, '$1<i>$2</i>');
-  return text.replace(/\u0000(\d+)\u0000/g, (_m, index: string) => codes[Number(index)] ?? '');
+  return text.replace(/\uE000(\d+)\uE000/g, (_m, index: string) => codes[Number(index)] ?? '');
 }

@@ -17,12 +17,24 @@ import type { Note, SearchFilters } from './types.js';
 /** At or above this share of all notes, a user's search scans the whole index. */
 const WHOLE_INDEX_SHARE = 0.2;
 
+/** What ranking needs of a note; the full note is read only for the notes returned. */
 export interface KeywordCandidate {
-  note: Note;
+  id: number;
+  text: string;
+  createdAt: number;
   bm25: number;
 }
 
-type ScoredRow = NoteRow & { score: number };
+interface ScoredRow {
+  id: number;
+  owner_id: number;
+  text: string;
+  created_at: number;
+  superseded_by: number | null;
+  score: number;
+}
+
+const CANDIDATE_COLUMNS = 'n.id, n.owner_id, n.text, n.created_at, n.superseded_by';
 
 export class KeywordIndex {
   private readonly s;
@@ -32,9 +44,9 @@ export class KeywordIndex {
     // bm25 weights: the text column counts, the owner column never does.
     const top = `SELECT rowid AS id, bm25(notes_fts, 1.0, 0.0) AS score FROM notes_fts WHERE notes_fts MATCH ? ORDER BY score LIMIT ?`;
     this.s = {
-      top: db.prepare<[string, number], ScoredRow>(`SELECT ${NOTE_COLUMNS}, c.score FROM (${top}) c JOIN notes n ON n.id = c.id ORDER BY c.score`),
+      top: db.prepare<[string, number], ScoredRow>(`SELECT ${CANDIDATE_COLUMNS}, c.score FROM (${top}) c JOIN notes n ON n.id = c.id ORDER BY c.score`),
       filtered: db.prepare<unknown[], ScoredRow>(
-        `SELECT ${NOTE_COLUMNS}, bm25(notes_fts, 1.0, 0.0) AS score
+        `SELECT ${CANDIDATE_COLUMNS}, bm25(notes_fts, 1.0, 0.0) AS score
          FROM notes_fts CROSS JOIN notes n ON n.id = notes_fts.rowid
          WHERE notes_fts MATCH @match AND n.owner_id = @owner AND n.superseded_by IS NULL
            AND (@since IS NULL OR n.created_at >= @since) AND (@until IS NULL OR n.created_at <= @until)
@@ -58,7 +70,7 @@ export class KeywordIndex {
     const share = owner.notes / Math.max(1, this.store.totalNotes());
     const wholeIndex = share >= WHOLE_INDEX_SHARE;
     const match = ftsExpression(terms, wholeIndex ? undefined : ownerToken(owner.id));
-    const toCandidate = (row: ScoredRow): KeywordCandidate => ({ note: toNote(row, userId), bm25: row.score });
+    const toCandidate = (row: ScoredRow): KeywordCandidate => ({ id: row.id, text: row.text, createdAt: row.created_at, bm25: row.score });
 
     if (hasFilters(filters)) {
       const rows = this.s.filtered.all({ match, owner: owner.id, since: filters.since ?? null, until: filters.until ?? null, kind: filters.kind ?? null, limit });
@@ -67,11 +79,13 @@ export class KeywordIndex {
     if (!wholeIndex) return this.s.top.all(match, limit).filter((row) => row.owner_id === owner.id).map(toCandidate);
 
     // Others' notes take some of the top places: ask for enough rows that the user's
-    // `limit` best are among them, and fall back to the owner-token plan if not.
-    const wanted = share >= 0.999 ? limit : Math.ceil((limit / share) * 1.25) + 8;
-    const rows = this.s.top.all(match, wanted);
-    const own = rows.filter((row) => row.owner_id === owner.id && row.superseded_by === null);
-    if (own.length >= limit || rows.length < wanted) return own.slice(0, limit).map(toCandidate);
+    // `limit` best are among them (then for far more), and fall back to the owner-token
+    // plan if they still are not.
+    for (const wanted of [Math.ceil((limit / share) * 1.25) + 8, Math.ceil((limit / share) * 10) + 64]) {
+      const rows = this.s.top.all(match, wanted);
+      const own = rows.filter((row) => row.owner_id === owner.id && row.superseded_by === null);
+      if (own.length >= limit || rows.length < wanted) return own.slice(0, limit).map(toCandidate);
+    }
     return this.s.top
       .all(ftsExpression(terms, ownerToken(owner.id)), limit)
       .filter((row) => row.owner_id === owner.id)

@@ -33,9 +33,14 @@ const WORD = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
  * order, with accents folded off Latin letters as FTS5's unicode61 does ("café" → "cafe").
  */
 export function wordTokens(text: string): string[] {
+  // Most notes are plain ASCII: no normalization needed (it is most of the cost of re-ranking).
+  if (!NON_ASCII.test(text)) return text.toLowerCase().match(ASCII_WORD) ?? [];
   const folded = text.normalize('NFKD').replace(LATIN_ACCENT, '$1').normalize('NFKC');
   return folded.toLowerCase().match(WORD) ?? [];
 }
+
+const NON_ASCII = /[^\t\n\r -~]/;
+const ASCII_WORD = /[a-z0-9]+/g;
 
 const LATIN_ACCENT = /(\p{Script=Latin})\p{M}+/gu;
 

@@ -12,13 +12,13 @@ import { KeywordIndex } from './keyword-index.js';
 import { queryTerms, termForms } from './query.js';
 import { DEFAULT_WEIGHTS, reciprocalRankFusion, recencyScore, rerank, type RankWeights } from './rank.js';
 import type { NoteStore } from './store.js';
-import type { Note, SearchHit, SearchOptions } from './types.js';
+import type { SearchHit, SearchOptions } from './types.js';
 import type { VectorIndex } from './vectors.js';
 
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 1_000;
 /** BM25 candidates re-ranked per query: enough to lift a good note from below the top ten. */
-const MIN_CANDIDATES = 50;
+const MIN_CANDIDATES = 30;
 /** Notes without a vector embedded on the spot by one hybrid search; more are left to the background. */
 const BACKFILL_PER_SEARCH = 512;
 
@@ -52,15 +52,9 @@ export class NoteSearch {
     }
     if (terms.length === 0) return [];
     const groups = termForms(terms);
-    const candidates = this.keywords.candidates(userId, groups.flat(), Math.max(MIN_CANDIDATES, limit * 3), options);
-    const notes = new Map(candidates.map((c) => [c.note.id, c.note]));
-    const ranked = rerank(
-      candidates.map((c) => ({ id: c.note.id, text: c.note.text, createdAt: c.note.createdAt, bm25: c.bm25 })),
-      groups,
-      now,
-      this.weights,
-    );
-    return ranked.slice(0, limit).map((r) => ({ note: notes.get(r.id) as Note, score: round(r.score) }));
+    const candidates = this.keywords.candidates(userId, groups.flat(), Math.max(MIN_CANDIDATES, limit * 2), options);
+    const ranked = rerank(candidates, groups, now, this.weights).slice(0, limit);
+    return this.withNotes(userId, ranked);
   }
 
   /** The search the tools and the CLI use: hybrid when vectors are configured, keyword otherwise. */
@@ -99,11 +93,14 @@ export class NoteSearch {
     if (!vector || !this.options.vectors) return keyword.slice(0, limit);
     const nearest = this.options.vectors.nearest(userId, vector, pool, options);
     const fused = reciprocalRankFusion([keyword.map((hit) => hit.note.id), nearest.map((n) => n.id)]).slice(0, limit);
-    const byId = new Map(keyword.map((hit) => [hit.note.id, hit.note]));
-    const missing = fused.filter((r) => !byId.has(r.id)).map((r) => r.id);
-    for (const note of this.options.store.byIds(userId, missing)) byId.set(note.id, note);
-    return fused.flatMap((r) => {
-      const note = byId.get(r.id);
+    return this.withNotes(userId, fused);
+  }
+
+  /** The ranked ids as hits, reading the user's notes in one statement (ids of others' notes drop out). */
+  private withNotes(userId: string, ranked: readonly { id: number; score: number }[]): SearchHit[] {
+    const notes = new Map(this.options.store.byIds(userId, ranked.map((r) => r.id)).map((note) => [note.id, note]));
+    return ranked.flatMap((r) => {
+      const note = notes.get(r.id);
       return note ? [{ note, score: round(r.score) }] : [];
     });
   }

@@ -59,7 +59,8 @@ export class NoteStore {
       ),
       pinned: db.prepare<[number], NoteRow>(`SELECT ${NOTE_COLUMNS} FROM notes n WHERE n.owner_id = ? AND n.pinned = 1 AND ${live} ORDER BY n.created_at DESC`),
       all: db.prepare<[number], NoteRow>(`SELECT ${NOTE_COLUMNS} FROM notes n WHERE n.owner_id = ? ORDER BY n.id`),
-      byIds: db.prepare<[number, string], NoteRow>(`SELECT ${NOTE_COLUMNS} FROM notes n WHERE n.owner_id = ? AND n.id IN (SELECT value FROM json_each(?))`),
+      // CROSS JOIN: look each id up by primary key, never scan the owner's index.
+      byIds: db.prepare<[string, number], NoteRow>(`SELECT ${NOTE_COLUMNS} FROM json_each(?) j CROSS JOIN notes n ON n.id = j.value WHERE n.owner_id = ?`),
       supersede: db.prepare<[number, number, number, number]>('UPDATE notes SET superseded_by = ?, updated_at = ? WHERE id = ? AND owner_id = ?'),
       confirm: db.prepare<[number, number, number]>("UPDATE notes SET updated_at = ?, trust = CASE trust WHEN 'low' THEN 'medium' ELSE trust END WHERE id = ? AND owner_id = ?"),
       forgetChain: db.prepare<[number, number, number]>(
@@ -122,7 +123,7 @@ export class NoteStore {
   byIds(userId: string, ids: readonly number[]): Note[] {
     const owner = this.owner(userId);
     if (!owner || ids.length === 0) return [];
-    return this.s.byIds.all(owner.id, JSON.stringify(ids)).map((row) => toNote(row, userId));
+    return this.s.byIds.all(JSON.stringify(ids), owner.id).map((row) => toNote(row, userId));
   }
 
   /** Adds `note` as the new version of `oldId`; the old one leaves search but stays for export. */
