@@ -19,13 +19,15 @@ import type { Logger } from '../../src/core/logger.js';
 import { ConfigError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
-import { normalizeEvent, normalizeSlashCommand, PLATFORM, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
+import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
 import { MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, type RenderedMessage } from './render.js';
 
 export const EVENTS_PATH = '/slack/events';
 const THINKING_REACTION = 'hourglass_flowing_sand';
 const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
+/** Replies remembered for reaction feedback. */
+const REMEMBERED_REPLIES = 5_000;
 /** Slack's chat.postMessage allows about one message per second per channel; waits past this are not worth it. */
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 
@@ -68,6 +70,8 @@ export class SlackAdapter implements Adapter {
   private readonly inFlight = new Map<string, InFlight>();
   /** Message ids per conversation in arrival order: the gateway runs them one at a time, oldest first. */
   private readonly order = new Map<string, string[]>();
+  /** Cairn's own replies (`channel:ts` → conversation), so 👍/👎 on them can count as feedback. */
+  private readonly replies = new Map<string, string>();
   /** The message a conversation's latest reply answered: the turn the next `done` ends. */
   private readonly lastReplyTo = new Map<string, string>();
 
@@ -108,6 +112,11 @@ export class SlackAdapter implements Adapter {
     const app = new App({ token: this.token, botId: this.bot.botId, botUserId: this.bot.userId, receiver, clientOptions: this.clientOptions, logger, ignoreSelf: false, convoStore: false });
     app.event('message', async ({ event, body }) => this.onEvent(event, body));
     app.event('app_mention', async ({ event, body }) => this.onEvent(event, body));
+    app.event('reaction_added', async ({ event }) => {
+      if (!this.accepting || !this.bot) return;
+      const normalized = normalizeReaction(event, this.normalizeOptions(this.bot), (channel, ts) => this.replies.get(`${channel}:${ts}`));
+      if (normalized) this.deliver(normalized);
+    });
     app.command(/^\/.+/, async ({ command, ack, respond }) => {
       // Slack wants the acknowledgement within 3 s; the answer follows through the response_url.
       await ack();
@@ -243,14 +252,15 @@ export class SlackAdapter implements Adapter {
     const threadTs = sessionThread ?? entry?.target.threadTs;
     for (const message of renderMessages(text)) {
       if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs);
-      else await this.postMessage(channel, threadTs, message);
+      else await this.postMessage(channel, threadTs, message, conversationId);
     }
   }
 
-  private async postMessage(channel: string, threadTs: string | undefined, message: RenderedMessage): Promise<void> {
+  private async postMessage(channel: string, threadTs: string | undefined, message: RenderedMessage, conversationId?: string): Promise<void> {
     const thread = threadTs ? { thread_ts: threadTs } : {};
     try {
-      await this.call(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...thread }));
+      const posted = await this.call(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...thread }));
+      if (conversationId && typeof posted.ts === 'string') this.rememberReply(`${channel}:${posted.ts}`, conversationId);
     } catch (error) {
       if (!isMarkupRejection(error)) throw error;
       this.logger.warn({ channel, slackError: slackErrorCode(error) }, 'Slack refused the formatted reply; sending it as plain text');
@@ -274,6 +284,11 @@ export class SlackAdapter implements Adapter {
         throw mapped;
       }
     }
+  }
+
+  private rememberReply(key: string, conversationId: string): void {
+    this.replies.set(key, conversationId);
+    if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value as string);
   }
 
   private call<T>(operation: () => Promise<T>): Promise<T> {

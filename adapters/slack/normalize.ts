@@ -177,3 +177,46 @@ export function slackToPlain(text: string): string {
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 }
+
+const reactionEvent = z.object({
+  type: z.literal('reaction_added'),
+  user: z.string().min(1),
+  reaction: z.string(),
+  item: z.object({ type: z.literal('message'), channel: z.string().min(1), ts: z.string().min(1) }),
+  event_ts: z.string().optional(),
+});
+
+const GOOD_REACTIONS = new Set(['+1', 'thumbsup']);
+const BAD_REACTIONS = new Set(['-1', 'thumbsdown']);
+
+/**
+ * 👍 / 👎 on one of Cairn's replies becomes `/feedback good|bad` in that reply's
+ * conversation (`conversationOf` knows which replies are Cairn's).
+ */
+export function normalizeReaction(rawEvent: unknown, options: NormalizeOptions, conversationOf: (channel: string, ts: string) => string | undefined): Normalized | undefined {
+  const parsed = reactionEvent.safeParse(rawEvent);
+  if (!parsed.success) return undefined;
+  const event = parsed.data;
+  const base = event.reaction.split('::')[0] ?? event.reaction;
+  const verdict = GOOD_REACTIONS.has(base) ? 'good' : BAD_REACTIONS.has(base) ? 'bad' : undefined;
+  const conversationId = conversationOf(event.item.channel, event.item.ts);
+  if (!verdict || !conversationId || event.user === options.bot.userId) return undefined;
+  return {
+    message: {
+      platform: PLATFORM,
+      conversationId,
+      userId: `${PLATFORM}:${options.bot.teamId}:${event.user}`,
+      senderId: event.user,
+      userName: event.user,
+      text: `/feedback ${verdict}`,
+      isDirect: event.item.channel.startsWith('D'),
+      addressed: true,
+      isSelf: false,
+      command: { name: 'feedback', args: verdict },
+      messageId: `reaction:${event.item.channel}:${event.item.ts}:${event.user}:${verdict}`,
+      receivedAt: options.now,
+      raw: rawEvent,
+    },
+    target: { channel: event.item.channel, ...(conversationId.split(':')[3] ? { threadTs: conversationId.split(':')[3] } : {}) },
+  };
+}

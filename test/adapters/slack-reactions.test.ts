@@ -1,0 +1,59 @@
+/** 👍 / 👎 on Cairn's Slack replies count as feedback on that task (real Bolt, signed events). */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { SlackEventSender, signSlackRequest, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { HttpServer } from '../../src/http/server.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { SlackAdapter } from '../../adapters/slack/index.js';
+
+const SIGNING_SECRET = 'fake-signing-secret-0123456789';
+
+let model: FakeModelServer;
+let slack: FakeSlackApi;
+let cairn: TestCairn;
+let adapter: SlackAdapter;
+const http = new HttpServer();
+
+afterEach(async () => {
+  await adapter.stop();
+  await cairn.close();
+  await http.close();
+  await slack.close();
+  await model.close();
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  // Poll (not sleep) for the loopback round trips to finish.
+  for (let i = 0; i < 1_000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe('slack reactions', () => {
+  it('turns 👎 on a reply into bad feedback, and ignores reactions on other messages', async () => {
+    model = await startFakeModelServer();
+    slack = await startFakeSlackApi();
+    cairn = startTestCairn(testConfig(model.url, { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, SLACK_ALLOWED_USERS: 'U1' }));
+    adapter = new SlackAdapter({ config: cairn.config, http, logger: silentLogger, commands: cairn.commands, sleep: async () => {} });
+    cairn.gateway.attach(adapter);
+    const port = await http.listen(0, '127.0.0.1');
+    const events = new SlackEventSender(`http://127.0.0.1:${port}/slack/events`, SIGNING_SECRET, slack);
+    await adapter.start(cairn.gateway.receive);
+
+    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
+    const question = await events.message({ text: 'what time is it?' });
+    await until(() => slack.posts.length === 1);
+    await cairn.learning.idle();
+    const reply = slack.posts[0]!;
+
+    const react = async (ts: string, reaction: string, eventId: string) => {
+      const body = JSON.stringify(events.envelope({ type: 'reaction_added', user: 'U1', reaction, item: { type: 'message', channel: 'D1', ts }, event_ts: '1600000999.000001' }, eventId));
+      return events.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) });
+    };
+    expect(await react(question.ts, '-1', 'EvR1')).toBe(200);
+    expect(await react(reply.ts, '-1', 'EvR2')).toBe(200);
+    await until(() => slack.posts.length === 2);
+    await cairn.learning.idle();
+    expect(slack.posts[1]?.text).toContain('Thanks for telling me');
+    expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'bad', outcome: 'failure', outcomeSource: 'feedback' });
+  });
+});

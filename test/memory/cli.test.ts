@@ -1,0 +1,155 @@
+/** `cairn memory …`: the fixed CLI contract, lossless export/import, all-or-nothing imports, and SIGKILL mid-import. */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli.js';
+import { databasePath, openDatabase } from '../../src/store/db.js';
+import { NoteStore } from '../../src/memory/notes/store.js';
+import { tempDir } from '../helpers/cairn.js';
+import { NOW } from './helpers.js';
+
+let dataDir: string;
+let previous: string | undefined;
+beforeEach(() => {
+  dataDir = tempDir('cairn-memory-cli-');
+  previous = process.env.CAIRN_DATA_DIR;
+  process.env.CAIRN_DATA_DIR = dataDir;
+});
+afterEach(() => {
+  if (previous === undefined) delete process.env.CAIRN_DATA_DIR;
+  else process.env.CAIRN_DATA_DIR = previous;
+});
+
+/** Runs `cairn …` in process; returns what it printed (stdout). */
+async function cairn(...args: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  await buildProgram((line) => lines.push(line)).exitOverride().parseAsync(args, { from: 'user' });
+  return lines;
+}
+
+function file(name: string, lines: readonly (string | object)[]): string {
+  const path = join(dataDir, name);
+  writeFileSync(path, lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n'));
+  return path;
+}
+
+const SAMPLE = [
+  { text: 'Ada prefers tabs in Python', created_at: '2026-03-01T09:00:00Z', kind: 'preference', external_id: 'a1' },
+  { text: 'Ada deployed billing v2 on a Friday', created_at: '2026-03-15', external_id: 'a2' },
+  { text: 'Ada moved the standup to ten', created_at: '2026-03-20T08:30:00+01:00' },
+];
+
+describe('cairn memory import / search', () => {
+  it('imports JSONL and searches it with the fixed JSON shapes, best first', async () => {
+    expect(await cairn('memory', 'import', '--user', 'slack:T1:U1', file('in.jsonl', SAMPLE))).toEqual(['Imported 3 notes for slack:T1:U1.']);
+    const [json] = await cairn('memory', 'search', '--user', 'slack:T1:U1', '--json', 'what does Ada prefer in python? "tabs"');
+    const results = JSON.parse(json!) as Record<string, unknown>[];
+    expect(results[0]).toEqual({ id: expect.any(Number), external_id: 'a1', text: 'Ada prefers tabs in Python', kind: 'preference', created_at: '2026-03-01T09:00:00.000Z', score: expect.any(Number) });
+    for (const result of results) expect(Object.keys(result).sort()).toEqual(['created_at', 'external_id', 'id', 'kind', 'score', 'text']);
+    const scores = results.map((r) => r.score as number);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+
+    const dated = JSON.parse((await cairn('memory', 'search', '--user', 'slack:T1:U1', '--since', '2026-03-10', '--until', '2026-03-20', '--limit', '5', '--json', 'Ada'))[0]!) as { external_id: string | null; created_at: string }[];
+    expect(dated.map((r) => r.created_at).sort()).toEqual(['2026-03-15T00:00:00.000Z', '2026-03-20T07:30:00.000Z']);
+    expect(JSON.parse((await cairn('memory', 'search', '--user', 'someone:else', '--json', 'Ada'))[0]!)).toEqual([]);
+  });
+
+  it('answers a batch of queries in one process, one JSON line per query', async () => {
+    await cairn('memory', 'import', '--user', 'u', file('in.jsonl', SAMPLE));
+    const batch = file('queries.jsonl', [{ id: 'q1', query: 'tabs' }, { id: 'q2', query: 'standup time' }, { id: 'q3', query: '"NEAR(*' }, '']);
+    const lines = await cairn('memory', 'search', '--user', 'u', '--limit', '2', '--json', '--batch', batch);
+    const parsed = lines.map((line) => JSON.parse(line) as { id: string; results: { external_id: string | null; text: string }[] });
+    expect(parsed.map((p) => p.id)).toEqual(['q1', 'q2', 'q3']);
+    expect(parsed[0]?.results[0]?.external_id).toBe('a1');
+    expect(parsed[1]?.results[0]?.text).toContain('standup');
+    expect(parsed[2]?.results).toEqual([]);
+  });
+
+  it('aborts the whole import at the first bad line, naming it', async () => {
+    const cases: [unknown[], RegExp][] = [
+      [[SAMPLE[0], SAMPLE[1], '{"text": "broken"', SAMPLE[2]], /Line 3 of .*not valid JSON/],
+      [[SAMPLE[0], { text: 'when?', created_at: 'last tuesday' }], /Line 2 of .*created_at "last tuesday" is not an ISO 8601/],
+      [[SAMPLE[0], { created_at: '2026-01-01' }], /Line 2 of .*text/],
+      [[SAMPLE[0], { text: '   ', created_at: '2026-01-01' }], /Line 2 of .*text is empty/],
+      [[SAMPLE[0], SAMPLE[1], { ...SAMPLE[2], external_id: 'a1' }], /Line 3 of .*external_id "a1" is already used on line 1/],
+    ];
+    for (const [lines, error] of cases) {
+      await expect(cairn('memory', 'import', '--user', 'u', file('bad.jsonl', lines as object[]))).rejects.toThrow(error);
+      await expect(cairn('memory', 'import', '--user', 'u', file('bad.jsonl', lines as object[]))).rejects.toThrow(/Nothing was imported/);
+      expect(await cairn('memory', 'list', '--user', 'u')).toEqual(['No notes for u.']);
+    }
+  });
+});
+
+describe('cairn memory export', () => {
+  it('imports back losslessly: every field, pinned notes and superseded versions included', async () => {
+    await cairn('memory', 'import', '--user', 'ada', file('in.jsonl', SAMPLE));
+    const db = openDatabase(databasePath(dataDir));
+    const store = new NoteStore(db);
+    const pinned = store.add('ada', { text: 'Ada is on the payments team', kind: 'fact', origin: 'user', pinned: true, sourceSession: 'session-7', createdAt: NOW });
+    store.supersede('ada', pinned.id - 1, { text: 'Ada moved the standup to nine', kind: 'decision', origin: 'model', createdAt: NOW + 1 });
+    db.close();
+
+    const first = await cairn('memory', 'export', '--user', 'ada');
+    expect(first).toHaveLength(5);
+    expect(await cairn('memory', 'import', '--user', 'ada-copy', file('export.jsonl', first))).toEqual(['Imported 5 notes for ada-copy.']);
+    const second = await cairn('memory', 'export', '--user', 'ada-copy');
+    // Ids differ between users; references within the file must map one to one.
+    const normalize = (lines: string[]) => {
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const index = new Map(parsed.map((note, i) => [note.id, i]));
+      return parsed.map((note) => ({ ...note, id: index.get(note.id), superseded_by: note.superseded_by === null ? null : index.get(note.superseded_by) }));
+    };
+    expect(normalize(second)).toEqual(normalize(first));
+    expect(normalize(first).filter((note) => note.superseded_by !== null)).toHaveLength(1);
+    expect(JSON.parse((await cairn('memory', 'list', '--user', 'ada-copy', '--json'))[0]!)).toHaveLength(4);
+  });
+
+  it('forgets by id or all', async () => {
+    await cairn('memory', 'import', '--user', 'ada', file('in.jsonl', SAMPLE));
+    const [listing] = await cairn('memory', 'list', '--user', 'ada', '--json');
+    const [first] = JSON.parse(listing!) as { id: number }[];
+    await expect(cairn('memory', 'forget', '--user', 'bob', String(first!.id))).rejects.toThrow(/bob has no note/);
+    expect(await cairn('memory', 'forget', '--user', 'ada', String(first!.id))).toEqual([`Deleted note ${first!.id}.`]);
+    expect(await cairn('memory', 'forget', '--user', 'ada', 'all')).toEqual(['Deleted 2 notes of ada.']);
+  });
+});
+
+describe('a large import killed with SIGKILL', () => {
+  it('leaves the database valid, holding all of the import or none of it', async () => {
+    const total = 60_000;
+    const lines = Array.from({ length: total }, (_, i) => JSON.stringify({ text: `note ${i} about kafka lag, deploys and the budget review number ${i % 977}`, created_at: '2026-01-01T00:00:00Z', external_id: `n${i}` }));
+    const path = join(dataDir, 'big.jsonl');
+    writeFileSync(path, lines.join('\n'));
+    const child = spawn(process.execPath, [`${process.cwd()}/bin/cairn.js`, 'memory', 'import', '--user', 'big', path], {
+      cwd: dataDir,
+      env: { PATH: process.env.PATH ?? '', HOME: dataDir, CAIRN_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    let stderr = '';
+    // Killed as soon as the import says it is inside its transaction (progress is written synchronously).
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/… \d+ of 60000/.test(stderr)) resolve();
+      });
+      child.on('exit', () => reject(new Error(`the import ended before it could be killed: ${stderr}`)));
+    });
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const db = new Database(databasePath(dataDir));
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.prepare("INSERT INTO notes_fts (notes_fts) VALUES ('integrity-check')").run();
+    const count = db.prepare('SELECT COUNT(*) FROM notes').pluck().get() as number;
+    expect([0, total]).toContain(count);
+    const owners = db.prepare('SELECT COALESCE(SUM(notes), 0) FROM note_owners').pluck().get();
+    expect(owners).toBe(count);
+    db.close();
+    // And it can be imported again.
+    expect(await cairn('memory', 'import', '--user', 'big', path)).toEqual([`Imported ${total} notes for big.`]);
+  });
+});
