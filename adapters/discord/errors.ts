@@ -1,0 +1,35 @@
+/**
+ * The one place Discord failures become CairnErrors. The REST client is told to throw
+ * on rate limits and not to retry 5xx itself, so withRetries (with the injectable
+ * sleep) does all waiting: RateLimitError carries retryAfter in ms.
+ */
+import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
+import { CairnError } from '../../src/core/errors.js';
+import { PLATFORM } from './normalize.js';
+
+/** Discord's "Invalid Form Body": the content was refused as sent. */
+const INVALID_FORM_BODY = 50035;
+
+export function mapDiscordError(error: unknown): CairnError {
+  if (error instanceof CairnError) return error;
+  const base = { platform: PLATFORM, cause: error };
+  if (error instanceof RateLimitError) {
+    return new CairnError('rate_limit', `Discord asked to wait ${error.retryAfter} ms`, { ...base, status: 429, isRetryable: true, retryAfterMs: error.retryAfter });
+  }
+  if (error instanceof DiscordAPIError) {
+    const status = error.status;
+    if (status === 401) return new CairnError('auth', 'Discord refused the bot token: check DISCORD_TOKEN.', { ...base, status });
+    if (status === 403) return new CairnError('permission', `Discord refused: ${error.message}`, { ...base, status });
+    if (status === 404) return new CairnError('not_found', `Discord: ${error.message}`, { ...base, status });
+    if (status >= 500) return new CairnError('unavailable', `Discord is unavailable (${status})`, { ...base, status, isRetryable: true });
+    return new CairnError('bad_request', `Discord: ${error.message}`, { ...base, status });
+  }
+  if (error instanceof HTTPError) return new CairnError('unavailable', `Discord is unavailable (${error.status})`, { ...base, status: error.status, isRetryable: error.status >= 500 });
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|UND_ERR)/.test(code)) return new CairnError('network', `Cannot reach Discord (${code})`, { ...base, isRetryable: true });
+  return new CairnError('internal', `Discord adapter error: ${(error as Error)?.message ?? String(error)}`, base);
+}
+
+export function isMarkupRejection(error: CairnError): boolean {
+  return error.cause instanceof DiscordAPIError && error.cause.code === INVALID_FORM_BODY;
+}

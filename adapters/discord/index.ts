@@ -1,0 +1,212 @@
+/**
+ * The Discord adapter (discord.js). Slash commands (`/ask` and the chat commands) are
+ * registered at start, in one guild when DISCORD_GUILD_ID is set (instant) or
+ * globally; interactions are deferred at once (Discord wants an answer within 3 s)
+ * and the reply edits the deferral, with further parts as follow-ups. Mentions in
+ * channels and threads, and DMs, are answered in their channel. REST calls go
+ * through withRetries: the client throws on 429 instead of waiting, so waits use the
+ * injectable sleep.
+ */
+import { Client, Events, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Interaction, type Message } from 'discord.js';
+import type { AdapterDeps, AdapterFactory } from '../../src/core/adapter-factory.js';
+import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import { ConfigError, describeError, type CairnError } from '../../src/core/errors.js';
+import { realSleep, withRetries } from '../../src/core/retry.js';
+import { isMarkupRejection, mapDiscordError } from './errors.js';
+import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeInteraction, normalizeMessage, type NormalizeOptions } from './normalize.js';
+import { MESSAGE_LIMIT, plainParts, renderParts } from './render.js';
+
+const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
+/** Discord shows "typing…" for about 10 s. */
+const TYPING_EVERY_MS = 8_000;
+const PROGRESS_AFTER_MS = 20_000;
+const PROGRESS_TEXT = 'Still working on it…';
+/** Mentions in replies never ping anyone: the model's text could contain @everyone. */
+const NO_PINGS = { parse: [] as never[] };
+
+export interface DiscordAdapterOptions {
+  /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
+  timer?: (ms: number, fire: () => void) => () => void;
+}
+
+interface Activity {
+  cancelProgress: () => void;
+  cancelTyping: () => void;
+}
+
+export class DiscordAdapter implements Adapter {
+  readonly platform = PLATFORM;
+  readonly capabilities: AdapterCapabilities = { threads: true, edits: true, reactions: false, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT };
+  private readonly client: Client;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly timer: NonNullable<DiscordAdapterOptions['timer']>;
+  /** Deferred interactions waiting for their answer, by interaction id. */
+  private readonly interactions = new Map<string, ChatInputCommandInteraction>();
+  /** Where a conversation's replies go (a thread folded into its parent's session still answers in the thread). */
+  private readonly replyChannel = new Map<string, string>();
+  private readonly activity = new Map<string, Activity>();
+  private normalize: NormalizeOptions | undefined;
+
+  constructor(
+    private readonly deps: AdapterDeps,
+    options: DiscordAdapterOptions = {},
+  ) {
+    const settings = deps.config.platforms.discord;
+    if (!settings.token) throw new ConfigError(['Set DISCORD_TOKEN (the bot token) to run Cairn on Discord.']);
+    if (!settings.applicationId) throw new ConfigError(['Set DISCORD_APPLICATION_ID (General Information in the developer portal) to register slash commands.']);
+    this.sleep = deps.sleep ?? realSleep;
+    this.timer = options.timer ?? defaultTimer;
+    this.client = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
+      partials: [Partials.Channel],
+      rest: { ...(settings.apiUrl ? { api: settings.apiUrl } : {}), rejectOnRateLimit: () => true, retries: 0, offset: 0 },
+    });
+  }
+
+  async start(sink: InboundSink): Promise<void> {
+    const settings = this.deps.config.platforms.discord;
+    const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
+    this.client.on(Events.MessageCreate, (message) => this.onMessage(sink, message));
+    this.client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(sink, interaction));
+    this.client.on(Events.Error, (error) => this.deps.logger.error({ err: describeError(error) }, 'Discord client error'));
+    try {
+      await this.client.login(settings.token);
+    } catch (error) {
+      throw mapDiscordError(error);
+    }
+    await ready;
+    this.normalize = { botId: this.client.user?.id ?? '', channelSessions: settings.channelSessions };
+    await this.registerCommands();
+  }
+
+  async stop(): Promise<void> {
+    for (const activity of this.activity.values()) stopActivity(activity);
+    this.activity.clear();
+    await this.client.destroy();
+  }
+
+  async send(conversationId: string, reply: OutboundReply): Promise<void> {
+    const interaction = reply.replyTo ? this.interactions.get(reply.replyTo) : undefined;
+    if (interaction) {
+      this.interactions.delete(interaction.id);
+      return this.answerInteraction(interaction, reply.text);
+    }
+    const channelId = this.replyChannel.get(conversationId) ?? channelIdOf(conversationId);
+    const inGuild = !conversationId.startsWith(`${PLATFORM}:dm:`);
+    let first = true;
+    for (const part of renderParts(reply.text)) {
+      // In guild channels the first part answers the question it replies to.
+      const reference = first && inGuild && reply.replyTo ? { message_reference: { message_id: reply.replyTo, fail_if_not_exists: false } } : {};
+      await this.post(channelId, part, reference);
+      first = false;
+    }
+  }
+
+  progress(conversationId: string, event: TurnEvent): void {
+    if (event.type === 'done') {
+      const activity = this.activity.get(conversationId);
+      if (activity) stopActivity(activity);
+      this.activity.delete(conversationId);
+      return;
+    }
+    if (this.activity.has(conversationId)) return;
+    const activity: Activity = { cancelProgress: () => {}, cancelTyping: () => {} };
+    this.activity.set(conversationId, activity);
+    const channelId = this.replyChannel.get(conversationId) ?? channelIdOf(conversationId);
+    const typing = () => {
+      void this.client.rest.post(Routes.channelTyping(channelId)).catch(() => {});
+      activity.cancelTyping = this.timer(TYPING_EVERY_MS, () => {
+        if (this.activity.get(conversationId) === activity) typing();
+      });
+    };
+    typing();
+    activity.cancelProgress = this.timer(PROGRESS_AFTER_MS, () => void this.post(channelId, PROGRESS_TEXT, {}).catch(() => {}));
+  }
+
+  private onMessage(sink: InboundSink, message: Message): void {
+    if (!this.normalize) return;
+    const inbound = normalizeMessage(message, this.normalize);
+    if (inbound) this.dispatch(sink, inbound, message.channelId);
+  }
+
+  private async onInteraction(sink: InboundSink, interaction: Interaction): Promise<void> {
+    if (!interaction.isChatInputCommand() || !this.normalize) return;
+    try {
+      await this.call(() => interaction.deferReply());
+    } catch (error) {
+      this.deps.logger.error({ interactionId: interaction.id, err: describeError(error) }, 'Discord interaction could not be deferred');
+      return;
+    }
+    this.interactions.set(interaction.id, interaction);
+    this.dispatch(sink, normalizeInteraction(interaction, this.normalize), interaction.channelId);
+  }
+
+  private dispatch(sink: InboundSink, message: InboundMessage, channelId: string): void {
+    if (!message.isSelf && !message.isBot) this.replyChannel.set(message.conversationId, channelId);
+    // Not awaited: discord.js emits events one after another, and a turn can take minutes.
+    void sink(message).catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'Discord message handling failed'));
+  }
+
+  private async answerInteraction(interaction: ChatInputCommandInteraction, text: string): Promise<void> {
+    const parts = renderParts(text);
+    for (const [index, part] of parts.entries()) {
+      const send = (content: string) => (index === 0 ? interaction.editReply({ content, allowedMentions: NO_PINGS }) : interaction.followUp({ content, allowedMentions: NO_PINGS }));
+      try {
+        await this.call(() => send(part));
+      } catch (error) {
+        if (!isMarkupRejection(error as CairnError)) throw error;
+        for (const plain of plainParts(part)) await this.call(() => send(plain));
+      }
+    }
+  }
+
+  private async post(channelId: string, content: string, extra: Record<string, unknown>): Promise<void> {
+    const send = (body: string) => this.client.rest.post(Routes.channelMessages(channelId), { body: { content: body, allowed_mentions: NO_PINGS, ...extra } });
+    try {
+      await this.call(() => send(content));
+    } catch (error) {
+      if (!isMarkupRejection(error as CairnError)) throw error;
+      this.deps.logger.warn({ channelId }, 'Discord refused the message content; sending it escaped');
+      for (const plain of plainParts(content)) await this.call(() => send(plain));
+    }
+  }
+
+  private async registerCommands(): Promise<void> {
+    const settings = this.deps.config.platforms.discord;
+    const applicationId = settings.applicationId ?? '';
+    const chat = this.deps.commands
+      .list()
+      .filter((command) => /^[a-z0-9_-]{1,32}$/.test(command.name) && command.name !== ASK_COMMAND)
+      .map((command) => ({ name: command.name, description: command.description.slice(0, 100), options: [{ type: 3, name: 'args', description: (command.usage ?? 'arguments').slice(0, 100), required: false }] }));
+    const ask = { name: ASK_COMMAND, description: 'Ask Cairn something', options: [{ type: 3, name: 'prompt', description: 'What you want to ask or have done', required: true }] };
+    const route = settings.guildId ? Routes.applicationGuildCommands(applicationId, settings.guildId) : Routes.applicationCommands(applicationId);
+    try {
+      await this.call(() => this.client.rest.put(route, { body: [ask, ...chat] }));
+    } catch (error) {
+      // Mentions and DMs still work without slash commands; say what failed and go on.
+      this.deps.logger.warn({ err: describeError(error) }, 'Discord slash command registration failed');
+    }
+  }
+
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return withRetries(operation, {
+      ...RETRY,
+      sleep: this.sleep,
+      mapError: mapDiscordError,
+      onRetry: (error, attempt, delayMs) => this.deps.logger.warn({ code: error.code, attempt, delayMs }, 'Discord call failed; retrying'),
+    });
+  }
+}
+
+function stopActivity(activity: Activity): void {
+  activity.cancelProgress();
+  activity.cancelTyping();
+}
+
+function defaultTimer(ms: number, fire: () => void): () => void {
+  const handle = setTimeout(fire, ms);
+  handle.unref();
+  return () => clearTimeout(handle);
+}
+
+export const createAdapter: AdapterFactory = (deps) => new DiscordAdapter(deps);

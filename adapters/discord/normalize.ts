@@ -1,0 +1,84 @@
+/**
+ * discord.js messages and slash-command interactions → InboundMessage. Guild
+ * channels are one session each by default (threads are channels of their own);
+ * `channelSessions: channel` folds a thread into its parent. DMs are `discord:dm:<channel>`.
+ */
+import type { ChatInputCommandInteraction, Message } from 'discord.js';
+import { parseCommand } from '../../src/core/commands.js';
+import type { InboundMessage } from '../../src/core/message.js';
+
+export const PLATFORM = 'discord';
+/** The slash command that sends a prompt to the agent. */
+export const ASK_COMMAND = 'ask';
+
+export interface NormalizeOptions {
+  botId: string;
+  channelSessions: 'thread' | 'channel';
+}
+
+export function conversationIdOf(guildId: string | null, channelId: string, parentId: string | null, options: NormalizeOptions): string {
+  if (!guildId) return `${PLATFORM}:dm:${channelId}`;
+  const channel = options.channelSessions === 'channel' && parentId ? parentId : channelId;
+  return `${PLATFORM}:${guildId}:${channel}`;
+}
+
+/** The channel a conversation id points at (its parent for folded threads is where replies still go: see the adapter). */
+export function channelIdOf(conversationId: string): string {
+  const parts = conversationId.split(':');
+  const channel = parts[2];
+  if (parts[0] !== PLATFORM || !channel) throw new Error(`Not a Discord conversation id: ${conversationId}`);
+  return channel;
+}
+
+export function normalizeMessage(message: Message, options: NormalizeOptions): InboundMessage | undefined {
+  const isDirect = message.guildId === null;
+  const mentioned = message.mentions.users.has(options.botId);
+  const repliedToBot = message.mentions.repliedUser?.id === options.botId;
+  const text = stripMention(message.content, options.botId);
+  const command = parseCommand(text);
+  const parentId = message.channel.isThread() ? message.channel.parentId : null;
+  return {
+    platform: PLATFORM,
+    conversationId: conversationIdOf(message.guildId, message.channelId, parentId, options),
+    userId: `${PLATFORM}:${message.author.id}`,
+    senderId: message.author.id,
+    userName: message.author.globalName ?? message.author.username,
+    text,
+    isDirect,
+    addressed: isDirect || mentioned || repliedToBot,
+    isSelf: message.author.id === options.botId,
+    isBot: message.author.bot && message.author.id !== options.botId,
+    command,
+    messageId: message.id,
+    receivedAt: message.createdAt,
+    raw: message,
+  };
+}
+
+/** `/ask prompt:…` is a prompt; every other slash command is the chat command of that name. */
+export function normalizeInteraction(interaction: ChatInputCommandInteraction, options: NormalizeOptions): InboundMessage {
+  const isAsk = interaction.commandName === ASK_COMMAND;
+  const prompt = isAsk ? (interaction.options.getString('prompt') ?? '') : '';
+  const args = isAsk ? '' : (interaction.options.getString('args') ?? '');
+  const parentId = interaction.channel?.isThread() ? interaction.channel.parentId : null;
+  return {
+    platform: PLATFORM,
+    conversationId: conversationIdOf(interaction.guildId, interaction.channelId, parentId, options),
+    userId: `${PLATFORM}:${interaction.user.id}`,
+    senderId: interaction.user.id,
+    userName: interaction.user.globalName ?? interaction.user.username,
+    text: isAsk ? prompt : `/${interaction.commandName}${args ? ` ${args}` : ''}`,
+    isDirect: interaction.guildId === null,
+    addressed: true,
+    isSelf: false,
+    isBot: interaction.user.bot,
+    command: isAsk ? undefined : { name: interaction.commandName, args },
+    messageId: interaction.id,
+    receivedAt: interaction.createdAt,
+    raw: interaction,
+  };
+}
+
+function stripMention(text: string, botId: string): string {
+  return text.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
+}

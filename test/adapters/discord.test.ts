@@ -1,0 +1,166 @@
+/** The Discord adapter: the real discord.js against a fake REST + gateway, wired to a real Cairn. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
+import { APP_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, messagePayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord-api.js';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { DiscordAdapter } from '../../adapters/discord/index.js';
+import { HttpServer } from '../../src/http/server.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { startCairn } from '../../src/cli/start.js';
+
+const USER = { id: '400000000000000001', username: 'ada', discriminator: '0', global_name: 'Ada', avatar: null };
+
+class DiscordHarness implements ContractHarness {
+  readonly maxMessageLength = 2000;
+  fake!: FakeDiscord;
+  adapter!: DiscordAdapter;
+  readonly timers: { ms: number; fire: () => void }[] = [];
+  private readonly waits: number[] = [];
+  private messageId = 600_000_000_000_000_000n;
+
+  async env() {
+    this.fake = await startFakeDiscord();
+    return { DISCORD_TOKEN: 'fake.discord.token', DISCORD_APPLICATION_ID: APP_ID, DISCORD_GUILD_ID: GUILD_ID, DISCORD_API_URL: this.fake.apiUrl, DISCORD_ALLOWED_USERS: USER.id };
+  }
+
+  async start(cairn: TestCairn) {
+    const timer = (ms: number, fire: () => void) => {
+      this.timers.push({ ms, fire });
+      return () => {};
+    };
+    this.adapter = new DiscordAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer });
+    cairn.gateway.attach(this.adapter);
+    await this.adapter.start(cairn.gateway.receive);
+  }
+
+  nextId(): string {
+    return String(this.messageId++);
+  }
+
+  dm(text: string, id = this.nextId(), author: Record<string, unknown> = USER) {
+    this.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(id, DM_CHANNEL_ID, author, text), channel_type: 1 });
+  }
+
+  async deliverDirect(text: string, options: { eventId?: string } = {}) {
+    this.dm(text, options.eventId ? String(BigInt(700_000_000_000_000_000n) + BigInt(options.eventId.replace(/\D/g, '') || '0')) : undefined);
+  }
+
+  async deliverOwn(text: string) {
+    this.dm(text, undefined, BOT_USER);
+  }
+
+  async replies(count: number) {
+    return (await this.fake.waitForSent(count)).map((m) => m.content);
+  }
+
+  failNextSend(kind: SendFailure) {
+    this.fake.failNextSend(kind);
+  }
+
+  sleeps() {
+    return this.waits;
+  }
+
+  async stop() {
+    await this.adapter.stop();
+    await this.fake.close();
+  }
+}
+
+adapterContract('discord', () => new DiscordHarness());
+
+describe('discord end to end', () => {
+  let model: FakeModelServer;
+  let harness: DiscordHarness;
+  let cairn: TestCairn;
+
+  async function setUp(env: Record<string, string> = {}) {
+    model = await startFakeModelServer();
+    harness = new DiscordHarness();
+    cairn = startTestCairn(testConfig(model.url, { ...(await harness.env()), ...env }));
+    await harness.start(cairn);
+  }
+
+  afterEach(async () => {
+    await harness.stop();
+    await cairn.close();
+    await model.close();
+  });
+
+  it('registers /ask and the chat commands in the guild', async () => {
+    await setUp();
+    const [registration] = await harness.fake.waitForCall('PUT', /\/guilds\/\d+\/commands$/);
+    const names = (registration!.body as unknown as { name: string }[]).map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['ask', 'new', 'help', 'link', 'feedback', 'memory', 'skills']));
+  });
+
+  it('answers /ask by deferring, then editing the reply', async () => {
+    await setUp();
+    harness.fake.dispatch('INTERACTION_CREATE', {
+      id: '800000000000000001',
+      application_id: APP_ID,
+      type: 2,
+      token: 'interaction-token-1',
+      version: 1,
+      guild_id: GUILD_ID,
+      channel_id: CHANNEL_ID,
+      channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID },
+      member: { user: USER, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, permissions: '0', flags: 0 },
+      data: { id: '900', name: 'ask', type: 1, options: [{ name: 'prompt', type: 3, value: 'what is up?' }] },
+      app_permissions: '0',
+      locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: {},
+      context: 0,
+      attachment_size_limit: 0,
+    });
+    const [reply] = await harness.fake.waitForSent(1);
+    expect(reply).toMatchObject({ kind: 'original', content: 'echo: what is up?' });
+    const callbacks = harness.fake.calls.filter((c) => c.path.endsWith('/callback'));
+    expect(callbacks[0]?.body).toMatchObject({ type: 5 });
+  });
+
+  it('answers a guild channel only when mentioned, replying to the message', async () => {
+    await setUp();
+    const quiet = harness.nextId();
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(quiet, CHANNEL_ID, USER, 'just chatting'), guild_id: GUILD_ID, member: { roles: [] } });
+    const asked = harness.nextId();
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(asked, CHANNEL_ID, USER, `<@${BOT_USER.id}> hello bot`, { mentions: [BOT_USER] }), guild_id: GUILD_ID, member: { roles: [] } });
+    const [reply] = await harness.fake.waitForSent(1);
+    expect(reply).toMatchObject({ kind: 'channel', channelId: CHANNEL_ID, content: 'echo: hello bot' });
+    expect(reply?.body).toMatchObject({ message_reference: { message_id: asked }, allowed_mentions: { parse: [] } });
+    expect(model.chatRequests()).toHaveLength(1);
+  });
+
+  it('shows typing and posts one progress note on a long turn', async () => {
+    await setUp({ CAIRN_SHUTDOWN_GRACE_MS: '10' });
+    model.enqueue({ hang: true });
+    harness.dm('slow question');
+    await harness.fake.waitForCall('POST', /\/typing$/);
+    harness.timers.find((t) => t.ms === 20_000)?.fire();
+    const [note] = await harness.fake.waitForSent(1);
+    expect(note?.content).toBe('Still working on it…');
+  });
+});
+
+describe('discord through cairn start', () => {
+  it('loads the adapter the real way and finishes a turn in flight at shutdown', async () => {
+    const model = await startFakeModelServer();
+    const fake = await startFakeDiscord();
+    const config = testConfig(model.url, { DISCORD_TOKEN: 'fake.discord.token', DISCORD_APPLICATION_ID: APP_ID, DISCORD_API_URL: fake.apiUrl, DISCORD_ALLOWED_USERS: USER.id, CAIRN_HTTP_PORT: '0' });
+    const running = await startCairn(config, { logger: silentLogger, host: '127.0.0.1' });
+    try {
+      await fake.waitForCall('PUT', /^\/applications\/\d+\/commands$/);
+      model.enqueue({ delayMs: 50, then: { text: 'answered during shutdown' } });
+      fake.dispatch('MESSAGE_CREATE', { ...messagePayload('610000000000000001', DM_CHANNEL_ID, USER, 'hi'), channel_type: 1 });
+      while (model.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await running.stop();
+      expect(fake.sent.map((m) => m.content)).toEqual(['answered during shutdown']);
+    } finally {
+      await running.stop();
+      await fake.close();
+      await model.close();
+    }
+  });
+});

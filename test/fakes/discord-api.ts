@@ -1,0 +1,238 @@
+/**
+ * A fake Discord for discord.js: REST under /api/v10 and a minimal gateway websocket
+ * on the same port (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats), from which
+ * tests dispatch MESSAGE_CREATE and INTERACTION_CREATE. Every REST call is recorded;
+ * the next message send can fail (429 with retry_after, 5xx, or 50035 for content).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export const APP_ID = '100000000000000001';
+export const BOT_USER = { id: '100000000000000001', username: 'cairn', discriminator: '0', global_name: 'Cairn', avatar: null, bot: true };
+export const GUILD_ID = '200000000000000001';
+export const CHANNEL_ID = '300000000000000001';
+export const DM_CHANNEL_ID = '300000000000000009';
+
+export interface RestCall {
+  method: string;
+  path: string;
+  body: Record<string, unknown>;
+}
+
+export interface SentMessage {
+  channelId: string;
+  /** 'channel' (a message), 'original' (an interaction's edited reply) or 'followup'. */
+  kind: 'channel' | 'original' | 'followup';
+  content: string;
+  body: Record<string, unknown>;
+}
+
+export type SendFailure = 'rate-limit' | 'outage' | 'markup';
+
+export interface FakeDiscord {
+  apiUrl: string;
+  calls: RestCall[];
+  sent: SentMessage[];
+  waitForSent(count: number): Promise<SentMessage[]>;
+  waitForCall(method: string, pathPattern: RegExp, count?: number): Promise<RestCall[]>;
+  /** Resolves once a client has identified (READY was sent). */
+  ready(): Promise<void>;
+  dispatch(event: string, data: Record<string, unknown>): void;
+  failNextSend(kind: SendFailure): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeDiscord(): Promise<FakeDiscord> {
+  const calls: RestCall[] = [];
+  const sent: SentMessage[] = [];
+  const watchers: (() => boolean)[] = [];
+  const sockets = new Set<WebSocket>();
+  let sequence = 0;
+  let nextId = 500_000_000_000_000_000n;
+  let failure: SendFailure | undefined;
+  let identified: () => void = () => {};
+  const readyPromise = new Promise<void>((resolve) => (identified = resolve));
+  const interactionChannel = new Map<string, string>();
+
+  const notify = () => {
+    for (const watcher of [...watchers]) if (watcher()) watchers.splice(watchers.indexOf(watcher), 1);
+  };
+
+  const server = createServer((req, res) => {
+    void readJson(req).then((body) => {
+      const path = (req.url ?? '/').split('?')[0]?.replace(/^\/api\/v10/, '') ?? '/';
+      const method = req.method ?? 'GET';
+      calls.push({ method, path, body });
+      notify();
+      route(method, path, body, res);
+    });
+  });
+
+  function route(method: string, path: string, body: Record<string, unknown>, res: ServerResponse): void {
+    const port = (server.address() as AddressInfo).port;
+    if (method === 'GET' && path === '/gateway/bot') {
+      return json(res, 200, { url: `ws://127.0.0.1:${port}`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
+    }
+    if (method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
+      const list = Array.isArray(body) ? body : [];
+      return json(res, 200, list.map((c: Record<string, unknown>, i: number) => ({ id: String(900 + i), application_id: APP_ID, version: '1', default_member_permissions: null, type: 1, ...c })));
+    }
+    if (method === 'POST' && /^\/channels\/\d+\/typing$/.test(path)) return void res.writeHead(204).end();
+    const interactionCallback = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
+    // discord.js fails on an empty JSON body: answer 204 with no content type.
+    if (method === 'POST' && interactionCallback) return void res.writeHead(204).end();
+    const channelMessage = /^\/channels\/(\d+)\/messages$/.exec(path);
+    const original = /^\/webhooks\/\d+\/([^/]+)\/messages\/(?:@|%40)original$/.exec(path);
+    const followup = method === 'POST' ? /^\/webhooks\/\d+\/([^/]+)$/.exec(path) : null;
+    if ((method === 'POST' && channelMessage) || (method === 'PATCH' && original) || followup) {
+      const kind = failure;
+      failure = undefined;
+      if (kind === 'rate-limit') return json(res, 429, { message: 'You are being rate limited.', retry_after: 1, global: false }, { 'retry-after': '1', 'x-ratelimit-scope': 'user' });
+      if (kind === 'outage') return json(res, 502, { message: 'Bad Gateway', code: 0 });
+      if (kind === 'markup' && /\*\*|`|~~/.test(String(body.content ?? ''))) {
+        return json(res, 400, { message: 'Invalid Form Body', code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_BAD_CONTENT', message: 'Invalid content' }] } } });
+      }
+      const token = (original ?? followup)?.[1];
+      const channelId = channelMessage?.[1] ?? interactionChannel.get(token ?? '') ?? CHANNEL_ID;
+      const message = messagePayload(String(nextId++), channelId, BOT_USER, String(body.content ?? ''));
+      sent.push({ channelId, kind: channelMessage ? 'channel' : original ? 'original' : 'followup', content: String(body.content ?? ''), body });
+      notify();
+      return json(res, 200, message);
+    }
+    json(res, 404, { message: `Unknown route ${method} ${path}`, code: 0 });
+  }
+
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 45_000 }, s: null, t: null }));
+    socket.on('message', (raw) => {
+      const packet = JSON.parse(String(raw)) as { op: number; d: unknown };
+      if (packet.op === 1) socket.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+      if (packet.op === 2) {
+        const port = (server.address() as AddressInfo).port;
+        send(socket, 'READY', { v: 10, user: BOT_USER, guilds: [{ id: GUILD_ID, unavailable: true }], session_id: 'session-1', resume_gateway_url: `ws://127.0.0.1:${port}`, application: { id: APP_ID, flags: 0 } });
+        send(socket, 'GUILD_CREATE', guildPayload());
+        identified();
+      }
+    });
+  });
+
+  function send(socket: WebSocket, event: string, data: unknown): void {
+    socket.send(JSON.stringify({ op: 0, t: event, s: ++sequence, d: data }));
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    apiUrl: `http://127.0.0.1:${port}/api`,
+    calls,
+    sent,
+    waitForSent: (count) => waitUntil(watchers, () => sent.length >= count, () => sent.slice()),
+    waitForCall: (method, pattern, count = 1) => {
+      const matching = () => calls.filter((c) => c.method === method && pattern.test(c.path));
+      return waitUntil(watchers, () => matching().length >= count, matching);
+    },
+    ready: () => readyPromise,
+    dispatch(event, data) {
+      if (event === 'INTERACTION_CREATE') interactionChannel.set(String(data.token), String(data.channel_id));
+      for (const socket of sockets) send(socket, event, data);
+    },
+    failNextSend(kind) {
+      failure = kind;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function messagePayload(id: string, channelId: string, author: Record<string, unknown>, content: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    channel_id: channelId,
+    author,
+    content,
+    timestamp: new Date(1_700_000_000_000).toISOString(),
+    edited_timestamp: null,
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    pinned: false,
+    type: 0,
+    ...extra,
+  };
+}
+
+function guildPayload(): Record<string, unknown> {
+  return {
+    id: GUILD_ID,
+    name: 'Test Guild',
+    icon: null,
+    owner_id: '1',
+    afk_channel_id: null,
+    afk_timeout: 300,
+    verification_level: 0,
+    default_message_notifications: 0,
+    explicit_content_filter: 0,
+    roles: [{ id: GUILD_ID, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '1071698660929', managed: false, mentionable: false, flags: 0 }],
+    emojis: [],
+    stickers: [],
+    features: [],
+    mfa_level: 0,
+    system_channel_id: null,
+    joined_at: new Date(1_700_000_000_000).toISOString(),
+    large: false,
+    unavailable: false,
+    member_count: 2,
+    members: [],
+    channels: [{ id: CHANNEL_ID, type: 0, name: 'general', guild_id: GUILD_ID, position: 0, permission_overwrites: [], nsfw: false, parent_id: null }],
+    threads: [],
+    presences: [],
+    voice_states: [],
+    preferred_locale: 'en-US',
+    premium_tier: 0,
+    nsfw_level: 0,
+  };
+}
+
+function waitUntil<T>(watchers: (() => boolean)[], done: () => boolean, value: () => T): Promise<T> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!done()) return false;
+      resolve(value());
+      return true;
+    };
+    if (!check()) watchers.push(check);
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(text ? (JSON.parse(text) as Record<string, unknown>) : {});
+      } catch {
+        resolve({});
+      }
+    });
+  });
+}
