@@ -1,6 +1,7 @@
 /** The notes store: versions, forgetting, owner counts, both search plans, and the FTS index kept in sync. */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/store/db.js';
+import { TermBudget } from '../../src/memory/notes/term-budget.js';
 import { DAY, NOW, notesFixture, prng, type NotesFixture } from './helpers.js';
 
 const open: NotesFixture[] = [];
@@ -102,6 +103,19 @@ describe('NoteStore', () => {
         expect(new Set(found), `${user} ${query.join(' ')}`).toEqual(new Set(expected));
       }
     }
+  });
+
+  it('leaves the most common terms out of candidate generation only when a large index would score too many notes', () => {
+    const { notes } = fixture();
+    const rows = Array.from({ length: 400 }, (_, i) => ({ text: `common ${i % 2 === 0 ? 'usual' : ''} ${i % 40 === 0 ? 'rare' : ''} note`, kind: 'note', origin: 'import' as const, createdAt: NOW }));
+    notes.store.import('ada', rows);
+    const small = new TermBudget(notes.store, { fromNotes: 1_000, matches: 100 });
+    expect(small.fit(['common', 'usual', 'rare'])).toEqual(['common', 'usual', 'rare']);
+    const large = new TermBudget(notes.store, { fromNotes: 100, matches: 250 });
+    expect(large.fit(['common', 'usual', 'rare'])).toEqual(['usual', 'rare']);
+    expect(new TermBudget(notes.store, { fromNotes: 100, matches: 5 }).fit(['common', 'usual', 'rare'])).toEqual(['rare']);
+    notes.store.add('ada', { text: 'rare rare', kind: 'note', origin: 'user', createdAt: NOW });
+    expect(large.fit(['rare', 'usual', 'common'])).toEqual(['rare', 'usual']);
   });
 
   it('imports all or nothing, replacing notes by external id', () => {

@@ -4,13 +4,14 @@
  * Two plans, both scoped to the user and both re-checked against `owner_id`:
  * - a user who owns a large share of all notes searches the whole index and keeps
  *   their own rows (asking for proportionally more), which costs what a plain
- *   `MATCH … ORDER BY bm25` costs;
+ *   `MATCH … ORDER BY bm25` costs, or less on a very large index (term-budget.ts);
  * - any other user's query is intersected with their owner token, so it only walks
  *   the postings of their own notes.
  * Date and kind filters join the notes table while FTS5 drives the scan.
  */
 import type { NoteStore } from './store.js';
 import { ftsExpression, ownerToken } from './query.js';
+import { TermBudget } from './term-budget.js';
 import { NOTE_COLUMNS, toNote, type NoteRow } from './rows.js';
 import type { Note, SearchFilters } from './types.js';
 
@@ -38,9 +39,11 @@ const CANDIDATE_COLUMNS = 'n.id, n.owner_id, n.text, n.created_at, n.superseded_
 
 export class KeywordIndex {
   private readonly s;
+  private readonly budget: TermBudget;
 
   constructor(private readonly store: NoteStore) {
     const { db } = store;
+    this.budget = new TermBudget(store);
     // bm25 weights: the text column counts, the owner column never does.
     const top = `SELECT rowid AS id, bm25(notes_fts, 1.0, 0.0) AS score FROM notes_fts WHERE notes_fts MATCH ? ORDER BY score LIMIT ?`;
     this.s = {
@@ -69,7 +72,8 @@ export class KeywordIndex {
     if (!owner || owner.notes === 0 || terms.length === 0) return [];
     const share = owner.notes / Math.max(1, this.store.totalNotes());
     const wholeIndex = share >= WHOLE_INDEX_SHARE;
-    const match = ftsExpression(terms, wholeIndex ? undefined : ownerToken(owner.id));
+    // The owner-token plan only walks this user's notes; the whole index may need a budget.
+    const match = wholeIndex ? ftsExpression(this.budget.fit(terms)) : ftsExpression(terms, ownerToken(owner.id));
     const toCandidate = (row: ScoredRow): KeywordCandidate => ({ id: row.id, text: row.text, createdAt: row.created_at, bm25: row.score });
 
     if (hasFilters(filters)) {

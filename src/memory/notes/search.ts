@@ -37,10 +37,6 @@ export class NoteSearch {
     this.keywords = new KeywordIndex(options.store);
   }
 
-  get hybrid(): boolean {
-    return this.options.vectors !== undefined;
-  }
-
   /** Keyword search: synchronous, for the prompt prefix and as the hybrid search's first half. */
   keyword(userId: string, query: string, options: SearchOptions = {}): SearchHit[] {
     const limit = clampLimit(options.limit);
@@ -87,10 +83,10 @@ export class NoteSearch {
   }
 
   private fuse(userId: string, query: string, options: SearchOptions, vector: Float32Array | undefined): SearchHit[] {
+    if (!vector || !this.options.vectors) return this.keyword(userId, query, options);
     const limit = clampLimit(options.limit);
     const pool = Math.max(MIN_CANDIDATES, limit * 3);
     const keyword = this.keyword(userId, query, { ...options, limit: pool });
-    if (!vector || !this.options.vectors) return keyword.slice(0, limit);
     const nearest = this.options.vectors.nearest(userId, vector, pool, options);
     const fused = reciprocalRankFusion([keyword.map((hit) => hit.note.id), nearest.map((n) => n.id)]).slice(0, limit);
     return this.withNotes(userId, fused);

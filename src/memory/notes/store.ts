@@ -31,7 +31,7 @@ const PROGRESS_EVERY = 10_000;
 
 export class NoteStore {
   private readonly s;
-  private totalCache: { version: number; writes: number; total: number } | undefined;
+  private totalCache: { mark: string; total: number } | undefined;
   /** Bumped on each write through this connection; `PRAGMA data_version` covers other connections. */
   private writes = 0;
 
@@ -41,6 +41,7 @@ export class NoteStore {
       owner: db.prepare<[string], { id: number; notes: number; forgotten_at: number | null }>('SELECT id, notes, forgotten_at FROM note_owners WHERE user_id = ?'),
       addOwner: db.prepare<[string]>('INSERT INTO note_owners (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING'),
       total: db.prepare<[], { total: number | null }>('SELECT SUM(notes) AS total FROM note_owners'),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       insert: db.prepare<unknown[], { id: number }>(
         `INSERT INTO notes (owner_id, text, kind, origin, trust, source_session, pinned, external_id, created_at, updated_at)
          VALUES (@owner, @text, @kind, @origin, @trust, @source, @pinned, @external, @created, @updated) RETURNING id`,
@@ -80,13 +81,17 @@ export class NoteStore {
     return row ? { id: row.id, notes: row.notes, forgottenAt: row.forgotten_at ?? undefined } : undefined;
   }
 
+  /** Changes whenever notes may have changed, through this connection or another process's. */
+  changeMark(): string {
+    return `${this.s.dataVersion.get() as number}:${this.writes}`;
+  }
+
   /** Live notes of all users together (cached until anything writes). */
   totalNotes(): number {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
-    const cached = this.totalCache;
-    if (cached && cached.version === version && cached.writes === this.writes) return cached.total;
+    const mark = this.changeMark();
+    if (this.totalCache?.mark === mark) return this.totalCache.total;
     const total = this.s.total.get()?.total ?? 0;
-    this.totalCache = { version, writes: this.writes, total };
+    this.totalCache = { mark, total };
     return total;
   }
 
