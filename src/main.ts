@@ -172,7 +172,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const access = new AccessControl(db, config.platforms);
   const commands = new CommandRegistry();
   registerBuiltinCommands(commands, sessions);
-  registerLinkCommands(commands, access.links, clock);
+  // Linking two accounts makes one person: the notes of the one that joined move to the shared key.
+  registerLinkCommands(commands, access.links, clock, (previous, person) => void notes.store.moveOwner(previous, person));
   registerSkillCommands(commands, skills);
   registerMemoryCommands(commands, notes, clock);
   registerApprovalCommands(commands, approvals);

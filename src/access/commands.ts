@@ -4,7 +4,10 @@ import type { Clock } from '../core/clock.js';
 import { isCairnError } from '../core/errors.js';
 import type { IdentityLinks } from './identities.js';
 
-export function registerLinkCommands(commands: CommandRegistry, links: IdentityLinks, clock: Clock): void {
+/** Told when an identity's old person key merged into another, so per-person data (notes) can follow. */
+export type LinkedListener = (previous: string, person: string) => void;
+
+export function registerLinkCommands(commands: CommandRegistry, links: IdentityLinks, clock: Clock, onLinked: LinkedListener = () => {}): void {
   commands.register({
     name: 'link',
     usage: 'link [code]',
@@ -16,7 +19,8 @@ export function registerLinkCommands(commands: CommandRegistry, links: IdentityL
         return `Your link code is ${code} (valid for 15 minutes). Send \`/link ${code}\` to me from your other account.`;
       }
       try {
-        links.redeem(args, identity, clock.now());
+        const { person, previous } = links.redeem(args, identity, clock.now());
+        if (previous !== person) onLinked(previous, person);
         const accounts = links.identitiesOf(identity);
         return `Linked. These accounts are now one person to me: ${accounts.join(', ')}. Use /unlink to undo.`;
       } catch (error) {

@@ -47,8 +47,8 @@ export class IdentityLinks {
     return code;
   }
 
-  /** Links the redeeming identity to the code's issuer; returns the shared person key. */
-  redeem(input: string, userId: string, now: number): string {
+  /** Links the redeeming identity to the code's issuer; returns the shared person key and the one it replaced. */
+  redeem(input: string, userId: string, now: number): { person: string; previous: string } {
     const code = normalizeCode(input);
     const row = this.statements.code.get(code);
     if (!row || row.expires_at <= now) throw new CairnError('invalid_input', 'That link code is unknown or expired. Send /link on your other account to get a new one.');
@@ -62,7 +62,7 @@ export class IdentityLinks {
       // The redeemer may already have linked accounts of its own: they join too.
       if (previous !== person) this.statements.repoint.run(person, previous);
     })();
-    return person;
+    return { person, previous };
   }
 
   /** Detaches one identity; it keeps its own key from now on. */

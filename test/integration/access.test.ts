@@ -91,6 +91,7 @@ describe('allowlists and admins', () => {
 describe('identity linking', () => {
   it('links two platform accounts into one person, and unlinks them', async () => {
     cairn.tools.register({ name: 'whoami', description: 'the user key', parameters: z.object({}), execute: (_args, context) => context.userId });
+    cairn.notes.save('slack:U1', { text: 'Prefers answers in French', kind: 'preference', now: cairn.manualClock.now() });
     await cairn.gateway.receive(dm(telegram, '100', '/link', { command: { name: 'link', args: '' } }));
     const code = /link code is ([A-Z0-9]{8})/.exec(telegram.texts()[0] ?? '')?.[1] ?? '';
     await cairn.gateway.receive(dm(slack, 'U1', `/link ${code}`, { command: { name: 'link', args: code } }));
@@ -99,6 +100,9 @@ describe('identity linking', () => {
     await cairn.gateway.receive(dm(slack, 'U1', 'who am I?'));
     const toolResult = model.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
     expect(toolResult?.content).toBe('telegram:100');
+    // The notes of the account that joined follow the person.
+    expect(cairn.notes.store.list('telegram:100').map((n) => n.text)).toEqual(['Prefers answers in French']);
+    expect(cairn.notes.store.list('slack:U1')).toEqual([]);
     await cairn.gateway.receive(dm(slack, 'U1', '/unlink', { command: { name: 'unlink', args: '' } }));
     expect(cairn.access.personOf('slack:U1')).toBe('slack:U1');
     await cairn.gateway.receive(dm(slack, 'U1', `/link ${code}`, { command: { name: 'link', args: code } }));

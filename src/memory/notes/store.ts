@@ -168,6 +168,24 @@ export class NoteStore {
     return this.s.forgetChain.run(id, owner.id, owner.id).changes;
   }
 
+  /**
+   * Moves every note of one user key to another (identity linking: the person's notes
+   * follow them). The FTS trigger re-indexes each moved note under its new owner. A
+   * note whose external id the target already has stays where it was.
+   */
+  moveOwner(fromUserId: string, toUserId: string): number {
+    if (fromUserId === toUserId) return 0;
+    this.writes++;
+    return this.db.transaction(() => {
+      const from = this.s.owner.get(fromUserId);
+      if (!from) return 0;
+      const to = this.ensureOwner(toUserId);
+      const moved = this.db.prepare('UPDATE OR IGNORE notes SET owner_id = ? WHERE owner_id = ?').run(to, from.id).changes;
+      this.db.prepare('UPDATE note_embeddings SET owner_id = ? WHERE owner_id = ? AND note_id IN (SELECT id FROM notes WHERE owner_id = ?)').run(to, from.id, to);
+      return moved;
+    })();
+  }
+
   /** Deletes every note of the user; extraction then ignores what was said before now. */
   forgetAll(userId: string, now: number): number {
     this.writes++;
