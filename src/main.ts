@@ -131,6 +131,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     compressAt: config.agent.compressAt,
     keepRecentTurns: config.agent.keepRecentTurns,
     logger,
+    isPrivateTool: (name) => tools.isPrivate(name),
   });
   const tools = new ToolRegistry().register(currentTimeTool);
   registerSkillTools(tools, skills);

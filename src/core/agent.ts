@@ -100,14 +100,22 @@ export class Agent {
     let model: string | undefined;
 
     const record = (message: ChatMessage) => {
-      store.append(session.id, [{ message }], clock.now());
+      // Every message of the turn carries its speaker, so private tool results stay theirs.
+      store.append(session.id, [{ message, userId: input.message.userId }], clock.now());
       added.push(message);
     };
 
     for (;;) {
       const finalOnly = stopReason !== undefined;
       if (state.steps > 0) history = store.messages(session);
-      const messages = assembleMessages({ prefix: session.prefix, summary: session.summary, history, maxTokens: this.options.contextTokens });
+      const messages = assembleMessages({
+        prefix: session.prefix,
+        summary: session.summary,
+        history,
+        maxTokens: this.options.contextTokens,
+        viewer: input.message.userId,
+        isPrivateTool: (name) => this.options.tools.isPrivate(name),
+      });
       if (finalOnly) messages[0] = { role: 'system', content: `${messages[0]?.content ?? ''}\n\n${FINAL_ANSWER_NOTE}` };
       input.onEvent?.({ type: 'typing' });
       const callStarted = clock.now();

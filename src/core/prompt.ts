@@ -58,14 +58,26 @@ export interface AssembleOptions {
   history: readonly StoredMessage[];
   /** Hard ceiling: when even the newest messages exceed it, the oldest are left out of this request (not deleted). */
   maxTokens: number;
+  /** Whose turn this is: in a shared conversation, other people's private tool results are withheld. */
+  viewer?: string | undefined;
+  isPrivateTool?: ((name: string) => boolean) | undefined;
 }
+
+/** What replaces a private tool result (a memory search, say) in someone else's prompt. */
+export const WITHHELD_RESULT = '(This result belongs to another person in this conversation and is not shown.)';
 
 export function assembleMessages(options: AssembleOptions): ChatMessage[] {
   const system = options.summary
     ? `${options.prefix}\n\n## Earlier in this conversation (summary)\n${options.summary}`
     : options.prefix;
-  const messages = repairToolPairs(options.history.map((stored) => stored.message));
+  const messages = repairToolPairs(options.history.map((stored) => withheld(stored, options)));
   return [{ role: 'system', content: system }, ...fitBudget(messages, options.maxTokens - estimateTokens(system))];
+}
+
+function withheld(stored: StoredMessage, options: AssembleOptions): ChatMessage {
+  const { message } = stored;
+  if (message.role !== 'tool' || !options.viewer || stored.userId === undefined || stored.userId === options.viewer) return message;
+  return message.name && options.isPrivateTool?.(message.name) ? { ...message, content: WITHHELD_RESULT } : message;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface CompressorOptions {
   compressAt: number;
   keepRecentTurns: number;
   logger: Logger;
+  /** Tools whose results belong to one person (their notes): left out of the shared summary. */
+  isPrivateTool?: (name: string) => boolean;
 }
 
 const SUMMARY_INSTRUCTIONS = [
@@ -54,7 +56,7 @@ export class Compressor {
       const result = await this.options.model.complete({
         messages: [
           { role: 'system', content: SUMMARY_INSTRUCTIONS },
-          { role: 'user', content: transcript(session.summary, older) },
+          { role: 'user', content: transcript(session.summary, older, this.options.isPrivateTool ?? (() => false)) },
         ],
         ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
         purpose: 'summary',
@@ -83,10 +85,14 @@ function cutPoint(history: readonly StoredMessage[], keepRecentTurns: number): n
   return older.length > 0 ? (older[older.length - 1] as StoredMessage).seq : undefined;
 }
 
-function transcript(previousSummary: string | undefined, messages: readonly StoredMessage[]): string {
+function transcript(previousSummary: string | undefined, messages: readonly StoredMessage[], isPrivateTool: (name: string) => boolean): string {
   const lines: string[] = [];
   if (previousSummary) lines.push(`Summary so far:\n${previousSummary}\n`, 'Conversation since then:');
-  for (const { message } of messages) lines.push(renderLine(message));
+  for (const { message } of messages) {
+    // The summary is shared by everyone in the conversation; one person's notes stay out of it.
+    if (message.role === 'tool' && message.name && isPrivateTool(message.name)) lines.push('Tool result: (private to the person who asked; omitted)');
+    else lines.push(renderLine(message));
+  }
   return lines.join('\n');
 }
 

@@ -195,7 +195,7 @@ function toChatMessage(row: MessageRow): ChatMessage {
     case 'user':
       return row.name ? { role: 'user', content: row.content ?? '', name: row.name } : { role: 'user', content: row.content ?? '' };
     case 'tool':
-      return { role: 'tool', content: row.content ?? '', toolCallId: row.tool_call_id ?? '' };
+      return row.name ? { role: 'tool', content: row.content ?? '', toolCallId: row.tool_call_id ?? '', name: row.name } : { role: 'tool', content: row.content ?? '', toolCallId: row.tool_call_id ?? '' };
     case 'assistant': {
       const toolCalls = parseToolCalls(row.tool_calls);
       return toolCalls.length > 0 ? { role: 'assistant', content: row.content, toolCalls } : { role: 'assistant', content: row.content };

@@ -26,6 +26,8 @@ export interface Tool<Args = unknown> {
   parameters: z.ZodType<Args>;
   /** Only offered to admin users. */
   adminOnly?: boolean;
+  /** The result concerns only the person who asked (their notes): others in a shared conversation never see it. */
+  private?: boolean;
   execute(args: Args, context: ToolContext): Promise<string | object> | string | object;
 }
 
@@ -49,6 +51,10 @@ export class ToolRegistry {
     if (this.tools.has(tool.name)) throw new Error(`Tool registered twice: ${tool.name}`);
     this.tools.set(tool.name, tool as unknown as Tool<never>);
     return this;
+  }
+
+  isPrivate(name: string): boolean {
+    return this.tools.get(name)?.private === true;
   }
 
   names(): string[] {

@@ -25,6 +25,7 @@ const saveParameters = z.object({
 export function memorySearchTool(notes: Notes): Tool<z.infer<typeof searchParameters>> {
   return {
     name: 'memory_search',
+    private: true,
     description:
       "Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember.",
     parameters: searchParameters,
@@ -42,6 +43,7 @@ export function memorySearchTool(notes: Notes): Tool<z.infer<typeof searchParame
 export function memorySaveTool(notes: Notes): Tool<z.infer<typeof saveParameters>> {
   return {
     name: 'memory_save',
+    private: true,
     description:
       'Save a note to your long-term memory about the user you are talking to, when they ask you to remember something. Secrets (passwords, keys, tokens) are never stored.',
     parameters: saveParameters,
