@@ -7,13 +7,13 @@
  * through withRetries: the client throws on 429 instead of waiting, so waits use the
  * injectable sleep.
  */
-import { Client, Events, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Interaction, type Message } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { ConfigError, describeError, type CairnError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { isMarkupRejection, mapDiscordError } from './errors.js';
-import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeInteraction, normalizeMessage, type NormalizeOptions } from './normalize.js';
+import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, plainParts, renderParts } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -23,6 +23,8 @@ const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
 /** Mentions in replies never ping anyone: the model's text could contain @everyone. */
 const NO_PINGS = { parse: [] as never[] };
+/** Replies remembered for reaction feedback. */
+const REMEMBERED_REPLIES = 5_000;
 
 export interface DiscordAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
@@ -45,6 +47,8 @@ export class DiscordAdapter implements Adapter {
   /** Where a conversation's replies go (a thread folded into its parent's session still answers in the thread). */
   private readonly replyChannel = new Map<string, string>();
   private readonly activity = new Map<string, Activity>();
+  /** Cairn's own replies (message id → conversation), so reactions on them count as feedback. */
+  private readonly replies = new Map<string, string>();
   private normalize: NormalizeOptions | undefined;
 
   constructor(
@@ -57,8 +61,16 @@ export class DiscordAdapter implements Adapter {
     this.sleep = deps.sleep ?? realSleep;
     this.timer = options.timer ?? defaultTimer;
     this.client = new Client({
-      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
-      partials: [Partials.Channel],
+      intents: [
+        GatewayIntentBits.Guilds,
+        GatewayIntentBits.GuildMessages,
+        GatewayIntentBits.DirectMessages,
+        GatewayIntentBits.MessageContent,
+        GatewayIntentBits.GuildMessageReactions,
+        GatewayIntentBits.DirectMessageReactions,
+      ],
+      // Partials: DMs and reactions arrive for channels and messages discord.js has not cached.
+      partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
       rest: { ...(settings.apiUrl ? { api: settings.apiUrl } : {}), rejectOnRateLimit: () => true, retries: 0, offset: 0 },
     });
   }
@@ -68,6 +80,7 @@ export class DiscordAdapter implements Adapter {
     const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
     this.client.on(Events.MessageCreate, (message) => this.onMessage(sink, message));
     this.client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(sink, interaction));
+    this.client.on(Events.MessageReactionAdd, (reaction, user) => this.onReaction(sink, reaction.message.id, reaction.emoji.name, user));
     this.client.on(Events.Error, (error) => this.deps.logger.error({ err: describeError(error) }, 'Discord client error'));
     try {
       await this.client.login(settings.token);
@@ -89,7 +102,7 @@ export class DiscordAdapter implements Adapter {
     const interaction = reply.replyTo ? this.interactions.get(reply.replyTo) : undefined;
     if (interaction) {
       this.interactions.delete(interaction.id);
-      return this.answerInteraction(interaction, reply.text);
+      return this.answerInteraction(interaction, reply.text, conversationId);
     }
     const channelId = this.replyChannel.get(conversationId) ?? channelIdOf(conversationId);
     const inGuild = !conversationId.startsWith(`${PLATFORM}:dm:`);
@@ -97,7 +110,7 @@ export class DiscordAdapter implements Adapter {
     for (const part of renderParts(reply.text)) {
       // In guild channels the first part answers the question it replies to.
       const reference = first && inGuild && reply.replyTo ? { message_reference: { message_id: reply.replyTo, fail_if_not_exists: false } } : {};
-      await this.post(channelId, part, reference);
+      this.remember(await this.post(channelId, part, reference), conversationId);
       first = false;
     }
   }
@@ -129,6 +142,20 @@ export class DiscordAdapter implements Adapter {
     if (inbound) this.dispatch(sink, inbound, message.channelId);
   }
 
+  /** 👍 / 👎 on one of Cairn's replies is `/feedback good|bad` in that reply's conversation. */
+  private onReaction(sink: InboundSink, messageId: string, emoji: string | null, user: User | PartialUser): void {
+    const conversationId = this.replies.get(messageId);
+    if (!conversationId || !this.normalize || user.id === this.normalize.botId) return;
+    const inbound = normalizeReaction({ conversationId, messageId, emoji, userId: user.id, userName: user.username ?? user.id, isBot: user.bot ?? false });
+    if (inbound) this.dispatch(sink, inbound, this.replyChannel.get(conversationId) ?? channelIdOf(conversationId));
+  }
+
+  private remember(replyId: string | undefined, conversationId: string): void {
+    if (!replyId) return;
+    this.replies.set(replyId, conversationId);
+    if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value as string);
+  }
+
   private async onInteraction(sink: InboundSink, interaction: Interaction): Promise<void> {
     if (!interaction.isChatInputCommand() || !this.normalize) return;
     try {
@@ -147,12 +174,12 @@ export class DiscordAdapter implements Adapter {
     void sink(message).catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'Discord message handling failed'));
   }
 
-  private async answerInteraction(interaction: ChatInputCommandInteraction, text: string): Promise<void> {
+  private async answerInteraction(interaction: ChatInputCommandInteraction, text: string, conversationId: string): Promise<void> {
     const parts = renderParts(text);
     for (const [index, part] of parts.entries()) {
       const send = (content: string) => (index === 0 ? interaction.editReply({ content, allowedMentions: NO_PINGS }) : interaction.followUp({ content, allowedMentions: NO_PINGS }));
       try {
-        await this.call(() => send(part));
+        this.remember((await this.call(() => send(part))).id, conversationId);
       } catch (error) {
         if (!isMarkupRejection(error as CairnError)) throw error;
         for (const plain of plainParts(part)) await this.call(() => send(plain));
@@ -160,14 +187,17 @@ export class DiscordAdapter implements Adapter {
     }
   }
 
-  private async post(channelId: string, content: string, extra: Record<string, unknown>): Promise<void> {
-    const send = (body: string) => this.client.rest.post(Routes.channelMessages(channelId), { body: { content: body, allowed_mentions: NO_PINGS, ...extra } });
+  /** Posts a message; resolves with its id (the last part's when it had to be escaped and split). */
+  private async post(channelId: string, content: string, extra: Record<string, unknown>): Promise<string | undefined> {
+    const send = async (body: string) => idOf(await this.client.rest.post(Routes.channelMessages(channelId), { body: { content: body, allowed_mentions: NO_PINGS, ...extra } }));
     try {
-      await this.call(() => send(content));
+      return await this.call(() => send(content));
     } catch (error) {
       if (!isMarkupRejection(error as CairnError)) throw error;
       this.deps.logger.warn({ channelId }, 'Discord refused the message content; sending it escaped');
-      for (const plain of plainParts(content)) await this.call(() => send(plain));
+      let last: string | undefined;
+      for (const plain of plainParts(content)) last = await this.call(() => send(plain));
+      return last;
     }
   }
 
@@ -196,6 +226,11 @@ export class DiscordAdapter implements Adapter {
       onRetry: (error, attempt, delayMs) => this.deps.logger.warn({ code: error.code, attempt, delayMs }, 'Discord call failed; retrying'),
     });
   }
+}
+
+function idOf(response: unknown): string | undefined {
+  const id = (response as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : undefined;
 }
 
 function stopActivity(activity: Activity): void {

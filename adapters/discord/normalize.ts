@@ -82,3 +82,34 @@ export function normalizeInteraction(interaction: ChatInputCommandInteraction, o
 function stripMention(text: string, botId: string): string {
   return text.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
 }
+
+export interface ReactionInput {
+  conversationId: string;
+  /** The reply reacted to. */
+  messageId: string;
+  emoji: string | null;
+  userId: string;
+  userName: string;
+  isBot: boolean;
+}
+
+/** 👍 / 👎 become `/feedback good|bad`; any other emoji is not feedback. */
+export function normalizeReaction(input: ReactionInput): InboundMessage | undefined {
+  const verdict = input.emoji === '👍' ? 'good' : input.emoji === '👎' ? 'bad' : undefined;
+  if (!verdict) return undefined;
+  return {
+    platform: PLATFORM,
+    conversationId: input.conversationId,
+    userId: `${PLATFORM}:${input.userId}`,
+    senderId: input.userId,
+    userName: input.userName,
+    text: `/feedback ${verdict}`,
+    isDirect: input.conversationId.startsWith(`${PLATFORM}:dm:`),
+    addressed: true,
+    isSelf: false,
+    isBot: input.isBot,
+    command: { name: 'feedback', args: verdict },
+    messageId: `reaction:${input.messageId}:${input.userId}:${verdict}`,
+    receivedAt: new Date(),
+  };
+}

@@ -133,6 +133,18 @@ describe('discord end to end', () => {
     expect(model.chatRequests()).toHaveLength(1);
   });
 
+  it('turns 👍 on a reply into feedback on that task', async () => {
+    await setUp();
+    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
+    harness.dm('time?');
+    const [reply] = await harness.fake.waitForSent(1);
+    await cairn.learning.idle();
+    harness.fake.dispatch('MESSAGE_REACTION_ADD', { user_id: USER.id, channel_id: DM_CHANNEL_ID, message_id: reply!.id, emoji: { id: null, name: '👍' }, burst: false, type: 0 });
+    await harness.fake.waitForSent(2);
+    await cairn.learning.idle();
+    expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'good', outcome: 'success', outcomeSource: 'feedback' });
+  });
+
   it('shows typing and posts one progress note on a long turn', async () => {
     await setUp({ CAIRN_SHUTDOWN_GRACE_MS: '10' });
     model.enqueue({ hang: true });

@@ -21,6 +21,7 @@ export interface RestCall {
 }
 
 export interface SentMessage {
+  id: string;
   channelId: string;
   /** 'channel' (a message), 'original' (an interaction's edited reply) or 'followup'. */
   kind: 'channel' | 'original' | 'followup';
@@ -95,8 +96,9 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       }
       const token = (original ?? followup)?.[1];
       const channelId = channelMessage?.[1] ?? interactionChannel.get(token ?? '') ?? CHANNEL_ID;
-      const message = messagePayload(String(nextId++), channelId, BOT_USER, String(body.content ?? ''));
-      sent.push({ channelId, kind: channelMessage ? 'channel' : original ? 'original' : 'followup', content: String(body.content ?? ''), body });
+      const id = String(nextId++);
+      const message = messagePayload(id, channelId, BOT_USER, String(body.content ?? ''));
+      sent.push({ id, channelId, kind: channelMessage ? 'channel' : original ? 'original' : 'followup', content: String(body.content ?? ''), body });
       notify();
       return json(res, 200, message);
     }
