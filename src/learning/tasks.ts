@@ -115,7 +115,8 @@ export class TaskStore {
       for (const use of task.skillsUsed) this.statements.insertSkill.run(taskId, use.name, use.version);
       return taskId;
     })();
-    return this.get(id) as Task;
+    // Built from what was written rather than read back: the trajectory can be large.
+    return { ...task, id, selfAssessment: undefined, feedback: undefined, feedbackReason: undefined, reflected: false };
   }
 
   get(id: number): Task | undefined {
