@@ -12,6 +12,7 @@ import type { AdapterDeps, AdapterFactory } from '../../src/core/adapter-factory
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { ConfigError, describeError, type CairnError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
+import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, mapDiscordError } from './errors.js';
 import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, plainParts, renderParts } from './render.js';
@@ -28,12 +29,7 @@ const REMEMBERED_REPLIES = 5_000;
 
 export interface DiscordAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
-  timer?: (ms: number, fire: () => void) => () => void;
-}
-
-interface Activity {
-  cancelProgress: () => void;
-  cancelTyping: () => void;
+  timer?: Timer;
 }
 
 export class DiscordAdapter implements Adapter {
@@ -41,12 +37,11 @@ export class DiscordAdapter implements Adapter {
   readonly capabilities: AdapterCapabilities = { threads: true, edits: true, reactions: false, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT };
   private readonly client: Client;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly timer: NonNullable<DiscordAdapterOptions['timer']>;
+  private readonly indicators: TurnIndicators;
   /** Deferred interactions waiting for their answer, by interaction id. */
   private readonly interactions = new Map<string, ChatInputCommandInteraction>();
   /** Where a conversation's replies go (a thread folded into its parent's session still answers in the thread). */
   private readonly replyChannel = new Map<string, string>();
-  private readonly activity = new Map<string, Activity>();
   /** Cairn's own replies (message id → conversation), so reactions on them count as feedback. */
   private readonly replies = new Map<string, string>();
   private normalize: NormalizeOptions | undefined;
@@ -59,7 +54,13 @@ export class DiscordAdapter implements Adapter {
     if (!settings.token) throw new ConfigError(['Set DISCORD_TOKEN (the bot token) to run Cairn on Discord.']);
     if (!settings.applicationId) throw new ConfigError(['Set DISCORD_APPLICATION_ID (General Information in the developer portal) to register slash commands.']);
     this.sleep = deps.sleep ?? realSleep;
-    this.timer = options.timer ?? defaultTimer;
+    this.indicators = new TurnIndicators({
+      typingEveryMs: TYPING_EVERY_MS,
+      progressAfterMs: PROGRESS_AFTER_MS,
+      timer: options.timer ?? unrefTimer,
+      typing: (conversationId) => void this.client.rest.post(Routes.channelTyping(this.channelFor(conversationId))).catch(() => {}),
+      progress: (conversationId) => void this.post(this.channelFor(conversationId), PROGRESS_TEXT, {}).catch(() => {}),
+    });
     this.client = new Client({
       intents: [
         GatewayIntentBits.Guilds,
@@ -93,8 +94,7 @@ export class DiscordAdapter implements Adapter {
   }
 
   async stop(): Promise<void> {
-    for (const activity of this.activity.values()) stopActivity(activity);
-    this.activity.clear();
+    this.indicators.stopAll();
     await this.client.destroy();
   }
 
@@ -104,7 +104,7 @@ export class DiscordAdapter implements Adapter {
       this.interactions.delete(interaction.id);
       return this.answerInteraction(interaction, reply.text, conversationId);
     }
-    const channelId = this.replyChannel.get(conversationId) ?? channelIdOf(conversationId);
+    const channelId = this.channelFor(conversationId);
     const inGuild = !conversationId.startsWith(`${PLATFORM}:dm:`);
     let first = true;
     for (const part of renderParts(reply.text)) {
@@ -116,24 +116,11 @@ export class DiscordAdapter implements Adapter {
   }
 
   progress(conversationId: string, event: TurnEvent): void {
-    if (event.type === 'done') {
-      const activity = this.activity.get(conversationId);
-      if (activity) stopActivity(activity);
-      this.activity.delete(conversationId);
-      return;
-    }
-    if (this.activity.has(conversationId)) return;
-    const activity: Activity = { cancelProgress: () => {}, cancelTyping: () => {} };
-    this.activity.set(conversationId, activity);
-    const channelId = this.replyChannel.get(conversationId) ?? channelIdOf(conversationId);
-    const typing = () => {
-      void this.client.rest.post(Routes.channelTyping(channelId)).catch(() => {});
-      activity.cancelTyping = this.timer(TYPING_EVERY_MS, () => {
-        if (this.activity.get(conversationId) === activity) typing();
-      });
-    };
-    typing();
-    activity.cancelProgress = this.timer(PROGRESS_AFTER_MS, () => void this.post(channelId, PROGRESS_TEXT, {}).catch(() => {}));
+    this.indicators.event(conversationId, event);
+  }
+
+  private channelFor(conversationId: string): string {
+    return this.replyChannel.get(conversationId) ?? channelIdOf(conversationId);
   }
 
   private onMessage(sink: InboundSink, message: Message): void {
@@ -147,7 +134,7 @@ export class DiscordAdapter implements Adapter {
     const conversationId = this.replies.get(messageId);
     if (!conversationId || !this.normalize || user.id === this.normalize.botId) return;
     const inbound = normalizeReaction({ conversationId, messageId, emoji, userId: user.id, userName: user.username ?? user.id, isBot: user.bot ?? false });
-    if (inbound) this.dispatch(sink, inbound, this.replyChannel.get(conversationId) ?? channelIdOf(conversationId));
+    if (inbound) this.dispatch(sink, inbound, this.channelFor(conversationId));
   }
 
   private remember(replyId: string | undefined, conversationId: string): void {
@@ -231,17 +218,6 @@ export class DiscordAdapter implements Adapter {
 function idOf(response: unknown): string | undefined {
   const id = (response as { id?: unknown } | null)?.id;
   return typeof id === 'string' ? id : undefined;
-}
-
-function stopActivity(activity: Activity): void {
-  activity.cancelProgress();
-  activity.cancelTyping();
-}
-
-function defaultTimer(ms: number, fire: () => void): () => void {
-  const handle = setTimeout(fire, ms);
-  handle.unref();
-  return () => clearTimeout(handle);
 }
 
 export const createAdapter: AdapterFactory = (deps) => new DiscordAdapter(deps);

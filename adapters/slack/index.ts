@@ -18,6 +18,7 @@ import type { Adapter, AdapterCapabilities, InboundSink, OutboundReply, TurnEven
 import type { Logger } from '../../src/core/logger.js';
 import { ConfigError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
+import { unrefTimer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
 import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
 import { MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, type RenderedMessage } from './render.js';
@@ -87,7 +88,7 @@ export class SlackAdapter implements Adapter {
     this.token = settings.botToken;
     this.logger = deps.logger;
     this.sleep = deps.sleep ?? realSleep;
-    this.timer = options.timer ?? defaultTimer;
+    this.timer = options.timer ?? unrefTimer;
     this.clientOptions = {
       ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
       // Cairn's withRetries waits and retries; the client must not do either on its own.
@@ -321,12 +322,6 @@ export function parseConversationId(conversationId: string): { team: string; cha
 }
 
 export const createAdapter: AdapterFactory = (deps) => new SlackAdapter(deps);
-
-function defaultTimer(ms: number, fire: () => void): () => void {
-  const handle = setTimeout(fire, ms);
-  handle.unref();
-  return () => clearTimeout(handle);
-}
 
 /**
  * Bolt and the Web API client log through this. Their debug lines carry request bodies

@@ -11,6 +11,7 @@ import type { AdapterDeps, AdapterFactory } from '../../src/core/adapter-factory
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { ConfigError, describeError, type CairnError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
+import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, mapTelegramError } from './errors.js';
 import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
@@ -26,14 +27,7 @@ const REMEMBERED_REPLIES = 5_000;
 
 export interface TelegramAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
-  timer?: (ms: number, fire: () => void) => () => void;
-  now?: () => number;
-}
-
-interface Activity {
-  lastTyping: number;
-  cancelProgress: () => void;
-  cancelTyping: () => void;
+  timer?: Timer;
 }
 
 export class TelegramAdapter implements Adapter {
@@ -41,9 +35,7 @@ export class TelegramAdapter implements Adapter {
   readonly capabilities: AdapterCapabilities = { threads: false, edits: false, reactions: true, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT };
   private readonly bot: Bot;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly timer: NonNullable<TelegramAdapterOptions['timer']>;
-  private readonly now: () => number;
-  private readonly activity = new Map<string, Activity>();
+  private readonly indicators: TurnIndicators;
   private readonly replies = new Set<string>();
   private normalize: NormalizeOptions | undefined;
   private polling: Promise<void> | undefined;
@@ -57,8 +49,13 @@ export class TelegramAdapter implements Adapter {
     if (settings.webhookUrl && !settings.webhookSecret) throw new ConfigError(['TELEGRAM_WEBHOOK_SECRET: webhook mode needs a secret so that only Telegram can post updates.']);
     this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
     this.sleep = deps.sleep ?? realSleep;
-    this.timer = options.timer ?? defaultTimer;
-    this.now = options.now ?? Date.now;
+    this.indicators = new TurnIndicators({
+      typingEveryMs: TYPING_EVERY_MS,
+      progressAfterMs: PROGRESS_AFTER_MS,
+      timer: options.timer ?? unrefTimer,
+      typing: (conversationId) => void this.bot.api.sendChatAction(chatIdOf(conversationId), 'typing').catch(() => {}),
+      progress: (conversationId) => void this.send(conversationId, { text: PROGRESS_TEXT }).catch(() => {}),
+    });
     if (settings.webhookUrl) {
       const handle = webhookCallback(this.bot, 'http', { secretToken: settings.webhookSecret ?? '' });
       deps.http.mount(new URL(settings.webhookUrl).pathname, (req, res) => handle(req, res));
@@ -85,8 +82,7 @@ export class TelegramAdapter implements Adapter {
   }
 
   async stop(): Promise<void> {
-    for (const activity of this.activity.values()) stopActivity(activity);
-    this.activity.clear();
+    this.indicators.stopAll();
     if (this.bot.isRunning()) await this.bot.stop();
     await this.polling;
   }
@@ -103,30 +99,7 @@ export class TelegramAdapter implements Adapter {
   }
 
   progress(conversationId: string, event: TurnEvent): void {
-    if (event.type === 'done') {
-      const activity = this.activity.get(conversationId);
-      if (activity) stopActivity(activity);
-      this.activity.delete(conversationId);
-      return;
-    }
-    let activity = this.activity.get(conversationId);
-    if (!activity) {
-      const fresh: Activity = { lastTyping: 0, cancelProgress: () => {}, cancelTyping: () => {} };
-      fresh.cancelProgress = this.timer(PROGRESS_AFTER_MS, () => void this.send(conversationId, { text: PROGRESS_TEXT }).catch(() => {}));
-      this.activity.set(conversationId, fresh);
-      activity = fresh;
-    }
-    if (this.now() - activity.lastTyping >= TYPING_EVERY_MS) this.typing(conversationId, activity);
-  }
-
-  /** Sends "typing…" now and again every few seconds until the turn is done. */
-  private typing(conversationId: string, activity: Activity): void {
-    activity.lastTyping = this.now();
-    activity.cancelTyping();
-    void this.bot.api.sendChatAction(chatIdOf(conversationId), 'typing').catch(() => {});
-    activity.cancelTyping = this.timer(TYPING_EVERY_MS, () => {
-      if (this.activity.get(conversationId) === activity) this.typing(conversationId, activity);
-    });
+    this.indicators.event(conversationId, event);
   }
 
   private async sendPart(chatId: number, part: RenderedPart, replyTo: number | undefined): Promise<void> {
@@ -174,17 +147,6 @@ export class TelegramAdapter implements Adapter {
     this.replies.add(key);
     if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.values().next().value as string);
   }
-}
-
-function stopActivity(activity: Activity): void {
-  activity.cancelProgress();
-  activity.cancelTyping();
-}
-
-function defaultTimer(ms: number, fire: () => void): () => void {
-  const handle = setTimeout(fire, ms);
-  handle.unref();
-  return () => clearTimeout(handle);
 }
 
 export const createAdapter: AdapterFactory = (deps) => new TelegramAdapter(deps);
