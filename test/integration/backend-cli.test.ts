@@ -1,27 +1,13 @@
 /** `cairn exec` and `cairn backend check` as an operator runs them: real processes, real back ends. */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cairn.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { sshdUnavailable, startSshd, type Sshd } from '../backends/sshd.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 const PATH = process.env.PATH ?? '/usr/bin:/bin';
 
-function cairn(args: string[], env: Record<string, string> = {}, cwd = tempDir('cairn-exec-')): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${process.cwd()}/bin/cairn.js`, ...args], { cwd, env: { PATH, HOME: cwd, CAIRN_DATA_DIR: `${cwd}/data`, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cairn(args: string[], env: Record<string, string> = {}, cwd = tempDir('cairn-exec-')): Promise<CliRun> {
+  return runCli(args, { env, cwd });
 }
 
 describe('cairn exec', () => {

@@ -1,8 +1,8 @@
 /** The `cairn` command as a user runs it: real processes, piped stdin, the fake model server. */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { tempDir } from '../helpers/cairn.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 
 let server: FakeModelServer;
 beforeAll(async () => {
@@ -12,28 +12,8 @@ afterAll(async () => {
   await server.close();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cairn(args: string[], input: Buffer | string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const cwd = tempDir('cairn-cli-');
-    const child = spawn(process.execPath, [`${process.cwd()}/bin/cairn.js`, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: cwd, CAIRN_DATA_DIR: `${cwd}/data`, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+function cairn(args: string[], input: Buffer | string, env: Record<string, string>): Promise<CliRun> {
+  return runCli(args, { input, env });
 }
 
 const modelEnv = () => ({ CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'test-model' });

@@ -1,10 +1,10 @@
 /** The RL commands as a user runs them: real processes against the fake model server. */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { tempDir } from '../helpers/cairn.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { validateLine } from '../../src/rl/export/schemas.js';
 import { toolScript, writeTasks } from './helpers.js';
 
@@ -16,20 +16,8 @@ afterAll(async () => {
   await server.close();
 });
 
-function cairn(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${process.cwd()}/bin/cairn.js`, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: cwd, CAIRN_DATA_DIR: join(cwd, 'data'), CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'test-model' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cairn(args: string[], cwd: string): Promise<CliRun> {
+  return runCli(args, { cwd, env: { CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'test-model' } });
 }
 
 describe('cairn batch / export commands', () => {
