@@ -6,6 +6,9 @@ import { startFakeModelServer, type FakeModelServer } from '../fakes/model-serve
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { TelegramAdapter } from '../../adapters/telegram/index.js';
 import { markdownToHtml } from '../../adapters/telegram/render.js';
+import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/errors.js';
+import { normalizeMessage } from '../../adapters/telegram/normalize.js';
+import { GrammyError, HttpError } from 'grammy';
 import { HttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startCairn } from '../../src/cli/start.js';
@@ -174,6 +177,8 @@ describe('telegram webhook mode and shutdown', () => {
       expect((await post('wrong')).status).toBe(401);
       model.enqueue({ delayMs: 50, then: { text: 'answered during shutdown' } });
       expect((await post('s3cret-token')).status).toBe(200);
+      // Telegram re-posts an update it thinks timed out: the same update, answered once.
+      expect((await post('s3cret-token')).status).toBe(200);
       while (model.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       await running.stop();
       expect(fake.sent.map((body) => body.text)).toEqual(['answered during shutdown']);
@@ -194,5 +199,40 @@ describe('telegram rendering', () => {
     );
     expect(markdownToHtml('```python\nif a < b:\n    pass\n```')).toBe('<pre><code class="language-python">if a &lt; b:\n    pass</code></pre>');
     expect(markdownToHtml('snake_case_name and 2*3*4')).toBe('snake_case_name and 2*3*4');
+  });
+});
+
+describe('telegram errors and normalizing', () => {
+  const apiError = (error_code: number, description: string, parameters = {}) => new GrammyError('call failed', { ok: false, error_code, description, parameters }, 'sendMessage', {});
+
+  it('maps Bot API failures to CairnErrors at one place', () => {
+    expect(mapTelegramError(apiError(429, 'Too Many Requests', { retry_after: 7 }))).toMatchObject({ code: 'rate_limit', retryAfterMs: 7000, isRetryable: true, platform: 'telegram' });
+    expect(mapTelegramError(apiError(401, 'Unauthorized'))).toMatchObject({ code: 'auth', isRetryable: false });
+    expect(mapTelegramError(apiError(403, 'Forbidden: bot was blocked by the user'))).toMatchObject({ code: 'permission', isRetryable: false });
+    expect(mapTelegramError(apiError(502, 'Bad Gateway'))).toMatchObject({ code: 'unavailable', isRetryable: true });
+    expect(mapTelegramError(new HttpError('Network request failed', new Error('ECONNRESET')))).toMatchObject({ code: 'network', isRetryable: true });
+    expect(isMarkupRejection(mapTelegramError(apiError(400, "Bad Request: can't parse entities: unsupported start tag \"x\"")))).toBe(true);
+    expect(isMarkupRejection(mapTelegramError(apiError(400, 'Bad Request: chat not found')))).toBe(false);
+  });
+
+  it('fills ids, flags bots, strips the mention, and scopes group sessions as configured', () => {
+    const bot = { id: BOT.id, username: BOT.username };
+    const group = { message_id: 9, date: 1_700_000_000, chat: { id: -100, type: 'group' }, from: USER, text: 'hey @Cairn_Bot look', entities: [{ type: 'mention', offset: 4, length: 10 }] };
+    expect(normalizeMessage(group, { bot, groupSessions: 'chat' })).toMatchObject({
+      conversationId: 'telegram:-100',
+      userId: 'telegram:42',
+      senderId: '42',
+      text: 'hey look',
+      isDirect: false,
+      addressed: true,
+      isSelf: false,
+      isBot: false,
+      messageId: '-100:9',
+    });
+    expect(normalizeMessage(group, { bot, groupSessions: 'user' })?.conversationId).toBe('telegram:-100:42');
+    const other = normalizeMessage({ ...group, from: { id: 5, is_bot: true, first_name: 'Other' }, entities: [] }, { bot, groupSessions: 'chat' });
+    expect(other).toMatchObject({ isBot: true, addressed: false });
+    expect(normalizeMessage({ ...group, from: BOT }, { bot, groupSessions: 'chat' })).toMatchObject({ isSelf: true, isBot: false });
+    expect(normalizeMessage({ update: 'not a message' }, { bot, groupSessions: 'chat' })).toBeUndefined();
   });
 });
