@@ -110,7 +110,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     modelFor: (conversationId) => channelOverride(config.channels, conversationId)?.model,
     instructionsFor: (conversationId) => channelOverride(config.channels, conversationId)?.instructions,
   });
-  const skills = new Skills({ db, dataDir: config.dataDir, extraDirs: config.skills.dirs, catalogTokens: config.skills.catalogTokens, clock, logger, knownSecrets: config.secrets });
+  const skills = new Skills({ db, dataDir: config.dataDir, extraDirs: config.skills.dirs, catalogTokens: config.skills.catalogTokens, watchFolders: config.skills.watchFolders, clock, logger, knownSecrets: config.secrets });
   sessions.addPrefixSection(skills.catalog);
   const notes = new Notes({
     db,

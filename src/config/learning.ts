@@ -17,6 +17,12 @@ export const learningSchema = z
     dailyTokenBudget: z.number().int().min(0).default(200_000),
     staleDays: z.number().positive().default(14),
     archiveDays: z.number().positive().default(30),
+    /**
+     * Record turns with tool calls as tasks (their outcomes feed skill refinement and
+     * audits). Batch runs on their own database turn it off: nothing reads them there,
+     * and the trajectories hold the same facts.
+     */
+    recordTasks: z.boolean().default(true),
     /** Conversation id where audit reports are posted (e.g. `slack:T1:C9`). */
     adminChannel: z.string().min(1).optional(),
   })

@@ -12,6 +12,12 @@ export const skillsSchema = z
     dirs: z.array(z.string().min(1)).default([]),
     /** Token budget of the skills catalog in the system prompt. */
     catalogTokens: z.number().int().min(200).default(2_000),
+    /**
+     * Re-read the skill folders for each new session, so an edit on disk shows up
+     * without a restart. Batch runs turn it off: every task then sees the same skills
+     * (changes Cairn itself records, by reflection or a person's command, still show).
+     */
+    watchFolders: z.boolean().default(true),
   })
   .prefault({});
 

@@ -80,7 +80,7 @@ export class Learning {
       publish: adminChannel && options.post ? (report) => options.post?.(adminChannel, report) ?? Promise.resolve() : undefined,
     });
     this.scheduler = new AuditScheduler({ audits: this.audits, tasks: this.tasks, clock, logger, everyTasks: config.auditEveryTasks, cron: config.auditCron, timeZone: config.auditTimeZone, cronPort: options.cronPort });
-    options.agent.onTurnFinished(this.recorder.record);
+    if (config.recordTasks) options.agent.onTurnFinished(this.recorder.record);
     this.recorder.onTask((task) => this.track(this.afterTask(task)));
     registerFeedbackCommand(options.commands, this.recorder, this.tasks, (task) => this.track(this.afterFeedback(task)));
   }

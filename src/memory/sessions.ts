@@ -76,8 +76,10 @@ const toolCallsSchema = z.array(z.object({ id: z.string(), name: z.string(), arg
 
 export class SessionStore {
   private readonly statements;
+  /** Built once: a turn appends several times, and wrapping a function per call shows in batch profiles. */
+  private readonly appendInTransaction;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.statements = {
       active: db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE conversation_id = ? AND status = 'active'"),
       byId: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
@@ -95,6 +97,24 @@ export class SessionStore {
       compress: db.prepare('UPDATE sessions SET summary = ?, summary_through = ? WHERE id = ? AND summary_through = ?'),
       listRecent: db.prepare<[number], SessionRow>('SELECT * FROM sessions ORDER BY last_active_at DESC LIMIT ?'),
     };
+    this.appendInTransaction = db.transaction((sessionId: string, messages: readonly { message: ChatMessage; userId?: string | undefined }[], now: number) => {
+      let seq = this.statements.nextSeq.get(sessionId)?.next ?? 1;
+      for (const { message, userId } of messages) {
+        this.statements.insertMessage.run(
+          sessionId,
+          seq++,
+          message.role,
+          message.content,
+          message.role === 'assistant' && message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null,
+          message.role === 'tool' ? message.toolCallId : null,
+          message.role === 'tool' || message.role === 'user' ? (message.name ?? null) : null,
+          userId ?? null,
+          estimateMessageTokens(message),
+          now,
+        );
+      }
+      this.statements.touch.run(now, sessionId);
+    });
   }
 
   get(id: string): Session | undefined {
@@ -129,24 +149,7 @@ export class SessionStore {
 
   /** Appends messages in one short transaction and marks the session active now. */
   append(sessionId: string, messages: readonly { message: ChatMessage; userId?: string | undefined }[], now: number): void {
-    this.db.transaction(() => {
-      let seq = this.statements.nextSeq.get(sessionId)?.next ?? 1;
-      for (const { message, userId } of messages) {
-        this.statements.insertMessage.run(
-          sessionId,
-          seq++,
-          message.role,
-          message.content,
-          message.role === 'assistant' && message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null,
-          message.role === 'tool' ? message.toolCallId : null,
-          message.role === 'tool' || message.role === 'user' ? (message.name ?? null) : null,
-          userId ?? null,
-          estimateMessageTokens(message),
-          now,
-        );
-      }
-      this.statements.touch.run(now, sessionId);
-    })();
+    this.appendInTransaction(sessionId, messages, now);
   }
 
   /** Messages not yet folded into the summary, oldest first. */

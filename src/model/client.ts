@@ -17,6 +17,7 @@ import { prepareRequest } from './request.js';
 import { finishReply, readCompletion, type RawReply } from './response.js';
 import { abortableSleep, retryDelayMs, type RetryPolicy, type Sleep } from './retry.js';
 import { readStream } from './stream.js';
+import { createHttpFetch, type FetchLike } from './http-fetch.js';
 import type { CallRecord, CompletionRequest, CompletionResult, ModelClient, Usage } from './types.js';
 
 export interface ModelClientOptions {
@@ -34,6 +35,8 @@ export interface ModelClientOptions {
   /** Jitter source, default Math.random. */
   random?: () => number;
   logger?: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  /** The HTTP transport (default: node:http keep-alive, see http-fetch.ts). */
+  fetch?: FetchLike;
 }
 
 export interface CairnModelClient extends ModelClient {
@@ -58,6 +61,7 @@ const noLogger = { warn: () => {}, debug: () => {} };
 
 export function createModelClient(options: ModelClientOptions): CairnModelClient {
   if (options.providers.length === 0) throw new CairnError('config', 'No model provider is configured.');
+  const fetch = options.fetch ?? createHttpFetch();
   const endpoints: Endpoint[] = options.providers.map((settings) => ({
     settings,
     api: new OpenAI({
@@ -72,6 +76,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       maxRetries: 0, // retries and failover are ours, with an injectable sleep
       timeout: options.timeoutMs,
       defaultHeaders: settings.headers,
+      fetch,
     }),
   }));
   const sleep = options.sleep ?? abortableSleep;

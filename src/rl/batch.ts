@@ -8,16 +8,15 @@
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { requireModel } from '../config/load.js';
-import { createCairn, type CairnOverrides } from '../main.js';
-import { openDatabase } from '../store/db.js';
-import { createRedactor } from '../core/redact.js';
+import type { CairnOverrides } from '../main.js';
+import { databasePath, openDatabase } from '../store/db.js';
 import { systemClock } from '../core/clock.js';
 import { CairnError } from '../core/errors.js';
-import { AgentTaskRunner } from './agent-task.js';
 import { TrajectoryLog } from './checkpoint.js';
 import { runPool, type Timers } from './pool.js';
 import { createProgress } from './progress.js';
 import { Rewarder } from './rewards/index.js';
+import { createLocalExecutor, type ExecutorSpec, type TaskExecutor } from './task-executor.js';
 import type { RewardSpec } from './rewards/spec.js';
 import { lockRun, readRunMeta, runPaths, writeJsonAtomically, type RunMeta } from './run-dir.js';
 import { formatShard, inShard, type Shard } from './shard.js';
@@ -41,6 +40,8 @@ export interface BatchRunOptions {
   sharedDb?: boolean;
   /** Keep the learning loop's reflection and audits on (off by default: a batch measures the agent, it should not change it mid-run). */
   learn?: boolean;
+  /** Worker threads running the tasks (default 1: this thread); more use more cores. */
+  workers?: number;
 }
 
 export interface BatchDeps {
@@ -70,7 +71,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
   const paths = runPaths(resolve(options.outDir));
   const tasksFile = await readTasksFile(resolve(options.tasksFile));
   const tasks = inShard(tasksFile.tasks, options.shard);
-  const config = forBatch(withModel(deps.config, options.model), options.learn ?? false);
+  const config = forBatch(withModel(deps.config, options.model), { learn: options.learn ?? false, sharedDb: options.sharedDb ?? false });
   if (!deps.overrides?.model) requireModel(config);
   const notice = deps.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
 
@@ -96,29 +97,39 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     const skipped = tasks.length - pending.length;
     const stop = new AbortController();
     const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
-    const cairn = createCairn(config, { ...deps.overrides, ...(options.sharedDb ? {} : { db: openDatabase(paths.db) }) });
-    const rewarder = new Rewarder({ baseDir: dirname(tasksFile.path), defaultSpec: options.reward, model: cairn.model, auxModel: config.auxModel });
-    const runner = new AgentTaskRunner({
-      cairn,
+    const spec = (dbPath: string | undefined): ExecutorSpec => ({
+      config,
+      dbPath,
       timeoutMs: options.timeoutMs,
-      source: 'batch',
-      redactor: createRedactor(config.secrets),
-      rewarder,
       isAdmin: options.isAdmin ?? false,
-      ...(deps.timers ? { timers: deps.timers } : {}),
+      rewardBaseDir: dirname(tasksFile.path),
+      defaultReward: options.reward,
+      rewardModules: new Rewarder({ baseDir: dirname(tasksFile.path), defaultSpec: options.reward }).customModules(pending),
     });
+    const workers = options.workers ?? 1;
+    let executor: TaskExecutor;
+    try {
+      if (workers <= 1) executor = await createLocalExecutor(spec(options.sharedDb ? undefined : paths.db), { overrides: deps.overrides, timers: deps.timers });
+      else {
+        // Migrate the shared database once here, not from every thread at once.
+        if (options.sharedDb) openDatabase(databasePath(config.dataDir)).close();
+        executor = await startThreads(workers, options.sharedDb ? () => spec(undefined) : (index) => spec(paths.workerDb(index)), deps.overrides);
+      }
+    } catch (error) {
+      await log.close();
+      throw error;
+    }
     const progress = createProgress({ total: tasks.length, alreadyDone: skipped, stream: deps.progress ?? process.stderr, clock: deps.overrides?.clock ?? systemClock });
     let ran = 0;
     let writeError: unknown;
     try {
-      await rewarder.preload(pending);
       await runPool(
         pending,
         options.concurrency,
         async (task) => {
           let trajectory: Trajectory;
           try {
-            trajectory = await runner.run(task, signal);
+            trajectory = await executor.run(task, signal);
           } catch (error) {
             if (signal.aborted) return;
             throw error;
@@ -139,7 +150,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     } finally {
       progress.stop();
       await log.close();
-      await cairn.close();
+      await executor.close();
     }
     if (writeError !== undefined) throw writeError;
 
@@ -151,13 +162,28 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
   }
 }
 
+/** Worker threads build their Cairn from config alone: in-process replacements cannot cross into them. */
+async function startThreads(count: number, specFor: (index: number) => ExecutorSpec, overrides: CairnOverrides | undefined): Promise<TaskExecutor> {
+  const given = Object.keys(overrides ?? {});
+  if (given.length > 0) throw new CairnError('invalid_input', `Batch workers build their own Cairn from the config; they cannot take in-process overrides (${given.join(', ')}). Run with one worker.`);
+  const { ThreadExecutor } = await import('./workers/threads.js');
+  return ThreadExecutor.start(count, specFor);
+}
+
 /**
  * Batch runs generate data about the agent as configured: reflection rewriting skills
  * and audits acting on them mid-run would make the first and last tasks run different
- * agents (and spend aux-model tokens), so they are off unless asked for.
+ * agents (and spend aux-model tokens), so they are off unless asked for, and so is
+ * re-reading the skill folders for every task. Tasks are recorded for the learning
+ * loop only where something reads them: with learning on, or in a shared database.
  */
-export function forBatch(config: Config, learn: boolean): Config {
-  return learn ? config : { ...config, learning: { ...config.learning, reflection: 'off', auditEveryTasks: 0 } };
+export function forBatch(config: Config, mode: { learn: boolean; sharedDb: boolean }): Config {
+  if (mode.learn) return config;
+  return {
+    ...config,
+    learning: { ...config.learning, reflection: 'off', auditEveryTasks: 0, recordTasks: mode.sharedDb },
+    skills: { ...config.skills, watchFolders: false },
+  };
 }
 
 function withModel(config: Config, model: string | undefined): Config {

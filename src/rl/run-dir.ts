@@ -1,8 +1,9 @@
 /**
  * The output directory of a batch run: `trajectories.jsonl` (the checkpoint),
  * `summary.json`, `run.json` (what the run was started with, checked on --resume),
- * `cairn.db` (the run's own sessions and usage ledger) and `run.lock`, which keeps
- * two processes from writing one run at once.
+ * `cairn.db` (the run's own sessions and usage ledger; with --workers, thread i > 0
+ * has `cairn.<i>.db`, so threads never wait on each other's writes) and `run.lock`,
+ * which keeps two processes from writing one run at once.
  */
 import { mkdir, open, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ export interface RunPaths {
   summary: string;
   meta: string;
   db: string;
+  /** The database of worker thread `index` (the first one uses `db`). */
+  workerDb(index: number): string;
   lock: string;
 }
 
@@ -25,6 +28,7 @@ export function runPaths(dir: string): RunPaths {
     summary: join(dir, 'summary.json'),
     meta: join(dir, 'run.json'),
     db: join(dir, 'cairn.db'),
+    workerDb: (index) => (index === 0 ? join(dir, 'cairn.db') : join(dir, `cairn.${index}.db`)),
     lock: join(dir, 'run.lock'),
   };
 }

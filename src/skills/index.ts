@@ -33,6 +33,8 @@ export interface SkillsOptions {
   bundledDir?: string;
   /** Token budget of the catalog in the prompt prefix. */
   catalogTokens: number;
+  /** Re-read the folders on every scan (default); false reads them again only after a recorded change. */
+  watchFolders?: boolean;
   clock: Clock;
   logger: Logger;
   /** Configured secrets; a write containing one is refused. */
@@ -50,6 +52,7 @@ export class Skills {
   readonly uses: SkillUses;
   readonly writer: SkillWriter;
   private lastBroken = '';
+  private lastScan: { generation: number; scan: SkillsScan } | undefined;
 
   constructor(private readonly options: SkillsOptions) {
     const sources = skillSources({ dataDir: options.dataDir, extraDirs: options.extraDirs ?? [], ...(options.bundledDir ? { bundledDir: options.bundledDir } : {}) });
@@ -59,8 +62,19 @@ export class Skills {
     this.writer = new SkillWriter({ db: options.db, library: this.library, versions: this.versions, clock: options.clock, knownSecrets: options.knownSecrets ?? [] });
   }
 
-  /** Every source re-read (cheap when unchanged); archived skills are left out of `skills`. */
+  /**
+   * Every source re-read (cheap when unchanged); archived skills are left out of
+   * `skills`. With `watchFolders` off the folders are read once and again only after
+   * Cairn records a change (a new version row), never for an edit on disk.
+   */
   scan(): SkillsScan {
+    if (this.options.watchFolders !== false) return this.freshScan();
+    const generation = this.versions.generation();
+    if (this.lastScan?.generation !== generation) this.lastScan = { generation, scan: this.freshScan() };
+    return this.lastScan.scan;
+  }
+
+  private freshScan(): SkillsScan {
     const scan = this.library.scan();
     const archivedNames = this.versions.archivedNames();
     return { ...scan, skills: scan.skills.filter((skill) => !archivedNames.has(skill.name)), archived: [...archivedNames].sort() };

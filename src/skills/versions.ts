@@ -53,6 +53,7 @@ export class SkillVersions {
       get: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? AND version = ?`),
       history: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? ORDER BY version`),
       next: db.prepare('SELECT COALESCE(MAX(version), 0) + 1 FROM skill_versions WHERE name = ?').pluck(),
+      generation: db.prepare('SELECT COALESCE(MAX(id), 0) FROM skill_versions').pluck(),
       insert: db.prepare(`INSERT INTO skill_versions (${COLUMNS}) VALUES (@name, @version, @action, @author, @reason, @text, @hash, @source, @sessionId, @createdAt)`),
       archived: db
         .prepare(
@@ -85,6 +86,11 @@ export class SkillVersions {
 
   isArchived(name: string): boolean {
     return this.latest(name)?.action === 'archive';
+  }
+
+  /** Grows with every recorded change (rows are only ever appended), so a cache can tell it is stale. */
+  generation(): number {
+    return this.statements.generation.get() as number;
   }
 
   archivedNames(): Set<string> {

@@ -11,6 +11,7 @@ import { tempDir, testConfig } from '../helpers/cairn.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { runBatch, type BatchRunOptions } from '../../src/rl/batch.js';
+import { openDatabase } from '../../src/store/db.js';
 import { readAllTrajectories } from '../../src/rl/jsonl.js';
 import { ManualTimers, firstUserText, toolScript, until, writeTasks } from './helpers.js';
 
@@ -177,5 +178,25 @@ describe('cairn batch run', () => {
     expect(server.chatRequests()[0]?.model).toBe('other-model');
     const [trajectory] = await readAllTrajectories(join(out, 'trajectories.jsonl'));
     expect(trajectory?.model).toBe('other-model');
+  });
+
+  it('records tasks for the learning loop only in a shared database, where something reads them', async () => {
+    server.setDefault(toolScript(() => 'done'));
+    const dataDir = tempDir('cairn-batch-data-');
+    const env = { CAIRN_DATA_DIR: dataDir };
+    const own = tempDir('cairn-batch-');
+    await run({ tasksFile: writeTasks([{ id: 'a', prompt: 'what time is it?' }]), outDir: own }, { env }).promise;
+    const countTasks = (path: string) => {
+      const db = openDatabase(path);
+      try {
+        return db.prepare('SELECT COUNT(*) FROM tasks').pluck().get();
+      } finally {
+        db.close();
+      }
+    };
+    expect(countTasks(join(own, 'cairn.db'))).toBe(0);
+
+    await run({ tasksFile: writeTasks([{ id: 'b', prompt: 'what time is it?' }]), outDir: tempDir('cairn-batch-'), sharedDb: true }, { env }).promise;
+    expect(countTasks(join(dataDir, 'cairn.db'))).toBe(1);
   });
 });

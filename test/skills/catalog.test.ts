@@ -6,7 +6,7 @@ import { renderCatalog, shorten, type CatalogEntry } from '../../src/skills/cata
 import { estimateTokens } from '../../src/memory/tokens.js';
 import type { PrefixContext } from '../../src/core/prompt.js';
 import { tempDir } from '../helpers/cairn.js';
-import { makeSkills, skillText, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { GOOD_BODY, makeSkills, skillText, writeSkillFolder, type SkillsFixture } from './helpers.js';
 
 const open: SkillsFixture[] = [];
 afterEach(() => {
@@ -119,5 +119,21 @@ describe('skill sources', () => {
     expect(skills.catalog.render(context('hi'))).toBeUndefined();
     writeSkillFolder(learnedDir, 'fresh-skill', skillText('fresh-skill', { description: 'Brand new.' }));
     expect(skills.catalog.render(context('hi'))).toContain('- fresh-skill: Brand new.');
+  });
+
+  it('with watchFolders off, keeps one scan until Cairn records a change, ignoring edits on disk', () => {
+    const { skills, learnedDir } = setup({ watchFolders: false });
+    writeSkillFolder(learnedDir, 'first-skill', skillText('first-skill', { description: 'The first.' }));
+    expect(skills.catalog.render(context('hi'))).toContain('- first-skill: The first.');
+
+    // Behind Cairn's back: not seen, every session of the run gets the same catalog.
+    writeSkillFolder(learnedDir, 'sneaked-in', skillText('sneaked-in'));
+    expect(skills.catalog.render(context('hi'))).not.toContain('sneaked-in');
+
+    // Through Cairn (the agent's tool, reflection, a person's command): seen at once.
+    skills.writer.create({ name: 'recorded-skill', description: 'Written by Cairn. Use in tests.', body: GOOD_BODY }, { author: 'agent' });
+    const catalog = skills.catalog.render(context('hi'));
+    expect(catalog).toContain('- recorded-skill: Written by Cairn. Use in tests.');
+    expect(catalog).toContain('sneaked-in');
   });
 });

@@ -43,7 +43,7 @@ export interface SkillsFixture {
   clock: ManualClock;
 }
 
-export function makeSkills(options: { extraDirs?: string[]; catalogTokens?: number; knownSecrets?: string[]; dataDir?: string; bundledDir?: string } = {}): SkillsFixture {
+export function makeSkills(options: { extraDirs?: string[]; catalogTokens?: number; knownSecrets?: string[]; dataDir?: string; bundledDir?: string; watchFolders?: boolean } = {}): SkillsFixture {
   const dataDir = options.dataDir ?? tempDir('cairn-skills-');
   const bundledDir = options.bundledDir ?? tempDir('cairn-bundled-');
   const db = openDatabase(join(dataDir, 'cairn.db'));
@@ -57,6 +57,7 @@ export function makeSkills(options: { extraDirs?: string[]; catalogTokens?: numb
     clock,
     logger: silentLogger,
     knownSecrets: options.knownSecrets ?? [],
+    ...(options.watchFolders === undefined ? {} : { watchFolders: options.watchFolders }),
   });
   return { skills, db, dataDir, learnedDir: join(dataDir, 'skills'), bundledDir, clock };
 }

@@ -53,7 +53,7 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
   if (options.groupSize < 1) throw new CairnError('invalid_input', '--group-size must be at least 1.');
   const tasksFile = await readTasksFile(resolve(options.tasksFile));
   const timers = deps.timers ?? realTimers;
-  const cairn = createCairn(forBatch(deps.config, false), { ...deps.overrides, db: openDatabase(join(deps.config.dataDir, 'atropos.db')) });
+  const cairn = createCairn(forBatch(deps.config, { learn: false, sharedDb: false }), { ...deps.overrides, db: openDatabase(join(deps.config.dataDir, 'atropos.db')) });
   try {
     const rewarder = new Rewarder({ baseDir: dirname(tasksFile.path), defaultSpec: options.reward, model: cairn.model, auxModel: deps.config.auxModel });
     const unscored = tasksFile.tasks.filter((task) => !rewarder.specFor(task)).map((task) => task.id);

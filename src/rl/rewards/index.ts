@@ -35,8 +35,16 @@ export class Rewarder {
 
   /** Fails early on a custom module that cannot load, before any task runs. */
   async preload(tasks: readonly Task[]): Promise<void> {
-    const modules = new Set(tasks.map((task) => this.specFor(task)).flatMap((spec) => (spec?.type === 'custom' ? [spec.module] : [])));
-    await Promise.all([...modules].map((module) => this.custom.load(module)));
+    await this.preloadModules(this.customModules(tasks));
+  }
+
+  /** The custom reward modules these tasks use, each once. */
+  customModules(tasks: readonly Task[]): string[] {
+    return [...new Set(tasks.map((task) => this.specFor(task)).flatMap((spec) => (spec?.type === 'custom' ? [spec.module] : [])))];
+  }
+
+  async preloadModules(modules: readonly string[]): Promise<void> {
+    await Promise.all(modules.map((module) => this.custom.load(module)));
   }
 
   async score(trajectory: Trajectory, task: Task, signal?: AbortSignal): Promise<RewardResult & { kind: string }> {

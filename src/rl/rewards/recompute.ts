@@ -50,7 +50,7 @@ export async function recomputeRewards(options: RecomputeOptions, deps: { config
     const probe = new Rewarder({ baseDir, defaultSpec: options.reward });
     // Only a judge needs a model, so a run scored by rules recomputes offline.
     const needsModel = trajectories.some((t) => probe.specFor(taskOf(t))?.type === 'judge');
-    if (needsModel) cairn = createCairn(forBatch(deps.config, false), { ...deps.overrides, db: openDatabase(paths.db) });
+    if (needsModel) cairn = createCairn(forBatch(deps.config, { learn: false, sharedDb: false }), { ...deps.overrides, db: openDatabase(paths.db) });
     const rewarder = new Rewarder({ baseDir, defaultSpec: options.reward, model: cairn?.model, auxModel: deps.config.auxModel });
     await rewarder.preload(trajectories.map(taskOf));
 

@@ -1,0 +1,58 @@
+/**
+ * Where a batch run's tasks execute. In this thread (the default): one Cairn, one
+ * database connection, and the tasks interleaved on the event loop. With --workers,
+ * src/rl/workers/ runs one such executor per worker thread, so a run can use more
+ * than one core; both answer the same interface, and runBatch does not care which.
+ */
+import type { Config } from '../config/load.js';
+import { createCairn, type CairnOverrides } from '../main.js';
+import { openDatabase } from '../store/db.js';
+import { createRedactor } from '../core/redact.js';
+import { AgentTaskRunner } from './agent-task.js';
+import type { Timers } from './pool.js';
+import { Rewarder } from './rewards/index.js';
+import type { RewardSpec } from './rewards/spec.js';
+import type { Task } from './tasks.js';
+import type { Trajectory } from './trajectory.js';
+
+export interface TaskExecutor {
+  /** The task's trajectory, scored and redacted; throws only when `signal` (the whole run) aborted. */
+  run(task: Task, signal: AbortSignal): Promise<Trajectory>;
+  /** Waits for nothing in flight: call after the last run settled. Closes the database. */
+  close(): Promise<void>;
+}
+
+/** Everything an executor is built from; plain data, so it can cross into a worker thread. */
+export interface ExecutorSpec {
+  config: Config;
+  /** The database of the run's sessions and usage ledger; undefined: the configured one. */
+  dbPath: string | undefined;
+  timeoutMs: number;
+  isAdmin: boolean;
+  /** Directory custom reward modules are relative to (the tasks file's). */
+  rewardBaseDir: string;
+  defaultReward: RewardSpec | undefined;
+  /** Custom reward modules to load before the first task, so a broken one fails the run at once. */
+  rewardModules: readonly string[];
+}
+
+export async function createLocalExecutor(spec: ExecutorSpec, deps: { overrides?: CairnOverrides | undefined; timers?: Timers | undefined } = {}): Promise<TaskExecutor> {
+  const cairn = createCairn(spec.config, { ...deps.overrides, ...(spec.dbPath ? { db: openDatabase(spec.dbPath) } : {}) });
+  try {
+    const rewarder = new Rewarder({ baseDir: spec.rewardBaseDir, defaultSpec: spec.defaultReward, model: cairn.model, auxModel: spec.config.auxModel });
+    await rewarder.preloadModules(spec.rewardModules);
+    const runner = new AgentTaskRunner({
+      cairn,
+      timeoutMs: spec.timeoutMs,
+      source: 'batch',
+      redactor: createRedactor(spec.config.secrets),
+      rewarder,
+      isAdmin: spec.isAdmin,
+      ...(deps.timers ? { timers: deps.timers } : {}),
+    });
+    return { run: (task, signal) => runner.run(task, signal), close: () => cairn.close() };
+  } catch (error) {
+    await cairn.close();
+    throw error;
+  }
+}
