@@ -63,6 +63,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .requiredOption('--tasks <file>', 'JSONL: {"id", "prompt", "expected"?, "reward"?, "metadata"?} per line')
     .requiredOption('--out <dir>', 'run directory (trajectories.jsonl, summary.json, run.json, cairn.db)')
     .option('--concurrency <n>', 'tasks at once (default: CAIRN_BATCH_CONCURRENCY or 8)', int(1))
+    .option('--workers <n>', 'worker processes sharing the tasks, for machines with cores to spare (default 1: this process)', int(1))
     .option('--model <name>', 'use this model instead of the configured one')
     .option('--resume', 'continue an interrupted run: skip tasks already written')
     .option('--shard <i/n>', 'run only slice i of n (0-based), e.g. $SLURM_ARRAY_TASK_ID/4')
@@ -72,7 +73,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--shared-db', "use the configured database (shared skills' outcomes) instead of the run's own cairn.db")
     .option('--learn', 'keep reflection and audits on during the run (off by default, so every task meets the same agent)')
     .option('--json', 'print summary.json instead of the short report')
-    .action(async (opts: { tasks: string; out: string; concurrency?: number; model?: string; resume?: boolean; shard?: string; timeout?: number; reward?: ReturnType<typeof reward>; admin?: boolean; sharedDb?: boolean; learn?: boolean; json?: boolean }) => {
+    .action(async (opts: { tasks: string; out: string; concurrency?: number; workers?: number; model?: string; resume?: boolean; shard?: string; timeout?: number; reward?: ReturnType<typeof reward>; admin?: boolean; sharedDb?: boolean; learn?: boolean; json?: boolean }) => {
       const loaded = config();
       const started = Date.now();
       const result = await interruptible((signal) =>
@@ -81,6 +82,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
             tasksFile: opts.tasks,
             outDir: opts.out,
             concurrency: opts.concurrency ?? loaded.rl.concurrency,
+            workers: opts.workers ?? 1,
             timeoutMs: opts.timeout ?? loaded.rl.taskTimeoutMs,
             resume: opts.resume ?? false,
             shard: opts.shard ? parseShard(opts.shard) : undefined,

@@ -40,7 +40,7 @@ export interface BatchRunOptions {
   sharedDb?: boolean;
   /** Keep the learning loop's reflection and audits on (off by default: a batch measures the agent, it should not change it mid-run). */
   learn?: boolean;
-  /** Worker threads running the tasks (default 1: this thread); more use more cores. */
+  /** Worker processes running the tasks (default 1: none, this process runs them); more use more cores. */
   workers?: number;
 }
 
@@ -64,6 +64,8 @@ export interface BatchRunResult {
   /** Bytes of a torn last line cut off on resume. */
   droppedBytes: number;
   interrupted: boolean;
+  /** Milliseconds from the first task's start to the last one's end (without starting Cairn or its workers). */
+  runMs: number;
   paths: ReturnType<typeof runPaths>;
 }
 
@@ -111,9 +113,9 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     try {
       if (workers <= 1) executor = await createLocalExecutor(spec(options.sharedDb ? undefined : paths.db), { overrides: deps.overrides, timers: deps.timers });
       else {
-        // Migrate the shared database once here, not from every thread at once.
+        // Migrate the shared database once here, not from every worker at once.
         if (options.sharedDb) openDatabase(databasePath(config.dataDir)).close();
-        executor = await startThreads(workers, options.sharedDb ? () => spec(undefined) : (index) => spec(paths.workerDb(index)), deps.overrides);
+        executor = await startWorkers(workers, options.sharedDb ? () => spec(undefined) : (index) => spec(paths.workerDb(index)), deps.overrides);
       }
     } catch (error) {
       await log.close();
@@ -122,6 +124,8 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     const progress = createProgress({ total: tasks.length, alreadyDone: skipped, stream: deps.progress ?? process.stderr, clock: deps.overrides?.clock ?? systemClock });
     let ran = 0;
     let writeError: unknown;
+    const poolStarted = performance.now();
+    let runMs = 0;
     try {
       await runPool(
         pending,
@@ -147,6 +151,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
         },
         signal,
       );
+      runMs = Math.round(performance.now() - poolStarted);
     } finally {
       progress.stop();
       await log.close();
@@ -156,18 +161,18 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
 
     const built = summary.build({ totalTasks: tasks.length, run: { ...meta, interrupted: signal.aborted, finishedAt: new Date().toISOString() } });
     await writeSummary(paths.summary, built);
-    return { summary: built, ran, skipped, droppedBytes, interrupted: signal.aborted, paths };
+    return { summary: built, ran, skipped, droppedBytes, interrupted: signal.aborted, runMs, paths };
   } finally {
     await unlock();
   }
 }
 
-/** Worker threads build their Cairn from config alone: in-process replacements cannot cross into them. */
-async function startThreads(count: number, specFor: (index: number) => ExecutorSpec, overrides: CairnOverrides | undefined): Promise<TaskExecutor> {
+/** Worker processes build their Cairn from config alone: in-process replacements cannot cross into them. */
+async function startWorkers(count: number, specFor: (index: number) => ExecutorSpec, overrides: CairnOverrides | undefined): Promise<TaskExecutor> {
   const given = Object.keys(overrides ?? {});
-  if (given.length > 0) throw new CairnError('invalid_input', `Batch workers build their own Cairn from the config; they cannot take in-process overrides (${given.join(', ')}). Run with one worker.`);
-  const { ThreadExecutor } = await import('./workers/threads.js');
-  return ThreadExecutor.start(count, specFor);
+  if (given.length > 0) throw new CairnError('invalid_input', `Batch worker processes build their own Cairn from the config; they cannot take in-process overrides (${given.join(', ')}). Run with one worker.`);
+  const { WorkerPool } = await import('./workers/parent.js');
+  return WorkerPool.start(count, specFor);
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The output directory of a batch run: `trajectories.jsonl` (the checkpoint),
  * `summary.json`, `run.json` (what the run was started with, checked on --resume),
- * `cairn.db` (the run's own sessions and usage ledger; with --workers, thread i > 0
- * has `cairn.<i>.db`, so threads never wait on each other's writes) and `run.lock`,
+ * `cairn.db` (the run's own sessions and usage ledger; with --workers, worker i > 0
+ * has `cairn.<i>.db`, so workers never wait on each other's writes) and `run.lock`,
  * which keeps two processes from writing one run at once.
  */
 import { mkdir, open, readFile, rm, writeFile, rename } from 'node:fs/promises';
@@ -16,7 +16,7 @@ export interface RunPaths {
   summary: string;
   meta: string;
   db: string;
-  /** The database of worker thread `index` (the first one uses `db`). */
+  /** The database of worker `index` (the first one uses `db`). */
   workerDb(index: number): string;
   lock: string;
 }

@@ -1,7 +1,7 @@
 /**
- * Where a batch run's tasks execute. In this thread (the default): one Cairn, one
+ * Where a batch run's tasks execute. In this process (the default): one Cairn, one
  * database connection, and the tasks interleaved on the event loop. With --workers,
- * src/rl/workers/ runs one such executor per worker thread, so a run can use more
+ * src/rl/workers/ runs one such executor per worker process, so a run can use more
  * than one core; both answer the same interface, and runBatch does not care which.
  */
 import type { Config } from '../config/load.js';
@@ -22,7 +22,7 @@ export interface TaskExecutor {
   close(): Promise<void>;
 }
 
-/** Everything an executor is built from; plain data, so it can cross into a worker thread. */
+/** Everything an executor is built from; plain data, so it can cross into a worker process. */
 export interface ExecutorSpec {
   config: Config;
   /** The database of the run's sessions and usage ledger; undefined: the configured one. */

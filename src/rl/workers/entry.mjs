@@ -1,7 +1,7 @@
-// The file a batch worker thread starts from. Worker threads do not inherit tsx's
-// loader when the parent registered it at run time (bin/cairn.js does), nor under
-// vitest, so each thread registers its own before loading the TypeScript worker.
+// The file a batch worker process starts from. It registers tsx itself (rather than
+// `--import tsx`, which resolves against the working directory), then loads the
+// TypeScript worker.
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./worker.ts');
+await import('./child.ts');

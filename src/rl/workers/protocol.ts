@@ -1,14 +1,16 @@
-/** Messages between a batch run (the main thread) and its worker threads. */
+/** Messages between a batch run (the parent process) and its worker processes. */
 import type { ExecutorSpec } from '../task-executor.js';
 import type { Task } from '../tasks.js';
 import type { Trajectory } from '../trajectory.js';
 
-/** workerData of each worker thread. */
+/** What a worker builds its Cairn from. */
 export interface WorkerInit {
   spec: ExecutorSpec;
 }
 
 export type ToWorker =
+  /** First message: build Cairn, then answer ready or failed. */
+  | { type: 'init'; init: WorkerInit }
   | { type: 'run'; id: number; task: Task }
   /** The run was interrupted: abort every task in flight. */
   | { type: 'abort' }
@@ -17,7 +19,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready' }
-  /** Building Cairn or loading a reward module failed; the thread stops. */
+  /** Building Cairn or loading a reward module failed; the process exits. */
   | { type: 'failed'; message: string }
   | { type: 'done'; id: number; trajectory: Trajectory }
   /** The task stopped because the run aborted; it is not written (--resume runs it again). */

@@ -1,0 +1,50 @@
+/**
+ * A batch worker process: one Cairn of its own (its own database connection, model
+ * client and sockets) running the tasks the parent sends, any number at once.
+ */
+import { describeError } from '../../core/errors.js';
+import { createLocalExecutor, type TaskExecutor } from '../task-executor.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+if (!process.send) throw new Error('src/rl/workers/child.ts runs only as a batch worker process (see parent.ts).');
+const send = (message: FromWorker, then?: () => void): void => void process.send?.(message, undefined, {}, then);
+const run = new AbortController();
+const inFlight = new Set<Promise<void>>();
+let executor: TaskExecutor | undefined;
+
+// Ctrl-C reaches the whole process group: the parent decides, and tells us to abort.
+process.on('SIGINT', () => {});
+// A parent that died (or was killed) can no longer take results: stop.
+process.on('disconnect', () => process.exit(1));
+
+process.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'init':
+      createLocalExecutor(message.init.spec).then(
+        (created) => {
+          executor = created;
+          send({ type: 'ready' });
+        },
+        (error: unknown) => send({ type: 'failed', message: describeError(error) }, () => process.exit(1)),
+      );
+      break;
+    case 'run': {
+      const work = (executor as TaskExecutor).run(message.task, run.signal).then(
+        (trajectory) => send({ type: 'done', id: message.id, trajectory }),
+        (error: unknown) => send(run.signal.aborted ? { type: 'aborted', id: message.id } : { type: 'error', id: message.id, message: describeError(error) }),
+      );
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+      break;
+    }
+    case 'abort':
+      run.abort(new Error('the batch run was interrupted'));
+      break;
+    case 'close':
+      // Keep-alive sockets would hold the process open: exit once the database is closed.
+      void Promise.allSettled([...inFlight])
+        .then(() => executor?.close())
+        .finally(() => send({ type: 'closed' }, () => process.exit(0)));
+      break;
+  }
+});

@@ -1,0 +1,142 @@
+/**
+ * `--workers N`: the run's tasks spread over N worker processes, each with a Cairn
+ * of its own (child.ts). A task goes to the worker with the fewest in flight; its
+ * trajectory comes back here, where the one trajectories file, progress and summary
+ * live. Workers share nothing but the filesystem: each has its own database file
+ * unless the run uses the configured one (--shared-db), where SQLite's lock
+ * serializes their writes.
+ *
+ * Processes rather than worker threads: measured on the batch benchmark, two worker
+ * threads ran the same tasks about 1.5× slower than two processes (the isolates of
+ * one process share its GC and compiler threads), and a process that crashes takes
+ * only its own tasks down.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { CairnError } from '../../core/errors.js';
+import type { ExecutorSpec, TaskExecutor } from '../task-executor.js';
+import type { Task } from '../tasks.js';
+import type { Trajectory } from '../trajectory.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+const ENTRY = fileURLToPath(new URL('./entry.mjs', import.meta.url));
+
+interface Pending {
+  resolve: (trajectory: Trajectory) => void;
+  reject: (error: unknown) => void;
+  signal: AbortSignal;
+}
+
+class WorkerProcess {
+  readonly pending = new Map<number, Pending>();
+  private readonly child: ChildProcess;
+  private readonly ready: Promise<void>;
+  private readonly exited: Promise<void>;
+  private closing = false;
+  private failure: Error | undefined;
+
+  constructor(spec: ExecutorSpec) {
+    // Structured clone over IPC ('advanced'), so a trajectory arrives exactly as built.
+    this.child = fork(ENTRY, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+    this.ready = new Promise((resolve, reject) => {
+      this.child.on('message', (message: FromWorker) => {
+        if (message.type === 'ready') resolve();
+        else if (message.type === 'failed') {
+          this.fail(new CairnError('invalid_input', message.message));
+          reject(this.failure);
+        } else this.receive(message);
+      });
+      this.child.on('error', (error) => {
+        this.fail(new CairnError('internal', `A batch worker process failed: ${error.message}`, { cause: error }));
+        reject(this.failure);
+      });
+      this.child.once('exit', (code, signal) => {
+        if (!this.closing) this.fail(new CairnError('internal', `A batch worker process stopped (${signal ?? `exit code ${code}`}).`));
+        reject(this.failure);
+      });
+    });
+    this.post({ type: 'init', init: { spec } });
+  }
+
+  started(): Promise<void> {
+    return this.ready;
+  }
+
+  run(id: number, task: Task, signal: AbortSignal): Promise<Trajectory> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, signal });
+      this.post({ type: 'run', id, task });
+    });
+  }
+
+  post(message: ToWorker): void {
+    if (this.child.connected) this.child.send(message);
+  }
+
+  /** Asks the worker to close its Cairn and exit; kills it if it has failed. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.failure || !this.child.connected) this.child.kill();
+    else this.post({ type: 'close' });
+    await this.exited;
+  }
+
+  private receive(message: FromWorker): void {
+    if (!('id' in message)) return;
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    this.pending.delete(message.id);
+    if (message.type === 'done') pending.resolve(message.trajectory);
+    else if (message.type === 'aborted') pending.reject(pending.signal.reason ?? new CairnError('aborted', 'The batch run was interrupted.'));
+    else if (message.type === 'error') pending.reject(new CairnError('internal', `A batch task failed in its worker process: ${message.message}`));
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const pending of this.pending.values()) pending.reject(this.failure);
+    this.pending.clear();
+  }
+}
+
+export class WorkerPool implements TaskExecutor {
+  private nextId = 0;
+  private abortSent = false;
+  private readonly watched = new WeakSet<AbortSignal>();
+
+  private constructor(private readonly workers: WorkerProcess[]) {}
+
+  /** Starts `count` workers (`specFor(i)` builds each one's Cairn) and waits until all are ready. */
+  static async start(count: number, specFor: (index: number) => ExecutorSpec): Promise<WorkerPool> {
+    const workers = Array.from({ length: count }, (_, index) => new WorkerProcess(specFor(index)));
+    const started = await Promise.allSettled(workers.map((worker) => worker.started()));
+    const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) {
+      await Promise.allSettled(workers.map((worker) => worker.close()));
+      throw failed.reason;
+    }
+    return new WorkerPool(workers);
+  }
+
+  run(task: Task, signal: AbortSignal): Promise<Trajectory> {
+    signal.throwIfAborted();
+    if (!this.watched.has(signal)) {
+      this.watched.add(signal);
+      signal.addEventListener('abort', () => this.abortAll(), { once: true });
+    }
+    const worker = this.workers.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));
+    return worker.run(this.nextId++, task, signal);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.close()));
+  }
+
+  private abortAll(): void {
+    if (this.abortSent) return;
+    this.abortSent = true;
+    for (const worker of this.workers) worker.post({ type: 'abort' });
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * `--workers`: the same batch run spread over worker processes, each with a Cairn of
+ * its own, against the scripted model server over loopback HTTP. The workers build
+ * everything from config, so these runs use real timers (no task here waits on one).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { tempDir, testConfig } from '../helpers/cairn.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { runBatch, type BatchDeps, type BatchRunOptions } from '../../src/rl/batch.js';
+import { readAllTrajectories } from '../../src/rl/jsonl.js';
+import { openDatabase } from '../../src/store/db.js';
+import { toolScript, until, writeTasks } from './helpers.js';
+
+let server: FakeModelServer;
+beforeEach(async () => {
+  server = await startFakeModelServer();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
+
+function run(options: Partial<BatchRunOptions> & { tasksFile: string; outDir: string }, deps: Partial<BatchDeps> = {}) {
+  return runBatch(
+    { concurrency: 4, timeoutMs: 60_000, resume: false, workers: 2, ...options },
+    { config: testConfig(server.url, { CAIRN_LOG_LEVEL: 'silent' }), progress: quiet, notice: () => {}, ...deps },
+  );
+}
+
+function sessionsIn(path: string): number {
+  const db = openDatabase(path);
+  try {
+    return db.prepare('SELECT COUNT(*) FROM sessions').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+describe('cairn batch run --workers', () => {
+  it('spreads the tasks over the workers, each with its own database, into one trajectories file', async () => {
+    server.setDefault(toolScript((prompt) => `answer to ${prompt}`));
+    const tasks = Array.from({ length: 12 }, (_, i) => ({ id: `w${i}`, prompt: `question ${i}`, expected: `answer to question ${i}` }));
+    const out = tempDir('cairn-workers-');
+    const result = await run({ tasksFile: writeTasks(tasks), outDir: out });
+
+    expect(result.ran).toBe(12);
+    const trajectories = await readAllTrajectories(join(out, 'trajectories.jsonl'));
+    expect(trajectories.map((t) => t.taskId).sort()).toEqual(tasks.map((t) => t.id).sort());
+    for (const t of trajectories) {
+      expect(t).toMatchObject({ status: 'ok', reward: 1, steps: 2, toolStats: { calls: 1 } });
+      expect(t.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
+    }
+    expect(result.summary.tasks).toMatchObject({ finished: 12, ok: 12 });
+    // Both workers did some, each in its own file.
+    expect(sessionsIn(join(out, 'cairn.db'))).toBeGreaterThan(0);
+    expect(sessionsIn(join(out, 'cairn.1.db'))).toBeGreaterThan(0);
+    expect(sessionsIn(join(out, 'cairn.db')) + sessionsIn(join(out, 'cairn.1.db'))).toBe(12);
+  });
+
+  it('aborts the tasks in flight in every worker on Ctrl-C, and --resume finishes without duplicates', async () => {
+    const hanging = new Set(['question 3', 'question 4', 'question 5']);
+    server.setDefault(toolScript((prompt) => `answer to ${prompt}`, { hang: (prompt) => hanging.has(prompt) }));
+    const tasks = Array.from({ length: 6 }, (_, i) => ({ id: `a${i}`, prompt: `question ${i}` }));
+    const tasksFile = writeTasks(tasks);
+    const out = tempDir('cairn-workers-');
+    const controller = new AbortController();
+    const first = run({ tasksFile, outDir: out, concurrency: 6 }, { signal: controller.signal });
+    const asked = (prompt: string) => server.chatRequests().some((body) => JSON.stringify(body.messages).includes(prompt));
+    await until(() => [...hanging].every(asked), 'the hanging tasks to reach the model');
+    const written = join(out, 'trajectories.jsonl');
+    await until(() => existsSync(written) && readFileSync(written, 'utf8').trim().split('\n').length === 3, 'the other tasks to be written');
+    controller.abort();
+    const interrupted = await first;
+    expect(interrupted).toMatchObject({ ran: 3, interrupted: true });
+
+    hanging.clear();
+    const resumed = await run({ tasksFile, outDir: out, resume: true });
+    expect(resumed).toMatchObject({ ran: 3, skipped: 3, interrupted: false });
+    const ids = (await readAllTrajectories(join(out, 'trajectories.jsonl'))).map((t) => t.taskId);
+    expect(ids.sort()).toEqual(tasks.map((t) => t.id));
+  });
+
+  it('fails at once, naming the cause, when a worker cannot start', async () => {
+    const tasksFile = writeTasks([{ id: 'r', prompt: 'hi', reward: { type: 'custom', module: './missing-reward.ts' } }]);
+    const out = tempDir('cairn-workers-');
+    await expect(run({ tasksFile, outDir: out })).rejects.toThrow(/cannot load the reward module .*missing-reward\.ts/);
+    expect(server.chatRequests()).toHaveLength(0);
+  });
+
+  it('refuses in-process overrides, which cannot cross into a worker', async () => {
+    const out = tempDir('cairn-workers-');
+    await expect(run({ tasksFile: writeTasks([{ id: 'o', prompt: 'hi' }]), outDir: out }, { overrides: { logger: silentLogger } })).rejects.toThrow(/cannot take in-process overrides \(logger\)/);
+  });
+});
