@@ -161,9 +161,10 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--poll-ms <ms>', 'status poll interval while paused', int(10), 1000)
     .option('--timeout <ms>', 'per-run time limit', int(1))
     .option('--tokenize-url <url>', "the policy's tokenize endpoint (default: CAIRN_TOKENIZE_URL or <model base URL>/../tokenize)")
+    .option('--tokenizer <dir>', "the policy's tokenizer folder (tokenizer.json + chat template) instead of the endpoint (default: CAIRN_TOKENIZER_PATH)")
     .option('--reward <spec>', 'reward for tasks without one', reward)
     .option('--keep-equal-scores', 'also send groups whose scores are all equal')
-    .action(async (opts: { tasks: string; api?: string; groupSize: number; name: string; weight: number; maxTokenLength: number; minBatchAllocation?: number; maxOffpolicy: number; concurrency: number; epochs?: number; pollMs: number; timeout?: number; tokenizeUrl?: string; reward?: ReturnType<typeof reward>; keepEqualScores?: boolean }) => {
+    .action(async (opts: { tasks: string; api?: string; groupSize: number; name: string; weight: number; maxTokenLength: number; minBatchAllocation?: number; maxOffpolicy: number; concurrency: number; epochs?: number; pollMs: number; timeout?: number; tokenizeUrl?: string; tokenizer?: string; reward?: ReturnType<typeof reward>; keepEqualScores?: boolean }) => {
       const loaded = config();
       const stats = await interruptible((signal) =>
         runAtroposServe(
@@ -181,6 +182,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
             pollMs: opts.pollMs,
             timeoutMs: opts.timeout ?? loaded.rl.taskTimeoutMs,
             tokenizeUrl: opts.tokenizeUrl,
+            tokenizerPath: opts.tokenizer,
             reward: opts.reward,
             keepEqualScores: opts.keepEqualScores ?? false,
           },

@@ -15,6 +15,8 @@ export const rlSchema = z
     atroposUrl: z.url().default('http://localhost:8000'),
     /** The policy's tokenize endpoint (vLLM `/tokenize`); derived from the model's base URL when unset. */
     tokenizeUrl: z.url().optional(),
+    /** A Hugging Face tokenizer folder (tokenizer.json + chat template); when set, used instead of the tokenize endpoint. */
+    tokenizerPath: z.string().min(1).optional(),
     /** Lets `cairn export --live` turn real users' chat tasks into training data (off: they are people's conversations). */
     exportLiveTasks: z.union([z.boolean(), z.stringbool()]).default(false),
   })
@@ -27,5 +29,6 @@ export const RL_ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_BATCH_TASK_TIMEOUT_MS', path: ['rl', 'taskTimeoutMs'], kind: 'int', help: 'Longest one batch task may run before it is recorded as a timeout (default 300000).' },
   { name: 'CAIRN_ATROPOS_URL', path: ['rl', 'atroposUrl'], kind: 'string', help: 'Atropos trajectory API for `cairn atropos serve` (default http://localhost:8000).' },
   { name: 'CAIRN_EXPORT_LIVE_TASKS', path: ['rl', 'exportLiveTasks'], kind: 'string', help: 'true lets `cairn export --live` export chat tasks (default false).' },
+  { name: 'CAIRN_TOKENIZER_PATH', path: ['rl', 'tokenizerPath'], kind: 'string', help: "The policy's tokenizer folder (tokenizer.json + tokenizer_config.json with its chat template), instead of the tokenize endpoint." },
   { name: 'CAIRN_TOKENIZE_URL', path: ['rl', 'tokenizeUrl'], kind: 'string', help: "The policy's tokenize endpoint (vLLM /tokenize); default: the model base URL's origin + /tokenize." },
 ];

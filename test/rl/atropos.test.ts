@@ -12,6 +12,7 @@ import { runAtroposServe, type ServeOptions } from '../../src/rl/atropos/serve.j
 import { defaultTokenizeUrl, MASKED, ServerTokenizer, tokensAndMasks } from '../../src/rl/atropos/tokenize.js';
 import { startFakeAtropos, type FakeAtropos } from './fakes/atropos-server.js';
 import { decode, renderChat, startFakeTokenizer } from './fakes/tokenize-server.js';
+import { writeTokenizerFolder } from './fakes/tokenizer-folder.js';
 import { ManualTimers, lastMessage, sampleTrajectory, writeTasks } from './helpers.js';
 
 let atropos: FakeAtropos;
@@ -170,6 +171,21 @@ describe('cairn atropos serve', () => {
       expect(messages[0]?.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
     }
     expect(atropos.envs[0]?.connected).toBe(false);
+  });
+
+  it('takes tokens from a tokenizer folder instead of the endpoint when given one', async () => {
+    scriptModel();
+    await startTrainer();
+    const calls = tokenizer.calls;
+    const stats = await serve({ tokenizeUrl: undefined, tokenizerPath: writeTokenizerFolder() });
+    expect(stats).toMatchObject({ trajectories: 8, groups: { received: 2 } });
+    expect(tokenizer.calls).toBe(calls);
+    for (const sent of atropos.queue) {
+      sent.tokens.forEach((tokens, i) => {
+        expect(decode(tokens)).toContain('<|im_start|>assistant\n<tool_call>current_time({})</tool_call><|im_end|>\n');
+        expect(decode((sent.masks[i] as number[]).filter((m) => m !== MASKED))).toMatch(/^<tool_call>current_time\(\{\}\)<\/tool_call><\|im_end\|>\nIt is 4[12]\.<\|im_end\|>\n$/);
+      });
+    }
   });
 
   it('pauses while the trainer is behind, and goes on when it takes a batch', async () => {

@@ -19,6 +19,7 @@ import { readTasksFile } from '../tasks.js';
 import { AtroposClient } from './client.js';
 import { serveAtropos, type AtroposRunStats, type GroupEvent } from './environment.js';
 import { defaultTokenizeUrl, ServerTokenizer, type ChatTokenizer } from './tokenize.js';
+import { FileTokenizer } from './tokenizer-file.js';
 
 export interface ServeOptions {
   tasksFile: string;
@@ -34,6 +35,8 @@ export interface ServeOptions {
   pollMs: number;
   timeoutMs: number;
   tokenizeUrl?: string | undefined;
+  /** A Hugging Face tokenizer folder (tokenizer.json + chat template), used instead of the tokenize endpoint. */
+  tokenizerPath?: string | undefined;
   reward?: RewardSpec | undefined;
   keepEqualScores?: boolean;
 }
@@ -46,6 +49,16 @@ export interface ServeDeps {
   /** Replaces the tokenize endpoint (tests). */
   tokenizer?: ChatTokenizer;
   onGroup?: (event: GroupEvent) => void;
+}
+
+/** A tokenizer folder when one is given (flag, then config), else the inference server's tokenize endpoint. */
+function policyTokenizer(options: ServeOptions, config: Config): ChatTokenizer {
+  const folder = options.tokenizerPath ?? config.rl.tokenizerPath;
+  if (folder) return FileTokenizer.load(resolve(folder));
+  const primary = config.providers[0];
+  const tokenizeUrl = options.tokenizeUrl ?? config.rl.tokenizeUrl ?? (primary ? defaultTokenizeUrl(primary.baseUrl) : undefined);
+  if (!tokenizeUrl) throw new CairnError('config', 'Set CAIRN_TOKENIZE_URL to the policy server’s /tokenize endpoint, or CAIRN_TOKENIZER_PATH to its tokenizer folder.');
+  return new ServerTokenizer({ url: tokenizeUrl, model: primary?.model });
 }
 
 export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): Promise<AtroposRunStats> {
@@ -62,10 +75,7 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
     }
     await rewarder.preload(tasksFile.tasks);
     const runner = new AgentTaskRunner({ cairn, timeoutMs: options.timeoutMs, source: 'atropos', redactor: createRedactor(deps.config.secrets), rewarder, timers, forgetSessions: true });
-    const primary = deps.config.providers[0];
-    const tokenizeUrl = options.tokenizeUrl ?? deps.config.rl.tokenizeUrl ?? (primary ? defaultTokenizeUrl(primary.baseUrl) : undefined);
-    if (!deps.tokenizer && !tokenizeUrl) throw new CairnError('config', 'Set CAIRN_TOKENIZE_URL to the policy server’s /tokenize endpoint.');
-    const tokenizer = deps.tokenizer ?? new ServerTokenizer({ url: tokenizeUrl as string, model: primary?.model });
+    const tokenizer = deps.tokenizer ?? policyTokenizer(options, deps.config);
     const client = new AtroposClient({ baseUrl: options.apiUrl, timers, logger: cairn.logger });
     return await serveAtropos({
       client,
