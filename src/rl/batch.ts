@@ -99,6 +99,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     const skipped = tasks.length - pending.length;
     const stop = new AbortController();
     const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
+    const rewardModules = new Rewarder({ baseDir: dirname(tasksFile.path), defaultSpec: options.reward }).customModules(pending);
     const spec = (dbPath: string | undefined): ExecutorSpec => ({
       config,
       dbPath,
@@ -106,7 +107,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       isAdmin: options.isAdmin ?? false,
       rewardBaseDir: dirname(tasksFile.path),
       defaultReward: options.reward,
-      rewardModules: new Rewarder({ baseDir: dirname(tasksFile.path), defaultSpec: options.reward }).customModules(pending),
+      rewardModules,
     });
     const workers = options.workers ?? 1;
     let executor: TaskExecutor;
