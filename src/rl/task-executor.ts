@@ -7,6 +7,7 @@
 import type { Config } from '../config/load.js';
 import { createCairn, type CairnOverrides } from '../main.js';
 import { openDatabase } from '../store/db.js';
+import { startGroupCommit } from '../store/group-commit.js';
 import { createRedactor } from '../core/redact.js';
 import { AgentTaskRunner } from './agent-task.js';
 import type { Timers } from './pool.js';
@@ -36,8 +37,18 @@ export interface ExecutorSpec {
   rewardModules: readonly string[];
 }
 
+/** At most this much of the run's database is lost to a crash; trajectories.jsonl, the checkpoint, loses nothing. */
+const GROUP_COMMIT_MS = 200;
+
 export async function createLocalExecutor(spec: ExecutorSpec, deps: { overrides?: CairnOverrides | undefined; timers?: Timers | undefined } = {}): Promise<TaskExecutor> {
   const cairn = createCairn(spec.config, { ...deps.overrides, ...(spec.dbPath ? { db: openDatabase(spec.dbPath) } : {}) });
+  // The run's own database (not --shared-db, which a running bot may be using) is a
+  // scratch record of the run, so its many small writes share a commit.
+  const groupCommit = spec.dbPath ? startGroupCommit(cairn.db, { intervalMs: GROUP_COMMIT_MS }) : undefined;
+  const close = () => {
+    groupCommit?.stop();
+    return cairn.close();
+  };
   try {
     const rewarder = new Rewarder({ baseDir: spec.rewardBaseDir, defaultSpec: spec.defaultReward, model: cairn.model, auxModel: spec.config.auxModel });
     await rewarder.preloadModules(spec.rewardModules);
@@ -50,9 +61,9 @@ export async function createLocalExecutor(spec: ExecutorSpec, deps: { overrides?
       isAdmin: spec.isAdmin,
       ...(deps.timers ? { timers: deps.timers } : {}),
     });
-    return { run: (task, signal) => runner.run(task, signal), close: () => cairn.close() };
+    return { run: (task, signal) => runner.run(task, signal), close };
   } catch (error) {
-    await cairn.close();
+    await close();
     throw error;
   }
 }

@@ -86,6 +86,15 @@ describe('cairn batch run', () => {
     });
     expect(summary.tokens.total).toBeGreaterThan(0);
     expect(progress.lines.join('')).toContain('6/6 (100.0%)');
+    // The run's own database groups its commits; closing it commits the last group.
+    const db = openDatabase(join(out, 'cairn.db'));
+    try {
+      expect(db.prepare("SELECT COUNT(*) FROM sessions WHERE status = 'ended'").pluck().get()).toBe(6);
+      expect(db.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(6 * 4);
+      expect(db.prepare('SELECT COUNT(*) FROM model_calls').pluck().get()).toBe(6 * 2);
+    } finally {
+      db.close();
+    }
   });
 
   it('records a failed task and a timed-out task without stopping the run', async () => {
