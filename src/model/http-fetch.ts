@@ -48,7 +48,8 @@ export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
 
 function headersObject(init: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = {};
-  new Headers(init).forEach((value, name) => {
+  // openai passes a Headers already; copying it into a new one first costs more than the send.
+  (init instanceof Headers ? init : new Headers(init)).forEach((value, name) => {
     out[name] = value;
   });
   return out;
@@ -63,7 +64,7 @@ class NodeResponse {
   readonly status: number;
   readonly statusText: string;
   readonly ok: boolean;
-  readonly headers: Headers;
+  private parsedHeaders: Headers | undefined;
   readonly redirected = false;
   readonly type = 'basic';
   private consumed = false;
@@ -76,9 +77,16 @@ class NodeResponse {
     this.status = message.statusCode ?? 0;
     this.statusText = message.statusMessage ?? '';
     this.ok = this.status >= 200 && this.status < 300;
-    this.headers = new Headers();
-    const raw = message.rawHeaders;
-    for (let i = 0; i + 1 < raw.length; i += 2) this.headers.append(raw[i] as string, raw[i + 1] as string);
+  }
+
+  /** Built on first read: a Headers object validates every name and value, and a plain reply reads few. */
+  get headers(): Headers {
+    if (!this.parsedHeaders) {
+      this.parsedHeaders = new Headers();
+      const raw = this.message.rawHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2) this.parsedHeaders.append(raw[i] as string, raw[i + 1] as string);
+    }
+    return this.parsedHeaders;
   }
 
   get bodyUsed(): boolean {
