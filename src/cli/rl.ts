@@ -63,7 +63,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .requiredOption('--tasks <file>', 'JSONL: {"id", "prompt", "expected"?, "reward"?, "metadata"?} per line')
     .requiredOption('--out <dir>', 'run directory (trajectories.jsonl, summary.json, run.json, cairn.db)')
     .option('--concurrency <n>', 'tasks at once (default: CAIRN_BATCH_CONCURRENCY or 8)', int(1))
-    .option('--workers <n>', 'worker processes sharing the tasks, for machines with cores to spare (default 1: this process)', int(1))
+    .option('--workers <n>', 'worker processes sharing the tasks, for machines with cores to spare (default: CAIRN_BATCH_WORKERS or 1, this process)', int(1))
     .option('--model <name>', 'use this model instead of the configured one')
     .option('--resume', 'continue an interrupted run: skip tasks already written')
     .option('--shard <i/n>', 'run only slice i of n (0-based), e.g. $SLURM_ARRAY_TASK_ID/4')
@@ -82,7 +82,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
             tasksFile: opts.tasks,
             outDir: opts.out,
             concurrency: opts.concurrency ?? loaded.rl.concurrency,
-            workers: opts.workers ?? 1,
+            workers: opts.workers ?? loaded.rl.workers,
             timeoutMs: opts.timeout ?? loaded.rl.taskTimeoutMs,
             resume: opts.resume ?? false,
             shard: opts.shard ? parseShard(opts.shard) : undefined,

@@ -1,5 +1,5 @@
 /** The RL commands as a user runs them: real processes against the fake model server. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
@@ -16,8 +16,8 @@ afterAll(async () => {
   await server.close();
 });
 
-function cairn(args: string[], cwd: string): Promise<CliRun> {
-  return runCli(args, { cwd, env: { CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'test-model' } });
+function cairn(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { cwd, env: { CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'test-model', ...env } });
 }
 
 describe('cairn batch / export commands', () => {
@@ -28,6 +28,19 @@ describe('cairn batch / export commands', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('line 2: prompt');
   });
+
+  it('takes the worker count from CAIRN_BATCH_WORKERS, and --workers over it', async () => {
+    const dir = tempDir('cairn-rl-cli-');
+    const tasks = writeTasks([{ id: 'a', prompt: 'even' }, { id: 'b', prompt: 'odd' }], dir);
+    const fromEnv = await cairn(['batch', 'run', '--tasks', tasks, '--out', join(dir, 'env')], dir, { CAIRN_BATCH_WORKERS: '2' });
+    expect(fromEnv.code).toBe(0);
+    // Worker 1 (the second) keeps its own database next to the first one's.
+    expect(existsSync(join(dir, 'env', 'cairn.1.db'))).toBe(true);
+    const fromFlag = await cairn(['batch', 'run', '--tasks', tasks, '--out', join(dir, 'flag'), '--workers', '1'], dir, { CAIRN_BATCH_WORKERS: '2' });
+    expect(fromFlag.code).toBe(0);
+    expect(existsSync(join(dir, 'flag', 'cairn.db'))).toBe(true);
+    expect(existsSync(join(dir, 'flag', 'cairn.1.db'))).toBe(false);
+  }, 30_000);
 
   it('runs a batch, rescores it, and exports it with a validation split', async () => {
     const dir = tempDir('cairn-rl-cli-');

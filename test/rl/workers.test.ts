@@ -3,7 +3,7 @@
  * its own, against the scripted model server over loopback HTTP. The workers build
  * everything from config, so these runs use real timers (no task here waits on one).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -89,6 +89,15 @@ describe('cairn batch run --workers', () => {
     const tasksFile = writeTasks([{ id: 'r', prompt: 'hi', reward: { type: 'custom', module: './missing-reward.ts' } }]);
     const out = tempDir('cairn-workers-');
     await expect(run({ tasksFile, outDir: out })).rejects.toThrow(/cannot load the reward module .*missing-reward\.ts/);
+    expect(server.chatRequests()).toHaveLength(0);
+  });
+
+  it("reports a worker's start-up failure with its own error code", async () => {
+    const out = tempDir('cairn-workers-');
+    // The second worker's database path is taken by a folder: it cannot open its database.
+    mkdirSync(join(out, 'cairn.1.db'));
+    const failure = run({ tasksFile: writeTasks([{ id: 'd', prompt: 'hi' }]), outDir: out });
+    await expect(failure).rejects.toMatchObject({ code: 'storage', message: expect.stringMatching(/Cannot open the database at .*cairn\.1\.db/) });
     expect(server.chatRequests()).toHaveLength(0);
   });
 

@@ -2,7 +2,7 @@
  * A batch worker process: one Cairn of its own (its own database connection, model
  * client and sockets) running the tasks the parent sends, any number at once.
  */
-import { describeError } from '../../core/errors.js';
+import { describeError, isCairnError } from '../../core/errors.js';
 import { createLocalExecutor, type TaskExecutor } from '../task-executor.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
@@ -25,7 +25,7 @@ process.on('message', (message: ToWorker) => {
           executor = created;
           send({ type: 'ready' });
         },
-        (error: unknown) => send({ type: 'failed', message: describeError(error) }, () => process.exit(1)),
+        (error: unknown) => send({ type: 'failed', message: describeError(error), code: isCairnError(error) ? error.code : 'internal' }, () => process.exit(1)),
       );
       break;
     case 'run': {

@@ -43,7 +43,7 @@ class WorkerProcess {
       this.child.on('message', (message: FromWorker) => {
         if (message.type === 'ready') resolve();
         else if (message.type === 'failed') {
-          this.fail(new CairnError('invalid_input', message.message));
+          this.fail(new CairnError(message.code, message.message));
           reject(this.failure);
         } else this.receive(message);
       });

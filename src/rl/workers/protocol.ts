@@ -1,4 +1,5 @@
 /** Messages between a batch run (the parent process) and its worker processes. */
+import type { CairnErrorCode } from '../../core/errors.js';
 import type { ExecutorSpec } from '../task-executor.js';
 import type { Task } from '../tasks.js';
 import type { Trajectory } from '../trajectory.js';
@@ -19,8 +20,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready' }
-  /** Building Cairn or loading a reward module failed; the process exits. */
-  | { type: 'failed'; message: string }
+  /** Building Cairn or loading a reward module failed; the process exits. `code`: the CairnError's, so the parent fails the same way a one-process run would. */
+  | { type: 'failed'; message: string; code: CairnErrorCode }
   | { type: 'done'; id: number; trajectory: Trajectory }
   /** The task stopped because the run aborted; it is not written (--resume runs it again). */
   | { type: 'aborted'; id: number }
