@@ -24,6 +24,7 @@ const CALLS_PER_TASK = 2; // one tool call, one answer
 /**
  * Runs the benchmark in this process (workers: 1) and, on a machine with more than
  * one core, again with one worker process per core; the best run is the headline.
+ * Then once more in this process, warmed up, reported apart as `secondPass`.
  */
 export async function batchBenchmark() {
   const model = await startModelProcess();
@@ -35,7 +36,10 @@ export async function batchBenchmark() {
     const runs = [];
     for (const workers of cpus > 1 ? [1, cpus] : [1]) runs.push(await measure(model, tasksFile, join(dir, `workers-${workers}`), workers));
     const best = runs.reduce((a, b) => (b.efficiency > a.efficiency ? b : a));
-    return { name: 'batch', tasks: TASKS, concurrency: CONCURRENCY, latencyMs: LATENCY_MS, ...best, cpus, runs, target: { efficiency: 0.9 }, meetsTarget: best.efficiency >= 0.9 };
+    // For reading only, not the headline: the same 1,000 tasks again in this now warmed-up process,
+    // which is closer to what the later part of a long run costs (no JIT warm-up, caches filled).
+    const secondPass = await measure(model, tasksFile, join(dir, 'second-pass'), 1);
+    return { name: 'batch', tasks: TASKS, concurrency: CONCURRENCY, latencyMs: LATENCY_MS, ...best, cpus, runs, secondPass, target: { efficiency: 0.9 }, meetsTarget: best.efficiency >= 0.9 };
   } finally {
     await model.stop();
     rmSync(dir, { recursive: true, force: true });
