@@ -157,6 +157,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--min-batch-allocation <fraction>', 'least share of each batch for this environment', num(0, 1))
     .option('--max-offpolicy <batches>', 'pause while this many batches are queued (0: never)', int(0), 3)
     .option('--concurrency <n>', 'groups generated at once', int(1), 2)
+    .option('--workers <n>', 'worker processes generating the runs (default: CAIRN_BATCH_WORKERS or 1, this process)', int(1))
     .option('--epochs <n>', 'passes over the tasks, then stop (default: until the trainer is done)', int(1))
     .option('--poll-ms <ms>', 'status poll interval while paused', int(10), 1000)
     .option('--timeout <ms>', 'per-run time limit', int(1))
@@ -164,7 +165,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--tokenizer <dir>', "the policy's tokenizer folder (tokenizer.json + chat template) instead of the endpoint (default: CAIRN_TOKENIZER_PATH)")
     .option('--reward <spec>', 'reward for tasks without one', reward)
     .option('--keep-equal-scores', 'also send groups whose scores are all equal')
-    .action(async (opts: { tasks: string; api?: string; groupSize: number; name: string; weight: number; maxTokenLength: number; minBatchAllocation?: number; maxOffpolicy: number; concurrency: number; epochs?: number; pollMs: number; timeout?: number; tokenizeUrl?: string; tokenizer?: string; reward?: ReturnType<typeof reward>; keepEqualScores?: boolean }) => {
+    .action(async (opts: { tasks: string; api?: string; groupSize: number; name: string; weight: number; maxTokenLength: number; minBatchAllocation?: number; maxOffpolicy: number; concurrency: number; workers?: number; epochs?: number; pollMs: number; timeout?: number; tokenizeUrl?: string; tokenizer?: string; reward?: ReturnType<typeof reward>; keepEqualScores?: boolean }) => {
       const loaded = config();
       const stats = await interruptible((signal) =>
         runAtroposServe(
@@ -178,6 +179,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
             minBatchAllocation: opts.minBatchAllocation,
             maxBatchesOffpolicy: opts.maxOffpolicy,
             concurrency: opts.concurrency,
+            workers: opts.workers ?? loaded.rl.workers,
             epochs: opts.epochs,
             pollMs: opts.pollMs,
             timeoutMs: opts.timeout ?? loaded.rl.taskTimeoutMs,

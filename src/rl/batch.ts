@@ -16,7 +16,7 @@ import { TrajectoryLog } from './checkpoint.js';
 import { runPool, type Timers } from './pool.js';
 import { createProgress } from './progress.js';
 import { Rewarder } from './rewards/index.js';
-import { createLocalExecutor, type ExecutorSpec, type TaskExecutor } from './task-executor.js';
+import { startExecutor, type ExecutorSpec, type TaskExecutor } from './task-executor.js';
 import type { RewardSpec } from './rewards/spec.js';
 import { lockRun, readRunMeta, runPaths, writeJsonAtomically, type RunMeta } from './run-dir.js';
 import { formatShard, inShard, type Shard } from './shard.js';
@@ -103,6 +103,11 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     const spec = (dbPath: string | undefined): ExecutorSpec => ({
       config,
       dbPath,
+      // The run's own database is a scratch record of the run (the checkpoint is the
+      // trajectories file); the shared one may have a running bot writing next to us.
+      groupCommit: dbPath !== undefined,
+      source: 'batch',
+      forgetSessions: false,
       timeoutMs: options.timeoutMs,
       isAdmin: options.isAdmin ?? false,
       rewardBaseDir: dirname(tasksFile.path),
@@ -112,12 +117,9 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     const workers = options.workers ?? 1;
     let executor: TaskExecutor;
     try {
-      if (workers <= 1) executor = await createLocalExecutor(spec(options.sharedDb ? undefined : paths.db), { overrides: deps.overrides, timers: deps.timers });
-      else {
-        // Migrate the shared database once here, not from every worker at once.
-        if (options.sharedDb) openDatabase(databasePath(config.dataDir)).close();
-        executor = await startWorkers(workers, options.sharedDb ? () => spec(undefined) : (index) => spec(paths.workerDb(index)), deps.overrides);
-      }
+      // Migrate the shared database once here, not from every worker at once.
+      if (options.sharedDb && workers > 1) openDatabase(databasePath(config.dataDir)).close();
+      executor = await startExecutor(workers, options.sharedDb ? () => spec(undefined) : (index) => spec(paths.workerDb(index)), { overrides: deps.overrides, timers: deps.timers });
     } catch (error) {
       await log.close();
       throw error;
@@ -166,14 +168,6 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
   } finally {
     await unlock();
   }
-}
-
-/** Worker processes build their Cairn from config alone: in-process replacements cannot cross into them. */
-async function startWorkers(count: number, specFor: (index: number) => ExecutorSpec, overrides: CairnOverrides | undefined): Promise<TaskExecutor> {
-  const given = Object.keys(overrides ?? {});
-  if (given.length > 0) throw new CairnError('invalid_input', `Batch worker processes build their own Cairn from the config; they cannot take in-process overrides (${given.join(', ')}). Run with one worker.`);
-  const { WorkerPool } = await import('./workers/parent.js');
-  return WorkerPool.start(count, specFor);
 }
 
 /**

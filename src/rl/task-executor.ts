@@ -1,10 +1,12 @@
 /**
- * Where a batch run's tasks execute. In this process (the default): one Cairn, one
- * database connection, and the tasks interleaved on the event loop. With --workers,
- * src/rl/workers/ runs one such executor per worker process, so a run can use more
- * than one core; both answer the same interface, and runBatch does not care which.
+ * Where the tasks of a batch run or an Atropos environment execute. In this process
+ * (the default): one Cairn, one database connection, and the tasks interleaved on the
+ * event loop. With --workers, src/rl/workers/ runs one such executor per worker
+ * process, so a run can use more than one core; both answer the same interface, and
+ * the callers do not care which.
  */
 import type { Config } from '../config/load.js';
+import { CairnError } from '../core/errors.js';
 import { createCairn, type CairnOverrides } from '../main.js';
 import { openDatabase } from '../store/db.js';
 import { startGroupCommit } from '../store/group-commit.js';
@@ -28,6 +30,15 @@ export interface ExecutorSpec {
   config: Config;
   /** The database of the run's sessions and usage ledger; undefined: the configured one. */
   dbPath: string | undefined;
+  /**
+   * Commit that database in groups (see store/group-commit.ts): only for a scratch
+   * database no other process writes, since each group holds the write lock.
+   */
+  groupCommit: boolean;
+  /** What the trajectories say made them. */
+  source: Trajectory['source'];
+  /** Delete each task's session once its trajectory is built (a long Atropos run would grow the database forever). */
+  forgetSessions: boolean;
   timeoutMs: number;
   isAdmin: boolean;
   /** Directory custom reward modules are relative to (the tasks file's). */
@@ -42,9 +53,7 @@ const GROUP_COMMIT_MS = 200;
 
 export async function createLocalExecutor(spec: ExecutorSpec, deps: { overrides?: CairnOverrides | undefined; timers?: Timers | undefined } = {}): Promise<TaskExecutor> {
   const cairn = createCairn(spec.config, { ...deps.overrides, ...(spec.dbPath ? { db: openDatabase(spec.dbPath) } : {}) });
-  // The run's own database (not --shared-db, which a running bot may be using) is a
-  // scratch record of the run, so its many small writes share a commit.
-  const groupCommit = spec.dbPath ? startGroupCommit(cairn.db, { intervalMs: GROUP_COMMIT_MS }) : undefined;
+  const groupCommit = spec.groupCommit ? startGroupCommit(cairn.db, { intervalMs: GROUP_COMMIT_MS }) : undefined;
   const close = () => {
     groupCommit?.stop();
     return cairn.close();
@@ -55,7 +64,8 @@ export async function createLocalExecutor(spec: ExecutorSpec, deps: { overrides?
     const runner = new AgentTaskRunner({
       cairn,
       timeoutMs: spec.timeoutMs,
-      source: 'batch',
+      source: spec.source,
+      forgetSessions: spec.forgetSessions,
       redactor: createRedactor(spec.config.secrets),
       rewarder,
       isAdmin: spec.isAdmin,
@@ -66,4 +76,17 @@ export async function createLocalExecutor(spec: ExecutorSpec, deps: { overrides?
     await close();
     throw error;
   }
+}
+
+/**
+ * One executor in this process, or (count > 1) a pool of worker processes, worker i
+ * built from `specFor(i)`. Worker processes build their Cairn from the config alone:
+ * in-process replacements (overrides) cannot cross into them, so they are refused.
+ */
+export async function startExecutor(count: number, specFor: (index: number) => ExecutorSpec, deps: { overrides?: CairnOverrides | undefined; timers?: Timers | undefined } = {}): Promise<TaskExecutor> {
+  if (count <= 1) return createLocalExecutor(specFor(0), deps);
+  const given = Object.keys(deps.overrides ?? {});
+  if (given.length > 0) throw new CairnError('invalid_input', `Worker processes build their own Cairn from the config; they cannot take in-process overrides (${given.join(', ')}). Run with one worker.`);
+  const { WorkerPool } = await import('./workers/parent.js');
+  return WorkerPool.start(count, specFor);
 }

@@ -3,12 +3,14 @@
  * atroposlib's server.py, with tokens from a fake /tokenize and runs from the real
  * agent against the scripted model server.
  */
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { testConfig } from '../helpers/cairn.js';
+import { tempDir, testConfig } from '../helpers/cairn.js';
+import { openDatabase } from '../../src/store/db.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { AtroposClient, type ScoredData } from '../../src/rl/atropos/client.js';
-import { runAtroposServe, type ServeOptions } from '../../src/rl/atropos/serve.js';
+import { runAtroposServe, type ServeDeps, type ServeOptions } from '../../src/rl/atropos/serve.js';
 import { defaultTokenizeUrl, MASKED, ServerTokenizer, tokensAndMasks } from '../../src/rl/atropos/tokenize.js';
 import { startFakeAtropos, type FakeAtropos } from './fakes/atropos-server.js';
 import { decode, renderChat, startFakeTokenizer } from './fakes/tokenize-server.js';
@@ -128,14 +130,14 @@ describe('tokens and masks', () => {
 });
 
 describe('cairn atropos serve', () => {
-  function serve(options: Partial<ServeOptions>, timers = new ManualTimers(), signal = new AbortController().signal) {
+  function serve(options: Partial<ServeOptions>, timers = new ManualTimers(), signal = new AbortController().signal, deps: Partial<ServeDeps> = {}) {
     const tasksFile = writeTasks([
       { id: 'a', prompt: 'What is 6*7?', expected: 42 },
       { id: 'b', prompt: 'And 40+2?', expected: 42 },
     ]);
     return runAtroposServe(
       { tasksFile, apiUrl: atropos.url, groupSize: 4, name: 'cairn', weight: 1, maxTokenLength: 100_000, maxBatchesOffpolicy: 3, concurrency: 1, epochs: 1, pollMs: 500, timeoutMs: 60_000, tokenizeUrl: tokenizer.url, ...options },
-      { config: testConfig(model.url), overrides: { logger: silentLogger, sleep: async () => {} }, signal, timers },
+      { config: testConfig(model.url), overrides: { logger: silentLogger, sleep: async () => {} }, signal, timers, ...deps },
     );
   }
 
@@ -219,6 +221,30 @@ describe('cairn atropos serve', () => {
     expect(stats.groups).toMatchObject({ buffered: 1, received: 1 });
     expect(atropos.buffer.get(0)?.map((g) => g.tokens.length)).toEqual([3]);
   });
+
+  it('generates the runs in worker processes with --workers, each with its own scratch database', async () => {
+    scriptModel();
+    await startTrainer();
+    const dataDir = tempDir('cairn-atropos-');
+    // Workers build everything from the config: no in-process overrides.
+    const stats = await serve({ workers: 2 }, new ManualTimers(), new AbortController().signal, { config: testConfig(model.url, { CAIRN_LOG_LEVEL: 'silent' }, dataDir), overrides: {} });
+    expect(stats).toMatchObject({ stoppedBecause: 'tasks', trajectories: 8, groups: { received: 2 } });
+    for (const sent of atropos.queue) {
+      expect(sent.tokens).toHaveLength(4);
+      expect([...sent.scores].sort()).toEqual([0, 0, 1, 1]);
+    }
+    // A group's four runs went to both workers; each forgot its sessions but kept its usage ledger.
+    for (const name of ['atropos.db', 'atropos.1.db']) {
+      const db = openDatabase(join(dataDir, name));
+      try {
+        expect(db.prepare('SELECT COUNT(*) FROM sessions').pluck().get()).toBe(0);
+        expect(db.prepare('SELECT COUNT(*) FROM model_calls').pluck().get()).toBeGreaterThan(0);
+      } finally {
+        db.close();
+      }
+    }
+    expect(atropos.envs[0]?.connected).toBe(false);
+  }, 30_000);
 
   it('refuses tasks without a reward before registering', async () => {
     const tasksFile = writeTasks([{ id: 'x', prompt: 'no expected answer' }]);

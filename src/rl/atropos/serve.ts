@@ -1,20 +1,20 @@
 /**
- * Puts `cairn atropos serve` together: a Cairn with a scratch database, the task
- * runner scoring each run with the tasks' rewards, the Atropos client, and the
- * policy's tokenizer (the inference server's /tokenize).
+ * Puts `cairn atropos serve` together: the task executor (a Cairn with a scratch
+ * database in this process, or one per worker process) scoring each run with the
+ * tasks' rewards, the Atropos client, and the policy's tokenizer (the inference
+ * server's /tokenize, or a tokenizer folder).
  */
 import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
 import { requireModel } from '../../config/load.js';
-import { createCairn, type CairnOverrides } from '../../main.js';
-import { openDatabase } from '../../store/db.js';
-import { createRedactor } from '../../core/redact.js';
+import type { CairnOverrides } from '../../main.js';
 import { CairnError } from '../../core/errors.js';
-import { AgentTaskRunner } from '../agent-task.js';
+import { createLogger } from '../../core/logger.js';
 import { forBatch } from '../batch.js';
 import { realTimers, type Timers } from '../pool.js';
 import { Rewarder } from '../rewards/index.js';
 import type { RewardSpec } from '../rewards/spec.js';
+import { startExecutor, type ExecutorSpec } from '../task-executor.js';
 import { readTasksFile } from '../tasks.js';
 import { AtroposClient } from './client.js';
 import { serveAtropos, type AtroposRunStats, type GroupEvent } from './environment.js';
@@ -39,6 +39,8 @@ export interface ServeOptions {
   tokenizerPath?: string | undefined;
   reward?: RewardSpec | undefined;
   keepEqualScores?: boolean;
+  /** Worker processes generating the runs (1: this process). */
+  workers?: number;
 }
 
 export interface ServeDeps {
@@ -66,21 +68,37 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
   if (options.groupSize < 1) throw new CairnError('invalid_input', '--group-size must be at least 1.');
   const tasksFile = await readTasksFile(resolve(options.tasksFile));
   const timers = deps.timers ?? realTimers;
-  const cairn = createCairn(forBatch(deps.config, { learn: false, sharedDb: false }), { ...deps.overrides, db: openDatabase(join(deps.config.dataDir, 'atropos.db')) });
+  const config = forBatch(deps.config, { learn: false, sharedDb: false });
+  const rewardBaseDir = dirname(tasksFile.path);
+  const rewards = new Rewarder({ baseDir: rewardBaseDir, defaultSpec: options.reward });
+  const unscored = tasksFile.tasks.filter((task) => !rewards.specFor(task)).map((task) => task.id);
+  if (unscored.length > 0) {
+    throw new CairnError('invalid_input', `Atropos needs a score for every run, but ${unscored.length} task(s) have no reward (first: ${unscored[0]}). Give them "expected" or "reward", or pass --reward.`);
+  }
+  const tokenizer = deps.tokenizer ?? policyTokenizer(options, deps.config);
+  const logger = deps.overrides?.logger ?? createLogger({ level: config.logLevel ?? 'warn', secrets: config.secrets });
+  const rewardModules = rewards.customModules(tasksFile.tasks);
+  const spec = (index: number): ExecutorSpec => ({
+    config,
+    // A scratch database per process: each run's session is deleted once its trajectory is built.
+    dbPath: join(config.dataDir, index === 0 ? 'atropos.db' : `atropos.${index}.db`),
+    // Two environments may share the data directory, and so this database.
+    groupCommit: false,
+    source: 'atropos',
+    forgetSessions: true,
+    timeoutMs: options.timeoutMs,
+    isAdmin: false,
+    rewardBaseDir,
+    defaultReward: options.reward,
+    rewardModules,
+  });
+  const executor = await startExecutor(options.workers ?? 1, spec, { overrides: deps.overrides, timers });
   try {
-    const rewarder = new Rewarder({ baseDir: dirname(tasksFile.path), defaultSpec: options.reward, model: cairn.model, auxModel: deps.config.auxModel });
-    const unscored = tasksFile.tasks.filter((task) => !rewarder.specFor(task)).map((task) => task.id);
-    if (unscored.length > 0) {
-      throw new CairnError('invalid_input', `Atropos needs a score for every run, but ${unscored.length} task(s) have no reward (first: ${unscored[0]}). Give them "expected" or "reward", or pass --reward.`);
-    }
-    await rewarder.preload(tasksFile.tasks);
-    const runner = new AgentTaskRunner({ cairn, timeoutMs: options.timeoutMs, source: 'atropos', redactor: createRedactor(deps.config.secrets), rewarder, timers, forgetSessions: true });
-    const tokenizer = deps.tokenizer ?? policyTokenizer(options, deps.config);
-    const client = new AtroposClient({ baseUrl: options.apiUrl, timers, logger: cairn.logger });
+    const client = new AtroposClient({ baseUrl: options.apiUrl, timers, logger });
     return await serveAtropos({
       client,
       tokenizer,
-      generate: (task, signal) => runner.run(task, signal),
+      generate: (task, signal) => executor.run(task, signal),
       tasks: tasksFile.tasks,
       groupSize: options.groupSize,
       name: options.name,
@@ -93,11 +111,11 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
       pollMs: options.pollMs,
       keepEqualScores: options.keepEqualScores ?? false,
       timers,
-      logger: cairn.logger,
+      logger,
       signal: deps.signal,
       ...(deps.onGroup ? { onGroup: deps.onGroup } : {}),
     });
   } finally {
-    await cairn.close();
+    await executor.close();
   }
 }
