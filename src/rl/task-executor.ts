@@ -6,7 +6,7 @@
  * the callers do not care which.
  */
 import type { Config } from '../config/load.js';
-import { CairnError } from '../core/errors.js';
+import { CairnError, describeError } from '../core/errors.js';
 import { createCairn, type CairnOverrides } from '../main.js';
 import { openDatabase } from '../store/db.js';
 import { startGroupCommit } from '../store/group-commit.js';
@@ -53,7 +53,12 @@ const GROUP_COMMIT_MS = 200;
 
 export async function createLocalExecutor(spec: ExecutorSpec, deps: { overrides?: CairnOverrides | undefined; timers?: Timers | undefined } = {}): Promise<TaskExecutor> {
   const cairn = createCairn(spec.config, { ...deps.overrides, ...(spec.dbPath ? { db: openDatabase(spec.dbPath) } : {}) });
-  const groupCommit = spec.groupCommit ? startGroupCommit(cairn.db, { intervalMs: GROUP_COMMIT_MS }) : undefined;
+  const groupCommit = spec.groupCommit
+    ? startGroupCommit(cairn.db, {
+        intervalMs: GROUP_COMMIT_MS,
+        onError: (error) => cairn.logger.warn({ err: describeError(error) }, 'Committing the run database failed: its last writes (sessions, usage) are lost; the trajectories file is not affected.'),
+      })
+    : undefined;
   const close = () => {
     groupCommit?.stop();
     return cairn.close();

@@ -11,7 +11,10 @@
  * Nothing else changes for the code writing: a better-sqlite3 transaction function
  * called inside the open transaction becomes a savepoint (and rolls back alone when it
  * throws), and a failed statement undoes only itself. If SQLite ever ends the open
- * transaction on its own (a full disk), writes autocommit until the next cycle.
+ * transaction on its own (a full disk), writes autocommit until the next cycle. A
+ * commit that fails (a full disk again) drops that group, reports it to `onError`,
+ * and grouping goes on: the commit runs from a timer, where a throw would end the
+ * process.
  */
 import type { Db } from './db.js';
 
@@ -30,18 +33,36 @@ const unrefSchedule: Schedule = (fn, ms) => {
   return () => clearTimeout(timer);
 };
 
-export function startGroupCommit(db: Db, options: { intervalMs: number; schedule?: Schedule }): GroupCommit {
+export interface GroupCommitOptions {
+  intervalMs: number;
+  /** A commit (or the BEGIN after it) failed; the group's writes are gone. */
+  onError: (error: unknown) => void;
+  schedule?: Schedule;
+}
+
+export function startGroupCommit(db: Db, options: GroupCommitOptions): GroupCommit {
   const schedule = options.schedule ?? unrefSchedule;
   let stopped = false;
   let cancel = () => {};
 
   const commit = () => {
-    if (db.open && db.inTransaction) db.exec('COMMIT');
+    if (!db.open || !db.inTransaction) return;
+    try {
+      db.exec('COMMIT');
+    } catch (error) {
+      // A failed COMMIT can leave the transaction open; end it, or every later group fails too.
+      if (db.inTransaction) db.exec('ROLLBACK');
+      options.onError(error);
+    }
   };
   const cycle = () => {
     commit();
     if (stopped || !db.open) return;
-    db.exec('BEGIN');
+    try {
+      db.exec('BEGIN');
+    } catch (error) {
+      options.onError(error);
+    }
     cancel = schedule(cycle, options.intervalMs);
   };
 

@@ -24,6 +24,10 @@ function manualSchedule() {
   };
 }
 
+const unexpected = (error: unknown) => {
+  throw new Error(`unexpected commit failure: ${String(error)}`);
+};
+
 describe('group commit', () => {
   const open: Db[] = [];
   afterEach(() => {
@@ -43,7 +47,7 @@ describe('group commit', () => {
   it('holds writes in one transaction until the interval passes, then commits them together', () => {
     const { writer, count, insert } = databases();
     const timer = manualSchedule();
-    const group = startGroupCommit(writer, { intervalMs: 200, schedule: timer.schedule });
+    const group = startGroupCommit(writer, { intervalMs: 200, schedule: timer.schedule, onError: unexpected });
     insert.run('a');
     insert.run('b');
     expect(count()).toBe(0);
@@ -62,7 +66,7 @@ describe('group commit', () => {
   it('commits on flush and, once stopped, lets each write commit on its own', () => {
     const { writer, count, insert } = databases();
     const timer = manualSchedule();
-    const group = startGroupCommit(writer, { intervalMs: 200, schedule: timer.schedule });
+    const group = startGroupCommit(writer, { intervalMs: 200, schedule: timer.schedule, onError: unexpected });
     insert.run('a');
     group.flush();
     expect(count()).toBe(1);
@@ -77,7 +81,7 @@ describe('group commit', () => {
 
   it('keeps transaction functions atomic: one that throws rolls back alone, the rest commits', () => {
     const { writer, count, insert } = databases();
-    const group = startGroupCommit(writer, { intervalMs: 200, schedule: manualSchedule().schedule });
+    const group = startGroupCommit(writer, { intervalMs: 200, schedule: manualSchedule().schedule, onError: unexpected });
     insert.run('kept');
     const both = writer.transaction((first: string, second: string) => {
       insert.run(first);
@@ -95,7 +99,7 @@ describe('group commit', () => {
   it('loses only the uncommitted interval when the process dies, and leaves a sound database', () => {
     const { path, writer, insert } = databases();
     const timer = manualSchedule();
-    startGroupCommit(writer, { intervalMs: 200, schedule: timer.schedule });
+    startGroupCommit(writer, { intervalMs: 200, schedule: timer.schedule, onError: unexpected });
     insert.run('committed');
     timer.fire();
     insert.run('in flight');
@@ -107,9 +111,35 @@ describe('group commit', () => {
     expect(after.prepare('SELECT name FROM items').pluck().all()).toEqual(['committed']);
   });
 
+  it('drops a group whose commit fails, reports it, and goes on grouping', () => {
+    const path = join(tempDir(), 'run.db');
+    // A deferred foreign key is checked at COMMIT: the way to make a commit fail on demand.
+    const writer = openDatabase(path, {
+      migrations: [{ version: 1, name: 'fk', sql: 'CREATE TABLE parents (id INTEGER PRIMARY KEY); CREATE TABLE children (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parents(id) DEFERRABLE INITIALLY DEFERRED)' }],
+    });
+    open.push(writer);
+    const timer = manualSchedule();
+    const errors: unknown[] = [];
+    const group = startGroupCommit(writer, { intervalMs: 200, schedule: timer.schedule, onError: (error) => errors.push(error) });
+    writer.prepare('INSERT INTO parents (id) VALUES (1)').run();
+    writer.prepare('INSERT INTO children (parent) VALUES (99)').run();
+    // This runs where the timer would: it must not throw.
+    expect(() => timer.fire()).not.toThrow();
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/FOREIGN KEY/);
+    expect(writer.prepare('SELECT COUNT(*) FROM parents').pluck().get()).toBe(0);
+    // The next group is open and commits normally.
+    expect(writer.inTransaction).toBe(true);
+    writer.prepare('INSERT INTO parents (id) VALUES (2)').run();
+    group.stop();
+    expect(errors).toHaveLength(1);
+    expect(writer.inTransaction).toBe(false);
+    expect(writer.prepare('SELECT id FROM parents').pluck().all()).toEqual([2]);
+  });
+
   it('refuses a database that is already inside a transaction', () => {
     const { writer } = databases();
     writer.exec('BEGIN');
-    expect(() => startGroupCommit(writer, { intervalMs: 200, schedule: manualSchedule().schedule })).toThrow(/already in a transaction/);
+    expect(() => startGroupCommit(writer, { intervalMs: 200, schedule: manualSchedule().schedule, onError: unexpected })).toThrow(/already in a transaction/);
   });
 });
