@@ -1,12 +1,12 @@
 /**
- * A batch worker process: one Cairn of its own (its own database connection, model
+ * A worker process of a batch run or an Atropos environment: one Cairn of its own (its own database connection, model
  * client and sockets) running the tasks the parent sends, any number at once.
  */
 import { describeError, isCairnError } from '../../core/errors.js';
 import { createLocalExecutor, type TaskExecutor } from '../task-executor.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
-if (!process.send) throw new Error('src/rl/workers/child.ts runs only as a batch worker process (see parent.ts).');
+if (!process.send) throw new Error('src/rl/workers/child.ts runs only as a worker process (see parent.ts).');
 const send = (message: FromWorker, then?: () => void): void => void process.send?.(message, undefined, {}, then);
 const run = new AbortController();
 const inFlight = new Set<Promise<void>>();
@@ -38,7 +38,7 @@ process.on('message', (message: ToWorker) => {
       break;
     }
     case 'abort':
-      run.abort(new Error('the batch run was interrupted'));
+      run.abort(new Error('the run was interrupted'));
       break;
     case 'close':
       // Keep-alive sockets would hold the process open: exit once the database is closed.

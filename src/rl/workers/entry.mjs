@@ -1,4 +1,4 @@
-// The file a batch worker process starts from. It registers tsx itself (rather than
+// The file a worker process (batch run or Atropos environment) starts from. It registers tsx itself (rather than
 // `--import tsx`, which resolves against the working directory), then loads the
 // TypeScript worker.
 import { register } from 'tsx/esm/api';

@@ -1,8 +1,8 @@
 /**
- * `--workers N`: the run's tasks spread over N worker processes, each with a Cairn
- * of its own (child.ts). A task goes to the worker with the fewest in flight; its
- * trajectory comes back here, where the one trajectories file, progress and summary
- * live. Workers share nothing but the filesystem: each has its own database file
+ * `--workers N`: the tasks of a batch run or an Atropos environment spread over N
+ * worker processes, each with a Cairn of its own (child.ts). A task goes to the
+ * worker with the fewest in flight; its trajectory comes back here, where the
+ * trajectories file, progress and summary (or the Atropos groups) live. Workers share nothing but the filesystem: each has its own database file
  * unless the run uses the configured one (--shared-db), where SQLite's lock
  * serializes their writes.
  *
@@ -48,11 +48,13 @@ class WorkerProcess {
         } else this.receive(message);
       });
       this.child.on('error', (error) => {
-        this.fail(new CairnError('internal', `A batch worker process failed: ${error.message}`, { cause: error }));
+        this.fail(new CairnError('internal', `A worker process failed: ${error.message}`, { cause: error }));
         reject(this.failure);
       });
       this.child.once('exit', (code, signal) => {
-        if (!this.closing) this.fail(new CairnError('internal', `A batch worker process stopped (${signal ?? `exit code ${code}`}).`));
+        // Exiting after `close` is the normal end, not a failure.
+        if (this.closing) return;
+        this.fail(new CairnError('internal', `A worker process stopped (${signal ?? `exit code ${code}`}).`));
         reject(this.failure);
       });
     });
@@ -90,8 +92,8 @@ class WorkerProcess {
     if (!pending) return;
     this.pending.delete(message.id);
     if (message.type === 'done') pending.resolve(message.trajectory);
-    else if (message.type === 'aborted') pending.reject(pending.signal.reason ?? new CairnError('aborted', 'The batch run was interrupted.'));
-    else if (message.type === 'error') pending.reject(new CairnError('internal', `A batch task failed in its worker process: ${message.message}`));
+    else if (message.type === 'aborted') pending.reject(pending.signal.reason ?? new CairnError('aborted', 'The run was interrupted.'));
+    else if (message.type === 'error') pending.reject(new CairnError('internal', `A task failed in its worker process: ${message.message}`));
   }
 
   private fail(error: Error): void {
