@@ -3,16 +3,22 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# Without lifecycle scripts (`prepare` builds the sources, which are not here yet); then the one native module.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
+COPY scripts ./scripts
+COPY src ./src
+COPY adapters ./adapters
+RUN node scripts/build.mjs
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production CAIRN_DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
+COPY package.json ./
 COPY bin ./bin
-COPY src ./src
-COPY adapters ./adapters
+COPY scripts ./scripts
+# The compiled build only: bin/cairn.js runs dist/ (there are no sources here to be newer than it).
+COPY --from=build /app/dist ./dist
 COPY skills ./skills
 RUN mkdir -p /data && chown node:node /data
 USER node

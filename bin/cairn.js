@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so `npx cairn` works right after `npm install`.
-import { register } from 'tsx/esm/api';
+// Runs the compiled build (dist/, made by scripts/build.mjs on `npm install`) while it is
+// up to date with the sources, and the TypeScript sources through tsx otherwise, so an
+// edited checkout never runs stale code: it only starts slower until the next build.
+import { buildIsFresh } from '../scripts/build.mjs';
 
-register();
-const { main } = await import('../src/cli.ts');
-await main(process.argv);
+const root = new URL('..', import.meta.url);
+let cli;
+if (buildIsFresh(root.pathname)) {
+  cli = await import('../dist/src/cli.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('../src/cli.ts');
+}
+await cli.main(process.argv);

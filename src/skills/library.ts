@@ -11,7 +11,7 @@
  * inode, so an unchanged skill costs one stat.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NAME_PATTERN, parseSkill, type ParseResult, type SkillDocument } from './format.js';
 import { problem, type SkillProblem } from './rules.js';
@@ -46,8 +46,15 @@ export interface LibraryScan {
   broken: SkillProblem[];
 }
 
-/** The skills/ folder shipped with Cairn (two levels above this file). */
-export const BUNDLED_SKILLS_DIR = fileURLToPath(new URL('../../skills', import.meta.url));
+/** The skills/ folder shipped with Cairn, at the package root (found upward: this file runs from src/ or dist/src/). */
+export const BUNDLED_SKILLS_DIR = join(packageRoot(fileURLToPath(new URL('.', import.meta.url))), 'skills');
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return from;
+  }
+}
 
 export interface SourceOptions {
   dataDir: string;

@@ -2,10 +2,12 @@
  * Custom rewards: a JS or TS module that exports `reward(trajectory, task)` (named
  * or as the default export) returning a number, `{score, reason?}`, or a promise of
  * either. Paths are relative to the tasks file (or the working directory for
- * `--reward`). `cairn` runs under tsx, so .ts modules load without a build step.
+ * `--reward`). TypeScript modules load through tsx's `tsImport`, so they work the same
+ * whether Cairn runs compiled (dist/) or from its sources.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { z } from 'zod';
 import type { Trajectory } from '../trajectory.js';
 import type { Task } from '../tasks.js';
@@ -49,12 +51,16 @@ export class CustomRewardLoader {
 async function importReward(path: string): Promise<CustomRewardFn> {
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    const url = pathToFileURL(path).href;
+    module = (await (/\.[cm]?ts$/i.test(path) ? tsImport(url, import.meta.url) : import(url))) as Record<string, unknown>;
   } catch (error) {
     throw new Error(`cannot load the reward module ${path}: ${(error as Error).message}`);
   }
   const fallback = module.default as Record<string, unknown> | ((...args: unknown[]) => unknown) | undefined;
-  const fn = module.reward ?? (typeof fallback === 'function' ? fallback : fallback?.reward);
+  // A .ts file outside an ESM package loads as CommonJS: its exports arrive under `default`.
+  const fn = [module.reward, fallback, typeof fallback === 'object' ? fallback?.reward : undefined, typeof fallback === 'object' ? fallback?.default : undefined].find(
+    (candidate) => typeof candidate === 'function',
+  );
   if (typeof fn !== 'function') throw new Error(`the reward module ${path} must export a function named reward(trajectory, task)`);
   return fn as CustomRewardFn;
 }

@@ -19,7 +19,11 @@ import type { Task } from '../tasks.js';
 import type { Trajectory } from '../trajectory.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
-const ENTRY = fileURLToPath(new URL('./entry.mjs', import.meta.url));
+/**
+ * Compiled (dist/, see scripts/build.mjs), a worker starts straight from child.js; from the
+ * TypeScript sources, from entry.mjs, which loads child.ts through tsx.
+ */
+const ENTRY = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? './child.js' : './entry.mjs', import.meta.url));
 
 interface Pending {
   resolve: (trajectory: Trajectory) => void;

@@ -1,0 +1,129 @@
+/**
+ * The compiled build (scripts/build.mjs): when it counts as fresh, that a failed build
+ * leaves the previous one whole, and that the compiled CLI really runs: bundled skills
+ * found from dist/, a batch run over compiled worker processes, a TypeScript reward module.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCairn, buildIsFresh } from '../scripts/build.mjs';
+import { startFakeModelServer, type FakeModelServer } from './fakes/model-server.js';
+import { tempDir } from './helpers/cairn.js';
+import { toolScript, writeTasks } from './rl/helpers.js';
+
+/** Dates every source 2 minutes back and the build 1 minute back: a build made after the last change. */
+function age(root: string): void {
+  const back = (path: string, seconds: number) => utimesSync(path, new Date(Date.now() - seconds * 1000), new Date(Date.now() - seconds * 1000));
+  const visit = (path: string) => {
+    back(path, 120);
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      if (entry.isDirectory()) visit(join(path, entry.name));
+      else back(join(path, entry.name), 120);
+    }
+  };
+  visit(join(root, 'src'));
+  back(join(root, 'dist', 'build-info.json'), 60);
+}
+
+describe('the build', () => {
+  it('is fresh until a source file or folder changes after it', async () => {
+    const root = tempDir('cairn-build-');
+    mkdirSync(join(root, 'src', 'core'), { recursive: true });
+    writeFileSync(join(root, 'src', 'core', 'a.ts'), 'export const a: number = 1;\n');
+    writeFileSync(join(root, 'src', 'core', 'unused.ts'), 'export {};\n');
+    writeFileSync(join(root, 'src', 'b.ts'), "import { a } from './core/a.js';\nexport const b = a + 1;\n");
+    expect(buildIsFresh(root)).toBe(false);
+
+    const result = await buildCairn({ root });
+    expect(result.files).toBe(3);
+    expect(readFileSync(join(root, 'dist', 'src', 'core', 'a.js'), 'utf8')).toContain('const a = 1');
+    expect(((await import(pathToFileURL(join(root, 'dist', 'src', 'b.js')).href)) as { b: number }).b).toBe(2);
+    age(root);
+    expect(buildIsFresh(root)).toBe(true);
+
+    writeFileSync(join(root, 'src', 'core', 'a.ts'), 'export const a: number = 2;\n');
+    expect(buildIsFresh(root)).toBe(false);
+    await buildCairn({ root });
+    age(root);
+    expect(buildIsFresh(root)).toBe(true);
+    // A deleted file shows only in its folder's mtime.
+    rmSync(join(root, 'src', 'core', 'unused.ts'));
+    expect(buildIsFresh(root)).toBe(false);
+  });
+
+  it('keeps the previous build whole when a build fails, and leaves no staging folder', async () => {
+    const root = tempDir('cairn-build-');
+    mkdirSync(join(root, 'src'));
+    writeFileSync(join(root, 'src', 'ok.ts'), 'export const ok = true;\n');
+    await buildCairn({ root });
+    writeFileSync(join(root, 'src', 'broken.ts'), 'export const = ;\n');
+
+    await expect(buildCairn({ root })).rejects.toThrow(/broken\.ts/);
+    expect(readdirSync(root).sort()).toEqual(['dist', 'src']);
+    expect(existsSync(join(root, 'dist', 'src', 'ok.js'))).toBe(true);
+    expect(existsSync(join(root, 'dist', 'src', 'broken.js'))).toBe(false);
+    expect(buildIsFresh(root)).toBe(false);
+  });
+
+  it('refuses to build nothing', async () => {
+    await expect(buildCairn({ root: tempDir('cairn-build-') })).rejects.toThrow(/no sources under/);
+  });
+});
+
+describe('the compiled CLI', () => {
+  // Inside the checkout (gitignored), so that packages resolve from node_modules and the package root is found.
+  const outDir = join(process.cwd(), `.scratch-build-test-${process.pid}`);
+  let server: FakeModelServer;
+  beforeAll(async () => {
+    await buildCairn({ root: process.cwd(), outDir });
+    server = await startFakeModelServer();
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  function compiledCairn(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const script = 'const { main } = await import(process.argv[1]); await main(["node", "cairn", ...process.argv.slice(2)]);';
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(join(outDir, 'src', 'cli.js')).href, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, CAIRN_DATA_DIR: join(cwd, 'data'), CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'test-model', CAIRN_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  }
+
+  it('lists the bundled skills, found from dist/', async () => {
+    const cwd = tempDir('cairn-built-');
+    const listed = await compiledCairn(['skills', 'list', '--json'], cwd);
+    expect(listed.code, listed.stderr).toBe(0);
+    const bundled = readdirSync(join(process.cwd(), 'skills'), { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    expect(bundled.length).toBeGreaterThan(0);
+    const names = (JSON.parse(listed.stdout) as { name: string }[]).map((skill) => skill.name);
+    for (const skill of bundled) expect(names).toContain(skill.name);
+  });
+
+  it('runs a batch over compiled worker processes, scored by a TypeScript reward module', async () => {
+    server.setDefault(toolScript((prompt) => `answer to ${prompt}`));
+    const cwd = tempDir('cairn-built-');
+    writeFileSync(join(cwd, 'tools.ts'), 'export default function reward(trajectory: { toolStats: { calls: number } }): number {\n  return trajectory.toolStats.calls > 0 ? 0.75 : 0;\n}\n');
+    const tasks = Array.from({ length: 6 }, (_, i) => ({ id: `b${i}`, prompt: `question ${i}`, reward: { type: 'custom', module: './tools.ts' } }));
+    const tasksFile = writeTasks(tasks, cwd);
+
+    const ran = await compiledCairn(['batch', 'run', '--tasks', tasksFile, '--out', join(cwd, 'out'), '--workers', '2', '--concurrency', '4'], cwd);
+    expect(ran.code, ran.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(cwd, 'out', 'summary.json'), 'utf8')) as { tasks: { finished: number; ok: number } };
+    expect(summary.tasks).toMatchObject({ finished: 6, ok: 6 });
+    const rewards = readFileSync(join(cwd, 'out', 'trajectories.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { reward: number }).reward);
+    expect(rewards).toEqual([0.75, 0.75, 0.75, 0.75, 0.75, 0.75]);
+  });
+});
