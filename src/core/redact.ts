@@ -38,6 +38,13 @@ const PATTERNS: readonly Pattern[] = [
   },
 ];
 
+/**
+ * Every pattern at once, case-insensitive (so a superset of what PATTERNS match): one scan
+ * tells that a string holds no credential shape, which most strings, long prompts included,
+ * do not; only the rest pay the eleven replace passes.
+ */
+const ANY_PATTERN = new RegExp(PATTERNS.map((pattern) => `(?:${pattern.regex.source})`).join('|'), 'i');
+
 export interface Redactor {
   /** The text with every secret masked. */
   text(input: string): string;
@@ -51,6 +58,7 @@ export function createRedactor(knownSecrets: readonly string[] = []): Redactor {
   const text = (input: string): string => {
     let result = input;
     for (const secret of known) if (result.includes(secret)) result = result.split(secret).join(REDACTED);
+    if (!ANY_PATTERN.test(result)) return result;
     for (const pattern of PATTERNS) result = result.replace(pattern.regex, pattern.replace);
     return result;
   };
