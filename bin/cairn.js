@@ -2,11 +2,11 @@
 // Runs the compiled build (dist/, made by scripts/build.mjs on `npm install`) while it is
 // up to date with the sources, and the TypeScript sources through tsx otherwise, so an
 // edited checkout never runs stale code: it only starts slower until the next build.
+import { fileURLToPath } from 'node:url';
 import { buildIsFresh } from '../scripts/build.mjs';
 
-const root = new URL('..', import.meta.url);
 let cli;
-if (buildIsFresh(root.pathname)) {
+if (buildIsFresh(fileURLToPath(new URL('..', import.meta.url)))) {
   cli = await import('../dist/src/cli.js');
 } else {
   const { register } = await import('tsx/esm/api');
