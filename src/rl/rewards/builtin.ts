@@ -2,7 +2,7 @@
  * The built-in rewards that need no model: each looks at the final answer and the
  * task's `expected` and returns a score in [0, 1] with a short reason.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import type { RewardSpec } from './spec.js';
 
 export interface RewardResult {
@@ -42,14 +42,17 @@ export function regexReward(answer: string, expected: unknown, spec: Spec<'regex
   return regex.test(answer) ? { score: 1 } : { score: 0, reason: `no match for /${pattern}/` };
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+/** Ajv takes about 50 ms to load, which every batch run and worker process would pay: only json-schema rewards load it. */
+let loadingAjv: Promise<Ajv> | undefined;
+const loadAjv = () => (loadingAjv ??= import('ajv').then(({ Ajv }) => new Ajv({ allErrors: true, strict: false })));
 const compiled = new WeakMap<object, ValidateFunction>();
 
-export function jsonSchemaReward(answer: string, expected: unknown, spec: Spec<'json-schema'>): RewardResult {
+export async function jsonSchemaReward(answer: string, expected: unknown, spec: Spec<'json-schema'>): Promise<RewardResult> {
   const schema = spec.schema ?? expected;
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
     throw new Error('json-schema needs a schema: "reward": {"type": "json-schema", "schema": {...}} or the schema as "expected"');
   }
+  const ajv = await loadAjv();
   let validate = compiled.get(schema);
   if (!validate) {
     try {
