@@ -3,7 +3,6 @@
  * leaves the previous one whole, and that the compiled CLI really runs: bundled skills
  * found from dist/, a batch run over compiled worker processes, a TypeScript reward module.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCairn, buildIsFresh } from '../scripts/build.mjs';
 import { startFakeModelServer, type FakeModelServer } from './fakes/model-server.js';
 import { tempDir } from './helpers/cairn.js';
+import { runCli } from './helpers/cli.js';
 import { toolScript, writeTasks } from './rl/helpers.js';
 
 /** Dates every source 2 minutes back and the build 1 minute back: a build made after the last change. */
@@ -85,18 +85,14 @@ describe('the compiled CLI', () => {
     rmSync(outDir, { recursive: true, force: true });
   });
 
-  function compiledCairn(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  /** The compiled CLI's main(), started without bin/cairn.js (which would pick dist/ or the sources by itself). */
+  function compiledCairn(args: string[], cwd: string) {
     const script = 'const { main } = await import(process.argv[1]); await main(["node", "cairn", ...process.argv.slice(2)]);';
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(join(outDir, 'src', 'cli.js')).href, ...args], {
+    return runCli(args, {
       cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: cwd, CAIRN_DATA_DIR: join(cwd, 'data'), CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'test-model', CAIRN_LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      entry: ['--input-type=module', '-e', script, pathToFileURL(join(outDir, 'src', 'cli.js')).href],
+      env: { CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'test-model', CAIRN_LOG_LEVEL: 'silent' },
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   }
 
   it('lists the bundled skills, found from dist/', async () => {

@@ -15,12 +15,14 @@ export interface CliOptions {
   cwd?: string;
   /** Standard input; none (closed) when absent. */
   input?: string | Buffer;
+  /** Node's arguments before the command's own, which start Cairn (default: bin/cairn.js). */
+  entry?: readonly string[];
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   const cwd = options.cwd ?? tempDir('cairn-cli-');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'cairn.js'), ...args], {
+    const child = spawn(process.execPath, [...(options.entry ?? [join(process.cwd(), 'bin', 'cairn.js')]), ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, CAIRN_DATA_DIR: join(cwd, 'data'), ...options.env },
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
