@@ -18,18 +18,18 @@ import type { loadConfig } from '../src/config/load.js';
 import type { runBatch } from '../src/rl/batch.js';
 import { trackPeakRss } from './stats.js';
 
-interface Cairn {
+interface BuiltCairn {
   loadConfig: typeof loadConfig;
   runBatch: typeof runBatch;
 }
 
 /** What `cairn batch run` runs: the compiled build (made first if stale, as npm does on install), whose workers start from plain JS. */
-async function loadBuiltCairn(): Promise<Cairn> {
+async function loadBuiltCairn(): Promise<BuiltCairn> {
   const root = join(import.meta.dirname, '..');
   if (!buildIsFresh(root)) await buildCairn({ root });
   const load = (path: string) => import(pathToFileURL(join(root, 'dist', path)).href);
   const [config, batch] = await Promise.all([load('src/config/load.js'), load('src/rl/batch.js')]);
-  return { loadConfig: config.loadConfig, runBatch: batch.runBatch } as Cairn;
+  return { loadConfig: config.loadConfig, runBatch: batch.runBatch } as BuiltCairn;
 }
 
 const TASKS = 1_000;
@@ -63,7 +63,7 @@ export async function batchBenchmark() {
   }
 }
 
-async function measure({ loadConfig, runBatch }: Cairn, model: ModelProcess, tasksFile: string, dir: string, workers: number) {
+async function measure({ loadConfig, runBatch }: BuiltCairn, model: ModelProcess, tasksFile: string, dir: string, workers: number) {
   const config = loadConfig({ env: { CAIRN_BASE_URL: model.url, CAIRN_MODEL: 'bench', CAIRN_DATA_DIR: join(dir, 'data'), CAIRN_LOG_LEVEL: 'silent' }, dotenv: false, cwd: dir });
   const progress = new Writable({ write: (_chunk, _enc, done) => done() });
   const before = await model.stats();
@@ -85,7 +85,7 @@ async function measure({ loadConfig, runBatch }: Cairn, model: ModelProcess, tas
     finished: result.summary.tasks.finished,
     ok: result.summary.tasks.ok,
     wallMs: Math.round(wallMs),
-    /** The task pool alone, without starting Cairn (or its worker processes, about 2 s each under tsx). */
+    /** The task pool alone, without starting Cairn (or its worker processes, 0.5–0.9 s each from the build). */
     runMs: result.runMs,
     idealMs: Math.round(idealMs),
     efficiency: round3(idealMs / wallMs),

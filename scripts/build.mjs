@@ -10,11 +10,11 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utime
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const SOURCE_DIRS = ['src', 'adapters'];
+const SOURCE_DIRS = ['src', 'adapters'];
 const STAMP = 'build-info.json';
 
 /** The newest modification time (ms) among the source files and their folders; 0 when there are none. */
-export function newestSourceMtime(root) {
+function newestSourceMtime(root) {
   let newest = 0;
   const visit = (path) => {
     const stat = statSync(path, { throwIfNoEntry: false });

@@ -41,7 +41,7 @@ const PATTERNS: readonly Pattern[] = [
 /**
  * Every pattern at once, case-insensitive (so a superset of what PATTERNS match): one scan
  * tells that a string holds no credential shape, which most strings, long prompts included,
- * do not; only the rest pay the eleven replace passes.
+ * do not; only the rest pay a replace pass per pattern.
  */
 const ANY_PATTERN = new RegExp(PATTERNS.map((pattern) => `(?:${pattern.regex.source})`).join('|'), 'i');
 

@@ -55,11 +55,10 @@ async function importReward(path: string): Promise<CustomRewardFn> {
   } catch (error) {
     throw new Error(`cannot load the reward module ${path}: ${(error as Error).message}`);
   }
-  const fallback = module.default as Record<string, unknown> | ((...args: unknown[]) => unknown) | undefined;
+  const fallback = module.default;
   // A .ts file outside an ESM package loads as CommonJS: its exports arrive under `default`.
-  const fn = [module.reward, fallback, typeof fallback === 'object' ? fallback?.reward : undefined, typeof fallback === 'object' ? fallback?.default : undefined].find(
-    (candidate) => typeof candidate === 'function',
-  );
+  const commonJs = typeof fallback === 'object' && fallback !== null ? (fallback as Record<string, unknown>) : {};
+  const fn = [module.reward, fallback, commonJs.reward, commonJs.default].find((candidate) => typeof candidate === 'function');
   if (typeof fn !== 'function') throw new Error(`the reward module ${path} must export a function named reward(trajectory, task)`);
   return fn as CustomRewardFn;
 }
