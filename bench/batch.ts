@@ -40,7 +40,8 @@ const CALLS_PER_TASK = 2; // one tool call, one answer
 /**
  * Runs the benchmark in this process (workers: 1) and, on a machine with more than
  * one core, again with one worker process per core; the best run is the headline.
- * Then once more in this process, warmed up, reported apart as `secondPass`.
+ * Then once more in this process, warmed up, reported apart as `secondPass`, and last
+ * the harness's own ceiling here (`floor`, see batch-floor.ts).
  */
 export async function batchBenchmark() {
   const cairn = await loadBuiltCairn();
@@ -56,7 +57,8 @@ export async function batchBenchmark() {
     // For reading only, not the headline: the same 1,000 tasks again in this now warmed-up process,
     // which is closer to what the later part of a long run costs (no JIT warm-up, caches filled).
     const secondPass = await measure(cairn, model, tasksFile, join(dir, 'second-pass'), 1);
-    return { name: 'batch', tasks: TASKS, concurrency: CONCURRENCY, latencyMs: LATENCY_MS, ...best, cpus, runs, secondPass, target: { efficiency: 0.9 }, meetsTarget: best.efficiency >= 0.9 };
+    const floor = await measureFloor(model);
+    return { name: 'batch', tasks: TASKS, concurrency: CONCURRENCY, latencyMs: LATENCY_MS, ...best, cpus, runs, secondPass, floor, target: { efficiency: 0.9 }, meetsTarget: best.efficiency >= 0.9 };
   } finally {
     await model.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -95,6 +97,24 @@ async function measure({ loadConfig, runBatch }: BuiltCairn, model: ModelProcess
     cairnCpuMsPerTask: Math.round(((cpu.user + cpu.system) / 1000 / TASKS) * 100) / 100,
     modelServerCpuMs: after.cpuMs - before.cpuMs,
     peakRssMiB,
+  };
+}
+
+/** The same calls from a bare node:http client in a fresh process: the best any client could show on this machine. */
+async function measureFloor(model: ModelProcess) {
+  const before = await model.stats();
+  const child = fork(join(import.meta.dirname, 'batch-floor.ts'), [model.url, String(TASKS), String(CONCURRENCY)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const result = await new Promise<{ calls: number; wallMs: number; cpuMsPerTask: number }>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as { calls: number; wallMs: number; cpuMsPerTask: number }));
+    child.once('exit', (code) => reject(new Error(`the floor client exited (${code}) without a result`)));
+  });
+  const after = await model.stats();
+  const idealMs = (result.calls * LATENCY_MS) / CONCURRENCY;
+  return {
+    modelCalls: after.calls - before.calls,
+    wallMs: Math.round(result.wallMs),
+    efficiency: Math.round((idealMs / result.wallMs) * 1000) / 1000,
+    clientCpuMsPerTask: Math.round(result.cpuMsPerTask * 100) / 100,
   };
 }
 
