@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'bench/results/', 'dist/', 'coverage/', '.scratch*/'] },
+  { ignores: ['node_modules/', 'data/', 'bench/results/', 'dist/', 'dist.staging-*/', 'dist.previous-*/', 'coverage/', '.scratch*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
