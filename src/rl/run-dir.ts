@@ -21,6 +21,11 @@ export interface RunPaths {
   lock: string;
 }
 
+/** Worker i's database in `dir`: `<name>.db` for the first (and a one-process run), `<name>.<i>.db` for the others. */
+export function workerDbPath(dir: string, name: string, index: number): string {
+  return join(dir, index === 0 ? `${name}.db` : `${name}.${index}.db`);
+}
+
 export function runPaths(dir: string): RunPaths {
   return {
     dir,
@@ -28,7 +33,7 @@ export function runPaths(dir: string): RunPaths {
     summary: join(dir, 'summary.json'),
     meta: join(dir, 'run.json'),
     db: join(dir, 'cairn.db'),
-    workerDb: (index) => (index === 0 ? join(dir, 'cairn.db') : join(dir, `cairn.${index}.db`)),
+    workerDb: (index) => workerDbPath(dir, 'cairn', index),
     lock: join(dir, 'run.lock'),
   };
 }

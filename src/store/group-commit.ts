@@ -51,7 +51,11 @@ export function startGroupCommit(db: Db, options: GroupCommitOptions): GroupComm
       db.exec('COMMIT');
     } catch (error) {
       // A failed COMMIT can leave the transaction open; end it, or every later group fails too.
-      if (db.inTransaction) db.exec('ROLLBACK');
+      try {
+        if (db.inTransaction) db.exec('ROLLBACK');
+      } catch {
+        // The connection is past saving; the COMMIT's error below says why.
+      }
       options.onError(error);
     }
   };

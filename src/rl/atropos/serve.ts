@@ -4,7 +4,7 @@
  * tasks' rewards, the Atropos client, and the policy's tokenizer (the inference
  * server's /tokenize, or a tokenizer folder).
  */
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
 import { requireModel } from '../../config/load.js';
 import type { CairnOverrides } from '../../main.js';
@@ -15,6 +15,7 @@ import { realTimers, type Timers } from '../pool.js';
 import { Rewarder } from '../rewards/index.js';
 import type { RewardSpec } from '../rewards/spec.js';
 import { startExecutor, type ExecutorSpec } from '../task-executor.js';
+import { workerDbPath } from '../run-dir.js';
 import { readTasksFile } from '../tasks.js';
 import { AtroposClient } from './client.js';
 import { serveAtropos, type AtroposRunStats, type GroupEvent } from './environment.js';
@@ -81,7 +82,7 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
   const spec = (index: number): ExecutorSpec => ({
     config,
     // A scratch database per process: each run's session is deleted once its trajectory is built.
-    dbPath: join(config.dataDir, index === 0 ? 'atropos.db' : `atropos.${index}.db`),
+    dbPath: workerDbPath(config.dataDir, 'atropos', index),
     // Two environments may share the data directory, and so this database.
     groupCommit: false,
     source: 'atropos',

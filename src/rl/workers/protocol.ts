@@ -1,4 +1,4 @@
-/** Messages between a batch run (the parent process) and its worker processes. */
+/** Messages between a batch run or an Atropos environment (the parent process) and its worker processes. */
 import type { CairnErrorCode } from '../../core/errors.js';
 import type { ExecutorSpec } from '../task-executor.js';
 import type { Task } from '../tasks.js';
@@ -27,4 +27,5 @@ export type FromWorker =
   | { type: 'aborted'; id: number }
   /** The executor threw for another reason (a bug: tasks record their own failures). */
   | { type: 'error'; id: number; message: string }
+  /** The last message, sent before exiting: IPC is ordered, so every result before it has reached the parent. */
   | { type: 'closed' };
