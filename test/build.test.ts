@@ -36,16 +36,20 @@ describe('the build', () => {
     writeFileSync(join(root, 'src', 'b.ts'), "import { a } from './core/a.js';\nexport const b = a + 1;\n");
     expect(buildIsFresh(root)).toBe(false);
 
-    const result = await buildCairn({ root });
-    expect(result.files).toBe(3);
-    expect(readFileSync(join(root, 'dist', 'src', 'core', 'a.js'), 'utf8')).toContain('const a = 1');
+    const entryPoints = ['src/b.ts'];
+    const result = await buildCairn({ root, entryPoints });
+    // Bundled: b.ts with what it imports, and nothing it does not.
+    expect(result.modules).toBe(2);
+    expect(readFileSync(join(root, 'dist', 'src', 'b.js'), 'utf8')).toContain('a = 1');
+    expect(existsSync(join(root, 'dist', 'src', 'core'))).toBe(false);
     expect(((await import(pathToFileURL(join(root, 'dist', 'src', 'b.js')).href)) as { b: number }).b).toBe(2);
     age(root);
     expect(buildIsFresh(root)).toBe(true);
 
-    writeFileSync(join(root, 'src', 'core', 'a.ts'), 'export const a: number = 2;\n');
+    // Any source counts, imported or not.
+    writeFileSync(join(root, 'src', 'core', 'unused.ts'), 'export const unused = 1;\n');
     expect(buildIsFresh(root)).toBe(false);
-    await buildCairn({ root });
+    await buildCairn({ root, entryPoints });
     age(root);
     expect(buildIsFresh(root)).toBe(true);
     // A deleted file shows only in its folder's mtime.
@@ -57,18 +61,18 @@ describe('the build', () => {
     const root = tempDir('cairn-build-');
     mkdirSync(join(root, 'src'));
     writeFileSync(join(root, 'src', 'ok.ts'), 'export const ok = true;\n');
-    await buildCairn({ root });
+    await buildCairn({ root, entryPoints: ['src/ok.ts'] });
     writeFileSync(join(root, 'src', 'broken.ts'), 'export const = ;\n');
 
-    await expect(buildCairn({ root })).rejects.toThrow(/broken\.ts/);
+    await expect(buildCairn({ root, entryPoints: ['src/ok.ts', 'src/broken.ts'] })).rejects.toThrow(/broken\.ts/);
     expect(readdirSync(root).sort()).toEqual(['dist', 'src']);
     expect(existsSync(join(root, 'dist', 'src', 'ok.js'))).toBe(true);
     expect(existsSync(join(root, 'dist', 'src', 'broken.js'))).toBe(false);
     expect(buildIsFresh(root)).toBe(false);
   });
 
-  it('refuses to build nothing', async () => {
-    await expect(buildCairn({ root: tempDir('cairn-build-') })).rejects.toThrow(/no sources under/);
+  it('names the entry point that is missing', async () => {
+    await expect(buildCairn({ root: tempDir('cairn-build-') })).rejects.toThrow(/no such source: .*src\/cli\.ts/);
   });
 });
 

@@ -94,7 +94,13 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   return { cairn, port, adapters, stopped, stop };
 }
 
+/** Each adapter (and its platform SDK) loads only when its platform is enabled; spelled out so the build can bundle them. */
+const ADAPTER_MODULES: Record<PlatformName, () => Promise<{ createAdapter: AdapterFactory }>> = {
+  telegram: () => import('../../adapters/telegram/index.js'),
+  slack: () => import('../../adapters/slack/index.js'),
+  discord: () => import('../../adapters/discord/index.js'),
+};
+
 async function loadFactory(platform: PlatformName): Promise<AdapterFactory> {
-  const module = (await import(/* @vite-ignore */ `../../adapters/${platform}/index.js`)) as { createAdapter: AdapterFactory };
-  return module.createAdapter;
+  return (await ADAPTER_MODULES[platform]()).createAdapter;
 }
