@@ -39,7 +39,8 @@ const CALLS_PER_TASK = 2; // one tool call, one answer
 
 /**
  * Runs the benchmark in this process (workers: 1) and, on a machine with more than
- * one core, again with one worker process per core; the best run is the headline.
+ * one core, again with one process per core (this one and cores − 1 worker processes);
+ * the best run is the headline.
  * Then once more in this process, warmed up, reported apart as `secondPass`, and last
  * the harness's own ceiling here (`floor`, see batch-floor.ts).
  */
@@ -72,7 +73,11 @@ async function measure({ loadConfig, runBatch }: BuiltCairn, model: ModelProcess
   const rss = trackPeakRss();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  const result = await runBatch({ tasksFile, outDir: join(dir, 'out'), concurrency: CONCURRENCY, timeoutMs: 60_000, resume: false, workers }, { config, progress, notice: () => {} });
+  let workersStartedMs: number | undefined;
+  const result = await runBatch(
+    { tasksFile, outDir: join(dir, 'out'), concurrency: CONCURRENCY, timeoutMs: 60_000, resume: false, workers },
+    { config, progress, notice: () => {}, onWorkersStarted: (ms) => (workersStartedMs = ms) },
+  );
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const peakRssMiB = rss.stop();
@@ -87,13 +92,15 @@ async function measure({ loadConfig, runBatch }: BuiltCairn, model: ModelProcess
     finished: result.summary.tasks.finished,
     ok: result.summary.tasks.ok,
     wallMs: Math.round(wallMs),
-    /** The task pool alone, without starting Cairn (or its worker processes, 0.5–0.9 s each from the build). */
+    /** The task pool alone, from when this process's Cairn is built (tasks start then, while any worker processes start). */
     runMs: result.runMs,
+    /** With workers: when the last worker process was ready, in ms after they were started. */
+    ...(workersStartedMs !== undefined ? { workersStartedMs } : {}),
     idealMs: Math.round(idealMs),
     efficiency: round3(idealMs / wallMs),
     efficiencyOfRun: round3(idealMs / result.runMs),
     tasksPerSecond: Math.round((TASKS / wallMs) * 1000 * 10) / 10,
-    /** CPU of this process during the run, per task: with workers: 1 all of Cairn; with more, the parent's share. */
+    /** CPU of this process during the run, per task: with workers: 1 all of Cairn; with more, its share of the tasks and the collecting. */
     cairnCpuMsPerTask: Math.round(((cpu.user + cpu.system) / 1000 / TASKS) * 100) / 100,
     modelServerCpuMs: after.cpuMs - before.cpuMs,
     peakRssMiB,

@@ -28,7 +28,7 @@ export type RlConfig = z.output<typeof rlSchema>;
 
 export const RL_ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_BATCH_CONCURRENCY', path: ['rl', 'concurrency'], kind: 'int', help: 'Tasks a batch run works on at once (default 8; --concurrency wins).' },
-  { name: 'CAIRN_BATCH_WORKERS', path: ['rl', 'workers'], kind: 'int', help: 'Worker processes of a batch run or Atropos environment, for machines with cores to spare (default 1; --workers wins).' },
+  { name: 'CAIRN_BATCH_WORKERS', path: ['rl', 'workers'], kind: 'int', help: 'Processes running a batch run or Atropos environment (this one and n − 1 workers), for machines with cores to spare (default 1; --workers wins).' },
   { name: 'CAIRN_BATCH_TASK_TIMEOUT_MS', path: ['rl', 'taskTimeoutMs'], kind: 'int', help: 'Longest one batch task may run before it is recorded as a timeout (default 300000).' },
   { name: 'CAIRN_ATROPOS_URL', path: ['rl', 'atroposUrl'], kind: 'string', help: 'Atropos trajectory API for `cairn atropos serve` (default http://localhost:8000).' },
   { name: 'CAIRN_EXPORT_LIVE_TASKS', path: ['rl', 'exportLiveTasks'], kind: 'string', help: 'true lets `cairn export --live` export chat tasks (default false).' },

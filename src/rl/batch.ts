@@ -3,7 +3,9 @@
  * full agent, `concurrency` at a time, each with a timeout, each written to the
  * run's trajectories.jsonl as it finishes. Ctrl-C stops taking tasks and aborts the
  * ones in flight (they are not written, so --resume runs them again); a failed task
- * is written with its error and does not stop the run.
+ * is written with its error and does not stop the run. What does stop it, the same way
+ * but with an error: the trajectories file cannot be written, or (--workers) a worker
+ * process cannot start or stops.
  */
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
@@ -40,7 +42,7 @@ export interface BatchRunOptions {
   sharedDb?: boolean;
   /** Keep the learning loop's reflection and audits on (off by default: a batch measures the agent, it should not change it mid-run). */
   learn?: boolean;
-  /** Worker processes running the tasks (default 1: none, this process runs them); more use more cores. */
+  /** Processes running the tasks (default 1: this one); more start worker processes, to use more cores. */
   workers?: number;
 }
 
@@ -53,6 +55,8 @@ export interface BatchDeps {
   progress?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Notices such as "the tasks file changed since the run started". */
   notice?: (line: string) => void;
+  /** With workers > 1: called once every worker process is ready (ms since they were started); tasks start before that. */
+  onWorkersStarted?: (ms: number) => void;
 }
 
 export interface BatchRunResult {
@@ -115,18 +119,28 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       rewardModules,
     });
     const workers = options.workers ?? 1;
+    // What stops the run with an error: the trajectories file cannot be written, or a worker process failed.
+    let fatal: { error: unknown } | undefined;
+    const failRun = (error: unknown) => {
+      fatal ??= { error };
+      stop.abort(error);
+    };
     let executor: TaskExecutor;
     try {
       // Migrate the shared database once here, not from every worker at once.
       if (options.sharedDb && workers > 1) openDatabase(databasePath(config.dataDir)).close();
-      executor = await startExecutor(workers, options.sharedDb ? () => spec(undefined) : (index) => spec(paths.workerDb(index)), { overrides: deps.overrides, timers: deps.timers });
+      executor = await startExecutor(
+        workers,
+        options.sharedDb ? () => spec(undefined) : (index) => spec(paths.workerDb(index)),
+        { overrides: deps.overrides, timers: deps.timers },
+        { onWorkerFailed: failRun, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) },
+      );
     } catch (error) {
       await log.close();
       throw error;
     }
     const progress = createProgress({ total: tasks.length, alreadyDone: skipped, stream: deps.progress ?? process.stderr, clock: deps.overrides?.clock ?? systemClock });
     let ran = 0;
-    let writeError: unknown;
     const poolStarted = performance.now();
     let runMs = 0;
     try {
@@ -144,8 +158,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
           try {
             await log.append(trajectory);
           } catch (error) {
-            writeError ??= error;
-            stop.abort(error);
+            failRun(error);
             return;
           }
           ran++;
@@ -160,7 +173,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       await log.close();
       await executor.close();
     }
-    if (writeError !== undefined) throw writeError;
+    if (fatal) throw fatal.error;
 
     const built = summary.build({ totalTasks: tasks.length, run: { ...meta, interrupted: signal.aborted, finishedAt: new Date().toISOString() } });
     await writeSummary(paths.summary, built);

@@ -17,6 +17,7 @@ import { Rewarder } from './rewards/index.js';
 import type { RewardSpec } from './rewards/spec.js';
 import type { Task } from './tasks.js';
 import type { Trajectory } from './trajectory.js';
+import type { PoolOptions } from './workers/parent.js';
 
 export interface TaskExecutor {
   /** The task's trajectory, scored and redacted; throws only when `signal` (the whole run) aborted. */
@@ -51,7 +52,12 @@ export interface ExecutorSpec {
 /** At most this much of the run's database is lost to a crash; trajectories.jsonl, the checkpoint, loses nothing. */
 const GROUP_COMMIT_MS = 200;
 
-export async function createLocalExecutor(spec: ExecutorSpec, deps: { overrides?: CairnOverrides | undefined; timers?: Timers | undefined } = {}): Promise<TaskExecutor> {
+export interface LocalExecutorDeps {
+  overrides?: CairnOverrides | undefined;
+  timers?: Timers | undefined;
+}
+
+export async function createLocalExecutor(spec: ExecutorSpec, deps: LocalExecutorDeps = {}): Promise<TaskExecutor> {
   const cairn = createCairn(spec.config, { ...deps.overrides, ...(spec.dbPath ? { db: openDatabase(spec.dbPath) } : {}) });
   const groupCommit = spec.groupCommit
     ? startGroupCommit(cairn.db, {
@@ -84,14 +90,15 @@ export async function createLocalExecutor(spec: ExecutorSpec, deps: { overrides?
 }
 
 /**
- * One executor in this process, or (count > 1) a pool of worker processes, worker i
- * built from `specFor(i)`. Worker processes build their Cairn from the config alone:
- * in-process replacements (overrides) cannot cross into them, so they are refused.
+ * One executor in this process, or (count > 1) this process and count − 1 worker
+ * processes, worker i built from `specFor(i)` (see workers/parent.ts). Worker processes
+ * build their Cairn from the config alone: in-process replacements (overrides) cannot
+ * cross into them, so they are refused.
  */
-export async function startExecutor(count: number, specFor: (index: number) => ExecutorSpec, deps: { overrides?: CairnOverrides | undefined; timers?: Timers | undefined } = {}): Promise<TaskExecutor> {
+export async function startExecutor(count: number, specFor: (index: number) => ExecutorSpec, deps: LocalExecutorDeps = {}, options: PoolOptions = {}): Promise<TaskExecutor> {
   if (count <= 1) return createLocalExecutor(specFor(0), deps);
   const given = Object.keys(deps.overrides ?? {});
   if (given.length > 0) throw new CairnError('invalid_input', `Worker processes build their own Cairn from the config; they cannot take in-process overrides (${given.join(', ')}). Run with one worker.`);
   const { WorkerPool } = await import('./workers/parent.js');
-  return WorkerPool.start(count, specFor);
+  return WorkerPool.start(count, specFor, deps, options);
 }

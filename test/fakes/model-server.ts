@@ -56,6 +56,8 @@ export type FakeReply =
   | { raw: { status: number; body: string; contentType?: string } }
   /** Waits for real before answering: for benchmarks only, tests must not sleep. */
   | { delayMs: number; then: FakeReply }
+  /** Held until `after` settles (the test decides when), then answered. */
+  | { after: Promise<unknown>; then: FakeReply }
   /** Decides from the request (e.g. to assert what the client sent). */
   | ((request: RecordedRequest) => FakeReply);
 
@@ -147,6 +149,10 @@ function echoLastUserMessage(request: RecordedRequest): FakeReply {
 async function answerChat(reply: FakeReply, request: RecordedRequest, res: ServerResponse, ids: Counters): Promise<void> {
   if (typeof reply === 'function') return answerChat(reply(request), request, res, ids);
   if ('hang' in reply) return; // never answered; the client's timeout or abort ends it
+  if ('after' in reply) {
+    await reply.after.catch(() => {});
+    return answerChat(reply.then, request, res, ids);
+  }
   if ('delayMs' in reply) {
     await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     return answerChat(reply.then, request, res, ids);

@@ -3,9 +3,10 @@
  * atroposlib's server.py, with tokens from a fake /tokenize and runs from the real
  * agent against the scripted model server.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { startFakeModelServer, type FakeModelServer, type FakeReply, type RecordedRequest } from '../fakes/model-server.js';
 import { tempDir, testConfig } from '../helpers/cairn.js';
 import { openDatabase } from '../../src/store/db.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -15,7 +16,7 @@ import { defaultTokenizeUrl, MASKED, ServerTokenizer, tokensAndMasks } from '../
 import { startFakeAtropos, type FakeAtropos } from './fakes/atropos-server.js';
 import { decode, renderChat, startFakeTokenizer } from './fakes/tokenize-server.js';
 import { writeTokenizerFolder } from './fakes/tokenizer-folder.js';
-import { ManualTimers, lastMessage, sampleTrajectory, writeTasks } from './helpers.js';
+import { holdRepliesUntilWorkersStart, ManualTimers, lastMessage, sampleTrajectory, writeTasks } from './helpers.js';
 
 let atropos: FakeAtropos;
 let model: FakeModelServer;
@@ -143,13 +144,17 @@ describe('cairn atropos serve', () => {
 
   /** Each run calls current_time, then answers; answers alternate right and wrong so groups carry signal. */
   function scriptModel(fail?: (answers: number) => boolean) {
+    model.setDefault(modelScript(fail));
+  }
+
+  function modelScript(fail?: (answers: number) => boolean): (request: RecordedRequest) => FakeReply {
     let answers = 0;
-    model.setDefault((request) => {
+    return (request) => {
       if (lastMessage(request).role === 'user') return { toolCalls: [{ name: 'current_time', arguments: {} }] };
       answers++;
       if (fail?.(answers)) return { error: { status: 400 } };
       return { text: answers % 2 === 0 ? 'It is 42.' : 'It is 41.' };
-    });
+    };
   }
 
   it('generates, scores, tokenizes and sends one group per task, then disconnects', async () => {
@@ -222,18 +227,19 @@ describe('cairn atropos serve', () => {
     expect(atropos.buffer.get(0)?.map((g) => g.tokens.length)).toEqual([3]);
   });
 
-  it('generates the runs in worker processes with --workers, each with its own scratch database', async () => {
-    scriptModel();
+  it('generates the runs in this process and worker processes with --workers, each with its own scratch database', async () => {
+    // The first group runs here while the worker starts; the second is shared.
+    const deps = holdRepliesUntilWorkersStart(model, modelScript());
     await startTrainer();
     const dataDir = tempDir('cairn-atropos-');
     // Workers build everything from the config: no in-process overrides.
-    const stats = await serve({ workers: 2 }, new ManualTimers(), new AbortController().signal, { config: testConfig(model.url, { CAIRN_LOG_LEVEL: 'silent' }, dataDir), overrides: {} });
+    const stats = await serve({ workers: 2 }, new ManualTimers(), new AbortController().signal, { config: testConfig(model.url, { CAIRN_LOG_LEVEL: 'silent' }, dataDir), overrides: {}, ...deps });
     expect(stats).toMatchObject({ stoppedBecause: 'tasks', trajectories: 8, groups: { received: 2 } });
     for (const sent of atropos.queue) {
       expect(sent.tokens).toHaveLength(4);
       expect([...sent.scores].sort()).toEqual([0, 0, 1, 1]);
     }
-    // A group's four runs went to both workers; each forgot its sessions but kept its usage ledger.
+    // Both processes ran some; each forgot its sessions but kept its usage ledger.
     for (const name of ['atropos.db', 'atropos.1.db']) {
       const db = openDatabase(join(dataDir, name));
       try {
@@ -244,6 +250,18 @@ describe('cairn atropos serve', () => {
       }
     }
     expect(atropos.envs[0]?.connected).toBe(false);
+  }, 30_000);
+
+  it('stops with the error of a worker process that cannot start, and disconnects', async () => {
+    // Runs start here while the worker starts, and never get an answer: only the failure can end them.
+    model.setDefault(() => ({ hang: true }));
+    await startTrainer();
+    const dataDir = tempDir('cairn-atropos-');
+    mkdirSync(join(dataDir, 'atropos.1.db'));
+    const serving = serve({ workers: 2 }, new ManualTimers(), new AbortController().signal, { config: testConfig(model.url, { CAIRN_LOG_LEVEL: 'silent' }, dataDir), overrides: {} });
+    await expect(serving).rejects.toMatchObject({ code: 'storage', message: expect.stringMatching(/Cannot open the database at .*atropos\.1\.db/) });
+    expect(atropos.queue).toHaveLength(0);
+    expect(atropos.envs[0]?.connected ?? false).toBe(false);
   }, 30_000);
 
   it('refuses tasks without a reward before registering', async () => {

@@ -1,7 +1,7 @@
 /** Shared pieces of the RL tests: tasks files, a tool-calling script for the fake model, manual timers, trajectories. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChatBody, FakeReply, RecordedRequest } from '../fakes/model-server.js';
+import type { ChatBody, FakeModelServer, FakeReply, RecordedRequest } from '../fakes/model-server.js';
 import { tempDir } from '../helpers/cairn.js';
 import type { Timers } from '../../src/rl/pool.js';
 import { TRAJECTORY_FORMAT, type Trajectory } from '../../src/rl/trajectory.js';
@@ -33,6 +33,18 @@ export function toolScript(answer: (prompt: string) => string, options: { hang?:
     if (lastMessage(request).role === 'user') return { toolCalls: [{ name: 'current_time', arguments: { timeZone: 'UTC' } }] };
     return { text: answer(prompt) };
   };
+}
+
+/**
+ * Sets `server` to answer with `script`, each reply held until every worker process is
+ * ready: until then only the parent runs tasks, and the first task freed up after goes to a
+ * worker. Pass the result in the run's deps.
+ */
+export function holdRepliesUntilWorkersStart(server: FakeModelServer, script: (request: RecordedRequest) => FakeReply): { onWorkersStarted: () => void } {
+  let started!: () => void;
+  const workersStarted = new Promise<void>((resolve) => (started = resolve));
+  server.setDefault((request) => ({ after: workersStarted, then: script(request) }));
+  return { onWorkersStarted: () => started() };
 }
 
 /** Timers the test fires by hand; sleeps resolve at once (and are recorded). */

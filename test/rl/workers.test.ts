@@ -1,9 +1,9 @@
 /**
- * `--workers`: the same batch run spread over worker processes, each with a Cairn of
- * its own, against the scripted model server over loopback HTTP. The workers build
+ * `--workers`: the same batch run spread over this process and worker processes, each
+ * with a Cairn of its own, against the scripted model server over loopback HTTP. The workers build
  * everything from config, so these runs use real timers (no task here waits on one).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { runBatch, type BatchDeps, type BatchRunOptions } from '../../src/rl/batch.js';
 import { readAllTrajectories } from '../../src/rl/jsonl.js';
 import { openDatabase } from '../../src/store/db.js';
-import { toolScript, until, writeTasks } from './helpers.js';
+import { holdRepliesUntilWorkersStart, toolScript, until, writeTasks } from './helpers.js';
 
 let server: FakeModelServer;
 beforeEach(async () => {
@@ -32,6 +32,22 @@ function run(options: Partial<BatchRunOptions> & { tasksFile: string; outDir: st
   );
 }
 
+/** The pids of this process's batch workers (started from the sources: entry.mjs). */
+function workerProcesses(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        // Field 4 of /proc/PID/stat is the parent's pid (after the command name in parentheses).
+        const parent = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+        return parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('entry.mjs');
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
 function sessionsIn(path: string): number {
   const db = openDatabase(path);
   try {
@@ -42,11 +58,11 @@ function sessionsIn(path: string): number {
 }
 
 describe('cairn batch run --workers', () => {
-  it('spreads the tasks over the workers, each with its own database, into one trajectories file', async () => {
-    server.setDefault(toolScript((prompt) => `answer to ${prompt}`));
+  it('spreads the tasks over this process and the workers, each with its own database, into one trajectories file', async () => {
+    const deps = holdRepliesUntilWorkersStart(server, toolScript((prompt) => `answer to ${prompt}`));
     const tasks = Array.from({ length: 12 }, (_, i) => ({ id: `w${i}`, prompt: `question ${i}`, expected: `answer to question ${i}` }));
     const out = tempDir('cairn-workers-');
-    const result = await run({ tasksFile: writeTasks(tasks), outDir: out });
+    const result = await run({ tasksFile: writeTasks(tasks), outDir: out }, deps);
 
     expect(result.ran).toBe(12);
     const trajectories = await readAllTrajectories(join(out, 'trajectories.jsonl'));
@@ -56,49 +72,75 @@ describe('cairn batch run --workers', () => {
       expect(t.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
     }
     expect(result.summary.tasks).toMatchObject({ finished: 12, ok: 12 });
-    // Both workers did some, each in its own file.
+    // This process took the first tasks while the worker started; the worker the next one freed up.
     expect(sessionsIn(join(out, 'cairn.db'))).toBeGreaterThan(0);
     expect(sessionsIn(join(out, 'cairn.1.db'))).toBeGreaterThan(0);
     expect(sessionsIn(join(out, 'cairn.db')) + sessionsIn(join(out, 'cairn.1.db'))).toBe(12);
   });
 
-  it('aborts the tasks in flight in every worker on Ctrl-C, and --resume finishes without duplicates', async () => {
-    const hanging = new Set(['question 3', 'question 4', 'question 5']);
-    server.setDefault(toolScript((prompt) => `answer to ${prompt}`, { hang: (prompt) => hanging.has(prompt) }));
+  it('aborts the tasks in flight in this process and the workers on Ctrl-C, and --resume finishes without duplicates', async () => {
+    // Tasks 0–3 start here, held until the worker is ready; the first one dispatched after them goes to the worker.
+    const hanging = new Set(['question 4', 'question 5']);
+    const deps = holdRepliesUntilWorkersStart(server, toolScript((prompt) => `answer to ${prompt}`, { hang: (prompt) => hanging.has(prompt) }));
     const tasks = Array.from({ length: 6 }, (_, i) => ({ id: `a${i}`, prompt: `question ${i}` }));
     const tasksFile = writeTasks(tasks);
     const out = tempDir('cairn-workers-');
     const controller = new AbortController();
-    const first = run({ tasksFile, outDir: out, concurrency: 6 }, { signal: controller.signal });
+    const first = run({ tasksFile, outDir: out, concurrency: 4 }, { signal: controller.signal, ...deps });
     const asked = (prompt: string) => server.chatRequests().some((body) => JSON.stringify(body.messages).includes(prompt));
     await until(() => [...hanging].every(asked), 'the hanging tasks to reach the model');
     const written = join(out, 'trajectories.jsonl');
-    await until(() => existsSync(written) && readFileSync(written, 'utf8').trim().split('\n').length === 3, 'the other tasks to be written');
+    await until(() => existsSync(written) && readFileSync(written, 'utf8').trim().split('\n').length === 4, 'the other tasks to be written');
     controller.abort();
     const interrupted = await first;
-    expect(interrupted).toMatchObject({ ran: 3, interrupted: true });
+    expect(interrupted).toMatchObject({ ran: 4, interrupted: true });
+    // The worker had a hanging task: the run could end only because the abort reached it.
+    expect(sessionsIn(join(out, 'cairn.1.db'))).toBeGreaterThan(0);
 
     hanging.clear();
     const resumed = await run({ tasksFile, outDir: out, resume: true });
-    expect(resumed).toMatchObject({ ran: 3, skipped: 3, interrupted: false });
+    expect(resumed).toMatchObject({ ran: 2, skipped: 4, interrupted: false });
     const ids = (await readAllTrajectories(join(out, 'trajectories.jsonl'))).map((t) => t.taskId);
     expect(ids.sort()).toEqual(tasks.map((t) => t.id));
   });
 
-  it('fails at once, naming the cause, when a worker cannot start', async () => {
+  it('stops the run when a worker process dies mid-run: the tasks in flight are not written, --resume runs them', async () => {
+    const hanging = new Set(['question 4', 'question 5']);
+    const deps = holdRepliesUntilWorkersStart(server, toolScript((prompt) => `answer to ${prompt}`, { hang: (prompt) => hanging.has(prompt) }));
+    const tasks = Array.from({ length: 6 }, (_, i) => ({ id: `k${i}`, prompt: `question ${i}` }));
+    const tasksFile = writeTasks(tasks);
+    const out = tempDir('cairn-workers-');
+    const first = run({ tasksFile, outDir: out, concurrency: 4 }, deps);
+    const asked = (prompt: string) => server.chatRequests().some((body) => JSON.stringify(body.messages).includes(prompt));
+    await until(() => [...hanging].every(asked), 'the hanging tasks to reach the model');
+    const [worker, ...others] = workerProcesses();
+    expect(others).toEqual([]);
+    process.kill(worker as number, 'SIGKILL');
+
+    await expect(first).rejects.toThrow(/A worker process stopped \(SIGKILL\)/);
+    const written = (await readAllTrajectories(join(out, 'trajectories.jsonl'))).map((t) => t.taskId);
+    expect(written.sort()).toEqual(['k0', 'k1', 'k2', 'k3']);
+    hanging.clear();
+    expect(await run({ tasksFile, outDir: out, resume: true })).toMatchObject({ ran: 2, skipped: 4 });
+  });
+
+  it('fails at once, before any model call, naming the cause, when the tasks cannot run', async () => {
     const tasksFile = writeTasks([{ id: 'r', prompt: 'hi', reward: { type: 'custom', module: './missing-reward.ts' } }]);
     const out = tempDir('cairn-workers-');
     await expect(run({ tasksFile, outDir: out })).rejects.toThrow(/cannot load the reward module .*missing-reward\.ts/);
     expect(server.chatRequests()).toHaveLength(0);
   });
 
-  it("reports a worker's start-up failure with its own error code", async () => {
+  it("stops the run with a worker's start-up failure and its own error code, writing nothing half-done", async () => {
     const out = tempDir('cairn-workers-');
-    // The second worker's database path is taken by a folder: it cannot open its database.
+    // The worker's database path is taken by a folder: it cannot open its database.
     mkdirSync(join(out, 'cairn.1.db'));
+    // The task (run here, while the worker starts) never gets an answer: only the failure can end the run.
+    server.setDefault(() => ({ hang: true }));
     const failure = run({ tasksFile: writeTasks([{ id: 'd', prompt: 'hi' }]), outDir: out });
     await expect(failure).rejects.toMatchObject({ code: 'storage', message: expect.stringMatching(/Cannot open the database at .*cairn\.1\.db/) });
-    expect(server.chatRequests()).toHaveLength(0);
+    // The task was aborted, not recorded: --resume runs it again.
+    expect(readFileSync(join(out, 'trajectories.jsonl'), 'utf8')).toBe('');
   });
 
   it('refuses in-process overrides, which cannot cross into a worker', async () => {

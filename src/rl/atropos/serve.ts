@@ -52,6 +52,8 @@ export interface ServeDeps {
   /** Replaces the tokenize endpoint (tests). */
   tokenizer?: ChatTokenizer;
   onGroup?: (event: GroupEvent) => void;
+  /** With workers > 1: called once every worker process is ready (ms since they were started); runs start before that. */
+  onWorkersStarted?: (ms: number) => void;
 }
 
 /** A tokenizer folder when one is given (flag, then config), else the inference server's tokenize endpoint. */
@@ -93,10 +95,17 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
     defaultReward: options.reward,
     rewardModules,
   });
-  const executor = await startExecutor(options.workers ?? 1, spec, { overrides: deps.overrides, timers });
+  // A worker process that cannot start or stops would fail every run sent to it: stop, with its error.
+  const stop = new AbortController();
+  let workerFailure: { error: unknown } | undefined;
+  const onWorkerFailed = (error: unknown) => {
+    workerFailure ??= { error };
+    stop.abort(error);
+  };
+  const executor = await startExecutor(options.workers ?? 1, spec, { overrides: deps.overrides, timers }, { onWorkerFailed, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) });
   try {
     const client = new AtroposClient({ baseUrl: options.apiUrl, timers, logger });
-    return await serveAtropos({
+    const stats = await serveAtropos({
       client,
       tokenizer,
       generate: (task, signal) => executor.run(task, signal),
@@ -113,9 +122,11 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
       keepEqualScores: options.keepEqualScores ?? false,
       timers,
       logger,
-      signal: deps.signal,
+      signal: deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal,
       ...(deps.onGroup ? { onGroup: deps.onGroup } : {}),
     });
+    if (workerFailure) throw workerFailure.error;
+    return stats;
   } finally {
     await executor.close();
   }

@@ -1,10 +1,13 @@
 /**
  * `--workers N`: the tasks of a batch run or an Atropos environment spread over N
- * worker processes, each with a Cairn of its own (child.ts). A task goes to the
- * worker with the fewest in flight; its trajectory comes back here, where the
- * trajectories file, progress and summary (or the Atropos groups) live. Workers share nothing but the filesystem: each has its own database file
- * unless the run uses the configured one (--shared-db), where SQLite's lock
- * serializes their writes.
+ * processes, each with a Cairn of its own: this one, and N−1 worker processes
+ * (child.ts). This process runs tasks from the moment its own Cairn is built, and each
+ * worker joins as soon as it is ready, so their start-up (about 0.4 s each) hides
+ * behind work already under way. A task goes to the one with the fewest in flight (a
+ * worker on a tie: this process also writes the trajectories file, progress and
+ * summary, or the Atropos groups). They share nothing but the filesystem: each has its
+ * own database file unless the run uses the configured one (--shared-db), where SQLite's
+ * lock serializes their writes.
  *
  * Processes rather than worker threads: measured on the batch benchmark, two worker
  * threads ran the same tasks about 1.5× slower than two processes (the isolates of
@@ -16,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CairnError } from '../../core/errors.js';
-import type { ExecutorSpec, TaskExecutor } from '../task-executor.js';
+import { createLocalExecutor, type ExecutorSpec, type LocalExecutorDeps, type TaskExecutor } from '../task-executor.js';
 import type { Task } from '../tasks.js';
 import type { Trajectory } from '../trajectory.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -51,7 +54,11 @@ class WorkerProcess {
   private closing = false;
   private failure: Error | undefined;
 
-  constructor(spec: ExecutorSpec) {
+  /** `onFailure`: called once, on the first failure (at start or later; not after `close`). */
+  constructor(
+    spec: ExecutorSpec,
+    private readonly onFailure: (error: Error) => void,
+  ) {
     // Structured clone over IPC ('advanced'), so a trajectory arrives exactly as built.
     this.child = fork(ENTRY, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
@@ -74,6 +81,8 @@ class WorkerProcess {
         reject(this.failure);
       });
     });
+    // Whoever waits for it sees a failure; a pool that closes before this worker is ready does not wait.
+    this.ready.catch(() => {});
     this.post({ type: 'init', init: { spec } });
   }
 
@@ -113,43 +122,96 @@ class WorkerProcess {
   }
 
   private fail(error: Error): void {
+    const first = this.failure === undefined;
     this.failure ??= error;
     for (const pending of this.pending.values()) pending.reject(this.failure);
     this.pending.clear();
+    if (first) this.onFailure(this.failure);
   }
+}
+
+export interface PoolOptions {
+  /** Called once, when every worker process is ready (with the milliseconds since the pool started). */
+  onAllStarted?: (ms: number) => void;
+  /**
+   * Called once, when a worker process cannot start or stops. From then on every `run` fails
+   * with that error; the caller should stop (tasks in flight elsewhere are still running).
+   */
+  onWorkerFailed?: (error: unknown) => void;
 }
 
 export class WorkerPool implements TaskExecutor {
   private nextId = 0;
+  private localInFlight = 0;
   private abortSent = false;
+  private failure: { error: unknown } | undefined;
+  private readonly ready: WorkerProcess[] = [];
   private readonly watched = new WeakSet<AbortSignal>();
 
-  private constructor(private readonly workers: WorkerProcess[]) {}
-
-  /** Starts `count` workers (`specFor(i)` builds each one's Cairn) and waits until all are ready. */
-  static async start(count: number, specFor: (index: number) => ExecutorSpec): Promise<WorkerPool> {
-    const workers = Array.from({ length: count }, (_, index) => new WorkerProcess(specFor(index)));
-    const started = await Promise.allSettled(workers.map((worker) => worker.started()));
-    const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed) {
-      await Promise.allSettled(workers.map((worker) => worker.close()));
-      throw failed.reason;
+  private constructor(
+    private readonly local: TaskExecutor,
+    private readonly workers: readonly WorkerProcess[],
+    startedAt: number,
+    private readonly options: PoolOptions,
+  ) {
+    for (const worker of workers) {
+      // A failure reaches workerFailed through the worker's onFailure.
+      worker.started().then(
+        () => {
+          this.ready.push(worker);
+          if (this.ready.length === workers.length) options.onAllStarted?.(Math.round(performance.now() - startedAt));
+        },
+        () => {},
+      );
     }
-    return new WorkerPool(workers);
+  }
+
+  /**
+   * `count` processes in all: this one (built from `specFor(0)`, with `deps`) and count − 1
+   * workers, worker i built from `specFor(i)`. Returns as soon as this process's Cairn is
+   * built, so tasks start while the workers are still starting; a broken config or reward
+   * module fails here, before any model call, and so does a worker that failed by then.
+   */
+  static async start(count: number, specFor: (index: number) => ExecutorSpec, deps: LocalExecutorDeps = {}, options: PoolOptions = {}): Promise<WorkerPool> {
+    const startedAt = performance.now();
+    // A failure before the pool exists is kept, and fails the start below.
+    const failures: { pool?: WorkerPool; early?: { error: unknown } } = {};
+    const onFailure = (error: unknown) => (failures.pool ? failures.pool.workerFailed(error) : (failures.early ??= { error }));
+    // Forked first: they take longest to start, and this process builds its own Cairn meanwhile.
+    const workers = Array.from({ length: count - 1 }, (_, index) => new WorkerProcess(specFor(index + 1), onFailure));
+    let local: TaskExecutor | undefined;
+    try {
+      local = await createLocalExecutor(specFor(0), deps);
+      if (failures.early) throw failures.early.error;
+    } catch (error) {
+      await Promise.allSettled([local?.close(), ...workers.map((worker) => worker.close())]);
+      throw error;
+    }
+    failures.pool = new WorkerPool(local, workers, startedAt, options);
+    return failures.pool;
   }
 
   run(task: Task, signal: AbortSignal): Promise<Trajectory> {
     signal.throwIfAborted();
+    if (this.failure) return Promise.reject(this.failure.error);
     if (!this.watched.has(signal)) {
       this.watched.add(signal);
       signal.addEventListener('abort', () => this.abortAll(), { once: true });
     }
-    const worker = this.workers.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));
-    return worker.run(this.nextId++, task, signal);
+    const worker = this.ready.reduce<WorkerProcess | undefined>((least, candidate) => (!least || candidate.pending.size < least.pending.size ? candidate : least), undefined);
+    if (worker && worker.pending.size <= this.localInFlight) return worker.run(this.nextId++, task, signal);
+    this.localInFlight++;
+    return this.local.run(task, signal).finally(() => this.localInFlight--);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.close()));
+    await Promise.all([this.local.close(), ...this.workers.map((worker) => worker.close())]);
+  }
+
+  private workerFailed(error: unknown): void {
+    if (this.failure) return;
+    this.failure = { error };
+    this.options.onWorkerFailed?.(error);
   }
 
   private abortAll(): void {
