@@ -27,6 +27,9 @@ interface BuiltCairn {
 async function loadBuiltCairn(): Promise<BuiltCairn> {
   const root = join(import.meta.dirname, '..');
   if (!buildIsFresh(root)) await buildCairn({ root });
+  // tsx (which runs the benchmark) turns source maps on; `cairn` runs without them, and with them
+  // Node would read and keep the build's maps (megabytes, openai's and zod's included) as it loads it.
+  process.setSourceMapsEnabled(false);
   const load = (path: string) => import(pathToFileURL(join(root, 'dist', path)).href);
   const [config, batch] = await Promise.all([load('src/config/load.js'), load('src/rl/batch.js')]);
   return { loadConfig: config.loadConfig, runBatch: batch.runBatch } as BuiltCairn;
