@@ -1,17 +1,23 @@
 /**
  * The compiled build (scripts/build.mjs): when it counts as fresh, that a failed build
- * leaves the previous one whole, and that the compiled CLI really runs: bundled skills
- * found from dist/, a batch run over compiled worker processes, a TypeScript reward module.
+ * leaves the previous one whole, and that the compiled build really runs: the CLI finds the
+ * bundled skills from dist/, and a batch runs in this process and a compiled worker process,
+ * scored by a TypeScript reward module.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCairn, buildIsFresh } from '../scripts/build.mjs';
 import { startFakeModelServer, type FakeModelServer } from './fakes/model-server.js';
 import { tempDir } from './helpers/cairn.js';
 import { runCli } from './helpers/cli.js';
-import { toolScript, writeTasks } from './rl/helpers.js';
+import { holdRepliesUntilWorkersStart, toolScript, writeTasks } from './rl/helpers.js';
+import { readAllTrajectories } from '../src/rl/jsonl.js';
+import { openDatabase } from '../src/store/db.js';
+import type { loadConfig as loadConfigType } from '../src/config/load.js';
+import type { runBatch as runBatchType } from '../src/rl/batch.js';
 
 /** Dates every source 2 minutes back and the build 1 minute back: a build made after the last change. */
 function age(root: string): void {
@@ -109,21 +115,33 @@ describe('the compiled CLI', () => {
     for (const skill of bundled) expect(names).toContain(skill.name);
   });
 
-  it('runs a batch over compiled worker processes, scored by a TypeScript reward module', async () => {
-    server.setDefault(toolScript((prompt) => `answer to ${prompt}`));
+  it('runs a batch in this process and a compiled worker process, scored by a TypeScript reward module', async () => {
+    // The compiled runBatch, as `cairn batch run` calls it; answers wait until the worker is ready, so it gets tasks too.
+    const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(outDir, path)).href)) as T;
+    const { runBatch } = await load<{ runBatch: typeof runBatchType }>('src/rl/batch.js');
+    const { loadConfig } = await load<{ loadConfig: typeof loadConfigType }>('src/config/load.js');
+    const deps = holdRepliesUntilWorkersStart(server, toolScript((prompt) => `answer to ${prompt}`));
     const cwd = tempDir('cairn-built-');
     writeFileSync(join(cwd, 'tools.ts'), 'export default function reward(trajectory: { toolStats: { calls: number } }): number {\n  return trajectory.toolStats.calls > 0 ? 0.75 : 0;\n}\n');
-    const tasks = Array.from({ length: 6 }, (_, i) => ({ id: `b${i}`, prompt: `question ${i}`, reward: { type: 'custom', module: './tools.ts' } }));
-    const tasksFile = writeTasks(tasks, cwd);
+    const tasks = Array.from({ length: 8 }, (_, i) => ({ id: `b${i}`, prompt: `question ${i}`, reward: { type: 'custom', module: './tools.ts' } }));
+    const config = loadConfig({ env: { CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'test-model', CAIRN_DATA_DIR: join(cwd, 'data'), CAIRN_LOG_LEVEL: 'silent' }, dotenv: false, cwd });
+    const out = join(cwd, 'out');
+    const result = await runBatch({ tasksFile: writeTasks(tasks, cwd), outDir: out, concurrency: 4, timeoutMs: 60_000, resume: false, workers: 2 }, { config, progress: quiet, notice: () => {}, ...deps });
 
-    const ran = await compiledCairn(['batch', 'run', '--tasks', tasksFile, '--out', join(cwd, 'out'), '--workers', '2', '--concurrency', '4'], cwd);
-    expect(ran.code, ran.stderr).toBe(0);
-    const summary = JSON.parse(readFileSync(join(cwd, 'out', 'summary.json'), 'utf8')) as { tasks: { finished: number; ok: number } };
-    expect(summary.tasks).toMatchObject({ finished: 6, ok: 6 });
-    const rewards = readFileSync(join(cwd, 'out', 'trajectories.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => (JSON.parse(line) as { reward: number }).reward);
-    expect(rewards).toEqual([0.75, 0.75, 0.75, 0.75, 0.75, 0.75]);
+    expect(result.summary.tasks).toMatchObject({ finished: 8, ok: 8 });
+    const rewards = (await readAllTrajectories(join(out, 'trajectories.jsonl'))).map((trajectory) => trajectory.reward);
+    expect(rewards).toEqual(Array.from({ length: 8 }, () => 0.75));
+    for (const db of ['cairn.db', 'cairn.1.db']) expect(sessionsIn(join(out, db)), db).toBeGreaterThan(0);
   });
 });
+
+const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
+
+function sessionsIn(path: string): number {
+  const db = openDatabase(path);
+  try {
+    return db.prepare('SELECT COUNT(*) FROM sessions').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}

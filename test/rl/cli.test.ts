@@ -6,11 +6,12 @@ import { startFakeModelServer, type FakeModelServer } from '../fakes/model-serve
 import { tempDir } from '../helpers/cairn.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { validateLine } from '../../src/rl/export/schemas.js';
-import { toolScript, writeTasks } from './helpers.js';
+import { toolScript, until, writeTasks } from './helpers.js';
 
+const script = toolScript((prompt) => (prompt.includes('even') ? 'It is 42.' : 'It is 41.'));
 let server: FakeModelServer;
 beforeAll(async () => {
-  server = await startFakeModelServer({ defaultReply: toolScript((prompt) => (prompt.includes('even') ? 'It is 42.' : 'It is 41.')) });
+  server = await startFakeModelServer({ defaultReply: script });
 });
 afterAll(async () => {
   await server.close();
@@ -32,10 +33,13 @@ describe('cairn batch / export commands', () => {
   it('takes the worker count from CAIRN_BATCH_WORKERS, and --workers over it', async () => {
     const dir = tempDir('cairn-rl-cli-');
     const tasks = writeTasks([{ id: 'a', prompt: 'even' }, { id: 'b', prompt: 'odd' }], dir);
-    const fromEnv = await cairn(['batch', 'run', '--tasks', tasks, '--out', join(dir, 'env')], dir, { CAIRN_BATCH_WORKERS: '2' });
-    expect(fromEnv.code).toBe(0);
-    // Worker 1 (the second) keeps its own database next to the first one's.
-    expect(existsSync(join(dir, 'env', 'cairn.1.db'))).toBe(true);
+    // Tasks start in the cairn process at once; answers wait for the worker to open its own database next to the first one's.
+    const workerDb = join(dir, 'env', 'cairn.1.db');
+    const workerStarted = until(() => existsSync(workerDb), 'the worker process to open its database');
+    server.setDefault((request) => ({ after: workerStarted, then: script(request) }));
+    const fromEnv = await cairn(['batch', 'run', '--tasks', tasks, '--out', join(dir, 'env')], dir, { CAIRN_BATCH_WORKERS: '2' }).finally(() => server.setDefault(script));
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    await workerStarted;
     const fromFlag = await cairn(['batch', 'run', '--tasks', tasks, '--out', join(dir, 'flag'), '--workers', '1'], dir, { CAIRN_BATCH_WORKERS: '2' });
     expect(fromFlag.code).toBe(0);
     expect(existsSync(join(dir, 'flag', 'cairn.db'))).toBe(true);

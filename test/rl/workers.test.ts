@@ -104,6 +104,16 @@ describe('cairn batch run --workers', () => {
     expect(ids.sort()).toEqual(tasks.map((t) => t.id));
   });
 
+  it('finishes a run that ends before its workers are ready, and stops them cleanly', async () => {
+    server.setDefault(toolScript((prompt) => `answer to ${prompt}`));
+    const out = tempDir('cairn-workers-');
+    let workersStarted = false;
+    const result = await run({ tasksFile: writeTasks([{ id: 's', prompt: 'question s', expected: 'answer to question s' }]), outDir: out, workers: 3 }, { onWorkersStarted: () => (workersStarted = true) });
+    expect(result).toMatchObject({ ran: 1, interrupted: false, summary: { tasks: { finished: 1, ok: 1 } } });
+    expect(workersStarted).toBe(false);
+    expect(workerProcesses()).toEqual([]);
+  });
+
   it('stops the run when a worker process dies mid-run: the tasks in flight are not written, --resume runs them', async () => {
     const hanging = new Set(['question 4', 'question 5']);
     const deps = holdRepliesUntilWorkersStart(server, toolScript((prompt) => `answer to ${prompt}`, { hang: (prompt) => hanging.has(prompt) }));

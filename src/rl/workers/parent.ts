@@ -52,9 +52,10 @@ class WorkerProcess {
   private readonly ready: Promise<void>;
   private readonly exited: Promise<void>;
   private closing = false;
+  private isReady = false;
   private failure: Error | undefined;
 
-  /** `onFailure`: called once, on the first failure (at start or later; not after `close`). */
+  /** `onFailure`: called once, on the first failure (at start or later; not once `close` was called). */
   constructor(
     spec: ExecutorSpec,
     private readonly onFailure: (error: Error) => void,
@@ -64,7 +65,10 @@ class WorkerProcess {
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.ready = new Promise((resolve, reject) => {
       this.child.on('message', (message: FromWorker) => {
-        if (message.type === 'ready') resolve();
+        if (message.type === 'ready') {
+          this.isReady = true;
+          resolve();
+        }
         else if (message.type === 'failed') {
           this.fail(new CairnError(message.code, message.message));
           reject(this.failure);
@@ -102,11 +106,14 @@ class WorkerProcess {
     if (this.child.connected) this.child.send(message);
   }
 
-  /** Asks the worker to close its Cairn and exit; kills it if it has failed. */
+  /**
+   * Asks the worker to close its Cairn and exit. Kills it if it has failed, or has not finished
+   * starting (a short run need not wait for it; SQLite rolls back whatever it was writing).
+   */
   async close(): Promise<void> {
     this.closing = true;
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.failure || !this.child.connected) this.child.kill();
+    if (this.failure || !this.isReady || !this.child.connected) this.child.kill();
     else this.post({ type: 'close' });
     await this.exited;
   }
@@ -126,7 +133,8 @@ class WorkerProcess {
     this.failure ??= error;
     for (const pending of this.pending.values()) pending.reject(this.failure);
     this.pending.clear();
-    if (first) this.onFailure(this.failure);
+    // Once closing, the run is over (a worker still starting is told to stop): nothing to report.
+    if (first && !this.closing) this.onFailure(this.failure);
   }
 }
 
@@ -145,6 +153,7 @@ export class WorkerPool implements TaskExecutor {
   private localInFlight = 0;
   private abortSent = false;
   private failure: { error: unknown } | undefined;
+  private closing = false;
   private readonly ready: WorkerProcess[] = [];
   private readonly watched = new WeakSet<AbortSignal>();
 
@@ -158,6 +167,7 @@ export class WorkerPool implements TaskExecutor {
       // A failure reaches workerFailed through the worker's onFailure.
       worker.started().then(
         () => {
+          if (this.closing) return;
           this.ready.push(worker);
           if (this.ready.length === workers.length) options.onAllStarted?.(Math.round(performance.now() - startedAt));
         },
@@ -205,6 +215,7 @@ export class WorkerPool implements TaskExecutor {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all([this.local.close(), ...this.workers.map((worker) => worker.close())]);
   }
 
