@@ -68,8 +68,7 @@ class WorkerProcess {
         if (message.type === 'ready') {
           this.isReady = true;
           resolve();
-        }
-        else if (message.type === 'failed') {
+        } else if (message.type === 'failed') {
           this.fail(new CairnError(message.code, message.message));
           reject(this.failure);
         } else this.receive(message);
