@@ -81,7 +81,7 @@ async function checkModels(config: Config): Promise<CheckResult[]> {
       await client.complete({ messages: [{ role: 'user', content: 'Reply with the word OK.' }], maxTokens: 5, purpose: 'probe' });
       results.push({ name, ok: true, detail: `${provider.model} at ${provider.baseUrl} answered in ${Date.now() - started} ms` });
     } catch (error) {
-      results.push({ name, ok: false, detail: `${provider.model} at ${provider.baseUrl}: ${describeError(error)}. ${modelFix(error)}` });
+      results.push({ name, ok: false, detail: `${provider.model} at ${provider.baseUrl}: ${describeError(error).replace(/\.?$/, '.')} ${modelFix(error)}` });
     }
   }
   return results;

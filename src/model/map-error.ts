@@ -26,7 +26,7 @@ export function mapModelError(error: unknown, context: FailureContext): CairnErr
     return new CairnError('aborted', 'The model call was cancelled.', { platform, cause: error });
   }
   if (error instanceof APIConnectionError) {
-    return new CairnError('network', `${platform} could not be reached: ${error.message}`, { platform, cause: error, isRetryable: true });
+    return new CairnError('network', `${platform} could not be reached (${connectionFailure(error)})`, { platform, cause: error, isRetryable: true });
   }
   if (error instanceof APIError) {
     // No status: an error event inside a stream (OpenRouter sends these for upstream failures).
@@ -38,6 +38,13 @@ export function mapModelError(error: unknown, context: FailureContext): CairnErr
     return new CairnError('network', `${platform} connection failed: ${String((error as Error).message)}`, { platform, cause: error, isRetryable: true });
   }
   return new CairnError('internal', `Model call to ${platform} failed: ${error instanceof Error ? error.message : String(error)}`, { platform, cause: error });
+}
+
+/** openai says only "Connection error."; the socket's own error underneath says what happened (ECONNREFUSED, ENOTFOUND, …). */
+function connectionFailure(error: APIConnectionError): string {
+  let deepest: unknown = error;
+  while (deepest instanceof Error && deepest.cause instanceof Error) deepest = deepest.cause;
+  return (deepest as Error).message.replace(/\.$/, '');
 }
 
 export function invalidOutput(platform: string, message: string, cause?: unknown): CairnError {

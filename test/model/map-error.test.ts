@@ -50,6 +50,13 @@ describe('mapModelError', () => {
     expect(mapModelError(new SyntaxError('Unexpected token'), context)).toMatchObject({ code: 'invalid_model_output', isRetryable: true });
   });
 
+  it('says why the connection failed, from the error underneath openai\'s', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const mapped = mapModelError(new APIConnectionError({ cause: new TypeError('fetch failed', { cause: refused }) }), context);
+    expect(mapped.message).toBe('nous could not be reached (connect ECONNREFUSED 127.0.0.1:9)');
+    expect(mapModelError(new APIConnectionError({}), context).message).toBe('nous could not be reached (Connection error)');
+  });
+
   it('lets a caller cancellation win over any other failure', () => {
     const error = new CairnError('unavailable', 'x', { isRetryable: true });
     expect(mapModelError(error, { ...context, signal: AbortSignal.abort() }).code).toBe('aborted');
