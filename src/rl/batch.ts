@@ -118,7 +118,11 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       defaultReward: options.reward,
       rewardModules,
     });
-    const workers = options.workers ?? 1;
+    // More processes than tasks that can run at once (or than tasks left) would only sit idle.
+    const workers = Math.max(1, Math.min(options.workers ?? 1, options.concurrency, pending.length));
+    if (workers < (options.workers ?? 1) && options.concurrency < (options.workers ?? 1)) {
+      notice(`--workers ${options.workers} is more than --concurrency ${options.concurrency} (tasks at once): running ${workers} processes.`);
+    }
     // What stops the run with an error: the trajectories file cannot be written, or a worker process failed.
     let fatal: { error: unknown } | undefined;
     const failRun = (error: unknown) => {

@@ -108,8 +108,9 @@ describe('cairn batch run --workers', () => {
     server.setDefault(toolScript((prompt) => `answer to ${prompt}`));
     const out = tempDir('cairn-workers-');
     let workersStarted = false;
-    const result = await run({ tasksFile: writeTasks([{ id: 's', prompt: 'question s', expected: 'answer to question s' }]), outDir: out, workers: 3 }, { onWorkersStarted: () => (workersStarted = true) });
-    expect(result).toMatchObject({ ran: 1, interrupted: false, summary: { tasks: { finished: 1, ok: 1 } } });
+    const tasks = Array.from({ length: 3 }, (_, i) => ({ id: `s${i}`, prompt: `question ${i}`, expected: `answer to question ${i}` }));
+    const result = await run({ tasksFile: writeTasks(tasks), outDir: out, workers: 3 }, { onWorkersStarted: () => (workersStarted = true) });
+    expect(result).toMatchObject({ ran: 3, interrupted: false, summary: { tasks: { finished: 3, ok: 3 } } });
     expect(workersStarted).toBe(false);
     expect(workerProcesses()).toEqual([]);
   });
@@ -145,16 +146,33 @@ describe('cairn batch run --workers', () => {
     const out = tempDir('cairn-workers-');
     // The worker's database path is taken by a folder: it cannot open its database.
     mkdirSync(join(out, 'cairn.1.db'));
-    // The task (run here, while the worker starts) never gets an answer: only the failure can end the run.
+    // The tasks (run here, while the worker starts) never get an answer: only the failure can end the run.
     server.setDefault(() => ({ hang: true }));
-    const failure = run({ tasksFile: writeTasks([{ id: 'd', prompt: 'hi' }]), outDir: out });
+    const failure = run({ tasksFile: writeTasks([{ id: 'd1', prompt: 'hi' }, { id: 'd2', prompt: 'hello' }]), outDir: out });
     await expect(failure).rejects.toMatchObject({ code: 'storage', message: expect.stringMatching(/Cannot open the database at .*cairn\.1\.db/) });
-    // The task was aborted, not recorded: --resume runs it again.
+    // The tasks were aborted, not recorded: --resume runs them again.
     expect(readFileSync(join(out, 'trajectories.jsonl'), 'utf8')).toBe('');
+  });
+
+  it('starts no more processes than tasks can run at once, or than there are tasks', async () => {
+    server.setDefault(toolScript((prompt) => `answer to ${prompt}`));
+    const notices: string[] = [];
+    const capped = tempDir('cairn-workers-');
+    const tasks = Array.from({ length: 4 }, (_, i) => ({ id: `c${i}`, prompt: `question ${i}` }));
+    await run({ tasksFile: writeTasks(tasks), outDir: capped, workers: 4, concurrency: 2 }, { notice: (line) => notices.push(line) });
+    expect(notices).toEqual(['--workers 4 is more than --concurrency 2 (tasks at once): running 2 processes.']);
+    expect(existsSync(join(capped, 'cairn.2.db'))).toBe(false);
+
+    const few = tempDir('cairn-workers-');
+    const result = await run({ tasksFile: writeTasks([{ id: 'one', prompt: 'question one' }]), outDir: few, workers: 4 });
+    expect(result.ran).toBe(1);
+    expect(workerProcesses()).toEqual([]);
+    expect(existsSync(join(few, 'cairn.1.db'))).toBe(false);
   });
 
   it('refuses in-process overrides, which cannot cross into a worker', async () => {
     const out = tempDir('cairn-workers-');
-    await expect(run({ tasksFile: writeTasks([{ id: 'o', prompt: 'hi' }]), outDir: out }, { overrides: { logger: silentLogger } })).rejects.toThrow(/cannot take in-process overrides \(logger\)/);
+    const tasksFile = writeTasks([{ id: 'o1', prompt: 'hi' }, { id: 'o2', prompt: 'hello' }]);
+    await expect(run({ tasksFile, outDir: out }, { overrides: { logger: silentLogger } })).rejects.toThrow(/cannot take in-process overrides \(logger\)/);
   });
 });
