@@ -18,7 +18,7 @@ import { TrajectoryLog } from './checkpoint.js';
 import { runPool, type Timers } from './pool.js';
 import { createProgress } from './progress.js';
 import { Rewarder } from './rewards/index.js';
-import { startExecutor, type ExecutorSpec, type TaskExecutor } from './task-executor.js';
+import { processCount, startExecutor, type ExecutorSpec, type TaskExecutor } from './task-executor.js';
 import type { RewardSpec } from './rewards/spec.js';
 import { lockRun, readRunMeta, runPaths, writeJsonAtomically, type RunMeta } from './run-dir.js';
 import { formatShard, inShard, type Shard } from './shard.js';
@@ -118,8 +118,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       defaultReward: options.reward,
       rewardModules,
     });
-    // More processes than tasks that can run at once (or than tasks left) would only sit idle.
-    const workers = Math.max(1, Math.min(options.workers ?? 1, options.concurrency, pending.length));
+    const workers = processCount(options.workers ?? 1, Math.min(options.concurrency, pending.length));
     if (workers < (options.workers ?? 1) && options.concurrency < (options.workers ?? 1)) {
       notice(`--workers ${options.workers} is more than --concurrency ${options.concurrency} (tasks at once): running ${workers} processes.`);
     }

@@ -89,6 +89,11 @@ export async function createLocalExecutor(spec: ExecutorSpec, deps: LocalExecuto
   }
 }
 
+/** How many processes to run: as many as asked, but never more than tasks that run at once (more would only sit idle), and at least one. */
+export function processCount(requested: number, atOnce: number): number {
+  return Math.max(1, Math.min(requested, atOnce));
+}
+
 /**
  * One executor in this process, or (count > 1) this process and count − 1 worker
  * processes, worker i built from `specFor(i)` (see workers/parent.ts). Worker processes

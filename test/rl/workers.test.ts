@@ -12,6 +12,7 @@ import { tempDir, testConfig } from '../helpers/cairn.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { runBatch, type BatchDeps, type BatchRunOptions } from '../../src/rl/batch.js';
 import { readAllTrajectories } from '../../src/rl/jsonl.js';
+import { processCount } from '../../src/rl/task-executor.js';
 import { openDatabase } from '../../src/store/db.js';
 import { holdRepliesUntilWorkersStart, toolScript, until, writeTasks } from './helpers.js';
 
@@ -56,6 +57,17 @@ function sessionsIn(path: string): number {
     db.close();
   }
 }
+
+describe('processCount', () => {
+  it('runs as many processes as asked, but no more than tasks run at once, and at least one', () => {
+    expect(processCount(4, 64)).toBe(4);
+    expect(processCount(8, 3)).toBe(3);
+    // Atropos: 2 groups of 4 at once.
+    expect(processCount(16, 2 * 4)).toBe(8);
+    expect(processCount(4, 0)).toBe(1);
+    expect(processCount(1, 64)).toBe(1);
+  });
+});
 
 describe('cairn batch run --workers', () => {
   it('spreads the tasks over this process and the workers, each with its own database, into one trajectories file', async () => {

@@ -14,7 +14,7 @@ import { forBatch } from '../batch.js';
 import { realTimers, type Timers } from '../pool.js';
 import { Rewarder } from '../rewards/index.js';
 import type { RewardSpec } from '../rewards/spec.js';
-import { startExecutor, type ExecutorSpec } from '../task-executor.js';
+import { processCount, startExecutor, type ExecutorSpec } from '../task-executor.js';
 import { workerDbPath } from '../run-dir.js';
 import { readTasksFile } from '../tasks.js';
 import { AtroposClient } from './client.js';
@@ -102,7 +102,10 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
     workerFailure ??= { error };
     stop.abort(error);
   };
-  const executor = await startExecutor(options.workers ?? 1, spec, { overrides: deps.overrides, timers }, { onWorkerFailed, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) });
+  const runsAtOnce = Math.max(1, options.concurrency) * options.groupSize;
+  const workers = processCount(options.workers ?? 1, runsAtOnce);
+  if (workers < (options.workers ?? 1)) logger.warn({ workers: options.workers, runsAtOnce }, `Atropos: --workers is more than the runs generated at once (${runsAtOnce}); running ${workers} processes`);
+  const executor = await startExecutor(workers, spec, { overrides: deps.overrides, timers }, { onWorkerFailed, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) });
   try {
     const client = new AtroposClient({ baseUrl: options.apiUrl, timers, logger });
     const stats = await serveAtropos({
