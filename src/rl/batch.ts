@@ -119,7 +119,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       rewardModules,
     });
     const workers = processCount(options.workers ?? 1, Math.min(options.concurrency, pending.length));
-    if (workers < (options.workers ?? 1) && options.concurrency < (options.workers ?? 1)) {
+    if (options.concurrency < (options.workers ?? 1)) {
       notice(`--workers ${options.workers} is more than --concurrency ${options.concurrency} (tasks at once): running ${workers} processes.`);
     }
     // What stops the run with an error: the trajectories file cannot be written, or a worker process failed.

@@ -11,8 +11,6 @@ const send = (message: FromWorker, then?: () => void): void => void process.send
 const run = new AbortController();
 const inFlight = new Set<Promise<void>>();
 let executor: TaskExecutor | undefined;
-/** Building this worker's Cairn; `close` can come before it is done (a short run ends while workers start). */
-let building: Promise<unknown> = Promise.resolve();
 
 // Ctrl-C reaches the whole process group: the parent decides, and tells us to abort.
 process.on('SIGINT', () => {});
@@ -22,7 +20,7 @@ process.on('disconnect', () => process.exit(1));
 process.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'init':
-      building = createLocalExecutor(message.init.spec).then(
+      createLocalExecutor(message.init.spec).then(
         (created) => {
           executor = created;
           send({ type: 'ready' });
@@ -44,7 +42,7 @@ process.on('message', (message: ToWorker) => {
       break;
     case 'close':
       // Keep-alive sockets would hold the process open: exit once the database is closed.
-      void Promise.allSettled([building, ...inFlight])
+      void Promise.allSettled([...inFlight])
         .then(() => executor?.close())
         .finally(() => send({ type: 'closed' }, () => process.exit(0)));
       break;
