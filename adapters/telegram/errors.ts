@@ -21,7 +21,12 @@ export function mapTelegramError(error: unknown): CairnError {
     if (status >= 500) return new CairnError('unavailable', `Telegram is unavailable (${status})`, { ...options, isRetryable: true });
     return new CairnError('bad_request', `Telegram: ${error.description}`, options);
   }
-  if (error instanceof HttpError) return new CairnError('network', `Cannot reach Telegram: ${error.message}`, { platform: PLATFORM, isRetryable: true, cause: error });
+  if (error instanceof HttpError) {
+    // grammY's message names only the method; the fetch error under it says why (ECONNREFUSED, ENOTFOUND, …).
+    // Its URL carries the bot token (…/bot<token>/getMe): cut it out.
+    const reason = error.error instanceof Error ? ` (${error.error.message.replace(/\/bot[^/\s]+\//g, '/bot[token]/')})` : '';
+    return new CairnError('network', `Cannot reach Telegram: ${error.message}${reason}`, { platform: PLATFORM, isRetryable: true, cause: error });
+  }
   return new CairnError('internal', `Telegram adapter error: ${(error as Error)?.message ?? String(error)}`, { platform: PLATFORM, cause: error });
 }
 

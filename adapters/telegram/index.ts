@@ -64,8 +64,11 @@ export class TelegramAdapter implements Adapter {
 
   async start(sink: InboundSink): Promise<void> {
     const settings = this.deps.config.platforms.telegram;
-    await this.call(() => this.bot.init());
-    const me = this.bot.botInfo;
+    // Not bot.init(): grammY retries a network failure there forever and says so only in debug
+    // output, so an unreachable Bot API would hang the start in silence. Ours warns on each retry
+    // and gives up with the reason.
+    const me = await this.call(() => this.bot.api.getMe());
+    this.bot.botInfo = me;
     this.normalize = { bot: { id: me.id, username: me.username }, groupSessions: settings.groupSessions };
     const normalize = this.normalize;
     this.bot.on('message', (ctx) => this.dispatch(sink, normalizeMessage(ctx.message, normalize)));

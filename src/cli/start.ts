@@ -59,11 +59,21 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
     adapters.push(adapter);
   }
   http.setHealth(() => ({ platforms: adapters.map((a) => a.platform) }));
-  const port = await http.listen(config.httpPort, options.host);
-  logger.info({ port }, `HTTP server listening on port ${port}`);
-  for (const adapter of adapters) {
-    await adapter.start(cairn.gateway.receive);
-    logger.info({ platform: adapter.platform }, 'adapter started');
+  let port: number;
+  try {
+    port = await http.listen(config.httpPort, options.host);
+    logger.info({ port }, `HTTP server listening on port ${port}`);
+    for (const adapter of adapters) {
+      await adapter.start(cairn.gateway.receive);
+      logger.info({ platform: adapter.platform }, 'adapter started');
+    }
+  } catch (error) {
+    // A taken port or a platform that cannot start (bad token, unreachable API) fails the start, and
+    // nothing started so far may keep the process alive (stopping an adapter that never started is harmless).
+    await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+    await http.close();
+    await cairn.close();
+    throw error;
   }
   if (adapters.length === 0) {
     logger.warn('No chat platform is configured: set TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN or DISCORD_TOKEN. Serving /healthz only; `cairn chat` talks in the terminal.');

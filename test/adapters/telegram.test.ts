@@ -10,8 +10,10 @@ import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/err
 import { normalizeMessage } from '../../adapters/telegram/normalize.js';
 import { GrammyError, HttpError } from 'grammy';
 import { HttpServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { createLogger, silentLogger } from '../../src/core/logger.js';
 import { startCairn } from '../../src/cli/start.js';
+import { CommandRegistry } from '../../src/core/commands.js';
+import type { CairnError } from '../../src/core/errors.js';
 
 const USER = { id: 42, is_bot: false, first_name: 'Ada', username: 'ada' };
 
@@ -188,6 +190,26 @@ describe('telegram webhook mode and shutdown', () => {
       await fake.close();
       await model.close();
     }
+  });
+});
+
+describe('telegram start', () => {
+  it('gives up with the reason when the Bot API cannot be reached, warning on each retry', async () => {
+    const fake = await startFakeTelegram();
+    const apiRoot = fake.apiRoot;
+    await fake.close(); // nothing listens there any more
+    const config = testConfig('http://127.0.0.1:9/v1', { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: apiRoot });
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
+    const waits: number[] = [];
+    const adapter = new TelegramAdapter({ config, http: new HttpServer(), logger, commands: new CommandRegistry(), sleep: async (ms) => void waits.push(ms) });
+    const failure = (await adapter.start(async () => {}).catch((error: unknown) => error)) as CairnError;
+    expect(failure).toMatchObject({ code: 'network', message: expect.stringMatching(/^Cannot reach Telegram: .*ECONNREFUSED/) });
+    // The failed URL carries the bot token; the message must not.
+    expect(failure.message).toContain('/bot[token]/getMe');
+    expect(failure.message).not.toContain(fake.token);
+    expect(waits).toHaveLength(4);
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(Array.from({ length: 4 }, () => 'Telegram call failed; retrying'));
   });
 });
 

@@ -1,9 +1,24 @@
-/** `cairn start` with no platform configured: one HTTP server on a free port with /healthz, and a clean stop. */
+/** `cairn start`: one HTTP server on a free port with /healthz, a clean stop, and a failed start that leaves nothing running. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeModelServer } from '../fakes/model-server.js';
-import { testConfig } from '../helpers/cairn.js';
+import { tempDir, testConfig } from '../helpers/cairn.js';
 import { startCairn } from '../../src/cli/start.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { CairnError } from '../../src/core/errors.js';
+import type { Adapter } from '../../src/core/message.js';
+import { openDatabase } from '../../src/store/db.js';
+
+/** A port nothing listens on (taken from the OS, then let go). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 describe('cairn start', () => {
   it('serves /healthz on a free port and stops cleanly', async () => {
@@ -21,6 +36,50 @@ describe('cairn start', () => {
     }
     expect(running.cairn.db.open).toBe(false);
     await expect(fetch(`http://127.0.0.1:${running.port}/healthz`)).rejects.toThrow();
+  });
+
+  it('when a platform cannot start, fails with its error and leaves nothing running: adapters, HTTP server, database', async () => {
+    const model = await startFakeModelServer();
+    const port = await freePort();
+    const stopped: string[] = [];
+    const fakeAdapter = (platform: string, start: () => Promise<void>): Adapter => ({
+      platform,
+      capabilities: { threads: false, edits: false, reactions: false, typing: false, streaming: false, maxMessageLength: 4096 },
+      start,
+      stop: async () => void stopped.push(platform),
+      send: async () => {},
+    });
+    const db = openDatabase(join(tempDir('cairn-start-'), 'cairn.db'));
+    const config = testConfig(model.url, { CAIRN_HTTP_PORT: String(port), TELEGRAM_BOT_TOKEN: '1:x', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' });
+    const starting = startCairn(config, {
+      logger: silentLogger,
+      host: '127.0.0.1',
+      db,
+      factories: {
+        telegram: () => fakeAdapter('telegram', async () => {}),
+        slack: () => fakeAdapter('slack', () => Promise.reject(new CairnError('network', 'Cannot reach Slack'))),
+      },
+    });
+    await expect(starting).rejects.toThrow('Cannot reach Slack');
+    expect(stopped.sort()).toEqual(['slack', 'telegram']);
+    expect(db.open).toBe(false);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    await model.close();
+  });
+
+  it('fails with the reason when its port is taken, and closes the database', async () => {
+    const model = await startFakeModelServer();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const db = openDatabase(join(tempDir('cairn-start-'), 'cairn.db'));
+    try {
+      const config = testConfig(model.url, { CAIRN_HTTP_PORT: String((taken.address() as AddressInfo).port) });
+      await expect(startCairn(config, { logger: silentLogger, host: '127.0.0.1', db })).rejects.toThrow(/EADDRINUSE/);
+      expect(db.open).toBe(false);
+    } finally {
+      taken.close();
+      await model.close();
+    }
   });
 
   it('refuses to start without a model, naming what to set', async () => {
