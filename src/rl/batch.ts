@@ -95,7 +95,12 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     const previous = await readRunMeta(paths.meta);
     if (previous && options.resume) checkResumable(previous, meta, notice);
     const summary = new SummaryBuilder();
-    const { log, done, droppedBytes } = await TrajectoryLog.open(paths.trajectories, { resume: options.resume, onExisting: (t) => summary.add(t) });
+    const endedOk = new Set<string>();
+    const onExisting = (trajectory: Trajectory) => {
+      summary.add(trajectory);
+      if (trajectory.status === 'ok') endedOk.add(trajectory.taskId);
+    };
+    const { log, done, droppedBytes } = await TrajectoryLog.open(paths.trajectories, { resume: options.resume, onExisting });
     if (droppedBytes > 0) notice(`Dropped a torn last line (${droppedBytes} bytes) from ${paths.trajectories}; that task runs again.`);
     if (!previous || !options.resume) await writeJsonAtomically(paths.meta, meta);
 
@@ -142,7 +147,13 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       await log.close();
       throw error;
     }
-    const progress = createProgress({ total: tasks.length, alreadyDone: skipped, stream: deps.progress ?? process.stderr, clock: deps.overrides?.clock ?? systemClock });
+    const progress = createProgress({
+      total: tasks.length,
+      alreadyDone: skipped,
+      alreadyOk: tasks.filter((task) => endedOk.has(task.id)).length,
+      stream: deps.progress ?? process.stderr,
+      clock: deps.overrides?.clock ?? systemClock,
+    });
     let ran = 0;
     const poolStarted = performance.now();
     let runMs = 0;

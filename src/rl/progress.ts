@@ -9,8 +9,9 @@ import type { Trajectory } from './trajectory.js';
 
 export interface ProgressOptions {
   total: number;
-  /** Already finished before this process started (resume). */
+  /** Already finished before this process started (resume), and how many of those ended ok. */
   alreadyDone: number;
+  alreadyOk?: number;
   stream: NodeJS.WritableStream & { isTTY?: boolean };
   clock: Clock;
   intervalMs?: number;
@@ -32,8 +33,13 @@ interface Counts {
   failed: number;
 }
 
+function initialCounts(options: ProgressOptions): Counts {
+  const ok = options.alreadyOk ?? 0;
+  return { done: options.alreadyDone, ok, failed: options.alreadyDone - ok };
+}
+
 function barProgress(options: ProgressOptions): Progress {
-  const counts: Counts = { done: options.alreadyDone, ok: 0, failed: 0 };
+  const counts = initialCounts(options);
   const bar = new cliProgress.SingleBar(
     {
       stream: options.stream,
@@ -44,7 +50,7 @@ function barProgress(options: ProgressOptions): Progress {
     cliProgress.Presets.shades_classic,
   );
   const started = options.clock.now();
-  bar.start(options.total, counts.done, { ok: 0, failed: 0, rate: '0.0' });
+  bar.start(options.total, counts.done, { ok: counts.ok, failed: counts.failed, rate: '0.0' });
   let thisRun = 0;
   return {
     finished(trajectory) {
@@ -58,7 +64,7 @@ function barProgress(options: ProgressOptions): Progress {
 }
 
 function lineProgress(options: ProgressOptions): Progress {
-  const counts: Counts = { done: options.alreadyDone, ok: 0, failed: 0 };
+  const counts = initialCounts(options);
   const interval = options.intervalMs ?? 10_000;
   const started = options.clock.now();
   let lastLine = Number.NEGATIVE_INFINITY;
@@ -68,7 +74,7 @@ function lineProgress(options: ProgressOptions): Progress {
     const elapsed = (options.clock.now() - started) / 1000;
     const rate = elapsed > 0 ? thisRun / elapsed : 0;
     const left = options.total - counts.done;
-    const eta = rate > 0 ? formatDuration(left / rate) : '?';
+    const eta = left <= 0 ? '0s' : rate > 0 ? formatDuration(left / rate) : '?';
     const percent = options.total ? ((100 * counts.done) / options.total).toFixed(1) : '100.0';
     options.stream.write(`[${label}] ${counts.done}/${options.total} (${percent}%) ok ${counts.ok} failed ${counts.failed} · ${rate.toFixed(1)} tasks/s · ETA ${eta}\n`);
     lastLine = options.clock.now();

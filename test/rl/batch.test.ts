@@ -156,8 +156,11 @@ describe('cairn batch run', () => {
     expect(first.summary.tasks.remaining).toBe(10 - first.ran);
 
     await expect(run({ tasksFile, outDir: out }).promise).rejects.toThrow(/--resume/);
-    const second = await run({ tasksFile, outDir: out, resume: true }).promise;
+    const resumed = run({ tasksFile, outDir: out, resume: true });
+    const second = await resumed.promise;
     expect(second.skipped).toBe(first.ran);
+    // Progress counts the tasks done before as well (all ok here).
+    expect(resumed.progress.lines.join('')).toContain('10/10 (100.0%) ok 10 failed 0');
     expect(second.ran).toBe(10 - first.ran);
     const ids = (await readAllTrajectories(second.paths.trajectories)).map((t) => t.taskId);
     expect(ids).toHaveLength(10);

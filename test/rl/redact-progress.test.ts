@@ -49,7 +49,7 @@ describe('progress', () => {
   it('prints plain lines at most every interval when not on a terminal, with rate and ETA', () => {
     const clock = new ManualClock(0);
     const out = capture(false);
-    const progress = createProgress({ total: 10, alreadyDone: 2, stream: out.stream, clock, intervalMs: 10_000 });
+    const progress = createProgress({ total: 10, alreadyDone: 2, alreadyOk: 1, stream: out.stream, clock, intervalMs: 10_000 });
     clock.advance(1000);
     progress.finished(sampleTrajectory());
     clock.advance(1000);
@@ -59,9 +59,16 @@ describe('progress', () => {
     progress.stop();
     const lines = out.text().trimEnd().split('\n');
     expect(lines[0]).toBe('[batch] resuming: 2 of 10 tasks already done');
-    expect(lines[1]).toBe('[batch] 3/10 (30.0%) ok 1 failed 0 · 1.0 tasks/s · ETA 7s');
-    expect(lines[2]).toBe('[batch] 5/10 (50.0%) ok 2 failed 1 · 0.3 tasks/s · ETA 20s');
+    // Counts include the resumed tasks (1 ok, 1 failed); the rate is this run's.
+    expect(lines[1]).toBe('[batch] 3/10 (30.0%) ok 2 failed 1 · 1.0 tasks/s · ETA 7s');
+    expect(lines[2]).toBe('[batch] 5/10 (50.0%) ok 3 failed 2 · 0.3 tasks/s · ETA 20s');
     expect(lines).toHaveLength(4); // and a last line on stop
+  });
+
+  it('says ETA 0s once everything is done, also when a resumed run had nothing left', () => {
+    const out = capture(false);
+    createProgress({ total: 3, alreadyDone: 3, alreadyOk: 3, stream: out.stream, clock: new ManualClock(0) }).stop();
+    expect(out.text()).toBe('[batch] resuming: 3 of 3 tasks already done\n[batch] 3/3 (100.0%) ok 3 failed 0 · 0.0 tasks/s · ETA 0s\n');
   });
 
   it('draws a bar with rate and ETA on a terminal', () => {
