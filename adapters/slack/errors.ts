@@ -47,7 +47,9 @@ export function mapSlackError(error: unknown): CairnError {
   if (error instanceof webApi.WebAPIHTTPError) return fromStatus(error.statusCode, `Slack answered HTTP ${error.statusCode}.`, error);
   if (error instanceof webApi.WebAPIRequestError) {
     const timedOut = ['TimeoutError', 'AbortError'].includes(error.original.name);
-    return make(timedOut ? 'timeout' : 'network', `Could not reach Slack: ${error.original.message}`, error, { isRetryable: true });
+    // fetch says only "fetch failed"; its cause says why (ENOTFOUND, ECONNREFUSED, …).
+    const cause = error.original.cause instanceof Error ? ` (${error.original.cause.message})` : '';
+    return make(timedOut ? 'timeout' : 'network', `Could not reach Slack: ${error.original.message}${cause}`, error, { isRetryable: true });
   }
   const status = respondStatus(error);
   if (status !== undefined) return fromStatus(status, `Slack's response_url answered HTTP ${status}.`, error);

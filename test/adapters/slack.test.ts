@@ -498,6 +498,8 @@ describe('Slack errors', () => {
     expect(http(403)).toMatchObject({ code: 'permission', isRetryable: false });
     expect(http(503)).toMatchObject({ code: 'unavailable', isRetryable: true });
     expect(mapSlackError(new webApi.WebAPIRequestError(new Error('ECONNREFUSED')))).toMatchObject({ code: 'network', isRetryable: true });
+    const unreachable = new TypeError('fetch failed', { cause: new Error('getaddrinfo ENOTFOUND slack.com') });
+    expect(mapSlackError(new webApi.WebAPIRequestError(unreachable)).message).toBe('Could not reach Slack: fetch failed (getaddrinfo ENOTFOUND slack.com)');
     expect(mapSlackError(Object.assign(new Error('x'), { code: 'slack_bolt_respond_error', statusCode: 500 }))).toMatchObject({ code: 'unavailable', isRetryable: true });
     expect(mapSlackError(new Error('boom'))).toBeInstanceOf(CairnError);
   });
