@@ -10,9 +10,11 @@ export function userFacingError(error: unknown): string {
     case 'permission':
       return "I can't reach my model: the provider refused the API key. The operator should run `cairn doctor`.";
     case 'timeout':
-    case 'unavailable':
-    case 'network':
       return "The model didn't answer in time. Please try again shortly.";
+    case 'unavailable':
+      return 'The model provider is having trouble right now. Please try again shortly.';
+    case 'network':
+      return "I can't reach my model right now. Please try again shortly; if it keeps happening, the operator should run `cairn doctor`.";
     case 'aborted':
       return 'I was stopped before I could finish (Cairn is restarting). Your message is saved; send it again in a moment.';
     case 'invalid_model_output':
