@@ -1,5 +1,6 @@
 /** Runs the real `cairn` command in a child process, as a user would, and collects what it printed. */
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from './cairn.js';
 
@@ -10,7 +11,7 @@ export interface CliRun {
 }
 
 export interface CliOptions {
-  /** Extra environment; the child gets only PATH, HOME and CAIRN_DATA_DIR besides (no developer settings leak in). */
+  /** Extra environment; the child gets only PATH, HOME, TMPDIR (the test file's, see test/setup) and CAIRN_DATA_DIR besides (no developer settings leak in). */
   env?: Record<string, string>;
   cwd?: string;
   /** Standard input; none (closed) when absent. */
@@ -24,7 +25,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(options.entry ?? [join(process.cwd(), 'bin', 'cairn.js')]), ...args], {
       cwd,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, CAIRN_DATA_DIR: join(cwd, 'data'), ...options.env },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, TMPDIR: tmpdir(), CAIRN_DATA_DIR: join(cwd, 'data'), ...options.env },
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
