@@ -13,6 +13,7 @@ import { ConfigError, describeError, type CairnError } from '../../src/core/erro
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, mapTelegramError } from './errors.js';
+import { watchPolling } from './polling-watch.js';
 import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
@@ -48,6 +49,7 @@ export class TelegramAdapter implements Adapter {
     if (!settings.botToken) throw new ConfigError(['Set TELEGRAM_BOT_TOKEN (from @BotFather) to run Cairn on Telegram.']);
     if (settings.webhookUrl && !settings.webhookSecret) throw new ConfigError(['TELEGRAM_WEBHOOK_SECRET: webhook mode needs a secret so that only Telegram can post updates.']);
     this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
+    this.bot.api.config.use(watchPolling(deps.logger));
     this.sleep = deps.sleep ?? realSleep;
     this.indicators = new TurnIndicators({
       typingEveryMs: TYPING_EVERY_MS,

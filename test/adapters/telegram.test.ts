@@ -8,6 +8,7 @@ import { TelegramAdapter } from '../../adapters/telegram/index.js';
 import { markdownToHtml } from '../../adapters/telegram/render.js';
 import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/errors.js';
 import { normalizeMessage } from '../../adapters/telegram/normalize.js';
+import { watchPolling } from '../../adapters/telegram/polling-watch.js';
 import { GrammyError, HttpError } from 'grammy';
 import { HttpServer } from '../../src/http/server.js';
 import { createLogger, silentLogger } from '../../src/core/logger.js';
@@ -210,6 +211,44 @@ describe('telegram start', () => {
     expect(failure.message).not.toContain(fake.token);
     expect(waits).toHaveLength(4);
     expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(Array.from({ length: 4 }, () => 'Telegram call failed; retrying'));
+  });
+});
+
+describe('telegram long polling watch', () => {
+  function watched() {
+    const lines: { level: number; msg: string; downMs?: number }[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) } });
+    const clock = { now: 0 };
+    return { lines, clock, watch: watchPolling(logger, () => clock.now) };
+  }
+  const down = () => Promise.reject(new HttpError("Network request for 'getUpdates' failed!", new Error('connect ECONNREFUSED 127.0.0.1:9')));
+  const up = () => Promise.resolve({ ok: true as const, result: [] });
+
+  it('warns when getUpdates fails, at most once a minute, and says when it works again', async () => {
+    const { lines, clock, watch } = watched();
+    const poll = (prev: () => Promise<unknown>) => (watch as (...args: unknown[]) => Promise<unknown>)(prev, 'getUpdates', {}, new AbortController().signal);
+    await expect(poll(down)).rejects.toBeInstanceOf(HttpError);
+    clock.now = 3_000;
+    await expect(poll(down)).rejects.toBeInstanceOf(HttpError);
+    clock.now = 61_000;
+    await expect(poll(down)).rejects.toBeInstanceOf(HttpError);
+    clock.now = 64_000;
+    await poll(up);
+    await poll(up);
+    expect(lines.map((line) => line.msg)).toEqual([
+      'Telegram long polling failed; retrying every 3 s',
+      'Telegram long polling failed; retrying every 3 s',
+      'Telegram long polling works again',
+    ]);
+    expect(lines[2]?.downMs).toBe(64_000);
+  });
+
+  it('stays quiet about a getUpdates cut short by stopping the bot, and about other methods', async () => {
+    const { lines, watch } = watched();
+    const call = watch as (...args: unknown[]) => Promise<unknown>;
+    await expect(call(down, 'getUpdates', {}, AbortSignal.abort())).rejects.toBeInstanceOf(HttpError);
+    await expect(call(down, 'sendMessage', {}, new AbortController().signal)).rejects.toBeInstanceOf(HttpError);
+    expect(lines).toEqual([]);
   });
 });
 

@@ -1,0 +1,39 @@
+/**
+ * What grammY's long polling says only in debug output, in Cairn's logs: getUpdates failing
+ * (grammY retries every 3 s, for ever) and working again. A Bot API transformer, so it sees
+ * every getUpdates call the polling loop makes.
+ */
+import type { Transformer } from 'grammy';
+import { describeError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import { mapTelegramError } from './errors.js';
+
+/** An outage is reported once, then again at most this often while it lasts. */
+const WARN_EVERY_MS = 60_000;
+
+export function watchPolling(logger: Logger, now: () => number = Date.now): Transformer {
+  let failingSince: number | undefined;
+  let lastWarning = Number.NEGATIVE_INFINITY;
+  return async (prev, method, payload, signal) => {
+    if (method !== 'getUpdates') return prev(method, payload, signal);
+    try {
+      const response = await prev(method, payload, signal);
+      if (response.ok && failingSince !== undefined) {
+        logger.info({ downMs: now() - failingSince }, 'Telegram long polling works again');
+        failingSince = undefined;
+        lastWarning = Number.NEGATIVE_INFINITY;
+      }
+      return response;
+    } catch (error) {
+      // Stopping the bot aborts the pending getUpdates: that is no outage.
+      if (!signal?.aborted) {
+        failingSince ??= now();
+        if (now() - lastWarning >= WARN_EVERY_MS) {
+          lastWarning = now();
+          logger.warn({ err: describeError(mapTelegramError(error)) }, 'Telegram long polling failed; retrying every 3 s');
+        }
+      }
+      throw error;
+    }
+  };
+}
