@@ -13,9 +13,8 @@ import { buildCairn, buildIsFresh } from '../scripts/build.mjs';
 import { startFakeModelServer, type FakeModelServer } from './fakes/model-server.js';
 import { tempDir } from './helpers/cairn.js';
 import { runCli } from './helpers/cli.js';
-import { holdRepliesUntilWorkersStart, toolScript, writeTasks } from './rl/helpers.js';
+import { holdRepliesUntilWorkersStart, sessionsIn, toolScript, writeTasks } from './rl/helpers.js';
 import { readAllTrajectories } from '../src/rl/jsonl.js';
-import { openDatabase } from '../src/store/db.js';
 import type { loadConfig as loadConfigType } from '../src/config/load.js';
 import type { runBatch as runBatchType } from '../src/rl/batch.js';
 
@@ -137,11 +136,3 @@ describe('the compiled CLI', () => {
 
 const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
 
-function sessionsIn(path: string): number {
-  const db = openDatabase(path);
-  try {
-    return db.prepare('SELECT COUNT(*) FROM sessions').pluck().get() as number;
-  } finally {
-    db.close();
-  }
-}

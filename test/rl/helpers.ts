@@ -5,6 +5,7 @@ import type { ChatBody, FakeModelServer, FakeReply, RecordedRequest } from '../f
 import { tempDir } from '../helpers/cairn.js';
 import type { Timers } from '../../src/rl/pool.js';
 import { TRAJECTORY_FORMAT, type Trajectory } from '../../src/rl/trajectory.js';
+import { openDatabase } from '../../src/store/db.js';
 
 export function writeTasks(lines: readonly (object | string)[], dir = tempDir('cairn-rl-')): string {
   const path = join(dir, 'tasks.jsonl');
@@ -45,6 +46,16 @@ export function holdRepliesUntilWorkersStart(server: FakeModelServer, script: (r
   const workersStarted = new Promise<void>((resolve) => (started = resolve));
   server.setDefault((request) => ({ after: workersStarted, then: script(request) }));
   return { onWorkersStarted: () => started() };
+}
+
+/** How many sessions a run's database holds (which process ran how many tasks). */
+export function sessionsIn(path: string): number {
+  const db = openDatabase(path);
+  try {
+    return db.prepare('SELECT COUNT(*) FROM sessions').pluck().get() as number;
+  } finally {
+    db.close();
+  }
 }
 
 /** Timers the test fires by hand; sleeps resolve at once (and are recorded). */

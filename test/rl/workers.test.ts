@@ -13,8 +13,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { runBatch, type BatchDeps, type BatchRunOptions } from '../../src/rl/batch.js';
 import { readAllTrajectories } from '../../src/rl/jsonl.js';
 import { processCount } from '../../src/rl/task-executor.js';
-import { openDatabase } from '../../src/store/db.js';
-import { holdRepliesUntilWorkersStart, toolScript, until, writeTasks } from './helpers.js';
+import { holdRepliesUntilWorkersStart, sessionsIn, toolScript, until, writeTasks } from './helpers.js';
 
 let server: FakeModelServer;
 beforeEach(async () => {
@@ -47,15 +46,6 @@ function workerProcesses(): number[] {
       }
     })
     .map(Number);
-}
-
-function sessionsIn(path: string): number {
-  const db = openDatabase(path);
-  try {
-    return db.prepare('SELECT COUNT(*) FROM sessions').pluck().get() as number;
-  } finally {
-    db.close();
-  }
 }
 
 describe('processCount', () => {
