@@ -45,9 +45,10 @@ export const ENTRY_POINTS = ['src/cli.ts', 'src/rl/workers/child.ts', 'src/rl/ba
 
 /**
  * Packages bundled in: pure JavaScript on every start's path, otherwise loaded as hundreds of
- * small modules. Every other package stays in node_modules: native modules, those that load
- * files or start threads from their own folder (pino's transports, tsx, discord.js), and the
- * SDKs of back ends and platforms, which load only when used.
+ * small modules (pino too: Cairn uses no pino transport, the part that loads files from its own
+ * folder). Every other package stays in node_modules: native modules, those that load files or
+ * start processes from their own folder (tsx, node-cron's daemon, discord.js), and the SDKs of
+ * back ends and platforms, which load only when used.
  */
 const BUNDLED_PACKAGES = new Set(['openai', 'zod', 'yaml', 'gray-matter', 'commander', 'pino']);
 
