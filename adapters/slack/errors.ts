@@ -4,7 +4,7 @@
  * this mapping with its Retry-After and Cairn's withRetries does the waiting.
  */
 import { webApi } from '@slack/bolt';
-import { CairnError, type CairnErrorCode } from '../../src/core/errors.js';
+import { CairnError, rootCause, type CairnErrorCode } from '../../src/core/errors.js';
 
 const PLATFORM = 'slack';
 
@@ -47,8 +47,9 @@ export function mapSlackError(error: unknown): CairnError {
   if (error instanceof webApi.WebAPIHTTPError) return fromStatus(error.statusCode, `Slack answered HTTP ${error.statusCode}.`, error);
   if (error instanceof webApi.WebAPIRequestError) {
     const timedOut = ['TimeoutError', 'AbortError'].includes(error.original.name);
-    // fetch says only "fetch failed"; its cause says why (ENOTFOUND, ECONNREFUSED, …).
-    const cause = error.original.cause instanceof Error ? ` (${error.original.cause.message})` : '';
+    // fetch says only "fetch failed"; the error under it says why.
+    const root = rootCause(error.original);
+    const cause = root ? ` (${root.message})` : '';
     return make(timedOut ? 'timeout' : 'network', `Could not reach Slack: ${error.original.message}${cause}`, error, { isRetryable: true });
   }
   const status = respondStatus(error);

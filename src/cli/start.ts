@@ -52,15 +52,21 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   cairn.notes.resumePending();
   const http = new HttpServer();
   const adapters: Adapter[] = [];
-  for (const platform of enabledPlatforms(config)) {
-    const factory = options.factories?.[platform] ?? (await loadFactory(platform));
-    const adapter = await factory({ config, http, logger: logger.child({ platform }), commands: cairn.commands, ...(options.sleep ? { sleep: options.sleep } : {}) });
-    cairn.gateway.attach(adapter);
-    adapters.push(adapter);
-  }
-  http.setHealth(() => ({ platforms: adapters.map((a) => a.platform) }));
+  // The end of every start, failed or stopped: stopping an adapter that never started is harmless.
+  const closeAll = async () => {
+    await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+    await cairn.close();
+    await http.close();
+  };
   let port: number;
   try {
+    for (const platform of enabledPlatforms(config)) {
+      const factory = options.factories?.[platform] ?? (await loadFactory(platform));
+      const adapter = await factory({ config, http, logger: logger.child({ platform }), commands: cairn.commands, ...(options.sleep ? { sleep: options.sleep } : {}) });
+      cairn.gateway.attach(adapter);
+      adapters.push(adapter);
+    }
+    http.setHealth(() => ({ platforms: adapters.map((a) => a.platform) }));
     port = await http.listen(config.httpPort, options.host);
     logger.info({ port }, `HTTP server listening on port ${port}`);
     for (const adapter of adapters) {
@@ -68,11 +74,9 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       logger.info({ platform: adapter.platform }, 'adapter started');
     }
   } catch (error) {
-    // A taken port or a platform that cannot start (bad token, unreachable API) fails the start, and
-    // nothing started so far may keep the process alive (stopping an adapter that never started is harmless).
-    await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
-    await http.close();
-    await cairn.close();
+    // A platform that cannot be set up or start (bad token, unreachable API) or a taken port fails
+    // the start, and nothing made so far may keep the process alive.
+    await closeAll();
     throw error;
   }
   if (adapters.length === 0) {
@@ -93,9 +97,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       // Turns in flight finish first (and can still reply; new messages are told to retry),
       // then the adapters disconnect, then the database closes.
       await cairn.gateway.drain(config.agent.shutdownGraceMs);
-      await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
-      await cairn.close();
-      await http.close();
+      await closeAll();
       resolveStopped();
     })().catch((error) => {
       logger.error({ err: describeError(error) }, 'shutdown failed');

@@ -66,3 +66,14 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * The innermost Error of a `cause` chain, or undefined when there is none. Client libraries
+ * wrap a socket failure in errors of their own ("Connection error.", "fetch failed"); the
+ * innermost one says what happened (ECONNREFUSED, ENOTFOUND, …).
+ */
+export function rootCause(error: Error): Error | undefined {
+  let inner: Error | undefined;
+  for (let cause = error.cause; cause instanceof Error; cause = cause.cause) inner = cause;
+  return inner;
+}

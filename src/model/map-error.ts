@@ -4,7 +4,7 @@
  * failover logic reads only `code`, `isRetryable` and `retryAfterMs`.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { CairnError } from '../core/errors.js';
+import { CairnError, rootCause } from '../core/errors.js';
 
 export interface FailureContext {
   provider: string;
@@ -40,11 +40,9 @@ export function mapModelError(error: unknown, context: FailureContext): CairnErr
   return new CairnError('internal', `Model call to ${platform} failed: ${error instanceof Error ? error.message : String(error)}`, { platform, cause: error });
 }
 
-/** openai says only "Connection error."; the socket's own error underneath says what happened (ECONNREFUSED, ENOTFOUND, …). */
+/** openai says only "Connection error."; the error under it says what happened. */
 function connectionFailure(error: APIConnectionError): string {
-  let deepest: unknown = error;
-  while (deepest instanceof Error && deepest.cause instanceof Error) deepest = deepest.cause;
-  return (deepest as Error).message.replace(/\.$/, '');
+  return (rootCause(error) ?? error).message.replace(/\.$/, '');
 }
 
 export function invalidOutput(platform: string, message: string, cause?: unknown): CairnError {

@@ -7,7 +7,7 @@ import { startFakeModelServer } from '../fakes/model-server.js';
 import { tempDir, testConfig } from '../helpers/cairn.js';
 import { startCairn } from '../../src/cli/start.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { CairnError } from '../../src/core/errors.js';
+import { CairnError, ConfigError } from '../../src/core/errors.js';
 import type { Adapter } from '../../src/core/message.js';
 import { openDatabase } from '../../src/store/db.js';
 
@@ -65,6 +65,21 @@ describe('cairn start', () => {
     expect(db.open).toBe(false);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
     await model.close();
+  });
+
+  it('when a platform cannot even be set up, fails with its error and closes the database', async () => {
+    const model = await startFakeModelServer();
+    const db = openDatabase(join(tempDir('cairn-start-'), 'cairn.db'));
+    try {
+      const config = testConfig(model.url, { CAIRN_HTTP_PORT: '0', TELEGRAM_BOT_TOKEN: '1:x' });
+      const broken = () => {
+        throw new ConfigError(['TELEGRAM_WEBHOOK_SECRET: webhook mode needs a secret.']);
+      };
+      await expect(startCairn(config, { logger: silentLogger, host: '127.0.0.1', db, factories: { telegram: broken } })).rejects.toThrow(/TELEGRAM_WEBHOOK_SECRET/);
+      expect(db.open).toBe(false);
+    } finally {
+      await model.close();
+    }
   });
 
   it('fails with the reason when its port is taken, and closes the database', async () => {
