@@ -1,5 +1,5 @@
 /**
- * `cairn memory list|search|import|export|forget --user <key>`: the operator's and
+ * `cairn memory list|search|import|export|forget --user <key>` and `cairn memory users`: the operator's and
  * scripts' side of persistent notes. The formats are a fixed contract (scripts
  * depend on them): see README.md, "Memory". Safe beside a running bot: every write
  * is one transaction under the database's write lock.
@@ -14,7 +14,9 @@ import { parseInstant, toIso } from '../memory/notes/instant.js';
 import { renderNote } from '../memory/notes/recall.js';
 import { DEFAULT_LIMIT } from '../memory/notes/search.js';
 import type { Config } from '../config/load.js';
+import type { Db } from '../store/db.js';
 import type { CommandGroup } from './context.js';
+import { listUsers, notesKey, renderUser, unknownUserHint } from './memory-users.js';
 
 interface UserOption {
   user: string;
@@ -31,15 +33,37 @@ interface SearchCliOptions extends UserOption {
 
 export const memoryCommands: CommandGroup = ({ program, config, print }) => {
   const group = program.command('memory').description("list, search, import, export and forget a user's persistent notes");
-  const withNotes = async <T>(run: (notes: Notes, loaded: Config) => Promise<T> | T): Promise<T> => {
+  const withNotes = async <T>(run: (notes: Notes, db: Db, loaded: Config) => Promise<T> | T): Promise<T> => {
     const loaded = config();
     const opened = openNotes(loaded);
     try {
-      return await run(opened.notes, loaded);
+      return await run(opened.notes, opened.db, loaded);
     } finally {
       await opened.close();
     }
   };
+  // Notices go to stderr: stdout is the fixed contract scripts parse.
+  const notice = (line: string): void => void process.stderr.write(`cairn: ${line}\n`);
+  /** The key the user's notes are read under, with a notice for a linked account or an unknown key. */
+  const readKey = (notes: Notes, db: Db, user: string): string => {
+    const key = notesKey(db, user, notice);
+    const hint = unknownUserHint(notes.store, key);
+    if (hint) notice(hint);
+    return key;
+  };
+
+  group
+    .command('users')
+    .description('every user key with notes, how many, the newest, and the accounts linked to it')
+    .option('--json', 'print a JSON array of {user, notes, newest_at, linked}')
+    .action((options: { json?: boolean }) =>
+      withNotes((notes, db) => {
+        const users = listUsers(db, notes.store);
+        if (options.json) return print(JSON.stringify(users));
+        if (users.length === 0) return print('Nobody has notes yet.');
+        for (const user of users) print(renderUser(user));
+      }),
+    );
 
   group
     .command('list')
@@ -48,8 +72,8 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .option('-n, --limit <n>', 'most notes to show', '50')
     .option('--json', 'print a JSON array')
     .action((options: UserOption & { limit: string; json?: boolean }) =>
-      withNotes((notes) => {
-        const listed = notes.store.list(options.user, { limit: positiveInt(options.limit, '--limit') });
+      withNotes((notes, db) => {
+        const listed = notes.store.list(readKey(notes, db, options.user), { limit: positiveInt(options.limit, '--limit') });
         if (options.json) return print(JSON.stringify(listed.map((note) => ({ ...note, createdAt: toIso(note.createdAt), updatedAt: toIso(note.updatedAt) }))));
         if (listed.length === 0) return print(`No notes for ${options.user}.`);
         for (const note of listed) print(renderNote(note));
@@ -67,15 +91,16 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .option('--json', 'print JSON: an array of {id, external_id, text, kind, created_at, score}, best first')
     .option('--batch <file>', 'JSONL of {"id", "query"}: prints one {"id", "results"} line per query')
     .action((query: string | undefined, options: SearchCliOptions) =>
-      withNotes(async (notes) => {
+      withNotes(async (notes, db) => {
         const base = searchOptions(options);
+        const key = readKey(notes, db, options.user);
         if (options.batch) {
           const queries = readBatch(options.batch);
-          const results = await notes.search.searchMany(options.user, queries.map((q) => ({ query: q.query, options: base })));
+          const results = await notes.search.searchMany(key, queries.map((q) => ({ query: q.query, options: base })));
           queries.forEach((q, index) => print(JSON.stringify({ id: q.id, results: (results[index] ?? []).map(toResult) })));
           return;
         }
-        const hits = await notes.search.search(options.user, query ?? '', base);
+        const hits = await notes.search.search(key, query ?? '', base);
         if (options.json) return print(JSON.stringify(hits.map(toResult)));
         if (hits.length === 0) return print('No notes match.');
         for (const hit of hits) print(`${hit.score.toFixed(3)}  ${renderNote(hit.note)}`);
@@ -87,9 +112,9 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .description('import notes from JSONL ({"text", "created_at", "kind"?, "external_id"?} per line), all or nothing')
     .requiredOption('-u, --user <key>', 'user key, e.g. slack:T1:U1')
     .action((file: string, options: UserOption) =>
-      withNotes((notes) => {
+      withNotes((notes, db) => {
         const content = readText(file);
-        const imported = notes.import(options.user, content, file, (done, total) => {
+        const imported = notes.import(notesKey(db, options.user, notice), content, file, (done, total) => {
           // Progress goes to stderr, synchronously, so it shows even during the one long transaction.
           if (total >= 10_000) process.stderr.write(done === 0 ? `Importing ${total} notes…\n` : `… ${done} of ${total}\n`);
         });
@@ -103,8 +128,8 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .requiredOption('-u, --user <key>', 'user key, e.g. slack:T1:U1')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action((options: UserOption & { output?: string }) =>
-      withNotes((notes) => {
-        const lines = notes.exportLines(options.user);
+      withNotes((notes, db) => {
+        const lines = notes.exportLines(readKey(notes, db, options.user));
         if (options.output) {
           writeFileSync(options.output, lines.map((line) => `${line}\n`).join(''));
           process.stderr.write(`Exported ${lines.length} notes to ${options.output}.\n`);
@@ -119,9 +144,10 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .description('delete one note by id (with the older versions it replaced), or "all" of the user\'s notes')
     .requiredOption('-u, --user <key>', 'user key, e.g. slack:T1:U1')
     .action((id: string, options: UserOption) =>
-      withNotes((notes) => {
-        if (id.toLowerCase() === 'all') return print(`Deleted ${notes.store.forgetAll(options.user, systemClock.now())} notes of ${options.user}.`);
-        const deleted = notes.store.forget(options.user, positiveInt(id, 'the note id'));
+      withNotes((notes, db) => {
+        const key = readKey(notes, db, options.user);
+        if (id.toLowerCase() === 'all') return print(`Deleted ${notes.store.forgetAll(key, systemClock.now())} notes of ${options.user}.`);
+        const deleted = notes.store.forget(key, positiveInt(id, 'the note id'));
         if (deleted === 0) throw new CairnError('not_found', `${options.user} has no note ${id}. \`cairn memory list --user ${options.user}\` shows the ids.`);
         print(`Deleted note ${id}${deleted > 1 ? ` and ${deleted - 1} older versions` : ''}.`);
       }),

@@ -3,10 +3,11 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../src/cli.js';
 import { databasePath, openDatabase } from '../../src/store/db.js';
 import { NoteStore } from '../../src/memory/notes/store.js';
+import { IdentityLinks } from '../../src/access/identities.js';
 import { tempDir } from '../helpers/cairn.js';
 import { NOW } from './helpers.js';
 
@@ -114,6 +115,73 @@ describe('cairn memory export', () => {
     await expect(cairn('memory', 'forget', '--user', 'bob', String(first!.id))).rejects.toThrow(/bob has no note/);
     expect(await cairn('memory', 'forget', '--user', 'ada', String(first!.id))).toEqual([`Deleted note ${first!.id}.`]);
     expect(await cairn('memory', 'forget', '--user', 'ada', 'all')).toEqual(['Deleted 2 notes of ada.']);
+  });
+});
+
+describe('cairn memory users, linked accounts and unknown keys', () => {
+  /** Runs `cairn …` in process; returns stdout and the notices written to stderr. */
+  async function withNotices(...args: string[]): Promise<{ out: string[]; notices: string }> {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const out = await cairn(...args);
+      return { out, notices: stderr.mock.calls.map((call) => String(call[0])).join('') };
+    } finally {
+      stderr.mockRestore();
+    }
+  }
+
+  function linkAccounts(issuer: string, redeemer: string): void {
+    const db = openDatabase(databasePath(dataDir));
+    const links = new IdentityLinks(db);
+    links.redeem(links.issueCode(issuer, NOW), redeemer, NOW);
+    db.close();
+  }
+
+  it('lists every user key with its notes, the newest and the linked accounts', async () => {
+    expect(await cairn('memory', 'users')).toEqual(['Nobody has notes yet.']);
+    await cairn('memory', 'import', '--user', 'console:ada', file('in.jsonl', SAMPLE));
+    await cairn('memory', 'import', '--user', 'slack:T1:U2', file('one.jsonl', [SAMPLE[0]!]));
+    linkAccounts('console:ada', 'telegram:42');
+
+    expect(await cairn('memory', 'users')).toEqual([
+      'console:ada  3 notes, newest 2026-03-20T07:30:00.000Z (linked: telegram:42)',
+      'slack:T1:U2  1 note, newest 2026-03-01T09:00:00.000Z',
+    ]);
+    expect(JSON.parse((await cairn('memory', 'users', '--json'))[0]!)).toEqual([
+      { user: 'console:ada', notes: 3, newest_at: '2026-03-20T07:30:00.000Z', linked: ['telegram:42'] },
+      { user: 'slack:T1:U2', notes: 1, newest_at: '2026-03-01T09:00:00.000Z', linked: [] },
+    ]);
+  });
+
+  it("reads, imports and forgets a linked account's notes under its person key, and says so", async () => {
+    await cairn('memory', 'import', '--user', 'console:ada', file('in.jsonl', SAMPLE));
+    linkAccounts('console:ada', 'telegram:42');
+
+    const listed = await withNotices('memory', 'list', '--user', 'telegram:42', '--json');
+    expect(JSON.parse(listed.out[0]!)).toHaveLength(3);
+    expect(listed.notices).toBe('cairn: telegram:42 is linked with other accounts; their notes are kept under console:ada.\n');
+    const found = await withNotices('memory', 'search', '--user', 'telegram:42', '--json', 'tabs');
+    expect(JSON.parse(found.out[0]!)).toEqual([expect.objectContaining({ external_id: 'a1' })]);
+    expect((await cairn('memory', 'export', '--user', 'telegram:42'))).toHaveLength(3);
+
+    await withNotices('memory', 'import', '--user', 'telegram:42', file('more.jsonl', [{ text: 'Ada uses a split keyboard', created_at: '2026-04-01' }]));
+    expect(JSON.parse((await cairn('memory', 'list', '--user', 'console:ada', '--json'))[0]!)).toHaveLength(4);
+
+    // An operator deleting a person's notes from any of their accounts deletes all of them.
+    expect((await withNotices('memory', 'forget', '--user', 'telegram:42', 'all')).out).toEqual(['Deleted 4 notes of telegram:42.']);
+    expect(await cairn('memory', 'list', '--user', 'console:ada')).toEqual(['No notes for console:ada.']);
+  });
+
+  it('points a key nobody has notes under to the qualified keys, on stderr only', async () => {
+    await cairn('memory', 'import', '--user', 'console:root', file('in.jsonl', SAMPLE));
+    const bare = await withNotices('memory', 'list', '--user', 'root');
+    expect(bare.out).toEqual(['No notes for root.']);
+    expect(bare.notices).toBe('cairn: Nobody has notes under "root". Did you mean console:root? `cairn memory users` lists every key.\n');
+
+    const json = await withNotices('memory', 'search', '--user', 'someone', '--json', 'tabs');
+    expect(json.out).toEqual(['[]']);
+    expect(json.notices).toContain('Keys are platform-qualified, e.g. console:alice or slack:T1:U1.');
+    expect((await withNotices('memory', 'list', '--user', 'console:root', '--json')).notices).toBe('');
   });
 });
 

@@ -16,6 +16,12 @@ export interface Owner {
   forgottenAt: number | undefined;
 }
 
+export interface OwnerSummary {
+  userId: string;
+  notes: number;
+  newestAt: number | undefined;
+}
+
 /** One note of an import, already validated; `ref`/`supersededByRef` are ids local to the file. */
 export interface ImportNote extends NewNote {
   ref?: number | undefined;
@@ -41,6 +47,10 @@ export class NoteStore {
       owner: db.prepare<[string], { id: number; notes: number; forgotten_at: number | null }>('SELECT id, notes, forgotten_at FROM note_owners WHERE user_id = ?'),
       addOwner: db.prepare<[string]>('INSERT INTO note_owners (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING'),
       total: db.prepare<[], { total: number | null }>('SELECT SUM(notes) AS total FROM note_owners'),
+      owners: db.prepare<[], { user_id: string; notes: number; newest: number | null }>(
+        `SELECT o.user_id, o.notes, (SELECT MAX(n.created_at) FROM notes n WHERE n.owner_id = o.id AND n.superseded_by IS NULL) AS newest
+         FROM note_owners o ORDER BY o.user_id`,
+      ),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
       insert: db.prepare<unknown[], { id: number }>(
         `INSERT INTO notes (owner_id, text, kind, origin, trust, source_session, pinned, external_id, created_at, updated_at)
@@ -79,6 +89,11 @@ export class NoteStore {
   owner(userId: string): Owner | undefined {
     const row = this.s.owner.get(userId);
     return row ? { id: row.id, notes: row.notes, forgottenAt: row.forgotten_at ?? undefined } : undefined;
+  }
+
+  /** Every user key that has ever had notes, with its live notes and the newest one's time. */
+  owners(): OwnerSummary[] {
+    return this.s.owners.all().map((row) => ({ userId: row.user_id, notes: row.notes, newestAt: row.newest ?? undefined }));
   }
 
   /** Changes whenever notes may have changed, through this connection or another process's. */
