@@ -62,7 +62,7 @@ export function parseTasks(text: string, source = 'tasks file'): Task[] {
     }
     const parsed = taskSchema.safeParse(value);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(line)'} ${issue.message}`);
+      const issues = parsed.error.issues.map((issue) => issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message);
       problems.push(`line ${lineNumber}: ${issues.join('; ')}`);
       return;
     }

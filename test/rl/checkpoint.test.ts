@@ -71,8 +71,26 @@ describe('tasks file', () => {
     expect(message).toMatch(/line 3: not valid JSON/);
     expect(message).toMatch(/line 4: prompt/);
     expect(message).toMatch(/line 6: id "a" was already used on line 1/);
-    expect(message).toMatch(/line 7: reward/);
+    expect(message).toMatch(/line 7: reward: "telepathy" is not a reward kind; use one of exact, contains, regex, json-schema, numeric, judge, custom/);
     expect(message).not.toMatch(/line 8/);
+  });
+
+  it('names what is wrong with a reward, and refuses an option the kind does not have', () => {
+    const problems = (reward: unknown): string => {
+      try {
+        parseTasks(JSON.stringify({ id: 1, prompt: 'p', reward }));
+        return '';
+      } catch (error) {
+        return (error as Error).message.split('\n')[1]!.trim();
+      }
+    };
+    expect(problems({ type: 'contains', value: 'Paris' })).toBe(`line 1: reward: "contains" has no option "value" (its options: ignoreCase; the answer is compared with the task's "expected")`);
+    expect(problems({ type: 'judge', rubric: 'r', ignorecase: true })).toBe('line 1: reward: "judge" has no option "ignorecase" (its options: rubric, model)');
+    expect(problems({ type: 'telepathy' })).toMatch(/^line 1: reward: type "telepathy" is not a reward kind; use one of/);
+    expect(problems({ pattern: 'x' })).toMatch(/^line 1: reward: needs a "type"; use one of/);
+    expect(problems(7)).toMatch(/^line 1: reward: must be a reward kind's name or an object with a "type"/);
+    expect(problems({ type: 'regex', flags: 'Q' })).toBe('line 1: reward.flags: use JavaScript regex flags such as "i" or "s"');
+    expect(problems({ type: 'custom', module: './r.js', options: { anything: 1 } })).toBe('');
   });
 
   it('parses rewards in short and long form', () => {

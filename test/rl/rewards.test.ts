@@ -119,7 +119,8 @@ describe('custom rewards', () => {
     const rewarder = new Rewarder({ baseDir: dir });
     await expect(rewarder.preload([{ id: 'm', prompt: 'p', reward: { type: 'custom', module: './missing.mjs' } }])).rejects.toThrow(/cannot load the reward module/);
     expect(parseRewardOption('./tools.ts')).toEqual({ type: 'custom', module: './tools.ts' });
-    expect(() => parseRewardOption('telepathy')).toThrow(/not a reward/);
+    expect(() => parseRewardOption('telepathy')).toThrow('--reward: "telepathy" is not a reward kind; use one of exact, contains, regex, json-schema, numeric, judge, custom');
+    expect(() => parseRewardOption('{"type": "exact", "ignore_case": true}')).toThrow('--reward: "exact" has no option "ignore_case" (its options: ignoreCase;');
   });
 });
 

@@ -5,26 +5,54 @@
  */
 import { z } from 'zod';
 
-const exact = z.object({ type: z.literal('exact'), ignoreCase: z.boolean().default(false) });
-const contains = z.object({ type: z.literal('contains'), ignoreCase: z.boolean().default(true) });
-const regex = z.object({ type: z.literal('regex'), pattern: z.string().min(1).optional(), flags: z.string().regex(/^[dgimsuvy]*$/, 'use JavaScript regex flags such as "i" or "s"').optional() });
-const jsonSchema = z.object({ type: z.literal('json-schema'), schema: z.record(z.string(), z.unknown()).optional() });
-const numeric = z.object({
-  type: z.literal('numeric'),
+/**
+ * One reward kind's options, strict: a misspelt option (`ignorecase`, `value`) is an
+ * error that names the kind's real options, not silently ignored.
+ */
+function kind<K extends string, Shape extends z.ZodRawShape>(type: K, shape: Shape) {
+  return z.strictObject({ type: z.literal(type), ...shape }, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? unknownOptions(type, Object.keys(shape), issue.keys) : undefined),
+  });
+}
+
+const exact = kind('exact', { ignoreCase: z.boolean().default(false) });
+const contains = kind('contains', { ignoreCase: z.boolean().default(true) });
+const regex = kind('regex', { pattern: z.string().min(1).optional(), flags: z.string().regex(/^[dgimsuvy]*$/, 'use JavaScript regex flags such as "i" or "s"').optional() });
+const jsonSchema = kind('json-schema', { schema: z.record(z.string(), z.unknown()).optional() });
+const numeric = kind('numeric', {
   /** Largest absolute difference still counted as right. */
   tolerance: z.number().nonnegative().default(1e-6),
   /** Largest difference relative to the expected value (0.01 = 1 %); either bound passing is enough. */
   relative: z.number().nonnegative().optional(),
 });
-const judge = z.object({ type: z.literal('judge'), rubric: z.string().min(1).optional(), model: z.string().min(1).optional() });
-const custom = z.object({ type: z.literal('custom'), module: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() });
+const judge = kind('judge', { rubric: z.string().min(1).optional(), model: z.string().min(1).optional() });
+const custom = kind('custom', { module: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() });
+
+function unknownOptions(type: string, options: readonly string[], keys: readonly string[]): string {
+  const comparesExpected = type !== 'custom' && type !== 'judge' ? `; the answer is compared with the task's "expected"` : '';
+  return `"${type}" has no option ${keys.map((key) => `"${key}"`).join(', ')} (its options: ${options.join(', ')}${comparesExpected})`;
+}
 
 export const rewardObjectSchema = z.discriminatedUnion('type', [exact, contains, regex, jsonSchema, numeric, judge, custom]);
 
 export const BUILTIN_REWARD_KINDS = ['exact', 'contains', 'regex', 'json-schema', 'numeric', 'judge'] as const;
 
+const REWARD_HELP = `use one of ${[...BUILTIN_REWARD_KINDS, 'custom'].join(', ')}, e.g. "contains" or {"type": "regex", "pattern": "^4\\d$"}`;
+
+/** What is wrong with a reward spec, in words: a union's own message is only "Invalid input". */
+function rewardProblem(input: unknown): string {
+  if (typeof input === 'string') return `"${input}" is not a reward kind; ${REWARD_HELP}`;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return `must be a reward kind's name or an object with a "type"; ${REWARD_HELP}`;
+  const issue = rewardObjectSchema.safeParse(input).error?.issues[0];
+  if (!issue || issue.path[0] === 'type') {
+    const type = (input as { type?: unknown }).type;
+    return `${type === undefined ? 'needs a "type"' : `type ${JSON.stringify(type)} is not a reward kind`}; ${REWARD_HELP}`;
+  }
+  return `${issue.path.join('.')}: ${issue.message}`;
+}
+
 /** A kind's name alone means that kind with its defaults. */
-export const rewardSpecSchema = z.union([z.enum(BUILTIN_REWARD_KINDS), rewardObjectSchema]);
+export const rewardSpecSchema = z.union([z.enum(BUILTIN_REWARD_KINDS), rewardObjectSchema], { error: (issue) => rewardProblem(issue.input) });
 
 export type RewardSpecInput = z.input<typeof rewardSpecSchema>;
 export type RewardSpec = z.output<typeof rewardObjectSchema>;
@@ -57,8 +85,6 @@ export function parseRewardOption(text: string): RewardSpec {
     }
   }
   const parsed = rewardSpecSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new Error(`--reward "${text}" is not a reward: use one of ${BUILTIN_REWARD_KINDS.join(', ')}, a JSON object such as {"type":"regex","pattern":"^4\\\\d$"}, or a path to a .js/.ts module.`);
-  }
+  if (!parsed.success) throw new Error(`--reward: ${parsed.error.issues[0]?.message ?? 'not a reward'}. It also takes a path to a .js/.ts reward module.`);
   return normalizeRewardSpec(parsed.data);
 }
