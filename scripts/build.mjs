@@ -50,7 +50,7 @@ export const ENTRY_POINTS = ['src/cli.ts', 'src/rl/workers/child.ts', 'src/rl/ba
  * start processes from their own folder (tsx, node-cron's daemon, discord.js), and the SDKs of
  * back ends and platforms, which load only when used.
  */
-const BUNDLED_PACKAGES = new Set(['openai', 'zod', 'yaml', 'gray-matter', 'commander', 'pino']);
+const BUNDLED_PACKAGES = new Set(['openai', 'zod', 'yaml', 'gray-matter', 'commander', 'pino', 'fastest-levenshtein']);
 
 const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
 

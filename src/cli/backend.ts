@@ -39,7 +39,7 @@ export const backendCommands: CommandGroup = ({ program, config, print }) => {
     .addOption(new Option('-b, --backend <name>', 'back end (default: CAIRN_BACKEND)').choices(BACKEND_NAMES))
     .option('-s, --session <id>', 'use (and keep) this session\'s environment; default: a fresh one, stopped afterwards')
     .option('-t, --timeout <seconds>', 'kill the command after this long (default: CAIRN_COMMAND_TIMEOUT_SECONDS)')
-    .argument('<command...>', 'the command; put it after -- so its options are not read as cairn\'s')
+    .argument('<command...>', 'a shell command line (words joined with spaces, as ssh does); put it after -- so its options are not read as cairn\'s')
     .action(async (words: string[], options: ExecOptions) => {
       process.exitCode = await execOnBackend(config(), words.join(' '), options);
     });

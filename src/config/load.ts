@@ -2,7 +2,7 @@
  * Reads configuration once: `.env` (never overriding the real environment), an
  * optional YAML/JSON file (`--config` or CAIRN_CONFIG), then environment variables
  * on top, validated by the one zod schema. Every problem is reported at once, each
- * naming the variable (or file key) to fix.
+ * naming the variable (or file key) to fix; a file key no setting has is one too.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { ConfigError } from '../core/errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { ENV_BINDINGS, bindingForPath, convertEnvValue } from './env.js';
 import { resolveProviders } from './providers.js';
+import { unknownKeyProblems } from './unknown-keys.js';
 import { backendSecrets, hostEnvForBackends } from './backends.js';
 import type { ProviderSettings } from '../model/providers.js';
 
@@ -49,6 +50,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const problems: string[] = [];
 
   const input = configFile ? readConfigFile(resolve(cwd, configFile), problems) : {};
+  if (configFile) problems.push(...unknownKeyProblems(configSchema, input, resolve(cwd, configFile)));
   for (const binding of ENV_BINDINGS) {
     const raw = env[binding.name];
     if (raw === undefined || raw.trim() === '') continue;
@@ -110,7 +112,8 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
     }
     return value as Record<string, unknown>;
   } catch (error) {
-    problems.push(`Config file ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+    // The first line says what and where ("… at line 2, column 1:"); the excerpt after it is dropped.
+    problems.push(`Config file ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]?.replace(/:$/, '.')}`);
     return {};
   }
 }

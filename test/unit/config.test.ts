@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +91,41 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: {}, configPath: 'missing.yaml', cwd })).toThrow(/cannot be read/);
     writeFileSync(join(cwd, 'list.yaml'), '- 1\n- 2\n');
     expect(() => loadConfig({ env: {}, configPath: 'list.yaml', cwd })).toThrow(/mapping/);
+  });
+
+  it('names every key the file has that no setting has, with the key it most likely meant', () => {
+    const cwd = dir();
+    const file = join(cwd, 'typos.yaml');
+    writeFileSync(
+      file,
+      ['modle: { model: x }', 'agent:', '  maxStep: 3', '  Name: Cairn', 'channels:', '  "slack:T1:": { modle: x }', 'model:', '  pricing:', '    m: { input: 1, output: 2, cached: 1 }', 'platforms:', '  telegram: { token: x }', 'colour: blue'].join('\n'),
+    );
+    let problems: readonly string[] = [];
+    try {
+      loadConfig({ env: {}, configPath: 'typos.yaml', cwd });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      `"modle" in ${file} is not a setting; did you mean "model"?`,
+      `"agent.maxStep" in ${file} is not a setting; did you mean "agent.maxSteps"?`,
+      `"agent.Name" in ${file} is not a setting; did you mean "agent.name"?`,
+      `"channels.slack:T1:.modle" in ${file} is not a setting; did you mean "channels.slack:T1:.model"?`,
+      `"model.pricing.m.cached" in ${file} is not a setting; did you mean "model.pricing.m.cachedInput"?`,
+      `"platforms.telegram.token" in ${file} is not a setting; did you mean "platforms.telegram.botToken"?`,
+      expect.stringMatching(/^"colour" in .* is not a setting; the keys here are "dataDir", "logLevel", "httpPort", "model", "agent",/),
+    ]);
+  });
+
+  it("loads the README's example config file without a problem", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = /The config file \(keys mirror[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain('fallback:');
+    const cwd = dir();
+    writeFileSync(join(cwd, 'cairn.yaml'), example!);
+    const config = loadConfig({ env: { OPENROUTER_API_KEY: 'sk-or-123456789', NOUS_API_KEY: 'nous-key-0000', VLLM_KEY: 'vllm-key-0000' }, configPath: 'cairn.yaml', cwd });
+    expect(config.model.model).toBe('nousresearch/hermes-4-405b');
+    expect(config.providers).toHaveLength(3);
   });
 
   it('reads .env without overriding the real environment', () => {
