@@ -8,7 +8,7 @@ import { createModelClient } from './model/client.js';
 import type { ModelClient } from './model/types.js';
 import { ConfigError } from './core/errors.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { createLogger, type Logger } from './core/logger.js';
+import { loggerFor, type Logger } from './core/logger.js';
 import { SessionStore } from './memory/sessions.js';
 import { SessionManager } from './memory/session-manager.js';
 import { Compressor } from './memory/compression.js';
@@ -79,7 +79,7 @@ export interface Cairn {
 
 export function createCairn(config: Config, overrides: CairnOverrides = {}): Cairn {
   const clock = overrides.clock ?? systemClock;
-  const logger = overrides.logger ?? createLogger({ level: config.logLevel ?? 'info', secrets: config.secrets });
+  const logger = overrides.logger ?? loggerFor(config, 'info');
   const db = overrides.db ?? openDatabase(databasePath(config.dataDir));
   const ledger = new UsageLedger(db, () => clock.now());
   const model =
@@ -221,7 +221,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
 
 /** The notes layer alone, for commands that need no agent (`cairn memory …`). */
 export function openNotes(config: Config, overrides: Pick<CairnOverrides, 'clock' | 'logger' | 'db' | 'embedder'> = {}): { notes: Notes; db: Db; close(): Promise<void> } {
-  const logger = overrides.logger ?? createLogger({ level: config.logLevel ?? 'warn', secrets: config.secrets });
+  const logger = overrides.logger ?? loggerFor(config, 'warn');
   const db = overrides.db ?? openDatabase(databasePath(config.dataDir));
   const notes = new Notes({
     db,

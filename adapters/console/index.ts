@@ -4,8 +4,8 @@
  * one reply per message, in order. Lines are read as bytes so invalid UTF-8 is
  * reported instead of silently mangled.
  */
-import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import { clearScreenDown, createInterface, cursorTo, type Interface } from 'node:readline';
+import { Writable, type Readable } from 'node:stream';
 import type { Adapter, AdapterCapabilities, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { decodeLine, isClosedOutput } from './errors.js';
 import { normalizeLine, type ConsoleIdentity } from './normalize.js';
@@ -30,6 +30,23 @@ export class ConsoleAdapter implements Adapter {
   private streamed = '';
   private stopped = false;
   private closeInput: (() => void) | undefined;
+  private prompt: Interface | undefined;
+  /** The prompt is drawn and waits for a line (no turn of ours is writing). */
+  private atPrompt = false;
+  /** The last text written to the output did not end its line (a reply streaming in). */
+  private midLine = false;
+
+  /**
+   * Where log lines go during the chat: in a terminal, above the prompt, which is drawn
+   * again with what was typed so far, so a warning from a background job never lands
+   * in the middle of the line being typed.
+   */
+  readonly logOutput = new Writable({
+    write: (chunk: Buffer | string, _encoding, done) => {
+      this.writeLog(chunk.toString());
+      done();
+    },
+  });
 
   constructor(private readonly options: ConsoleAdapterOptions) {
     this.capabilities = { threads: false, edits: false, reactions: false, typing: false, streaming: options.interactive, maxMessageLength: Number.POSITIVE_INFINITY };
@@ -69,17 +86,23 @@ export class ConsoleAdapter implements Adapter {
 
   private runInteractive(sink: InboundSink): void {
     const rl = createInterface({ input: this.options.input, output: this.options.output, prompt: 'you> ' });
+    this.prompt = rl;
     this.closeInput = () => rl.close();
     rl.on('SIGINT', () => rl.close());
     this.notice(`Talking to Cairn as ${this.options.identity.user}. /help lists commands; Ctrl-D or Ctrl-C quits.`);
-    rl.prompt();
+    const showPrompt = (): void => {
+      this.atPrompt = true;
+      rl.prompt();
+    };
+    showPrompt();
     let pending = Promise.resolve();
     rl.on('line', (line) => {
-      if (line.trim() === '') return rl.prompt();
+      this.atPrompt = false;
+      if (line.trim() === '') return showPrompt();
       // Lines go in as they are typed: the gateway keeps a conversation's turns in order,
       // and an immediate command (/approve while a turn waits for it) can overtake them.
       const delivery = this.deliver(sink, line).finally(() => {
-        if (!this.stopped) rl.prompt();
+        if (!this.stopped) showPrompt();
       });
       pending = Promise.all([pending, delivery]).then(() => undefined);
     });
@@ -122,7 +145,26 @@ export class ConsoleAdapter implements Adapter {
     await sink(normalizeLine(line, this.options.identity, this.options.now?.() ?? new Date()));
   }
 
+  private writeLog(line: string): void {
+    const rl = this.prompt;
+    if (rl && this.atPrompt && !this.stopped) {
+      const output = this.options.output;
+      if (rl.terminal) {
+        cursorTo(output, 0);
+        clearScreenDown(output);
+      } else {
+        this.write('\n');
+      }
+      this.options.notices.write(line);
+      rl.prompt(true);
+      return;
+    }
+    if (this.midLine) this.write('\n');
+    this.options.notices.write(line);
+  }
+
   private write(text: string): void {
+    if (text.length > 0) this.midLine = !text.endsWith('\n');
     try {
       this.options.output.write(text);
     } catch (error) {

@@ -11,7 +11,7 @@ import { Argument, Option } from 'commander';
 import type { Config } from '../config/load.js';
 import { BACKEND_NAMES, type BackendName } from '../config/backends.js';
 import { describeError } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
+import { loggerFor } from '../core/logger.js';
 import { createBackendLoader } from '../backends/factory.js';
 import { environmentVariables } from '../backends/environments.js';
 import type { Environment } from '../backends/types.js';
@@ -46,7 +46,7 @@ export const backendCommands: CommandGroup = ({ program, config, print }) => {
 };
 
 async function open(config: Config, name: BackendName, sessionId: string): Promise<{ environment: Environment; close: () => Promise<void> }> {
-  const logger = createLogger({ level: config.logLevel ?? 'warn', secrets: config.secrets });
+  const logger = loggerFor(config, 'warn');
   const load = createBackendLoader(config, logger);
   const backend = await load(name);
   const { env } = environmentVariables(name, { hostEnv: config.backendHostEnv, env: config.backends.env, secrets: config.secrets });

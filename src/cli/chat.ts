@@ -2,6 +2,7 @@
 import { userInfo } from 'node:os';
 import { requireModel, type Config } from '../config/load.js';
 import { createCairn } from '../main.js';
+import { loggerFor } from '../core/logger.js';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
 import { onShutdownSignal } from './signals.js';
 import type { CommandGroup } from './context.js';
@@ -25,18 +26,15 @@ export const chatCommands: CommandGroup = ({ program, config }) => {
 export async function runChat(config: Config, options: ChatOptions): Promise<void> {
   requireModel(config);
   const user = options.user ?? safeOsUser();
-  const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' });
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const adapter = new ConsoleAdapter({ input: process.stdin, output: process.stdout, notices: process.stderr, interactive, identity: { user, session: options.session ?? user } });
+  // In a terminal, log lines go above the prompt instead of into the line being typed.
+  const logger = interactive ? loggerFor(config, 'warn', { destination: adapter.logOutput, terminal: Boolean(process.stderr.isTTY) }) : undefined;
+  const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' }, logger ? { logger } : {});
   const ended = cairn.sessions.sweepIdle();
   if (ended.length > 0) cairn.logger.info({ sessions: ended.length }, 'ended sessions that went idle while Cairn was down');
   // Sessions whose note extraction failed or was cut short last time are retried now.
   cairn.notes.resumePending();
-  const adapter = new ConsoleAdapter({
-    input: process.stdin,
-    output: process.stdout,
-    notices: process.stderr,
-    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-    identity: { user, session: options.session ?? user },
-  });
   cairn.gateway.attach(adapter);
   const removeSignals = onShutdownSignal(async () => {
     await adapter.stop();

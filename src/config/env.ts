@@ -21,6 +21,7 @@ export interface EnvBinding {
 
 export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_DATA_DIR', path: ['dataDir'], kind: 'string', help: 'Where the database, learned skills and reports live (default ./data).' },
+  { name: 'CAIRN_LOG_FORMAT', path: ['logFormat'], kind: 'string', help: 'json (one object per line) or pretty (for people); default pretty when stderr is a terminal, json otherwise.' },
   { name: 'CAIRN_LOG_LEVEL', path: ['logLevel'], kind: 'string', help: 'fatal, error, warn, info (default; warn for cairn chat), debug, trace or silent.' },
   { name: 'CAIRN_HTTP_PORT', path: ['httpPort'], kind: 'int', help: 'Port of the HTTP server (health, webhooks); 0 picks a free one (default 8080).' },
   { name: 'CAIRN_PROVIDER', path: ['model', 'provider'], kind: 'string', help: 'openai, openrouter, nous or custom; inferred from the key or base URL when unset.' },

@@ -11,6 +11,7 @@ import { rlSchema } from './rl.js';
 import { BACKEND_NAMES, backendsSchema } from './backends.js';
 import { skillsSchema } from './skills.js';
 import { memorySchema } from './memory.js';
+import { LOG_FORMATS } from '../core/logger.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -43,6 +44,8 @@ export const configSchema = z.object({
   dataDir: z.string().min(1).default('./data'),
   /** Unset means the command's own default (info for the bot, warn for chat). */
   logLevel: z.enum(LOG_LEVELS).optional(),
+  /** Unset means pretty on a terminal, JSON otherwise. */
+  logFormat: z.enum(LOG_FORMATS).optional(),
   httpPort: z.number().int().min(0).max(65535).default(8080),
   model: z
     .object({

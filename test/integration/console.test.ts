@@ -21,10 +21,12 @@ function consoleRig(interactive: boolean) {
   const output = new PassThrough();
   const notices = new PassThrough();
   let shown = '';
+  let noticed = '';
   output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+  notices.on('data', (chunk: Buffer) => (noticed += chunk.toString()));
   const adapter = new ConsoleAdapter({ input, output, notices, interactive, identity: { user: 'ada', session: 'ada' } });
   cairn.gateway.attach(adapter);
-  return { input, adapter, shown: () => shown };
+  return { input, adapter, shown: () => shown, noticed: () => noticed };
 }
 
 describe('console chat', () => {
@@ -59,6 +61,28 @@ describe('console chat', () => {
     expect(rig.shown()).toContain('Installer finished.');
     const toolResult = model.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
     expect(toolResult?.content).not.toContain('denied');
+  });
+
+  it('puts log lines above the prompt, drawn again after them, and on a line of their own while a reply streams', async () => {
+    const rig = consoleRig(true);
+    await rig.adapter.start(cairn.gateway.receive);
+    expect(rig.shown()).toBe('you> ');
+    rig.adapter.logOutput.write('[09:00:00] WARN: reflection skipped\n');
+    expect(rig.noticed()).toMatch(/Ctrl-C quits\.\n\[09:00:00\] WARN: reflection skipped\n$/);
+    // Not a terminal here, so the prompt line ends instead of being cleared, and is drawn again.
+    expect(rig.shown()).toBe('you> \nyou> ');
+
+    let release!: () => void;
+    model.enqueue({ after: new Promise<void>((resolve) => (release = resolve)), then: { text: 'done' } });
+    rig.input.write('hello\n');
+    while (model.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    rig.adapter.progress('console:ada', { type: 'text-delta', text: 'half a repl' });
+    rig.adapter.logOutput.write('WARN: slow model\n');
+    expect(rig.shown()).toMatch(/half a repl\n$/);
+    expect(rig.noticed()).toMatch(/WARN: slow model\n$/);
+    release();
+    rig.input.end();
+    await rig.adapter.done;
   });
 
   it('prints exactly one reply line per piped message', async () => {

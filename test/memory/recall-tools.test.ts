@@ -119,8 +119,10 @@ describe('/memory and /forget', () => {
     expect(cairn.notes.store.list('test:bob')).toHaveLength(1);
     await cairn.gateway.receive(command(cairn, 'forget', String(tabs.id)));
     expect(cairn.adapter.texts().at(-1)).toBe(`Deleted note ${tabs.id}.`);
+    await cairn.gateway.receive(command(cairn, 'memory'));
+    expect(cairn.adapter.texts().at(-1)).toContain('What I remember about you (1 note):');
     await cairn.gateway.receive(command(cairn, 'forget', 'all'));
-    expect(cairn.adapter.texts().at(-1)).toContain('Deleted all 1 of your notes');
+    expect(cairn.adapter.texts().at(-1)).toBe("Deleted your one note. I won't keep notes from what you said before now.");
     expect(cairn.notes.store.list(ALICE)).toEqual([]);
     await cairn.gateway.receive(command(cairn, 'forget', 'yesterday'));
     expect(cairn.adapter.texts().at(-1)).toContain('/forget <id>');

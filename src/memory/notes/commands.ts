@@ -26,9 +26,10 @@ export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, 
       const owner = notes.store.owner(userId);
       const listed = notes.store.list(userId, { limit: LIST_LIMIT });
       if (listed.length === 0) return "I don't remember anything about you yet. Ask me to remember something, or just talk: I keep notes when a conversation ends.";
-      const more = (owner?.notes ?? listed.length) - listed.length;
+      const total = owner?.notes ?? listed.length;
+      const more = total - listed.length;
       return [
-        `What I remember about you (${owner?.notes ?? listed.length} notes):`,
+        `What I remember about you (${total} ${total === 1 ? 'note' : 'notes'}):`,
         ...listed.map(renderNote),
         ...(more > 0 ? [`…and ${more} more. Use /memory <words> to search them.`] : []),
         'Delete one with /forget <id>, or everything with /forget all.',
@@ -44,7 +45,8 @@ export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, 
       const target = args.trim().toLowerCase();
       if (target === 'all') {
         const deleted = notes.store.forgetAll(userId, clock.now());
-        return deleted > 0 ? `Deleted all ${deleted} of your notes. I won't keep notes from what you said before now.` : 'You have no notes to delete.';
+        if (deleted === 0) return 'You have no notes to delete.';
+        return `${deleted === 1 ? 'Deleted your one note' : `Deleted all ${deleted} of your notes`}. I won't keep notes from what you said before now.`;
       }
       const id = /^#?(\d{1,15})$/.exec(target)?.[1];
       if (!id) return 'Say which note: /forget <id> (the ids are in /memory), or /forget all.';

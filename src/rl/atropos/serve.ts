@@ -9,7 +9,7 @@ import type { Config } from '../../config/load.js';
 import { requireModel } from '../../config/load.js';
 import type { CairnOverrides } from '../../main.js';
 import { CairnError } from '../../core/errors.js';
-import { createLogger } from '../../core/logger.js';
+import { loggerFor } from '../../core/logger.js';
 import { forBatch } from '../batch.js';
 import { realTimers, type Timers } from '../pool.js';
 import { Rewarder } from '../rewards/index.js';
@@ -79,7 +79,7 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
     throw new CairnError('invalid_input', `Atropos needs a score for every run, but ${unscored.length} task(s) have no reward (first: ${unscored[0]}). Give them "expected" or "reward", or pass --reward.`);
   }
   const tokenizer = deps.tokenizer ?? policyTokenizer(options, deps.config);
-  const logger = deps.overrides?.logger ?? createLogger({ level: config.logLevel ?? 'warn', secrets: config.secrets });
+  const logger = deps.overrides?.logger ?? loggerFor(config, 'warn');
   const rewardModules = rewards.customModules(tasksFile.tasks);
   const spec = (index: number): ExecutorSpec => ({
     config,
