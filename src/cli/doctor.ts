@@ -1,6 +1,7 @@
 /**
- * `cairn doctor`: checks configuration, the database and each model endpoint (one
- * tiny request), and says what to fix. Exit code 1 when anything failed.
+ * `cairn doctor`: checks configuration, the database, each model endpoint, the aux
+ * model and the embeddings model (one tiny request each), and says what to fix.
+ * Exit code 1 when anything failed.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import type { Config } from '../config/load.js';
@@ -8,7 +9,8 @@ import { databasePath, openDatabase } from '../store/db.js';
 import { createModelClient } from '../model/client.js';
 import { describeError, isCairnError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
-import { PROVIDER_PRESETS } from '../model/providers.js';
+import { PROVIDER_PRESETS, type ProviderSettings } from '../model/providers.js';
+import { createOpenAIEmbedder } from '../memory/notes/embeddings.js';
 import { ConfigError } from '../core/errors.js';
 import type { CommandGroup } from './context.js';
 
@@ -66,25 +68,65 @@ function checkDatabase(config: Config): CheckResult {
 }
 
 async function checkModels(config: Config): Promise<CheckResult[]> {
-  if (config.providers.length === 0) return [{ name: 'model', ok: false, detail: config.modelProblems.join(' ') }];
+  const [primary] = config.providers;
+  if (!primary) return [{ name: 'model', ok: false, detail: config.modelProblems.join(' ') }];
   const results: CheckResult[] = [];
   for (const [index, provider] of config.providers.entries()) {
     const name = index === 0 ? `model (${PROVIDER_PRESETS[provider.name].label})` : `fallback ${index} (${PROVIDER_PRESETS[provider.name].label})`;
-    const client = createModelClient({
-      providers: [provider],
-      timeoutMs: Math.min(config.model.timeoutMs, 20_000),
-      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
-      logger: silentLogger,
-    });
-    const started = Date.now();
-    try {
-      await client.complete({ messages: [{ role: 'user', content: 'Reply with the word OK.' }], maxTokens: 5, purpose: 'probe' });
-      results.push({ name, ok: true, detail: `${provider.model} at ${provider.baseUrl} answered in ${Date.now() - started} ms` });
-    } catch (error) {
-      results.push({ name, ok: false, detail: `${provider.model} at ${provider.baseUrl}: ${describeError(error).replace(/\.?$/, '.')} ${modelFix(error)}` });
-    }
+    results.push(await probe(name, `${provider.model} at ${provider.baseUrl}`, () => complete(config, provider), modelFix));
+  }
+  // Summaries, reflection and audits use the aux model; a wrong name there fails only in the background.
+  const aux = config.auxModel;
+  if (aux && aux !== primary.model) {
+    results.push(await probe('aux model', `${aux} at ${primary.baseUrl}`, () => complete(config, primary, aux), (error) => auxFix(error)));
+  }
+  const embeddings = config.memory.embeddingsModel;
+  if (embeddings) {
+    const embedder = createOpenAIEmbedder({ provider: primary, model: embeddings, timeoutMs: PROBE_TIMEOUT_MS, maxRetries: 0 });
+    results.push(
+      await probe(
+        'embeddings',
+        `${embeddings} at ${primary.baseUrl}`,
+        async () => `${(await embedder.embed(['ok']))[0]?.length ?? 0} dimensions`,
+        (error) => embeddingsFix(error),
+      ),
+    );
   }
   return results;
+}
+
+const PROBE_TIMEOUT_MS = 20_000;
+
+/** Runs one probe and words its outcome: what answered and how fast, or what failed and what to fix. */
+async function probe(name: string, what: string, run: () => Promise<string | void>, fix: (error: unknown) => string): Promise<CheckResult> {
+  const started = Date.now();
+  try {
+    const extra = await run();
+    return { name, ok: true, detail: `${what} answered in ${Date.now() - started} ms${extra ? ` (${extra})` : ''}` };
+  } catch (error) {
+    return { name, ok: false, detail: `${what}: ${describeError(error).replace(/\.?$/, '.')} ${fix(error)}` };
+  }
+}
+
+async function complete(config: Config, provider: ProviderSettings, model?: string): Promise<void> {
+  const client = createModelClient({
+    providers: [provider],
+    timeoutMs: Math.min(config.model.timeoutMs, PROBE_TIMEOUT_MS),
+    retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+    logger: silentLogger,
+  });
+  await client.complete({ messages: [{ role: 'user', content: 'Reply with the word OK.' }], maxTokens: 5, purpose: 'probe', ...(model ? { model } : {}) });
+}
+
+function auxFix(error: unknown): string {
+  return isCairnError(error) && error.code === 'not_found' ? 'Check CAIRN_AUX_MODEL: the primary endpoint must serve it.' : modelFix(error);
+}
+
+function embeddingsFix(error: unknown): string {
+  if (isCairnError(error) && (error.code === 'not_found' || error.code === 'bad_request' || error.code === 'invalid_model_output')) {
+    return 'Check CAIRN_EMBEDDINGS_MODEL: the primary endpoint must serve it at /embeddings. Until then note search uses keywords only.';
+  }
+  return modelFix(error);
 }
 
 function modelFix(error: unknown): string {

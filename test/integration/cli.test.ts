@@ -58,6 +58,17 @@ describe('cairn doctor', () => {
     expect(run.code).toBe(0);
   });
 
+  it('probes the aux model and the embeddings model too, which otherwise fail only in the background', async () => {
+    server.enqueue({ text: 'OK' }, { error: { status: 404, body: { error: { message: 'The model `hermes-tiny` does not exist', type: 'invalid_request_error', code: 'model_not_found' } } } });
+    const run = await cairn(['doctor'], '', { ...modelEnv(), CAIRN_AUX_MODEL: 'hermes-tiny', CAIRN_EMBEDDINGS_MODEL: 'embed-small' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/✓ model \(OpenAI-compatible endpoint\): test-model at http:\S+ answered in \d+ ms\n/);
+    expect(run.stdout).toMatch(/✗ aux model: hermes-tiny at http:\S+: .*does not exist.* Check CAIRN_AUX_MODEL: the primary endpoint must serve it\.\n/);
+    expect(run.stdout).toMatch(/✓ embeddings: embed-small at http:\S+ answered in \d+ ms \(\d+ dimensions\)\n/);
+    const probed = server.requests.filter((request) => request.path.endsWith('/embeddings')).at(-1)?.body as { model: string };
+    expect(probed.model).toBe('embed-small');
+  });
+
   it('says what to fix when the endpoint is unreachable or the config is bad', async () => {
     const down = await cairn(['doctor'], '', { CAIRN_BASE_URL: 'http://127.0.0.1:9/v1', CAIRN_MODEL: 'm' });
     expect(down.code).toBe(1);
