@@ -8,12 +8,13 @@
  * injectable sleep.
  */
 import { Client, Events, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
-import type { AdapterDeps, AdapterFactory } from '../../src/core/adapter-factory.js';
+import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
-import { ConfigError, describeError, type CairnError } from '../../src/core/errors.js';
+import { describeError, type CairnError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, mapDiscordError } from './errors.js';
+import { checkDiscord, discordSettings } from './check.js';
 import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, plainParts, renderParts } from './render.js';
 
@@ -50,9 +51,7 @@ export class DiscordAdapter implements Adapter {
     private readonly deps: AdapterDeps,
     options: DiscordAdapterOptions = {},
   ) {
-    const settings = deps.config.platforms.discord;
-    if (!settings.token) throw new ConfigError(['Set DISCORD_TOKEN (the bot token) to run Cairn on Discord.']);
-    if (!settings.applicationId) throw new ConfigError(['Set DISCORD_APPLICATION_ID (General Information in the developer portal) to register slash commands.']);
+    const settings = discordSettings(deps.config);
     this.sleep = deps.sleep ?? realSleep;
     this.indicators = new TurnIndicators({
       typingEveryMs: TYPING_EVERY_MS,
@@ -221,3 +220,4 @@ function idOf(response: unknown): string | undefined {
 }
 
 export const createAdapter: AdapterFactory = (deps) => new DiscordAdapter(deps);
+export const checkCredentials: CredentialCheck = checkDiscord;

@@ -11,19 +11,20 @@
  * "still working" note.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger, type RespondFn } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn } from '@slack/bolt';
 import { z } from 'zod';
-import type { AdapterDeps, AdapterFactory } from '../../src/core/adapter-factory.js';
+import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import { ConfigError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { unrefTimer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
+import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
+import { checkSlack } from './check.js';
 import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
 import { MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, type RenderedMessage } from './render.js';
 
-export const EVENTS_PATH = '/slack/events';
 const THINKING_REACTION = 'hourglass_flowing_sand';
 const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
@@ -80,23 +81,12 @@ export class SlackAdapter implements Adapter {
     private readonly deps: AdapterDeps,
     private readonly options: SlackAdapterOptions = {},
   ) {
-    const settings = deps.config.platforms.slack;
-    if (!settings.botToken) throw new ConfigError(['Set SLACK_BOT_TOKEN (the xoxb-… bot token) to run Cairn on Slack.']);
-    if (!settings.appToken && !settings.signingSecret) {
-      throw new ConfigError(['Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP events on /slack/events).']);
-    }
+    const settings = slackSettings(deps.config);
     this.token = settings.botToken;
     this.logger = deps.logger;
     this.sleep = deps.sleep ?? realSleep;
     this.timer = options.timer ?? unrefTimer;
-    this.clientOptions = {
-      ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
-      // Cairn's withRetries waits and retries; the client must not do either on its own.
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      timeout: 30_000,
-      logger: boltLogger(deps.logger),
-    };
+    this.clientOptions = webClientOptions(settings, deps.logger);
     this.client = new webApi.WebClient(this.token, this.clientOptions);
     if (!settings.appToken) deps.http.mount(EVENTS_PATH, (req, res) => this.handleHttp(req, res));
   }
@@ -322,20 +312,4 @@ export function parseConversationId(conversationId: string): { team: string; cha
 }
 
 export const createAdapter: AdapterFactory = (deps) => new SlackAdapter(deps);
-
-/**
- * Bolt and the Web API client log through this. Their debug lines carry request bodies
- * (message text), so they go to trace; their info is chatter, so it goes to debug.
- */
-function boltLogger(logger: Logger): BoltLogger {
-  const text = (parts: unknown[]) => parts.map((part) => (typeof part === 'string' ? part : describeError(part))).join(' ');
-  return {
-    debug: (...parts: unknown[]) => logger.trace(text(parts)),
-    info: (...parts: unknown[]) => logger.debug(text(parts)),
-    warn: (...parts: unknown[]) => logger.warn(text(parts)),
-    error: (...parts: unknown[]) => logger.error(text(parts)),
-    setLevel: () => undefined,
-    getLevel: () => LogLevel.INFO,
-    setName: () => undefined,
-  };
-}
+export const checkCredentials: CredentialCheck = checkSlack;

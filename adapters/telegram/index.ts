@@ -7,13 +7,14 @@
  * plain-text resend when Telegram rejects the markup.
  */
 import { Bot, webhookCallback } from 'grammy';
-import type { AdapterDeps, AdapterFactory } from '../../src/core/adapter-factory.js';
+import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
-import { ConfigError, describeError, type CairnError } from '../../src/core/errors.js';
+import { describeError, type CairnError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, mapTelegramError } from './errors.js';
 import { watchPolling } from './polling-watch.js';
+import { checkTelegram, telegramSettings } from './check.js';
 import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
@@ -45,9 +46,7 @@ export class TelegramAdapter implements Adapter {
     private readonly deps: AdapterDeps,
     options: TelegramAdapterOptions = {},
   ) {
-    const settings = deps.config.platforms.telegram;
-    if (!settings.botToken) throw new ConfigError(['Set TELEGRAM_BOT_TOKEN (from @BotFather) to run Cairn on Telegram.']);
-    if (settings.webhookUrl && !settings.webhookSecret) throw new ConfigError(['TELEGRAM_WEBHOOK_SECRET: webhook mode needs a secret so that only Telegram can post updates.']);
+    const settings = telegramSettings(deps.config);
     this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
     this.bot.api.config.use(watchPolling(deps.logger));
     this.sleep = deps.sleep ?? realSleep;
@@ -155,3 +154,4 @@ export class TelegramAdapter implements Adapter {
 }
 
 export const createAdapter: AdapterFactory = (deps) => new TelegramAdapter(deps);
+export const checkCredentials: CredentialCheck = checkTelegram;

@@ -1,7 +1,7 @@
 /**
  * `cairn doctor`: checks configuration, the database, each model endpoint, the aux
- * model and the embeddings model (one tiny request each), and says what to fix.
- * Exit code 1 when anything failed.
+ * model and the embeddings model (one tiny request each), and each configured chat
+ * platform's credentials, and says what to fix. Exit code 1 when anything failed.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import type { Config } from '../config/load.js';
@@ -12,12 +12,14 @@ import { silentLogger } from '../core/logger.js';
 import { PROVIDER_PRESETS, type ProviderSettings } from '../model/providers.js';
 import { createOpenAIEmbedder } from '../memory/notes/embeddings.js';
 import { ConfigError } from '../core/errors.js';
+import { enabledPlatforms } from '../core/adapter-factory.js';
+import { ADAPTER_MODULES } from './adapter-modules.js';
 import type { CommandGroup } from './context.js';
 
 export const doctorCommands: CommandGroup = ({ program, config, print }) => {
   program
     .command('doctor')
-    .description('check configuration, database and model endpoints, and say what to fix')
+    .description('check configuration, database, model endpoints and chat platform credentials, and say what to fix')
     .action(async () => {
       let loaded: Config;
       try {
@@ -42,6 +44,7 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   const results: CheckResult[] = [{ name: 'config', ok: true, detail: config.configFile ? `loaded (file ${config.configFile})` : 'loaded from the environment' }];
   results.push(checkDatabase(config));
   results.push(...(await checkModels(config)));
+  results.push(...(await checkPlatforms(config)));
   for (const result of results) print(`${result.ok ? '✓' : '✗'} ${result.name}: ${result.detail}`);
   const ok = results.every((result) => result.ok);
   print(ok ? 'Everything looks right.' : 'Fix the items marked ✗ and run `cairn doctor` again.');
@@ -96,6 +99,22 @@ async function checkModels(config: Config): Promise<CheckResult[]> {
 }
 
 const PROBE_TIMEOUT_MS = 20_000;
+
+/** Each configured platform's token and settings, by a read-only call to its API (no connection is kept). */
+async function checkPlatforms(config: Config): Promise<CheckResult[]> {
+  const platforms = enabledPlatforms(config);
+  if (platforms.length === 0) return [{ name: 'platforms', ok: true, detail: 'none configured (`cairn chat` works in the terminal; see README for Telegram, Slack and Discord)' }];
+  const results: CheckResult[] = [];
+  for (const platform of platforms) {
+    try {
+      const adapter = await ADAPTER_MODULES[platform]();
+      results.push({ name: platform, ok: true, detail: await adapter.checkCredentials(config) });
+    } catch (error) {
+      results.push({ name: platform, ok: false, detail: error instanceof ConfigError ? error.problems.join(' ') : describeError(error).replace(/\.?$/, '.') });
+    }
+  }
+  return results;
+}
 
 /** Runs one probe and words its outcome: what answered and how fast, or what failed and what to fix. */
 async function probe(name: string, what: string, run: () => Promise<string | void>, fix: (error: unknown) => string): Promise<CheckResult> {

@@ -8,6 +8,7 @@ import { requireModel, type Config } from '../config/load.js';
 import { createCairn, type Cairn, type CairnOverrides } from '../main.js';
 import { HttpServer } from '../http/server.js';
 import { enabledPlatforms, type AdapterFactory, type PlatformName } from '../core/adapter-factory.js';
+import { ADAPTER_MODULES } from './adapter-modules.js';
 import type { Adapter } from '../core/message.js';
 import { describeError } from '../core/errors.js';
 import { onShutdownSignal } from './signals.js';
@@ -105,13 +106,6 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
     }));
   return { cairn, port, adapters, stopped, stop };
 }
-
-/** Each adapter (and its platform SDK) loads only when its platform is enabled; spelled out so the build can bundle them. */
-const ADAPTER_MODULES: Record<PlatformName, () => Promise<{ createAdapter: AdapterFactory }>> = {
-  telegram: () => import('../../adapters/telegram/index.js'),
-  slack: () => import('../../adapters/slack/index.js'),
-  discord: () => import('../../adapters/discord/index.js'),
-};
 
 async function loadFactory(platform: PlatformName): Promise<AdapterFactory> {
   return (await ADAPTER_MODULES[platform]()).createAdapter;

@@ -1,6 +1,6 @@
 /**
- * How `cairn start` builds a platform adapter: each `adapters/<platform>/index.ts`
- * exports `createAdapter`, loaded with a dynamic import only when that platform is
+ * How `cairn start` builds a platform adapter (and `cairn doctor` checks one): each
+ * `adapters/<platform>/index.ts` exports `createAdapter` and `checkCredentials`, loaded with a dynamic import only when that platform is
  * configured, so unconfigured SDKs are never loaded.
  */
 import type { Adapter } from './message.js';
@@ -21,6 +21,19 @@ export interface AdapterDeps {
 }
 
 export type AdapterFactory = (deps: AdapterDeps) => Adapter | Promise<Adapter>;
+
+/**
+ * Checks a platform's credentials and settings with harmless read-only calls, for
+ * `cairn doctor`: resolves to who the bot is there ("@cairn_bot (id 42), long polling"),
+ * or throws a CairnError (ConfigError) that says what to fix.
+ */
+export type CredentialCheck = (config: Config) => Promise<string>;
+
+/** What each `adapters/<platform>/index.ts` exports. */
+export interface AdapterModule {
+  createAdapter: AdapterFactory;
+  checkCredentials: CredentialCheck;
+}
 
 export type PlatformName = 'telegram' | 'slack' | 'discord';
 

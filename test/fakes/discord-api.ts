@@ -3,6 +3,7 @@
  * on the same port (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats), from which
  * tests dispatch MESSAGE_CREATE and INTERACTION_CREATE. Every REST call is recorded;
  * the next message send can fail (429 with retry_after, 5xx, or 50035 for content).
+ * GET /applications/@me describes the application, with flags the test can change.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,10 +42,20 @@ export interface FakeDiscord {
   ready(): Promise<void>;
   dispatch(event: string, data: Record<string, unknown>): void;
   failNextSend(kind: SendFailure): void;
+  /** The application's flags GET /applications/@me reports (default: the Message Content intent on). */
+  setApplicationFlags(flags: number): void;
   close(): Promise<void>;
 }
 
-export async function startFakeDiscord(): Promise<FakeDiscord> {
+/** ApplicationFlags.GatewayMessageContentLimited: the intent switched on in the portal. */
+export const MESSAGE_CONTENT_LIMITED = 1 << 19;
+
+export interface FakeDiscordOptions {
+  /** When set, REST calls with another bot token are refused with 401, as Discord does. */
+  token?: string;
+}
+
+export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
   const calls: RestCall[] = [];
   const sent: SentMessage[] = [];
   const watchers: (() => boolean)[] = [];
@@ -55,6 +66,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   let identified: () => void = () => {};
   const readyPromise = new Promise<void>((resolve) => (identified = resolve));
   const interactionChannel = new Map<string, string>();
+  let applicationFlags = MESSAGE_CONTENT_LIMITED;
 
   const notify = () => {
     for (const watcher of [...watchers]) if (watcher()) watchers.splice(watchers.indexOf(watcher), 1);
@@ -66,6 +78,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       const method = req.method ?? 'GET';
       calls.push({ method, path, body });
       notify();
+      if (options.token !== undefined && req.headers.authorization !== `Bot ${options.token}`) return json(res, 401, { message: '401: Unauthorized', code: 0 });
       route(method, path, body, res);
     });
   });
@@ -75,6 +88,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     if (method === 'GET' && path === '/gateway/bot') {
       return json(res, 200, { url: `ws://127.0.0.1:${port}`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
     }
+    if (method === 'GET' && path === '/applications/@me') return json(res, 200, { id: APP_ID, name: 'Cairn', description: '', flags: applicationFlags, bot: BOT_USER });
     if (method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
       const list = Array.isArray(body) ? body : [];
       return json(res, 200, list.map((c: Record<string, unknown>, i: number) => ({ id: String(900 + i), application_id: APP_ID, version: '1', default_member_permissions: null, type: 1, ...c })));
@@ -145,6 +159,9 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     },
     failNextSend(kind) {
       failure = kind;
+    },
+    setApplicationFlags(flags) {
+      applicationFlags = flags;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -3,7 +3,8 @@
  * POST /bot<token>/<method> with JSON; every call is recorded. getUpdates long-polls:
  * it is held until an update is queued or its timeout passes, and honours `offset`.
  * The next sendMessage can be made to fail (429 with retry_after, 5xx, or 400
- * "can't parse entities" for bad markup).
+ * "can't parse entities" for bad markup). An unknown token is 401, as on the real API;
+ * getWebhookInfo reports the webhook set and a delivery failure the test sets.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +30,8 @@ export interface FakeTelegram {
   /** Re-queues an update with the same id (a duplicate delivery). */
   redeliver(updateId: number): void;
   failNextSend(kind: SendFailure): void;
+  /** Sets the webhook and the failure getWebhookInfo reports for its last delivery, as Telegram records one. */
+  setWebhookFailure(url: string, message: string, atSeconds: number): void;
   /** Resolves once `count` messages were accepted. */
   waitForSent(count: number): Promise<Record<string, unknown>[]>;
   /** Resolves once `count` calls of `method` were made. */
@@ -46,6 +49,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   let failure: SendFailure | undefined;
   let waiting: { offset: number; res: ServerResponse; timer: NodeJS.Timeout } | undefined;
   const watchers: (() => void)[] = [];
+  let webhook: { url: string; last_error_date?: number; last_error_message?: string } = { url: '' };
 
   const ok = (res: ServerResponse, result: unknown) => json(res, 200, { ok: true, result });
 
@@ -63,15 +67,23 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   const server = createServer((req, res) => {
     void readJson(req).then((body) => {
       const match = /^\/bot([^/]+)\/(\w+)$/.exec(req.url ?? '');
-      if (!match || match[1] !== token) return json(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+      if (!match) return json(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+      // As the real Bot API: a token it does not know is 401.
+      if (match[1] !== token) return json(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
       const method = match[2] as string;
       calls.push({ method, body });
       for (const watcher of [...watchers]) watcher();
       switch (method) {
         case 'getMe':
           return ok(res, BOT);
-        case 'deleteWebhook':
         case 'setWebhook':
+          webhook = { url: String(body.url ?? '') };
+          return ok(res, true);
+        case 'deleteWebhook':
+          webhook = { url: '' };
+          return ok(res, true);
+        case 'getWebhookInfo':
+          return ok(res, { has_custom_certificate: false, pending_update_count: queue.length, ...webhook });
         case 'setMyCommands':
         case 'sendChatAction':
         case 'setMessageReaction':
@@ -144,6 +156,9 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     },
     failNextSend(kind) {
       failure = kind;
+    },
+    setWebhookFailure(url, message, atSeconds) {
+      webhook = { url, last_error_date: atSeconds, last_error_message: message };
     },
     waitFor(method, count) {
       return new Promise((resolve) => {

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { tempDir } from '../helpers/cairn.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
+import { startFakeTelegram } from '../fakes/telegram-api.js';
+import { startFakeSlackApi } from '../fakes/slack-api.js';
+import { APP_ID, startFakeDiscord } from '../fakes/discord-api.js';
 
 let server: FakeModelServer;
 beforeAll(async () => {
@@ -67,6 +70,52 @@ describe('cairn doctor', () => {
     expect(run.stdout).toMatch(/✓ embeddings: embed-small at http:\S+ answered in \d+ ms \(\d+ dimensions\)\n/);
     const probed = server.requests.filter((request) => request.path.endsWith('/embeddings')).at(-1)?.body as { model: string };
     expect(probed.model).toBe('embed-small');
+  });
+
+  it("checks each configured platform's credentials through its API, and says what to fix", async () => {
+    const telegram = await startFakeTelegram();
+    const slack = await startFakeSlackApi();
+    const discord = await startFakeDiscord({ token: 'discord-bot-token' });
+    try {
+      const platforms = {
+        TELEGRAM_BOT_TOKEN: telegram.token,
+        TELEGRAM_API_ROOT: telegram.apiRoot,
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_APP_TOKEN: slack.appToken,
+        SLACK_API_URL: slack.url,
+        DISCORD_TOKEN: 'discord-bot-token',
+        DISCORD_APPLICATION_ID: APP_ID,
+        DISCORD_API_URL: discord.apiUrl,
+      };
+      const good = await cairn(['doctor'], '', { ...modelEnv(), ...platforms });
+      expect(good.stdout).toContain('✓ telegram: @cairn_bot (id 999), long polling\n');
+      expect(good.stdout).toContain('✓ slack: @cairn in Fake, Socket Mode\n');
+      expect(good.stdout).toContain(`✓ discord: cairn (application ${APP_ID}), slash commands global`);
+      expect(good.code).toBe(0);
+
+      telegram.setWebhookFailure('https://bot.example.com/telegram', 'Connection refused', 1_796_000_000);
+      discord.setApplicationFlags(0);
+      const bad = await cairn(['doctor'], '', {
+        ...modelEnv(),
+        ...platforms,
+        TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram',
+        TELEGRAM_WEBHOOK_SECRET: 'secret-1',
+        SLACK_APP_TOKEN: 'xoxb-not-an-app-token',
+      });
+      expect(bad.stdout).toContain("✓ telegram: @cairn_bot (id 999), webhook https://bot.example.com/telegram, 0 updates waiting; Telegram's last delivery failed at 2026-11-30T");
+      expect(bad.stdout).toMatch(/✗ slack: Slack refused SLACK_APP_TOKEN for Socket Mode: it must be an app-level token \(xapp-…\) with the connections:write scope/);
+      expect(bad.stdout).toContain('✗ discord: The Message Content intent is off, so Discord would refuse the connection: turn it on under Bot → Privileged Gateway Intents');
+      expect(bad.code).toBe(1);
+
+      const wrong = await cairn(['doctor'], '', { ...modelEnv(), ...platforms, TELEGRAM_BOT_TOKEN: '123:revoked', DISCORD_APPLICATION_ID: '42', SLACK_APP_TOKEN: '', SLACK_SIGNING_SECRET: 'signing' });
+      expect(wrong.stdout).toContain('✗ telegram: Telegram refused the bot token: check TELEGRAM_BOT_TOKEN.');
+      expect(wrong.stdout).toContain('✓ slack: @cairn in Fake, HTTP events on /slack/events (signed with SLACK_SIGNING_SECRET)');
+      expect(wrong.stdout).toContain(`✗ discord: DISCORD_APPLICATION_ID is 42, but DISCORD_TOKEN belongs to application ${APP_ID} (Cairn): set DISCORD_APPLICATION_ID=${APP_ID}.`);
+      const revoked = await cairn(['doctor'], '', { ...modelEnv(), DISCORD_TOKEN: 'old-token', DISCORD_APPLICATION_ID: APP_ID, DISCORD_API_URL: discord.apiUrl });
+      expect(revoked.stdout).toContain('✗ discord: Discord refused the bot token: check DISCORD_TOKEN.');
+    } finally {
+      await Promise.all([telegram.close(), slack.close(), discord.close()]);
+    }
   });
 
   it('says what to fix when the endpoint is unreachable or the config is bad', async () => {

@@ -1,0 +1,45 @@
+/**
+ * `cairn doctor`'s look at Discord, by REST only (no gateway login): the token, that
+ * DISCORD_APPLICATION_ID is the token's own application (slash commands are registered
+ * under it), and the Message Content intent, without which Discord refuses the
+ * gateway connection (close code 4014, "disallowed intents").
+ */
+import { ApplicationFlags, REST, Routes, type APIApplication } from 'discord.js';
+import type { Config } from '../../src/config/load.js';
+import { CairnError, ConfigError } from '../../src/core/errors.js';
+import { mapDiscordError } from './errors.js';
+import { PLATFORM } from './normalize.js';
+
+const MESSAGE_CONTENT = ApplicationFlags.GatewayMessageContent | ApplicationFlags.GatewayMessageContentLimited;
+
+export type DiscordSettings = Config['platforms']['discord'] & { token: string; applicationId: string };
+
+/** The settings the adapter needs, or a ConfigError naming what to set. */
+export function discordSettings(config: Config): DiscordSettings {
+  const settings = config.platforms.discord;
+  if (!settings.token) throw new ConfigError(['Set DISCORD_TOKEN (the bot token) to run Cairn on Discord.']);
+  if (!settings.applicationId) throw new ConfigError(['Set DISCORD_APPLICATION_ID (General Information in the developer portal) to register slash commands.']);
+  return { ...settings, token: settings.token, applicationId: settings.applicationId };
+}
+
+export async function checkDiscord(config: Config): Promise<string> {
+  const settings = discordSettings(config);
+  const rest = new REST({ ...(settings.apiUrl ? { api: settings.apiUrl } : {}), retries: 0, rejectOnRateLimit: () => true, timeout: 20_000 }).setToken(settings.token);
+  let application: APIApplication;
+  try {
+    application = (await rest.get(Routes.currentApplication())) as APIApplication;
+  } catch (error) {
+    throw mapDiscordError(error);
+  } finally {
+    rest.clearHashSweeper();
+    rest.clearHandlerSweeper();
+  }
+  if (application.id !== settings.applicationId) {
+    throw new ConfigError([`DISCORD_APPLICATION_ID is ${settings.applicationId}, but DISCORD_TOKEN belongs to application ${application.id} (${application.name}): set DISCORD_APPLICATION_ID=${application.id}.`]);
+  }
+  if (((application.flags ?? 0) & MESSAGE_CONTENT) === 0) {
+    throw new CairnError('permission', 'The Message Content intent is off, so Discord would refuse the connection: turn it on under Bot → Privileged Gateway Intents in the developer portal.', { platform: PLATFORM });
+  }
+  const name = application.bot?.username ?? application.name;
+  return `${name} (application ${application.id}), slash commands ${settings.guildId ? `in guild ${settings.guildId}` : 'global (they can take up to an hour to appear)'}`;
+}
