@@ -17,6 +17,7 @@ import { CairnError } from '../core/errors.js';
 import { TrajectoryLog } from './checkpoint.js';
 import { runPool, type Timers } from './pool.js';
 import { createProgress } from './progress.js';
+import { RunStop } from './run-stop.js';
 import { Rewarder } from './rewards/index.js';
 import { processCount, startExecutor, type ExecutorSpec, type TaskExecutor } from './task-executor.js';
 import type { RewardSpec } from './rewards/spec.js';
@@ -106,8 +107,8 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
 
     const pending = tasks.filter((task) => !done.has(task.id));
     const skipped = tasks.length - pending.length;
-    const stop = new AbortController();
-    const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
+    const stop = new RunStop(deps.signal);
+    const signal = stop.signal;
     const rewardModules = new Rewarder({ baseDir: dirname(tasksFile.path), defaultSpec: options.reward }).customModules(pending);
     const spec = (dbPath: string | undefined): ExecutorSpec => ({
       config,
@@ -127,12 +128,6 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     if (options.concurrency < (options.workers ?? 1)) {
       notice(`--workers ${options.workers} is more than --concurrency ${options.concurrency} (tasks at once): running ${workers} processes.`);
     }
-    // What stops the run with an error: the trajectories file cannot be written, or a worker process failed.
-    let fatal: { error: unknown } | undefined;
-    const failRun = (error: unknown) => {
-      fatal ??= { error };
-      stop.abort(error);
-    };
     let executor: TaskExecutor;
     try {
       // Migrate the shared database once here, not from every worker at once.
@@ -141,7 +136,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
         workers,
         options.sharedDb ? () => spec(undefined) : (index) => spec(paths.workerDb(index)),
         { overrides: deps.overrides, timers: deps.timers },
-        { onWorkerFailed: failRun, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) },
+        { onWorkerFailed: stop.fail, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) },
       );
     } catch (error) {
       await log.close();
@@ -172,7 +167,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
           try {
             await log.append(trajectory);
           } catch (error) {
-            failRun(error);
+            stop.fail(error);
             return;
           }
           ran++;
@@ -187,7 +182,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       await log.close();
       await executor.close();
     }
-    if (fatal) throw fatal.error;
+    stop.throwIfFailed();
 
     const built = summary.build({ totalTasks: tasks.length, run: { ...meta, interrupted: signal.aborted, finishedAt: new Date().toISOString() } });
     await writeSummary(paths.summary, built);

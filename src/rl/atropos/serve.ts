@@ -21,6 +21,7 @@ import { AtroposClient } from './client.js';
 import { serveAtropos, type AtroposRunStats, type GroupEvent } from './environment.js';
 import { defaultTokenizeUrl, ServerTokenizer, type ChatTokenizer } from './tokenize.js';
 import { FileTokenizer } from './tokenizer-file.js';
+import { RunStop } from '../run-stop.js';
 
 export interface ServeOptions {
   tasksFile: string;
@@ -96,16 +97,11 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
     rewardModules,
   });
   // A worker process that cannot start or stops would fail every run sent to it: stop, with its error.
-  const stop = new AbortController();
-  let workerFailure: { error: unknown } | undefined;
-  const onWorkerFailed = (error: unknown) => {
-    workerFailure ??= { error };
-    stop.abort(error);
-  };
+  const stop = new RunStop(deps.signal);
   const runsAtOnce = Math.max(1, options.concurrency) * options.groupSize;
   const workers = processCount(options.workers ?? 1, runsAtOnce);
   if (workers < (options.workers ?? 1)) logger.warn({ workers: options.workers, runsAtOnce }, `Atropos: --workers is more than the runs generated at once (${runsAtOnce}); running ${workers} processes`);
-  const executor = await startExecutor(workers, spec, { overrides: deps.overrides, timers }, { onWorkerFailed, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) });
+  const executor = await startExecutor(workers, spec, { overrides: deps.overrides, timers }, { onWorkerFailed: stop.fail, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) });
   try {
     const client = new AtroposClient({ baseUrl: options.apiUrl, timers, logger });
     const stats = await serveAtropos({
@@ -125,10 +121,10 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
       keepEqualScores: options.keepEqualScores ?? false,
       timers,
       logger,
-      signal: deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal,
+      signal: stop.signal,
       ...(deps.onGroup ? { onGroup: deps.onGroup } : {}),
     });
-    if (workerFailure) throw workerFailure.error;
+    stop.throwIfFailed();
     return stats;
   } finally {
     await executor.close();
