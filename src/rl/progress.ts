@@ -43,21 +43,22 @@ function barProgress(options: ProgressOptions): Progress {
   const bar = new cliProgress.SingleBar(
     {
       stream: options.stream,
-      format: `${options.label ?? 'batch'} {bar} {percentage}% | {value}/{total} | ok {ok} failed {failed} | {rate}/s | ETA {eta_formatted}`,
+      // Our own ETA, from this run's rate: cli-progress's counts the tasks a resumed run
+      // started with as progress, and says 0s before the first task of this run ends.
+      format: `${options.label ?? 'batch'} {bar} {percentage}% | {value}/{total} | ok {ok} failed {failed} | {rate}/s | ETA {timeLeft}`,
       hideCursor: true,
-      etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,
   );
   const started = options.clock.now();
-  bar.start(options.total, counts.done, { ok: counts.ok, failed: counts.failed, rate: '0.0' });
+  bar.start(options.total, counts.done, { ok: counts.ok, failed: counts.failed, rate: '0.0', timeLeft: etaText(options.total - counts.done, 0) });
   let thisRun = 0;
   return {
     finished(trajectory) {
       tally(counts, trajectory);
       thisRun++;
-      const seconds = Math.max(0.001, (options.clock.now() - started) / 1000);
-      bar.update(counts.done, { ok: counts.ok, failed: counts.failed, rate: (thisRun / seconds).toFixed(1) });
+      const rate = thisRun / Math.max(0.001, (options.clock.now() - started) / 1000);
+      bar.update(counts.done, { ok: counts.ok, failed: counts.failed, rate: rate.toFixed(1), timeLeft: etaText(options.total - counts.done, rate) });
     },
     stop: () => bar.stop(),
   };
@@ -73,8 +74,7 @@ function lineProgress(options: ProgressOptions): Progress {
   const line = () => {
     const elapsed = (options.clock.now() - started) / 1000;
     const rate = elapsed > 0 ? thisRun / elapsed : 0;
-    const left = options.total - counts.done;
-    const eta = left <= 0 ? '0s' : rate > 0 ? formatDuration(left / rate) : '?';
+    const eta = etaText(options.total - counts.done, rate);
     const percent = options.total ? ((100 * counts.done) / options.total).toFixed(1) : '100.0';
     options.stream.write(`[${label}] ${counts.done}/${options.total} (${percent}%) ok ${counts.ok} failed ${counts.failed} · ${rate.toFixed(1)} tasks/s · ETA ${eta}\n`);
     lastLine = options.clock.now();
@@ -96,6 +96,11 @@ function tally(counts: Counts, trajectory: Trajectory): void {
   counts.done++;
   if (trajectory.status === 'ok') counts.ok++;
   else counts.failed++;
+}
+
+/** Time left at this rate (tasks per second); "?" until the rate is known. */
+function etaText(left: number, rate: number): string {
+  return left <= 0 ? '0s' : rate > 0 ? formatDuration(left / rate) : '?';
 }
 
 export function formatDuration(seconds: number): string {

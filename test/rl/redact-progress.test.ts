@@ -75,10 +75,22 @@ describe('progress', () => {
     const clock = new ManualClock(0);
     const out = capture(true);
     const progress = createProgress({ total: 4, alreadyDone: 0, stream: out.stream, clock });
+    expect(out.text()).toMatch(/0\/4 \| ok 0 failed 0 \| 0\.0\/s \| ETA \?/);
     clock.advance(2000);
     progress.finished(sampleTrajectory());
     progress.stop();
-    expect(out.text()).toMatch(/1\/4 \| ok 1 failed 0 \| 0\.5\/s \| ETA/);
+    expect(out.text()).toMatch(/1\/4 \| ok 1 failed 0 \| 0\.5\/s \| ETA 6s/);
+  });
+
+  it("gives a resumed run's ETA from this run's rate, not from the tasks it started with", () => {
+    const clock = new ManualClock(0);
+    const out = capture(true);
+    const progress = createProgress({ total: 100, alreadyDone: 90, alreadyOk: 90, stream: out.stream, clock });
+    expect(out.text()).toMatch(/90\/100 \| ok 90 failed 0 \| 0\.0\/s \| ETA \?/);
+    clock.advance(1000);
+    progress.finished(sampleTrajectory());
+    progress.stop();
+    expect(out.text()).toMatch(/91\/100 \| ok 91 failed 0 \| 1\.0\/s \| ETA 9s/);
   });
 
   it('formats durations', () => {
