@@ -7,7 +7,7 @@ import { webApi } from '@slack/bolt';
 import type { Config } from '../../src/config/load.js';
 import { CairnError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { mapSlackError } from './errors.js';
+import { mapSlackError, slackErrorCode } from './errors.js';
 import { EVENTS_PATH, slackSettings, webClientOptions } from './client.js';
 
 export async function checkSlack(config: Config): Promise<string> {
@@ -26,7 +26,9 @@ export async function checkSlack(config: Config): Promise<string> {
   } catch (error) {
     const mapped = mapSlackError(error);
     if (mapped.code !== 'auth' && mapped.code !== 'permission') throw mapped;
-    throw new CairnError(mapped.code, `Slack refused SLACK_APP_TOKEN for Socket Mode: it must be an app-level token (xapp-…) with the connections:write scope, and Socket Mode must be on for the app. (${mapped.message})`, { platform: 'slack', cause: error });
+    // mapSlackError's own advice names the bot token; this was the app token.
+    const said = slackErrorCode(error) ?? mapped.code;
+    throw new CairnError(mapped.code, `Slack refused SLACK_APP_TOKEN for Socket Mode (${said}): it must be an app-level token (xapp-…) with the connections:write scope, and Socket Mode must be on for the app.`, { platform: 'slack', cause: error });
   }
   return `${who}, Socket Mode`;
 }

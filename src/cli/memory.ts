@@ -1,8 +1,8 @@
 /**
- * `cairn memory list|search|import|export|forget --user <key>` and `cairn memory users`: the operator's and
- * scripts' side of persistent notes. The formats are a fixed contract (scripts
- * depend on them): see README.md, "Memory". Safe beside a running bot: every write
- * is one transaction under the database's write lock.
+ * `cairn memory list|search|import|export|forget --user <key>` and `cairn memory users`:
+ * the operator's and scripts' side of persistent notes. The formats are a fixed
+ * contract (scripts depend on them): see README.md, "Memory". Safe beside a running
+ * bot: every write is one transaction under the database's write lock.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';

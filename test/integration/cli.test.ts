@@ -103,7 +103,7 @@ describe('cairn doctor', () => {
         SLACK_APP_TOKEN: 'xoxb-not-an-app-token',
       });
       expect(bad.stdout).toContain("✓ telegram: @cairn_bot (id 999), webhook https://bot.example.com/telegram, 0 updates waiting; Telegram's last delivery failed at 2026-11-30T");
-      expect(bad.stdout).toMatch(/✗ slack: Slack refused SLACK_APP_TOKEN for Socket Mode: it must be an app-level token \(xapp-…\) with the connections:write scope/);
+      expect(bad.stdout).toMatch(/✗ slack: Slack refused SLACK_APP_TOKEN for Socket Mode \(invalid_auth\): it must be an app-level token \(xapp-…\) with the connections:write scope/);
       expect(bad.stdout).toContain('✗ discord: The Message Content intent is off, so Discord would refuse the connection: turn it on under Bot → Privileged Gateway Intents');
       expect(bad.code).toBe(1);
 
