@@ -17,7 +17,7 @@ import { currentTimeTool } from './tools/clock-tool.js';
 import { Agent } from './core/agent.js';
 import { maxConsecutiveToolErrors, maxSteps } from './core/stop.js';
 import { CommandRegistry } from './core/commands.js';
-import { registerBuiltinCommands } from './core/builtin-commands.js';
+import { registerBuiltinCommands, registerStopCommand } from './core/builtin-commands.js';
 import { Gateway } from './core/gateway.js';
 import { UsageLedger } from './core/usage-ledger.js';
 import { channelOverride } from './config/channels.js';
@@ -188,6 +188,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     maxInputChars: config.agent.maxInputChars,
     access,
   });
+  registerStopCommand(commands, gateway);
 
   const learning = new Learning({
     db,

@@ -35,6 +35,9 @@ export class ConsoleAdapter implements Adapter {
   private atPrompt = false;
   /** The last text written to the output did not end its line (a reply streaming in). */
   private midLine = false;
+  private sink: InboundSink | undefined;
+  /** Ctrl-C was pressed during this turn: the next one quits. */
+  private stopAsked = false;
 
   /**
    * Where log lines go during the chat: in a terminal, above the prompt, which is drawn
@@ -58,8 +61,24 @@ export class ConsoleAdapter implements Adapter {
   }
 
   async start(sink: InboundSink): Promise<void> {
+    this.sink = sink;
     if (this.options.interactive) this.runInteractive(sink);
     else void this.runPiped(sink);
+  }
+
+  /**
+   * Ctrl-C in the terminal. While Cairn works on a message it stops that turn, as /stop
+   * does, and the chat goes on; at the prompt, or pressed a second time, it quits.
+   */
+  interrupt(): void {
+    if (this.atPrompt || this.stopAsked || !this.sink) {
+      this.closeInput?.();
+      return;
+    }
+    this.stopAsked = true;
+    if (this.midLine) this.write('\n');
+    this.notice('Stopping… (Ctrl-C again quits)');
+    void this.deliver(this.sink, '/stop');
   }
 
   async stop(): Promise<void> {
@@ -88,10 +107,11 @@ export class ConsoleAdapter implements Adapter {
     const rl = createInterface({ input: this.options.input, output: this.options.output, prompt: 'you> ' });
     this.prompt = rl;
     this.closeInput = () => rl.close();
-    rl.on('SIGINT', () => rl.close());
-    this.notice(`Talking to Cairn as ${this.options.identity.user}. /help lists commands; Ctrl-D or Ctrl-C quits.`);
+    rl.on('SIGINT', () => this.interrupt());
+    this.notice(`Talking to Cairn as ${this.options.identity.user}. /help lists commands; Ctrl-C stops a reply, and at the prompt quits (so does Ctrl-D).`);
     const showPrompt = (): void => {
       this.atPrompt = true;
+      this.stopAsked = false;
       rl.prompt();
     };
     showPrompt();

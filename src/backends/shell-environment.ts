@@ -66,6 +66,8 @@ export class ShellEnvironment implements Environment {
 
   async exec(request: ExecRequest): Promise<ExecResult> {
     if (this.stopped) throw new CairnError('unavailable', `The ${this.backend} environment of this session was stopped; a new one starts with the next command.`);
+    // A turn stopped while its environment was starting must not run the command at all.
+    if (request.signal?.aborted) throw cancelled(request.signal);
     const started = Date.now();
     const execId = randomBytes(6).toString('hex');
     const stdin = typeof request.stdin === 'string' ? Buffer.from(request.stdin) : request.stdin;
@@ -102,6 +104,8 @@ export class ShellEnvironment implements Environment {
     }, timeoutMs);
     const onAbort = () => void kill();
     request.signal?.addEventListener('abort', onAbort, { once: true });
+    // An abort while the process was being started fired no event we could hear.
+    if (request.signal?.aborted) onAbort();
     let exitCode: number | null;
     try {
       // A grandchild that escaped the group may hold the pipes open: after a kill, wait only so long.
@@ -113,7 +117,7 @@ export class ShellEnvironment implements Environment {
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onAbort);
     }
-    if (request.signal?.aborted) throw request.signal.reason ?? new CairnError('aborted', 'The command was cancelled.');
+    if (request.signal?.aborted) throw cancelled(request.signal);
     return {
       stdout: stdout.text(),
       stderr: stderr.text(),
@@ -185,4 +189,8 @@ export class ShellEnvironment implements Environment {
     await run(`base64 -d < ${shellQuote(b64)} > ${shellQuote(file)} && rm -f ${shellQuote(b64)}`);
     return file;
   }
+}
+
+function cancelled(signal: AbortSignal): unknown {
+  return signal.reason ?? new CairnError('aborted', 'The command was cancelled.');
 }

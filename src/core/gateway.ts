@@ -39,13 +39,23 @@ export type HandleOutcome =
   | 'command'
   | 'turn'
   | 'failed'
+  | 'stopped'
   | 'closed';
+
+/** A turn being worked on: who asked, how to stop it, and whether /stop did. */
+interface RunningTurn {
+  controller: AbortController;
+  userId: string;
+  stopped: boolean;
+}
 
 export class Gateway {
   private readonly adapters = new Map<string, Adapter>();
   private readonly queue = new KeyedQueue();
   private readonly dedupe: InboundDedupe;
   private readonly inFlight = new Set<AbortController>();
+  /** The turn running in each conversation (the queue runs one at a time per conversation). */
+  private readonly running = new Map<string, RunningTurn>();
   private closing = false;
 
   constructor(private readonly options: GatewayOptions) {
@@ -110,6 +120,20 @@ export class Gateway {
     await idle;
   }
 
+  /**
+   * /stop: aborts the turn running in the message's conversation. Tool results so far stay
+   * in the session, so the conversation goes on from there. Only the person who asked, or
+   * an admin, may stop it: in a group, one member must not cut off another's request.
+   */
+  stopTurn(message: InboundMessage, isAdmin: boolean): string {
+    const turn = this.running.get(message.conversationId);
+    if (!turn) return 'Nothing is running in this conversation.';
+    if (turn.userId !== message.userId && !isAdmin) return 'Only the person who asked, or an admin, can stop this.';
+    turn.stopped = true;
+    turn.controller.abort(new CairnError('aborted', 'Stopped with /stop.'));
+    return 'Stopped. What I did so far stays in this conversation.';
+  }
+
   private inputProblem(message: InboundMessage): string | undefined {
     if (message.command) return undefined;
     if (message.text.trim() === '') return 'Your message was empty. Write what you need, or /help for commands.';
@@ -125,22 +149,31 @@ export class Gateway {
     const ids = { platform: message.platform, conversationId: message.conversationId, messageId: message.messageId };
     const controller = new AbortController();
     this.inFlight.add(controller);
+    let turn: RunningTurn | undefined;
     try {
       if (message.command) {
         const text = await this.options.commands.run({ message, args: message.command.args, isAdmin });
         await this.reply(message, { text });
         return 'command';
       }
+      turn = { controller, userId: message.userId, stopped: false };
+      this.running.set(message.conversationId, turn);
       const result = await this.turn(message, isAdmin, controller.signal);
       this.options.logger.info({ ...ids, sessionId: result.sessionId, steps: result.steps, tools: result.toolCalls.length, ms: result.durationMs }, 'turn finished');
       await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.' });
       return 'turn';
     } catch (error) {
+      // /stop has answered already; the abort it caused is not a failure to report.
+      if (turn?.stopped) {
+        this.options.logger.info(ids, 'turn stopped with /stop');
+        return 'stopped';
+      }
       this.options.logger.error({ ...ids, code: error instanceof CairnError ? error.code : 'internal', err: describeError(error) }, 'turn failed');
       await this.reply(message, { text: userFacingError(error), isError: true });
       return 'failed';
     } finally {
       this.inFlight.delete(controller);
+      if (turn && this.running.get(message.conversationId) === turn) this.running.delete(message.conversationId);
       this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'done' });
     }
   }

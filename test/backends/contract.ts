@@ -65,6 +65,19 @@ export function backendContract(name: string, probe: ContractHarness): void {
       expect((await env.exec({ command: 'echo still usable' })).stdout).toBe('still usable\n');
     });
 
+    it('runs nothing for a turn already stopped, and kills a command whose turn stops while it starts', async () => {
+      const env = await start('abort');
+      await expect(env.exec({ command: 'touch ran', signal: AbortSignal.abort(new Error('stopped before')) })).rejects.toThrow('stopped before');
+      const stop = new AbortController();
+      const running = env.exec({ command: 'touch began; sleep 30', signal: stop.signal });
+      // Aborted while the process is being started: no abort event reaches the command, yet it must die.
+      stop.abort(new Error('stopped while starting'));
+      const started = Date.now();
+      await expect(running).rejects.toThrow('stopped while starting');
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect((await env.exec({ command: 'test -e ran; echo $?' })).stdout).toBe('1\n');
+    });
+
     it('round-trips binary files, relative to the current directory', async () => {
       const env = await start('files');
       const data = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(70_000)]);

@@ -68,7 +68,7 @@ describe('console chat', () => {
     await rig.adapter.start(cairn.gateway.receive);
     expect(rig.shown()).toBe('you> ');
     rig.adapter.logOutput.write('[09:00:00] WARN: reflection skipped\n');
-    expect(rig.noticed()).toMatch(/Ctrl-C quits\.\n\[09:00:00\] WARN: reflection skipped\n$/);
+    expect(rig.noticed()).toMatch(/\(so does Ctrl-D\)\.\n\[09:00:00\] WARN: reflection skipped\n$/);
     // Not a terminal here, so the prompt line ends instead of being cleared, and is drawn again.
     expect(rig.shown()).toBe('you> \nyou> ');
 
@@ -82,6 +82,24 @@ describe('console chat', () => {
     expect(rig.noticed()).toMatch(/WARN: slow model\n$/);
     release();
     rig.input.end();
+    await rig.adapter.done;
+  });
+
+  it('stops the turn at Ctrl-C and goes on; Ctrl-C at the prompt quits', async () => {
+    const rig = consoleRig(true);
+    await rig.adapter.start(cairn.gateway.receive);
+    model.enqueue({ hang: true });
+    rig.input.write('write a long essay\n');
+    while (model.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    rig.adapter.interrupt();
+    expect(rig.noticed()).toContain('Stopping… (Ctrl-C again quits)');
+    while (!rig.shown().includes('Stopped.')) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(rig.shown()).toMatch(/Stopped\. What I did so far stays in this conversation\.\n(you> )+$/);
+
+    rig.input.write('and now?\n');
+    while (!rig.shown().includes('echo: and now?')) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (!rig.shown().endsWith('you> ')) await new Promise((resolve) => setTimeout(resolve, 5));
+    rig.adapter.interrupt();
     await rig.adapter.done;
   });
 
