@@ -131,7 +131,7 @@ export class Gateway {
     if (turn.userId !== message.userId && !isAdmin) return 'Only the person who asked, or an admin, can stop this.';
     turn.stopped = true;
     turn.controller.abort(new CairnError('aborted', 'Stopped with /stop.'));
-    return 'Stopped. What I did so far stays in this conversation.';
+    return 'OK, stopping.';
   }
 
   private inputProblem(message: InboundMessage): string | undefined {
@@ -163,9 +163,11 @@ export class Gateway {
       await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.' });
       return 'turn';
     } catch (error) {
-      // /stop has answered already; the abort it caused is not a failure to report.
+      // Not a failure to report; but the request still gets its answer, since some platforms
+      // hold a placeholder for it (Discord's deferred "thinking…", Slack's response_url).
       if (turn?.stopped) {
         this.options.logger.info(ids, 'turn stopped with /stop');
+        await this.reply(message, { text: 'Stopped. What I did so far stays in this conversation.' });
         return 'stopped';
       }
       this.options.logger.error({ ...ids, code: error instanceof CairnError ? error.code : 'internal', err: describeError(error) }, 'turn failed');

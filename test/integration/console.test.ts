@@ -94,7 +94,8 @@ describe('console chat', () => {
     rig.adapter.interrupt();
     expect(rig.noticed()).toContain('Stopping… (Ctrl-C again quits)');
     while (!rig.shown().includes('Stopped.')) await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(rig.shown()).toMatch(/Stopped\. What I did so far stays in this conversation\.\n(you> )+$/);
+    while (!rig.shown().endsWith('you> ')) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(rig.shown()).toMatch(/OK, stopping\.\n(you> )?Stopped\. What I did so far stays in this conversation\.\n(you> )+$/);
 
     rig.input.write('and now?\n');
     while (!rig.shown().includes('echo: and now?')) await new Promise((resolve) => setTimeout(resolve, 5));
