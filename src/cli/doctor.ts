@@ -66,7 +66,9 @@ function checkDatabase(config: Config): CheckResult {
       db.close();
     }
   } catch (error) {
-    return { name: 'database', ok: false, detail: `${describeError(error)} Set CAIRN_DATA_DIR to a writable directory.` };
+    // The database's own errors say what to do; a folder that cannot be made or written is CAIRN_DATA_DIR's.
+    const advice = isCairnError(error) ? '' : ' Set CAIRN_DATA_DIR to a writable directory.';
+    return { name: 'database', ok: false, detail: `${describeError(error).replace(/\.?$/, '.')}${advice}` };
   }
 }
 

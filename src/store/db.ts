@@ -41,7 +41,27 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   } catch (error) {
     db.close();
     if (error instanceof CairnError) throw error;
-    throw new CairnError('storage', `The database at ${path} cannot be used: ${(error as Error).message}`, { cause: error });
+    throw new CairnError('storage', `The database at ${path} cannot be used: ${(error as Error).message}. ${whatToDo(error)}`, { cause: error });
+  }
+}
+
+/** What the operator can do about a database SQLite refuses, by SQLite's error code. */
+function whatToDo(error: unknown): string {
+  switch ((error as { code?: unknown }).code) {
+    case 'SQLITE_NOTADB':
+    case 'SQLITE_CORRUPT':
+      return 'The file is damaged or not Cairn\'s: restore it from a backup, or move it (with its -wal and -shm files) away and Cairn starts a new one.';
+    case 'SQLITE_READONLY':
+    case 'SQLITE_PERM':
+    case 'SQLITE_CANTOPEN':
+      return 'Cairn cannot write to it: check the permissions of the file and of CAIRN_DATA_DIR.';
+    case 'SQLITE_BUSY':
+    case 'SQLITE_LOCKED':
+      return 'Another process held it locked for more than 5 s; try again, and check that no command is stuck.';
+    case 'SQLITE_FULL':
+      return 'The disk is full: free some space.';
+    default:
+      return 'Check CAIRN_DATA_DIR.';
   }
 }
 
