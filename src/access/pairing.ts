@@ -26,6 +26,14 @@ interface PairingRow {
   approved_at: number | null;
 }
 
+export interface ApprovedUser {
+  platform: string;
+  userId: string;
+  userName: string | undefined;
+  approvedAt: number;
+  approvedBy: string;
+}
+
 export class PairingStore {
   private readonly statements;
 
@@ -41,6 +49,12 @@ export class PairingStore {
       approve: db.prepare('INSERT OR REPLACE INTO approved_users (platform, user_id, approved_at, approved_by) VALUES (?, ?, ?, ?)'),
       isApproved: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM approved_users WHERE platform = ? AND user_id = ?'),
       revoke: db.prepare('DELETE FROM approved_users WHERE platform = ? AND user_id = ?'),
+      // The name comes from the request that was approved (approved_users keeps only ids).
+      approved: db.prepare<[], { platform: string; user_id: string; approved_at: number; approved_by: string; user_name: string | null }>(
+        `SELECT a.platform, a.user_id, a.approved_at, a.approved_by,
+           (SELECT r.user_name FROM pairing_requests r WHERE r.platform = a.platform AND r.user_id = a.user_id AND r.approved_at IS NOT NULL ORDER BY r.approved_at DESC LIMIT 1) AS user_name
+         FROM approved_users a ORDER BY a.approved_at`,
+      ),
       // Expired codes stay a day so an operator who types one late hears 'expired', not 'unknown'.
       expire: db.prepare('DELETE FROM pairing_requests WHERE approved_at IS NULL AND expires_at <= ?'),
     };
@@ -76,6 +90,11 @@ export class PairingStore {
 
   isApproved(platform: string, userId: string): boolean {
     return this.statements.isApproved.get(platform, userId) !== undefined;
+  }
+
+  /** Everyone let in by pairing (not the config's allowlists), oldest first. */
+  approved(): ApprovedUser[] {
+    return this.statements.approved.all().map((row) => ({ platform: row.platform, userId: row.user_id, userName: row.user_name ?? undefined, approvedAt: row.approved_at, approvedBy: row.approved_by }));
   }
 
   revoke(platform: string, userId: string): boolean {

@@ -1,5 +1,7 @@
-/** `cairn pairing list|approve|revoke`: the operator's side of DM pairing, safe to run beside a running bot. */
+/** `cairn pairing list|approved|approve|revoke`: the operator's side of DM pairing, safe to run beside a running bot. */
 import { userInfo } from 'node:os';
+import { Argument } from 'commander';
+import { PLATFORM_NAMES } from '../core/adapter-factory.js';
 import { AccessControl } from '../access/index.js';
 import { databasePath, openDatabase } from '../store/db.js';
 import type { CommandGroup } from './context.js';
@@ -30,6 +32,19 @@ export const pairingCommands: CommandGroup = ({ program, config, print }) => {
     );
 
   pairing
+    .command('approved')
+    .description('everyone let in by pairing (allowlisted users are in the config)')
+    .option('--json', 'print JSON: [{platform, userId, userName, approvedAt, approvedBy}]')
+    .action((options: { json?: boolean }) =>
+      withAccess((access) => {
+        const approved = access.pairing.approved();
+        if (options.json) return print(JSON.stringify(approved.map((user) => ({ ...user, userName: user.userName ?? null, approvedAt: new Date(user.approvedAt).toISOString() }))));
+        if (approved.length === 0) return print('Nobody was let in by pairing yet.');
+        for (const user of approved) print(`${user.platform}  ${user.userId}  ${user.userName ?? '?'}  approved ${new Date(user.approvedAt).toISOString()} by ${user.approvedBy}`);
+      }),
+    );
+
+  pairing
     .command('approve <code>')
     .description('let the user who got this code talk to Cairn')
     .action((code: string) =>
@@ -40,8 +55,10 @@ export const pairingCommands: CommandGroup = ({ program, config, print }) => {
     );
 
   pairing
-    .command('revoke <platform> <userId>')
+    .command('revoke')
     .description("withdraw a paired user's access")
+    .addArgument(new Argument('<platform>', 'where the user was paired').choices(PLATFORM_NAMES))
+    .argument('<userId>', "the user's id on that platform (as `cairn pairing approved` shows it)")
     .action((platform: string, userId: string) =>
       withAccess((access) => {
         if (access.pairing.revoke(platform, userId)) print(`Revoked ${platform} user ${userId}.`);

@@ -35,7 +35,8 @@ export interface AdapterModule {
   checkCredentials: CredentialCheck;
 }
 
-export type PlatformName = 'telegram' | 'slack' | 'discord';
+export const PLATFORM_NAMES = ['telegram', 'slack', 'discord'] as const;
+export type PlatformName = (typeof PLATFORM_NAMES)[number];
 
 /** Platforms whose credentials are configured, in start order. */
 export function enabledPlatforms(config: Config): PlatformName[] {

@@ -62,6 +62,13 @@ describe('DM pairing', () => {
     expect(approved.stdout).toContain('Approved');
     expect(await cairn.gateway.receive(dm(telegram, '777', 'thanks'))).toBe('turn');
     expect(telegram.texts().at(-1)).toBe('echo: thanks');
+
+    const env = { env: { PATH: process.env.PATH ?? '', CAIRN_DATA_DIR: dataDir } };
+    const who = await run(process.execPath, ['bin/cairn.js', 'pairing', 'approved', '--json'], env);
+    expect(JSON.parse(who.stdout)).toEqual([{ platform: 'telegram', userId: '777', userName: expect.any(String), approvedAt: expect.stringMatching(/^\d{4}-/), approvedBy: expect.stringMatching(/^cli:/) }]);
+    expect((await run(process.execPath, ['bin/cairn.js', 'pairing', 'revoke', 'telegram', '777'], env)).stdout).toBe('Revoked telegram user 777.\n');
+    expect((await run(process.execPath, ['bin/cairn.js', 'pairing', 'approved'], env)).stdout).toBe('Nobody was let in by pairing yet.\n');
+    expect(await cairn.gateway.receive(dm(telegram, '777', 'still there?'))).toBe('pairing');
   });
 });
 
