@@ -5,6 +5,7 @@
  */
 import type { ChatInputCommandInteraction, Message } from 'discord.js';
 import { parseCommand } from '../../src/core/commands.js';
+import { describeFile } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 
 export const PLATFORM = 'discord';
@@ -37,6 +38,8 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
   const text = stripMention(message.content, options.botId);
   const command = parseCommand(text);
   const parentId = message.channel.isThread() ? message.channel.parentId : null;
+  const attachments = [...message.attachments.values()].map((file) => describeFile(file.name, file.contentType ?? undefined));
+  if (message.stickers.size > 0) attachments.push('a sticker');
   return {
     platform: PLATFORM,
     conversationId: conversationIdOf(message.guildId, message.channelId, parentId, options),
@@ -44,6 +47,7 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
     senderId: message.author.id,
     userName: message.author.globalName ?? message.author.username,
     text,
+    ...(attachments.length > 0 ? { attachments } : {}),
     isDirect,
     addressed: isDirect || mentioned || repliedToBot,
     isSelf: message.author.id === options.botId,

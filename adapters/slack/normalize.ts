@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
+import { describeFile } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 
 export const PLATFORM = 'slack';
@@ -56,6 +57,7 @@ const messageEvent = z.object({
   thread_ts: z.string().min(1).optional(),
   channel_type: z.string().optional(),
   team: z.string().optional(),
+  files: z.array(z.object({ name: z.string().optional(), mimetype: z.string().optional() })).optional(),
 });
 
 const envelope = z.object({
@@ -100,6 +102,7 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
       senderId: user,
       userName: user,
       text,
+      ...(event.files?.length ? { attachments: event.files.map((file) => describeFile(file.name, file.mimetype)) } : {}),
       isDirect,
       addressed: isDirect || event.type === 'app_mention' || mentioned,
       isSelf,

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
+import { describeFile } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 
 export const PLATFORM = 'telegram';
@@ -23,7 +24,36 @@ export const messageSchema = z.object({
   caption: z.string().optional(),
   entities: z.array(entitySchema).optional(),
   reply_to_message: z.object({ from: userSchema.optional() }).optional(),
+  // What a message can carry besides text; only whether it is there matters (and a file's name).
+  photo: z.array(z.unknown()).optional(),
+  voice: z.unknown().optional(),
+  audio: z.unknown().optional(),
+  video: z.unknown().optional(),
+  video_note: z.unknown().optional(),
+  animation: z.unknown().optional(),
+  sticker: z.unknown().optional(),
+  document: z.object({ file_name: z.string().optional(), mime_type: z.string().optional() }).optional(),
+  location: z.unknown().optional(),
+  contact: z.unknown().optional(),
+  poll: z.unknown().optional(),
 });
+
+/** The non-text parts of a message, in words. An animation also comes as a document: said once. */
+function attachmentsOf(message: z.infer<typeof messageSchema>): string[] {
+  const parts: string[] = [];
+  if (message.photo) parts.push('a photo');
+  if (message.voice) parts.push('a voice message');
+  if (message.audio) parts.push('an audio file');
+  if (message.video) parts.push('a video');
+  if (message.video_note) parts.push('a video message');
+  if (message.animation) parts.push('a GIF');
+  else if (message.document) parts.push(describeFile(message.document.file_name, message.document.mime_type));
+  if (message.sticker) parts.push('a sticker');
+  if (message.location) parts.push('a location');
+  if (message.contact) parts.push('a contact');
+  if (message.poll) parts.push('a poll');
+  return parts;
+}
 
 const reactionSchema = z.object({
   chat: chatSchema,
@@ -67,6 +97,7 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
   const repliedToBot = message.reply_to_message?.from?.id === options.bot.id;
   const { text, command } = commandFor(raw_text, options.bot.username);
   if (command === null) return undefined; // a command meant for another bot
+  const attachments = attachmentsOf(message);
   return {
     platform: PLATFORM,
     conversationId: conversationIdOf(message.chat.id, from.id, isDirect, options),
@@ -74,6 +105,7 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
     senderId: String(from.id),
     userName: from.username ? `@${from.username}` : from.first_name,
     text: stripMention(text, mention),
+    ...(attachments.length > 0 ? { attachments } : {}),
     isDirect,
     addressed: isDirect || mentioned || repliedToBot || command !== undefined,
     isSelf: from.id === options.bot.id,

@@ -14,6 +14,7 @@ import type { Session, SessionStore } from '../memory/sessions.js';
 import type { Compressor } from '../memory/compression.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { describeError } from './errors.js';
+import { withAttachmentNote } from './attachments.js';
 
 export interface AgentOptions {
   store: SessionStore;
@@ -79,7 +80,8 @@ export class Agent {
   async runTurn(input: TurnInput): Promise<TurnResult> {
     const { store, clock } = this.options;
     const startedAt = clock.now();
-    const userMessage: ChatMessage = input.message.isDirect ? { role: 'user', content: input.message.text } : { role: 'user', content: input.message.text, name: speakerName(input.message) };
+    const content = withAttachmentNote(input.message.text, input.message.attachments);
+    const userMessage: ChatMessage = input.message.isDirect ? { role: 'user', content } : { role: 'user', content, name: speakerName(input.message) };
     store.append(input.session.id, [{ message: userMessage, userId: input.message.userId }], startedAt);
 
     let session = input.session;

@@ -13,6 +13,7 @@ import { CairnError, describeError } from './errors.js';
 import { InboundDedupe } from './dedupe.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { userFacingError } from './user-errors.js';
+import { attachmentsOnlyReply } from './attachments.js';
 import type { SessionManager } from '../memory/session-manager.js';
 import type { Db } from '../store/db.js';
 import type { AccessControl } from '../access/index.js';
@@ -136,6 +137,7 @@ export class Gateway {
 
   private inputProblem(message: InboundMessage): string | undefined {
     if (message.command) return undefined;
+    if (message.text.trim() === '' && message.attachments?.length) return attachmentsOnlyReply(message.attachments);
     if (message.text.trim() === '') return 'Your message was empty. Write what you need, or /help for commands.';
     const limit = this.options.maxInputChars;
     if (message.text.length > limit) {

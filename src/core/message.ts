@@ -22,6 +22,12 @@ export interface InboundMessage {
   userName: string;
   /** Text with the bot mention stripped. */
   text: string;
+  /**
+   * What else the message carried that Cairn cannot read yet, in words: `a photo`,
+   * `a voice message`, `a file (report.pdf)`. The model is told, so it does not
+   * answer as if it had seen them.
+   */
+  attachments?: string[] | undefined;
   isDirect: boolean;
   /** In a group: the bot was mentioned, replied to, or addressed with its command. */
   addressed?: boolean;

@@ -404,6 +404,16 @@ describe('Slack normalize', () => {
     expect(perChannel?.target.threadTs).toBe('7.2');
   });
 
+  it('names shared files, which Cairn cannot open, by kind and name', () => {
+    const shared = normalizeEvent(
+      { type: 'message', subtype: 'file_share', channel: 'D1', channel_type: 'im', user: 'U1', text: '', ts: '8.1', files: [{ name: 'graph.png', mimetype: 'image/png' }, { name: 'notes.txt', mimetype: 'text/plain' }] },
+      body,
+      options,
+    );
+    expect(shared?.message).toMatchObject({ text: '', attachments: ['an image (graph.png)', 'a file (notes.txt)'] });
+    expect(normalizeEvent({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'hi', ts: '8.2' }, body, options)?.message.attachments).toBeUndefined();
+  });
+
   it('flags own and other bots, and skips edits', () => {
     expect(normalizeEvent({ type: 'message', channel: 'D1', channel_type: 'im', user: 'UBOT', bot_id: 'BBOT', text: 'me', ts: '1.1' }, body, options)?.message.isSelf).toBe(true);
     const other = normalizeEvent({ type: 'message', channel: 'D1', channel_type: 'im', bot_id: 'B2', subtype: 'bot_message', text: 'beep', ts: '1.2' }, body, options)?.message;

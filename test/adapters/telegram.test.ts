@@ -130,6 +130,26 @@ describe('telegram end to end', () => {
     expect(model.chatRequests().filter((body) => String(body.messages[0].content).startsWith('You are Cairn'))).toHaveLength(2);
   });
 
+  it("says it cannot open a photo sent alone, and tells the model about one sent with a caption", async () => {
+    await setUp();
+    const photo = [{ file_id: 'p1', file_unique_id: 'u1', width: 90, height: 90 }];
+    // A message without text, as Telegram sends a photo (each with its own message id).
+    const withoutText = () => {
+      const { text: _none, ...rest } = harness.message('');
+      return rest;
+    };
+    harness.fake.pushUpdate({ message: { ...withoutText(), photo } });
+    const [alone] = await harness.fake.waitForSent(1);
+    expect(alone?.text).toBe("I can only read text so far, so I can't open a photo. Tell me in words what you need, or paste the text.");
+    expect(model.chatRequests()).toHaveLength(0);
+
+    harness.fake.pushUpdate({ message: { ...withoutText(), caption: 'what does this chart show?', photo, document: { file_name: 'q3.pdf', mime_type: 'application/pdf' } } });
+    await harness.fake.waitForSent(2);
+    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe(
+      'what does this chart show?\n\n[The message also carried a photo and a file (q3.pdf), which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
+    );
+  });
+
   it('gives an unknown user a pairing code and no model reply', async () => {
     await setUp();
     harness.fake.pushUpdate({ message: { ...harness.message('hi'), from: { id: 7, is_bot: false, first_name: 'Eve' }, chat: { id: 7, type: 'private' } } });

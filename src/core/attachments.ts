@@ -1,0 +1,26 @@
+/**
+ * Photos, voice messages and files: Cairn reads text only, so a message's other parts
+ * are named in words (the adapters do that) and the model is told they are there but
+ * out of its sight, so it says so instead of answering as if it had seen them.
+ */
+
+/** `an image (diagram.png)`, `an audio file (memo.m4a)`, `a file (report.pdf)`. */
+export function describeFile(name: string | undefined, contentType: string | undefined): string {
+  const kind = contentType?.startsWith('image/') ? 'an image' : contentType?.startsWith('audio/') ? 'an audio file' : contentType?.startsWith('video/') ? 'a video' : 'a file';
+  return name ? `${kind} (${name})` : kind;
+}
+
+/** Appended to the user's text for the model. */
+export function withAttachmentNote(text: string, attachments: readonly string[] | undefined): string {
+  if (!attachments || attachments.length === 0) return text;
+  return `${text}\n\n[The message also carried ${listed(attachments)}, which you cannot see or open. If the request depends on it, say so and ask for the content as text.]`;
+}
+
+/** The answer to a message that had nothing but attachments. */
+export function attachmentsOnlyReply(attachments: readonly string[]): string {
+  return `I can only read text so far, so I can't open ${listed(attachments)}. Tell me in words what you need, or paste the text.`;
+}
+
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
