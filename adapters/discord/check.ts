@@ -4,13 +4,22 @@
  * under it), and the Message Content intent, without which Discord refuses the
  * gateway connection (close code 4014, "disallowed intents").
  */
-import { ApplicationFlags, REST, Routes, type APIApplication } from 'discord.js';
+import { ApplicationFlags, REST, Routes } from 'discord.js';
+import { z } from 'zod';
 import type { Config } from '../../src/config/load.js';
 import { CairnError, ConfigError } from '../../src/core/errors.js';
 import { mapDiscordError } from './errors.js';
 import { PLATFORM } from './normalize.js';
 
 const MESSAGE_CONTENT = ApplicationFlags.GatewayMessageContent | ApplicationFlags.GatewayMessageContentLimited;
+
+/** The part of GET /applications/@me the check reads. */
+const applicationSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  flags: z.number().int().optional(),
+  bot: z.object({ username: z.string() }).optional(),
+});
 
 export type DiscordSettings = Config['platforms']['discord'] & { token: string; applicationId: string };
 
@@ -25,15 +34,18 @@ export function discordSettings(config: Config): DiscordSettings {
 export async function checkDiscord(config: Config): Promise<string> {
   const settings = discordSettings(config);
   const rest = new REST({ ...(settings.apiUrl ? { api: settings.apiUrl } : {}), retries: 0, rejectOnRateLimit: () => true, timeout: 20_000 }).setToken(settings.token);
-  let application: APIApplication;
+  let answer: unknown;
   try {
-    application = (await rest.get(Routes.currentApplication())) as APIApplication;
+    answer = await rest.get(Routes.currentApplication());
   } catch (error) {
     throw mapDiscordError(error);
   } finally {
     rest.clearHashSweeper();
     rest.clearHandlerSweeper();
   }
+  const parsed = applicationSchema.safeParse(answer);
+  if (!parsed.success) throw new CairnError('invalid_input', `Discord's description of the application is not what Cairn expects (${parsed.error.issues[0]?.message ?? 'unknown shape'}); check DISCORD_API_URL.`, { platform: PLATFORM });
+  const application = parsed.data;
   if (application.id !== settings.applicationId) {
     throw new ConfigError([`DISCORD_APPLICATION_ID is ${settings.applicationId}, but DISCORD_TOKEN belongs to application ${application.id} (${application.name}): set DISCORD_APPLICATION_ID=${application.id}.`]);
   }

@@ -4,19 +4,23 @@
  * `connections:write`.
  */
 import { webApi } from '@slack/bolt';
+import { z } from 'zod';
 import type { Config } from '../../src/config/load.js';
 import { CairnError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { mapSlackError, slackErrorCode } from './errors.js';
 import { EVENTS_PATH, slackSettings, webClientOptions } from './client.js';
 
+/** The part of auth.test's answer the check reads: the bot's name and the workspace's. */
+const authTest = z.object({ user: z.string(), team: z.string() });
+
 export async function checkSlack(config: Config): Promise<string> {
   const settings = slackSettings(config);
   const options = webClientOptions(settings, silentLogger);
   let who: string;
   try {
-    const auth = await new webApi.WebClient(settings.botToken, options).auth.test();
-    who = `@${String(auth.user)} in ${String(auth.team)}`;
+    const auth = authTest.parse(await new webApi.WebClient(settings.botToken, options).auth.test());
+    who = `@${auth.user} in ${auth.team}`;
   } catch (error) {
     throw mapSlackError(error);
   }
