@@ -2,6 +2,7 @@
  * Chat commands (`/new`, `/help`, and those later services register). They run on
  * the session's queue, so `/new` sent during a turn applies after that turn.
  */
+import { closest, distance } from 'fastest-levenshtein';
 import type { InboundMessage } from './message.js';
 
 export interface CommandContext {
@@ -44,11 +45,21 @@ export class CommandRegistry {
     return ['Commands:', ...lines, 'Anything else you write goes to the agent.'].join('\n');
   }
 
+  /** ` Did you mean /stop?` for a typo one or two letters away from a command this user may run. */
+  private suggestion(name: string, isAdmin: boolean): string {
+    const names = this.list()
+      .filter((command) => isAdmin || !command.adminOnly)
+      .map((command) => command.name);
+    if (names.length === 0) return '';
+    const near = closest(name.toLowerCase(), names);
+    return distance(name.toLowerCase(), near) <= Math.min(2, Math.floor(name.length / 2)) ? ` Did you mean /${near}?` : '';
+  }
+
   async run(context: CommandContext): Promise<string> {
     const name = context.message.command?.name ?? '';
     const command = this.commands.get(name);
     if (!command || (command.adminOnly && !context.isAdmin)) {
-      const what = command ? `/${name} is only for admins.` : `Unknown command /${name}.`;
+      const what = command ? `/${name} is only for admins.` : `Unknown command /${name}.${this.suggestion(name, context.isAdmin)}`;
       return `${what}\n\n${this.help(context.isAdmin)}`;
     }
     return command.run(context);
