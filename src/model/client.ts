@@ -139,15 +139,28 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       let raw: RawReply;
       if (request.onTextDelta) {
         const onTextDelta = request.onTextDelta;
-        const stream = await api.chat.completions.create({ ...prepared.body, stream: true, stream_options: { include_usage: true } }, { signal: deadline.signal });
-        raw = await readStream(stream, {
-          provider: settings.name,
-          signal: deadline.signal,
-          onTextDelta,
-          filterToolCallText: prepared.parseTextToolCalls,
-          onChunk: () => deadline.touch(),
-          onFirstDelta: () => void (state.delivered = true),
-        });
+        const { data: stream, response } = await api.chat.completions
+          .create({ ...prepared.body, stream: true, stream_options: { include_usage: true } }, { signal: deadline.signal })
+          .withResponse();
+        if (isPlainJson(response)) {
+          // Some OpenAI-compatible servers ignore `stream: true` and answer with one JSON body:
+          // read it as a completion and hand its text over in one piece.
+          raw = readCompletion(await response.json(), settings.name);
+          const text = finishReply(raw, prepared.parseTextToolCalls).text;
+          if (text) {
+            state.delivered = true;
+            onTextDelta(text);
+          }
+        } else {
+          raw = await readStream(stream, {
+            provider: settings.name,
+            signal: deadline.signal,
+            onTextDelta,
+            filterToolCallText: prepared.parseTextToolCalls,
+            onChunk: () => deadline.touch(),
+            onFirstDelta: () => void (state.delivered = true),
+          });
+        }
         // The openai stream ends quietly when aborted; an answer cut short must not pass as complete.
         if (deadline.signal.aborted) throw new APIUserAbortError();
       } else {
@@ -186,4 +199,9 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
   }
 
   return { providers: options.providers, complete };
+}
+
+/** A JSON body, not server-sent events; anything else is read as a stream, as openai does. */
+function isPlainJson(response: Response): boolean {
+  return (response.headers.get('content-type') ?? '').toLowerCase().includes('application/json');
 }

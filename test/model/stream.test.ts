@@ -29,6 +29,29 @@ describe('streaming', () => {
     expect(calls[0]).toMatchObject({ ok: true, usage: { promptTokens: 12, completionTokens: 6, cachedTokens: 0 } });
   });
 
+  it('takes a plain JSON completion from a server that ignores stream: true, text in one piece', async () => {
+    const { client } = testClient([providerAt(server.url)]);
+    const completion = (message: object, finish: string) => ({
+      id: 'c',
+      object: 'chat.completion',
+      created: 0,
+      model: 'plain-model',
+      choices: [{ index: 0, message, finish_reason: finish }],
+      usage: { prompt_tokens: 9, completion_tokens: 3 },
+    });
+    server.enqueue(
+      { raw: { status: 200, contentType: 'application/json', body: JSON.stringify(completion({ role: 'assistant', content: 'No streaming here.' }, 'stop')) } },
+      { raw: { status: 200, contentType: 'application/json', body: JSON.stringify(completion({ role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'clock', arguments: '{}' } }] }, 'tool_calls')) } },
+    );
+    const deltas: string[] = [];
+    const answer = await client.complete({ messages: [{ role: 'user', content: 'go' }], onTextDelta: (d) => deltas.push(d) });
+    expect(deltas).toEqual(['No streaming here.']);
+    expect(answer).toMatchObject({ text: 'No streaming here.', finishReason: 'stop', usage: { promptTokens: 9, completionTokens: 3 }, model: 'plain-model' });
+    const call = await client.complete({ messages: [{ role: 'user', content: 'time?' }], tools: [clockTool], onTextDelta: (d) => deltas.push(d) });
+    expect(call.toolCalls).toEqual([{ id: 't1', name: 'clock', arguments: '{}' }]);
+    expect(deltas).toEqual(['No streaming here.']);
+  });
+
   it('joins streamed tool-call deltas by index', async () => {
     const { client } = testClient([providerAt(server.url)]);
     server.enqueue({ toolCalls: [{ id: 'c1', name: 'clock', arguments: { tz: 'Europe/Berlin' } }, { id: 'c2', name: 'clock', arguments: { tz: 'Asia/Tokyo' } }] });
