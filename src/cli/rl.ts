@@ -132,7 +132,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
       if (!opts.in?.length && !opts.live) throw new InvalidArgumentError('Say what to export: --in <run directories>, --live, or both.');
       const since = opts.since === undefined ? undefined : Date.parse(opts.since);
       if (since !== undefined && Number.isNaN(since)) throw new InvalidArgumentError(`--since must be an ISO 8601 date, not "${opts.since}".`);
-      const [{ exportRecords }, { recordsFromRuns }, { recordsFromLiveTasks }] = await Promise.all([import('../rl/export/index.js'), import('../rl/export/source.js'), import('../rl/export/live-tasks.js')]);
+      const [{ exportRecords, exportWarnings }, { recordsFromRuns }, { recordsFromLiveTasks }] = await Promise.all([import('../rl/export/index.js'), import('../rl/export/source.js'), import('../rl/export/live-tasks.js')]);
       const cairn = opts.live ? createCairn({ ...loaded, logLevel: loaded.logLevel ?? 'warn' }) : undefined;
       try {
         const sources: ExportSource[] = [];
@@ -140,6 +140,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
         if (cairn) sources.push(recordsFromLiveTasks(cairn.db, { allowed: loaded.rl.exportLiveTasks, since, tools: cairn.tools.definitions({ isAdmin: true }) }));
         const stats = await exportRecords(sources, { format: opts.format, out: opts.out, valOut: opts.valOut, minReward: opts.minReward, valSplit: opts.valSplit, secrets: loaded.secrets });
         for (const line of describeExport(stats)) print(line);
+        for (const warning of exportWarnings(stats, opts.format)) process.stderr.write(`cairn: ${warning}\n`);
       } finally {
         await cairn?.close();
       }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cairn.js';
-import { exportRecords, validationPath } from '../../src/rl/export/index.js';
+import { exportRecords, exportWarnings, validationPath } from '../../src/rl/export/index.js';
 import { recordFromTrajectory, recordsFromRuns, type ExportRecord } from '../../src/rl/export/source.js';
 import { HERMES_LINE_SCHEMA, OPENAI_LINE_SCHEMA, SHAREGPT_LINE_SCHEMA, validateLine } from '../../src/rl/export/schemas.js';
 import type { Trajectory } from '../../src/rl/trajectory.js';
@@ -129,6 +129,20 @@ describe('export filters', () => {
     await exportRecords([recordsFromRuns([dir])], { format: 'openai', out, minReward: 0.5, valSplit: 0.25 });
     expect(split()).toEqual(first);
     expect(existsSync(`${out}.tmp-${process.pid}`)).toBe(false);
+  });
+
+  it('warns when the training file would be unfit: empty, or too small for OpenAI', async () => {
+    // With a single task, its id decides its side: find one that falls in a 0.5 validation share.
+    const out = join(tempDir(), 'train.jsonl');
+    let stats = await exportRecords([recordsFromRuns([runDir([sampleTrajectory({ taskId: 'a' })])])], { format: 'openai', out, valSplit: 0.5 });
+    for (let i = 0; stats.validation === 0; i++) {
+      stats = await exportRecords([recordsFromRuns([runDir([sampleTrajectory({ taskId: `t${i}` })])])], { format: 'openai', out, valSplit: 0.5 });
+    }
+    expect(exportWarnings(stats, 'openai')).toEqual(['The training file is empty: the one example fell in the validation share (a task\'s side is fixed by its id). Lower --val-split, or export more tasks.']);
+
+    const few = await exportRecords([recordsFromRuns([runDir([sampleTrajectory({ taskId: 'a' }), sampleTrajectory({ taskId: 'b', reward: 0.5 })])])], { format: 'openai', out });
+    expect(exportWarnings(few, 'openai')).toEqual([`OpenAI fine-tuning needs at least 10 training examples; ${out} has 2.`]);
+    expect(exportWarnings(few, 'sharegpt')).toEqual([]);
   });
 
   it('redacts secrets that reached a trajectory', async () => {

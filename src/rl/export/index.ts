@@ -99,6 +99,23 @@ export async function exportRecords(sources: readonly ExportSource[], options: E
   return stats;
 }
 
+/** OpenAI's fine-tuning refuses a training file with fewer examples than this. */
+const OPENAI_MIN_EXAMPLES = 10;
+
+/** What makes the files written unfit for training, in words; empty when nothing does. */
+export function exportWarnings(stats: ExportStats, format: ExportFormat): string[] {
+  const warnings: string[] = [];
+  if (stats.train === 0 && stats.validation > 0) {
+    warnings.push(
+      `The training file is empty: ${stats.validation === 1 ? 'the one example' : `all ${stats.validation} examples`} fell in the validation share (a task's side is fixed by its id). Lower --val-split, or export more tasks.`,
+    );
+  }
+  if (format === 'openai' && stats.train > 0 && stats.train < OPENAI_MIN_EXAMPLES) {
+    warnings.push(`OpenAI fine-tuning needs at least ${OPENAI_MIN_EXAMPLES} training examples; ${stats.files.train} has ${stats.train}.`);
+  }
+  return warnings;
+}
+
 function exclusion(record: ExportRecord, minReward: number | undefined): 'failed' | 'belowMinReward' | 'unscored' | undefined {
   if (!record.ok) return 'failed';
   if (minReward === undefined) return undefined;
