@@ -28,7 +28,7 @@ export const learningCommands: CommandGroup = (context) => {
         const tasks = cairn.learning.tasks.recent(positive(options.limit, '--limit'));
         if (options.json) return print(JSON.stringify(tasks.map(publicTask)));
         if (tasks.length === 0) return print('No tasks yet.');
-        for (const t of tasks) print(`#${t.id}  ${new Date(t.createdAt).toISOString()}  ${t.outcome.padEnd(7)} (${t.outcomeSource})  ${t.toolCalls} tools  ${oneLine(t.request, 70)}`);
+        for (const t of tasks) print(`#${t.id}  ${new Date(t.createdAt).toISOString()}  ${t.outcome.padEnd(7)} (${t.outcomeSource})  ${t.toolCalls} ${t.toolCalls === 1 ? 'tool call' : 'tool calls'}  ${oneLine(t.request, 70)}`);
       }),
     );
 

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { learningRig, NO_CHANGE, type LearningRig } from './helpers.js';
+import { buildProgram } from '../../src/cli.js';
 
 let rig: LearningRig;
 afterEach(async () => {
@@ -29,6 +30,30 @@ describe('tasks and outcomes', () => {
     expect([judged?.outcome, judged?.outcomeSource, judged?.feedbackReason]).toEqual(['success', 'feedback', 'it was fine actually']);
     expect(complex?.trajectory.filter((m) => m.role === 'tool')).toHaveLength(3);
     expect(complex?.usage.promptTokens).toBeGreaterThan(0);
+  });
+
+  it('lists the tasks with `cairn tasks list`, newest first, as text and as JSON', async () => {
+    rig = await learningRig();
+    await rig.task('what time is it');
+    await rig.task('twice the time', [{ name: 'current_time' }, { name: 'current_time' }]);
+    const previous = process.env.CAIRN_DATA_DIR;
+    process.env.CAIRN_DATA_DIR = rig.cairn.config.dataDir;
+    try {
+      const cli = async (...args: string[]) => {
+        const lines: string[] = [];
+        await buildProgram((line) => lines.push(line)).exitOverride().parseAsync(args, { from: 'user' });
+        return lines;
+      };
+      const listed = await cli('tasks', 'list');
+      expect(listed).toHaveLength(2);
+      expect(listed[0]).toMatch(/^#2 {2}\S+ {2}success \(tools\) {2}2 tool calls {2}twice the time$/);
+      expect(listed[1]).toMatch(/^#1 {2}\S+ {2}success \(tools\) {2}1 tool call {2}what time is it$/);
+      const [json] = await cli('tasks', 'list', '--json', '--limit', '1');
+      expect(JSON.parse(json!)).toEqual([expect.objectContaining({ id: 2, outcome: 'success', toolCalls: 2 })]);
+    } finally {
+      if (previous === undefined) delete process.env.CAIRN_DATA_DIR;
+      else process.env.CAIRN_DATA_DIR = previous;
+    }
   });
 
   it('makes a plain turn a task when the user gives feedback on it', async () => {
