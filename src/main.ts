@@ -18,6 +18,7 @@ import { Agent } from './core/agent.js';
 import { maxConsecutiveToolErrors, maxSteps } from './core/stop.js';
 import { CommandRegistry } from './core/commands.js';
 import { registerBuiltinCommands, registerStopCommand } from './core/builtin-commands.js';
+import { createTranscriber, type Transcriber } from './model/transcribe.js';
 import { Gateway } from './core/gateway.js';
 import { UsageLedger } from './core/usage-ledger.js';
 import { channelOverride } from './config/channels.js';
@@ -49,6 +50,8 @@ export interface CairnOverrides {
   cronPort?: CronPort;
   /** Timers for approval timeouts and idle environments (tests fire them by hand). */
   timers?: Timers;
+  /** Replaces the speech-to-text client built from CAIRN_TRANSCRIBE_MODEL (tests). */
+  transcriber?: Transcriber;
   /** Replaces the embeddings client built from CAIRN_EMBEDDINGS_MODEL (tests). */
   embedder?: Embedder;
 }
@@ -187,6 +190,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     logger,
     maxInputChars: config.agent.maxInputChars,
     access,
+    transcriber: overrides.transcriber ?? voiceTranscriber(config),
   });
   registerStopCommand(commands, gateway);
 
@@ -253,6 +257,13 @@ function notesEmbedder(config: Config, logger: Logger): Embedder | undefined {
     return undefined;
   }
   return createOpenAIEmbedder({ provider, model, timeoutMs: config.model.timeoutMs });
+}
+
+/** The speech-to-text client when CAIRN_TRANSCRIBE_MODEL is set: same endpoint and key as the chat model. */
+function voiceTranscriber(config: Config): Transcriber | undefined {
+  const model = config.model.transcribeModel;
+  const provider = config.providers[0];
+  return model && provider ? createTranscriber({ provider, model, timeoutMs: config.model.timeoutMs }) : undefined;
 }
 
 function unrefSleep(ms: number): Promise<void> {

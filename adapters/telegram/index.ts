@@ -9,13 +9,13 @@
 import { Bot, webhookCallback } from 'grammy';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
-import { describeError, type CairnError } from '../../src/core/errors.js';
+import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, mapTelegramError } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { checkTelegram, telegramSettings } from './check.js';
-import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
+import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, recordingOf, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -26,6 +26,8 @@ const PROGRESS_TEXT = 'Still working on it…';
 const ALLOWED_UPDATES = ['message', 'message_reaction'] as const;
 /** Bot replies remembered so that 👍/👎 on them can count as feedback. */
 const REMEMBERED_REPLIES = 5_000;
+/** The largest file the Bot API lets a bot download. */
+const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 
 export interface TelegramAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
@@ -72,7 +74,7 @@ export class TelegramAdapter implements Adapter {
     this.bot.botInfo = me;
     this.normalize = { bot: { id: me.id, username: me.username }, groupSessions: settings.groupSessions };
     const normalize = this.normalize;
-    this.bot.on('message', (ctx) => this.dispatch(sink, normalizeMessage(ctx.message, normalize)));
+    this.bot.on('message', (ctx) => this.dispatch(sink, this.withRecording(normalizeMessage(ctx.message, normalize), ctx.message)));
     this.bot.on('message_reaction', (ctx) => this.dispatch(sink, normalizeReaction(ctx.messageReaction, normalize, (chat, id) => this.replies.has(`${chat}:${id}`))));
     this.bot.catch((error) => this.deps.logger.error({ err: describeError(error.error) }, 'Telegram update handler failed'));
     await this.registerCommands();
@@ -117,6 +119,31 @@ export class TelegramAdapter implements Adapter {
       sent = await this.call(() => this.bot.api.sendMessage(chatId, part.plain, common));
     }
     this.remember(`${chatId}:${sent.message_id}`);
+  }
+
+  /** Lets the core download a voice message or audio file, if it wants to transcribe it. */
+  private withRecording(message: InboundMessage | undefined, raw: unknown): InboundMessage | undefined {
+    const recording = message && recordingOf(raw);
+    // The Bot API hands out files up to 20 MB; a bigger one stays a named attachment.
+    if (!message || !recording || (recording.size ?? 0) > MAX_DOWNLOAD_BYTES) return message;
+    return { ...message, voice: { label: recording.label, fileName: recording.fileName, load: (signal) => this.download(recording.fileId, signal) } };
+  }
+
+  private async download(fileId: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const file = await this.call(() => this.bot.api.getFile(fileId));
+    if (!file.file_path) throw new CairnError('not_found', 'Telegram gave no path for the recording.', { platform: PLATFORM });
+    const settings = this.deps.config.platforms.telegram;
+    const root = settings.apiRoot ?? 'https://api.telegram.org';
+    let response: Response;
+    try {
+      response = await fetch(`${root}/file/bot${settings.botToken ?? ''}/${file.file_path}`, signal ? { signal } : {});
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      // The URL holds the bot token: say why without it.
+      throw new CairnError('network', `Could not download the recording from Telegram (${(error instanceof Error && rootCause(error)?.message) || 'network error'}).`, { platform: PLATFORM, cause: error });
+    }
+    if (!response.ok) throw new CairnError('unavailable', `Telegram answered HTTP ${response.status} for the recording.`, { platform: PLATFORM, status: response.status });
+    return new Uint8Array(await response.arrayBuffer());
   }
 
   private dispatch(sink: InboundSink, message: InboundMessage | undefined): void {

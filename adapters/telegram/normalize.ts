@@ -26,8 +26,8 @@ export const messageSchema = z.object({
   reply_to_message: z.object({ from: userSchema.optional() }).optional(),
   // What a message can carry besides text; only whether it is there matters (and a file's name).
   photo: z.array(z.unknown()).optional(),
-  voice: z.unknown().optional(),
-  audio: z.unknown().optional(),
+  voice: z.object({ file_id: z.string(), file_size: z.number().optional(), mime_type: z.string().optional() }).optional(),
+  audio: z.object({ file_id: z.string(), file_size: z.number().optional(), file_name: z.string().optional(), mime_type: z.string().optional() }).optional(),
   video: z.unknown().optional(),
   video_note: z.unknown().optional(),
   animation: z.unknown().optional(),
@@ -38,12 +38,31 @@ export const messageSchema = z.object({
   poll: z.unknown().optional(),
 });
 
+const VOICE = 'a voice message';
+const AUDIO = 'an audio file';
+
+/** A voice message or audio file to transcribe: Telegram's file id, a name for the speech-to-text endpoint, its size. */
+export interface Recording {
+  fileId: string;
+  label: string;
+  fileName: string;
+  size: number | undefined;
+}
+
+export function recordingOf(raw: unknown): Recording | undefined {
+  const message = messageSchema.safeParse(raw).data;
+  // Voice messages are Opus in Ogg; Whisper-style endpoints tell formats by the extension.
+  if (message?.voice) return { fileId: message.voice.file_id, label: VOICE, fileName: 'voice.ogg', size: message.voice.file_size };
+  if (message?.audio) return { fileId: message.audio.file_id, label: AUDIO, fileName: message.audio.file_name ?? 'audio.mp3', size: message.audio.file_size };
+  return undefined;
+}
+
 /** The non-text parts of a message, in words. An animation also comes as a document: said once. */
 function attachmentsOf(message: z.infer<typeof messageSchema>): string[] {
   const parts: string[] = [];
   if (message.photo) parts.push('a photo');
-  if (message.voice) parts.push('a voice message');
-  if (message.audio) parts.push('an audio file');
+  if (message.voice) parts.push(VOICE);
+  if (message.audio) parts.push(AUDIO);
   if (message.video) parts.push('a video');
   if (message.video_note) parts.push('a video message');
   if (message.animation) parts.push('a GIF');

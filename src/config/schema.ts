@@ -54,6 +54,8 @@ export const configSchema = z.object({
       apiKey: z.string().min(1).optional(),
       model: z.string().min(1).optional(),
       auxModel: z.string().min(1).optional(),
+      /** Speech-to-text model on the main endpoint, for voice messages. */
+      transcribeModel: z.string().min(1).optional(),
       toolMode: toolModeSchema.default('auto'),
       timeoutMs: z.number().int().positive().default(120_000),
       maxRetries: z.number().int().min(0).max(10).default(4),

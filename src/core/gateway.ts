@@ -14,6 +14,7 @@ import { InboundDedupe } from './dedupe.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { userFacingError } from './user-errors.js';
 import { attachmentsOnlyReply } from './attachments.js';
+import type { Transcriber } from '../model/transcribe.js';
 import type { SessionManager } from '../memory/session-manager.js';
 import type { Db } from '../store/db.js';
 import type { AccessControl } from '../access/index.js';
@@ -27,6 +28,8 @@ export interface GatewayOptions {
   logger: Logger;
   maxInputChars: number;
   access: AccessControl;
+  /** Turns voice messages into text; without one they are named as unreadable. */
+  transcriber?: Transcriber | undefined;
 }
 
 export type HandleOutcome =
@@ -137,6 +140,7 @@ export class Gateway {
 
   private inputProblem(message: InboundMessage): string | undefined {
     if (message.command) return undefined;
+    if (message.voice && this.options.transcriber) return undefined;
     if (message.text.trim() === '' && message.attachments?.length) return attachmentsOnlyReply(message.attachments);
     if (message.text.trim() === '') return 'Your message was empty. Write what you need, or /help for commands.';
     const limit = this.options.maxInputChars;
@@ -160,7 +164,12 @@ export class Gateway {
       }
       turn = { controller, userId: message.userId, stopped: false };
       this.running.set(message.conversationId, turn);
-      const result = await this.turn(message, isAdmin, controller.signal);
+      const heard = await this.hear(message, controller.signal);
+      if (typeof heard === 'string') {
+        await this.reply(message, { text: heard, isError: true });
+        return 'failed';
+      }
+      const result = await this.turn(heard, isAdmin, controller.signal);
       this.options.logger.info({ ...ids, sessionId: result.sessionId, steps: result.steps, tools: result.toolCalls.length, ms: result.durationMs }, 'turn finished');
       await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.' });
       return 'turn';
@@ -180,6 +189,34 @@ export class Gateway {
       if (turn && this.running.get(message.conversationId) === turn) this.running.delete(message.conversationId);
       this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'done' });
     }
+  }
+
+  /**
+   * A voice message's words become the message's text (after any caption), marked as a
+   * transcript; the recording leaves the attachments. Returns what to tell the user when
+   * it cannot be transcribed.
+   */
+  private async hear(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage | string> {
+    const { voice } = message;
+    const transcriber = this.options.transcriber;
+    if (!voice || !transcriber) return message;
+    this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'typing' });
+    let words: string;
+    try {
+      words = await transcriber.transcribe(await voice.load(signal), voice.fileName, signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.options.logger.warn({ platform: message.platform, messageId: message.messageId, err: describeError(error) }, 'voice message not transcribed');
+      return `I couldn't make out your voice message (${describeError(error).replace(/\.$/, '')}). Please send it as text.`;
+    }
+    const caption = message.text.trim();
+    const attachments = message.attachments?.filter((item) => item !== voice.label);
+    return {
+      ...message,
+      text: `${caption ? `${caption}\n\n` : ''}[voice message, transcribed] ${words}`,
+      attachments: attachments?.length ? attachments : undefined,
+      voice: undefined,
+    };
   }
 
   private turn(message: InboundMessage, isAdmin: boolean, signal: AbortSignal): Promise<TurnResult> {

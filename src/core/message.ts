@@ -8,6 +8,15 @@ export interface InboundCommand {
   args: string;
 }
 
+/** A voice message, downloaded only when it is to be transcribed. */
+export interface InboundAudio {
+  /** How `attachments` names it (`a voice message`), so a transcript can take its place. */
+  label: string;
+  /** A name whose extension says the format (`voice.oga`), as speech-to-text endpoints want. */
+  fileName: string;
+  load(signal?: AbortSignal): Promise<Uint8Array>;
+}
+
 export interface InboundMessage {
   platform: string;
   /** Carries the platform and everything that scopes a session: `slack:T1:C1:1700000000.1`. */
@@ -28,6 +37,8 @@ export interface InboundMessage {
    * answer as if it had seen them.
    */
   attachments?: string[] | undefined;
+  /** A recording Cairn can transcribe when CAIRN_TRANSCRIBE_MODEL is set; it is also one of `attachments`. */
+  voice?: InboundAudio | undefined;
   isDirect: boolean;
   /** In a group: the bot was mentioned, replied to, or addressed with its command. */
   addressed?: boolean;

@@ -150,6 +150,38 @@ describe('telegram end to end', () => {
     );
   });
 
+  it('transcribes a voice message with CAIRN_TRANSCRIBE_MODEL, and says so when it cannot', async () => {
+    await setUp({ CAIRN_TRANSCRIBE_MODEL: 'whisper-1' });
+    const voiceMessage = (fileId: string, caption?: string) => {
+      const { text: _none, ...rest } = harness.message('');
+      return { ...rest, voice: { file_id: fileId, duration: 2, mime_type: 'audio/ogg', file_size: 6 }, ...(caption ? { caption } : {}) };
+    };
+    harness.fake.addFile('v1', Buffer.from('OggS..'));
+    model.enqueueTranscription({ text: 'book a table for two' }, { text: 'and a cake' }, { error: { status: 400, message: 'Audio file could not be decoded' } });
+
+    harness.fake.pushUpdate({ message: voiceMessage('v1') });
+    await harness.fake.waitForSent(1);
+    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe('[voice message, transcribed] book a table for two');
+    expect(model.transcriptionRequests()[0]).toEqual({ model: 'whisper-1', fileName: 'voice.ogg' });
+
+    harness.fake.pushUpdate({ message: voiceMessage('v1', 'for tonight:') });
+    await harness.fake.waitForSent(2);
+    expect(model.chatRequests()[1]?.messages.at(-1).content).toBe('for tonight:\n\n[voice message, transcribed] and a cake');
+
+    harness.fake.pushUpdate({ message: voiceMessage('v1') });
+    const [, , failed] = await harness.fake.waitForSent(3);
+    expect(failed?.text).toMatch(/^I couldn't make out your voice message \(.*Audio file could not be decoded.*\)\. Please send it as text\.$/);
+    expect(model.chatRequests()).toHaveLength(2);
+  });
+
+  it('names a voice message as unreadable without a transcription model', async () => {
+    await setUp();
+    const { text: _none, ...rest } = harness.message('');
+    harness.fake.pushUpdate({ message: { ...rest, voice: { file_id: 'v2', duration: 1 } } });
+    const [reply] = await harness.fake.waitForSent(1);
+    expect(reply?.text).toBe("I can only read text so far, so I can't open a voice message. Tell me in words what you need, or paste the text.");
+  });
+
   it('gives an unknown user a pairing code and no model reply', async () => {
     await setUp();
     harness.fake.pushUpdate({ message: { ...harness.message('hi'), from: { id: 7, is_bot: false, first_name: 'Eve' }, chat: { id: 7, type: 'private' } } });

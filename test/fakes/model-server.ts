@@ -13,7 +13,7 @@
  * malformed answers) or a function of the request. `stream: true` requests get the
  * same reply as server-sent events. POST /v1/embeddings answers deterministic vectors
  * (see fakeEmbedding; floats, or base64 when asked as the openai package does);
- * GET /v1/models lists one model.
+ * POST /v1/audio/transcriptions answers queued transcripts (or errors); GET /v1/models lists one model.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,6 +65,8 @@ export type FakeReply =
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ChatBody = Record<string, any>;
 
+export type FakeTranscription = { text: string } | { error: { status: number; message?: string } };
+
 export interface FakeModelServer {
   /** Base URL for the openai client: http://127.0.0.1:PORT/v1 */
   url: string;
@@ -72,6 +74,10 @@ export interface FakeModelServer {
   requests: RecordedRequest[];
   /** Parsed bodies of the POST /chat/completions requests, in order. */
   chatRequests(): ChatBody[];
+  /** Queues answers of POST /audio/transcriptions, in order; the default hears "transcribed speech". */
+  enqueueTranscription(...replies: FakeTranscription[]): void;
+  /** The model and file name of each transcription request (multipart form), in order. */
+  transcriptionRequests(): { model: string; fileName: string }[];
   /** Queues replies for the next chat completion requests, consumed in order. */
   enqueue(...replies: FakeReply[]): void;
   /** Replaces the reply used when the queue is empty. */
@@ -89,6 +95,7 @@ const STREAM_TEXT_PIECE = 5;
 export async function startFakeModelServer(options: { defaultReply?: (request: RecordedRequest) => FakeReply } = {}): Promise<FakeModelServer> {
   const requests: RecordedRequest[] = [];
   const queue: FakeReply[] = [];
+  const transcriptionQueue: FakeTranscription[] = [];
   let fallback = options.defaultReply ?? echoLastUserMessage;
   const open = new Set<ServerResponse>();
   const ids = { call: 0, completion: 0 };
@@ -115,6 +122,11 @@ export async function startFakeModelServer(options: { defaultReply?: (request: R
       return answerChat(reply, request, res, ids);
     }
     if (request.method === 'POST' && request.path.endsWith('/embeddings')) return answerEmbeddings(request, res);
+    if (request.method === 'POST' && request.path.endsWith('/audio/transcriptions')) {
+      const reply = transcriptionQueue.shift() ?? { text: 'transcribed speech' };
+      if ('error' in reply) return sendJson(res, reply.error.status, errorBody(reply.error.status, reply.error.message ?? 'transcription failed'));
+      return sendJson(res, 200, { text: reply.text });
+    }
     if (request.method === 'GET' && request.path.endsWith('/models')) {
       return sendJson(res, 200, { object: 'list', data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'cairn-tests' }] });
     }
@@ -129,6 +141,14 @@ export async function startFakeModelServer(options: { defaultReply?: (request: R
     requests,
     chatRequests: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/chat/completions')).map((r) => r.body as ChatBody),
     enqueue: (...replies) => void queue.push(...replies),
+    enqueueTranscription: (...replies) => void transcriptionQueue.push(...replies),
+    transcriptionRequests: () =>
+      requests
+        .filter((r) => r.method === 'POST' && r.path.endsWith('/audio/transcriptions'))
+        .map((r) => {
+          const form = typeof r.body === 'string' ? r.body : '';
+          return { model: /name="model"\r\n\r\n([^\r\n]*)/.exec(form)?.[1] ?? '', fileName: /filename="([^"]*)"/.exec(form)?.[1] ?? '' };
+        }),
     setDefault: (reply) => void (fallback = reply),
     pending: () => queue.length,
     close: () =>

@@ -4,7 +4,8 @@
  * it is held until an update is queued or its timeout passes, and honours `offset`.
  * The next sendMessage can be made to fail (429 with retry_after, 5xx, or 400
  * "can't parse entities" for bad markup). An unknown token is 401, as on the real API;
- * getWebhookInfo reports the webhook set and a delivery failure the test sets.
+ * getWebhookInfo reports the webhook set and a delivery failure the test sets; getFile
+ * and GET /file/bot<token>/<path> hand out files the test added.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +31,8 @@ export interface FakeTelegram {
   /** Re-queues an update with the same id (a duplicate delivery). */
   redeliver(updateId: number): void;
   failNextSend(kind: SendFailure): void;
+  /** A file getFile and the download route (/file/bot<token>/<path>) hand out under this id. */
+  addFile(fileId: string, bytes: Buffer): void;
   /** Sets the webhook and the failure getWebhookInfo reports for its last delivery, as Telegram records one. */
   setWebhookFailure(url: string, message: string, atSeconds: number): void;
   /** Resolves once `count` messages were accepted. */
@@ -50,6 +53,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   let waiting: { offset: number; res: ServerResponse; timer: NodeJS.Timeout } | undefined;
   const watchers: (() => void)[] = [];
   let webhook: { url: string; last_error_date?: number; last_error_message?: string } = { url: '' };
+  const files = new Map<string, Buffer>();
 
   const ok = (res: ServerResponse, result: unknown) => json(res, 200, { ok: true, result });
 
@@ -66,6 +70,13 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
 
   const server = createServer((req, res) => {
     void readJson(req).then((body) => {
+      const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(req.url ?? '');
+      if (download) {
+        const bytes = download[1] === token ? files.get(download[2] ?? '') : undefined;
+        if (!bytes) return json(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
+        return void res.end(bytes);
+      }
       const match = /^\/bot([^/]+)\/(\w+)$/.exec(req.url ?? '');
       if (!match) return json(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
       // As the real Bot API: a token it does not know is 401.
@@ -82,6 +93,12 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
         case 'deleteWebhook':
           webhook = { url: '' };
           return ok(res, true);
+        case 'getFile': {
+          const fileId = String(body.file_id ?? '');
+          const path = `voice/${fileId}.oga`;
+          if (!files.has(path)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' });
+          return ok(res, { file_id: fileId, file_unique_id: `u-${fileId}`, file_size: files.get(path)?.length, file_path: path });
+        }
         case 'getWebhookInfo':
           return ok(res, { has_custom_certificate: false, pending_update_count: queue.length, ...webhook });
         case 'setMyCommands':
@@ -156,6 +173,9 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     },
     failNextSend(kind) {
       failure = kind;
+    },
+    addFile(fileId, bytes) {
+      files.set(`voice/${fileId}.oga`, bytes);
     },
     setWebhookFailure(url, message, atSeconds) {
       webhook = { url, last_error_date: atSeconds, last_error_message: message };
