@@ -19,11 +19,13 @@ export interface TranscriberOptions {
   provider: ProviderSettings;
   model: string;
   timeoutMs: number;
+  /** Retries on 429, 5xx and network errors (default 2; `cairn doctor` probes with 0). */
+  maxRetries?: number;
 }
 
 export function createTranscriber(options: TranscriberOptions): Transcriber {
   const { provider, model } = options;
-  const api = new OpenAI({ baseURL: provider.baseUrl, apiKey: provider.apiKey, defaultHeaders: provider.headers, timeout: options.timeoutMs, maxRetries: 2 });
+  const api = new OpenAI({ baseURL: provider.baseUrl, apiKey: provider.apiKey, defaultHeaders: provider.headers, timeout: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
   return {
     model,
     async transcribe(audio, fileName, signal) {

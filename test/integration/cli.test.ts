@@ -61,15 +61,21 @@ describe('cairn doctor', () => {
     expect(run.code).toBe(0);
   });
 
-  it('probes the aux model and the embeddings model too, which otherwise fail only in the background', async () => {
+  it('probes the aux, embeddings and transcription models too, which otherwise fail only in the background', async () => {
     server.enqueue({ text: 'OK' }, { error: { status: 404, body: { error: { message: 'The model `hermes-tiny` does not exist', type: 'invalid_request_error', code: 'model_not_found' } } } });
-    const run = await cairn(['doctor'], '', { ...modelEnv(), CAIRN_AUX_MODEL: 'hermes-tiny', CAIRN_EMBEDDINGS_MODEL: 'embed-small' });
+    server.enqueueTranscription({ error: { status: 404, message: 'The model `whisper-9` does not exist' } });
+    const run = await cairn(['doctor'], '', { ...modelEnv(), CAIRN_AUX_MODEL: 'hermes-tiny', CAIRN_EMBEDDINGS_MODEL: 'embed-small', CAIRN_TRANSCRIBE_MODEL: 'whisper-9' });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/✓ model \(OpenAI-compatible endpoint\): test-model at http:\S+ answered in \d+ ms\n/);
     expect(run.stdout).toMatch(/✗ aux model: hermes-tiny at http:\S+: .*does not exist.* Check CAIRN_AUX_MODEL: the primary endpoint must serve it\.\n/);
     expect(run.stdout).toMatch(/✓ embeddings: embed-small at http:\S+ answered in \d+ ms \(\d+ dimensions\)\n/);
     const probed = server.requests.filter((request) => request.path.endsWith('/embeddings')).at(-1)?.body as { model: string };
     expect(probed.model).toBe('embed-small');
+    expect(run.stdout).toMatch(/✗ transcription: whisper-9 at http:\S+: .*does not exist.* Check CAIRN_TRANSCRIBE_MODEL: the primary endpoint must serve it at \/audio\/transcriptions\.\n/);
+    expect(server.transcriptionRequests().at(-1)).toEqual({ model: 'whisper-9', fileName: 'probe.wav' });
+
+    const heard = await cairn(['doctor'], '', { ...modelEnv(), CAIRN_TRANSCRIBE_MODEL: 'whisper-1' });
+    expect(heard.stdout).toMatch(/✓ transcription: whisper-1 at http:\S+ answered in \d+ ms\n/);
   });
 
   it("checks each configured platform's credentials through its API, and says what to fix", async () => {

@@ -1,0 +1,131 @@
+/**
+ * The model half of `cairn doctor`: each endpoint of the chain, and the aux, embeddings
+ * and transcription models when set, each with one tiny request, since a wrong name
+ * there otherwise fails only in background jobs.
+ */
+import type { Config } from '../config/load.js';
+import { createModelClient } from '../model/client.js';
+import { describeError, isCairnError } from '../core/errors.js';
+import { silentLogger } from '../core/logger.js';
+import { PROVIDER_PRESETS, type ProviderSettings } from '../model/providers.js';
+import { createOpenAIEmbedder } from '../memory/notes/embeddings.js';
+import { createTranscriber } from '../model/transcribe.js';
+import type { CheckResult } from './doctor.js';
+
+export async function checkModels(config: Config): Promise<CheckResult[]> {
+  const [primary] = config.providers;
+  if (!primary) return [{ name: 'model', ok: false, detail: config.modelProblems.join(' ') }];
+  const results: CheckResult[] = [];
+  for (const [index, provider] of config.providers.entries()) {
+    const name = index === 0 ? `model (${PROVIDER_PRESETS[provider.name].label})` : `fallback ${index} (${PROVIDER_PRESETS[provider.name].label})`;
+    results.push(await probe(name, `${provider.model} at ${provider.baseUrl}`, () => complete(config, provider), modelFix));
+  }
+  // Summaries, reflection and audits use the aux model; a wrong name there fails only in the background.
+  const aux = config.auxModel;
+  if (aux && aux !== primary.model) {
+    results.push(await probe('aux model', `${aux} at ${primary.baseUrl}`, () => complete(config, primary, aux), (error) => auxFix(error)));
+  }
+  const embeddings = config.memory.embeddingsModel;
+  if (embeddings) {
+    const embedder = createOpenAIEmbedder({ provider: primary, model: embeddings, timeoutMs: PROBE_TIMEOUT_MS, maxRetries: 0 });
+    results.push(
+      await probe(
+        'embeddings',
+        `${embeddings} at ${primary.baseUrl}`,
+        async () => `${(await embedder.embed(['ok']))[0]?.length ?? 0} dimensions`,
+        (error) => embeddingsFix(error),
+      ),
+    );
+  }
+  const transcribe = config.model.transcribeModel;
+  if (transcribe) {
+    const transcriber = createTranscriber({ provider: primary, model: transcribe, timeoutMs: PROBE_TIMEOUT_MS, maxRetries: 0 });
+    results.push(
+      await probe(
+        'transcription',
+        `${transcribe} at ${primary.baseUrl}`,
+        async () => {
+          try {
+            await transcriber.transcribe(silence(), 'probe.wav');
+          } catch (error) {
+            // Half a second of silence has no words; that the endpoint said so is the answer.
+            if (!(isCairnError(error) && error.code === 'invalid_model_output')) throw error;
+          }
+        },
+        (error) => (isCairnError(error) && (error.code === 'not_found' || error.code === 'bad_request') ? 'Check CAIRN_TRANSCRIBE_MODEL: the primary endpoint must serve it at /audio/transcriptions.' : modelFix(error)),
+      ),
+    );
+  }
+  return results;
+}
+
+/** Half a second of silence as a WAV file (16 kHz, mono, 16-bit): the smallest recording an endpoint takes. */
+function silence(): Uint8Array {
+  const samples = 8_000;
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(16_000, 24);
+  wav.writeUInt32LE(32_000, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(samples * 2, 40);
+  return wav;
+}
+
+const PROBE_TIMEOUT_MS = 20_000;
+
+/** Runs one probe and words its outcome: what answered and how fast, or what failed and what to fix. */
+async function probe(name: string, what: string, run: () => Promise<string | void>, fix: (error: unknown) => string): Promise<CheckResult> {
+  const started = Date.now();
+  try {
+    const extra = await run();
+    return { name, ok: true, detail: `${what} answered in ${Date.now() - started} ms${extra ? ` (${extra})` : ''}` };
+  } catch (error) {
+    return { name, ok: false, detail: `${what}: ${describeError(error).replace(/\.?$/, '.')} ${fix(error)}` };
+  }
+}
+
+async function complete(config: Config, provider: ProviderSettings, model?: string): Promise<void> {
+  const client = createModelClient({
+    providers: [provider],
+    timeoutMs: Math.min(config.model.timeoutMs, PROBE_TIMEOUT_MS),
+    retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+    logger: silentLogger,
+  });
+  await client.complete({ messages: [{ role: 'user', content: 'Reply with the word OK.' }], maxTokens: 5, purpose: 'probe', ...(model ? { model } : {}) });
+}
+
+function auxFix(error: unknown): string {
+  return isCairnError(error) && error.code === 'not_found' ? 'Check CAIRN_AUX_MODEL: the primary endpoint must serve it.' : modelFix(error);
+}
+
+function embeddingsFix(error: unknown): string {
+  if (isCairnError(error) && (error.code === 'not_found' || error.code === 'bad_request' || error.code === 'invalid_model_output')) {
+    return 'Check CAIRN_EMBEDDINGS_MODEL: the primary endpoint must serve it at /embeddings. Until then note search uses keywords only.';
+  }
+  return modelFix(error);
+}
+
+function modelFix(error: unknown): string {
+  if (!isCairnError(error)) return 'Check CAIRN_BASE_URL and that the server is running.';
+  switch (error.code) {
+    case 'auth':
+    case 'permission':
+      return 'The key was refused: check CAIRN_API_KEY or the provider key variable.';
+    case 'not_found':
+      return 'Check CAIRN_MODEL (the model name) and CAIRN_BASE_URL (it usually ends in /v1).';
+    case 'network':
+    case 'timeout':
+      return 'The endpoint cannot be reached: check CAIRN_BASE_URL and that the server is running.';
+    case 'rate_limit':
+      return 'The provider is rate-limiting this key; try again later or check your plan.';
+    default:
+      return 'Check the provider settings.';
+  }
+}
