@@ -10,12 +10,12 @@
 import { Client, Events, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
-import { describeError, type CairnError } from '../../src/core/errors.js';
+import { CairnError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings } from './check.js';
-import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
+import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeInteraction, normalizeMessage, normalizeReaction, recordingOf, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, plainParts, renderParts } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -125,7 +125,7 @@ export class DiscordAdapter implements Adapter {
   private onMessage(sink: InboundSink, message: Message): void {
     if (!this.normalize) return;
     const inbound = normalizeMessage(message, this.normalize);
-    if (inbound) this.dispatch(sink, inbound, message.channelId);
+    if (inbound) this.dispatch(sink, withRecording(inbound, message), message.channelId);
   }
 
   /** 👍 / 👎 on one of Cairn's replies is `/feedback good|bad` in that reply's conversation. */
@@ -217,6 +217,19 @@ export class DiscordAdapter implements Adapter {
 function idOf(response: unknown): string | undefined {
   const id = (response as { id?: unknown } | null)?.id;
   return typeof id === 'string' ? id : undefined;
+}
+
+/** Lets the core download an audio attachment (a voice message) if it wants to transcribe it. */
+function withRecording(inbound: InboundMessage, message: Message): InboundMessage {
+  const recording = recordingOf(message);
+  if (!recording) return inbound;
+  const load = async (signal?: AbortSignal): Promise<Uint8Array> => {
+    // Attachment URLs are signed CDN links: no token needed, and none to leak.
+    const response = await fetch(recording.url, signal ? { signal } : {});
+    if (!response.ok) throw new CairnError('unavailable', `Discord answered HTTP ${response.status} for the recording.`, { platform: PLATFORM, status: response.status });
+    return new Uint8Array(await response.arrayBuffer());
+  };
+  return { ...inbound, voice: { label: recording.label, fileName: recording.fileName, load } };
 }
 
 export const createAdapter: AdapterFactory = (deps) => new DiscordAdapter(deps);

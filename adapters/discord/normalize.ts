@@ -59,6 +59,12 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
   };
 }
 
+/** The first audio attachment (Discord's voice messages are audio/ogg files), to transcribe. */
+export function recordingOf(message: Message): { label: string; fileName: string; url: string } | undefined {
+  const audio = [...message.attachments.values()].find((file) => file.contentType?.startsWith('audio/'));
+  return audio ? { label: describeFile(audio.name, audio.contentType ?? undefined), fileName: audio.name, url: audio.url } : undefined;
+}
+
 /** `/ask prompt:…` is a prompt; every other slash command is the chat command of that name. */
 export function normalizeInteraction(interaction: ChatInputCommandInteraction, options: NormalizeOptions): InboundMessage {
   const isAsk = interaction.commandName === ASK_COMMAND;

@@ -144,6 +144,17 @@ describe('discord end to end', () => {
     expect(model.chatRequests()[0]?.messages.at(-1).content).toContain('is this trend real?\n\n[The message also carried an image (plot.png), which you cannot see or open.');
   });
 
+  it('transcribes a voice message (an audio attachment) with CAIRN_TRANSCRIBE_MODEL', async () => {
+    await setUp({ CAIRN_TRANSCRIBE_MODEL: 'whisper-1' });
+    const url = harness.fake.addFile('voice-message.ogg', Buffer.from('OggS voice'));
+    const voice = { id: '700000000000000002', filename: 'voice-message.ogg', size: 10, url, proxy_url: url, content_type: 'audio/ogg', duration_secs: 2 };
+    model.enqueueTranscription({ text: 'remind me about the release notes' });
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, '', { attachments: [voice], flags: 8192 }), channel_type: 1 });
+    await harness.fake.waitForSent(1);
+    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe('[voice message, transcribed] remind me about the release notes');
+    expect(model.transcriptionRequests()).toEqual([{ model: 'whisper-1', fileName: 'voice-message.ogg' }]);
+  });
+
   it('turns 👍 on a reply into feedback on that task', async () => {
     await setUp();
     model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });

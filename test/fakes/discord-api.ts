@@ -42,6 +42,8 @@ export interface FakeDiscord {
   ready(): Promise<void>;
   dispatch(event: string, data: Record<string, unknown>): void;
   failNextSend(kind: SendFailure): void;
+  /** Serves `bytes` as an attachment (as Discord's CDN would); returns its URL. */
+  addFile(name: string, bytes: Buffer): string;
   /** The application's flags GET /applications/@me reports (default: the Message Content intent on). */
   setApplicationFlags(flags: number): void;
   close(): Promise<void>;
@@ -67,6 +69,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const readyPromise = new Promise<void>((resolve) => (identified = resolve));
   const interactionChannel = new Map<string, string>();
   let applicationFlags = MESSAGE_CONTENT_LIMITED;
+  const files = new Map<string, Buffer>();
 
   const notify = () => {
     for (const watcher of [...watchers]) if (watcher()) watchers.splice(watchers.indexOf(watcher), 1);
@@ -76,6 +79,14 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     void readJson(req).then((body) => {
       const path = (req.url ?? '/').split('?')[0]?.replace(/^\/api\/v10/, '') ?? '/';
       const method = req.method ?? 'GET';
+      const file = method === 'GET' ? /^\/attachments\/(.+)$/.exec(path)?.[1] : undefined;
+      if (file !== undefined) {
+        // The CDN: attachment URLs need no token.
+        const bytes = files.get(file);
+        if (!bytes) return json(res, 404, { message: 'Not Found', code: 0 });
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
+        return void res.end(bytes);
+      }
       calls.push({ method, path, body });
       notify();
       if (options.token !== undefined && req.headers.authorization !== `Bot ${options.token}`) return json(res, 401, { message: '401: Unauthorized', code: 0 });
@@ -159,6 +170,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     failNextSend(kind) {
       failure = kind;
+    },
+    addFile(name, bytes) {
+      files.set(name, bytes);
+      return `http://127.0.0.1:${port}/attachments/${name}`;
     },
     setApplicationFlags(flags) {
       applicationFlags = flags;
