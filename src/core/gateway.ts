@@ -210,10 +210,13 @@ export class Gateway {
       return `I couldn't make out your voice message (${describeError(error).replace(/\.$/, '')}). Please send it as text.`;
     }
     const caption = message.text.trim();
+    const text = `${caption ? `${caption}\n\n` : ''}[voice message, transcribed] ${words}`;
+    const limit = this.options.maxInputChars;
+    if (text.length > limit) return `Your voice message is ${text.length.toLocaleString('en-US')} characters long once transcribed; the limit is ${limit.toLocaleString('en-US')}. Send a shorter one, or split it.`;
     const attachments = message.attachments?.filter((item) => item !== voice.label);
     return {
       ...message,
-      text: `${caption ? `${caption}\n\n` : ''}[voice message, transcribed] ${words}`,
+      text,
       attachments: attachments?.length ? attachments : undefined,
       voice: undefined,
     };

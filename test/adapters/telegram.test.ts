@@ -171,6 +171,10 @@ describe('telegram end to end', () => {
     harness.fake.pushUpdate({ message: voiceMessage('v1') });
     const [, , failed] = await harness.fake.waitForSent(3);
     expect(failed?.text).toMatch(/^I couldn't make out your voice message \(.*Audio file could not be decoded.*\)\. Please send it as text\.$/);
+    model.enqueueTranscription({ text: 'blah '.repeat(30_000) });
+    harness.fake.pushUpdate({ message: voiceMessage('v1') });
+    const [, , , tooLong] = await harness.fake.waitForSent(4);
+    expect(tooLong?.text).toBe('Your voice message is 150,028 characters long once transcribed; the limit is 100,000. Send a shorter one, or split it.');
     expect(model.chatRequests()).toHaveLength(2);
   });
 
