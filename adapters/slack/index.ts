@@ -14,15 +14,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
-import { ConfigError, describeError } from '../../src/core/errors.js';
+import { CairnError, ConfigError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { unrefTimer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
 import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
 import { checkSlack } from './check.js';
-import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
+import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, recordingOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
 import { MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, type RenderedMessage } from './render.js';
 
 const THINKING_REACTION = 'hourglass_flowing_sand';
@@ -158,7 +158,22 @@ export class SlackAdapter implements Adapter {
   private onEvent(event: unknown, body: unknown): void {
     if (!this.accepting || !this.bot) return;
     const normalized = normalizeEvent(event, body, this.normalizeOptions(this.bot));
-    if (normalized) this.deliver(normalized);
+    if (normalized) this.deliver({ ...normalized, message: this.withRecording(normalized.message, event) });
+  }
+
+  /** Lets the core download an audio clip (with the bot token; the app needs `files:read`) if it wants to transcribe it. */
+  private withRecording(message: InboundMessage, event: unknown): InboundMessage {
+    const recording = recordingOf(event);
+    if (!recording) return message;
+    const load = async (signal?: AbortSignal): Promise<Uint8Array> => {
+      const response = await fetch(recording.url, { headers: { authorization: `Bearer ${this.token}` }, ...(signal ? { signal } : {}) });
+      // Without files:read Slack answers with its sign-in page instead of the file.
+      if (!response.ok || (response.headers.get('content-type') ?? '').startsWith('text/html')) {
+        throw new CairnError('permission', 'Slack did not hand over the audio clip: add the files:read scope to the app and reinstall it.', { platform: PLATFORM, status: response.status });
+      }
+      return new Uint8Array(await response.arrayBuffer());
+    };
+    return { ...message, voice: { label: recording.label, fileName: recording.fileName, load } };
   }
 
   private normalizeOptions(bot: BotIdentity): NormalizeOptions {

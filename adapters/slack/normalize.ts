@@ -57,7 +57,7 @@ const messageEvent = z.object({
   thread_ts: z.string().min(1).optional(),
   channel_type: z.string().optional(),
   team: z.string().optional(),
-  files: z.array(z.object({ name: z.string().optional(), mimetype: z.string().optional() })).optional(),
+  files: z.array(z.object({ name: z.string().optional(), mimetype: z.string().optional(), url_private_download: z.string().optional() })).optional(),
 });
 
 const envelope = z.object({
@@ -115,6 +115,13 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
     // Channels answer in the thread (the mention's own, or the one it was written in); DMs in place.
     target: { channel: event.channel, ts: event.ts, ...(isDirect ? (event.thread_ts ? { threadTs: event.thread_ts } : {}) : { threadTs: threadRoot }) },
   };
+}
+
+/** The first audio file shared with the message (a Slack audio clip), to transcribe; downloading it needs `files:read`. */
+export function recordingOf(rawEvent: unknown): { label: string; fileName: string; url: string } | undefined {
+  const audio = messageEvent.safeParse(rawEvent).data?.files?.find((file) => file.mimetype?.startsWith('audio/') && file.url_private_download);
+  if (!audio?.url_private_download) return undefined;
+  return { label: describeFile(audio.name, audio.mimetype), fileName: audio.name ?? 'audio.webm', url: audio.url_private_download };
 }
 
 /**

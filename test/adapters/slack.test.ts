@@ -162,11 +162,11 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setup(options: { gated?: boolean; channelSessions?: 'thread' | 'channel'; socket?: boolean } = {}): Promise<Setup> {
+  async function setup(options: { gated?: boolean; channelSessions?: 'thread' | 'channel'; socket?: boolean; env?: Record<string, string> } = {}): Promise<Setup> {
     const model = await startFakeModelServer();
     const timers = new ManualTimers();
     const harness = new SlackHarness({ timer: timers.timer });
-    let config = testConfig(model.url, await harness.env(options.socket ? { SLACK_APP_TOKEN: 'xapp-fake-slack-app-token' } : {}));
+    let config = testConfig(model.url, await harness.env({ ...(options.socket ? { SLACK_APP_TOKEN: 'xapp-fake-slack-app-token' } : {}), ...options.env }));
     if (options.channelSessions) config = { ...config, platforms: { ...config.platforms, slack: { ...config.platforms.slack, channelSessions: options.channelSessions } } };
     const gate = options.gated ? gatedModel(config) : undefined;
     const overrides: CairnOverrides = gate ? { model: gate.model } : {};
@@ -228,6 +228,20 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     await harness.send({ text: 'after' });
     expect((await slack.waitForMessages(2)).map((p) => p.text)).toEqual(['echo: retried', 'echo: after']);
     expect(model.chatRequests()).toHaveLength(2);
+  });
+
+  it('transcribes an audio clip, downloaded with the bot token, and names the scope when Slack will not hand it over', async () => {
+    const { slack, harness, model } = await setup({ env: { CAIRN_TRANSCRIBE_MODEL: 'whisper-1' } });
+    const url = slack.addFile('clip.webm', Buffer.from('webm audio'));
+    model.enqueueTranscription({ text: 'what is on my calendar' });
+    await harness.send({ text: '', subtype: 'file_share', files: [{ name: 'clip.webm', mimetype: 'audio/webm', url_private_download: url }] });
+    await slack.waitForMessages(1);
+    expect(userTexts(model, 0)).toEqual(['[voice message, transcribed] what is on my calendar']);
+    expect(model.transcriptionRequests()).toEqual([{ model: 'whisper-1', fileName: 'clip.webm' }]);
+
+    // Without files:read, Slack answers a download with its sign-in page.
+    await harness.send({ text: '', subtype: 'file_share', files: [{ name: 'other.webm', mimetype: 'audio/webm', url_private_download: url.replace('clip', 'other') }] });
+    expect((await slack.waitForMessages(2))[1]?.text).toContain('Slack did not hand over the audio clip: add the files:read scope to the app and reinstall it');
   });
 
   it("drops other bots' messages and ignores edits and deletions", async () => {

@@ -75,6 +75,8 @@ export interface FakeSlackApi {
   callsTo(method: string): SlackCall[];
   /** The next call of `method` (a response_url post is `response_url`) fails this way. */
   failNext(method: string, failure: SlackFailure): void;
+  /** A file served at the returned url_private_download, to the bot token only. */
+  addFile(name: string, bytes: Buffer): string;
   /** A fresh response_url whose posts appear as messages in `channel`. */
   responseUrl(channel: string): string;
   /** Bounded polling until `count` messages (optionally filtered) were posted. */
@@ -101,6 +103,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const reactionsAdded: string[] = [];
   const failures = new Map<string, SlackFailure[]>();
   const responseUrls = new Map<string, string>();
+  const files = new Map<string, Buffer>();
   let tsCounter = 0;
   let urlCounter = 0;
 
@@ -112,6 +115,13 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
 
   function route(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const fileMatch = req.method === 'GET' ? /^\/files\/(.+)$/.exec(path) : null;
+    if (fileMatch) {
+      const bytes = files.get(fileMatch[1] ?? '');
+      // As Slack does: without the bot token (and files:read) the answer is its sign-in page.
+      if (!bytes || req.headers.authorization !== `Bearer ${botToken}`) return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Sign in to Slack</html>');
+      return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length }).end(bytes);
+    }
     const respondMatch = /^\/respond\/(\w+)$/.exec(path);
     if (respondMatch && req.method === 'POST') return answerResponseUrl(respondMatch[1] ?? '', res, raw);
     const apiMatch = /^\/api\/([\w.]+)$/.exec(path);
@@ -202,6 +212,10 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     reactionsAdded,
     callsTo: (method) => calls.filter((call) => call.method === method),
     failNext: (method, failure) => void failures.set(method, [...(failures.get(method) ?? []), failure]),
+    addFile: (name, bytes) => {
+      files.set(name, bytes);
+      return `${origin}/files/${name}`;
+    },
     responseUrl: (channel) => {
       const id = `r${++urlCounter}`;
       responseUrls.set(id, channel);
@@ -308,6 +322,8 @@ export interface MessageOptions {
   eventId?: string;
   /** Sent as `app_mention` instead of `message`. */
   mention?: boolean;
+  /** Files shared with the message (`subtype: file_share`). */
+  files?: Record<string, unknown>[];
   /** Sets X-Slack-Retry-Num, as Slack's re-deliveries do. */
   retryNum?: number;
 }
@@ -349,6 +365,7 @@ export class SlackEventSender {
       ts,
       event_ts: ts,
       ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+      ...(options.files ? { files: options.files } : {}),
       team: this.slack.teamId,
     };
     const status = await this.post(JSON.stringify(this.envelope(event, eventId)), 'application/json', options.retryNum);
