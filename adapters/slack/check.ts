@@ -11,18 +11,29 @@ import { silentLogger } from '../../src/core/logger.js';
 import { mapSlackError, slackErrorCode } from './errors.js';
 import { EVENTS_PATH, slackSettings, webClientOptions } from './client.js';
 
-/** The part of auth.test's answer the check reads: the bot's name and the workspace's. */
-const authTest = z.object({ user: z.string(), team: z.string() });
+/** The part of auth.test's answer the check reads: the bot's name, the workspace's, and the token's scopes (from a header). */
+const authTest = z.object({ user: z.string(), team: z.string(), response_metadata: z.object({ scopes: z.array(z.string()).optional() }).optional() });
+
+/** The bot scopes the adapter uses (see README, Slack); files:read only to fetch audio clips for transcription. */
+const BOT_SCOPES = ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'reactions:write', 'commands'];
 
 export async function checkSlack(config: Config): Promise<string> {
   const settings = slackSettings(config);
   const options = webClientOptions(settings, silentLogger);
   let who: string;
+  let scopes: string[] | undefined;
   try {
     const auth = authTest.parse(await new webApi.WebClient(settings.botToken, options).auth.test());
     who = `@${auth.user} in ${auth.team}`;
+    scopes = auth.response_metadata?.scopes;
   } catch (error) {
     throw mapSlackError(error);
+  }
+  // A proxy may drop the header; then there is nothing to compare.
+  const wanted = config.model.transcribeModel ? [...BOT_SCOPES, 'files:read'] : BOT_SCOPES;
+  const missing = scopes ? wanted.filter((scope) => !scopes.includes(scope)) : [];
+  if (missing.length > 0) {
+    throw new CairnError('permission', `The bot token lacks the scopes ${missing.join(', ')}: add them under OAuth & Permissions and reinstall the app.`, { platform: 'slack' });
   }
   if (!settings.appToken) return `${who}, HTTP events on ${EVENTS_PATH} (signed with SLACK_SIGNING_SECRET)`;
   try {

@@ -55,6 +55,8 @@ export interface FakeSlackOptions {
   botId?: string;
   botToken?: string;
   appToken?: string;
+  /** The bot token's scopes, sent as X-OAuth-Scopes (default: all Cairn asks for, files:read included). */
+  scopes?: string[];
 }
 
 export interface FakeSlackApi {
@@ -94,6 +96,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const botId = options.botId ?? 'BBOT';
   const botToken = options.botToken ?? 'xoxb-fake-slack-bot-token';
   const appToken = options.appToken ?? 'xapp-fake-slack-app-token';
+  const scopes = options.scopes ?? ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'reactions:write', 'commands', 'files:read'];
   const sockets = new Set<WebSocket>();
   const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
   let envelopeCounter = 0;
@@ -136,7 +139,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       case 'apps.connections.open':
         return send(res, 200, { ok: true, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link` });
       case 'auth.test':
-        return send(res, 200, { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'cairn', team_id: teamId, user_id: botUserId, bot_id: botId });
+        // Slack tells a token's scopes in a header on every Web API answer.
+        return send(res, 200, { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'cairn', team_id: teamId, user_id: botUserId, bot_id: botId }, { 'x-oauth-scopes': scopes.join(',') });
       case 'chat.postMessage': {
         const ts = nextTs();
         const channel = String(body.channel ?? '');

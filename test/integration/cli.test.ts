@@ -119,6 +119,15 @@ describe('cairn doctor', () => {
       expect(wrong.stdout).toContain(`✗ discord: DISCORD_APPLICATION_ID is 42, but DISCORD_TOKEN belongs to application ${APP_ID} (Cairn): set DISCORD_APPLICATION_ID=${APP_ID}.`);
       const revoked = await cairn(['doctor'], '', { ...modelEnv(), DISCORD_TOKEN: 'old-token', DISCORD_APPLICATION_ID: APP_ID, DISCORD_API_URL: discord.apiUrl });
       expect(revoked.stdout).toContain('✗ discord: Discord refused the bot token: check DISCORD_TOKEN.');
+
+      // Slack names a token's scopes in a header: the ones Cairn uses must be there (files:read only for transcription).
+      const narrow = await startFakeSlackApi({ scopes: ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'commands'] });
+      try {
+        const scoped = await cairn(['doctor'], '', { ...modelEnv(), SLACK_BOT_TOKEN: narrow.botToken, SLACK_APP_TOKEN: narrow.appToken, SLACK_API_URL: narrow.url, CAIRN_TRANSCRIBE_MODEL: 'whisper-1' });
+        expect(scoped.stdout).toContain('✗ slack: The bot token lacks the scopes reactions:write, files:read: add them under OAuth & Permissions and reinstall the app.');
+      } finally {
+        await narrow.close();
+      }
     } finally {
       await Promise.all([telegram.close(), slack.close(), discord.close()]);
     }
