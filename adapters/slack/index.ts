@@ -163,7 +163,8 @@ export class SlackAdapter implements Adapter {
 
   /** Lets the core download an audio clip (with the bot token; the app needs `files:read`) if it wants to transcribe it. */
   private withRecording(message: InboundMessage, event: unknown): InboundMessage {
-    const recording = recordingOf(event);
+    // Only a message with attachments can hold one; the others are not parsed again.
+    const recording = message.attachments?.length ? recordingOf(event) : undefined;
     if (!recording) return message;
     const load = async (signal?: AbortSignal): Promise<Uint8Array> => {
       const response = await fetch(recording.url, { headers: { authorization: `Bearer ${this.token}` }, ...(signal ? { signal } : {}) });

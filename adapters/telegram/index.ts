@@ -123,7 +123,8 @@ export class TelegramAdapter implements Adapter {
 
   /** Lets the core download a voice message or audio file, if it wants to transcribe it. */
   private withRecording(message: InboundMessage | undefined, raw: unknown): InboundMessage | undefined {
-    const recording = message && recordingOf(raw);
+    // Only a message with attachments can hold one; the others are not parsed again.
+    const recording = message?.attachments?.length ? recordingOf(raw) : undefined;
     // The Bot API hands out files up to 20 MB; a bigger one stays a named attachment.
     if (!message || !recording || (recording.size ?? 0) > MAX_DOWNLOAD_BYTES) return message;
     return { ...message, voice: { label: recording.label, fileName: recording.fileName, load: (signal) => this.download(recording.fileId, signal) } };

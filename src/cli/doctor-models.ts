@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/load.js';
 import { createModelClient } from '../model/client.js';
-import { describeError, isCairnError } from '../core/errors.js';
+import { describeError, isCairnError, type CairnErrorCode } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { PROVIDER_PRESETS, type ProviderSettings } from '../model/providers.js';
 import { createOpenAIEmbedder } from '../memory/notes/embeddings.js';
@@ -23,7 +23,7 @@ export async function checkModels(config: Config): Promise<CheckResult[]> {
   // Summaries, reflection and audits use the aux model; a wrong name there fails only in the background.
   const aux = config.auxModel;
   if (aux && aux !== primary.model) {
-    results.push(await probe('aux model', `${aux} at ${primary.baseUrl}`, () => complete(config, primary, aux), (error) => auxFix(error)));
+    results.push(await probe('aux model', `${aux} at ${primary.baseUrl}`, () => complete(config, primary, aux), nameFix('CAIRN_AUX_MODEL', ['not_found'], '.')));
   }
   const embeddings = config.memory.embeddingsModel;
   if (embeddings) {
@@ -33,7 +33,7 @@ export async function checkModels(config: Config): Promise<CheckResult[]> {
         'embeddings',
         `${embeddings} at ${primary.baseUrl}`,
         async () => `${(await embedder.embed(['ok']))[0]?.length ?? 0} dimensions`,
-        (error) => embeddingsFix(error),
+        nameFix('CAIRN_EMBEDDINGS_MODEL', ['not_found', 'bad_request', 'invalid_model_output'], ' at /embeddings. Until then note search uses keywords only.'),
       ),
     );
   }
@@ -52,7 +52,7 @@ export async function checkModels(config: Config): Promise<CheckResult[]> {
             if (!(isCairnError(error) && error.code === 'invalid_model_output')) throw error;
           }
         },
-        (error) => (isCairnError(error) && (error.code === 'not_found' || error.code === 'bad_request') ? 'Check CAIRN_TRANSCRIBE_MODEL: the primary endpoint must serve it at /audio/transcriptions.' : modelFix(error)),
+        nameFix('CAIRN_TRANSCRIBE_MODEL', ['not_found', 'bad_request'], ' at /audio/transcriptions.'),
       ),
     );
   }
@@ -101,15 +101,12 @@ async function complete(config: Config, provider: ProviderSettings, model?: stri
   await client.complete({ messages: [{ role: 'user', content: 'Reply with the word OK.' }], maxTokens: 5, purpose: 'probe', ...(model ? { model } : {}) });
 }
 
-function auxFix(error: unknown): string {
-  return isCairnError(error) && error.code === 'not_found' ? 'Check CAIRN_AUX_MODEL: the primary endpoint must serve it.' : modelFix(error);
-}
-
-function embeddingsFix(error: unknown): string {
-  if (isCairnError(error) && (error.code === 'not_found' || error.code === 'bad_request' || error.code === 'invalid_model_output')) {
-    return 'Check CAIRN_EMBEDDINGS_MODEL: the primary endpoint must serve it at /embeddings. Until then note search uses keywords only.';
-  }
-  return modelFix(error);
+/**
+ * The fix for a model named by `variable` that the endpoint refuses with one of `codes`
+ * (unknown model, unsupported request); any other failure is the endpoint's own.
+ */
+function nameFix(variable: string, codes: readonly CairnErrorCode[], where: string): (error: unknown) => string {
+  return (error) => (isCairnError(error) && codes.includes(error.code) ? `Check ${variable}: the primary endpoint must serve it${where}` : modelFix(error));
 }
 
 function modelFix(error: unknown): string {

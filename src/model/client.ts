@@ -7,7 +7,8 @@
  * (reply → Cairn), hermes.ts (tool calls as text), map-error.ts (failures → CairnError),
  * retry.ts (backoff), deadline.ts (per-attempt timeout), cost.ts (usage and price).
  */
-import OpenAI, { APIUserAbortError } from 'openai';
+import { APIUserAbortError, type OpenAI } from 'openai';
+import { openAIClient } from './openai-client.js';
 import { CairnError } from '../core/errors.js';
 import { costUsd, ZERO_USAGE } from './cost.js';
 import { Deadline } from './deadline.js';
@@ -64,20 +65,8 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
   const fetch = options.fetch ?? createHttpFetch();
   const endpoints: Endpoint[] = options.providers.map((settings) => ({
     settings,
-    api: new OpenAI({
-      baseURL: settings.baseUrl,
-      // The openai package refuses an empty key; keyless local servers ignore whatever is sent.
-      apiKey: settings.apiKey || 'not-needed',
-      // Explicit, so the package does not pick these up from the environment.
-      organization: null,
-      project: null,
-      webhookSecret: null,
-      logLevel: 'off',
-      maxRetries: 0, // retries and failover are ours, with an injectable sleep
-      timeout: options.timeoutMs,
-      defaultHeaders: settings.headers,
-      fetch,
-    }),
+    // Retries and failover are ours, with an injectable sleep.
+    api: openAIClient(settings, { timeoutMs: options.timeoutMs, maxRetries: 0, fetch }),
   }));
   const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;

@@ -4,7 +4,8 @@
  * as the chat model, `CAIRN_TRANSCRIBE_MODEL` naming the model. Failures become
  * CairnErrors through the model layer's one mapping.
  */
-import OpenAI, { toFile } from 'openai';
+import { toFile } from 'openai';
+import { openAIClient } from './openai-client.js';
 import { CairnError } from '../core/errors.js';
 import { mapModelError } from './map-error.js';
 import type { ProviderSettings } from './providers.js';
@@ -25,7 +26,7 @@ export interface TranscriberOptions {
 
 export function createTranscriber(options: TranscriberOptions): Transcriber {
   const { provider, model } = options;
-  const api = new OpenAI({ baseURL: provider.baseUrl, apiKey: provider.apiKey, defaultHeaders: provider.headers, timeout: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
+  const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
   return {
     model,
     async transcribe(audio, fileName, signal) {

@@ -3,7 +3,8 @@
  * and key as the chat model (`CAIRN_EMBEDDINGS_MODEL` names the model). Failures
  * become CairnErrors through the model layer's one mapping.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import { openAIClient } from '../../model/openai-client.js';
 import { mapModelError } from '../../model/map-error.js';
 import type { ProviderSettings } from '../../model/providers.js';
 import { CairnError } from '../../core/errors.js';
@@ -29,7 +30,7 @@ export interface OpenAIEmbedderOptions {
 
 export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
   const { provider, model } = options;
-  const api = new OpenAI({ baseURL: provider.baseUrl, apiKey: provider.apiKey, defaultHeaders: provider.headers, timeout: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
+  const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
   return {
     model,
     async embed(texts, signal) {
