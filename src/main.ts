@@ -19,6 +19,7 @@ import { maxConsecutiveToolErrors, maxSteps } from './core/stop.js';
 import { CommandRegistry } from './core/commands.js';
 import { registerBuiltinCommands, registerStopCommand } from './core/builtin-commands.js';
 import { createTranscriber, type Transcriber } from './model/transcribe.js';
+import { createImageDescriber, type ImageDescriber } from './model/vision.js';
 import { Gateway } from './core/gateway.js';
 import { UsageLedger } from './core/usage-ledger.js';
 import { channelOverride } from './config/channels.js';
@@ -52,6 +53,8 @@ export interface CairnOverrides {
   timers?: Timers;
   /** Replaces the speech-to-text client built from CAIRN_TRANSCRIBE_MODEL (tests). */
   transcriber?: Transcriber;
+  /** Replaces the image describer built from CAIRN_VISION_MODEL (tests). */
+  describer?: ImageDescriber;
   /** Replaces the embeddings client built from CAIRN_EMBEDDINGS_MODEL (tests). */
   embedder?: Embedder;
 }
@@ -191,6 +194,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     maxInputChars: config.agent.maxInputChars,
     access,
     transcriber: overrides.transcriber ?? voiceTranscriber(config),
+    describer: overrides.describer ?? imageDescriber(config),
   });
   registerStopCommand(commands, gateway);
 
@@ -264,6 +268,13 @@ function voiceTranscriber(config: Config): Transcriber | undefined {
   const model = config.model.transcribeModel;
   const provider = config.providers[0];
   return model && provider ? createTranscriber({ provider, model, timeoutMs: config.model.timeoutMs }) : undefined;
+}
+
+/** The vision client when CAIRN_VISION_MODEL is set: same endpoint and key as the chat model. */
+function imageDescriber(config: Config): ImageDescriber | undefined {
+  const model = config.model.visionModel;
+  const provider = config.providers[0];
+  return model && provider ? createImageDescriber({ provider, model, timeoutMs: config.model.timeoutMs }) : undefined;
 }
 
 function unrefSleep(ms: number): Promise<void> {

@@ -15,7 +15,7 @@ import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings } from './check.js';
-import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeInteraction, normalizeMessage, normalizeReaction, recordingOf, type NormalizeOptions } from './normalize.js';
+import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeInteraction, normalizeMessage, normalizeReaction, filesOf, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, plainParts, renderParts } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -125,7 +125,7 @@ export class DiscordAdapter implements Adapter {
   private onMessage(sink: InboundSink, message: Message): void {
     if (!this.normalize) return;
     const inbound = normalizeMessage(message, this.normalize);
-    if (inbound) this.dispatch(sink, withRecording(inbound, message), message.channelId);
+    if (inbound) this.dispatch(sink, withFiles(inbound, message), message.channelId);
   }
 
   /** 👍 / 👎 on one of Cairn's replies is `/feedback good|bad` in that reply's conversation. */
@@ -219,17 +219,18 @@ function idOf(response: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** Lets the core download an audio attachment (a voice message) if it wants to transcribe it. */
-function withRecording(inbound: InboundMessage, message: Message): InboundMessage {
-  const recording = recordingOf(message);
-  if (!recording) return inbound;
-  const load = async (signal?: AbortSignal): Promise<Uint8Array> => {
-    // Attachment URLs are signed CDN links: no token needed, and none to leak.
-    const response = await fetch(recording.url, signal ? { signal } : {});
-    if (!response.ok) throw new CairnError('unavailable', `Discord answered HTTP ${response.status} for the recording.`, { platform: PLATFORM, status: response.status });
-    return new Uint8Array(await response.arrayBuffer());
-  };
-  return { ...inbound, voice: { label: recording.label, fileName: recording.fileName, load } };
+/** Lets the core download the message's attachments if it wants to read them. */
+function withFiles(inbound: InboundMessage, message: Message): InboundMessage {
+  const files = filesOf(message);
+  if (files.length === 0) return inbound;
+  return { ...inbound, files: files.map(({ url, ...file }) => ({ ...file, load: (signal?: AbortSignal) => download(url, signal) })) };
+}
+
+async function download(url: string, signal?: AbortSignal): Promise<Uint8Array> {
+  // Attachment URLs are signed CDN links: no token needed, and none to leak.
+  const response = await fetch(url, signal ? { signal } : {});
+  if (!response.ok) throw new CairnError('unavailable', `Discord answered HTTP ${response.status} for the file.`, { platform: PLATFORM, status: response.status });
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 export const createAdapter: AdapterFactory = (deps) => new DiscordAdapter(deps);

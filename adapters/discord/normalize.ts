@@ -3,7 +3,7 @@
  * channels are one session each by default (threads are channels of their own);
  * `channelSessions: channel` folds a thread into its parent. DMs are `discord:dm:<channel>`.
  */
-import type { ChatInputCommandInteraction, Message } from 'discord.js';
+import { MessageFlags, type Attachment, type ChatInputCommandInteraction, type Message } from 'discord.js';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
@@ -38,7 +38,7 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
   const text = stripMention(message.content, options.botId);
   const command = parseCommand(text);
   const parentId = message.channel.isThread() ? message.channel.parentId : null;
-  const attachments = [...message.attachments.values()].map((file) => describeFile(file.name, file.contentType ?? undefined));
+  const attachments = [...message.attachments.values()].map((file) => labelOf(message, file));
   if (message.stickers.size > 0) attachments.push('a sticker');
   return {
     platform: PLATFORM,
@@ -59,10 +59,23 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
   };
 }
 
-/** The first audio attachment (Discord's voice messages are audio/ogg files), to transcribe. */
-export function recordingOf(message: Message): { label: string; fileName: string; url: string } | undefined {
-  const audio = [...message.attachments.values()].find((file) => file.contentType?.startsWith('audio/'));
-  return audio ? { label: describeFile(audio.name, audio.contentType ?? undefined), fileName: audio.name, url: audio.url } : undefined;
+/** A voice message is a message flagged as one, with its recording (an audio/ogg file) as the one attachment. */
+function labelOf(message: Message, file: Attachment): string {
+  return message.flags.has(MessageFlags.IsVoiceMessage) ? 'a voice message' : describeFile(file.name, file.contentType ?? undefined);
+}
+
+/** An attachment Cairn may read, fetched from its CDN link. */
+export interface DiscordFile {
+  label: string;
+  fileName: string;
+  contentType: string | undefined;
+  size: number;
+  url: string;
+}
+
+/** The message's attachments as files to fetch. */
+export function filesOf(message: Message): DiscordFile[] {
+  return [...message.attachments.values()].map((file) => ({ label: labelOf(message, file), fileName: file.name, contentType: file.contentType ?? undefined, size: file.size, url: file.url }));
 }
 
 /** `/ask prompt:…` is a prompt; every other slash command is the chat command of that name. */

@@ -14,8 +14,8 @@ import { EVENTS_PATH, slackSettings, webClientOptions } from './client.js';
 /** The part of auth.test's answer the check reads: the bot's name, the workspace's, and the token's scopes (from a header). */
 const authTest = z.object({ user: z.string(), team: z.string(), response_metadata: z.object({ scopes: z.array(z.string()).optional() }).optional() });
 
-/** The bot scopes the adapter uses (see README, Slack); files:read only to fetch audio clips for transcription. */
-const BOT_SCOPES = ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'reactions:write', 'commands'];
+/** The bot scopes the adapter uses (see README, Slack); files:read to fetch shared files (text files, audio clips, images). */
+const BOT_SCOPES = ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'reactions:write', 'commands', 'files:read'];
 
 export async function checkSlack(config: Config): Promise<string> {
   const settings = slackSettings(config);
@@ -30,8 +30,7 @@ export async function checkSlack(config: Config): Promise<string> {
     throw mapSlackError(error);
   }
   // A proxy may drop the header; then there is nothing to compare.
-  const wanted = config.model.transcribeModel ? [...BOT_SCOPES, 'files:read'] : BOT_SCOPES;
-  const missing = scopes ? wanted.filter((scope) => !scopes.includes(scope)) : [];
+  const missing = scopes ? BOT_SCOPES.filter((scope) => !scopes.includes(scope)) : [];
   if (missing.length > 0) {
     throw new CairnError('permission', `The bot token lacks the scopes ${missing.join(', ')}: add them under OAuth & Permissions and reinstall the app.`, { platform: 'slack' });
   }

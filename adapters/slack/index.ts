@@ -22,7 +22,7 @@ import { unrefTimer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
 import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
 import { checkSlack } from './check.js';
-import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, recordingOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
+import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
 import { MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, type RenderedMessage } from './render.js';
 
 const THINKING_REACTION = 'hourglass_flowing_sand';
@@ -158,23 +158,25 @@ export class SlackAdapter implements Adapter {
   private onEvent(event: unknown, body: unknown): void {
     if (!this.accepting || !this.bot) return;
     const normalized = normalizeEvent(event, body, this.normalizeOptions(this.bot));
-    if (normalized) this.deliver({ ...normalized, message: this.withRecording(normalized.message, event) });
+    if (normalized) this.deliver({ ...normalized, message: this.withFiles(normalized.message, event) });
   }
 
-  /** Lets the core download an audio clip (with the bot token; the app needs `files:read`) if it wants to transcribe it. */
-  private withRecording(message: InboundMessage, event: unknown): InboundMessage {
+  /** Lets the core download the message's files (with the bot token; the app needs `files:read`) if it wants to read them. */
+  private withFiles(message: InboundMessage, event: unknown): InboundMessage {
     // Only a message with attachments can hold one; the others are not parsed again.
-    const recording = message.attachments?.length ? recordingOf(event) : undefined;
-    if (!recording) return message;
-    const load = async (signal?: AbortSignal): Promise<Uint8Array> => {
-      const response = await fetch(recording.url, { headers: { authorization: `Bearer ${this.token}` }, ...(signal ? { signal } : {}) });
-      // Without files:read Slack answers with its sign-in page instead of the file.
-      if (!response.ok || (response.headers.get('content-type') ?? '').startsWith('text/html')) {
-        throw new CairnError('permission', 'Slack did not hand over the audio clip: add the files:read scope to the app and reinstall it.', { platform: PLATFORM, status: response.status });
-      }
-      return new Uint8Array(await response.arrayBuffer());
-    };
-    return { ...message, voice: { label: recording.label, fileName: recording.fileName, load } };
+    const files = message.attachments?.length ? filesOf(event) : [];
+    if (files.length === 0) return message;
+    return { ...message, files: files.map(({ url, ...file }) => ({ ...file, load: (signal?: AbortSignal) => this.download(url, file.contentType === 'text/html', signal) })) };
+  }
+
+  private async download(url: string, isHtml: boolean, signal?: AbortSignal): Promise<Uint8Array> {
+    const response = await fetch(url, { headers: { authorization: `Bearer ${this.token}` }, ...(signal ? { signal } : {}) });
+    // Without files:read Slack answers with its sign-in page instead of the file (which an
+    // HTML file cannot be told apart from by its type, so for one the check is skipped).
+    if (!response.ok || (!isHtml && (response.headers.get('content-type') ?? '').startsWith('text/html'))) {
+      throw new CairnError('permission', 'Slack did not hand over the file: add the files:read scope to the app and reinstall it.', { platform: PLATFORM, status: response.status });
+    }
+    return new Uint8Array(await response.arrayBuffer());
   }
 
   private normalizeOptions(bot: BotIdentity): NormalizeOptions {

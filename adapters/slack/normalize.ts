@@ -57,7 +57,7 @@ const messageEvent = z.object({
   thread_ts: z.string().min(1).optional(),
   channel_type: z.string().optional(),
   team: z.string().optional(),
-  files: z.array(z.object({ name: z.string().optional(), mimetype: z.string().optional(), url_private_download: z.string().optional() })).optional(),
+  files: z.array(z.object({ name: z.string().optional(), mimetype: z.string().optional(), url_private_download: z.string().optional(), size: z.number().optional() })).optional(),
 });
 
 const envelope = z.object({
@@ -117,11 +117,23 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
   };
 }
 
-/** The first audio file shared with the message (a Slack audio clip), to transcribe; downloading it needs `files:read`. */
-export function recordingOf(rawEvent: unknown): { label: string; fileName: string; url: string } | undefined {
-  const audio = messageEvent.safeParse(rawEvent).data?.files?.find((file) => file.mimetype?.startsWith('audio/') && file.url_private_download);
-  if (!audio?.url_private_download) return undefined;
-  return { label: describeFile(audio.name, audio.mimetype), fileName: audio.name ?? 'audio.webm', url: audio.url_private_download };
+/** A file shared with the message that Cairn may read; downloading it needs `files:read`. */
+export interface SlackFile {
+  label: string;
+  fileName: string;
+  contentType: string | undefined;
+  size: number | undefined;
+  url: string;
+}
+
+/** The message's files that can be downloaded (a file shared from elsewhere may have no link). */
+export function filesOf(rawEvent: unknown): SlackFile[] {
+  const files = messageEvent.safeParse(rawEvent).data?.files ?? [];
+  return files.flatMap((file) =>
+    file.url_private_download
+      ? [{ label: describeFile(file.name, file.mimetype), fileName: file.name ?? (file.mimetype?.startsWith('audio/') ? 'audio.webm' : 'file'), contentType: file.mimetype, size: file.size, url: file.url_private_download }]
+      : [],
+  );
 }
 
 /**

@@ -15,7 +15,7 @@ import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indi
 import { isMarkupRejection, mapTelegramError } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { checkTelegram, telegramSettings } from './check.js';
-import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, recordingOf, type NormalizeOptions } from './normalize.js';
+import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, filesOf, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -74,7 +74,7 @@ export class TelegramAdapter implements Adapter {
     this.bot.botInfo = me;
     this.normalize = { bot: { id: me.id, username: me.username }, groupSessions: settings.groupSessions };
     const normalize = this.normalize;
-    this.bot.on('message', (ctx) => this.dispatch(sink, this.withRecording(normalizeMessage(ctx.message, normalize), ctx.message)));
+    this.bot.on('message', (ctx) => this.dispatch(sink, this.withFiles(normalizeMessage(ctx.message, normalize), ctx.message)));
     this.bot.on('message_reaction', (ctx) => this.dispatch(sink, normalizeReaction(ctx.messageReaction, normalize, (chat, id) => this.replies.has(`${chat}:${id}`))));
     this.bot.catch((error) => this.deps.logger.error({ err: describeError(error.error) }, 'Telegram update handler failed'));
     await this.registerCommands();
@@ -121,18 +121,22 @@ export class TelegramAdapter implements Adapter {
     this.remember(`${chatId}:${sent.message_id}`);
   }
 
-  /** Lets the core download a voice message or audio file, if it wants to transcribe it. */
-  private withRecording(message: InboundMessage | undefined, raw: unknown): InboundMessage | undefined {
+  /** Lets the core download the message's files, if it wants to read them. */
+  private withFiles(message: InboundMessage | undefined, raw: unknown): InboundMessage | undefined {
     // Only a message with attachments can hold one; the others are not parsed again.
-    const recording = message?.attachments?.length ? recordingOf(raw) : undefined;
+    if (!message?.attachments?.length) return message;
     // The Bot API hands out files up to 20 MB; a bigger one stays a named attachment.
-    if (!message || !recording || (recording.size ?? 0) > MAX_DOWNLOAD_BYTES) return message;
-    return { ...message, voice: { label: recording.label, fileName: recording.fileName, load: (signal) => this.download(recording.fileId, signal) } };
+    const files = filesOf(raw).filter((file) => (file.size ?? 0) <= MAX_DOWNLOAD_BYTES);
+    if (files.length === 0) return message;
+    return {
+      ...message,
+      files: files.map(({ fileId, ...file }) => ({ ...file, load: (signal?: AbortSignal) => this.download(fileId, signal) })),
+    };
   }
 
   private async download(fileId: string, signal?: AbortSignal): Promise<Uint8Array> {
     const file = await this.call(() => this.bot.api.getFile(fileId));
-    if (!file.file_path) throw new CairnError('not_found', 'Telegram gave no path for the recording.', { platform: PLATFORM });
+    if (!file.file_path) throw new CairnError('not_found', 'Telegram gave no path for the file.', { platform: PLATFORM });
     const settings = this.deps.config.platforms.telegram;
     const root = settings.apiRoot ?? 'https://api.telegram.org';
     let response: Response;
@@ -141,9 +145,9 @@ export class TelegramAdapter implements Adapter {
     } catch (error) {
       if (signal?.aborted) throw error;
       // The URL holds the bot token: say why without it.
-      throw new CairnError('network', `Could not download the recording from Telegram (${(error instanceof Error && rootCause(error)?.message) || 'network error'}).`, { platform: PLATFORM, cause: error });
+      throw new CairnError('network', `Could not download the file from Telegram (${(error instanceof Error && rootCause(error)?.message) || 'network error'}).`, { platform: PLATFORM, cause: error });
     }
-    if (!response.ok) throw new CairnError('unavailable', `Telegram answered HTTP ${response.status} for the recording.`, { platform: PLATFORM, status: response.status });
+    if (!response.ok) throw new CairnError('unavailable', `Telegram answered HTTP ${response.status} for the file.`, { platform: PLATFORM, status: response.status });
     return new Uint8Array(await response.arrayBuffer());
   }
 

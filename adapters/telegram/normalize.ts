@@ -24,15 +24,16 @@ export const messageSchema = z.object({
   caption: z.string().optional(),
   entities: z.array(entitySchema).optional(),
   reply_to_message: z.object({ from: userSchema.optional() }).optional(),
-  // What a message can carry besides text; only whether it is there matters (and a file's name).
-  photo: z.array(z.unknown()).optional(),
+  // What a message can carry besides text: whether it is there, and for what Cairn can read, how to fetch it
+  // (a part without a file id is still named; it is only not fetched).
+  photo: z.array(z.object({ file_id: z.string().optional(), file_size: z.number().optional() })).optional(),
   voice: z.object({ file_id: z.string(), file_size: z.number().optional(), mime_type: z.string().optional() }).optional(),
   audio: z.object({ file_id: z.string(), file_size: z.number().optional(), file_name: z.string().optional(), mime_type: z.string().optional() }).optional(),
   video: z.unknown().optional(),
   video_note: z.unknown().optional(),
   animation: z.unknown().optional(),
   sticker: z.unknown().optional(),
-  document: z.object({ file_name: z.string().optional(), mime_type: z.string().optional() }).optional(),
+  document: z.object({ file_id: z.string().optional(), file_name: z.string().optional(), mime_type: z.string().optional(), file_size: z.number().optional() }).optional(),
   location: z.unknown().optional(),
   contact: z.unknown().optional(),
   poll: z.unknown().optional(),
@@ -41,26 +42,39 @@ export const messageSchema = z.object({
 const VOICE = 'a voice message';
 const AUDIO = 'an audio file';
 
-/** A voice message or audio file to transcribe: Telegram's file id, a name for the speech-to-text endpoint, its size. */
-export interface Recording {
+const PHOTO = 'a photo';
+
+/** A file Cairn may read: Telegram's file id, its label among the attachments, a name that says its format, its type and size. */
+export interface TelegramFile {
   fileId: string;
   label: string;
   fileName: string;
+  contentType: string | undefined;
   size: number | undefined;
 }
 
-export function recordingOf(raw: unknown): Recording | undefined {
+/** The message's voice message, audio file, photo and document, as files to fetch. */
+export function filesOf(raw: unknown): TelegramFile[] {
   const message = messageSchema.safeParse(raw).data;
+  if (!message) return [];
+  const files: TelegramFile[] = [];
   // Voice messages are Opus in Ogg; Whisper-style endpoints tell formats by the extension.
-  if (message?.voice) return { fileId: message.voice.file_id, label: VOICE, fileName: 'voice.ogg', size: message.voice.file_size };
-  if (message?.audio) return { fileId: message.audio.file_id, label: AUDIO, fileName: message.audio.file_name ?? 'audio.mp3', size: message.audio.file_size };
-  return undefined;
+  if (message.voice) files.push({ fileId: message.voice.file_id, label: VOICE, fileName: 'voice.ogg', contentType: message.voice.mime_type ?? 'audio/ogg', size: message.voice.file_size });
+  if (message.audio) files.push({ fileId: message.audio.file_id, label: AUDIO, fileName: message.audio.file_name ?? 'audio.mp3', contentType: message.audio.mime_type, size: message.audio.file_size });
+  // A photo comes in several sizes, smallest first; Telegram makes each a JPEG.
+  const photo = message.photo?.at(-1);
+  if (photo?.file_id) files.push({ fileId: photo.file_id, label: PHOTO, fileName: 'photo.jpg', contentType: 'image/jpeg', size: photo.file_size });
+  const document = message.document;
+  if (document?.file_id && !message.animation) {
+    files.push({ fileId: document.file_id, label: describeFile(document.file_name, document.mime_type), fileName: document.file_name ?? 'file', contentType: document.mime_type, size: document.file_size });
+  }
+  return files;
 }
 
 /** The non-text parts of a message, in words. An animation also comes as a document: said once. */
 function attachmentsOf(message: z.infer<typeof messageSchema>): string[] {
   const parts: string[] = [];
-  if (message.photo) parts.push('a photo');
+  if (message.photo) parts.push(PHOTO);
   if (message.voice) parts.push(VOICE);
   if (message.audio) parts.push(AUDIO);
   if (message.video) parts.push('a video');

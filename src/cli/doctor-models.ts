@@ -1,6 +1,6 @@
 /**
  * The model half of `cairn doctor`: each endpoint of the chain, and the aux, embeddings
- * and transcription models when set, each with one tiny request, since a wrong name
+ * transcription and vision models when set, each with one tiny request, since a wrong name
  * there otherwise fails only in background jobs.
  */
 import type { Config } from '../config/load.js';
@@ -10,6 +10,7 @@ import { silentLogger } from '../core/logger.js';
 import { PROVIDER_PRESETS, type ProviderSettings } from '../model/providers.js';
 import { createOpenAIEmbedder } from '../memory/notes/embeddings.js';
 import { createTranscriber } from '../model/transcribe.js';
+import { createImageDescriber } from '../model/vision.js';
 import type { CheckResult } from './doctor.js';
 
 export async function checkModels(config: Config): Promise<CheckResult[]> {
@@ -56,8 +57,25 @@ export async function checkModels(config: Config): Promise<CheckResult[]> {
       ),
     );
   }
+  const vision = config.model.visionModel;
+  if (vision) {
+    const describer = createImageDescriber({ provider: primary, model: vision, timeoutMs: PROBE_TIMEOUT_MS, maxRetries: 0, maxTokens: 20 });
+    results.push(
+      await probe(
+        'vision',
+        `${vision} at ${primary.baseUrl}`,
+        async () => {
+          await describer.describe(Buffer.from(ONE_PIXEL_PNG, 'base64'), 'image/png', '');
+        },
+        nameFix('CAIRN_VISION_MODEL', ['not_found', 'bad_request'], ' and take images.'),
+      ),
+    );
+  }
   return results;
 }
+
+/** A 1×1 PNG: the smallest image a vision endpoint takes. */
+const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 /** Half a second of silence as a WAV file (16 kHz, mono, 16-bit): the smallest recording an endpoint takes. */
 function silence(): Uint8Array {

@@ -30,6 +30,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_MODEL', path: ['model', 'model'], kind: 'string', help: "Model name; each preset has a default, custom endpoints need one." },
   { name: 'CAIRN_AUX_MODEL', path: ['model', 'auxModel'], kind: 'string', help: 'Cheaper model for summaries, reflection and audits (default CAIRN_MODEL).' },
   { name: 'CAIRN_TRANSCRIBE_MODEL', path: ['model', 'transcribeModel'], kind: 'string', help: 'Speech-to-text model on the same endpoint (e.g. whisper-1): voice messages on Telegram, Slack and Discord are transcribed (unset: named as unreadable).' },
+  { name: 'CAIRN_VISION_MODEL', path: ['model', 'visionModel'], kind: 'string', help: 'Vision model on the same endpoint (e.g. gpt-4o-mini): photos and screenshots on Telegram, Slack and Discord are described to the agent in words (unset: named as unreadable).' },
   { name: 'CAIRN_TOOL_MODE', path: ['model', 'toolMode'], kind: 'string', help: 'native, hermes (tools as <tool_call> text) or auto (default).' },
   { name: 'CAIRN_REQUEST_TIMEOUT_MS', path: ['model', 'timeoutMs'], kind: 'int', help: 'Timeout of one model request (default 120000).' },
   { name: 'CAIRN_MAX_RETRIES', path: ['model', 'maxRetries'], kind: 'int', help: 'Retries on 429, 5xx and network errors before failing over (default 4).' },

@@ -56,6 +56,8 @@ export const configSchema = z.object({
       auxModel: z.string().min(1).optional(),
       /** Speech-to-text model on the main endpoint, for voice messages. */
       transcribeModel: z.string().min(1).optional(),
+      /** Vision model on the main endpoint, for images users send. */
+      visionModel: z.string().min(1).optional(),
       toolMode: toolModeSchema.default('auto'),
       timeoutMs: z.number().int().positive().default(120_000),
       maxRetries: z.number().int().min(0).max(10).default(4),

@@ -1,7 +1,7 @@
 /**
- * Photos, voice messages and files: Cairn reads text only, so a message's other parts
- * are named in words (the adapters do that) and the model is told they are there but
- * out of its sight, so it says so instead of answering as if it had seen them.
+ * Photos, voice messages and files: the adapters name a message's other parts in words.
+ * What Cairn does not read of them (see file-reader.ts) the model is told is there but
+ * out of its sight, so it says so instead of answering as if it had seen it.
  */
 
 /** `an image (diagram.png)`, `an audio file (memo.m4a)`, `a file (report.pdf)`. */
@@ -16,11 +16,12 @@ export function withAttachmentNote(text: string, attachments: readonly string[] 
   return `${text}\n\n[The message also carried ${listed(attachments)}, which you cannot see or open. If the request depends on it, say so and ask for the content as text.]`;
 }
 
-/** The answer to a message that had nothing but attachments. */
-export function attachmentsOnlyReply(attachments: readonly string[]): string {
-  return `I can only read text so far, so I can't open ${listed(attachments)}. Tell me in words what you need, or paste the text.`;
+/** The answer to a message that had nothing but attachments, none of which Cairn reads; `readable` is what it does read. */
+export function attachmentsOnlyReply(attachments: readonly string[], readable: readonly string[]): string {
+  return `I can't open ${listed(attachments)}. I read ${listed(['messages', ...readable])}: tell me in words what you need, or paste the text.`;
 }
 
-function listed(items: readonly string[]): string {
+/** `a, b and c`. */
+export function listed(items: readonly string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }

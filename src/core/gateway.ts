@@ -15,6 +15,8 @@ import { KeyedQueue } from './keyed-queue.js';
 import { userFacingError } from './user-errors.js';
 import { attachmentsOnlyReply } from './attachments.js';
 import type { Transcriber } from '../model/transcribe.js';
+import type { ImageDescriber } from '../model/vision.js';
+import { FileReader } from './file-reader.js';
 import type { SessionManager } from '../memory/session-manager.js';
 import type { Db } from '../store/db.js';
 import type { AccessControl } from '../access/index.js';
@@ -30,6 +32,8 @@ export interface GatewayOptions {
   access: AccessControl;
   /** Turns voice messages into text; without one they are named as unreadable. */
   transcriber?: Transcriber | undefined;
+  /** Describes images; without one they are named as unreadable. */
+  describer?: ImageDescriber | undefined;
 }
 
 export type HandleOutcome =
@@ -62,8 +66,11 @@ export class Gateway {
   private readonly running = new Map<string, RunningTurn>();
   private closing = false;
 
+  private readonly files: FileReader;
+
   constructor(private readonly options: GatewayOptions) {
     this.dedupe = new InboundDedupe(options.db);
+    this.files = new FileReader({ maxInputChars: options.maxInputChars, logger: options.logger, transcriber: options.transcriber, describer: options.describer });
   }
 
   attach(adapter: Adapter): void {
@@ -140,8 +147,8 @@ export class Gateway {
 
   private inputProblem(message: InboundMessage): string | undefined {
     if (message.command) return undefined;
-    if (message.voice && this.options.transcriber) return undefined;
-    if (message.text.trim() === '' && message.attachments?.length) return attachmentsOnlyReply(message.attachments);
+    if (this.files.canRead(message)) return undefined;
+    if (message.text.trim() === '' && message.attachments?.length) return attachmentsOnlyReply(message.attachments, this.files.readable());
     if (message.text.trim() === '') return 'Your message was empty. Write what you need, or /help for commands.';
     const limit = this.options.maxInputChars;
     if (message.text.length > limit) {
@@ -164,12 +171,12 @@ export class Gateway {
       }
       turn = { controller, userId: message.userId, stopped: false };
       this.running.set(message.conversationId, turn);
-      const heard = await this.hear(message, controller.signal);
-      if (typeof heard === 'string') {
-        await this.reply(message, { text: heard, isError: true });
+      const read = await this.readFiles(message, controller.signal);
+      if (typeof read === 'string') {
+        await this.reply(message, { text: read, isError: true });
         return 'failed';
       }
-      const result = await this.turn(heard, isAdmin, controller.signal);
+      const result = await this.turn(read, isAdmin, controller.signal);
       this.options.logger.info({ ...ids, sessionId: result.sessionId, steps: result.steps, tools: result.toolCalls.length, ms: result.durationMs }, 'turn finished');
       await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.' });
       return 'turn';
@@ -191,35 +198,10 @@ export class Gateway {
     }
   }
 
-  /**
-   * A voice message's words become the message's text (after any caption), marked as a
-   * transcript; the recording leaves the attachments. Returns what to tell the user when
-   * it cannot be transcribed.
-   */
-  private async hear(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage | string> {
-    const { voice } = message;
-    const transcriber = this.options.transcriber;
-    if (!voice || !transcriber) return message;
-    this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'typing' });
-    let words: string;
-    try {
-      words = await transcriber.transcribe(await voice.load(signal), voice.fileName, signal);
-    } catch (error) {
-      if (signal.aborted) throw error;
-      this.options.logger.warn({ platform: message.platform, messageId: message.messageId, err: describeError(error) }, 'voice message not transcribed');
-      return `I couldn't make out your voice message (${describeError(error).replace(/\.$/, '')}). Please send it as text.`;
-    }
-    const caption = message.text.trim();
-    const text = `${caption ? `${caption}\n\n` : ''}[voice message, transcribed] ${words}`;
-    const limit = this.options.maxInputChars;
-    if (text.length > limit) return `Your voice message is ${text.length.toLocaleString('en-US')} characters long once transcribed; the limit is ${limit.toLocaleString('en-US')}. Send a shorter one, or split it.`;
-    const attachments = message.attachments?.filter((item) => item !== voice.label);
-    return {
-      ...message,
-      text,
-      attachments: attachments?.length ? attachments : undefined,
-      voice: undefined,
-    };
+  /** Text files, voice messages and images become text in the message (see file-reader.ts). */
+  private readFiles(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage | string> {
+    if (this.files.canRead(message)) this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'typing' });
+    return this.files.read(message, signal);
   }
 
   private turn(message: InboundMessage, isAdmin: boolean, signal: AbortSignal): Promise<TurnResult> {

@@ -8,12 +8,16 @@ export interface InboundCommand {
   args: string;
 }
 
-/** A voice message, downloaded only when it is to be transcribed. */
-export interface InboundAudio {
-  /** How `attachments` names it (`a voice message`), so a transcript can take its place. */
+/** A file a message carried (photo, voice message, document), downloaded only when Cairn reads it. */
+export interface InboundFile {
+  /** How `attachments` names it (`a photo`, `a file (notes.txt)`), so what Cairn read of it can take its place. */
   label: string;
-  /** A name whose extension says the format (`voice.oga`), as speech-to-text endpoints want. */
+  /** A name whose extension says the format (`voice.ogg`, `photo.jpg`), as speech-to-text endpoints want. */
   fileName: string;
+  /** The MIME type, when the platform says. */
+  contentType?: string | undefined;
+  /** The size in bytes, when the platform says; a file too big to read is not downloaded. */
+  size?: number | undefined;
   load(signal?: AbortSignal): Promise<Uint8Array>;
 }
 
@@ -37,8 +41,11 @@ export interface InboundMessage {
    * answer as if it had seen them.
    */
   attachments?: string[] | undefined;
-  /** A recording Cairn can transcribe when CAIRN_TRANSCRIBE_MODEL is set; it is also one of `attachments`. */
-  voice?: InboundAudio | undefined;
+  /**
+   * The files among `attachments` the adapter can download. Cairn reads text files, and
+   * voice messages and images when a transcription or vision model is set (see file-reader.ts).
+   */
+  files?: InboundFile[] | undefined;
   isDirect: boolean;
   /** In a group: the bot was mentioned, replied to, or addressed with its command. */
   addressed?: boolean;

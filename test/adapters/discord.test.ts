@@ -138,7 +138,7 @@ describe('discord end to end', () => {
     const image = { id: '700000000000000001', filename: 'plot.png', size: 10, url: 'https://cdn.example/plot.png', proxy_url: 'https://cdn.example/plot.png', content_type: 'image/png' };
     harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, '', { attachments: [image] }), channel_type: 1 });
     const [alone] = await harness.fake.waitForSent(1);
-    expect(alone?.content).toBe("I can only read text so far, so I can't open an image (plot.png). Tell me in words what you need, or paste the text.");
+    expect(alone?.content).toBe("I can't open an image (plot.png). I read messages and text files: tell me in words what you need, or paste the text.");
     harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, 'is this trend real?', { attachments: [image] }), channel_type: 1 });
     await harness.fake.waitForSent(2);
     expect(model.chatRequests()[0]?.messages.at(-1).content).toContain('is this trend real?\n\n[The message also carried an image (plot.png), which you cannot see or open.');
@@ -153,6 +153,21 @@ describe('discord end to end', () => {
     await harness.fake.waitForSent(1);
     expect(model.chatRequests()[0]?.messages.at(-1).content).toBe('[voice message, transcribed] remind me about the release notes');
     expect(model.transcriptionRequests()).toEqual([{ model: 'whisper-1', fileName: 'voice-message.ogg' }]);
+  });
+
+  it('reads a text attachment, and says so when its CDN link fails', async () => {
+    await setUp();
+    const url = harness.fake.addFile('config.yaml', Buffer.from('port: 8080\nhost: 0.0.0.0\n'));
+    const yaml = { id: '700000000000000003', filename: 'config.yaml', size: 26, url, proxy_url: url, content_type: 'application/x-yaml' };
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, 'is this right?', { attachments: [yaml] }), channel_type: 1 });
+    await harness.fake.waitForSent(1);
+    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe('is this right?\n\n[file (config.yaml)]\nport: 8080\nhost: 0.0.0.0\n[end of file (config.yaml)]');
+
+    const gone = { ...yaml, id: '700000000000000004', filename: 'gone.yaml', url: url.replace('config', 'gone'), proxy_url: url.replace('config', 'gone') };
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, '', { attachments: [gone] }), channel_type: 1 });
+    const [, failed] = await harness.fake.waitForSent(2);
+    expect(failed?.content).toBe("I couldn't read your file (gone.yaml): Discord answered HTTP 404 for the file. Paste the part that matters as text.");
+    expect(model.chatRequests()).toHaveLength(1);
   });
 
   it('turns 👍 on a reply into feedback on that task', async () => {

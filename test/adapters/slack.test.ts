@@ -236,12 +236,29 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     model.enqueueTranscription({ text: 'what is on my calendar' });
     await harness.send({ text: '', subtype: 'file_share', files: [{ name: 'clip.webm', mimetype: 'audio/webm', url_private_download: url }] });
     await slack.waitForMessages(1);
-    expect(userTexts(model, 0)).toEqual(['[voice message, transcribed] what is on my calendar']);
+    expect(userTexts(model, 0)).toEqual(['[audio file (clip.webm), transcribed] what is on my calendar']);
     expect(model.transcriptionRequests()).toEqual([{ model: 'whisper-1', fileName: 'clip.webm' }]);
 
     // Without files:read, Slack answers a download with its sign-in page.
     await harness.send({ text: '', subtype: 'file_share', files: [{ name: 'other.webm', mimetype: 'audio/webm', url_private_download: url.replace('clip', 'other') }] });
-    expect((await slack.waitForMessages(2))[1]?.text).toContain('Slack did not hand over the audio clip: add the files:read scope to the app and reinstall it');
+    expect((await slack.waitForMessages(2))[1]?.text).toContain('Slack did not hand over the file: add the files:read scope to the app and reinstall it');
+  });
+
+  it('reads a shared text file (an HTML one too) and has a screenshot described with CAIRN_VISION_MODEL', async () => {
+    const { slack, harness, model } = await setup({ env: { CAIRN_VISION_MODEL: 'gpt-4o-mini' } });
+    const page = slack.addFile('page.html', Buffer.from('<h1>502 Bad Gateway</h1>'));
+    await harness.send({ text: 'what is this page?', subtype: 'file_share', files: [{ name: 'page.html', mimetype: 'text/html', url_private_download: page, size: 24 }] });
+    await slack.waitForMessages(1);
+    expect(userTexts(model, 0)).toEqual(['what is this page?\n\n[file (page.html)]\n<h1>502 Bad Gateway</h1>\n[end of file (page.html)]']);
+
+    const shot = slack.addFile('shot.png', Buffer.from('PNG bytes'));
+    model.enqueue({ text: 'A Grafana panel: p99 latency rising to 2 s at 14:05.' });
+    await harness.send({ text: '', subtype: 'file_share', files: [{ name: 'shot.png', mimetype: 'image/png', url_private_download: shot }, { name: 'q3.pdf', mimetype: 'application/pdf', url_private_download: shot }] });
+    await slack.waitForMessages(2);
+    expect(model.chatRequests()[1]?.messages[1].content[1].image_url.url).toBe(`data:image/png;base64,${Buffer.from('PNG bytes').toString('base64')}`);
+    expect(model.chatRequests()[2]?.messages.at(-1).content).toBe(
+      '[image (shot.png), described by a vision model] A Grafana panel: p99 latency rising to 2 s at 14:05.\n\n[The message also carried a file (q3.pdf), which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
+    );
   });
 
   it("drops other bots' messages and ignores edits and deletions", async () => {

@@ -140,7 +140,7 @@ describe('telegram end to end', () => {
     };
     harness.fake.pushUpdate({ message: { ...withoutText(), photo } });
     const [alone] = await harness.fake.waitForSent(1);
-    expect(alone?.text).toBe("I can only read text so far, so I can't open a photo. Tell me in words what you need, or paste the text.");
+    expect(alone?.text).toBe("I can't open a photo. I read messages and text files: tell me in words what you need, or paste the text.");
     expect(model.chatRequests()).toHaveLength(0);
 
     harness.fake.pushUpdate({ message: { ...withoutText(), caption: 'what does this chart show?', photo, document: { file_name: 'q3.pdf', mime_type: 'application/pdf' } } });
@@ -170,11 +170,11 @@ describe('telegram end to end', () => {
 
     harness.fake.pushUpdate({ message: voiceMessage('v1') });
     const [, , failed] = await harness.fake.waitForSent(3);
-    expect(failed?.text).toMatch(/^I couldn't make out your voice message \(.*Audio file could not be decoded.*\)\. Please send it as text\.$/);
+    expect(failed?.text).toMatch(/^I couldn't make out your voice message: .*Audio file could not be decoded.*\. Please send it as text\.$/);
     model.enqueueTranscription({ text: 'blah '.repeat(30_000) });
     harness.fake.pushUpdate({ message: voiceMessage('v1') });
     const [, , , tooLong] = await harness.fake.waitForSent(4);
-    expect(tooLong?.text).toBe('Your voice message is 150,028 characters long once transcribed; the limit is 100,000. Send a shorter one, or split it.');
+    expect(tooLong?.text).toBe('Your message is 150,028 characters long with your voice message in text; the limit is 100,000. Send less at once, or split it.');
     expect(model.chatRequests()).toHaveLength(2);
   });
 
@@ -183,7 +183,30 @@ describe('telegram end to end', () => {
     const { text: _none, ...rest } = harness.message('');
     harness.fake.pushUpdate({ message: { ...rest, voice: { file_id: 'v2', duration: 1 } } });
     const [reply] = await harness.fake.waitForSent(1);
-    expect(reply?.text).toBe("I can only read text so far, so I can't open a voice message. Tell me in words what you need, or paste the text.");
+    expect(reply?.text).toBe("I can't open a voice message. I read messages and text files: tell me in words what you need, or paste the text.");
+  });
+
+  it('reads a text document, and describes a photo with CAIRN_VISION_MODEL', async () => {
+    await setUp({ CAIRN_VISION_MODEL: 'gpt-4o-mini' });
+    const { text: _none, ...rest } = harness.message('');
+    harness.fake.addFile('d1', Buffer.from('Traceback (most recent call last):\nKeyError: \'id\'\n'));
+    harness.fake.addFile('p-large', Buffer.from('JPEG-bytes'));
+    harness.fake.pushUpdate({ message: { ...rest, caption: 'why?', document: { file_id: 'd1', file_name: 'trace.txt', mime_type: 'text/plain', file_size: 48 } } });
+    await harness.fake.waitForSent(1);
+    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe("why?\n\n[file (trace.txt)]\nTraceback (most recent call last):\nKeyError: 'id'\n[end of file (trace.txt)]");
+
+    model.enqueue({ text: 'A login form with the error "Invalid CSRF token".' });
+    const photo = [
+      { file_id: 'p-small', file_unique_id: 'u1', width: 90, height: 60 },
+      { file_id: 'p-large', file_unique_id: 'u2', width: 1280, height: 853, file_size: 10 },
+    ];
+    harness.fake.pushUpdate({ message: { ...rest, message_id: 2, photo } });
+    await harness.fake.waitForSent(2);
+    // The largest size is what the vision model sees.
+    const vision = model.chatRequests()[1];
+    expect(vision?.model).toBe('gpt-4o-mini');
+    expect(vision?.messages[1].content[1].image_url.url).toBe(`data:image/jpeg;base64,${Buffer.from('JPEG-bytes').toString('base64')}`);
+    expect(model.chatRequests()[2]?.messages.at(-1).content).toBe('[photo, described by a vision model] A login form with the error "Invalid CSRF token".');
   });
 
   it('gives an unknown user a pairing code and no model reply', async () => {

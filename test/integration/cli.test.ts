@@ -78,6 +78,17 @@ describe('cairn doctor', () => {
     expect(heard.stdout).toMatch(/✓ transcription: whisper-1 at http:\S+ answered in \d+ ms\n/);
   });
 
+  it('probes the vision model with a tiny image, and names the variable when the model takes none', async () => {
+    server.enqueue({ text: 'OK' }, { error: { status: 400, body: { error: { message: 'Image input is not supported by this model' } } } }, { text: 'OK' }, { text: 'A white pixel.' });
+    const refused = await cairn(['doctor'], '', { ...modelEnv(), CAIRN_VISION_MODEL: 'text-only' });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/✗ vision: text-only at http:\S+: .*not supported.* Check CAIRN_VISION_MODEL: the primary endpoint must serve it and take images\.\n/);
+    const probe = server.chatRequests().at(-1);
+    expect(probe?.messages[1].content[1].image_url.url).toMatch(/^data:image\/png;base64,iVBOR/);
+    const seen = await cairn(['doctor'], '', { ...modelEnv(), CAIRN_VISION_MODEL: 'gpt-4o-mini' });
+    expect(seen.stdout).toMatch(/✓ vision: gpt-4o-mini at http:\S+ answered in \d+ ms\n/);
+  });
+
   it("checks each configured platform's credentials through its API, and says what to fix", async () => {
     const telegram = await startFakeTelegram();
     const slack = await startFakeSlackApi();

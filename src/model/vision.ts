@@ -1,0 +1,75 @@
+/**
+ * Images to words for photos and screenshots users send: one chat completion with the
+ * image as a data URL (the OpenAI vision message format, which OpenRouter, vLLM and
+ * Ollama accept too) on the same endpoint and key as the chat model,
+ * `CAIRN_VISION_MODEL` naming the model. The description, not the image, goes into
+ * the conversation, so it stays in the session and works with any chat model.
+ */
+import { openAIClient } from './openai-client.js';
+import { CairnError } from '../core/errors.js';
+import { mapModelError } from './map-error.js';
+import type { ProviderSettings } from './providers.js';
+
+export interface ImageDescriber {
+  readonly model: string;
+  /**
+   * What the image shows, with any text in it written out. `request` is what the user
+   * wrote with it, so the description dwells on what they ask about.
+   */
+  describe(image: Uint8Array, mimeType: string, request: string, signal?: AbortSignal): Promise<string>;
+}
+
+export interface ImageDescriberOptions {
+  provider: ProviderSettings;
+  model: string;
+  timeoutMs: number;
+  /** Retries on 429, 5xx and network errors (default 2; `cairn doctor` probes with 0). */
+  maxRetries?: number;
+  /** Longest description, in tokens. */
+  maxTokens?: number;
+}
+
+const INSTRUCTIONS = [
+  'You are the eyes of an AI assistant that cannot see images.',
+  'Describe the image so that the assistant can answer the user without seeing it.',
+  'Write out every piece of text in it exactly (code, error messages, labels, numbers), keeping line breaks in code and logs.',
+  'For a screenshot, say which program or page it shows and its state; for a chart or table, give its values; for a photo, the objects, people and setting that matter.',
+  'Be factual and complete, and say what is unreadable rather than guessing.',
+].join(' ');
+
+export function createImageDescriber(options: ImageDescriberOptions): ImageDescriber {
+  const { provider, model } = options;
+  const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
+  return {
+    model,
+    async describe(image, mimeType, request, signal) {
+      const ask = request.trim() ? `The user sent this image with the words: "${request.trim()}"` : 'The user sent this image without words.';
+      let text: string | null | undefined;
+      try {
+        const completion = await api.chat.completions.create(
+          {
+            model,
+            max_tokens: options.maxTokens ?? 1_000,
+            messages: [
+              { role: 'system', content: INSTRUCTIONS },
+              {
+                role: 'user',
+                content: [
+                  { type: 'text', text: ask },
+                  { type: 'image_url', image_url: { url: `data:${mimeType};base64,${Buffer.from(image).toString('base64')}` } },
+                ],
+              },
+            ],
+          },
+          signal ? { signal } : {},
+        );
+        text = completion.choices?.[0]?.message?.content;
+      } catch (error) {
+        throw mapModelError(error, { provider: provider.name, signal });
+      }
+      const description = typeof text === 'string' ? text.trim() : '';
+      if (description === '') throw new CairnError('invalid_model_output', `${provider.name} described nothing in the image.`, { platform: provider.name });
+      return description;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { FileReader, kindOf } from '../../src/core/file-reader.js';
+import { CairnError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/logger.js';
+import type { InboundFile, InboundMessage } from '../../src/core/message.js';
+import type { Transcriber } from '../../src/model/transcribe.js';
+import type { ImageDescriber } from '../../src/model/vision.js';
+
+function file(label: string, fileName: string, contentType: string | undefined, content: string | Uint8Array, size?: number): InboundFile & { loads: number } {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  const entry = {
+    label,
+    fileName,
+    contentType,
+    size: size ?? bytes.length,
+    loads: 0,
+    load: async () => {
+      entry.loads++;
+      return bytes;
+    },
+  };
+  return entry;
+}
+
+function message(text: string, files: InboundFile[], extra: string[] = []): InboundMessage {
+  return {
+    platform: 'test',
+    conversationId: 'test:1',
+    userId: 'test:u',
+    senderId: 'u',
+    userName: 'u',
+    text,
+    attachments: [...files.map((f) => f.label), ...extra],
+    files,
+    isDirect: true,
+    isSelf: false,
+    messageId: 'm1',
+    receivedAt: new Date(0),
+  };
+}
+
+const transcriber: Transcriber = { model: 'whisper', transcribe: async (_audio, name) => `words from ${name}` };
+const describer: ImageDescriber & { requests: string[] } = {
+  model: 'vision',
+  requests: [],
+  async describe(image, mimeType, request) {
+    describer.requests.push(`${mimeType} ${image.length} ${request}`);
+    return 'a bar chart';
+  },
+};
+const signal = new AbortController().signal;
+
+describe('kindOf', () => {
+  it('tells text, audio and images by MIME type, and by name when the type says nothing', () => {
+    expect(kindOf({ fileName: 'app.log', contentType: 'text/plain; charset=utf-8' })).toBe('text');
+    expect(kindOf({ fileName: 'data', contentType: 'application/json' })).toBe('text');
+    expect(kindOf({ fileName: 'main.py', contentType: 'application/octet-stream' })).toBe('text');
+    expect(kindOf({ fileName: 'Dockerfile', contentType: undefined })).toBe('text');
+    expect(kindOf({ fileName: 'voice.ogg', contentType: 'audio/ogg' })).toBe('audio');
+    expect(kindOf({ fileName: 'memo.m4a', contentType: undefined })).toBe('audio');
+    expect(kindOf({ fileName: 'shot.png', contentType: 'image/png' })).toBe('image');
+    expect(kindOf({ fileName: 'shot.webp', contentType: undefined })).toBe('image');
+    // What vision endpoints do not take, and what is not text, is not read.
+    expect(kindOf({ fileName: 'scan.tiff', contentType: 'image/tiff' })).toBeUndefined();
+    expect(kindOf({ fileName: 'q3.pdf', contentType: 'application/pdf' })).toBeUndefined();
+    expect(kindOf({ fileName: 'notes.txt', contentType: 'application/pdf' })).toBeUndefined();
+    expect(kindOf({ fileName: 'clip.mp4', contentType: 'video/mp4' })).toBeUndefined();
+  });
+});
+
+describe('FileReader', () => {
+  it('puts a text file after the caption, marked with its name, and takes it off the attachments', async () => {
+    const reader = new FileReader({ maxInputChars: 1_000, logger: silentLogger });
+    const log = file('a file (app.log)', 'app.log', 'text/plain', '\uFEFFline 1\nline 2\n\n');
+    const read = await reader.read(message('why does it crash?', [log], ['a video']), signal);
+    expect(read).toMatchObject({ text: 'why does it crash?\n\n[file (app.log)]\nline 1\nline 2\n[end of file (app.log)]', attachments: ['a video'], files: undefined });
+  });
+
+  it('reads voice messages and images only with a model for them', async () => {
+    const voice = file('a voice message', 'voice.ogg', 'audio/ogg', 'OggS');
+    const photo = file('a photo', 'photo.jpg', 'image/jpeg', 'JPEG');
+    const bare = new FileReader({ maxInputChars: 1_000, logger: silentLogger });
+    expect(bare.canRead(message('', [voice, photo]))).toBe(false);
+    expect(bare.readable()).toEqual(['text files']);
+    expect(await bare.read(message('hi', [voice, photo]), signal)).toMatchObject({ text: 'hi', attachments: ['a voice message', 'a photo'] });
+    expect(voice.loads + photo.loads).toBe(0);
+
+    const full = new FileReader({ maxInputChars: 1_000, logger: silentLogger, transcriber, describer });
+    expect(full.readable()).toEqual(['text files', 'voice messages', 'images']);
+    const read = await full.read(message('', [voice, photo]), signal);
+    expect(read).toMatchObject({ text: '[voice message, transcribed] words from voice.ogg\n\n[photo, described by a vision model] a bar chart', attachments: undefined });
+    expect(describer.requests.at(-1)).toBe('image/jpeg 4 ');
+  });
+
+  it('gives the vision model the caption, and the image type from the name when the platform gave none', async () => {
+    const reader = new FileReader({ maxInputChars: 1_000, logger: silentLogger, describer });
+    await reader.read(message('what is wrong here?', [file('an image (shot.png)', 'shot.png', undefined, 'PNG')]), signal);
+    expect(describer.requests.at(-1)).toBe('image/png 3 what is wrong here?');
+  });
+
+  it('says why a file could not be read, and sends nothing on', async () => {
+    const reader = new FileReader({ maxInputChars: 100, logger: silentLogger, transcriber: { model: 'w', transcribe: async () => Promise.reject(new CairnError('bad_request', 'openai answered 400 Audio file could not be decoded.')) } });
+    const binary = file('a file (dump.log)', 'dump.log', 'text/plain', new Uint8Array([0x41, 0, 0x42]));
+    expect(await reader.read(message('', [binary]), signal)).toBe("I couldn't read your file (dump.log): it is a binary file, not text. Paste the part that matters as text.");
+    const latin1 = file('a file (old.txt)', 'old.txt', 'text/plain', new Uint8Array([0x63, 0x61, 0x66, 0xe9]));
+    expect(await reader.read(message('', [latin1]), signal)).toBe("I couldn't read your file (old.txt): it is not UTF-8 text. Paste the part that matters as text.");
+    const huge = file('a file (big.csv)', 'big.csv', 'text/csv', 'a,b', 401);
+    expect(await reader.read(message('', [huge]), signal)).toBe("I couldn't read your file (big.csv): it is 401 bytes, more than the 100 characters I read at once. Paste the part that matters as text.");
+    expect(huge.loads).toBe(0);
+    const voice = file('a voice message', 'voice.ogg', 'audio/ogg', 'OggS');
+    expect(await reader.read(message('', [voice]), signal)).toBe("I couldn't make out your voice message: openai answered 400 Audio file could not be decoded. Please send it as text.");
+  });
+
+  it('refuses a message that comes out longer than the input limit once its files are in', async () => {
+    const reader = new FileReader({ maxInputChars: 60, logger: silentLogger, transcriber });
+    const notes = file('a file (notes.md)', 'notes.md', undefined, 'x'.repeat(30));
+    const voice = file('a voice message', 'voice.ogg', 'audio/ogg', 'OggS');
+    expect(await reader.read(message('see', [notes, voice]), signal)).toBe(
+      'Your message is 129 characters long with your file (notes.md) and your voice message in text; the limit is 60. Send less at once, or split it.',
+    );
+  });
+});
