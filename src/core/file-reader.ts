@@ -1,6 +1,6 @@
 /**
  * What Cairn can read of the files a message carries, turned into text in the message:
- * text files (logs, code, CSV, JSON…) as they are; voice messages and audio through
+ * text files (logs, code, CSV, JSON…) as they are, or their start and end when too long; voice messages and audio through
  * the transcription model; images through the vision model. Each part is marked with
  * what it came from. What cannot be read stays among the attachments, named to the
  * model as out of its sight. Reading runs before the turn, so the session keeps the
@@ -27,6 +27,8 @@ export interface FileReaderOptions {
 
 /** The most a vision endpoint takes per image (OpenAI's limit). */
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+/** The biggest text file downloaded (only its start and end may fit in the message). */
+const MAX_TEXT_BYTES = 20 * 1024 * 1024;
 
 const TEXT_TYPE = /^(text\/|application\/(json|x-ndjson|jsonl|xml|yaml|x-yaml|toml|javascript|typescript|x-sh|x-shellscript|sql|x-python|csv|graphql|x-diff|x-patch|x-subrip)\b)/i;
 const TEXT_EXTENSIONS = new Set(
@@ -76,7 +78,7 @@ export class FileReader {
     const files = (message.files ?? []).filter((file) => this.reads(file));
     if (files.length === 0) return message;
     const caption = message.text.trim();
-    const parts: string[] = caption ? [caption] : [];
+    const parts: Part[] = caption ? [{ content: caption }] : [];
     for (const file of files) {
       try {
         parts.push(await this.readOne(file, caption, signal));
@@ -86,10 +88,11 @@ export class FileReader {
         return couldNotRead(file, error);
       }
     }
-    const text = parts.join('\n\n');
     const limit = this.options.maxInputChars;
-    if (text.length > limit) {
-      return `Your message is ${text.length.toLocaleString('en-US')} characters long with ${listed(files.map((file) => yours(file.label)))} in text; the limit is ${limit.toLocaleString('en-US')}. Send less at once, or split it.`;
+    const text = fit(parts, limit);
+    if (text === undefined) {
+      const length = parts.reduce((sum, part) => sum + render(part).length + 2, -2);
+      return `Your message is ${length.toLocaleString('en-US')} characters long with ${listed(files.map((file) => yours(file.label)))} in text; the limit is ${limit.toLocaleString('en-US')}. Send less at once, or split it.`;
     }
     const unread = [...(message.attachments ?? [])];
     for (const file of files) {
@@ -109,22 +112,80 @@ export class FileReader {
     return kind === 'text' || (kind === 'audio' && this.options.transcriber !== undefined) || (kind === 'image' && this.options.describer !== undefined);
   }
 
-  private async readOne(file: InboundFile, caption: string, signal: AbortSignal): Promise<string> {
+  private async readOne(file: InboundFile, caption: string, signal: AbortSignal): Promise<Part> {
     const name = withoutArticle(file.label);
     const kind = kindOf(file);
     if (kind === 'audio' && this.options.transcriber) {
-      return `[${name}, transcribed] ${await this.options.transcriber.transcribe(await file.load(signal), file.fileName, signal)}`;
+      return { content: `[${name}, transcribed] ${await this.options.transcriber.transcribe(await file.load(signal), file.fileName, signal)}` };
     }
     if (kind === 'image' && this.options.describer) {
-      if ((file.size ?? 0) > MAX_IMAGE_BYTES) throw new CairnError('invalid_input', `it is over ${MAX_IMAGE_BYTES / 1024 / 1024} MB, more than vision models take`);
+      if ((file.size ?? 0) > MAX_IMAGE_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_IMAGE_BYTES)}, more than vision models take`);
       const description = await this.options.describer.describe(await file.load(signal), imageType(file) ?? 'image/jpeg', caption, signal);
-      return `[${name}, described by a vision model] ${description}`;
+      return { content: `[${name}, described by a vision model] ${description}` };
     }
-    // UTF-8 takes at most 4 bytes a character: a bigger file cannot fit, so it is not downloaded.
-    const limit = this.options.maxInputChars;
-    if ((file.size ?? 0) > limit * 4) throw new CairnError('invalid_input', `it is ${(file.size ?? 0).toLocaleString('en-US')} bytes, more than the ${limit.toLocaleString('en-US')} characters I read at once`);
-    return `[${name}]\n${decodeText(await file.load(signal))}\n[end of ${name}]`;
+    if ((file.size ?? 0) > MAX_TEXT_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_TEXT_BYTES)}, more than I read of a text file`);
+    return { name, text: decodeText(await file.load(signal)) };
   }
+}
+
+/** A piece of the message: the caption, a transcript or description, or a text file (which may be shortened to fit). */
+type Part = { content: string } | { name: string; text: string; shortened?: { characters: number } };
+
+function render(part: Part): string {
+  if ('content' in part) return part.content;
+  const about = part.shortened ? `, ${part.shortened.characters.toLocaleString('en-US')} characters, shortened to its start and end` : '';
+  return `[${part.name}${about}]\n${part.text}\n[end of ${part.name}]`;
+}
+
+/** The least of a long text file worth showing; below this the message is refused instead. */
+const MIN_EXCERPT_CHARS = 2_000;
+
+/**
+ * The parts joined, within `limit` characters: text files too long to fit together are
+ * cut to their start and end (errors and summaries are usually at the end of a log),
+ * the shorter ones kept whole and the room left shared evenly among the longer ones.
+ * Undefined when even that does not fit.
+ */
+function fit(parts: Part[], limit: number): string | undefined {
+  const joined = () => parts.map(render).join('\n\n');
+  let text = joined();
+  if (text.length <= limit) return text;
+  const files = parts.filter((part): part is Extract<Part, { text: string }> => 'text' in part).sort((a, b) => a.text.length - b.text.length);
+  // Room for the files' contents: the limit less everything else, markers included.
+  let room = limit - (text.length - files.reduce((sum, file) => sum + file.text.length, 0)) - files.length * SHORTENED_OVERHEAD;
+  if (room < files.length * MIN_EXCERPT_CHARS) return undefined;
+  for (const [index, file] of files.entries()) {
+    const share = Math.floor(room / (files.length - index));
+    if (file.text.length > share) {
+      file.shortened = { characters: file.text.length };
+      file.text = excerpt(file.text, share);
+    }
+    room -= file.text.length;
+  }
+  text = joined();
+  return text.length <= limit ? text : undefined;
+}
+
+/** What shortening adds to a file's part at most: the longer header and the gap's marker. */
+const SHORTENED_OVERHEAD = 120;
+
+/** The start (a third) and the end (two thirds) of `text` in at most `max` characters, cut at line breaks, with the gap marked. */
+function excerpt(text: string, max: number): string {
+  const room = Math.max(0, max - 70);
+  let head = text.slice(0, Math.floor(room / 3));
+  let tail = text.slice(text.length - Math.ceil((room * 2) / 3));
+  const headBreak = head.lastIndexOf('\n');
+  if (headBreak > 0) head = head.slice(0, headBreak);
+  const tailBreak = tail.indexOf('\n');
+  if (tailBreak >= 0 && tailBreak < tail.length - 1) tail = tail.slice(tailBreak + 1);
+  const gap = text.slice(head.length, text.length - tail.length);
+  // The head ends before a line break and the tail starts after one: the gap holds whole lines between them.
+  const lines = Math.max(0, gap.split('\n').length - 2);
+  return `${head}\n[… ${gap.length.toLocaleString('en-US')} characters${lines > 0 ? ` (${lines.toLocaleString('en-US')} lines)` : ''} left out …]\n${tail}`;
+}
+
+function megabytes(bytes: number): string {
+  return `${bytes / 1024 / 1024} MB`;
 }
 
 function decodeText(bytes: Uint8Array): string {

@@ -104,11 +104,26 @@ describe('FileReader', () => {
     expect(await reader.read(message('', [binary]), signal)).toBe("I couldn't read your file (dump.log): it is a binary file, not text. Paste the part that matters as text.");
     const latin1 = file('a file (old.txt)', 'old.txt', 'text/plain', new Uint8Array([0x63, 0x61, 0x66, 0xe9]));
     expect(await reader.read(message('', [latin1]), signal)).toBe("I couldn't read your file (old.txt): it is not UTF-8 text. Paste the part that matters as text.");
-    const huge = file('a file (big.csv)', 'big.csv', 'text/csv', 'a,b', 401);
-    expect(await reader.read(message('', [huge]), signal)).toBe("I couldn't read your file (big.csv): it is 401 bytes, more than the 100 characters I read at once. Paste the part that matters as text.");
+    const huge = file('a file (big.csv)', 'big.csv', 'text/csv', 'a,b', 21 * 1024 * 1024);
+    expect(await reader.read(message('', [huge]), signal)).toBe("I couldn't read your file (big.csv): it is over 20 MB, more than I read of a text file. Paste the part that matters as text.");
     expect(huge.loads).toBe(0);
     const voice = file('a voice message', 'voice.ogg', 'audio/ogg', 'OggS');
     expect(await reader.read(message('', [voice]), signal)).toBe("I couldn't make out your voice message: openai answered 400 Audio file could not be decoded. Please send it as text.");
+  });
+
+  it('cuts text files too long to fit to their start and end, keeping the short ones whole', async () => {
+    const reader = new FileReader({ maxInputChars: 5_000, logger: silentLogger });
+    const lines = Array.from({ length: 1_000 }, (_, i) => `line ${String(i + 1).padStart(4, '0')} ok`);
+    const log = file('a file (app.log)', 'app.log', 'text/plain', `${lines.join('\n')}\nFATAL: out of memory\n`);
+    const env = file('a file (.env.example)', '.env.example', 'text/plain', 'PORT=8080');
+    const read = (await reader.read(message('why did it die?', [log, env]), signal)) as InboundMessage;
+    expect(read.text.length).toBeLessThanOrEqual(5_000);
+    expect(read.text).toMatch(/^why did it die\?\n\n\[file \(app\.log\), 13,020 characters, shortened to its start and end\]\nline 0001 ok\n/);
+    expect(read.text).toMatch(/\nline \d{4} ok\n\[… [\d,]+ characters \([\d,]+ lines\) left out …\]\nline \d{4} ok\n/);
+    expect(read.text).toMatch(/line 1000 ok\nFATAL: out of memory\n\[end of file \(app\.log\)\]\n\n\[file \(\.env\.example\)\]\nPORT=8080\n\[end of file \(\.env\.example\)\]$/);
+    // The marker counts exactly the lines between the two parts.
+    const [, last, left, first] = /line (\d{4}) ok\n\[… [\d,]+ characters \(([\d,]+) lines\) left out …\]\nline (\d{4}) ok/.exec(read.text) ?? [];
+    expect(Number(first) - Number(last) - 1).toBe(Number(left));
   });
 
   it('refuses a message that comes out longer than the input limit once its files are in', async () => {
