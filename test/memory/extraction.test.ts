@@ -4,6 +4,7 @@ import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fa
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
 import type { CompletionRequest, CompletionResult, ModelClient } from '../../src/model/types.js';
 import { isExtraction, memoryReplies } from './helpers.js';
+import { createLogger } from '../../src/core/logger.js';
 
 let server: FakeModelServer;
 const running: TestCairn[] = [];
@@ -129,6 +130,32 @@ describe('extraction at session end', () => {
     await second.notes.idle();
     expect(second.notes.extraction!.state(session.id)).toEqual({ state: 'done', attempts: 2 });
     expect(second.notes.store.list(ALICE)).toHaveLength(1);
+  });
+
+  it('gives a session up after three failed attempts, and says so', async () => {
+    server.setDefault(memoryReplies(() => ({ notes: 'none' })));
+    const dataDir = tempDir();
+    const warnings: string[] = [];
+    const logger = createLogger({ level: 'warn', format: 'json', destination: { write: (line: string) => void warnings.push(JSON.parse(line).msg) } });
+    const first = start(dataDir, { logger });
+    await first.gateway.receive(first.adapter.message('I use tabs'));
+    const session = first.sessions.store.active('test:dm:alice')!;
+    await first.gateway.receive(newCommand(first));
+    await first.notes.idle();
+    await first.close();
+    for (const attempt of [2, 3]) {
+      const next = start(dataDir, { logger });
+      expect(next.notes.resumePending()).toBe(1);
+      await next.notes.idle();
+      expect(next.notes.extraction!.state(session.id)).toEqual({ state: 'failed', attempts: attempt });
+      await next.close();
+    }
+    expect(start(dataDir).notes.resumePending()).toBe(0);
+    expect(warnings.filter((msg) => msg.startsWith('note extraction failed'))).toEqual([
+      'note extraction failed; the session is kept for a retry at the next start',
+      'note extraction failed; the session is kept for a retry at the next start',
+      'note extraction failed; given up after 3 attempts; the session stays in the history without notes',
+    ]);
   });
 
   it('reconciles with existing notes: skips duplicates, supersedes what changed, never overrules the user', async () => {

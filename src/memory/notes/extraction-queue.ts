@@ -110,7 +110,9 @@ export class ExtractionQueue {
       } catch {
         // The database closed under us: the session stays pending, which is retried too.
       }
-      this.logger.warn({ sessionId, code, err: describeError(error) }, 'note extraction failed; the session is kept for a retry at the next start');
+      const attempts = this.state(sessionId).attempts;
+      const next = attempts < MAX_EXTRACTION_ATTEMPTS ? 'the session is kept for a retry at the next start' : `given up after ${attempts} attempts; the session stays in the history without notes`;
+      this.logger.warn({ sessionId, code, attempts, err: describeError(error) }, `note extraction failed; ${next}`);
     }
   }
 }
