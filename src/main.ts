@@ -22,6 +22,7 @@ import { createTranscriber, type Transcriber } from './model/transcribe.js';
 import { createImageDescriber, type ImageDescriber } from './model/vision.js';
 import { Gateway } from './core/gateway.js';
 import { UsageLedger } from './core/usage-ledger.js';
+import { DailyAllowance, registerUsageCommand } from './core/allowance.js';
 import { channelOverride } from './config/channels.js';
 import { AccessControl } from './access/index.js';
 import { registerLinkCommands } from './access/commands.js';
@@ -184,6 +185,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   registerSkillCommands(commands, skills);
   registerMemoryCommands(commands, notes, clock);
   registerApprovalCommands(commands, approvals);
+  const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens);
   const gateway = new Gateway({
     db,
     sessions,
@@ -195,7 +197,9 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     access,
     transcriber: overrides.transcriber ?? voiceTranscriber(config),
     describer: overrides.describer ?? imageDescriber(config),
+    allowance,
   });
+  registerUsageCommand(commands, allowance);
   registerStopCommand(commands, gateway);
 
   const learning = new Learning({

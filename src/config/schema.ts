@@ -75,6 +75,8 @@ export const configSchema = z.object({
       instructions: z.string().optional(),
       maxSteps: z.number().int().min(1).max(100).default(8),
       maxInputChars: z.number().int().min(100).default(100_000),
+      /** Tokens one person's turns may use per UTC day (admins have no limit); unset: no limit. */
+      userDailyTokens: z.number().int().positive().optional(),
       sessionIdleMinutes: z.number().positive().default(30),
       shutdownGraceMs: z.number().int().min(0).default(10_000),
       /** Fraction of contextTokens at which older turns are compressed. */

@@ -127,6 +127,7 @@ export class Agent {
         ...(session.model ? { model: session.model } : {}),
         purpose: 'chat',
         sessionId: session.id,
+        userKey: input.message.userId,
         signal: input.signal,
         ...(input.stream && input.onEvent ? { onTextDelta: (delta: string) => input.onEvent?.({ type: 'text-delta', text: delta }) } : {}),
       });

@@ -17,6 +17,7 @@ import { attachmentsOnlyReply } from './attachments.js';
 import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { FileReader } from './file-reader.js';
+import type { DailyAllowance } from './allowance.js';
 import type { SessionManager } from '../memory/session-manager.js';
 import type { Db } from '../store/db.js';
 import type { AccessControl } from '../access/index.js';
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   transcriber?: Transcriber | undefined;
   /** Describes images; without one they are named as unreadable. */
   describer?: ImageDescriber | undefined;
+  /** Each person's daily token allowance; without one there is no limit. */
+  allowance?: DailyAllowance | undefined;
 }
 
 export type HandleOutcome =
@@ -168,6 +171,11 @@ export class Gateway {
         const text = await this.options.commands.run({ message, args: message.command.args, isAdmin });
         await this.reply(message, { text });
         return 'command';
+      }
+      const spent = this.options.allowance?.refusal(message.userId, isAdmin);
+      if (spent) {
+        await this.reply(message, { text: spent });
+        return 'rejected';
       }
       turn = { controller, userId: message.userId, stopped: false };
       this.running.set(message.conversationId, turn);

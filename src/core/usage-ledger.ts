@@ -5,11 +5,15 @@ import type { CallRecord } from '../model/types.js';
 export class UsageLedger {
   private readonly insert;
   private readonly totalsSince;
+  private readonly userTotalsSince;
 
   constructor(db: Db, private readonly now: () => number) {
     this.insert = db.prepare(
-      `INSERT INTO model_calls (at, session_id, purpose, provider, model, attempt, ok, error_code, prompt_tokens, completion_tokens, cached_tokens, cost_usd, duration_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO model_calls (at, session_id, user_key, purpose, provider, model, attempt, ok, error_code, prompt_tokens, completion_tokens, cached_tokens, cost_usd, duration_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.userTotalsSince = db.prepare<[string, number], { tokens: number; cost: number | null }>(
+      'SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens, SUM(cost_usd) AS cost FROM model_calls WHERE user_key = ? AND at >= ?',
     );
     this.totalsSince = db.prepare<[number], { calls: number; prompt: number; completion: number; cached: number; cost: number | null }>(
       `SELECT COUNT(*) AS calls, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
@@ -21,6 +25,7 @@ export class UsageLedger {
     this.insert.run(
       this.now(),
       call.sessionId ?? null,
+      call.userKey ?? null,
       call.purpose,
       call.provider,
       call.model,
@@ -34,6 +39,12 @@ export class UsageLedger {
       Math.round(call.durationMs),
     );
   };
+
+  /** Tokens (prompt and completion) and cost of the calls made for one person since `since`. */
+  userTotals(userKey: string, since: number): { tokens: number; costUsd: number | undefined } {
+    const row = this.userTotalsSince.get(userKey, since);
+    return { tokens: row?.tokens ?? 0, costUsd: row?.cost ?? undefined };
+  }
 
   totals(since: number): { calls: number; promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number | undefined } {
     const row = this.totalsSince.get(since);

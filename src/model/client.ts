@@ -177,6 +177,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
         model,
         purpose: state.request.purpose ?? 'chat',
         sessionId: state.request.sessionId,
+        userKey: state.request.userKey,
         attempt: state.attempts,
         ok: outcome.errorCode === undefined,
         ...outcome,

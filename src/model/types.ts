@@ -41,6 +41,8 @@ export interface CallRecord {
   ok: boolean;
   errorCode: string | undefined;
   sessionId: string | undefined;
+  /** The person the call worked for (a turn's user), counted against their daily allowance. */
+  userKey?: string | undefined;
   attempt: number;
 }
 
@@ -53,6 +55,8 @@ export interface CompletionRequest {
   model?: string;
   purpose?: ModelPurpose;
   sessionId?: string;
+  /** The person the call works for (see CallRecord.userKey). */
+  userKey?: string;
   maxTokens?: number;
   temperature?: number;
   /** Ask for JSON output (response_format json_object) where the provider supports it. */

@@ -8,6 +8,7 @@ import { sql as skills } from './003-skills.js';
 import { sql as backends } from './004-backends.js';
 import { sql as access } from './005-access.js';
 import { sql as learning } from './006-learning.js';
+import { sql as usage } from './007-usage.js';
 
 export interface Migration {
   version: number;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'backends', sql: backends },
   { version: 5, name: 'access', sql: access },
   { version: 6, name: 'learning', sql: learning },
+  { version: 7, name: 'usage', sql: usage },
 ];

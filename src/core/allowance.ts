@@ -1,0 +1,72 @@
+/**
+ * Each person's daily token allowance (`agent.userDailyTokens`), so one member of a busy
+ * server cannot spend the whole model budget. Counted from the usage ledger (the tokens
+ * the model reported for that person's turns since midnight UTC), so it holds across
+ * restarts. Checked before a turn: the turn that crosses the line finishes. Admins have
+ * no limit. `/usage` tells anyone where they stand.
+ */
+import type { Clock } from './clock.js';
+import type { CommandRegistry } from './commands.js';
+import type { UsageLedger } from './usage-ledger.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class DailyAllowance {
+  constructor(
+    private readonly ledger: UsageLedger,
+    private readonly clock: Clock,
+    private readonly dailyTokens: number | undefined,
+  ) {}
+
+  /** What to tell a person who has spent today's allowance; undefined while they may go on. */
+  refusal(userKey: string, isAdmin: boolean): string | undefined {
+    if (this.dailyTokens === undefined || isAdmin) return undefined;
+    if (this.ledger.userTotals(userKey, this.midnight()).tokens < this.dailyTokens) return undefined;
+    return `You have used today's allowance of ${count(this.dailyTokens)} tokens. It renews at 00:00 UTC, in ${this.untilMidnight()}.`;
+  }
+
+  /** `/usage`: this person's tokens today against the allowance, and for admins everyone's. */
+  report(userKey: string, isAdmin: boolean): string {
+    const since = this.midnight();
+    const mine = this.ledger.userTotals(userKey, since);
+    const lines = [`Today (since 00:00 UTC) your requests used ${count(mine.tokens)} tokens${dollars(mine.costUsd)}.`];
+    if (this.dailyTokens !== undefined) {
+      lines.push(
+        isAdmin
+          ? `The daily allowance is ${count(this.dailyTokens)} tokens a person; admins have none.`
+          : `Your daily allowance is ${count(this.dailyTokens)}: ${count(Math.max(0, this.dailyTokens - mine.tokens))} left, renewing in ${this.untilMidnight()}.`,
+      );
+    }
+    if (isAdmin) {
+      const all = this.ledger.totals(since);
+      lines.push(`Everyone together, background work included: ${count(all.promptTokens + all.completionTokens)} tokens in ${count(all.calls)} model calls${dollars(all.costUsd)}.`);
+    }
+    return lines.join('\n');
+  }
+
+  private midnight(): number {
+    return Math.floor(this.clock.now() / DAY_MS) * DAY_MS;
+  }
+
+  private untilMidnight(): string {
+    const minutes = Math.ceil((this.midnight() + DAY_MS - this.clock.now()) / 60_000);
+    const hours = Math.floor(minutes / 60);
+    return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+  }
+}
+
+export function registerUsageCommand(commands: CommandRegistry, allowance: DailyAllowance): void {
+  commands.register({
+    name: 'usage',
+    description: 'how many tokens your requests used today, and what is left of your daily allowance',
+    run: ({ message, isAdmin }) => allowance.report(message.userId, isAdmin),
+  });
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function dollars(cost: number | undefined): string {
+  return cost === undefined ? '' : ` (about $${cost < 0.01 ? cost.toFixed(4) : cost.toFixed(2)})`;
+}

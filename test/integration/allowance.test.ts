@@ -1,0 +1,75 @@
+/**
+ * Daily allowances: with CAIRN_USER_DAILY_TOKENS, a person whose turns used that many
+ * tokens today (as the model reported them) is told when they can go on, others are
+ * not affected, admins have no limit, and it renews at midnight UTC. /usage says
+ * where one stands.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InboundMessage } from '../../src/core/message.js';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { RecordingAdapter } from '../helpers/recording-adapter.js';
+
+let server: FakeModelServer;
+let cairn: TestCairn;
+let telegram: RecordingAdapter;
+
+beforeEach(async () => {
+  server = await startFakeModelServer();
+  telegram = new RecordingAdapter('telegram');
+  server.setDefault(() => ({ text: 'done', usage: { prompt_tokens: 500, completion_tokens: 20 } }));
+  // Reflection off: its model calls are the aux model's, not a person's, and would only add noise.
+  cairn = startTestCairn(testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2,3', TELEGRAM_ADMIN_USERS: '1', CAIRN_REFLECTION: 'off', CAIRN_USER_DAILY_TOKENS: '1000' }));
+  cairn.gateway.attach(telegram);
+});
+afterEach(async () => {
+  await cairn.close();
+  await server.close();
+});
+
+const from = (senderId: string, text: string): InboundMessage => {
+  const command = /^\/(\w+)\s*(.*)$/.exec(text);
+  return telegram.message(text, {
+    senderId,
+    userId: `telegram:${senderId}`,
+    conversationId: `telegram:dm:${senderId}`,
+    ...(command ? { command: { name: command[1] ?? '', args: command[2] ?? '' } } : {}),
+  });
+};
+
+describe('daily allowance', () => {
+  it('stops a person at their allowance until midnight UTC, and no one else', async () => {
+    // The clock stands at 09:00 UTC.
+    expect(await cairn.gateway.receive(from('2', 'first'))).toBe('turn');
+    // 520 used, under 1,000: the turn that crosses the line still runs.
+    expect(await cairn.gateway.receive(from('2', 'second'))).toBe('turn');
+    expect(await cairn.gateway.receive(from('2', 'third'))).toBe('rejected');
+    expect(telegram.texts().at(-1)).toBe("You have used today's allowance of 1,000 tokens. It renews at 00:00 UTC, in 15 h 0 min.");
+    expect(server.chatRequests()).toHaveLength(2);
+
+    await cairn.gateway.receive(from('2', '/usage'));
+    expect(telegram.texts().at(-1)).toBe('Today (since 00:00 UTC) your requests used 1,040 tokens.\nYour daily allowance is 1,000: 0 left, renewing in 15 h 0 min.');
+
+    // Someone else, and an admin past the allowance, go on.
+    expect(await cairn.gateway.receive(from('3', 'mine'))).toBe('turn');
+    for (const text of ['a', 'b', 'c']) expect(await cairn.gateway.receive(from('1', text))).toBe('turn');
+    await cairn.gateway.receive(from('1', '/usage'));
+    expect(telegram.texts().at(-1)).toBe(
+      'Today (since 00:00 UTC) your requests used 1,560 tokens.\nThe daily allowance is 1,000 tokens a person; admins have none.\nEveryone together, background work included: 3,120 tokens in 6 model calls.',
+    );
+
+    cairn.manualClock.advance(15 * 60 * 60 * 1000);
+    expect(await cairn.gateway.receive(from('2', 'a new day'))).toBe('turn');
+    expect(telegram.texts().at(-1)).toBe('done');
+  });
+
+  it('counts from the database, so a restart does not reset it', async () => {
+    await cairn.gateway.receive(from('2', 'first'));
+    await cairn.gateway.receive(from('2', 'second'));
+    const dataDir = cairn.config.dataDir;
+    await cairn.close();
+    cairn = startTestCairn(testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2', CAIRN_REFLECTION: 'off', CAIRN_USER_DAILY_TOKENS: '1000' }, dataDir));
+    cairn.gateway.attach(telegram);
+    expect(await cairn.gateway.receive(from('2', 'third'))).toBe('rejected');
+  });
+});
