@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createCairn, type Cairn } from '../main.js';
 import { CairnError } from '../core/errors.js';
 import type { Task } from '../learning/tasks.js';
-import type { CommandGroup } from './context.js';
+import { positiveInt, type CommandGroup } from './context.js';
 
 export const learningCommands: CommandGroup = (context) => {
   const { program, print } = context;
@@ -25,7 +25,7 @@ export const learningCommands: CommandGroup = (context) => {
     .option('-n, --limit <n>', 'how many, newest first', '20')
     .action((options: { json?: boolean; limit: string }) =>
       withCairn((cairn) => {
-        const tasks = cairn.learning.tasks.recent(positive(options.limit, '--limit'));
+        const tasks = cairn.learning.tasks.recent(positiveInt(options.limit, '--limit'));
         if (options.json) return print(JSON.stringify(tasks.map(publicTask)));
         if (tasks.length === 0) return print('No tasks yet.');
         for (const t of tasks) print(`#${t.id}  ${new Date(t.createdAt).toISOString()}  ${t.outcome.padEnd(7)} (${t.outcomeSource})  ${t.toolCalls} ${t.toolCalls === 1 ? 'tool call' : 'tool calls'}  ${oneLine(t.request, 70)}`);
@@ -63,7 +63,7 @@ export const learningCommands: CommandGroup = (context) => {
     .command('show <id>')
     .action((id: string) =>
       withCairn((cairn) => {
-        const record = cairn.learning.audits.get(positive(id, 'id'));
+        const record = cairn.learning.audits.get(positiveInt(id, 'id'));
         if (!record) throw new CairnError('not_found', `No audit #${id}. Run \`cairn audit list\`.`);
         print(record.report ?? `Audit #${record.id} ${record.status}${record.error ? `: ${record.error}` : ''}`);
       }),
@@ -86,7 +86,7 @@ export const learningCommands: CommandGroup = (context) => {
     .description('apply a proposed skill change')
     .action((id: string) =>
       withCairn((cairn) => {
-        const result = cairn.learning.proposals.apply(positive(id, 'id'), 'person', Date.now());
+        const result = cairn.learning.proposals.apply(positiveInt(id, 'id'), 'person', Date.now());
         if (result.status !== 'applied') throw new CairnError('invalid_input', `Proposal #${id} could not be applied: ${result.detail ?? 'unknown reason'}`);
         print(`Applied: ${result.detail ?? ''}`);
       }),
@@ -96,7 +96,7 @@ export const learningCommands: CommandGroup = (context) => {
     .description('discard a proposed skill change')
     .action((id: string) =>
       withCairn((cairn) => {
-        cairn.learning.proposals.reject(positive(id, 'id'), Date.now());
+        cairn.learning.proposals.reject(positiveInt(id, 'id'), Date.now());
         print(`Rejected proposal #${id}.`);
       }),
     );
@@ -104,12 +104,6 @@ export const learningCommands: CommandGroup = (context) => {
 
 function findOrCreate(program: Command, name: string): Command {
   return program.commands.find((command) => command.name() === name) ?? program.command(name);
-}
-
-function positive(text: string, what: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new CairnError('invalid_input', `${what} must be a positive whole number, not "${text}".`);
-  return value;
 }
 
 function oneLine(text: string, max: number): string {

@@ -15,7 +15,7 @@ import { renderNote } from '../memory/notes/recall.js';
 import { DEFAULT_LIMIT } from '../memory/notes/search.js';
 import type { Config } from '../config/load.js';
 import type { Db } from '../store/db.js';
-import type { CommandGroup } from './context.js';
+import { positiveInt, type CommandGroup } from './context.js';
 import { listUsers, notesKey, renderUser, unknownUserHint } from './memory-users.js';
 
 interface UserOption {
@@ -200,10 +200,4 @@ function readText(file: string): string {
   } catch (error) {
     throw new CairnError('invalid_input', `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { cause: error });
   }
-}
-
-function positiveInt(text: string, what: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new CairnError('invalid_input', `${what} must be a positive whole number, not "${text}".`);
-  return value;
 }

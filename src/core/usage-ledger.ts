@@ -6,11 +6,16 @@ export class UsageLedger {
   private readonly insert;
   private readonly totalsSince;
   private readonly userTotalsSince;
+  private readonly byPersonSince;
 
   constructor(db: Db, private readonly now: () => number) {
     this.insert = db.prepare(
       `INSERT INTO model_calls (at, session_id, user_key, purpose, provider, model, attempt, ok, error_code, prompt_tokens, completion_tokens, cached_tokens, cost_usd, duration_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.byPersonSince = db.prepare<[number], { user_key: string | null; calls: number; tokens: number; cost: number | null }>(
+      `SELECT user_key, COUNT(*) AS calls, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens, SUM(cost_usd) AS cost
+       FROM model_calls WHERE at >= ? GROUP BY user_key ORDER BY tokens DESC, user_key`,
     );
     this.userTotalsSince = db.prepare<[string, number], { tokens: number; cost: number | null }>(
       'SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens, SUM(cost_usd) AS cost FROM model_calls WHERE user_key = ? AND at >= ?',
@@ -44,6 +49,11 @@ export class UsageLedger {
   userTotals(userKey: string, since: number): { tokens: number; costUsd: number | undefined } {
     const row = this.userTotalsSince.get(userKey, since);
     return { tokens: row?.tokens ?? 0, costUsd: row?.cost ?? undefined };
+  }
+
+  /** Calls, tokens and cost per person since `since`, most tokens first; `user` null is work for no one person (notes, reflection, audits). */
+  byPerson(since: number): { user: string | null; calls: number; tokens: number; costUsd: number | undefined }[] {
+    return this.byPersonSince.all(since).map((row) => ({ user: row.user_key, calls: row.calls, tokens: row.tokens, costUsd: row.cost ?? undefined }));
   }
 
   totals(since: number): { calls: number; promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number | undefined } {

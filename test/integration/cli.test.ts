@@ -53,6 +53,22 @@ describe('cairn chat', () => {
   });
 });
 
+describe('cairn usage', () => {
+  it("lists each person's tokens today, and the allowance when one is set", async () => {
+    const dataDir = tempDir();
+    const env = { ...modelEnv(), CAIRN_DATA_DIR: dataDir, CAIRN_REFLECTION: 'off' };
+    server.enqueue({ text: 'one', usage: { prompt_tokens: 1_200, completion_tokens: 34 } }, { text: 'two', usage: { prompt_tokens: 100, completion_tokens: 5 } });
+    await cairn(['chat', '--user', 'ada'], 'first\n', env);
+    await cairn(['chat', '--user', 'bo'], 'second\n', env);
+    const run = await cairn(['usage'], '', { ...env, CAIRN_USER_DAILY_TOKENS: '50000' });
+    expect(run.stdout).toBe(['Today (since 00:00 UTC); daily allowance 50,000 tokens a person:', '  console:ada         1,234 tokens       1 calls', '  console:bo            105 tokens       1 calls', ''].join('\n'));
+    const json = JSON.parse((await cairn(['usage', '--days', '7', '--json'], '', env)).stdout);
+    expect(json).toMatchObject({ dailyAllowance: null, people: [{ user: 'console:ada', calls: 1, tokens: 1_234 }, { user: 'console:bo', calls: 1, tokens: 105 }] });
+    const bad = await cairn(['usage', '--days', '0'], '', env);
+    expect(bad.stderr).toContain('--days must be a positive whole number, not "0".');
+  });
+});
+
 describe('cairn doctor', () => {
   it('passes against a working endpoint', async () => {
     const run = await cairn(['doctor'], '', modelEnv());

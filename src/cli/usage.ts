@@ -1,0 +1,61 @@
+/**
+ * `cairn usage`: who the model's tokens went to, per person, since midnight UTC some
+ * days back, so an operator can see what a busy server costs and set
+ * CAIRN_USER_DAILY_TOKENS from real numbers.
+ */
+import { createCairn, type Cairn } from '../main.js';
+import { positiveInt, type CommandGroup } from './context.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const usageCommands: CommandGroup = ({ program, config: loadConfig, print }) => {
+  program
+    .command('usage')
+    .description("the model's tokens and cost per person, today or over the last days (UTC)")
+    .option('--days <n>', 'days back, today included', '1')
+    .option('--json', 'print JSON')
+    .action(async (options: { days: string; json?: boolean }) => {
+      const days = positiveInt(options.days, '--days');
+      const config = loadConfig();
+      const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' });
+      try {
+        const since = Math.floor(Date.now() / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
+        const rows = withBatchRunsTogether(cairn.ledger.byPerson(since));
+        const limit = config.agent.userDailyTokens;
+        if (options.json) return print(JSON.stringify({ since: new Date(since).toISOString(), dailyAllowance: limit ?? null, people: rows }));
+        const period = days === 1 ? 'Today (since 00:00 UTC)' : `Since ${new Date(since).toISOString().slice(0, 10)} (${days} days)`;
+        if (rows.length === 0) return print(`${period}: no model calls.`);
+        print(`${period}${limit ? `; daily allowance ${count(limit)} tokens a person` : ''}:`);
+        const width = Math.max(...rows.map((row) => label(row.user).length));
+        for (const row of rows) {
+          print(`  ${label(row.user).padEnd(width)}  ${count(row.tokens).padStart(12)} tokens  ${count(row.calls).padStart(6)} calls${row.costUsd === undefined ? '' : `  $${row.costUsd.toFixed(4)}`}`);
+        }
+      } finally {
+        await cairn.close();
+      }
+    });
+};
+
+type Row = ReturnType<Cairn['ledger']['byPerson']>[number];
+
+/** A batch run with --shared-db gives each task a user of its own (`batch:<task>:<nonce>`): one row for them all. */
+function withBatchRunsTogether(rows: Row[]): Row[] {
+  const batch = rows.filter((row) => row.user?.startsWith('batch:'));
+  if (batch.length === 0) return rows;
+  const costs = batch.flatMap((row) => (row.costUsd === undefined ? [] : [row.costUsd]));
+  const together: Row = {
+    user: '(batch runs)',
+    calls: batch.reduce((sum, row) => sum + row.calls, 0),
+    tokens: batch.reduce((sum, row) => sum + row.tokens, 0),
+    costUsd: costs.length ? costs.reduce((a, b) => a + b, 0) : undefined,
+  };
+  return [...rows.filter((row) => !batch.includes(row)), together].sort((a, b) => b.tokens - a.tokens);
+}
+
+function label(user: string | null): string {
+  return user ?? '(background: notes, reflection, audits)';
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
