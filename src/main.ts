@@ -23,6 +23,8 @@ import { createImageDescriber, type ImageDescriber } from './model/vision.js';
 import { Gateway } from './core/gateway.js';
 import { UsageLedger } from './core/usage-ledger.js';
 import { DailyAllowance, registerUsageCommand } from './core/allowance.js';
+import { Schedules } from './schedules/index.js';
+import { registerScheduleCommands, scheduleTools } from './schedules/tools.js';
 import { channelOverride } from './config/channels.js';
 import { AccessControl } from './access/index.js';
 import { registerLinkCommands } from './access/commands.js';
@@ -80,6 +82,8 @@ export interface Cairn {
   approvals: ApprovalGate;
   /** Persistent notes: search, extraction of ended sessions, recall. */
   notes: Notes;
+  /** Scheduled tasks; `cairn start` and `cairn chat` run those of their platforms. */
+  schedules: Schedules;
   /** Drains turns in flight (within the configured grace) and closes the database. */
   close(): Promise<void>;
 }
@@ -185,6 +189,9 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   registerSkillCommands(commands, skills);
   registerMemoryCommands(commands, notes, clock);
   registerApprovalCommands(commands, approvals);
+  const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone });
+  for (const tool of scheduleTools(schedules, (platform) => gateway.delivers(platform))) tools.register(tool);
+  registerScheduleCommands(commands, schedules);
   const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens);
   const gateway = new Gateway({
     db,
@@ -220,6 +227,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   let closed: Promise<void> | undefined;
   const close = () =>
     (closed ??= (async () => {
+      schedules.stop();
       await gateway.drain(config.agent.shutdownGraceMs);
       // Reflections and audits still running write to the database: let them finish first.
       await learning.stop();
@@ -229,7 +237,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       if (db.open) db.close();
     })());
 
-  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, close };
+  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, schedules, close };
 }
 
 /** The notes layer alone, for commands that need no agent (`cairn memory …`). */

@@ -42,6 +42,8 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   });
   try {
     await adapter.start(cairn.gateway.receive);
+    // Tasks scheduled in the terminal's conversations answer here while it is open.
+    cairn.schedules.start(cairn.gateway.receive, cairn.gateway.platforms());
     await adapter.done;
   } finally {
     removeSignals();

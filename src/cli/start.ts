@@ -85,6 +85,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   }
   // The audit schedule belongs to the long-running bot; a missed audit runs now.
   await cairn.learning.start();
+  // Scheduled tasks run here too; one missed while Cairn was down runs now, marked late.
+  cairn.schedules.start(cairn.gateway.receive, cairn.gateway.platforms());
   const sweeper = setInterval(() => cairn.sessions.sweepIdle(), IDLE_SWEEP_MS);
   sweeper.unref();
 

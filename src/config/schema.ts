@@ -77,6 +77,8 @@ export const configSchema = z.object({
       maxInputChars: z.number().int().min(100).default(100_000),
       /** Tokens one person's turns may use per UTC day (admins have no limit); unset: no limit. */
       userDailyTokens: z.number().int().positive().optional(),
+      /** Time zone of scheduled tasks that name none. */
+      timeZone: z.string().refine(isTimeZone, { message: 'not an IANA time zone (e.g. Europe/Paris)' }).default('UTC'),
       sessionIdleMinutes: z.number().positive().default(30),
       shutdownGraceMs: z.number().int().min(0).default(10_000),
       /** Fraction of contextTokens at which older turns are compressed. */
@@ -101,3 +103,13 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type FallbackEntry = z.output<typeof fallbackSchema>;
 export type ChannelOverride = z.output<typeof channelOverrideSchema>;
+
+/** Whether Intl knows the zone (it knows the IANA names). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

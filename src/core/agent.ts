@@ -95,7 +95,7 @@ export class Agent {
     const usage: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
     const state: LoopState = { steps: 0, toolCalls: 0, toolErrors: 0, consecutiveToolErrors: 0 };
-    const toolContext = { sessionId: session.id, conversationId: session.conversationId, userId: input.message.userId, platform: input.message.platform, isAdmin: input.isAdmin, signal: input.signal, now: () => clock.now(), ...(input.notify ? { notify: input.notify } : {}) };
+    const toolContext = { sessionId: session.id, conversationId: session.conversationId, userId: input.message.userId, platform: input.message.platform, sender: { identity: input.message.identity ?? input.message.userId, id: input.message.senderId, name: input.message.userName, isDirect: input.message.isDirect }, isAdmin: input.isAdmin, signal: input.signal, now: () => clock.now(), ...(input.notify ? { notify: input.notify } : {}) };
     let modelMs = 0;
     let stopReason: string | undefined;
     let text = '';

@@ -92,6 +92,11 @@ export class Gateway {
     // In groups Cairn speaks only when spoken to.
     if (!inbound.isDirect && !inbound.addressed && !inbound.command) return 'not-addressed';
     const decision = access.decide(inbound);
+    // A task set by someone who has since lost access does not run (nor ask them to pair).
+    if (inbound.scheduled && decision !== 'allow') {
+      logger.info({ platform: inbound.platform, senderId: inbound.senderId, scheduleId: inbound.scheduled.id }, 'scheduled task of a user without access skipped');
+      return 'denied';
+    }
     if (decision === 'ignore') {
       logger.info({ platform: inbound.platform, senderId: inbound.senderId }, 'message from a user without access ignored');
       return 'denied';
@@ -114,6 +119,16 @@ export class Gateway {
     if (message.command && this.options.commands.get(message.command.name)?.immediate) return this.handle(message);
     return this.queue.run(message.conversationId, () => this.handle(message));
   };
+
+  /** Whether an adapter of the platform is attached (something to post a scheduled task's answer with). */
+  delivers(platform: string): boolean {
+    return this.adapters.has(platform);
+  }
+
+  /** The platforms of the attached adapters. */
+  platforms(): string[] {
+    return [...this.adapters.keys()];
+  }
 
   /** Posts a message to a conversation on its own (audit reports to an admin channel). */
   async post(conversationId: string, text: string): Promise<void> {
@@ -234,7 +249,7 @@ export class Gateway {
       return;
     }
     try {
-      await adapter.send(message.conversationId, { ...reply, replyTo: message.messageId });
+      await adapter.send(message.conversationId, { ...reply, replyTo: message.scheduled ? undefined : message.messageId });
     } catch (error) {
       this.options.logger.error({ platform: message.platform, conversationId: message.conversationId, err: describeError(error) }, 'sending the reply failed');
     }

@@ -53,6 +53,8 @@ export interface InboundMessage {
   isSelf: boolean;
   /** Sent by another bot. */
   isBot?: boolean;
+  /** Sent by Cairn's scheduler on behalf of who set the task: no platform message to reply to. */
+  scheduled?: { id: number } | undefined;
   command?: InboundCommand | undefined;
   /** Platform id of the message or event, used to drop duplicate deliveries. */
   messageId: string;

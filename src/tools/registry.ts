@@ -16,6 +16,8 @@ export interface ToolContext {
   isAdmin: boolean;
   signal: AbortSignal;
   now: () => number;
+  /** Who asked, as the platform knows them (a scheduled task runs as them later). */
+  sender?: { identity: string; id: string; name: string; isDirect: boolean };
   /** Posts a message into the conversation now, mid-turn (approval requests); absent where there is no chat. */
   notify?: (text: string) => Promise<void>;
 }

@@ -9,6 +9,7 @@ import { sql as backends } from './004-backends.js';
 import { sql as access } from './005-access.js';
 import { sql as learning } from './006-learning.js';
 import { sql as usage } from './007-usage.js';
+import { sql as schedules } from './008-schedules.js';
 
 export interface Migration {
   version: number;
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'access', sql: access },
   { version: 6, name: 'learning', sql: learning },
   { version: 7, name: 'usage', sql: usage },
+  { version: 8, name: 'schedules', sql: schedules },
 ];

@@ -1,0 +1,177 @@
+/**
+ * Scheduled tasks: "remind me at 9", "every weekday at 08:30 summarize the open
+ * incidents". The agent sets them with a tool; at their time Cairn sends their prompt
+ * through the gateway as a message from the person who set it, in the conversation
+ * where they set it, so the run has that person's access, session and allowance, and
+ * its answer is posted there. One timer waits for the soonest task; the tasks live in
+ * SQLite, so a restart loses none, and a run missed while Cairn was down happens once
+ * at the next start, marked late.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { InboundMessage } from '../core/message.js';
+import type { Timers, TimerHandle } from '../backends/timers.js';
+import type { Db } from '../store/db.js';
+import { CairnError, describeError } from '../core/errors.js';
+import { ScheduleStore, type Schedule } from './store.js';
+import { checkCron, checkTimeZone, nextCronRun, parseAt, showTime } from './timing.js';
+
+export type { Schedule } from './store.js';
+
+/** Most active tasks one person may have. */
+export const MAX_ACTIVE_PER_PERSON = 25;
+/** Longest single wait; a later task is looked at again after it (timers overflow past 24.8 days). */
+const MAX_WAIT_MS = 6 * 60 * 60_000;
+/** A run this late is told so. */
+const LATE_AFTER_MS = 2 * 60_000;
+
+export interface SchedulesOptions {
+  db: Db;
+  clock: Clock;
+  timers: Timers;
+  logger: Logger;
+  /** Time zone of a task that names none. */
+  defaultTimeZone: string;
+}
+
+/** Who sets or cancels a task, and where. */
+export interface Requester {
+  conversationId: string;
+  platform: string;
+  identity: string;
+  senderId: string;
+  userName: string;
+  isDirect: boolean;
+  person: string;
+  isAdmin: boolean;
+}
+
+export interface NewTask {
+  prompt: string;
+  /** One run at this ISO 8601 time. */
+  at?: string | undefined;
+  /** Runs on this five-field cron expression. */
+  cron?: string | undefined;
+  timeZone?: string | undefined;
+}
+
+type Sink = (message: InboundMessage) => Promise<unknown>;
+
+export class Schedules {
+  readonly store: ScheduleStore;
+  private sink: Sink | undefined;
+  /** The platforms this process posts to: the others' tasks wait for a process that does (`cairn start`). */
+  private platforms: readonly string[] = [];
+  private timer: TimerHandle | undefined;
+
+  constructor(private readonly options: SchedulesOptions) {
+    this.store = new ScheduleStore(options.db);
+  }
+
+  create(requester: Requester, task: NewTask): Schedule {
+    const now = this.options.clock.now();
+    const prompt = task.prompt.trim();
+    if (prompt === '') throw new CairnError('invalid_input', 'The task needs a prompt: what to do when it runs.');
+    if (Boolean(task.at) === Boolean(task.cron)) throw new CairnError('invalid_input', 'Give either "at" (one run) or "cron" (a repeating task), not both or neither.');
+    const timeZone = checkTimeZone(task.timeZone?.trim() || this.options.defaultTimeZone);
+    if (this.store.activeCountOf(requester.person) >= MAX_ACTIVE_PER_PERSON) {
+      throw new CairnError('invalid_input', `You have ${MAX_ACTIVE_PER_PERSON} scheduled tasks, the most one person may have; cancel one first (/schedules).`);
+    }
+    const cron = task.cron ? checkCron(task.cron, timeZone, now) : undefined;
+    const nextRunAt = cron ? nextCronRun(cron, timeZone, now) : parseAt(task.at ?? '', timeZone, now);
+    const { isAdmin: _isAdmin, ...where } = requester;
+    const schedule = this.store.create({ ...where, prompt, cron, timeZone, nextRunAt, createdAt: now });
+    this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, nextRunAt: new Date(nextRunAt).toISOString(), cron }, 'task scheduled');
+    this.arm();
+    return schedule;
+  }
+
+  /** Cancels a task of this conversation; only who set it, or an admin, may. Returns what to tell them. */
+  cancel(requester: Requester, id: number): string {
+    const schedule = this.store.get(id);
+    if (!schedule || schedule.status !== 'active' || schedule.conversationId !== requester.conversationId) {
+      return `There is no scheduled task #${id} in this conversation; /schedules lists them.`;
+    }
+    if (schedule.person !== requester.person && !requester.isAdmin) return `Task #${id} is ${schedule.userName}'s; only they or an admin can cancel it.`;
+    this.store.cancel(id);
+    this.arm();
+    return `Cancelled task #${id} (${oneLine(schedule.prompt, 60)}).`;
+  }
+
+  /** One line about a task, for lists. */
+  describe(schedule: Schedule): string {
+    const when = schedule.cron ? `cron "${schedule.cron}"` : 'once';
+    const next = schedule.nextRunAt === undefined ? 'no next run' : `next ${showTime(schedule.nextRunAt, schedule.timeZone)}`;
+    return `#${schedule.id} ${when}, ${next}, set by ${schedule.userName}: ${oneLine(schedule.prompt, 80)}`;
+  }
+
+  /**
+   * Starts running the tasks of `platforms` through `sink` (the gateway); tasks missed
+   * while Cairn was down run now.
+   */
+  start(sink: Sink, platforms: readonly string[]): void {
+    this.sink = sink;
+    this.platforms = platforms;
+    this.fire();
+  }
+
+  stop(): void {
+    this.sink = undefined;
+    if (this.timer !== undefined) this.options.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Waits for the soonest task (or MAX_WAIT_MS, then looks again). */
+  private arm(): void {
+    if (!this.sink) return;
+    if (this.timer !== undefined) this.options.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    const next = this.store.nextRunAt(this.platforms);
+    if (next === undefined) return;
+    const wait = Math.min(Math.max(0, next - this.options.clock.now()), MAX_WAIT_MS);
+    this.timer = this.options.timers.setTimeout(() => {
+      this.timer = undefined;
+      this.fire();
+    }, wait);
+  }
+
+  private fire(): void {
+    const sink = this.sink;
+    if (!sink) return;
+    const now = this.options.clock.now();
+    for (const schedule of this.store.due(now, this.platforms)) {
+      const dueAt = schedule.nextRunAt ?? now;
+      // Recorded before the run: a crash during it must not run it twice. A missed repeat is not caught up.
+      const next = schedule.cron ? nextCronRun(schedule.cron, schedule.timeZone, now) : undefined;
+      this.store.ran(schedule.id, now, next);
+      const message = this.messageFor(schedule, dueAt, now);
+      this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, lateMs: now - dueAt }, 'running a scheduled task');
+      void sink(message).catch((error: unknown) => this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'scheduled task failed'));
+    }
+    this.arm();
+  }
+
+  private messageFor(schedule: Schedule, dueAt: number, now: number): InboundMessage {
+    const late = now - dueAt > LATE_AFTER_MS ? `; it was due ${showTime(dueAt, schedule.timeZone)}, while Cairn was not running` : '';
+    const repeat = schedule.cron ? `, repeating on cron "${schedule.cron}" (${schedule.timeZone})` : '';
+    return {
+      platform: schedule.platform,
+      conversationId: schedule.conversationId,
+      userId: schedule.identity,
+      senderId: schedule.senderId,
+      userName: schedule.userName,
+      text: `[Scheduled task #${schedule.id}, set by ${schedule.userName} on ${showTime(schedule.createdAt, schedule.timeZone)}${repeat}${late}. Do it now and answer with the result; they are not waiting in the chat.]\n${schedule.prompt}`,
+      isDirect: schedule.isDirect,
+      addressed: true,
+      isSelf: false,
+      scheduled: { id: schedule.id },
+      messageId: `schedule:${schedule.id}:${dueAt}`,
+      receivedAt: new Date(now),
+    };
+  }
+}
+
+function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

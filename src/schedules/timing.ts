@@ -1,0 +1,68 @@
+/**
+ * When a scheduled task runs: once at a moment (ISO 8601, with its offset or in the
+ * task's time zone, read by luxon), or on a five-field cron expression in an IANA time
+ * zone, read by cron-parser. Repeats closer than MIN_INTERVAL_MS are refused: a task that runs the
+ * agent every minute would spend a model budget in hours.
+ */
+import { createRequire } from 'node:module';
+import type * as CronParser from 'cron-parser';
+import type * as Luxon from 'luxon';
+import { CairnError } from '../core/errors.js';
+
+// Loaded on first use: every command and batch worker would otherwise pay some 20 ms for them.
+const load = createRequire(import.meta.url);
+let cronParser: typeof CronParser | undefined;
+let luxon: typeof Luxon | undefined;
+const cronLib = () => (cronParser ??= load('cron-parser') as typeof CronParser);
+const luxonLib = () => (luxon ??= load('luxon') as typeof Luxon);
+
+export const MIN_INTERVAL_MS = 5 * 60_000;
+/** How far ahead a one-off task may be set. */
+const MAX_AHEAD_MS = 5 * 366 * 24 * 60 * 60_000;
+
+/** Throws a CairnError naming the problem when `zone` is not an IANA time zone. */
+export function checkTimeZone(zone: string): string {
+  if (luxonLib().IANAZone.isValidZone(zone)) return zone;
+  throw new CairnError('invalid_input', `Unknown time zone "${zone}": use an IANA name such as Europe/Paris or America/New_York.`);
+}
+
+/** The next run of `expression` in `timeZone` strictly after `after` (ms). */
+export function nextCronRun(expression: string, timeZone: string, after: number): number {
+  return cronLib().CronExpressionParser.parse(expression, { currentDate: new Date(after), tz: timeZone }).next().getTime();
+}
+
+/** Checks a repeating task's expression: five fields, valid, and not more often than MIN_INTERVAL_MS. */
+export function checkCron(cron: string, timeZone: string, now: number): string {
+  const expression = cron.trim().replace(/\s+/g, ' ');
+  if (expression.split(' ').length !== 5) {
+    throw new CairnError('invalid_input', `"${cron}" is not a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1-5" for 09:00 on weekdays.`);
+  }
+  let first: number;
+  let second: number;
+  try {
+    first = nextCronRun(expression, timeZone, now);
+    second = nextCronRun(expression, timeZone, first);
+  } catch (error) {
+    throw new CairnError('invalid_input', `"${cron}" is not a valid cron expression (${error instanceof Error ? error.message : String(error)}).`);
+  }
+  if (second - first < MIN_INTERVAL_MS) throw new CairnError('invalid_input', `"${cron}" repeats more often than every ${MIN_INTERVAL_MS / 60_000} minutes; choose a longer interval.`);
+  return expression;
+}
+
+/**
+ * The moment of a one-off task. A time without an offset (`2026-11-25T09:00`) is read
+ * in `timeZone`. It must lie ahead (a minute's slack for the time the model took).
+ */
+export function parseAt(at: string, timeZone: string, now: number): number {
+  const parsed = luxonLib().DateTime.fromISO(at.trim(), { zone: timeZone, setZone: false });
+  if (!parsed.isValid) throw new CairnError('invalid_input', `"${at}" is not an ISO 8601 time such as 2026-11-25T09:00 or 2026-11-25T09:00:00+01:00 (${parsed.invalidExplanation ?? parsed.invalidReason}).`);
+  const when = parsed.toMillis();
+  if (when < now - 60_000) throw new CairnError('invalid_input', `${new Date(when).toISOString()} is in the past (it is now ${new Date(now).toISOString()}); check the date with current_time.`);
+  if (when > now + MAX_AHEAD_MS) throw new CairnError('invalid_input', `${new Date(when).toISOString()} is more than five years ahead.`);
+  return Math.max(when, now);
+}
+
+/** `Tue 25 Nov 2026, 09:00 (Europe/Paris)`: how a run time is shown to people. */
+export function showTime(at: number, timeZone: string): string {
+  return `${luxonLib().DateTime.fromMillis(at, { zone: timeZone }).toFormat('ccc d LLL yyyy, HH:mm')} (${timeZone})`;
+}

@@ -1,0 +1,100 @@
+/**
+ * The agent's side of scheduled tasks (`schedule_task`, `list_scheduled_tasks`,
+ * `cancel_scheduled_task`) and the people's side (`/schedules`, `/schedules cancel <id>`).
+ */
+import { z } from 'zod';
+import type { Tool, ToolContext } from '../tools/registry.js';
+import type { CommandContext, CommandRegistry } from '../core/commands.js';
+import { CairnError } from '../core/errors.js';
+import { showTime } from './timing.js';
+import type { Requester, Schedules } from './index.js';
+
+const scheduleParameters = z.object({
+  prompt: z.string().min(1).max(4_000).describe('What to do when it runs, written as the request to carry out then (e.g. "Remind Ana to send the invoice", "Summarize the open GitHub issues of acme/api").'),
+  at: z.string().optional().describe('For one run: ISO 8601 time, e.g. 2026-11-25T09:00 (read in timeZone) or with an offset. Check the date with current_time first.'),
+  cron: z.string().optional().describe('For a repeating task: five-field cron expression (minute hour day-of-month month day-of-week), e.g. "30 8 * * 1-5"; at most every 5 minutes.'),
+  timeZone: z.string().optional().describe('IANA time zone of "at" and "cron", e.g. Europe/Paris; ask the user when it matters and is unknown.'),
+});
+
+const cancelParameters = z.object({ id: z.number().int().positive().describe('The task number, as list_scheduled_tasks shows it.') });
+
+/** Who is asking, from a tool call; scheduling needs a chat to post the answers in. */
+type CanDeliver = (platform: string) => boolean;
+
+function requesterOf(context: ToolContext, canDeliver: CanDeliver): Requester {
+  if (!context.sender || !canDeliver(context.platform)) throw new CairnError('invalid_input', 'Scheduled tasks need a chat to post their answers in; this conversation has none.');
+  return {
+    conversationId: context.conversationId,
+    platform: context.platform,
+    identity: context.sender.identity,
+    senderId: context.sender.id,
+    userName: context.sender.name,
+    isDirect: context.sender.isDirect,
+    person: context.userId,
+    isAdmin: context.isAdmin,
+  };
+}
+
+export function scheduleTools(schedules: Schedules, canDeliver: CanDeliver): Tool<never>[] {
+  const schedule: Tool<z.infer<typeof scheduleParameters>> = {
+    name: 'schedule_task',
+    description:
+      'Schedule a task to run later in this conversation, once ("at") or repeatedly ("cron"): at its time you get the prompt as a request from this user and your answer is posted here. For reminders, follow-ups and recurring reports.',
+    parameters: scheduleParameters,
+    execute(args, context) {
+      const task = schedules.create(requesterOf(context, canDeliver), args);
+      const next = showTime(task.nextRunAt ?? 0, task.timeZone);
+      return task.cron ? `Scheduled task #${task.id}: cron "${task.cron}" (${task.timeZone}), first run ${next}.` : `Scheduled task #${task.id} for ${next}.`;
+    },
+  };
+  const list: Tool<Record<string, never>> = {
+    name: 'list_scheduled_tasks',
+    description: 'List the scheduled tasks of this conversation, with their numbers and next runs.',
+    parameters: z.object({}),
+    execute(_args, context) {
+      const tasks = schedules.store.inConversation(context.conversationId);
+      return tasks.length === 0 ? 'No scheduled tasks in this conversation.' : tasks.map((task) => schedules.describe(task)).join('\n');
+    },
+  };
+  const cancel: Tool<z.infer<typeof cancelParameters>> = {
+    name: 'cancel_scheduled_task',
+    description: 'Cancel a scheduled task of this conversation by its number (only who set it, or an admin).',
+    parameters: cancelParameters,
+    execute({ id }, context) {
+      return schedules.cancel(requesterOf(context, canDeliver), id);
+    },
+  };
+  return [schedule, list, cancel] as unknown as Tool<never>[];
+}
+
+export function registerScheduleCommands(commands: CommandRegistry, schedules: Schedules): void {
+  commands.register({
+    name: 'schedules',
+    usage: 'schedules [cancel <id>]',
+    description: "list this conversation's scheduled tasks, or cancel one (ask me in words to schedule one)",
+    run: (context) => {
+      const [action, id] = context.args.trim().split(/\s+/);
+      if (!action) {
+        const tasks = schedules.store.inConversation(context.message.conversationId);
+        if (tasks.length === 0) return 'No scheduled tasks here. Ask me in words, e.g. "every weekday at 9:00 summarize the open incidents".';
+        return [`Scheduled tasks (${tasks.length}):`, ...tasks.map((task) => schedules.describe(task)), '', 'Cancel one with /schedules cancel <id>.'].join('\n');
+      }
+      const number = Number(id);
+      if (action !== 'cancel' || !Number.isInteger(number) || number <= 0) return 'Usage: /schedules, or /schedules cancel <id>.';
+      return schedules.cancel(commandRequester(context), number);
+    },
+  });
+}
+
+function commandRequester({ message, isAdmin }: CommandContext): Requester {
+  return {
+    conversationId: message.conversationId,
+    platform: message.platform,
+    identity: message.identity ?? message.userId,
+    senderId: message.senderId,
+    userName: message.userName,
+    isDirect: message.isDirect,
+    person: message.userId,
+    isAdmin,
+  };
+}
