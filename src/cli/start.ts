@@ -96,6 +96,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(sweeper);
+      // No scheduled task may start now: it would be told Cairn is restarting, and its run lost.
+      cairn.schedules.stop();
       logger.info('shutting down');
       // Turns in flight finish first (and can still reply; new messages are told to retry),
       // then the adapters disconnect, then the database closes.

@@ -69,6 +69,21 @@ describe('cairn usage', () => {
   });
 });
 
+describe('cairn schedules', () => {
+  it('lists every conversation\'s tasks and cancels one', async () => {
+    const env = { ...modelEnv(), CAIRN_DATA_DIR: tempDir(), CAIRN_REFLECTION: 'off' };
+    server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Water the plants.', cron: '0 8 * * *', timeZone: 'UTC' } }] }, { text: 'Scheduled.' });
+    expect((await cairn(['chat', '--user', 'ada'], 'every morning remind me to water the plants\n', env)).stdout).toBe('Scheduled.\n');
+    const listed = await cairn(['schedules', 'list'], '', env);
+    expect(listed.stdout).toMatch(/^#1 cron "0 8 \* \* \*", next \w{3} \d+ \w{3} \d{4}, 08:00 \(UTC\), set by ada: Water the plants\. {2}\[console:ada\]\n$/);
+    expect((await cairn(['schedules', 'cancel', '1'], '', env)).stdout).toBe('Cancelled task #1.\n');
+    const again = await cairn(['schedules', 'cancel', '1'], '', env);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('There is no active scheduled task #1; `cairn schedules list` shows them.');
+    expect((await cairn(['schedules', 'list'], '', env)).stdout).toBe('No scheduled tasks.\n');
+  });
+});
+
 describe('cairn doctor', () => {
   it('passes against a working endpoint', async () => {
     const run = await cairn(['doctor'], '', modelEnv());
