@@ -38,6 +38,8 @@ export class ConsoleAdapter implements Adapter {
   private sink: InboundSink | undefined;
   /** Ctrl-C was pressed during this turn: the next one quits. */
   private stopAsked = false;
+  /** A reply nobody typed for (a scheduled task's) took the prompt's place; it is drawn again after it. */
+  private promptTaken = false;
 
   /**
    * Where log lines go during the chat: in a terminal, above the prompt, which is drawn
@@ -90,10 +92,13 @@ export class ConsoleAdapter implements Adapter {
     const color = this.options.interactive;
     const streamedAnswer = this.streamed.trim() !== '' && !reply.isError;
     this.streamed = '';
+    this.takePrompt();
     this.write(streamedAnswer ? '\n' : `${renderReply(reply, color)}\n`);
+    this.givePromptBack();
   }
 
   progress(_conversationId: string, event: TurnEvent): void {
+    if (event.type === 'text-delta' || event.type === 'tool-call') this.takePrompt();
     if (event.type === 'text-delta') {
       this.streamed += event.text;
       this.write(event.text);
@@ -163,6 +168,28 @@ export class ConsoleAdapter implements Adapter {
 
   private async deliver(sink: InboundSink, line: string): Promise<void> {
     await sink(normalizeLine(line, this.options.identity, this.options.now?.() ?? new Date()));
+  }
+
+  /** Output that comes while the prompt waits (a scheduled task's answer) goes where the prompt was. */
+  private takePrompt(): void {
+    const rl = this.prompt;
+    if (!rl || !this.atPrompt || this.stopped) return;
+    this.atPrompt = false;
+    this.promptTaken = true;
+    if (rl.terminal) {
+      cursorTo(this.options.output, 0);
+      clearScreenDown(this.options.output);
+    } else {
+      this.write('\n');
+    }
+  }
+
+  /** The prompt again, with what was typed so far, once that output is written. */
+  private givePromptBack(): void {
+    if (!this.promptTaken || this.stopped) return;
+    this.promptTaken = false;
+    this.atPrompt = true;
+    this.prompt?.prompt(true);
   }
 
   private writeLog(line: string): void {

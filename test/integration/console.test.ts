@@ -85,6 +85,20 @@ describe('console chat', () => {
     await rig.adapter.done;
   });
 
+  it("writes an answer nobody typed for (a scheduled task's) where the prompt was, then draws the prompt again", async () => {
+    const rig = consoleRig(true);
+    await rig.adapter.start(cairn.gateway.receive);
+    rig.adapter.progress('console:ada', { type: 'text-delta', text: 'Reminder: water ' });
+    rig.adapter.progress('console:ada', { type: 'text-delta', text: 'the plants.' });
+    await rig.adapter.send('console:ada', { text: 'Reminder: water the plants.' });
+    // Not a terminal here, so the prompt line ends instead of being cleared.
+    expect(rig.shown()).toBe('you> \nReminder: water the plants.\nyou> ');
+    await rig.adapter.send('console:ada', { text: 'Backup done.' });
+    expect(rig.shown()).toMatch(/you> \n\S*Backup done\.\S*\nyou> $/);
+    rig.input.end();
+    await rig.adapter.done;
+  });
+
   it('stops the turn at Ctrl-C and goes on; Ctrl-C at the prompt quits', async () => {
     const rig = consoleRig(true);
     await rig.adapter.start(cairn.gateway.receive);
