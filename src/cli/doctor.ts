@@ -9,6 +9,7 @@ import { databasePath, openDatabase } from '../store/db.js';
 import { describeError, isCairnError } from '../core/errors.js';
 import { ConfigError } from '../core/errors.js';
 import { enabledPlatforms } from '../core/adapter-factory.js';
+import { ScheduleStore, type Schedule } from '../schedules/store.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
 import { checkModels } from './doctor-models.js';
 import type { CommandGroup } from './context.js';
@@ -42,6 +43,7 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   results.push(checkDatabase(config));
   results.push(...(await checkModels(config)));
   results.push(...(await checkPlatforms(config)));
+  results.push(...checkSchedules(config));
   for (const result of results) print(`${result.ok ? '✓' : '✗'} ${result.name}: ${result.detail}`);
   const ok = results.every((result) => result.ok);
   print(ok ? 'Everything looks right.' : 'Fix the items marked ✗ and run `cairn doctor` again.');
@@ -67,6 +69,30 @@ function checkDatabase(config: Config): CheckResult {
     const advice = isCairnError(error) ? '' : ' Set CAIRN_DATA_DIR to a writable directory.';
     return { name: 'database', ok: false, detail: `${describeError(error).replace(/\.?$/, '.')}${advice}` };
   }
+}
+
+/** Scheduled tasks of a platform no longer configured wait, silently, until it is again. */
+function checkSchedules(config: Config): CheckResult[] {
+  let tasks: Schedule[];
+  try {
+    const db = openDatabase(databasePath(config.dataDir));
+    try {
+      tasks = new ScheduleStore(db).active();
+    } finally {
+      db.close();
+    }
+  } catch {
+    return []; // The database check above says what is wrong.
+  }
+  if (tasks.length === 0) return [];
+  const running = new Set<string>(['console', ...enabledPlatforms(config)]);
+  const stranded = tasks.filter((task) => !running.has(task.platform));
+  if (stranded.length > 0) {
+    const platforms = [...new Set(stranded.map((task) => task.platform))].join(', ');
+    return [{ name: 'scheduled tasks', ok: false, detail: `${stranded.length} of ${tasks.length} belong to ${platforms}, not configured now: they wait until it is. \`cairn schedules list\` shows them; \`cairn schedules cancel <id>\` drops one.` }];
+  }
+  const next = tasks[0]?.nextRunAt;
+  return [{ name: 'scheduled tasks', ok: true, detail: `${tasks.length} active${next === undefined ? '' : `, the next at ${new Date(next).toISOString()}`}` }];
 }
 
 /** Each configured platform's token and settings, by a read-only call to its API (no connection is kept). */

@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { tempDir } from '../helpers/cairn.js';
+import { databasePath, openDatabase } from '../../src/store/db.js';
+import { ScheduleStore } from '../../src/schedules/store.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { startFakeTelegram } from '../fakes/telegram-api.js';
 import { startFakeSlackApi } from '../fakes/slack-api.js';
@@ -76,6 +78,15 @@ describe('cairn schedules', () => {
     expect((await cairn(['chat', '--user', 'ada'], 'every morning remind me to water the plants\n', env)).stdout).toBe('Scheduled.\n');
     const listed = await cairn(['schedules', 'list'], '', env);
     expect(listed.stdout).toMatch(/^#1 cron "0 8 \* \* \*", next \w{3} \d+ \w{3} \d{4}, 08:00 \(UTC\), set by ada: Water the plants\. {2}\[console:ada\]\n$/);
+    expect((await cairn(['doctor'], '', env)).stdout).toMatch(/✓ scheduled tasks: 1 active, the next at \S+Z\n/);
+    // A task set on Slack, with Slack no longer configured, would wait silently: doctor says so.
+    const db = openDatabase(databasePath(env.CAIRN_DATA_DIR));
+    new ScheduleStore(db).create({ conversationId: 'slack:T1:D1', platform: 'slack', identity: 'slack:T1:U1', senderId: 'U1', userName: 'bo', isDirect: true, person: 'slack:T1:U1', prompt: 'Standup notes.', cron: undefined, timeZone: 'UTC', nextRunAt: Date.now() + 60_000, createdAt: Date.now() });
+    db.close();
+    const stranded = await cairn(['doctor'], '', env);
+    expect(stranded.code).toBe(1);
+    expect(stranded.stdout).toContain('✗ scheduled tasks: 1 of 2 belong to slack, not configured now: they wait until it is.');
+    expect((await cairn(['schedules', 'cancel', '2'], '', env)).stdout).toBe('Cancelled task #2.\n');
     expect((await cairn(['schedules', 'cancel', '1'], '', env)).stdout).toBe('Cancelled task #1.\n');
     const again = await cairn(['schedules', 'cancel', '1'], '', env);
     expect(again.code).not.toBe(0);
