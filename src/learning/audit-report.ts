@@ -26,6 +26,7 @@ export function renderReport(id: number, at: number, trigger: string, stats: Aud
   else lines.push('| skill | version | tasks | success | failure | unknown | rate |', '| --- | --- | --- | --- | --- | --- | --- |', ...stats.perSkill.map((s) => `| ${s.skill} | ${s.version} | ${s.tasks} | ${s.success} | ${s.failure} | ${s.unknown} | ${percent(s.successRate)} |`), '');
   lines.push('## Per platform', '', '| platform | tasks | rate |', '| --- | --- | --- |', ...stats.perPlatform.map((p) => `| ${p.platform} | ${p.tasks} | ${percent(p.successRate)} |`), '');
   lines.push('## Over time', '', '| day | tasks | rate |', '| --- | --- | --- |', ...stats.overTime.map((d) => `| ${d.day} | ${d.tasks} | ${percent(d.successRate)} |`), '');
+  if (stats.tokens) lines.push(...tokenLines(stats.tokens));
   lines.push('## Failure modes', '');
   if (stats.failureModes.length === 0) lines.push('No failures.', '');
   else lines.push(...stats.failureModes.map((f) => `- **${f.mode}** × ${f.count} (e.g. "${f.example.replace(/\s+/g, ' ')}")`), '');
@@ -46,4 +47,21 @@ function describe(rate: Rate): string {
 
 function percent(value: number | undefined): string {
   return value === undefined ? 'n/a' : `${Math.round(value * 100)}%`;
+}
+
+function tokenLines({ overall, sinceLastAudit }: NonNullable<AuditStats['tokens']>): string[] {
+  return [
+    '## Tokens',
+    '',
+    '| | since the previous audit | overall |',
+    '| --- | --- | --- |',
+    `| tokens per task | ${count(sinceLastAudit.perTask)} | ${count(overall.perTask)} |`,
+    `| tokens per success (failures' included) | ${count(sinceLastAudit.perSuccess)} | ${count(overall.perSuccess)} |`,
+    `| prompt tokens from the provider's cache | ${percent(sinceLastAudit.cachedShare)} | ${percent(overall.cachedShare)} |`,
+    '',
+  ];
+}
+
+function count(n: number | undefined): string {
+  return n === undefined ? 'n/a' : n.toLocaleString('en-US');
 }

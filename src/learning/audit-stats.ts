@@ -20,6 +20,39 @@ export interface AuditStats {
   /** Success rate per day for the most-used skills (by name, all versions). */
   skillsOverTime: (Rate & { day: string; skill: string })[];
   failureModes: { mode: string; count: number; example: string }[];
+  /** What tasks cost in tokens: the agent getting better shows as fewer tokens per success (absent in audits from before it was counted). */
+  tokens?: { overall: TokenUse; sinceLastAudit: TokenUse } | undefined;
+}
+
+export interface TokenUse {
+  tasks: number;
+  /** Prompt and completion tokens of all the tasks. */
+  total: number;
+  perTask: number | undefined;
+  /** All the tokens spent (failures' too) over the successes: what one success costs. */
+  perSuccess: number | undefined;
+  /** Share of prompt tokens the provider served from its cache (the stable prompt prefix pays off here). */
+  cachedShare: number | undefined;
+}
+
+export function tokenUse(tasks: readonly Task[]): TokenUse {
+  let prompt = 0;
+  let completion = 0;
+  let cached = 0;
+  for (const task of tasks) {
+    prompt += task.usage.promptTokens;
+    completion += task.usage.completionTokens;
+    cached += task.usage.cachedTokens;
+  }
+  const total = prompt + completion;
+  const successes = rate(tasks).success;
+  return {
+    tasks: tasks.length,
+    total,
+    perTask: tasks.length === 0 ? undefined : Math.round(total / tasks.length),
+    perSuccess: successes === 0 ? undefined : Math.round(total / successes),
+    cachedShare: prompt === 0 ? undefined : cached / prompt,
+  };
 }
 
 export function rate(tasks: readonly Task[]): Rate {
@@ -38,9 +71,10 @@ export function computeStats(tasks: readonly Task[], lastAuditAt: number | undef
   const skillUses = new Map<string, Task[]>();
   for (const task of tasks) for (const use of task.skillsUsed) push(skillUses, use.name, task);
   const mostUsed = [...skillUses.entries()].sort((a, b) => b[1].length - a[1].length).slice(0, topSkills);
+  const recent = lastAuditAt === undefined ? tasks : tasks.filter((task) => task.createdAt > lastAuditAt);
   return {
     overall: rate(tasks),
-    sinceLastAudit: rate(lastAuditAt === undefined ? tasks : tasks.filter((task) => task.createdAt > lastAuditAt)),
+    sinceLastAudit: rate(recent),
     perSkill: [...bySkill.entries()]
       .map(([key, group]) => {
         const at = key.lastIndexOf('@');
@@ -51,6 +85,7 @@ export function computeStats(tasks: readonly Task[], lastAuditAt: number | undef
     overTime: daily(tasks),
     skillsOverTime: mostUsed.flatMap(([skill, group]) => daily(group).map((bucket) => ({ ...bucket, skill }))),
     failureModes: failureModes(tasks),
+    tokens: { overall: tokenUse(tasks), sinceLastAudit: tokenUse(recent) },
   };
 }
 

@@ -186,6 +186,7 @@ export class AuditService {
 }
 
 const rateSchema = { tasks: z.number(), success: z.number(), failure: z.number(), unknown: z.number(), successRate: z.number().optional() };
+const tokenSchema = { tasks: z.number(), total: z.number(), perTask: z.number().optional(), perSuccess: z.number().optional(), cachedShare: z.number().optional() };
 const statsSchema = z.object({
   overall: z.object(rateSchema),
   sinceLastAudit: z.object(rateSchema),
@@ -194,6 +195,7 @@ const statsSchema = z.object({
   overTime: z.array(z.object({ ...rateSchema, day: z.string() })),
   skillsOverTime: z.array(z.object({ ...rateSchema, day: z.string(), skill: z.string() })),
   failureModes: z.array(z.object({ mode: z.string(), count: z.number(), example: z.string() })),
+  tokens: z.object({ overall: z.object(tokenSchema), sinceLastAudit: z.object(tokenSchema) }).optional(),
 });
 
 function parseStats(text: string | null): AuditStats | undefined {

@@ -151,6 +151,11 @@ describe('audits', () => {
     expect(audits[0]?.stats?.failureModes[0]).toMatchObject({ mode: expect.stringContaining('broken'), count: 10 });
     const report = readFileSync(audits[0]!.reportPath!, 'utf8');
     expect(report).toContain('Overall: 67%');
+    // Tokens: all 30 tasks' (failures' too) over the 20 successes is what one success cost.
+    const total = rig.cairn.learning.tasks.recent(100).reduce((sum, task) => sum + task.usage.promptTokens + task.usage.completionTokens, 0);
+    expect(audits[0]?.stats?.tokens?.overall).toMatchObject({ tasks: 30, total, perTask: Math.round(total / 30), perSuccess: Math.round(total / 20) });
+    expect(audits[0]?.stats?.tokens?.sinceLastAudit.tasks).toBe(15);
+    expect(report).toContain(`| tokens per success (failures' included) | ${audits[0]?.stats?.tokens?.sinceLastAudit.perSuccess?.toLocaleString('en-US')} | ${Math.round(total / 20).toLocaleString('en-US')} |`);
     expect(readFileSync(audits[0]!.reportPath!.replace(/\.md$/, '.svg'), 'utf8')).toMatch(/^<svg/);
     await rig.cairn.learning.start();
     rig.fireCron();
