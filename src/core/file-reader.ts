@@ -1,6 +1,7 @@
 /**
  * What Cairn can read of the files a message carries, turned into text in the message:
- * text files (logs, code, CSV, JSON…) as they are, or their start and end when too long; voice messages and audio through
+ * text files (logs, code, CSV, JSON…) as they are, or their start and end when too long;
+ * PDFs by their text layer (pdf-text.ts); voice messages and audio through
  * the transcription model; images through the vision model. Each part is marked with
  * what it came from. What cannot be read stays among the attachments, named to the
  * model as out of its sight. Reading runs before the turn, so the session keeps the
@@ -13,8 +14,9 @@ import { CairnError, describeError } from './errors.js';
 import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { listed } from './attachments.js';
+import { pdfText } from './pdf-text.js';
 
-export type FileKind = 'text' | 'audio' | 'image';
+export type FileKind = 'text' | 'pdf' | 'audio' | 'image';
 
 export interface FileReaderOptions {
   maxInputChars: number;
@@ -27,7 +29,7 @@ export interface FileReaderOptions {
 
 /** The most a vision endpoint takes per image (OpenAI's limit). */
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
-/** The biggest text file downloaded (only its start and end may fit in the message). */
+/** The biggest text file or PDF downloaded (only its start and end may fit in the message). */
 const MAX_TEXT_BYTES = 20 * 1024 * 1024;
 
 const TEXT_TYPE = /^(text\/|application\/(json|x-ndjson|jsonl|xml|yaml|x-yaml|toml|javascript|typescript|x-sh|x-shellscript|sql|x-python|csv|graphql|x-diff|x-patch|x-subrip)\b)/i;
@@ -43,6 +45,7 @@ const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg
 export function kindOf(file: Pick<InboundFile, 'fileName' | 'contentType'>): FileKind | undefined {
   const type = file.contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
   const extension = extname(file.fileName).slice(1).toLowerCase();
+  if (type === 'application/pdf' || ((type === '' || type === 'application/octet-stream') && extension === 'pdf')) return 'pdf';
   if (type.startsWith('audio/')) return 'audio';
   if (type.startsWith('image/')) return imageType(file) ? 'image' : undefined;
   if (TEXT_TYPE.test(type)) return 'text';
@@ -104,12 +107,12 @@ export class FileReader {
 
   /** What is read besides messages, for the answer to a message Cairn cannot read at all. */
   readable(): string[] {
-    return ['text files', ...(this.options.transcriber ? ['voice messages'] : []), ...(this.options.describer ? ['images'] : [])];
+    return ['text files', 'PDFs', ...(this.options.transcriber ? ['voice messages'] : []), ...(this.options.describer ? ['images'] : [])];
   }
 
   private reads(file: InboundFile): boolean {
     const kind = kindOf(file);
-    return kind === 'text' || (kind === 'audio' && this.options.transcriber !== undefined) || (kind === 'image' && this.options.describer !== undefined);
+    return kind === 'text' || kind === 'pdf' || (kind === 'audio' && this.options.transcriber !== undefined) || (kind === 'image' && this.options.describer !== undefined);
   }
 
   private async readOne(file: InboundFile, caption: string, signal: AbortSignal): Promise<Part> {
@@ -123,18 +126,22 @@ export class FileReader {
       const description = await this.options.describer.describe(await file.load(signal), imageType(file) ?? 'image/jpeg', caption, signal);
       return { content: `[${name}, described by a vision model] ${description}` };
     }
-    if ((file.size ?? 0) > MAX_TEXT_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_TEXT_BYTES)}, more than I read of a text file`);
+    if ((file.size ?? 0) > MAX_TEXT_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_TEXT_BYTES)}, more than I read of a text file or PDF`);
+    if (kind === 'pdf') {
+      const pdf = await pdfText(await file.load(signal), signal);
+      return { name, text: pdf.text, about: `the text of its ${pdf.pages === 1 ? 'page' : `${pdf.pages} pages`}` };
+    }
     return { name, text: decodeText(await file.load(signal)) };
   }
 }
 
 /** A piece of the message: the caption, a transcript or description, or a text file (which may be shortened to fit). */
-type Part = { content: string } | { name: string; text: string; shortened?: { characters: number } };
+type Part = { content: string } | { name: string; text: string; about?: string; shortened?: { characters: number } };
 
 function render(part: Part): string {
   if ('content' in part) return part.content;
-  const about = part.shortened ? `, ${part.shortened.characters.toLocaleString('en-US')} characters, shortened to its start and end` : '';
-  return `[${part.name}${about}]\n${part.text}\n[end of ${part.name}]`;
+  const about = [part.about, part.shortened && `${part.shortened.characters.toLocaleString('en-US')} characters, shortened to its start and end`].filter(Boolean).join(', ');
+  return `[${part.name}${about ? `, ${about}` : ''}]\n${part.text}\n[end of ${part.name}]`;
 }
 
 /** The least of a long text file worth showing; below this the message is refused instead. */

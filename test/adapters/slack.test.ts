@@ -253,11 +253,11 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
 
     const shot = slack.addFile('shot.png', Buffer.from('PNG bytes'));
     model.enqueue({ text: 'A Grafana panel: p99 latency rising to 2 s at 14:05.' });
-    await harness.send({ text: '', subtype: 'file_share', files: [{ name: 'shot.png', mimetype: 'image/png', url_private_download: shot }, { name: 'q3.pdf', mimetype: 'application/pdf', url_private_download: shot }] });
+    await harness.send({ text: '', subtype: 'file_share', files: [{ name: 'shot.png', mimetype: 'image/png', url_private_download: shot }, { name: 'demo.mp4', mimetype: 'video/mp4', url_private_download: shot }] });
     await slack.waitForMessages(2);
     expect(model.chatRequests()[1]?.messages[1].content[1].image_url.url).toBe(`data:image/png;base64,${Buffer.from('PNG bytes').toString('base64')}`);
     expect(model.chatRequests()[2]?.messages.at(-1).content).toBe(
-      '[image (shot.png), described by a vision model] A Grafana panel: p99 latency rising to 2 s at 14:05.\n\n[The message also carried a file (q3.pdf), which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
+      '[image (shot.png), described by a vision model] A Grafana panel: p99 latency rising to 2 s at 14:05.\n\n[The message also carried a video (demo.mp4), which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
     );
   });
 

@@ -1,4 +1,5 @@
 /** The Telegram adapter: the real grammY against a fake Bot API, wired to a real Cairn. */
+import { makePdf } from '../helpers/pdf.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
 import { BOT, startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
@@ -140,7 +141,7 @@ describe('telegram end to end', () => {
     };
     harness.fake.pushUpdate({ message: { ...withoutText(), photo } });
     const [alone] = await harness.fake.waitForSent(1);
-    expect(alone?.text).toBe("I can't open a photo. I read messages and text files: tell me in words what you need, or paste the text.");
+    expect(alone?.text).toBe("I can't open a photo. I read messages, text files and PDFs: tell me in words what you need, or paste the text.");
     expect(model.chatRequests()).toHaveLength(0);
 
     harness.fake.pushUpdate({ message: { ...withoutText(), caption: 'what does this chart show?', photo, document: { file_name: 'q3.pdf', mime_type: 'application/pdf' } } });
@@ -183,10 +184,10 @@ describe('telegram end to end', () => {
     const { text: _none, ...rest } = harness.message('');
     harness.fake.pushUpdate({ message: { ...rest, voice: { file_id: 'v2', duration: 1 } } });
     const [reply] = await harness.fake.waitForSent(1);
-    expect(reply?.text).toBe("I can't open a voice message. I read messages and text files: tell me in words what you need, or paste the text.");
+    expect(reply?.text).toBe("I can't open a voice message. I read messages, text files and PDFs: tell me in words what you need, or paste the text.");
   });
 
-  it('reads a text document, and describes a photo with CAIRN_VISION_MODEL', async () => {
+  it('reads a text document and a PDF, and describes a photo with CAIRN_VISION_MODEL', async () => {
     await setUp({ CAIRN_VISION_MODEL: 'gpt-4o-mini' });
     const { text: _none, ...rest } = harness.message('');
     harness.fake.addFile('d1', Buffer.from('Traceback (most recent call last):\nKeyError: \'id\'\n'));
@@ -207,6 +208,11 @@ describe('telegram end to end', () => {
     expect(vision?.model).toBe('gpt-4o-mini');
     expect(vision?.messages[1].content[1].image_url.url).toBe(`data:image/jpeg;base64,${Buffer.from('JPEG-bytes').toString('base64')}`);
     expect(model.chatRequests()[2]?.messages.at(-1).content).toBe('[photo, described by a vision model] A login form with the error "Invalid CSRF token".');
+
+    harness.fake.addFile('pdf1', makePdf([['Order 5521 shipped on 2 Dec.']]));
+    harness.fake.pushUpdate({ message: { ...rest, message_id: 3, document: { file_id: 'pdf1', file_name: 'order.pdf', mime_type: 'application/pdf' } } });
+    await harness.fake.waitForSent(3);
+    expect(model.chatRequests().at(-1)?.messages.at(-1).content).toBe('[file (order.pdf), the text of its page]\nOrder 5521 shipped on 2 Dec.\n[end of file (order.pdf)]');
   });
 
   it('gives an unknown user a pairing code and no model reply', async () => {

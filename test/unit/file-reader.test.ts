@@ -5,6 +5,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { InboundFile, InboundMessage } from '../../src/core/message.js';
 import type { Transcriber } from '../../src/model/transcribe.js';
 import type { ImageDescriber } from '../../src/model/vision.js';
+import { makePdf } from '../helpers/pdf.js';
 
 function file(label: string, fileName: string, contentType: string | undefined, content: string | Uint8Array, size?: number): InboundFile & { loads: number } {
   const bytes = typeof content === 'string' ? Buffer.from(content) : content;
@@ -62,8 +63,9 @@ describe('kindOf', () => {
     expect(kindOf({ fileName: 'shot.webp', contentType: undefined })).toBe('image');
     // What vision endpoints do not take, and what is not text, is not read.
     expect(kindOf({ fileName: 'scan.tiff', contentType: 'image/tiff' })).toBeUndefined();
-    expect(kindOf({ fileName: 'q3.pdf', contentType: 'application/pdf' })).toBeUndefined();
-    expect(kindOf({ fileName: 'notes.txt', contentType: 'application/pdf' })).toBeUndefined();
+    expect(kindOf({ fileName: 'q3.pdf', contentType: 'application/pdf' })).toBe('pdf');
+    expect(kindOf({ fileName: 'q3.pdf', contentType: undefined })).toBe('pdf');
+    expect(kindOf({ fileName: 'deck.pptx', contentType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation' })).toBeUndefined();
     expect(kindOf({ fileName: 'clip.mp4', contentType: 'video/mp4' })).toBeUndefined();
   });
 });
@@ -81,12 +83,12 @@ describe('FileReader', () => {
     const photo = file('a photo', 'photo.jpg', 'image/jpeg', 'JPEG');
     const bare = new FileReader({ maxInputChars: 1_000, logger: silentLogger });
     expect(bare.canRead(message('', [voice, photo]))).toBe(false);
-    expect(bare.readable()).toEqual(['text files']);
+    expect(bare.readable()).toEqual(['text files', 'PDFs']);
     expect(await bare.read(message('hi', [voice, photo]), signal)).toMatchObject({ text: 'hi', attachments: ['a voice message', 'a photo'] });
     expect(voice.loads + photo.loads).toBe(0);
 
     const full = new FileReader({ maxInputChars: 1_000, logger: silentLogger, transcriber, describer });
-    expect(full.readable()).toEqual(['text files', 'voice messages', 'images']);
+    expect(full.readable()).toEqual(['text files', 'PDFs', 'voice messages', 'images']);
     const read = await full.read(message('', [voice, photo]), signal);
     expect(read).toMatchObject({ text: '[voice message, transcribed] words from voice.ogg\n\n[photo, described by a vision model] a bar chart', attachments: undefined });
     expect(describer.requests.at(-1)).toBe('image/jpeg 4 ');
@@ -105,10 +107,22 @@ describe('FileReader', () => {
     const latin1 = file('a file (old.txt)', 'old.txt', 'text/plain', new Uint8Array([0x63, 0x61, 0x66, 0xe9]));
     expect(await reader.read(message('', [latin1]), signal)).toBe("I couldn't read your file (old.txt): it is not UTF-8 text. Paste the part that matters as text.");
     const huge = file('a file (big.csv)', 'big.csv', 'text/csv', 'a,b', 21 * 1024 * 1024);
-    expect(await reader.read(message('', [huge]), signal)).toBe("I couldn't read your file (big.csv): it is over 20 MB, more than I read of a text file. Paste the part that matters as text.");
+    expect(await reader.read(message('', [huge]), signal)).toBe("I couldn't read your file (big.csv): it is over 20 MB, more than I read of a text file or PDF. Paste the part that matters as text.");
     expect(huge.loads).toBe(0);
     const voice = file('a voice message', 'voice.ogg', 'audio/ogg', 'OggS');
     expect(await reader.read(message('', [voice]), signal)).toBe("I couldn't make out your voice message: openai answered 400 Audio file could not be decoded. Please send it as text.");
+  });
+
+  it("reads a PDF's text layer, page by page, and says when there is none", async () => {
+    const reader = new FileReader({ maxInputChars: 10_000, logger: silentLogger });
+    const invoice = file('a file (invoice.pdf)', 'invoice.pdf', 'application/pdf', makePdf([['Invoice 2026-114', 'Total due: 1,250.00 EUR'], ['Pay by 31 Dec (IBAN DE00 1234)']]));
+    expect(await reader.read(message('is this paid?', [invoice]), signal)).toMatchObject({
+      text: 'is this paid?\n\n[file (invoice.pdf), the text of its 2 pages]\n[page 1]\nInvoice 2026-114\nTotal due: 1,250.00 EUR\n\n[page 2]\nPay by 31 Dec (IBAN DE00 1234)\n[end of file (invoice.pdf)]',
+    });
+    const scan = file('a file (scan.pdf)', 'scan.pdf', 'application/pdf', makePdf([[]]));
+    expect(await reader.read(message('', [scan]), signal)).toBe("I couldn't read your file (scan.pdf): it has no text layer (a scan?); send the pages as images, or the text. Paste the part that matters as text.");
+    const broken = file('a file (broken.pdf)', 'broken.pdf', undefined, 'not a PDF at all');
+    expect(await reader.read(message('', [broken]), signal)).toMatch(/^I couldn't read your file \(broken\.pdf\): it is not a readable PDF \(.+\)\. Paste the part that matters as text\.$/);
   });
 
   it('cuts text files too long to fit to their start and end, keeping the short ones whole', async () => {
