@@ -34,17 +34,8 @@ export interface SchedulesOptions {
   defaultTimeZone: string;
 }
 
-/** Who sets or cancels a task, and where. */
-export interface Requester {
-  conversationId: string;
-  platform: string;
-  identity: string;
-  senderId: string;
-  userName: string;
-  isDirect: boolean;
-  person: string;
-  isAdmin: boolean;
-}
+/** Who sets or cancels a task, and where (what a task keeps of them), and whether they are an admin. */
+export type Requester = Pick<Schedule, 'conversationId' | 'platform' | 'identity' | 'senderId' | 'userName' | 'isDirect' | 'person'> & { isAdmin: boolean };
 
 export interface NewTask {
   prompt: string;
