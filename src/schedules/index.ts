@@ -132,9 +132,17 @@ export class Schedules {
     const now = this.options.clock.now();
     for (const schedule of this.store.due(now, this.platforms)) {
       const dueAt = schedule.nextRunAt ?? now;
-      // Recorded before the run: a crash during it must not run it twice. A missed repeat is not caught up.
-      const next = schedule.cron ? nextCronRun(schedule.cron, schedule.timeZone, now) : undefined;
-      this.store.ran(schedule.id, now, next);
+      let next: number | undefined;
+      try {
+        // Recorded before the run: a crash during it must not run it twice. A missed repeat is not caught up.
+        next = schedule.cron ? nextCronRun(schedule.cron, schedule.timeZone, now) : undefined;
+        this.store.ran(schedule.id, now, next);
+      } catch (error) {
+        // A task whose time cannot be worked out (its row edited by hand) would stay due forever.
+        this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'scheduled task cancelled: its next run cannot be worked out');
+        this.store.cancel(schedule.id);
+        continue;
+      }
       const message = this.messageFor(schedule, dueAt, now);
       this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, lateMs: now - dueAt }, 'running a scheduled task');
       void sink(message).catch((error: unknown) => this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'scheduled task failed'));

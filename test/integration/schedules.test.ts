@@ -130,4 +130,13 @@ describe('scheduled tasks', () => {
     expect(telegram.sent).toEqual([]);
     expect(server.chatRequests()).toEqual([]);
   });
+
+  it('cancels a task whose next run cannot be worked out (a row edited by hand) instead of retrying it forever', async () => {
+    const now = cairn.manualClock.now();
+    cairn.schedules.store.create({ conversationId: 'telegram:dm:2', platform: 'telegram', identity: 'telegram:2', senderId: '2', userName: 'user2', isDirect: true, person: 'telegram:2', prompt: 'x', cron: 'every tuesday', timeZone: 'UTC', nextRunAt: now - MINUTE, createdAt: now - MINUTE });
+    cairn.schedules.start(cairn.gateway.receive, cairn.gateway.platforms());
+    expect(cairn.schedules.store.get(1)?.status).toBe('cancelled');
+    expect(timers.delays()).toEqual([]);
+    expect(telegram.sent).toEqual([]);
+  });
 });
