@@ -1,7 +1,7 @@
 /**
  * What Cairn can read of the files a message carries, turned into text in the message:
  * text files (logs, code, CSV, JSON…) as they are, or their start and end when too long;
- * PDFs by their text layer (pdf-text.ts); voice messages and audio through
+ * PDFs by their text layer (pdf-text.ts), a scan through the vision model; voice messages and audio through
  * the transcription model; images through the vision model. Each part is marked with
  * what it came from. What cannot be read stays among the attachments, named to the
  * model as out of its sight. Reading runs before the turn, so the session keeps the
@@ -14,7 +14,7 @@ import { CairnError, describeError } from './errors.js';
 import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { listed } from './attachments.js';
-import { pdfText } from './pdf-text.js';
+import { pdfPageImages, pdfText } from './pdf-text.js';
 
 export type FileKind = 'text' | 'pdf' | 'audio' | 'image';
 
@@ -29,6 +29,8 @@ export interface FileReaderOptions {
 
 /** The most a vision endpoint takes per image (OpenAI's limit). */
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+/** Pages of a scanned PDF sent to the vision model, one call each. */
+const MAX_SCANNED_PAGES = 5;
 /** The biggest text file or PDF downloaded (only its start and end may fit in the message). */
 const MAX_TEXT_BYTES = 20 * 1024 * 1024;
 
@@ -127,11 +129,25 @@ export class FileReader {
       return { content: `[${name}, described by a vision model] ${description}` };
     }
     if ((file.size ?? 0) > MAX_TEXT_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_TEXT_BYTES)}, more than I read of a text file or PDF`);
-    if (kind === 'pdf') {
-      const pdf = await pdfText(await file.load(signal), signal);
-      return { name, text: pdf.text, about: `the text of its ${pdf.pages === 1 ? 'page' : `${pdf.pages} pages`}` };
-    }
+    if (kind === 'pdf') return this.readPdf(name, await file.load(signal), caption, signal);
     return { name, text: decodeText(await file.load(signal)) };
+  }
+
+  /** A PDF's text layer; a scan (no text layer) is read by the vision model, a page at a time, when there is one. */
+  private async readPdf(name: string, bytes: Uint8Array, caption: string, signal: AbortSignal): Promise<Part> {
+    const pdf = await pdfText(bytes, signal);
+    const pages = (count: number) => (count === 1 ? 'page' : `${count} pages`);
+    if (pdf.text !== '') return { name, text: pdf.text, about: `the text of its ${pages(pdf.pages)}` };
+    const describer = this.options.describer;
+    if (!describer) throw new CairnError('invalid_input', 'it has no text layer (a scan?); send the pages as images, or the text');
+    const images = await pdfPageImages(bytes, MAX_SCANNED_PAGES, signal);
+    const described: string[] = [];
+    for (const [index, image] of images.entries()) {
+      const description = await describer.describe(image, 'image/png', caption, signal);
+      described.push(images.length > 1 ? `[page ${index + 1}]\n${description}` : description);
+    }
+    if (pdf.pages > images.length) described.push(`[pages ${images.length + 1}-${pdf.pages} not read: a scan is read up to ${MAX_SCANNED_PAGES} pages]`);
+    return { name, text: described.join('\n\n'), about: `a scan of ${pages(pdf.pages)}, described by a vision model` };
   }
 }
 

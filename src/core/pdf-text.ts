@@ -1,36 +1,30 @@
 /**
  * The text of a PDF, page by page, with pdf.js (Mozilla's PDF engine, its build for
- * Node; loaded on first use, since it is large). Only the text layer is read: a scan
- * has none, and is said to be one.
+ * Node; loaded on first use, since it is large). A scan has no text layer: its pages
+ * can be drawn as PNG images (@napi-rs/canvas) for a vision model to read.
  */
 import type * as PdfJsModule from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type * as CanvasModule from '@napi-rs/canvas';
 import { CairnError } from './errors.js';
 
 /** Pages read at most; the rest are named as left out. */
 const MAX_PAGES = 500;
 
 type PdfJs = typeof PdfJsModule;
+type RenderParameters = Parameters<PdfJsModule.PDFPageProxy['render']>[0];
 let pdfjs: Promise<PdfJs> | undefined;
+let canvas: Promise<typeof CanvasModule> | undefined;
+/** Pages drawn no wider than this: enough for a vision model to read a page's text. */
+const PAGE_WIDTH_PX = 1_600;
 
 export interface PdfText {
   text: string;
   pages: number;
 }
 
+/** The text layer of every page (up to MAX_PAGES); `text` is empty for a scan. */
 export async function pdfText(bytes: Uint8Array, signal?: AbortSignal): Promise<PdfText> {
-  const { getDocument } = await (pdfjs ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
-  // pdf.js takes ownership of the buffer it is given: a copy keeps the caller's intact.
-  const task = getDocument({ data: new Uint8Array(bytes), isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0 });
-  let document;
-  try {
-    document = await task.promise;
-  } catch (error) {
-    await task.destroy();
-    const name = (error as { name?: string } | null)?.name;
-    if (name === 'PasswordException') throw new CairnError('invalid_input', 'it is password-protected');
-    throw new CairnError('invalid_input', `it is not a readable PDF (${error instanceof Error ? error.message : String(error)})`);
-  }
-  try {
+  return withDocument(bytes, async (document) => {
     const pages: string[] = [];
     const count = Math.min(document.numPages, MAX_PAGES);
     for (let number = 1; number <= count; number++) {
@@ -43,8 +37,47 @@ export async function pdfText(bytes: Uint8Array, signal?: AbortSignal): Promise<
     }
     if (document.numPages > count) pages.push(`[pages ${count + 1}-${document.numPages} left out]`);
     const text = pages.join('\n\n').trim();
-    if (text.replace(/\[page \d+\]/g, '').trim() === '') throw new CairnError('invalid_input', 'it has no text layer (a scan?); send the pages as images, or the text');
-    return { text, pages: document.numPages };
+    return { text: text.replace(/\[page \d+\]/g, '').trim() === '' ? '' : text, pages: document.numPages };
+  });
+}
+
+/** The first `max` pages drawn as PNG images, for a vision model. */
+export async function pdfPageImages(bytes: Uint8Array, max: number, signal?: AbortSignal): Promise<Uint8Array[]> {
+  const { createCanvas } = await (canvas ??= import('@napi-rs/canvas'));
+  return withDocument(bytes, async (document) => {
+    const images: Uint8Array[] = [];
+    for (let number = 1; number <= Math.min(document.numPages, max); number++) {
+      if (signal?.aborted) throw signal.reason;
+      const page = await document.getPage(number);
+      const unscaled = page.getViewport({ scale: 1 });
+      const viewport = page.getViewport({ scale: Math.min(3, PAGE_WIDTH_PX / unscaled.width) });
+      const surface = createCanvas(Math.ceil(viewport.width), Math.ceil(viewport.height));
+      // pdf.js's types name the DOM's canvas; @napi-rs/canvas implements the same interface.
+      // A white background: scans and drawings assume paper behind them, PNG would keep it transparent.
+      const parameters = { canvasContext: surface.getContext('2d'), canvas: surface, viewport, background: '#ffffff' };
+      await page.render(parameters as unknown as RenderParameters).promise;
+      images.push(await surface.encode('png'));
+      page.cleanup();
+    }
+    return images;
+  });
+}
+
+async function withDocument<T>(bytes: Uint8Array, use: (document: PdfJsModule.PDFDocumentProxy) => Promise<T>): Promise<T> {
+  const { getDocument } = await (pdfjs ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
+  // pdf.js takes ownership of the buffer it is given: a copy keeps the caller's intact.
+  const task = getDocument({ data: new Uint8Array(bytes), isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0 });
+  let document: PdfJsModule.PDFDocumentProxy;
+  try {
+    document = await task.promise;
+  } catch (error) {
+    await task.destroy();
+    const name = (error as { name?: string } | null)?.name;
+    if (name === 'PasswordException') throw new CairnError('invalid_input', 'it is password-protected');
+    throw new CairnError('invalid_input', `it is not a readable PDF (${error instanceof Error ? error.message : String(error)})`);
+  }
+  try {
+    return await use(document);
   } finally {
     await document.destroy();
   }

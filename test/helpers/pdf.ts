@@ -1,11 +1,11 @@
-/** A minimal, valid PDF with one page per entry, each page's lines in Helvetica (an empty page has no text layer). */
+/** A minimal, valid PDF with one page per entry, each page's lines in Helvetica; a page without lines holds a blue rectangle and no text (as a scan has none). */
 export function makePdf(pages: string[][]): Buffer {
   const objects: string[] = ['<< /Type /Catalog /Pages 2 0 R >>', ''];
   const kids: number[] = [];
   const font = 3;
   objects.push('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
   for (const lines of pages) {
-    const content = lines.length ? `BT /F1 12 Tf 72 720 Td 14 TL ${lines.map((line) => `(${line.replace(/[()\\]/g, '\\$&')}) Tj T*`).join(' ')} ET` : '';
+    const content = lines.length ? `BT /F1 12 Tf 72 720 Td 14 TL ${lines.map((line) => `(${line.replace(/[()\\]/g, '\\$&')}) Tj T*`).join(' ')} ET` : '0 0 1 rg 100 100 200 150 re f';
     objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
     const contentId = objects.length;
     objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 ${font} 0 R >> >> /Contents ${contentId} 0 R >>`);

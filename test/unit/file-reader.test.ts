@@ -6,6 +6,7 @@ import type { InboundFile, InboundMessage } from '../../src/core/message.js';
 import type { Transcriber } from '../../src/model/transcribe.js';
 import type { ImageDescriber } from '../../src/model/vision.js';
 import { makePdf } from '../helpers/pdf.js';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
 
 function file(label: string, fileName: string, contentType: string | undefined, content: string | Uint8Array, size?: number): InboundFile & { loads: number } {
   const bytes = typeof content === 'string' ? Buffer.from(content) : content;
@@ -113,7 +114,7 @@ describe('FileReader', () => {
     expect(await reader.read(message('', [voice]), signal)).toBe("I couldn't make out your voice message: openai answered 400 Audio file could not be decoded. Please send it as text.");
   });
 
-  it("reads a PDF's text layer, page by page, and says when there is none", async () => {
+  it("reads a PDF's text layer, page by page, and a scan through the vision model", async () => {
     const reader = new FileReader({ maxInputChars: 10_000, logger: silentLogger });
     const invoice = file('a file (invoice.pdf)', 'invoice.pdf', 'application/pdf', makePdf([['Invoice 2026-114', 'Total due: 1,250.00 EUR'], ['Pay by 31 Dec (IBAN DE00 1234)']]));
     expect(await reader.read(message('is this paid?', [invoice]), signal)).toMatchObject({
@@ -121,6 +122,28 @@ describe('FileReader', () => {
     });
     const scan = file('a file (scan.pdf)', 'scan.pdf', 'application/pdf', makePdf([[]]));
     expect(await reader.read(message('', [scan]), signal)).toBe("I couldn't read your file (scan.pdf): it has no text layer (a scan?); send the pages as images, or the text. Paste the part that matters as text.");
+    // With a vision model, a scan's pages are drawn and described, one call a page.
+    const pages: string[] = [];
+    const eyes: ImageDescriber = {
+      model: 'vision',
+      describe: async (image, mimeType, request) => {
+        // The page as drawn: white paper, the blue box where the PDF puts it (612 pt wide, drawn 1,600 px wide).
+        const drawn = await loadImage(Buffer.from(image));
+        const canvas = createCanvas(drawn.width, drawn.height);
+        canvas.getContext('2d').drawImage(drawn, 0, 0);
+        const scale = 1_600 / 612;
+        const pixel = (x: number, y: number) => [...canvas.getContext('2d').getImageData(Math.round(x * scale), Math.round((792 - y) * scale), 1, 1).data];
+        expect([drawn.width, pixel(200, 175), pixel(20, 20)]).toEqual([1_600, [0, 0, 255, 255], [255, 255, 255, 255]]);
+        pages.push(`${mimeType} ${Buffer.from(image).subarray(0, 4).toString('hex')} ${request}`);
+        return `a blue box (${pages.length})`;
+      },
+    };
+    const scans = new FileReader({ maxInputChars: 10_000, logger: silentLogger, describer: eyes });
+    const twoPages = file('a file (scan.pdf)', 'scan.pdf', 'application/pdf', makePdf([[], []]));
+    expect(await scans.read(message('what does it say?', [twoPages]), signal)).toMatchObject({
+      text: 'what does it say?\n\n[file (scan.pdf), a scan of 2 pages, described by a vision model]\n[page 1]\na blue box (1)\n\n[page 2]\na blue box (2)\n[end of file (scan.pdf)]',
+    });
+    expect(pages).toEqual(['image/png 89504e47 what does it say?', 'image/png 89504e47 what does it say?']);
     const broken = file('a file (broken.pdf)', 'broken.pdf', undefined, 'not a PDF at all');
     expect(await reader.read(message('', [broken]), signal)).toMatch(/^I couldn't read your file \(broken\.pdf\): it is not a readable PDF \(.+\)\. Paste the part that matters as text\.$/);
   });
