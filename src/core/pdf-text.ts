@@ -26,18 +26,19 @@ export interface PdfText {
 export async function pdfText(bytes: Uint8Array, signal?: AbortSignal): Promise<PdfText> {
   return withDocument(bytes, async (document) => {
     const pages: string[] = [];
+    let hasText = false;
     const count = Math.min(document.numPages, MAX_PAGES);
     for (let number = 1; number <= count; number++) {
       if (signal?.aborted) throw signal.reason;
       const page = await document.getPage(number);
       const content = await page.getTextContent();
-      const text = content.items.map((item) => ('str' in item ? `${item.str}${item.hasEOL ? '\n' : ''}` : '')).join('');
-      pages.push(document.numPages > 1 ? `[page ${number}]\n${text.trim()}` : text.trim());
+      const text = content.items.map((item) => ('str' in item ? `${item.str}${item.hasEOL ? '\n' : ''}` : '')).join('').trim();
+      hasText ||= text !== '';
+      pages.push(document.numPages > 1 ? `[page ${number}]\n${text}` : text);
       page.cleanup();
     }
     if (document.numPages > count) pages.push(`[pages ${count + 1}-${document.numPages} left out]`);
-    const text = pages.join('\n\n').trim();
-    return { text: text.replace(/\[page \d+\]/g, '').trim() === '' ? '' : text, pages: document.numPages };
+    return { text: hasText ? pages.join('\n\n').trim() : '', pages: document.numPages };
   });
 }
 
