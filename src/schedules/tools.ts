@@ -18,9 +18,10 @@ const scheduleParameters = z.object({
 
 const cancelParameters = z.object({ id: z.number().int().positive().describe('The task number, as list_scheduled_tasks shows it.') });
 
-/** Who is asking, from a tool call; scheduling needs a chat to post the answers in. */
+/** Whether a platform's adapter runs here, to post a task's answers with. */
 type CanDeliver = (platform: string) => boolean;
 
+/** Who is asking, from a tool call; scheduling needs a chat to post the answers in. */
 function requesterOf(context: ToolContext, canDeliver: CanDeliver): Requester {
   if (!context.sender || !canDeliver(context.platform)) throw new CairnError('invalid_input', 'Scheduled tasks need a chat to post their answers in; this conversation has none.');
   return {
