@@ -190,7 +190,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   registerMemoryCommands(commands, notes, clock);
   registerApprovalCommands(commands, approvals);
   const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone });
-  for (const tool of scheduleTools(schedules, (platform) => gateway.delivers(platform))) tools.register(tool);
+  for (const tool of scheduleTools(schedules, (platform) => gateway.platforms().includes(platform))) tools.register(tool);
   registerScheduleCommands(commands, schedules);
   const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens);
   const gateway = new Gateway({

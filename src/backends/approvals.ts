@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { CommandRegistry } from '../core/commands.js';
 import { describeError } from '../core/errors.js';
+import { oneLine } from '../core/text.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../store/db.js';
 import type { Danger } from './danger.js';
@@ -154,11 +155,6 @@ function approvalMessage(id: string, request: ApprovalRequest, timeoutMs: number
     `    ${oneLine(request.command, 500)}`,
     `An admin can allow it with /approve ${id} or refuse it with /deny ${id}. Without an answer it is refused in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
   ].join('\n');
-}
-
-function oneLine(text: string, max = 120): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /** `/approve <id>` and `/deny <id>`, for admins. They run at once, outside the conversation's queue: the turn that asked is waiting on them. */

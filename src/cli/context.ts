@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/load.js';
 import { CairnError } from '../core/errors.js';
+import { createCairn, type Cairn } from '../main.js';
 
 export interface CliContext {
   program: Command;
@@ -18,4 +19,15 @@ export function positiveInt(text: string, what: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) throw new CairnError('invalid_input', `${what} must be a positive whole number, not "${text}".`);
   return value;
+}
+
+/** Runs `run` with a Cairn built from the config (warnings only in the log), closed afterwards whatever happens. */
+export async function withCairn<T>(context: CliContext, run: (cairn: Cairn) => T | Promise<T>): Promise<T> {
+  const config = context.config();
+  const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' });
+  try {
+    return await run(cairn);
+  } finally {
+    await cairn.close();
+  }
 }

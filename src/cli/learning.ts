@@ -1,21 +1,12 @@
 /** `cairn tasks`, `cairn audit` and `cairn skills proposals|approve|reject`: the learning loop for operators. */
 import type { Command } from 'commander';
-import { createCairn, type Cairn } from '../main.js';
 import { CairnError } from '../core/errors.js';
 import type { Task } from '../learning/tasks.js';
-import { positiveInt, type CommandGroup } from './context.js';
+import { positiveInt, withCairn, type CommandGroup } from './context.js';
+import { oneLine } from '../core/text.js';
 
 export const learningCommands: CommandGroup = (context) => {
   const { program, print } = context;
-  const withCairn = async <T>(run: (cairn: Cairn) => T | Promise<T>): Promise<T> => {
-    const config = context.config();
-    const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' });
-    try {
-      return await run(cairn);
-    } finally {
-      await cairn.close();
-    }
-  };
 
   program
     .command('tasks')
@@ -24,7 +15,7 @@ export const learningCommands: CommandGroup = (context) => {
     .option('--json', 'print JSON lines')
     .option('-n, --limit <n>', 'how many, newest first', '20')
     .action((options: { json?: boolean; limit: string }) =>
-      withCairn((cairn) => {
+      withCairn(context, (cairn) => {
         const tasks = cairn.learning.tasks.recent(positiveInt(options.limit, '--limit'));
         if (options.json) return print(JSON.stringify(tasks.map(publicTask)));
         if (tasks.length === 0) return print('No tasks yet.');
@@ -37,7 +28,7 @@ export const learningCommands: CommandGroup = (context) => {
     .command('run')
     .description('run an audit now')
     .action(() =>
-      withCairn(async (cairn) => {
+      withCairn(context, async (cairn) => {
         const record = await cairn.learning.audits.run('manual (cairn audit run)');
         if (!record) throw new CairnError('invalid_input', 'Another audit is running; try again when it has finished.');
         if (record.status === 'failed') throw new CairnError('internal', `The audit failed: ${record.error ?? 'unknown error'}`);
@@ -49,7 +40,7 @@ export const learningCommands: CommandGroup = (context) => {
     .command('list')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
-      withCairn((cairn) => {
+      withCairn(context, (cairn) => {
         const audits = cairn.learning.audits.list(50);
         if (options.json) return print(JSON.stringify(audits.map(({ report: _report, stats, ...rest }) => ({ ...rest, overall: stats?.overall }))));
         if (audits.length === 0) return print('No audits yet. Run `cairn audit run`.');
@@ -62,7 +53,7 @@ export const learningCommands: CommandGroup = (context) => {
   audit
     .command('show <id>')
     .action((id: string) =>
-      withCairn((cairn) => {
+      withCairn(context, (cairn) => {
         const record = cairn.learning.audits.get(positiveInt(id, 'id'));
         if (!record) throw new CairnError('not_found', `No audit #${id}. Run \`cairn audit list\`.`);
         print(record.report ?? `Audit #${record.id} ${record.status}${record.error ? `: ${record.error}` : ''}`);
@@ -75,7 +66,7 @@ export const learningCommands: CommandGroup = (context) => {
     .description('skill changes reflection proposed (CAIRN_REFLECTION=propose)')
     .option('--all', 'also decided ones')
     .action((options: { all?: boolean }) =>
-      withCairn((cairn) => {
+      withCairn(context, (cairn) => {
         const list = options.all ? cairn.learning.proposals.recent(50) : cairn.learning.proposals.pending();
         if (list.length === 0) return print('No pending skill proposals.');
         for (const p of list) print(`#${p.id}  ${p.status.padEnd(8)}  ${p.change.action} ${p.change.name}: ${oneLine(p.change.reason, 80)}${p.detail ? `  [${p.detail}]` : ''}`);
@@ -85,7 +76,7 @@ export const learningCommands: CommandGroup = (context) => {
     .command('approve <id>')
     .description('apply a proposed skill change')
     .action((id: string) =>
-      withCairn((cairn) => {
+      withCairn(context, (cairn) => {
         const result = cairn.learning.proposals.apply(positiveInt(id, 'id'), 'person', Date.now());
         if (result.status !== 'applied') throw new CairnError('invalid_input', `Proposal #${id} could not be applied: ${result.detail ?? 'unknown reason'}`);
         print(`Applied: ${result.detail ?? ''}`);
@@ -95,7 +86,7 @@ export const learningCommands: CommandGroup = (context) => {
     .command('reject <id>')
     .description('discard a proposed skill change')
     .action((id: string) =>
-      withCairn((cairn) => {
+      withCairn(context, (cairn) => {
         cairn.learning.proposals.reject(positiveInt(id, 'id'), Date.now());
         print(`Rejected proposal #${id}.`);
       }),
@@ -104,11 +95,6 @@ export const learningCommands: CommandGroup = (context) => {
 
 function findOrCreate(program: Command, name: string): Command {
   return program.commands.find((command) => command.name() === name) ?? program.command(name);
-}
-
-function oneLine(text: string, max: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 function publicTask(task: Task) {

@@ -1,26 +1,16 @@
 /** `cairn schedules list|cancel`: every conversation's scheduled tasks, for operators. */
-import { createCairn, type Cairn } from '../main.js';
 import { CairnError } from '../core/errors.js';
-import { positiveInt, type CommandGroup } from './context.js';
+import { positiveInt, withCairn, type CommandGroup } from './context.js';
 
 export const schedulesCommands: CommandGroup = (context) => {
   const { program, print } = context;
-  const withCairn = async (run: (cairn: Cairn) => void): Promise<void> => {
-    const config = context.config();
-    const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' });
-    try {
-      run(cairn);
-    } finally {
-      await cairn.close();
-    }
-  };
   const schedules = program.command('schedules').description('tasks the agent was asked to run later (see README, Scheduled tasks)');
   schedules
     .command('list')
     .description('the active tasks of every conversation, soonest first')
     .option('--json', 'print JSON lines')
     .action((options: { json?: boolean }) =>
-      withCairn((cairn) => {
+      withCairn(context, (cairn) => {
         const tasks = cairn.schedules.store.active();
         if (options.json) return tasks.forEach((task) => print(JSON.stringify(task)));
         if (tasks.length === 0) return print('No scheduled tasks.');
@@ -31,7 +21,7 @@ export const schedulesCommands: CommandGroup = (context) => {
     .command('cancel <id>')
     .description('cancel a task (as an admin would)')
     .action((id: string) =>
-      withCairn((cairn) => {
+      withCairn(context, (cairn) => {
         const number = positiveInt(id, 'id');
         if (!cairn.schedules.store.cancel(number)) throw new CairnError('not_found', `There is no active scheduled task #${number}; \`cairn schedules list\` shows them.`);
         print(`Cancelled task #${number}.`);

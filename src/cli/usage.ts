@@ -3,25 +3,24 @@
  * days back, so an operator can see what a busy server costs and set
  * CAIRN_USER_DAILY_TOKENS from real numbers.
  */
-import { createCairn, type Cairn } from '../main.js';
-import { positiveInt, type CommandGroup } from './context.js';
+import type { Cairn } from '../main.js';
+import { positiveInt, withCairn, type CommandGroup } from './context.js';
+import { DAY_MS, startOfUtcDay } from '../core/clock.js';
+import { count } from '../core/text.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-export const usageCommands: CommandGroup = ({ program, config: loadConfig, print }) => {
+export const usageCommands: CommandGroup = (context) => {
+  const { program, print } = context;
   program
     .command('usage')
     .description("the model's tokens and cost per person, today or over the last days (UTC)")
     .option('--days <n>', 'days back, today included', '1')
     .option('--json', 'print JSON')
-    .action(async (options: { days: string; json?: boolean }) => {
+    .action((options: { days: string; json?: boolean }) => {
       const days = positiveInt(options.days, '--days');
-      const config = loadConfig();
-      const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' });
-      try {
-        const since = Math.floor(Date.now() / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
+      return withCairn(context, (cairn) => {
+        const since = startOfUtcDay(Date.now()) - (days - 1) * DAY_MS;
         const rows = withBatchRunsTogether(cairn.ledger.byPerson(since));
-        const limit = config.agent.userDailyTokens;
+        const limit = cairn.config.agent.userDailyTokens;
         if (options.json) return print(JSON.stringify({ since: new Date(since).toISOString(), dailyAllowance: limit ?? null, people: rows }));
         const period = days === 1 ? 'Today (since 00:00 UTC)' : `Since ${new Date(since).toISOString().slice(0, 10)} (${days} days)`;
         if (rows.length === 0) return print(`${period}: no model calls.`);
@@ -30,9 +29,7 @@ export const usageCommands: CommandGroup = ({ program, config: loadConfig, print
         for (const row of rows) {
           print(`  ${label(row.user).padEnd(width)}  ${count(row.tokens).padStart(12)} tokens  ${count(row.calls).padStart(6)} calls${row.costUsd === undefined ? '' : `  $${row.costUsd.toFixed(4)}`}`);
         }
-      } finally {
-        await cairn.close();
-      }
+      });
     });
 };
 
@@ -54,8 +51,4 @@ function withBatchRunsTogether(rows: Row[]): Row[] {
 
 function label(user: string | null): string {
   return user ?? '(background: notes, reflection, audits)';
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }

@@ -5,11 +5,10 @@
  * restarts. Checked before a turn: the turn that crosses the line finishes. Admins have
  * no limit. `/usage` tells anyone where they stand.
  */
-import type { Clock } from './clock.js';
+import { DAY_MS, startOfUtcDay, type Clock } from './clock.js';
+import { count } from './text.js';
 import type { CommandRegistry } from './commands.js';
 import type { UsageLedger } from './usage-ledger.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class DailyAllowance {
   constructor(
@@ -45,7 +44,7 @@ export class DailyAllowance {
   }
 
   private midnight(): number {
-    return Math.floor(this.clock.now() / DAY_MS) * DAY_MS;
+    return startOfUtcDay(this.clock.now());
   }
 
   private untilMidnight(): string {
@@ -61,10 +60,6 @@ export function registerUsageCommand(commands: CommandRegistry, allowance: Daily
     description: 'how many tokens your requests used today, and what is left of your daily allowance',
     run: ({ message, isAdmin }) => allowance.report(message.userId, isAdmin),
   });
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 function dollars(cost: number | undefined): string {

@@ -18,3 +18,10 @@ export class ManualClock implements Clock {
     this.current = ms;
   }
 }
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Midnight UTC of the day `ms` falls in: where daily budgets and allowances start counting. */
+export function startOfUtcDay(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}

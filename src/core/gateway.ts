@@ -120,12 +120,7 @@ export class Gateway {
     return this.queue.run(message.conversationId, () => this.handle(message));
   };
 
-  /** Whether an adapter of the platform is attached (something to post a scheduled task's answer with). */
-  delivers(platform: string): boolean {
-    return this.adapters.has(platform);
-  }
-
-  /** The platforms of the attached adapters. */
+  /** The platforms of the attached adapters (what scheduled tasks' answers can be posted with). */
   platforms(): string[] {
     return [...this.adapters.keys()];
   }

@@ -1,5 +1,6 @@
 /** The audit report as Markdown, for people: numbers first, then what was done about them. */
 import type { AuditStats, Rate } from './audit-stats.js';
+import { count } from '../core/text.js';
 
 export interface AuditActions {
   staled: string[];
@@ -55,13 +56,13 @@ function tokenLines({ overall, sinceLastAudit }: NonNullable<AuditStats['tokens'
     '',
     '| | since the previous audit | overall |',
     '| --- | --- | --- |',
-    `| tokens per task | ${count(sinceLastAudit.perTask)} | ${count(overall.perTask)} |`,
-    `| tokens per success (failures' included) | ${count(sinceLastAudit.perSuccess)} | ${count(overall.perSuccess)} |`,
+    `| tokens per task | ${tokens(sinceLastAudit.perTask)} | ${tokens(overall.perTask)} |`,
+    `| tokens per success (failures' included) | ${tokens(sinceLastAudit.perSuccess)} | ${tokens(overall.perSuccess)} |`,
     `| prompt tokens from the provider's cache | ${percent(sinceLastAudit.cachedShare)} | ${percent(overall.cachedShare)} |`,
     '',
   ];
 }
 
-function count(n: number | undefined): string {
-  return n === undefined ? 'n/a' : n.toLocaleString('en-US');
+function tokens(n: number | undefined): string {
+  return n === undefined ? 'n/a' : count(n);
 }

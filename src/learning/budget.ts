@@ -3,7 +3,7 @@
  * work), read from the usage ledger so it holds across restarts and processes.
  */
 import type { Db } from '../store/db.js';
-import type { Clock } from '../core/clock.js';
+import { startOfUtcDay, type Clock } from '../core/clock.js';
 
 const LEARNING_PURPOSES = ['reflection', 'audit'] as const;
 
@@ -19,9 +19,7 @@ export class LearningBudget {
 
   /** Tokens spent on learning since midnight UTC. */
   usedToday(): number {
-    const now = new Date(this.clock.now());
-    const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-    return this.used.get(midnight)?.tokens ?? 0;
+    return this.used.get(startOfUtcDay(this.clock.now()))?.tokens ?? 0;
   }
 
   remaining(): number {

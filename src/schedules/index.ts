@@ -13,6 +13,7 @@ import type { InboundMessage } from '../core/message.js';
 import type { Timers, TimerHandle } from '../backends/timers.js';
 import type { Db } from '../store/db.js';
 import { CairnError, describeError } from '../core/errors.js';
+import { oneLine } from '../core/text.js';
 import { ScheduleStore, type Schedule } from './store.js';
 import { checkCron, checkTimeZone, nextCronRun, parseAt, showTime } from './timing.js';
 
@@ -168,9 +169,4 @@ export class Schedules {
       receivedAt: new Date(now),
     };
   }
-}
-
-function oneLine(text: string, max: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
