@@ -1,7 +1,8 @@
 /**
  * What Cairn can read of the files a message carries, turned into text in the message:
  * text files (logs, code, CSV, JSON…) as they are, or their start and end when too long;
- * PDFs by their text layer (pdf-text.ts), a scan through the vision model; voice messages and audio through
+ * PDFs by their text layer (pdf-text.ts), a scan through the vision model; Word, Excel
+ * and PowerPoint files by their text (office-text.ts); voice messages and audio through
  * the transcription model; images through the vision model. Each part is marked with
  * what it came from. What cannot be read stays among the attachments, named to the
  * model as out of its sight. Reading runs before the turn, so the session keeps the
@@ -15,8 +16,9 @@ import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { listed } from './attachments.js';
 import { pdfPageImages, pdfText } from './pdf-text.js';
+import { officeFormat, officeText } from './office-text.js';
 
-export type FileKind = 'text' | 'pdf' | 'audio' | 'image';
+export type FileKind = 'text' | 'pdf' | 'office' | 'audio' | 'image';
 
 export interface FileReaderOptions {
   maxInputChars: number;
@@ -31,7 +33,7 @@ export interface FileReaderOptions {
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 /** Pages of a scanned PDF sent to the vision model, one call each. */
 const MAX_SCANNED_PAGES = 5;
-/** The biggest text file or PDF downloaded (only its start and end may fit in the message). */
+/** The biggest text file, PDF or Office file downloaded (only its start and end may fit in the message). */
 const MAX_TEXT_BYTES = 20 * 1024 * 1024;
 
 const TEXT_TYPE = /^(text\/|application\/(json|x-ndjson|jsonl|xml|yaml|x-yaml|toml|javascript|typescript|x-sh|x-shellscript|sql|x-python|csv|graphql|x-diff|x-patch|x-subrip)\b)/i;
@@ -48,11 +50,12 @@ export function kindOf(file: Pick<InboundFile, 'fileName' | 'contentType'>): Fil
   const type = file.contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
   const extension = extname(file.fileName).slice(1).toLowerCase();
   if (type === 'application/pdf' || ((type === '' || type === 'application/octet-stream') && extension === 'pdf')) return 'pdf';
+  if (officeFormat(file)) return 'office';
   if (type.startsWith('audio/')) return 'audio';
   if (type.startsWith('image/')) return imageType(file) ? 'image' : undefined;
   if (TEXT_TYPE.test(type)) return 'text';
-  // Platforms often send application/octet-stream (or nothing) for code and logs.
-  if (type === '' || type === 'application/octet-stream') {
+  // Platforms often send application/octet-stream (or nothing) for code and logs, and Windows application/vnd.ms-excel for CSV.
+  if (type === '' || type === 'application/octet-stream' || type === 'application/vnd.ms-excel') {
     if (AUDIO_EXTENSIONS.has(extension)) return 'audio';
     if (extension in IMAGE_TYPES) return 'image';
     if (TEXT_EXTENSIONS.has(extension) || (extension === '' && TEXT_NAMES.has(file.fileName.toLowerCase()))) return 'text';
@@ -109,12 +112,12 @@ export class FileReader {
 
   /** What is read besides messages, for the answer to a message Cairn cannot read at all. */
   readable(): string[] {
-    return ['text files', 'PDFs', ...(this.options.transcriber ? ['voice messages'] : []), ...(this.options.describer ? ['images'] : [])];
+    return ['text files', 'PDFs', 'Office files (Word, Excel, PowerPoint)', ...(this.options.transcriber ? ['voice messages'] : []), ...(this.options.describer ? ['images'] : [])];
   }
 
   private reads(file: InboundFile): boolean {
     const kind = kindOf(file);
-    return kind === 'text' || kind === 'pdf' || (kind === 'audio' && this.options.transcriber !== undefined) || (kind === 'image' && this.options.describer !== undefined);
+    return kind === 'text' || kind === 'pdf' || kind === 'office' || (kind === 'audio' && this.options.transcriber !== undefined) || (kind === 'image' && this.options.describer !== undefined);
   }
 
   private async readOne(file: InboundFile, caption: string, signal: AbortSignal): Promise<Part> {
@@ -128,8 +131,13 @@ export class FileReader {
       const description = await this.options.describer.describe(await file.load(signal), imageType(file) ?? 'image/jpeg', caption, signal);
       return { content: `[${name}, described by a vision model] ${description}` };
     }
-    if ((file.size ?? 0) > MAX_TEXT_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_TEXT_BYTES)}, more than I read of a text file or PDF`);
+    if ((file.size ?? 0) > MAX_TEXT_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_TEXT_BYTES)}, more than I read of a document`);
     if (kind === 'pdf') return this.readPdf(name, await file.load(signal), caption, signal);
+    const format = officeFormat(file);
+    if (format) {
+      const { text, about } = await officeText(await file.load(signal), format, signal);
+      return { name, text, about };
+    }
     return { name, text: decodeText(await file.load(signal)) };
   }
 

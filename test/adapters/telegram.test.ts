@@ -1,5 +1,6 @@
 /** The Telegram adapter: the real grammY against a fake Bot API, wired to a real Cairn. */
 import { makePdf } from '../helpers/pdf.js';
+import { makeDocx } from '../helpers/office.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
 import { BOT, startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
@@ -141,7 +142,7 @@ describe('telegram end to end', () => {
     };
     harness.fake.pushUpdate({ message: { ...withoutText(), photo } });
     const [alone] = await harness.fake.waitForSent(1);
-    expect(alone?.text).toBe("I can't open a photo. I read messages, text files and PDFs: tell me in words what you need, or paste the text.");
+    expect(alone?.text).toBe("I can't open a photo. I read messages, text files, PDFs and Office files (Word, Excel, PowerPoint): tell me in words what you need, or paste the text.");
     expect(model.chatRequests()).toHaveLength(0);
 
     harness.fake.pushUpdate({ message: { ...withoutText(), caption: 'what does this chart show?', photo, document: { file_name: 'q3.pdf', mime_type: 'application/pdf' } } });
@@ -184,10 +185,10 @@ describe('telegram end to end', () => {
     const { text: _none, ...rest } = harness.message('');
     harness.fake.pushUpdate({ message: { ...rest, voice: { file_id: 'v2', duration: 1 } } });
     const [reply] = await harness.fake.waitForSent(1);
-    expect(reply?.text).toBe("I can't open a voice message. I read messages, text files and PDFs: tell me in words what you need, or paste the text.");
+    expect(reply?.text).toBe("I can't open a voice message. I read messages, text files, PDFs and Office files (Word, Excel, PowerPoint): tell me in words what you need, or paste the text.");
   });
 
-  it('reads a text document and a PDF, and describes a photo with CAIRN_VISION_MODEL', async () => {
+  it('reads a text document, a PDF and a Word document, and describes a photo with CAIRN_VISION_MODEL', async () => {
     await setUp({ CAIRN_VISION_MODEL: 'gpt-4o-mini' });
     const { text: _none, ...rest } = harness.message('');
     harness.fake.addFile('d1', Buffer.from('Traceback (most recent call last):\nKeyError: \'id\'\n'));
@@ -213,6 +214,12 @@ describe('telegram end to end', () => {
     harness.fake.pushUpdate({ message: { ...rest, message_id: 3, document: { file_id: 'pdf1', file_name: 'order.pdf', mime_type: 'application/pdf' } } });
     await harness.fake.waitForSent(3);
     expect(model.chatRequests().at(-1)?.messages.at(-1).content).toBe('[file (order.pdf), the text of its page]\nOrder 5521 shipped on 2 Dec.\n[end of file (order.pdf)]');
+
+    // Telegram gives a Word document's MIME type; Cairn reads its text.
+    harness.fake.addFile('docx1', makeDocx(['Returns policy: 30 days.']));
+    harness.fake.pushUpdate({ message: { ...rest, message_id: 4, document: { file_id: 'docx1', file_name: 'policy.docx', mime_type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' } } });
+    await harness.fake.waitForSent(4);
+    expect(model.chatRequests().at(-1)?.messages.at(-1).content).toBe('[file (policy.docx), its text]\nReturns policy: 30 days.\n[end of file (policy.docx)]');
   });
 
   it('gives an unknown user a pairing code and no model reply', async () => {

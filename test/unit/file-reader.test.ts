@@ -6,6 +6,7 @@ import type { InboundFile, InboundMessage } from '../../src/core/message.js';
 import type { Transcriber } from '../../src/model/transcribe.js';
 import type { ImageDescriber } from '../../src/model/vision.js';
 import { makePdf } from '../helpers/pdf.js';
+import { makeDocx, makePptx, makeXlsx } from '../helpers/office.js';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 
 function file(label: string, fileName: string, contentType: string | undefined, content: string | Uint8Array, size?: number): InboundFile & { loads: number } {
@@ -66,7 +67,10 @@ describe('kindOf', () => {
     expect(kindOf({ fileName: 'scan.tiff', contentType: 'image/tiff' })).toBeUndefined();
     expect(kindOf({ fileName: 'q3.pdf', contentType: 'application/pdf' })).toBe('pdf');
     expect(kindOf({ fileName: 'q3.pdf', contentType: undefined })).toBe('pdf');
-    expect(kindOf({ fileName: 'deck.pptx', contentType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation' })).toBeUndefined();
+    expect(kindOf({ fileName: 'deck.pptx', contentType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation' })).toBe('office');
+    expect(kindOf({ fileName: 'budget.xlsx', contentType: 'application/octet-stream' })).toBe('office');
+    // Windows labels CSV files as Excel files.
+    expect(kindOf({ fileName: 'export.csv', contentType: 'application/vnd.ms-excel' })).toBe('text');
     expect(kindOf({ fileName: 'clip.mp4', contentType: 'video/mp4' })).toBeUndefined();
   });
 });
@@ -84,12 +88,12 @@ describe('FileReader', () => {
     const photo = file('a photo', 'photo.jpg', 'image/jpeg', 'JPEG');
     const bare = new FileReader({ maxInputChars: 1_000, logger: silentLogger });
     expect(bare.canRead(message('', [voice, photo]))).toBe(false);
-    expect(bare.readable()).toEqual(['text files', 'PDFs']);
+    expect(bare.readable()).toEqual(['text files', 'PDFs', 'Office files (Word, Excel, PowerPoint)']);
     expect(await bare.read(message('hi', [voice, photo]), signal)).toMatchObject({ text: 'hi', attachments: ['a voice message', 'a photo'] });
     expect(voice.loads + photo.loads).toBe(0);
 
     const full = new FileReader({ maxInputChars: 1_000, logger: silentLogger, transcriber, describer });
-    expect(full.readable()).toEqual(['text files', 'PDFs', 'voice messages', 'images']);
+    expect(full.readable()).toEqual(['text files', 'PDFs', 'Office files (Word, Excel, PowerPoint)', 'voice messages', 'images']);
     const read = await full.read(message('', [voice, photo]), signal);
     expect(read).toMatchObject({ text: '[voice message, transcribed] words from voice.ogg\n\n[photo, described by a vision model] a bar chart', attachments: undefined });
     expect(describer.requests.at(-1)).toBe('image/jpeg 4 ');
@@ -108,10 +112,26 @@ describe('FileReader', () => {
     const latin1 = file('a file (old.txt)', 'old.txt', 'text/plain', new Uint8Array([0x63, 0x61, 0x66, 0xe9]));
     expect(await reader.read(message('', [latin1]), signal)).toBe("I couldn't read your file (old.txt): it is not UTF-8 text. Paste the part that matters as text.");
     const huge = file('a file (big.csv)', 'big.csv', 'text/csv', 'a,b', 21 * 1024 * 1024);
-    expect(await reader.read(message('', [huge]), signal)).toBe("I couldn't read your file (big.csv): it is over 20 MB, more than I read of a text file or PDF. Paste the part that matters as text.");
+    expect(await reader.read(message('', [huge]), signal)).toBe("I couldn't read your file (big.csv): it is over 20 MB, more than I read of a document. Paste the part that matters as text.");
     expect(huge.loads).toBe(0);
     const voice = file('a voice message', 'voice.ogg', 'audio/ogg', 'OggS');
     expect(await reader.read(message('', [voice]), signal)).toBe("I couldn't make out your voice message: openai answered 400 Audio file could not be decoded. Please send it as text.");
+  });
+
+  it('reads Word, Excel and PowerPoint files, and says what to send instead of an old binary one', async () => {
+    const reader = new FileReader({ maxInputChars: 10_000, logger: silentLogger });
+    const docx = file('a file (plan.docx)', 'plan.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', makeDocx(['Plan', 'Ship it.']));
+    const xlsx = file('a file (budget.xlsx)', 'budget.xlsx', 'application/octet-stream', makeXlsx({ Costs: [['Item', 'EUR'], ['Servers', 1200]] }));
+    expect(await reader.read(message('compare these', [docx, xlsx]), signal)).toMatchObject({
+      text: 'compare these\n\n[file (plan.docx), its text]\nPlan\n\nShip it.\n[end of file (plan.docx)]\n\n[file (budget.xlsx), its sheet as CSV]\n[sheet "Costs"]\nItem,EUR\nServers,1200\n[end of file (budget.xlsx)]',
+      attachments: undefined,
+    });
+    const deck = file('a file (deck.pptx)', 'deck.pptx', undefined, makePptx([{ lines: ['Roadmap'] }]));
+    expect(await reader.read(message('', [deck]), signal)).toMatchObject({ text: '[file (deck.pptx), its slide]\n[slide 1]\nRoadmap\n[end of file (deck.pptx)]' });
+    const old = file('a file (plan.doc)', 'plan.doc', 'application/msword', new Uint8Array([0xd0, 0xcf, 0x11, 0xe0]));
+    expect(await reader.read(message('summarize', [old]), signal)).toBe(
+      "I couldn't read your file (plan.doc): it is in the old binary Word document format (.doc), which I do not read; save it as .docx or PDF and send it again. Paste the part that matters as text.",
+    );
   });
 
   it("reads a PDF's text layer, page by page, and a scan through the vision model", async () => {

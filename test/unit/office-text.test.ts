@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { strToU8, zipSync } from 'fflate';
+import { officeFormat, officeText } from '../../src/core/office-text.js';
+import { CairnError } from '../../src/core/errors.js';
+import { makeDocx, makePptx, makeXlsx } from '../helpers/office.js';
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(CairnError);
+  expect((error as CairnError).code).toBe('invalid_input');
+  return (error as CairnError).message;
+}
+
+describe('officeFormat', () => {
+  it('tells the format by MIME type, and by name when the type is generic', () => {
+    expect(officeFormat({ fileName: 'plan', contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' })).toBe('docx');
+    expect(officeFormat({ fileName: 'Budget.XLSX', contentType: 'application/octet-stream' })).toBe('xlsx');
+    expect(officeFormat({ fileName: 'deck.pptm', contentType: undefined })).toBe('pptx');
+    expect(officeFormat({ fileName: 'deck.pptx', contentType: 'application/zip' })).toBe('pptx');
+    expect(officeFormat({ fileName: 'old.doc', contentType: 'application/msword' })).toBe('doc');
+    expect(officeFormat({ fileName: 'notes.txt', contentType: 'text/plain' })).toBeUndefined();
+    expect(officeFormat({ fileName: 'photo.docx', contentType: 'image/png' })).toBeUndefined();
+  });
+
+  it('lets a CSV file that Windows labelled as an Excel file be a CSV file', () => {
+    expect(officeFormat({ fileName: 'export.csv', contentType: 'application/vnd.ms-excel' })).toBeUndefined();
+    expect(officeFormat({ fileName: 'export', contentType: 'application/vnd.ms-excel' })).toBe('xls');
+    expect(officeFormat({ fileName: 'book.xlsx', contentType: 'application/vnd.ms-excel' })).toBe('xlsx');
+  });
+});
+
+describe('officeText', () => {
+  it("reads a Word document's paragraphs and tables", async () => {
+    const docx = makeDocx(['Quarterly plan', '', '', 'Ship the billing rewrite & the <new> invoices.', [['Owner', 'Due'], ['Ana', 'March']]]);
+    const { text, about } = await officeText(docx, 'docx');
+    expect(text).toBe('Quarterly plan\n\nShip the billing rewrite & the <new> invoices.\n\nOwner\n\nDue\n\nAna\n\nMarch');
+    expect(about).toBe('its text');
+  });
+
+  it('reads every sheet of a workbook as CSV, with dates, numbers and booleans as a spreadsheet shows them', async () => {
+    const xlsx = makeXlsx({
+      Budget: [
+        ['Item', 'Cost, EUR', 'Due', 'Paid'],
+        ['Servers', 1200.5, new Date('2026-03-01T00:00:00Z'), true],
+        ['Say "hi"', 0.1 + 0.2, new Date('2026-03-01T14:30:00Z'), false, null, null],
+        [null, null],
+      ],
+      Empty: [],
+      Notes: [['multi\nline']],
+    });
+    const { text, about } = await officeText(xlsx, 'xlsx');
+    expect(text).toBe(
+      [
+        '[sheet "Budget"]',
+        'Item,"Cost, EUR",Due,Paid',
+        'Servers,1200.5,2026-03-01,TRUE',
+        '"Say ""hi""",0.3,2026-03-01 14:30:00,FALSE',
+        '',
+        '[sheet "Empty": empty]',
+        '',
+        '[sheet "Notes"]',
+        '"multi\nline"',
+      ].join('\n'),
+    );
+    expect(about).toBe('its 3 sheets as CSV');
+  });
+
+  it("reads a presentation's slides in the order it shows them, with speaker notes and hidden slides marked", async () => {
+    const pptx = makePptx([
+      { lines: ['Roadmap 2027', 'Billing rewrite', 'Two lines\nin one paragraph'], notes: ['Mention the March deadline.'] },
+      { lines: [] },
+      { lines: ['Backup slide', 'Costs'], hidden: true },
+    ]);
+    const { text, about } = await officeText(pptx, 'pptx');
+    expect(text).toBe(
+      [
+        '[slide 1]',
+        'Roadmap 2027',
+        'Billing rewrite',
+        'Two lines\nin one paragraph',
+        '[speaker notes]',
+        'Mention the March deadline.',
+        '',
+        '[slide 2: no text]',
+        '',
+        '[slide 3, hidden]',
+        'Backup slide',
+        'Costs',
+      ].join('\n'),
+    );
+    expect(about).toBe('its 3 slides');
+  });
+
+  it('says why it cannot read what is not a readable Office file', async () => {
+    expect(await refusal(officeText(Buffer.from('plain words, not a zip'), 'docx'))).toBe('it is not a Word document (not the zip archive that a .docx file is)');
+    // Office's encryption wraps the file in an OLE compound file, the old formats' container.
+    const ole = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]);
+    expect(await refusal(officeText(ole, 'xlsx'))).toMatch(/^it is password-protected .*remove the password, or save it as PDF/);
+    expect(await refusal(officeText(ole, 'doc'))).toBe('it is in the old binary Word document format (.doc), which I do not read; save it as .docx or PDF and send it again');
+    const otherZip = Buffer.from(zipSync({ 'readme.txt': strToU8('hello') }));
+    expect(await refusal(officeText(otherZip, 'docx'))).toMatch(/^it is not a readable Word document \(.+\)$/);
+    expect(await refusal(officeText(otherZip, 'pptx'))).toBe('it is not a readable PowerPoint presentation (it has no ppt/presentation.xml)');
+    expect(await refusal(officeText(makeDocx(['ok']).subarray(0, 200), 'docx'))).toMatch(/^it is not a readable Word document \(a damaged zip archive/);
+    expect(await refusal(officeText(makeDocx(['', '']), 'docx'))).toBe('the Word document has no text in it (only pictures?)');
+    expect(await refusal(officeText(makeXlsx({ Sheet1: [] }), 'xlsx'))).toBe('the Excel workbook has no text in it (only pictures?)');
+  });
+
+  it('refuses a file that would unpack to far more than it weighs, from its directory alone', async () => {
+    // A zip bomb's directory names the size it unpacks to: here 300 MB, written into a small archive's central directory.
+    const bomb = Buffer.from(zipSync({ 'word/document.xml': new Uint8Array(1024) }));
+    const directory = bomb.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    bomb.writeUInt32LE(300 * 1024 * 1024, directory + 24);
+    expect(await refusal(officeText(bomb, 'docx'))).toBe('it would unpack to 300 MB, more than I open; send the part that matters');
+  });
+
+  it('stops when the request is stopped', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stopped'));
+    await expect(officeText(makeDocx(['ok']), 'docx', controller.signal)).rejects.toThrow('stopped');
+  });
+});
