@@ -38,10 +38,11 @@ export function buildIsFresh(root, outDir = join(root, 'dist')) {
 }
 
 /**
- * Where the build starts: the CLI, the worker processes it forks (src/rl/workers/parent.ts
- * finds child.js by this path), and what the batch benchmark imports. Relative to the root.
+ * Where the build starts: the CLI, the worker processes it forks (batch workers, document readers)
+ * (src/core/worker-entry.ts finds them by these paths), and what the batch benchmark imports.
+ * Relative to the root.
  */
-export const ENTRY_POINTS = ['src/cli.ts', 'src/rl/workers/child.ts', 'src/rl/batch.ts', 'src/config/load.ts'];
+export const ENTRY_POINTS = ['src/cli.ts', 'src/rl/workers/child.ts', 'src/core/documents/child.ts', 'src/rl/batch.ts', 'src/config/load.ts'];
 
 /**
  * Packages bundled in: pure JavaScript on every start's path, otherwise loaded as hundreds of

@@ -4,6 +4,7 @@
  * bundled skills from dist/, and a batch runs in this process and a compiled worker process,
  * scored by a TypeScript reward module.
  */
+import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,6 +18,9 @@ import { holdRepliesUntilWorkersStart, sessionsIn, toolScript, writeTasks } from
 import { readAllTrajectories } from '../src/rl/jsonl.js';
 import type { loadConfig as loadConfigType } from '../src/config/load.js';
 import type { runBatch as runBatchType } from '../src/rl/batch.js';
+import type { Job, JobAnswer } from '../src/core/documents/jobs.js';
+import { makePdf } from './helpers/pdf.js';
+import { makePptx } from './helpers/office.js';
 
 /** Dates every source 2 minutes back and the build 1 minute back: a build made after the last change. */
 function age(root: string): void {
@@ -131,6 +135,23 @@ describe('the compiled CLI', () => {
     const rewards = (await readAllTrajectories(join(out, 'trajectories.jsonl'))).map((trajectory) => trajectory.reward);
     expect(rewards).toEqual(Array.from({ length: 8 }, () => 0.75));
     for (const db of ['cairn.db', 'cairn.1.db']) expect(sessionsIn(join(out, db)), db).toBeGreaterThan(0);
+  });
+
+  it('reads documents in its compiled document process, where pool.ts starts it from', async () => {
+    // Compiled, the pool finds child.js under the build folder (src/core/worker-entry.ts), as the batch above found its worker.
+    const child = fork(join(outDir, 'src', 'core', 'documents', 'child.js'), [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const ask = (job: Job) =>
+      new Promise<JobAnswer>((resolve) => {
+        child.once('message', (answer) => resolve(answer as JobAnswer));
+        child.send(job);
+      });
+    try {
+      expect(await ask({ kind: 'pdf-text', bytes: makePdf([['Order 12']]) })).toEqual({ ok: true, result: { text: 'Order 12', pages: 1 } });
+      expect(await ask({ kind: 'office-text', bytes: makePptx([{ lines: ['Roadmap'] }]), format: 'pptx' })).toEqual({ ok: true, result: { text: '[slide 1]\nRoadmap', about: 'its slide' } });
+      expect(await ask({ kind: 'office-text', bytes: Buffer.from('nope'), format: 'xlsx' })).toEqual({ ok: false, error: { code: 'invalid_input', message: 'it is not an Excel workbook (not the zip archive that a .xlsx file is)' } });
+    } finally {
+      child.kill();
+    }
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * What Cairn can read of the files a message carries, turned into text in the message:
  * text files (logs, code, CSV, JSON…) as they are, or their start and end when too long;
- * PDFs by their text layer (pdf-text.ts), a scan through the vision model; Word, Excel
- * and PowerPoint files by their text (office-text.ts); voice messages and audio through
+ * PDFs by their text layer, a scan through the vision model; Word, Excel and PowerPoint
+ * files by their text (both read in child processes, see documents/); voice messages and audio through
  * the transcription model; images through the vision model. Each part is marked with
  * what it came from. What cannot be read stays among the attachments, named to the
  * model as out of its sight. Reading runs before the turn, so the session keeps the
@@ -15,8 +15,8 @@ import { CairnError, describeError } from './errors.js';
 import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { listed } from './attachments.js';
-import { pdfPageImages, pdfText } from './pdf-text.js';
-import { officeFormat, officeText } from './office-text.js';
+import { officeFormat } from './documents/office-text.js';
+import { documentPool, type Documents } from './documents/pool.js';
 
 export type FileKind = 'text' | 'pdf' | 'office' | 'audio' | 'image';
 
@@ -27,6 +27,8 @@ export interface FileReaderOptions {
   transcriber?: Transcriber | undefined;
   /** Describes images; without one they stay unread. */
   describer?: ImageDescriber | undefined;
+  /** Reads PDFs and Office files; by default in child processes (documents/pool.ts). */
+  documents?: Documents | undefined;
 }
 
 /** The most a vision endpoint takes per image (OpenAI's limit). */
@@ -70,7 +72,11 @@ function imageType(file: Pick<InboundFile, 'fileName' | 'contentType'>): string 
 }
 
 export class FileReader {
-  constructor(private readonly options: FileReaderOptions) {}
+  private readonly documents: Documents;
+
+  constructor(private readonly options: FileReaderOptions) {
+    this.documents = options.documents ?? documentPool;
+  }
 
   /** Whether any of the message's files will be read (then an empty caption is fine). */
   canRead(message: InboundMessage): boolean {
@@ -135,7 +141,7 @@ export class FileReader {
     if (kind === 'pdf') return this.readPdf(name, await file.load(signal), caption, signal);
     const format = officeFormat(file);
     if (format) {
-      const { text, about } = await officeText(await file.load(signal), format, signal);
+      const { text, about } = await this.documents.officeText(await file.load(signal), format, signal);
       return { name, text, about };
     }
     return { name, text: decodeText(await file.load(signal)) };
@@ -143,12 +149,12 @@ export class FileReader {
 
   /** A PDF's text layer; a scan (no text layer) is read by the vision model, a page at a time, when there is one. */
   private async readPdf(name: string, bytes: Uint8Array, caption: string, signal: AbortSignal): Promise<Part> {
-    const pdf = await pdfText(bytes, signal);
+    const pdf = await this.documents.pdfText(bytes, signal);
     const pages = (count: number) => (count === 1 ? 'page' : `${count} pages`);
     if (pdf.text !== '') return { name, text: pdf.text, about: `the text of its ${pages(pdf.pages)}` };
     const describer = this.options.describer;
     if (!describer) throw new CairnError('invalid_input', 'it has no text layer (a scan?); send the pages as images, or the text');
-    const images = await pdfPageImages(bytes, MAX_SCANNED_PAGES, signal);
+    const images = await this.documents.pdfPageImages(bytes, MAX_SCANNED_PAGES, signal);
     const described: string[] = [];
     for (const [index, image] of images.entries()) {
       const description = await describer.describe(image, 'image/png', caption, signal);

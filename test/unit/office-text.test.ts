@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { strToU8, zipSync } from 'fflate';
-import { officeFormat, officeText } from '../../src/core/office-text.js';
+import { officeFormat, officeText } from '../../src/core/documents/office-text.js';
 import { CairnError } from '../../src/core/errors.js';
 import { makeDocx, makePptx, makeXlsx } from '../helpers/office.js';
 

@@ -15,30 +15,16 @@
  * only its own tasks down.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CairnError } from '../../core/errors.js';
+import { workerEntry } from '../../core/worker-entry.js';
 import { createLocalExecutor, type ExecutorSpec, type LocalExecutorDeps, type TaskExecutor } from '../task-executor.js';
 import type { Task } from '../tasks.js';
 import type { Trajectory } from '../trajectory.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
-/**
- * From the TypeScript sources, a worker starts from entry.mjs, which loads child.ts through tsx.
- * Compiled, this code sits in some chunk of the bundle (see scripts/build.mjs) and a worker starts
- * straight from the build's own entry, src/rl/workers/child.js under the folder that holds the
- * build's stamp.
- */
-const ENTRY = import.meta.url.endsWith('.ts') ? fileURLToPath(new URL('./entry.mjs', import.meta.url)) : join(buildFolder(), 'src', 'rl', 'workers', 'child.js');
-
-function buildFolder(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (let dir = here; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'build-info.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`No build-info.json above ${here}: this build of Cairn is incomplete; run \`npm run build\`.`);
-  }
-}
+/** Where a worker process starts: entry.mjs (tsx) from the sources, child.js from the build. */
+const ENTRY = workerEntry(import.meta.url, './entry.mjs', join('src', 'rl', 'workers', 'child.js'));
 
 interface Pending {
   resolve: (trajectory: Trajectory) => void;

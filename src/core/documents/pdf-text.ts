@@ -5,7 +5,7 @@
  */
 import type * as PdfJsModule from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type * as CanvasModule from '@napi-rs/canvas';
-import { CairnError } from './errors.js';
+import { CairnError } from '../errors.js';
 
 /** Pages read at most; the rest are named as left out. */
 const MAX_PAGES = 500;

@@ -9,8 +9,8 @@
  * such, with what to send instead.
  */
 import { extname } from 'node:path';
-import type { InboundFile } from './message.js';
-import { CairnError } from './errors.js';
+import type { InboundFile } from '../message.js';
+import { CairnError } from '../errors.js';
 
 export type OfficeFormat = 'docx' | 'xlsx' | 'pptx' | 'doc' | 'xls' | 'ppt';
 
@@ -77,7 +77,7 @@ async function checkArchive(bytes: Uint8Array, format: OfficeFormat): Promise<vo
   if (bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0) {
     throw new CairnError('invalid_input', `it is password-protected (or in the old binary format under a new name); remove the password, or save it as PDF, and send it again`);
   }
-  if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) throw new CairnError('invalid_input', `it is not a ${NAMES[format]} (not the zip archive that a .${format} file is)`);
+  if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) throw new CairnError('invalid_input', `it is not ${/^[AEIOU]/.test(NAMES[format]) ? 'an' : 'a'} ${NAMES[format]} (not the zip archive that a .${format} file is)`);
   const { unzipSync } = await import('fflate');
   let unpacked = 0;
   try {
