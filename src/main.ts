@@ -20,6 +20,7 @@ import { CommandRegistry } from './core/commands.js';
 import { registerBuiltinCommands, registerStopCommand } from './core/builtin-commands.js';
 import { createTranscriber, type Transcriber } from './model/transcribe.js';
 import { createImageDescriber, type ImageDescriber } from './model/vision.js';
+import type { Metering } from './model/metered.js';
 import { Gateway } from './core/gateway.js';
 import { UsageLedger } from './core/usage-ledger.js';
 import { DailyAllowance, registerUsageCommand } from './core/allowance.js';
@@ -193,6 +194,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   for (const tool of scheduleTools(schedules, (platform) => gateway.platforms().includes(platform))) tools.register(tool);
   registerScheduleCommands(commands, schedules);
   const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens);
+  // Transcription and vision calls go in the ledger too: they spend tokens for the person who sent the file.
+  const metering: Metering = { onCall: ledger.record, pricing: config.model.pricing, logger };
   const gateway = new Gateway({
     db,
     sessions,
@@ -202,8 +205,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     logger,
     maxInputChars: config.agent.maxInputChars,
     access,
-    transcriber: overrides.transcriber ?? voiceTranscriber(config),
-    describer: overrides.describer ?? imageDescriber(config),
+    transcriber: overrides.transcriber ?? voiceTranscriber(config, metering),
+    describer: overrides.describer ?? imageDescriber(config, metering),
     allowance,
   });
   registerUsageCommand(commands, allowance);
@@ -276,17 +279,17 @@ function notesEmbedder(config: Config, logger: Logger): Embedder | undefined {
 }
 
 /** The speech-to-text client when CAIRN_TRANSCRIBE_MODEL is set: same endpoint and key as the chat model. */
-function voiceTranscriber(config: Config): Transcriber | undefined {
+function voiceTranscriber(config: Config, metering: Metering): Transcriber | undefined {
   const model = config.model.transcribeModel;
   const provider = config.providers[0];
-  return model && provider ? createTranscriber({ provider, model, timeoutMs: config.model.timeoutMs }) : undefined;
+  return model && provider ? createTranscriber({ provider, model, timeoutMs: config.model.timeoutMs, metering }) : undefined;
 }
 
 /** The vision client when CAIRN_VISION_MODEL is set: same endpoint and key as the chat model. */
-function imageDescriber(config: Config): ImageDescriber | undefined {
+function imageDescriber(config: Config, metering: Metering): ImageDescriber | undefined {
   const model = config.model.visionModel;
   const provider = config.providers[0];
-  return model && provider ? createImageDescriber({ provider, model, timeoutMs: config.model.timeoutMs }) : undefined;
+  return model && provider ? createImageDescriber({ provider, model, timeoutMs: config.model.timeoutMs, metering }) : undefined;
 }
 
 function unrefSleep(ms: number): Promise<void> {

@@ -95,7 +95,7 @@ export class FileReader {
     const parts: Part[] = caption ? [{ content: caption }] : [];
     for (const file of files) {
       try {
-        parts.push(await this.readOne(file, caption, signal));
+        parts.push(await this.readOne(file, { caption, signal, userKey: message.userId }));
       } catch (error) {
         if (signal.aborted) throw error;
         this.options.logger.warn({ platform: message.platform, messageId: message.messageId, file: file.fileName, err: describeError(error) }, 'attachment not read');
@@ -126,19 +126,20 @@ export class FileReader {
     return kind === 'text' || kind === 'pdf' || kind === 'office' || (kind === 'audio' && this.options.transcriber !== undefined) || (kind === 'image' && this.options.describer !== undefined);
   }
 
-  private async readOne(file: InboundFile, caption: string, signal: AbortSignal): Promise<Part> {
+  private async readOne(file: InboundFile, request: Request): Promise<Part> {
+    const { caption, signal, userKey } = request;
     const name = withoutArticle(file.label);
     const kind = kindOf(file);
     if (kind === 'audio' && this.options.transcriber) {
-      return { content: `[${name}, transcribed] ${await this.options.transcriber.transcribe(await file.load(signal), file.fileName, signal)}` };
+      return { content: `[${name}, transcribed] ${await this.options.transcriber.transcribe(await file.load(signal), file.fileName, { signal, userKey })}` };
     }
     if (kind === 'image' && this.options.describer) {
       if ((file.size ?? 0) > MAX_IMAGE_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_IMAGE_BYTES)}, more than vision models take`);
-      const description = await this.options.describer.describe(await file.load(signal), imageType(file) ?? 'image/jpeg', caption, signal);
+      const description = await this.options.describer.describe(await file.load(signal), imageType(file) ?? 'image/jpeg', caption, { signal, userKey });
       return { content: `[${name}, described by a vision model] ${description}` };
     }
     if ((file.size ?? 0) > MAX_TEXT_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_TEXT_BYTES)}, more than I read of a document`);
-    if (kind === 'pdf') return this.readPdf(name, await file.load(signal), caption, signal);
+    if (kind === 'pdf') return this.readPdf(name, await file.load(signal), request);
     const format = officeFormat(file);
     if (format) {
       const { text, about } = await this.documents.officeText(await file.load(signal), format, signal);
@@ -148,7 +149,7 @@ export class FileReader {
   }
 
   /** A PDF's text layer; a scan (no text layer) is read by the vision model, a page at a time, when there is one. */
-  private async readPdf(name: string, bytes: Uint8Array, caption: string, signal: AbortSignal): Promise<Part> {
+  private async readPdf(name: string, bytes: Uint8Array, { caption, signal, userKey }: Request): Promise<Part> {
     const pdf = await this.documents.pdfText(bytes, signal);
     const pages = (count: number) => (count === 1 ? 'page' : `${count} pages`);
     if (pdf.text !== '') return { name, text: pdf.text, about: `the text of its ${pages(pdf.pages)}` };
@@ -157,12 +158,19 @@ export class FileReader {
     const images = await this.documents.pdfPageImages(bytes, MAX_SCANNED_PAGES, signal);
     const described: string[] = [];
     for (const [index, image] of images.entries()) {
-      const description = await describer.describe(image, 'image/png', caption, signal);
+      const description = await describer.describe(image, 'image/png', caption, { signal, userKey });
       described.push(images.length > 1 ? `[page ${index + 1}]\n${description}` : description);
     }
     if (pdf.pages > images.length) described.push(`[pages ${images.length + 1}-${pdf.pages} not read: a scan is read up to ${MAX_SCANNED_PAGES} pages]`);
     return { name, text: described.join('\n\n'), about: `a scan of ${pages(pdf.pages)}, described by a vision model` };
   }
+}
+
+/** What a file is read for: the caption it came with, the request's stop signal, and whose allowance model calls count against. */
+interface Request {
+  caption: string;
+  signal: AbortSignal;
+  userKey: string;
 }
 
 /** A piece of the message: the caption, a transcript or description, or a text file (which may be shortened to fit). */

@@ -9,11 +9,15 @@ import { openAIClient } from './openai-client.js';
 import { CairnError } from '../core/errors.js';
 import { mapModelError } from './map-error.js';
 import type { ProviderSettings } from './providers.js';
+import { ZERO_USAGE } from './cost.js';
+import { metered, type Metering } from './metered.js';
+import type { SideCallOptions } from './vision.js';
+import type { Usage } from './types.js';
 
 export interface Transcriber {
   readonly model: string;
   /** The words spoken in the recording; throws a CairnError when there are none or the call fails. */
-  transcribe(audio: Uint8Array, fileName: string, signal?: AbortSignal): Promise<string>;
+  transcribe(audio: Uint8Array, fileName: string, options?: SideCallOptions): Promise<string>;
 }
 
 export interface TranscriberOptions {
@@ -22,6 +26,8 @@ export interface TranscriberOptions {
   timeoutMs: number;
   /** Retries on 429, 5xx and network errors (default 2; `cairn doctor` probes with 0). */
   maxRetries?: number;
+  /** Where each call is written down (the usage ledger); `cairn doctor`'s probes are not. */
+  metering?: Metering | undefined;
 }
 
 export function createTranscriber(options: TranscriberOptions): Transcriber {
@@ -29,16 +35,24 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
   const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
   return {
     model,
-    async transcribe(audio, fileName, signal) {
-      let text: string;
-      try {
-        const result = await api.audio.transcriptions.create({ file: await toFile(audio, fileName), model }, signal ? { signal } : {});
-        text = typeof result.text === 'string' ? result.text.trim() : '';
-      } catch (error) {
-        throw mapModelError(error, { provider: provider.name, signal });
-      }
+    async transcribe(audio, fileName, { signal, userKey } = {}) {
+      const text = await metered(options.metering, { provider: provider.name, model, purpose: 'transcription', userKey }, async () => {
+        let result;
+        try {
+          result = await api.audio.transcriptions.create({ file: await toFile(audio, fileName), model }, signal ? { signal } : {});
+        } catch (error) {
+          throw mapModelError(error, { provider: provider.name, signal });
+        }
+        return { value: typeof result.text === 'string' ? result.text.trim() : '', usage: transcriptionUsage(result.usage) };
+      });
       if (text === '') throw new CairnError('invalid_model_output', `${provider.name} heard no words in the recording.`, { platform: provider.name });
       return text;
     },
   };
+}
+
+/** Models billed by the token report them (gpt-4o-transcribe); those billed by the second (whisper-1) report only seconds, counted as no tokens. */
+function transcriptionUsage(usage: { type: string; input_tokens?: number; output_tokens?: number } | undefined): Usage {
+  if (usage?.type !== 'tokens') return { ...ZERO_USAGE };
+  return { promptTokens: usage.input_tokens ?? 0, completionTokens: usage.output_tokens ?? 0, cachedTokens: 0 };
 }

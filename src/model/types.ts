@@ -46,7 +46,7 @@ export interface CallRecord {
   attempt: number;
 }
 
-export type ModelPurpose = 'chat' | 'summary' | 'reflection' | 'audit' | 'extraction' | 'judge' | 'probe';
+export type ModelPurpose = 'chat' | 'summary' | 'reflection' | 'audit' | 'extraction' | 'judge' | 'probe' | 'vision' | 'transcription';
 
 export interface CompletionRequest {
   messages: ChatMessage[];

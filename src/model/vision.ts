@@ -9,6 +9,8 @@ import { openAIClient } from './openai-client.js';
 import { CairnError } from '../core/errors.js';
 import { mapModelError } from './map-error.js';
 import type { ProviderSettings } from './providers.js';
+import { readUsage } from './cost.js';
+import { metered, type Metering } from './metered.js';
 
 export interface ImageDescriber {
   readonly model: string;
@@ -16,7 +18,14 @@ export interface ImageDescriber {
    * What the image shows, with any text in it written out. `request` is what the user
    * wrote with it, so the description dwells on what they ask about.
    */
-  describe(image: Uint8Array, mimeType: string, request: string, signal?: AbortSignal): Promise<string>;
+  describe(image: Uint8Array, mimeType: string, request: string, options?: SideCallOptions): Promise<string>;
+}
+
+/** For a call made on someone's behalf before their turn. */
+export interface SideCallOptions {
+  signal?: AbortSignal | undefined;
+  /** The person it works for, whose allowance it counts against. */
+  userKey?: string | undefined;
 }
 
 export interface ImageDescriberOptions {
@@ -27,6 +36,8 @@ export interface ImageDescriberOptions {
   maxRetries?: number;
   /** Longest description, in tokens. */
   maxTokens?: number;
+  /** Where each call is written down (the usage ledger); `cairn doctor`'s probes are not. */
+  metering?: Metering | undefined;
 }
 
 const INSTRUCTIONS = [
@@ -42,31 +53,32 @@ export function createImageDescriber(options: ImageDescriberOptions): ImageDescr
   const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
   return {
     model,
-    async describe(image, mimeType, request, signal) {
+    async describe(image, mimeType, request, { signal, userKey } = {}) {
       const ask = request.trim() ? `The user sent this image with the words: "${request.trim()}"` : 'The user sent this image without words.';
-      let text: string | null | undefined;
-      try {
-        const completion = await api.chat.completions.create(
+      const body = {
+        model,
+        max_tokens: options.maxTokens ?? 1_000,
+        messages: [
+          { role: 'system' as const, content: INSTRUCTIONS },
           {
-            model,
-            max_tokens: options.maxTokens ?? 1_000,
-            messages: [
-              { role: 'system', content: INSTRUCTIONS },
-              {
-                role: 'user',
-                content: [
-                  { type: 'text', text: ask },
-                  { type: 'image_url', image_url: { url: `data:${mimeType};base64,${Buffer.from(image).toString('base64')}` } },
-                ],
-              },
+            role: 'user' as const,
+            content: [
+              { type: 'text' as const, text: ask },
+              { type: 'image_url' as const, image_url: { url: `data:${mimeType};base64,${Buffer.from(image).toString('base64')}` } },
             ],
           },
-          signal ? { signal } : {},
-        );
-        text = completion.choices?.[0]?.message?.content;
-      } catch (error) {
-        throw mapModelError(error, { provider: provider.name, signal });
-      }
+        ],
+      };
+      const text = await metered(options.metering, { provider: provider.name, model, purpose: 'vision', userKey }, async () => {
+        let completion;
+        try {
+          completion = await api.chat.completions.create(body, signal ? { signal } : {});
+        } catch (error) {
+          throw mapModelError(error, { provider: provider.name, signal });
+        }
+        const { usage, costUsd } = readUsage(completion.usage);
+        return { value: completion.choices?.[0]?.message?.content, usage, reportedCostUsd: costUsd };
+      });
       const description = typeof text === 'string' ? text.trim() : '';
       if (description === '') throw new CairnError('invalid_model_output', `${provider.name} described nothing in the image.`, { platform: provider.name });
       return description;

@@ -65,7 +65,8 @@ export type FakeReply =
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ChatBody = Record<string, any>;
 
-export type FakeTranscription = { text: string } | { error: { status: number; message?: string } };
+/** `usage` as OpenAI sends it: tokens for token-billed models, seconds for whisper-1. */
+export type FakeTranscription = { text: string; usage?: { type: 'tokens'; input_tokens: number; output_tokens: number; total_tokens: number } | { type: 'duration'; seconds: number } } | { error: { status: number; message?: string } };
 
 export interface FakeModelServer {
   /** Base URL for the openai client: http://127.0.0.1:PORT/v1 */
@@ -125,7 +126,7 @@ export async function startFakeModelServer(options: { defaultReply?: (request: R
     if (request.method === 'POST' && request.path.endsWith('/audio/transcriptions')) {
       const reply = transcriptionQueue.shift() ?? { text: 'transcribed speech' };
       if ('error' in reply) return sendJson(res, reply.error.status, errorBody(reply.error.status, reply.error.message ?? 'transcription failed'));
-      return sendJson(res, 200, { text: reply.text });
+      return sendJson(res, 200, { text: reply.text, ...(reply.usage ? { usage: reply.usage } : {}) });
     }
     if (request.method === 'GET' && request.path.endsWith('/models')) {
       return sendJson(res, 200, { object: 'list', data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'cairn-tests' }] });

@@ -72,4 +72,18 @@ describe('daily allowance', () => {
     cairn.gateway.attach(telegram);
     expect(await cairn.gateway.receive(from('2', 'third'))).toBe('rejected');
   });
+
+  it("counts the vision model's tokens toward the allowance of the person who sent the image", async () => {
+    await cairn.close();
+    cairn = startTestCairn(testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2', CAIRN_REFLECTION: 'off', CAIRN_USER_DAILY_TOKENS: '1000', CAIRN_VISION_MODEL: 'vision-model' }));
+    cairn.gateway.attach(telegram);
+    // The description first (its own call, before the turn), then the turn's answer.
+    server.enqueue({ text: 'A red error banner.', usage: { prompt_tokens: 700, completion_tokens: 100 } });
+    const photo = { label: 'a photo', fileName: 'photo.jpg', contentType: 'image/jpeg', size: 4, load: async () => Buffer.from('JPEG') };
+    expect(await cairn.gateway.receive({ ...from('2', 'what is this?'), attachments: ['a photo'], files: [photo] })).toBe('turn');
+    await cairn.gateway.receive(from('2', '/usage'));
+    expect(telegram.texts().at(-1)).toBe('Today (since 00:00 UTC) your requests used 1,320 tokens.\nYour daily allowance is 1,000: 0 left, renewing in 15 h 0 min.');
+    expect(await cairn.gateway.receive(from('2', 'and now?'))).toBe('rejected');
+    expect(cairn.ledger.byPerson(0)).toEqual([{ user: 'telegram:2', calls: 2, tokens: 1_320, costUsd: undefined }]);
+  });
 });
