@@ -1,5 +1,8 @@
-/** A minimal, valid PDF with one page per entry, each page's lines in Helvetica; a page without lines holds a blue rectangle and no text (as a scan has none). */
-export function makePdf(pages: string[][]): Buffer {
+/**
+ * A minimal, valid PDF with one page per entry, each page's lines in Helvetica; a page without lines holds a blue rectangle and no text (as a scan has none).
+ * `passwordProtected`: with a standard security handler whose user password is not the empty one (its check values are arbitrary), so it opens only with a password.
+ */
+export function makePdf(pages: string[][], { passwordProtected = false } = {}): Buffer {
   const objects: string[] = ['<< /Type /Catalog /Pages 2 0 R >>', ''];
   const kids: number[] = [];
   const font = 3;
@@ -20,6 +23,7 @@ export function makePdf(pages: string[][]): Buffer {
   });
   const xref = out.length;
   out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  const encryption = passwordProtected ? ` /Encrypt << /Filter /Standard /V 1 /R 2 /O <${'ab'.repeat(32)}> /U <${'cd'.repeat(32)}> /P -4 >> /ID [<${'ef'.repeat(16)}> <${'ef'.repeat(16)}>]` : '';
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R${encryption} >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
 }

@@ -114,6 +114,8 @@ describe('FileReader', () => {
     const huge = file('a file (big.csv)', 'big.csv', 'text/csv', 'a,b', 21 * 1024 * 1024);
     expect(await reader.read(message('', [huge]), signal)).toBe("I couldn't read your file (big.csv): it is over 20 MB, more than I read of a document. Paste the part that matters as text.");
     expect(huge.loads).toBe(0);
+    const locked = file('a file (report.pdf)', 'report.pdf', 'application/pdf', makePdf([['secret']], { passwordProtected: true }));
+    expect(await reader.read(message('', [locked]), signal)).toBe("I couldn't read your file (report.pdf): it is password-protected; remove the password (or print it to a new PDF) and send it again. Paste the part that matters as text.");
     const voice = file('a voice message', 'voice.ogg', 'audio/ogg', 'OggS');
     expect(await reader.read(message('', [voice]), signal)).toBe("I couldn't make out your voice message: openai answered 400 Audio file could not be decoded. Please send it as text.");
   });

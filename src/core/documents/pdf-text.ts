@@ -74,7 +74,7 @@ async function withDocument<T>(bytes: Uint8Array, use: (document: PdfJsModule.PD
   } catch (error) {
     await task.destroy();
     const name = (error as { name?: string } | null)?.name;
-    if (name === 'PasswordException') throw new CairnError('invalid_input', 'it is password-protected');
+    if (name === 'PasswordException') throw new CairnError('invalid_input', 'it is password-protected; remove the password (or print it to a new PDF) and send it again');
     throw new CairnError('invalid_input', `it is not a readable PDF (${error instanceof Error ? error.message : String(error)})`);
   }
   try {
