@@ -21,6 +21,8 @@ import { registerBuiltinCommands, registerStopCommand } from './core/builtin-com
 import { createTranscriber, type Transcriber } from './model/transcribe.js';
 import { createImageDescriber, type ImageDescriber } from './model/vision.js';
 import type { Metering } from './model/metered.js';
+import { KeptFiles } from './core/kept-files.js';
+import { lookAtImageTool, readAttachmentTool } from './tools/attachment-tools.js';
 import { Gateway } from './core/gateway.js';
 import { UsageLedger } from './core/usage-ledger.js';
 import { DailyAllowance, registerUsageCommand } from './core/allowance.js';
@@ -196,6 +198,12 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens);
   // Transcription and vision calls go in the ledger too: they spend tokens for the person who sent the file.
   const metering: Metering = { onCall: ledger.record, pricing: config.model.pricing, logger };
+  const describer = overrides.describer ?? imageDescriber(config, metering);
+  const keptFiles = config.agent.keepFilesDays > 0 ? new KeptFiles(db, clock, config.agent.keepFilesDays) : undefined;
+  if (keptFiles) {
+    tools.register(readAttachmentTool(keptFiles));
+    if (describer) tools.register(lookAtImageTool(keptFiles, describer));
+  }
   const gateway = new Gateway({
     db,
     sessions,
@@ -206,7 +214,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     maxInputChars: config.agent.maxInputChars,
     access,
     transcriber: overrides.transcriber ?? voiceTranscriber(config, metering),
-    describer: overrides.describer ?? imageDescriber(config, metering),
+    describer,
+    keptFiles,
     allowance,
   });
   registerUsageCommand(commands, allowance);

@@ -80,6 +80,8 @@ export const configSchema = z.object({
       /** Time zone of scheduled tasks that name none. */
       timeZone: z.string().refine(isTimeZone, { message: 'not an IANA time zone (e.g. Europe/Paris)' }).default('UTC'),
       sessionIdleMinutes: z.number().positive().default(30),
+      /** Days the files people send are kept for the agent to read again (read_attachment, look_at_image); 0 keeps none. */
+      keepFilesDays: z.number().min(0).default(7),
       shutdownGraceMs: z.number().int().min(0).default(10_000),
       /** Fraction of contextTokens at which older turns are compressed. */
       compressAt: z.number().gt(0).lt(1).default(0.75),

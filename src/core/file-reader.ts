@@ -2,11 +2,12 @@
  * What Cairn can read of the files a message carries, turned into text in the message:
  * text files (logs, code, CSV, JSON…) as they are, or their start and end when too long;
  * PDFs by their text layer, a scan through the vision model; Word, Excel and PowerPoint
- * files by their text (both read in child processes, see documents/); voice messages and audio through
- * the transcription model; images through the vision model. Each part is marked with
- * what it came from. What cannot be read stays among the attachments, named to the
- * model as out of its sight. Reading runs before the turn, so the session keeps the
- * words and later turns and note extraction see them too.
+ * files by their text (both read in child processes, see documents/); voice messages and
+ * audio through the transcription model; images through the vision model. Each part is
+ * marked with what it came from, and with the number the file is kept under for the
+ * attachment tools (kept-files.ts). What cannot be read stays among the attachments,
+ * named to the model as out of its sight. Reading runs before the turn, so the session
+ * keeps the words and later turns and note extraction see them too.
  */
 import { extname } from 'node:path';
 import type { InboundFile, InboundMessage } from './message.js';
@@ -17,6 +18,7 @@ import type { ImageDescriber } from '../model/vision.js';
 import { listed } from './attachments.js';
 import { officeFormat } from './documents/office-text.js';
 import { documentPool, type Documents } from './documents/pool.js';
+import type { KeptFiles } from './kept-files.js';
 
 export type FileKind = 'text' | 'pdf' | 'office' | 'audio' | 'image';
 
@@ -29,6 +31,8 @@ export interface FileReaderOptions {
   describer?: ImageDescriber | undefined;
   /** Reads PDFs and Office files; by default in child processes (documents/pool.ts). */
   documents?: Documents | undefined;
+  /** Keeps what was read for the agent to read on or look again (tools/attachment-tools.ts); without it nothing is kept. */
+  keep?: KeptFiles | undefined;
 }
 
 /** The most a vision endpoint takes per image (OpenAI's limit). */
@@ -102,9 +106,11 @@ export class FileReader {
         return couldNotRead(file, error);
       }
     }
+    this.keep(parts, message);
     const limit = this.options.maxInputChars;
     const text = fit(parts, limit);
     if (text === undefined) {
+      this.options.keep?.forget(parts.flatMap((part) => ('keptAs' in part && part.keptAs !== undefined ? [part.keptAs] : [])));
       const length = parts.reduce((sum, part) => sum + render(part).length + 2, -2);
       return `Your message is ${length.toLocaleString('en-US')} characters long with ${listed(files.map((file) => yours(file.label)))} in text; the limit is ${limit.toLocaleString('en-US')}. Send less at once, or split it.`;
     }
@@ -135,24 +141,24 @@ export class FileReader {
     }
     if (kind === 'image' && this.options.describer) {
       if ((file.size ?? 0) > MAX_IMAGE_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_IMAGE_BYTES)}, more than vision models take`);
-      const description = await this.options.describer.describe(await file.load(signal), imageType(file) ?? 'image/jpeg', caption, { signal, userKey });
-      return { content: `[${name}, described by a vision model] ${description}` };
+      const image = { bytes: await file.load(signal), mimeType: imageType(file) ?? 'image/jpeg', fileName: file.fileName };
+      return { name, description: await this.options.describer.describe(image.bytes, image.mimeType, caption, { signal, userKey }), image };
     }
     if ((file.size ?? 0) > MAX_TEXT_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_TEXT_BYTES)}, more than I read of a document`);
-    if (kind === 'pdf') return this.readPdf(name, await file.load(signal), request);
+    if (kind === 'pdf') return { ...(await this.readPdf(await file.load(signal), request)), name, fileName: file.fileName };
     const format = officeFormat(file);
     if (format) {
       const { text, about } = await this.documents.officeText(await file.load(signal), format, signal);
-      return { name, text, about };
+      return { name, fileName: file.fileName, text, about };
     }
-    return { name, text: decodeText(await file.load(signal)) };
+    return { name, fileName: file.fileName, text: decodeText(await file.load(signal)) };
   }
 
   /** A PDF's text layer; a scan (no text layer) is read by the vision model, a page at a time, when there is one. */
-  private async readPdf(name: string, bytes: Uint8Array, { caption, signal, userKey }: Request): Promise<Part> {
+  private async readPdf(bytes: Uint8Array, { caption, signal, userKey }: Request): Promise<{ text: string; about: string }> {
     const pdf = await this.documents.pdfText(bytes, signal);
     const pages = (count: number) => (count === 1 ? 'page' : `${count} pages`);
-    if (pdf.text !== '') return { name, text: pdf.text, about: `the text of its ${pages(pdf.pages)}` };
+    if (pdf.text !== '') return { text: pdf.text, about: `the text of its ${pages(pdf.pages)}` };
     const describer = this.options.describer;
     if (!describer) throw new CairnError('invalid_input', 'it has no text layer (a scan?); send the pages as images, or the text');
     const images = await this.documents.pdfPageImages(bytes, MAX_SCANNED_PAGES, signal);
@@ -162,7 +168,18 @@ export class FileReader {
       described.push(images.length > 1 ? `[page ${index + 1}]\n${description}` : description);
     }
     if (pdf.pages > images.length) described.push(`[pages ${images.length + 1}-${pdf.pages} not read: a scan is read up to ${MAX_SCANNED_PAGES} pages]`);
-    return { name, text: described.join('\n\n'), about: `a scan of ${pages(pdf.pages)}, described by a vision model` };
+    return { text: described.join('\n\n'), about: `a scan of ${pages(pdf.pages)}, described by a vision model` };
+  }
+
+  /** Keeps each document's whole text (before any shortening) and each image, numbering their parts. */
+  private keep(parts: Part[], message: InboundMessage): void {
+    const keep = this.options.keep;
+    if (!keep) return;
+    const owner = { conversationId: message.conversationId, userId: message.userId };
+    for (const part of parts) {
+      if ('text' in part) part.keptAs = keep.keepText(owner, part.fileName, part.text);
+      else if ('image' in part) part.keptAs = keep.keepImage(owner, part.image.fileName, part.image.bytes, part.image.mimeType);
+    }
   }
 }
 
@@ -173,13 +190,21 @@ interface Request {
   userKey: string;
 }
 
-/** A piece of the message: the caption, a transcript or description, or a text file (which may be shortened to fit). */
-type Part = { content: string } | { name: string; text: string; about?: string; shortened?: { characters: number } };
+/**
+ * A piece of the message: the caption or a transcript; an image's description; or a
+ * document's text (which may be shortened to fit). `keptAs`: the number it is kept under.
+ */
+type Part =
+  | { content: string }
+  | { name: string; description: string; image: { bytes: Uint8Array; mimeType: string; fileName: string }; keptAs?: number }
+  | { name: string; fileName: string; text: string; about?: string; shortened?: { characters: number }; keptAs?: number };
 
 function render(part: Part): string {
   if ('content' in part) return part.content;
+  const kept = part.keptAs === undefined ? '' : `; attachment #${part.keptAs}`;
+  if ('description' in part) return `[${part.name}, described by a vision model${kept}] ${part.description}`;
   const about = [part.about, part.shortened && `${part.shortened.characters.toLocaleString('en-US')} characters, shortened to its start and end`].filter(Boolean).join(', ');
-  return `[${part.name}${about ? `, ${about}` : ''}]\n${part.text}\n[end of ${part.name}]`;
+  return `[${part.name}${about ? `, ${about}` : ''}${kept}]\n${part.text}\n[end of ${part.name}]`;
 }
 
 /** The least of a long text file worth showing; below this the message is refused instead. */
@@ -203,7 +228,7 @@ function fit(parts: Part[], limit: number): string | undefined {
     const share = Math.floor(room / (files.length - index));
     if (file.text.length > share) {
       file.shortened = { characters: file.text.length };
-      file.text = excerpt(file.text, share);
+      file.text = excerpt(file.text, share, file.keptAs);
     }
     room -= file.text.length;
   }
@@ -214,9 +239,9 @@ function fit(parts: Part[], limit: number): string | undefined {
 /** What shortening adds to a file's part at most: the longer header and the gap's marker. */
 const SHORTENED_OVERHEAD = 120;
 
-/** The start (a third) and the end (two thirds) of `text` in at most `max` characters, cut at line breaks, with the gap marked. */
-function excerpt(text: string, max: number): string {
-  const room = Math.max(0, max - 70);
+/** The start (a third) and the end (two thirds) of `text` in at most `max` characters, cut at line breaks, with the gap marked (and where to read it when kept). */
+function excerpt(text: string, max: number, keptAs: number | undefined): string {
+  const room = Math.max(0, max - 110);
   let head = text.slice(0, Math.floor(room / 3));
   let tail = text.slice(text.length - Math.ceil((room * 2) / 3));
   const headBreak = head.lastIndexOf('\n');
@@ -226,7 +251,8 @@ function excerpt(text: string, max: number): string {
   const gap = text.slice(head.length, text.length - tail.length);
   // The head ends before a line break and the tail starts after one: the gap holds whole lines between them.
   const lines = Math.max(0, gap.split('\n').length - 2);
-  return `${head}\n[… ${gap.length.toLocaleString('en-US')} characters${lines > 0 ? ` (${lines.toLocaleString('en-US')} lines)` : ''} left out …]\n${tail}`;
+  const readOn = keptAs === undefined ? '' : `; read_attachment #${keptAs} reads them`;
+  return `${head}\n[… ${gap.length.toLocaleString('en-US')} characters${lines > 0 ? ` (${lines.toLocaleString('en-US')} lines)` : ''} left out${readOn} …]\n${tail}`;
 }
 
 function megabytes(bytes: number): string {

@@ -18,6 +18,7 @@ import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { FileReader } from './file-reader.js';
 import type { DailyAllowance } from './allowance.js';
+import type { KeptFiles } from './kept-files.js';
 import type { SessionManager } from '../memory/session-manager.js';
 import type { Db } from '../store/db.js';
 import type { AccessControl } from '../access/index.js';
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   describer?: ImageDescriber | undefined;
   /** Each person's daily token allowance; without one there is no limit. */
   allowance?: DailyAllowance | undefined;
+  /** Keeps the files read into messages for the agent's attachment tools; without it none are kept. */
+  keptFiles?: KeptFiles | undefined;
 }
 
 export type HandleOutcome =
@@ -73,7 +76,7 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.dedupe = new InboundDedupe(options.db);
-    this.files = new FileReader({ maxInputChars: options.maxInputChars, logger: options.logger, transcriber: options.transcriber, describer: options.describer });
+    this.files = new FileReader({ maxInputChars: options.maxInputChars, logger: options.logger, transcriber: options.transcriber, describer: options.describer, keep: options.keptFiles });
   }
 
   attach(adapter: Adapter): void {

@@ -161,7 +161,7 @@ describe('discord end to end', () => {
     const yaml = { id: '700000000000000003', filename: 'config.yaml', size: 26, url, proxy_url: url, content_type: 'application/x-yaml' };
     harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, 'is this right?', { attachments: [yaml] }), channel_type: 1 });
     await harness.fake.waitForSent(1);
-    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe('is this right?\n\n[file (config.yaml)]\nport: 8080\nhost: 0.0.0.0\n[end of file (config.yaml)]');
+    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe('is this right?\n\n[file (config.yaml); attachment #1]\nport: 8080\nhost: 0.0.0.0\n[end of file (config.yaml)]');
 
     const gone = { ...yaml, id: '700000000000000004', filename: 'gone.yaml', url: url.replace('config', 'gone'), proxy_url: url.replace('config', 'gone') };
     harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, '', { attachments: [gone] }), channel_type: 1 });

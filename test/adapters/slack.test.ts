@@ -249,7 +249,7 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     const page = slack.addFile('page.html', Buffer.from('<h1>502 Bad Gateway</h1>'));
     await harness.send({ text: 'what is this page?', subtype: 'file_share', files: [{ name: 'page.html', mimetype: 'text/html', url_private_download: page, size: 24 }] });
     await slack.waitForMessages(1);
-    expect(userTexts(model, 0)).toEqual(['what is this page?\n\n[file (page.html)]\n<h1>502 Bad Gateway</h1>\n[end of file (page.html)]']);
+    expect(userTexts(model, 0)).toEqual(['what is this page?\n\n[file (page.html); attachment #1]\n<h1>502 Bad Gateway</h1>\n[end of file (page.html)]']);
 
     const shot = slack.addFile('shot.png', Buffer.from('PNG bytes'));
     model.enqueue({ text: 'A Grafana panel: p99 latency rising to 2 s at 14:05.' });
@@ -257,7 +257,7 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     await slack.waitForMessages(2);
     expect(model.chatRequests()[1]?.messages[1].content[1].image_url.url).toBe(`data:image/png;base64,${Buffer.from('PNG bytes').toString('base64')}`);
     expect(model.chatRequests()[2]?.messages.at(-1).content).toBe(
-      '[image (shot.png), described by a vision model] A Grafana panel: p99 latency rising to 2 s at 14:05.\n\n[The message also carried a video (demo.mp4), which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
+      '[image (shot.png), described by a vision model; attachment #2] A Grafana panel: p99 latency rising to 2 s at 14:05.\n\n[The message also carried a video (demo.mp4), which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
     );
   });
 

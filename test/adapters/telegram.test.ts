@@ -195,7 +195,7 @@ describe('telegram end to end', () => {
     harness.fake.addFile('p-large', Buffer.from('JPEG-bytes'));
     harness.fake.pushUpdate({ message: { ...rest, caption: 'why?', document: { file_id: 'd1', file_name: 'trace.txt', mime_type: 'text/plain', file_size: 48 } } });
     await harness.fake.waitForSent(1);
-    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe("why?\n\n[file (trace.txt)]\nTraceback (most recent call last):\nKeyError: 'id'\n[end of file (trace.txt)]");
+    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe("why?\n\n[file (trace.txt); attachment #1]\nTraceback (most recent call last):\nKeyError: 'id'\n[end of file (trace.txt)]");
 
     model.enqueue({ text: 'A login form with the error "Invalid CSRF token".' });
     const photo = [
@@ -208,18 +208,18 @@ describe('telegram end to end', () => {
     const vision = model.chatRequests()[1];
     expect(vision?.model).toBe('gpt-4o-mini');
     expect(vision?.messages[1].content[1].image_url.url).toBe(`data:image/jpeg;base64,${Buffer.from('JPEG-bytes').toString('base64')}`);
-    expect(model.chatRequests()[2]?.messages.at(-1).content).toBe('[photo, described by a vision model] A login form with the error "Invalid CSRF token".');
+    expect(model.chatRequests()[2]?.messages.at(-1).content).toBe('[photo, described by a vision model; attachment #2] A login form with the error "Invalid CSRF token".');
 
     harness.fake.addFile('pdf1', makePdf([['Order 5521 shipped on 2 Dec.']]));
     harness.fake.pushUpdate({ message: { ...rest, message_id: 3, document: { file_id: 'pdf1', file_name: 'order.pdf', mime_type: 'application/pdf' } } });
     await harness.fake.waitForSent(3);
-    expect(model.chatRequests().at(-1)?.messages.at(-1).content).toBe('[file (order.pdf), the text of its page]\nOrder 5521 shipped on 2 Dec.\n[end of file (order.pdf)]');
+    expect(model.chatRequests().at(-1)?.messages.at(-1).content).toBe('[file (order.pdf), the text of its page; attachment #3]\nOrder 5521 shipped on 2 Dec.\n[end of file (order.pdf)]');
 
     // Telegram gives a Word document's MIME type; Cairn reads its text.
     harness.fake.addFile('docx1', makeDocx(['Returns policy: 30 days.']));
     harness.fake.pushUpdate({ message: { ...rest, message_id: 4, document: { file_id: 'docx1', file_name: 'policy.docx', mime_type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' } } });
     await harness.fake.waitForSent(4);
-    expect(model.chatRequests().at(-1)?.messages.at(-1).content).toBe('[file (policy.docx), its text]\nReturns policy: 30 days.\n[end of file (policy.docx)]');
+    expect(model.chatRequests().at(-1)?.messages.at(-1).content).toBe('[file (policy.docx), its text; attachment #4]\nReturns policy: 30 days.\n[end of file (policy.docx)]');
   });
 
   it('gives an unknown user a pairing code and no model reply', async () => {

@@ -10,6 +10,7 @@ import { sql as access } from './005-access.js';
 import { sql as learning } from './006-learning.js';
 import { sql as usage } from './007-usage.js';
 import { sql as schedules } from './008-schedules.js';
+import { sql as attachments } from './009-attachments.js';
 
 export interface Migration {
   version: number;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'learning', sql: learning },
   { version: 7, name: 'usage', sql: usage },
   { version: 8, name: 'schedules', sql: schedules },
+  { version: 9, name: 'attachments', sql: attachments },
 ];

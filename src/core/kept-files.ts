@@ -1,0 +1,75 @@
+/**
+ * Files people sent, kept `days` days after they were read into a message (SQLite,
+ * migration 009): a document's whole text, since the message may hold only its start
+ * and end and context compression may later fold it away, and images, which were
+ * described once for what was asked then. The tools in tools/attachment-tools.ts read
+ * them again, only from the conversation they were sent in. Each keep drops what is
+ * past its days, so the table holds at most that many days of files.
+ */
+import type { Db } from '../store/db.js';
+import { DAY_MS, type Clock } from './clock.js';
+
+export type KeptFile = { id: number; name: string; kind: 'text'; text: string } | { id: number; name: string; kind: 'image'; image: Uint8Array; mimeType: string };
+
+export interface KeptFileOwner {
+  conversationId: string;
+  userId: string;
+}
+
+interface Row {
+  id: number;
+  name: string;
+  kind: 'text' | 'image';
+  text: string | null;
+  image: Buffer | null;
+  mime_type: string | null;
+}
+
+export class KeptFiles {
+  private readonly s;
+
+  constructor(
+    db: Db,
+    private readonly clock: Clock,
+    /** How long a file is kept. */
+    readonly days: number,
+  ) {
+    this.s = {
+      insert: db.prepare<[string, string, string, 'text' | 'image', string | null, Uint8Array | null, string | null, number]>(
+        'INSERT INTO attachments (conversation_id, user_id, name, kind, text, image, mime_type, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      get: db.prepare<[number, string], Row>('SELECT id, name, kind, text, image, mime_type FROM attachments WHERE id = ? AND conversation_id = ?'),
+      prune: db.prepare<[number]>('DELETE FROM attachments WHERE created_at < ?'),
+      forget: db.prepare<[number]>('DELETE FROM attachments WHERE id = ?'),
+    };
+  }
+
+  /** Keeps a document's text; returns its number. */
+  keepText(owner: KeptFileOwner, name: string, text: string): number {
+    return this.keep(owner, name, 'text', text, null, null);
+  }
+
+  /** Keeps an image; returns its number. */
+  keepImage(owner: KeptFileOwner, name: string, image: Uint8Array, mimeType: string): number {
+    return this.keep(owner, name, 'image', null, image, mimeType);
+  }
+
+  /** File `id` if it was sent in this conversation and is still kept. */
+  get(id: number, conversationId: string): KeptFile | undefined {
+    const row = this.s.get.get(id, conversationId);
+    if (!row) return undefined;
+    if (row.kind === 'text') return { id: row.id, name: row.name, kind: 'text', text: row.text ?? '' };
+    return { id: row.id, name: row.name, kind: 'image', image: new Uint8Array(row.image ?? []), mimeType: row.mime_type ?? 'image/png' };
+  }
+
+  /** Drops files kept for a message that was refused after all. */
+  forget(ids: number[]): void {
+    for (const id of ids) this.s.forget.run(id);
+  }
+
+  private keep(owner: KeptFileOwner, name: string, kind: 'text' | 'image', text: string | null, image: Uint8Array | null, mimeType: string | null): number {
+    const now = this.clock.now();
+    this.s.prune.run(now - this.days * DAY_MS);
+    return Number(this.s.insert.run(owner.conversationId, owner.userId, name, kind, text, image, mimeType, now).lastInsertRowid);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Reading kept files again (core/kept-files.ts): `read_attachment` reads a document on
+ * from any line, or finds the lines that hold some words, for the part a message left
+ * out or compression folded away; `look_at_image` asks the vision model about an image
+ * again, for a detail its first description did not give. Only files sent in the
+ * conversation at hand are found.
+ */
+import { z } from 'zod';
+import type { KeptFile, KeptFiles } from '../core/kept-files.js';
+import type { ImageDescriber } from '../model/vision.js';
+import type { Tool, ToolContext } from './registry.js';
+
+/** The most one call returns, so a result stays whole under the registry's cut (MAX_TOOL_RESULT_CHARS). */
+const MAX_RESULT_CHARS = 16_000;
+/** Lines listed at most by one search. */
+const MAX_MATCHES = 100;
+/** Longest line shown in a search's list. */
+const MAX_MATCH_LINE = 300;
+
+const readArgs = z.object({
+  attachment: z.number().int().positive().describe('The attachment number: 3 for "attachment #3".'),
+  start_line: z.number().int().positive().optional().describe('The first line to read (default 1).'),
+  find: z.string().min(1).optional().describe('Instead of reading on, list the lines that contain this text (any case), with their numbers.'),
+});
+
+export function readAttachmentTool(kept: KeptFiles): Tool<z.infer<typeof readArgs>> {
+  return {
+    name: 'read_attachment',
+    description: `Read a file someone sent in this conversation (kept ${kept.days} days), by the number its message gives ("attachment #3"): from a line on, or the lines that contain some text. Use it for what a shortened file left out, or a file from earlier in the conversation.`,
+    parameters: readArgs,
+    execute(args, context) {
+      const file = find(kept, args.attachment, context);
+      if (file.kind !== 'text') throw new Error(`Attachment #${file.id} (${file.name}) is an image; use look_at_image.`);
+      const lines = file.text.split('\n');
+      return args.find === undefined ? readFrom(file, lines, args.start_line ?? 1) : search(file, lines, args.find);
+    },
+  };
+}
+
+const lookArgs = z.object({
+  attachment: z.number().int().positive().describe('The attachment number: 13 for "attachment #13".'),
+  question: z.string().min(1).describe('What to look for or answer in the image.'),
+});
+
+export function lookAtImageTool(kept: KeptFiles, describer: ImageDescriber): Tool<z.infer<typeof lookArgs>> {
+  return {
+    name: 'look_at_image',
+    description: `Look again at an image someone sent in this conversation (kept ${kept.days} days), by the number its message gives ("attachment #13"), with a question: for a detail its first description left out.`,
+    parameters: lookArgs,
+    async execute(args, context) {
+      const file = find(kept, args.attachment, context);
+      if (file.kind !== 'image') throw new Error(`Attachment #${file.id} (${file.name}) is a document; use read_attachment.`);
+      const answer = await describer.describe(file.image, file.mimeType, args.question, { signal: context.signal, userKey: context.userId });
+      return `Attachment #${file.id} (${file.name}), looked at again:\n${answer}`;
+    },
+  };
+}
+
+function find(kept: KeptFiles, id: number, context: ToolContext): KeptFile {
+  const file = kept.get(id, context.conversationId);
+  if (!file) throw new Error(`There is no attachment #${id} in this conversation: files are kept ${kept.days} days, and only where they were sent.`);
+  return file;
+}
+
+function readFrom(file: Extract<KeptFile, { kind: 'text' }>, lines: string[], start: number): string {
+  if (start > lines.length) throw new Error(`Attachment #${file.id} (${file.name}) has ${lines.length.toLocaleString('en-US')} lines; start_line ${start} is past its end.`);
+  const shown: string[] = [];
+  let size = 0;
+  let index = start - 1;
+  for (; index < lines.length; index++) {
+    const line = lines[index] ?? '';
+    // A single line longer than the whole result is shown cut rather than not at all.
+    if (size + line.length + 1 > MAX_RESULT_CHARS && shown.length > 0) break;
+    shown.push(line.length > MAX_RESULT_CHARS ? `${line.slice(0, MAX_RESULT_CHARS)} [… line cut]` : line);
+    size += line.length + 1;
+  }
+  const range = `lines ${start.toLocaleString('en-US')}-${index.toLocaleString('en-US')} of ${lines.length.toLocaleString('en-US')}`;
+  const next = index < lines.length ? `; read on with start_line ${index + 1}` : '; the end of the file';
+  return `Attachment #${file.id} (${file.name}), ${range}${next}:\n${shown.join('\n')}`;
+}
+
+function search(file: Extract<KeptFile, { kind: 'text' }>, lines: string[], text: string): string {
+  const needle = text.toLowerCase();
+  const matches: string[] = [];
+  let total = 0;
+  for (const [index, line] of lines.entries()) {
+    if (!line.toLowerCase().includes(needle)) continue;
+    total++;
+    if (matches.length < MAX_MATCHES) matches.push(`${index + 1}: ${line.length > MAX_MATCH_LINE ? `${line.slice(0, MAX_MATCH_LINE)} […]` : line}`);
+  }
+  if (total === 0) return `No line of attachment #${file.id} (${file.name}) contains "${text}".`;
+  const more = total > matches.length ? ` (the first ${matches.length} shown)` : '';
+  return `${total.toLocaleString('en-US')} line(s) of attachment #${file.id} (${file.name}) contain "${text}"${more}; read around one with start_line:\n${matches.join('\n')}`;
+}
