@@ -23,6 +23,7 @@ import { createImageDescriber, type ImageDescriber } from './model/vision.js';
 import type { Metering } from './model/metered.js';
 import { KeptFiles } from './core/kept-files.js';
 import { lookAtImageTool, readAttachmentTool } from './tools/attachment-tools.js';
+import { sendFileTool } from './tools/send-file.js';
 import { Gateway } from './core/gateway.js';
 import { UsageLedger } from './core/usage-ledger.js';
 import { DailyAllowance, registerUsageCommand } from './core/allowance.js';
@@ -173,7 +174,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     maxFileBytes: config.backends.maxFileBytes,
     secrets: config.secrets,
   };
-  tools.register(terminalTool(execution)).register(readFileTool(execution)).register(writeFileTool(execution));
+  tools.register(terminalTool(execution)).register(readFileTool(execution)).register(writeFileTool(execution)).register(sendFileTool(execution));
   const agent = new Agent({
     store,
     model,

@@ -6,7 +6,7 @@
  * HTML through withRetries (429 waits retry_after, outages back off), with a
  * plain-text resend when Telegram rejects the markup.
  */
-import { Bot, webhookCallback } from 'grammy';
+import { Bot, InputFile, webhookCallback } from 'grammy';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
@@ -28,6 +28,8 @@ const ALLOWED_UPDATES = ['message', 'message_reaction'] as const;
 const REMEMBERED_REPLIES = 5_000;
 /** The largest file the Bot API lets a bot download. */
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+/** A file's caption is at most 1,024 characters (a message 4,096). */
+const CAPTION_LIMIT = 1_024;
 
 export interface TelegramAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
@@ -36,7 +38,8 @@ export interface TelegramAdapterOptions {
 
 export class TelegramAdapter implements Adapter {
   readonly platform = PLATFORM;
-  readonly capabilities: AdapterCapabilities = { threads: false, edits: false, reactions: true, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT };
+  // The Bot API takes uploads up to 50 MB.
+  readonly capabilities: AdapterCapabilities = { threads: false, edits: false, reactions: true, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 50 * 1024 * 1024 };
   private readonly bot: Bot;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly indicators: TurnIndicators;
@@ -97,10 +100,20 @@ export class TelegramAdapter implements Adapter {
     const chatId = chatIdOf(conversationId);
     // In groups the answer quotes the question, so it is clear whom it answers.
     const replyTo = chatId < 0 ? Number(reply.replyTo?.split(':')[1]) : Number.NaN;
+    const files = reply.files ?? [];
+    // A short text goes with the first file as its caption; a longer one is sent before the files.
+    const caption = files.length > 0 && reply.text.length <= CAPTION_LIMIT ? reply.text : undefined;
     let first = true;
-    for (const part of renderParts(reply.text)) {
-      await this.sendPart(chatId, part, first && Number.isSafeInteger(replyTo) ? replyTo : undefined);
-      first = false;
+    if (caption === undefined) {
+      for (const part of renderParts(reply.text)) {
+        await this.sendPart(chatId, part, first && Number.isSafeInteger(replyTo) ? replyTo : undefined);
+        first = false;
+      }
+    }
+    for (const [index, file] of files.entries()) {
+      const text = index === 0 && caption ? { caption } : {};
+      const sent = await this.call(() => this.bot.api.sendDocument(chatId, new InputFile(file.bytes, file.name), text));
+      this.remember(`${chatId}:${sent.message_id}`);
     }
   }
 

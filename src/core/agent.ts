@@ -12,7 +12,7 @@ import { firstStopReason, type LoopState, type StopCondition } from './stop.js';
 import type { ChatMessage, ModelClient, ToolCall, Usage } from '../model/types.js';
 import type { Session, SessionStore } from '../memory/sessions.js';
 import type { Compressor } from '../memory/compression.js';
-import type { ToolRegistry } from '../tools/registry.js';
+import type { FileSender, ToolRegistry } from '../tools/registry.js';
 import { describeError } from './errors.js';
 import { withAttachmentNote } from './attachments.js';
 
@@ -37,6 +37,8 @@ export interface TurnInput {
   stream?: boolean;
   /** Posts a message into the conversation while the turn runs (a tool asking for approval). */
   notify?: (text: string) => Promise<void>;
+  /** Sends a file into the conversation while the turn runs (send_file); absent where the platform takes none. */
+  sendFile?: FileSender | undefined;
 }
 
 export interface ToolCallRecord {
@@ -95,7 +97,7 @@ export class Agent {
     const usage: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
     const state: LoopState = { steps: 0, toolCalls: 0, toolErrors: 0, consecutiveToolErrors: 0 };
-    const toolContext = { sessionId: session.id, conversationId: session.conversationId, userId: input.message.userId, platform: input.message.platform, sender: { identity: input.message.identity ?? input.message.userId, id: input.message.senderId, name: input.message.userName, isDirect: input.message.isDirect }, isAdmin: input.isAdmin, signal: input.signal, now: () => clock.now(), ...(input.notify ? { notify: input.notify } : {}) };
+    const toolContext = { sessionId: session.id, conversationId: session.conversationId, userId: input.message.userId, platform: input.message.platform, sender: { identity: input.message.identity ?? input.message.userId, id: input.message.senderId, name: input.message.userName, isDirect: input.message.isDirect }, isAdmin: input.isAdmin, signal: input.signal, now: () => clock.now(), ...(input.notify ? { notify: input.notify } : {}), ...(input.sendFile ? { sendFile: input.sendFile } : {}) };
     let modelMs = 0;
     let stopReason: string | undefined;
     let text = '';

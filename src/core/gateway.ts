@@ -4,7 +4,7 @@
  * runs one turn at a time per conversation, conversations in parallel. Errors are
  * caught here, once: logged by id, answered with a short sentence.
  */
-import type { Adapter, InboundMessage, OutboundReply } from './message.js';
+import type { Adapter, InboundMessage, OutboundFile, OutboundReply } from './message.js';
 import type { Agent, TurnResult } from './agent.js';
 import type { Clock } from './clock.js';
 import type { CommandRegistry } from './commands.js';
@@ -237,20 +237,28 @@ export class Gateway {
       ...(onEvent ? { onEvent } : {}),
       stream: adapter?.capabilities.streaming ?? false,
       notify: (text: string) => this.reply(message, { text }),
+      ...(adapter?.capabilities.maxFileBytes ? { sendFile: { maxBytes: adapter.capabilities.maxFileBytes, send: (file: OutboundFile, caption: string) => this.deliver(message, { text: caption, files: [file] }) } } : {}),
     });
   }
 
+  /** Sends a reply; a failure is logged, since there is no one left to tell. */
   private async reply(message: InboundMessage, reply: OutboundReply): Promise<void> {
-    const adapter = this.adapters.get(message.platform);
-    if (!adapter) {
+    if (!this.adapters.has(message.platform)) {
       this.options.logger.error({ platform: message.platform }, 'no adapter attached for platform; reply dropped');
       return;
     }
     try {
-      await adapter.send(message.conversationId, { ...reply, replyTo: message.scheduled ? undefined : message.messageId });
+      await this.deliver(message, reply);
     } catch (error) {
       this.options.logger.error({ platform: message.platform, conversationId: message.conversationId, err: describeError(error) }, 'sending the reply failed');
     }
+  }
+
+  /** Sends into the message's conversation and throws what the platform answered (a tool sending a file reports it). */
+  private async deliver(message: InboundMessage, reply: OutboundReply): Promise<void> {
+    const adapter = this.adapters.get(message.platform);
+    if (!adapter) throw new CairnError('unavailable', `No adapter for ${message.platform} is attached.`);
+    await adapter.send(message.conversationId, { ...reply, replyTo: message.scheduled ? undefined : message.messageId });
   }
 }
 

@@ -68,6 +68,15 @@ export interface OutboundReply {
   replyTo?: string | undefined;
   /** The turn failed; adapters may render this differently. */
   isError?: boolean;
+  /** Files sent with the text (the send_file tool); only to an adapter whose capabilities give maxFileBytes. */
+  files?: OutboundFile[] | undefined;
+}
+
+/** A file Cairn sends into the conversation. */
+export interface OutboundFile {
+  /** The file name people see. */
+  name: string;
+  bytes: Uint8Array;
 }
 
 /** Progress while a turn runs; adapters show what their platform can. */
@@ -86,6 +95,8 @@ export interface AdapterCapabilities {
   streaming: boolean;
   /** Longest text one message may carry. */
   maxMessageLength: number;
+  /** Largest file the platform takes from a bot; absent: the adapter sends no files. */
+  maxFileBytes?: number;
 }
 
 /** Where adapters push inbound messages: the gateway's one entrance. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ToolCall, ToolDefinition } from '../model/types.js';
+import type { OutboundFile } from '../core/message.js';
 import { describeError } from '../core/errors.js';
 import { truncateMiddle } from './truncate.js';
 
@@ -20,6 +21,15 @@ export interface ToolContext {
   sender?: { identity: string; id: string; name: string; isDirect: boolean };
   /** Posts a message into the conversation now, mid-turn (approval requests); absent where there is no chat. */
   notify?: (text: string) => Promise<void>;
+  /** Sends a file into the conversation now; absent where the platform takes none (or there is no chat). */
+  sendFile?: FileSender;
+}
+
+/** Sends a file into the conversation, with a caption; throws when the platform refuses it. */
+export interface FileSender {
+  /** The largest file the platform takes. */
+  maxBytes: number;
+  send(file: OutboundFile, caption: string): Promise<void>;
 }
 
 export interface Tool<Args = unknown> {

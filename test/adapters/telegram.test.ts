@@ -222,6 +222,18 @@ describe('telegram end to end', () => {
     expect(model.chatRequests().at(-1)?.messages.at(-1).content).toBe('[file (policy.docx), its text; attachment #4]\nReturns policy: 30 days.\n[end of file (policy.docx)]');
   });
 
+  it('sends a file the agent made as a document, with its caption, before the answer', async () => {
+    await setUp();
+    model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'totals.csv', content: 'month,total\nMay,12\n', caption: 'The totals by month.' } }] }, { text: 'I sent totals.csv.' });
+    harness.fake.pushUpdate({ message: harness.message('send me the totals as CSV') });
+    const [document, answer] = await harness.fake.waitForSent(2);
+    expect(document).toMatchObject({ chat_id: String(USER.id), caption: 'The totals by month.', document: { fileName: 'totals.csv' } });
+    expect((document?.document as { bytes: Buffer }).bytes.toString()).toBe('month,total\nMay,12\n');
+    expect(visible(answer!)).toBe('I sent totals.csv.');
+    const toolResult = (model.chatRequests()[1]?.messages as { role: string; content: string }[]).find((message) => message.role === 'tool');
+    expect(toolResult?.content).toBe('Sent totals.csv (19 bytes) into the conversation.');
+  });
+
   it('gives an unknown user a pairing code and no model reply', async () => {
     await setUp();
     harness.fake.pushUpdate({ message: { ...harness.message('hi'), from: { id: 7, is_bot: false, first_name: 'Eve' }, chat: { id: 7, type: 'private' } } });

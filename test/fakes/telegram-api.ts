@@ -5,7 +5,9 @@
  * The next sendMessage can be made to fail (429 with retry_after, 5xx, or 400
  * "can't parse entities" for bad markup). An unknown token is 401, as on the real API;
  * getWebhookInfo reports the webhook set and a delivery failure the test sets; getFile
- * and GET /file/bot<token>/<path> hand out files the test added.
+ * and GET /file/bot<token>/<path> hand out files the test added. sendDocument takes a
+ * multipart upload, as grammY sends an InputFile: the body records it as
+ * `document: { fileName, bytes }`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -119,6 +121,11 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
           });
           return flushPoll();
         }
+        case 'sendDocument': {
+          sent.push(body);
+          for (const watcher of [...watchers]) watcher();
+          return ok(res, { message_id: nextMessageId++, date: 1, chat: { id: Number(body.chat_id), type: 'private' }, document: { file_id: 'sent', file_unique_id: 'sent' } });
+        }
         case 'sendMessage': {
           const kind = failure;
           failure = undefined;
@@ -213,12 +220,47 @@ function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const type = req.headers['content-type'] ?? '';
+      if (type.startsWith('multipart/form-data')) return resolve(readMultipart(raw, type));
       try {
-        const text = Buffer.concat(chunks).toString('utf8');
+        const text = raw.toString('utf8');
         resolve(text ? (JSON.parse(text) as Record<string, unknown>) : {});
       } catch {
         resolve({});
       }
     });
   });
+}
+
+/**
+ * A multipart body: text fields as they are; a field `attach://name` becomes the uploaded
+ * file of that name. Parsed by hand: grammY writes its part headers without the spaces
+ * (`content-disposition:form-data;name="…"`) that undici's strict parser insists on.
+ */
+function readMultipart(raw: Buffer, type: string): Record<string, unknown> {
+  const boundary = /boundary=(.+)$/.exec(type)?.[1] ?? '';
+  const body: Record<string, unknown> = {};
+  const uploads = new Map<string, { fileName: string; bytes: Buffer }>();
+  const delimiter = Buffer.from(`--${boundary}`);
+  let at = raw.indexOf(delimiter);
+  while (at >= 0) {
+    const next = raw.indexOf(delimiter, at + delimiter.length);
+    if (next < 0) break;
+    const part = raw.subarray(at + delimiter.length + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    const headers = part.subarray(0, split).toString('utf8');
+    const content = part.subarray(split + 4);
+    const name = /;\s*name="([^"]*)"/.exec(headers)?.[1] ?? '';
+    // grammY leaves the file name unquoted.
+    const fileName = /filename="?([^";\r\n]*)"?/.exec(headers)?.[1];
+    if (fileName === undefined) body[name] = content.toString('utf8');
+    else uploads.set(name, { fileName, bytes: Buffer.from(content) });
+    at = next;
+  }
+  for (const [key, value] of Object.entries(body)) {
+    const attached = typeof value === 'string' && value.startsWith('attach://') ? uploads.get(value.slice('attach://'.length)) : undefined;
+    if (attached) body[key] = attached;
+  }
+  return body;
 }
