@@ -9,7 +9,7 @@
  */
 import { Client, Events, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
@@ -35,12 +35,16 @@ export interface DiscordAdapterOptions {
 
 export class DiscordAdapter implements Adapter {
   readonly platform = PLATFORM;
-  readonly capabilities: AdapterCapabilities = { threads: true, edits: true, reactions: false, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT };
+  // Discord takes files up to 10 MiB from a bot outside boosted servers.
+  readonly capabilities: AdapterCapabilities = { threads: true, edits: true, reactions: false, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 10 * 1024 * 1024 };
   private readonly client: Client;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly indicators: TurnIndicators;
-  /** Deferred interactions waiting for their answer, by interaction id. */
-  private readonly interactions = new Map<string, ChatInputCommandInteraction>();
+  /**
+   * Deferred interactions by interaction id, until their turn is done: the first message of
+   * the turn edits the deferred reply, later ones (a file, then the answer) follow it up.
+   */
+  private readonly interactions = new Map<string, { interaction: ChatInputCommandInteraction; conversationId: string; edited: boolean }>();
   /** Where a conversation's replies go (a thread folded into its parent's session still answers in the thread). */
   private readonly replyChannel = new Map<string, string>();
   /** Cairn's own replies (message id → conversation), so reactions on them count as feedback. */
@@ -98,24 +102,27 @@ export class DiscordAdapter implements Adapter {
   }
 
   async send(conversationId: string, reply: OutboundReply): Promise<void> {
-    const interaction = reply.replyTo ? this.interactions.get(reply.replyTo) : undefined;
-    if (interaction) {
-      this.interactions.delete(interaction.id);
-      return this.answerInteraction(interaction, reply.text, conversationId);
+    const pending = reply.replyTo ? this.interactions.get(reply.replyTo) : undefined;
+    if (pending) {
+      const edit = !pending.edited;
+      pending.edited = true;
+      return this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], conversationId, edit);
     }
     const channelId = this.channelFor(conversationId);
     const inGuild = !conversationId.startsWith(`${PLATFORM}:dm:`);
-    let first = true;
-    for (const part of renderParts(reply.text)) {
+    const parts = partsWithFiles(reply.text, reply.files);
+    for (const [index, part] of parts.entries()) {
       // In guild channels the first part answers the question it replies to.
-      const reference = first && inGuild && reply.replyTo ? { message_reference: { message_id: reply.replyTo, fail_if_not_exists: false } } : {};
-      this.remember(await this.post(channelId, part, reference), conversationId);
-      first = false;
+      const reference = index === 0 && inGuild && reply.replyTo ? { message_reference: { message_id: reply.replyTo, fail_if_not_exists: false } } : {};
+      this.remember(await this.post(channelId, part.content, reference, part.files), conversationId);
     }
   }
 
   progress(conversationId: string, event: TurnEvent): void {
     this.indicators.event(conversationId, event);
+    if (event.type === 'done') {
+      for (const [id, pending] of this.interactions) if (pending.conversationId === conversationId) this.interactions.delete(id);
+    }
   }
 
   private channelFor(conversationId: string): string {
@@ -150,8 +157,11 @@ export class DiscordAdapter implements Adapter {
       this.deps.logger.error({ interactionId: interaction.id, err: describeError(error) }, 'Discord interaction could not be deferred');
       return;
     }
-    this.interactions.set(interaction.id, interaction);
-    this.dispatch(sink, normalizeInteraction(interaction, this.normalize), interaction.channelId);
+    const message = normalizeInteraction(interaction, this.normalize);
+    this.interactions.set(interaction.id, { interaction, conversationId: message.conversationId, edited: false });
+    // One that never saw its turn finish (dropped before it ran) must not stay forever; its token lasts 15 minutes anyway.
+    if (this.interactions.size > REMEMBERED_REPLIES) this.interactions.delete(this.interactions.keys().next().value as string);
+    this.dispatch(sink, message, interaction.channelId);
   }
 
   private dispatch(sink: InboundSink, message: InboundMessage, channelId: string): void {
@@ -160,29 +170,38 @@ export class DiscordAdapter implements Adapter {
     void sink(message).catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'Discord message handling failed'));
   }
 
-  private async answerInteraction(interaction: ChatInputCommandInteraction, text: string, conversationId: string): Promise<void> {
-    const parts = renderParts(text);
+  /** `edit`: this is the turn's first message, which replaces the deferred "thinking…". */
+  private async answerInteraction(interaction: ChatInputCommandInteraction, text: string, files: OutboundFile[], conversationId: string, edit: boolean): Promise<void> {
+    const parts = partsWithFiles(text, files);
     for (const [index, part] of parts.entries()) {
-      const send = (content: string) => (index === 0 ? interaction.editReply({ content, allowedMentions: NO_PINGS }) : interaction.followUp({ content, allowedMentions: NO_PINGS }));
+      const attachments = part.files.map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name }));
+      const send = (content: string, withFiles: boolean) => {
+        const body = { content, allowedMentions: NO_PINGS, ...(withFiles && attachments.length > 0 ? { files: attachments } : {}) };
+        return edit && index === 0 ? interaction.editReply(body) : interaction.followUp(body);
+      };
       try {
-        this.remember((await this.call(() => send(part))).id, conversationId);
+        this.remember((await this.call(() => send(part.content, true))).id, conversationId);
       } catch (error) {
         if (!isMarkupRejection(error as CairnError)) throw error;
-        for (const plain of plainParts(part)) await this.call(() => send(plain));
+        const plain = plainParts(part.content);
+        for (const [at, piece] of plain.entries()) await this.call(() => send(piece, at === plain.length - 1));
       }
     }
   }
 
-  /** Posts a message; resolves with its id (the last part's when it had to be escaped and split). */
-  private async post(channelId: string, content: string, extra: Record<string, unknown>): Promise<string | undefined> {
-    const send = async (body: string) => idOf(await this.client.rest.post(Routes.channelMessages(channelId), { body: { content: body, allowed_mentions: NO_PINGS, ...extra } }));
+  /** Posts a message, with files if any; resolves with its id (the last part's when it had to be escaped and split, which carries the files). */
+  private async post(channelId: string, content: string, extra: Record<string, unknown>, files: OutboundFile[] = []): Promise<string | undefined> {
+    const uploads = files.map((file) => ({ name: file.name, data: Buffer.from(file.bytes) }));
+    const send = async (body: string, withFiles: boolean) =>
+      idOf(await this.client.rest.post(Routes.channelMessages(channelId), { body: { content: body, allowed_mentions: NO_PINGS, ...extra }, ...(withFiles && uploads.length > 0 ? { files: uploads } : {}) }));
     try {
-      return await this.call(() => send(content));
+      return await this.call(() => send(content, true));
     } catch (error) {
       if (!isMarkupRejection(error as CairnError)) throw error;
       this.deps.logger.warn({ channelId }, 'Discord refused the message content; sending it escaped');
       let last: string | undefined;
-      for (const plain of plainParts(content)) last = await this.call(() => send(plain));
+      const plain = plainParts(content);
+      for (const [index, piece] of plain.entries()) last = await this.call(() => send(piece, index === plain.length - 1));
       return last;
     }
   }
@@ -235,3 +254,12 @@ async function download(url: string, signal?: AbortSignal): Promise<Uint8Array> 
 
 export const createAdapter: AdapterFactory = (deps) => new DiscordAdapter(deps);
 export const checkCredentials: CredentialCheck = checkDiscord;
+
+/** The reply's parts, rendered; its files go with the last part (a message of their own when there is no text). */
+function partsWithFiles(text: string, files: OutboundFile[] | undefined): { content: string; files: OutboundFile[] }[] {
+  if (files?.length && text.trim() === '') return [{ content: '', files }];
+  const parts: { content: string; files: OutboundFile[] }[] = renderParts(text).map((content) => ({ content, files: [] }));
+  const last = parts.at(-1);
+  if (last && files?.length) last.files = files;
+  return parts;
+}

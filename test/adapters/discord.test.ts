@@ -121,6 +121,43 @@ describe('discord end to end', () => {
     expect(callbacks[0]?.body).toMatchObject({ type: 5 });
   });
 
+  it('sends a file the agent made with its caption, in a DM and in answer to /ask', async () => {
+    await setUp();
+    model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'fix.patch', content: '--- a\n+++ b\n', caption: 'The patch.' } }] }, { text: 'Sent fix.patch.' });
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, 'make a patch'), channel_type: 1 });
+    const [file, answer] = await harness.fake.waitForSent(2);
+    expect(file).toMatchObject({ kind: 'channel', channelId: DM_CHANNEL_ID, content: 'The patch.' });
+    const [upload] = file?.body.files as { fileName: string; bytes: Buffer }[];
+    expect(upload?.fileName).toBe('fix.patch');
+    expect(upload?.bytes.toString()).toBe('--- a\n+++ b\n');
+    expect(answer).toMatchObject({ kind: 'channel', content: 'Sent fix.patch.' });
+
+    // A slash command: the file replaces the deferred "thinking…", the answer follows it up.
+    model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'data.json', content: '{}' } }] }, { text: 'Here it is.' });
+    harness.fake.dispatch('INTERACTION_CREATE', {
+      id: '800000000000000002',
+      application_id: APP_ID,
+      type: 2,
+      token: 'interaction-token-2',
+      version: 1,
+      guild_id: GUILD_ID,
+      channel_id: CHANNEL_ID,
+      channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID },
+      member: { user: USER, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, permissions: '0', flags: 0 },
+      data: { id: '900', name: 'ask', type: 1, options: [{ name: 'prompt', type: 3, value: 'the data as JSON' }] },
+      app_permissions: '0',
+      locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: {},
+      context: 0,
+      attachment_size_limit: 0,
+    });
+    const [, , edited, followUp] = await harness.fake.waitForSent(4);
+    expect(edited).toMatchObject({ kind: 'original', content: '' });
+    expect((edited?.body.files as { fileName: string }[])[0]?.fileName).toBe('data.json');
+    expect(followUp).toMatchObject({ kind: 'followup', content: 'Here it is.' });
+  });
+
   it('answers a guild channel only when mentioned, replying to the message', async () => {
     await setUp();
     const quiet = harness.nextId();

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseMultipart } from './multipart.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export const APP_ID = '100000000000000001';
@@ -256,11 +257,17 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
+/** A JSON body; a multipart one (a message with files) is its payload_json with `files: [{ fileName, bytes }]`. */
 function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const type = req.headers['content-type'] ?? '';
+      if (type.startsWith('multipart/form-data')) {
+        const { fields, files } = parseMultipart(Buffer.concat(chunks), type);
+        return resolve({ ...(JSON.parse(fields.payload_json ?? '{}') as Record<string, unknown>), files: [...files.values()] });
+      }
       const text = Buffer.concat(chunks).toString('utf8');
       try {
         resolve(text ? (JSON.parse(text) as Record<string, unknown>) : {});

@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseMultipart } from './multipart.js';
 
 export interface RecordedCall {
   method: string;
@@ -233,33 +234,12 @@ function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   });
 }
 
-/**
- * A multipart body: text fields as they are; a field `attach://name` becomes the uploaded
- * file of that name. Parsed by hand: grammY writes its part headers without the spaces
- * (`content-disposition:form-data;name="…"`) that undici's strict parser insists on.
- */
+/** A multipart body: text fields as they are; a field `attach://name` becomes the uploaded file of that name. */
 function readMultipart(raw: Buffer, type: string): Record<string, unknown> {
-  const boundary = /boundary=(.+)$/.exec(type)?.[1] ?? '';
-  const body: Record<string, unknown> = {};
-  const uploads = new Map<string, { fileName: string; bytes: Buffer }>();
-  const delimiter = Buffer.from(`--${boundary}`);
-  let at = raw.indexOf(delimiter);
-  while (at >= 0) {
-    const next = raw.indexOf(delimiter, at + delimiter.length);
-    if (next < 0) break;
-    const part = raw.subarray(at + delimiter.length + 2, next - 2);
-    const split = part.indexOf('\r\n\r\n');
-    const headers = part.subarray(0, split).toString('utf8');
-    const content = part.subarray(split + 4);
-    const name = /;\s*name="([^"]*)"/.exec(headers)?.[1] ?? '';
-    // grammY leaves the file name unquoted.
-    const fileName = /filename="?([^";\r\n]*)"?/.exec(headers)?.[1];
-    if (fileName === undefined) body[name] = content.toString('utf8');
-    else uploads.set(name, { fileName, bytes: Buffer.from(content) });
-    at = next;
-  }
-  for (const [key, value] of Object.entries(body)) {
-    const attached = typeof value === 'string' && value.startsWith('attach://') ? uploads.get(value.slice('attach://'.length)) : undefined;
+  const { fields, files } = parseMultipart(raw, type);
+  const body: Record<string, unknown> = { ...fields };
+  for (const [key, value] of Object.entries(fields)) {
+    const attached = value.startsWith('attach://') ? files.get(value.slice('attach://'.length)) : undefined;
     if (attached) body[key] = attached;
   }
   return body;
