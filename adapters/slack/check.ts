@@ -14,8 +14,8 @@ import { EVENTS_PATH, slackSettings, webClientOptions } from './client.js';
 /** The part of auth.test's answer the check reads: the bot's name, the workspace's, and the token's scopes (from a header). */
 const authTest = z.object({ user: z.string(), team: z.string(), response_metadata: z.object({ scopes: z.array(z.string()).optional() }).optional() });
 
-/** The bot scopes the adapter uses (see README, Slack); files:read to fetch shared files (text files, audio clips, images). */
-const BOT_SCOPES = ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'reactions:write', 'commands', 'files:read'];
+/** The bot scopes the adapter uses (see README, Slack); files:read to fetch shared files (text files, audio clips, images), files:write to send some (send_file). */
+const BOT_SCOPES = ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'reactions:write', 'commands', 'files:read', 'files:write'];
 
 export async function checkSlack(config: Config): Promise<string> {
   const settings = slackSettings(config);

@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import { CairnError, ConfigError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
@@ -32,6 +32,8 @@ const PROGRESS_TEXT = 'Still working on it…';
 const REMEMBERED_REPLIES = 5_000;
 /** Slack's chat.postMessage allows about one message per second per channel; waits past this are not worth it. */
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
+/** The longest text sent as the comment of shared files; a longer one is a message of its own. */
+const COMMENT_LIMIT = 3_000;
 
 export interface SlackAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
@@ -57,7 +59,8 @@ const authTest = z.object({ team_id: z.string().min(1), user_id: z.string().min(
 
 export class SlackAdapter implements Adapter {
   readonly platform = PLATFORM;
-  readonly capabilities: AdapterCapabilities = { threads: true, edits: false, reactions: true, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT };
+  // Slack takes files up to 1 GB; 100 MB is the most Cairn reads from an environment to send anyway.
+  readonly capabilities: AdapterCapabilities = { threads: true, edits: false, reactions: true, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 100 * 1024 * 1024 };
   private readonly client: InstanceType<typeof webApi.WebClient>;
   private readonly clientOptions: webApi.WebClientOptions;
   private readonly token: string;
@@ -140,7 +143,23 @@ export class SlackAdapter implements Adapter {
   async send(conversationId: string, reply: OutboundReply): Promise<void> {
     if (reply.replyTo) this.lastReplyTo.set(conversationId, reply.replyTo);
     const entry = reply.replyTo ? this.inFlight.get(reply.replyTo) : undefined;
+    if (reply.files?.length) return this.upload(conversationId, reply.text, reply.files, entry);
     await this.post(conversationId, reply.text, entry);
+  }
+
+  /**
+   * Shares files in the conversation (files.uploadV2; the app needs files:write), a short
+   * text as their comment. A slash command's response_url takes no files: they go to its channel.
+   */
+  private async upload(conversationId: string, text: string, files: OutboundFile[], entry: InFlight | undefined): Promise<void> {
+    const { channel, threadTs: sessionThread } = parseConversationId(conversationId);
+    const threadTs = sessionThread ?? entry?.target.threadTs;
+    const comment = text.trim();
+    // A comment is plain text within one message; a longer text goes before the files as a reply of its own.
+    const inline = comment.length <= COMMENT_LIMIT ? comment : '';
+    if (comment !== '' && inline === '') await this.post(conversationId, text, entry);
+    const uploads = files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name }));
+    await this.call(() => this.client.files.uploadV2({ channel_id: channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...(inline ? { initial_comment: inline } : {}), file_uploads: uploads }));
   }
 
   progress(conversationId: string, event: TurnEvent): void {

@@ -261,6 +261,17 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     );
   });
 
+  it('shares a file the agent made in the thread, its caption as the comment (files.uploadV2)', async () => {
+    const { slack, harness, model } = await setup();
+    model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'report.md', content: '# Report\nAll green.\n', caption: 'The weekly report.' } }] }, { text: 'Shared report.md.' });
+    const { ts } = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> write the weekly report' });
+    const [shared, answer] = await slack.waitForMessages(2, (p) => p.channel === 'C1');
+    expect(shared).toMatchObject({ via: 'files.completeUploadExternal', threadTs: ts, text: 'The weekly report.' });
+    expect(shared?.files?.map((file) => [file.name, file.bytes.toString()])).toEqual([['report.md', '# Report\nAll green.\n']]);
+    expect(slack.callsTo('files.getUploadURLExternal')[0]?.body).toMatchObject({ filename: 'report.md', length: '20' });
+    expect(answer).toMatchObject({ via: 'chat.postMessage', threadTs: ts, text: 'Shared report.md.' });
+  });
+
   it("drops other bots' messages and ignores edits and deletions", async () => {
     const { slack, harness, model } = await setup();
     await harness.send({ text: 'beep', user: null, botId: 'B2', subtype: 'bot_message' });

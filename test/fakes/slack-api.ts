@@ -10,7 +10,9 @@
  *
  * Web API calls arrive as POST /api/<method> (form-encoded, nested values as JSON, or
  * JSON) with the bot token in the Authorization header; each is recorded. auth.test,
- * chat.postMessage, reactions.add/remove and apps.connections.open are answered; any
+ * chat.postMessage, reactions.add/remove and apps.connections.open are answered, and
+ * files.uploadV2's three steps (files.getUploadURLExternal, the upload to its URL,
+ * files.completeUploadExternal, which shares the files as a message); any
  * call can be made to fail once (429 with Retry-After, 5xx, or a Slack error string).
  * Socket Mode: apps.connections.open (with the app token) hands out ws://…/link, where
  * the fake says hello and pushes envelopes with `pushSocket`, resolving on the ack.
@@ -19,6 +21,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { parseMultipart } from './multipart.js';
 
 export interface SlackCall {
   method: string;
@@ -35,8 +38,10 @@ export interface SlackPost {
   text: string;
   /** Formatted (mrkdwn blocks or text) or shown verbatim (mrkdwn: false). */
   formatted: boolean;
-  via: 'chat.postMessage' | 'response_url';
+  via: 'chat.postMessage' | 'response_url' | 'files.completeUploadExternal';
   responseType?: string | undefined;
+  /** Files shared with it (files.uploadV2: the comment is the text). */
+  files?: { name: string; bytes: Buffer }[];
 }
 
 export type SlackFailure =
@@ -55,7 +60,7 @@ export interface FakeSlackOptions {
   botId?: string;
   botToken?: string;
   appToken?: string;
-  /** The bot token's scopes, sent as X-OAuth-Scopes (default: all Cairn asks for, files:read included). */
+  /** The bot token's scopes, sent as X-OAuth-Scopes (default: all Cairn asks for, files:read and files:write included). */
   scopes?: string[];
 }
 
@@ -96,7 +101,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const botId = options.botId ?? 'BBOT';
   const botToken = options.botToken ?? 'xoxb-fake-slack-bot-token';
   const appToken = options.appToken ?? 'xapp-fake-slack-app-token';
-  const scopes = options.scopes ?? ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'reactions:write', 'commands', 'files:read'];
+  const scopes = options.scopes ?? ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'reactions:write', 'commands', 'files:read', 'files:write'];
   const sockets = new Set<WebSocket>();
   const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
   let envelopeCounter = 0;
@@ -112,12 +117,25 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
 
   const nextTs = () => `1700000${String(100 + ++tsCounter).padStart(3, '0')}.${String(tsCounter).padStart(6, '0')}`;
 
+  /** Files announced by files.getUploadURLExternal, by file id, with their bytes once uploaded. */
+  const uploads = new Map<string, { name: string; bytes?: Buffer }>();
+
   const server = createServer((req, res) => {
-    void readBody(req).then((raw) => route(req, res, raw));
+    void readBody(req).then((bytes) => route(req, res, bytes));
   });
 
-  function route(req: IncomingMessage, res: ServerResponse, raw: string): void {
+  function route(req: IncomingMessage, res: ServerResponse, bytes: Buffer): void {
+    const raw = bytes.toString('utf8');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const uploadMatch = req.method === 'POST' ? /^\/upload\/(\w+)$/.exec(path) : null;
+    if (uploadMatch) {
+      const upload = uploads.get(uploadMatch[1] ?? '');
+      if (!upload || req.headers.authorization !== `Bearer ${botToken}`) return void res.writeHead(404).end('not found');
+      // The web client posts the bytes as a multipart form's one file part.
+      const [part] = parseMultipart(bytes, String(req.headers['content-type'] ?? '')).files.values();
+      upload.bytes = part?.bytes ?? bytes;
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${upload.bytes.length}`);
+    }
     const fileMatch = req.method === 'GET' ? /^\/files\/(.+)$/.exec(path) : null;
     if (fileMatch) {
       const bytes = files.get(fileMatch[1] ?? '');
@@ -147,6 +165,20 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : undefined;
         posts.push({ channel, threadTs, ts, ...seen(body), via: 'chat.postMessage' });
         return send(res, 200, { ok: true, channel, ts, message: { type: 'message', user: botUserId, bot_id: botId, text: body.text, ts, ...(threadTs ? { thread_ts: threadTs } : {}) } });
+      }
+      case 'files.getUploadURLExternal': {
+        const id = `F${String(uploads.size + 1).padStart(4, '0')}`;
+        uploads.set(id, { name: String(body.filename ?? '') });
+        return send(res, 200, { ok: true, upload_url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload/${id}`, file_id: id });
+      }
+      case 'files.completeUploadExternal': {
+        const shared = (Array.isArray(body.files) ? body.files : []) as { id: string }[];
+        const done = shared.map((file) => uploads.get(file.id));
+        if (done.some((file) => !file?.bytes)) return send(res, 200, { ok: false, error: 'file_not_found' });
+        const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : undefined;
+        const text = typeof body.initial_comment === 'string' ? body.initial_comment : '';
+        posts.push({ channel: String(body.channel_id ?? ''), threadTs, ts: nextTs(), text, formatted: true, via: 'files.completeUploadExternal', files: done.map((file) => ({ name: file?.name ?? '', bytes: file?.bytes ?? Buffer.alloc(0) })) });
+        return send(res, 200, { ok: true, files: shared.map((file) => ({ id: file.id, title: uploads.get(file.id)?.name })) });
       }
       case 'reactions.add': {
         const key = `${String(body.channel)}:${String(body.timestamp)}:${String(body.name)}`;
@@ -294,12 +326,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', () => resolve(Buffer.alloc(0)));
   });
 }
 

@@ -173,11 +173,11 @@ describe('cairn doctor', () => {
       const revoked = await cairn(['doctor'], '', { ...modelEnv(), DISCORD_TOKEN: 'old-token', DISCORD_APPLICATION_ID: APP_ID, DISCORD_API_URL: discord.apiUrl });
       expect(revoked.stdout).toContain('✗ discord: Discord refused the bot token: check DISCORD_TOKEN.');
 
-      // Slack names a token's scopes in a header: the ones Cairn uses must be there (files:read only for transcription).
+      // Slack names a token's scopes in a header: the ones Cairn uses must be there (files:read to read shared files, files:write to send some).
       const narrow = await startFakeSlackApi({ scopes: ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'commands'] });
       try {
         const scoped = await cairn(['doctor'], '', { ...modelEnv(), SLACK_BOT_TOKEN: narrow.botToken, SLACK_APP_TOKEN: narrow.appToken, SLACK_API_URL: narrow.url, CAIRN_TRANSCRIBE_MODEL: 'whisper-1' });
-        expect(scoped.stdout).toContain('✗ slack: The bot token lacks the scopes reactions:write, files:read: add them under OAuth & Permissions and reinstall the app.');
+        expect(scoped.stdout).toContain('✗ slack: The bot token lacks the scopes reactions:write, files:read, files:write: add them under OAuth & Permissions and reinstall the app.');
       } finally {
         await narrow.close();
       }
