@@ -6,6 +6,8 @@
  */
 import { clearScreenDown, createInterface, cursorTo, type Interface } from 'node:readline';
 import { Writable, type Readable } from 'node:stream';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import type { Adapter, AdapterCapabilities, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { decodeLine, isClosedOutput } from './errors.js';
 import { normalizeLine, type ConsoleIdentity } from './normalize.js';
@@ -18,6 +20,8 @@ export interface ConsoleAdapterOptions {
   notices: Writable;
   interactive: boolean;
   identity: ConsoleIdentity;
+  /** Where files Cairn sends are saved (made on the first one); without it the console takes none. */
+  filesDir?: string;
   now?: () => Date;
 }
 
@@ -54,7 +58,15 @@ export class ConsoleAdapter implements Adapter {
   });
 
   constructor(private readonly options: ConsoleAdapterOptions) {
-    this.capabilities = { threads: false, edits: false, reactions: false, typing: false, streaming: options.interactive, maxMessageLength: Number.POSITIVE_INFINITY };
+    this.capabilities = {
+      threads: false,
+      edits: false,
+      reactions: false,
+      typing: false,
+      streaming: options.interactive,
+      maxMessageLength: Number.POSITIVE_INFINITY,
+      ...(options.filesDir ? { maxFileBytes: 100 * 1024 * 1024 } : {}),
+    };
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     // A pipe whose reader went away reports EPIPE as an event, not a throw.
     options.output.on('error', (error) => {
@@ -89,11 +101,24 @@ export class ConsoleAdapter implements Adapter {
   }
 
   async send(_conversationId: string, reply: OutboundReply): Promise<void> {
+    if (reply.files?.length) return this.save(reply);
     const color = this.options.interactive;
     const streamedAnswer = this.streamed.trim() !== '' && !reply.isError;
     this.streamed = '';
     this.takePrompt();
     this.write(streamedAnswer ? '\n' : `${renderReply(reply, color)}\n`);
+    this.givePromptBack();
+  }
+
+  /** Files are saved under filesDir, never over an existing file; the caption and where each went are printed. */
+  private async save(reply: OutboundReply): Promise<void> {
+    const dir = this.options.filesDir;
+    if (!dir) throw new Error('The console takes no files here.');
+    await mkdir(dir, { recursive: true });
+    const lines = reply.text.trim() ? [reply.text.trim()] : [];
+    for (const file of reply.files ?? []) lines.push(`Saved ${file.name} to ${await writeNew(dir, file.name, file.bytes)}`);
+    this.takePrompt();
+    this.write(`${lines.join('\n')}\n`);
     this.givePromptBack();
   }
 
@@ -222,5 +247,20 @@ export class ConsoleAdapter implements Adapter {
 
   private notice(text: string): void {
     this.options.notices.write(`${text}\n`);
+  }
+}
+
+/** Writes `bytes` as `name` in `dir`, or `name (2)`, `name (3)`… when taken (the `wx` flag never replaces a file); returns the path. */
+async function writeNew(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+  const extension = extname(name);
+  const stem = name.slice(0, name.length - extension.length);
+  for (let copy = 1; ; copy++) {
+    const path = join(dir, copy === 1 ? name : `${stem} (${copy})${extension}`);
+    try {
+      await writeFile(path, bytes, { flag: 'wx' });
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
 }

@@ -1,5 +1,6 @@
 /** `cairn chat`: talk to the agent in a terminal, or pipe messages through it one per line. */
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { requireModel, type Config } from '../config/load.js';
 import { createCairn } from '../main.js';
 import { loggerFor } from '../core/logger.js';
@@ -27,7 +28,9 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   requireModel(config);
   const user = options.user ?? safeOsUser();
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const adapter = new ConsoleAdapter({ input: process.stdin, output: process.stdout, notices: process.stderr, interactive, identity: { user, session: options.session ?? user } });
+  // Files Cairn sends (send_file) land in the data folder, not wherever the chat was started.
+  const filesDir = join(config.dataDir, 'files');
+  const adapter = new ConsoleAdapter({ input: process.stdin, output: process.stdout, notices: process.stderr, interactive, identity: { user, session: options.session ?? user }, filesDir });
   // In a terminal, log lines go above the prompt instead of into the line being typed.
   const logger = interactive ? loggerFor(config, 'warn', { destination: adapter.logOutput, terminal: Boolean(process.stderr.isTTY) }) : undefined;
   const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' }, logger ? { logger } : {});

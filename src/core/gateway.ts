@@ -5,6 +5,7 @@
  * caught here, once: logged by id, answered with a short sentence.
  */
 import type { Adapter, InboundMessage, OutboundFile, OutboundReply } from './message.js';
+import type { FileSender } from '../tools/registry.js';
 import type { Agent, TurnResult } from './agent.js';
 import type { Clock } from './clock.js';
 import type { CommandRegistry } from './commands.js';
@@ -237,8 +238,15 @@ export class Gateway {
       ...(onEvent ? { onEvent } : {}),
       stream: adapter?.capabilities.streaming ?? false,
       notify: (text: string) => this.reply(message, { text }),
-      ...(adapter?.capabilities.maxFileBytes ? { sendFile: { maxBytes: adapter.capabilities.maxFileBytes, send: (file: OutboundFile, caption: string) => this.deliver(message, { text: caption, files: [file] }) } } : {}),
+      sendFile: this.fileSender(adapter, message),
     });
+  }
+
+  /** send_file's way into the conversation, where the platform takes files. */
+  private fileSender(adapter: Adapter | undefined, message: InboundMessage): FileSender | undefined {
+    const maxBytes = adapter?.capabilities.maxFileBytes;
+    if (!maxBytes) return undefined;
+    return { maxBytes, send: (file: OutboundFile, caption: string) => this.deliver(message, { text: caption, files: [file] }) };
   }
 
   /** Sends a reply; a failure is logged, since there is no one left to tell. */

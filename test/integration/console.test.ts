@@ -1,8 +1,10 @@
 /** The console adapter in interactive mode: streamed replies, tool notices, commands, in order. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
 
 let model: FakeModelServer;
@@ -16,7 +18,7 @@ afterEach(async () => {
   await model.close();
 });
 
-function consoleRig(interactive: boolean) {
+function consoleRig(interactive: boolean, filesDir?: string) {
   const input = new PassThrough();
   const output = new PassThrough();
   const notices = new PassThrough();
@@ -24,7 +26,7 @@ function consoleRig(interactive: boolean) {
   let noticed = '';
   output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
   notices.on('data', (chunk: Buffer) => (noticed += chunk.toString()));
-  const adapter = new ConsoleAdapter({ input, output, notices, interactive, identity: { user: 'ada', session: 'ada' } });
+  const adapter = new ConsoleAdapter({ input, output, notices, interactive, identity: { user: 'ada', session: 'ada' }, ...(filesDir ? { filesDir } : {}) });
   cairn.gateway.attach(adapter);
   return { input, adapter, shown: () => shown, noticed: () => noticed };
 }
@@ -116,6 +118,35 @@ describe('console chat', () => {
     while (!rig.shown().endsWith('you> ')) await new Promise((resolve) => setTimeout(resolve, 5));
     rig.adapter.interrupt();
     await rig.adapter.done;
+  });
+
+  it('saves files Cairn sends into its files folder, never over one already there', async () => {
+    const filesDir = join(tempDir(), 'files');
+    const rig = consoleRig(false, filesDir);
+    await rig.adapter.start(cairn.gateway.receive);
+    model.enqueue(
+      { toolCalls: [{ name: 'write_file', arguments: { path: 'out/data.txt', content: 'from the environment' } }] },
+      { toolCalls: [{ name: 'send_file', arguments: { path: 'out/data.txt', caption: 'Your data.' } }] },
+      { toolCalls: [{ name: 'send_file', arguments: { name: 'data.txt', content: 'written by the model' } }] },
+      { text: 'Both sent.' },
+    );
+    rig.input.write('send the data twice\n');
+    rig.input.end();
+    await rig.adapter.done;
+    expect(rig.shown()).toBe(`Your data.\nSaved data.txt to ${join(filesDir, 'data.txt')}\nSaved data.txt to ${join(filesDir, 'data (2).txt')}\nBoth sent.\n`);
+    expect(readFileSync(join(filesDir, 'data.txt'), 'utf8')).toBe('from the environment');
+    expect(readFileSync(join(filesDir, 'data (2).txt'), 'utf8')).toBe('written by the model');
+  });
+
+  it('tells the model that files cannot be sent where the console has no files folder', async () => {
+    const rig = consoleRig(false);
+    await rig.adapter.start(cairn.gateway.receive);
+    model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'a.txt', content: 'a' } }] }, { text: 'Here it is instead: a' });
+    rig.input.write('send a file\n');
+    rig.input.end();
+    await rig.adapter.done;
+    const toolResult = model.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
+    expect(toolResult?.content).toContain('Files cannot be sent here (this platform or run takes none); put the content in your answer instead.');
   });
 
   it('prints exactly one reply line per piped message', async () => {
