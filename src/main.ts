@@ -24,6 +24,8 @@ import type { Metering } from './model/metered.js';
 import { KeptFiles } from './core/kept-files.js';
 import { lookAtImageTool, readAttachmentTool } from './tools/attachment-tools.js';
 import { sendFileTool } from './tools/send-file.js';
+import { webFetchTool } from './tools/web-fetch.js';
+import { documentPool } from './core/documents/pool.js';
 import { Gateway } from './core/gateway.js';
 import { UsageLedger } from './core/usage-ledger.js';
 import { DailyAllowance, registerUsageCommand } from './core/allowance.js';
@@ -200,6 +202,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   // Transcription and vision calls go in the ledger too: they spend tokens for the person who sent the file.
   const metering: Metering = { onCall: ledger.record, pricing: config.model.pricing, logger };
   const describer = overrides.describer ?? imageDescriber(config, metering);
+  if (config.web.fetch) tools.register(webFetchTool(config.web, documentPool));
   const keptFiles = config.agent.keepFilesDays > 0 ? new KeptFiles(db, clock, config.agent.keepFilesDays) : undefined;
   if (keptFiles) {
     tools.register(readAttachmentTool(keptFiles));

@@ -9,6 +9,7 @@ import { RL_ENV_BINDINGS } from './rl.js';
 import { BACKEND_ENV_BINDINGS } from './backends.js';
 import { SKILLS_ENV_BINDINGS } from './skills.js';
 import { MEMORY_ENV_BINDINGS } from './memory.js';
+import { WEB_ENV_BINDINGS } from './web.js';
 
 export type EnvKind = 'string' | 'int' | 'number' | 'list';
 
@@ -48,6 +49,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   ...RL_ENV_BINDINGS,
   ...SKILLS_ENV_BINDINGS,
   ...MEMORY_ENV_BINDINGS,
+  ...WEB_ENV_BINDINGS,
 ];
 
 /** Provider keys read by the presets; not bound to a path because the provider decides which one counts. */

@@ -9,6 +9,7 @@ import { platformsSchema } from './platforms.js';
 import { learningSchema } from './learning.js';
 import { rlSchema } from './rl.js';
 import { BACKEND_NAMES, backendsSchema } from './backends.js';
+import { webSchema } from './web.js';
 import { skillsSchema } from './skills.js';
 import { memorySchema } from './memory.js';
 import { LOG_FORMATS } from '../core/logger.js';
@@ -97,6 +98,8 @@ export const configSchema = z.object({
   /** Persistent notes: semantic search and recall (src/memory/notes). */
   memory: memorySchema,
   backends: backendsSchema,
+  /** Reading web pages (src/web). */
+  web: webSchema,
   /** Batch runs, rewards, exports and Atropos (src/rl). */
   rl: rlSchema,
 });

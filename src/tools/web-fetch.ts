@@ -1,0 +1,49 @@
+/**
+ * `web_fetch`: reads a web page for the agent (src/web): an article's main text as
+ * Markdown, a text file or JSON as it is, a PDF's text (in a document process). A long
+ * page comes in parts of PART_CHARS characters, the model asking for the next one.
+ */
+import { z } from 'zod';
+import { CairnError } from '../core/errors.js';
+import type { Documents } from '../core/documents/pool.js';
+import { fetchPage, type FetchOptions } from '../web/fetch.js';
+import { htmlText, pageKind, plainText, type PageText } from '../web/page-text.js';
+import type { Tool } from './registry.js';
+
+/** One part of a page: whole under the registry's cut (MAX_TOOL_RESULT_CHARS). */
+const PART_CHARS = 15_000;
+
+const parameters = z.object({
+  url: z.string().min(1).describe('The whole address, e.g. https://example.com/docs/page.'),
+  part: z.number().int().positive().optional().describe(`A long page comes in parts of ${PART_CHARS.toLocaleString('en-US')} characters: which one (default 1).`),
+});
+
+export function webFetchTool(options: FetchOptions, documents: Documents): Tool<z.infer<typeof parameters>> {
+  return {
+    name: 'web_fetch',
+    description: 'Read a web page (or a text, JSON or PDF file on the web) by its URL: its main text as Markdown, with its links. For pages the user gives or you need to check.',
+    parameters,
+    async execute({ url, part = 1 }, context) {
+      const page = await fetchPage(url, options, context.signal);
+      const kind = pageKind(page.contentType, page.url);
+      let read: PageText;
+      if (kind === 'html') read = await htmlText(page.bytes, page.contentType, page.url);
+      else if (kind === 'text') read = plainText(page.bytes, page.contentType);
+      else if (kind === 'pdf') {
+        if (page.truncated) throw new CairnError('invalid_input', `The PDF at ${page.url} is over ${Math.round(options.maxBytes / 1024 / 1024)} MB, more than web_fetch downloads.`);
+        read = { title: undefined, text: (await documents.pdfText(page.bytes, context.signal)).text };
+      } else {
+        throw new CairnError('invalid_input', `${page.url} is ${page.contentType.split(';')[0]}, which web_fetch does not read.`);
+      }
+      if (read.text === '') return `${header(read, page.url)}\n\nThe page has no text (it may be built by scripts in a browser).`;
+      const parts = Math.ceil(read.text.length / PART_CHARS);
+      if (part > parts) throw new CairnError('invalid_input', `The page has ${parts} part(s); there is no part ${part}.`);
+      const more = [parts > 1 ? `part ${part} of ${parts}${part < parts ? `; call again with part ${part + 1} for more` : ''}` : '', page.truncated ? `only its first ${Math.round(options.maxBytes / 1024 / 1024)} MB were downloaded` : ''].filter(Boolean);
+      return `${header(read, page.url)}${more.length > 0 ? `\n[${more.join('; ')}]` : ''}\n\n${read.text.slice((part - 1) * PART_CHARS, part * PART_CHARS)}`;
+    },
+  };
+}
+
+function header(page: PageText, url: string): string {
+  return page.title ? `${page.title}\n${url}` : url;
+}

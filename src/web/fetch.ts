@@ -1,0 +1,146 @@
+/**
+ * Downloads one web page for web_fetch, with undici (loaded on first use): http(s) only, a time and size
+ * limit, redirects followed by hand (at most 5) so that every hop is checked. Unless
+ * private hosts are allowed, no connection reaches a private, loopback, link-local or
+ * otherwise non-public address: the address is checked where the connection resolves it
+ * (a `lookup` hook, so DNS cannot answer one address to a check and another to the
+ * connection), and literal addresses in a URL before any request.
+ */
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+import type { Agent } from 'undici';
+import { CairnError } from '../core/errors.js';
+
+export interface FetchOptions {
+  allowPrivateHosts: boolean;
+  timeoutMs: number;
+  maxBytes: number;
+}
+
+export interface FetchedPage {
+  /** Where the page was found, after redirects. */
+  url: string;
+  contentType: string;
+  bytes: Uint8Array;
+  /** Cut at maxBytes. */
+  truncated: boolean;
+}
+
+const MAX_REDIRECTS = 5;
+const USER_AGENT = 'Mozilla/5.0 (compatible; Cairn; +web_fetch)';
+
+/** Addresses no public site has: this machine, private networks, link-local (cloud metadata), CGNAT, multicast, reserved. */
+const NON_PUBLIC = new BlockList();
+for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+
+/** Whether an address is one a public site could have; an IPv4-mapped IPv6 address is judged by its IPv4 part. */
+export function isPublicAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return !NON_PUBLIC.check(mapped, 'ipv4');
+  const family = isIP(address);
+  if (family === 0) return false;
+  return !NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+class NonPublicAddress extends CairnError {
+  constructor(host: string, address: string) {
+    super('permission', `${host} is at ${address}, a private or local address; web_fetch reaches only public sites.`);
+  }
+}
+
+/** dns.lookup, refusing names that resolve to a non-public address (Node passes `all` when it tries several). */
+function publicLookup(hostname: string, options: LookupOptions, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void): void {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, '');
+    const blocked = addresses.find((entry) => !isPublicAddress(entry.address));
+    if (blocked) return callback(new NonPublicAddress(hostname, blocked.address), '');
+    const [first] = addresses;
+    if (options.all) return callback(null, addresses);
+    callback(null, first?.address ?? '', first?.family);
+  });
+}
+
+let guarded: Agent | undefined;
+let open: Agent | undefined;
+
+export async function fetchPage(address: string, options: FetchOptions, signal: AbortSignal): Promise<FetchedPage> {
+  // undici takes longer to load than Cairn takes to start: it loads with the first page.
+  const { Agent, fetch } = await import('undici');
+  const dispatcher = options.allowPrivateHosts ? (open ??= new Agent()) : (guarded ??= new Agent({ connect: { lookup: publicLookup } }));
+  const deadline = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
+  let url = checkedUrl(address, options);
+  for (let hop = 0; ; hop++) {
+    let response;
+    try {
+      response = await fetch(url, { dispatcher, redirect: 'manual', signal: deadline, headers: { 'user-agent': USER_AGENT, accept: 'text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.9,*/*;q=0.5' } });
+    } catch (error) {
+      throw fetchFailure(error, url, signal, options.timeoutMs);
+    }
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      await response.body?.cancel();
+      if (hop >= MAX_REDIRECTS) throw new CairnError('invalid_input', `${address} redirects more than ${MAX_REDIRECTS} times.`);
+      url = checkedUrl(new URL(location, url).href, options);
+      continue;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new CairnError(response.status === 404 || response.status === 410 ? 'not_found' : 'unavailable', `The site answered ${response.status} ${response.statusText || ''}`.trim() + ` for ${url.href}.`);
+    }
+    const { bytes, truncated } = await readCapped(response.body, options.maxBytes, url, signal, options.timeoutMs);
+    return { url: url.href, contentType: response.headers.get('content-type') ?? '', bytes, truncated };
+  }
+}
+
+function checkedUrl(address: string, options: FetchOptions): URL {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new CairnError('invalid_input', `${address} is not a web address; give the whole URL, e.g. https://example.com/page.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CairnError('invalid_input', `web_fetch reads http and https addresses, not ${url.protocol}.`);
+  if (url.username || url.password) throw new CairnError('invalid_input', 'web_fetch does not send credentials in a URL.');
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // A literal address is never looked up, so the lookup hook would not see it.
+  if (!options.allowPrivateHosts && isIP(host) !== 0 && !isPublicAddress(host)) throw new NonPublicAddress(host, host);
+  return url;
+}
+
+async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number, url: URL, signal: AbortSignal, timeoutMs: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  if (!body) return { bytes: new Uint8Array(), truncated: false };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { bytes: Buffer.concat(chunks), truncated: false };
+      chunks.push(value);
+      size += value.length;
+      if (size >= maxBytes) {
+        await reader.cancel();
+        return { bytes: Buffer.concat(chunks).subarray(0, maxBytes), truncated: true };
+      }
+    }
+  } catch (error) {
+    throw fetchFailure(error, url, signal, timeoutMs);
+  }
+}
+
+/** undici reports a failed connection as `TypeError: fetch failed` with the reason as its cause. */
+function fetchFailure(error: unknown, url: URL, signal: AbortSignal, timeoutMs: number): Error {
+  if (signal.aborted) return signal.reason instanceof Error ? signal.reason : new CairnError('aborted', 'Stopped.');
+  let cause: unknown = error;
+  while (cause instanceof Error && !(cause instanceof CairnError) && cause.cause) cause = cause.cause;
+  if (cause instanceof CairnError) return cause;
+  if ((error as Error | undefined)?.name === 'TimeoutError' || (cause as Error | undefined)?.name === 'TimeoutError') {
+    return new CairnError('timeout', `${url.host} did not answer within ${Math.round(timeoutMs / 1000)} s.`);
+  }
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOTFOUND') return new CairnError('not_found', `There is no site at ${url.host} (the name does not resolve).`);
+  return new CairnError('network', `${url.host} could not be reached (${code ?? (cause instanceof Error ? cause.message : String(cause))}).`);
+}
