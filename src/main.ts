@@ -24,7 +24,7 @@ import type { Metering } from './model/metered.js';
 import { KeptFiles } from './core/kept-files.js';
 import { lookAtImageTool, readAttachmentTool } from './tools/attachment-tools.js';
 import { sendFileTool } from './tools/send-file.js';
-import { webFetchTool } from './tools/web-fetch.js';
+import { webFetchTool, webSearchTool } from './tools/web-fetch.js';
 import { documentPool } from './core/documents/pool.js';
 import { Gateway } from './core/gateway.js';
 import { UsageLedger } from './core/usage-ledger.js';
@@ -203,6 +203,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const metering: Metering = { onCall: ledger.record, pricing: config.model.pricing, logger };
   const describer = overrides.describer ?? imageDescriber(config, metering);
   if (config.web.fetch) tools.register(webFetchTool(config.web, documentPool));
+  const { provider, ...engine } = config.web.search;
+  if (provider) tools.register(webSearchTool({ provider, ...engine }, config.web.timeoutMs));
   const keptFiles = config.agent.keepFilesDays > 0 ? new KeptFiles(db, clock, config.agent.keepFilesDays) : undefined;
   if (keptFiles) {
     tools.register(readAttachmentTool(keptFiles));

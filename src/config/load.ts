@@ -77,6 +77,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       ...chain.providers.map((p) => p.apiKey),
       ...[config.platforms.telegram.botToken, config.platforms.telegram.webhookSecret, config.platforms.slack.botToken, config.platforms.slack.appToken, config.platforms.slack.signingSecret, config.platforms.discord.token],
       ...backendSecrets(config.backends),
+      config.web.search.apiKey,
     ].filter((secret): secret is string => secret !== undefined && secret.length >= 8),
     backendHostEnv: hostEnvForBackends(env, config.backends.passEnv),
   };

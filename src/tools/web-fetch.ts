@@ -2,12 +2,14 @@
  * `web_fetch`: reads a web page for the agent (src/web): an article's main text as
  * Markdown, a text file or JSON as it is, a PDF's text (in a document process). A long
  * page comes in parts of PART_CHARS characters, the model asking for the next one.
+ * `web_search`: results from the configured engine, to read further with web_fetch.
  */
 import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
 import type { Documents } from '../core/documents/pool.js';
 import { fetchPage, type FetchOptions } from '../web/fetch.js';
 import { htmlText, pageKind, plainText, type PageText } from '../web/page-text.js';
+import { search, type SearchSettings } from '../web/search.js';
 import type { Tool } from './registry.js';
 
 /** One part of a page: whole under the registry's cut (MAX_TOOL_RESULT_CHARS). */
@@ -46,4 +48,23 @@ export function webFetchTool(options: FetchOptions, documents: Documents): Tool<
 
 function header(page: PageText, url: string): string {
   return page.title ? `${page.title}\n${url}` : url;
+}
+
+const searchParameters = z.object({
+  query: z.string().min(1).max(400).describe('What to search for, as you would type it into a search engine.'),
+  count: z.number().int().min(1).max(10).optional().describe('How many results (default 5).'),
+});
+
+/** `web_search`: a list of results (title, URL, snippet) to read further with web_fetch. */
+export function webSearchTool(settings: SearchSettings, timeoutMs: number): Tool<z.infer<typeof searchParameters>> {
+  return {
+    name: 'web_search',
+    description: 'Search the web. Returns titles, URLs and snippets; read a result with web_fetch before relying on it. For current events, facts to check, and documentation.',
+    parameters: searchParameters,
+    async execute({ query, count = 5 }, context) {
+      const results = await search(settings, query, count, timeoutMs, context.signal);
+      if (results.length === 0) return `No results for "${query}".`;
+      return results.map((result, index) => `${index + 1}. ${result.title}\n   ${result.url}${result.snippet ? `\n   ${result.snippet}` : ''}`).join('\n');
+    },
+  };
 }

@@ -1,0 +1,97 @@
+/**
+ * web_search against a loopback stand-in for each engine's API (Brave's Web Search,
+ * Tavily's search, SearXNG's JSON), checking what each is sent and reading what each
+ * answers; and the configuration it needs.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webSearchTool } from '../../src/tools/web-fetch.js';
+import type { ToolContext } from '../../src/tools/registry.js';
+import { loadConfig } from '../../src/config/load.js';
+import { startTestCairn, tempDir, testConfig } from '../helpers/cairn.js';
+import { startFakeModelServer } from '../fakes/model-server.js';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+let engine: Server;
+let base: string;
+const seen: Seen[] = [];
+const context = { sessionId: 's', conversationId: 'c', userId: 'u', platform: 'test', isAdmin: false, signal: new AbortController().signal, now: () => 0 } satisfies ToolContext;
+
+beforeAll(async () => {
+  engine = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
+      const json = (status: number, value: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+      const path = (request.url ?? '').split('?')[0];
+      if (request.headers['x-subscription-token'] === 'expired') return json(401, { type: 'ErrorResponse', error: { code: 'SUBSCRIPTION_TOKEN_INVALID' } });
+      if (path === '/res/v1/web/search') {
+        return json(200, { type: 'search', web: { type: 'search', results: [{ title: 'Node.js <strong>22</strong> release', url: 'https://nodejs.org/en/blog/release/v22.0.0', description: 'Node.js 22 comes with <strong>require(esm)</strong> &amp; more.' }] } });
+      }
+      if (path === '/search' && request.method === 'POST') return json(200, { query: 'q', results: [{ title: 'Tavily result', url: 'https://example.com/t', content: 'From Tavily.', score: 0.9 }, { title: 'Second', url: 'https://example.com/2', content: 'Two.', score: 0.5 }] });
+      if (path === '/search' && new URL(request.url ?? '', 'http://x').searchParams.get('format') === 'json') return json(200, { query: 'q', results: [{ title: 'SearXNG result', url: 'https://example.org/s', content: null, engine: 'duckduckgo' }] });
+      // A SearXNG instance without the JSON format answers 403 with HTML.
+      response.writeHead(403, { 'content-type': 'text/html' }).end('<html>Forbidden</html>');
+    });
+  });
+  await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => engine.close(resolve));
+});
+
+describe('web_search', () => {
+  it("asks Brave with the key in X-Subscription-Token, and gives each result's title, URL and snippet as text", async () => {
+    const tool = webSearchTool({ provider: 'brave', apiKey: 'brave-key', url: base }, 5_000);
+    expect(await tool.execute({ query: 'node 22 release', count: 3 }, context)).toBe('1. Node.js 22 release\n   https://nodejs.org/en/blog/release/v22.0.0\n   Node.js 22 comes with require(esm) & more.');
+    const request = seen.at(-1);
+    expect(request?.url).toBe('/res/v1/web/search?q=node+22+release&count=3');
+    expect(request?.headers['x-subscription-token']).toBe('brave-key');
+  });
+
+  it('asks Tavily with a bearer key and JSON, and SearXNG for its JSON format', async () => {
+    const tavily = webSearchTool({ provider: 'tavily', apiKey: 'tvly-key', url: base }, 5_000);
+    expect(await tavily.execute({ query: 'cairn', count: 1 }, context)).toBe('1. Tavily result\n   https://example.com/t\n   From Tavily.');
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/search', body: JSON.stringify({ query: 'cairn', max_results: 1 }) });
+    expect(seen.at(-1)?.headers.authorization).toBe('Bearer tvly-key');
+
+    const searxng = webSearchTool({ provider: 'searxng', url: `${base}/` }, 5_000);
+    expect(await searxng.execute({ query: 'cairn' }, context)).toBe('1. SearXNG result\n   https://example.org/s');
+    expect(seen.at(-1)?.url).toBe('/search?q=cairn&format=json');
+  });
+
+  it('says what to fix when the engine refuses', async () => {
+    await expect(webSearchTool({ provider: 'brave', apiKey: 'expired', url: base }, 5_000).execute({ query: 'x' }, context)).rejects.toThrow('The search engine (brave) refused the key (401): check CAIRN_SEARCH_API_KEY.');
+    await expect(webSearchTool({ provider: 'searxng', url: `${base}/no-json` }, 5_000).execute({ query: 'x' }, context)).rejects.toThrow('The SearXNG instance refused the JSON format (403): add json to search.formats in its settings.yml.');
+  });
+
+  it('needs what each engine needs in the configuration, and keeps the key out of logs', () => {
+    const load = (env: Record<string, string>) => loadConfig({ env: { CAIRN_DATA_DIR: tempDir(), ...env }, dotenv: false, cwd: tempDir() });
+    expect(() => load({ CAIRN_SEARCH_PROVIDER: 'searxng' })).toThrow(/searxng needs the instance URL: set CAIRN_SEARCH_URL/);
+    expect(() => load({ CAIRN_SEARCH_PROVIDER: 'brave' })).toThrow(/brave needs an API key: set CAIRN_SEARCH_API_KEY/);
+    expect(load({ CAIRN_SEARCH_PROVIDER: 'tavily', CAIRN_SEARCH_API_KEY: 'tvly-secret-key' }).secrets).toContain('tvly-secret-key');
+  });
+
+  it('is a tool of the agent only with an engine configured', async () => {
+    const model = await startFakeModelServer();
+    const plain = startTestCairn(testConfig(model.url));
+    const searching = startTestCairn(testConfig(model.url, { CAIRN_SEARCH_PROVIDER: 'searxng', CAIRN_SEARCH_URL: base }));
+    try {
+      expect(plain.tools.names()).not.toContain('web_search');
+      expect(searching.tools.names()).toContain('web_search');
+    } finally {
+      await plain.close();
+      await searching.close();
+      await model.close();
+    }
+  });
+});
