@@ -12,6 +12,10 @@ import { enabledPlatforms } from '../core/adapter-factory.js';
 import { ScheduleStore, type Schedule } from '../schedules/store.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
 import { checkModels } from './doctor-models.js';
+import { search } from '../web/search.js';
+
+/** How long doctor waits for the search engine. */
+const PROBE_TIMEOUT_MS = 10_000;
 import type { CommandGroup } from './context.js';
 
 export const doctorCommands: CommandGroup = ({ program, config, print }) => {
@@ -43,6 +47,7 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   results.push(checkDatabase(config));
   results.push(...(await checkModels(config)));
   results.push(...(await checkPlatforms(config)));
+  results.push(...(await checkSearch(config)));
   results.push(...checkSchedules(config));
   for (const result of results) print(`${result.ok ? '✓' : '✗'} ${result.name}: ${result.detail}`);
   const ok = results.every((result) => result.ok);
@@ -68,6 +73,18 @@ function checkDatabase(config: Config): CheckResult {
     // The database's own errors say what to do; a folder that cannot be made or written is CAIRN_DATA_DIR's.
     const advice = isCairnError(error) ? '' : ' Set CAIRN_DATA_DIR to a writable directory.';
     return { name: 'database', ok: false, detail: `${describeError(error).replace(/\.?$/, '.')}${advice}` };
+  }
+}
+
+/** The web_search engine, when one is set: one small query. */
+async function checkSearch(config: Config): Promise<CheckResult[]> {
+  const { provider, ...engine } = config.web.search;
+  if (!provider) return [];
+  try {
+    const results = await search({ provider, ...engine }, 'cairn', 1, PROBE_TIMEOUT_MS, new AbortController().signal);
+    return [{ name: 'web search', ok: true, detail: `${provider} answered a test query (${results.length} result${results.length === 1 ? '' : 's'})` }];
+  } catch (error) {
+    return [{ name: 'web search', ok: false, detail: describeError(error) }];
   }
 }
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webSearchTool } from '../../src/tools/web-fetch.js';
 import type { ToolContext } from '../../src/tools/registry.js';
 import { loadConfig } from '../../src/config/load.js';
+import { runDoctor } from '../../src/cli/doctor.js';
 import { startTestCairn, tempDir, testConfig } from '../helpers/cairn.js';
 import { startFakeModelServer } from '../fakes/model-server.js';
 
@@ -93,5 +94,16 @@ describe('web_search', () => {
       await searching.close();
       await model.close();
     }
+  });
+
+  it('is checked by cairn doctor with one small query', async () => {
+    const lines = async (env: Record<string, string>) => {
+      const printed: string[] = [];
+      await runDoctor(loadConfig({ env: { CAIRN_DATA_DIR: tempDir(), ...env }, dotenv: false, cwd: tempDir() }), (line) => printed.push(line));
+      return printed.filter((line) => line.includes('web search'));
+    };
+    expect(await lines({ CAIRN_SEARCH_PROVIDER: 'brave', CAIRN_SEARCH_API_KEY: 'brave-key', CAIRN_SEARCH_URL: base })).toEqual(['✓ web search: brave answered a test query (1 result)']);
+    expect(await lines({ CAIRN_SEARCH_PROVIDER: 'brave', CAIRN_SEARCH_API_KEY: 'expired', CAIRN_SEARCH_URL: base })).toEqual(['✗ web search: The search engine (brave) refused the key (401): check CAIRN_SEARCH_API_KEY.']);
+    expect(await lines({})).toEqual([]);
   });
 });
