@@ -124,7 +124,7 @@ export class FileReader {
 
   /** What is read besides messages, for the answer to a message Cairn cannot read at all. */
   readable(): string[] {
-    return ['text files', 'PDFs', 'Office files (Word, Excel, PowerPoint)', ...(this.options.transcriber ? ['voice messages'] : []), ...(this.options.describer ? ['images'] : [])];
+    return ['text files', 'PDFs', 'Office files (Word, Excel, PowerPoint, OpenDocument)', ...(this.options.transcriber ? ['voice messages'] : []), ...(this.options.describer ? ['images'] : [])];
   }
 
   private reads(file: InboundFile): boolean {

@@ -175,7 +175,7 @@ describe('discord end to end', () => {
     const image = { id: '700000000000000001', filename: 'plot.png', size: 10, url: 'https://cdn.example/plot.png', proxy_url: 'https://cdn.example/plot.png', content_type: 'image/png' };
     harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, '', { attachments: [image] }), channel_type: 1 });
     const [alone] = await harness.fake.waitForSent(1);
-    expect(alone?.content).toBe("I can't open an image (plot.png). I read messages, text files, PDFs and Office files (Word, Excel, PowerPoint): tell me in words what you need, or paste the text.");
+    expect(alone?.content).toBe("I can't open an image (plot.png). I read messages, text files, PDFs and Office files (Word, Excel, PowerPoint, OpenDocument): tell me in words what you need, or paste the text.");
     harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, 'is this trend real?', { attachments: [image] }), channel_type: 1 });
     await harness.fake.waitForSent(2);
     expect(model.chatRequests()[0]?.messages.at(-1).content).toContain('is this trend real?\n\n[The message also carried an image (plot.png), which you cannot see or open.');

@@ -142,7 +142,7 @@ describe('telegram end to end', () => {
     };
     harness.fake.pushUpdate({ message: { ...withoutText(), photo } });
     const [alone] = await harness.fake.waitForSent(1);
-    expect(alone?.text).toBe("I can't open a photo. I read messages, text files, PDFs and Office files (Word, Excel, PowerPoint): tell me in words what you need, or paste the text.");
+    expect(alone?.text).toBe("I can't open a photo. I read messages, text files, PDFs and Office files (Word, Excel, PowerPoint, OpenDocument): tell me in words what you need, or paste the text.");
     expect(model.chatRequests()).toHaveLength(0);
 
     harness.fake.pushUpdate({ message: { ...withoutText(), caption: 'what does this chart show?', photo, document: { file_name: 'q3.pdf', mime_type: 'application/pdf' } } });
@@ -185,7 +185,7 @@ describe('telegram end to end', () => {
     const { text: _none, ...rest } = harness.message('');
     harness.fake.pushUpdate({ message: { ...rest, voice: { file_id: 'v2', duration: 1 } } });
     const [reply] = await harness.fake.waitForSent(1);
-    expect(reply?.text).toBe("I can't open a voice message. I read messages, text files, PDFs and Office files (Word, Excel, PowerPoint): tell me in words what you need, or paste the text.");
+    expect(reply?.text).toBe("I can't open a voice message. I read messages, text files, PDFs and Office files (Word, Excel, PowerPoint, OpenDocument): tell me in words what you need, or paste the text.");
   });
 
   it('reads a text document, a PDF and a Word document, and describes a photo with CAIRN_VISION_MODEL', async () => {

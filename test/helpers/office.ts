@@ -105,3 +105,44 @@ export function makePptx(slides: Slide[]): Buffer {
   });
   return zip(parts);
 }
+
+const ODF_NAMESPACES = [
+  'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"',
+  'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"',
+  'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"',
+  'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"',
+  'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"',
+].join(' ');
+
+/** An OpenDocument file: the mimetype entry first, as the format asks, and content.xml with this body. */
+function odf(type: string, body: string): Buffer {
+  return zip({ mimetype: `application/vnd.oasis.opendocument.${type}`, 'content.xml': `${XML}<office:document-content ${ODF_NAMESPACES}><office:body>${body}</office:body></office:document-content>` });
+}
+
+/** An OpenDocument text: `# ` starts a heading, `- ` a list item, two spaces in a row are written as ODF writes them. */
+export function makeOdt(lines: string[]): Buffer {
+  const paragraph = (text: string) => escape(text).replace(/ {2,}/g, (spaces) => ` <text:s text:c="${spaces.length - 1}"/>`).replace(/\t/g, '<text:tab/>');
+  const body = lines.map((line) => {
+    if (line.startsWith('# ')) return `<text:h text:outline-level="1">${paragraph(line.slice(2))}</text:h>`;
+    if (line.startsWith('- ')) return `<text:list><text:list-item><text:p>${paragraph(line.slice(2))}</text:p></text:list-item></text:list>`;
+    return `<text:p>${paragraph(line)}</text:p>`;
+  });
+  return odf('text', `<office:text>${body.join('')}</office:text>`);
+}
+
+/** An OpenDocument spreadsheet; each row ends with the empty cells out to the last column, as LibreOffice writes them. */
+export function makeOds(sheets: Record<string, (string | null)[][]>): Buffer {
+  const cell = (value: string | null) => (value === null ? '<table:table-cell/>' : `<table:table-cell office:value-type="string"><text:p>${escape(value)}</text:p></table:table-cell>`);
+  const tables = Object.entries(sheets).map(
+    ([name, rows]) =>
+      `<table:table table:name="${escape(name)}">${rows.map((row) => `<table:table-row>${row.map(cell).join('')}<table:table-cell table:number-columns-repeated="16378"/></table:table-row>`).join('')}<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="16384"/></table:table-row></table:table>`,
+  );
+  return odf('spreadsheet', `<office:spreadsheet>${tables.join('')}</office:spreadsheet>`);
+}
+
+/** An OpenDocument presentation: each slide's paragraphs in a frame, and its speaker notes. */
+export function makeOdp(slides: { lines: string[]; notes?: string[] }[]): Buffer {
+  const frame = (lines: string[]) => `<draw:frame><draw:text-box>${lines.map((line) => `<text:p>${escape(line)}</text:p>`).join('')}</draw:text-box></draw:frame>`;
+  const pages = slides.map((slide, index) => `<draw:page draw:name="page${index + 1}">${frame(slide.lines)}${slide.notes ? `<presentation:notes>${frame(slide.notes)}</presentation:notes>` : ''}</draw:page>`);
+  return odf('presentation', `<office:presentation>${pages.join('')}</office:presentation>`);
+}

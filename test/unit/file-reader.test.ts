@@ -88,12 +88,12 @@ describe('FileReader', () => {
     const photo = file('a photo', 'photo.jpg', 'image/jpeg', 'JPEG');
     const bare = new FileReader({ maxInputChars: 1_000, logger: silentLogger });
     expect(bare.canRead(message('', [voice, photo]))).toBe(false);
-    expect(bare.readable()).toEqual(['text files', 'PDFs', 'Office files (Word, Excel, PowerPoint)']);
+    expect(bare.readable()).toEqual(['text files', 'PDFs', 'Office files (Word, Excel, PowerPoint, OpenDocument)']);
     expect(await bare.read(message('hi', [voice, photo]), signal)).toMatchObject({ text: 'hi', attachments: ['a voice message', 'a photo'] });
     expect(voice.loads + photo.loads).toBe(0);
 
     const full = new FileReader({ maxInputChars: 1_000, logger: silentLogger, transcriber, describer });
-    expect(full.readable()).toEqual(['text files', 'PDFs', 'Office files (Word, Excel, PowerPoint)', 'voice messages', 'images']);
+    expect(full.readable()).toEqual(['text files', 'PDFs', 'Office files (Word, Excel, PowerPoint, OpenDocument)', 'voice messages', 'images']);
     const read = await full.read(message('', [voice, photo]), signal);
     expect(read).toMatchObject({ text: '[voice message, transcribed] words from voice.ogg\n\n[photo, described by a vision model] a bar chart', attachments: undefined });
     expect(describer.requests.at(-1)).toBe('image/jpeg 4 ');

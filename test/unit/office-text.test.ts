@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { strToU8, zipSync } from 'fflate';
 import { officeFormat, officeText } from '../../src/core/documents/office-text.js';
 import { CairnError } from '../../src/core/errors.js';
-import { makeDocx, makePptx, makeXlsx } from '../helpers/office.js';
+import { makeDocx, makeOdp, makeOds, makeOdt, makePptx, makeXlsx } from '../helpers/office.js';
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -92,6 +92,17 @@ describe('officeText', () => {
       ].join('\n'),
     );
     expect(about).toBe('its 3 slides');
+  });
+
+  it('reads OpenDocument text, spreadsheets (without the empty tail out to the last column) and presentations', async () => {
+    const odt = await officeText(makeOdt(['# Minutes', 'Present:  Ana and Bo', '- Budget approved', 'Next\tmeeting in May']), 'odt');
+    expect(odt).toEqual({ text: '# Minutes\n\nPresent:  Ana and Bo\n\n- Budget approved\n\nNext\tmeeting in May', about: 'its text' });
+    const ods = await officeText(makeOds({ Costs: [['Item', 'EUR'], ['Servers, EU', '1,200.50'], [null, 'note']], Empty: [] }), 'ods');
+    expect(ods).toEqual({ text: '[sheet "Costs"]\nItem,EUR\n"Servers, EU","1,200.50"\n,note\n\n[sheet "Empty": empty]', about: 'its 2 sheets as CSV' });
+    const odp = await officeText(makeOdp([{ lines: ['Roadmap', 'Q1: billing'], notes: ['Keep it short.'] }, { lines: [] }]), 'odp');
+    expect(odp).toEqual({ text: '[slide 1]\nRoadmap\nQ1: billing\n[speaker notes]\nKeep it short.\n\n[slide 2: no text]', about: 'its 2 slides' });
+    expect(officeFormat({ fileName: 'minutes.odt', contentType: 'application/octet-stream' })).toBe('odt');
+    expect(officeFormat({ fileName: 'x', contentType: 'application/vnd.oasis.opendocument.spreadsheet' })).toBe('ods');
   });
 
   it('says why it cannot read what is not a readable Office file', async () => {

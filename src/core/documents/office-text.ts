@@ -1,7 +1,8 @@
 /**
  * The text of Word, Excel and PowerPoint files people send: Word documents through
  * mammoth, workbooks through read-excel-file (every sheet as CSV, dates as dates),
- * presentations slide by slide with their speaker notes (pptx-text.ts). All three are
+ * presentations slide by slide with their speaker notes (pptx-text.ts); and their
+ * OpenDocument counterparts (odf-text.ts). All of them are
  * zip archives of XML; before any is opened, its directory is read (fflate) to refuse a
  * file that would unpack to far more than it weighs. The libraries (and pptx-text.ts)
  * load on first use: together they take longer to load than Cairn takes to start.
@@ -12,7 +13,7 @@ import { extname } from 'node:path';
 import type { InboundFile } from '../message.js';
 import { CairnError } from '../errors.js';
 
-export type OfficeFormat = 'docx' | 'xlsx' | 'pptx' | 'doc' | 'xls' | 'ppt';
+export type OfficeFormat = 'docx' | 'xlsx' | 'pptx' | 'odt' | 'ods' | 'odp' | 'doc' | 'xls' | 'ppt';
 
 export interface OfficeText {
   text: string;
@@ -31,11 +32,14 @@ const FORMAT_BY_TYPE: Record<string, OfficeFormat> = {
   'application/vnd.ms-word.document.macroenabled.12': 'docx',
   'application/vnd.ms-excel.sheet.macroenabled.12': 'xlsx',
   'application/vnd.ms-powerpoint.presentation.macroenabled.12': 'pptx',
+  'application/vnd.oasis.opendocument.text': 'odt',
+  'application/vnd.oasis.opendocument.spreadsheet': 'ods',
+  'application/vnd.oasis.opendocument.presentation': 'odp',
   'application/msword': 'doc',
   'application/vnd.ms-excel': 'xls',
   'application/vnd.ms-powerpoint': 'ppt',
 };
-const FORMAT_BY_EXTENSION: Record<string, OfficeFormat> = { docx: 'docx', docm: 'docx', xlsx: 'xlsx', xlsm: 'xlsx', pptx: 'pptx', pptm: 'pptx', doc: 'doc', xls: 'xls', ppt: 'ppt' };
+const FORMAT_BY_EXTENSION: Record<string, OfficeFormat> = { docx: 'docx', docm: 'docx', xlsx: 'xlsx', xlsm: 'xlsx', pptx: 'pptx', pptm: 'pptx', odt: 'odt', ods: 'ods', odp: 'odp', doc: 'doc', xls: 'xls', ppt: 'ppt' };
 /** What platforms send for a file they do not recognize (an Office file is a zip archive). */
 const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'application/zip', 'application/x-zip-compressed', 'binary/octet-stream']);
 
@@ -50,7 +54,17 @@ export function officeFormat(file: Pick<InboundFile, 'fileName' | 'contentType'>
   return GENERIC_TYPES.has(type) ? FORMAT_BY_EXTENSION[extension] : undefined;
 }
 
-const NAMES: Record<OfficeFormat, string> = { docx: 'Word document', xlsx: 'Excel workbook', pptx: 'PowerPoint presentation', doc: 'Word document', xls: 'Excel workbook', ppt: 'PowerPoint presentation' };
+const NAMES: Record<OfficeFormat, string> = {
+  docx: 'Word document',
+  xlsx: 'Excel workbook',
+  pptx: 'PowerPoint presentation',
+  odt: 'OpenDocument text',
+  ods: 'OpenDocument spreadsheet',
+  odp: 'OpenDocument presentation',
+  doc: 'Word document',
+  xls: 'Excel workbook',
+  ppt: 'PowerPoint presentation',
+};
 
 /** The text of an Office file; a CairnError (invalid_input) saying why when there is none to read. */
 export async function officeText(bytes: Uint8Array, format: OfficeFormat, signal?: AbortSignal): Promise<OfficeText> {
@@ -61,7 +75,10 @@ export async function officeText(bytes: Uint8Array, format: OfficeFormat, signal
   signal?.throwIfAborted();
   let result: OfficeText;
   try {
-    result = format === 'docx' ? await documentText(bytes) : format === 'xlsx' ? await workbookText(bytes) : (await import('./pptx-text.js')).presentationText(bytes);
+    if (format === 'docx') result = await documentText(bytes);
+    else if (format === 'xlsx') result = await workbookText(bytes);
+    else if (format === 'pptx') result = (await import('./pptx-text.js')).presentationText(bytes);
+    else result = (await import('./odf-text.js')).odfText(bytes, format);
   } catch (error) {
     if (error instanceof CairnError) throw error;
     throw new CairnError('invalid_input', `it is not a readable ${NAMES[format]} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
@@ -127,11 +144,12 @@ function cellText(cell: unknown): string {
 }
 
 /** RFC 4180: quoted when it holds a comma, a quote or a line break. */
-function csvField(value: string): string {
+export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-function trimEnd<T>(items: T[], isEmpty: (item: T) => boolean): T[] {
+/** `items` without the empty ones at its end. */
+export function trimEnd<T>(items: T[], isEmpty: (item: T) => boolean): T[] {
   let end = items.length;
   while (end > 0 && isEmpty(items[end - 1] as T)) end--;
   return items.slice(0, end);

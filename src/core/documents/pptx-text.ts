@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { parseXml as parse } from './xml.js';
 import type { OfficeText } from './office-text.js';
 
 const DRAWING = 'http://schemas.openxmlformats.org/drawingml/2006/main';
@@ -112,19 +112,4 @@ function paragraphs(xml: string, bodyOnly: boolean): { lines: string[]; hidden: 
     },
   });
   return { lines, hidden };
-}
-
-interface Handlers {
-  open?: (tag: SaxesTagNS) => void;
-  text?: (text: string) => void;
-  close?: (tag: SaxesTagNS) => void;
-}
-
-/** Parses `xml`, calling the handlers; throws at the first well-formedness error (saxes's default). */
-function parse(xml: string, handlers: Handlers): void {
-  const parser = new SaxesParser({ xmlns: true });
-  if (handlers.open) parser.on('opentag', handlers.open);
-  if (handlers.text) parser.on('text', handlers.text);
-  if (handlers.close) parser.on('closetag', handlers.close);
-  parser.write(xml).close();
 }

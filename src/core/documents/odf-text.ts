@@ -1,0 +1,137 @@
+/**
+ * The text of OpenDocument files (LibreOffice, and what many public offices send): a
+ * text document's paragraphs and headings, a spreadsheet's sheets as CSV, a
+ * presentation's slides. Each is a zip archive whose content.xml holds everything; fflate
+ * unpacks that one part and saxes parses it.
+ */
+import { strFromU8, unzipSync } from 'fflate';
+import { parseXml as parse, type XmlTag } from './xml.js';
+import { csvField, trimEnd, type OfficeText } from './office-text.js';
+
+const TEXT = 'urn:oasis:names:tc:opendocument:xmlns:text:1.0';
+const TABLE = 'urn:oasis:names:tc:opendocument:xmlns:table:1.0';
+const DRAW = 'urn:oasis:names:tc:opendocument:xmlns:drawing:1.0';
+const OFFICE = 'urn:oasis:names:tc:opendocument:xmlns:office:1.0';
+
+/** Cells a row may repeat before the rest is taken for the empty tail ODF writes out to the sheet's last column. */
+const MAX_REPEAT = 1_000;
+
+export function odfText(bytes: Uint8Array, format: 'odt' | 'ods' | 'odp'): OfficeText {
+  const part = unzipSync(bytes, { filter: (entry) => entry.name === 'content.xml' })['content.xml'];
+  if (!part) throw new Error('it has no content.xml');
+  const xml = strFromU8(part);
+  return format === 'ods' ? spreadsheet(xml) : format === 'odp' ? presentation(xml) : textDocument(xml);
+}
+
+/** Paragraphs and headings, a line each; list items marked. */
+function textDocument(xml: string): OfficeText {
+  const lines: string[] = [];
+  let depth = 0;
+  let line = '';
+  let prefix = '';
+  parse(xml, {
+    open: (tag) => {
+      if (tag.uri !== TEXT) return;
+      if (tag.local === 'p' || tag.local === 'h') {
+        if (depth === 0) {
+          line = '';
+          prefix = tag.local === 'h' ? `${'#'.repeat(Number(attribute(tag, 'outline-level') ?? 1) || 1)} ` : prefix;
+        }
+        depth++;
+      } else if (tag.local === 'list-item') prefix = '- ';
+      else inline(tag, (text) => (line += text));
+    },
+    text: (text) => {
+      if (depth > 0) line += text;
+    },
+    close: (tag) => {
+      if (tag.uri !== TEXT || (tag.local !== 'p' && tag.local !== 'h')) return;
+      depth--;
+      if (depth === 0) {
+        if (line.trim() !== '') lines.push(`${prefix}${line.trimEnd()}`);
+        prefix = '';
+      }
+    },
+  });
+  return { text: lines.join('\n\n'), about: 'its text' };
+}
+
+/** Each sheet as CSV, with the values as the cells show them. */
+function spreadsheet(xml: string): OfficeText {
+  const sheets: { name: string; rows: string[][] }[] = [];
+  let row: string[] | undefined;
+  let cell: { text: string; repeat: number } | undefined;
+  let inParagraph = false;
+  parse(xml, {
+    open: (tag) => {
+      if (tag.uri === TABLE && tag.local === 'table') sheets.push({ name: attribute(tag, 'name') ?? `Sheet${sheets.length + 1}`, rows: [] });
+      else if (tag.uri === TABLE && tag.local === 'table-row') row = [];
+      else if (tag.uri === TABLE && (tag.local === 'table-cell' || tag.local === 'covered-table-cell')) cell = { text: '', repeat: Number(attribute(tag, 'number-columns-repeated') ?? 1) || 1 };
+      else if (tag.uri === TEXT && tag.local === 'p') {
+        if (cell && cell.text !== '') cell.text += '\n';
+        inParagraph = true;
+      } else if (cell) inline(tag, (text) => (cell!.text += text));
+    },
+    text: (text) => {
+      if (cell && inParagraph) cell.text += text;
+    },
+    close: (tag) => {
+      if (tag.uri === TEXT && tag.local === 'p') inParagraph = false;
+      else if (tag.uri === TABLE && (tag.local === 'table-cell' || tag.local === 'covered-table-cell') && cell && row) {
+        // A long run of one value is the empty tail out to the last column: one is enough to show.
+        for (let i = 0; i < Math.min(cell.repeat, cell.text === '' ? MAX_REPEAT : cell.repeat); i++) row.push(cell.text);
+        cell = undefined;
+      } else if (tag.uri === TABLE && tag.local === 'table-row' && row) {
+        sheets.at(-1)?.rows.push(trimEnd(row, (value) => value === ''));
+        row = undefined;
+      }
+    },
+  });
+  const text = sheets.map(({ name, rows }) => {
+    const lines = trimEnd(rows.map((cells) => cells.map(csvField).join(',')), (line) => line === '');
+    return lines.length > 0 ? `[sheet "${name}"]\n${lines.join('\n')}` : `[sheet "${name}": empty]`;
+  });
+  const hasText = sheets.some(({ rows }) => rows.some((cells) => cells.length > 0));
+  return { text: hasText ? text.join('\n\n') : '', about: `${sheets.length === 1 ? 'its sheet' : `its ${sheets.length} sheets`} as CSV` };
+}
+
+/** Each slide's paragraphs, with its speaker notes. */
+function presentation(xml: string): OfficeText {
+  const slides: { lines: string[]; notes: string[] }[] = [];
+  let inNotes = false;
+  let line: string | undefined;
+  parse(xml, {
+    open: (tag) => {
+      if (tag.uri === DRAW && tag.local === 'page') slides.push({ lines: [], notes: [] });
+      else if (tag.uri === 'urn:oasis:names:tc:opendocument:xmlns:presentation:1.0' && tag.local === 'notes') inNotes = true;
+      else if (tag.uri === TEXT && (tag.local === 'p' || tag.local === 'h')) line = '';
+      else if (line !== undefined) inline(tag, (text) => (line += text));
+    },
+    text: (text) => {
+      if (line !== undefined) line += text;
+    },
+    close: (tag) => {
+      if (tag.uri === 'urn:oasis:names:tc:opendocument:xmlns:presentation:1.0' && tag.local === 'notes') inNotes = false;
+      else if (tag.uri === TEXT && (tag.local === 'p' || tag.local === 'h') && line !== undefined) {
+        const slide = slides.at(-1);
+        if (slide && line.trim() !== '') (inNotes ? slide.notes : slide.lines).push(line.trimEnd());
+        line = undefined;
+      }
+    },
+  });
+  const text = slides.map((slide, index) => [`[slide ${index + 1}${slide.lines.length === 0 ? ': no text' : ''}]`, ...slide.lines, ...(slide.notes.length > 0 ? ['[speaker notes]', ...slide.notes] : [])].join('\n'));
+  const hasText = slides.some((slide) => slide.lines.length > 0 || slide.notes.length > 0);
+  return { text: hasText ? text.join('\n\n') : '', about: slides.length === 1 ? 'its slide' : `its ${slides.length} slides` };
+}
+
+/** Text that ODF writes as elements: runs of spaces, tabs and line breaks. */
+function inline(tag: XmlTag, add: (text: string) => void): void {
+  if (tag.uri !== TEXT) return;
+  if (tag.local === 's') add(' '.repeat(Number(attribute(tag, 'c') ?? 1) || 1));
+  else if (tag.local === 'tab') add('\t');
+  else if (tag.local === 'line-break') add('\n');
+}
+
+function attribute(tag: XmlTag, local: string): string | undefined {
+  return Object.values(tag.attributes).find((entry) => entry.local === local && (entry.uri === TEXT || entry.uri === TABLE || entry.uri === OFFICE || entry.uri === ''))?.value;
+}
