@@ -36,7 +36,8 @@ export async function htmlText(bytes: Uint8Array, contentType: string, url: stri
       return href && content.trim() ? `[${content.trim()}](${href})` : content;
     },
   });
-  turndown.remove(['script', 'style', 'noscript', 'iframe', 'svg', 'form']);
+  // Not forms: some sites (ASP.NET's) wrap the whole page in one.
+  turndown.remove(['script', 'style', 'noscript', 'iframe', 'svg']);
   // Readability takes the document apart; it gets its own copy.
   const article = new Readability(parseHTML(html).document, { charThreshold: 200 }).parse();
   if (article?.content && (article.textContent ?? '').trim().length >= 200) {

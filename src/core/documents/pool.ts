@@ -161,7 +161,15 @@ class Reader {
       if (signal.aborted) return stop();
       signal.addEventListener('abort', stop, { once: true });
       this.child.on('message', answered).once('exit', exited);
-      this.child.send(job);
+      try {
+        this.child.send(job);
+      } catch (error) {
+        // The process is already gone (its IPC channel closed): this job fails like one it crashed on.
+        settle(() => {
+          this.end();
+          reject(new Error(`the document reader could not take the file: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        });
+      }
     });
   }
 
