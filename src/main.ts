@@ -24,6 +24,7 @@ import type { Metering } from './model/metered.js';
 import { KeptFiles } from './core/kept-files.js';
 import { lookAtImageTool, readAttachmentTool } from './tools/attachment-tools.js';
 import { sendFileTool } from './tools/send-file.js';
+import { registerExportCommand } from './core/export-command.js';
 import { webFetchTool, webSearchTool } from './tools/web-fetch.js';
 import { documentPool } from './core/documents/pool.js';
 import { Gateway } from './core/gateway.js';
@@ -190,6 +191,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const access = new AccessControl(db, config.platforms);
   const commands = new CommandRegistry();
   registerBuiltinCommands(commands, sessions);
+  registerExportCommand(commands, sessions, clock, config.agent.name);
   // Linking two accounts makes one person: the notes of the one that joined move to the shared key.
   registerLinkCommands(commands, access.links, clock, (previous, person) => void notes.store.moveOwner(previous, person));
   registerSkillCommands(commands, skills);

@@ -3,12 +3,20 @@
  * the session's queue, so `/new` sent during a turn applies after that turn.
  */
 import { closest, distance } from 'fastest-levenshtein';
-import type { InboundMessage } from './message.js';
+import type { InboundMessage, OutboundFile } from './message.js';
 
 export interface CommandContext {
   message: InboundMessage;
   args: string;
   isAdmin: boolean;
+  /** The largest file the conversation's platform takes; absent where it takes none. */
+  maxFileBytes?: number | undefined;
+}
+
+/** A command's answer with files (`/export`); most answer with text alone. */
+export interface CommandReply {
+  text: string;
+  files?: OutboundFile[];
 }
 
 export interface Command {
@@ -19,7 +27,7 @@ export interface Command {
   adminOnly?: boolean;
   /** Runs at once, outside the conversation's queue (answers to a turn that is waiting, such as /approve). */
   immediate?: boolean;
-  run(context: CommandContext): Promise<string> | string;
+  run(context: CommandContext): Promise<string | CommandReply> | string | CommandReply;
 }
 
 export class CommandRegistry {
@@ -55,7 +63,7 @@ export class CommandRegistry {
     return distance(name.toLowerCase(), near) <= Math.min(2, Math.floor(name.length / 2)) ? ` Did you mean /${near}?` : '';
   }
 
-  async run(context: CommandContext): Promise<string> {
+  async run(context: CommandContext): Promise<string | CommandReply> {
     const name = context.message.command?.name ?? '';
     const command = this.commands.get(name);
     if (!command || (command.adminOnly && !context.isAdmin)) {

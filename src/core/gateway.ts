@@ -182,8 +182,8 @@ export class Gateway {
     let turn: RunningTurn | undefined;
     try {
       if (message.command) {
-        const text = await this.options.commands.run({ message, args: message.command.args, isAdmin });
-        await this.reply(message, { text });
+        const answer = await this.options.commands.run({ message, args: message.command.args, isAdmin, maxFileBytes: this.adapters.get(message.platform)?.capabilities.maxFileBytes });
+        await this.reply(message, typeof answer === 'string' ? { text: answer } : answer);
         return 'command';
       }
       const spent = this.options.allowance?.refusal(message.userId, isAdmin);

@@ -9,7 +9,7 @@ import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { InboundMessage } from '../core/message.js';
 import { buildPrefix, type IdentityOptions, type PrefixSection } from '../core/prompt.js';
-import type { EndReason, Session, SessionStore } from './sessions.js';
+import type { EndReason, Session, SessionStore, StoredMessage } from './sessions.js';
 
 export type SessionEndedListener = (session: Session, reason: EndReason) => void;
 
@@ -64,6 +64,12 @@ export class SessionManager {
       { conversationId, platform: message.platform, userId: message.userId, prefix, model: this.options.modelFor?.(conversationId) },
       startedAt,
     );
+  }
+
+  /** The conversation's active session with every message so far (compressed ones too), for /export. */
+  current(conversationId: string): { session: Session; messages: StoredMessage[] } | undefined {
+    const session = this.options.store.active(conversationId);
+    return session ? { session, messages: this.options.store.allMessages(session.id) } : undefined;
   }
 
   /** Ends the conversation's active session (/new); false when there was none. */

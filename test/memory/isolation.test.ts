@@ -86,8 +86,8 @@ describe('no note crosses from one user to another', () => {
       onlyOwn(user, prefix ?? '');
 
       const message = cairn.adapter.message('/memory', { userId: user, conversationId: `test:dm:${user}` });
-      onlyOwn(user, await cairn.commands.run({ message: { ...message, command: { name: 'memory', args: '' } }, args: '', isAdmin: false }));
-      onlyOwn(user, await cairn.commands.run({ message: { ...message, command: { name: 'memory', args: query } }, args: query, isAdmin: false }));
+      onlyOwn(user, String(await cairn.commands.run({ message: { ...message, command: { name: 'memory', args: '' } }, args: '', isAdmin: false })));
+      onlyOwn(user, String(await cairn.commands.run({ message: { ...message, command: { name: 'memory', args: query } }, args: query, isAdmin: false })));
       const foreign = [...ownerOf].find(([, owner]) => owner !== user)?.[0];
       await cairn.commands.run({ message: { ...message, command: { name: 'forget', args: String(foreign) } }, args: String(foreign), isAdmin: false });
       expect(cairn.notes.store.get(ownerOf.get(foreign!)!, foreign!), 'forget reached another user').toBeDefined();
