@@ -195,7 +195,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   // Linking two accounts makes one person: the notes of the one that joined move to the shared key.
   registerLinkCommands(commands, access.links, clock, (previous, person) => void notes.store.moveOwner(previous, person));
   registerSkillCommands(commands, skills);
-  registerMemoryCommands(commands, notes, clock);
+  const keptFiles = config.agent.keepFilesDays > 0 ? new KeptFiles(db, clock, config.agent.keepFilesDays) : undefined;
+  registerMemoryCommands(commands, notes, clock, keptFiles ? (userId) => keptFiles.forgetUser(userId) : undefined);
   registerApprovalCommands(commands, approvals);
   const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone });
   for (const tool of scheduleTools(schedules, (platform) => gateway.platforms().includes(platform))) tools.register(tool);
@@ -207,7 +208,6 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   if (config.web.fetch) tools.register(webFetchTool(config.web, documentPool));
   const { provider, ...engine } = config.web.search;
   if (provider) tools.register(webSearchTool({ provider, ...engine }, config.web.timeoutMs));
-  const keptFiles = config.agent.keepFilesDays > 0 ? new KeptFiles(db, clock, config.agent.keepFilesDays) : undefined;
   if (keptFiles) {
     tools.register(readAttachmentTool(keptFiles));
     if (describer) tools.register(lookAtImageTool(keptFiles, describer));

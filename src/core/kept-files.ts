@@ -41,6 +41,7 @@ export class KeptFiles {
       get: db.prepare<[number, string], Row>('SELECT id, name, kind, text, image, mime_type FROM attachments WHERE id = ? AND conversation_id = ?'),
       prune: db.prepare<[number]>('DELETE FROM attachments WHERE created_at < ?'),
       forget: db.prepare<[number]>('DELETE FROM attachments WHERE id = ?'),
+      forgetUser: db.prepare<[string]>('DELETE FROM attachments WHERE user_id = ?'),
     };
   }
 
@@ -65,6 +66,11 @@ export class KeptFiles {
   /** Drops files kept for a message that was refused after all. */
   forget(ids: number[]): void {
     for (const id of ids) this.s.forget.run(id);
+  }
+
+  /** Drops every file a person sent (`/forget all`); returns how many. */
+  forgetUser(userId: string): number {
+    return this.s.forgetUser.run(userId).changes;
   }
 
   private keep(owner: KeptFileOwner, name: string, kind: 'text' | 'image', text: string | null, image: Uint8Array | null, mimeType: string | null): number {

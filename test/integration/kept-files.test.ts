@@ -115,6 +115,14 @@ describe('kept files', () => {
     expect(lastToolResult()).toContain('There is no attachment #1 in this conversation');
   });
 
+  it('drops the files a person sent with /forget all', async () => {
+    server.enqueue({ text: 'ok' });
+    await cairn.gateway.receive(withFile('keep this', sent('notes.txt', 'text/plain', 'private')));
+    await cairn.gateway.receive(cairn.adapter.message('/forget all', { command: { name: 'forget', args: 'all' } }));
+    expect(cairn.adapter.texts().at(-1)).toBe('You have no notes to delete. Also deleted the file you sent that I had kept.');
+    expect(cairn.db.prepare('SELECT COUNT(*) AS n FROM attachments').get()).toEqual({ n: 0 });
+  });
+
   it('keeps nothing of a message it refuses, and nothing at all with CAIRN_KEEP_FILES_DAYS=0', async () => {
     // A caption over the limit on its own: refused, so the file must not stay behind.
     await cairn.gateway.receive(withFile('x'.repeat(4_100), sent('a.txt', 'text/plain', 'a')));

@@ -11,7 +11,8 @@ import { renderNote } from './recall.js';
 
 const LIST_LIMIT = 30;
 
-export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, clock: Clock): void {
+/** `forgetFiles`: drops the files a person sent that are kept for the agent (core/kept-files.ts); returns how many. */
+export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, clock: Clock, forgetFiles?: (userId: string) => number): void {
   commands.register({
     name: 'memory',
     usage: 'memory [words]',
@@ -45,8 +46,10 @@ export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, 
       const target = args.trim().toLowerCase();
       if (target === 'all') {
         const deleted = notes.store.forgetAll(userId, clock.now());
-        if (deleted === 0) return 'You have no notes to delete.';
-        return `${deleted === 1 ? 'Deleted your one note' : `Deleted all ${deleted} of your notes`}. I won't keep notes from what you said before now.`;
+        const files = forgetFiles?.(userId) ?? 0;
+        const alsoFiles = files > 0 ? ` Also deleted the ${files === 1 ? 'file' : `${files} files`} you sent that I had kept.` : '';
+        if (deleted === 0) return `You have no notes to delete.${alsoFiles}`;
+        return `${deleted === 1 ? 'Deleted your one note' : `Deleted all ${deleted} of your notes`}. I won't keep notes from what you said before now.${alsoFiles}`;
       }
       const id = /^#?(\d{1,15})$/.exec(target)?.[1];
       if (!id) return 'Say which note: /forget <id> (the ids are in /memory), or /forget all.';
