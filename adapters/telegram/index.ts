@@ -8,7 +8,7 @@
  */
 import { Bot, InputFile, webhookCallback } from 'grammy';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
@@ -111,9 +111,21 @@ export class TelegramAdapter implements Adapter {
       }
     }
     for (const [index, file] of files.entries()) {
-      const text = index === 0 && caption ? { caption } : {};
-      const sent = await this.call(() => this.bot.api.sendDocument(chatId, new InputFile(file.bytes, file.name), text));
+      const sent = await this.sendDocument(chatId, file, index === 0 && caption ? caption : undefined);
       this.remember(`${chatId}:${sent.message_id}`);
+    }
+  }
+
+  /** A file, its caption's Markdown rendered as HTML, plain when Telegram refuses the markup. */
+  private async sendDocument(chatId: number, file: OutboundFile, caption: string | undefined): Promise<{ message_id: number }> {
+    const upload = () => new InputFile(file.bytes, file.name);
+    const [rendered] = caption ? renderParts(caption) : [];
+    if (!rendered) return this.call(() => this.bot.api.sendDocument(chatId, upload()));
+    try {
+      return await this.call(() => this.bot.api.sendDocument(chatId, upload(), { caption: rendered.html, parse_mode: 'HTML' }));
+    } catch (error) {
+      if (!isMarkupRejection(error as CairnError)) throw error;
+      return this.call(() => this.bot.api.sendDocument(chatId, upload(), { caption: rendered.plain }));
     }
   }
 

@@ -224,10 +224,10 @@ describe('telegram end to end', () => {
 
   it('sends a file the agent made as a document, with its caption, before the answer', async () => {
     await setUp();
-    model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'totals.csv', content: 'month,total\nMay,12\n', caption: 'The totals by month.' } }] }, { text: 'I sent totals.csv.' });
+    model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'totals.csv', content: 'month,total\nMay,12\n', caption: 'The totals **by month**.' } }] }, { text: 'I sent totals.csv.' });
     harness.fake.pushUpdate({ message: harness.message('send me the totals as CSV') });
     const [document, answer] = await harness.fake.waitForSent(2);
-    expect(document).toMatchObject({ chat_id: String(USER.id), caption: 'The totals by month.', document: { fileName: 'totals.csv' } });
+    expect(document).toMatchObject({ chat_id: String(USER.id), caption: 'The totals <b>by month</b>.', parse_mode: 'HTML', document: { fileName: 'totals.csv' } });
     expect((document?.document as { bytes: Buffer }).bytes.toString()).toBe('month,total\nMay,12\n');
     expect(visible(answer!)).toBe('I sent totals.csv.');
     const toolResult = (model.chatRequests()[1]?.messages as { role: string; content: string }[]).find((message) => message.role === 'tool');
