@@ -1,13 +1,13 @@
 /**
  * What Cairn can read of the files a message carries, turned into text in the message:
  * text files (logs, code, CSV, JSON…) as they are, or their start and end when too long;
- * PDFs by their text layer, a scan through the vision model; Word, Excel and PowerPoint
- * files by their text (both read in child processes, see documents/); voice messages and
- * audio through the transcription model; images through the vision model. Each part is
- * marked with what it came from, and with the number the file is kept under for the
- * attachment tools (kept-files.ts). What cannot be read stays among the attachments,
- * named to the model as out of its sight. Reading runs before the turn, so the session
- * keeps the words and later turns and note extraction see them too.
+ * PDFs by their text layer, a scan through the vision model; Office files (Word, Excel,
+ * PowerPoint, OpenDocument) by their text (both read in child processes, see
+ * documents/); voice messages and audio through the transcription model; images through
+ * the vision model. Each part is marked with what it came from, and with the number the
+ * file is kept under for the attachment tools (kept-files.ts). What cannot be read stays
+ * among the attachments, named to the model as out of its sight. Reading runs before the
+ * turn, so the session keeps the words and later turns and note extraction see them too.
  */
 import { extname } from 'node:path';
 import type { InboundFile, InboundMessage } from './message.js';
