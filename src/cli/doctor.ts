@@ -13,6 +13,7 @@ import { ScheduleStore, type Schedule } from '../schedules/store.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
 import { checkModels } from './doctor-models.js';
 import { search } from '../web/search.js';
+import { DocumentPool } from '../core/documents/pool.js';
 
 /** How long doctor waits for the search engine. */
 const PROBE_TIMEOUT_MS = 10_000;
@@ -47,6 +48,7 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   results.push(checkDatabase(config));
   results.push(...(await checkModels(config)));
   results.push(...(await checkPlatforms(config)));
+  results.push(await checkDocumentReader());
   results.push(...(await checkSearch(config)));
   results.push(...checkSchedules(config));
   for (const result of results) print(`${result.ok ? '✓' : '✗'} ${result.name}: ${result.detail}`);
@@ -73,6 +75,23 @@ function checkDatabase(config: Config): CheckResult {
     // The database's own errors say what to do; a folder that cannot be made or written is CAIRN_DATA_DIR's.
     const advice = isCairnError(error) ? '' : ' Set CAIRN_DATA_DIR to a writable directory.';
     return { name: 'database', ok: false, detail: `${describeError(error).replace(/\.?$/, '.')}${advice}` };
+  }
+}
+
+/**
+ * The process that reads PDFs and Office files starts and answers: handed bytes that are no
+ * document, it must say so (a broken install fails here instead of on someone's file).
+ */
+async function checkDocumentReader(): Promise<CheckResult> {
+  const pool = new DocumentPool({ maxProcesses: 1, timeLimitMs: PROBE_TIMEOUT_MS, idleMs: 0 });
+  try {
+    await pool.officeText(Buffer.from('not a document'), 'docx', new AbortController().signal);
+    return { name: 'documents', ok: false, detail: 'the document reader took bytes that are no document for a Word file.' };
+  } catch (error) {
+    if (isCairnError(error) && error.code === 'invalid_input') return { name: 'documents', ok: true, detail: 'the reader of PDFs and Office files starts and answers' };
+    return { name: 'documents', ok: false, detail: `the reader of PDFs and Office files does not work: ${describeError(error)} Run \`npm install\` again (it rebuilds dist/).` };
+  } finally {
+    pool.close();
   }
 }
 

@@ -100,6 +100,8 @@ describe('cairn doctor', () => {
     const run = await cairn(['doctor'], '', modelEnv());
     expect(run.stdout).toContain('✓ database');
     expect(run.stdout).toContain('✓ model');
+    // The reader of PDFs and Office files is a process of its own: doctor starts it once.
+    expect(run.stdout).toContain('✓ documents: the reader of PDFs and Office files starts and answers');
     expect(run.code).toBe(0);
   });
 
