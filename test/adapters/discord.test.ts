@@ -68,6 +68,28 @@ class DiscordHarness implements ContractHarness {
   }
 }
 
+/** `/ask <prompt>` in the guild channel, as Discord delivers a slash command. */
+function askInteraction(id: string, token: string, prompt: string): Record<string, unknown> {
+  return {
+    id,
+    application_id: APP_ID,
+    type: 2,
+    token,
+    version: 1,
+    guild_id: GUILD_ID,
+    channel_id: CHANNEL_ID,
+    channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID },
+    member: { user: USER, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, permissions: '0', flags: 0 },
+    data: { id: '900', name: 'ask', type: 1, options: [{ name: 'prompt', type: 3, value: prompt }] },
+    app_permissions: '0',
+    locale: 'en-US',
+    entitlements: [],
+    authorizing_integration_owners: {},
+    context: 0,
+    attachment_size_limit: 0,
+  };
+}
+
 adapterContract('discord', () => new DiscordHarness());
 
 describe('discord end to end', () => {
@@ -97,24 +119,7 @@ describe('discord end to end', () => {
 
   it('answers /ask by deferring, then editing the reply', async () => {
     await setUp();
-    harness.fake.dispatch('INTERACTION_CREATE', {
-      id: '800000000000000001',
-      application_id: APP_ID,
-      type: 2,
-      token: 'interaction-token-1',
-      version: 1,
-      guild_id: GUILD_ID,
-      channel_id: CHANNEL_ID,
-      channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID },
-      member: { user: USER, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, permissions: '0', flags: 0 },
-      data: { id: '900', name: 'ask', type: 1, options: [{ name: 'prompt', type: 3, value: 'what is up?' }] },
-      app_permissions: '0',
-      locale: 'en-US',
-      entitlements: [],
-      authorizing_integration_owners: {},
-      context: 0,
-      attachment_size_limit: 0,
-    });
+    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000001', 'interaction-token-1', 'what is up?'));
     const [reply] = await harness.fake.waitForSent(1);
     expect(reply).toMatchObject({ kind: 'original', content: 'echo: what is up?' });
     const callbacks = harness.fake.calls.filter((c) => c.path.endsWith('/callback'));
@@ -134,24 +139,7 @@ describe('discord end to end', () => {
 
     // A slash command: the file replaces the deferred "thinking…", the answer follows it up.
     model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'data.json', content: '{}' } }] }, { text: 'Here it is.' });
-    harness.fake.dispatch('INTERACTION_CREATE', {
-      id: '800000000000000002',
-      application_id: APP_ID,
-      type: 2,
-      token: 'interaction-token-2',
-      version: 1,
-      guild_id: GUILD_ID,
-      channel_id: CHANNEL_ID,
-      channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID },
-      member: { user: USER, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, permissions: '0', flags: 0 },
-      data: { id: '900', name: 'ask', type: 1, options: [{ name: 'prompt', type: 3, value: 'the data as JSON' }] },
-      app_permissions: '0',
-      locale: 'en-US',
-      entitlements: [],
-      authorizing_integration_owners: {},
-      context: 0,
-      attachment_size_limit: 0,
-    });
+    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000002', 'interaction-token-2', 'the data as JSON'));
     const [, , edited, followUp] = await harness.fake.waitForSent(4);
     expect(edited).toMatchObject({ kind: 'original', content: '' });
     expect((edited?.body.files as { fileName: string }[])[0]?.fileName).toBe('data.json');
