@@ -8,15 +8,15 @@ import { providerAt } from './harness.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a', 'hex');
 
-describe('image describer', () => {
-  let server: FakeModelServer;
-  beforeEach(async () => {
-    server = await startFakeModelServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+let server: FakeModelServer;
+beforeEach(async () => {
+  server = await startFakeModelServer();
+});
+afterEach(async () => {
+  await server.close();
+});
 
+describe('image describer', () => {
   it('sends the image as a data URL with what the user wrote, and returns the description', async () => {
     server.enqueue({ text: '  A terminal showing "ENOENT: no such file".  ' });
     const describer = createImageDescriber({ provider: providerAt(server.url), model: 'gpt-4o-mini', timeoutMs: 5_000, maxRetries: 0 });
@@ -56,14 +56,6 @@ describe('image describer', () => {
 });
 
 describe('transcriber', () => {
-  let server: FakeModelServer;
-  beforeEach(async () => {
-    server = await startFakeModelServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
-
   it('writes each call in the ledger, with tokens where the model reports them', async () => {
     const calls: CallRecord[] = [];
     const metering = { onCall: (call: CallRecord) => calls.push(call), logger: silentLogger };
