@@ -13,6 +13,8 @@ import { CairnError } from '../core/errors.js';
 
 export interface FetchOptions {
   allowPrivateHosts: boolean;
+  /** Which addresses may be reached when private hosts are not allowed (default: isPublicAddress); tests narrow it. */
+  addressAllowed?: (address: string) => boolean;
   timeoutMs: number;
   maxBytes: number;
 }
@@ -51,25 +53,33 @@ class NonPublicAddress extends CairnError {
   }
 }
 
-/** dns.lookup, refusing names that resolve to a non-public address (Node passes `all` when it tries several). */
-function publicLookup(hostname: string, options: LookupOptions, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, '');
-    const blocked = addresses.find((entry) => !isPublicAddress(entry.address));
-    if (blocked) return callback(new NonPublicAddress(hostname, blocked.address), '');
-    const [first] = addresses;
-    if (options.all) return callback(null, addresses);
-    callback(null, first?.address ?? '', first?.family);
-  });
+type Lookup = (hostname: string, options: LookupOptions, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void) => void;
+
+/** dns.lookup, refusing names that resolve to an address not allowed (Node passes `all` when it tries several). */
+function guardedLookup(allowed: (address: string) => boolean): Lookup {
+  return (hostname, options, callback) =>
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '');
+      const blocked = addresses.find((entry) => !allowed(entry.address));
+      if (blocked) return callback(new NonPublicAddress(hostname, blocked.address), '');
+      const [first] = addresses;
+      if (options.all) return callback(null, addresses);
+      callback(null, first?.address ?? '', first?.family);
+    });
 }
 
-let guarded: Agent | undefined;
-let open: Agent | undefined;
+/** One connection pool per address policy (in practice two: guarded, and open to private hosts). */
+const agents = new Map<((address: string) => boolean) | 'open', Agent>();
 
 export async function fetchPage(address: string, options: FetchOptions, signal: AbortSignal): Promise<FetchedPage> {
   // undici takes longer to load than Cairn takes to start: it loads with the first page.
   const { Agent, fetch } = await import('undici');
-  const dispatcher = options.allowPrivateHosts ? (open ??= new Agent()) : (guarded ??= new Agent({ connect: { lookup: publicLookup } }));
+  const policy = options.allowPrivateHosts ? 'open' : (options.addressAllowed ?? isPublicAddress);
+  let dispatcher = agents.get(policy);
+  if (!dispatcher) {
+    dispatcher = policy === 'open' ? new Agent() : new Agent({ connect: { lookup: guardedLookup(policy) } });
+    agents.set(policy, dispatcher);
+  }
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
   let url = checkedUrl(address, options);
   for (let hop = 0; ; hop++) {
@@ -106,7 +116,7 @@ function checkedUrl(address: string, options: FetchOptions): URL {
   if (url.username || url.password) throw new CairnError('invalid_input', 'web_fetch does not send credentials in a URL.');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // A literal address is never looked up, so the lookup hook would not see it.
-  if (!options.allowPrivateHosts && isIP(host) !== 0 && !isPublicAddress(host)) throw new NonPublicAddress(host, host);
+  if (!options.allowPrivateHosts && isIP(host) !== 0 && !(options.addressAllowed ?? isPublicAddress)(host)) throw new NonPublicAddress(host, host);
   return url;
 }
 

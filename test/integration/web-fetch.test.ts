@@ -37,6 +37,8 @@ beforeAll(async () => {
         return send(200, 'text/html; charset=utf-8', ARTICLE);
       case '/moved':
         return send(301, 'text/html', '', { location: '/article' });
+      case '/elsewhere':
+        return send(302, 'text/html', '', { location: `http://127.0.0.2:${(site.address() as AddressInfo).port}/article` });
       case '/loop':
         return send(302, 'text/html', '', { location: '/loop' });
       case '/notes.txt':
@@ -111,6 +113,10 @@ describe('web_fetch', () => {
     await expect(guarded.execute({ url: 'http://[::1]/' }, context)).rejects.toThrow('::1 is at ::1, a private or local address');
     // A name is checked where the connection resolves it.
     await expect(guarded.execute({ url: `http://localhost:${new URL(base).port}/article` }, context)).rejects.toThrow(/^localhost is at (127\.0\.0\.1|::1), a private or local address/);
+    // Every redirect is checked again: with only 127.0.0.1 allowed, the site's redirect to 127.0.0.2 is refused.
+    const narrow = webFetchTool({ allowPrivateHosts: false, addressAllowed: (address) => address === '127.0.0.1', timeoutMs: 10_000, maxBytes: 1024 * 1024 }, documentPool);
+    expect(((await narrow.execute({ url: `${base}/notes.txt` }, context)) as string).endsWith('line one\nline two')).toBe(true);
+    await expect(narrow.execute({ url: `${base}/elsewhere` }, context)).rejects.toThrow('127.0.0.2 is at 127.0.0.2, a private or local address; web_fetch reaches only public sites.');
     expect(['10.1.2.3', '172.20.0.1', '192.168.1.1', '100.64.0.1', '0.0.0.0', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', 'not-an-ip'].filter(isPublicAddress)).toEqual([]);
     expect(['93.184.215.14', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'].every(isPublicAddress)).toBe(true);
   });
