@@ -25,7 +25,7 @@ import { KeptFiles } from './core/kept-files.js';
 import { lookAtImageTool, readAttachmentTool } from './tools/attachment-tools.js';
 import { sendFileTool } from './tools/send-file.js';
 import { registerExportCommand } from './core/export-command.js';
-import { webFetchTool, webSearchTool } from './tools/web-fetch.js';
+import { webFetchTool, webSearchTool } from './tools/web-tools.js';
 import { documentPool } from './core/documents/pool.js';
 import { Gateway } from './core/gateway.js';
 import { UsageLedger } from './core/usage-ledger.js';

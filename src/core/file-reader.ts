@@ -132,7 +132,7 @@ export class FileReader {
     return kind === 'text' || kind === 'pdf' || kind === 'office' || (kind === 'audio' && this.options.transcriber !== undefined) || (kind === 'image' && this.options.describer !== undefined);
   }
 
-  private async readOne(file: InboundFile, request: Request): Promise<Part> {
+  private async readOne(file: InboundFile, request: ReadRequest): Promise<Part> {
     const { caption, signal, userKey } = request;
     const name = withoutArticle(file.label);
     const kind = kindOf(file);
@@ -155,7 +155,7 @@ export class FileReader {
   }
 
   /** A PDF's text layer; a scan (no text layer) is read by the vision model, a page at a time, when there is one. */
-  private async readPdf(bytes: Uint8Array, { caption, signal, userKey }: Request): Promise<{ text: string; about: string }> {
+  private async readPdf(bytes: Uint8Array, { caption, signal, userKey }: ReadRequest): Promise<{ text: string; about: string }> {
     const pdf = await this.documents.pdfText(bytes, signal);
     const pages = (count: number) => (count === 1 ? 'page' : `${count} pages`);
     if (pdf.text !== '') return { text: pdf.text, about: `the text of its ${pages(pdf.pages)}` };
@@ -184,7 +184,7 @@ export class FileReader {
 }
 
 /** What a file is read for: the caption it came with, the request's stop signal, and whose allowance model calls count against. */
-interface Request {
+interface ReadRequest {
   caption: string;
   signal: AbortSignal;
   userKey: string;

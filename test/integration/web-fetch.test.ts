@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPublicAddress } from '../../src/web/fetch.js';
-import { webFetchTool } from '../../src/tools/web-fetch.js';
+import { webFetchTool } from '../../src/tools/web-tools.js';
 import { documentPool } from '../../src/core/documents/pool.js';
 import type { ToolContext } from '../../src/tools/registry.js';
 import { makePdf } from '../helpers/pdf.js';

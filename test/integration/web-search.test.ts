@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webSearchTool } from '../../src/tools/web-fetch.js';
+import { webSearchTool } from '../../src/tools/web-tools.js';
 import type { ToolContext } from '../../src/tools/registry.js';
 import { loadConfig } from '../../src/config/load.js';
 import { runDoctor } from '../../src/cli/doctor.js';
