@@ -11,7 +11,7 @@ import { extname, join } from 'node:path';
 import type { Adapter, AdapterCapabilities, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { decodeLine, isClosedOutput } from './errors.js';
 import { normalizeLine, type ConsoleIdentity } from './normalize.js';
-import { renderReply, renderToolCall } from './render.js';
+import { renderAside, renderReply, renderToolCall } from './render.js';
 
 export interface ConsoleAdapterOptions {
   input: Readable;
@@ -127,6 +127,10 @@ export class ConsoleAdapter implements Adapter {
     if (event.type === 'text-delta') {
       this.streamed += event.text;
       this.write(event.text);
+    } else if (event.type === 'text-reset' && this.streamed !== '') {
+      // Printed text cannot be taken back: say that the answer starts over below it.
+      this.write(`${this.midLine ? '\n' : ''}${renderAside('[the connection to the model dropped; the answer starts again]', this.options.interactive)}\n`);
+      this.streamed = '';
     } else if (event.type === 'tool-call' && this.options.interactive) {
       this.write(`${this.streamed && !this.streamed.endsWith('\n') ? '\n' : ''}${renderToolCall(event.name, true)}\n`);
       this.streamed = '';

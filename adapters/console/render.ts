@@ -8,6 +8,10 @@ export function renderReply(reply: OutboundReply, color: boolean): string {
 }
 
 export function renderToolCall(name: string, color: boolean): string {
-  const line = `[using ${name}]`;
+  return renderAside(`[using ${name}]`, color);
+}
+
+/** A line about the answer, not of it: dimmed. */
+export function renderAside(line: string, color: boolean): string {
   return color ? `\u001b[2m${line}\u001b[0m` : line;
 }

@@ -13,6 +13,7 @@ import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, Outboun
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
+import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings } from './check.js';
 import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeInteraction, normalizeMessage, normalizeReaction, filesOf, type NormalizeOptions } from './normalize.js';
@@ -23,6 +24,10 @@ const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAft
 const TYPING_EVERY_MS = 8_000;
 const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
+/** Discord allows five edits in five seconds per channel. */
+const DRAFT_EVERY_MS = 1_200;
+/** A draft stays within one message, with room for the marks previews add. */
+const DRAFT_CHARS = MESSAGE_LIMIT - 50;
 /** Mentions in replies never ping anyone: the model's text could contain @everyone. */
 const NO_PINGS = { parse: [] as never[] };
 /** Replies remembered for reaction feedback. */
@@ -36,10 +41,11 @@ export interface DiscordAdapterOptions {
 export class DiscordAdapter implements Adapter {
   readonly platform = PLATFORM;
   // Discord takes files up to 10 MiB from a bot outside boosted servers.
-  readonly capabilities: AdapterCapabilities = { threads: true, edits: true, reactions: false, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 10 * 1024 * 1024 };
+  readonly capabilities: AdapterCapabilities;
   private readonly client: Client;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly indicators: TurnIndicators;
+  private readonly drafts: ReplyDrafts<Draft>;
   /**
    * Deferred interactions by interaction id, until their turn is done: the first message of
    * the turn edits the deferred reply, later ones (a file, then the answer) follow it up.
@@ -56,13 +62,22 @@ export class DiscordAdapter implements Adapter {
     options: DiscordAdapterOptions = {},
   ) {
     const settings = discordSettings(deps.config);
+    this.capabilities = { threads: true, edits: true, reactions: false, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 10 * 1024 * 1024 };
     this.sleep = deps.sleep ?? realSleep;
     this.indicators = new TurnIndicators({
       typingEveryMs: TYPING_EVERY_MS,
       progressAfterMs: PROGRESS_AFTER_MS,
       timer: options.timer ?? unrefTimer,
       typing: (conversationId) => void this.client.rest.post(Routes.channelTyping(this.channelFor(conversationId))).catch(() => {}),
-      progress: (conversationId) => void this.post(this.channelFor(conversationId), PROGRESS_TEXT, {}).catch(() => {}),
+      // A streamed draft already shows that the turn is going on.
+      progress: (conversationId) => void (this.drafts.showing(conversationId) ? undefined : this.post(this.channelFor(conversationId), PROGRESS_TEXT, {}).catch(() => {})),
+    });
+    this.drafts = new ReplyDrafts<Draft>({
+      timer: options.timer ?? unrefTimer,
+      everyMs: () => DRAFT_EVERY_MS,
+      maxChars: DRAFT_CHARS,
+      logger: deps.logger,
+      surface: { post: (conversationId, text, replyTo) => this.postDraft(conversationId, text, replyTo), edit: (draft, text) => this.editDraft(draft, text) },
     });
     this.client = new Client({
       intents: [
@@ -98,31 +113,69 @@ export class DiscordAdapter implements Adapter {
 
   async stop(): Promise<void> {
     this.indicators.stopAll();
+    this.drafts.stopAll();
     await this.client.destroy();
   }
 
   async send(conversationId: string, reply: OutboundReply): Promise<void> {
+    // The turn's answer replaces the draft that streamed it.
+    const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
     const pending = reply.replyTo ? this.interactions.get(reply.replyTo) : undefined;
     if (pending) {
-      const edit = !pending.edited;
+      const into = draft && 'interaction' in draft ? draft.message : pending.edited ? undefined : '@original';
       pending.edited = true;
-      return this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], conversationId, edit);
+      return this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], conversationId, into);
     }
     const channelId = this.channelFor(conversationId);
-    const inGuild = !conversationId.startsWith(`${PLATFORM}:dm:`);
     const parts = partsWithFiles(reply.text, reply.files);
     for (const [index, part] of parts.entries()) {
-      // In guild channels the first part answers the question it replies to.
-      const reference = index === 0 && inGuild && reply.replyTo ? { message_reference: { message_id: reply.replyTo, fail_if_not_exists: false } } : {};
-      this.remember(await this.post(channelId, part.content, reference, part.files), conversationId);
+      const into = index === 0 && draft && 'channelId' in draft ? draft.messageId : undefined;
+      this.remember(await this.post(channelId, part.content, index === 0 ? this.reference(conversationId, reply.replyTo) : {}, part.files, into), conversationId);
     }
   }
 
-  progress(conversationId: string, event: TurnEvent): void {
+  progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
     this.indicators.event(conversationId, event);
+    this.drafts.event(conversationId, event, replyTo);
     if (event.type === 'done') {
       for (const [id, pending] of this.interactions) if (pending.conversationId === conversationId) this.interactions.delete(id);
     }
+  }
+
+  /** In guild channels the first part answers the question it replies to. */
+  private reference(conversationId: string, replyTo: string | undefined): Record<string, unknown> {
+    const inGuild = !conversationId.startsWith(`${PLATFORM}:dm:`);
+    return inGuild && replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
+  }
+
+  /**
+   * A streamed draft: a slash command's turn shows it in the deferred reply (or a follow-up
+   * once something else took that), a message's turn in a message of its own. One attempt.
+   */
+  private async postDraft(conversationId: string, text: string, replyTo: string | undefined): Promise<Draft | undefined> {
+    const [content] = renderParts(text);
+    if (content === undefined) return undefined;
+    const pending = replyTo ? this.interactions.get(replyTo) : undefined;
+    if (pending) {
+      const body = { content, allowedMentions: NO_PINGS };
+      if (!pending.edited) {
+        await once(() => pending.interaction.editReply(body));
+        pending.edited = true;
+        return { interaction: pending.interaction, message: '@original' };
+      }
+      const sent = await once(() => pending.interaction.followUp(body));
+      return { interaction: pending.interaction, message: sent.id };
+    }
+    const channelId = this.channelFor(conversationId);
+    const id = idOf(await once(() => this.client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: NO_PINGS, ...this.reference(conversationId, replyTo) } })));
+    return id ? { channelId, messageId: id } : undefined;
+  }
+
+  private async editDraft(draft: Draft, text: string): Promise<void> {
+    const [content] = renderParts(text);
+    if (content === undefined) return;
+    if ('interaction' in draft) await once(() => draft.interaction.editReply({ content, allowedMentions: NO_PINGS, message: draft.message }));
+    else await once(() => this.client.rest.patch(Routes.channelMessage(draft.channelId, draft.messageId), { body: { content, allowed_mentions: NO_PINGS } }));
   }
 
   private channelFor(conversationId: string): string {
@@ -170,38 +223,52 @@ export class DiscordAdapter implements Adapter {
     void sink(message).catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'Discord message handling failed'));
   }
 
-  /** `edit`: this is the turn's first message, which replaces the deferred "thinking…". */
-  private async answerInteraction(interaction: ChatInputCommandInteraction, text: string, files: OutboundFile[], conversationId: string, edit: boolean): Promise<void> {
+  /**
+   * `into`: the message the first part goes into: '@original' (the turn's first message
+   * replaces the deferred "thinking…"), or the follow-up that held a streamed draft.
+   */
+  private async answerInteraction(interaction: ChatInputCommandInteraction, text: string, files: OutboundFile[], conversationId: string, into: string | undefined): Promise<void> {
     const parts = partsWithFiles(text, files);
     for (const [index, part] of parts.entries()) {
       const attachments = part.files.map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name }));
-      const send = (content: string, withFiles: boolean) => {
+      const send = (content: string, withFiles: boolean, edit: boolean) => {
         const body = { content, allowedMentions: NO_PINGS, ...(withFiles && attachments.length > 0 ? { files: attachments } : {}) };
-        return edit && index === 0 ? interaction.editReply(body) : interaction.followUp(body);
+        return into && edit ? interaction.editReply({ ...body, message: into }) : interaction.followUp(body);
       };
       try {
-        this.remember((await this.call(() => send(part.content, true))).id, conversationId);
+        this.remember((await this.call(() => send(part.content, true, index === 0))).id, conversationId);
       } catch (error) {
         if (!isMarkupRejection(error as CairnError)) throw error;
+        // Escaping can make more pieces of one part: only the first goes into the edited message.
         const plain = plainParts(part.content);
-        for (const [at, piece] of plain.entries()) await this.call(() => send(piece, at === plain.length - 1));
+        for (const [at, piece] of plain.entries()) await this.call(() => send(piece, at === plain.length - 1, index === 0 && at === 0));
       }
     }
   }
 
-  /** Posts a message, with files if any; resolves with its id (the last part's when it had to be escaped and split, which carries the files). */
-  private async post(channelId: string, content: string, extra: Record<string, unknown>, files: OutboundFile[] = []): Promise<string | undefined> {
+  /**
+   * Posts a message, with files if any, or puts it into message `into` (a streamed draft;
+   * posted anew when that is gone). Resolves with its id (the last part's when it had to be
+   * escaped and split, which carries the files).
+   */
+  private async post(channelId: string, content: string, extra: Record<string, unknown>, files: OutboundFile[] = [], into?: string): Promise<string | undefined> {
     const uploads = files.map((file) => ({ name: file.name, data: Buffer.from(file.bytes) }));
-    const send = async (body: string, withFiles: boolean) =>
-      idOf(await this.client.rest.post(Routes.channelMessages(channelId), { body: { content: body, allowed_mentions: NO_PINGS, ...extra }, ...(withFiles && uploads.length > 0 ? { files: uploads } : {}) }));
+    const send = async (body: string, withFiles: boolean, edit: string | undefined) => {
+      const options = { body: { content: body, allowed_mentions: NO_PINGS, ...(edit ? {} : extra) }, ...(withFiles && uploads.length > 0 ? { files: uploads } : {}) };
+      return idOf(await (edit ? this.client.rest.patch(Routes.channelMessage(channelId, edit), options) : this.client.rest.post(Routes.channelMessages(channelId), options)));
+    };
     try {
-      return await this.call(() => send(content, true));
+      return await this.call(() => send(content, true, into));
     } catch (error) {
+      if (into && !isMarkupRejection(error as CairnError)) {
+        this.deps.logger.warn({ channelId, err: describeError(error) }, 'Discord draft could not be replaced by the answer; posting it as a new message');
+        return this.post(channelId, content, extra, files);
+      }
       if (!isMarkupRejection(error as CairnError)) throw error;
       this.deps.logger.warn({ channelId }, 'Discord refused the message content; sending it escaped');
       let last: string | undefined;
       const plain = plainParts(content);
-      for (const [index, piece] of plain.entries()) last = await this.call(() => send(piece, index === plain.length - 1));
+      for (const [index, piece] of plain.entries()) last = await this.call(() => send(piece, index === plain.length - 1, index === 0 ? into : undefined));
       return last;
     }
   }
@@ -230,6 +297,18 @@ export class DiscordAdapter implements Adapter {
       mapError: mapDiscordError,
       onRetry: (error, attempt, delayMs) => this.deps.logger.warn({ code: error.code, attempt, delayMs }, 'Discord call failed; retrying'),
     });
+  }
+}
+
+/** A streamed draft: in an interaction's reply or follow-up, or a channel message. */
+type Draft = { interaction: ChatInputCommandInteraction; message: string } | { channelId: string; messageId: string };
+
+/** One attempt, its failure mapped (draft updates are not retried). */
+async function once<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw mapDiscordError(error);
   }
 }
 

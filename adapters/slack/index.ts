@@ -19,6 +19,7 @@ import type { Logger } from '../../src/core/logger.js';
 import { CairnError, ConfigError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { unrefTimer } from '../../src/core/turn-indicators.js';
+import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
 import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
 import { checkSlack } from './check.js';
@@ -34,6 +35,10 @@ const REMEMBERED_REPLIES = 5_000;
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** The longest text sent as the comment of shared files; a longer one is a message of its own. */
 const COMMENT_LIMIT = 3_000;
+/** chat.update is a Tier 3 method (about 50 calls a minute). */
+const DRAFT_EVERY_MS = 1_500;
+/** A draft stays well within one message. */
+const DRAFT_CHARS = 12_000;
 
 export interface SlackAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
@@ -60,13 +65,14 @@ const authTest = z.object({ team_id: z.string().min(1), user_id: z.string().min(
 export class SlackAdapter implements Adapter {
   readonly platform = PLATFORM;
   // Slack takes files up to 1 GB; 100 MB is the most Cairn reads from an environment to send anyway.
-  readonly capabilities: AdapterCapabilities = { threads: true, edits: false, reactions: true, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 100 * 1024 * 1024 };
+  readonly capabilities: AdapterCapabilities;
   private readonly client: InstanceType<typeof webApi.WebClient>;
   private readonly clientOptions: webApi.WebClientOptions;
   private readonly token: string;
   private readonly logger: Logger;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly timer: NonNullable<SlackAdapterOptions['timer']>;
+  private readonly drafts: ReplyDrafts<PostedMessage>;
   private app: App | undefined;
   private httpReceiver: HTTPReceiver | undefined;
   private bot: BotIdentity | undefined;
@@ -85,10 +91,18 @@ export class SlackAdapter implements Adapter {
     private readonly options: SlackAdapterOptions = {},
   ) {
     const settings = slackSettings(deps.config);
+    this.capabilities = { threads: true, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 100 * 1024 * 1024 };
     this.token = settings.botToken;
     this.logger = deps.logger;
     this.sleep = deps.sleep ?? realSleep;
     this.timer = options.timer ?? unrefTimer;
+    this.drafts = new ReplyDrafts<PostedMessage>({
+      timer: this.timer,
+      everyMs: () => DRAFT_EVERY_MS,
+      maxChars: DRAFT_CHARS,
+      logger: deps.logger,
+      surface: { post: (conversationId, text, replyTo) => this.postDraft(conversationId, text, replyTo), edit: (draft, text) => this.editDraft(draft, text) },
+    });
     this.clientOptions = webClientOptions(settings, deps.logger);
     this.client = new webApi.WebClient(this.token, this.clientOptions);
     if (!settings.appToken) deps.http.mount(EVENTS_PATH, (req, res) => this.handleHttp(req, res));
@@ -134,6 +148,7 @@ export class SlackAdapter implements Adapter {
     this.accepting = false;
     this.httpReceiver = undefined;
     for (const entry of this.inFlight.values()) entry.cancelProgress?.();
+    this.drafts.stopAll();
     if (this.app && this.deps.config.platforms.slack.appToken) {
       await this.app.stop().catch((error: unknown) => this.logger.warn({ err: describeError(error) }, 'Slack Socket Mode did not close cleanly'));
     }
@@ -143,8 +158,26 @@ export class SlackAdapter implements Adapter {
   async send(conversationId: string, reply: OutboundReply): Promise<void> {
     if (reply.replyTo) this.lastReplyTo.set(conversationId, reply.replyTo);
     const entry = reply.replyTo ? this.inFlight.get(reply.replyTo) : undefined;
+    // The turn's answer replaces the draft that streamed it.
+    const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
     if (reply.files?.length) return this.upload(conversationId, reply.text, reply.files, entry);
-    await this.post(conversationId, reply.text, entry);
+    await this.post(conversationId, reply.text, entry, draft);
+  }
+
+  /** A streamed draft, in the thread the answer goes to; none for a slash command (its response_url cannot be edited). One attempt. */
+  private async postDraft(conversationId: string, text: string, replyTo: string | undefined): Promise<PostedMessage | undefined> {
+    const entry = replyTo ? this.inFlight.get(replyTo) : undefined;
+    const [message] = renderMessages(text);
+    if (entry?.respond || !message) return undefined;
+    const { channel, threadTs: sessionThread } = parseConversationId(conversationId);
+    const threadTs = sessionThread ?? entry?.target.threadTs;
+    const posted = await once(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) }));
+    return typeof posted.ts === 'string' ? { channel, ts: posted.ts } : undefined;
+  }
+
+  private async editDraft(draft: PostedMessage, text: string): Promise<void> {
+    const [message] = renderMessages(text);
+    if (message) await once(() => this.client.chat.update({ channel: draft.channel, ts: draft.ts, text: message.text, blocks: message.blocks }));
   }
 
   /**
@@ -162,7 +195,8 @@ export class SlackAdapter implements Adapter {
     await this.call(() => this.client.files.uploadV2({ channel_id: channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...(inline ? { initial_comment: inline } : {}), file_uploads: uploads }));
   }
 
-  progress(conversationId: string, event: TurnEvent): void {
+  progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
+    this.drafts.event(conversationId, event, replyTo);
     if (event.type === 'typing') {
       const id = this.order.get(conversationId)?.find((messageId) => !this.inFlight.get(messageId)?.finished);
       const entry = id ? this.inFlight.get(id) : undefined;
@@ -230,7 +264,8 @@ export class SlackAdapter implements Adapter {
     void this.react(entry);
     const after = this.options.progressAfterMs ?? PROGRESS_AFTER_MS;
     entry.cancelProgress = this.timer(after, () => {
-      if (entry.finished) return;
+      // A streamed draft already shows that the turn is going on.
+      if (entry.finished || this.drafts.showing(entry.conversationId)) return;
       this.post(entry.conversationId, PROGRESS_TEXT, entry).catch((error: unknown) => this.logger.warn({ messageId: entry.messageId, err: describeError(error) }, 'Slack progress note failed'));
     });
   }
@@ -274,26 +309,34 @@ export class SlackAdapter implements Adapter {
     }
   }
 
-  /** Sends a reply, split and rendered; slash commands answer through their response_url. */
-  private async post(conversationId: string, text: string, entry: InFlight | undefined): Promise<void> {
+  /** Sends a reply, split and rendered, its first message into `draft` when one streamed it; slash commands answer through their response_url. */
+  private async post(conversationId: string, text: string, entry: InFlight | undefined, draft?: PostedMessage): Promise<void> {
     const { channel, threadTs: sessionThread } = parseConversationId(conversationId);
     const threadTs = sessionThread ?? entry?.target.threadTs;
-    for (const message of renderMessages(text)) {
+    for (const [index, message] of renderMessages(text).entries()) {
       if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs);
-      else await this.postMessage(channel, threadTs, message, conversationId);
+      else await this.postMessage(channel, threadTs, message, conversationId, index === 0 ? draft : undefined);
     }
   }
 
-  private async postMessage(channel: string, threadTs: string | undefined, message: RenderedMessage, conversationId?: string): Promise<void> {
+  /** Posts one message, or puts it into `into` (a streamed draft; posted anew when that is gone). */
+  private async postMessage(channel: string, threadTs: string | undefined, message: RenderedMessage, conversationId?: string, into?: PostedMessage): Promise<void> {
     const thread = threadTs ? { thread_ts: threadTs } : {};
+    const send = async (body: { text: string; blocks?: RenderedMessage['blocks']; mrkdwn?: boolean }, edit: PostedMessage | undefined): Promise<{ ts?: string | undefined }> =>
+      edit ? this.client.chat.update({ channel: edit.channel, ts: edit.ts, ...body }) : this.client.chat.postMessage({ channel, unfurl_links: false, unfurl_media: false, ...thread, ...body });
     try {
-      const posted = await this.call(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...thread }));
+      const posted = await this.call(() => send({ text: message.text, blocks: message.blocks }, into));
       if (conversationId && typeof posted.ts === 'string') this.rememberReply(`${channel}:${posted.ts}`, conversationId);
     } catch (error) {
+      if (into && !isMarkupRejection(error)) {
+        this.logger.warn({ channel, err: describeError(mapSlackError(error)) }, 'Slack draft could not be replaced by the answer; posting it as a new message');
+        return this.postMessage(channel, threadTs, message, conversationId);
+      }
       if (!isMarkupRejection(error)) throw error;
       this.logger.warn({ channel, slackError: slackErrorCode(error) }, 'Slack refused the formatted reply; sending it as plain text');
-      for (const part of plainParts(message.plain, isTooLong(error) ? SAFE_PLAIN_LIMIT : MESSAGE_LIMIT)) {
-        await this.call(() => this.client.chat.postMessage({ channel, text: part, mrkdwn: false, unfurl_links: false, unfurl_media: false, ...thread }));
+      for (const [index, part] of plainParts(message.plain, isTooLong(error) ? SAFE_PLAIN_LIMIT : MESSAGE_LIMIT).entries()) {
+        // Only the first piece goes into the draft; an update with blocks: [] clears the formatted ones.
+        await this.call(() => send({ text: part, mrkdwn: false, ...(index === 0 && into ? { blocks: [] } : {}) }, index === 0 ? into : undefined));
       }
     }
   }
@@ -339,6 +382,21 @@ export class SlackAdapter implements Adapter {
       return;
     }
     this.httpReceiver.requestListener(req, res);
+  }
+}
+
+/** A message Cairn posted, to update later. */
+interface PostedMessage {
+  channel: string;
+  ts: string;
+}
+
+/** One attempt, its failure mapped (draft updates are not retried). */
+async function once<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw mapSlackError(error);
   }
 }
 

@@ -35,3 +35,9 @@ export function isMarkupRejection(error: CairnError): boolean {
   const cause = error.cause;
   return cause instanceof GrammyError && cause.error_code === 400 && /can't parse entities|unsupported start tag|can't find end tag/i.test(cause.description);
 }
+
+/** Telegram's answer to an edit that changes nothing: the message already shows that text. */
+export function isUnchanged(error: CairnError): boolean {
+  const cause = error.cause;
+  return cause instanceof GrammyError && cause.error_code === 400 && /message is not modified/i.test(cause.description);
+}

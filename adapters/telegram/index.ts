@@ -12,17 +12,20 @@ import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, Outboun
 import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
-import { isMarkupRejection, mapTelegramError } from './errors.js';
+import { ReplyDrafts } from '../../src/core/reply-drafts.js';
+import { isMarkupRejection, isUnchanged, mapTelegramError } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { checkTelegram, telegramSettings } from './check.js';
 import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, filesOf, type NormalizeOptions } from './normalize.js';
-import { MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
+import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Telegram shows "typing…" for about 5 s per chat action. */
 const TYPING_EVERY_MS = 4_000;
 const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
+/** Telegram allows about one message a second in a chat and 20 a minute in a group; edits count. */
+const DRAFT_EVERY_MS = { private: 1_500, group: 3_000 } as const;
 const ALLOWED_UPDATES = ['message', 'message_reaction'] as const;
 /** Bot replies remembered so that 👍/👎 on them can count as feedback. */
 const REMEMBERED_REPLIES = 5_000;
@@ -39,10 +42,11 @@ export interface TelegramAdapterOptions {
 export class TelegramAdapter implements Adapter {
   readonly platform = PLATFORM;
   // The Bot API takes uploads up to 50 MB.
-  readonly capabilities: AdapterCapabilities = { threads: false, edits: false, reactions: true, typing: true, streaming: false, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 50 * 1024 * 1024 };
+  readonly capabilities: AdapterCapabilities;
   private readonly bot: Bot;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly indicators: TurnIndicators;
+  private readonly drafts: ReplyDrafts<SentMessage>;
   private readonly replies = new Set<string>();
   private normalize: NormalizeOptions | undefined;
   private polling: Promise<void> | undefined;
@@ -52,6 +56,7 @@ export class TelegramAdapter implements Adapter {
     options: TelegramAdapterOptions = {},
   ) {
     const settings = telegramSettings(deps.config);
+    this.capabilities = { threads: false, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 50 * 1024 * 1024 };
     this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
     this.bot.api.config.use(watchPolling(deps.logger));
     this.sleep = deps.sleep ?? realSleep;
@@ -60,7 +65,26 @@ export class TelegramAdapter implements Adapter {
       progressAfterMs: PROGRESS_AFTER_MS,
       timer: options.timer ?? unrefTimer,
       typing: (conversationId) => void this.bot.api.sendChatAction(chatIdOf(conversationId), 'typing').catch(() => {}),
-      progress: (conversationId) => void this.send(conversationId, { text: PROGRESS_TEXT }).catch(() => {}),
+      // A streamed draft already shows that the turn is going on.
+      progress: (conversationId) => void (this.drafts.showing(conversationId) ? undefined : this.send(conversationId, { text: PROGRESS_TEXT }).catch(() => {})),
+    });
+    this.drafts = new ReplyDrafts<SentMessage>({
+      timer: options.timer ?? unrefTimer,
+      everyMs: (conversationId) => (chatIdOf(conversationId) < 0 ? DRAFT_EVERY_MS.group : DRAFT_EVERY_MS.private),
+      maxChars: MARKDOWN_PART,
+      logger: deps.logger,
+      surface: {
+        post: async (conversationId, text, replyTo) => {
+          const chatId = chatIdOf(conversationId);
+          // One attempt: a draft update that fails is skipped, the next one carries its text.
+          const [part] = renderParts(text);
+          return part ? { chatId, messageId: await this.sendPart(chatId, part, this.quoted(chatId, replyTo), false) } : undefined;
+        },
+        edit: async (draft, text) => {
+          const [part] = renderParts(text);
+          if (part) await this.editPart(draft, part, false);
+        },
+      },
     });
     if (settings.webhookUrl) {
       const handle = webhookCallback(this.bot, 'http', { secretToken: settings.webhookSecret ?? '' });
@@ -92,22 +116,22 @@ export class TelegramAdapter implements Adapter {
 
   async stop(): Promise<void> {
     this.indicators.stopAll();
+    this.drafts.stopAll();
     if (this.bot.isRunning()) await this.bot.stop();
     await this.polling;
   }
 
   async send(conversationId: string, reply: OutboundReply): Promise<void> {
     const chatId = chatIdOf(conversationId);
-    // In groups the answer quotes the question, so it is clear whom it answers.
-    const replyTo = chatId < 0 ? Number(reply.replyTo?.split(':')[1]) : Number.NaN;
+    // The turn's answer replaces the draft that streamed it.
+    const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
     const files = reply.files ?? [];
     // A short text goes with the first file as its caption; a longer one is sent before the files.
-    const caption = files.length > 0 && reply.text.length <= CAPTION_LIMIT ? reply.text : undefined;
-    let first = true;
+    const caption = files.length > 0 && !draft && reply.text.length <= CAPTION_LIMIT ? reply.text : undefined;
     if (caption === undefined) {
-      for (const part of renderParts(reply.text)) {
-        await this.sendPart(chatId, part, first && Number.isSafeInteger(replyTo) ? replyTo : undefined);
-        first = false;
+      for (const [index, part] of renderParts(reply.text).entries()) {
+        if (index === 0 && draft && (await this.replaceDraft(draft, part))) continue;
+        await this.sendPart(chatId, part, index === 0 ? this.quoted(chatId, reply.replyTo) : undefined);
       }
     }
     for (const [index, file] of files.entries()) {
@@ -129,21 +153,54 @@ export class TelegramAdapter implements Adapter {
     }
   }
 
-  progress(conversationId: string, event: TurnEvent): void {
+  progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
     this.indicators.event(conversationId, event);
+    this.drafts.event(conversationId, event, replyTo);
   }
 
-  private async sendPart(chatId: number, part: RenderedPart, replyTo: number | undefined): Promise<void> {
+  /** In groups the answer quotes the question, so it is clear whom it answers. */
+  private quoted(chatId: number, replyTo: string | undefined): number | undefined {
+    const messageId = chatId < 0 ? Number(replyTo?.split(':')[1]) : Number.NaN;
+    return Number.isSafeInteger(messageId) ? messageId : undefined;
+  }
+
+  /** Sends one part, HTML or plain where Telegram refuses the markup; `retried`: through withRetries. */
+  private async sendPart(chatId: number, part: RenderedPart, replyTo: number | undefined, retried = true): Promise<number> {
     const common = { link_preview_options: { is_disabled: true }, ...(replyTo !== undefined ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}) };
+    const call = retried ? <T>(operation: () => Promise<T>) => this.call(operation) : once;
     let sent: { message_id: number };
     try {
-      sent = await this.call(() => this.bot.api.sendMessage(chatId, part.html, { ...common, parse_mode: 'HTML' }));
+      sent = await call(() => this.bot.api.sendMessage(chatId, part.html, { ...common, parse_mode: 'HTML' }));
     } catch (error) {
       if (!isMarkupRejection(error as CairnError)) throw error;
       this.deps.logger.warn({ chatId }, 'Telegram rejected the HTML; sending plain text');
-      sent = await this.call(() => this.bot.api.sendMessage(chatId, part.plain, common));
+      sent = await call(() => this.bot.api.sendMessage(chatId, part.plain, common));
     }
     this.remember(`${chatId}:${sent.message_id}`);
+    return sent.message_id;
+  }
+
+  /** Shows `part` in a message sent before; an edit that changes nothing is no failure. */
+  private async editPart(message: SentMessage, part: RenderedPart, retried: boolean): Promise<void> {
+    const call = retried ? <T>(operation: () => Promise<T>) => this.call(operation) : once;
+    const edit = (text: string, html: boolean) =>
+      call(() => this.bot.api.editMessageText(message.chatId, message.messageId, text, { link_preview_options: { is_disabled: true }, ...(html ? { parse_mode: 'HTML' as const } : {}) }));
+    try {
+      await edit(part.html, true).catch((error: unknown) => (isMarkupRejection(error as CairnError) ? edit(part.plain, false) : Promise.reject(error)));
+    } catch (error) {
+      if (!isUnchanged(error as CairnError)) throw error;
+    }
+  }
+
+  /** The answer's first part in the draft's place; false when the draft is gone (deleted), so the part is sent anew. */
+  private async replaceDraft(draft: SentMessage, part: RenderedPart): Promise<boolean> {
+    try {
+      await this.editPart(draft, part, true);
+      return true;
+    } catch (error) {
+      this.deps.logger.warn({ chatId: draft.chatId, err: describeError(error) }, 'Telegram draft could not be replaced by the answer; sending it as a new message');
+      return false;
+    }
   }
 
   /** Lets the core download the message's files, if it wants to read them. */
@@ -207,6 +264,21 @@ export class TelegramAdapter implements Adapter {
   private remember(key: string): void {
     this.replies.add(key);
     if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.values().next().value as string);
+  }
+}
+
+/** A message Cairn sent, to edit later. */
+interface SentMessage {
+  chatId: number;
+  messageId: number;
+}
+
+/** One attempt, its failure mapped. */
+async function once<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw mapTelegramError(error);
   }
 }
 

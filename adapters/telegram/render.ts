@@ -8,7 +8,7 @@ import { splitMessage } from '../../src/core/split.js';
 
 export const MESSAGE_LIMIT = 4096;
 /** Markdown is split below the limit: rendering adds tags and entities. */
-const MARKDOWN_PART = 3_500;
+export const MARKDOWN_PART = 3_500;
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -5,12 +5,10 @@
  */
 import { z } from 'zod';
 import type { EnvBinding } from './env.js';
+import { flag } from './flag.js';
 
 export const BACKEND_NAMES = ['local', 'docker', 'ssh', 'singularity', 'modal', 'daytona'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
-
-/** Booleans come as YAML booleans from the file and as text ("true", "0", "yes") from variables. */
-const flag = (fallback: boolean) => z.union([z.boolean(), z.stringbool()]).default(fallback);
 
 /** Host variables a local back end may see; anything else (keys, tokens) stays with Cairn. */
 export const DEFAULT_PASS_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM', 'TMPDIR', 'SHELL'];

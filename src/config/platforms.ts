@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { EnvBinding } from './env.js';
+import { flag } from './flag.js';
 
 const ids = z.array(z.string().min(1)).default([]);
 
@@ -46,12 +47,15 @@ export const platformsSchema = z
       .prefault({}),
     /** How long a DM pairing code stays valid. */
     pairingCodeMinutes: z.number().positive().default(60),
+    /** Show answers while the model writes them, in a message edited as it grows. */
+    streamReplies: flag(true),
   })
   .prefault({});
 
 export type PlatformsConfig = z.output<typeof platformsSchema>;
 
 export const PLATFORM_ENV_BINDINGS: readonly EnvBinding[] = [
+  { name: 'CAIRN_STREAM_REPLIES', path: ['platforms', 'streamReplies'], kind: 'string', help: 'true (default): show answers as the model writes them, in one message edited as it grows; false sends each answer when it is done.' },
   { name: 'TELEGRAM_BOT_TOKEN', path: ['platforms', 'telegram', 'botToken'], kind: 'string', help: 'Enables Telegram (token from @BotFather).' },
   { name: 'TELEGRAM_API_ROOT', path: ['platforms', 'telegram', 'apiRoot'], kind: 'string', help: 'Bot API root for a self-hosted Bot API server (grammY apiRoot).' },
   { name: 'TELEGRAM_WEBHOOK_URL', path: ['platforms', 'telegram', 'webhookUrl'], kind: 'string', help: 'Public URL for webhook mode (long polling when unset).' },

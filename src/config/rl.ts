@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { EnvBinding } from './env.js';
+import { flag } from './flag.js';
 
 export const rlSchema = z
   .object({
@@ -20,7 +21,7 @@ export const rlSchema = z
     /** A Hugging Face tokenizer folder (tokenizer.json + chat template); when set, used instead of the tokenize endpoint. */
     tokenizerPath: z.string().min(1).optional(),
     /** Lets `cairn export --live` turn real users' chat tasks into training data (off: they are people's conversations). */
-    exportLiveTasks: z.union([z.boolean(), z.stringbool()]).default(false),
+    exportLiveTasks: flag(false),
   })
   .prefault({});
 

@@ -1,8 +1,8 @@
 /** Settings of the web_fetch tool (src/web): reading pages the agent is given or finds. */
 import { z } from 'zod';
 import type { EnvBinding } from './env.js';
+import { flag } from './flag.js';
 
-const flag = (fallback: boolean) => z.union([z.boolean(), z.stringbool()]).default(fallback);
 
 export const webSchema = z
   .object({

@@ -131,7 +131,7 @@ export class Agent {
         sessionId: session.id,
         userKey: input.message.userId,
         signal: input.signal,
-        ...(input.stream && input.onEvent ? { onTextDelta: (delta: string) => input.onEvent?.({ type: 'text-delta', text: delta }) } : {}),
+        ...(input.stream && input.onEvent ? { onTextDelta: (delta: string) => input.onEvent?.({ type: 'text-delta', text: delta }), onTextReset: () => input.onEvent?.({ type: 'text-reset' }) } : {}),
       });
       modelMs += clock.now() - callStarted;
       state.steps++;

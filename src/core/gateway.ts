@@ -4,7 +4,7 @@
  * runs one turn at a time per conversation, conversations in parallel. Errors are
  * caught here, once: logged by id, answered with a short sentence.
  */
-import type { Adapter, InboundMessage, OutboundFile, OutboundReply } from './message.js';
+import type { Adapter, InboundMessage, OutboundFile, OutboundReply, TurnEvent } from './message.js';
 import type { FileSender } from '../tools/registry.js';
 import type { Agent, TurnResult } from './agent.js';
 import type { Clock } from './clock.js';
@@ -195,41 +195,42 @@ export class Gateway {
       this.running.set(message.conversationId, turn);
       const read = await this.readFiles(message, controller.signal);
       if (typeof read === 'string') {
-        await this.reply(message, { text: read, isError: true });
+        await this.reply(message, { text: read, isError: true, endsTurn: true });
         return 'failed';
       }
       const result = await this.turn(read, isAdmin, controller.signal);
       this.options.logger.info({ ...ids, sessionId: result.sessionId, steps: result.steps, tools: result.toolCalls.length, ms: result.durationMs }, 'turn finished');
-      await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.' });
+      await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.', endsTurn: true });
       return 'turn';
     } catch (error) {
       // Not a failure to report; but the request still gets its answer, since some platforms
       // hold a placeholder for it (Discord's deferred "thinking…", Slack's response_url).
       if (turn?.stopped) {
         this.options.logger.info(ids, 'turn stopped with /stop');
-        await this.reply(message, { text: 'Stopped. What I did so far stays in this conversation.' });
+        await this.reply(message, { text: 'Stopped. What I did so far stays in this conversation.', endsTurn: turn !== undefined });
         return 'stopped';
       }
       this.options.logger.error({ ...ids, code: error instanceof CairnError ? error.code : 'internal', err: describeError(error) }, 'turn failed');
-      await this.reply(message, { text: userFacingError(error), isError: true });
+      await this.reply(message, { text: userFacingError(error), isError: true, endsTurn: turn !== undefined });
       return 'failed';
     } finally {
       this.inFlight.delete(controller);
       if (turn && this.running.get(message.conversationId) === turn) this.running.delete(message.conversationId);
-      this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'done' });
+      this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'done' }, replyToOf(message));
     }
   }
 
   /** Text files, voice messages and images become text in the message (see file-reader.ts). */
   private readFiles(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage | string> {
-    if (this.files.canRead(message)) this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'typing' });
+    if (this.files.canRead(message)) this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'typing' }, replyToOf(message));
     return this.files.read(message, signal);
   }
 
   private turn(message: InboundMessage, isAdmin: boolean, signal: AbortSignal): Promise<TurnResult> {
     const adapter = this.adapters.get(message.platform);
     const session = this.options.sessions.resolve(message);
-    const onEvent = adapter?.progress ? adapter.progress.bind(adapter, message.conversationId) : undefined;
+    const replyTo = replyToOf(message);
+    const onEvent = adapter?.progress ? (event: TurnEvent) => adapter.progress?.(message.conversationId, event, replyTo) : undefined;
     return this.options.agent.runTurn({
       message,
       session,
@@ -266,8 +267,13 @@ export class Gateway {
   private async deliver(message: InboundMessage, reply: OutboundReply): Promise<void> {
     const adapter = this.adapters.get(message.platform);
     if (!adapter) throw new CairnError('unavailable', `No adapter for ${message.platform} is attached.`);
-    await adapter.send(message.conversationId, { ...reply, replyTo: message.scheduled ? undefined : message.messageId });
+    await adapter.send(message.conversationId, { ...reply, replyTo: replyToOf(message) });
   }
+}
+
+/** The platform message a reply answers; a scheduled task's answer answers no message. */
+function replyToOf(message: InboundMessage): string | undefined {
+  return message.scheduled ? undefined : message.messageId;
 }
 
 function defaultSleep(ms: number): Promise<void> {

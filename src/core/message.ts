@@ -70,6 +70,8 @@ export interface OutboundReply {
   isError?: boolean;
   /** Files sent with the text (the send_file tool); only to an adapter whose capabilities give maxFileBytes. */
   files?: OutboundFile[] | undefined;
+  /** The turn's answer (or why there is none): it replaces what was streamed of the turn so far. */
+  endsTurn?: boolean;
 }
 
 /** A file Cairn sends into the conversation. */
@@ -83,6 +85,8 @@ export interface OutboundFile {
 export type TurnEvent =
   | { type: 'typing' }
   | { type: 'text-delta'; text: string }
+  /** The text streamed so far is withdrawn (the model call is being tried again); the next delta starts it anew. */
+  | { type: 'text-reset' }
   | { type: 'tool-call'; name: string }
   | { type: 'done' };
 
@@ -108,6 +112,6 @@ export interface Adapter {
   start(sink: InboundSink): Promise<void>;
   stop(): Promise<void>;
   send(conversationId: string, reply: OutboundReply): Promise<void>;
-  /** Optional live progress (typing indicator, streamed text). */
-  progress?(conversationId: string, event: TurnEvent): void;
+  /** Optional live progress (typing indicator, streamed text); `replyTo` is the message the turn answers. */
+  progress?(conversationId: string, event: TurnEvent, replyTo?: string): void;
 }

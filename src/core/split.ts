@@ -41,6 +41,12 @@ function cutIndex(text: string, max: number): number {
   return window.length;
 }
 
+/** `text` with a code fence it leaves open closed, so a reply cut short still renders. */
+export function closeOpenFence(text: string): string {
+  const open = openFence(text);
+  return open ? `${text.replace(/\s+$/, '')}\n${open.marker}` : text;
+}
+
 /** The fence left open at the end of `text`, if any. */
 function openFence(text: string): { marker: string; info: string } | undefined {
   let open: { marker: string; info: string } | undefined;

@@ -82,7 +82,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
         return await completeWithRetries(endpoint, model, state);
       } catch (thrown) {
         const error = thrown as CairnError;
-        if (error.code === 'aborted' || state.delivered) throw error;
+        if (error.code === 'aborted' || (state.delivered && !request.onTextReset)) throw error;
         lastError = error;
         const next = endpoints[index + 1];
         if (next) logger.warn({ from: endpoint.settings.name, to: next.settings.name, code: error.code, status: error.status }, 'model provider failed; trying the next one');
@@ -104,7 +104,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       } catch (thrown) {
         const error = mapModelError(thrown, { provider: endpoint.settings.name, signal: request.signal });
         record(state, endpoint, model, { usage: { ...ZERO_USAGE }, costUsd: undefined, durationMs: performance.now() - started, errorCode: error.code });
-        if (error.code === 'aborted' || state.delivered) throw error;
+        if (error.code === 'aborted' || (state.delivered && !request.onTextReset)) throw error;
         const delay = retryDelayMs(error, retry, options.retry, random, invalidOutputRetried);
         if (delay === undefined) throw error;
         if (error.code === 'invalid_model_output') invalidOutputRetried = true;
@@ -122,6 +122,11 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
   async function attempt(endpoint: Endpoint, model: string, state: CallState): Promise<{ result: CompletionResult; cost: number | undefined }> {
     const { request } = state;
     const { settings, api } = endpoint;
+    if (state.delivered) {
+      // A retry after text was streamed: the caller takes that text back first.
+      state.delivered = false;
+      request.onTextReset?.();
+    }
     const prepared = prepareRequest(request, model, settings.toolMode);
     const deadline = new Deadline(options.timeoutMs, request.signal);
     try {

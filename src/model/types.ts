@@ -64,6 +64,12 @@ export interface CompletionRequest {
   signal?: AbortSignal;
   /** Called with each piece of text as it streams; when set, the request streams. */
   onTextDelta?: (text: string) => void;
+  /**
+   * Makes streamed text retractable. Without it, a call that fails after text was streamed
+   * is neither retried nor failed over (the text cannot be taken back); with it, it is, and
+   * this is called first, so the caller drops what it showed.
+   */
+  onTextReset?: () => void;
 }
 
 export type FinishReason = 'stop' | 'tool_calls' | 'length' | 'content_filter' | 'other';

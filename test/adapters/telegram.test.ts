@@ -35,6 +35,22 @@ class TelegramHarness implements ContractHarness {
   private readonly events = new Map<string, number>();
   private messageId = 1;
   readonly timers: { ms: number; fire: () => void; cancelled: boolean }[] = [];
+  private readonly timerWatchers: (() => void)[] = [];
+
+  /** Resolves with the next timer of `ms` the adapter sets (or one set and still pending). */
+  timer(ms: number): Promise<{ fire: () => void }> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const entry = this.timers.find((t) => t.ms === ms && !t.cancelled);
+        if (!entry) return;
+        this.timerWatchers.splice(this.timerWatchers.indexOf(check), 1);
+        entry.cancelled = true;
+        resolve(entry);
+      };
+      this.timerWatchers.push(check);
+      check();
+    });
+  }
 
   async env() {
     this.fake = await startFakeTelegram();
@@ -45,6 +61,7 @@ class TelegramHarness implements ContractHarness {
     const timer = (ms: number, fire: () => void) => {
       const entry = { ms, fire, cancelled: false };
       this.timers.push(entry);
+      for (const watcher of [...this.timerWatchers]) watcher();
       return () => (entry.cancelled = true);
     };
     this.adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer });
@@ -252,6 +269,72 @@ describe('telegram end to end', () => {
     await harness.fake.waitForSent(2);
     await cairn.learning.idle();
     expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'good', outcome: 'success', outcomeSource: 'feedback' });
+  });
+
+  it('streams an answer into one message edited as it grows, which becomes the formatted answer', async () => {
+    await setUp();
+    let more!: () => void;
+    let rest!: () => void;
+    model.enqueue({ stream: ['Working on **it**', new Promise<void>((resolve) => (more = resolve)), ' and on', new Promise<void>((resolve) => (rest = resolve)), ' that. Use `x`.'] });
+    harness.fake.pushUpdate({ message: harness.message('go') });
+    (await harness.timer(1_500)).fire();
+    const [draft] = await harness.fake.waitForSent(1);
+    expect(draft).toMatchObject({ chat_id: USER.id, parse_mode: 'HTML', text: 'Working on <b>it</b>' });
+    const draftId = 1000;
+
+    more();
+    // The next update is set once the draft was posted.
+    (await harness.timer(1_500)).fire();
+    // A long turn whose draft shows gets no "still working" note.
+    (await harness.timer(20_000)).fire();
+    await harness.fake.waitFor('editMessageText', 1);
+    expect(harness.fake.textOf(draftId)).toBe('Working on <b>it</b> and on');
+
+    rest();
+    await harness.fake.waitFor('editMessageText', 2);
+    expect(harness.fake.textOf(draftId)).toBe('Working on <b>it</b> and on that. Use <code>x</code>.');
+    expect(harness.fake.edits.at(-1)).toMatchObject({ chat_id: USER.id, message_id: draftId, parse_mode: 'HTML' });
+    expect(harness.fake.sent).toHaveLength(1);
+    expect(harness.timers.filter((t) => !t.cancelled && t.ms === 1_500)).toEqual([]);
+  });
+
+  /** Streams `first`, lets the test see its draft posted, then streams `rest` when the returned function is called. */
+  async function streamDraft(first: string, rest: string): Promise<() => void> {
+    let release!: () => void;
+    model.enqueue({ stream: [first, new Promise<void>((resolve) => (release = resolve)), rest] });
+    harness.fake.pushUpdate({ message: harness.message('question') });
+    const before = harness.fake.sent.length;
+    (await harness.timer(1_500)).fire();
+    await harness.fake.waitForSent(before + 1);
+    return release;
+  }
+
+  it('puts the answer into its draft as plain text when Telegram refuses the markup', async () => {
+    await setUp();
+    const rest = await streamDraft('Almost', ' **there**.');
+    harness.fake.failNextSend('markup');
+    rest();
+    await harness.fake.waitFor('editMessageText', 2);
+    expect(harness.fake.textOf(1000)).toBe('Almost **there**.');
+    expect(harness.fake.edits.at(-1)?.parse_mode).toBeUndefined();
+    expect(harness.fake.sent).toHaveLength(1);
+  });
+
+  it('sends the answer anew when its draft was deleted, and leaves a draft that already shows the answer', async () => {
+    await setUp();
+    const rest = await streamDraft('Gone', ' soon.');
+    harness.fake.deleteMessage(1000);
+    rest();
+    const [, answer] = await harness.fake.waitForSent(2);
+    expect(answer).toMatchObject({ text: 'Gone soon.' });
+
+    const same = await streamDraft('All of it.', '');
+    same();
+    // Telegram answers "message is not modified": the draft shows the answer, nothing more is sent.
+    await harness.fake.waitFor('editMessageText', 2);
+    harness.fake.pushUpdate({ message: harness.message('next') });
+    await harness.fake.waitForSent(4);
+    expect(harness.fake.sent.map(visible)).toEqual(['Gone', 'Gone soon.', 'All of it.', 'echo: next']);
   });
 
   it('posts one progress note on a long turn and keeps typing', async () => {

@@ -58,6 +58,12 @@ export type FakeReply =
   | { delayMs: number; then: FakeReply }
   /** Held until `after` settles (the test decides when), then answered. */
   | { after: Promise<unknown>; then: FakeReply }
+  /**
+   * Text streamed piece by piece, waiting for each promise before going on (the test paces
+   * the stream); `drop` cuts the connection after the last piece instead of finishing. A
+   * request that does not stream gets the whole text at once.
+   */
+  | { stream: (string | Promise<unknown>)[]; drop?: boolean }
   /** Decides from the request (e.g. to assert what the client sent). */
   | ((request: RecordedRequest) => FakeReply);
 
@@ -178,6 +184,7 @@ async function answerChat(reply: FakeReply, request: RecordedRequest, res: Serve
     await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     return answerChat(reply.then, request, res, ids);
   }
+  if ('stream' in reply) return paceStream(reply, request, res);
   if ('error' in reply) {
     return sendJson(res, reply.error.status, reply.error.body ?? errorBody(reply.error.status, `injected ${reply.error.status}`), reply.error.headers);
   }
@@ -232,6 +239,25 @@ function streamChat(res: ServerResponse, model: string, text: string | null, too
   });
   delta({}, finishReason);
   if (usage) send({ choices: [], usage });
+  res.end('data: [DONE]\n\n');
+}
+
+async function paceStream(reply: { stream: (string | Promise<unknown>)[]; drop?: boolean }, request: RecordedRequest, res: ServerResponse): Promise<void> {
+  const body = (request.body ?? {}) as ChatBody;
+  const model = String(body.model ?? 'fake-model');
+  const text = reply.stream.filter((piece): piece is string => typeof piece === 'string').join('');
+  if (body.stream !== true) return answerChat({ text }, request, res, { call: 0, completion: 0 });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const delta = (d: object, finish: string | null = null) =>
+    res.write(`data: ${JSON.stringify({ id: 'chatcmpl-paced', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: d, finish_reason: finish }] })}\n\n`);
+  delta({ role: 'assistant', content: '' });
+  for (const piece of reply.stream) {
+    if (typeof piece === 'string') delta({ content: piece });
+    else await piece.catch(() => {});
+    if (res.destroyed) return;
+  }
+  if (reply.drop) return void res.destroy();
+  delta({}, 'stop');
   res.end('data: [DONE]\n\n');
 }
 

@@ -7,7 +7,8 @@
  * getWebhookInfo reports the webhook set and a delivery failure the test sets; getFile
  * and GET /file/bot<token>/<path> hand out files the test added. sendDocument takes a
  * multipart upload, as grammY sends an InputFile: the body records it as
- * `document: { fileName, bytes }`.
+ * `document: { fileName, bytes }`. editMessageText changes a message sent before, and answers
+ * as Telegram does when the text is the same or the message is unknown.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +29,12 @@ export interface FakeTelegram {
   calls: RecordedCall[];
   /** Bodies of the messages Telegram accepted (what users see), in order. */
   sent: Record<string, unknown>[];
+  /** Bodies of the edits Telegram accepted, in order. */
+  edits: Record<string, unknown>[];
+  /** What a message shows now (its last text), by message id. */
+  textOf(messageId: number): string | undefined;
+  /** The user deleted the message: edits of it fail as on Telegram. */
+  deleteMessage(messageId: number): void;
   callsTo(method: string): Record<string, unknown>[];
   /** Queues an update (update_id assigned) for the next getUpdates; returns the update id. */
   pushUpdate(update: Record<string, unknown>): number;
@@ -48,6 +55,8 @@ export interface FakeTelegram {
 export async function startFakeTelegram(token = '123456:TEST-token'): Promise<FakeTelegram> {
   const calls: RecordedCall[] = [];
   const sent: Record<string, unknown>[] = [];
+  const edits: Record<string, unknown>[] = [];
+  const texts = new Map<number, string>();
   const queue: Record<string, unknown>[] = [];
   const delivered = new Map<number, Record<string, unknown>>();
   let nextUpdateId = 1;
@@ -134,8 +143,23 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
           if (kind === 'outage') return json(res, 502, { ok: false, error_code: 502, description: 'Bad Gateway' });
           if (kind === 'markup' && body.parse_mode) return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse entities: unsupported start tag" });
           sent.push(body);
+          texts.set(nextMessageId, String(body.text));
           for (const watcher of [...watchers]) watcher();
           return ok(res, { message_id: nextMessageId++, date: 1, chat: { id: body.chat_id, type: 'private' }, text: body.text });
+        }
+        case 'editMessageText': {
+          const messageId = Number(body.message_id);
+          const kind = failure;
+          failure = undefined;
+          if (kind === 'markup' && body.parse_mode) return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse entities: unsupported start tag" });
+          if (!texts.has(messageId)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
+          if (texts.get(messageId) === String(body.text)) {
+            return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message' });
+          }
+          texts.set(messageId, String(body.text));
+          edits.push(body);
+          for (const watcher of [...watchers]) watcher();
+          return ok(res, { message_id: messageId, date: 1, edit_date: 2, chat: { id: body.chat_id, type: 'private' }, text: body.text });
         }
         default:
           return json(res, 400, { ok: false, error_code: 400, description: `Bad Request: method ${method} not faked` });
@@ -150,6 +174,9 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     token,
     calls,
     sent,
+    edits,
+    textOf: (messageId) => texts.get(messageId),
+    deleteMessage: (messageId) => void texts.delete(messageId),
     waitForSent(count) {
       return new Promise((resolve) => {
         const check = () => {

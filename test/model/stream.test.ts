@@ -113,6 +113,31 @@ describe('streaming', () => {
     }
   });
 
+  it('retries and fails over after text was delivered when the caller can take it back', async () => {
+    const backup = await startFakeModelServer();
+    try {
+      const { client, sleeps } = testClient([providerAt(server.url), providerAt(backup.url)], { retry: { maxRetries: 1, baseDelayMs: 50, maxDelayMs: 50, maxRetryAfterMs: 50 } });
+      // Each cut comes once the client has taken the text before it.
+      const seen = (text: string) => new Promise<void>((resolve) => waiting.set(text, resolve));
+      const waiting = new Map<string, () => void>();
+      server.enqueue({ stream: ['Hel', seen('Hel')], drop: true }, { stream: ['Hello, wo', seen('Hello, wo')], drop: true });
+      backup.enqueue({ stream: ['Hello, ', 'world.'] });
+      const events: string[] = [];
+      const onTextDelta = (delta: string) => {
+        events.push(delta);
+        waiting.get(delta)?.();
+      };
+      const result = await client.complete({ messages: [{ role: 'user', content: 'x' }], onTextDelta, onTextReset: () => events.push('<reset>') });
+      expect(result.text).toBe('Hello, world.');
+      expect(events).toEqual(['Hel', '<reset>', 'Hello, wo', '<reset>', 'Hello, ', 'world.']);
+      expect(sleeps).toHaveLength(1);
+      expect(server.chatRequests()).toHaveLength(2);
+      expect(backup.chatRequests()).toHaveLength(1);
+    } finally {
+      await backup.close();
+    }
+  });
+
   it('maps a stream without any answer to invalid_model_output', async () => {
     const { client } = testClient([providerAt(server.url)], { retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
     server.enqueue({ raw: { status: 200, contentType: 'text/event-stream', body: 'data: [DONE]\n\n' } });

@@ -1,0 +1,164 @@
+/**
+ * Streamed replies on chat platforms, shared by the adapters. While the model writes, its
+ * text so far shows in one message (the draft) that is edited as it grows, at most once
+ * per `everyMs`, since platforms rate-limit edits. The turn's answer then replaces the
+ * draft's text (the adapter's send, after `finish`), so what stays in the chat is always
+ * the whole answer, formatted and split like any other. An answer done before the first
+ * update is due never makes a draft: it goes out as one message, as without streaming.
+ *
+ * Draft updates are best effort: one attempt each. A failed one is logged and slows the
+ * next ones down; the answer itself goes out through the adapter's retried send.
+ */
+import type { TurnEvent } from './message.js';
+import type { Logger } from './logger.js';
+import type { Timer } from './turn-indicators.js';
+import { describeError } from './errors.js';
+import { closeOpenFence, splitMessage } from './split.js';
+
+/** How an adapter shows a draft. Text is the model's Markdown; the adapter renders it. */
+export interface DraftSurface<Ref> {
+  /** Posts the draft; undefined when this turn cannot have one (it is answered another way). */
+  post(conversationId: string, text: string, replyTo: string | undefined): Promise<Ref | undefined>;
+  edit(ref: Ref, text: string): Promise<void>;
+}
+
+export interface ReplyDraftOptions<Ref> {
+  surface: DraftSurface<Ref>;
+  timer: Timer;
+  /** The least time between two updates of a conversation's draft. */
+  everyMs: (conversationId: string) => number;
+  /** The longest Markdown a draft shows; longer text is cut there and marked as going on. */
+  maxChars: number;
+  logger: Logger;
+}
+
+interface Draft<Ref> {
+  replyTo: string | undefined;
+  text: string;
+  /** The next text starts the draft over: a tool ran, or the model call is being tried again. */
+  restart: boolean;
+  /** What the draft message shows now. */
+  shown: string;
+  ref: Ref | undefined;
+  /** No more updates: the surface declined, or the turn's answer took over. */
+  closed: boolean;
+  cancelTimer: (() => void) | undefined;
+  updating: Promise<void> | undefined;
+  failures: number;
+}
+
+/** After failures the wait between updates doubles, up to this many times. */
+const MAX_BACKOFF_STEPS = 3;
+
+export class ReplyDrafts<Ref> {
+  private readonly drafts = new Map<string, Draft<Ref>>();
+
+  constructor(private readonly options: ReplyDraftOptions<Ref>) {}
+
+  /** Feed every TurnEvent of the adapter here. `replyTo`: the message the turn answers. */
+  event(conversationId: string, event: TurnEvent, replyTo?: string): void {
+    if (event.type === 'done') return this.drop(conversationId);
+    if (event.type === 'tool-call' || event.type === 'text-reset') {
+      // The draft keeps showing what it has until new text replaces it.
+      const draft = this.drafts.get(conversationId);
+      if (draft) draft.restart = true;
+      return;
+    }
+    if (event.type !== 'text-delta') return;
+    let draft = this.drafts.get(conversationId);
+    // A closed draft of an earlier turn (whose `done` went astray) does not silence this one.
+    if (!draft || (draft.closed && draft.replyTo !== replyTo)) {
+      draft = { replyTo, text: '', restart: false, shown: '', ref: undefined, closed: false, cancelTimer: undefined, updating: undefined, failures: 0 };
+      this.drafts.set(conversationId, draft);
+    }
+    if (draft.closed) return;
+    if (draft.restart) {
+      draft.text = '';
+      draft.restart = false;
+    }
+    draft.text += event.text;
+    this.schedule(conversationId, draft);
+  }
+
+  /** A draft message is showing in the conversation (so a "still working" note is not needed). */
+  showing(conversationId: string): boolean {
+    const draft = this.drafts.get(conversationId);
+    return draft !== undefined && !draft.closed && draft.ref !== undefined;
+  }
+
+  /**
+   * Ends the conversation's draft before its answer is sent: no more updates, the one under
+   * way is waited for. Resolves with the draft message the answer should replace, if any.
+   */
+  async finish(conversationId: string): Promise<Ref | undefined> {
+    const draft = this.drafts.get(conversationId);
+    if (!draft) return undefined;
+    // Kept, closed, until the turn's `done`: text still arriving is not shown.
+    this.close(draft);
+    await draft.updating;
+    return draft.ref;
+  }
+
+  /** Forgets the conversation's draft (its turn is done). */
+  drop(conversationId: string): void {
+    const draft = this.drafts.get(conversationId);
+    if (!draft) return;
+    this.close(draft);
+    this.drafts.delete(conversationId);
+  }
+
+  stopAll(): void {
+    for (const conversationId of [...this.drafts.keys()]) this.drop(conversationId);
+  }
+
+  private close(draft: Draft<Ref>): void {
+    draft.closed = true;
+    draft.cancelTimer?.();
+    draft.cancelTimer = undefined;
+  }
+
+  private schedule(conversationId: string, draft: Draft<Ref>): void {
+    // An update that is due or under way picks up the newest text.
+    if (draft.closed || draft.cancelTimer || draft.updating) return;
+    const wait = this.options.everyMs(conversationId) * 2 ** Math.min(draft.failures, MAX_BACKOFF_STEPS);
+    draft.cancelTimer = this.options.timer(wait, () => {
+      draft.cancelTimer = undefined;
+      if (draft.closed) return;
+      draft.updating = this.update(conversationId, draft).finally(() => {
+        draft.updating = undefined;
+        if (previewOf(draft.text, this.options.maxChars) !== draft.shown) this.schedule(conversationId, draft);
+      });
+    });
+  }
+
+  private async update(conversationId: string, draft: Draft<Ref>): Promise<void> {
+    const text = previewOf(draft.text, this.options.maxChars);
+    if (text === '' || text === draft.shown) return;
+    try {
+      if (draft.ref === undefined) {
+        const ref = await this.options.surface.post(conversationId, text, draft.replyTo);
+        if (ref === undefined) {
+          draft.closed = true;
+          return;
+        }
+        draft.ref = ref;
+      } else {
+        await this.options.surface.edit(draft.ref, text);
+      }
+      draft.shown = text;
+      draft.failures = 0;
+    } catch (error) {
+      draft.failures++;
+      this.options.logger.debug({ conversationId, failures: draft.failures, err: describeError(error) }, 'streamed draft update failed');
+    }
+  }
+}
+
+/** What a draft shows of `text`: within `maxChars`, an open code block closed, a cut marked with "…". */
+export function previewOf(text: string, maxChars: number): string {
+  const trimmed = text.trim();
+  const whole = closeOpenFence(trimmed);
+  if (whole.length <= maxChars) return whole;
+  const [first = ''] = splitMessage(trimmed, maxChars - 2);
+  return `${first}\n…`;
+}
