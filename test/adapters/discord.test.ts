@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
 import { APP_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, messagePayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord-api.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { DiscordAdapter } from '../../adapters/discord/index.js';
@@ -15,7 +16,7 @@ class DiscordHarness implements ContractHarness {
   readonly maxMessageLength = 2000;
   fake!: FakeDiscord;
   adapter!: DiscordAdapter;
-  readonly timers: { ms: number; fire: () => void }[] = [];
+  readonly timers = new ManualTimers();
   private readonly waits: number[] = [];
   private messageId = 600_000_000_000_000_000n;
 
@@ -25,11 +26,7 @@ class DiscordHarness implements ContractHarness {
   }
 
   async start(cairn: TestCairn) {
-    const timer = (ms: number, fire: () => void) => {
-      this.timers.push({ ms, fire });
-      return () => {};
-    };
-    this.adapter = new DiscordAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer });
+    this.adapter = new DiscordAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer: this.timers.timer });
     cairn.gateway.attach(this.adapter);
     await this.adapter.start(cairn.gateway.receive);
   }
@@ -207,12 +204,56 @@ describe('discord end to end', () => {
     expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'good', outcome: 'success', outcomeSource: 'feedback' });
   });
 
+  /** Queues a streamed answer: `first`, then `rest` once the returned function is called. */
+  function streamed(first: string, rest: string): () => void {
+    let release!: () => void;
+    model.enqueue({ stream: [first, new Promise<void>((resolve) => (release = resolve)), rest] });
+    return () => release();
+  }
+
+  it('streams an answer into one message edited as it grows, and posts it anew when that message was deleted', async () => {
+    await setUp();
+    const rest = streamed('Working on **it**', ' and done.');
+    harness.dm('go');
+    (await harness.timers.next(1_200)).fire();
+    const [draft] = await harness.fake.waitForSent(1);
+    expect(draft).toMatchObject({ kind: 'channel', channelId: DM_CHANNEL_ID, content: 'Working on **it**' });
+    rest();
+    await harness.fake.waitForCall('PATCH', /^\/channels\/\d+\/messages\/\d+$/);
+    expect(harness.fake.contentOf(draft!.id)).toBe('Working on **it** and done.');
+    expect(harness.fake.edits.at(-1)?.body).toMatchObject({ allowed_mentions: { parse: [] } });
+
+    const again = streamed('Second', ' answer.');
+    harness.dm('more');
+    (await harness.timers.next(1_200)).fire();
+    const [, second] = await harness.fake.waitForSent(2);
+    harness.fake.deleteMessage(second!.id);
+    again();
+    const [, , anew] = await harness.fake.waitForSent(3);
+    expect(anew).toMatchObject({ kind: 'channel', content: 'Second answer.' });
+  });
+
+  it('streams the answer to /ask in its deferred reply', async () => {
+    await setUp();
+    const rest = streamed('Thinking', ' aloud.');
+    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000003', 'interaction-token-3', 'think'));
+    (await harness.timers.next(1_200)).fire();
+    const [draft] = await harness.fake.waitForSent(1);
+    expect(draft).toMatchObject({ kind: 'original', content: 'Thinking' });
+    rest();
+    const [, answer] = await harness.fake.waitForSent(2);
+    expect(answer).toMatchObject({ kind: 'original', content: 'Thinking aloud.' });
+    harness.dm('next');
+    await harness.fake.waitForSent(3);
+    expect(harness.fake.sent.map((m) => m.kind)).toEqual(['original', 'original', 'channel']);
+  });
+
   it('shows typing and posts one progress note on a long turn', async () => {
     await setUp({ CAIRN_SHUTDOWN_GRACE_MS: '10' });
     model.enqueue({ hang: true });
     harness.dm('slow question');
     await harness.fake.waitForCall('POST', /\/typing$/);
-    harness.timers.find((t) => t.ms === 20_000)?.fire();
+    (await harness.timers.next(20_000)).fire();
     const [note] = await harness.fake.waitForSent(1);
     expect(note?.content).toBe('Still working on it…');
   });

@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { SlackEventSender, signSlackRequest, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
@@ -108,25 +109,6 @@ class SlackHarness implements ContractHarness {
 }
 
 adapterContract('slack', () => new SlackHarness());
-
-/** Timers the test fires by hand (the long-turn note). */
-class ManualTimers {
-  readonly scheduled: { ms: number; fire: () => void; cancelled: boolean }[] = [];
-  readonly timer = (ms: number, fire: () => void) => {
-    const entry = { ms, fire, cancelled: false };
-    this.scheduled.push(entry);
-    return () => void (entry.cancelled = true);
-  };
-  fireAll(): void {
-    for (const entry of this.scheduled.filter((e) => !e.cancelled)) {
-      entry.cancelled = true;
-      entry.fire();
-    }
-  }
-  active(): number[] {
-    return this.scheduled.filter((e) => !e.cancelled).map((e) => e.ms);
-  }
-}
 
 /** The real model client behind a gate, so a turn can be held open without sleeping. */
 function gatedModel(config: Config): { model: ModelClient; open(): void; calls(): number } {
@@ -335,6 +317,37 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     await until(() => !slack.reactions.has(reaction), 'the reaction to be removed');
     expect(slack.reactionsAdded).toEqual([reaction]);
     expect(timers.active()).toEqual([]);
+  });
+
+  it('streams an answer into one message in the thread, updated as it grows; not for /cairn, whose response_url cannot be edited', async () => {
+    const { slack, harness, model, timers } = await setup();
+    const gates: (() => void)[] = [];
+    const gate = () => new Promise<void>((resolve) => gates.push(resolve));
+    model.enqueue({ stream: ['Working on **it**', gate(), ' and on', gate(), ' that.'] });
+    const { ts } = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> go' });
+    (await timers.next(1_500)).fire();
+    const [draft] = await slack.waitForMessages(1);
+    expect(draft).toMatchObject({ channel: 'C1', threadTs: ts, text: 'Working on *it*', via: 'chat.postMessage' });
+    gates[0]?.();
+    // The next update is set once the draft was posted; while it shows, a long turn gets no note.
+    (await timers.next(1_500)).fire();
+    (await timers.next(20_000)).fire();
+    await slack.waitForUpdates(1);
+    gates[1]?.();
+    const updates = await slack.waitForUpdates(2);
+    expect(updates.map((u) => [u.ts, u.text])).toEqual([
+      [draft?.ts, 'Working on *it* and on'],
+      [draft?.ts, 'Working on *it* and on that.'],
+    ]);
+    expect(slack.posts).toHaveLength(1);
+
+    model.enqueue({ stream: ['Slash', gate(), ' answer.'] });
+    await harness.events.slash({ text: 'go on' });
+    (await timers.next(1_500)).fire();
+    gates[2]?.();
+    const [, reply] = await slack.waitForMessages(2);
+    expect(reply).toMatchObject({ via: 'response_url', text: 'Slash answer.' });
+    expect(slack.updates).toHaveLength(2);
   });
 
   it('a quick turn posts no progress note', async () => {

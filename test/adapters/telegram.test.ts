@@ -4,6 +4,7 @@ import { makeDocx } from '../helpers/office.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
 import { BOT, startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { TelegramAdapter } from '../../adapters/telegram/index.js';
@@ -34,23 +35,7 @@ class TelegramHarness implements ContractHarness {
   private readonly waits: number[] = [];
   private readonly events = new Map<string, number>();
   private messageId = 1;
-  readonly timers: { ms: number; fire: () => void; cancelled: boolean }[] = [];
-  private readonly timerWatchers: (() => void)[] = [];
-
-  /** Resolves with the next timer of `ms` the adapter sets (or one set and still pending). */
-  timer(ms: number): Promise<{ fire: () => void }> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const entry = this.timers.find((t) => t.ms === ms && !t.cancelled);
-        if (!entry) return;
-        this.timerWatchers.splice(this.timerWatchers.indexOf(check), 1);
-        entry.cancelled = true;
-        resolve(entry);
-      };
-      this.timerWatchers.push(check);
-      check();
-    });
-  }
+  readonly timers = new ManualTimers();
 
   async env() {
     this.fake = await startFakeTelegram();
@@ -58,13 +43,7 @@ class TelegramHarness implements ContractHarness {
   }
 
   async start(cairn: TestCairn) {
-    const timer = (ms: number, fire: () => void) => {
-      const entry = { ms, fire, cancelled: false };
-      this.timers.push(entry);
-      for (const watcher of [...this.timerWatchers]) watcher();
-      return () => (entry.cancelled = true);
-    };
-    this.adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer });
+    this.adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer: this.timers.timer });
     cairn.gateway.attach(this.adapter);
     await this.adapter.start(cairn.gateway.receive);
   }
@@ -277,16 +256,16 @@ describe('telegram end to end', () => {
     let rest!: () => void;
     model.enqueue({ stream: ['Working on **it**', new Promise<void>((resolve) => (more = resolve)), ' and on', new Promise<void>((resolve) => (rest = resolve)), ' that. Use `x`.'] });
     harness.fake.pushUpdate({ message: harness.message('go') });
-    (await harness.timer(1_500)).fire();
+    (await harness.timers.next(1_500)).fire();
     const [draft] = await harness.fake.waitForSent(1);
     expect(draft).toMatchObject({ chat_id: USER.id, parse_mode: 'HTML', text: 'Working on <b>it</b>' });
     const draftId = 1000;
 
     more();
     // The next update is set once the draft was posted.
-    (await harness.timer(1_500)).fire();
+    (await harness.timers.next(1_500)).fire();
     // A long turn whose draft shows gets no "still working" note.
-    (await harness.timer(20_000)).fire();
+    (await harness.timers.next(20_000)).fire();
     await harness.fake.waitFor('editMessageText', 1);
     expect(harness.fake.textOf(draftId)).toBe('Working on <b>it</b> and on');
 
@@ -295,7 +274,33 @@ describe('telegram end to end', () => {
     expect(harness.fake.textOf(draftId)).toBe('Working on <b>it</b> and on that. Use <code>x</code>.');
     expect(harness.fake.edits.at(-1)).toMatchObject({ chat_id: USER.id, message_id: draftId, parse_mode: 'HTML' });
     expect(harness.fake.sent).toHaveLength(1);
-    expect(harness.timers.filter((t) => !t.cancelled && t.ms === 1_500)).toEqual([]);
+    expect(harness.timers.active()).not.toContain(1_500);
+  });
+
+  it('sends each answer only when it is done with CAIRN_STREAM_REPLIES=false', async () => {
+    await setUp({ CAIRN_STREAM_REPLIES: 'false' });
+    harness.fake.pushUpdate({ message: harness.message('no streaming') });
+    await harness.fake.waitForSent(1);
+    expect(model.chatRequests()[0]?.stream).toBeUndefined();
+    expect(harness.timers.scheduled.map((t) => t.ms)).not.toContain(1_500);
+  });
+
+  it('starts the draft over when the model connection drops and the call is tried again', async () => {
+    await setUp();
+    let drop!: () => void;
+    let finish!: () => void;
+    model.enqueue({ stream: ['Hel', new Promise<void>((resolve) => (drop = resolve))], drop: true }, { stream: ['Hello', new Promise<void>((resolve) => (finish = resolve)), ' there.'] });
+    harness.fake.pushUpdate({ message: harness.message('hi') });
+    (await harness.timers.next(1_500)).fire();
+    await harness.fake.waitForSent(1);
+    drop();
+    (await harness.timers.next(1_500)).fire();
+    await harness.fake.waitFor('editMessageText', 1);
+    expect(harness.fake.textOf(1000)).toBe('Hello');
+    finish();
+    await harness.fake.waitFor('editMessageText', 2);
+    expect(harness.fake.textOf(1000)).toBe('Hello there.');
+    expect(model.chatRequests()).toHaveLength(2);
   });
 
   /** Streams `first`, lets the test see its draft posted, then streams `rest` when the returned function is called. */
@@ -304,7 +309,7 @@ describe('telegram end to end', () => {
     model.enqueue({ stream: [first, new Promise<void>((resolve) => (release = resolve)), rest] });
     harness.fake.pushUpdate({ message: harness.message('question') });
     const before = harness.fake.sent.length;
-    (await harness.timer(1_500)).fire();
+    (await harness.timers.next(1_500)).fire();
     await harness.fake.waitForSent(before + 1);
     return release;
   }
@@ -342,10 +347,8 @@ describe('telegram end to end', () => {
     model.enqueue({ hang: true });
     harness.fake.pushUpdate({ message: harness.message('slow question') });
     await harness.fake.waitFor('sendChatAction', 1);
-    const progress = harness.timers.find((t) => t.ms === 20_000);
-    const typing = harness.timers.find((t) => t.ms === 4_000);
-    typing?.fire();
-    progress?.fire();
+    (await harness.timers.next(4_000)).fire();
+    (await harness.timers.next(20_000)).fire();
     const [note] = await harness.fake.waitForSent(1);
     expect(visible(note!)).toBe('Still working on it…');
     expect(harness.fake.callsTo('sendChatAction').length).toBeGreaterThanOrEqual(2);

@@ -4,6 +4,8 @@
  * tests dispatch MESSAGE_CREATE and INTERACTION_CREATE. Every REST call is recorded;
  * the next message send can fail (429 with retry_after, 5xx, or 50035 for content).
  * GET /applications/@me describes the application, with flags the test can change.
+ * PATCH of a channel message or of an interaction's follow-up edits it (`edits`); an
+ * unknown message is 404 Unknown Message.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +39,12 @@ export interface FakeDiscord {
   apiUrl: string;
   calls: RestCall[];
   sent: SentMessage[];
+  /** Edits of messages sent before (channel messages and follow-ups), in order. */
+  edits: { id: string; content: string; body: Record<string, unknown> }[];
+  /** What a message shows now, by id. */
+  contentOf(id: string): string | undefined;
+  /** A user deleted the message: edits of it fail as on Discord. */
+  deleteMessage(id: string): void;
   waitForSent(count: number): Promise<SentMessage[]>;
   waitForCall(method: string, pathPattern: RegExp, count?: number): Promise<RestCall[]>;
   /** Resolves once a client has identified (READY was sent). */
@@ -61,6 +69,8 @@ export interface FakeDiscordOptions {
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
   const calls: RestCall[] = [];
   const sent: SentMessage[] = [];
+  const edits: FakeDiscord['edits'] = [];
+  const contents = new Map<string, string>();
   const watchers: (() => boolean)[] = [];
   const sockets = new Set<WebSocket>();
   let sequence = 0;
@@ -112,6 +122,16 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     const channelMessage = /^\/channels\/(\d+)\/messages$/.exec(path);
     const original = /^\/webhooks\/\d+\/([^/]+)\/messages\/(?:@|%40)original$/.exec(path);
     const followup = method === 'POST' ? /^\/webhooks\/\d+\/([^/]+)$/.exec(path) : null;
+    const edited = method === 'PATCH' ? (/^\/channels\/\d+\/messages\/(\d+)$/.exec(path) ?? /^\/webhooks\/\d+\/[^/]+\/messages\/(\d+)$/.exec(path)) : null;
+    if (edited) {
+      const id = edited[1] as string;
+      if (!contents.has(id)) return json(res, 404, { message: 'Unknown Message', code: 10008 });
+      const content = String(body.content ?? '');
+      contents.set(id, content);
+      edits.push({ id, content, body });
+      notify();
+      return json(res, 200, messagePayload(id, CHANNEL_ID, BOT_USER, content));
+    }
     if ((method === 'POST' && channelMessage) || (method === 'PATCH' && original) || followup) {
       const kind = failure;
       failure = undefined;
@@ -125,6 +145,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const id = String(nextId++);
       const message = messagePayload(id, channelId, BOT_USER, String(body.content ?? ''));
       sent.push({ id, channelId, kind: channelMessage ? 'channel' : original ? 'original' : 'followup', content: String(body.content ?? ''), body });
+      contents.set(id, String(body.content ?? ''));
       notify();
       return json(res, 200, message);
     }
@@ -159,6 +180,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     apiUrl: `http://127.0.0.1:${port}/api`,
     calls,
     sent,
+    edits,
+    contentOf: (id) => contents.get(id),
+    deleteMessage: (id) => void contents.delete(id),
     waitForSent: (count) => waitUntil(watchers, () => sent.length >= count, () => sent.slice()),
     waitForCall: (method, pattern, count = 1) => {
       const matching = () => calls.filter((c) => c.method === method && pattern.test(c.path));

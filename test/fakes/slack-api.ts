@@ -10,7 +10,8 @@
  *
  * Web API calls arrive as POST /api/<method> (form-encoded, nested values as JSON, or
  * JSON) with the bot token in the Authorization header; each is recorded. auth.test,
- * chat.postMessage, reactions.add/remove and apps.connections.open are answered, and
+ * chat.postMessage, chat.update (which changes the post in `posts`, or answers
+ * message_not_found), reactions.add/remove and apps.connections.open are answered, and
  * files.uploadV2's three steps (files.getUploadURLExternal, the upload to its URL,
  * files.completeUploadExternal, which shares the files as a message); any
  * call can be made to fail once (429 with Retry-After, 5xx, or a Slack error string).
@@ -75,6 +76,8 @@ export interface FakeSlackApi {
   appToken: string;
   calls: SlackCall[];
   posts: SlackPost[];
+  /** chat.update calls Slack accepted, in order (the post in `posts` shows the new text). */
+  updates: { channel: string; ts: string; text: string; formatted: boolean }[];
   /** Reactions currently on messages, as `channel:ts:name`. */
   reactions: Set<string>;
   /** Every reaction ever added, in order, as `channel:ts:name`. */
@@ -88,6 +91,7 @@ export interface FakeSlackApi {
   responseUrl(channel: string): string;
   /** Bounded polling until `count` messages (optionally filtered) were posted. */
   waitForMessages(count: number, filter?: (post: SlackPost) => boolean, timeoutMs?: number): Promise<SlackPost[]>;
+  waitForUpdates(count: number): Promise<FakeSlackApi['updates']>;
   /** Open Socket Mode connections. */
   sockets(): number;
   /** Sends a Socket Mode envelope (`events_api`, `slash_commands`) and resolves with the app's ack. */
@@ -107,6 +111,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   let envelopeCounter = 0;
   const calls: SlackCall[] = [];
   const posts: SlackPost[] = [];
+  const updates: FakeSlackApi['updates'] = [];
   const reactions = new Set<string>();
   const reactionsAdded: string[] = [];
   const failures = new Map<string, SlackFailure[]>();
@@ -165,6 +170,13 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : undefined;
         posts.push({ channel, threadTs, ts, ...seen(body), via: 'chat.postMessage' });
         return send(res, 200, { ok: true, channel, ts, message: { type: 'message', user: botUserId, bot_id: botId, text: body.text, ts, ...(threadTs ? { thread_ts: threadTs } : {}) } });
+      }
+      case 'chat.update': {
+        const post = posts.find((p) => p.channel === String(body.channel ?? '') && p.ts === String(body.ts ?? '') && p.via === 'chat.postMessage');
+        if (!post) return send(res, 200, { ok: false, error: 'message_not_found' });
+        Object.assign(post, seen(body));
+        updates.push({ channel: post.channel, ts: post.ts, ...seen(body) });
+        return send(res, 200, { ok: true, channel: post.channel, ts: post.ts, text: body.text });
       }
       case 'files.getUploadURLExternal': {
         const id = `F${String(uploads.size + 1).padStart(4, '0')}`;
@@ -244,6 +256,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     appToken,
     calls,
     posts,
+    updates,
     reactions,
     reactionsAdded,
     callsTo: (method) => calls.filter((call) => call.method === method),
@@ -265,6 +278,14 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         if (Date.now() > deadline) throw new Error(`expected ${count} Slack messages, got ${matching.length}: ${JSON.stringify(matching.map((p) => p.text))}`);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
+    },
+    waitForUpdates: async (count) => {
+      const deadline = Date.now() + 5_000;
+      while (updates.length < count) {
+        if (Date.now() > deadline) throw new Error(`expected ${count} Slack message updates, got ${updates.length}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return updates.slice();
     },
     sockets: () => sockets.size,
     pushSocket: (type, payload) => {

@@ -48,6 +48,19 @@ describe('console chat', () => {
     expect(cairn.adapter.sent).toHaveLength(0);
   });
 
+  it('says so when the model connection drops mid-answer, and prints the answer that follows', async () => {
+    const rig = consoleRig(true);
+    await rig.adapter.start(cairn.gateway.receive);
+    let drop!: () => void;
+    model.enqueue({ stream: ['The answer is', new Promise<void>((resolve) => (drop = resolve))], drop: true }, { text: 'The answer is 42.' });
+    rig.input.write('what is it?\n');
+    rig.input.end();
+    while (!rig.shown().includes('The answer is')) await new Promise((resolve) => setTimeout(resolve, 5));
+    drop();
+    await rig.adapter.done;
+    expect(rig.shown()).toMatch(/The answer is\n.*\[the connection to the model dropped; the answer starts again\].*\nThe answer is 42\.\n/s);
+  });
+
   it('lets the operator /approve a held command while the turn waits', async () => {
     const rig = consoleRig(true);
     await rig.adapter.start(cairn.gateway.receive);

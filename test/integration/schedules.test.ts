@@ -66,7 +66,7 @@ describe('scheduled tasks', () => {
     const sent = telegram.sent.at(-1);
     expect(sent?.conversationId).toBe('telegram:dm:2');
     // No platform message to reply to: the answer is posted on its own.
-    expect(sent?.reply).toEqual({ text: 'Reminder: send the invoice to Ana.' });
+    expect(sent?.reply).toEqual({ text: 'Reminder: send the invoice to Ana.', endsTurn: true });
     expect(scheduledRun()).toBe(
       '[Scheduled task #1, set by user2 on Tue 24 Nov 2026, 10:00 (Europe/Paris). Do it now and answer with the result; they are not waiting in the chat.]\nRemind me to send the invoice to Ana.',
     );
