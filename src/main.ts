@@ -249,6 +249,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     (closed ??= (async () => {
       schedules.stop();
       await gateway.drain(config.agent.shutdownGraceMs);
+      // No turn reads files now: the document readers waiting idle end (the pool starts new ones if needed).
+      documentPool.close();
       // Reflections and audits still running write to the database: let them finish first.
       await learning.stop();
       await environments.stopAll();
