@@ -118,8 +118,9 @@ export class DiscordAdapter implements Adapter {
   }
 
   async send(conversationId: string, reply: OutboundReply): Promise<void> {
-    // The turn's answer replaces the draft that streamed it.
+    // The turn's answer replaces the draft that streamed it; anything else is posted below it.
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
+    if (!reply.endsTurn) this.drafts.posted(conversationId);
     const pending = reply.replyTo ? this.interactions.get(reply.replyTo) : undefined;
     if (pending) {
       const into = draft && 'interaction' in draft ? draft.message : pending.edited ? undefined : '@original';

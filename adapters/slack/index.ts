@@ -158,8 +158,9 @@ export class SlackAdapter implements Adapter {
   async send(conversationId: string, reply: OutboundReply): Promise<void> {
     if (reply.replyTo) this.lastReplyTo.set(conversationId, reply.replyTo);
     const entry = reply.replyTo ? this.inFlight.get(reply.replyTo) : undefined;
-    // The turn's answer replaces the draft that streamed it.
+    // The turn's answer replaces the draft that streamed it; anything else is posted below it.
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
+    if (!reply.endsTurn) this.drafts.posted(conversationId);
     if (reply.files?.length) return this.upload(conversationId, reply.text, reply.files, entry);
     await this.post(conversationId, reply.text, entry, draft);
   }

@@ -123,8 +123,9 @@ export class TelegramAdapter implements Adapter {
 
   async send(conversationId: string, reply: OutboundReply): Promise<void> {
     const chatId = chatIdOf(conversationId);
-    // The turn's answer replaces the draft that streamed it.
+    // The turn's answer replaces the draft that streamed it; anything else is posted below it.
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
+    if (!reply.endsTurn) this.drafts.posted(conversationId);
     const files = reply.files ?? [];
     // A short text goes with the first file as its caption; a longer one is sent before the files.
     const caption = files.length > 0 && !draft && reply.text.length <= CAPTION_LIMIT ? reply.text : undefined;

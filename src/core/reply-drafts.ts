@@ -42,6 +42,8 @@ interface Draft<Ref> {
   ref: Ref | undefined;
   /** No more updates: the surface declined, or the turn's answer took over. */
   closed: boolean;
+  /** Cairn posted something else below the draft (a file, a notice). */
+  buried: boolean;
   cancelTimer: (() => void) | undefined;
   updating: Promise<void> | undefined;
   failures: number;
@@ -68,16 +70,31 @@ export class ReplyDrafts<Ref> {
     let draft = this.drafts.get(conversationId);
     // A closed draft of an earlier turn (whose `done` went astray) does not silence this one.
     if (!draft || (draft.closed && draft.replyTo !== replyTo)) {
-      draft = { replyTo, text: '', restart: false, shown: '', ref: undefined, closed: false, cancelTimer: undefined, updating: undefined, failures: 0 };
+      draft = { replyTo, text: '', restart: false, shown: '', ref: undefined, closed: false, buried: false, cancelTimer: undefined, updating: undefined, failures: 0 };
       this.drafts.set(conversationId, draft);
     }
     if (draft.closed) return;
     if (draft.restart) {
       draft.text = '';
       draft.restart = false;
+      if (draft.buried) {
+        // The draft keeps what the model said before; the new text goes below what was posted since.
+        draft.ref = undefined;
+        draft.shown = '';
+        draft.buried = false;
+      }
     }
     draft.text += event.text;
     this.schedule(conversationId, draft);
+  }
+
+  /**
+   * Cairn posted something else in the conversation (a file, a notice). Text that starts
+   * over after that goes into a new draft below it, so the answer never lands above it.
+   */
+  posted(conversationId: string): void {
+    const draft = this.drafts.get(conversationId);
+    if (draft?.ref !== undefined) draft.buried = true;
   }
 
   /** A draft message is showing in the conversation (so a "still working" note is not needed). */

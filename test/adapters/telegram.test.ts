@@ -285,6 +285,29 @@ describe('telegram end to end', () => {
     expect(harness.timers.scheduled.map((t) => t.ms)).not.toContain(1_500);
   });
 
+  it('answers below a file sent during the turn, in a new message, leaving the words before it', async () => {
+    await setUp();
+    const gates: (() => void)[] = [];
+    const gate = () => new Promise<void>((resolve) => gates.push(resolve));
+    model.enqueue(
+      { stream: ['Making the file.', gate()], toolCalls: [{ name: 'send_file', arguments: { name: 'a.txt', content: 'A' } }] },
+      { stream: ['It is ', gate(), 'above.'] },
+    );
+    harness.fake.pushUpdate({ message: harness.message('a file please') });
+    (await harness.timers.next(1_500)).fire();
+    await harness.fake.waitForSent(1);
+    gates[0]?.();
+    await harness.fake.waitForSent(2);
+    (await harness.timers.next(1_500)).fire();
+    const [first, file, second] = await harness.fake.waitForSent(3);
+    expect([visible(first!), file?.document, visible(second!)]).toEqual(['Making the file.', expect.objectContaining({ fileName: 'a.txt' }), 'It is']);
+    gates[1]?.();
+    await harness.fake.waitFor('editMessageText', 1);
+    expect(harness.fake.textOf(1002)).toBe('It is above.');
+    expect(harness.fake.textOf(1000)).toBe('Making the file.');
+    expect(harness.fake.sent).toHaveLength(3);
+  });
+
   it('starts the draft over when the model connection drops and the call is tried again', async () => {
     await setUp();
     let drop!: () => void;

@@ -60,10 +60,10 @@ export type FakeReply =
   | { after: Promise<unknown>; then: FakeReply }
   /**
    * Text streamed piece by piece, waiting for each promise before going on (the test paces
-   * the stream); `drop` cuts the connection after the last piece instead of finishing. A
-   * request that does not stream gets the whole text at once.
+   * the stream), then any tool calls; `drop` cuts the connection after the last piece
+   * instead of finishing. A request that does not stream gets it all at once.
    */
-  | { stream: (string | Promise<unknown>)[]; drop?: boolean }
+  | { stream: (string | Promise<unknown>)[]; toolCalls?: FakeToolCall[]; drop?: boolean }
   /** Decides from the request (e.g. to assert what the client sent). */
   | ((request: RecordedRequest) => FakeReply);
 
@@ -184,7 +184,7 @@ async function answerChat(reply: FakeReply, request: RecordedRequest, res: Serve
     await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     return answerChat(reply.then, request, res, ids);
   }
-  if ('stream' in reply) return paceStream(reply, request, res);
+  if ('stream' in reply) return paceStream(reply, request, res, ids);
   if ('error' in reply) {
     return sendJson(res, reply.error.status, reply.error.body ?? errorBody(reply.error.status, `injected ${reply.error.status}`), reply.error.headers);
   }
@@ -231,22 +231,17 @@ function streamChat(res: ServerResponse, model: string, text: string | null, too
   const delta = (d: object, finish: string | null = null) => send({ choices: [{ index: 0, delta: d, finish_reason: finish }] });
   delta({ role: 'assistant', content: '' });
   for (const piece of piecesOf(text ?? '', STREAM_TEXT_PIECE)) delta({ content: piece });
-  toolCalls.forEach((call, index) => {
-    delta({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
-    for (const piece of piecesOf(call.function.arguments, Math.ceil(call.function.arguments.length / 3))) {
-      delta({ tool_calls: [{ index, function: { arguments: piece } }] });
-    }
-  });
+  streamToolCalls(delta, toolCalls);
   delta({}, finishReason);
   if (usage) send({ choices: [], usage });
   res.end('data: [DONE]\n\n');
 }
 
-async function paceStream(reply: { stream: (string | Promise<unknown>)[]; drop?: boolean }, request: RecordedRequest, res: ServerResponse): Promise<void> {
+async function paceStream(reply: { stream: (string | Promise<unknown>)[]; toolCalls?: FakeToolCall[]; drop?: boolean }, request: RecordedRequest, res: ServerResponse, ids: Counters): Promise<void> {
   const body = (request.body ?? {}) as ChatBody;
   const model = String(body.model ?? 'fake-model');
   const text = reply.stream.filter((piece): piece is string => typeof piece === 'string').join('');
-  if (body.stream !== true) return answerChat({ text }, request, res, { call: 0, completion: 0 });
+  if (body.stream !== true) return answerChat({ text, ...(reply.toolCalls ? { toolCalls: reply.toolCalls } : {}) }, request, res, ids);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const delta = (d: object, finish: string | null = null) =>
     res.write(`data: ${JSON.stringify({ id: 'chatcmpl-paced', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: d, finish_reason: finish }] })}\n\n`);
@@ -257,8 +252,20 @@ async function paceStream(reply: { stream: (string | Promise<unknown>)[]; drop?:
     if (res.destroyed) return;
   }
   if (reply.drop) return void res.destroy();
-  delta({}, 'stop');
+  const toolCalls = (reply.toolCalls ?? []).map((call) => ({ id: call.id ?? `call_${++ids.call}`, function: { name: call.name, arguments: JSON.stringify(call.arguments ?? {}) } }));
+  streamToolCalls(delta, toolCalls);
+  delta({}, toolCalls.length > 0 ? 'tool_calls' : 'stop');
   res.end('data: [DONE]\n\n');
+}
+
+/** Tool calls as OpenAI streams them: name first, then the arguments in pieces. */
+function streamToolCalls(delta: (d: object) => void, toolCalls: WireToolCall[]): void {
+  toolCalls.forEach((call, index) => {
+    delta({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
+    for (const piece of piecesOf(call.function.arguments, Math.ceil(call.function.arguments.length / 3))) {
+      delta({ tool_calls: [{ index, function: { arguments: piece } }] });
+    }
+  });
 }
 
 function answerEmbeddings(request: RecordedRequest, res: ServerResponse): void {

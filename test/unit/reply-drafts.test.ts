@@ -113,6 +113,18 @@ describe('reply drafts', () => {
     expect(chat.shown.at(-1)).toBe('It is 16 °C.');
   });
 
+  it('starts a new draft below anything Cairn posted since, leaving the old one as it was', async () => {
+    const { timers, chat, drafts, delta } = setUp();
+    delta('Making the chart.');
+    await timers.fire();
+    drafts.event('dm', { type: 'tool-call', name: 'send_file' });
+    drafts.posted('dm');
+    delta('The chart is above.');
+    await timers.fire();
+    expect(chat.calls).toEqual(['post dm m1', 'post dm m1']);
+    expect(await drafts.finish('dm')).toBe(2);
+  });
+
   it('backs off after a failed update and catches up with all the text', async () => {
     const { timers, chat, drafts, delta } = setUp();
     chat.failNext = 1;
