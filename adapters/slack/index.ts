@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
-import { CairnError, ConfigError, describeError } from '../../src/core/errors.js';
+import { CairnError, ConfigError, describeError, rootCause } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { unrefTimer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
@@ -60,6 +60,15 @@ interface InFlight {
   cancelProgress?: () => void;
 }
 
+const uploadTarget = z.object({ upload_url: z.string().url(), file_id: z.string().min(1) });
+const sharedFile = z.object({
+  file: z.object({
+    shares: z.object({ public: z.record(z.string(), z.unknown()).optional(), private: z.record(z.string(), z.unknown()).optional() }).optional(),
+    channels: z.array(z.string()).optional(),
+    groups: z.array(z.string()).optional(),
+    ims: z.array(z.string()).optional(),
+  }),
+});
 const authTest = z.object({ team_id: z.string().min(1), user_id: z.string().min(1), bot_id: z.string().min(1).optional() });
 
 export class SlackAdapter implements Adapter {
@@ -182,8 +191,9 @@ export class SlackAdapter implements Adapter {
   }
 
   /**
-   * Shares files in the conversation (files.uploadV2; the app needs files:write), a short
-   * text as their comment. A slash command's response_url takes no files: they go to its channel.
+   * Shares files in the conversation (files.uploadV2's steps; the app needs files:write, and
+   * files:read to check a share), a short text as their comment. A slash command's
+   * response_url takes no files: they go to its channel.
    */
   private async upload(conversationId: string, text: string, files: OutboundFile[], entry: InFlight | undefined): Promise<void> {
     const { channel, threadTs: sessionThread } = parseConversationId(conversationId);
@@ -192,8 +202,47 @@ export class SlackAdapter implements Adapter {
     // A comment is plain text within one message; a longer text goes before the files as a reply of its own.
     const inline = comment.length <= COMMENT_LIMIT ? comment : '';
     if (comment !== '' && inline === '') await this.post(conversationId, text, entry);
-    const uploads = files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name }));
-    await this.call(() => this.client.files.uploadV2({ channel_id: channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...(inline ? { initial_comment: inline } : {}), file_uploads: uploads }));
+    // files.uploadV2's three steps, each retried on its own: the last one shares the files,
+    // and a failure there may come after it did (a 5xx, a timeout), so it looks before sharing again.
+    const uploaded: { id: string; title: string }[] = [];
+    for (const file of files) {
+      const target = uploadTarget.parse(await this.call(() => this.client.files.getUploadURLExternal({ filename: file.name, length: file.bytes.length })));
+      await this.call(() => this.sendBytes(target.upload_url, file));
+      uploaded.push({ id: target.file_id, title: file.name });
+    }
+    const share = { files: uploaded as [{ id: string; title: string }], channel_id: channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...(inline ? { initial_comment: inline } : {}) };
+    let tries = 0;
+    await this.call(async () => {
+      if (tries++ > 0 && (await this.isShared(uploaded[0]?.id ?? '', channel))) return;
+      await this.client.files.completeUploadExternal(share);
+    });
+  }
+
+  /** The upload step: the bytes as they are, to the URL Slack gave. */
+  private async sendBytes(url: string, file: OutboundFile): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/octet-stream' }, body: file.bytes });
+    } catch (error) {
+      throw new CairnError('network', `Could not upload ${file.name} to Slack (${(error instanceof Error && rootCause(error)?.message) || 'network error'}).`, { platform: PLATFORM, isRetryable: true, cause: error });
+    }
+    await response.arrayBuffer();
+    if (!response.ok) {
+      const retryable = response.status === 429 || response.status >= 500;
+      throw new CairnError(response.status === 429 ? 'rate_limit' : retryable ? 'unavailable' : 'bad_request', `Slack refused the upload of ${file.name} (HTTP ${response.status}).`, { platform: PLATFORM, status: response.status, isRetryable: retryable });
+    }
+  }
+
+  /** Whether Slack shows the file shared in the channel (files.info); not knowing counts as no. */
+  private async isShared(fileId: string, channel: string): Promise<boolean> {
+    try {
+      const info = sharedFile.parse(await this.client.files.info({ file: fileId }));
+      const { shares, channels = [], groups = [], ims = [] } = info.file;
+      return Boolean(shares?.public?.[channel] ?? shares?.private?.[channel]) || [...channels, ...groups, ...ims].includes(channel);
+    } catch (error) {
+      this.logger.debug({ fileId, err: describeError(mapSlackError(error)) }, 'Slack files.info failed; sharing the file again');
+      return false;
+    }
   }
 
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {

@@ -254,6 +254,21 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(answer).toMatchObject({ via: 'chat.postMessage', threadTs: ts, text: 'Shared report.md.' });
   });
 
+  it('shares a file once when Slack fails after sharing it, and again when it failed before', async () => {
+    const { slack, harness, model } = await setup();
+    const sendFile = (name: string) => ({ toolCalls: [{ name: 'send_file', arguments: { name, content: 'x' } }] });
+    slack.failNext('files.completeUploadExternal', 'outage-after-work');
+    slack.failNext('files.completeUploadExternal', 'outage');
+    model.enqueue(sendFile('one.txt'), sendFile('two.txt'), { text: 'Both sent.' });
+    await harness.send({ text: 'two files please' });
+    const posts = await slack.waitForMessages(3);
+    expect(posts.map((p) => p.files?.[0]?.name ?? p.text)).toEqual(['one.txt', 'two.txt', 'Both sent.']);
+    // The first: shared, then a 503; files.info showed it shared, so it was not sent again.
+    // The second: a 503 before anything happened; files.info showed nothing, so it was sent again.
+    expect(slack.callsTo('files.completeUploadExternal')).toHaveLength(3);
+    expect(slack.callsTo('files.info').map((call) => call.body.file)).toEqual(['F0001', 'F0002']);
+  });
+
   it("drops other bots' messages and ignores edits and deletions", async () => {
     const { slack, harness, model } = await setup();
     await harness.send({ text: 'beep', user: null, botId: 'B2', subtype: 'bot_message' });

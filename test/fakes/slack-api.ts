@@ -13,7 +13,7 @@
  * chat.postMessage, chat.update (which changes the post in `posts`, or answers
  * message_not_found), reactions.add/remove and apps.connections.open are answered, and
  * files.uploadV2's three steps (files.getUploadURLExternal, the upload to its URL,
- * files.completeUploadExternal, which shares the files as a message); any
+ * files.completeUploadExternal, which shares the files as a message) and files.info; any
  * call can be made to fail once (429 with Retry-After, 5xx, or a Slack error string).
  * Socket Mode: apps.connections.open (with the app token) hands out ws://…/link, where
  * the fake says hello and pushes envelopes with `pushSocket`, resolving on the ack.
@@ -50,6 +50,8 @@ export type SlackFailure =
   | 'rate-limit'
   /** HTTP 503. */
   | 'outage'
+  /** HTTP 503 after the call did its work (files.completeUploadExternal: the files are shared). */
+  | 'outage-after-work'
   /** `invalid_blocks`: the rendered blocks were refused. */
   | 'markup'
   | { error: string }
@@ -123,7 +125,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const nextTs = () => `1700000${String(100 + ++tsCounter).padStart(3, '0')}.${String(tsCounter).padStart(6, '0')}`;
 
   /** Files announced by files.getUploadURLExternal, by file id, with their bytes once uploaded. */
-  const uploads = new Map<string, { name: string; bytes?: Buffer }>();
+  const uploads = new Map<string, { name: string; bytes?: Buffer; channels: string[] }>();
 
   const server = createServer((req, res) => {
     void readBody(req).then((bytes) => route(req, res, bytes));
@@ -136,8 +138,9 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     if (uploadMatch) {
       const upload = uploads.get(uploadMatch[1] ?? '');
       if (!upload || req.headers.authorization !== `Bearer ${botToken}`) return void res.writeHead(404).end('not found');
-      // The web client posts the bytes as a multipart form's one file part.
-      const [part] = parseMultipart(bytes, String(req.headers['content-type'] ?? '')).files.values();
+      // Slack takes the bytes as they are, or as a multipart form's one file part.
+      const type = String(req.headers['content-type'] ?? '');
+      const [part] = type.startsWith('multipart/') ? parseMultipart(bytes, type).files.values() : [];
       upload.bytes = part?.bytes ?? bytes;
       return void res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${upload.bytes.length}`);
     }
@@ -180,7 +183,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       }
       case 'files.getUploadURLExternal': {
         const id = `F${String(uploads.size + 1).padStart(4, '0')}`;
-        uploads.set(id, { name: String(body.filename ?? '') });
+        uploads.set(id, { name: String(body.filename ?? ''), channels: [] });
         return send(res, 200, { ok: true, upload_url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload/${id}`, file_id: id });
       }
       case 'files.completeUploadExternal': {
@@ -189,8 +192,21 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         if (done.some((file) => !file?.bytes)) return send(res, 200, { ok: false, error: 'file_not_found' });
         const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : undefined;
         const text = typeof body.initial_comment === 'string' ? body.initial_comment : '';
-        posts.push({ channel: String(body.channel_id ?? ''), threadTs, ts: nextTs(), text, formatted: true, via: 'files.completeUploadExternal', files: done.map((file) => ({ name: file?.name ?? '', bytes: file?.bytes ?? Buffer.alloc(0) })) });
+        const channel = String(body.channel_id ?? '');
+        posts.push({ channel, threadTs, ts: nextTs(), text, formatted: true, via: 'files.completeUploadExternal', files: done.map((file) => ({ name: file?.name ?? '', bytes: file?.bytes ?? Buffer.alloc(0) })) });
+        for (const file of shared) uploads.get(file.id)?.channels.push(channel);
+        if (failures.get(method)?.[0] === 'outage-after-work') {
+          failures.get(method)?.shift();
+          return send(res, 503, { ok: false, error: 'service_unavailable' });
+        }
         return send(res, 200, { ok: true, files: shared.map((file) => ({ id: file.id, title: uploads.get(file.id)?.name })) });
+      }
+      case 'files.info': {
+        const file = uploads.get(String(body.file ?? ''));
+        if (!file) return send(res, 200, { ok: false, error: 'file_not_found' });
+        // As Slack reports where a file is shared: by channel id under shares.public or shares.private.
+        const shares = Object.fromEntries(file.channels.map((channel) => [channel, [{ ts: '1', channel_name: channel }]]));
+        return send(res, 200, { ok: true, file: { id: String(body.file), name: file.name, shares: { public: shares } } });
       }
       case 'reactions.add': {
         const key = `${String(body.channel)}:${String(body.timestamp)}:${String(body.name)}`;
@@ -219,8 +235,9 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   }
 
   function injectFailure(method: string, res: ServerResponse): boolean {
+    if (failures.get(method)?.[0] === 'outage-after-work') return false;
     const failure = failures.get(method)?.shift();
-    if (failure === undefined) return false;
+    if (failure === undefined || failure === 'outage-after-work') return false;
     if (failure === 'rate-limit') send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
     else if (failure === 'outage') send(res, 503, { ok: false, error: 'service_unavailable' });
     else if (failure === 'markup') send(res, method === 'response_url' ? 400 : 200, { ok: false, error: 'invalid_blocks' });
