@@ -16,7 +16,7 @@ import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, isUnchanged, mapTelegramError } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { checkTelegram, telegramSettings } from './check.js';
-import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, filesOf, type NormalizeOptions } from './normalize.js';
+import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -47,7 +47,8 @@ export class TelegramAdapter implements Adapter {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly indicators: TurnIndicators;
   private readonly drafts: ReplyDrafts<SentMessage>;
-  private readonly replies = new Set<string>();
+  /** Cairn's replies (`chat:message` → conversation), so 👍/👎 on them counts as feedback there. */
+  private readonly replies = new Map<string, string>();
   private normalize: NormalizeOptions | undefined;
   private polling: Promise<void> | undefined;
 
@@ -64,7 +65,7 @@ export class TelegramAdapter implements Adapter {
       typingEveryMs: TYPING_EVERY_MS,
       progressAfterMs: PROGRESS_AFTER_MS,
       timer: options.timer ?? unrefTimer,
-      typing: (conversationId) => void this.bot.api.sendChatAction(chatIdOf(conversationId), 'typing').catch(() => {}),
+      typing: (conversationId) => void this.bot.api.sendChatAction(chatIdOf(conversationId), 'typing', inTopic(conversationId)).catch(() => {}),
       // A streamed draft already shows that the turn is going on.
       progress: (conversationId) => void (this.drafts.showing(conversationId) ? undefined : this.send(conversationId, { text: PROGRESS_TEXT }).catch(() => {})),
     });
@@ -75,10 +76,9 @@ export class TelegramAdapter implements Adapter {
       logger: deps.logger,
       surface: {
         post: async (conversationId, text, replyTo) => {
-          const chatId = chatIdOf(conversationId);
           // One attempt: a draft update that fails is skipped, the next one carries its text.
           const [part] = renderParts(text);
-          return part ? { chatId, messageId: await this.sendPart(chatId, part, this.quoted(chatId, replyTo), false) } : undefined;
+          return part ? { chatId: chatIdOf(conversationId), messageId: await this.sendPart(conversationId, part, replyTo, false) } : undefined;
         },
         edit: async (draft, text) => {
           const [part] = renderParts(text);
@@ -102,7 +102,7 @@ export class TelegramAdapter implements Adapter {
     this.normalize = { bot: { id: me.id, username: me.username }, groupSessions: settings.groupSessions };
     const normalize = this.normalize;
     this.bot.on('message', (ctx) => this.dispatch(sink, this.withFiles(normalizeMessage(ctx.message, normalize), ctx.message)));
-    this.bot.on('message_reaction', (ctx) => this.dispatch(sink, normalizeReaction(ctx.messageReaction, normalize, (chat, id) => this.replies.has(`${chat}:${id}`))));
+    this.bot.on('message_reaction', (ctx) => this.dispatch(sink, normalizeReaction(ctx.messageReaction, (chat, id) => this.replies.get(`${chat}:${id}`))));
     this.bot.catch((error) => this.deps.logger.error({ err: describeError(error.error) }, 'Telegram update handler failed'));
     await this.registerCommands();
     if (settings.webhookUrl) {
@@ -132,25 +132,26 @@ export class TelegramAdapter implements Adapter {
     if (caption === undefined) {
       for (const [index, part] of renderParts(reply.text).entries()) {
         if (index === 0 && draft && (await this.replaceDraft(draft, part))) continue;
-        await this.sendPart(chatId, part, index === 0 ? this.quoted(chatId, reply.replyTo) : undefined);
+        await this.sendPart(conversationId, part, index === 0 ? reply.replyTo : undefined);
       }
     }
     for (const [index, file] of files.entries()) {
-      const sent = await this.sendDocument(chatId, file, index === 0 && caption ? caption : undefined);
-      this.remember(`${chatId}:${sent.message_id}`);
+      const sent = await this.sendDocument(conversationId, file, index === 0 && caption ? caption : undefined);
+      this.remember(`${chatId}:${sent.message_id}`, conversationId);
     }
   }
 
   /** A file, its caption's Markdown rendered as HTML, plain when Telegram refuses the markup. */
-  private async sendDocument(chatId: number, file: OutboundFile, caption: string | undefined): Promise<{ message_id: number }> {
+  private async sendDocument(conversationId: string, file: OutboundFile, caption: string | undefined): Promise<{ message_id: number }> {
+    const chatId = chatIdOf(conversationId);
     const upload = () => new InputFile(file.bytes, file.name);
     const [rendered] = caption ? renderParts(caption) : [];
-    if (!rendered) return this.call(() => this.bot.api.sendDocument(chatId, upload()));
+    if (!rendered) return this.call(() => this.bot.api.sendDocument(chatId, upload(), inTopic(conversationId)));
     try {
-      return await this.call(() => this.bot.api.sendDocument(chatId, upload(), { caption: rendered.html, parse_mode: 'HTML' }));
+      return await this.call(() => this.bot.api.sendDocument(chatId, upload(), { ...inTopic(conversationId), caption: rendered.html, parse_mode: 'HTML' }));
     } catch (error) {
       if (!isMarkupRejection(error as CairnError)) throw error;
-      return this.call(() => this.bot.api.sendDocument(chatId, upload(), { caption: rendered.plain }));
+      return this.call(() => this.bot.api.sendDocument(chatId, upload(), { ...inTopic(conversationId), caption: rendered.plain }));
     }
   }
 
@@ -165,9 +166,11 @@ export class TelegramAdapter implements Adapter {
     return Number.isSafeInteger(messageId) ? messageId : undefined;
   }
 
-  /** Sends one part, HTML or plain where Telegram refuses the markup; `retried`: through withRetries. */
-  private async sendPart(chatId: number, part: RenderedPart, replyTo: number | undefined, retried = true): Promise<number> {
-    const common = { link_preview_options: { is_disabled: true }, ...(replyTo !== undefined ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}) };
+  /** Sends one part (quoting `replyTo` in groups), HTML or plain where Telegram refuses the markup; `retried`: through withRetries. */
+  private async sendPart(conversationId: string, part: RenderedPart, replyTo: string | undefined, retried = true): Promise<number> {
+    const chatId = chatIdOf(conversationId);
+    const quoted = this.quoted(chatId, replyTo);
+    const common = { link_preview_options: { is_disabled: true }, ...inTopic(conversationId), ...(quoted !== undefined ? { reply_parameters: { message_id: quoted, allow_sending_without_reply: true } } : {}) };
     const call = retried ? <T>(operation: () => Promise<T>) => this.call(operation) : once;
     let sent: { message_id: number };
     try {
@@ -177,7 +180,7 @@ export class TelegramAdapter implements Adapter {
       this.deps.logger.warn({ chatId }, 'Telegram rejected the HTML; sending plain text');
       sent = await call(() => this.bot.api.sendMessage(chatId, part.plain, common));
     }
-    this.remember(`${chatId}:${sent.message_id}`);
+    this.remember(`${chatId}:${sent.message_id}`, conversationId);
     return sent.message_id;
   }
 
@@ -262,10 +265,16 @@ export class TelegramAdapter implements Adapter {
     });
   }
 
-  private remember(key: string): void {
-    this.replies.add(key);
-    if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.values().next().value as string);
+  private remember(key: string, conversationId: string): void {
+    this.replies.set(key, conversationId);
+    if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value as string);
   }
+}
+
+/** Where in a group a message goes: its forum topic, when the conversation is one. */
+function inTopic(conversationId: string): { message_thread_id?: number } {
+  const topic = topicOf(conversationId);
+  return topic === undefined ? {} : { message_thread_id: topic };
 }
 
 /** A message Cairn sent, to edit later. */

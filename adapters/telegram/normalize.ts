@@ -24,6 +24,9 @@ export const messageSchema = z.object({
   caption: z.string().optional(),
   entities: z.array(entitySchema).optional(),
   reply_to_message: z.object({ from: userSchema.optional() }).optional(),
+  // A message in a forum topic; other groups use message_thread_id for reply threads, which are no topics.
+  message_thread_id: z.number().optional(),
+  is_topic_message: z.boolean().optional(),
   // What a message can carry besides text: whether it is there, and for what Cairn can read, how to fetch it
   // (a part without a file id is still named; it is only not fetched).
   photo: z.array(z.object({ file_id: z.string().optional(), file_size: z.number().optional() })).optional(),
@@ -107,15 +110,29 @@ export interface NormalizeOptions {
   groupSessions: 'chat' | 'user';
 }
 
-export function conversationIdOf(chatId: number, userId: number, isDirect: boolean, options: NormalizeOptions): string {
-  return isDirect || options.groupSessions === 'chat' ? `${PLATFORM}:${chatId}` : `${PLATFORM}:${chatId}:${userId}`;
+/**
+ * `telegram:<chat>`, with `:topic-<id>` for a forum topic (each topic a conversation of its
+ * own, as threads are on Slack) and `:<user>` for a member's own session in a group.
+ */
+export function conversationIdOf(chatId: number, userId: number, isDirect: boolean, options: NormalizeOptions, topic?: number): string {
+  const inTopic = topic === undefined ? '' : `:${TOPIC}${topic}`;
+  return isDirect || options.groupSessions === 'chat' ? `${PLATFORM}:${chatId}${inTopic}` : `${PLATFORM}:${chatId}${inTopic}:${userId}`;
 }
+
+const TOPIC = 'topic-';
 
 /** The chat a conversation id points at. */
 export function chatIdOf(conversationId: string): number {
   const chat = Number(conversationId.split(':')[1]);
   if (!Number.isSafeInteger(chat)) throw new Error(`Not a Telegram conversation id: ${conversationId}`);
   return chat;
+}
+
+/** The forum topic a conversation id points at, if any. */
+export function topicOf(conversationId: string): number | undefined {
+  const segment = conversationId.split(':').find((part) => part.startsWith(TOPIC));
+  const topic = Number(segment?.slice(TOPIC.length));
+  return segment && Number.isSafeInteger(topic) ? topic : undefined;
 }
 
 export function normalizeMessage(raw: unknown, options: NormalizeOptions): InboundMessage | undefined {
@@ -133,7 +150,7 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
   const attachments = attachmentsOf(message);
   return {
     platform: PLATFORM,
-    conversationId: conversationIdOf(message.chat.id, from.id, isDirect, options),
+    conversationId: conversationIdOf(message.chat.id, from.id, isDirect, options, message.is_topic_message ? message.message_thread_id : undefined),
     userId: `${PLATFORM}:${from.id}`,
     senderId: String(from.id),
     userName: from.username ? `@${from.username}` : from.first_name,
@@ -151,12 +168,16 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
   };
 }
 
-/** 👍 / 👎 on one of the bot's replies becomes `/feedback good|bad` in that conversation. */
-export function normalizeReaction(raw: unknown, options: NormalizeOptions, isBotMessage: (chatId: number, messageId: number) => boolean): InboundMessage | undefined {
+/**
+ * 👍 / 👎 on one of the bot's replies becomes `/feedback good|bad` in the conversation of
+ * that reply (`conversationOf` knows the bot's replies; a reaction tells no topic).
+ */
+export function normalizeReaction(raw: unknown, conversationOf: (chatId: number, messageId: number) => string | undefined): InboundMessage | undefined {
   const parsed = reactionSchema.safeParse(raw);
   if (!parsed.success || !parsed.data.user) return undefined;
   const reaction = parsed.data;
-  if (!isBotMessage(reaction.chat.id, reaction.message_id)) return undefined;
+  const replyConversation = conversationOf(reaction.chat.id, reaction.message_id);
+  if (!replyConversation) return undefined;
   const emojis = reaction.new_reaction.map((r) => r.emoji ?? '');
   const verdict = emojis.includes('👍') ? 'good' : emojis.includes('👎') ? 'bad' : undefined;
   if (!verdict) return undefined;
@@ -164,7 +185,7 @@ export function normalizeReaction(raw: unknown, options: NormalizeOptions, isBot
   const isDirect = reaction.chat.type === 'private';
   return {
     platform: PLATFORM,
-    conversationId: conversationIdOf(reaction.chat.id, user.id, isDirect, options),
+    conversationId: replyConversation,
     userId: `${PLATFORM}:${user.id}`,
     senderId: String(user.id),
     userName: user.username ? `@${user.username}` : user.first_name,

@@ -10,7 +10,7 @@ import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/
 import { TelegramAdapter } from '../../adapters/telegram/index.js';
 import { markdownToHtml } from '../../adapters/telegram/render.js';
 import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/errors.js';
-import { normalizeMessage } from '../../adapters/telegram/normalize.js';
+import { chatIdOf, normalizeMessage, topicOf } from '../../adapters/telegram/normalize.js';
 import { watchPolling } from '../../adapters/telegram/polling-watch.js';
 import { GrammyError, HttpError } from 'grammy';
 import { HttpServer } from '../../src/http/server.js';
@@ -248,6 +248,33 @@ describe('telegram end to end', () => {
     await harness.fake.waitForSent(2);
     await cairn.learning.idle();
     expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'good', outcome: 'success', outcomeSource: 'feedback' });
+  });
+
+  it('answers in the forum topic it was asked in, each topic its own conversation, and takes 👍 there as feedback', async () => {
+    await setUp();
+    const forum = { id: -1001, type: 'supergroup' };
+    const ask = (topic: number, text: string) =>
+      harness.fake.pushUpdate({ message: harness.message(`@${BOT.username} ${text}`, { chat: forum, message_thread_id: topic, is_topic_message: true, entities: [{ type: 'mention', offset: 0, length: BOT.username.length + 1 }] }) });
+    ask(7, 'first topic');
+    const [first] = await harness.fake.waitForSent(1);
+    expect(first).toMatchObject({ chat_id: forum.id, message_thread_id: 7, text: 'echo: first topic' });
+    expect(harness.fake.callsTo('sendChatAction')[0]).toMatchObject({ chat_id: forum.id, message_thread_id: 7 });
+    ask(9, 'second topic');
+    await harness.fake.waitForSent(2);
+    const userTexts = (index: number) => (model.chatRequests()[index]?.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content);
+    expect(userTexts(1)).toEqual(['second topic']);
+    ask(7, 'and again');
+    const [, second, third] = await harness.fake.waitForSent(3);
+    expect(second).toMatchObject({ message_thread_id: 9 });
+    expect(third).toMatchObject({ message_thread_id: 7 });
+    expect(userTexts(2)).toEqual(['first topic', 'and again']);
+
+    await cairn.learning.idle();
+    harness.fake.pushUpdate({ message_reaction: { chat: forum, message_id: 1002, user: USER, date: 1_700_000_001, old_reaction: [], new_reaction: [{ type: 'emoji', emoji: '👎' }] } });
+    await harness.fake.waitForSent(4);
+    await cairn.learning.idle();
+    const tasks = cairn.learning.tasks.recent(3);
+    expect(tasks.find((task) => task.feedback === 'bad')?.conversationId).toBe('telegram:-1001:topic-7');
   });
 
   it('streams an answer into one message edited as it grows, which becomes the formatted answer', async () => {
@@ -508,5 +535,11 @@ describe('telegram errors and normalizing', () => {
     expect(other).toMatchObject({ isBot: true, addressed: false });
     expect(normalizeMessage({ ...group, from: BOT }, { bot, groupSessions: 'chat' })).toMatchObject({ isSelf: true, isBot: false });
     expect(normalizeMessage({ update: 'not a message' }, { bot, groupSessions: 'chat' })).toBeUndefined();
+    // A forum topic is a conversation of its own; a reply thread in a plain group is not.
+    const topic = { ...group, chat: { id: -100, type: 'supergroup' }, message_thread_id: 7, is_topic_message: true };
+    expect(normalizeMessage(topic, { bot, groupSessions: 'chat' })?.conversationId).toBe('telegram:-100:topic-7');
+    expect(normalizeMessage(topic, { bot, groupSessions: 'user' })?.conversationId).toBe('telegram:-100:topic-7:42');
+    expect(normalizeMessage({ ...group, message_thread_id: 3 }, { bot, groupSessions: 'chat' })?.conversationId).toBe('telegram:-100');
+    expect([topicOf('telegram:-100:topic-7:42'), topicOf('telegram:-100:42'), chatIdOf('telegram:-100:topic-7')]).toEqual([7, undefined, -100]);
   });
 });
