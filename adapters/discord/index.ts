@@ -239,6 +239,12 @@ export class DiscordAdapter implements Adapter {
       try {
         this.remember((await this.call(() => send(part.content, true, index === 0))).id, conversationId);
       } catch (error) {
+        if (into && index === 0 && !isMarkupRejection(error as CairnError)) {
+          // The message to edit is gone (a deleted follow-up, an expired token): follow up anew.
+          this.deps.logger.warn({ err: describeError(error) }, 'Discord reply could not be edited; following up instead');
+          this.remember((await this.call(() => send(part.content, true, false))).id, conversationId);
+          continue;
+        }
         if (!isMarkupRejection(error as CairnError)) throw error;
         // Escaping can make more pieces of one part: only the first goes into the edited message.
         const plain = plainParts(part.content);

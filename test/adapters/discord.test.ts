@@ -248,6 +248,20 @@ describe('discord end to end', () => {
     expect(harness.fake.sent.map((m) => m.kind)).toEqual(['original', 'original', 'channel']);
   });
 
+  it('streams an /ask answer below a file it sent, and follows up anew when that draft was deleted', async () => {
+    await setUp();
+    let release!: () => void;
+    model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'a.txt', content: 'A' } }] }, { stream: ['Sent', new Promise<void>((resolve) => (release = resolve)), ' a.txt.'] });
+    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000004', 'interaction-token-4', 'a file'));
+    (await harness.timers.next(1_200)).fire();
+    const [file, draft] = await harness.fake.waitForSent(2);
+    expect([file?.kind, draft?.kind, draft?.content]).toEqual(['original', 'followup', 'Sent']);
+    harness.fake.deleteMessage(draft!.id);
+    release();
+    const [, , answer] = await harness.fake.waitForSent(3);
+    expect(answer).toMatchObject({ kind: 'followup', content: 'Sent a.txt.' });
+  });
+
   it('shows typing and posts one progress note on a long turn', async () => {
     await setUp({ CAIRN_SHUTDOWN_GRACE_MS: '10' });
     model.enqueue({ hang: true });

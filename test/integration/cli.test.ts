@@ -1,5 +1,5 @@
 /** The `cairn` command as a user runs it: real processes, piped stdin, the fake model server. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { tempDir } from '../helpers/cairn.js';
 import { databasePath, openDatabase } from '../../src/store/db.js';
@@ -8,6 +8,10 @@ import { runCli, type CliRun } from '../helpers/cli.js';
 import { startFakeTelegram } from '../fakes/telegram-api.js';
 import { startFakeSlackApi } from '../fakes/slack-api.js';
 import { APP_ID, startFakeDiscord } from '../fakes/discord-api.js';
+
+// Each test runs several `cairn` processes (doctor also starts the document reader): on two
+// busy cores, while other files run, that can take longer than the default 20 s.
+vi.setConfig({ testTimeout: 60_000 });
 
 let server: FakeModelServer;
 beforeAll(async () => {
