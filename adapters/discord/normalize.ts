@@ -40,6 +40,7 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
   const parentId = message.channel.isThread() ? message.channel.parentId : null;
   const attachments = [...message.attachments.values()].map((file) => labelOf(message, file));
   if (message.stickers.size > 0) attachments.push('a sticker');
+  const replyingTo = replyContextOf(message, options.botId);
   return {
     platform: PLATFORM,
     conversationId: conversationIdOf(message.guildId, message.channelId, parentId, options),
@@ -48,6 +49,7 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
     userName: message.author.globalName ?? message.author.username,
     text,
     ...(attachments.length > 0 ? { attachments } : {}),
+    ...(replyingTo ? { replyingTo } : {}),
     isDirect,
     addressed: isDirect || mentioned || repliedToBot,
     isSelf: message.author.id === options.botId,
@@ -57,6 +59,14 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
     receivedAt: message.createdAt,
     raw: message,
   };
+}
+
+/** The message replied to: Discord sends it along with the reply, and discord.js keeps it in the channel's cache. */
+function replyContextOf(message: Message, botId: string): InboundMessage['replyingTo'] {
+  const id = message.reference?.messageId;
+  const replied = id ? message.channel.messages.cache.get(id) : undefined;
+  if (!replied?.content.trim()) return undefined;
+  return { author: replied.author.globalName ?? replied.author.username, text: replied.content, byBot: replied.author.id === botId };
 }
 
 /** A voice message is a message flagged as one, with its recording (an audio/ogg file) as the one attachment. */

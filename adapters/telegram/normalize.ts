@@ -23,7 +23,9 @@ export const messageSchema = z.object({
   text: z.string().optional(),
   caption: z.string().optional(),
   entities: z.array(entitySchema).optional(),
-  reply_to_message: z.object({ from: userSchema.optional() }).optional(),
+  reply_to_message: z.object({ from: userSchema.optional(), text: z.string().optional(), caption: z.string().optional() }).optional(),
+  // The part of the replied-to message the sender quoted, when they picked one.
+  quote: z.object({ text: z.string() }).optional(),
   // A message in a forum topic; other groups use message_thread_id for reply threads, which are no topics.
   message_thread_id: z.number().optional(),
   is_topic_message: z.boolean().optional(),
@@ -148,6 +150,7 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
   const { text, command } = commandFor(raw_text, options.bot.username);
   if (command === null) return undefined; // a command meant for another bot
   const attachments = attachmentsOf(message);
+  const replyingTo = replyContextOf(message, options.bot);
   return {
     platform: PLATFORM,
     conversationId: conversationIdOf(message.chat.id, from.id, isDirect, options, message.is_topic_message ? message.message_thread_id : undefined),
@@ -156,6 +159,7 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
     userName: from.username ? `@${from.username}` : from.first_name,
     text: stripMention(text, mention),
     ...(attachments.length > 0 ? { attachments } : {}),
+    ...(replyingTo ? { replyingTo } : {}),
     isDirect,
     addressed: isDirect || mentioned || repliedToBot || command !== undefined,
     isSelf: from.id === options.bot.id,
@@ -166,6 +170,15 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
     receivedAt: new Date(message.date * 1000),
     raw,
   };
+}
+
+/** The message replied to, or the part of it quoted (a topic's first message, which has no text, is none). */
+function replyContextOf(message: z.infer<typeof messageSchema>, bot: BotIdentity): InboundMessage['replyingTo'] {
+  const replied = message.reply_to_message;
+  const text = message.quote?.text ?? replied?.text ?? replied?.caption;
+  if (!replied || !text?.trim()) return undefined;
+  const author = replied.from ? (replied.from.username ? `@${replied.from.username}` : replied.from.first_name) : 'someone';
+  return { author, text, byBot: replied.from?.id === bot.id };
 }
 
 /**

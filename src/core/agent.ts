@@ -14,6 +14,7 @@ import type { Session, SessionStore } from '../memory/sessions.js';
 import type { Compressor } from '../memory/compression.js';
 import type { FileSender, ToolRegistry } from '../tools/registry.js';
 import { describeError } from './errors.js';
+import { withReplyContext } from './reply-context.js';
 import { withAttachmentNote } from './attachments.js';
 
 export interface AgentOptions {
@@ -82,7 +83,7 @@ export class Agent {
   async runTurn(input: TurnInput): Promise<TurnResult> {
     const { store, clock } = this.options;
     const startedAt = clock.now();
-    const content = withAttachmentNote(input.message.text, input.message.attachments);
+    const content = withReplyContext(withAttachmentNote(input.message.text, input.message.attachments), input.message.replyingTo);
     const userMessage: ChatMessage = input.message.isDirect ? { role: 'user', content } : { role: 'user', content, name: speakerName(input.message) };
     store.append(input.session.id, [{ message: userMessage, userId: input.message.userId }], startedAt);
 

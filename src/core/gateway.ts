@@ -166,7 +166,8 @@ export class Gateway {
     if (message.command) return undefined;
     if (this.files.canRead(message)) return undefined;
     if (message.text.trim() === '' && message.attachments?.length) return attachmentsOnlyReply(message.attachments, this.files.readable());
-    if (message.text.trim() === '') return 'Your message was empty. Write what you need, or /help for commands.';
+    // "@Cairn" alone, in reply to a message, asks about that message.
+    if (message.text.trim() === '' && !message.replyingTo?.text.trim()) return 'Your message was empty. Write what you need, or /help for commands.';
     const limit = this.options.maxInputChars;
     if (message.text.length > limit) {
       return `Your message is ${message.text.length.toLocaleString('en-US')} characters long; the limit is ${limit.toLocaleString('en-US')}. Send a shorter message, or split it into parts.`;

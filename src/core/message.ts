@@ -53,6 +53,11 @@ export interface InboundMessage {
   isSelf: boolean;
   /** Sent by another bot. */
   isBot?: boolean;
+  /**
+   * The message this one replies to (or the part of it the sender quoted): what "this" means
+   * in "@Cairn what do you make of this?". `byBot`: it is one of Cairn's own.
+   */
+  replyingTo?: { author: string; text: string; byBot: boolean } | undefined;
   /** Sent by Cairn's scheduler on behalf of who set the task: no platform message to reply to. */
   scheduled?: { id: number } | undefined;
   command?: InboundCommand | undefined;

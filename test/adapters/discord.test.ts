@@ -155,6 +155,23 @@ describe('discord end to end', () => {
     expect(model.chatRequests()).toHaveLength(1);
   });
 
+  it('shows the model the message a mention replies to, and takes a bare mention in reply as a question about it', async () => {
+    await setUp();
+    const bob = { id: '400000000000000002', username: 'bob', discriminator: '0', global_name: 'Bob', avatar: null };
+    const original = messagePayload(harness.nextId(), CHANNEL_ID, bob, 'Is 2027 a prime number?');
+    const reply = (text: string) => ({
+      ...messagePayload(harness.nextId(), CHANNEL_ID, USER, text, { mentions: [BOT_USER], type: 19, message_reference: { message_id: original.id, channel_id: CHANNEL_ID, guild_id: GUILD_ID }, referenced_message: original }),
+      guild_id: GUILD_ID,
+      member: { roles: [] },
+    });
+    harness.fake.dispatch('MESSAGE_CREATE', reply(`<@${BOT_USER.id}> is it?`));
+    const [first] = await harness.fake.waitForSent(1);
+    expect(first?.content).toBe('echo: [In reply to a message by Bob: "Is 2027 a prime number?"]\nis it?');
+    harness.fake.dispatch('MESSAGE_CREATE', reply(`<@${BOT_USER.id}>`));
+    const [, second] = await harness.fake.waitForSent(2);
+    expect(second?.content).toBe('echo: [In reply to a message by Bob: "Is 2027 a prime number?"]');
+  });
+
   it('answers a DM of only an image that it cannot open it, and tells the model of one with text', async () => {
     await setUp();
     const image = { id: '700000000000000001', filename: 'plot.png', size: 10, url: 'https://cdn.example/plot.png', proxy_url: 'https://cdn.example/plot.png', content_type: 'image/png' };

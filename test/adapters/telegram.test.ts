@@ -128,6 +128,19 @@ describe('telegram end to end', () => {
     expect(model.chatRequests().filter((body) => String(body.messages[0].content).startsWith('You are Cairn'))).toHaveLength(2);
   });
 
+  it('shows the model the message a question replies to, or the part of it quoted', async () => {
+    await setUp();
+    const group = { chat: { id: -100, type: 'supergroup' }, entities: [{ type: 'mention', offset: 0, length: 10 }] };
+    const bob = { id: 7, is_bot: false, first_name: 'Bob', username: 'bob' };
+    harness.fake.pushUpdate({ message: harness.message('@cairn_bot is this right?', { ...group, reply_to_message: { message_id: 50, date: 1, chat: group.chat, from: bob, text: 'The deploy uses port 8080.' } }) });
+    const [first] = await harness.fake.waitForSent(1);
+    expect(visible(first!)).toBe('echo: [In reply to a message by @bob: "The deploy uses port 8080."]\nis this right?');
+    const quoted = { reply_to_message: { message_id: 51, date: 1, chat: group.chat, from: bob, text: 'Long notes. Port 8080 is open. More notes.' }, quote: { text: 'Port 8080 is open.', position: 12 } };
+    harness.fake.pushUpdate({ message: harness.message('@cairn_bot why?', { ...group, ...quoted }) });
+    const [, second] = await harness.fake.waitForSent(2);
+    expect(visible(second!)).toBe('echo: [In reply to a message by @bob: "Port 8080 is open."]\nwhy?');
+  });
+
   it("says it cannot open a photo sent alone, and tells the model about one sent with a caption", async () => {
     await setUp();
     const photo = [{ file_id: 'p1', file_unique_id: 'u1', width: 90, height: 90 }];

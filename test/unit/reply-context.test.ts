@@ -1,0 +1,22 @@
+/** What the model is shown of the message a message replies to. */
+import { describe, expect, it } from 'vitest';
+import { withReplyContext } from '../../src/core/reply-context.js';
+
+describe('reply context', () => {
+  it("shows another person's message before the text, and only the start of a long one", () => {
+    expect(withReplyContext('what does this mean?', { author: '@bob', text: 'The build is red again.', byBot: false })).toBe('[In reply to a message by @bob: "The build is red again."]\nwhat does this mean?');
+    const long = `${'word '.repeat(500)}end`;
+    const shown = withReplyContext('summarize', { author: 'Bob', text: long, byBot: false });
+    expect(shown.length).toBeLessThan(2_100);
+    expect(shown).toMatch(/word…"]\nsummarize$/);
+  });
+
+  it("shows Cairn's own earlier message in short, and a reply without text as the question", () => {
+    const own = withReplyContext('and the second point?', { author: 'Cairn', text: `First point. ${'x'.repeat(1_000)}`, byBot: true });
+    expect(own.startsWith('[In reply to your earlier message: "First point. ')).toBe(true);
+    expect(own.length).toBeLessThan(400);
+    expect(withReplyContext('', { author: 'Bob', text: 'Is 17 prime?', byBot: false })).toBe('[In reply to a message by Bob: "Is 17 prime?"]');
+    expect(withReplyContext('plain', undefined)).toBe('plain');
+    expect(withReplyContext('plain', { author: 'Bob', text: '  ', byBot: false })).toBe('plain');
+  });
+});
