@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, EarlierMessage, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import { CairnError, ConfigError, describeError, rootCause } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
@@ -23,7 +23,7 @@ import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
 import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
 import { checkSlack } from './check.js';
-import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
+import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, slackToPlain, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
 import { MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, type RenderedMessage } from './render.js';
 
 const THINKING_REACTION = 'hourglass_flowing_sand';
@@ -60,6 +60,20 @@ interface InFlight {
   cancelProgress?: () => void;
 }
 
+/** The most thread messages read before a question in it (one page of conversations.replies). */
+const THREAD_MESSAGES = 200;
+const threadReplies = z.object({
+  messages: z.array(
+    z.object({
+      ts: z.string(),
+      text: z.string().default(''),
+      user: z.string().optional(),
+      bot_id: z.string().optional(),
+      username: z.string().optional(),
+      bot_profile: z.object({ name: z.string().optional() }).optional(),
+    }),
+  ),
+});
 const uploadTarget = z.object({ upload_url: z.string().url(), file_id: z.string().min(1) });
 const sharedFile = z.object({
   file: z.object({
@@ -261,7 +275,37 @@ export class SlackAdapter implements Adapter {
   private onEvent(event: unknown, body: unknown): void {
     if (!this.accepting || !this.bot) return;
     const normalized = normalizeEvent(event, body, this.normalizeOptions(this.bot));
-    if (normalized) this.deliver({ ...normalized, message: this.withFiles(normalized.message, event) });
+    if (normalized) this.deliver({ ...normalized, message: this.withThread(this.withFiles(normalized.message, event), normalized.target) });
+  }
+
+  /** A message in a channel thread can be about that thread: the core may read what was said before it. */
+  private withThread(message: InboundMessage, target: ReplyTarget): InboundMessage {
+    const { channel, ts, threadTs } = target;
+    if (message.isDirect || !ts || !threadTs || threadTs === ts) return message;
+    return { ...message, loadEarlier: () => this.threadBefore(channel, threadTs, ts) };
+  }
+
+  /**
+   * The thread's messages before `ts` since Cairn last spoke in it (conversations.replies; the
+   * app needs channels:history, and groups:history for private channels). Authors are user ids.
+   */
+  private async threadBefore(channel: string, threadTs: string, ts: string): Promise<EarlierMessage[]> {
+    let replies: z.infer<typeof threadReplies>;
+    try {
+      replies = threadReplies.parse(await this.call(() => this.client.conversations.replies({ channel, ts: threadTs, latest: ts, inclusive: false, limit: THREAD_MESSAGES })));
+    } catch (error) {
+      const mapped = mapSlackError(error);
+      if (mapped.code !== 'permission') throw mapped;
+      throw new CairnError('permission', 'Slack did not let Cairn read the thread: add the channels:history and groups:history scopes to the app and reinstall it.', { platform: PLATFORM, cause: error });
+    }
+    const bot = this.bot;
+    const before = replies.messages.filter((message) => message.ts !== ts && Number(message.ts) < Number(ts));
+    const own = (message: (typeof before)[number]) => message.user === bot?.userId || (message.bot_id !== undefined && message.bot_id === bot?.botId);
+    const lastOwn = before.findLastIndex(own);
+    return before
+      .slice(lastOwn + 1)
+      .filter((message) => message.text.trim() !== '')
+      .map((message) => ({ author: message.user ?? message.bot_profile?.name ?? message.username ?? message.bot_id ?? 'someone', text: slackToPlain(message.text) }));
   }
 
   /** Lets the core download the message's files (with the bot token; the app needs `files:read`) if it wants to read them. */

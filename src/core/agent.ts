@@ -14,7 +14,7 @@ import type { Session, SessionStore } from '../memory/sessions.js';
 import type { Compressor } from '../memory/compression.js';
 import type { FileSender, ToolRegistry } from '../tools/registry.js';
 import { describeError } from './errors.js';
-import { withReplyContext } from './reply-context.js';
+import { withReplyContext, withThreadContext } from './reply-context.js';
 import { withAttachmentNote } from './attachments.js';
 
 export interface AgentOptions {
@@ -83,7 +83,8 @@ export class Agent {
   async runTurn(input: TurnInput): Promise<TurnResult> {
     const { store, clock } = this.options;
     const startedAt = clock.now();
-    const content = withReplyContext(withAttachmentNote(input.message.text, input.message.attachments), input.message.replyingTo);
+    const inbound = input.message;
+    const content = withThreadContext(withReplyContext(withAttachmentNote(inbound.text, inbound.attachments), inbound.replyingTo), inbound.earlier);
     const userMessage: ChatMessage = input.message.isDirect ? { role: 'user', content } : { role: 'user', content, name: speakerName(input.message) };
     store.append(input.session.id, [{ message: userMessage, userId: input.message.userId }], startedAt);
 

@@ -166,8 +166,8 @@ export class Gateway {
     if (message.command) return undefined;
     if (this.files.canRead(message)) return undefined;
     if (message.text.trim() === '' && message.attachments?.length) return attachmentsOnlyReply(message.attachments, this.files.readable());
-    // "@Cairn" alone, in reply to a message, asks about that message.
-    if (message.text.trim() === '' && !message.replyingTo?.text.trim()) return 'Your message was empty. Write what you need, or /help for commands.';
+    // "@Cairn" alone, in reply to a message or in a thread, asks about that message or thread.
+    if (message.text.trim() === '' && !message.replyingTo?.text.trim() && !message.loadEarlier) return 'Your message was empty. Write what you need, or /help for commands.';
     const limit = this.options.maxInputChars;
     if (message.text.length > limit) {
       return `Your message is ${message.text.length.toLocaleString('en-US')} characters long; the limit is ${limit.toLocaleString('en-US')}. Send a shorter message, or split it into parts.`;
@@ -199,7 +199,7 @@ export class Gateway {
         await this.reply(message, { text: read, isError: true, endsTurn: true });
         return 'failed';
       }
-      const result = await this.turn(read, isAdmin, controller.signal);
+      const result = await this.turn(await this.withEarlier(read, controller.signal), isAdmin, controller.signal);
       this.options.logger.info({ ...ids, sessionId: result.sessionId, steps: result.steps, tools: result.toolCalls.length, ms: result.durationMs }, 'turn finished');
       await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.', endsTurn: true });
       return 'turn';
@@ -225,6 +225,18 @@ export class Gateway {
   private readFiles(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage | string> {
     if (this.files.canRead(message)) this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'typing' }, replyToOf(message));
     return this.files.read(message, signal);
+  }
+
+  /** The thread before the message, where the adapter can read it; without it when that fails. */
+  private async withEarlier(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage> {
+    if (!message.loadEarlier) return message;
+    try {
+      return { ...message, earlier: await message.loadEarlier(signal), loadEarlier: undefined };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.options.logger.warn({ platform: message.platform, conversationId: message.conversationId, err: describeError(error) }, 'the thread before the message could not be read; answering without it');
+      return { ...message, loadEarlier: undefined };
+    }
   }
 
   private turn(message: InboundMessage, isAdmin: boolean, signal: AbortSignal): Promise<TurnResult> {

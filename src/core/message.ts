@@ -21,6 +21,12 @@ export interface InboundFile {
   load(signal?: AbortSignal): Promise<Uint8Array>;
 }
 
+/** A message of a thread, as context for a question in it. */
+export interface EarlierMessage {
+  author: string;
+  text: string;
+}
+
 export interface InboundMessage {
   platform: string;
   /** Carries the platform and everything that scopes a session: `slack:T1:C1:1700000000.1`. */
@@ -58,6 +64,14 @@ export interface InboundMessage {
    * in "@Cairn what do you make of this?". `byBot`: it is one of Cairn's own.
    */
   replyingTo?: { author: string; text: string; byBot: boolean } | undefined;
+  /**
+   * Loads what was said in the message's thread before it, since Cairn last spoke there
+   * (Slack threads, where a mention often means "this thread"). The gateway calls it when
+   * the turn starts and puts the result in `earlier`.
+   */
+  loadEarlier?: ((signal: AbortSignal) => Promise<EarlierMessage[]>) | undefined;
+  /** What `loadEarlier` found, oldest first. */
+  earlier?: EarlierMessage[] | undefined;
   /** Sent by Cairn's scheduler on behalf of who set the task: no platform message to reply to. */
   scheduled?: { id: number } | undefined;
   command?: InboundCommand | undefined;

@@ -4,7 +4,7 @@
  * Cairn's own earlier answer is shown only in short, to say which one is meant: the whole
  * of it is usually in the conversation already.
  */
-import type { InboundMessage } from './message.js';
+import type { EarlierMessage, InboundMessage } from './message.js';
 
 /** Most of another person's message shown. */
 const OTHERS_CHARS = 2_000;
@@ -17,6 +17,26 @@ export function withReplyContext(text: string, replyingTo: InboundMessage['reply
   const shown = excerpt(quoted, replyingTo.byBot ? OWN_CHARS : OTHERS_CHARS);
   const whose = replyingTo.byBot ? 'your earlier message' : `a message by ${replyingTo.author}`;
   return `[In reply to ${whose}: "${shown}"]${text.trim() ? `\n${text}` : ''}`;
+}
+
+/** Most of the thread shown, and of one message in it: the newest messages are kept. */
+const THREAD_CHARS = 8_000;
+const THREAD_MESSAGE_CHARS = 1_500;
+
+/** What others said in the thread since Cairn last spoke there, before the text. */
+export function withThreadContext(text: string, earlier: readonly EarlierMessage[] | undefined): string {
+  const lines = (earlier ?? []).filter((message) => message.text.trim()).map((message) => `${message.author}: ${excerpt(message.text.trim(), THREAD_MESSAGE_CHARS)}`);
+  if (lines.length === 0) return text;
+  const kept: string[] = [];
+  let used = 0;
+  for (const line of [...lines].reverse()) {
+    if (used + line.length > THREAD_CHARS && kept.length > 0) break;
+    kept.unshift(line);
+    used += line.length + 1;
+  }
+  const left = lines.length - kept.length;
+  const head = left > 0 ? `[Earlier in this thread (${left} older message${left === 1 ? '' : 's'} left out):` : '[Earlier in this thread:';
+  return `${head}\n${kept.join('\n')}]${text.trim() ? `\n${text}` : ''}`;
 }
 
 /** `text` within `max` characters, cut at a word where it can be, the cut marked. */

@@ -180,6 +180,28 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(userTexts(model, 2)).toEqual(['a new thread']);
   });
 
+  it('reads the thread before a mention in it, since Cairn last spoke there', async () => {
+    const { slack, harness, model } = await setup();
+    const root = '1600000500.000001';
+    slack.addThreadMessage({ channel: 'C1', ts: root, user: 'U2', text: 'Deploy failed on *staging*' });
+    slack.addThreadMessage({ channel: 'C1', ts: '1600000501.000001', thread_ts: root, user: 'U3', text: 'Disk full on &lt;runner-2&gt;' });
+    await harness.send({ mention: true, channel: 'C1', threadTs: root, ts: '1600000502.000001', text: '<@UBOT> what happened?' });
+    await slack.waitForMessages(1, (p) => p.channel === 'C1');
+    expect(userTexts(model, 0)).toEqual(['[Earlier in this thread:\nU2: Deploy failed on *staging*\nU3: Disk full on <runner-2>]\nwhat happened?']);
+
+    // Cairn's answer is in the thread now: the next mention brings only what was said after it, and a bare mention asks about that.
+    slack.addThreadMessage({ channel: 'C1', ts: '1800000001.000001', thread_ts: root, user: 'U2', text: 'Freed the disk, deploy is green' });
+    await harness.send({ mention: true, channel: 'C1', threadTs: root, ts: '1800000002.000001', text: '<@UBOT>' });
+    await slack.waitForMessages(2, (p) => p.channel === 'C1');
+    expect(userTexts(model, 1).at(-1)).toBe('[Earlier in this thread:\nU2: Freed the disk, deploy is green]');
+
+    // Without the history scopes the question is answered as it stands, and the log says which scopes to add.
+    slack.failNext('conversations.replies', { error: 'missing_scope' });
+    await harness.send({ mention: true, channel: 'C1', threadTs: root, ts: '1800000003.000001', text: '<@UBOT> thanks' });
+    await slack.waitForMessages(3, (p) => p.channel === 'C1');
+    expect(userTexts(model, 2).at(-1)).toBe('thanks');
+  });
+
   it('shares one session per channel when configured, still answering in threads', async () => {
     const { slack, harness, model } = await setup({ channelSessions: 'channel' });
     const first = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> one' });

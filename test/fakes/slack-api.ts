@@ -10,6 +10,7 @@
  *
  * Web API calls arrive as POST /api/<method> (form-encoded, nested values as JSON, or
  * JSON) with the bot token in the Authorization header; each is recorded. auth.test,
+ * conversations.replies (threads the test wrote, with Cairn's posts in them),
  * chat.postMessage, chat.update (which changes the post in `posts`, or answers
  * message_not_found), reactions.add/remove and apps.connections.open are answered, and
  * files.uploadV2's three steps (files.getUploadURLExternal, the upload to its URL,
@@ -63,7 +64,7 @@ export interface FakeSlackOptions {
   botId?: string;
   botToken?: string;
   appToken?: string;
-  /** The bot token's scopes, sent as X-OAuth-Scopes (default: all Cairn asks for, files:read and files:write included). */
+  /** The bot token's scopes, sent as X-OAuth-Scopes (default: all Cairn asks for, the history and file scopes included). */
   scopes?: string[];
 }
 
@@ -94,6 +95,8 @@ export interface FakeSlackApi {
   /** Bounded polling until `count` messages (optionally filtered) were posted. */
   waitForMessages(count: number, filter?: (post: SlackPost) => boolean, timeoutMs?: number): Promise<SlackPost[]>;
   waitForUpdates(count: number): Promise<FakeSlackApi['updates']>;
+  /** A message people wrote in a channel (a thread's root, or a reply with thread_ts), for conversations.replies. */
+  addThreadMessage(message: { channel: string; ts: string; thread_ts?: string; user?: string; bot_id?: string; text: string }): void;
   /** Open Socket Mode connections. */
   sockets(): number;
   /** Sends a Socket Mode envelope (`events_api`, `slash_commands`) and resolves with the app's ack. */
@@ -107,13 +110,14 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const botId = options.botId ?? 'BBOT';
   const botToken = options.botToken ?? 'xoxb-fake-slack-bot-token';
   const appToken = options.appToken ?? 'xapp-fake-slack-app-token';
-  const scopes = options.scopes ?? ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'reactions:write', 'commands', 'files:read', 'files:write'];
+  const scopes = options.scopes ?? ['app_mentions:read', 'chat:write', 'im:history', 'channels:history', 'groups:history', 'reactions:read', 'reactions:write', 'commands', 'files:read', 'files:write'];
   const sockets = new Set<WebSocket>();
   const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
   let envelopeCounter = 0;
   const calls: SlackCall[] = [];
   const posts: SlackPost[] = [];
   const updates: FakeSlackApi['updates'] = [];
+  const threadMessages: Parameters<FakeSlackApi['addThreadMessage']>[0][] = [];
   const reactions = new Set<string>();
   const reactionsAdded: string[] = [];
   const failures = new Map<string, SlackFailure[]>();
@@ -180,6 +184,19 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         Object.assign(post, seen(body));
         updates.push({ channel: post.channel, ts: post.ts, ...seen(body) });
         return send(res, 200, { ok: true, channel: post.channel, ts: post.ts, text: body.text });
+      }
+      case 'conversations.replies': {
+        // A thread as Slack lists it: root first, oldest to newest, up to `latest`; Cairn's own posts in it too.
+        const channel = String(body.channel ?? '');
+        const root = String(body.ts ?? '');
+        const latest = body.latest === undefined ? Number.POSITIVE_INFINITY : Number(body.latest);
+        const inclusive = body.inclusive === true || body.inclusive === 'true';
+        const own = posts.filter((p) => p.channel === channel && (p.ts === root || p.threadTs === root) && p.via === 'chat.postMessage').map((p) => ({ ts: p.ts, text: p.text, user: botUserId, bot_id: botId }));
+        const written = threadMessages.filter((m) => m.channel === channel && (m.ts === root || m.thread_ts === root));
+        const thread = [...written, ...own].sort((a, b) => Number(a.ts) - Number(b.ts));
+        if (!thread.some((m) => m.ts === root)) return send(res, 200, { ok: false, error: 'thread_not_found' });
+        const listed = thread.filter((m) => (inclusive ? Number(m.ts) <= latest : Number(m.ts) < latest)).slice(0, Number(body.limit ?? 1000));
+        return send(res, 200, { ok: true, messages: listed, has_more: false });
       }
       case 'files.getUploadURLExternal': {
         const id = `F${String(uploads.size + 1).padStart(4, '0')}`;
@@ -296,6 +313,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     },
+    addThreadMessage: (message) => void threadMessages.push(message),
     waitForUpdates: async (count) => {
       const deadline = Date.now() + 5_000;
       while (updates.length < count) {
