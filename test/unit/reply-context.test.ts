@@ -1,6 +1,6 @@
 /** What the model is shown of the message a message replies to. */
 import { describe, expect, it } from 'vitest';
-import { withReplyContext } from '../../src/core/reply-context.js';
+import { withReplyContext, withThreadContext } from '../../src/core/reply-context.js';
 
 describe('reply context', () => {
   it("shows another person's message before the text, and only the start of a long one", () => {
@@ -18,5 +18,16 @@ describe('reply context', () => {
     expect(withReplyContext('', { author: 'Bob', text: 'Is 17 prime?', byBot: false })).toBe('[In reply to a message by Bob: "Is 17 prime?"]');
     expect(withReplyContext('plain', undefined)).toBe('plain');
     expect(withReplyContext('plain', { author: 'Bob', text: '  ', byBot: false })).toBe('plain');
+  });
+
+  it('shows the thread before a question, the newest messages when it is long, and says how many were left out', () => {
+    expect(withThreadContext('why?', [{ author: 'U2', text: 'Deploy failed' }, { author: 'U3', text: ' ' }, { author: 'U3', text: 'Disk full' }])).toBe('[Earlier in this thread:\nU2: Deploy failed\nU3: Disk full]\nwhy?');
+    const thread = Array.from({ length: 40 }, (_, index) => ({ author: `U${index}`, text: `message ${index} ${'x'.repeat(400)}` }));
+    const shown = withThreadContext('sum up', thread);
+    expect(shown.length).toBeLessThan(8_200);
+    expect(shown).toMatch(/^\[Earlier in this thread \(\d+ older messages left out\):\nU\d+: message/);
+    expect(shown).toContain('U39: message 39');
+    expect(shown).not.toContain('U0: message 0');
+    expect(withThreadContext('plain', [])).toBe('plain');
   });
 });
