@@ -7,9 +7,10 @@
  * through withRetries: the client throws on 429 instead of waiting, so waits use the
  * injectable sleep.
  */
+import { z } from 'zod';
 import { Client, Events, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, EarlierMessage, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
@@ -28,6 +29,9 @@ const PROGRESS_TEXT = 'Still working on it…';
 const DRAFT_EVERY_MS = 1_200;
 /** A draft stays within one message, with room for the marks previews add. */
 const DRAFT_CHARS = MESSAGE_LIMIT - 50;
+/** The most thread messages read before a question in it (one page of the messages route). */
+const THREAD_MESSAGES = 100;
+const threadMessages = z.array(z.object({ content: z.string().default(''), author: z.object({ id: z.string(), username: z.string(), global_name: z.string().nullish() }) }));
 /** Mentions in replies never ping anyone: the model's text could contain @everyone. */
 const NO_PINGS = { parse: [] as never[] };
 /** Replies remembered for reaction feedback. */
@@ -186,7 +190,22 @@ export class DiscordAdapter implements Adapter {
   private onMessage(sink: InboundSink, message: Message): void {
     if (!this.normalize) return;
     const inbound = normalizeMessage(message, this.normalize);
-    if (inbound) this.dispatch(sink, withFiles(inbound, message), message.channelId);
+    if (inbound) this.dispatch(sink, this.withThread(withFiles(inbound, message), message), message.channelId);
+  }
+
+  /** A mention in a thread can be about that thread: the core may read what was said before it. */
+  private withThread(inbound: InboundMessage, message: Message): InboundMessage {
+    if (!message.channel.isThread()) return inbound;
+    return { ...inbound, loadEarlier: () => this.threadBefore(message.channelId, message.id) };
+  }
+
+  /** The thread's messages before `messageId` since Cairn last spoke in it (needs Read Message History). */
+  private async threadBefore(channelId: string, messageId: string): Promise<EarlierMessage[]> {
+    const listed = threadMessages.parse(await this.call(() => this.client.rest.get(Routes.channelMessages(channelId), { query: new URLSearchParams({ before: messageId, limit: String(THREAD_MESSAGES) }) })));
+    // Discord lists the newest first.
+    const before = listed.reverse();
+    const since = before.slice(before.findLastIndex((message) => message.author.id === this.normalize?.botId) + 1);
+    return since.filter((message) => message.content.trim() !== '').map((message) => ({ author: message.author.global_name ?? message.author.username, text: message.content }));
   }
 
   /** 👍 / 👎 on one of Cairn's replies is `/feedback good|bad` in that reply's conversation. */

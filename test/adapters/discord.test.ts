@@ -1,7 +1,7 @@
 /** The Discord adapter: the real discord.js against a fake REST + gateway, wired to a real Cairn. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
-import { APP_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, messagePayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord-api.js';
+import { APP_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, THREAD_ID, messagePayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord-api.js';
 import { ManualTimers } from '../helpers/manual-timers.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
@@ -170,6 +170,18 @@ describe('discord end to end', () => {
     harness.fake.dispatch('MESSAGE_CREATE', reply(`<@${BOT_USER.id}>`));
     const [, second] = await harness.fake.waitForSent(2);
     expect(second?.content).toBe('echo: [In reply to a message by Bob: "Is 2027 a prime number?"]');
+  });
+
+  it('reads a thread before a mention in it, since Cairn last spoke there', async () => {
+    await setUp();
+    const bob = { id: '400000000000000002', username: 'bob', discriminator: '0', global_name: 'Bob', avatar: null };
+    harness.fake.addChannelMessage(messagePayload('610000000000000001', THREAD_ID, BOT_USER, 'An earlier answer.'));
+    harness.fake.addChannelMessage(messagePayload('610000000000000002', THREAD_ID, bob, 'The API returns 502 since noon.'));
+    harness.fake.addChannelMessage(messagePayload('610000000000000003', THREAD_ID, USER, 'Only on /export, it seems.'));
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload('610000000000000004', THREAD_ID, USER, `<@${BOT_USER.id}> any idea?`, { mentions: [BOT_USER] }), guild_id: GUILD_ID, member: { roles: [] } });
+    const [reply] = await harness.fake.waitForSent(1);
+    expect(reply?.content).toBe('echo: [Earlier in this thread:\nBob: The API returns 502 since noon.\nAda: Only on /export, it seems.]\nany idea?');
+    expect(reply?.channelId).toBe(THREAD_ID);
   });
 
   it('answers a DM of only an image that it cannot open it, and tells the model of one with text', async () => {

@@ -17,6 +17,8 @@ export const BOT_USER = { id: '100000000000000001', username: 'cairn', discrimin
 export const GUILD_ID = '200000000000000001';
 export const CHANNEL_ID = '300000000000000001';
 export const DM_CHANNEL_ID = '300000000000000009';
+/** A thread under CHANNEL_ID. */
+export const THREAD_ID = '300000000000000002';
 
 export interface RestCall {
   method: string;
@@ -45,6 +47,8 @@ export interface FakeDiscord {
   contentOf(id: string): string | undefined;
   /** A user deleted the message: edits of it fail as on Discord. */
   deleteMessage(id: string): void;
+  /** A message people wrote, listed by GET /channels/<id>/messages (with Cairn's own posts there). */
+  addChannelMessage(message: Record<string, unknown>): void;
   waitForSent(count: number): Promise<SentMessage[]>;
   waitForCall(method: string, pathPattern: RegExp, count?: number): Promise<RestCall[]>;
   /** Resolves once a client has identified (READY was sent). */
@@ -71,6 +75,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const sent: SentMessage[] = [];
   const edits: FakeDiscord['edits'] = [];
   const contents = new Map<string, string>();
+  const written: Record<string, unknown>[] = [];
   const watchers: (() => boolean)[] = [];
   const sockets = new Set<WebSocket>();
   let sequence = 0;
@@ -101,12 +106,24 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       calls.push({ method, path, body });
       notify();
       if (options.token !== undefined && req.headers.authorization !== `Bot ${options.token}`) return json(res, 401, { message: '401: Unauthorized', code: 0 });
-      route(method, path, body, res);
+      route(method, path, body, res, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''));
     });
   });
 
-  function route(method: string, path: string, body: Record<string, unknown>, res: ServerResponse): void {
+  function route(method: string, path: string, body: Record<string, unknown>, res: ServerResponse, query: URLSearchParams): void {
     const port = (server.address() as AddressInfo).port;
+    const history = method === 'GET' ? /^\/channels\/(\d+)\/messages$/.exec(path) : null;
+    if (history) {
+      // As Discord lists a channel: newest first, before the given id, at most `limit`.
+      const channelId = history[1] as string;
+      const before = BigInt(query.get('before') ?? '9'.repeat(19));
+      const own = sent.filter((m) => m.kind === 'channel' && m.channelId === channelId).map((m) => messagePayload(m.id, channelId, BOT_USER, contents.get(m.id) ?? m.content));
+      const listed = [...written.filter((m) => m.channel_id === channelId), ...own]
+        .filter((m) => BigInt(String(m.id)) < before)
+        .sort((a, b) => (BigInt(String(b.id)) > BigInt(String(a.id)) ? 1 : -1))
+        .slice(0, Number(query.get('limit') ?? 50));
+      return json(res, 200, listed);
+    }
     if (method === 'GET' && path === '/gateway/bot') {
       return json(res, 200, { url: `ws://127.0.0.1:${port}`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
     }
@@ -182,6 +199,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     sent,
     edits,
     contentOf: (id) => contents.get(id),
+    addChannelMessage: (message) => void written.push(message),
     deleteMessage: (id) => void contents.delete(id),
     waitForSent: (count) => waitUntil(watchers, () => sent.length >= count, () => sent.slice()),
     waitForCall: (method, pattern, count = 1) => {
@@ -256,7 +274,19 @@ function guildPayload(): Record<string, unknown> {
     member_count: 2,
     members: [],
     channels: [{ id: CHANNEL_ID, type: 0, name: 'general', guild_id: GUILD_ID, position: 0, permission_overwrites: [], nsfw: false, parent_id: null }],
-    threads: [],
+    threads: [
+      {
+        id: THREAD_ID,
+        type: 11,
+        name: 'incident',
+        guild_id: GUILD_ID,
+        parent_id: CHANNEL_ID,
+        owner_id: '400000000000000001',
+        message_count: 0,
+        member_count: 1,
+        thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date(1_700_000_000_000).toISOString(), locked: false },
+      },
+    ],
     presences: [],
     voice_states: [],
     preferred_locale: 'en-US',
