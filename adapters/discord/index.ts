@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { Client, Events, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, EarlierMessage, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, ThreadBefore, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
@@ -200,12 +200,15 @@ export class DiscordAdapter implements Adapter {
   }
 
   /** The thread's messages before `messageId` since Cairn last spoke in it (needs Read Message History). */
-  private async threadBefore(channelId: string, messageId: string): Promise<EarlierMessage[]> {
+  private async threadBefore(channelId: string, messageId: string): Promise<ThreadBefore> {
     const listed = threadMessages.parse(await this.call(() => this.client.rest.get(Routes.channelMessages(channelId), { query: new URLSearchParams({ before: messageId, limit: String(THREAD_MESSAGES) }) })));
     // Discord lists the newest first.
     const before = listed.reverse();
-    const since = before.slice(before.findLastIndex((message) => message.author.id === this.normalize?.botId) + 1);
-    return since.filter((message) => message.content.trim() !== '').map((message) => ({ author: message.author.global_name ?? message.author.username, text: message.content }));
+    const lastOwn = before.findLastIndex((message) => message.author.id === this.normalize?.botId);
+    const since = before.slice(lastOwn + 1).filter((message) => message.content.trim() !== '');
+    // A full page without Cairn's last word in it may have older messages before it: say so.
+    const olderLeftOut = lastOwn < 0 && listed.length === THREAD_MESSAGES;
+    return { messages: since.map((message) => ({ author: message.author.global_name ?? message.author.username, text: message.content })), olderLeftOut };
   }
 
   /** 👍 / 👎 on one of Cairn's replies is `/feedback good|bad` in that reply's conversation. */

@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, EarlierMessage, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, ThreadBefore, TurnEvent } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import { CairnError, ConfigError, describeError, rootCause } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
@@ -60,9 +60,12 @@ interface InFlight {
   cancelProgress?: () => void;
 }
 
-/** The most thread messages read before a question in it (one page of conversations.replies). */
+/** The most thread messages kept before a question in it (one page of conversations.replies), and the most pages read. */
 const THREAD_MESSAGES = 200;
+const THREAD_PAGES = 10;
 const threadReplies = z.object({
+  has_more: z.boolean().optional(),
+  response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
   messages: z.array(
     z.object({
       ts: z.string(),
@@ -278,6 +281,16 @@ export class SlackAdapter implements Adapter {
     if (normalized) this.deliver({ ...normalized, message: this.withThread(this.withFiles(normalized.message, event), normalized.target) });
   }
 
+  private async threadPage(channel: string, threadTs: string, ts: string, cursor: string | undefined): Promise<z.infer<typeof threadReplies>> {
+    try {
+      return threadReplies.parse(await this.call(() => this.client.conversations.replies({ channel, ts: threadTs, latest: ts, inclusive: false, limit: THREAD_MESSAGES, ...(cursor ? { cursor } : {}) })));
+    } catch (error) {
+      const mapped = mapSlackError(error);
+      if (mapped.code !== 'permission') throw mapped;
+      throw new CairnError('permission', 'Slack did not let Cairn read the thread: add the channels:history and groups:history scopes to the app and reinstall it.', { platform: PLATFORM, cause: error });
+    }
+  }
+
   /** A message in a channel thread can be about that thread: the core may read what was said before it. */
   private withThread(message: InboundMessage, target: ReplyTarget): InboundMessage {
     const { channel, ts, threadTs } = target;
@@ -289,23 +302,29 @@ export class SlackAdapter implements Adapter {
    * The thread's messages before `ts` since Cairn last spoke in it (conversations.replies; the
    * app needs channels:history, and groups:history for private channels). Authors are user ids.
    */
-  private async threadBefore(channel: string, threadTs: string, ts: string): Promise<EarlierMessage[]> {
-    let replies: z.infer<typeof threadReplies>;
-    try {
-      replies = threadReplies.parse(await this.call(() => this.client.conversations.replies({ channel, ts: threadTs, latest: ts, inclusive: false, limit: THREAD_MESSAGES })));
-    } catch (error) {
-      const mapped = mapSlackError(error);
-      if (mapped.code !== 'permission') throw mapped;
-      throw new CairnError('permission', 'Slack did not let Cairn read the thread: add the channels:history and groups:history scopes to the app and reinstall it.', { platform: PLATFORM, cause: error });
+  private async threadBefore(channel: string, threadTs: string, ts: string): Promise<ThreadBefore> {
+    // Slack lists a thread from its start: a long one is paged through, keeping the newest messages.
+    let messages: z.infer<typeof threadReplies>['messages'] = [];
+    let olderLeftOut = false;
+    let cursor: string | undefined;
+    for (let page = 0; page < THREAD_PAGES; page++) {
+      const replies = await this.threadPage(channel, threadTs, ts, cursor);
+      const all = [...messages, ...replies.messages];
+      olderLeftOut ||= all.length > THREAD_MESSAGES;
+      messages = all.slice(-THREAD_MESSAGES);
+      cursor = replies.has_more ? replies.response_metadata?.next_cursor || undefined : undefined;
+      if (!cursor) break;
     }
     const bot = this.bot;
-    const before = replies.messages.filter((message) => message.ts !== ts && Number(message.ts) < Number(ts));
+    const before = messages.filter((message) => message.ts !== ts && Number(message.ts) < Number(ts));
     const own = (message: (typeof before)[number]) => message.user === bot?.userId || (message.bot_id !== undefined && message.bot_id === bot?.botId);
     const lastOwn = before.findLastIndex(own);
-    return before
+    const since = before
       .slice(lastOwn + 1)
       .filter((message) => message.text.trim() !== '')
       .map((message) => ({ author: message.user ?? message.bot_profile?.name ?? message.username ?? message.bot_id ?? 'someone', text: slackToPlain(message.text) }));
+    // What was not read matters only when Cairn's last word was not among what was.
+    return { messages: since, olderLeftOut: lastOwn < 0 && olderLeftOut };
   }
 
   /** Lets the core download the message's files (with the bot token; the app needs `files:read`) if it wants to read them. */

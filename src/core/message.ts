@@ -27,6 +27,12 @@ export interface EarlierMessage {
   text: string;
 }
 
+/** A thread before a message in it: its messages oldest first, and whether older ones were not read. */
+export interface ThreadBefore {
+  messages: EarlierMessage[];
+  olderLeftOut: boolean;
+}
+
 export interface InboundMessage {
   platform: string;
   /** Carries the platform and everything that scopes a session: `slack:T1:C1:1700000000.1`. */
@@ -69,9 +75,9 @@ export interface InboundMessage {
    * (Slack threads, where a mention often means "this thread"). The gateway calls it when
    * the turn starts and puts the result in `earlier`.
    */
-  loadEarlier?: ((signal: AbortSignal) => Promise<EarlierMessage[]>) | undefined;
-  /** What `loadEarlier` found, oldest first. */
-  earlier?: EarlierMessage[] | undefined;
+  loadEarlier?: ((signal: AbortSignal) => Promise<ThreadBefore>) | undefined;
+  /** What `loadEarlier` found. */
+  earlier?: ThreadBefore | undefined;
   /** Sent by Cairn's scheduler on behalf of who set the task: no platform message to reply to. */
   scheduled?: { id: number } | undefined;
   command?: InboundCommand | undefined;

@@ -4,7 +4,7 @@
  * Cairn's own earlier answer is shown only in short, to say which one is meant: the whole
  * of it is usually in the conversation already.
  */
-import type { EarlierMessage, InboundMessage } from './message.js';
+import type { InboundMessage, ThreadBefore } from './message.js';
 
 /** Most of another person's message shown. */
 const OTHERS_CHARS = 2_000;
@@ -24,8 +24,8 @@ const THREAD_CHARS = 8_000;
 const THREAD_MESSAGE_CHARS = 1_500;
 
 /** What others said in the thread since Cairn last spoke there, before the text. */
-export function withThreadContext(text: string, earlier: readonly EarlierMessage[] | undefined): string {
-  const lines = (earlier ?? []).filter((message) => message.text.trim()).map((message) => `${message.author}: ${excerpt(message.text.trim(), THREAD_MESSAGE_CHARS)}`);
+export function withThreadContext(text: string, earlier: ThreadBefore | undefined): string {
+  const lines = (earlier?.messages ?? []).filter((message) => message.text.trim()).map((message) => `${message.author}: ${excerpt(message.text.trim(), THREAD_MESSAGE_CHARS)}`);
   if (lines.length === 0) return text;
   const kept: string[] = [];
   let used = 0;
@@ -34,8 +34,8 @@ export function withThreadContext(text: string, earlier: readonly EarlierMessage
     kept.unshift(line);
     used += line.length + 1;
   }
-  const left = lines.length - kept.length;
-  const head = left > 0 ? `[Earlier in this thread (${left} older message${left === 1 ? '' : 's'} left out):` : '[Earlier in this thread:';
+  const leftOut = kept.length < lines.length || earlier?.olderLeftOut === true;
+  const head = leftOut ? '[Earlier in this thread (older messages left out):' : '[Earlier in this thread:';
   return `${head}\n${kept.join('\n')}]${text.trim() ? `\n${text}` : ''}`;
 }
 

@@ -202,6 +202,19 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(userTexts(model, 2).at(-1)).toBe('thanks');
   });
 
+  it('pages through a long thread to bring its newest messages', async () => {
+    const { slack, harness, model } = await setup();
+    const root = '1600000500.000000';
+    slack.addThreadMessage({ channel: 'C1', ts: root, user: 'U2', text: 'A long incident thread' });
+    for (let n = 1; n <= 250; n++) slack.addThreadMessage({ channel: 'C1', ts: `1600000500.${String(n).padStart(6, '0')}`, thread_ts: root, user: 'U2', text: `update ${n}` });
+    await harness.send({ mention: true, channel: 'C1', threadTs: root, ts: '1600000501.000000', text: '<@UBOT> where are we?' });
+    await slack.waitForMessages(1, (p) => p.channel === 'C1');
+    const [shown] = userTexts(model, 0) as string[];
+    expect(shown).toMatch(/^\[Earlier in this thread \(older messages left out\):\nU2: update 51\n/);
+    expect(shown).toContain('U2: update 250]\nwhere are we?');
+    expect(slack.callsTo('conversations.replies')).toHaveLength(2);
+  });
+
   it('shares one session per channel when configured, still answering in threads', async () => {
     const { slack, harness, model } = await setup({ channelSessions: 'channel' });
     const first = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> one' });

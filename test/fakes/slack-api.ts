@@ -195,8 +195,12 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         const written = threadMessages.filter((m) => m.channel === channel && (m.ts === root || m.thread_ts === root));
         const thread = [...written, ...own].sort((a, b) => Number(a.ts) - Number(b.ts));
         if (!thread.some((m) => m.ts === root)) return send(res, 200, { ok: false, error: 'thread_not_found' });
-        const listed = thread.filter((m) => (inclusive ? Number(m.ts) <= latest : Number(m.ts) < latest)).slice(0, Number(body.limit ?? 1000));
-        return send(res, 200, { ok: true, messages: listed, has_more: false });
+        const upTo = thread.filter((m) => (inclusive ? Number(m.ts) <= latest : Number(m.ts) < latest));
+        // Pages of `limit`, from the start; the cursor is where the next page begins.
+        const start = Number(body.cursor ?? 0);
+        const end = start + Number(body.limit ?? 1000);
+        const more = end < upTo.length;
+        return send(res, 200, { ok: true, messages: upTo.slice(start, end), has_more: more, ...(more ? { response_metadata: { next_cursor: String(end) } } : {}) });
       }
       case 'files.getUploadURLExternal': {
         const id = `F${String(uploads.size + 1).padStart(4, '0')}`;

@@ -20,14 +20,16 @@ describe('reply context', () => {
     expect(withReplyContext('plain', { author: 'Bob', text: '  ', byBot: false })).toBe('plain');
   });
 
-  it('shows the thread before a question, the newest messages when it is long, and says how many were left out', () => {
-    expect(withThreadContext('why?', [{ author: 'U2', text: 'Deploy failed' }, { author: 'U3', text: ' ' }, { author: 'U3', text: 'Disk full' }])).toBe('[Earlier in this thread:\nU2: Deploy failed\nU3: Disk full]\nwhy?');
+  it('shows the thread before a question, the newest messages when it is long, and says that some were left out', () => {
+    const messages = [{ author: 'U2', text: 'Deploy failed' }, { author: 'U3', text: ' ' }, { author: 'U3', text: 'Disk full' }];
+    expect(withThreadContext('why?', { messages, olderLeftOut: false })).toBe('[Earlier in this thread:\nU2: Deploy failed\nU3: Disk full]\nwhy?');
+    expect(withThreadContext('why?', { messages, olderLeftOut: true })).toBe('[Earlier in this thread (older messages left out):\nU2: Deploy failed\nU3: Disk full]\nwhy?');
     const thread = Array.from({ length: 40 }, (_, index) => ({ author: `U${index}`, text: `message ${index} ${'x'.repeat(400)}` }));
-    const shown = withThreadContext('sum up', thread);
+    const shown = withThreadContext('sum up', { messages: thread, olderLeftOut: false });
     expect(shown.length).toBeLessThan(8_200);
-    expect(shown).toMatch(/^\[Earlier in this thread \(\d+ older messages left out\):\nU\d+: message/);
+    expect(shown).toMatch(/^\[Earlier in this thread \(older messages left out\):\nU\d+: message/);
     expect(shown).toContain('U39: message 39');
     expect(shown).not.toContain('U0: message 0');
-    expect(withThreadContext('plain', [])).toBe('plain');
+    expect(withThreadContext('plain', { messages: [], olderLeftOut: false })).toBe('plain');
   });
 });
