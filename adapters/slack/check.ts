@@ -16,8 +16,11 @@ const authTest = z.object({ user: z.string(), team: z.string(), response_metadat
 
 /** The bot scopes the adapter uses (see README, Slack); files:read to fetch shared files (text files, audio clips, images), files:write to send some (send_file). */
 const BOT_SCOPES = ['app_mentions:read', 'chat:write', 'im:history', 'reactions:read', 'reactions:write', 'commands', 'files:read', 'files:write'];
-/** Scopes Cairn works without, less well: the history of channels, to read a thread before a mention in it. */
-const THREAD_SCOPES = ['channels:history', 'groups:history'];
+/** Scopes Cairn works without, less well, and what it cannot do then. */
+const OPTIONAL_SCOPES = [
+  { scopes: ['channels:history', 'groups:history'], without: 'it reads a thread only from the mention on' },
+  { scopes: ['users:read'], without: 'it knows members by id, not by name' },
+];
 
 export async function checkSlack(config: Config): Promise<string> {
   const settings = slackSettings(config);
@@ -36,8 +39,10 @@ export async function checkSlack(config: Config): Promise<string> {
   if (missing.length > 0) {
     throw new CairnError('permission', `The bot token lacks the scopes ${missing.join(', ')}: add them under OAuth & Permissions and reinstall the app.`, { platform: 'slack' });
   }
-  const withoutThreads = scopes ? THREAD_SCOPES.filter((scope) => !scopes.includes(scope)) : [];
-  if (withoutThreads.length > 0) who += `; without ${withoutThreads.join(' and ')} it reads a thread only from the mention on (add them to let it read what came before)`;
+  for (const optional of OPTIONAL_SCOPES) {
+    const lacking = scopes ? optional.scopes.filter((scope) => !scopes.includes(scope)) : [];
+    if (lacking.length > 0) who += `; without ${lacking.join(' and ')} ${optional.without}`;
+  }
   if (!settings.appToken) return `${who}, HTTP events on ${EVENTS_PATH} (signed with SLACK_SIGNING_SECRET)`;
   try {
     await new webApi.WebClient(settings.appToken, options).apps.connections.open();

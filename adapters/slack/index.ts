@@ -77,6 +77,11 @@ const threadReplies = z.object({
     }),
   ),
 });
+/** Members whose names are remembered. */
+const REMEMBERED_NAMES = 5_000;
+const memberInfo = z.object({
+  user: z.object({ name: z.string().optional(), real_name: z.string().optional(), profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional() }),
+});
 const uploadTarget = z.object({ upload_url: z.string().url(), file_id: z.string().min(1) });
 const sharedFile = z.object({
   file: z.object({
@@ -109,6 +114,8 @@ export class SlackAdapter implements Adapter {
   private readonly order = new Map<string, string[]>();
   /** Cairn's own replies (`channel:ts` → conversation), so 👍/👎 on them can count as feedback. */
   private readonly replies = new Map<string, string>();
+  /** Members' names by id, as users.info gave them. */
+  private readonly names = new Map<string, Promise<string>>();
   /** The message a conversation's latest reply answered: the turn the next `done` ends. */
   private readonly lastReplyTo = new Map<string, string>();
 
@@ -278,7 +285,40 @@ export class SlackAdapter implements Adapter {
   private onEvent(event: unknown, body: unknown): void {
     if (!this.accepting || !this.bot) return;
     const normalized = normalizeEvent(event, body, this.normalizeOptions(this.bot));
-    if (normalized) this.deliver({ ...normalized, message: this.withThread(this.withFiles(normalized.message, event), normalized.target) });
+    if (normalized) this.deliver({ ...normalized, message: this.withName(this.withThread(this.withFiles(normalized.message, event), normalized.target)) });
+  }
+
+  /** Events carry member ids only: the core looks the name up when the turn starts. */
+  private withName(message: InboundMessage): InboundMessage {
+    if (message.isSelf || message.isBot) return message;
+    return { ...message, loadUserName: () => this.nameOf(message.senderId) };
+  }
+
+  /**
+   * A member's name (users.info; the app needs users:read), remembered. Without the scope, or
+   * for an unknown member, the id stands in, and is not asked for again.
+   */
+  private nameOf(userId: string): Promise<string> {
+    let name = this.names.get(userId);
+    if (!name) {
+      name = this.lookUpName(userId);
+      this.names.set(userId, name);
+      if (this.names.size > REMEMBERED_NAMES) this.names.delete(this.names.keys().next().value as string);
+    }
+    return name;
+  }
+
+  private async lookUpName(userId: string): Promise<string> {
+    try {
+      const { user } = memberInfo.parse(await this.client.users.info({ user: userId }));
+      return user.profile?.display_name || user.real_name || user.profile?.real_name || user.name || userId;
+    } catch (error) {
+      const mapped = mapSlackError(error);
+      // A passing failure is tried again next time; a refusal (scope, unknown member) is not.
+      if (mapped.isRetryable) this.names.delete(userId);
+      this.logger.debug({ userId, err: describeError(mapped) }, 'Slack member name not looked up; using the id');
+      return userId;
+    }
   }
 
   private async threadPage(channel: string, threadTs: string, ts: string, cursor: string | undefined): Promise<z.infer<typeof threadReplies>> {
@@ -300,7 +340,7 @@ export class SlackAdapter implements Adapter {
 
   /**
    * The thread's messages before `ts` since Cairn last spoke in it (conversations.replies; the
-   * app needs channels:history, and groups:history for private channels). Authors are user ids.
+   * app needs channels:history, and groups:history for private channels), authors by name.
    */
   private async threadBefore(channel: string, threadTs: string, ts: string): Promise<ThreadBefore> {
     // Slack lists a thread from its start: a long one is paged through, keeping the newest messages.
@@ -322,9 +362,9 @@ export class SlackAdapter implements Adapter {
     const since = before
       .slice(lastOwn + 1)
       .filter((message) => message.text.trim() !== '')
-      .map((message) => ({ author: message.user ?? message.bot_profile?.name ?? message.username ?? message.bot_id ?? 'someone', text: slackToPlain(message.text) }));
+      .map(async (message) => ({ author: message.user ? await this.nameOf(message.user) : (message.bot_profile?.name ?? message.username ?? message.bot_id ?? 'someone'), text: slackToPlain(message.text) }));
     // What was not read matters only when Cairn's last word was not among what was.
-    return { messages: since, olderLeftOut: lastOwn < 0 && olderLeftOut };
+    return { messages: await Promise.all(since), olderLeftOut: lastOwn < 0 && olderLeftOut };
   }
 
   /** Lets the core download the message's files (with the bot token; the app needs `files:read`) if it wants to read them. */

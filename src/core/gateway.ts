@@ -199,7 +199,7 @@ export class Gateway {
         await this.reply(message, { text: read, isError: true, endsTurn: true });
         return 'failed';
       }
-      const result = await this.turn(await this.withEarlier(read, controller.signal), isAdmin, controller.signal);
+      const result = await this.turn(await this.withEarlier(await this.withUserName(read), controller.signal), isAdmin, controller.signal);
       this.options.logger.info({ ...ids, sessionId: result.sessionId, steps: result.steps, tools: result.toolCalls.length, ms: result.durationMs }, 'turn finished');
       await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.', endsTurn: true });
       return 'turn';
@@ -225,6 +225,17 @@ export class Gateway {
   private readFiles(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage | string> {
     if (this.files.canRead(message)) this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'typing' }, replyToOf(message));
     return this.files.read(message, signal);
+  }
+
+  /** The sender's name, where the adapter looks it up; the id it had when that fails. */
+  private async withUserName(message: InboundMessage): Promise<InboundMessage> {
+    if (!message.loadUserName) return message;
+    try {
+      return { ...message, userName: await message.loadUserName(), loadUserName: undefined };
+    } catch (error) {
+      this.options.logger.debug({ platform: message.platform, senderId: message.senderId, err: describeError(error) }, 'the sender name could not be looked up');
+      return { ...message, loadUserName: undefined };
+    }
   }
 
   /** The thread before the message, where the adapter can read it; without it when that fails. */

@@ -78,6 +78,8 @@ export interface InboundMessage {
   loadEarlier?: ((signal: AbortSignal) => Promise<ThreadBefore>) | undefined;
   /** What `loadEarlier` found. */
   earlier?: ThreadBefore | undefined;
+  /** Looks up the sender's name where the platform sends only an id (Slack); the gateway calls it when the turn starts. */
+  loadUserName?: (() => Promise<string>) | undefined;
   /** Sent by Cairn's scheduler on behalf of who set the task: no platform message to reply to. */
   scheduled?: { id: number } | undefined;
   command?: InboundCommand | undefined;

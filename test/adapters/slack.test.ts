@@ -187,19 +187,34 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     slack.addThreadMessage({ channel: 'C1', ts: '1600000501.000001', thread_ts: root, user: 'U3', text: 'Disk full on &lt;runner-2&gt;' });
     await harness.send({ mention: true, channel: 'C1', threadTs: root, ts: '1600000502.000001', text: '<@UBOT> what happened?' });
     await slack.waitForMessages(1, (p) => p.channel === 'C1');
-    expect(userTexts(model, 0)).toEqual(['[Earlier in this thread:\nU2: Deploy failed on *staging*\nU3: Disk full on <runner-2>]\nwhat happened?']);
+    expect(userTexts(model, 0)).toEqual(['[Earlier in this thread:\nBo: Deploy failed on *staging*\nCy: Disk full on <runner-2>]\nwhat happened?']);
 
     // Cairn's answer is in the thread now: the next mention brings only what was said after it, and a bare mention asks about that.
     slack.addThreadMessage({ channel: 'C1', ts: '1800000001.000001', thread_ts: root, user: 'U2', text: 'Freed the disk, deploy is green' });
     await harness.send({ mention: true, channel: 'C1', threadTs: root, ts: '1800000002.000001', text: '<@UBOT>' });
     await slack.waitForMessages(2, (p) => p.channel === 'C1');
-    expect(userTexts(model, 1).at(-1)).toBe('[Earlier in this thread:\nU2: Freed the disk, deploy is green]');
+    expect(userTexts(model, 1).at(-1)).toBe('[Earlier in this thread:\nBo: Freed the disk, deploy is green]');
 
     // Without the history scopes the question is answered as it stands, and the log says which scopes to add.
     slack.failNext('conversations.replies', { error: 'missing_scope' });
     await harness.send({ mention: true, channel: 'C1', threadTs: root, ts: '1800000003.000001', text: '<@UBOT> thanks' });
     await slack.waitForMessages(3, (p) => p.channel === 'C1');
     expect(userTexts(model, 2).at(-1)).toBe('thanks');
+  });
+
+  it('knows members by name (users.info, asked once), and by id where Slack does not say', async () => {
+    const { slack, harness, model } = await setup({ env: { SLACK_ALLOWED_USERS: 'U1,U7' } });
+    await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> hello' });
+    await slack.waitForMessages(1, (p) => p.channel === 'C1');
+    const first = model.chatRequests()[0]?.messages as { role: string; content: string; name?: string }[];
+    expect(first.at(-1)).toMatchObject({ role: 'user', name: 'Ada', content: 'hello' });
+    expect(first[0]?.content).toContain('with Ada');
+    const { ts } = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> again' });
+    await slack.waitForMessages(2, (p) => p.channel === 'C1');
+    expect(slack.callsTo('users.info')).toHaveLength(1);
+    await harness.send({ mention: true, channel: 'C1', threadTs: ts, user: 'U7', text: '<@UBOT> me too' });
+    await slack.waitForMessages(3, (p) => p.channel === 'C1');
+    expect((model.chatRequests()[2]?.messages as { name?: string }[]).at(-1)?.name).toBe('U7');
   });
 
   it('pages through a long thread to bring its newest messages', async () => {
@@ -210,8 +225,8 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     await harness.send({ mention: true, channel: 'C1', threadTs: root, ts: '1600000501.000000', text: '<@UBOT> where are we?' });
     await slack.waitForMessages(1, (p) => p.channel === 'C1');
     const [shown] = userTexts(model, 0) as string[];
-    expect(shown).toMatch(/^\[Earlier in this thread \(older messages left out\):\nU2: update 51\n/);
-    expect(shown).toContain('U2: update 250]\nwhere are we?');
+    expect(shown).toMatch(/^\[Earlier in this thread \(older messages left out\):\nBo: update 51\n/);
+    expect(shown).toContain('Bo: update 250]\nwhere are we?');
     expect(slack.callsTo('conversations.replies')).toHaveLength(2);
   });
 

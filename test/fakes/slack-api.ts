@@ -10,7 +10,7 @@
  *
  * Web API calls arrive as POST /api/<method> (form-encoded, nested values as JSON, or
  * JSON) with the bot token in the Authorization header; each is recorded. auth.test,
- * conversations.replies (threads the test wrote, with Cairn's posts in them),
+ * conversations.replies (threads the test wrote, with Cairn's posts in them), users.info,
  * chat.postMessage, chat.update (which changes the post in `posts`, or answers
  * message_not_found), reactions.add/remove and apps.connections.open are answered, and
  * files.uploadV2's three steps (files.getUploadURLExternal, the upload to its URL,
@@ -66,6 +66,8 @@ export interface FakeSlackOptions {
   appToken?: string;
   /** The bot token's scopes, sent as X-OAuth-Scopes (default: all Cairn asks for, the history and file scopes included). */
   scopes?: string[];
+  /** Members' display names by id, for users.info (default U1 Ada, U2 Bo, U3 Cy); without users:read it is refused. */
+  members?: Record<string, string>;
 }
 
 export interface FakeSlackApi {
@@ -110,7 +112,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const botId = options.botId ?? 'BBOT';
   const botToken = options.botToken ?? 'xoxb-fake-slack-bot-token';
   const appToken = options.appToken ?? 'xapp-fake-slack-app-token';
-  const scopes = options.scopes ?? ['app_mentions:read', 'chat:write', 'im:history', 'channels:history', 'groups:history', 'reactions:read', 'reactions:write', 'commands', 'files:read', 'files:write'];
+  const scopes = options.scopes ?? ['app_mentions:read', 'chat:write', 'im:history', 'channels:history', 'groups:history', 'users:read', 'reactions:read', 'reactions:write', 'commands', 'files:read', 'files:write'];
+  const members = options.members ?? { U1: 'Ada', U2: 'Bo', U3: 'Cy' };
   const sockets = new Set<WebSocket>();
   const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
   let envelopeCounter = 0;
@@ -184,6 +187,12 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         Object.assign(post, seen(body));
         updates.push({ channel: post.channel, ts: post.ts, ...seen(body) });
         return send(res, 200, { ok: true, channel: post.channel, ts: post.ts, text: body.text });
+      }
+      case 'users.info': {
+        if (!scopes.includes('users:read')) return send(res, 200, { ok: false, error: 'missing_scope', needed: 'users:read' });
+        const name = members[String(body.user ?? '')];
+        if (!name) return send(res, 200, { ok: false, error: 'user_not_found' });
+        return send(res, 200, { ok: true, user: { id: body.user, name: name.toLowerCase(), real_name: `${name} Real`, profile: { display_name: name, real_name: `${name} Real` } } });
       }
       case 'conversations.replies': {
         // A thread as Slack lists it: root first, oldest to newest, up to `latest`; Cairn's own posts in it too.
