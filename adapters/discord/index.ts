@@ -12,7 +12,7 @@ import { Client, Events, GatewayIntentBits, Partials, Routes, type ChatInputComm
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, ThreadBefore, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
-import { realSleep, withRetries } from '../../src/core/retry.js';
+import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, mapDiscordError } from './errors.js';
@@ -333,12 +333,8 @@ export class DiscordAdapter implements Adapter {
 type Draft = { interaction: ChatInputCommandInteraction; message: string } | { channelId: string; messageId: string };
 
 /** One attempt, its failure mapped (draft updates are not retried). */
-async function once<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw mapDiscordError(error);
-  }
+function once<T>(operation: () => Promise<T>): Promise<T> {
+  return attemptOnce(operation, mapDiscordError);
 }
 
 function idOf(response: unknown): string | undefined {

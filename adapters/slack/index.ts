@@ -14,16 +14,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, ThreadBefore, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
-import { CairnError, ConfigError, describeError, rootCause } from '../../src/core/errors.js';
-import { realSleep, withRetries } from '../../src/core/retry.js';
+import { CairnError, ConfigError, describeError } from '../../src/core/errors.js';
+import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { unrefTimer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
 import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
 import { checkSlack } from './check.js';
-import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, slackToPlain, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
+import { MemberNames } from './members.js';
+import { threadBefore } from './threads.js';
+import { shareFiles, type Uploader } from './uploads.js';
+import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
 import { MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, type RenderedMessage } from './render.js';
 
 const THINKING_REACTION = 'hourglass_flowing_sand';
@@ -60,37 +63,6 @@ interface InFlight {
   cancelProgress?: () => void;
 }
 
-/** The most thread messages kept before a question in it (one page of conversations.replies), and the most pages read. */
-const THREAD_MESSAGES = 200;
-const THREAD_PAGES = 10;
-const threadReplies = z.object({
-  has_more: z.boolean().optional(),
-  response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
-  messages: z.array(
-    z.object({
-      ts: z.string(),
-      text: z.string().default(''),
-      user: z.string().optional(),
-      bot_id: z.string().optional(),
-      username: z.string().optional(),
-      bot_profile: z.object({ name: z.string().optional() }).optional(),
-    }),
-  ),
-});
-/** Members whose names are remembered. */
-const REMEMBERED_NAMES = 5_000;
-const memberInfo = z.object({
-  user: z.object({ name: z.string().optional(), real_name: z.string().optional(), profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional() }),
-});
-const uploadTarget = z.object({ upload_url: z.string().url(), file_id: z.string().min(1) });
-const sharedFile = z.object({
-  file: z.object({
-    shares: z.object({ public: z.record(z.string(), z.unknown()).optional(), private: z.record(z.string(), z.unknown()).optional() }).optional(),
-    channels: z.array(z.string()).optional(),
-    groups: z.array(z.string()).optional(),
-    ims: z.array(z.string()).optional(),
-  }),
-});
 const authTest = z.object({ team_id: z.string().min(1), user_id: z.string().min(1), bot_id: z.string().min(1).optional() });
 
 export class SlackAdapter implements Adapter {
@@ -114,8 +86,8 @@ export class SlackAdapter implements Adapter {
   private readonly order = new Map<string, string[]>();
   /** Cairn's own replies (`channel:ts` → conversation), so 👍/👎 on them can count as feedback. */
   private readonly replies = new Map<string, string>();
-  /** Members' names by id, as users.info gave them. */
-  private readonly names = new Map<string, Promise<string>>();
+  private readonly members: MemberNames;
+  private readonly uploader: Uploader;
   /** The message a conversation's latest reply answered: the turn the next `done` ends. */
   private readonly lastReplyTo = new Map<string, string>();
 
@@ -138,6 +110,8 @@ export class SlackAdapter implements Adapter {
     });
     this.clientOptions = webClientOptions(settings, deps.logger);
     this.client = new webApi.WebClient(this.token, this.clientOptions);
+    this.members = new MemberNames(this.client, deps.logger);
+    this.uploader = { client: this.client, token: this.token, logger: deps.logger, call: (operation) => this.call(operation) };
     if (!settings.appToken) deps.http.mount(EVENTS_PATH, (req, res) => this.handleHttp(req, res));
   }
 
@@ -215,9 +189,8 @@ export class SlackAdapter implements Adapter {
   }
 
   /**
-   * Shares files in the conversation (files.uploadV2's steps; the app needs files:write, and
-   * files:read to check a share), a short text as their comment. A slash command's
-   * response_url takes no files: they go to its channel.
+   * Shares files in the conversation (see uploads.ts), a short text as their comment. A slash
+   * command's response_url takes no files: they go to its channel.
    */
   private async upload(conversationId: string, text: string, files: OutboundFile[], entry: InFlight | undefined): Promise<void> {
     const { channel, threadTs: sessionThread } = parseConversationId(conversationId);
@@ -226,47 +199,8 @@ export class SlackAdapter implements Adapter {
     // A comment is plain text within one message; a longer text goes before the files as a reply of its own.
     const inline = comment.length <= COMMENT_LIMIT ? comment : '';
     if (comment !== '' && inline === '') await this.post(conversationId, text, entry);
-    // files.uploadV2's three steps, each retried on its own: the last one shares the files,
-    // and a failure there may come after it did (a 5xx, a timeout), so it looks before sharing again.
-    const uploaded: { id: string; title: string }[] = [];
-    for (const file of files) {
-      const target = uploadTarget.parse(await this.call(() => this.client.files.getUploadURLExternal({ filename: file.name, length: file.bytes.length })));
-      await this.call(() => this.sendBytes(target.upload_url, file));
-      uploaded.push({ id: target.file_id, title: file.name });
-    }
-    const share = { files: uploaded as [{ id: string; title: string }], channel_id: channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...(inline ? { initial_comment: inline } : {}) };
-    let tries = 0;
-    await this.call(async () => {
-      if (tries++ > 0 && (await this.isShared(uploaded[0]?.id ?? '', channel))) return;
-      await this.client.files.completeUploadExternal(share);
-    });
-  }
-
-  /** The upload step: the bytes as they are, to the URL Slack gave. */
-  private async sendBytes(url: string, file: OutboundFile): Promise<void> {
-    let response: Response;
-    try {
-      response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/octet-stream' }, body: file.bytes });
-    } catch (error) {
-      throw new CairnError('network', `Could not upload ${file.name} to Slack (${(error instanceof Error && rootCause(error)?.message) || 'network error'}).`, { platform: PLATFORM, isRetryable: true, cause: error });
-    }
-    await response.arrayBuffer();
-    if (!response.ok) {
-      const retryable = response.status === 429 || response.status >= 500;
-      throw new CairnError(response.status === 429 ? 'rate_limit' : retryable ? 'unavailable' : 'bad_request', `Slack refused the upload of ${file.name} (HTTP ${response.status}).`, { platform: PLATFORM, status: response.status, isRetryable: retryable });
-    }
-  }
-
-  /** Whether Slack shows the file shared in the channel (files.info); not knowing counts as no. */
-  private async isShared(fileId: string, channel: string): Promise<boolean> {
-    try {
-      const info = sharedFile.parse(await this.client.files.info({ file: fileId }));
-      const { shares, channels = [], groups = [], ims = [] } = info.file;
-      return Boolean(shares?.public?.[channel] ?? shares?.private?.[channel]) || [...channels, ...groups, ...ims].includes(channel);
-    } catch (error) {
-      this.logger.debug({ fileId, err: describeError(mapSlackError(error)) }, 'Slack files.info failed; sharing the file again');
-      return false;
-    }
+    const [first, ...rest] = files;
+    if (first) await shareFiles(this.uploader, { channel, threadTs, comment: inline, files: [first, ...rest] });
   }
 
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
@@ -291,80 +225,17 @@ export class SlackAdapter implements Adapter {
   /** Events carry member ids only: the core looks the name up when the turn starts. */
   private withName(message: InboundMessage): InboundMessage {
     if (message.isSelf || message.isBot) return message;
-    return { ...message, loadUserName: () => this.nameOf(message.senderId) };
-  }
-
-  /**
-   * A member's name (users.info; the app needs users:read), remembered. Without the scope, or
-   * for an unknown member, the id stands in, and is not asked for again.
-   */
-  private nameOf(userId: string): Promise<string> {
-    let name = this.names.get(userId);
-    if (!name) {
-      name = this.lookUpName(userId);
-      this.names.set(userId, name);
-      if (this.names.size > REMEMBERED_NAMES) this.names.delete(this.names.keys().next().value as string);
-    }
-    return name;
-  }
-
-  private async lookUpName(userId: string): Promise<string> {
-    try {
-      const { user } = memberInfo.parse(await this.client.users.info({ user: userId }));
-      return user.profile?.display_name || user.real_name || user.profile?.real_name || user.name || userId;
-    } catch (error) {
-      const mapped = mapSlackError(error);
-      // A passing failure is tried again next time; a refusal (scope, unknown member) is not.
-      if (mapped.isRetryable) this.names.delete(userId);
-      this.logger.debug({ userId, err: describeError(mapped) }, 'Slack member name not looked up; using the id');
-      return userId;
-    }
-  }
-
-  private async threadPage(channel: string, threadTs: string, ts: string, cursor: string | undefined): Promise<z.infer<typeof threadReplies>> {
-    try {
-      return threadReplies.parse(await this.call(() => this.client.conversations.replies({ channel, ts: threadTs, latest: ts, inclusive: false, limit: THREAD_MESSAGES, ...(cursor ? { cursor } : {}) })));
-    } catch (error) {
-      const mapped = mapSlackError(error);
-      if (mapped.code !== 'permission') throw mapped;
-      throw new CairnError('permission', 'Slack did not let Cairn read the thread: add the channels:history and groups:history scopes to the app and reinstall it.', { platform: PLATFORM, cause: error });
-    }
+    return { ...message, loadUserName: () => this.members.nameOf(message.senderId) };
   }
 
   /** A message in a channel thread can be about that thread: the core may read what was said before it. */
   private withThread(message: InboundMessage, target: ReplyTarget): InboundMessage {
     const { channel, ts, threadTs } = target;
     if (message.isDirect || !ts || !threadTs || threadTs === ts) return message;
-    return { ...message, loadEarlier: () => this.threadBefore(channel, threadTs, ts) };
-  }
-
-  /**
-   * The thread's messages before `ts` since Cairn last spoke in it (conversations.replies; the
-   * app needs channels:history, and groups:history for private channels), authors by name.
-   */
-  private async threadBefore(channel: string, threadTs: string, ts: string): Promise<ThreadBefore> {
-    // Slack lists a thread from its start: a long one is paged through, keeping the newest messages.
-    let messages: z.infer<typeof threadReplies>['messages'] = [];
-    let olderLeftOut = false;
-    let cursor: string | undefined;
-    for (let page = 0; page < THREAD_PAGES; page++) {
-      const replies = await this.threadPage(channel, threadTs, ts, cursor);
-      const all = [...messages, ...replies.messages];
-      olderLeftOut ||= all.length > THREAD_MESSAGES;
-      messages = all.slice(-THREAD_MESSAGES);
-      cursor = replies.has_more ? replies.response_metadata?.next_cursor || undefined : undefined;
-      if (!cursor) break;
-    }
     const bot = this.bot;
-    const before = messages.filter((message) => message.ts !== ts && Number(message.ts) < Number(ts));
-    const own = (message: (typeof before)[number]) => message.user === bot?.userId || (message.bot_id !== undefined && message.bot_id === bot?.botId);
-    const lastOwn = before.findLastIndex(own);
-    const since = before
-      .slice(lastOwn + 1)
-      .filter((message) => message.text.trim() !== '')
-      .map(async (message) => ({ author: message.user ? await this.nameOf(message.user) : (message.bot_profile?.name ?? message.username ?? message.bot_id ?? 'someone'), text: slackToPlain(message.text) }));
-    // What was not read matters only when Cairn's last word was not among what was.
-    return { messages: await Promise.all(since), olderLeftOut: lastOwn < 0 && olderLeftOut };
+    if (!bot) return message;
+    const reader = { client: this.client, call: <T>(operation: () => Promise<T>) => this.call(operation), nameOf: (id: string) => this.members.nameOf(id), bot };
+    return { ...message, loadEarlier: () => threadBefore(reader, channel, threadTs, ts) };
   }
 
   /** Lets the core download the message's files (with the bot token; the app needs `files:read`) if it wants to read them. */
@@ -545,12 +416,8 @@ interface PostedMessage {
 }
 
 /** One attempt, its failure mapped (draft updates are not retried). */
-async function once<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw mapSlackError(error);
-  }
+function once<T>(operation: () => Promise<T>): Promise<T> {
+  return attemptOnce(operation, mapSlackError);
 }
 
 export function parseConversationId(conversationId: string): { team: string; channel: string; threadTs?: string } {

@@ -10,7 +10,7 @@ import { Bot, InputFile, webhookCallback } from 'grammy';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
-import { realSleep, withRetries } from '../../src/core/retry.js';
+import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, isUnchanged, mapTelegramError } from './errors.js';
@@ -283,13 +283,9 @@ interface SentMessage {
   messageId: number;
 }
 
-/** One attempt, its failure mapped. */
-async function once<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw mapTelegramError(error);
-  }
+/** One attempt, its failure mapped (draft updates are not retried). */
+function once<T>(operation: () => Promise<T>): Promise<T> {
+  return attemptOnce(operation, mapTelegramError);
 }
 
 export const createAdapter: AdapterFactory = (deps) => new TelegramAdapter(deps);

@@ -41,4 +41,13 @@ function retryDelay(error: CairnError, attempt: number, options: RetryOptions, r
   return Math.round(Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt) * random());
 }
 
+/** One attempt, its failure mapped: for calls not worth retrying (a streamed draft's update, whose next one carries its text). */
+export async function attemptOnce<T>(operation: () => Promise<T>, mapError: (error: unknown) => CairnError): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw mapError(error);
+  }
+}
+
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

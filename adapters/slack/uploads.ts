@@ -1,0 +1,89 @@
+/**
+ * Sharing files: files.uploadV2's three steps (ask for an upload URL, send the bytes, share),
+ * each retried on its own. The last one shares the files, and a failure there may come after
+ * it did (a 5xx, a timeout), so before sharing again Cairn asks files.info whether it did.
+ * The app needs files:write, and files:read for that check.
+ */
+import type { webApi } from '@slack/bolt';
+import { z } from 'zod';
+import type { OutboundFile } from '../../src/core/message.js';
+import type { Logger } from '../../src/core/logger.js';
+import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
+import { mapSlackError } from './errors.js';
+import { PLATFORM } from './normalize.js';
+
+const uploadTarget = z.object({ upload_url: z.string().url(), file_id: z.string().min(1) });
+const sharedFile = z.object({
+  file: z.object({
+    shares: z.object({ public: z.record(z.string(), z.unknown()).optional(), private: z.record(z.string(), z.unknown()).optional() }).optional(),
+    channels: z.array(z.string()).optional(),
+    groups: z.array(z.string()).optional(),
+    ims: z.array(z.string()).optional(),
+  }),
+});
+
+export interface Uploader {
+  client: InstanceType<typeof webApi.WebClient>;
+  token: string;
+  logger: Logger;
+  /** The adapter's retried call. */
+  call<T>(operation: () => Promise<T>): Promise<T>;
+}
+
+export interface Share {
+  channel: string;
+  threadTs: string | undefined;
+  /** Plain text shown with the files. */
+  comment: string;
+  files: [OutboundFile, ...OutboundFile[]];
+}
+
+interface Uploaded {
+  id: string;
+  title: string;
+}
+
+export async function shareFiles(uploader: Uploader, { channel, threadTs, comment, files }: Share): Promise<void> {
+  const { client, call } = uploader;
+  const uploaded: Uploaded[] = [];
+  for (const file of files) {
+    const target = uploadTarget.parse(await call(() => client.files.getUploadURLExternal({ filename: file.name, length: file.bytes.length })));
+    await call(() => sendBytes(uploader.token, target.upload_url, file));
+    uploaded.push({ id: target.file_id, title: file.name });
+  }
+  // One per file, and there is at least one.
+  const all = uploaded as [Uploaded, ...Uploaded[]];
+  const share = { files: all, channel_id: channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...(comment ? { initial_comment: comment } : {}) };
+  let tries = 0;
+  await call(async () => {
+    if (tries++ > 0 && (await isShared(uploader, all[0].id, channel))) return;
+    await client.files.completeUploadExternal(share);
+  });
+}
+
+/** The upload step: the bytes as they are, to the URL Slack gave. */
+async function sendBytes(token: string, url: string, file: OutboundFile): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: file.bytes });
+  } catch (error) {
+    throw new CairnError('network', `Could not upload ${file.name} to Slack (${(error instanceof Error && rootCause(error)?.message) || 'network error'}).`, { platform: PLATFORM, isRetryable: true, cause: error });
+  }
+  await response.arrayBuffer();
+  if (!response.ok) {
+    const retryable = response.status === 429 || response.status >= 500;
+    throw new CairnError(response.status === 429 ? 'rate_limit' : retryable ? 'unavailable' : 'bad_request', `Slack refused the upload of ${file.name} (HTTP ${response.status}).`, { platform: PLATFORM, status: response.status, isRetryable: retryable });
+  }
+}
+
+/** Whether Slack shows the file shared in the channel (files.info); not knowing counts as no. */
+async function isShared({ client, logger }: Uploader, fileId: string, channel: string): Promise<boolean> {
+  try {
+    const info = sharedFile.parse(await client.files.info({ file: fileId }));
+    const { shares, channels = [], groups = [], ims = [] } = info.file;
+    return Boolean(shares?.public?.[channel] ?? shares?.private?.[channel]) || [...channels, ...groups, ...ims].includes(channel);
+  } catch (error) {
+    logger.debug({ fileId, err: describeError(mapSlackError(error)) }, 'Slack files.info failed; sharing the file again');
+    return false;
+  }
+}
