@@ -31,6 +31,9 @@ const ALLOWED_UPDATES = ['message', 'message_reaction'] as const;
 const REMEMBERED_REPLIES = 5_000;
 /** The largest file the Bot API lets a bot download. */
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+/** Pictures Telegram shows as photos (up to 10 MB; it scales them down). */
+const PHOTO_NAME = /\.(png|jpe?g|webp)$/i;
+const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 /** A file's caption is at most 1,024 characters (a message 4,096). */
 const CAPTION_LIMIT = 1_024;
 
@@ -142,16 +145,38 @@ export class TelegramAdapter implements Adapter {
   }
 
   /** A file, its caption's Markdown rendered as HTML, plain when Telegram refuses the markup. */
+  /** A picture shows in the chat as a photo; anything else, or a picture Telegram cannot take as one, goes as a document. */
   private async sendDocument(conversationId: string, file: OutboundFile, caption: string | undefined): Promise<{ message_id: number }> {
+    if (PHOTO_NAME.test(file.name) && file.bytes.length <= PHOTO_MAX_BYTES) {
+      try {
+        return await this.sendUpload('photo', conversationId, file, caption);
+      } catch (error) {
+        // Telegram refuses photos it cannot process or of odd dimensions (400): the file still goes out.
+        if ((error as CairnError).code !== 'bad_request') throw error;
+        this.deps.logger.info({ file: file.name, err: describeError(error) }, 'Telegram refused the picture as a photo; sending it as a document');
+      }
+    }
+    return this.sendUpload('document', conversationId, file, caption);
+  }
+
+  /** Uploads a file, its caption's Markdown rendered as HTML, plain when Telegram refuses the markup. */
+  private async sendUpload(kind: 'photo' | 'document', conversationId: string, file: OutboundFile, caption: string | undefined): Promise<{ message_id: number }> {
     const chatId = chatIdOf(conversationId);
-    const upload = () => new InputFile(file.bytes, file.name);
+    const send = (extra: { caption?: string; parse_mode?: 'HTML' }) => {
+      const options = { ...inTopic(conversationId), ...extra };
+      // A fresh InputFile for each attempt: grammY reads it as it uploads.
+      return this.call<{ message_id: number }>(() => {
+        const upload = new InputFile(file.bytes, file.name);
+        return kind === 'photo' ? this.bot.api.sendPhoto(chatId, upload, options) : this.bot.api.sendDocument(chatId, upload, options);
+      });
+    };
     const [rendered] = caption ? renderParts(caption) : [];
-    if (!rendered) return this.call(() => this.bot.api.sendDocument(chatId, upload(), inTopic(conversationId)));
+    if (!rendered) return send({});
     try {
-      return await this.call(() => this.bot.api.sendDocument(chatId, upload(), { ...inTopic(conversationId), caption: rendered.html, parse_mode: 'HTML' }));
+      return await send({ caption: rendered.html, parse_mode: 'HTML' });
     } catch (error) {
       if (!isMarkupRejection(error as CairnError)) throw error;
-      return this.call(() => this.bot.api.sendDocument(chatId, upload(), { ...inTopic(conversationId), caption: rendered.plain }));
+      return send({ caption: rendered.plain });
     }
   }
 

@@ -243,6 +243,17 @@ describe('telegram end to end', () => {
     expect(toolResult?.content).toBe('Sent totals.csv (19 bytes) into the conversation.');
   });
 
+  it('sends a picture as a photo, and as a document when Telegram cannot take it as one', async () => {
+    await setUp();
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a2dd3a5c0000000049454e44ae426082', 'hex');
+    await harness.adapter.send(`telegram:${USER.id}`, { text: 'The **chart**.', files: [{ name: 'chart.png', bytes: png }] });
+    await harness.adapter.send(`telegram:${USER.id}`, { text: '', files: [{ name: 'broken.png', bytes: Buffer.from('not a picture') }] });
+    const [photo, document] = await harness.fake.waitForSent(2);
+    expect(photo).toMatchObject({ caption: 'The <b>chart</b>.', parse_mode: 'HTML', photo: { fileName: 'chart.png' } });
+    expect(document).toMatchObject({ document: { fileName: 'broken.png' } });
+    expect(harness.fake.callsTo('sendPhoto')).toHaveLength(2);
+  });
+
   it('gives an unknown user a pairing code and no model reply', async () => {
     await setUp();
     harness.fake.pushUpdate({ message: { ...harness.message('hi'), from: { id: 7, is_bot: false, first_name: 'Eve' }, chat: { id: 7, type: 'private' } } });

@@ -7,7 +7,7 @@
  * getWebhookInfo reports the webhook set and a delivery failure the test sets; getFile
  * and GET /file/bot<token>/<path> hand out files the test added. sendDocument takes a
  * multipart upload, as grammY sends an InputFile: the body records it as
- * `document: { fileName, bytes }`. editMessageText changes a message sent before, and answers
+ * `document: { fileName, bytes }` (sendPhoto's as `photo`, refused when the bytes are no picture). editMessageText changes a message sent before, and answers
  * as Telegram does when the text is the same or the message is unknown.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -130,6 +130,15 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
             }
           });
           return flushPoll();
+        }
+        case 'sendPhoto': {
+          // As Telegram: bytes that are no PNG, JPEG or WebP picture cannot be processed as a photo.
+          const bytes = (body.photo as { bytes?: Buffer } | undefined)?.bytes ?? Buffer.alloc(0);
+          const picture = bytes.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47])) || bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff])) || bytes.subarray(8, 12).toString() === 'WEBP';
+          if (!picture) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: IMAGE_PROCESS_FAILED' });
+          sent.push(body);
+          for (const watcher of [...watchers]) watcher();
+          return ok(res, { message_id: nextMessageId++, date: 1, chat: { id: Number(body.chat_id), type: 'private' }, photo: [{ file_id: 'sent', file_unique_id: 'sent', width: 1, height: 1 }] });
         }
         case 'sendDocument': {
           sent.push(body);
