@@ -8,7 +8,7 @@
  * injectable sleep.
  */
 import { z } from 'zod';
-import { Client, Events, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, Routes, type AnyThreadChannel, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, ThreadBefore, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
@@ -31,7 +31,7 @@ const DRAFT_EVERY_MS = 1_200;
 const DRAFT_CHARS = MESSAGE_LIMIT - 50;
 /** The most thread messages read before a question in it (one page of the messages route). */
 const THREAD_MESSAGES = 100;
-const threadMessages = z.array(z.object({ content: z.string().default(''), author: z.object({ id: z.string(), username: z.string(), global_name: z.string().nullish() }) }));
+const threadMessages = z.array(z.object({ id: z.string(), content: z.string().default(''), author: z.object({ id: z.string(), username: z.string(), global_name: z.string().nullish() }) }));
 /** Mentions in replies never ping anyone: the model's text could contain @everyone. */
 const NO_PINGS = { parse: [] as never[] };
 /** Replies remembered for reaction feedback. */
@@ -195,20 +195,29 @@ export class DiscordAdapter implements Adapter {
 
   /** A mention in a thread can be about that thread: the core may read what was said before it. */
   private withThread(inbound: InboundMessage, message: Message): InboundMessage {
-    if (!message.channel.isThread()) return inbound;
-    return { ...inbound, loadEarlier: () => this.threadBefore(message.channelId, message.id) };
+    const thread = message.channel;
+    if (!thread.isThread()) return inbound;
+    return { ...inbound, loadEarlier: () => this.threadBefore(thread, message.id) };
   }
 
-  /** The thread's messages before `messageId` since Cairn last spoke in it (needs Read Message History). */
-  private async threadBefore(channelId: string, messageId: string): Promise<ThreadBefore> {
-    const listed = threadMessages.parse(await this.call(() => this.client.rest.get(Routes.channelMessages(channelId), { query: new URLSearchParams({ before: messageId, limit: String(THREAD_MESSAGES) }) })));
+  /**
+   * The thread's messages before `messageId` since Cairn last spoke in it (needs Read Message
+   * History), from the message the thread was started on when all of it is new to Cairn.
+   */
+  private async threadBefore(thread: AnyThreadChannel, messageId: string): Promise<ThreadBefore> {
+    const listed = threadMessages.parse(await this.call(() => this.client.rest.get(Routes.channelMessages(thread.id), { query: new URLSearchParams({ before: messageId, limit: String(THREAD_MESSAGES) }) })));
     // Discord lists the newest first.
     const before = listed.reverse();
     const lastOwn = before.findLastIndex((message) => message.author.id === this.normalize?.botId);
     const since = before.slice(lastOwn + 1).filter((message) => message.content.trim() !== '');
+    const messages = since.map((message) => ({ author: message.author.global_name ?? message.author.username, text: message.content }));
     // A full page without Cairn's last word in it may have older messages before it: say so.
     const olderLeftOut = lastOwn < 0 && listed.length === THREAD_MESSAGES;
-    return { messages: since.map((message) => ({ author: message.author.global_name ?? message.author.username, text: message.content })), olderLeftOut };
+    if (lastOwn >= 0 || olderLeftOut || listed.some((message) => message.id === thread.id)) return { messages, olderLeftOut };
+    // A thread started on a message of its channel lists that message there, not in the thread.
+    const starter = await thread.fetchStarterMessage().catch(() => null);
+    const opening = starter?.content.trim() ? [{ author: starter.author.globalName ?? starter.author.username, text: starter.content }] : [];
+    return { messages: [...opening, ...messages], olderLeftOut };
   }
 
   /** 👍 / 👎 on one of Cairn's replies is `/feedback good|bad` in that reply's conversation. */

@@ -184,6 +184,17 @@ describe('discord end to end', () => {
     expect(reply?.channelId).toBe(THREAD_ID);
   });
 
+  it('reads a thread new to Cairn from the message it was started on', async () => {
+    await setUp();
+    const bob = { id: '400000000000000002', username: 'bob', discriminator: '0', global_name: 'Bob', avatar: null };
+    // The thread was started on a message of its channel: that message has the thread's id.
+    harness.fake.addChannelMessage(messagePayload(THREAD_ID, CHANNEL_ID, bob, 'Why is the build slow today?'));
+    harness.fake.addChannelMessage(messagePayload('610000000000000002', THREAD_ID, USER, 'The cache is cold, I think.'));
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload('610000000000000003', THREAD_ID, USER, `<@${BOT_USER.id}> is it?`, { mentions: [BOT_USER] }), guild_id: GUILD_ID, member: { roles: [] } });
+    const [reply] = await harness.fake.waitForSent(1);
+    expect(reply?.content).toBe('echo: [Earlier in this thread:\nBob: Why is the build slow today?\nAda: The cache is cold, I think.]\nis it?');
+  });
+
   it('answers a DM of only an image that it cannot open it, and tells the model of one with text', async () => {
     await setUp();
     const image = { id: '700000000000000001', filename: 'plot.png', size: 10, url: 'https://cdn.example/plot.png', proxy_url: 'https://cdn.example/plot.png', content_type: 'image/png' };

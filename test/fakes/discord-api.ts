@@ -112,6 +112,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 
   function route(method: string, path: string, body: Record<string, unknown>, res: ServerResponse, query: URLSearchParams): void {
     const port = (server.address() as AddressInfo).port;
+    const single = method === 'GET' ? /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path) : null;
+    if (single) {
+      const found = written.find((m) => m.channel_id === single[1] && m.id === single[2]);
+      return found ? json(res, 200, found) : json(res, 404, { message: 'Unknown Message', code: 10008 });
+    }
     const history = method === 'GET' ? /^\/channels\/(\d+)\/messages$/.exec(path) : null;
     if (history) {
       // As Discord lists a channel: newest first, before the given id, at most `limit`.
