@@ -40,6 +40,8 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
   const parentId = message.channel.isThread() ? message.channel.parentId : null;
   const attachments = [...message.attachments.values()].map((file) => labelOf(message, file));
   if (message.stickers.size > 0) attachments.push('a sticker');
+  const replied = repliedMessage(message);
+  if (replied) attachments.push(...[...replied.attachments.values()].map((file) => labelOf(replied, file) + REPLIED));
   const replyingTo = replyContextOf(message, options.botId);
   return {
     platform: PLATFORM,
@@ -61,10 +63,17 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
   };
 }
 
+/** Named after a file of the message replied to. */
+const REPLIED = ' in the message replied to';
+
 /** The message replied to: Discord sends it along with the reply, and discord.js keeps it in the channel's cache. */
-function replyContextOf(message: Message, botId: string): InboundMessage['replyingTo'] {
+function repliedMessage(message: Message): Message | undefined {
   const id = message.reference?.messageId;
-  const replied = id ? message.channel.messages.cache.get(id) : undefined;
+  return id ? message.channel.messages.cache.get(id) : undefined;
+}
+
+function replyContextOf(message: Message, botId: string): InboundMessage['replyingTo'] {
+  const replied = repliedMessage(message);
   if (!replied?.content.trim()) return undefined;
   return { author: replied.author.globalName ?? replied.author.username, text: replied.content, byBot: replied.author.id === botId };
 }
@@ -83,9 +92,14 @@ export interface DiscordFile {
   url: string;
 }
 
-/** The message's attachments as files to fetch. */
+/** The message's attachments, then those of the message it replies to, as files to fetch. */
 export function filesOf(message: Message): DiscordFile[] {
-  return [...message.attachments.values()].map((file) => ({ label: labelOf(message, file), fileName: file.name, contentType: file.contentType ?? undefined, size: file.size, url: file.url }));
+  const replied = repliedMessage(message);
+  return [...attachedFiles(message, ''), ...(replied ? attachedFiles(replied, REPLIED) : [])];
+}
+
+function attachedFiles(message: Message, suffix: string): DiscordFile[] {
+  return [...message.attachments.values()].map((file) => ({ label: labelOf(message, file) + suffix, fileName: file.name, contentType: file.contentType ?? undefined, size: file.size, url: file.url }));
 }
 
 /** `/ask prompt:…` is a prompt; every other slash command is the chat command of that name. */

@@ -15,22 +15,11 @@ const userSchema = z.object({ id: z.number(), is_bot: z.boolean(), first_name: z
 const chatSchema = z.object({ id: z.number(), type: z.enum(['private', 'group', 'supergroup', 'channel']) });
 const entitySchema = z.object({ type: z.string(), offset: z.number(), length: z.number() });
 
-export const messageSchema = z.object({
-  message_id: z.number(),
-  date: z.number(),
-  chat: chatSchema,
-  from: userSchema.optional(),
-  text: z.string().optional(),
-  caption: z.string().optional(),
-  entities: z.array(entitySchema).optional(),
-  reply_to_message: z.object({ from: userSchema.optional(), text: z.string().optional(), caption: z.string().optional() }).optional(),
-  // The part of the replied-to message the sender quoted, when they picked one.
-  quote: z.object({ text: z.string() }).optional(),
-  // A message in a forum topic; other groups use message_thread_id for reply threads, which are no topics.
-  message_thread_id: z.number().optional(),
-  is_topic_message: z.boolean().optional(),
-  // What a message can carry besides text: whether it is there, and for what Cairn can read, how to fetch it
-  // (a part without a file id is still named; it is only not fetched).
+/**
+ * What a message can carry besides text: whether it is there, and for what Cairn can read, how
+ * to fetch it (a part without a file id is still named; it is only not fetched).
+ */
+const contentFields = {
   photo: z.array(z.object({ file_id: z.string().optional(), file_size: z.number().optional() })).optional(),
   voice: z.object({ file_id: z.string(), file_size: z.number().optional(), mime_type: z.string().optional() }).optional(),
   audio: z.object({ file_id: z.string(), file_size: z.number().optional(), file_name: z.string().optional(), mime_type: z.string().optional() }).optional(),
@@ -42,6 +31,25 @@ export const messageSchema = z.object({
   location: z.unknown().optional(),
   contact: z.unknown().optional(),
   poll: z.unknown().optional(),
+};
+type Content = z.infer<z.ZodObject<typeof contentFields>>;
+
+export const messageSchema = z.object({
+  message_id: z.number(),
+  date: z.number(),
+  chat: chatSchema,
+  from: userSchema.optional(),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+  entities: z.array(entitySchema).optional(),
+  // The message replied to, with its files: "@Cairn summarize this" in reply to a PDF means that PDF.
+  reply_to_message: z.object({ from: userSchema.optional(), text: z.string().optional(), caption: z.string().optional(), ...contentFields }).optional(),
+  // The part of the replied-to message the sender quoted, when they picked one.
+  quote: z.object({ text: z.string() }).optional(),
+  // A message in a forum topic; other groups use message_thread_id for reply threads, which are no topics.
+  message_thread_id: z.number().optional(),
+  is_topic_message: z.boolean().optional(),
+  ...contentFields,
 });
 
 const VOICE = 'a voice message';
@@ -58,10 +66,18 @@ export interface TelegramFile {
   size: number | undefined;
 }
 
-/** The message's voice message, audio file, photo and document, as files to fetch. */
+/** Named after a file of the message replied to. */
+const REPLIED = ' in the message replied to';
+
+/** The message's voice message, audio file, photo and document, then those of the message it replies to, as files to fetch. */
 export function filesOf(raw: unknown): TelegramFile[] {
   const message = messageSchema.safeParse(raw).data;
   if (!message) return [];
+  const replied = message.reply_to_message ? contentFilesOf(message.reply_to_message).map((file) => ({ ...file, label: file.label + REPLIED })) : [];
+  return [...contentFilesOf(message), ...replied];
+}
+
+function contentFilesOf(message: Content): TelegramFile[] {
   const files: TelegramFile[] = [];
   // Voice messages are Opus in Ogg; Whisper-style endpoints tell formats by the extension.
   if (message.voice) files.push({ fileId: message.voice.file_id, label: VOICE, fileName: 'voice.ogg', contentType: message.voice.mime_type ?? 'audio/ogg', size: message.voice.file_size });
@@ -76,8 +92,14 @@ export function filesOf(raw: unknown): TelegramFile[] {
   return files;
 }
 
-/** The non-text parts of a message, in words. An animation also comes as a document: said once. */
+/** The non-text parts of a message, in words, and the files of the message it replies to (those Cairn may read). */
 function attachmentsOf(message: z.infer<typeof messageSchema>): string[] {
+  const replied = message.reply_to_message ? contentFilesOf(message.reply_to_message).map((file) => file.label + REPLIED) : [];
+  return [...partsOf(message), ...replied];
+}
+
+/** The non-text parts of a message, in words. An animation also comes as a document: said once. */
+function partsOf(message: Content): string[] {
   const parts: string[] = [];
   if (message.photo) parts.push(PHOTO);
   if (message.voice) parts.push(VOICE);

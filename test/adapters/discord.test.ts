@@ -184,6 +184,21 @@ describe('discord end to end', () => {
     expect(reply?.channelId).toBe(THREAD_ID);
   });
 
+  it('reads the file of the message a mention replies to', async () => {
+    await setUp();
+    const bob = { id: '400000000000000002', username: 'bob', discriminator: '0', global_name: 'Bob', avatar: null };
+    const url = harness.fake.addFile('todo.md', Buffer.from('- ship it\n'));
+    const file = { id: '700000000000000009', filename: 'todo.md', size: 10, url, proxy_url: url, content_type: 'text/markdown' };
+    const original = messagePayload(harness.nextId(), CHANNEL_ID, bob, '', { attachments: [file] });
+    harness.fake.dispatch('MESSAGE_CREATE', {
+      ...messagePayload(harness.nextId(), CHANNEL_ID, USER, `<@${BOT_USER.id}> what is left?`, { mentions: [BOT_USER], type: 19, message_reference: { message_id: original.id, channel_id: CHANNEL_ID, guild_id: GUILD_ID }, referenced_message: original }),
+      guild_id: GUILD_ID,
+      member: { roles: [] },
+    });
+    await harness.fake.waitForSent(1);
+    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe('what is left?\n\n[file (todo.md) in the message replied to; attachment #1]\n- ship it\n[end of file (todo.md) in the message replied to]');
+  });
+
   it('reads a thread new to Cairn from the message it was started on', async () => {
     await setUp();
     const bob = { id: '400000000000000002', username: 'bob', discriminator: '0', global_name: 'Bob', avatar: null };

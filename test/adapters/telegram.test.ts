@@ -141,6 +141,18 @@ describe('telegram end to end', () => {
     expect(visible(second!)).toBe('echo: [In reply to a message by @bob: "Port 8080 is open."]\nwhy?');
   });
 
+  it('reads the file of the message a question replies to', async () => {
+    await setUp();
+    harness.fake.addFile('doc-1', Buffer.from('Q3 revenue: 1.2 M EUR\nQ4 revenue: 1.5 M EUR\n'));
+    const bob = { id: 7, is_bot: false, first_name: 'Bob', username: 'bob' };
+    const group = { chat: { id: -100, type: 'supergroup' }, entities: [{ type: 'mention', offset: 0, length: 10 }] };
+    const replied = { message_id: 50, date: 1, chat: group.chat, from: bob, caption: 'the numbers', document: { file_id: 'doc-1', file_name: 'numbers.txt', mime_type: 'text/plain', file_size: 44 } };
+    harness.fake.pushUpdate({ message: harness.message('@cairn_bot summarize', { ...group, reply_to_message: replied }) });
+    await harness.fake.waitForSent(1);
+    const asked = (model.chatRequests()[0]?.messages as { role: string; content: string }[]).at(-1)?.content;
+    expect(asked).toBe('[In reply to a message by @bob: "the numbers"]\nsummarize\n\n[file (numbers.txt) in the message replied to; attachment #1]\nQ3 revenue: 1.2 M EUR\nQ4 revenue: 1.5 M EUR\n[end of file (numbers.txt) in the message replied to]');
+  });
+
   it("says it cannot open a photo sent alone, and tells the model about one sent with a caption", async () => {
     await setUp();
     const photo = [{ file_id: 'p1', file_unique_id: 'u1', width: 90, height: 90 }];
