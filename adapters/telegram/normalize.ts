@@ -134,6 +134,8 @@ export interface NormalizeOptions {
   groupSessions: 'chat' | 'user';
 }
 
+const TOPIC = 'topic-';
+
 /**
  * `telegram:<chat>`, with `:topic-<id>` for a forum topic (each topic a conversation of its
  * own, as threads are on Slack) and `:<user>` for a member's own session in a group.
@@ -142,8 +144,6 @@ export function conversationIdOf(chatId: number, userId: number, isDirect: boole
   const inTopic = topic === undefined ? '' : `:${TOPIC}${topic}`;
   return isDirect || options.groupSessions === 'chat' ? `${PLATFORM}:${chatId}${inTopic}` : `${PLATFORM}:${chatId}${inTopic}:${userId}`;
 }
-
-const TOPIC = 'topic-';
 
 /** The chat a conversation id points at. */
 export function chatIdOf(conversationId: string): number {

@@ -72,8 +72,8 @@ export interface InboundMessage {
   replyingTo?: { author: string; text: string; byBot: boolean } | undefined;
   /**
    * Loads what was said in the message's thread before it, since Cairn last spoke there
-   * (Slack threads, where a mention often means "this thread"). The gateway calls it when
-   * the turn starts and puts the result in `earlier`.
+   * (Slack and Discord threads, where a mention often means "this thread"). The gateway
+   * calls it when the turn starts and puts the result in `earlier`.
    */
   loadEarlier?: ((signal: AbortSignal) => Promise<ThreadBefore>) | undefined;
   /** What `loadEarlier` found. */
