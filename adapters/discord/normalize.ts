@@ -5,7 +5,7 @@
  */
 import { MessageFlags, type Attachment, type ChatInputCommandInteraction, type Message } from 'discord.js';
 import { parseCommand } from '../../src/core/commands.js';
-import { describeFile } from '../../src/core/attachments.js';
+import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 
 export const PLATFORM = 'discord';
@@ -41,7 +41,7 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
   const attachments = [...message.attachments.values()].map((file) => labelOf(message, file));
   if (message.stickers.size > 0) attachments.push('a sticker');
   const replied = repliedMessage(message);
-  if (replied) attachments.push(...[...replied.attachments.values()].map((file) => labelOf(replied, file) + REPLIED));
+  if (replied) attachments.push(...[...replied.attachments.values()].map((file) => ofRepliedMessage(labelOf(replied, file))));
   const replyingTo = replyContextOf(message, options.botId);
   return {
     platform: PLATFORM,
@@ -62,9 +62,6 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
     raw: message,
   };
 }
-
-/** Named after a file of the message replied to. */
-const REPLIED = ' in the message replied to';
 
 /** The message replied to: Discord sends it along with the reply, and discord.js keeps it in the channel's cache. */
 function repliedMessage(message: Message): Message | undefined {
@@ -95,11 +92,11 @@ export interface DiscordFile {
 /** The message's attachments, then those of the message it replies to, as files to fetch. */
 export function filesOf(message: Message): DiscordFile[] {
   const replied = repliedMessage(message);
-  return [...attachedFiles(message, ''), ...(replied ? attachedFiles(replied, REPLIED) : [])];
+  return [...attachedFiles(message), ...(replied ? attachedFiles(replied).map((file) => ({ ...file, label: ofRepliedMessage(file.label) })) : [])];
 }
 
-function attachedFiles(message: Message, suffix: string): DiscordFile[] {
-  return [...message.attachments.values()].map((file) => ({ label: labelOf(message, file) + suffix, fileName: file.name, contentType: file.contentType ?? undefined, size: file.size, url: file.url }));
+function attachedFiles(message: Message): DiscordFile[] {
+  return [...message.attachments.values()].map((file) => ({ label: labelOf(message, file), fileName: file.name, contentType: file.contentType ?? undefined, size: file.size, url: file.url }));
 }
 
 /** `/ask prompt:…` is a prompt; every other slash command is the chat command of that name. */

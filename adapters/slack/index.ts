@@ -177,8 +177,7 @@ export class SlackAdapter implements Adapter {
     const entry = replyTo ? this.inFlight.get(replyTo) : undefined;
     const [message] = renderMessages(text);
     if (entry?.respond || !message) return undefined;
-    const { channel, threadTs: sessionThread } = parseConversationId(conversationId);
-    const threadTs = sessionThread ?? entry?.target.threadTs;
+    const { channel, threadTs } = whereTo(conversationId, entry);
     const posted = await once(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) }));
     return typeof posted.ts === 'string' ? { channel, ts: posted.ts } : undefined;
   }
@@ -193,8 +192,7 @@ export class SlackAdapter implements Adapter {
    * command's response_url takes no files: they go to its channel.
    */
   private async upload(conversationId: string, text: string, files: OutboundFile[], entry: InFlight | undefined): Promise<void> {
-    const { channel, threadTs: sessionThread } = parseConversationId(conversationId);
-    const threadTs = sessionThread ?? entry?.target.threadTs;
+    const { channel, threadTs } = whereTo(conversationId, entry);
     const comment = text.trim();
     // A comment is plain text within one message; a longer text goes before the files as a reply of its own.
     const inline = comment.length <= COMMENT_LIMIT ? comment : '';
@@ -335,8 +333,7 @@ export class SlackAdapter implements Adapter {
 
   /** Sends a reply, split and rendered, its first message into `draft` when one streamed it; slash commands answer through their response_url. */
   private async post(conversationId: string, text: string, entry: InFlight | undefined, draft?: PostedMessage): Promise<void> {
-    const { channel, threadTs: sessionThread } = parseConversationId(conversationId);
-    const threadTs = sessionThread ?? entry?.target.threadTs;
+    const { channel, threadTs } = whereTo(conversationId, entry);
     for (const [index, message] of renderMessages(text).entries()) {
       if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs);
       else await this.postMessage(channel, threadTs, message, conversationId, index === 0 ? draft : undefined);
@@ -418,6 +415,12 @@ interface PostedMessage {
 /** One attempt, its failure mapped (draft updates are not retried). */
 function once<T>(operation: () => Promise<T>): Promise<T> {
   return attemptOnce(operation, mapSlackError);
+}
+
+/** The channel a conversation's messages go to, and the thread: the session's own, or the one the message was written in. */
+function whereTo(conversationId: string, entry: InFlight | undefined): { channel: string; threadTs: string | undefined } {
+  const { channel, threadTs } = parseConversationId(conversationId);
+  return { channel, threadTs: threadTs ?? entry?.target.threadTs };
 }
 
 export function parseConversationId(conversationId: string): { team: string; channel: string; threadTs?: string } {

@@ -139,14 +139,14 @@ export class TelegramAdapter implements Adapter {
       }
     }
     for (const [index, file] of files.entries()) {
-      const sent = await this.sendDocument(conversationId, file, index === 0 && caption ? caption : undefined);
+      const sent = await this.sendFile(conversationId, file, index === 0 && caption ? caption : undefined);
       this.remember(`${chatId}:${sent.message_id}`, conversationId);
     }
   }
 
   /** A file, its caption's Markdown rendered as HTML, plain when Telegram refuses the markup. */
   /** A picture shows in the chat as a photo; anything else, or a picture Telegram cannot take as one, goes as a document. */
-  private async sendDocument(conversationId: string, file: OutboundFile, caption: string | undefined): Promise<{ message_id: number }> {
+  private async sendFile(conversationId: string, file: OutboundFile, caption: string | undefined): Promise<{ message_id: number }> {
     if (PHOTO_NAME.test(file.name) && file.bytes.length <= PHOTO_MAX_BYTES) {
       try {
         return await this.sendUpload('photo', conversationId, file, caption);
@@ -191,12 +191,17 @@ export class TelegramAdapter implements Adapter {
     return Number.isSafeInteger(messageId) ? messageId : undefined;
   }
 
+  /** Retried calls for what must arrive, single attempts for draft updates. */
+  private caller(retried: boolean): <T>(operation: () => Promise<T>) => Promise<T> {
+    return retried ? (operation) => this.call(operation) : once;
+  }
+
   /** Sends one part (quoting `replyTo` in groups), HTML or plain where Telegram refuses the markup; `retried`: through withRetries. */
   private async sendPart(conversationId: string, part: RenderedPart, replyTo: string | undefined, retried = true): Promise<number> {
     const chatId = chatIdOf(conversationId);
     const quoted = this.quoted(chatId, replyTo);
     const common = { link_preview_options: { is_disabled: true }, ...inTopic(conversationId), ...(quoted !== undefined ? { reply_parameters: { message_id: quoted, allow_sending_without_reply: true } } : {}) };
-    const call = retried ? <T>(operation: () => Promise<T>) => this.call(operation) : once;
+    const call = this.caller(retried);
     let sent: { message_id: number };
     try {
       sent = await call(() => this.bot.api.sendMessage(chatId, part.html, { ...common, parse_mode: 'HTML' }));
@@ -211,7 +216,7 @@ export class TelegramAdapter implements Adapter {
 
   /** Shows `part` in a message sent before; an edit that changes nothing is no failure. */
   private async editPart(message: SentMessage, part: RenderedPart, retried: boolean): Promise<void> {
-    const call = retried ? <T>(operation: () => Promise<T>) => this.call(operation) : once;
+    const call = this.caller(retried);
     const edit = (text: string, html: boolean) =>
       call(() => this.bot.api.editMessageText(message.chatId, message.messageId, text, { link_preview_options: { is_disabled: true }, ...(html ? { parse_mode: 'HTML' as const } : {}) }));
     try {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
-import { describeFile } from '../../src/core/attachments.js';
+import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 
 export const PLATFORM = 'telegram';
@@ -66,14 +66,11 @@ export interface TelegramFile {
   size: number | undefined;
 }
 
-/** Named after a file of the message replied to. */
-const REPLIED = ' in the message replied to';
-
 /** The message's voice message, audio file, photo and document, then those of the message it replies to, as files to fetch. */
 export function filesOf(raw: unknown): TelegramFile[] {
   const message = messageSchema.safeParse(raw).data;
   if (!message) return [];
-  const replied = message.reply_to_message ? contentFilesOf(message.reply_to_message).map((file) => ({ ...file, label: file.label + REPLIED })) : [];
+  const replied = message.reply_to_message ? contentFilesOf(message.reply_to_message).map((file) => ({ ...file, label: ofRepliedMessage(file.label) })) : [];
   return [...contentFilesOf(message), ...replied];
 }
 
@@ -94,7 +91,7 @@ function contentFilesOf(message: Content): TelegramFile[] {
 
 /** The non-text parts of a message, in words, and the files of the message it replies to (those Cairn may read). */
 function attachmentsOf(message: z.infer<typeof messageSchema>): string[] {
-  const replied = message.reply_to_message ? contentFilesOf(message.reply_to_message).map((file) => file.label + REPLIED) : [];
+  const replied = message.reply_to_message ? contentFilesOf(message.reply_to_message).map((file) => ofRepliedMessage(file.label)) : [];
   return [...partsOf(message), ...replied];
 }
 

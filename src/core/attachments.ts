@@ -10,6 +10,11 @@ export function describeFile(name: string | undefined, contentType: string | und
   return name ? `${kind} (${name})` : kind;
 }
 
+/** How a file of the message replied to is named (`a file (report.pdf) in the message replied to`). */
+export function ofRepliedMessage(label: string): string {
+  return `${label} in the message replied to`;
+}
+
 /** Appended to the user's text for the model. */
 export function withAttachmentNote(text: string, attachments: readonly string[] | undefined): string {
   if (!attachments || attachments.length === 0) return text;
