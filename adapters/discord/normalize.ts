@@ -117,6 +117,7 @@ export function normalizeInteraction(interaction: ChatInputCommandInteraction, o
     isSelf: false,
     isBot: interaction.user.bot,
     command: isAsk ? undefined : { name: interaction.commandName, args },
+    viaSlashCommand: true,
     messageId: interaction.id,
     receivedAt: interaction.createdAt,
     raw: interaction,

@@ -161,6 +161,7 @@ export function normalizeSlashCommand(rawBody: unknown, options: NormalizeOption
       addressed: true,
       isSelf: false,
       command,
+      viaSlashCommand: true,
       messageId: `command:${body.trigger_id}`,
       receivedAt: options.now,
       raw: rawBody,

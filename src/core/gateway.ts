@@ -1,7 +1,8 @@
 /**
  * The core's one entrance. Adapters push every inbound message here; the gateway
  * drops the bot's own, other bots' and duplicate messages, answers commands, and
- * runs one turn at a time per conversation, conversations in parallel. Errors are
+ * runs one turn at a time per conversation, conversations in parallel; messages that
+ * wait behind a turn together are answered together. Errors are
  * caught here, once: logged by id, answered with a short sentence.
  */
 import type { Adapter, InboundMessage, OutboundFile, OutboundReply, TurnEvent } from './message.js';
@@ -13,6 +14,7 @@ import type { Logger } from './logger.js';
 import { CairnError, describeError } from './errors.js';
 import { InboundDedupe } from './dedupe.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { MessageBatches } from './coalesce.js';
 import { userFacingError } from './user-errors.js';
 import { attachmentsOnlyReply } from './attachments.js';
 import type { Transcriber } from '../model/transcribe.js';
@@ -53,6 +55,8 @@ export type HandleOutcome =
   | 'rejected'
   | 'command'
   | 'turn'
+  /** Waited behind a running turn and was answered with the messages sent along with it (see coalesce.ts). */
+  | 'joined'
   | 'failed'
   | 'stopped'
   | 'closed';
@@ -67,6 +71,7 @@ interface RunningTurn {
 export class Gateway {
   private readonly adapters = new Map<string, Adapter>();
   private readonly queue = new KeyedQueue();
+  private readonly batches: MessageBatches<HandleOutcome>;
   private readonly dedupe: InboundDedupe;
   private readonly inFlight = new Set<AbortController>();
   /** The turn running in each conversation (the queue runs one at a time per conversation). */
@@ -77,6 +82,7 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.dedupe = new InboundDedupe(options.db);
+    this.batches = new MessageBatches(this.queue, options.maxInputChars);
     this.files = new FileReader({ maxInputChars: options.maxInputChars, logger: options.logger, transcriber: options.transcriber, describer: options.describer, keep: options.keptFiles });
   }
 
@@ -121,7 +127,7 @@ export class Gateway {
     }
     // A turn may be waiting on this command (an approval), so it cannot wait behind that turn.
     if (message.command && this.options.commands.get(message.command.name)?.immediate) return this.handle(message);
-    return this.queue.run(message.conversationId, () => this.handle(message));
+    return this.batches.run(message, (batch) => this.handle(batch), 'joined');
   };
 
   /** The platforms of the attached adapters (what scheduled tasks' answers can be posted with). */

@@ -425,6 +425,21 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(slack.posts).toHaveLength(1);
   });
 
+  it('answers messages sent while a turn runs in one reply, and takes the thinking reaction off each', async () => {
+    const { slack, harness, gate } = await setup({ gated: true });
+    const first = await harness.send({ text: 'a slow one' });
+    await until(() => gate!.calls() === 1, 'the first turn');
+    const second = await harness.send({ text: 'and the logs' });
+    await harness.send({ text: 'from today' });
+    gate!.open();
+    const posts = await slack.waitForMessages(2);
+    expect(posts.map((post) => post.text)).toEqual(['echo: a slow one', 'echo: and the logs\n\nfrom today']);
+    await until(() => slack.reactions.size === 0, 'the reactions to be removed');
+    // The hourglass goes on the first message of the two answered together.
+    expect(slack.reactionsAdded).toEqual([`D1:${first.ts}:${THINKING}`, `D1:${second.ts}:${THINKING}`]);
+    expect(gate!.calls()).toBe(2);
+  });
+
   it('refuses events with a bad signature or a stale timestamp (401)', async () => {
     const { harness, model } = await setup();
     const body = JSON.stringify(harness.events.envelope({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'forged', ts: '1.1' }, 'EvX'));

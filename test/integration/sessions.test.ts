@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
-import type { CompletionRequest, CompletionResult, ModelClient } from '../../src/model/types.js';
+import { GatedModel } from '../helpers/gated-model.js';
 
 let server: FakeModelServer;
 const running: TestCairn[] = [];
@@ -19,25 +19,6 @@ function start(...args: Parameters<typeof startTestCairn>): TestCairn {
   const cairn = startTestCairn(...args);
   running.push(cairn);
   return cairn;
-}
-
-/** A model port whose answers the test releases one by one, to observe ordering. */
-class GatedModel implements ModelClient {
-  readonly started: string[] = [];
-  private readonly gates: (() => void)[] = [];
-  async complete(request: CompletionRequest): Promise<CompletionResult> {
-    const last = request.messages.at(-1);
-    const text = last && 'content' in last ? String(last.content) : '';
-    this.started.push(text);
-    await new Promise<void>((resolve) => this.gates.push(resolve));
-    return { text: `re: ${text}`, toolCalls: [], finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0 }, model: 'gated', provider: 'test' };
-  }
-  release(): void {
-    this.gates.shift()?.();
-  }
-  async until(count: number): Promise<void> {
-    while (this.started.length < count) await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 describe('sessions in the running core', () => {

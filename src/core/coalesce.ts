@@ -1,0 +1,101 @@
+/**
+ * People chat in bursts: "hi" / "can you check the deploy" / "the API logs". Messages a
+ * person sends while Cairn is still busy in the conversation wait for their turn; the
+ * ones waiting together become one turn, asked as one message, instead of one answer
+ * each to half a thought. A message that arrives while nothing runs starts at once, as
+ * before: nothing is ever held back to see whether more comes.
+ *
+ * Only plain messages from the same person join, in the order they came. A command, a
+ * scheduled task, a slash command (whose platform holds a place for its own answer) and
+ * another member's message each end the batch, so nothing is answered out of order. A
+ * batch stays within the input limit.
+ */
+import type { InboundMessage } from './message.js';
+import type { KeyedQueue } from './keyed-queue.js';
+import { withReplyContext } from './reply-context.js';
+
+/** Between the messages of a batch, as the model sees them. */
+const SEPARATOR = '\n\n';
+
+interface Batch {
+  readonly messages: InboundMessage[];
+  /** Settles when the batch's turn is over, however it ended. */
+  finished: Promise<void>;
+}
+
+export class MessageBatches<Outcome> {
+  /** Per conversation, the batch at the back of its queue, while it has not started. */
+  private readonly open = new Map<string, Batch>();
+
+  constructor(
+    private readonly queue: KeyedQueue,
+    private readonly maxChars: number,
+  ) {}
+
+  /**
+   * Queues the message's turn behind its conversation's, or adds it to the batch waiting
+   * there. A message that joined resolves to `joined` when the batch's turn is over.
+   */
+  run(message: InboundMessage, handle: (message: InboundMessage) => Promise<Outcome>, joined: Outcome): Promise<Outcome> {
+    const key = message.conversationId;
+    const waiting = this.open.get(key);
+    if (waiting && this.fits(waiting, message)) {
+      waiting.messages.push(message);
+      return waiting.finished.then(() => joined);
+    }
+    this.open.delete(key);
+    // A message that can start now starts alone; one behind a turn may be joined by what follows.
+    if (!joinable(message) || !this.queue.busy(key)) return this.queue.run(key, () => handle(message));
+    const batch: Batch = { messages: [message], finished: Promise.resolve() };
+    this.open.set(key, batch);
+    const result = this.queue.run(key, () => {
+      if (this.open.get(key) === batch) this.open.delete(key);
+      return handle(merged(batch.messages));
+    });
+    batch.finished = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  private fits(batch: Batch, message: InboundMessage): boolean {
+    const first = batch.messages[0];
+    if (!first || !joinable(message) || message.identity !== first.identity || message.senderId !== first.senderId) return false;
+    const length = [...batch.messages, message].reduce((sum, each) => sum + asked(each).length + SEPARATOR.length, 0);
+    return length <= this.maxChars;
+  }
+}
+
+/** What may wait with others for one turn. */
+function joinable(message: InboundMessage): boolean {
+  return !message.command && !message.scheduled && !message.viaSlashCommand;
+}
+
+/** A message's words, with what it replies to: each message of a batch may reply to a different one. */
+function asked(message: InboundMessage): string {
+  return withReplyContext(message.text, message.replyingTo);
+}
+
+/**
+ * The batch as one message: its words in order, all its files, the thread before its
+ * first message, and the last message's id, which the answer replies to.
+ */
+export function merged(messages: readonly InboundMessage[]): InboundMessage {
+  const [first] = messages;
+  const last = messages.at(-1);
+  if (!first || !last) throw new Error('merged() needs at least one message');
+  if (messages.length === 1) return first;
+  const attachments = messages.flatMap((message) => message.attachments ?? []);
+  const files = messages.flatMap((message) => message.files ?? []);
+  return {
+    ...last,
+    text: messages.map(asked).filter((text) => text.trim() !== '').join(SEPARATOR),
+    replyingTo: undefined,
+    attachments: attachments.length > 0 ? attachments : undefined,
+    files: files.length > 0 ? files : undefined,
+    loadEarlier: first.loadEarlier,
+    earlier: first.earlier,
+    loadUserName: first.loadUserName,
+  };
+}
