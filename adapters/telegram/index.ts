@@ -16,7 +16,8 @@ import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, isUnchanged, mapTelegramError } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { checkTelegram, telegramSettings } from './check.js';
-import { PLATFORM, chatIdOf, normalizeMessage, normalizeReaction, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
+import { PLATFORM, albumOf, chatIdOf, normalizeMessage, normalizeReaction, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
+import { Albums } from './albums.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -52,6 +53,8 @@ export class TelegramAdapter implements Adapter {
   private readonly drafts: ReplyDrafts<SentMessage>;
   /** Cairn's replies (`chat:message` → conversation), so 👍/👎 on them counts as feedback there. */
   private readonly replies = new Map<string, string>();
+  private readonly albums: Albums;
+  private sink: InboundSink | undefined;
   private normalize: NormalizeOptions | undefined;
   private polling: Promise<void> | undefined;
 
@@ -89,6 +92,7 @@ export class TelegramAdapter implements Adapter {
         },
       },
     });
+    this.albums = new Albums(options.timer ?? unrefTimer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
     if (settings.webhookUrl) {
       const handle = webhookCallback(this.bot, 'http', { secretToken: settings.webhookSecret ?? '' });
       deps.http.mount(new URL(settings.webhookUrl).pathname, (req, res) => handle(req, res));
@@ -103,8 +107,8 @@ export class TelegramAdapter implements Adapter {
     const me = await this.call(() => this.bot.api.getMe());
     this.bot.botInfo = me;
     this.normalize = { bot: { id: me.id, username: me.username }, groupSessions: settings.groupSessions };
-    const normalize = this.normalize;
-    this.bot.on('message', (ctx) => this.dispatch(sink, this.withFiles(normalizeMessage(ctx.message, normalize), ctx.message)));
+    this.sink = sink;
+    this.bot.on('message', (ctx) => this.onMessage(sink, ctx.message));
     this.bot.on('message_reaction', (ctx) => this.dispatch(sink, normalizeReaction(ctx.messageReaction, (chat, id) => this.replies.get(`${chat}:${id}`))));
     this.bot.catch((error) => this.deps.logger.error({ err: describeError(error.error) }, 'Telegram update handler failed'));
     await this.registerCommands();
@@ -118,6 +122,7 @@ export class TelegramAdapter implements Adapter {
   }
 
   async stop(): Promise<void> {
+    this.albums.flushAll();
     this.indicators.stopAll();
     this.drafts.stopAll();
     if (this.bot.isRunning()) await this.bot.stop();
@@ -235,6 +240,17 @@ export class TelegramAdapter implements Adapter {
       this.deps.logger.warn({ chatId: draft.chatId, err: describeError(error) }, 'Telegram draft could not be replaced by the answer; sending it as a new message');
       return false;
     }
+  }
+
+  /** A message goes to the core, or waits for the rest of its album (albums.ts). */
+  private onMessage(sink: InboundSink, raw: unknown): void {
+    if (!this.normalize) return;
+    const album = albumOf(raw);
+    // The album's messages all reply to the same message: its files and words come once, with the first.
+    const source = album !== undefined && this.albums.has(album) ? { ...(raw as object), reply_to_message: undefined, quote: undefined } : raw;
+    const message = this.withFiles(normalizeMessage(source, this.normalize), source);
+    if (album !== undefined && message && !message.command && !message.isSelf && !message.isBot) this.albums.add(album, message);
+    else this.dispatch(sink, message);
   }
 
   /** Lets the core download the message's files, if it wants to read them. */

@@ -42,6 +42,10 @@ export const messageSchema = z.object({
   text: z.string().optional(),
   caption: z.string().optional(),
   entities: z.array(entitySchema).optional(),
+  // A caption's mentions are here, not in `entities`.
+  caption_entities: z.array(entitySchema).optional(),
+  // The photos and files sent together as an album share it; each comes as a message of its own.
+  media_group_id: z.string().optional(),
   // The message replied to, with its files: "@Cairn summarize this" in reply to a PDF means that PDF.
   reply_to_message: z.object({ from: userSchema.optional(), text: z.string().optional(), caption: z.string().optional(), ...contentFields }).optional(),
   // The part of the replied-to message the sender quoted, when they picked one.
@@ -164,7 +168,7 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
   const isDirect = message.chat.type === 'private';
   const raw_text = message.text ?? message.caption ?? '';
   const mention = `@${options.bot.username}`;
-  const mentioned = (message.entities ?? []).some((e) => e.type === 'mention' && raw_text.slice(e.offset, e.offset + e.length).toLowerCase() === mention.toLowerCase());
+  const mentioned = (message.entities ?? message.caption_entities ?? []).some((e) => e.type === 'mention' && raw_text.slice(e.offset, e.offset + e.length).toLowerCase() === mention.toLowerCase());
   const repliedToBot = message.reply_to_message?.from?.id === options.bot.id;
   const { text, command } = commandFor(raw_text, options.bot.username);
   if (command === null) return undefined; // a command meant for another bot
@@ -189,6 +193,12 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
     receivedAt: new Date(message.date * 1000),
     raw,
   };
+}
+
+/** The album a message is part of (`chat:media_group_id`), if it is one's. */
+export function albumOf(raw: unknown): string | undefined {
+  const parsed = messageSchema.safeParse(raw);
+  return parsed.success && parsed.data.media_group_id ? `${parsed.data.chat.id}:${parsed.data.media_group_id}` : undefined;
 }
 
 /** The message replied to, or the part of it quoted (a topic's first message, which has no text, is none). */

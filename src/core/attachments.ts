@@ -26,7 +26,18 @@ export function attachmentsOnlyReply(attachments: readonly string[], readable: r
   return `I can't open ${listed(attachments)}. I read ${listed(['messages', ...readable])}: tell me in words what you need, or paste the text.`;
 }
 
-/** `a, b and c`. */
+/** `a, b and c`; the same thing more than once is counted (`3 photos`, from an album). */
 export function listed(items: readonly string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  const words = [...counts].map(([item, count]) => (count === 1 ? item : counted(item, count)));
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** `a photo` × 3 → `3 photos`; `your voice message` × 2 → `your 2 voice messages`. */
+function counted(item: string, count: number): string {
+  const parts = /^(an?|your) ([a-z]+(?: [a-z]+)*?)((?: \(.*\))?(?: in the message replied to)?)$/.exec(item);
+  if (!parts) return `${item} (${count} times)`;
+  const [, article, noun, rest] = parts;
+  return `${article === 'your' ? 'your ' : ''}${count} ${noun}s${rest}`;
 }

@@ -1,13 +1,14 @@
 /** The Telegram adapter: the real grammY against a fake Bot API, wired to a real Cairn. */
 import { makePdf } from '../helpers/pdf.js';
 import { makeDocx } from '../helpers/office.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
 import { BOT, startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
 import { ManualTimers } from '../helpers/manual-timers.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { TelegramAdapter } from '../../adapters/telegram/index.js';
+import { ALBUM_WAIT_MS } from '../../adapters/telegram/albums.js';
 import { markdownToHtml } from '../../adapters/telegram/render.js';
 import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/errors.js';
 import { chatIdOf, normalizeMessage, topicOf } from '../../adapters/telegram/normalize.js';
@@ -170,6 +171,45 @@ describe('telegram end to end', () => {
     await harness.fake.waitForSent(2);
     expect(model.chatRequests()[0]?.messages.at(-1).content).toBe(
       'what does this chart show?\n\n[The message also carried a photo and a file (q3.pdf), which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
+    );
+  });
+
+  it('takes an album (photos sent together, one message each) as one message', async () => {
+    await setUp();
+    const { text: _none, ...base } = harness.message('');
+    const item = (id: number, extra: Record<string, unknown> = {}) => ({ ...base, message_id: 100 + id, media_group_id: 'album-1', photo: [{ file_id: `p${id}`, file_unique_id: `u${id}`, width: 90, height: 90 }], ...extra });
+    harness.fake.pushUpdate({ message: item(1, { caption: 'which of these is sharpest?' }) });
+    harness.fake.pushUpdate({ message: item(2) });
+    harness.fake.pushUpdate({ message: item(3) });
+    // Each message of the album puts off its completion; the last wait ends it.
+    await vi.waitFor(() => expect(harness.timers.scheduled.filter((timer) => timer.ms === ALBUM_WAIT_MS)).toHaveLength(3));
+    expect(model.chatRequests()).toHaveLength(0);
+    (await harness.timers.next(ALBUM_WAIT_MS)).fire();
+    await harness.fake.waitForSent(1);
+    expect(model.chatRequests()).toHaveLength(1);
+    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe(
+      'which of these is sharpest?\n\n[The message also carried 3 photos, which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
+    );
+  });
+
+  it('answers an album in a group when its caption mentions Cairn, reading the message it replies to once', async () => {
+    await setUp();
+    harness.fake.addFile('doc-1', Buffer.from('Option A: blue. Option B: green.'));
+    const bob = { id: 7, is_bot: false, first_name: 'Bob', username: 'bob' };
+    const chat = { id: -100, type: 'supergroup' };
+    const replied = { message_id: 50, date: 1, chat, from: bob, caption: 'the options', document: { file_id: 'doc-1', file_name: 'options.txt', mime_type: 'text/plain', file_size: 32 } };
+    const { text: _none, ...base } = harness.message('', { chat, reply_to_message: replied });
+    const item = (id: number, extra: Record<string, unknown> = {}) => ({ ...base, message_id: 200 + id, media_group_id: 'album-2', photo: [{ file_id: `g${id}`, file_unique_id: `v${id}`, width: 90, height: 90 }], ...extra });
+    harness.fake.pushUpdate({ message: item(1, { caption: '@cairn_bot which fits?', caption_entities: [{ type: 'mention', offset: 0, length: 10 }] }) });
+    harness.fake.pushUpdate({ message: item(2) });
+    await vi.waitFor(() => expect(harness.timers.scheduled.filter((timer) => timer.ms === ALBUM_WAIT_MS)).toHaveLength(2));
+    (await harness.timers.next(ALBUM_WAIT_MS)).fire();
+    const [reply] = await harness.fake.waitForSent(1);
+    // The answer quotes the album's first message, which holds the question.
+    expect(reply).toMatchObject({ chat_id: -100, reply_parameters: { message_id: 201 } });
+    const asked = String(model.chatRequests()[0]?.messages.at(-1).content);
+    expect(asked).toBe(
+      '[In reply to a message by @bob: "the options"]\nwhich fits?\n\n[file (options.txt) in the message replied to; attachment #1]\nOption A: blue. Option B: green.\n[end of file (options.txt) in the message replied to]\n\n[The message also carried 2 photos, which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
     );
   });
 
