@@ -17,7 +17,7 @@ import { isMarkupRejection, isUnchanged, mapTelegramError } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { checkTelegram, telegramSettings } from './check.js';
 import { PLATFORM, albumOf, chatIdOf, normalizeMessage, normalizeReaction, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
-import { Albums } from './albums.js';
+import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -53,7 +53,7 @@ export class TelegramAdapter implements Adapter {
   private readonly drafts: ReplyDrafts<SentMessage>;
   /** Cairn's replies (`chat:message` → conversation), so 👍/👎 on them counts as feedback there. */
   private readonly replies = new Map<string, string>();
-  private readonly albums: Albums;
+  private readonly gathering: Gathering;
   private sink: InboundSink | undefined;
   private normalize: NormalizeOptions | undefined;
   private polling: Promise<void> | undefined;
@@ -92,7 +92,7 @@ export class TelegramAdapter implements Adapter {
         },
       },
     });
-    this.albums = new Albums(options.timer ?? unrefTimer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
+    this.gathering = new Gathering(options.timer ?? unrefTimer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
     if (settings.webhookUrl) {
       const handle = webhookCallback(this.bot, 'http', { secretToken: settings.webhookSecret ?? '' });
       deps.http.mount(new URL(settings.webhookUrl).pathname, (req, res) => handle(req, res));
@@ -122,7 +122,7 @@ export class TelegramAdapter implements Adapter {
   }
 
   async stop(): Promise<void> {
-    this.albums.flushAll();
+    this.gathering.flushAll();
     this.indicators.stopAll();
     this.drafts.stopAll();
     if (this.bot.isRunning()) await this.bot.stop();
@@ -242,14 +242,22 @@ export class TelegramAdapter implements Adapter {
     }
   }
 
-  /** A message goes to the core, or waits for the rest of its album (albums.ts). */
+  /** A message goes to the core, or waits for the rest of its album or split text (gathering.ts). */
   private onMessage(sink: InboundSink, raw: unknown): void {
     if (!this.normalize) return;
     const album = albumOf(raw);
     // The album's messages all reply to the same message: its files and words come once, with the first.
-    const source = album !== undefined && this.albums.has(album) ? { ...(raw as object), reply_to_message: undefined, quote: undefined } : raw;
+    const source = album !== undefined && this.gathering.has(album) ? { ...(raw as object), reply_to_message: undefined, quote: undefined } : raw;
     const message = this.withFiles(normalizeMessage(source, this.normalize), source);
-    if (album !== undefined && message && !message.command && !message.isSelf && !message.isBot) this.albums.add(album, message);
+    if (!message || message.isSelf || message.isBot) return this.dispatch(sink, message);
+    if (album !== undefined && !message.command) return this.gathering.add(album, message, ALBUM);
+    const split = `${message.conversationId}:${message.senderId}`;
+    const plainText = !message.command && !message.attachments?.length;
+    const long = plainText && message.text.length >= SPLIT_PART_CHARS;
+    if (plainText && this.gathering.has(split)) return this.gathering.add(split, message, SPLIT_TEXT, !long);
+    // What the sender said before this goes first.
+    this.gathering.complete(split);
+    if (long) this.gathering.add(split, message, SPLIT_TEXT);
     else this.dispatch(sink, message);
   }
 

@@ -78,10 +78,10 @@ function asked(message: InboundMessage): string {
 }
 
 /**
- * The batch as one message: its words in order, all its files, the thread before its
- * first message, and the last message's id, which the answer replies to.
+ * The batch as one message: its words in order (`separator` between them), all its files,
+ * the thread before its first message, and the last message's id, which the answer replies to.
  */
-export function merged(messages: readonly InboundMessage[]): InboundMessage {
+export function merged(messages: readonly InboundMessage[], separator = SEPARATOR): InboundMessage {
   const [first] = messages;
   const last = messages.at(-1);
   if (!first || !last) throw new Error('merged() needs at least one message');
@@ -90,7 +90,7 @@ export function merged(messages: readonly InboundMessage[]): InboundMessage {
   const files = messages.flatMap((message) => message.files ?? []);
   return {
     ...last,
-    text: messages.map(asked).filter((text) => text.trim() !== '').join(SEPARATOR),
+    text: messages.map(asked).filter((text) => text.trim() !== '').join(separator),
     replyingTo: undefined,
     attachments: attachments.length > 0 ? attachments : undefined,
     files: files.length > 0 ? files : undefined,

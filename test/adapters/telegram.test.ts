@@ -8,7 +8,7 @@ import { ManualTimers } from '../helpers/manual-timers.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { TelegramAdapter } from '../../adapters/telegram/index.js';
-import { ALBUM_WAIT_MS } from '../../adapters/telegram/albums.js';
+import { ALBUM, SPLIT_TEXT } from '../../adapters/telegram/gathering.js';
 import { markdownToHtml } from '../../adapters/telegram/render.js';
 import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/errors.js';
 import { chatIdOf, normalizeMessage, topicOf } from '../../adapters/telegram/normalize.js';
@@ -182,9 +182,9 @@ describe('telegram end to end', () => {
     harness.fake.pushUpdate({ message: item(2) });
     harness.fake.pushUpdate({ message: item(3) });
     // Each message of the album puts off its completion; the last wait ends it.
-    await vi.waitFor(() => expect(harness.timers.scheduled.filter((timer) => timer.ms === ALBUM_WAIT_MS)).toHaveLength(3));
+    await vi.waitFor(() => expect(harness.timers.scheduled.filter((timer) => timer.ms === ALBUM.waitMs)).toHaveLength(3));
     expect(model.chatRequests()).toHaveLength(0);
-    (await harness.timers.next(ALBUM_WAIT_MS)).fire();
+    (await harness.timers.next(ALBUM.waitMs)).fire();
     await harness.fake.waitForSent(1);
     expect(model.chatRequests()).toHaveLength(1);
     expect(model.chatRequests()[0]?.messages.at(-1).content).toBe(
@@ -202,8 +202,8 @@ describe('telegram end to end', () => {
     const item = (id: number, extra: Record<string, unknown> = {}) => ({ ...base, message_id: 200 + id, media_group_id: 'album-2', photo: [{ file_id: `g${id}`, file_unique_id: `v${id}`, width: 90, height: 90 }], ...extra });
     harness.fake.pushUpdate({ message: item(1, { caption: '@cairn_bot which fits?', caption_entities: [{ type: 'mention', offset: 0, length: 10 }] }) });
     harness.fake.pushUpdate({ message: item(2) });
-    await vi.waitFor(() => expect(harness.timers.scheduled.filter((timer) => timer.ms === ALBUM_WAIT_MS)).toHaveLength(2));
-    (await harness.timers.next(ALBUM_WAIT_MS)).fire();
+    await vi.waitFor(() => expect(harness.timers.scheduled.filter((timer) => timer.ms === ALBUM.waitMs)).toHaveLength(2));
+    (await harness.timers.next(ALBUM.waitMs)).fire();
     const [reply] = await harness.fake.waitForSent(1);
     // The answer quotes the album's first message, which holds the question.
     expect(reply).toMatchObject({ chat_id: -100, reply_parameters: { message_id: 201 } });
@@ -211,6 +211,32 @@ describe('telegram end to end', () => {
     expect(asked).toBe(
       '[In reply to a message by @bob: "the options"]\nwhich fits?\n\n[file (options.txt) in the message replied to; attachment #1]\nOption A: blue. Option B: green.\n[end of file (options.txt) in the message replied to]\n\n[The message also carried 2 photos, which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
     );
+  });
+
+  it('takes a long text that the app split into several messages as one', async () => {
+    await setUp();
+    model.enqueue({ text: 'one' }, { text: 'two' }, { text: 'three' });
+    const first = 'a'.repeat(4_096);
+    const second = `${'b'.repeat(3_990)} end.`;
+    harness.fake.pushUpdate({ message: harness.message(first) });
+    harness.fake.pushUpdate({ message: harness.message(second) });
+    // A short part is the last: the text goes on without waiting.
+    harness.fake.pushUpdate({ message: harness.message('What is wrong here?') });
+    await harness.fake.waitForSent(1);
+    expect(model.chatRequests()).toHaveLength(1);
+    expect(model.chatRequests()[0]?.messages.at(-1).content).toBe(`${first}\n${second}\nWhat is wrong here?`);
+
+    // A long text nothing follows goes on after a moment, alone; a command from the sender waits behind it.
+    harness.fake.pushUpdate({ message: harness.message('c'.repeat(3_600)) });
+    await vi.waitFor(() => expect(harness.timers.active()).toContain(SPLIT_TEXT.waitMs));
+    (await harness.timers.next(SPLIT_TEXT.waitMs)).fire();
+    await harness.fake.waitForSent(2);
+    expect(model.chatRequests()[1]?.messages.at(-1).content).toBe('c'.repeat(3_600));
+    harness.fake.pushUpdate({ message: harness.message('d'.repeat(3_600)) });
+    harness.fake.pushUpdate({ message: harness.message('/usage') });
+    const sent = await harness.fake.waitForSent(4);
+    expect(sent.map(visible).slice(0, 3)).toEqual(['one', 'two', 'three']);
+    expect(visible(sent[3]!)).toMatch(/^Today/);
   });
 
   it('transcribes a voice message with CAIRN_TRANSCRIBE_MODEL, and says so when it cannot', async () => {
