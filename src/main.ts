@@ -5,7 +5,7 @@
 import type { Config } from './config/load.js';
 import { openDatabase, databasePath, type Db } from './store/db.js';
 import { createModelClient } from './model/client.js';
-import type { ModelClient } from './model/types.js';
+import type { CallRecord, ModelClient } from './model/types.js';
 import { ConfigError } from './core/errors.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { loggerFor, type Logger } from './core/logger.js';
@@ -48,6 +48,7 @@ import { Notes } from './memory/notes/index.js';
 import { memorySaveTool, memorySearchTool } from './memory/notes/tools.js';
 import { registerMemoryCommands } from './memory/notes/commands.js';
 import { createOpenAIEmbedder, type Embedder } from './memory/notes/embeddings.js';
+import type { Metrics } from './core/metrics.js';
 
 export interface CairnOverrides {
   clock?: Clock;
@@ -67,6 +68,8 @@ export interface CairnOverrides {
   describer?: ImageDescriber;
   /** Replaces the embeddings client built from CAIRN_EMBEDDINGS_MODEL (tests). */
   embedder?: Embedder;
+  /** Where turns, model calls and tool calls are counted (`cairn start` with CAIRN_METRICS); none by default. */
+  metrics?: Metrics;
 }
 
 export interface Cairn {
@@ -100,6 +103,9 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const logger = overrides.logger ?? loggerFor(config, 'info');
   const db = overrides.db ?? openDatabase(databasePath(config.dataDir));
   const ledger = new UsageLedger(db, () => clock.now());
+  const { metrics } = overrides;
+  // Every model call goes in the ledger, and is counted where metrics are kept.
+  const onCall = metrics ? (call: CallRecord) => (ledger.record(call), metrics.modelCall(call)) : ledger.record;
   const model =
     overrides.model ??
     (config.providers.length === 0 ? unconfiguredModel(config) : undefined) ??
@@ -113,7 +119,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
         maxRetryAfterMs: config.model.maxRetryAfterMs,
       },
       pricing: config.model.pricing,
-      onCall: ledger.record,
+      onCall,
       logger,
       ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     });
@@ -203,7 +209,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   registerScheduleCommands(commands, schedules);
   const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens);
   // Transcription and vision calls go in the ledger too: they spend tokens for the person who sent the file.
-  const metering: Metering = { onCall: ledger.record, pricing: config.model.pricing, logger };
+  const metering: Metering = { onCall, pricing: config.model.pricing, logger };
   const describer = overrides.describer ?? imageDescriber(config, metering);
   if (config.web.fetch) tools.register(webFetchTool(config.web, documentPool));
   const { provider, ...engine } = config.web.search;
@@ -225,7 +231,9 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     describer,
     keptFiles,
     allowance,
+    metrics,
   });
+  if (metrics) agent.onTurnFinished((_input, result) => result.toolCalls.forEach((call) => metrics.toolCall(call)));
   registerUsageCommand(commands, allowance);
   registerStopCommand(commands, gateway);
 

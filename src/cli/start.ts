@@ -11,6 +11,7 @@ import { enabledPlatforms, type AdapterFactory, type PlatformName } from '../cor
 import { ADAPTER_MODULES } from './adapter-modules.js';
 import type { Adapter } from '../core/message.js';
 import { describeError } from '../core/errors.js';
+import { loggerFor } from '../core/logger.js';
 import { onShutdownSignal } from './signals.js';
 import type { CommandGroup } from './context.js';
 
@@ -46,8 +47,10 @@ export interface StartOptions extends CairnOverrides {
 
 export async function startCairn(config: Config, options: StartOptions = {}): Promise<RunningCairn> {
   requireModel(config);
-  const cairn = createCairn(config, options);
-  const { logger } = cairn;
+  const logger = options.logger ?? loggerFor(config, 'info');
+  // prom-client is loaded only where metrics are served.
+  const metrics = config.metrics.enabled ? new (await import('../metrics/prometheus.js')).PrometheusMetrics(logger) : undefined;
+  const cairn = createCairn(config, { ...options, logger, ...(metrics ? { metrics } : {}) });
   cairn.sessions.sweepIdle();
   // Sessions whose note extraction failed or was cut short last time are retried now.
   cairn.notes.resumePending();
@@ -68,6 +71,10 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       adapters.push(adapter);
     }
     http.setHealth(() => ({ platforms: adapters.map((a) => a.platform) }));
+    if (metrics) {
+      http.mount('/metrics', metrics.route(config.metrics.token));
+      logger.info({ tokenRequired: config.metrics.token !== undefined }, 'Prometheus metrics served at /metrics');
+    }
     port = await http.listen(config.httpPort, options.host);
     logger.info({ port }, `HTTP server listening on port ${port}`);
     for (const adapter of adapters) {

@@ -25,6 +25,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_LOG_FORMAT', path: ['logFormat'], kind: 'string', help: 'json (one object per line) or pretty (for people); default pretty when stderr is a terminal, json otherwise.' },
   { name: 'CAIRN_LOG_LEVEL', path: ['logLevel'], kind: 'string', help: 'fatal, error, warn, info (default; warn for cairn chat), debug, trace or silent.' },
   { name: 'CAIRN_HTTP_PORT', path: ['httpPort'], kind: 'int', help: 'Port of the HTTP server (health, webhooks); 0 picks a free one (default 8080).' },
+  { name: 'CAIRN_METRICS', path: ['metrics', 'enabled'], kind: 'string', help: 'true: serve Prometheus metrics at /metrics on the HTTP server (turns, model calls, tokens, cost, tool calls, process); default false.' },
+  { name: 'CAIRN_METRICS_TOKEN', path: ['metrics', 'token'], kind: 'string', help: 'A token (16 characters or more) that /metrics requires as `Authorization: Bearer <token>`; unset: /metrics is open to whoever reaches the port.' },
   { name: 'CAIRN_PROVIDER', path: ['model', 'provider'], kind: 'string', help: 'openai, openrouter, nous or custom; inferred from the key or base URL when unset.' },
   { name: 'CAIRN_BASE_URL', path: ['model', 'baseUrl'], kind: 'string', help: 'Base URL of any OpenAI-compatible API (vLLM, Ollama, llama.cpp, a gateway).' },
   { name: 'CAIRN_API_KEY', path: ['model', 'apiKey'], kind: 'string', help: "API key; defaults to the provider's own variable (OPENAI_API_KEY, OPENROUTER_API_KEY, NOUS_API_KEY)." },

@@ -78,6 +78,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       ...[config.platforms.telegram.botToken, config.platforms.telegram.webhookSecret, config.platforms.slack.botToken, config.platforms.slack.appToken, config.platforms.slack.signingSecret, config.platforms.discord.token],
       ...backendSecrets(config.backends),
       config.web.search.apiKey,
+      config.metrics.token,
     ].filter((secret): secret is string => secret !== undefined && secret.length >= 8),
     backendHostEnv: hostEnvForBackends(env, config.backends.passEnv),
   };

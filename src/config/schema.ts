@@ -4,6 +4,7 @@
  * variable names and ./load.ts for how they are merged.
  */
 import { z } from 'zod';
+import { flag } from './flag.js';
 import { PROVIDER_NAMES } from '../model/providers.js';
 import { platformsSchema } from './platforms.js';
 import { learningSchema } from './learning.js';
@@ -48,6 +49,14 @@ export const configSchema = z.object({
   /** Unset means pretty on a terminal, JSON otherwise. */
   logFormat: z.enum(LOG_FORMATS).optional(),
   httpPort: z.number().int().min(0).max(65535).default(8080),
+  /** Prometheus metrics at /metrics on the HTTP server (src/metrics). */
+  metrics: z
+    .object({
+      enabled: flag(false),
+      /** When set, a scrape must send `Authorization: Bearer <token>`. */
+      token: z.string().min(16, 'use a token of at least 16 characters').optional(),
+    })
+    .prefault({}),
   model: z
     .object({
       provider: z.enum(PROVIDER_NAMES).optional(),

@@ -25,6 +25,7 @@ import type { KeptFiles } from './kept-files.js';
 import type { SessionManager } from '../memory/session-manager.js';
 import type { Db } from '../store/db.js';
 import type { AccessControl } from '../access/index.js';
+import type { Metrics } from './metrics.js';
 
 export interface GatewayOptions {
   db: Db;
@@ -43,6 +44,8 @@ export interface GatewayOptions {
   allowance?: DailyAllowance | undefined;
   /** Keeps the files read into messages for the agent's attachment tools; without it none are kept. */
   keptFiles?: KeptFiles | undefined;
+  /** Counts messages and turns by outcome; without it nothing is counted. */
+  metrics?: Metrics | undefined;
 }
 
 export type HandleOutcome =
@@ -83,6 +86,7 @@ export class Gateway {
   constructor(private readonly options: GatewayOptions) {
     this.dedupe = new InboundDedupe(options.db);
     this.batches = new MessageBatches(this.queue, options.maxInputChars);
+    options.metrics?.runningTurns(() => this.running.size);
     this.files = new FileReader({ maxInputChars: options.maxInputChars, logger: options.logger, transcriber: options.transcriber, describer: options.describer, keep: options.keptFiles });
   }
 
@@ -92,6 +96,12 @@ export class Gateway {
 
   /** The sink adapters push into. Resolves when the message has been handled. */
   readonly receive = async (inbound: InboundMessage): Promise<HandleOutcome> => {
+    const outcome = await this.accept(inbound);
+    this.options.metrics?.message(inbound.platform, outcome);
+    return outcome;
+  };
+
+  private async accept(inbound: InboundMessage): Promise<HandleOutcome> {
     const { logger, access, clock } = this.options;
     if (inbound.isSelf) return 'dropped-self';
     if (inbound.isBot) return 'dropped-bot';
@@ -128,7 +138,7 @@ export class Gateway {
     // A turn may be waiting on this command (an approval), so it cannot wait behind that turn.
     if (message.command && this.options.commands.get(message.command.name)?.immediate) return this.handle(message);
     return this.batches.run(message, (batch) => this.handle(batch), 'joined');
-  };
+  }
 
   /** The platforms of the attached adapters (what scheduled tasks' answers can be posted with). */
   platforms(): string[] {
@@ -181,7 +191,16 @@ export class Gateway {
     return undefined;
   }
 
+  /** Runs a command or a turn; a turn's outcome and time are counted. */
   private async handle(message: InboundMessage): Promise<HandleOutcome> {
+    const started = performance.now();
+    const outcome = await this.work(message);
+    const turnEnded = outcome === 'turn' || outcome === 'failed' || outcome === 'stopped';
+    if (turnEnded && !message.command) this.options.metrics?.turn(message.platform, outcome, (performance.now() - started) / 1000);
+    return outcome;
+  }
+
+  private async work(message: InboundMessage): Promise<HandleOutcome> {
     const isAdmin = this.options.access.isAdmin(message);
     const ids = { platform: message.platform, conversationId: message.conversationId, messageId: message.messageId };
     const controller = new AbortController();

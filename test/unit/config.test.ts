@@ -34,6 +34,13 @@ describe('loadConfig', () => {
     expect(config.auxModel).toBe('tiny');
   });
 
+  it('turns metrics on with a token long enough to guess at, and keeps the token out of logs', () => {
+    expect(() => loadConfig({ env: { CAIRN_METRICS: 'maybe', CAIRN_METRICS_TOKEN: 'short' }, cwd: dir() })).toThrow(/CAIRN_METRICS[\s\S]*CAIRN_METRICS_TOKEN[\s\S]*16 characters/);
+    const config = loadConfig({ env: { CAIRN_METRICS: 'yes', CAIRN_METRICS_TOKEN: 'a-token-of-24-characters' }, cwd: dir() });
+    expect(config.metrics).toEqual({ enabled: true, token: 'a-token-of-24-characters' });
+    expect(config.secrets).toContain('a-token-of-24-characters');
+  });
+
   it('names every bad variable in one message', () => {
     const env = { CAIRN_HTTP_PORT: 'eighty', CAIRN_LOG_LEVEL: 'loud', CAIRN_MAX_STEPS: '0' };
     expect(() => loadConfig({ env, cwd: dir() })).toThrow(/CAIRN_HTTP_PORT[\s\S]*CAIRN_LOG_LEVEL|CAIRN_LOG_LEVEL[\s\S]*CAIRN_HTTP_PORT/);

@@ -1,0 +1,20 @@
+/**
+ * What Cairn counts for the people who run it: messages and turns by outcome, model calls
+ * with their tokens and cost, tool calls. The core reports here; an exporter keeps the
+ * numbers (src/metrics: Prometheus at /metrics, when CAIRN_METRICS is on). Reporting never
+ * fails a turn.
+ */
+import type { CallRecord } from '../model/types.js';
+import type { ToolCallRecord } from './agent.js';
+
+export interface Metrics {
+  /** A message the gateway handled, and how (`turn`, `command`, `denied`, …: the gateway's outcomes). */
+  message(platform: string, outcome: string): void;
+  /** A turn ended (`turn`, `failed`, `stopped`) after `seconds`, its reply sent. */
+  turn(platform: string, outcome: string, seconds: number): void;
+  /** A model call of any purpose, ok or failed (the usage ledger's row). */
+  modelCall(call: CallRecord): void;
+  toolCall(call: ToolCallRecord): void;
+  /** How many turns run now: read when the numbers are collected. */
+  runningTurns(count: () => number): void;
+}

@@ -1,0 +1,74 @@
+/** `cairn start` with CAIRN_METRICS: Prometheus metrics at /metrics, behind a bearer token when one is set. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { testConfig } from '../helpers/cairn.js';
+import { RecordingAdapter } from '../helpers/recording-adapter.js';
+import { startCairn, type RunningCairn } from '../../src/cli/start.js';
+import { silentLogger } from '../../src/core/logger.js';
+
+const TOKEN = 'metrics-token-0123456789';
+let model: FakeModelServer;
+let running: RunningCairn | undefined;
+
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+  await model.close();
+});
+
+async function start(env: Record<string, string>): Promise<{ adapter: RecordingAdapter; url: string }> {
+  model = await startFakeModelServer();
+  running = await startCairn(testConfig(model.url, { CAIRN_HTTP_PORT: '0', CAIRN_REFLECTION: 'off', ...env }), { logger: silentLogger, host: '127.0.0.1' });
+  const adapter = new RecordingAdapter();
+  running.cairn.gateway.attach(adapter);
+  return { adapter, url: `http://127.0.0.1:${running.port}/metrics` };
+}
+
+/** The value of one sample line, by its name and labels as Prometheus writes them. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('/metrics', () => {
+  it('counts messages, turns, model calls with their tokens, and tool calls', async () => {
+    const { adapter, url } = await start({ CAIRN_METRICS: 'true', CAIRN_METRICS_TOKEN: TOKEN });
+    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
+    expect(await running!.cairn.gateway.receive(adapter.message('what time is it?'))).toBe('turn');
+    expect(await running!.cairn.gateway.receive(adapter.message('/help', { command: { name: 'help', args: '' } }))).toBe('command');
+
+    const response = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(sample(text, 'cairn_messages_total{platform="test",outcome="turn"}')).toBe(1);
+    expect(sample(text, 'cairn_messages_total{platform="test",outcome="command"}')).toBe(1);
+    // A command is no turn.
+    expect(sample(text, 'cairn_turn_duration_seconds_count{platform="test",outcome="turn"}')).toBe(1);
+    expect(text).not.toContain('cairn_turn_duration_seconds_count{platform="test",outcome="command"}');
+    expect(sample(text, 'cairn_model_calls_total{purpose="chat",provider="custom",model="test-model",result="ok"}')).toBe(2);
+    expect(sample(text, 'cairn_model_tokens_total{purpose="chat",model="test-model",kind="prompt"}')).toBeGreaterThan(0);
+    expect(sample(text, 'cairn_tool_calls_total{tool="current_time",result="ok"}')).toBe(1);
+    expect(sample(text, 'cairn_turns_running')).toBe(0);
+    expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('asks for the token when one is set, and takes GET only', async () => {
+    const { url } = await start({ CAIRN_METRICS: 'true', CAIRN_METRICS_TOKEN: TOKEN });
+    const without = await fetch(url);
+    expect(without.status).toBe(401);
+    expect(without.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await without.text()).toContain('CAIRN_METRICS_TOKEN');
+    expect((await fetch(url, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+    expect((await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
+  });
+
+  it('is off unless CAIRN_METRICS turns it on; on without a token it is open', async () => {
+    const off = await start({});
+    expect((await fetch(off.url)).status).toBe(404);
+    await running!.stop();
+    await model.close();
+    const open = await start({ CAIRN_METRICS: 'on' });
+    expect((await fetch(open.url)).status).toBe(200);
+  });
+});
