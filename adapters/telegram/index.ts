@@ -8,7 +8,7 @@
  */
 import { Bot, InputFile, webhookCallback } from 'grammy';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
@@ -35,6 +35,8 @@ const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 /** Pictures Telegram shows as photos (up to 10 MB; it scales them down). */
 const PHOTO_NAME = /\.(png|jpe?g|webp)$/i;
 const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
+/** How long to wait before polling again while another process polls with the same token. */
+export const CONFLICT_RETRY_MS = 30_000;
 /** A file's caption is at most 1,024 characters (a message 4,096). */
 const CAPTION_LIMIT = 1_024;
 
@@ -57,6 +59,11 @@ export class TelegramAdapter implements Adapter {
   private sink: InboundSink | undefined;
   private normalize: NormalizeOptions | undefined;
   private polling: Promise<void> | undefined;
+  private readonly timer: Timer;
+  private stopped = false;
+  /** Ends a wait between polling attempts (on stop). */
+  private wake: (() => void) | undefined;
+  private pollingHealth: AdapterHealth = { ok: true };
 
   constructor(
     private readonly deps: AdapterDeps,
@@ -65,18 +72,19 @@ export class TelegramAdapter implements Adapter {
     const settings = telegramSettings(deps.config);
     this.capabilities = { threads: false, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 50 * 1024 * 1024 };
     this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
-    this.bot.api.config.use(watchPolling(deps.logger));
+    this.bot.api.config.use(watchPolling(deps.logger, Date.now, () => (this.pollingHealth.problem ? (this.pollingHealth = { ok: true }) : undefined)));
+    this.timer = options.timer ?? unrefTimer;
     this.sleep = deps.sleep ?? realSleep;
     this.indicators = new TurnIndicators({
       typingEveryMs: TYPING_EVERY_MS,
       progressAfterMs: PROGRESS_AFTER_MS,
-      timer: options.timer ?? unrefTimer,
+      timer: this.timer,
       typing: (conversationId) => void this.bot.api.sendChatAction(chatIdOf(conversationId), 'typing', inTopic(conversationId)).catch(() => {}),
       // A streamed draft already shows that the turn is going on.
       progress: (conversationId) => void (this.drafts.showing(conversationId) ? undefined : this.send(conversationId, { text: PROGRESS_TEXT }).catch(() => {})),
     });
     this.drafts = new ReplyDrafts<SentMessage>({
-      timer: options.timer ?? unrefTimer,
+      timer: this.timer,
       everyMs: (conversationId) => (chatIdOf(conversationId) < 0 ? DRAFT_EVERY_MS.group : DRAFT_EVERY_MS.private),
       maxChars: MARKDOWN_PART,
       logger: deps.logger,
@@ -92,7 +100,7 @@ export class TelegramAdapter implements Adapter {
         },
       },
     });
-    this.gathering = new Gathering(options.timer ?? unrefTimer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
+    this.gathering = new Gathering(this.timer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
     if (settings.webhookUrl) {
       const handle = webhookCallback(this.bot, 'http', { secretToken: settings.webhookSecret ?? '' });
       deps.http.mount(new URL(settings.webhookUrl).pathname, (req, res) => handle(req, res));
@@ -116,12 +124,56 @@ export class TelegramAdapter implements Adapter {
       await this.call(() => this.bot.api.setWebhook(settings.webhookUrl ?? '', { secret_token: settings.webhookSecret ?? '', allowed_updates: [...ALLOWED_UPDATES] }));
       return;
     }
-    this.polling = this.bot.start({ allowed_updates: [...ALLOWED_UPDATES] }).catch((error: unknown) => {
-      this.deps.logger.error({ err: describeError(mapTelegramError(error)) }, 'Telegram long polling stopped');
+    this.polling = this.poll();
+  }
+
+  health(): AdapterHealth {
+    return this.pollingHealth;
+  }
+
+  /**
+   * Long polling until stop. grammY ends it on a 409, when another process polls with this
+   * token (the old instance during a redeploy, a second Cairn, a webhook someone set): that
+   * passes, so Cairn polls again every 30 s. Anything else that ends it (a revoked token) is
+   * for good, and /healthz says so.
+   */
+  private async poll(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.bot.start({ allowed_updates: [...ALLOWED_UPDATES] });
+        return;
+      } catch (error) {
+        if (this.stopped) return;
+        const mapped = mapTelegramError(error);
+        if (mapped.status !== 409) {
+          this.pollingHealth = { ok: false, problem: `Long polling stopped: ${mapped.message}` };
+          this.deps.logger.error({ err: describeError(mapped) }, 'Telegram long polling stopped');
+          return;
+        }
+        this.pollingHealth = { ok: true, problem: 'Another process polls Telegram with this bot token (an instance still running, or a webhook): Cairn tries again every 30 s. Run one instance per bot token.' };
+        this.deps.logger.warn({ err: describeError(mapped) }, 'Another process polls Telegram with this bot token; polling again in 30 s');
+        await this.pause(CONFLICT_RETRY_MS);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.wake = undefined;
+        resolve();
+      };
+      const cancel = this.timer(ms, done);
+      this.wake = () => {
+        cancel();
+        done();
+      };
     });
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
     this.gathering.flushAll();
     this.indicators.stopAll();
     this.drafts.stopAll();

@@ -11,13 +11,15 @@ import { mapTelegramError } from './errors.js';
 /** An outage is reported once, then again at most this often while it lasts. */
 const WARN_EVERY_MS = 60_000;
 
-export function watchPolling(logger: Logger, now: () => number = Date.now): Transformer {
+/** `onWorking` hears of every getUpdates that succeeded. */
+export function watchPolling(logger: Logger, now: () => number = Date.now, onWorking: () => void = () => {}): Transformer {
   let failingSince: number | undefined;
   let lastWarning = Number.NEGATIVE_INFINITY;
   return async (prev, method, payload, signal) => {
     if (method !== 'getUpdates') return prev(method, payload, signal);
     try {
       const response = await prev(method, payload, signal);
+      if (response.ok) onWorking();
       if (response.ok && failingSince !== undefined) {
         logger.info({ downMs: now() - failingSince }, 'Telegram long polling works again');
         failingSince = undefined;

@@ -6,7 +6,7 @@
  */
 import { requireModel, type Config } from '../config/load.js';
 import { createCairn, type Cairn, type CairnOverrides } from '../main.js';
-import { HttpServer } from '../http/server.js';
+import { HttpServer, type HealthReport } from '../http/server.js';
 import { enabledPlatforms, type AdapterFactory, type PlatformName } from '../core/adapter-factory.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
 import type { Adapter } from '../core/message.js';
@@ -70,7 +70,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       cairn.gateway.attach(adapter);
       adapters.push(adapter);
     }
-    http.setHealth(() => ({ platforms: adapters.map((a) => a.platform) }));
+    http.setHealth(() => healthOf(adapters));
     if (metrics) {
       http.mount('/metrics', metrics.route(config.metrics.token));
       logger.info({ tokenRequired: config.metrics.token !== undefined }, 'Prometheus metrics served at /metrics');
@@ -120,4 +120,15 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
 
 async function loadFactory(platform: PlatformName): Promise<AdapterFactory> {
   return (await ADAPTER_MODULES[platform]()).createAdapter;
+}
+
+/** /healthz: each platform, and what is wrong with any; not ok once one stopped hearing its platform. */
+function healthOf(adapters: readonly Adapter[]): HealthReport {
+  const states = adapters.map((adapter) => ({ platform: adapter.platform, health: adapter.health?.() ?? { ok: true } }));
+  const problems = Object.fromEntries(states.flatMap(({ platform, health }) => (health.problem ? [[platform, health.problem]] : [])));
+  return {
+    ok: states.every(({ health }) => health.ok),
+    platforms: states.map(({ platform }) => platform),
+    ...(Object.keys(problems).length > 0 ? { problems } : {}),
+  };
 }

@@ -135,12 +135,22 @@ export interface AdapterCapabilities {
 /** Where adapters push inbound messages: the gateway's one entrance. */
 export type InboundSink = (message: InboundMessage) => Promise<unknown>;
 
+/** An adapter's account of its connection to the platform, for /healthz. */
+export interface AdapterHealth {
+  /** False once the connection stopped for good (a revoked token): Cairn no longer hears the platform. */
+  ok: boolean;
+  /** What is wrong or going on (retrying after a conflict), in words. */
+  problem?: string | undefined;
+}
+
 export interface Adapter {
   readonly platform: string;
   readonly capabilities: AdapterCapabilities;
   start(sink: InboundSink): Promise<void>;
   stop(): Promise<void>;
   send(conversationId: string, reply: OutboundReply): Promise<void>;
+  /** How its connection is; an adapter without one is taken as well while it runs. */
+  health?(): AdapterHealth;
   /** Optional live progress (typing indicator, streamed text); `replyTo` is the message the turn answers. */
   progress?(conversationId: string, event: TurnEvent, replyTo?: string): void;
 }

@@ -12,10 +12,14 @@ export interface HttpRoutes {
   mount(path: string, handler: RouteHandler): void;
 }
 
+export interface HealthReport extends Record<string, unknown> {
+  ok: boolean;
+}
+
 export class HttpServer implements HttpRoutes {
   private readonly routes = new Map<string, RouteHandler>();
   private readonly server: Server;
-  private health: () => Record<string, unknown> = () => ({});
+  private health: () => HealthReport = () => ({ ok: true });
 
   constructor() {
     this.server = createServer((req, res) => void this.dispatch(req, res));
@@ -25,8 +29,8 @@ export class HttpServer implements HttpRoutes {
     this.routes.set(path, handler);
   }
 
-  /** What /healthz reports besides `ok` (adapter states, uptime). */
-  setHealth(report: () => Record<string, unknown>): void {
+  /** What /healthz reports: 200 while `ok`, 503 otherwise (adapter states). */
+  setHealth(report: () => HealthReport): void {
     this.health = report;
   }
 
@@ -49,7 +53,10 @@ export class HttpServer implements HttpRoutes {
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     try {
-      if (path === '/healthz' && req.method === 'GET') return json(res, 200, { ok: true, ...this.health() });
+      if (path === '/healthz' && req.method === 'GET') {
+        const report = this.health();
+        return json(res, report.ok ? 200 : 503, report);
+      }
       const handler = this.routes.get(path);
       if (!handler) return json(res, 404, { error: 'not found' });
       await handler(req, res);

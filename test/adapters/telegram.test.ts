@@ -7,7 +7,7 @@ import { BOT, startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api
 import { ManualTimers } from '../helpers/manual-timers.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { TelegramAdapter } from '../../adapters/telegram/index.js';
+import { CONFLICT_RETRY_MS, TelegramAdapter } from '../../adapters/telegram/index.js';
 import { ALBUM, SPLIT_TEXT } from '../../adapters/telegram/gathering.js';
 import { markdownToHtml } from '../../adapters/telegram/render.js';
 import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/errors.js';
@@ -172,6 +172,23 @@ describe('telegram end to end', () => {
     expect(model.chatRequests()[0]?.messages.at(-1).content).toBe(
       'what does this chart show?\n\n[The message also carried a photo and a file (q3.pdf), which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
     );
+  });
+
+  it('polls again after a conflict with another process; a revoked token stops it, and health says so', async () => {
+    await setUp();
+    harness.fake.refusePolling('conflict');
+    await vi.waitFor(() => expect(harness.adapter.health().problem).toMatch(/^Another process polls Telegram with this bot token/));
+    // Passing (a redeploy's old instance): no reason to restart Cairn.
+    expect(harness.adapter.health().ok).toBe(true);
+    harness.fake.refusePolling(undefined);
+    (await harness.timers.next(CONFLICT_RETRY_MS)).fire();
+    harness.fake.pushUpdate({ message: harness.message('still there?') });
+    expect(visible((await harness.fake.waitForSent(1))[0]!)).toBe('echo: still there?');
+    expect(harness.adapter.health()).toEqual({ ok: true });
+
+    harness.fake.refusePolling('unauthorized');
+    await vi.waitFor(() => expect(harness.adapter.health().ok).toBe(false));
+    expect(harness.adapter.health().problem).toBe('Long polling stopped: Telegram refused the bot token: check TELEGRAM_BOT_TOKEN.');
   });
 
   it('takes an album (photos sent together, one message each) as one message', async () => {

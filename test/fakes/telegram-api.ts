@@ -41,6 +41,8 @@ export interface FakeTelegram {
   /** Re-queues an update with the same id (a duplicate delivery). */
   redeliver(updateId: number): void;
   failNextSend(kind: SendFailure): void;
+  /** getUpdates answers as Telegram does when another process polls with the token (409) or it was revoked (401), until called with undefined. */
+  refusePolling(reason: 'conflict' | 'unauthorized' | undefined): void;
   /** A file getFile and the download route (/file/bot<token>/<path>) hand out under this id. */
   addFile(fileId: string, bytes: Buffer): void;
   /** Sets the webhook and the failure getWebhookInfo reports for its last delivery, as Telegram records one. */
@@ -58,6 +60,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   const edits: Record<string, unknown>[] = [];
   const texts = new Map<number, string>();
   const queue: Record<string, unknown>[] = [];
+  let pollRefusal: 'conflict' | 'unauthorized' | undefined;
   const delivered = new Map<number, Record<string, unknown>>();
   let nextUpdateId = 1;
   let nextMessageId = 1000;
@@ -118,6 +121,8 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
         case 'setMessageReaction':
           return ok(res, true);
         case 'getUpdates': {
+          if (pollRefusal === 'conflict') return json(res, 409, { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' });
+          if (pollRefusal === 'unauthorized') return json(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
           const offset = Number(body.offset ?? 0);
           for (const id of [...delivered.keys()]) if (id < offset) delivered.delete(id);
           const timeout = Math.min(Number(body.timeout ?? 0), 2) * 1000;
@@ -217,6 +222,15 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     },
     failNextSend(kind) {
       failure = kind;
+    },
+    refusePolling(reason) {
+      pollRefusal = reason;
+      // The poll held now ends empty, so the next one meets the refusal.
+      if (waiting) {
+        clearTimeout(waiting.timer);
+        ok(waiting.res, []);
+        waiting = undefined;
+      }
     },
     addFile(fileId, bytes) {
       files.set(`voice/${fileId}.oga`, bytes);

@@ -38,6 +38,34 @@ describe('cairn start', () => {
     await expect(fetch(`http://127.0.0.1:${running.port}/healthz`)).rejects.toThrow();
   });
 
+  it('/healthz answers 503 and names the problem once a platform stopped for good', async () => {
+    const model = await startFakeModelServer();
+    let health = { ok: true, problem: 'Another process polls Telegram with this bot token' };
+    const adapter: Adapter = {
+      platform: 'telegram',
+      capabilities: { threads: false, edits: false, reactions: false, typing: false, streaming: false, maxMessageLength: 4096 },
+      start: async () => {},
+      stop: async () => {},
+      send: async () => {},
+      health: () => health,
+    };
+    const config = testConfig(model.url, { CAIRN_HTTP_PORT: '0', TELEGRAM_BOT_TOKEN: '1:x' });
+    const running = await startCairn(config, { logger: silentLogger, host: '127.0.0.1', factories: { telegram: () => adapter } });
+    try {
+      const url = `http://127.0.0.1:${running.port}/healthz`;
+      const passing = await fetch(url);
+      expect(passing.status).toBe(200);
+      expect(await passing.json()).toEqual({ ok: true, platforms: ['telegram'], problems: { telegram: 'Another process polls Telegram with this bot token' } });
+      health = { ok: false, problem: 'Long polling stopped: Telegram refused the bot token: check TELEGRAM_BOT_TOKEN.' };
+      const failing = await fetch(url);
+      expect(failing.status).toBe(503);
+      expect(await failing.json()).toMatchObject({ ok: false, problems: { telegram: health.problem } });
+    } finally {
+      await running.stop();
+      await model.close();
+    }
+  });
+
   it('when a platform cannot start, fails with its error and leaves nothing running: adapters, HTTP server, database', async () => {
     const model = await startFakeModelServer();
     const port = await freePort();
