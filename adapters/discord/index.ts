@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { Client, Events, GatewayIntentBits, Partials, Routes, type AnyThreadChannel, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, ThreadBefore, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ThreadBefore, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
@@ -60,6 +60,7 @@ export class DiscordAdapter implements Adapter {
   /** Cairn's own replies (message id → conversation), so reactions on them count as feedback. */
   private readonly replies = new Map<string, string>();
   private normalize: NormalizeOptions | undefined;
+  private gatewayHealth: AdapterHealth = { ok: true };
 
   constructor(
     private readonly deps: AdapterDeps,
@@ -105,6 +106,11 @@ export class DiscordAdapter implements Adapter {
     this.client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(sink, interaction));
     this.client.on(Events.MessageReactionAdd, (reaction, user) => this.onReaction(sink, reaction.message.id, reaction.emoji.name, user));
     this.client.on(Events.Error, (error) => this.deps.logger.error({ err: describeError(error) }, 'Discord client error'));
+    // discord.js reconnects on its own, except after a close code that says retrying is useless.
+    this.client.on(Events.ShardDisconnect, ({ code }) => {
+      this.gatewayHealth = { ok: false, problem: `Discord closed the gateway connection for good (${code}): ${closeReason(code)}` };
+      this.deps.logger.error({ code }, 'Discord gateway connection closed for good');
+    });
     try {
       await this.client.login(settings.token);
     } catch (error) {
@@ -113,6 +119,10 @@ export class DiscordAdapter implements Adapter {
     await ready;
     this.normalize = { botId: this.client.user?.id ?? '', channelSessions: settings.channelSessions };
     await this.registerCommands();
+  }
+
+  health(): AdapterHealth {
+    return this.gatewayHealth;
   }
 
   async stop(): Promise<void> {
@@ -375,4 +385,11 @@ function partsWithFiles(text: string, files: OutboundFile[] | undefined): { cont
   const last = parts.at(-1);
   if (last && files?.length) last.files = files;
   return parts;
+}
+
+/** What a gateway close code after which discord.js gives up asks of the person running Cairn. */
+function closeReason(code: number): string {
+  if (code === 4004) return 'the token was refused; set a valid DISCORD_TOKEN and restart.';
+  if (code === 4014) return 'the Message Content intent is off; turn it on under Bot → Privileged Gateway Intents in the developer portal, then restart.';
+  return 'see https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-close-event-codes, then restart.';
 }

@@ -1,5 +1,5 @@
 /** The Discord adapter: the real discord.js against a fake REST + gateway, wired to a real Cairn. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
 import { APP_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, THREAD_ID, messagePayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord-api.js';
 import { ManualTimers } from '../helpers/manual-timers.js';
@@ -112,6 +112,16 @@ describe('discord end to end', () => {
     const [registration] = await harness.fake.waitForCall('PUT', /\/guilds\/\d+\/commands$/);
     const names = (registration!.body as unknown as { name: string }[]).map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining(['ask', 'new', 'help', 'link', 'feedback', 'memory', 'skills']));
+  });
+
+  it('says in its health when Discord closed the gateway for good', async () => {
+    await setUp();
+    expect(harness.adapter.health()).toEqual({ ok: true });
+    harness.fake.closeGateway(4014);
+    await vi.waitFor(() => expect(harness.adapter.health().ok).toBe(false));
+    expect(harness.adapter.health().problem).toBe(
+      'Discord closed the gateway connection for good (4014): the Message Content intent is off; turn it on under Bot → Privileged Gateway Intents in the developer portal, then restart.',
+    );
   });
 
   it('answers /ask by deferring, then editing the reply', async () => {

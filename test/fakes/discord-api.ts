@@ -59,6 +59,8 @@ export interface FakeDiscord {
   addFile(name: string, bytes: Buffer): string;
   /** The application's flags GET /applications/@me reports (default: the Message Content intent on). */
   setApplicationFlags(flags: number): void;
+  /** Closes the gateway connections with a close code, as Discord does (4004: the token was refused). */
+  closeGateway(code: number): void;
   close(): Promise<void>;
 }
 
@@ -222,6 +224,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     addFile(name, bytes) {
       files.set(name, bytes);
       return `http://127.0.0.1:${port}/attachments/${name}`;
+    },
+    closeGateway(code) {
+      for (const socket of sockets) socket.close(code);
     },
     setApplicationFlags(flags) {
       applicationFlags = flags;
