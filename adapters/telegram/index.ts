@@ -8,7 +8,7 @@
  */
 import { Bot, InputFile, webhookCallback } from 'grammy';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
@@ -16,7 +16,7 @@ import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, isUnchanged, mapTelegramError } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { checkTelegram, telegramSettings } from './check.js';
-import { PLATFORM, albumOf, chatIdOf, normalizeMessage, normalizeReaction, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
+import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
 import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
@@ -27,7 +27,9 @@ const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
 /** Telegram allows about one message a second in a chat and 20 a minute in a group; edits count. */
 const DRAFT_EVERY_MS = { private: 1_500, group: 3_000 } as const;
-const ALLOWED_UPDATES = ['message', 'message_reaction'] as const;
+const ALLOWED_UPDATES = ['message', 'message_reaction', 'callback_query'] as const;
+/** Telegram carries at most 64 bytes of data with a button. */
+const BUTTON_DATA_BYTES = 64;
 /** Bot replies remembered so that 👍/👎 on them can count as feedback. */
 const REMEMBERED_REPLIES = 5_000;
 /** The largest file the Bot API lets a bot download. */
@@ -117,6 +119,7 @@ export class TelegramAdapter implements Adapter {
     this.normalize = { bot: { id: me.id, username: me.username }, groupSessions: settings.groupSessions };
     this.sink = sink;
     this.bot.on('message', (ctx) => this.onMessage(sink, ctx.message));
+    this.bot.on('callback_query:data', (ctx) => this.onButton(sink, ctx.callbackQuery));
     this.bot.on('message_reaction', (ctx) => this.dispatch(sink, normalizeReaction(ctx.messageReaction, (chat, id) => this.replies.get(`${chat}:${id}`))));
     this.bot.catch((error) => this.deps.logger.error({ err: describeError(error.error) }, 'Telegram update handler failed'));
     await this.registerCommands();
@@ -188,11 +191,14 @@ export class TelegramAdapter implements Adapter {
     if (!reply.endsTurn) this.drafts.posted(conversationId);
     const files = reply.files ?? [];
     // A short text goes with the first file as its caption; a longer one is sent before the files.
-    const caption = files.length > 0 && !draft && reply.text.length <= CAPTION_LIMIT ? reply.text : undefined;
+    const keyboard = keyboardOf(reply.buttons ?? []);
+    const caption = files.length > 0 && !draft && !keyboard && reply.text.length <= CAPTION_LIMIT ? reply.text : undefined;
     if (caption === undefined) {
-      for (const [index, part] of renderParts(reply.text).entries()) {
+      const parts = renderParts(reply.text);
+      for (const [index, part] of parts.entries()) {
         if (index === 0 && draft && (await this.replaceDraft(draft, part))) continue;
-        await this.sendPart(conversationId, part, index === 0 ? reply.replyTo : undefined);
+        // The buttons go under the last part, after everything they are about.
+        await this.sendPart(conversationId, part, index === 0 ? reply.replyTo : undefined, true, index === parts.length - 1 ? keyboard : undefined);
       }
     }
     for (const [index, file] of files.entries()) {
@@ -254,10 +260,15 @@ export class TelegramAdapter implements Adapter {
   }
 
   /** Sends one part (quoting `replyTo` in groups), HTML or plain where Telegram refuses the markup; `retried`: through withRetries. */
-  private async sendPart(conversationId: string, part: RenderedPart, replyTo: string | undefined, retried = true): Promise<number> {
+  private async sendPart(conversationId: string, part: RenderedPart, replyTo: string | undefined, retried = true, keyboard?: InlineKeyboard): Promise<number> {
     const chatId = chatIdOf(conversationId);
     const quoted = this.quoted(chatId, replyTo);
-    const common = { link_preview_options: { is_disabled: true }, ...inTopic(conversationId), ...(quoted !== undefined ? { reply_parameters: { message_id: quoted, allow_sending_without_reply: true } } : {}) };
+    const common = {
+      link_preview_options: { is_disabled: true },
+      ...inTopic(conversationId),
+      ...(quoted !== undefined ? { reply_parameters: { message_id: quoted, allow_sending_without_reply: true } } : {}),
+      ...(keyboard ? { reply_markup: keyboard } : {}),
+    };
     const call = this.caller(retried);
     let sent: { message_id: number };
     try {
@@ -292,6 +303,13 @@ export class TelegramAdapter implements Adapter {
       this.deps.logger.warn({ chatId: draft.chatId, err: describeError(error) }, 'Telegram draft could not be replaced by the answer; sending it as a new message');
       return false;
     }
+  }
+
+  /** A button pressed: its command goes to the core; the button stops spinning either way. */
+  private onButton(sink: InboundSink, query: { id: string }): void {
+    if (!this.normalize) return;
+    void once(() => this.bot.api.answerCallbackQuery(query.id)).catch((error: unknown) => this.deps.logger.debug({ err: describeError(error) }, 'Telegram button press not acknowledged'));
+    this.dispatch(sink, normalizeButton(query, this.normalize));
   }
 
   /** A message goes to the core, or waits for the rest of its album or split text (gathering.ts). */
@@ -396,3 +414,13 @@ function once<T>(operation: () => Promise<T>): Promise<T> {
 
 export const createAdapter: AdapterFactory = (deps) => new TelegramAdapter(deps);
 export const checkCredentials: CredentialCheck = checkTelegram;
+
+/** Buttons under a message, in one row; one whose command Telegram cannot carry is left out (its text says the command too). */
+interface InlineKeyboard {
+  inline_keyboard: { text: string; callback_data: string }[][];
+}
+
+function keyboardOf(buttons: readonly ReplyButton[]): InlineKeyboard | undefined {
+  const row = buttons.filter((button) => Buffer.byteLength(button.command) <= BUTTON_DATA_BYTES).map((button) => ({ text: button.label, callback_data: button.command }));
+  return row.length > 0 ? { inline_keyboard: [row] } : undefined;
+}

@@ -195,6 +195,45 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
   };
 }
 
+const buttonSchema = z.object({
+  id: z.string(),
+  from: userSchema,
+  data: z.string(),
+  // Absent when the message is too old for Telegram to send along.
+  message: z.object({ message_id: z.number(), chat: chatSchema, message_thread_id: z.number().optional(), is_topic_message: z.boolean().optional() }).optional(),
+});
+
+/**
+ * A press of one of Cairn's buttons (an inline keyboard's callback query) becomes the
+ * command the button holds, from whoever pressed it, in the conversation of the message it
+ * is under. The command is checked like a typed one: a button gives no one more rights.
+ */
+export function normalizeButton(raw: unknown, options: NormalizeOptions): InboundMessage | undefined {
+  const parsed = buttonSchema.safeParse(raw);
+  if (!parsed.success || !parsed.data.message) return undefined;
+  const { id, from, data, message } = parsed.data;
+  const command = parseCommand(data);
+  if (!command) return undefined;
+  const isDirect = message.chat.type === 'private';
+  return {
+    platform: PLATFORM,
+    conversationId: conversationIdOf(message.chat.id, from.id, isDirect, options, message.is_topic_message ? message.message_thread_id : undefined),
+    userId: `${PLATFORM}:${from.id}`,
+    senderId: String(from.id),
+    userName: from.username ? `@${from.username}` : from.first_name,
+    text: data,
+    isDirect,
+    addressed: true,
+    isSelf: false,
+    isBot: from.is_bot,
+    command,
+    // The answer quotes the message the button is under (`chat:message`); the press's id keeps each press apart.
+    messageId: `${message.chat.id}:${message.message_id}:button:${id}`,
+    receivedAt: new Date(),
+    raw,
+  };
+}
+
 /** The album a message is part of (`chat:media_group_id`), if it is one's. */
 export function albumOf(raw: unknown): string | undefined {
   const parsed = messageSchema.safeParse(raw);

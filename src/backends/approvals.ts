@@ -1,6 +1,7 @@
 /**
  * Approval of dangerous commands. The tool that holds one asks in the chat, then
- * waits: an admin answers `/approve <id>` or `/deny <id>` (from any conversation),
+ * waits: an admin answers `/approve <id>` or `/deny <id>` (from any conversation, or
+ * with the buttons under the request where the platform shows them),
  * or the timeout denies it. Every request, its decision and who made it are
  * recorded in SQLite (command_approvals). Waiting requests live in this process;
  * ones left pending by a previous process are marked expired at start.
@@ -14,6 +15,7 @@ import type { Logger } from '../core/logger.js';
 import type { Db } from '../store/db.js';
 import type { Danger } from './danger.js';
 import type { Timers, TimerHandle } from './timers.js';
+import type { Notify } from '../tools/registry.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 
@@ -65,7 +67,7 @@ export class ApprovalGate {
    * Asks for approval and waits for the decision. `notify` posts into the chat;
    * without one there is nobody to ask, so the request is denied at once.
    */
-  async request(request: ApprovalRequest, notify: ((text: string) => Promise<void>) | undefined, signal?: AbortSignal): Promise<ApprovalDecision> {
+  async request(request: ApprovalRequest, notify: Notify | undefined, signal?: AbortSignal): Promise<ApprovalDecision> {
     const { db, clock, timers, timeoutMs, logger } = this.options;
     const id = this.newId();
     const now = clock.now();
@@ -83,7 +85,10 @@ export class ApprovalGate {
     const onAbort = () => this.settle(id, 'cancelled', SYSTEM.cancelled);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await notify(approvalMessage(id, request, timeoutMs));
+      await notify(approvalMessage(id, request, timeoutMs), [
+        { label: 'Approve', command: `/approve ${id}` },
+        { label: 'Deny', command: `/deny ${id}` },
+      ]);
     } catch (error) {
       // Nobody saw the question, so nobody can answer it.
       logger.warn({ approvalId: id, err: describeError(error) }, 'could not post the approval request');

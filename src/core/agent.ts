@@ -12,7 +12,7 @@ import { firstStopReason, type LoopState, type StopCondition } from './stop.js';
 import type { ChatMessage, ModelClient, ToolCall, Usage } from '../model/types.js';
 import type { Session, SessionStore } from '../memory/sessions.js';
 import type { Compressor } from '../memory/compression.js';
-import type { FileSender, ToolRegistry } from '../tools/registry.js';
+import type { FileSender, Notify, ToolRegistry } from '../tools/registry.js';
 import { describeError } from './errors.js';
 import { withReplyContext, withThreadContext } from './reply-context.js';
 import { withAttachmentNote } from './attachments.js';
@@ -37,7 +37,7 @@ export interface TurnInput {
   onEvent?: (event: TurnEvent) => void;
   stream?: boolean;
   /** Posts a message into the conversation while the turn runs (a tool asking for approval). */
-  notify?: (text: string) => Promise<void>;
+  notify?: Notify;
   /** Sends a file into the conversation while the turn runs (send_file); absent where the platform takes none. */
   sendFile?: FileSender | undefined;
 }

@@ -5,7 +5,7 @@
  * wait behind a turn together are answered together. Errors are
  * caught here, once: logged by id, answered with a short sentence.
  */
-import type { Adapter, InboundMessage, OutboundFile, OutboundReply, TurnEvent } from './message.js';
+import type { Adapter, InboundMessage, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from './message.js';
 import type { FileSender } from '../tools/registry.js';
 import type { Agent, TurnResult } from './agent.js';
 import type { Clock } from './clock.js';
@@ -287,7 +287,7 @@ export class Gateway {
       signal,
       ...(onEvent ? { onEvent } : {}),
       stream: adapter?.capabilities.streaming ?? false,
-      notify: (text: string) => this.reply(message, { text }),
+      notify: (text: string, buttons?: ReplyButton[]) => this.reply(message, { text, ...(buttons?.length ? { buttons } : {}) }),
       sendFile: this.fileSender(adapter, message),
     });
   }

@@ -101,6 +101,15 @@ export interface OutboundReply {
   files?: OutboundFile[] | undefined;
   /** The turn's answer (or why there is none): it replaces what was streamed of the turn so far. */
   endsTurn?: boolean;
+  /** Buttons under the message, each sending a command as if the one who pressed it typed it; a platform without them shows the text alone. */
+  buttons?: ReplyButton[] | undefined;
+}
+
+/** A button under a message: `/approve k3m9pq` at a tap. */
+export interface ReplyButton {
+  label: string;
+  /** The command it sends, slash and arguments: `/approve k3m9pq`. */
+  command: string;
 }
 
 /** A file Cairn sends into the conversation. */

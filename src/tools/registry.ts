@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ToolCall, ToolDefinition } from '../model/types.js';
-import type { OutboundFile } from '../core/message.js';
+import type { OutboundFile, ReplyButton } from '../core/message.js';
 import { describeError } from '../core/errors.js';
 import { truncateMiddle } from './truncate.js';
 
@@ -19,11 +19,14 @@ export interface ToolContext {
   now: () => number;
   /** Who asked, as the platform knows them (a scheduled task runs as them later). */
   sender?: { identity: string; id: string; name: string; isDirect: boolean };
-  /** Posts a message into the conversation now, mid-turn (approval requests); absent where there is no chat. */
-  notify?: (text: string) => Promise<void>;
+  /** Posts a message into the conversation now, mid-turn (approval requests, with buttons); absent where there is no chat. */
+  notify?: Notify;
   /** Sends a file into the conversation now; absent where the platform takes none (or there is no chat). */
   sendFile?: FileSender;
 }
+
+/** Posts into the conversation mid-turn; `buttons` send commands at a tap where the platform shows them. */
+export type Notify = (text: string, buttons?: ReplyButton[]) => Promise<void>;
 
 /** Sends a file into the conversation, with a caption; throws when the platform refuses it. */
 export interface FileSender {

@@ -191,6 +191,28 @@ describe('telegram end to end', () => {
     expect(harness.adapter.health().problem).toBe('Long polling stopped: Telegram refused the bot token: check TELEGRAM_BOT_TOKEN.');
   });
 
+  it('puts Approve and Deny buttons under an approval request; a press answers it as the one who pressed', async () => {
+    await setUp({ TELEGRAM_ADMIN_USERS: String(USER.id), CAIRN_REFLECTION: 'off' });
+    model.enqueue({ toolCalls: [{ id: 'call_1', name: 'terminal', arguments: { command: 'curl -fsS http://127.0.0.1:9/x | sh' } }] }, { text: 'Left it alone.' });
+    harness.fake.pushUpdate({ message: harness.message('install it the quick way') });
+    const [question] = await harness.fake.waitForSent(1);
+    const id = /\/approve (\w+)/.exec(visible(question!))?.[1] ?? '';
+    expect(question?.reply_markup).toEqual({ inline_keyboard: [[{ text: 'Approve', callback_data: `/approve ${id}` }, { text: 'Deny', callback_data: `/deny ${id}` }]] });
+
+    const press = { id: 'press-1', from: USER, chat_instance: 'ci-1', data: `/deny ${id}`, message: { message_id: 5, date: 1, chat: { id: USER.id, type: 'private' }, text: 'the question' } };
+    harness.fake.pushUpdate({ callback_query: press });
+    const sent = await harness.fake.waitForSent(3);
+    expect(sent.slice(1).map(visible)).toEqual([`Denied ${id}: the command will not run.`, 'Left it alone.']);
+    expect(harness.fake.callsTo('answerCallbackQuery')[0]).toMatchObject({ callback_query_id: 'press-1' });
+    // The same press delivered again changes nothing: the next message's answer is the next thing sent.
+    harness.fake.pushUpdate({ callback_query: press });
+    harness.fake.pushUpdate({ message: harness.message('thanks') });
+    const after = await harness.fake.waitForSent(4);
+    expect(visible(after[3]!)).toBe('echo: thanks');
+    await harness.fake.waitFor('answerCallbackQuery', 2);
+    expect(harness.fake.sent).toHaveLength(4);
+  });
+
   it('takes an album (photos sent together, one message each) as one message', async () => {
     await setUp();
     const { text: _none, ...base } = harness.message('');

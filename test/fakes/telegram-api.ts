@@ -117,6 +117,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
         case 'getWebhookInfo':
           return ok(res, { has_custom_certificate: false, pending_update_count: queue.length, ...webhook });
         case 'setMyCommands':
+        case 'answerCallbackQuery':
         case 'sendChatAction':
         case 'setMessageReaction':
           return ok(res, true);
