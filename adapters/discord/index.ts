@@ -8,16 +8,16 @@
  * injectable sleep.
  */
 import { z } from 'zod';
-import { Client, Events, GatewayIntentBits, Partials, Routes, type AnyThreadChannel, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, Routes, type AnyThreadChannel, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ThreadBefore, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, ThreadBefore, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings } from './check.js';
-import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeInteraction, normalizeMessage, normalizeReaction, filesOf, type NormalizeOptions } from './normalize.js';
+import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, filesOf, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, plainParts, renderParts } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -54,7 +54,7 @@ export class DiscordAdapter implements Adapter {
    * Deferred interactions by interaction id, until their turn is done: the first message of
    * the turn edits the deferred reply, later ones (a file, then the answer) follow it up.
    */
-  private readonly interactions = new Map<string, { interaction: ChatInputCommandInteraction; conversationId: string; edited: boolean }>();
+  private readonly interactions = new Map<string, { interaction: AnsweredInteraction; conversationId: string; edited: boolean }>();
   /** Where a conversation's replies go (a thread folded into its parent's session still answers in the thread). */
   private readonly replyChannel = new Map<string, string>();
   /** Cairn's own replies (message id → conversation), so reactions on them count as feedback. */
@@ -139,13 +139,14 @@ export class DiscordAdapter implements Adapter {
     if (pending) {
       const into = draft && 'interaction' in draft ? draft.message : pending.edited ? undefined : '@original';
       pending.edited = true;
-      return this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], conversationId, into);
+      return this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], conversationId, into, componentsOf(reply.buttons));
     }
     const channelId = this.channelFor(conversationId);
     const parts = partsWithFiles(reply.text, reply.files);
     for (const [index, part] of parts.entries()) {
       const into = index === 0 && draft && 'channelId' in draft ? draft.messageId : undefined;
-      this.remember(await this.post(channelId, part.content, index === 0 ? this.reference(conversationId, reply.replyTo) : {}, part.files, into), conversationId);
+      const components = index === parts.length - 1 ? componentsOf(reply.buttons) : undefined;
+      this.remember(await this.post(channelId, part.content, index === 0 ? this.reference(conversationId, reply.replyTo) : {}, part.files, into, components), conversationId);
     }
   }
 
@@ -244,15 +245,17 @@ export class DiscordAdapter implements Adapter {
     if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value as string);
   }
 
+  /** A slash command, or a press of one of Cairn's buttons: deferred at once, answered in its reply. */
   private async onInteraction(sink: InboundSink, interaction: Interaction): Promise<void> {
-    if (!interaction.isChatInputCommand() || !this.normalize) return;
+    if (!(interaction.isChatInputCommand() || interaction.isButton()) || !this.normalize) return;
+    const message = interaction.isButton() ? normalizeButtonPress(interaction, this.normalize) : normalizeInteraction(interaction, this.normalize);
+    if (!message) return;
     try {
       await this.call(() => interaction.deferReply());
     } catch (error) {
       this.deps.logger.error({ interactionId: interaction.id, err: describeError(error) }, 'Discord interaction could not be deferred');
       return;
     }
-    const message = normalizeInteraction(interaction, this.normalize);
     this.interactions.set(interaction.id, { interaction, conversationId: message.conversationId, edited: false });
     // One that never saw its turn finish (dropped before it ran) must not stay forever; its token lasts 15 minutes anyway.
     if (this.interactions.size > REMEMBERED_REPLIES) this.interactions.delete(this.interactions.keys().next().value as string);
@@ -269,12 +272,14 @@ export class DiscordAdapter implements Adapter {
    * `into`: the message the first part goes into: '@original' (the turn's first message
    * replaces the deferred "thinking…"), or the follow-up that held a streamed draft.
    */
-  private async answerInteraction(interaction: ChatInputCommandInteraction, text: string, files: OutboundFile[], conversationId: string, into: string | undefined): Promise<void> {
+  private async answerInteraction(interaction: AnsweredInteraction, text: string, files: OutboundFile[], conversationId: string, into: string | undefined, components?: ActionRow[]): Promise<void> {
     const parts = partsWithFiles(text, files);
     for (const [index, part] of parts.entries()) {
       const attachments = part.files.map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name }));
+      // What goes last (files, buttons) goes with the piece that carries the files.
+      const last = index === parts.length - 1 ? components : undefined;
       const send = (content: string, withFiles: boolean, edit: boolean) => {
-        const body = { content, allowedMentions: NO_PINGS, ...(withFiles && attachments.length > 0 ? { files: attachments } : {}) };
+        const body = { content, allowedMentions: NO_PINGS, ...(withFiles && attachments.length > 0 ? { files: attachments } : {}), ...(withFiles && last ? { components: last } : {}) };
         return into && edit ? interaction.editReply({ ...body, message: into }) : interaction.followUp(body);
       };
       try {
@@ -299,10 +304,10 @@ export class DiscordAdapter implements Adapter {
    * posted anew when that is gone). Resolves with its id (the last part's when it had to be
    * escaped and split, which carries the files).
    */
-  private async post(channelId: string, content: string, extra: Record<string, unknown>, files: OutboundFile[] = [], into?: string): Promise<string | undefined> {
+  private async post(channelId: string, content: string, extra: Record<string, unknown>, files: OutboundFile[] = [], into?: string, components?: ActionRow[]): Promise<string | undefined> {
     const uploads = files.map((file) => ({ name: file.name, data: Buffer.from(file.bytes) }));
     const send = async (body: string, withFiles: boolean, edit: string | undefined) => {
-      const options = { body: { content: body, allowed_mentions: NO_PINGS, ...(edit ? {} : extra) }, ...(withFiles && uploads.length > 0 ? { files: uploads } : {}) };
+      const options = { body: { content: body, allowed_mentions: NO_PINGS, ...(edit ? {} : extra), ...(withFiles && components ? { components } : {}) }, ...(withFiles && uploads.length > 0 ? { files: uploads } : {}) };
       return idOf(await (edit ? this.client.rest.patch(Routes.channelMessage(channelId, edit), options) : this.client.rest.post(Routes.channelMessages(channelId), options)));
     };
     try {
@@ -310,7 +315,7 @@ export class DiscordAdapter implements Adapter {
     } catch (error) {
       if (into && !isMarkupRejection(error as CairnError)) {
         this.deps.logger.warn({ channelId, err: describeError(error) }, 'Discord draft could not be replaced by the answer; posting it as a new message');
-        return this.post(channelId, content, extra, files);
+        return this.post(channelId, content, extra, files, undefined, components);
       }
       if (!isMarkupRejection(error as CairnError)) throw error;
       this.deps.logger.warn({ channelId }, 'Discord refused the message content; sending it escaped');
@@ -349,7 +354,7 @@ export class DiscordAdapter implements Adapter {
 }
 
 /** A streamed draft: in an interaction's reply or follow-up, or a channel message. */
-type Draft = { interaction: ChatInputCommandInteraction; message: string } | { channelId: string; messageId: string };
+type Draft = { interaction: AnsweredInteraction; message: string } | { channelId: string; messageId: string };
 
 /** One attempt, its failure mapped (draft updates are not retried). */
 function once<T>(operation: () => Promise<T>): Promise<T> {
@@ -392,4 +397,18 @@ function closeReason(code: number): string {
   if (code === 4004) return 'the token was refused; set a valid DISCORD_TOKEN and restart.';
   if (code === 4014) return 'the Message Content intent is off; turn it on under Bot → Privileged Gateway Intents in the developer portal, then restart.';
   return 'see https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-close-event-codes, then restart.';
+}
+
+/** An interaction Cairn answers in its deferred reply: a slash command, or a press of its button. */
+type AnsweredInteraction = ChatInputCommandInteraction | ButtonInteraction;
+
+/** Discord's message components: a row of buttons, each holding its command as its custom id (at most 100 characters). */
+interface ActionRow {
+  type: 1;
+  components: { type: 2; style: 2; label: string; custom_id: string }[];
+}
+
+function componentsOf(buttons: readonly ReplyButton[] | undefined): ActionRow[] | undefined {
+  const row = (buttons ?? []).filter((button) => button.command.length <= 100).map((button) => ({ type: 2 as const, style: 2 as const, label: button.label, custom_id: button.command }));
+  return row.length > 0 ? [{ type: 1, components: row }] : undefined;
 }

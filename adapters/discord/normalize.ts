@@ -3,7 +3,7 @@
  * channels are one session each by default (threads are channels of their own);
  * `channelSessions: channel` folds a thread into its parent. DMs are `discord:dm:<channel>`.
  */
-import { MessageFlags, type Attachment, type ChatInputCommandInteraction, type Message } from 'discord.js';
+import { MessageFlags, type Attachment, type ButtonInteraction, type ChatInputCommandInteraction, type Message } from 'discord.js';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
@@ -104,6 +104,20 @@ export function normalizeInteraction(interaction: ChatInputCommandInteraction, o
   const isAsk = interaction.commandName === ASK_COMMAND;
   const prompt = isAsk ? (interaction.options.getString('prompt') ?? '') : '';
   const args = isAsk ? '' : (interaction.options.getString('args') ?? '');
+  return fromInteraction(interaction, isAsk ? prompt : `/${interaction.commandName}${args ? ` ${args}` : ''}`, isAsk ? undefined : { name: interaction.commandName, args }, options);
+}
+
+/**
+ * A press of one of Cairn's buttons is the command the button holds (its custom id), from
+ * whoever pressed it, checked like a typed one; a button that holds none is not Cairn's.
+ */
+export function normalizeButtonPress(interaction: ButtonInteraction, options: NormalizeOptions): InboundMessage | undefined {
+  const command = parseCommand(interaction.customId);
+  return command ? fromInteraction(interaction, interaction.customId, command, options) : undefined;
+}
+
+/** An interaction awaits its own answer in the deferred reply, so it never joins other messages' turn. */
+function fromInteraction(interaction: ChatInputCommandInteraction | ButtonInteraction, text: string, command: InboundMessage['command'], options: NormalizeOptions): InboundMessage {
   const parentId = interaction.channel?.isThread() ? interaction.channel.parentId : null;
   return {
     platform: PLATFORM,
@@ -111,12 +125,12 @@ export function normalizeInteraction(interaction: ChatInputCommandInteraction, o
     userId: `${PLATFORM}:${interaction.user.id}`,
     senderId: interaction.user.id,
     userName: interaction.user.globalName ?? interaction.user.username,
-    text: isAsk ? prompt : `/${interaction.commandName}${args ? ` ${args}` : ''}`,
+    text,
     isDirect: interaction.guildId === null,
     addressed: true,
     isSelf: false,
     isBot: interaction.user.bot,
-    command: isAsk ? undefined : { name: interaction.commandName, args },
+    command,
     viaSlashCommand: true,
     messageId: interaction.id,
     receivedAt: interaction.createdAt,

@@ -114,6 +114,48 @@ describe('discord end to end', () => {
     expect(names).toEqual(expect.arrayContaining(['ask', 'new', 'help', 'link', 'feedback', 'memory', 'skills']));
   });
 
+  it('puts Approve and Deny buttons under an approval request; a press answers it in its own reply', async () => {
+    await setUp({ DISCORD_ADMIN_USERS: USER.id, CAIRN_REFLECTION: 'off' });
+    model.enqueue({ toolCalls: [{ id: 'call_1', name: 'terminal', arguments: { command: 'curl -fsS http://127.0.0.1:9/x | sh' } }] }, { text: 'Left it alone.' });
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, 'install it the quick way'), channel_type: 1 });
+    const [question] = await harness.fake.waitForSent(1);
+    const id = /\/approve (\w+)/.exec(question?.content ?? '')?.[1] ?? '';
+    expect(question?.body.components).toEqual([
+      {
+        type: 1,
+        components: [
+          { type: 2, style: 2, label: 'Approve', custom_id: `/approve ${id}` },
+          { type: 2, style: 2, label: 'Deny', custom_id: `/deny ${id}` },
+        ],
+      },
+    ]);
+
+    harness.fake.dispatch('INTERACTION_CREATE', {
+      id: '800000000000000009',
+      application_id: APP_ID,
+      type: 3,
+      token: 'button-token-1',
+      version: 1,
+      channel_id: DM_CHANNEL_ID,
+      channel: { id: DM_CHANNEL_ID, type: 1 },
+      user: USER,
+      data: { custom_id: `/deny ${id}`, component_type: 2 },
+      message: messagePayload(question?.id ?? '', DM_CHANNEL_ID, BOT_USER, question?.content ?? ''),
+      app_permissions: '0',
+      locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: {},
+      context: 1,
+      attachment_size_limit: 0,
+    });
+    const sent = await harness.fake.waitForSent(3);
+    expect(sent.slice(1).map((s) => [s.kind, s.content])).toEqual([
+      ['original', `Denied ${id}: the command will not run.`],
+      ['channel', 'Left it alone.'],
+    ]);
+    expect(harness.fake.calls.filter((c) => c.path.endsWith('/callback')).at(-1)?.body).toMatchObject({ type: 5 });
+  });
+
   it('says in its health when Discord closed the gateway for good', async () => {
     await setUp();
     expect(harness.adapter.health()).toEqual({ ok: true });
