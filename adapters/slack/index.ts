@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import { CairnError, ConfigError, describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
@@ -26,8 +26,8 @@ import { checkSlack } from './check.js';
 import { MemberNames } from './members.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
-import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
-import { MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, type RenderedMessage } from './render.js';
+import { normalizeButtonPress, normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
+import { BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, withButtons, type OutgoingMessage } from './render.js';
 
 const THINKING_REACTION = 'hourglass_flowing_sand';
 const PROGRESS_AFTER_MS = 20_000;
@@ -138,6 +138,11 @@ export class SlackAdapter implements Adapter {
       const normalized = this.accepting && this.bot ? normalizeSlashCommand(command, this.normalizeOptions(this.bot)) : undefined;
       if (normalized) this.deliver(normalized, respond);
     });
+    app.action(new RegExp(`^${BUTTON_ACTION}_`), async ({ ack, body }) => {
+      await ack();
+      const normalized = this.accepting && this.bot ? normalizeButtonPress(body, this.normalizeOptions(this.bot)) : undefined;
+      if (normalized) this.deliver({ ...normalized, message: this.withName(normalized.message) });
+    });
     app.error(async (error) => {
       this.logger.error({ err: describeError(error) }, 'Slack event handling failed');
     });
@@ -169,7 +174,7 @@ export class SlackAdapter implements Adapter {
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
     if (!reply.endsTurn) this.drafts.posted(conversationId);
     if (reply.files?.length) return this.upload(conversationId, reply.text, reply.files, entry);
-    await this.post(conversationId, reply.text, entry, draft);
+    await this.post(conversationId, reply.text, entry, draft, reply.buttons);
   }
 
   /** A streamed draft, in the thread the answer goes to; none for a slash command (its response_url cannot be edited). One attempt. */
@@ -332,18 +337,21 @@ export class SlackAdapter implements Adapter {
   }
 
   /** Sends a reply, split and rendered, its first message into `draft` when one streamed it; slash commands answer through their response_url. */
-  private async post(conversationId: string, text: string, entry: InFlight | undefined, draft?: PostedMessage): Promise<void> {
+  private async post(conversationId: string, text: string, entry: InFlight | undefined, draft?: PostedMessage, buttons: readonly ReplyButton[] = []): Promise<void> {
     const { channel, threadTs } = whereTo(conversationId, entry);
-    for (const [index, message] of renderMessages(text).entries()) {
+    const messages = renderMessages(text);
+    // The buttons go under the last message, after everything they are about.
+    for (const [index, rendered] of messages.entries()) {
+      const message = index === messages.length - 1 ? withButtons(rendered, buttons) : rendered;
       if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs);
       else await this.postMessage(channel, threadTs, message, conversationId, index === 0 ? draft : undefined);
     }
   }
 
   /** Posts one message, or puts it into `into` (a streamed draft; posted anew when that is gone). */
-  private async postMessage(channel: string, threadTs: string | undefined, message: RenderedMessage, conversationId?: string, into?: PostedMessage): Promise<void> {
+  private async postMessage(channel: string, threadTs: string | undefined, message: OutgoingMessage, conversationId?: string, into?: PostedMessage): Promise<void> {
     const thread = threadTs ? { thread_ts: threadTs } : {};
-    const send = async (body: { text: string; blocks?: RenderedMessage['blocks']; mrkdwn?: boolean }, edit: PostedMessage | undefined): Promise<{ ts?: string | undefined }> =>
+    const send = async (body: { text: string; blocks?: OutgoingMessage['blocks']; mrkdwn?: boolean }, edit: PostedMessage | undefined): Promise<{ ts?: string | undefined }> =>
       edit ? this.client.chat.update({ channel: edit.channel, ts: edit.ts, ...body }) : this.client.chat.postMessage({ channel, unfurl_links: false, unfurl_media: false, ...thread, ...body });
     try {
       const posted = await this.call(() => send({ text: message.text, blocks: message.blocks }, into));
@@ -362,7 +370,7 @@ export class SlackAdapter implements Adapter {
     }
   }
 
-  private async respondWith(respond: RespondFn, message: RenderedMessage, channel: string, threadTs: string | undefined): Promise<void> {
+  private async respondWith(respond: RespondFn, message: OutgoingMessage, channel: string, threadTs: string | undefined): Promise<void> {
     try {
       await this.call(() => respond({ response_type: 'in_channel', replace_original: false, text: message.text, blocks: message.blocks }));
     } catch (error) {

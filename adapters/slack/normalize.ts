@@ -243,3 +243,47 @@ export function normalizeReaction(rawEvent: unknown, options: NormalizeOptions, 
     target: { channel: event.item.channel, ...(conversationId.split(':')[3] ? { threadTs: conversationId.split(':')[3] } : {}) },
   };
 }
+
+const buttonPress = z.object({
+  type: z.literal('block_actions'),
+  user: z.object({ id: z.string() }),
+  team: z.object({ id: z.string() }).nullable().optional(),
+  channel: z.object({ id: z.string() }),
+  message: z.object({ ts: z.string(), thread_ts: z.string().optional() }),
+  actions: z.array(z.object({ value: z.string().optional(), action_ts: z.string() })).min(1),
+});
+
+/**
+ * A press of one of Cairn's buttons is the command the button holds, from whoever pressed
+ * it, in the conversation of the message it is under; checked like a typed one.
+ */
+export function normalizeButtonPress(rawBody: unknown, options: NormalizeOptions): Normalized | undefined {
+  const parsed = buttonPress.safeParse(rawBody);
+  if (!parsed.success) return undefined;
+  const { user, channel, message, actions } = parsed.data;
+  const [action] = actions;
+  const command = parseCommand(action?.value ?? '');
+  if (!action || !command) return undefined;
+  const team = parsed.data.team?.id ?? options.bot.teamId;
+  const isDirect = channel.id.startsWith('D');
+  const threadRoot = message.thread_ts ?? message.ts;
+  return {
+    message: {
+      platform: PLATFORM,
+      conversationId: isDirect || options.channelSessions === 'channel' ? `${PLATFORM}:${team}:${channel.id}` : `${PLATFORM}:${team}:${channel.id}:${threadRoot}`,
+      userId: `${PLATFORM}:${team}:${user.id}`,
+      senderId: user.id,
+      userName: user.id,
+      text: action.value ?? '',
+      isDirect,
+      addressed: true,
+      isSelf: false,
+      command,
+      messageId: `button:${channel.id}:${message.ts}:${user.id}:${action.action_ts}`,
+      receivedAt: options.now,
+      raw: rawBody,
+    },
+    // The answer goes where the message with the button is.
+    target: { channel: channel.id, ...(message.thread_ts ? { threadTs: message.thread_ts } : isDirect ? {} : { threadTs: threadRoot }) },
+  };
+}

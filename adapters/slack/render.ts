@@ -6,6 +6,7 @@
  * always escaped: a reply can never ping `<!channel>` or forge a link.
  */
 import { splitMessage } from '../../src/core/split.js';
+import type { ReplyButton } from '../../src/core/message.js';
 
 /** Slack truncates message text past 40,000 characters. */
 export const MESSAGE_LIMIT = 40_000;
@@ -19,6 +20,12 @@ export const SAFE_PLAIN_LIMIT = 4_000;
 export interface SectionBlock {
   type: 'section';
   text: { type: 'mrkdwn'; text: string };
+}
+
+/** Buttons under a message; each holds its command as its value. */
+export interface ActionsBlock {
+  type: 'actions';
+  elements: { type: 'button'; action_id: string; text: { type: 'plain_text'; text: string }; value: string }[];
 }
 
 /** One Slack message: mrkdwn in section blocks, with a plain preview for notifications. */
@@ -166,4 +173,20 @@ function stripEmphasis(text: string): string {
 /** Inside `<url|label>`, a `>` or `|` in the URL would end the link early. */
 function escapeLinkUrl(url: string): string {
   return url.replace(/&/g, '&amp;').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/\|/g, '%7C');
+}
+
+/** The prefix of the action ids of Cairn's buttons, which the adapter listens for. */
+export const BUTTON_ACTION = 'cairn_button';
+
+/** A message as it is sent: its text, perhaps with buttons under it. */
+export interface OutgoingMessage extends Omit<RenderedMessage, 'blocks'> {
+  blocks: (SectionBlock | ActionsBlock)[];
+}
+
+/** The message with buttons under it (a button's value holds at most 2,000 characters). */
+export function withButtons(message: RenderedMessage, buttons: readonly ReplyButton[]): OutgoingMessage {
+  const elements = buttons
+    .filter((button) => button.command.length <= 2_000)
+    .map((button, index) => ({ type: 'button' as const, action_id: `${BUTTON_ACTION}_${index}`, text: { type: 'plain_text' as const, text: button.label }, value: button.command }));
+  return elements.length > 0 ? { ...message, blocks: [...message.blocks, { type: 'actions', elements }] } : message;
 }

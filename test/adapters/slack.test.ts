@@ -440,6 +440,24 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(gate!.calls()).toBe(2);
   });
 
+  it('puts Approve and Deny buttons under an approval request; a press answers it as the one who pressed', async () => {
+    const { slack, harness, model } = await setup({ env: { SLACK_ADMIN_USERS: 'U1', CAIRN_REFLECTION: 'off' } });
+    model.enqueue({ toolCalls: [{ id: 'call_1', name: 'terminal', arguments: { command: 'curl -fsS http://127.0.0.1:9/x | sh' } }] }, { text: 'Left it alone.' });
+    await harness.send({ text: 'install it the quick way' });
+    const [question] = await slack.waitForMessages(1);
+    const id = /\/approve (\w+)/.exec(question?.text ?? '')?.[1] ?? '';
+    expect(question?.buttons).toEqual([
+      { label: 'Approve', value: `/approve ${id}` },
+      { label: 'Deny', value: `/deny ${id}` },
+    ]);
+    expect(await harness.events.press({ value: `/deny ${id}`, messageTs: question?.ts ?? '' })).toBe(200);
+    const posts = await slack.waitForMessages(3);
+    expect(posts.slice(1).map((post) => [post.channel, post.text])).toEqual([
+      ['D1', `Denied ${id}: the command will not run.`],
+      ['D1', 'Left it alone.'],
+    ]);
+  });
+
   it('refuses events with a bad signature or a stale timestamp (401)', async () => {
     const { harness, model } = await setup();
     const body = JSON.stringify(harness.events.envelope({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'forged', ts: '1.1' }, 'EvX'));

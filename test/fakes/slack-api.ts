@@ -44,6 +44,8 @@ export interface SlackPost {
   responseType?: string | undefined;
   /** Files shared with it (files.uploadV2: the comment is the text). */
   files?: { name: string; bytes: Buffer }[];
+  /** The buttons of its actions blocks: label and value. */
+  buttons?: { label: string; value: string }[];
 }
 
 export type SlackFailure =
@@ -355,9 +357,11 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
 }
 
 /** What Slack shows for a chat.postMessage / response_url body. */
-function seen(body: Record<string, unknown>): { text: string; formatted: boolean } {
-  const blocks = Array.isArray(body.blocks) ? (body.blocks as { text?: { text?: string } }[]) : [];
-  if (blocks.length > 0) return { text: decodeEntities(blocks.map((block) => block.text?.text ?? '').join('\n')), formatted: true };
+function seen(body: Record<string, unknown>): { text: string; formatted: boolean; buttons?: { label: string; value: string }[] } {
+  const blocks = Array.isArray(body.blocks) ? (body.blocks as { type?: string; text?: { text?: string }; elements?: { text?: { text?: string }; value?: string }[] }[]) : [];
+  const buttons = blocks.filter((block) => block.type === 'actions').flatMap((block) => (block.elements ?? []).map((button) => ({ label: button.text?.text ?? '', value: button.value ?? '' })));
+  const sections = blocks.filter((block) => block.type !== 'actions');
+  if (blocks.length > 0) return { text: decodeEntities(sections.map((block) => block.text?.text ?? '').join('\n')), formatted: true, ...(buttons.length > 0 ? { buttons } : {}) };
   return { text: decodeEntities(String(body.text ?? '')), formatted: body.mrkdwn !== false && body.mrkdwn !== 'false' };
 }
 
@@ -496,6 +500,26 @@ export class SlackEventSender {
       trigger_id: `trigger-${n}`,
     });
     return this.post(form.toString(), 'application/x-www-form-urlencoded');
+  }
+
+  /** Presses a button of a message Cairn posted (a block_actions interaction, form-encoded as Slack sends it). */
+  async press(options: { value: string; channel?: string; messageTs: string; threadTs?: string; user?: string }): Promise<number> {
+    const n = ++this.counter;
+    const channel = options.channel ?? 'D1';
+    const payload = {
+      type: 'block_actions',
+      user: { id: options.user ?? 'U1', username: 'ada', team_id: this.slack.teamId },
+      api_app_id: 'A1',
+      token: 'legacy-verification-token',
+      container: { type: 'message', message_ts: options.messageTs, channel_id: channel, is_ephemeral: false },
+      trigger_id: `trigger-${n}`,
+      team: { id: this.slack.teamId, domain: 'fake' },
+      channel: { id: channel, name: channel.startsWith('D') ? 'directmessage' : 'general' },
+      message: { type: 'message', ts: options.messageTs, ...(options.threadTs ? { thread_ts: options.threadTs } : {}), text: '' },
+      response_url: this.slack.responseUrl(channel),
+      actions: [{ type: 'button', action_id: 'cairn_button_1', block_id: 'b1', text: { type: 'plain_text', text: 'Deny' }, value: options.value, action_ts: `1600000${n}.000001` }],
+    };
+    return this.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
   }
 
   /** Any body with any signature (to test that Bolt refuses bad ones). */
