@@ -173,7 +173,16 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     logger,
   });
   sessions.onEnded((session) => void environments.release(session.id));
-  const approvals = new ApprovalGate({ db, clock, timers, timeoutMs: config.backends.approvalTimeoutSeconds * 1000, logger });
+  const approvals = new ApprovalGate({
+    db,
+    clock,
+    timers,
+    timeoutMs: config.backends.approvalTimeoutSeconds * 1000,
+    logger,
+    adminChannel: config.learning.adminChannel,
+    // Called only while a turn runs, long after the gateway below exists.
+    tellAdmins: (conversationId, text, buttons) => gateway.post(conversationId, text, buttons),
+  });
   const execution: ExecutionToolOptions = {
     environments,
     approvals,

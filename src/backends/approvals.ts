@@ -16,6 +16,7 @@ import type { Db } from '../store/db.js';
 import type { Danger } from './danger.js';
 import type { Timers, TimerHandle } from './timers.js';
 import type { Notify } from '../tools/registry.js';
+import type { ReplyButton } from '../core/message.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 
@@ -28,6 +29,8 @@ export interface ApprovalRequest {
   /** The command (or, for write_file, the path) that needs approval. */
   command: string;
   danger: Danger;
+  /** Asked for by an admin, who sees the question in their own conversation. */
+  byAdmin: boolean;
 }
 
 export interface ApprovalDecision {
@@ -42,6 +45,12 @@ export interface ApprovalGateOptions {
   timers: Timers;
   timeoutMs: number;
   logger: Logger;
+  /**
+   * Posts into the admins' conversation (CAIRN_ADMIN_CHANNEL), where a request made by
+   * someone who is not an admin is asked too: an admin may never look at that person's chat.
+   */
+  tellAdmins?: ((conversationId: string, text: string, buttons: ReplyButton[]) => Promise<void>) | undefined;
+  adminChannel?: string | undefined;
 }
 
 interface Waiting {
@@ -84,21 +93,37 @@ export class ApprovalGate {
     });
     const onAbort = () => this.settle(id, 'cancelled', SYSTEM.cancelled);
     signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await notify(approvalMessage(id, request, timeoutMs), [
-        { label: 'Approve', command: `/approve ${id}` },
-        { label: 'Deny', command: `/deny ${id}` },
-      ]);
-    } catch (error) {
-      // Nobody saw the question, so nobody can answer it.
-      logger.warn({ approvalId: id, err: describeError(error) }, 'could not post the approval request');
-      this.settle(id, 'denied', SYSTEM.noChat);
-    }
+    const buttons = [
+      { label: 'Approve', command: `/approve ${id}` },
+      { label: 'Deny', command: `/deny ${id}` },
+    ];
+    const asked = await Promise.all([this.ask(id, () => notify(approvalMessage(id, request, timeoutMs), buttons)), this.askAdmins(id, request, buttons)]);
+    // Nobody saw the question, so nobody can answer it.
+    if (!asked.some(Boolean)) this.settle(id, 'denied', SYSTEM.noChat);
     try {
       return await decision;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Posts the question; false when it could not be posted. */
+  private async ask(id: string, post: () => Promise<void>): Promise<boolean> {
+    try {
+      await post();
+      return true;
+    } catch (error) {
+      this.options.logger.warn({ approvalId: id, err: describeError(error) }, 'could not post the approval request');
+      return false;
+    }
+  }
+
+  /** A request of someone who is not an admin is asked in the admins' conversation too, saying whose it is. */
+  private askAdmins(id: string, request: ApprovalRequest, buttons: ReplyButton[]): Promise<boolean> {
+    const { adminChannel, tellAdmins, timeoutMs } = this.options;
+    if (request.byAdmin || !adminChannel || !tellAdmins || adminChannel === request.conversationId) return Promise.resolve(false);
+    const text = `${approvalMessage(id, request, timeoutMs)}\nAsked for by ${request.userId} in ${request.conversationId}.`;
+    return this.ask(id, () => tellAdmins(adminChannel, text, buttons));
   }
 
   /** An admin's answer. Says what happened in words fit for the chat. */

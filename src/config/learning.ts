@@ -36,5 +36,5 @@ export const LEARNING_ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_AUDIT_CRON', path: ['learning', 'auditCron'], kind: 'string', help: 'Cron schedule of audits (default "0 3 * * *", daily at 03:00).' },
   { name: 'CAIRN_AUDIT_TZ', path: ['learning', 'auditTimeZone'], kind: 'string', help: 'Time zone of the audit schedule (default UTC).' },
   { name: 'CAIRN_LEARNING_DAILY_TOKENS', path: ['learning', 'dailyTokenBudget'], kind: 'int', help: 'Daily token budget of reflection and audits (default 200000).' },
-  { name: 'CAIRN_ADMIN_CHANNEL', path: ['learning', 'adminChannel'], kind: 'string', help: 'Conversation id where audit reports are posted.' },
+  { name: 'CAIRN_ADMIN_CHANNEL', path: ['learning', 'adminChannel'], kind: 'string', help: 'Conversation id where audit reports are posted, and where approval requests of people who are not admins are asked too.' },
 ];

@@ -145,12 +145,12 @@ export class Gateway {
     return [...this.adapters.keys()];
   }
 
-  /** Posts a message to a conversation on its own (audit reports to an admin channel). */
-  async post(conversationId: string, text: string): Promise<void> {
+  /** Posts a message to a conversation on its own (audit reports and approval requests to the admin channel). */
+  async post(conversationId: string, text: string, buttons?: ReplyButton[]): Promise<void> {
     const platform = conversationId.split(':')[0] ?? '';
     const adapter = this.adapters.get(platform);
     if (!adapter) throw new CairnError('not_found', `No ${platform || 'platform'} adapter is running to post to ${conversationId}.`);
-    await adapter.send(conversationId, { text });
+    await adapter.send(conversationId, { text, ...(buttons?.length ? { buttons } : {}) });
   }
 
   /** Stops taking messages, lets turns in flight finish within the deadline, then aborts the rest. */

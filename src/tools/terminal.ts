@@ -65,7 +65,7 @@ export function terminalTool(options: ExecutionToolOptions): Tool<z.infer<typeof
 /** Waits for an admin's decision; anything but approval becomes an error the model reads. */
 export async function holdForApproval(approvals: ApprovalGate, context: ToolContext, what: { tool: string; backend: string; command: string; danger: Danger }): Promise<void> {
   const decision = await approvals.request(
-    { sessionId: context.sessionId, conversationId: context.conversationId, userId: context.userId, backend: what.backend, tool: what.tool, command: what.command, danger: what.danger },
+    { sessionId: context.sessionId, conversationId: context.conversationId, userId: context.userId, backend: what.backend, tool: what.tool, command: what.command, danger: what.danger, byAdmin: context.isAdmin },
     context.notify,
     context.signal,
   );

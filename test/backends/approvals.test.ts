@@ -16,6 +16,7 @@ const request: ApprovalRequest = {
   tool: 'terminal',
   command: 'rm -rf ~',
   danger: { rule: 'recursive-delete', reason: 'deletes / or a home or system directory recursively' },
+  byAdmin: false,
 };
 
 let db: Db;
@@ -63,6 +64,26 @@ describe('approval of dangerous commands', () => {
     expect(await pending).toMatchObject({ status: 'denied', decidedBy: 'telegram:1' });
     expect(gate.decide(id, true, 'telegram:2', 'telegram:dm:2')).toBe(`Request ${id} is already denied (by telegram:1).`);
     expect(row(id)).toMatchObject({ status: 'denied', decided_by: 'telegram:1' });
+  });
+
+  it("asks a request of someone who is not an admin in the admins' channel too, with the buttons", async () => {
+    const told: { conversationId: string; text: string; buttons: string[] }[] = [];
+    gate = new ApprovalGate({ db, clock, timers, timeoutMs: 300_000, logger: silentLogger, adminChannel: 'slack:T1:CADMIN', tellAdmins: async (conversationId, text, buttons) => void told.push({ conversationId, text, buttons: buttons.map((b) => b.command) }) });
+    // The person's own chat cannot take it: the admins' copy is enough to wait on.
+    const pending = gate.request(request, async () => Promise.reject(new Error('chat gone')));
+    await settled();
+    const id = idOf(told[0]?.text);
+    expect(told).toEqual([{ conversationId: 'slack:T1:CADMIN', text: expect.stringContaining('rm -rf ~'), buttons: [`/approve ${id}`, `/deny ${id}`] }]);
+    expect(told[0]?.text).toMatch(/Asked for by telegram:7 in telegram:dm:7\.$/);
+    gate.decide(id, true, 'slack:T1:UADMIN', 'slack:T1:CADMIN');
+    expect(await pending).toMatchObject({ status: 'approved' });
+
+    // An admin's own request is asked where they are only.
+    const own = gate.request({ ...request, byAdmin: true }, notify);
+    await settled();
+    expect(told).toHaveLength(1);
+    gate.decide(idOf(posted[0]), false, 'telegram:1', 'telegram:dm:1');
+    expect(await own).toMatchObject({ status: 'denied' });
   });
 
   it('denies when nobody answers in time', async () => {

@@ -90,6 +90,25 @@ describe('terminal tool in a running Cairn', () => {
     expect(toolNames(-1)).toContain('terminal');
   });
 
+  it("asks a non-admin's request in the admin channel too, where an admin answers it", async () => {
+    start({ CAIRN_TOOLS_ADMIN_ONLY: 'false', CAIRN_ADMIN_CHANNEL: 'telegram:group:-5' });
+    server.enqueue({ toolCalls: [{ id: 'call_1', name: 'terminal', arguments: { command: DANGEROUS } }] }, { text: 'Finished.' });
+    const turn = cairn?.gateway.receive(from('2', 'install it the quick way'));
+    const inAdmins = () => telegram.sent.find((sent) => sent.conversationId === 'telegram:group:-5');
+    await vi.waitFor(() => expect(inAdmins()).toBeDefined());
+    const id = /\/approve (\w+)/.exec(inAdmins()?.reply.text ?? '')?.[1] ?? '';
+    expect(inAdmins()?.reply.text).toContain('Asked for by telegram:2 in telegram:dm:2.');
+    expect(inAdmins()?.reply.buttons).toEqual([
+      { label: 'Approve', command: `/approve ${id}` },
+      { label: 'Deny', command: `/deny ${id}` },
+    ]);
+    // The person who asked sees the question too, and that it waits for an admin.
+    expect(telegram.sent.find((sent) => sent.conversationId === 'telegram:dm:2')?.reply.text).toContain(`/approve ${id}`);
+    await cairn?.gateway.receive(telegram.message(`/deny ${id}`, { senderId: '1', userId: 'telegram:1', conversationId: 'telegram:group:-5', isDirect: false, addressed: true, command: { name: 'deny', args: id } }));
+    await turn;
+    expect(toolResult()).toContain('an admin (telegram:1) denied it');
+  });
+
   it("stops the session's environment when the session ends", async () => {
     start();
     server.enqueue({ toolCalls: [{ id: 'call_1', name: 'terminal', arguments: { command: 'echo kept > note.txt && pwd' } }] }, { text: 'Saved.' });
