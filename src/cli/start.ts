@@ -71,6 +71,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       adapters.push(adapter);
     }
     http.setHealth(() => healthOf(adapters));
+    metrics?.platformsUp(() => adapters.map((adapter) => ({ platform: adapter.platform, up: adapter.health?.().ok ?? true })));
     if (metrics) {
       http.mount('/metrics', metrics.route(config.metrics.token));
       logger.info({ tokenRequired: config.metrics.token !== undefined }, 'Prometheus metrics served at /metrics');

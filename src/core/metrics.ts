@@ -17,4 +17,6 @@ export interface Metrics {
   toolCall(call: ToolCallRecord): void;
   /** How many turns run now: read when the numbers are collected. */
   runningTurns(count: () => number): void;
+  /** Whether each platform's connection is up (false once it stopped for good): read when the numbers are collected. */
+  platformsUp(states: () => { platform: string; up: boolean }[]): void;
 }

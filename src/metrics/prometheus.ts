@@ -29,6 +29,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly toolCalls;
   private readonly toolSeconds;
   private running: () => number = () => 0;
+  private platforms: () => { platform: string; up: boolean }[] = () => [];
 
   constructor(private readonly logger: Logger) {
     const registers = [this.registry];
@@ -48,6 +49,16 @@ export class PrometheusMetrics implements Metrics {
       registers,
       collect() {
         this.set(running());
+      },
+    });
+    const platforms = () => this.platforms();
+    new Gauge({
+      name: 'cairn_platform_up',
+      help: "1 while the platform's connection works, 0 once it stopped for good (see /healthz for why).",
+      labelNames: ['platform'] as const,
+      registers,
+      collect() {
+        for (const { platform, up } of platforms()) this.set({ platform }, up ? 1 : 0);
       },
     });
   }
@@ -81,6 +92,10 @@ export class PrometheusMetrics implements Metrics {
 
   runningTurns(count: () => number): void {
     this.running = count;
+  }
+
+  platformsUp(states: () => { platform: string; up: boolean }[]): void {
+    this.platforms = states;
   }
 
   /** The /metrics route: GET only; with a token, only for a request that sends it. */

@@ -49,17 +49,20 @@ describe('cairn start', () => {
       send: async () => {},
       health: () => health,
     };
-    const config = testConfig(model.url, { CAIRN_HTTP_PORT: '0', TELEGRAM_BOT_TOKEN: '1:x' });
+    const config = testConfig(model.url, { CAIRN_HTTP_PORT: '0', TELEGRAM_BOT_TOKEN: '1:x', CAIRN_METRICS: 'true' });
     const running = await startCairn(config, { logger: silentLogger, host: '127.0.0.1', factories: { telegram: () => adapter } });
+    const up = async () => /^cairn_platform_up\{platform="telegram"\} (\d)$/m.exec(await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text())?.[1];
     try {
       const url = `http://127.0.0.1:${running.port}/healthz`;
       const passing = await fetch(url);
       expect(passing.status).toBe(200);
+      expect(await up()).toBe('1');
       expect(await passing.json()).toEqual({ ok: true, platforms: ['telegram'], problems: { telegram: 'Another process polls Telegram with this bot token' } });
       health = { ok: false, problem: 'Long polling stopped: Telegram refused the bot token: check TELEGRAM_BOT_TOKEN.' };
       const failing = await fetch(url);
       expect(failing.status).toBe(503);
       expect(await failing.json()).toMatchObject({ ok: false, problems: { telegram: health.problem } });
+      expect(await up()).toBe('0');
     } finally {
       await running.stop();
       await model.close();
