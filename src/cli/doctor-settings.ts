@@ -1,0 +1,30 @@
+/**
+ * `cairn doctor`'s checks of settings that name other settings: where admins are told
+ * things (CAIRN_ADMIN_CHANNEL) and who may read the metrics. No network.
+ */
+import type { Config } from '../config/load.js';
+import { enabledPlatforms } from '../core/adapter-factory.js';
+import type { CheckResult } from './doctor.js';
+
+/** Audit reports and approval requests for admins go to the admin channel: its platform must run. */
+export function checkAdminChannel(config: Config): CheckResult[] {
+  const channel = config.learning.adminChannel;
+  if (!channel) return [];
+  const [platform = '', ...rest] = channel.split(':');
+  const running: string[] = enabledPlatforms(config);
+  if (rest.length === 0 || rest.some((part) => part === '')) {
+    return [{ name: 'admin channel', ok: false, detail: `CAIRN_ADMIN_CHANNEL is "${channel}", which is no conversation id: use the form platform:…, as \`/export\` or the logs show it (slack:T1:C1, telegram:-100123, discord:<guild>:<channel>).` }];
+  }
+  if (!running.includes(platform)) {
+    const configured = running.length > 0 ? `configured: ${running.join(', ')}` : 'none is configured';
+    return [{ name: 'admin channel', ok: false, detail: `CAIRN_ADMIN_CHANNEL is on ${platform}, which Cairn does not run (${configured}): audit reports and approval requests for admins would go nowhere. Point it at a conversation of a configured platform.` }];
+  }
+  return [{ name: 'admin channel', ok: true, detail: `${channel}: audit reports, and approval requests of people who are not admins` }];
+}
+
+/** Metrics served without a token are open to whoever reaches the port. */
+export function checkMetrics(config: Config): CheckResult[] {
+  if (!config.metrics.enabled) return [];
+  const where = `GET /metrics on port ${config.httpPort}`;
+  return [{ name: 'metrics', ok: true, detail: config.metrics.token ? `${where}, with the bearer token` : `${where}, open to whoever reaches the port (set CAIRN_METRICS_TOKEN unless only your network does)` }];
+}
