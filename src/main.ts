@@ -257,7 +257,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     commands,
     clock,
     logger,
-    post: (conversationId, text) => gateway.post(conversationId, text),
+    post: (conversationId, text, buttons) => gateway.post(conversationId, text, buttons),
     cronPort: overrides.cronPort,
   });
 

@@ -16,6 +16,7 @@ import type { Logger } from '../core/logger.js';
 import type { Agent } from '../core/agent.js';
 import type { CommandRegistry } from '../core/commands.js';
 import { describeError } from '../core/errors.js';
+import type { ReplyButton } from '../core/message.js';
 import type { ModelClient } from '../model/types.js';
 import type { LearningConfig } from '../config/learning.js';
 import type { Skills } from '../skills/index.js';
@@ -23,7 +24,8 @@ import { TaskStore, type Task } from './tasks.js';
 import { TaskRecorder } from './recorder.js';
 import { registerFeedbackCommand } from './feedback.js';
 import { LearningBudget } from './budget.js';
-import { ProposalStore } from './proposals.js';
+import { ProposalStore, type Proposal } from './proposals.js';
+import { describeProposal, proposalButtons, registerProposalCommands } from './proposal-commands.js';
 import { Reflector } from './reflection.js';
 import { Refiner } from './refinement.js';
 import { AuditService } from './audits.js';
@@ -41,8 +43,8 @@ export interface LearningOptions {
   commands: CommandRegistry;
   clock: Clock;
   logger: Logger;
-  /** Posts audit reports to the admin channel. */
-  post?: ((conversationId: string, text: string) => Promise<void>) | undefined;
+  /** Posts audit reports and skill proposals to the admin channel. */
+  post?: ((conversationId: string, text: string, buttons?: ReplyButton[]) => Promise<void>) | undefined;
   cronPort?: CronPort | undefined;
 }
 
@@ -65,9 +67,10 @@ export class Learning {
     this.recorder = new TaskRecorder(this.tasks, clock, skills ? (result) => skills.uses.usedInTurn(result) : undefined);
     this.budget = new LearningBudget(db, clock, config.dailyTokenBudget);
     this.proposals = new ProposalStore(db, skills);
-    this.reflector = new Reflector({ db, model: options.model, auxModel: options.auxModel, tasks: this.tasks, proposals: this.proposals, skills, budget: this.budget, mode: config.reflection, minToolCalls: config.reflectAfterToolCalls, clock, logger });
-    this.refiner = skills ? new Refiner(db, skills, config.refinementWindow, clock, logger) : undefined;
     const adminChannel = config.adminChannel;
+    const onProposed = adminChannel && options.post ? (proposal: Proposal) => this.announce(adminChannel, proposal) : undefined;
+    this.reflector = new Reflector({ db, model: options.model, auxModel: options.auxModel, tasks: this.tasks, proposals: this.proposals, skills, budget: this.budget, mode: config.reflection, minToolCalls: config.reflectAfterToolCalls, clock, logger, onProposed });
+    this.refiner = skills ? new Refiner(db, skills, config.refinementWindow, clock, logger) : undefined;
     this.audits = new AuditService({
       db,
       tasks: this.tasks,
@@ -83,6 +86,13 @@ export class Learning {
     if (config.recordTasks) options.agent.onTurnFinished(this.recorder.record);
     this.recorder.onTask((task) => this.track(this.afterTask(task)));
     registerFeedbackCommand(options.commands, this.recorder, this.tasks, (task) => this.track(this.afterFeedback(task)));
+    registerProposalCommands(options.commands, this.proposals, clock);
+  }
+
+  /** A proposal left for a person goes before the admins, with Apply and Reject buttons; a failed post is logged (`/proposals` lists it still). */
+  private announce(adminChannel: string, proposal: Proposal): void {
+    const post = this.options.post?.(adminChannel, `Cairn proposes a skill change, for an admin to review.\n${describeProposal(proposal)}`, proposalButtons(proposal));
+    this.track(post?.catch((error: unknown) => this.options.logger.warn({ proposalId: proposal.id, err: describeError(error) }, 'could not post the skill proposal to the admin channel')) ?? Promise.resolve());
   }
 
   /** Starts the audit schedule (and runs an audit missed while Cairn was down). */

@@ -1,7 +1,8 @@
 /**
  * Skill changes proposed by reflection. In `auto` mode they are applied at once
  * (the row records the result); in `propose` mode they wait for a person:
- * `cairn skills proposals`, `approve <id>`, `reject <id>`.
+ * `cairn skills proposals`, `approve <id>`, `reject <id>`, or `/proposals` in the chat
+ * (proposal-commands.ts).
  */
 import { z } from 'zod';
 import type { Db } from '../store/db.js';

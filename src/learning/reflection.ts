@@ -14,7 +14,7 @@ import type { ChatMessage, ModelClient } from '../model/types.js';
 import type { Skills } from '../skills/index.js';
 import { truncateMiddle } from '../tools/truncate.js';
 import type { LearningBudget } from './budget.js';
-import type { ProposalStore } from './proposals.js';
+import type { Proposal, ProposalStore } from './proposals.js';
 import { REFLECTION_INSTRUCTIONS, reflectionSchema, type Reflection } from './reflection-schema.js';
 import type { Task, TaskStore } from './tasks.js';
 
@@ -30,6 +30,8 @@ export interface ReflectorOptions {
   minToolCalls: number;
   clock: Clock;
   logger: Logger;
+  /** Hears of each proposal left for a person (propose mode), to put it before the admins. */
+  onProposed?: ((proposal: Proposal) => void) | undefined;
 }
 
 /** The trajectory shown to the reflector is cut to this many characters. */
@@ -64,6 +66,8 @@ export class Reflector {
       if (this.options.mode === 'auto') {
         const result = this.options.proposals.apply(proposal.id, 'agent', this.options.clock.now());
         logger.info({ taskId: task.id, skill: reflection.skill.name, action: reflection.skill.action, status: result.status, detail: result.detail }, 'skill change from reflection');
+      } else {
+        this.options.onProposed?.(proposal);
       }
     }
     return reflection;

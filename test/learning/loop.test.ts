@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { learningRig, NO_CHANGE, type LearningRig } from './helpers.js';
+import { RecordingAdapter } from '../helpers/recording-adapter.js';
 import { buildProgram } from '../../src/cli.js';
 
 let rig: LearningRig;
@@ -106,6 +107,39 @@ describe('reflection and skills', () => {
     const [proposal] = rig.cairn.learning.proposals.pending();
     expect(rig.cairn.learning.proposals.apply(proposal!.id, 'person', Date.now()).status).toBe('applied');
     expect(rig.cairn.skills.versions.latest('proposed-skill')?.author).toBe('person');
+  });
+
+  it('puts a proposal before the admins in the admin channel, where a press of Apply applies it', async () => {
+    rig = await learningRig({ CAIRN_REFLECTION: 'propose', CAIRN_ADMIN_CHANNEL: 'telegram:-100', TELEGRAM_ADMIN_USERS: '1', TELEGRAM_ALLOWED_USERS: '2' });
+    const telegram = new RecordingAdapter('telegram');
+    rig.cairn.gateway.attach(telegram);
+    rig.reflections.push({ ...NO_CHANGE, skill: { action: 'create', name: 'reading-the-clock', description: 'How to tell the time. Use when asked the time.', body: '## Steps\n1. Call current_time.\n', reason: 'asked twice this week' } });
+    await rig.task('complex', [{ name: 'current_time' }, { name: 'current_time' }, { name: 'current_time' }]);
+    await rig.cairn.learning.idle();
+    const [proposal] = rig.cairn.learning.proposals.pending();
+    const [posted] = telegram.sent;
+    expect(posted?.conversationId).toBe('telegram:-100');
+    expect(posted?.reply.text).toContain(`Proposal #${proposal?.id} after task`);
+    expect(posted?.reply.text).toContain('a new skill "reading-the-clock": How to tell the time. Use when asked the time.\nWhy: asked twice this week\n\n```\n## Steps\n1. Call current_time.\n\n```');
+    expect(posted?.reply.buttons).toEqual([
+      { label: 'Apply', command: `/proposals apply ${proposal?.id}` },
+      { label: 'Reject', command: `/proposals reject ${proposal?.id}` },
+    ]);
+
+    const admin = (text: string, senderId = '1') => {
+      const [name = '', ...args] = text.slice(1).split(' ');
+      return rig.cairn.gateway.receive(telegram.message(text, { senderId, userId: `telegram:${senderId}`, conversationId: 'telegram:-100', isDirect: false, addressed: true, command: { name, args: args.join(' ') } }));
+    };
+    await admin('/proposals');
+    expect(telegram.texts().at(-1)).toBe(`Skill changes waiting for review (1):\n#${proposal?.id} new skill reading-the-clock: asked twice this week\n\nSend /proposals show <id> to read one, then apply or reject it.`);
+    await admin(`/proposals apply ${proposal?.id}`, '2');
+    expect(telegram.texts().at(-1)).toMatch(/^\/proposals is only for admins/);
+    expect(rig.cairn.skills.find('reading-the-clock')).toBeUndefined();
+    await admin(`/proposals apply ${proposal?.id}`);
+    expect(telegram.texts().at(-1)).toBe(`Applied proposal #${proposal?.id}: reading-the-clock v1.`);
+    expect(rig.cairn.skills.versions.latest('reading-the-clock')?.author).toBe('person');
+    await admin(`/proposals reject ${proposal?.id}`);
+    expect(telegram.texts().at(-1)).toBe(`Proposal ${proposal?.id} is already applied.`);
   });
 
   it('patches a skill that failed, then rolls back a patch that does worse', async () => {
