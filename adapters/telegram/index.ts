@@ -15,6 +15,7 @@ import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indi
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, isUnchanged, mapTelegramError } from './errors.js';
 import { watchPolling } from './polling-watch.js';
+import { LongPolling } from './polling.js';
 import { checkTelegram, telegramSettings } from './check.js';
 import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
 import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
@@ -37,8 +38,6 @@ const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 /** Pictures Telegram shows as photos (up to 10 MB; it scales them down). */
 const PHOTO_NAME = /\.(png|jpe?g|webp)$/i;
 const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
-/** How long to wait before polling again while another process polls with the same token. */
-export const CONFLICT_RETRY_MS = 30_000;
 /** A file's caption is at most 1,024 characters (a message 4,096). */
 const CAPTION_LIMIT = 1_024;
 
@@ -60,12 +59,9 @@ export class TelegramAdapter implements Adapter {
   private readonly gathering: Gathering;
   private sink: InboundSink | undefined;
   private normalize: NormalizeOptions | undefined;
-  private polling: Promise<void> | undefined;
+  /** Long polling (none in webhook mode). */
+  private polling: LongPolling | undefined;
   private readonly timer: Timer;
-  private stopped = false;
-  /** Ends a wait between polling attempts (on stop). */
-  private wake: (() => void) | undefined;
-  private pollingHealth: AdapterHealth = { ok: true };
 
   constructor(
     private readonly deps: AdapterDeps,
@@ -74,7 +70,7 @@ export class TelegramAdapter implements Adapter {
     const settings = telegramSettings(deps.config);
     this.capabilities = { threads: false, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 50 * 1024 * 1024 };
     this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
-    this.bot.api.config.use(watchPolling(deps.logger, Date.now, () => (this.pollingHealth.problem ? (this.pollingHealth = { ok: true }) : undefined)));
+    this.bot.api.config.use(watchPolling(deps.logger, Date.now, () => this.polling?.working()));
     this.timer = options.timer ?? unrefTimer;
     this.sleep = deps.sleep ?? realSleep;
     this.indicators = new TurnIndicators({
@@ -127,61 +123,20 @@ export class TelegramAdapter implements Adapter {
       await this.call(() => this.bot.api.setWebhook(settings.webhookUrl ?? '', { secret_token: settings.webhookSecret ?? '', allowed_updates: [...ALLOWED_UPDATES] }));
       return;
     }
-    this.polling = this.poll();
+    this.polling = new LongPolling(this.bot, { allowed_updates: [...ALLOWED_UPDATES] }, this.timer, this.deps.logger);
+    this.polling.start();
   }
 
   health(): AdapterHealth {
-    return this.pollingHealth;
-  }
-
-  /**
-   * Long polling until stop. grammY ends it on a 409, when another process polls with this
-   * token (the old instance during a redeploy, a second Cairn, a webhook someone set): that
-   * passes, so Cairn polls again every 30 s. Anything else that ends it (a revoked token) is
-   * for good, and /healthz says so.
-   */
-  private async poll(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.bot.start({ allowed_updates: [...ALLOWED_UPDATES] });
-        return;
-      } catch (error) {
-        if (this.stopped) return;
-        const mapped = mapTelegramError(error);
-        if (mapped.status !== 409) {
-          this.pollingHealth = { ok: false, problem: `Long polling stopped: ${mapped.message}` };
-          this.deps.logger.error({ err: describeError(mapped) }, 'Telegram long polling stopped');
-          return;
-        }
-        this.pollingHealth = { ok: true, problem: 'Another process polls Telegram with this bot token (an instance still running, or a webhook): Cairn tries again every 30 s. Run one instance per bot token.' };
-        this.deps.logger.warn({ err: describeError(mapped) }, 'Another process polls Telegram with this bot token; polling again in 30 s');
-        await this.pause(CONFLICT_RETRY_MS);
-      }
-    }
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.wake = undefined;
-        resolve();
-      };
-      const cancel = this.timer(ms, done);
-      this.wake = () => {
-        cancel();
-        done();
-      };
-    });
+    return this.polling?.health() ?? { ok: true };
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
     this.gathering.flushAll();
     this.indicators.stopAll();
     this.drafts.stopAll();
-    if (this.bot.isRunning()) await this.bot.stop();
-    await this.polling;
+    if (this.polling) await this.polling.stop();
+    else if (this.bot.isRunning()) await this.bot.stop();
   }
 
   async send(conversationId: string, reply: OutboundReply): Promise<void> {
@@ -320,8 +275,12 @@ export class TelegramAdapter implements Adapter {
     const source = album !== undefined && this.gathering.has(album) ? { ...(raw as object), reply_to_message: undefined, quote: undefined } : raw;
     const message = this.withFiles(normalizeMessage(source, this.normalize), source);
     if (!message || message.isSelf || message.isBot) return this.dispatch(sink, message);
-    if (album !== undefined && !message.command) return this.gathering.add(album, message, ALBUM);
     const split = `${message.conversationId}:${message.senderId}`;
+    if (album !== undefined && !message.command) {
+      // A split text the sender sent before the album goes first.
+      this.gathering.complete(split);
+      return this.gathering.add(album, message, ALBUM);
+    }
     const plainText = !message.command && !message.attachments?.length;
     const long = plainText && message.text.length >= SPLIT_PART_CHARS;
     if (plainText && this.gathering.has(split)) return this.gathering.add(split, message, SPLIT_TEXT, !long);
@@ -415,11 +374,12 @@ function once<T>(operation: () => Promise<T>): Promise<T> {
 export const createAdapter: AdapterFactory = (deps) => new TelegramAdapter(deps);
 export const checkCredentials: CredentialCheck = checkTelegram;
 
-/** Buttons under a message, in one row; one whose command Telegram cannot carry is left out (its text says the command too). */
+/** Telegram's buttons under a message (rows of buttons). */
 interface InlineKeyboard {
   inline_keyboard: { text: string; callback_data: string }[][];
 }
 
+/** The buttons in one row; one whose command Telegram cannot carry is left out (the message's text names the command too). */
 function keyboardOf(buttons: readonly ReplyButton[]): InlineKeyboard | undefined {
   const row = buttons.filter((button) => Buffer.byteLength(button.command) <= BUTTON_DATA_BYTES).map((button) => ({ text: button.label, callback_data: button.command }));
   return row.length > 0 ? { inline_keyboard: [row] } : undefined;

@@ -7,7 +7,8 @@ import { BOT, startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api
 import { ManualTimers } from '../helpers/manual-timers.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { CONFLICT_RETRY_MS, TelegramAdapter } from '../../adapters/telegram/index.js';
+import { TelegramAdapter } from '../../adapters/telegram/index.js';
+import { CONFLICT_RETRY_MS } from '../../adapters/telegram/polling.js';
 import { ALBUM, SPLIT_TEXT } from '../../adapters/telegram/gathering.js';
 import { markdownToHtml } from '../../adapters/telegram/render.js';
 import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/errors.js';
@@ -276,6 +277,14 @@ describe('telegram end to end', () => {
     const sent = await harness.fake.waitForSent(4);
     expect(sent.map(visible).slice(0, 3)).toEqual(['one', 'two', 'three']);
     expect(visible(sent[3]!)).toMatch(/^Today/);
+
+    // An album after a long text: the text goes first.
+    harness.fake.pushUpdate({ message: harness.message('e'.repeat(3_600)) });
+    const { text: _none, ...base } = harness.message('');
+    harness.fake.pushUpdate({ message: { ...base, media_group_id: 'album-9', caption: 'and this', photo: [{ file_id: 'p9', file_unique_id: 'u9', width: 9, height: 9 }] } });
+    (await harness.timers.next(ALBUM.waitMs)).fire();
+    await vi.waitFor(() => expect(model.chatRequests()).toHaveLength(5));
+    expect(model.chatRequests().slice(-2).map((request) => String(request.messages.at(-1).content).slice(0, 8))).toEqual(['eeeeeeee', 'and this']);
   });
 
   it('transcribes a voice message with CAIRN_TRANSCRIBE_MODEL, and says so when it cannot', async () => {

@@ -1,0 +1,84 @@
+/**
+ * Long polling that outlives a conflict. grammY ends its polling loop on a 409, when
+ * another process polls with the same token (the old instance during a redeploy, a second
+ * Cairn, a webhook someone set): that passes, so polling starts again every 30 s. Anything
+ * else that ends it (a revoked token, 401) is for good, and the adapter's health says so.
+ */
+import type { Bot, PollingOptions } from 'grammy';
+import type { AdapterHealth } from '../../src/core/message.js';
+import { describeError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { Timer } from '../../src/core/turn-indicators.js';
+import { mapTelegramError } from './errors.js';
+
+/** How long to wait before polling again while another process polls with the same token. */
+export const CONFLICT_RETRY_MS = 30_000;
+
+export class LongPolling {
+  private stopped = false;
+  /** Ends a wait between polling attempts (on stop). */
+  private wake: (() => void) | undefined;
+  private state: AdapterHealth = { ok: true };
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly bot: Bot,
+    private readonly options: PollingOptions,
+    private readonly timer: Timer,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.running = this.loop();
+  }
+
+  /** Polling works (a getUpdates answered): a conflict is over. */
+  working(): void {
+    if (this.state.problem) this.state = { ok: true };
+  }
+
+  health(): AdapterHealth {
+    return this.state;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    if (this.bot.isRunning()) await this.bot.stop();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.bot.start(this.options);
+        return;
+      } catch (error) {
+        if (this.stopped) return;
+        const mapped = mapTelegramError(error);
+        if (mapped.status !== 409) {
+          this.state = { ok: false, problem: `Long polling stopped: ${mapped.message}` };
+          this.logger.error({ err: describeError(mapped) }, 'Telegram long polling stopped');
+          return;
+        }
+        this.state = { ok: true, problem: 'Another process polls Telegram with this bot token (an instance still running, or a webhook): Cairn tries again every 30 s. Run one instance per bot token.' };
+        this.logger.warn({ err: describeError(mapped) }, 'Another process polls Telegram with this bot token; polling again in 30 s');
+        await this.pause(CONFLICT_RETRY_MS);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.wake = undefined;
+        resolve();
+      };
+      const cancel = this.timer(ms, done);
+      this.wake = () => {
+        cancel();
+        done();
+      };
+    });
+  }
+}
