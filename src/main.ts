@@ -6,7 +6,7 @@ import type { Config } from './config/load.js';
 import { openDatabase, databasePath, type Db } from './store/db.js';
 import { createModelClient } from './model/client.js';
 import type { CallRecord, ModelClient } from './model/types.js';
-import { ConfigError } from './core/errors.js';
+import { CairnError, ConfigError } from './core/errors.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { loggerFor, type Logger } from './core/logger.js';
 import { SessionStore } from './memory/sessions.js';
@@ -49,6 +49,9 @@ import { memorySaveTool, memorySearchTool } from './memory/notes/tools.js';
 import { registerMemoryCommands } from './memory/notes/commands.js';
 import { createOpenAIEmbedder, type Embedder } from './memory/notes/embeddings.js';
 import type { Metrics } from './core/metrics.js';
+import { ConversationModels } from './memory/conversation-models.js';
+import { registerModelCommand } from './core/model-command.js';
+import { ModelCatalog } from './model/catalog.js';
 
 export interface CairnOverrides {
   clock?: Clock;
@@ -125,13 +128,16 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     });
 
   const store = new SessionStore(db);
+  const conversationModels = new ConversationModels(db);
+  const channelModel = (conversationId: string) => channelOverride(config.channels, conversationId)?.model;
   const sessions = new SessionManager({
     store,
     clock,
     logger,
     idleMs: config.agent.sessionIdleMinutes * 60_000,
     identity: { name: config.agent.name, instructions: config.agent.instructions },
-    modelFor: (conversationId) => channelOverride(config.channels, conversationId)?.model,
+    // A model switched to with /model, else the channel's from the config, else the provider's.
+    modelFor: (conversationId) => conversationModels.get(conversationId)?.model ?? channelModel(conversationId),
     instructionsFor: (conversationId) => channelOverride(config.channels, conversationId)?.instructions,
   });
   const skills = new Skills({ db, dataDir: config.dataDir, extraDirs: config.skills.dirs, catalogTokens: config.skills.catalogTokens, watchFolders: config.skills.watchFolders, clock, logger, knownSecrets: config.secrets });
@@ -244,6 +250,16 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   });
   if (metrics) agent.onTurnFinished((_input, result) => result.toolCalls.forEach((call) => metrics.toolCall(call)));
   registerUsageCommand(commands, allowance);
+  const primary = config.providers[0];
+  const catalog = primary ? new ModelCatalog(primary) : undefined;
+  registerModelCommand(commands, {
+    models: conversationModels,
+    sessions: store,
+    clock,
+    channelModel,
+    providerModel: primary?.model ?? 'no model (none is configured)',
+    available: () => (catalog ? catalog.names() : Promise.reject(new CairnError('config', 'no model provider is configured'))),
+  });
   registerStopCommand(commands, gateway);
 
   const learning = new Learning({

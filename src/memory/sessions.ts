@@ -88,6 +88,7 @@ export class SessionStore {
       ),
       end: db.prepare("UPDATE sessions SET status = 'ended', ended_at = ?, end_reason = ? WHERE id = ? AND status = 'active'"),
       touch: db.prepare('UPDATE sessions SET last_active_at = ? WHERE id = ?'),
+      setModel: db.prepare('UPDATE sessions SET model = ? WHERE id = ?'),
       idle: db.prepare<[number], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND last_active_at < ? ORDER BY last_active_at"),
       nextSeq: db.prepare<[string], { next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE session_id = ?'),
       insertMessage: db.prepare(
@@ -131,6 +132,11 @@ export class SessionStore {
     const id = randomUUID();
     this.statements.insert.run({ id, ...fields, model: fields.model ?? null, now });
     return this.get(id) as Session;
+  }
+
+  /** Switches the session's model (`/model`); undefined: the provider's default. */
+  setModel(id: string, model: string | undefined): void {
+    this.statements.setModel.run(model ?? null, id);
   }
 
   /** Ends the session; false when it was not active (already ended by someone else). */

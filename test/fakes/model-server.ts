@@ -89,6 +89,8 @@ export interface FakeModelServer {
   enqueue(...replies: FakeReply[]): void;
   /** Replaces the reply used when the queue is empty. */
   setDefault(reply: (request: RecordedRequest) => FakeReply): void;
+  /** What GET /models lists (default: fake-model); undefined answers 404, as servers without the route do. */
+  setModels(ids: string[] | undefined): void;
   /** How many queued replies are not consumed yet. */
   pending(): number;
   /** Ends open requests (hanging ones too) and stops listening. */
@@ -104,6 +106,7 @@ export async function startFakeModelServer(options: { defaultReply?: (request: R
   const queue: FakeReply[] = [];
   const transcriptionQueue: FakeTranscription[] = [];
   let fallback = options.defaultReply ?? echoLastUserMessage;
+  let modelIds: string[] | undefined = ['fake-model'];
   const open = new Set<ServerResponse>();
   const ids = { call: 0, completion: 0 };
 
@@ -135,7 +138,8 @@ export async function startFakeModelServer(options: { defaultReply?: (request: R
       return sendJson(res, 200, { text: reply.text, ...(reply.usage ? { usage: reply.usage } : {}) });
     }
     if (request.method === 'GET' && request.path.endsWith('/models')) {
-      return sendJson(res, 200, { object: 'list', data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'cairn-tests' }] });
+      if (!modelIds) return sendJson(res, 404, errorBody(404, 'No route GET /models'));
+      return sendJson(res, 200, { object: 'list', data: modelIds.map((id) => ({ id, object: 'model', created: 0, owned_by: 'cairn-tests' })) });
     }
     sendJson(res, 404, errorBody(404, `No route ${request.method} ${request.path}`));
   }
@@ -157,6 +161,7 @@ export async function startFakeModelServer(options: { defaultReply?: (request: R
           return { model: /name="model"\r\n\r\n([^\r\n]*)/.exec(form)?.[1] ?? '', fileName: /filename="([^"]*)"/.exec(form)?.[1] ?? '' };
         }),
     setDefault: (reply) => void (fallback = reply),
+    setModels: (ids) => void (modelIds = ids),
     pending: () => queue.length,
     close: () =>
       new Promise<void>((resolve) => {

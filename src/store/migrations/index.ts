@@ -11,6 +11,7 @@ import { sql as learning } from './006-learning.js';
 import { sql as usage } from './007-usage.js';
 import { sql as schedules } from './008-schedules.js';
 import { sql as attachments } from './009-attachments.js';
+import { sql as conversationModels } from './010-conversation-models.js';
 
 export interface Migration {
   version: number;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'usage', sql: usage },
   { version: 8, name: 'schedules', sql: schedules },
   { version: 9, name: 'attachments', sql: attachments },
+  { version: 10, name: 'conversation-models', sql: conversationModels },
 ];

@@ -1,0 +1,85 @@
+/**
+ * `/model`: which model this conversation talks to, and, for admins, a switch to another
+ * of the provider's models (`/model <name>`) or back (`/model default`). The switch holds
+ * for the conversation's later sessions too, and starts with its next message. A name the
+ * provider does not list is refused with the closest ones it does; a provider that cannot
+ * list its models is taken at its word.
+ */
+import { distance } from 'fastest-levenshtein';
+import type { Clock } from './clock.js';
+import type { CommandRegistry } from './commands.js';
+import { describeError } from './errors.js';
+import type { ConversationModels } from '../memory/conversation-models.js';
+import type { SessionStore } from '../memory/sessions.js';
+
+/** Model names are ids such as `anthropic/claude-sonnet-4.5` or `llama3.1:8b`. */
+const MODEL_NAME = /^[\w.:/@+-]{1,200}$/;
+const SUGGESTIONS = 5;
+
+export interface ModelCommandOptions {
+  models: ConversationModels;
+  sessions: SessionStore;
+  clock: Clock;
+  /** The model the config gives a conversation (`channels`), if any. */
+  channelModel: (conversationId: string) => string | undefined;
+  /** The provider's model, for conversations the config gives none. */
+  providerModel: string;
+  /** The provider's model names; throws when it cannot list them. */
+  available: () => Promise<string[]>;
+}
+
+export function registerModelCommand(commands: CommandRegistry, options: ModelCommandOptions): void {
+  commands.register({
+    name: 'model',
+    usage: 'model [name|default]',
+    description: 'show the model this conversation uses (admins: switch it, or go back to the default)',
+    run: async ({ message, args, isAdmin }) => {
+      const { conversationId } = message;
+      const configured = options.channelModel(conversationId) ?? options.providerModel;
+      const wanted = args.trim();
+      const own = options.models.get(conversationId);
+      if (wanted === '') {
+        const current = own?.model ?? configured;
+        const how = own ? ` (switched by ${own.setBy}; \`/model default\` goes back to ${configured})` : '';
+        return `This conversation uses ${current}${how}.${isAdmin ? ' Switch with /model <name>.' : ''}`;
+      }
+      if (!isAdmin) return 'Only an admin can switch the model: each one costs differently.';
+      if (wanted.toLowerCase() === 'default') {
+        options.models.clear(conversationId);
+        switchSession(options, conversationId, options.channelModel(conversationId));
+        return `This conversation is back on ${configured}.`;
+      }
+      if (!MODEL_NAME.test(wanted)) return `"${wanted}" is no model name. Send /model <name>, as the provider names it (for example gpt-4o-mini or anthropic/claude-sonnet-4.5).`;
+      let note = '';
+      try {
+        const names = await options.available();
+        if (!names.includes(wanted)) {
+          const near = closestNames(wanted, names);
+          return `The provider has no model named ${wanted}.${near.length > 0 ? ` Close: ${near.join(', ')}.` : ''}`;
+        }
+      } catch (error) {
+        note = ` (The provider did not list its models, so the name is unchecked: ${describeError(error)}.)`;
+      }
+      options.models.set(conversationId, wanted, message.userId, options.clock.now());
+      switchSession(options, conversationId, wanted);
+      return `From the next message on, this conversation uses ${wanted}.${note}`;
+    },
+  });
+}
+
+/** The running session switches too; the next session starts on the conversation's model anyway. */
+function switchSession(options: ModelCommandOptions, conversationId: string, model: string | undefined): void {
+  const session = options.sessions.active(conversationId);
+  if (session) options.sessions.setModel(session.id, model);
+}
+
+/** Names that contain what was typed first, then the nearest by edit distance. */
+function closestNames(wanted: string, names: readonly string[]): string[] {
+  const lower = wanted.toLowerCase();
+  return [...names]
+    .map((name) => ({ name, score: name.toLowerCase().includes(lower) ? -1 : distance(lower, name.toLowerCase()) }))
+    .filter(({ score }) => score < Math.max(4, lower.length / 2))
+    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+    .slice(0, SUGGESTIONS)
+    .map(({ name }) => name);
+}

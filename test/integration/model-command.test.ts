@@ -1,0 +1,67 @@
+/** `/model`: see the conversation's model; admins switch it to one the provider lists, or back. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InboundMessage } from '../../src/core/message.js';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { RecordingAdapter } from '../helpers/recording-adapter.js';
+
+let server: FakeModelServer;
+let cairn: TestCairn;
+let telegram: RecordingAdapter;
+
+beforeEach(async () => {
+  server = await startFakeModelServer();
+  server.setModels(['test-model', 'gpt-4o', 'gpt-4o-mini', 'anthropic/claude-sonnet-4.5']);
+  telegram = new RecordingAdapter('telegram');
+  cairn = startTestCairn(testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2', TELEGRAM_ADMIN_USERS: '1', CAIRN_REFLECTION: 'off' }));
+  cairn.gateway.attach(telegram);
+});
+afterEach(async () => {
+  await cairn.close();
+  await server.close();
+});
+
+const GROUP = 'telegram:-100';
+const from = (senderId: string, text: string): InboundMessage => {
+  const command = /^\/(\w+)\s*(.*)$/.exec(text);
+  return telegram.message(text, { senderId, userId: `telegram:${senderId}`, conversationId: GROUP, isDirect: false, addressed: true, ...(command ? { command: { name: command[1] ?? '', args: command[2] ?? '' } } : {}) });
+};
+async function say(senderId: string, text: string): Promise<string | undefined> {
+  await cairn.gateway.receive(from(senderId, text));
+  return telegram.texts().at(-1);
+}
+/** The model the turn for `text` asked (notes extraction of an ended session calls the aux model meanwhile). */
+const modelFor = (text: string) => server.chatRequests().findLast((body: { messages: { content: unknown }[] }) => body.messages.at(-1)?.content === text)?.model;
+
+describe('/model', () => {
+  it('shows the model to anyone; an admin switches it for this conversation, across sessions, and back', async () => {
+    expect(await say('2', '/model')).toBe('This conversation uses test-model.');
+    expect(await say('2', '/model gpt-4o')).toBe('Only an admin can switch the model: each one costs differently.');
+    expect(await say('1', '/model gtp-4o')).toBe('The provider has no model named gtp-4o. Close: gpt-4o.');
+    expect(await say('1', '/model sonnet')).toBe('The provider has no model named sonnet. Close: anthropic/claude-sonnet-4.5.');
+
+    await say('2', 'hello');
+    expect(modelFor('hello')).toBe('test-model');
+    expect(await say('1', '/model gpt-4o-mini')).toBe('From the next message on, this conversation uses gpt-4o-mini.');
+    await say('2', 'and now?');
+    expect(modelFor('and now?')).toBe('gpt-4o-mini');
+    // A new session keeps the conversation's model.
+    await say('2', '/new');
+    await say('2', 'fresh start');
+    expect(modelFor('fresh start')).toBe('gpt-4o-mini');
+    // Other conversations keep theirs.
+    await cairn.gateway.receive(telegram.message('elsewhere', { senderId: '2', userId: 'telegram:2', conversationId: 'telegram:2' }));
+    expect(modelFor('elsewhere')).toBe('test-model');
+
+    expect(await say('2', '/model')).toBe('This conversation uses gpt-4o-mini (switched by telegram:1; `/model default` goes back to test-model).');
+    expect(await say('1', '/model default')).toBe('This conversation is back on test-model.');
+    await say('2', 'back again');
+    expect(modelFor('back again')).toBe('test-model');
+  });
+
+  it('takes a name unchecked where the provider cannot list its models, and refuses what is no name', async () => {
+    server.setModels(undefined);
+    expect(await say('1', '/model my-local-model')).toMatch(/^From the next message on, this conversation uses my-local-model\. \(The provider did not list its models, so the name is unchecked: .*404/);
+    expect(await say('1', '/model two words')).toBe('"two words" is no model name. Send /model <name>, as the provider names it (for example gpt-4o-mini or anthropic/claude-sonnet-4.5).');
+  });
+});
