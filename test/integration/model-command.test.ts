@@ -31,7 +31,7 @@ async function say(senderId: string, text: string): Promise<string | undefined> 
   return telegram.texts().at(-1);
 }
 /** The model the turn for `text` asked (notes extraction of an ended session calls the aux model meanwhile). */
-const modelFor = (text: string) => server.chatRequests().findLast((body: { messages: { content: unknown }[] }) => body.messages.at(-1)?.content === text)?.model;
+const modelFor = (text: string) => server.chatRequests().findLast((body) => body.messages?.at(-1)?.content === text)?.model;
 
 describe('/model', () => {
   it('shows the model to anyone; an admin switches it for this conversation, across sessions, and back', async () => {
