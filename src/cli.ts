@@ -17,12 +17,13 @@ import { learningCommands } from './cli/learning.js';
 import { backendCommands } from './cli/backend.js';
 import { memoryCommands } from './cli/memory.js';
 import { usageCommands } from './cli/usage.js';
+import { backupCommands } from './cli/backup.js';
 import { schedulesCommands } from './cli/schedules.js';
 
 const VERSION = '0.1.0';
 
 /** Every command group; later capabilities add theirs here. */
-const GROUPS: readonly CommandGroup[] = [chatCommands, startCommands, doctorCommands, pairingCommands, skillsCommands, learningCommands, usageCommands, schedulesCommands, rlCommands, backendCommands, memoryCommands];
+const GROUPS: readonly CommandGroup[] = [chatCommands, startCommands, doctorCommands, pairingCommands, skillsCommands, learningCommands, usageCommands, schedulesCommands, rlCommands, backendCommands, memoryCommands, backupCommands];
 
 export function buildProgram(print: (line: string) => void = (line) => console.log(line)): Command {
   const program = new Command('cairn')

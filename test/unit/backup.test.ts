@@ -1,0 +1,53 @@
+/** `cairn backup`: SQLite's online backup of the live database (WAL content included), with the skills and audits beside it. */
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { backupDataDir } from '../../src/cli/backup.js';
+import { databasePath, openDatabase } from '../../src/store/db.js';
+import { tempDir } from '../helpers/cairn.js';
+
+describe('cairn backup', () => {
+  it('copies the database while it is open for writing, and the skills and audits, into a new folder', async () => {
+    const dataDir = tempDir();
+    const config = loadConfig({ env: { CAIRN_DATA_DIR: dataDir }, dotenv: false, cwd: dataDir });
+    const live = openDatabase(databasePath(dataDir));
+    try {
+      // Still in the WAL file: the connection is open and nothing was checkpointed.
+      live.prepare('INSERT INTO conversation_models (conversation_id, model, set_by, set_at) VALUES (?, ?, ?, ?)').run('telegram:1', 'gpt-4o', 'telegram:1', 1);
+      expect(existsSync(`${databasePath(dataDir)}-wal`)).toBe(true);
+      mkdirSync(join(dataDir, 'skills', 'learned', 'reading-the-clock'), { recursive: true });
+      writeFileSync(join(dataDir, 'skills', 'learned', 'reading-the-clock', 'SKILL.md'), '---\nname: reading-the-clock\n---\n');
+      mkdirSync(join(dataDir, 'audits'));
+      writeFileSync(join(dataDir, 'audits', 'audit-0001.md'), '# Audit');
+      mkdirSync(join(dataDir, 'workspaces', 'session-1'), { recursive: true });
+
+      const out = join(tempDir(), 'backup-1');
+      const result = await backupDataDir(config, out);
+      expect(result).toMatchObject({ out, files: { skills: 1, audits: 1 } });
+      expect(result.databaseBytes).toBeGreaterThan(0);
+      const copy = new Database(join(out, 'cairn.db'), { readonly: true });
+      expect(copy.prepare('SELECT model FROM conversation_models').pluck().get()).toBe('gpt-4o');
+      copy.close();
+      expect(readFileSync(join(out, 'skills', 'learned', 'reading-the-clock', 'SKILL.md'), 'utf8')).toContain('reading-the-clock');
+      expect(readdirSync(out).sort()).toEqual(['audits', 'cairn.db', 'skills']);
+
+      // An existing folder is never overwritten, and a refused backup leaves no partial one.
+      await expect(backupDataDir(config, out)).rejects.toThrow(/exists already: pick another --out/);
+      expect(existsSync(`${out}.partial`)).toBe(false);
+      // The default place: the data folder's backups, named by the time.
+      const dated = await backupDataDir(config, undefined, new Date(Date.UTC(2026, 11, 1, 18, 30)));
+      expect(dated.out).toBe(join(dataDir, 'backups', '2026-12-01T18-30-00-000Z'));
+    } finally {
+      live.close();
+    }
+  });
+
+  it('says where it looked when there is no database', async () => {
+    const dataDir = tempDir();
+    const config = loadConfig({ env: { CAIRN_DATA_DIR: join(dataDir, 'nothing-here') }, dotenv: false, cwd: dataDir });
+    await expect(backupDataDir(config, join(dataDir, 'out'))).rejects.toThrow(/There is no database at .*nothing-here.*cairn\.db to back up\. Check CAIRN_DATA_DIR\./);
+    expect(existsSync(join(dataDir, 'out.partial'))).toBe(false);
+  });
+});
