@@ -8,16 +8,16 @@
  * injectable sleep.
  */
 import { z } from 'zod';
-import { Client, Events, GatewayIntentBits, Partials, Routes, type AnyThreadChannel, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, Routes, type AnyThreadChannel, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, ThreadBefore, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, AdapterHealth, InboundFile, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, ThreadBefore, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings } from './check.js';
-import { ASK_COMMAND, PLATFORM, channelIdOf, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, filesOf, type NormalizeOptions } from './normalize.js';
+import { ASK_COMMAND, PLATFORM, channelIdOf, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, filesOf, type DiscordFile, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, plainParts, renderParts } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -245,11 +245,12 @@ export class DiscordAdapter implements Adapter {
     if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value as string);
   }
 
-  /** A slash command, or a press of one of Cairn's buttons: deferred at once, answered in its reply. */
+  /** A slash command, "Ask Cairn" on a message, or a press of one of Cairn's buttons: deferred at once, answered in its reply. */
   private async onInteraction(sink: InboundSink, interaction: Interaction): Promise<void> {
-    if (!(interaction.isChatInputCommand() || interaction.isButton()) || !this.normalize) return;
-    const message = interaction.isButton() ? normalizeButtonPress(interaction, this.normalize) : normalizeInteraction(interaction, this.normalize);
-    if (!message) return;
+    if (!this.normalize) return;
+    const message = this.interactionMessage(interaction, this.normalize);
+    // Checked again for the type: each of these can be deferred.
+    if (!message || !(interaction.isChatInputCommand() || interaction.isButton() || interaction.isMessageContextMenuCommand())) return;
     try {
       await this.call(() => interaction.deferReply());
     } catch (error) {
@@ -260,6 +261,20 @@ export class DiscordAdapter implements Adapter {
     // One that never saw its turn finish (dropped before it ran) must not stay forever; its token lasts 15 minutes anyway.
     if (this.interactions.size > REMEMBERED_REPLIES) this.interactions.delete(this.interactions.keys().next().value as string);
     this.dispatch(sink, message, interaction.channelId);
+  }
+
+  private interactionMessage(interaction: Interaction, normalize: NormalizeOptions): InboundMessage | undefined {
+    if (interaction.isChatInputCommand()) return normalizeInteraction(interaction, normalize);
+    if (interaction.isButton()) return normalizeButtonPress(interaction, normalize);
+    if (!interaction.isMessageContextMenuCommand() || interaction.commandName !== this.askAboutName) return undefined;
+    const files = filesOfTarget(interaction.targetMessage);
+    const message = normalizeAskAbout(interaction, normalize);
+    return files.length === 0 ? message : { ...message, files: loadable(files) };
+  }
+
+  /** The name of the message command in a message's Apps menu: "Ask Cairn", with the bot's name. */
+  private get askAboutName(): string {
+    return `Ask ${this.deps.config.agent.name}`.slice(0, 32);
   }
 
   private dispatch(sink: InboundSink, message: InboundMessage, channelId: string): void {
@@ -334,9 +349,11 @@ export class DiscordAdapter implements Adapter {
       .filter((command) => /^[a-z0-9_-]{1,32}$/.test(command.name) && command.name !== ASK_COMMAND)
       .map((command) => ({ name: command.name, description: command.description.slice(0, 100), options: [{ type: 3, name: 'args', description: (command.usage ?? 'arguments').slice(0, 100), required: false }] }));
     const ask = { name: ASK_COMMAND, description: 'Ask Cairn something', options: [{ type: 3, name: 'prompt', description: 'What you want to ask or have done', required: true }] };
+    // A message command (type 3) has no description: it shows in a message's Apps menu.
+    const askAbout = { name: this.askAboutName, type: 3 };
     const route = settings.guildId ? Routes.applicationGuildCommands(applicationId, settings.guildId) : Routes.applicationCommands(applicationId);
     try {
-      await this.call(() => this.client.rest.put(route, { body: [ask, ...chat] }));
+      await this.call(() => this.client.rest.put(route, { body: [ask, askAbout, ...chat] }));
     } catch (error) {
       // Mentions and DMs still work without slash commands; say what failed and go on.
       this.deps.logger.warn({ err: describeError(error) }, 'Discord slash command registration failed');
@@ -369,8 +386,12 @@ function idOf(response: unknown): string | undefined {
 /** Lets the core download the message's attachments if it wants to read them. */
 function withFiles(inbound: InboundMessage, message: Message): InboundMessage {
   const files = filesOf(message);
-  if (files.length === 0) return inbound;
-  return { ...inbound, files: files.map(({ url, ...file }) => ({ ...file, load: (signal?: AbortSignal) => download(url, signal) })) };
+  return files.length === 0 ? inbound : { ...inbound, files: loadable(files) };
+}
+
+/** Files the core may download, from their CDN links. */
+function loadable(files: readonly DiscordFile[]): InboundFile[] {
+  return files.map(({ url, ...file }) => ({ ...file, load: (signal?: AbortSignal) => download(url, signal) }));
 }
 
 async function download(url: string, signal?: AbortSignal): Promise<Uint8Array> {
@@ -399,8 +420,8 @@ function closeReason(code: number): string {
   return 'see https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-close-event-codes, then restart.';
 }
 
-/** An interaction Cairn answers in its deferred reply: a slash command, or a press of its button. */
-type AnsweredInteraction = ChatInputCommandInteraction | ButtonInteraction;
+/** An interaction Cairn answers in its deferred reply: a slash command, "Ask Cairn" on a message, or a press of its button. */
+type AnsweredInteraction = ChatInputCommandInteraction | ButtonInteraction | MessageContextMenuCommandInteraction;
 
 /** Discord's message components: a row of buttons, each holding its command as its custom id (at most 100 characters). */
 interface ActionRow {

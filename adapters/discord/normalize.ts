@@ -3,7 +3,7 @@
  * channels are one session each by default (threads are channels of their own);
  * `channelSessions: channel` folds a thread into its parent. DMs are `discord:dm:<channel>`.
  */
-import { MessageFlags, type Attachment, type ButtonInteraction, type ChatInputCommandInteraction, type Message } from 'discord.js';
+import { MessageFlags, type Attachment, type ButtonInteraction, type ChatInputCommandInteraction, type Message, type MessageContextMenuCommandInteraction } from 'discord.js';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
@@ -116,8 +116,28 @@ export function normalizeButtonPress(interaction: ButtonInteraction, options: No
   return command ? fromInteraction(interaction, interaction.customId, command, options) : undefined;
 }
 
+/**
+ * "Ask Cairn" from a message's Apps menu asks about that message: it comes as the message
+ * replied to, its words and files, as a bare mention in reply to it would.
+ */
+export function normalizeAskAbout(interaction: MessageContextMenuCommandInteraction, options: NormalizeOptions): InboundMessage {
+  const target = interaction.targetMessage;
+  const attachments = [...target.attachments.values()].map((file) => ofRepliedMessage(labelOf(target, file)));
+  const base = fromInteraction(interaction, '', undefined, options);
+  return {
+    ...base,
+    ...(target.content.trim() ? { replyingTo: { author: target.author.globalName ?? target.author.username, text: target.content, byBot: target.author.id === options.botId } } : {}),
+    ...(attachments.length > 0 ? { attachments } : {}),
+  };
+}
+
+/** The files of the message "Ask Cairn" was used on, named as the replied message's. */
+export function filesOfTarget(target: Message): DiscordFile[] {
+  return attachedFiles(target).map((file) => ({ ...file, label: ofRepliedMessage(file.label) }));
+}
+
 /** An interaction awaits its own answer in the deferred reply, so it never joins other messages' turn. */
-function fromInteraction(interaction: ChatInputCommandInteraction | ButtonInteraction, text: string, command: InboundMessage['command'], options: NormalizeOptions): InboundMessage {
+function fromInteraction(interaction: ChatInputCommandInteraction | ButtonInteraction | MessageContextMenuCommandInteraction, text: string, command: InboundMessage['command'], options: NormalizeOptions): InboundMessage {
   const parentId = interaction.channel?.isThread() ? interaction.channel.parentId : null;
   return {
     platform: PLATFORM,

@@ -111,7 +111,8 @@ describe('discord end to end', () => {
     await setUp();
     const [registration] = await harness.fake.waitForCall('PUT', /\/guilds\/\d+\/commands$/);
     const names = (registration!.body as unknown as { name: string }[]).map((c) => c.name);
-    expect(names).toEqual(expect.arrayContaining(['ask', 'new', 'help', 'link', 'feedback', 'memory', 'skills']));
+    expect(names).toEqual(expect.arrayContaining(['ask', 'Ask Cairn', 'new', 'help', 'link', 'feedback', 'memory', 'skills']));
+    expect((registration!.body as unknown as { name: string; type?: number }[]).find((c) => c.name === 'Ask Cairn')).toEqual({ name: 'Ask Cairn', type: 3 });
   });
 
   it('puts Approve and Deny buttons under an approval request; a press answers it in its own reply', async () => {
@@ -154,6 +155,25 @@ describe('discord end to end', () => {
       ['channel', 'Left it alone.'],
     ]);
     expect(harness.fake.calls.filter((c) => c.path.endsWith('/callback')).at(-1)?.body).toMatchObject({ type: 5 });
+  });
+
+  it('answers "Ask Cairn" from a message\'s Apps menu about that message, its words and files, in the deferred reply', async () => {
+    await setUp();
+    const url = harness.fake.addFile('steps.txt', Buffer.from('1. build\n2. deploy to port 8080\n'));
+    const bob = { id: '400000000000000002', username: 'bob', discriminator: '0', global_name: 'Bob', avatar: null };
+    const target = messagePayload('700000000000000077', CHANNEL_ID, bob, 'Is this the right order?', {
+      attachments: [{ id: '1', filename: 'steps.txt', size: 32, url, proxy_url: url, content_type: 'text/plain' }],
+    });
+    harness.fake.dispatch('INTERACTION_CREATE', {
+      ...askInteraction('800000000000000011', 'menu-token-1', ''),
+      data: { id: '901', name: 'Ask Cairn', type: 3, target_id: target.id, resolved: { messages: { [String(target.id)]: target } } },
+    });
+    const [reply] = await harness.fake.waitForSent(1);
+    expect(reply?.kind).toBe('original');
+    const asked = String(model.chatRequests()[0]?.messages.at(-1).content);
+    expect(asked).toBe(
+      '[In reply to a message by Bob: "Is this the right order?"]\n[file (steps.txt) in the message replied to; attachment #1]\n1. build\n2. deploy to port 8080\n[end of file (steps.txt) in the message replied to]',
+    );
   });
 
   it('says in its health when Discord closed the gateway for good', async () => {
