@@ -26,7 +26,7 @@ import { checkSlack } from './check.js';
 import { MemberNames } from './members.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
-import { normalizeButtonPress, normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget } from './normalize.js';
+import { ASK_SHORTCUT, normalizeAskAbout, normalizeButtonPress, normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 import { BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, withButtons, type OutgoingMessage } from './render.js';
 
 const THINKING_REACTION = 'hourglass_flowing_sand';
@@ -143,6 +143,11 @@ export class SlackAdapter implements Adapter {
       const normalized = this.accepting && this.bot ? normalizeButtonPress(body, this.normalizeOptions(this.bot)) : undefined;
       if (normalized) this.deliver({ ...normalized, message: this.withName(normalized.message) });
     });
+    app.shortcut({ type: 'message_action', callback_id: ASK_SHORTCUT }, async ({ ack, body }) => {
+      await ack();
+      const asked = this.accepting && this.bot ? normalizeAskAbout(body, this.normalizeOptions(this.bot)) : undefined;
+      if (asked) this.deliver({ ...asked.normalized, message: this.withName(this.loadable(asked.normalized.message, asked.files)) });
+    });
     app.error(async (error) => {
       this.logger.error({ err: describeError(error) }, 'Slack event handling failed');
     });
@@ -244,7 +249,11 @@ export class SlackAdapter implements Adapter {
   /** Lets the core download the message's files (with the bot token; the app needs `files:read`) if it wants to read them. */
   private withFiles(message: InboundMessage, event: unknown): InboundMessage {
     // Only a message with attachments can hold one; the others are not parsed again.
-    const files = message.attachments?.length ? filesOf(event) : [];
+    return message.attachments?.length ? this.loadable(message, filesOf(event)) : message;
+  }
+
+  /** The message with files the core may download (with the bot token). */
+  private loadable(message: InboundMessage, files: readonly SlackFile[]): InboundMessage {
     if (files.length === 0) return message;
     return { ...message, files: files.map(({ url, ...file }) => ({ ...file, load: (signal?: AbortSignal) => this.download(url, file.contentType === 'text/html', signal) })) };
   }

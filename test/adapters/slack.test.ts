@@ -458,6 +458,16 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     ]);
   });
 
+  it('answers "Ask Cairn" on a message (a message shortcut) about its words and files, in its thread', async () => {
+    const { slack, harness, model } = await setup();
+    const url = slack.addFile('numbers.txt', Buffer.from('Q3: 1.2 M EUR'));
+    const message = { ts: '1600000500.000100', user: 'U2', text: 'are these right?', files: [{ name: 'numbers.txt', mimetype: 'text/plain', url_private_download: url, size: 13 }] };
+    expect(await harness.events.askAbout({ message })).toBe(200);
+    const [reply] = await slack.waitForMessages(1);
+    expect(reply).toMatchObject({ channel: 'C1', threadTs: '1600000500.000100' });
+    expect(userTexts(model, 0).at(-1)).toBe('[In reply to a message by U2: "are these right?"]\n[file (numbers.txt) in the message replied to; attachment #1]\nQ3: 1.2 M EUR\n[end of file (numbers.txt) in the message replied to]');
+  });
+
   it('refuses events with a bad signature or a stale timestamp (401)', async () => {
     const { harness, model } = await setup();
     const body = JSON.stringify(harness.events.envelope({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'forged', ts: '1.1' }, 'EvX'));

@@ -522,6 +522,25 @@ export class SlackEventSender {
     return this.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
   }
 
+  /** Uses the "Ask Cairn" message shortcut on a message (a message_action interaction). */
+  async askAbout(options: { message: Record<string, unknown>; channel?: string; user?: string }): Promise<number> {
+    const n = ++this.counter;
+    const channel = options.channel ?? 'C1';
+    const payload = {
+      type: 'message_action',
+      callback_id: 'ask_cairn',
+      trigger_id: `trigger-${n}`,
+      action_ts: `1600000${n}.000002`,
+      user: { id: options.user ?? 'U1', username: 'ada', team_id: this.slack.teamId },
+      team: { id: this.slack.teamId, domain: 'fake' },
+      channel: { id: channel, name: 'general' },
+      message: { type: 'message', ...options.message },
+      response_url: this.slack.responseUrl(channel),
+      token: 'legacy-verification-token',
+    };
+    return this.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+  }
+
   /** Any body with any signature (to test that Bolt refuses bad ones). */
   async raw(body: string, headers: Record<string, string>): Promise<number> {
     const response = await fetch(this.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
