@@ -26,7 +26,8 @@ import { checkSlack } from './check.js';
 import { MemberNames } from './members.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
-import { ASK_SHORTCUT, normalizeAskAbout, normalizeButtonPress, normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
+import { ASK_SHORTCUT, normalizeAskAbout, normalizeButtonPress } from './interactions.js';
+import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 import { BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, withButtons, type OutgoingMessage } from './render.js';
 
 const THINKING_REACTION = 'hourglass_flowing_sand';

@@ -1,0 +1,105 @@
+/**
+ * Slack's interactive payloads, as the core's InboundMessage: a press of one of Cairn's
+ * buttons (block_actions) and the "Ask Cairn" message shortcut (message_action). Both
+ * need the app's Interactivity turned on (see the README).
+ */
+import { z } from 'zod';
+import { parseCommand } from '../../src/core/commands.js';
+import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
+import { PLATFORM, downloadable, fileSchema, slackToPlain, type Normalized, type NormalizeOptions, type SlackFile } from './normalize.js';
+
+const buttonPress = z.object({
+  type: z.literal('block_actions'),
+  user: z.object({ id: z.string() }),
+  team: z.object({ id: z.string() }).nullable().optional(),
+  channel: z.object({ id: z.string() }),
+  message: z.object({ ts: z.string(), thread_ts: z.string().optional() }),
+  actions: z.array(z.object({ value: z.string().optional(), action_ts: z.string() })).min(1),
+});
+
+/**
+ * A press of one of Cairn's buttons is the command the button holds, from whoever pressed
+ * it, in the conversation of the message it is under; checked like a typed one.
+ */
+export function normalizeButtonPress(rawBody: unknown, options: NormalizeOptions): Normalized | undefined {
+  const parsed = buttonPress.safeParse(rawBody);
+  if (!parsed.success) return undefined;
+  const { user, channel, message, actions } = parsed.data;
+  const [action] = actions;
+  const command = parseCommand(action?.value ?? '');
+  if (!action || !command) return undefined;
+  const team = parsed.data.team?.id ?? options.bot.teamId;
+  const isDirect = channel.id.startsWith('D');
+  const threadRoot = message.thread_ts ?? message.ts;
+  return {
+    message: {
+      platform: PLATFORM,
+      conversationId: isDirect || options.channelSessions === 'channel' ? `${PLATFORM}:${team}:${channel.id}` : `${PLATFORM}:${team}:${channel.id}:${threadRoot}`,
+      userId: `${PLATFORM}:${team}:${user.id}`,
+      senderId: user.id,
+      userName: user.id,
+      text: action.value ?? '',
+      isDirect,
+      addressed: true,
+      isSelf: false,
+      command,
+      messageId: `button:${channel.id}:${message.ts}:${user.id}:${action.action_ts}`,
+      receivedAt: options.now,
+      raw: rawBody,
+    },
+    // The answer goes where the message with the button is.
+    target: { channel: channel.id, ...(message.thread_ts ? { threadTs: message.thread_ts } : isDirect ? {} : { threadTs: threadRoot }) },
+  };
+}
+
+/** The callback id of the message shortcut the app's set-up names ("Ask Cairn" on a message). */
+export const ASK_SHORTCUT = 'ask_cairn';
+
+const messageShortcut = z.object({
+  type: z.literal('message_action'),
+  callback_id: z.literal(ASK_SHORTCUT),
+  trigger_id: z.string().min(1),
+  user: z.object({ id: z.string() }),
+  team: z.object({ id: z.string() }).nullable().optional(),
+  channel: z.object({ id: z.string() }),
+  message: z.object({ ts: z.string(), thread_ts: z.string().optional(), text: z.string().default(''), user: z.string().optional(), bot_id: z.string().optional(), files: z.array(fileSchema).optional() }),
+});
+
+/**
+ * "Ask Cairn" on a message (a message shortcut) asks about that message, its words and
+ * files, as a bare mention in reply to it would. The answer goes in the message's thread.
+ */
+export function normalizeAskAbout(rawBody: unknown, options: NormalizeOptions): { normalized: Normalized; files: SlackFile[] } | undefined {
+  const parsed = messageShortcut.safeParse(rawBody);
+  if (!parsed.success) return undefined;
+  const { user, channel, message, trigger_id: triggerId } = parsed.data;
+  const team = parsed.data.team?.id ?? options.bot.teamId;
+  const isDirect = channel.id.startsWith('D');
+  const threadRoot = message.thread_ts ?? message.ts;
+  const text = slackToPlain(message.text).trim();
+  const files = downloadable(message.files ?? []).map((file) => ({ ...file, label: ofRepliedMessage(file.label) }));
+  const attachments = (message.files ?? []).map((file) => ofRepliedMessage(describeFile(file.name, file.mimetype)));
+  const author = message.user ?? message.bot_id ?? 'someone';
+  return {
+    normalized: {
+      message: {
+        platform: PLATFORM,
+        conversationId: isDirect || options.channelSessions === 'channel' ? `${PLATFORM}:${team}:${channel.id}` : `${PLATFORM}:${team}:${channel.id}:${threadRoot}`,
+        userId: `${PLATFORM}:${team}:${user.id}`,
+        senderId: user.id,
+        userName: user.id,
+        text: '',
+        ...(attachments.length > 0 ? { attachments } : {}),
+        ...(text ? { replyingTo: { author, text, byBot: author === options.bot.userId || message.bot_id === options.bot.botId } } : {}),
+        isDirect,
+        addressed: true,
+        isSelf: false,
+        messageId: `shortcut:${triggerId}`,
+        receivedAt: options.now,
+        raw: rawBody,
+      },
+      target: { channel: channel.id, ...(message.thread_ts ? { threadTs: message.thread_ts } : isDirect ? {} : { threadTs: threadRoot }) },
+    },
+    files,
+  };
+}
