@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
-import { PLATFORM, downloadable, fileSchema, slackToPlain, type Normalized, type NormalizeOptions, type SlackFile } from './normalize.js';
+import { PLATFORM, conversationIdOf, downloadable, fileSchema, slackToPlain, type Normalized, type NormalizeOptions, type SlackFile } from './normalize.js';
 
 const buttonPress = z.object({
   type: z.literal('block_actions'),
@@ -34,7 +34,7 @@ export function normalizeButtonPress(rawBody: unknown, options: NormalizeOptions
   return {
     message: {
       platform: PLATFORM,
-      conversationId: isDirect || options.channelSessions === 'channel' ? `${PLATFORM}:${team}:${channel.id}` : `${PLATFORM}:${team}:${channel.id}:${threadRoot}`,
+      conversationId: conversationIdOf(team, channel.id, threadRoot, isDirect, options),
       userId: `${PLATFORM}:${team}:${user.id}`,
       senderId: user.id,
       userName: user.id,
@@ -84,7 +84,7 @@ export function normalizeAskAbout(rawBody: unknown, options: NormalizeOptions): 
     normalized: {
       message: {
         platform: PLATFORM,
-        conversationId: isDirect || options.channelSessions === 'channel' ? `${PLATFORM}:${team}:${channel.id}` : `${PLATFORM}:${team}:${channel.id}:${threadRoot}`,
+        conversationId: conversationIdOf(team, channel.id, threadRoot, isDirect, options),
         userId: `${PLATFORM}:${team}:${user.id}`,
         senderId: user.id,
         userName: user.id,

@@ -81,6 +81,11 @@ const slashCommand = z.object({
 /** Subtypes that carry a user's new words; the rest (edits, deletions, joins, topics) are not messages to answer. */
 const ANSWERABLE_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast', 'bot_message', 'me_message']);
 
+/** A DM is one conversation; in channels each thread is one, or the whole channel with `channelSessions: channel`. */
+export function conversationIdOf(team: string, channel: string, threadRoot: string, isDirect: boolean, options: NormalizeOptions): string {
+  return isDirect || options.channelSessions === 'channel' ? `${PLATFORM}:${team}:${channel}` : `${PLATFORM}:${team}:${channel}:${threadRoot}`;
+}
+
 export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: NormalizeOptions): Normalized | undefined {
   const parsed = messageEvent.safeParse(rawEvent);
   if (!parsed.success) return undefined;
@@ -95,7 +100,7 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
   const text = slackToPlain(event.text.replace(mentionPattern(bot.userId, 'g'), ' ')).replace(/[ \t]{2,}/g, ' ').trim();
   const user = event.user ?? event.bot_id ?? 'unknown';
   const threadRoot = event.thread_ts ?? event.ts;
-  const conversationId = isDirect || options.channelSessions === 'channel' ? `${PLATFORM}:${team}:${event.channel}` : `${PLATFORM}:${team}:${event.channel}:${threadRoot}`;
+  const conversationId = conversationIdOf(team, event.channel, threadRoot, isDirect, options);
   return {
     message: {
       platform: PLATFORM,
