@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
-import { PLATFORM, conversationIdOf, downloadable, fileSchema, slackToPlain, type Normalized, type NormalizeOptions, type SlackFile } from './normalize.js';
+import type { InboundMessage } from '../../src/core/message.js';
+import { PLATFORM, conversationIdOf, downloadable, fileSchema, slackToPlain, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 
 const buttonPress = z.object({
   type: z.literal('block_actions'),
@@ -28,26 +29,36 @@ export function normalizeButtonPress(rawBody: unknown, options: NormalizeOptions
   const [action] = actions;
   const command = parseCommand(action?.value ?? '');
   if (!action || !command) return undefined;
-  const team = parsed.data.team?.id ?? options.bot.teamId;
+  const where = whereFrom(parsed.data, options);
+  return {
+    message: { ...where.sender, text: action.value ?? '', command, messageId: `button:${channel.id}:${message.ts}:${user.id}:${action.action_ts}`, receivedAt: options.now, raw: rawBody },
+    target: where.target,
+  };
+}
+
+/**
+ * Who acted, and in which conversation: that of the message they acted on. The answer goes
+ * where that message is (its thread; in a DM, in place).
+ */
+function whereFrom(
+  payload: { user: { id: string }; team?: { id: string } | null | undefined; channel: { id: string }; message: { ts: string; thread_ts?: string | undefined } },
+  options: NormalizeOptions,
+): { sender: Omit<InboundMessage, 'text' | 'messageId' | 'receivedAt'>; target: ReplyTarget } {
+  const { user, channel, message } = payload;
+  const team = payload.team?.id ?? options.bot.teamId;
   const isDirect = channel.id.startsWith('D');
   const threadRoot = message.thread_ts ?? message.ts;
   return {
-    message: {
+    sender: {
       platform: PLATFORM,
       conversationId: conversationIdOf(team, channel.id, threadRoot, isDirect, options),
       userId: `${PLATFORM}:${team}:${user.id}`,
       senderId: user.id,
       userName: user.id,
-      text: action.value ?? '',
       isDirect,
       addressed: true,
       isSelf: false,
-      command,
-      messageId: `button:${channel.id}:${message.ts}:${user.id}:${action.action_ts}`,
-      receivedAt: options.now,
-      raw: rawBody,
     },
-    // The answer goes where the message with the button is.
     target: { channel: channel.id, ...(message.thread_ts ? { threadTs: message.thread_ts } : isDirect ? {} : { threadTs: threadRoot }) },
   };
 }
@@ -72,10 +83,8 @@ const messageShortcut = z.object({
 export function normalizeAskAbout(rawBody: unknown, options: NormalizeOptions): { normalized: Normalized; files: SlackFile[] } | undefined {
   const parsed = messageShortcut.safeParse(rawBody);
   if (!parsed.success) return undefined;
-  const { user, channel, message, trigger_id: triggerId } = parsed.data;
-  const team = parsed.data.team?.id ?? options.bot.teamId;
-  const isDirect = channel.id.startsWith('D');
-  const threadRoot = message.thread_ts ?? message.ts;
+  const { message, trigger_id: triggerId } = parsed.data;
+  const where = whereFrom(parsed.data, options);
   const text = slackToPlain(message.text).trim();
   const files = downloadable(message.files ?? []).map((file) => ({ ...file, label: ofRepliedMessage(file.label) }));
   const attachments = (message.files ?? []).map((file) => ofRepliedMessage(describeFile(file.name, file.mimetype)));
@@ -83,22 +92,15 @@ export function normalizeAskAbout(rawBody: unknown, options: NormalizeOptions): 
   return {
     normalized: {
       message: {
-        platform: PLATFORM,
-        conversationId: conversationIdOf(team, channel.id, threadRoot, isDirect, options),
-        userId: `${PLATFORM}:${team}:${user.id}`,
-        senderId: user.id,
-        userName: user.id,
+        ...where.sender,
         text: '',
         ...(attachments.length > 0 ? { attachments } : {}),
         ...(text ? { replyingTo: { author, text, byBot: author === options.bot.userId || message.bot_id === options.bot.botId } } : {}),
-        isDirect,
-        addressed: true,
-        isSelf: false,
         messageId: `shortcut:${triggerId}`,
         receivedAt: options.now,
         raw: rawBody,
       },
-      target: { channel: channel.id, ...(message.thread_ts ? { threadTs: message.thread_ts } : isDirect ? {} : { threadTs: threadRoot }) },
+      target: where.target,
     },
     files,
   };
