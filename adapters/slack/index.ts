@@ -147,7 +147,12 @@ export class SlackAdapter implements Adapter {
     app.shortcut({ type: 'message_action', callback_id: ASK_SHORTCUT }, async ({ ack, body }) => {
       await ack();
       const asked = this.accepting && this.bot ? normalizeAskAbout(body, this.normalizeOptions(this.bot)) : undefined;
-      if (asked) this.deliver({ ...asked.normalized, message: this.withName(this.loadable(asked.normalized.message, asked.files)) });
+      if (!asked) return;
+      // The message asked about is shown with its author's name (looked up once; the id where that fails).
+      const { replyingTo } = asked.normalized.message;
+      const author = replyingTo && /^[UW]/.test(replyingTo.author) ? await this.members.nameOf(replyingTo.author) : replyingTo?.author;
+      const message = { ...asked.normalized.message, ...(replyingTo && author ? { replyingTo: { ...replyingTo, author } } : {}) };
+      this.deliver({ ...asked.normalized, message: this.withName(this.loadable(message, asked.files)) });
     });
     app.error(async (error) => {
       this.logger.error({ err: describeError(error) }, 'Slack event handling failed');

@@ -465,7 +465,7 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(await harness.events.askAbout({ message })).toBe(200);
     const [reply] = await slack.waitForMessages(1);
     expect(reply).toMatchObject({ channel: 'C1', threadTs: '1600000500.000100' });
-    expect(userTexts(model, 0).at(-1)).toBe('[In reply to a message by U2: "are these right?"]\n[file (numbers.txt) in the message replied to; attachment #1]\nQ3: 1.2 M EUR\n[end of file (numbers.txt) in the message replied to]');
+    expect(userTexts(model, 0).at(-1)).toBe('[In reply to a message by Bo: "are these right?"]\n[file (numbers.txt) in the message replied to; attachment #1]\nQ3: 1.2 M EUR\n[end of file (numbers.txt) in the message replied to]');
   });
 
   it('refuses events with a bad signature or a stale timestamp (401)', async () => {
