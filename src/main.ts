@@ -51,6 +51,7 @@ import { createOpenAIEmbedder, type Embedder } from './memory/notes/embeddings.j
 import type { Metrics } from './core/metrics.js';
 import { ConversationModels } from './memory/conversation-models.js';
 import { registerModelCommand } from './core/model-command.js';
+import { registerStatusCommand } from './core/status-command.js';
 import { ModelCatalog } from './model/catalog.js';
 
 export interface CairnOverrides {
@@ -275,6 +276,15 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     logger,
     post: (conversationId, text, buttons) => gateway.post(conversationId, text, buttons),
     cronPort: overrides.cronPort,
+  });
+  registerStatusCommand(commands, {
+    clock,
+    startedAt: clock.now(),
+    model: primary?.model ?? 'no model',
+    platforms: () => gateway.platformStates(),
+    runningTurns: () => gateway.runningTurns(),
+    pendingApprovals: () => approvals.pending().length,
+    pendingProposals: () => learning.proposals.pending().length,
   });
 
   let closed: Promise<void> | undefined;

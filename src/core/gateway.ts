@@ -5,7 +5,7 @@
  * wait behind a turn together are answered together. Errors are
  * caught here, once: logged by id, answered with a short sentence.
  */
-import type { Adapter, InboundMessage, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from './message.js';
+import type { Adapter, AdapterHealth, InboundMessage, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from './message.js';
 import type { FileSender } from '../tools/registry.js';
 import type { Agent, TurnResult } from './agent.js';
 import type { Clock } from './clock.js';
@@ -86,7 +86,7 @@ export class Gateway {
   constructor(private readonly options: GatewayOptions) {
     this.dedupe = new InboundDedupe(options.db);
     this.batches = new MessageBatches(this.queue, options.maxInputChars);
-    options.metrics?.runningTurns(() => this.running.size);
+    options.metrics?.runningTurns(() => this.runningTurns());
     this.files = new FileReader({ maxInputChars: options.maxInputChars, logger: options.logger, transcriber: options.transcriber, describer: options.describer, keep: options.keptFiles });
   }
 
@@ -138,6 +138,16 @@ export class Gateway {
     // A turn may be waiting on this command (an approval), so it cannot wait behind that turn.
     if (message.command && this.options.commands.get(message.command.name)?.immediate) return this.handle(message);
     return this.batches.run(message, (batch) => this.handle(batch), 'joined');
+  }
+
+  /** Each attached platform and how its connection is (an adapter that says nothing is well). */
+  platformStates(): { platform: string; health: AdapterHealth }[] {
+    return [...this.adapters.values()].map((adapter) => ({ platform: adapter.platform, health: adapter.health?.() ?? { ok: true } }));
+  }
+
+  /** How many turns run now. */
+  runningTurns(): number {
+    return this.running.size;
   }
 
   /** The platforms of the attached adapters (what scheduled tasks' answers can be posted with). */

@@ -64,6 +64,19 @@ describe('terminal tool in a running Cairn', () => {
     expect(row).toEqual({ status: 'approved', decided_by: 'telegram:1', requested_by: 'telegram:1', command: DANGEROUS });
   });
 
+  it('/status tells an admin, at once, that a turn runs and a command waits for approval', async () => {
+    start();
+    await heldFor(async (id) => {
+      // The turn in this conversation waits: /status must not queue behind it.
+      expect(await cairn?.gateway.receive(from('1', '/status', { name: 'status', args: '' }))).toBe('command');
+      const status = telegram.texts().at(-1) ?? '';
+      expect(status).toMatch(/^Cairn is up 0 min \(since 2026-11-24 09:00 UTC\), on test-model\.\nPlatforms: test ok, telegram ok\.\nTurns running now: 1\.\nWaiting for an admin: 1 command to approve \(\/approve\)\.\n/);
+      await cairn?.gateway.receive(from('2', '/status', { name: 'status', args: '' }));
+      expect(telegram.texts().at(-1)).toMatch(/^\/status is only for admins/);
+      await cairn?.gateway.receive(from('1', `/deny ${id}`, { name: 'deny', args: id }));
+    });
+  });
+
   it('tells the model when an admin denies, or when nobody answers in time', async () => {
     start();
     await heldFor((id) => cairn?.gateway.receive(from('1', `/deny ${id}`, { name: 'deny', args: id })));
