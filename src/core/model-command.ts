@@ -15,6 +15,8 @@ import type { SessionStore } from '../memory/sessions.js';
 /** Model names are ids such as `anthropic/claude-sonnet-4.5` or `llama3.1:8b`. */
 const MODEL_NAME = /^[\w.:/@+-]{1,200}$/;
 const SUGGESTIONS = 5;
+/** Most names `/model list` shows at once. */
+const LISTED = 30;
 
 export interface ModelCommandOptions {
   models: ConversationModels;
@@ -31,8 +33,8 @@ export interface ModelCommandOptions {
 export function registerModelCommand(commands: CommandRegistry, options: ModelCommandOptions): void {
   commands.register({
     name: 'model',
-    usage: 'model [name|default]',
-    description: 'show the model this conversation uses (admins: switch it, or go back to the default)',
+    usage: 'model [list [filter] | name | default]',
+    description: "show the model this conversation uses, or the provider's models (admins: switch, or go back to the default)",
     run: async ({ message, args, isAdmin }) => {
       const { conversationId } = message;
       const configured = options.channelModel(conversationId) ?? options.providerModel;
@@ -43,6 +45,8 @@ export function registerModelCommand(commands: CommandRegistry, options: ModelCo
         const how = own ? ` (switched by ${own.setBy}; \`/model default\` goes back to ${configured})` : '';
         return `This conversation uses ${current}${how}.${isAdmin ? ' Switch with /model <name>.' : ''}`;
       }
+      const listing = /^list(?:\s+(.*))?$/i.exec(wanted);
+      if (listing) return listModels(options, listing[1]?.trim() ?? '');
       if (!isAdmin) return 'Only an admin can switch the model: each one costs differently.';
       if (wanted.toLowerCase() === 'default') {
         options.models.clear(conversationId);
@@ -65,6 +69,21 @@ export function registerModelCommand(commands: CommandRegistry, options: ModelCo
       return `From the next message on, this conversation uses ${wanted}.${note}`;
     },
   });
+}
+
+/** The provider's models whose names contain `filter`, at most LISTED of them. */
+async function listModels(options: ModelCommandOptions, filter: string): Promise<string> {
+  let names: string[];
+  try {
+    names = await options.available();
+  } catch (error) {
+    return `The provider did not list its models: ${describeError(error)}.`;
+  }
+  const matching = names.filter((name) => name.toLowerCase().includes(filter.toLowerCase())).sort();
+  if (matching.length === 0) return filter ? `No model of the provider's ${names.length} has "${filter}" in its name.` : 'The provider lists no models.';
+  const shown = matching.slice(0, LISTED);
+  const more = matching.length > shown.length ? `\n…and ${matching.length - shown.length} more: narrow it with /model list <part of a name>.` : '';
+  return `${filter ? `Models with "${filter}"` : 'Models'} (${matching.length}):\n${shown.join('\n')}${more}`;
 }
 
 /** The running session switches too; the next session starts on the conversation's model anyway. */

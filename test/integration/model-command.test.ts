@@ -37,6 +37,9 @@ describe('/model', () => {
   it('shows the model to anyone; an admin switches it for this conversation, across sessions, and back', async () => {
     expect(await say('2', '/model')).toBe('This conversation uses test-model.');
     expect(await say('2', '/model gpt-4o')).toBe('Only an admin can switch the model: each one costs differently.');
+    expect(await say('2', '/model list')).toBe('Models (4):\nanthropic/claude-sonnet-4.5\ngpt-4o\ngpt-4o-mini\ntest-model');
+    expect(await say('2', '/model list GPT')).toBe('Models with "GPT" (2):\ngpt-4o\ngpt-4o-mini');
+    expect(await say('2', '/model list llama')).toBe('No model of the provider\'s 4 has "llama" in its name.');
     expect(await say('1', '/model gtp-4o')).toBe('The provider has no model named gtp-4o. Close: gpt-4o.');
     expect(await say('1', '/model sonnet')).toBe('The provider has no model named sonnet. Close: anthropic/claude-sonnet-4.5.');
 
@@ -59,8 +62,17 @@ describe('/model', () => {
     expect(modelFor('back again')).toBe('test-model');
   });
 
+  it('lists a long catalog in part, and says how to narrow it', async () => {
+    server.setModels(Array.from({ length: 35 }, (_, i) => `model-${String(i).padStart(2, '0')}`));
+    const listed = (await say('2', '/model list'))?.split('\n') ?? [];
+    expect(listed[0]).toBe('Models (35):');
+    expect(listed).toHaveLength(32);
+    expect(listed.at(-1)).toBe('…and 5 more: narrow it with /model list <part of a name>.');
+  });
+
   it('takes a name unchecked where the provider cannot list its models, and refuses what is no name', async () => {
     server.setModels(undefined);
+    expect(await say('1', '/model list')).toMatch(/^The provider did not list its models: .*404/);
     expect(await say('1', '/model my-local-model')).toMatch(/^From the next message on, this conversation uses my-local-model\. \(The provider did not list its models, so the name is unchecked: .*404/);
     expect(await say('1', '/model two words')).toBe('"two words" is no model name. Send /model <name>, as the provider names it (for example gpt-4o-mini or anthropic/claude-sonnet-4.5).');
   });
