@@ -33,3 +33,10 @@ export function mapDiscordError(error: unknown): CairnError {
 export function isMarkupRejection(error: CairnError): boolean {
   return error.cause instanceof DiscordAPIError && error.cause.code === INVALID_FORM_BODY;
 }
+
+/** What a gateway close code after which discord.js gives up asks of the person running Cairn. */
+export function closeReason(code: number): string {
+  if (code === 4004) return 'the token was refused; set a valid DISCORD_TOKEN and restart.';
+  if (code === 4014) return 'the Message Content intent is off; turn it on under Bot → Privileged Gateway Intents in the developer portal, then restart.';
+  return 'see https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-close-event-codes, then restart.';
+}

@@ -10,15 +10,15 @@
 import { z } from 'zod';
 import { Client, Events, GatewayIntentBits, Partials, Routes, type AnyThreadChannel, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, AdapterHealth, InboundFile, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, ThreadBefore, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, AdapterHealth, InboundFile, InboundMessage, InboundSink, OutboundFile, OutboundReply, ThreadBefore, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
-import { isMarkupRejection, mapDiscordError } from './errors.js';
+import { closeReason, isMarkupRejection, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings } from './check.js';
 import { ASK_COMMAND, PLATFORM, channelIdOf, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, filesOf, type DiscordFile, type NormalizeOptions } from './normalize.js';
-import { MESSAGE_LIMIT, plainParts, renderParts } from './render.js';
+import { MESSAGE_LIMIT, componentsOf, plainParts, renderParts, type ActionRow } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Discord shows "typing…" for about 10 s. */
@@ -413,23 +413,6 @@ function partsWithFiles(text: string, files: OutboundFile[] | undefined): { cont
   return parts;
 }
 
-/** What a gateway close code after which discord.js gives up asks of the person running Cairn. */
-function closeReason(code: number): string {
-  if (code === 4004) return 'the token was refused; set a valid DISCORD_TOKEN and restart.';
-  if (code === 4014) return 'the Message Content intent is off; turn it on under Bot → Privileged Gateway Intents in the developer portal, then restart.';
-  return 'see https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-close-event-codes, then restart.';
-}
 
 /** An interaction Cairn answers in its deferred reply: a slash command, "Ask Cairn" on a message, or a press of its button. */
 type AnsweredInteraction = ChatInputCommandInteraction | ButtonInteraction | MessageContextMenuCommandInteraction;
-
-/** Discord's message components: a row of buttons, each holding its command as its custom id (at most 100 characters). */
-interface ActionRow {
-  type: 1;
-  components: { type: 2; style: 2; label: string; custom_id: string }[];
-}
-
-function componentsOf(buttons: readonly ReplyButton[] | undefined): ActionRow[] | undefined {
-  const row = (buttons ?? []).filter((button) => button.command.length <= 100).map((button) => ({ type: 2 as const, style: 2 as const, label: button.label, custom_id: button.command }));
-  return row.length > 0 ? [{ type: 1, components: row }] : undefined;
-}

@@ -5,6 +5,7 @@
  */
 import { escapeMarkdown } from 'discord.js';
 import { splitMessage } from '../../src/core/split.js';
+import type { ReplyButton } from '../../src/core/message.js';
 
 export const MESSAGE_LIMIT = 2000;
 
@@ -15,4 +16,16 @@ export function renderParts(markdown: string): string[] {
 /** Escaped text within the limit (escaping lengthens it, so it is split again). */
 export function plainParts(text: string): string[] {
   return splitMessage(escapeMarkdown(text), MESSAGE_LIMIT);
+}
+
+/** Discord's message components: a row of buttons, each holding its command as its custom id (at most 100 characters). */
+export interface ActionRow {
+  type: 1;
+  components: { type: 2; style: 2; label: string; custom_id: string }[];
+}
+
+/** The reply's buttons in one row; one whose command is too long for a custom id is left out (the text names it too). */
+export function componentsOf(buttons: readonly ReplyButton[] | undefined): ActionRow[] | undefined {
+  const row = (buttons ?? []).filter((button) => button.command.length <= 100).map((button) => ({ type: 2 as const, style: 2 as const, label: button.label, custom_id: button.command }));
+  return row.length > 0 ? [{ type: 1, components: row }] : undefined;
 }
