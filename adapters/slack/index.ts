@@ -21,6 +21,7 @@ import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { unrefTimer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
+import { MessagesInFlight, type InFlight } from './in-flight.js';
 import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
 import { checkSlack } from './check.js';
 import { MemberNames } from './members.js';
@@ -30,7 +31,6 @@ import { ASK_SHORTCUT, normalizeAskAbout, normalizeButtonPress } from './interac
 import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 import { BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, withButtons, type OutgoingMessage } from './render.js';
 
-const THINKING_REACTION = 'hourglass_flowing_sand';
 const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
 /** Replies remembered for reaction feedback. */
@@ -52,18 +52,6 @@ export interface SlackAdapterOptions {
   now?: () => Date;
 }
 
-/** A message being handled: where its reply goes, and its thinking reaction. */
-interface InFlight {
-  messageId: string;
-  conversationId: string;
-  target: ReplyTarget;
-  respond?: RespondFn | undefined;
-  started: boolean;
-  reacted: boolean;
-  finished: boolean;
-  cancelProgress?: () => void;
-}
-
 const authTest = z.object({ team_id: z.string().min(1), user_id: z.string().min(1), bot_id: z.string().min(1).optional() });
 
 export class SlackAdapter implements Adapter {
@@ -82,15 +70,11 @@ export class SlackAdapter implements Adapter {
   private bot: BotIdentity | undefined;
   private sink: InboundSink | undefined;
   private accepting = false;
-  private readonly inFlight = new Map<string, InFlight>();
-  /** Message ids per conversation in arrival order: the gateway runs them one at a time, oldest first. */
-  private readonly order = new Map<string, string[]>();
+  private readonly inFlight: MessagesInFlight;
   /** Cairn's own replies (`channel:ts` → conversation), so 👍/👎 on them can count as feedback. */
   private readonly replies = new Map<string, string>();
   private readonly members: MemberNames;
   private readonly uploader: Uploader;
-  /** The message a conversation's latest reply answered: the turn the next `done` ends. */
-  private readonly lastReplyTo = new Map<string, string>();
 
   constructor(
     private readonly deps: AdapterDeps,
@@ -112,6 +96,15 @@ export class SlackAdapter implements Adapter {
     this.clientOptions = webClientOptions(settings, deps.logger);
     this.client = new webApi.WebClient(this.token, this.clientOptions);
     this.members = new MemberNames(this.client, deps.logger);
+    this.inFlight = new MessagesInFlight({
+      client: this.client,
+      logger: deps.logger,
+      timer: this.timer,
+      progressAfterMs: options.progressAfterMs ?? PROGRESS_AFTER_MS,
+      postNote: (entry) => this.post(entry.conversationId, PROGRESS_TEXT, entry),
+      // A streamed draft already shows that the turn is going on.
+      showsDraft: (conversationId) => this.drafts.showing(conversationId),
+    });
     this.uploader = { client: this.client, token: this.token, logger: deps.logger, call: (operation) => this.call(operation) };
     if (!settings.appToken) deps.http.mount(EVENTS_PATH, (req, res) => this.handleHttp(req, res));
   }
@@ -170,7 +163,7 @@ export class SlackAdapter implements Adapter {
   async stop(): Promise<void> {
     this.accepting = false;
     this.httpReceiver = undefined;
-    for (const entry of this.inFlight.values()) entry.cancelProgress?.();
+    this.inFlight.cancelNotes();
     this.drafts.stopAll();
     if (this.app && this.deps.config.platforms.slack.appToken) {
       await this.app.stop().catch((error: unknown) => this.logger.warn({ err: describeError(error) }, 'Slack Socket Mode did not close cleanly'));
@@ -179,7 +172,7 @@ export class SlackAdapter implements Adapter {
   }
 
   async send(conversationId: string, reply: OutboundReply): Promise<void> {
-    if (reply.replyTo) this.lastReplyTo.set(conversationId, reply.replyTo);
+    if (reply.replyTo) this.inFlight.replied(conversationId, reply.replyTo);
     const entry = reply.replyTo ? this.inFlight.get(reply.replyTo) : undefined;
     // The turn's answer replaces the draft that streamed it; anything else is posted below it.
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
@@ -219,15 +212,8 @@ export class SlackAdapter implements Adapter {
 
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
     this.drafts.event(conversationId, event, replyTo);
-    if (event.type === 'typing') {
-      const id = this.order.get(conversationId)?.find((messageId) => !this.inFlight.get(messageId)?.finished);
-      const entry = id ? this.inFlight.get(id) : undefined;
-      if (entry && !entry.started) this.begin(entry);
-    } else if (event.type === 'done') {
-      const id = this.lastReplyTo.get(conversationId);
-      this.lastReplyTo.delete(conversationId);
-      if (id) this.finish(id);
-    }
+    if (event.type === 'typing') this.inFlight.working(conversationId);
+    else if (event.type === 'done') this.inFlight.done(conversationId);
   }
 
   private onEvent(event: unknown, body: unknown): void {
@@ -287,68 +273,12 @@ export class SlackAdapter implements Adapter {
   private deliver({ message, target }: Normalized, respond?: RespondFn): void {
     const sink = this.sink;
     if (!sink) return;
-    // A duplicate delivery while the first is in flight must not replace the first one's target.
-    const tracked = !message.isSelf && !message.isBot && !this.inFlight.has(message.messageId);
-    if (tracked) {
-      this.inFlight.set(message.messageId, { messageId: message.messageId, conversationId: message.conversationId, target, respond, started: false, reacted: false, finished: false });
-      this.order.set(message.conversationId, [...(this.order.get(message.conversationId) ?? []), message.messageId]);
-    }
+    const tracked = !message.isSelf && !message.isBot && this.inFlight.track(message.messageId, message.conversationId, target, respond);
     void sink(message)
       .catch((error: unknown) => this.logger.error({ messageId: message.messageId, err: describeError(error) }, 'Slack message was not handled'))
       .finally(() => {
-        if (tracked) this.finish(message.messageId);
+        if (tracked) this.inFlight.finish(message.messageId);
       });
-  }
-
-  /** The turn started: hourglass on the user's message, and a timer for the "still working" note. */
-  private begin(entry: InFlight): void {
-    entry.started = true;
-    void this.react(entry);
-    const after = this.options.progressAfterMs ?? PROGRESS_AFTER_MS;
-    entry.cancelProgress = this.timer(after, () => {
-      // A streamed draft already shows that the turn is going on.
-      if (entry.finished || this.drafts.showing(entry.conversationId)) return;
-      this.post(entry.conversationId, PROGRESS_TEXT, entry).catch((error: unknown) => this.logger.warn({ messageId: entry.messageId, err: describeError(error) }, 'Slack progress note failed'));
-    });
-  }
-
-  private finish(messageId: string): void {
-    const entry = this.inFlight.get(messageId);
-    if (!entry) return;
-    entry.finished = true;
-    entry.cancelProgress?.();
-    this.inFlight.delete(messageId);
-    if (this.lastReplyTo.get(entry.conversationId) === messageId) this.lastReplyTo.delete(entry.conversationId);
-    const remaining = (this.order.get(entry.conversationId) ?? []).filter((id) => id !== messageId);
-    if (remaining.length > 0) this.order.set(entry.conversationId, remaining);
-    else this.order.delete(entry.conversationId);
-    if (entry.reacted) void this.unreact(entry);
-  }
-
-  /** Reactions are a courtesy: one attempt each, failures logged, never retried or waited for. */
-  private async react(entry: InFlight): Promise<void> {
-    const { channel, ts } = entry.target;
-    if (!ts) return;
-    try {
-      await this.client.reactions.add({ channel, timestamp: ts, name: THINKING_REACTION });
-      entry.reacted = true;
-    } catch (error) {
-      entry.reacted = slackErrorCode(error) === 'already_reacted';
-      if (!entry.reacted) this.logger.debug({ messageId: entry.messageId, err: describeError(mapSlackError(error)) }, 'Slack thinking reaction not added');
-    }
-    // The turn may have ended while the reaction was on its way.
-    if (entry.finished && entry.reacted) await this.unreact(entry);
-  }
-
-  private async unreact(entry: InFlight): Promise<void> {
-    const { channel, ts } = entry.target;
-    if (!ts) return;
-    entry.reacted = false;
-    try {
-      await this.client.reactions.remove({ channel, timestamp: ts, name: THINKING_REACTION });
-    } catch (error) {
-      this.logger.debug({ messageId: entry.messageId, err: describeError(mapSlackError(error)) }, 'Slack thinking reaction not removed');
-    }
   }
 
   /** Sends a reply, split and rendered, its first message into `draft` when one streamed it; slash commands answer through their response_url. */
