@@ -3,12 +3,13 @@
  * signed HTTP requests on the shared server's POST /slack/events (SLACK_SIGNING_SECRET;
  * Bolt's HTTPReceiver checks signature and timestamp). Cairn answers app_mention in
  * channels (in the thread), DMs, and the /cairn slash command (acknowledged at once,
- * answered through its response_url when the turn ends).
+ * answered through its response_url when the turn ends), and takes presses of its buttons
+ * and the "Ask Cairn" message shortcut (interactions.ts).
  *
  * Replies go out through one Web API client that neither retries nor waits by itself:
  * withRetries with the injected sleep does both, so tests never wait for real. While a
  * turn runs, the user's message carries an hourglass reaction; a long turn gets one short
- * "still working" note.
+ * "still working" note (in-flight.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn } from '@slack/bolt';
