@@ -1,8 +1,8 @@
 /**
  * The messages Slack handed to the core that the core is not done with: where each one's
  * answer goes (its thread, or a slash command's response_url), and what shows while its
- * turn runs: an hourglass reaction on the person's message and, when the turn runs long,
- * one "still working" note. The gateway runs a conversation's messages oldest first, so
+ * turn runs: an hourglass reaction on the person's message (and "is thinking…" in the
+ * assistant pane) and, when the turn runs long, one "still working" note. The gateway runs a conversation's messages oldest first, so
  * the oldest unfinished one is the one whose turn starts.
  */
 import type { RespondFn, webApi } from '@slack/bolt';
@@ -13,6 +13,8 @@ import { mapSlackError, slackErrorCode } from './errors.js';
 import type { ReplyTarget } from './normalize.js';
 
 const THINKING_REACTION = 'hourglass_flowing_sand';
+/** What Slack's assistant pane shows under a thread while Cairn works (until its reply, or for 2 minutes). */
+const THINKING_STATUS = 'is thinking…';
 
 /** A message being handled: where its reply goes, and its thinking reaction. */
 export interface InFlight {
@@ -98,6 +100,7 @@ export class MessagesInFlight {
   private begin(entry: InFlight): void {
     entry.started = true;
     void this.react(entry);
+    void this.showStatus(entry);
     entry.cancelProgress = this.options.timer(this.options.progressAfterMs, () => {
       if (entry.finished || this.options.showsDraft(entry.conversationId)) return;
       this.options.postNote(entry).catch((error: unknown) => this.options.logger.warn({ messageId: entry.messageId, err: describeError(error) }, 'Slack progress note failed'));
@@ -117,6 +120,20 @@ export class MessagesInFlight {
     }
     // The turn may have ended while the reaction was on its way.
     if (entry.finished && entry.reacted) await this.unreact(entry);
+  }
+
+  /**
+   * In a DM thread (a chat of Slack's assistant pane) the pane shows "Cairn is thinking…"
+   * until the reply. Slack refuses it for threads outside the pane: one attempt, no harm.
+   */
+  private async showStatus(entry: InFlight): Promise<void> {
+    const { channel, threadTs } = entry.target;
+    if (!channel.startsWith('D') || !threadTs) return;
+    try {
+      await this.options.client.assistant.threads.setStatus({ channel_id: channel, thread_ts: threadTs, status: THINKING_STATUS });
+    } catch (error) {
+      this.options.logger.debug({ messageId: entry.messageId, err: describeError(mapSlackError(error)) }, 'Slack assistant status not set');
+    }
   }
 
   private async unreact(entry: InFlight): Promise<void> {

@@ -51,7 +51,7 @@ function whereFrom(
   return {
     sender: {
       platform: PLATFORM,
-      conversationId: conversationIdOf(team, channel.id, threadRoot, isDirect, options),
+      conversationId: conversationIdOf(team, channel.id, message, isDirect, options),
       userId: `${PLATFORM}:${team}:${user.id}`,
       senderId: user.id,
       userName: user.id,

@@ -81,9 +81,15 @@ const slashCommand = z.object({
 /** Subtypes that carry a user's new words; the rest (edits, deletions, joins, topics) are not messages to answer. */
 const ANSWERABLE_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast', 'bot_message', 'me_message']);
 
-/** A DM is one conversation; in channels each thread is one, or the whole channel with `channelSessions: channel`. */
-export function conversationIdOf(team: string, channel: string, threadRoot: string, isDirect: boolean, options: NormalizeOptions): string {
-  return isDirect || options.channelSessions === 'channel' ? `${PLATFORM}:${team}:${channel}` : `${PLATFORM}:${team}:${channel}:${threadRoot}`;
+/**
+ * A DM is one conversation, and each thread in it one of its own (every chat in Slack's
+ * assistant pane is a DM thread). In channels each thread is one, or the whole channel
+ * with `channelSessions: channel`.
+ */
+export function conversationIdOf(team: string, channel: string, message: { ts: string; thread_ts?: string | undefined }, isDirect: boolean, options: NormalizeOptions): string {
+  const base = `${PLATFORM}:${team}:${channel}`;
+  if (isDirect) return message.thread_ts ? `${base}:${message.thread_ts}` : base;
+  return options.channelSessions === 'channel' ? base : `${base}:${message.thread_ts ?? message.ts}`;
 }
 
 export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: NormalizeOptions): Normalized | undefined {
@@ -100,7 +106,7 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
   const text = slackToPlain(event.text.replace(mentionPattern(bot.userId, 'g'), ' ')).replace(/[ \t]{2,}/g, ' ').trim();
   const user = event.user ?? event.bot_id ?? 'unknown';
   const threadRoot = event.thread_ts ?? event.ts;
-  const conversationId = conversationIdOf(team, event.channel, threadRoot, isDirect, options);
+  const conversationId = conversationIdOf(team, event.channel, event, isDirect, options);
   return {
     message: {
       platform: PLATFORM,

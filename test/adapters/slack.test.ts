@@ -468,6 +468,18 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(userTexts(model, 0).at(-1)).toBe('[In reply to a message by Bo: "are these right?"]\n[file (numbers.txt) in the message replied to; attachment #1]\nQ3: 1.2 M EUR\n[end of file (numbers.txt) in the message replied to]');
   });
 
+  it("keeps each chat of the assistant pane (a DM thread) apart, and shows \"is thinking…\" there while it works", async () => {
+    const { slack, harness, model } = await setup();
+    await harness.send({ text: 'my name is Ada', threadTs: '1600000700.000001' });
+    await slack.waitForMessages(1);
+    await harness.send({ text: 'what is my name?', threadTs: '1600000800.000001' });
+    const [first, second] = await slack.waitForMessages(2);
+    expect([first?.threadTs, second?.threadTs]).toEqual(['1600000700.000001', '1600000800.000001']);
+    // The second chat does not see the first.
+    expect(userTexts(model, 1)).toEqual(['what is my name?']);
+    expect(slack.statuses).toEqual(['D1:1600000700.000001:is thinking…', 'D1:1600000800.000001:is thinking…']);
+  });
+
   it('refuses events with a bad signature or a stale timestamp (401)', async () => {
     const { harness, model } = await setup();
     const body = JSON.stringify(harness.events.envelope({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'forged', ts: '1.1' }, 'EvX'));
@@ -559,6 +571,10 @@ describe('Slack normalize', () => {
     const dm = normalizeEvent({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'hi', ts: '5.1' }, body, options);
     expect(dm?.message).toMatchObject({ conversationId: 'slack:T1:D1', userId: 'slack:T1:U1', senderId: 'U1', isDirect: true, addressed: true, messageId: 'D1:5.1' });
     expect(dm?.target).toEqual({ channel: 'D1', ts: '5.1' });
+    // A DM thread (each chat of Slack's assistant pane is one) is a conversation of its own.
+    const dmThread = normalizeEvent({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'hi', ts: '5.3', thread_ts: '5.2' }, body, options);
+    expect(dmThread?.message.conversationId).toBe('slack:T1:D1:5.2');
+    expect(dmThread?.target).toEqual({ channel: 'D1', ts: '5.3', threadTs: '5.2' });
     const reply = normalizeEvent({ type: 'app_mention', channel: 'C1', user: 'U1', text: '<@UBOT> hi', ts: '7.2', thread_ts: '6.0' }, body, options);
     expect(reply?.message).toMatchObject({ conversationId: 'slack:T1:C1:6.0', text: 'hi', isDirect: false, addressed: true });
     expect(reply?.target).toEqual({ channel: 'C1', ts: '7.2', threadTs: '6.0' });

@@ -89,6 +89,8 @@ export interface FakeSlackApi {
   reactions: Set<string>;
   /** Every reaction ever added, in order, as `channel:ts:name`. */
   reactionsAdded: string[];
+  /** assistant.threads.setStatus calls: `channel:thread_ts:status`. */
+  statuses: string[];
   callsTo(method: string): SlackCall[];
   /** The next call of `method` (a response_url post is `response_url`) fails this way. */
   failNext(method: string, failure: SlackFailure): void;
@@ -125,6 +127,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const threadMessages: Parameters<FakeSlackApi['addThreadMessage']>[0][] = [];
   const reactions = new Set<string>();
   const reactionsAdded: string[] = [];
+  const statuses: string[] = [];
   const failures = new Map<string, SlackFailure[]>();
   const responseUrls = new Map<string, string>();
   const files = new Map<string, Buffer>();
@@ -247,6 +250,10 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         reactionsAdded.push(key);
         return send(res, 200, { ok: true });
       }
+      case 'assistant.threads.setStatus': {
+        statuses.push(`${String(body.channel_id)}:${String(body.thread_ts)}:${String(body.status)}`);
+        return send(res, 200, { ok: true });
+      }
       case 'reactions.remove': {
         const key = `${String(body.channel)}:${String(body.timestamp)}:${String(body.name)}`;
         return send(res, 200, reactions.delete(key) ? { ok: true } : { ok: false, error: 'no_reaction' });
@@ -308,6 +315,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     updates,
     reactions,
     reactionsAdded,
+    statuses,
     callsTo: (method) => calls.filter((call) => call.method === method),
     failNext: (method, failure) => void failures.set(method, [...(failures.get(method) ?? []), failure]),
     addFile: (name, bytes) => {
