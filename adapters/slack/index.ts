@@ -92,7 +92,14 @@ export class SlackAdapter implements Adapter {
       everyMs: () => DRAFT_EVERY_MS,
       maxChars: DRAFT_CHARS,
       logger: deps.logger,
-      surface: { post: (conversationId, text, replyTo) => this.postDraft(conversationId, text, replyTo), edit: (draft, text) => this.editDraft(draft, text) },
+      surface: {
+        post: (conversationId, text, replyTo) => this.postDraft(conversationId, text, replyTo),
+        edit: (draft, text) => this.editDraft(draft, text),
+        remove: async (draft) => {
+          await once(() => this.client.chat.delete({ channel: draft.channel, ts: draft.ts }));
+        },
+      },
+      now: () => this.options.now?.().getTime() ?? Date.now(),
     });
     this.clientOptions = webClientOptions(settings, deps.logger);
     this.client = new webApi.WebClient(this.token, this.clientOptions);

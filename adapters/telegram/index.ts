@@ -44,6 +44,8 @@ const CAPTION_LIMIT = 1_024;
 export interface TelegramAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
   timer?: Timer;
+  /** The time, for how long a streamed draft has shown (tests move it by hand). */
+  now?: () => number;
 }
 
 export class TelegramAdapter implements Adapter {
@@ -96,7 +98,11 @@ export class TelegramAdapter implements Adapter {
           const [part] = renderParts(text);
           if (part) await this.editPart(draft, part, false);
         },
+        remove: async (draft) => {
+          await once(() => this.bot.api.deleteMessage(draft.chatId, draft.messageId));
+        },
       },
+      ...(options.now ? { now: options.now } : {}),
     });
     this.gathering = new Gathering(this.timer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
     if (settings.webhookUrl) {

@@ -8,6 +8,10 @@
  *
  * Draft updates are best effort: one attempt each. A failed one is logged and slows the
  * next ones down; the answer itself goes out through the adapter's retried send.
+ *
+ * Edits notify no one. When a draft has shown for a long time (a task with many tool
+ * calls; the person has likely looked away), the answer comes as a new message instead,
+ * which notifies, and the draft is removed, where the platform lets the adapter remove it.
  */
 import type { TurnEvent } from './message.js';
 import type { Logger } from './logger.js';
@@ -20,6 +24,8 @@ export interface DraftSurface<Ref> {
   /** Posts the draft; undefined when this turn cannot have one (it is answered another way). */
   post(conversationId: string, text: string, replyTo: string | undefined): Promise<Ref | undefined>;
   edit(ref: Ref, text: string): Promise<void>;
+  /** Deletes a draft (one attempt); without it a draft always becomes the answer. */
+  remove?(ref: Ref): Promise<void>;
 }
 
 export interface ReplyDraftOptions<Ref> {
@@ -30,7 +36,13 @@ export interface ReplyDraftOptions<Ref> {
   /** The longest Markdown a draft shows; longer text is cut there and marked as going on. */
   maxChars: number;
   logger: Logger;
+  /** A draft shown at least this long is removed and the answer sent anew, so it notifies (default 30 s). */
+  answerAnewAfterMs?: number;
+  now?: () => number;
 }
+
+/** Past this, a finished turn's answer is sent as a new message (see answerAnewAfterMs). */
+const ANSWER_ANEW_AFTER_MS = 30_000;
 
 interface Draft<Ref> {
   replyTo: string | undefined;
@@ -40,6 +52,8 @@ interface Draft<Ref> {
   /** What the draft message shows now. */
   shown: string;
   ref: Ref | undefined;
+  /** When the draft message was posted. */
+  postedAt: number | undefined;
   /** No more updates: the surface declined, or the turn's answer took over. */
   closed: boolean;
   /** Cairn posted something else below the draft (a file, a notice). */
@@ -70,7 +84,7 @@ export class ReplyDrafts<Ref> {
     let draft = this.drafts.get(conversationId);
     // A closed draft of an earlier turn (whose `done` went astray) does not silence this one.
     if (!draft || (draft.closed && draft.replyTo !== replyTo)) {
-      draft = { replyTo, text: '', restart: false, shown: '', ref: undefined, closed: false, buried: false, cancelTimer: undefined, updating: undefined, failures: 0 };
+      draft = { replyTo, text: '', restart: false, shown: '', ref: undefined, postedAt: undefined, closed: false, buried: false, cancelTimer: undefined, updating: undefined, failures: 0 };
       this.drafts.set(conversationId, draft);
     }
     if (draft.closed) return;
@@ -80,6 +94,7 @@ export class ReplyDrafts<Ref> {
       if (draft.buried) {
         // The draft keeps what the model said before; the new text goes below what was posted since.
         draft.ref = undefined;
+        draft.postedAt = undefined;
         draft.shown = '';
         draft.buried = false;
       }
@@ -105,7 +120,8 @@ export class ReplyDrafts<Ref> {
 
   /**
    * Ends the conversation's draft before its answer is sent: no more updates, the one under
-   * way is waited for. Resolves with the draft message the answer should replace, if any.
+   * way is waited for. Resolves with the draft message the answer should replace, if any;
+   * none for a draft shown so long that the answer goes anew (the draft is removed).
    */
   async finish(conversationId: string): Promise<Ref | undefined> {
     const draft = this.drafts.get(conversationId);
@@ -113,7 +129,22 @@ export class ReplyDrafts<Ref> {
     // Kept, closed, until the turn's `done`: text still arriving is not shown.
     this.close(draft);
     await draft.updating;
-    return draft.ref;
+    if (draft.ref === undefined || !(await this.removedForAnew(conversationId, draft))) return draft.ref;
+    draft.ref = undefined;
+    return undefined;
+  }
+
+  /** Removes a long-shown draft so the answer goes as a new message; false to replace it as usual. */
+  private async removedForAnew(conversationId: string, draft: Draft<Ref>): Promise<boolean> {
+    const { surface, now = Date.now, answerAnewAfterMs = ANSWER_ANEW_AFTER_MS } = this.options;
+    if (!surface.remove || draft.ref === undefined || draft.postedAt === undefined || now() - draft.postedAt < answerAnewAfterMs) return false;
+    try {
+      await surface.remove(draft.ref);
+      return true;
+    } catch (error) {
+      this.options.logger.debug({ conversationId, err: describeError(error) }, 'streamed draft not removed; the answer replaces it');
+      return false;
+    }
   }
 
   /** Forgets the conversation's draft (its turn is done). */
@@ -153,12 +184,14 @@ export class ReplyDrafts<Ref> {
     if (text === '' || text === draft.shown) return;
     try {
       if (draft.ref === undefined) {
+        const postedAt = (this.options.now ?? Date.now)();
         const ref = await this.options.surface.post(conversationId, text, draft.replyTo);
         if (ref === undefined) {
           draft.closed = true;
           return;
         }
         draft.ref = ref;
+        draft.postedAt = postedAt;
       } else {
         await this.options.surface.edit(draft.ref, text);
       }

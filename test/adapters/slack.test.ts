@@ -144,10 +144,10 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setup(options: { gated?: boolean; channelSessions?: 'thread' | 'channel'; socket?: boolean; env?: Record<string, string> } = {}): Promise<Setup> {
+  async function setup(options: { gated?: boolean; channelSessions?: 'thread' | 'channel'; socket?: boolean; env?: Record<string, string>; now?: () => Date } = {}): Promise<Setup> {
     const model = await startFakeModelServer();
     const timers = new ManualTimers();
-    const harness = new SlackHarness({ timer: timers.timer });
+    const harness = new SlackHarness({ timer: timers.timer, ...(options.now ? { now: options.now } : {}) });
     let config = testConfig(model.url, await harness.env({ ...(options.socket ? { SLACK_APP_TOKEN: 'xapp-fake-slack-app-token' } : {}), ...options.env }));
     if (options.channelSessions) config = { ...config, platforms: { ...config.platforms, slack: { ...config.platforms.slack, channelSessions: options.channelSessions } } };
     const gate = options.gated ? gatedModel(config) : undefined;
@@ -413,6 +413,22 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     const [, reply] = await slack.waitForMessages(2);
     expect(reply).toMatchObject({ via: 'response_url', text: 'Slash answer.' });
     expect(slack.updates).toHaveLength(2);
+  });
+
+  it('sends the answer of a long streamed turn as a new message, which notifies, and deletes its draft', async () => {
+    let now = Date.UTC(2026, 11, 1, 12);
+    const { slack, harness, model, timers } = await setup({ now: () => new Date(now) });
+    let rest!: () => void;
+    model.enqueue({ stream: ['Looking into it.', new Promise<void>((resolve) => (rest = resolve)), ' Found it.'] });
+    const { ts } = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> why is the site down?' });
+    (await timers.next(1_500)).fire();
+    const [draft] = await slack.waitForMessages(1);
+    now += 45_000;
+    rest();
+    const [, answer] = await slack.waitForMessages(2, (post) => post.channel === 'C1');
+    expect(answer).toMatchObject({ threadTs: ts, text: 'Looking into it. Found it.', via: 'chat.postMessage' });
+    expect(draft?.deleted).toBe(true);
+    expect(slack.updates).toHaveLength(0);
   });
 
   it('a quick turn posts no progress note', async () => {

@@ -38,6 +38,8 @@ class TelegramHarness implements ContractHarness {
   private readonly events = new Map<string, number>();
   private messageId = 1;
   readonly timers = new ManualTimers();
+  /** The adapter's clock, moved by hand (how long a draft has shown). */
+  now = 1_700_000_000_000;
 
   async env() {
     this.fake = await startFakeTelegram();
@@ -45,7 +47,7 @@ class TelegramHarness implements ContractHarness {
   }
 
   async start(cairn: TestCairn) {
-    this.adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer: this.timers.timer });
+    this.adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer: this.timers.timer, now: () => this.now });
     cairn.gateway.attach(this.adapter);
     await this.adapter.start(cairn.gateway.receive);
   }
@@ -452,6 +454,21 @@ describe('telegram end to end', () => {
     expect(harness.fake.edits.at(-1)).toMatchObject({ chat_id: USER.id, message_id: draftId, parse_mode: 'HTML' });
     expect(harness.fake.sent).toHaveLength(1);
     expect(harness.timers.active()).not.toContain(1_500);
+  });
+
+  it('sends the answer of a long streamed turn as a new message, which notifies, and deletes its draft', async () => {
+    await setUp();
+    let rest!: () => void;
+    model.enqueue({ stream: ['Looking into it.', new Promise<void>((resolve) => (rest = resolve)), ' Found it: the disk is full.'] });
+    harness.fake.pushUpdate({ message: harness.message('why is the site down?') });
+    (await harness.timers.next(1_500)).fire();
+    await harness.fake.waitForSent(1);
+    harness.now += 45_000;
+    rest();
+    const [, answer] = await harness.fake.waitForSent(2);
+    expect(visible(answer!)).toBe('Looking into it. Found it: the disk is full.');
+    expect(harness.fake.deleted).toEqual([1000]);
+    expect(harness.fake.edits).toEqual([]);
   });
 
   it('sends each answer only when it is done with CAIRN_STREAM_REPLIES=false', async () => {

@@ -46,6 +46,8 @@ export interface SlackPost {
   files?: { name: string; bytes: Buffer }[];
   /** The buttons of its actions blocks: label and value. */
   buttons?: { label: string; value: string }[];
+  /** Deleted by the bot (chat.delete). */
+  deleted?: boolean;
 }
 
 export type SlackFailure =
@@ -185,6 +187,12 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : undefined;
         posts.push({ channel, threadTs, ts, ...seen(body), via: 'chat.postMessage' });
         return send(res, 200, { ok: true, channel, ts, message: { type: 'message', user: botUserId, bot_id: botId, text: body.text, ts, ...(threadTs ? { thread_ts: threadTs } : {}) } });
+      }
+      case 'chat.delete': {
+        const post = posts.find((p) => p.channel === String(body.channel ?? '') && p.ts === String(body.ts ?? '') && p.via === 'chat.postMessage' && !p.deleted);
+        if (!post) return send(res, 200, { ok: false, error: 'message_not_found' });
+        post.deleted = true;
+        return send(res, 200, { ok: true, channel: post.channel, ts: post.ts });
       }
       case 'chat.update': {
         const post = posts.find((p) => p.channel === String(body.channel ?? '') && p.ts === String(body.ts ?? '') && p.via === 'chat.postMessage');

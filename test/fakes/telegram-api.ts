@@ -35,6 +35,8 @@ export interface FakeTelegram {
   textOf(messageId: number): string | undefined;
   /** The user deleted the message: edits of it fail as on Telegram. */
   deleteMessage(messageId: number): void;
+  /** Messages the bot deleted (deleteMessage), by id. */
+  deleted: number[];
   callsTo(method: string): Record<string, unknown>[];
   /** Queues an update (update_id assigned) for the next getUpdates; returns the update id. */
   pushUpdate(update: Record<string, unknown>): number;
@@ -59,6 +61,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   const sent: Record<string, unknown>[] = [];
   const edits: Record<string, unknown>[] = [];
   const texts = new Map<number, string>();
+  const deleted: number[] = [];
   const queue: Record<string, unknown>[] = [];
   let pollRefusal: 'conflict' | 'unauthorized' | undefined;
   const delivered = new Map<number, Record<string, unknown>>();
@@ -176,6 +179,12 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
           for (const watcher of [...watchers]) watcher();
           return ok(res, { message_id: messageId, date: 1, edit_date: 2, chat: { id: body.chat_id, type: 'private' }, text: body.text });
         }
+        case 'deleteMessage': {
+          const messageId = Number(body.message_id);
+          if (!texts.delete(messageId)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to delete not found' });
+          deleted.push(messageId);
+          return ok(res, true);
+        }
         default:
           return json(res, 400, { ok: false, error_code: 400, description: `Bad Request: method ${method} not faked` });
       }
@@ -192,6 +201,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     edits,
     textOf: (messageId) => texts.get(messageId),
     deleteMessage: (messageId) => void texts.delete(messageId),
+    deleted,
     waitForSent(count) {
       return new Promise((resolve) => {
         const check = () => {

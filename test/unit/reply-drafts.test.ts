@@ -178,6 +178,43 @@ describe('reply drafts', () => {
     expect(chat.shown).toEqual(['first turn', 'second turn']);
   });
 
+  it('removes a draft shown for long, so the answer comes as a new message that notifies; keeps one it cannot remove', async () => {
+    const timers = new Timers();
+    let now = 0;
+    const removed: number[] = [];
+    let refuse = false;
+    const chat = Object.assign(new Chat(), {
+      remove: async (ref: number) => {
+        if (refuse) throw new Error('message to delete not found');
+        removed.push(ref);
+      },
+    });
+    const drafts = new ReplyDrafts<number>({ surface: chat, timer: timers.timer, everyMs: () => 1_000, maxChars: 200, logger: silentLogger, answerAnewAfterMs: 30_000, now: () => now });
+    const delta = (text: string) => drafts.event('dm', { type: 'text-delta', text }, 'm1');
+
+    // A quick turn: the answer replaces the draft, as before.
+    delta('Quick.');
+    await timers.fire();
+    now += 29_000;
+    expect(await drafts.finish('dm')).toBe(1);
+    drafts.drop('dm');
+
+    // A long one: the draft goes, the answer is sent anew.
+    delta('Looking into it.');
+    await timers.fire();
+    now += 30_000;
+    expect(await drafts.finish('dm')).toBeUndefined();
+    expect(removed).toEqual([2]);
+    drafts.drop('dm');
+
+    // One the platform will not delete stays, and the answer replaces it.
+    refuse = true;
+    delta('Still looking.');
+    await timers.fire();
+    now += 60_000;
+    expect(await drafts.finish('dm')).toBe(3);
+  });
+
   it('forgets a conversation whose turn is done', async () => {
     const { timers, chat, drafts, delta } = setUp();
     delta('partial');
