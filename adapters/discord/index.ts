@@ -40,6 +40,8 @@ const REMEMBERED_REPLIES = 5_000;
 export interface DiscordAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
   timer?: Timer;
+  /** The time, for how long a streamed draft has shown (tests move it by hand). */
+  now?: () => number;
 }
 
 export class DiscordAdapter implements Adapter {
@@ -82,7 +84,17 @@ export class DiscordAdapter implements Adapter {
       everyMs: () => DRAFT_EVERY_MS,
       maxChars: DRAFT_CHARS,
       logger: deps.logger,
-      surface: { post: (conversationId, text, replyTo) => this.postDraft(conversationId, text, replyTo), edit: (draft, text) => this.editDraft(draft, text) },
+      surface: {
+        post: (conversationId, text, replyTo) => this.postDraft(conversationId, text, replyTo),
+        edit: (draft, text) => this.editDraft(draft, text),
+        remove: async (draft) => {
+          // A slash command's deferred reply is the answer's place: it stays.
+          if (!('channelId' in draft)) return false;
+          await once(() => this.client.rest.delete(Routes.channelMessage(draft.channelId, draft.messageId)));
+          return true;
+        },
+      },
+      ...(options.now ? { now: options.now } : {}),
     });
     this.client = new Client({
       intents: [

@@ -95,9 +95,7 @@ export class SlackAdapter implements Adapter {
       surface: {
         post: (conversationId, text, replyTo) => this.postDraft(conversationId, text, replyTo),
         edit: (draft, text) => this.editDraft(draft, text),
-        remove: async (draft) => {
-          await once(() => this.client.chat.delete({ channel: draft.channel, ts: draft.ts }));
-        },
+        remove: async (draft) => (await once(() => this.client.chat.delete({ channel: draft.channel, ts: draft.ts }))).ok === true,
       },
       now: () => this.options.now?.().getTime() ?? Date.now(),
     });

@@ -98,9 +98,7 @@ export class TelegramAdapter implements Adapter {
           const [part] = renderParts(text);
           if (part) await this.editPart(draft, part, false);
         },
-        remove: async (draft) => {
-          await once(() => this.bot.api.deleteMessage(draft.chatId, draft.messageId));
-        },
+        remove: (draft) => once(() => this.bot.api.deleteMessage(draft.chatId, draft.messageId)),
       },
       ...(options.now ? { now: options.now } : {}),
     });

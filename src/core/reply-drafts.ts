@@ -24,8 +24,8 @@ export interface DraftSurface<Ref> {
   /** Posts the draft; undefined when this turn cannot have one (it is answered another way). */
   post(conversationId: string, text: string, replyTo: string | undefined): Promise<Ref | undefined>;
   edit(ref: Ref, text: string): Promise<void>;
-  /** Deletes a draft (one attempt); without it a draft always becomes the answer. */
-  remove?(ref: Ref): Promise<void>;
+  /** Deletes a draft (one attempt); false for one that must stay. Without it a draft always becomes the answer. */
+  remove?(ref: Ref): Promise<boolean>;
 }
 
 export interface ReplyDraftOptions<Ref> {
@@ -139,8 +139,7 @@ export class ReplyDrafts<Ref> {
     const { surface, now = Date.now, answerAnewAfterMs = ANSWER_ANEW_AFTER_MS } = this.options;
     if (!surface.remove || draft.ref === undefined || draft.postedAt === undefined || now() - draft.postedAt < answerAnewAfterMs) return false;
     try {
-      await surface.remove(draft.ref);
-      return true;
+      return await surface.remove(draft.ref);
     } catch (error) {
       this.options.logger.debug({ conversationId, err: describeError(error) }, 'streamed draft not removed; the answer replaces it');
       return false;

@@ -17,6 +17,8 @@ class DiscordHarness implements ContractHarness {
   fake!: FakeDiscord;
   adapter!: DiscordAdapter;
   readonly timers = new ManualTimers();
+  /** The adapter's clock, moved by hand (how long a draft has shown). */
+  now = 1_700_000_000_000;
   private readonly waits: number[] = [];
   private messageId = 600_000_000_000_000_000n;
 
@@ -26,7 +28,7 @@ class DiscordHarness implements ContractHarness {
   }
 
   async start(cairn: TestCairn) {
-    this.adapter = new DiscordAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer: this.timers.timer });
+    this.adapter = new DiscordAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer: this.timers.timer, now: () => this.now });
     cairn.gateway.attach(this.adapter);
     await this.adapter.start(cairn.gateway.receive);
   }
@@ -358,6 +360,28 @@ describe('discord end to end', () => {
     again();
     const [, , anew] = await harness.fake.waitForSent(3);
     expect(anew).toMatchObject({ kind: 'channel', content: 'Second answer.' });
+  });
+
+  it('sends the answer of a long streamed turn as a new message and deletes its draft; /ask keeps its deferred reply', async () => {
+    await setUp();
+    const rest = streamed('Looking into it.', ' Found it.');
+    harness.dm('why is the site down?');
+    (await harness.timers.next(1_200)).fire();
+    const [draft] = await harness.fake.waitForSent(1);
+    harness.now += 45_000;
+    rest();
+    const [, answer] = await harness.fake.waitForSent(2);
+    expect(answer).toMatchObject({ kind: 'channel', channelId: DM_CHANNEL_ID, content: 'Looking into it. Found it.' });
+    expect(harness.fake.removed).toEqual([draft!.id]);
+
+    const more = streamed('Checking', ' the logs.');
+    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000021', 'long-token-1', 'and now?'));
+    (await harness.timers.next(1_200)).fire();
+    await harness.fake.waitForSent(3);
+    harness.now += 45_000;
+    more();
+    await harness.fake.waitForCall('PATCH', /^\/webhooks\/\d+\/long-token-1\/messages\/(?:@|%40)original$/, 2);
+    expect(harness.fake.removed).toHaveLength(1);
   });
 
   it('streams the answer to /ask in its deferred reply', async () => {

@@ -47,6 +47,8 @@ export interface FakeDiscord {
   contentOf(id: string): string | undefined;
   /** A user deleted the message: edits of it fail as on Discord. */
   deleteMessage(id: string): void;
+  /** Messages the bot deleted (DELETE /channels/:id/messages/:id), by id. */
+  removed: string[];
   /** A message people wrote, listed by GET /channels/<id>/messages (with Cairn's own posts there). */
   addChannelMessage(message: Record<string, unknown>): void;
   waitForSent(count: number): Promise<SentMessage[]>;
@@ -79,6 +81,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const contents = new Map<string, string>();
   const written: Record<string, unknown>[] = [];
   const watchers: (() => boolean)[] = [];
+  const removed: string[] = [];
   const sockets = new Set<WebSocket>();
   let sequence = 0;
   let nextId = 500_000_000_000_000_000n;
@@ -147,6 +150,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     const original = /^\/webhooks\/\d+\/([^/]+)\/messages\/(?:@|%40)original$/.exec(path);
     const followup = method === 'POST' ? /^\/webhooks\/\d+\/([^/]+)$/.exec(path) : null;
     const edited = method === 'PATCH' ? (/^\/channels\/\d+\/messages\/(\d+)$/.exec(path) ?? /^\/webhooks\/\d+\/[^/]+\/messages\/(\d+)$/.exec(path)) : null;
+    const deleted = method === 'DELETE' ? /^\/channels\/\d+\/messages\/(\d+)$/.exec(path) : null;
+    if (deleted) {
+      if (!contents.delete(deleted[1] as string)) return json(res, 404, { message: 'Unknown Message', code: 10008 });
+      removed.push(deleted[1] as string);
+      return void res.writeHead(204).end();
+    }
     if (edited) {
       const id = edited[1] as string;
       if (!contents.has(id)) return json(res, 404, { message: 'Unknown Message', code: 10008 });
@@ -208,6 +217,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     contentOf: (id) => contents.get(id),
     addChannelMessage: (message) => void written.push(message),
     deleteMessage: (id) => void contents.delete(id),
+    removed,
     waitForSent: (count) => waitUntil(watchers, () => sent.length >= count, () => sent.slice()),
     waitForCall: (method, pattern, count = 1) => {
       const matching = () => calls.filter((c) => c.method === method && pattern.test(c.path));

@@ -187,6 +187,7 @@ describe('reply drafts', () => {
       remove: async (ref: number) => {
         if (refuse) throw new Error('message to delete not found');
         removed.push(ref);
+        return true;
       },
     });
     const drafts = new ReplyDrafts<number>({ surface: chat, timer: timers.timer, everyMs: () => 1_000, maxChars: 200, logger: silentLogger, answerAnewAfterMs: 30_000, now: () => now });
