@@ -83,7 +83,7 @@ export interface InboundMessage {
   /** Sent by Cairn's scheduler on behalf of who set the task: no platform message to reply to. */
   scheduled?: { id: number } | undefined;
   command?: InboundCommand | undefined;
-  /** Asked with a slash command (Discord's /ask, Slack's /cairn): the platform holds a place for this message's own answer, so it never joins other messages' turn. */
+  /** Came as an interaction whose answer has a place held for it (Discord's /ask, "Ask Cairn" and button presses; Slack's /cairn), so it never joins other messages' turn. */
   viaSlashCommand?: boolean | undefined;
   /** Platform id of the message or event, used to drop duplicate deliveries. */
   messageId: string;
