@@ -175,11 +175,7 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
   const attachments = attachmentsOf(message);
   const replyingTo = replyContextOf(message, options.bot);
   return {
-    platform: PLATFORM,
-    conversationId: conversationIdOf(message.chat.id, from.id, isDirect, options, message.is_topic_message ? message.message_thread_id : undefined),
-    userId: `${PLATFORM}:${from.id}`,
-    senderId: String(from.id),
-    userName: from.username ? `@${from.username}` : from.first_name,
+    ...sentBy(from, message, isDirect, options),
     text: stripMention(text, mention),
     ...(attachments.length > 0 ? { attachments } : {}),
     ...(replyingTo ? { replyingTo } : {}),
@@ -216,11 +212,7 @@ export function normalizeButton(raw: unknown, options: NormalizeOptions): Inboun
   if (!command) return undefined;
   const isDirect = message.chat.type === 'private';
   return {
-    platform: PLATFORM,
-    conversationId: conversationIdOf(message.chat.id, from.id, isDirect, options, message.is_topic_message ? message.message_thread_id : undefined),
-    userId: `${PLATFORM}:${from.id}`,
-    senderId: String(from.id),
-    userName: from.username ? `@${from.username}` : from.first_name,
+    ...sentBy(from, message, isDirect, options),
     text: data,
     isDirect,
     addressed: true,
@@ -231,6 +223,22 @@ export function normalizeButton(raw: unknown, options: NormalizeOptions): Inboun
     messageId: `${message.chat.id}:${message.message_id}:button:${id}`,
     receivedAt: new Date(),
     raw,
+  };
+}
+
+/** Who sent it, and the conversation it is in: its chat, forum topic and (in a group with per-member sessions) sender. */
+function sentBy(
+  from: z.infer<typeof userSchema>,
+  message: { chat: { id: number }; message_thread_id?: number | undefined; is_topic_message?: boolean | undefined },
+  isDirect: boolean,
+  options: NormalizeOptions,
+): Pick<InboundMessage, 'platform' | 'conversationId' | 'userId' | 'senderId' | 'userName'> {
+  return {
+    platform: PLATFORM,
+    conversationId: conversationIdOf(message.chat.id, from.id, isDirect, options, message.is_topic_message ? message.message_thread_id : undefined),
+    userId: `${PLATFORM}:${from.id}`,
+    senderId: String(from.id),
+    userName: from.username ? `@${from.username}` : from.first_name,
   };
 }
 
