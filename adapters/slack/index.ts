@@ -28,7 +28,7 @@ import { checkSlack } from './check.js';
 import { MemberNames } from './members.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
-import { ASK_SHORTCUT, normalizeAskAbout, normalizeButtonPress } from './interactions.js';
+import { ASK_SHORTCUT, SUGGESTED_PROMPTS, normalizeAskAbout, normalizeButtonPress, startedAssistantThread } from './interactions.js';
 import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 import { BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, withButtons, type OutgoingMessage } from './render.js';
 
@@ -127,6 +127,14 @@ export class SlackAdapter implements Adapter {
     const app = new App({ token: this.token, botId: this.bot.botId, botUserId: this.bot.userId, receiver, clientOptions: this.clientOptions, logger, ignoreSelf: false, convoStore: false });
     app.event('message', async ({ event, body }) => this.onEvent(event, body));
     app.event('app_mention', async ({ event, body }) => this.onEvent(event, body));
+    app.event('assistant_thread_started', async ({ event }) => {
+      const thread = startedAssistantThread(event);
+      if (!thread) return;
+      // A courtesy, like the hourglass: one attempt, a refusal logged.
+      await once(() => this.client.assistant.threads.setSuggestedPrompts({ channel_id: thread.channelId, thread_ts: thread.threadTs, prompts: [...SUGGESTED_PROMPTS] })).catch((error: unknown) =>
+        this.logger.debug({ err: describeError(error) }, 'Slack suggested prompts not set'),
+      );
+    });
     app.event('reaction_added', async ({ event }) => {
       if (!this.accepting || !this.bot) return;
       const normalized = normalizeReaction(event, this.normalizeOptions(this.bot), (channel, ts) => this.replies.get(`${channel}:${ts}`));

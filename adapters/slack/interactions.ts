@@ -1,7 +1,8 @@
 /**
  * Slack's interactive payloads, as the core's InboundMessage: a press of one of Cairn's
  * buttons (block_actions) and the "Ask Cairn" message shortcut (message_action). Both
- * need the app's Interactivity turned on (see the README).
+ * need the app's Interactivity turned on (see the README). And the prompts the assistant
+ * pane offers when a chat starts there.
  */
 import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
@@ -104,4 +105,19 @@ export function normalizeAskAbout(rawBody: unknown, options: NormalizeOptions): 
     },
     files,
   };
+}
+
+/** What the assistant pane offers to ask when a chat starts: each sends its message as the person's. */
+export const SUGGESTED_PROMPTS = [
+  { title: 'What can you do?', message: 'What can you do for me, and how do I best ask?' },
+  { title: 'What do you remember about me?', message: 'What do you remember about me?' },
+  { title: 'What did we work on lately?', message: 'What did we work on in our recent conversations?' },
+] as const;
+
+const assistantThreadStarted = z.object({ assistant_thread: z.object({ channel_id: z.string(), thread_ts: z.string() }) });
+
+/** Where a chat of the assistant pane started (assistant_thread_started), to offer prompts there. */
+export function startedAssistantThread(rawEvent: unknown): { channelId: string; threadTs: string } | undefined {
+  const parsed = assistantThreadStarted.safeParse(rawEvent);
+  return parsed.success ? { channelId: parsed.data.assistant_thread.channel_id, threadTs: parsed.data.assistant_thread.thread_ts } : undefined;
 }

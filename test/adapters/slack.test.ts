@@ -494,6 +494,12 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     // The second chat does not see the first.
     expect(userTexts(model, 1)).toEqual(['what is my name?']);
     expect(slack.statuses).toEqual(['D1:1600000700.000001:is thinking…', 'D1:1600000800.000001:is thinking…']);
+
+    // A new chat in the pane is offered prompts.
+    const started = JSON.stringify(harness.events.envelope({ type: 'assistant_thread_started', assistant_thread: { user_id: 'U1', channel_id: 'D1', thread_ts: '1600000900.000001', context: {} }, event_ts: '1600000900.000002' }, 'EvStart1'));
+    expect(await harness.events.raw(started, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, started) })).toBe(200);
+    await until(() => slack.suggested.length === 1, 'the suggested prompts');
+    expect(slack.suggested).toEqual([{ channel: 'D1', threadTs: '1600000900.000001', titles: ['What can you do?', 'What do you remember about me?', 'What did we work on lately?'] }]);
   });
 
   it('refuses events with a bad signature or a stale timestamp (401)', async () => {

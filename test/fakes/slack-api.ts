@@ -93,6 +93,8 @@ export interface FakeSlackApi {
   reactionsAdded: string[];
   /** assistant.threads.setStatus calls: `channel:thread_ts:status`. */
   statuses: string[];
+  /** assistant.threads.setSuggestedPrompts calls: where, and the prompts' titles. */
+  suggested: { channel: string; threadTs: string; titles: string[] }[];
   callsTo(method: string): SlackCall[];
   /** The next call of `method` (a response_url post is `response_url`) fails this way. */
   failNext(method: string, failure: SlackFailure): void;
@@ -130,6 +132,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const reactions = new Set<string>();
   const reactionsAdded: string[] = [];
   const statuses: string[] = [];
+  const suggested: { channel: string; threadTs: string; titles: string[] }[] = [];
   const failures = new Map<string, SlackFailure[]>();
   const responseUrls = new Map<string, string>();
   const files = new Map<string, Buffer>();
@@ -258,6 +261,11 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         reactionsAdded.push(key);
         return send(res, 200, { ok: true });
       }
+      case 'assistant.threads.setSuggestedPrompts': {
+        const prompts = (Array.isArray(body.prompts) ? body.prompts : JSON.parse(String(body.prompts ?? '[]'))) as { title: string }[];
+        suggested.push({ channel: String(body.channel_id), threadTs: String(body.thread_ts), titles: prompts.map((prompt) => prompt.title) });
+        return send(res, 200, { ok: true });
+      }
       case 'assistant.threads.setStatus': {
         statuses.push(`${String(body.channel_id)}:${String(body.thread_ts)}:${String(body.status)}`);
         return send(res, 200, { ok: true });
@@ -324,6 +332,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     reactions,
     reactionsAdded,
     statuses,
+    suggested,
     callsTo: (method) => calls.filter((call) => call.method === method),
     failNext: (method, failure) => void failures.set(method, [...(failures.get(method) ?? []), failure]),
     addFile: (name, bytes) => {
