@@ -259,10 +259,9 @@ export class DiscordAdapter implements Adapter {
 
   /** A slash command, "Ask Cairn" on a message, or a press of one of Cairn's buttons: deferred at once, answered in its reply. */
   private async onInteraction(sink: InboundSink, interaction: Interaction): Promise<void> {
-    if (!this.normalize) return;
+    if (!this.normalize || !(interaction.isChatInputCommand() || interaction.isButton() || interaction.isMessageContextMenuCommand())) return;
     const message = this.interactionMessage(interaction, this.normalize);
-    // Checked again for the type: each of these can be deferred.
-    if (!message || !(interaction.isChatInputCommand() || interaction.isButton() || interaction.isMessageContextMenuCommand())) return;
+    if (!message) return;
     try {
       await this.call(() => interaction.deferReply());
     } catch (error) {
@@ -275,10 +274,11 @@ export class DiscordAdapter implements Adapter {
     this.dispatch(sink, message, interaction.channelId);
   }
 
-  private interactionMessage(interaction: Interaction, normalize: NormalizeOptions): InboundMessage | undefined {
+  /** What the interaction asks, as a message; undefined for one that is not Cairn's (another app's command, a stray button). */
+  private interactionMessage(interaction: AnsweredInteraction, normalize: NormalizeOptions): InboundMessage | undefined {
     if (interaction.isChatInputCommand()) return normalizeInteraction(interaction, normalize);
     if (interaction.isButton()) return normalizeButtonPress(interaction, normalize);
-    if (!interaction.isMessageContextMenuCommand() || interaction.commandName !== this.askAboutName) return undefined;
+    if (interaction.commandName !== this.askAboutName) return undefined;
     const files = filesOfTarget(interaction.targetMessage);
     const message = normalizeAskAbout(interaction, normalize);
     return files.length === 0 ? message : { ...message, files: loadable(files) };

@@ -95,7 +95,11 @@ export class SlackAdapter implements Adapter {
       surface: {
         post: (conversationId, text, replyTo) => this.postDraft(conversationId, text, replyTo),
         edit: (draft, text) => this.editDraft(draft, text),
-        remove: async (draft) => (await once(() => this.client.chat.delete({ channel: draft.channel, ts: draft.ts }))).ok === true,
+        remove: async (draft) => {
+          // The Web API client throws on any refusal: reaching the next line means it is gone.
+          await once(() => this.client.chat.delete({ channel: draft.channel, ts: draft.ts }));
+          return true;
+        },
       },
       now: () => this.options.now?.().getTime() ?? Date.now(),
     });

@@ -9,7 +9,7 @@ import { createCairn, type Cairn, type CairnOverrides } from '../main.js';
 import { HttpServer, type HealthReport } from '../http/server.js';
 import { enabledPlatforms, type AdapterFactory, type PlatformName } from '../core/adapter-factory.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
-import type { Adapter } from '../core/message.js';
+import type { Adapter, AdapterHealth } from '../core/message.js';
 import { describeError } from '../core/errors.js';
 import { loggerFor } from '../core/logger.js';
 import { onShutdownSignal } from './signals.js';
@@ -70,8 +70,9 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       cairn.gateway.attach(adapter);
       adapters.push(adapter);
     }
-    http.setHealth(() => healthOf(adapters));
-    metrics?.platformsUp(() => adapters.map((adapter) => ({ platform: adapter.platform, up: adapter.health?.().ok ?? true })));
+    // The gateway knows each attached platform's health; /healthz and the metrics read it there.
+    http.setHealth(() => healthOf(cairn.gateway.platformStates()));
+    metrics?.platformsUp(() => cairn.gateway.platformStates().map(({ platform, health }) => ({ platform, up: health.ok })));
     if (metrics) {
       http.mount('/metrics', metrics.route(config.metrics.token));
       logger.info({ tokenRequired: config.metrics.token !== undefined }, 'Prometheus metrics served at /metrics');
@@ -124,8 +125,7 @@ async function loadFactory(platform: PlatformName): Promise<AdapterFactory> {
 }
 
 /** /healthz: each platform, and what is wrong with any; not ok once one stopped hearing its platform. */
-function healthOf(adapters: readonly Adapter[]): HealthReport {
-  const states = adapters.map((adapter) => ({ platform: adapter.platform, health: adapter.health?.() ?? { ok: true } }));
+function healthOf(states: readonly { platform: string; health: AdapterHealth }[]): HealthReport {
   const problems = Object.fromEntries(states.flatMap(({ platform, health }) => (health.problem ? [[platform, health.problem]] : [])));
   return {
     ok: states.every(({ health }) => health.ok),
