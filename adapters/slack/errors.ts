@@ -9,7 +9,7 @@ import { CairnError, rootCause, type CairnErrorCode } from '../../src/core/error
 const PLATFORM = 'slack';
 
 /** Slack's `error` strings that mean the token is no good. */
-const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'no_permission_for_token']);
+const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'no_permission_for_token', 'user_removed_from_team', 'team_disabled']);
 /** The token works but may not do this here. */
 const PERMISSION_ERRORS = new Set(['missing_scope', 'not_allowed_token_type', 'not_in_channel', 'is_archived', 'restricted_action', 'ekm_access_denied', 'team_access_not_granted', 'cannot_dm_bot', 'access_denied']);
 const NOT_FOUND_ERRORS = new Set(['channel_not_found', 'thread_not_found', 'message_not_found', 'user_not_found']);

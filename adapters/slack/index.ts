@@ -1,10 +1,11 @@
 /**
- * The Slack adapter (@slack/bolt). Events arrive over Socket Mode (SLACK_APP_TOKEN) or as
- * signed HTTP requests on the shared server's POST /slack/events (SLACK_SIGNING_SECRET;
- * Bolt's HTTPReceiver checks signature and timestamp). Cairn answers app_mention in
- * channels (in the thread), DMs, and the /cairn slash command (acknowledged at once,
- * answered through its response_url when the turn ends), and takes presses of its buttons
- * and the "Ask Cairn" message shortcut (interactions.ts).
+ * The Slack adapter (@slack/bolt). Events arrive over Socket Mode (SLACK_APP_TOKEN,
+ * reconnected by socket-mode.ts) or as signed HTTP requests on the shared server's POST
+ * /slack/events (SLACK_SIGNING_SECRET; Bolt's HTTPReceiver checks signature and
+ * timestamp). Cairn answers app_mention in channels (in the thread), DMs, and the /cairn
+ * slash command (acknowledged at once, answered through its response_url when the turn
+ * ends), and takes presses of its buttons and the "Ask Cairn" message shortcut
+ * (interactions.ts).
  *
  * Replies go out through one Web API client that neither retries nor waits by itself:
  * withRetries with the injected sleep does both, so tests never wait for real. While a
@@ -15,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import { CairnError, ConfigError, describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
@@ -26,6 +27,7 @@ import { MessagesInFlight, type InFlight } from './in-flight.js';
 import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
 import { checkSlack } from './check.js';
 import { MemberNames } from './members.js';
+import { SocketModeLink } from './socket-mode.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
 import { ASK_SHORTCUT, SUGGESTED_PROMPTS, normalizeAskAbout, normalizeButtonPress, startedAssistantThread } from './interactions.js';
@@ -68,6 +70,7 @@ export class SlackAdapter implements Adapter {
   private readonly drafts: ReplyDrafts<PostedMessage>;
   private app: App | undefined;
   private httpReceiver: HTTPReceiver | undefined;
+  private socketMode: SocketModeLink | undefined;
   private bot: BotIdentity | undefined;
   private sink: InboundSink | undefined;
   private accepting = false;
@@ -125,7 +128,7 @@ export class SlackAdapter implements Adapter {
     this.bot = { teamId: auth.team_id, userId: auth.user_id, botId: auth.bot_id ?? '' };
     const logger = boltLogger(this.logger);
     const receiver = settings.appToken
-      ? new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions: this.clientOptions } })
+      ? new SocketModeReceiver({ appToken: settings.appToken, logger, autoReconnectEnabled: false, installerOptions: { clientOptions: this.clientOptions } })
       : new HTTPReceiver({ signingSecret: settings.signingSecret ?? '', endpoints: EVENTS_PATH, logger });
     // botId and botUserId given: Bolt skips its own auth.test. Own messages are flagged in normalize, not dropped by Bolt.
     const app = new App({ token: this.token, botId: this.bot.botId, botUserId: this.bot.userId, receiver, clientOptions: this.clientOptions, logger, ignoreSelf: false, convoStore: false });
@@ -172,8 +175,12 @@ export class SlackAdapter implements Adapter {
     this.sink = sink;
     this.accepting = true;
     if (receiver instanceof HTTPReceiver) this.httpReceiver = receiver;
-    // The Socket Mode client reconnects by itself; a start that fails outright is reported, not retried.
-    else await app.start().catch((error: unknown) => Promise.reject(mapSlackError(error)));
+    else {
+      // A first start that fails is reported, not retried; a later drop is reconnected (socket-mode.ts).
+      await app.start().catch((error: unknown) => Promise.reject(mapSlackError(error)));
+      this.socketMode = new SocketModeLink(receiver.client, this.timer, this.logger);
+      this.socketMode.watch();
+    }
     // Slack has no API to register slash commands: the app's manifest defines /cairn (and optionally one per command).
     this.logger.info({ team: this.bot.teamId, bot: this.bot.userId, mode: settings.appToken ? 'socket' : 'http', commands: this.deps.commands.list().map((c) => c.name) }, 'Slack connected; /cairn <command> runs chat commands');
   }
@@ -183,10 +190,16 @@ export class SlackAdapter implements Adapter {
     this.httpReceiver = undefined;
     this.inFlight.cancelNotes();
     this.drafts.stopAll();
+    this.socketMode?.stop();
+    this.socketMode = undefined;
     if (this.app && this.deps.config.platforms.slack.appToken) {
       await this.app.stop().catch((error: unknown) => this.logger.warn({ err: describeError(error) }, 'Slack Socket Mode did not close cleanly'));
     }
     this.app = undefined;
+  }
+
+  health(): AdapterHealth {
+    return this.socketMode?.health() ?? { ok: true };
   }
 
   async send(conversationId: string, reply: OutboundReply): Promise<void> {

@@ -17,7 +17,8 @@
  * files.completeUploadExternal, which shares the files as a message) and files.info; any
  * call can be made to fail once (429 with Retry-After, 5xx, or a Slack error string).
  * Socket Mode: apps.connections.open (with the app token) hands out ws://…/link, where
- * the fake says hello and pushes envelopes with `pushSocket`, resolving on the ack.
+ * the fake says hello and pushes envelopes with `pushSocket`, resolving on the ack; it
+ * can drop the connections or ask for a reconnect.
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -111,6 +112,12 @@ export interface FakeSlackApi {
   sockets(): number;
   /** Sends a Socket Mode envelope (`events_api`, `slash_commands`) and resolves with the app's ack. */
   pushSocket(type: string, payload: Record<string, unknown>): Promise<{ envelope_id: string; payload?: unknown }>;
+  /** Cuts every Socket Mode connection, as a network drop does. */
+  dropSockets(): void;
+  /** The next Socket Mode connection is refused before the WebSocket opens (HTTP 403). */
+  refuseNextSocket(): void;
+  /** Asks every Socket Mode client to reconnect (`disconnect`, refresh_requested), as Slack does every few hours. */
+  askToReconnect(): void;
   close(): Promise<void>;
 }
 
@@ -125,6 +132,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const sockets = new Set<WebSocket>();
   const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
   let envelopeCounter = 0;
+  let refuseSocket = false;
   const calls: SlackCall[] = [];
   const posts: SlackPost[] = [];
   const updates: FakeSlackApi['updates'] = [];
@@ -304,6 +312,10 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/link')) return void socket.destroy();
+    if (refuseSocket) {
+      refuseSocket = false;
+      return void socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
@@ -370,6 +382,14 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       const acked = new Promise<{ envelope_id: string; payload?: unknown }>((resolve) => acks.set(envelopeId, resolve));
       socket.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' }));
       return acked;
+    },
+    dropSockets: () => {
+      for (const socket of sockets) socket.terminate();
+      sockets.clear();
+    },
+    refuseNextSocket: () => void (refuseSocket = true),
+    askToReconnect: () => {
+      for (const socket of sockets) socket.send(JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'fake-slack' } }));
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,0 +1,96 @@
+/**
+ * Socket Mode that reconnects on Cairn's timer. @slack/socket-mode's own reconnection
+ * waits on real timers and, when an attempt fails in a way it deems unrecoverable (a
+ * revoked app token, Slack unreachable after its retries), rejects a promise nobody
+ * holds: Node then ends the process, and every other platform with it. So the receiver's
+ * client runs with autoReconnectEnabled off, and this reconnects after a drop (Slack asks
+ * for one every few hours): after 1 s, then 2, 4 … up to 60 s while attempts fail. A
+ * refused app token stops it for good, and health() says what to fix.
+ */
+import type { SocketModeReceiver } from '@slack/bolt';
+import type { AdapterHealth } from '../../src/core/message.js';
+import { describeError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { Timer } from '../../src/core/turn-indicators.js';
+import { mapSlackError, slackErrorCode } from './errors.js';
+
+type SocketModeClient = SocketModeReceiver['client'];
+
+const FIRST_RETRY_MS = 1_000;
+const LONGEST_RETRY_MS = 60_000;
+
+/** The wait before reconnect attempt `attempt` (1, 2, …). */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempt - 1));
+}
+
+export class SocketModeLink {
+  private state: AdapterHealth = { ok: true };
+  private attempt = 0;
+  /** A reconnect is waiting or under way: the client's own `disconnected` events are ours then. */
+  private reconnecting = false;
+  private stopped = false;
+  private cancelWait: (() => void) | undefined;
+
+  constructor(
+    private readonly client: SocketModeClient,
+    private readonly timer: Timer,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Call once the first connection is up: from then on a drop is reconnected. */
+  watch(): void {
+    this.client.on('disconnected', () => {
+      if (this.stopped || this.reconnecting) return;
+      this.logger.info('Slack Socket Mode connection closed; reconnecting');
+      this.schedule();
+    });
+  }
+
+  health(): AdapterHealth {
+    return this.state;
+  }
+
+  /** Before the client disconnects: its closing is not a drop. */
+  stop(): void {
+    this.stopped = true;
+    this.cancelWait?.();
+    this.cancelWait = undefined;
+  }
+
+  private schedule(): void {
+    this.reconnecting = true;
+    this.attempt += 1;
+    this.cancelWait = this.timer(reconnectDelayMs(this.attempt), () => {
+      this.cancelWait = undefined;
+      void this.reconnect();
+    });
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.client.start();
+      if (this.stopped) return;
+      this.logger.info({ attempts: this.attempt }, 'Slack Socket Mode reconnected');
+      this.attempt = 0;
+      this.reconnecting = false;
+      this.state = { ok: true };
+    } catch (error) {
+      if (this.stopped) return;
+      // The client rejects with nothing when the socket closed before Slack said hello.
+      const mapped = error === undefined ? undefined : mapSlackError(error);
+      const reason = mapped?.message ?? 'the connection closed before Slack said hello';
+      if (mapped?.code === 'auth') {
+        this.reconnecting = false;
+        this.state = { ok: false, problem: `Socket Mode stopped: Slack refused the app-level token (${slackErrorCode(mapped) ?? mapped.message}). Check SLACK_APP_TOKEN (xapp-…, with connections:write) and restart Cairn.` };
+        this.logger.error({ err: describeError(mapped) }, 'Slack Socket Mode stopped: the app-level token was refused');
+        return;
+      }
+      const nextMs = reconnectDelayMs(this.attempt + 1);
+      this.state = { ok: true, problem: `Socket Mode connection lost; reconnecting (attempt ${this.attempt + 1} in ${nextMs / 1000} s): ${reason}` };
+      this.logger.warn({ err: mapped ? describeError(mapped) : reason, attempt: this.attempt }, 'Slack Socket Mode reconnect failed; trying again');
+      this.schedule();
+    }
+  }
+}
