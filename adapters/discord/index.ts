@@ -36,6 +36,8 @@ const threadMessages = z.array(z.object({ id: z.string(), content: z.string().de
 const NO_PINGS = { parse: [] as never[] };
 /** Replies remembered for reaction feedback. */
 const REMEMBERED_REPLIES = 5_000;
+/** Interaction answers with buttons kept for editing: one per approval request that waits. */
+const EDITABLE_ANSWERS = 100;
 
 export interface DiscordAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
@@ -57,6 +59,8 @@ export class DiscordAdapter implements Adapter {
    * the turn edits the deferred reply, later ones (a file, then the answer) follow it up.
    */
   private readonly interactions = new Map<string, { interaction: AnsweredInteraction; conversationId: string; edited: boolean }>();
+  /** Interaction answers with buttons, by message id, for `edit`. */
+  private readonly editableAnswers = new Map<string, AnsweredInteraction>();
   /** Where a conversation's replies go (a thread folded into its parent's session still answers in the thread). */
   private readonly replyChannel = new Map<string, string>();
   /** Cairn's own replies (message id → conversation), so reactions on them count as feedback. */
@@ -143,23 +147,53 @@ export class DiscordAdapter implements Adapter {
     await this.client.destroy();
   }
 
-  async send(conversationId: string, reply: OutboundReply): Promise<void> {
+  async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
     // The turn's answer replaces the draft that streamed it; anything else is posted below it.
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
     if (!reply.endsTurn) this.drafts.posted(conversationId);
     const pending = reply.replyTo ? this.interactions.get(reply.replyTo) : undefined;
+    const withButtons = (reply.buttons?.length ?? 0) > 0;
     if (pending) {
       const into = draft && 'interaction' in draft ? draft.message : pending.edited ? undefined : '@original';
       pending.edited = true;
-      return this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], conversationId, into, componentsOf(reply.buttons));
+      const last = await this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], conversationId, into, componentsOf(reply.buttons));
+      return withButtons && last ? this.keepEditable(last, pending.interaction) : undefined;
     }
     const channelId = this.channelFor(conversationId);
     const parts = partsWithFiles(reply.text, reply.files);
+    let last: string | undefined;
     for (const [index, part] of parts.entries()) {
       const into = index === 0 && draft && 'channelId' in draft ? draft.messageId : undefined;
       const components = index === parts.length - 1 ? componentsOf(reply.buttons) : undefined;
-      this.remember(await this.post(channelId, part.content, index === 0 ? this.reference(conversationId, reply.replyTo) : {}, part.files, into, components), conversationId);
+      last = await this.post(channelId, part.content, index === 0 ? this.reference(conversationId, reply.replyTo) : {}, part.files, into, components);
+      this.remember(last, conversationId);
     }
+    return withButtons && last ? `channel:${channelId}:${last}` : undefined;
+  }
+
+  /** New text, and `components: []` to take the buttons away; an interaction's answer is edited through its token (valid 15 minutes). */
+  async edit(_conversationId: string, sent: string, text: string): Promise<void> {
+    const [content] = renderParts(text);
+    const [kind = '', first = '', second = ''] = sent.split(':');
+    if (content === undefined) return;
+    if (kind === 'interaction') {
+      const interaction = this.editableAnswers.get(first);
+      if (!interaction) throw new CairnError('not_found', 'The interaction of that message is no longer known; its buttons stay.', { platform: PLATFORM });
+      this.editableAnswers.delete(first);
+      await this.call(() => interaction.editReply({ message: first, content, components: [], allowedMentions: NO_PINGS }));
+      return;
+    }
+    await this.call(() => this.client.rest.patch(Routes.channelMessage(first, second), { body: { content, components: [], allowed_mentions: NO_PINGS } }));
+  }
+
+  /** An interaction's answer with buttons can be edited only through that interaction: it is kept (the latest few) until then. */
+  private keepEditable(messageId: string, interaction: AnsweredInteraction): string {
+    this.editableAnswers.set(messageId, interaction);
+    for (const oldest of this.editableAnswers.keys()) {
+      if (this.editableAnswers.size <= EDITABLE_ANSWERS) break;
+      this.editableAnswers.delete(oldest);
+    }
+    return `interaction:${messageId}`;
   }
 
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
@@ -299,8 +333,10 @@ export class DiscordAdapter implements Adapter {
    * `into`: the message the first part goes into: '@original' (the turn's first message
    * replaces the deferred "thinking…"), or the follow-up that held a streamed draft.
    */
-  private async answerInteraction(interaction: AnsweredInteraction, text: string, files: OutboundFile[], conversationId: string, into: string | undefined, components?: ActionRow[]): Promise<void> {
+  /** Resolves with the id of the last message (the one with the buttons). */
+  private async answerInteraction(interaction: AnsweredInteraction, text: string, files: OutboundFile[], conversationId: string, into: string | undefined, components?: ActionRow[]): Promise<string | undefined> {
     const parts = partsWithFiles(text, files);
+    let lastId: string | undefined;
     for (const [index, part] of parts.entries()) {
       const attachments = part.files.map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name }));
       // What goes last (files, buttons) goes with the piece that carries the files.
@@ -310,20 +346,23 @@ export class DiscordAdapter implements Adapter {
         return into && edit ? interaction.editReply({ ...body, message: into }) : interaction.followUp(body);
       };
       try {
-        this.remember((await this.call(() => send(part.content, true, index === 0))).id, conversationId);
+        lastId = (await this.call(() => send(part.content, true, index === 0))).id;
+        this.remember(lastId, conversationId);
       } catch (error) {
         if (into && index === 0 && !isMarkupRejection(error as CairnError)) {
           // The message to edit is gone (a deleted follow-up, an expired token): follow up anew.
           this.deps.logger.warn({ err: describeError(error) }, 'Discord reply could not be edited; following up instead');
-          this.remember((await this.call(() => send(part.content, true, false))).id, conversationId);
+          lastId = (await this.call(() => send(part.content, true, false))).id;
+          this.remember(lastId, conversationId);
           continue;
         }
         if (!isMarkupRejection(error as CairnError)) throw error;
         // Escaping can make more pieces of one part: only the first goes into the edited message.
         const plain = plainParts(part.content);
-        for (const [at, piece] of plain.entries()) await this.call(() => send(piece, at === plain.length - 1, index === 0 && at === 0));
+        for (const [at, piece] of plain.entries()) lastId = (await this.call(() => send(piece, at === plain.length - 1, index === 0 && at === 0))).id;
       }
     }
+    return lastId;
   }
 
   /**

@@ -114,7 +114,9 @@ export class SlackAdapter implements Adapter {
       logger: deps.logger,
       timer: this.timer,
       progressAfterMs: options.progressAfterMs ?? PROGRESS_AFTER_MS,
-      postNote: (entry) => this.post(entry.conversationId, PROGRESS_TEXT, entry),
+      postNote: async (entry) => {
+        await this.post(entry.conversationId, PROGRESS_TEXT, entry);
+      },
       // A streamed draft already shows that the turn is going on.
       showsDraft: (conversationId) => this.drafts.showing(conversationId),
     });
@@ -202,14 +204,32 @@ export class SlackAdapter implements Adapter {
     return this.socketMode?.health() ?? { ok: true };
   }
 
-  async send(conversationId: string, reply: OutboundReply): Promise<void> {
+  async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
     if (reply.replyTo) this.inFlight.replied(conversationId, reply.replyTo);
     const entry = reply.replyTo ? this.inFlight.get(reply.replyTo) : undefined;
     // The turn's answer replaces the draft that streamed it; anything else is posted below it.
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
     if (!reply.endsTurn) this.drafts.posted(conversationId);
-    if (reply.files?.length) return this.upload(conversationId, reply.text, reply.files, entry);
-    await this.post(conversationId, reply.text, entry, draft, reply.buttons);
+    if (reply.files?.length) {
+      await this.upload(conversationId, reply.text, reply.files, entry);
+      return undefined;
+    }
+    const last = await this.post(conversationId, reply.text, entry, draft, reply.buttons);
+    return reply.buttons?.length && last ? `${last.channel}:${last.ts}` : undefined;
+  }
+
+  /** chat.update with the new text's blocks, so the actions block (the buttons) is gone. */
+  async edit(_conversationId: string, sent: string, text: string): Promise<void> {
+    const [channel = '', ts = ''] = sent.split(':');
+    const [message] = renderMessages(text);
+    if (!message) return;
+    try {
+      await this.call(() => this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }));
+    } catch (error) {
+      if (!isMarkupRejection(error)) throw error;
+      // blocks: [] clears the formatted ones, the buttons with them.
+      await this.call(() => this.client.chat.update({ channel, ts, text: plainParts(message.plain, MESSAGE_LIMIT)[0] ?? '', blocks: [] }));
+    }
   }
 
   /** A streamed draft, in the thread the answer goes to; none for a slash command (its response_url cannot be edited). One attempt. */
@@ -313,25 +333,30 @@ export class SlackAdapter implements Adapter {
   }
 
   /** Sends a reply, split and rendered, its first message into `draft` when one streamed it; slash commands answer through their response_url. */
-  private async post(conversationId: string, text: string, entry: InFlight | undefined, draft?: PostedMessage, buttons: readonly ReplyButton[] = []): Promise<void> {
+  /** Posts the text; resolves with the last message where it went out formatted through the Web API (the one with the buttons). */
+  private async post(conversationId: string, text: string, entry: InFlight | undefined, draft?: PostedMessage, buttons: readonly ReplyButton[] = []): Promise<PostedMessage | undefined> {
     const { channel, threadTs } = whereTo(conversationId, entry);
     const messages = renderMessages(text);
+    let last: PostedMessage | undefined;
     // The buttons go under the last message, after everything they are about.
     for (const [index, rendered] of messages.entries()) {
       const message = index === messages.length - 1 ? withButtons(rendered, buttons) : rendered;
       if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs);
-      else await this.postMessage(channel, threadTs, message, conversationId, index === 0 ? draft : undefined);
+      else last = await this.postMessage(channel, threadTs, message, conversationId, index === 0 ? draft : undefined);
     }
+    return last;
   }
 
-  /** Posts one message, or puts it into `into` (a streamed draft; posted anew when that is gone). */
-  private async postMessage(channel: string, threadTs: string | undefined, message: OutgoingMessage, conversationId?: string, into?: PostedMessage): Promise<void> {
+  /** Posts one message, or puts it into `into` (a streamed draft; posted anew when that is gone); resolves with it unless it had to go as plain text. */
+  private async postMessage(channel: string, threadTs: string | undefined, message: OutgoingMessage, conversationId?: string, into?: PostedMessage): Promise<PostedMessage | undefined> {
     const thread = threadTs ? { thread_ts: threadTs } : {};
     const send = async (body: { text: string; blocks?: OutgoingMessage['blocks']; mrkdwn?: boolean }, edit: PostedMessage | undefined): Promise<{ ts?: string | undefined }> =>
       edit ? this.client.chat.update({ channel: edit.channel, ts: edit.ts, ...body }) : this.client.chat.postMessage({ channel, unfurl_links: false, unfurl_media: false, ...thread, ...body });
     try {
       const posted = await this.call(() => send({ text: message.text, blocks: message.blocks }, into));
-      if (conversationId && typeof posted.ts === 'string') this.rememberReply(`${channel}:${posted.ts}`, conversationId);
+      if (typeof posted.ts !== 'string') return undefined;
+      if (conversationId) this.rememberReply(`${channel}:${posted.ts}`, conversationId);
+      return { channel: into?.channel ?? channel, ts: posted.ts };
     } catch (error) {
       if (into && !isMarkupRejection(error)) {
         this.logger.warn({ channel, err: describeError(mapSlackError(error)) }, 'Slack draft could not be replaced by the answer; posting it as a new message');
@@ -343,6 +368,7 @@ export class SlackAdapter implements Adapter {
         // Only the first piece goes into the draft; an update with blocks: [] clears the formatted ones.
         await this.call(() => send({ text: part, mrkdwn: false, ...(index === 0 && into ? { blocks: [] } : {}) }, index === 0 ? into : undefined));
       }
+      return undefined;
     }
   }
 

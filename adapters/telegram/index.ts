@@ -143,8 +143,9 @@ export class TelegramAdapter implements Adapter {
     else if (this.bot.isRunning()) await this.bot.stop();
   }
 
-  async send(conversationId: string, reply: OutboundReply): Promise<void> {
+  async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
     const chatId = chatIdOf(conversationId);
+    let withKeyboard: number | undefined;
     // The turn's answer replaces the draft that streamed it; anything else is posted below it.
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
     if (!reply.endsTurn) this.drafts.posted(conversationId);
@@ -157,13 +158,22 @@ export class TelegramAdapter implements Adapter {
       for (const [index, part] of parts.entries()) {
         if (index === 0 && draft && (await this.replaceDraft(draft, part))) continue;
         // The buttons go under the last part, after everything they are about.
-        await this.sendPart(conversationId, part, index === 0 ? reply.replyTo : undefined, true, index === parts.length - 1 ? keyboard : undefined);
+        const last = index === parts.length - 1;
+        const sent = await this.sendPart(conversationId, part, index === 0 ? reply.replyTo : undefined, true, last ? keyboard : undefined);
+        if (last && keyboard) withKeyboard = sent;
       }
     }
     for (const [index, file] of files.entries()) {
       const sent = await this.sendFile(conversationId, file, index === 0 && caption ? caption : undefined);
       this.remember(`${chatId}:${sent.message_id}`, conversationId);
     }
+    return withKeyboard === undefined ? undefined : String(withKeyboard);
+  }
+
+  /** An edit that sends no reply_markup takes the inline keyboard away. */
+  async edit(conversationId: string, sent: string, text: string): Promise<void> {
+    const [part] = renderParts(text);
+    if (part) await this.editPart({ chatId: chatIdOf(conversationId), messageId: Number(sent) }, part, true);
   }
 
   /** A file, its caption's Markdown rendered as HTML, plain when Telegram refuses the markup. */

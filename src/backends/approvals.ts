@@ -2,7 +2,8 @@
  * Approval of dangerous commands. The tool that holds one asks in the chat, then
  * waits: an admin answers `/approve <id>` or `/deny <id>` (from any conversation, or
  * with the buttons under the request where the platform shows them),
- * or the timeout denies it. Every request, its decision and who made it are
+ * or the timeout denies it. Once settled, the request shows how, without its buttons,
+ * where the platform lets Cairn edit it. Every request, its decision and who made it are
  * recorded in SQLite (command_approvals). Waiting requests live in this process;
  * ones left pending by a previous process are marked expired at start.
  */
@@ -16,7 +17,7 @@ import type { Db } from '../store/db.js';
 import type { Danger } from './danger.js';
 import type { Timers, TimerHandle } from './timers.js';
 import type { Notify } from '../tools/registry.js';
-import type { ReplyButton } from '../core/message.js';
+import type { PostedMessage, ReplyButton } from '../core/message.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 
@@ -37,6 +38,8 @@ export interface ApprovalDecision {
   id: string;
   status: Exclude<ApprovalStatus, 'pending'>;
   decidedBy: string;
+  /** The admin's name where the platform gave one. */
+  decidedByName?: string;
 }
 
 export interface ApprovalGateOptions {
@@ -49,7 +52,7 @@ export interface ApprovalGateOptions {
    * Posts into the admins' conversation (CAIRN_ADMIN_CHANNEL), where a request made by
    * someone who is not an admin is asked too: an admin may never look at that person's chat.
    */
-  tellAdmins?: ((conversationId: string, text: string, buttons: ReplyButton[]) => Promise<void>) | undefined;
+  tellAdmins?: ((conversationId: string, text: string, buttons: ReplyButton[]) => Promise<PostedMessage | undefined>) | undefined;
   adminChannel?: string | undefined;
 }
 
@@ -97,40 +100,53 @@ export class ApprovalGate {
       { label: 'Approve', command: `/approve ${id}` },
       { label: 'Deny', command: `/deny ${id}` },
     ];
-    const asked = await Promise.all([this.ask(id, () => notify(approvalMessage(id, request, timeoutMs), buttons)), this.askAdmins(id, request, buttons)]);
+    const question = approvalQuestion(request);
+    const asked = await Promise.all([this.ask(id, question, () => notify(withInstructions(question, id, timeoutMs), buttons)), this.askAdmins(id, request, buttons)]);
     // Nobody saw the question, so nobody can answer it.
     if (!asked.some(Boolean)) this.settle(id, 'denied', SYSTEM.noChat);
     try {
-      return await decision;
+      const decided = await decision;
+      // The buttons come off: the request shows how it was settled.
+      for (const posted of asked) if (posted) void this.showDecision(posted, decided);
+      return decided;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  /** Posts the question; false when it could not be posted. */
-  private async ask(id: string, post: () => Promise<void>): Promise<boolean> {
+  /** Posts the question; undefined when it could not be posted. */
+  private async ask(id: string, question: string, post: () => Promise<PostedMessage | undefined>): Promise<AskedIn | undefined> {
     try {
-      await post();
-      return true;
+      return { id, question, message: await post() };
     } catch (error) {
       this.options.logger.warn({ approvalId: id, err: describeError(error) }, 'could not post the approval request');
-      return false;
+      return undefined;
     }
   }
 
   /** A request of someone who is not an admin is asked in the admins' conversation too, saying whose it is. */
-  private askAdmins(id: string, request: ApprovalRequest, buttons: ReplyButton[]): Promise<boolean> {
+  private async askAdmins(id: string, request: ApprovalRequest, buttons: ReplyButton[]): Promise<AskedIn | undefined> {
     const { adminChannel, tellAdmins, timeoutMs } = this.options;
-    if (request.byAdmin || !adminChannel || !tellAdmins || adminChannel === request.conversationId) return Promise.resolve(false);
-    const text = `${approvalMessage(id, request, timeoutMs)}\nAsked for by ${request.userId} in ${request.conversationId}.`;
-    return this.ask(id, () => tellAdmins(adminChannel, text, buttons));
+    if (request.byAdmin || !adminChannel || !tellAdmins || adminChannel === request.conversationId) return undefined;
+    const question = `${approvalQuestion(request)}\nAsked for by ${request.userId} in ${request.conversationId}.`;
+    return this.ask(id, question, () => tellAdmins(adminChannel, withInstructions(question, id, timeoutMs), buttons));
   }
 
-  /** An admin's answer. Says what happened in words fit for the chat. */
-  decide(id: string, approve: boolean, decidedBy: string, decidedIn: string): string {
+  /** The question with how it was settled in place of its buttons; where the platform refuses, the buttons stay and a press says it is settled. */
+  private async showDecision(asked: AskedIn, decision: ApprovalDecision): Promise<void> {
+    if (!asked.message) return;
+    try {
+      await asked.message.edit(`${asked.question}\n${outcomeLine(decision, this.options.timeoutMs)}`);
+    } catch (error) {
+      this.options.logger.warn({ approvalId: asked.id, err: describeError(error) }, 'could not show the decision on the approval request');
+    }
+  }
+
+  /** An admin's answer (`name`: how they are shown). Says what happened in words fit for the chat. */
+  decide(id: string, approve: boolean, decidedBy: string, decidedIn: string, name?: string): string {
     const key = id.trim().toLowerCase();
     if (key === '') return this.pendingSummary();
-    const decision = this.settle(key, approve ? 'approved' : 'denied', decidedBy, decidedIn);
+    const decision = this.settle(key, approve ? 'approved' : 'denied', decidedBy, decidedIn, name);
     if (decision) return approve ? `Approved ${key}: the command runs now.` : `Denied ${key}: the command will not run.`;
     const row = this.options.db.prepare<[string], { status: ApprovalStatus; decided_by: string | null }>('SELECT status, decided_by FROM command_approvals WHERE id = ?').get(key);
     if (!row) return `There is no approval request ${key}. ${this.pendingSummary()}`;
@@ -153,13 +169,13 @@ export class ApprovalGate {
   }
 
   /** Records a decision and wakes the waiting tool; undefined when the request was not waiting. */
-  private settle(id: string, status: ApprovalDecision['status'], decidedBy: string, decidedIn?: string): ApprovalDecision | undefined {
+  private settle(id: string, status: ApprovalDecision['status'], decidedBy: string, decidedIn?: string, name?: string): ApprovalDecision | undefined {
     const waiting = this.waiting.get(id);
     const updated = this.options.db
       .prepare("UPDATE command_approvals SET status = ?, decided_at = ?, decided_by = ?, decided_in = ? WHERE id = ? AND status = 'pending'")
       .run(status, this.options.clock.now(), decidedBy, decidedIn ?? null, id);
     if (updated.changes === 0) return undefined;
-    const decision: ApprovalDecision = { id, status, decidedBy };
+    const decision: ApprovalDecision = { id, status, decidedBy, ...(name ? { decidedByName: name } : {}) };
     if (waiting) {
       this.waiting.delete(id);
       this.options.timers.clearTimeout(waiting.timer);
@@ -177,14 +193,40 @@ export class ApprovalGate {
   }
 }
 
-function approvalMessage(id: string, request: ApprovalRequest, timeoutMs: number): string {
-  const minutes = Math.max(1, Math.round(timeoutMs / 60_000));
+/** A posted request: where, and its question without the instructions. */
+interface AskedIn {
+  id: string;
+  question: string;
+  message: PostedMessage | undefined;
+}
+
+function approvalQuestion(request: ApprovalRequest): string {
   const what = request.tool === 'terminal' ? 'run a command that' : `use ${request.tool} in a way that`;
-  return [
-    `⚠️ The agent wants to ${what} ${request.danger.reason}:`,
-    `    ${oneLine(request.command, 500)}`,
-    `An admin can allow it with /approve ${id} or refuse it with /deny ${id}. Without an answer it is refused in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-  ].join('\n');
+  return [`⚠️ The agent wants to ${what} ${request.danger.reason}:`, `    ${oneLine(request.command, 500)}`].join('\n');
+}
+
+function withInstructions(question: string, id: string, timeoutMs: number): string {
+  return `${question}\nAn admin can allow it with /approve ${id} or refuse it with /deny ${id}. Without an answer it is refused in ${minutesIn(timeoutMs)}.`;
+}
+
+/** How a request was settled, in place of its instructions and buttons. */
+function outcomeLine(decision: ApprovalDecision, timeoutMs: number): string {
+  const who = decision.decidedByName ?? decision.decidedBy;
+  switch (decision.status) {
+    case 'approved':
+      return `✅ Approved by ${who}.`;
+    case 'denied':
+      return `🚫 Denied by ${who}.`;
+    case 'expired':
+      return `⌛ Refused: nobody answered within ${minutesIn(timeoutMs)}.`;
+    case 'cancelled':
+      return 'Withdrawn: the task ended before an answer.';
+  }
+}
+
+function minutesIn(ms: number): string {
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
 /** `/approve <id>` and `/deny <id>`, for admins. They run at once, outside the conversation's queue: the turn that asked is waiting on them. */
@@ -195,7 +237,7 @@ export function registerApprovalCommands(commands: CommandRegistry, gate: Approv
     description: 'allow a command the agent is waiting to run (without an id: list those waiting)',
     adminOnly: true,
     immediate: true,
-    run: ({ message, args }) => gate.decide(args, true, message.userId, message.conversationId),
+    run: ({ message, args }) => gate.decide(args, true, message.userId, message.conversationId, message.userName),
   });
   commands.register({
     name: 'deny',
@@ -203,6 +245,6 @@ export function registerApprovalCommands(commands: CommandRegistry, gate: Approv
     description: 'refuse a command the agent is waiting to run',
     adminOnly: true,
     immediate: true,
-    run: ({ message, args }) => gate.decide(args, false, message.userId, message.conversationId),
+    run: ({ message, args }) => gate.decide(args, false, message.userId, message.conversationId, message.userName),
   });
 }

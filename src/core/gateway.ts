@@ -5,7 +5,7 @@
  * wait behind a turn together are answered together. Errors are
  * caught here, once: logged by id, answered with a short sentence.
  */
-import type { Adapter, AdapterHealth, InboundMessage, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from './message.js';
+import type { Adapter, AdapterHealth, InboundMessage, OutboundFile, OutboundReply, PostedMessage, ReplyButton, TurnEvent } from './message.js';
 import type { FileSender } from '../tools/registry.js';
 import type { Agent, TurnResult } from './agent.js';
 import type { Clock } from './clock.js';
@@ -156,11 +156,11 @@ export class Gateway {
   }
 
   /** Posts a message to a conversation on its own (audit reports and approval requests to the admin channel). */
-  async post(conversationId: string, text: string, buttons?: ReplyButton[]): Promise<void> {
+  async post(conversationId: string, text: string, buttons?: ReplyButton[]): Promise<PostedMessage | undefined> {
     const platform = conversationId.split(':')[0] ?? '';
     const adapter = this.adapters.get(platform);
     if (!adapter) throw new CairnError('not_found', `No ${platform || 'platform'} adapter is running to post to ${conversationId}.`);
-    await adapter.send(conversationId, { text, ...(buttons?.length ? { buttons } : {}) });
+    return editable(adapter, conversationId, await adapter.send(conversationId, { text, ...(buttons?.length ? { buttons } : {}) }));
   }
 
   /** Stops taking messages, lets turns in flight finish within the deadline, then aborts the rest. */
@@ -218,7 +218,9 @@ export class Gateway {
     let turn: RunningTurn | undefined;
     try {
       if (message.command) {
-        const answer = await this.options.commands.run({ message, args: message.command.args, isAdmin, maxFileBytes: this.adapters.get(message.platform)?.capabilities.maxFileBytes });
+        // By name where the platform sends only an id: a decision shows who made it.
+        const named = await this.withUserName(message);
+        const answer = await this.options.commands.run({ message: named, args: message.command.args, isAdmin, maxFileBytes: this.adapters.get(message.platform)?.capabilities.maxFileBytes });
         await this.reply(message, typeof answer === 'string' ? { text: answer } : answer);
         return 'command';
       }
@@ -297,7 +299,8 @@ export class Gateway {
       signal,
       ...(onEvent ? { onEvent } : {}),
       stream: adapter?.capabilities.streaming ?? false,
-      notify: (text: string, buttons?: ReplyButton[]) => this.reply(message, { text, ...(buttons?.length ? { buttons } : {}) }),
+      // Throws when the platform refused it: an approval request nobody saw is not waited on.
+      notify: async (text: string, buttons?: ReplyButton[]) => editable(adapter, message.conversationId, await this.deliver(message, { text, ...(buttons?.length ? { buttons } : {}) })),
       sendFile: this.fileSender(adapter, message),
     });
   }
@@ -306,7 +309,12 @@ export class Gateway {
   private fileSender(adapter: Adapter | undefined, message: InboundMessage): FileSender | undefined {
     const maxBytes = adapter?.capabilities.maxFileBytes;
     if (!maxBytes) return undefined;
-    return { maxBytes, send: (file: OutboundFile, caption: string) => this.deliver(message, { text: caption, files: [file] }) };
+    return {
+      maxBytes,
+      send: async (file: OutboundFile, caption: string) => {
+        await this.deliver(message, { text: caption, files: [file] });
+      },
+    };
   }
 
   /** Sends a reply; a failure is logged, since there is no one left to tell. */
@@ -323,11 +331,18 @@ export class Gateway {
   }
 
   /** Sends into the message's conversation and throws what the platform answered (a tool sending a file reports it). */
-  private async deliver(message: InboundMessage, reply: OutboundReply): Promise<void> {
+  private async deliver(message: InboundMessage, reply: OutboundReply): Promise<string | undefined | void> {
     const adapter = this.adapters.get(message.platform);
     if (!adapter) throw new CairnError('unavailable', `No adapter for ${message.platform} is attached.`);
-    await adapter.send(message.conversationId, { ...reply, replyTo: replyToOf(message) });
+    return adapter.send(message.conversationId, { ...reply, replyTo: replyToOf(message) });
   }
+}
+
+/** A message the adapter can change later (send gave a reference, and it edits). */
+function editable(adapter: Adapter | undefined, conversationId: string, sent: string | undefined | void): PostedMessage | undefined {
+  if (!adapter?.edit || typeof sent !== 'string') return undefined;
+  const edit = adapter.edit.bind(adapter);
+  return { edit: (text) => edit(conversationId, sent, text) };
 }
 
 /** The platform message a reply answers; a scheduled task's answer answers no message. */

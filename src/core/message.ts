@@ -105,6 +105,12 @@ export interface OutboundReply {
   buttons?: ReplyButton[] | undefined;
 }
 
+/** A message Cairn posted with buttons, to change once what they ask is settled. */
+export interface PostedMessage {
+  /** Shows `text` instead, without the buttons. */
+  edit(text: string): Promise<void>;
+}
+
 /** A button under a message: `/approve k3m9pq` at a tap. */
 export interface ReplyButton {
   label: string;
@@ -157,7 +163,13 @@ export interface Adapter {
   readonly capabilities: AdapterCapabilities;
   start(sink: InboundSink): Promise<void>;
   stop(): Promise<void>;
-  send(conversationId: string, reply: OutboundReply): Promise<void>;
+  /**
+   * Sends the reply. For a reply with buttons, an adapter that can change the message later
+   * resolves with a reference to it, which `edit` takes.
+   */
+  send(conversationId: string, reply: OutboundReply): Promise<string | undefined | void>;
+  /** Replaces the text of a message sent with buttons (send's reference), and takes the buttons away: an approval request once decided. */
+  edit?(conversationId: string, sent: string, text: string): Promise<void>;
   /** How its connection is; an adapter without one is taken as well while it runs. */
   health?(): AdapterHealth;
   /** Optional live progress (typing indicator, streamed text); `replyTo` is the message the turn answers. */

@@ -16,7 +16,7 @@ import type { Logger } from '../core/logger.js';
 import type { Agent } from '../core/agent.js';
 import type { CommandRegistry } from '../core/commands.js';
 import { describeError } from '../core/errors.js';
-import type { ReplyButton } from '../core/message.js';
+import type { PostedMessage, ReplyButton } from '../core/message.js';
 import type { ModelClient } from '../model/types.js';
 import type { LearningConfig } from '../config/learning.js';
 import type { Skills } from '../skills/index.js';
@@ -44,7 +44,7 @@ export interface LearningOptions {
   clock: Clock;
   logger: Logger;
   /** Posts audit reports and skill proposals to the admin channel. */
-  post?: ((conversationId: string, text: string, buttons?: ReplyButton[]) => Promise<void>) | undefined;
+  post?: ((conversationId: string, text: string, buttons?: ReplyButton[]) => Promise<PostedMessage | undefined>) | undefined;
   cronPort?: CronPort | undefined;
 }
 
@@ -58,6 +58,8 @@ export class Learning {
   readonly audits: AuditService;
   readonly scheduler: AuditScheduler;
   private readonly pending = new Set<Promise<unknown>>();
+  /** Proposals posted to the admins this run, to show how each was settled in place of its buttons. */
+  private readonly announced = new Map<number, { text: string; message: PostedMessage }>();
   private readonly turnOfTask;
 
   constructor(private readonly options: LearningOptions) {
@@ -80,19 +82,35 @@ export class Learning {
       policy: { staleDays: config.staleDays, archiveDays: config.archiveDays, poorSuccessRate: 0.5, minJudged: 3 },
       skills: skills ? skillMaintenance(db, skills, clock) : undefined,
       refine: (skill, failures) => this.refineSkill(skill, failures),
-      publish: adminChannel && options.post ? (report) => options.post?.(adminChannel, report) ?? Promise.resolve() : undefined,
+      publish: adminChannel && options.post
+        ? async (report) => {
+            await options.post?.(adminChannel, report);
+          }
+        : undefined,
     });
     this.scheduler = new AuditScheduler({ audits: this.audits, tasks: this.tasks, clock, logger, everyTasks: config.auditEveryTasks, cron: config.auditCron, timeZone: config.auditTimeZone, cronPort: options.cronPort });
     if (config.recordTasks) options.agent.onTurnFinished(this.recorder.record);
     this.recorder.onTask((task) => this.track(this.afterTask(task)));
     registerFeedbackCommand(options.commands, this.recorder, this.tasks, (task) => this.track(this.afterFeedback(task)));
-    registerProposalCommands(options.commands, this.proposals, clock);
+    registerProposalCommands(options.commands, this.proposals, clock, (id, outcome) => this.track(this.showSettled(id, outcome)));
   }
 
   /** A proposal left for a person goes before the admins, with Apply and Reject buttons; a failed post is logged (`/proposals` lists it still). */
   private announce(adminChannel: string, proposal: Proposal): void {
-    const post = this.options.post?.(adminChannel, `Cairn proposes a skill change, for an admin to review.\n${describeProposal(proposal)}`, proposalButtons(proposal));
-    this.track(post?.catch((error: unknown) => this.options.logger.warn({ proposalId: proposal.id, err: describeError(error) }, 'could not post the skill proposal to the admin channel')) ?? Promise.resolve());
+    const text = `Cairn proposes a skill change, for an admin to review.\n${describeProposal(proposal)}`;
+    const post = async () => {
+      const message = await this.options.post?.(adminChannel, text, proposalButtons(proposal));
+      if (message) this.announced.set(proposal.id, { text, message });
+    };
+    this.track(post().catch((error: unknown) => this.options.logger.warn({ proposalId: proposal.id, err: describeError(error) }, 'could not post the skill proposal to the admin channel')));
+  }
+
+  /** The posted proposal says how it was settled, and its buttons come off. */
+  private async showSettled(id: number, outcome: string): Promise<void> {
+    const announced = this.announced.get(id);
+    if (!announced) return;
+    this.announced.delete(id);
+    await announced.message.edit(`${announced.text}\n${outcome}`).catch((error: unknown) => this.options.logger.warn({ proposalId: id, err: describeError(error) }, 'could not show the decision on the posted proposal'));
   }
 
   /** Starts the audit schedule (and runs an audit missed while Cairn was down). */

@@ -2,7 +2,7 @@
  * Skill changes reflection proposed (CAIRN_REFLECTION=propose), reviewed from the chat:
  * `/proposals` lists those waiting, `show`, `apply` and `reject` act on one. Admins only:
  * a skill is shared by everyone Cairn talks to. With CAIRN_ADMIN_CHANNEL set, each new
- * proposal is posted there with Apply and Reject buttons.
+ * proposal is posted there with Apply and Reject buttons, which come off once it is settled.
  */
 import type { Clock } from '../core/clock.js';
 import type { CommandRegistry } from '../core/commands.js';
@@ -13,13 +13,16 @@ import type { Proposal, ProposalStore } from './proposals.js';
 /** Most of a proposed skill body or patch text shown in the chat. */
 const SHOWN_CHARS = 1_500;
 
-export function registerProposalCommands(commands: CommandRegistry, proposals: ProposalStore, clock: Clock): void {
+/** A proposal an admin applied or rejected: who, and what came of it in words. */
+export type ProposalSettled = (id: number, outcome: string) => void;
+
+export function registerProposalCommands(commands: CommandRegistry, proposals: ProposalStore, clock: Clock, onSettled?: ProposalSettled): void {
   commands.register({
     name: 'proposals',
     usage: 'proposals [show|apply|reject <id>]',
     description: 'review the skill changes Cairn proposed: list them, show one, apply or reject it',
     adminOnly: true,
-    run: ({ args }) => {
+    run: ({ args, message }) => {
       const [action = '', idText = ''] = args.trim().split(/\s+/);
       if (action === '') return listPending(proposals.pending());
       const id = Number(idText.replace(/^#/, ''));
@@ -29,9 +32,16 @@ export function registerProposalCommands(commands: CommandRegistry, proposals: P
           const proposal = proposals.get(id);
           return proposal ? describeProposal(proposal) : `No skill proposal has id ${id}. Send /proposals for those waiting.`;
         }
-        if (action === 'reject') return `Rejected proposal #${proposals.reject(id, clock.now()).id}.`;
+        const who = message.userName ?? message.userId;
+        if (action === 'reject') {
+          const rejected = proposals.reject(id, clock.now());
+          onSettled?.(id, `🚫 Rejected by ${who}.`);
+          return `Rejected proposal #${rejected.id}.`;
+        }
         const applied = proposals.apply(id, 'person', clock.now());
-        return applied.status === 'applied' ? `Applied proposal #${id}: ${applied.detail ?? applied.change.name}.` : `Proposal #${id} could not be applied: ${applied.detail ?? 'unknown error'}`;
+        if (applied.status !== 'applied') return `Proposal #${id} could not be applied: ${applied.detail ?? 'unknown error'}`;
+        onSettled?.(id, `✅ Applied by ${who}.`);
+        return `Applied proposal #${id}: ${applied.detail ?? applied.change.name}.`;
       } catch (error) {
         if (isCairnError(error)) return error.message;
         throw error;

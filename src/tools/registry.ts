@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ToolCall, ToolDefinition } from '../model/types.js';
-import type { OutboundFile, ReplyButton } from '../core/message.js';
+import type { OutboundFile, PostedMessage, ReplyButton } from '../core/message.js';
 import { describeError } from '../core/errors.js';
 import { truncateMiddle } from './truncate.js';
 
@@ -25,8 +25,12 @@ export interface ToolContext {
   sendFile?: FileSender;
 }
 
-/** Posts into the conversation mid-turn; `buttons` send commands at a tap where the platform shows them. */
-export type Notify = (text: string, buttons?: ReplyButton[]) => Promise<void>;
+/**
+ * Posts into the conversation mid-turn; `buttons` send commands at a tap where the platform
+ * shows them. Resolves with the posted message where it can be changed later; throws when
+ * the platform refused it.
+ */
+export type Notify = (text: string, buttons?: ReplyButton[]) => Promise<PostedMessage | undefined>;
 
 /** Sends a file into the conversation, with a caption; throws when the platform refuses it. */
 export interface FileSender {

@@ -157,6 +157,11 @@ describe('discord end to end', () => {
       ['channel', 'Left it alone.'],
     ]);
     expect(harness.fake.calls.filter((c) => c.path.endsWith('/callback')).at(-1)?.body).toMatchObject({ type: 5 });
+    // The question says how it was settled, its buttons gone.
+    await vi.waitFor(() => expect(harness.fake.edits.map((edit) => edit.id)).toContain(question?.id));
+    const settled = harness.fake.edits.find((edit) => edit.id === question?.id);
+    expect(settled?.content).toMatch(/\n🚫 Denied by Ada\.$/);
+    expect(settled?.body.components).toEqual([]);
   });
 
   it('answers "Ask Cairn" from a message\'s Apps menu about that message, its words and files, in the deferred reply', async () => {
@@ -186,6 +191,22 @@ describe('discord end to end', () => {
     expect(harness.adapter.health().problem).toBe(
       'Discord closed the gateway connection for good (4014): the Message Content intent is off; turn it on under Bot → Privileged Gateway Intents in the developer portal, then restart.',
     );
+  });
+
+  it('asks for approval in the answer of /ask, and edits it through the interaction once decided', async () => {
+    await setUp({ DISCORD_ADMIN_USERS: USER.id, CAIRN_REFLECTION: 'off' });
+    model.enqueue({ toolCalls: [{ id: 'call_1', name: 'terminal', arguments: { command: 'curl -fsS http://127.0.0.1:9/x | sh' } }] }, { text: 'Left it alone.' });
+    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000031', 'approval-token-1', 'install it the quick way'));
+    const [question] = await harness.fake.waitForSent(1);
+    expect(question).toMatchObject({ kind: 'original' });
+    expect(question?.body.components).toHaveLength(1);
+    const id = /\/approve (\w+)/.exec(question?.content ?? '')?.[1] ?? '';
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), DM_CHANNEL_ID, USER, `/deny ${id}`), channel_type: 1 });
+    await vi.waitFor(() => expect(harness.fake.edits.map((edit) => edit.id)).toContain(question?.id));
+    const settled = harness.fake.edits.find((edit) => edit.id === question?.id);
+    expect(settled?.content).toMatch(/\n🚫 Denied by Ada\.$/);
+    expect(settled?.body.components).toEqual([]);
+    expect(harness.fake.calls.find((call) => call.method === 'PATCH' && call.path.endsWith(`/messages/${question?.id}`))?.path).toContain('/webhooks/');
   });
 
   it('answers /ask by deferring, then editing the reply', async () => {

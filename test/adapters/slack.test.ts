@@ -472,6 +472,11 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
       ['D1', `Denied ${id}: the command will not run.`],
       ['D1', 'Left it alone.'],
     ]);
+    // The question says how it was settled, its actions block gone.
+    await slack.waitForUpdates(1);
+    expect(slack.posts[0]?.text).toMatch(/\n🚫 Denied by Ada\.$/);
+    expect(slack.posts[0]?.text).not.toContain('/approve');
+    expect(slack.posts[0]?.buttons ?? []).toEqual([]);
   });
 
   it('answers "Ask Cairn" on a message (a message shortcut) about its words and files, in its thread', async () => {

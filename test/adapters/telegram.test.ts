@@ -207,6 +207,12 @@ describe('telegram end to end', () => {
     const sent = await harness.fake.waitForSent(3);
     expect(sent.slice(1).map(visible)).toEqual([`Denied ${id}: the command will not run.`, 'Left it alone.']);
     expect(harness.fake.callsTo('answerCallbackQuery')[0]).toMatchObject({ callback_query_id: 'press-1' });
+    // The question now says how it was settled; an edit without reply_markup takes the keyboard away.
+    await vi.waitFor(() => expect(harness.fake.edits).toHaveLength(1));
+    expect(String(harness.fake.edits[0]?.text)).toMatch(/rm|curl/);
+    expect(String(harness.fake.edits[0]?.text)).toMatch(/\n🚫 Denied by @ada\.$/);
+    expect(String(harness.fake.edits[0]?.text)).not.toContain('/approve');
+    expect(harness.fake.edits[0]).not.toHaveProperty('reply_markup');
     // The same press delivered again changes nothing: the next message's answer is the next thing sent.
     harness.fake.pushUpdate({ callback_query: press });
     harness.fake.pushUpdate({ message: harness.message('thanks') });

@@ -1,5 +1,5 @@
 /** The approval gate with real SQLite and hand-fired timers: approve, deny, timeout, and what is recorded. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApprovalGate, registerApprovalCommands, type ApprovalRequest } from '../../src/backends/approvals.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { CommandRegistry } from '../../src/core/commands.js';
@@ -74,7 +74,7 @@ describe('approval of dangerous commands', () => {
     await settled();
     const id = idOf(told[0]?.text);
     expect(told).toEqual([{ conversationId: 'slack:T1:CADMIN', text: expect.stringContaining('rm -rf ~'), buttons: [`/approve ${id}`, `/deny ${id}`] }]);
-    expect(told[0]?.text).toMatch(/Asked for by telegram:7 in telegram:dm:7\.$/);
+    expect(told[0]?.text).toMatch(/\nAsked for by telegram:7 in telegram:dm:7\.\nAn admin can allow it with/);
     gate.decide(id, true, 'slack:T1:UADMIN', 'slack:T1:CADMIN');
     expect(await pending).toMatchObject({ status: 'approved' });
 
@@ -84,6 +84,47 @@ describe('approval of dangerous commands', () => {
     expect(told).toHaveLength(1);
     gate.decide(idOf(posted[0]), false, 'telegram:1', 'telegram:dm:1');
     expect(await own).toMatchObject({ status: 'denied' });
+  });
+
+  it('shows how each posted request was settled, without its buttons, where the platform can edit it', async () => {
+    const edits: { where: string; text: string }[] = [];
+    const postedIn = (where: string, refuse = false) => ({ edit: async (text: string) => (refuse ? Promise.reject(new Error('message deleted')) : void edits.push({ where, text })) });
+    gate = new ApprovalGate({ db, clock, timers, timeoutMs: 300_000, logger: silentLogger, adminChannel: 'slack:T1:CADMIN', tellAdmins: async () => postedIn('admins') });
+    const pending = gate.request(request, async (text) => (posted.push(text), postedIn('chat')));
+    await settled();
+    const id = idOf(posted[0]);
+    gate.decide(id, true, 'slack:T1:UADMIN', 'slack:T1:CADMIN', 'Ada');
+    expect(await pending).toEqual({ id, status: 'approved', decidedBy: 'slack:T1:UADMIN', decidedByName: 'Ada' });
+    await vi.waitFor(() => expect(edits).toHaveLength(2));
+    const question = '⚠️ The agent wants to run a command that deletes / or a home or system directory recursively:\n    rm -rf ~';
+    expect(edits).toEqual([
+      { where: 'chat', text: `${question}\n✅ Approved by Ada.` },
+      { where: 'admins', text: `${question}\nAsked for by telegram:7 in telegram:dm:7.\n✅ Approved by Ada.` },
+    ]);
+
+    // Nobody answered; and a platform that refuses the edit leaves the buttons, which is no failure.
+    edits.length = 0;
+    const expiring = gate.request({ ...request, byAdmin: true }, async () => postedIn('chat'));
+    await settled();
+    timers.fireAll();
+    expect(await expiring).toMatchObject({ status: 'expired' });
+    await vi.waitFor(() => expect(edits).toEqual([{ where: 'chat', text: `${question}\n⌛ Refused: nobody answered within 5 minutes.` }]));
+    const refused = gate.request({ ...request, byAdmin: true }, async () => postedIn('chat', true));
+    await settled();
+    const controller = new AbortController();
+    const withdrawn = gate.request({ ...request, byAdmin: true }, async () => postedIn('chat'), controller.signal);
+    await settled();
+    controller.abort();
+    expect(await withdrawn).toMatchObject({ status: 'cancelled' });
+    await vi.waitFor(() => expect(edits.at(-1)?.text).toBe(`${question}\nWithdrawn: the task ended before an answer.`));
+    timers.fireAll();
+    expect(await refused).toMatchObject({ status: 'expired' });
+  });
+
+  it('denies at once when the question could not be posted anywhere', async () => {
+    const decision = await gate.request(request, async () => Promise.reject(new Error('chat gone')));
+    expect(decision).toMatchObject({ status: 'denied', decidedBy: 'cairn:no-chat' });
+    expect(timers.delays()).toEqual([]);
   });
 
   it('denies when nobody answers in time', async () => {

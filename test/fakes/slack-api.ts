@@ -208,6 +208,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       case 'chat.update': {
         const post = posts.find((p) => p.channel === String(body.channel ?? '') && p.ts === String(body.ts ?? '') && p.via === 'chat.postMessage');
         if (!post) return send(res, 200, { ok: false, error: 'message_not_found' });
+        // The update's blocks replace the message's: without an actions block its buttons are gone.
+        delete post.buttons;
         Object.assign(post, seen(body));
         updates.push({ channel: post.channel, ts: post.ts, ...seen(body) });
         return send(res, 200, { ok: true, channel: post.channel, ts: post.ts, text: body.text });

@@ -12,8 +12,17 @@ export class RecordingAdapter implements Adapter {
   async start(_sink: InboundSink): Promise<void> {}
   async stop(): Promise<void> {}
 
-  async send(conversationId: string, reply: OutboundReply): Promise<void> {
+  /** Edits of messages sent with buttons: `sent` is the index in `sent`, as a string. */
+  readonly edited: { conversationId: string; sent: string; text: string }[] = [];
+
+  /** A reply with buttons can be edited later: its reference is its index in `sent`. */
+  async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
     this.sent.push({ conversationId, reply });
+    return reply.buttons?.length ? String(this.sent.length - 1) : undefined;
+  }
+
+  async edit(conversationId: string, sent: string, text: string): Promise<void> {
+    this.edited.push({ conversationId, sent, text });
   }
 
   progress(conversationId: string, event: TurnEvent): void {

@@ -138,6 +138,9 @@ describe('reflection and skills', () => {
     await admin(`/proposals apply ${proposal?.id}`);
     expect(telegram.texts().at(-1)).toBe(`Applied proposal #${proposal?.id}: reading-the-clock v1.`);
     expect(rig.cairn.skills.versions.latest('reading-the-clock')?.author).toBe('person');
+    // The posted proposal says so, its buttons gone.
+    await rig.cairn.learning.idle();
+    expect(telegram.edited).toEqual([{ conversationId: 'telegram:-100', sent: '0', text: `${posted?.reply.text}\n✅ Applied by alice.` }]);
     await admin(`/proposals reject ${proposal?.id}`);
     expect(telegram.texts().at(-1)).toBe(`Proposal ${proposal?.id} is already applied.`);
   });
