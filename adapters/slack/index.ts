@@ -30,7 +30,7 @@ import { MemberNames } from './members.js';
 import { SocketModeLink } from './socket-mode.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
-import { ASK_SHORTCUT, SUGGESTED_PROMPTS, normalizeAskAbout, normalizeButtonPress, startedAssistantThread } from './interactions.js';
+import { ASK_SHORTCUT, SUGGESTED_PROMPTS, normalizeAskAbout, normalizeButtonPress, startedAssistantThread, threadTitle } from './interactions.js';
 import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 import { BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, withButtons, type OutgoingMessage } from './render.js';
 
@@ -44,6 +44,8 @@ const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAft
 const COMMENT_LIMIT = 3_000;
 /** chat.update is a Tier 3 method (about 50 calls a minute). */
 const DRAFT_EVERY_MS = 1_500;
+/** Chats of the assistant pane remembered until their first message names them. */
+const UNTITLED_CHATS = 1_000;
 /** A draft stays well within one message. */
 const DRAFT_CHARS = 12_000;
 
@@ -78,6 +80,8 @@ export class SlackAdapter implements Adapter {
   /** Cairn's own replies (`channel:ts` → conversation), so 👍/👎 on them can count as feedback. */
   private readonly replies = new Map<string, string>();
   private readonly members: MemberNames;
+  /** Chats of the assistant pane started and not yet named (`channel:thread_ts`). */
+  private readonly untitled = new Set<string>();
   private readonly uploader: Uploader;
 
   constructor(
@@ -139,6 +143,8 @@ export class SlackAdapter implements Adapter {
     app.event('assistant_thread_started', async ({ event }) => {
       const thread = startedAssistantThread(event);
       if (!thread) return;
+      this.untitled.add(`${thread.channelId}:${thread.threadTs}`);
+      if (this.untitled.size > UNTITLED_CHATS) this.untitled.delete(this.untitled.values().next().value as string);
       // A courtesy, like the hourglass: one attempt, a refusal logged.
       await once(() => this.client.assistant.threads.setSuggestedPrompts({ channel_id: thread.channelId, thread_ts: thread.threadTs, prompts: [...SUGGESTED_PROMPTS] })).catch((error: unknown) =>
         this.logger.debug({ err: describeError(error) }, 'Slack suggested prompts not set'),
@@ -270,7 +276,20 @@ export class SlackAdapter implements Adapter {
   private onEvent(event: unknown, body: unknown): void {
     if (!this.accepting || !this.bot) return;
     const normalized = normalizeEvent(event, body, this.normalizeOptions(this.bot));
-    if (normalized) this.deliver({ ...normalized, message: this.withName(this.withThread(this.withFiles(normalized.message, event), normalized.target)) });
+    if (!normalized) return;
+    this.titleChat(normalized.message, normalized.target);
+    this.deliver({ ...normalized, message: this.withName(this.withThread(this.withFiles(normalized.message, event), normalized.target)) });
+  }
+
+  /** A new chat of the assistant pane is named after its first message, so the pane's history tells chats apart. A courtesy: one attempt. */
+  private titleChat(message: InboundMessage, target: ReplyTarget): void {
+    const key = `${target.channel}:${target.threadTs ?? ''}`;
+    if (message.isSelf || message.isBot || !this.untitled.delete(key)) return;
+    const title = threadTitle(message.text);
+    if (!title || !target.threadTs) return;
+    void once(() => this.client.assistant.threads.setTitle({ channel_id: target.channel, thread_ts: target.threadTs ?? '', title })).catch((error: unknown) =>
+      this.logger.debug({ err: describeError(error) }, 'Slack assistant thread title not set'),
+    );
   }
 
   /** Events carry member ids only: the core looks the name up when the turn starts. */

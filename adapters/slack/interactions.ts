@@ -121,3 +121,19 @@ export function startedAssistantThread(rawEvent: unknown): { channelId: string; 
   const parsed = assistantThreadStarted.safeParse(rawEvent);
   return parsed.success ? { channelId: parsed.data.assistant_thread.channel_id, threadTs: parsed.data.assistant_thread.thread_ts } : undefined;
 }
+
+/** Longest title Cairn gives a chat of the assistant pane (the pane's history list shows about this much). */
+export const TITLE_CHARS = 60;
+
+/** A chat's title from its first message: the first line, cut at a word within TITLE_CHARS. */
+export function threadTitle(text: string): string | undefined {
+  const line = text
+    .split('\n')
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .find((l) => l !== '');
+  if (!line) return undefined;
+  if (line.length <= TITLE_CHARS) return line;
+  const cut = line.slice(0, TITLE_CHARS - 1);
+  const atWord = cut.lastIndexOf(' ');
+  return `${(atWord > TITLE_CHARS / 2 ? cut.slice(0, atWord) : cut).trimEnd()}…`;
+}

@@ -505,6 +505,12 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(await harness.events.raw(started, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, started) })).toBe(200);
     await until(() => slack.suggested.length === 1, 'the suggested prompts');
     expect(slack.suggested).toEqual([{ channel: 'D1', threadTs: '1600000900.000001', titles: ['What can you do?', 'What do you remember about me?', 'What did we work on lately?'] }]);
+
+    // Its first message names the chat in the pane's history; later ones, and chats started before, do not.
+    await harness.send({ text: '\n  Why does the   nightly build fail on arm64 since we moved to the new runners?\nLogs attached.', threadTs: '1600000900.000001' });
+    await harness.send({ text: 'and on x86?', threadTs: '1600000900.000001' });
+    await slack.waitForMessages(4);
+    expect(slack.titles).toEqual(['D1:1600000900.000001:Why does the nightly build fail on arm64 since we moved to…']);
   });
 
   it('refuses events with a bad signature or a stale timestamp (401)', async () => {

@@ -94,6 +94,8 @@ export interface FakeSlackApi {
   reactionsAdded: string[];
   /** assistant.threads.setStatus calls: `channel:thread_ts:status`. */
   statuses: string[];
+  /** assistant.threads.setTitle calls: `channel:thread_ts:title`. */
+  titles: string[];
   /** assistant.threads.setSuggestedPrompts calls: where, and the prompts' titles. */
   suggested: { channel: string; threadTs: string; titles: string[] }[];
   callsTo(method: string): SlackCall[];
@@ -140,6 +142,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const reactions = new Set<string>();
   const reactionsAdded: string[] = [];
   const statuses: string[] = [];
+  const titles: string[] = [];
   const suggested: { channel: string; threadTs: string; titles: string[] }[] = [];
   const failures = new Map<string, SlackFailure[]>();
   const responseUrls = new Map<string, string>();
@@ -276,6 +279,9 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         suggested.push({ channel: String(body.channel_id), threadTs: String(body.thread_ts), titles: prompts.map((prompt) => prompt.title) });
         return send(res, 200, { ok: true });
       }
+      case 'assistant.threads.setTitle':
+        titles.push(`${String(body.channel_id)}:${String(body.thread_ts)}:${String(body.title)}`);
+        return send(res, 200, { ok: true });
       case 'assistant.threads.setStatus': {
         statuses.push(`${String(body.channel_id)}:${String(body.thread_ts)}:${String(body.status)}`);
         return send(res, 200, { ok: true });
@@ -346,6 +352,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     reactions,
     reactionsAdded,
     statuses,
+    titles,
     suggested,
     callsTo: (method) => calls.filter((call) => call.method === method),
     failNext: (method, failure) => void failures.set(method, [...(failures.get(method) ?? []), failure]),
