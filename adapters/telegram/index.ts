@@ -19,6 +19,7 @@ import { LongPolling } from './polling.js';
 import { checkTelegram, telegramSettings } from './check.js';
 import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
 import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
+import { TelegramDraftSurface, isMessageDraft, type MessageDraft, type TelegramDraft } from './drafts.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -55,7 +56,7 @@ export class TelegramAdapter implements Adapter {
   private readonly bot: Bot;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly indicators: TurnIndicators;
-  private readonly drafts: ReplyDrafts<SentMessage>;
+  private readonly drafts: ReplyDrafts<TelegramDraft>;
   /** Cairn's replies (`chat:message` → conversation), so 👍/👎 on them counts as feedback there. */
   private readonly replies = new Map<string, string>();
   private readonly gathering: Gathering;
@@ -83,23 +84,21 @@ export class TelegramAdapter implements Adapter {
       // A streamed draft already shows that the turn is going on.
       progress: (conversationId) => void (this.drafts.showing(conversationId) ? undefined : this.send(conversationId, { text: PROGRESS_TEXT }).catch(() => {})),
     });
-    this.drafts = new ReplyDrafts<SentMessage>({
+    this.drafts = new ReplyDrafts<TelegramDraft>({
       timer: this.timer,
       everyMs: (conversationId) => (chatIdOf(conversationId) < 0 ? DRAFT_EVERY_MS.group : DRAFT_EVERY_MS.private),
       maxChars: MARKDOWN_PART,
       logger: deps.logger,
-      surface: {
-        post: async (conversationId, text, replyTo) => {
-          // One attempt: a draft update that fails is skipped, the next one carries its text.
-          const [part] = renderParts(text);
-          return part ? { chatId: chatIdOf(conversationId), messageId: await this.sendPart(conversationId, part, replyTo, false) } : undefined;
+      // One attempt each: a draft update that fails is skipped, the next one carries its text.
+      surface: new TelegramDraftSurface(
+        this.bot.api,
+        {
+          send: (conversationId, part, replyTo) => this.sendPart(conversationId, part, replyTo, false),
+          edit: (message, part) => this.editPart(message, part, false),
+          remove: (message) => once(() => this.bot.api.deleteMessage(message.chatId, message.messageId)),
         },
-        edit: async (draft, text) => {
-          const [part] = renderParts(text);
-          if (part) await this.editPart(draft, part, false);
-        },
-        remove: (draft) => once(() => this.bot.api.deleteMessage(draft.chatId, draft.messageId)),
-      },
+        deps.logger,
+      ),
       ...(options.now ? { now: options.now } : {}),
     });
     this.gathering = new Gathering(this.timer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
@@ -146,8 +145,9 @@ export class TelegramAdapter implements Adapter {
   async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
     const chatId = chatIdOf(conversationId);
     let withKeyboard: number | undefined;
-    // The turn's answer replaces the draft that streamed it; anything else is posted below it.
-    const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
+    // The turn's answer replaces the draft that streamed it (Telegram's own draft goes once a message is sent); anything else is posted below it.
+    const finished = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
+    const draft = isMessageDraft(finished) ? finished : undefined;
     if (!reply.endsTurn) this.drafts.posted(conversationId);
     const files = reply.files ?? [];
     // A short text goes with the first file as its caption; a longer one is sent before the files.
@@ -252,7 +252,7 @@ export class TelegramAdapter implements Adapter {
   }
 
   /** Shows `part` in a message sent before; an edit that changes nothing is no failure. */
-  private async editPart(message: SentMessage, part: RenderedPart, retried: boolean): Promise<void> {
+  private async editPart(message: MessageDraft, part: RenderedPart, retried: boolean): Promise<void> {
     const call = this.caller(retried);
     const edit = (text: string, html: boolean) =>
       call(() => this.bot.api.editMessageText(message.chatId, message.messageId, text, { link_preview_options: { is_disabled: true }, ...(html ? { parse_mode: 'HTML' as const } : {}) }));
@@ -264,7 +264,7 @@ export class TelegramAdapter implements Adapter {
   }
 
   /** The answer's first part in the draft's place; false when the draft is gone (deleted), so the part is sent anew. */
-  private async replaceDraft(draft: SentMessage, part: RenderedPart): Promise<boolean> {
+  private async replaceDraft(draft: MessageDraft, part: RenderedPart): Promise<boolean> {
     try {
       await this.editPart(draft, part, true);
       return true;
@@ -372,12 +372,6 @@ export class TelegramAdapter implements Adapter {
 function inTopic(conversationId: string): { message_thread_id?: number } {
   const topic = topicOf(conversationId);
   return topic === undefined ? {} : { message_thread_id: topic };
-}
-
-/** A message Cairn sent, to edit later. */
-interface SentMessage {
-  chatId: number;
-  messageId: number;
 }
 
 /** One attempt, its failure mapped (draft updates are not retried). */

@@ -435,8 +435,9 @@ describe('telegram end to end', () => {
     expect(tasks.find((task) => task.feedback === 'bad')?.conversationId).toBe('telegram:-1001:topic-7');
   });
 
-  it('streams an answer into one message edited as it grows, which becomes the formatted answer', async () => {
+  it('without Telegram\'s own drafts (a Bot API before 9.5), streams into one message edited as it grows, which becomes the formatted answer', async () => {
     await setUp();
+    harness.fake.withoutDrafts();
     let more!: () => void;
     let rest!: () => void;
     model.enqueue({ stream: ['Working on **it**', new Promise<void>((resolve) => (more = resolve)), ' and on', new Promise<void>((resolve) => (rest = resolve)), ' that. Use `x`.'] });
@@ -460,10 +461,51 @@ describe('telegram end to end', () => {
     expect(harness.fake.edits.at(-1)).toMatchObject({ chat_id: USER.id, message_id: draftId, parse_mode: 'HTML' });
     expect(harness.fake.sent).toHaveLength(1);
     expect(harness.timers.active()).not.toContain(1_500);
+    // The Bot API said it has no drafts once: it is not asked again.
+    expect(harness.fake.callsTo('sendMessageDraft')).toHaveLength(1);
+  });
+
+  it("streams an answer in a private chat into Telegram's own draft, then sends it as a message, which notifies", async () => {
+    await setUp();
+    let more!: () => void;
+    let rest!: () => void;
+    model.enqueue({ stream: ['Working on **it**', new Promise<void>((resolve) => (more = resolve)), ' and on', new Promise<void>((resolve) => (rest = resolve)), ' that. Use `x`.'] });
+    harness.fake.pushUpdate({ message: harness.message('go') });
+    (await harness.timers.next(1_500)).fire();
+    await harness.fake.waitFor('sendMessageDraft', 1);
+    expect(harness.fake.drafts[0]).toMatchObject({ chat_id: USER.id, draft_id: 1, parse_mode: 'HTML', text: 'Working on <b>it</b>' });
+    more();
+    (await harness.timers.next(1_500)).fire();
+    await harness.fake.waitFor('sendMessageDraft', 2);
+    // The same draft grows (its updates animate); no message exists yet.
+    expect(harness.fake.draftShown(USER.id)).toEqual({ draftId: 1, text: 'Working on <b>it</b> and on' });
+    expect(harness.fake.sent).toEqual([]);
+
+    harness.now += 45_000;
+    rest();
+    const [answer] = await harness.fake.waitForSent(1);
+    expect(answer).toMatchObject({ chat_id: USER.id, parse_mode: 'HTML', text: 'Working on <b>it</b> and on that. Use <code>x</code>.' });
+    // The answer took the draft's place: nothing to edit or delete.
+    expect(harness.fake.draftShown(USER.id)).toBeUndefined();
+    expect(harness.fake.callsTo('editMessageText')).toEqual([]);
+    expect(harness.fake.callsTo('deleteMessage')).toEqual([]);
+
+    // The next turn's draft is a new one; a draft Telegram refuses as markup shows as plain text.
+    model.enqueue({ stream: ['Next **one**', new Promise<void>((resolve) => (rest = resolve)), '.'] });
+    harness.fake.failNextSend('markup');
+    harness.fake.pushUpdate({ message: harness.message('again') });
+    (await harness.timers.next(1_500)).fire();
+    await harness.fake.waitFor('sendMessageDraft', 4);
+    expect(harness.fake.drafts.at(-1)).toMatchObject({ draft_id: 2, text: 'Next **one**' });
+    expect(harness.fake.drafts.at(-1)).not.toHaveProperty('parse_mode');
+    rest();
+    await harness.fake.waitForSent(2);
+    expect(harness.fake.callsTo('sendMessageDraft')).toHaveLength(4);
   });
 
   it('sends the answer of a long streamed turn as a new message, which notifies, and deletes its draft', async () => {
     await setUp();
+    harness.fake.withoutDrafts();
     let rest!: () => void;
     model.enqueue({ stream: ['Looking into it.', new Promise<void>((resolve) => (rest = resolve)), ' Found it: the disk is full.'] });
     harness.fake.pushUpdate({ message: harness.message('why is the site down?') });
@@ -487,6 +529,7 @@ describe('telegram end to end', () => {
 
   it('answers below a file sent during the turn, in a new message, leaving the words before it', async () => {
     await setUp();
+    harness.fake.withoutDrafts();
     const gates: (() => void)[] = [];
     const gate = () => new Promise<void>((resolve) => gates.push(resolve));
     model.enqueue(
@@ -510,6 +553,7 @@ describe('telegram end to end', () => {
 
   it('starts the draft over when the model connection drops and the call is tried again', async () => {
     await setUp();
+    harness.fake.withoutDrafts();
     let drop!: () => void;
     let finish!: () => void;
     model.enqueue({ stream: ['Hel', new Promise<void>((resolve) => (drop = resolve))], drop: true }, { stream: ['Hello', new Promise<void>((resolve) => (finish = resolve)), ' there.'] });
@@ -539,6 +583,7 @@ describe('telegram end to end', () => {
 
   it('puts the answer into its draft as plain text when Telegram refuses the markup', async () => {
     await setUp();
+    harness.fake.withoutDrafts();
     const rest = await streamDraft('Almost', ' **there**.');
     harness.fake.failNextSend('markup');
     rest();
@@ -550,6 +595,7 @@ describe('telegram end to end', () => {
 
   it('sends the answer anew when its draft was deleted, and leaves a draft that already shows the answer', async () => {
     await setUp();
+    harness.fake.withoutDrafts();
     const rest = await streamDraft('Gone', ' soon.');
     harness.fake.deleteMessage(1000);
     rest();

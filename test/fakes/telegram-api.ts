@@ -7,8 +7,11 @@
  * getWebhookInfo reports the webhook set and a delivery failure the test sets; getFile
  * and GET /file/bot<token>/<path> hand out files the test added. sendDocument takes a
  * multipart upload, as grammY sends an InputFile: the body records it as
- * `document: { fileName, bytes }` (sendPhoto's as `photo`, refused when the bytes are no picture). editMessageText changes a message sent before, and answers
- * as Telegram does when the text is the same or the message is unknown.
+ * `document: { fileName, bytes }` (sendPhoto's as `photo`, refused when the bytes are no
+ * picture). editMessageText changes a message sent before, and answers as Telegram does
+ * when the text is the same or the message is unknown. sendMessageDraft shows a draft in
+ * a private chat until the bot sends a message there, or answers 404 as a Bot API older
+ * than 9.5.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,6 +34,12 @@ export interface FakeTelegram {
   sent: Record<string, unknown>[];
   /** Bodies of the edits Telegram accepted, in order. */
   edits: Record<string, unknown>[];
+  /** Bodies of the drafts (sendMessageDraft) Telegram accepted, in order. */
+  drafts: Record<string, unknown>[];
+  /** The draft a private chat shows now: gone once the bot sends a message there. */
+  draftShown(chatId: number): { draftId: number; text: string } | undefined;
+  /** sendMessageDraft answers 404, as a Bot API server older than 9.5 does. */
+  withoutDrafts(): void;
   /** What a message shows now (its last text), by message id. */
   textOf(messageId: number): string | undefined;
   /** The user deleted the message: edits of it fail as on Telegram. */
@@ -60,6 +69,9 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   const calls: RecordedCall[] = [];
   const sent: Record<string, unknown>[] = [];
   const edits: Record<string, unknown>[] = [];
+  const drafts: Record<string, unknown>[] = [];
+  const shownDrafts = new Map<number, { draftId: number; text: string }>();
+  let draftsSupported = true;
   const texts = new Map<number, string>();
   const deleted: number[] = [];
   const queue: Record<string, unknown>[] = [];
@@ -102,6 +114,8 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
       const method = match[2] as string;
       calls.push({ method, body });
       for (const watcher of [...watchers]) watcher();
+      // A message the bot sends in a chat takes the place of the draft shown there.
+      if (/^send(Message|Photo|Document)$/.test(method)) shownDrafts.delete(Number(body.chat_id));
       switch (method) {
         case 'getMe':
           return ok(res, BOT);
@@ -154,6 +168,20 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
           for (const watcher of [...watchers]) watcher();
           return ok(res, { message_id: nextMessageId++, date: 1, chat: { id: Number(body.chat_id), type: 'private' }, document: { file_id: 'sent', file_unique_id: 'sent' } });
         }
+        case 'sendMessageDraft': {
+          if (!draftsSupported) return json(res, 404, { ok: false, error_code: 404, description: 'Not Found: method not found' });
+          const chatId = Number(body.chat_id);
+          if (!(chatId > 0)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: TEXTDRAFT_PEER_INVALID' });
+          if (!Number(body.draft_id)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: draft_id must be non-zero' });
+          if (failure === 'markup' && body.parse_mode) {
+            failure = undefined;
+            return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse entities: unsupported start tag" });
+          }
+          drafts.push(body);
+          shownDrafts.set(chatId, { draftId: Number(body.draft_id), text: String(body.text ?? '') });
+          for (const watcher of [...watchers]) watcher();
+          return ok(res, true);
+        }
         case 'sendMessage': {
           const kind = failure;
           failure = undefined;
@@ -199,6 +227,9 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     calls,
     sent,
     edits,
+    drafts,
+    draftShown: (chatId) => shownDrafts.get(chatId),
+    withoutDrafts: () => void (draftsSupported = false),
     textOf: (messageId) => texts.get(messageId),
     deleteMessage: (messageId) => void texts.delete(messageId),
     deleted,

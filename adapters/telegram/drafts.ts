@@ -1,0 +1,97 @@
+/**
+ * Where a streamed answer shows on Telegram (the surface ReplyDrafts draws on). In a
+ * private chat it is Telegram's own draft (sendMessageDraft, open to every bot since Bot
+ * API 9.5): an animated preview that is no message, so nothing is left to edit or delete,
+ * and the answer, sent as a message when the turn ends, replaces it and notifies. In
+ * groups, or where the Bot API has no such method (a self-hosted server older than 9.5),
+ * the draft is a message edited as it grows, which the answer then replaces.
+ */
+import type { Api } from 'grammy';
+import type { DraftSurface } from '../../src/core/reply-drafts.js';
+import type { CairnError } from '../../src/core/errors.js';
+import { attemptOnce } from '../../src/core/retry.js';
+import type { Logger } from '../../src/core/logger.js';
+import { isMarkupRejection, mapTelegramError } from './errors.js';
+import { chatIdOf } from './normalize.js';
+import { renderParts, type RenderedPart } from './render.js';
+
+/** A message Cairn sent, edited as the draft grows. */
+export interface MessageDraft {
+  chatId: number;
+  messageId: number;
+}
+
+/** Telegram's own draft in a private chat: it shows until a message is sent there (or for 30 s). */
+export interface NativeDraft {
+  chatId: number;
+  draftId: number;
+}
+
+export type TelegramDraft = MessageDraft | NativeDraft;
+
+export interface DraftMessages {
+  /** Sends a part as a new message (one attempt); resolves with its id. */
+  send(conversationId: string, part: RenderedPart, replyTo: string | undefined): Promise<number>;
+  /** Shows a part in a message sent before (one attempt). */
+  edit(message: MessageDraft, part: RenderedPart): Promise<void>;
+  /** Deletes a message (one attempt). */
+  remove(message: MessageDraft): Promise<boolean>;
+}
+
+export function isMessageDraft(draft: TelegramDraft | undefined): draft is MessageDraft {
+  return draft !== undefined && 'messageId' in draft;
+}
+
+export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
+  /** Until the Bot API shows it has no sendMessageDraft. */
+  private native = true;
+  private lastDraftId = 0;
+
+  constructor(
+    private readonly api: Api,
+    private readonly messages: DraftMessages,
+    private readonly logger: Logger,
+  ) {}
+
+  async post(conversationId: string, text: string, replyTo: string | undefined): Promise<TelegramDraft | undefined> {
+    const [part] = renderParts(text);
+    if (!part) return undefined;
+    const chatId = chatIdOf(conversationId);
+    if (chatId > 0 && this.native) {
+      // Non-zero and new for each draft: updates of one draft animate, a new one replaces it.
+      const draft = { chatId, draftId: ++this.lastDraftId };
+      try {
+        await this.showNative(draft, part);
+        return draft;
+      } catch (error) {
+        if (!this.unsupported(error as CairnError)) throw error;
+      }
+    }
+    return { chatId, messageId: await this.messages.send(conversationId, part, replyTo) };
+  }
+
+  async edit(draft: TelegramDraft, text: string): Promise<void> {
+    const [part] = renderParts(text);
+    if (!part) return;
+    if (isMessageDraft(draft)) await this.messages.edit(draft, part);
+    else await this.showNative(draft, part);
+  }
+
+  /** Telegram's own draft leaves nothing behind once the answer is sent. */
+  async remove(draft: TelegramDraft): Promise<boolean> {
+    return isMessageDraft(draft) ? this.messages.remove(draft) : true;
+  }
+
+  private async showNative(draft: NativeDraft, part: RenderedPart): Promise<void> {
+    const show = (text: string, html: boolean) => attemptOnce(() => this.api.sendMessageDraft(draft.chatId, draft.draftId, text, html ? { parse_mode: 'HTML' } : {}), mapTelegramError);
+    await show(part.html, true).catch((error: unknown) => (isMarkupRejection(error as CairnError) ? show(part.plain, false) : Promise.reject(error)));
+  }
+
+  /** A Bot API without drafts answers 404 (or refuses them for this bot, 400): drafts are messages from then on. */
+  private unsupported(error: CairnError): boolean {
+    if (error.status !== 404 && error.status !== 400) return false;
+    this.native = false;
+    this.logger.info({ reason: error.message }, "Telegram's own drafts are not available; streaming into an edited message instead");
+    return true;
+  }
+}
