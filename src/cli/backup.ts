@@ -75,6 +75,8 @@ async function copyDatabase(source: string, target: string): Promise<number> {
   try {
     // One self-contained file: the copy keeps no WAL beside it.
     copy.pragma('journal_mode = DELETE');
+    // The lease of the Cairn that runs now is not the copy's: a start from the copy takes none over.
+    if (copy.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get()) copy.exec('DELETE FROM instance_lease');
     const check = copy.pragma('integrity_check', { simple: true });
     if (check !== 'ok') throw new CairnError('storage', `The copy failed its integrity check (${String(check)}); the database may be damaged: run \`cairn doctor\`.`);
   } finally {

@@ -2,7 +2,8 @@
  * `cairn start`: every configured platform adapter in one process, one HTTP server
  * (health, Slack events, Telegram webhook), idle sessions swept every minute, and a
  * clean shutdown on SIGINT/SIGTERM (adapters stop taking messages, turns in flight
- * finish within the grace period, the database closes).
+ * finish within the grace period, the database closes). One start per data folder
+ * (store/instance-lease.ts).
  */
 import { requireModel, type Config } from '../config/load.js';
 import { createCairn, type Cairn, type CairnOverrides } from '../main.js';
@@ -13,6 +14,8 @@ import type { Adapter, AdapterHealth } from '../core/message.js';
 import { describeError } from '../core/errors.js';
 import { loggerFor } from '../core/logger.js';
 import { onShutdownSignal } from './signals.js';
+import { InstanceLease } from '../store/instance-lease.js';
+import { systemTimers } from '../backends/timers.js';
 import type { CommandGroup } from './context.js';
 
 const IDLE_SWEEP_MS = 60_000;
@@ -51,6 +54,14 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   // prom-client is loaded only where metrics are served.
   const metrics = config.metrics.enabled ? new (await import('../metrics/prometheus.js')).PrometheusMetrics(logger) : undefined;
   const cairn = createCairn(config, { ...options, logger, ...(metrics ? { metrics } : {}) });
+  let stopOnLostLease = () => {};
+  let lease: InstanceLease;
+  try {
+    lease = InstanceLease.acquire({ db: cairn.db, clock: cairn.clock, timers: options.timers ?? systemTimers, logger, name: 'start', onLost: () => stopOnLostLease() });
+  } catch (error) {
+    await cairn.close();
+    throw error;
+  }
   cairn.sessions.sweepIdle();
   // Sessions whose note extraction failed or was cut short last time are retried now.
   cairn.notes.resumePending();
@@ -59,6 +70,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   // The end of every start, failed or stopped: stopping an adapter that never started is harmless.
   const closeAll = async () => {
     await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+    lease.release();
     await cairn.close();
     await http.close();
   };
@@ -117,6 +129,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       logger.error({ err: describeError(error) }, 'shutdown failed');
       resolveStopped();
     }));
+  // Another process took this data folder over while this one was stalled: two must not run.
+  stopOnLostLease = () => void stop();
   return { cairn, port, adapters, stopped, stop };
 }
 

@@ -38,6 +38,22 @@ describe('cairn start', () => {
     await expect(fetch(`http://127.0.0.1:${running.port}/healthz`)).rejects.toThrow();
   });
 
+  it('refuses a second start on the same data folder, and starts again once the first stopped', async () => {
+    const model = await startFakeModelServer();
+    const config = testConfig(model.url, { CAIRN_HTTP_PORT: '0' });
+    const running = await startCairn(config, { logger: silentLogger, host: '127.0.0.1' });
+    try {
+      await expect(startCairn(config, { logger: silentLogger, host: '127.0.0.1' })).rejects.toThrow(new RegExp(`^Another Cairn is running on this data folder \\(pid ${process.pid} on `));
+      // The refused start left the first untouched.
+      expect((await fetch(`http://127.0.0.1:${running.port}/healthz`)).status).toBe(200);
+    } finally {
+      await running.stop();
+    }
+    const again = await startCairn(config, { logger: silentLogger, host: '127.0.0.1' });
+    await again.stop();
+    await model.close();
+  });
+
   it('/healthz answers 503 and names the problem once a platform stopped for good', async () => {
     const model = await startFakeModelServer();
     let health = { ok: true, problem: 'Another process polls Telegram with this bot token' };

@@ -16,6 +16,8 @@ describe('cairn backup', () => {
     try {
       // Still in the WAL file: the connection is open and nothing was checkpointed.
       live.prepare('INSERT INTO conversation_models (conversation_id, model, set_by, set_at) VALUES (?, ?, ?, ?)').run('telegram:1', 'gpt-4o', 'telegram:1', 1);
+      // The running `cairn start` holds the instance lease.
+      live.prepare("INSERT INTO instance_lease (name, holder, pid, host, started_at, renewed_at) VALUES ('start', 'h', 1, 'host', 1, 1)").run();
       expect(existsSync(`${databasePath(dataDir)}-wal`)).toBe(true);
       mkdirSync(join(dataDir, 'skills', 'learned', 'reading-the-clock'), { recursive: true });
       writeFileSync(join(dataDir, 'skills', 'learned', 'reading-the-clock', 'SKILL.md'), '---\nname: reading-the-clock\n---\n');
@@ -29,6 +31,8 @@ describe('cairn backup', () => {
       expect(result.databaseBytes).toBeGreaterThan(0);
       const copy = new Database(join(out, 'cairn.db'), { readonly: true });
       expect(copy.prepare('SELECT model FROM conversation_models').pluck().get()).toBe('gpt-4o');
+      // A start from the copy has no lease to take over.
+      expect(copy.prepare('SELECT COUNT(*) FROM instance_lease').pluck().get()).toBe(0);
       copy.close();
       expect(readFileSync(join(out, 'skills', 'learned', 'reading-the-clock', 'SKILL.md'), 'utf8')).toContain('reading-the-clock');
       expect(readdirSync(out).sort()).toEqual(['audits', 'cairn.db', 'skills']);

@@ -12,6 +12,7 @@ import { sql as usage } from './007-usage.js';
 import { sql as schedules } from './008-schedules.js';
 import { sql as attachments } from './009-attachments.js';
 import { sql as conversationModels } from './010-conversation-models.js';
+import { sql as instanceLease } from './011-instance-lease.js';
 
 export interface Migration {
   version: number;
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'schedules', sql: schedules },
   { version: 9, name: 'attachments', sql: attachments },
   { version: 10, name: 'conversation-models', sql: conversationModels },
+  { version: 11, name: 'instance-lease', sql: instanceLease },
 ];

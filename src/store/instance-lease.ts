@@ -1,0 +1,111 @@
+/**
+ * One `cairn start` per data folder. Two on the same database would both answer every
+ * Discord and Slack message, run every scheduled task and audit twice, and fight over
+ * Telegram's long polling. So a start takes a lease in the database and renews it while
+ * it runs; a second start finds it fresh and is refused, saying which process holds it.
+ * A lease not renewed for `staleMs` belongs to a process that died without closing (a
+ * crash, a kill -9) and is taken over. The lease lives in SQLite rather than a lock file,
+ * so it is taken atomically with the database's own locking, wherever the folder is.
+ */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { CairnError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Timers, TimerHandle } from '../backends/timers.js';
+import type { Db } from './db.js';
+
+/** A lease not renewed this long is a dead process's. */
+export const LEASE_STALE_MS = 30_000;
+/** How often the holder renews it: a few renewals may be missed (a busy event loop) before it goes stale. */
+export const LEASE_RENEW_MS = 10_000;
+
+export interface LeaseOptions {
+  db: Db;
+  clock: Clock;
+  timers: Timers;
+  logger: Logger;
+  /** What runs: one lease per name. */
+  name: string;
+  /** Called when another process took the lease over (this one was stalled past staleMs): it must stop. */
+  onLost: (holder: string) => void;
+  pid?: number;
+  host?: string;
+}
+
+interface LeaseRow {
+  holder: string;
+  pid: number;
+  host: string;
+  started_at: number;
+  renewed_at: number;
+}
+
+export class InstanceLease {
+  private readonly holder = randomUUID();
+  private timer: TimerHandle | undefined;
+  private released = false;
+
+  private constructor(private readonly options: LeaseOptions) {}
+
+  /** Takes the lease, or throws a CairnError that says who holds it and what to do. */
+  static acquire(options: LeaseOptions): InstanceLease {
+    const lease = new InstanceLease(options);
+    lease.take();
+    lease.scheduleRenewal();
+    return lease;
+  }
+
+  /** Gives the lease up (at shutdown), so the next start need not wait for it to go stale. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.options.timers.clearTimeout(this.timer);
+    const { db, name } = this.options;
+    if (db.open) db.prepare('DELETE FROM instance_lease WHERE name = ? AND holder = ?').run(name, this.holder);
+  }
+
+  private take(): void {
+    const { db, clock, name, logger } = this.options;
+    const now = clock.now();
+    // IMMEDIATE: a second start checking at the same moment waits for this one's answer.
+    db.transaction(() => {
+      const held = db.prepare<[string], LeaseRow>('SELECT holder, pid, host, started_at, renewed_at FROM instance_lease WHERE name = ?').get(name);
+      if (held && now - held.renewed_at < LEASE_STALE_MS) throw new CairnError('config', heldMessage(held, now, db.name));
+      if (held) logger.warn({ pid: held.pid, host: held.host, lastSeenMsAgo: now - held.renewed_at }, 'taking over from a Cairn that stopped without closing');
+      db.prepare('INSERT OR REPLACE INTO instance_lease (name, holder, pid, host, started_at, renewed_at) VALUES (?, ?, ?, ?, ?, ?)').run(name, this.holder, this.options.pid ?? process.pid, this.options.host ?? hostname(), now, now);
+    }).immediate();
+  }
+
+  private scheduleRenewal(): void {
+    this.timer = this.options.timers.setTimeout(() => this.renew(), LEASE_RENEW_MS);
+  }
+
+  private renew(): void {
+    const { db, clock, name, logger, onLost } = this.options;
+    if (this.released || !db.open) return;
+    try {
+      const renewed = db.prepare('UPDATE instance_lease SET renewed_at = ? WHERE name = ? AND holder = ?').run(clock.now(), name, this.holder);
+      if (renewed.changes === 0) {
+        const held = db.prepare<[string], LeaseRow>('SELECT holder, pid, host, started_at, renewed_at FROM instance_lease WHERE name = ?').get(name);
+        this.released = true;
+        logger.error({ pid: held?.pid, host: held?.host }, 'another Cairn took over this data folder while this one was stalled; stopping');
+        onLost(held ? `pid ${held.pid} on ${held.host}` : 'nobody');
+        return;
+      }
+    } catch (error) {
+      // A busy database (a backup, a long write) delays one renewal; the next one tries again.
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not renew the instance lease');
+    }
+    this.scheduleRenewal();
+  }
+}
+
+function heldMessage(held: LeaseRow, now: number, databasePath: string): string {
+  const seconds = Math.max(0, Math.round((now - held.renewed_at) / 1000));
+  return (
+    `Another Cairn is running on this data folder (pid ${held.pid} on ${held.host}, started ${new Date(held.started_at).toISOString()}, last seen ${seconds} s ago; database ${databasePath}). ` +
+    `Two would answer every message twice. Stop that one first, or give this one its own CAIRN_DATA_DIR. ` +
+    `If that process is gone, this start works ${Math.ceil(LEASE_STALE_MS / 1000)} s after it was last seen.`
+  );
+}
