@@ -3,8 +3,9 @@
  * Discord and Slack message, run every scheduled task and audit twice, and fight over
  * Telegram's long polling. So a start takes a lease in the database and renews it while
  * it runs; a second start finds it fresh and is refused, saying which process holds it.
- * A lease not renewed for `staleMs` belongs to a process that died without closing (a
- * crash, a kill -9) and is taken over. The lease lives in SQLite rather than a lock file,
+ * A lease not renewed for LEASE_STALE_MS belongs to a process that died without closing
+ * (a crash, a kill -9) and is taken over, at once when that process ran on this machine
+ * and is gone. The lease lives in SQLite rather than a lock file,
  * so it is taken atomically with the database's own locking, wherever the folder is.
  */
 import { hostname } from 'node:os';
@@ -71,10 +72,28 @@ export class InstanceLease {
     // IMMEDIATE: a second start checking at the same moment waits for this one's answer.
     db.transaction(() => {
       const held = db.prepare<[string], LeaseRow>('SELECT holder, pid, host, started_at, renewed_at FROM instance_lease WHERE name = ?').get(name);
-      if (held && now - held.renewed_at < LEASE_STALE_MS) throw new CairnError('config', heldMessage(held, now, db.name));
+      const gone = held !== undefined && (now - held.renewed_at >= LEASE_STALE_MS || this.diedHere(held));
+      if (held && !gone) throw new CairnError('config', heldMessage(held, now, db.name));
       if (held) logger.warn({ pid: held.pid, host: held.host, lastSeenMsAgo: now - held.renewed_at }, 'taking over from a Cairn that stopped without closing');
       db.prepare('INSERT OR REPLACE INTO instance_lease (name, holder, pid, host, started_at, renewed_at) VALUES (?, ?, ?, ?, ?, ?)').run(name, this.holder, this.options.pid ?? process.pid, this.options.host ?? hostname(), now, now);
     }).immediate();
+  }
+
+  /**
+   * The holder ran on this machine and its process is gone (a crash, a kill -9): a service
+   * manager that restarts Cairn at once (systemd) need not wait for the lease to go stale.
+   * The same pid as this process's is not known to be gone: a container restarted with a
+   * fresh pid namespace reuses it.
+   */
+  private diedHere(held: LeaseRow): boolean {
+    if (held.host !== (this.options.host ?? hostname()) || held.pid === process.pid) return false;
+    try {
+      process.kill(held.pid, 0);
+      return false;
+    } catch (error) {
+      // EPERM: it lives, under another user.
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
   }
 
   private scheduleRenewal(): void {

@@ -1,6 +1,8 @@
 /** One `cairn start` per data folder: the lease in SQLite, taken, refused, taken over when stale, lost (real SQLite, hand-moved clock and timers). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { CairnError } from '../../src/core/errors.js';
@@ -26,8 +28,9 @@ afterEach(() => {
   second.close();
 });
 
-function acquire(db: Db, timers = new ManualTimers(), onLost: (holder: string) => void = () => {}, pid = 4711) {
-  return InstanceLease.acquire({ db, clock, timers, logger: silentLogger, name: 'start', onLost, pid, host: 'host-a' });
+/** On host-a unless said: not this machine, so whether its pid lives here says nothing. */
+function acquire(db: Db, timers = new ManualTimers(), onLost: (holder: string) => void = () => {}, pid = 4711, host = 'host-a') {
+  return InstanceLease.acquire({ db, clock, timers, logger: silentLogger, name: 'start', onLost, pid, host });
 }
 
 describe('instance lease', () => {
@@ -40,7 +43,8 @@ describe('instance lease', () => {
     clock.advance(25_000);
     const refusal = (() => {
       try {
-        acquire(second, new ManualTimers(), () => {}, 5000);
+        // A second machine on a shared folder.
+        acquire(second, new ManualTimers(), () => {}, 5000, 'host-b');
       } catch (error) {
         return error;
       }
@@ -53,6 +57,15 @@ describe('instance lease', () => {
     // Released at shutdown: the next start needs no wait.
     lease.release();
     expect(() => acquire(second).release()).not.toThrow();
+  });
+
+  it('takes over at once from a process of this machine that is gone (a crash under systemd)', () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    InstanceLease.acquire({ db: first, clock, timers: new ManualTimers(), logger: silentLogger, name: 'start', onLost: () => {}, pid: dead, host: hostname() });
+    clock.advance(1_000);
+    expect(() => InstanceLease.acquire({ db: second, clock, timers: new ManualTimers(), logger: silentLogger, name: 'start', onLost: () => {}, host: hostname() })).not.toThrow();
+    // One that lives on this machine keeps its lease.
+    expect(() => InstanceLease.acquire({ db: first, clock, timers: new ManualTimers(), logger: silentLogger, name: 'start', onLost: () => {}, pid: 5, host: hostname() })).toThrow(/^Another Cairn is running on this data folder \(pid \d+ on /);
   });
 
   it("takes over the lease of a process that died without closing, and the old one stops if it wakes", () => {
