@@ -83,7 +83,10 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
   }
 
   private async showNative(draft: NativeDraft, part: RenderedPart): Promise<void> {
-    const show = (text: string, html: boolean) => attemptOnce(() => this.api.sendMessageDraft(draft.chatId, draft.draftId, text, html ? { parse_mode: 'HTML' } : {}), mapTelegramError);
+    // can_stop: a stop button under the draft (stopped_message_generation, Bot API 10.3), which is /stop; keep_on_stop leaves what was written showing.
+    const stoppable = { can_stop: true, keep_on_stop: true };
+    const show = (text: string, html: boolean) =>
+      attemptOnce(() => this.api.sendMessageDraft(draft.chatId, draft.draftId, text, html ? { ...stoppable, parse_mode: 'HTML' } : stoppable), mapTelegramError);
     await show(part.html, true).catch((error: unknown) => (isMarkupRejection(error as CairnError) ? show(part.plain, false) : Promise.reject(error)));
   }
 

@@ -17,7 +17,7 @@ import { isMarkupRejection, isUnchanged, mapTelegramError } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { LongPolling } from './polling.js';
 import { checkTelegram, telegramSettings } from './check.js';
-import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
+import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, normalizeStopButton, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
 import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
 import { TelegramDraftSurface, isMessageDraft, type MessageDraft, type TelegramDraft } from './drafts.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
@@ -29,7 +29,7 @@ const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
 /** Telegram allows about one message a second in a chat and 20 a minute in a group; edits count. */
 const DRAFT_EVERY_MS = { private: 1_500, group: 3_000 } as const;
-const ALLOWED_UPDATES = ['message', 'message_reaction', 'callback_query'] as const;
+const ALLOWED_UPDATES = ['message', 'message_reaction', 'callback_query', 'stopped_message_generation'] as const;
 /** Telegram carries at most 64 bytes of data with a button. */
 const BUTTON_DATA_BYTES = 64;
 /** Bot replies remembered so that 👍/👎 on them can count as feedback. */
@@ -119,6 +119,8 @@ export class TelegramAdapter implements Adapter {
     this.sink = sink;
     this.bot.on('message', (ctx) => this.onMessage(sink, ctx.message));
     this.bot.on('callback_query:data', (ctx) => this.onButton(sink, ctx.callbackQuery));
+    // The stop button under Telegram's own draft is /stop.
+    this.bot.on('stopped_message_generation', (ctx) => this.normalize && this.dispatch(sink, normalizeStopButton(ctx.update.stopped_message_generation, this.normalize)));
     this.bot.on('message_reaction', (ctx) => this.dispatch(sink, normalizeReaction(ctx.messageReaction, (chat, id) => this.replies.get(`${chat}:${id}`))));
     this.bot.catch((error) => this.deps.logger.error({ err: describeError(error.error) }, 'Telegram update handler failed'));
     await this.registerCommands();

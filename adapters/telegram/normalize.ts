@@ -226,6 +226,32 @@ export function normalizeButton(raw: unknown, options: NormalizeOptions): Inboun
   };
 }
 
+const stoppedSchema = z.object({
+  chat: z.object({ id: z.number(), type: z.literal('private'), first_name: z.string().default(''), username: z.string().optional() }),
+  draft_id: z.number(),
+});
+
+/** The stop button under Telegram's own draft (stopped_message_generation): /stop from the person of that private chat. */
+export function normalizeStopButton(raw: unknown, options: NormalizeOptions): InboundMessage | undefined {
+  const parsed = stoppedSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const { chat, draft_id: draftId } = parsed.data;
+  // In a private chat the chat is the person.
+  const person = { id: chat.id, is_bot: false, first_name: chat.first_name, username: chat.username };
+  return {
+    ...sentBy(person, { chat }, true, options),
+    text: '/stop',
+    isDirect: true,
+    addressed: true,
+    isSelf: false,
+    isBot: false,
+    command: { name: 'stop', args: '' },
+    messageId: `${chat.id}:stop:${draftId}`,
+    receivedAt: new Date(),
+    raw,
+  };
+}
+
 /** Who sent it, and the conversation it is in: its chat, forum topic and (in a group with per-member sessions) sender. */
 function sentBy(
   from: z.infer<typeof userSchema>,

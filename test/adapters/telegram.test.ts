@@ -519,6 +519,24 @@ describe('telegram end to end', () => {
     expect(harness.fake.edits).toEqual([]);
   });
 
+  it("takes a press of the stop button under Telegram's own draft as /stop", async () => {
+    await setUp();
+    model.enqueue({ stream: ['Reading all the logs', new Promise<void>(() => {})] });
+    harness.fake.pushUpdate({ message: harness.message('read every log') });
+    (await harness.timers.next(1_500)).fire();
+    await harness.fake.waitFor('sendMessageDraft', 1);
+    expect(harness.fake.drafts[0]).toMatchObject({ can_stop: true, keep_on_stop: true });
+    const stop = { chat: { id: USER.id, type: 'private', first_name: 'Ada', username: 'ada' }, draft_id: 1 };
+    harness.fake.pushUpdate({ stopped_message_generation: stop });
+    const sent = await harness.fake.waitForSent(2);
+    expect(sent.map(visible)).toEqual(['OK, stopping.', 'Stopped. What I did so far stays in this conversation.']);
+    // Telegram delivering the press again stops nothing more.
+    harness.fake.pushUpdate({ stopped_message_generation: stop });
+    harness.fake.pushUpdate({ message: harness.message('thanks') });
+    expect(visible((await harness.fake.waitForSent(3))[2]!)).toBe('echo: thanks');
+    expect(harness.fake.callsTo('getUpdates')[0]?.allowed_updates).toContain('stopped_message_generation');
+  });
+
   it('sends each answer only when it is done with CAIRN_STREAM_REPLIES=false', async () => {
     await setUp({ CAIRN_STREAM_REPLIES: 'false' });
     harness.fake.pushUpdate({ message: harness.message('no streaming') });
