@@ -8,9 +8,10 @@
  */
 import type { Api } from 'grammy';
 import type { DraftSurface } from '../../src/core/reply-drafts.js';
-import type { CairnError } from '../../src/core/errors.js';
+import { describeError, type CairnError } from '../../src/core/errors.js';
 import { attemptOnce } from '../../src/core/retry.js';
 import type { Logger } from '../../src/core/logger.js';
+import type { Timer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, mapTelegramError } from './errors.js';
 import { chatIdOf } from './normalize.js';
 import { renderParts, type RenderedPart } from './render.js';
@@ -29,6 +30,12 @@ export interface NativeDraft {
 
 export type TelegramDraft = MessageDraft | NativeDraft;
 
+/** A native draft being shown: `live` until the chat's turn ends or another draft takes its place. */
+interface Showing {
+  live: boolean;
+  cancel: () => void;
+}
+
 export interface DraftMessages {
   /** Sends a part as a new message (one attempt); resolves with its id. */
   send(conversationId: string, part: RenderedPart, replyTo: string | undefined): Promise<number>;
@@ -42,16 +49,38 @@ export function isMessageDraft(draft: TelegramDraft | undefined): draft is Messa
   return draft !== undefined && 'messageId' in draft;
 }
 
+/** Telegram shows its own draft for 30 s after the last update: it is shown again before that while the turn goes on. */
+export const DRAFT_REFRESH_MS = 25_000;
+
 export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
   /** Until the Bot API shows it has no sendMessageDraft. */
   private native = true;
   private lastDraftId = 0;
+  /** By chat: the draft shown there now, and how to stop showing it again. */
+  private readonly refreshing = new Map<number, Showing>();
 
   constructor(
     private readonly api: Api,
     private readonly messages: DraftMessages,
+    private readonly timer: Timer,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * The chat's turn is over, or a message was sent there, which takes the draft's place:
+   * it is not shown again.
+   */
+  ended(chatId: number): void {
+    const showing = this.refreshing.get(chatId);
+    if (!showing) return;
+    showing.live = false;
+    showing.cancel();
+    this.refreshing.delete(chatId);
+  }
+
+  endAll(): void {
+    for (const chatId of [...this.refreshing.keys()]) this.ended(chatId);
+  }
 
   async post(conversationId: string, text: string, replyTo: string | undefined): Promise<TelegramDraft | undefined> {
     const [part] = renderParts(text);
@@ -82,7 +111,26 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
     return isMessageDraft(draft) ? this.messages.remove(draft) : true;
   }
 
+  /** Shows the draft, and again before Telegram lets it fade (a tool running long), until the turn ends; a refusal ends that. */
   private async showNative(draft: NativeDraft, part: RenderedPart): Promise<void> {
+    this.ended(draft.chatId);
+    const showing: Showing = { live: true, cancel: () => {} };
+    this.refreshing.set(draft.chatId, showing);
+    try {
+      await this.sendDraft(draft, part);
+    } catch (error) {
+      if (this.refreshing.get(draft.chatId) === showing) this.ended(draft.chatId);
+      throw error;
+    }
+    // The turn ended (its answer sent) while this update was on its way: nothing to keep showing.
+    if (!showing.live) return;
+    showing.cancel = this.timer(DRAFT_REFRESH_MS, () => {
+      if (!showing.live) return;
+      this.showNative(draft, part).catch((error: unknown) => this.logger.debug({ err: describeError(error) }, 'Telegram draft not shown again'));
+    });
+  }
+
+  private async sendDraft(draft: NativeDraft, part: RenderedPart): Promise<void> {
     // can_stop: a stop button under the draft (stopped_message_generation, Bot API 10.3), which is /stop; keep_on_stop leaves what was written showing.
     const stoppable = { can_stop: true, keep_on_stop: true };
     const show = (text: string, html: boolean) =>

@@ -57,6 +57,7 @@ export class TelegramAdapter implements Adapter {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly indicators: TurnIndicators;
   private readonly drafts: ReplyDrafts<TelegramDraft>;
+  private readonly draftSurface: TelegramDraftSurface;
   /** Cairn's replies (`chat:message` → conversation), so 👍/👎 on them counts as feedback there. */
   private readonly replies = new Map<string, string>();
   private readonly gathering: Gathering;
@@ -84,21 +85,23 @@ export class TelegramAdapter implements Adapter {
       // A streamed draft already shows that the turn is going on.
       progress: (conversationId) => void (this.drafts.showing(conversationId) ? undefined : this.send(conversationId, { text: PROGRESS_TEXT }).catch(() => {})),
     });
+    this.draftSurface = new TelegramDraftSurface(
+      this.bot.api,
+      {
+        send: (conversationId, part, replyTo) => this.sendPart(conversationId, part, replyTo, false),
+        edit: (message, part) => this.editPart(message, part, false),
+        remove: (message) => once(() => this.bot.api.deleteMessage(message.chatId, message.messageId)),
+      },
+      this.timer,
+      deps.logger,
+    );
     this.drafts = new ReplyDrafts<TelegramDraft>({
       timer: this.timer,
       everyMs: (conversationId) => (chatIdOf(conversationId) < 0 ? DRAFT_EVERY_MS.group : DRAFT_EVERY_MS.private),
       maxChars: MARKDOWN_PART,
       logger: deps.logger,
       // One attempt each: a draft update that fails is skipped, the next one carries its text.
-      surface: new TelegramDraftSurface(
-        this.bot.api,
-        {
-          send: (conversationId, part, replyTo) => this.sendPart(conversationId, part, replyTo, false),
-          edit: (message, part) => this.editPart(message, part, false),
-          remove: (message) => once(() => this.bot.api.deleteMessage(message.chatId, message.messageId)),
-        },
-        deps.logger,
-      ),
+      surface: this.draftSurface,
       ...(options.now ? { now: options.now } : {}),
     });
     this.gathering = new Gathering(this.timer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
@@ -140,12 +143,15 @@ export class TelegramAdapter implements Adapter {
     this.gathering.flushAll();
     this.indicators.stopAll();
     this.drafts.stopAll();
+    this.draftSurface.endAll();
     if (this.polling) await this.polling.stop();
     else if (this.bot.isRunning()) await this.bot.stop();
   }
 
   async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
     const chatId = chatIdOf(conversationId);
+    // What is sent takes the place of Telegram's own draft there.
+    this.draftSurface.ended(chatId);
     let withKeyboard: number | undefined;
     // The turn's answer replaces the draft that streamed it (Telegram's own draft goes once a message is sent); anything else is posted below it.
     const finished = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
@@ -217,6 +223,7 @@ export class TelegramAdapter implements Adapter {
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
     this.indicators.event(conversationId, event);
     this.drafts.event(conversationId, event, replyTo);
+    if (event.type === 'done') this.draftSurface.ended(chatIdOf(conversationId));
   }
 
   /** In groups the answer quotes the question, so it is clear whom it answers. */

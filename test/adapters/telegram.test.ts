@@ -7,6 +7,7 @@ import { BOT, startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api
 import { ManualTimers } from '../helpers/manual-timers.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { DRAFT_REFRESH_MS } from '../../adapters/telegram/drafts.js';
 import { TelegramAdapter } from '../../adapters/telegram/index.js';
 import { CONFLICT_RETRY_MS } from '../../adapters/telegram/polling.js';
 import { ALBUM, SPLIT_TEXT } from '../../adapters/telegram/gathering.js';
@@ -480,6 +481,10 @@ describe('telegram end to end', () => {
     // The same draft grows (its updates animate); no message exists yet.
     expect(harness.fake.draftShown(USER.id)).toEqual({ draftId: 1, text: 'Working on <b>it</b> and on' });
     expect(harness.fake.sent).toEqual([]);
+    // Telegram lets its draft fade 30 s after the last update: while a tool runs long it is shown again.
+    (await harness.timers.next(DRAFT_REFRESH_MS)).fire();
+    await harness.fake.waitFor('sendMessageDraft', 3);
+    expect(harness.fake.drafts[2]).toMatchObject({ draft_id: 1, text: 'Working on <b>it</b> and on' });
 
     harness.now += 45_000;
     rest();
@@ -489,18 +494,20 @@ describe('telegram end to end', () => {
     expect(harness.fake.draftShown(USER.id)).toBeUndefined();
     expect(harness.fake.callsTo('editMessageText')).toEqual([]);
     expect(harness.fake.callsTo('deleteMessage')).toEqual([]);
+    // Nor is it shown again.
+    await vi.waitFor(() => expect(harness.timers.active()).not.toContain(DRAFT_REFRESH_MS));
 
     // The next turn's draft is a new one; a draft Telegram refuses as markup shows as plain text.
     model.enqueue({ stream: ['Next **one**', new Promise<void>((resolve) => (rest = resolve)), '.'] });
     harness.fake.failNextSend('markup');
     harness.fake.pushUpdate({ message: harness.message('again') });
     (await harness.timers.next(1_500)).fire();
-    await harness.fake.waitFor('sendMessageDraft', 4);
+    await harness.fake.waitFor('sendMessageDraft', 5);
     expect(harness.fake.drafts.at(-1)).toMatchObject({ draft_id: 2, text: 'Next **one**' });
     expect(harness.fake.drafts.at(-1)).not.toHaveProperty('parse_mode');
     rest();
     await harness.fake.waitForSent(2);
-    expect(harness.fake.callsTo('sendMessageDraft')).toHaveLength(4);
+    expect(harness.fake.callsTo('sendMessageDraft')).toHaveLength(5);
   });
 
   it('sends the answer of a long streamed turn as a new message, which notifies, and deletes its draft', async () => {
