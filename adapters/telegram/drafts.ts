@@ -13,7 +13,7 @@ import { attemptOnce } from '../../src/core/retry.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { Timer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, mapTelegramError } from './errors.js';
-import { chatIdOf } from './normalize.js';
+import { chatIdOf, topicOf } from './normalize.js';
 import { renderParts, type RenderedPart } from './render.js';
 
 /** A message Cairn sent, edited as the draft grows. */
@@ -22,10 +22,11 @@ export interface MessageDraft {
   messageId: number;
 }
 
-/** Telegram's own draft in a private chat: it shows until a message is sent there (or for 30 s). */
+/** Telegram's own draft in a private chat (in its topic, if any): it shows until a message is sent there (or for 30 s). */
 export interface NativeDraft {
   chatId: number;
   draftId: number;
+  topic?: number | undefined;
 }
 
 export type TelegramDraft = MessageDraft | NativeDraft;
@@ -88,7 +89,7 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
     const chatId = chatIdOf(conversationId);
     if (chatId > 0 && this.native) {
       // Non-zero and new for each draft: updates of one draft animate, a new one replaces it.
-      const draft = { chatId, draftId: ++this.lastDraftId };
+      const draft = { chatId, draftId: ++this.lastDraftId, topic: topicOf(conversationId) };
       try {
         await this.showNative(draft, part);
         return draft;
@@ -132,7 +133,7 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
 
   private async sendDraft(draft: NativeDraft, part: RenderedPart): Promise<void> {
     // can_stop: a stop button under the draft (stopped_message_generation, Bot API 10.3), which is /stop; keep_on_stop leaves what was written showing.
-    const stoppable = { can_stop: true, keep_on_stop: true };
+    const stoppable = { can_stop: true, keep_on_stop: true, ...(draft.topic !== undefined ? { message_thread_id: draft.topic } : {}) };
     const show = (text: string, html: boolean) =>
       attemptOnce(() => this.api.sendMessageDraft(draft.chatId, draft.draftId, text, html ? { ...stoppable, parse_mode: 'HTML' } : stoppable), mapTelegramError);
     await show(part.html, true).catch((error: unknown) => (isMarkupRejection(error as CairnError) ? show(part.plain, false) : Promise.reject(error)));

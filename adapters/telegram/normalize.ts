@@ -228,6 +228,7 @@ export function normalizeButton(raw: unknown, options: NormalizeOptions): Inboun
 
 const stoppedSchema = z.object({
   chat: z.object({ id: z.number(), type: z.literal('private'), first_name: z.string().default(''), username: z.string().optional() }),
+  message_thread_id: z.number().optional(),
   draft_id: z.number(),
 });
 
@@ -235,11 +236,11 @@ const stoppedSchema = z.object({
 export function normalizeStopButton(raw: unknown, options: NormalizeOptions): InboundMessage | undefined {
   const parsed = stoppedSchema.safeParse(raw);
   if (!parsed.success) return undefined;
-  const { chat, draft_id: draftId } = parsed.data;
-  // In a private chat the chat is the person.
+  const { chat, message_thread_id: topic, draft_id: draftId } = parsed.data;
+  // In a private chat the chat is the person; a draft in one of its topics stops that topic's turn.
   const person = { id: chat.id, is_bot: false, first_name: chat.first_name, username: chat.username };
   return {
-    ...sentBy(person, { chat }, true, options),
+    ...sentBy(person, { chat, message_thread_id: topic, is_topic_message: topic !== undefined }, true, options),
     text: '/stop',
     isDirect: true,
     addressed: true,

@@ -10,6 +10,7 @@ import { describeError, isCairnError } from '../core/errors.js';
 import { ConfigError } from '../core/errors.js';
 import { enabledPlatforms } from '../core/adapter-factory.js';
 import { ScheduleStore, type Schedule } from '../schedules/store.js';
+import { currentHolder } from '../store/instance-lease.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
 import { checkModels } from './doctor-models.js';
 import { checkAdminChannel, checkMetrics } from './doctor-settings.js';
@@ -69,7 +70,9 @@ function checkDatabase(config: Config): CheckResult {
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok') return { name: 'database', ok: false, detail: `${path} failed its integrity check (${String(check)}). Restore a backup or move the file away.` };
       const version = db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get();
-      return { name: 'database', ok: true, detail: `${path} (schema ${String(version)}, WAL)` };
+      const holder = currentHolder(db, 'start', Date.now());
+      const running = holder ? `; \`cairn start\` runs on it (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.startedAt).toISOString()})` : '';
+      return { name: 'database', ok: true, detail: `${path} (schema ${String(version)}, WAL)${running}` };
     } finally {
       db.close();
     }

@@ -120,6 +120,12 @@ export class InstanceLease {
   }
 }
 
+/** Who holds a fresh lease `name` now (for `cairn doctor`), if anyone. */
+export function currentHolder(db: Db, name: string, now: number): { pid: number; host: string; startedAt: number } | undefined {
+  const held = db.prepare<[string], LeaseRow>('SELECT holder, pid, host, started_at, renewed_at FROM instance_lease WHERE name = ?').get(name);
+  return held && now - held.renewed_at < LEASE_STALE_MS ? { pid: held.pid, host: held.host, startedAt: held.started_at } : undefined;
+}
+
 function heldMessage(held: LeaseRow, now: number, databasePath: string): string {
   const seconds = Math.max(0, Math.round((now - held.renewed_at) / 1000));
   return (

@@ -544,6 +544,21 @@ describe('telegram end to end', () => {
     expect(harness.fake.callsTo('getUpdates')[0]?.allowed_updates).toContain('stopped_message_generation');
   });
 
+  it("streams into the draft of a private chat's topic, whose stop button stops that topic's turn", async () => {
+    await setUp();
+    model.enqueue({ stream: ['In the topic', new Promise<void>(() => {})] });
+    harness.fake.pushUpdate({ message: harness.message('work here', { message_thread_id: 5, is_topic_message: true }) });
+    (await harness.timers.next(1_500)).fire();
+    await harness.fake.waitFor('sendMessageDraft', 1);
+    expect(harness.fake.drafts[0]).toMatchObject({ chat_id: USER.id, message_thread_id: 5, text: 'In the topic' });
+    harness.fake.pushUpdate({ stopped_message_generation: { chat: { id: USER.id, type: 'private', first_name: 'Ada' }, message_thread_id: 5, draft_id: 1 } });
+    const sent = await harness.fake.waitForSent(2);
+    expect(sent.map((body) => [visible(body), body.message_thread_id])).toEqual([
+      ['OK, stopping.', 5],
+      ['Stopped. What I did so far stays in this conversation.', 5],
+    ]);
+  });
+
   it('sends each answer only when it is done with CAIRN_STREAM_REPLIES=false', async () => {
     await setUp({ CAIRN_STREAM_REPLIES: 'false' });
     harness.fake.pushUpdate({ message: harness.message('no streaming') });

@@ -100,9 +100,14 @@ describe('cairn schedules', () => {
 });
 
 describe('cairn doctor', () => {
-  it('passes against a working endpoint', async () => {
-    const run = await cairn(['doctor'], '', modelEnv());
+  it('passes against a working endpoint, and says when `cairn start` runs on the data folder', async () => {
+    const dataDir = tempDir();
+    const db = openDatabase(databasePath(dataDir));
+    db.prepare("INSERT INTO instance_lease (name, holder, pid, host, started_at, renewed_at) VALUES ('start', 'h', 4711, 'host-a', ?, ?)").run(Date.UTC(2026, 11, 1, 19, 40), Date.now());
+    db.close();
+    const run = await cairn(['doctor'], '', { ...modelEnv(), CAIRN_DATA_DIR: dataDir });
     expect(run.stdout).toContain('✓ database');
+    expect(run.stdout).toContain('(schema 11, WAL); `cairn start` runs on it (pid 4711 on host-a, since 2026-12-01T19:40:00.000Z)');
     expect(run.stdout).toContain('✓ model');
     // The reader of PDFs and Office files is a process of its own: doctor starts it once.
     expect(run.stdout).toContain('✓ documents: the reader of PDFs and Office files starts and answers');
