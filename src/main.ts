@@ -212,7 +212,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   });
   const access = new AccessControl(db, config.platforms);
   const commands = new CommandRegistry();
-  registerBuiltinCommands(commands, sessions);
+  registerBuiltinCommands(commands, sessions, config.agent.name);
   registerExportCommand(commands, sessions, clock, config.agent.name);
   // Linking two accounts makes one person: the notes of the one that joined move to the shared key.
   registerLinkCommands(commands, access.links, clock, (previous, person) => void notes.store.moveOwner(previous, person));

@@ -1,9 +1,9 @@
-/** The commands every platform has from the start: /new, /help and /stop. */
+/** The commands every platform has from the start: /new, /help, /stop, and the greeting of /start. */
 import type { CommandRegistry } from './commands.js';
 import type { SessionManager } from '../memory/session-manager.js';
 import type { Gateway } from './gateway.js';
 
-export function registerBuiltinCommands(commands: CommandRegistry, sessions: SessionManager): void {
+export function registerBuiltinCommands(commands: CommandRegistry, sessions: SessionManager, agentName: string): void {
   commands.register({
     name: 'new',
     description: 'start a fresh conversation (what you said so far is kept in the history)',
@@ -15,6 +15,25 @@ export function registerBuiltinCommands(commands: CommandRegistry, sessions: Ses
     description: 'list the commands',
     run: ({ isAdmin }) => commands.help(isAdmin),
   });
+  // Telegram sends /start when someone opens the chat with the bot (with a deep link's payload after it).
+  commands.register({
+    name: 'start',
+    description: 'say hello and what I can do',
+    hidden: true,
+    run: ({ message }) => greeting(agentName, message.userName),
+  });
+}
+
+/** The first thing someone sees of Cairn: what it is, how to ask, and where the commands are. */
+export function greeting(agentName: string, userName: string | undefined): string {
+  // A handle (@ada) reads oddly after "Hi"; a first name does not.
+  const name = userName && !userName.startsWith('@') ? ` ${userName}` : '';
+  return [
+    `Hi${name}! I'm ${agentName}, an AI assistant that gets better as we work together.`,
+    'Write what you need in plain words: a question, a task, a file to read (PDF, Office, logs, code), a link to look at.',
+    'I remember what matters about you from one conversation to the next (/memory shows it), and I learn how to do tasks that come back.',
+    '/help lists the commands; /new starts a fresh conversation.',
+  ].join('\n');
 }
 
 /** /stop needs the gateway, which runs the turns; registered once it exists. */

@@ -27,6 +27,8 @@ export interface Command {
   adminOnly?: boolean;
   /** Runs at once, outside the conversation's queue (answers to a turn that is waiting, such as /approve). */
   immediate?: boolean;
+  /** Left out of /help and the platforms' command menus (/start, which Telegram sends by itself). */
+  hidden?: boolean;
   run(context: CommandContext): Promise<string | CommandReply> | string | CommandReply;
 }
 
@@ -42,8 +44,9 @@ export class CommandRegistry {
     return this.commands.get(name);
   }
 
+  /** The commands people are shown (not the hidden ones). */
   list(): Command[] {
-    return [...this.commands.values()];
+    return [...this.commands.values()].filter((command) => !command.hidden);
   }
 
   help(isAdmin: boolean): string {

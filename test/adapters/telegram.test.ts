@@ -114,7 +114,16 @@ describe('telegram end to end', () => {
     expect(reply).toMatchObject({ chat_id: USER.id, parse_mode: 'HTML', text: 'Use <b>bold</b> and <code>code</code>.' });
     const commands = harness.fake.callsTo('setMyCommands')[0]?.commands as { command: string }[];
     expect(commands.map((c) => c.command)).toEqual(expect.arrayContaining(['new', 'help', 'link', 'memory', 'skills', 'feedback']));
+    expect(commands.map((c) => c.command)).not.toContain('start');
     expect(harness.fake.callsTo('sendChatAction')[0]).toMatchObject({ chat_id: USER.id, action: 'typing' });
+  });
+
+  it('greets someone who opens the chat (/start, with a deep link payload), without asking the model', async () => {
+    await setUp();
+    harness.fake.pushUpdate({ message: harness.message('/start ref-42', { entities: [{ type: 'bot_command', offset: 0, length: 6 }] }) });
+    const [hello] = await harness.fake.waitForSent(1);
+    expect(visible(hello!)).toMatch(/^Hi! I'm Cairn, an AI assistant that gets better as we work together\.\n/);
+    expect(model.chatRequests()).toHaveLength(0);
   });
 
   it('answers in a group only when mentioned, replied to, or commanded, quoting the question', async () => {
