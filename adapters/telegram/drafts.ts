@@ -24,6 +24,7 @@ export interface MessageDraft {
 
 /** Telegram's own draft in a private chat (in its topic, if any): it shows until a message is sent there (or for 30 s). */
 export interface NativeDraft {
+  conversationId: string;
   chatId: number;
   draftId: number;
   topic?: number | undefined;
@@ -57,8 +58,8 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
   /** Until the Bot API shows it has no sendMessageDraft. */
   private native = true;
   private lastDraftId = 0;
-  /** By chat: the draft shown there now, and how to stop showing it again. */
-  private readonly refreshing = new Map<number, Showing>();
+  /** By conversation (a private chat, or one of its topics): the draft shown there now, and how to stop showing it again. */
+  private readonly refreshing = new Map<string, Showing>();
 
   constructor(
     private readonly api: Api,
@@ -68,19 +69,19 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
   ) {}
 
   /**
-   * The chat's turn is over, or a message was sent there, which takes the draft's place:
-   * it is not shown again.
+   * The conversation's turn is over, or a message was sent there, which takes the draft's
+   * place: it is not shown again.
    */
-  ended(chatId: number): void {
-    const showing = this.refreshing.get(chatId);
+  ended(conversationId: string): void {
+    const showing = this.refreshing.get(conversationId);
     if (!showing) return;
     showing.live = false;
     showing.cancel();
-    this.refreshing.delete(chatId);
+    this.refreshing.delete(conversationId);
   }
 
   endAll(): void {
-    for (const chatId of [...this.refreshing.keys()]) this.ended(chatId);
+    for (const conversationId of [...this.refreshing.keys()]) this.ended(conversationId);
   }
 
   async post(conversationId: string, text: string, replyTo: string | undefined): Promise<TelegramDraft | undefined> {
@@ -89,7 +90,7 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
     const chatId = chatIdOf(conversationId);
     if (chatId > 0 && this.native) {
       // Non-zero and new for each draft: updates of one draft animate, a new one replaces it.
-      const draft = { chatId, draftId: ++this.lastDraftId, topic: topicOf(conversationId) };
+      const draft = { conversationId, chatId, draftId: ++this.lastDraftId, topic: topicOf(conversationId) };
       try {
         await this.showNative(draft, part);
         return draft;
@@ -114,13 +115,13 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
 
   /** Shows the draft, and again before Telegram lets it fade (a tool running long), until the turn ends; a refusal ends that. */
   private async showNative(draft: NativeDraft, part: RenderedPart): Promise<void> {
-    this.ended(draft.chatId);
+    this.ended(draft.conversationId);
     const showing: Showing = { live: true, cancel: () => {} };
-    this.refreshing.set(draft.chatId, showing);
+    this.refreshing.set(draft.conversationId, showing);
     try {
       await this.sendDraft(draft, part);
     } catch (error) {
-      if (this.refreshing.get(draft.chatId) === showing) this.ended(draft.chatId);
+      if (this.refreshing.get(draft.conversationId) === showing) this.ended(draft.conversationId);
       throw error;
     }
     // The turn ended (its answer sent) while this update was on its way: nothing to keep showing.

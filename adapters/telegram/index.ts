@@ -151,7 +151,7 @@ export class TelegramAdapter implements Adapter {
   async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
     const chatId = chatIdOf(conversationId);
     // What is sent takes the place of Telegram's own draft there.
-    this.draftSurface.ended(chatId);
+    this.draftSurface.ended(conversationId);
     let withKeyboard: number | undefined;
     // The turn's answer replaces the draft that streamed it (Telegram's own draft goes once a message is sent); anything else is posted below it.
     const finished = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
@@ -223,7 +223,7 @@ export class TelegramAdapter implements Adapter {
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
     this.indicators.event(conversationId, event);
     this.drafts.event(conversationId, event, replyTo);
-    if (event.type === 'done') this.draftSurface.ended(chatIdOf(conversationId));
+    if (event.type === 'done') this.draftSurface.ended(conversationId);
   }
 
   /** In groups the answer quotes the question, so it is clear whom it answers. */
