@@ -184,8 +184,8 @@ export class SlackAdapter implements Adapter {
     this.accepting = true;
     if (receiver instanceof HTTPReceiver) this.httpReceiver = receiver;
     else {
-      // A first start that fails is reported, not retried; a later drop is reconnected (socket-mode.ts).
-      await app.start().catch((error: unknown) => Promise.reject(mapSlackError(error)));
+      // The first connection is retried as any call is (Slack's outage, a rate limit) and a refusal reported; a later drop is reconnected (socket-mode.ts).
+      await this.call(() => app.start());
       this.socketMode = new SocketModeLink(receiver.client, this.timer, this.logger);
       this.socketMode.watch();
     }

@@ -35,9 +35,10 @@ interface Setup {
   talk(text: string): Promise<string | undefined>;
 }
 
-async function setup(): Promise<Setup> {
+async function setup(beforeStart: (slack: FakeSlackApi) => void = () => {}): Promise<Setup> {
   const model: FakeModelServer = await startFakeModelServer();
   const slack = await startFakeSlackApi();
+  beforeStart(slack);
   const http = new HttpServer();
   const cairn = startTestCairn(testConfig(model.url, { SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: slack.appToken, SLACK_API_URL: slack.url, SLACK_ALLOWED_USERS: 'U1' }));
   const timers = new ManualTimers();
@@ -125,6 +126,24 @@ describe('Slack Socket Mode reconnection', () => {
     await adapter.stop();
     expect(timers.active()).toEqual([]);
     expect(adapter.health()).toEqual({ ok: true });
+  });
+
+  it('tries the first connection again when Slack is briefly unavailable, and refuses to start with a refused app token', async () => {
+    const { slack, talk } = await setup((fake) => fake.failNext('apps.connections.open', 'outage'));
+    expect(slack.callsTo('apps.connections.open')).toHaveLength(2);
+    expect(await talk('hello')).toBe('echo: hello');
+
+    const refused = await startFakeSlackApi();
+    cleanups.push(() => refused.close());
+    const http = new HttpServer();
+    const cairn = startTestCairn(testConfig('http://127.0.0.1:9/v1', { SLACK_BOT_TOKEN: refused.botToken, SLACK_APP_TOKEN: 'xapp-revoked', SLACK_API_URL: refused.url }));
+    cleanups.push(async () => {
+      await cairn.close();
+      await http.close();
+    });
+    const adapter = new SlackAdapter({ config: cairn.config, http, logger: silentLogger, commands: cairn.commands, sleep: async () => {} });
+    await expect(adapter.start(cairn.gateway.receive)).rejects.toThrow(/invalid_auth/);
+    expect(refused.callsTo('apps.connections.open')).toHaveLength(1);
   });
 
   it('waits 1, 2, 4 … up to 60 s between attempts', () => {
