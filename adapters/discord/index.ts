@@ -85,7 +85,8 @@ export class DiscordAdapter implements Adapter {
     });
     this.drafts = new ReplyDrafts<Draft>({
       timer: options.timer ?? unrefTimer,
-      everyMs: () => DRAFT_EVERY_MS,
+      // Edits are limited per channel: drafts streaming in one channel at once share it.
+      everyMs: (conversationId) => DRAFT_EVERY_MS * Math.max(1, this.drafts.streaming((other) => this.channelFor(other) === this.channelFor(conversationId))),
       maxChars: DRAFT_CHARS,
       logger: deps.logger,
       surface: {

@@ -42,7 +42,7 @@ const REMEMBERED_REPLIES = 5_000;
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** The longest text sent as the comment of shared files; a longer one is a message of its own. */
 const COMMENT_LIMIT = 3_000;
-/** chat.update is a Tier 3 method (about 50 calls a minute). */
+/** chat.update is a Tier 3 method (about 50 calls a minute, for the whole workspace): one draft's pace, divided among those streaming at once. */
 const DRAFT_EVERY_MS = 1_500;
 /** Chats of the assistant pane remembered until their first message names them. */
 const UNTITLED_CHATS = 1_000;
@@ -96,7 +96,8 @@ export class SlackAdapter implements Adapter {
     this.timer = options.timer ?? unrefTimer;
     this.drafts = new ReplyDrafts<PostedMessage>({
       timer: this.timer,
-      everyMs: () => DRAFT_EVERY_MS,
+      // chat.update's limit is the workspace's: drafts streaming at once share it.
+      everyMs: () => DRAFT_EVERY_MS * Math.max(1, this.drafts.streaming()),
       maxChars: DRAFT_CHARS,
       logger: deps.logger,
       surface: {

@@ -97,7 +97,8 @@ export class TelegramAdapter implements Adapter {
     );
     this.drafts = new ReplyDrafts<TelegramDraft>({
       timer: this.timer,
-      everyMs: (conversationId) => (chatIdOf(conversationId) < 0 ? DRAFT_EVERY_MS.group : DRAFT_EVERY_MS.private),
+      // A group's limit is the group's: drafts streaming there at once (per-member sessions, topics) share it.
+      everyMs: (conversationId) => (chatIdOf(conversationId) < 0 ? DRAFT_EVERY_MS.group * Math.max(1, this.drafts.streaming((other) => chatIdOf(other) === chatIdOf(conversationId))) : DRAFT_EVERY_MS.private),
       maxChars: MARKDOWN_PART,
       logger: deps.logger,
       // One attempt each: a draft update that fails is skipped, the next one carries its text.

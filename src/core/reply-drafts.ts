@@ -112,6 +112,17 @@ export class ReplyDrafts<Ref> {
     if (draft?.ref !== undefined) draft.buried = true;
   }
 
+  /**
+   * Drafts still streaming in the conversations `sharing` picks. Conversations that share a
+   * platform's rate limit (a Slack workspace's chat.update, a Telegram group) divide it:
+   * the adapter's `everyMs` grows with their number, so the answers never wait on it.
+   */
+  streaming(sharing: (conversationId: string) => boolean = () => true): number {
+    let count = 0;
+    for (const [conversationId, draft] of this.drafts) if (!draft.closed && sharing(conversationId)) count++;
+    return count;
+  }
+
   /** A draft message is showing in the conversation (so a "still working" note is not needed). */
   showing(conversationId: string): boolean {
     const draft = this.drafts.get(conversationId);

@@ -415,6 +415,21 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(slack.updates).toHaveLength(2);
   });
 
+  it("paces drafts streaming at once slower, since chat.update's limit is the workspace's", async () => {
+    const { slack, harness, model, timers } = await setup();
+    const gates: (() => void)[] = [];
+    const gate = () => new Promise<void>((resolve) => gates.push(resolve));
+    model.enqueue({ stream: ['First', gate(), ' done.'] }, { stream: ['Second', gate(), ' done.'] });
+    await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> one' });
+    await timers.next(1_500);
+    await harness.send({ mention: true, channel: 'C2', text: '<@UBOT> two' });
+    // Two drafts stream: each updates half as often.
+    await timers.next(3_000);
+    gates.forEach((open) => open());
+    await slack.waitForMessages(2);
+    expect(slack.posts.map((post) => post.text).sort()).toEqual(['First done.', 'Second done.']);
+  });
+
   it('sends the answer of a long streamed turn as a new message, which notifies, and deletes its draft', async () => {
     let now = Date.UTC(2026, 11, 1, 12);
     const { slack, harness, model, timers } = await setup({ now: () => new Date(now) });

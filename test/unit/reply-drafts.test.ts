@@ -96,6 +96,18 @@ describe('reply drafts', () => {
     expect(timers.active()).toEqual([3_000, 1_000]);
   });
 
+  it('counts the drafts streaming, so conversations that share a rate limit can divide it', async () => {
+    const { drafts, delta } = setUp();
+    delta('a', 'dm');
+    delta('b', 'group');
+    expect(drafts.streaming()).toBe(2);
+    expect(drafts.streaming((id) => id === 'group')).toBe(1);
+    await drafts.finish('dm');
+    expect(drafts.streaming()).toBe(1);
+    drafts.drop('group');
+    expect(drafts.streaming()).toBe(0);
+  });
+
   it('keeps showing the text before a tool call until the next text replaces it', async () => {
     const { timers, chat, drafts, delta } = setUp();
     delta('Let me look that up.');
