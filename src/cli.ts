@@ -19,11 +19,12 @@ import { memoryCommands } from './cli/memory.js';
 import { usageCommands } from './cli/usage.js';
 import { backupCommands } from './cli/backup.js';
 import { schedulesCommands } from './cli/schedules.js';
+import { setupCommands } from './cli/setup.js';
 
 const VERSION = '0.1.0';
 
 /** Every command group; later capabilities add theirs here. */
-const GROUPS: readonly CommandGroup[] = [chatCommands, startCommands, doctorCommands, pairingCommands, skillsCommands, learningCommands, usageCommands, schedulesCommands, rlCommands, backendCommands, memoryCommands, backupCommands];
+const GROUPS: readonly CommandGroup[] = [setupCommands, chatCommands, startCommands, doctorCommands, pairingCommands, skillsCommands, learningCommands, usageCommands, schedulesCommands, rlCommands, backendCommands, memoryCommands, backupCommands];
 
 export function buildProgram(print: (line: string) => void = (line) => console.log(line)): Command {
   const program = new Command('cairn')

@@ -8,7 +8,7 @@ import type { Config } from '../config/load.js';
 import { databasePath, openDatabase } from '../store/db.js';
 import { describeError, isCairnError } from '../core/errors.js';
 import { ConfigError } from '../core/errors.js';
-import { enabledPlatforms } from '../core/adapter-factory.js';
+import { enabledPlatforms, type PlatformName } from '../core/adapter-factory.js';
 import { ScheduleStore, type Schedule } from '../schedules/store.js';
 import { currentHolder } from '../store/instance-lease.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
@@ -141,13 +141,16 @@ async function checkPlatforms(config: Config): Promise<CheckResult[]> {
   const platforms = enabledPlatforms(config);
   if (platforms.length === 0) return [{ name: 'platforms', ok: true, detail: 'none configured (`cairn chat` works in the terminal; see README for Telegram, Slack and Discord)' }];
   const results: CheckResult[] = [];
-  for (const platform of platforms) {
-    try {
-      const adapter = await ADAPTER_MODULES[platform]();
-      results.push({ name: platform, ok: true, detail: await adapter.checkCredentials(config) });
-    } catch (error) {
-      results.push({ name: platform, ok: false, detail: error instanceof ConfigError ? error.problems.join(' ') : describeError(error).replace(/\.?$/, '.') });
-    }
-  }
+  for (const platform of platforms) results.push(await checkPlatform(platform, config));
   return results;
+}
+
+/** One platform's credentials, checked with read-only calls (also `cairn setup`'s check). */
+export async function checkPlatform(platform: PlatformName, config: Config): Promise<CheckResult> {
+  try {
+    const adapter = await ADAPTER_MODULES[platform]();
+    return { name: platform, ok: true, detail: await adapter.checkCredentials(config) };
+  } catch (error) {
+    return { name: platform, ok: false, detail: error instanceof ConfigError ? error.problems.join(' ') : describeError(error).replace(/\.?$/, '.') };
+  }
 }

@@ -43,6 +43,11 @@ export interface Config extends ParsedConfig {
   backendHostEnv: Record<string, string>;
 }
 
+/** The process's own environment, which wins over `.env` (for `cairn setup`, which writes that file). */
+export function processEnv(): Env {
+  return process.env;
+}
+
 export function loadConfig(options: LoadOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
   const env = mergeDotenv(options.env ?? process.env, cwd, options.dotenv ?? true);

@@ -50,7 +50,7 @@ function resolveOne(wanted: Wanted, env: Env, label: string): { settings: Provid
   if (!wanted.provider) {
     return {
       problems: [
-        'No model is configured. Set one of: OPENAI_API_KEY (OpenAI), OPENROUTER_API_KEY (OpenRouter), NOUS_API_KEY (Nous Portal), ' +
+        'No model is configured. Run `npx cairn setup` to be asked step by step, or set one of: OPENAI_API_KEY (OpenAI), OPENROUTER_API_KEY (OpenRouter), NOUS_API_KEY (Nous Portal), ' +
           'or CAIRN_BASE_URL and CAIRN_MODEL for any OpenAI-compatible server (vLLM, Ollama, llama.cpp). ' +
           'CAIRN_PROVIDER picks one explicitly.',
       ],

@@ -33,7 +33,12 @@ describe('cairn chat', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('OPENROUTER_API_KEY');
     expect(run.stderr).toContain('CAIRN_BASE_URL');
+    expect(run.stderr).toContain('Run `npx cairn setup` to be asked step by step');
     expect(run.stdout).toBe('');
+    // Setup asks questions: without a terminal it says so.
+    const setup = await cairn(['setup'], '', {});
+    expect(setup.code).toBe(1);
+    expect(setup.stderr).toContain('`cairn setup` asks questions: run it in a terminal');
   });
 
   it('answers one reply per piped line, and reports invalid UTF-8 and empty lines', async () => {

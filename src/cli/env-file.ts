@@ -1,0 +1,57 @@
+/**
+ * The `.env` file `cairn setup` writes: the settings it asked for replace those lines (or
+ * are added at the end), the ones it makes wrong are removed, and everything else (other
+ * settings, comments, blank lines) stays as it was. Written atomically, readable by its
+ * owner only, since it holds tokens.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { writeFileAtomic } from '../store/atomic-write.js';
+import { CairnError } from '../core/errors.js';
+
+export interface EnvChanges {
+  set: Record<string, string>;
+  /** Settings that would contradict the new ones (a custom base URL when a hosted provider is chosen). */
+  remove?: readonly string[];
+}
+
+/** The file's settings as Cairn reads them (empty when there is no file). */
+export function readEnvFile(path: string): Record<string, string> {
+  return existsSync(path) ? (parseEnv(readFileSync(path, 'utf8')) as Record<string, string>) : {};
+}
+
+/** The file's text with the changes made: lines of other settings kept in place. */
+export function applyEnvChanges(text: string, changes: EnvChanges): string {
+  const remove = new Set(changes.remove ?? []);
+  const pending = new Map(Object.entries(changes.set));
+  const lines: string[] = [];
+  for (const line of text === '' ? [] : text.replace(/\n$/, '').split('\n')) {
+    const key = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
+    if (key !== undefined && remove.has(key)) continue;
+    const value = key === undefined ? undefined : pending.get(key);
+    if (key !== undefined && value !== undefined) {
+      lines.push(`${key}=${quoted(value)}`);
+      pending.delete(key);
+      continue;
+    }
+    lines.push(line);
+  }
+  if (pending.size > 0) {
+    if (lines.length > 0 && lines.at(-1) !== '') lines.push('');
+    lines.push('# Written by `cairn setup`');
+    for (const [key, value] of pending) lines.push(`${key}=${quoted(value)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function writeEnvFile(path: string, changes: EnvChanges): void {
+  const before = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  writeFileAtomic(path, applyEnvChanges(before, changes), { mode: 0o600 });
+}
+
+/** A value as a dotenv line holds it: bare when it is plain, else single-quoted (taken literally). */
+function quoted(value: string): string {
+  if (/^[A-Za-z0-9_./:@+,=?&%~-]*$/.test(value)) return value;
+  if (!/['\n]/.test(value)) return `'${value}'`;
+  throw new CairnError('invalid_input', 'A value with a quote or a line break cannot go into .env safely: set that one by hand.');
+}

@@ -1,0 +1,19 @@
+/** The .env that `cairn setup` writes: changed lines in place, others kept, values Cairn reads back as given. */
+import { parseEnv } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { applyEnvChanges } from '../../src/cli/env-file.js';
+
+describe('.env changes', () => {
+  it('replaces lines in place, removes contradicting ones, appends new ones, and keeps the rest', () => {
+    const before = '# mine\nexport CAIRN_MODEL=old\n\nCAIRN_BASE_URL=http://x/v1\nOTHER=kept # note\n';
+    const after = applyEnvChanges(before, { set: { CAIRN_MODEL: 'gpt-4.1-mini', OPENAI_API_KEY: 'sk-1' }, remove: ['CAIRN_BASE_URL'] });
+    expect(after).toBe('# mine\nCAIRN_MODEL=gpt-4.1-mini\n\nOTHER=kept # note\n\n# Written by `cairn setup`\nOPENAI_API_KEY=sk-1\n');
+    expect(applyEnvChanges('', { set: { A: '1' } })).toBe('# Written by `cairn setup`\nA=1\n');
+  });
+
+  it('quotes what a bare value cannot hold, and refuses what no quoting keeps', () => {
+    const text = applyEnvChanges('', { set: { URL: 'http://h:1/v1?a=b&c=%20', NAME: 'has space # and "quotes"' } });
+    expect(parseEnv(text)).toEqual({ URL: 'http://h:1/v1?a=b&c=%20', NAME: 'has space # and "quotes"' });
+    expect(() => applyEnvChanges('', { set: { BAD: "it's\nthere" } })).toThrow(/set that one by hand/);
+  });
+});
