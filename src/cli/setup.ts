@@ -60,8 +60,9 @@ export async function runSetup(options: SetupOptions): Promise<void> {
     const changes: EnvChanges = { set: {}, remove: [] };
     await chooseModel(ask, options, changes);
     await choosePlatforms(ask, options, changes);
+    const before = readEnvFile(envFile);
     writeEnvFile(envFile, changes);
-    printSummary(options, changes);
+    printSummary(options, changes, (changes.remove ?? []).filter((key) => key in before));
   } catch (error) {
     // Ctrl-C in a prompt: nothing was written.
     if (error instanceof Error && error.name === 'ExitPromptError') return print('Setup cancelled; nothing was written.');
@@ -126,7 +127,7 @@ async function choosePlatforms(ask: Ask, options: SetupOptions, changes: EnvChan
   const file = readEnvFile(options.envFile);
   const configured = (platform: PlatformName) => platformVariables(platform).some((key) => file[key]);
   const chosen = await ask.checkbox<PlatformName>({
-    message: 'Which chat platforms should Cairn join? (space picks, enter goes on; none: the terminal only)',
+    message: 'Which chat platforms should Cairn join? (none: the terminal only)',
     choices: PLATFORM_QUESTIONS.map(({ platform, label }) => ({ name: label, value: platform, checked: configured(platform) })),
   });
   for (const { platform, label, ask: questions } of PLATFORM_QUESTIONS) {
@@ -157,11 +158,11 @@ function printResults(options: SetupOptions, results: readonly CheckResult[]): v
   for (const result of results) options.print(`  ${result.ok ? '✓' : '✗'} ${result.name}: ${result.detail}`);
 }
 
-function printSummary(options: SetupOptions, changes: EnvChanges): void {
+function printSummary(options: SetupOptions, changes: EnvChanges, removed: readonly string[]): void {
   const { print } = options;
   const written = Object.keys(changes.set);
   print(`Wrote ${options.envFile} (readable by you only): ${written.join(', ')}.`);
-  if (changes.remove?.length) print(`Removed from it: ${changes.remove.join(', ')}.`);
+  if (removed.length > 0) print(`Removed from it: ${removed.join(', ')}.`);
   const shadowed = [...written, ...(changes.remove ?? [])].filter((key) => options.env[key] !== undefined && options.env[key] !== changes.set[key]);
   if (shadowed.length > 0) print(`Note: your shell also sets ${shadowed.join(', ')}, which wins over .env: unset it, or Cairn uses that.`);
   const platforms = PLATFORM_QUESTIONS.filter(({ platform }) => platformVariables(platform).some((key) => key in changes.set)).map(({ label }) => label);

@@ -148,6 +148,8 @@ describe('cairn setup', () => {
     expect(printed).toContain(`Checking Telegram…`);
     expect(printed.some((line) => /^ {2}✓ telegram: /.test(line))).toBe(true);
     expect(printed).toContain('  npx cairn start     run Cairn on Telegram');
+    // Nothing was removed that was not there.
+    expect(printed.some((line) => line.startsWith('Removed from it'))).toBe(false);
   });
 
   it('writes a hosted provider without the custom settings that would override it, and says what the shell overrides', async () => {
