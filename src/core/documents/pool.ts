@@ -139,7 +139,7 @@ class Reader {
       const settle = (outcome: () => void) => {
         clearTimeout(timer);
         signal.removeEventListener('abort', stop);
-        this.child.off('message', answered).off('exit', exited);
+        this.child.off('message', answered).off('close', exited);
         this.idleNow();
         outcome();
       };
@@ -160,7 +160,8 @@ class Reader {
       );
       if (signal.aborted) return stop();
       signal.addEventListener('abort', stop, { once: true });
-      this.child.on('message', answered).once('exit', exited);
+      // 'close', not 'exit': only then has all of stderr arrived, which tells running out of memory from other crashes.
+      this.child.on('message', answered).once('close', exited);
       try {
         this.child.send(job);
       } catch (error) {
