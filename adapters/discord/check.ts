@@ -4,7 +4,7 @@
  * under it), and the Message Content intent, without which Discord refuses the
  * gateway connection (close code 4014, "disallowed intents").
  */
-import { ApplicationFlags, REST, Routes } from 'discord.js';
+import { ApplicationFlags, PermissionFlagsBits, REST, Routes } from 'discord.js';
 import { z } from 'zod';
 import type { Config } from '../../src/config/load.js';
 import { CairnError, ConfigError } from '../../src/core/errors.js';
@@ -19,7 +19,16 @@ const applicationSchema = z.object({
   name: z.string(),
   flags: z.number().int().optional(),
   bot: z.object({ username: z.string() }).optional(),
+  approximate_guild_count: z.number().int().optional(),
 });
+
+/** What Cairn does in a server: read and answer in channels and threads, and send files. */
+const PERMISSIONS = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.SendMessagesInThreads | PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.AttachFiles;
+
+/** The link that adds the bot to a server, with its slash commands and the permissions it needs. */
+export function inviteUrl(applicationId: string): string {
+  return `https://discord.com/oauth2/authorize?client_id=${applicationId}&scope=bot+applications.commands&permissions=${PERMISSIONS}`;
+}
 
 export type DiscordSettings = Config['platforms']['discord'] & { token: string; applicationId: string };
 
@@ -53,5 +62,7 @@ export async function checkDiscord(config: Config): Promise<string> {
     throw new CairnError('permission', 'The Message Content intent is off, so Discord would refuse the connection: turn it on under Bot → Privileged Gateway Intents in the developer portal.', { platform: PLATFORM });
   }
   const name = application.bot?.username ?? application.name;
-  return `${name} (application ${application.id}), slash commands ${settings.guildId ? `in guild ${settings.guildId}` : 'global (they can take up to an hour to appear)'}`;
+  const servers = application.approximate_guild_count;
+  const where = servers === 0 ? 'in no server yet: add it with' : `${servers === undefined ? '' : `in ${servers} server${servers === 1 ? '' : 's'}; `}add it to a server with`;
+  return `${name} (application ${application.id}), slash commands ${settings.guildId ? `in guild ${settings.guildId}` : 'global (they can take up to an hour to appear)'}, ${where} ${inviteUrl(application.id)}`;
 }

@@ -16,7 +16,7 @@ import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { closeReason, isMarkupRejection, mapDiscordError } from './errors.js';
-import { checkDiscord, discordSettings } from './check.js';
+import { checkDiscord, discordSettings, inviteUrl } from './check.js';
 import { ASK_COMMAND, PLATFORM, channelIdOf, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, filesOf, type DiscordFile, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, componentsOf, plainParts, renderParts, type ActionRow } from './render.js';
 
@@ -117,7 +117,7 @@ export class DiscordAdapter implements Adapter {
   }
 
   async start(sink: InboundSink): Promise<void> {
-    const settings = this.deps.config.platforms.discord;
+    const settings = discordSettings(this.deps.config);
     const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
     this.client.on(Events.MessageCreate, (message) => this.onMessage(sink, message));
     this.client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(sink, interaction));
@@ -136,6 +136,10 @@ export class DiscordAdapter implements Adapter {
     await ready;
     this.normalize = { botId: this.client.user?.id ?? '', channelSessions: settings.channelSessions };
     await this.registerCommands();
+    const servers = this.client.guilds.cache.size;
+    // A bot in no server hears only DMs: say how to add it.
+    if (servers === 0) this.deps.logger.warn({ invite: inviteUrl(settings.applicationId) }, 'Discord: the bot is in no server yet; open the invite link to add it to one');
+    else this.deps.logger.info({ servers }, 'Discord connected');
   }
 
   health(): AdapterHealth {

@@ -20,7 +20,7 @@ export async function checkTelegram(config: Config): Promise<string> {
   const api = new Api(settings.botToken, { ...(settings.apiRoot ? { apiRoot: settings.apiRoot } : {}), timeoutSeconds: 20 });
   try {
     const me = await api.getMe();
-    const who = `@${me.username} (id ${me.id})`;
+    const who = `@${me.username} (id ${me.id}; people open a chat with it at https://t.me/${me.username})`;
     if (!settings.webhookUrl) return `${who}, long polling`;
     const webhook = await api.getWebhookInfo();
     if (webhook.url !== settings.webhookUrl) return `${who}, webhook ${settings.webhookUrl} (not registered yet: \`cairn start\` registers it)`;

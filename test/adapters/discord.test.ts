@@ -7,7 +7,8 @@ import { startFakeModelServer, type FakeModelServer } from '../fakes/model-serve
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { DiscordAdapter } from '../../adapters/discord/index.js';
 import { HttpServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { createLogger, silentLogger } from '../../src/core/logger.js';
+import { CommandRegistry } from '../../src/core/commands.js';
 import { startCairn } from '../../src/cli/start.js';
 
 const USER = { id: '400000000000000001', username: 'ada', discriminator: '0', global_name: 'Ada', avatar: null };
@@ -446,6 +447,22 @@ describe('discord end to end', () => {
 });
 
 describe('discord through cairn start', () => {
+  it('says how to add a bot that is in no server yet', async () => {
+    const fake = await startFakeDiscord({ inNoServer: true });
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const config = testConfig('http://127.0.0.1:9/v1', { DISCORD_TOKEN: 'fake.discord.token', DISCORD_APPLICATION_ID: APP_ID, DISCORD_API_URL: fake.apiUrl });
+    const adapter = new DiscordAdapter({ config, http: new HttpServer(), logger, commands: new CommandRegistry(), sleep: async () => {} });
+    try {
+      await adapter.start(async () => {});
+      const warning = lines.map((line) => JSON.parse(line) as { msg: string; invite?: string }).find((entry) => entry.msg.startsWith('Discord: the bot is in no server yet'));
+      expect(warning?.invite).toBe(`https://discord.com/oauth2/authorize?client_id=${APP_ID}&scope=bot+applications.commands&permissions=274878008320`);
+    } finally {
+      await adapter.stop();
+      await fake.close();
+    }
+  });
+
   it('loads the adapter the real way and finishes a turn in flight at shutdown', async () => {
     const model = await startFakeModelServer();
     const fake = await startFakeDiscord();

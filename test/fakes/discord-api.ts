@@ -72,6 +72,8 @@ export const MESSAGE_CONTENT_LIMITED = 1 << 19;
 export interface FakeDiscordOptions {
   /** When set, REST calls with another bot token are refused with 401, as Discord does. */
   token?: string;
+  /** The bot was added to no server yet (READY lists none; default: it is in GUILD_ID). */
+  inNoServer?: boolean;
 }
 
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
@@ -137,7 +139,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (method === 'GET' && path === '/gateway/bot') {
       return json(res, 200, { url: `ws://127.0.0.1:${port}`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
     }
-    if (method === 'GET' && path === '/applications/@me') return json(res, 200, { id: APP_ID, name: 'Cairn', description: '', flags: applicationFlags, bot: BOT_USER });
+    if (method === 'GET' && path === '/applications/@me') return json(res, 200, { id: APP_ID, name: 'Cairn', description: '', flags: applicationFlags, bot: BOT_USER, approximate_guild_count: options.inNoServer ? 0 : 1 });
     if (method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
       const list = Array.isArray(body) ? body : [];
       return json(res, 200, list.map((c: Record<string, unknown>, i: number) => ({ id: String(900 + i), application_id: APP_ID, version: '1', default_member_permissions: null, type: 1, ...c })));
@@ -195,8 +197,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       if (packet.op === 1) socket.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
       if (packet.op === 2) {
         const port = (server.address() as AddressInfo).port;
-        send(socket, 'READY', { v: 10, user: BOT_USER, guilds: [{ id: GUILD_ID, unavailable: true }], session_id: 'session-1', resume_gateway_url: `ws://127.0.0.1:${port}`, application: { id: APP_ID, flags: 0 } });
-        send(socket, 'GUILD_CREATE', guildPayload());
+        send(socket, 'READY', { v: 10, user: BOT_USER, guilds: options.inNoServer ? [] : [{ id: GUILD_ID, unavailable: true }], session_id: 'session-1', resume_gateway_url: `ws://127.0.0.1:${port}`, application: { id: APP_ID, flags: 0 } });
+        if (!options.inNoServer) send(socket, 'GUILD_CREATE', guildPayload());
         identified();
       }
     });

@@ -163,9 +163,11 @@ describe('cairn doctor', () => {
         DISCORD_API_URL: discord.apiUrl,
       };
       const good = await cairn(['doctor'], '', { ...modelEnv(), ...platforms });
-      expect(good.stdout).toContain('✓ telegram: @cairn_bot (id 999), long polling\n');
+      expect(good.stdout).toContain('✓ telegram: @cairn_bot (id 999; people open a chat with it at https://t.me/cairn_bot), long polling\n');
       expect(good.stdout).toContain('✓ slack: @cairn in Fake, Socket Mode\n');
       expect(good.stdout).toContain(`✓ discord: cairn (application ${APP_ID}), slash commands global`);
+      // The link that adds the bot to a server, with the scopes and permissions it needs.
+      expect(good.stdout).toContain(`in 1 server; add it to a server with https://discord.com/oauth2/authorize?client_id=${APP_ID}&scope=bot+applications.commands&permissions=274878008320\n`);
       expect(good.code).toBe(0);
 
       telegram.setWebhookFailure('https://bot.example.com/telegram', 'Connection refused', 1_796_000_000);
@@ -177,7 +179,7 @@ describe('cairn doctor', () => {
         TELEGRAM_WEBHOOK_SECRET: 'secret-1',
         SLACK_APP_TOKEN: 'xoxb-not-an-app-token',
       });
-      expect(bad.stdout).toContain("✓ telegram: @cairn_bot (id 999), webhook https://bot.example.com/telegram, 0 updates waiting; Telegram's last delivery failed at 2026-11-30T");
+      expect(bad.stdout).toContain("✓ telegram: @cairn_bot (id 999; people open a chat with it at https://t.me/cairn_bot), webhook https://bot.example.com/telegram, 0 updates waiting; Telegram's last delivery failed at 2026-11-30T");
       expect(bad.stdout).toMatch(/✗ slack: Slack refused SLACK_APP_TOKEN for Socket Mode \(invalid_auth\): it must be an app-level token \(xapp-…\) with the connections:write scope/);
       expect(bad.stdout).toContain('✗ discord: The Message Content intent is off, so Discord would refuse the connection: turn it on under Bot → Privileged Gateway Intents');
       expect(bad.code).toBe(1);
