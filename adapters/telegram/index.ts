@@ -20,6 +20,7 @@ import { checkTelegram, telegramSettings } from './check.js';
 import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, normalizeStopButton, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
 import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
 import { TelegramDraftSurface, isMessageDraft, type MessageDraft, type TelegramDraft } from './drafts.js';
+import { describeBot } from './profile.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -128,6 +129,7 @@ export class TelegramAdapter implements Adapter {
     this.bot.on('message_reaction', (ctx) => this.dispatch(sink, normalizeReaction(ctx.messageReaction, (chat, id) => this.replies.get(`${chat}:${id}`))));
     this.bot.catch((error) => this.deps.logger.error({ err: describeError(error.error) }, 'Telegram update handler failed'));
     await this.registerCommands();
+    await describeBot(this.bot.api, this.deps.config.agent.name, this.deps.logger);
     if (settings.webhookUrl) {
       await this.call(() => this.bot.api.setWebhook(settings.webhookUrl ?? '', { secret_token: settings.webhookSecret ?? '', allowed_updates: [...ALLOWED_UPDATES] }));
       return;

@@ -8,6 +8,7 @@ import { ManualTimers } from '../helpers/manual-timers.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { DRAFT_REFRESH_MS } from '../../adapters/telegram/drafts.js';
+import { botDescriptions, describeBot } from '../../adapters/telegram/profile.js';
 import { TelegramAdapter } from '../../adapters/telegram/index.js';
 import { CONFLICT_RETRY_MS } from '../../adapters/telegram/polling.js';
 import { ALBUM, SPLIT_TEXT } from '../../adapters/telegram/gathering.js';
@@ -15,7 +16,7 @@ import { markdownToHtml } from '../../adapters/telegram/render.js';
 import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/errors.js';
 import { chatIdOf, normalizeMessage, topicOf } from '../../adapters/telegram/normalize.js';
 import { watchPolling } from '../../adapters/telegram/polling-watch.js';
-import { GrammyError, HttpError } from 'grammy';
+import { Api, GrammyError, HttpError } from 'grammy';
 import { HttpServer } from '../../src/http/server.js';
 import { createLogger, silentLogger } from '../../src/core/logger.js';
 import { startCairn } from '../../src/cli/start.js';
@@ -115,7 +116,23 @@ describe('telegram end to end', () => {
     const commands = harness.fake.callsTo('setMyCommands')[0]?.commands as { command: string }[];
     expect(commands.map((c) => c.command)).toEqual(expect.arrayContaining(['new', 'help', 'link', 'memory', 'skills', 'feedback']));
     expect(commands.map((c) => c.command)).not.toContain('start');
+    // What Telegram shows before anyone writes, filled in where empty.
+    const { description, short } = botDescriptions('Cairn');
+    expect(harness.fake.profile).toEqual({ description, short_description: short });
+    expect(description.length).toBeLessThanOrEqual(512);
     expect(harness.fake.callsTo('sendChatAction')[0]).toMatchObject({ chat_id: USER.id, action: 'typing' });
+  });
+
+  it("keeps a description the operator set in @BotFather", async () => {
+    const fake = await startFakeTelegram();
+    try {
+      fake.profile.description = 'Our team bot. Ask about deploys.';
+      await describeBot(new Api(fake.token, { apiRoot: fake.apiRoot }), 'Cairn', silentLogger);
+      expect(fake.profile).toEqual({ description: 'Our team bot. Ask about deploys.', short_description: botDescriptions('Cairn').short });
+      expect(fake.callsTo('setMyDescription')).toEqual([]);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('greets someone who opens the chat (/start, with a deep link payload), without asking the model', async () => {

@@ -38,6 +38,8 @@ export interface FakeTelegram {
   drafts: Record<string, unknown>[];
   /** The draft a private chat shows now: gone once the bot sends a message there. */
   draftShown(chatId: number): { draftId: number; text: string } | undefined;
+  /** The bot's description and short description (getMy… / setMy…), as the operator or Cairn set them. */
+  profile: { description: string; short_description: string };
   /** sendMessageDraft answers 404, as a Bot API server older than 9.5 does. */
   withoutDrafts(): void;
   /** What a message shows now (its last text), by message id. */
@@ -72,6 +74,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   const drafts: Record<string, unknown>[] = [];
   const shownDrafts = new Map<number, { draftId: number; text: string }>();
   let draftsSupported = true;
+  const profile = { description: '', short_description: '' };
   const texts = new Map<number, string>();
   const deleted: number[] = [];
   const queue: Record<string, unknown>[] = [];
@@ -133,6 +136,16 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
         }
         case 'getWebhookInfo':
           return ok(res, { has_custom_certificate: false, pending_update_count: queue.length, ...webhook });
+        case 'getMyDescription':
+          return ok(res, { description: profile.description });
+        case 'getMyShortDescription':
+          return ok(res, { short_description: profile.short_description });
+        case 'setMyDescription':
+          profile.description = String(body.description ?? '');
+          return ok(res, true);
+        case 'setMyShortDescription':
+          profile.short_description = String(body.short_description ?? '');
+          return ok(res, true);
         case 'setMyCommands':
         case 'answerCallbackQuery':
         case 'sendChatAction':
@@ -228,6 +241,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     sent,
     edits,
     drafts,
+    profile,
     draftShown: (chatId) => shownDrafts.get(chatId),
     withoutDrafts: () => void (draftsSupported = false),
     textOf: (messageId) => texts.get(messageId),
