@@ -7,17 +7,18 @@
  * through withRetries: the client throws on 429 instead of waiting, so waits use the
  * injectable sleep.
  */
-import { z } from 'zod';
-import { Client, Events, GatewayIntentBits, Partials, Routes, type AnyThreadChannel, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialUser, type User } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, AdapterHealth, InboundFile, InboundMessage, InboundSink, OutboundFile, OutboundReply, ThreadBefore, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { closeReason, isMarkupRejection, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings, inviteUrl } from './check.js';
-import { ASK_COMMAND, PLATFORM, channelIdOf, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, filesOf, type DiscordFile, type NormalizeOptions } from './normalize.js';
+import { threadBefore } from './threads.js';
+import { loadable, withFiles } from './files.js';
+import { ASK_COMMAND, PLATFORM, channelIdOf, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, componentsOf, plainParts, renderParts, type ActionRow } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -29,9 +30,6 @@ const PROGRESS_TEXT = 'Still working on it…';
 const DRAFT_EVERY_MS = 1_200;
 /** A draft stays within one message, with room for the marks previews add. */
 const DRAFT_CHARS = MESSAGE_LIMIT - 50;
-/** The most thread messages read before a question in it (one page of the messages route). */
-const THREAD_MESSAGES = 100;
-const threadMessages = z.array(z.object({ id: z.string(), content: z.string().default(''), author: z.object({ id: z.string(), username: z.string(), global_name: z.string().nullish() }) }));
 /** Mentions in replies never ping anyone: the model's text could contain @everyone. */
 const NO_PINGS = { parse: [] as never[] };
 /** Replies remembered for reaction feedback. */
@@ -259,27 +257,8 @@ export class DiscordAdapter implements Adapter {
   private withThread(inbound: InboundMessage, message: Message): InboundMessage {
     const thread = message.channel;
     if (!thread.isThread()) return inbound;
-    return { ...inbound, loadEarlier: () => this.threadBefore(thread, message.id) };
-  }
-
-  /**
-   * The thread's messages before `messageId` since Cairn last spoke in it (needs Read Message
-   * History), from the message the thread was started on when all of it is new to Cairn.
-   */
-  private async threadBefore(thread: AnyThreadChannel, messageId: string): Promise<ThreadBefore> {
-    const listed = threadMessages.parse(await this.call(() => this.client.rest.get(Routes.channelMessages(thread.id), { query: new URLSearchParams({ before: messageId, limit: String(THREAD_MESSAGES) }) })));
-    // Discord lists the newest first.
-    const before = listed.reverse();
-    const lastOwn = before.findLastIndex((message) => message.author.id === this.normalize?.botId);
-    const since = before.slice(lastOwn + 1).filter((message) => message.content.trim() !== '');
-    const messages = since.map((message) => ({ author: message.author.global_name ?? message.author.username, text: message.content }));
-    // A full page without Cairn's last word in it may have older messages before it: say so.
-    const olderLeftOut = lastOwn < 0 && listed.length === THREAD_MESSAGES;
-    if (lastOwn >= 0 || olderLeftOut || listed.some((message) => message.id === thread.id)) return { messages, olderLeftOut };
-    // A thread started on a message of its channel lists that message there, not in the thread.
-    const starter = await thread.fetchStarterMessage().catch(() => null);
-    const opening = starter?.content.trim() ? [{ author: starter.author.globalName ?? starter.author.username, text: starter.content }] : [];
-    return { messages: [...opening, ...messages], olderLeftOut };
+    const reader = { client: this.client, call: <T>(operation: () => Promise<T>) => this.call(operation), botId: this.normalize?.botId };
+    return { ...inbound, loadEarlier: () => threadBefore(reader, thread, message.id) };
   }
 
   /** 👍 / 👎 on one of Cairn's replies is `/feedback good|bad` in that reply's conversation. */
@@ -437,24 +416,6 @@ function once<T>(operation: () => Promise<T>): Promise<T> {
 function idOf(response: unknown): string | undefined {
   const id = (response as { id?: unknown } | null)?.id;
   return typeof id === 'string' ? id : undefined;
-}
-
-/** Lets the core download the message's attachments if it wants to read them. */
-function withFiles(inbound: InboundMessage, message: Message): InboundMessage {
-  const files = filesOf(message);
-  return files.length === 0 ? inbound : { ...inbound, files: loadable(files) };
-}
-
-/** Files the core may download, from their CDN links. */
-function loadable(files: readonly DiscordFile[]): InboundFile[] {
-  return files.map(({ url, ...file }) => ({ ...file, load: (signal?: AbortSignal) => download(url, signal) }));
-}
-
-async function download(url: string, signal?: AbortSignal): Promise<Uint8Array> {
-  // Attachment URLs are signed CDN links: no token needed, and none to leak.
-  const response = await fetch(url, signal ? { signal } : {});
-  if (!response.ok) throw new CairnError('unavailable', `Discord answered HTTP ${response.status} for the file.`, { platform: PLATFORM, status: response.status });
-  return new Uint8Array(await response.arrayBuffer());
 }
 
 export const createAdapter: AdapterFactory = (deps) => new DiscordAdapter(deps);

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
-import { CairnError, ConfigError, describeError } from '../../src/core/errors.js';
+import { describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { unrefTimer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
@@ -30,8 +30,9 @@ import { MemberNames } from './members.js';
 import { SocketModeLink } from './socket-mode.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
+import { loadableFiles } from './files.js';
 import { ASK_SHORTCUT, SUGGESTED_PROMPTS, normalizeAskAbout, normalizeButtonPress, startedAssistantThread, threadTitle } from './interactions.js';
-import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
+import { normalizeEvent, normalizeReaction, normalizeSlashCommand, parseConversationId, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 import { BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, withButtons, type OutgoingMessage } from './render.js';
 
 const PROGRESS_AFTER_MS = 20_000;
@@ -317,18 +318,7 @@ export class SlackAdapter implements Adapter {
 
   /** The message with files the core may download (with the bot token). */
   private loadable(message: InboundMessage, files: readonly SlackFile[]): InboundMessage {
-    if (files.length === 0) return message;
-    return { ...message, files: files.map(({ url, ...file }) => ({ ...file, load: (signal?: AbortSignal) => this.download(url, file.contentType === 'text/html', signal) })) };
-  }
-
-  private async download(url: string, isHtml: boolean, signal?: AbortSignal): Promise<Uint8Array> {
-    const response = await fetch(url, { headers: { authorization: `Bearer ${this.token}` }, ...(signal ? { signal } : {}) });
-    // Without files:read Slack answers with its sign-in page instead of the file (which an
-    // HTML file cannot be told apart from by its type, so for one the check is skipped).
-    if (!response.ok || (!isHtml && (response.headers.get('content-type') ?? '').startsWith('text/html'))) {
-      throw new CairnError('permission', 'Slack did not hand over the file: add the files:read scope to the app and reinstall it.', { platform: PLATFORM, status: response.status });
-    }
-    return new Uint8Array(await response.arrayBuffer());
+    return files.length === 0 ? message : { ...message, files: loadableFiles(files, this.token) };
   }
 
   private normalizeOptions(bot: BotIdentity): NormalizeOptions {
@@ -451,12 +441,6 @@ function once<T>(operation: () => Promise<T>): Promise<T> {
 function whereTo(conversationId: string, entry: InFlight | undefined): { channel: string; threadTs: string | undefined } {
   const { channel, threadTs } = parseConversationId(conversationId);
   return { channel, threadTs: threadTs ?? entry?.target.threadTs };
-}
-
-export function parseConversationId(conversationId: string): { team: string; channel: string; threadTs?: string } {
-  const [platform, team, channel, threadTs] = conversationId.split(':');
-  if (platform !== PLATFORM || !team || !channel) throw new ConfigError([`${conversationId} is not a Slack conversation id (slack:<team>:<channel>[:<thread ts>]).`]);
-  return threadTs ? { team, channel, threadTs } : { team, channel };
 }
 
 export const createAdapter: AdapterFactory = (deps) => new SlackAdapter(deps);

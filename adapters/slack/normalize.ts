@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
+import { ConfigError } from '../../src/core/errors.js';
 
 export const PLATFORM = 'slack';
 
@@ -90,6 +91,13 @@ export function conversationIdOf(team: string, channel: string, message: { ts: s
   const base = `${PLATFORM}:${team}:${channel}`;
   if (isDirect) return message.thread_ts ? `${base}:${message.thread_ts}` : base;
   return options.channelSessions === 'channel' ? base : `${base}:${message.thread_ts ?? message.ts}`;
+}
+
+/** The parts of a conversation id (conversationIdOf's inverse). */
+export function parseConversationId(conversationId: string): { team: string; channel: string; threadTs?: string } {
+  const [platform, team, channel, threadTs] = conversationId.split(':');
+  if (platform !== PLATFORM || !team || !channel) throw new ConfigError([`${conversationId} is not a Slack conversation id (slack:<team>:<channel>[:<thread ts>]).`]);
+  return threadTs ? { team, channel, threadTs } : { team, channel };
 }
 
 export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: NormalizeOptions): Normalized | undefined {
