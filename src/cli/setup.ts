@@ -57,8 +57,8 @@ export async function runSetup(options: SetupOptions): Promise<void> {
   const { print, envFile } = options;
   print(`Cairn setup. Your answers go to ${envFile}; other settings there stay as they are.`);
   try {
-    const changes: EnvChanges = { set: {}, remove: [] };
-    await chooseModel(ask, options, changes);
+    const model = await chooseModel(ask, options);
+    const changes: EnvChanges = { set: { ...model.set }, remove: [...(model.remove ?? [])] };
     await choosePlatforms(ask, options, changes);
     const before = readEnvFile(envFile);
     writeEnvFile(envFile, changes);
@@ -81,7 +81,8 @@ function promptsOn(terminal: Terminal) {
   };
 }
 
-async function chooseModel(ask: Ask, options: SetupOptions, changes: EnvChanges): Promise<void> {
+/** The model's settings, asked again until they pass their check or the person keeps them anyway. */
+async function chooseModel(ask: Ask, options: SetupOptions): Promise<EnvChanges> {
   const file = readEnvFile(options.envFile);
   for (;;) {
     const provider = await ask.select<ProviderName>({
@@ -93,18 +94,17 @@ async function chooseModel(ask: Ask, options: SetupOptions, changes: EnvChanges)
         { name: 'A local or self-hosted server (Ollama, vLLM, llama.cpp: any OpenAI-compatible API)', value: 'custom' },
       ],
     });
+    // Each answer replaces the last: nothing of a provider tried before stays.
     const model = provider === 'custom' ? await customModel(ask, file) : await hostedModel(ask, provider, file);
-    changes.set = { ...changes.set, ...model.set };
-    changes.remove = [...new Set([...(changes.remove ?? []), ...model.remove])].filter((key) => !(key in changes.set));
     options.print('Checking the model with one short request…');
-    const results = (await checkModels(effectiveConfig(options, changes))).filter((result) => result.name.startsWith('model'));
+    const results = (await checkModels(effectiveConfig(options, model))).filter((result) => result.name.startsWith('model'));
     printResults(options, results);
-    if (results.every((result) => result.ok)) return;
-    if (await ask.confirm({ message: 'Keep these settings anyway?', default: false })) return;
+    if (results.every((result) => result.ok)) return model;
+    if (await ask.confirm({ message: 'Keep these settings anyway?', default: false })) return model;
   }
 }
 
-async function hostedModel(ask: Ask, provider: Exclude<ProviderName, 'custom'>, file: Record<string, string>): Promise<{ set: Record<string, string>; remove: string[] }> {
+async function hostedModel(ask: Ask, provider: Exclude<ProviderName, 'custom'>, file: Record<string, string>): Promise<EnvChanges> {
   const preset = PROVIDER_PRESETS[provider];
   const keyEnv = preset.keyEnv ?? 'CAIRN_API_KEY';
   const kept = file[keyEnv];
@@ -114,7 +114,7 @@ async function hostedModel(ask: Ask, provider: Exclude<ProviderName, 'custom'>, 
   return { set: { CAIRN_PROVIDER: provider, [keyEnv]: key.trim() || (kept ?? ''), CAIRN_MODEL: model.trim() }, remove: ['CAIRN_BASE_URL', 'CAIRN_API_KEY'] };
 }
 
-async function customModel(ask: Ask, file: Record<string, string>): Promise<{ set: Record<string, string>; remove: string[] }> {
+async function customModel(ask: Ask, file: Record<string, string>): Promise<EnvChanges> {
   const baseUrl = await ask.input({ message: "Base URL of the server's OpenAI-compatible API:", default: file.CAIRN_BASE_URL ?? OLLAMA_URL, validate: httpUrl });
   const previous = file.CAIRN_PROVIDER === 'custom' ? file.CAIRN_MODEL : undefined;
   const model = await ask.input({ message: 'Model name, as the server calls it:', ...(previous ? { default: previous } : {}), validate: filled('the model name') });

@@ -155,12 +155,19 @@ describe('cairn setup', () => {
   it('writes a hosted provider without the custom settings that would override it, and says what the shell overrides', async () => {
     writeFileSync(join(dir, '.env'), 'CAIRN_BASE_URL=http://old.example/v1\nCAIRN_API_KEY=old\nTELEGRAM_BOT_TOKEN=123:old\n');
     const terminal = new ScriptedTerminal()
+      // A local server first, whose check fails, then OpenRouter: nothing of the first answer stays.
+      .answer('Which model should Cairn use?', `${DOWN}${DOWN}${DOWN}${ENTER}`)
+      .answer("Base URL of the server's OpenAI-compatible API:", `http://127.0.0.1:9/v1${ENTER}`)
+      .answer('Model name, as the server calls it:', `local-model${ENTER}`)
+      .answer('API key, if the server needs one', `sk-local${ENTER}`)
+      .answer('Keep these settings anyway?', `n${ENTER}`)
       .answer('Which model should Cairn use?', `${DOWN}${ENTER}`)
       .answer('OpenRouter API key (OPENROUTER_API_KEY)', `sk-or-secret${ENTER}`)
       .answer('Model:', ENTER)
       // Telegram was set up before: unticked now, its token goes.
       .answer('Which chat platforms should Cairn join?', ` ${ENTER}`);
-    // The shell's base URL (the fake) is what Cairn would use, and the check goes there.
+    // The shell's base URL (the fake) is what Cairn would use, and the checks go there: the first is refused.
+    model.enqueue({ error: { status: 401 } });
     await setup(terminal, { CAIRN_BASE_URL: model.url });
     expect(terminal.unanswered()).toEqual([]);
     expect(parseEnv(readFileSync(join(dir, '.env'), 'utf8'))).toEqual({ CAIRN_PROVIDER: 'openrouter', OPENROUTER_API_KEY: 'sk-or-secret', CAIRN_MODEL: 'nousresearch/hermes-4-70b' });
