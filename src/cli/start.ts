@@ -16,6 +16,8 @@ import { loggerFor } from '../core/logger.js';
 import { onShutdownSignal } from './signals.js';
 import { InstanceLease } from '../store/instance-lease.js';
 import { systemTimers } from '../backends/timers.js';
+import { systemClock } from '../core/clock.js';
+import { databasePath, openDatabase } from '../store/db.js';
 import type { CommandGroup } from './context.js';
 
 const IDLE_SWEEP_MS = 60_000;
@@ -53,13 +55,23 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   const logger = options.logger ?? loggerFor(config, 'info');
   // prom-client is loaded only where metrics are served.
   const metrics = config.metrics.enabled ? new (await import('../metrics/prometheus.js')).PrometheusMetrics(logger) : undefined;
-  const cairn = createCairn(config, { ...options, logger, ...(metrics ? { metrics } : {}) });
+  // The lease comes first: building Cairn already changes the database (approvals an earlier
+  // run left pending are expired), which must not happen under another running start.
+  const db = options.db ?? openDatabase(databasePath(config.dataDir));
   let stopOnLostLease = () => {};
   let lease: InstanceLease;
   try {
-    lease = InstanceLease.acquire({ db: cairn.db, clock: cairn.clock, timers: options.timers ?? systemTimers, logger, name: 'start', onLost: () => stopOnLostLease() });
+    lease = InstanceLease.acquire({ db, clock: options.clock ?? systemClock, timers: options.timers ?? systemTimers, logger, name: 'start', onLost: () => stopOnLostLease() });
   } catch (error) {
-    await cairn.close();
+    db.close();
+    throw error;
+  }
+  let cairn: Cairn;
+  try {
+    cairn = createCairn(config, { ...options, db, logger, ...(metrics ? { metrics } : {}) });
+  } catch (error) {
+    lease.release();
+    db.close();
     throw error;
   }
   cairn.sessions.sweepIdle();

@@ -43,9 +43,14 @@ describe('cairn start', () => {
     const config = testConfig(model.url, { CAIRN_HTTP_PORT: '0' });
     const running = await startCairn(config, { logger: silentLogger, host: '127.0.0.1' });
     try {
+      // A command of the running start waits for an admin's approval.
+      running.cairn.db
+        .prepare("INSERT INTO command_approvals (id, session_id, conversation_id, requested_by, backend, tool, command, rule, reason, status, requested_at, expires_at) VALUES ('abcdef', 's', 'c', 'u', 'local', 'terminal', 'rm -rf ~', 'r', 'why', 'pending', 1, 2)")
+        .run();
       await expect(startCairn(config, { logger: silentLogger, host: '127.0.0.1' })).rejects.toThrow(new RegExp(`^Another Cairn is running on this data folder \\(pid ${process.pid} on `));
-      // The refused start left the first untouched.
+      // The refused start left the first untouched: it still serves, and its request still waits.
       expect((await fetch(`http://127.0.0.1:${running.port}/healthz`)).status).toBe(200);
+      expect(running.cairn.db.prepare("SELECT status FROM command_approvals WHERE id = 'abcdef'").pluck().get()).toBe('pending');
     } finally {
       await running.stop();
     }
