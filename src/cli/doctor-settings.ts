@@ -1,7 +1,11 @@
 /**
  * `cairn doctor`'s checks of settings that name other settings: where admins are told
- * things (CAIRN_ADMIN_CHANNEL) and who may read the metrics. No network.
+ * things (CAIRN_ADMIN_CHANNEL), who may read the metrics, and who may read the `.env` that
+ * holds the tokens. No network.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import type { Config } from '../config/load.js';
 import { enabledPlatforms } from '../core/adapter-factory.js';
 import type { CheckResult } from './doctor.js';
@@ -27,4 +31,18 @@ export function checkMetrics(config: Config): CheckResult[] {
   if (!config.metrics.enabled) return [];
   const where = `GET /metrics on port ${config.httpPort}`;
   return [{ name: 'metrics', ok: true, detail: config.metrics.token ? `${where}, with the bearer token` : `${where}, open to whoever reaches the port (set CAIRN_METRICS_TOKEN unless only your network does)` }];
+}
+
+/** Settings that are secrets (API keys, bot tokens, signing secrets) by their names. */
+const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD)$/;
+
+/** A `.env` holding tokens should be readable by its owner only, as `cairn setup` writes it. */
+export function checkEnvFile(dir: string): CheckResult[] {
+  const path = join(dir, '.env');
+  if (process.platform === 'win32' || !existsSync(path)) return [];
+  const secrets = Object.keys(parseEnv(readFileSync(path, 'utf8'))).filter((name) => SECRET_NAME.test(name));
+  if (secrets.length === 0) return [];
+  const open = statSync(path).mode & 0o077;
+  if (open === 0) return [{ name: '.env', ok: true, detail: `${path} holds ${secrets.join(', ')}, readable by its owner only` }];
+  return [{ name: '.env', ok: false, detail: `${path} holds ${secrets.join(', ')} and other users on this machine can read it: run \`chmod 600 ${path}\`.` }];
 }

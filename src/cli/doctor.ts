@@ -13,7 +13,7 @@ import { ScheduleStore, type Schedule } from '../schedules/store.js';
 import { currentHolder } from '../store/instance-lease.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
 import { checkModels } from './doctor-models.js';
-import { checkAdminChannel, checkMetrics } from './doctor-settings.js';
+import { checkAdminChannel, checkEnvFile, checkMetrics } from './doctor-settings.js';
 import { search } from '../web/search.js';
 import { DocumentPool } from '../core/documents/pool.js';
 
@@ -53,7 +53,7 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   results.push(await checkDocumentReader());
   results.push(...(await checkSearch(config)));
   results.push(...checkSchedules(config));
-  results.push(...checkAdminChannel(config), ...checkMetrics(config));
+  results.push(...checkAdminChannel(config), ...checkMetrics(config), ...checkEnvFile(process.cwd()));
   for (const result of results) print(`${result.ok ? '✓' : '✗'} ${result.name}: ${result.detail}`);
   const ok = results.every((result) => result.ok);
   print(ok ? 'Everything looks right.' : 'Fix the items marked ✗ and run `cairn doctor` again.');
