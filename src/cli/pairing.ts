@@ -51,6 +51,11 @@ export const pairingCommands: CommandGroup = ({ program, config, print }) => {
       withAccess((access) => {
         const request = access.pairing.approve(code, `cli:${operator()}`, Date.now());
         print(`Approved ${request.userName} (${request.platform} user ${request.userId}). They can talk to Cairn now.`);
+        // The first person in is usually the operator, whose id is rarely known otherwise.
+        const platform = PLATFORM_NAMES.find((name) => name === request.platform);
+        if (platform && config().platforms[platform].adminUsers.length === 0) {
+          print(`${platform} has no admins yet (they approve risky commands and run admin commands): to make ${request.userName} one, set ${platform.toUpperCase()}_ADMIN_USERS=${request.userId} and restart Cairn.`);
+        }
       }),
     );
 

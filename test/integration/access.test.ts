@@ -60,6 +60,8 @@ describe('DM pairing', () => {
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ code, platform: 'telegram', userId: '777' })]);
     const approved = await run(process.execPath, ['bin/cairn.js', 'pairing', 'approve', code.toLowerCase()], { env: { PATH: process.env.PATH ?? '', CAIRN_DATA_DIR: dataDir } });
     expect(approved.stdout).toContain('Approved');
+    // No Telegram admins are set (this process's environment has none): the operator is told how to become one.
+    expect(approved.stdout).toMatch(/\ntelegram has no admins yet \(.*\): to make .* one, set TELEGRAM_ADMIN_USERS=777 and restart Cairn\.\n$/);
     expect(await cairn.gateway.receive(dm(telegram, '777', 'thanks'))).toBe('turn');
     expect(telegram.texts().at(-1)).toBe('echo: thanks');
 
