@@ -85,8 +85,11 @@ function promptsOn(terminal: Terminal) {
 async function chooseModel(ask: Ask, options: SetupOptions): Promise<EnvChanges> {
   const file = readEnvFile(options.envFile);
   for (;;) {
+    const current = Object.keys(PROVIDER_PRESETS).find((name) => name === file.CAIRN_PROVIDER) as ProviderName | undefined;
     const provider = await ask.select<ProviderName>({
       message: 'Which model should Cairn use?',
+      // Run again, setup starts from what .env has.
+      ...(current ? { default: current } : {}),
       choices: [
         { name: 'OpenAI', value: 'openai' },
         { name: 'OpenRouter (many models, one key)', value: 'openrouter' },

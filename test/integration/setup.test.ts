@@ -111,15 +111,16 @@ function setup(terminal: ScriptedTerminal, env: Record<string, string> = {}) {
 
 describe('cairn setup', () => {
   it('asks for a local model and Telegram, checks both, and writes .env keeping what else it held', async () => {
-    writeFileSync(join(dir, '.env'), '# my settings\nCAIRN_LOG_LEVEL=debug\nCAIRN_MODEL=old-model\n');
+    writeFileSync(join(dir, '.env'), '# my settings\nCAIRN_LOG_LEVEL=debug\nCAIRN_MODEL=old-model\nCAIRN_PROVIDER=custom\n');
     const terminal = new ScriptedTerminal()
-      .answer('Which model should Cairn use?', `${DOWN}${DOWN}${DOWN}${ENTER}`)
+      // .env names a local server: the menu starts there.
+      .answer('Which model should Cairn use?', ENTER)
       // A server that is not there: the check says so, and the settings are asked again.
       .answer("Base URL of the server's OpenAI-compatible API:", `http://127.0.0.1:9/v1${ENTER}`)
       .answer('Model name, as the server calls it:', `test-model${ENTER}`)
       .answer('API key, if the server needs one', ENTER)
       .answer('Keep these settings anyway?', `n${ENTER}`)
-      .answer('Which model should Cairn use?', `${DOWN}${DOWN}${DOWN}${ENTER}`)
+      .answer('Which model should Cairn use?', ENTER)
       .answer("Base URL of the server's OpenAI-compatible API:", `${model.url}${ENTER}`)
       .answer('Model name, as the server calls it:', `test-model${ENTER}`)
       .answer('API key, if the server needs one', `sk-local-secret${ENTER}`)
@@ -139,7 +140,7 @@ describe('cairn setup', () => {
       TELEGRAM_BOT_TOKEN: telegram.token,
     });
     // The other lines stay where they were; the token is never shown on screen.
-    expect(text.startsWith('# my settings\nCAIRN_LOG_LEVEL=debug\nCAIRN_MODEL=test-model\n')).toBe(true);
+    expect(text.startsWith('# my settings\nCAIRN_LOG_LEVEL=debug\nCAIRN_MODEL=test-model\nCAIRN_PROVIDER=custom\n')).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(printed.join('\n')).not.toContain('sk-local-secret');
     expect(terminal.dump()).not.toContain('sk-local-secret');
