@@ -9,10 +9,9 @@
 import type { Api } from 'grammy';
 import type { DraftSurface } from '../../src/core/reply-drafts.js';
 import { describeError, type CairnError } from '../../src/core/errors.js';
-import { attemptOnce } from '../../src/core/retry.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { Timer } from '../../src/core/turn-indicators.js';
-import { isMarkupRejection, mapTelegramError } from './errors.js';
+import { isMarkupRejection, once } from './errors.js';
 import { chatIdOf, topicOf } from './normalize.js';
 import { renderParts, type RenderedPart } from './render.js';
 
@@ -136,7 +135,7 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
     // can_stop: a stop button under the draft (stopped_message_generation, Bot API 10.3), which is /stop; keep_on_stop leaves what was written showing.
     const stoppable = { can_stop: true, keep_on_stop: true, ...(draft.topic !== undefined ? { message_thread_id: draft.topic } : {}) };
     const show = (text: string, html: boolean) =>
-      attemptOnce(() => this.api.sendMessageDraft(draft.chatId, draft.draftId, text, html ? { ...stoppable, parse_mode: 'HTML' } : stoppable), mapTelegramError);
+      once(() => this.api.sendMessageDraft(draft.chatId, draft.draftId, text, html ? { ...stoppable, parse_mode: 'HTML' } : stoppable));
     await show(part.html, true).catch((error: unknown) => (isMarkupRejection(error as CairnError) ? show(part.plain, false) : Promise.reject(error)));
   }
 

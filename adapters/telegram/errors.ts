@@ -4,6 +4,7 @@
  */
 import { GrammyError, HttpError } from 'grammy';
 import { CairnError } from '../../src/core/errors.js';
+import { attemptOnce } from '../../src/core/retry.js';
 import { PLATFORM } from './normalize.js';
 
 export function mapTelegramError(error: unknown): CairnError {
@@ -40,4 +41,9 @@ export function isMarkupRejection(error: CairnError): boolean {
 export function isUnchanged(error: CairnError): boolean {
   const cause = error.cause;
   return cause instanceof GrammyError && cause.error_code === 400 && /message is not modified/i.test(cause.description);
+}
+
+/** One attempt, its failure mapped: draft updates and courtesies (a button's acknowledgement) are not retried. */
+export function once<T>(operation: () => Promise<T>): Promise<T> {
+  return attemptOnce(operation, mapTelegramError);
 }

@@ -10,10 +10,10 @@ import { Bot, InputFile, webhookCallback } from 'grammy';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
-import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
+import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
-import { isMarkupRejection, isUnchanged, mapTelegramError } from './errors.js';
+import { isMarkupRejection, isUnchanged, mapTelegramError, once } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { LongPolling } from './polling.js';
 import { checkTelegram, telegramSettings } from './check.js';
@@ -386,10 +386,6 @@ function inTopic(conversationId: string): { message_thread_id?: number } {
   return topic === undefined ? {} : { message_thread_id: topic };
 }
 
-/** One attempt, its failure mapped (draft updates are not retried). */
-function once<T>(operation: () => Promise<T>): Promise<T> {
-  return attemptOnce(operation, mapTelegramError);
-}
 
 export const createAdapter: AdapterFactory = (deps) => new TelegramAdapter(deps);
 export const checkCredentials: CredentialCheck = checkTelegram;

@@ -6,8 +6,7 @@
 import type { Api } from 'grammy';
 import { describeError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
-import { attemptOnce } from '../../src/core/retry.js';
-import { mapTelegramError } from './errors.js';
+import { once } from './errors.js';
 
 /** Telegram's limits: 512 characters for the description, 120 for the short one. */
 export function botDescriptions(agentName: string): { description: string; short: string } {
@@ -22,7 +21,6 @@ export function botDescriptions(agentName: string): { description: string; short
 /** One attempt each, at start; a failure is logged and changes nothing. */
 export async function describeBot(api: Api, agentName: string, logger: Logger): Promise<void> {
   const { description, short } = botDescriptions(agentName);
-  const once = <T>(operation: () => Promise<T>) => attemptOnce(operation, mapTelegramError);
   try {
     if ((await once(() => api.getMyDescription())).description.trim() === '') await once(() => api.setMyDescription(description));
     if ((await once(() => api.getMyShortDescription())).short_description.trim() === '') await once(() => api.setMyShortDescription(short));
