@@ -34,12 +34,13 @@ export function markdownToHtml(markdown: string): string {
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    const fence = /^\s*(```+|~~~+)\s*([\w+-]*)\s*$/.exec(line);
+    // Any word after the fence names the language (c#, objective-c, shell-session).
+    const fence = /^\s*(```+|~~~+)\s*([^\s`]*)\s*$/.exec(line);
     if (fence) {
       const marker = fence[1] as string;
       const body: string[] = [];
       for (i++; i < lines.length && !(lines[i] as string).trim().startsWith(marker); i++) body.push(lines[i] as string);
-      const language = fence[2] ? ` class="language-${fence[2]}"` : '';
+      const language = fence[2] ? ` class="language-${attribute(fence[2])}"` : '';
       out.push(`<pre><code${language}>${escapeHtml(body.join('\n'))}</code></pre>`);
       continue;
     }
@@ -49,17 +50,30 @@ export function markdownToHtml(markdown: string): string {
   return out.join('\n');
 }
 
-/** Inline Markdown of one line; code spans are protected from the other rules. */
+/** Inline Markdown of one line; code spans and links are protected from the other rules. */
 function inline(line: string): string {
-  const codes: string[] = [];
-  // Code spans are parked behind a private-use character no model writes, then put back.
-  let text = line.replace(/`([^`\n]+)`/g, (_m, code: string) => `\uE000${codes.push(`<code>${escapeHtml(code)}</code>`) - 1}\uE000`);
-  text = escapeHtml(text)
-    .replace(/\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)/g, (_m, label: string, url: string) => `<a href="${url.replace(/"/g, '&quot;')}">${label}</a>`)
+  const parked: string[] = [];
+  // Finished HTML is parked behind a private-use character no model writes, then put back, so
+  // no later rule reaches into it (an underscore in a URL is no italic).
+  const park = (html: string) => `\uE000${parked.push(html) - 1}\uE000`;
+  let text = line.replace(/`([^`\n]+)`/g, (_m, code: string) => park(`<code>${escapeHtml(code)}</code>`));
+  text = emphasis(
+    escapeHtml(text).replace(/\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)/g, (_m, label: string, url: string) => park(`<a href="${url.replace(/"/g, '&quot;')}">${emphasis(label)}</a>`)),
+  );
+  return text.replace(/\uE000(\d+)\uE000/g, (_m, index: string) => parked[Number(index)] ?? '');
+}
+
+/** Bold, italic and strikethrough of escaped text. */
+function emphasis(text: string): string {
+  return text
     .replace(/\*\*([^*\n]+)\*\*/g, '<b>$1</b>')
     .replace(/__([^_\n]+)__/g, '<b>$1</b>')
     .replace(/~~([^~\n]+)~~/g, '<s>$1</s>')
     .replace(/(^|[^\w*])\*([^*\n]+)\*(?!\w)/g, '$1<i>$2</i>')
     .replace(/(^|[^\w])_([^_\n]+)_(?!\w)/g, '$1<i>$2</i>');
-  return text.replace(/\uE000(\d+)\uE000/g, (_m, index: string) => codes[Number(index)] ?? '');
+}
+
+/** Escaped text inside a double-quoted attribute. */
+function attribute(text: string): string {
+  return escapeHtml(text).replace(/"/g, '&quot;');
 }

@@ -786,6 +786,17 @@ describe('telegram rendering', () => {
     expect(markdownToHtml('```python\nif a < b:\n    pass\n```')).toBe('<pre><code class="language-python">if a &lt; b:\n    pass</code></pre>');
     expect(markdownToHtml('snake_case_name and 2*3*4')).toBe('snake_case_name and 2*3*4');
   });
+
+  it('keeps a code block whose language is not a plain word (c#) a code block, and the text after it text', () => {
+    expect(markdownToHtml('```c#\nvar x = 1;\n```\nAfter **bold**.')).toBe('<pre><code class="language-c#">var x = 1;</code></pre>\nAfter <b>bold</b>.');
+    expect(markdownToHtml('```a"b<c\nx\n```')).toBe('<pre><code class="language-a&quot;b&lt;c">x</code></pre>');
+  });
+
+  it('leaves the URL of a link alone (underscores and asterisks are no emphasis there), and formats its label', () => {
+    expect(markdownToHtml('See [the **docs**](https://example.com/_next/page_) and [x](https://e.com/a*b*c) _now_')).toBe(
+      'See <a href="https://example.com/_next/page_">the <b>docs</b></a> and <a href="https://e.com/a*b*c">x</a> <i>now</i>',
+    );
+  });
 });
 
 describe('telegram errors and normalizing', () => {
