@@ -33,7 +33,7 @@ import { shareFiles, type Uploader } from './uploads.js';
 import { loadableFiles } from './files.js';
 import { ASK_SHORTCUT, SUGGESTED_PROMPTS, normalizeAskAbout, normalizeButtonPress, startedAssistantThread, threadTitle } from './interactions.js';
 import { normalizeEvent, normalizeReaction, normalizeSlashCommand, parseConversationId, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
-import { BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, withButtons, type OutgoingMessage } from './render.js';
+import { BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, toMrkdwn, withButtons, type OutgoingMessage } from './render.js';
 
 const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
@@ -262,8 +262,8 @@ export class SlackAdapter implements Adapter {
   private async upload(conversationId: string, text: string, files: OutboundFile[], entry: InFlight | undefined): Promise<void> {
     const { channel, threadTs } = whereTo(conversationId, entry);
     const comment = text.trim();
-    // A comment is plain text within one message; a longer text goes before the files as a reply of its own.
-    const inline = comment.length <= COMMENT_LIMIT ? comment : '';
+    // A comment is mrkdwn within one message, escaped like any reply (no <!channel> ping); a longer text goes before the files as a reply of its own.
+    const inline = comment.length <= COMMENT_LIMIT ? toMrkdwn(comment) : '';
     if (comment !== '' && inline === '') await this.post(conversationId, text, entry);
     const [first, ...rest] = files;
     if (first) await shareFiles(this.uploader, { channel, threadTs, comment: inline, files: [first, ...rest] });

@@ -293,12 +293,13 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     );
   });
 
-  it('shares a file the agent made in the thread, its caption as the comment (files.uploadV2)', async () => {
+  it('shares a file the agent made in the thread, its caption as the comment in mrkdwn, escaped like any reply (files.uploadV2)', async () => {
     const { slack, harness, model } = await setup();
-    model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'report.md', content: '# Report\nAll green.\n', caption: 'The weekly report.' } }] }, { text: 'Shared report.md.' });
+    const caption = 'The **weekly** report for <!channel>: a < b & c.';
+    model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'report.md', content: '# Report\nAll green.\n', caption } }] }, { text: 'Shared report.md.' });
     const { ts } = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> write the weekly report' });
     const [shared, answer] = await slack.waitForMessages(2, (p) => p.channel === 'C1');
-    expect(shared).toMatchObject({ via: 'files.completeUploadExternal', threadTs: ts, text: 'The weekly report.' });
+    expect(shared).toMatchObject({ via: 'files.completeUploadExternal', threadTs: ts, text: 'The *weekly* report for &lt;!channel&gt;: a &lt; b &amp; c.' });
     expect(shared?.files?.map((file) => [file.name, file.bytes.toString()])).toEqual([['report.md', '# Report\nAll green.\n']]);
     expect(slack.callsTo('files.getUploadURLExternal')[0]?.body).toMatchObject({ filename: 'report.md', length: '20' });
     expect(answer).toMatchObject({ via: 'chat.postMessage', threadTs: ts, text: 'Shared report.md.' });
