@@ -59,7 +59,12 @@ export class DiscordAdapter implements Adapter {
   private readonly interactions = new Map<string, { interaction: AnsweredInteraction; conversationId: string; edited: boolean }>();
   /** Interaction answers with buttons, by message id, for `edit`. */
   private readonly editableAnswers = new Map<string, AnsweredInteraction>();
-  /** Where a conversation's replies go (a thread folded into its parent's session still answers in the thread). */
+  /**
+   * Where answers go, by the message they answer: a thread folded into its parent's session
+   * still answers in the thread, whatever is said in the channel meanwhile.
+   */
+  private readonly answerChannel = new Map<string, string>();
+  /** Where a conversation's typing and notes go: the channel of the message its turn answers now. */
   private readonly replyChannel = new Map<string, string>();
   /** Cairn's own replies (message id → conversation), so reactions on them count as feedback. */
   private readonly replies = new Map<string, string>();
@@ -162,7 +167,7 @@ export class DiscordAdapter implements Adapter {
       const last = await this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], conversationId, into, componentsOf(reply.buttons));
       return withButtons && last ? this.keepEditable(last, pending.interaction) : undefined;
     }
-    const channelId = this.channelFor(conversationId);
+    const channelId = this.channelFor(conversationId, reply.replyTo);
     const parts = partsWithFiles(reply.text, reply.files);
     let last: string | undefined;
     for (const [index, part] of parts.entries()) {
@@ -200,6 +205,8 @@ export class DiscordAdapter implements Adapter {
   }
 
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
+    const answering = replyTo ? this.answerChannel.get(replyTo) : undefined;
+    if (answering) this.replyChannel.set(conversationId, answering);
     this.indicators.event(conversationId, event);
     this.drafts.event(conversationId, event, replyTo);
     if (event.type === 'done') {
@@ -231,7 +238,7 @@ export class DiscordAdapter implements Adapter {
       const sent = await once(() => pending.interaction.followUp(body));
       return { interaction: pending.interaction, message: sent.id };
     }
-    const channelId = this.channelFor(conversationId);
+    const channelId = this.channelFor(conversationId, replyTo);
     const id = idOf(await once(() => this.client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: NO_PINGS, ...this.reference(conversationId, replyTo) } })));
     return id ? { channelId, messageId: id } : undefined;
   }
@@ -243,8 +250,8 @@ export class DiscordAdapter implements Adapter {
     else await once(() => this.client.rest.patch(Routes.channelMessage(draft.channelId, draft.messageId), { body: { content, allowed_mentions: NO_PINGS } }));
   }
 
-  private channelFor(conversationId: string): string {
-    return this.replyChannel.get(conversationId) ?? channelIdOf(conversationId);
+  private channelFor(conversationId: string, replyTo?: string): string {
+    return (replyTo ? this.answerChannel.get(replyTo) : undefined) ?? this.replyChannel.get(conversationId) ?? channelIdOf(conversationId);
   }
 
   private onMessage(sink: InboundSink, message: Message): void {
@@ -308,7 +315,11 @@ export class DiscordAdapter implements Adapter {
   }
 
   private dispatch(sink: InboundSink, message: InboundMessage, channelId: string): void {
-    if (!message.isSelf && !message.isBot) this.replyChannel.set(message.conversationId, channelId);
+    if (!message.isSelf && !message.isBot && message.addressed) {
+      this.answerChannel.set(message.messageId, channelId);
+      if (this.answerChannel.size > REMEMBERED_REPLIES) this.answerChannel.delete(this.answerChannel.keys().next().value as string);
+      if (!this.replyChannel.has(message.conversationId)) this.replyChannel.set(message.conversationId, channelId);
+    }
     // Not awaited: discord.js emits events one after another, and a turn can take minutes.
     void sink(message).catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'Discord message handling failed'));
   }

@@ -42,7 +42,7 @@ export const platformsSchema = z
         apiUrl: z.url().optional(),
         allowedUsers: ids,
         adminUsers: ids,
-        channelSessions: z.enum(['thread', 'channel']).default('channel'),
+        channelSessions: z.enum(['thread', 'channel']).default('thread'),
       })
       .prefault({}),
     /** How long a DM pairing code stays valid. */

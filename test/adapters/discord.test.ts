@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
 import { APP_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, THREAD_ID, messagePayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord-api.js';
 import { ManualTimers } from '../helpers/manual-timers.js';
+import { GatedModel } from '../helpers/gated-model.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { DiscordAdapter } from '../../adapters/discord/index.js';
@@ -12,6 +13,7 @@ import { CommandRegistry } from '../../src/core/commands.js';
 import { startCairn } from '../../src/cli/start.js';
 
 const USER = { id: '400000000000000001', username: 'ada', discriminator: '0', global_name: 'Ada', avatar: null };
+const BOB = { id: '400000000000000002', username: 'bob', discriminator: '0', global_name: 'Bob', avatar: null };
 
 class DiscordHarness implements ContractHarness {
   readonly maxMessageLength = 2000;
@@ -28,10 +30,17 @@ class DiscordHarness implements ContractHarness {
     return { DISCORD_TOKEN: 'fake.discord.token', DISCORD_APPLICATION_ID: APP_ID, DISCORD_GUILD_ID: GUILD_ID, DISCORD_API_URL: this.fake.apiUrl, DISCORD_ALLOWED_USERS: USER.id };
   }
 
+  /** Messages the adapter pushed into the core. */
+  delivered = 0;
+
   async start(cairn: TestCairn) {
     this.adapter = new DiscordAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async (ms) => void this.waits.push(ms) }, { timer: this.timers.timer, now: () => this.now });
     cairn.gateway.attach(this.adapter);
-    await this.adapter.start(cairn.gateway.receive);
+    this.delivered = 0;
+    await this.adapter.start((message) => {
+      this.delivered++;
+      return cairn.gateway.receive(message);
+    });
   }
 
   nextId(): string {
@@ -278,6 +287,36 @@ describe('discord end to end', () => {
     const [reply] = await harness.fake.waitForSent(1);
     expect(reply?.content).toBe('echo: [Earlier in this thread:\nBob: The API returns 502 since noon.\nAda: Only on /export, it seems.]\nany idea?');
     expect(reply?.channelId).toBe(THREAD_ID);
+  });
+
+  it('keeps a thread a conversation of its own; folded into its channel (channelSessions: channel), a mention in it is answered there while people talk in the channel', async () => {
+    await setUp();
+    const thread = (id: string, text: string) => ({ ...messagePayload(id, THREAD_ID, USER, `<@${BOT_USER.id}> ${text}`, { mentions: [BOT_USER] }), guild_id: GUILD_ID, member: { roles: [] } });
+    harness.fake.dispatch('MESSAGE_CREATE', thread('610000000000000001', 'first'));
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload('610000000000000009', CHANNEL_ID, USER, `<@${BOT_USER.id}> second`, { mentions: [BOT_USER] }), guild_id: GUILD_ID, member: { roles: [] } });
+    await harness.fake.waitForSent(2);
+    expect(cairn.db.prepare('SELECT conversation_id FROM sessions ORDER BY conversation_id').pluck().all()).toEqual([`discord:${GUILD_ID}:${CHANNEL_ID}`, `discord:${GUILD_ID}:${THREAD_ID}`]);
+    await harness.stop();
+    await cairn.close();
+
+    const gated = new GatedModel();
+    const config = testConfig(model.url, { ...(await harness.env()), DISCORD_ALLOWED_USERS: `${USER.id},${BOB.id}` });
+    cairn = startTestCairn({ ...config, platforms: { ...config.platforms, discord: { ...config.platforms.discord, channelSessions: 'channel' } } }, { model: gated });
+    await harness.start(cairn);
+    harness.fake.dispatch('MESSAGE_CREATE', thread('610000000000000002', 'any idea?'));
+    await gated.until(1);
+    // Bob chats in the channel, whose session the thread shares, without asking Cairn; then asks.
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload('610000000000000003', CHANNEL_ID, BOB, 'lunch anyone?'), guild_id: GUILD_ID, member: { roles: [] } });
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload('610000000000000004', CHANNEL_ID, BOB, `<@${BOT_USER.id}> and the deploy?`, { mentions: [BOT_USER] }), guild_id: GUILD_ID, member: { roles: [] } });
+    await vi.waitFor(() => expect(harness.delivered).toBe(3));
+    gated.release();
+    await gated.until(2);
+    gated.release();
+    const sent = await harness.fake.waitForSent(2);
+    expect(sent.map((reply) => [reply.content, reply.channelId])).toEqual([
+      ['re: any idea?', THREAD_ID],
+      ['re: and the deploy?', CHANNEL_ID],
+    ]);
   });
 
   it('reads the file of the message a mention replies to', async () => {
