@@ -18,22 +18,27 @@ export interface ReadOptions {
 }
 
 export async function* readJsonlLines(path: string, options: ReadOptions = {}): AsyncGenerator<JsonlLine> {
-  let carry = '';
+  // Bytes, split at newlines, each line decoded whole: a write torn inside a multi-byte
+  // character must be measured in bytes, or cutting it would cut into the line before.
+  const pending: Buffer[] = [];
   let lineNumber = 0;
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  for await (const chunk of stream as AsyncIterable<string>) {
-    const text = carry + chunk;
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
     let start = 0;
-    for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
+    for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+      const bytes = pending.length > 0 ? Buffer.concat([...pending.splice(0), chunk.subarray(start, end)]) : chunk.subarray(start, end);
       lineNumber++;
-      const line = text.slice(start, end);
       start = end + 1;
+      const line = bytes.toString('utf8');
       if (line.trim() !== '') yield { lineNumber, text: line };
     }
-    carry = text.slice(start);
+    if (start < chunk.length) pending.push(chunk.subarray(start));
   }
-  if (carry.length > 0) options.onTornTail?.(Buffer.byteLength(carry));
+  const tornBytes = pending.reduce((sum, piece) => sum + piece.length, 0);
+  if (tornBytes > 0) options.onTornTail?.(tornBytes);
 }
+
+const NEWLINE = 0x0a;
 
 /** Every trajectory of a run's file, validated; a line that is not one is an error naming it. */
 export async function* readTrajectories(path: string, options: ReadOptions = {}): AsyncGenerator<Trajectory> {

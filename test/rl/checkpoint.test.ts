@@ -42,6 +42,26 @@ describe('TrajectoryLog', () => {
     expect((await readAllTrajectories(path)).map((t) => t.taskId)).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('on resume, cuts a line torn inside a multi-byte character by its bytes, leaving the line before whole', async () => {
+    const path = join(tempDir(), 'trajectories.jsonl');
+    const first = await TrajectoryLog.open(path, { resume: false });
+    for (const id of ['a', 'b']) await first.log.append(sampleTrajectory({ taskId: id }, 'Il est 9 h à Paris ✓'));
+    await first.log.close();
+    const clean = readFileSync(path);
+    // A write torn in the middle of "é": only its first byte reached the disk.
+    const whole = Buffer.from(JSON.stringify(sampleTrajectory({ taskId: 'c' }, 'café')));
+    const cut = whole.indexOf(Buffer.from('é')) + 1;
+    appendFileSync(path, whole.subarray(0, cut));
+
+    const second = await TrajectoryLog.open(path, { resume: true });
+    expect([...second.done].sort()).toEqual(['a', 'b']);
+    expect(second.droppedBytes).toBe(cut);
+    expect(readFileSync(path).equals(clean)).toBe(true);
+    await second.log.append(sampleTrajectory({ taskId: 'c' }));
+    await second.log.close();
+    expect((await readAllTrajectories(path)).map((t) => t.taskId)).toEqual(['a', 'b', 'c']);
+  });
+
   it('names the line when a complete line is not a trajectory', async () => {
     const path = join(tempDir(), 'trajectories.jsonl');
     writeFileSync(path, `${JSON.stringify(sampleTrajectory())}\n{"not": "a trajectory"}\n`);
