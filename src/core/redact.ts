@@ -33,7 +33,8 @@ const PATTERNS: readonly Pattern[] = [
   {
     name: 'assigned secret',
     // The name may carry a prefix (DB_PASSWORD, client_secret): `_` is a word character, so a lookbehind instead of \b.
-    regex: /((?<![A-Za-z0-9])(?:api[_-]?key|secret|password|passwd|access[_-]?token|auth[_-]?token)["']?\s*[:=]\s*["']?)[^\s"',;]{8,}/gi,
+    // Quotes may come escaped (\"), as in a tool call's arguments, which are JSON text.
+    regex: /((?<![A-Za-z0-9])(?:api[_-]?key|secret|password|passwd|access[_-]?token|auth[_-]?token)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?)[^\s"'\\,;]{8,}/gi,
     replace: `$1${REDACTED}`,
   },
 ];

@@ -12,7 +12,7 @@ import type { Session } from '../memory/sessions.js';
 import type { TurnResult } from '../core/agent.js';
 import type { Redactor } from '../core/redact.js';
 import { CairnError, describeError, isCairnError } from '../core/errors.js';
-import { hashText, toOpenAIMessage, toOpenAITool, toolStatsOf, TRAJECTORY_FORMAT, type OpenAIMessage, type OpenAITool, type Trajectory } from './trajectory.js';
+import { hashText, redactTrajectory, toOpenAIMessage, toOpenAITool, toolStatsOf, TRAJECTORY_FORMAT, type OpenAIMessage, type OpenAITool, type Trajectory } from './trajectory.js';
 import { realTimers, type Timers } from './pool.js';
 import type { Rewarder } from './rewards/index.js';
 import type { Task } from './tasks.js';
@@ -98,8 +98,7 @@ export class AgentTaskRunner {
     }
     if (this.options.rewarder) trajectory = await this.options.rewarder.apply(trajectory, task, signal);
     // Rewards see the real answer; what is written has secrets masked.
-    const { redactor } = this.options;
-    return { ...trajectory, messages: redactor.value(trajectory.messages), errors: redactor.value(trajectory.errors), task: redactor.value(trajectory.task) };
+    return redactTrajectory(trajectory, this.options.redactor);
   }
 
   /** The skill versions the agent viewed in this session, as the skills layer recorded them. */

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { Redactor } from '../core/redact.js';
 import type { ChatMessage, ToolDefinition } from '../model/types.js';
 import { rewardObjectSchema } from './rewards/spec.js';
 import type { Task } from './tasks.js';
@@ -88,6 +89,17 @@ export function toOpenAIMessage(message: ChatMessage): OpenAIMessage {
 
 export function toOpenAITool(definition: ToolDefinition): OpenAITool {
   return { type: 'function', function: { name: definition.name, description: definition.description, parameters: definition.parameters } };
+}
+
+/** The trajectory as it is written: secrets masked wherever text from the task, the agent or a reward can hold one. */
+export function redactTrajectory(trajectory: Trajectory, redactor: Redactor): Trajectory {
+  return {
+    ...trajectory,
+    messages: redactor.value(trajectory.messages),
+    errors: redactor.value(trajectory.errors),
+    task: redactor.value(trajectory.task),
+    rewardDetail: redactor.value(trajectory.rewardDetail),
+  };
 }
 
 export function hashText(text: string): string {

@@ -18,6 +18,9 @@ describe('redaction', () => {
       ['Authorization: Bearer abcdefghijklmnopqrstuvwxyz.123', 'Authorization: Bearer [redacted]'],
       ['DB_PASSWORD=s3cr3tpassw0rd next', 'DB_PASSWORD=[redacted] next'],
       ['"api_key": "0123456789abcdef"', '"api_key": "[redacted]"'],
+      // A tool call's arguments are JSON text: its quotes come escaped.
+      [JSON.stringify({ path: '.env', content: 'DB_PASSWORD="Xk9-s3cr3t-passw0rd"\n' }), JSON.stringify({ path: '.env', content: 'DB_PASSWORD="[redacted]"\n' })],
+      [JSON.stringify(JSON.stringify({ password: 'abcdefgh12345' })), JSON.stringify(JSON.stringify({ password: '[redacted]' }))],
       ['-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----', '[redacted]'],
       ['The skies are blue; the password policy needs 12 characters.', 'The skies are blue; the password policy needs 12 characters.'],
     ];

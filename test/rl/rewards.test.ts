@@ -107,6 +107,33 @@ describe('the LLM judge', () => {
   });
 });
 
+describe('what a scored run writes', () => {
+  const token = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4';
+  const deps = () => ({ config: testConfig(server.url, { CAIRN_AUX_MODEL: 'judge-model' }), overrides: { logger: silentLogger }, timers: new ManualTimers(), notice: () => {}, progress: { write: () => true } as unknown as NodeJS.WritableStream });
+
+  it("masks a secret the judge's reason quotes, as in the messages", async () => {
+    server.setDefault((request) => ((request.body as { model?: string }).model === 'judge-model' ? { text: JSON.stringify({ score: 1, reason: `It gives the token ${token}, as asked.` }) } : { text: `The deploy token is ${token}.` }));
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    await runBatch({ tasksFile: writeTasks([{ id: 'leak', prompt: 'What is the deploy token?', reward: { type: 'judge' } }], dir), outDir: out, concurrency: 1, timeoutMs: 10_000, resume: false }, deps());
+    const [trajectory] = await readAllTrajectories(join(out, 'trajectories.jsonl'));
+    expect(trajectory).toMatchObject({ reward: 1, rewardDetail: { reason: 'It gives the token [redacted], as asked.' } });
+    expect(readFileSync(join(out, 'trajectories.jsonl'), 'utf8')).not.toContain(token);
+  });
+
+  it('batch rewards --tasks scores with the tasks file as written and writes its secrets masked', async () => {
+    server.setDefault(() => ({ text: 'Done.' }));
+    const dir = tempDir();
+    const tasksFile = writeTasks([{ id: 'p', prompt: 'Log in with password=hunter2hunter2 and report.', expected: 'Done' }], dir);
+    const out = join(dir, 'out');
+    await runBatch({ tasksFile, outDir: out, concurrency: 1, timeoutMs: 10_000, resume: false }, deps());
+    await recomputeRewards({ runDir: out, tasksFile, concurrency: 1 }, { config: testConfig(server.url) });
+    const [after] = await readAllTrajectories(join(out, 'trajectories.jsonl'));
+    expect(after).toMatchObject({ reward: 1, task: { prompt: 'Log in with password=[redacted] and report.' } });
+    expect(readFileSync(join(out, 'trajectories.jsonl'), 'utf8')).not.toContain('hunter2hunter2');
+  });
+});
+
 describe('custom rewards', () => {
   it('loads reward(trajectory, task) from a JS or TS module, relative to the tasks file', async () => {
     const dir = tempDir();

@@ -10,13 +10,14 @@ import type { Config } from '../../config/load.js';
 import { createCairn, type Cairn, type CairnOverrides } from '../../main.js';
 import { openDatabase } from '../../store/db.js';
 import { CairnError } from '../../core/errors.js';
+import { createRedactor } from '../../core/redact.js';
 import { forBatch } from '../batch.js';
 import { readAllTrajectories } from '../jsonl.js';
 import { runPool } from '../pool.js';
 import { lockRun, readRunMeta, runPaths } from '../run-dir.js';
 import { summarize, writeSummary, type BatchSummary } from '../summary.js';
 import { readTasksFile, type Task } from '../tasks.js';
-import type { Trajectory } from '../trajectory.js';
+import { redactTrajectory, type Trajectory } from '../trajectory.js';
 import { Rewarder } from './index.js';
 import type { RewardSpec } from './spec.js';
 
@@ -54,6 +55,8 @@ export async function recomputeRewards(options: RecomputeOptions, deps: { config
     const rewarder = new Rewarder({ baseDir, defaultSpec: options.reward, model: cairn?.model, auxModel: deps.config.auxModel });
     await rewarder.preload(trajectories.map(taskOf));
 
+    // Scored with the tasks file's own text; written with its secrets masked, as the run wrote it.
+    const redactor = createRedactor(deps.config.secrets);
     const rescored: Trajectory[] = new Array<Trajectory>(trajectories.length);
     let changed = 0;
     let failed = 0;
@@ -65,7 +68,7 @@ export async function recomputeRewards(options: RecomputeOptions, deps: { config
         const next = await rewarder.apply({ ...trajectory, task }, task, deps.signal);
         if (next.reward !== trajectory.reward) changed++;
         if (next.errors.some((e) => e.code === 'reward')) failed++;
-        rescored[index] = next;
+        rescored[index] = redactTrajectory(next, redactor);
       },
       deps.signal,
     );
