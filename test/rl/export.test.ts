@@ -106,6 +106,16 @@ describe('export formats', () => {
     expect(stats.invalidExamples.join('\n')).toMatch(/task dangling: .*without a result/);
     expect(stats.invalidExamples.join('\n')).toMatch(/task unknown: .*not in tools/);
   });
+
+  it.each(['openai', 'sharegpt', 'hermes'] as const)('%s: leaves out a conversation calling a tool that was not offered (a made-up one)', async (format) => {
+    const offered = [{ type: 'function' as const, function: { name: 'write_file', description: 'Write a file.', parameters: { type: 'object' } } }];
+    const madeUp = sampleTrajectory({ taskId: 'made-up', tools: [...offered, ...sampleTrajectory().tools.filter((tool) => tool.function.name !== 'current_time')] });
+    const fine = sampleTrajectory({ tools: [...offered, ...sampleTrajectory().tools] });
+    const out = join(tempDir(), `${format}.jsonl`);
+    const stats = await exportRecords([from([madeUp, fine].map(recordFromTrajectory))], { format, out });
+    expect(stats).toMatchObject({ written: 1, skipped: { invalid: 1 } });
+    expect(stats.invalidExamples.join('\n')).toMatch(/task made-up: .*"current_time", which is not (in tools|among the tools offered)/);
+  });
 });
 
 describe('export filters', () => {

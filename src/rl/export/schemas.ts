@@ -130,6 +130,7 @@ function shareGptRules(line: ShareGptLine, format: ExportFormat): string[] {
   const last = turns.at(-1);
   if (last?.from !== 'gpt' || last.value.trim() === '') problems.push('the conversation must end with a gpt turn that has text');
   if (line.tools !== undefined && !isJson(line.tools)) problems.push('tools is not JSON text');
+  const offered = offeredTools(line, format);
   turns.forEach((turn, index) => {
     if (turn.from === 'system' && index !== 0) problems.push(`turn ${index}: a system turn must come first`);
     if (turn.from === 'tool' && turns[index - 1]?.from !== 'gpt' && turns[index - 1]?.from !== 'tool') problems.push(`turn ${index}: a tool turn must follow a gpt turn`);
@@ -137,6 +138,7 @@ function shareGptRules(line: ShareGptLine, format: ExportFormat): string[] {
       for (const block of blocks(turn.value, 'tool_call')) {
         const call = parseJson(block) as { name?: unknown; arguments?: unknown } | undefined;
         if (typeof call?.name !== 'string' || typeof call.arguments !== 'object' || call.arguments === null) problems.push(`turn ${index}: a <tool_call> is not {"name", "arguments": {...}}`);
+        else if (!offered.has(call.name)) problems.push(`turn ${index} calls "${call.name}", which is not among the tools offered`);
       }
     }
     if (format === 'hermes' && turn.from === 'tool') {
@@ -149,6 +151,13 @@ function shareGptRules(line: ShareGptLine, format: ExportFormat): string[] {
     problems.push('the system prompt must list the tools inside <tools></tools>');
   }
   return problems;
+}
+
+/** The names of the tools a line offers: sharegpt's `tools` JSON, hermes' signatures (one JSON per line) inside `<tools>` of the system prompt. */
+function offeredTools(line: ShareGptLine, format: ExportFormat): Set<string> {
+  const listed = format === 'hermes' ? blocks(line.conversations[0]?.value ?? '', 'tools').flatMap((block) => block.split('\n').map(parseJson)) : [parseJson(line.tools ?? '[]')].flat();
+  const names = listed.map((tool) => (tool as { function?: { name?: unknown } } | undefined)?.function?.name);
+  return new Set(names.filter((name): name is string => typeof name === 'string'));
 }
 
 function blocks(text: string, tag: string): string[] {
