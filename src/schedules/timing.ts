@@ -37,17 +37,34 @@ export function checkCron(cron: string, timeZone: string, now: number): string {
   if (expression.split(' ').length !== 5) {
     throw new CairnError('invalid_input', `"${cron}" is not a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1-5" for 09:00 on weekdays.`);
   }
-  let first: number;
-  let second: number;
+  let gap: number;
   try {
-    first = nextCronRun(expression, timeZone, now);
-    second = nextCronRun(expression, timeZone, first);
+    nextCronRun(expression, timeZone, now);
+    gap = shortestGap(expression, timeZone, now);
   } catch (error) {
     throw new CairnError('invalid_input', `"${cron}" is not a valid cron expression (${error instanceof Error ? error.message : String(error)}).`);
   }
-  if (second - first < MIN_INTERVAL_MS) throw new CairnError('invalid_input', `"${cron}" repeats more often than every ${MIN_INTERVAL_MS / 60_000} minutes; choose a longer interval.`);
+  if (gap < MIN_INTERVAL_MS) throw new CairnError('invalid_input', `"${cron}" repeats more often than every ${MIN_INTERVAL_MS / 60_000} minutes; choose a longer interval.`);
   return expression;
 }
+
+/**
+ * The shortest time between two runs, from the fields: every scheduled day runs at the same
+ * minutes of the same hours, so the gaps within a day (`0,6-59 0 * * *` starts 6 minutes
+ * apart, then runs every minute) and from one day's last run to the next day's first show
+ * them all. The second counts whenever a day's runs reach within minutes of midnight, even
+ * if no two scheduled days follow each other: such a schedule is rare, and refusing it errs
+ * on the side of the budget. Validates the expression on the way (throws when invalid).
+ */
+function shortestGap(expression: string, timeZone: string, now: number): number {
+  const { fields } = cronLib().CronExpressionParser.parse(expression, { currentDate: new Date(now), tz: timeZone });
+  const minutes = [...fields.hour.values].flatMap((hour) => fields.minute.values.map((minute) => Number(hour) * 60 + Number(minute))).sort((a, b) => a - b);
+  let shortest = (minutes[0] ?? 0) + DAY_MINUTES - (minutes.at(-1) ?? 0);
+  for (let index = 1; index < minutes.length; index++) shortest = Math.min(shortest, (minutes[index] ?? 0) - (minutes[index - 1] ?? 0));
+  return shortest * 60_000;
+}
+
+const DAY_MINUTES = 24 * 60;
 
 /**
  * The moment of a one-off task. A time without an offset (`2026-11-25T09:00`) is read

@@ -117,6 +117,10 @@ describe('scheduled tasks', () => {
     );
     expect(await schedule({ prompt: 'x', at: 'tomorrow at nine' })).toMatch(/^Error from schedule_task: "tomorrow at nine" is not an ISO 8601 time/);
     expect(await schedule({ prompt: 'x', cron: '* * * * *' })).toBe('Error from schedule_task: "* * * * *" repeats more often than every 5 minutes; choose a longer interval.');
+    // Its first two runs are 6 minutes apart; then it runs every minute until 01:00.
+    expect(await schedule({ prompt: 'x', cron: '0,6-59 0 * * *' })).toBe('Error from schedule_task: "0,6-59 0 * * *" repeats more often than every 5 minutes; choose a longer interval.');
+    // 23:59 on a Friday, then 00:00 on the Saturday.
+    expect(await schedule({ prompt: 'x', cron: '0,59 0,23 * * 1,3,5-6' })).toMatch(/repeats more often than every 5 minutes/);
     expect(await schedule({ prompt: 'x', cron: '0 9 * *' })).toMatch(/^Error from schedule_task: "0 9 \* \*" is not a five-field cron expression/);
     expect(await schedule({ prompt: 'x', cron: '0 25 * * *' })).toMatch(/^Error from schedule_task: "0 25 \* \* \*" is not a valid cron expression/);
     expect(await schedule({ prompt: 'x', cron: '0 9 * * *', timeZone: 'Mars/Olympus' })).toBe('Error from schedule_task: Unknown time zone "Mars/Olympus": use an IANA name such as Europe/Paris or America/New_York.');
