@@ -42,6 +42,7 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
 }
 
 export function validateSkillFolder(dir: string, options: ValidateOptions = {}): SkillProblem[] {
+  if (!existsSync(dir)) return [problem('file-missing', 'is a link to something that no longer exists.', dir)];
   const file = skillFileIn(dir);
   if (!file) return [problem('file-missing', 'the folder has no SKILL.md.', dir)];
   const parsed = parseSkill(readFileSync(file, 'utf8'), { mode: 'strict', folderName: basename(dir), file });
@@ -50,12 +51,12 @@ export function validateSkillFolder(dir: string, options: ValidateOptions = {}):
   return [...parsed.errors, ...scanned.map((p) => ({ ...p, file: join(dir, p.file ?? '') })), ...files.problems];
 }
 
-/** The visible sub-folders of a folder of skills. */
+/** The visible sub-folders of a folder of skills, and links that lead nowhere (to be reported, not skipped). */
 export function skillFoldersIn(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => !entry.name.startsWith('.') && (entry.isDirectory() || entry.isSymbolicLink()))
     .map((entry) => join(dir, entry.name))
-    .filter((path) => statSync(path).isDirectory())
+    .filter((path) => !existsSync(path) || statSync(path).isDirectory())
     .sort();
 }
 

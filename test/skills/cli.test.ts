@@ -1,6 +1,6 @@
 /** `cairn skills …`: in-process through the real commander program, plus one real process for the exit code. */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../src/cli.js';
@@ -49,6 +49,15 @@ describe('cairn skills', () => {
     );
     expect(run.out.at(-1)).toBe('2 skills checked: 3 problems.');
     expect((await cairn('validate', good)).code).toBe(0);
+  });
+
+  it('validate reports a link to a skill that no longer exists, and checks the others', async () => {
+    const folder = tempDir();
+    writeSkillFolder(folder, 'good-skill', skillText('good-skill'));
+    symlinkSync(join(folder, 'moved-away'), join(folder, 'gone-skill'));
+    const run = await cairn('validate', folder);
+    expect(run.code).toBe(1);
+    expect(run.out).toEqual([expect.stringMatching(/gone-skill: \[file-missing\] is a link to something that no longer exists\./), '2 skills checked: 1 problem.']);
   });
 
   it('validate with no paths checks the bundled and learned skills', async () => {
