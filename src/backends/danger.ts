@@ -6,6 +6,7 @@
  * These need an admin's approval. It guards against accidents and a model's bad
  * idea, not against someone set on hiding a command: that is the sandbox's job.
  */
+import { posix } from 'node:path';
 
 export interface Danger {
   rule: string;
@@ -122,8 +123,23 @@ export function findDanger(command: string, stdin?: string, depth = 0): Danger |
   return undefined;
 }
 
-/** Danger in writing a file at this path (the write_file tool). */
+/**
+ * Danger in writing a file at this path (the write_file tool), however it is spelled:
+ * `/etc//cron.d/x`, `/root/./.ssh/keys` and `./.ssh/keys` are checked as their plain form,
+ * and a path that climbs (`../../etc/cron.d/x`) as if it climbed to the root, since the
+ * working directory it starts from is not known here.
+ */
 export function findPathDanger(path: string): Danger | undefined {
+  const plain = posix.normalize(path);
+  const climbed = plain.startsWith('../') ? `/${plain.replace(/^(\.\.\/)+/, '')}` : plain;
+  for (const spelling of new Set([path, plain, climbed])) {
+    const danger = pathDanger(spelling);
+    if (danger) return danger;
+  }
+  return undefined;
+}
+
+function pathDanger(path: string): Danger | undefined {
   if (SSH_DIR.test(` ${path}`)) return { rule: 'ssh-keys', reason: 'writes into ~/.ssh (keys that let someone log in)' };
   if (ACCOUNT_FILES.test(path)) return { rule: 'account-files', reason: "rewrites the system's accounts or sudo rules" };
   if (/^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|disk|dm-|md|loop)/.test(path)) return { rule: 'raw-disk-write', reason: 'writes directly to a disk device' };

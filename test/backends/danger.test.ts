@@ -82,7 +82,13 @@ describe('dangerous command detection', () => {
 
   it('holds file writes into ~/.ssh, account files and disks, and nothing else', () => {
     for (const path of ['~/.ssh/authorized_keys', '/root/.ssh/config', '.ssh/authorized_keys', '/etc/sudoers', '/etc/sudoers.d/x', '/dev/sda']) expect(findPathDanger(path), path).toBeDefined();
-    for (const path of ['notes.md', '/tmp/x', 'src/ssh/config.ts', 'project/.sshrc']) expect(findPathDanger(path), path).toBeUndefined();
+    for (const path of ['notes.md', '/tmp/x', 'src/ssh/config.ts', 'project/.sshrc', 'deploy/etc/cron.d/job', '../notes/cron.md']) expect(findPathDanger(path), path).toBeUndefined();
+  });
+
+  it('holds such a write however its path is spelled', () => {
+    for (const path of ['./.ssh/authorized_keys', '/root/./.ssh/authorized_keys', '/home/ada/x/../.ssh/keys', '/etc//cron.d/job', '/etc/./sudoers', '//boot/grub.cfg', '../../etc/cron.d/job', '../../../root/.ssh/authorized_keys']) {
+      expect(findPathDanger(path), path).toBeDefined();
+    }
   });
 });
 
