@@ -15,6 +15,8 @@ export function registerLinkCommands(commands: CommandRegistry, links: IdentityL
     run: ({ message, args }) => {
       const identity = message.identity ?? message.userId;
       if (!args) {
+        // Whoever redeems a code becomes one person with its owner (and reads their notes): it is given in private only.
+        if (!message.isDirect) return 'I only give link codes in a direct message: anyone here could use it to become you. Send me /link there.';
         const code = links.issueCode(identity, clock.now());
         return `Your link code is ${code} (valid for 15 minutes). Send \`/link ${code}\` to me from your other account.`;
       }

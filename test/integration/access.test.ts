@@ -101,8 +101,11 @@ describe('identity linking', () => {
   it('links two platform accounts into one person, and unlinks them', async () => {
     cairn.tools.register({ name: 'whoami', description: 'the user key', parameters: z.object({}), execute: (_args, context) => context.userId });
     cairn.notes.save('slack:U1', { text: 'Prefers answers in French', kind: 'preference', now: cairn.manualClock.now() });
+    // In a group, anyone could take the code and become that person: it is given in a DM only.
+    await cairn.gateway.receive(dm(telegram, '100', '/link', { command: { name: 'link', args: '' }, isDirect: false, addressed: true, conversationId: 'telegram:-42' }));
+    expect(telegram.texts()[0]).toBe('I only give link codes in a direct message: anyone here could use it to become you. Send me /link there.');
     await cairn.gateway.receive(dm(telegram, '100', '/link', { command: { name: 'link', args: '' } }));
-    const code = /link code is ([A-Z0-9]{8})/.exec(telegram.texts()[0] ?? '')?.[1] ?? '';
+    const code = /link code is ([A-Z0-9]{8})/.exec(telegram.texts()[1] ?? '')?.[1] ?? '';
     await cairn.gateway.receive(dm(slack, 'U1', `/link ${code}`, { command: { name: 'link', args: code } }));
     expect(slack.texts()[0]).toContain('Linked');
     model.enqueue({ toolCalls: [{ name: 'whoami', arguments: {} }] }, { text: 'ok' });
