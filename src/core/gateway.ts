@@ -254,7 +254,8 @@ export class Gateway {
     } finally {
       this.inFlight.delete(controller);
       if (turn && this.running.get(message.conversationId) === turn) this.running.delete(message.conversationId);
-      this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'done' }, replyToOf(message));
+      // A command answered while another turn runs there (/stop, /status) ends nothing the adapter shows: that turn's draft and typing go on.
+      if (turn || !this.running.has(message.conversationId)) this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'done' }, replyToOf(message));
     }
   }
 

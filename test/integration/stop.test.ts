@@ -89,8 +89,11 @@ describe('/stop', () => {
 
     await cairn.gateway.receive(from('3', '/stop', GROUP));
     expect(telegram.texts().at(-1)).toBe('Only the person who asked, or an admin, can stop this.');
+    // The refused command ended nothing the platform shows of the running turn (its draft, its typing).
+    expect(telegram.events.filter((e) => e.event.type === 'done')).toEqual([]);
     await cairn.gateway.receive(from('1', '/stop', GROUP));
     expect(await turn).toBe('stopped');
+    expect(telegram.events.filter((e) => e.event.type === 'done')).toHaveLength(1);
     expect(telegram.texts().slice(-2)).toEqual(['OK, stopping.', 'Stopped. What I did so far stays in this conversation.']);
   });
 });
