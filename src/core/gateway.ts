@@ -64,6 +64,8 @@ export type HandleOutcome =
   | 'stopped'
   | 'closed';
 
+const RESTARTING = 'Cairn is restarting. Please send that again in a minute.';
+
 /** A turn being worked on: who asked, how to stop it, and whether /stop did. */
 interface RunningTurn {
   controller: AbortController;
@@ -80,6 +82,8 @@ export class Gateway {
   /** The turn running in each conversation (the queue runs one at a time per conversation). */
   private readonly running = new Map<string, RunningTurn>();
   private closing = false;
+  /** Shutdown's grace period is over: turns in flight were aborted. */
+  private pastDeadline = false;
 
   private readonly files: FileReader;
 
@@ -127,7 +131,7 @@ export class Gateway {
     }
     const message: InboundMessage = { ...inbound, identity: inbound.userId, userId: access.personOf(inbound.userId) };
     if (this.closing) {
-      await this.reply(message, { text: 'Cairn is restarting. Please send that again in a minute.', isError: true });
+      await this.reply(message, { text: RESTARTING, isError: true });
       return 'closed';
     }
     const problem = this.inputProblem(message);
@@ -170,6 +174,8 @@ export class Gateway {
     const finished = await Promise.race([idle.then(() => true), sleep(deadlineMs).then(() => false)]);
     if (finished) return;
     this.options.logger.warn({ turns: this.inFlight.size }, 'shutdown deadline passed; aborting turns in flight');
+    // Messages still waiting behind those turns are not started: nothing would stop them.
+    this.pastDeadline = true;
     for (const controller of this.inFlight) controller.abort(new CairnError('aborted', 'Cairn is shutting down'));
     await idle;
   }
@@ -211,6 +217,10 @@ export class Gateway {
   }
 
   private async work(message: InboundMessage): Promise<HandleOutcome> {
+    if (this.pastDeadline) {
+      await this.reply(message, { text: RESTARTING, isError: true });
+      return 'closed';
+    }
     const isAdmin = this.options.access.isAdmin(message);
     const ids = { platform: message.platform, conversationId: message.conversationId, messageId: message.messageId };
     const controller = new AbortController();

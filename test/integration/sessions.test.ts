@@ -155,4 +155,18 @@ describe('shutdown', () => {
     expect(cairn.adapter.texts()[0]).toContain('Your message is saved');
     await cairn.close();
   });
+
+  it('starts no turn waiting behind one aborted at the deadline, which nothing would stop', async () => {
+    const cairn = startTestCairn(testConfig(server.url));
+    server.enqueue({ hang: true });
+    const turn = cairn.gateway.receive(cairn.adapter.message('never answered'));
+    while (server.chatRequests().length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const waiting = cairn.gateway.receive(cairn.adapter.message('and one more thing'));
+    await cairn.gateway.drain(0, async () => {});
+    expect(await turn).toBe('failed');
+    expect(await waiting).toBe('closed');
+    expect(server.chatRequests()).toHaveLength(1);
+    expect(cairn.adapter.texts()[1]).toBe('Cairn is restarting. Please send that again in a minute.');
+    await cairn.close();
+  });
 });
