@@ -114,6 +114,27 @@ function fitBudget(messages: ChatMessage[], budget: number): ChatMessage[] {
     if (total > budget && start < messages.length) break;
     start = i;
   }
-  while (start < messages.length - 1 && messages[start]?.role !== 'user') start++;
-  return messages.slice(start);
+  while (start < messages.length && messages[start]?.role !== 'user') start++;
+  if (start < messages.length) return messages.slice(start);
+  // The current turn alone is over the budget (many long tool results): keep its question
+  // and every call with its result, which providers require, and shorten the oldest results.
+  let question = messages.length - 1;
+  while (question > 0 && messages[question]?.role !== 'user') question--;
+  return shortenOldResults(messages.slice(question), budget);
+}
+
+/** Replaces tool results, oldest first, with a note saying what was left out, until the messages fit (or none is left to shorten). */
+function shortenOldResults(messages: ChatMessage[], budget: number): ChatMessage[] {
+  const shortened = [...messages];
+  let total = shortened.reduce((sum, message) => sum + estimateMessageTokens(message), 0);
+  // The newest result is what the model is about to read: it stays.
+  const newest = shortened.findLastIndex((message) => message.role === 'tool');
+  for (let i = 0; i < newest && total > budget; i++) {
+    const message = shortened[i] as ChatMessage;
+    if (message.role !== 'tool') continue;
+    const note: ChatMessage = { ...message, content: `[This result (${message.content.length.toLocaleString('en-US')} characters) was left out to fit the context window. Call the tool again if you need it.]` };
+    total += estimateMessageTokens(note) - estimateMessageTokens(message);
+    shortened[i] = note;
+  }
+  return shortened;
 }

@@ -9,6 +9,8 @@ import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { assembleMessages, repairToolPairs } from '../../src/core/prompt.js';
 import type { InboundMessage } from '../../src/core/message.js';
+import type { ChatMessage } from '../../src/model/types.js';
+import { estimateMessageTokens } from '../../src/memory/tokens.js';
 
 function message(text: string, conversationId = 'console:alice'): InboundMessage {
   return { platform: 'console', conversationId, userId: 'console:alice', senderId: 'alice', userName: 'alice', text, isDirect: true, isSelf: false, messageId: text, receivedAt: new Date(0) };
@@ -117,5 +119,30 @@ describe('prompt assembly', () => {
     expect(messages[1]?.role).toBe('user');
     expect(messages.length).toBeLessThan(11);
     expect(messages.at(-1)).toEqual(history.at(-1)?.message);
+  });
+
+  it('keeps the question and every tool call with its result when one turn alone is over the budget, shortening the oldest results', () => {
+    const turn: ChatMessage[] = [
+      { role: 'user', content: 'earlier question' },
+      { role: 'assistant', content: 'earlier answer' },
+      { role: 'user', content: 'read these pages and compare them' },
+    ];
+    for (let step = 1; step <= 8; step++) {
+      turn.push({ role: 'assistant', content: null, toolCalls: [{ id: `call_${step}`, name: 'web_fetch', arguments: `{"url":"https://example.com/${step}"}` }] });
+      turn.push({ role: 'tool', toolCallId: `call_${step}`, name: 'web_fetch', content: 'x'.repeat(20_000) });
+    }
+    const history = turn.map((message, seq) => ({ seq, message, userId: undefined, tokens: 0, createdAt: 0 }));
+    const messages = assembleMessages({ prefix: 'PREFIX', summary: undefined, history, maxTokens: 32_000 }).slice(1);
+    expect(messages[0]).toEqual({ role: 'user', content: 'read these pages and compare them' });
+    // Each result right after its call (providers refuse one without it).
+    const calls = messages.filter((m) => m.role === 'assistant').flatMap((m) => m.toolCalls?.map((call) => call.id) ?? []);
+    expect(calls).toEqual(Array.from({ length: 8 }, (_, i) => `call_${i + 1}`));
+    // 5,000 tokens each: the newest six fit beside the rest.
+    expect(messages.filter((m) => m.role === 'tool').map((m) => (m.content.startsWith('[This result (20,000 characters) was left out') ? 'left out' : m.content.length))).toEqual([
+      'left out',
+      'left out',
+      ...Array<number>(6).fill(20_000),
+    ]);
+    expect(messages.reduce((sum, m) => sum + estimateMessageTokens(m), 0)).toBeLessThanOrEqual(32_000);
   });
 });
