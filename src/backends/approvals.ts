@@ -88,6 +88,8 @@ export class ApprovalGate {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
     ).run(id, request.sessionId, request.conversationId, request.userId, request.backend, request.tool, request.command, request.danger.rule, request.danger.reason, now, now + timeoutMs);
     logger.info({ approvalId: id, sessionId: request.sessionId, rule: request.danger.rule }, 'command held for approval');
+    // The turn was stopped before it got here: nobody is asked, nothing waits.
+    if (signal?.aborted) return this.settle(id, 'cancelled', SYSTEM.cancelled) ?? { id, status: 'cancelled', decidedBy: SYSTEM.cancelled };
     if (!notify) return this.settle(id, 'denied', SYSTEM.noChat) ?? { id, status: 'denied', decidedBy: SYSTEM.noChat };
 
     const decision = new Promise<ApprovalDecision>((resolve) => {

@@ -144,6 +144,10 @@ describe('approval of dangerous commands', () => {
     await settled();
     controller.abort();
     expect(await pending).toMatchObject({ status: 'cancelled' });
+    // A turn already stopped asks nobody and waits for nothing.
+    const asked = posted.length;
+    expect(await gate.request(request, notify, controller.signal)).toMatchObject({ status: 'cancelled', decidedBy: 'cairn:cancelled' });
+    expect(posted).toHaveLength(asked);
   });
 
   it('lists what waits, explains unknown ids, and expires requests left by an earlier process', async () => {
