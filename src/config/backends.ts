@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
+import { timerMinutes, timerMs } from './duration.js';
 
 export const BACKEND_NAMES = ['local', 'docker', 'ssh', 'singularity', 'modal', 'daytona'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -21,7 +22,7 @@ export const backendsSchema = z
     /** The terminal and file tools are offered to admins only unless this is false. */
     adminOnly: flag(true),
     commandTimeoutSeconds: z.number().positive().max(3600).default(120),
-    idleMinutes: z.number().positive().default(30),
+    idleMinutes: timerMinutes(30),
     approvalTimeoutSeconds: z.number().positive().max(86_400).default(300),
     /** Characters of command output the model sees (head and tail kept). */
     maxOutputChars: z.number().int().min(1000).max(200_000).default(12_000),
@@ -65,7 +66,7 @@ export const backendsSchema = z
         insecureIgnoreHostKey: flag(false),
         /** Directory under the remote home for session directories. */
         workRoot: z.string().min(1).default('.cairn/workspaces'),
-        connectTimeoutMs: z.number().int().positive().default(15_000),
+        connectTimeoutMs: timerMs(15_000),
       })
       .prefault({}),
     singularity: z

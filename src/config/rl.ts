@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
+import { timerMs } from './duration.js';
 
 export const rlSchema = z
   .object({
@@ -13,7 +14,7 @@ export const rlSchema = z
     /** Worker processes of `cairn batch run` and `cairn atropos serve` (1: the tasks run in the command's own process). */
     workers: z.number().int().min(1).max(256).default(1),
     /** One task (its whole tool loop) may take this long before it is recorded as a timeout. */
-    taskTimeoutMs: z.number().int().positive().default(300_000),
+    taskTimeoutMs: timerMs(300_000),
     /** The Atropos trajectory API (`run-api`). */
     atroposUrl: z.url().default('http://localhost:8000'),
     /** The policy's tokenize endpoint (vLLM `/tokenize`); derived from the model's base URL when unset. */

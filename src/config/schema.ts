@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { flag } from './flag.js';
+import { MAX_TIMER_MS, timerMs } from './duration.js';
 import { PROVIDER_NAMES } from '../model/providers.js';
 import { platformsSchema } from './platforms.js';
 import { learningSchema } from './learning.js';
@@ -69,7 +70,7 @@ export const configSchema = z.object({
       /** Vision model on the main endpoint, for images users send. */
       visionModel: z.string().min(1).optional(),
       toolMode: toolModeSchema.default('auto'),
-      timeoutMs: z.number().int().positive().default(120_000),
+      timeoutMs: timerMs(120_000),
       maxRetries: z.number().int().min(0).max(10).default(4),
       retryBaseDelayMs: z.number().int().positive().default(500),
       retryMaxDelayMs: z.number().int().positive().default(30_000),
@@ -92,7 +93,7 @@ export const configSchema = z.object({
       sessionIdleMinutes: z.number().positive().default(30),
       /** Days the files people send are kept for the agent to read again (read_attachment, look_at_image); 0 keeps none. */
       keepFilesDays: z.number().min(0).default(7),
-      shutdownGraceMs: z.number().int().min(0).default(10_000),
+      shutdownGraceMs: z.number().int().min(0).max(MAX_TIMER_MS).default(10_000),
       /** Fraction of contextTokens at which older turns are compressed. */
       compressAt: z.number().gt(0).lt(1).default(0.75),
       /** Turns (user messages) always kept verbatim when compressing. */

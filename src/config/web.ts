@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
+import { timerMs } from './duration.js';
 
 
 export const webSchema = z
@@ -14,7 +15,7 @@ export const webSchema = z
      * cloud's metadata service.
      */
     allowPrivateHosts: flag(false),
-    timeoutMs: z.number().int().positive().default(20_000),
+    timeoutMs: timerMs(20_000),
     /** The most of one page downloaded. */
     maxBytes: z.number().int().positive().default(5 * 1024 * 1024),
     /** web_search's engine; without one there is no web_search. */

@@ -41,6 +41,12 @@ describe('loadConfig', () => {
     expect(config.secrets).toContain('a-token-of-24-characters');
   });
 
+  it('refuses a time limit longer than a timer can wait (Node would fire it after 1 ms)', () => {
+    expect(() => loadConfig({ env: { CAIRN_BACKEND_IDLE_MINUTES: '50000' }, cwd: dir() })).toThrow(/CAIRN_BACKEND_IDLE_MINUTES: Too big: expected number to be <=35791/);
+    expect(() => loadConfig({ env: { CAIRN_REQUEST_TIMEOUT_MS: '3000000000' }, cwd: dir() })).toThrow(/CAIRN_REQUEST_TIMEOUT_MS: Too big: expected number to be <=2147483647/);
+    expect(loadConfig({ env: { CAIRN_BACKEND_IDLE_MINUTES: '30000' }, cwd: dir() }).backends.idleMinutes).toBe(30_000);
+  });
+
   it('names every bad variable in one message', () => {
     const env = { CAIRN_HTTP_PORT: 'eighty', CAIRN_LOG_LEVEL: 'loud', CAIRN_MAX_STEPS: '0' };
     expect(() => loadConfig({ env, cwd: dir() })).toThrow(/CAIRN_HTTP_PORT[\s\S]*CAIRN_LOG_LEVEL|CAIRN_LOG_LEVEL[\s\S]*CAIRN_HTTP_PORT/);
