@@ -40,6 +40,8 @@ const ON_THIS_MACHINE: readonly BackendName[] = ['local', 'singularity'];
 
 export class EnvironmentRegistry {
   private readonly entries = new Map<string, Entry>();
+  /** Stops under way, by key: a new environment of that key starts once its predecessor is gone. */
+  private readonly stopping = new Map<string, Promise<void>>();
 
   constructor(private readonly options: EnvironmentRegistryOptions) {}
 
@@ -104,6 +106,8 @@ export class EnvironmentRegistry {
     const { env, removed } = environmentVariables(name, this.options);
     if (removed.length > 0) logger.debug({ backend: name, removed }, 'variables withheld from the environment');
     const backend = await this.options.load(name);
+    // The same key names the same workdir, container or sandbox: a stop still under way would remove the new one's.
+    await this.stopping.get(key);
     const environment = await backend.start(key, { env });
     logger.info({ backend: name, sessionId: key }, 'environment started');
     return environment;
@@ -124,6 +128,13 @@ export class EnvironmentRegistry {
     if (why === 'idle' && entry.busy > 0) return;
     this.entries.delete(entry.key);
     this.clearIdle(entry);
+    const stopped = this.stopEnvironment(entry, why);
+    this.stopping.set(entry.key, stopped);
+    await stopped;
+    if (this.stopping.get(entry.key) === stopped) this.stopping.delete(entry.key);
+  }
+
+  private async stopEnvironment(entry: Entry, why: string): Promise<void> {
     try {
       const environment = await entry.environment;
       await environment.stop();

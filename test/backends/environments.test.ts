@@ -11,6 +11,8 @@ class RecordingBackend implements Backend {
   readonly stopped: string[] = [];
   closed = 0;
   failNext = false;
+  /** Holds stops until it resolves (a slow container or sandbox removal). */
+  stopGate: Promise<void> | undefined;
 
   constructor(readonly name: BackendName) {}
 
@@ -27,7 +29,10 @@ class RecordingBackend implements Backend {
       exec: async ({ command }) => ({ stdout: `${sessionId}:${command}`, stderr: '', exitCode: 0, timedOut: false, omittedBytes: 0, durationMs: 1 }),
       readFile: async () => new Uint8Array(),
       writeFile: async () => undefined,
-      stop: async () => void this.stopped.push(sessionId),
+      stop: async () => {
+        await this.stopGate;
+        this.stopped.push(sessionId);
+      },
       detach: async () => undefined,
     };
   }
@@ -101,6 +106,21 @@ describe('EnvironmentRegistry', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(backends.local.stopped).toEqual(['a']);
     expect(registry.active()).toEqual([]);
+  });
+
+  it("starts a session's environment again only once its predecessor's stop is done (same workdir, container or sandbox)", async () => {
+    const { backends, timers, run } = setup();
+    await run('a');
+    let finishStop!: () => void;
+    backends.local.stopGate = new Promise<void>((resolve) => (finishStop = resolve));
+    timers.fireAll();
+    const again = run('a');
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(backends.local.started).toHaveLength(1);
+    finishStop();
+    expect((await again).stdout).toBe('a:x');
+    expect(backends.local.stopped).toEqual(['a']);
+    expect(backends.local.started).toHaveLength(2);
   });
 
   it('shares one environment per back end when configured, and keeps it past session ends', async () => {
