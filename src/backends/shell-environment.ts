@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { CairnError, describeError } from '../core/errors.js';
 import { OutputCollector } from './output.js';
-import { killScript, readFileCommand, shellQuote, wrapCommand, writeFileCommand } from './shell.js';
+import { killScript, readFileCommand, shellQuote, stopScript, wrapCommand, writeFileCommand } from './shell.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, type BackendName, type Environment, type ExecRequest, type ExecResult } from './types.js';
 
 export interface TransportRun {
@@ -146,7 +146,7 @@ export class ShellEnvironment implements Environment {
     this.stopped = true;
     const targets = [this.options.stateDir, ...(this.options.removeWorkdir === false ? [] : [this.workdir])];
     try {
-      const run = await this.options.transport.run(`rm -rf -- ${targets.map(shellQuote).join(' ')}`, { onStdout: () => {}, onStderr: () => {} });
+      const run = await this.options.transport.run(stopScript(this.options.stateDir, targets), { onStdout: () => {}, onStderr: () => {} });
       await run.done;
     } catch {
       // The environment may already be gone (container removed, connection lost); stopping must still finish.

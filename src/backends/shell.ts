@@ -69,6 +69,8 @@ export function wrapCommand(options: WrapOptions): string {
     `echo $__cairn_pid > ${pidFile}`,
     'wait $__cairn_pid',
     '__cairn_rc=$?',
+    // Its group outlives the command when it left a job running (`server &`): noted, so stopping the environment ends it.
+    `if kill -s 0 -- "-$__cairn_pid" 2>/dev/null; then echo $__cairn_pid >> ${state}/groups; fi`,
     `rm -f ${pidFile}${options.stdinFile ? ` ${shellQuote(options.stdinFile)}` : ''}`,
     'exit $__cairn_rc',
   ].join('\n');
@@ -83,6 +85,20 @@ export function killScript(stateDir: string, execId: string): string {
     `  if [ -s ${pidFile} ]; then __p=$(cat ${pidFile}); kill -s KILL -- "-$__p" 2>/dev/null || kill -KILL "-$__p" 2>/dev/null || kill -KILL "$__p" 2>/dev/null; exit 0; fi`,
     '  sleep 0.1',
     'done',
+  ].join('\n');
+}
+
+/**
+ * Ends what the environment's commands left running (their process groups: jobs in the
+ * background, and commands still running), then removes its directories.
+ */
+export function stopScript(stateDir: string, remove: readonly string[]): string {
+  const state = shellQuote(stateDir);
+  const killGroup = 'kill -s KILL -- "-$__p" 2>/dev/null || kill -KILL "-$__p" 2>/dev/null';
+  return [
+    `if [ -s ${state}/groups ]; then while read -r __p; do ${killGroup}; done < ${state}/groups; fi`,
+    `for __f in ${state}/pid-*; do if [ -s "$__f" ]; then __p=$(cat "$__f"); ${killGroup}; fi; done`,
+    `rm -rf -- ${remove.map(shellQuote).join(' ')}`,
   ].join('\n');
 }
 

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { LocalBackend } from '../../src/backends/local.js';
 import { TEST_PATH, tempDir } from './helpers.js';
 import { backendContract } from './contract.js';
@@ -9,4 +10,28 @@ backendContract('local', {
   skip: undefined,
   start: (sessionId) => backend.start(sessionId, { env: { PATH: TEST_PATH } }),
   isCleanedUp: async (environment) => !existsSync(environment.workdir),
+});
+
+describe('local back end', () => {
+  /** Alive, not a zombie waiting to be reaped (in a container, nothing may reap it). */
+  const alive = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+
+  it('ends what its commands left running when it stops: jobs in the background and a command still running', async () => {
+    const environment = await backend.start(`bg-${process.pid}`, { env: { PATH: TEST_PATH } });
+    await environment.exec({ command: 'sleep 300 > /dev/null 2>&1 & echo $! > job.pid' });
+    const job = Number((await environment.exec({ command: 'cat job.pid' })).stdout.trim());
+    expect(alive(job)).toBe(true);
+    // Left waiting, as a turn would be while the environment goes (session ended, shutdown).
+    void environment.exec({ command: 'echo $$ > long.pid; exec sleep 300' }).catch(() => undefined);
+    await vi.waitFor(() => expect(existsSync(`${environment.workdir}/long.pid`)).toBe(true));
+    const long = Number(readFileSync(`${environment.workdir}/long.pid`, 'utf8').trim());
+    await environment.stop();
+    await vi.waitFor(() => expect([alive(job), alive(long)]).toEqual([false, false]));
+  });
 });
