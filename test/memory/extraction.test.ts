@@ -59,6 +59,19 @@ describe('extraction at session end', () => {
     expect(cairn.notes.store.list(ALICE)).toHaveLength(1);
   });
 
+  it('writes nothing from a session that /forget all came in on while it was being condensed', async () => {
+    const model = new GatedExtractionModel(tabsNote);
+    const cairn = start(tempDir(), { model });
+    await cairn.gateway.receive(cairn.adapter.message('I use tabs'));
+    await cairn.gateway.receive(newCommand(cairn));
+    while (model.waiting < 1) await new Promise((resolve) => setImmediate(resolve));
+    cairn.manualClock.advance(1_000);
+    await cairn.gateway.receive(cairn.adapter.message('/forget all', { command: { name: 'forget', args: 'all' } }));
+    model.release();
+    await cairn.notes.idle();
+    expect(cairn.notes.store.list(ALICE)).toEqual([]);
+  });
+
   it('condenses a session that timed out when the conversation resumes', async () => {
     server.setDefault(memoryReplies((transcript) => (transcript.includes('tabs') ? tabsNote : { notes: [] })));
     const cairn = start();

@@ -78,7 +78,13 @@ export class NoteExtractor {
     const { sessions, store, redact } = this.options;
     const session = sessions.get(sessionId);
     if (!session) throw new CairnError('not_found', `Session ${sessionId} no longer exists.`);
-    const transcripts = speakerTranscripts(sessions.allMessages(sessionId), { redact, forgottenAt: (userId) => store.owner(userId)?.forgottenAt });
+    const forgotten = new Map<string, number | undefined>();
+    const forgottenAt = (userId: string) => {
+      const at = store.owner(userId)?.forgottenAt;
+      forgotten.set(userId, at);
+      return at;
+    };
+    const transcripts = speakerTranscripts(sessions.allMessages(sessionId), { redact, forgottenAt });
     const batches: { userId: string; changes: BatchChange[] }[] = [];
     const result: ExtractionResult = { speakers: transcripts.length, added: 0, superseded: 0, duplicates: 0, notes: [] };
     const when = session.lastActiveAt;
@@ -93,7 +99,11 @@ export class NoteExtractor {
     }
     if (!store.db.open) throw new CairnError('aborted', 'The database closed before the notes could be written.');
     store.db.transaction(() => {
-      for (const batch of batches) result.notes.push(...store.applyBatch(batch.userId, batch.changes));
+      for (const batch of batches) {
+        // `/forget all` came while the model read the conversation: what was said before it stays out.
+        if (store.owner(batch.userId)?.forgottenAt !== forgotten.get(batch.userId)) continue;
+        result.notes.push(...store.applyBatch(batch.userId, batch.changes));
+      }
       finish();
     })();
     return result;
