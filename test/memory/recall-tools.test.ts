@@ -76,6 +76,11 @@ describe('memory tools', () => {
     expect(notes[0]?.text).toBe('Alice wants answers in British English. Her wifi password is [redacted]');
     expect(notes[0]?.sourceSession).toBe(cairn.sessions.store.active('test:dm:alice')?.id);
     expect(toolResult(chatBodies().at(-1))).toContain('Already remembered as note');
+    // A correction that negates it is no duplicate.
+    server.enqueue({ toolCalls: [{ name: 'memory_save', arguments: { text: "Alice doesn't want answers in British English.", kind: 'preference' } }] }, { text: 'Corrected.' });
+    await cairn.gateway.receive(cairn.adapter.message('actually, not British English'));
+    expect(toolResult(chatBodies().at(-1))).not.toContain('Already remembered');
+    expect(cairn.notes.store.list(ALICE).map((note) => note.text)).toContain("Alice doesn't want answers in British English.");
   });
 
   it('memory_search finds the speaker\'s notes by words, date range and kind', async () => {

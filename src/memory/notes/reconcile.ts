@@ -70,14 +70,22 @@ export function reconcile(extracted: readonly ExtractedNote[], existing: readonl
   return result;
 }
 
-/** Stemmed words that carry content, for comparing what two notes say. */
+/** Stemmed words that carry content, for comparing what two notes say; any negation counts as one word, NOT. */
 export function contentStems(text: string): Set<string> {
-  return new Set(wordTokens(text).filter((token) => !isStopword(token) && token !== 'user').map(stem));
+  const tokens = wordTokens(text);
+  const stems = new Set(tokens.filter((token) => !isStopword(token) && token !== 'user').map(stem));
+  if (tokens.some((token) => NEGATIONS.has(token))) stems.add(NEGATED);
+  return stems;
 }
 
-/** The same note: one adds no word the other lacks, or they overlap almost entirely. */
+/** Negations are stopwords to search, but "Ada does not like coffee" says the opposite of "Ada likes coffee". */
+const NEGATIONS = new Set('not no nor never none nothing neither don didn doesn isn wasn aren weren won wouldn shouldn couldn haven hasn hadn cannot'.split(' '));
+const NEGATED = '\u0000not';
+
+/** The same note: one adds no word the other lacks, or they overlap almost entirely; never one that negates the other. */
 export function sameNote(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size === 0 || b.size === 0) return false;
+  if (a.has(NEGATED) !== b.has(NEGATED)) return false;
   let shared = 0;
   for (const item of a) if (b.has(item)) shared++;
   if (shared === a.size) return true;
