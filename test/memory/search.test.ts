@@ -1,7 +1,7 @@
 /** Search: filters, recency, hybrid over the loopback embeddings endpoint, and the quality bar. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { createOpenAIEmbedder } from '../../src/memory/notes/embeddings.js';
+import { blobToVector, createOpenAIEmbedder } from '../../src/memory/notes/embeddings.js';
 import { buildConversation } from './fixtures/conversations.js';
 import { conversationJsonl, DAY, hashedEmbedder, naiveSearch, NOW, notesFixture, recallAt, type NotesFixture } from './helpers.js';
 
@@ -96,6 +96,29 @@ describe('hybrid search', () => {
     const inProcess = await ranked(false);
     expect(inProcess.map((n) => n.id)).toEqual(native.map((n) => n.id));
     inProcess.forEach((n, i) => expect(n.similarity).toBeCloseTo(native[i]!.similarity, 5));
+  });
+});
+
+describe('vectors', () => {
+  it("never keeps the vector of a note's old text when the text changed while it was computed", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked = 0;
+    const embedder = { model: 'held-embeddings', embed: async (texts: readonly string[]) => (asked++, await held, hashedEmbedder.embed(texts)) };
+    const { notes, db } = fixture({ embedder, useSqliteVec: false });
+    notes.import('ada', JSON.stringify({ text: 'Ada lives in Berlin and works at a bakery.', created_at: '2026-01-01', external_id: 'home' }), 'home.jsonl');
+    const filling = notes.vectors!.backfill('ada');
+    while (asked === 0) await new Promise((resolve) => setImmediate(resolve));
+    // Imported again under the same external id: the same note, new text.
+    notes.import('ada', JSON.stringify({ text: 'Ada moved to Lisbon and flies planes.', created_at: '2026-02-01', external_id: 'home' }), 'home.jsonl');
+    release();
+    await filling;
+    const [note] = notes.store.list('ada');
+    expect(note?.text).toBe('Ada moved to Lisbon and flies planes.');
+    // The backfill went on to embed the new text, whose vector is the one kept.
+    const vectors = db.prepare<[], { vector: Buffer }>('SELECT vector FROM note_embeddings').all();
+    const [fresh] = await hashedEmbedder.embed([note?.text ?? '']);
+    expect(vectors.map((row) => [...blobToVector(row.vector)])).toEqual([[...fresh!]]);
   });
 });
 

@@ -40,9 +40,9 @@ export class VectorIndex {
            AND NOT EXISTS (SELECT 1 FROM note_embeddings e WHERE e.note_id = n.id AND e.model = @model) ORDER BY n.id LIMIT @limit`,
       ),
       save: db.prepare<unknown[]>(
-        // The note may have been forgotten while its vector was computed.
+        // The note may have been forgotten, or given new text (an import by external id), while its vector was computed.
         `INSERT OR REPLACE INTO note_embeddings (note_id, owner_id, model, vector)
-         SELECT @id, @owner, @model, @vector WHERE EXISTS (SELECT 1 FROM notes WHERE id = @id AND owner_id = @owner)`,
+         SELECT @id, @owner, @model, @vector WHERE EXISTS (SELECT 1 FROM notes WHERE id = @id AND owner_id = @owner AND text = @text)`,
       ),
       all: db.prepare<unknown[], { id: number; vector: Buffer }>(
         `SELECT e.note_id AS id, e.vector FROM note_embeddings e JOIN notes n ON n.id = e.note_id WHERE ${scope} ${FILTERS}`,
@@ -108,7 +108,7 @@ export class VectorIndex {
       );
       if (!this.store.db.open) return done;
       this.store.db.transaction(() => {
-        batch.forEach((note, i) => this.s.save.run({ id: note.id, owner: owner.id, model: this.embedder.model, vector: vectorToBlob(vectors[i] as Float32Array) }));
+        batch.forEach((note, i) => this.s.save.run({ id: note.id, owner: owner.id, model: this.embedder.model, text: note.text, vector: vectorToBlob(vectors[i] as Float32Array) }));
       })();
       done += batch.length;
     }
