@@ -26,6 +26,8 @@ export interface SkillInventoryItem {
   stale: boolean;
   /** Last use (ms epoch), or when it was created if never used. */
   lastActivityAt: number;
+  /** The version in use now, where one was recorded. */
+  version?: number | undefined;
 }
 
 /** What audits need from the skills layer. */
@@ -149,8 +151,9 @@ export class AuditService {
   private async act(stats: AuditStats, tasks: readonly Task[], now: number): Promise<AuditActions> {
     const actions: AuditActions = { staled: [], archived: [], refined: [], notes: [] };
     const { skills, refine, policy } = this.options;
+    const inventory = skills?.inventory() ?? [];
     if (skills) {
-      for (const skill of skills.inventory()) {
+      for (const skill of inventory) {
         if (skill.pinned) continue;
         const idleDays = (now - skill.lastActivityAt) / DAY_MS;
         if (idleDays >= policy.archiveDays) {
@@ -163,7 +166,14 @@ export class AuditService {
       }
     }
     if (refine) {
-      const poor = stats.perSkill.filter((s) => s.successRate !== undefined && s.success + s.failure >= policy.minJudged && s.successRate < policy.poorSuccessRate);
+      // Only the version in use now (the newest seen where the skills layer does not say): the
+      // failures of one already replaced say nothing about it. Once per skill, and not one gone or just archived.
+      const newestSeen = new Map<string, number>();
+      for (const s of stats.perSkill) newestSeen.set(s.skill, Math.max(s.version, newestSeen.get(s.skill) ?? s.version));
+      const inUse = new Map(inventory.map((skill) => [skill.name, skill.version ?? newestSeen.get(skill.name)]));
+      const currentVersion = (name: string) => (skills ? inUse.get(name) : newestSeen.get(name));
+      const judgedPoor = (s: AuditStats['perSkill'][number]) => s.successRate !== undefined && s.success + s.failure >= policy.minJudged && s.successRate < policy.poorSuccessRate;
+      const poor = stats.perSkill.filter((s) => judgedPoor(s) && currentVersion(s.skill) === s.version && !actions.archived.includes(s.skill));
       for (const skill of poor) {
         const failures = tasks.filter((t) => t.outcome === 'failure' && t.skillsUsed.some((u) => u.name === skill.skill && u.version === skill.version));
         try {

@@ -48,8 +48,12 @@ export interface AuditSchedulerOptions {
 export class AuditScheduler {
   private job: CronJob | undefined;
   private running: Promise<unknown> = Promise.resolve();
+  /** How many every-N audits the task count has called for so far (those before this process count as done). */
+  private dueSoFar: number;
 
-  constructor(private readonly options: AuditSchedulerOptions) {}
+  constructor(private readonly options: AuditSchedulerOptions) {
+    this.dueSoFar = this.audited(options.tasks.count());
+  }
 
   /** Starts the cron job; runs a missed audit now when one is due. Resolves when that one finished. */
   async start(): Promise<void> {
@@ -68,10 +72,21 @@ export class AuditScheduler {
     this.job?.stop();
   }
 
-  /** Called for each new task: every N tasks an audit runs. */
+  /**
+   * Called after each new task: every N tasks an audit runs. Tasks end out of order (one is
+   * reflected on while others finish), so the count may pass a multiple of N between two
+   * calls: an audit is due whenever it has reached one it had not.
+   */
   onTask(): void {
     const count = this.options.tasks.count();
-    if (this.options.everyTasks > 0 && count > 0 && count % this.options.everyTasks === 0) void this.trigger(`every ${this.options.everyTasks} tasks (${count})`);
+    const due = this.audited(count);
+    if (due <= this.dueSoFar) return;
+    this.dueSoFar = due;
+    void this.trigger(`every ${this.options.everyTasks} tasks (${count})`);
+  }
+
+  private audited(count: number): number {
+    return this.options.everyTasks > 0 ? Math.floor(count / this.options.everyTasks) : 0;
   }
 
   /** Resolves when audits triggered so far have finished (shutdown, tests). */

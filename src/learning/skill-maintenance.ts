@@ -17,7 +17,8 @@ export function skillMaintenance(db: Db, skills: Skills, clock: Clock): SkillMai
       const stale = new Map(staleRows.all().map((row) => [row.name, row.since]));
       return skills.list().map((skill) => {
         const lastUse = skills.uses.lastUsedAt(skill.name);
-        const lastChange = skills.versions.latest(skill.name)?.createdAt;
+        const latest = skills.versions.latest(skill.name);
+        const lastChange = latest?.createdAt;
         const lastActivityAt = Math.max(lastUse ?? 0, lastChange ?? 0) || clock.now();
         // A use after the mark means it is alive again.
         if (stale.has(skill.name) && lastUse !== undefined && lastUse > (stale.get(skill.name) ?? 0)) {
@@ -25,7 +26,7 @@ export function skillMaintenance(db: Db, skills: Skills, clock: Clock): SkillMai
           stale.delete(skill.name);
         }
         const pinned = skill.source.kind === 'bundled' || skill.document.frontmatter.metadata?.['cairn-pinned'] === 'true';
-        return { name: skill.name, pinned, stale: stale.has(skill.name), lastActivityAt };
+        return { name: skill.name, pinned, stale: stale.has(skill.name), lastActivityAt, version: latest?.version };
       });
     },
     markStale(name, reason) {
