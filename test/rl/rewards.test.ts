@@ -69,6 +69,8 @@ describe('built-in rewards', () => {
     expect((await score('About 1,010,000 people', { expected: 1_000_000, reward: { type: 'numeric', tolerance: 0, relative: 0.02 } })).reward).toBe(1);
     expect((await score('between 2 and -7', { expected: '-7' , reward: { type: 'numeric', tolerance: 0 } })).reward).toBe(1);
     expect(lastNumber('no numbers')).toBeUndefined();
+    // A dash that joins is no minus sign.
+    expect([lastNumber('42 as of 2024-01-05'), lastNumber('pages 10-20'), lastNumber('COVID-19'), lastNumber('it fell to -3.5'), lastNumber('x = -.5')]).toEqual([5, 20, 19, -3.5, -0.5]);
   });
 
   it('infers a reward from expected, and leaves unscored what has none', async () => {

@@ -98,9 +98,9 @@ export function extractJson(text: string): { parsed: unknown } | undefined {
   return undefined;
 }
 
-/** The last number written in the text: `-1,234.5`, `3e8`, `42`. */
+/** The last number written in the text: `-1,234.5`, `3e8`, `42`. A dash between digits or after a word joins (2024-01-05, 10-20, COVID-19): no minus. */
 export function lastNumber(text: string): number | undefined {
-  const matches = text.match(/-?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?|-?\.\d+/gi);
+  const matches = text.match(/(?:(?<![\w.])-)?(?:\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?|\.\d+)/gi);
   const last = matches?.at(-1);
   return last === undefined ? undefined : parseNumber(last);
 }
