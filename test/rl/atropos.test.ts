@@ -3,7 +3,7 @@
  * atroposlib's server.py, with tokens from a fake /tokenize and runs from the real
  * agent against the scripted model server.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer, type FakeReply, type RecordedRequest } from '../fakes/model-server.js';
@@ -223,6 +223,17 @@ describe('cairn atropos serve', () => {
     scriptModel((n) => n === 1);
     await startTrainer();
     const stats = await serve({ keepEqualScores: true });
+    expect(stats.groups).toMatchObject({ buffered: 1, received: 1 });
+    expect(atropos.buffer.get(0)?.map((g) => g.tokens.length)).toEqual([3]);
+  });
+
+  it('leaves out a run whose reward could not be computed, rather than send it as a score of 0', async () => {
+    scriptModel();
+    await startTrainer();
+    const module = join(tempDir(), 'flaky.mjs');
+    // Fails to score the first run it sees; the others get 1 for 42, 0 otherwise.
+    writeFileSync(module, 'let calls = 0;\nexport function reward(t) { if (calls++ === 0) throw new Error("judge unreachable"); return t.messages.at(-1).content.includes("42") ? 1 : 0; }\n');
+    const stats = await serve({ keepEqualScores: true, reward: { type: 'custom', module } });
     expect(stats.groups).toMatchObject({ buffered: 1, received: 1 });
     expect(atropos.buffer.get(0)?.map((g) => g.tokens.length)).toEqual([3]);
   });

@@ -160,9 +160,14 @@ async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: n
     ),
   );
   if (signal.aborted) return undefined;
-  // Failed members are left out; a smaller group is still sent and the API buffers it with others.
-  const members = runs.filter((run): run is Trajectory => run !== undefined && run.status === 'ok');
-  const scores = members.map((member) => member.reward ?? 0);
+  // Failed members are left out, and so are those whose reward could not be computed (a score
+  // of 0 would teach that a right answer was wrong); a smaller group is still sent and the API
+  // buffers it with others.
+  const finished = runs.filter((run): run is Trajectory => run !== undefined && run.status === 'ok');
+  const members = finished.filter((run): run is Trajectory & { reward: number } => typeof run.reward === 'number');
+  const unscored = finished.filter((run) => typeof run.reward !== 'number');
+  if (unscored.length > 0) logger.warn({ taskId: task.id, runs: unscored.length, reason: unscored[0]?.errors.at(-1)?.message }, 'Atropos: runs left out, their reward could not be computed');
+  const scores = members.map((member) => member.reward);
   const event = (outcome: GroupOutcome): GroupEvent => ({ taskId: task.id, outcome, size: members.length, scores });
   if (members.length === 0) return event('failed');
   if (!options.keepEqualScores && new Set(scores).size === 1) return event('equal-scores');
