@@ -36,15 +36,45 @@ const NON_PUBLIC = new BlockList();
 for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
   NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
 }
-for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+// ::/96 holds ::, ::1 and the old IPv4-compatible addresses; 100::/64 discards; 2001:db8::/32 is for documentation.
+for (const [network, prefix] of [['::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
 
-/** Whether an address is one a public site could have; an IPv4-mapped IPv6 address is judged by its IPv4 part. */
+/**
+ * Whether an address is one a public site could have. An IPv6 address that carries an IPv4
+ * one is judged by that: IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::/96, which on an
+ * IPv6-only network reaches the IPv4 address inside) and 6to4 (2002:AABB:CCDD::/48).
+ */
 export function isPublicAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return !NON_PUBLIC.check(mapped, 'ipv4');
   const family = isIP(address);
   if (family === 0) return false;
-  return !NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return !NON_PUBLIC.check(address, 'ipv4');
+  const embedded = embeddedIpv4(address);
+  if (embedded) return !NON_PUBLIC.check(embedded, 'ipv4');
+  return !NON_PUBLIC.check(address, 'ipv6');
+}
+
+function embeddedIpv4(address: string): string | undefined {
+  const words = ipv6Words(address);
+  if (!words) return undefined;
+  const quad = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  const [w0, w1, w2, w3, w4, w5, w6 = 0, w7 = 0] = words;
+  if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0xffff) return quad(w6, w7);
+  if (w0 === 0x64 && w1 === 0xff9b && w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0) return quad(w6, w7);
+  if (w0 === 0x2002) return quad(w1 ?? 0, w2 ?? 0);
+  return undefined;
+}
+
+/** The eight 16-bit words of an IPv6 address (as isIP accepts it: `::` shorthand, a dotted IPv4 tail). */
+function ipv6Words(address: string): number[] | undefined {
+  const bare = address.split('%')[0] ?? '';
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(bare);
+  const hex = dotted ? `${bare.slice(0, dotted.index)}${((Number(dotted[1]) << 8) | Number(dotted[2])).toString(16)}:${((Number(dotted[3]) << 8) | Number(dotted[4])).toString(16)}` : bare;
+  const [head = '', tail] = hex.split('::');
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((word) => Number.parseInt(word, 16)));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const words = tail === undefined ? left : [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return words.length === 8 && words.every((word) => Number.isInteger(word)) ? words : undefined;
 }
 
 class NonPublicAddress extends CairnError {

@@ -129,6 +129,10 @@ describe('web_fetch', () => {
     await expect(narrow.execute({ url: `${base}/elsewhere` }, context)).rejects.toThrow('127.0.0.2 is at 127.0.0.2, a private or local address; web_fetch reaches only public sites.');
     expect(['10.1.2.3', '172.20.0.1', '192.168.1.1', '100.64.0.1', '0.0.0.0', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', 'not-an-ip'].filter(isPublicAddress)).toEqual([]);
     expect(['93.184.215.14', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'].every(isPublicAddress)).toBe(true);
+    // IPv6 that carries an IPv4 address is judged by it: mapped (any spelling), NAT64, 6to4; and the reserved ranges.
+    const private6 = ['::ffff:7f00:1', '::ffff:a00:1', '64:ff9b::a00:1', '64:ff9b::127.0.0.1', '2002:a9fe:a9fe::1', '::127.0.0.1', '::', '::1', '2001:db8::1', '100::1'];
+    expect(private6.filter(isPublicAddress)).toEqual([]);
+    expect(['64:ff9b::808:808', '64:ff9b::1.1.1.1', '2002:808:808::1', '2a00:1450:4001:80b::200e'].every(isPublicAddress)).toBe(true);
   });
 
   it('is a tool of the agent, on unless CAIRN_WEB_FETCH=false', async () => {
