@@ -62,6 +62,8 @@ export class TelegramAdapter implements Adapter {
   /** Cairn's replies (`chat:message` → conversation), so 👍/👎 on them counts as feedback there. */
   private readonly replies = new Map<string, string>();
   private readonly gathering: Gathering;
+  /** The album each sender (by conversation) sent last, while it may still be gathering. */
+  private readonly albums = new Map<string, string>();
   private sink: InboundSink | undefined;
   private normalize: NormalizeOptions | undefined;
   /** Long polling (none in webhook mode). */
@@ -305,9 +307,20 @@ export class TelegramAdapter implements Adapter {
     if (album !== undefined && !message.command) {
       // A split text the sender sent before the album goes first.
       this.gathering.complete(split);
+      this.albums.set(split, album);
       return this.gathering.add(album, message, ALBUM);
     }
     const plainText = !message.command && !message.attachments?.length;
+    const sending = this.albums.get(split);
+    if (sending !== undefined) {
+      this.albums.delete(split);
+      // Words sent right after an album ("which is sharpest?") ask about it: they join it. Anything else comes after it.
+      if (this.gathering.has(sending) && plainText) {
+        this.albums.set(split, sending);
+        return this.gathering.add(sending, message, ALBUM);
+      }
+      this.gathering.complete(sending);
+    }
     const long = plainText && message.text.length >= SPLIT_PART_CHARS;
     if (plainText && this.gathering.has(split)) return this.gathering.add(split, message, SPLIT_TEXT, !long);
     // What the sender said before this goes first.

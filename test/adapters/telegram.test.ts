@@ -265,6 +265,18 @@ describe('telegram end to end', () => {
     expect(model.chatRequests()[0]?.messages.at(-1).content).toBe(
       'which of these is sharpest?\n\n[The message also carried 3 photos, which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
     );
+
+    // Words sent right after an album, before it was complete, ask about it; a command comes after it.
+    harness.fake.pushUpdate({ message: item(4, { media_group_id: 'album-3' }) });
+    harness.fake.pushUpdate({ message: harness.message('what is in these two?') });
+    harness.fake.pushUpdate({ message: item(5, { media_group_id: 'album-3' }) });
+    harness.fake.pushUpdate({ message: harness.message('/usage') });
+    const sent = await harness.fake.waitForSent(3);
+    expect(model.chatRequests()).toHaveLength(2);
+    expect(model.chatRequests()[1]?.messages.at(-1).content).toBe(
+      'what is in these two?\n\n[The message also carried 2 photos, which you cannot see or open. If the request depends on it, say so and ask for the content as text.]',
+    );
+    expect(visible(sent[2]!)).toMatch(/^Today/);
   });
 
   it('answers an album in a group when its caption mentions Cairn, reading the message it replies to once', async () => {
