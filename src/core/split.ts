@@ -31,14 +31,30 @@ export function splitMessage(text: string, limit: number): string[] {
   return parts.filter((part) => part.trim().length > 0);
 }
 
-/** Where to cut within `max` characters: the last paragraph, line or word break, else hard. */
+/** Where to cut within `max` characters: the last paragraph, line or word break, else hard; never inside a link. */
 function cutIndex(text: string, max: number): number {
   const window = text.slice(0, Math.max(1, max));
   for (const separator of ['\n\n', '\n', ' ']) {
     const at = window.lastIndexOf(separator);
-    if (at > max * 0.5) return at + separator.length;
+    if (at > max * 0.5) return outsideLinks(text, at + separator.length);
   }
-  return window.length;
+  return outsideLinks(text, window.length);
+}
+
+/**
+ * Links whose label has spaces: a Markdown link, or one already in a platform's own markup
+ * (`<url|label>` on Slack). Cut inside, neither half is a link.
+ */
+const LINK = /\[[^\]\n]{1,500}\]\([^)\s]{1,2000}\)|<[^<>\n]{1,2500}>/g;
+
+/** The cut moved to before the link it would fall in (unless that link starts the text: it is longer than a part). */
+function outsideLinks(text: string, cut: number): number {
+  for (const match of text.slice(0, cut + 2500).matchAll(LINK)) {
+    const start = match.index;
+    if (start >= cut) break;
+    if (cut < start + match[0].length) return start > 0 ? start : cut;
+  }
+  return cut;
 }
 
 /** `text` with a code fence it leaves open closed, so a reply cut short still renders. */

@@ -32,6 +32,16 @@ describe('splitMessage', () => {
     expect(parts.at(-1)).toContain('That is all.');
   });
 
+  it('never cuts a link in two, whose label has spaces (Markdown, or Slack\'s <url|label>)', () => {
+    for (const link of ['[the official documentation of the project](https://example.com/docs)', '<https://example.com/docs|the official documentation of the project>']) {
+      for (let lead = 140; lead < 200; lead++) {
+        const parts = splitMessage(`${'x'.repeat(lead)} ${link} and more words after it`, 200);
+        expect(parts.some((part) => part.includes(link)), `${link} after ${lead}`).toBe(true);
+        expect(parts.every((part) => part.length <= 200)).toBe(true);
+      }
+    }
+  });
+
   it('hard-cuts a single enormous word', () => {
     const parts = splitMessage('x'.repeat(10_000), 4096);
     expect(parts.map((p) => p.length)).toEqual([4088, 4088, 1824]);
