@@ -56,6 +56,8 @@ export const DRAFT_REFRESH_MS = 25_000;
 export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
   /** Until the Bot API shows it has no sendMessageDraft. */
   private native = true;
+  /** Private chats where Telegram refused its draft (400): edited messages there, drafts elsewhere. */
+  private readonly refusedIn = new Set<number>();
   private lastDraftId = 0;
   /** By conversation (a private chat, or one of its topics): the draft shown there now, and how to stop showing it again. */
   private readonly refreshing = new Map<string, Showing>();
@@ -87,14 +89,14 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
     const [part] = renderParts(text);
     if (!part) return undefined;
     const chatId = chatIdOf(conversationId);
-    if (chatId > 0 && this.native) {
+    if (chatId > 0 && this.native && !this.refusedIn.has(chatId)) {
       // Non-zero and new for each draft: updates of one draft animate, a new one replaces it.
       const draft = { conversationId, chatId, draftId: ++this.lastDraftId, topic: topicOf(conversationId) };
       try {
         await this.showNative(draft, part);
         return draft;
       } catch (error) {
-        if (!this.unsupported(error as CairnError)) throw error;
+        if (!this.unsupported(error as CairnError, chatId)) throw error;
       }
     }
     return { chatId, messageId: await this.messages.send(conversationId, part, replyTo) };
@@ -139,11 +141,15 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
     await show(part.html, true).catch((error: unknown) => (isMarkupRejection(error as CairnError) ? show(part.plain, false) : Promise.reject(error)));
   }
 
-  /** A Bot API without drafts answers 404 (or refuses them for this bot, 400): drafts are messages from then on. */
-  private unsupported(error: CairnError): boolean {
+  /**
+   * A Bot API without drafts answers 404: drafts are messages from then on. A 400 refuses
+   * them in this chat only (the markup kind was retried as plain text before this).
+   */
+  private unsupported(error: CairnError, chatId: number): boolean {
     if (error.status !== 404 && error.status !== 400) return false;
-    this.native = false;
-    this.logger.info({ reason: error.message }, "Telegram's own drafts are not available; streaming into an edited message instead");
+    if (error.status === 404) this.native = false;
+    else this.refusedIn.add(chatId);
+    this.logger.info({ reason: error.message, chatId, everywhere: error.status === 404 }, "Telegram's own drafts are not available; streaming into an edited message instead");
     return true;
   }
 }

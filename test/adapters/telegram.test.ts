@@ -564,6 +564,27 @@ describe('telegram end to end', () => {
     expect(harness.fake.edits).toEqual([]);
   });
 
+  it("streams into an edited message in a private chat where Telegram refuses its own draft, and still into drafts elsewhere", async () => {
+    const ADA = { id: 77, is_bot: false, first_name: 'Ada', username: 'ada' };
+    await setUp({ TELEGRAM_ALLOWED_USERS: `${USER.id},${ADA.id}` });
+    harness.fake.refuseDraftsIn(USER.id);
+    let rest!: () => void;
+    model.enqueue({ stream: ['Looking', new Promise<void>((resolve) => (rest = resolve)), ' done.'] });
+    harness.fake.pushUpdate({ message: harness.message('go') });
+    (await harness.timers.next(1_500)).fire();
+    const [draft] = await harness.fake.waitForSent(1);
+    expect(draft).toMatchObject({ chat_id: USER.id, text: 'Looking' });
+    rest();
+    await harness.fake.waitFor('editMessageText', 1);
+
+    model.enqueue({ stream: ['Checking', new Promise<void>((resolve) => (rest = resolve)), ' done.'] });
+    harness.fake.pushUpdate({ message: harness.message('go too', { chat: { id: ADA.id, type: 'private' }, from: ADA }) });
+    (await harness.timers.next(1_500)).fire();
+    await vi.waitFor(() => expect(harness.fake.draftShown(ADA.id)).toMatchObject({ text: 'Checking' }));
+    rest();
+    await harness.fake.waitForSent(2);
+  });
+
   it("takes a press of the stop button under Telegram's own draft as /stop", async () => {
     await setUp();
     model.enqueue({ stream: ['Reading all the logs', new Promise<void>(() => {})] });

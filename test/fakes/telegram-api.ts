@@ -42,6 +42,8 @@ export interface FakeTelegram {
   profile: { description: string; short_description: string };
   /** sendMessageDraft answers 404, as a Bot API server older than 9.5 does. */
   withoutDrafts(): void;
+  /** sendMessageDraft answers 400 in this private chat only. */
+  refuseDraftsIn(chatId: number): void;
   /** What a message shows now (its last text), by message id. */
   textOf(messageId: number): string | undefined;
   /** The user deleted the message: edits of it fail as on Telegram. */
@@ -74,6 +76,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   const drafts: Record<string, unknown>[] = [];
   const shownDrafts = new Map<number, { draftId: number; text: string }>();
   let draftsSupported = true;
+  const draftsRefusedIn = new Set<number>();
   const profile = { description: '', short_description: '' };
   const texts = new Map<number, string>();
   const deleted: number[] = [];
@@ -184,7 +187,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
         case 'sendMessageDraft': {
           if (!draftsSupported) return json(res, 404, { ok: false, error_code: 404, description: 'Not Found: method not found' });
           const chatId = Number(body.chat_id);
-          if (!(chatId > 0)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: TEXTDRAFT_PEER_INVALID' });
+          if (!(chatId > 0) || draftsRefusedIn.has(chatId)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: TEXTDRAFT_PEER_INVALID' });
           if (!Number(body.draft_id)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: draft_id must be non-zero' });
           if (failure === 'markup' && body.parse_mode) {
             failure = undefined;
@@ -244,6 +247,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     profile,
     draftShown: (chatId) => shownDrafts.get(chatId),
     withoutDrafts: () => void (draftsSupported = false),
+    refuseDraftsIn: (chatId) => void draftsRefusedIn.add(chatId),
     textOf: (messageId) => texts.get(messageId),
     deleteMessage: (messageId) => void texts.delete(messageId),
     deleted,
