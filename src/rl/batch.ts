@@ -184,7 +184,9 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     }
     stop.throwIfFailed();
 
-    const built = summary.build({ totalTasks: tasks.length, run: { ...meta, interrupted: signal.aborted, finishedAt: new Date().toISOString() } });
+    // The file holds what earlier invocations finished too, tasks since dropped from the tasks file among them.
+    const totalTasks = new Set([...tasks.map((task) => task.id), ...done]).size;
+    const built = summary.build({ totalTasks, run: { ...meta, interrupted: signal.aborted, finishedAt: new Date().toISOString() } });
     await writeSummary(paths.summary, built);
     return { summary: built, ran, skipped, droppedBytes, interrupted: signal.aborted, runMs, paths };
   } finally {

@@ -166,6 +166,13 @@ describe('cairn batch run', () => {
     expect(ids).toHaveLength(10);
     expect(new Set(ids).size).toBe(10);
     expect(second.summary.tasks).toMatchObject({ finished: 10, remaining: 0 });
+
+    // The tasks file changed since: the run's total counts what its file holds and what is new.
+    const changed = writeTasks([...Array.from({ length: 8 }, (_, i) => ({ id: `t${i}`, prompt: `task ${i}` })), { id: 'new', prompt: 'a new task' }]);
+    const third = run({ tasksFile: changed, outDir: out, resume: true });
+    const after = await third.promise;
+    expect(third.notices.join('\n')).toContain('The tasks file changed');
+    expect(after.summary.tasks).toMatchObject({ total: 11, finished: 11, remaining: 0 });
   });
 
   it('runs only its shard, and refuses to resume a run with another shard', async () => {
