@@ -48,7 +48,12 @@ export const backendsSchema = z
         network: z.string().min(1).default('bridge'),
         workdir: z.string().startsWith('/').default('/workspace'),
         /** A host directory mounted at `workdir`; nothing else of the host is mounted. */
-        mount: z.string().min(1).optional(),
+        mount: z
+          .string()
+          .min(1)
+          // Docker takes a bare name for a named volume: a relative path would silently mount an empty one.
+          .refine((path) => path.startsWith('/'), { message: 'must be an absolute path on the Docker host, e.g. /srv/cairn/work (a bare name would be a Docker volume)' })
+          .optional(),
       })
       .prefault({}),
     ssh: z

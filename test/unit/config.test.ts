@@ -47,6 +47,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { CAIRN_BACKEND_IDLE_MINUTES: '30000' }, cwd: dir() }).backends.idleMinutes).toBe(30_000);
   });
 
+  it('refuses a Docker mount that is not an absolute path (Docker would make a named volume of it)', () => {
+    expect(() => loadConfig({ env: { CAIRN_DOCKER_MOUNT: 'work' }, cwd: dir() })).toThrow(/CAIRN_DOCKER_MOUNT: must be an absolute path on the Docker host/);
+    expect(loadConfig({ env: { CAIRN_DOCKER_MOUNT: '/srv/cairn/work' }, cwd: dir() }).backends.docker.mount).toBe('/srv/cairn/work');
+  });
+
   it('names every bad variable in one message', () => {
     const env = { CAIRN_HTTP_PORT: 'eighty', CAIRN_LOG_LEVEL: 'loud', CAIRN_MAX_STEPS: '0' };
     expect(() => loadConfig({ env, cwd: dir() })).toThrow(/CAIRN_HTTP_PORT[\s\S]*CAIRN_LOG_LEVEL|CAIRN_LOG_LEVEL[\s\S]*CAIRN_HTTP_PORT/);
