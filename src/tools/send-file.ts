@@ -26,7 +26,9 @@ export function sendFileTool(options: Pick<ExecutionToolOptions, 'environments' 
     async execute(args, context) {
       const sender = context.sendFile;
       if (!sender) throw new CairnError('invalid_input', 'Files cannot be sent here (this platform or run takes none); put the content in your answer instead.');
-      if ((args.path === undefined) === (args.content === undefined)) throw new CairnError('invalid_input', 'Give either path (a file in the environment) or content (with name), not both.');
+      if ((args.path === undefined) === (args.content === undefined)) {
+        throw new CairnError('invalid_input', `Give either path (a file in the environment) or content (with name), ${args.path === undefined ? 'one of them' : 'not both'}.`);
+      }
       const name = fileName(args.name ?? (args.path ? posix.basename(args.path) : undefined));
       let bytes: Uint8Array;
       if (args.path !== undefined) {

@@ -39,6 +39,7 @@ describe('send_file', () => {
   it('says what to do instead when the arguments, the platform or the size do not allow it', async () => {
     const sent: { file: OutboundFile; caption: string }[] = [];
     await expect(tool.execute({ path: 'a.txt', content: 'a' }, context(true, sent))).rejects.toThrow('Give either path (a file in the environment) or content (with name), not both.');
+    await expect(tool.execute({}, context(true, sent))).rejects.toThrow('Give either path (a file in the environment) or content (with name), one of them.');
     await expect(tool.execute({}, context(true, sent))).rejects.toThrow('Give either path');
     await expect(tool.execute({ content: 'a' }, context(true, sent))).rejects.toThrow('Give the file a name with its extension (name), e.g. report.csv.');
     await expect(tool.execute({ path: 'a.txt' }, context(false, sent))).rejects.toThrow('Only admins may have files sent from the environment here; send the content instead.');
