@@ -140,6 +140,8 @@ export class ReplyDrafts<Ref> {
     // Kept, closed, until the turn's `done`: text still arriving is not shown.
     this.close(draft);
     await draft.updating;
+    // Something was posted below it and no text came since (a stop, a failure): its words stay, the answer goes below.
+    if (draft.buried) return undefined;
     if (draft.ref === undefined || !(await this.removedForAnew(conversationId, draft))) return draft.ref;
     draft.ref = undefined;
     return undefined;

@@ -137,6 +137,16 @@ describe('reply drafts', () => {
     expect(await drafts.finish('dm')).toBe(2);
   });
 
+  it('keeps a draft that something was posted below when no text came since: the answer goes below it all', async () => {
+    const { timers, drafts, delta } = setUp();
+    delta("I'll run the migration.");
+    await timers.fire();
+    drafts.event('dm', { type: 'tool-call', name: 'terminal' });
+    // An approval request, then "OK, stopping.": the turn ends without more text.
+    drafts.posted('dm');
+    expect(await drafts.finish('dm')).toBeUndefined();
+  });
+
   it('backs off after a failed update and catches up with all the text', async () => {
     const { timers, chat, drafts, delta } = setUp();
     chat.failNext = 1;
