@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DocumentPool } from '../../src/core/documents/pool.js';
 import { CairnError } from '../../src/core/errors.js';
@@ -39,6 +40,16 @@ describe('DocumentPool', () => {
     expect(error).toBeInstanceOf(CairnError);
     expect(error).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/^it is not a readable PDF/) });
     expect((await reader.officeText(makeDocx(['Still here']), 'docx', running())).text).toBe('Still here');
+  });
+
+  it('starts a fresh process for the next file when the idle one died meanwhile (the OOM killer, a crash)', async () => {
+    const reader = pool({ maxProcesses: 1, timeLimitMs: 60_000 });
+    expect((await reader.officeText(makeDocx(['first']), 'docx', running())).text).toBe('first');
+    const [idle] = [...(reader as unknown as { idle: Set<{ child: ChildProcess }> }).idle];
+    const closed = new Promise((resolve) => idle!.child.once('close', resolve));
+    idle!.child.kill('SIGKILL');
+    await closed;
+    expect((await reader.officeText(makeDocx(['second']), 'docx', running())).text).toBe('second');
   });
 
   it('ends a process that reads past its time limit, and starts a fresh one for the next file', async () => {

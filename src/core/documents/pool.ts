@@ -73,9 +73,7 @@ export class DocumentPool implements Documents {
     await this.turn(signal);
     let reader: Reader | undefined;
     try {
-      reader = this.idle.values().next().value;
-      if (reader) this.idle.delete(reader);
-      else reader = new Reader(this.limits.memoryLimitMb);
+      reader = this.takeIdle() ?? new Reader(this.limits.memoryLimitMb);
       return (await reader.run(job, signal, this.limits.timeLimitMs)) as JobResults[K];
     } finally {
       if (reader?.alive) this.park(reader);
@@ -104,6 +102,16 @@ export class DocumentPool implements Documents {
       signal.addEventListener('abort', stop, { once: true });
       this.waiting.push(start);
     });
+  }
+
+  /** An idle process still running; those that died while idle (the kernel's OOM killer, a crash) are dropped. */
+  private takeIdle(): Reader | undefined {
+    for (const reader of this.idle) {
+      this.idle.delete(reader);
+      if (reader.alive) return reader;
+      reader.end();
+    }
+    return undefined;
   }
 
   private park(reader: Reader): void {
@@ -163,6 +171,8 @@ class Reader {
       // 'close', not 'exit': only then has all of stderr arrived, which tells running out of memory from other crashes.
       this.child.on('message', answered).once('close', exited);
       try {
+        // A channel closed before we heard of it: send would only emit an 'error' nobody waits on.
+        if (!this.child.connected) throw new Error('its process is gone');
         this.child.send(job);
       } catch (error) {
         // The process is already gone (its IPC channel closed): this job fails like one it crashed on.
