@@ -26,8 +26,9 @@ const PATTERNS: readonly Pattern[] = [
   { name: 'slack app token', regex: /\bxapp-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
   { name: 'github token', regex: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, replace: REDACTED },
   { name: 'aws access key', regex: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: REDACTED },
-  { name: 'google api key', regex: /\bAIza[0-9A-Za-z_-]{35}\b/g, replace: REDACTED },
-  { name: 'telegram bot token', regex: /\b\d{8,10}:[A-Za-z0-9_-]{35}\b/g, replace: REDACTED },
+  // These may end in '-', after which \b finds no boundary: the end is "no more token characters".
+  { name: 'google api key', regex: /\bAIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g, replace: REDACTED },
+  { name: 'telegram bot token', regex: /\b\d{8,10}:[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g, replace: REDACTED },
   { name: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: REDACTED },
   { name: 'bearer token', regex: /\b(Bearer\s+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: `$1${REDACTED}` },
   {

@@ -15,6 +15,8 @@ describe('redaction', () => {
       ['gh ghp_abcdefghijklmnopqrstuvwxyz012345', 'gh [redacted]'],
       ['aws AKIAIOSFODNN7EXAMPLE here', 'aws [redacted] here'],
       ['bot 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq', 'bot [redacted]'],
+      ['bot 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw- ok', 'bot [redacted] ok'],
+      ['key AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6-', 'key [redacted]'],
       ['Authorization: Bearer abcdefghijklmnopqrstuvwxyz.123', 'Authorization: Bearer [redacted]'],
       ['DB_PASSWORD=s3cr3tpassw0rd next', 'DB_PASSWORD=[redacted] next'],
       ['"api_key": "0123456789abcdef"', '"api_key": "[redacted]"'],
