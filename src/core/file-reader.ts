@@ -16,6 +16,7 @@ import { CairnError, describeError } from './errors.js';
 import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { listed } from './attachments.js';
+import { headOf, tailOf } from './text.js';
 import { officeFormat } from './documents/office-text.js';
 import { documentPool, type Documents } from './documents/pool.js';
 import type { KeptFiles } from './kept-files.js';
@@ -242,8 +243,8 @@ const SHORTENED_OVERHEAD = 120;
 /** The start (a third) and the end (two thirds) of `text` in at most `max` characters, cut at line breaks, with the gap marked (and where to read it when kept). */
 function excerpt(text: string, max: number, keptAs: number | undefined): string {
   const room = Math.max(0, max - 110);
-  let head = text.slice(0, Math.floor(room / 3));
-  let tail = text.slice(text.length - Math.ceil((room * 2) / 3));
+  let head = headOf(text, Math.floor(room / 3));
+  let tail = tailOf(text, Math.ceil((room * 2) / 3));
   const headBreak = head.lastIndexOf('\n');
   if (headBreak > 0) head = head.slice(0, headBreak);
   const tailBreak = tail.indexOf('\n');

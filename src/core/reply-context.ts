@@ -5,6 +5,7 @@
  * of it is usually in the conversation already.
  */
 import type { InboundMessage, ThreadBefore } from './message.js';
+import { headOf } from './text.js';
 
 /** Most of another person's message shown. */
 const OTHERS_CHARS = 2_000;
@@ -42,7 +43,7 @@ export function withThreadContext(text: string, earlier: ThreadBefore | undefine
 /** `text` within `max` characters, cut at a word where it can be, the cut marked. */
 function excerpt(text: string, max: number): string {
   if (text.length <= max) return text;
-  const cut = text.slice(0, max);
+  const cut = headOf(text, max);
   const space = cut.lastIndexOf(' ');
   return `${(space > max * 0.8 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ToolRegistry, type ToolContext } from '../../src/tools/registry.js';
 import { currentTimeTool } from '../../src/tools/clock-tool.js';
 import { truncateMiddle } from '../../src/tools/truncate.js';
+import { oneLine } from '../../src/core/text.js';
 import { parseCommand } from '../../src/core/commands.js';
 
 const context: ToolContext = { sessionId: 's', conversationId: 'c', userId: 'u', platform: 'console', isAdmin: false, signal: new AbortController().signal, now: () => Date.UTC(2026, 10, 24, 12) };
@@ -57,6 +58,15 @@ describe('ToolRegistry', () => {
     expect(cut.startsWith('HEAD')).toBe(true);
     expect(cut.endsWith('TAIL')).toBe(true);
     expect(cut).toMatch(/characters omitted/);
+  });
+
+  it('never cuts a character in two (an emoji is two UTF-16 units), wherever the cut falls', () => {
+    const wellFormed = (text: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+    for (let lead = 0; lead < 4; lead++) {
+      const text = `${'a'.repeat(lead)}${'📦 '.repeat(2_000)}`;
+      for (const max of [200, 201, 202, 203]) expect(wellFormed(truncateMiddle(text, max)), `${lead} ${max}`).toBe(true);
+      expect(wellFormed(oneLine(text, 51))).toBe(true);
+    }
   });
 });
 
