@@ -60,10 +60,11 @@ export class Refiner {
   private evaluate(name: string, version: number): RollbackRecord | undefined {
     const latest = this.skills.versions.latest(name);
     // Only the newest version can be rolled back, once, and only if it was a change (not itself a rollback).
-    if (!latest || latest.version !== version || latest.action === 'rollback' || latest.action === 'archive') return undefined;
+    // Not a created one either: an earlier skill of that name was archived, and its text is no version of this one.
+    if (!latest || latest.version !== version || latest.action === 'rollback' || latest.action === 'archive' || latest.action === 'create') return undefined;
     if (this.statements.rolledBack.get(name, version)) return undefined;
-    const predecessor = this.skills.versions.history(name).filter((v) => v.version < version && v.action !== 'archive').at(-1);
-    if (!predecessor) return undefined;
+    const predecessor = this.skills.versions.history(name).filter((v) => v.version < version).at(-1);
+    if (!predecessor || predecessor.action === 'archive') return undefined;
     const current = this.statements.judged.all(name, version).slice(0, this.window);
     if (current.length < this.window) return undefined;
     const before = this.statements.judged.all(name, predecessor.version);

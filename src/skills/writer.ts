@@ -159,7 +159,7 @@ export class SkillWriter {
       const reason = `rollback to v${to}${meta.reason ? `: ${meta.reason}` : ''}`;
       const version = this.record(name, 'rollback', text, { ...meta, reason });
       const dest = join(this.learnedDir, name);
-      const restored = existsSync(dest) ? undefined : this.newestArchivedFolder(name);
+      const restored = existsSync(dest) ? undefined : this.archivedFolder(name, to);
       if (restored) renameSync(restored, dest);
       if (existsSync(dest)) writeFileAtomic(skillFileIn(dest) ?? join(dest, 'SKILL.md'), text);
       else this.publishFolder(dest, text, current?.source.writable === false ? current.dir : undefined, []);
@@ -222,14 +222,19 @@ export class SkillWriter {
     }
   }
 
-  private newestArchivedFolder(name: string): string | undefined {
+  /**
+   * The archived folder that holds version `to`'s files: the first archived after it (a name
+   * can be archived, created anew and archived again); the newest when none is after it.
+   */
+  private archivedFolder(name: string, to: number): string | undefined {
     const archiveDir = join(this.learnedDir, '.archive');
     if (!existsSync(archiveDir)) return undefined;
     const prefix = `${name}@v`; // names never contain "@", so the prefix is exact
-    const versionOf = (entry: string) => Number(entry.slice(prefix.length));
-    const newest = readdirSync(archiveDir)
+    const archived = readdirSync(archiveDir)
       .filter((entry) => entry.startsWith(prefix) && /^\d+$/.test(entry.slice(prefix.length)))
-      .sort((a, b) => versionOf(b) - versionOf(a))[0];
-    return newest ? join(archiveDir, newest) : undefined;
+      .map((entry) => ({ entry, version: Number(entry.slice(prefix.length)) }))
+      .sort((a, b) => a.version - b.version);
+    const chosen = archived.find((folder) => folder.version > to) ?? archived.at(-1);
+    return chosen ? join(archiveDir, chosen.entry) : undefined;
   }
 }
