@@ -36,7 +36,10 @@ interface ProposalRow {
 export class ProposalStore {
   private readonly statements;
 
-  constructor(db: Db, private readonly skills: Skills | undefined) {
+  constructor(
+    private readonly db: Db,
+    private readonly skills: Skills | undefined,
+  ) {
     this.statements = {
       insert: db.prepare("INSERT INTO skill_proposals (task_id, action, skill, payload, reason, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)"),
       decide: db.prepare('UPDATE skill_proposals SET status = ?, detail = ?, decided_at = ? WHERE id = ?'),
@@ -64,27 +67,39 @@ export class ProposalStore {
     return this.statements.recent.all(limit).map(toProposal);
   }
 
-  /** Applies a proposal through the skills layer's validated, versioned writes. */
+  /**
+   * Applies a proposal through the skills layer's validated, versioned writes. Checked and
+   * decided under the database's write lock: the bot's Apply button and `cairn skills
+   * approve`, two processes, never both apply it.
+   */
   apply(id: number, author: 'agent' | 'person', now: number): Proposal {
-    const proposal = this.requirePending(id);
-    if (!this.skills) throw new CairnError('config', 'Skills are not available in this process.');
-    const { change } = proposal;
-    try {
-      const meta = { author, reason: change.reason };
-      const version =
-        change.action === 'create'
-          ? this.skills.writer.create({ name: change.name, description: change.description, body: change.body }, meta)
-          : this.skills.writer.patch({ name: change.name, find: change.find, replace: change.replace, target: 'body' }, meta);
-      this.statements.decide.run('applied', `${change.name} v${version.version}`, now, id);
-    } catch (error) {
-      this.statements.decide.run('failed', describeError(error), now, id);
-    }
+    const skills = this.skills;
+    if (!skills) throw new CairnError('config', 'Skills are not available in this process.');
+    this.db
+      .transaction(() => {
+        const { change } = this.requirePending(id);
+        try {
+          const meta = { author, reason: change.reason };
+          const version =
+            change.action === 'create'
+              ? skills.writer.create({ name: change.name, description: change.description, body: change.body }, meta)
+              : skills.writer.patch({ name: change.name, find: change.find, replace: change.replace, target: 'body' }, meta);
+          this.statements.decide.run('applied', `${change.name} v${version.version}`, now, id);
+        } catch (error) {
+          this.statements.decide.run('failed', describeError(error), now, id);
+        }
+      })
+      .immediate();
     return this.require(id);
   }
 
   reject(id: number, now: number): Proposal {
-    this.requirePending(id);
-    this.statements.decide.run('rejected', 'rejected by a person', now, id);
+    this.db
+      .transaction(() => {
+        this.requirePending(id);
+        this.statements.decide.run('rejected', 'rejected by a person', now, id);
+      })
+      .immediate();
     return this.require(id);
   }
 

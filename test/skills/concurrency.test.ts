@@ -4,9 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ToolRegistry } from '../../src/tools/registry.js';
-import { registerSkillTools } from '../../src/skills/index.js';
 import { parseSkill } from '../../src/skills/format.js';
-import { makeSkills, toolContext, type SkillsFixture } from './helpers.js';
+import { registerSkillTools, Skills } from '../../src/skills/index.js';
+import { ProposalStore } from '../../src/learning/proposals.js';
+import { openDatabase } from '../../src/store/db.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { GOOD_BODY, makeSkills, toolContext, type SkillsFixture } from './helpers.js';
 
 const open: SkillsFixture[] = [];
 afterEach(() => {
@@ -71,5 +74,39 @@ describe('concurrent writes to one skill', () => {
     open.push(reopened);
     expectIntact(reopened, 60);
     expect(new Set(reopened.skills.versions.history('shared-notes').slice(1).map((v) => v.reason)).size).toBe(60);
+  });
+});
+
+describe('skill proposals decided from two processes', () => {
+  it('checks a proposal is pending and applies it under one write lock: the chat and the CLI never both apply it', () => {
+    const bot = makeSkills();
+    open.push(bot);
+    // The CLI is another process: its own connection and skills layer on the same folder.
+    const cliDb = openDatabase(join(bot.dataDir, 'cairn.db'));
+    const cliSkills = new Skills({ db: cliDb, dataDir: bot.dataDir, bundledDir: bot.bundledDir, catalogTokens: 2_000, clock: bot.clock, logger: silentLogger });
+    open.push({ ...bot, db: cliDb, skills: cliSkills });
+    bot.skills.writer.create({ name: 'checking-deploys', description: 'Checks a deploy. Use after each deploy.', body: GOOD_BODY }, { author: 'agent' });
+    const inChat = new ProposalStore(bot.db, bot.skills);
+    const inCli = new ProposalStore(cliDb, cliSkills);
+    const proposal = inChat.add(undefined, { action: 'patch', name: 'checking-deploys', find: '2. Check it.', replace: '2. Check it.\n3. Check the logs.', reason: 'missed an error' }, bot.clock.now());
+    // The chat does not wait for the lock here (a real one waits, then finds the proposal decided).
+    bot.db.pragma('busy_timeout = 0');
+    const read = inCli.get.bind(inCli);
+    const whileCliChecks: string[] = [];
+    inCli.get = (id: number) => {
+      if (whileCliChecks.length === 0) {
+        try {
+          whileCliChecks.push(inChat.apply(id, 'person', bot.clock.now()).status);
+        } catch (error) {
+          whileCliChecks.push((error as Error).message);
+        }
+      }
+      return read(id);
+    };
+    expect(inCli.apply(proposal.id, 'person', bot.clock.now()).status).toBe('applied');
+    expect(whileCliChecks).toEqual(['database is locked']);
+    expect(() => inChat.apply(proposal.id, 'person', bot.clock.now())).toThrow(`Proposal ${proposal.id} is already applied.`);
+    expect(bot.skills.versions.history('checking-deploys').map((v) => v.action)).toEqual(['create', 'patch']);
+    expect(readFileSync(join(bot.learnedDir, 'checking-deploys', 'SKILL.md'), 'utf8').split('3. Check the logs.')).toHaveLength(2);
   });
 });
