@@ -39,6 +39,8 @@ const MAX_TRAJECTORY_CHARS = 12_000;
 
 export class Reflector {
   private readonly insert;
+  /** Tasks being reflected on now: feedback that comes meanwhile does not start a second reflection. */
+  private readonly inFlight = new Set<number>();
 
   constructor(private readonly options: ReflectorOptions) {
     this.insert = options.db.prepare('INSERT INTO reflections (task_id, body, created_at) VALUES (?, ?, ?)');
@@ -56,7 +58,14 @@ export class Reflector {
       logger.info({ taskId: task.id }, 'reflection skipped: the daily learning budget is spent');
       return undefined;
     }
-    const reflection = await this.ask(task, focus);
+    if (this.inFlight.has(task.id)) return undefined;
+    this.inFlight.add(task.id);
+    let reflection: Reflection | undefined;
+    try {
+      reflection = await this.ask(task, focus);
+    } finally {
+      this.inFlight.delete(task.id);
+    }
     this.options.tasks.markReflected(task.id);
     if (!reflection) return undefined;
     this.insert.run(task.id, JSON.stringify(reflection), this.options.clock.now());

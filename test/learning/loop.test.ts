@@ -75,6 +75,30 @@ describe('tasks and outcomes', () => {
 });
 
 describe('reflection and skills', () => {
+  it('starts no second reflection for feedback that comes while the task is being reflected on', async () => {
+    rig = await learningRig({ CAIRN_REFLECTION: 'propose' });
+    const { model, cairn } = rig;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reflections = 0;
+    const change = { action: 'create', name: 'retrying-services', description: 'Retries a flaky service. Use when a service call fails.', body: '## Steps\n1. Retry once.\n', reason: 'the service failed' };
+    model.setDefault((request) => {
+      if ((request.body as { messages: { content: string }[] }).messages[0]?.content.startsWith('You review a task')) {
+        reflections++;
+        return { after: held, then: { text: JSON.stringify({ ...NO_CHANGE, outcome: 'failure', failed: ['the service was down'], skill: change }) } };
+      }
+      return { text: 'ok' };
+    });
+    model.enqueue({ toolCalls: [{ name: 'broken', arguments: {} }] }, { text: 'Sorry, the service is down.' });
+    await cairn.gateway.receive(cairn.adapter.message('call the service'));
+    while (reflections === 0) await new Promise((resolve) => setImmediate(resolve));
+    await feedback('bad still broken');
+    release();
+    await cairn.learning.idle();
+    expect(reflections).toBe(1);
+    expect(cairn.learning.proposals.pending().map((proposal) => proposal.change.name)).toEqual(['retrying-services']);
+  });
+
   it('reflects after complex or failed tasks only', async () => {
     rig = await learningRig();
     await rig.task('simple one');
