@@ -40,8 +40,12 @@ const SECRET_PATTERNS: readonly Pattern[] = [
   { what: 'a password in a URL', regex: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s:/@$<{]{6,}@/i },
 ];
 
-/** `api_key = "…"`-style assignments with a literal value that looks real (letters and digits, long). */
-const ASSIGNMENT = /\b(?:api[_-]?key|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|token|password|passwd)\b["']?\s*[:=]\s*["']?([A-Za-z0-9/+_.=-]{16,})/i;
+/**
+ * `api_key = "…"`-style assignments with a literal value that looks real (letters and digits,
+ * long). The name may have words before and after it (DB_PASSWORD, GITLAB_TOKEN,
+ * aws_secret_access_key): `_` is a word character, so no \b around it.
+ */
+const ASSIGNMENT = /(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[_-])*(?:api[_-]?key|secret|access[_-]?token|auth[_-]?token|token|password|passwd)(?:[_-][A-Za-z0-9]+)*["']?\s*[:=]\s*["']?([A-Za-z0-9/+_.=-]{16,})/i;
 
 /** Programs and calls that send data over the network. */
 const SENDER = String.raw`\b(?:curl|wget|nc|ncat|socat|scp|requests\.(?:post|put)|httpx\.(?:post|put)|fetch|axios\.(?:post|put)|Invoke-WebRequest|Invoke-RestMethod)\b`;
@@ -160,6 +164,7 @@ function scanLinks(text: string): SkillProblem[] {
 }
 
 function looksLikeSecretValue(value: string): boolean {
-  if (/^(?:x+|\.+|example|placeholder|changeme|your[_-]?)/i.test(value)) return false;
+  // A run of x's or dots is a placeholder; a value that merely starts with an x is not.
+  if (/^(?:x{3,}|\.{3,}|\*{3,}|example|placeholder|changeme|your[_-]?)/i.test(value)) return false;
   return /[A-Za-z]/.test(value) && /[0-9]/.test(value);
 }
