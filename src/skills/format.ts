@@ -185,7 +185,8 @@ function describeIssue(issue: z.core.$ZodIssue, data: Record<string, unknown>, f
 
 function checkBody(body: string, file: string | undefined): SkillProblem[] {
   if (body.trim() === '') return [problem('body-required', 'the body is empty; after the frontmatter, write when to use the skill, the steps, and the pitfalls.', file)];
-  const lines = body.trimEnd().split('\n').length;
+  // The blank lines around the body (one follows the closing ---) are no part of it.
+  const lines = body.trim().split('\n').length;
   if (lines >= MAX_BODY_LINES) return [problem('body-lines', `the body is ${lines} lines; keep it under ${MAX_BODY_LINES} and move detail into references/ files.`, file)];
   return [];
 }

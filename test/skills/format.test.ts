@@ -80,6 +80,12 @@ describe('strict validation', () => {
     expect(new Set(BAD.map(([rule]) => rule))).toEqual(new Set(formatRules));
   });
 
+  it('counts the body without the blank line after the frontmatter: 499 lines pass, 500 do not', () => {
+    const body = (lines: number) => Array.from({ length: lines }, (_, i) => `line ${i}`).join('\n');
+    expect(strict(skillText('my-skill', { body: body(499) })).errors).toEqual([]);
+    expect(strict(skillText('my-skill', { body: body(500) })).errors.map(formatProblem)).toEqual([expect.stringContaining('the body is 500 lines')]);
+  });
+
   it('reports every problem at once', () => {
     const result = strict('---\nname: Bad_Name\ndescription: "<b>"\nextra: 1\n---\n', 'bad-name');
     expect(result.errors.map((p) => p.rule).sort()).toEqual(['body-required', 'description-angle-brackets', 'name-folder', 'name-format', 'unknown-key']);
