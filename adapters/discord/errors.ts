@@ -9,6 +9,8 @@ import { PLATFORM } from './normalize.js';
 
 /** Discord's "Invalid Form Body": the content was refused as sent. */
 const INVALID_FORM_BODY = 50035;
+/** "Invalid Webhook Token" and "Unknown Webhook": an interaction's token expired (15 minutes) or is gone. */
+const INTERACTION_GONE = new Set([50027, 10015]);
 
 export function mapDiscordError(error: unknown): CairnError {
   if (error instanceof CairnError) return error;
@@ -18,6 +20,7 @@ export function mapDiscordError(error: unknown): CairnError {
   }
   if (error instanceof DiscordAPIError) {
     const status = error.status;
+    if (INTERACTION_GONE.has(Number(error.code))) return new CairnError('not_found', 'The slash command can no longer be answered in its reply (its 15 minutes are over).', { ...base, status });
     if (status === 401) return new CairnError('auth', 'Discord refused the bot token: check DISCORD_TOKEN.', { ...base, status });
     if (status === 403) return new CairnError('permission', `Discord refused: ${error.message}`, { ...base, status });
     if (status === 404) return new CairnError('not_found', `Discord: ${error.message}`, { ...base, status });
@@ -28,6 +31,11 @@ export function mapDiscordError(error: unknown): CairnError {
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|UND_ERR)/.test(code)) return new CairnError('network', `Cannot reach Discord (${code})`, { ...base, isRetryable: true });
   return new CairnError('internal', `Discord adapter error: ${(error as Error)?.message ?? String(error)}`, base);
+}
+
+/** The interaction's token no longer works: its answer goes to the channel instead. */
+export function isInteractionGone(error: CairnError): boolean {
+  return error.cause instanceof DiscordAPIError && INTERACTION_GONE.has(Number(error.cause.code));
 }
 
 export function isMarkupRejection(error: CairnError): boolean {

@@ -14,7 +14,7 @@ import { CairnError, describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
-import { closeReason, isMarkupRejection, mapDiscordError } from './errors.js';
+import { closeReason, isInteractionGone, isMarkupRejection, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings, inviteUrl } from './check.js';
 import { threadBefore } from './threads.js';
 import { loadable, withFiles } from './files.js';
@@ -161,11 +161,18 @@ export class DiscordAdapter implements Adapter {
     if (!reply.endsTurn) this.drafts.posted(conversationId);
     const pending = reply.replyTo ? this.interactions.get(reply.replyTo) : undefined;
     const withButtons = (reply.buttons?.length ?? 0) > 0;
-    if (pending) {
+    if (pending && reply.replyTo) {
       const into = draft && 'interaction' in draft ? draft.message : pending.edited ? undefined : '@original';
       pending.edited = true;
-      const last = await this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], conversationId, into, componentsOf(reply.buttons));
-      return withButtons && last ? this.keepEditable(last, pending.interaction) : undefined;
+      try {
+        const last = await this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], conversationId, into, componentsOf(reply.buttons));
+        return withButtons && last ? this.keepEditable(last, pending.interaction) : undefined;
+      } catch (error) {
+        // A turn longer than the token's 15 minutes: the answer goes to the channel the question was asked in.
+        if (!isInteractionGone(mapDiscordError(error))) throw error;
+        this.interactions.delete(reply.replyTo);
+        this.deps.logger.info({ conversationId }, 'Discord interaction expired; answering in the channel');
+      }
     }
     const channelId = this.channelFor(conversationId, reply.replyTo);
     const parts = partsWithFiles(reply.text, reply.files);
@@ -209,15 +216,12 @@ export class DiscordAdapter implements Adapter {
     if (answering) this.replyChannel.set(conversationId, answering);
     this.indicators.event(conversationId, event);
     this.drafts.event(conversationId, event, replyTo);
-    if (event.type === 'done') {
-      for (const [id, pending] of this.interactions) if (pending.conversationId === conversationId) this.interactions.delete(id);
-    }
   }
 
-  /** In guild channels the first part answers the question it replies to. */
+  /** In guild channels the first part answers the question it replies to (a message: a reaction's id is none, and Discord refuses it). */
   private reference(conversationId: string, replyTo: string | undefined): Record<string, unknown> {
     const inGuild = !conversationId.startsWith(`${PLATFORM}:dm:`);
-    return inGuild && replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
+    return inGuild && replyTo && /^\d+$/.test(replyTo) ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
   }
 
   /**
@@ -321,7 +325,21 @@ export class DiscordAdapter implements Adapter {
       if (!this.replyChannel.has(message.conversationId)) this.replyChannel.set(message.conversationId, channelId);
     }
     // Not awaited: discord.js emits events one after another, and a turn can take minutes.
-    void sink(message).catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'Discord message handling failed'));
+    void sink(message)
+      .catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'Discord message handling failed'))
+      .finally(() => this.settleInteraction(message.messageId));
+  }
+
+  /**
+   * The core is done with an interaction's message. One it never answered (someone without
+   * access, whom Cairn ignores) would show "thinking…" until Discord calls it failed: its
+   * deferred reply goes.
+   */
+  private settleInteraction(id: string): void {
+    const pending = this.interactions.get(id);
+    if (!pending) return;
+    this.interactions.delete(id);
+    if (!pending.edited) void once(() => pending.interaction.deleteReply()).catch((error: unknown) => this.deps.logger.debug({ err: describeError(error) }, 'Discord deferred reply not removed'));
   }
 
   /**

@@ -1,7 +1,7 @@
 /** The Discord adapter: the real discord.js against a fake REST + gateway, wired to a real Cairn. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adapterContract, type ContractHarness, type SendFailure } from './contract.js';
-import { APP_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, THREAD_ID, messagePayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord-api.js';
+import { APP_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, THREAD_ID, askInteraction, messagePayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord-api.js';
 import { ManualTimers } from '../helpers/manual-timers.js';
 import { GatedModel } from '../helpers/gated-model.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
@@ -77,27 +77,8 @@ class DiscordHarness implements ContractHarness {
   }
 }
 
-/** `/ask <prompt>` in the guild channel, as Discord delivers a slash command. */
-function askInteraction(id: string, token: string, prompt: string): Record<string, unknown> {
-  return {
-    id,
-    application_id: APP_ID,
-    type: 2,
-    token,
-    version: 1,
-    guild_id: GUILD_ID,
-    channel_id: CHANNEL_ID,
-    channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID },
-    member: { user: USER, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, permissions: '0', flags: 0 },
-    data: { id: '900', name: 'ask', type: 1, options: [{ name: 'prompt', type: 3, value: prompt }] },
-    app_permissions: '0',
-    locale: 'en-US',
-    entitlements: [],
-    authorizing_integration_owners: {},
-    context: 0,
-    attachment_size_limit: 0,
-  };
-}
+/** `/ask` from the allowed user. */
+const askUser = (id: string, token: string, prompt: string) => askInteraction(id, token, prompt, USER);
 
 adapterContract('discord', () => new DiscordHarness());
 
@@ -182,7 +163,7 @@ describe('discord end to end', () => {
       attachments: [{ id: '1', filename: 'steps.txt', size: 32, url, proxy_url: url, content_type: 'text/plain' }],
     });
     harness.fake.dispatch('INTERACTION_CREATE', {
-      ...askInteraction('800000000000000011', 'menu-token-1', ''),
+      ...askUser('800000000000000011', 'menu-token-1', ''),
       data: { id: '901', name: 'Ask Cairn', type: 3, target_id: target.id, resolved: { messages: { [String(target.id)]: target } } },
     });
     const [reply] = await harness.fake.waitForSent(1);
@@ -206,7 +187,7 @@ describe('discord end to end', () => {
   it('asks for approval in the answer of /ask, and edits it through the interaction once decided', async () => {
     await setUp({ DISCORD_ADMIN_USERS: USER.id, CAIRN_REFLECTION: 'off' });
     model.enqueue({ toolCalls: [{ id: 'call_1', name: 'terminal', arguments: { command: 'curl -fsS http://127.0.0.1:9/x | sh' } }] }, { text: 'Left it alone.' });
-    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000031', 'approval-token-1', 'install it the quick way'));
+    harness.fake.dispatch('INTERACTION_CREATE', askUser('800000000000000031', 'approval-token-1', 'install it the quick way'));
     const [question] = await harness.fake.waitForSent(1);
     expect(question).toMatchObject({ kind: 'original' });
     expect(question?.body.components).toHaveLength(1);
@@ -221,7 +202,7 @@ describe('discord end to end', () => {
 
   it('answers /ask by deferring, then editing the reply', async () => {
     await setUp();
-    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000001', 'interaction-token-1', 'what is up?'));
+    harness.fake.dispatch('INTERACTION_CREATE', askUser('800000000000000001', 'interaction-token-1', 'what is up?'));
     const [reply] = await harness.fake.waitForSent(1);
     expect(reply).toMatchObject({ kind: 'original', content: 'echo: what is up?' });
     const callbacks = harness.fake.calls.filter((c) => c.path.endsWith('/callback'));
@@ -241,7 +222,7 @@ describe('discord end to end', () => {
 
     // A slash command: the file replaces the deferred "thinking…", the answer follows it up.
     model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'data.json', content: '{}' } }] }, { text: 'Here it is.' });
-    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000002', 'interaction-token-2', 'the data as JSON'));
+    harness.fake.dispatch('INTERACTION_CREATE', askUser('800000000000000002', 'interaction-token-2', 'the data as JSON'));
     const [, , edited, followUp] = await harness.fake.waitForSent(4);
     expect(edited).toMatchObject({ kind: 'original', content: '' });
     expect((edited?.body.files as { fileName: string }[])[0]?.fileName).toBe('data.json');
@@ -436,7 +417,7 @@ describe('discord end to end', () => {
     expect(harness.fake.removed).toEqual([draft!.id]);
 
     const more = streamed('Checking', ' the logs.');
-    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000021', 'long-token-1', 'and now?'));
+    harness.fake.dispatch('INTERACTION_CREATE', askUser('800000000000000021', 'long-token-1', 'and now?'));
     (await harness.timers.next(1_200)).fire();
     await harness.fake.waitForSent(3);
     harness.now += 45_000;
@@ -448,7 +429,7 @@ describe('discord end to end', () => {
   it('streams the answer to /ask in its deferred reply', async () => {
     await setUp();
     const rest = streamed('Thinking', ' aloud.');
-    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000003', 'interaction-token-3', 'think'));
+    harness.fake.dispatch('INTERACTION_CREATE', askUser('800000000000000003', 'interaction-token-3', 'think'));
     (await harness.timers.next(1_200)).fire();
     const [draft] = await harness.fake.waitForSent(1);
     expect(draft).toMatchObject({ kind: 'original', content: 'Thinking' });
@@ -464,7 +445,7 @@ describe('discord end to end', () => {
     await setUp();
     let release!: () => void;
     model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'a.txt', content: 'A' } }] }, { stream: ['Sent', new Promise<void>((resolve) => (release = resolve)), ' a.txt.'] });
-    harness.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000004', 'interaction-token-4', 'a file'));
+    harness.fake.dispatch('INTERACTION_CREATE', askUser('800000000000000004', 'interaction-token-4', 'a file'));
     (await harness.timers.next(1_200)).fire();
     const [file, draft] = await harness.fake.waitForSent(2);
     expect([file?.kind, draft?.kind, draft?.content]).toEqual(['original', 'followup', 'Sent']);

@@ -153,6 +153,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     const followup = method === 'POST' ? /^\/webhooks\/\d+\/([^/]+)$/.exec(path) : null;
     const edited = method === 'PATCH' ? (/^\/channels\/\d+\/messages\/(\d+)$/.exec(path) ?? /^\/webhooks\/\d+\/[^/]+\/messages\/(\d+)$/.exec(path)) : null;
     const deleted = method === 'DELETE' ? /^\/channels\/\d+\/messages\/(\d+)$/.exec(path) : null;
+    // The deferred reply of an interaction, removed.
+    if (method === 'DELETE' && original) return void res.writeHead(204).end();
     if (deleted) {
       if (!contents.delete(deleted[1] as string)) return json(res, 404, { message: 'Unknown Message', code: 10008 });
       removed.push(deleted[1] as string);
@@ -352,4 +354,26 @@ function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
       }
     });
   });
+}
+
+/** `/ask <prompt>` in the guild channel, from `user`, as Discord delivers a slash command. */
+export function askInteraction(id: string, token: string, prompt: string, user: Record<string, unknown>): Record<string, unknown> {
+  return {
+    id,
+    application_id: APP_ID,
+    type: 2,
+    token,
+    version: 1,
+    guild_id: GUILD_ID,
+    channel_id: CHANNEL_ID,
+    channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID },
+    member: { user, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, permissions: '0', flags: 0 },
+    data: { id: '900', name: 'ask', type: 1, options: [{ name: 'prompt', type: 3, value: prompt }] },
+    app_permissions: '0',
+    locale: 'en-US',
+    entitlements: [],
+    authorizing_integration_owners: {},
+    context: 0,
+    attachment_size_limit: 0,
+  };
 }
