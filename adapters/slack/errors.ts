@@ -54,6 +54,9 @@ export function mapSlackError(error: unknown): CairnError {
   }
   const status = respondStatus(error);
   if (status !== undefined) return fromStatus(status, `Slack's response_url answered HTTP ${status}.`, error);
+  // A response_url call that never got an answer (Bolt's respond is a plain fetch): a network failure like any other.
+  const unreachable = unreachableBecause(error);
+  if (unreachable) return make('network', `Could not reach Slack's response_url: ${unreachable}`, error, { isRetryable: true });
   const message = error instanceof Error ? error.message : String(error);
   // The client rejects a 429 without a usable Retry-After with a plain Error; back off instead.
   if (/rate limit|retry header/i.test(message)) return make('rate_limit', 'Slack is rate-limiting Cairn.', error, { isRetryable: true, status: 429 });
@@ -78,6 +81,15 @@ function fromStatus(status: number, text: string, cause: unknown): CairnError {
   const code: CairnErrorCode =
     status === 429 ? 'rate_limit' : status === 401 ? 'auth' : status === 403 ? 'permission' : status === 404 || status === 410 ? 'not_found' : status === 408 ? 'timeout' : status >= 500 ? 'unavailable' : 'bad_request';
   return make(code, text, cause, { isRetryable: status === 429 || status === 408 || status >= 500, status });
+}
+
+/** Why a fetch or socket failed to reach its server, when that is what the error says. */
+function unreachableBecause(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const root = rootCause(error) ?? error;
+  const code = (root as { code?: unknown }).code;
+  if (typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code)) return `${error.message} (${code})`;
+  return error instanceof TypeError && error.message === 'fetch failed' ? `${error.message}${root === error ? '' : ` (${root.message})`}` : undefined;
 }
 
 /** Bolt's RespondError carries the HTTP status of a failed response_url call. */

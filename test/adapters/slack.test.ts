@@ -342,6 +342,15 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(reply).toMatchObject({ via: 'response_url', responseType: 'in_channel', channel: 'C1', text: 'echo: what is 2+2?' });
   });
 
+  it('answers /cairn through its response_url again after a dropped connection (a network blip is retried)', async () => {
+    const { slack, harness } = await setup();
+    slack.failNext('response_url', 'reset');
+    expect(await harness.events.slash({ text: 'what is 3+3?' })).toBe(200);
+    const [reply] = await slack.waitForMessages(1);
+    expect(reply).toMatchObject({ via: 'response_url', text: 'echo: what is 3+3?' });
+    expect(slack.callsTo('response_url')).toHaveLength(2);
+  });
+
   it('runs chat commands from /cairn <command> and from @mentions, without the model', async () => {
     const { slack, harness, model } = await setup();
     expect(await harness.events.slash({ text: 'help' })).toBe(200);

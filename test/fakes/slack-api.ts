@@ -60,6 +60,8 @@ export type SlackFailure =
   | 'outage-after-work'
   /** `invalid_blocks`: the rendered blocks were refused. */
   | 'markup'
+  /** The connection is dropped before any answer (a network blip). */
+  | 'reset'
   | { error: string }
   | { status: number; retryAfter?: number };
 
@@ -309,7 +311,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     if (failures.get(method)?.[0] === 'outage-after-work') return false;
     const failure = failures.get(method)?.shift();
     if (failure === undefined || failure === 'outage-after-work') return false;
-    if (failure === 'rate-limit') send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+    if (failure === 'reset') res.socket?.destroy();
+    else if (failure === 'rate-limit') send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
     else if (failure === 'outage') send(res, 503, { ok: false, error: 'service_unavailable' });
     else if (failure === 'markup') send(res, method === 'response_url' ? 400 : 200, { ok: false, error: 'invalid_blocks' });
     else if ('error' in failure) send(res, 200, { ok: false, error: failure.error });
