@@ -28,9 +28,10 @@ export function applyEnvChanges(text: string, changes: EnvChanges): string {
   for (const line of text === '' ? [] : text.replace(/\n$/, '').split('\n')) {
     const key = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
     if (key !== undefined && remove.has(key)) continue;
-    const value = key === undefined ? undefined : pending.get(key);
-    if (key !== undefined && value !== undefined) {
-      lines.push(`${key}=${quoted(value)}`);
+    if (key !== undefined && key in changes.set) {
+      // The new value takes the key's first line; later copies go, since the last one is what is read.
+      const value = pending.get(key);
+      if (value !== undefined) lines.push(`${key}=${quoted(value)}`);
       pending.delete(key);
       continue;
     }

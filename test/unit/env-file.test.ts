@@ -11,6 +11,13 @@ describe('.env changes', () => {
     expect(applyEnvChanges('', { set: { A: '1' } })).toBe('# Written by `cairn setup`\nA=1\n');
   });
 
+  it('replaces every copy of a key set twice (the last is what is read): the new value, once, where the first was', () => {
+    const before = 'CAIRN_MODEL=old\nOTHER=1\nCAIRN_MODEL=older-by-hand\n';
+    const after = applyEnvChanges(before, { set: { CAIRN_MODEL: 'new-model' } });
+    expect(after).toBe('CAIRN_MODEL=new-model\nOTHER=1\n');
+    expect(parseEnv(after).CAIRN_MODEL).toBe('new-model');
+  });
+
   it('quotes what a bare value cannot hold, and refuses what no quoting keeps', () => {
     const text = applyEnvChanges('', { set: { URL: 'http://h:1/v1?a=b&c=%20', NAME: 'has space # and "quotes"' } });
     expect(parseEnv(text)).toEqual({ URL: 'http://h:1/v1?a=b&c=%20', NAME: 'has space # and "quotes"' });
