@@ -140,7 +140,12 @@ async function choosePlatforms(ask: Ask, options: SetupOptions, changes: EnvChan
       continue;
     }
     for (;;) {
-      Object.assign(changes.set, await questions(ask, file));
+      const answers = await questions(ask, file);
+      // Each attempt replaces the last, and a setting it leaves out (the app token, for events over HTTP) goes.
+      const variables = platformVariables(platform);
+      for (const key of variables) delete changes.set[key];
+      Object.assign(changes.set, answers);
+      changes.remove = [...(changes.remove ?? []).filter((key) => !variables.includes(key)), ...variables.filter((key) => !(key in answers))];
       options.print(`Checking ${label}…`);
       const result = await checkPlatform(platform, effectiveConfig(options, changes));
       printResults(options, [result]);

@@ -9,6 +9,7 @@ import { parseEnv, stripVTControlCharacters } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
+import { startFakeSlackApi } from '../fakes/slack-api.js';
 import { tempDir } from '../helpers/cairn.js';
 import { runSetup } from '../../src/cli/setup.js';
 
@@ -175,6 +176,34 @@ describe('cairn setup', () => {
     expect(printed).toContain('Removed from it: CAIRN_BASE_URL, CAIRN_API_KEY, TELEGRAM_BOT_TOKEN.');
     expect(printed).toContain('Note: your shell also sets CAIRN_BASE_URL, which wins over .env: unset it, or Cairn uses that.');
     expect(printed.some((line) => line.startsWith('  npx cairn start'))).toBe(false);
+  });
+
+  it('takes the second answer for a platform asked again: a rejected Slack app token is not kept beside the signing secret that replaced it', async () => {
+    const slack = await startFakeSlackApi();
+    try {
+      const terminal = new ScriptedTerminal()
+        .answer('Which model should Cairn use?', `${DOWN}${DOWN}${DOWN}${ENTER}`)
+        .answer("Base URL of the server's OpenAI-compatible API:", `${model.url}${ENTER}`)
+        .answer('Model name, as the server calls it:', `test-model${ENTER}`)
+        .answer('API key, if the server needs one', ENTER)
+        .answer('Which chat platforms should Cairn join?', `${DOWN} ${ENTER}`)
+        // Socket Mode with a wrong app token: the check fails.
+        .answer('Slack bot token', `${slack.botToken}${ENTER}`)
+        .answer('App-level token for Socket Mode', `xapp-wrong-token${ENTER}`)
+        .answer('Enter the Slack settings again?', `y${ENTER}`)
+        // Events over HTTP instead, with a signing secret.
+        .answer('Slack bot token', `${slack.botToken}${ENTER}`)
+        .answer('App-level token for Socket Mode', ENTER)
+        .answer('Signing secret', `signing-secret-123${ENTER}`);
+      await setup(terminal, { SLACK_API_URL: slack.url });
+      expect(terminal.unanswered()).toEqual([]);
+      const written = parseEnv(readFileSync(join(dir, '.env'), 'utf8'));
+      expect(written).toMatchObject({ SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: 'signing-secret-123' });
+      expect(written.SLACK_APP_TOKEN).toBeUndefined();
+      expect(printed.filter((line) => /^ {2}[✓✗] slack/.test(line)).map((line) => line.slice(0, 3))).toEqual(['  ✗', '  ✓']);
+    } finally {
+      await slack.close();
+    }
   });
 
   it('writes nothing when cancelled with Ctrl-C', async () => {
