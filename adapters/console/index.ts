@@ -44,6 +44,8 @@ export class ConsoleAdapter implements Adapter {
   private stopAsked = false;
   /** A reply nobody typed for (a scheduled task's) took the prompt's place; it is drawn again after it. */
   private promptTaken = false;
+  /** The prompt reader closed (Ctrl-D, Ctrl-C to quit): no prompt is drawn again, which would read stdin anew and keep the process alive. */
+  private inputClosed = false;
 
   /**
    * Where log lines go during the chat: in a terminal, above the prompt, which is drawn
@@ -103,10 +105,12 @@ export class ConsoleAdapter implements Adapter {
   async send(_conversationId: string, reply: OutboundReply): Promise<void> {
     if (reply.files?.length) return this.save(reply);
     const color = this.options.interactive;
-    const streamedAnswer = this.streamed.trim() !== '' && !reply.isError;
-    this.streamed = '';
+    // The turn's answer, already on screen as it streamed, only ends its line. Anything else
+    // (the answer of /status typed meanwhile, "Stopped.") is printed whole, on a line of its own.
+    const streamedAnswer = reply.endsTurn === true && !reply.isError && this.streamed.trim() !== '' && reply.text.trim() === this.streamed.trim();
+    if (reply.endsTurn) this.streamed = '';
     this.takePrompt();
-    this.write(streamedAnswer ? '\n' : `${renderReply(reply, color)}\n`);
+    this.write(streamedAnswer ? '\n' : `${this.midLine ? '\n' : ''}${renderReply(reply, color)}\n`);
     this.givePromptBack();
   }
 
@@ -144,6 +148,7 @@ export class ConsoleAdapter implements Adapter {
     rl.on('SIGINT', () => this.interrupt());
     this.notice(`Talking to Cairn as ${this.options.identity.user}. /help lists commands; Ctrl-C stops a reply, and at the prompt quits (so does Ctrl-D).`);
     const showPrompt = (): void => {
+      if (this.inputClosed) return;
       this.atPrompt = true;
       this.stopAsked = false;
       rl.prompt();
@@ -160,7 +165,10 @@ export class ConsoleAdapter implements Adapter {
       });
       pending = Promise.all([pending, delivery]).then(() => undefined);
     });
-    rl.on('close', () => void pending.finally(() => this.resolveDone()));
+    rl.on('close', () => {
+      this.inputClosed = true;
+      void pending.finally(() => this.resolveDone());
+    });
   }
 
   private async runPiped(sink: InboundSink): Promise<void> {
@@ -215,7 +223,7 @@ export class ConsoleAdapter implements Adapter {
 
   /** The prompt again, with what was typed so far, once that output is written. */
   private givePromptBack(): void {
-    if (!this.promptTaken || this.stopped) return;
+    if (!this.promptTaken || this.stopped || this.inputClosed) return;
     this.promptTaken = false;
     this.atPrompt = true;
     this.prompt?.prompt(true);

@@ -18,9 +18,16 @@ afterEach(async () => {
   await model.close();
 });
 
-function consoleRig(interactive: boolean, filesDir?: string) {
+/** Waits, a turn of the event loop at a time, until `done` holds. */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** `tty`: the output is a terminal's, so readline reads keys (Ctrl-D closes it) and the input stays open, as stdin does. */
+function consoleRig(interactive: boolean, filesDir?: string, tty = false) {
   const input = new PassThrough();
   const output = new PassThrough();
+  if (tty) Object.assign(output, { isTTY: true, columns: 80 });
   const notices = new PassThrough();
   let shown = '';
   let noticed = '';
@@ -105,7 +112,7 @@ describe('console chat', () => {
     await rig.adapter.start(cairn.gateway.receive);
     rig.adapter.progress('console:ada', { type: 'text-delta', text: 'Reminder: water ' });
     rig.adapter.progress('console:ada', { type: 'text-delta', text: 'the plants.' });
-    await rig.adapter.send('console:ada', { text: 'Reminder: water the plants.' });
+    await rig.adapter.send('console:ada', { text: 'Reminder: water the plants.', endsTurn: true });
     // Not a terminal here, so the prompt line ends instead of being cleared.
     expect(rig.shown()).toBe('you> \nReminder: water the plants.\nyou> ');
     await rig.adapter.send('console:ada', { text: 'Backup done.' });
@@ -130,6 +137,56 @@ describe('console chat', () => {
     while (!rig.shown().includes('echo: and now?')) await new Promise((resolve) => setTimeout(resolve, 5));
     while (!rig.shown().endsWith('you> ')) await new Promise((resolve) => setTimeout(resolve, 5));
     rig.adapter.interrupt();
+    await rig.adapter.done;
+  });
+
+  it('quits at a second Ctrl-C during a reply, or Ctrl-D, drawing no prompt after it and leaving stdin paused so the process can end', async () => {
+    const stopped = consoleRig(true);
+    await stopped.adapter.start(cairn.gateway.receive);
+    model.enqueue({ hang: true });
+    stopped.input.write('write a long essay\n');
+    await until(() => model.chatRequests().length === 1);
+    stopped.adapter.interrupt();
+    stopped.adapter.interrupt();
+    await stopped.adapter.done;
+    await until(() => stopped.shown().includes('Stopped.'));
+    expect(stopped.input.readableFlowing).not.toBe(true);
+    expect(stopped.shown()).not.toMatch(/Stopped\.[^]*you> $/);
+
+    // Ctrl-D in a terminal, while the answer is on its way: it is printed, then the chat ends.
+    const ended = consoleRig(true, undefined, true);
+    await ended.adapter.start(cairn.gateway.receive);
+    let release!: () => void;
+    model.enqueue({ after: new Promise<void>((resolve) => (release = resolve)), then: { text: 'The essay.' } });
+    ended.input.write('write another\r');
+    await until(() => model.chatRequests().length === 2);
+    ended.input.write('\x04');
+    release();
+    await ended.adapter.done;
+    await until(() => ended.shown().includes('The essay.'));
+    expect(ended.input.readableFlowing).not.toBe(true);
+    expect(ended.shown()).not.toMatch(/The essay\.[^]*you> [^]*$/);
+  });
+
+  it('prints the answers of commands that come while a reply streams (/status, the stop), and ends the streamed one', async () => {
+    const rig = consoleRig(true);
+    await rig.adapter.start(cairn.gateway.receive);
+    let finish!: () => void;
+    model.enqueue({ stream: ['Once upon a time', new Promise<void>((resolve) => (finish = resolve)), ', the end.'] });
+    rig.input.write('write a long essay\n');
+    await until(() => rig.shown().includes('Once upon a time'));
+    rig.input.write('/status\n');
+    await until(() => rig.shown().includes('Turns running now: 1.'));
+    finish();
+    await until(() => rig.shown().includes(', the end.'));
+
+    model.enqueue({ stream: ['A long', new Promise<void>(() => undefined)] });
+    rig.input.write('and another\n');
+    await until(() => rig.shown().includes('A long'));
+    rig.adapter.interrupt();
+    await until(() => rig.shown().includes('Stopped. What I did so far stays in this conversation.'));
+    expect(rig.shown()).toContain('OK, stopping.');
+    rig.input.end();
     await rig.adapter.done;
   });
 
