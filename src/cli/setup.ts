@@ -5,7 +5,7 @@
  * answers to `.env` (env-file.ts), all at once at the end: a setup cancelled with Ctrl-C
  * writes nothing. The prompts are @inquirer's; tests drive them through their own streams.
  */
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import checkbox from '@inquirer/checkbox';
 import confirm from '@inquirer/confirm';
 import input from '@inquirer/input';
@@ -33,6 +33,8 @@ export interface SetupOptions {
   env: Readonly<Record<string, string | undefined>>;
   terminal: Terminal;
   print(line: string): void;
+  /** Where the person will start Cairn (default: here); its `.env` is the one Cairn reads. */
+  cwd?: string;
 }
 
 /** The prompts, bound to the terminal. */
@@ -174,6 +176,14 @@ function printSummary(options: SetupOptions, changes: EnvChanges, removed: reado
   const shadowed = [...written, ...(changes.remove ?? [])].filter((key) => options.env[key] !== undefined && options.env[key] !== changes.set[key]);
   if (shadowed.length > 0) print(`Note: your shell also sets ${shadowed.join(', ')}, which wins over .env: unset it, or Cairn uses that.`);
   const platforms = PLATFORM_QUESTIONS.filter(({ platform }) => platformVariables(platform).some((key) => key in changes.set)).map(({ label }) => label);
+  const readFrom = resolve(options.cwd ?? process.cwd(), '.env');
+  if (resolve(options.envFile) !== readFrom) {
+    print(
+      basename(options.envFile) === '.env'
+        ? `Cairn reads the .env of the folder it starts in: run these in ${dirname(resolve(options.envFile))}.`
+        : `Cairn reads a file named .env in the folder it starts in, not ${options.envFile}: rename it, or copy its lines into ${readFrom}.`,
+    );
+  }
   print('Next:');
   print('  npx cairn chat      talk to Cairn here in the terminal');
   if (platforms.length > 0) {

@@ -150,6 +150,8 @@ describe('cairn setup', () => {
     expect(printed).toContain(`Checking Telegram…`);
     expect(printed.some((line) => /^ {2}✓ telegram: /.test(line))).toBe(true);
     expect(printed).toContain('  npx cairn start     run Cairn on Telegram');
+    // Written elsewhere than where it runs now: where to start Cairn so that it reads that file.
+    expect(printed).toContain(`Cairn reads the .env of the folder it starts in: run these in ${dir}.`);
     // Nothing was removed that was not there.
     expect(printed.some((line) => line.startsWith('Removed from it'))).toBe(false);
   });
