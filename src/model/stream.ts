@@ -50,7 +50,7 @@ export interface StreamOptions {
 
 export async function readStream(stream: AsyncIterable<unknown>, options: StreamOptions): Promise<RawReply> {
   const filter = options.filterToolCallText ? new ToolCallTextFilter() : undefined;
-  const calls = new Map<number, { id: string; name: string; arguments: string }>();
+  const calls = new StreamedCalls();
   let text = '';
   let delivered = false;
   let sawChoice = false;
@@ -81,23 +81,48 @@ export async function readStream(stream: AsyncIterable<unknown>, options: Stream
         text += content;
         deliver(filter ? filter.push(content) : content);
       }
-      for (const [position, delta] of (choice.delta?.tool_calls ?? []).entries()) {
-        const index = delta.index ?? position;
-        const call = calls.get(index) ?? { id: '', name: '', arguments: '' };
-        if (delta.id) call.id = delta.id;
-        // The name comes whole in one delta; later deltas may repeat it, so it is not appended.
-        if (delta.function?.name && !call.name) call.name = delta.function.name;
-        call.arguments += delta.function?.arguments ?? '';
-        calls.set(index, call);
-      }
+      for (const delta of choice.delta?.tool_calls ?? []) calls.add(delta);
     }
   }
   if (filter) deliver(filter.flush());
   if (!sawChoice) throw invalidOutput(options.provider, `${options.provider} ended the stream without an answer.`);
 
   const { usage, costUsd } = readUsage(usageRaw);
-  const toolCalls = [...calls.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([, call]) => ({ id: call.id || newToolCallId(), name: call.name, arguments: normalizeArguments(call.arguments) }));
+  const toolCalls = calls.list().map((call) => ({ id: call.id || newToolCallId(), name: call.name, arguments: normalizeArguments(call.arguments) }));
   return { text, toolCalls, finishReason, usage, reportedCostUsd: costUsd, model };
+}
+
+interface StreamedCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * Tool calls put together from their deltas. OpenAI numbers them (`index`) and gives the id
+ * once; other servers do not: some send each call whole without an index (Gemini's
+ * endpoint, proxies), some number every call 0 (Ollama). A delta belongs to the call its
+ * index names unless it brings an id other than that call's, which starts a new call; one
+ * without an index continues the last call, unless its id starts a new one.
+ */
+class StreamedCalls {
+  private readonly calls: StreamedCall[] = [];
+  /** The wire index → the call it names now. */
+  private readonly byIndex = new Map<number, StreamedCall>();
+
+  add(delta: { index?: number | undefined; id?: string | null | undefined; function?: { name?: string | null | undefined; arguments?: string | null | undefined } | null | undefined }): void {
+    const known = delta.index === undefined ? this.calls.at(-1) : this.byIndex.get(delta.index);
+    const startsAnother = known === undefined || (Boolean(delta.id) && known.id !== '' && delta.id !== known.id);
+    const call = startsAnother ? { id: '', name: '', arguments: '' } : known;
+    if (startsAnother) this.calls.push(call);
+    if (delta.index !== undefined) this.byIndex.set(delta.index, call);
+    if (delta.id) call.id = delta.id;
+    // The name comes whole in one delta; later deltas may repeat it, so it is not appended.
+    if (delta.function?.name && !call.name) call.name = delta.function.name;
+    call.arguments += delta.function?.arguments ?? '';
+  }
+
+  list(): readonly StreamedCall[] {
+    return this.calls;
+  }
 }

@@ -65,6 +65,22 @@ describe('streaming', () => {
     ]);
   });
 
+  it.each([
+    ['each call whole, without an index (Gemini, proxies)', [undefined, undefined]],
+    ['every call numbered 0 (Ollama)', [0, 0]],
+  ] as const)('keeps streamed tool calls apart from servers that send %s', async (_how, indexes) => {
+    const { client } = testClient([providerAt(server.url)]);
+    const chunk = (delta: object, finish: string | null = null) => ({ id: 'x', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] });
+    const call = (index: number | undefined, id: string, tz: string) => ({ ...(index === undefined ? {} : { index }), id, type: 'function', function: { name: 'clock', arguments: `{"tz":"${tz}"}` } });
+    const body = `${sse(chunk({ role: 'assistant', content: '' }), chunk({ tool_calls: [call(indexes[0], 'c1', 'Europe/Berlin')] }), chunk({ tool_calls: [call(indexes[1], 'c2', 'Asia/Tokyo')] }), chunk({}, 'tool_calls'))}data: [DONE]\n\n`;
+    server.enqueue({ raw: { status: 200, contentType: 'text/event-stream', body } });
+    const result = await client.complete({ messages: [{ role: 'user', content: 'times?' }], tools: [clockTool], onTextDelta: () => {} });
+    expect(result.toolCalls).toEqual([
+      { id: 'c1', name: 'clock', arguments: '{"tz":"Europe/Berlin"}' },
+      { id: 'c2', name: 'clock', arguments: '{"tz":"Asia/Tokyo"}' },
+    ]);
+  });
+
   it.each(['hermes', 'auto'] as const)('never streams <tool_call> text in %s mode', async (toolMode) => {
     const { client } = testClient([providerAt(server.url, { toolMode })]);
     server.enqueue({ text: 'One moment <tool_call>\n{"name": "clock", "arguments": {"tz": "UTC"}}\n</tool_call>' });
