@@ -60,6 +60,11 @@ export function statusError(status: number, headers: Headers | undefined, messag
   const base = { platform: options.platform, status, cause: options.cause };
   const retryAfterMs = parseRetryAfter(headers, options.now?.() ?? Date.now());
   const retryable = { ...base, isRetryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  // Not followed, so the key never goes to another address: the operator sets the one it names.
+  if (status >= 300 && status < 400) {
+    const location = headers?.get('location');
+    return new CairnError('config', `The model endpoint answered ${status}, a redirect${location ? ` to ${location}` : ''}: set its base URL to ${location ? 'that address' : 'where it moved'}.`, base);
+  }
   if (status === 429) return new CairnError('rate_limit', message, retryable);
   if (status === 408 || status === 409 || status >= 500) return new CairnError('unavailable', message, retryable);
   if (status === 401) return new CairnError('auth', message, base);

@@ -47,6 +47,15 @@ describe('retries', () => {
     expect(server.chatRequests()).toHaveLength(1);
   });
 
+  it('names where a redirecting endpoint points, as a setting to fix, and follows no redirect with the key', async () => {
+    const { client, sleeps } = testClient([providerAt(server.url)]);
+    server.enqueue({ error: { status: 308, headers: { location: 'https://models.example.com/v1/chat/completions' } } });
+    const error = await rejectionOf(client.complete(ask));
+    expect(error).toMatchObject({ code: 'config', status: 308, isRetryable: false });
+    expect(error.message).toBe('The model endpoint answered 308, a redirect to https://models.example.com/v1/chat/completions: set its base URL to that address.');
+    expect(sleeps).toEqual([]);
+  });
+
   it('gives up on a provider whose Retry-After is too long', async () => {
     const { client, sleeps } = testClient([providerAt(server.url)], { retry: { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 30_000 } });
     server.enqueue({ error: { status: 429, headers: { 'retry-after': '3600' } } });
