@@ -28,7 +28,7 @@ export function webFetchTool(options: FetchOptions, documents: Documents): Tool<
     parameters,
     async execute({ url, part = 1 }, context) {
       const page = await fetchPage(url, options, context.signal);
-      const kind = pageKind(page.contentType, page.url);
+      const kind = pageKind(page.contentType, page.url, page.bytes);
       let read: PageText;
       if (kind === 'html') read = await htmlText(page.bytes, page.contentType, page.url);
       else if (kind === 'text') read = plainText(page.bytes, page.contentType);

@@ -13,11 +13,15 @@ export interface PageText {
 
 const TEXT_TYPES = /^(text\/(?!html)|application\/(json|ld\+json|xml|rss\+xml|atom\+xml|javascript|x-yaml|yaml|toml|csv)\b)/i;
 
-/** What kind of page a Content-Type is; undefined for one web_fetch does not read as text. */
-export function pageKind(contentType: string, url: string): 'html' | 'text' | 'pdf' | undefined {
+/** Types that say nothing of the content: storage services (S3, GCS, raw files) serve PDFs as these. */
+const UNTYPED = new Set(['', 'application/octet-stream', 'binary/octet-stream', 'application/x-download', 'application/force-download']);
+
+/** What kind of page a Content-Type is (its bytes tell an untyped PDF); undefined for one web_fetch does not read as text. */
+export function pageKind(contentType: string, url: string, bytes?: Uint8Array): 'html' | 'text' | 'pdf' | undefined {
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
-  if (type === 'application/pdf' || (type === '' && /\.pdf$/i.test(new URL(url).pathname))) return 'pdf';
+  const pdfBytes = bytes !== undefined && Buffer.from(bytes.subarray(0, 5)).toString('latin1') === '%PDF-';
+  if (type === 'application/pdf' || type === 'application/x-pdf' || (UNTYPED.has(type) && (pdfBytes || /\.pdf$/i.test(new URL(url).pathname)))) return 'pdf';
   if (TEXT_TYPES.test(type) || type === '') return 'text';
   return undefined;
 }

@@ -47,6 +47,8 @@ beforeAll(async () => {
         return send(200, 'application/json', '{"ok":true}');
       case '/doc.pdf':
         return send(200, 'application/pdf', makePdf([['Quarterly revenue: 1.2 M EUR']]));
+      case '/bucket/report':
+        return send(200, 'binary/octet-stream', makePdf([['Stored as octet-stream']]));
       case '/photo.png':
         return send(200, 'image/png', Buffer.from('PNG'));
       case '/long.txt':
@@ -85,6 +87,8 @@ describe('web_fetch', () => {
     expect(await open.execute({ url: `${base}/data.json` }, context)).toBe(`${base}/data.json\n${fromTheSite('{"ok":true}')}`);
     expect(await open.execute({ url: `${base}/latin1` }, context)).toBe(`${base}/latin1\n${fromTheSite('café')}`);
     expect(await open.execute({ url: `${base}/doc.pdf` }, context)).toBe(`${base}/doc.pdf\n${fromTheSite('Quarterly revenue: 1.2 M EUR')}`);
+    // A storage service's untyped file is read as what its bytes are.
+    expect(await open.execute({ url: `${base}/bucket/report` }, context)).toBe(`${base}/bucket/report\n${fromTheSite('Stored as octet-stream')}`);
     const first = (await open.execute({ url: `${base}/long.txt` }, context)) as string;
     expect(first.split('\n')[1]).toBe('[part 1 of 2; call again with part 2 for more]');
     expect(first).toContain(`${'a'.repeat(100)}\n[end of page `);
