@@ -66,6 +66,8 @@ export class TelegramAdapter implements Adapter {
   private readonly albums = new Map<string, string>();
   private sink: InboundSink | undefined;
   private normalize: NormalizeOptions | undefined;
+  /** The update handlers are set: the webhook takes updates. */
+  private handling = false;
   /** Long polling (none in webhook mode). */
   private polling: LongPolling | undefined;
   private readonly timer: Timer;
@@ -111,7 +113,8 @@ export class TelegramAdapter implements Adapter {
     this.gathering = new Gathering(this.timer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
     if (settings.webhookUrl) {
       const handle = webhookCallback(this.bot, 'http', { secretToken: settings.webhookSecret ?? '' });
-      deps.http.mount(new URL(settings.webhookUrl).pathname, (req, res) => handle(req, res));
+      // Until start() has set the handlers, an update would be acknowledged and handled by nothing: 503 makes Telegram send it again.
+      deps.http.mount(new URL(settings.webhookUrl).pathname, (req, res) => (this.handling ? handle(req, res) : void res.writeHead(503, { 'retry-after': '5' }).end('starting')));
     }
   }
 
@@ -130,6 +133,7 @@ export class TelegramAdapter implements Adapter {
     this.bot.on('stopped_message_generation', (ctx) => this.normalize && this.dispatch(sink, normalizeStopButton(ctx.update.stopped_message_generation, this.normalize)));
     this.bot.on('message_reaction', (ctx) => this.dispatch(sink, normalizeReaction(ctx.messageReaction, (chat, id) => this.replies.get(`${chat}:${id}`))));
     this.bot.catch((error) => this.deps.logger.error({ err: describeError(error.error) }, 'Telegram update handler failed'));
+    this.handling = true;
     await this.registerCommands();
     await describeBot(this.bot.api, this.deps.config.agent.name, this.deps.logger);
     if (settings.webhookUrl) {

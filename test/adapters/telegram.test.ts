@@ -752,6 +752,36 @@ describe('telegram webhook mode and shutdown', () => {
   });
 });
 
+describe('telegram webhook before start', () => {
+  it('answers 503 to an update that comes before its handlers are set, so Telegram sends it again instead of it being lost', async () => {
+    const fake = await startFakeTelegram();
+    const config = testConfig('http://127.0.0.1:9/v1', { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram/hook', TELEGRAM_WEBHOOK_SECRET: 's3cret-token' });
+    const http = new HttpServer();
+    const adapter = new TelegramAdapter({ config, http, logger: silentLogger, commands: new CommandRegistry(), sleep: async () => {} });
+    const port = await http.listen(0, '127.0.0.1');
+    const received: string[] = [];
+    try {
+      const post = () =>
+        fetch(`http://127.0.0.1:${port}/telegram/hook`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 's3cret-token' },
+          body: JSON.stringify({ update_id: 1, message: { message_id: 5, date: 1_700_000_000, chat: { id: 42, type: 'private' }, from: USER, text: 'early' } }),
+        });
+      expect((await post()).status).toBe(503);
+      await adapter.start(async (message) => {
+        received.push(message.text);
+        return 'turn';
+      });
+      expect((await post()).status).toBe(200);
+      expect(received).toEqual(['early']);
+    } finally {
+      await adapter.stop();
+      await http.close();
+      await fake.close();
+    }
+  });
+});
+
 describe('telegram start', () => {
   it('gives up with the reason when the Bot API cannot be reached, warning on each retry', async () => {
     const fake = await startFakeTelegram();
