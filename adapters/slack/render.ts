@@ -71,7 +71,7 @@ export function toPlainText(markdown: string): string {
       .replace(/\*\*(.+?)\*\*/g, '$1')
       .replace(/__(.+?)__/g, '$1')
       .replace(/~~(.+?)~~/g, '$1')
-      .replace(/!?\[([^\]]+)\]\(([^)\s]+)\)/g, '$1 ($2)')
+      .replace(/!?\[([^\]]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)/g, '$1 ($2)')
       .replace(/^#{1,6}\s+/gm, ''),
   );
 }
@@ -147,7 +147,8 @@ function renderInline(text: string): string {
     codes.push(escapeSlack(code));
     return `${CODE_OPEN}${codes.length - 1}${CODE_CLOSE}`;
   });
-  result = result.replace(/!?\[([^\]]+)\]\((https?:\/\/[^)\s]+|mailto:[^)\s]+)\)/g, (_match, label: string, url: string) => {
+  // A URL may hold parentheses, one level deep (Wikipedia's Mercury_(planet)).
+  result = result.replace(/!?\[([^\]]+)\]\((https?:\/\/(?:[^()\s]|\([^()\s]*\))+|mailto:[^)\s]+)\)/g, (_match, label: string, url: string) => {
     links.push(`<${escapeLinkUrl(url)}|${escapeSlack(label).replace(/\|/g, '/')}>`);
     return `${CODE_OPEN}L${links.length - 1}${CODE_CLOSE}`;
   });

@@ -58,7 +58,12 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
   private native = true;
   /** Private chats where Telegram refused its draft (400): edited messages there, drafts elsewhere. */
   private readonly refusedIn = new Set<number>();
-  private lastDraftId = 0;
+  /**
+   * Draft ids go on from the time this process started (seconds, within int32), not from 0:
+   * the stop button's press is known by its draft, and one after a restart must not look like
+   * a press on an earlier process's draft of the same number.
+   */
+  private lastDraftId = Math.floor(Date.now() / 1000) % 2_000_000_000;
   /** By conversation (a private chat, or one of its topics): the draft shown there now, and how to stop showing it again. */
   private readonly refreshing = new Map<string, Showing>();
 

@@ -235,10 +235,10 @@ export class TelegramAdapter implements Adapter {
     if (event.type === 'done') this.draftSurface.ended(conversationId);
   }
 
-  /** In groups the answer quotes the question, so it is clear whom it answers. */
+  /** In groups the answer quotes the question, so it is clear whom it answers (a message, `<chat>:<id>`; a reaction or a button press is none). */
   private quoted(chatId: number, replyTo: string | undefined): number | undefined {
-    const messageId = chatId < 0 ? Number(replyTo?.split(':')[1]) : Number.NaN;
-    return Number.isSafeInteger(messageId) ? messageId : undefined;
+    const messageId = chatId < 0 ? /^-?\d+:(\d+)$/.exec(replyTo ?? '')?.[1] : undefined;
+    return messageId === undefined ? undefined : Number(messageId);
   }
 
   /** Retried calls for what must arrive, single attempts for draft updates. */

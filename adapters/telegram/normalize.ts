@@ -286,7 +286,8 @@ function replyContextOf(message: z.infer<typeof messageSchema>, bot: BotIdentity
 
 /**
  * 👍 / 👎 on one of the bot's replies becomes `/feedback good|bad` in the conversation of
- * that reply (`conversationOf` knows the bot's replies; a reaction tells no topic).
+ * that reply (`conversationOf` knows the bot's replies; a reaction tells no topic). Named with
+ * its time too, so a verdict changed back (👍, 👎, 👍) is not taken for a repeat of the first.
  */
 export function normalizeReaction(raw: unknown, conversationOf: (chatId: number, messageId: number) => string | undefined): InboundMessage | undefined {
   const parsed = reactionSchema.safeParse(raw);
@@ -311,7 +312,7 @@ export function normalizeReaction(raw: unknown, conversationOf: (chatId: number,
     isSelf: false,
     isBot: user.is_bot,
     command: { name: 'feedback', args: verdict },
-    messageId: `reaction:${reaction.chat.id}:${reaction.message_id}:${user.id}:${verdict}`,
+    messageId: `reaction:${reaction.chat.id}:${reaction.message_id}:${user.id}:${verdict}:${reaction.date}`,
     receivedAt: new Date(reaction.date * 1000),
     raw,
   };

@@ -35,7 +35,8 @@ export function markdownToHtml(markdown: string): string {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     // Any word after the fence names the language (c#, objective-c, shell-session).
-    const fence = /^\s*(```+|~~~+)\s*([^\s`]*)\s*$/.exec(line);
+    // Words after the language (title="install.sh") are the fence's too.
+    const fence = /^\s*(```+|~~~+)\s*([^\s`]*)[^`]*$/.exec(line);
     if (fence) {
       const marker = fence[1] as string;
       const body: string[] = [];
@@ -58,7 +59,7 @@ function inline(line: string): string {
   const park = (html: string) => `\uE000${parked.push(html) - 1}\uE000`;
   let text = line.replace(/`([^`\n]+)`/g, (_m, code: string) => park(`<code>${escapeHtml(code)}</code>`));
   text = emphasis(
-    escapeHtml(text).replace(/\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)/g, (_m, label: string, url: string) => park(`<a href="${url.replace(/"/g, '&quot;')}">${emphasis(label)}</a>`)),
+    escapeHtml(text).replace(/\[([^\]\n]+)\]\((https?:\/\/(?:[^\s()]|\([^\s()]*\))+)\)/g, (_m, label: string, url: string) => park(`<a href="${url.replace(/"/g, '&quot;')}">${emphasis(label)}</a>`)),
   );
   return text.replace(/\uE000(\d+)\uE000/g, (_m, index: string) => parked[Number(index)] ?? '');
 }

@@ -45,7 +45,7 @@ function cutIndex(text: string, max: number): number {
  * Links whose label has spaces: a Markdown link, or one already in a platform's own markup
  * (`<url|label>` on Slack). Cut inside, neither half is a link.
  */
-const LINK = /\[[^\]\n]{1,500}\]\([^)\s]{1,2000}\)|<[^<>\n]{1,2500}>/g;
+const LINK = /\[[^\]\n]{1,500}\]\((?:[^()\s]|\([^()\s]*\)){1,2000}\)|<[^<>\n]{1,2500}>/g;
 
 /** The cut moved to before the link it would fall in (unless that link starts the text: it is longer than a part). */
 function outsideLinks(text: string, cut: number): number {

@@ -681,6 +681,8 @@ describe('Slack render', () => {
     expect(toMrkdwn('**bold** and *it* and __b2__ and ~~gone~~')).toBe('*bold* and _it_ and *b2* and ~gone~');
     expect(toMrkdwn('# Title\n- one\n* two\n> quoted')).toBe('*Title*\n• one\n• two\n> quoted');
     expect(toMrkdwn('see [docs](https://x.io/a?b=1&c=2) or <https://y.io>')).toBe('see <https://x.io/a?b=1&amp;c=2|docs> or <https://y.io>');
+    expect(toMrkdwn('[Mercury](https://en.wikipedia.org/wiki/Mercury_(planet)).')).toBe('<https://en.wikipedia.org/wiki/Mercury_(planet)|Mercury>.');
+    expect(toPlainText('[Mercury](https://en.wikipedia.org/wiki/Mercury_(planet)).')).toBe('Mercury (https://en.wikipedia.org/wiki/Mercury_(planet)).');
     expect(toMrkdwn('1 < 2 & <!channel> `a<b>` snake_case_name 2*3*4')).toBe('1 &lt; 2 &amp; &lt;!channel&gt; `a&lt;b&gt;` snake_case_name 2*3*4');
     expect(toMrkdwn('```ts\nconst a = x < y && **not bold**;\n```')).toBe('```\nconst a = x &lt; y &amp;&amp; **not bold**;\n```');
   });

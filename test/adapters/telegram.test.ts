@@ -441,10 +441,19 @@ describe('telegram end to end', () => {
     harness.fake.pushUpdate({ message: harness.message('time?') });
     await harness.fake.waitForSent(1);
     await cairn.learning.idle();
-    harness.fake.pushUpdate({ message_reaction: { chat: { id: USER.id, type: 'private' }, message_id: 1000, user: USER, date: 1_700_000_001, old_reaction: [], new_reaction: [{ type: 'emoji', emoji: '👍' }] } });
+    const react = (emoji: string, date: number) =>
+      harness.fake.pushUpdate({ message_reaction: { chat: { id: USER.id, type: 'private' }, message_id: 1000, user: USER, date, old_reaction: [], new_reaction: [{ type: 'emoji', emoji }] } });
+    react('👍', 1_700_000_001);
     await harness.fake.waitForSent(2);
     await cairn.learning.idle();
     expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'good', outcome: 'success', outcomeSource: 'feedback' });
+    // Changed to 👎, then back to 👍: the last verdict holds (the second 👍 is no repeat of the first).
+    react('👎', 1_700_000_005);
+    await harness.fake.waitForSent(3);
+    react('👍', 1_700_000_009);
+    await harness.fake.waitForSent(4);
+    await cairn.learning.idle();
+    expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'good' });
   });
 
   it('answers in the forum topic it was asked in, each topic its own conversation, and takes 👍 there as feedback', async () => {
@@ -468,7 +477,8 @@ describe('telegram end to end', () => {
 
     await cairn.learning.idle();
     harness.fake.pushUpdate({ message_reaction: { chat: forum, message_id: 1002, user: USER, date: 1_700_000_001, old_reaction: [], new_reaction: [{ type: 'emoji', emoji: '👎' }] } });
-    await harness.fake.waitForSent(4);
+    // The thanks quotes no message: a reaction is none (its id once made it quote "message" -1001).
+    expect((await harness.fake.waitForSent(4))[3]?.reply_parameters).toBeUndefined();
     await cairn.learning.idle();
     const tasks = cairn.learning.tasks.recent(3);
     expect(tasks.find((task) => task.feedback === 'bad')?.conversationId).toBe('telegram:-1001:topic-7');
@@ -512,17 +522,20 @@ describe('telegram end to end', () => {
     harness.fake.pushUpdate({ message: harness.message('go') });
     (await harness.timers.next(1_500)).fire();
     await harness.fake.waitFor('sendMessageDraft', 1);
-    expect(harness.fake.drafts[0]).toMatchObject({ chat_id: USER.id, draft_id: 1, parse_mode: 'HTML', text: 'Working on <b>it</b>' });
+    // Draft ids go on from when the process started (a stop press after a restart is no old one's).
+    const first = Number(harness.fake.drafts[0]?.draft_id);
+    expect(first).toBeGreaterThan(1_700_000_000);
+    expect(harness.fake.drafts[0]).toMatchObject({ chat_id: USER.id, parse_mode: 'HTML', text: 'Working on <b>it</b>' });
     more();
     (await harness.timers.next(1_500)).fire();
     await harness.fake.waitFor('sendMessageDraft', 2);
     // The same draft grows (its updates animate); no message exists yet.
-    expect(harness.fake.draftShown(USER.id)).toEqual({ draftId: 1, text: 'Working on <b>it</b> and on' });
+    expect(harness.fake.draftShown(USER.id)).toEqual({ draftId: first, text: 'Working on <b>it</b> and on' });
     expect(harness.fake.sent).toEqual([]);
     // Telegram lets its draft fade 30 s after the last update: while a tool runs long it is shown again.
     (await harness.timers.next(DRAFT_REFRESH_MS)).fire();
     await harness.fake.waitFor('sendMessageDraft', 3);
-    expect(harness.fake.drafts[2]).toMatchObject({ draft_id: 1, text: 'Working on <b>it</b> and on' });
+    expect(harness.fake.drafts[2]).toMatchObject({ draft_id: first, text: 'Working on <b>it</b> and on' });
 
     harness.now += 45_000;
     rest();
@@ -541,7 +554,7 @@ describe('telegram end to end', () => {
     harness.fake.pushUpdate({ message: harness.message('again') });
     (await harness.timers.next(1_500)).fire();
     await harness.fake.waitFor('sendMessageDraft', 5);
-    expect(harness.fake.drafts.at(-1)).toMatchObject({ draft_id: 2, text: 'Next **one**' });
+    expect(harness.fake.drafts.at(-1)).toMatchObject({ draft_id: first + 1, text: 'Next **one**' });
     expect(harness.fake.drafts.at(-1)).not.toHaveProperty('parse_mode');
     rest();
     await harness.fake.waitForSent(2);
@@ -592,7 +605,7 @@ describe('telegram end to end', () => {
     (await harness.timers.next(1_500)).fire();
     await harness.fake.waitFor('sendMessageDraft', 1);
     expect(harness.fake.drafts[0]).toMatchObject({ can_stop: true, keep_on_stop: true });
-    const stop = { chat: { id: USER.id, type: 'private', first_name: 'Ada', username: 'ada' }, draft_id: 1 };
+    const stop = { chat: { id: USER.id, type: 'private', first_name: 'Ada', username: 'ada' }, draft_id: Number(harness.fake.drafts[0]?.draft_id) };
     harness.fake.pushUpdate({ stopped_message_generation: stop });
     const sent = await harness.fake.waitForSent(2);
     expect(sent.map(visible)).toEqual(['OK, stopping.', 'Stopped. What I did so far stays in this conversation.']);
@@ -610,7 +623,7 @@ describe('telegram end to end', () => {
     (await harness.timers.next(1_500)).fire();
     await harness.fake.waitFor('sendMessageDraft', 1);
     expect(harness.fake.drafts[0]).toMatchObject({ chat_id: USER.id, message_thread_id: 5, text: 'In the topic' });
-    harness.fake.pushUpdate({ stopped_message_generation: { chat: { id: USER.id, type: 'private', first_name: 'Ada' }, message_thread_id: 5, draft_id: 1 } });
+    harness.fake.pushUpdate({ stopped_message_generation: { chat: { id: USER.id, type: 'private', first_name: 'Ada' }, message_thread_id: 5, draft_id: Number(harness.fake.drafts[0]?.draft_id) } });
     const sent = await harness.fake.waitForSent(2);
     expect(sent.map((body) => [visible(body), body.message_thread_id])).toEqual([
       ['OK, stopping.', 5],
@@ -853,6 +866,11 @@ describe('telegram rendering', () => {
   it('keeps a code block whose language is not a plain word (c#) a code block, and the text after it text', () => {
     expect(markdownToHtml('```c#\nvar x = 1;\n```\nAfter **bold**.')).toBe('<pre><code class="language-c#">var x = 1;</code></pre>\nAfter <b>bold</b>.');
     expect(markdownToHtml('```a"b<c\nx\n```')).toBe('<pre><code class="language-a&quot;b&lt;c">x</code></pre>');
+  });
+
+  it('keeps a link whose URL has parentheses (Wikipedia) whole, and a fence with words after its language a code block', () => {
+    expect(markdownToHtml('See [Mercury](https://en.wikipedia.org/wiki/Mercury_(planet)).')).toBe('See <a href="https://en.wikipedia.org/wiki/Mercury_(planet)">Mercury</a>.');
+    expect(markdownToHtml('```bash title="install.sh"\nnpm i\n```\nThen **run** it.')).toBe('<pre><code class="language-bash">npm i</code></pre>\nThen <b>run</b> it.');
   });
 
   it('leaves the URL of a link alone (underscores and asterisks are no emphasis there), and formats its label', () => {
