@@ -214,8 +214,12 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const commands = new CommandRegistry();
   registerBuiltinCommands(commands, sessions, config.agent.name);
   registerExportCommand(commands, sessions, clock, config.agent.name);
-  // Linking two accounts makes one person: the notes of the one that joined move to the shared key.
-  registerLinkCommands(commands, access.links, clock, (previous, person) => void notes.store.moveOwner(previous, person));
+  // Linking two accounts makes one person: the notes, scheduled tasks and today's usage of the one that joined move to the shared key.
+  registerLinkCommands(commands, access.links, clock, (previous, person) => {
+    notes.store.moveOwner(previous, person);
+    schedules.store.reassign(previous, person);
+    ledger.reassign(previous, person);
+  });
   registerSkillCommands(commands, skills);
   const keptFiles = config.agent.keepFilesDays > 0 ? new KeptFiles(db, clock, config.agent.keepFilesDays) : undefined;
   registerMemoryCommands(commands, notes, clock, keptFiles ? (userId) => keptFiles.forgetUser(userId) : undefined);

@@ -8,7 +8,10 @@ export class UsageLedger {
   private readonly userTotalsSince;
   private readonly byPersonSince;
 
-  constructor(db: Db, private readonly now: () => number) {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO model_calls (at, session_id, user_key, purpose, provider, model, attempt, ok, error_code, prompt_tokens, completion_tokens, cached_tokens, cost_usd, duration_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -24,6 +27,11 @@ export class UsageLedger {
       `SELECT COUNT(*) AS calls, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
               COALESCE(SUM(cached_tokens), 0) AS cached, SUM(cost_usd) AS cost FROM model_calls WHERE at >= ?`,
     );
+  }
+
+  /** The calls of a person key that became another (two accounts linked into one person): today's allowance counts them. */
+  reassign(previous: string, person: string): number {
+    return this.db.prepare('UPDATE model_calls SET user_key = ? WHERE user_key = ?').run(person, previous).changes;
   }
 
   readonly record = (call: CallRecord): void => {

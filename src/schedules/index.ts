@@ -84,7 +84,8 @@ export class Schedules {
     if (!schedule || schedule.status !== 'active' || schedule.conversationId !== requester.conversationId) {
       return `There is no scheduled task #${id} in this conversation; /schedules lists them.`;
     }
-    if (schedule.person !== requester.person && !requester.isAdmin) return `Task #${id} is ${schedule.userName}'s; only they or an admin can cancel it.`;
+    // The account that set it may cancel it, whatever person it has been linked into since.
+    if (schedule.person !== requester.person && schedule.identity !== requester.identity && !requester.isAdmin) return `Task #${id} is ${schedule.userName}'s; only they or an admin can cancel it.`;
     this.store.cancel(id);
     this.arm();
     return `Cancelled task #${id} (${oneLine(schedule.prompt, 60)}).`;

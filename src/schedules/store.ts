@@ -65,6 +65,7 @@ export class ScheduleStore {
       next: db.prepare<[string], { at: number | null }>("SELECT MIN(next_run_at) AS at FROM schedules WHERE status = 'active' AND platform IN (SELECT value FROM json_each(?))"),
       ran: db.prepare<[number, number | null, string, number]>('UPDATE schedules SET last_run_at = ?, next_run_at = ?, status = ?, runs = runs + 1 WHERE id = ?'),
       cancel: db.prepare<[number]>("UPDATE schedules SET status = 'cancelled', next_run_at = NULL WHERE id = ? AND status = 'active'"),
+      reassign: db.prepare<[string, string]>('UPDATE schedules SET person = ? WHERE person = ?'),
     };
   }
 
@@ -109,6 +110,11 @@ export class ScheduleStore {
   /** Whether an active task was cancelled. */
   cancel(id: number): boolean {
     return this.s.cancel.run(id).changes > 0;
+  }
+
+  /** The tasks of a person key that became another (two accounts linked into one person). */
+  reassign(previous: string, person: string): number {
+    return this.s.reassign.run(person, previous).changes;
   }
 }
 

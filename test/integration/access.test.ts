@@ -98,6 +98,20 @@ describe('allowlists and admins', () => {
 });
 
 describe('identity linking', () => {
+  it("brings the joining account's scheduled tasks and today's usage to the person it joins", async () => {
+    const requester = { conversationId: 'slack:dm:U1', platform: 'slack', identity: 'slack:U1', senderId: 'U1', userName: 'ana', isDirect: true, person: 'slack:U1', isAdmin: false };
+    const task = cairn.schedules.create(requester, { prompt: 'Post the standup notes.', cron: '0 9 * * 1-5' });
+    cairn.ledger.record({ provider: 'custom', model: 'm', purpose: 'chat', usage: { promptTokens: 900, completionTokens: 100, cachedTokens: 0 }, costUsd: undefined, durationMs: 1, ok: true, errorCode: undefined, sessionId: undefined, userKey: 'slack:U1', attempt: 1 });
+    await cairn.gateway.receive(dm(telegram, '100', '/link', { command: { name: 'link', args: '' } }));
+    const code = /link code is ([A-Z0-9]{8})/.exec(telegram.texts()[0] ?? '')?.[1] ?? '';
+    await cairn.gateway.receive(dm(slack, 'U1', `/link ${code}`, { command: { name: 'link', args: code } }));
+    expect(cairn.access.personOf('slack:U1')).toBe('telegram:100');
+    // Today's tokens still count against the (now shared) allowance.
+    expect(cairn.ledger.userTotals('telegram:100', 0).tokens).toBe(1_000);
+    // The account that set the task cancels it, as before.
+    expect(cairn.schedules.cancel({ ...requester, person: 'telegram:100' }, task.id)).toMatch(/^Cancelled task #/);
+  });
+
   it('links two platform accounts into one person, and unlinks them', async () => {
     cairn.tools.register({ name: 'whoami', description: 'the user key', parameters: z.object({}), execute: (_args, context) => context.userId });
     cairn.notes.save('slack:U1', { text: 'Prefers answers in French', kind: 'preference', now: cairn.manualClock.now() });
