@@ -67,7 +67,10 @@ async function copyDatabase(source: string, target: string): Promise<number> {
   const db = new Database(source, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    await db.backup(target);
+    // Every page in one step: a paged backup starts over whenever another connection writes,
+    // so beside a running Cairn that writes every few seconds a large one would never end.
+    // One step reads a snapshot (WAL), which holds up no writer.
+    await db.backup(target, { progress: () => 0x7fffffff });
   } finally {
     db.close();
   }

@@ -48,6 +48,31 @@ describe('cairn backup', () => {
     }
   });
 
+  it('finishes beside a Cairn that keeps writing (a paged backup starts over at every write)', async () => {
+    const dataDir = tempDir();
+    const config = loadConfig({ env: { CAIRN_DATA_DIR: dataDir }, dotenv: false, cwd: dataDir });
+    const live = openDatabase(databasePath(dataDir));
+    try {
+      // Some 4 MB: more than a few steps of 100 pages.
+      const insert = live.prepare('INSERT INTO conversation_models (conversation_id, model, set_by, set_at) VALUES (?, ?, ?, ?)');
+      live.transaction(() => {
+        for (let i = 0; i < 4_000; i++) insert.run(`telegram:${i}`, 'x'.repeat(900), 'telegram:1', i);
+      })();
+      let done = false;
+      const backup = backupDataDir(config, join(tempDir(), 'backup-1')).finally(() => (done = true));
+      // The running Cairn writes between any two steps of the copy, until it is done (or 200 writes).
+      for (let writes = 0; !done && writes < 200; writes++) {
+        live.prepare('UPDATE conversation_models SET set_at = set_at + 1 WHERE conversation_id = ?').run('telegram:1');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const finishedWhileWriting = done;
+      await backup;
+      expect(finishedWhileWriting).toBe(true);
+    } finally {
+      live.close();
+    }
+  });
+
   it('says where it looked when there is no database', async () => {
     const dataDir = tempDir();
     const config = loadConfig({ env: { CAIRN_DATA_DIR: join(dataDir, 'nothing-here') }, dotenv: false, cwd: dataDir });
