@@ -53,10 +53,10 @@ export class DiscordAdapter implements Adapter {
   private readonly indicators: TurnIndicators;
   private readonly drafts: ReplyDrafts<Draft>;
   /**
-   * Deferred interactions by interaction id, until their turn is done: the first message of
+   * Deferred interactions by interaction id, until the core is done with them: the first message of
    * the turn edits the deferred reply, later ones (a file, then the answer) follow it up.
    */
-  private readonly interactions = new Map<string, { interaction: AnsweredInteraction; conversationId: string; edited: boolean }>();
+  private readonly interactions = new Map<string, { interaction: AnsweredInteraction; edited: boolean }>();
   /** Interaction answers with buttons, by message id, for `edit`. */
   private readonly editableAnswers = new Map<string, AnsweredInteraction>();
   /**
@@ -297,7 +297,7 @@ export class DiscordAdapter implements Adapter {
       this.deps.logger.error({ interactionId: interaction.id, err: describeError(error) }, 'Discord interaction could not be deferred');
       return;
     }
-    this.interactions.set(interaction.id, { interaction, conversationId: message.conversationId, edited: false });
+    this.interactions.set(interaction.id, { interaction, edited: false });
     // One that never saw its turn finish (dropped before it ran) must not stay forever; its token lasts 15 minutes anyway.
     if (this.interactions.size > REMEMBERED_REPLIES) this.interactions.delete(this.interactions.keys().next().value as string);
     this.dispatch(sink, message, interaction.channelId);
