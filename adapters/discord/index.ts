@@ -18,7 +18,8 @@ import { closeReason, isInteractionGone, isMarkupRejection, mapDiscordError } fr
 import { checkDiscord, discordSettings, inviteUrl } from './check.js';
 import { threadBefore } from './threads.js';
 import { loadable, withFiles } from './files.js';
-import { ASK_COMMAND, PLATFORM, channelIdOf, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
+import { ReplyChannels } from './reply-channels.js';
+import { ASK_COMMAND, PLATFORM, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, componentsOf, plainParts, renderParts, type ActionRow } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -59,13 +60,8 @@ export class DiscordAdapter implements Adapter {
   private readonly interactions = new Map<string, { interaction: AnsweredInteraction; edited: boolean }>();
   /** Interaction answers with buttons, by message id, for `edit`. */
   private readonly editableAnswers = new Map<string, AnsweredInteraction>();
-  /**
-   * Where answers go, by the message they answer: a thread folded into its parent's session
-   * still answers in the thread, whatever is said in the channel meanwhile.
-   */
-  private readonly answerChannel = new Map<string, string>();
-  /** Where a conversation's typing and notes go: the channel of the message its turn answers now. */
-  private readonly replyChannel = new Map<string, string>();
+  /** Which channel each answer goes to (a thread folded into its channel's session answers in the thread). */
+  private readonly channels = new ReplyChannels(REMEMBERED_REPLIES);
   /** Cairn's own replies (message id → conversation), so reactions on them count as feedback. */
   private readonly replies = new Map<string, string>();
   private normalize: NormalizeOptions | undefined;
@@ -82,14 +78,14 @@ export class DiscordAdapter implements Adapter {
       typingEveryMs: TYPING_EVERY_MS,
       progressAfterMs: PROGRESS_AFTER_MS,
       timer: options.timer ?? unrefTimer,
-      typing: (conversationId) => void this.client.rest.post(Routes.channelTyping(this.channelFor(conversationId))).catch(() => {}),
+      typing: (conversationId) => void this.client.rest.post(Routes.channelTyping(this.channels.channelFor(conversationId))).catch(() => {}),
       // A streamed draft already shows that the turn is going on.
-      progress: (conversationId) => void (this.drafts.showing(conversationId) ? undefined : this.post(this.channelFor(conversationId), PROGRESS_TEXT, {}).catch(() => {})),
+      progress: (conversationId) => void (this.drafts.showing(conversationId) ? undefined : this.post(this.channels.channelFor(conversationId), PROGRESS_TEXT, {}).catch(() => {})),
     });
     this.drafts = new ReplyDrafts<Draft>({
       timer: options.timer ?? unrefTimer,
       // Edits are limited per channel: drafts streaming in one channel at once share it.
-      everyMs: (conversationId) => DRAFT_EVERY_MS * Math.max(1, this.drafts.streaming((other) => this.channelFor(other) === this.channelFor(conversationId))),
+      everyMs: (conversationId) => DRAFT_EVERY_MS * Math.max(1, this.drafts.streaming((other) => this.channels.channelFor(other) === this.channels.channelFor(conversationId))),
       maxChars: DRAFT_CHARS,
       logger: deps.logger,
       surface: {
@@ -174,7 +170,7 @@ export class DiscordAdapter implements Adapter {
         this.deps.logger.info({ conversationId }, 'Discord interaction expired; answering in the channel');
       }
     }
-    const channelId = this.channelFor(conversationId, reply.replyTo);
+    const channelId = this.channels.channelFor(conversationId, reply.replyTo);
     const parts = partsWithFiles(reply.text, reply.files);
     let last: string | undefined;
     for (const [index, part] of parts.entries()) {
@@ -212,8 +208,7 @@ export class DiscordAdapter implements Adapter {
   }
 
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
-    const answering = replyTo ? this.answerChannel.get(replyTo) : undefined;
-    if (answering) this.replyChannel.set(conversationId, answering);
+    this.channels.answering(conversationId, replyTo);
     this.indicators.event(conversationId, event);
     this.drafts.event(conversationId, event, replyTo);
   }
@@ -242,7 +237,7 @@ export class DiscordAdapter implements Adapter {
       const sent = await once(() => pending.interaction.followUp(body));
       return { interaction: pending.interaction, message: sent.id };
     }
-    const channelId = this.channelFor(conversationId, replyTo);
+    const channelId = this.channels.channelFor(conversationId, replyTo);
     const id = idOf(await once(() => this.client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: NO_PINGS, ...this.reference(conversationId, replyTo) } })));
     return id ? { channelId, messageId: id } : undefined;
   }
@@ -252,10 +247,6 @@ export class DiscordAdapter implements Adapter {
     if (content === undefined) return;
     if ('interaction' in draft) await once(() => draft.interaction.editReply({ content, allowedMentions: NO_PINGS, message: draft.message }));
     else await once(() => this.client.rest.patch(Routes.channelMessage(draft.channelId, draft.messageId), { body: { content, allowed_mentions: NO_PINGS } }));
-  }
-
-  private channelFor(conversationId: string, replyTo?: string): string {
-    return (replyTo ? this.answerChannel.get(replyTo) : undefined) ?? this.replyChannel.get(conversationId) ?? channelIdOf(conversationId);
   }
 
   private onMessage(sink: InboundSink, message: Message): void {
@@ -277,7 +268,7 @@ export class DiscordAdapter implements Adapter {
     const conversationId = this.replies.get(messageId);
     if (!conversationId || !this.normalize || user.id === this.normalize.botId) return;
     const inbound = normalizeReaction({ conversationId, messageId, emoji, userId: user.id, userName: user.username ?? user.id, isBot: user.bot ?? false });
-    if (inbound) this.dispatch(sink, inbound, this.channelFor(conversationId));
+    if (inbound) this.dispatch(sink, inbound, this.channels.channelFor(conversationId));
   }
 
   private remember(replyId: string | undefined, conversationId: string): void {
@@ -319,22 +310,14 @@ export class DiscordAdapter implements Adapter {
   }
 
   private dispatch(sink: InboundSink, message: InboundMessage, channelId: string): void {
-    if (!message.isSelf && !message.isBot && message.addressed) {
-      this.answerChannel.set(message.messageId, channelId);
-      if (this.answerChannel.size > REMEMBERED_REPLIES) this.answerChannel.delete(this.answerChannel.keys().next().value as string);
-      if (!this.replyChannel.has(message.conversationId)) this.replyChannel.set(message.conversationId, channelId);
-    }
+    if (!message.isSelf && !message.isBot && message.addressed) this.channels.asked(message.messageId, message.conversationId, channelId);
     // Not awaited: discord.js emits events one after another, and a turn can take minutes.
     void sink(message)
       .catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'Discord message handling failed'))
       .finally(() => this.settleInteraction(message.messageId));
   }
 
-  /**
-   * The core is done with an interaction's message. One it never answered (someone without
-   * access, whom Cairn ignores) would show "thinking…" until Discord calls it failed: its
-   * deferred reply goes.
-   */
+  /** The core is done with an interaction. One it never answered (someone without access) would show "thinking…" until Discord calls it failed: that goes. */
   private settleInteraction(id: string): void {
     const pending = this.interactions.get(id);
     if (!pending) return;
