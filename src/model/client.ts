@@ -71,6 +71,8 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
   const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
   const logger = options.logger ?? noLogger;
+  /** Providers that refused JSON mode (response_format) once: asked without it from then on. Callers ask for JSON in words too. */
+  const withoutJsonMode = new Set<string>();
 
   async function complete(request: CompletionRequest): Promise<CompletionResult> {
     const state: CallState = { request, attempts: 0, delivered: false };
@@ -105,6 +107,12 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
         const error = mapModelError(thrown, { provider: endpoint.settings.name, signal: request.signal });
         record(state, endpoint, model, { usage: { ...ZERO_USAGE }, costUsd: undefined, durationMs: performance.now() - started, errorCode: error.code });
         if (error.code === 'aborted' || (state.delivered && !request.onTextReset)) throw error;
+        // Some OpenAI-compatible servers refuse response_format with a 400: ask again, at once, without it.
+        if (error.code === 'bad_request' && request.json && !withoutJsonMode.has(endpoint.settings.name)) {
+          withoutJsonMode.add(endpoint.settings.name);
+          logger.warn({ provider: endpoint.settings.name, err: error.message }, 'the provider refused JSON mode; asking without it');
+          continue;
+        }
         const delay = retryDelayMs(error, retry, options.retry, random, invalidOutputRetried);
         if (delay === undefined) throw error;
         if (error.code === 'invalid_model_output') invalidOutputRetried = true;
@@ -127,7 +135,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       state.delivered = false;
       request.onTextReset?.();
     }
-    const prepared = prepareRequest(request, model, settings.toolMode);
+    const prepared = prepareRequest(withoutJsonMode.has(settings.name) ? { ...request, json: false } : request, model, settings.toolMode);
     const deadline = new Deadline(options.timeoutMs, request.signal);
     try {
       let raw: RawReply;

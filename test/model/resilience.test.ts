@@ -47,6 +47,16 @@ describe('retries', () => {
     expect(server.chatRequests()).toHaveLength(1);
   });
 
+  it('asks again at once without JSON mode when a provider refuses response_format, and leaves it out from then on', async () => {
+    const { client, sleeps } = testClient([providerAt(server.url)]);
+    server.setDefault((request) => ((request.body as { response_format?: unknown }).response_format ? { error: { status: 400, body: { error: { message: 'response_format is not supported' } } } } : { text: '{"ok": true}' }));
+    const asked = { messages: [{ role: 'user' as const, content: 'JSON please' }], json: true };
+    expect((await client.complete(asked)).text).toBe('{"ok": true}');
+    expect((await client.complete(asked)).text).toBe('{"ok": true}');
+    expect(server.chatRequests().map((body) => 'response_format' in body)).toEqual([true, false, false]);
+    expect(sleeps).toEqual([]);
+  });
+
   it('names where a redirecting endpoint points, as a setting to fix, and follows no redirect with the key', async () => {
     const { client, sleeps } = testClient([providerAt(server.url)]);
     server.enqueue({ error: { status: 308, headers: { location: 'https://models.example.com/v1/chat/completions' } } });

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { ChatMessage, ModelClient } from '../../model/types.js';
-import { CairnError, isCairnError } from '../../core/errors.js';
+import { CairnError } from '../../core/errors.js';
 import type { SessionStore } from '../sessions.js';
 import type { NoteStore, BatchChange } from './store.js';
 import type { NoteSearch } from './search.js';
@@ -124,23 +124,17 @@ export class NoteExtractor {
       { role: 'system', content: EXTRACTION_INSTRUCTIONS },
       { role: 'user', content: `Existing notes:\n${existing}\n\nConversation of ${date}:\n${transcript.text}` },
     ];
-    let json = true;
     for (let attempt = 1; ; attempt++) {
-      const request = {
+      // JSON mode where the provider has it (the client asks without it where refused); the prompt asks for JSON anyway.
+      const reply = await this.options.model.complete({
         messages,
         ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
         purpose: 'extraction' as const,
         sessionId,
-        json,
+        json: true,
         temperature: 0,
         maxTokens: 2_000,
         ...(signal ? { signal } : {}),
-      };
-      const reply = await this.options.model.complete(request).catch((error: unknown) => {
-        // Some OpenAI-compatible servers refuse response_format; the prompt asks for JSON anyway.
-        if (!json || !isCairnError(error) || error.code !== 'bad_request') throw error;
-        json = false;
-        return this.options.model.complete({ ...request, json });
       });
       const parsed = parseReply(reply.text);
       if (parsed.ok) return parsed.notes.map((note) => ({ ...note, text: this.options.redact(note.text) }));
