@@ -128,12 +128,19 @@ class Reader {
   private readonly child: ChildProcess;
   private idleTimer: NodeJS.Timeout | undefined;
   private stderr = '';
+  /** V8 said it ran out of heap. */
+  private outOfMemory = false;
   alive = true;
 
   constructor(private readonly memoryLimitMb: number) {
     // Structured clone over IPC ('advanced'), so bytes and page images travel as binary.
     this.child = fork(ENTRY, [], { execArgv: [`--max-old-space-size=${memoryLimitMb}`], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL)));
+    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL);
+      // Seen as it comes: V8's native stack trace after it can push it out of the kept tail.
+      // "JavaScript heap out of memory", "Fatal process out of memory: …", "Reached heap limit": all the file's size.
+      if (/out of memory|reached heap limit/i.test(this.stderr)) this.outOfMemory = true;
+    });
     this.child.once('exit', () => (this.alive = false));
     // A failure to start shows as the exit that follows it.
     this.child.on('error', () => {});
@@ -200,7 +207,7 @@ class Reader {
   }
 
   private crash(code: number | null, signalName: NodeJS.Signals | null): Error {
-    if (/heap out of memory/i.test(this.stderr)) {
+    if (this.outOfMemory) {
       return new CairnError('invalid_input', `reading it takes more than the ${this.memoryLimitMb.toLocaleString('en-US')} MB of memory I allow for one file; send a smaller part`);
     }
     const last = this.stderr.trim().split('\n').at(-1);
