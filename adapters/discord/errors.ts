@@ -33,6 +33,11 @@ export function mapDiscordError(error: unknown): CairnError {
   return new CairnError('internal', `Discord adapter error: ${(error as Error)?.message ?? String(error)}`, base);
 }
 
+/** "Interaction has already been acknowledged": a deferral retried after its answer was lost had in fact arrived. */
+export function isAlreadyAcknowledged(error: CairnError): boolean {
+  return error.cause instanceof DiscordAPIError && Number(error.cause.code) === 40060;
+}
+
 /** The interaction's token no longer works: its answer goes to the channel instead. */
 export function isInteractionGone(error: CairnError): boolean {
   return error.cause instanceof DiscordAPIError && INTERACTION_GONE.has(Number(error.cause.code));

@@ -14,7 +14,7 @@ import { CairnError, describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
-import { closeReason, isInteractionGone, isMarkupRejection, mapDiscordError } from './errors.js';
+import { closeReason, isAlreadyAcknowledged, isInteractionGone, isMarkupRejection, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings, inviteUrl } from './check.js';
 import { threadBefore } from './threads.js';
 import { loadable, withFiles } from './files.js';
@@ -285,8 +285,11 @@ export class DiscordAdapter implements Adapter {
     try {
       await this.call(() => interaction.deferReply());
     } catch (error) {
-      this.deps.logger.error({ interactionId: interaction.id, err: describeError(error) }, 'Discord interaction could not be deferred');
-      return;
+      if (isAlreadyAcknowledged(mapDiscordError(error))) interaction.deferred = true; // the lost first attempt had deferred it
+      else {
+        this.deps.logger.error({ interactionId: interaction.id, err: describeError(error) }, 'Discord interaction could not be deferred');
+        return;
+      }
     }
     this.interactions.set(interaction.id, { interaction, edited: false });
     // One that never saw its turn finish (dropped before it ran) must not stay forever; its token lasts 15 minutes anyway.

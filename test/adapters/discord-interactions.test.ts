@@ -89,6 +89,15 @@ describe('discord interactions', () => {
     ]);
   });
 
+  it('answers an /ask whose deferral was retried after its answer was lost (Discord: already acknowledged) in its deferred reply', async () => {
+    await setUp();
+    fake.loseNextAcknowledgement();
+    fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000071', 'lost-ack-token', 'are you there?', USER));
+    const [answer] = await fake.waitForSent(1);
+    expect(answer).toMatchObject({ kind: 'original', content: 'echo: are you there?' });
+    expect(fake.calls.filter((call) => call.path.includes('/interactions/800000000000000071/'))).toHaveLength(2);
+  });
+
   it('removes the deferred "thinking…" of an /ask from someone without access, whom Cairn does not answer', async () => {
     await setUp();
     fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000051', 'stranger-token-1', 'hello?', STRANGER));

@@ -57,6 +57,8 @@ export interface FakeDiscord {
   ready(): Promise<void>;
   dispatch(event: string, data: Record<string, unknown>): void;
   failNextSend(kind: SendFailure): void;
+  /** The next interaction callback is acknowledged, but answers 502: a retry meets 40060, already acknowledged. */
+  loseNextAcknowledgement(): void;
   /** Serves `bytes` as an attachment (as Discord's CDN would); returns its URL. */
   addFile(name: string, bytes: Buffer): string;
   /** The application's flags GET /applications/@me reports (default: the Message Content intent on). */
@@ -88,6 +90,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   let sequence = 0;
   let nextId = 500_000_000_000_000_000n;
   let failure: SendFailure | undefined;
+  const acknowledged = new Set<string>();
+  let callbackFailures = 0;
   let identified: () => void = () => {};
   const readyPromise = new Promise<void>((resolve) => (identified = resolve));
   const interactionChannel = new Map<string, string>();
@@ -147,7 +151,14 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (method === 'POST' && /^\/channels\/\d+\/typing$/.test(path)) return void res.writeHead(204).end();
     const interactionCallback = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
     // discord.js fails on an empty JSON body: answer 204 with no content type.
-    if (method === 'POST' && interactionCallback) return void res.writeHead(204).end();
+    if (method === 'POST' && interactionCallback) {
+      const id = interactionCallback[1] as string;
+      if (acknowledged.has(id)) return json(res, 400, { message: 'Interaction has already been acknowledged.', code: 40060 });
+      acknowledged.add(id);
+      // The acknowledgement took, but its answer is lost on the way back.
+      if (callbackFailures > 0 && callbackFailures--) return json(res, 502, { message: 'Bad Gateway', code: 0 });
+      return void res.writeHead(204).end();
+    }
     const channelMessage = /^\/channels\/(\d+)\/messages$/.exec(path);
     const original = /^\/webhooks\/\d+\/([^/]+)\/messages\/(?:@|%40)original$/.exec(path);
     const followup = method === 'POST' ? /^\/webhooks\/\d+\/([^/]+)$/.exec(path) : null;
@@ -231,6 +242,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     dispatch(event, data) {
       if (event === 'INTERACTION_CREATE') interactionChannel.set(String(data.token), String(data.channel_id));
       for (const socket of sockets) send(socket, event, data);
+    },
+    loseNextAcknowledgement() {
+      callbackFailures++;
     },
     failNextSend(kind) {
       failure = kind;
