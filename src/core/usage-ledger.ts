@@ -8,10 +8,10 @@ export class UsageLedger {
   private readonly userTotalsSince;
   private readonly byPersonSince;
 
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => number,
-  ) {
+  private readonly reassignStatement;
+
+  constructor(db: Db, private readonly now: () => number) {
+    this.reassignStatement = db.prepare<[string, string]>('UPDATE model_calls SET user_key = ? WHERE user_key = ?');
     this.insert = db.prepare(
       `INSERT INTO model_calls (at, session_id, user_key, purpose, provider, model, attempt, ok, error_code, prompt_tokens, completion_tokens, cached_tokens, cost_usd, duration_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -31,7 +31,7 @@ export class UsageLedger {
 
   /** The calls of a person key that became another (two accounts linked into one person): today's allowance counts them. */
   reassign(previous: string, person: string): number {
-    return this.db.prepare('UPDATE model_calls SET user_key = ? WHERE user_key = ?').run(person, previous).changes;
+    return this.reassignStatement.run(person, previous).changes;
   }
 
   readonly record = (call: CallRecord): void => {

@@ -52,7 +52,7 @@ export class AuditScheduler {
   private dueSoFar: number;
 
   constructor(private readonly options: AuditSchedulerOptions) {
-    this.dueSoFar = this.audited(options.tasks.count());
+    this.dueSoFar = this.auditsDue(options.tasks.count());
   }
 
   /** Starts the cron job; runs a missed audit now when one is due. Resolves when that one finished. */
@@ -79,13 +79,14 @@ export class AuditScheduler {
    */
   onTask(): void {
     const count = this.options.tasks.count();
-    const due = this.audited(count);
+    const due = this.auditsDue(count);
     if (due <= this.dueSoFar) return;
     this.dueSoFar = due;
     void this.trigger(`every ${this.options.everyTasks} tasks (${count})`);
   }
 
-  private audited(count: number): number {
+  /** How many every-N audits `count` tasks call for. */
+  private auditsDue(count: number): number {
     return this.options.everyTasks > 0 ? Math.floor(count / this.options.everyTasks) : 0;
   }
 
