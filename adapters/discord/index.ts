@@ -14,6 +14,7 @@ import { CairnError, describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
+import { REMEMBERED_REPLIES, SentReplies, type SentReply } from '../../src/core/sent-replies.js';
 import { closeReason, isAlreadyAcknowledged, isInteractionGone, isMarkupRejection, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings, inviteUrl } from './check.js';
 import { threadBefore } from './threads.js';
@@ -33,8 +34,6 @@ const DRAFT_EVERY_MS = 1_200;
 const DRAFT_CHARS = MESSAGE_LIMIT - 50;
 /** Mentions in replies never ping anyone: the model's text could contain @everyone. */
 const NO_PINGS = { parse: [] as never[] };
-/** Replies remembered for reaction feedback. */
-const REMEMBERED_REPLIES = 5_000;
 /** Interaction answers with buttons kept for editing: one per approval request that waits. */
 const EDITABLE_ANSWERS = 100;
 
@@ -62,8 +61,8 @@ export class DiscordAdapter implements Adapter {
   private readonly editableAnswers = new Map<string, AnsweredInteraction>();
   /** Which channel each answer goes to (a thread folded into its channel's session answers in the thread). */
   private readonly channels = new ReplyChannels(REMEMBERED_REPLIES);
-  /** Cairn's own replies (message id → conversation), so reactions on them count as feedback. */
-  private readonly replies = new Map<string, string>();
+  /** Cairn's own replies by message id, so reactions on them count as feedback on the turn that sent them. */
+  private readonly replies = new SentReplies();
   private normalize: NormalizeOptions | undefined;
   private gatewayHealth: AdapterHealth = { ok: true };
 
@@ -161,7 +160,7 @@ export class DiscordAdapter implements Adapter {
       const into = draft && 'interaction' in draft ? draft.message : pending.edited ? undefined : '@original';
       pending.edited = true;
       try {
-        const last = await this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], conversationId, into, componentsOf(reply.buttons));
+        const last = await this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], { conversationId, answered: reply.replyTo }, into, componentsOf(reply.buttons));
         return withButtons && last ? this.keepEditable(last, pending.interaction) : undefined;
       } catch (error) {
         // A turn longer than the token's 15 minutes: the answer goes to the channel the question was asked in.
@@ -177,7 +176,7 @@ export class DiscordAdapter implements Adapter {
       const into = index === 0 && draft && 'channelId' in draft ? draft.messageId : undefined;
       const components = index === parts.length - 1 ? componentsOf(reply.buttons) : undefined;
       last = await this.post(channelId, part.content, index === 0 ? this.reference(conversationId, reply.replyTo) : {}, part.files, into, components);
-      this.remember(last, conversationId);
+      this.replies.remember(last, conversationId, reply.replyTo);
     }
     return withButtons && last ? `channel:${channelId}:${last}` : undefined;
   }
@@ -265,16 +264,10 @@ export class DiscordAdapter implements Adapter {
 
   /** 👍 / 👎 on one of Cairn's replies is `/feedback good|bad` in that reply's conversation. */
   private onReaction(sink: InboundSink, messageId: string, emoji: string | null, user: User | PartialUser): void {
-    const conversationId = this.replies.get(messageId);
-    if (!conversationId || !this.normalize || user.id === this.normalize.botId) return;
-    const inbound = normalizeReaction({ conversationId, messageId, emoji, userId: user.id, userName: user.username ?? user.id, isBot: user.bot ?? false });
-    if (inbound) this.dispatch(sink, inbound, this.channels.channelFor(conversationId));
-  }
-
-  private remember(replyId: string | undefined, conversationId: string): void {
-    if (!replyId) return;
-    this.replies.set(replyId, conversationId);
-    if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value as string);
+    const reply = this.replies.get(messageId);
+    if (!reply || !this.normalize || user.id === this.normalize.botId) return;
+    const inbound = normalizeReaction({ reply, messageId, emoji, userId: user.id, userName: user.username ?? user.id, isBot: user.bot ?? false });
+    if (inbound) this.dispatch(sink, inbound, this.channels.channelFor(reply.conversationId));
   }
 
   /** A slash command, "Ask Cairn" on a message, or a press of one of Cairn's buttons: deferred at once, answered in its reply. */
@@ -333,7 +326,7 @@ export class DiscordAdapter implements Adapter {
    * replaces the deferred "thinking…"), or the follow-up that held a streamed draft.
    */
   /** Resolves with the id of the last message (the one with the buttons). */
-  private async answerInteraction(interaction: AnsweredInteraction, text: string, files: OutboundFile[], conversationId: string, into: string | undefined, components?: ActionRow[]): Promise<string | undefined> {
+  private async answerInteraction(interaction: AnsweredInteraction, text: string, files: OutboundFile[], sentTo: SentReply, into: string | undefined, components?: ActionRow[]): Promise<string | undefined> {
     const parts = partsWithFiles(text, files);
     let lastId: string | undefined;
     for (const [index, part] of parts.entries()) {
@@ -346,19 +339,22 @@ export class DiscordAdapter implements Adapter {
       };
       try {
         lastId = (await this.call(() => send(part.content, true, index === 0))).id;
-        this.remember(lastId, conversationId);
+        this.replies.remember(lastId, sentTo.conversationId, sentTo.answered);
       } catch (error) {
         if (into && index === 0 && !isMarkupRejection(error as CairnError)) {
           // The message to edit is gone (a deleted follow-up, an expired token): follow up anew.
           this.deps.logger.warn({ err: describeError(error) }, 'Discord reply could not be edited; following up instead');
           lastId = (await this.call(() => send(part.content, true, false))).id;
-          this.remember(lastId, conversationId);
+          this.replies.remember(lastId, sentTo.conversationId, sentTo.answered);
           continue;
         }
         if (!isMarkupRejection(error as CairnError)) throw error;
         // Escaping can make more pieces of one part: only the first goes into the edited message.
         const plain = plainParts(part.content);
-        for (const [at, piece] of plain.entries()) lastId = (await this.call(() => send(piece, at === plain.length - 1, index === 0 && at === 0))).id;
+        for (const [at, piece] of plain.entries()) {
+          lastId = (await this.call(() => send(piece, at === plain.length - 1, index === 0 && at === 0))).id;
+          this.replies.remember(lastId, sentTo.conversationId, sentTo.answered);
+        }
       }
     }
     return lastId;

@@ -7,6 +7,7 @@ import { MessageFlags, type Attachment, type ButtonInteraction, type ChatInputCo
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
+import type { SentReply } from '../../src/core/sent-replies.js';
 
 export const PLATFORM = 'discord';
 /** The slash command that sends a prompt to the agent. */
@@ -163,7 +164,8 @@ function stripMention(text: string, botId: string): string {
 }
 
 export interface ReactionInput {
-  conversationId: string;
+  /** Cairn's reply reacted to: its conversation and the message it answered. */
+  reply: SentReply;
   /** The reply reacted to. */
   messageId: string;
   emoji: string | null;
@@ -178,16 +180,17 @@ export function normalizeReaction(input: ReactionInput): InboundMessage | undefi
   if (!verdict) return undefined;
   return {
     platform: PLATFORM,
-    conversationId: input.conversationId,
+    conversationId: input.reply.conversationId,
     userId: `${PLATFORM}:${input.userId}`,
     senderId: input.userId,
     userName: input.userName,
     text: `/feedback ${verdict}`,
-    isDirect: input.conversationId.startsWith(`${PLATFORM}:dm:`),
+    isDirect: input.reply.conversationId.startsWith(`${PLATFORM}:dm:`),
     addressed: true,
     isSelf: false,
     isBot: input.isBot,
     command: { name: 'feedback', args: verdict },
+    feedbackOn: input.reply.answered,
     messageId: `reaction:${input.messageId}:${input.userId}:${verdict}`,
     receivedAt: new Date(),
   };

@@ -22,6 +22,7 @@ import { describeError } from '../../src/core/errors.js';
 import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { unrefTimer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
+import { SentReplies, type SentReply } from '../../src/core/sent-replies.js';
 import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
 import { MessagesInFlight, type InFlight } from './in-flight.js';
 import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
@@ -37,8 +38,6 @@ import { BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessa
 
 const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
-/** Replies remembered for reaction feedback. */
-const REMEMBERED_REPLIES = 5_000;
 /** Slack's chat.postMessage allows about one message per second per channel; waits past this are not worth it. */
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** The longest text sent as the comment of shared files; a longer one is a message of its own. */
@@ -78,8 +77,8 @@ export class SlackAdapter implements Adapter {
   private sink: InboundSink | undefined;
   private accepting = false;
   private readonly inFlight: MessagesInFlight;
-  /** Cairn's own replies (`channel:ts` → conversation), so 👍/👎 on them can count as feedback. */
-  private readonly replies = new Map<string, string>();
+  /** Cairn's own replies by `channel:ts`, so 👍/👎 on them counts as feedback on the turn that sent them. */
+  private readonly replies = new SentReplies();
   private readonly members: MemberNames;
   /** Chats of the assistant pane started and not yet named (`channel:thread_ts`). */
   private readonly untitled = new Set<string>();
@@ -352,25 +351,25 @@ export class SlackAdapter implements Adapter {
     for (const [index, rendered] of messages.entries()) {
       const message = index === messages.length - 1 ? withButtons(rendered, buttons) : rendered;
       if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs);
-      else last = await this.postMessage(channel, threadTs, message, conversationId, index === 0 ? draft : undefined);
+      else last = await this.postMessage(channel, threadTs, message, { conversationId, answered: entry?.messageId }, index === 0 ? draft : undefined);
     }
     return last;
   }
 
   /** Posts one message, or puts it into `into` (a streamed draft; posted anew when that is gone); resolves with it unless it had to go as plain text. */
-  private async postMessage(channel: string, threadTs: string | undefined, message: OutgoingMessage, conversationId?: string, into?: PostedMessage): Promise<PostedMessage | undefined> {
+  private async postMessage(channel: string, threadTs: string | undefined, message: OutgoingMessage, sentTo?: SentReply, into?: PostedMessage): Promise<PostedMessage | undefined> {
     const thread = threadTs ? { thread_ts: threadTs } : {};
     const send = async (body: { text: string; blocks?: OutgoingMessage['blocks']; mrkdwn?: boolean }, edit: PostedMessage | undefined): Promise<{ ts?: string | undefined }> =>
       edit ? this.client.chat.update({ channel: edit.channel, ts: edit.ts, ...body }) : this.client.chat.postMessage({ channel, unfurl_links: false, unfurl_media: false, ...thread, ...body });
     try {
       const posted = await this.call(() => send({ text: message.text, blocks: message.blocks }, into));
       if (typeof posted.ts !== 'string') return undefined;
-      if (conversationId) this.rememberReply(`${channel}:${posted.ts}`, conversationId);
+      if (sentTo) this.replies.remember(`${channel}:${posted.ts}`, sentTo.conversationId, sentTo.answered);
       return { channel: into?.channel ?? channel, ts: posted.ts };
     } catch (error) {
       if (into && !isMarkupRejection(error)) {
         this.logger.warn({ channel, err: describeError(mapSlackError(error)) }, 'Slack draft could not be replaced by the answer; posting it as a new message');
-        return this.postMessage(channel, threadTs, message, conversationId);
+        return this.postMessage(channel, threadTs, message, sentTo);
       }
       if (!isMarkupRejection(error)) throw error;
       this.logger.warn({ channel, slackError: slackErrorCode(error) }, 'Slack refused the formatted reply; sending it as plain text');
@@ -396,11 +395,6 @@ export class SlackAdapter implements Adapter {
         throw mapped;
       }
     }
-  }
-
-  private rememberReply(key: string, conversationId: string): void {
-    this.replies.set(key, conversationId);
-    if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value as string);
   }
 
   private call<T>(operation: () => Promise<T>): Promise<T> {

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
+import type { SentReply } from '../../src/core/sent-replies.js';
 import { ConfigError } from '../../src/core/errors.js';
 
 export const PLATFORM = 'slack';
@@ -239,16 +240,17 @@ const BAD_REACTIONS = new Set(['-1', 'thumbsdown']);
 
 /**
  * 👍 / 👎 on one of Cairn's replies becomes `/feedback good|bad` in that reply's
- * conversation (`conversationOf` knows which replies are Cairn's).
+ * conversation, about the turn that sent it (`replyAt` knows which replies are Cairn's).
  */
-export function normalizeReaction(rawEvent: unknown, options: NormalizeOptions, conversationOf: (channel: string, ts: string) => string | undefined): Normalized | undefined {
+export function normalizeReaction(rawEvent: unknown, options: NormalizeOptions, replyAt: (channel: string, ts: string) => SentReply | undefined): Normalized | undefined {
   const parsed = reactionEvent.safeParse(rawEvent);
   if (!parsed.success) return undefined;
   const event = parsed.data;
   const base = event.reaction.split('::')[0] ?? event.reaction;
   const verdict = GOOD_REACTIONS.has(base) ? 'good' : BAD_REACTIONS.has(base) ? 'bad' : undefined;
-  const conversationId = conversationOf(event.item.channel, event.item.ts);
-  if (!verdict || !conversationId || event.user === options.bot.userId) return undefined;
+  const reply = replyAt(event.item.channel, event.item.ts);
+  if (!verdict || !reply || event.user === options.bot.userId) return undefined;
+  const { conversationId } = reply;
   return {
     message: {
       platform: PLATFORM,
@@ -261,6 +263,7 @@ export function normalizeReaction(rawEvent: unknown, options: NormalizeOptions, 
       addressed: true,
       isSelf: false,
       command: { name: 'feedback', args: verdict },
+      feedbackOn: reply.answered,
       messageId: `reaction:${event.item.channel}:${event.item.ts}:${event.user}:${verdict}`,
       receivedAt: options.now,
       raw: rawEvent,

@@ -13,6 +13,7 @@ import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
+import { SentReplies } from '../../src/core/sent-replies.js';
 import { isMarkupRejection, isUnchanged, mapTelegramError, once } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { LongPolling } from './polling.js';
@@ -33,8 +34,6 @@ const DRAFT_EVERY_MS = { private: 1_500, group: 3_000 } as const;
 const ALLOWED_UPDATES = ['message', 'message_reaction', 'callback_query', 'stopped_message_generation'] as const;
 /** Telegram carries at most 64 bytes of data with a button. */
 const BUTTON_DATA_BYTES = 64;
-/** Bot replies remembered so that 👍/👎 on them can count as feedback. */
-const REMEMBERED_REPLIES = 5_000;
 /** The largest file the Bot API lets a bot download. */
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 /** Pictures Telegram shows as photos (up to 10 MB; it scales them down). */
@@ -59,8 +58,8 @@ export class TelegramAdapter implements Adapter {
   private readonly indicators: TurnIndicators;
   private readonly drafts: ReplyDrafts<TelegramDraft>;
   private readonly draftSurface: TelegramDraftSurface;
-  /** Cairn's replies (`chat:message` → conversation), so 👍/👎 on them counts as feedback there. */
-  private readonly replies = new Map<string, string>();
+  /** Cairn's replies by `chat:message`, so 👍/👎 on them counts as feedback on the turn that sent them. */
+  private readonly replies = new SentReplies();
   private readonly gathering: Gathering;
   /** The album each sender (by conversation) sent last, while it may still be gathering. */
   private readonly albums = new Map<string, string>();
@@ -93,7 +92,7 @@ export class TelegramAdapter implements Adapter {
     this.draftSurface = new TelegramDraftSurface(
       this.bot.api,
       {
-        send: (conversationId, part, replyTo) => this.sendPart(conversationId, part, replyTo, false),
+        send: (conversationId, part, replyTo) => this.sendPart(conversationId, part, replyTo, { quote: true, retried: false }),
         edit: (message, part) => this.editPart(message, part, false),
         remove: (message) => once(() => this.bot.api.deleteMessage(message.chatId, message.messageId)),
       },
@@ -176,13 +175,13 @@ export class TelegramAdapter implements Adapter {
         if (index === 0 && draft && (await this.replaceDraft(draft, part))) continue;
         // The buttons go under the last part, after everything they are about.
         const last = index === parts.length - 1;
-        const sent = await this.sendPart(conversationId, part, index === 0 ? reply.replyTo : undefined, true, last ? keyboard : undefined);
+        const sent = await this.sendPart(conversationId, part, reply.replyTo, { quote: index === 0, ...(last && keyboard ? { keyboard } : {}) });
         if (last && keyboard) withKeyboard = sent;
       }
     }
     for (const [index, file] of files.entries()) {
       const sent = await this.sendFile(conversationId, file, index === 0 && caption ? caption : undefined);
-      this.remember(`${chatId}:${sent.message_id}`, conversationId);
+      this.replies.remember(`${chatId}:${sent.message_id}`, conversationId, reply.replyTo);
     }
     return withKeyboard === undefined ? undefined : String(withKeyboard);
   }
@@ -246,10 +245,14 @@ export class TelegramAdapter implements Adapter {
     return retried ? (operation) => this.call(operation) : once;
   }
 
-  /** Sends one part (quoting `replyTo` in groups), HTML or plain where Telegram refuses the markup; `retried`: through withRetries. */
-  private async sendPart(conversationId: string, part: RenderedPart, replyTo: string | undefined, retried = true, keyboard?: InlineKeyboard): Promise<number> {
+  /**
+   * Sends one part of the reply to `answered` (quoting it in groups when `quote`), HTML or plain
+   * where Telegram refuses the markup; `retried` (the default): through withRetries.
+   */
+  private async sendPart(conversationId: string, part: RenderedPart, answered: string | undefined, options: { quote: boolean; retried?: boolean; keyboard?: InlineKeyboard }): Promise<number> {
+    const { keyboard, retried = true } = options;
     const chatId = chatIdOf(conversationId);
-    const quoted = this.quoted(chatId, replyTo);
+    const quoted = options.quote ? this.quoted(chatId, answered) : undefined;
     const common = {
       link_preview_options: { is_disabled: true },
       ...inTopic(conversationId),
@@ -265,7 +268,7 @@ export class TelegramAdapter implements Adapter {
       this.deps.logger.warn({ chatId }, 'Telegram rejected the HTML; sending plain text');
       sent = await call(() => this.bot.api.sendMessage(chatId, part.plain, common));
     }
-    this.remember(`${chatId}:${sent.message_id}`, conversationId);
+    this.replies.remember(`${chatId}:${sent.message_id}`, conversationId, answered);
     return sent.message_id;
   }
 
@@ -389,11 +392,6 @@ export class TelegramAdapter implements Adapter {
       mapError: mapTelegramError,
       onRetry: (error, attempt, delayMs) => this.deps.logger.warn({ code: error.code, attempt, delayMs }, 'Telegram call failed; retrying'),
     });
-  }
-
-  private remember(key: string, conversationId: string): void {
-    this.replies.set(key, conversationId);
-    if (this.replies.size > REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value as string);
   }
 }
 

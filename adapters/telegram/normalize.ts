@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
+import type { SentReply } from '../../src/core/sent-replies.js';
 
 export const PLATFORM = 'telegram';
 
@@ -286,15 +287,15 @@ function replyContextOf(message: z.infer<typeof messageSchema>, bot: BotIdentity
 
 /**
  * 👍 / 👎 on one of the bot's replies becomes `/feedback good|bad` in the conversation of
- * that reply (`conversationOf` knows the bot's replies; a reaction tells no topic). Named with
+ * that reply, about the turn that sent it (`replyAt` knows the bot's replies; a reaction tells no topic). Named with
  * its time too, so a verdict changed back (👍, 👎, 👍) is not taken for a repeat of the first.
  */
-export function normalizeReaction(raw: unknown, conversationOf: (chatId: number, messageId: number) => string | undefined): InboundMessage | undefined {
+export function normalizeReaction(raw: unknown, replyAt: (chatId: number, messageId: number) => SentReply | undefined): InboundMessage | undefined {
   const parsed = reactionSchema.safeParse(raw);
   if (!parsed.success || !parsed.data.user) return undefined;
   const reaction = parsed.data;
-  const replyConversation = conversationOf(reaction.chat.id, reaction.message_id);
-  if (!replyConversation) return undefined;
+  const reply = replyAt(reaction.chat.id, reaction.message_id);
+  if (!reply) return undefined;
   const emojis = reaction.new_reaction.map((r) => r.emoji ?? '');
   const verdict = emojis.includes('👍') ? 'good' : emojis.includes('👎') ? 'bad' : undefined;
   if (!verdict) return undefined;
@@ -302,7 +303,7 @@ export function normalizeReaction(raw: unknown, conversationOf: (chatId: number,
   const isDirect = reaction.chat.type === 'private';
   return {
     platform: PLATFORM,
-    conversationId: replyConversation,
+    conversationId: reply.conversationId,
     userId: `${PLATFORM}:${user.id}`,
     senderId: String(user.id),
     userName: user.username ? `@${user.username}` : user.first_name,
@@ -312,6 +313,7 @@ export function normalizeReaction(raw: unknown, conversationOf: (chatId: number,
     isSelf: false,
     isBot: user.is_bot,
     command: { name: 'feedback', args: verdict },
+    feedbackOn: reply.answered,
     messageId: `reaction:${reaction.chat.id}:${reaction.message_id}:${user.id}:${verdict}:${reaction.date}`,
     receivedAt: new Date(reaction.date * 1000),
     raw,

@@ -83,6 +83,11 @@ export interface InboundMessage {
   /** Sent by Cairn's scheduler on behalf of who set the task: no platform message to reply to. */
   scheduled?: { id: number } | undefined;
   command?: InboundCommand | undefined;
+  /**
+   * A 👍/👎 on one of Cairn's replies: the message that reply answered (its `replyTo`), so
+   * `/feedback` judges the turn that answered it rather than the conversation's latest.
+   */
+  feedbackOn?: string | undefined;
   /** Came as an interaction whose answer has a place held for it (Discord's /ask, "Ask Cairn" and button presses; Slack's /cairn), so it never joins other messages' turn. */
   viaSlashCommand?: boolean | undefined;
   /** Platform id of the message or event, used to drop duplicate deliveries. */

@@ -1,4 +1,7 @@
-/** `/feedback good|bad [why]`: the user's verdict on the last task in this conversation. */
+/**
+ * `/feedback good|bad [why]`: the user's verdict on the last task in this conversation, or,
+ * given as a 👍/👎 on one of Cairn's replies, on the task that sent that reply.
+ */
 import type { CommandRegistry } from '../core/commands.js';
 import type { TaskRecorder } from './recorder.js';
 import type { Task, TaskStore } from './tasks.js';
@@ -17,7 +20,8 @@ export function registerFeedbackCommand(commands: CommandRegistry, recorder: Tas
       const [word = '', ...rest] = args.split(/\s+/);
       const verdict = GOOD.has(word.toLowerCase()) ? 'good' : BAD.has(word.toLowerCase()) ? 'bad' : undefined;
       if (!verdict) return 'Usage: /feedback good|bad [why] — for example `/feedback bad the query was still slow`.';
-      const task = recorder.taskForFeedback(message.conversationId);
+      const task = recorder.taskForFeedback(message.conversationId, message.feedbackOn);
+      if (!task && message.feedbackOn !== undefined) return "I no longer know what that message answered, so I can't learn from this feedback. Try /feedback good|bad right after one of my answers.";
       if (!task) return "There's nothing in this conversation to give feedback on yet.";
       const reason = rest.join(' ').trim() || undefined;
       tasks.setFeedback(task.id, verdict, reason);

@@ -1,7 +1,7 @@
 /**
  * Turns finished turns into tasks. A turn with tool calls is a task at once; any
- * other turn is remembered (per conversation, in memory) so that feedback on it can
- * still make it a task. Listeners hear about each new task (reflection, audits).
+ * other turn is remembered for a while (in memory) so that feedback on it can still
+ * make it a task. Listeners hear about each new task (reflection, audits).
  */
 import type { TurnInput, TurnResult } from '../core/agent.js';
 import type { Clock } from '../core/clock.js';
@@ -10,11 +10,19 @@ import type { SkillUse, Task, TaskStore } from './tasks.js';
 
 export type TaskListener = (task: Task, result: TurnResult) => void;
 
-/** How many conversations' last plain turns are kept for late feedback. */
+/** How many plain turns (over all conversations) are kept for late feedback. */
 const REMEMBERED_TURNS = 1_000;
 
+interface PlainTurn {
+  input: TurnInput;
+  result: TurnResult;
+}
+
 export class TaskRecorder {
-  private readonly lastTurns = new Map<string, { input: TurnInput; result: TurnResult }>();
+  /** Plain turns by conversation and the message they answered, oldest first. */
+  private readonly plainTurns = new Map<string, PlainTurn>();
+  /** Conversations whose latest turn is a plain one still remembered: its key in `plainTurns`. */
+  private readonly latestPlain = new Map<string, string>();
   private readonly listeners: TaskListener[] = [];
 
   constructor(
@@ -31,23 +39,42 @@ export class TaskRecorder {
   /** Agent turn listener. */
   readonly record = (input: TurnInput, result: TurnResult): void => {
     const conversationId = input.message.conversationId;
-    this.lastTurns.delete(conversationId);
-    if (result.toolCalls.length === 0) {
-      this.lastTurns.set(conversationId, { input, result });
-      if (this.lastTurns.size > REMEMBERED_TURNS) this.lastTurns.delete(this.lastTurns.keys().next().value as string);
+    this.latestPlain.delete(conversationId);
+    if (result.toolCalls.length > 0) {
+      this.insert(input, result);
       return;
     }
-    this.insert(input, result);
+    const key = turnKey(conversationId, answeredBy(input));
+    this.plainTurns.delete(key);
+    this.plainTurns.set(key, { input, result });
+    this.latestPlain.set(conversationId, key);
+    if (this.plainTurns.size > REMEMBERED_TURNS) this.forget(this.plainTurns.keys().next().value as string);
   };
 
-  /** The task feedback applies to: the conversation's last task, or its last turn made into one. */
-  taskForFeedback(conversationId: string): Task | undefined {
-    const pending = this.lastTurns.get(conversationId);
-    if (pending) {
-      this.lastTurns.delete(conversationId);
-      return this.insert(pending.input, pending.result);
-    }
-    return this.tasks.lastInConversation(conversationId);
+  /**
+   * The task feedback applies to. `answered`: the message whose answer the feedback is on
+   * (a reaction's), found among the tasks or the plain turns still remembered; without it,
+   * the conversation's latest turn.
+   */
+  taskForFeedback(conversationId: string, answered?: string): Task | undefined {
+    if (answered !== undefined) return this.tasks.answering(conversationId, answered) ?? this.promote(turnKey(conversationId, answered));
+    const latest = this.latestPlain.get(conversationId);
+    return (latest === undefined ? undefined : this.promote(latest)) ?? this.tasks.lastInConversation(conversationId);
+  }
+
+  /** A remembered plain turn made into a task (feedback on it makes it one). */
+  private promote(key: string): Task | undefined {
+    const turn = this.plainTurns.get(key);
+    if (!turn) return undefined;
+    this.forget(key);
+    return this.insert(turn.input, turn.result);
+  }
+
+  private forget(key: string): void {
+    const turn = this.plainTurns.get(key);
+    this.plainTurns.delete(key);
+    const conversationId = turn?.input.message.conversationId;
+    if (conversationId !== undefined && this.latestPlain.get(conversationId) === key) this.latestPlain.delete(conversationId);
   }
 
   private insert(input: TurnInput, result: TurnResult): Task {
@@ -55,6 +82,7 @@ export class TaskRecorder {
     const task = this.tasks.insert({
       sessionId: result.sessionId,
       conversationId: input.message.conversationId,
+      messageId: answeredBy(input),
       platform: input.message.platform,
       userId: input.message.userId,
       request: input.message.text,
@@ -75,4 +103,13 @@ export class TaskRecorder {
     for (const listener of this.listeners) listener(task, result);
     return task;
   }
+}
+
+/** The message a turn answered: what its reply's `replyTo` named (a scheduled run answers none). */
+function answeredBy(input: TurnInput): string | undefined {
+  return input.message.scheduled ? undefined : input.message.messageId;
+}
+
+function turnKey(conversationId: string, messageId: string | undefined): string {
+  return `${conversationId}\n${messageId ?? ''}`;
 }

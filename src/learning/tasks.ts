@@ -19,6 +19,8 @@ export interface SkillUse {
 export interface NewTask {
   sessionId: string;
   conversationId: string;
+  /** The platform message the turn answered (what its reply's `replyTo` named); none for a scheduled run. */
+  messageId: string | undefined;
   platform: string;
   userId: string;
   request: string;
@@ -49,6 +51,7 @@ interface TaskRow {
   id: number;
   session_id: string;
   conversation_id: string;
+  message_id: string | null;
   platform: string;
   user_id: string;
   request: string;
@@ -82,13 +85,14 @@ export class TaskStore {
 
   constructor(private readonly db: Db) {
     this.statements = {
-      insert: db.prepare(`INSERT INTO tasks (session_id, conversation_id, platform, user_id, request, reply, trajectory, tool_calls, tool_errors, errors,
+      insert: db.prepare(`INSERT INTO tasks (session_id, conversation_id, message_id, platform, user_id, request, reply, trajectory, tool_calls, tool_errors, errors,
         skills_used, stop_reason, model, prompt_tokens, completion_tokens, cached_tokens, duration_ms, outcome, outcome_source, created_at)
-        VALUES (@sessionId, @conversationId, @platform, @userId, @request, @reply, @trajectory, @toolCalls, @toolErrors, @errors,
+        VALUES (@sessionId, @conversationId, @messageId, @platform, @userId, @request, @reply, @trajectory, @toolCalls, @toolErrors, @errors,
         @skillsUsed, @stopReason, @model, @promptTokens, @completionTokens, @cachedTokens, @durationMs, @outcome, @outcomeSource, @createdAt)`),
       insertSkill: db.prepare('INSERT OR IGNORE INTO task_skills (task_id, skill, version) VALUES (?, ?, ?)'),
       get: db.prepare<[number], TaskRow>('SELECT * FROM tasks WHERE id = ?'),
       lastInConversation: db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE conversation_id = ? ORDER BY id DESC LIMIT 1'),
+      answering: db.prepare<[string, string], TaskRow>('SELECT * FROM tasks WHERE conversation_id = ? AND message_id = ? ORDER BY id DESC LIMIT 1'),
       feedback: db.prepare("UPDATE tasks SET feedback = ?, feedback_reason = ?, outcome = ?, outcome_source = 'feedback' WHERE id = ?"),
       selfAssess: db.prepare("UPDATE tasks SET self_assessment = ?, outcome = ?, outcome_source = 'self' WHERE id = ? AND outcome_source != 'feedback'"),
       markReflected: db.prepare('UPDATE tasks SET reflected = 1 WHERE id = ?'),
@@ -107,6 +111,7 @@ export class TaskStore {
         errors: JSON.stringify(task.errors),
         skillsUsed: JSON.stringify(task.skillsUsed),
         model: task.model ?? null,
+        messageId: task.messageId ?? null,
         promptTokens: task.usage.promptTokens,
         completionTokens: task.usage.completionTokens,
         cachedTokens: task.usage.cachedTokens,
@@ -126,6 +131,12 @@ export class TaskStore {
 
   lastInConversation(conversationId: string): Task | undefined {
     const row = this.statements.lastInConversation.get(conversationId);
+    return row ? toTask(row) : undefined;
+  }
+
+  /** The task whose turn answered `messageId` in the conversation. */
+  answering(conversationId: string, messageId: string): Task | undefined {
+    const row = this.statements.answering.get(conversationId, messageId);
     return row ? toTask(row) : undefined;
   }
 
@@ -166,6 +177,7 @@ function toTask(row: TaskRow): Task {
     id: row.id,
     sessionId: row.session_id,
     conversationId: row.conversation_id,
+    messageId: row.message_id ?? undefined,
     platform: row.platform,
     userId: row.user_id,
     request: row.request,

@@ -375,6 +375,22 @@ describe('discord end to end', () => {
     expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'good', outcome: 'success', outcomeSource: 'feedback' });
   });
 
+  it('takes 👎 on an older reply as feedback on the turn that sent it, not on the latest task', async () => {
+    await setUp();
+    model.enqueue({ text: 'Paris.' }, { toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
+    harness.dm('capital of France?');
+    const [older] = await harness.fake.waitForSent(1);
+    harness.dm('time?');
+    await harness.fake.waitForSent(2);
+    await cairn.learning.idle();
+    harness.fake.dispatch('MESSAGE_REACTION_ADD', { user_id: USER.id, channel_id: DM_CHANNEL_ID, message_id: older!.id, emoji: { id: null, name: '👎' }, burst: false, type: 0 });
+    await harness.fake.waitForSent(3);
+    await cairn.learning.idle();
+    const [judged, latest] = cairn.learning.tasks.recent(2);
+    expect([judged?.request, judged?.feedback, judged?.outcome]).toEqual(['capital of France?', 'bad', 'failure']);
+    expect([latest?.request, latest?.feedback]).toEqual(['time?', undefined]);
+  });
+
   /** Queues a streamed answer: `first`, then `rest` once the returned function is called. */
   function streamed(first: string, rest: string): () => void {
     let release!: () => void;

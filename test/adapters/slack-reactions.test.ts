@@ -28,32 +28,54 @@ async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 1_000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
+async function setUp(): Promise<SlackEventSender> {
+  model = await startFakeModelServer();
+  slack = await startFakeSlackApi();
+  cairn = startTestCairn(testConfig(model.url, { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, SLACK_ALLOWED_USERS: 'U1' }));
+  adapter = new SlackAdapter({ config: cairn.config, http, logger: silentLogger, commands: cairn.commands, sleep: async () => {} });
+  cairn.gateway.attach(adapter);
+  const port = await http.listen(0, '127.0.0.1');
+  const events = new SlackEventSender(`http://127.0.0.1:${port}/slack/events`, SIGNING_SECRET, slack);
+  await adapter.start(cairn.gateway.receive);
+  return events;
+}
+
+/** Signs and sends a reaction_added event on message `ts` of the DM. */
+function react(events: SlackEventSender, ts: string, reaction: string, eventId: string): Promise<number> {
+  const body = JSON.stringify(events.envelope({ type: 'reaction_added', user: 'U1', reaction, item: { type: 'message', channel: 'D1', ts }, event_ts: '1600000999.000001' }, eventId));
+  return events.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) });
+}
+
 describe('slack reactions', () => {
   it('turns 👎 on a reply into bad feedback, and ignores reactions on other messages', async () => {
-    model = await startFakeModelServer();
-    slack = await startFakeSlackApi();
-    cairn = startTestCairn(testConfig(model.url, { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, SLACK_ALLOWED_USERS: 'U1' }));
-    adapter = new SlackAdapter({ config: cairn.config, http, logger: silentLogger, commands: cairn.commands, sleep: async () => {} });
-    cairn.gateway.attach(adapter);
-    const port = await http.listen(0, '127.0.0.1');
-    const events = new SlackEventSender(`http://127.0.0.1:${port}/slack/events`, SIGNING_SECRET, slack);
-    await adapter.start(cairn.gateway.receive);
-
+    const events = await setUp();
     model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
     const question = await events.message({ text: 'what time is it?' });
     await until(() => slack.posts.length === 1);
     await cairn.learning.idle();
     const reply = slack.posts[0]!;
 
-    const react = async (ts: string, reaction: string, eventId: string) => {
-      const body = JSON.stringify(events.envelope({ type: 'reaction_added', user: 'U1', reaction, item: { type: 'message', channel: 'D1', ts }, event_ts: '1600000999.000001' }, eventId));
-      return events.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) });
-    };
-    expect(await react(question.ts, '-1', 'EvR1')).toBe(200);
-    expect(await react(reply.ts, '-1', 'EvR2')).toBe(200);
+    expect(await react(events, question.ts, '-1', 'EvR1')).toBe(200);
+    expect(await react(events, reply.ts, '-1', 'EvR2')).toBe(200);
     await until(() => slack.posts.length === 2);
     await cairn.learning.idle();
     expect(slack.posts[1]?.text).toContain('Thanks for telling me');
     expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'bad', outcome: 'failure', outcomeSource: 'feedback' });
+  });
+
+  it('takes 👎 on an older reply as feedback on the turn that sent it, not on the latest task', async () => {
+    const events = await setUp();
+    model.enqueue({ text: 'Paris.' }, { toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
+    await events.message({ text: 'capital of France?' });
+    await until(() => slack.posts.length === 1);
+    await events.message({ text: 'time?' });
+    await until(() => slack.posts.length === 2);
+    await cairn.learning.idle();
+    expect(await react(events, slack.posts[0]!.ts, '-1', 'EvR3')).toBe(200);
+    await until(() => slack.posts.length === 3);
+    await cairn.learning.idle();
+    const [judged, latest] = cairn.learning.tasks.recent(2);
+    expect([judged?.request, judged?.feedback, judged?.outcome]).toEqual(['capital of France?', 'bad', 'failure']);
+    expect([latest?.request, latest?.feedback]).toEqual(['time?', undefined]);
   });
 });

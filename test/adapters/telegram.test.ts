@@ -456,6 +456,23 @@ describe('telegram end to end', () => {
     expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'good' });
   });
 
+  it('takes 👎 on an older reply as feedback on the turn that sent it, not on the latest task', async () => {
+    await setUp();
+    model.enqueue({ text: 'Paris.' }, { toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
+    harness.fake.pushUpdate({ message: harness.message('capital of France?') });
+    await harness.fake.waitForSent(1);
+    harness.fake.pushUpdate({ message: harness.message('time?') });
+    await harness.fake.waitForSent(2);
+    await cairn.learning.idle();
+    // The first reply was message 1000.
+    harness.fake.pushUpdate({ message_reaction: { chat: { id: USER.id, type: 'private' }, message_id: 1000, user: USER, date: 1_700_000_001, old_reaction: [], new_reaction: [{ type: 'emoji', emoji: '👎' }] } });
+    await harness.fake.waitForSent(3);
+    await cairn.learning.idle();
+    const [judged, latest] = cairn.learning.tasks.recent(2);
+    expect([judged?.request, judged?.feedback, judged?.outcome]).toEqual(['capital of France?', 'bad', 'failure']);
+    expect([latest?.request, latest?.feedback]).toEqual(['time?', undefined]);
+  });
+
   it('answers in the forum topic it was asked in, each topic its own conversation, and takes 👍 there as feedback', async () => {
     await setUp();
     const forum = { id: -1001, type: 'supergroup' };

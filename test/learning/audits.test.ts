@@ -18,6 +18,7 @@ function task(overrides: Partial<NewTask>): NewTask {
   return {
     sessionId: 's',
     conversationId: 'c',
+    messageId: undefined,
     platform: 'test',
     userId: 'ada',
     request: 'deploy it',

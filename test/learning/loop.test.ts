@@ -67,6 +67,41 @@ describe('tasks and outcomes', () => {
     expect(rig.cairn.adapter.texts().at(-1)).toContain('Thanks for telling me');
   });
 
+  it('takes feedback on an older answer (a reaction on it) for the turn that answered that message', async () => {
+    rig = await learningRig();
+    const { tasks } = rig.cairn.learning;
+    await rig.task('deploy it');
+    await rig.task('just chat', []);
+    await rig.task('check the logs');
+    const reactTo = (messageId: string, verdict: string) =>
+      rig.cairn.gateway.receive(rig.cairn.adapter.message(`/feedback ${verdict}`, { command: { name: 'feedback', args: verdict }, feedbackOn: messageId }));
+    await reactTo('task-1', 'bad');
+    await reactTo('task-2', 'good');
+    const verdicts = () => Object.fromEntries(tasks.recent(10).map((task) => [task.request, task.feedback]));
+    expect(verdicts()).toEqual({ 'deploy it': 'bad', 'just chat': 'good', 'check the logs': undefined });
+    expect(tasks.recent(10).map((task) => task.messageId)).toEqual(['task-2', 'task-3', 'task-1']);
+
+    await reactTo('task-99', 'bad');
+    expect(rig.cairn.adapter.texts().at(-1)).toContain('I no longer know what that message answered');
+    expect(verdicts()).toEqual({ 'deploy it': 'bad', 'just chat': 'good', 'check the logs': undefined });
+  });
+
+  it('takes typed /feedback for the latest turn, a plain one or a task', async () => {
+    rig = await learningRig();
+    const { tasks } = rig.cairn.learning;
+    await rig.task('just chat', []);
+    await rig.task('deploy it');
+    await feedback('bad');
+    expect(tasks.recent(10).map((task) => [task.request, task.feedback])).toEqual([['deploy it', 'bad']]);
+    await rig.task('thanks', []);
+    await feedback('good');
+    await feedback('bad changed my mind');
+    expect(tasks.recent(10).map((task) => [task.request, task.feedback])).toEqual([
+      ['thanks', 'bad'],
+      ['deploy it', 'bad'],
+    ]);
+  });
+
   it('explains /feedback usage when the verdict is missing', async () => {
     rig = await learningRig();
     await feedback('meh');

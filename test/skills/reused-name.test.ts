@@ -27,6 +27,7 @@ function taskUsing(name: string, version: number, outcome: 'success' | 'failure'
   return {
     sessionId: 's1',
     conversationId: 'c1',
+    messageId: undefined,
     platform: 'test',
     userId: 'u1',
     request: 'do it',

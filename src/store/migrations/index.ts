@@ -13,6 +13,7 @@ import { sql as schedules } from './008-schedules.js';
 import { sql as attachments } from './009-attachments.js';
 import { sql as conversationModels } from './010-conversation-models.js';
 import { sql as instanceLease } from './011-instance-lease.js';
+import { sql as taskMessages } from './012-task-messages.js';
 
 export interface Migration {
   version: number;
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'attachments', sql: attachments },
   { version: 10, name: 'conversation-models', sql: conversationModels },
   { version: 11, name: 'instance-lease', sql: instanceLease },
+  { version: 12, name: 'task-messages', sql: taskMessages },
 ];
