@@ -7,7 +7,7 @@ import { MessageFlags, type Attachment, type ButtonInteraction, type ChatInputCo
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
-import type { SentReply } from '../../src/core/sent-replies.js';
+import { reactionMessageId, type SentReply } from '../../src/core/sent-replies.js';
 
 export const PLATFORM = 'discord';
 /** The slash command that sends a prompt to the agent. */
@@ -191,7 +191,7 @@ export function normalizeReaction(input: ReactionInput): InboundMessage | undefi
     isBot: input.isBot,
     command: { name: 'feedback', args: verdict },
     feedbackOn: input.reply.answered,
-    messageId: `reaction:${input.messageId}:${input.userId}:${verdict}`,
+    messageId: reactionMessageId(input.messageId, input.userId, verdict),
     receivedAt: new Date(),
   };
 }

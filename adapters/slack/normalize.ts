@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
-import type { SentReply } from '../../src/core/sent-replies.js';
+import { reactionMessageId, type SentReply } from '../../src/core/sent-replies.js';
 import { ConfigError } from '../../src/core/errors.js';
 
 export const PLATFORM = 'slack';
@@ -264,7 +264,7 @@ export function normalizeReaction(rawEvent: unknown, options: NormalizeOptions, 
       isSelf: false,
       command: { name: 'feedback', args: verdict },
       feedbackOn: reply.answered,
-      messageId: `reaction:${event.item.channel}:${event.item.ts}:${event.user}:${verdict}`,
+      messageId: reactionMessageId(event.item.channel, event.item.ts, event.user, verdict),
       receivedAt: options.now,
       raw: rawEvent,
     },

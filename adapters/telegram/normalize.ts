@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
-import type { SentReply } from '../../src/core/sent-replies.js';
+import { reactionMessageId, type SentReply } from '../../src/core/sent-replies.js';
 
 export const PLATFORM = 'telegram';
 
@@ -314,7 +314,7 @@ export function normalizeReaction(raw: unknown, replyAt: (chatId: number, messag
     isBot: user.is_bot,
     command: { name: 'feedback', args: verdict },
     feedbackOn: reply.answered,
-    messageId: `reaction:${reaction.chat.id}:${reaction.message_id}:${user.id}:${verdict}:${reaction.date}`,
+    messageId: reactionMessageId(reaction.chat.id, reaction.message_id, user.id, verdict, reaction.date),
     receivedAt: new Date(reaction.date * 1000),
     raw,
   };

@@ -13,13 +13,21 @@ export interface SentReply {
 /** How many replies an adapter remembers by default: reactions on older ones are not feedback. */
 export const REMEMBERED_REPLIES = 5_000;
 
+const REACTION_PREFIX = 'reaction:';
+
+/** The message id of a reaction turned into a command: how a reply to it is told apart. */
+export function reactionMessageId(...parts: (string | number)[]): string {
+  return `${REACTION_PREFIX}${parts.join(':')}`;
+}
+
 export class SentReplies {
   private readonly replies = new Map<string, SentReply>();
 
   constructor(private readonly limit = REMEMBERED_REPLIES) {}
 
+  /** Keeps `key` (the platform's reference to a reply); a thanks for a reaction is nothing to give feedback on, and is not kept. */
   remember(key: string | undefined, conversationId: string, answered: string | undefined): void {
-    if (!key) return;
+    if (!key || answered?.startsWith(REACTION_PREFIX)) return;
     this.replies.delete(key);
     this.replies.set(key, { conversationId, answered });
     if (this.replies.size > this.limit) this.replies.delete(this.replies.keys().next().value as string);

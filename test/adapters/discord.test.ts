@@ -383,12 +383,22 @@ describe('discord end to end', () => {
     harness.dm('time?');
     await harness.fake.waitForSent(2);
     await cairn.learning.idle();
-    harness.fake.dispatch('MESSAGE_REACTION_ADD', { user_id: USER.id, channel_id: DM_CHANNEL_ID, message_id: older!.id, emoji: { id: null, name: '👎' }, burst: false, type: 0 });
-    await harness.fake.waitForSent(3);
+    const react = (messageId: string, emoji: string) =>
+      harness.fake.dispatch('MESSAGE_REACTION_ADD', { user_id: USER.id, channel_id: DM_CHANNEL_ID, message_id: messageId, emoji: { id: null, name: emoji }, burst: false, type: 0 });
+    react(older!.id, '👎');
+    const [, newer, thanks] = await harness.fake.waitForSent(3);
     await cairn.learning.idle();
     const [judged, latest] = cairn.learning.tasks.recent(2);
     expect([judged?.request, judged?.feedback, judged?.outcome]).toEqual(['capital of France?', 'bad', 'failure']);
     expect([latest?.request, latest?.feedback]).toEqual(['time?', undefined]);
+
+    // A reaction on the thanks is about nothing: no answer, and the next one is the newer reply's.
+    react(thanks!.id, '👍');
+    react(newer!.id, '👍');
+    const sent = await harness.fake.waitForSent(4);
+    expect(sent[3]?.content).toBe('Thanks! Noted that this worked.');
+    await cairn.learning.idle();
+    expect(cairn.learning.tasks.recent(2).map((task) => task.feedback)).toEqual(['bad', 'good']);
   });
 
   /** Queues a streamed answer: `first`, then `rest` once the returned function is called. */

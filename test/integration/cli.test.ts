@@ -8,6 +8,7 @@ import { runCli, type CliRun } from '../helpers/cli.js';
 import { startFakeTelegram } from '../fakes/telegram-api.js';
 import { startFakeSlackApi } from '../fakes/slack-api.js';
 import { APP_ID, startFakeDiscord } from '../fakes/discord-api.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
 
 // Each test runs several `cairn` processes (doctor also starts the document reader): on two
 // busy cores, while other files run, that can take longer than the default 20 s.
@@ -112,7 +113,7 @@ describe('cairn doctor', () => {
     db.close();
     const run = await cairn(['doctor'], '', { ...modelEnv(), CAIRN_DATA_DIR: dataDir });
     expect(run.stdout).toContain('✓ database');
-    expect(run.stdout).toContain('(schema 11, WAL); `cairn start` runs on it (pid 4711 on host-a, since 2026-12-01T19:40:00.000Z)');
+    expect(run.stdout).toContain(`(schema ${MIGRATIONS.length}, WAL); \`cairn start\` runs on it (pid 4711 on host-a, since 2026-12-01T19:40:00.000Z)`);
     expect(run.stdout).toContain('✓ model');
     // The reader of PDFs and Office files is a process of its own: doctor starts it once.
     expect(run.stdout).toContain('✓ documents: the reader of PDFs and Office files starts and answers');
