@@ -74,11 +74,15 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
     throw new CairnError('storage', `The database was written by a newer Cairn (schema ${newest}, this one knows ${known}). Upgrade Cairn or point CAIRN_DATA_DIR elsewhere.`);
   }
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const isApplied = db.prepare<[number]>('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;
+    // IMMEDIATE takes the write lock before looking again: another process (a CLI command started
+    // during an upgrade) may have applied it since the list above was read.
     db.transaction(() => {
+      if (isApplied.get(migration.version) !== undefined) return;
       db.exec(migration.sql);
       record.run(migration.version, migration.name, Date.now());
-    })();
+    }).immediate();
   }
 }

@@ -2,7 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { databasePath, openDatabase } from '../../src/store/db.js';
+import { databasePath, migrate, openDatabase } from '../../src/store/db.js';
+import { MIGRATIONS, type Migration } from '../../src/store/migrations/index.js';
 import { tempDir } from '../helpers/cairn.js';
 
 describe('openDatabase', () => {
@@ -13,6 +14,32 @@ describe('openDatabase', () => {
       `The database at ${path} cannot be used: file is not a database. The file is damaged or not Cairn's: restore it from a backup, or move it (with its -wal and -shm files) away and Cairn starts a new one.`,
     );
     expect(readFileSync(path, 'utf8')).toBe('these are notes, not a database\n'.repeat(200));
+  });
+
+  it('skips a migration another process applied after this one looked, instead of failing on it', () => {
+    const path = databasePath(tempDir());
+    const older = MIGRATIONS.slice(0, -1);
+    openDatabase(path, { migrations: older }).close();
+    const first = openDatabase(path, { migrations: older });
+    const second = openDatabase(path, { migrations: older });
+    // The second process has read which migrations are applied; the first applies the newest right then.
+    const newest = MIGRATIONS.at(-1)!;
+    let raced = false;
+    const racing: Migration = {
+      ...newest,
+      get version() {
+        if (!raced) {
+          raced = true;
+          migrate(first, MIGRATIONS);
+        }
+        return newest.version;
+      },
+    };
+    expect(() => migrate(second, [...older, racing])).not.toThrow();
+    expect(raced).toBe(true);
+    expect(second.prepare('SELECT COUNT(*) FROM schema_migrations WHERE version = ?').pluck().get(newest.version)).toBe(1);
+    first.close();
+    second.close();
   });
 
   it('opens a fresh one in a new folder, migrated', () => {
