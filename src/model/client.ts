@@ -15,6 +15,7 @@ import { Deadline } from './deadline.js';
 import { mapModelError } from './map-error.js';
 import type { ModelPrice, ProviderSettings } from './providers.js';
 import { prepareRequest } from './request.js';
+import { RefusedFields } from './refused-fields.js';
 import { finishReply, readCompletion, type RawReply } from './response.js';
 import { abortableSleep, retryDelayMs, type RetryPolicy, type Sleep } from './retry.js';
 import { readStream } from './stream.js';
@@ -56,6 +57,8 @@ interface CallState {
   attempts: number;
   /** A text delta reached the caller: retrying now would repeat text, so failures are final. */
   delivered: boolean;
+  /** The body of the latest attempt, for telling which of its fields a 400 refused. */
+  sent?: object;
 }
 
 const noLogger = { warn: () => {}, debug: () => {} };
@@ -71,8 +74,8 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
   const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
   const logger = options.logger ?? noLogger;
-  /** Providers that refused JSON mode (response_format) once: asked without it from then on. Callers ask for JSON in words too. */
-  const withoutJsonMode = new Set<string>();
+  /** Fields a model refused once (max_tokens, temperature, JSON mode): sent differently from then on. Callers ask for JSON in words too. */
+  const refusedFields = new RefusedFields();
 
   async function complete(request: CompletionRequest): Promise<CompletionResult> {
     const state: CallState = { request, attempts: 0, delivered: false };
@@ -107,10 +110,10 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
         const error = mapModelError(thrown, { provider: endpoint.settings.name, signal: request.signal });
         record(state, endpoint, model, { usage: { ...ZERO_USAGE }, costUsd: undefined, durationMs: performance.now() - started, errorCode: error.code });
         if (error.code === 'aborted' || (state.delivered && !request.onTextReset)) throw error;
-        // Some OpenAI-compatible servers refuse response_format with a 400: ask again, at once, without it.
-        if (error.code === 'bad_request' && request.json && !withoutJsonMode.has(endpoint.settings.name)) {
-          withoutJsonMode.add(endpoint.settings.name);
-          logger.warn({ provider: endpoint.settings.name, err: error.message }, 'the provider refused JSON mode; asking without it');
+        // A 400 for a field this model takes differently (see refused-fields.ts): ask again, at once, without it.
+        const refused = state.sent ? refusedFields.learn(endpoint.settings.name, model, state.sent, error) : undefined;
+        if (refused) {
+          logger.warn({ provider: endpoint.settings.name, model, field: refused, err: error.message }, 'the model refused a request field; asking again without it');
           continue;
         }
         const delay = retryDelayMs(error, retry, options.retry, random, invalidOutputRetried);
@@ -135,14 +138,16 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       state.delivered = false;
       request.onTextReset?.();
     }
-    const prepared = prepareRequest(withoutJsonMode.has(settings.name) ? { ...request, json: false } : request, model, settings.toolMode);
+    const prepared = prepareRequest(request, model, settings.toolMode);
+    const body = refusedFields.adjust(settings.name, model, prepared.body);
+    state.sent = body;
     const deadline = new Deadline(options.timeoutMs, request.signal);
     try {
       let raw: RawReply;
       if (request.onTextDelta) {
         const onTextDelta = request.onTextDelta;
         const { data: stream, response } = await api.chat.completions
-          .create({ ...prepared.body, stream: true, stream_options: { include_usage: true } }, { signal: deadline.signal })
+          .create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: deadline.signal })
           .withResponse();
         if (isPlainJson(response)) {
           // Some OpenAI-compatible servers ignore `stream: true` and answer with one JSON body:
@@ -166,7 +171,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
         // The openai stream ends quietly when aborted; an answer cut short must not pass as complete.
         if (deadline.signal.aborted) throw new APIUserAbortError();
       } else {
-        raw = readCompletion(await api.chat.completions.create(prepared.body, { signal: deadline.signal }), settings.name);
+        raw = readCompletion(await api.chat.completions.create(body, { signal: deadline.signal }), settings.name);
       }
       const reply = finishReply(raw, prepared.parseTextToolCalls);
       const answeredBy = raw.model ?? model;

@@ -8,6 +8,7 @@
 import { openAIClient } from './openai-client.js';
 import { CairnError } from '../core/errors.js';
 import { mapModelError } from './map-error.js';
+import { RefusedFields } from './refused-fields.js';
 import type { ProviderSettings } from './providers.js';
 import { readUsage } from './cost.js';
 import { metered, type Metering } from './metered.js';
@@ -51,6 +52,8 @@ const INSTRUCTIONS = [
 export function createImageDescriber(options: ImageDescriberOptions): ImageDescriber {
   const { provider, model } = options;
   const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
+  // Reasoning models refuse max_tokens (see refused-fields.ts): learnt once, then sent as they take it.
+  const refusedFields = new RefusedFields();
   return {
     model,
     async describe(image, mimeType, request, { signal, userKey } = {}) {
@@ -71,10 +74,15 @@ export function createImageDescriber(options: ImageDescriberOptions): ImageDescr
       };
       const text = await metered(options.metering, { provider: provider.name, model, purpose: 'vision', userKey }, async () => {
         let completion;
-        try {
-          completion = await api.chat.completions.create(body, signal ? { signal } : {});
-        } catch (error) {
-          throw mapModelError(error, { provider: provider.name, signal });
+        for (;;) {
+          const sent = refusedFields.adjust(provider.name, model, body);
+          try {
+            completion = await api.chat.completions.create(sent, signal ? { signal } : {});
+            break;
+          } catch (thrown) {
+            const error = mapModelError(thrown, { provider: provider.name, signal });
+            if (!refusedFields.learn(provider.name, model, sent, error)) throw error;
+          }
         }
         const { usage, costUsd } = readUsage(completion.usage);
         return { value: completion.choices?.[0]?.message?.content, usage, reportedCostUsd: costUsd };

@@ -57,6 +57,32 @@ describe('retries', () => {
     expect(sleeps).toEqual([]);
   });
 
+  it("sends a reasoning model max_completion_tokens, with room to reason, and its own temperature once it refused max_tokens and temperature 0, and other models what they take", async () => {
+    const { client, sleeps } = testClient([providerAt(server.url)]);
+    // What OpenAI answers for o-series and gpt-5 models, word for word.
+    const refusal = (param: string, code: string, message: string) => ({ error: { status: 400, body: { error: { message, type: 'invalid_request_error', param, code } } } });
+    server.setDefault((request) => {
+      const body = request.body as { model: string; max_tokens?: number; temperature?: number };
+      if (body.model !== 'gpt-5') return { text: 'OK' };
+      if (body.max_tokens !== undefined) return refusal('max_tokens', 'unsupported_parameter', "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.");
+      if (body.temperature !== undefined && body.temperature !== 1) return refusal('temperature', 'unsupported_value', "Unsupported value: 'temperature' does not support 0 with this model. Only the default (1) value is supported.");
+      return { text: 'OK' };
+    });
+    const judged = { messages: [{ role: 'user' as const, content: 'judge this' }], maxTokens: 300, temperature: 0 };
+    expect((await client.complete({ ...judged, model: 'gpt-5' })).text).toBe('OK');
+    expect((await client.complete({ ...judged, model: 'gpt-5' })).text).toBe('OK');
+    expect((await client.complete({ ...judged, model: 'gpt-4o' })).text).toBe('OK');
+    const sent = server.chatRequests().map((body) => [body.model, body.max_tokens, body.max_completion_tokens, body.temperature]);
+    expect(sent).toEqual([
+      ['gpt-5', 300, undefined, 0],
+      ['gpt-5', undefined, 25_300, 0],
+      ['gpt-5', undefined, 25_300, undefined],
+      ['gpt-5', undefined, 25_300, undefined],
+      ['gpt-4o', 300, undefined, 0],
+    ]);
+    expect(sleeps).toEqual([]);
+  });
+
   it('names where a redirecting endpoint points, as a setting to fix, and follows no redirect with the key', async () => {
     const { client, sleeps } = testClient([providerAt(server.url)]);
     server.enqueue({ error: { status: 308, headers: { location: 'https://models.example.com/v1/chat/completions' } } });

@@ -38,6 +38,19 @@ describe('image describer', () => {
     expect(server.chatRequests()[0]?.messages[1].content[0].text).toBe('The user sent this image without words.');
   });
 
+  it('asks a reasoning model again with max_completion_tokens when it refuses max_tokens, and from then on at once', async () => {
+    const refusal = { error: { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", type: 'invalid_request_error', param: 'max_tokens', code: 'unsupported_parameter' } };
+    server.setDefault((request) => ('max_tokens' in (request.body as object) ? { error: { status: 400, body: refusal } } : { text: 'A cat.' }));
+    const describer = createImageDescriber({ provider: providerAt(server.url), model: 'gpt-5', timeoutMs: 5_000, maxRetries: 0, maxTokens: 500 });
+    await expect(describer.describe(PNG, 'image/png', '')).resolves.toBe('A cat.');
+    await expect(describer.describe(PNG, 'image/png', '')).resolves.toBe('A cat.');
+    expect(server.chatRequests().map((body) => [body.max_tokens, body.max_completion_tokens])).toEqual([
+      [500, undefined],
+      [undefined, 25_500],
+      [undefined, 25_500],
+    ]);
+  });
+
   it('writes each call in the ledger for the person it worked for, priced, failed ones too', async () => {
     const calls: CallRecord[] = [];
     const metering = { onCall: (call: CallRecord) => calls.push(call), pricing: { 'gpt-4o-mini': { input: 1, output: 2 } }, logger: silentLogger };

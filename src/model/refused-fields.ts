@@ -1,0 +1,61 @@
+/**
+ * Request fields an endpoint refused with a 400, learnt from the refusal and sent differently
+ * from then on. OpenAI's reasoning models (o-series, gpt-5) take `max_completion_tokens`
+ * instead of `max_tokens`, and only their default temperature; some OpenAI-compatible servers
+ * take no JSON mode (`response_format`). Notes extraction, reflection, the judge and doctor's
+ * probe send these fields, so without this they failed on every call to such a model.
+ */
+import type { CairnError } from '../core/errors.js';
+
+export type RefusedField = 'max_tokens' | 'temperature' | 'response_format';
+
+type Body = object;
+
+/**
+ * What a model that takes `max_completion_tokens` gets on top of the answer's cap: it counts its
+ * hidden reasoning in that cap, and without room for it answers nothing (finish_reason "length").
+ * OpenAI's guidance is to leave about 25,000 tokens for reasoning and answer together.
+ */
+export const REASONING_ALLOWANCE = 25_000;
+
+export class RefusedFields {
+  /** By provider and model; JSON mode by provider alone (servers refuse it for all their models). */
+  private readonly refused = new Set<string>();
+
+  /** `body` as this provider and model take it. */
+  adjust<T extends Body>(provider: string, model: string, body: T): T {
+    const adjusted = { ...body } as Record<string, unknown>;
+    if (typeof adjusted.max_tokens === 'number' && this.has(provider, model, 'max_tokens')) {
+      adjusted.max_completion_tokens = adjusted.max_tokens + REASONING_ALLOWANCE;
+      delete adjusted.max_tokens;
+    }
+    if (this.has(provider, model, 'temperature')) delete adjusted.temperature;
+    if (this.has(provider, model, 'response_format')) delete adjusted.response_format;
+    return adjusted as T;
+  }
+
+  /**
+   * Which field of `sent` the 400 `error` refused, remembered; undefined when it names none this
+   * knows how to do without (the error stands). Any other 400 for a request in JSON mode is taken
+   * for a refusal of JSON mode, since servers word that one in many ways.
+   */
+  learn(provider: string, model: string, sent: Body, error: CairnError): RefusedField | undefined {
+    if (error.code !== 'bad_request') return undefined;
+    const message = error.message.toLowerCase();
+    let field: RefusedField | undefined;
+    if ('max_tokens' in sent && message.includes('max_tokens') && message.includes('max_completion_tokens')) field = 'max_tokens';
+    else if ('temperature' in sent && message.includes('temperature')) field = 'temperature';
+    else if ('response_format' in sent) field = 'response_format';
+    if (field === undefined || this.has(provider, model, field)) return undefined;
+    this.refused.add(key(provider, model, field));
+    return field;
+  }
+
+  private has(provider: string, model: string, field: RefusedField): boolean {
+    return this.refused.has(key(provider, model, field));
+  }
+}
+
+function key(provider: string, model: string, field: RefusedField): string {
+  return field === 'response_format' ? `${provider}\n\n${field}` : `${provider}\n${model}\n${field}`;
+}
