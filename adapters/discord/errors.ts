@@ -11,6 +11,8 @@ import { PLATFORM } from './normalize.js';
 const INVALID_FORM_BODY = 50035;
 /** "Invalid Webhook Token" and "Unknown Webhook": an interaction's token expired (15 minutes) or is gone. */
 const INTERACTION_GONE = new Set([50027, 10015]);
+/** "Unknown interaction": acknowledged after Discord's 3 s (held back by a rate limit), it can no longer be deferred. */
+const UNKNOWN_INTERACTION = 10062;
 
 export function mapDiscordError(error: unknown): CairnError {
   if (error instanceof CairnError) return error;
@@ -41,6 +43,11 @@ export function isAlreadyAcknowledged(error: CairnError): boolean {
 /** The interaction's token no longer works: its answer goes to the channel instead. */
 export function isInteractionGone(error: CairnError): boolean {
   return error.cause instanceof DiscordAPIError && INTERACTION_GONE.has(Number(error.cause.code));
+}
+
+/** The interaction came and went before it could be deferred: its question is answered in the channel. */
+export function isTooLateToDefer(error: CairnError): boolean {
+  return error.cause instanceof DiscordAPIError && Number(error.cause.code) === UNKNOWN_INTERACTION;
 }
 
 export function isMarkupRejection(error: CairnError): boolean {

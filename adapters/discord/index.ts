@@ -15,7 +15,7 @@ import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { REMEMBERED_REPLIES, SentReplies, type SentReply } from '../../src/core/sent-replies.js';
-import { closeReason, isAlreadyAcknowledged, isInteractionGone, isMarkupRejection, mapDiscordError } from './errors.js';
+import { closeReason, isAlreadyAcknowledged, isInteractionGone, isMarkupRejection, isTooLateToDefer, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings, inviteUrl } from './check.js';
 import { threadBefore } from './threads.js';
 import { loadable, withFiles } from './files.js';
@@ -278,11 +278,14 @@ export class DiscordAdapter implements Adapter {
     try {
       await this.call(() => interaction.deferReply());
     } catch (error) {
-      if (isAlreadyAcknowledged(mapDiscordError(error))) interaction.deferred = true; // the lost first attempt had deferred it
-      else {
-        this.deps.logger.error({ interactionId: interaction.id, err: describeError(error) }, 'Discord interaction could not be deferred');
-        return;
+      const mapped = mapDiscordError(error);
+      if (isTooLateToDefer(mapped)) {
+        // Discord showed "did not respond"; the question still gets its answer, in the channel.
+        this.deps.logger.warn({ interactionId: interaction.id }, 'Discord interaction expired before it could be deferred; answering in the channel');
+        return this.dispatch(sink, message, interaction.channelId);
       }
+      if (!isAlreadyAcknowledged(mapped)) return this.deps.logger.error({ interactionId: interaction.id, err: describeError(error) }, 'Discord interaction could not be deferred');
+      interaction.deferred = true; // the lost first attempt had deferred it
     }
     this.interactions.set(interaction.id, { interaction, edited: false });
     // One that never saw its turn finish (dropped before it ran) must not stay forever; its token lasts 15 minutes anyway.

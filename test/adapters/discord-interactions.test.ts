@@ -98,6 +98,15 @@ describe('discord interactions', () => {
     expect(fake.calls.filter((call) => call.path.includes('/interactions/800000000000000071/'))).toHaveLength(2);
   });
 
+  it('answers an /ask in the channel when its deferral came too late (held back past 3 s: Discord forgot the interaction)', async () => {
+    await setUp();
+    fake.expireNextAcknowledgement();
+    fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000081', 'late-token', 'still there?', USER));
+    const [answer] = await fake.waitForSent(1);
+    expect([answer?.kind, answer?.channelId, answer?.content]).toEqual(['channel', CHANNEL_ID, 'echo: still there?']);
+    expect(fake.calls.filter((call) => call.path.includes('late-token'))).toHaveLength(1);
+  });
+
   it('removes the deferred "thinking…" of an /ask from someone without access, whom Cairn does not answer', async () => {
     await setUp();
     fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000051', 'stranger-token-1', 'hello?', STRANGER));

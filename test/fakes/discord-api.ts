@@ -59,6 +59,8 @@ export interface FakeDiscord {
   failNextSend(kind: SendFailure): void;
   /** The next interaction callback is acknowledged, but answers 502: a retry meets 40060, already acknowledged. */
   loseNextAcknowledgement(): void;
+  /** The next interaction callback comes past Discord's 3 s (a rate limit held it back): 404, Unknown interaction. */
+  expireNextAcknowledgement(): void;
   /** Serves `bytes` as an attachment (as Discord's CDN would); returns its URL. */
   addFile(name: string, bytes: Buffer): string;
   /** The application's flags GET /applications/@me reports (default: the Message Content intent on). */
@@ -92,6 +94,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   let failure: SendFailure | undefined;
   const acknowledged = new Set<string>();
   let callbackFailures = 0;
+  let lateCallbacks = 0;
   let identified: () => void = () => {};
   const readyPromise = new Promise<void>((resolve) => (identified = resolve));
   const interactionChannel = new Map<string, string>();
@@ -153,6 +156,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     // discord.js fails on an empty JSON body: answer 204 with no content type.
     if (method === 'POST' && interactionCallback) {
       const id = interactionCallback[1] as string;
+      if (lateCallbacks > 0 && lateCallbacks--) return json(res, 404, { message: 'Unknown interaction', code: 10062 });
       if (acknowledged.has(id)) return json(res, 400, { message: 'Interaction has already been acknowledged.', code: 40060 });
       acknowledged.add(id);
       // The acknowledgement took, but its answer is lost on the way back.
@@ -245,6 +249,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     loseNextAcknowledgement() {
       callbackFailures++;
+    },
+    expireNextAcknowledgement() {
+      lateCallbacks++;
     },
     failNextSend(kind) {
       failure = kind;
