@@ -222,7 +222,10 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   });
   registerSkillCommands(commands, skills);
   const keptFiles = config.agent.keepFilesDays > 0 ? new KeptFiles(db, clock, config.agent.keepFilesDays) : undefined;
-  registerMemoryCommands(commands, notes, clock, keptFiles ? (userId) => keptFiles.forgetUser(userId) : undefined);
+  registerMemoryCommands(commands, notes, clock, {
+    forgetFiles: keptFiles ? (userId) => keptFiles.forgetUser(userId) : undefined,
+    endSessions: (userId) => sessions.endSessionsOf(userId, 'forgotten'),
+  });
   registerApprovalCommands(commands, approvals);
   const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone });
   for (const tool of scheduleTools(schedules, (platform) => gateway.platforms().includes(platform))) tools.register(tool);

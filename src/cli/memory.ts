@@ -15,6 +15,7 @@ import { renderNote } from '../memory/notes/recall.js';
 import { DEFAULT_LIMIT } from '../memory/notes/search.js';
 import type { Config } from '../config/load.js';
 import type { Db } from '../store/db.js';
+import { SessionStore } from '../memory/sessions.js';
 import { positiveInt, type CommandGroup } from './context.js';
 import { listUsers, notesKey, renderUser, unknownUserHint } from './memory-users.js';
 
@@ -146,13 +147,24 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .action((id: string, options: UserOption) =>
       withNotes((notes, db) => {
         const key = readKey(notes, db, options.user);
-        if (id.toLowerCase() === 'all') return print(`Deleted ${notes.store.forgetAll(key, systemClock.now())} notes of ${options.user}.`);
-        const deleted = notes.store.forget(key, positiveInt(id, 'the note id'));
+        if (id.toLowerCase() === 'all') {
+          print(`Deleted ${notes.store.forgetAll(key, systemClock.now())} notes of ${options.user}.`);
+          return endSessions(db, key, print);
+        }
+        const deleted = notes.store.forget(key, positiveInt(id, 'the note id'), systemClock.now());
         if (deleted === 0) throw new CairnError('not_found', `${options.user} has no note ${id}. \`cairn memory list --user ${options.user}\` shows the ids.`);
         print(`Deleted note ${id}${deleted > 1 ? ` and ${deleted - 1} older versions` : ''}.`);
+        endSessions(db, key, print);
       }),
     );
 };
+
+/** Ends the user's active conversations (their prompt and history may hold what was deleted); a running Cairn starts the next one afresh, and does not condense an ended one into notes. */
+function endSessions(db: Db, userId: string, print: (line: string) => void): void {
+  const sessions = new SessionStore(db);
+  const ended = sessions.activeOf(userId).filter((session) => sessions.end(session.id, 'forgotten', systemClock.now())).length;
+  if (ended > 0) print(`Ended ${ended === 1 ? 'their conversation' : `${ended} of their conversations`} in progress, which may have held it; the next message starts afresh.`);
+}
 
 function toResult(hit: SearchHit) {
   const { note } = hit;

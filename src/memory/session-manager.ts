@@ -78,6 +78,14 @@ export class SessionManager {
     return current ? this.end(current, reason) : false;
   }
 
+  /**
+   * Ends the user's active sessions (`/forget`): their prompt and history may hold what was
+   * deleted, and an ended session is not condensed into notes. Returns how many ended.
+   */
+  endSessionsOf(userId: string, reason: EndReason): number {
+    return this.options.store.activeOf(userId).filter((session) => this.end(session, reason)).length;
+  }
+
   /** Ends every session idle past the timeout (at start-up and periodically). */
   sweepIdle(): Session[] {
     const cutoff = this.options.clock.now() - this.options.idleMs;

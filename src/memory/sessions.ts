@@ -89,6 +89,7 @@ export class SessionStore {
       end: db.prepare("UPDATE sessions SET status = 'ended', ended_at = ?, end_reason = ? WHERE id = ? AND status = 'active'"),
       touch: db.prepare('UPDATE sessions SET last_active_at = ? WHERE id = ?'),
       setModel: db.prepare('UPDATE sessions SET model = ? WHERE id = ?'),
+      activeOf: db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND user_id = ?"),
       idle: db.prepare<[number], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND last_active_at < ? ORDER BY last_active_at"),
       nextSeq: db.prepare<[string], { next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE session_id = ?'),
       insertMessage: db.prepare(
@@ -142,6 +143,11 @@ export class SessionStore {
   /** Ends the session; false when it was not active (already ended by someone else). */
   end(id: string, reason: EndReason, now: number): boolean {
     return this.statements.end.run(now, reason, id).changes > 0;
+  }
+
+  /** The active sessions started by this user (whose prompt holds their notes). */
+  activeOf(userId: string): Session[] {
+    return this.statements.activeOf.all(userId).map(toSession);
   }
 
   /** Active sessions whose last activity is before `before` (ms epoch). */

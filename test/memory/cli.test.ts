@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../src/cli.js';
 import { databasePath, openDatabase } from '../../src/store/db.js';
 import { NoteStore } from '../../src/memory/notes/store.js';
+import { SessionStore } from '../../src/memory/sessions.js';
 import { IdentityLinks } from '../../src/access/identities.js';
 import { tempDir } from '../helpers/cairn.js';
 import { NOW } from './helpers.js';
@@ -113,8 +114,19 @@ describe('cairn memory export', () => {
     const [listing] = await cairn('memory', 'list', '--user', 'ada', '--json');
     const [first] = JSON.parse(listing!) as { id: number }[];
     await expect(cairn('memory', 'forget', '--user', 'bob', String(first!.id))).rejects.toThrow(/bob has no note/);
-    expect(await cairn('memory', 'forget', '--user', 'ada', String(first!.id))).toEqual([`Deleted note ${first!.id}.`]);
+    // A conversation of Ada's in progress (of a running Cairn) may hold what is deleted: it ends, and is not condensed into notes.
+    const db = openDatabase(databasePath(dataDir));
+    const sessions = new SessionStore(db);
+    const talking = sessions.start({ conversationId: 'test:dm:ada', platform: 'test', userId: 'ada', prefix: 'notes: Ada prefers tabs', model: undefined }, NOW);
+    db.close();
+    expect(await cairn('memory', 'forget', '--user', 'ada', String(first!.id))).toEqual([
+      `Deleted note ${first!.id}.`,
+      'Ended their conversation in progress, which may have held it; the next message starts afresh.',
+    ]);
     expect(await cairn('memory', 'forget', '--user', 'ada', 'all')).toEqual(['Deleted 2 notes of ada.']);
+    const after = openDatabase(databasePath(dataDir));
+    expect(new SessionStore(after).get(talking.id)).toMatchObject({ status: 'ended', endReason: 'forgotten' });
+    after.close();
   });
 });
 

@@ -44,12 +44,20 @@ describe('NoteStore', () => {
     const v2 = store.supersede('ada', v1.id, { text: 'version two', kind: 'fact', origin: 'model', createdAt: NOW });
     const v3 = store.supersede('ada', v2.id, { text: 'version three', kind: 'fact', origin: 'model', createdAt: NOW });
     const other = store.add('ada', { text: 'unrelated', kind: 'fact', origin: 'user', createdAt: NOW });
-    expect(store.forget('bob', v3.id)).toBe(0);
-    expect(store.forget('ada', v3.id)).toBe(3);
+    expect(store.forget('bob', v3.id, NOW)).toBe(0);
+    expect(store.forget('ada', v3.id, NOW)).toBe(3);
     expect(store.all('ada').map((n) => n.id)).toEqual([other.id]);
     expect(store.forgetAll('ada', NOW)).toBe(1);
     expect(store.owner('ada')).toMatchObject({ notes: 0, forgottenAt: NOW });
     ftsIsConsistent(db);
+  });
+
+  it('counts the notes a person had when all are forgotten, not the older versions behind them', () => {
+    const { notes } = fixture();
+    const first = notes.store.add('ada', { text: 'Ada uses vim.', kind: 'preference', origin: 'model', createdAt: NOW });
+    notes.store.supersede('ada', first.id, { text: 'Ada uses neovim.', kind: 'preference', origin: 'model', createdAt: NOW + 1 });
+    expect(notes.store.owner('ada')?.notes).toBe(1);
+    expect(notes.store.forgetAll('ada', NOW + 2)).toBe(1);
   });
 
   it('stays consistent with the FTS index through random adds, updates, supersessions and deletes', () => {
@@ -66,7 +74,7 @@ describe('NoteStore', () => {
       const action = random();
       if (action < 0.5 || !pick) store.add(user, { text: sentence(), kind: 'fact', origin: 'model', createdAt: NOW + step, externalId: random() < 0.3 ? `x${Math.floor(random() * 20)}` : undefined });
       else if (action < 0.7) store.supersede(user, pick.id, { text: sentence(), kind: 'fact', origin: 'model', createdAt: NOW + step });
-      else if (action < 0.95) store.forget(user, pick.id);
+      else if (action < 0.95) store.forget(user, pick.id, NOW + step);
       else store.forgetAll(user, NOW + step);
     }
     ftsIsConsistent(db);
@@ -133,6 +141,20 @@ describe('NoteStore', () => {
       ]),
     ).toThrow(/superseded_by 99/);
     expect(notes.store.list('ada')).toHaveLength(2);
+    ftsIsConsistent(db);
+  });
+
+  it('shows a note imported again by external id even after a newer version had replaced it, and keeps that version as its history', () => {
+    const { notes, db } = fixture();
+    notes.store.import('ada', [{ text: 'Ada works at Acme.', kind: 'fact', origin: 'import', externalId: 'x1', createdAt: NOW }]);
+    const [imported] = notes.store.list('ada');
+    const newer = notes.store.supersede('ada', imported!.id, { text: 'Ada works at Globex.', kind: 'fact', origin: 'model', createdAt: NOW + 1 });
+    notes.store.import('ada', [{ text: 'Ada works at Initech.', kind: 'fact', origin: 'import', externalId: 'x1', createdAt: NOW + 2 }]);
+    expect(notes.store.list('ada').map((n) => n.text)).toEqual(['Ada works at Initech.']);
+    expect(notes.store.get('ada', newer.id)?.supersededBy).toBe(imported!.id);
+    ftsIsConsistent(db);
+    // Forgetting it takes its history along.
+    expect(notes.store.forget('ada', imported!.id, NOW + 3)).toBe(2);
     ftsIsConsistent(db);
   });
 });

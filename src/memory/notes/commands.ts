@@ -11,8 +11,14 @@ import { renderNote } from './recall.js';
 
 const LIST_LIMIT = 30;
 
-/** `forgetFiles`: drops the files a person sent that are kept for the agent (core/kept-files.ts); returns how many. */
-export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, clock: Clock, forgetFiles?: (userId: string) => number): void {
+export interface ForgetHooks {
+  /** Drops the files a person sent that are kept for the agent (core/kept-files.ts); returns how many. */
+  forgetFiles?: ((userId: string) => number) | undefined;
+  /** Ends the person's active sessions, whose prompt and history may hold what was deleted; returns how many. */
+  endSessions?: ((userId: string) => number) | undefined;
+}
+
+export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, clock: Clock, hooks: ForgetHooks = {}): void {
   commands.register({
     name: 'memory',
     usage: 'memory [words]',
@@ -46,16 +52,24 @@ export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, 
       const target = args.trim().toLowerCase();
       if (target === 'all') {
         const deleted = notes.store.forgetAll(userId, clock.now());
-        const files = forgetFiles?.(userId) ?? 0;
+        const files = hooks.forgetFiles?.(userId) ?? 0;
         const alsoFiles = files > 0 ? ` Also deleted the ${files === 1 ? 'file' : `${files} files`} you sent that I had kept.` : '';
-        if (deleted === 0) return `You have no notes to delete.${alsoFiles}`;
-        return `${deleted === 1 ? 'Deleted your one note' : `Deleted all ${deleted} of your notes`}. I won't keep notes from what you said before now.${alsoFiles}`;
+        const ended = hooks.endSessions?.(userId) ?? 0;
+        if (deleted === 0) return `You have no notes to delete.${alsoFiles}${startedAfresh(ended)}`;
+        return `${deleted === 1 ? 'Deleted your one note' : `Deleted all ${deleted} of your notes`}. I won't keep notes from what you said before now.${alsoFiles}${startedAfresh(ended, deleted === 1 ? 'it is' : 'they are')}`;
       }
       const id = /^#?(\d{1,15})$/.exec(target)?.[1];
       if (!id) return 'Say which note: /forget <id> (the ids are in /memory), or /forget all.';
-      const deleted = notes.store.forget(userId, Number(id));
+      const deleted = notes.store.forget(userId, Number(id), clock.now());
       // Another user's id reads exactly like a missing one: ids reveal nothing.
-      return deleted > 0 ? `Deleted note ${id}.` : `You have no note ${id}. /memory lists your notes with their ids.`;
+      if (deleted === 0) return `You have no note ${id}. /memory lists your notes with their ids.`;
+      return `Deleted note ${id}.${startedAfresh(hooks.endSessions?.(userId) ?? 0, 'it is')}`;
     },
   });
+}
+
+/** Said when `/forget` ended conversations: what was deleted may still have been in them. */
+function startedAfresh(ended: number, deleted?: 'it is' | 'they are'): string {
+  if (ended === 0) return '';
+  return deleted ? ` Our conversation starts afresh, so ${deleted} out of what I see too.` : ' Our conversation starts afresh.';
 }

@@ -81,6 +81,14 @@ export class NoteStore {
          ) DELETE FROM notes WHERE id IN (SELECT id FROM chain)`,
       ),
       forgetAll: db.prepare<[number]>('DELETE FROM notes WHERE owner_id = ?'),
+      // The live note of the chain `id` belongs to: `id` itself, or the newest version that replaced it.
+      liveOfChain: db.prepare<[number]>(
+        `WITH RECURSIVE newer(id, next) AS (
+           SELECT id, superseded_by FROM notes WHERE id = ?
+           UNION ALL SELECT n.id, n.superseded_by FROM notes n JOIN newer ON n.id = newer.next
+         ) SELECT id FROM newer WHERE next IS NULL`,
+      ).pluck(),
+      revive: db.prepare<[number]>('UPDATE notes SET superseded_by = NULL WHERE id = ?'),
       markForgotten: db.prepare<[number, number]>('UPDATE note_owners SET forgotten_at = ? WHERE id = ?'),
     };
   }
@@ -175,12 +183,17 @@ export class NoteStore {
     })().map((id) => this.get(userId, id) as Note);
   }
 
-  /** Deletes a note and the older versions it superseded; the number deleted (0: not this user's). */
-  forget(userId: string, id: number): number {
+  /** Deletes a note and the older versions it superseded; the number deleted (0: not this user's). Extraction then ignores what the user said before now. */
+  forget(userId: string, id: number, now: number): number {
     const owner = this.owner(userId);
     if (!owner) return 0;
     this.writes++;
-    return this.s.forgetChain.run(id, owner.id, owner.id).changes;
+    return this.db.transaction(() => {
+      const deleted = this.s.forgetChain.run(id, owner.id, owner.id).changes;
+      // What the user said so far may hold the deleted fact: extraction must not draw it back.
+      if (deleted > 0) this.s.markForgotten.run(now, owner.id);
+      return deleted;
+    })();
   }
 
   /**
@@ -201,14 +214,16 @@ export class NoteStore {
     })();
   }
 
-  /** Deletes every note of the user; extraction then ignores what was said before now. */
+  /** Deletes every note of the user; extraction then ignores what was said before now. Returns how many notes they had. */
   forgetAll(userId: string, now: number): number {
     this.writes++;
     return this.db.transaction(() => {
+      const live = this.s.owner.get(userId)?.notes ?? 0;
       // Recorded even when there is nothing to delete yet: the conversation so far must not become notes.
       const owner = this.ensureOwner(userId);
       this.s.markForgotten.run(now, owner);
-      return this.s.forgetAll.run(owner).changes;
+      this.s.forgetAll.run(owner);
+      return live;
     })();
   }
 
@@ -257,8 +272,15 @@ export class NoteStore {
       created: note.createdAt,
       updated: note.updatedAt ?? note.createdAt,
     };
-    const statement = note.externalId === undefined ? this.s.insert : this.s.upsertExternal;
-    return (statement.get(params) as { id: number }).id;
+    if (note.externalId === undefined) return (this.s.insert.get(params) as { id: number }).id;
+    const id = (this.s.upsertExternal.get(params) as { id: number }).id;
+    // Imported again after a newer version replaced it: the import is the truth now, and that version its history.
+    const live = this.s.liveOfChain.get(id) as number | undefined;
+    if (live !== undefined && live !== id) {
+      this.s.supersede.run(id, params.updated, live, owner);
+      this.s.revive.run(id);
+    }
+    return id;
   }
 }
 
