@@ -36,8 +36,7 @@ export class RefusedFields {
 
   /**
    * Which field of `sent` the 400 `error` refused, remembered; undefined when it names none this
-   * knows how to do without (the error stands). Any other 400 for a request in JSON mode is taken
-   * for a refusal of JSON mode, since servers word that one in many ways.
+   * knows how to do without (the error stands: a request too long for the model is not sent again).
    */
   learn(provider: string, model: string, sent: Body, error: CairnError): RefusedField | undefined {
     if (error.code !== 'bad_request') return undefined;
@@ -45,7 +44,8 @@ export class RefusedFields {
     let field: RefusedField | undefined;
     if ('max_tokens' in sent && message.includes('max_tokens') && message.includes('max_completion_tokens')) field = 'max_tokens';
     else if ('temperature' in sent && message.includes('temperature')) field = 'temperature';
-    else if ('response_format' in sent) field = 'response_format';
+    // Servers word this one in many ways ("response_format is not supported", "JSON mode is not enabled", "'json_object' …").
+    else if ('response_format' in sent && /response_format|json/.test(message)) field = 'response_format';
     if (field === undefined || this.has(provider, model, field)) return undefined;
     this.refused.add(key(provider, model, field));
     return field;

@@ -83,6 +83,16 @@ describe('retries', () => {
     expect(sleeps).toEqual([]);
   });
 
+  it('keeps JSON mode after a 400 about something else (a request too long for the model), and sends that request once', async () => {
+    const { client } = testClient([providerAt(server.url)]);
+    const tooLong = { error: { status: 400, body: { error: { message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9120 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded' } } } };
+    server.enqueue(tooLong, { text: '{"notes": []}' });
+    expect((await rejectionOf(client.complete({ messages: [{ role: 'user', content: 'a long session' }], json: true }))).code).toBe('bad_request');
+    expect(server.chatRequests()).toHaveLength(1);
+    await client.complete({ messages: [{ role: 'user', content: 'a short session' }], json: true });
+    expect(server.chatRequests().at(-1)?.response_format).toEqual({ type: 'json_object' });
+  });
+
   it('names where a redirecting endpoint points, as a setting to fix, and follows no redirect with the key', async () => {
     const { client, sleeps } = testClient([providerAt(server.url)]);
     server.enqueue({ error: { status: 308, headers: { location: 'https://models.example.com/v1/chat/completions' } } });
