@@ -15,7 +15,7 @@ export interface Danger {
 }
 
 /** Paths whose recursive deletion or permission change breaks the system or a user's home. */
-const PROTECTED = /^(\/|\/\*|~|~\/|~\/\*|\$HOME|\$\{HOME\}|\$HOME\/\*?|\/(bin|boot|dev|etc|home|lib|lib32|lib64|opt|proc|root|run|sbin|srv|sys|usr|var)(\/\*?)?)$/;
+const PROTECTED = /^(\/|\/\*|~|~\/|~\/\*|\$HOME|\$\{HOME\}|\$HOME\/\*?|\/(bin|boot|dev|etc|home|lib|lib32|lib64|opt|proc|root|run|sbin|srv|sys|usr|var)(\/\*?)?|\/home\/[^/]+(\/\*?)?)$/;
 const SSH_DIR = /(^|[\s'"=:])(~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s'"]+)?\/?\.ssh(\/|\b)/;
 const ACCOUNT_FILES = /\/etc\/(passwd|shadow|group|gshadow|sudoers)(\.d)?\b/;
 
@@ -112,15 +112,22 @@ export function findDanger(command: string, stdin?: string, depth = 0): Danger |
   for (const segment of segments(command)) {
     const words = commandWords(segment);
     for (const rule of RULES) if (rule.test(segment, words)) return { rule: rule.rule, reason: rule.reason };
-    const script = SHELLS.test(words[0] ?? '') && words.includes('-c') ? words[words.indexOf('-c') + 1] : words[0] === 'eval' ? words.slice(1).join(' ') : undefined;
+    const script = shellScript(words) ?? (words[0] === 'eval' ? words.slice(1).join(' ') : undefined);
     const inner = script === undefined ? undefined : findDanger(script, undefined, depth + 1);
     if (inner) return inner;
-    if (stdin !== undefined && SHELLS.test(words[0] ?? '') && !words.includes('-c')) {
+    if (stdin !== undefined && SHELLS.test(words[0] ?? '') && script === undefined) {
       const fed = findDanger(stdin, undefined, depth + 1);
       if (fed) return fed;
     }
   }
   return undefined;
+}
+
+/** The script a shell is handed with -c, in any group of flags (`bash -lc '…'`, `sh -ec '…'`). */
+function shellScript(words: string[]): string | undefined {
+  if (!SHELLS.test(words[0] ?? '')) return undefined;
+  const flags = words.findIndex((word, index) => index > 0 && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(word));
+  return flags > 0 ? words[flags + 1] : undefined;
 }
 
 /**
@@ -157,20 +164,29 @@ function segments(command: string): string[] {
   return [flat, ...pipelines, ...simple, ...inner].map((s) => s.trim()).filter((s) => s !== '');
 }
 
-const PREFIXES = /^(sudo|doas|command|builtin|exec|nice|nohup|time|env|xargs)$/;
+const PREFIXES = /^(sudo|doas|command|builtin|exec|nice|nohup|time|env|xargs|timeout)$/;
+/** Words that open a group or a clause of a compound command: what follows is a command of its own. */
+const OPENERS = /^(\(|\{|!|if|then|elif|else|while|until|do)$/;
 
-/** The words of a simple command with quotes removed and sudo/env/nohup prefixes (and their options) skipped. */
+/**
+ * The words of a simple command with quotes removed, sudo/env/timeout prefixes (and their
+ * options) skipped, and what opens it skipped too: `(rm …)`, `{ rm …; }`, `then rm …`, `\rm`
+ * (a backslash only bypasses an alias).
+ */
 function commandWords(segment: string): string[] {
-  const words = (segment.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^["']|["']$/g, ''));
+  const words = (segment.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^["']|["']$/g, '').replace(/^([^(]*?)\)+$/, '$1'));
   for (;;) {
     const first = words[0] ?? '';
-    if (/^[A-Za-z_]\w*=/.test(first)) words.shift();
+    if (/^[A-Za-z_]\w*=/.test(first) || OPENERS.test(first)) words.shift();
+    else if (/^[(\\]/.test(first)) words[0] = first.replace(/^[(\\]+/, '');
     else if (PREFIXES.test(first)) {
       words.shift();
       while ((words[0] ?? '').startsWith('-')) {
         const option = words.shift();
-        if (/^-[ugCnp]$/.test(option ?? '')) words.shift();
+        if (/^-[ugCnpsk]$/.test(option ?? '')) words.shift();
       }
+      // timeout's duration comes before the command it runs.
+      if (first === 'timeout') words.shift();
     } else break;
   }
   if (words[0]) words[0] = words[0].replace(/^.*\//, '');

@@ -47,6 +47,20 @@ describe('dangerous command detection', () => {
     ["bash -c 'rm -rf ~'", 'recursive-delete'],
     ['sudo sh -c "mkfs.ext4 /dev/sdb"', 'mkfs'],
     ['eval "shutdown now"', 'shutdown'],
+    // Written the ordinary ways models write shell: combined shell flags, an alias bypassed, groups and clauses, timeout.
+    ['bash -lc "rm -rf ~"', 'recursive-delete'],
+    ["sh -ec 'rm -rf /'", 'recursive-delete'],
+    ['\\rm -rf ~', 'recursive-delete'],
+    ['(rm -rf ~)', 'recursive-delete'],
+    ['{ rm -rf ~; }', 'recursive-delete'],
+    ['if [ -d ~/old ]; then rm -rf ~; fi', 'recursive-delete'],
+    ['for d in /; do rm -rf /; done', 'recursive-delete'],
+    ['timeout 600 rm -rf /', 'recursive-delete'],
+    ['timeout -s KILL 10s rm -rf ~', 'recursive-delete'],
+    // A home directory by its absolute path.
+    ['rm -rf /home/alice', 'recursive-delete'],
+    ['rm -rf /home/ubuntu/', 'recursive-delete'],
+    ['chmod -R 000 /home/alice', 'recursive-permissions'],
   ])('holds %s (%s)', (command, rule) => {
     expect(findDanger(command)?.rule).toBe(rule);
   });
@@ -71,6 +85,10 @@ describe('dangerous command detection', () => {
     'sleep 1 & wait',
     'npm install && npm test',
     'sudo apt-get install -y jq',
+    'rm -rf /home/alice/project/build',
+    '(cd build && rm -rf dist)',
+    'timeout 5 ls /',
+    'bash -lc "npm test"',
   ])('lets %s through', (command) => {
     expect(findDanger(command)).toBeUndefined();
   });
