@@ -70,6 +70,8 @@ export interface TurnResult {
 export type TurnListener = (input: TurnInput, result: TurnResult) => void;
 
 const FINAL_ANSWER_NOTE = 'You have used the tool steps available for this message. Answer the user now with what you have, without calling tools.';
+/** Said when the model still only tried to call tools after the step limit. */
+const OUT_OF_STEPS = "I used all the tool steps I have for one message before I could finish. Say \"continue\" and I'll pick up where I stopped.";
 
 export class Agent {
   private readonly listeners: TurnListener[] = [];
@@ -127,7 +129,7 @@ export class Agent {
       const callStarted = clock.now();
       const result = await this.options.model.complete({
         messages,
-        ...(finalOnly ? {} : { tools: this.options.tools.definitions({ isAdmin: input.isAdmin }) }),
+        ...(finalOnly ? { hideToolCallText: true } : { tools: this.options.tools.definitions({ isAdmin: input.isAdmin }) }),
         ...(session.model ? { model: session.model } : {}),
         purpose: 'chat',
         sessionId: session.id,
@@ -140,11 +142,13 @@ export class Agent {
       model = result.model;
       addUsage(usage, result.usage);
       const calls = finalOnly ? [] : result.toolCalls;
-      record(calls.length > 0 ? { role: 'assistant', content: result.text || null, toolCalls: calls } : { role: 'assistant', content: result.text });
       if (calls.length === 0) {
-        text = result.text;
+        // Kept as said, so that "continue" finds it in the history.
+        text = finalOnly && result.text.trim() === '' ? OUT_OF_STEPS : result.text;
+        record({ role: 'assistant', content: text });
         break;
       }
+      record({ role: 'assistant', content: result.text || null, toolCalls: calls });
       for (const call of calls) {
         const outcome = await this.runTool(call, toolContext, input, toolCalls);
         state.toolCalls++;

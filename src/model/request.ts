@@ -26,7 +26,7 @@ export function prepareRequest(request: CompletionRequest, model: string, toolMo
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),
   };
-  return { body, parseTextToolCalls: toolMode !== 'native' && tools.length > 0 };
+  return { body, parseTextToolCalls: toolMode !== 'native' && (tools.length > 0 || request.hideToolCallText === true) };
 }
 
 export function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {

@@ -61,6 +61,12 @@ export interface CompletionRequest {
   temperature?: number;
   /** Ask for JSON output (response_format json_object) where the provider supports it. */
   json?: boolean;
+  /**
+   * Tool calls written as text (`<tool_call>` blocks, in hermes and auto tool modes) are taken out
+   * of the answer though no tools are offered: the answer after the step limit, which a model
+   * used to calling tools may still try to call one in.
+   */
+  hideToolCallText?: boolean;
   signal?: AbortSignal;
   /** Called with each piece of text as it streams; when set, the request streams. */
   onTextDelta?: (text: string) => void;

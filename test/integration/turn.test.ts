@@ -78,6 +78,25 @@ describe('a turn', () => {
     expect(requests[2]?.messages[0].content).toContain('Answer the user now');
   });
 
+  it.each(['auto', 'hermes'])('takes tool calls written as text out of the answer after the step limit (%s tool mode)', async (mode) => {
+    cairn = startTestCairn(testConfig(server.url, { CAIRN_MAX_STEPS: '1', CAIRN_TOOL_MODE: mode }));
+    server.enqueue(
+      { text: '<tool_call>\n{"name": "current_time", "arguments": {}}\n</tool_call>' },
+      { text: 'It is nine in London. Let me check Paris too.\n<tool_call>\n{"name": "current_time", "arguments": {"timeZone": "Europe/Paris"}}\n</tool_call>' },
+    );
+    await cairn.gateway.receive(cairn.adapter.message('what time is it?'));
+    expect(cairn.adapter.texts()).toEqual(['It is nine in London. Let me check Paris too.']);
+  });
+
+  it('says it ran out of steps when the model only tries to call tools after the limit, and keeps that in the history', async () => {
+    cairn = startTestCairn(testConfig(server.url, { CAIRN_MAX_STEPS: '1' }));
+    server.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { toolCalls: [{ name: 'current_time', arguments: {} }] });
+    await cairn.gateway.receive(cairn.adapter.message('what time is it everywhere?'));
+    expect(cairn.adapter.texts()).toEqual(['I used all the tool steps I have for one message before I could finish. Say "continue" and I\'ll pick up where I stopped.']);
+    const stored = cairn.db.prepare('SELECT role, content FROM messages ORDER BY created_at DESC, seq DESC LIMIT 1').get();
+    expect(stored).toMatchObject({ role: 'assistant', content: expect.stringContaining('Say "continue"') });
+  });
+
   it('retries after a 429, waiting what Retry-After says', async () => {
     cairn = startTestCairn(testConfig(server.url));
     server.enqueue({ error: { status: 429, headers: { 'retry-after': '7' } } }, { text: 'after the wait' });
