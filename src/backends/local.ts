@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import { CairnError } from '../core/errors.js';
 import { ShellEnvironment } from './shell-environment.js';
 import { ProcessTransport } from './process-transport.js';
@@ -62,8 +63,9 @@ class LocalEnvironment extends ShellEnvironment {
     await writeFile(full, data);
   }
 
-  /** Relative paths start where the session's last command left off. */
+  /** Relative paths start where the session's last command left off; `~` is the home the terminal's commands see. */
   private async resolvePath(path: string): Promise<string> {
+    if (path === '~' || path.startsWith('~/')) return join(this.local.env.HOME ?? homedir(), path.slice(1));
     if (isAbsolute(path)) return path;
     const cwd = (await readFile(join(this.local.stateDir, 'cwd'), 'utf8').catch(() => '')).trim() || this.workdir;
     return resolve(cwd, path);

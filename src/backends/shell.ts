@@ -102,9 +102,15 @@ export function stopScript(stateDir: string, remove: readonly string[]): string 
   ].join('\n');
 }
 
+/** A path for the file tools' scripts: quoted, with a leading `~` the home, as the terminal's shell reads it. */
+function filePath(path: string): string {
+  if (path === '~') return '"$HOME"';
+  return path.startsWith('~/') ? `"$HOME"/${shellQuote(path.slice(2))}` : shellQuote(path);
+}
+
 /** Reads a file as base64 (relative paths from the session's directory), refusing one too large. */
 export function readFileCommand(path: string, maxBytes: number): string {
-  const p = shellQuote(path);
+  const p = filePath(path);
   return [
     `if [ ! -f ${p} ]; then echo "No such file: "${p} >&2; exit 3; fi`,
     `__s=$(wc -c < ${p} | tr -d ' ')`,
@@ -115,7 +121,7 @@ export function readFileCommand(path: string, maxBytes: number): string {
 
 /** Writes base64 from stdin to a file, creating its directory. */
 export function writeFileCommand(path: string): string {
-  const p = shellQuote(path);
+  const p = filePath(path);
   return `__d=$(dirname -- ${p}) && mkdir -p -- "$__d" && base64 -d > ${p}`;
 }
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
+import { headOf } from '../core/text.js';
 import { findPathDanger } from '../backends/danger.js';
 import { holdForApproval, type ExecutionToolOptions } from './terminal.js';
 import type { Tool } from './registry.js';
@@ -23,6 +24,8 @@ const writeParameters = z.object({
 });
 
 const DEFAULT_LINES = 400;
+/** The most one page holds, so it stays whole under the registry's cut (MAX_TOOL_RESULT_CHARS): the hint to read on must not skip lines cut from its middle. */
+const MAX_PAGE_CHARS = 16_000;
 
 export function readFileTool(options: ExecutionToolOptions): Tool<z.infer<typeof readParameters>> {
   return {
@@ -37,7 +40,7 @@ export function readFileTool(options: ExecutionToolOptions): Tool<z.infer<typeof
       if (lines.at(-1) === '') lines.pop();
       if (lines.length === 0) return `${path} is empty.`;
       if (startLine > lines.length) throw new CairnError('invalid_input', `${path} has ${lines.length} lines; startLine ${startLine} is past the end.`);
-      const shown = lines.slice(startLine - 1, startLine - 1 + maxLines);
+      const shown = page(lines.slice(startLine - 1, startLine - 1 + maxLines));
       const last = startLine - 1 + shown.length;
       const width = String(last).length;
       const header = `${path} (${lines.length} lines, ${bytes.length} bytes)${startLine > 1 || last < lines.length ? `; lines ${startLine}-${last}` : ''}`;
@@ -45,6 +48,19 @@ export function readFileTool(options: ExecutionToolOptions): Tool<z.infer<typeof
       return `${header}\n${shown.map((line, i) => `${String(startLine + i).padStart(width)}│${line}`).join('\n')}${more}`;
     },
   };
+}
+
+/** The lines that fit in one page, from the first; a single line longer than the page is shown cut rather than not at all. */
+function page(lines: string[]): string[] {
+  const shown: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    // The line number and its bar take about 8 characters.
+    if (size + line.length + 8 > MAX_PAGE_CHARS && shown.length > 0) break;
+    shown.push(line.length > MAX_PAGE_CHARS ? `${headOf(line, MAX_PAGE_CHARS)} [… line cut]` : line);
+    size += Math.min(line.length, MAX_PAGE_CHARS) + 8;
+  }
+  return shown;
 }
 
 export function writeFileTool(options: ExecutionToolOptions): Tool<z.infer<typeof writeParameters>> {
