@@ -101,9 +101,12 @@ interface StreamedCall {
 /**
  * Tool calls put together from their deltas. OpenAI numbers them (`index`) and gives the id
  * once; other servers do not: some send each call whole without an index (Gemini's
- * endpoint, proxies), some number every call 0 (Ollama). A delta belongs to the call its
- * index names unless it brings an id other than that call's, which starts a new call; one
- * without an index continues the last call, unless its id starts a new one.
+ * endpoint, proxies), some number every call 0 (Ollama), some with no id either (gateways).
+ * A delta belongs to the call its index names (or, without an index, the last call) unless
+ * it starts another: it brings an id other than that call's, or a function name when that
+ * call has one and either names another function or has its arguments complete. Some
+ * servers repeat the name in each delta of a call, so a repeat mid-arguments is no new call,
+ * and a name repeated after them, with no arguments of its own, none either.
  */
 class StreamedCalls {
   private readonly calls: StreamedCall[] = [];
@@ -112,7 +115,11 @@ class StreamedCalls {
 
   add(delta: { index?: number | undefined; id?: string | null | undefined; function?: { name?: string | null | undefined; arguments?: string | null | undefined } | null | undefined }): void {
     const known = delta.index === undefined ? this.calls.at(-1) : this.byIndex.get(delta.index);
-    const startsAnother = known === undefined || (Boolean(delta.id) && known.id !== '' && delta.id !== known.id);
+    const name = delta.function?.name;
+    const startsAnother =
+      known === undefined ||
+      (Boolean(delta.id) && known.id !== '' && delta.id !== known.id) ||
+      (!delta.id && Boolean(name) && known.name !== '' && (name !== known.name || isCompleteJson(known.arguments)));
     const call = startsAnother ? { id: '', name: '', arguments: '' } : known;
     if (startsAnother) this.calls.push(call);
     if (delta.index !== undefined) this.byIndex.set(delta.index, call);
@@ -122,7 +129,18 @@ class StreamedCalls {
     call.arguments += delta.function?.arguments ?? '';
   }
 
+  /** The calls, without a name repeated after its call ended that brought nothing of its own. */
   list(): readonly StreamedCall[] {
-    return this.calls;
+    return this.calls.filter((call, index) => !(index > 0 && call.id === '' && call.arguments === '' && call.name === this.calls[index - 1]?.name));
+  }
+}
+
+function isCompleteJson(text: string): boolean {
+  if (text.trim() === '') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -81,6 +81,31 @@ describe('streaming', () => {
     ]);
   });
 
+  it('keeps calls apart when a server numbers each 0 and sends no ids, and joins a call whose deltas each repeat its name', async () => {
+    const { client } = testClient([providerAt(server.url)]);
+    const chunk = (delta: object, finish: string | null = null) => ({ id: 'x', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] });
+    const call = (name: string, args: string) => chunk({ tool_calls: [{ index: 0, type: 'function', function: { name, arguments: args } }] });
+    const body = `${sse(
+      chunk({ role: 'assistant', content: '' }),
+      call('clock', '{"tz":"Europe/Berlin"}'),
+      call('web_search', '{"query":"news"}'),
+      // The same function again, then one whose every delta repeats its name, and a last repeat that brings nothing.
+      call('web_search', '{"query":"weather"}'),
+      call('clock', '{"tz":'),
+      call('clock', '"Asia/Tokyo"}'),
+      call('clock', ''),
+      chunk({}, 'tool_calls'),
+    )}data: [DONE]\n\n`;
+    server.enqueue({ raw: { status: 200, contentType: 'text/event-stream', body } });
+    const result = await client.complete({ messages: [{ role: 'user', content: 'time, news and weather?' }], tools: [clockTool], onTextDelta: () => {} });
+    expect(result.toolCalls.map((c) => [c.name, c.arguments])).toEqual([
+      ['clock', '{"tz":"Europe/Berlin"}'],
+      ['web_search', '{"query":"news"}'],
+      ['web_search', '{"query":"weather"}'],
+      ['clock', '{"tz":"Asia/Tokyo"}'],
+    ]);
+  });
+
   it.each(['hermes', 'auto'] as const)('never streams <tool_call> text in %s mode', async (toolMode) => {
     const { client } = testClient([providerAt(server.url, { toolMode })]);
     server.enqueue({ text: 'One moment <tool_call>\n{"name": "clock", "arguments": {"tz": "UTC"}}\n</tool_call>' });
