@@ -82,6 +82,7 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
     db.transaction(() => {
       if (isApplied.get(migration.version) !== undefined) return;
       db.exec(migration.sql);
+      migration.backfill?.(db);
       record.run(migration.version, migration.name, Date.now());
     }).immediate();
   }

@@ -4,6 +4,7 @@
  * the input can change the query's syntax, so any input searches instead of throwing.
  */
 import { wordForms } from './irregular.js';
+import { ftsPhrase, hasWideChars, wideTokens } from './wide-chars.js';
 
 /** Words that carry no topic: English function words and the verbs questions about memory use. */
 const STOPWORDS = new Set(
@@ -30,13 +31,15 @@ const WORD = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
 
 /**
  * Lower-case word tokens of a text (letters, digits and their combining marks), in
- * order, with accents folded off Latin letters as FTS5's unicode61 does ("café" → "cafe").
+ * order, with accents folded off Latin letters as FTS5's unicode61 does ("café" → "cafe"),
+ * and runs of Chinese, Japanese, Thai… as overlapping pairs of characters (see wide-chars.ts).
  */
 export function wordTokens(text: string): string[] {
   // Most notes are plain ASCII: no normalization needed (it is most of the cost of re-ranking).
   if (!NON_ASCII.test(text)) return text.toLowerCase().match(ASCII_WORD) ?? [];
   const folded = text.normalize('NFKD').replace(LATIN_ACCENT, '$1').normalize('NFKC');
-  return folded.toLowerCase().match(WORD) ?? [];
+  const tokens = folded.toLowerCase().match(WORD) ?? [];
+  return hasWideChars(folded) ? tokens.flatMap((token) => (hasWideChars(token) ? wideTokens(token) : [token])) : tokens;
 }
 
 const NON_ASCII = /[^\t\n\r -~]/;
@@ -72,7 +75,7 @@ export function termForms(terms: readonly string[]): string[][] {
  * them is enough: they cannot contain a double quote.
  */
 export function ftsExpression(terms: readonly string[], ownerToken?: string): string {
-  const anyTerm = [...new Set(terms)].map((term) => `"${term}"`).join(' OR ');
+  const anyTerm = [...new Set(terms)].map((term) => `"${ftsPhrase(term)}"`).join(' OR ');
   const text = `{text} : (${anyTerm})`;
   return ownerToken ? `{owner} : "${ownerToken}" AND ${text}` : text;
 }

@@ -8,6 +8,7 @@ import type { Db } from '../../store/db.js';
 import { CairnError } from '../../core/errors.js';
 import { DEFAULT_TRUST, type NewNote, type Note } from './types.js';
 import { NOTE_COLUMNS, toNote, type NoteRow } from './rows.js';
+import { searchText } from './wide-chars.js';
 
 export interface Owner {
   id: number;
@@ -53,14 +54,14 @@ export class NoteStore {
       ),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
       insert: db.prepare<unknown[], { id: number }>(
-        `INSERT INTO notes (owner_id, text, kind, origin, trust, source_session, pinned, external_id, created_at, updated_at)
-         VALUES (@owner, @text, @kind, @origin, @trust, @source, @pinned, @external, @created, @updated) RETURNING id`,
+        `INSERT INTO notes (owner_id, text, search_text, kind, origin, trust, source_session, pinned, external_id, created_at, updated_at)
+         VALUES (@owner, @text, @search, @kind, @origin, @trust, @source, @pinned, @external, @created, @updated) RETURNING id`,
       ),
       upsertExternal: db.prepare<unknown[], { id: number }>(
-        `INSERT INTO notes (owner_id, text, kind, origin, trust, source_session, pinned, external_id, created_at, updated_at)
-         VALUES (@owner, @text, @kind, @origin, @trust, @source, @pinned, @external, @created, @updated)
+        `INSERT INTO notes (owner_id, text, search_text, kind, origin, trust, source_session, pinned, external_id, created_at, updated_at)
+         VALUES (@owner, @text, @search, @kind, @origin, @trust, @source, @pinned, @external, @created, @updated)
          ON CONFLICT (owner_id, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
-           text = excluded.text, kind = excluded.kind, origin = excluded.origin, trust = excluded.trust,
+           text = excluded.text, search_text = excluded.search_text, kind = excluded.kind, origin = excluded.origin, trust = excluded.trust,
            source_session = excluded.source_session, pinned = excluded.pinned, created_at = excluded.created_at, updated_at = excluded.updated_at
          RETURNING id`,
       ),
@@ -263,6 +264,7 @@ export class NoteStore {
     const params = {
       owner,
       text: note.text,
+      search: searchText(note.text),
       kind: note.kind,
       origin: note.origin,
       trust: note.trust ?? DEFAULT_TRUST[note.origin],

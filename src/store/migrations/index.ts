@@ -14,11 +14,15 @@ import { sql as attachments } from './009-attachments.js';
 import { sql as conversationModels } from './010-conversation-models.js';
 import { sql as instanceLease } from './011-instance-lease.js';
 import { sql as taskMessages } from './012-task-messages.js';
+import { backfill as wideCharBackfill, sql as wideCharSearch } from './013-wide-char-search.js';
+import type { Db } from '../db.js';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Data the SQL cannot compute, filled in by code in the same transaction. */
+  backfill?: (db: Db) => void;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -34,4 +38,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: 'conversation-models', sql: conversationModels },
   { version: 11, name: 'instance-lease', sql: instanceLease },
   { version: 12, name: 'task-messages', sql: taskMessages },
+  { version: 13, name: 'wide-char-search', sql: wideCharSearch, backfill: wideCharBackfill },
 ];

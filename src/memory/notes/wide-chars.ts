@@ -1,0 +1,51 @@
+/**
+ * Scripts written without spaces between words (Chinese, Japanese, Thai; Korean attaches
+ * particles to its words): FTS5's unicode61 tokenizer takes a whole run of such text for
+ * one token, so a word inside a sentence could never be found. The index gets each of their
+ * characters as a token of its own (`searchText`); a query and a note's words become
+ * overlapping pairs of characters (`wideTokens`), searched as phrases of adjacent characters
+ * (the usual bigram approach, which needs no dictionary).
+ */
+
+/** One character of such a script, with the marks that belong to it (Thai vowels and tones). */
+const WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]\p{M}*/gu;
+const HAS_WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+
+export function hasWideChars(text: string): boolean {
+  return HAS_WIDE.test(text);
+}
+
+/** The text as the index holds it: each wide character set apart by spaces; null when it has none (the index takes the text as it is). */
+export function searchText(text: string): string | null {
+  return hasWideChars(text) ? text.replace(WIDE, ' $& ') : null;
+}
+
+/** A word token split into its runs: other letters and digits kept whole, wide runs as overlapping pairs of characters (a lone one as itself). */
+export function wideTokens(token: string): string[] {
+  const tokens: string[] = [];
+  let run: string[] = [];
+  let rest = '';
+  const flushRun = () => {
+    if (run.length === 1) tokens.push(run[0] as string);
+    for (let i = 0; i + 1 < run.length; i++) tokens.push(`${run[i]}${run[i + 1]}`);
+    run = [];
+  };
+  let at = 0;
+  for (const match of token.matchAll(WIDE)) {
+    rest = token.slice(at, match.index);
+    if (rest !== '') {
+      flushRun();
+      tokens.push(rest);
+    }
+    run.push(match[0]);
+    at = match.index + match[0].length;
+  }
+  flushRun();
+  if (at < token.length) tokens.push(token.slice(at));
+  return tokens;
+}
+
+/** The FTS5 phrase for a token: its wide characters apart, so they match the index's adjacent ones. */
+export function ftsPhrase(token: string): string {
+  return hasWideChars(token) ? token.replace(WIDE, ' $& ').trim().replace(/\s+/g, ' ') : token;
+}
