@@ -33,6 +33,10 @@ const SUMMARY_INSTRUCTIONS = [
 
 /** Tool output beyond this is cut when shown to the summarizer. */
 const MAX_TRANSCRIPT_ITEM_CHARS = 2_000;
+/** The share of the context one summarizer request may fill (the rest: its instructions and answer). */
+const SUMMARIZER_SHARE = 0.5;
+/** Summarizer calls one turn may make to catch up on a backlog (after an outage of the aux model); the rest waits for the next turns. */
+const MAX_FOLDS_PER_TURN = 3;
 
 export class Compressor {
   constructor(private readonly options: CompressorOptions) {}
@@ -51,29 +55,57 @@ export class Compressor {
   async compress(session: Session, history: readonly StoredMessage[], signal?: AbortSignal): Promise<Session> {
     const cut = cutPoint(history, this.options.keepRecentTurns);
     if (cut === undefined) return session;
-    const older = history.filter((m) => m.seq <= cut);
-    try {
-      const result = await this.options.model.complete({
-        messages: [
-          { role: 'system', content: SUMMARY_INSTRUCTIONS },
-          { role: 'user', content: transcript(session.summary, older, this.options.isPrivateTool ?? (() => false)) },
-        ],
-        ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
-        purpose: 'summary',
-        sessionId: session.id,
-        ...(signal ? { signal } : {}),
-      });
-      const summary = result.text.trim();
-      if (!summary) throw new Error('the summarizer returned an empty summary');
-      if (!this.options.store.compress(session.id, summary, cut, session.summaryThrough)) return this.options.store.get(session.id) ?? session;
-      this.options.logger.info({ sessionId: session.id, through: cut, folded: older.length }, 'session compressed');
-      return { ...session, summary, summaryThrough: cut };
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      this.options.logger.warn({ sessionId: session.id, err: describeError(error) }, 'session compression failed; continuing with a trimmed prompt');
-      return session;
+    let current = session;
+    // A backlog (the summarizer was down for a while) is folded a request's worth at a time, so no request outgrows the context.
+    for (let fold = 0; fold < MAX_FOLDS_PER_TURN && current.summaryThrough < cut; fold++) {
+      const pending = history.filter((m) => m.seq > current.summaryThrough && m.seq <= cut);
+      const budget = this.options.contextTokens * SUMMARIZER_SHARE - estimateTokens(SUMMARY_INSTRUCTIONS) - estimateTokens(current.summary);
+      const through = foldEnd(pending, budget, this.isPrivateTool);
+      const folded = pending.filter((m) => m.seq <= through);
+      try {
+        const result = await this.options.model.complete({
+          messages: [
+            { role: 'system', content: SUMMARY_INSTRUCTIONS },
+            { role: 'user', content: transcript(current.summary, folded, this.isPrivateTool) },
+          ],
+          ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
+          purpose: 'summary',
+          sessionId: session.id,
+          ...(signal ? { signal } : {}),
+        });
+        const summary = result.text.trim();
+        if (!summary) throw new Error('the summarizer returned an empty summary');
+        if (!this.options.store.compress(session.id, summary, through, current.summaryThrough)) return this.options.store.get(session.id) ?? current;
+        this.options.logger.info({ sessionId: session.id, through, folded: folded.length }, 'session compressed');
+        current = { ...current, summary, summaryThrough: through };
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        this.options.logger.warn({ sessionId: session.id, err: describeError(error) }, 'session compression failed; continuing with a trimmed prompt');
+        return current;
+      }
     }
+    return current;
   }
+
+  private readonly isPrivateTool = (name: string): boolean => this.options.isPrivateTool?.(name) ?? false;
+}
+
+/**
+ * The seq of the last message of the longest run of whole turns, from the first, whose
+ * transcript fits `budget` tokens; at least the first turn (its long items are cut anyway).
+ */
+function foldEnd(pending: readonly StoredMessage[], budget: number, isPrivateTool: (name: string) => boolean): number {
+  let used = 0;
+  let end: number | undefined;
+  for (const [index, stored] of pending.entries()) {
+    // A turn ends before the next user message: the verbatim history must start with one, never with a lone tool result.
+    if (index > 0 && stored.message.role === 'user') {
+      if (used > budget && end !== undefined) return end;
+      end = (pending[index - 1] as StoredMessage).seq;
+    }
+    used += estimateTokens(renderItem(stored.message, isPrivateTool)) + 1;
+  }
+  return used > budget && end !== undefined ? end : (pending.at(-1) as StoredMessage).seq;
 }
 
 /** The seq of the last message to fold: everything before the k-th most recent user turn. */
@@ -88,12 +120,13 @@ function cutPoint(history: readonly StoredMessage[], keepRecentTurns: number): n
 function transcript(previousSummary: string | undefined, messages: readonly StoredMessage[], isPrivateTool: (name: string) => boolean): string {
   const lines: string[] = [];
   if (previousSummary) lines.push(`Summary so far:\n${previousSummary}\n`, 'Conversation since then:');
-  for (const { message } of messages) {
-    // The summary is shared by everyone in the conversation; one person's notes stay out of it.
-    if (message.role === 'tool' && message.name && isPrivateTool(message.name)) lines.push('Tool result: (private to the person who asked; omitted)');
-    else lines.push(renderLine(message));
-  }
+  for (const { message } of messages) lines.push(renderItem(message, isPrivateTool));
   return lines.join('\n');
+}
+
+function renderItem(message: ChatMessage, isPrivateTool: (name: string) => boolean): string {
+  // The summary is shared by everyone in the conversation; one person's notes stay out of it.
+  return message.role === 'tool' && message.name && isPrivateTool(message.name) ? 'Tool result: (private to the person who asked; omitted)' : renderLine(message);
 }
 
 function renderLine(message: ChatMessage): string {

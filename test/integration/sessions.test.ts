@@ -63,6 +63,31 @@ describe('sessions in the running core', () => {
     expect(cairn.db.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(24);
   });
 
+  it('catches up on compression after the summarizer was down, a request that fits the context at a time', async () => {
+    const context = 2_000;
+    const cairn = start(testConfig(server.url, { CAIRN_CONTEXT_TOKENS: String(context) }, tempDir()));
+    const isSummary = (body: { messages: { content: string }[] }) => String(body.messages[0]?.content).startsWith('You compress');
+    let down = true;
+    server.setDefault((request) => {
+      const body = request.body as { messages: { content: string }[] };
+      if (!isSummary(body)) return { text: 'ok' };
+      if (down) return { error: { status: 503 } };
+      // As real providers do: a prompt past the model's context is refused.
+      if (JSON.stringify(body.messages).length / 4 > context) return { error: { status: 400, body: { error: { message: 'context_length_exceeded' } } } };
+      return { text: `SUMMARY ${server.chatRequests().filter(isSummary).length}` };
+    });
+    for (let i = 0; i < 40; i++) {
+      if (i === 20) down = false;
+      await cairn.gateway.receive(cairn.adapter.message(`topic ${i}: ${'words '.repeat(120)}`));
+    }
+    const sizes = server.chatRequests().filter(isSummary).map((body) => Math.ceil(JSON.stringify(body.messages).length / 4));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(context);
+    const session = cairn.sessions.store.active('test:dm:alice');
+    expect(session?.summary).toMatch(/^SUMMARY/);
+    // Caught up: what is left verbatim fits the context.
+    expect(cairn.sessions.store.messages(session!).reduce((sum, m) => sum + m.tokens, 0)).toBeLessThan(context);
+  });
+
   it('serves two conversations in parallel and serializes messages within one', async () => {
     const model = new GatedModel();
     const cairn = start(testConfig(server.url), { model });
