@@ -160,7 +160,7 @@ export class DiscordAdapter implements Adapter {
       const into = draft && 'interaction' in draft ? draft.message : pending.edited ? undefined : '@original';
       pending.edited = true;
       try {
-        const last = await this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], { conversationId, answered: reply.replyTo }, into, componentsOf(reply.buttons));
+        const last = await this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], { conversationId, answered: reply.answers ?? reply.replyTo }, into, componentsOf(reply.buttons));
         return withButtons && last ? this.keepEditable(last, pending.interaction) : undefined;
       } catch (error) {
         // A turn longer than the token's 15 minutes: the answer goes to the channel the question was asked in.
@@ -176,7 +176,7 @@ export class DiscordAdapter implements Adapter {
       const into = index === 0 && draft && 'channelId' in draft ? draft.messageId : undefined;
       const components = index === parts.length - 1 ? componentsOf(reply.buttons) : undefined;
       last = await this.post(channelId, part.content, index === 0 ? this.reference(conversationId, reply.replyTo) : {}, part.files, into, components);
-      this.replies.remember(last, conversationId, reply.replyTo);
+      this.replies.remember(last, conversationId, reply.answers ?? reply.replyTo);
     }
     return withButtons && last ? `channel:${channelId}:${last}` : undefined;
   }

@@ -221,7 +221,7 @@ export class SlackAdapter implements Adapter {
       await this.upload(conversationId, reply.text, reply.files, entry);
       return undefined;
     }
-    const last = await this.post(conversationId, reply.text, entry, draft, reply.buttons);
+    const last = await this.post(conversationId, reply.text, entry, draft, reply.buttons, reply.answers);
     return reply.buttons?.length && last ? `${last.channel}:${last.ts}` : undefined;
   }
 
@@ -343,7 +343,7 @@ export class SlackAdapter implements Adapter {
 
   /** Sends a reply, split and rendered, its first message into `draft` when one streamed it; slash commands answer through their response_url. */
   /** Posts the text; resolves with the last message where it went out formatted through the Web API (the one with the buttons). */
-  private async post(conversationId: string, text: string, entry: InFlight | undefined, draft?: PostedMessage, buttons: readonly ReplyButton[] = []): Promise<PostedMessage | undefined> {
+  private async post(conversationId: string, text: string, entry: InFlight | undefined, draft?: PostedMessage, buttons: readonly ReplyButton[] = [], answered = entry?.messageId): Promise<PostedMessage | undefined> {
     const { channel, threadTs } = whereTo(conversationId, entry);
     const messages = renderMessages(text);
     let last: PostedMessage | undefined;
@@ -351,7 +351,7 @@ export class SlackAdapter implements Adapter {
     for (const [index, rendered] of messages.entries()) {
       const message = index === messages.length - 1 ? withButtons(rendered, buttons) : rendered;
       if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs);
-      else last = await this.postMessage(channel, threadTs, message, { conversationId, answered: entry?.messageId }, index === 0 ? draft : undefined);
+      else last = await this.postMessage(channel, threadTs, message, { conversationId, answered }, index === 0 ? draft : undefined);
     }
     return last;
   }

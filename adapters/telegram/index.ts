@@ -175,13 +175,13 @@ export class TelegramAdapter implements Adapter {
         if (index === 0 && draft && (await this.replaceDraft(draft, part))) continue;
         // The buttons go under the last part, after everything they are about.
         const last = index === parts.length - 1;
-        const sent = await this.sendPart(conversationId, part, reply.replyTo, { quote: index === 0, ...(last && keyboard ? { keyboard } : {}) });
+        const sent = await this.sendPart(conversationId, part, reply.answers ?? reply.replyTo, { quote: index === 0, ...(last && keyboard ? { keyboard } : {}) });
         if (last && keyboard) withKeyboard = sent;
       }
     }
     for (const [index, file] of files.entries()) {
       const sent = await this.sendFile(conversationId, file, index === 0 && caption ? caption : undefined);
-      this.replies.remember(`${chatId}:${sent.message_id}`, conversationId, reply.replyTo);
+      this.replies.remember(`${chatId}:${sent.message_id}`, conversationId, reply.answers ?? reply.replyTo);
     }
     return withKeyboard === undefined ? undefined : String(withKeyboard);
   }

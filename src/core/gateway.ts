@@ -345,7 +345,7 @@ export class Gateway {
   private async deliver(message: InboundMessage, reply: OutboundReply): Promise<string | undefined | void> {
     const adapter = this.adapters.get(message.platform);
     if (!adapter) throw new CairnError('unavailable', `No adapter for ${message.platform} is attached.`);
-    return adapter.send(message.conversationId, { ...reply, replyTo: replyToOf(message) });
+    return adapter.send(message.conversationId, { ...reply, replyTo: replyToOf(message), answers: message.messageId });
   }
 }
 

@@ -100,6 +100,11 @@ export interface OutboundReply {
   text: string;
   /** Platform message id this replies to, when the platform threads replies. */
   replyTo?: string | undefined;
+  /**
+   * The message whose turn this reply belongs to (a scheduled run's too, which replies to no
+   * platform message): adapters remember it with the reply, so a 👍/👎 on it judges that turn.
+   */
+  answers?: string | undefined;
   /** The turn failed; adapters may render this differently. */
   isError?: boolean;
   /** Files sent with the text (the send_file tool); only to an adapter whose capabilities give maxFileBytes. */

@@ -6,7 +6,7 @@
  */
 export interface SentReply {
   conversationId: string;
-  /** The message the reply answered (OutboundReply.replyTo); absent for a scheduled task's answer. */
+  /** The message whose turn the reply belongs to (OutboundReply.answers). */
   answered: string | undefined;
 }
 

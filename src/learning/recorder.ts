@@ -44,7 +44,7 @@ export class TaskRecorder {
       this.insert(input, result);
       return;
     }
-    const key = turnKey(conversationId, answeredBy(input));
+    const key = turnKey(conversationId, input.message.messageId);
     this.plainTurns.delete(key);
     this.plainTurns.set(key, { input, result });
     this.latestPlain.set(conversationId, key);
@@ -82,7 +82,8 @@ export class TaskRecorder {
     const task = this.tasks.insert({
       sessionId: result.sessionId,
       conversationId: input.message.conversationId,
-      messageId: answeredBy(input),
+      // What its replies' `answers` name, so a reaction on one finds this task (a scheduled run's own id included).
+      messageId: input.message.messageId,
       platform: input.message.platform,
       userId: input.message.userId,
       request: input.message.text,
@@ -105,11 +106,6 @@ export class TaskRecorder {
   }
 }
 
-/** The message a turn answered: what its reply's `replyTo` named (a scheduled run answers none). */
-function answeredBy(input: TurnInput): string | undefined {
-  return input.message.scheduled ? undefined : input.message.messageId;
-}
-
-function turnKey(conversationId: string, messageId: string | undefined): string {
-  return `${conversationId}\n${messageId ?? ''}`;
+function turnKey(conversationId: string, messageId: string): string {
+  return `${conversationId}\n${messageId}`;
 }

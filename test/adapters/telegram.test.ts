@@ -473,6 +473,29 @@ describe('telegram end to end', () => {
     expect([latest?.request, latest?.feedback]).toEqual(['time?', undefined]);
   });
 
+  it("takes 👎 on a scheduled task's answer as feedback on that run, though it answered no message", async () => {
+    await setUp();
+    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'Digest: 3 incidents.' }, { toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'Paris.' });
+    const conversationId = `telegram:${USER.id}`;
+    await cairn.gateway.receive({
+      platform: 'telegram', conversationId, userId: conversationId, senderId: String(USER.id), userName: 'ada', text: 'Summarize the open incidents',
+      isDirect: true, isSelf: false, scheduled: { id: 1 }, messageId: 'schedule:1:1700000000000', receivedAt: new Date(0),
+    });
+    await harness.fake.waitForSent(1);
+    harness.fake.pushUpdate({ message: harness.message('capital of France?') });
+    await harness.fake.waitForSent(2);
+    await cairn.learning.idle();
+    // The digest was message 1000.
+    harness.fake.pushUpdate({ message_reaction: { chat: { id: USER.id, type: 'private' }, message_id: 1000, user: USER, date: 1_700_000_001, old_reaction: [], new_reaction: [{ type: 'emoji', emoji: '👎' }] } });
+    await harness.fake.waitForSent(3);
+    await cairn.learning.idle();
+    const verdicts = cairn.learning.tasks.recent(2).map((task) => [task.reply, task.feedback]);
+    expect(verdicts).toEqual([
+      ['Paris.', undefined],
+      ['Digest: 3 incidents.', 'bad'],
+    ]);
+  });
+
   it('answers in the forum topic it was asked in, each topic its own conversation, and takes 👍 there as feedback', async () => {
     await setUp();
     const forum = { id: -1001, type: 'supergroup' };

@@ -65,8 +65,8 @@ describe('scheduled tasks', () => {
     await vi.waitFor(() => expect(telegram.texts()).toHaveLength(2));
     const sent = telegram.sent.at(-1);
     expect(sent?.conversationId).toBe('telegram:dm:2');
-    // No platform message to reply to: the answer is posted on its own.
-    expect(sent?.reply).toEqual({ text: 'Reminder: send the invoice to Ana.', endsTurn: true });
+    // No platform message to reply to: the answer is posted on its own (it names its run, for a reaction on it).
+    expect(sent?.reply).toEqual({ text: 'Reminder: send the invoice to Ana.', endsTurn: true, answers: expect.stringMatching(/^schedule:1:\d+$/) });
     expect(scheduledRun()).toBe(
       '[Scheduled task #1, set by user2 on Tue 24 Nov 2026, 10:00 (Europe/Paris). Do it now and answer with the result; they are not waiting in the chat.]\nRemind me to send the invoice to Ana.',
     );

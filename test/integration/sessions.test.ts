@@ -1,6 +1,6 @@
 /** Sessions across restarts, compression, concurrency, duplicates, bad input and shutdown. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { GatedModel } from '../helpers/gated-model.js';
 
@@ -66,10 +66,10 @@ describe('sessions in the running core', () => {
   it('catches up on compression after the summarizer was down, a request that fits the context at a time', async () => {
     const context = 2_000;
     const cairn = start(testConfig(server.url, { CAIRN_CONTEXT_TOKENS: String(context) }, tempDir()));
-    const isSummary = (body: { messages: { content: string }[] }) => String(body.messages[0]?.content).startsWith('You compress');
+    const isSummary = (body: ChatBody) => String(body.messages?.[0]?.content).startsWith('You compress');
     let down = true;
     server.setDefault((request) => {
-      const body = request.body as { messages: { content: string }[] };
+      const body = request.body as ChatBody;
       if (!isSummary(body)) return { text: 'ok' };
       if (down) return { error: { status: 503 } };
       // As real providers do: a prompt past the model's context is refused.
