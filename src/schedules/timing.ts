@@ -26,9 +26,31 @@ export function checkTimeZone(zone: string): string {
   throw new CairnError('invalid_input', `Unknown time zone "${zone}": use an IANA name such as Europe/Paris or America/New_York.`);
 }
 
-/** The next run of `expression` in `timeZone` strictly after `after` (ms). */
+/**
+ * Later starting points to look from when cron-parser gives up before a time-zone change
+ * (Australia/Lord_Howe's 30-minute one: from the day's run until the change, some 17 hours).
+ * Each try that fails costs the parser's loop limit, so they double.
+ */
+const RETRY_FROM_MS = [1, 2, 4, 8, 16, 24].map((hours) => hours * 60 * 60_000);
+
+/**
+ * The next run of `expression` in `timeZone` strictly after `after` (ms). `H` (a spread value)
+ * is drawn from the expression itself, so it is the same minute each time it is worked out.
+ */
 export function nextCronRun(expression: string, timeZone: string, after: number): number {
-  return cronLib().CronExpressionParser.parse(expression, { currentDate: new Date(after), tz: timeZone }).next().getTime();
+  const from = (start: number) => cronLib().CronExpressionParser.parse(expression, { currentDate: new Date(start), tz: timeZone, hashSeed: expression }).next().getTime();
+  try {
+    return from(after);
+  } catch (error) {
+    for (const later of RETRY_FROM_MS) {
+      try {
+        return from(after + later);
+      } catch {
+        // Still stuck: look from later yet.
+      }
+    }
+    throw error;
+  }
 }
 
 /** Checks a repeating task's expression: five fields, valid, and not more often than MIN_INTERVAL_MS. */
@@ -57,7 +79,7 @@ export function checkCron(cron: string, timeZone: string, now: number): string {
  * on the side of the budget. Validates the expression on the way (throws when invalid).
  */
 function shortestGap(expression: string, timeZone: string, now: number): number {
-  const { fields } = cronLib().CronExpressionParser.parse(expression, { currentDate: new Date(now), tz: timeZone });
+  const { fields } = cronLib().CronExpressionParser.parse(expression, { currentDate: new Date(now), tz: timeZone, hashSeed: expression });
   const minutes = [...fields.hour.values].flatMap((hour) => fields.minute.values.map((minute) => Number(hour) * 60 + Number(minute))).sort((a, b) => a - b);
   let shortest = (minutes[0] ?? 0) + DAY_MINUTES - (minutes.at(-1) ?? 0);
   for (let index = 1; index < minutes.length; index++) shortest = Math.min(shortest, (minutes[index] ?? 0) - (minutes[index - 1] ?? 0));

@@ -4,7 +4,7 @@
  * either) and a check that no link inside a folder leads out of it.
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseSkill } from './format.js';
 import { skillFileIn } from './library.js';
 import { problem, type SkillProblem } from './rules.js';
@@ -45,7 +45,8 @@ export function validateSkillFolder(dir: string, options: ValidateOptions = {}):
   if (!existsSync(dir)) return [problem('file-missing', 'is a link to something that no longer exists.', dir)];
   const file = skillFileIn(dir);
   if (!file) return [problem('file-missing', 'the folder has no SKILL.md.', dir)];
-  const parsed = parseSkill(readFileSync(file, 'utf8'), { mode: 'strict', folderName: basename(dir), file });
+  // Resolved: `cairn skills validate .` (or SKILL.md) inside the folder names it by its real name, not ".".
+  const parsed = parseSkill(readFileSync(file, 'utf8'), { mode: 'strict', folderName: basename(resolve(dir)), file });
   const files = supportingFiles(dir);
   const scanned = scanSkillWrite({ text: parsed.document?.text ?? readFileSync(file, 'utf8'), files: files.text, knownSecrets: options.knownSecrets ?? [] });
   return [...parsed.errors, ...scanned.map((p) => ({ ...p, file: join(dir, p.file ?? '') })), ...files.problems];

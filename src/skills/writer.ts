@@ -13,7 +13,7 @@
  * Read-only skills (bundled, extra folders) are copied into the learned folder on
  * their first change; the copy shadows the original.
  */
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { CairnError } from '../core/errors.js';
@@ -209,8 +209,9 @@ export class SkillWriter {
     const temp = join(this.learnedDir, `.tmp-${randomUUID().slice(0, 8)}`);
     try {
       if (copyFrom) {
-        // Links are left behind: a copied link could point anywhere.
-        cpSync(copyFrom, temp, { recursive: true, filter: (path) => !lstatSync(path).isSymbolicLink() });
+        // Links inside are left behind (a copied link could point anywhere); a skill folder that is itself a link is copied from where it leads.
+        const source = realpathSync(copyFrom);
+        cpSync(source, temp, { recursive: true, filter: (path) => path === source || !lstatSync(path).isSymbolicLink() });
         rmSync(join(temp, 'skill.md'), { force: true });
       } else mkdirSync(temp);
       writeFileAtomic(join(temp, 'SKILL.md'), text);

@@ -119,7 +119,7 @@ describe('kept files', () => {
     server.enqueue({ text: 'ok' });
     await cairn.gateway.receive(withFile('keep this', sent('notes.txt', 'text/plain', 'private')));
     await cairn.gateway.receive(cairn.adapter.message('/forget all', { command: { name: 'forget', args: 'all' } }));
-    expect(cairn.adapter.texts().at(-1)).toBe('You have no notes to delete. Also deleted the file you sent that I had kept.');
+    expect(cairn.adapter.texts().at(-1)).toBe('You have no notes to delete. Also deleted the file you sent that I had kept. Our conversation starts afresh.');
     expect(cairn.db.prepare('SELECT COUNT(*) AS n FROM attachments').get()).toEqual({ n: 0 });
   });
 

@@ -60,6 +60,18 @@ describe('cairn skills', () => {
     expect(run.out).toEqual([expect.stringMatching(/gone-skill: \[file-missing\] is a link to something that no longer exists\./), '2 skills checked: 1 problem.']);
   });
 
+  it.each([['.'], ['SKILL.md'], ['./SKILL.md']])('validate finds no problem in a valid skill named as %s from inside its folder', async (path) => {
+    const dir = writeSkillFolder(tempDir(), 'good-skill', skillText('good-skill'));
+    const home = process.cwd();
+    process.chdir(dir);
+    try {
+      const run = await cairn('validate', path);
+      expect([run.out, run.code]).toEqual([['1 skill checked: no problems.'], 0]);
+    } finally {
+      process.chdir(home);
+    }
+  });
+
   it('validate with no paths checks the bundled and learned skills', async () => {
     writeSkillFolder(join(dataDir, 'skills'), 'learned-one', skillText('learned-one'));
     const run = await cairn('validate');

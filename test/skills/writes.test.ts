@@ -1,11 +1,12 @@
 /** The write path through the tools: scanning, create → patch → rollback with files and versions agreeing, copy-on-write, archive. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import { registerSkillTools } from '../../src/skills/index.js';
 import { parseSkill } from '../../src/skills/format.js';
 import { GOOD_BODY, makeSkills, skillText, toolContext, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { tempDir } from '../helpers/cairn.js';
 
 const open: SkillsFixture[] = [];
 afterEach(() => {
@@ -186,5 +187,38 @@ describe('archive', () => {
     await call('skill_archive', { name: 'shipped', reason: 'unused' });
     expect(existsSync(join(bundledDir, 'shipped', 'SKILL.md'))).toBe(true);
     expect(skills.scan()).toMatchObject({ skills: [], archived: ['shipped'] });
+  });
+});
+
+describe('patching a read-only skill whose folder is a symlink', () => {
+  it('copies its supporting files into the learned copy, as it does for a plain folder', async () => {
+    const extra = tempDir('cairn-extra-');
+    const elsewhere = tempDir('cairn-my-skills-');
+    writeSkillFolder(elsewhere, 'deploy-app', skillText('deploy-app', { body: '# Deploy\n\n## Steps\n1. Run scripts/deploy.sh.\n2. Check references/checklist.md.\n' }), {
+      'scripts/deploy.sh': '#!/bin/sh\necho deploy\n',
+      'references/checklist.md': '- health check\n',
+    });
+    mkdirSync(extra, { recursive: true });
+    symlinkSync(join(elsewhere, 'deploy-app'), join(extra, 'deploy-app'));
+
+    const fixture = makeSkills({ extraDirs: [extra] });
+    open.push(fixture);
+    const tools = new ToolRegistry();
+    registerSkillTools(tools, fixture.skills);
+    const call = (name: string, args: object) => tools.execute({ id: 'c1', name, arguments: JSON.stringify(args) }, toolContext());
+
+    // Before the patch the agent sees the skill and its two files.
+    const before = await call('skill_view', { name: 'deploy-app' });
+    expect(before.content).toContain('references/checklist.md, scripts/deploy.sh');
+
+    const patched = await call('skill_patch', { name: 'deploy-app', find: '1. Run scripts/deploy.sh.', replace: '1. Run scripts/deploy.sh --dry-run first.', reason: 'safer' });
+    expect(patched.ok).toBe(true);
+    const copy = join(fixture.learnedDir, 'deploy-app');
+    expect(readFileSync(join(copy, 'SKILL.md'), 'utf8')).toContain('--dry-run first');
+    // The learned copy shadows the original, so it must carry the files its instructions name.
+    expect(existsSync(join(copy, 'scripts', 'deploy.sh'))).toBe(true);
+    expect(existsSync(join(copy, 'references', 'checklist.md'))).toBe(true);
+    const after = await call('skill_view', { name: 'deploy-app', file: 'references/checklist.md' });
+    expect(after.ok).toBe(true);
   });
 });
