@@ -24,7 +24,6 @@ export function searchText(text: string): string | null {
 export function wideTokens(token: string): string[] {
   const tokens: string[] = [];
   let run: string[] = [];
-  let rest = '';
   const flushRun = () => {
     if (run.length === 1) tokens.push(run[0] as string);
     for (let i = 0; i + 1 < run.length; i++) tokens.push(`${run[i]}${run[i + 1]}`);
@@ -32,7 +31,7 @@ export function wideTokens(token: string): string[] {
   };
   let at = 0;
   for (const match of token.matchAll(WIDE)) {
-    rest = token.slice(at, match.index);
+    const rest = token.slice(at, match.index);
     if (rest !== '') {
       flushRun();
       tokens.push(rest);
