@@ -19,7 +19,7 @@ import { RefusedFields } from './refused-fields.js';
 import { finishReply, readCompletion, type RawReply } from './response.js';
 import { abortableSleep, retryDelayMs, type RetryPolicy, type Sleep } from './retry.js';
 import { readStream } from './stream.js';
-import { createHttpFetch, type FetchLike } from './http-fetch.js';
+import { createHttpFetch, endedWithDoneMark, type FetchLike } from './http-fetch.js';
 import type { CallRecord, CompletionRequest, CompletionResult, ModelClient, Usage } from './types.js';
 
 export interface ModelClientOptions {
@@ -167,6 +167,10 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
             onChunk: () => deadline.touch(),
             onFirstDelta: () => void (state.delivered = true),
           });
+          // An answer a proxy cut short must not pass as complete either: it ends cleanly, without a finish_reason or the end mark (some servers send only one of them).
+          if (!deadline.signal.aborted && raw.finishReason === undefined && endedWithDoneMark(response) === false) {
+            throw new CairnError('unavailable', `${settings.name} ended the answer's stream before the answer was complete.`, { platform: settings.name, isRetryable: true });
+          }
         }
         // The openai stream ends quietly when aborted; an answer cut short must not pass as complete.
         if (deadline.signal.aborted) throw new APIUserAbortError();

@@ -59,6 +59,13 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError');
 }
 
+const DONE_MARK = /(^|\n)data: ?\[DONE\]/;
+
+/** Whether a streamed reply ended with server-sent events' end mark; undefined when the response did not come through this transport. */
+export function endedWithDoneMark(response: Response): boolean | undefined {
+  return response instanceof NodeResponse ? response.sawDoneMark : undefined;
+}
+
 /** What openai reads of a fetch Response, over an IncomingMessage that is read at most once. */
 class NodeResponse {
   readonly status: number;
@@ -69,6 +76,8 @@ class NodeResponse {
   readonly type = 'basic';
   private consumed = false;
   private webBody: ReadableStream<Uint8Array> | undefined;
+  /** A streamed body carried server-sent events' end mark (`data: [DONE]`); one a proxy cut short ends without it. */
+  sawDoneMark = false;
 
   constructor(
     private readonly message: IncomingMessage,
@@ -95,7 +104,25 @@ class NodeResponse {
 
   /** The body as a web stream, for streamed replies (server-sent events); the same stream on every read, as fetch's. */
   get body(): ReadableStream<Uint8Array> {
-    return (this.webBody ??= Readable.toWeb(this.message) as ReadableStream<Uint8Array>);
+    return (this.webBody ??= this.watchedForDoneMark(Readable.toWeb(this.message) as ReadableStream<Uint8Array>));
+  }
+
+  /** The stream as it is, noting whether `data: [DONE]` passes (the openai package reads it and tells no one). */
+  private watchedForDoneMark(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    let tail = '';
+    return stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform: (chunk, controller) => {
+          if (!this.sawDoneMark) {
+            // The mark may be split between chunks: the end of the last one is looked at again.
+            const text = tail + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+            this.sawDoneMark = DONE_MARK.test(text);
+            tail = text.slice(-16);
+          }
+          controller.enqueue(chunk);
+        },
+      }),
+    );
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {

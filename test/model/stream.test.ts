@@ -106,6 +106,22 @@ describe('streaming', () => {
     ]);
   });
 
+  it('asks again when a stream ends cleanly without a finish_reason or [DONE] (a proxy cut it short), and takes one that has either', async () => {
+    const { client, sleeps } = testClient([providerAt(server.url)]);
+    const chunk = (delta: object, finish: string | null = null) => ({ id: 'x', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] });
+    const cut = sse(chunk({ role: 'assistant', content: '' }), chunk({ content: 'Do not run ' }), chunk({ content: 'the migration' }));
+    server.enqueue({ raw: { status: 200, contentType: 'text/event-stream', body: cut } }, { text: 'Do not run the migration until the backup has finished.' });
+    const events: string[] = [];
+    const result = await client.complete({ messages: [{ role: 'user', content: 'x' }], onTextDelta: (d) => events.push(d), onTextReset: () => events.push('<reset>') });
+    expect(result.text).toBe('Do not run the migration until the backup has finished.');
+    expect(events.slice(0, 3)).toEqual(['Do not run ', 'the migration', '<reset>']);
+    expect(sleeps).toHaveLength(1);
+
+    // Some servers end with [DONE] and no finish_reason: that is a whole answer.
+    server.enqueue({ raw: { status: 200, contentType: 'text/event-stream', body: `${cut}data: [DONE]\n\n` } });
+    expect((await client.complete({ messages: [{ role: 'user', content: 'x' }], onTextDelta: () => {}, onTextReset: () => {} })).text).toBe('Do not run the migration');
+  });
+
   it.each(['hermes', 'auto'] as const)('never streams <tool_call> text in %s mode', async (toolMode) => {
     const { client } = testClient([providerAt(server.url, { toolMode })]);
     server.enqueue({ text: 'One moment <tool_call>\n{"name": "clock", "arguments": {"tz": "UTC"}}\n</tool_call>' });
