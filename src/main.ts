@@ -214,14 +214,17 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const commands = new CommandRegistry();
   registerBuiltinCommands(commands, sessions, config.agent.name);
   registerExportCommand(commands, sessions, clock, config.agent.name);
-  // Linking two accounts makes one person: the notes, scheduled tasks and today's usage of the one that joined move to the shared key.
+  const keptFiles = config.agent.keepFilesDays > 0 ? new KeptFiles(db, clock, config.agent.keepFilesDays) : undefined;
+  // Linking two accounts makes one person: the notes, scheduled tasks, today's usage, conversations (whose notes are
+  // condensed later) and kept files of the one that joined move to the shared key; unlinking the key's holder passes them on.
   registerLinkCommands(commands, access.links, clock, (previous, person) => {
     notes.store.moveOwner(previous, person);
     schedules.store.reassign(previous, person);
     ledger.reassign(previous, person);
+    sessions.store.reassign(previous, person);
+    keptFiles?.reassign(previous, person);
   });
   registerSkillCommands(commands, skills);
-  const keptFiles = config.agent.keepFilesDays > 0 ? new KeptFiles(db, clock, config.agent.keepFilesDays) : undefined;
   registerMemoryCommands(commands, notes, clock, {
     forgetFiles: keptFiles ? (userId) => keptFiles.forgetUser(userId) : undefined,
     endSessions: (userId) => sessions.endSessionsOf(userId, 'forgotten'),

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { isCairnError } from '../core/errors.js';
 import type { IdentityLinks } from './identities.js';
 
-/** Told when an identity's old person key merged into another, so per-person data (notes) can follow. */
+/** Told when the data kept under one person key now belongs to another (a link, or the key's holder unlinking), so it can follow. */
 export type LinkedListener = (previous: string, person: string) => void;
 
 export function registerLinkCommands(commands: CommandRegistry, links: IdentityLinks, clock: Clock, onLinked: LinkedListener = () => {}): void {
@@ -34,6 +34,12 @@ export function registerLinkCommands(commands: CommandRegistry, links: IdentityL
   commands.register({
     name: 'unlink',
     description: 'detach this account from your other linked accounts',
-    run: ({ message }) => (links.unlink(message.identity ?? message.userId) ? 'This account is no longer linked to your others.' : 'This account is not linked to any other.'),
+    run: ({ message }) => {
+      const identity = message.identity ?? message.userId;
+      const { unlinked, heir } = links.unlink(identity);
+      // The person's notes, tasks and usage stay with the accounts still linked, whichever one leaves.
+      if (heir) onLinked(identity, heir);
+      return unlinked ? 'This account is no longer linked to your others.' : 'This account is not linked to any other.';
+    },
   });
 }

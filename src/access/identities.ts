@@ -65,20 +65,24 @@ export class IdentityLinks {
     return { person, previous };
   }
 
-  /** Detaches one identity; it keeps its own key from now on. */
-  unlink(userId: string): boolean {
+  /**
+   * Detaches one identity; it keeps its own key from now on, and leaves the person's data with
+   * the others. `heir`: set when the person key was this identity's and passed to another member,
+   * so the person's data kept under the old key must follow it.
+   */
+  unlink(userId: string): { unlinked: boolean; heir?: string } {
     const person = this.personOf(userId);
     if (person === userId) {
       const others = this.statements.members.all(person).map((row) => row.user_id).filter((id) => id !== userId);
-      if (others.length === 0) return false;
+      if (others.length === 0) return { unlinked: false };
       // The person key was this identity's: hand it to the next member so the others stay together.
       const heir = others[0] as string;
       this.db.transaction(() => {
         this.statements.unlink.run(userId);
         this.statements.repoint.run(heir, person);
       })();
-      return true;
+      return { unlinked: true, heir };
     }
-    return this.statements.unlink.run(userId).changes > 0;
+    return { unlinked: this.statements.unlink.run(userId).changes > 0 };
   }
 }

@@ -42,6 +42,7 @@ export class KeptFiles {
       prune: db.prepare<[number]>('DELETE FROM attachments WHERE created_at < ?'),
       forget: db.prepare<[number]>('DELETE FROM attachments WHERE id = ?'),
       forgetUser: db.prepare<[string]>('DELETE FROM attachments WHERE user_id = ?'),
+      reassign: db.prepare<[string, string]>('UPDATE attachments SET user_id = ? WHERE user_id = ?'),
     };
   }
 
@@ -69,6 +70,11 @@ export class KeptFiles {
   }
 
   /** Drops every file a person sent (`/forget all`); returns how many. */
+  /** Gives one user key's kept files to another (identity linking), so /forget all finds them. */
+  reassign(from: string, to: string): void {
+    this.s.reassign.run(to, from);
+  }
+
   forgetUser(userId: string): number {
     return this.s.forgetUser.run(userId).changes;
   }

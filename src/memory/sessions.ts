@@ -79,7 +79,7 @@ export class SessionStore {
   /** Built once: a turn appends several times, and wrapping a function per call shows in batch profiles. */
   private readonly appendInTransaction;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.statements = {
       active: db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE conversation_id = ? AND status = 'active'"),
       byId: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
@@ -90,6 +90,8 @@ export class SessionStore {
       touch: db.prepare('UPDATE sessions SET last_active_at = ? WHERE id = ?'),
       setModel: db.prepare('UPDATE sessions SET model = ? WHERE id = ?'),
       activeOf: db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND user_id = ?"),
+      reassignSessions: db.prepare<[string, string]>('UPDATE sessions SET user_id = ? WHERE user_id = ?'),
+      reassignMessages: db.prepare<[string, string]>('UPDATE messages SET user_id = ? WHERE user_id = ?'),
       idle: db.prepare<[number], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND last_active_at < ? ORDER BY last_active_at"),
       nextSeq: db.prepare<[string], { next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE session_id = ?'),
       insertMessage: db.prepare(
@@ -143,6 +145,14 @@ export class SessionStore {
   /** Ends the session; false when it was not active (already ended by someone else). */
   end(id: string, reason: EndReason, now: number): boolean {
     return this.statements.end.run(now, reason, id).changes > 0;
+  }
+
+  /** Gives one user key's sessions and messages to another (identity linking): notes condensed from them later go to the person. */
+  reassign(from: string, to: string): void {
+    this.db.transaction(() => {
+      this.statements.reassignSessions.run(to, from);
+      this.statements.reassignMessages.run(to, from);
+    })();
   }
 
   /** The active sessions started by this user (whose prompt holds their notes). */
