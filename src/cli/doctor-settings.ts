@@ -3,9 +3,9 @@
  * things (CAIRN_ADMIN_CHANNEL), who may read the metrics, and who may read the `.env` that
  * holds the tokens. No network.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnv } from 'node:util';
+import { readDotenv } from '../config/dotenv.js';
 import type { Config } from '../config/load.js';
 import { enabledPlatforms } from '../core/adapter-factory.js';
 import type { CheckResult } from './doctor.js';
@@ -40,7 +40,7 @@ const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD)$/;
 export function checkEnvFile(dir: string): CheckResult[] {
   const path = join(dir, '.env');
   if (process.platform === 'win32' || !existsSync(path)) return [];
-  const secrets = Object.keys(parseEnv(readFileSync(path, 'utf8'))).filter((name) => SECRET_NAME.test(name));
+  const secrets = Object.keys(readDotenv(path)).filter((name) => SECRET_NAME.test(name));
   if (secrets.length === 0) return [];
   const open = statSync(path).mode & 0o077;
   if (open === 0) return [{ name: '.env', ok: true, detail: `${path} holds ${secrets.join(', ')}, readable by its owner only` }];

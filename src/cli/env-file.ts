@@ -5,7 +5,7 @@
  * owner only, since it holds tokens.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseEnv } from 'node:util';
+import { readDotenv } from '../config/dotenv.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { CairnError } from '../core/errors.js';
 
@@ -17,7 +17,7 @@ export interface EnvChanges {
 
 /** The file's settings as Cairn reads them (empty when there is no file). */
 export function readEnvFile(path: string): Record<string, string> {
-  return existsSync(path) ? (parseEnv(readFileSync(path, 'utf8')) as Record<string, string>) : {};
+  return existsSync(path) ? readDotenv(path) : {};
 }
 
 /** The file's text with the changes made: lines of other settings kept in place. */
@@ -25,7 +25,9 @@ export function applyEnvChanges(text: string, changes: EnvChanges): string {
   const remove = new Set(changes.remove ?? []);
   const pending = new Map(Object.entries(changes.set));
   const lines: string[] = [];
-  for (const line of text === '' ? [] : text.replace(/\n$/, '').split('\n')) {
+  // A byte-order mark (some Windows editors write one) would hide the first line's key; it is not written back.
+  const plain = text.replace(/^\uFEFF/, '');
+  for (const line of plain === '' ? [] : plain.replace(/\n$/, '').split('\n')) {
     const key = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
     if (key !== undefined && remove.has(key)) continue;
     if (key !== undefined && key in changes.set) {

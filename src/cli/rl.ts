@@ -14,13 +14,17 @@ import { createCairn } from '../main.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../rl/export/formats.js';
 import type { BatchSummary } from '../rl/summary.js';
 import { onShutdownSignal } from './signals.js';
+import { MAX_TIMER_MS } from '../config/duration.js';
 import type { CommandGroup } from './context.js';
 
-const int = (min: number) => (value: string) => {
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be a whole number ≥ ${min}`);
+  if (n > max) throw new InvalidArgumentError(`must be at most ${max}`);
   return n;
 };
+/** A time limit in ms: past MAX_TIMER_MS (24.8 days) Node fires a timer after 1 ms, and every task would time out at once. */
+const timeLimit = int(1, MAX_TIMER_MS);
 const num = (min: number, max: number) => (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`must be a number from ${min} to ${max}`);
@@ -65,7 +69,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--model <name>', 'use this model instead of the configured one')
     .option('--resume', 'continue an interrupted run: skip tasks already written')
     .option('--shard <i/n>', 'run only slice i of n (0-based), e.g. $SLURM_ARRAY_TASK_ID/4')
-    .option('--timeout <ms>', 'per-task time limit (default: CAIRN_BATCH_TASK_TIMEOUT_MS or 300000)', int(1))
+    .option('--timeout <ms>', 'per-task time limit (default: CAIRN_BATCH_TASK_TIMEOUT_MS or 300000)', timeLimit)
     .option('--reward <spec>', 'reward for tasks without one: a kind (exact, contains, regex, json-schema, numeric, judge), JSON, or a .js/.ts module', reward)
     .option('--admin', 'offer admin-only tools to the agent')
     .option('--shared-db', "use the configured database (shared skills' outcomes) instead of the run's own cairn.db")
@@ -162,7 +166,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--workers <n>', 'processes generating the runs, this one and n − 1 workers (default: CAIRN_BATCH_WORKERS or 1)', int(1))
     .option('--epochs <n>', 'passes over the tasks, then stop (default: until the trainer is done)', int(1))
     .option('--poll-ms <ms>', 'status poll interval while paused', int(10), 1000)
-    .option('--timeout <ms>', 'per-run time limit', int(1))
+    .option('--timeout <ms>', 'per-run time limit', timeLimit)
     .option('--tokenize-url <url>', "the policy's tokenize endpoint (default: CAIRN_TOKENIZE_URL or <model base URL>/../tokenize)")
     .option('--tokenizer <dir>', "the policy's tokenizer folder (tokenizer.json + chat template) instead of the endpoint (default: CAIRN_TOKENIZER_PATH)")
     .option('--reward <spec>', 'reward for tasks without one', reward)

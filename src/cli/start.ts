@@ -107,6 +107,10 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       await adapter.start(cairn.gateway.receive);
       logger.info({ platform: adapter.platform }, 'adapter started');
     }
+    // The audit schedule belongs to the long-running bot (a bad CAIRN_AUDIT_CRON fails the start here); a missed audit runs now.
+    await cairn.learning.start();
+    // Scheduled tasks run here too; one missed while Cairn was down runs now, marked late.
+    cairn.schedules.start(cairn.gateway.receive, cairn.gateway.platforms());
   } catch (error) {
     // A platform that cannot be set up or start (bad token, unreachable API) or a taken port fails
     // the start, and nothing made so far may keep the process alive.
@@ -116,10 +120,6 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   if (adapters.length === 0) {
     logger.warn('No chat platform is configured: set TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN or DISCORD_TOKEN. Serving /healthz only; `cairn chat` talks in the terminal.');
   }
-  // The audit schedule belongs to the long-running bot; a missed audit runs now.
-  await cairn.learning.start();
-  // Scheduled tasks run here too; one missed while Cairn was down runs now, marked late.
-  cairn.schedules.start(cairn.gateway.receive, cairn.gateway.platforms());
   const sweeper = setInterval(() => cairn.sessions.sweepIdle(), IDLE_SWEEP_MS);
   sweeper.unref();
 

@@ -4,6 +4,7 @@
  * `channels` overrides. Each back end's block is read only when it is used.
  */
 import { z } from 'zod';
+import { httpUrl } from './http-url.js';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
 import { timerMinutes, timerMs } from './duration.js';
@@ -101,7 +102,7 @@ export const backendsSchema = z
     daytona: z
       .object({
         apiKey: z.string().min(1).optional(),
-        apiUrl: z.url().optional(),
+        apiUrl: httpUrl().optional(),
         target: z.string().min(1).optional(),
         /** Image to build the sandbox from; Daytona's default snapshot when unset. */
         image: z.string().min(1).optional(),

@@ -1,6 +1,7 @@
 /** Settings of the learning loop: reflection, refinement, audits and their budget. */
 import { z } from 'zod';
 import type { EnvBinding } from './env.js';
+import { isTimeZone, TIME_ZONE_MESSAGE } from './time-zone.js';
 
 export const learningSchema = z
   .object({
@@ -11,8 +12,9 @@ export const learningSchema = z
     /** A new skill version is judged over its first N judged uses against its predecessor. */
     refinementWindow: z.number().int().min(1).default(5),
     auditEveryTasks: z.number().int().min(0).default(15),
-    auditCron: z.string().min(1).default('0 3 * * *'),
-    auditTimeZone: z.string().min(1).default('UTC'),
+    // The shape only (node-cron, which checks each field, loads when the schedule starts: every command would pay for it).
+    auditCron: z.string().regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'not a cron expression: five fields (minute hour day month weekday), e.g. "0 3 * * *"').default('0 3 * * *'),
+    auditTimeZone: z.string().refine(isTimeZone, { message: TIME_ZONE_MESSAGE }).default('UTC'),
     /** Tokens per UTC day the aux model may spend on reflection and audits. */
     dailyTokenBudget: z.number().int().min(0).default(200_000),
     staleDays: z.number().positive().default(14),

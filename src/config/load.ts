@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseEnv } from 'node:util';
+import { readDotenv } from './dotenv.js';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
@@ -97,7 +97,7 @@ export function requireModel(config: Config): void {
 function mergeDotenv(env: Env, cwd: string, useDotenv: boolean): Env {
   const path = resolve(cwd, '.env');
   if (!useDotenv || !existsSync(path)) return env;
-  const fromFile = parseEnv(readFileSync(path, 'utf8'));
+  const fromFile = readDotenv(path);
   return { ...fromFile, ...env };
 }
 

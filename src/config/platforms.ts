@@ -4,6 +4,7 @@
  * ids, Slack `U…` ids, Discord snowflakes).
  */
 import { z } from 'zod';
+import { httpUrl } from './http-url.js';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
 
@@ -14,8 +15,8 @@ export const platformsSchema = z
     telegram: z
       .object({
         botToken: z.string().min(1).optional(),
-        apiRoot: z.url().optional(),
-        webhookUrl: z.url().optional(),
+        apiRoot: httpUrl().optional(),
+        webhookUrl: httpUrl().optional(),
         webhookSecret: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 letters, digits, _ or -').optional(),
         allowedUsers: ids,
         adminUsers: ids,
@@ -28,7 +29,7 @@ export const platformsSchema = z
         botToken: z.string().min(1).optional(),
         appToken: z.string().min(1).optional(),
         signingSecret: z.string().min(1).optional(),
-        apiUrl: z.url().optional(),
+        apiUrl: httpUrl().optional(),
         allowedUsers: ids,
         adminUsers: ids,
         channelSessions: z.enum(['thread', 'channel']).default('thread'),
@@ -39,7 +40,7 @@ export const platformsSchema = z
         token: z.string().min(1).optional(),
         applicationId: z.string().min(1).optional(),
         guildId: z.string().min(1).optional(),
-        apiUrl: z.url().optional(),
+        apiUrl: httpUrl().optional(),
         allowedUsers: ids,
         adminUsers: ids,
         channelSessions: z.enum(['thread', 'channel']).default('thread'),

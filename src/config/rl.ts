@@ -3,6 +3,7 @@
  * override these per run; these are the defaults a team sets once.
  */
 import { z } from 'zod';
+import { httpUrl } from './http-url.js';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
 import { timerMs } from './duration.js';
@@ -16,9 +17,9 @@ export const rlSchema = z
     /** One task (its whole tool loop) may take this long before it is recorded as a timeout. */
     taskTimeoutMs: timerMs(300_000),
     /** The Atropos trajectory API (`run-api`). */
-    atroposUrl: z.url().default('http://localhost:8000'),
+    atroposUrl: httpUrl().default('http://localhost:8000'),
     /** The policy's tokenize endpoint (vLLM `/tokenize`); derived from the model's base URL when unset. */
-    tokenizeUrl: z.url().optional(),
+    tokenizeUrl: httpUrl().optional(),
     /** A Hugging Face tokenizer folder (tokenizer.json + chat template); when set, used instead of the tokenize endpoint. */
     tokenizerPath: z.string().min(1).optional(),
     /** Lets `cairn export --live` turn real users' chat tasks into training data (off: they are people's conversations). */

@@ -4,11 +4,13 @@
  * variable names and ./load.ts for how they are merged.
  */
 import { z } from 'zod';
+import { httpUrl } from './http-url.js';
 import { flag } from './flag.js';
 import { MAX_TIMER_MS, timerMs } from './duration.js';
 import { PROVIDER_NAMES } from '../model/providers.js';
 import { platformsSchema } from './platforms.js';
 import { learningSchema } from './learning.js';
+import { isTimeZone, TIME_ZONE_MESSAGE } from './time-zone.js';
 import { rlSchema } from './rl.js';
 import { BACKEND_NAMES, backendsSchema } from './backends.js';
 import { webSchema } from './web.js';
@@ -30,7 +32,7 @@ const toolModeSchema = z.enum(['native', 'hermes', 'auto']);
 const fallbackSchema = z.object({
   provider: z.enum(PROVIDER_NAMES),
   model: z.string().min(1).optional(),
-  baseUrl: z.url().optional(),
+  baseUrl: httpUrl().optional(),
   apiKey: z.string().min(1).optional(),
   apiKeyEnv: z.string().min(1).optional(),
   toolMode: toolModeSchema.optional(),
@@ -61,7 +63,7 @@ export const configSchema = z.object({
   model: z
     .object({
       provider: z.enum(PROVIDER_NAMES).optional(),
-      baseUrl: z.url().optional(),
+      baseUrl: httpUrl().optional(),
       apiKey: z.string().min(1).optional(),
       model: z.string().min(1).optional(),
       auxModel: z.string().min(1).optional(),
@@ -89,7 +91,7 @@ export const configSchema = z.object({
       /** Tokens one person's turns may use per UTC day (admins have no limit); unset: no limit. */
       userDailyTokens: z.number().int().positive().optional(),
       /** Time zone of scheduled tasks that name none. */
-      timeZone: z.string().refine(isTimeZone, { message: 'not an IANA time zone (e.g. Europe/Paris)' }).default('UTC'),
+      timeZone: z.string().refine(isTimeZone, { message: TIME_ZONE_MESSAGE }).default('UTC'),
       sessionIdleMinutes: z.number().positive().default(30),
       /** Days the files people send are kept for the agent to read again (read_attachment, look_at_image); 0 keeps none. */
       keepFilesDays: z.number().min(0).default(7),
@@ -119,12 +121,3 @@ export type ParsedConfig = z.output<typeof configSchema>;
 export type FallbackEntry = z.output<typeof fallbackSchema>;
 export type ChannelOverride = z.output<typeof channelOverrideSchema>;
 
-/** Whether Intl knows the zone (it knows the IANA names). */
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -149,6 +149,22 @@ describe('cairn start', () => {
     }
   });
 
+  it('when the audit schedule cannot start, fails naming CAIRN_AUDIT_CRON and leaves nothing running: the data folder starts again', async () => {
+    const model = await startFakeModelServer();
+    const dataDir = tempDir();
+    const port = await freePort();
+    // A cron of the right shape that node-cron refuses (minute 61) gets past the config and fails the start.
+    const bad = testConfig(model.url, { CAIRN_HTTP_PORT: String(port), CAIRN_AUDIT_CRON: '61 3 * * *' }, dataDir);
+    try {
+      await expect(startCairn(bad, { logger: silentLogger, host: '127.0.0.1' })).rejects.toThrow(/CAIRN_AUDIT_CRON/);
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+      const running = await startCairn(testConfig(model.url, { CAIRN_HTTP_PORT: '0' }, dataDir), { logger: silentLogger, host: '127.0.0.1' });
+      await running.stop();
+    } finally {
+      await model.close();
+    }
+  });
+
   it('refuses to start without a model, naming what to set', async () => {
     const config = testConfig('http://127.0.0.1:1/v1');
     config.providers = [];

@@ -153,4 +153,25 @@ describe('loadConfig', () => {
     expect(config.providers[0]?.model).toBe('from-env');
     expect(config.agent.name).toBe('Dot');
   });
+
+  it('reads the first variable of a .env saved with a byte-order mark (Notepad, PowerShell 5)', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, '.env'), '\uFEFFOPENAI_API_KEY=sk-abcdef123456\r\nCAIRN_MODEL=gpt-4o\r\n');
+    const config = loadConfig({ env: {}, cwd });
+    expect(config.modelProblems).toEqual([]);
+    expect(config.providers[0]).toMatchObject({ name: 'openai', apiKey: 'sk-abcdef123456', model: 'gpt-4o' });
+  });
+
+  it('refuses an address without http:// or https://, naming the variable (localhost:11434 reads as a scheme)', () => {
+    for (const url of ['localhost:11434/v1', '127.0.0.1:11434/v1', 'ftp://models.example.com/v1']) {
+      expect(() => loadConfig({ env: { CAIRN_BASE_URL: url, CAIRN_MODEL: 'llama3' }, cwd: dir() })).toThrow(/CAIRN_BASE_URL/);
+    }
+    expect(() => loadConfig({ env: { TELEGRAM_WEBHOOK_URL: 'bot.example.com/telegram' }, cwd: dir() })).toThrow(/TELEGRAM_WEBHOOK_URL/);
+  });
+
+  it('refuses an audit time zone or cron that is none when the config loads, naming the variable', () => {
+    expect(() => loadConfig({ env: { CAIRN_AUDIT_TZ: 'Europe/Pariss' }, cwd: dir() })).toThrow(/CAIRN_AUDIT_TZ/);
+    expect(() => loadConfig({ env: { CAIRN_AUDIT_CRON: 'every day' }, cwd: dir() })).toThrow(/CAIRN_AUDIT_CRON/);
+    expect(loadConfig({ env: { CAIRN_AUDIT_TZ: 'Asia/Tokyo', CAIRN_AUDIT_CRON: '30 2 * * 1-5' }, cwd: dir() }).learning).toMatchObject({ auditTimeZone: 'Asia/Tokyo', auditCron: '30 2 * * 1-5' });
+  });
 });

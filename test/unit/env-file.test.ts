@@ -18,6 +18,11 @@ describe('.env changes', () => {
     expect(parseEnv(after).CAIRN_MODEL).toBe('new-model');
   });
 
+  it('replaces the first line of a file saved with a byte-order mark, and writes the mark no more', () => {
+    const after = applyEnvChanges('\uFEFFOPENAI_API_KEY=sk-old\nCAIRN_MODEL=gpt-4o\n', { set: { OPENAI_API_KEY: 'sk-new' } });
+    expect(after).toBe('OPENAI_API_KEY=sk-new\nCAIRN_MODEL=gpt-4o\n');
+  });
+
   it('quotes what a bare value cannot hold, and refuses what no quoting keeps', () => {
     const text = applyEnvChanges('', { set: { URL: 'http://h:1/v1?a=b&c=%20', NAME: 'has space # and "quotes"' } });
     expect(parseEnv(text)).toEqual({ URL: 'http://h:1/v1?a=b&c=%20', NAME: 'has space # and "quotes"' });
