@@ -231,7 +231,9 @@ export class Gateway {
         // By name where the platform sends only an id: a decision shows who made it.
         const named = await this.withUserName(message);
         const answer = await this.options.commands.run({ message: named, args: message.command.args, isAdmin, maxFileBytes: this.adapters.get(message.platform)?.capabilities.maxFileBytes });
-        await this.reply(message, typeof answer === 'string' ? { text: answer } : answer);
+        const reply = typeof answer === 'string' ? { text: answer } : answer;
+        // A command with nothing to say (a reaction that was not the sender's to give) sends nothing.
+        if (reply.text !== '' || (reply.files?.length ?? 0) > 0) await this.reply(message, reply);
         return 'command';
       }
       const spent = this.options.allowance?.refusal(message.userId, isAdmin);

@@ -16,11 +16,14 @@ export function registerFeedbackCommand(commands: CommandRegistry, recorder: Tas
     name: 'feedback',
     usage: 'feedback good|bad [why]',
     description: 'tell me whether my last answer solved your problem (I learn from it)',
-    run: ({ message, args }) => {
+    run: ({ message, args, isAdmin }) => {
       const [word = '', ...rest] = args.split(/\s+/);
       const verdict = GOOD.has(word.toLowerCase()) ? 'good' : BAD.has(word.toLowerCase()) ? 'bad' : undefined;
       if (!verdict) return 'Usage: /feedback good|bad [why] — for example `/feedback bad the query was still slow`.';
-      const task = recorder.taskForFeedback(message.conversationId, message.feedbackOn);
+      // A reaction on someone else's answer (a group) is theirs to give, or an admin's: it would steer learning on their task.
+      const asker = message.feedbackOn === undefined ? undefined : recorder.askerOf(message.conversationId, message.feedbackOn);
+      if (asker !== undefined && asker !== message.userId && !isAdmin) return '';
+      const task = recorder.taskForFeedback(message.conversationId, message.userId, message.feedbackOn);
       if (!task && message.feedbackOn !== undefined) return "I no longer know what that message answered, so I can't learn from this feedback. Try /feedback good|bad right after one of my answers.";
       if (!task) return "There's nothing in this conversation to give feedback on yet.";
       const reason = rest.join(' ').trim() || undefined;

@@ -21,7 +21,7 @@ interface PlainTurn {
 export class TaskRecorder {
   /** Plain turns by conversation and the message they answered, oldest first. */
   private readonly plainTurns = new Map<string, PlainTurn>();
-  /** Conversations whose latest turn is a plain one still remembered: its key in `plainTurns`. */
+  /** People (by conversation) whose latest turn there is a plain one still remembered: its key in `plainTurns`. */
   private readonly latestPlain = new Map<string, string>();
   private readonly listeners: TaskListener[] = [];
 
@@ -38,8 +38,8 @@ export class TaskRecorder {
 
   /** Agent turn listener. */
   readonly record = (input: TurnInput, result: TurnResult): void => {
-    const conversationId = input.message.conversationId;
-    this.latestPlain.delete(conversationId);
+    const { conversationId, userId } = input.message;
+    this.latestPlain.delete(turnKey(conversationId, userId));
     if (result.toolCalls.length > 0) {
       this.insert(input, result);
       return;
@@ -47,19 +47,24 @@ export class TaskRecorder {
     const key = turnKey(conversationId, input.message.messageId);
     this.plainTurns.delete(key);
     this.plainTurns.set(key, { input, result });
-    this.latestPlain.set(conversationId, key);
+    this.latestPlain.set(turnKey(conversationId, userId), key);
     if (this.plainTurns.size > REMEMBERED_TURNS) this.forget(this.plainTurns.keys().next().value as string);
   };
 
   /**
    * The task feedback applies to. `answered`: the message whose answer the feedback is on
    * (a reaction's), found among the tasks or the plain turns still remembered; without it,
-   * the conversation's latest turn.
+   * the latest turn of `userId` in the conversation (in a group, one's own, not the last asker's).
    */
-  taskForFeedback(conversationId: string, answered?: string): Task | undefined {
+  taskForFeedback(conversationId: string, userId: string, answered?: string): Task | undefined {
     if (answered !== undefined) return this.tasks.answering(conversationId, answered) ?? this.promote(turnKey(conversationId, answered));
-    const latest = this.latestPlain.get(conversationId);
-    return (latest === undefined ? undefined : this.promote(latest)) ?? this.tasks.lastInConversation(conversationId);
+    const latest = this.latestPlain.get(turnKey(conversationId, userId));
+    return (latest === undefined ? undefined : this.promote(latest)) ?? this.tasks.lastInConversationBy(conversationId, userId);
+  }
+
+  /** Whose turn answered `answered` in the conversation (a task's or a remembered plain turn's); undefined when unknown. */
+  askerOf(conversationId: string, answered: string): string | undefined {
+    return this.tasks.answering(conversationId, answered)?.userId ?? this.plainTurns.get(turnKey(conversationId, answered))?.input.message.userId;
   }
 
   /** A remembered plain turn made into a task (feedback on it makes it one). */
@@ -73,8 +78,9 @@ export class TaskRecorder {
   private forget(key: string): void {
     const turn = this.plainTurns.get(key);
     this.plainTurns.delete(key);
-    const conversationId = turn?.input.message.conversationId;
-    if (conversationId !== undefined && this.latestPlain.get(conversationId) === key) this.latestPlain.delete(conversationId);
+    if (!turn) return;
+    const person = turnKey(turn.input.message.conversationId, turn.input.message.userId);
+    if (this.latestPlain.get(person) === key) this.latestPlain.delete(person);
   }
 
   private insert(input: TurnInput, result: TurnResult): Task {

@@ -10,6 +10,7 @@ import { RecordingAdapter } from '../helpers/recording-adapter.js';
 import { tempDir } from '../helpers/cairn.js';
 
 const adapter = new RecordingAdapter();
+const ALICE = 'test:alice';
 
 /** A finished plain turn (no tool calls) answering `messageId` in `conversationId`. */
 function plainTurn(conversationId: string, messageId: string): [TurnInput, TurnResult] {
@@ -27,13 +28,13 @@ describe('task recorder', () => {
     for (let i = 0; i < 1_000; i++) recorder.record(...plainTurn('busy', `b${i}`));
 
     // 'quiet' had its only turn pushed out: there is nothing left there to judge.
-    expect(recorder.taskForFeedback('quiet')).toBeUndefined();
-    expect(recorder.taskForFeedback('quiet', 'q1')).toBeUndefined();
+    expect(recorder.taskForFeedback('quiet', ALICE)).toBeUndefined();
+    expect(recorder.taskForFeedback('quiet', ALICE, 'q1')).toBeUndefined();
     // An older turn of 'busy', judged by a reaction, leaves the latest one to typed feedback.
-    expect(recorder.taskForFeedback('busy', 'b10')?.request).toBe('b10');
-    expect(recorder.taskForFeedback('busy')?.request).toBe('b999');
+    expect(recorder.taskForFeedback('busy', ALICE, 'b10')?.request).toBe('b10');
+    expect(recorder.taskForFeedback('busy', ALICE)?.request).toBe('b999');
     // Judged once, a turn is a task: the same reaction again finds that task.
-    expect(recorder.taskForFeedback('busy', 'b10')?.id).toBe(tasks.recent(2)[1]?.id);
+    expect(recorder.taskForFeedback('busy', ALICE, 'b10')?.id).toBe(tasks.recent(2)[1]?.id);
     expect(tasks.count()).toBe(2);
   });
 });
