@@ -4,6 +4,7 @@
  * `channels` overrides. Each back end's block is read only when it is used.
  */
 import { z } from 'zod';
+import { hostPath } from './host-path.js';
 import { httpUrl } from './http-url.js';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
@@ -35,7 +36,7 @@ export const backendsSchema = z
     local: z
       .object({
         /** Where per-session working directories live (default <dataDir>/workspaces). */
-        workRoot: z.string().min(1).optional(),
+        workRoot: hostPath().optional(),
       })
       .prefault({}),
     docker: z
@@ -63,11 +64,11 @@ export const backendsSchema = z
         port: z.number().int().min(1).max(65535).default(22),
         user: z.string().min(1).optional(),
         /** Private key file; without it the ssh agent (SSH_AUTH_SOCK) is used. */
-        key: z.string().min(1).optional(),
+        key: hostPath().optional(),
         passphrase: z.string().optional(),
         agent: z.string().min(1).optional(),
         /** known_hosts file checked for the server's key (default ~/.ssh/known_hosts). */
-        knownHosts: z.string().min(1).optional(),
+        knownHosts: hostPath().optional(),
         /** Accept any host key. Only for throwaway test machines. */
         insecureIgnoreHostKey: flag(false),
         /** Directory under the remote home for session directories. */
@@ -82,7 +83,7 @@ export const backendsSchema = z
         /** apptainer or singularity (or a path); the first one installed when unset. */
         binary: z.string().min(1).optional(),
         /** Host directory for session directories, bound at the same path (default <dataDir>/workspaces). */
-        workRoot: z.string().min(1).optional(),
+        workRoot: hostPath().optional(),
       })
       .prefault({}),
     modal: z

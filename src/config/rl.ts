@@ -3,6 +3,7 @@
  * override these per run; these are the defaults a team sets once.
  */
 import { z } from 'zod';
+import { hostPath } from './host-path.js';
 import { httpUrl } from './http-url.js';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
@@ -21,7 +22,7 @@ export const rlSchema = z
     /** The policy's tokenize endpoint (vLLM `/tokenize`); derived from the model's base URL when unset. */
     tokenizeUrl: httpUrl().optional(),
     /** A Hugging Face tokenizer folder (tokenizer.json + chat template); when set, used instead of the tokenize endpoint. */
-    tokenizerPath: z.string().min(1).optional(),
+    tokenizerPath: hostPath().optional(),
     /** Lets `cairn export --live` turn real users' chat tasks into training data (off: they are people's conversations). */
     exportLiveTasks: flag(false),
   })

@@ -4,6 +4,7 @@
  * variable names and ./load.ts for how they are merged.
  */
 import { z } from 'zod';
+import { hostPath } from './host-path.js';
 import { httpUrl } from './http-url.js';
 import { flag } from './flag.js';
 import { MAX_TIMER_MS, timerMs } from './duration.js';
@@ -46,7 +47,7 @@ const channelOverrideSchema = z.object({
 });
 
 export const configSchema = z.object({
-  dataDir: z.string().min(1).default('./data'),
+  dataDir: hostPath().default('./data'),
   /** Unset means the command's own default (info for the bot, warn for chat). */
   logLevel: z.enum(LOG_LEVELS).optional(),
   /** Unset means pretty on a terminal, JSON otherwise. */

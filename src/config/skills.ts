@@ -1,5 +1,6 @@
 /** Settings of the skills layer: extra skill folders and the catalog's share of the prompt. */
 import { z } from 'zod';
+import { hostPath } from './host-path.js';
 import type { EnvBinding } from './env.js';
 
 export const skillsSchema = z
@@ -9,7 +10,7 @@ export const skillsSchema = z
      * Precedence: learned (CAIRN_DATA_DIR/skills) > these, in order > bundled (skills/).
      * Relative paths are resolved against the working directory.
      */
-    dirs: z.array(z.string().min(1)).default([]),
+    dirs: z.array(hostPath()).default([]),
     /** Token budget of the skills catalog in the system prompt. */
     catalogTokens: z.number().int().min(200).default(2_000),
     /**

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, requireModel } from '../../src/config/load.js';
@@ -167,6 +167,16 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ env: { CAIRN_BASE_URL: url, CAIRN_MODEL: 'llama3' }, cwd: dir() })).toThrow(/CAIRN_BASE_URL/);
     }
     expect(() => loadConfig({ env: { TELEGRAM_WEBHOOK_URL: 'bot.example.com/telegram' }, cwd: dir() })).toThrow(/TELEGRAM_WEBHOOK_URL/);
+  });
+
+  it('reads a leading ~ in host paths as the home directory, as a shell would (.env files do not expand it)', () => {
+    const config = loadConfig({ env: { CAIRN_DATA_DIR: '~/cairn', CAIRN_SKILLS_DIRS: '~/skills, /srv/skills', CAIRN_SSH_KEY: '~/.ssh/id_ed25519', CAIRN_SSH_KNOWN_HOSTS: '~' }, cwd: dir() });
+    expect(config.dataDir).toBe(join(homedir(), 'cairn'));
+    expect(config.skills.dirs).toEqual([join(homedir(), 'skills'), '/srv/skills']);
+    expect(config.backends.ssh).toMatchObject({ key: join(homedir(), '.ssh', 'id_ed25519'), knownHosts: homedir() });
+    // Only a leading ~ of its own: a name starting with it is left alone.
+    const cwd = dir();
+    expect(loadConfig({ env: { CAIRN_DATA_DIR: '~data' }, cwd }).dataDir).toBe(join(cwd, '~data'));
   });
 
   it('refuses an audit time zone or cron that is none when the config loads, naming the variable', () => {
