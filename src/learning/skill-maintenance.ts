@@ -1,7 +1,7 @@
 /**
  * What audits do to skills, on top of the skills layer: staleness marks (kept in
- * SQLite, cleared by use) and archiving. Bundled skills and pinned ones
- * (`metadata: { cairn-pinned: "true" }`) are never marked or archived.
+ * SQLite, cleared by use) and archiving. Bundled skills, those of CAIRN_SKILLS_DIRS and pinned
+ * ones (`metadata: { cairn-pinned: "true" }`) are never marked or archived.
  */
 import type { Db } from '../store/db.js';
 import type { Clock } from '../core/clock.js';
@@ -25,7 +25,8 @@ export function skillMaintenance(db: Db, skills: Skills, clock: Clock): SkillMai
           clear.run(skill.name);
           stale.delete(skill.name);
         }
-        const pinned = skill.source.kind === 'bundled' || skill.document.frontmatter.metadata?.['cairn-pinned'] === 'true';
+        // Skills people provide (bundled, or a folder in CAIRN_SKILLS_DIRS) are theirs to retire.
+        const pinned = skill.source.kind === 'bundled' || skill.source.kind === 'extra' || skill.document.frontmatter.metadata?.['cairn-pinned'] === 'true';
         return { name: skill.name, pinned, stale: stale.has(skill.name), lastActivityAt, version: latest?.version };
       });
     },

@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { learningRig, NO_CHANGE, type LearningRig } from './helpers.js';
 import { RecordingAdapter } from '../helpers/recording-adapter.js';
 import { buildProgram } from '../../src/cli.js';
+import { tempDir } from '../helpers/cairn.js';
+import { skillText, writeSkillFolder } from '../skills/helpers.js';
 
 let rig: LearningRig;
 afterEach(async () => {
@@ -259,8 +261,10 @@ describe('audits', () => {
     expect(rig.cairn.learning.audits.list()[0]?.trigger).toBe('cron');
   });
 
-  it('marks unused skills stale, archives them later, spares pinned ones, and posts the report to the admin channel', async () => {
-    rig = await learningRig({ CAIRN_ADMIN_CHANNEL: 'test:admins' });
+  it('marks unused skills stale, archives them later, spares pinned ones and those people provide, and posts the report to the admin channel', async () => {
+    const teamSkills = tempDir('cairn-team-skills-');
+    writeSkillFolder(teamSkills, 'team-runbook', skillText('team-runbook'));
+    rig = await learningRig({ CAIRN_ADMIN_CHANNEL: 'test:admins', CAIRN_SKILLS_DIRS: teamSkills });
     const { skills, manualClock, learning, adapter } = rig.cairn;
     skills.writer.create({ name: 'old-habit', description: 'Something nobody uses any more.', body: '## Steps\n1. Do the old thing.\n' }, { author: 'person' });
     skills.writer.create({ name: 'keep-me', description: 'Pinned on purpose.', body: '## Steps\n1. Keep.\n', metadata: { 'cairn-pinned': 'true' } }, { author: 'person' });
@@ -272,6 +276,8 @@ describe('audits', () => {
     expect(learning.audits.list()[0]?.report).toContain('Archived `old-habit`');
     expect(skills.find('old-habit')).toBeUndefined();
     expect(skills.find('keep-me')).toBeDefined();
+    expect(skills.find('team-runbook')?.source.kind).toBe('extra');
+    expect(learning.audits.list().map((audit) => audit.report).join('\n')).not.toContain('team-runbook` stale');
     const posted = adapter.sent.filter((s) => s.conversationId === 'test:admins');
     expect(posted).toHaveLength(2);
     expect(posted[1]?.reply.text).toContain('# Cairn audit #2');
