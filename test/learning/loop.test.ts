@@ -268,6 +268,9 @@ describe('audits', () => {
     const { skills, manualClock, learning, adapter } = rig.cairn;
     skills.writer.create({ name: 'old-habit', description: 'Something nobody uses any more.', body: '## Steps\n1. Do the old thing.\n' }, { author: 'person' });
     skills.writer.create({ name: 'keep-me', description: 'Pinned on purpose.', body: '## Steps\n1. Keep.\n', metadata: { 'cairn-pinned': 'true' } }, { author: 'person' });
+    // The team's skill was used once, long ago.
+    await rig.task('follow the runbook', [{ name: 'skill_view', arguments: { name: 'team-runbook' } }]);
+    expect(skills.uses.lastUsedAt('team-runbook')).toBeDefined();
     manualClock.advance(15 * 86_400_000);
     await learning.audits.run('test');
     expect(learning.audits.list()[0]?.report).toContain('Marked `old-habit` stale');
