@@ -1,6 +1,6 @@
 /**
- * `/feedback good|bad [why]`: the user's verdict on the last task in this conversation, or,
- * given as a 👍/👎 on one of Cairn's replies, on the task that sent that reply.
+ * `/feedback good|bad [why]`: the sender's verdict on their latest answer in this conversation,
+ * or, given as a 👍/👎 on one of Cairn's replies, on the task that sent that reply.
  */
 import type { CommandRegistry } from '../core/commands.js';
 import type { TaskRecorder } from './recorder.js';
