@@ -42,25 +42,53 @@ export function regexReward(answer: string, expected: unknown, spec: Spec<'regex
   return regex.test(answer) ? { score: 1 } : { score: 0, reason: `no match for /${pattern}/` };
 }
 
-/** Ajv takes about 50 ms to load, which every batch run and worker process would pay: only json-schema rewards load it. */
-let loadingAjv: Promise<Ajv> | undefined;
-const loadAjv = () => (loadingAjv ??= import('ajv').then(({ Ajv }) => new Ajv({ allErrors: true, strict: false })));
-const compiled = new WeakMap<object, ValidateFunction>();
+/** The JSON Schema drafts a schema's `$schema` can name; draft-07 (Ajv's default) for any other or none. */
+type Draft = 'draft-07' | '2019-09' | '2020-12';
+
+/** Ajv takes about 50 ms to load, which every batch run and worker process would pay: only json-schema rewards load it, one per draft used. */
+const ajvs = new Map<Draft, Promise<Ajv>>();
+function loadAjv(draft: Draft): Promise<Ajv> {
+  const options = { allErrors: true, strict: false };
+  let loading = ajvs.get(draft);
+  if (!loading) {
+    loading =
+      draft === '2020-12'
+        ? import('ajv/dist/2020.js').then(({ Ajv2020 }) => new Ajv2020(options) as unknown as Ajv)
+        : draft === '2019-09'
+          ? import('ajv/dist/2019.js').then(({ Ajv2019 }) => new Ajv2019(options) as unknown as Ajv)
+          : import('ajv').then(({ Ajv }) => new Ajv(options));
+    ajvs.set(draft, loading);
+  }
+  return loading;
+}
+
+function draftOf(schema: Record<string, unknown>): Draft {
+  const declared = typeof schema.$schema === 'string' ? schema.$schema : '';
+  return declared.includes('2020-12') ? '2020-12' : declared.includes('2019-09') ? '2019-09' : 'draft-07';
+}
+
+/** Compiled schemas by their text: each task line parses to a new object, and Ajv refuses a second schema with an `$id` it holds. */
+const compiled = new Map<string, ValidateFunction>();
 
 export async function jsonSchemaReward(answer: string, expected: unknown, spec: Spec<'json-schema'>): Promise<RewardResult> {
   const schema = spec.schema ?? expected;
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
     throw new Error('json-schema needs a schema: "reward": {"type": "json-schema", "schema": {...}} or the schema as "expected"');
   }
-  const ajv = await loadAjv();
-  let validate = compiled.get(schema);
+  const draft = draftOf(schema as Record<string, unknown>);
+  const ajv = await loadAjv(draft);
+  const key = `${draft}\n${JSON.stringify(schema)}`;
+  let validate = compiled.get(key);
   if (!validate) {
     try {
+      // Another schema with the same `$id` (a changed tasks file, rescoring) takes its place.
+      const id = (schema as Record<string, unknown>).$id;
+      if (typeof id === 'string') ajv.removeSchema(id);
       validate = ajv.compile(schema);
     } catch (error) {
       throw new Error(`the JSON schema does not compile: ${(error as Error).message}`);
     }
-    compiled.set(schema, validate);
+    compiled.set(key, validate);
   }
   const value = extractJson(answer);
   if (value === undefined) return { score: 0, reason: 'the answer holds no JSON' };
@@ -78,11 +106,13 @@ export function numericReward(answer: string, expected: unknown, spec: Spec<'num
   return within ? { score: 1 } : { score: 0, reason: `answered ${got}, expected ${want}` };
 }
 
-/** The whole answer as JSON, else the first ```json fence, else the outermost {...} or [...]. */
+/** The whole answer as JSON, else a ```json fenced block, else any other fenced block, else the outermost {...} or [...]. */
 export function extractJson(text: string): { parsed: unknown } | undefined {
   const candidates = [text.trim()];
-  const fence = /```(?:json)?\s*\n([\s\S]*?)```/i.exec(text);
-  if (fence?.[1]) candidates.push(fence[1].trim());
+  // Each fence with its info string (```json, ```python, ```): an earlier block of another language must not hide the JSON one.
+  const fences = [...text.matchAll(/```([^\n`]*)\n([\s\S]*?)```/g)].map((match) => ({ language: (match[1] ?? '').trim().toLowerCase(), body: (match[2] ?? '').trim() }));
+  candidates.push(...fences.filter((fence) => fence.language === 'json').map((fence) => fence.body));
+  candidates.push(...fences.filter((fence) => fence.language !== 'json').map((fence) => fence.body));
   for (const [open, close] of [['{', '}'], ['[', ']']] as const) {
     const start = text.indexOf(open);
     const end = text.lastIndexOf(close);
@@ -98,15 +128,18 @@ export function extractJson(text: string): { parsed: unknown } | undefined {
   return undefined;
 }
 
-/** The last number written in the text: `-1,234.5`, `3e8`, `42`. A dash between digits or after a word joins (2024-01-05, 10-20, COVID-19): no minus. */
+/**
+ * The last number written in the text: `-1,234.5`, `3e8`, `42`, `−5` (the typographic minus
+ * models often write). A dash between digits or after a word joins (2024-01-05, 10-20, COVID-19): no minus.
+ */
 export function lastNumber(text: string): number | undefined {
-  const matches = text.match(/(?:(?<![\w.])-)?(?:\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?|\.\d+)/gi);
+  const matches = text.match(/(?:(?<![\w.])[-\u2212])?(?:\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?|\.\d+)/gi);
   const last = matches?.at(-1);
   return last === undefined ? undefined : parseNumber(last);
 }
 
 function parseNumber(text: string): number | undefined {
-  const value = Number(text.trim().replace(/,/g, ''));
+  const value = Number(text.trim().replace(/,/g, '').replace(/^\u2212/, '-'));
   return Number.isFinite(value) ? value : undefined;
 }
 

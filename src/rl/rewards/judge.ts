@@ -13,7 +13,8 @@ export const DEFAULT_RUBRIC =
   'Score 1 when the answer fully and correctly does what the task asks, 0 when it is wrong, unhelpful or missing, and a value in between for partial answers.';
 
 const verdictSchema = z.object({
-  score: z.coerce.number().min(0).max(1),
+  // A number, or a number written as text ("0.8"); no score (null, "", false) is no verdict, not a 0.
+  score: z.union([z.number(), z.string().trim().min(1).pipe(z.coerce.number())]).pipe(z.number().min(0).max(1)),
   reason: z.string().optional(),
 });
 
