@@ -22,8 +22,15 @@ export function pageKind(contentType: string, url: string, bytes?: Uint8Array): 
   if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
   const pdfBytes = bytes !== undefined && Buffer.from(bytes.subarray(0, 5)).toString('latin1') === '%PDF-';
   if (type === 'application/pdf' || type === 'application/x-pdf' || (UNTYPED.has(type) && (pdfBytes || /\.pdf$/i.test(new URL(url).pathname)))) return 'pdf';
+  // Served without a type that says (minimal servers, storage buckets): an HTML document says so in its first bytes, as browsers look.
+  if (UNTYPED.has(type) && bytes !== undefined && looksLikeHtml(bytes)) return 'html';
   if (TEXT_TYPES.test(type) || type === '') return 'text';
   return undefined;
+}
+
+function looksLikeHtml(bytes: Uint8Array): boolean {
+  const start = new TextDecoder(bomEncoding(bytes) ?? 'utf-8').decode(bytes.subarray(0, 1024)).trimStart().slice(0, 64).toLowerCase();
+  return start.startsWith('<!doctype html') || start.startsWith('<html') || start.startsWith('<head');
 }
 
 export async function htmlText(bytes: Uint8Array, contentType: string, url: string): Promise<PageText> {
@@ -40,6 +47,30 @@ export async function htmlText(bytes: Uint8Array, contentType: string, url: stri
       return href && content.trim() ? `[${content.trim()}](${href})` : content;
     },
   });
+  turndown.addRule('absoluteImages', {
+    filter: (node) => node.nodeName === 'IMG' && Boolean(node.getAttribute('src')),
+    replacement: (_content, node) => {
+      const element = node as { getAttribute(name: string): string | null };
+      const src = absolute(element.getAttribute('src') ?? '', url);
+      return src ? `![${(element.getAttribute('alt') ?? '').trim()}](${src})` : '';
+    },
+  });
+  // Tables as Markdown tables, a row to a line: cell after cell in paragraphs of their own lost which value was whose.
+  turndown.addRule('tableCells', {
+    filter: ['th', 'td'],
+    replacement: (content) => ` ${content.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|')} |`,
+  });
+  turndown.addRule('tableRows', {
+    filter: 'tr',
+    replacement: (content, node) => {
+      const row = node as unknown as { querySelectorAll(selector: string): { length: number }; previousElementSibling: unknown; parentNode: { nodeName: string; previousElementSibling: unknown } | null };
+      const cells = row.querySelectorAll('th, td').length;
+      const first = !row.previousElementSibling && !(row.parentNode?.nodeName === 'TBODY' && row.parentNode.previousElementSibling);
+      return `\n|${content}${first && cells > 0 ? `\n|${' --- |'.repeat(cells)}` : ''}`;
+    },
+  });
+  turndown.addRule('tableSections', { filter: ['thead', 'tbody', 'tfoot'], replacement: (content) => content });
+  turndown.addRule('tables', { filter: 'table', replacement: (content) => `\n\n${content.trim()}\n\n` });
   // Not forms: some sites (ASP.NET's) wrap the whole page in one.
   turndown.remove(['script', 'style', 'noscript', 'iframe', 'svg']);
   // Readability takes the document apart; it gets its own copy.
@@ -57,15 +88,33 @@ export function plainText(bytes: Uint8Array, contentType: string): PageText {
   return { title: undefined, text: text.trim() };
 }
 
-/** Decodes with the charset the header (or, for HTML, a meta tag) names; UTF-8 otherwise. */
+/**
+ * Decodes as browsers do: a byte-order mark decides first, then the charset the header names,
+ * then, for HTML, a meta tag anywhere in the head (some come after long inline scripts), and for
+ * XML its declaration; UTF-8 otherwise.
+ */
 function decode(bytes: Uint8Array, contentType: string, isHtml: boolean): string {
-  let charset = /charset=["']?([\w-]+)/i.exec(contentType)?.[1];
-  if (!charset && isHtml) charset = /<meta[^>]+charset=["']?([\w-]+)/i.exec(Buffer.from(bytes.subarray(0, 2048)).toString('latin1'))?.[1];
+  let charset = bomEncoding(bytes) ?? /charset=["']?([\w-]+)/i.exec(contentType)?.[1];
+  if (!charset) {
+    const head = Buffer.from(bytes.subarray(0, HEAD_BYTES)).toString('latin1');
+    charset = isHtml ? /<meta[^>]+charset=["']?([\w-]+)/i.exec(head.split(/<\/head>/i)[0] ?? head)?.[1] : /^\s*<\?xml[^>]+encoding=["']([\w-]+)/i.exec(head)?.[1];
+  }
   try {
     return new TextDecoder(charset ?? 'utf-8').decode(bytes);
   } catch {
     return new TextDecoder('utf-8').decode(bytes);
   }
+}
+
+/** How far into a page its head (with a meta charset) is looked for. */
+const HEAD_BYTES = 64 * 1024;
+
+/** The encoding a byte-order mark names, if the bytes start with one. */
+function bomEncoding(bytes: Uint8Array): string | undefined {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
 }
 
 function absolute(href: string, base: string): string | undefined {

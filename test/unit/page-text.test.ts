@@ -1,0 +1,71 @@
+/** Pages as browsers read them: byte-order marks, late meta charsets, XML declarations, HTML served untyped, tables and images. */
+import { describe, expect, it } from 'vitest';
+import { htmlText, pageKind, plainText } from '../../src/web/page-text.js';
+
+function utf16le(text: string): Uint8Array {
+  return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+}
+
+describe('page text decoding', () => {
+  it('reads a UTF-16LE text file with a BOM (no charset in the header)', () => {
+    const bytes = utf16le('Hello world, this is a log.\n');
+    expect(plainText(bytes, 'text/plain').text).toBe('Hello world, this is a log.');
+  });
+
+  it('lets a BOM win over a wrong header charset (as browsers do)', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('café', 'utf8')]);
+    expect(plainText(bytes, 'text/plain; charset=iso-8859-1').text).toBe('café');
+  });
+
+  it('reads an HTML page in UTF-16 with a BOM', async () => {
+    const html = `<html><head><title>Grüße</title></head><body><p>Grüße aus Köln</p></body></html>`;
+    const page = await htmlText(utf16le(html), 'text/html', 'https://example.com/');
+    expect(page.title).toBe('Grüße');
+  });
+
+  it('reads a Shift_JIS page whose meta charset comes after a long head', async () => {
+    const head = `<html><head><script>${'var x = 1;\n'.repeat(300)}</script><meta charset="shift_jis"><title>t</title></head><body><p>`;
+    const jp = Buffer.from([0x93, 0xfa, 0x96, 0x7b]); // 日本 in Shift_JIS
+    const bytes = Buffer.concat([Buffer.from(head, 'latin1'), jp, Buffer.from('</p></body></html>', 'latin1')]);
+    const page = await htmlText(bytes, 'text/html', 'https://example.com/');
+    expect(page.text).toContain('日本');
+  });
+
+  it('reads an XML file in the encoding its declaration names', () => {
+    const bytes = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="windows-1252"?><a>caf', 'latin1'), Buffer.from([0xe9]), Buffer.from('</a>', 'latin1')]);
+    expect(plainText(bytes, 'application/xml').text).toContain('café');
+  });
+});
+
+describe('page kind', () => {
+  it('reads an HTML page served without a Content-Type as HTML, not raw markup', () => {
+    const bytes = Buffer.from('<!DOCTYPE html><html><head><title>x</title></head><body><p>hi</p></body></html>');
+    expect(pageKind('', 'https://example.com/page', bytes)).toBe('html');
+  });
+});
+
+describe('links', () => {
+  const body = `<p>${'Some long article text about things that matter. '.repeat(10)}</p>`;
+  it('resolves relative links against <base href>', async () => {
+    const html = `<html><head><base href="https://docs.example.com/v2/"><title>t</title></head><body><article><h1>Doc</h1>${body}<p>See <a href="guide/install.html">the install guide</a>. ${'More text. '.repeat(20)}</p></article></body></html>`;
+    const page = await htmlText(Buffer.from(html), 'text/html; charset=utf-8', 'https://example.com/mirror/page');
+    expect(page.text).toContain('(https://docs.example.com/v2/guide/install.html)');
+  });
+
+  it('makes relative image sources absolute', async () => {
+    const html = `<html><head><title>t</title></head><body><article><h1>Doc</h1>${body}<p><img src="/img/chart.png" alt="Revenue chart"> ${'More text. '.repeat(20)}</p></article></body></html>`;
+    const page = await htmlText(Buffer.from(html), 'text/html; charset=utf-8', 'https://example.com/a/b');
+    expect(page.text).toContain('https://example.com/img/chart.png');
+  });
+});
+
+const prose = `<p>${'This page lists the plans and what each one costs per month for a team. '.repeat(5)}</p>`;
+
+describe('html main text', () => {
+  it('keeps the cells of a table apart', async () => {
+    const html = `<html><head><title>Pricing</title></head><body><article><h1>Pricing</h1>${prose}<table><tr><th>Plan</th><th>Price</th></tr><tr><td>Basic</td><td>10</td></tr><tr><td>Pro</td><td>25</td></tr></table></article></body></html>`;
+    const { text } = await htmlText(Buffer.from(html), 'text/html; charset=utf-8', 'https://example.com/pricing');
+    // A Markdown table: a row to a line, the header marked.
+    expect(text).toContain('| Plan | Price |\n| --- | --- |\n| Basic | 10 |\n| Pro | 25 |');
+  });
+});
