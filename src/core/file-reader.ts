@@ -260,10 +260,12 @@ function megabytes(bytes: number): string {
   return `${bytes / 1024 / 1024} MB`;
 }
 
+/** UTF-8 text, or UTF-16 that says so with its byte-order mark (Windows PowerShell 5's `> out.txt`, Notepad's "Unicode"). */
 function decodeText(bytes: Uint8Array): string {
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined;
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new CairnError('invalid_input', 'it is not UTF-8 text');
   }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { KeptFile, KeptFiles } from '../core/kept-files.js';
 import type { ImageDescriber } from '../model/vision.js';
 import type { Tool, ToolContext } from './registry.js';
+import { headOf } from '../core/text.js';
 
 /** The most one call returns, so a result stays whole under the registry's cut (MAX_TOOL_RESULT_CHARS). */
 const MAX_RESULT_CHARS = 16_000;
@@ -20,6 +21,7 @@ const MAX_MATCH_LINE = 300;
 const readArgs = z.object({
   attachment: z.number().int().positive().describe('The attachment number: 3 for "attachment #3".'),
   start_line: z.number().int().positive().optional().describe('The first line to read (default 1).'),
+  start_char: z.number().int().positive().optional().describe('The character of start_line to start at (default 1): to read on inside a very long line, as a cut one says.'),
   find: z.string().min(1).optional().describe('Instead of reading on, list the lines that contain this text (any case), with their numbers.'),
 });
 
@@ -32,7 +34,7 @@ export function readAttachmentTool(kept: KeptFiles): Tool<z.infer<typeof readArg
       const file = find(kept, args.attachment, context);
       if (file.kind !== 'text') throw new Error(`Attachment #${file.id} (${file.name}) is an image; use look_at_image.`);
       const lines = file.text.split('\n');
-      return args.find === undefined ? readFrom(file, lines, args.start_line ?? 1) : search(file, lines, args.find);
+      return args.find === undefined ? readFrom(file, lines, args.start_line ?? 1, args.start_char ?? 1) : search(file, lines, args.find);
     },
   };
 }
@@ -62,20 +64,33 @@ function find(kept: KeptFiles, id: number, context: ToolContext): KeptFile {
   return file;
 }
 
-function readFrom(file: Extract<KeptFile, { kind: 'text' }>, lines: string[], start: number): string {
+function readFrom(file: Extract<KeptFile, { kind: 'text' }>, lines: string[], start: number, startChar: number): string {
   if (start > lines.length) throw new Error(`Attachment #${file.id} (${file.name}) has ${lines.length.toLocaleString('en-US')} lines; start_line ${start} is past its end.`);
+  const first = lines[start - 1] ?? '';
+  if (startChar > Math.max(1, first.length)) throw new Error(`Line ${start} of attachment #${file.id} has ${first.length.toLocaleString('en-US')} characters; start_char ${startChar} is past its end.`);
   const shown: string[] = [];
   let size = 0;
   let index = start - 1;
+  let cut: string | undefined;
   for (; index < lines.length; index++) {
-    const line = lines[index] ?? '';
-    // A single line longer than the whole result is shown cut rather than not at all.
+    const whole = lines[index] ?? '';
+    const from = index === start - 1 ? startChar - 1 : 0;
+    const line = from > 0 ? whole.slice(from) : whole;
     if (size + line.length + 1 > MAX_RESULT_CHARS && shown.length > 0) break;
-    shown.push(line.length > MAX_RESULT_CHARS ? `${line.slice(0, MAX_RESULT_CHARS)} [… line cut]` : line);
+    if (line.length > MAX_RESULT_CHARS) {
+      // A line longer than the whole result is shown in part, saying where the rest begins (never "the end of the file").
+      const part = headOf(line, MAX_RESULT_CHARS);
+      shown.push(`${part} [… line cut]`);
+      const next = from + part.length + 1;
+      cut = `; line ${(index + 1).toLocaleString('en-US')} is cut after ${(next - 1).toLocaleString('en-US')} of its ${whole.length.toLocaleString('en-US')} characters: read on with start_line ${index + 1} and start_char ${next}`;
+      index++;
+      break;
+    }
+    shown.push(line);
     size += line.length + 1;
   }
   const range = `lines ${start.toLocaleString('en-US')}-${index.toLocaleString('en-US')} of ${lines.length.toLocaleString('en-US')}`;
-  const next = index < lines.length ? `; read on with start_line ${index + 1}` : '; the end of the file';
+  const next = cut ?? (index < lines.length ? `; read on with start_line ${index + 1}` : '; the end of the file');
   return `Attachment #${file.id} (${file.name}), ${range}${next}:\n${shown.join('\n')}`;
 }
 

@@ -13,7 +13,7 @@ const TABLE = 'urn:oasis:names:tc:opendocument:xmlns:table:1.0';
 const DRAW = 'urn:oasis:names:tc:opendocument:xmlns:drawing:1.0';
 const OFFICE = 'urn:oasis:names:tc:opendocument:xmlns:office:1.0';
 
-/** Cells a row may repeat before the rest is taken for the empty tail ODF writes out to the sheet's last column. */
+/** Cells (and rows) a sheet may repeat before the rest is taken for the empty tail ODF writes out to its last column (row). */
 const MAX_REPEAT = 1_000;
 
 export function odfText(bytes: Uint8Array, format: 'odt' | 'ods' | 'odp'): OfficeText {
@@ -60,12 +60,17 @@ function textDocument(xml: string): OfficeText {
 function spreadsheet(xml: string): OfficeText {
   const sheets: { name: string; rows: string[][] }[] = [];
   let row: string[] | undefined;
+  /** How many times the row stands for itself: LibreOffice writes identical rows once, with a count. */
+  let rowRepeat = 1;
   let cell: { text: string; repeat: number } | undefined;
   let inParagraph = false;
   parse(xml, {
     open: (tag) => {
       if (tag.uri === TABLE && tag.local === 'table') sheets.push({ name: attribute(tag, 'name') ?? `Sheet${sheets.length + 1}`, rows: [] });
-      else if (tag.uri === TABLE && tag.local === 'table-row') row = [];
+      else if (tag.uri === TABLE && tag.local === 'table-row') {
+        row = [];
+        rowRepeat = Number(attribute(tag, 'number-rows-repeated') ?? 1) || 1;
+      }
       else if (tag.uri === TABLE && (tag.local === 'table-cell' || tag.local === 'covered-table-cell')) cell = { text: '', repeat: Number(attribute(tag, 'number-columns-repeated') ?? 1) || 1 };
       else if (tag.uri === TEXT && tag.local === 'p') {
         if (cell && cell.text !== '') cell.text += '\n';
@@ -82,7 +87,9 @@ function spreadsheet(xml: string): OfficeText {
         for (let i = 0; i < Math.min(cell.repeat, cell.text === '' ? MAX_REPEAT : cell.repeat); i++) row.push(cell.text);
         cell = undefined;
       } else if (tag.uri === TABLE && tag.local === 'table-row' && row) {
-        sheets.at(-1)?.rows.push(trimEnd(row, (value) => value === ''));
+        // As with cells, a long run (the empty rows out to the sheet's last) is capped; empty ones at the end go anyway.
+        const cells = trimEnd(row, (value) => value === '');
+        for (let i = 0; i < Math.min(rowRepeat, MAX_REPEAT); i++) sheets.at(-1)?.rows.push(cells);
         row = undefined;
       }
     },
