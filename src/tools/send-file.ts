@@ -46,10 +46,13 @@ export function sendFileTool(options: Pick<ExecutionToolOptions, 'environments' 
   };
 }
 
-/** A name people can download under: its last path part, without control characters. */
+/**
+ * A name people can download under: its last path part, without control characters or the
+ * marks that turn text around (U+202E shows `invoice\u202Efdp.exe` as "invoiceexe.pdf").
+ */
 function fileName(raw: string | undefined): string {
   // eslint-disable-next-line no-control-regex
-  const name = posix.basename((raw ?? '').replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const name = posix.basename((raw ?? '').replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim();
   if (name === '' || name === '.' || name === '..') throw new CairnError('invalid_input', 'Give the file a name with its extension (name), e.g. report.csv.');
   return name;
 }

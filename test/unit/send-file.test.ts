@@ -36,6 +36,12 @@ describe('send_file', () => {
     ]);
   });
 
+  it('takes out of a name the marks that turn text around, so invoice\u202Efdp.exe does not pass for a PDF', async () => {
+    const sent: { file: OutboundFile; caption: string }[] = [];
+    expect(await tool.execute({ content: 'x', name: 'invoice\u202Efdp.exe' }, context(false, sent))).toBe('Sent invoicefdp.exe (1 byte) into the conversation.');
+    expect(await tool.execute({ content: 'x', name: '\u2067report\u2069.csv' }, context(false, sent))).toBe('Sent report.csv (1 byte) into the conversation.');
+  });
+
   it('says what to do instead when the arguments, the platform or the size do not allow it', async () => {
     const sent: { file: OutboundFile; caption: string }[] = [];
     await expect(tool.execute({ path: 'a.txt', content: 'a' }, context(true, sent))).rejects.toThrow('Give either path (a file in the environment) or content (with name), not both.');
