@@ -58,8 +58,10 @@ function embeddedIpv4(address: string): string | undefined {
   if (!words) return undefined;
   const quad = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
   const [w0, w1, w2, w3, w4, w5, w6 = 0, w7 = 0] = words;
-  if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0xffff) return quad(w6, w7);
-  if (w0 === 0x64 && w1 === 0xff9b && w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0) return quad(w6, w7);
+  // IPv4-mapped (::ffff:a.b.c.d) and IPv4-translated (SIIT, ::ffff:0:a.b.c.d).
+  if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0 && ((w4 === 0 && w5 === 0xffff) || (w4 === 0xffff && w5 === 0))) return quad(w6, w7);
+  // NAT64: the well-known prefix 64:ff9b::/96 and the local-use one 64:ff9b:1::/48 (RFC 8215).
+  if (w0 === 0x64 && w1 === 0xff9b && ((w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0) || w2 === 1)) return quad(w6, w7);
   if (w0 === 0x2002) return quad(w1 ?? 0, w2 ?? 0);
   return undefined;
 }

@@ -134,9 +134,9 @@ describe('web_fetch', () => {
     expect(['10.1.2.3', '172.20.0.1', '192.168.1.1', '100.64.0.1', '0.0.0.0', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', 'not-an-ip'].filter(isPublicAddress)).toEqual([]);
     expect(['93.184.215.14', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'].every(isPublicAddress)).toBe(true);
     // IPv6 that carries an IPv4 address is judged by it: mapped (any spelling), NAT64, 6to4; and the reserved ranges.
-    const private6 = ['::ffff:7f00:1', '::ffff:a00:1', '64:ff9b::a00:1', '64:ff9b::127.0.0.1', '2002:a9fe:a9fe::1', '::127.0.0.1', '::', '::1', '2001:db8::1', '100::1'];
+    const private6 = ['::ffff:7f00:1', '::ffff:a00:1', '64:ff9b::a00:1', '64:ff9b::127.0.0.1', '2002:a9fe:a9fe::1', '::127.0.0.1', '::', '::1', '2001:db8::1', '100::1', '::ffff:0:7f00:1', '64:ff9b:1::7f00:1', '64:ff9b:1::a9fe:a9fe'];
     expect(private6.filter(isPublicAddress)).toEqual([]);
-    expect(['64:ff9b::808:808', '64:ff9b::1.1.1.1', '2002:808:808::1', '2a00:1450:4001:80b::200e'].every(isPublicAddress)).toBe(true);
+    expect(['64:ff9b::808:808', '64:ff9b::1.1.1.1', '64:ff9b:1::808:808', '2002:808:808::1', '2a00:1450:4001:80b::200e'].every(isPublicAddress)).toBe(true);
   });
 
   it('is a tool of the agent, on unless CAIRN_WEB_FETCH=false', async () => {
