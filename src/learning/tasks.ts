@@ -91,7 +91,6 @@ export class TaskStore {
         @skillsUsed, @stopReason, @model, @promptTokens, @completionTokens, @cachedTokens, @durationMs, @outcome, @outcomeSource, @createdAt)`),
       insertSkill: db.prepare('INSERT OR IGNORE INTO task_skills (task_id, skill, version) VALUES (?, ?, ?)'),
       get: db.prepare<[number], TaskRow>('SELECT * FROM tasks WHERE id = ?'),
-      lastInConversation: db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE conversation_id = ? ORDER BY id DESC LIMIT 1'),
       lastInConversationBy: db.prepare<[string, string], TaskRow>('SELECT * FROM tasks WHERE conversation_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1'),
       answering: db.prepare<[string, string], TaskRow>('SELECT * FROM tasks WHERE conversation_id = ? AND message_id = ? ORDER BY id DESC LIMIT 1'),
       feedback: db.prepare("UPDATE tasks SET feedback = ?, feedback_reason = ?, outcome = ?, outcome_source = 'feedback' WHERE id = ?"),
@@ -130,10 +129,6 @@ export class TaskStore {
     return row ? toTask(row) : undefined;
   }
 
-  lastInConversation(conversationId: string): Task | undefined {
-    const row = this.statements.lastInConversation.get(conversationId);
-    return row ? toTask(row) : undefined;
-  }
 
   /** The latest task of this user in the conversation. */
   lastInConversationBy(conversationId: string, userId: string): Task | undefined {

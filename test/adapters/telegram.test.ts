@@ -435,14 +435,17 @@ describe('telegram end to end', () => {
     expect(model.chatRequests()).toHaveLength(0);
   });
 
+  /** The user's reaction in their DM with the bot on message `messageId` (Cairn's replies count up from 1000). */
+  const reactInDm = (messageId: number, emoji: string, date: number) =>
+    harness.fake.pushUpdate({ message_reaction: { chat: { id: USER.id, type: 'private' }, message_id: messageId, user: USER, date, old_reaction: [], new_reaction: [{ type: 'emoji', emoji }] } });
+
   it('turns 👍 on a reply into feedback on that task', async () => {
     await setUp();
     model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
     harness.fake.pushUpdate({ message: harness.message('time?') });
     await harness.fake.waitForSent(1);
     await cairn.learning.idle();
-    const react = (emoji: string, date: number) =>
-      harness.fake.pushUpdate({ message_reaction: { chat: { id: USER.id, type: 'private' }, message_id: 1000, user: USER, date, old_reaction: [], new_reaction: [{ type: 'emoji', emoji }] } });
+    const react = (emoji: string, date: number) => reactInDm(1000, emoji, date);
     react('👍', 1_700_000_001);
     await harness.fake.waitForSent(2);
     await cairn.learning.idle();
@@ -465,7 +468,7 @@ describe('telegram end to end', () => {
     await harness.fake.waitForSent(2);
     await cairn.learning.idle();
     // The first reply was message 1000.
-    harness.fake.pushUpdate({ message_reaction: { chat: { id: USER.id, type: 'private' }, message_id: 1000, user: USER, date: 1_700_000_001, old_reaction: [], new_reaction: [{ type: 'emoji', emoji: '👎' }] } });
+    reactInDm(1000, '👎', 1_700_000_001);
     await harness.fake.waitForSent(3);
     await cairn.learning.idle();
     const [judged, latest] = cairn.learning.tasks.recent(2);
@@ -486,7 +489,7 @@ describe('telegram end to end', () => {
     await harness.fake.waitForSent(2);
     await cairn.learning.idle();
     // The digest was message 1000.
-    harness.fake.pushUpdate({ message_reaction: { chat: { id: USER.id, type: 'private' }, message_id: 1000, user: USER, date: 1_700_000_001, old_reaction: [], new_reaction: [{ type: 'emoji', emoji: '👎' }] } });
+    reactInDm(1000, '👎', 1_700_000_001);
     await harness.fake.waitForSent(3);
     await cairn.learning.idle();
     const verdicts = cairn.learning.tasks.recent(2).map((task) => [task.reply, task.feedback]);

@@ -7,9 +7,10 @@
  * (the usual bigram approach, which needs no dictionary).
  */
 
+const SCRIPTS = ['Han', 'Hiragana', 'Katakana', 'Hangul', 'Thai', 'Lao', 'Khmer', 'Myanmar'].map((script) => `\\p{Script=${script}}`).join('');
 /** One character of such a script, with the marks that belong to it (Thai vowels and tones). */
-const WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]\p{M}*/gu;
-const HAS_WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const WIDE = new RegExp(`[${SCRIPTS}]\\p{M}*`, 'gu');
+const HAS_WIDE = new RegExp(`[${SCRIPTS}]`, 'u');
 
 export function hasWideChars(text: string): boolean {
   return HAS_WIDE.test(text);
@@ -46,5 +47,5 @@ export function wideTokens(token: string): string[] {
 
 /** The FTS5 phrase for a token: its wide characters apart, so they match the index's adjacent ones. */
 export function ftsPhrase(token: string): string {
-  return hasWideChars(token) ? token.replace(WIDE, ' $& ').trim().replace(/\s+/g, ' ') : token;
+  return searchText(token)?.trim().replace(/\s+/g, ' ') ?? token;
 }
