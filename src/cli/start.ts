@@ -27,8 +27,12 @@ export const startCommands: CommandGroup = ({ program, config }) => {
     .command('start')
     .description('run Cairn on every configured chat platform (Telegram, Slack, Discord)')
     .action(async () => {
-      const running = await startCairn(config());
-      const removeSignals = onShutdownSignal(() => running.stop());
+      const starting = startCairn(config());
+      // Listening from the first moment: a stop asked for during the start stops it once started
+      // (a second signal exits at once). A stop asked for by the service manager is a clean exit
+      // (0), not a failure.
+      const removeSignals = onShutdownSignal(async () => (await starting).stop(), { cleanExitCode: 0 });
+      const running = await starting;
       await running.stopped;
       removeSignals();
     });
@@ -38,7 +42,7 @@ export interface RunningCairn {
   cairn: Cairn;
   port: number;
   adapters: Adapter[];
-  /** Resolves once stop() has finished. */
+  /** Resolves once stop() has finished, cleanly or not. */
   stopped: Promise<void>;
   stop(): Promise<void>;
 }
@@ -137,12 +141,14 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       await cairn.gateway.drain(config.agent.shutdownGraceMs);
       await closeAll();
       resolveStopped();
-    })().catch((error) => {
+    })().catch((error: unknown) => {
       logger.error({ err: describeError(error) }, 'shutdown failed');
       resolveStopped();
+      // The signal handler exits 1 for it.
+      throw error;
     }));
   // Another process took this data folder over while this one was stalled: two must not run.
-  stopOnLostLease = () => void stop();
+  stopOnLostLease = () => void stop().catch(() => undefined);
   return { cairn, port, adapters, stopped, stop };
 }
 

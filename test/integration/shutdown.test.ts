@@ -37,3 +37,27 @@ describe('shutdown of cairn chat', () => {
     db.close();
   });
 });
+
+describe('shutdown of cairn start', () => {
+  it('exits 0 after a clean stop on SIGTERM (a service manager reads 143 as a failed stop)', async () => {
+    const dataDir = tempDir();
+    const child = spawn(process.execPath, ['bin/cairn.js', 'start'], {
+      env: { PATH: process.env.PATH ?? '', HOME: dataDir, CAIRN_DATA_DIR: dataDir, CAIRN_BASE_URL: server.url, CAIRN_MODEL: 'm', CAIRN_HTTP_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const listening = new Promise<void>((resolve) => {
+      const read = (d: Buffer) => {
+        output += d.toString();
+        if (output.includes('HTTP server listening')) resolve();
+      };
+      child.stdout.on('data', read);
+      child.stderr.on('data', read);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await listening;
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('shutting down');
+  });
+});
