@@ -8,7 +8,24 @@ import { httpUrl } from './http-url.js';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
 
-const ids = z.array(z.string().min(1)).default([]);
+/**
+ * A list of one platform's user ids. A name in their place (`@alice`) would match no one, and the
+ * admin or allowed person would be shut out with no word why: it is refused, saying how to find the id.
+ */
+function ids(pattern: RegExp, howToFind: string) {
+  return z
+    .array(z.string().min(1))
+    .superRefine((values, ctx) => {
+      for (const value of values) {
+        if (!pattern.test(value)) ctx.addIssue({ code: 'custom', message: `"${value}" is not a user id: ${howToFind}` });
+      }
+    })
+    .default([]);
+}
+
+const telegramIds = ids(/^\d+$/, 'Telegram ids are numbers (e.g. 123456789), not @names; `cairn pairing list` shows the id of someone who wrote to the bot');
+const slackIds = ids(/^[UW][A-Z0-9]+$/, 'Slack ids look like U012AB3CD (in Slack: the profile, ⋮, Copy member ID), not names');
+const discordIds = ids(/^\d+$/, 'Discord ids are numbers (e.g. 80351110224678912; with Developer Mode on, right-click the user, Copy User ID), not names');
 
 export const platformsSchema = z
   .object({
@@ -18,8 +35,8 @@ export const platformsSchema = z
         apiRoot: httpUrl().optional(),
         webhookUrl: httpUrl().optional(),
         webhookSecret: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 letters, digits, _ or -').optional(),
-        allowedUsers: ids,
-        adminUsers: ids,
+        allowedUsers: telegramIds,
+        adminUsers: telegramIds,
         /** Groups share one session per chat; `user` gives each member their own. */
         groupSessions: z.enum(['chat', 'user']).default('chat'),
       })
@@ -30,8 +47,8 @@ export const platformsSchema = z
         appToken: z.string().min(1).optional(),
         signingSecret: z.string().min(1).optional(),
         apiUrl: httpUrl().optional(),
-        allowedUsers: ids,
-        adminUsers: ids,
+        allowedUsers: slackIds,
+        adminUsers: slackIds,
         channelSessions: z.enum(['thread', 'channel']).default('thread'),
       })
       .prefault({}),
@@ -41,8 +58,8 @@ export const platformsSchema = z
         applicationId: z.string().min(1).optional(),
         guildId: z.string().min(1).optional(),
         apiUrl: httpUrl().optional(),
-        allowedUsers: ids,
-        adminUsers: ids,
+        allowedUsers: discordIds,
+        adminUsers: discordIds,
         channelSessions: z.enum(['thread', 'channel']).default('thread'),
       })
       .prefault({}),

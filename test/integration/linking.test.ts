@@ -27,7 +27,7 @@ async function link(issuer: [RecordingAdapter, string], redeemer: [RecordingAdap
 
 function start(env: Record<string, string> = {}) {
   cairn = startTestCairn(
-    testConfig(model.url, { TELEGRAM_ALLOWED_USERS: '100', SLACK_ALLOWED_USERS: 'U1', DISCORD_ALLOWED_USERS: 'D1', CAIRN_AUX_MODEL: 'aux-model', CAIRN_REFLECTION: 'off', ...env }, tempDir()),
+    testConfig(model.url, { TELEGRAM_ALLOWED_USERS: '100', SLACK_ALLOWED_USERS: 'U1', DISCORD_ALLOWED_USERS: '801', CAIRN_AUX_MODEL: 'aux-model', CAIRN_REFLECTION: 'off', ...env }, tempDir()),
   );
   telegram = new RecordingAdapter('telegram');
   slack = new RecordingAdapter('slack');
@@ -83,13 +83,13 @@ describe('unlinking', () => {
     start();
     // Telegram issues, Slack joins: the person key is telegram:100. Then Discord joins too.
     await link([telegram, '100'], [slack, 'U1']);
-    await link([telegram, '100'], [discord, 'D1']);
+    await link([telegram, '100'], [discord, '801']);
     cairn.notes.save('telegram:100', { text: 'Works on the billing service.', kind: 'fact', now: cairn.manualClock.now() });
-    expect(cairn.access.personOf('discord:D1')).toBe('telegram:100');
+    expect(cairn.access.personOf('discord:801')).toBe('telegram:100');
     // The Telegram account leaves; Slack and Discord are still one person.
     await cairn.gateway.receive(cmd(telegram, '100', 'unlink'));
     const remaining = cairn.access.personOf('slack:U1');
-    expect(cairn.access.personOf('discord:D1')).toBe(remaining);
+    expect(cairn.access.personOf('discord:801')).toBe(remaining);
     // ... and that person still has their notes (as they would had Slack or Discord left instead).
     expect(cairn.notes.store.list(remaining).map((n) => n.text)).toEqual(['Works on the billing service.']);
   });

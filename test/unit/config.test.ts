@@ -169,6 +169,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { TELEGRAM_WEBHOOK_URL: 'bot.example.com/telegram' }, cwd: dir() })).toThrow(/TELEGRAM_WEBHOOK_URL/);
   });
 
+  it('refuses a name in a list of user ids, naming the variable and saying how to find the id (@alice matched no one)', () => {
+    expect(() => loadConfig({ env: { TELEGRAM_ADMIN_USERS: '@alice' }, cwd: dir() })).toThrow(/TELEGRAM_ADMIN_USERS.*"@alice" is not a user id: Telegram ids are numbers/s);
+    expect(() => loadConfig({ env: { SLACK_ALLOWED_USERS: 'U012AB3CD, alice' }, cwd: dir() })).toThrow(/SLACK_ALLOWED_USERS.*"alice" is not a user id: Slack ids look like U012AB3CD/s);
+    expect(() => loadConfig({ env: { DISCORD_ADMIN_USERS: 'alice#1234' }, cwd: dir() })).toThrow(/DISCORD_ADMIN_USERS.*Copy User ID/s);
+    const config = loadConfig({ env: { TELEGRAM_ADMIN_USERS: '123456789', SLACK_ALLOWED_USERS: 'U012AB3CD,W0ENTERPRISE', DISCORD_ALLOWED_USERS: '80351110224678912' }, cwd: dir() });
+    expect(config.platforms.telegram.adminUsers).toEqual(['123456789']);
+    expect(config.platforms.slack.allowedUsers).toEqual(['U012AB3CD', 'W0ENTERPRISE']);
+  });
+
   it('reads a leading ~ in host paths as the home directory, as a shell would (.env files do not expand it)', () => {
     const config = loadConfig({ env: { CAIRN_DATA_DIR: '~/cairn', CAIRN_SKILLS_DIRS: '~/skills, /srv/skills', CAIRN_SSH_KEY: '~/.ssh/id_ed25519', CAIRN_SSH_KNOWN_HOSTS: '~' }, cwd: dir() });
     expect(config.dataDir).toBe(join(homedir(), 'cairn'));
