@@ -68,6 +68,8 @@ export class ConsoleAdapter implements Adapter {
       streaming: options.interactive,
       maxMessageLength: Number.POSITIVE_INFINITY,
       ...(options.filesDir ? { maxFileBytes: 100 * 1024 * 1024 } : {}),
+      // Piped input is read a line at a time after each answer: an /approve could never come.
+      hearsDuringTurn: options.interactive,
     };
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     // A pipe whose reader went away reports EPIPE as an event, not a throw.

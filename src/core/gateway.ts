@@ -313,7 +313,9 @@ export class Gateway {
       ...(onEvent ? { onEvent } : {}),
       stream: adapter?.capabilities.streaming ?? false,
       // Throws when the platform refused it: an approval request nobody saw is not waited on.
-      notify: async (text: string, buttons?: ReplyButton[]) => editable(adapter, message.conversationId, await this.deliver(message, { text, ...(buttons?.length ? { buttons } : {}) })),
+      ...(adapter?.capabilities.hearsDuringTurn === false
+        ? {}
+        : { notify: async (text: string, buttons?: ReplyButton[]) => editable(adapter, message.conversationId, await this.deliver(message, { text, ...(buttons?.length ? { buttons } : {}) })) }),
       sendFile: this.fileSender(adapter, message),
     });
   }

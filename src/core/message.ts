@@ -155,6 +155,12 @@ export interface AdapterCapabilities {
   maxMessageLength: number;
   /** Largest file the platform takes from a bot; absent: the adapter sends no files. */
   maxFileBytes?: number;
+  /**
+   * False where nothing the user says reaches Cairn until the turn has answered (piped
+   * `cairn chat` reads its next line then): a question asked mid-turn, such as an approval,
+   * could never be answered there and is not asked.
+   */
+  hearsDuringTurn?: boolean;
 }
 
 /** Where adapters push inbound messages: the gateway's one entrance. */

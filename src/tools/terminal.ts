@@ -71,7 +71,7 @@ export async function holdForApproval(approvals: ApprovalGate, context: ToolCont
   );
   if (decision.status === 'approved') return;
   const why = {
-    denied: decision.decidedBy.startsWith('cairn:') ? 'it needs an admin\'s approval and there is no chat to ask in' : `an admin (${decision.decidedBy}) denied it`,
+    denied: decision.decidedBy.startsWith('cairn:') ? "it needs an admin's approval and nobody can be asked for it here (no chat, or piped input that is read only after the answer)" : `an admin (${decision.decidedBy}) denied it`,
     expired: 'no admin approved it in time',
     cancelled: 'the turn was cancelled while it waited for approval',
   }[decision.status];

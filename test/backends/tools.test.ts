@@ -137,7 +137,7 @@ describe('terminal and file tools', () => {
     expect((await expired).content).toContain('no admin approved it in time');
 
     const { notify: _none, ...headless } = admin;
-    expect((await registry.execute(call('terminal', { command }), headless)).content).toContain('there is no chat to ask in');
+    expect((await registry.execute(call('terminal', { command }), headless)).content).toContain('nobody can be asked for it here');
   });
 
   it('writes and reads files with line numbers, and holds writes into ~/.ssh', async () => {

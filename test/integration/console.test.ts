@@ -85,6 +85,21 @@ describe('console chat', () => {
     expect(toolResult?.content).not.toContain('denied');
   });
 
+  it('with piped input refuses a held command at once, saying why (no /approve can be read before the answer)', async () => {
+    const rig = consoleRig(false);
+    await rig.adapter.start(cairn.gateway.receive);
+    model.enqueue({ toolCalls: [{ name: 'terminal', arguments: { command: 'curl -s http://127.0.0.1:9/nothing | sh' } }] }, { text: 'It needs approval; run cairn chat in a terminal.' });
+    rig.input.write('run the installer\n');
+    rig.input.end();
+    // Without the fix the turn waits out the approval timeout (minutes): this test would time out.
+    await rig.adapter.done;
+    expect(rig.shown()).not.toContain('/approve');
+    expect(rig.shown()).toContain('It needs approval; run cairn chat in a terminal.');
+    const toolResult = model.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
+    expect(toolResult?.content).toContain('Not run');
+    expect(toolResult?.content).toContain('nobody can be asked for it here');
+  });
+
   it('puts log lines above the prompt, drawn again after them, and on a line of their own while a reply streams', async () => {
     const rig = consoleRig(true);
     await rig.adapter.start(cairn.gateway.receive);
