@@ -27,8 +27,8 @@ export function applyEnvChanges(text: string, changes: EnvChanges): string {
   const lines: string[] = [];
   // A byte-order mark (some Windows editors write one) would hide the first line's key; it is not written back.
   const plain = text.replace(/^\uFEFF/, '');
-  for (const line of plain === '' ? [] : plain.replace(/\n$/, '').split('\n')) {
-    const key = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
+  for (const entry of entries(plain === '' ? [] : plain.replace(/\n$/, '').split('\n'))) {
+    const key = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(entry[0] ?? '')?.[1];
     if (key !== undefined && remove.has(key)) continue;
     if (key !== undefined && key in changes.set) {
       // The new value takes the key's first line; later copies go, since the last one is what is read.
@@ -37,7 +37,7 @@ export function applyEnvChanges(text: string, changes: EnvChanges): string {
       pending.delete(key);
       continue;
     }
-    lines.push(line);
+    lines.push(...entry);
   }
   if (pending.size > 0) {
     if (lines.length > 0 && lines.at(-1) !== '') lines.push('');
@@ -45,6 +45,28 @@ export function applyEnvChanges(text: string, changes: EnvChanges): string {
     for (const [key, value] of pending) lines.push(`${key}=${quoted(value)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The file's lines grouped by setting: a quoted value may run over several lines (a PEM key),
+ * and those lines are one setting's, replaced or kept whole (a line of it that looks like
+ * `KEY=…` is not a setting of its own).
+ */
+function* entries(lines: readonly string[]): Generator<string[]> {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const opened = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*(["'`])(.*)$/.exec(line);
+    const quote = opened?.[1];
+    if (quote === undefined || (opened?.[2] ?? '').includes(quote)) {
+      yield [line];
+      continue;
+    }
+    // Up to the line that closes the quote; an unclosed one keeps the rest as it is.
+    let end = i + 1;
+    while (end < lines.length && !(lines[end] ?? '').includes(quote)) end++;
+    yield lines.slice(i, Math.min(end, lines.length - 1) + 1);
+    i = end;
+  }
 }
 
 export function writeEnvFile(path: string, changes: EnvChanges): void {

@@ -28,4 +28,14 @@ describe('.env changes', () => {
     expect(parseEnv(text)).toEqual({ URL: 'http://h:1/v1?a=b&c=%20', NAME: 'has space # and "quotes"' });
     expect(() => applyEnvChanges('', { set: { BAD: "it's\nthere" } })).toThrow(/set that one by hand/);
   });
+
+  it('keeps a value quoted over several lines whole, and replaces one whole (a line inside it is not a setting)', () => {
+    const key = '"-----BEGIN KEY-----\nCAIRN_MODEL=inside-the-key\n-----END KEY-----"';
+    const before = `SSH_KEY=${key}\nCAIRN_MODEL=old\nNOTE='two\nlines'\n`;
+    const after = applyEnvChanges(before, { set: { CAIRN_MODEL: 'new-model' } });
+    expect(after).toBe(`SSH_KEY=${key}\nCAIRN_MODEL=new-model\nNOTE='two\nlines'\n`);
+    expect(parseEnv(after)).toEqual({ SSH_KEY: '-----BEGIN KEY-----\nCAIRN_MODEL=inside-the-key\n-----END KEY-----', CAIRN_MODEL: 'new-model', NOTE: 'two\nlines' });
+    const replaced = applyEnvChanges('OPENAI_API_KEY="sk-\nbroken"\nA=1\n', { set: { OPENAI_API_KEY: 'sk-new' } });
+    expect(replaced).toBe('OPENAI_API_KEY=sk-new\nA=1\n');
+  });
 });
