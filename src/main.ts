@@ -217,13 +217,21 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const keptFiles = config.agent.keepFilesDays > 0 ? new KeptFiles(db, clock, config.agent.keepFilesDays) : undefined;
   // Linking two accounts makes one person: the notes, scheduled tasks, today's usage, conversations (whose notes are
   // condensed later) and kept files of the one that joined move to the shared key; unlinking the key's holder passes them on.
-  registerLinkCommands(commands, access.links, clock, (previous, person) => {
-    notes.store.moveOwner(previous, person);
-    schedules.store.reassign(previous, person);
-    ledger.reassign(previous, person);
-    sessions.store.reassign(previous, person);
-    keptFiles?.reassign(previous, person);
-  });
+  const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens);
+  registerLinkCommands(
+    commands,
+    access.links,
+    clock,
+    (previous, person) => {
+      notes.store.moveOwner(previous, person);
+      schedules.store.reassign(previous, person);
+      ledger.reassign(previous, person);
+      sessions.store.reassign(previous, person);
+      keptFiles?.reassign(previous, person);
+    },
+    // Linking then unlinking must not give an account a fresh day's allowance.
+    (account, person) => allowance.carryOver(person, account),
+  );
   registerSkillCommands(commands, skills);
   registerMemoryCommands(commands, notes, clock, {
     forgetFiles: keptFiles ? (userId) => keptFiles.forgetUser(userId) : undefined,
@@ -233,7 +241,6 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone });
   for (const tool of scheduleTools(schedules, (platform) => gateway.platforms().includes(platform))) tools.register(tool);
   registerScheduleCommands(commands, schedules);
-  const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens);
   // Transcription and vision calls go in the ledger too: they spend tokens for the person who sent the file.
   const metering: Metering = { onCall, pricing: config.model.pricing, logger };
   const describer = overrides.describer ?? imageDescriber(config, metering);

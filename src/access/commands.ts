@@ -7,7 +7,10 @@ import type { IdentityLinks } from './identities.js';
 /** Told when the data kept under one person key now belongs to another (a link, or the key's holder unlinking), so it can follow. */
 export type LinkedListener = (previous: string, person: string) => void;
 
-export function registerLinkCommands(commands: CommandRegistry, links: IdentityLinks, clock: Clock, onLinked: LinkedListener = () => {}): void {
+/** Told when an account left a person (`/unlink`), with the person key the others keep. */
+export type UnlinkedListener = (account: string, person: string) => void;
+
+export function registerLinkCommands(commands: CommandRegistry, links: IdentityLinks, clock: Clock, onLinked: LinkedListener = () => {}, onUnlinked: UnlinkedListener = () => {}): void {
   commands.register({
     name: 'link',
     usage: 'link [code]',
@@ -36,9 +39,11 @@ export function registerLinkCommands(commands: CommandRegistry, links: IdentityL
     description: 'detach this account from your other linked accounts',
     run: ({ message }) => {
       const identity = message.identity ?? message.userId;
+      const person = links.personOf(identity);
       const { unlinked, heir } = links.unlink(identity);
       // The person's notes, tasks and usage stay with the accounts still linked, whichever one leaves.
       if (heir) onLinked(identity, heir);
+      if (unlinked) onUnlinked(identity, heir ?? person);
       return unlinked ? 'This account is no longer linked to your others.' : 'This account is not linked to any other.';
     },
   });

@@ -25,6 +25,11 @@ export class DailyAllowance {
     return `You have used today's allowance of ${count(this.dailyTokens)} tokens. It renews at 00:00 UTC, in ${this.untilMidnight()}.`;
   }
 
+  /** An account left `person` (`/unlink`): it keeps the person's spending today against its allowance. */
+  carryOver(person: string, account: string): void {
+    this.ledger.carry(person, account, this.midnight());
+  }
+
   /** `/usage`: this person's tokens today against the allowance, and for admins everyone's. */
   report(userKey: string, isAdmin: boolean): string {
     const since = this.midnight();

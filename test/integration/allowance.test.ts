@@ -63,6 +63,42 @@ describe('daily allowance', () => {
     expect(telegram.texts().at(-1)).toBe('done');
   });
 
+  it('an account that unlinks from a person keeps what the person spent today (link and unlink gave a fresh allowance)', async () => {
+    await cairn.gateway.receive(from('3', '/link'));
+    const code = /\/link (\S+)`/.exec(telegram.texts().at(-1) ?? '')?.[1];
+    expect(code).toBeDefined();
+    await cairn.gateway.receive(from('2', `/link ${code}`));
+    expect(telegram.texts().at(-1)).toMatch(/^Linked\./);
+    // Account 2 spends the person's allowance, then leaves the person.
+    expect(await cairn.gateway.receive(from('2', 'first'))).toBe('turn');
+    expect(await cairn.gateway.receive(from('2', 'second'))).toBe('turn');
+    expect(await cairn.gateway.receive(from('2', 'third'))).toBe('rejected');
+    await cairn.gateway.receive(from('2', '/unlink'));
+    expect(telegram.texts().at(-1)).toBe('This account is no longer linked to your others.');
+    expect(await cairn.gateway.receive(from('2', 'fresh start?'))).toBe('rejected');
+    expect(await cairn.gateway.receive(from('3', 'and the person?'))).toBe('rejected');
+    await cairn.gateway.receive(from('2', '/usage'));
+    expect(telegram.texts().at(-1)).toBe('Today (since 00:00 UTC) your requests used 1,040 tokens.\nYour daily allowance is 1,000: 0 left, renewing in 15 h 0 min.');
+    // Reports count each call once.
+    expect(cairn.ledger.totals(0).promptTokens + cairn.ledger.totals(0).completionTokens).toBe(1040);
+    // Tomorrow both start afresh.
+    cairn.manualClock.advance(15 * 60 * 60 * 1000);
+    expect(await cairn.gateway.receive(from('2', 'a new day'))).toBe('turn');
+    expect(await cairn.gateway.receive(from('3', 'a new day'))).toBe('turn');
+  });
+
+  it('the account holding the person key keeps the person\'s spending too when it unlinks', async () => {
+    await cairn.gateway.receive(from('2', '/link'));
+    const code = /\/link (\S+)`/.exec(telegram.texts().at(-1) ?? '')?.[1];
+    await cairn.gateway.receive(from('3', `/link ${code}`));
+    await cairn.gateway.receive(from('3', 'first'));
+    await cairn.gateway.receive(from('3', 'second'));
+    // Account 2 held the person key: it passes to 3, and 2 leaves with the day's spending.
+    await cairn.gateway.receive(from('2', '/unlink'));
+    expect(await cairn.gateway.receive(from('2', 'fresh start?'))).toBe('rejected');
+    expect(await cairn.gateway.receive(from('3', 'still spent'))).toBe('rejected');
+  });
+
   it('counts from the database, so a restart does not reset it', async () => {
     await cairn.gateway.receive(from('2', 'first'));
     await cairn.gateway.receive(from('2', 'second'));

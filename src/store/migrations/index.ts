@@ -15,6 +15,7 @@ import { sql as conversationModels } from './010-conversation-models.js';
 import { sql as instanceLease } from './011-instance-lease.js';
 import { sql as taskMessages } from './012-task-messages.js';
 import { backfill as wideCharBackfill, sql as wideCharSearch } from './013-wide-char-search.js';
+import { sql as usageCarried } from './014-usage-carried.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -39,4 +40,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'instance-lease', sql: instanceLease },
   { version: 12, name: 'task-messages', sql: taskMessages },
   { version: 13, name: 'wide-char-search', sql: wideCharSearch, backfill: wideCharBackfill },
+  { version: 14, name: 'usage-carried', sql: usageCarried },
 ];
