@@ -138,6 +138,8 @@ export class Agent {
         ...(input.stream && input.onEvent ? { onTextDelta: (delta: string) => input.onEvent?.({ type: 'text-delta', text: delta }), onTextReset: () => input.onEvent?.({ type: 'text-reset' }) } : {}),
       });
       modelMs += clock.now() - callStarted;
+      // A stop that came as the answer did: nothing of it is used.
+      input.signal.throwIfAborted();
       state.steps++;
       model = result.model;
       addUsage(usage, result.usage);
@@ -150,6 +152,8 @@ export class Agent {
       }
       record({ role: 'assistant', content: result.text || null, toolCalls: calls });
       for (const call of calls) {
+        // A tool that did not heed the stop (an upload under way) finished: the rest of the calls do not run.
+        input.signal.throwIfAborted();
         const outcome = await this.runTool(call, toolContext, input, toolCalls);
         state.toolCalls++;
         if (outcome.ok) state.consecutiveToolErrors = 0;
