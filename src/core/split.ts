@@ -4,6 +4,8 @@
  * end of one part and reopened (same language) at the start of the next, so each
  * part renders on its own.
  */
+import { isHighSurrogate } from './text.js';
+
 const FENCE = /^(\s*)(```+|~~~+)(.*)$/;
 
 export function splitMessage(text: string, limit: number): string[] {
@@ -38,7 +40,12 @@ function cutIndex(text: string, max: number): number {
     const at = window.lastIndexOf(separator);
     if (at > max * 0.5) return outsideLinks(text, at + separator.length);
   }
-  return outsideLinks(text, window.length);
+  return whole(text, outsideLinks(text, window.length));
+}
+
+/** A hard cut moved back one unit where it would split a character (an emoji is two UTF-16 units). */
+function whole(text: string, cut: number): number {
+  return cut > 1 && isHighSurrogate(text.charCodeAt(cut - 1)) ? cut - 1 : cut;
 }
 
 /**

@@ -23,7 +23,7 @@ export function tailOf(text: string, length: number): string {
   return isLowSurrogate(text.charCodeAt(start)) ? text.slice(start + 1) : text.slice(start);
 }
 
-const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+export const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
 /** `12,345`: counts as people read them, the same on every machine's locale. */

@@ -46,4 +46,15 @@ describe('splitMessage', () => {
     const parts = splitMessage('x'.repeat(10_000), 4096);
     expect(parts.map((p) => p.length)).toEqual([4088, 4088, 1824]);
   });
+
+  it('never cuts a character (an emoji) in half where it must cut hard', () => {
+    // A long run with neither spaces nor line breaks, as CJK text with emoji is.
+    const text = '進👍'.repeat(2_000);
+    const parts = splitMessage(text, 4_096);
+    expect(parts.join('')).toBe(text);
+    for (const part of parts) expect(part).toBe(part.toWellFormed());
+    const emoji = splitMessage('👍'.repeat(100), 33);
+    expect(emoji.join('')).toBe('👍'.repeat(100));
+    for (const part of emoji) expect(part).toBe(part.toWellFormed());
+  });
 });
