@@ -58,6 +58,8 @@ interface Draft<Ref> {
   closed: boolean;
   /** Cairn posted something else below the draft (a file, a notice). */
   buried: boolean;
+  /** The draft's text when that was posted: text that came since went on into the same draft. */
+  textWhenBuried: string;
   cancelTimer: (() => void) | undefined;
   updating: Promise<void> | undefined;
   failures: number;
@@ -84,7 +86,7 @@ export class ReplyDrafts<Ref> {
     let draft = this.drafts.get(conversationId);
     // A closed draft of an earlier turn (whose `done` went astray) does not silence this one.
     if (!draft || (draft.closed && draft.replyTo !== replyTo)) {
-      draft = { replyTo, text: '', restart: false, shown: '', ref: undefined, postedAt: undefined, closed: false, buried: false, cancelTimer: undefined, updating: undefined, failures: 0 };
+      draft = { replyTo, text: '', restart: false, shown: '', ref: undefined, postedAt: undefined, closed: false, buried: false, textWhenBuried: '', cancelTimer: undefined, updating: undefined, failures: 0 };
       this.drafts.set(conversationId, draft);
     }
     if (draft.closed) return;
@@ -109,7 +111,9 @@ export class ReplyDrafts<Ref> {
    */
   posted(conversationId: string): void {
     const draft = this.drafts.get(conversationId);
-    if (draft?.ref !== undefined) draft.buried = true;
+    if (draft?.ref === undefined) return;
+    draft.buried = true;
+    draft.textWhenBuried = draft.text;
   }
 
   /**
@@ -140,23 +144,34 @@ export class ReplyDrafts<Ref> {
     // Kept, closed, until the turn's `done`: text still arriving is not shown.
     this.close(draft);
     await draft.updating;
-    // Something was posted below it and no text came since (a stop, a failure): its words stay, the answer goes below.
-    if (draft.buried) return undefined;
-    if (draft.ref === undefined || !(await this.removedForAnew(conversationId, draft))) return draft.ref;
-    draft.ref = undefined;
-    return undefined;
+    if (draft.buried) {
+      // Something was posted below it and no text came since (a stop, a failure): its words stay, the answer goes below.
+      if (draft.text === draft.textWhenBuried) return undefined;
+      // The model wrote on into it: the draft holds most of the answer, which would show twice. It is
+      // removed and the answer goes below what was posted; where it cannot be removed, it becomes the answer.
+      return (await this.removed(conversationId, draft)) ? undefined : draft.ref;
+    }
+    return (await this.removedForAnew(conversationId, draft)) ? undefined : draft.ref;
   }
 
-  /** Removes a long-shown draft so the answer goes as a new message; false to replace it as usual. */
-  private async removedForAnew(conversationId: string, draft: Draft<Ref>): Promise<boolean> {
-    const { surface, now = Date.now, answerAnewAfterMs = ANSWER_ANEW_AFTER_MS } = this.options;
-    if (!surface.remove || draft.ref === undefined || draft.postedAt === undefined || now() - draft.postedAt < answerAnewAfterMs) return false;
+  /** Deletes the draft message (one attempt); false where it stays. */
+  private async removed(conversationId: string, draft: Draft<Ref>): Promise<boolean> {
+    if (!this.options.surface.remove || draft.ref === undefined) return false;
     try {
-      return await surface.remove(draft.ref);
+      if (!(await this.options.surface.remove(draft.ref))) return false;
+      draft.ref = undefined;
+      return true;
     } catch (error) {
       this.options.logger.debug({ conversationId, err: describeError(error) }, 'streamed draft not removed; the answer replaces it');
       return false;
     }
+  }
+
+  /** Removes a long-shown draft so the answer goes as a new message; false to replace it as usual. */
+  private async removedForAnew(conversationId: string, draft: Draft<Ref>): Promise<boolean> {
+    const { now = Date.now, answerAnewAfterMs = ANSWER_ANEW_AFTER_MS } = this.options;
+    if (draft.postedAt === undefined || now() - draft.postedAt < answerAnewAfterMs) return false;
+    return this.removed(conversationId, draft);
   }
 
   /** Forgets the conversation's draft (its turn is done). */

@@ -147,6 +147,25 @@ describe('reply drafts', () => {
     expect(await drafts.finish('dm')).toBeUndefined();
   });
 
+  it('removes a draft the model wrote on into after something was posted below it (the answer showed twice); replaces it where it cannot', async () => {
+    for (const removable of [true, false]) {
+      const { timers, drafts, delta, chat } = setUp();
+      const removed: number[] = [];
+      if (removable) Object.assign(chat, { remove: async (ref: number) => (removed.push(ref), true) });
+      delta('Here is the plan: first we ');
+      await timers.fire();
+      // Meanwhile Cairn answers something else here (an admin's /status): the adapter says so.
+      drafts.posted('dm');
+      // The model writes on into the same answer (no tool call, no retry).
+      delta('migrate the database, then switch the traffic over.');
+      await timers.fire();
+      expect(chat.shown.at(-1)).toBe('Here is the plan: first we migrate the database, then switch the traffic over.');
+      // Removed: the answer goes below, once. Not removable: the answer replaces the draft.
+      expect(await drafts.finish('dm')).toBe(removable ? undefined : 1);
+      expect(removed).toEqual(removable ? [1] : []);
+    }
+  });
+
   it('backs off after a failed update and catches up with all the text', async () => {
     const { timers, chat, drafts, delta } = setUp();
     chat.failNext = 1;
