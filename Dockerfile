@@ -4,7 +4,9 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 # Without lifecycle scripts (`prepare` builds the sources, which are not here yet); then the one native module.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
+# `npm install`, not `npm ci`: the lock file lacks the prebuilt binaries cbor-extract (under modal) may
+# take, since the registry it was made from has none, and `npm ci` refuses a lock file missing any.
+RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 COPY scripts ./scripts
 COPY src ./src
 COPY adapters ./adapters
