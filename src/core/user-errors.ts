@@ -19,6 +19,10 @@ export function userFacingError(error: unknown): string {
       return 'I was stopped before I could finish (Cairn is restarting). Your message is saved; send it again in a moment.';
     case 'invalid_model_output':
       return "The model sent a reply I couldn't use. Please try again or rephrase.";
+    case 'not_found':
+      // A model the provider does not serve (a /model name it could not check, a typo in
+      // CAIRN_MODEL) or a wrong address: every message fails alike, so "try again" never helps.
+      return "The provider doesn't have the model this conversation uses (or my address for it is wrong). An admin can switch with /model <name> or /model default; the operator should run `cairn doctor`.";
     case 'bad_request':
       return 'The model rejected this request. Try /new to start a fresh conversation.';
     case 'config':

@@ -76,4 +76,21 @@ describe('/model', () => {
     expect(await say('1', '/model my-local-model')).toMatch(/^From the next message on, this conversation uses my-local-model\. \(The provider did not list its models, so the name is unchecked: .*404/);
     expect(await say('1', '/model two words')).toBe('"two words" is no model name. Send /model <name>, as the provider names it (for example gpt-4o-mini or anthropic/claude-sonnet-4.5).');
   });
+
+  it('tells the people in the conversation when the provider does not have its model, and how to switch, not "try again"', async () => {
+    server.setModels(undefined);
+    await say('1', '/model gpt-5-mini');
+    // As vLLM, Ollama and OpenAI answer for a model they do not serve.
+    server.setDefault((request) =>
+      (request.body as { model?: string }).model === 'gpt-5-mini'
+        ? { error: { status: 404, body: { error: { message: 'The model `gpt-5-mini` does not exist.', type: 'invalid_request_error', code: 'model_not_found' } } } }
+        : { text: 'fine' },
+    );
+    expect(await cairn.gateway.receive(from('2', 'what is on the agenda?'))).toBe('failed');
+    const told = telegram.texts().at(-1) ?? '';
+    expect(told).not.toMatch(/try again/i);
+    expect(told).toContain('/model default');
+    expect(await say('1', '/model default')).toMatch(/test-model/);
+    expect(await say('2', 'and now?')).toBe('fine');
+  });
 });
