@@ -171,17 +171,21 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
   const mention = `@${options.bot.username}`;
   const mentioned = (message.entities ?? message.caption_entities ?? []).some((e) => e.type === 'mention' && raw_text.slice(e.offset, e.offset + e.length).toLowerCase() === mention.toLowerCase());
   const repliedToBot = message.reply_to_message?.from?.id === options.bot.id;
-  const { text, command } = commandFor(raw_text, options.bot.username);
+  // The mention goes first, so `@cairn_bot /new` runs /new, as on Slack and Discord.
+  const text = stripMention(raw_text, mention);
+  const { command, forMe } = commandFor(text, options.bot.username);
   if (command === null) return undefined; // a command meant for another bot
   const attachments = attachmentsOf(message);
   const replyingTo = replyContextOf(message, options.bot);
   return {
     ...sentBy(from, message, isDirect, options),
-    text: stripMention(text, mention),
+    text,
     ...(attachments.length > 0 ? { attachments } : {}),
     ...(replyingTo ? { replyingTo } : {}),
     isDirect,
-    addressed: isDirect || mentioned || repliedToBot || command !== undefined,
+    // A bare `/word` in a group is addressed to no one in particular: the gateway runs it only
+    // when it is one of Cairn's commands (`/tmp is full` is not). `/new@cairn_bot` is Cairn's.
+    addressed: isDirect || mentioned || repliedToBot || forMe,
     isSelf: from.id === options.bot.id,
     isBot: from.is_bot && from.id !== options.bot.id,
     command,
@@ -321,10 +325,11 @@ export function normalizeReaction(raw: unknown, replyAt: (chatId: number, messag
 }
 
 /** Commands addressed to another bot (`/help@other_bot`) return null: not ours to answer. */
-function commandFor(text: string, botUsername: string): { text: string; command: InboundMessage['command'] | null } {
+/** The message's command; null for one meant for another bot (`/new@otherbot`). `forMe`: it names this bot. */
+function commandFor(text: string, botUsername: string): { command: InboundMessage['command'] | null; forMe: boolean } {
   const target = /^\/[a-zA-Z][\w-]*@(\w+)/.exec(text.trim())?.[1];
-  if (target && target.toLowerCase() !== botUsername.toLowerCase()) return { text, command: null };
-  return { text, command: parseCommand(text) };
+  if (target && target.toLowerCase() !== botUsername.toLowerCase()) return { command: null, forMe: false };
+  return { command: parseCommand(text), forMe: target !== undefined };
 }
 
 function stripMention(text: string, mention: string): string {

@@ -23,10 +23,18 @@ export interface RenderedPart {
 export function renderParts(markdown: string): RenderedPart[] {
   return splitMessage(markdown, MARKDOWN_PART).flatMap((part) => {
     const html = markdownToHtml(part);
-    if (html.length <= MESSAGE_LIMIT) return [{ html, plain: part }];
+    if (visibleLength(html) <= MESSAGE_LIMIT) return [{ html, plain: part }];
     // Rare: heavy markup grew past the limit. Send this part as plain text, split again.
     return splitMessage(part, MESSAGE_LIMIT).map((plain) => ({ html: escapeHtml(plain), plain }));
   });
+}
+
+/**
+ * The length Telegram holds against its limit: the text once the HTML is parsed. Counting the
+ * source, a code block full of `<` (each `&lt;`) looked too long and went out as raw Markdown.
+ */
+function visibleLength(html: string): number {
+  return html.replace(/<[^>]*>/g, '').replace(/&(?:lt|gt|amp|quot);/g, '_').length;
 }
 
 export function markdownToHtml(markdown: string): string {
@@ -64,14 +72,17 @@ function inline(line: string): string {
   return text.replace(/\uE000(\d+)\uE000/g, (_m, index: string) => parked[Number(index)] ?? '');
 }
 
-/** Bold, italic and strikethrough of escaped text. */
+/**
+ * Bold, italic and strikethrough of escaped text. As in Markdown, emphasis starts and ends
+ * next to a word: a `*` with a space after it is a product or a glob (`2 * 3`, `*.log`).
+ */
 function emphasis(text: string): string {
   return text
-    .replace(/\*\*([^*\n]+)\*\*/g, '<b>$1</b>')
+    .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, '<b>$1</b>')
     .replace(/__([^_\n]+)__/g, '<b>$1</b>')
     .replace(/~~([^~\n]+)~~/g, '<s>$1</s>')
-    .replace(/(^|[^\w*])\*([^*\n]+)\*(?!\w)/g, '$1<i>$2</i>')
-    .replace(/(^|[^\w])_([^_\n]+)_(?!\w)/g, '$1<i>$2</i>');
+    .replace(/(^|[^\w*])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])/g, '$1<i>$2</i>')
+    .replace(/(^|[^\w])_(?=[^\s_])([^_\n]*?[^\s_])_(?!\w)/g, '$1<i>$2</i>');
 }
 
 /** Escaped text inside a double-quoted attribute. */

@@ -113,8 +113,9 @@ export class Gateway {
       logger.debug({ platform: inbound.platform, messageId: inbound.messageId }, 'duplicate delivery dropped');
       return 'duplicate';
     }
-    // In groups Cairn speaks only when spoken to.
-    if (!inbound.isDirect && !inbound.addressed && !inbound.command) return 'not-addressed';
+    // In groups Cairn speaks only when spoken to. A bare `/word` not addressed to it is its own
+    // command, or someone's path or another bot's command (`/tmp is full`): no "Unknown command".
+    if (!inbound.isDirect && !inbound.addressed && !(inbound.command && this.options.commands.get(inbound.command.name))) return 'not-addressed';
     const decision = access.decide(inbound);
     // A task set by someone who has since lost access does not run (nor ask them to pair).
     if (inbound.scheduled && decision !== 'allow') {

@@ -12,7 +12,7 @@ import { botDescriptions, describeBot } from '../../adapters/telegram/profile.js
 import { TelegramAdapter } from '../../adapters/telegram/index.js';
 import { CONFLICT_RETRY_MS } from '../../adapters/telegram/polling.js';
 import { ALBUM, SPLIT_TEXT } from '../../adapters/telegram/gathering.js';
-import { markdownToHtml } from '../../adapters/telegram/render.js';
+import { markdownToHtml, renderParts } from '../../adapters/telegram/render.js';
 import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/errors.js';
 import { chatIdOf, normalizeMessage, topicOf } from '../../adapters/telegram/normalize.js';
 import { watchPolling } from '../../adapters/telegram/polling-watch.js';
@@ -157,6 +157,20 @@ describe('telegram end to end', () => {
     expect(replies.map(visible).slice(1)).toEqual(['echo: and this?', 'Started a new conversation.']);
     // Two turns reached the agent (memory extraction after /new also asks the model, not as the agent).
     expect(model.chatRequests().filter((body) => String(body.messages[0].content).startsWith('You are Cairn'))).toHaveLength(2);
+  });
+
+  it('runs a command written after the mention (@cairn_bot /new), and leaves a bare /word in a group that is none of its commands', async () => {
+    await setUp();
+    const group = { chat: { id: -100, type: 'supergroup' } };
+    harness.fake.pushUpdate({ message: harness.message('/tmp is full again, anyone?', group) });
+    harness.fake.pushUpdate({ message: harness.message('@cairn_bot /new', { ...group, entities: [{ type: 'mention', offset: 0, length: 10 }] }) });
+    const [reply] = await harness.fake.waitForSent(1);
+    // The first had no answer ("Unknown command" and the help went to the whole group).
+    expect(visible(reply!)).toMatch(/new conversation\.$/);
+    harness.fake.pushUpdate({ message: harness.message('/help', group) });
+    const replies = await harness.fake.waitForSent(2);
+    expect(visible(replies[1]!)).toContain('/new');
+    expect(model.chatRequests().filter((body) => String(body.messages[0].content).startsWith('You are Cairn'))).toHaveLength(0);
   });
 
   it('shows the model the message a question replies to, or the part of it quoted', async () => {
@@ -904,6 +918,20 @@ describe('telegram rendering', () => {
     );
     expect(markdownToHtml('```python\nif a < b:\n    pass\n```')).toBe('<pre><code class="language-python">if a &lt; b:\n    pass</code></pre>');
     expect(markdownToHtml('snake_case_name and 2*3*4')).toBe('snake_case_name and 2*3*4');
+  });
+
+  it('keeps the asterisks of a product or a glob (a * with a space after it is no emphasis), and italics inside bold', () => {
+    expect(markdownToHtml('2 * 3 * 4 = 24')).toBe('2 * 3 * 4 = 24');
+    expect(markdownToHtml('Delete the *.log files and the *.tmp files.')).toBe('Delete the *.log files and the *.tmp files.');
+    expect(markdownToHtml('**Never *ever* push to main** and *a* _b_')).toBe('<b>Never <i>ever</i> push to main</b> and <i>a</i> <i>b</i>');
+  });
+
+  it('measures a part by the text Telegram shows, so a code block full of < is still formatted', () => {
+    const lines = Array.from({ length: 60 }, (_, i) => `  <li class="item"><a href="/p/${i}">Item ${i}</a></li>`);
+    const answer = `Here is the list:\n\n\`\`\`html\n<ul>\n${lines.join('\n')}\n</ul>\n\`\`\`\n\nDone.`;
+    const parts = renderParts(answer);
+    expect(parts).toHaveLength(1);
+    expect(parts[0]?.html).toContain('<pre><code class="language-html">&lt;ul&gt;');
   });
 
   it('keeps a code block whose language is not a plain word (c#) a code block, and the text after it text', () => {

@@ -86,6 +86,11 @@ describe('allowlists and admins', () => {
     const group = { isDirect: false, conversationId: 'telegram:-42' };
     expect(await cairn.gateway.receive(dm(telegram, '100', 'chatting among ourselves', group))).toBe('not-addressed');
     expect(await cairn.gateway.receive(dm(telegram, '100', 'what do you think?', { ...group, addressed: true }))).toBe('turn');
+    // A bare /word is run when it is Cairn's command; one that is not (a path, another bot's) gets no "Unknown command".
+    expect(await cairn.gateway.receive(dm(telegram, '100', '/tmp is full again', { ...group, command: { name: 'tmp', args: 'is full again' } }))).toBe('not-addressed');
+    expect(await cairn.gateway.receive(dm(telegram, '100', '/usage', { ...group, command: { name: 'usage', args: '' } }))).toBe('command');
+    expect(telegram.texts()).toHaveLength(2);
+    expect(telegram.texts()[1]).toMatch(/^Today/);
   });
 
   it('keeps admin-only commands and tools for admins', async () => {
