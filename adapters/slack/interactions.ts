@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
+import { headOf } from '../../src/core/text.js';
 import { PLATFORM, conversationIdOf, downloadable, fileSchema, slackToPlain, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 
 const buttonPress = z.object({
@@ -133,7 +134,7 @@ export function threadTitle(text: string): string | undefined {
     .find((l) => l !== '');
   if (!line) return undefined;
   if (line.length <= TITLE_CHARS) return line;
-  const cut = line.slice(0, TITLE_CHARS - 1);
+  const cut = headOf(line, TITLE_CHARS - 1);
   const atWord = cut.lastIndexOf(' ');
   return `${(atWord > TITLE_CHARS / 2 ? cut.slice(0, atWord) : cut).trimEnd()}…`;
 }

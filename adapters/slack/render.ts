@@ -6,6 +6,7 @@
  * always escaped: a reply can never ping `<!channel>` or forge a link.
  */
 import { splitMessage } from '../../src/core/split.js';
+import { headOf } from '../../src/core/text.js';
 import type { ReplyButton } from '../../src/core/message.js';
 
 /** Slack truncates message text past 40,000 characters. */
@@ -88,10 +89,11 @@ export function escapeSlack(text: string): string {
 function preview(plain: string): string {
   const oneLine = plain.replace(/\s+/g, ' ').trim();
   // Cut before an entity (`&amp;`) rather than through it.
-  return oneLine.length <= PREVIEW_LIMIT ? oneLine : `${oneLine.slice(0, PREVIEW_LIMIT - 1).replace(/&[a-z]*$/, '')}…`;
+  return oneLine.length <= PREVIEW_LIMIT ? oneLine : `${headOf(oneLine, PREVIEW_LIMIT - 1).replace(/&[a-z]*$/, '')}…`;
 }
 
-const FENCE = /^\s*(```+|~~~+)/;
+/** An opening fence; a backtick after it makes the line inline code (```npm install```), as in Markdown. */
+const FENCE = /^\s*(```+(?!.*`)|~~~+)/;
 
 /** Markdown → mrkdwn. Fenced code is kept verbatim (escaped; Slack shows no language tag). */
 export function toMrkdwn(markdown: string): string {
@@ -157,6 +159,7 @@ function renderInline(text: string): string {
     return `${CODE_OPEN}L${links.length - 1}${CODE_CLOSE}`;
   });
   result = escapeSlack(result)
+    .replace(/\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*/g, `${BOLD}_$1_${BOLD}`)
     .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, `${BOLD}$1${BOLD}`)
     .replace(/__(?=\S)(.+?)(?<=\S)__/g, `${BOLD}$1${BOLD}`)
     .replace(/(^|[^\w*])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])/g, '$1_$2_')

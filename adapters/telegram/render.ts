@@ -78,6 +78,7 @@ function inline(line: string): string {
  */
 function emphasis(text: string): string {
   return text
+    .replace(/\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*/g, '<b><i>$1</i></b>')
     .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, '<b>$1</b>')
     .replace(/__([^_\n]+)__/g, '<b>$1</b>')
     .replace(/~~([^~\n]+)~~/g, '<s>$1</s>')

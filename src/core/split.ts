@@ -6,7 +6,8 @@
  */
 import { isHighSurrogate } from './text.js';
 
-const FENCE = /^(\s*)(```+|~~~+)(.*)$/;
+/** A backtick after the marker makes the line inline code (```npm install```), not a fence. */
+const FENCE = /^(\s*)(```+(?!.*`)|~~~+)(.*)$/;
 
 export function splitMessage(text: string, limit: number): string[] {
   if (limit < 32) throw new RangeError('limit too small to split messages sensibly');

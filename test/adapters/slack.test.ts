@@ -22,6 +22,7 @@ import { webApi } from '@slack/bolt';
 import { createAdapter, SlackAdapter, type SlackAdapterOptions } from '../../adapters/slack/index.js';
 import { normalizeEvent, normalizeSlashCommand, slackToPlain, type NormalizeOptions } from '../../adapters/slack/normalize.js';
 import { MESSAGE_LIMIT, SECTION_LIMIT, renderMessages, toMrkdwn, toPlainText } from '../../adapters/slack/render.js';
+import { threadTitle } from '../../adapters/slack/interactions.js';
 import { isMarkupRejection, mapSlackError } from '../../adapters/slack/errors.js';
 
 const SIGNING_SECRET = 'fake-signing-secret-0123456789';
@@ -685,6 +686,16 @@ describe('Slack render', () => {
     expect(toPlainText('[Mercury](https://en.wikipedia.org/wiki/Mercury_(planet)).')).toBe('Mercury (https://en.wikipedia.org/wiki/Mercury_(planet)).');
     expect(toMrkdwn('1 < 2 & <!channel> `a<b>` snake_case_name 2*3*4')).toBe('1 &lt; 2 &amp; &lt;!channel&gt; `a&lt;b&gt;` snake_case_name 2*3*4');
     expect(toMrkdwn('```ts\nconst a = x < y && **not bold**;\n```')).toBe('```\nconst a = x &lt; y &amp;&amp; **not bold**;\n```');
+  });
+
+  it('keeps ```npm install``` on one line inline code, nests ***bold italic***, and cuts the preview before an emoji, not through it', () => {
+    // Slack shows it as code itself; the line after it stays text.
+    expect(toMrkdwn('```npm install```\nThen **run** the tests.')).toBe('```npm install```\nThen *run* the tests.');
+    expect(toMrkdwn('***bold italic***')).toBe('*_bold italic_*');
+    const [message] = renderMessages(`${'a'.repeat(298)}🚀 launched, and more words after it.`);
+    // Half an emoji became another one (🐦) on its way through the Web API's form encoding.
+    expect(message?.text).toBe(`${'a'.repeat(298)}…`);
+    expect(threadTitle(`${'b'.repeat(58)}🚀 and the rest`)).toBe(`${'b'.repeat(58)}…`);
   });
 
   it('keeps each section under 3,000 characters and each message under 40,000', () => {

@@ -924,6 +924,7 @@ describe('telegram rendering', () => {
     expect(markdownToHtml('2 * 3 * 4 = 24')).toBe('2 * 3 * 4 = 24');
     expect(markdownToHtml('Delete the *.log files and the *.tmp files.')).toBe('Delete the *.log files and the *.tmp files.');
     expect(markdownToHtml('**Never *ever* push to main** and *a* _b_')).toBe('<b>Never <i>ever</i> push to main</b> and <i>a</i> <i>b</i>');
+    expect(markdownToHtml('***bold italic***')).toBe('<b><i>bold italic</i></b>');
   });
 
   it('measures a part by the text Telegram shows, so a code block full of < is still formatted', () => {

@@ -60,4 +60,12 @@ describe('splitMessage', () => {
     expect(emoji.join('')).toBe('👍'.repeat(100));
     for (const part of emoji) expect(part).not.toMatch(LONE_SURROGATE);
   });
+
+  it('takes ```npm install``` on one line for inline code, not a fence to close and reopen', () => {
+    const text = `\`\`\`npm install\`\`\`\n\n${'Then run the tests. '.repeat(20)}`;
+    const parts = splitMessage(text, 200);
+    expect(parts.join(' ')).not.toContain('```\n```');
+    expect(parts[0]?.startsWith('```npm install```')).toBe(true);
+    expect(parts.slice(1).every((part) => !part.startsWith('```'))).toBe(true);
+  });
 });
