@@ -34,9 +34,11 @@ export function channelIdOf(conversationId: string): string {
 
 export function normalizeMessage(message: Message, options: NormalizeOptions): InboundMessage | undefined {
   const isDirect = message.guildId === null;
-  const mentioned = message.mentions.users.has(options.botId);
+  // "@Cairn" from the mention picker is often the role Discord gives the bot (managed, tagged with its id).
+  const botRoles = message.mentions.roles.filter((role) => role.tags?.botId === options.botId).map((role) => role.id);
+  const mentioned = message.mentions.users.has(options.botId) || botRoles.length > 0;
   const repliedToBot = message.mentions.repliedUser?.id === options.botId;
-  const text = stripMention(message.content, options.botId);
+  const text = stripMention(message.content, options.botId, botRoles);
   const command = parseCommand(text);
   const parentId = message.channel.isThread() ? message.channel.parentId : null;
   const attachments = [...message.attachments.values()].map((file) => labelOf(message, file));
@@ -159,8 +161,9 @@ function fromInteraction(interaction: ChatInputCommandInteraction | ButtonIntera
   };
 }
 
-function stripMention(text: string, botId: string): string {
-  return text.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
+function stripMention(text: string, botId: string, botRoles: readonly string[] = []): string {
+  const roles = botRoles.map((id) => `|<@&${id}>`).join('');
+  return text.replace(new RegExp(`<@!?${botId}>${roles}`, 'g'), '').trim();
 }
 
 export interface ReactionInput {

@@ -241,6 +241,22 @@ describe('discord end to end', () => {
     expect(model.chatRequests()).toHaveLength(1);
   });
 
+  it("answers a mention of the bot's own role (what Discord's @-picker often inserts for @Cairn), and not of another role", async () => {
+    await setUp();
+    // Discord gives a bot a managed role tagged with its id when it joins a server.
+    const botRole = '500000000000000077';
+    const otherRole = '500000000000000078';
+    const role = (id: string, name: string, tags?: object) => ({ id, name, color: 0, hoist: false, position: 1, permissions: '0', managed: tags !== undefined, mentionable: true, flags: 0, ...(tags ? { tags } : {}) });
+    harness.fake.dispatch('GUILD_ROLE_CREATE', { guild_id: GUILD_ID, role: role(botRole, 'Cairn', { bot_id: BOT_USER.id }) });
+    harness.fake.dispatch('GUILD_ROLE_CREATE', { guild_id: GUILD_ID, role: role(otherRole, 'oncall') });
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(harness.nextId(), CHANNEL_ID, USER, `<@&${otherRole}> lunch?`, { mention_roles: [otherRole] }), guild_id: GUILD_ID, member: { roles: [] } });
+    const asked = harness.nextId();
+    harness.fake.dispatch('MESSAGE_CREATE', { ...messagePayload(asked, CHANNEL_ID, USER, `<@&${botRole}> what is the deploy status?`, { mention_roles: [botRole] }), guild_id: GUILD_ID, member: { roles: [] } });
+    const [reply] = await harness.fake.waitForSent(1);
+    expect(reply).toMatchObject({ channelId: CHANNEL_ID, content: 'echo: what is the deploy status?', body: { message_reference: { message_id: asked } } });
+    expect(model.chatRequests()).toHaveLength(1);
+  });
+
   it('shows the model the message a mention replies to, and takes a bare mention in reply as a question about it', async () => {
     await setUp();
     const bob = { id: '400000000000000002', username: 'bob', discriminator: '0', global_name: 'Bob', avatar: null };
