@@ -207,8 +207,18 @@ function addUsage(total: Usage, add: Usage): void {
   total.cachedTokens += add.cachedTokens;
 }
 
-/** OpenAI's `name` field allows only [a-zA-Z0-9_-]{1,64}. */
+/**
+ * OpenAI's `name` field allows only [a-zA-Z0-9_-]{1,64}: accents come off (Jürgen is Jurgen), and
+ * a name in another script (Дмитрий, 山田) becomes one per person from their id, so two people
+ * never share one name (every such name was "user").
+ */
 function speakerName(message: InboundMessage): string {
-  const cleaned = message.userName.replace(/[^a-zA-Z0-9_-]+/g, '_').slice(0, 64);
-  return cleaned.replace(/^_+|_+$/g, '') || 'user';
+  const ascii = (text: string) =>
+    text
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^a-zA-Z0-9_-]+/g, '_')
+      .replace(/^_+|_+$/g, '');
+  const name = ascii(message.userName);
+  return (name || `user_${ascii(message.senderId)}`).slice(0, 64);
 }

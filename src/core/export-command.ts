@@ -39,7 +39,8 @@ function transcript(messages: StoredMessage[], info: TranscriptInfo): string {
   const lines = [`# Conversation with ${info.botName}`, '', `${info.conversationId} · started ${stamp(info.startedAt)} · exported ${stamp(info.exportedAt)}`];
   for (const { message, userId, createdAt } of messages) {
     if (message.role === 'user') {
-      const who = message.name ?? (userId === info.asker.userId ? info.asker.name : (userId ?? 'someone'));
+      // The asker by the name they have now (a name in another script is user_<id> in `name`).
+      const who = userId === info.asker.userId ? info.asker.name : (message.name ?? userId ?? 'someone');
       lines.push('', `**${who}** (${stamp(createdAt)}):`, '', message.content);
     }
     else if (message.role === 'assistant') {
