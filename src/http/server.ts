@@ -1,5 +1,5 @@
 /**
- * The one HTTP server of `cairn start`: GET /healthz plus whatever routes adapters
+ * The one HTTP server of `cairn start`: GET (and HEAD) /healthz plus whatever routes adapters
  * mount (Slack's /slack/events, the Telegram webhook). Port 0 picks a free port.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,7 +21,8 @@ export class HttpServer implements HttpRoutes {
   private readonly server: Server;
   private health: () => HealthReport = () => ({ ok: true });
 
-  constructor() {
+  /** `closeGraceMs`: how long requests under way may take to finish once the server closes. */
+  constructor(private readonly options: { closeGraceMs?: number } = {}) {
     this.server = createServer((req, res) => void this.dispatch(req, res));
   }
 
@@ -45,7 +46,14 @@ export class HttpServer implements HttpRoutes {
   async close(): Promise<void> {
     if (!this.server.listening) return;
     await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
+      // A connection that never sends a whole request (a browser's preconnect, a slow client)
+      // is not idle, and would hold the close, and the process, until the client gave up.
+      // Requests under way get a moment to finish first.
+      const cutOff = setTimeout(() => this.server.closeAllConnections(), this.options.closeGraceMs ?? CLOSE_GRACE_MS);
+      this.server.close(() => {
+        clearTimeout(cutOff);
+        resolve();
+      });
       this.server.closeIdleConnections();
     });
   }
@@ -53,7 +61,9 @@ export class HttpServer implements HttpRoutes {
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     try {
-      if (path === '/healthz' && req.method === 'GET') {
+      if (path === '/healthz') {
+        // HEAD as GET (without the body): uptime monitors and `curl -I` ask with it.
+        if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
         const report = this.health();
         return json(res, report.ok ? 200 : 503, report);
       }
@@ -67,7 +77,9 @@ export class HttpServer implements HttpRoutes {
   }
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+const CLOSE_GRACE_MS = 1_000;
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
