@@ -98,8 +98,11 @@ export interface Cairn {
   notes: Notes;
   /** Scheduled tasks; `cairn start` and `cairn chat` run those of their platforms. */
   schedules: Schedules;
-  /** Drains turns in flight (within the configured grace) and closes the database. */
-  close(): Promise<void>;
+  /**
+   * Drains turns in flight (within the configured grace), lets background writes finish, and
+   * closes the database; `beforeDatabaseCloses` runs last before that (`cairn start` releases its lease there).
+   */
+  close(beforeDatabaseCloses?: () => void): Promise<void>;
 }
 
 export function createCairn(config: Config, overrides: CairnOverrides = {}): Cairn {
@@ -305,18 +308,26 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   });
 
   let closed: Promise<void> | undefined;
-  const close = () =>
+  const close = (beforeDatabaseCloses?: () => void) =>
     (closed ??= (async () => {
-      schedules.stop();
-      await gateway.drain(config.agent.shutdownGraceMs);
-      // No turn reads files now: the document readers waiting idle end (the pool starts new ones if needed).
-      documentPool.close();
-      // Reflections and audits still running write to the database: let them finish first.
-      await learning.stop();
-      await environments.stopAll();
-      // An extraction in flight gets the same grace; one cut short stays pending for the next start.
-      await notes.close(config.agent.shutdownGraceMs, unrefSleep);
-      if (db.open) db.close();
+      try {
+        schedules.stop();
+        await gateway.drain(config.agent.shutdownGraceMs);
+        // No turn reads files now: the document readers waiting idle end (the pool starts new ones if needed).
+        documentPool.close();
+        // Reflections and audits still running write to the database: let them finish first.
+        await learning.stop();
+        await environments.stopAll();
+        // An extraction in flight gets the same grace; one cut short stays pending for the next start.
+        await notes.close(config.agent.shutdownGraceMs, unrefSleep);
+      } finally {
+        // The last word on the database (the instance lease's release) comes after every write.
+        try {
+          beforeDatabaseCloses?.();
+        } finally {
+          if (db.open) db.close();
+        }
+      }
     })());
 
   return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, schedules, close };

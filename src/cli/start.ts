@@ -86,8 +86,9 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   // The end of every start, failed or stopped: stopping an adapter that never started is harmless.
   const closeAll = async () => {
     await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
-    lease.release();
-    await cairn.close();
+    // The lease goes only once this process writes no more (note extraction, audits in their grace):
+    // a second start taken in earlier would work on the same conversations.
+    await cairn.close(() => lease.release());
     await http.close();
   };
   let port: number;

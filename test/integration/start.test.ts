@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeModelServer } from '../fakes/model-server.js';
 import { tempDir, testConfig } from '../helpers/cairn.js';
-import { startCairn } from '../../src/cli/start.js';
+import { startCairn, type RunningCairn } from '../../src/cli/start.js';
+import { GatedModel } from '../helpers/gated-model.js';
+import { RecordingAdapter } from '../helpers/recording-adapter.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { CairnError, ConfigError } from '../../src/core/errors.js';
 import type { Adapter } from '../../src/core/message.js';
@@ -57,6 +59,55 @@ describe('cairn start', () => {
     const again = await startCairn(config, { logger: silentLogger, host: '127.0.0.1' });
     await again.stop();
     await model.close();
+  });
+
+  it('refuses a second start until the first has finished closing (its note extraction still writes)', async () => {
+    const config = testConfig('http://127.0.0.1:9/v1', { CAIRN_HTTP_PORT: '0', CAIRN_REFLECTION: 'off', CAIRN_SHUTDOWN_GRACE_MS: '15000' });
+    const modelA = new GatedModel();
+    const first = await startCairn(config, { logger: silentLogger, host: '127.0.0.1', model: modelA });
+    const adapter = new RecordingAdapter();
+    first.cairn.gateway.attach(adapter);
+    // A conversation, then /new: the session ends and its extraction into notes starts (the model call waits).
+    const turn = first.cairn.gateway.receive(adapter.message('remember that I deploy on Fridays'));
+    await modelA.until(1);
+    modelA.release();
+    await turn;
+    await first.cairn.gateway.receive(adapter.message('/new', { command: { name: 'new', args: '' } }));
+    await modelA.until(2);
+
+    // SIGTERM: the first Cairn stops, and is still closing (the extraction has its grace).
+    const stopping = first.stop();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(first.cairn.db.open).toBe(true);
+
+    const modelB = new GatedModel();
+    let second: RunningCairn | undefined;
+    try {
+      // It succeeded while the first still wrote, and picked up the same extraction.
+      await expect(
+        startCairn(config, { logger: silentLogger, host: '127.0.0.1', model: modelB }).then((running) => {
+          second = running;
+          return running;
+        }),
+      ).rejects.toThrow(/Another Cairn is running on this data folder/);
+    } finally {
+      await new Promise((resolve) => setImmediate(resolve));
+      const doubled = modelB.started.length;
+      // Every model call from here on is answered at once, so both can finish closing.
+      let answering = true;
+      void (async () => {
+        while (answering) {
+          modelA.release();
+          modelB.release();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      await stopping;
+      await second?.stop();
+      answering = false;
+      // What the second start did meanwhile: it asked its model to condense the first's conversation again.
+      if (second) expect(doubled, 'the second start re-ran the extraction the first was still running').toBe(0);
+    }
   });
 
   it('/healthz answers 503 and names the problem once a platform stopped for good', async () => {
