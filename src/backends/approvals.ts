@@ -70,9 +70,23 @@ const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 export class ApprovalGate {
   private readonly waiting = new Map<string, Waiting>();
 
-  constructor(private readonly options: ApprovalGateOptions) {
-    const stale = options.db.prepare("UPDATE command_approvals SET status = 'expired', decided_at = ?, decided_by = ? WHERE status = 'pending'").run(options.clock.now(), SYSTEM.restart);
-    if (stale.changes > 0) options.logger.info({ approvals: stale.changes }, 'approvals left pending by an earlier run expired');
+  constructor(private readonly options: ApprovalGateOptions) {}
+
+  /**
+   * Expires the requests an earlier process left pending (nothing waits for them any more).
+   * Only the process that owns them may: `cairn start` under its lease, `cairn chat` for the
+   * terminal's conversations (`conversationPrefix`). A CLI command beside a running bot must
+   * not, or the bot's own waiting requests could never be approved.
+   */
+  expireLeftovers(conversationPrefix?: string): number {
+    const { db, clock, logger } = this.options;
+    const stale = conversationPrefix === undefined
+      ? db.prepare("UPDATE command_approvals SET status = 'expired', decided_at = ?, decided_by = ? WHERE status = 'pending'").run(clock.now(), SYSTEM.restart)
+      : db
+          .prepare("UPDATE command_approvals SET status = 'expired', decided_at = ?, decided_by = ? WHERE status = 'pending' AND substr(conversation_id, 1, length(?)) = ?")
+          .run(clock.now(), SYSTEM.restart, conversationPrefix, conversationPrefix);
+    if (stale.changes > 0) logger.info({ approvals: stale.changes }, 'approvals left pending by an earlier run expired');
+    return stale.changes;
   }
 
   /**
@@ -176,7 +190,11 @@ export class ApprovalGate {
     const updated = this.options.db
       .prepare("UPDATE command_approvals SET status = ?, decided_at = ?, decided_by = ?, decided_in = ? WHERE id = ? AND status = 'pending'")
       .run(status, this.options.clock.now(), decidedBy, decidedIn ?? null, id);
-    if (updated.changes === 0) return undefined;
+    if (updated.changes === 0) {
+      // Settled meanwhile from outside this process: whoever still waits here learns how, and never hangs.
+      if (waiting) this.wake(id, waiting);
+      return undefined;
+    }
     const decision: ApprovalDecision = { id, status, decidedBy, ...(name ? { decidedByName: name } : {}) };
     if (waiting) {
       this.waiting.delete(id);
@@ -185,6 +203,15 @@ export class ApprovalGate {
     }
     this.options.logger.info({ approvalId: id, status, decidedBy }, 'approval decided');
     return decision;
+  }
+
+  /** Resolves a waiter with the decision the database holds for its request. */
+  private wake(id: string, waiting: Waiting): void {
+    const row = this.options.db.prepare<[string], { status: ApprovalStatus; decided_by: string | null }>('SELECT status, decided_by FROM command_approvals WHERE id = ?').get(id);
+    if (!row || row.status === 'pending') return;
+    this.waiting.delete(id);
+    this.options.timers.clearTimeout(waiting.timer);
+    waiting.resolve({ id, status: row.status, decidedBy: row.decided_by ?? SYSTEM.restart });
   }
 
   private newId(): string {

@@ -34,6 +34,8 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   // In a terminal, log lines go above the prompt instead of into the line being typed.
   const logger = interactive ? loggerFor(config, 'warn', { destination: adapter.logOutput, terminal: Boolean(process.stderr.isTTY) }) : undefined;
   const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' }, logger ? { logger } : {});
+  // The terminal's own requests an earlier chat left waiting; a running bot's are not touched.
+  cairn.approvals.expireLeftovers('console:');
   const ended = cairn.sessions.sweepIdle();
   if (ended.length > 0) cairn.logger.info({ sessions: ended.length }, 'ended sessions that went idle while Cairn was down');
   // Sessions whose note extraction failed or was cut short last time are retried now.

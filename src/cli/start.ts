@@ -78,6 +78,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
     db.close();
     throw error;
   }
+  // Under the lease, requests an earlier run left waiting for approval are its to expire.
+  cairn.approvals.expireLeftovers();
   cairn.sessions.sweepIdle();
   // Sessions whose note extraction failed or was cut short last time are retried now.
   cairn.notes.resumePending();

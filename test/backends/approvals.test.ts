@@ -150,13 +150,32 @@ describe('approval of dangerous commands', () => {
     expect(posted).toHaveLength(asked);
   });
 
+  it('wakes a waiting request that another process settled, on the next answer or its timeout (it hung)', async () => {
+    for (const wakeBy of ['answer', 'timeout'] as const) {
+      posted = [];
+      const pending = gate.request(request, notify);
+      await settled();
+      const id = idOf(posted.at(-1));
+      // Another process (a second `cairn chat`, an older Cairn) expired it in the database.
+      new ApprovalGate({ db, clock, timers, timeoutMs: 1000, logger: silentLogger }).expireLeftovers();
+      if (wakeBy === 'answer') expect(gate.decide(id, true, 'telegram:1', 'x')).toContain('already expired');
+      else timers.fireAll();
+      expect(await pending).toMatchObject({ id, status: 'expired', decidedBy: 'cairn:restart' });
+    }
+  });
+
   it('lists what waits, explains unknown ids, and expires requests left by an earlier process', async () => {
     void gate.request(request, notify);
     await settled();
     const id = idOf(posted[0]);
     expect(gate.decide('', true, 'a', 'b')).toBe(`Waiting for approval:\n${id}: rm -rf ~ (deletes / or a home or system directory recursively)`);
     expect(gate.decide('nope42', true, 'a', 'b')).toMatch(/^There is no approval request nope42\. Waiting for approval:/);
-    new ApprovalGate({ db, clock, timers, timeoutMs: 1000, logger: silentLogger });
+    // Another gate on the database (a CLI command beside the bot) leaves it alone.
+    const other = new ApprovalGate({ db, clock, timers, timeoutMs: 1000, logger: silentLogger });
+    expect(row(id)).toMatchObject({ status: 'pending' });
+    // The next process that owns it (its conversations, or all under the start lease) expires it.
+    expect(other.expireLeftovers('console:')).toBe(0);
+    expect(other.expireLeftovers()).toBe(1);
     expect(row(id)).toMatchObject({ status: 'expired', decided_by: 'cairn:restart' });
   });
 });

@@ -110,6 +110,21 @@ describe('cairn start', () => {
     }
   });
 
+  it('expires the approvals an earlier run left waiting (nothing waits for them any more)', async () => {
+    const model = await startFakeModelServer();
+    const dataDir = tempDir();
+    const db = openDatabase(join(dataDir, 'cairn.db'));
+    db.prepare("INSERT INTO command_approvals (id, session_id, conversation_id, requested_by, backend, tool, command, rule, reason, status, requested_at, expires_at) VALUES ('abc234', 's', 'telegram:dm:7', 'telegram:7', 'local', 'terminal', 'rm -rf ~', 'r', 'why', 'pending', 1, 2)").run();
+    db.close();
+    const running = await startCairn(testConfig(model.url, { CAIRN_HTTP_PORT: '0' }, dataDir), { logger: silentLogger, host: '127.0.0.1' });
+    try {
+      expect(running.cairn.db.prepare("SELECT status, decided_by FROM command_approvals WHERE id = 'abc234'").get()).toEqual({ status: 'expired', decided_by: 'cairn:restart' });
+    } finally {
+      await running.stop();
+      await model.close();
+    }
+  });
+
   it('/healthz answers 503 and names the problem once a platform stopped for good', async () => {
     const model = await startFakeModelServer();
     let health = { ok: true, problem: 'Another process polls Telegram with this bot token' };
