@@ -13,6 +13,7 @@ import type { Config } from '../config/load.js';
 import { CairnError } from '../core/errors.js';
 import { databasePath } from '../store/db.js';
 import type { CommandGroup } from './context.js';
+import { restoreDataDir } from './restore.js';
 
 /** The folders of the data folder a backup holds (workspaces and sent files are scratch). */
 const FOLDERS = ['skills', 'audits'] as const;
@@ -33,7 +34,14 @@ export const backupCommands: CommandGroup = ({ program, config, print }) => {
       const result = await backupDataDir(loaded, options.out);
       const mb = (result.databaseBytes / 1024 / 1024).toFixed(1);
       print(`Backed up to ${result.out}: cairn.db (${mb} MB), ${result.files.skills} skill files, ${result.files.audits} audit files.`);
-      print('To restore: stop Cairn, then run it with CAIRN_DATA_DIR set to that folder (or copy its contents into the data folder).');
+      print(`To restore: stop Cairn, then run \`cairn restore ${result.out}\` (or run Cairn with CAIRN_DATA_DIR set to that folder).`);
+    });
+  program
+    .command('restore <backup>')
+    .description('put a backup made by `cairn backup` back in the data folder (what it holds now is set aside, not deleted)')
+    .action((backup: string) => {
+      const { setAside } = restoreDataDir(config(), backup);
+      print(`Restored ${resolve(backup)}.${setAside ? ` What the data folder held before is in ${setAside}.` : ''} Start Cairn again.`);
     });
 };
 

@@ -1,4 +1,5 @@
 /** The `cairn` command as a user runs it: real processes, piped stdin, the fake model server. */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { tempDir } from '../helpers/cairn.js';
@@ -102,6 +103,26 @@ describe('cairn schedules', () => {
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('There is no active scheduled task #1; `cairn schedules list` shows them.');
     expect((await cairn(['schedules', 'list'], '', env)).stdout).toBe('No scheduled tasks.\n');
+  });
+});
+
+describe('cairn backup and restore', () => {
+  it('backs up, says how to restore, and restores with what was there set aside', async () => {
+    const dataDir = tempDir();
+    const db = openDatabase(databasePath(dataDir));
+    db.prepare("INSERT INTO conversation_models (conversation_id, model, set_by, set_at) VALUES ('telegram:1', 'kept-model', 'telegram:1', 1)").run();
+    db.close();
+    const out = join(tempDir(), 'b1');
+    const backup = await cairn(['backup', '--out', out], '', { CAIRN_DATA_DIR: dataDir });
+    expect(backup.stdout).toContain(`To restore: stop Cairn, then run \`cairn restore ${out}\``);
+    const changed = openDatabase(databasePath(dataDir));
+    changed.prepare("UPDATE conversation_models SET model = 'changed-model'").run();
+    changed.close();
+    const restore = await cairn(['restore', out], '', { CAIRN_DATA_DIR: dataDir });
+    expect(restore.stdout).toMatch(new RegExp(`^Restored ${out}\\. What the data folder held before is in ${join(dataDir, 'backups')}/before-restore-[^ ]+\\. Start Cairn again\\.\\n$`));
+    const restored = openDatabase(databasePath(dataDir));
+    expect(restored.prepare('SELECT model FROM conversation_models').pluck().get()).toBe('kept-model');
+    restored.close();
   });
 });
 
