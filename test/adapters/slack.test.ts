@@ -209,7 +209,7 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     await slack.waitForMessages(1, (p) => p.channel === 'C1');
     const first = model.chatRequests()[0]?.messages as { role: string; content: string; name?: string }[];
     expect(first.at(-1)).toMatchObject({ role: 'user', name: 'Ada', content: 'hello' });
-    expect(first[0]?.content).toContain('with Ada');
+    expect(first[0]?.content).toContain("a group conversation on slack; each person's messages carry their name");
     const { ts } = await harness.send({ mention: true, channel: 'C1', text: '<@UBOT> again' });
     await slack.waitForMessages(2, (p) => p.channel === 'C1');
     expect(slack.callsTo('users.info')).toHaveLength(1);
