@@ -93,7 +93,7 @@ export class Agent {
     let session = input.session;
     let history = store.messages(session);
     if (this.options.compressor.needsCompression(session, history)) {
-      session = await this.options.compressor.compress(session, history, input.signal);
+      session = await this.options.compressor.compress(session, history, input.signal, input.message.userId);
       history = store.messages(session);
     }
 

@@ -1,7 +1,7 @@
 /**
  * Each person's daily token allowance (`agent.userDailyTokens`), so one member of a busy
  * server cannot spend the whole model budget. Counted from the usage ledger (the tokens
- * the model reported for that person's turns, and for reading their images and voice
+ * the model reported for that person's turns, the summaries compressing them, and for reading their images and voice
  * messages, since midnight UTC), so it holds across restarts. Checked before a turn: the
  * turn that crosses the line finishes. Admins have no limit. `/usage` tells anyone where
  * they stand.

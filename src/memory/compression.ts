@@ -52,7 +52,8 @@ export class Compressor {
    * when there was nothing to fold or the summarizer failed (the turn goes on; the
    * prompt builder then leaves the oldest messages out of the request instead).
    */
-  async compress(session: Session, history: readonly StoredMessage[], signal?: AbortSignal): Promise<Session> {
+  /** `userKey`: whose turn needs it; the summary is part of that turn, and counts against their daily allowance. */
+  async compress(session: Session, history: readonly StoredMessage[], signal?: AbortSignal, userKey?: string): Promise<Session> {
     const cut = cutPoint(history, this.options.keepRecentTurns);
     if (cut === undefined) return session;
     let current = session;
@@ -71,6 +72,7 @@ export class Compressor {
           ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
           purpose: 'summary',
           sessionId: session.id,
+          ...(userKey ? { userKey } : {}),
           ...(signal ? { signal } : {}),
         });
         const summary = result.text.trim();

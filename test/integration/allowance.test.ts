@@ -109,6 +109,16 @@ describe('daily allowance', () => {
     expect(await cairn.gateway.receive(from('2', 'third'))).toBe('rejected');
   });
 
+  it("counts the summary that compresses a person's long conversation toward their allowance, as part of their turn", async () => {
+    await cairn.close();
+    cairn = startTestCairn(testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2', CAIRN_REFLECTION: 'off', CAIRN_CONTEXT_TOKENS: '1200' }));
+    cairn.gateway.attach(telegram);
+    for (let n = 0; n < 6; n++) await cairn.gateway.receive(from('2', `message ${n}: ${'words to remember '.repeat(40)}`));
+    const summaries = cairn.db.prepare("SELECT user_key FROM model_calls WHERE purpose = 'summary'").pluck().all();
+    expect(summaries.length).toBeGreaterThan(0);
+    expect(new Set(summaries)).toEqual(new Set(['telegram:2']));
+  });
+
   it("counts the vision model's tokens toward the allowance of the person who sent the image", async () => {
     await cairn.close();
     cairn = startTestCairn(testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2', CAIRN_REFLECTION: 'off', CAIRN_USER_DAILY_TOKENS: '1000', CAIRN_VISION_MODEL: 'vision-model' }));
