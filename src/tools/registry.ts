@@ -4,6 +4,7 @@
  * result the model can read and act on, never an exception out of the turn.
  */
 import { z } from 'zod';
+import { portableSchema } from './portable-schema.js';
 import type { ToolCall, ToolDefinition } from '../model/types.js';
 import type { OutboundFile, PostedMessage, ReplyButton } from '../core/message.js';
 import { describeError } from '../core/errors.js';
@@ -93,7 +94,7 @@ export class ToolRegistry {
   private schemaOf(tool: Tool<never>): Record<string, unknown> {
     let schema = this.schemas.get(tool.name);
     if (!schema) {
-      schema = z.toJSONSchema(tool.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      schema = portableSchema(z.toJSONSchema(tool.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
       this.schemas.set(tool.name, schema);
     }
     return schema;

@@ -1,3 +1,4 @@
+import { portableSchema } from '../../src/tools/portable-schema.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ToolRegistry, type ToolContext } from '../../src/tools/registry.js';
@@ -76,5 +77,25 @@ describe('parseCommand', () => {
     expect(parseCommand('/Feedback@cairn_bot bad  it broke ')).toEqual({ name: 'feedback', args: 'bad  it broke' });
     expect(parseCommand('/usr/bin is a path')).toBeUndefined();
     expect(parseCommand('hello /new')).toBeUndefined();
+  });
+});
+
+describe('portableSchema', () => {
+  it('keeps what every provider reads, and makes the rest inclusive bounds or leaves it out', () => {
+    const schema = z.toJSONSchema(
+      z.object({ n: z.number().int().positive().max(50), x: z.number().gt(0.5).lt(2), env: z.record(z.string().regex(/^[A-Z_]+$/), z.string()), kind: z.literal('fact'), const: z.string().optional() }),
+      { io: 'input' },
+    ) as Record<string, unknown>;
+    expect(portableSchema(schema)).toEqual({
+      type: 'object',
+      properties: {
+        n: { type: 'integer', minimum: 1, maximum: 50 },
+        x: { type: 'number', minimum: 0.5, maximum: 2 },
+        env: { type: 'object', additionalProperties: { type: 'string' } },
+        kind: { type: 'string', enum: ['fact'] },
+        const: { type: 'string' },
+      },
+      required: ['n', 'x', 'env', 'kind'],
+    });
   });
 });
