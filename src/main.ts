@@ -217,7 +217,10 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const commands = new CommandRegistry();
   registerBuiltinCommands(commands, sessions, config.agent.name);
   registerExportCommand(commands, sessions, clock, config.agent.name);
-  const keptFiles = config.agent.keepFilesDays > 0 ? new KeptFiles(db, clock, config.agent.keepFilesDays) : undefined;
+  // Files past their days go now, all of them when none are kept any more (CAIRN_KEEP_FILES_DAYS=0).
+  const pruner = new KeptFiles(db, clock, config.agent.keepFilesDays);
+  pruner.prune();
+  const keptFiles = config.agent.keepFilesDays > 0 ? pruner : undefined;
   // Linking two accounts makes one person: the notes, scheduled tasks, today's usage, conversations (whose notes are
   // condensed later) and kept files of the one that joined move to the shared key; unlinking the key's holder passes them on.
   const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens);

@@ -16,6 +16,7 @@ import { DEFAULT_LIMIT } from '../memory/notes/search.js';
 import type { Config } from '../config/load.js';
 import type { Db } from '../store/db.js';
 import { SessionStore } from '../memory/sessions.js';
+import { KeptFiles } from '../core/kept-files.js';
 import { positiveInt, type CommandGroup } from './context.js';
 import { listUsers, notesKey, renderUser, unknownUserHint } from './memory-users.js';
 
@@ -149,6 +150,9 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
         const key = readKey(notes, db, options.user);
         if (id.toLowerCase() === 'all') {
           print(`Deleted ${notes.store.forgetAll(key, systemClock.now())} notes of ${options.user}.`);
+          // As /forget all: the files they sent that are kept go too.
+          const files = new KeptFiles(db, systemClock, 0).forgetUser(key);
+          if (files > 0) print(`Deleted ${files === 1 ? 'the file' : `the ${files} files`} they sent that ${files === 1 ? 'was' : 'were'} kept.`);
           return endSessions(db, key, print);
         }
         const deleted = notes.store.forget(key, positiveInt(id, 'the note id'), systemClock.now());

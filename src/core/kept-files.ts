@@ -3,8 +3,8 @@
  * migration 009): a document's whole text, since the message may hold only its start
  * and end and context compression may later fold it away, and images, which were
  * described once for what was asked then. The tools in tools/attachment-tools.ts read
- * them again, only from the conversation they were sent in. Each keep drops what is
- * past its days, so the table holds at most that many days of files.
+ * them again, only from the conversation they were sent in, and only within their days.
+ * The start and each keep drop what is past them; with 0 days (none kept) the start drops all.
  */
 import type { Db } from '../store/db.js';
 import { DAY_MS, type Clock } from './clock.js';
@@ -38,7 +38,7 @@ export class KeptFiles {
       insert: db.prepare<[string, string, string, 'text' | 'image', string | null, Uint8Array | null, string | null, number]>(
         'INSERT INTO attachments (conversation_id, user_id, name, kind, text, image, mime_type, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      get: db.prepare<[number, string], Row>('SELECT id, name, kind, text, image, mime_type FROM attachments WHERE id = ? AND conversation_id = ?'),
+      get: db.prepare<[number, string, number], Row>('SELECT id, name, kind, text, image, mime_type FROM attachments WHERE id = ? AND conversation_id = ? AND created_at >= ?'),
       prune: db.prepare<[number]>('DELETE FROM attachments WHERE created_at < ?'),
       forget: db.prepare<[number]>('DELETE FROM attachments WHERE id = ?'),
       forgetUser: db.prepare<[string]>('DELETE FROM attachments WHERE user_id = ?'),
@@ -56,9 +56,9 @@ export class KeptFiles {
     return this.keep(owner, name, 'image', null, image, mimeType);
   }
 
-  /** File `id` if it was sent in this conversation and is still kept. */
+  /** File `id` if it was sent in this conversation and is within its days (whether or not a keep pruned it yet). */
   get(id: number, conversationId: string): KeptFile | undefined {
-    const row = this.s.get.get(id, conversationId);
+    const row = this.s.get.get(id, conversationId, this.cutoff());
     if (!row) return undefined;
     if (row.kind === 'text') return { id: row.id, name: row.name, kind: 'text', text: row.text ?? '' };
     return { id: row.id, name: row.name, kind: 'image', image: new Uint8Array(row.image ?? []), mimeType: row.mime_type ?? 'image/png' };
@@ -69,19 +69,28 @@ export class KeptFiles {
     for (const id of ids) this.s.forget.run(id);
   }
 
-  /** Drops every file a person sent (`/forget all`); returns how many. */
   /** Gives one user key's kept files to another (identity linking), so /forget all finds them. */
   reassign(from: string, to: string): void {
     this.s.reassign.run(to, from);
   }
 
+  /** Drops every file a person sent (`/forget all`); returns how many. */
   forgetUser(userId: string): number {
     return this.s.forgetUser.run(userId).changes;
   }
 
+  /** Drops what is past its days (at start, and with each keep); returns how many. */
+  prune(): number {
+    return this.s.prune.run(this.cutoff()).changes;
+  }
+
+  private cutoff(): number {
+    // None kept: every file is past its days.
+    return this.days > 0 ? this.clock.now() - this.days * DAY_MS : Number.MAX_SAFE_INTEGER;
+  }
+
   private keep(owner: KeptFileOwner, name: string, kind: 'text' | 'image', text: string | null, image: Uint8Array | null, mimeType: string | null): number {
-    const now = this.clock.now();
-    this.s.prune.run(now - this.days * DAY_MS);
-    return Number(this.s.insert.run(owner.conversationId, owner.userId, name, kind, text, image, mimeType, now).lastInsertRowid);
+    this.prune();
+    return Number(this.s.insert.run(owner.conversationId, owner.userId, name, kind, text, image, mimeType, this.clock.now()).lastInsertRowid);
   }
 }

@@ -105,14 +105,29 @@ describe('kept files', () => {
     await cairn.gateway.receive(cairn.adapter.message('read attachment 1'));
     expect(lastToolResult()).toBe('Attachment #1 (notes.txt), lines 1-1 of 1; the end of the file:\nthe code is 7781');
 
-    // Eight days on, the next file kept drops it, and takes a number of its own (#2: a dropped number never comes back).
+    // Eight days on it is not read back, though nobody kept a file since (nothing had dropped it).
     cairn.manualClock.advance(8 * 24 * 60 * 60 * 1000);
+    server.enqueue({ toolCalls: [{ name: 'read_attachment', arguments: { attachment: 1 } }] }, { text: 'Gone.' });
+    await cairn.gateway.receive(cairn.adapter.message('read attachment 1 after its days'));
+    expect(lastToolResult()).toContain('There is no attachment #1 in this conversation');
+
+    // The next file kept drops it, and takes a number of its own (#2: a dropped number never comes back).
     server.enqueue({ text: 'ok' });
     await cairn.gateway.receive(withFile('another', sent('b.txt', 'text/plain', 'b')));
     expect(server.chatRequests().at(-1)?.messages.at(-1).content).toContain('[file (b.txt); attachment #2]');
     server.enqueue({ toolCalls: [{ name: 'read_attachment', arguments: { attachment: 1 } }] }, { text: 'Gone.' });
     await cairn.gateway.receive(cairn.adapter.message('read attachment 1 again'));
     expect(lastToolResult()).toContain('There is no attachment #1 in this conversation');
+    expect(cairn.db.prepare('SELECT COUNT(*) AS n FROM attachments').get()).toEqual({ n: 1 });
+  });
+
+  it('drops files past their days at the start, and every file once none are kept (CAIRN_KEEP_FILES_DAYS=0)', async () => {
+    server.enqueue({ text: 'ok' });
+    await cairn.gateway.receive(withFile('keep this', sent('notes.txt', 'text/plain', 'private')));
+    const dataDir = cairn.config.dataDir;
+    await cairn.close();
+    cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off', CAIRN_KEEP_FILES_DAYS: '0' }, dataDir));
+    expect(cairn.db.prepare('SELECT COUNT(*) AS n FROM attachments').get()).toEqual({ n: 0 });
   });
 
   it('drops the files a person sent with /forget all', async () => {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../src/cli.js';
 import { databasePath, openDatabase } from '../../src/store/db.js';
+import { KeptFiles } from '../../src/core/kept-files.js';
 import { NoteStore } from '../../src/memory/notes/store.js';
 import { SessionStore } from '../../src/memory/sessions.js';
 import { IdentityLinks } from '../../src/access/identities.js';
@@ -118,14 +119,17 @@ describe('cairn memory export', () => {
     const db = openDatabase(databasePath(dataDir));
     const sessions = new SessionStore(db);
     const talking = sessions.start({ conversationId: 'test:dm:ada', platform: 'test', userId: 'ada', prefix: 'notes: Ada prefers tabs', model: undefined }, NOW);
+    // A file Ada sent that is kept (a log with a password in it, say): `forget all` drops it, as /forget all does.
+    new KeptFiles(db, { now: () => Date.now() }, 7).keepText({ conversationId: 'test:dm:ada', userId: 'ada' }, 'app.log', 'password=hunter2');
     db.close();
     expect(await cairn('memory', 'forget', '--user', 'ada', String(first!.id))).toEqual([
       `Deleted note ${first!.id}.`,
       'Ended their conversation in progress, which may have held it; the next message starts afresh.',
     ]);
-    expect(await cairn('memory', 'forget', '--user', 'ada', 'all')).toEqual(['Deleted 2 notes of ada.']);
+    expect(await cairn('memory', 'forget', '--user', 'ada', 'all')).toEqual(['Deleted 2 notes of ada.', 'Deleted the file they sent that was kept.']);
     const after = openDatabase(databasePath(dataDir));
     expect(new SessionStore(after).get(talking.id)).toMatchObject({ status: 'ended', endReason: 'forgotten' });
+    expect(after.prepare('SELECT COUNT(*) FROM attachments').pluck().get()).toBe(0);
     after.close();
   });
 });
