@@ -79,9 +79,9 @@ export const backendsSchema = z
     singularity: z
       .object({
         /** An image file (.sif) or URI (docker://debian:bookworm-slim, library://…). */
-        image: z.string().min(1).optional(),
+        image: hostPath().optional(),
         /** apptainer or singularity (or a path); the first one installed when unset. */
-        binary: z.string().min(1).optional(),
+        binary: hostPath().optional(),
         /** Host directory for session directories, bound at the same path (default <dataDir>/workspaces). */
         workRoot: hostPath().optional(),
       })

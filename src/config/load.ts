@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readDotenv } from './dotenv.js';
+import { expandHome } from './host-path.js';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
@@ -51,7 +52,9 @@ export function processEnv(): Env {
 export function loadConfig(options: LoadOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
   const env = mergeDotenv(options.env ?? process.env, cwd, options.dotenv ?? true);
-  const configFile = options.configPath ?? nonEmpty(env.CAIRN_CONFIG);
+  // A leading ~ is the home directory here too: a .env file does not expand it.
+  const named = options.configPath ?? nonEmpty(env.CAIRN_CONFIG);
+  const configFile = named === undefined ? undefined : expandHome(named);
   const problems: string[] = [];
 
   const input = configFile ? readConfigFile(resolve(cwd, configFile), problems) : {};

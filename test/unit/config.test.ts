@@ -183,6 +183,10 @@ describe('loadConfig', () => {
     expect(config.dataDir).toBe(join(homedir(), 'cairn'));
     expect(config.skills.dirs).toEqual([join(homedir(), 'skills'), '/srv/skills']);
     expect(config.backends.ssh).toMatchObject({ key: join(homedir(), '.ssh', 'id_ed25519'), knownHosts: homedir() });
+    expect(loadConfig({ env: { CAIRN_SINGULARITY_IMAGE: '~/images/tools.sif' }, cwd: dir() }).backends.singularity.image).toBe(join(homedir(), 'images', 'tools.sif'));
+    expect(loadConfig({ env: { CAIRN_SINGULARITY_IMAGE: 'docker://debian:bookworm-slim' }, cwd: dir() }).backends.singularity.image).toBe('docker://debian:bookworm-slim');
+    // CAIRN_CONFIG too: it is read from the home directory, not from a folder named "~".
+    expect(() => loadConfig({ env: { CAIRN_CONFIG: '~/no-such-cairn-config.yaml' }, cwd: dir() })).toThrow(new RegExp(`${join(homedir(), 'no-such-cairn-config.yaml')}`));
     // Only a leading ~ of its own: a name starting with it is left alone.
     const cwd = dir();
     expect(loadConfig({ env: { CAIRN_DATA_DIR: '~data' }, cwd }).dataDir).toBe(join(cwd, '~data'));
