@@ -80,7 +80,8 @@ export function registerScheduleCommands(commands: CommandRegistry, schedules: S
         if (tasks.length === 0) return 'No scheduled tasks here. Ask me in words, e.g. "every weekday at 9:00 summarize the open incidents".';
         return [`Scheduled tasks (${tasks.length}):`, ...tasks.map((task) => schedules.describe(task)), '', 'Cancel one with /schedules cancel <id>.'].join('\n');
       }
-      const number = Number(id);
+      // The list shows "#5": that is taken as the id too.
+      const number = Number(id?.replace(/^#/, ''));
       if (action !== 'cancel' || !Number.isInteger(number) || number <= 0) return 'Usage: /schedules, or /schedules cancel <id>.';
       return schedules.cancel(commandRequester(context), number);
     },

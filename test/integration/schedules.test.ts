@@ -90,7 +90,8 @@ describe('scheduled tasks', () => {
     );
     await cairn.gateway.receive(from('3', '/schedules cancel 1'));
     expect(telegram.texts().at(-1)).toBe("Task #1 is user2's; only they or an admin can cancel it.");
-    await cairn.gateway.receive(from('1', '/schedules cancel 1'));
+    // As the list writes it ("#1"), or without the mark.
+    await cairn.gateway.receive(from('1', '/schedules cancel #1'));
     expect(telegram.texts().at(-1)).toBe('Cancelled task #1 (Summarize the open incidents.).');
     expect(timers.delays()).toEqual([]);
     await cairn.gateway.receive(from('2', '/schedules cancel 1'));
