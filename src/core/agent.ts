@@ -12,6 +12,7 @@ import { firstStopReason, type LoopState, type StopCondition } from './stop.js';
 import type { ChatMessage, ModelClient, ToolCall, Usage } from '../model/types.js';
 import type { Session, SessionStore } from '../memory/sessions.js';
 import type { Compressor } from '../memory/compression.js';
+import { toolNameFor } from '../model/tool-names.js';
 import type { FileSender, Notify, ToolRegistry } from '../tools/registry.js';
 import { describeError } from './errors.js';
 import { withReplyContext, withThreadContext } from './reply-context.js';
@@ -143,7 +144,8 @@ export class Agent {
       state.steps++;
       model = result.model;
       addUsage(usage, result.usage);
-      const calls = finalOnly ? [] : result.toolCalls;
+      // Names the provider would refuse in the history (and so in every later request) are mended first.
+      const calls = finalOnly ? [] : result.toolCalls.map((call) => ({ ...call, name: toolNameFor(call.name) }));
       if (calls.length === 0) {
         // Kept as said, so that "continue" finds it in the history.
         text = finalOnly && result.text.trim() === '' ? OUT_OF_STEPS : result.text;

@@ -44,7 +44,8 @@ export function toHermesMessages(messages: readonly ChatMessage[], tools: readon
       const blocks = message.toolCalls.map(renderToolCall);
       out.push({ role: 'assistant', content: [message.content ?? '', ...blocks].filter((part) => part !== '').join('\n') });
     } else if (message.role === 'tool') {
-      const response = `<tool_response>\n${JSON.stringify({ name: message.name ?? names.get(message.toolCallId) ?? 'unknown', content: message.content })}\n</tool_response>`;
+      // Escaped: a `</tool_response>` in a web page or file would end the block, and the rest read as the user's words.
+      const response = `<tool_response>\n${jsonInText({ name: message.name ?? names.get(message.toolCallId) ?? 'unknown', content: message.content })}\n</tool_response>`;
       const previous = out.at(-1);
       if (previous?.role === 'user' && responses.has(previous)) previous.content += `\n${response}`;
       else {
@@ -104,6 +105,11 @@ function readBlock(inner: string, id: string): ToolCall {
   const args = block.data.arguments ?? block.data.parameters ?? {};
   // Some models send the arguments already stringified; keep that string as the raw JSON.
   return { id, name: block.data.name, arguments: typeof args === 'string' ? args : JSON.stringify(args) };
+}
+
+/** JSON with `<` and `>` as \u escapes (the same JSON), so no text inside can close a block around it. */
+function jsonInText(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
 }
 
 function isJson(text: string): boolean {

@@ -9,6 +9,7 @@ import type { ToolCall, ToolDefinition } from '../model/types.js';
 import type { OutboundFile, PostedMessage, ReplyButton } from '../core/message.js';
 import { describeError } from '../core/errors.js';
 import { truncateMiddle } from './truncate.js';
+import { INVALID_TOOL_NAME } from '../model/tool-names.js';
 
 export interface ToolContext {
   sessionId: string;
@@ -101,6 +102,10 @@ export class ToolRegistry {
   }
 
   async execute(call: ToolCall, context: ToolContext): Promise<ToolOutcome> {
+    if (call.name === INVALID_TOOL_NAME) {
+      const available = this.definitions(context).map((d) => d.name);
+      return failure(`That tool call could not be read: its name was missing or no tool's name, or its JSON was broken. Send "name" (one of: ${available.join(', ') || 'none'}) and "arguments" as a JSON object.`, 'unknown_tool');
+    }
     const tool = this.tools.get(call.name);
     if (!tool || (tool.adminOnly && !context.isAdmin)) {
       const available = this.definitions(context).map((d) => d.name);
@@ -112,7 +117,7 @@ export class ToolRegistry {
     } catch (error) {
       return failure(`The arguments for ${call.name} are not valid JSON (${describeError(error)}). Send a JSON object matching the tool's parameters.`, 'invalid_json');
     }
-    const parsed = tool.parameters.safeParse(raw);
+    const parsed = parseLeniently(tool.parameters, raw);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`);
       return failure(`Invalid arguments for ${call.name}: ${issues.join('; ')}.`, 'invalid_arguments');
@@ -126,6 +131,31 @@ export class ToolRegistry {
       return failure(`Error from ${call.name}: ${describeError(error)}`, 'tool_error');
     }
   }
+}
+
+/**
+ * The arguments as the schema reads them, forgiving what models commonly send: `null` for an
+ * optional field left out (Gemini, vLLM, Hermes text), and a number or true/false written as a
+ * string ("1"). A field coerced is one the schema refused as of the wrong type.
+ */
+function parseLeniently(schema: z.ZodType, raw: unknown) {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return schema.safeParse(raw);
+  const withoutNulls = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== null));
+  const first = schema.safeParse(withoutNulls);
+  if (first.success) return first;
+  const mistyped = new Set(first.error.issues.filter((issue) => issue.code === 'invalid_type' && issue.path.length === 1).map((issue) => String(issue.path[0])));
+  if (mistyped.size === 0) return first;
+  const coerced = Object.fromEntries(Object.entries(withoutNulls).map(([key, value]) => [key, mistyped.has(key) ? coerce(value) : value]));
+  const second = schema.safeParse(coerced);
+  return second.success ? second : first;
+}
+
+function coerce(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  return value;
 }
 
 function failure(content: string, error: string): ToolOutcome {

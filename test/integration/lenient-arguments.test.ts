@@ -1,0 +1,49 @@
+/**
+ * Arguments models commonly send whose meaning is plain: null for an optional field (Gemini and
+ * vLLM-served models often send it for "not given") and numbers written as strings (common in the
+ * Hermes text format). Each refusal cost a tool step and counted as a tool error.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ToolContext } from '../../src/tools/registry.js';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+
+let server: FakeModelServer;
+let cairn: TestCairn;
+beforeEach(async () => {
+  server = await startFakeModelServer();
+  cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off' }));
+});
+afterEach(async () => {
+  await cairn.close();
+  await server.close();
+});
+
+function context(): ToolContext {
+  return { sessionId: 's', conversationId: 'test:dm:alice', userId: 'test:alice', platform: 'test', isAdmin: false, signal: new AbortController().signal, now: () => cairn.clock.now(), sender: { identity: 'test:alice', id: 'alice', name: 'alice', isDirect: true } };
+}
+
+const call = (name: string, args: unknown) => cairn.tools.execute({ id: '1', name, arguments: JSON.stringify(args) }, context());
+
+describe('null for an optional field', () => {
+  it('current_time with timeZone null tells the time in UTC', async () => {
+    const result = await call('current_time', { timeZone: null });
+    expect(result.content).not.toContain('Invalid arguments');
+    expect(result.ok).toBe(true);
+  });
+
+  it('memory_search with the filters it does not use set to null searches', async () => {
+    cairn.notes.save('test:alice', { text: 'Prefers answers in British English.', kind: 'preference', pinned: false, sessionId: 'x', now: cairn.clock.now() });
+    const result = await call('memory_search', { query: 'English', since: null, until: null, kind: null, limit: null });
+    expect(result.content).not.toContain('Invalid arguments');
+    expect(result.content).toContain('British English');
+  });
+});
+
+describe('numbers written as strings', () => {
+  it('cancel_scheduled_task with id "1" reads it as the number 1', async () => {
+    const cancel = await call('cancel_scheduled_task', { id: '1' });
+    expect(cancel.content).not.toContain('Invalid arguments');
+    expect(cancel.content).toContain('There is no scheduled task #1');
+  });
+});
