@@ -26,8 +26,8 @@ export const backendsSchema = z
     commandTimeoutSeconds: z.number().positive().max(3600).default(120),
     idleMinutes: timerMinutes(30),
     approvalTimeoutSeconds: z.number().positive().max(86_400).default(300),
-    /** Characters of command output the model sees (head and tail kept). */
-    maxOutputChars: z.number().int().min(1000).max(200_000).default(12_000),
+    /** Characters of command output the model sees (head and tail kept); past 19,000 the tool registry's own cut (20,000) would undo the split. */
+    maxOutputChars: z.number().int().min(1000).max(19_000).default(12_000),
     maxFileBytes: z.number().int().positive().default(10 * 1024 * 1024),
     /** Variables set in every environment (in addition to each back end's own). */
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use a shell variable name'), z.string()).default({}),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
+import { headOf } from '../core/text.js';
 import type { Tool, ToolContext, ToolRegistry } from '../tools/registry.js';
 import { listFiles, readTextFile, resolveInside } from './files.js';
 import { MAX_DESCRIPTION_CHARS } from './format.js';
@@ -16,7 +17,11 @@ const name = z.string().min(1).max(64).describe('the skill name, as in the catal
 const viewParameters = z.object({
   name,
   file: z.string().min(1).optional().describe('a file inside the skill folder, e.g. references/checklist.md; omit to get the instructions (SKILL.md body)'),
+  startLine: z.number().int().min(1).optional().describe('for a long skill or file: the line to read on from, as the last result said'),
 });
+
+/** The most one skill_view returns, so it stays whole under the registry's cut (MAX_TOOL_RESULT_CHARS). */
+const MAX_VIEW_CHARS = 16_000;
 
 const createParameters = z.object({
   name: name.describe('new skill name: lowercase a-z, digits and single hyphens, e.g. "optimizing-slow-sql"'),
@@ -53,7 +58,7 @@ function viewTool(skills: Skills): Tool<z.infer<typeof viewParameters>> {
     name: 'skill_view',
     description: 'Load a skill from the catalog: its full instructions, or one of its files. Do this before a task that a skill covers.',
     parameters: viewParameters,
-    execute({ name, file }, context) {
+    execute({ name, file, startLine = 1 }, context) {
       const skill = skills.find(name);
       if (!skill) {
         const close = skills.suggest(name);
@@ -62,18 +67,41 @@ function viewTool(skills: Skills): Tool<z.infer<typeof viewParameters>> {
       // Resolve the file before recording, so a refused path is not counted as a use.
       const path = file === undefined ? undefined : resolveInside(skill.dir, file);
       const version = skills.versions.ensure(skill, context.now());
-      recordUse(skills, context, name, version.version);
-      if (path !== undefined) return `# ${name}/${file} (skill version ${version.version})\n\n${readTextFile(path, file ?? '')}`;
+      // Reading on in the same skill is not another use of it.
+      if (startLine === 1) recordUse(skills, context, name, version.version);
+      if (path !== undefined) return `# ${name}/${file} (skill version ${version.version})\n\n${pageOf(readTextFile(path, file ?? ''), startLine, `skill_view with this file and`)}`;
       const files = listFiles(skill.dir);
       return [
         `# Skill: ${name} (version ${version.version}, ${skill.source.kind})`,
         skill.description,
         '',
-        skill.document.body.trim(),
+        pageOf(skill.document.body.trim(), startLine, 'skill_view with'),
         ...(files.length > 0 ? ['', `Files in this skill (read one with skill_view and "file"): ${files.join(', ')}`] : []),
       ].join('\n');
     },
   };
+}
+
+/**
+ * Lines from `startLine` that fit one result, and how to read on: a long runbook came back with
+ * its middle cut out by the registry, and there was no way to ask for it.
+ */
+function pageOf(text: string, startLine: number, readOn: string): string {
+  const lines = text.split('\n');
+  if (startLine > lines.length) throw new CairnError('invalid_input', `It has ${lines.length} lines; startLine ${startLine} is past the end.`);
+  const shown: string[] = [];
+  let size = 0;
+  for (const line of lines.slice(startLine - 1)) {
+    const kept = line.length > MAX_VIEW_CHARS ? `${headOf(line, MAX_VIEW_CHARS)} [… line cut]` : line;
+    if (shown.length > 0 && size + kept.length + 1 > MAX_VIEW_CHARS) break;
+    shown.push(kept);
+    size += kept.length + 1;
+  }
+  const next = startLine + shown.length;
+  const whole = startLine === 1 && next > lines.length;
+  if (whole) return shown.join('\n');
+  const where = `[lines ${startLine}-${next - 1} of ${lines.length}]`;
+  return next > lines.length ? `${where}\n${shown.join('\n')}` : `${where}\n${shown.join('\n')}\n[… ${lines.length - next + 1} more lines: call ${readOn} startLine ${next}.]`;
 }
 
 function createTool(skills: Skills): Tool<z.infer<typeof createParameters>> {

@@ -98,10 +98,19 @@ function search(file: Extract<KeptFile, { kind: 'text' }>, lines: string[], text
   const needle = text.toLowerCase();
   const matches: string[] = [];
   let total = 0;
+  let size = 0;
+  let full = false;
   for (const [index, line] of lines.entries()) {
     if (!line.toLowerCase().includes(needle)) continue;
     total++;
-    if (matches.length < MAX_MATCHES) matches.push(`${index + 1}: ${line.length > MAX_MATCH_LINE ? `${line.slice(0, MAX_MATCH_LINE)} […]` : line}`);
+    if (full || matches.length >= MAX_MATCHES) continue;
+    const match = `${index + 1}: ${line.length > MAX_MATCH_LINE ? `${headOf(line, MAX_MATCH_LINE)} […]` : line}`;
+    // Whole under the registry's cut: matches cut from the middle of the list could not be asked for again.
+    if (size + match.length + 1 > MAX_RESULT_CHARS) full = true;
+    else {
+      matches.push(match);
+      size += match.length + 1;
+    }
   }
   if (total === 0) return `No line of attachment #${file.id} (${file.name}) contains "${text}".`;
   const more = total > matches.length ? ` (the first ${matches.length} shown)` : '';

@@ -178,6 +178,14 @@ describe('loadConfig', () => {
     expect(config.platforms.slack.allowedUsers).toEqual(['U012AB3CD', 'W0ENTERPRISE']);
   });
 
+  it('refuses a terminal output budget past what one tool result holds, which the registry would cut again', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'cairn.yaml'), 'backends:\n  maxOutputChars: 60000\n');
+    expect(() => loadConfig({ env: { CAIRN_CONFIG: join(cwd, 'cairn.yaml') }, cwd })).toThrow(/backends\.maxOutputChars/);
+    writeFileSync(join(cwd, 'cairn.yaml'), 'backends:\n  maxOutputChars: 19000\n');
+    expect(loadConfig({ env: { CAIRN_CONFIG: join(cwd, 'cairn.yaml') }, cwd }).backends.maxOutputChars).toBe(19_000);
+  });
+
   it('reads a leading ~ in host paths as the home directory, as a shell would (.env files do not expand it)', () => {
     const config = loadConfig({ env: { CAIRN_DATA_DIR: '~/cairn', CAIRN_SKILLS_DIRS: '~/skills, /srv/skills', CAIRN_SSH_KEY: '~/.ssh/id_ed25519', CAIRN_SSH_KNOWN_HOSTS: '~' }, cwd: dir() });
     expect(config.dataDir).toBe(join(homedir(), 'cairn'));
