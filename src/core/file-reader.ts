@@ -17,6 +17,7 @@ import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { listed } from './attachments.js';
 import { headOf, tailOf } from './text.js';
+import { decodeCharset } from './charset.js';
 import { officeFormat } from './documents/office-text.js';
 import { documentPool, type Documents } from './documents/pool.js';
 import type { KeptFiles } from './kept-files.js';
@@ -42,12 +43,18 @@ const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 const MAX_SCANNED_PAGES = 5;
 /** The biggest text file, PDF or Office file downloaded (only its start and end may fit in the message). */
 const MAX_TEXT_BYTES = 20 * 1024 * 1024;
+/** The most a transcription endpoint takes (OpenAI's limit): a longer recording is not downloaded to be refused. */
+const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
 
 const TEXT_TYPE = /^(text\/|application\/(json|x-ndjson|jsonl|xml|yaml|x-yaml|toml|javascript|typescript|x-sh|x-shellscript|sql|x-python|csv|graphql|x-diff|x-patch|x-subrip)\b)/i;
 const TEXT_EXTENSIONS = new Set(
   'txt text md markdown rst adoc org csv tsv json jsonl ndjson yaml yml toml ini cfg conf env properties log out err xml html htm css scss sass less js mjs cjs jsx ts mts cts tsx py pyi ipynb rb go rs java kt kts scala swift c h cc cpp cxx hpp cs fs php pl lua r jl dart ex exs erl hrl hs ml clj sql sh bash zsh fish ps1 bat cmd tf hcl nix proto graphql gql diff patch vue svelte tex bib srt vtt gradle cmake mk lock'.split(' '),
 );
 const TEXT_NAMES = new Set(['dockerfile', 'makefile', 'procfile', 'gemfile', 'rakefile', 'jenkinsfile', 'vagrantfile', 'license', 'readme']);
+/** Dotfiles, named by what follows the dot (`.env` has no extension to Node). */
+const TEXT_DOTFILES = new Set(['env', 'gitignore', 'gitattributes', 'gitconfig', 'dockerignore', 'npmrc', 'yarnrc', 'nvmrc', 'editorconfig', 'bashrc', 'bash_profile', 'zshrc', 'profile', 'vimrc', 'tmux.conf', 'prettierrc', 'eslintrc', 'babelrc', 'htaccess', 'pgpass', 'netrc']);
+/** Image formats vision endpoints do not take, named so the user hears what to send instead. */
+const OTHER_IMAGE_EXTENSIONS = new Set(['heic', 'heif', 'tif', 'tiff', 'bmp', 'avif', 'ico', 'psd']);
 const AUDIO_EXTENSIONS = new Set(['ogg', 'oga', 'opus', 'mp3', 'mpga', 'mpeg', 'm4a', 'wav', 'webm', 'flac', 'aac']);
 /** The formats vision endpoints accept. */
 const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp' };
@@ -59,13 +66,16 @@ export function kindOf(file: Pick<InboundFile, 'fileName' | 'contentType'>): Fil
   if (type === 'application/pdf' || ((type === '' || type === 'application/octet-stream') && extension === 'pdf')) return 'pdf';
   if (officeFormat(file)) return 'office';
   if (type.startsWith('audio/')) return 'audio';
-  if (type.startsWith('image/')) return imageType(file) ? 'image' : undefined;
+  // SVG is XML text; other images go to the vision model, which names a format it does not take.
+  if (type === 'image/svg+xml') return 'text';
+  if (type.startsWith('image/')) return 'image';
   if (TEXT_TYPE.test(type)) return 'text';
   // Platforms often send application/octet-stream (or nothing) for code and logs, and Windows application/vnd.ms-excel for CSV.
   if (type === '' || type === 'application/octet-stream' || type === 'application/vnd.ms-excel') {
     if (AUDIO_EXTENSIONS.has(extension)) return 'audio';
-    if (extension in IMAGE_TYPES) return 'image';
-    if (TEXT_EXTENSIONS.has(extension) || (extension === '' && TEXT_NAMES.has(file.fileName.toLowerCase()))) return 'text';
+    if (extension in IMAGE_TYPES || OTHER_IMAGE_EXTENSIONS.has(extension)) return 'image';
+    const name = file.fileName.toLowerCase();
+    if (TEXT_EXTENSIONS.has(extension) || extension === 'svg' || (extension === '' && TEXT_NAMES.has(name)) || (name.startsWith('.') && TEXT_DOTFILES.has(name.slice(1)))) return 'text';
   }
   return undefined;
 }
@@ -138,11 +148,14 @@ export class FileReader {
     const name = withoutArticle(file.label);
     const kind = kindOf(file);
     if (kind === 'audio' && this.options.transcriber) {
+      if ((file.size ?? 0) > MAX_AUDIO_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_AUDIO_BYTES)}, more than speech-to-text takes; send a shorter part`);
       return { content: `[${name}, transcribed] ${await this.options.transcriber.transcribe(await file.load(signal), file.fileName, { signal, userKey })}` };
     }
     if (kind === 'image' && this.options.describer) {
+      const mimeType = imageType(file);
+      if (!mimeType) throw new CairnError('invalid_input', `it is ${formatOf(file)}, which vision models do not take; send it as JPEG or PNG (a screenshot works)`);
       if ((file.size ?? 0) > MAX_IMAGE_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_IMAGE_BYTES)}, more than vision models take`);
-      const image = { bytes: await file.load(signal), mimeType: imageType(file) ?? 'image/jpeg', fileName: file.fileName };
+      const image = { bytes: await file.load(signal), mimeType, fileName: file.fileName };
       return { name, description: await this.options.describer.describe(image.bytes, image.mimeType, caption, { signal, userKey }), image };
     }
     if ((file.size ?? 0) > MAX_TEXT_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_TEXT_BYTES)}, more than I read of a document`);
@@ -152,7 +165,8 @@ export class FileReader {
       const { text, about } = await this.documents.officeText(await file.load(signal), format, signal);
       return { name, fileName: file.fileName, text, about };
     }
-    return { name, fileName: file.fileName, text: decodeText(await file.load(signal)) };
+    const decoded = decodeText(await file.load(signal));
+    return { name, fileName: file.fileName, text: decoded.text, ...(decoded.about ? { about: decoded.about } : {}) };
   }
 
   /** A PDF's text layer; a scan (no text layer) is read by the vision model, a page at a time, when there is one. */
@@ -260,17 +274,30 @@ function megabytes(bytes: number): string {
   return `${bytes / 1024 / 1024} MB`;
 }
 
-/** UTF-8 text, or UTF-16 that says so with its byte-order mark (Windows PowerShell 5's `> out.txt`, Notepad's "Unicode"). */
-function decodeText(bytes: Uint8Array): string {
+/**
+ * UTF-8 text, or UTF-16 that says so with its byte-order mark (Windows PowerShell 5's `> out.txt`,
+ * Notepad's "Unicode"), or else Windows-1252, what Excel on a Western European Windows saves a CSV
+ * in (one "é" or "€" made the file "not UTF-8"); `about` says when it was read so.
+ */
+function decodeText(bytes: Uint8Array): { text: string; about?: string } {
   const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined;
   let text: string;
+  let about: string | undefined;
   try {
     text = new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new CairnError('invalid_input', 'it is not UTF-8 text');
+    if (utf16 || bytes.includes(0)) throw new CairnError('invalid_input', utf16 ? 'it is not UTF-16 text' : 'it is a binary file, not text');
+    text = decodeCharset(bytes, 'windows-1252');
+    about = 'read as Windows-1252 text (it is not UTF-8)';
   }
   if (text.includes('\0')) throw new CairnError('invalid_input', 'it is a binary file, not text');
-  return text.replace(/^\uFEFF/, '').trimEnd();
+  return { text: text.replace(/^\uFEFF/, '').trimEnd(), ...(about ? { about } : {}) };
+}
+
+/** `a HEIC image` (from the name, else the type). */
+function formatOf(file: Pick<InboundFile, 'fileName' | 'contentType'>): string {
+  const format = extname(file.fileName).slice(1) || file.contentType?.split(';')[0]?.split('/')[1] || 'this';
+  return `${/^[aeiou]/i.test(format) ? 'an' : 'a'} ${format.toUpperCase()} image`;
 }
 
 function couldNotRead(file: InboundFile, error: unknown): string {

@@ -5,6 +5,7 @@
  * article. Plain text, JSON and the like as they are. The libraries load on first use.
  */
 import { CairnError } from '../core/errors.js';
+import { decodeCharset } from '../core/charset.js';
 
 export interface PageText {
   title: string | undefined;
@@ -100,7 +101,7 @@ function decode(bytes: Uint8Array, contentType: string, isHtml: boolean): string
     charset = isHtml ? /<meta[^>]+charset=["']?([\w-]+)/i.exec(head.split(/<\/head>/i)[0] ?? head)?.[1] : /^\s*<\?xml[^>]+encoding=["']([\w-]+)/i.exec(head)?.[1];
   }
   try {
-    return new TextDecoder(charset ?? 'utf-8').decode(bytes);
+    return decodeCharset(bytes, charset ?? 'utf-8');
   } catch {
     return new TextDecoder('utf-8').decode(bytes);
   }

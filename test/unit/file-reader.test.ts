@@ -63,8 +63,13 @@ describe('kindOf', () => {
     expect(kindOf({ fileName: 'memo.m4a', contentType: undefined })).toBe('audio');
     expect(kindOf({ fileName: 'shot.png', contentType: 'image/png' })).toBe('image');
     expect(kindOf({ fileName: 'shot.webp', contentType: undefined })).toBe('image');
-    // What vision endpoints do not take, and what is not text, is not read.
-    expect(kindOf({ fileName: 'scan.tiff', contentType: 'image/tiff' })).toBeUndefined();
+    // Images vision endpoints do not take are images still: the reader names the format to send instead.
+    expect(kindOf({ fileName: 'scan.tiff', contentType: 'image/tiff' })).toBe('image');
+    expect(kindOf({ fileName: 'IMG_0042.HEIC', contentType: undefined })).toBe('image');
+    // SVG is XML text; dotfiles are text by what follows their dot.
+    expect(kindOf({ fileName: 'logo.svg', contentType: 'image/svg+xml' })).toBe('text');
+    for (const name of ['.env', '.gitignore', '.bashrc']) expect(kindOf({ fileName: name, contentType: undefined })).toBe('text');
+    expect(kindOf({ fileName: '.DS_Store', contentType: undefined })).toBeUndefined();
     expect(kindOf({ fileName: 'q3.pdf', contentType: 'application/pdf' })).toBe('pdf');
     expect(kindOf({ fileName: 'q3.pdf', contentType: undefined })).toBe('pdf');
     expect(kindOf({ fileName: 'deck.pptx', contentType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation' })).toBe('office');
@@ -109,8 +114,11 @@ describe('FileReader', () => {
     const reader = new FileReader({ maxInputChars: 100, logger: silentLogger, transcriber: { model: 'w', transcribe: async () => Promise.reject(new CairnError('bad_request', 'openai answered 400 Audio file could not be decoded.')) } });
     const binary = file('a file (dump.log)', 'dump.log', 'text/plain', new Uint8Array([0x41, 0, 0x42]));
     expect(await reader.read(message('', [binary]), signal)).toBe("I couldn't read your file (dump.log): it is a binary file, not text. Paste the part that matters as text.");
-    const latin1 = file('a file (old.txt)', 'old.txt', 'text/plain', new Uint8Array([0x63, 0x61, 0x66, 0xe9]));
-    expect(await reader.read(message('', [latin1]), signal)).toBe("I couldn't read your file (old.txt): it is not UTF-8 text. Paste the part that matters as text.");
+    // Not UTF-8 but Windows-1252 (Excel's CSV on a Western European Windows): read, and said so.
+    const latin1 = file('a file (old.csv)', 'old.csv', 'text/csv', new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x3b, 0x80]));
+    expect(await reader.read(message('', [latin1]), signal)).toMatchObject({ text: '[file (old.csv), read as Windows-1252 text (it is not UTF-8)]\ncafé;€\n[end of file (old.csv)]' });
+    const badUtf16 = file('a file (out.txt)', 'out.txt', 'text/plain', new Uint8Array([0xff, 0xfe, 0x41, 0x00, 0x00, 0xd8]));
+    expect(await reader.read(message('', [badUtf16]), signal)).toBe("I couldn't read your file (out.txt): it is not UTF-16 text. Paste the part that matters as text.");
     const huge = file('a file (big.csv)', 'big.csv', 'text/csv', 'a,b', 21 * 1024 * 1024);
     expect(await reader.read(message('', [huge]), signal)).toBe("I couldn't read your file (big.csv): it is over 20 MB, more than I read of a document. Paste the part that matters as text.");
     expect(huge.loads).toBe(0);

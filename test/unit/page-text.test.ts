@@ -12,6 +12,12 @@ describe('page text decoding', () => {
     expect(plainText(bytes, 'text/plain').text).toBe('Hello world, this is a log.');
   });
 
+  it('reads windows-1252 (and iso-8859-1, which the web means as it) with its quotes, dashes and euro sign', () => {
+    // “Price” – 5 € in the Windows code page: 0x93 0x94 0x96 0x80 were invisible control characters.
+    const bytes = Buffer.from([0x93, 0x50, 0x72, 0x69, 0x63, 0x65, 0x94, 0x20, 0x96, 0x20, 0x35, 0x20, 0x80]);
+    for (const charset of ['windows-1252', 'iso-8859-1', 'ISO-8859-1', 'us-ascii']) expect(plainText(bytes, `text/plain; charset=${charset}`).text).toBe('“Price” – 5 €');
+  });
+
   it('lets a BOM win over a wrong header charset (as browsers do)', () => {
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('café', 'utf8')]);
     expect(plainText(bytes, 'text/plain; charset=iso-8859-1').text).toBe('café');
