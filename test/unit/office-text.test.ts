@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { strToU8, zipSync } from 'fflate';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { officeFormat, officeText } from '../../src/core/documents/office-text.js';
 import { CairnError } from '../../src/core/errors.js';
 import { makeDocx, makeOdp, makeOds, makeOdt, makePptx, makeXlsx } from '../helpers/office.js';
@@ -131,5 +131,60 @@ describe('officeText', () => {
     const controller = new AbortController();
     controller.abort(new Error('stopped'));
     await expect(officeText(makeDocx(['ok']), 'docx', controller.signal)).rejects.toThrow('stopped');
+  });
+});
+
+const R = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+
+/** makeXlsx's workbook with a chart sheet added after its worksheets, as Excel writes one. */
+function withChartSheet(xlsx: Buffer, name: string): Uint8Array {
+  const parts = unzipSync(xlsx);
+  const text = (path: string) => strFromU8(parts[path]!);
+  parts['xl/workbook.xml'] = strToU8(text('xl/workbook.xml').replace('</sheets>', `<sheet name="${name}" sheetId="99" r:id="rIdChart"/></sheets>`));
+  parts['xl/_rels/workbook.xml.rels'] = strToU8(text('xl/_rels/workbook.xml.rels').replace('</Relationships>', `<Relationship Id="rIdChart" Type="${R}/chartsheet" Target="chartsheets/sheet1.xml"/></Relationships>`));
+  parts['[Content_Types].xml'] = strToU8(text('[Content_Types].xml').replace('</Types>', '<Override PartName="/xl/chartsheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.chartsheet+xml"/></Types>'));
+  parts['xl/chartsheets/sheet1.xml'] = strToU8(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><chartsheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="${R}"><sheetViews><sheetView workbookViewId="0"/></sheetViews><drawing r:id="rId1"/></chartsheet>`);
+  return zipSync(parts);
+}
+
+describe('Excel workbooks', () => {
+  it('reads the worksheets of a workbook that also has a chart sheet', async () => {
+    const workbook = withChartSheet(makeXlsx({ Sales: [['Month', 'Total'], ['May', 1200]] }), 'Sales chart');
+    const result = await officeText(workbook, 'xlsx');
+    expect(result.text).toBe('[sheet "Sales"]\nMonth,Total\nMay,1200\n\n[sheet "Sales chart": a chart]');
+  });
+});
+
+const NS = [
+  'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"',
+  'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"',
+  'xmlns:dc="http://purl.org/dc/elements/1.1/"',
+].join(' ');
+
+function odt(body: string): Uint8Array {
+  return zipSync({
+    mimetype: strToU8('application/vnd.oasis.opendocument.text'),
+    'content.xml': strToU8(`<?xml version="1.0" encoding="UTF-8"?><office:document-content ${NS}><office:body><office:text>${body}</office:text></office:body></office:document-content>`),
+  });
+}
+
+describe('OpenDocument text with tracked changes and comments', () => {
+  it('leaves out text that was deleted with change tracking on', async () => {
+    const document = odt(
+      '<text:tracked-changes><text:changed-region text:id="ct1"><text:deletion><office:change-info><dc:creator>Ana</dc:creator><dc:date>2026-03-01T10:00:00</dc:date></office:change-info>' +
+        '<text:p>The rent is 900 EUR a month.</text:p></text:deletion></text:changed-region></text:tracked-changes>' +
+        '<text:p>Lease for flat 4B.</text:p><text:p><text:change text:change-id="ct1"/>The rent is 1,200 EUR a month.</text:p>',
+    );
+    const { text } = await officeText(document, 'odt');
+    expect(text).toContain('The rent is 1,200 EUR a month.');
+    // The deleted sentence came first, as if it were the document's own text.
+    expect(text).not.toContain('900 EUR');
+  });
+
+  it("keeps a comment and its author out of the sentence it is on", async () => {
+    const document = odt('<text:p>Payment is due <office:annotation><dc:creator>Bob</dc:creator><dc:date>2026-03-02T09:00:00</dc:date><text:p>Should this be 30 days?</text:p></office:annotation>within 14 days.</text:p>');
+    const { text } = await officeText(document, 'odt');
+    // It read "Payment is due Bob2026-03-02T09:00:00Should this be 30 days?within 14 days."
+    expect(text).toContain('Payment is due within 14 days.');
   });
 });

@@ -5,7 +5,7 @@
  * unpacks that one part and saxes parses it.
  */
 import { strFromU8, unzipSync } from 'fflate';
-import { parseXml as parse, type XmlTag } from './xml.js';
+import { parseXml, type XmlHandlers, type XmlTag } from './xml.js';
 import { csvField, trimEnd, type OfficeText } from './office-text.js';
 
 const TEXT = 'urn:oasis:names:tc:opendocument:xmlns:text:1.0';
@@ -15,6 +15,39 @@ const OFFICE = 'urn:oasis:names:tc:opendocument:xmlns:office:1.0';
 
 /** Cells (and rows) a sheet may repeat before the rest is taken for the empty tail ODF writes out to its last column (row). */
 const MAX_REPEAT = 1_000;
+
+/**
+ * Parts of the content that are not its text: deleted text kept by change tracking, and
+ * comments (with their author and date). Read, a deleted sentence came first as if current,
+ * and a comment was run into the sentence it is on.
+ */
+function isHidden(tag: XmlTag): boolean {
+  return (tag.uri === TEXT && tag.local === 'tracked-changes') || (tag.uri === OFFICE && tag.local === 'annotation');
+}
+
+/** The document's XML with its hidden parts (isHidden) left out. */
+function parse(xml: string, handlers: XmlHandlers): void {
+  let hidden = 0;
+  parseXml(xml, {
+    open: (tag) => {
+      if (hidden > 0 || isHidden(tag)) {
+        if (!tag.isSelfClosing) hidden++;
+        return;
+      }
+      handlers.open?.(tag);
+    },
+    text: (text) => {
+      if (hidden === 0) handlers.text?.(text);
+    },
+    close: (tag) => {
+      if (hidden > 0) {
+        if (!tag.isSelfClosing) hidden--;
+        return;
+      }
+      handlers.close?.(tag);
+    },
+  });
+}
 
 export function odfText(bytes: Uint8Array, format: 'odt' | 'ods' | 'odp'): OfficeText {
   const part = unzipSync(bytes, { filter: (entry) => entry.name === 'content.xml' })['content.xml'];

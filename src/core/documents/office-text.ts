@@ -122,13 +122,16 @@ async function documentText(bytes: Uint8Array): Promise<OfficeText> {
 
 async function workbookText(bytes: Uint8Array): Promise<OfficeText> {
   const { default: readXlsxFile } = await import('read-excel-file/node');
-  const sheets = await readXlsxFile(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const all = await readXlsxFile(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  // A chart moved to a sheet of its own comes with no data: it is named, not read (its `data.map` failed the whole workbook).
+  const charts = all.filter(({ data }) => !Array.isArray(data)).map(({ sheet }) => `[sheet "${sheet}": a chart]`);
+  const sheets = all.filter(({ data }) => Array.isArray(data));
   const text = sheets.map(({ sheet, data }) => {
     const rows = data.map((row) => trimEnd(row, (cell) => cell === null || cell === '').map(cellText).map(csvField).join(','));
     const filled = trimEnd(rows, (row) => row === '');
     return filled.length > 0 ? `[sheet "${sheet}"]\n${filled.join('\n')}` : `[sheet "${sheet}": empty]`;
   });
-  return { text: sheets.some(({ data }) => data.length > 0) ? text.join('\n\n') : '', about: `${sheets.length === 1 ? 'its sheet' : `its ${sheets.length} sheets`} as CSV` };
+  return { text: sheets.some(({ data }) => data.length > 0) ? [...text, ...charts].join('\n\n') : '', about: `${sheets.length === 1 ? 'its sheet' : `its ${sheets.length} sheets`} as CSV` };
 }
 
 /** A cell as a spreadsheet shows it: dates without a midnight time, numbers without binary floating-point noise. */
