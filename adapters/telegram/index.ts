@@ -340,12 +340,14 @@ export class TelegramAdapter implements Adapter {
   private withFiles(message: InboundMessage | undefined, raw: unknown): InboundMessage | undefined {
     // Only a message with attachments can hold one; the others are not parsed again.
     if (!message?.attachments?.length) return message;
-    // The Bot API hands out files up to 20 MB; a bigger one stays a named attachment.
-    const files = filesOf(raw).filter((file) => (file.size ?? 0) <= MAX_DOWNLOAD_BYTES);
+    const files = filesOf(raw);
     if (files.length === 0) return message;
+    // Telegram's Bot API hands a bot files up to 20 MB: a bigger one is still offered to the reader,
+    // which says why it cannot be read (it was left out, and the answer never named its size).
+    const tooBig = () => Promise.reject(new CairnError('invalid_input', 'it is over 20 MB, more than Telegram lets a bot download; send a smaller file or the part that matters', { platform: PLATFORM }));
     return {
       ...message,
-      files: files.map(({ fileId, ...file }) => ({ ...file, load: (signal?: AbortSignal) => this.download(fileId, signal) })),
+      files: files.map(({ fileId, ...file }) => ({ ...file, load: (signal?: AbortSignal) => ((file.size ?? 0) > MAX_DOWNLOAD_BYTES ? tooBig() : this.download(fileId, signal)) })),
     };
   }
 

@@ -384,6 +384,17 @@ describe('telegram end to end', () => {
     expect(reply?.text).toBe("I can't open a voice message. I read messages, text files, PDFs and Office files (Word, Excel, PowerPoint, OpenDocument): tell me in words what you need, or paste the text.");
   });
 
+  it('says a file is over the 20 MB a bot may download, instead of leaving it out unnamed', async () => {
+    await setUp({ CAIRN_TRANSCRIBE_MODEL: 'whisper-1' });
+    const { text: _none, ...rest } = harness.message('');
+    // Under what transcription takes (25 MB), over what Telegram hands a bot.
+    harness.fake.pushUpdate({ message: { ...rest, audio: { file_id: 'a1', file_unique_id: 'ua1', duration: 1800, file_name: 'meeting.mp3', mime_type: 'audio/mpeg', file_size: 22 * 1024 * 1024 } } });
+    const [reply] = await harness.fake.waitForSent(1);
+    expect(visible(reply!)).toMatch(/^I couldn't make out your audio file: it is over 20 MB, more than Telegram lets a bot download; send a smaller file or the part that matters\./);
+    expect(harness.fake.callsTo('getFile')).toHaveLength(0);
+    expect(model.chatRequests()).toHaveLength(0);
+  });
+
   it('reads a text document, a PDF and a Word document, and describes a photo with CAIRN_VISION_MODEL', async () => {
     await setUp({ CAIRN_VISION_MODEL: 'gpt-4o-mini' });
     const { text: _none, ...rest } = harness.message('');
