@@ -126,6 +126,15 @@ describe('FileReader', () => {
     expect(await reader.read(message('', [locked]), signal)).toBe("I couldn't read your file (report.pdf): it is password-protected; remove the password (or print it to a new PDF) and send it again. Paste the part that matters as text.");
     const voice = file('a voice message', 'voice.ogg', 'audio/ogg', 'OggS');
     expect(await reader.read(message('', [voice]), signal)).toBe("I couldn't make out your voice message: openai answered 400 Audio file could not be decoded. Please send it as text.");
+    // A recording past what speech-to-text takes is not downloaded to be refused.
+    const meeting = file('an audio file (all-hands.m4a)', 'all-hands.m4a', 'audio/mp4', 'x', 300 * 1024 * 1024);
+    expect(await reader.read(message('', [meeting]), signal)).toBe("I couldn't make out your audio file (all-hands.m4a): it is over 25 MB, more than speech-to-text takes; send a shorter part. Please send it as text.");
+    expect(meeting.loads).toBe(0);
+    // An image in a format vision models do not take says which, and what to send.
+    const seeing = new FileReader({ maxInputChars: 100, logger: silentLogger, describer });
+    const heic = file('an image (IMG_0042.HEIC)', 'IMG_0042.HEIC', 'image/heic', 'x');
+    expect(await seeing.read(message('', [heic]), signal)).toBe("I couldn't look at your image (IMG_0042.HEIC): it is a HEIC image, which vision models do not take; send it as JPEG or PNG (a screenshot works). Tell me in words what it shows.");
+    expect(heic.loads).toBe(0);
   });
 
   it('reads Word, Excel and PowerPoint files, and says what to send instead of an old binary one', async () => {
