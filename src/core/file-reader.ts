@@ -20,6 +20,7 @@ import { headOf, tailOf } from './text.js';
 import { decodeCharset } from './charset.js';
 import { officeFormat } from './documents/office-text.js';
 import { documentPool, type Documents } from './documents/pool.js';
+import { scannedPageMark } from './documents/pdf-text.js';
 import type { KeptFiles } from './kept-files.js';
 
 export type FileKind = 'text' | 'pdf' | 'office' | 'audio' | 'image';
@@ -173,8 +174,20 @@ export class FileReader {
   private async readPdf(bytes: Uint8Array, { caption, signal, userKey }: ReadRequest): Promise<{ text: string; about: string }> {
     const pdf = await this.documents.pdfText(bytes, signal);
     const pages = (count: number) => (count === 1 ? 'page' : `${count} pages`);
-    if (pdf.text !== '') return { text: pdf.text, about: `the text of its ${pages(pdf.pages)}` };
     const describer = this.options.describer;
+    if (pdf.text !== '' && pdf.emptyPages && describer) {
+      // Typed pages and scanned ones in one file (a signed page scanned back in): the scanned ones are described in their place.
+      const scanned = pdf.emptyPages.slice(0, MAX_SCANNED_PAGES);
+      const images = await this.documents.pdfPageImages(bytes, scanned, signal);
+      let text = pdf.text;
+      for (const [index, image] of images.entries()) {
+        const page = scanned[index] as number;
+        const description = await describer.describe(image, 'image/png', caption, { signal, userKey });
+        text = text.replace(scannedPageMark(page), `[page ${page}, a scan described by a vision model]\n${description}`);
+      }
+      return { text, about: `the text of its ${pages(pdf.pages)}, with scanned pages described` };
+    }
+    if (pdf.text !== '') return { text: pdf.text, about: `the text of its ${pages(pdf.pages)}` };
     if (!describer) throw new CairnError('invalid_input', 'it has no text layer (a scan?); send the pages as images, or the text');
     const images = await this.documents.pdfPageImages(bytes, MAX_SCANNED_PAGES, signal);
     const described: string[] = [];

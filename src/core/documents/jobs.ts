@@ -5,7 +5,7 @@
 import { officeText, type OfficeFormat, type OfficeText } from './office-text.js';
 import { pdfPageImages, pdfText, type PdfText } from './pdf-text.js';
 
-export type Job = { kind: 'pdf-text'; bytes: Uint8Array } | { kind: 'pdf-images'; bytes: Uint8Array; maxPages: number } | { kind: 'office-text'; bytes: Uint8Array; format: OfficeFormat };
+export type Job = { kind: 'pdf-text'; bytes: Uint8Array } | { kind: 'pdf-images'; bytes: Uint8Array; pages: number | readonly number[] } | { kind: 'office-text'; bytes: Uint8Array; format: OfficeFormat };
 
 export interface JobResults {
   'pdf-text': PdfText;
@@ -23,7 +23,7 @@ export function runJob(job: Job): Promise<JobResult> {
     case 'pdf-text':
       return pdfText(job.bytes);
     case 'pdf-images':
-      return pdfPageImages(job.bytes, job.maxPages);
+      return pdfPageImages(job.bytes, job.pages);
     case 'office-text':
       return officeText(job.bytes, job.format);
   }

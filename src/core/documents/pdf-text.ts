@@ -20,34 +20,46 @@ const PAGE_WIDTH_PX = 1_600;
 export interface PdfText {
   text: string;
   pages: number;
+  /**
+   * Pages without a text layer in a PDF that has text elsewhere (a signature page scanned back
+   * in): marked in `text` by `scannedPageMark(n)`, for a vision model to read where there is one.
+   */
+  emptyPages?: number[];
+}
+
+/** How a page without text shows in the text of a PDF that has text on other pages. */
+export function scannedPageMark(page: number): string {
+  return `[page ${page}: no text layer (a scan?)]`;
 }
 
 /** The text layer of every page (up to MAX_PAGES); `text` is empty for a scan. */
 export async function pdfText(bytes: Uint8Array, signal?: AbortSignal): Promise<PdfText> {
   return withDocument(bytes, async (document) => {
     const pages: string[] = [];
-    let hasText = false;
+    const emptyPages: number[] = [];
     const count = Math.min(document.numPages, MAX_PAGES);
     for (let number = 1; number <= count; number++) {
       if (signal?.aborted) throw signal.reason;
       const page = await document.getPage(number);
       const content = await page.getTextContent();
       const text = content.items.map((item) => ('str' in item ? `${item.str}${item.hasEOL ? '\n' : ''}` : '')).join('').trim();
-      hasText ||= text !== '';
-      pages.push(document.numPages > 1 ? `[page ${number}]\n${text}` : text);
+      if (text === '') emptyPages.push(number);
+      pages.push(document.numPages === 1 ? text : text === '' ? scannedPageMark(number) : `[page ${number}]\n${text}`);
       page.cleanup();
     }
     if (document.numPages > count) pages.push(`[pages ${count + 1}-${document.numPages} left out]`);
-    return { text: hasText ? pages.join('\n\n').trim() : '', pages: document.numPages };
+    if (emptyPages.length === count) return { text: '', pages: document.numPages };
+    return { text: pages.join('\n\n').trim(), pages: document.numPages, ...(emptyPages.length > 0 ? { emptyPages } : {}) };
   });
 }
 
-/** The first `max` pages drawn as PNG images, for a vision model. */
-export async function pdfPageImages(bytes: Uint8Array, max: number, signal?: AbortSignal): Promise<Uint8Array[]> {
+/** Pages drawn as PNG images, for a vision model: the first `pages` of them, or those listed. */
+export async function pdfPageImages(bytes: Uint8Array, pages: number | readonly number[], signal?: AbortSignal): Promise<Uint8Array[]> {
   const { createCanvas } = await (canvas ??= import('@napi-rs/canvas'));
   return withDocument(bytes, async (document) => {
     const images: Uint8Array[] = [];
-    for (let number = 1; number <= Math.min(document.numPages, max); number++) {
+    const numbers = typeof pages === 'number' ? Array.from({ length: Math.min(document.numPages, pages) }, (_, i) => i + 1) : pages.filter((n) => n >= 1 && n <= document.numPages);
+    for (const number of numbers) {
       if (signal?.aborted) throw signal.reason;
       const page = await document.getPage(number);
       const unscaled = page.getViewport({ scale: 1 });

@@ -24,7 +24,8 @@ import type { PdfText } from './pdf-text.js';
 /** What the file reader needs read; DocumentPool does it in child processes. */
 export interface Documents {
   pdfText(bytes: Uint8Array, signal: AbortSignal): Promise<PdfText>;
-  pdfPageImages(bytes: Uint8Array, maxPages: number, signal: AbortSignal): Promise<Uint8Array[]>;
+  /** The first `pages` pages drawn, or those listed. */
+  pdfPageImages(bytes: Uint8Array, pages: number | readonly number[], signal: AbortSignal): Promise<Uint8Array[]>;
   officeText(bytes: Uint8Array, format: OfficeFormat, signal: AbortSignal): Promise<OfficeText>;
 }
 
@@ -55,8 +56,8 @@ export class DocumentPool implements Documents {
     return this.run({ kind: 'pdf-text', bytes }, signal);
   }
 
-  pdfPageImages(bytes: Uint8Array, maxPages: number, signal: AbortSignal): Promise<Uint8Array[]> {
-    return this.run({ kind: 'pdf-images', bytes, maxPages }, signal);
+  pdfPageImages(bytes: Uint8Array, pages: number | readonly number[], signal: AbortSignal): Promise<Uint8Array[]> {
+    return this.run({ kind: 'pdf-images', bytes, pages }, signal);
   }
 
   officeText(bytes: Uint8Array, format: OfficeFormat, signal: AbortSignal): Promise<OfficeText> {
