@@ -72,6 +72,7 @@ export type TurnListener = (input: TurnInput, result: TurnResult) => void;
 
 const FINAL_ANSWER_NOTE = 'You have used the tool steps available for this message. Answer the user now with what you have, without calling tools.';
 /** Said when the model still only tried to call tools after the step limit. */
+const CUT_OFF = '[My answer was cut off at the length limit. Say "continue" for the rest.]';
 const OUT_OF_STEPS = "I used all the tool steps I have for one message before I could finish. Say \"continue\" and I'll pick up where I stopped.";
 
 export class Agent {
@@ -150,6 +151,8 @@ export class Agent {
         // Kept as said, so that "continue" finds it in the history.
         text = finalOnly && result.text.trim() === '' ? OUT_OF_STEPS : result.text;
         record({ role: 'assistant', content: text });
+        // Cut at the model's output limit: the reader is told the rest is missing, and how to get it.
+        if (result.finishReason === 'length') text = `${text.trimEnd()}\n\n${CUT_OFF}`;
         break;
       }
       record({ role: 'assistant', content: result.text || null, toolCalls: calls });

@@ -80,6 +80,8 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
   async function complete(request: CompletionRequest): Promise<CompletionResult> {
     const state: CallState = { request, attempts: 0, delivered: false };
     let lastError: CairnError | undefined;
+    /** The first failure that waiting would not mend (a prompt too long, a key refused): what the user is told, over a fallback's passing 429. */
+    let lasting: CairnError | undefined;
     for (const [index, endpoint] of endpoints.entries()) {
       // A per-call model names a model of the primary; fallbacks always use their own.
       const model = index === 0 ? (request.model ?? endpoint.settings.model) : endpoint.settings.model;
@@ -89,11 +91,12 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
         const error = thrown as CairnError;
         if (error.code === 'aborted' || (state.delivered && !request.onTextReset)) throw error;
         lastError = error;
+        if (!error.isRetryable) lasting ??= error;
         const next = endpoints[index + 1];
         if (next) logger.warn({ from: endpoint.settings.name, to: next.settings.name, code: error.code, status: error.status }, 'model provider failed; trying the next one');
       }
     }
-    throw lastError as CairnError;
+    throw lasting ?? (lastError as CairnError);
   }
 
   async function completeWithRetries(endpoint: Endpoint, model: string, state: CallState): Promise<CompletionResult> {
@@ -112,7 +115,8 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
         if (error.code === 'aborted' || (state.delivered && !request.onTextReset)) throw error;
         // A 400 for a field this model takes differently (see refused-fields.ts): ask again, at once, without it.
         const refused = state.sent ? refusedFields.learn(endpoint.settings.name, model, state.sent, error) : undefined;
-        if (refused) {
+        // Tools refused are asked for again in the prompt only in the auto mode; native means native.
+        if (refused && (refused !== 'tools' || endpoint.settings.toolMode === 'auto')) {
           logger.warn({ provider: endpoint.settings.name, model, field: refused, err: error.message }, 'the model refused a request field; asking again without it');
           continue;
         }
@@ -138,8 +142,10 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       state.delivered = false;
       request.onTextReset?.();
     }
-    const prepared = prepareRequest(request, model, settings.toolMode);
-    const body = refusedFields.adjust(settings.name, model, prepared.body);
+    // A model that refused native tools in the auto mode gets them described in its prompt.
+    const toolMode = settings.toolMode === 'auto' && refusedFields.refusedTools(settings.name, model) ? 'hermes' : settings.toolMode;
+    const prepared = prepareRequest(request, model, toolMode);
+    const body = refusedFields.adjust(settings.name, model, request.onTextDelta ? { ...prepared.body, stream_options: { include_usage: true } } : prepared.body);
     state.sent = body;
     const deadline = new Deadline(options.timeoutMs, request.signal);
     try {
@@ -147,7 +153,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       if (request.onTextDelta) {
         const onTextDelta = request.onTextDelta;
         const { data: stream, response } = await api.chat.completions
-          .create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: deadline.signal })
+          .create({ ...body, stream: true }, { signal: deadline.signal })
           .withResponse();
         if (isPlainJson(response)) {
           // Some OpenAI-compatible servers ignore `stream: true` and answer with one JSON body:
@@ -182,7 +188,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       const price = options.pricing?.[model] ?? options.pricing?.[answeredBy];
       return {
         result: { ...reply, usage: raw.usage, model: answeredBy, provider: settings.name },
-        cost: costUsd(raw.usage, raw.reportedCostUsd, price),
+        cost: costUsd(raw.usage, raw.reportedCostUsd, price, raw.usageReported),
       };
     } catch (error) {
       throw mapModelError(error, { provider: settings.name, signal: request.signal, timedOut: deadline.timedOut });

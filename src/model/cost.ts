@@ -12,6 +12,7 @@ const count = z.number().finite().nonnegative().catch(0);
 const usageSchema = z.object({
   prompt_tokens: count.optional(),
   completion_tokens: count.optional(),
+  total_tokens: count.optional(),
   prompt_tokens_details: z.object({ cached_tokens: count.nullish() }).nullish().catch(undefined),
   cost: z.number().finite().nonnegative().nullish().catch(undefined),
 });
@@ -20,6 +21,8 @@ export interface ReportedUsage {
   usage: Usage;
   /** The provider's own cost figure, when it sent one. */
   costUsd: number | undefined;
+  /** Whether the provider reported usage at all (a stream without it says nothing of the cost, which is not $0). */
+  reported: boolean;
 }
 
 export const ZERO_USAGE: Usage = Object.freeze({ promptTokens: 0, completionTokens: 0, cachedTokens: 0 });
@@ -27,18 +30,25 @@ export const ZERO_USAGE: Usage = Object.freeze({ promptTokens: 0, completionToke
 /** Reads a usage object leniently: missing or odd fields count as zero rather than failing the reply. */
 export function readUsage(raw: unknown): ReportedUsage {
   const parsed = usageSchema.safeParse(raw);
-  if (!parsed.success) return { usage: { ...ZERO_USAGE }, costUsd: undefined };
-  const { prompt_tokens, completion_tokens, prompt_tokens_details, cost } = parsed.data;
+  if (!parsed.success) return { usage: { ...ZERO_USAGE }, costUsd: undefined, reported: false };
+  const { prompt_tokens = 0, completion_tokens = 0, total_tokens, prompt_tokens_details, cost } = parsed.data;
+  // Gemini's OpenAI layer and some gateways leave the thinking (billed as output) out of
+  // completion_tokens and count it only in the total: what the total holds beyond is output too.
+  const completionTokens = total_tokens !== undefined ? Math.max(completion_tokens, total_tokens - prompt_tokens) : completion_tokens;
   return {
-    usage: { promptTokens: prompt_tokens ?? 0, completionTokens: completion_tokens ?? 0, cachedTokens: prompt_tokens_details?.cached_tokens ?? 0 },
+    usage: { promptTokens: prompt_tokens, completionTokens, cachedTokens: prompt_tokens_details?.cached_tokens ?? 0 },
     costUsd: cost ?? undefined,
+    reported: true,
   };
 }
 
-/** Cached tokens are part of the prompt tokens; they are billed at the cached price when one is set. */
-export function costUsd(usage: Usage, reported: number | undefined, price: ModelPrice | undefined): number | undefined {
+/**
+ * Cached tokens are part of the prompt tokens; they are billed at the cached price when one is set.
+ * Unknown (not $0) when the provider reported no usage to price.
+ */
+export function costUsd(usage: Usage, reported: number | undefined, price: ModelPrice | undefined, usageReported = true): number | undefined {
   if (reported !== undefined) return reported;
-  if (!price) return undefined;
+  if (!price || !usageReported) return undefined;
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
   const uncached = usage.promptTokens - cached;
   return (uncached * price.input + cached * (price.cachedInput ?? price.input) + usage.completionTokens * price.output) / 1_000_000;

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { TagBlockFilter } from './tag-filter.js';
 import type { ChatMessage, ToolCall, ToolDefinition } from './types.js';
 
 const OPEN = '<tool_call>';
@@ -122,53 +123,10 @@ function isJson(text: string): boolean {
 }
 
 /**
- * Filters streamed text so <tool_call> blocks never reach the user: text inside a block is
- * dropped, and a tail that could be the start of a tag ("<tool_c") is held back until the
- * next delta decides it.
+ * Filters streamed text so <tool_call> blocks never reach the user (see tag-filter.ts).
  */
-export class ToolCallTextFilter {
-  private buffer = '';
-  private inBlock = false;
-
-  push(delta: string): string {
-    this.buffer += delta;
-    let out = '';
-    for (;;) {
-      if (!this.inBlock) {
-        const start = this.buffer.indexOf(OPEN);
-        if (start >= 0) {
-          out += this.buffer.slice(0, start);
-          this.buffer = this.buffer.slice(start + OPEN.length);
-          this.inBlock = true;
-          continue;
-        }
-        const held = partialTagLength(this.buffer, OPEN);
-        out += this.buffer.slice(0, this.buffer.length - held);
-        this.buffer = this.buffer.slice(this.buffer.length - held);
-        return out;
-      }
-      const end = this.buffer.indexOf(CLOSE);
-      if (end < 0) {
-        this.buffer = this.buffer.slice(this.buffer.length - partialTagLength(this.buffer, CLOSE));
-        return out;
-      }
-      this.buffer = this.buffer.slice(end + CLOSE.length);
-      this.inBlock = false;
-    }
+export class ToolCallTextFilter extends TagBlockFilter {
+  constructor() {
+    super(OPEN, CLOSE);
   }
-
-  /** The end of the stream: a held-back partial tag was plain text after all. */
-  flush(): string {
-    const rest = this.inBlock ? '' : this.buffer;
-    this.buffer = '';
-    return rest;
-  }
-}
-
-/** Length of the longest suffix of `text` that is a proper prefix of `tag`. */
-function partialTagLength(text: string, tag: string): number {
-  for (let length = Math.min(text.length, tag.length - 1); length > 0; length--) {
-    if (text.endsWith(tag.slice(0, length))) return length;
-  }
-  return 0;
 }

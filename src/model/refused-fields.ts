@@ -2,12 +2,16 @@
  * Request fields an endpoint refused with a 400, learnt from the refusal and sent differently
  * from then on. OpenAI's reasoning models (o-series, gpt-5) take `max_completion_tokens`
  * instead of `max_tokens`, and only their default temperature; some OpenAI-compatible servers
- * take no JSON mode (`response_format`). Notes extraction, reflection, the judge and doctor's
- * probe send these fields, so without this they failed on every call to such a model.
+ * take no JSON mode (`response_format`) or no `stream_options` (Azure before 2024-09, Groq,
+ * gateways: every streamed turn failed), and a model served without tool support (vLLM without
+ * --enable-auto-tool-choice, Ollama's models without tools) takes no `tools`: in the auto tool
+ * mode it is then asked with the tools described in its prompt (hermes). Notes extraction,
+ * reflection, the judge and doctor's probe send these fields, so without this they failed on
+ * every call to such a model.
  */
 import type { CairnError } from '../core/errors.js';
 
-export type RefusedField = 'max_tokens' | 'temperature' | 'response_format';
+export type RefusedField = 'max_tokens' | 'temperature' | 'response_format' | 'stream_options' | 'tools';
 
 type Body = object;
 
@@ -31,7 +35,13 @@ export class RefusedFields {
     }
     if (this.has(provider, model, 'temperature')) delete adjusted.temperature;
     if (this.has(provider, model, 'response_format')) delete adjusted.response_format;
+    if (this.has(provider, model, 'stream_options')) delete adjusted.stream_options;
     return adjusted as T;
+  }
+
+  /** Whether this model refused native tools: asked with the tools in its prompt instead. */
+  refusedTools(provider: string, model: string): boolean {
+    return this.has(provider, model, 'tools');
   }
 
   /**
@@ -46,6 +56,9 @@ export class RefusedFields {
     else if ('temperature' in sent && message.includes('temperature')) field = 'temperature';
     // Servers word this one in many ways ("response_format is not supported", "JSON mode is not enabled", "'json_object' …").
     else if ('response_format' in sent && /response_format|json/.test(message)) field = 'response_format';
+    else if ('stream_options' in sent && message.includes('stream_options')) field = 'stream_options';
+    // "does not support tools" (Ollama), "\"auto\" tool choice requires --enable-auto-tool-choice" (vLLM).
+    else if ('tools' in sent && /tool[ _]choice|support tools|tools? (?:is|are) not supported|does not support (?:function|tool)/.test(message)) field = 'tools';
     if (field === undefined || this.has(provider, model, field)) return undefined;
     this.refused.add(key(provider, model, field));
     return field;
@@ -57,5 +70,5 @@ export class RefusedFields {
 }
 
 function key(provider: string, model: string, field: RefusedField): string {
-  return field === 'response_format' ? `${provider}\n\n${field}` : `${provider}\n${model}\n${field}`;
+  return field === 'response_format' || field === 'stream_options' ? `${provider}\n\n${field}` : `${provider}\n${model}\n${field}`;
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { readUsage } from './cost.js';
 import { invalidOutput } from './map-error.js';
 import { newToolCallId, parseToolCallBlocks } from './hermes.js';
+import { withoutThinking } from './thinking.js';
 import type { FinishReason, ToolCall, Usage } from './types.js';
 
 /** What one attempt produced, before <tool_call> text parsing: shared by plain and streamed replies. */
@@ -15,6 +16,8 @@ export interface RawReply {
   toolCalls: ToolCall[];
   finishReason: string | undefined;
   usage: Usage;
+  /** Whether the provider reported usage (see cost.ts). */
+  usageReported: boolean;
   reportedCostUsd: number | undefined;
   model: string | undefined;
 }
@@ -24,12 +27,21 @@ const toolCallSchema = z.object({
   function: z.object({ name: z.string(), arguments: z.string().nullish() }),
 });
 
+/**
+ * A message's content: text, or a list of parts (Mistral's reasoning models: `thinking` parts,
+ * then `text` ones), of which the text parts are the answer. A list was "a reply I couldn't use".
+ */
+export const contentSchema = z
+  .union([z.string(), z.array(z.object({ type: z.string().optional(), text: z.unknown().optional() }).passthrough())])
+  .nullish()
+  .transform((content) => (Array.isArray(content) ? content.map((part) => (part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('') : (content ?? '')));
+
 const completionSchema = z.object({
   model: z.string().nullish(),
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() }),
+        message: z.object({ content: contentSchema, tool_calls: z.array(toolCallSchema).nullish() }),
         finish_reason: z.string().nullish(),
       }),
     )
@@ -44,12 +56,13 @@ export function readCompletion(body: unknown, provider: string): RawReply {
     throw invalidOutput(provider, `${provider} sent ${what} instead of a chat completion.`, parsed.error);
   }
   const choice = parsed.data.choices[0]!;
-  const { usage, costUsd } = readUsage(parsed.data.usage);
+  const { usage, costUsd, reported } = readUsage(parsed.data.usage);
   return {
-    text: choice.message.content ?? '',
+    text: choice.message.content,
     toolCalls: (choice.message.tool_calls ?? []).map((call) => ({ id: call.id || newToolCallId(), name: call.function.name, arguments: normalizeArguments(call.function.arguments) })),
     finishReason: choice.finish_reason ?? undefined,
     usage,
+    usageReported: reported,
     reportedCostUsd: costUsd,
     model: parsed.data.model || undefined,
   };
@@ -62,7 +75,8 @@ export function normalizeArguments(raw: string | null | undefined): string {
 
 /** Applies the tool mode to a raw reply: text tool calls are parsed only when native ones are absent. */
 export function finishReply(raw: RawReply, parseTextToolCalls: boolean): { text: string; toolCalls: ToolCall[]; finishReason: FinishReason } {
-  let { text, toolCalls } = raw;
+  let { toolCalls } = raw;
+  let text = withoutThinking(raw.text);
   if (parseTextToolCalls && toolCalls.length === 0) ({ text, toolCalls } = parseToolCallBlocks(text));
   // Text tool calls arrive with finish_reason 'stop'; the agent cares that tools were called.
   const calledTools = toolCalls.length > 0 && (raw.finishReason === 'stop' || raw.finishReason === undefined);

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { readUsage } from './cost.js';
 import { newToolCallId, ToolCallTextFilter } from './hermes.js';
 import { invalidOutput } from './map-error.js';
-import { normalizeArguments, type RawReply } from './response.js';
+import { contentSchema, normalizeArguments, type RawReply } from './response.js';
+import { ThinkingFilter } from './thinking.js';
 
 const chunkSchema = z.object({
   model: z.string().nullish(),
@@ -16,7 +17,7 @@ const chunkSchema = z.object({
       z.object({
         delta: z
           .object({
-            content: z.string().nullish(),
+            content: contentSchema,
             tool_calls: z
               .array(
                 z.object({
@@ -49,7 +50,18 @@ export interface StreamOptions {
 }
 
 export async function readStream(stream: AsyncIterable<unknown>, options: StreamOptions): Promise<RawReply> {
-  const filter = options.filterToolCallText ? new ToolCallTextFilter() : undefined;
+  const toolCallFilter = options.filterToolCallText ? new ToolCallTextFilter() : undefined;
+  const thinking = new ThinkingFilter();
+  const filter = {
+    push: (piece: string) => {
+      const shown = thinking.push(piece);
+      return toolCallFilter ? toolCallFilter.push(shown) : shown;
+    },
+    flush: () => {
+      const shown = thinking.flush();
+      return toolCallFilter ? toolCallFilter.push(shown) + toolCallFilter.flush() : shown;
+    },
+  };
   const calls = new StreamedCalls();
   let text = '';
   let delivered = false;
@@ -79,17 +91,17 @@ export async function readStream(stream: AsyncIterable<unknown>, options: Stream
       const content = choice.delta?.content;
       if (content) {
         text += content;
-        deliver(filter ? filter.push(content) : content);
+        deliver(filter.push(content));
       }
       for (const delta of choice.delta?.tool_calls ?? []) calls.add(delta);
     }
   }
-  if (filter) deliver(filter.flush());
+  deliver(filter.flush());
   if (!sawChoice) throw invalidOutput(options.provider, `${options.provider} ended the stream without an answer.`);
 
-  const { usage, costUsd } = readUsage(usageRaw);
+  const { usage, costUsd, reported } = readUsage(usageRaw);
   const toolCalls = calls.list().map((call) => ({ id: call.id || newToolCallId(), name: call.name, arguments: normalizeArguments(call.arguments) }));
-  return { text, toolCalls, finishReason, usage, reportedCostUsd: costUsd, model };
+  return { text, toolCalls, finishReason, usage, usageReported: reported, reportedCostUsd: costUsd, model };
 }
 
 interface StreamedCall {

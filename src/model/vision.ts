@@ -11,6 +11,8 @@ import { mapModelError } from './map-error.js';
 import { RefusedFields } from './refused-fields.js';
 import type { ProviderSettings } from './providers.js';
 import { readUsage } from './cost.js';
+import { contentSchema } from './response.js';
+import { withoutThinking } from './thinking.js';
 import { metered, type Metering } from './metered.js';
 
 export interface ImageDescriber {
@@ -85,9 +87,11 @@ export function createImageDescriber(options: ImageDescriberOptions): ImageDescr
           }
         }
         const { usage, costUsd } = readUsage(completion.usage);
-        return { value: completion.choices?.[0]?.message?.content, usage, reportedCostUsd: costUsd };
+        // A list of parts (Mistral) is read for its text parts; thinking written into the text is left out.
+        const content = contentSchema.safeParse(completion.choices?.[0]?.message?.content);
+        return { value: content.success ? withoutThinking(content.data) : '', usage, reportedCostUsd: costUsd };
       });
-      const description = typeof text === 'string' ? text.trim() : '';
+      const description = text.trim();
       if (description === '') throw new CairnError('invalid_model_output', `${provider.name} described nothing in the image.`, { platform: provider.name });
       return description;
     },

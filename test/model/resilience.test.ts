@@ -149,12 +149,12 @@ describe('failover', () => {
     expect(JSON.stringify(logs)).not.toMatch(/sk-/);
   });
 
-  it('fails over on errors that are not retried, and throws the last error when all fail', async () => {
+  it('fails over on errors that are not retried, and throws the first that waiting would not mend when all fail', async () => {
     const { client } = testClient([providerAt(server.url), providerAt(backup.url, { name: 'openai' })]);
     server.enqueue({ error: { status: 404 } });
     backup.enqueue({ error: { status: 401 } });
     const error = await rejectionOf(client.complete(ask));
-    expect(error).toMatchObject({ code: 'auth', platform: 'openai', status: 401 });
+    expect(error).toMatchObject({ code: 'not_found', status: 404 });
   });
 
   it('does not fail over a cancelled call', async () => {

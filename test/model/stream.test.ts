@@ -142,6 +142,21 @@ describe('streaming', () => {
     expect(result.text).toBe('use the <tool');
   });
 
+  it('keeps thinking out of the streamed text and the answer, a block opened in the prompt too', async () => {
+    const { client } = testClient([providerAt(server.url)]);
+    server.enqueue({ text: '<think>\nThe user greets me.\n</think>\n\nHello! How can I help?' });
+    const deltas: string[] = [];
+    const result = await client.complete({ messages: [{ role: 'user', content: 'hi' }], onTextDelta: (d) => deltas.push(d) });
+    expect(deltas.join('')).toBe('\n\nHello! How can I help?');
+    expect(result.text).toBe('Hello! How can I help?');
+    // A template that opens <think> in the prompt: the answer only closes it.
+    server.enqueue({ text: 'The user greets me.\n</think>\n\nHello again.' });
+    expect((await client.complete({ messages: [{ role: 'user', content: 'hi' }] })).text).toBe('Hello again.');
+    // An answer cut short inside its thinking has no answer in it.
+    server.enqueue({ text: 'Sure.<think>never closed' });
+    expect((await client.complete({ messages: [{ role: 'user', content: 'hi' }] })).text).toBe('Sure.');
+  });
+
   it('retries a stream that failed before any text was delivered', async () => {
     const { client, sleeps } = testClient([providerAt(server.url)]);
     server.enqueue({ error: { status: 500 } }, { text: 'second try' });

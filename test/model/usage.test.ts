@@ -79,10 +79,11 @@ describe('usage and cost', () => {
 
 describe('readUsage and costUsd', () => {
   it('reads odd usage leniently', () => {
-    expect(readUsage(undefined)).toEqual({ usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0 }, costUsd: undefined });
+    expect(readUsage(undefined)).toEqual({ usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0 }, costUsd: undefined, reported: false });
     expect(readUsage({ prompt_tokens: 3, completion_tokens: 'x', prompt_tokens_details: null, cost: -1 })).toEqual({
       usage: { promptTokens: 3, completionTokens: 0, cachedTokens: 0 },
       costUsd: undefined,
+      reported: true,
     });
   });
 

@@ -1,0 +1,69 @@
+/**
+ * Second-pass review of src/model: provider quirks the client does not survive.
+ * Each test fails on the current code because of the bug it names.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeModelServer, type FakeModelServer, type RecordedRequest } from '../fakes/model-server.js';
+import { providerAt, rejectionOf, testClient } from './harness.js';
+
+let server: FakeModelServer;
+let backup: FakeModelServer;
+beforeEach(async () => {
+  server = await startFakeModelServer();
+  backup = await startFakeModelServer();
+});
+afterEach(async () => {
+  await server.close();
+  await backup.close();
+});
+
+const ask = { messages: [{ role: 'user' as const, content: 'hello' }] };
+
+function completion(message: object, finish = 'stop') {
+  return JSON.stringify({ id: 'c', object: 'chat.completion', created: 0, model: 'test-model', choices: [{ index: 0, message, finish_reason: finish }], usage: { prompt_tokens: 5, completion_tokens: 2 } });
+}
+
+describe('stream_options refused', () => {
+  it('streams from a server that refuses stream_options (Azure before 2024-09, Groq, gateways) instead of failing every streamed turn', async () => {
+    // Such a server answers 400 to any body that carries stream_options, and streams fine without it.
+    server.setDefault((request: RecordedRequest) =>
+      (request.body as { stream_options?: unknown }).stream_options !== undefined
+        ? { error: { status: 400, body: { error: { message: 'Unrecognized request argument supplied: stream_options', type: 'invalid_request_error', param: null, code: null } } } }
+        : { text: 'Hello there.' },
+    );
+    const { client } = testClient([providerAt(server.url)]);
+    const deltas: string[] = [];
+    const result = await client.complete({ ...ask, onTextDelta: (d) => deltas.push(d) });
+    expect(result.text).toBe('Hello there.');
+    expect(deltas.join('')).toBe('Hello there.');
+  });
+});
+
+describe('content as an array of parts', () => {
+  it('reads an answer whose message.content is an array of parts (Mistral reasoning models) instead of calling it unusable', async () => {
+    const content = [
+      { type: 'thinking', thinking: [{ type: 'text', text: 'The user says hello; greet back.' }] },
+      { type: 'text', text: 'Hello! How can I help?' },
+    ];
+    server.setDefault(() => ({ raw: { status: 200, body: completion({ role: 'assistant', content }) } }));
+    const { client } = testClient([providerAt(server.url)]);
+    const result = await client.complete(ask);
+    expect(result.text).toBe('Hello! How can I help?');
+  });
+});
+
+describe('failover on a request the model refuses', () => {
+  it("reports the primary's 400 (prompt too long) rather than whatever the fallback answers to it", async () => {
+    server.setDefault(() => ({
+      error: { status: 400, body: { error: { message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded' } } },
+    }));
+    // The fallback is rate-limited right now.
+    backup.setDefault(() => ({ error: { status: 429 } }));
+    const { client } = testClient([providerAt(server.url), providerAt(backup.url, { name: 'openrouter' })], {
+      retry: { maxRetries: 1, baseDelayMs: 10, maxDelayMs: 10, maxRetryAfterMs: 1_000 },
+    });
+    const error = await rejectionOf(client.complete(ask));
+    // The user is told "rate-limiting me, try again in a minute" — which never helps — instead of "rejected, try /new".
+    expect(error.code).toBe('bad_request');
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * Second-pass review of src/model, seen end to end: what a user gets in chat.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+
+let server: FakeModelServer;
+let cairn: TestCairn | undefined;
+beforeEach(async () => {
+  server = await startFakeModelServer();
+});
+afterEach(async () => {
+  await cairn?.close();
+  cairn = undefined;
+  await server.close();
+});
+
+describe('an answer cut off at the token limit', () => {
+  it('does not pass an answer that ended with finish_reason "length" as a complete one', async () => {
+    cairn = startTestCairn(testConfig(server.url));
+    // The server's output cap cut the answer mid-list.
+    server.enqueue({ text: 'To migrate the database:\n1. Stop the bot.\n2. Back up data/cairn.db.\n3. Run', finishReason: 'length' });
+    await cairn.gateway.receive(cairn.adapter.message('how do I migrate the database?'));
+    const [reply] = cairn.adapter.texts();
+    // The user got exactly the cut text ("3. Run") with nothing saying it is incomplete.
+    expect(reply).toBe('To migrate the database:\n1. Stop the bot.\n2. Back up data/cairn.db.\n3. Run\n\n[My answer was cut off at the length limit. Say "continue" for the rest.]');
+  });
+});
+
+describe('reasoning written into the answer', () => {
+  it('keeps a <think> block (Qwen3 / DeepSeek-R1 / Hermes served without a reasoning parser) out of the reply', async () => {
+    cairn = startTestCairn(testConfig(server.url));
+    server.enqueue({ text: '<think>\nThe user greets me. I should greet back briefly.\n</think>\n\nHello! How can I help?' });
+    await cairn.gateway.receive(cairn.adapter.message('hello'));
+    expect(cairn.adapter.texts()).toEqual(['Hello! How can I help?']);
+  });
+});
