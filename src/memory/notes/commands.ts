@@ -58,7 +58,8 @@ export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, 
         if (deleted === 0) return `You have no notes to delete.${alsoFiles}${startedAfresh(ended)}`;
         return `${deleted === 1 ? 'Deleted your one note' : `Deleted all ${deleted} of your notes`}. I won't keep notes from what you said before now.${alsoFiles}${startedAfresh(ended, deleted === 1 ? 'it is' : 'they are')}`;
       }
-      const id = /^#?(\d{1,15})$/.exec(target)?.[1];
+      // As /memory shows it ("[12]"), with a # or bare.
+      const id = /^(?:#|\[)?(\d{1,15})\]?$/.exec(target)?.[1];
       if (!id) return 'Say which note: /forget <id> (the ids are in /memory), or /forget all.';
       const deleted = notes.store.forget(userId, Number(id), clock.now());
       // Another user's id reads exactly like a missing one: ids reveal nothing.

@@ -15,8 +15,9 @@ const STOPWORDS = new Set(
     'ourselves out over own same she should so some such than that the their theirs them themselves then there these they this ' +
     'those through to too under until up very was we were what when where which while who whom why will with would you your ' +
     'yours yourself yourselves also ever yet us let lets shall may might must ' +
-    // What is left of contractions once the apostrophe splits them.
-    's t d ll m re ve don didn doesn isn wasn aren weren won wouldn shouldn couldn haven hasn hadn ' +
+    // What is left of contractions once the apostrophe splits them ("won" of "won't" is not
+    // here: it is the past of "win", and a note "Alice won the raffle" must be found).
+    's t d ll m re ve don didn doesn isn wasn aren weren wouldn shouldn couldn haven hasn hadn ' +
     // Questions about memory ("what did I say about…", "do you remember when…") name the
     // act of recalling, which the remembered turn itself never contains.
     'remember remembered recall recalled mention mentioned mentions tell told say said talk talked discuss discussed ' +

@@ -50,14 +50,21 @@ function renderNotes(options: RecallOptions, context: PrefixContext): string | u
   ];
   let budget = options.budgetTokens - estimateTokens(header.join('\n'));
   const lines: string[] = [];
+  let left = 0;
   for (const note of notes) {
     const line = renderNote(note);
     const cost = estimateTokens(line) + 1;
-    if (cost > budget) break;
+    // One long note does not shut out the shorter ones after it.
+    if (cost > budget) {
+      left++;
+      continue;
+    }
     budget -= cost;
     lines.push(line);
   }
-  return lines.length > 0 ? [...header, ...lines].join('\n') : undefined;
+  // Notes that did not fit are named, so the model knows to search for them.
+  if (left > 0) lines.push(`- (${left} more ${left === 1 ? 'note' : 'notes'} did not fit here: memory_search finds ${left === 1 ? 'it' : 'them'})`);
+  return [...header, ...lines].join('\n');
 }
 
 export function renderNote(note: Note): string {

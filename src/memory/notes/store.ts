@@ -209,6 +209,8 @@ export class NoteStore {
       const from = this.s.owner.get(fromUserId);
       if (!from) return 0;
       const to = this.ensureOwner(toUserId);
+      // What was said before a /forget all stays out of extraction under the new key too (their messages move to it).
+      if (from.forgotten_at !== null) this.db.prepare('UPDATE note_owners SET forgotten_at = MAX(COALESCE(forgotten_at, 0), ?) WHERE id = ?').run(from.forgotten_at, to);
       const moved = this.db.prepare('UPDATE OR IGNORE notes SET owner_id = ? WHERE owner_id = ?').run(to, from.id).changes;
       this.db.prepare('UPDATE note_embeddings SET owner_id = ? WHERE owner_id = ? AND note_id IN (SELECT id FROM notes WHERE owner_id = ?)').run(to, from.id, to);
       return moved;

@@ -1,0 +1,25 @@
+/** Everyday questions find the note that answers them (win finds won). */
+import { describe, expect, it } from 'vitest';
+import { notesFixture, NOW, toolContext } from './helpers.js';
+import { memorySearchTool } from '../../src/memory/notes/tools.js';
+
+const ALICE = 'test:alice';
+
+function texts(hits: { note: { text: string } }[]): string[] {
+  return hits.map((hit) => hit.note.text);
+}
+
+describe('keyword search', () => {
+  it('"what did I win?" finds the note that says what she won (win → won, as the irregular forms promise)', () => {
+    const { notes } = notesFixture();
+    notes.store.add(ALICE, { text: 'Alice won a Raspberry Pi in the office raffle.', kind: 'fact', origin: 'user', createdAt: NOW });
+    expect(texts(notes.search.keyword(ALICE, 'What did I win?'))).toEqual(['Alice won a Raspberry Pi in the office raffle.']);
+  });
+
+  it('memory_search "win" (what the model sends) finds it too', async () => {
+    const { notes } = notesFixture();
+    notes.store.add(ALICE, { text: 'Alice won a Raspberry Pi in the office raffle.', kind: 'fact', origin: 'user', createdAt: NOW });
+    const result = await memorySearchTool(notes).execute({ query: 'win', limit: 8 }, toolContext(ALICE));
+    expect(JSON.stringify(result)).toContain('Raspberry Pi');
+  });
+});
