@@ -125,7 +125,8 @@ describe('extraction at session end', () => {
   });
 
   it('keeps the session for a retry at the next start when the reply stays invalid, writing nothing', async () => {
-    server.setDefault(memoryReplies(() => ({ notes: [{ text: 'Alice likes tabs', kind: 'mood' }] })));
+    // No notes list at all (an unlisted kind is now read as a fact, so it no longer makes a reply invalid).
+    server.setDefault(memoryReplies(() => ({ facts: [{ text: 'Alice likes tabs', kind: 'mood' }] })));
     const dataDir = tempDir();
     const first = startTestCairn(testConfig(server.url, { CAIRN_AUX_MODEL: 'aux-model' }, dataDir));
     await first.gateway.receive(first.adapter.message('I use tabs'));

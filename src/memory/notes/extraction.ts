@@ -17,6 +17,7 @@ import type { RedactText } from './redact.js';
 import type { Note, NoteKind } from './types.js';
 import { reconcile, type ExtractedNote } from './reconcile.js';
 import { speakerTranscripts, type SpeakerTranscript } from './transcript.js';
+import { extractJson } from '../../core/json-in-text.js';
 
 export const EXTRACTION_INSTRUCTIONS = [
   'You maintain long-term memory notes about one user of an AI assistant.',
@@ -32,23 +33,35 @@ export const EXTRACTION_INSTRUCTIONS = [
 const EXTRACTED_KINDS = ['fact', 'preference', 'decision', 'solution', 'pattern'] as const satisfies readonly NoteKind[];
 const KIND_ALIASES: Record<string, (typeof EXTRACTED_KINDS)[number]> = { problem_solved: 'solution', fix: 'solution', habit: 'pattern' };
 
-const replySchema = z.object({
-  notes: z
-    .array(
-      z.object({
-        text: z.string().trim().min(1).max(1_000),
-        kind: z.preprocess((value) => {
-          const kind = typeof value === 'string' ? value.trim().toLowerCase().replace(/[\s-]+/g, '_') : value;
-          return typeof kind === 'string' ? (KIND_ALIASES[kind] ?? kind) : kind;
-        }, z.enum(EXTRACTED_KINDS)),
-        replaces: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]).nullish(),
-      }),
-    )
-    .max(40),
+/** The most notes one answer adds; more are left out (the first ones kept). */
+const MAX_NOTES = 40;
+
+/**
+ * One note of the answer, read leniently: one off field must not cost the session all its notes
+ * (the model answers at temperature 0, so asking again gets the same answer). A kind not listed
+ * is a fact; "replaces" is an id written any way the prompt shows one ("[12]", "#12", "12"), and
+ * anything else (0, "", "none") replaces nothing.
+ */
+const noteSchema = z.object({
+  text: z.string().trim().min(1).max(1_000),
+  kind: z.preprocess((value) => {
+    const kind = typeof value === 'string' ? value.trim().toLowerCase().replace(/[\s-]+/g, '_') : value;
+    return typeof kind === 'string' ? (KIND_ALIASES[kind] ?? kind) : kind;
+  }, z.enum(EXTRACTED_KINDS).catch('fact')),
+  replaces: z.unknown().optional(),
 });
+
+function replacedId(value: unknown): number | undefined {
+  const id = typeof value === 'number' ? value : Number(/^\s*[#[]?\s*(\d+)\s*]?\s*$/.exec(String(value ?? ''))?.[1]);
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
+const replySchema = z.object({ notes: z.array(z.unknown()) });
 
 /** Existing notes shown to the model per speaker. */
 const RELATED_NOTES = 15;
+/** The user's notes compared with each extracted note for a duplicate. */
+const NOTES_LIKE_EACH = 5;
 
 export interface NoteExtractorOptions {
   store: NoteStore;
@@ -91,7 +104,9 @@ export class NoteExtractor {
     for (const transcript of transcripts) {
       const related = this.related(transcript);
       const extracted = await this.ask(transcript, related, sessionId, new Date(when).toISOString().slice(0, 10), signal);
-      const outcome = reconcile(extracted, related, { sessionId, now: when });
+      // The notes shown were found by the conversation's first words; one it mentions late is
+      // found by each new note's own words, so it is known, not added again.
+      const outcome = reconcile(extracted, this.withNotesLike(transcript.userId, extracted, related), { sessionId, now: when });
       batches.push({ userId: transcript.userId, changes: outcome.changes });
       result.added += outcome.added;
       result.superseded += outcome.superseded;
@@ -115,6 +130,13 @@ export class NoteExtractor {
     const byId = new Map<number, Note>();
     for (const note of store.pinned(transcript.userId)) byId.set(note.id, note);
     for (const hit of search.keyword(transcript.userId, transcript.userText, { limit: RELATED_NOTES })) byId.set(hit.note.id, hit.note);
+    return [...byId.values()];
+  }
+
+  /** `related` and, for each extracted note, the user's notes most like it. */
+  private withNotesLike(userId: string, extracted: readonly ExtractedNote[], related: readonly Note[]): Note[] {
+    const byId = new Map(related.map((note) => [note.id, note]));
+    for (const note of extracted) for (const hit of this.options.search.keyword(userId, note.text, { limit: NOTES_LIKE_EACH })) byId.set(hit.note.id, hit.note);
     return [...byId.values()];
   }
 
@@ -149,21 +171,18 @@ export class NoteExtractor {
 
 type Parsed = { ok: true; notes: ExtractedNote[] } | { ok: false; problem: string };
 
-/** Reads the model's JSON (tolerating a code fence or prose around the object) and validates it. */
+/**
+ * Reads the model's JSON (tolerating a code fence or prose around it) and each note in it; a note
+ * that is none (no text, a text too long) is left out and the others kept.
+ */
 export function parseReply(text: string): Parsed {
-  const start = text.indexOf('{');
-  const end = text.lastIndexOf('}');
-  if (start < 0 || end < start) return { ok: false, problem: 'it holds no JSON object' };
-  let value: unknown;
-  try {
-    value = JSON.parse(text.slice(start, end + 1));
-  } catch (error) {
-    return { ok: false, problem: `it is not valid JSON (${(error as Error).message})` };
-  }
-  const result = replySchema.safeParse(value);
-  if (!result.success) {
-    const problems = result.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(reply)'}: ${issue.message}`);
-    return { ok: false, problem: problems.join('; ') };
-  }
-  return { ok: true, notes: result.data.notes.map((note) => ({ text: note.text, kind: note.kind, replaces: note.replaces ?? undefined })) };
+  const extracted = extractJson(text);
+  if (!extracted) return { ok: false, problem: 'it holds no JSON object' };
+  const result = replySchema.safeParse(extracted.parsed);
+  if (!result.success) return { ok: false, problem: 'it has no "notes" list' };
+  const notes = result.data.notes.flatMap((value) => {
+    const note = noteSchema.safeParse(value);
+    return note.success ? [{ text: note.data.text, kind: note.data.kind, replaces: replacedId(note.data.replaces) }] : [];
+  });
+  return { ok: true, notes: notes.slice(0, MAX_NOTES) };
 }

@@ -4,6 +4,9 @@
  */
 import type { Ajv, ValidateFunction } from 'ajv';
 import type { RewardSpec } from './spec.js';
+import { extractJson } from '../../core/json-in-text.js';
+
+export { extractJson };
 
 export interface RewardResult {
   score: number;
@@ -104,28 +107,6 @@ export function numericReward(answer: string, expected: unknown, spec: Spec<'num
   const diff = Math.abs(got - want);
   const within = diff <= spec.tolerance || (spec.relative !== undefined && diff <= spec.relative * Math.abs(want));
   return within ? { score: 1 } : { score: 0, reason: `answered ${got}, expected ${want}` };
-}
-
-/** The whole answer as JSON, else a ```json fenced block, else any other fenced block, else the outermost {...} or [...]. */
-export function extractJson(text: string): { parsed: unknown } | undefined {
-  const candidates = [text.trim()];
-  // Each fence with its info string (```json, ```python, ```): an earlier block of another language must not hide the JSON one.
-  const fences = [...text.matchAll(/```([^\n`]*)\n([\s\S]*?)```/g)].map((match) => ({ language: (match[1] ?? '').trim().toLowerCase(), body: (match[2] ?? '').trim() }));
-  candidates.push(...fences.filter((fence) => fence.language === 'json').map((fence) => fence.body));
-  candidates.push(...fences.filter((fence) => fence.language !== 'json').map((fence) => fence.body));
-  for (const [open, close] of [['{', '}'], ['[', ']']] as const) {
-    const start = text.indexOf(open);
-    const end = text.lastIndexOf(close);
-    if (start !== -1 && end > start) candidates.push(text.slice(start, end + 1));
-  }
-  for (const candidate of candidates) {
-    try {
-      return { parsed: JSON.parse(candidate) as unknown };
-    } catch {
-      // try the next shape
-    }
-  }
-  return undefined;
 }
 
 /**
