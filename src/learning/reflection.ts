@@ -17,6 +17,7 @@ import type { LearningBudget } from './budget.js';
 import type { Proposal, ProposalStore } from './proposals.js';
 import { REFLECTION_INSTRUCTIONS, reflectionSchema, type Reflection } from './reflection-schema.js';
 import type { Task, TaskStore } from './tasks.js';
+import { extractJson } from '../core/json-in-text.js';
 
 export interface ReflectorOptions {
   db: Db;
@@ -122,14 +123,10 @@ export class Reflector {
 }
 
 function parseReflection(text: string): { ok: true; value: Reflection } | { ok: false; error: string } {
-  const json = text.trim().replace(/^```(?:json)?\s*/i, '').replace(/\s*```$/, '');
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (error) {
-    return { ok: false, error: `it is not JSON (${describeError(error)})` };
-  }
-  const parsed = reflectionSchema.safeParse(value);
+  // Text around the JSON ("Here is my review: ```json …```") is what a model without JSON mode writes.
+  const extracted = extractJson(text);
+  if (!extracted) return { ok: false, error: 'it holds no JSON object' };
+  const parsed = reflectionSchema.safeParse(extracted.parsed);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'root'}: ${i.message}`).join('; ') };
 }
