@@ -222,8 +222,13 @@ export class Gateway {
       await this.reply(message, { text: RESTARTING, isError: true });
       return 'closed';
     }
-    const isAdmin = this.options.access.isAdmin(message);
     const ids = { platform: message.platform, conversationId: message.conversationId, messageId: message.messageId };
+    // Cancelled while its run waited for its turn here: it does not run after "Cancelled".
+    if (message.scheduled?.cancelled?.()) {
+      this.options.logger.info({ ...ids, scheduleId: message.scheduled.id }, 'scheduled task cancelled before its run began');
+      return 'denied';
+    }
+    const isAdmin = this.options.access.isAdmin(message);
     const controller = new AbortController();
     this.inFlight.add(controller);
     let turn: RunningTurn | undefined;

@@ -81,7 +81,11 @@ export interface InboundMessage {
   /** Looks up the sender's name where the platform sends only an id (Slack); the gateway calls it when the turn starts. */
   loadUserName?: (() => Promise<string>) | undefined;
   /** Sent by Cairn's scheduler on behalf of who set the task: no platform message to reply to. */
-  scheduled?: { id: number } | undefined;
+  /**
+   * A scheduled task's run. `cancelled`: whether the task was cancelled since it fell due (its run
+   * may wait behind a turn in that conversation, the very turn that cancels it); then it does not run.
+   */
+  scheduled?: { id: number; cancelled?: () => boolean } | undefined;
   command?: InboundCommand | undefined;
   /**
    * A 👍/👎 on one of Cairn's replies: the message that reply answered (its `replyTo`), so

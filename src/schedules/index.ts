@@ -165,7 +165,7 @@ export class Schedules {
       isDirect: schedule.isDirect,
       addressed: true,
       isSelf: false,
-      scheduled: { id: schedule.id },
+      scheduled: { id: schedule.id, cancelled: () => this.store.get(schedule.id)?.status === 'cancelled' },
       messageId: `schedule:${schedule.id}:${dueAt}`,
       receivedAt: new Date(now),
     };

@@ -1,0 +1,72 @@
+/**
+ * A scheduled run that came due while a turn was running in its conversation waits behind
+ * that turn. If that turn cancels the task (the user: "stop the daily report"), the run must
+ * not happen afterwards: the user was told "Cancelled task #1" and got the report anyway.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InboundMessage } from '../../src/core/message.js';
+import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { RecordingAdapter } from '../helpers/recording-adapter.js';
+import { ManualTimers } from '../backends/helpers.js';
+
+let server: FakeModelServer;
+let cairn: TestCairn;
+let telegram: RecordingAdapter;
+let timers: ManualTimers;
+const MINUTE = 60_000;
+
+beforeEach(async () => {
+  server = await startFakeModelServer();
+  telegram = new RecordingAdapter('telegram');
+  timers = new ManualTimers();
+  cairn = startTestCairn(testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2,3', TELEGRAM_ADMIN_USERS: '1', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' }), { timers });
+  cairn.gateway.attach(telegram);
+});
+afterEach(async () => {
+  await cairn.close();
+  await server.close();
+});
+
+const from = (text: string): InboundMessage => telegram.message(text, { senderId: '2', userId: 'telegram:2', userName: 'user2', conversationId: 'telegram:dm:2' });
+const userTexts = (body: ChatBody) => (body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content);
+const scheduledRuns = () => server.chatRequests().filter((body) => userTexts(body).at(-1)?.startsWith('[Scheduled task')).length;
+
+describe('cancelling a scheduled task while its run waits behind a turn', () => {
+  it('does not run a repeating task that the turn before it cancelled', async () => {
+    const runs: Promise<unknown>[] = [];
+    cairn.schedules.start((message) => {
+      const run = cairn.gateway.receive(message);
+      runs.push(run);
+      return run;
+    }, cairn.gateway.platforms());
+
+    server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Summarize the open incidents.', cron: '*/30 * * * *' } }] }, { text: 'Scheduled.' });
+    await cairn.gateway.receive(from('every half hour summarize the open incidents'));
+    expect(cairn.schedules.store.get(1)).toMatchObject({ status: 'active', nextRunAt: Date.UTC(2026, 10, 24, 9, 30) });
+
+    // 09:29: "stop the incident summaries"; the model takes a while to answer.
+    cairn.manualClock.advance(29 * MINUTE);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    server.enqueue({ after: gate, then: { toolCalls: [{ name: 'cancel_scheduled_task', arguments: { id: 1 } }] } }, { text: 'Done: no more incident summaries.' });
+    const turn = cairn.gateway.receive(from('stop the incident summaries please'));
+    while (server.chatRequests().length < 3) await new Promise((resolve) => setImmediate(resolve));
+
+    // 09:30 comes while the model is still thinking: the run is queued behind the turn.
+    cairn.manualClock.advance(1 * MINUTE);
+    timers.fireAll();
+    expect(runs).toHaveLength(1);
+
+    server.setDefault(() => ({ text: 'Open incidents: none.' }));
+    release();
+    await turn;
+    expect(telegram.texts().at(-1)).toBe('Done: no more incident summaries.');
+    expect(cairn.schedules.store.get(1)?.status).toBe('cancelled');
+
+    await Promise.all(runs);
+    // The task was cancelled before its run started: it must not run, nor post its answer.
+    expect(scheduledRuns()).toBe(0);
+    expect(telegram.texts()).not.toContain('Open incidents: none.');
+  });
+});
