@@ -13,7 +13,7 @@ import { SessionStore } from './memory/sessions.js';
 import { SessionManager } from './memory/session-manager.js';
 import { Compressor } from './memory/compression.js';
 import { ToolRegistry } from './tools/registry.js';
-import { currentTimeTool } from './tools/clock-tool.js';
+import { clockTool } from './tools/clock-tool.js';
 import { Agent } from './core/agent.js';
 import { maxConsecutiveToolErrors, maxSteps } from './core/stop.js';
 import { CommandRegistry } from './core/commands.js';
@@ -167,7 +167,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     logger,
     isPrivateTool: (name) => tools.isPrivate(name),
   });
-  const tools = new ToolRegistry().register(currentTimeTool);
+  const tools = new ToolRegistry().register(clockTool(config.agent.timeZone));
   registerSkillTools(tools, skills);
   tools.register(memorySearchTool(notes)).register(memorySaveTool(notes));
   const timers = overrides.timers ?? systemTimers;

@@ -2,9 +2,11 @@
 import { z } from 'zod';
 import type { Tool } from './registry.js';
 
-const parameters = z.object({
-  timeZone: z.string().optional().describe('IANA time zone such as Europe/Paris; UTC when omitted'),
-});
+function parametersFor(defaultZone: string) {
+  return z.object({
+    timeZone: z.string().optional().describe(`IANA time zone such as Europe/Paris; ${defaultZone} when omitted`),
+  });
+}
 
 /** Building an Intl formatter is costly (about 0.1 ms); keep one per time zone. */
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -18,19 +20,28 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-export const currentTimeTool: Tool<z.infer<typeof parameters>> = {
-  name: 'current_time',
-  description: 'Get the current date and time, optionally in a given IANA time zone.',
-  parameters,
-  execute({ timeZone }, context) {
-    const now = new Date(context.now());
-    const zone = timeZone ?? 'UTC';
-    let local: string;
-    try {
-      local = formatterFor(zone).format(now);
-    } catch {
-      throw new Error(`Unknown time zone "${zone}". Use an IANA name such as America/New_York.`);
-    }
-    return { iso: now.toISOString(), timeZone: zone, local };
-  },
-};
+/**
+ * The clock in `defaultZone` (CAIRN_TZ) unless asked for another: the zone scheduled tasks read a
+ * time without an offset in. In UTC, "in 2 hours" worked out from it ran an hour early in Paris.
+ */
+export function clockTool(defaultZone: string): Tool<{ timeZone?: string | undefined }> {
+  return {
+    name: 'current_time',
+    description: `Get the current date and time (in ${defaultZone}, the zone scheduled tasks use unless told otherwise), or in a given IANA time zone.`,
+    parameters: parametersFor(defaultZone),
+    execute: ({ timeZone }, context) => nowIn(timeZone ?? defaultZone, context.now()),
+  };
+}
+
+export const currentTimeTool = clockTool('UTC');
+
+function nowIn(zone: string, at: number): { iso: string; timeZone: string; local: string } {
+  const now = new Date(at);
+  let local: string;
+  try {
+    local = formatterFor(zone).format(now);
+  } catch {
+    throw new Error(`Unknown time zone "${zone}". Use an IANA name such as America/New_York.`);
+  }
+  return { iso: now.toISOString(), timeZone: zone, local };
+}
