@@ -14,7 +14,7 @@ import type { Session, SessionStore } from '../memory/sessions.js';
 import type { Compressor } from '../memory/compression.js';
 import { toolNameFor } from '../model/tool-names.js';
 import type { FileSender, Notify, ToolRegistry } from '../tools/registry.js';
-import { describeError } from './errors.js';
+import { describeError, isCairnError } from './errors.js';
 import { withReplyContext, withThreadContext } from './reply-context.js';
 import { withAttachmentNote } from './attachments.js';
 
@@ -72,6 +72,8 @@ export type TurnListener = (input: TurnInput, result: TurnResult) => void;
 
 const FINAL_ANSWER_NOTE = 'You have used the tool steps available for this message. Answer the user now with what you have, without calling tools.';
 /** Said when the model still only tried to call tools after the step limit. */
+/** The reason a turn's signal carries when its person said /stop (a restart carries another). */
+export const STOPPED_BY_USER = 'Stopped with /stop.';
 const CUT_OFF = '[My answer was cut off at the length limit. Say "continue" for the rest.]';
 const OUT_OF_STEPS = "I used all the tool steps I have for one message before I could finish. Say \"continue\" and I'll pick up where I stopped.";
 
@@ -115,61 +117,71 @@ export class Agent {
       added.push(message);
     };
 
-    for (;;) {
-      const finalOnly = stopReason !== undefined;
-      if (state.steps > 0) history = store.messages(session);
-      const messages = assembleMessages({
-        prefix: session.prefix,
-        summary: session.summary,
-        history,
-        maxTokens: this.options.contextTokens,
-        viewer: input.message.userId,
-        isPrivateTool: (name) => this.options.tools.isPrivate(name),
-      });
-      if (finalOnly) messages[0] = { role: 'system', content: `${messages[0]?.content ?? ''}\n\n${FINAL_ANSWER_NOTE}` };
-      input.onEvent?.({ type: 'typing' });
-      const callStarted = clock.now();
-      const result = await this.options.model.complete({
-        messages,
-        ...(finalOnly ? { hideToolCallText: true } : { tools: this.options.tools.definitions({ isAdmin: input.isAdmin }) }),
-        ...(session.model ? { model: session.model } : {}),
-        purpose: 'chat',
-        sessionId: session.id,
-        userKey: input.message.userId,
-        signal: input.signal,
-        ...(input.stream && input.onEvent ? { onTextDelta: (delta: string) => input.onEvent?.({ type: 'text-delta', text: delta }), onTextReset: () => input.onEvent?.({ type: 'text-reset' }) } : {}),
-      });
-      modelMs += clock.now() - callStarted;
-      // A stop that came as the answer did: nothing of it is used.
-      input.signal.throwIfAborted();
-      state.steps++;
-      model = result.model;
-      addUsage(usage, result.usage);
-      // Names the provider would refuse in the history (and so in every later request) are mended first.
-      const calls = finalOnly ? [] : result.toolCalls.map((call) => ({ ...call, name: toolNameFor(call.name) }));
-      if (calls.length === 0) {
-        // Kept as said, so that "continue" finds it in the history.
-        text = finalOnly && result.text.trim() === '' ? OUT_OF_STEPS : result.text;
-        record({ role: 'assistant', content: text });
-        // Cut at the model's output limit: the reader is told the rest is missing, and how to get it.
-        if (result.finishReason === 'length') text = `${text.trimEnd()}\n\n${CUT_OFF}`;
-        break;
-      }
-      record({ role: 'assistant', content: result.text || null, toolCalls: calls });
-      for (const call of calls) {
-        // A tool that did not heed the stop (an upload under way) finished: the rest of the calls do not run.
+    try {
+      for (;;) {
+        const finalOnly = stopReason !== undefined;
+        if (state.steps > 0) history = store.messages(session);
+        const messages = assembleMessages({
+          prefix: session.prefix,
+          summary: session.summary,
+          history,
+          maxTokens: this.options.contextTokens,
+          viewer: input.message.userId,
+          isPrivateTool: (name) => this.options.tools.isPrivate(name),
+        });
+        if (finalOnly) messages[0] = { role: 'system', content: `${messages[0]?.content ?? ''}\n\n${FINAL_ANSWER_NOTE}` };
+        input.onEvent?.({ type: 'typing' });
+        const callStarted = clock.now();
+        const result = await this.options.model.complete({
+          messages,
+          ...(finalOnly ? { hideToolCallText: true } : { tools: this.options.tools.definitions({ isAdmin: input.isAdmin }) }),
+          ...(session.model ? { model: session.model } : {}),
+          purpose: 'chat',
+          sessionId: session.id,
+          userKey: input.message.userId,
+          signal: input.signal,
+          ...(input.stream && input.onEvent ? { onTextDelta: (delta: string) => input.onEvent?.({ type: 'text-delta', text: delta }), onTextReset: () => input.onEvent?.({ type: 'text-reset' }) } : {}),
+        });
+        modelMs += clock.now() - callStarted;
+        // A stop that came as the answer did: nothing of it is used.
         input.signal.throwIfAborted();
-        const outcome = await this.runTool(call, toolContext, input, toolCalls);
-        state.toolCalls++;
-        if (outcome.ok) state.consecutiveToolErrors = 0;
-        else {
-          state.toolErrors++;
-          state.consecutiveToolErrors++;
+        state.steps++;
+        model = result.model;
+        addUsage(usage, result.usage);
+        // Names the provider would refuse in the history (and so in every later request) are mended first.
+        const calls = finalOnly ? [] : result.toolCalls.map((call) => ({ ...call, name: toolNameFor(call.name) }));
+        if (calls.length === 0) {
+          // Kept as said, so that "continue" finds it in the history.
+          text = finalOnly && result.text.trim() === '' ? OUT_OF_STEPS : result.text;
+          record({ role: 'assistant', content: text });
+          // Cut at the model's output limit: the reader is told the rest is missing, and how to get it.
+          if (result.finishReason === 'length') text = `${text.trimEnd()}\n\n${CUT_OFF}`;
+          break;
         }
-        record({ role: 'tool', toolCallId: call.id, name: call.name, content: outcome.content });
+        record({ role: 'assistant', content: result.text || null, toolCalls: calls });
+        for (const call of calls) {
+          // A tool that did not heed the stop (an upload under way) finished: the rest of the calls do not run.
+          input.signal.throwIfAborted();
+          const outcome = await this.runTool(call, toolContext, input, toolCalls);
+          state.toolCalls++;
+          if (outcome.ok) state.consecutiveToolErrors = 0;
+          else {
+            state.toolErrors++;
+            state.consecutiveToolErrors++;
+          }
+          record({ role: 'tool', toolCallId: call.id, name: call.name, content: outcome.content });
+        }
+        stopReason = firstStopReason(this.options.stopWhen, state);
+        if (stopReason) this.options.logger.info({ sessionId: session.id, reason: stopReason }, 'tool loop stopped');
       }
-      stopReason = firstStopReason(this.options.stopWhen, state);
-      if (stopReason) this.options.logger.info({ sessionId: session.id, reason: stopReason }, 'tool loop stopped');
+    } catch (error) {
+      // A turn that ran tools and then failed or was stopped is a task too (a failed one): audits,
+      // skill outcomes and reflection count it. One cut off by a restart is no fault of its own.
+      if (toolCalls.length > 0 && !(input.signal.aborted && !isStop(input.signal))) {
+        const reason = input.signal.aborted ? 'stopped by the user' : `error: ${isCairnError(error) ? error.code : 'internal'}`;
+        this.tellListeners(input, { sessionId: session.id, text, stopReason: reason, steps: state.steps, toolCalls, usage, model, startedAt, durationMs: clock.now() - startedAt, modelMs, messages: added });
+      }
+      throw error;
     }
 
     const finished: TurnResult = {
@@ -185,15 +197,19 @@ export class Agent {
       modelMs,
       messages: added,
     };
+    this.tellListeners(input, finished);
+    return finished;
+  }
+
+  private tellListeners(input: TurnInput, result: TurnResult): void {
     for (const listener of this.listeners) {
       try {
-        listener(input, finished);
+        listener(input, result);
       } catch (error) {
         // Recording or learning from a turn must never cost the user their reply.
-        this.options.logger.error({ sessionId: session.id, err: describeError(error) }, 'turn listener failed');
+        this.options.logger.error({ sessionId: result.sessionId, err: describeError(error) }, 'turn listener failed');
       }
     }
-    return finished;
   }
 
   private async runTool(call: ToolCall, context: Parameters<ToolRegistry['execute']>[1], input: TurnInput, records: ToolCallRecord[]) {
@@ -204,6 +220,11 @@ export class Agent {
     if (!outcome.ok) this.options.logger.debug({ sessionId: context.sessionId, tool: call.name, error: outcome.error }, 'tool call failed');
     return outcome;
   }
+}
+
+/** Stopped by the person (/stop), not cut off by a restart. */
+function isStop(signal: AbortSignal): boolean {
+  return isCairnError(signal.reason) && signal.reason.message === STOPPED_BY_USER;
 }
 
 function addUsage(total: Usage, add: Usage): void {

@@ -7,7 +7,7 @@
  */
 import type { Adapter, AdapterHealth, InboundMessage, OutboundFile, OutboundReply, PostedMessage, ReplyButton, TurnEvent } from './message.js';
 import type { FileSender } from '../tools/registry.js';
-import type { Agent, TurnResult } from './agent.js';
+import { STOPPED_BY_USER, type Agent, type TurnResult } from './agent.js';
 import type { Clock } from './clock.js';
 import type { CommandRegistry } from './commands.js';
 import type { Logger } from './logger.js';
@@ -191,7 +191,7 @@ export class Gateway {
     if (!turn) return 'Nothing is running in this conversation.';
     if (turn.userId !== message.userId && !isAdmin) return 'Only the person who asked, or an admin, can stop this.';
     turn.stopped = true;
-    turn.controller.abort(new CairnError('aborted', 'Stopped with /stop.'));
+    turn.controller.abort(new CairnError('aborted', STOPPED_BY_USER));
     return 'OK, stopping.';
   }
 
