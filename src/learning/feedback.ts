@@ -25,7 +25,7 @@ export function registerFeedbackCommand(commands: CommandRegistry, recorder: Tas
       if (asker !== undefined && asker !== message.userId && !isAdmin) return '';
       const task = recorder.taskForFeedback(message.conversationId, message.userId, message.feedbackOn);
       if (!task && message.feedbackOn !== undefined) return "I no longer know what that message answered, so I can't learn from this feedback. Try /feedback good|bad right after one of my answers.";
-      if (!task) return "There's nothing in this conversation to give feedback on yet.";
+      if (!task) return "I can't tell which answer of mine this is about (there is none, or I no longer know it), so I can't learn from it. Send /feedback good|bad right after the answer you mean.";
       const reason = rest.join(' ').trim() || undefined;
       tasks.setFeedback(task.id, verdict, reason);
       onFeedback(tasks.get(task.id) ?? task);

@@ -91,7 +91,13 @@ export class TaskStore {
         @skillsUsed, @stopReason, @model, @promptTokens, @completionTokens, @cachedTokens, @durationMs, @outcome, @outcomeSource, @createdAt)`),
       insertSkill: db.prepare('INSERT OR IGNORE INTO task_skills (task_id, skill, version) VALUES (?, ?, ?)'),
       get: db.prepare<[number], TaskRow>('SELECT * FROM tasks WHERE id = ?'),
-      lastInConversationBy: db.prepare<[string, string], TaskRow>('SELECT * FROM tasks WHERE conversation_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1'),
+      // Only while it is the person's latest answer: nothing they said in the conversation since.
+      lastInConversationBy: db.prepare<[string, string], TaskRow>(
+        `SELECT * FROM tasks t WHERE t.conversation_id = ? AND t.user_id = ? AND NOT EXISTS (
+           SELECT 1 FROM messages m JOIN sessions s ON s.id = m.session_id
+           WHERE s.conversation_id = t.conversation_id AND m.role = 'user' AND m.user_id = t.user_id AND m.created_at > t.created_at)
+         ORDER BY t.id DESC LIMIT 1`,
+      ),
       answering: db.prepare<[string, string], TaskRow>('SELECT * FROM tasks WHERE conversation_id = ? AND message_id = ? ORDER BY id DESC LIMIT 1'),
       feedback: db.prepare("UPDATE tasks SET feedback = ?, feedback_reason = ?, outcome = ?, outcome_source = 'feedback' WHERE id = ?"),
       selfAssess: db.prepare("UPDATE tasks SET self_assessment = ?, outcome = ?, outcome_source = 'self' WHERE id = ? AND outcome_source != 'feedback'"),
@@ -129,8 +135,10 @@ export class TaskStore {
     return row ? toTask(row) : undefined;
   }
 
-
-  /** The latest task of this user in the conversation. */
+  /**
+   * The latest task of this user in the conversation, while it is their latest answer there
+   * (undefined once they said more: feedback after a restart must not land on an older task).
+   */
   lastInConversationBy(conversationId: string, userId: string): Task | undefined {
     const row = this.statements.lastInConversationBy.get(conversationId, userId);
     return row ? toTask(row) : undefined;

@@ -29,7 +29,7 @@ describe('feedback in a group', () => {
   it("takes a member's typed /feedback for their own latest answer, never another member's", async () => {
     await cairn.gateway.receive(inGroup('100', 'capital of Peru?', { messageId: 'ask-1' }));
     await feedback('200', 'bad');
-    expect(telegram.texts().at(-1)).toBe("There's nothing in this conversation to give feedback on yet.");
+    expect(telegram.texts().at(-1)).toBe("I can't tell which answer of mine this is about (there is none, or I no longer know it), so I can't learn from it. Send /feedback good|bad right after the answer you mean.");
     expect(verdicts()).toEqual([]);
     await cairn.gateway.receive(inGroup('200', 'capital of Chile?', { messageId: 'ask-2' }));
     await feedback('100', 'good');
