@@ -266,6 +266,12 @@ export class Gateway {
         await this.reply(message, { text: 'Stopped. What I did so far stays in this conversation.', endsTurn: turn !== undefined });
         return 'stopped';
       }
+      // A scheduled run the shutdown cut off runs again at the next start: said so, not "send it again".
+      if (message.scheduled && controller.signal.aborted) {
+        this.options.logger.info({ ...ids, scheduleId: message.scheduled.id }, 'scheduled run cut off by the shutdown; it runs at the next start');
+        await this.reply(message, { text: `Cairn is restarting: scheduled task #${message.scheduled.id} was cut off, and runs again when it is back.`, isError: true, endsTurn: turn !== undefined });
+        return 'closed';
+      }
       this.options.logger.error({ ...ids, code: error instanceof CairnError ? error.code : 'internal', err: describeError(error) }, 'turn failed');
       await this.reply(message, { text: userFacingError(error), isError: true, endsTurn: turn !== undefined });
       return 'failed';

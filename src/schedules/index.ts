@@ -147,7 +147,19 @@ export class Schedules {
       }
       const message = this.messageFor(schedule, dueAt, now);
       this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, lateMs: now - dueAt }, 'running a scheduled task');
-      void sink(message).catch((error: unknown) => this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'scheduled task failed'));
+      void sink(message).then(
+        (outcome) => {
+          // Recorded as run before it started (a crash must not run it twice); a shutdown that
+          // cut it off, or kept it from starting, knows better: it runs at the next start.
+          if (outcome !== 'closed') return;
+          try {
+            this.store.putBack(schedule.id, dueAt);
+          } catch (error) {
+            this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'a scheduled run cut off by the shutdown could not be kept for the next start');
+          }
+        },
+        (error: unknown) => this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'scheduled task failed'),
+      );
     }
     this.arm();
   }
@@ -166,7 +178,8 @@ export class Schedules {
       addressed: true,
       isSelf: false,
       scheduled: { id: schedule.id, cancelled: () => this.store.get(schedule.id)?.status === 'cancelled' },
-      messageId: `schedule:${schedule.id}:${dueAt}`,
+      // One id per run; a run the shutdown cut off is run again under another (the first was seen).
+      messageId: `schedule:${schedule.id}:${dueAt}${schedule.lastRunAt !== undefined && schedule.lastRunAt >= dueAt ? `:${schedule.lastRunAt}` : ''}`,
       receivedAt: new Date(now),
     };
   }
