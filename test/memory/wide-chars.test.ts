@@ -58,3 +58,35 @@ describe('search in scripts without spaces', () => {
     }
   });
 });
+
+describe('search folded as the query is', () => {
+  it.each([
+    ['Vietnamese, two accents on one letter', 'Alice ăn phở ở Nguyễn Huệ mỗi sáng.', 'phở', 'Nguyễn'],
+    ['full-width letters and digits (a Japanese IME)', '新しいＰＣは３００ドルでした', 'ＰＣ', '３００'],
+    ['a superscript', 'The flat is 54 m² with a balcony.', 'm²', 'm2'],
+  ])('finds a note in %s by its own words', async (_how, text, word, other) => {
+    const { notes } = fixture();
+    notes.store.add('ada', { text, kind: 'fact', origin: 'user', createdAt: NOW });
+    notes.store.add('ada', { text: 'Alice lives in Hanoi.', kind: 'fact', origin: 'user', createdAt: NOW });
+    for (const query of [word, other]) expect((await notes.search.search('ada', query))[0]?.note.text).toBe(text);
+  });
+
+  it('folds the notes a database already had when it is upgraded', () => {
+    const path = join(tempDir('cairn-fold-'), 'cairn.db');
+    const before = openDatabase(path, { migrations: MIGRATIONS.filter((migration) => migration.version < 15) });
+    const owner = Number(before.prepare("INSERT INTO note_owners (user_id) VALUES ('ada')").run().lastInsertRowid);
+    before
+      .prepare("INSERT INTO notes (owner_id, text, kind, origin, trust, pinned, created_at, updated_at) VALUES (?, 'Alice ăn phở mỗi sáng.', 'preference', 'user', 'high', 0, ?, ?)")
+      .run(owner, NOW, NOW);
+    expect(before.prepare(`SELECT COUNT(*) FROM notes_fts WHERE notes_fts MATCH 'pho'`).pluck().get()).toBe(0);
+    before.close();
+    const db = openDatabase(path);
+    try {
+      db.prepare("INSERT INTO notes_fts (notes_fts) VALUES ('integrity-check')").run();
+      expect(db.prepare(`SELECT COUNT(*) FROM notes_fts WHERE notes_fts MATCH 'pho'`).pluck().get()).toBe(1);
+      expect(new NoteStore(db).owner('ada')?.notes).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { wordForms } from './irregular.js';
 import { ftsPhrase, hasWideChars, wideTokens } from './wide-chars.js';
+import { foldForSearch, hasNonAscii } from './fold.js';
 
 /** Words that carry no topic: English function words and the verbs questions about memory use. */
 const STOPWORDS = new Set(
@@ -37,16 +38,13 @@ const WORD = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
  */
 export function wordTokens(text: string): string[] {
   // Most notes are plain ASCII: no normalization needed (it is most of the cost of re-ranking).
-  if (!NON_ASCII.test(text)) return text.toLowerCase().match(ASCII_WORD) ?? [];
-  const folded = text.normalize('NFKD').replace(LATIN_ACCENT, '$1').normalize('NFKC');
+  if (!hasNonAscii(text)) return text.toLowerCase().match(ASCII_WORD) ?? [];
+  const folded = foldForSearch(text);
   const tokens = folded.toLowerCase().match(WORD) ?? [];
   return hasWideChars(folded) ? tokens.flatMap((token) => (hasWideChars(token) ? wideTokens(token) : [token])) : tokens;
 }
 
-const NON_ASCII = /[^\t\n\r -~]/;
 const ASCII_WORD = /[a-z0-9]+/g;
-
-const LATIN_ACCENT = /(\p{Script=Latin})\p{M}+/gu;
 
 /**
  * The distinct search terms of a query, in order of first appearance: stopwords

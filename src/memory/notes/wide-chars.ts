@@ -7,6 +7,8 @@
  * (the usual bigram approach, which needs no dictionary).
  */
 
+import { foldForSearch, hasNonAscii } from './fold.js';
+
 const SCRIPTS = ['Han', 'Hiragana', 'Katakana', 'Hangul', 'Thai', 'Lao', 'Khmer', 'Myanmar'].map((script) => `\\p{Script=${script}}`).join('');
 /** One character of such a script, with the marks that belong to it (Thai vowels and tones). */
 const WIDE = new RegExp(`[${SCRIPTS}]\\p{M}*`, 'gu');
@@ -16,9 +18,15 @@ export function hasWideChars(text: string): boolean {
   return HAS_WIDE.test(text);
 }
 
-/** The text as the index holds it: each wide character set apart by spaces; null when it has none (the index takes the text as it is). */
+/**
+ * The text as the index holds it: folded as queries are (fold.ts), each wide character set apart
+ * by spaces; null when that changes nothing (the index takes the text as it is).
+ */
 export function searchText(text: string): string | null {
-  return hasWideChars(text) ? text.replace(WIDE, ' $& ') : null;
+  if (!hasNonAscii(text)) return null;
+  const folded = foldForSearch(text);
+  const spaced = hasWideChars(folded) ? folded.replace(WIDE, ' $& ') : folded;
+  return spaced === text ? null : spaced;
 }
 
 /** A word token split into its runs: other letters and digits kept whole, wide runs as overlapping pairs of characters (a lone one as itself). */

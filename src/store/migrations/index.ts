@@ -16,6 +16,7 @@ import { sql as instanceLease } from './011-instance-lease.js';
 import { sql as taskMessages } from './012-task-messages.js';
 import { backfill as wideCharBackfill, sql as wideCharSearch } from './013-wide-char-search.js';
 import { sql as usageCarried } from './014-usage-carried.js';
+import { backfill as searchFoldBackfill, sql as searchFold } from './015-search-fold.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -41,4 +42,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: 'task-messages', sql: taskMessages },
   { version: 13, name: 'wide-char-search', sql: wideCharSearch, backfill: wideCharBackfill },
   { version: 14, name: 'usage-carried', sql: usageCarried },
+  { version: 15, name: 'search-fold', sql: searchFold, backfill: searchFoldBackfill },
 ];
