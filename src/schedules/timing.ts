@@ -27,31 +27,41 @@ export function checkTimeZone(zone: string): string {
 }
 
 /**
- * Later starting points to look from when cron-parser gives up before a time-zone change
- * (Australia/Lord_Howe's 30-minute one: from the day's run until the change, some 17 hours).
- * Each try that fails costs the parser's loop limit, so they double.
- */
-const RETRY_FROM_MS = [1, 2, 4, 8, 16, 24].map((hours) => hours * 60 * 60_000);
-
-/**
- * The next run of `expression` in `timeZone` strictly after `after` (ms). `H` (a spread value)
- * is drawn from the expression itself, so it is the same minute each time it is worked out.
+ * The next run of `expression` in `timeZone` strictly after `after` (ms). The expression is read
+ * on the zone's wall clock (cron-parser in UTC, which has no clock changes), and each time it
+ * names is placed in the zone by luxon, which moves a time in a spring-forward gap to just after
+ * it, as people expect of "every day at 02:30". Read in the zone itself, cron-parser skipped
+ * whole days at some changes (America/Nuuk's at 23:00, Australia/Lord_Howe's half hour) or gave
+ * up. A wall time that falls before `after` (the hour repeated at fall-back) is passed over, so
+ * nothing runs twice. `H` (a spread value) is drawn from the expression itself, so it is the
+ * same minute each time it is worked out.
  */
 export function nextCronRun(expression: string, timeZone: string, after: number): number {
-  const from = (start: number) => cronLib().CronExpressionParser.parse(expression, { currentDate: new Date(start), tz: timeZone, hashSeed: expression }).next().getTime();
-  try {
-    return from(after);
-  } catch (error) {
-    for (const later of RETRY_FROM_MS) {
-      try {
-        return from(after + later);
-      } catch {
-        // Still stuck: look from later yet.
-      }
-    }
-    throw error;
+  const { DateTime } = luxonLib();
+  const start = DateTime.fromMillis(after, { zone: timeZone });
+  const wallAsUtc = Date.UTC(start.year, start.month - 1, start.day, start.hour, start.minute, start.second, start.millisecond);
+  const times = cronLib().CronExpressionParser.parse(expression, { currentDate: new Date(wallAsUtc), tz: 'UTC', hashSeed: expression });
+  const offsetAt = (ms: number) => DateTime.fromMillis(ms, { zone: timeZone }).offset * 60_000;
+  for (let tries = 0; tries < MAX_WALL_TIMES; tries++) {
+    const wall = times.next().getTime();
+    // The instants that show this wall time: two in a repeated hour (the first one is taken), none in a gap.
+    const shown = [...new Set([wall - offsetAt(wall - DAY_MS / 2), wall - offsetAt(wall + DAY_MS / 2)])].filter((at) => at + offsetAt(at) === wall).sort((a, b) => a - b);
+    const placed = shown.find((at) => at > after) ?? (shown.length === 0 ? gapRun(DateTime, wall, timeZone) : undefined);
+    if (placed !== undefined && placed > after) return placed;
   }
+  throw new CairnError('invalid_input', `"${expression}" names no time after ${new Date(after).toISOString()} in ${timeZone}.`);
 }
+
+/** A wall time in a spring-forward gap: just after the gap, as luxon places it. */
+function gapRun(DateTime: typeof Luxon.DateTime, wall: number, timeZone: string): number {
+  const at = new Date(wall);
+  return DateTime.fromObject({ year: at.getUTCFullYear(), month: at.getUTCMonth() + 1, day: at.getUTCDate(), hour: at.getUTCHours(), minute: at.getUTCMinutes() }, { zone: timeZone }).toMillis();
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/** Wall times passed over at most (those of a repeated hour, and those a gap moved onto a run already made). */
+const MAX_WALL_TIMES = 200;
 
 /** Checks a repeating task's expression: five fields, valid, and not more often than MIN_INTERVAL_MS. */
 export function checkCron(cron: string, timeZone: string, now: number): string {
