@@ -1,4 +1,4 @@
-/** Everyday questions find the note that answers them (win finds won). */
+/** Everyday questions find the note that answers them (win finds won, email finds e-mail). */
 import { describe, expect, it } from 'vitest';
 import { notesFixture, NOW, toolContext } from './helpers.js';
 import { memorySearchTool } from '../../src/memory/notes/tools.js';
@@ -21,5 +21,13 @@ describe('keyword search', () => {
     notes.store.add(ALICE, { text: 'Alice won a Raspberry Pi in the office raffle.', kind: 'fact', origin: 'user', createdAt: NOW });
     const result = await memorySearchTool(notes).execute({ query: 'win', limit: 8 }, toolContext(ALICE));
     expect(JSON.stringify(result)).toContain('Raspberry Pi');
+  });
+
+  it('a hyphenated word finds its closed spelling and back (e-mail / email, wi-fi / wifi)', () => {
+    const { notes } = notesFixture();
+    notes.store.add(ALICE, { text: "Alice's email is alice@fastmail.com.", kind: 'fact', origin: 'user', createdAt: NOW });
+    notes.store.add(ALICE, { text: "Alice's home Wi-Fi is called Pumpkin5G.", kind: 'fact', origin: 'user', createdAt: NOW });
+    expect(texts(notes.search.keyword(ALICE, "What's my e-mail?"))).toEqual(["Alice's email is alice@fastmail.com."]);
+    expect(texts(notes.search.keyword(ALICE, 'my wifi'))).toEqual(["Alice's home Wi-Fi is called Pumpkin5G."]);
   });
 });

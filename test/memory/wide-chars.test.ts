@@ -78,13 +78,17 @@ describe('search folded as the query is', () => {
     before
       .prepare("INSERT INTO notes (owner_id, text, kind, origin, trust, pinned, created_at, updated_at) VALUES (?, 'Alice ăn phở mỗi sáng.', 'preference', 'user', 'high', 0, ?, ?)")
       .run(owner, NOW, NOW);
-    expect(before.prepare(`SELECT COUNT(*) FROM notes_fts WHERE notes_fts MATCH 'pho'`).pluck().get()).toBe(0);
+    before
+      .prepare("INSERT INTO notes (owner_id, text, kind, origin, trust, pinned, created_at, updated_at) VALUES (?, 'The home Wi-Fi password is on the fridge.', 'fact', 'user', 'high', 0, ?, ?)")
+      .run(owner, NOW, NOW);
+    expect(before.prepare(`SELECT COUNT(*) FROM notes_fts WHERE notes_fts MATCH 'pho OR wifi'`).pluck().get()).toBe(0);
     before.close();
     const db = openDatabase(path);
     try {
       db.prepare("INSERT INTO notes_fts (notes_fts) VALUES ('integrity-check')").run();
       expect(db.prepare(`SELECT COUNT(*) FROM notes_fts WHERE notes_fts MATCH 'pho'`).pluck().get()).toBe(1);
-      expect(new NoteStore(db).owner('ada')?.notes).toBe(1);
+      expect(db.prepare(`SELECT COUNT(*) FROM notes_fts WHERE notes_fts MATCH 'wifi'`).pluck().get()).toBe(1);
+      expect(new NoteStore(db).owner('ada')?.notes).toBe(2);
     } finally {
       db.close();
     }

@@ -14,3 +14,15 @@ export function hasNonAscii(text: string): boolean {
 export function foldForSearch(text: string): string {
   return hasNonAscii(text) ? text.normalize('NFKD').replace(LATIN_ACCENT, '$1').normalize('NFKC') : text;
 }
+
+const HYPHENATED = /\p{L}[\p{L}\p{N}]*(?:-[\p{L}\p{N}]+)+/gu;
+
+/**
+ * Hyphenated words written closed (`e-mail` → `email`, `Wi-Fi` → `WiFi`): both the index
+ * and the query split at the hyphen, so "email" never found "e-mail", nor "wifi" "Wi-Fi". The
+ * index holds the closed form too, and a query searches it too.
+ */
+export function closedForms(text: string): string[] {
+  return [...text.matchAll(HYPHENATED)].map((match) => match[0].replace(/-/g, ''));
+}
+

@@ -5,7 +5,7 @@
  */
 import { wordForms } from './irregular.js';
 import { ftsPhrase, hasWideChars, wideTokens } from './wide-chars.js';
-import { foldForSearch, hasNonAscii } from './fold.js';
+import { closedForms, foldForSearch, hasNonAscii } from './fold.js';
 
 /** Words that carry no topic: English function words and the verbs questions about memory use. */
 const STOPWORDS = new Set(
@@ -51,7 +51,8 @@ const ASCII_WORD = /[a-z0-9]+/g;
  * dropped, unless nothing else is left (then "who are you" still searches something).
  */
 export function queryTerms(text: string): string[] {
-  const tokens = [...new Set(wordTokens(text))];
+  // "e-mail" searches "email" too (the index holds hyphenated words closed as well).
+  const tokens = [...new Set([...wordTokens(text), ...closedForms(foldForSearch(text)).map((word) => word.toLowerCase())])];
   const content = tokens.filter((token) => !STOPWORDS.has(token));
   return (content.length > 0 ? content : tokens).slice(0, MAX_QUERY_TERMS);
 }

@@ -7,7 +7,7 @@
  * (the usual bigram approach, which needs no dictionary).
  */
 
-import { foldForSearch, hasNonAscii } from './fold.js';
+import { closedForms, foldForSearch, hasNonAscii } from './fold.js';
 
 const SCRIPTS = ['Han', 'Hiragana', 'Katakana', 'Hangul', 'Thai', 'Lao', 'Khmer', 'Myanmar'].map((script) => `\\p{Script=${script}}`).join('');
 /** One character of such a script, with the marks that belong to it (Thai vowels and tones). */
@@ -20,13 +20,16 @@ export function hasWideChars(text: string): boolean {
 
 /**
  * The text as the index holds it: folded as queries are (fold.ts), each wide character set apart
- * by spaces; null when that changes nothing (the index takes the text as it is).
+ * by spaces, hyphenated words also written closed; null when that changes nothing (the index
+ * takes the text as it is).
  */
 export function searchText(text: string): string | null {
-  if (!hasNonAscii(text)) return null;
+  const closed = closedForms(text);
+  if (!hasNonAscii(text) && closed.length === 0) return null;
   const folded = foldForSearch(text);
   const spaced = hasWideChars(folded) ? folded.replace(WIDE, ' $& ') : folded;
-  return spaced === text ? null : spaced;
+  const indexed = closed.length > 0 ? `${spaced}\n${foldForSearch(closed.join(' '))}` : spaced;
+  return indexed === text ? null : indexed;
 }
 
 /** A word token split into its runs: other letters and digits kept whole, wide runs as overlapping pairs of characters (a lone one as itself). */
