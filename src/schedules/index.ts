@@ -52,6 +52,8 @@ type Sink = (message: InboundMessage) => Promise<unknown>;
 export class Schedules {
   readonly store: ScheduleStore;
   private sink: Sink | undefined;
+  /** Tasks whose run was handed to the gateway and has not ended (it may wait behind a turn there). */
+  private readonly handedOn = new Set<number>();
   /** The platforms this process posts to: the others' tasks wait for a process that does (`cairn start`). */
   private platforms: readonly string[] = [];
   private timer: TimerHandle | undefined;
@@ -81,12 +83,15 @@ export class Schedules {
   /** Cancels a task of this conversation; only who set it, or an admin, may. Returns what to tell them. */
   cancel(requester: Requester, id: number): string {
     const schedule = this.store.get(id);
-    if (!schedule || schedule.status !== 'active' || schedule.conversationId !== requester.conversationId) {
+    // A one-off counts as done once its run is handed on; until that run ends, it can still be called off.
+    const runWaiting = schedule?.status === 'done' && this.handedOn.has(id);
+    if (!schedule || (schedule.status !== 'active' && !runWaiting) || schedule.conversationId !== requester.conversationId) {
       return `There is no scheduled task #${id} in this conversation; /schedules lists them.`;
     }
     // The account that set it may cancel it, whatever person it has been linked into since.
     if (schedule.person !== requester.person && schedule.identity !== requester.identity && !requester.isAdmin) return `Task #${id} is ${schedule.userName}'s; only they or an admin can cancel it.`;
-    this.store.cancel(id);
+    if (runWaiting) this.store.cancelRun(id);
+    else this.store.cancel(id);
     this.arm();
     return `Cancelled task #${id} (${oneLine(schedule.prompt, 60)}).`;
   }
@@ -147,7 +152,8 @@ export class Schedules {
       }
       const message = this.messageFor(schedule, dueAt, now);
       this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, lateMs: now - dueAt }, 'running a scheduled task');
-      void sink(message).then(
+      this.handedOn.add(schedule.id);
+      void sink(message).finally(() => this.handedOn.delete(schedule.id)).then(
         (outcome) => {
           // Recorded as run before it started (a crash must not run it twice); a shutdown that
           // cut it off, or kept it from starting, knows better: it runs at the next start.

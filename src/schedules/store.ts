@@ -65,6 +65,7 @@ export class ScheduleStore {
       next: db.prepare<[string], { at: number | null }>("SELECT MIN(next_run_at) AS at FROM schedules WHERE status = 'active' AND platform IN (SELECT value FROM json_each(?))"),
       ran: db.prepare<[number, number | null, string, number]>('UPDATE schedules SET last_run_at = ?, next_run_at = ?, status = ?, runs = runs + 1 WHERE id = ?'),
       cancel: db.prepare<[number]>("UPDATE schedules SET status = 'cancelled', next_run_at = NULL WHERE id = ? AND status = 'active'"),
+      cancelRun: db.prepare<[number]>("UPDATE schedules SET status = 'cancelled', next_run_at = NULL WHERE id = ? AND status IN ('active', 'done')"),
       putBack: db.prepare<[number, number]>("UPDATE schedules SET status = 'active', next_run_at = ?, runs = MAX(runs - 1, 0) WHERE id = ? AND status != 'cancelled'"),
       reassign: db.prepare<[string, string]>('UPDATE schedules SET person = ? WHERE person = ?'),
     };
@@ -106,6 +107,11 @@ export class ScheduleStore {
   /** Records a run; `nextRunAt` undefined finishes the task. */
   ran(id: number, at: number, nextRunAt: number | undefined): void {
     this.s.ran.run(at, nextRunAt ?? null, nextRunAt === undefined ? 'done' : 'active', id);
+  }
+
+  /** Cancels a one-off whose run was handed on but has not begun (it counts as done until then). */
+  cancelRun(id: number): void {
+    this.s.cancelRun.run(id);
   }
 
   /** A run Cairn's shutdown cut off (or kept from starting): due again at `dueAt`, so the next start runs it, marked late. */

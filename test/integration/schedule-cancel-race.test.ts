@@ -69,4 +69,34 @@ describe('cancelling a scheduled task while its run waits behind a turn', () => 
     expect(scheduledRuns()).toBe(0);
     expect(telegram.texts()).not.toContain('Open incidents: none.');
   });
+
+  it('does not run a one-off that the turn before it cancelled (it said there was no such task)', async () => {
+    const runs: Promise<unknown>[] = [];
+    cairn.schedules.start((message) => {
+      const run = cairn.gateway.receive(message);
+      runs.push(run);
+      return run;
+    }, cairn.gateway.platforms());
+    server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Remind me to call Ana.', at: '2026-11-24T09:30' } }] }, { text: 'Scheduled.' });
+    await cairn.gateway.receive(from('at 9:30 remind me to call Ana'));
+
+    cairn.manualClock.advance(29 * MINUTE);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    server.enqueue({ after: gate, then: { toolCalls: [{ name: 'cancel_scheduled_task', arguments: { id: 1 } }] } }, { text: 'Done: no reminder.' });
+    const turn = cairn.gateway.receive(from('never mind the reminder'));
+    while (server.chatRequests().length < 3) await new Promise((resolve) => setImmediate(resolve));
+    cairn.manualClock.advance(1 * MINUTE);
+    timers.fireAll();
+    expect(runs).toHaveLength(1);
+
+    server.setDefault(() => ({ text: 'Call Ana now.' }));
+    release();
+    await turn;
+    const toolResult = server.chatRequests().at(-1)?.messages.findLast((m: { role: string }) => m.role === 'tool');
+    expect(toolResult?.content).toBe('Cancelled task #1 (Remind me to call Ana.).');
+    await Promise.all(runs);
+    expect(scheduledRuns()).toBe(0);
+    expect(telegram.texts()).not.toContain('Call Ana now.');
+  });
 });
