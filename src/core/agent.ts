@@ -111,6 +111,21 @@ export class Agent {
     let text = '';
     let model: string | undefined;
 
+    /** The turn as it stands, ended for `reason`: at its answer, or cut short by an error or /stop. */
+    const resultSoFar = (reason: string): TurnResult => ({
+      sessionId: session.id,
+      text,
+      stopReason: reason,
+      steps: state.steps,
+      toolCalls,
+      usage,
+      model,
+      startedAt,
+      durationMs: clock.now() - startedAt,
+      modelMs,
+      messages: added,
+    });
+
     const record = (message: ChatMessage) => {
       // Every message of the turn carries its speaker, so private tool results stay theirs.
       store.append(session.id, [{ message, userId: input.message.userId }], clock.now());
@@ -179,24 +194,12 @@ export class Agent {
       // skill outcomes and reflection count it. One cut off by a restart is no fault of its own.
       if (toolCalls.length > 0 && !(input.signal.aborted && !isStop(input.signal))) {
         const reason = input.signal.aborted ? 'stopped by the user' : `error: ${isCairnError(error) ? error.code : 'internal'}`;
-        this.tellListeners(input, { sessionId: session.id, text, stopReason: reason, steps: state.steps, toolCalls, usage, model, startedAt, durationMs: clock.now() - startedAt, modelMs, messages: added });
+        this.tellListeners(input, resultSoFar(reason));
       }
       throw error;
     }
 
-    const finished: TurnResult = {
-      sessionId: session.id,
-      text,
-      stopReason: stopReason ?? 'answered',
-      steps: state.steps,
-      toolCalls,
-      usage,
-      model,
-      startedAt,
-      durationMs: clock.now() - startedAt,
-      modelMs,
-      messages: added,
-    };
+    const finished = resultSoFar(stopReason ?? 'answered');
     this.tellListeners(input, finished);
     return finished;
   }

@@ -32,30 +32,40 @@ const from = (text: string): InboundMessage => telegram.message(text, { senderId
 const userTexts = (body: ChatBody) => (body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content);
 const scheduledRuns = () => server.chatRequests().filter((body) => userTexts(body).at(-1)?.startsWith('[Scheduled task')).length;
 
+/** Starts the schedules through the gateway, keeping each run's promise. */
+function startRunning(): Promise<unknown>[] {
+  const runs: Promise<unknown>[] = [];
+  cairn.schedules.start((message) => {
+    const run = cairn.gateway.receive(message);
+    runs.push(run);
+    return run;
+  }, cairn.gateway.platforms());
+  return runs;
+}
+
+/** At 09:29 the person asks to cancel (the model answers once released); at 09:30 the run comes due, queued behind that turn. */
+async function cancelWhileDue(text: string, answer: string): Promise<{ release: () => void; turn: Promise<unknown> }> {
+  cairn.manualClock.advance(29 * MINUTE);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  server.enqueue({ after: gate, then: { toolCalls: [{ name: 'cancel_scheduled_task', arguments: { id: 1 } }] } }, { text: answer });
+  const turn = cairn.gateway.receive(from(text));
+  while (server.chatRequests().length < 3) await new Promise((resolve) => setImmediate(resolve));
+  cairn.manualClock.advance(1 * MINUTE);
+  timers.fireAll();
+  return { release, turn };
+}
+
 describe('cancelling a scheduled task while its run waits behind a turn', () => {
   it('does not run a repeating task that the turn before it cancelled', async () => {
-    const runs: Promise<unknown>[] = [];
-    cairn.schedules.start((message) => {
-      const run = cairn.gateway.receive(message);
-      runs.push(run);
-      return run;
-    }, cairn.gateway.platforms());
+    const runs = startRunning();
 
     server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Summarize the open incidents.', cron: '*/30 * * * *' } }] }, { text: 'Scheduled.' });
     await cairn.gateway.receive(from('every half hour summarize the open incidents'));
     expect(cairn.schedules.store.get(1)).toMatchObject({ status: 'active', nextRunAt: Date.UTC(2026, 10, 24, 9, 30) });
 
-    // 09:29: "stop the incident summaries"; the model takes a while to answer.
-    cairn.manualClock.advance(29 * MINUTE);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    server.enqueue({ after: gate, then: { toolCalls: [{ name: 'cancel_scheduled_task', arguments: { id: 1 } }] } }, { text: 'Done: no more incident summaries.' });
-    const turn = cairn.gateway.receive(from('stop the incident summaries please'));
-    while (server.chatRequests().length < 3) await new Promise((resolve) => setImmediate(resolve));
-
-    // 09:30 comes while the model is still thinking: the run is queued behind the turn.
-    cairn.manualClock.advance(1 * MINUTE);
-    timers.fireAll();
+    // 09:29: "stop the incident summaries"; 09:30 comes while the model is still thinking: the run is queued behind the turn.
+    const { release, turn } = await cancelWhileDue('stop the incident summaries please', 'Done: no more incident summaries.');
     expect(runs).toHaveLength(1);
 
     server.setDefault(() => ({ text: 'Open incidents: none.' }));
@@ -71,23 +81,11 @@ describe('cancelling a scheduled task while its run waits behind a turn', () => 
   });
 
   it('does not run a one-off that the turn before it cancelled (it said there was no such task)', async () => {
-    const runs: Promise<unknown>[] = [];
-    cairn.schedules.start((message) => {
-      const run = cairn.gateway.receive(message);
-      runs.push(run);
-      return run;
-    }, cairn.gateway.platforms());
+    const runs = startRunning();
     server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Remind me to call Ana.', at: '2026-11-24T09:30' } }] }, { text: 'Scheduled.' });
     await cairn.gateway.receive(from('at 9:30 remind me to call Ana'));
 
-    cairn.manualClock.advance(29 * MINUTE);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    server.enqueue({ after: gate, then: { toolCalls: [{ name: 'cancel_scheduled_task', arguments: { id: 1 } }] } }, { text: 'Done: no reminder.' });
-    const turn = cairn.gateway.receive(from('never mind the reminder'));
-    while (server.chatRequests().length < 3) await new Promise((resolve) => setImmediate(resolve));
-    cairn.manualClock.advance(1 * MINUTE);
-    timers.fireAll();
+    const { release, turn } = await cancelWhileDue('never mind the reminder', 'Done: no reminder.');
     expect(runs).toHaveLength(1);
 
     server.setDefault(() => ({ text: 'Call Ana now.' }));

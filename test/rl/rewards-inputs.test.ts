@@ -1,6 +1,7 @@
 /** Rewards on answers and schemas people really write: schemas with an $id or a newer draft, JSON after other code, the typographic minus, a judge with no score. */
 import { describe, expect, it } from 'vitest';
-import { extractJson, jsonSchemaReward, numericReward } from '../../src/rl/rewards/builtin.js';
+import { jsonSchemaReward, numericReward } from '../../src/rl/rewards/builtin.js';
+import { extractJson } from '../../src/core/json-in-text.js';
 import { judgeReward } from '../../src/rl/rewards/judge.js';
 import type { ModelClient } from '../../src/model/types.js';
 import { parseTasks } from '../../src/rl/tasks.js';

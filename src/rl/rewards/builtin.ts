@@ -6,8 +6,6 @@ import type { Ajv, ValidateFunction } from 'ajv';
 import type { RewardSpec } from './spec.js';
 import { extractJson } from '../../core/json-in-text.js';
 
-export { extractJson };
-
 export interface RewardResult {
   score: number;
   reason?: string;

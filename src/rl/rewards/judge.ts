@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ModelClient } from '../../model/types.js';
 import type { RewardSpec } from './spec.js';
 import type { RewardResult } from './builtin.js';
-import { extractJson } from './builtin.js';
+import { extractJson } from '../../core/json-in-text.js';
 
 export const DEFAULT_RUBRIC =
   'Score 1 when the answer fully and correctly does what the task asks, 0 when it is wrong, unhelpful or missing, and a value in between for partial answers.';
