@@ -22,7 +22,7 @@ export class ModelCatalog {
   /** The provider's model names; throws when it cannot list them (some servers do not). */
   async names(): Promise<string[]> {
     if (this.cached && this.now() - this.cached.at < KEEP_MS) return this.cached.names;
-    const client = openAIClient(this.provider, { timeoutMs: TIMEOUT_MS, maxRetries: 1 });
+    const client = openAIClient(this.provider, { timeoutMs: TIMEOUT_MS, maxRetries: 1, boundWholeAttempt: true });
     const names: string[] = [];
     for await (const model of client.models.list()) names.push(model.id);
     this.cached = { at: this.now(), names };

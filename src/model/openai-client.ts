@@ -6,6 +6,7 @@
  */
 import OpenAI from 'openai';
 import type { FetchLike } from './http-fetch.js';
+import { attemptTimeoutFetch } from './attempt-timeout-fetch.js';
 import type { ProviderSettings } from './providers.js';
 
 export interface OpenAIClientOptions {
@@ -13,6 +14,8 @@ export interface OpenAIClientOptions {
   /** The package's own retries; the chat client retries itself and passes 0. */
   maxRetries: number;
   fetch?: FetchLike | undefined;
+  /** Bound each attempt whole, body included (see attempt-timeout-fetch.ts); for calls without a deadline of their own. */
+  boundWholeAttempt?: boolean;
 }
 
 export function openAIClient(provider: ProviderSettings, options: OpenAIClientOptions): OpenAI {
@@ -27,6 +30,6 @@ export function openAIClient(provider: ProviderSettings, options: OpenAIClientOp
     maxRetries: options.maxRetries,
     timeout: options.timeoutMs,
     defaultHeaders: provider.headers,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.boundWholeAttempt ? { fetch: attemptTimeoutFetch(options.timeoutMs, options.fetch) } : options.fetch ? { fetch: options.fetch } : {}),
   });
 }

@@ -32,7 +32,7 @@ export interface TranscriberOptions {
 
 export function createTranscriber(options: TranscriberOptions): Transcriber {
   const { provider, model } = options;
-  const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
+  const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2, boundWholeAttempt: true });
   return {
     model,
     async transcribe(audio, fileName, { signal, userKey } = {}) {

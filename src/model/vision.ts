@@ -53,7 +53,7 @@ const INSTRUCTIONS = [
 
 export function createImageDescriber(options: ImageDescriberOptions): ImageDescriber {
   const { provider, model } = options;
-  const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
+  const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2, boundWholeAttempt: true });
   // Reasoning models refuse max_tokens (see refused-fields.ts): learnt once, then sent as they take it.
   const refusedFields = new RefusedFields();
   return {

@@ -30,7 +30,7 @@ export interface OpenAIEmbedderOptions {
 
 export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
   const { provider, model } = options;
-  const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2 });
+  const api = openAIClient(provider, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries ?? 2, boundWholeAttempt: true });
   return {
     model,
     async embed(texts, signal) {
