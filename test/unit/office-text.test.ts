@@ -147,11 +147,25 @@ function withChartSheet(xlsx: Buffer, name: string): Uint8Array {
   return zipSync(parts);
 }
 
+/** makeXlsx's workbook with its first sheet's cell `ref` holding a formula that failed, as Excel saves one. */
+function withFormulaError(xlsx: Buffer, ref: string, error: string): Uint8Array {
+  const parts = unzipSync(xlsx);
+  const sheet = strFromU8(parts['xl/worksheets/sheet1.xml']!);
+  parts['xl/worksheets/sheet1.xml'] = strToU8(sheet.replace(`<c r="${ref}"><v>0</v></c>`, `<c r="${ref}" s="0" t="e"><f>B2/C2</f><v>${error}</v></c>`));
+  return zipSync(parts);
+}
+
 describe('Excel workbooks', () => {
   it('reads the worksheets of a workbook that also has a chart sheet', async () => {
     const workbook = withChartSheet(makeXlsx({ Sales: [['Month', 'Total'], ['May', 1200]] }), 'Sales chart');
     const result = await officeText(workbook, 'xlsx');
     expect(result.text).toBe('[sheet "Sales"]\nMonth,Total\nMay,1200\n\n[sheet "Sales chart": a chart]');
+  });
+
+  it('reads a formula error as the error Excel shows, not as an empty cell', async () => {
+    const workbook = withFormulaError(makeXlsx({ Margins: [['Item', 'Profit', 'Sold', 'Per unit'], ['Tea', 30, 0, 0]] }), 'D2', '#DIV/0!');
+    const result = await officeText(workbook, 'xlsx');
+    expect(result.text).toBe('[sheet "Margins"]\nItem,Profit,Sold,Per unit\nTea,30,0,#DIV/0!');
   });
 });
 

@@ -12,6 +12,7 @@
 import { extname } from 'node:path';
 import type { InboundFile } from '../message.js';
 import { CairnError } from '../errors.js';
+import { withFormulaErrorsAsText } from './xlsx-errors.js';
 
 export type OfficeFormat = 'docx' | 'xlsx' | 'pptx' | 'odt' | 'ods' | 'odp' | 'doc' | 'xls' | 'ppt';
 
@@ -122,7 +123,8 @@ async function documentText(bytes: Uint8Array): Promise<OfficeText> {
 
 async function workbookText(bytes: Uint8Array): Promise<OfficeText> {
   const { default: readXlsxFile } = await import('read-excel-file/node');
-  const all = await readXlsxFile(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const workbook = withFormulaErrorsAsText(bytes);
+  const all = await readXlsxFile(Buffer.from(workbook.buffer, workbook.byteOffset, workbook.byteLength));
   // A chart moved to a sheet of its own comes with no data: it is named, not read (its `data.map` failed the whole workbook).
   const charts = all.filter(({ data }) => !Array.isArray(data)).map(({ sheet }) => `[sheet "${sheet}": a chart]`);
   const sheets = all.filter(({ data }) => Array.isArray(data));
