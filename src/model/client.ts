@@ -102,7 +102,8 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
   async function completeWithRetries(endpoint: Endpoint, model: string, state: CallState): Promise<CompletionResult> {
     const { request } = state;
     let invalidOutputRetried = false;
-    for (let retry = 0; ; retry++) {
+    // Waited-for retries only: asking again without a refused field is not one (each field is learnt once).
+    for (let retry = 0; ; ) {
       state.attempts++;
       const started = performance.now();
       try {
@@ -123,7 +124,8 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
         const delay = retryDelayMs(error, retry, options.retry, random, invalidOutputRetried);
         if (delay === undefined) throw error;
         if (error.code === 'invalid_model_output') invalidOutputRetried = true;
-        logger.debug({ provider: endpoint.settings.name, code: error.code, status: error.status, retry: retry + 1, delayMs: delay }, 'model call failed; retrying');
+        retry++;
+        logger.debug({ provider: endpoint.settings.name, code: error.code, status: error.status, retry, delayMs: delay }, 'model call failed; retrying');
         try {
           await sleep(delay, request.signal);
         } catch (cause) {

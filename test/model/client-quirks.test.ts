@@ -37,6 +37,15 @@ describe('stream_options refused', () => {
     expect(result.text).toBe('Hello there.');
     expect(deltas.join('')).toBe('Hello there.');
   });
+
+  it('keeps its retries for real failures: a field refused and learnt does not use one up', async () => {
+    const refusal = { error: { status: 400, body: { error: { message: 'Unrecognized request argument supplied: stream_options', type: 'invalid_request_error', param: null, code: null } } } };
+    server.enqueue(refusal, { error: { status: 503 } }, { text: 'Hello there.' });
+    const { client, sleeps } = testClient([providerAt(server.url)], { retry: { maxRetries: 1, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 60_000 } });
+    const result = await client.complete({ ...ask, onTextDelta: () => {} });
+    expect(result.text).toBe('Hello there.');
+    expect(sleeps).toHaveLength(1);
+  });
 });
 
 describe('content as an array of parts', () => {
