@@ -71,6 +71,8 @@ describe('built-in rewards', () => {
     expect(lastNumber('no numbers')).toBeUndefined();
     // A dash that joins is no minus sign.
     expect([lastNumber('42 as of 2024-01-05'), lastNumber('pages 10-20'), lastNumber('COVID-19'), lastNumber('it fell to -3.5'), lastNumber('x = -.5')]).toEqual([5, 20, 19, -3.5, -0.5]);
+    // A comma groups thousands only in threes: a list is a list, and its last item counts.
+    expect([lastNumber('the roots are 1,2,3'), lastNumber('1,2345'), lastNumber('12,34'), lastNumber('$1,234,567.89')]).toEqual([3, 2345, 34, 1_234_567.89]);
   });
 
   it('infers a reward from expected, and leaves unscored what has none', async () => {

@@ -110,9 +110,10 @@ export function numericReward(answer: string, expected: unknown, spec: Spec<'num
 /**
  * The last number written in the text: `-1,234.5`, `3e8`, `42`, `−5` (the typographic minus
  * models often write). A dash between digits or after a word joins (2024-01-05, 10-20, COVID-19): no minus.
+ * A comma groups thousands only in threes, so `1,2,3` is a list whose last number is 3.
  */
 export function lastNumber(text: string): number | undefined {
-  const matches = text.match(/(?:(?<![\w.])[-\u2212])?(?:\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?|\.\d+)/gi);
+  const matches = text.match(/(?:(?<![\w.])[-\u2212])?(?:(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:e[+-]?\d+)?|\.\d+)/gi);
   const last = matches?.at(-1);
   return last === undefined ? undefined : parseNumber(last);
 }
