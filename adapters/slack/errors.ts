@@ -17,7 +17,7 @@ const NOT_FOUND_ERRORS = new Set(['channel_not_found', 'thread_not_found', 'mess
 const OUTAGE_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 const RATE_LIMIT_ERRORS = new Set(['ratelimited', 'rate_limited', 'message_limit_exceeded']);
 /** The message's markup or size was refused: send it again as plain text, in smaller parts. */
-const MARKUP_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'no_text', 'invalid_attachments', 'markdown_text_conflict']);
+const MARKUP_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'msg_blocks_too_long', 'no_text', 'invalid_attachments', 'markdown_text_conflict']);
 
 /** Slack's `error` string (`invalid_blocks`, `channel_not_found`) of a failed call, if it had one. */
 export function slackErrorCode(error: unknown): string | undefined {

@@ -28,13 +28,13 @@ import { MessagesInFlight, type InFlight } from './in-flight.js';
 import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
 import { checkSlack } from './check.js';
 import { MemberNames } from './members.js';
-import { SocketModeLink } from './socket-mode.js';
+import { SocketModeLink, guardSocketMessages, startSocketMode } from './socket-mode.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
 import { loadableFiles } from './files.js';
 import { ASK_SHORTCUT, SUGGESTED_PROMPTS, normalizeAskAbout, normalizeButtonPress, startedAssistantThread, threadTitle } from './interactions.js';
 import { normalizeEvent, normalizeReaction, normalizeSlashCommand, parseConversationId, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
-import { BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, toMrkdwn, withButtons, type OutgoingMessage } from './render.js';
+import { BLOCKS_LIMIT, BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, toMrkdwn, withButtons, type OutgoingMessage } from './render.js';
 
 const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
@@ -89,7 +89,7 @@ export class SlackAdapter implements Adapter {
     private readonly options: SlackAdapterOptions = {},
   ) {
     const settings = slackSettings(deps.config);
-    this.capabilities = { threads: true, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 100 * 1024 * 1024 };
+    this.capabilities = { threads: true, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: BLOCKS_LIMIT, maxFileBytes: 100 * 1024 * 1024 };
     this.token = settings.botToken;
     this.logger = deps.logger;
     this.sleep = deps.sleep ?? realSleep;
@@ -186,7 +186,8 @@ export class SlackAdapter implements Adapter {
     if (receiver instanceof HTTPReceiver) this.httpReceiver = receiver;
     else {
       // The first connection is retried as any call is (Slack's outage, a rate limit) and a refusal reported; a later drop is reconnected (socket-mode.ts).
-      await this.call(() => app.start());
+      guardSocketMessages(receiver.client, this.logger);
+      await this.call(() => startSocketMode(() => app.start()));
       this.socketMode = new SocketModeLink(receiver.client, this.timer, this.logger);
       this.socketMode.watch();
     }

@@ -11,6 +11,12 @@ import type { ReplyButton } from '../../src/core/message.js';
 
 /** Slack truncates message text past 40,000 characters. */
 export const MESSAGE_LIMIT = 40_000;
+/**
+ * Slack refuses a message whose blocks hold more than about 12,000 characters together
+ * (`msg_blocks_too_long`; undocumented, bolt-js#2509), so formatted messages stay under it
+ * with room for what the blocks' containers count.
+ */
+export const BLOCKS_LIMIT = 11_000;
 /** A section block's text holds at most 3,000 characters. */
 export const SECTION_LIMIT = 3_000;
 /** The notification preview (`text` beside blocks) is kept short; the blocks carry the reply. */
@@ -43,7 +49,7 @@ export interface RenderedMessage {
  * section add characters, so when a rendered message would pass the limit the whole
  * reply is split again at a smaller size (parts stay even; no tiny leftovers).
  */
-export function renderMessages(markdown: string, limit = MESSAGE_LIMIT): RenderedMessage[] {
+export function renderMessages(markdown: string, limit = BLOCKS_LIMIT): RenderedMessage[] {
   let sourceLimit = limit;
   for (;;) {
     const rendered = splitMessage(markdown, sourceLimit).map((part) => ({ part, sections: splitMessage(toMrkdwn(part), SECTION_LIMIT) }));

@@ -9,12 +9,57 @@
  */
 import type { SocketModeReceiver } from '@slack/bolt';
 import type { AdapterHealth } from '../../src/core/message.js';
-import { describeError } from '../../src/core/errors.js';
+import { CairnError, describeError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { Timer } from '../../src/core/turn-indicators.js';
 import { mapSlackError, slackErrorCode } from './errors.js';
 
 type SocketModeClient = SocketModeReceiver['client'];
+
+/** What the client rejects with when the socket closed before Slack said hello: nothing. */
+export const CLOSED_BEFORE_HELLO = 'the connection closed before Slack said hello';
+
+/** The first connection: a socket closed before hello is a passing failure, retried like a network error. */
+export async function startSocketMode(start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    throw error ?? new CairnError('network', `Slack Socket Mode: ${CLOSED_BEFORE_HELLO}.`, { platform: 'slack', isRetryable: true });
+  }
+}
+
+/**
+ * @slack/socket-mode 3.1.0 reads every events_api envelope's inner event, and Slack's
+ * `app_rate_limited` notice (a busy workspace past 30,000 events an hour) has none: its
+ * handler throws in a promise nobody holds, and Node ends the process. Its handler is
+ * wrapped so such an envelope is acknowledged and logged, and any other failure logged.
+ */
+export function guardSocketMessages(client: SocketModeClient, logger: Logger): void {
+  const inner = client as unknown as { onWebSocketMessage(data: unknown, isBinary: boolean): Promise<void>; send(id: string, body?: unknown): Promise<void> };
+  client.removeAllListeners('ws_message');
+  client.on('ws_message', (data: unknown, isBinary: boolean) => {
+    const envelope = eventlessEnvelope(data, isBinary);
+    if (envelope) {
+      logger.warn({ type: envelope.type }, 'Slack is rate-limiting the events sent to Cairn; some messages may not arrive');
+      if (envelope.id) void inner.send(envelope.id).catch(() => {});
+      return;
+    }
+    inner.onWebSocketMessage(data, isBinary).catch((error: unknown) => logger.error({ err: describeError(error) }, 'Slack Socket Mode message could not be handled'));
+  });
+}
+
+/** An events_api envelope without an inner event (app_rate_limited), or undefined. */
+function eventlessEnvelope(data: unknown, isBinary: boolean): { id: string | undefined; type: string } | undefined {
+  if (isBinary) return undefined;
+  let parsed: { type?: unknown; envelope_id?: unknown; payload?: { type?: unknown; event?: unknown } };
+  try {
+    parsed = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data as ArrayBuffer)) as typeof parsed;
+  } catch {
+    return undefined;
+  }
+  if (parsed.type !== 'events_api' || (typeof parsed.payload?.event === 'object' && parsed.payload.event !== null)) return undefined;
+  return { id: typeof parsed.envelope_id === 'string' ? parsed.envelope_id : undefined, type: String(parsed.payload?.type ?? 'unknown') };
+}
 
 const FIRST_RETRY_MS = 1_000;
 const LONGEST_RETRY_MS = 60_000;
@@ -71,7 +116,8 @@ export class SocketModeLink {
     if (this.stopped) return;
     try {
       await this.client.start();
-      if (this.stopped) return;
+      // Stopped while the attempt waited on Slack: the client's disconnect did not reach the socket it then opened.
+      if (this.stopped) return void (await this.client.disconnect().catch(() => {}));
       this.logger.info({ attempts: this.attempt }, 'Slack Socket Mode reconnected');
       this.attempt = 0;
       this.reconnecting = false;
@@ -80,7 +126,7 @@ export class SocketModeLink {
       if (this.stopped) return;
       // The client rejects with nothing when the socket closed before Slack said hello.
       const mapped = error === undefined ? undefined : mapSlackError(error);
-      const reason = mapped?.message ?? 'the connection closed before Slack said hello';
+      const reason = mapped?.message ?? CLOSED_BEFORE_HELLO;
       if (mapped?.code === 'auth') {
         this.reconnecting = false;
         this.state = { ok: false, problem: `Socket Mode stopped: Slack refused the app-level token (${slackErrorCode(mapped) ?? mapped.message}). Check SLACK_APP_TOKEN (xapp-…, with connections:write) and restart Cairn.` };

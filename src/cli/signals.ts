@@ -1,3 +1,6 @@
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+
 export interface ShutdownSignalOptions {
   /**
    * The exit code after the shutdown finished cleanly. A long-running service exits 0 (systemd
@@ -24,4 +27,15 @@ export function onShutdownSignal(shutdown: () => Promise<void>, options: Shutdow
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   };
+}
+
+/**
+ * A promise rejected with nobody to hear it ends Node by default. In the long-running bot
+ * that is a library's bug (an event it did not expect), and ending would take every platform
+ * down with it and lose the turns in flight: it is logged as the bug it is, and the bot goes on.
+ */
+export function logUnhandledRejections(logger: Pick<Logger, 'error'>): () => void {
+  const handler = (reason: unknown) => logger.error({ err: describeError(reason) }, 'unhandled promise rejection (a bug; please report it); Cairn keeps running');
+  process.on('unhandledRejection', handler);
+  return () => void process.off('unhandledRejection', handler);
 }

@@ -13,7 +13,7 @@ import { ADAPTER_MODULES } from './adapter-modules.js';
 import type { Adapter, AdapterHealth } from '../core/message.js';
 import { describeError } from '../core/errors.js';
 import { loggerFor } from '../core/logger.js';
-import { onShutdownSignal } from './signals.js';
+import { logUnhandledRejections, onShutdownSignal } from './signals.js';
 import { InstanceLease } from '../store/instance-lease.js';
 import { systemTimers } from '../backends/timers.js';
 import { systemClock } from '../core/clock.js';
@@ -27,7 +27,9 @@ export const startCommands: CommandGroup = ({ program, config }) => {
     .command('start')
     .description('run Cairn on every configured chat platform (Telegram, Slack, Discord)')
     .action(async () => {
-      const starting = startCairn(config());
+      const settings = config();
+      const removeRejectionLog = logUnhandledRejections(loggerFor(settings, 'info'));
+      const starting = startCairn(settings);
       // Listening from the first moment: a stop asked for during the start stops it once started
       // (a second signal exits at once). A stop asked for by the service manager is a clean exit
       // (0), not a failure.
@@ -35,6 +37,7 @@ export const startCommands: CommandGroup = ({ program, config }) => {
       const running = await starting;
       await running.stopped;
       removeSignals();
+      removeRejectionLog();
     });
 };
 

@@ -21,7 +21,7 @@ import { startCairn } from '../../src/cli/start.js';
 import { webApi } from '@slack/bolt';
 import { createAdapter, SlackAdapter, type SlackAdapterOptions } from '../../adapters/slack/index.js';
 import { normalizeEvent, normalizeSlashCommand, slackToPlain, type NormalizeOptions } from '../../adapters/slack/normalize.js';
-import { MESSAGE_LIMIT, SECTION_LIMIT, renderMessages, toMrkdwn, toPlainText } from '../../adapters/slack/render.js';
+import { BLOCKS_LIMIT, SECTION_LIMIT, renderMessages, toMrkdwn, toPlainText } from '../../adapters/slack/render.js';
 import { threadTitle } from '../../adapters/slack/interactions.js';
 import { isMarkupRejection, mapSlackError } from '../../adapters/slack/errors.js';
 
@@ -45,7 +45,7 @@ class SlackHarness implements ContractHarness {
   slack!: FakeSlackApi;
   events!: SlackEventSender;
   adapter!: SlackAdapter;
-  readonly maxMessageLength = MESSAGE_LIMIT;
+  readonly maxMessageLength = BLOCKS_LIMIT;
   /** Messages the adapter pushed into the core, to know an event went through Bolt. */
   delivered = 0;
   private readonly http = new HttpServer();
@@ -557,7 +557,7 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     slack.failNext('chat.postMessage', 'outage');
     await harness.send({ text: 'a long answer please' });
     const parts = await slack.waitForMessages(2);
-    expect(parts.every((p) => p.text.length <= MESSAGE_LIMIT)).toBe(true);
+    expect(parts.every((p) => p.text.length <= BLOCKS_LIMIT)).toBe(true);
     expect(harness.sleeps()[0]).toBe(3000);
     expect(harness.sleeps()).toHaveLength(2);
   });
@@ -698,13 +698,13 @@ describe('Slack render', () => {
     expect(threadTitle(`${'b'.repeat(58)}🚀 and the rest`)).toBe(`${'b'.repeat(58)}…`);
   });
 
-  it('keeps each section under 3,000 characters and each message under 40,000', () => {
+  it('keeps each section under 3,000 characters and the blocks of each message under 12,000 together (msg_blocks_too_long)', () => {
     const text = Array.from({ length: 3000 }, (_, i) => `Line ${i} has <tags> & ampersands & more & more.`).join('\n');
     const messages = renderMessages(text);
     expect(messages.length).toBeGreaterThan(1);
     for (const message of messages) {
       expect(message.blocks.every((block) => block.text.text.length <= SECTION_LIMIT)).toBe(true);
-      expect(message.blocks.map((block) => block.text.text).join('\n').length).toBeLessThanOrEqual(MESSAGE_LIMIT);
+      expect(message.blocks.map((block) => block.text.text).join('\n').length).toBeLessThanOrEqual(BLOCKS_LIMIT);
       expect(message.blocks.length).toBeLessThanOrEqual(50);
       expect(message.text.length).toBeLessThanOrEqual(300);
     }

@@ -1,0 +1,130 @@
+/** Shared set-up for the Slack lifecycle tests: the real Bolt against the loopback fake, optionally behind a proxy that plays Slack's limits the fake lacks. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ManualTimers } from '../helpers/manual-timers.js';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { SlackEventSender, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { HttpServer } from '../../src/http/server.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { SlackAdapter } from '../../adapters/slack/index.js';
+import type { HandleOutcome } from '../../src/core/gateway.js';
+
+export const SIGNING_SECRET = 'fake-signing-secret-0123456789';
+
+/** Decides a Web API call's answer itself (return a JSON body), holds it (return a promise), or lets the fake answer (undefined). */
+export type Intercept = (method: string, raw: string) => Promise<unknown> | unknown;
+
+export interface SlackProxy {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A loopback proxy in front of the fake's Web API. */
+export async function startProxy(fake: FakeSlackApi, intercept: Intercept): Promise<SlackProxy> {
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      void (async () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const method = /\/api\/([\w.]+)/.exec(req.url ?? '')?.[1] ?? '';
+        const own = await intercept(method, raw);
+        if (own !== undefined) {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(own));
+          return;
+        }
+        const headers: Record<string, string> = {};
+        for (const name of ['content-type', 'authorization']) if (req.headers[name]) headers[name] = String(req.headers[name]);
+        const answer = await fetch(`${fake.origin}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body: raw });
+        const out: Record<string, string> = {};
+        for (const name of ['content-type', 'retry-after', 'x-oauth-scopes']) {
+          const value = answer.headers.get(name);
+          if (value) out[name] = value;
+        }
+        res.writeHead(answer.status, out).end(Buffer.from(await answer.arrayBuffer()));
+      })().catch(() => res.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The text of a Web API body's section blocks, as Slack would count it. */
+export function blockChars(raw: string): number {
+  let blocks: unknown;
+  try {
+    const json = JSON.parse(raw) as { blocks?: unknown };
+    blocks = json.blocks;
+  } catch {
+    const value = new URLSearchParams(raw).get('blocks');
+    blocks = value ? JSON.parse(value) : undefined;
+  }
+  if (!Array.isArray(blocks)) return 0;
+  return (blocks as { text?: { text?: string } }[]).reduce((sum, block) => sum + (block.text?.text?.length ?? 0), 0);
+}
+
+export interface Setup {
+  slack: FakeSlackApi;
+  model: FakeModelServer;
+  cairn: TestCairn;
+  timers: ManualTimers;
+  adapter: SlackAdapter;
+  events: SlackEventSender;
+  /** What the gateway made of each message the adapter pushed in, in order. */
+  outcomes: Promise<HandleOutcome>[];
+  close(): Promise<void>;
+}
+
+export async function setup(options: { socket?: boolean; intercept?: Intercept; env?: Record<string, string>; beforeStart?: (slack: FakeSlackApi) => void; start?: boolean } = {}): Promise<Setup> {
+  const model = await startFakeModelServer();
+  const slack = await startFakeSlackApi();
+  const proxy = options.intercept ? await startProxy(slack, options.intercept) : undefined;
+  const timers = new ManualTimers();
+  const env = {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_API_URL: proxy?.url ?? slack.url,
+    SLACK_ALLOWED_USERS: 'U1',
+    ...(options.socket ? { SLACK_APP_TOKEN: slack.appToken } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
+    ...options.env,
+  };
+  const cairn = startTestCairn(testConfig(model.url, env));
+  const http = new HttpServer();
+  const adapter = new SlackAdapter({ config: cairn.config, http, logger: silentLogger, commands: cairn.commands, sleep: async () => {} }, { timer: timers.timer });
+  cairn.gateway.attach(adapter);
+  const port = await http.listen(0, '127.0.0.1');
+  const events = new SlackEventSender(`http://127.0.0.1:${port}/slack/events`, SIGNING_SECRET, slack);
+  const outcomes: Promise<HandleOutcome>[] = [];
+  const close = async () => {
+    await adapter.stop();
+    await http.close();
+    await proxy?.close();
+    await slack.close();
+    await cairn.close();
+    await model.close();
+  };
+  options.beforeStart?.(slack);
+  if (options.start !== false) {
+    await adapter.start((message) => {
+      const outcome = cairn.gateway.receive(message);
+      outcomes.push(outcome);
+      return outcome;
+    });
+  }
+  return { slack, model, cairn, timers, adapter, events, outcomes, close };
+}
+
+export async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
