@@ -12,6 +12,7 @@ import type { Adapter, AdapterCapabilities, InboundSink, OutboundReply, TurnEven
 import { decodeLine, isClosedOutput } from './errors.js';
 import { normalizeLine, type ConsoleIdentity } from './normalize.js';
 import { renderAside, renderReply, renderToolCall } from './render.js';
+import { ResizeHold } from './resize-hold.js';
 
 export interface ConsoleAdapterOptions {
   input: Readable;
@@ -46,6 +47,10 @@ export class ConsoleAdapter implements Adapter {
   private promptTaken = false;
   /** The prompt reader closed (Ctrl-D, Ctrl-C to quit): no prompt is drawn again, which would read stdin anew and keep the process alive. */
   private inputClosed = false;
+  /** `/deny <id>` of each approval this turn asked for: refused when the person leaves, as nobody could answer it then. */
+  private readonly unansweredDenials = new Set<string>();
+  /** readline redraws its prompt on a terminal resize; while a turn writes, that would land in the answer. */
+  private resize: ResizeHold | undefined;
 
   /**
    * Where log lines go during the chat: in a terminal, above the prompt, which is drawn
@@ -109,10 +114,19 @@ export class ConsoleAdapter implements Adapter {
     const color = this.options.interactive;
     // The turn's answer, already on screen as it streamed, only ends its line. Anything else
     // (the answer of /status typed meanwhile, "Stopped.") is printed whole, on a line of its own.
-    const streamedAnswer = reply.endsTurn === true && !reply.isError && this.streamed.trim() !== '' && reply.text.trim() === this.streamed.trim();
-    if (reply.endsTurn) this.streamed = '';
+    // An answer cut at the output limit streamed all but the note the agent adds to it: only that note is printed.
+    const streamed = this.streamed.trim();
+    const streamedAnswer = reply.endsTurn === true && !reply.isError && streamed !== '' && reply.text.trim().startsWith(streamed);
+    const rest = streamedAnswer ? reply.text.trim().slice(streamed.length).trim() : '';
+    if (reply.endsTurn) {
+      this.streamed = '';
+      // The turn is over, and with it whatever it asked the person (approvals).
+      this.unansweredDenials.clear();
+    }
+    for (const button of reply.buttons ?? []) if (button.command.startsWith('/deny ')) this.unansweredDenials.add(button.command);
     this.takePrompt();
-    this.write(streamedAnswer ? '\n' : `${this.midLine ? '\n' : ''}${renderReply(reply, color)}\n`);
+    if (!streamedAnswer) this.write(`${this.midLine ? '\n' : ''}${renderReply(reply, color)}\n`);
+    else this.write(rest ? `\n\n${renderReply({ ...reply, text: rest }, color)}\n` : '\n');
     this.givePromptBack();
   }
 
@@ -144,7 +158,7 @@ export class ConsoleAdapter implements Adapter {
   }
 
   private runInteractive(sink: InboundSink): void {
-    const rl = createInterface({ input: this.options.input, output: this.options.output, prompt: 'you> ' });
+    const rl = this.resizeHeld(() => createInterface({ input: this.options.input, output: this.options.output, prompt: 'you> ' }));
     this.prompt = rl;
     this.closeInput = () => rl.close();
     rl.on('SIGINT', () => this.interrupt());
@@ -153,22 +167,44 @@ export class ConsoleAdapter implements Adapter {
       if (this.inputClosed) return;
       this.atPrompt = true;
       this.stopAsked = false;
+      this.resize?.release();
       rl.prompt();
     };
     showPrompt();
     let pending = Promise.resolve();
-    rl.on('line', (line) => {
-      this.atPrompt = false;
-      if (line.trim() === '') return showPrompt();
+    const send = (text: string): void => {
       // Lines go in as they are typed: the gateway keeps a conversation's turns in order,
       // and an immediate command (/approve while a turn waits for it) can overtake them.
-      const delivery = this.deliver(sink, line).finally(() => {
+      const delivery = this.deliver(sink, text).finally(() => {
         if (!this.stopped) showPrompt();
       });
       pending = Promise.all([pending, delivery]).then(() => undefined);
+    };
+    // A paste comes in one burst, every line of it before the next turn of the event loop; a
+    // person types one line at a time. A burst of lines is one message (a question with its
+    // stack trace), unless it holds commands, which go one by one.
+    let burst: string[] = [];
+    const sendBurst = (): void => {
+      if (burst.length === 0) return;
+      const lines = burst;
+      burst = [];
+      const text = lines.join('\n').replace(/^\s*\n|\s+$/g, '');
+      if (text.trim() === '') return showPrompt();
+      if (lines.some((line) => line.trimStart().startsWith('/'))) for (const line of lines.filter((l) => l.trim() !== '')) send(line);
+      else send(text);
+    };
+    rl.on('line', (line) => {
+      this.atPrompt = false;
+      this.resize?.hold();
+      burst.push(line);
+      if (burst.length === 1) setImmediate(sendBurst);
     });
     rl.on('close', () => {
       this.inputClosed = true;
+      if (burst.length > 0) sendBurst();
+      // Nobody is left to answer an approval the turn waits on: it is refused now, not at its timeout.
+      for (const denial of this.unansweredDenials) send(denial);
+      this.unansweredDenials.clear();
       void pending.finally(() => this.resolveDone());
     });
   }
@@ -209,12 +245,23 @@ export class ConsoleAdapter implements Adapter {
     await sink(normalizeLine(line, this.options.identity, this.options.now?.() ?? new Date()));
   }
 
+  /** Runs `create` (which makes the readline interface) and keeps aside the resize listeners it added to the output. */
+  private resizeHeld<T>(create: () => T): T {
+    const output = this.options.output;
+    const before = new Set(output.listeners('resize'));
+    const created = create();
+    const added = output.listeners('resize').filter((listener) => !before.has(listener)) as ((...args: unknown[]) => void)[];
+    this.resize = new ResizeHold(output, added);
+    return created;
+  }
+
   /** Output that comes while the prompt waits (a scheduled task's answer) goes where the prompt was. */
   private takePrompt(): void {
     const rl = this.prompt;
     if (!rl || !this.atPrompt || this.stopped) return;
     this.atPrompt = false;
     this.promptTaken = true;
+    this.resize?.hold();
     if (rl.terminal) {
       cursorTo(this.options.output, 0);
       clearScreenDown(this.options.output);
@@ -228,6 +275,7 @@ export class ConsoleAdapter implements Adapter {
     if (!this.promptTaken || this.stopped || this.inputClosed) return;
     this.promptTaken = false;
     this.atPrompt = true;
+    this.resize?.release();
     this.prompt?.prompt(true);
   }
 
