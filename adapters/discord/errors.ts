@@ -5,12 +5,15 @@
  */
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
 import { CairnError } from '../../src/core/errors.js';
+import { attemptOnce } from '../../src/core/retry.js';
 import { PLATFORM } from './normalize.js';
 
 /** Discord's "Invalid Form Body": the content was refused as sent. */
 const INVALID_FORM_BODY = 50035;
 /** "Invalid Webhook Token" and "Unknown Webhook": an interaction's token expired (15 minutes) or is gone. */
 const INTERACTION_GONE = new Set([50027, 10015]);
+/** "Cannot reply without permission to read message history": a reply (message_reference) refused in that channel. */
+const REPLY_REFUSED = 160002;
 /** "Unknown interaction": acknowledged after Discord's 3 s (held back by a rate limit), it can no longer be deferred. */
 const UNKNOWN_INTERACTION = 10062;
 
@@ -29,6 +32,8 @@ export function mapDiscordError(error: unknown): CairnError {
     if (status >= 500) return new CairnError('unavailable', `Discord is unavailable (${status})`, { ...base, status, isRetryable: true });
     return new CairnError('bad_request', `Discord: ${error.message}`, { ...base, status });
   }
+  // @discordjs/rest gave up waiting (15 s): a DOMException named AbortError, whose code is a number.
+  if ((error as { name?: unknown } | null)?.name === 'AbortError') return new CairnError('timeout', 'Discord did not answer in time', { ...base, isRetryable: true });
   if (error instanceof HTTPError) return new CairnError('unavailable', `Discord is unavailable (${error.status})`, { ...base, status: error.status, isRetryable: error.status >= 500 });
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|UND_ERR)/.test(code)) return new CairnError('network', `Cannot reach Discord (${code})`, { ...base, isRetryable: true });
@@ -59,4 +64,14 @@ export function closeReason(code: number): string {
   if (code === 4004) return 'the token was refused; set a valid DISCORD_TOKEN and restart.';
   if (code === 4014) return 'the Message Content intent is off; turn it on under Bot → Privileged Gateway Intents in the developer portal, then restart.';
   return 'see https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-close-event-codes, then restart.';
+}
+
+/** The bot may not read the channel's history, so Discord refuses a message that replies to another there. */
+export function isReplyRefused(error: CairnError): boolean {
+  return error.cause instanceof DiscordAPIError && Number(error.cause.code) === REPLY_REFUSED;
+}
+
+/** One attempt, its failure mapped (draft updates are not retried). */
+export function attemptDiscordOnce<T>(operation: () => Promise<T>): Promise<T> {
+  return attemptOnce(operation, mapDiscordError);
 }

@@ -7,21 +7,24 @@
  * through withRetries: the client throws on 429 instead of waiting, so waits use the
  * injectable sleep.
  */
+import { randomBytes } from 'node:crypto';
 import { Client, Events, GatewayIntentBits, Partials, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
-import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
+import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { REMEMBERED_REPLIES, SentReplies, type SentReply } from '../../src/core/sent-replies.js';
-import { closeReason, isAlreadyAcknowledged, isInteractionGone, isMarkupRejection, isTooLateToDefer, mapDiscordError } from './errors.js';
+import { attemptDiscordOnce, isAlreadyAcknowledged, isInteractionGone, isMarkupRejection, isReplyRefused, isTooLateToDefer, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings, inviteUrl } from './check.js';
 import { threadBefore } from './threads.js';
 import { loadable, withFiles } from './files.js';
 import { ReplyChannels } from './reply-channels.js';
-import { ASK_COMMAND, PLATFORM, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
-import { MESSAGE_LIMIT, componentsOf, plainParts, renderParts, type ActionRow } from './render.js';
+import { applicationCommands } from './slash-commands.js';
+import { DiscordGateway } from './gateway.js';
+import { PLATFORM, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
+import { MESSAGE_LIMIT, componentsOf, partsWithFiles, plainParts, renderParts, type ActionRow } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Discord shows "typing…" for about 10 s. */
@@ -56,7 +59,7 @@ export class DiscordAdapter implements Adapter {
    * Deferred interactions by interaction id, until the core is done with them: the first message of
    * the turn edits the deferred reply, later ones (a file, then the answer) follow it up.
    */
-  private readonly interactions = new Map<string, { interaction: AnsweredInteraction; edited: boolean }>();
+  private readonly interactions = new Map<string, { interaction: AnsweredInteraction; edited: boolean; conversationId: string }>();
   /** Interaction answers with buttons, by message id, for `edit`. */
   private readonly editableAnswers = new Map<string, AnsweredInteraction>();
   /** Which channel each answer goes to (a thread folded into its channel's session answers in the thread). */
@@ -64,7 +67,9 @@ export class DiscordAdapter implements Adapter {
   /** Cairn's own replies by message id, so reactions on them count as feedback on the turn that sent them. */
   private readonly replies = new SentReplies();
   private normalize: NormalizeOptions | undefined;
-  private gatewayHealth: AdapterHealth = { ok: true };
+  private readonly gateway: DiscordGateway;
+  /** Channels where the bot may not read the history: Discord refuses replies (message_reference) there. */
+  private readonly repliesRefused = new Set<string>();
 
   constructor(
     private readonly deps: AdapterDeps,
@@ -78,8 +83,8 @@ export class DiscordAdapter implements Adapter {
       progressAfterMs: PROGRESS_AFTER_MS,
       timer: options.timer ?? unrefTimer,
       typing: (conversationId) => void this.client.rest.post(Routes.channelTyping(this.channels.channelFor(conversationId))).catch(() => {}),
-      // A streamed draft already shows that the turn is going on.
-      progress: (conversationId) => void (this.drafts.showing(conversationId) ? undefined : this.post(this.channels.channelFor(conversationId), PROGRESS_TEXT, {}).catch(() => {})),
+      // A streamed draft, or a slash command's deferred "thinking…", already shows that the turn is going on.
+      progress: (conversationId) => void (this.drafts.showing(conversationId) || this.answersInteraction(conversationId) ? undefined : this.post(this.channels.channelFor(conversationId), PROGRESS_TEXT, {}).catch(() => {})),
     });
     this.drafts = new ReplyDrafts<Draft>({
       timer: options.timer ?? unrefTimer,
@@ -93,7 +98,7 @@ export class DiscordAdapter implements Adapter {
         remove: async (draft) => {
           // A slash command's deferred reply is the answer's place: it stays.
           if (!('channelId' in draft)) return false;
-          await once(() => this.client.rest.delete(Routes.channelMessage(draft.channelId, draft.messageId)));
+          await attemptDiscordOnce(() => this.client.rest.delete(Routes.channelMessage(draft.channelId, draft.messageId)));
           return true;
         },
       },
@@ -112,26 +117,16 @@ export class DiscordAdapter implements Adapter {
       partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
       rest: { ...(settings.apiUrl ? { api: settings.apiUrl } : {}), rejectOnRateLimit: () => true, retries: 0, offset: 0 },
     });
+    this.gateway = new DiscordGateway(this.client, options.timer ?? unrefTimer, deps.logger);
   }
 
   async start(sink: InboundSink): Promise<void> {
     const settings = discordSettings(this.deps.config);
-    const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
     this.client.on(Events.MessageCreate, (message) => this.onMessage(sink, message));
     this.client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(sink, interaction));
     this.client.on(Events.MessageReactionAdd, (reaction, user) => this.onReaction(sink, reaction.message.id, reaction.emoji.name, user));
     this.client.on(Events.Error, (error) => this.deps.logger.error({ err: describeError(error) }, 'Discord client error'));
-    // discord.js reconnects on its own, except after a close code that says retrying is useless.
-    this.client.on(Events.ShardDisconnect, ({ code }) => {
-      this.gatewayHealth = { ok: false, problem: `Discord closed the gateway connection for good (${code}): ${closeReason(code)}` };
-      this.deps.logger.error({ code }, 'Discord gateway connection closed for good');
-    });
-    try {
-      await this.client.login(settings.token);
-    } catch (error) {
-      throw mapDiscordError(error);
-    }
-    await ready;
+    await this.gateway.connect(settings.token, (operation) => this.call(operation));
     this.normalize = { botId: this.client.user?.id ?? '', channelSessions: settings.channelSessions };
     await this.registerCommands();
     const servers = this.client.guilds.cache.size;
@@ -141,16 +136,18 @@ export class DiscordAdapter implements Adapter {
   }
 
   health(): AdapterHealth {
-    return this.gatewayHealth;
+    return this.gateway.health();
   }
 
   async stop(): Promise<void> {
     this.indicators.stopAll();
     this.drafts.stopAll();
-    await this.client.destroy();
+    await this.gateway.close();
   }
 
   async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
+    // No "Still working on it…" may come below the answer while it goes out (a rate limit can hold it).
+    if (reply.endsTurn) this.indicators.stop(conversationId);
     // The turn's answer replaces the draft that streamed it; anything else is posted below it.
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
     if (!reply.endsTurn) this.drafts.posted(conversationId);
@@ -175,7 +172,7 @@ export class DiscordAdapter implements Adapter {
     for (const [index, part] of parts.entries()) {
       const into = index === 0 && draft && 'channelId' in draft ? draft.messageId : undefined;
       const components = index === parts.length - 1 ? componentsOf(reply.buttons) : undefined;
-      last = await this.post(channelId, part.content, index === 0 ? this.reference(conversationId, reply.replyTo) : {}, part.files, into, components);
+      last = await this.post(channelId, part.content, index === 0 ? this.reference(conversationId, reply.replyTo, channelId) : {}, part.files, into, components);
       this.replies.remember(last, conversationId, reply.answers ?? reply.replyTo);
     }
     return withButtons && last ? `channel:${channelId}:${last}` : undefined;
@@ -212,10 +209,16 @@ export class DiscordAdapter implements Adapter {
     this.drafts.event(conversationId, event, replyTo);
   }
 
+  private answersInteraction(conversationId: string): boolean {
+    return [...this.interactions.values()].some((pending) => pending.conversationId === conversationId);
+  }
+
   /** In guild channels the first part answers the question it replies to (a message: a reaction's id is none, and Discord refuses it). */
-  private reference(conversationId: string, replyTo: string | undefined): Record<string, unknown> {
+  private reference(conversationId: string, replyTo: string | undefined, channelId: string): Record<string, unknown> {
     const inGuild = !conversationId.startsWith(`${PLATFORM}:dm:`);
-    return inGuild && replyTo && /^\d+$/.test(replyTo) ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
+    // Where the bot may not read the history, Discord refuses replies: plain messages go there.
+    if (!inGuild || this.repliesRefused.has(channelId)) return {};
+    return replyTo && /^\d+$/.test(replyTo) ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
   }
 
   /**
@@ -229,23 +232,24 @@ export class DiscordAdapter implements Adapter {
     if (pending) {
       const body = { content, allowedMentions: NO_PINGS };
       if (!pending.edited) {
-        await once(() => pending.interaction.editReply(body));
+        await attemptDiscordOnce(() => pending.interaction.editReply(body));
         pending.edited = true;
         return { interaction: pending.interaction, message: '@original' };
       }
-      const sent = await once(() => pending.interaction.followUp(body));
+      const sent = await attemptDiscordOnce(() => pending.interaction.followUp(body));
       return { interaction: pending.interaction, message: sent.id };
     }
     const channelId = this.channels.channelFor(conversationId, replyTo);
-    const id = idOf(await once(() => this.client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: NO_PINGS, ...this.reference(conversationId, replyTo) } })));
+    const post = () => attemptDiscordOnce(() => this.client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: NO_PINGS, ...this.reference(conversationId, replyTo, channelId) } }));
+    const id = idOf(await post().catch((error: CairnError) => (this.noteRefusedReply(error, channelId) ? post() : Promise.reject(error))));
     return id ? { channelId, messageId: id } : undefined;
   }
 
   private async editDraft(draft: Draft, text: string): Promise<void> {
     const [content] = renderParts(text);
     if (content === undefined) return;
-    if ('interaction' in draft) await once(() => draft.interaction.editReply({ content, allowedMentions: NO_PINGS, message: draft.message }));
-    else await once(() => this.client.rest.patch(Routes.channelMessage(draft.channelId, draft.messageId), { body: { content, allowed_mentions: NO_PINGS } }));
+    if ('interaction' in draft) await attemptDiscordOnce(() => draft.interaction.editReply({ content, allowedMentions: NO_PINGS, message: draft.message }));
+    else await attemptDiscordOnce(() => this.client.rest.patch(Routes.channelMessage(draft.channelId, draft.messageId), { body: { content, allowed_mentions: NO_PINGS } }));
   }
 
   private onMessage(sink: InboundSink, message: Message): void {
@@ -287,7 +291,7 @@ export class DiscordAdapter implements Adapter {
       if (!isAlreadyAcknowledged(mapped)) return this.deps.logger.error({ interactionId: interaction.id, err: describeError(error) }, 'Discord interaction could not be deferred');
       interaction.deferred = true; // the lost first attempt had deferred it
     }
-    this.interactions.set(interaction.id, { interaction, edited: false });
+    this.interactions.set(interaction.id, { interaction, edited: false, conversationId: message.conversationId });
     // One that never saw its turn finish (dropped before it ran) must not stay forever; its token lasts 15 minutes anyway.
     if (this.interactions.size > REMEMBERED_REPLIES) this.interactions.delete(this.interactions.keys().next().value as string);
     this.dispatch(sink, message, interaction.channelId);
@@ -321,7 +325,7 @@ export class DiscordAdapter implements Adapter {
     const pending = this.interactions.get(id);
     if (!pending) return;
     this.interactions.delete(id);
-    if (!pending.edited) void once(() => pending.interaction.deleteReply()).catch((error: unknown) => this.deps.logger.debug({ err: describeError(error) }, 'Discord deferred reply not removed'));
+    if (!pending.edited) void attemptDiscordOnce(() => pending.interaction.deleteReply()).catch((error: unknown) => this.deps.logger.debug({ err: describeError(error) }, 'Discord deferred reply not removed'));
   }
 
   /**
@@ -370,13 +374,22 @@ export class DiscordAdapter implements Adapter {
    */
   private async post(channelId: string, content: string, extra: Record<string, unknown>, files: OutboundFile[] = [], into?: string, components?: ActionRow[]): Promise<string | undefined> {
     const uploads = files.map((file) => ({ name: file.name, data: Buffer.from(file.bytes) }));
-    const send = async (body: string, withFiles: boolean, edit: string | undefined) => {
-      const options = { body: { content: body, allowed_mentions: NO_PINGS, ...(edit ? {} : extra), ...(withFiles && components ? { components } : {}) }, ...(withFiles && uploads.length > 0 ? { files: uploads } : {}) };
+    const attempt = async (body: string, withFiles: boolean, edit: string | undefined, nonce: string) => {
+      // A new message carries a nonce Discord enforces: a retry of one that arrived though its answer did not (a timeout) is not posted twice.
+      const options = { body: { content: body, allowed_mentions: NO_PINGS, ...(edit ? {} : { ...extra, nonce, enforce_nonce: true }), ...(withFiles && components ? { components } : {}) }, ...(withFiles && uploads.length > 0 ? { files: uploads } : {}) };
       return idOf(await (edit ? this.client.rest.patch(Routes.channelMessage(channelId, edit), options) : this.client.rest.post(Routes.channelMessages(channelId), options)));
     };
+    const send = (body: string, withFiles: boolean, edit: string | undefined) => {
+      const nonce = randomBytes(12).toString('base64url');
+      return this.call(() => attempt(body, withFiles, edit, nonce));
+    };
     try {
-      return await this.call(() => send(content, true, into));
+      return await send(content, true, into);
     } catch (error) {
+      if (this.noteRefusedReply(error as CairnError, channelId) && 'message_reference' in extra) {
+        const { message_reference: _, ...plainMessage } = extra;
+        return this.post(channelId, content, plainMessage, files, into, components);
+      }
       if (into && !isMarkupRejection(error as CairnError)) {
         this.deps.logger.warn({ channelId, err: describeError(error) }, 'Discord draft could not be replaced by the answer; posting it as a new message');
         return this.post(channelId, content, extra, files, undefined, components);
@@ -385,24 +398,25 @@ export class DiscordAdapter implements Adapter {
       this.deps.logger.warn({ channelId }, 'Discord refused the message content; sending it escaped');
       let last: string | undefined;
       const plain = plainParts(content);
-      for (const [index, piece] of plain.entries()) last = await this.call(() => send(piece, index === plain.length - 1, index === 0 ? into : undefined));
+      for (const [index, piece] of plain.entries()) last = await send(piece, index === plain.length - 1, index === 0 ? into : undefined);
       return last;
     }
+  }
+
+  /** True when Discord refused a reply for want of Read Message History: the channel gets plain messages from now on. */
+  private noteRefusedReply(error: CairnError, channelId: string): boolean {
+    if (!isReplyRefused(error)) return false;
+    if (!this.repliesRefused.has(channelId)) this.deps.logger.warn({ channelId }, 'Discord: no Read Message History in this channel, so answers there are not replies');
+    this.repliesRefused.add(channelId);
+    return true;
   }
 
   private async registerCommands(): Promise<void> {
     const settings = this.deps.config.platforms.discord;
     const applicationId = settings.applicationId ?? '';
-    const chat = this.deps.commands
-      .list()
-      .filter((command) => /^[a-z0-9_-]{1,32}$/.test(command.name) && command.name !== ASK_COMMAND)
-      .map((command) => ({ name: command.name, description: command.description.slice(0, 100), options: [{ type: 3, name: 'args', description: (command.usage ?? 'arguments').slice(0, 100), required: false }] }));
-    const ask = { name: ASK_COMMAND, description: 'Ask Cairn something', options: [{ type: 3, name: 'prompt', description: 'What you want to ask or have done', required: true }] };
-    // A message command (type 3) has no description: it shows in a message's Apps menu.
-    const askAbout = { name: this.askAboutName, type: 3 };
     const route = settings.guildId ? Routes.applicationGuildCommands(applicationId, settings.guildId) : Routes.applicationCommands(applicationId);
     try {
-      await this.call(() => this.client.rest.put(route, { body: [ask, askAbout, ...chat] }));
+      await this.call(() => this.client.rest.put(route, { body: applicationCommands(this.deps.commands, this.askAboutName) }));
     } catch (error) {
       // Mentions and DMs still work without slash commands; say what failed and go on.
       this.deps.logger.warn({ err: describeError(error) }, 'Discord slash command registration failed');
@@ -422,10 +436,6 @@ export class DiscordAdapter implements Adapter {
 /** A streamed draft: in an interaction's reply or follow-up, or a channel message. */
 type Draft = { interaction: AnsweredInteraction; message: string } | { channelId: string; messageId: string };
 
-/** One attempt, its failure mapped (draft updates are not retried). */
-function once<T>(operation: () => Promise<T>): Promise<T> {
-  return attemptOnce(operation, mapDiscordError);
-}
 
 function idOf(response: unknown): string | undefined {
   const id = (response as { id?: unknown } | null)?.id;
@@ -434,16 +444,6 @@ function idOf(response: unknown): string | undefined {
 
 export const createAdapter: AdapterFactory = (deps) => new DiscordAdapter(deps);
 export const checkCredentials: CredentialCheck = checkDiscord;
-
-/** The reply's parts, rendered; its files go with the last part (a message of their own when there is no text). */
-function partsWithFiles(text: string, files: OutboundFile[] | undefined): { content: string; files: OutboundFile[] }[] {
-  if (files?.length && text.trim() === '') return [{ content: '', files }];
-  const parts: { content: string; files: OutboundFile[] }[] = renderParts(text).map((content) => ({ content, files: [] }));
-  const last = parts.at(-1);
-  if (last && files?.length) last.files = files;
-  return parts;
-}
-
 
 /** An interaction Cairn answers in its deferred reply: a slash command, "Ask Cairn" on a message, or a press of its button. */
 type AnsweredInteraction = ChatInputCommandInteraction | ButtonInteraction | MessageContextMenuCommandInteraction;

@@ -5,7 +5,7 @@
  */
 import { escapeMarkdown } from 'discord.js';
 import { splitMessage } from '../../src/core/split.js';
-import type { ReplyButton } from '../../src/core/message.js';
+import type { OutboundFile, ReplyButton } from '../../src/core/message.js';
 
 export const MESSAGE_LIMIT = 2000;
 
@@ -28,4 +28,13 @@ export interface ActionRow {
 export function componentsOf(buttons: readonly ReplyButton[] | undefined): ActionRow[] | undefined {
   const row = (buttons ?? []).filter((button) => button.command.length <= 100).map((button) => ({ type: 2 as const, style: 2 as const, label: button.label, custom_id: button.command }));
   return row.length > 0 ? [{ type: 1, components: row }] : undefined;
+}
+
+/** The reply's parts, rendered; its files go with the last part (a message of their own when there is no text). */
+export function partsWithFiles(text: string, files: OutboundFile[] | undefined): { content: string; files: OutboundFile[] }[] {
+  if (files?.length && text.trim() === '') return [{ content: '', files }];
+  const parts: { content: string; files: OutboundFile[] }[] = renderParts(text).map((content) => ({ content, files: [] }));
+  const last = parts.at(-1);
+  if (last && files?.length) last.files = files;
+  return parts;
 }

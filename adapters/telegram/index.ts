@@ -16,6 +16,7 @@ import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { SentReplies } from '../../src/core/sent-replies.js';
 import { isMarkupRejection, isUnchanged, mapTelegramError, once } from './errors.js';
 import { watchPolling } from './polling-watch.js';
+import { followChatMigrations } from './chat-migration.js';
 import { LongPolling } from './polling.js';
 import { checkTelegram, telegramSettings } from './check.js';
 import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, normalizeStopButton, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
@@ -79,6 +80,7 @@ export class TelegramAdapter implements Adapter {
     this.capabilities = { threads: false, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 50 * 1024 * 1024 };
     this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
     this.bot.api.config.use(watchPolling(deps.logger, Date.now, () => this.polling?.working()));
+    this.bot.api.config.use(followChatMigrations(deps.logger));
     this.timer = options.timer ?? unrefTimer;
     this.sleep = deps.sleep ?? realSleep;
     this.indicators = new TurnIndicators({
@@ -158,6 +160,8 @@ export class TelegramAdapter implements Adapter {
 
   async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
     const chatId = chatIdOf(conversationId);
+    // No "Still working on it…" may come below the answer while it goes out (a rate limit can hold it).
+    if (reply.endsTurn) this.indicators.stop(conversationId);
     // What is sent takes the place of Telegram's own draft there.
     this.draftSurface.ended(conversationId);
     let withKeyboard: number | undefined;

@@ -1,7 +1,6 @@
-/** Shared set-up for the Slack lifecycle tests: the real Bolt against the loopback fake, optionally behind a proxy that plays Slack's limits the fake lacks. */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+/** Set-up for the Slack lifecycle tests: the real Bolt against the loopback fake, optionally behind a proxy that plays Slack's limits the fake lacks. */
 import { ManualTimers } from '../helpers/manual-timers.js';
+import { startProxy, type Proxy } from '../helpers/platform-proxy.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { SlackEventSender, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
@@ -15,46 +14,12 @@ export const SIGNING_SECRET = 'fake-signing-secret-0123456789';
 /** Decides a Web API call's answer itself (return a JSON body), holds it (return a promise), or lets the fake answer (undefined). */
 export type Intercept = (method: string, raw: string) => Promise<unknown> | unknown;
 
-export interface SlackProxy {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** A loopback proxy in front of the fake's Web API. */
-export async function startProxy(fake: FakeSlackApi, intercept: Intercept): Promise<SlackProxy> {
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      void (async () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const method = /\/api\/([\w.]+)/.exec(req.url ?? '')?.[1] ?? '';
-        const own = await intercept(method, raw);
-        if (own !== undefined) {
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(own));
-          return;
-        }
-        const headers: Record<string, string> = {};
-        for (const name of ['content-type', 'authorization']) if (req.headers[name]) headers[name] = String(req.headers[name]);
-        const answer = await fetch(`${fake.origin}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body: raw });
-        const out: Record<string, string> = {};
-        for (const name of ['content-type', 'retry-after', 'x-oauth-scopes']) {
-          const value = answer.headers.get(name);
-          if (value) out[name] = value;
-        }
-        res.writeHead(answer.status, out).end(Buffer.from(await answer.arrayBuffer()));
-      })().catch(() => res.destroy());
-    });
+/** A loopback proxy in front of the fake's Web API, answering by Slack method name. */
+function startSlackProxy(fake: FakeSlackApi, intercept: Intercept): Promise<Proxy> {
+  return startProxy(fake.url, async (_method, path, body) => {
+    const own = await intercept(/\/api\/([\w.]+)/.exec(path)?.[1] ?? '', body);
+    return own === undefined ? undefined : { status: 200, body: own };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** The text of a Web API body's section blocks, as Slack would count it. */
@@ -86,11 +51,11 @@ export interface Setup {
 export async function setup(options: { socket?: boolean; intercept?: Intercept; env?: Record<string, string>; beforeStart?: (slack: FakeSlackApi) => void; start?: boolean } = {}): Promise<Setup> {
   const model = await startFakeModelServer();
   const slack = await startFakeSlackApi();
-  const proxy = options.intercept ? await startProxy(slack, options.intercept) : undefined;
+  const proxy = options.intercept ? await startSlackProxy(slack, options.intercept) : undefined;
   const timers = new ManualTimers();
   const env = {
     SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_API_URL: proxy?.url ?? slack.url,
+    SLACK_API_URL: proxy ? `${proxy.url}/` : slack.url,
     SLACK_ALLOWED_USERS: 'U1',
     ...(options.socket ? { SLACK_APP_TOKEN: slack.appToken } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     ...options.env,
