@@ -5,7 +5,7 @@
 import { Api } from 'grammy';
 import type { Config } from '../../src/config/load.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { mapTelegramError } from './errors.js';
+import { getMeFailure } from './errors.js';
 
 /** The settings the adapter needs, or a ConfigError naming what to set. */
 export function telegramSettings(config: Config): Config['platforms']['telegram'] & { botToken: string } {
@@ -29,6 +29,6 @@ export async function checkTelegram(config: Config): Promise<string> {
       : '';
     return `${who}, webhook ${settings.webhookUrl}, ${webhook.pending_update_count} updates waiting${lastError}`;
   } catch (error) {
-    throw mapTelegramError(error);
+    throw getMeFailure(error, settings.apiRoot);
   }
 }

@@ -47,3 +47,14 @@ export function isUnchanged(error: CairnError): boolean {
 export function once<T>(operation: () => Promise<T>): Promise<T> {
   return attemptOnce(operation, mapTelegramError);
 }
+
+/**
+ * getMe's 404: the Bot API answers Not Found, not Unauthorized, for a string that is no token
+ * at all (a space pasted into it, the `bot` of the API URL in front), or for a wrong API root.
+ */
+export function getMeFailure(error: unknown, apiRoot: string | undefined): CairnError {
+  const mapped = mapTelegramError(error);
+  if (mapped.status !== 404) return mapped;
+  const where = apiRoot ? `, or TELEGRAM_API_ROOT (${apiRoot}) is not a Bot API server` : '';
+  return new CairnError('auth', `Telegram knows no bot by that token: check TELEGRAM_BOT_TOKEN, which looks like 123456789:AAE… (digits, a colon, 35 characters; no spaces, no "bot" in front)${where}.`, { platform: PLATFORM, status: 404, cause: error });
+}

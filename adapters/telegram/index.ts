@@ -14,7 +14,7 @@ import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { SentReplies } from '../../src/core/sent-replies.js';
-import { isMarkupRejection, isUnchanged, mapTelegramError, once } from './errors.js';
+import { getMeFailure, isMarkupRejection, isUnchanged, mapTelegramError, once } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { followChatMigrations } from './chat-migration.js';
 import { LongPolling } from './polling.js';
@@ -124,7 +124,7 @@ export class TelegramAdapter implements Adapter {
     // Not bot.init(): grammY retries a network failure there forever and says so only in debug
     // output, so an unreachable Bot API would hang the start in silence. Ours warns on each retry
     // and gives up with the reason.
-    const me = await this.call(() => this.bot.api.getMe());
+    const me = await this.call(() => this.bot.api.getMe()).catch((error: unknown) => Promise.reject(getMeFailure(error, settings.apiRoot)));
     this.bot.botInfo = me;
     this.normalize = { bot: { id: me.id, username: me.username }, groupSessions: settings.groupSessions };
     this.sink = sink;
