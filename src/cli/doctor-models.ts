@@ -13,14 +13,18 @@ import { createTranscriber } from '../model/transcribe.js';
 import { createImageDescriber } from '../model/vision.js';
 import type { CheckResult } from './doctor.js';
 
+/** The primary model alone, with one tiny request: what `cairn setup` checks, as it announces. */
+export async function checkPrimaryModel(config: Config): Promise<CheckResult[]> {
+  const [primary] = config.providers;
+  if (!primary) return [{ name: 'model', ok: false, detail: config.modelProblems.join(' ') }];
+  return [await probeEndpoint(config, primary, 0)];
+}
+
 export async function checkModels(config: Config): Promise<CheckResult[]> {
   const [primary] = config.providers;
   if (!primary) return [{ name: 'model', ok: false, detail: config.modelProblems.join(' ') }];
   const results: CheckResult[] = [];
-  for (const [index, provider] of config.providers.entries()) {
-    const name = index === 0 ? `model (${PROVIDER_PRESETS[provider.name].label})` : `fallback ${index} (${PROVIDER_PRESETS[provider.name].label})`;
-    results.push(await probe(name, `${provider.model} at ${provider.baseUrl}`, () => complete(config, provider), modelFix));
-  }
+  for (const [index, provider] of config.providers.entries()) results.push(await probeEndpoint(config, provider, index));
   // Summaries, reflection and audits use the aux model; a wrong name there fails only in the background.
   const aux = config.auxModel;
   if (aux && aux !== primary.model) {
@@ -125,6 +129,12 @@ async function complete(config: Config, provider: ProviderSettings, model?: stri
  */
 function nameFix(variable: string, codes: readonly CairnErrorCode[], where: string): (error: unknown) => string {
   return (error) => (isCairnError(error) && codes.includes(error.code) ? `Check ${variable}: the primary endpoint must serve it${where}` : modelFix(error));
+}
+
+/** One endpoint of the chain (0: the primary), with one tiny request. */
+function probeEndpoint(config: Config, provider: ProviderSettings, index: number): Promise<CheckResult> {
+  const label = PROVIDER_PRESETS[provider.name].label;
+  return probe(index === 0 ? `model (${label})` : `fallback ${index} (${label})`, `${provider.model} at ${provider.baseUrl}`, () => complete(config, provider), modelFix);
 }
 
 function modelFix(error: unknown): string {

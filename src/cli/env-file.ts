@@ -4,7 +4,9 @@
  * settings, comments, blank lines) stays as it was. Written atomically, readable by its
  * owner only, since it holds tokens.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { readDotenv } from '../config/dotenv.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { CairnError } from '../core/errors.js';
@@ -22,6 +24,12 @@ export function readEnvFile(path: string): Record<string, string> {
 
 /** The file's text with the changes made: lines of other settings kept in place. */
 export function applyEnvChanges(text: string, changes: EnvChanges): string {
+  const changed = rewrite(text, changes);
+  assertReadsAsIntended(text, changed, changes);
+  return changed;
+}
+
+function rewrite(text: string, changes: EnvChanges): string {
   const remove = new Set(changes.remove ?? []);
   const pending = new Map(Object.entries(changes.set));
   const lines: string[] = [];
@@ -41,7 +49,8 @@ export function applyEnvChanges(text: string, changes: EnvChanges): string {
   }
   if (pending.size > 0) {
     if (lines.length > 0 && lines.at(-1) !== '') lines.push('');
-    lines.push('# Written by `cairn setup`');
+    // No quote characters: one could close a quote a line above opened and never closed.
+    lines.push('# Written by cairn setup');
     for (const [key, value] of pending) lines.push(`${key}=${quoted(value)}`);
   }
   return `${lines.join('\n')}\n`;
@@ -61,17 +70,62 @@ function* entries(lines: readonly string[]): Generator<string[]> {
       yield [line];
       continue;
     }
-    // Up to the line that closes the quote; an unclosed one keeps the rest as it is.
+    // Up to the line that closes the quote. One never closed is that line's alone (its value is
+    // the rest of the line, quote and all), as Node's parseEnv, which Cairn reads .env with, takes it.
     let end = i + 1;
     while (end < lines.length && !(lines[end] ?? '').includes(quote)) end++;
-    yield lines.slice(i, Math.min(end, lines.length - 1) + 1);
+    if (end === lines.length) {
+      yield [line];
+      continue;
+    }
+    yield lines.slice(i, end + 1);
     i = end;
   }
 }
 
+/**
+ * A .env that is a link (to a shared file, linked into each release) is written where it points:
+ * the atomic rename would otherwise put a plain file in the link's place, and the shared file
+ * would keep the old settings.
+ */
 export function writeEnvFile(path: string, changes: EnvChanges): void {
-  const before = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  writeFileAtomic(path, applyEnvChanges(before, changes), { mode: 0o600 });
+  const target = linkTarget(path);
+  const before = existsSync(target) ? readFileSync(target, 'utf8') : '';
+  writeFileAtomic(target, applyEnvChanges(before, changes), { mode: 0o600 });
+}
+
+/** The file `path` names once links are followed; `path` itself when it is no link. */
+function linkTarget(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  // Nothing there yet, or a link to a file not made yet: that file is the one to write.
+  let pointsTo: string;
+  try {
+    pointsTo = readlinkSync(path);
+  } catch {
+    return path;
+  }
+  return linkTarget(resolve(dirname(path), pointsTo));
+}
+
+/**
+ * The changed text, read as Cairn reads it, must hold exactly the settings intended: a quote a
+ * line opened and never closed can swallow the lines written after it, and .env would then
+ * silently say something other than what setup reports.
+ */
+function assertReadsAsIntended(before: string, after: string, changes: EnvChanges): void {
+  const intended: Record<string, string | undefined> = { ...parseEnv(before.replace(/^\uFEFF/, '')), ...changes.set };
+  for (const key of changes.remove ?? []) if (!Object.hasOwn(changes.set, key)) delete intended[key];
+  const read = parseEnv(after);
+  const differing = [...new Set([...Object.keys(intended), ...Object.keys(read)])].filter((key) => intended[key] !== read[key]);
+  if (differing.length === 0) return;
+  throw new CairnError(
+    'invalid_input',
+    `.env would not read back as written (${differing.join(', ')}): a quote opened on one of its lines and never closed, most likely. Close or remove that quote by hand, then run \`cairn setup\` again.`,
+  );
 }
 
 /** A value as a dotenv line holds it: bare when it is plain, else single-quoted (taken literally). */

@@ -30,8 +30,17 @@ export const PLATFORM_QUESTIONS: readonly PlatformQuestions[] = [
     label: 'Slack',
     ask: async (ask, file) => {
       const bot = await secret(ask, file, 'SLACK_BOT_TOKEN', 'Slack bot token (xoxb-…, under OAuth & Permissions)');
-      const app = await secret(ask, file, 'SLACK_APP_TOKEN', 'App-level token for Socket Mode (xapp-…; empty: events come over HTTP instead)', true);
-      if (app) return { SLACK_BOT_TOKEN: bot, SLACK_APP_TOKEN: app };
+      // Asked outright, since an empty answer cannot mean both "keep the app token" and "none".
+      // Only the chosen way's setting is written: with both set, Cairn uses Socket Mode.
+      const events = await ask.select<'socket' | 'http'>({
+        message: 'How should Slack send events to Cairn?',
+        default: file.SLACK_SIGNING_SECRET && !file.SLACK_APP_TOKEN ? 'http' : 'socket',
+        choices: [
+          { name: 'Socket Mode: Cairn connects to Slack, no public URL needed (an app-level token, xapp-…)', value: 'socket' },
+          { name: 'HTTP: Slack posts to https://<your host>/slack/events (the signing secret)', value: 'http' },
+        ],
+      });
+      if (events === 'socket') return { SLACK_BOT_TOKEN: bot, SLACK_APP_TOKEN: await secret(ask, file, 'SLACK_APP_TOKEN', 'App-level token for Socket Mode (xapp-…, under Basic Information, with connections:write)') };
       return { SLACK_BOT_TOKEN: bot, SLACK_SIGNING_SECRET: await secret(ask, file, 'SLACK_SIGNING_SECRET', 'Signing secret (under Basic Information)') };
     },
   },
@@ -50,12 +59,12 @@ export const PLATFORM_QUESTIONS: readonly PlatformQuestions[] = [
   },
 ];
 
-/** A token, not shown as it is typed; empty keeps the one in .env (or, where `optional`, means none). */
-async function secret(ask: Ask, file: Record<string, string>, key: string, what: string, optional = false): Promise<string> {
+/** A token, not shown as it is typed; empty keeps the one in .env. */
+async function secret(ask: Ask, file: Record<string, string>, key: string, what: string): Promise<string> {
   const kept = file[key];
   const answer = await ask.secret({
     message: `${what} (${key})${kept ? ', empty to keep the one in .env' : ''}:`,
-    validate: (value) => optional || value.trim() !== '' || kept !== undefined || 'Paste it (it is not shown).',
+    validate: (value) => value.trim() !== '' || Boolean(kept) || 'Paste it (it is not shown).',
   });
   return answer.trim() || kept || '';
 }

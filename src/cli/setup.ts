@@ -1,9 +1,10 @@
 /**
  * `cairn setup`: the first run, step by step in the terminal. It asks which model to use
- * (a hosted provider and its key, or a local server's URL), checks it with one tiny
- * request, asks which chat platforms to join and checks each token, then writes the
- * answers to `.env` (env-file.ts), all at once at the end: a setup cancelled with Ctrl-C
- * writes nothing. The prompts are @inquirer's; tests drive them through their own streams.
+ * (setup-model.ts: a hosted provider and its key, or a local server's URL), checks it with
+ * one tiny request, asks which chat platforms to join (setup-platforms.ts) and checks each
+ * token, then writes the answers to `.env` (env-file.ts), all at once at the end: a setup
+ * cancelled with Ctrl-C writes nothing, and exits 130 so that `cairn setup && cairn chat`
+ * stops there. The prompts are @inquirer's; tests drive them through their own streams.
  */
 import { basename, dirname, resolve } from 'node:path';
 import checkbox from '@inquirer/checkbox';
@@ -11,13 +12,13 @@ import confirm from '@inquirer/confirm';
 import input from '@inquirer/input';
 import password from '@inquirer/password';
 import select from '@inquirer/select';
-import { loadConfig, processEnv, type Config } from '../config/load.js';
+import { processEnv } from '../config/load.js';
 import { CairnError } from '../core/errors.js';
 import type { PlatformName } from '../core/adapter-factory.js';
-import { PROVIDER_PRESETS, type ProviderName } from '../model/providers.js';
-import { checkModels } from './doctor-models.js';
-import { checkPlatform, type CheckResult } from './doctor.js';
+import { checkPlatform } from './doctor.js';
 import { readEnvFile, writeEnvFile, type EnvChanges } from './env-file.js';
+import { checkChanges, printResults } from './setup-check.js';
+import { chooseModel } from './setup-model.js';
 import { PLATFORM_QUESTIONS, platformVariables } from './setup-platforms.js';
 import type { CommandGroup } from './context.js';
 
@@ -40,7 +41,11 @@ export interface SetupOptions {
 /** The prompts, bound to the terminal. */
 export type Ask = ReturnType<typeof promptsOn>;
 
-const OLLAMA_URL = 'http://localhost:11434/v1';
+/** How setup ended: .env written, or cancelled with Ctrl-C in a prompt (.env left as it was). */
+export type SetupOutcome = 'written' | 'cancelled';
+
+/** The exit status of a command stopped by Ctrl-C (128 + SIGINT), as a shell gives it. */
+const CANCELLED_EXIT_CODE = 130;
 
 export const setupCommands: CommandGroup = ({ program, print }) => {
   program
@@ -49,12 +54,14 @@ export const setupCommands: CommandGroup = ({ program, print }) => {
     .option('--env-file <path>', 'the file to write', '.env')
     .action(async (options: { envFile: string }) => {
       if (!process.stdin.isTTY) throw new CairnError('invalid_input', '`cairn setup` asks questions: run it in a terminal, or write the settings into .env yourself (see the README, Configuration).');
-      await runSetup({ envFile: resolve(options.envFile), env: processEnv(), terminal: { input: process.stdin, output: process.stdout }, print });
+      const outcome = await runSetup({ envFile: resolve(options.envFile), env: processEnv(), terminal: { input: process.stdin, output: process.stdout }, print });
+      // Cancelled is no success: `npx cairn setup && npx cairn chat` (the README's first line) stops there.
+      if (outcome === 'cancelled') process.exitCode = CANCELLED_EXIT_CODE;
     });
 };
 
 /** Resolves when .env was written, or the person cancelled (nothing written then). */
-export async function runSetup(options: SetupOptions): Promise<void> {
+export async function runSetup(options: SetupOptions): Promise<SetupOutcome> {
   const ask = promptsOn(options.terminal);
   const { print, envFile } = options;
   print(`Cairn setup. Your answers go to ${envFile}; other settings there stay as they are.`);
@@ -65,10 +72,12 @@ export async function runSetup(options: SetupOptions): Promise<void> {
     const before = readEnvFile(envFile);
     writeEnvFile(envFile, changes);
     printSummary(options, changes, (changes.remove ?? []).filter((key) => key in before));
+    return 'written';
   } catch (error) {
     // Ctrl-C in a prompt: nothing was written.
-    if (error instanceof Error && error.name === 'ExitPromptError') return print('Setup cancelled; nothing was written.');
-    throw error;
+    if (!(error instanceof Error && error.name === 'ExitPromptError')) throw error;
+    print('Setup cancelled; nothing was written.');
+    return 'cancelled';
   }
 }
 
@@ -81,51 +90,6 @@ function promptsOn(terminal: Terminal) {
     confirm: (config: Parameters<typeof confirm>[0]) => confirm(config, context),
     checkbox: <T>(config: Parameters<typeof checkbox<T>>[0]) => checkbox<T>(config, context),
   };
-}
-
-/** The model's settings, asked again until they pass their check or the person keeps them anyway. */
-async function chooseModel(ask: Ask, options: SetupOptions): Promise<EnvChanges> {
-  const file = readEnvFile(options.envFile);
-  for (;;) {
-    const current = Object.keys(PROVIDER_PRESETS).find((name) => name === file.CAIRN_PROVIDER) as ProviderName | undefined;
-    const provider = await ask.select<ProviderName>({
-      message: 'Which model should Cairn use?',
-      // Run again, setup starts from what .env has.
-      ...(current ? { default: current } : {}),
-      choices: [
-        { name: 'OpenAI', value: 'openai' },
-        { name: 'OpenRouter (many models, one key)', value: 'openrouter' },
-        { name: 'Nous Portal (Hermes models)', value: 'nous' },
-        { name: 'A local or self-hosted server (Ollama, vLLM, llama.cpp: any OpenAI-compatible API)', value: 'custom' },
-      ],
-    });
-    // Each answer replaces the last: nothing of a provider tried before stays.
-    const model = provider === 'custom' ? await customModel(ask, file) : await hostedModel(ask, provider, file);
-    options.print('Checking the model with one short request…');
-    const results = (await checkModels(effectiveConfig(options, model))).filter((result) => result.name.startsWith('model'));
-    printResults(options, results);
-    if (results.every((result) => result.ok)) return model;
-    if (await ask.confirm({ message: 'Keep these settings anyway?', default: false })) return model;
-  }
-}
-
-async function hostedModel(ask: Ask, provider: Exclude<ProviderName, 'custom'>, file: Record<string, string>): Promise<EnvChanges> {
-  const preset = PROVIDER_PRESETS[provider];
-  const keyEnv = preset.keyEnv ?? 'CAIRN_API_KEY';
-  const kept = file[keyEnv];
-  const key = await ask.secret({ message: `${preset.label} API key (${keyEnv})${kept ? ', empty to keep the one in .env' : ''}:`, validate: (value) => value.trim() !== '' || kept !== undefined || 'Paste the key (it is not shown).' });
-  const model = await ask.input({ message: 'Model:', default: (file.CAIRN_PROVIDER === provider ? file.CAIRN_MODEL : undefined) ?? preset.defaultModel ?? '', validate: filled('a model name') });
-  // A custom base URL or CAIRN_API_KEY left in .env would win over the provider's own.
-  return { set: { CAIRN_PROVIDER: provider, [keyEnv]: key.trim() || (kept ?? ''), CAIRN_MODEL: model.trim() }, remove: ['CAIRN_BASE_URL', 'CAIRN_API_KEY'] };
-}
-
-async function customModel(ask: Ask, file: Record<string, string>): Promise<EnvChanges> {
-  const baseUrl = await ask.input({ message: "Base URL of the server's OpenAI-compatible API:", default: file.CAIRN_BASE_URL ?? OLLAMA_URL, validate: httpUrl });
-  const previous = file.CAIRN_PROVIDER === 'custom' ? file.CAIRN_MODEL : undefined;
-  const model = await ask.input({ message: 'Model name, as the server calls it:', ...(previous ? { default: previous } : {}), validate: filled('the model name') });
-  const key = (await ask.secret({ message: 'API key, if the server needs one (empty: none):' })).trim();
-  const set: Record<string, string> = { CAIRN_PROVIDER: 'custom', CAIRN_BASE_URL: baseUrl.trim(), CAIRN_MODEL: model.trim(), ...(key ? { CAIRN_API_KEY: key } : {}) };
-  return { set, remove: key ? [] : ['CAIRN_API_KEY'] };
 }
 
 async function choosePlatforms(ask: Ask, options: SetupOptions, changes: EnvChanges): Promise<void> {
@@ -149,23 +113,11 @@ async function choosePlatforms(ask: Ask, options: SetupOptions, changes: EnvChan
       Object.assign(changes.set, answers);
       changes.remove = [...(changes.remove ?? []).filter((key) => !variables.includes(key)), ...variables.filter((key) => !(key in answers))];
       options.print(`Checking ${label}…`);
-      const result = await checkPlatform(platform, effectiveConfig(options, changes));
-      printResults(options, [result]);
-      if (result.ok || !(await ask.confirm({ message: `Enter the ${label} settings again?`, default: true }))) break;
+      const results = await checkChanges(options, changes, async (config) => [await checkPlatform(platform, config)]);
+      printResults(options, results);
+      if (results.every((result) => result.ok) || !(await ask.confirm({ message: `Enter the ${label} settings again?`, default: true }))) break;
     }
   }
-}
-
-/** The configuration Cairn will run with once the changes are written: the real environment still wins. */
-function effectiveConfig(options: SetupOptions, changes: EnvChanges): Config {
-  const file = readEnvFile(options.envFile);
-  for (const key of changes.remove ?? []) delete file[key];
-  const env = { ...file, ...changes.set, ...definedOnly(options.env) };
-  return loadConfig({ env, dotenv: false, cwd: dirname(options.envFile) });
-}
-
-function printResults(options: SetupOptions, results: readonly CheckResult[]): void {
-  for (const result of results) options.print(`  ${result.ok ? '✓' : '✗'} ${result.name}: ${result.detail}`);
 }
 
 function printSummary(options: SetupOptions, changes: EnvChanges, removed: readonly string[]): void {
@@ -191,21 +143,4 @@ function printSummary(options: SetupOptions, changes: EnvChanges, removed: reado
     print('People who write to the bot get a pairing code; let them in with `npx cairn pairing approve <code>`. Admins (who approve risky commands) are set with TELEGRAM_ADMIN_USERS, SLACK_ADMIN_USERS or DISCORD_ADMIN_USERS (see the README).');
   }
   print('  npx cairn doctor    check everything again at any time');
-}
-
-function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
-
-function filled(what: string): (value: string) => true | string {
-  return (value) => value.trim() !== '' || `Enter ${what}.`;
-}
-
-function httpUrl(value: string): true | string {
-  try {
-    const url = new URL(value.trim());
-    return url.protocol === 'http:' || url.protocol === 'https:' || 'Enter an http:// or https:// URL.';
-  } catch {
-    return `Enter a URL, such as ${OLLAMA_URL}.`;
-  }
 }

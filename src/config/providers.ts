@@ -25,7 +25,7 @@ export interface ProviderChain {
 const KEYLESS_PLACEHOLDER = 'no-key';
 
 export function resolveProviders(model: ParsedConfig['model'], env: Env): ProviderChain {
-  const primary = resolveOne({ ...model, provider: model.provider ?? inferProvider(model, env) }, env, 'CAIRN_');
+  const primary = resolveOne({ ...model, provider: model.provider ?? inferProvider(model.baseUrl, env) }, env, 'CAIRN_');
   if ('problems' in primary) return { providers: [], problems: primary.problems };
   const providers = [primary.settings];
   const problems: string[] = [];
@@ -38,8 +38,9 @@ export function resolveProviders(model: ParsedConfig['model'], env: Env): Provid
   return problems.length > 0 ? { providers: [], problems } : { providers, problems: [] };
 }
 
-function inferProvider(model: ParsedConfig['model'], env: Env): ProviderName | undefined {
-  if (model.baseUrl) return 'custom';
+/** The provider when none is named: a base URL means a custom endpoint, else the first provider key found decides (`cairn setup` asks the same way). */
+export function inferProvider(baseUrl: string | undefined, env: Env): ProviderName | undefined {
+  if (baseUrl) return 'custom';
   if (env.OPENAI_API_KEY) return 'openai';
   if (env.OPENROUTER_API_KEY) return 'openrouter';
   if (env.NOUS_API_KEY) return 'nous';

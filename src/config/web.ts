@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
 import { timerMs } from './duration.js';
-
+import { httpUrl } from './http-url.js';
 
 export const webSchema = z
   .object({
@@ -24,7 +24,7 @@ export const webSchema = z
         provider: z.enum(['brave', 'tavily', 'searxng']).optional(),
         apiKey: z.string().min(1).optional(),
         /** The engine's base URL: a SearXNG instance (required for it), or a proxy of Brave's or Tavily's API. */
-        url: z.string().url().optional(),
+        url: httpUrl().optional(),
       })
       .prefault({})
       .superRefine((search, context) => {
@@ -40,6 +40,6 @@ export const WEB_ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_WEB_FETCH', path: ['web', 'fetch'], kind: 'string', help: 'true (default): the agent may read web pages (web_fetch); false turns it off.' },
   { name: 'CAIRN_SEARCH_PROVIDER', path: ['web', 'search', 'provider'], kind: 'string', help: 'brave, tavily or searxng: the engine of the web_search tool (unset: no web_search).' },
   { name: 'CAIRN_SEARCH_API_KEY', path: ['web', 'search', 'apiKey'], kind: 'string', help: "The search engine's API key (Brave's X-Subscription-Token, Tavily's tvly-… key)." },
-  { name: 'CAIRN_SEARCH_URL', path: ['web', 'search', 'url'], kind: 'string', help: 'The SearXNG instance (with format json enabled), or a proxy of the Brave or Tavily API.' },
+  { name: 'CAIRN_SEARCH_URL', path: ['web', 'search', 'url'], kind: 'string', help: 'The http:// or https:// address of the SearXNG instance (with format json enabled), or of a proxy of the Brave or Tavily API.' },
   { name: 'CAIRN_WEB_ALLOW_PRIVATE', path: ['web', 'allowPrivateHosts'], kind: 'string', help: 'true lets web_fetch reach private and loopback addresses (an intranet); false (default) refuses them.' },
 ];

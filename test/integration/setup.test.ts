@@ -4,91 +4,14 @@
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
-import { parseEnv, stripVTControlCharacters } from 'node:util';
+import { parseEnv } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
 import { startFakeSlackApi } from '../fakes/slack-api.js';
 import { tempDir } from '../helpers/cairn.js';
+import { DOWN, ENTER, ScriptedTerminal, UP } from '../helpers/scripted-terminal.js';
 import { runSetup } from '../../src/cli/setup.js';
-
-const DOWN = '\x1b[B';
-const ENTER = '\r';
-
-/**
- * The terminal's screen. Each prompt pipes its output here and ends that pipe when done,
- * which would end any stream but stdout: this one stays open, as stdout does.
- */
-class Screen extends Writable {
-  constructor(private readonly onText: (text: string) => void) {
-    super();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.onText(chunk.toString());
-    done();
-  }
-
-  override end(): this {
-    return this;
-  }
-}
-
-/** A terminal whose answers are typed when their question shows. */
-class ScriptedTerminal {
-  readonly input = new PassThrough();
-  readonly output = new Screen((text) => {
-    this.screen += stripVTControlCharacters(text);
-    this.type();
-  });
-  private screen = '';
-  /** Where the screen stood when the last answer was typed: the next question shows after it. */
-  private from = 0;
-  private readonly script: { question: string; keys: string }[] = [];
-
-  answer(question: string, keys: string): this {
-    this.script.push({ question, keys });
-    return this;
-  }
-
-  /** Questions the script did not reach. */
-  unanswered(): string[] {
-    return this.script.map((step) => step.question);
-  }
-
-  /** All the prompts showed, their colours taken out. */
-  dump(): string {
-    return this.screen;
-  }
-
-  private type(): void {
-    const next = this.script[0];
-    if (!next || !this.screen.slice(this.from).includes(`? ${next.question}`)) return;
-    this.script.shift();
-    this.from = this.screen.length;
-    // The prompt listens for keys once it has drawn itself; each key on its own, as typed.
-    const keys = keystrokes(next.keys);
-    const typeNext = () => {
-      const key = keys.shift();
-      if (key === undefined) return;
-      this.input.write(key);
-      setImmediate(typeNext);
-    };
-    setImmediate(typeNext);
-  }
-}
-
-/** Typed text as keystrokes: an arrow key (ESC [ B) is one. */
-function keystrokes(typed: string): string[] {
-  const keys: string[] = [];
-  for (let at = 0; at < typed.length; at++) {
-    const arrow = typed[at] === DOWN[0];
-    keys.push(arrow ? typed.slice(at, at + 3) : (typed[at] ?? ''));
-    if (arrow) at += 2;
-  }
-  return keys;
-}
 
 let model: FakeModelServer;
 let telegram: FakeTelegram;
@@ -159,13 +82,13 @@ describe('cairn setup', () => {
   it('writes a hosted provider without the custom settings that would override it, and says what the shell overrides', async () => {
     writeFileSync(join(dir, '.env'), 'CAIRN_BASE_URL=http://old.example/v1\nCAIRN_API_KEY=old\nTELEGRAM_BOT_TOKEN=123:old\n');
     const terminal = new ScriptedTerminal()
-      // A local server first, whose check fails, then OpenRouter: nothing of the first answer stays.
-      .answer('Which model should Cairn use?', `${DOWN}${DOWN}${DOWN}${ENTER}`)
+      // A local server first (where the menu starts: .env has a base URL), whose check fails, then OpenRouter: nothing of the first answer stays.
+      .answer('Which model should Cairn use?', ENTER)
       .answer("Base URL of the server's OpenAI-compatible API:", `http://127.0.0.1:9/v1${ENTER}`)
       .answer('Model name, as the server calls it:', `local-model${ENTER}`)
       .answer('API key, if the server needs one', `sk-local${ENTER}`)
       .answer('Keep these settings anyway?', `n${ENTER}`)
-      .answer('Which model should Cairn use?', `${DOWN}${ENTER}`)
+      .answer('Which model should Cairn use?', `${UP}${UP}${ENTER}`)
       .answer('OpenRouter API key (OPENROUTER_API_KEY)', `sk-or-secret${ENTER}`)
       .answer('Model:', ENTER)
       // Telegram was set up before: unticked now, its token goes.
@@ -191,11 +114,12 @@ describe('cairn setup', () => {
         .answer('Which chat platforms should Cairn join?', `${DOWN} ${ENTER}`)
         // Socket Mode with a wrong app token: the check fails.
         .answer('Slack bot token', `${slack.botToken}${ENTER}`)
+        .answer('How should Slack send events to Cairn?', ENTER)
         .answer('App-level token for Socket Mode', `xapp-wrong-token${ENTER}`)
         .answer('Enter the Slack settings again?', `y${ENTER}`)
         // Events over HTTP instead, with a signing secret.
         .answer('Slack bot token', `${slack.botToken}${ENTER}`)
-        .answer('App-level token for Socket Mode', ENTER)
+        .answer('How should Slack send events to Cairn?', `${DOWN}${ENTER}`)
         .answer('Signing secret', `signing-secret-123${ENTER}`);
       await setup(terminal, { SLACK_API_URL: slack.url });
       expect(terminal.unanswered()).toEqual([]);

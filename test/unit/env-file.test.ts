@@ -7,8 +7,8 @@ describe('.env changes', () => {
   it('replaces lines in place, removes contradicting ones, appends new ones, and keeps the rest', () => {
     const before = '# mine\nexport CAIRN_MODEL=old\n\nCAIRN_BASE_URL=http://x/v1\nOTHER=kept # note\n';
     const after = applyEnvChanges(before, { set: { CAIRN_MODEL: 'gpt-4.1-mini', OPENAI_API_KEY: 'sk-1' }, remove: ['CAIRN_BASE_URL'] });
-    expect(after).toBe('# mine\nCAIRN_MODEL=gpt-4.1-mini\n\nOTHER=kept # note\n\n# Written by `cairn setup`\nOPENAI_API_KEY=sk-1\n');
-    expect(applyEnvChanges('', { set: { A: '1' } })).toBe('# Written by `cairn setup`\nA=1\n');
+    expect(after).toBe('# mine\nCAIRN_MODEL=gpt-4.1-mini\n\nOTHER=kept # note\n\n# Written by cairn setup\nOPENAI_API_KEY=sk-1\n');
+    expect(applyEnvChanges('', { set: { A: '1' } })).toBe('# Written by cairn setup\nA=1\n');
   });
 
   it('replaces every copy of a key set twice (the last is what is read): the new value, once, where the first was', () => {

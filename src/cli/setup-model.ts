@@ -1,0 +1,76 @@
+/**
+ * The model half of `cairn setup`: a hosted provider and its key, or a local server's URL,
+ * asked again until one short request to the model answers or the person keeps the settings
+ * anyway. Run again, it starts from the model .env has, whether CAIRN_PROVIDER names the
+ * provider or Cairn infers it (a hand-written .env with a key, or a base URL, alone).
+ */
+import { httpUrl } from '../config/http-url.js';
+import { inferProvider } from '../config/providers.js';
+import { PROVIDER_PRESETS, type ProviderName } from '../model/providers.js';
+import { checkPrimaryModel } from './doctor-models.js';
+import { readEnvFile, type EnvChanges } from './env-file.js';
+import { checkChanges, printResults } from './setup-check.js';
+import type { Ask, SetupOptions } from './setup.js';
+
+const OLLAMA_URL = 'http://localhost:11434/v1';
+
+/** The model's settings, asked again until they pass their check or the person keeps them anyway. */
+export async function chooseModel(ask: Ask, options: SetupOptions): Promise<EnvChanges> {
+  const file = readEnvFile(options.envFile);
+  const current = providerIn(file);
+  for (;;) {
+    const provider = await ask.select<ProviderName>({
+      message: 'Which model should Cairn use?',
+      // Run again, setup starts from what .env has.
+      ...(current ? { default: current } : {}),
+      choices: [
+        { name: 'OpenAI', value: 'openai' },
+        { name: 'OpenRouter (many models, one key)', value: 'openrouter' },
+        { name: 'Nous Portal (Hermes models)', value: 'nous' },
+        { name: 'A local or self-hosted server (Ollama, vLLM, llama.cpp: any OpenAI-compatible API)', value: 'custom' },
+      ],
+    });
+    // Each answer replaces the last: nothing of a provider tried before stays.
+    const previousModel = provider === current ? file.CAIRN_MODEL : undefined;
+    const model = provider === 'custom' ? await customModel(ask, file, previousModel) : await hostedModel(ask, provider, file, previousModel);
+    options.print('Checking the model with one short request…');
+    const results = await checkChanges(options, model, checkPrimaryModel);
+    printResults(options, results);
+    if (results.every((result) => result.ok)) return model;
+    if (await ask.confirm({ message: 'Keep these settings anyway?', default: false })) return model;
+  }
+}
+
+/** The provider .env runs Cairn with: the one CAIRN_PROVIDER names, else the one Cairn infers from the file (src/config/providers.ts). */
+function providerIn(file: Record<string, string>): ProviderName | undefined {
+  const named = file.CAIRN_PROVIDER;
+  if (named) return Object.keys(PROVIDER_PRESETS).find((name) => name === named) as ProviderName | undefined;
+  return inferProvider(file.CAIRN_BASE_URL, file);
+}
+
+async function hostedModel(ask: Ask, provider: Exclude<ProviderName, 'custom'>, file: Record<string, string>, previousModel: string | undefined): Promise<EnvChanges> {
+  const preset = PROVIDER_PRESETS[provider];
+  const keyEnv = preset.keyEnv ?? 'CAIRN_API_KEY';
+  const kept = file[keyEnv];
+  const key = await ask.secret({ message: `${preset.label} API key (${keyEnv})${kept ? ', empty to keep the one in .env' : ''}:`, validate: (value) => value.trim() !== '' || kept !== undefined || 'Paste the key (it is not shown).' });
+  const model = await ask.input({ message: 'Model:', default: previousModel ?? preset.defaultModel ?? '', validate: filled('a model name') });
+  // A custom base URL or CAIRN_API_KEY left in .env would win over the provider's own.
+  return { set: { CAIRN_PROVIDER: provider, [keyEnv]: key.trim() || (kept ?? ''), CAIRN_MODEL: model.trim() }, remove: ['CAIRN_BASE_URL', 'CAIRN_API_KEY'] };
+}
+
+async function customModel(ask: Ask, file: Record<string, string>, previousModel: string | undefined): Promise<EnvChanges> {
+  const baseUrl = await ask.input({ message: "Base URL of the server's OpenAI-compatible API:", default: file.CAIRN_BASE_URL ?? OLLAMA_URL, validate: baseUrlAnswer });
+  const model = await ask.input({ message: 'Model name, as the server calls it:', ...(previousModel ? { default: previousModel } : {}), validate: filled('the model name') });
+  const key = (await ask.secret({ message: 'API key, if the server needs one (empty: none):' })).trim();
+  const set: Record<string, string> = { CAIRN_PROVIDER: 'custom', CAIRN_BASE_URL: baseUrl.trim(), CAIRN_MODEL: model.trim(), ...(key ? { CAIRN_API_KEY: key } : {}) };
+  return { set, remove: key ? [] : ['CAIRN_API_KEY'] };
+}
+
+function filled(what: string): (value: string) => true | string {
+  return (value) => value.trim() !== '' || `Enter ${what}.`;
+}
+
+/** The rule Cairn's config applies to CAIRN_BASE_URL, so an address it would refuse is asked for again here. */
+function baseUrlAnswer(value: string): true | string {
+  return httpUrl().safeParse(value.trim()).success || `Enter the whole address, starting with http:// or https://, such as ${OLLAMA_URL}.`;
+}
