@@ -1,7 +1,12 @@
-/** One-time codes people read and type: 8 characters from A–Z and 0–9, from a CSPRNG. */
+/**
+ * One-time codes people read and type (pairing, account links): 8 characters from a CSPRNG,
+ * in Crockford's base 32, which leaves out the letters read as digits or as each other
+ * (I, L, O, U). What people type is read kindly: spaces, dashes and lower case go, and an O
+ * typed for 0 or an I or L for 1 still matches.
+ */
 import { randomInt } from 'node:crypto';
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export function newCode(length = 8): string {
   let code = '';
@@ -9,7 +14,9 @@ export function newCode(length = 8): string {
   return code;
 }
 
-/** Codes are shown upper-case; accept what people type (spaces, lower case). */
-export function normalizeCode(input: string): string {
-  return input.replace(/\s+/g, '').toUpperCase();
+/** The code as typed (spaces, dashes and case aside), then as read with O for 0 and I or L for 1: the first stored one is it. Codes made before the alphabet left those letters out match as typed. */
+export function codeCandidates(input: string): string[] {
+  const typed = input.replace(/[\s-]+/g, '').toUpperCase();
+  const read = typed.replace(/O/g, '0').replace(/[IL]/g, '1');
+  return read === typed ? [typed] : [typed, read];
 }

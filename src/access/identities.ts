@@ -5,7 +5,7 @@
  */
 import type { Db } from '../store/db.js';
 import { CairnError } from '../core/errors.js';
-import { newCode, normalizeCode } from './codes.js';
+import { codeCandidates, newCode } from './codes.js';
 
 const LINK_CODE_VALIDITY_MS = 15 * 60_000;
 
@@ -18,7 +18,7 @@ export class IdentityLinks {
       members: db.prepare<[string], { user_id: string }>('SELECT user_id FROM identity_links WHERE person_id = ? ORDER BY linked_at'),
       insertCode: db.prepare('INSERT INTO link_codes (code, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
       clearCodes: db.prepare('DELETE FROM link_codes WHERE user_id = ? OR expires_at <= ?'),
-      code: db.prepare<[string], { user_id: string; expires_at: number }>('SELECT user_id, expires_at FROM link_codes WHERE code = ?'),
+      code: db.prepare<[string], { code: string; user_id: string; expires_at: number }>('SELECT code, user_id, expires_at FROM link_codes WHERE code = ?'),
       useCode: db.prepare('DELETE FROM link_codes WHERE code = ?'),
       link: db.prepare('INSERT OR REPLACE INTO identity_links (user_id, person_id, linked_at) VALUES (?, ?, ?)'),
       repoint: db.prepare('UPDATE identity_links SET person_id = ? WHERE person_id = ?'),
@@ -49,14 +49,13 @@ export class IdentityLinks {
 
   /** Links the redeeming identity to the code's issuer; returns the shared person key and the one it replaced. */
   redeem(input: string, userId: string, now: number): { person: string; previous: string } {
-    const code = normalizeCode(input);
-    const row = this.statements.code.get(code);
+    const row = codeCandidates(input).map((candidate) => this.statements.code.get(candidate)).find((found) => found !== undefined);
     if (!row || row.expires_at <= now) throw new CairnError('invalid_input', 'That link code is unknown or expired. Send /link on your other account to get a new one.');
     if (row.user_id === userId) throw new CairnError('invalid_input', 'Send this code from your other account, not from the one that created it.');
     const person = this.personOf(row.user_id);
     const previous = this.personOf(userId);
     this.db.transaction(() => {
-      this.statements.useCode.run(code);
+      this.statements.useCode.run(row.code);
       this.statements.link.run(row.user_id, person, now);
       this.statements.link.run(userId, person, now);
       // The redeemer may already have linked accounts of its own: they join too.

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../store/db.js';
 import { CairnError } from '../core/errors.js';
-import { newCode, normalizeCode } from './codes.js';
+import { codeCandidates, newCode } from './codes.js';
 
 export interface PairingRequest {
   code: string;
@@ -76,9 +76,10 @@ export class PairingStore {
 
   /** Approves a code; throws a CairnError saying why when it cannot. */
   approve(input: string, approvedBy: string, now: number): PairingRequest {
-    const code = normalizeCode(input);
-    const row = this.statements.byCode.get(code);
-    if (!row) throw new CairnError('not_found', `No pairing request has the code ${code}. Run \`cairn pairing list\` to see pending codes.`);
+    const candidates = codeCandidates(input);
+    const row = candidates.map((candidate) => this.statements.byCode.get(candidate)).find((found) => found !== undefined);
+    if (!row) throw new CairnError('not_found', `No pairing request has the code ${candidates[0]}. Run \`cairn pairing list\` to see pending codes.`);
+    const code = row.code;
     if (row.approved_at !== null) throw new CairnError('invalid_input', `The code ${code} was already approved.`);
     if (row.expires_at <= now) throw new CairnError('invalid_input', `The code ${code} expired; ask the user to message the bot again for a new one.`);
     this.db.transaction(() => {

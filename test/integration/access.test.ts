@@ -51,6 +51,13 @@ describe('DM pairing', () => {
     expect(() => cairn.access.pairing.approve('NOPE0000', 'test', cairn.manualClock.now())).toThrow(/cairn pairing list/);
   });
 
+  it('approves a code typed with O for 0 and I for 1', async () => {
+    await cairn.gateway.receive(dm(telegram, '778', 'hello'));
+    // The code made is random: it is set to one holding a 0 and a 1.
+    cairn.db.prepare("UPDATE pairing_requests SET code = '7KQ20V1X' WHERE user_id = '778'").run();
+    expect(cairn.access.pairing.approve('7kq2 ov ix', 'test', cairn.manualClock.now())).toMatchObject({ code: '7KQ20V1X', userId: '778' });
+  });
+
   it('is approved by `cairn pairing approve` in another process while the bot runs', async () => {
     // The CLI reads the real clock; keep the code valid for it.
     cairn.manualClock.set(Date.now());
