@@ -17,6 +17,7 @@ import { SentReplies } from '../../src/core/sent-replies.js';
 import { getMeFailure, isMarkupRejection, isUnchanged, mapTelegramError, once } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { followChatMigrations } from './chat-migration.js';
+import { CALL_TIMEOUT_MS, limitCallTime } from './call-timeout.js';
 import { LongPolling } from './polling.js';
 import { checkTelegram, telegramSettings } from './check.js';
 import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, normalizeStopButton, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
@@ -48,7 +49,10 @@ export interface TelegramAdapterOptions {
   timer?: Timer;
   /** The time, for how long a streamed draft has shown (tests move it by hand). */
   now?: () => number;
+  /** Longest one Bot API call other than long polling may take (default CALL_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
 }
+
 
 export class TelegramAdapter implements Adapter {
   readonly platform = PLATFORM;
@@ -81,6 +85,7 @@ export class TelegramAdapter implements Adapter {
     this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
     this.bot.api.config.use(watchPolling(deps.logger, Date.now, () => this.polling?.working()));
     this.bot.api.config.use(followChatMigrations(deps.logger));
+    this.bot.api.config.use(limitCallTime(options.requestTimeoutMs ?? CALL_TIMEOUT_MS));
     this.timer = options.timer ?? unrefTimer;
     this.sleep = deps.sleep ?? realSleep;
     this.indicators = new TurnIndicators({

@@ -29,7 +29,7 @@ let holdSleeps = false;
 let wake: (() => void)[] = [];
 let messageId = 1;
 
-async function setUp(env: Record<string, string> = {}, intercept: (method: string, path: string, body: string) => Intercepted | undefined = () => undefined): Promise<void> {
+async function setUp(env: Record<string, string> = {}, intercept: (method: string, path: string, body: string) => Intercepted | undefined = () => undefined, requestTimeoutMs?: number): Promise<void> {
   model = await startFakeModelServer();
   fake = await startFakeTelegram();
   proxy = await startProxy(fake.apiRoot, intercept);
@@ -42,7 +42,7 @@ async function setUp(env: Record<string, string> = {}, intercept: (method: strin
     sleeps.push(ms);
     if (holdSleeps) await new Promise<void>((resolve) => wake.push(resolve));
   };
-  adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep }, { timer: timers.timer, now: () => 1_700_000_000_000 });
+  adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep }, { timer: timers.timer, now: () => 1_700_000_000_000, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) });
   cairn.gateway.attach(adapter);
   outcomes = [];
   await adapter.start(async (message) => {
@@ -125,5 +125,24 @@ describe('telegram: the "still working" note and the end of a turn', () => {
     expect(fake!.textOf(1000)).toBe('Checking the logs. The disk is full.');
     // The chat ends with the answer: no "still working" note was posted below it once it was done.
     expect(fake!.sent.map(visible)).toEqual(['Checking the logs.']);
+  });
+});
+
+describe('telegram: a Bot API call that never answers', () => {
+  it("gives the call up after the request timeout and sends the answer again, instead of waiting grammY's 500 s", async () => {
+    let hangNext = true;
+    await setUp(
+      { CAIRN_STREAM_REPLIES: 'false' },
+      (method, path) => {
+        if (method !== 'POST' || !path.endsWith('/sendMessage') || !hangNext) return undefined;
+        hangNext = false;
+        return { status: 0, hang: true };
+      },
+      300,
+    );
+    model!.enqueue({ text: 'All green.' });
+    fake!.pushUpdate({ message: message('status?') });
+    await until(() => outcomes.length === 1);
+    expect(fake!.sent.map(visible)).toEqual(['All green.']);
   });
 });
