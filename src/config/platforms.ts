@@ -9,12 +9,23 @@ import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
 
 /**
+ * One id as text. YAML reads an unquoted id as a number: one that fits is taken as written; a
+ * longer one (a Discord id's 18 digits) has already lost its last digits, so it is refused.
+ */
+const idText = z.union([z.string().min(1), z.number()]).transform((value, ctx) => {
+  if (typeof value === 'string') return value;
+  if (Number.isSafeInteger(value) && value >= 0) return String(value);
+  ctx.addIssue({ code: 'custom', message: `${value} is a number too long to be read exactly: put the id in quotes ("…") in the config file` });
+  return z.NEVER;
+});
+
+/**
  * A list of one platform's user ids. A name in their place (`@alice`) would match no one, and the
  * admin or allowed person would be shut out with no word why: it is refused, saying how to find the id.
  */
 function ids(pattern: RegExp, howToFind: string) {
   return z
-    .array(z.string().min(1))
+    .array(idText)
     .superRefine((values, ctx) => {
       for (const value of values) {
         if (!pattern.test(value)) ctx.addIssue({ code: 'custom', message: `"${value}" is not a user id: ${howToFind}` });

@@ -111,6 +111,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: {}, configPath: 'list.yaml', cwd })).toThrow(/mapping/);
   });
 
+  it('reads user ids YAML took for numbers, and refuses one too long to read exactly (a Discord id), saying to quote it', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'ids.yaml'), 'platforms:\n  telegram:\n    adminUsers: [123456789]\n    allowedUsers: [123456789, "987654321"]\n');
+    const config = loadConfig({ env: {}, configPath: 'ids.yaml', cwd });
+    expect(config.platforms.telegram.adminUsers).toEqual(['123456789']);
+    expect(config.platforms.telegram.allowedUsers).toEqual(['123456789', '987654321']);
+    writeFileSync(join(cwd, 'discord.yaml'), 'platforms:\n  discord:\n    adminUsers: [80351110224678912]\n');
+    expect(() => loadConfig({ env: {}, configPath: 'discord.yaml', cwd })).toThrow(/too long to be read exactly: put the id in quotes/);
+  });
+
   it('names every key the file has that no setting has, with the key it most likely meant', () => {
     const cwd = dir();
     const file = join(cwd, 'typos.yaml');
