@@ -3,7 +3,14 @@
 // up to date with the sources, and the TypeScript sources through tsx otherwise, so an
 // edited checkout never runs stale code: it only starts slower until the next build.
 import { fileURLToPath } from 'node:url';
-import { buildIsFresh } from '../scripts/build.mjs';
+import { nodeVersionProblem } from '../scripts/node-version.mjs';
+
+const tooOld = nodeVersionProblem(process.versions.node);
+if (tooOld) {
+  process.stderr.write(`${tooOld}\n`);
+  process.exit(1);
+}
+const { buildIsFresh } = await import('../scripts/build.mjs');
 
 let cli;
 if (buildIsFresh(fileURLToPath(new URL('..', import.meta.url)))) {
