@@ -23,8 +23,8 @@ afterEach(async () => {
   await server.close();
 });
 
-async function score(answer: string, task: Partial<Task>, options: { baseDir?: string; defaultSpec?: RewardSpec } = {}) {
-  const rewarder = new Rewarder({ baseDir: options.baseDir ?? tempDir(), defaultSpec: options.defaultSpec });
+async function score(answer: string, task: Partial<Task>, options: { baseDir?: string; defaultSpec?: RewardSpec; customTimeoutMs?: number } = {}) {
+  const rewarder = new Rewarder({ baseDir: options.baseDir ?? tempDir(), defaultSpec: options.defaultSpec, ...(options.customTimeoutMs ? { customTimeoutMs: options.customTimeoutMs } : {}) });
   const full: Task = { id: 't', prompt: 'question', ...task };
   return rewarder.apply(sampleTrajectory({ task: full }, answer), full);
 }
@@ -139,6 +139,14 @@ describe('what a scored run writes', () => {
 });
 
 describe('custom rewards', () => {
+  it('gives up a module that does not return in time, leaving that trajectory unscored with the reason', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'hang.mjs'), 'export function reward() { return new Promise(() => {}); }\n');
+    const scored = await score('x', { reward: { type: 'custom', module: './hang.mjs' } }, { baseDir: dir, customTimeoutMs: 50 });
+    expect(scored.reward).toBeNull();
+    expect(scored.errors[0]?.message).toMatch(/reward\(\) in \.\/hang\.mjs did not return within 0\.05 s/);
+  });
+
   it('loads reward(trajectory, task) from a JS or TS module, relative to the tasks file', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'length.mjs'), 'export function reward(trajectory, task) { const last = trajectory.messages.at(-1); return { score: last.content.length > task.metadata.min ? 1 : 0, reason: "length" }; }\n');
@@ -149,7 +157,9 @@ describe('custom rewards', () => {
     expect((await score('x', { reward: { type: 'custom', module: './bad.mjs' } }, { baseDir: dir })).errors[0]?.message).toMatch(/must return a number/);
     const rewarder = new Rewarder({ baseDir: dir });
     await expect(rewarder.preload([{ id: 'm', prompt: 'p', reward: { type: 'custom', module: './missing.mjs' } }])).rejects.toThrow(/cannot load the reward module/);
-    expect(parseRewardOption('./tools.ts')).toEqual({ type: 'custom', module: './tools.ts' });
+    // A path typed on the command line is the shell's: read from the working directory.
+    expect(parseRewardOption('./tools.ts', '/work/project')).toEqual({ type: 'custom', module: '/work/project/tools.ts' });
+    expect(parseRewardOption('{"type": "custom", "module": "rewards/score.mjs"}', '/work/project')).toEqual({ type: 'custom', module: '/work/project/rewards/score.mjs' });
     expect(() => parseRewardOption('telepathy')).toThrow('--reward: "telepathy" is not a reward kind; use one of exact, contains, regex, json-schema, numeric, judge, custom');
     expect(() => parseRewardOption('{"type": "exact", "ignore_case": true}')).toThrow('--reward: "exact" has no option "ignore_case" (its options: ignoreCase;');
   });

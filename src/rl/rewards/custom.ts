@@ -1,8 +1,10 @@
 /**
  * Custom rewards: a JS or TS module that exports `reward(trajectory, task)` (named
  * or as the default export) returning a number, `{score, reason?}`, or a promise of
- * either. Paths are relative to the tasks file (or the working directory for
- * `--reward`). TypeScript modules load through tsx's `tsImport`, so they work the same
+ * either. Paths are relative to the tasks file (`--reward` makes its path absolute
+ * from the working directory). A call that does not return within `timeoutMs` (a grader
+ * without a timeout of its own) fails that reward, and one the run stops (Ctrl-C) is given
+ * up at once: nothing waits on a module forever. TypeScript modules load through tsx's `tsImport`, so they work the same
  * whether Cairn runs compiled (dist/) or from its sources.
  */
 import { isAbsolute, resolve } from 'node:path';
@@ -19,10 +21,16 @@ const resultSchema = z.union([
   z.object({ score: z.number().refine(Number.isFinite, 'must be a finite number'), reason: z.string().optional() }),
 ]);
 
+/** Longest one call of a custom reward may take. */
+export const CUSTOM_REWARD_TIMEOUT_MS = 120_000;
+
 export class CustomRewardLoader {
   private readonly modules = new Map<string, Promise<CustomRewardFn>>();
 
-  constructor(private readonly baseDir: string) {}
+  constructor(
+    private readonly baseDir: string,
+    private readonly timeoutMs = CUSTOM_REWARD_TIMEOUT_MS,
+  ) {}
 
   resolvePath(modulePath: string): string {
     return isAbsolute(modulePath) ? modulePath : resolve(this.baseDir, modulePath);
@@ -38,13 +46,29 @@ export class CustomRewardLoader {
     return loading;
   }
 
-  async score(modulePath: string, trajectory: Trajectory, task: Task): Promise<RewardResult> {
+  async score(modulePath: string, trajectory: Trajectory, task: Task, signal?: AbortSignal): Promise<RewardResult> {
     const fn = await this.load(modulePath);
-    const parsed = resultSchema.safeParse(await fn(trajectory, task));
+    const returned = await within(Promise.resolve().then(() => fn(trajectory, task)), this.timeoutMs, signal, `reward() in ${modulePath}`);
+    const parsed = resultSchema.safeParse(returned);
     if (!parsed.success) throw new Error(`reward() in ${modulePath} must return a number or {score, reason?}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     if (typeof parsed.data === 'number') return { score: parsed.data };
     return parsed.data.reason === undefined ? { score: parsed.data.score } : { score: parsed.data.score, reason: parsed.data.reason };
   }
+}
+
+/** `pending`'s outcome, unless `timeoutMs` passes (an error naming `what`) or `signal` aborts first (its reason). */
+function within<T>(pending: Promise<T>, timeoutMs: number, signal: AbortSignal | undefined, what: string): Promise<T> {
+  return new Promise<T>((resolvePromise, reject) => {
+    const onAbort = () => reject(signal?.reason ?? new Error('aborted'));
+    const timer = setTimeout(() => reject(new Error(`${what} did not return within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer.unref();
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolvePromise, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  });
 }
 
 async function importReward(path: string): Promise<CustomRewardFn> {

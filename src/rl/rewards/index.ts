@@ -20,13 +20,15 @@ export interface RewarderOptions {
   /** For the judge; without one a judge spec is an error on that trajectory. */
   model?: ModelClient | undefined;
   auxModel?: string | undefined;
+  /** Longest one custom reward call may take (default CUSTOM_REWARD_TIMEOUT_MS). */
+  customTimeoutMs?: number;
 }
 
 export class Rewarder {
   private readonly custom: CustomRewardLoader;
 
   constructor(private readonly options: RewarderOptions) {
-    this.custom = new CustomRewardLoader(options.baseDir);
+    this.custom = new CustomRewardLoader(options.baseDir, options.customTimeoutMs);
   }
 
   specFor(task: Task): RewardSpec | undefined {
@@ -91,7 +93,7 @@ export class Rewarder {
         return judgeReward({ prompt: task.prompt, answer, expected: task.expected, spec }, options);
       }
       case 'custom':
-        return this.custom.score(spec.module, trajectory, task);
+        return this.custom.score(spec.module, trajectory, task, signal);
     }
   }
 }

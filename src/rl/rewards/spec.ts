@@ -3,6 +3,7 @@
  * (`"contains"`) or an object with the kind's options; `cairn batch run --reward`
  * gives the default for tasks without one.
  */
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -72,10 +73,14 @@ export function inferRewardSpec(expected: unknown): RewardSpec | undefined {
   return undefined;
 }
 
-/** Reads `--reward`: a kind's name, a JSON object, or a path to a module (custom). */
-export function parseRewardOption(text: string): RewardSpec {
+/**
+ * Reads `--reward`: a kind's name, a JSON object, or a path to a module (custom). A module path
+ * typed on the command line is the shell's, read from the working directory (a task's own
+ * `module`, written in the tasks file, is relative to that file).
+ */
+export function parseRewardOption(text: string, cwd = process.cwd()): RewardSpec {
   const trimmed = text.trim();
-  if (/\.(m?js|ts|mts)$/.test(trimmed)) return { type: 'custom', module: trimmed };
+  if (/\.(m?js|ts|mts)$/.test(trimmed)) return { type: 'custom', module: resolve(cwd, trimmed) };
   let input: unknown = trimmed;
   if (trimmed.startsWith('{')) {
     try {
@@ -86,5 +91,6 @@ export function parseRewardOption(text: string): RewardSpec {
   }
   const parsed = rewardSpecSchema.safeParse(input);
   if (!parsed.success) throw new Error(`--reward: ${parsed.error.issues[0]?.message ?? 'not a reward'}. It also takes a path to a .js/.ts reward module.`);
-  return normalizeRewardSpec(parsed.data);
+  const spec = normalizeRewardSpec(parsed.data);
+  return spec.type === 'custom' ? { ...spec, module: resolve(cwd, spec.module) } : spec;
 }
