@@ -21,6 +21,11 @@ interface Pattern {
 /** Credential shapes, most specific first. Each regex is global and has no catastrophic backtracking. */
 const PATTERNS: readonly Pattern[] = [
   { name: 'private key', regex: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, replace: REDACTED },
+  // A key read in pages (read_file's startLine) or with `head` has its BEGIN and END lines in
+  // different texts, or no END at all: its body lines (base64, maybe after a line number such
+  // as read_file's `12│`) go with whichever of the two a text holds.
+  { name: 'private key start', regex: /-----BEGIN [A-Z ]*PRIVATE KEY-----(?:\r?\n[ \t]*(?:\d+[│|:\t][ \t]*)?[A-Za-z0-9+/=]{16,})+/g, replace: REDACTED },
+  { name: 'private key end', regex: /(^|\n)(?:[ \t]*(?:\d+[│|:\t][ \t]*)?[A-Za-z0-9+/=]{16,}\r?\n)+[ \t]*(?:\d+[│|:\t][ \t]*)?-----END [A-Z ]*PRIVATE KEY-----/g, replace: `$1${REDACTED}` },
   { name: 'openai-style key', regex: /\bsk-[A-Za-z0-9_-]{16,}/g, replace: REDACTED },
   { name: 'slack token', regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
   { name: 'slack app token', regex: /\bxapp-[A-Za-z0-9-]{10,}/g, replace: REDACTED },

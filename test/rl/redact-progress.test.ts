@@ -24,6 +24,10 @@ describe('redaction', () => {
       [JSON.stringify({ path: '.env', content: 'DB_PASSWORD="Xk9-s3cr3t-passw0rd"\n' }), JSON.stringify({ path: '.env', content: 'DB_PASSWORD="[redacted]"\n' })],
       [JSON.stringify(JSON.stringify({ password: 'abcdefgh12345' })), JSON.stringify(JSON.stringify({ password: '[redacted]' }))],
       ['-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----', '[redacted]'],
+      // A key read in two pages: each page's half of the body goes with the BEGIN or END line it holds.
+      [`lines 1-3\n1│-----BEGIN OPENSSH PRIVATE KEY-----\n2│${'b3BlbnNzaC1rZXktdjE'.repeat(3)}\n3│${'AAAAAwEAAQAAAYEAyQ8'.repeat(3)}\n… 2 more lines`, 'lines 1-3\n1│[redacted]\n… 2 more lines'],
+      [`lines 4-5\n4│${'Zx9jL0pQw3rT5yU7iO2'.repeat(3)}\n5│-----END OPENSSH PRIVATE KEY-----`, 'lines 4-5\n[redacted]'],
+      ['head -3 id_rsa\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx9nR8fT3ePq1\nZx9jL0pQw3rT5yU7iO2aS4dF6gH8\n', 'head -3 id_rsa\n[redacted]\n'],
       ['The skies are blue; the password policy needs 12 characters.', 'The skies are blue; the password policy needs 12 characters.'],
     ];
     for (const [input, output] of cases) expect(redactText(input)).toBe(output);
