@@ -37,7 +37,8 @@ interface LedgerTotals {
   completion: number;
   cached: number;
   cost: number | null;
-  priced: number;
+  /** Answered calls with a known cost. A failed attempt (a 429, a 5xx) has none and costs nothing. */
+  pricedOk: number;
 }
 
 export class AgentTaskRunner {
@@ -51,7 +52,7 @@ export class AgentTaskRunner {
     // The usage ledger has every model call of the session, retries and compressions included.
     this.ledger = options.cairn.db.prepare<[string], LedgerTotals>(
       `SELECT COUNT(*) AS calls, COALESCE(SUM(ok), 0) AS ok, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
-              COALESCE(SUM(cached_tokens), 0) AS cached, SUM(cost_usd) AS cost, COUNT(cost_usd) AS priced FROM model_calls WHERE session_id = ?`,
+              COALESCE(SUM(cached_tokens), 0) AS cached, SUM(cost_usd) AS cost, COUNT(CASE WHEN ok = 1 THEN cost_usd END) AS pricedOk FROM model_calls WHERE session_id = ?`,
     );
     this.forget = options.cairn.db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
   }
@@ -129,7 +130,7 @@ export class AgentTaskRunner {
       toolStats: toolStatsOf(result?.toolCalls ?? toolRecordsFrom(messages)),
       errors: [],
       usage: fromLedger
-        ? { modelCalls: totals.ok, promptTokens: totals.prompt, completionTokens: totals.completion, cachedTokens: totals.cached, costUsd: totals.priced === totals.calls ? totals.cost : null }
+        ? { modelCalls: totals.ok, promptTokens: totals.prompt, completionTokens: totals.completion, cachedTokens: totals.cached, costUsd: totals.pricedOk === totals.ok ? (totals.cost ?? 0) : null }
         : { modelCalls: result?.steps ?? 0, promptTokens: result?.usage.promptTokens ?? 0, completionTokens: result?.usage.completionTokens ?? 0, cachedTokens: result?.usage.cachedTokens ?? 0, costUsd: null },
       timing: { startedAt: new Date(startedAt).toISOString(), durationMs: Math.max(0, cairn.clock.now() - startedAt), modelMs: result?.modelMs ?? 0 },
       stopReason: result?.stopReason ?? null,
