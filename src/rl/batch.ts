@@ -91,10 +91,13 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       shard: formatShard(options.shard),
       tasks: tasks.length,
       model: config.providers[0]?.model ?? null,
+      reward: options.reward ?? null,
       createdAt: new Date().toISOString(),
     };
     const previous = await readRunMeta(paths.meta);
     if (previous && options.resume) checkResumable(previous, meta, notice);
+    // A resumed run goes on scoring as it started, unless --reward says otherwise.
+    const reward = options.reward ?? (options.resume ? previous?.reward : undefined) ?? undefined;
     const summary = new SummaryBuilder();
     const endedOk = new Set<string>();
     const onExisting = (trajectory: Trajectory) => {
@@ -109,7 +112,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     const skipped = tasks.length - pending.length;
     const stop = new RunStop(deps.signal);
     const signal = stop.signal;
-    const rewardModules = new Rewarder({ baseDir: dirname(tasksFile.path), defaultSpec: options.reward }).customModules(pending);
+    const rewardModules = new Rewarder({ baseDir: dirname(tasksFile.path), defaultSpec: reward }).customModules(pending);
     const spec = (dbPath: string | undefined): ExecutorSpec => ({
       config,
       dbPath,
@@ -121,7 +124,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       timeoutMs: options.timeoutMs,
       isAdmin: options.isAdmin ?? false,
       rewardBaseDir: dirname(tasksFile.path),
-      defaultReward: options.reward,
+      defaultReward: reward,
       rewardModules,
     });
     const workers = processCount(options.workers ?? 1, Math.min(options.concurrency, pending.length));
@@ -222,4 +225,12 @@ function checkResumable(previous: RunMeta, current: RunMeta, notice: (line: stri
   }
   if (previous.tasksSha256 !== current.tasksSha256) notice(`The tasks file changed since this run started; finished ids are still skipped.`);
   if (previous.model !== current.model) notice(`This run started with model ${previous.model ?? '(none)'}; it now continues with ${current.model ?? '(none)'}.`);
+  if (current.reward && JSON.stringify(previous.reward) !== JSON.stringify(current.reward)) {
+    notice(`This run's tasks were scored with ${rewardName(previous.reward)}; the rest are scored with ${rewardName(current.reward)} (\`cairn batch rewards\` scores them all alike).`);
+  }
+}
+
+function rewardName(spec: RunMeta['reward']): string {
+  if (!spec) return 'the reward inferred from expected';
+  return spec.type === 'custom' ? `--reward ${spec.module}` : `--reward ${spec.type}`;
 }

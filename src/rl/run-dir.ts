@@ -8,6 +8,7 @@
 import { mkdir, open, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { rewardObjectSchema } from './rewards/spec.js';
 import { CairnError } from '../core/errors.js';
 
 export interface RunPaths {
@@ -46,6 +47,8 @@ export const runMetaSchema = z.object({
   /** Tasks in the run's slice, for the summary's remaining count. */
   tasks: z.number().int().nonnegative(),
   model: z.string().nullable(),
+  /** `--reward`: what tasks that name no reward are scored with (null: inferred from expected). Older runs lack it. */
+  reward: rewardObjectSchema.nullable().default(null),
   createdAt: z.string(),
 });
 

@@ -48,11 +48,13 @@ export async function recomputeRewards(options: RecomputeOptions, deps: { config
     const byId = new Map(tasksFile?.tasks.map((task) => [task.id, task]));
     const taskOf = (t: Trajectory): Task => byId.get(t.taskId) ?? t.task;
     const baseDir = dirname(tasksFile?.path ?? meta.tasksFile);
-    const probe = new Rewarder({ baseDir, defaultSpec: options.reward });
+    // Without --reward, the run's own (what `cairn batch run --reward` scored it with).
+    const defaultSpec = options.reward ?? meta.reward ?? undefined;
+    const probe = new Rewarder({ baseDir, defaultSpec });
     // Only a judge needs a model, so a run scored by rules recomputes offline.
     const needsModel = trajectories.some((t) => probe.specFor(taskOf(t))?.type === 'judge');
     if (needsModel) cairn = createCairn(forBatch(deps.config, { learn: false, sharedDb: false }), { ...deps.overrides, db: openDatabase(paths.db) });
-    const rewarder = new Rewarder({ baseDir, defaultSpec: options.reward, model: cairn?.model, auxModel: deps.config.auxModel });
+    const rewarder = new Rewarder({ baseDir, defaultSpec, model: cairn?.model, auxModel: deps.config.auxModel });
     await rewarder.preload(trajectories.map(taskOf));
 
     // Scored with the tasks file's own text; written with its secrets masked, as the run wrote it.
