@@ -13,7 +13,7 @@ import type { Timers } from '../pool.js';
 import type { Task } from '../tasks.js';
 import type { Trajectory } from '../trajectory.js';
 import type { AtroposClient, ScoredData } from './client.js';
-import { tokensAndMasks, type ChatTokenizer } from './tokenize.js';
+import { tokensAndMasks, type ChatTokenizer, type TokensAndMasks } from './tokenize.js';
 
 export interface AtroposEnvironmentOptions {
   client: AtroposClient;
@@ -109,11 +109,13 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
       try {
         await work();
       } catch (error) {
+        // Ctrl-C while a group was sent or the status polled: a stop, not a failure.
+        if (!signal.aborted) failure ??= { error };
         // The first failure stops the others; it is thrown once they have all stopped.
-        failure ??= { error };
         stopped ??= 'aborted';
       }
     };
+    const tokenizing = { worked: false };
     const work = async () => {
       for (;;) {
         const reason = await room();
@@ -128,7 +130,7 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
         }
         inFlight++;
         try {
-          const event = await runGroup(task, options, envId, maxTokenLen);
+          const event = await runGroup(task, options, envId, maxTokenLen, tokenizing);
           if (!event) continue;
           stats.groups[event.outcome]++;
           if (event.outcome === 'received' || event.outcome === 'buffered') stats.trajectories += event.size;
@@ -149,7 +151,7 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
 }
 
 /** Generates, scores, tokenizes and sends one group; undefined when the run was stopped meanwhile. */
-async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: number, maxTokenLen: number): Promise<GroupEvent | undefined> {
+async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: number, maxTokenLen: number, tokenizing: { worked: boolean }): Promise<GroupEvent | undefined> {
   const { signal, logger } = options;
   const runs = await Promise.all(
     Array.from({ length: options.groupSize }, () =>
@@ -172,7 +174,18 @@ async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: n
   if (members.length === 0) return event('failed');
   if (!options.keepEqualScores && new Set(scores).size === 1) return event('equal-scores');
 
-  const encoded = await Promise.all(members.map((member) => tokensAndMasks(member.messages, member.tools, options.tokenizer)));
+  let encoded: TokensAndMasks[];
+  try {
+    encoded = await Promise.all(members.map((member) => tokensAndMasks(member.messages, member.tools, options.tokenizer)));
+    tokenizing.worked = true;
+  } catch (error) {
+    if (signal.aborted) return undefined;
+    // Before any group was tokenized it is the setting (a wrong CAIRN_TOKENIZE_URL): stop and say so.
+    // After, the inference server is away for longer than its retries (loading new weights): that group is lost, not the run.
+    if (!tokenizing.worked) throw error;
+    logger.warn({ taskId: task.id, err: describeError(error) }, 'Atropos: the group could not be tokenized; going on');
+    return event('failed');
+  }
   if (encoded.some((sequence) => sequence.tokens.length >= maxTokenLen)) return event('too-long');
   const group: ScoredData = {
     tokens: encoded.map((sequence) => sequence.tokens),

@@ -32,8 +32,22 @@ export function defaultTokenizeUrl(modelBaseUrl: string): string {
   return url.toString();
 }
 
+export interface ServerTokenizerOptions {
+  url: string;
+  model: string | undefined;
+  timeoutMs?: number;
+  /** Waits between tries (tests pass one that does not wait). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Waits before each new try after a passing failure (a 5xx, a refused connection): trainers
+ * restart vLLM to load new weights after a step, and its /tokenize is gone meanwhile.
+ */
+const RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
+
 export class ServerTokenizer implements ChatTokenizer {
-  constructor(private readonly options: { url: string; model: string | undefined; timeoutMs?: number }) {}
+  constructor(private readonly options: ServerTokenizerOptions) {}
 
   async tokenize(messages: readonly OpenAIMessage[], options: { addGenerationPrompt: boolean; tools: readonly OpenAITool[] }): Promise<number[]> {
     const body = {
@@ -42,14 +56,31 @@ export class ServerTokenizer implements ChatTokenizer {
       add_generation_prompt: options.addGenerationPrompt,
       ...(options.tools.length > 0 ? { tools: options.tools } : {}),
     };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.tokenizeOnce(body);
+      } catch (error) {
+        const delay = RETRY_DELAYS_MS[attempt];
+        if (delay === undefined || !(error instanceof CairnError) || !error.isRetryable) throw error;
+        await (this.options.sleep ?? wait)(delay);
+      }
+    }
+  }
+
+  private async tokenizeOnce(body: object): Promise<number[]> {
     const reply = await requestJson('POST', this.options.url, body, { timeoutMs: this.options.timeoutMs ?? 60_000 });
     if (reply.status !== 200) {
-      throw new CairnError('unavailable', `The tokenize endpoint ${this.options.url} answered ${reply.status}. Set CAIRN_TOKENIZE_URL (or --tokenize-url) to the inference server's /tokenize.`, { status: reply.status });
+      const passing = reply.status >= 500 || reply.status === 429;
+      throw new CairnError('unavailable', `The tokenize endpoint ${this.options.url} answered ${reply.status}. Set CAIRN_TOKENIZE_URL (or --tokenize-url) to the inference server's /tokenize.`, { status: reply.status, isRetryable: passing });
     }
     const parsed = tokenizeReplySchema.safeParse(reply.body);
     if (!parsed.success) throw new CairnError('invalid_model_output', `${this.options.url} did not answer {tokens: [...]}: is it a vLLM-style /tokenize endpoint?`);
     return parsed.data.tokens;
   }
+}
+
+function wait(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export interface TokensAndMasks {

@@ -1,0 +1,158 @@
+/**
+ * `cairn atropos serve` (serveAtropos) against loopback peers: the fake Atropos API of
+ * test/rl/fakes, or a small one that holds /scored_data; runs come from a stub generator
+ * (the agent is not what these tests are about), tokens from a vLLM-style /tokenize.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
+import { AtroposClient } from '../../src/rl/atropos/client.js';
+import { serveAtropos, type AtroposEnvironmentOptions } from '../../src/rl/atropos/environment.js';
+import { ServerTokenizer, type ChatTokenizer } from '../../src/rl/atropos/tokenize.js';
+import type { Task } from '../../src/rl/tasks.js';
+import { startFakeAtropos, type FakeAtropos } from './fakes/atropos-server.js';
+import { renderChat } from './fakes/tokenize-server.js';
+import { ManualTimers, sampleTrajectory, until } from './helpers.js';
+
+const servers: { close(): Promise<void> | void }[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push({ close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const tasks: Task[] = [
+  { id: 'a', prompt: 'What is 6*7?', expected: 42 },
+  { id: 'b', prompt: 'And 40+2?', expected: 42 },
+];
+
+/** G runs per task, alternately right (1) and wrong (0), so every group carries signal. */
+function generator(): AtroposEnvironmentOptions['generate'] {
+  let n = 0;
+  return async (task) => {
+    const reward = n++ % 2;
+    return sampleTrajectory({ taskId: task.id, source: 'atropos', reward, rewardDetail: { kind: 'numeric', score: reward } }, reward ? 'It is 42.' : 'It is 41.');
+  };
+}
+
+/** One token per character, like test/rl/fakes/tokenize-server.ts. */
+const charTokenizer: ChatTokenizer = {
+  tokenize: async (messages, options) => [...renderChat(messages, options.addGenerationPrompt, options.tools)].map((c) => c.codePointAt(0) as number),
+};
+
+function options(client: AtroposClient, tokenizer: ChatTokenizer, signal: AbortSignal): AtroposEnvironmentOptions {
+  return {
+    client,
+    tokenizer,
+    generate: generator(),
+    tasks,
+    groupSize: 2,
+    name: 'cairn',
+    weight: 1,
+    maxTokenLength: 100_000,
+    maxBatchesOffpolicy: 3,
+    concurrency: 1,
+    epochs: 1,
+    pollMs: 500,
+    timers: new ManualTimers(),
+    logger: silentLogger,
+    signal,
+  };
+}
+
+describe('cairn atropos serve', () => {
+  it('a /tokenize that fails once (vLLM restarting to load new weights) costs that group, not the whole environment', async () => {
+    const atropos: FakeAtropos = await startFakeAtropos();
+    servers.push(atropos);
+    await atropos.registerTrainer();
+    await atropos.takeBatch();
+    // vLLM's /tokenize: down for the first request (the trainer restarts vLLM after each step), then back.
+    let calls = 0;
+    const tokenizeUrl = await listen(
+      createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          if (calls++ === 0) {
+            res.writeHead(503, { 'content-type': 'application/json' }).end('{"detail":"Service Unavailable"}');
+            return;
+          }
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          const tokens = [...renderChat(body.messages, body.add_generation_prompt ?? true, body.tools)].map((c) => c.codePointAt(0));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count: tokens.length, tokens }));
+        });
+      }),
+    );
+    const client = new AtroposClient({ baseUrl: atropos.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
+    const tokenizer = new ServerTokenizer({ url: `${tokenizeUrl}/tokenize`, model: 'policy', sleep: async () => {} });
+    const stats = await serveAtropos(options(client, tokenizer, new AbortController().signal));
+    expect(stats.stoppedBecause).toBe('tasks');
+    // The second task's group (at least) reached the trainer.
+    expect(atropos.queue.length).toBeGreaterThanOrEqual(1);
+    expect(atropos.envs[0]?.connected).toBe(false);
+  });
+
+  it('Ctrl-C while a group is being sent stops cleanly (stats, stoppedBecause "aborted", disconnect) instead of failing', async () => {
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const url = await listen(
+      createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          seen.push(`${req.method} ${req.url}`);
+          const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+          if (req.url === '/register-env') return json({ status: 'success', env_id: 0, wandb_name: 'cairn_0', checkpoint_dir: '/c', starting_step: 0, checkpoint_interval: 10, num_steps: 1000 });
+          if (req.url === '/info') return json({ batch_size: 8, max_token_len: 100_000 });
+          if (req.url === '/status-env') return json({ current_step: 0, queue_size: 0, self_queue_size: 0, max_group_size: 2, unallocated_fraction: 1, env_weight: 1 });
+          if (req.url === '/disconnect-env') return json({ status: 'success' });
+          // POST /scored_data: a large group the trainer is slow to parse; the operator presses Ctrl-C meanwhile.
+          controller.abort();
+        });
+      }),
+    );
+    const client = new AtroposClient({ baseUrl: url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
+    const result = await serveAtropos(options(client, charTokenizer, controller.signal)).then(
+      (stats) => ({ stats }),
+      (error: Error) => ({ error: error.message }),
+    );
+    expect(result).toMatchObject({ stats: { stoppedBecause: 'aborted', envId: 0 } });
+    await until(() => seen.includes('POST /disconnect-env'), 'the disconnect', 2_000);
+  });
+
+  it('stops at once, saying which setting to fix, when /tokenize never worked (a wrong URL answers 404)', async () => {
+    const atropos: FakeAtropos = await startFakeAtropos();
+    servers.push(atropos);
+    await atropos.registerTrainer();
+    await atropos.takeBatch();
+    const tokenizeUrl = await listen(createServer((req, res) => void req.resume().on('end', () => res.writeHead(404).end('{"detail":"Not Found"}'))));
+    const client = new AtroposClient({ baseUrl: atropos.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
+    const tokenizer = new ServerTokenizer({ url: `${tokenizeUrl}/tokenize`, model: 'policy', sleep: async () => {} });
+    await expect(serveAtropos(options(client, tokenizer, new AbortController().signal))).rejects.toThrow(/answered 404\. Set CAIRN_TOKENIZE_URL/);
+    expect(atropos.envs[0]?.connected).toBe(false);
+  });
+
+  it('loses only the group whose tokens could not be had once /tokenize had worked, and goes on', async () => {
+    const atropos: FakeAtropos = await startFakeAtropos();
+    servers.push(atropos);
+    await atropos.registerTrainer();
+    await atropos.takeBatch();
+    let firstGroupDone = false;
+    // The first group tokenizes; then the server is away for longer than its retries.
+    const flaky: ChatTokenizer = {
+      tokenize: async (messages, tokenizeOptions) => {
+        if (firstGroupDone) throw new Error('connect ECONNREFUSED');
+        return charTokenizer.tokenize(messages, tokenizeOptions);
+      },
+    };
+    const client = new AtroposClient({ baseUrl: atropos.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
+    const groups: string[] = [];
+    const stats = await serveAtropos({ ...options(client, flaky, new AbortController().signal), onGroup: (event) => (groups.push(`${event.taskId}:${event.outcome}`), (firstGroupDone = true)) });
+    expect(stats.stoppedBecause).toBe('tasks');
+    expect(groups).toEqual(['a:received', 'b:failed']);
+  });
+});
