@@ -117,7 +117,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       await adapter.start(cairn.gateway.receive);
       logger.info({ platform: adapter.platform }, 'adapter started');
     }
-    // The audit schedule belongs to the long-running bot (a bad CAIRN_AUDIT_CRON fails the start here); a missed audit runs now.
+    // The audit schedule belongs to the long-running bot (a bad CAIRN_AUDIT_CRON fails the start here); a missed
+    // audit starts now, in the background (stopping waits for it), so scheduled tasks need not wait for its model calls.
     await cairn.learning.start();
     // Scheduled tasks run here too; one missed while Cairn was down runs now, marked late.
     cairn.schedules.start(cairn.gateway.receive, cairn.gateway.platforms());

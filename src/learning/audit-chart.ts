@@ -9,8 +9,8 @@ import type { AuditStats } from './audit-stats.js';
 
 export async function successRateChart(stats: AuditStats): Promise<string> {
   const values = [
-    ...stats.overTime.filter((b) => b.successRate !== undefined).map((b) => ({ day: b.day, series: 'overall', rate: b.successRate, tasks: b.tasks })),
-    ...stats.skillsOverTime.filter((b) => b.successRate !== undefined).map((b) => ({ day: b.day, series: b.skill, rate: b.successRate, tasks: b.tasks })),
+    ...stats.overTime.filter((b) => b.successRate !== undefined).map((b) => ({ day: utcMidnight(b.day), series: 'overall', rate: b.successRate, tasks: b.tasks })),
+    ...stats.skillsOverTime.filter((b) => b.successRate !== undefined).map((b) => ({ day: utcMidnight(b.day), series: b.skill, rate: b.successRate, tasks: b.tasks })),
   ];
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -20,10 +20,11 @@ export async function successRateChart(stats: AuditStats): Promise<string> {
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'day', type: 'temporal', title: 'day (UTC)' },
+      // A utc scale places and labels days in UTC; the default (local) one shifts every point by the server's offset.
+      x: { field: 'day', type: 'temporal', title: 'day (UTC)', scale: { type: 'utc' } },
       y: { field: 'rate', type: 'quantitative', title: 'success rate', scale: { domain: [0, 1] }, axis: { format: '%' } },
       color: { field: 'series', type: 'nominal', title: null },
-      tooltip: [{ field: 'series' }, { field: 'day', type: 'temporal' }, { field: 'rate', format: '.0%' }, { field: 'tasks' }],
+      tooltip: [{ field: 'series' }, { field: 'day', type: 'temporal', timeUnit: 'utcyearmonthdate' }, { field: 'rate', format: '.0%' }, { field: 'tasks' }],
     },
     config: { font: 'sans-serif' },
   };
@@ -33,4 +34,9 @@ export async function successRateChart(stats: AuditStats): Promise<string> {
   } finally {
     view.finalize();
   }
+}
+
+/** A stats day ("2026-11-26", a UTC date) as the millisecond its UTC day starts: no parsing left to the chart's local time. */
+function utcMidnight(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`);
 }

@@ -113,15 +113,18 @@ export class Learning {
     await announced.message.edit(`${announced.text}\n${outcome}`).catch((error: unknown) => this.options.logger.warn({ proposalId: id, err: describeError(error) }, 'could not show the decision on the posted proposal'));
   }
 
-  /** Starts the audit schedule (and runs an audit missed while Cairn was down). */
+  /** Starts the audit schedule, and in the background an audit missed while Cairn was down (idle() waits for it). */
   async start(): Promise<void> {
     await this.scheduler.start();
   }
 
   /** Resolves when reflections and audits started so far have finished. */
   async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-    await this.scheduler.idle();
+    // An audit can start more work as it ends (a proposal from its refinement posted to the admins): wait for that too.
+    do {
+      while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+      await this.scheduler.idle();
+    } while (this.pending.size > 0);
   }
 
   async stop(): Promise<void> {
@@ -159,6 +162,13 @@ export class Learning {
   private async refineSkill(skill: string, failures: Task[]): Promise<boolean> {
     const example = failures.at(-1);
     if (!example) return false;
+    // A change to it already waits for a person (propose mode): asking again would spend tokens on
+    // a second, like proposal, and post it to the admins once more with every audit until they decide.
+    const waiting = this.proposals.pendingFor(skill);
+    if (waiting.length > 0) {
+      this.options.logger.info({ skill, proposals: waiting.map((p) => p.id) }, 'refinement skipped: a proposal for the skill waits for review');
+      return false;
+    }
     const before = this.options.skills?.versions.latest(skill)?.version;
     await this.reflector.reflect(example, `The audit found that the skill "${skill}" often fails (${failures.length} failed tasks, e.g. this one). Propose a patch to it that fixes the cause.`);
     return this.options.skills?.versions.latest(skill)?.version !== before;

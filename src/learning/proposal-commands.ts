@@ -57,7 +57,7 @@ export function describeProposal(proposal: Proposal): string {
   const head =
     change.action === 'create'
       ? [`Proposal #${proposal.id}${from}: a new skill "${change.name}": ${change.description}`, `Why: ${change.reason}`, '', shown(change.body)]
-      : [`Proposal #${proposal.id}${from}: a change to the skill "${change.name}"`, `Why: ${change.reason}`, '', 'Replace:', shown(change.find), 'With:', shown(change.replace)];
+      : [`Proposal #${proposal.id}${from}: a change to the skill "${change.name}"${proposal.base ? ` (version ${proposal.base.version})` : ''}`, `Why: ${change.reason}`, '', 'Replace:', shown(change.find), 'With:', shown(change.replace)];
   const status = proposal.status === 'pending' ? '' : `\n(${proposal.status}${proposal.detail ? `: ${proposal.detail}` : ''})`;
   return `${head.join('\n')}${status}`;
 }

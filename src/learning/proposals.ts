@@ -3,11 +3,16 @@
  * (the row records the result); in `propose` mode they wait for a person:
  * `cairn skills proposals`, `approve <id>`, `reject <id>`, or `/proposals` in the chat
  * (proposal-commands.ts).
+ *
+ * A patch is find/replace on the text it was written against, so each proposal records that
+ * text's version and hash (its base). Applied after the skill changed — another proposal for
+ * the same fix applied first, a person's edit — it would land on text it was never meant for
+ * (the same line added twice), so it fails instead and says why.
  */
 import { z } from 'zod';
 import type { Db } from '../store/db.js';
 import { CairnError, describeError } from '../core/errors.js';
-import type { Skills } from '../skills/index.js';
+import type { LoadedSkill, Skills } from '../skills/index.js';
 import type { SkillChange } from './reflection-schema.js';
 
 export interface Proposal {
@@ -17,6 +22,19 @@ export interface Proposal {
   status: 'pending' | 'applied' | 'rejected' | 'failed';
   detail: string | undefined;
   createdAt: number;
+  /** The skill as the change was written against it; undefined for a new skill, or a proposal made before bases were recorded. */
+  base: ProposalBase | undefined;
+}
+
+/** The version of a skill a patch was written against, and the hash of its text (what applying checks). */
+export interface ProposalBase {
+  version: number;
+  hash: string;
+}
+
+/** A skill as it is now, as the base of a change proposed to it. */
+export function proposalBase(skills: Skills, skill: LoadedSkill, now: number): ProposalBase {
+  return { version: skills.versions.ensure(skill, now).version, hash: skill.document.hash };
 }
 
 const payloadSchema = z.union([
@@ -31,6 +49,8 @@ interface ProposalRow {
   status: Proposal['status'];
   detail: string | null;
   created_at: number;
+  base_version: number | null;
+  base_hash: string | null;
 }
 
 export class ProposalStore {
@@ -41,7 +61,7 @@ export class ProposalStore {
     private readonly skills: Skills | undefined,
   ) {
     this.statements = {
-      insert: db.prepare("INSERT INTO skill_proposals (task_id, action, skill, payload, reason, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)"),
+      insert: db.prepare("INSERT INTO skill_proposals (task_id, action, skill, payload, reason, status, created_at, base_version, base_hash) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)"),
       decide: db.prepare('UPDATE skill_proposals SET status = ?, detail = ?, decided_at = ? WHERE id = ?'),
       get: db.prepare<[number], ProposalRow>('SELECT * FROM skill_proposals WHERE id = ?'),
       pending: db.prepare<[], ProposalRow>("SELECT * FROM skill_proposals WHERE status = 'pending' ORDER BY id"),
@@ -49,9 +69,19 @@ export class ProposalStore {
     };
   }
 
-  add(taskId: number | undefined, change: Proposal['change'], now: number): Proposal {
-    const id = Number(this.statements.insert.run(taskId ?? null, change.action, change.name, JSON.stringify(change), change.reason, now).lastInsertRowid);
+  /**
+   * Records a proposal. `base` is the skill as the proposer saw it (reflection passes what it
+   * showed the model); without one, a patch is taken to be written against the skill as it is now.
+   */
+  add(taskId: number | undefined, change: Proposal['change'], now: number, base?: ProposalBase): Proposal {
+    const against = change.action === 'patch' ? (base ?? this.currentBase(change.name, now)) : undefined;
+    const id = Number(this.statements.insert.run(taskId ?? null, change.action, change.name, JSON.stringify(change), change.reason, now, against?.version ?? null, against?.hash ?? null).lastInsertRowid);
     return this.get(id) as Proposal;
+  }
+
+  /** Proposals waiting for a person that would change the skill `name`. */
+  pendingFor(name: string): Proposal[] {
+    return this.pending().filter((proposal) => proposal.change.name === name);
   }
 
   get(id: number): Proposal | undefined {
@@ -77,7 +107,13 @@ export class ProposalStore {
     if (!skills) throw new CairnError('config', 'Skills are not available in this process.');
     this.db
       .transaction(() => {
-        const { change } = this.requirePending(id);
+        const proposal = this.requirePending(id);
+        const { change } = proposal;
+        const changed = this.changedSince(proposal, skills, now);
+        if (changed) {
+          this.statements.decide.run('failed', changed, now, id);
+          return;
+        }
         try {
           const meta = { author, reason: change.reason };
           const version =
@@ -91,6 +127,28 @@ export class ProposalStore {
       })
       .immediate();
     return this.require(id);
+  }
+
+  private currentBase(name: string, now: number): ProposalBase | undefined {
+    const skill = this.skills?.find(name);
+    return this.skills && skill ? proposalBase(this.skills, skill, now) : undefined;
+  }
+
+  /** Why a patch may no longer be applied: its skill changed since it was proposed; undefined when it may. */
+  private changedSince(proposal: Proposal, skills: Skills, now: number): string | undefined {
+    const { change, base } = proposal;
+    const skill = change.action === 'patch' ? skills.find(change.name) : undefined;
+    // A new skill, or a patch to one that is gone: the write itself says what is wrong.
+    if (!skill) return undefined;
+    if (base) {
+      if (skill.document.hash === base.hash) return undefined;
+      const current = skills.versions.ensure(skill, now).version;
+      return `the skill "${change.name}" changed since it was proposed (version ${base.version} then, version ${current} now), so the patch was not applied to text it was not written for.`;
+    }
+    // Proposed before bases were recorded: a version recorded after the proposal means the skill changed under it.
+    const latest = skills.versions.latest(change.name);
+    if (latest && latest.createdAt > proposal.createdAt) return `the skill "${change.name}" changed since it was proposed (version ${latest.version} came after it), so the patch was not applied to text it was not written for.`;
+    return undefined;
   }
 
   reject(id: number, now: number): Proposal {
@@ -124,5 +182,6 @@ function toProposal(row: ProposalRow): Proposal {
     status: row.status,
     detail: row.detail ?? undefined,
     createdAt: row.created_at,
+    base: row.base_version !== null && row.base_hash !== null ? { version: row.base_version, hash: row.base_hash } : undefined,
   };
 }

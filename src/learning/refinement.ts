@@ -2,7 +2,8 @@
  * Refinement during use: outcomes accumulate per skill version. When the newest
  * version of a skill has been judged on its first N uses and does worse than the
  * version before it, it is rolled back (a new version with the predecessor's text)
- * and the rollback and its reason are recorded.
+ * and the rollback and its reason are recorded. Only the agent's patches are judged this way;
+ * a person's edit stands.
  */
 import type { Db } from '../store/db.js';
 import type { Clock } from '../core/clock.js';
@@ -59,9 +60,11 @@ export class Refiner {
 
   private evaluate(name: string, version: number): RollbackRecord | undefined {
     const latest = this.skills.versions.latest(name);
-    // Only the newest version can be rolled back, once, and only if it was a change (not itself a rollback).
-    // Not a created one either: an earlier skill of that name was archived, and its text is no version of this one.
-    if (!latest || latest.version !== version || latest.action === 'rollback' || latest.action === 'archive' || latest.action === 'create') return undefined;
+    // Only the newest version can be rolled back, once, and only a patch: text the agent wrote (applied at
+    // once, or a proposal a person approved). A person's own edit on disk is theirs to undo, not Cairn's
+    // (for a team folder, a rollback would freeze a learned copy over it); a rollback or an archive is no
+    // change to judge; a created skill has no predecessor of its own (an earlier one of that name was archived).
+    if (!latest || latest.version !== version || latest.action !== 'patch') return undefined;
     if (this.statements.rolledBack.get(name, version)) return undefined;
     const predecessor = this.skills.versions.history(name).filter((v) => v.version < version).at(-1);
     if (!predecessor || predecessor.action === 'archive') return undefined;

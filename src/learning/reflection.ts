@@ -14,7 +14,7 @@ import type { ChatMessage, ModelClient } from '../model/types.js';
 import type { Skills } from '../skills/index.js';
 import { truncateMiddle } from '../tools/truncate.js';
 import type { LearningBudget } from './budget.js';
-import type { Proposal, ProposalStore } from './proposals.js';
+import { proposalBase, type Proposal, type ProposalBase, type ProposalStore } from './proposals.js';
 import { REFLECTION_INSTRUCTIONS, reflectionSchema, type Reflection } from './reflection-schema.js';
 import type { Task, TaskStore } from './tasks.js';
 import { extractJson } from '../core/json-in-text.js';
@@ -62,8 +62,11 @@ export class Reflector {
     if (this.inFlight.has(task.id)) return undefined;
     this.inFlight.add(task.id);
     let reflection: Reflection | undefined;
+    // The skill texts shown to the model: a patch it proposes is written against these, not
+    // against whatever the skill has become by the time it answers.
+    const shown = new Map<string, ProposalBase>();
     try {
-      reflection = await this.ask(task, focus);
+      reflection = await this.ask(task, focus, shown);
     } finally {
       this.inFlight.delete(task.id);
     }
@@ -72,7 +75,7 @@ export class Reflector {
     this.insert.run(task.id, JSON.stringify(reflection), this.options.clock.now());
     this.options.tasks.setSelfAssessment(task.id, reflection.outcome, summary(reflection));
     if (reflection.skill.action !== 'none') {
-      const proposal = this.options.proposals.add(task.id, reflection.skill, this.options.clock.now());
+      const proposal = this.options.proposals.add(task.id, reflection.skill, this.options.clock.now(), shown.get(reflection.skill.name));
       if (this.options.mode === 'auto') {
         const result = this.options.proposals.apply(proposal.id, 'agent', this.options.clock.now());
         logger.info({ taskId: task.id, skill: reflection.skill.name, action: reflection.skill.action, status: result.status, detail: result.detail }, 'skill change from reflection');
@@ -84,10 +87,10 @@ export class Reflector {
   }
 
   /** Asks the model; an invalid answer is retried once with the validation error. */
-  private async ask(task: Task, focus: string | undefined): Promise<Reflection | undefined> {
+  private async ask(task: Task, focus: string | undefined, shown: Map<string, ProposalBase>): Promise<Reflection | undefined> {
     const messages: ChatMessage[] = [
       { role: 'system', content: REFLECTION_INSTRUCTIONS },
-      { role: 'user', content: this.describe(task, focus) },
+      { role: 'user', content: this.describe(task, focus, shown) },
     ];
     for (let attempt = 0; attempt < 2; attempt++) {
       let text: string;
@@ -106,16 +109,20 @@ export class Reflector {
     return undefined;
   }
 
-  private describe(task: Task, focus: string | undefined): string {
+  /** The task in words for the reflector; each skill body shown is noted in `shown`. */
+  private describe(task: Task, focus: string | undefined, shown: Map<string, ProposalBase>): string {
     const parts = [
       `Task #${task.id} on ${task.platform}. The user asked:\n${truncateMiddle(task.request, 2_000)}`,
       `Signals so far: outcome ${task.outcome} (from ${task.outcomeSource})${task.feedback ? `, user feedback "${task.feedback}"${task.feedbackReason ? `: ${task.feedbackReason}` : ''}` : ''}; ${task.toolCalls} tool calls, ${task.toolErrors} failed; stopped because: ${task.stopReason}.`,
     ];
     if (task.errors.length > 0) parts.push(`Tool errors:\n${task.errors.map((e) => `- ${truncateMiddle(e, 300)}`).join('\n')}`);
     parts.push(`Trajectory:\n${truncateMiddle(renderTrajectory(task.trajectory), MAX_TRAJECTORY_CHARS)}`);
+    const skills = this.options.skills;
     for (const use of task.skillsUsed) {
-      const skill = this.options.skills?.find(use.name);
-      if (skill) parts.push(`Skill used: ${use.name} (version ${use.version}). Its current body:\n${truncateMiddle(skill.document.body, 6_000)}`);
+      const skill = skills?.find(use.name);
+      if (!skills || !skill) continue;
+      parts.push(`Skill used: ${use.name} (version ${use.version}). Its current body:\n${truncateMiddle(skill.document.body, 6_000)}`);
+      shown.set(use.name, proposalBase(skills, skill, this.options.clock.now()));
     }
     if (focus) parts.push(focus);
     return parts.join('\n\n');

@@ -55,7 +55,11 @@ export class AuditScheduler {
     this.dueSoFar = this.auditsDue(options.tasks.count());
   }
 
-  /** Starts the cron job; runs a missed audit now when one is due. Resolves when that one finished. */
+  /**
+   * Starts the cron job, and a missed audit when one is due. That audit runs in the background
+   * (its refinements wait on the model, which must not hold up `cairn start`); idle() and
+   * shutdown wait for it like any other.
+   */
   async start(): Promise<void> {
     const { cron: expression, timeZone } = this.options;
     this.job = (this.options.cronPort ?? nodeCron)(expression, timeZone, () => void this.trigger('cron'));
@@ -65,7 +69,7 @@ export class AuditScheduler {
     const oldestTask = this.options.tasks.oldestAt();
     // Never audited: due once tasks have been around longer than a period.
     const due = last !== undefined ? now - last > period : oldestTask !== undefined && now - oldestTask > period;
-    if (due) await this.trigger('missed at start-up');
+    if (due) void this.trigger('missed at start-up');
   }
 
   stop(): void {

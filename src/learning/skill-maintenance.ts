@@ -1,7 +1,8 @@
 /**
  * What audits do to skills, on top of the skills layer: staleness marks (kept in
  * SQLite, cleared by use) and archiving. Bundled skills, those of CAIRN_SKILLS_DIRS and pinned
- * ones (`metadata: { cairn-pinned: "true" }`) are never marked or archived.
+ * ones (`metadata: { cairn-pinned: "true" }`) are never marked or archived; nor is the agent's
+ * learned copy of one of them, since archiving goes by name and would take the original with it.
  */
 import type { Db } from '../store/db.js';
 import type { Clock } from '../core/clock.js';
@@ -15,7 +16,10 @@ export function skillMaintenance(db: Db, skills: Skills, clock: Clock): SkillMai
   return {
     inventory(): SkillInventoryItem[] {
       const stale = new Map(staleRows.all().map((row) => [row.name, row.since]));
-      return skills.list().map((skill) => {
+      const scan = skills.scan();
+      // Names a learned copy shadows: each is also a bundled or CAIRN_SKILLS_DIRS skill.
+      const providedByPeople = new Set(scan.shadowed.map((skill) => skill.name));
+      return scan.skills.map((skill) => {
         const lastUse = skills.uses.lastUsedAt(skill.name);
         const latest = skills.versions.latest(skill.name);
         const lastChange = latest?.createdAt;
@@ -26,7 +30,7 @@ export function skillMaintenance(db: Db, skills: Skills, clock: Clock): SkillMai
           stale.delete(skill.name);
         }
         // Skills people provide (bundled, or a folder in CAIRN_SKILLS_DIRS) are theirs to retire.
-        const pinned = skill.source.kind === 'bundled' || skill.source.kind === 'extra' || skill.document.frontmatter.metadata?.['cairn-pinned'] === 'true';
+        const pinned = skill.source.kind !== 'learned' || providedByPeople.has(skill.name) || skill.document.frontmatter.metadata?.['cairn-pinned'] === 'true';
         return { name: skill.name, pinned, stale: stale.has(skill.name), lastActivityAt, version: latest?.version };
       });
     },

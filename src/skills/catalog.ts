@@ -40,15 +40,17 @@ export function renderCatalog(entries: readonly CatalogEntry[], options: Catalog
   const query = words(options.query ?? '');
   const ranked = [...entries].sort((a, b) => relevance(b, query) - relevance(a, query) || SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] || a.name.localeCompare(b.name));
   const chosen: CatalogEntry[] = [];
-  // Running length instead of re-joining: estimateTokens is ceil(chars / 4) of the joined text.
-  let chars = HEADER.length;
+  // A running sum instead of re-joining and re-counting for each entry. Each piece is counted as
+  // estimateTokens counts text (a CJK character is a token, not a quarter of one), each rounded
+  // up, so the sum is never below the count of the joined catalog.
+  let tokens = estimateTokens(HEADER);
   for (const entry of ranked) {
-    const added = line(entry.name, shorten(entry.description)).length + 1;
+    const added = estimateTokens(`\n${line(entry.name, shorten(entry.description))}`);
     const omitted = entries.length - chosen.length - 1;
-    const footer = omitted > 0 ? footerText(omitted).length + 1 : 0;
-    if (Math.ceil((chars + added + footer) / 4) > options.maxTokens) continue;
+    const footer = omitted > 0 ? estimateTokens(`\n${footerText(omitted)}`) : 0;
+    if (tokens + added + footer > options.maxTokens) continue;
     chosen.push(entry);
-    chars += added;
+    tokens += added;
   }
   return compose(shortLines(chosen), entries.length - chosen.length);
 }

@@ -157,8 +157,13 @@ export class SkillWriter {
         if (current.document.hash === target.hash) throw new CairnError('invalid_input', `${what}: the skill already has exactly that text.`);
       }
       const reason = `rollback to v${to}${meta.reason ? `: ${meta.reason}` : ''}`;
-      const version = this.record(name, 'rollback', text, { ...meta, reason });
       const dest = join(this.learnedDir, name);
+      // An archived read-only skill (bundled, a team's folder) whose text is the target's: the
+      // version alone brings it back. A learned copy would freeze it, hiding later edits to the original.
+      if (current && !current.source.writable && !existsSync(dest) && current.document.hash === hashText(text)) {
+        return this.record(name, 'rollback', text, { ...meta, reason }, current.source.kind);
+      }
+      const version = this.record(name, 'rollback', text, { ...meta, reason });
       const restored = existsSync(dest) ? undefined : this.archivedFolder(name, to);
       if (restored) renameSync(restored, dest);
       if (existsSync(dest)) writeFileAtomic(skillFileIn(dest) ?? join(dest, 'SKILL.md'), text);

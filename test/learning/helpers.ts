@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { startFakeModelServer, type FakeModelServer, type FakeReply, type RecordedRequest } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
 import type { CronPort } from '../../src/learning/scheduler.js';
+import type { NewTask } from '../../src/learning/tasks.js';
 
 export interface LearningRig {
   model: FakeModelServer;
@@ -65,5 +66,31 @@ export async function learningRig(env: Record<string, string> = {}): Promise<Lea
       await cairn.close();
       await model.close();
     },
+  };
+}
+
+/** A recorded task for TaskStore.insert: one tool call that went well, unless `overrides` say otherwise. */
+export function newTask(overrides: Partial<NewTask> = {}): NewTask {
+  return {
+    sessionId: 's',
+    conversationId: 'c',
+    messageId: undefined,
+    platform: 'test',
+    userId: 'ada',
+    request: 'do it',
+    reply: 'done',
+    trajectory: [],
+    toolCalls: 1,
+    toolErrors: 0,
+    errors: [],
+    skillsUsed: [],
+    stopReason: 'answered',
+    model: undefined,
+    usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0 },
+    durationMs: 1,
+    outcome: 'success',
+    outcomeSource: 'tools',
+    createdAt: 0,
+    ...overrides,
   };
 }

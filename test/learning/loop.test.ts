@@ -301,7 +301,9 @@ describe('audits', () => {
     expect(rig.cairn.learning.audits.list()).toHaveLength(1);
     rig.cairn.manualClock.advance(2 * 86_400_000);
     await rig.cairn.learning.start();
-    expect(rig.cairn.learning.audits.list()[0]?.trigger).toBe('missed at start-up');
+    // It runs in the background (start-up does not wait for it); idle() does.
+    await rig.cairn.learning.idle();
+    expect(rig.cairn.learning.audits.list()[0]).toMatchObject({ trigger: 'missed at start-up', status: 'done' });
   });
 
   it('skips reflection when the daily budget is spent, without breaking the turn', async () => {

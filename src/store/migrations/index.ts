@@ -17,6 +17,7 @@ import { sql as taskMessages } from './012-task-messages.js';
 import { backfill as wideCharBackfill, sql as wideCharSearch } from './013-wide-char-search.js';
 import { sql as usageCarried } from './014-usage-carried.js';
 import { backfill as searchFoldBackfill, sql as searchFold } from './015-search-fold.js';
+import { sql as proposalBase } from './016-proposal-base.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -43,4 +44,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: 'wide-char-search', sql: wideCharSearch, backfill: wideCharBackfill },
   { version: 14, name: 'usage-carried', sql: usageCarried },
   { version: 15, name: 'search-fold', sql: searchFold, backfill: searchFoldBackfill },
+  { version: 16, name: 'proposal-base', sql: proposalBase },
 ];
