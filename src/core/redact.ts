@@ -59,13 +59,15 @@ export interface Redactor {
   value<T>(input: T): T;
 }
 
-export function createRedactor(knownSecrets: readonly string[] = []): Redactor {
+/** `patterns: false` masks the known secrets only (what Atropos trains on must be what the policy wrote). */
+export function createRedactor(knownSecrets: readonly string[] = [], options: { patterns?: boolean } = {}): Redactor {
   // Longest first, so a secret that contains another is masked whole.
   const known = [...new Set(knownSecrets.filter((s) => s.length >= MIN_KNOWN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
+  const patterns = options.patterns ?? true;
   const text = (input: string): string => {
     let result = input;
     for (const secret of known) if (result.includes(secret)) result = result.split(secret).join(REDACTED);
-    if (!ANY_PATTERN.test(result)) return result;
+    if (!patterns || !ANY_PATTERN.test(result)) return result;
     for (const pattern of PATTERNS) result = result.replace(pattern.regex, pattern.replace);
     return result;
   };

@@ -126,6 +126,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       rewardBaseDir: dirname(tasksFile.path),
       defaultReward: reward,
       rewardModules,
+      redact: 'all',
     });
     const workers = processCount(options.workers ?? 1, Math.min(options.concurrency, pending.length));
     if (options.concurrency < (options.workers ?? 1)) {

@@ -47,6 +47,12 @@ export interface ExecutorSpec {
   defaultReward: RewardSpec | undefined;
   /** Custom reward modules to load before the first task, so a broken one fails the run at once. */
   rewardModules: readonly string[];
+  /**
+   * What is masked in the trajectories: 'all' secrets (configured ones and credential shapes),
+   * for files people keep and share; 'configured' ones only, for Atropos, which trains on the
+   * text itself and must see what the policy wrote (POSTGRES_PASSWORD=example123 in an answer).
+   */
+  redact: 'all' | 'configured';
 }
 
 /** At most this much of the run's database is lost to a crash; trajectories.jsonl, the checkpoint, loses nothing. */
@@ -77,7 +83,7 @@ export async function createLocalExecutor(spec: ExecutorSpec, deps: LocalExecuto
       timeoutMs: spec.timeoutMs,
       source: spec.source,
       forgetSessions: spec.forgetSessions,
-      redactor: createRedactor(spec.config.secrets),
+      redactor: createRedactor(spec.config.secrets, { patterns: spec.redact === 'all' }),
       rewarder,
       isAdmin: spec.isAdmin,
       ...(deps.timers ? { timers: deps.timers } : {}),

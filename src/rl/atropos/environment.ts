@@ -9,6 +9,7 @@
  */
 import type { Logger } from '../../core/logger.js';
 import { describeError } from '../../core/errors.js';
+import { REDACTED } from '../../core/redact.js';
 import type { Timers } from '../pool.js';
 import type { Task } from '../tasks.js';
 import type { Trajectory } from '../trajectory.js';
@@ -165,7 +166,11 @@ async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: n
   // Failed members are left out, and so are those whose reward could not be computed (a score
   // of 0 would teach that a right answer was wrong); a smaller group is still sent and the API
   // buffers it with others.
-  const finished = runs.filter((run): run is Trajectory => run !== undefined && run.status === 'ok');
+  // A run whose assistant turns held one of Cairn's configured secrets (masked now) is left out:
+  // trained, it would teach either the secret or a "[redacted]" the policy never wrote.
+  const holdingSecret = runs.filter((run) => run !== undefined && wroteRedacted(run)).length;
+  if (holdingSecret > 0) logger.warn({ taskId: task.id, runs: holdingSecret }, "Atropos: runs left out, their answers held one of Cairn's configured secrets");
+  const finished = runs.filter((run): run is Trajectory => run !== undefined && run.status === 'ok' && !wroteRedacted(run));
   const members = finished.filter((run): run is Trajectory & { reward: number } => typeof run.reward === 'number');
   const unscored = finished.filter((run) => typeof run.reward !== 'number');
   if (unscored.length > 0) logger.warn({ taskId: task.id, runs: unscored.length, reason: unscored[0]?.errors.at(-1)?.message }, 'Atropos: runs left out, their reward could not be computed');
@@ -197,6 +202,10 @@ async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: n
   const sent = await options.client.sendScoredData(group, signal);
   if (sent.status === 'refused' || sent.status === 'uncertain') logger.warn({ taskId: task.id, outcome: sent.status, detail: sent.detail }, 'Atropos: group not delivered');
   return event(sent.status);
+}
+
+function wroteRedacted(run: Trajectory): boolean {
+  return run.messages.some((message) => message.role === 'assistant' && JSON.stringify(message).includes(REDACTED));
 }
 
 /** The tasks in order, `epochs` times (forever when undefined). */

@@ -95,6 +95,7 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
     rewardBaseDir,
     defaultReward: options.reward,
     rewardModules,
+    redact: 'configured',
   });
   // A worker process that cannot start or stops would fail every run sent to it: stop, with its error.
   const stop = new RunStop(deps.signal);
