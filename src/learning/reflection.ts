@@ -38,6 +38,9 @@ export interface ReflectorOptions {
 /** The trajectory shown to the reflector is cut to this many characters. */
 const MAX_TRAJECTORY_CHARS = 12_000;
 
+/** The reflection's model call failed (unlike an answer that was no use, worth asking again). */
+const CALL_FAILED = Symbol('reflection call failed');
+
 export class Reflector {
   private readonly insert;
   /** Tasks being reflected on now: feedback that comes meanwhile does not start a second reflection. */
@@ -61,7 +64,7 @@ export class Reflector {
     }
     if (this.inFlight.has(task.id)) return undefined;
     this.inFlight.add(task.id);
-    let reflection: Reflection | undefined;
+    let reflection: Reflection | undefined | typeof CALL_FAILED;
     // The skill texts shown to the model: a patch it proposes is written against these, not
     // against whatever the skill has become by the time it answers.
     const shown = new Map<string, ProposalBase>();
@@ -70,6 +73,8 @@ export class Reflector {
     } finally {
       this.inFlight.delete(task.id);
     }
+    // The model could not be reached: the task is not marked, so 👎 feedback later can try again.
+    if (reflection === CALL_FAILED) return undefined;
     this.options.tasks.markReflected(task.id);
     if (!reflection) return undefined;
     this.insert.run(task.id, JSON.stringify(reflection), this.options.clock.now());
@@ -87,7 +92,7 @@ export class Reflector {
   }
 
   /** Asks the model; an invalid answer is retried once with the validation error. */
-  private async ask(task: Task, focus: string | undefined, shown: Map<string, ProposalBase>): Promise<Reflection | undefined> {
+  private async ask(task: Task, focus: string | undefined, shown: Map<string, ProposalBase>): Promise<Reflection | undefined | typeof CALL_FAILED> {
     const messages: ChatMessage[] = [
       { role: 'system', content: REFLECTION_INSTRUCTIONS },
       { role: 'user', content: this.describe(task, focus, shown) },
@@ -99,7 +104,7 @@ export class Reflector {
         text = result.text;
       } catch (error) {
         this.options.logger.warn({ taskId: task.id, err: describeError(error) }, 'reflection call failed');
-        return undefined;
+        return CALL_FAILED;
       }
       const problem = parseReflection(text);
       if (problem.ok) return problem.value;

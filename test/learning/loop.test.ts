@@ -136,6 +136,25 @@ describe('reflection and skills', () => {
     expect(cairn.learning.proposals.pending().map((proposal) => proposal.change.name)).toEqual(['retrying-services']);
   });
 
+  it('reflects on 👎 feedback when the reflection after the task could not reach the model', async () => {
+    rig = await learningRig();
+    const { model, cairn } = rig;
+    let reflections = 0;
+    model.setDefault((request) => {
+      if (!(request.body as { messages: { content: string }[] }).messages[0]?.content.startsWith('You review a task')) return { text: 'ok' };
+      // The first reflection finds the aux model refusing (a wrong key, since fixed).
+      return reflections++ === 0 ? { error: { status: 401 } } : { text: JSON.stringify({ ...NO_CHANGE, outcome: 'failure', failed: ['the service was down'] }) };
+    });
+    model.enqueue({ toolCalls: [{ name: 'broken', arguments: {} }] }, { text: 'Sorry, the service is down.' });
+    await cairn.gateway.receive(cairn.adapter.message('call the service'));
+    await cairn.learning.idle();
+    expect(reflections).toBe(1);
+    await feedback('bad still broken');
+    await cairn.learning.idle();
+    expect(reflections).toBe(2);
+    expect(cairn.db.prepare('SELECT COUNT(*) FROM reflections').pluck().get()).toBe(1);
+  });
+
   it('reflects after complex or failed tasks only', async () => {
     rig = await learningRig();
     await rig.task('simple one');
