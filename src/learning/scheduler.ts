@@ -10,11 +10,12 @@ import type { Logger } from '../core/logger.js';
 import { CairnError } from '../core/errors.js';
 import type { AuditService } from './audits.js';
 import type { TaskStore } from './tasks.js';
+import { nextCronRun } from '../schedules/timing.js';
 
 export interface CronJob {
   stop(): void;
-  /** Milliseconds between two consecutive runs (for detecting a missed run). */
-  periodMs(): number;
+  /** The first scheduled run after `at` (ms): one before now, after the last audit, was missed. */
+  nextRunAfter(at: number): number;
 }
 
 export type CronPort = (expression: string, timeZone: string, run: () => void) => CronJob;
@@ -27,10 +28,8 @@ export const nodeCron: CronPort = (expression, timeZone, run) => {
   const task = cron.schedule(expression, run, { timezone: timeZone, noOverlap: true });
   return {
     stop: () => void task.stop(),
-    periodMs: () => {
-      const [first, second] = task.getNextRuns(2);
-      return first && second ? second.getTime() - first.getTime() : 86_400_000;
-    },
+    // On the zone's wall clock, as schedules are (a weekday-only schedule has no run at the weekend).
+    nextRunAfter: (at) => nextCronRun(expression, timeZone, at),
   };
 };
 
@@ -63,12 +62,10 @@ export class AuditScheduler {
   async start(): Promise<void> {
     const { cron: expression, timeZone } = this.options;
     this.job = (this.options.cronPort ?? nodeCron)(expression, timeZone, () => void this.trigger('cron'));
-    const last = this.options.audits.lastFinishedAt();
     const now = this.options.clock.now();
-    const period = this.job.periodMs();
-    const oldestTask = this.options.tasks.oldestAt();
-    // Never audited: due once tasks have been around longer than a period.
-    const due = last !== undefined ? now - last > period : oldestTask !== undefined && now - oldestTask > period;
+    // Missed: a scheduled run came after the last audit (never audited: after the oldest task) and before now.
+    const since = this.options.audits.lastFinishedAt() ?? this.options.tasks.oldestAt();
+    const due = since !== undefined && this.job.nextRunAfter(since) <= now;
     if (due) void this.trigger('missed at start-up');
   }
 

@@ -96,7 +96,7 @@ describe('every-N-tasks audits', () => {
 
   it('runs the audit due at task N although another task ended while task N was reflected on', async () => {
     const model = new Model();
-    const cronPort: CronPort = () => ({ stop: () => undefined, periodMs: () => DAY });
+    const cronPort: CronPort = () => ({ stop: () => undefined, nextRunAfter: (at) => at + DAY });
     const cairn = startTestCairn(testConfig('http://127.0.0.1:9', { CAIRN_AUDIT_EVERY: '2' }), { model, cronPort });
     cairn.tools.register({ name: 'broken', description: 'always fails', parameters: z.object({}), execute: () => Promise.reject(new Error('the service is down')) });
     try {

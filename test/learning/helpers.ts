@@ -37,7 +37,7 @@ export async function learningRig(env: Record<string, string> = {}): Promise<Lea
   let cronRun: (() => void) | undefined;
   const cronPort: CronPort = (_expression, _timeZone, run) => {
     cronRun = run;
-    return { stop: () => (cronRun = undefined), periodMs: () => 86_400_000 };
+    return { stop: () => (cronRun = undefined), nextRunAfter: (at) => at + 86_400_000 };
   };
   const cairn = startTestCairn(testConfig(model.url, { CAIRN_AUDIT_EVERY: '15', ...env }), { cronPort });
   cairn.tools.register({

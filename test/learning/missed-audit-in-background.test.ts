@@ -30,7 +30,7 @@ describe('cairn start with an audit missed while Cairn was down', () => {
 
     // The aux model is slow today (it answers when the test says so).
     const model = new GatedModel();
-    const cronPort: CronPort = () => ({ stop: () => {}, periodMs: () => DAY });
+    const cronPort: CronPort = () => ({ stop: () => {}, nextRunAfter: (at) => at + DAY });
     let running: RunningCairn | undefined;
     const starting = startCairn(config, { logger: silentLogger, host: '127.0.0.1', model, cronPort }).then((r) => (running = r));
     // The missed audit sends the failing skill to refinement: a reflection call, now waiting.

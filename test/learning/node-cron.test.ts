@@ -3,13 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { nodeCron } from '../../src/learning/scheduler.js';
 
 describe('the node-cron port', () => {
-  it('schedules, knows its period, stops, and refuses a bad expression with the fix', () => {
+  it('schedules, knows its next run, stops, and refuses a bad expression with the fix', () => {
     const daily = nodeCron('0 3 * * *', 'UTC', () => {});
-    expect(daily.periodMs()).toBe(86_400_000);
+    expect(daily.nextRunAfter(Date.UTC(2026, 10, 24, 9))).toBe(Date.UTC(2026, 10, 25, 3));
     daily.stop();
-    const hourly = nodeCron('15 * * * *', 'UTC', () => {});
-    expect(hourly.periodMs()).toBe(3_600_000);
+    const hourly = nodeCron('15 * * * *', 'Europe/Paris', () => {});
+    expect(hourly.nextRunAfter(Date.UTC(2026, 10, 24, 9, 20))).toBe(Date.UTC(2026, 10, 24, 10, 15));
     hourly.stop();
     expect(() => nodeCron('every day', 'UTC', () => {})).toThrow('CAIRN_AUDIT_CRON "every day" is not a valid cron expression (e.g. "0 3 * * *" for 03:00 daily).');
+  });
+
+  it('has no run at the weekend for a weekday schedule, so a restart on Sunday finds no audit missed since Friday', () => {
+    const weekdays = nodeCron('0 9 * * 1-5', 'America/New_York', () => {});
+    // Friday 2026-11-27, 10:00 in New York (15:00 UTC): the next run is Monday at 09:00 there.
+    expect(weekdays.nextRunAfter(Date.UTC(2026, 10, 27, 15))).toBe(Date.UTC(2026, 10, 30, 14));
+    weekdays.stop();
   });
 });
