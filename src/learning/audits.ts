@@ -115,7 +115,7 @@ export class AuditService {
       return undefined;
     }
     try {
-      const tasks = this.options.tasks.since(0);
+      const tasks = this.options.tasks.summariesSince(0);
       const stats = computeStats(tasks, lastAuditAt);
       const actions = await this.act(stats, tasks, now);
       const base = join(this.options.dataDir, 'audits', `audit-${String(id).padStart(4, '0')}-${new Date(now).toISOString().slice(0, 10)}`);

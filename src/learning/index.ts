@@ -160,7 +160,9 @@ export class Learning {
   }
 
   private async refineSkill(skill: string, failures: Task[]): Promise<boolean> {
-    const example = failures.at(-1);
+    // The audit's tasks come without trajectories: the example shown to reflection is read whole.
+    const latest = failures.at(-1);
+    const example = latest && (this.tasks.get(latest.id) ?? latest);
     if (!example) return false;
     // A change to it already waits for a person (propose mode): asking again would spend tokens on
     // a second, like proposal, and post it to the admins once more with every audit until they decide.

@@ -76,6 +76,12 @@ interface TaskRow {
   created_at: number;
 }
 
+/** Every column but the trajectory. */
+const SUMMARY_COLUMNS = [
+  'id', 'session_id', 'conversation_id', 'message_id', 'platform', 'user_id', 'request', 'reply', 'tool_calls', 'tool_errors', 'errors', 'skills_used', 'stop_reason', 'model',
+  'prompt_tokens', 'completion_tokens', 'cached_tokens', 'duration_ms', 'outcome', 'outcome_source', 'self_assessment', 'feedback', 'feedback_reason', 'reflected', 'created_at',
+].join(', ');
+
 const skillUsesSchema = z.array(z.object({ name: z.string(), version: z.number().int() }));
 const stringsSchema = z.array(z.string());
 const trajectorySchema = z.array(z.record(z.string(), z.unknown()));
@@ -103,7 +109,9 @@ export class TaskStore {
       selfAssess: db.prepare("UPDATE tasks SET self_assessment = ?, outcome = ?, outcome_source = 'self' WHERE id = ? AND outcome_source != 'feedback'"),
       markReflected: db.prepare('UPDATE tasks SET reflected = 1 WHERE id = ?'),
       recent: db.prepare<[number], TaskRow>('SELECT * FROM tasks ORDER BY id DESC LIMIT ?'),
-      since: db.prepare<[number], TaskRow>('SELECT * FROM tasks WHERE created_at >= ? ORDER BY id'),
+      // Without trajectories ('[]' in their place): an audit reads every task there is, and their
+      // trajectories together would be hundreds of megabytes on a bot that has run for months.
+      since: db.prepare<[number], TaskRow>(`SELECT ${SUMMARY_COLUMNS}, '[]' AS trajectory FROM tasks WHERE created_at >= ? ORDER BY id`),
       count: db.prepare('SELECT COUNT(*) FROM tasks').pluck(),
       oldest: db.prepare('SELECT MIN(created_at) FROM tasks').pluck(),
     };
@@ -168,7 +176,8 @@ export class TaskStore {
     return this.statements.recent.all(limit).map(toTask);
   }
 
-  since(time: number): Task[] {
+  /** Tasks from `time` on, without their trajectories (empty): `get(id)` reads one whole. */
+  summariesSince(time: number): Task[] {
     return this.statements.since.all(time).map(toTask);
   }
 

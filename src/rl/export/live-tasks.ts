@@ -38,7 +38,10 @@ export async function* recordsFromLiveTasks(db: Db, options: LiveTaskOptions): E
   }
   const sessions = new SessionStore(db);
   const tasks = new TaskStore(db);
-  for (const task of tasks.since(options.since ?? 0)) {
+  // One trajectory in memory at a time: a bot's tasks together can be hundreds of megabytes.
+  for (const summary of tasks.summariesSince(options.since ?? 0)) {
+    const task = tasks.get(summary.id);
+    if (!task) continue;
     const prefix = sessions.get(task.sessionId)?.prefix ?? '';
     yield recordFromTask(task, prefix, options.tools);
   }
