@@ -29,6 +29,10 @@ export interface ApprovalRequest {
   tool: string;
   /** The command (or, for write_file, the path) that needs approval. */
   command: string;
+  /** Fed to the command on standard input (the script, for `bash`): shown and recorded with it. */
+  stdin?: string | undefined;
+  /** The directory the command was to run in, where the tool was given one. */
+  cwd?: string | undefined;
   danger: Danger;
   /** Asked for by an admin, who sees the question in their own conversation. */
   byAdmin: boolean;
@@ -98,9 +102,24 @@ export class ApprovalGate {
     const id = this.newId();
     const now = clock.now();
     db.prepare(
-      `INSERT INTO command_approvals (id, session_id, conversation_id, requested_by, backend, tool, command, rule, reason, status, requested_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-    ).run(id, request.sessionId, request.conversationId, request.userId, request.backend, request.tool, request.command, request.danger.rule, request.danger.reason, now, now + timeoutMs);
+      `INSERT INTO command_approvals (id, session_id, conversation_id, requested_by, backend, tool, command, stdin, cwd, matched, rule, reason, status, requested_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+    ).run(
+      id,
+      request.sessionId,
+      request.conversationId,
+      request.userId,
+      request.backend,
+      request.tool,
+      request.command,
+      request.stdin ?? null,
+      request.cwd ?? null,
+      request.danger.matched ?? null,
+      request.danger.rule,
+      request.danger.reason,
+      now,
+      now + timeoutMs,
+    );
     logger.info({ approvalId: id, sessionId: request.sessionId, rule: request.danger.rule }, 'command held for approval');
     // The turn was stopped before it got here: nobody is asked, nothing waits.
     if (signal?.aborted) return this.settle(id, 'cancelled', SYSTEM.cancelled) ?? { id, status: 'cancelled', decidedBy: SYSTEM.cancelled };
@@ -170,18 +189,20 @@ export class ApprovalGate {
   }
 
   /** Requests waiting for an answer, oldest first. */
-  pending(): { id: string; command: string; reason: string; conversationId: string }[] {
+  pending(): { id: string; command: string; matched: string | undefined; reason: string; conversationId: string }[] {
     return this.options.db
-      .prepare<[], { id: string; command: string; reason: string; conversation_id: string }>("SELECT id, command, reason, conversation_id FROM command_approvals WHERE status = 'pending' ORDER BY requested_at")
+      .prepare<[], { id: string; command: string; matched: string | null; reason: string; conversation_id: string }>(
+        "SELECT id, command, matched, reason, conversation_id FROM command_approvals WHERE status = 'pending' ORDER BY requested_at",
+      )
       .all()
       .filter((row) => this.waiting.has(row.id))
-      .map((row) => ({ id: row.id, command: row.command, reason: row.reason, conversationId: row.conversation_id }));
+      .map((row) => ({ id: row.id, command: row.command, matched: row.matched ?? undefined, reason: row.reason, conversationId: row.conversation_id }));
   }
 
   private pendingSummary(): string {
     const pending = this.pending();
     if (pending.length === 0) return 'No commands are waiting for approval.';
-    return ['Waiting for approval:', ...pending.map((p) => `${p.id}: ${oneLine(p.command)} (${p.reason})`)].join('\n');
+    return ['Waiting for approval:', ...pending.map(listed)].join('\n');
   }
 
   /** Records a decision and wakes the waiting tool; undefined when the request was not waiting. */
@@ -229,9 +250,41 @@ interface AskedIn {
   message: PostedMessage | undefined;
 }
 
+/** How much of the command, of its stdin and of the part that matched the question shows: three of them stay well inside a chat message. */
+const SHOWN_CHARS = 500;
+
+/**
+ * The question: the command, where it runs, what it is fed on stdin, and always the part that
+ * made Cairn ask, even when the rest is cut (a long heredoc before `rm -rf ~`) or harmless
+ * (`bash`, with the danger on stdin).
+ */
 function approvalQuestion(request: ApprovalRequest): string {
   const what = request.tool === 'terminal' ? 'run a command that' : `use ${request.tool} in a way that`;
-  return [`⚠️ The agent wants to ${what} ${request.danger.reason}:`, `    ${oneLine(request.command, 500)}`].join('\n');
+  const command = oneLine(request.command, SHOWN_CHARS);
+  const stdin = request.stdin === undefined || request.stdin.trim() === '' ? undefined : oneLine(request.stdin, SHOWN_CHARS);
+  const lines = [`⚠️ The agent wants to ${what} ${request.danger.reason}:`, `    ${command}`];
+  if (request.cwd !== undefined) lines.push(`in the directory ${oneLine(request.cwd, SHOWN_CHARS)}`);
+  if (stdin !== undefined) lines.push('with this on its standard input:', `    ${stdin}`);
+  const part = unseenPart(request.danger.matched, stdin === undefined ? [command] : [command, stdin], SHOWN_CHARS);
+  if (part !== '') lines.push('The part that needs approval:', `    ${part}`);
+  return lines.join('\n');
+}
+
+/** How much of a waiting command (and of its part that matched) the list of those waiting shows. */
+const LISTED_CHARS = 120;
+
+/** The part that matched, on one line, when none of what is already shown contains it; else nothing. */
+function unseenPart(matched: string | undefined, shown: string[], max: number): string {
+  if (matched === undefined) return '';
+  const part = oneLine(matched, max);
+  return part === '' || shown.some((text) => text.includes(part)) ? '' : part;
+}
+
+/** A waiting request in the list: its command, and the part that matched where the cut command hides it. */
+function listed(request: { id: string; command: string; matched: string | undefined; reason: string }): string {
+  const command = oneLine(request.command, LISTED_CHARS);
+  const part = unseenPart(request.matched, [command], LISTED_CHARS);
+  return `${request.id}: ${command} (${request.reason}${part === '' ? '' : `: ${part}`})`;
 }
 
 function withInstructions(question: string, id: string, timeoutMs: number): string {

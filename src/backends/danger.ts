@@ -1,10 +1,14 @@
 /**
  * Recognises commands that can wreck a machine or open it to others: recursive
  * deletes of / or a home directory, file system creation, raw writes to disks,
- * fork bombs, piping a download into a shell, shutdown, recursive permission
- * changes on system paths, and writes to ~/.ssh or the system's account files.
+ * fork bombs, running a download as a script, shutdown, recursive permission
+ * changes on system paths, and writes into a .ssh directory or the system's account files.
  * These need an admin's approval. It guards against accidents and a model's bad
  * idea, not against someone set on hiding a command: that is the sandbox's job.
+ *
+ * Every check runs in time linear in the command's length (no regex here can backtrack
+ * over the whole input once per position): the model writes the command, and a check that
+ * stalls on a crafted one would stall the turn and the process with it.
  */
 import { posix } from 'node:path';
 
@@ -12,61 +16,92 @@ export interface Danger {
   rule: string;
   /** Finishes "This command …", for the approval request. */
   reason: string;
+  /** The part that made it dangerous (a simple command, a pipeline, a path): shown to the admin whatever else is cut. */
+  matched?: string;
 }
 
-/** Paths whose recursive deletion or permission change breaks the system or a user's home. */
-const PROTECTED = /^(\/|\/\*|~|~\/|~\/\*|\$HOME|\$\{HOME\}|\$HOME\/\*?|\/(bin|boot|dev|etc|home|lib|lib32|lib64|opt|proc|root|run|sbin|srv|sys|usr|var)(\/\*?)?|\/home\/[^/]+(\/\*?)?)$/;
-const SSH_DIR = /(^|[\s'"=:])(~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s'"]+)?\/?\.ssh(\/|\b)/;
+/** What the command is run with, besides itself. */
+export interface CommandContext {
+  /** Text fed on standard input: read as a script when the command is a bare shell (`bash`). */
+  stdin?: string | undefined;
+  /** The directory it runs in (the terminal's `cwd`). A relative one is not known here: the session's current directory is not. */
+  cwd?: string | undefined;
+}
+
+/** `/x`, `/x/`, `/x/*` and `/x/.*`: the directory itself, or everything (dotfiles too) in it. */
+const ITSELF_OR_ALL_IN_IT = String.raw`(\/|\/\*|\/\.\*)?`;
+const SYSTEM_DIRECTORIES = 'bin|boot|dev|etc|home|lib|lib32|lib64|opt|proc|root|run|sbin|srv|sys|usr|var|Users';
+/** Paths whose recursive deletion or permission change breaks the system or a user's home (`~bob` and macOS's /Users/ada too). */
+const PROTECTED = new RegExp(
+  `^(\\/(\\*|\\.\\*)?|(~[\\w.-]*|\\$HOME|\\$\\{HOME\\}|\\/(${SYSTEM_DIRECTORIES})|\\/(home|Users)\\/[^/]+)${ITSELF_OR_ALL_IN_IT})$`,
+);
+/** A .ssh directory of any home, wherever it lives (/var/lib/cairn/.ssh, /Users/ada/.ssh, ~/.ssh). */
+const SSH_DIR = /(^|\/)\.ssh(\/|$)/;
 const ACCOUNT_FILES = /\/etc\/(passwd|shadow|group|gshadow|sudoers)(\.d)?\b/;
+const DISK_DEVICE = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|r?disk|dm-|md|loop|mapper\/)/;
+/** Redirections and what they write to (`> file`, `>> file`, `2> file`). */
+const REDIRECT = />{1,2}\s*["']?([^\s"';|&]+)/g;
+/** A shell, `source` or `.` reading a download through process substitution: `bash <(curl …)`, `. <(wget …)`. */
+const RUNS_DOWNLOAD = /(^|[\s;&|({/])((ba|z|da|k)?sh|source|\.)\s+(<\s*)?<\(\s*(curl|wget|fetch)\b/;
+/** A download handed to eval or `sh -c` as its script: `sh -c "$(curl …)"`. */
+const EVALS_DOWNLOAD = /\b(eval|(ba|z|da)?sh\s+-c)\s+["']?\$\(\s*(curl|wget)\b/;
+
+/** A command or part of one that the rules look at. */
+interface Piece {
+  text: string;
+  /** Its words, for a simple command only: a rule about `rm` must not read the words of the next command. */
+  words: string[];
+  /** The directory it runs in, where known: the given one, followed through `cd`. */
+  cwd: string | undefined;
+  /** What a simple command writes to (redirect, tee, copy target, in-place edit, removal), as seen from its directory. */
+  writes: string[];
+}
 
 interface Rule {
   rule: string;
   reason: string;
-  test(segment: string, words: string[]): boolean;
+  test(piece: Piece): boolean;
 }
 
 const RULES: Rule[] = [
   {
     rule: 'recursive-delete',
     reason: 'deletes / or a home or system directory recursively',
-    test: (_s, words) => words[0] === 'rm' && (hasFlag(words, 'r') || hasFlag(words, 'R') || words.includes('--recursive') || words.includes('--no-preserve-root')) && targets(words).some((t) => PROTECTED.test(t)),
+    test: ({ words, cwd }) => words[0] === 'rm' && (hasFlag(words, 'r') || hasFlag(words, 'R') || words.includes('--recursive') || words.includes('--no-preserve-root')) && targets(words, cwd).some(isProtected),
   },
   {
     rule: 'find-delete',
     reason: 'deletes files across / or a home directory',
-    test: (_s, words) => words[0] === 'find' && PROTECTED.test(words[1] ?? '') && (words.includes('-delete') || words.some((w, i) => w === '-exec' && words[i + 1] === 'rm')),
+    test: ({ words, cwd }) => words[0] === 'find' && isProtected(asPath(seenFrom(words[1] ?? '', cwd))) && (words.includes('-delete') || words.some((w, i) => w === '-exec' && words[i + 1] === 'rm')),
   },
   {
     rule: 'mkfs',
     reason: 'creates or wipes a file system or partition table',
-    test: (_s, words) => /^(mkfs(\.\w+)?|mke2fs|mkswap|wipefs|sfdisk|fdisk|parted|blkdiscard)$/.test(words[0] ?? ''),
+    test: ({ words }) => /^(mkfs(\.\w+)?|mke2fs|mkswap|wipefs|sfdisk|fdisk|parted|blkdiscard)$/.test(words[0] ?? ''),
   },
   {
     rule: 'raw-disk-write',
     reason: 'writes directly to a disk device',
-    test: (segment, words) =>
-      (words[0] === 'dd' && words.some((w) => /^of=\/dev\/(?!null$|zero$|stdout$|stderr$)/.test(w))) ||
-      /(^|[^<])>\s*\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|disk|dm-|md|loop)\w*/.test(segment) ||
-      (words[0] === 'shred' && words.some((w) => w.startsWith('/dev/'))),
+    test: (piece) =>
+      (piece.words[0] === 'dd' && piece.words.some((w) => /^of=\/dev\/(?!null$|zero$|stdout$|stderr$)/.test(w))) ||
+      (piece.words[0] === 'shred' && piece.words.some((w) => w.startsWith('/dev/'))) ||
+      // `cp debian.iso /dev/sdb`, `… | sudo tee /dev/sda`, `cat img > /dev/sdb`.
+      piece.writes.some((path) => DISK_DEVICE.test(path)),
   },
   {
     rule: 'fork-bomb',
     reason: 'is a fork bomb',
-    test: (segment) => /(\S+)\s*\(\s*\)\s*\{[^}]*\1\s*\|\s*\1\s*&/.test(segment.replace(/\s+/g, ' ')),
+    test: ({ text }) => isForkBomb(text),
   },
   {
     rule: 'pipe-to-shell',
     reason: 'runs a script straight from the network',
-    test: (segment) =>
-      /\b(curl|wget|fetch)\b[^|]*\|\s*(sudo\s+(-\S+\s+)*)?(env\s+)?(ba|z|da|k|fi|c|tc)?sh\b/.test(segment) ||
-      /\b(curl|wget|fetch)\b[^|]*\|\s*(sudo\s+)?(python\d?|perl|ruby|node)\b/.test(segment) ||
-      /\b(ba|z|da)?sh\s+<\(\s*(curl|wget)\b/.test(segment) ||
-      /\b(eval|(ba|z|da)?sh\s+-c)\s+["']?\$\(\s*(curl|wget)\b/.test(segment),
+    test: ({ text }) => pipesDownloadIntoInterpreter(text) || RUNS_DOWNLOAD.test(text) || EVALS_DOWNLOAD.test(text),
   },
   {
     rule: 'shutdown',
     reason: 'shuts down or restarts the machine',
-    test: (_s, words) =>
+    test: ({ words }) =>
       /^(shutdown|reboot|halt|poweroff)$/.test(words[0] ?? '') ||
       (/^(init|telinit)$/.test(words[0] ?? '') && /^[06]$/.test(words[1] ?? '')) ||
       (words[0] === 'systemctl' && words.some((w) => /^(poweroff|reboot|halt|kexec|emergency|rescue)$/.test(w))) ||
@@ -75,58 +110,127 @@ const RULES: Rule[] = [
   {
     rule: 'recursive-permissions',
     reason: 'changes permissions or ownership of / or a system directory recursively',
-    test: (_s, words) => /^(chmod|chown|chgrp)$/.test(words[0] ?? '') && (hasFlag(words, 'R') || words.includes('--recursive')) && targets(words).some((t) => PROTECTED.test(t)),
+    test: ({ words, cwd }) => /^(chmod|chown|chgrp)$/.test(words[0] ?? '') && (hasFlag(words, 'R') || words.includes('--recursive')) && targets(words, cwd).some(isProtected),
   },
   {
     rule: 'ssh-keys',
     reason: 'changes ~/.ssh (keys that let someone log in)',
-    test: (segment, words) => writesTo(segment, words, isSshPath) || words[0] === 'ssh-copy-id' || (words[0] === 'ssh-keygen' && isSshPath(words[words.indexOf('-f') + 1] ?? '')),
+    test: (piece) => piece.writes.some(isSshPath) || piece.words[0] === 'ssh-copy-id' || (piece.words[0] === 'ssh-keygen' && isSshPath(seenFrom(piece.words[piece.words.indexOf('-f') + 1] ?? '', piece.cwd))),
   },
   {
     rule: 'account-files',
     reason: "changes the system's accounts or sudo rules",
-    test: (segment, words) => writesTo(segment, words, (w) => ACCOUNT_FILES.test(w)) || /^(visudo|useradd|usermod|chpasswd|adduser)$/.test(words[0] ?? ''),
+    test: (piece) => piece.writes.some((path) => ACCOUNT_FILES.test(path)) || /^(visudo|useradd|usermod|chpasswd|adduser)$/.test(piece.words[0] ?? ''),
   },
 ];
 
-function isSshPath(word: string): boolean {
-  return SSH_DIR.test(` ${word}`);
-}
+const isProtected = (path: string) => PROTECTED.test(path);
+const isSshPath = (path: string) => SSH_DIR.test(path);
 
-/** Does this simple command write to a path the predicate picks (redirect, tee, copy target, in-place edit, removal)? */
-function writesTo(segment: string, words: string[], picks: (word: string) => boolean): boolean {
-  for (const match of segment.matchAll(/>{1,2}\s*["']?([^\s"';|&]+)/g)) if (picks(match[1] ?? '')) return true;
+/** The paths a simple command writes to: redirect, tee, copy target, in-place edit, removal. */
+function writtenPaths(text: string, words: string[], cwd: string | undefined): string[] {
+  const redirected = text.includes('>') ? [...text.matchAll(REDIRECT)].map((match) => match[1] ?? '') : [];
   const [command = '', ...rest] = words;
   const args = rest.filter((w) => !w.startsWith('-'));
-  if (/^(tee|rm|chmod|chown|chgrp|truncate|shred)$/.test(command)) return args.some(picks);
-  if (/^(cp|mv|ln|install|rsync|scp|dd)$/.test(command)) return picks(args.at(-1) ?? '') || rest.some((w) => w.startsWith('of=') && picks(w.slice(3)));
-  if (command === 'sed' && rest.some((w) => /^-\w*i/.test(w) || w.startsWith('--in-place'))) return args.some(picks);
+  const written = /^(tee|rm|chmod|chown|chgrp|truncate|shred)$/.test(command)
+    ? args
+    : /^(cp|mv|ln|install|rsync|scp|dd)$/.test(command)
+      ? [args.at(-1) ?? '', ...rest.filter((w) => w.startsWith('of=')).map((w) => w.slice(3))]
+      : command === 'sed' && rest.some((w) => /^-\w*i/.test(w) || w.startsWith('--in-place'))
+        ? args
+        : [];
+  return redirected.concat(written).map((path) => seenFrom(path, cwd));
+}
+
+/** The longest function name and body a fork bomb is looked for in: enough for any written by hand, and a bound on the work. */
+const MAX_NAME = 64;
+const MAX_BODY = 256;
+
+/**
+ * `name(){ name|name& }` in any spacing (`:(){ :|:& };:`), found by scanning for each `(){`
+ * rather than with a regex whose back-reference backtracked for minutes on `a(){b}` repeated.
+ */
+function isForkBomb(text: string): boolean {
+  if (!text.includes('(')) return false;
+  const compact = text.replace(/\s+/g, '');
+  for (let open = compact.indexOf('(){'); open >= 0; open = compact.indexOf('(){', open + 1)) {
+    const name = functionNameBefore(compact, open);
+    const body = compact.slice(open + 3, open + 3 + MAX_BODY);
+    const end = body.indexOf('}');
+    if (name !== '' && (end < 0 ? body : body.slice(0, end)).includes(`${name}|${name}&`)) return true;
+  }
   return false;
 }
 
-const SHELLS = /^(ba|z|da|k|fi)?sh$/;
+function functionNameBefore(compact: string, open: number): string {
+  let start = open;
+  while (start > 0 && open - start < MAX_NAME && !';&|(){}\'"'.includes(compact[start - 1] ?? ';')) start--;
+  // Spaces are gone: `function bomb()` reads `functionbomb()`.
+  return compact.slice(start, open).replace(/^function(?=.)/, '');
+}
 
-/** The first danger in a command (and in the script it hands a shell: `bash -c '…'`, `eval`, stdin to `sh`), or undefined. */
-export function findDanger(command: string, stdin?: string, depth = 0): Danger | undefined {
-  if (depth > 3) return undefined;
-  for (const segment of segments(command)) {
-    const words = commandWords(segment);
-    for (const rule of RULES) if (rule.test(segment, words)) return { rule: rule.rule, reason: rule.reason };
-    const script = shellScript(words) ?? (words[0] === 'eval' ? words.slice(1).join(' ') : undefined);
-    const inner = script === undefined ? undefined : findDanger(script, undefined, depth + 1);
+const SHELLS = /^(ba|z|da|k|fi)?sh$/;
+const DOWNLOADERS = /^(curl|wget|fetch)$/;
+
+/** `curl … | sh`, `wget -O- … | sudo python3`: a download piped into something that runs what it reads. */
+function pipesDownloadIntoInterpreter(text: string): boolean {
+  if (!text.includes('|')) return false;
+  for (const pipeline of pipelinesOf(text)) {
+    const stages = stagesOf(pipeline);
+    const download = stages.findIndex((stage) => DOWNLOADERS.test(commandWords(stage)[0] ?? '') || /(\$\(|`)\s*(curl|wget|fetch)\b/.test(stage));
+    if (download >= 0 && stages.slice(download + 1).some((stage) => runsStdinAsScript(commandWords(stage)))) return true;
+  }
+  return false;
+}
+
+/** A shell or interpreter with no code of its own (`sh -c '…'`, `python3 -m json.tool`, `node -e …` read the download as data). */
+function runsStdinAsScript(words: string[]): boolean {
+  const [command = '', ...flags] = words;
+  if (SHELLS.test(command) || /^t?csh$/.test(command)) return !flags.some(isInlineScriptFlag);
+  if (/^python[\d.]*$/.test(command)) return !flags.some((w) => /^-[a-zA-Z]*[cm]/.test(w));
+  if (/^(perl|ruby|node)$/.test(command)) return !flags.some((w) => /^-[a-zA-Z]*[eEp]/.test(w));
+  return false;
+}
+
+/** `-c` in any group of a shell's flags (`-lc`, `-ec`). */
+const isInlineScriptFlag = (word: string) => /^-[a-zA-Z]+$/.test(word) && word.includes('c');
+
+/** How deep scripts inside scripts are read (`bash -c "eval '…'"`). */
+const MAX_NESTING = 3;
+
+/** The first danger in a command, in the script it hands a shell (`bash -c '…'`, `eval`, `$( )`) and in a script fed to a shell on stdin; or undefined. */
+export function findDanger(command: string, context: CommandContext = {}): Danger | undefined {
+  return dangerIn(command, startingDirectory(context.cwd), context.stdin, 0);
+}
+
+function dangerIn(command: string, cwd: string | undefined, stdin: string | undefined, depth: number): Danger | undefined {
+  if (depth > MAX_NESTING) return undefined;
+  let stdinRead = false;
+  for (const piece of piecesOf(command, cwd)) {
+    const rule = RULES.find((candidate) => candidate.test(piece));
+    if (rule) return { rule: rule.rule, reason: rule.reason, matched: piece.text };
+    const script = handedScript(piece.words);
+    const inner = script === undefined ? undefined : dangerIn(script, piece.cwd, undefined, depth + 1);
     if (inner) return inner;
-    if (stdin !== undefined && SHELLS.test(words[0] ?? '') && script === undefined) {
-      const fed = findDanger(stdin, undefined, depth + 1);
+    // Read once: `bash; bash; …` must not read a long stdin once per shell.
+    if (stdin !== undefined && !stdinRead && script === undefined && SHELLS.test(piece.words[0] ?? '')) {
+      stdinRead = true;
+      const fed = dangerIn(stdin, piece.cwd, undefined, depth + 1);
       if (fed) return fed;
     }
+  }
+  for (const substituted of substitutionsIn(command)) {
+    const inner = dangerIn(substituted, cwd, undefined, depth + 1);
+    if (inner) return inner;
   }
   return undefined;
 }
 
-/** The script a shell is handed with -c, in any group of flags (`bash -lc '…'`, `sh -ec '…'`). */
-function shellScript(words: string[]): string | undefined {
+/** The script a simple command hands a shell: `bash -lc '…'`, `sh -ec '…'`, `eval …`. */
+function handedScript(words: string[]): string | undefined {
+  if (words[0] === 'eval') return words.slice(1).join(' ');
   if (!SHELLS.test(words[0] ?? '')) return undefined;
-  const flags = words.findIndex((word, index) => index > 0 && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(word));
+  const flags = words.findIndex((word, index) => index > 0 && isInlineScriptFlag(word));
   return flags > 0 ? words[flags + 1] : undefined;
 }
 
@@ -141,27 +245,53 @@ export function findPathDanger(path: string): Danger | undefined {
   const climbed = plain.startsWith('../') ? `/${plain.replace(/^(\.\.\/)+/, '')}` : plain;
   for (const spelling of new Set([path, plain, climbed])) {
     const danger = pathDanger(spelling);
-    if (danger) return danger;
+    if (danger) return { ...danger, matched: path };
   }
   return undefined;
 }
 
 function pathDanger(path: string): Danger | undefined {
-  if (SSH_DIR.test(` ${path}`)) return { rule: 'ssh-keys', reason: 'writes into ~/.ssh (keys that let someone log in)' };
+  if (isSshPath(path)) return { rule: 'ssh-keys', reason: 'writes into ~/.ssh (keys that let someone log in)' };
   if (ACCOUNT_FILES.test(path)) return { rule: 'account-files', reason: "rewrites the system's accounts or sudo rules" };
-  if (/^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|disk|dm-|md|loop)/.test(path)) return { rule: 'raw-disk-write', reason: 'writes directly to a disk device' };
+  if (DISK_DEVICE.test(path)) return { rule: 'raw-disk-write', reason: 'writes directly to a disk device' };
   if (/^\/(boot|etc\/(cron|systemd|init))/.test(path)) return { rule: 'system-files', reason: 'changes how the system boots or what it runs on its own' };
   return undefined;
 }
 
-/** The whole command, its pipelines, its simple commands, and what runs inside $( ) and backticks. */
-function segments(command: string): string[] {
-  const flat = command.replace(/\\\n/g, ' ');
-  const inner = [...flat.matchAll(/\$\(([^()]*)\)|`([^`]*)`/g)].map((m) => m[1] ?? m[2] ?? '');
-  // Pipelines stay whole too: the pipe-to-shell rule needs both sides of the pipe.
-  const pipelines = flat.split(/;|&&|\|\||\n|(?<![>&|])&(?![>&])/);
-  const simple = pipelines.flatMap((p) => p.split(/\|(?!\|)/));
-  return [flat, ...pipelines, ...simple, ...inner].map((s) => s.trim()).filter((s) => s !== '');
+/**
+ * What the rules are tried on, smallest first so that the part shown to the admin is no more
+ * than what matched: each simple command (with the directory it runs in, followed through
+ * `cd`), then each pipeline of several commands (the pipe-to-shell rule needs both sides of
+ * the pipe), then the whole command (a fork bomb spans `;` and `&`).
+ */
+function piecesOf(command: string, cwd: string | undefined): Piece[] {
+  const flat = command.replace(/\\\n/g, ' ').trim();
+  const pipelines = pipelinesOf(flat).map((text) => ({ text, stages: stagesOf(text) }));
+  let here = cwd;
+  const simple = pipelines.flatMap((pipeline) => pipeline.stages).map((text): Piece => {
+    const words = commandWords(text);
+    const piece = { text, words, cwd: here, writes: writtenPaths(text, words, here) };
+    if (words[0] === 'cd' || words[0] === 'pushd') here = changedDirectory(here, words);
+    return piece;
+  });
+  // A redirect belongs to one of the simple commands, already read.
+  const whole = (text: string): Piece => ({ text, words: [], cwd, writes: [] });
+  const piped = pipelines.filter((pipeline) => pipeline.stages.length > 1).map((pipeline) => whole(pipeline.text));
+  return [...simple, ...piped, ...(pipelines.length > 1 ? [whole(flat)] : [])];
+}
+
+/** The pipelines of a command list: split at `;`, `&&`, `||`, newlines and a lone `&`. */
+function pipelinesOf(command: string): string[] {
+  return command.split(/;|&&|\|\||\n|(?<![>&|])&(?![>&])/).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function stagesOf(pipeline: string): string[] {
+  return pipeline.split(/\|(?!\|)/).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** What runs inside $( ) and backticks. */
+function substitutionsIn(command: string): string[] {
+  return [...command.matchAll(/\$\(([^()]*)\)|`([^`]*)`/g)].map((m) => m[1] ?? m[2] ?? '').filter((s) => s.trim() !== '');
 }
 
 const PREFIXES = /^(sudo|doas|command|builtin|exec|nice|nohup|time|env|xargs|timeout)$/;
@@ -174,29 +304,94 @@ const OPENERS = /^(\(|\{|!|if|then|elif|else|while|until|do)$/;
  * (a backslash only bypasses an alias).
  */
 function commandWords(segment: string): string[] {
-  const words = (segment.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^["']|["']$/g, '').replace(/^([^(]*?)\)+$/, '$1'));
+  const words = (segment.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map(unquoted);
+  // An index rather than shift(): a command of thousands of `(` stays linear.
+  let first = 0;
   for (;;) {
-    const first = words[0] ?? '';
-    if (/^[A-Za-z_]\w*=/.test(first) || OPENERS.test(first)) words.shift();
-    else if (/^[(\\]/.test(first)) words[0] = first.replace(/^[(\\]+/, '');
-    else if (PREFIXES.test(first)) {
-      words.shift();
-      while ((words[0] ?? '').startsWith('-')) {
-        const option = words.shift();
-        if (/^-[ugCnpsk]$/.test(option ?? '')) words.shift();
+    const word = words[first] ?? '';
+    if (/^[A-Za-z_]\w*=/.test(word) || OPENERS.test(word)) first++;
+    else if (/^[(\\]/.test(word)) words[first] = word.replace(/^[(\\]+/, '');
+    else if (PREFIXES.test(word)) {
+      first++;
+      while ((words[first] ?? '').startsWith('-')) {
+        const option = words[first++];
+        if (/^-[ugCnpsk]$/.test(option ?? '')) first++;
       }
       // timeout's duration comes before the command it runs.
-      if (first === 'timeout') words.shift();
+      if (word === 'timeout') first++;
     } else break;
   }
-  if (words[0]) words[0] = words[0].replace(/^.*\//, '');
-  return words;
+  const command = words.slice(first);
+  if (command[0]) command[0] = command[0].slice(command[0].lastIndexOf('/') + 1);
+  return command;
+}
+
+/** A word without its quotes, and without the `)` that closes a group or substitution around it (`(rm -rf ~)`). */
+function unquoted(word: string): string {
+  let text = word;
+  if (text.startsWith('"') || text.startsWith("'")) text = text.slice(1);
+  if (text.endsWith('"') || text.endsWith("'")) text = text.slice(0, -1);
+  if (text.includes('(')) return text;
+  let end = text.length;
+  while (end > 0 && text[end - 1] === ')') end--;
+  return text.slice(0, end);
 }
 
 function hasFlag(words: string[], letter: string): boolean {
   return words.slice(1).some((w) => /^-[a-zA-Z]+$/.test(w) && w.includes(letter));
 }
 
-function targets(words: string[]): string[] {
-  return words.slice(1).filter((w) => !w.startsWith('-')).map((w) => (w.length > 1 ? w.replace(/\/+$/, '') || '/' : w));
+/** The paths a command acts on, as seen from its directory. */
+function targets(words: string[], cwd: string | undefined): string[] {
+  return words.slice(1).filter((w) => !w.startsWith('-')).map((w) => asPath(seenFrom(w, cwd)));
+}
+
+/** A path without the trailing slashes that do not change what it names (`/` stays `/`). */
+function asPath(word: string): string {
+  let end = word.length;
+  while (end > 1 && word[end - 1] === '/') end--;
+  return word.slice(0, end);
+}
+
+/** Starts at the root, a home or a variable: means the same whatever the current directory. */
+const isRooted = (path: string) => path.startsWith('/') || path.startsWith('~') || path.startsWith('$');
+
+/**
+ * A path as the command sees it: a relative one (`*`, `.`, `./*`, `..`, `etc`) joined to the
+ * directory it runs in when that is known, left as written when not (`rm -rf *` in an unknown
+ * directory is an ordinary command).
+ */
+function seenFrom(word: string, cwd: string | undefined): string {
+  if (cwd === undefined || isRooted(word)) return word;
+  const joined = posix.join(cwd, word);
+  // `~/..` joins to `.`: where that is, is not known.
+  return isRooted(joined) ? joined : word;
+}
+
+/**
+ * How long a directory followed through `cd` may grow before it counts as unknown: far deeper
+ * than any protected one (they are all near the root), and a bound on the work `cd a; cd a; …` makes.
+ */
+const MAX_DIRECTORY = 1024;
+
+/** A directory where it says where it is (from the root, a home, a variable) and is not absurdly long; else unknown. */
+function knownDirectory(path: string): string | undefined {
+  if (!isRooted(path) || path.length > MAX_DIRECTORY) return undefined;
+  return path.startsWith('/') ? posix.normalize(path) : path;
+}
+
+/** The terminal's `cwd` argument, where it says where it is. */
+function startingDirectory(cwd: string | undefined): string | undefined {
+  return cwd === undefined ? undefined : knownDirectory(cwd);
+}
+
+/** Where `cd` goes: a home when given nothing, unknown for `cd -` or a relative path from an unknown place. */
+function changedDirectory(from: string | undefined, words: string[]): string | undefined {
+  if (words.includes('-')) return undefined;
+  const target = words.slice(1).find((w) => !w.startsWith('-'));
+  if (target === undefined) return '~';
+  if (isRooted(target)) return knownDirectory(target);
+  if (from === undefined || target.length > MAX_DIRECTORY) return undefined;
+  const joined = posix.join(from, target);
+  return isRooted(joined) && joined.length <= MAX_DIRECTORY ? joined : undefined;
 }

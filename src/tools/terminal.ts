@@ -44,8 +44,8 @@ export function terminalTool(options: ExecutionToolOptions): Tool<z.infer<typeof
     adminOnly: options.adminOnly,
     async execute(args, context) {
       const backend = options.environments.backendFor(context.conversationId);
-      const danger = findDanger(args.command, args.stdin);
-      if (danger) await holdForApproval(options.approvals, context, { tool: 'terminal', backend, command: args.command, danger });
+      const danger = findDanger(args.command, { stdin: args.stdin, cwd: args.cwd });
+      if (danger) await holdForApproval(options.approvals, context, { tool: 'terminal', backend, command: args.command, stdin: args.stdin, cwd: args.cwd, danger });
       const env = args.env ? stripSecretValues(args.env, options.secrets).env : undefined;
       const result = await options.environments.use(context.sessionId, context.conversationId, (environment) =>
         environment.exec({
@@ -63,9 +63,13 @@ export function terminalTool(options: ExecutionToolOptions): Tool<z.infer<typeof
 }
 
 /** Waits for an admin's decision; anything but approval becomes an error the model reads. */
-export async function holdForApproval(approvals: ApprovalGate, context: ToolContext, what: { tool: string; backend: string; command: string; danger: Danger }): Promise<void> {
+export async function holdForApproval(
+  approvals: ApprovalGate,
+  context: ToolContext,
+  what: { tool: string; backend: string; command: string; stdin?: string | undefined; cwd?: string | undefined; danger: Danger },
+): Promise<void> {
   const decision = await approvals.request(
-    { sessionId: context.sessionId, conversationId: context.conversationId, userId: context.userId, backend: what.backend, tool: what.tool, command: what.command, danger: what.danger, byAdmin: context.isAdmin },
+    { sessionId: context.sessionId, conversationId: context.conversationId, userId: context.userId, backend: what.backend, tool: what.tool, command: what.command, stdin: what.stdin, cwd: what.cwd, danger: what.danger, byAdmin: context.isAdmin },
     context.notify,
     context.signal,
   );

@@ -94,8 +94,8 @@ describe('dangerous command detection', () => {
   });
 
   it('reads the script a shell is fed on stdin', () => {
-    expect(findDanger('bash', 'cd /\nrm -rf /')?.rule).toBe('recursive-delete');
-    expect(findDanger('cat > notes.md', 'never run rm -rf /')).toBeUndefined();
+    expect(findDanger('bash', { stdin: 'cd /\nrm -rf /' })?.rule).toBe('recursive-delete');
+    expect(findDanger('cat > notes.md', { stdin: 'never run rm -rf /' })).toBeUndefined();
   });
 
   it('holds file writes into ~/.ssh, account files and disks, and nothing else', () => {

@@ -18,6 +18,7 @@ import { backfill as wideCharBackfill, sql as wideCharSearch } from './013-wide-
 import { sql as usageCarried } from './014-usage-carried.js';
 import { backfill as searchFoldBackfill, sql as searchFold } from './015-search-fold.js';
 import { sql as proposalBase } from './016-proposal-base.js';
+import { sql as approvalContext } from './017-approval-context.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -45,4 +46,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: 'usage-carried', sql: usageCarried },
   { version: 15, name: 'search-fold', sql: searchFold, backfill: searchFoldBackfill },
   { version: 16, name: 'proposal-base', sql: proposalBase },
+  { version: 17, name: 'approval-context', sql: approvalContext },
 ];
