@@ -20,21 +20,21 @@ export async function checkPrimaryModel(config: Config): Promise<CheckResult[]> 
   return [await probeEndpoint(config, primary, 0)];
 }
 
+/** Every probe at once (each waits up to 20 s on an endpoint that does not answer), listed in order. */
 export async function checkModels(config: Config): Promise<CheckResult[]> {
   const [primary] = config.providers;
   if (!primary) return [{ name: 'model', ok: false, detail: config.modelProblems.join(' ') }];
-  const results: CheckResult[] = [];
-  for (const [index, provider] of config.providers.entries()) results.push(await probeEndpoint(config, provider, index));
+  const probes: Promise<CheckResult>[] = config.providers.map((provider, index) => probeEndpoint(config, provider, index));
   // Summaries, reflection and audits use the aux model; a wrong name there fails only in the background.
   const aux = config.auxModel;
   if (aux && aux !== primary.model) {
-    results.push(await probe('aux model', `${aux} at ${primary.baseUrl}`, () => complete(config, primary, aux), nameFix('CAIRN_AUX_MODEL', ['not_found'], '.')));
+    probes.push(probe('aux model', `${aux} at ${primary.baseUrl}`, () => complete(config, primary, aux), nameFix('CAIRN_AUX_MODEL', ['not_found'], '.')));
   }
   const embeddings = config.memory.embeddingsModel;
   if (embeddings) {
     const embedder = createOpenAIEmbedder({ provider: primary, model: embeddings, timeoutMs: PROBE_TIMEOUT_MS, maxRetries: 0 });
-    results.push(
-      await probe(
+    probes.push(
+      probe(
         'embeddings',
         `${embeddings} at ${primary.baseUrl}`,
         async () => `${(await embedder.embed(['ok']))[0]?.length ?? 0} dimensions`,
@@ -45,8 +45,8 @@ export async function checkModels(config: Config): Promise<CheckResult[]> {
   const transcribe = config.model.transcribeModel;
   if (transcribe) {
     const transcriber = createTranscriber({ provider: primary, model: transcribe, timeoutMs: PROBE_TIMEOUT_MS, maxRetries: 0 });
-    results.push(
-      await probe(
+    probes.push(
+      probe(
         'transcription',
         `${transcribe} at ${primary.baseUrl}`,
         async () => {
@@ -64,8 +64,8 @@ export async function checkModels(config: Config): Promise<CheckResult[]> {
   const vision = config.model.visionModel;
   if (vision) {
     const describer = createImageDescriber({ provider: primary, model: vision, timeoutMs: PROBE_TIMEOUT_MS, maxRetries: 0, maxTokens: 20 });
-    results.push(
-      await probe(
+    probes.push(
+      probe(
         'vision',
         `${vision} at ${primary.baseUrl}`,
         async () => {
@@ -75,7 +75,7 @@ export async function checkModels(config: Config): Promise<CheckResult[]> {
       ),
     );
   }
-  return results;
+  return Promise.all(probes);
 }
 
 /** A 1×1 PNG: the smallest image a vision endpoint takes. */

@@ -48,10 +48,10 @@ export interface CheckResult {
 export async function runDoctor(config: Config, print: (line: string) => void): Promise<boolean> {
   const results: CheckResult[] = [{ name: 'config', ok: true, detail: config.configFile ? `loaded (file ${config.configFile})` : 'loaded from the environment' }];
   results.push(checkDatabase(config));
-  results.push(...(await checkModels(config)));
-  results.push(...(await checkPlatforms(config)));
-  results.push(await checkDocumentReader());
-  results.push(...(await checkSearch(config)));
+  // The checks that wait on the network run at once: on a host that answers nothing, one after
+  // another they took minutes. Printed in this order all the same.
+  const [models, platforms, reader, search] = await Promise.all([checkModels(config), checkPlatforms(config), checkDocumentReader(), checkSearch(config)]);
+  results.push(...models, ...platforms, reader, ...search);
   results.push(...checkSchedules(config));
   results.push(...checkAdminChannel(config), ...checkMetrics(config), ...checkEnvFile(process.cwd()));
   for (const result of results) print(`${result.ok ? '✓' : '✗'} ${result.name}: ${result.detail}`);
@@ -140,9 +140,7 @@ function checkSchedules(config: Config): CheckResult[] {
 async function checkPlatforms(config: Config): Promise<CheckResult[]> {
   const platforms = enabledPlatforms(config);
   if (platforms.length === 0) return [{ name: 'platforms', ok: true, detail: 'none configured (`cairn chat` works in the terminal; see README for Telegram, Slack and Discord)' }];
-  const results: CheckResult[] = [];
-  for (const platform of platforms) results.push(await checkPlatform(platform, config));
-  return results;
+  return Promise.all(platforms.map((platform) => checkPlatform(platform, config)));
 }
 
 /** One platform's credentials, checked with read-only calls (also `cairn setup`'s check). */
