@@ -9,7 +9,7 @@ import { Daytona, DaytonaError, DaytonaNotFoundError, type Sandbox } from '@dayt
 import { CairnError, describeError } from '../core/errors.js';
 import { ShellEnvironment, type RunOptions, type ShellTransport, type TransportRun } from './shell-environment.js';
 import { safeName, shellQuote } from './shell.js';
-import type { Backend, Environment, StartOptions } from './types.js';
+import { EnvironmentGoneError, type Backend, type Environment, type StartOptions } from './types.js';
 
 export interface DaytonaBackendOptions {
   apiKey?: string | undefined;
@@ -42,7 +42,7 @@ export class DaytonaBackend implements Backend {
       // Reattaching to a sandbox from an earlier run: its toolbox session is still there.
       if (!(error instanceof DaytonaError && (error.statusCode === 409 || /exists/i.test(error.message)))) throw mapDaytonaError(error, 'opening a toolbox session');
     }
-    const transport = new DaytonaTransport(sandbox);
+    const transport = new DaytonaTransport(sandbox, name);
     const home = (await runChecked(transport, 'cd && pwd')).trim();
     const workdir = this.options.workdir.startsWith('/') ? this.options.workdir : `${home}/${this.options.workdir}`;
     const stateDir = `/tmp/.cairn-${safeName(sessionId)}`;
@@ -100,7 +100,10 @@ export class DaytonaBackend implements Backend {
 class DaytonaTransport implements ShellTransport {
   readonly supportsStdin = false;
 
-  constructor(private readonly sandbox: Sandbox) {}
+  constructor(
+    private readonly sandbox: Sandbox,
+    private readonly name: string,
+  ) {}
 
   async run(script: string, options: RunOptions): Promise<TransportRun> {
     const done = (async () => {
@@ -115,6 +118,8 @@ class DaytonaTransport implements ShellTransport {
         if (result.stderr) options.onStderr(Buffer.from(result.stderr));
         return typeof result.exitCode === 'number' ? result.exitCode : null;
       } catch (error) {
+        // The toolbox refuses before running anything when the sandbox is gone or stopped.
+        if (isSandboxGone(error)) throw new EnvironmentGoneError(`the Daytona sandbox ${this.name} is stopped or deleted (${describeError(error)})`, { backend: 'daytona', commandStarted: false, cause: error });
         throw mapDaytonaError(error, 'running a command');
       }
     })();
@@ -123,6 +128,16 @@ class DaytonaTransport implements ShellTransport {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Deleted (404, 410), or stopped by its auto-stop interval: Daytona's toolbox answers 400 "Sandbox is
+ * not running" (or "container not found") for a sandbox that is not started.
+ */
+function isSandboxGone(error: unknown): boolean {
+  if (!(error instanceof DaytonaError)) return false;
+  if (error.statusCode === 404 || error.statusCode === 410) return true;
+  return (error.statusCode === 400 || error.statusCode === 409) && /not running|not started|stopped|container not found/i.test(error.message);
 }
 
 async function runChecked(transport: ShellTransport, script: string): Promise<string> {

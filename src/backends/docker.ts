@@ -4,13 +4,17 @@
  * init process that reaps killed trees, and no host mounts beyond the one work
  * directory the operator configured. Commands run as `docker exec` over a
  * hijacked connection, so stdin streams in and stdout/stderr come back apart.
+ * Every Engine API call has a time limit, so a hung engine fails a call instead of
+ * stalling it for good; a command's own stream has none (a command may run silent
+ * for long), since its timeout and /stop end it.
  */
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { CairnError, describeError } from '../core/errors.js';
 import { ShellEnvironment, type RunOptions, type ShellTransport, type TransportRun } from './shell-environment.js';
 import { safeName, shellQuote } from './shell.js';
-import type { Backend, Environment, StartOptions } from './types.js';
+import { EnvironmentGoneError, type Backend, type Environment, type StartOptions } from './types.js';
 
 export interface DockerBackendOptions {
   image: string;
@@ -22,7 +26,18 @@ export interface DockerBackendOptions {
   workdir: string;
   mount?: string | undefined;
   defaultTimeoutMs: number;
+  /** How long the engine may leave a call unanswered (default REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number | undefined;
 }
+
+/**
+ * Longest silence of the engine on one API call before it is given up. Creating or
+ * starting a container on a busy host takes seconds; a minute of nothing is a hung
+ * engine (containerd wedged, the host swapping).
+ */
+export const REQUEST_TIMEOUT_MS = 60_000;
+/** A pull streams progress as it goes; only this long a silence means the engine hung. */
+const PULL_SILENCE_TIMEOUT_MS = 10 * 60_000;
 
 /** docker-modem's own DOCKER_HOST parsing reads process.env; Cairn passes the address explicitly. */
 export function dockerConnection(host: string | undefined): Docker.DockerOptions {
@@ -36,15 +51,18 @@ export function dockerConnection(host: string | undefined): Docker.DockerOptions
 export class DockerBackend implements Backend {
   readonly name = 'docker' as const;
   private readonly docker: Docker;
+  private readonly puller: Docker;
 
   constructor(private readonly options: DockerBackendOptions) {
-    this.docker = new Docker(dockerConnection(options.host));
+    // docker-modem's `timeout` is the socket's idle limit: a call fails once the engine has said nothing that long.
+    this.docker = new Docker({ ...dockerConnection(options.host), timeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS });
+    this.puller = new Docker({ ...dockerConnection(options.host), timeout: PULL_SILENCE_TIMEOUT_MS });
   }
 
   async start(sessionId: string, start: StartOptions): Promise<Environment> {
     const name = `cairn-${safeName(sessionId)}`;
     const container = await this.containerFor(name, sessionId);
-    const transport = new DockerTransport(container);
+    const transport = new DockerTransport(container, name);
     const stateDir = `/tmp/.cairn-${safeName(sessionId)}`;
     const prepare = await transport.run(`mkdir -p ${shellQuote(this.options.workdir)} ${shellQuote(stateDir)}`, { onStdout: () => {}, onStderr: () => {} });
     if ((await prepare.done) !== 0) throw new CairnError('tool', `Could not create ${this.options.workdir} in container ${name}.`);
@@ -118,8 +136,8 @@ export class DockerBackend implements Backend {
 
   private async pull(): Promise<void> {
     try {
-      const stream = await this.docker.pull(this.options.image);
-      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
+      const stream = await this.puller.pull(this.options.image);
+      await new Promise<void>((resolve, reject) => this.puller.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
     } catch (error) {
       throw mapDockerError(error, `pulling image ${this.options.image}`);
     }
@@ -129,7 +147,10 @@ export class DockerBackend implements Backend {
 class DockerTransport implements ShellTransport {
   readonly supportsStdin = true;
 
-  constructor(private readonly container: Docker.Container) {}
+  constructor(
+    private readonly container: Docker.Container,
+    private readonly name: string,
+  ) {}
 
   async run(script: string, options: RunOptions): Promise<TransportRun> {
     let exec: Docker.Exec;
@@ -138,8 +159,12 @@ class DockerTransport implements ShellTransport {
       exec = await this.container.exec({ Cmd: ['sh', '-c', script], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
       stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
     } catch (error) {
+      if (isContainerGone(error)) throw containerGone(this.name, error, false);
       throw mapDockerError(error, 'starting a command');
     }
+    // The hijacked connection is the request's socket, still with its idle timer (Node drops only the listener at the
+    // upgrade): cleared, so nothing can take a command that is silent for long for a hung engine.
+    (stream as Partial<Pick<Socket, 'setTimeout'>>).setTimeout?.(0);
     const demux = new Demuxer(options);
     stream.on('data', (chunk: Buffer) => demux.push(chunk));
     const ended = new Promise<void>((resolve) => {
@@ -151,7 +176,11 @@ class DockerTransport implements ShellTransport {
     // Half-closing the hijacked connection is how the Engine API signals end of stdin.
     stream.end();
     const done = ended.then(async () => {
-      const info = await exec.inspect();
+      const info = await exec.inspect().catch((error: unknown) => {
+        // The container was removed while the command ran (`docker rm -f`): its execs went with it.
+        if (isContainerGone(error)) throw containerGone(this.name, error, true);
+        throw mapDockerError(error, 'reading the exit code of a command');
+      });
       return typeof info.ExitCode === 'number' ? info.ExitCode : null;
     });
     return { done, abandon: () => stream.destroy() };
@@ -179,6 +208,20 @@ class Demuxer {
   }
 }
 
+/** 404: the container (or, with it, the exec) is gone; 409 "is not running": it was stopped, e.g. by a daemon restart. */
+function isContainerGone(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 404 || (status === 409 && /is not running/i.test(detailOf(error)));
+}
+
+function containerGone(name: string, error: unknown, commandStarted: boolean): EnvironmentGoneError {
+  return new EnvironmentGoneError(`the container ${name} no longer runs (Docker: ${detailOf(error)})`, { backend: 'docker', commandStarted, cause: error });
+}
+
+function detailOf(error: unknown): string {
+  return (error as { json?: { message?: string } } | undefined)?.json?.message ?? describeError(error);
+}
+
 function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
   return typeof status === 'number' ? status : undefined;
@@ -187,10 +230,14 @@ function statusOf(error: unknown): number | undefined {
 /** One place where Engine API failures become CairnErrors that say what to do. */
 export function mapDockerError(error: unknown, doing: string): CairnError {
   const status = statusOf(error);
-  const detail = (error as { json?: { message?: string } } | undefined)?.json?.message ?? describeError(error);
+  const detail = detailOf(error);
   const code = (error as { code?: string } | undefined)?.code;
   if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
     return new CairnError('unavailable', `Docker is not reachable while ${doing} (${code}): is the engine running, and CAIRN_DOCKER_HOST right?`, { cause: error, platform: 'docker', isRetryable: code !== 'EACCES' });
+  }
+  // docker-modem ends a call the engine leaves unanswered by destroying its socket, which reads as a reset.
+  if (code === 'ECONNRESET') {
+    return new CairnError('unavailable', `The Docker engine stopped answering while ${doing} (no reply in time, or the connection dropped): check it with \`docker info\`.`, { cause: error, platform: 'docker', isRetryable: true });
   }
   if (status === 404) return new CairnError('not_found', `Docker: ${detail} (while ${doing}). Check CAIRN_DOCKER_IMAGE.`, { cause: error, platform: 'docker', status });
   if (status === 409) return new CairnError('bad_request', `Docker: ${detail} (while ${doing}).`, { cause: error, platform: 'docker', status });

@@ -3,14 +3,16 @@
  * on the back end its conversation is configured for, and stops when the session
  * ends, when it has been idle too long, or at shutdown. With `backends.shared`,
  * all sessions on a back end use one environment (stopped only when idle or at
- * shutdown).
+ * shutdown). An environment whose container or sandbox went away (EnvironmentGoneError)
+ * is forgotten, and a command it refused runs once more in a new one, whose first
+ * result says so.
  */
-import { describeError } from '../core/errors.js';
+import { CairnError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BackendLoader } from './factory.js';
 import { stripHostEnv, stripSecretValues } from './secrets.js';
 import type { Timers, TimerHandle } from './timers.js';
-import type { BackendName, Environment } from './types.js';
+import { EnvironmentGoneError, type BackendName, type Environment, type ExecRequest, type ExecResult } from './types.js';
 
 export interface EnvironmentRegistryOptions {
   load: BackendLoader;
@@ -45,16 +47,19 @@ export class EnvironmentRegistry {
 
   constructor(private readonly options: EnvironmentRegistryOptions) {}
 
-  /** Runs `work` in the session's environment, starting it if needed; idle time counts from when work ends. */
+  /**
+   * Runs `work` in the session's environment, starting it if needed; idle time counts from when work ends.
+   * When the environment turns out to be gone and `work` never got to start its command, it runs once
+   * more in a new one: the session carries on instead of failing every command until it ends.
+   */
   async use<T>(sessionId: string, conversationId: string, work: (environment: Environment) => Promise<T>): Promise<T> {
-    const entry = this.entryFor(sessionId, conversationId);
-    entry.busy++;
-    this.clearIdle(entry);
     try {
-      return await work(await entry.environment);
-    } finally {
-      entry.busy--;
-      if (entry.busy === 0 && this.entries.get(entry.key) === entry) this.armIdle(entry);
+      return await this.runIn(this.entryFor(sessionId, conversationId), work);
+    } catch (error) {
+      if (!(error instanceof EnvironmentGoneError) || error.commandStarted) throw explainGone(error);
+      return await this.runIn(this.entryFor(sessionId, conversationId, recreatedNote(error)), work).catch((again: unknown) => {
+        throw explainGone(again);
+      });
     }
   }
 
@@ -85,14 +90,44 @@ export class EnvironmentRegistry {
     return [...this.entries.values()].map((entry) => ({ key: entry.key, backend: entry.backend, busy: entry.busy > 0 }));
   }
 
-  private entryFor(sessionId: string, conversationId: string): Entry {
+  private async runIn<T>(entry: Entry, work: (environment: Environment) => Promise<T>): Promise<T> {
+    entry.busy++;
+    this.clearIdle(entry);
+    try {
+      return await work(await entry.environment);
+    } catch (error) {
+      if (error instanceof EnvironmentGoneError) this.forgetGone(entry, error);
+      throw error;
+    } finally {
+      entry.busy--;
+      if (entry.busy === 0 && this.entries.get(entry.key) === entry) this.armIdle(entry);
+    }
+  }
+
+  /**
+   * Drops an environment whose container or sandbox went away, without stopping it: there is
+   * nothing left to stop, and a stopped Docker container or Daytona sandbox the next start finds
+   * under the same name is started again with its files.
+   */
+  private forgetGone(entry: Entry, error: EnvironmentGoneError): void {
+    if (this.entries.get(entry.key) !== entry) return;
+    this.entries.delete(entry.key);
+    this.clearIdle(entry);
+    this.options.logger.warn({ backend: entry.backend, sessionId: entry.key, err: describeError(error) }, 'environment gone; the next command starts a new one');
+    void entry.environment.then((environment) => environment.detach()).catch(() => undefined);
+  }
+
+  /** `note`: said with the first result of a new environment started in place of one that was gone. */
+  private entryFor(sessionId: string, conversationId: string, note?: string): Entry {
     const backend = this.options.backendFor(conversationId);
     const key = this.options.shared ? `shared:${backend}` : sessionId;
     const existing = this.entries.get(key);
     if (existing && existing.backend === backend) return existing;
     // The channel was moved to another back end while the session lived: its old environment goes.
     if (existing) void this.stop(existing, 'back end changed');
-    const entry: Entry = { key, backend, environment: this.start(key, backend), busy: 0, idleTimer: undefined };
+    const started = this.start(key, backend);
+    const environment = note === undefined ? started : started.then((fresh) => new RecreatedEnvironment(fresh, note));
+    const entry: Entry = { key, backend, environment, busy: 0, idleTimer: undefined };
     // A failed start is forgotten, so the next command tries again instead of repeating the old error.
     entry.environment.catch(() => {
       if (this.entries.get(key) === entry) this.entries.delete(key);
@@ -141,6 +176,87 @@ export class EnvironmentRegistry {
       this.options.logger.info({ backend: entry.backend, sessionId: entry.key, why }, 'environment stopped');
     } catch (error) {
       this.options.logger.warn({ backend: entry.backend, sessionId: entry.key, err: describeError(error) }, 'stopping an environment failed');
+    }
+  }
+}
+
+/** A gone environment the registry could not make up for, as the error the caller reports. */
+function explainGone(error: unknown): unknown {
+  if (!(error instanceof EnvironmentGoneError)) return error;
+  const message = error.commandStarted
+    ? `The ${error.backend} environment of this session went away while the command ran: ${error.message}. The command may not have finished; the next one starts a new environment (files and the working directory from before may be lost).`
+    : `The ${error.backend} environment of this session was gone, and so was the new one started in its place: ${error.message}. The next command tries again.`;
+  return new CairnError('unavailable', message, { cause: error, platform: error.backend });
+}
+
+/** What the model (and, through it, the person) is told when a command ran in a new environment. */
+function recreatedNote(error: EnvironmentGoneError): string {
+  return `[cairn] This session's ${error.backend} environment was gone: ${error.message}. A new one was started for this: files and the working directory from before may be lost, and programs started earlier are no longer running.`;
+}
+
+/**
+ * A new environment started in place of one that was gone. Its first command result (in
+ * stderr, which every caller shows) or its first failure carries the note, so the model
+ * does not look for files that are no longer there without knowing why.
+ */
+class RecreatedEnvironment implements Environment {
+  private note: string | undefined;
+
+  constructor(
+    private readonly inner: Environment,
+    note: string,
+  ) {
+    this.note = note;
+  }
+
+  get backend(): BackendName {
+    return this.inner.backend;
+  }
+
+  get sessionId(): string {
+    return this.inner.sessionId;
+  }
+
+  get workdir(): string {
+    return this.inner.workdir;
+  }
+
+  async exec(request: ExecRequest): Promise<ExecResult> {
+    const result = await this.noteFailure(this.inner.exec(request));
+    const note = this.takeNote();
+    return note === undefined ? result : { ...result, stderr: `${note}\n${result.stderr}` };
+  }
+
+  readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
+    return this.noteFailure(this.inner.readFile(path, options));
+  }
+
+  writeFile(path: string, data: Uint8Array): Promise<void> {
+    return this.noteFailure(this.inner.writeFile(path, data));
+  }
+
+  stop(): Promise<void> {
+    return this.inner.stop();
+  }
+
+  detach(): Promise<void> {
+    return this.inner.detach();
+  }
+
+  private takeNote(): string | undefined {
+    const note = this.note;
+    this.note = undefined;
+    return note;
+  }
+
+  /** A failure in the new environment ("No such file") is explained by the note; a cancelled turn or another gone environment is not. */
+  private async noteFailure<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await operation;
+    } catch (error) {
+      if (!(error instanceof CairnError) || error instanceof EnvironmentGoneError || error.code === 'aborted' || this.note === undefined) throw error;
+      const note = this.takeNote();
+      throw new CairnError(error.code, `${error.message}\n${note}`, { cause: error, ...(error.platform === undefined ? {} : { platform: error.platform }), isRetryable: error.isRetryable, ...(error.status === undefined ? {} : { status: error.status }) });
     }
   }
 }

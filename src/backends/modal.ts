@@ -5,11 +5,11 @@
  * and lifetime limits, should Cairn be gone). The back end talks to Modal through
  * the small ModalApi port; `sdkModalApi` is the real one.
  */
-import { ModalClient, NotFoundError, type Sandbox } from 'modal';
+import { ConflictError, ModalClient, NotFoundError, type Sandbox } from 'modal';
 import { CairnError, describeError } from '../core/errors.js';
 import { ShellEnvironment, type RunOptions, type ShellTransport, type TransportRun } from './shell-environment.js';
 import { safeName, shellQuote } from './shell.js';
-import type { Backend, Environment, StartOptions } from './types.js';
+import { EnvironmentGoneError, type Backend, type Environment, type StartOptions } from './types.js';
 
 export interface ModalSandboxParams {
   image: string;
@@ -73,7 +73,7 @@ export class ModalBackend implements Backend {
       .catch((error: unknown) => {
         throw mapModalError(error, `starting sandbox ${name}`);
       });
-    const transport = new ModalTransport(sandbox);
+    const transport = new ModalTransport(sandbox, name);
     const stateDir = `/tmp/.cairn-${safeName(sessionId)}`;
     try {
       const prepare = await transport.run(`mkdir -p ${shellQuote(options.workdir)} ${shellQuote(stateDir)}`, { onStdout: () => {}, onStderr: () => {} });
@@ -107,10 +107,14 @@ export class ModalBackend implements Backend {
 class ModalTransport implements ShellTransport {
   readonly supportsStdin = true;
 
-  constructor(private readonly sandbox: ModalSandbox) {}
+  constructor(
+    private readonly sandbox: ModalSandbox,
+    private readonly name: string,
+  ) {}
 
   async run(script: string, options: RunOptions): Promise<TransportRun> {
     const process = await this.sandbox.exec(['sh', '-c', script]).catch((error: unknown) => {
+      if (isSandboxGone(error)) throw this.gone(error, false);
       throw mapModalError(error, 'starting a command');
     });
     const readers = [process.stdout.getReader(), process.stderr.getReader()];
@@ -128,6 +132,7 @@ class ModalTransport implements ShellTransport {
     const done = Promise.all([process.wait(), drained]).then(
       ([code]) => code,
       (error: unknown) => {
+        if (isSandboxGone(error)) throw this.gone(error, true);
         throw mapModalError(error, 'running a command');
       },
     );
@@ -135,6 +140,20 @@ class ModalTransport implements ShellTransport {
   }
 
   async close(): Promise<void> {}
+
+  private gone(error: unknown, commandStarted: boolean): EnvironmentGoneError {
+    return new EnvironmentGoneError(`the Modal sandbox ${this.name} (${this.sandbox.id}) has ended (${describeError(error)})`, { backend: 'modal', commandStarted, cause: error });
+  }
+}
+
+/**
+ * A sandbox Modal ended (its timeoutMinutes or idle limit, a terminate from elsewhere): the SDK says
+ * NotFound, "already finished" (ConflictError), or gRPC NOT_FOUND (5) / FAILED_PRECONDITION (9).
+ */
+function isSandboxGone(error: unknown): boolean {
+  if (error instanceof NotFoundError || error instanceof ConflictError) return true;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 5 || code === 9 || /\b(terminated|already finished)\b/i.test(describeError(error));
 }
 
 export interface ModalCredentials {

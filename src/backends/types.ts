@@ -7,6 +7,7 @@
  * `backends.shared` says so (./environments.ts).
  */
 import type { BackendName } from '../config/backends.js';
+import { CairnError } from '../core/errors.js';
 
 export type { BackendName } from '../config/backends.js';
 
@@ -64,3 +65,22 @@ export interface Backend {
 
 /** Defaults every environment uses when a request does not say. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024;
+
+/**
+ * The environment's container or sandbox is no longer there or no longer runs: the Docker
+ * daemon restarted, someone removed the container, Modal ended the sandbox at its lifetime
+ * limit, Daytona stopped or deleted it. Transports raise it; the registry (./environments.ts)
+ * forgets the environment so the next command starts a new one, and when the command never
+ * started (`commandStarted` false) runs it there at once.
+ */
+export class EnvironmentGoneError extends CairnError {
+  readonly backend: BackendName;
+  readonly commandStarted: boolean;
+
+  constructor(message: string, options: { backend: BackendName; commandStarted: boolean; cause?: unknown }) {
+    super('unavailable', message, { cause: options.cause, platform: options.backend });
+    this.name = 'EnvironmentGoneError';
+    this.backend = options.backend;
+    this.commandStarted = options.commandStarted;
+  }
+}

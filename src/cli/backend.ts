@@ -5,17 +5,19 @@
  * `exec` joins its words with spaces and hands them to the shell, as ssh does.
  * With --session the environment is kept for the next call; without, a fresh one
  * is used and stopped. Commands typed here are the operator's own: no approval.
+ * Ctrl-C (or SIGTERM) stops the command and its fresh environment, then exits 130 (143).
  */
 import { randomBytes } from 'node:crypto';
 import { Argument, Option } from 'commander';
 import type { Config } from '../config/load.js';
 import { BACKEND_NAMES, type BackendName } from '../config/backends.js';
-import { describeError } from '../core/errors.js';
+import { CairnError, describeError } from '../core/errors.js';
 import { loggerFor } from '../core/logger.js';
 import { createBackendLoader } from '../backends/factory.js';
 import { environmentVariables } from '../backends/environments.js';
 import type { Environment } from '../backends/types.js';
 import type { CommandGroup } from './context.js';
+import { onShutdownSignal } from './signals.js';
 
 interface ExecOptions {
   backend?: BackendName;
@@ -89,18 +91,37 @@ export async function execOnBackend(config: Config, command: string, options: Ex
     process.stderr.write(`cairn exec: --timeout must be a positive number of seconds, not "${String(options.timeout)}".\n`);
     return 2;
   }
-  const opened = await open(config, name, options.session ?? `cli-${randomBytes(4).toString('hex')}`);
+  // The command leads a session of its own, so the terminal's Ctrl-C reaches only Cairn: without a
+  // handler Node would exit at once and leave the command running and its environment behind.
+  const interrupt = new AbortController();
+  let cleanedUp!: () => void;
+  const cleanup = new Promise<void>((resolve) => (cleanedUp = resolve));
+  const removeSignals = onShutdownSignal(async () => {
+    interrupt.abort(new CairnError('aborted', 'Interrupted.'));
+    await cleanup;
+  });
   try {
-    const result = await opened.environment.exec({ command, timeoutMs: timeoutSeconds * 1000, maxOutputBytes: 16 * 1024 * 1024 });
-    process.stdout.write(result.stdout);
-    process.stderr.write(result.stderr);
-    if (result.timedOut) {
-      process.stderr.write(`cairn exec: timed out after ${timeoutSeconds} s; the command and everything it started were killed.\n`);
-      return 124;
+    const opened = await open(config, name, options.session ?? `cli-${randomBytes(4).toString('hex')}`);
+    try {
+      const result = await opened.environment.exec({ command, timeoutMs: timeoutSeconds * 1000, maxOutputBytes: 16 * 1024 * 1024, signal: interrupt.signal });
+      process.stdout.write(result.stdout);
+      process.stderr.write(result.stderr);
+      if (result.timedOut) {
+        process.stderr.write(`cairn exec: timed out after ${timeoutSeconds} s; the command and everything it started were killed.\n`);
+        return 124;
+      }
+      return result.exitCode ?? 1;
+    } catch (error) {
+      if (!interrupt.signal.aborted) throw error;
+      process.stderr.write(`cairn exec: interrupted; the command and everything it started were killed${keep ? ' (the session\'s environment stays)' : ', and its environment is being removed'}.\n`);
+      return 130;
+    } finally {
+      await (keep ? opened.environment.detach() : opened.environment.stop()).catch((error: unknown) => process.stderr.write(`cairn exec: cleaning up failed: ${describeError(error)}\n`));
+      await opened.close().catch(() => undefined);
     }
-    return result.exitCode ?? 1;
   } finally {
-    await (keep ? opened.environment.detach() : opened.environment.stop()).catch((error: unknown) => process.stderr.write(`cairn exec: cleaning up failed: ${describeError(error)}\n`));
-    await opened.close().catch(() => undefined);
+    // The signal handler exits (130 for SIGINT, 143 for SIGTERM) once this clean-up is done.
+    cleanedUp();
+    removeSignals();
   }
 }

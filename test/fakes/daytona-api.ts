@@ -95,6 +95,8 @@ export async function startFakeDaytona(): Promise<FakeDaytona> {
     if ((m = /^\/toolbox\/([^/]+)\/process\/(.*)$/.exec(path))) {
       const sandbox = sandboxes.get(m[1] ?? '');
       if (!sandbox) return json(res, 404, { statusCode: 404, message: 'sandbox not found' });
+      // As Daytona's toolbox does for a sandbox its auto-stop (or someone) stopped.
+      if (sandbox.state !== 'started') return json(res, 400, { statusCode: 400, message: 'Sandbox is not running' });
       const rest = m[2] ?? '';
       if (method === 'POST' && rest === 'session') {
         const id = String(body?.sessionId);
