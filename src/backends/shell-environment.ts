@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { CairnError, describeError } from '../core/errors.js';
 import { OutputCollector } from './output.js';
-import { killScript, readFileCommand, shellQuote, stopScript, wrapCommand, writeFileCommand } from './shell.js';
+import { environmentIdFor, killScript, readFileCommand, shellQuote, stopScript, wrapCommand, writeFileCommand } from './shell.js';
+import { systemTimers, type TimerHandle, type Timers } from './timers.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, type BackendName, type Environment, type ExecRequest, type ExecResult } from './types.js';
 
 export interface TransportRun {
@@ -45,10 +46,10 @@ export interface ShellEnvironmentOptions {
   onStop?: () => Promise<void>;
   /** Remove the session's directory at stop (false for environments meant to outlive the process). */
   removeWorkdir?: boolean;
+  /** The command timeout and the kill grace run on these (tests fire them by hand). */
+  timers?: Timers;
 }
 
-/** After a kill, how long to wait for the process to report its end before abandoning it. */
-const KILL_GRACE_MS = 3_000;
 /** Largest stdin sent inside a command line by transports without stdin (Linux caps one argument at 128 KiB). */
 const INLINE_STDIN_CHUNK = 48 * 1024;
 
@@ -57,11 +58,15 @@ export class ShellEnvironment implements Environment {
   readonly sessionId: string;
   readonly workdir: string;
   private stopped = false;
+  private readonly environmentId: string;
+  private readonly timers: Timers;
 
   constructor(private readonly options: ShellEnvironmentOptions) {
     this.backend = options.backend;
     this.sessionId = options.sessionId;
     this.workdir = options.workdir;
+    this.environmentId = environmentIdFor(options.stateDir);
+    this.timers = options.timers ?? systemTimers;
   }
 
   async exec(request: ExecRequest): Promise<ExecResult> {
@@ -70,59 +75,40 @@ export class ShellEnvironment implements Environment {
     if (request.signal?.aborted) throw cancelled(request.signal);
     const started = Date.now();
     const execId = randomBytes(6).toString('hex');
-    const stdin = typeof request.stdin === 'string' ? Buffer.from(request.stdin) : request.stdin;
-    const { transport } = this.options;
-    const stdinFile = stdin && !transport.supportsStdin ? await this.uploadStdin(execId, stdin) : undefined;
-    const script = wrapCommand({
-      stateDir: this.options.stateDir,
-      workdir: this.workdir,
-      execId,
-      command: request.command,
-      env: { ...this.options.env, ...request.env },
-      cwd: request.cwd,
-      stdinFile,
-    });
     const limit = request.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const stdout = new OutputCollector(limit);
     const stderr = new OutputCollector(limit);
-    const run = await transport.run(script, {
-      stdin: transport.supportsStdin ? (stdin ?? new Uint8Array()) : undefined,
-      onStdout: (chunk) => stdout.push(chunk),
-      onStderr: (chunk) => stderr.push(chunk),
-    });
-
-    const timeoutMs = request.timeoutMs ?? this.options.defaultTimeoutMs;
-    let timedOut = false;
-    let killing: Promise<void> | undefined;
-    let killSent!: () => void;
-    const afterKill = new Promise<void>((resolve) => (killSent = resolve));
-    // A failed kill still ends the wait: the grace period then abandons the process.
-    const kill = () => (killing ??= this.killGroup(execId).catch(() => undefined).finally(killSent));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      void kill();
-    }, timeoutMs);
-    const onAbort = () => void kill();
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-    // An abort while the process was being started fired no event we could hear.
-    if (request.signal?.aborted) onAbort();
-    let exitCode: number | null;
+    // Armed before anything is sent: a transport whose start hangs (a dead connection, an engine that stopped answering) is under the timeout and /stop too.
+    const deadline = new CommandDeadline(this.timers, request.timeoutMs ?? this.options.defaultTimeoutMs, request.signal, () => this.killCommand(execId));
+    let exitCode: number | null = null;
+    let given: 'abandoned' | undefined;
     try {
-      // A grandchild that escaped the group may hold the pipes open: after a kill, wait only so long.
-      const abandoned = afterKill.then(() => new Promise<'abandoned'>((resolve) => setTimeout(() => resolve('abandoned'), KILL_GRACE_MS).unref()));
-      const outcome = await Promise.race([run.done, abandoned]);
-      if (outcome === 'abandoned') run.abandon();
-      exitCode = outcome === 'abandoned' ? null : outcome;
+      const starting = this.startCommand(execId, request, stdout, stderr);
+      const run = await Promise.race([starting, deadline.givenUp]);
+      if (run === 'abandoned') {
+        given = run;
+        // It may start yet: then it is killed, and let go of, at once.
+        void starting.then((late) => deadline.lateStart(late), () => undefined);
+      } else {
+        deadline.started(run);
+        // A grandchild that escaped the kill may hold the streams open: after the grace, the command is let go of.
+        const outcome = await Promise.race([run.done, deadline.givenUp]);
+        if (outcome === 'abandoned') given = outcome;
+        else exitCode = outcome;
+        // The command's shell can end before the kill has reached all it started (another group, a daemon).
+        if ((await deadline.ended()) === 'abandoned') given = 'abandoned';
+      }
+    } catch (error) {
+      throw request.signal?.aborted ? cancelled(request.signal) : error;
     } finally {
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onAbort);
+      deadline.dispose(given);
     }
     if (request.signal?.aborted) throw cancelled(request.signal);
     return {
       stdout: stdout.text(),
       stderr: stderr.text(),
       exitCode,
-      timedOut,
+      timedOut: deadline.timedOut,
       omittedBytes: stdout.omitted + stderr.omitted,
       durationMs: Date.now() - started,
     };
@@ -146,7 +132,7 @@ export class ShellEnvironment implements Environment {
     this.stopped = true;
     const targets = [this.options.stateDir, ...(this.options.removeWorkdir === false ? [] : [this.workdir])];
     try {
-      const run = await this.options.transport.run(stopScript(this.options.stateDir, targets), { onStdout: () => {}, onStderr: () => {} });
+      const run = await this.options.transport.run(stopScript(this.options.stateDir, this.environmentId, targets), { onStdout: () => {}, onStderr: () => {} });
       await run.done;
     } catch {
       // The environment may already be gone (container removed, connection lost); stopping must still finish.
@@ -163,8 +149,30 @@ export class ShellEnvironment implements Environment {
     await this.options.transport.close();
   }
 
+  /** Sends stdin (as a file where the transport has none) and starts the wrapped command. */
+  private async startCommand(execId: string, request: ExecRequest, stdout: OutputCollector, stderr: OutputCollector): Promise<TransportRun> {
+    const stdin = typeof request.stdin === 'string' ? Buffer.from(request.stdin) : request.stdin;
+    const { transport } = this.options;
+    const stdinFile = stdin && !transport.supportsStdin ? await this.uploadStdin(execId, stdin) : undefined;
+    const script = wrapCommand({
+      stateDir: this.options.stateDir,
+      workdir: this.workdir,
+      environmentId: this.environmentId,
+      execId,
+      command: request.command,
+      env: { ...this.options.env, ...request.env },
+      cwd: request.cwd,
+      stdinFile,
+    });
+    return transport.run(script, {
+      stdin: transport.supportsStdin ? (stdin ?? new Uint8Array()) : undefined,
+      onStdout: (chunk) => stdout.push(chunk),
+      onStderr: (chunk) => stderr.push(chunk),
+    });
+  }
+
   /** Runs the kill script on a second exec: the first is busy running the command. */
-  private async killGroup(execId: string): Promise<void> {
+  private async killCommand(execId: string): Promise<void> {
     try {
       const run = await this.options.transport.run(killScript(this.options.stateDir, execId), { stdin: new Uint8Array(), onStdout: () => {}, onStderr: () => {}, control: true });
       await run.done;
@@ -188,6 +196,82 @@ export class ShellEnvironment implements Environment {
     }
     await run(`base64 -d < ${shellQuote(b64)} > ${shellQuote(file)} && rm -f ${shellQuote(b64)}`);
     return file;
+  }
+}
+
+/** After a timeout or /stop, how long the command has to end (its kill is sent meanwhile) before it is abandoned. */
+const KILL_GRACE_MS = 3_000;
+
+/**
+ * When one command's wait ends. Its timeout and the turn's AbortSignal each start the
+ * kill grace at once, whatever the transport is doing (starting the command, running it,
+ * sending the kill): on a dead connection or a hung engine none of those ever finishes,
+ * and the turn (and /stop, and the shutdown waiting for it) must not wait with them.
+ * `givenUp` resolves when the grace is over.
+ */
+class CommandDeadline {
+  timedOut = false;
+  readonly givenUp: Promise<'abandoned'>;
+  private giveUp!: () => void;
+  private run: TransportRun | undefined;
+  private stopping = false;
+  private killing: Promise<void> | undefined;
+  private readonly timer: TimerHandle;
+  private grace: TimerHandle | undefined;
+  private readonly onAbort = () => this.stop();
+
+  constructor(
+    private readonly timers: Timers,
+    timeoutMs: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly kill: () => Promise<void>,
+  ) {
+    this.givenUp = new Promise((resolve) => (this.giveUp = () => resolve('abandoned')));
+    this.timer = timers.setTimeout(() => {
+      this.timedOut = true;
+      this.stop();
+    }, timeoutMs);
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** The command started: one stopped while it was starting is killed now. */
+  started(run: TransportRun): void {
+    this.run = run;
+    if (this.stopping) void this.sendKill();
+  }
+
+  /** The command ended: it can no longer time out; a kill in flight is waited for, no longer than the grace. */
+  async ended(): Promise<'abandoned' | undefined> {
+    this.timers.clearTimeout(this.timer);
+    if (this.killing === undefined) return undefined;
+    return Promise.race([this.killing.then(() => undefined), this.givenUp]);
+  }
+
+  /** The command was given up before its start finished, and has started since: killed, then let go of. */
+  lateStart(run: TransportRun): void {
+    run.done.catch(() => undefined);
+    void this.sendKill().finally(() => run.abandon());
+  }
+
+  /** The wait is over (ended, failed or given up); a command given up on is let go of. */
+  dispose(given: 'abandoned' | undefined): void {
+    this.timers.clearTimeout(this.timer);
+    if (this.grace !== undefined) this.timers.clearTimeout(this.grace);
+    this.signal?.removeEventListener('abort', this.onAbort);
+    if (given === 'abandoned') this.run?.abandon();
+  }
+
+  private stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.grace = this.timers.setTimeout(this.giveUp, KILL_GRACE_MS);
+    // Before the start has finished there is nothing to kill yet: started() sends it.
+    if (this.run) void this.sendKill();
+  }
+
+  /** A kill that fails or hangs changes nothing: the grace then abandons the command. */
+  private sendKill(): Promise<void> {
+    return (this.killing ??= this.kill().catch(() => undefined));
   }
 }
 

@@ -2,9 +2,14 @@
  * The shell scripts every back end runs. One wrapper gives all six the same
  * behaviour: the session's current directory persists across commands (kept in a
  * state file), variables are exported in the script (ssh servers refuse most env
- * requests), and the command runs in its own process group whose id is written
- * down, so a timeout can kill the whole tree from a second exec.
+ * requests), the command runs in a session of its own (setsid) whose id is written
+ * down, so a timeout can kill the whole tree from a second exec, and every process
+ * it starts carries the environment's id in its variables, so stopping the
+ * environment finds the daemons that left that session too. Output reaches Cairn
+ * through FIFOs the wrapper reads: a job left running (`server &`) holds only those,
+ * so the command returns when it ends, and the job keeps a reader until it exits.
  */
+import { createHash } from 'node:crypto';
 import { CairnError } from '../core/errors.js';
 
 /** Quotes text as one POSIX shell word. */
@@ -23,10 +28,27 @@ export function exportLines(env: Record<string, string>): string {
     .join('\n');
 }
 
+/** Variables every process of a command inherits: how the kill and stop scripts recognise them. */
+export const ENVIRONMENT_ID_VARIABLE = 'CAIRN_ENVIRONMENT_ID';
+export const COMMAND_ID_VARIABLE = 'CAIRN_COMMAND_ID';
+
+/**
+ * The id of the environment whose state lives in `stateDir`: the same for every start of one
+ * session (`cairn exec --session` reattaches), different for every other session.
+ */
+export function environmentIdFor(stateDir: string): string {
+  return createHash('sha256').update(stateDir).digest('hex').slice(0, 24);
+}
+
+/** How long output may still arrive after the command's shell ended (jobs it left may hold the FIFOs for good). */
+const OUTPUT_DRAIN_SECONDS = '0.5';
+
 export interface WrapOptions {
   /** Directory holding the session's state files (current directory, process ids). */
   stateDir: string;
   workdir: string;
+  /** See environmentIdFor. */
+  environmentId: string;
   execId: string;
   command: string;
   env: Record<string, string>;
@@ -37,8 +59,8 @@ export interface WrapOptions {
 
 /**
  * The script to hand to `sh -c`. The inner part runs under bash when installed
- * (users write bash), started by setsid so it leads a new process group; where
- * setsid is missing, job control (`set -m`) gives the same.
+ * (users write bash), started by setsid so it leads a new session; where setsid is
+ * missing, job control (`set -m`) gives it a process group of its own.
  */
 export function wrapCommand(options: WrapOptions): string {
   const state = shellQuote(options.stateDir);
@@ -48,6 +70,8 @@ export function wrapCommand(options: WrapOptions): string {
     `if [ -z "$__cairn_d" ] || ! cd -- "$__cairn_d" 2>/dev/null; then cd -- ${shellQuote(options.workdir)} || exit 125; fi`,
     'unset __cairn_d',
     exportLines(options.env),
+    // After the command's own variables, so none of them can take a process out of reach.
+    exportLines({ [ENVIRONMENT_ID_VARIABLE]: options.environmentId, [COMMAND_ID_VARIABLE]: options.execId }),
     options.cwd === undefined ? '' : `cd -- ${shellQuote(options.cwd)} || exit 1`,
     // A trap, so the directory is kept even when the command ends with `exit`.
     persist ? `trap "pwd > ${state}/cwd 2>/dev/null" EXIT` : '',
@@ -57,47 +81,134 @@ export function wrapCommand(options: WrapOptions): string {
     .join('\n');
   const pidFile = `${state}/pid-${options.execId}`;
   const input = options.stdinFile ? `< ${shellQuote(options.stdinFile)}` : '<&3';
+  // Descriptors 5 and 6 (the FIFOs' read ends) stay with the wrapper and its readers only.
+  const start = `"$__cairn_sh" "$@" -c "$__cairn_inner" cairn ${input} 3<&- 5<&- 6<&- &`;
   return [
     `mkdir -p ${state} 2>/dev/null`,
     'exec 3<&0',
     // bash reads ~/.bashrc when its stdin is a socket (as under sshd or Node's pipes) unless told not to.
     'if __cairn_sh=$(command -v bash 2>/dev/null); then set -- --norc --noprofile; else __cairn_sh=sh; set --; fi',
     `__cairn_inner=${shellQuote(inner)}`,
-    `if command -v setsid >/dev/null 2>&1; then setsid "$__cairn_sh" "$@" -c "$__cairn_inner" cairn ${input} 3<&- &`,
-    `else set -m; "$__cairn_sh" "$@" -c "$__cairn_inner" cairn ${input} 3<&- & fi`,
+    ...outputThroughFifos(state, options.execId),
+    `if command -v setsid >/dev/null 2>&1; then setsid ${start}`,
+    `else set -m; ${start} fi`,
     `__cairn_pid=$!`,
     `echo $__cairn_pid > ${pidFile}`,
     'wait $__cairn_pid',
     '__cairn_rc=$?',
+    ...drainOutput(),
     // Its group outlives the command when it left a job running (`server &`): noted, so stopping the environment ends it.
     `if kill -s 0 -- "-$__cairn_pid" 2>/dev/null; then echo $__cairn_pid >> ${state}/groups; fi`,
-    `rm -f ${pidFile}${options.stdinFile ? ` ${shellQuote(options.stdinFile)}` : ''}`,
+    `rm -f ${pidFile} ${state}/out-${options.execId} ${state}/err-${options.execId}${options.stdinFile ? ` ${shellQuote(options.stdinFile)}` : ''}`,
     'exit $__cairn_rc',
   ].join('\n');
 }
 
-/** Kills the process group of one exec; waits briefly for its id file to appear. */
+/**
+ * Points the wrapper's stdout and stderr (so the command's) at two FIFOs, each copied to
+ * Cairn's stream by a `cat`. The read ends are opened without blocking (a read-write open
+ * first, closed again) and kept on 5 and 6; the FIFOs' names go with the id file at the end.
+ * Where mkfifo fails, output goes straight to Cairn's streams as it did before.
+ */
+function outputThroughFifos(state: string, execId: string): string[] {
+  const out = `${state}/out-${execId}`;
+  const err = `${state}/err-${execId}`;
+  const closeAll = '3<&- 5<&- 6<&- 7>&- 8>&-';
+  return [
+    '__cairn_r1=; __cairn_r2=',
+    `if mkfifo ${out} ${err} 2>/dev/null && command exec 4<>${out} 5<${out} 4>&- 4<>${err} 6<${err} 4>&- 7>${out} 8>${err}; then`,
+    `  cat <&5 ${closeAll} & __cairn_r1=$!`,
+    `  cat <&6 >&2 ${closeAll} & __cairn_r2=$!`,
+    '  exec >&7 2>&8 7>&- 8>&-',
+    'fi',
+  ];
+}
+
+/**
+ * Once the command's shell ended: the wrapper lets go of the FIFOs, gives the readers a
+ * moment to pass on what is left, then a job still holding a FIFO gets a reader that
+ * throws its output away (so its writes never fail), and the readers that copy to Cairn end,
+ * which closes Cairn's streams. The moment is a timer that interrupts `wait` with USR1.
+ */
+function drainOutput(): string[] {
+  const discard = (fd: number, reader: string) =>
+    `  if kill -s 0 "${reader}" 2>/dev/null; then cat <&${fd} >/dev/null 2>&1 3<&- 5<&- 6<&- & kill -s KILL "${reader}" 2>/dev/null; fi`;
+  return [
+    'exec >/dev/null 2>&1',
+    'if [ -n "$__cairn_r1" ]; then',
+    '  trap : USR1',
+    `  ( sleep ${OUTPUT_DRAIN_SECONDS} 2>/dev/null || sleep 1; kill -s USR1 $$ ) </dev/null 3<&- 5<&- 6<&- & __cairn_t=$!`,
+    '  wait "$__cairn_r1" "$__cairn_r2"',
+    '  kill "$__cairn_t" 2>/dev/null',
+    discard(5, '$__cairn_r1'),
+    discard(6, '$__cairn_r2'),
+    'fi',
+  ];
+}
+
+/**
+ * Shell functions for the kill and stop scripts. Ids that cannot be a command's are
+ * refused (empty, 0, 1: `kill -- -1` would signal every process the user may), and
+ * only this user's processes are touched.
+ */
+const KILL_FUNCTIONS = [
+  '__cairn_fields() { __cairn_g=$3; __cairn_s=$4; }',
+  // Group $1, then where /proc exists every group in session $1: coreutils `timeout` and other
+  // supervisors move to a group of their own, but not out of the command's session.
+  '__cairn_kill_tree() {',
+  '  case $1 in ""|*[!0-9]*|0|1) return 0;; esac',
+  '  kill -s KILL -- "-$1" 2>/dev/null || kill -KILL "-$1" 2>/dev/null',
+  '  [ -r /proc/self/stat ] || return 0',
+  '  __cairn_sid=$1',
+  '  for __cairn_f in /proc/[0-9]*/stat; do',
+  '    { read -r __cairn_l < "$__cairn_f"; } 2>/dev/null || continue',
+  // Fields after the command name (which may hold spaces): state, ppid, pgrp, session.
+  '    __cairn_fields ${__cairn_l##*)}',
+  '    if [ "$__cairn_s" = "$__cairn_sid" ] && [ "$__cairn_g" -gt 1 ] 2>/dev/null && [ -O "${__cairn_f%/stat}" ]; then kill -s KILL -- "-$__cairn_g" 2>/dev/null; fi',
+  '  done',
+  '}',
+  // Every process whose variables hold $1 (NAME=value): daemons that left the session (setsid, double fork).
+  // A few passes, for children forked while the first were killed.
+  '__cairn_kill_tagged() {',
+  '  [ -r /proc/self/environ ] || return 0',
+  '  for __cairn_pass in 1 2 3; do',
+  '    __cairn_hit=',
+  '    for __cairn_f in $(grep -l -F -e "$1" /proc/[0-9]*/environ 2>/dev/null); do',
+  '      __cairn_p=${__cairn_f#/proc/}; __cairn_p=${__cairn_p%/environ}',
+  '      case $__cairn_p in ""|*[!0-9]*|0|1) continue;; esac',
+  '      if [ "$__cairn_p" != "$$" ] && [ -O "/proc/$__cairn_p" ] && kill -s KILL "$__cairn_p" 2>/dev/null; then __cairn_hit=1; fi',
+  '    done',
+  '    [ -n "$__cairn_hit" ] || return 0',
+  '  done',
+  '}',
+].join('\n');
+
+/** Kills one exec's session (or group), waiting briefly for its id file to appear, and every process it tagged. */
 export function killScript(stateDir: string, execId: string): string {
   const pidFile = `${shellQuote(stateDir)}/pid-${execId}`;
   return [
+    KILL_FUNCTIONS,
     'for __i in 1 2 3 4 5 6 7 8 9 10; do',
-    // dash rejects `kill -KILL -- -PID` but takes `-s KILL --`; busybox may want the short form.
-    `  if [ -s ${pidFile} ]; then __p=$(cat ${pidFile}); kill -s KILL -- "-$__p" 2>/dev/null || kill -KILL "-$__p" 2>/dev/null || kill -KILL "$__p" 2>/dev/null; exit 0; fi`,
+    `  if [ -s ${pidFile} ]; then __cairn_kill_tree "$(cat ${pidFile})"; break; fi`,
     '  sleep 0.1',
     'done',
+    `__cairn_kill_tagged ${shellQuote(`${COMMAND_ID_VARIABLE}=${execId}`)}`,
+    'exit 0',
   ].join('\n');
 }
 
 /**
- * Ends what the environment's commands left running (their process groups: jobs in the
- * background, and commands still running), then removes its directories.
+ * Ends what the environment's commands left running (processes carrying its id, and
+ * the sessions of jobs in the background and of commands still running), then
+ * removes its directories.
  */
-export function stopScript(stateDir: string, remove: readonly string[]): string {
+export function stopScript(stateDir: string, environmentId: string, remove: readonly string[]): string {
   const state = shellQuote(stateDir);
-  const killGroup = 'kill -s KILL -- "-$__p" 2>/dev/null || kill -KILL "-$__p" 2>/dev/null';
   return [
-    `if [ -s ${state}/groups ]; then while read -r __p; do ${killGroup}; done < ${state}/groups; fi`,
-    `for __f in ${state}/pid-*; do if [ -s "$__f" ]; then __p=$(cat "$__f"); ${killGroup}; fi; done`,
+    KILL_FUNCTIONS,
+    `__cairn_kill_tagged ${shellQuote(`${ENVIRONMENT_ID_VARIABLE}=${environmentId}`)}`,
+    `if [ -s ${state}/groups ]; then while read -r __p; do __cairn_kill_tree "$__p"; done < ${state}/groups; fi`,
+    `for __f in ${state}/pid-*; do if [ -s "$__f" ]; then __cairn_kill_tree "$(cat "$__f")"; fi; done`,
     `rm -rf -- ${remove.map(shellQuote).join(' ')}`,
   ].join('\n');
 }

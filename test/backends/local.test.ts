@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { LocalBackend } from '../../src/backends/local.js';
-import { TEST_PATH, tempDir } from './helpers.js';
+import { TEST_PATH, isAlive, tempDir } from './helpers.js';
 import { backendContract } from './contract.js';
 
 const backend = new LocalBackend({ workRoot: tempDir('cairn-local-'), defaultTimeoutMs: 10_000 });
@@ -13,25 +13,16 @@ backendContract('local', {
 });
 
 describe('local back end', () => {
-  /** Alive, not a zombie waiting to be reaped (in a container, nothing may reap it). */
-  const alive = (pid: number) => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-    } catch {
-      return false;
-    }
-  };
-
   it('ends what its commands left running when it stops: jobs in the background and a command still running', async () => {
     const environment = await backend.start(`bg-${process.pid}`, { env: { PATH: TEST_PATH } });
     await environment.exec({ command: 'sleep 300 > /dev/null 2>&1 & echo $! > job.pid' });
     const job = Number((await environment.exec({ command: 'cat job.pid' })).stdout.trim());
-    expect(alive(job)).toBe(true);
+    expect(isAlive(job)).toBe(true);
     // Left waiting, as a turn would be while the environment goes (session ended, shutdown).
     void environment.exec({ command: 'echo $$ > long.pid; exec sleep 300' }).catch(() => undefined);
     await vi.waitFor(() => expect(existsSync(`${environment.workdir}/long.pid`)).toBe(true));
     const long = Number(readFileSync(`${environment.workdir}/long.pid`, 'utf8').trim());
     await environment.stop();
-    await vi.waitFor(() => expect([alive(job), alive(long)]).toEqual([false, false]));
+    await vi.waitFor(() => expect([isAlive(job), isAlive(long)]).toEqual([false, false]));
   });
 });

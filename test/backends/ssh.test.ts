@@ -2,7 +2,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SshBackend, type SshBackendOptions } from '../../src/backends/ssh.js';
 import { verifyHostKey } from '../../src/backends/known-hosts.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -77,6 +77,25 @@ describe.skipIf(skip !== undefined)(`ssh connection handling${skip ? ` (skipped:
     expect((server.log().match(/Accepted publickey/g) ?? []).length - before).toBe(2);
     await env.stop();
   });
+
+  it('ends a command on a connection gone silent at its timeout and the kill grace, not when keepalive gives up (45 s)', async () => {
+    const env = await backend().start(`silent-${randomBytes(3).toString('hex')}`, { env: { PATH: TEST_PATH } });
+    try {
+      const started = Date.now();
+      const running = env.exec({ command: 'echo $$ > running.pid; exec sleep 60', timeoutMs: 8_000 });
+      await vi.waitFor(() => expect(existsSync(join(env.workdir, 'running.pid'))).toBe(true), { timeout: 7_000 });
+      // No reset, no close: the timeout's kill goes out on a connection that never answers.
+      server.freezeConnections();
+      const result = await running;
+      expect(result).toMatchObject({ timedOut: true, exitCode: null });
+      // 8 s of timeout, 3 s of grace, and some slack for a loaded machine.
+      expect(Date.now() - started).toBeLessThan(14_000);
+    } finally {
+      server.dropConnections();
+      // On a new connection, stopping ends the command the dead one left running.
+      await env.stop();
+    }
+  }, 30_000);
 
   it('refuses a server whose key is not in known_hosts, and says how to add it', async () => {
     const empty = join(server.dir, 'empty_known_hosts');

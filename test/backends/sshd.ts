@@ -35,6 +35,11 @@ export interface Sshd {
   log(): string;
   /** Drops every open connection (kills the per-connection sshd children). */
   dropConnections(): void;
+  /**
+   * Makes every open connection go silent (SIGSTOP to its sshd process), as a NAT or VPN
+   * dropping state does: no reset, no close, packets just stop. dropConnections ends them.
+   */
+  freezeConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -66,8 +71,10 @@ export async function startSshd(): Promise<Sshd> {
     hostKeyLine,
     log: () => log,
     dropConnections: () => {
-      const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).split('\n').map((line) => Number(line.trim())).filter((pid) => pid > 0);
-      for (const pid of children) process.kill(pid, 'SIGKILL');
+      for (const pid of connectionProcesses(child)) process.kill(pid, 'SIGKILL');
+    },
+    freezeConnections: () => {
+      for (const pid of connectionProcesses(child)) process.kill(pid, 'SIGSTOP');
     },
     stop: async () => {
       if (child.exitCode !== null) return;
@@ -76,6 +83,14 @@ export async function startSshd(): Promise<Sshd> {
       await exited;
     },
   };
+}
+
+/** The per-connection sshd processes: children of the listener. */
+function connectionProcesses(listener: ChildProcess): number[] {
+  return execFileSync('ps', ['-o', 'pid=', '--ppid', String(listener.pid)], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((pid) => pid > 0);
 }
 
 function freePort(): Promise<number> {
