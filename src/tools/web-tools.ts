@@ -1,6 +1,6 @@
 /**
  * `web_fetch`: reads a web page for the agent (src/web): an article's main text as
- * Markdown, a text file or JSON as it is, a PDF's text (in a document process). A long
+ * Markdown (read in a document process), a text file or JSON as it is, a PDF's text (in one too). A long
  * page comes in parts of PART_CHARS characters, the model asking for the next one.
  * `web_search`: results from the configured engine, to read further with web_fetch.
  */
@@ -9,12 +9,14 @@ import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
 import type { Documents } from '../core/documents/pool.js';
 import { fetchPage, type FetchOptions } from '../web/fetch.js';
-import { htmlText, pageKind, plainText, type PageText } from '../web/page-text.js';
+import { pageKind, plainText, type PageText } from '../web/page-text.js';
 import { search, type SearchSettings } from '../web/search.js';
 import type { Tool } from './registry.js';
 
 /** One part of a page: whole under the registry's cut (MAX_TOOL_RESULT_CHARS). */
 const PART_CHARS = 15_000;
+/** Longest a page's HTML may take to read (in a document process, off Cairn's event loop); an ordinary 5 MB page takes about 15 s. */
+const HTML_TIME_LIMIT_MS = 30_000;
 
 const parameters = z.object({
   url: z.string().min(1).describe('The whole address, e.g. https://example.com/docs/page.'),
@@ -30,9 +32,10 @@ export function webFetchTool(options: FetchOptions, documents: Documents): Tool<
       const page = await fetchPage(url, options, context.signal);
       const kind = pageKind(page.contentType, page.url, page.bytes);
       let read: PageText;
-      if (kind === 'html') read = await htmlText(page.bytes, page.contentType, page.url);
+      if (kind === 'html') read = await documents.htmlText(page.bytes, page.contentType, page.url, context.signal, HTML_TIME_LIMIT_MS);
       else if (kind === 'text') read = plainText(page.bytes, page.contentType);
       else if (kind === 'pdf') {
+        if (page.cutAtTimeLimit) throw new CairnError('timeout', `The PDF at ${page.url} did not finish downloading within ${Math.round(options.timeoutMs / 1000)} s.`);
         if (page.truncated) throw new CairnError('invalid_input', `The PDF at ${page.url} is over ${Math.round(options.maxBytes / 1024 / 1024)} MB, more than web_fetch downloads.`);
         read = { title: undefined, text: (await documents.pdfText(page.bytes, context.signal)).text };
       } else {
@@ -41,7 +44,7 @@ export function webFetchTool(options: FetchOptions, documents: Documents): Tool<
       if (read.text === '') return `${header(read, page.url)}\n\nThe page has no text (it may be built by scripts in a browser).`;
       const parts = Math.ceil(read.text.length / PART_CHARS);
       if (part > parts) throw new CairnError('invalid_input', `The page has ${parts} part(s); there is no part ${part}.`);
-      const more = [parts > 1 ? `part ${part} of ${parts}${part < parts ? `; call again with part ${part + 1} for more` : ''}` : '', page.truncated ? `only its first ${Math.round(options.maxBytes / 1024 / 1024)} MB were downloaded` : ''].filter(Boolean);
+      const more = [parts > 1 ? `part ${part} of ${parts}${part < parts ? `; call again with part ${part + 1} for more` : ''}` : '', page.cutAtTimeLimit ? `the site was still sending after ${Math.round(options.timeoutMs / 1000)} s; this is what came by then` : page.truncated ? `only its first ${Math.round(options.maxBytes / 1024 / 1024)} MB were downloaded` : ''].filter(Boolean);
       return `${header(read, page.url)}${more.length > 0 ? `\n[${more.join('; ')}]` : ''}\n${fromTheSite(read.text.slice((part - 1) * PART_CHARS, part * PART_CHARS))}`;
     },
   };

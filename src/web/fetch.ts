@@ -26,6 +26,8 @@ export interface FetchedPage {
   bytes: Uint8Array;
   /** Cut at maxBytes. */
   truncated: boolean;
+  /** The site was still sending at the time limit (a live log, a stream): `bytes` is what came. */
+  cutAtTimeLimit?: boolean;
 }
 
 const MAX_REDIRECTS = 5;
@@ -125,15 +127,15 @@ export async function fetchPage(address: string, options: FetchOptions, signal: 
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel();
       if (hop >= MAX_REDIRECTS) throw new CairnError('invalid_input', `${address} redirects more than ${MAX_REDIRECTS} times.`);
-      url = checkedUrl(new URL(location, url).href, options);
+      url = checkedUrl(new URL(asUtf8(location), url).href, options);
       continue;
     }
     if (!response.ok) {
       await response.body?.cancel();
       throw new CairnError(response.status === 404 || response.status === 410 ? 'not_found' : 'unavailable', `The site answered ${response.status} ${response.statusText || ''}`.trim() + ` for ${url.href}.`);
     }
-    const { bytes, truncated } = await readCapped(response.body, options.maxBytes, url, signal, options.timeoutMs);
-    return { url: url.href, contentType: response.headers.get('content-type') ?? '', bytes, truncated };
+    const { bytes, truncated, cutAtTimeLimit } = await readCapped(response.body, options.maxBytes, url, signal, options.timeoutMs);
+    return { url: url.href, contentType: response.headers.get('content-type') ?? '', bytes, truncated, ...(cutAtTimeLimit ? { cutAtTimeLimit } : {}) };
   }
 }
 
@@ -152,7 +154,17 @@ function checkedUrl(address: string, options: FetchOptions): URL {
   return url;
 }
 
-async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number, url: URL, signal: AbortSignal, timeoutMs: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+/**
+ * A Location header in raw UTF-8 (PHP and IIS apps send one) reaches us read as Latin-1: its bytes
+ * are read again as UTF-8, as browsers and undici's own redirects do. One that is not UTF-8 stays.
+ */
+function asUtf8(location: string): string {
+  if (![...location].some((character) => character.charCodeAt(0) > 0x7f)) return location;
+  const utf8 = Buffer.from(location, 'latin1').toString('utf8');
+  return utf8.includes('\uFFFD') ? location : utf8;
+}
+
+async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number, url: URL, signal: AbortSignal, timeoutMs: number): Promise<{ bytes: Uint8Array; truncated: boolean; cutAtTimeLimit?: boolean }> {
   if (!body) return { bytes: new Uint8Array(), truncated: false };
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -169,7 +181,10 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: num
       }
     }
   } catch (error) {
-    throw fetchFailure(error, url, signal, timeoutMs);
+    const failure = fetchFailure(error, url, signal, timeoutMs);
+    // The site answered and kept sending past the time limit (a live log): what came is the page, cut.
+    if (failure instanceof CairnError && failure.code === 'timeout' && size > 0) return { bytes: Buffer.concat(chunks), truncated: true, cutAtTimeLimit: true };
+    throw failure;
   }
 }
 

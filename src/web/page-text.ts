@@ -12,7 +12,8 @@ export interface PageText {
   text: string;
 }
 
-const TEXT_TYPES = /^(text\/(?!html)|application\/(json|ld\+json|xml|rss\+xml|atom\+xml|javascript|x-yaml|yaml|toml|csv)\b)/i;
+/** Text by its type: text/*, and JSON or XML under any name (`application/vnd.api+json`, `application/geo+json`). */
+const TEXT_TYPES = /^(text\/(?!html)|application\/(json|xml|javascript|x-javascript|x-ndjson|ndjson|x-yaml|yaml|toml|csv)\b|application\/[\w.-]+\+(json|xml)\b)/i;
 
 /** Types that say nothing of the content: storage services (S3, GCS, raw files) serve PDFs as these. */
 const UNTYPED = new Set(['', 'application/octet-stream', 'binary/octet-stream', 'application/x-download', 'application/force-download']);
@@ -26,7 +27,21 @@ export function pageKind(contentType: string, url: string, bytes?: Uint8Array): 
   // Served without a type that says (minimal servers, storage buckets): an HTML document says so in its first bytes, as browsers look.
   if (UNTYPED.has(type) && bytes !== undefined && looksLikeHtml(bytes)) return 'html';
   if (TEXT_TYPES.test(type) || type === '') return 'text';
+  // A text or JSON file a storage bucket serves untyped: its bytes say it is text.
+  if (UNTYPED.has(type) && bytes !== undefined && looksLikeText(bytes)) return 'text';
   return undefined;
+}
+
+/** UTF-8 without NUL bytes in its first 8 KB (a multi-byte character cut at the end is fine). */
+function looksLikeText(bytes: Uint8Array): boolean {
+  const head = bytes.subarray(0, 8_192);
+  if (head.includes(0)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function looksLikeHtml(bytes: Uint8Array): boolean {
@@ -39,12 +54,14 @@ export async function htmlText(bytes: Uint8Array, contentType: string, url: stri
   const [{ parseHTML }, { Readability }, { default: TurndownService }] = await Promise.all([import('linkedom'), import('@mozilla/readability'), import('turndown')]);
   const { document } = parseHTML(html);
   const title = document.querySelector('title')?.textContent?.trim() || undefined;
+  // Relative links are relative to the page's <base href> where it has one (single-page apps), as a browser follows them.
+  const base = absolute(document.querySelector('base[href]')?.getAttribute('href') ?? '', url) || url;
   const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
   // Links relative to the page would mean nothing to the model: make them absolute.
   turndown.addRule('absoluteLinks', {
     filter: (node) => node.nodeName === 'A' && Boolean(node.getAttribute('href')),
     replacement: (content, node) => {
-      const href = absolute((node as { getAttribute(name: string): string | null }).getAttribute('href') ?? '', url);
+      const href = absolute((node as { getAttribute(name: string): string | null }).getAttribute('href') ?? '', base);
       return href && content.trim() ? `[${content.trim()}](${href})` : content;
     },
   });
@@ -52,7 +69,7 @@ export async function htmlText(bytes: Uint8Array, contentType: string, url: stri
     filter: (node) => node.nodeName === 'IMG' && Boolean(node.getAttribute('src')),
     replacement: (_content, node) => {
       const element = node as { getAttribute(name: string): string | null };
-      const src = absolute(element.getAttribute('src') ?? '', url);
+      const src = absolute(element.getAttribute('src') ?? '', base);
       return src ? `![${(element.getAttribute('alt') ?? '').trim()}](${src})` : '';
     },
   });

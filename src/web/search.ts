@@ -66,7 +66,8 @@ function fromBrave(body: unknown): SearchResult[] {
 function fromList(body: unknown, provider: string): SearchResult[] {
   const parsed = listAnswer.safeParse(body);
   if (!parsed.success) throw new CairnError('invalid_model_output', `The search engine (${provider}) answered something other than search results${provider === 'searxng' ? ' (is format json enabled in the instance settings?)' : ''}.`);
-  return parsed.data.results.map((result) => ({ title: plain(result.title ?? result.url), url: result.url, snippet: plain(result.content ?? '') }));
+  // SearXNG's and Tavily's text is plain (Vec<T>, <div> are the words): only Brave marks it up.
+  return parsed.data.results.map((result) => ({ title: result.title ?? result.url, url: result.url, snippet: result.content ?? '' }));
 }
 
 /** Brave marks the query's words with <strong>; entities come HTML-escaped. */

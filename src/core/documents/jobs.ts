@@ -1,16 +1,23 @@
 /**
  * What a document process does (pool.ts sends, child.ts runs): the reading that
- * costs seconds of CPU on a large file, which must not hold up every other conversation.
+ * costs seconds of CPU on a large file or page, which must not hold up every other conversation.
  */
 import { officeText, type OfficeFormat, type OfficeText } from './office-text.js';
 import { pdfPageImages, pdfText, type PdfText } from './pdf-text.js';
+import { htmlText, type PageText } from '../../web/page-text.js';
 
-export type Job = { kind: 'pdf-text'; bytes: Uint8Array } | { kind: 'pdf-images'; bytes: Uint8Array; pages: number | readonly number[] } | { kind: 'office-text'; bytes: Uint8Array; format: OfficeFormat };
+export type Job =
+  | { kind: 'pdf-text'; bytes: Uint8Array }
+  | { kind: 'pdf-images'; bytes: Uint8Array; pages: number | readonly number[] }
+  | { kind: 'office-text'; bytes: Uint8Array; format: OfficeFormat }
+  // A web page's main text: Readability slows sharply with nesting (7 KB of nested <div>s took seconds).
+  | { kind: 'html-text'; bytes: Uint8Array; contentType: string; url: string };
 
 export interface JobResults {
   'pdf-text': PdfText;
   'pdf-images': Uint8Array[];
   'office-text': OfficeText;
+  'html-text': PageText;
 }
 
 export type JobResult = JobResults[Job['kind']];
@@ -26,5 +33,7 @@ export function runJob(job: Job): Promise<JobResult> {
       return pdfPageImages(job.bytes, job.pages);
     case 'office-text':
       return officeText(job.bytes, job.format);
+    case 'html-text':
+      return htmlText(job.bytes, job.contentType, job.url);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Reads PDFs and Office files in child processes (child.ts), so that parsing a large
+ * Reads PDFs, Office files and web pages in child processes (child.ts), so that parsing a large
  * one, seconds of CPU and hundreds of MB, neither holds up every other conversation on
  * Cairn's event loop nor takes Cairn down when a file is built to exhaust memory or
  * crashes a native library.
@@ -20,6 +20,7 @@ import { workerEntry } from '../worker-entry.js';
 import type { Job, JobAnswer, JobResult, JobResults } from './jobs.js';
 import type { OfficeFormat, OfficeText } from './office-text.js';
 import type { PdfText } from './pdf-text.js';
+import type { PageText } from '../../web/page-text.js';
 
 /** What the file reader needs read; DocumentPool does it in child processes. */
 export interface Documents {
@@ -27,6 +28,8 @@ export interface Documents {
   /** The first `pages` pages drawn, or those listed. */
   pdfPageImages(bytes: Uint8Array, pages: number | readonly number[], signal: AbortSignal): Promise<Uint8Array[]>;
   officeText(bytes: Uint8Array, format: OfficeFormat, signal: AbortSignal): Promise<OfficeText>;
+  /** A web page's main text as Markdown (src/web/page-text.ts), within `timeLimitMs`. */
+  htmlText(bytes: Uint8Array, contentType: string, url: string, signal: AbortSignal, timeLimitMs?: number): Promise<PageText>;
 }
 
 export interface DocumentPoolOptions {
@@ -64,18 +67,22 @@ export class DocumentPool implements Documents {
     return this.run({ kind: 'office-text', bytes, format }, signal);
   }
 
+  htmlText(bytes: Uint8Array, contentType: string, url: string, signal: AbortSignal, timeLimitMs?: number): Promise<PageText> {
+    return this.run({ kind: 'html-text', bytes, contentType, url }, signal, timeLimitMs);
+  }
+
   /** Ends the idle processes (those at work end with their job). */
   close(): void {
     for (const reader of this.idle) reader.end();
     this.idle.clear();
   }
 
-  private async run<K extends Job['kind']>(job: Extract<Job, { kind: K }>, signal: AbortSignal): Promise<JobResults[K]> {
+  private async run<K extends Job['kind']>(job: Extract<Job, { kind: K }>, signal: AbortSignal, timeLimitMs = this.limits.timeLimitMs): Promise<JobResults[K]> {
     await this.turn(signal);
     let reader: Reader | undefined;
     try {
       reader = this.takeIdle() ?? new Reader(this.limits.memoryLimitMb);
-      return (await reader.run(job, signal, this.limits.timeLimitMs)) as JobResults[K];
+      return (await reader.run(job, signal, timeLimitMs)) as JobResults[K];
     } finally {
       if (reader?.alive) this.park(reader);
       this.running--;
