@@ -272,7 +272,13 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     allowance,
     metrics,
   });
-  if (metrics) agent.onTurnFinished((_input, result) => result.toolCalls.forEach((call) => metrics.toolCall(call)));
+  if (metrics) {
+    // A name the model made up is counted as "unknown": every invented name would be a series of its own.
+    agent.onTurnFinished((_input, result) => {
+      const known = new Set(tools.names());
+      for (const call of result.toolCalls) metrics.toolCall(known.has(call.name) ? call : { ...call, name: 'unknown' });
+    });
+  }
   registerUsageCommand(commands, allowance);
   const primary = config.providers[0];
   const catalog = primary ? new ModelCatalog(primary) : undefined;

@@ -33,7 +33,7 @@ function sample(text: string, series: string): number | undefined {
 describe('/metrics', () => {
   it('counts messages, turns, model calls with their tokens, and tool calls', async () => {
     const { adapter, url } = await start({ CAIRN_METRICS: 'true', CAIRN_METRICS_TOKEN: TOKEN });
-    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
+    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }, { name: 'made_up_tool_4821', arguments: {} }] }, { text: 'It is nine.' });
     expect(await running!.cairn.gateway.receive(adapter.message('what time is it?'))).toBe('turn');
     expect(await running!.cairn.gateway.receive(adapter.message('/help', { command: { name: 'help', args: '' } }))).toBe('command');
 
@@ -49,6 +49,9 @@ describe('/metrics', () => {
     expect(sample(text, 'cairn_model_calls_total{purpose="chat",provider="custom",model="test-model",result="ok"}')).toBe(2);
     expect(sample(text, 'cairn_model_tokens_total{purpose="chat",model="test-model",kind="prompt"}')).toBeGreaterThan(0);
     expect(sample(text, 'cairn_tool_calls_total{tool="current_time",result="ok"}')).toBe(1);
+    // A tool name the model made up is no series of its own.
+    expect(sample(text, 'cairn_tool_calls_total{tool="unknown",result="error"}')).toBe(1);
+    expect(text).not.toContain('made_up_tool_4821');
     expect(sample(text, 'cairn_turns_running')).toBe(0);
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
   });
