@@ -112,16 +112,18 @@ export function plainText(bytes: Uint8Array, contentType: string): PageText {
  * XML its declaration; UTF-8 otherwise.
  */
 function decode(bytes: Uint8Array, contentType: string, isHtml: boolean): string {
-  let charset = bomEncoding(bytes) ?? /charset=["']?([\w-]+)/i.exec(contentType)?.[1];
-  if (!charset) {
-    const head = Buffer.from(bytes.subarray(0, HEAD_BYTES)).toString('latin1');
-    charset = isHtml ? /<meta[^>]+charset=["']?([\w-]+)/i.exec(head.split(/<\/head>/i)[0] ?? head)?.[1] : /^\s*<\?xml[^>]+encoding=["']([\w-]+)/i.exec(head)?.[1];
+  const head = () => Buffer.from(bytes.subarray(0, HEAD_BYTES)).toString('latin1');
+  const declared = () => (isHtml ? /<meta[^>]+charset=["']?([\w-]+)/i.exec(head().split(/<\/head>/i)[0] ?? head())?.[1] : /^\s*<\?xml[^>]+encoding=["']([\w-]+)/i.exec(head())?.[1]);
+  // A header charset no decoder knows (`none`, a typo) says nothing: the page's own declaration is read then, as browsers do.
+  for (const charset of [bomEncoding(bytes), /charset=["']?([\w-]+)/i.exec(contentType)?.[1], declared()]) {
+    if (!charset) continue;
+    try {
+      return decodeCharset(bytes, charset);
+    } catch {
+      // Not a charset this decoder knows: try the next source.
+    }
   }
-  try {
-    return decodeCharset(bytes, charset ?? 'utf-8');
-  } catch {
-    return new TextDecoder('utf-8').decode(bytes);
-  }
+  return new TextDecoder('utf-8').decode(bytes);
 }
 
 /** How far into a page its head (with a meta charset) is looked for. */

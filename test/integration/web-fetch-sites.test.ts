@@ -37,6 +37,9 @@ beforeAll(async () => {
       case '/nested':
         // A small page (about 7 KB) whose content sits 800 elements deep.
         return send(200, { 'content-type': 'text/html; charset=utf-8' }, `<!doctype html><html><head><title>Deep</title></head><body>${'<div>'.repeat(800)}<p>${LONG}</p>${'</div>'.repeat(800)}</body></html>`);
+      case '/old-shop':
+        // A header charset no decoder knows, and the page's own meta naming windows-1252 (its “quotes”).
+        return send(200, { 'content-type': 'text/plain; charset=none' }, Buffer.concat([Buffer.from('<?xml version="1.0" encoding="windows-1252"?>\n<note>'), Buffer.from([0x93]), Buffer.from('Caf'), Buffer.from([0xe9, 0x94]), Buffer.from('</note>')]));
       case '/live-log': {
         // A page that never ends: it answers at once and keeps sending, a line at a time.
         response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
@@ -101,6 +104,11 @@ describe('web_fetch', () => {
     // Readability takes seconds on such a page (minutes at a few thousand levels): on the main thread
     // every conversation, /healthz, Slack's 3 s acks and /stop would wait behind it.
     expect(Math.round(longestStall)).toBeLessThan(1_000);
+  });
+
+  it('reads a page whose header names a charset no decoder knows by the charset it declares itself', async () => {
+    const text = (await tool().execute({ url: `${base}/old-shop` }, context())) as string;
+    expect(text).toContain('<note>“Café”</note>');
   });
 
   it('gives what a never-ending page sent within the time limit, marked as cut, instead of saying the site did not answer', async () => {
