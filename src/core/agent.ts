@@ -7,16 +7,18 @@
 import type { Clock } from './clock.js';
 import type { InboundMessage, TurnEvent } from './message.js';
 import type { Logger } from './logger.js';
-import { assembleMessages } from './prompt.js';
+import { assembleMessages, messageBudget, systemMessage } from './prompt.js';
+import { budgetTooSmall, oversizedMessageReply, reservedTokens } from './context-budget.js';
+import { prepareStepCalls } from './step-calls.js';
 import { firstStopReason, type LoopState, type StopCondition } from './stop.js';
 import type { ChatMessage, ModelClient, ToolCall, Usage } from '../model/types.js';
 import type { Session, SessionStore } from '../memory/sessions.js';
 import type { Compressor } from '../memory/compression.js';
-import { toolNameFor } from '../model/tool-names.js';
 import type { FileSender, Notify, ToolRegistry } from '../tools/registry.js';
-import { describeError, isCairnError } from './errors.js';
+import { CairnError, describeError, isCairnError } from './errors.js';
 import { withReplyContext, withThreadContext } from './reply-context.js';
 import { withAttachmentNote } from './attachments.js';
+import { estimateMessageTokens, estimateTokens } from '../memory/tokens.js';
 
 export interface AgentOptions {
   store: SessionStore;
@@ -79,6 +81,7 @@ const OUT_OF_STEPS = "I used all the tool steps I have for one message before I 
 
 export class Agent {
   private readonly listeners: TurnListener[] = [];
+  private warnedBudgetTooSmall = false;
 
   constructor(private readonly options: AgentOptions) {}
 
@@ -92,11 +95,15 @@ export class Agent {
     const inbound = input.message;
     const content = withThreadContext(withReplyContext(withAttachmentNote(inbound.text, inbound.attachments), inbound.replyingTo), inbound.earlier);
     const userMessage: ChatMessage = input.message.isDirect ? { role: 'user', content } : { role: 'user', content, name: speakerName(input.message) };
+    const tools = this.options.tools.definitions({ isAdmin: input.isAdmin });
+    // Each request also carries the tool definitions and needs room for the reply: the messages get what is left.
+    const reserved = reservedTokens(this.options.contextTokens, tools);
+    this.refuseOversized(userMessage, input.session, reserved);
     store.append(input.session.id, [{ message: userMessage, userId: input.message.userId }], startedAt);
 
     let session = input.session;
     let history = store.messages(session);
-    if (this.options.compressor.needsCompression(session, history)) {
+    if (this.options.compressor.needsCompression(session, history, reserved)) {
       session = await this.options.compressor.compress(session, history, input.signal, input.message.userId);
       history = store.messages(session);
     }
@@ -141,6 +148,7 @@ export class Agent {
           summary: session.summary,
           history,
           maxTokens: this.options.contextTokens,
+          reservedTokens: reserved,
           viewer: input.message.userId,
           isPrivateTool: (name) => this.options.tools.isPrivate(name),
         });
@@ -149,7 +157,7 @@ export class Agent {
         const callStarted = clock.now();
         const result = await this.options.model.complete({
           messages,
-          ...(finalOnly ? { hideToolCallText: true } : { tools: this.options.tools.definitions({ isAdmin: input.isAdmin }) }),
+          ...(finalOnly ? { hideToolCallText: true } : { tools }),
           ...(session.model ? { model: session.model } : {}),
           purpose: 'chat',
           sessionId: session.id,
@@ -163,8 +171,9 @@ export class Agent {
         state.steps++;
         model = result.model;
         addUsage(usage, result.usage);
-        // Names the provider would refuse in the history (and so in every later request) are mended first.
-        const calls = finalOnly ? [] : result.toolCalls.map((call) => ({ ...call, name: toolNameFor(call.name) }));
+        // Names, ids and arguments the provider would refuse in the history (and so in every later request) are mended first.
+        const { calls, repeats } = prepareStepCalls(finalOnly ? [] : result.toolCalls);
+        if (repeats > 0) this.options.logger.info({ sessionId: session.id, repeats }, 'identical tool calls in one reply run once');
         if (calls.length === 0) {
           // Kept as said, so that "continue" finds it in the history.
           text = finalOnly && result.text.trim() === '' ? OUT_OF_STEPS : result.text;
@@ -173,8 +182,8 @@ export class Agent {
           if (result.finishReason === 'length') text = `${text.trimEnd()}\n\n${CUT_OFF}`;
           break;
         }
-        record({ role: 'assistant', content: result.text || null, toolCalls: calls });
-        for (const call of calls) {
+        record({ role: 'assistant', content: result.text || null, toolCalls: calls.map((call) => call.recorded) });
+        for (const { run: call } of calls) {
           // A tool that did not heed the stop (an upload under way) finished: the rest of the calls do not run.
           input.signal.throwIfAborted();
           const outcome = await this.runTool(call, toolContext, input, toolCalls);
@@ -202,6 +211,23 @@ export class Agent {
     const finished = resultSoFar(stopReason ?? 'answered');
     this.tellListeners(input, finished);
     return finished;
+  }
+
+  /**
+   * A message that alone outgrows the room a request leaves for messages would be sent past the
+   * budget (refused, or cut at its start by the server): it is refused here, with the figures,
+   * before anything is stored.
+   */
+  private refuseOversized(message: ChatMessage, session: Session, reserved: number): void {
+    const { contextTokens, logger } = this.options;
+    const system = systemMessage(session.prefix, session.summary);
+    if (!this.warnedBudgetTooSmall && budgetTooSmall(contextTokens, estimateTokens(system) + reserved)) {
+      this.warnedBudgetTooSmall = true;
+      logger.warn({ contextTokens, reserved }, 'CAIRN_CONTEXT_TOKENS is smaller than the system prompt, tool definitions and reply need; requests will go over it');
+    }
+    const room = messageBudget(contextTokens, system, reserved);
+    const tokens = estimateMessageTokens(message);
+    if (tokens > room) throw new CairnError('invalid_input', oversizedMessageReply(tokens, room));
   }
 
   private tellListeners(input: TurnInput, result: TurnResult): void {

@@ -5,9 +5,11 @@
  * and across restarts: providers can cache it. The compressed summary of older turns
  * follows it, then the session's recent messages.
  */
-import type { ChatMessage } from '../model/types.js';
+import type { ChatMessage, ToolCall } from '../model/types.js';
 import type { StoredMessage } from '../memory/sessions.js';
-import { estimateMessageTokens, estimateTokens } from '../memory/tokens.js';
+import { estimateTokens } from '../memory/tokens.js';
+import { messageRoom } from './context-budget.js';
+import { fitBudget } from './prompt-fit.js';
 
 export interface PrefixContext {
   userId: string;
@@ -58,8 +60,10 @@ export interface AssembleOptions {
   prefix: string;
   summary: string | undefined;
   history: readonly StoredMessage[];
-  /** Hard ceiling: when even the newest messages exceed it, the oldest are left out of this request (not deleted). */
+  /** The context budget: when even the newest messages exceed what it leaves them, the oldest are shortened or left out of this request (not deleted). */
   maxTokens: number;
+  /** What the request needs beside its system prompt and messages: tool definitions and room for the reply (see context-budget.ts). */
+  reservedTokens?: number | undefined;
   /** Whose turn this is: in a shared conversation, other people's private tool results are withheld. */
   viewer?: string | undefined;
   isPrivateTool?: ((name: string) => boolean) | undefined;
@@ -68,12 +72,19 @@ export interface AssembleOptions {
 /** What replaces a private tool result (a memory search, say) in someone else's prompt. */
 export const WITHHELD_RESULT = '(This result belongs to another person in this conversation and is not shown.)';
 
+export function systemMessage(prefix: string, summary: string | undefined): string {
+  return summary ? `${prefix}\n\n## Earlier in this conversation (summary)\n${summary}` : prefix;
+}
+
+/** The tokens a request's messages may fill beside this system prompt and what is reserved. */
+export function messageBudget(maxTokens: number, system: string, reservedTokens = 0): number {
+  return messageRoom(maxTokens, estimateTokens(system) + reservedTokens);
+}
+
 export function assembleMessages(options: AssembleOptions): ChatMessage[] {
-  const system = options.summary
-    ? `${options.prefix}\n\n## Earlier in this conversation (summary)\n${options.summary}`
-    : options.prefix;
-  const messages = repairToolPairs(options.history.map((stored) => withheld(stored, options)));
-  return [{ role: 'system', content: system }, ...fitBudget(messages, options.maxTokens - estimateTokens(system))];
+  const system = systemMessage(options.prefix, options.summary);
+  const messages = mergeConsecutiveUserMessages(repairToolPairs(options.history.map((stored) => withheld(stored, options))));
+  return [{ role: 'system', content: system }, ...fitBudget(messages, messageBudget(options.maxTokens, system, options.reservedTokens))];
 }
 
 function withheld(stored: StoredMessage, options: AssembleOptions): ChatMessage {
@@ -85,57 +96,58 @@ function withheld(stored: StoredMessage, options: AssembleOptions): ChatMessage 
 /**
  * A turn cut short (crash, shutdown) can leave an assistant tool call without its
  * result, which providers reject. Give such calls a result that says what happened,
- * and drop results whose call is missing.
+ * and drop results whose call is missing. Results are matched to calls by id, in order,
+ * so two calls recorded under one id (as some providers sent them) each keep their own;
+ * the second gets an id of its own, as providers require ids to be unique.
  */
 export function repairToolPairs(messages: readonly ChatMessage[]): ChatMessage[] {
   const repaired: ChatMessage[] = [];
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i] as ChatMessage;
     if (message.role === 'tool') continue; // emitted with their call below
-    repaired.push(message);
-    if (message.role !== 'assistant' || !message.toolCalls?.length) continue;
-    const results = new Map<string, ChatMessage>();
+    if (message.role !== 'assistant' || !message.toolCalls?.length) {
+      repaired.push(message);
+      continue;
+    }
+    const results = new Map<string, Extract<ChatMessage, { role: 'tool' }>[]>();
     for (let j = i + 1; j < messages.length && messages[j]?.role === 'tool'; j++) {
       const result = messages[j] as Extract<ChatMessage, { role: 'tool' }>;
-      results.set(result.toolCallId, result);
+      results.set(result.toolCallId, [...(results.get(result.toolCallId) ?? []), result]);
     }
-    for (const call of message.toolCalls) {
-      repaired.push(results.get(call.id) ?? { role: 'tool', toolCallId: call.id, content: 'No result: the turn was interrupted before this tool finished.' });
-    }
+    const seen = new Map<string, number>();
+    const calls = message.toolCalls.map((call) => {
+      const copies = (seen.get(call.id) ?? 0) + 1;
+      seen.set(call.id, copies);
+      return copies === 1 ? call : { ...call, id: `${call.id}_${copies}` };
+    });
+    repaired.push(calls.some((call, index) => call !== message.toolCalls?.[index]) ? { ...message, toolCalls: calls } : message);
+    message.toolCalls.forEach((call, index) => {
+      const id = (calls[index] as ToolCall).id;
+      const result = results.get(call.id)?.shift();
+      repaired.push(result ? (result.toolCallId === id ? result : { ...result, toolCallId: id }) : { role: 'tool', toolCallId: id, content: 'No result: the turn was interrupted before this tool finished.' });
+    });
   }
   return repaired;
 }
 
-/** Keeps the newest messages that fit, starting at a user message so tool pairs stay whole. */
-function fitBudget(messages: ChatMessage[], budget: number): ChatMessage[] {
-  let total = 0;
-  let start = messages.length;
-  for (let i = messages.length - 1; i >= 0; i--) {
-    total += estimateMessageTokens(messages[i] as ChatMessage);
-    if (total > budget && start < messages.length) break;
-    start = i;
+/**
+ * A turn that failed leaves its question without an answer, so the next question follows it:
+ * chat templates that require user and assistant to alternate (Mistral, Llama 2, Gemma) refuse
+ * two user messages in a row. The request joins them into one; the stored history stays as it was.
+ */
+export function mergeConsecutiveUserMessages(messages: readonly ChatMessage[]): ChatMessage[] {
+  const merged: ChatMessage[] = [];
+  for (const message of messages) {
+    const previous = merged.at(-1);
+    if (message.role === 'user' && previous?.role === 'user') merged[merged.length - 1] = joinUserMessages(previous, message);
+    else merged.push(message);
   }
-  while (start < messages.length && messages[start]?.role !== 'user') start++;
-  if (start < messages.length) return messages.slice(start);
-  // The current turn alone is over the budget (many long tool results): keep its question
-  // and every call with its result, which providers require, and shorten the oldest results.
-  let question = messages.length - 1;
-  while (question > 0 && messages[question]?.role !== 'user') question--;
-  return shortenOldResults(messages.slice(question), budget);
+  return merged;
 }
 
-/** Replaces tool results, oldest first, with a note saying what was left out, until the messages fit (or none is left to shorten). */
-function shortenOldResults(messages: ChatMessage[], budget: number): ChatMessage[] {
-  const shortened = [...messages];
-  let total = shortened.reduce((sum, message) => sum + estimateMessageTokens(message), 0);
-  // The newest result is what the model is about to read: it stays.
-  const newest = shortened.findLastIndex((message) => message.role === 'tool');
-  for (let i = 0; i < newest && total > budget; i++) {
-    const message = shortened[i] as ChatMessage;
-    if (message.role !== 'tool') continue;
-    const note: ChatMessage = { ...message, content: `[This result (${message.content.length.toLocaleString('en-US')} characters) was left out to fit the context window. Call the tool again if you need it.]` };
-    total += estimateMessageTokens(note) - estimateMessageTokens(message);
-    shortened[i] = note;
-  }
-  return shortened;
+function joinUserMessages(first: Extract<ChatMessage, { role: 'user' }>, second: Extract<ChatMessage, { role: 'user' }>): ChatMessage {
+  if (first.name === second.name) return { ...first, content: `${first.content}\n\n${second.content}` };
+  // Two people in a group: one message carries one name, so each part says whose it is.
+  const part = (message: Extract<ChatMessage, { role: 'user' }>) => (message.name ? `${message.name}: ${message.content}` : message.content);
+  return { role: 'user', content: `${part(first)}\n\n${part(second)}` };
 }

@@ -10,6 +10,7 @@ import { describeError } from '../core/errors.js';
 import type { Session, SessionStore, StoredMessage } from './sessions.js';
 import { estimateTokens } from './tokens.js';
 import { truncateMiddle } from '../tools/truncate.js';
+import { messageRoom } from '../core/context-budget.js';
 
 export interface CompressorOptions {
   store: SessionStore;
@@ -31,8 +32,13 @@ const SUMMARY_INSTRUCTIONS = [
   'Leave out pleasantries. Do not invent anything. Answer with the summary only.',
 ].join(' ');
 
-/** Tool output beyond this is cut when shown to the summarizer. */
-const MAX_TRANSCRIPT_ITEM_CHARS = 2_000;
+/**
+ * Tool output beyond the first of these is cut when shown to the summarizer; when a fold is still
+ * over its budget (one early turn of many long results) the next, smaller ones are tried in turn.
+ * A user message may take four times as much, an answer twice.
+ */
+const TRANSCRIPT_ITEM_CHARS = [2_000, 1_000, 500, 250, 120] as const;
+const DEFAULT_ITEM_CHARS = TRANSCRIPT_ITEM_CHARS[0];
 /** The share of the context one summarizer request may fill (the rest: its instructions and answer). */
 const SUMMARIZER_SHARE = 0.5;
 /** Summarizer calls one turn may make to catch up on a backlog (after an outage of the aux model); the rest waits for the next turns. */
@@ -41,10 +47,14 @@ const MAX_FOLDS_PER_TURN = 3;
 export class Compressor {
   constructor(private readonly options: CompressorOptions) {}
 
-  /** Whether the session's prompt is past the compression threshold. */
-  needsCompression(session: Session, history: readonly StoredMessage[]): boolean {
-    const used = estimateTokens(session.prefix) + estimateTokens(session.summary) + history.reduce((sum, m) => sum + m.tokens, 0);
-    return used > this.options.contextTokens * this.options.compressAt;
+  /**
+   * Whether the session's messages fill more than `compressAt` of the room a request leaves them.
+   * `reservedTokens`: what each request also carries, the tool definitions and room for the reply.
+   */
+  needsCompression(session: Session, history: readonly StoredMessage[], reservedTokens = 0): boolean {
+    const fixed = estimateTokens(session.prefix) + estimateTokens(session.summary) + reservedTokens;
+    const messages = history.reduce((sum, m) => sum + m.tokens, 0);
+    return messages > messageRoom(this.options.contextTokens, fixed) * this.options.compressAt;
   }
 
   /**
@@ -67,7 +77,7 @@ export class Compressor {
         const result = await this.options.model.complete({
           messages: [
             { role: 'system', content: SUMMARY_INSTRUCTIONS },
-            { role: 'user', content: transcript(current.summary, folded, this.isPrivateTool) },
+            { role: 'user', content: transcriptWithin(budget, current.summary, folded, this.isPrivateTool) },
           ],
           ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
           purpose: 'summary',
@@ -94,7 +104,7 @@ export class Compressor {
 
 /**
  * The seq of the last message of the longest run of whole turns, from the first, whose
- * transcript fits `budget` tokens; at least the first turn (its long items are cut anyway).
+ * transcript fits `budget` tokens; at least the first turn (its items are shortened to fit).
  */
 function foldEnd(pending: readonly StoredMessage[], budget: number, isPrivateTool: (name: string) => boolean): number {
   let used = 0;
@@ -105,7 +115,7 @@ function foldEnd(pending: readonly StoredMessage[], budget: number, isPrivateToo
       if (used > budget && end !== undefined) return end;
       end = (pending[index - 1] as StoredMessage).seq;
     }
-    used += estimateTokens(renderItem(stored.message, isPrivateTool)) + 1;
+    used += estimateTokens(renderItem(stored.message, isPrivateTool, DEFAULT_ITEM_CHARS)) + 1;
   }
   return used > budget && end !== undefined ? end : (pending.at(-1) as StoredMessage).seq;
 }
@@ -119,29 +129,64 @@ function cutPoint(history: readonly StoredMessage[], keepRecentTurns: number): n
   return older.length > 0 ? (older[older.length - 1] as StoredMessage).seq : undefined;
 }
 
-function transcript(previousSummary: string | undefined, messages: readonly StoredMessage[], isPrivateTool: (name: string) => boolean): string {
+/**
+ * The transcript of the fold within `budget` tokens: each item shortened further until it fits,
+ * and when even the shortest items do not (a turn of a great many calls), its middle left out.
+ */
+function transcriptWithin(budget: number, previousSummary: string | undefined, messages: readonly StoredMessage[], isPrivateTool: (name: string) => boolean): string {
+  let items: string[] = [];
+  for (const itemChars of TRANSCRIPT_ITEM_CHARS) {
+    items = messages.map(({ message }) => renderItem(message, isPrivateTool, itemChars));
+    const text = transcript(previousSummary, items);
+    if (estimateTokens(text) <= budget) return text;
+  }
+  return transcript(previousSummary, withoutMiddle(items, budget - estimateTokens(transcript(previousSummary, []))));
+}
+
+/** The first and last items that fit `budget` tokens, taken from both ends in turn, with a line saying how many between them were left out. */
+function withoutMiddle(items: readonly string[], budget: number): string[] {
+  const head: string[] = [];
+  const tail: string[] = [];
+  let used = estimateTokens(omittedLine(items.length));
+  for (let first = 0, last = items.length - 1; first <= last; ) {
+    const fromHead = head.length <= tail.length;
+    const item = items[fromHead ? first : last] as string;
+    used += estimateTokens(item) + 1;
+    if (used > budget) break;
+    if (fromHead) head.push(items[first++] as string);
+    else tail.unshift(items[last--] as string);
+  }
+  const left = items.length - head.length - tail.length;
+  return left === 0 ? [...items] : [...head, omittedLine(left), ...tail];
+}
+
+function omittedLine(count: number): string {
+  return `[… ${count} messages left out here to fit the summarizer's context …]`;
+}
+
+function transcript(previousSummary: string | undefined, items: readonly string[]): string {
   const lines: string[] = [];
   if (previousSummary) lines.push(`Summary so far:\n${previousSummary}\n`, 'Conversation since then:');
-  for (const { message } of messages) lines.push(renderItem(message, isPrivateTool));
+  lines.push(...items);
   return lines.join('\n');
 }
 
-function renderItem(message: ChatMessage, isPrivateTool: (name: string) => boolean): string {
+function renderItem(message: ChatMessage, isPrivateTool: (name: string) => boolean, itemChars: number): string {
   // The summary is shared by everyone in the conversation; one person's notes stay out of it.
-  return message.role === 'tool' && message.name && isPrivateTool(message.name) ? 'Tool result: (private to the person who asked; omitted)' : renderLine(message);
+  return message.role === 'tool' && message.name && isPrivateTool(message.name) ? 'Tool result: (private to the person who asked; omitted)' : renderLine(message, itemChars);
 }
 
-function renderLine(message: ChatMessage): string {
+function renderLine(message: ChatMessage, itemChars: number): string {
   switch (message.role) {
     case 'user':
-      return `User: ${truncateMiddle(message.content, MAX_TRANSCRIPT_ITEM_CHARS * 4)}`;
+      return `User: ${truncateMiddle(message.content, itemChars * 4)}`;
     case 'assistant': {
-      const calls = message.toolCalls?.map((call) => `[called ${call.name} ${truncateMiddle(call.arguments, 500)}]`).join(' ') ?? '';
-      return `Agent: ${message.content ?? ''} ${calls}`.trim();
+      const calls = message.toolCalls?.map((call) => `[called ${call.name} ${truncateMiddle(call.arguments, itemChars / 4)}]`).join(' ') ?? '';
+      return ['Agent:', truncateMiddle(message.content ?? '', itemChars * 2), calls].filter((part) => part !== '').join(' ');
     }
     case 'tool':
-      return `Tool result: ${truncateMiddle(message.content, MAX_TRANSCRIPT_ITEM_CHARS)}`;
+      return `Tool result: ${truncateMiddle(message.content, itemChars)}`;
     case 'system':
-      return `System: ${message.content}`;
+      return `System: ${truncateMiddle(message.content, itemChars)}`;
   }
 }

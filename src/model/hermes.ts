@@ -33,7 +33,8 @@ export function hermesToolPrompt(tools: readonly ToolDefinition[]): string {
 /**
  * Rewrites a conversation for a model without native tools: the tool prompt joins the
  * system message, earlier tool calls become <tool_call> text and tool results become
- * user messages (consecutive results share one, as chat templates expect alternation).
+ * user messages (consecutive results share one, and so does a question right after them, as
+ * chat templates expect alternation).
  */
 export function toHermesMessages(messages: readonly ChatMessage[], tools: readonly ToolDefinition[]): ChatMessage[] {
   const names = new Map<string, string>();
@@ -54,6 +55,10 @@ export function toHermesMessages(messages: readonly ChatMessage[], tools: readon
         responses.add(turn);
         out.push(turn);
       }
+    } else if (message.role === 'user' && out.at(-1)?.role === 'user') {
+      // A question after tool results whose turn was cut short: one user turn, as templates expect alternation.
+      const previous = out.at(-1) as Extract<ChatMessage, { role: 'user' }>;
+      previous.content += `\n\n${message.name ? `${message.name}: ` : ''}${message.content}`;
     } else {
       out.push({ ...message });
     }

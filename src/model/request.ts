@@ -41,11 +41,27 @@ export function toOpenAIMessage(message: ChatMessage): ChatCompletionMessagePara
       return {
         role: 'assistant',
         content: message.content,
-        tool_calls: calls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } })),
+        tool_calls: calls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: replayableArguments(call.arguments) } })),
       };
     }
     case 'tool':
       return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+  }
+}
+
+/**
+ * Tool-call arguments as a request may carry them back. vLLM and Ollama parse every replayed
+ * call's arguments as JSON and refuse the whole request when one is not, so arguments the model
+ * once wrote broken (or was cut off in, at its output limit) go back as a JSON object holding
+ * the text as written; none at all go back as `{}`.
+ */
+export function replayableArguments(raw: string): string {
+  if (raw.trim() === '') return '{}';
+  try {
+    JSON.parse(raw);
+    return raw;
+  } catch {
+    return JSON.stringify({ unparsed_arguments: raw });
   }
 }
 

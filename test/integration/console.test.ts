@@ -149,7 +149,8 @@ describe('console chat', () => {
     expect(rig.shown()).toMatch(/OK, stopping\.\n(you> )?Stopped\. What I did so far stays in this conversation\.\n(you> )+$/);
 
     rig.input.write('and now?\n');
-    while (!rig.shown().includes('echo: and now?')) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The stopped question goes with the next one (chat templates require user and assistant to alternate).
+    while (!rig.shown().includes('echo: write a long essay\n\nand now?')) await new Promise((resolve) => setTimeout(resolve, 5));
     while (!rig.shown().endsWith('you> ')) await new Promise((resolve) => setTimeout(resolve, 5));
     rig.adapter.interrupt();
     await rig.adapter.done;

@@ -1,0 +1,57 @@
+/**
+ * What a request takes of the context budget (CAIRN_CONTEXT_TOKENS) besides the session's
+ * messages: the system prompt, the tool definitions (in the tools parameter, or in the system
+ * prompt in hermes mode: counted once either way) and the reply the model writes into the same
+ * window. The prompt builder, compression and the check of a new message all budget the
+ * messages with what these leave.
+ */
+import { hermesToolPrompt } from '../model/hermes.js';
+import type { ToolDefinition } from '../model/types.js';
+import { estimateTokens } from '../memory/tokens.js';
+import { count } from './text.js';
+
+/** The share of the context kept free for the reply, and its cap: answers seldom run longer, and a long one is cut and continued. */
+const REPLY_RESERVE_SHARE = 1 / 8;
+const REPLY_RESERVE_MAX = 2_048;
+/**
+ * The least the messages get. A budget set below what the system prompt and the tools take
+ * (a 2k budget beside 2.3k tokens of tools) cannot be kept anyway; the messages still get a
+ * quarter of it, so a turn can run, rather than none.
+ */
+const MIN_MESSAGE_SHARE = 1 / 4;
+
+export function replyReserve(contextTokens: number): number {
+  return Math.min(Math.floor(contextTokens * REPLY_RESERVE_SHARE), REPLY_RESERVE_MAX);
+}
+
+/**
+ * The tool definitions as a request carries them. Estimated from hermes mode's tool prompt:
+ * the same JSON signatures the tools parameter sends, plus a few lines of instructions, so
+ * native mode is counted a little high, never low.
+ */
+export function estimateToolTokens(tools: readonly ToolDefinition[]): number {
+  return tools.length === 0 ? 0 : estimateTokens(hermesToolPrompt(tools));
+}
+
+/** What a request needs beside its system prompt and messages: the tools it offers and room for the reply. */
+export function reservedTokens(contextTokens: number, tools: readonly ToolDefinition[]): number {
+  return estimateToolTokens(tools) + replyReserve(contextTokens);
+}
+
+/** The tokens the messages may fill, given what the system prompt, the tools and the reply take. */
+export function messageRoom(contextTokens: number, fixedTokens: number): number {
+  return Math.max(contextTokens - fixedTokens, Math.floor(contextTokens * MIN_MESSAGE_SHARE));
+}
+
+/** Whether the budget is smaller than what every request needs besides its messages (then requests go over it). */
+export function budgetTooSmall(contextTokens: number, fixedTokens: number): boolean {
+  return contextTokens - fixedTokens < contextTokens * MIN_MESSAGE_SHARE;
+}
+
+/** The refusal of a message that alone would not fit the context: the figures, and what to do. */
+export function oversizedMessageReply(messageTokens: number, room: number): string {
+  return (
+    `Your message is about ${count(messageTokens)} tokens long (with any files and earlier messages it brings); ` +
+    `the model's context leaves room for about ${count(room)} in one message. Send a shorter message, or split it into parts.`
+  );
+}

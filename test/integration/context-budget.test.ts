@@ -1,0 +1,114 @@
+/**
+ * The context budget (CAIRN_CONTEXT_TOKENS) as a user with a small or busy window meets it:
+ * every request Cairn sends must fit it, or the provider refuses it (vLLM, OpenAI) or silently
+ * cuts off its start, the system prompt (Ollama).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { estimateTokens } from '../../src/memory/tokens.js';
+
+let server: FakeModelServer;
+const running: TestCairn[] = [];
+
+beforeEach(async () => {
+  server = await startFakeModelServer();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.close()));
+  await server.close();
+});
+
+function start(env: Record<string, string>): TestCairn {
+  const cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off', CAIRN_AUDIT_EVERY: '0', CAIRN_MAX_RETRIES: '0', ...env }));
+  running.push(cairn);
+  return cairn;
+}
+
+type WireMessage = { role: string; content: string | null; tool_calls?: { function: { name: string; arguments: string } }[] };
+
+const isSummary = (body: ChatBody) => String(body.messages?.[0]?.content).startsWith('You compress');
+const chatTurns = () => server.chatRequests().filter((body) => !isSummary(body));
+
+/** Cairn's own estimate of a request's messages (what the prompt builder budgets with). */
+function messageTokens(body: ChatBody): number {
+  return (body.messages as WireMessage[]).reduce(
+    (sum, m) => sum + 4 + estimateTokens(m.content) + (m.tool_calls ?? []).reduce((n, c) => n + estimateTokens(c.function.name) + estimateTokens(c.function.arguments), 0),
+    0,
+  );
+}
+
+describe('the context budget', () => {
+  it('fits the newest tool result into a small context instead of sending it whole past the budget', async () => {
+    // An 8k-class local model (Ollama, llama.cpp) with a budget set to match; one tool result of 20,000 characters.
+    const context = 4_096;
+    const cairn = start({ CAIRN_CONTEXT_TOKENS: String(context) });
+    const log = Array.from({ length: 2_000 }, (_, i) => `log line ${i} with some words in it\n`).join('');
+    cairn.tools.register({ name: 'read_log', description: 'reads the log', parameters: z.object({}), execute: () => log });
+    server.enqueue({ toolCalls: [{ name: 'read_log', arguments: {} }] }, { text: 'The log is fine.' });
+    await cairn.gateway.receive(cairn.adapter.message('what does the log say?'));
+    const sizes = chatTurns().map(messageTokens);
+    expect(sizes).toHaveLength(2);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(context);
+    // Cut in the middle: its start and end are there, with a note on how to read the rest.
+    const result = (chatTurns()[1]?.messages as WireMessage[]).find((m) => m.role === 'tool')?.content ?? '';
+    expect(result).toMatch(/^log line 0 with/);
+    expect(result).toMatch(/log line 1999 with some words in it\n$/);
+    expect(result).toMatch(/characters cut from the middle to fit the context window\. To read them, call the tool again for a smaller part/);
+  });
+
+  it('refuses a message larger than the context budget with the figures, and sends and stores nothing (40,000 Chinese characters with the default budget)', async () => {
+    // Under agent.maxInputChars (100,000 characters), so the character check lets it through; at about a token a
+    // character it is 40,000 tokens, past the default 32,000-token budget. English text that size is ~10,000.
+    const cairn = start({});
+    const document = '数据库迁移计划需要在周五之前完成并且通知所有团队成员。'.repeat(1_500);
+    expect(document.length).toBeLessThanOrEqual(cairn.config.agent.maxInputChars);
+    await cairn.gateway.receive(cairn.adapter.message(`请总结这份文件：\n${document}`));
+    expect(cairn.adapter.texts()).toHaveLength(1);
+    expect(cairn.adapter.texts()[0]).toMatch(/^Your message is about 40,5\d\d tokens long .*room for about [\d,]+ in one message\. Send a shorter message, or split it into parts\.$/);
+    expect(chatTurns()).toHaveLength(0);
+    expect(cairn.db.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(0);
+  });
+
+  it('counts the tool definitions it sends against the context budget', async () => {
+    // A user of an 8k model sets CAIRN_CONTEXT_TOKENS=8192 and chats on; each request also carries the
+    // tool definitions (~2,300 tokens for a non-admin).
+    const context = 8_192;
+    const cairn = start({ CAIRN_CONTEXT_TOKENS: String(context) });
+    server.setDefault((request) => ({ text: isSummary(request.body as ChatBody) ? 'SUMMARY of the earlier paragraphs.' : 'noted' }));
+    for (let i = 0; i < 4; i++) await cairn.gateway.receive(cairn.adapter.message(`paragraph ${i}: ${'the quarterly numbers look steady overall '.repeat(190)}`));
+    const sizes = chatTurns().map((body) => messageTokens(body) + estimateTokens(JSON.stringify(body.tools ?? [])));
+    expect(sizes).toHaveLength(4);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(context);
+  });
+
+  it('counts the tool definitions once in hermes mode, where they are part of the system prompt', async () => {
+    const context = 8_192;
+    const cairn = start({ CAIRN_CONTEXT_TOKENS: String(context), CAIRN_TOOL_MODE: 'hermes' });
+    server.setDefault((request) => ({ text: isSummary(request.body as ChatBody) ? 'SUMMARY of the earlier paragraphs.' : 'noted' }));
+    for (let i = 0; i < 4; i++) await cairn.gateway.receive(cairn.adapter.message(`paragraph ${i}: ${'the quarterly numbers look steady overall '.repeat(190)}`));
+    const turns = chatTurns();
+    expect(turns.every((body) => body.tools === undefined && String(body.messages[0]?.content).includes('<tools>'))).toBe(true);
+    expect(Math.max(...turns.map(messageTokens))).toBeLessThanOrEqual(context);
+    // Not counted twice: the latest request still carries the paragraph before the newest.
+    expect((turns.at(-1)?.messages as WireMessage[]).some((m) => m.content?.startsWith('paragraph 2:'))).toBe(true);
+  });
+
+  it('keeps the previous question and answer in view after a tool-heavy turn, shortening its old tool results instead', async () => {
+    // Default budget (32,000 tokens). The agent reads seven files (20,000 characters each, the cap), then answers.
+    const cairn = start({});
+    cairn.tools.register({ name: 'read_source', description: 'reads a source file', parameters: z.object({ n: z.number() }), execute: ({ n }) => `// file ${n}\n${'const value = compute(input, options);\n'.repeat(600)}` });
+    server.enqueue({ toolCalls: [1, 2, 3, 4, 5, 6, 7].map((n) => ({ name: 'read_source', arguments: { n } })) }, { text: 'File 3 has the bug: line 12 divides by zero.' }, { text: 'Fixed.' });
+    await cairn.gateway.receive(cairn.adapter.message('find the bug in files 1 to 7'));
+    await cairn.gateway.receive(cairn.adapter.message('ok, fix it'));
+    const followUp = chatTurns().at(-1)?.messages as WireMessage[];
+    expect(followUp.map((m) => m.content)).toContain('File 3 has the bug: line 12 divides by zero.');
+    expect(followUp.map((m) => m.content)).toContain('find the bug in files 1 to 7');
+    // Every call keeps a result; the oldest stand as notes, and the request fits.
+    const results = followUp.filter((m) => m.role === 'tool').map((m) => m.content ?? '');
+    expect(results).toHaveLength(7);
+    expect(results[0]).toMatch(/^\[This result \([\d,]+ characters\) was left out to fit the context window/);
+    expect(messageTokens(chatTurns().at(-1) as ChatBody)).toBeLessThanOrEqual(cairn.config.model.contextTokens);
+  });
+});
