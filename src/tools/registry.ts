@@ -158,6 +158,7 @@ function coerce(value: unknown): unknown {
   return value;
 }
 
+/** A failure as the model reads it: cut like a result (a tool's error can carry a whole log, or the arguments it refused). */
 function failure(content: string, error: string): ToolOutcome {
-  return { ok: false, content, error };
+  return { ok: false, content: truncateMiddle(content, MAX_TOOL_RESULT_CHARS), error };
 }

@@ -14,6 +14,7 @@ function registry() {
     .register(currentTimeTool)
     .register({ name: 'add', description: 'add', parameters: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => String(a + b) })
     .register({ name: 'explode', description: 'throws', parameters: z.object({}), execute: () => { throw new Error('kaboom'); } })
+    .register({ name: 'build', description: 'throws a whole log', parameters: z.object({}), execute: () => { throw new Error(`make failed:\n${'cc -c x.c\n'.repeat(20_000)}error: the end`); } })
     .register({ name: 'secret', description: 'admin', adminOnly: true, parameters: z.object({}), execute: () => 'classified' });
 }
 
@@ -36,6 +37,11 @@ describe('ToolRegistry', () => {
     expect(await tools.execute({ id: '1', name: 'explode', arguments: '{}' }, context)).toMatchObject({ ok: false, error: 'tool_error', content: expect.stringContaining('kaboom') });
     const unknown = await tools.execute({ id: '1', name: 'nope', arguments: '{}' }, context);
     expect(unknown.content).toContain('Available tools: current_time, add, explode');
+    // An error carrying a whole log is cut as a result would be, both ends kept.
+    const log = await tools.execute({ id: '1', name: 'build', arguments: '{}' }, context);
+    expect(log.content.length).toBeLessThanOrEqual(20_000);
+    expect(log.content).toMatch(/^Error from build: make failed:/);
+    expect(log.content).toContain('error: the end');
   });
 
   it('hides admin-only tools from other users', async () => {
