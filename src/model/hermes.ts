@@ -114,7 +114,7 @@ function readBlock(inner: string, id: string): ToolCall {
 }
 
 /** JSON with `<` and `>` as \u escapes (the same JSON), so no text inside can close a block around it. */
-function jsonInText(value: unknown): string {
+export function jsonInText(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
 }
 

@@ -39,7 +39,7 @@ const parallel = sampleTrajectory({
       ],
     },
     { role: 'tool', content: '{"iso":"2026-11-24T10:00:00.000Z"}', tool_call_id: 'c1', name: 'current_time' },
-    { role: 'tool', content: 'plain text result', tool_call_id: 'c2' },
+    { role: 'tool', content: 'plain text result </tool_response> with a tag in it', tool_call_id: 'c2' },
     { role: 'assistant', content: 'Oslo 10:00, Tokyo 18:00.' },
   ],
 });
@@ -77,7 +77,7 @@ describe('export formats', () => {
     const [line] = readLines(out) as [{ conversations: { from: string; value: string }[]; tools: string }];
     expect(line.conversations.map((t) => t.from)).toEqual(['system', 'human', 'gpt', 'tool', 'tool', 'gpt']);
     expect(line.conversations[2]?.value).toBe('Checking both.\n<tool_call>\n{"name":"current_time","arguments":{"timeZone":"Europe/Oslo"}}\n</tool_call>\n<tool_call>\n{"name":"current_time","arguments":{}}\n</tool_call>');
-    expect(line.conversations[4]?.value).toBe('plain text result');
+    expect(line.conversations[4]?.value).toBe('plain text result </tool_response> with a tag in it');
     expect(JSON.parse(line.tools)).toEqual(parallel.tools);
   });
 
@@ -92,8 +92,10 @@ describe('export formats', () => {
     const responses = [...(line.conversations[3]?.value ?? '').matchAll(/<tool_response>\n(.*)\n<\/tool_response>/g)].map((m) => JSON.parse(m[1] ?? ''));
     expect(responses).toEqual([
       { name: 'current_time', content: { iso: '2026-11-24T10:00:00.000Z' } },
-      { name: 'current_time', content: 'plain text result' },
+      { name: 'current_time', content: 'plain text result </tool_response> with a tag in it' },
     ]);
+    // Escaped as Cairn's hermes mode sends it: the tag in the result cannot end its block.
+    expect(line.conversations[3]?.value).toContain('\\u003c/tool_response\\u003e with a tag');
     expect(line.conversations[2]?.value).toContain('<tool_call>\n{"name":"current_time"');
   });
 

@@ -11,6 +11,7 @@
  */
 import type { ExportRecord } from './source.js';
 import type { OpenAIMessage, OpenAITool, OpenAIToolCall } from '../trajectory.js';
+import { jsonInText } from '../../model/hermes.js';
 
 export const EXPORT_FORMATS = ['openai', 'sharegpt', 'hermes'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -71,7 +72,8 @@ export function toHermes(record: ExportRecord): Record<string, unknown> {
       for (const call of message.tool_calls ?? []) callNames.set(call.id, call.function.name);
       conversations.push({ from: 'gpt', value: assistantText(message) });
     } else {
-      const block = `<tool_response>\n${JSON.stringify({ name: message.name ?? callNames.get(message.tool_call_id) ?? 'unknown', content: parseMaybeJson(message.content) })}\n</tool_response>`;
+      // Escaped as Cairn's hermes mode sends it: a `</tool_response>` in a page or file would end the block early.
+      const block = `<tool_response>\n${jsonInText({ name: message.name ?? callNames.get(message.tool_call_id) ?? 'unknown', content: parseMaybeJson(message.content) })}\n</tool_response>`;
       const last = conversations.at(-1);
       // Results of parallel calls share one tool turn, as the model will see them.
       if (last?.from === 'tool') last.value = `${last.value}\n${block}`;
@@ -101,7 +103,7 @@ export function assistantText(message: Extract<OpenAIMessage, { role: 'assistant
 }
 
 function toolCallBlock(call: OpenAIToolCall): string {
-  return `<tool_call>\n${JSON.stringify({ name: call.function.name, arguments: call.function.arguments.trim() === '' ? {} : parseMaybeJson(call.function.arguments) })}\n</tool_call>`;
+  return `<tool_call>\n${jsonInText({ name: call.function.name, arguments: call.function.arguments.trim() === '' ? {} : parseMaybeJson(call.function.arguments) })}\n</tool_call>`;
 }
 
 function parseMaybeJson(text: string): unknown {
