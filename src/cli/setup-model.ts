@@ -32,13 +32,24 @@ export async function chooseModel(ask: Ask, options: SetupOptions): Promise<EnvC
     });
     // Each answer replaces the last: nothing of a provider tried before stays.
     const previousModel = provider === current ? file.CAIRN_MODEL : undefined;
-    const model = provider === 'custom' ? await customModel(ask, file, previousModel) : await hostedModel(ask, provider, file, previousModel);
+    const chosen = provider === 'custom' ? await customModel(ask, file, previousModel) : await hostedModel(ask, provider, file, previousModel);
+    const model = withoutOtherEndpointsModels(chosen, file, provider === current && chosen.set.CAIRN_BASE_URL === file.CAIRN_BASE_URL);
     options.print('Checking the model with one short request…');
     const results = await checkChanges(options, model, checkPrimaryModel);
     printResults(options, results);
     if (results.every((result) => result.ok)) return model;
     if (await ask.confirm({ message: 'Keep these settings anyway?', default: false })) return model;
   }
+}
+
+/** Models named for the endpoint beside the chat model: another endpoint most likely has none of these names. */
+const SIDE_MODELS = ['CAIRN_AUX_MODEL', 'CAIRN_EMBEDDINGS_MODEL', 'CAIRN_TRANSCRIBE_MODEL', 'CAIRN_VISION_MODEL'] as const;
+
+/** On a new endpoint the side models .env names for the old one go (the summary lists them): each would fail in the background. */
+function withoutOtherEndpointsModels(changes: EnvChanges, file: Record<string, string>, sameEndpoint: boolean): EnvChanges {
+  if (sameEndpoint) return changes;
+  const stale = SIDE_MODELS.filter((key) => file[key] !== undefined);
+  return stale.length === 0 ? changes : { ...changes, remove: [...(changes.remove ?? []), ...stale] };
 }
 
 /** The provider .env runs Cairn with: the one CAIRN_PROVIDER names, else the one Cairn infers from the file (src/config/providers.ts). */

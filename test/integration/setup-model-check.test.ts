@@ -4,13 +4,13 @@
  * image and an audio file among them, billed on a hosted provider, and up to 20 s each on an
  * endpoint that does not answer).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { tempDir } from '../helpers/cairn.js';
 import { runSetup } from '../../src/cli/setup.js';
-import { ENTER, ScriptedTerminal } from '../helpers/scripted-terminal.js';
+import { DOWN, ENTER, ScriptedTerminal } from '../helpers/scripted-terminal.js';
 
 let model: FakeModelServer;
 let dir: string;
@@ -41,5 +41,22 @@ describe('cairn setup, the model check', () => {
     expect(printed).toContain('Checking the model with one short request…');
     expect(printed.filter((line) => /^ {2}[✓✗] /.test(line))).toHaveLength(1);
     expect(model.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['POST /v1/chat/completions']);
+  });
+
+  it("drops the old endpoint's aux, embeddings, transcription and vision models when the model moves to another endpoint, and says so", async () => {
+    writeFileSync(join(dir, '.env'), 'CAIRN_PROVIDER=openai\nOPENAI_API_KEY=sk-mine\nCAIRN_MODEL=gpt-4o\nCAIRN_AUX_MODEL=gpt-4o-mini\nCAIRN_EMBEDDINGS_MODEL=text-embedding-3-small\n');
+    const printed: string[] = [];
+    const terminal = new ScriptedTerminal()
+      .answer('Which model should Cairn use?', `${DOWN}${DOWN}${DOWN}${ENTER}`) // a local server
+      .answer("Base URL of the server's OpenAI-compatible API:", `${model.url}${ENTER}`)
+      .answer('Model name, as the server calls it:', `test-model${ENTER}`)
+      .answer('API key, if the server needs one', ENTER)
+      .answer('Which chat platforms should Cairn join?', ENTER);
+    await runSetup({ envFile: join(dir, '.env'), env: {}, terminal, print: (line) => printed.push(line) });
+    const written = readFileSync(join(dir, '.env'), 'utf8');
+    expect(written).toContain('CAIRN_MODEL=test-model');
+    expect(written).not.toContain('CAIRN_AUX_MODEL');
+    expect(written).not.toContain('CAIRN_EMBEDDINGS_MODEL');
+    expect(printed.join('\n')).toMatch(/CAIRN_AUX_MODEL/);
   });
 });
