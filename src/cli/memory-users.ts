@@ -41,7 +41,8 @@ export function unknownUserHint(store: NoteStore, key: string): string | undefin
 /** Every user key with notes, its count, its newest note and the accounts linked to it. */
 export function listUsers(db: Db, store: NoteStore): UserListing[] {
   const links = new IdentityLinks(db);
-  return store.owners().map((owner) => ({
+  // A key whose notes were all forgotten (or never were: `forget all` under a typo) has none to list.
+  return store.owners().filter((owner) => owner.notes > 0).map((owner) => ({
     user: owner.userId,
     notes: owner.notes,
     newest_at: owner.newestAt === undefined ? null : toIso(owner.newestAt),

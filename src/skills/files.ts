@@ -6,9 +6,10 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { CairnError } from '../core/errors.js';
+import { MAX_FILE_BYTES } from './scan.js';
 
-/** Largest supporting file skill_view returns. */
-export const MAX_VIEW_BYTES = 128 * 1024;
+/** Largest supporting file skill_view reads: what a skill may hold (it returns a long one in pages). */
+export const MAX_VIEW_BYTES = MAX_FILE_BYTES;
 
 /** The real path of `relativePath` under `root`, refusing anything that would leave `root`. */
 export function resolveInside(root: string, relativePath: string): string {

@@ -87,11 +87,22 @@ export function parseImport(content: string, redact: RedactText, source = 'the f
     });
     lineOf.push(lineNumber);
   });
+  const nextOf = new Map<number, number>();
   notes.forEach((note, index) => {
     if (note.supersededByRef === undefined) return;
     const line = lineOf[index] as number;
     if (note.ref === undefined) fail(line, 'superseded_by needs the note\'s own "id"');
     if (!refs.has(note.supersededByRef)) fail(line, `superseded_by ${note.supersededByRef} names no "id" in the file`);
+    if (note.supersededByRef === note.ref) fail(line, 'a note cannot be superseded by itself');
+    nextOf.set(note.ref as number, note.supersededByRef);
+  });
+  // A loop of versions has no live note: every note in it would be hidden for good.
+  notes.forEach((note, index) => {
+    const seen = new Set<number>();
+    for (let at = note.ref; at !== undefined; at = nextOf.get(at)) {
+      if (seen.has(at)) fail(lineOf[index] as number, `superseded_by goes round in a loop (through id ${at}): one version must be the newest, without superseded_by`);
+      seen.add(at);
+    }
   });
   return notes;
 }

@@ -83,10 +83,11 @@ export class NoteStore {
       ),
       forgetAll: db.prepare<[number]>('DELETE FROM notes WHERE owner_id = ?'),
       // The live note of the chain `id` belongs to: `id` itself, or the newest version that replaced it.
+      // UNION, not UNION ALL: a loop stored before imports refused them ends instead of running forever.
       liveOfChain: db.prepare<[number]>(
         `WITH RECURSIVE newer(id, next) AS (
            SELECT id, superseded_by FROM notes WHERE id = ?
-           UNION ALL SELECT n.id, n.superseded_by FROM notes n JOIN newer ON n.id = newer.next
+           UNION SELECT n.id, n.superseded_by FROM notes n JOIN newer ON n.id = newer.next
          ) SELECT id FROM newer WHERE next IS NULL`,
       ).pluck(),
       revive: db.prepare<[number]>('UPDATE notes SET superseded_by = NULL WHERE id = ?'),
