@@ -4,7 +4,8 @@
  * revoked app token, Slack unreachable after its retries), rejects a promise nobody
  * holds: Node then ends the process, and every other platform with it. So the receiver's
  * client runs with autoReconnectEnabled off, and this reconnects after a drop (Slack asks
- * for one every few hours): after 1 s, then 2, 4 … up to 60 s while attempts fail. A
+ * for one every few hours): after 1 s, then 2, 4 … up to 60 s while attempts fail, or while
+ * each new connection is closed within a minute (the wait starts over once one holds). A
  * refused app token stops it for good, and health() says what to fix.
  */
 import type { SocketModeReceiver } from '@slack/bolt';
@@ -63,6 +64,12 @@ function eventlessEnvelope(data: unknown, isBinary: boolean): { id: string | und
 
 const FIRST_RETRY_MS = 1_000;
 const LONGEST_RETRY_MS = 60_000;
+/**
+ * How long a connection must hold before the wait between attempts starts over at 1 s. Slack
+ * closing each connection right after its hello (too_many_websockets, a proxy that cuts
+ * websockets) would otherwise be met with a new one every second, for ever.
+ */
+export const STABLE_CONNECTION_MS = 60_000;
 
 /** The wait before reconnect attempt `attempt` (1, 2, …). */
 export function reconnectDelayMs(attempt: number): number {
@@ -76,6 +83,7 @@ export class SocketModeLink {
   private reconnecting = false;
   private stopped = false;
   private cancelWait: (() => void) | undefined;
+  private cancelStable: (() => void) | undefined;
 
   constructor(
     private readonly client: SocketModeClient,
@@ -87,6 +95,9 @@ export class SocketModeLink {
   watch(): void {
     this.client.on('disconnected', () => {
       if (this.stopped || this.reconnecting) return;
+      // Dropped before it held: the wait goes on growing.
+      this.cancelStable?.();
+      this.cancelStable = undefined;
       this.logger.info('Slack Socket Mode connection closed; reconnecting');
       this.schedule();
     });
@@ -101,6 +112,8 @@ export class SocketModeLink {
     this.stopped = true;
     this.cancelWait?.();
     this.cancelWait = undefined;
+    this.cancelStable?.();
+    this.cancelStable = undefined;
   }
 
   private schedule(): void {
@@ -119,9 +132,12 @@ export class SocketModeLink {
       // Stopped while the attempt waited on Slack: the client's disconnect did not reach the socket it then opened.
       if (this.stopped) return void (await this.client.disconnect().catch(() => {}));
       this.logger.info({ attempts: this.attempt }, 'Slack Socket Mode reconnected');
-      this.attempt = 0;
       this.reconnecting = false;
       this.state = { ok: true };
+      this.cancelStable = this.timer(STABLE_CONNECTION_MS, () => {
+        this.cancelStable = undefined;
+        this.attempt = 0;
+      });
     } catch (error) {
       if (this.stopped) return;
       // The client rejects with nothing when the socket closed before Slack said hello.

@@ -11,7 +11,7 @@ import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js'
 import { HttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { SlackAdapter } from '../../adapters/slack/index.js';
-import { reconnectDelayMs } from '../../adapters/slack/socket-mode.js';
+import { STABLE_CONNECTION_MS, reconnectDelayMs } from '../../adapters/slack/socket-mode.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -72,6 +72,8 @@ describe('Slack Socket Mode reconnection', () => {
     (await timers.next(1_000)).fire();
     await until(() => slack.sockets() === 1, 'the new socket');
     expect(await talk('after a refresh')).toBe('echo: after a refresh');
+    // The connection holds a minute: the wait starts over.
+    (await timers.next(STABLE_CONNECTION_MS)).fire();
 
     slack.dropSockets();
     (await timers.next(1_000)).fire();
@@ -102,10 +104,25 @@ describe('Slack Socket Mode reconnection', () => {
     expect(slack.sockets()).toBe(1);
     expect(await talk('back')).toBe('echo: back');
 
-    // The count starts over after a connection.
+    // The count starts over once a connection has held a minute.
+    (await timers.next(STABLE_CONNECTION_MS)).fire();
     slack.dropSockets();
     (await timers.next(1_000)).fire();
     await until(() => slack.sockets() === 1, 'the next reconnect');
+  });
+
+  it('backs off when Slack closes each new connection right after it opens (too_many_websockets), instead of reconnecting every second', async () => {
+    const { slack, timers } = await setup();
+    slack.dropSockets();
+    (await timers.next(1_000)).fire();
+    await until(() => slack.sockets() === 1, 'the first reconnect');
+    // Closed again before it held a minute: the next wait is longer, and the one after longer still.
+    slack.dropSockets();
+    (await timers.next(2_000)).fire();
+    await until(() => slack.sockets() === 1, 'the second reconnect');
+    slack.dropSockets();
+    (await timers.next(4_000)).fire();
+    await until(() => slack.sockets() === 1, 'the third reconnect');
   });
 
   it('stops for good when Slack refuses the app token, and says what to fix; the process lives on', async () => {
