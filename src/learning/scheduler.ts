@@ -47,6 +47,9 @@ export interface AuditSchedulerOptions {
 export class AuditScheduler {
   private job: CronJob | undefined;
   private running: Promise<unknown> = Promise.resolve();
+  /** An audit this scheduler started is running; `queued` is the reason of the one to run after it. */
+  private auditing = false;
+  private queued: string | undefined;
   /** How many every-N audits the task count has called for so far (those before this process count as done). */
   private dueSoFar: number;
 
@@ -71,6 +74,8 @@ export class AuditScheduler {
 
   stop(): void {
     this.job?.stop();
+    // Shutting down: the audit running finishes, none queued behind it starts.
+    this.queued = undefined;
   }
 
   /**
@@ -91,13 +96,34 @@ export class AuditScheduler {
     return this.options.everyTasks > 0 ? Math.floor(count / this.options.everyTasks) : 0;
   }
 
-  /** Resolves when audits triggered so far have finished (shutdown, tests). */
-  idle(): Promise<unknown> {
-    return this.running;
+  /** Resolves when audits triggered so far have finished, those queued behind them too (shutdown, tests). */
+  async idle(): Promise<void> {
+    let seen: Promise<unknown>;
+    do {
+      seen = this.running;
+      await seen;
+    } while (seen !== this.running);
   }
 
+  /**
+   * Runs an audit, or, while one runs, queues one more (only one: it reads every task anyway)
+   * to run after it: a cron or every-N audit that came meanwhile was dropped.
+   */
   private trigger(reason: string): Promise<unknown> {
-    const run = this.options.audits.run(reason).catch((error: unknown) => this.options.logger.error({ err: String(error) }, 'audit crashed'));
+    if (this.auditing) {
+      this.queued ??= reason;
+      return this.running;
+    }
+    this.auditing = true;
+    const run = this.options.audits
+      .run(reason)
+      .catch((error: unknown) => this.options.logger.error({ err: String(error) }, 'audit crashed'))
+      .finally(() => {
+        this.auditing = false;
+        const next = this.queued;
+        this.queued = undefined;
+        if (next !== undefined) void this.trigger(next);
+      });
     this.running = Promise.all([this.running, run]);
     return run;
   }
