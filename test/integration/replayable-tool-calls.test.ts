@@ -1,6 +1,8 @@
 /**
- * What a turn's tool calls leave in the session history, as later requests replay it.
- * A history a server refuses is refused on every later request of the conversation.
+ * What a turn's tool calls leave in the session history, as later requests replay it (a
+ * history a server refuses is refused on every later request of the conversation), and the
+ * turn loop against models that misbehave the way local models do: a failed turn, and a reply
+ * that repeats one call over and over.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -75,5 +77,61 @@ describe('tool calls in the history', () => {
     expect(calls.map((c) => c.id)[0]).toBe('call_0');
     expect(new Set(calls.map((c) => c.id)).size).toBe(2);
     expect(results.map((m) => [m.tool_call_id, m.content])).toEqual(calls.map((c) => [c.id, `value of ${JSON.parse(c.function.arguments).key}`]));
+  });
+});
+
+describe('the turn loop', () => {
+  it('keeps the history alternating after a failed turn, so templates that require it (Mistral, Llama 2, Gemma) keep answering', async () => {
+    // A turn that failed (server restarting, timeout, /stop mid-answer) leaves its question stored with no answer.
+    const cairn = start({ CAIRN_TOOL_MODE: 'hermes' });
+    server.enqueue({ error: { status: 503 } });
+    server.setDefault((request) => {
+      const roles = (((request.body as ChatBody).messages ?? []) as { role: string }[]).map((m) => m.role).filter((role) => role !== 'system');
+      const alternates = roles.every((role, i) => role === (i % 2 === 0 ? 'user' : 'assistant'));
+      if (!alternates) return { error: { status: 400, body: { error: { message: 'Conversation roles must alternate user/assistant/user/assistant/...', type: 'BadRequestError' } } } };
+      return { text: 'answered' };
+    });
+    expect(await cairn.gateway.receive(cairn.adapter.message('deploy status?'))).toBe('failed');
+    const later = [await cairn.gateway.receive(cairn.adapter.message('are you back?')), await cairn.gateway.receive(cairn.adapter.message('hello?'))];
+    expect(later).toEqual(['turn', 'turn']);
+    expect(cairn.adapter.texts().slice(1)).toEqual(['answered', 'answered']);
+    // The request joins the two questions; the stored history stays as it happened.
+    expect(server.chatRequests()[1]?.messages.slice(1)).toEqual([{ role: 'user', content: 'deploy status?\n\nare you back?' }]);
+    const session = cairn.sessions.store.active('test:dm:alice');
+    expect(cairn.sessions.store.messages(session!).map((m) => m.message.role)).toEqual(['user', 'user', 'assistant', 'user', 'assistant']);
+  });
+
+  it('keeps the history alternating in hermes mode after a turn cut short between its tool results and its answer', async () => {
+    const cairn = start({ CAIRN_TOOL_MODE: 'hermes' });
+    server.enqueue({ text: '<tool_call>\n{"name": "current_time", "arguments": {}}\n</tool_call>' }, { error: { status: 503 } });
+    server.setDefault(() => ({ text: 'answered' }));
+    expect(await cairn.gateway.receive(cairn.adapter.message('what time is it?'))).toBe('failed');
+    expect(await cairn.gateway.receive(cairn.adapter.message('are you back?'))).toBe('turn');
+    const roles = (server.chatRequests().at(-1)?.messages as { role: string; content: string }[]).map((m) => m.role);
+    expect(roles).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(server.chatRequests().at(-1)?.messages.at(-1)?.content).toMatch(/<\/tool_response>\n\nare you back\?$/);
+  });
+
+  it('runs a call the model repeats verbatim many times in one reply once, not once per copy', async () => {
+    // A small local model stuck in a repetition loop writes the same <tool_call> block until its
+    // output limit. The step limit counts model calls, so nothing bounds the calls of one reply.
+    const cairn = start({ CAIRN_TOOL_MODE: 'hermes' });
+    let runs = 0;
+    cairn.tools.register({
+      name: 'fetch_status',
+      description: 'fetches the deploy status',
+      parameters: z.object({ url: z.string() }),
+      execute: () => {
+        runs++;
+        return 'status: green';
+      },
+    });
+    const block = '<tool_call>\n{"name": "fetch_status", "arguments": {"url": "https://deploy.example/status"}}\n</tool_call>';
+    server.enqueue({ text: `Let me check.\n${Array.from({ length: 60 }, () => block).join('\n')}` }, { text: 'It is green.' });
+    await cairn.gateway.receive(cairn.adapter.message('is the deploy green?'));
+    expect(cairn.adapter.texts()).toEqual(['It is green.']);
+    expect(runs).toBe(1);
+    // Recorded once, so the model is not shown its loop again.
+    expect(String(server.chatRequests()[1]?.messages.at(-2)?.content).match(/<tool_call>/g)).toHaveLength(1);
   });
 });

@@ -3,41 +3,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AuditService } from '../../src/learning/audits.js';
-import { TaskStore, type NewTask } from '../../src/learning/tasks.js';
+import { TaskStore } from '../../src/learning/tasks.js';
 import type { CronPort } from '../../src/learning/scheduler.js';
 import { openDatabase } from '../../src/store/db.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { CompletionRequest, CompletionResult, ModelClient } from '../../src/model/types.js';
 import { startTestCairn, tempDir, testConfig } from '../helpers/cairn.js';
+import { newTask } from './helpers.js';
 
 const NOW = Date.UTC(2026, 10, 24, 9);
 const DAY = 86_400_000;
 
-function task(overrides: Partial<NewTask>): NewTask {
-  return {
-    sessionId: 's',
-    conversationId: 'c',
-    messageId: undefined,
-    platform: 'test',
-    userId: 'ada',
-    request: 'deploy it',
-    reply: 'done',
-    trajectory: [],
-    toolCalls: 1,
-    toolErrors: 0,
-    errors: [],
-    skillsUsed: [],
-    stopReason: 'answered',
-    model: undefined,
-    usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0 },
-    durationMs: 1,
-    outcome: 'success',
-    outcomeSource: 'tools',
-    createdAt: NOW,
-    ...overrides,
-  };
-}
 
 describe('refinement from audits', () => {
   it('refines the version in use, never for the failures of one already replaced', async () => {
@@ -46,9 +23,9 @@ describe('refinement from audits', () => {
     const clock = new ManualClock(NOW);
     const tasks = new TaskStore(db);
     // deploy@1 failed three times; deploy@2, the patch, has worked since. backup@3 fails now.
-    for (let i = 0; i < 3; i++) tasks.insert(task({ skillsUsed: [{ name: 'deploy', version: 1 }], outcome: 'failure', errors: ['ssh: timeout'], createdAt: NOW - 3 * DAY + i }));
-    for (let i = 0; i < 5; i++) tasks.insert(task({ skillsUsed: [{ name: 'deploy', version: 2 }], createdAt: NOW - DAY + i }));
-    for (let i = 0; i < 3; i++) tasks.insert(task({ skillsUsed: [{ name: 'backup', version: 3 }], outcome: 'failure', errors: ['disk full'], createdAt: NOW - DAY + i }));
+    for (let i = 0; i < 3; i++) tasks.insert(newTask({ skillsUsed: [{ name: 'deploy', version: 1 }], outcome: 'failure', errors: ['ssh: timeout'], createdAt: NOW - 3 * DAY + i }));
+    for (let i = 0; i < 5; i++) tasks.insert(newTask({ skillsUsed: [{ name: 'deploy', version: 2 }], createdAt: NOW - DAY + i }));
+    for (let i = 0; i < 3; i++) tasks.insert(newTask({ skillsUsed: [{ name: 'backup', version: 3 }], outcome: 'failure', errors: ['disk full'], createdAt: NOW - DAY + i }));
     const refined: string[] = [];
     const audits = new AuditService({
       db,
