@@ -4,12 +4,13 @@
  * given (never Cairn's environment) and lead their own process group, so a
  * timeout kills the whole tree.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { CairnError } from '../core/errors.js';
 import { ShellEnvironment } from './shell-environment.js';
 import { ProcessTransport } from './process-transport.js';
+import { replaceFile } from './replace-file.js';
 import { safeName } from './shell.js';
 import type { Backend, Environment, StartOptions } from './types.js';
 
@@ -60,7 +61,7 @@ class LocalEnvironment extends ShellEnvironment {
   override async writeFile(path: string, data: Uint8Array): Promise<void> {
     const full = await this.resolvePath(path);
     await mkdir(dirname(full), { recursive: true });
-    await writeFile(full, data);
+    await replaceFile(full, data);
   }
 
   /** Relative paths start where the session's last command left off; `~` is the home the terminal's commands see. */

@@ -230,10 +230,24 @@ export function readFileCommand(path: string, maxBytes: number): string {
   ].join('\n');
 }
 
-/** Writes base64 from stdin to a file, creating its directory. */
+/**
+ * Writes base64 from stdin to a file, creating its directory. The content is decoded into a
+ * temporary file beside the target first, so a transfer cut off (a dropped connection, a
+ * timeout) leaves the old file whole; a regular file is then replaced by rename, its mode kept
+ * (`cp -p` makes the temporary file its copy before it is overwritten). A symlink, a file with
+ * other hard links (`find -links +1`) or a device is written through instead, once the
+ * content is all there.
+ */
 export function writeFileCommand(path: string): string {
   const p = filePath(path);
-  return `__d=$(dirname -- ${p}) && mkdir -p -- "$__d" && base64 -d > ${p}`;
+  return [
+    `__p=${p}; __d=$(dirname -- "$__p") && mkdir -p -- "$__d" || exit 1`,
+    `__t="$__d/.cairn-write-$$.tmp"; rm -f -- "$__t"`,
+    `if [ -f "$__p" ] && [ ! -L "$__p" ] && [ -z "$(find "$__p" -prune -links +1 2>/dev/null)" ]; then __replace=1; cp -p -- "$__p" "$__t" 2>/dev/null; else __replace=; fi`,
+    `if ! base64 -d > "$__t"; then rm -f -- "$__t"; exit 1; fi`,
+    `if [ -n "$__replace" ] || [ ! -e "$__p" ] && [ ! -L "$__p" ]; then mv -f -- "$__t" "$__p" && exit 0; else cat -- "$__t" > "$__p" && rm -f -- "$__t" && exit 0; fi`,
+    `rm -f -- "$__t"; exit 1`,
+  ].join('\n');
 }
 
 /** A file or session name safe for every back end (container, instance and sandbox names). */
