@@ -45,9 +45,16 @@ export function webFetchTool(options: FetchOptions, documents: Documents): Tool<
       const parts = Math.ceil(read.text.length / PART_CHARS);
       if (part > parts) throw new CairnError('invalid_input', `The page has ${parts} part(s); there is no part ${part}.`);
       const more = [parts > 1 ? `part ${part} of ${parts}${part < parts ? `; call again with part ${part + 1} for more` : ''}` : '', page.cutAtTimeLimit ? `the site was still sending after ${Math.round(options.timeoutMs / 1000)} s; this is what came by then` : page.truncated ? `only its first ${Math.round(options.maxBytes / 1024 / 1024)} MB were downloaded` : ''].filter(Boolean);
-      return `${header(read, page.url)}${more.length > 0 ? `\n[${more.join('; ')}]` : ''}\n${fromTheSite(read.text.slice((part - 1) * PART_CHARS, part * PART_CHARS))}`;
+      return `${header(read, page.url)}${more.length > 0 ? `\n[${more.join('; ')}]` : ''}\n${fromTheSite(read.text.slice(partBoundary(read.text, part - 1), partBoundary(read.text, part)))}`;
     },
   };
+}
+
+/** Where part n + 1 starts: n × PART_CHARS, one earlier where that would split an emoji (or another character outside the BMP) in two. */
+function partBoundary(text: string, n: number): number {
+  const at = Math.min(n * PART_CHARS, text.length);
+  const before = text.charCodeAt(at - 1);
+  return at > 0 && at < text.length && before >= 0xd800 && before <= 0xdbff ? at - 1 : at;
 }
 
 /**

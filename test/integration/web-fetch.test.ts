@@ -53,6 +53,9 @@ beforeAll(async () => {
         return send(200, 'image/png', Buffer.from('PNG'));
       case '/long.txt':
         return send(200, 'text/plain', `${'a'.repeat(15_000)}${'b'.repeat(5_000)}`);
+      case '/emoji.txt':
+        // An emoji (two UTF-16 units) across the 15,000-character boundary between parts.
+        return send(200, 'text/plain; charset=utf-8', `${'a'.repeat(14_999)}😀${'b'.repeat(100)}`);
       case '/latin1':
         return send(200, 'text/plain; charset=iso-8859-1', Buffer.from([0x63, 0x61, 0x66, 0xe9]));
       default:
@@ -95,6 +98,14 @@ describe('web_fetch', () => {
     const second = (await open.execute({ url: `${base}/long.txt`, part: 2 }, context)) as string;
     expect(second.split('\n')[1]).toBe('[part 2 of 2]');
     expect(second).toContain(`${'b'.repeat(5_000)}\n[end of page `);
+  });
+
+  it('never cuts an emoji in two between parts', async () => {
+    const first = (await open.execute({ url: `${base}/emoji.txt` }, context)) as string;
+    const second = (await open.execute({ url: `${base}/emoji.txt`, part: 2 }, context)) as string;
+    expect(first).toContain(`${'a'.repeat(100)}\n[end of page `);
+    expect(second).toContain(`\n\n😀${'b'.repeat(100)}\n[end of page `);
+    expect(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(first + second)).toBe(false);
   });
 
   it("quotes a page's text as the site's, with an end mark the page cannot write itself", () => {
