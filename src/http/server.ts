@@ -16,6 +16,9 @@ export interface HealthReport extends Record<string, unknown> {
   ok: boolean;
 }
 
+/** Longer than common proxies' idle timeouts (60 s). */
+const KEEP_ALIVE_MS = 65_000;
+
 export class HttpServer implements HttpRoutes {
   private readonly routes = new Map<string, RouteHandler>();
   private readonly server: Server;
@@ -24,6 +27,11 @@ export class HttpServer implements HttpRoutes {
   /** `closeGraceMs`: how long requests under way may take to finish once the server closes. */
   constructor(private readonly options: { closeGraceMs?: number } = {}) {
     this.server = createServer((req, res) => void this.dispatch(req, res));
+    // Behind a load balancer or proxy that reuses connections (AWS ALB: 60 s idle, nginx
+    // upstream keepalive), Node's 5 s default closes a connection the proxy is about to send
+    // a request on, which it answers with a 502: the server must outlast the proxy's idle timeout.
+    this.server.keepAliveTimeout = KEEP_ALIVE_MS;
+    this.server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   }
 
   mount(path: string, handler: RouteHandler): void {

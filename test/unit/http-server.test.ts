@@ -31,6 +31,20 @@ async function openSocket(port: number, payload?: string): Promise<Socket> {
 }
 
 describe('HttpServer', () => {
+  it('keeps an idle connection open longer than a proxy does (Node\'s 5 s made ALB and nginx answer 502s)', async () => {
+    server = new HttpServer();
+    const port = await server.listen(0, '127.0.0.1');
+    const reply = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/healthz', headers: { connection: 'keep-alive' }, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(reply['keep-alive']).toBe('timeout=65');
+  });
+
   it('answers HEAD /healthz as GET, without the body (uptime monitors ask with HEAD), and 405 to other methods', async () => {
     server = new HttpServer();
     let ok = true;
