@@ -22,6 +22,7 @@ export const SKILL_RULES = {
   'body-lines': 'the body stays under 500 lines; move detail into references/',
   size: 'SKILL.md and each supporting file stay within the size limits',
   'path-traversal': 'paths stay inside the skill folder (no ../, no absolute paths)',
+  'file-duplicate': 'each supporting file is given once (paths that differ only in case are one file on macOS and Windows)',
   secret: 'no credentials, keys or tokens in a skill; name the environment variable instead',
   exfiltration: 'no instructions to send secrets or user data anywhere',
   'override-user': 'no instructions to ignore the user or hide things from them',

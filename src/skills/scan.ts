@@ -96,12 +96,17 @@ export function scanSkillWrite(input: ScanInput): SkillProblem[] {
 
   const files = input.files ?? [];
   if (files.length > MAX_FILES) problems.push(problem('size', `${files.length} supporting files; at most ${MAX_FILES} per skill.`));
+  const seen = new Set<string>();
   for (const file of files) {
     const pathProblem = checkFilePath(file.path);
     if (pathProblem) {
       problems.push(pathProblem);
       continue;
     }
+    // Written one after the other, the last copy would win without a word.
+    const key = file.path.toLowerCase();
+    if (seen.has(key)) problems.push(problem('file-duplicate', 'is given more than once; give each file once, with all of its content.', file.path));
+    seen.add(key);
     const size = Buffer.byteLength(file.content, 'utf8');
     if (size > MAX_FILE_BYTES) problems.push(problem('size', `is ${size.toLocaleString('en-US')} bytes; the limit is ${MAX_FILE_BYTES.toLocaleString('en-US')}.`, file.path));
     problems.push(...scanText(file.content, file.path, input.knownSecrets ?? []));

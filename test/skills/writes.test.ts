@@ -31,6 +31,7 @@ const BAD_WRITES: [string, object][] = [
   ['path-traversal', create('escaping-file', { files: [{ path: '../../outside.md', content: 'hi' }] })],
   ['path-traversal', create('absolute-file', { files: [{ path: '/etc/cron.d/job', content: 'hi' }] })],
   ['path-traversal', create('deep-file', { files: [{ path: 'notes/deep/file.md', content: 'hi' }] })],
+  ['file-duplicate', create('twice-given', { files: [{ path: 'references/a.md', content: 'first' }, { path: 'references/A.md', content: 'second' }] })],
   ['path-traversal', create('escaping-link', { body: `${GOOD_BODY}\nSee [the notes](../other-skill/notes.md).` })],
   ['secret', create('aws-key', { body: `${GOOD_BODY}\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE` })],
   ['secret', create('private-key', { files: [{ path: 'assets/key.pem', content: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n' }] })],
