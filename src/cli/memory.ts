@@ -116,11 +116,11 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .action((file: string, options: UserOption) =>
       withNotes((notes, db) => {
         const content = readText(file);
-        const imported = notes.import(notesKey(db, options.user, notice), content, file, (done, total) => {
+        const { imported, alreadyThere } = notes.import(notesKey(db, options.user, notice), content, file, (done, total) => {
           // Progress goes to stderr, synchronously, so it shows even during the one long transaction.
           if (total >= 10_000) process.stderr.write(done === 0 ? `Importing ${total} notes…\n` : `… ${done} of ${total}\n`);
         });
-        print(`Imported ${imported} notes for ${options.user}.`);
+        print(`Imported ${imported} notes for ${options.user}.${alreadyThere > 0 ? ` ${alreadyThere} ${alreadyThere === 1 ? 'was' : 'were'} there already (same text and date), and kept as they are.` : ''}`);
       }),
     );
 

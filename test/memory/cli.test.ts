@@ -108,6 +108,9 @@ describe('cairn memory export', () => {
     expect(normalize(second)).toEqual(normalize(first));
     expect(normalize(first).filter((note) => note.superseded_by !== null)).toHaveLength(1);
     expect(JSON.parse((await cairn('memory', 'list', '--user', 'ada-copy', '--json'))[0]!)).toHaveLength(4);
+    // The same export imported again (a restore run twice) adds nothing: the two with an external_id replace themselves, the three without are found by text and date.
+    expect(await cairn('memory', 'import', '--user', 'ada-copy', file('export.jsonl', first))).toEqual(['Imported 2 notes for ada-copy. 3 were there already (same text and date), and kept as they are.']);
+    expect(normalize(await cairn('memory', 'export', '--user', 'ada-copy'))).toEqual(normalize(first));
   });
 
   it('forgets by id or all', async () => {

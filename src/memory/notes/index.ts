@@ -108,8 +108,8 @@ export class Notes {
     return { note, duplicateOf: false };
   }
 
-  /** Imports a JSONL file's content for the user in one transaction; the number imported. */
-  import(userId: string, content: string, source: string, onProgress?: (done: number, total: number) => void): number {
+  /** Imports a JSONL file's content for the user in one transaction: how many notes were imported, and how many the user had already. */
+  import(userId: string, content: string, source: string, onProgress?: (done: number, total: number) => void): { imported: number; alreadyThere: number } {
     const notes = parseImport(content, this.redact, source);
     onProgress?.(0, notes.length);
     return this.store.import(userId, notes, onProgress ? (done) => onProgress(done, notes.length) : undefined);

@@ -57,6 +57,12 @@ export class NoteStore {
         `INSERT INTO notes (owner_id, text, search_text, kind, origin, trust, source_session, pinned, external_id, created_at, updated_at)
          VALUES (@owner, @text, @search, @kind, @origin, @trust, @source, @pinned, @external, @created, @updated) RETURNING id`,
       ),
+      // A note without an external id that the user has already, word for word, from the same moment: an export imported again.
+      // Only among the notes from before this import: lines of one file that repeat each other are the file's to have.
+      sameNote: db.prepare<[number, number, string, string, number], { id: number }>(
+        'SELECT id FROM notes WHERE owner_id = ? AND created_at = ? AND text = ? AND kind = ? AND external_id IS NULL AND id <= ? LIMIT 1',
+      ),
+      lastId: db.prepare<[number], { last: number | null }>('SELECT MAX(id) AS last FROM notes WHERE owner_id = ?'),
       upsertExternal: db.prepare<unknown[], { id: number }>(
         `INSERT INTO notes (owner_id, text, search_text, kind, origin, trust, source_session, pinned, external_id, created_at, updated_at)
          VALUES (@owner, @text, @search, @kind, @origin, @trust, @source, @pinned, @external, @created, @updated)
@@ -233,14 +239,20 @@ export class NoteStore {
 
   /**
    * Imports notes in one transaction: all land or none. A note whose external id the
-   * user already has replaces that note. `onProgress` runs inside the transaction.
+   * user already has replaces that note; one without an external id that the user already
+   * has (same text, kind and creation time) is kept as it is, so importing an export twice
+   * adds nothing. `onProgress` runs inside the transaction.
    */
-  import(userId: string, notes: readonly ImportNote[], onProgress?: (done: number) => void): number {
+  import(userId: string, notes: readonly ImportNote[], onProgress?: (done: number) => void): { imported: number; alreadyThere: number } {
     return this.db.transaction(() => {
       const owner = this.ensureOwner(userId);
       const idsByRef = new Map<number, number>();
+      let alreadyThere = 0;
+      const before = this.s.lastId.get(owner)?.last ?? 0;
       notes.forEach((note, index) => {
-        const id = this.insertOne(owner, note);
+        const same = note.externalId === undefined && before > 0 ? this.s.sameNote.get(owner, note.createdAt, note.text, note.kind, before) : undefined;
+        if (same) alreadyThere++;
+        const id = same?.id ?? this.insertOne(owner, note);
         if (note.ref !== undefined) idsByRef.set(note.ref, id);
         if (onProgress && (index + 1) % PROGRESS_EVERY === 0) onProgress(index + 1);
       });
@@ -251,7 +263,7 @@ export class NoteStore {
         if (newer === undefined || older === undefined) throw new CairnError('invalid_input', `superseded_by ${note.supersededByRef} names no note of the file`);
         this.s.supersede.run(newer, note.updatedAt ?? note.createdAt, older, owner);
       }
-      return notes.length;
+      return { imported: notes.length - alreadyThere, alreadyThere };
     })();
   }
 
