@@ -3,15 +3,15 @@
  * and each configured chat platform's credentials, and says what to fix. Exit code 1
  * when anything failed.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Config } from '../config/load.js';
 import { databasePath, openDatabase } from '../store/db.js';
 import { describeError, isCairnError } from '../core/errors.js';
 import { ConfigError } from '../core/errors.js';
 import { enabledPlatforms, type PlatformName } from '../core/adapter-factory.js';
 import { ScheduleStore, type Schedule } from '../schedules/store.js';
-import { currentHolder } from '../store/instance-lease.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
+import { checkDatabase } from './doctor-database.js';
 import { checkModels } from './doctor-models.js';
 import { checkAdminChannel, checkEnvFile, checkMetrics } from './doctor-settings.js';
 import { search } from '../web/search.js';
@@ -60,29 +60,6 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   return ok;
 }
 
-function checkDatabase(config: Config): CheckResult {
-  const path = databasePath(config.dataDir);
-  try {
-    mkdirSync(config.dataDir, { recursive: true });
-    accessSync(config.dataDir, constants.W_OK);
-    const db = openDatabase(path);
-    try {
-      const check = db.pragma('quick_check', { simple: true });
-      if (check !== 'ok') return { name: 'database', ok: false, detail: `${path} failed its integrity check (${String(check)}). Restore a backup or move the file away.` };
-      const version = db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get();
-      const holder = currentHolder(db, 'start', Date.now());
-      const running = holder ? `; \`cairn start\` runs on it (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.startedAt).toISOString()})` : '';
-      return { name: 'database', ok: true, detail: `${path} (schema ${String(version)}, WAL)${running}` };
-    } finally {
-      db.close();
-    }
-  } catch (error) {
-    // The database's own errors say what to do; a folder that cannot be made or written is CAIRN_DATA_DIR's.
-    const advice = isCairnError(error) ? '' : ' Set CAIRN_DATA_DIR to a writable directory.';
-    return { name: 'database', ok: false, detail: `${describeError(error).replace(/\.?$/, '.')}${advice}` };
-  }
-}
-
 /**
  * The process that reads PDFs and Office files starts and answers: handed bytes that are no
  * document, it must say so (a broken install fails here instead of on someone's file).
@@ -115,8 +92,10 @@ async function checkSearch(config: Config): Promise<CheckResult[]> {
 /** Scheduled tasks of a platform no longer configured wait, silently, until it is again. */
 function checkSchedules(config: Config): CheckResult[] {
   let tasks: Schedule[];
+  const path = databasePath(config.dataDir);
+  if (!existsSync(path)) return [];
   try {
-    const db = openDatabase(databasePath(config.dataDir));
+    const db = openDatabase(path);
     try {
       tasks = new ScheduleStore(db).active();
     } finally {
