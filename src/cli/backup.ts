@@ -72,15 +72,12 @@ export async function backupDataDir(config: Config, out?: string, now: Date = ne
 
 /** SQLite's online backup of a snapshot, then an integrity check of the copy, a single file. */
 async function copyDatabase(source: string, target: string): Promise<number> {
-  const db = new Database(source, { readonly: true, fileMustExist: true });
   try {
-    db.pragma('busy_timeout = 5000');
-    // Every page in one step: a paged backup starts over whenever another connection writes,
-    // so beside a running Cairn that writes every few seconds a large one would never end.
-    // One step reads a snapshot (WAL), which holds up no writer.
-    await db.backup(target, { progress: () => 0x7fffffff });
-  } finally {
-    db.close();
+    await snapshot(source, target);
+  } catch (error) {
+    // SQLite's own words ("file is not a database", "database disk image is malformed") name no file.
+    if (error instanceof Database.SqliteError) throw new CairnError('storage', `${source} could not be read (${error.message}): it may be damaged. \`cairn doctor\` checks it; \`cairn restore <backup>\` puts an earlier backup back.`, { cause: error });
+    throw error;
   }
   const copy = new Database(target);
   try {
@@ -94,6 +91,19 @@ async function copyDatabase(source: string, target: string): Promise<number> {
     copy.close();
   }
   return statSync(target).size;
+}
+
+async function snapshot(source: string, target: string): Promise<void> {
+  const db = new Database(source, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    // Every page in one step: a paged backup starts over whenever another connection writes,
+    // so beside a running Cairn that writes every few seconds a large one would never end.
+    // One step reads a snapshot (WAL), which holds up no writer.
+    await db.backup(target, { progress: () => 0x7fffffff });
+  } finally {
+    db.close();
+  }
 }
 
 function countFiles(dir: string): number {

@@ -79,4 +79,13 @@ describe('cairn backup', () => {
     await expect(backupDataDir(config, join(dataDir, 'out'))).rejects.toThrow(/There is no database at .*nothing-here.*cairn\.db to back up\. Check CAIRN_DATA_DIR\./);
     expect(existsSync(join(dataDir, 'out.partial'))).toBe(false);
   });
+
+  it('names the damaged database it could not read, and leaves no partial backup', async () => {
+    const dataDir = tempDir();
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(databasePath(dataDir), 'x'.repeat(8192));
+    const config = loadConfig({ env: { CAIRN_DATA_DIR: dataDir }, dotenv: false, cwd: dataDir });
+    await expect(backupDataDir(config, join(dataDir, 'out'))).rejects.toThrow(`${databasePath(dataDir)} could not be read (file is not a database): it may be damaged. \`cairn doctor\` checks it; \`cairn restore <backup>\` puts an earlier backup back.`);
+    expect(existsSync(join(dataDir, 'out.partial'))).toBe(false);
+  });
 });
