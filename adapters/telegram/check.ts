@@ -4,7 +4,7 @@
  */
 import { Api } from 'grammy';
 import type { Config } from '../../src/config/load.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { CairnError, ConfigError } from '../../src/core/errors.js';
 import { getMeFailure } from './errors.js';
 
 /** The settings the adapter needs, or a ConfigError naming what to set. */
@@ -15,20 +15,30 @@ export function telegramSettings(config: Config): Config['platforms']['telegram'
   return { ...settings, botToken: settings.botToken };
 }
 
-export async function checkTelegram(config: Config): Promise<string> {
+/** A delivery failure this recent, with updates still waiting, means Telegram cannot reach the webhook now. */
+const FAILING_NOW_MS = 10 * 60_000;
+
+export async function checkTelegram(config: Config, now = Date.now()): Promise<string> {
   const settings = telegramSettings(config);
   const api = new Api(settings.botToken, { ...(settings.apiRoot ? { apiRoot: settings.apiRoot } : {}), timeoutSeconds: 20 });
+  let who: string;
+  let webhook: Awaited<ReturnType<Api['getWebhookInfo']>> | undefined;
   try {
     const me = await api.getMe();
-    const who = `@${me.username} (id ${me.id}; people open a chat with it at https://t.me/${me.username})`;
-    if (!settings.webhookUrl) return `${who}, long polling`;
-    const webhook = await api.getWebhookInfo();
-    if (webhook.url !== settings.webhookUrl) return `${who}, webhook ${settings.webhookUrl} (not registered yet: \`cairn start\` registers it)`;
-    const lastError = webhook.last_error_message
-      ? `; Telegram's last delivery failed at ${new Date((webhook.last_error_date ?? 0) * 1000).toISOString()}: ${webhook.last_error_message}`
-      : '';
-    return `${who}, webhook ${settings.webhookUrl}, ${webhook.pending_update_count} updates waiting${lastError}`;
+    who = `@${me.username} (id ${me.id}; people open a chat with it at https://t.me/${me.username})`;
+    if (settings.webhookUrl) webhook = await api.getWebhookInfo();
   } catch (error) {
     throw getMeFailure(error, settings.apiRoot);
   }
+  if (!settings.webhookUrl || !webhook) return `${who}, long polling`;
+  if (webhook.url !== settings.webhookUrl) return `${who}, webhook ${settings.webhookUrl} (not registered yet: \`cairn start\` registers it)`;
+  const failedAt = (webhook.last_error_date ?? 0) * 1000;
+  const failure = webhook.last_error_message ? `Telegram's last delivery failed at ${new Date(failedAt).toISOString()}: ${webhook.last_error_message}` : '';
+  if (failure && webhook.pending_update_count > 0 && now - failedAt < FAILING_NOW_MS) {
+    throw new CairnError(
+      'unavailable',
+      `${who}: ${failure}, and ${webhook.pending_update_count} updates are waiting. Telegram cannot reach ${settings.webhookUrl}: check that it leads (through your proxy or tunnel, over HTTPS with a valid certificate) to \`cairn start\`'s HTTP server on CAIRN_HTTP_PORT, and that \`cairn start\` runs.`,
+    );
+  }
+  return `${who}, webhook ${settings.webhookUrl}, ${webhook.pending_update_count} updates waiting${failure ? `; ${failure}` : ''}`;
 }
