@@ -68,7 +68,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   let stopOnLostLease = () => {};
   let lease: InstanceLease;
   try {
-    lease = InstanceLease.acquire({ db, clock: options.clock ?? systemClock, timers: options.timers ?? systemTimers, logger, name: 'start', onLost: () => stopOnLostLease() });
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    lease = await InstanceLease.acquireWhenFree({ db, clock: options.clock ?? systemClock, timers: options.timers ?? systemTimers, logger, name: 'start', onLost: () => stopOnLostLease(), sleep });
   } catch (error) {
     db.close();
     throw error;

@@ -20,6 +20,10 @@ import type { Db } from './db.js';
 export const LEASE_STALE_MS = 30_000;
 /** How often the holder renews it: a few renewals may be missed (a busy event loop) before it goes stale. */
 export const LEASE_RENEW_MS = 10_000;
+/** The leases this process took and holds: a holder with this process's pid that is one of them lives. */
+const HELD_BY_THIS_PROCESS = new Set<string>();
+/** How often a start waiting for a lease looks at it again: within one renewal, so a live holder is seen renewing. */
+const WATCH_MS = 2_000;
 
 export interface LeaseOptions {
   db: Db;
@@ -57,26 +61,74 @@ export class InstanceLease {
     return lease;
   }
 
+  /**
+   * Takes the lease, waiting for it when its holder may be gone but cannot be checked: one
+   * with this process's pid on this host (a container restarted after a kill: its Cairn has
+   * the same pid in a fresh pid namespace, and exited with status 1 again and again until the
+   * lease went stale), or one on another host (a container recreated under a new hostname).
+   * The wait ends when the lease goes stale; if its holder renews it meanwhile, it lives, and
+   * the start is refused. A holder on this host known to live is refused at once.
+   */
+  static async acquireWhenFree(options: LeaseOptions & { sleep: (ms: number) => Promise<void> }): Promise<InstanceLease> {
+    const lease = new InstanceLease(options);
+    let watched: LeaseRow | undefined;
+    for (let held = lease.tryTake(); held !== undefined; held = lease.tryTake()) {
+      const now = options.clock.now();
+      const renewedMeanwhile = watched?.holder === held.holder && watched.renewed_at !== held.renewed_at;
+      if (!lease.mayBeGone(held) || renewedMeanwhile) throw new CairnError('config', heldMessage(held, now, options.db.name));
+      if (watched?.holder !== held.holder) {
+        options.logger.warn({ pid: held.pid, host: held.host, lastSeenMsAgo: now - held.renewed_at }, 'another Cairn holds this data folder, perhaps an earlier run that was killed; waiting for its lease to renew or expire');
+      }
+      watched = held;
+      await options.sleep(Math.min(WATCH_MS, Math.max(1, held.renewed_at + LEASE_STALE_MS - now)));
+    }
+    lease.scheduleRenewal();
+    return lease;
+  }
+
   /** Gives the lease up (at shutdown), so the next start need not wait for it to go stale. */
   release(): void {
     if (this.released) return;
     this.released = true;
+    HELD_BY_THIS_PROCESS.delete(this.holder);
     this.options.timers.clearTimeout(this.timer);
     const { db, name } = this.options;
     if (db.open) db.prepare('DELETE FROM instance_lease WHERE name = ? AND holder = ?').run(name, this.holder);
   }
 
   private take(): void {
+    const held = this.tryTake();
+    if (held) throw new CairnError('config', heldMessage(held, this.options.clock.now(), this.options.db.name));
+  }
+
+  /** Takes the lease if it is free, stale or its holder died here; else returns who holds it. */
+  private tryTake(): LeaseRow | undefined {
     const { db, clock, name, logger } = this.options;
     const now = clock.now();
     // IMMEDIATE: a second start checking at the same moment waits for this one's answer.
-    db.transaction(() => {
+    return db.transaction(() => {
       const held = db.prepare<[string], LeaseRow>('SELECT holder, pid, host, started_at, renewed_at FROM instance_lease WHERE name = ?').get(name);
       const gone = held !== undefined && (now - held.renewed_at >= LEASE_STALE_MS || this.diedHere(held));
-      if (held && !gone) throw new CairnError('config', heldMessage(held, now, db.name));
+      if (held && !gone) return held;
       if (held) logger.warn({ pid: held.pid, host: held.host, lastSeenMsAgo: now - held.renewed_at }, 'taking over from a Cairn that stopped without closing');
-      db.prepare('INSERT OR REPLACE INTO instance_lease (name, holder, pid, host, started_at, renewed_at) VALUES (?, ?, ?, ?, ?, ?)').run(name, this.holder, this.options.pid ?? process.pid, this.options.host ?? hostname(), now, now);
+      db.prepare('INSERT OR REPLACE INTO instance_lease (name, holder, pid, host, started_at, renewed_at) VALUES (?, ?, ?, ?, ?, ?)').run(name, this.holder, this.ownPid, this.ownHost, now, now);
+      HELD_BY_THIS_PROCESS.add(this.holder);
+      return undefined;
     }).immediate();
+  }
+
+  private get ownPid(): number {
+    return this.options.pid ?? process.pid;
+  }
+
+  private get ownHost(): string {
+    return this.options.host ?? hostname();
+  }
+
+  /** A holder whose life cannot be checked from here: on another host, or with this very pid (see acquireWhenFree) but not this process's own lease. */
+  private mayBeGone(held: LeaseRow): boolean {
+    if (HELD_BY_THIS_PROCESS.has(held.holder)) return false;
+    return held.host !== this.ownHost || held.pid === this.ownPid;
   }
 
   /**
@@ -86,7 +138,7 @@ export class InstanceLease {
    * fresh pid namespace reuses it.
    */
   private diedHere(held: LeaseRow): boolean {
-    if (held.host !== (this.options.host ?? hostname()) || held.pid === process.pid) return false;
+    if (held.host !== this.ownHost || held.pid === this.ownPid) return false;
     try {
       process.kill(held.pid, 0);
       return false;
@@ -108,6 +160,7 @@ export class InstanceLease {
       if (renewed.changes === 0) {
         const held = db.prepare<[string], LeaseRow>('SELECT holder, pid, host, started_at, renewed_at FROM instance_lease WHERE name = ?').get(name);
         this.released = true;
+        HELD_BY_THIS_PROCESS.delete(this.holder);
         logger.error({ pid: held?.pid, host: held?.host }, 'another Cairn took over this data folder while this one was stalled; stopping');
         onLost(held ? `pid ${held.pid} on ${held.host}` : 'nobody');
         return;

@@ -86,4 +86,60 @@ describe('instance lease', () => {
     taken.release();
     expect(first.prepare('SELECT COUNT(*) FROM instance_lease').pluck().get()).toBe(0);
   });
+
+  describe('a start that waits for a lease whose holder may be gone', () => {
+    /** The lease a process left when it was killed: nothing of this process renews it. */
+    const leftBy = (pid: number, host: string) =>
+      first.prepare("INSERT INTO instance_lease (name, holder, pid, host, started_at, renewed_at) VALUES ('start', 'killed', ?, ?, ?, ?)").run(pid, host, clock.now(), clock.now());
+    const waiting = (pid: number, host: string, whileAsleep: () => void = () => {}) => {
+      const slept: number[] = [];
+      const sleep = async (ms: number) => {
+        slept.push(ms);
+        clock.advance(ms);
+        whileAsleep();
+      };
+      return { slept, lease: InstanceLease.acquireWhenFree({ db: second, clock, timers: new ManualTimers(), logger: silentLogger, name: 'start', onLost: () => {}, pid, host, sleep }) };
+    };
+
+    it('takes it once stale when it holds this very pid on this host (a container restarted after a kill), instead of failing', async () => {
+      leftBy(7, 'c0ffee');
+      clock.advance(6_000);
+      const { slept, lease } = waiting(7, 'c0ffee');
+      const taken = await lease;
+      expect(slept.reduce((a, b) => a + b, 0)).toBe(LEASE_STALE_MS - 6_000);
+      expect(second.prepare('SELECT holder, pid FROM instance_lease').get()).toMatchObject({ pid: 7 });
+      taken.release();
+    });
+
+    it('takes a lease of another host once stale (a container recreated under a new hostname)', async () => {
+      leftBy(7, 'old-container');
+      const { lease } = waiting(7, 'new-container');
+      (await lease).release();
+    });
+
+    it('is refused when the holder renews it meanwhile: it lives', async () => {
+      const timers = new ManualTimers();
+      const live = acquire(first, timers, () => {}, 7, 'other-machine');
+      let naps = 0;
+      // Its renewal comes due while the new start waits.
+      const { lease } = waiting(7, 'this-machine', () => {
+        if (++naps === 3) timers.fireAll();
+      });
+      await expect(lease).rejects.toThrow(/^Another Cairn is running on this data folder \(pid 7 on other-machine, /);
+      live.release();
+    });
+
+    it("is refused at once when the holder lives on this host, or is this process's own lease", async () => {
+      const own = acquire(first, new ManualTimers(), () => {}, 5, hostname());
+      const sameProcess = waiting(5, hostname());
+      await expect(sameProcess.lease).rejects.toThrow(/^Another Cairn is running/);
+      expect(sameProcess.slept).toEqual([]);
+      own.release();
+      // A live process of this machine (this test's, left in the table as another process's would be).
+      leftBy(process.pid, hostname());
+      const otherProcess = waiting(4242, hostname());
+      await expect(otherProcess.lease).rejects.toThrow(/^Another Cairn is running/);
+      expect(otherProcess.slept).toEqual([]);
+    });
+  });
 });
