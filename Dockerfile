@@ -15,6 +15,9 @@ RUN node scripts/build.mjs
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production CAIRN_DATA_DIR=/data
 WORKDIR /app
+# An init as PID 1 (tini): commands of the local back end leave orphans (a job left running, a
+# shell's own helpers), which only PID 1 reaps; Node there would let them pile up as zombies.
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
@@ -26,5 +29,5 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
-ENTRYPOINT ["node", "bin/cairn.js"]
+ENTRYPOINT ["tini", "--", "node", "bin/cairn.js"]
 CMD ["chat"]
