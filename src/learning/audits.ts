@@ -20,6 +20,9 @@ const DAY_MS = 86_400_000;
 /** A 'running' row older than this belongs to a process that died mid-audit. */
 const STALE_LOCK_MS = 60 * 60_000;
 
+/** What refining a poor skill came to: a new version (true), none (false), or why it was not tried. */
+export type RefineResult = boolean | { skipped: string };
+
 export interface SkillInventoryItem {
   name: string;
   pinned: boolean;
@@ -54,7 +57,7 @@ export interface AuditServiceOptions {
   policy: AuditPolicy;
   skills?: SkillMaintenance | undefined;
   /** Asks reflection to improve a skill from its failed tasks; resolves whether it changed. */
-  refine?: ((skill: string, failures: Task[]) => Promise<boolean>) | undefined;
+  refine?: ((skill: string, failures: Task[]) => Promise<RefineResult>) | undefined;
   /** Posts the report somewhere people look (an admin channel). */
   publish?: ((report: string) => Promise<void>) | undefined;
 }
@@ -177,7 +180,9 @@ export class AuditService {
       for (const skill of poor) {
         const failures = tasks.filter((t) => t.outcome === 'failure' && t.skillsUsed.some((u) => u.name === skill.skill && u.version === skill.version));
         try {
-          if (await refine(skill.skill, failures)) actions.refined.push(skill.skill);
+          const result = await refine(skill.skill, failures);
+          if (result === true) actions.refined.push(skill.skill);
+          else if (result !== false) actions.notes.push(`Not refined \`${skill.skill}\` (poor outcomes): ${result.skipped}.`);
         } catch (error) {
           actions.notes.push(`Refining \`${skill.skill}\` failed: ${describeError(error)}`);
         }

@@ -28,7 +28,7 @@ import { ProposalStore, type Proposal } from './proposals.js';
 import { describeProposal, proposalButtons, registerProposalCommands } from './proposal-commands.js';
 import { Reflector } from './reflection.js';
 import { Refiner } from './refinement.js';
-import { AuditService } from './audits.js';
+import { AuditService, type RefineResult } from './audits.js';
 import { AuditScheduler, type CronPort } from './scheduler.js';
 import { skillMaintenance } from './skill-maintenance.js';
 
@@ -159,7 +159,7 @@ export class Learning {
     if (turn !== null) this.options.skills.uses.setOutcome(task.sessionId, turn, task.outcome);
   }
 
-  private async refineSkill(skill: string, failures: Task[]): Promise<boolean> {
+  private async refineSkill(skill: string, failures: Task[]): Promise<RefineResult> {
     // The audit's tasks come without trajectories: the example shown to reflection is read whole.
     const latest = failures.at(-1);
     const example = latest && (this.tasks.get(latest.id) ?? latest);
@@ -169,7 +169,8 @@ export class Learning {
     const waiting = this.proposals.pendingFor(skill);
     if (waiting.length > 0) {
       this.options.logger.info({ skill, proposals: waiting.map((p) => p.id) }, 'refinement skipped: a proposal for the skill waits for review');
-      return false;
+      const ids = waiting.map((p) => `#${p.id}`).join(', ');
+      return { skipped: `${waiting.length === 1 ? 'proposal' : 'proposals'} ${ids} for it ${waiting.length === 1 ? 'waits' : 'wait'} for review (/proposals show ${waiting[0]!.id})` };
     }
     const before = this.options.skills?.versions.latest(skill)?.version;
     await this.reflector.reflect(example, `The audit found that the skill "${skill}" often fails (${failures.length} failed tasks, e.g. this one). Propose a patch to it that fixes the cause.`);

@@ -21,11 +21,13 @@ describe('audits with CAIRN_REFLECTION=propose and a skill that keeps failing', 
     const reflectionsBefore = rig.reflectionRequests();
     await learning.audits.run('cron');
     await learning.audits.run('cron');
-    await learning.audits.run('every 15 tasks (15)');
+    const third = await learning.audits.run('every 15 tasks (15)');
     await learning.idle();
 
     const waiting = learning.proposals.pending().filter((p) => p.change.name === 'restarting-nginx');
     expect(waiting).toHaveLength(1);
+    // The report says why the failing skill was left as it is.
+    expect(third?.report).toContain(`- Not refined \`restarting-nginx\` (poor outcomes): proposal #${waiting[0]!.id} for it waits for review (/proposals show ${waiting[0]!.id}).`);
     expect(rig.cairn.adapter.sent.filter((s) => s.conversationId === 'test:admins' && s.reply.text.startsWith('Cairn proposes'))).toHaveLength(1);
     // The later audits did not ask the model at all.
     expect(rig.reflectionRequests() - reflectionsBefore).toBe(1);
