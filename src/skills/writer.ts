@@ -118,7 +118,7 @@ export class SkillWriter {
       }
       const replaced = source.replace(input.find, () => input.replace);
       const next = input.target === 'body' ? assembleSkill(yaml, replaced) : assembleSkill(replaced, body);
-      const text = this.check(what, next, input.name);
+      const text = this.check(what, next, input.name, undefined, 'strict', skill.document.text);
       if (text === skill.document.text) throw new CairnError('invalid_input', `${what}: the replacement leaves the skill unchanged.`);
       const version = this.record(input.name, 'patch', text, meta);
       this.writeSkill(skill, text);
@@ -188,13 +188,22 @@ export class SkillWriter {
   /**
    * Validates and scans; returns the normalized text or throws every problem found.
    * Strict for new text; lenient for a rollback, whose target may be a foreign skill's imported text.
+   * `before`, for a patch: the problems its text had already are not the patch's (a skill a person
+   * wrote with an unknown key, loaded with a warning, could never be patched or refined); a patch
+   * adds none.
    */
-  private check(what: string, raw: string, name: string, files?: readonly { path: string; content: string }[], mode: 'strict' | 'lenient' = 'strict'): string {
-    const parsed = parseSkill(raw, { mode, folderName: name, file: 'SKILL.md' });
-    const text = parsed.document?.text ?? raw;
-    const problems = [...parsed.errors, ...scanSkillWrite({ text, files: files ?? [], knownSecrets: this.options.knownSecrets ?? [] })];
-    if (problems.length > 0) throw new SkillWriteError(what, problems);
-    return text;
+  private check(what: string, raw: string, name: string, files?: readonly { path: string; content: string }[], mode: 'strict' | 'lenient' = 'strict', before?: string): string {
+    const problemsOf = (candidate: string, parseMode: 'strict' | 'lenient') => {
+      const parsed = parseSkill(candidate, { mode: parseMode, folderName: name, file: 'SKILL.md' });
+      const text = parsed.document?.text ?? candidate;
+      return { text, problems: [...parsed.errors, ...scanSkillWrite({ text, files: files ?? [], knownSecrets: this.options.knownSecrets ?? [] })] };
+    };
+    const checked = problemsOf(raw, mode);
+    const had = before === undefined ? new Set<string>() : new Set(problemsOf(before, mode).problems.map(formatProblem));
+    const added = checked.problems.filter((problem) => !had.has(formatProblem(problem)));
+    if (added.length > 0) throw new SkillWriteError(what, added);
+    // A strict parse with problems the skill had gives no document: its lenient reading is the normalized text.
+    return checked.problems.length > 0 ? problemsOf(raw, 'lenient').text : checked.text;
   }
 
   private record(name: string, action: SkillVersion['action'], text: string, meta: WriteMeta, source: SkillVersion['source'] = 'learned'): SkillVersion {
