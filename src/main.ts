@@ -34,6 +34,7 @@ import { Schedules } from './schedules/index.js';
 import { registerScheduleCommands, scheduleTools } from './schedules/tools.js';
 import { channelOverride } from './config/channels.js';
 import { AccessControl } from './access/index.js';
+import { platformOf } from './access/identities.js';
 import { registerLinkCommands } from './access/commands.js';
 import { Skills, registerSkillCommands, registerSkillTools } from './skills/index.js';
 import { Learning } from './learning/index.js';
@@ -109,7 +110,10 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? loggerFor(config, 'info');
   const db = overrides.db ?? openDatabase(databasePath(config.dataDir));
-  const ledger = new UsageLedger(db, () => clock.now());
+  const access = new AccessControl(db, config.platforms);
+  // Work that began before its account was linked (a turn, an extraction) writes for whoever the person is when it writes.
+  const personOf = (userKey: string) => access.personOf(userKey);
+  const ledger = new UsageLedger(db, () => clock.now(), personOf);
   const { metrics } = overrides;
   // Every model call goes in the ledger, and is counted where metrics are kept.
   const onCall = metrics ? (call: CallRecord) => (ledger.record(call), metrics.modelCall(call)) : ledger.record;
@@ -153,7 +157,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     secrets: config.secrets,
     recallTokens: config.memory.recallTokens,
     embedder: overrides.embedder ?? notesEmbedder(config, logger),
-    extraction: { sessions: store, model, auxModel: config.auxModel },
+    extraction: { sessions: store, model, auxModel: config.auxModel, personOf },
   });
   sessions.addPrefixSection(notes.recall);
   sessions.onEnded(notes.sessionEnded);
@@ -169,7 +173,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   });
   const tools = new ToolRegistry().register(clockTool(config.agent.timeZone));
   registerSkillTools(tools, skills);
-  tools.register(memorySearchTool(notes)).register(memorySaveTool(notes));
+  tools.register(memorySearchTool(notes)).register(memorySaveTool(notes, personOf));
   const timers = overrides.timers ?? systemTimers;
   const environments = new EnvironmentRegistry({
     load: createBackendLoader(config, logger),
@@ -213,7 +217,6 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     clock,
     logger,
   });
-  const access = new AccessControl(db, config.platforms);
   const commands = new CommandRegistry();
   registerBuiltinCommands(commands, sessions, config.agent.name);
   registerExportCommand(commands, sessions, clock, config.agent.name);
@@ -235,8 +238,18 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       sessions.store.reassign(previous, person);
       keptFiles?.reassign(previous, person);
     },
-    // Linking then unlinking must not give an account a fresh day's allowance.
-    (account, person) => allowance.carryOver(person, account),
+    // Linking then unlinking must not give an account a fresh day's allowance. Its conversations (those on its
+    // platform) end, since their prompt holds the person's notes, and their history and files go back to it.
+    (account, person) => {
+      allowance.carryOver(person, account);
+      const platform = platformOf(account);
+      const ended = sessions.endSessionsOf(person, 'unlinked', platform);
+      // Unless the person keeps another account there: who sent what there cannot be told apart, so it stays with them.
+      if (access.links.identitiesOf(person).some((other) => platformOf(other) === platform)) return ended;
+      sessions.store.reassignOnPlatform(person, account, platform);
+      keptFiles?.reassignOnPlatform(person, account, platform);
+      return ended;
+    },
   );
   registerSkillCommands(commands, skills);
   registerMemoryCommands(commands, notes, clock, {

@@ -7,10 +7,10 @@ import type { IdentityLinks } from './identities.js';
 /** Told when the data kept under one person key now belongs to another (a link, or the key's holder unlinking), so it can follow. */
 export type LinkedListener = (previous: string, person: string) => void;
 
-/** Told when an account left a person (`/unlink`), with the person key the others keep. */
-export type UnlinkedListener = (account: string, person: string) => void;
+/** Told when an account left a person (`/unlink`), with the person key the others keep; returns how many of the account's conversations it ended. */
+export type UnlinkedListener = (account: string, person: string) => number;
 
-export function registerLinkCommands(commands: CommandRegistry, links: IdentityLinks, clock: Clock, onLinked: LinkedListener = () => {}, onUnlinked: UnlinkedListener = () => {}): void {
+export function registerLinkCommands(commands: CommandRegistry, links: IdentityLinks, clock: Clock, onLinked: LinkedListener = () => {}, onUnlinked: UnlinkedListener = () => 0): void {
   commands.register({
     name: 'link',
     usage: 'link [code]',
@@ -43,8 +43,10 @@ export function registerLinkCommands(commands: CommandRegistry, links: IdentityL
       const { unlinked, heir } = links.unlink(identity);
       // The person's notes, tasks and usage stay with the accounts still linked, whichever one leaves.
       if (heir) onLinked(identity, heir);
-      if (unlinked) onUnlinked(identity, heir ?? person);
-      return unlinked ? 'This account is no longer linked to your others.' : 'This account is not linked to any other.';
+      if (!unlinked) return 'This account is not linked to any other.';
+      const ended = onUnlinked(identity, heir ?? person);
+      // Its conversation's prompt held what Cairn knows of the person: it ended, and the account is told why.
+      return `This account is no longer linked to your others.${ended > 0 ? ' Our conversation starts afresh, without what I know from them.' : ''}`;
     },
   });
 }

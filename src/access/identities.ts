@@ -9,6 +9,11 @@ import { codeCandidates, newCode } from './codes.js';
 
 const LINK_CODE_VALIDITY_MS = 15 * 60_000;
 
+/** The platform of an account's key ("slack:T1:U1" is Slack's): every adapter builds keys, and conversation ids, that way. */
+export function platformOf(userKey: string): string {
+  return userKey.slice(0, Math.max(0, userKey.indexOf(':')));
+}
+
 export class IdentityLinks {
   private readonly statements;
 

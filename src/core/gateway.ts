@@ -66,10 +66,10 @@ export type HandleOutcome =
 
 const RESTARTING = 'Cairn is restarting. Please send that again in a minute.';
 
-/** A turn being worked on: who asked, how to stop it, and whether /stop did. */
+/** A turn being worked on: who asked (the platform account, whose person may change while it runs), how to stop it, and whether /stop did. */
 interface RunningTurn {
   controller: AbortController;
-  userId: string;
+  identity: string;
   stopped: boolean;
 }
 
@@ -189,7 +189,10 @@ export class Gateway {
   stopTurn(message: InboundMessage, isAdmin: boolean): string {
     const turn = this.running.get(message.conversationId);
     if (!turn) return 'Nothing is running in this conversation.';
-    if (turn.userId !== message.userId && !isAdmin) return 'Only the person who asked, or an admin, can stop this.';
+    // Compared as people now: the account that asked may have been linked (or unlinked) since the turn began.
+    const { access } = this.options;
+    const samePerson = access.personOf(turn.identity) === access.personOf(message.identity ?? message.userId);
+    if (!samePerson && !isAdmin) return 'Only the person who asked, or an admin, can stop this.';
     turn.stopped = true;
     turn.controller.abort(new CairnError('aborted', STOPPED_BY_USER));
     return 'OK, stopping.';
@@ -247,7 +250,7 @@ export class Gateway {
         await this.reply(message, { text: spent });
         return 'rejected';
       }
-      turn = { controller, userId: message.userId, stopped: false };
+      turn = { controller, identity: message.identity ?? message.userId, stopped: false };
       this.running.set(message.conversationId, turn);
       const read = await this.readFiles(message, controller.signal);
       if (typeof read === 'string') {

@@ -43,6 +43,10 @@ export class KeptFiles {
       forget: db.prepare<[number]>('DELETE FROM attachments WHERE id = ?'),
       forgetUser: db.prepare<[string]>('DELETE FROM attachments WHERE user_id = ?'),
       reassign: db.prepare<[string, string]>('UPDATE attachments SET user_id = ? WHERE user_id = ?'),
+      // Conversation ids begin with their platform ("slack:…"): compared as a prefix, never as a LIKE pattern.
+      reassignOn: db.prepare<{ from: string; to: string; prefix: string }>(
+        'UPDATE attachments SET user_id = @to WHERE user_id = @from AND substr(conversation_id, 1, length(@prefix)) = @prefix',
+      ),
     };
   }
 
@@ -72,6 +76,11 @@ export class KeptFiles {
   /** Gives one user key's kept files to another (identity linking), so /forget all finds them. */
   reassign(from: string, to: string): void {
     this.s.reassign.run(to, from);
+  }
+
+  /** Gives one user key's files sent in the conversations of one platform to another (`/unlink`: the account that left sent them). */
+  reassignOnPlatform(from: string, to: string, platform: string): void {
+    this.s.reassignOn.run({ from, to, prefix: `${platform}:` });
   }
 
   /** Drops every file a person sent (`/forget all`); returns how many. */

@@ -8,11 +8,31 @@ export class UsageLedger {
   private readonly userTotalsSince;
   private readonly byPersonSince;
 
-  private readonly reassignStatement;
-  private readonly carryStatement;
+  /** Moves a person key's calls, and the calls it carries, to another key in one transaction. */
+  private readonly reassignInTransaction;
+  /** Records, for an account leaving a person, the calls it carries from them in one transaction. */
+  private readonly carryInTransaction;
 
-  constructor(db: Db, private readonly now: () => number) {
-    this.reassignStatement = db.prepare<[string, string]>('UPDATE model_calls SET user_key = ? WHERE user_key = ?');
+  /**
+   * `personOf`: the person a key belongs to now. A turn that began before its account was linked
+   * still names the old key when its calls finish; they count for the person all the same.
+   */
+  constructor(
+    db: Db,
+    private readonly now: () => number,
+    private readonly personOf: (userKey: string) => string = (userKey) => userKey,
+  ) {
+    const reassignCalls = db.prepare<[string, string]>('UPDATE model_calls SET user_key = ? WHERE user_key = ?');
+    const reassignCarried = db.prepare<{ previous: string; person: string }>(
+      `INSERT OR IGNORE INTO usage_carried_calls (user_key, call_id) SELECT @person, call_id FROM usage_carried_calls WHERE user_key = @previous`,
+    );
+    const dropCarried = db.prepare<[string]>('DELETE FROM usage_carried_calls WHERE user_key = ?');
+    this.reassignInTransaction = db.transaction((previous: string, person: string) => {
+      const moved = reassignCalls.run(person, previous).changes;
+      reassignCarried.run({ previous, person });
+      dropCarried.run(previous);
+      return moved;
+    });
     this.insert = db.prepare(
       `INSERT INTO model_calls (at, session_id, user_key, purpose, provider, model, attempt, ok, error_code, prompt_tokens, completion_tokens, cached_tokens, cost_usd, duration_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -21,38 +41,54 @@ export class UsageLedger {
       `SELECT user_key, COUNT(*) AS calls, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens, SUM(cost_usd) AS cost
        FROM model_calls WHERE at >= ? GROUP BY user_key ORDER BY tokens DESC, user_key`,
     );
-    // A person's own calls, plus what the account carried away from a person it left (usage_carried).
+    // A person's own calls and those it carried away from a person it left, each call once (UNION, not UNION ALL:
+    // an account linked again to that person has the same calls as its own), plus the sums carried before 018.
     this.userTotalsSince = db.prepare<{ key: string; since: number }, { tokens: number; cost: number | null }>(
       `SELECT COALESCE(SUM(tokens), 0) AS tokens, SUM(cost) AS cost FROM (
-         SELECT prompt_tokens + completion_tokens AS tokens, cost_usd AS cost FROM model_calls WHERE user_key = @key AND at >= @since
+         SELECT prompt_tokens + completion_tokens AS tokens, cost_usd AS cost FROM model_calls WHERE at >= @since AND id IN (
+           SELECT id FROM model_calls WHERE user_key = @key AND at >= @since
+           UNION SELECT call_id FROM usage_carried_calls WHERE user_key = @key)
          UNION ALL SELECT tokens, cost_usd FROM usage_carried WHERE user_key = @key AND at >= @since)`,
     );
-    this.carryStatement = db.prepare<[string, number, number, number | null]>('INSERT INTO usage_carried (user_key, at, tokens, cost_usd) VALUES (?, ?, ?, ?)');
+    const carryCalls = db.prepare<{ from: string; to: string; since: number }>(
+      `INSERT OR IGNORE INTO usage_carried_calls (user_key, call_id)
+         SELECT @to, id FROM model_calls WHERE user_key = @from AND at >= @since
+         UNION SELECT @to, c.call_id FROM usage_carried_calls c JOIN model_calls m ON m.id = c.call_id WHERE c.user_key = @from AND m.at >= @since`,
+    );
+    const carrySums = db.prepare<{ from: string; to: string; since: number }>(
+      'INSERT INTO usage_carried (user_key, at, tokens, cost_usd) SELECT @to, at, tokens, cost_usd FROM usage_carried WHERE user_key = @from AND at >= @since',
+    );
+    this.carryInTransaction = db.transaction((from: string, to: string, since: number) => {
+      carryCalls.run({ from, to, since });
+      carrySums.run({ from, to, since });
+    });
     this.totalsSince = db.prepare<[number], { calls: number; prompt: number; completion: number; cached: number; cost: number | null }>(
       `SELECT COUNT(*) AS calls, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
               COALESCE(SUM(cached_tokens), 0) AS cached, SUM(cost_usd) AS cost FROM model_calls WHERE at >= ?`,
     );
   }
 
-  /** The calls of a person key that became another (two accounts linked into one person): today's allowance counts them. */
+  /**
+   * The calls of a person key that became another (two accounts linked into one person), and the calls
+   * it carried from a person it left: today's allowance counts them. Returns how many of its own calls moved.
+   */
   reassign(previous: string, person: string): number {
-    return this.reassignStatement.run(person, previous).changes;
+    return this.reassignInTransaction(previous, person);
   }
 
   /**
-   * An account left the person `from` (`/unlink`): what the person spent since `since` counts for
-   * the account too, so it does not start the day afresh. The person keeps its own count.
+   * An account left the person `from` (`/unlink`): the calls counted for the person since `since`
+   * count for the account too, so it does not start the day afresh. The person keeps its own count.
    */
   carry(from: string, to: string, since: number): void {
-    const spent = this.userTotals(from, since);
-    if (spent.tokens > 0 || spent.costUsd !== undefined) this.carryStatement.run(to, this.now(), spent.tokens, spent.costUsd ?? null);
+    this.carryInTransaction(from, to, since);
   }
 
   readonly record = (call: CallRecord): void => {
     this.insert.run(
       this.now(),
       call.sessionId ?? null,
-      call.userKey ?? null,
+      call.userKey === undefined ? null : this.personOf(call.userKey),
       call.purpose,
       call.provider,
       call.model,

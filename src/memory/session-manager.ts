@@ -79,11 +79,13 @@ export class SessionManager {
   }
 
   /**
-   * Ends the user's active sessions (`/forget`): their prompt and history may hold what was
-   * deleted, and an ended session is not condensed into notes. Returns how many ended.
+   * Ends the user's active sessions (`/forget`; `/unlink`, on the platform of the account that left):
+   * their prompt and history may hold what was deleted, or what is no longer theirs, and such a
+   * session is not condensed into notes. Returns how many ended.
    */
-  endSessionsOf(userId: string, reason: EndReason): number {
-    return this.options.store.activeOf(userId).filter((session) => this.end(session, reason)).length;
+  endSessionsOf(userId: string, reason: EndReason, platform?: string): number {
+    const sessions = this.options.store.activeOf(userId).filter((session) => platform === undefined || session.platform === platform);
+    return sessions.filter((session) => this.end(session, reason)).length;
   }
 
   /** Ends every session idle past the timeout (at start-up and periodically). */

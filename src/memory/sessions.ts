@@ -10,7 +10,8 @@ import type { Db } from '../store/db.js';
 import type { ChatMessage, ToolCall } from '../model/types.js';
 import { estimateMessageTokens } from './tokens.js';
 
-export type EndReason = 'new' | 'idle' | 'shutdown' | 'forgotten';
+/** 'forgotten' (/forget) and 'unlinked' (/unlink): the prompt held notes no longer the user's, so the session is not condensed into notes. */
+export type EndReason = 'new' | 'idle' | 'shutdown' | 'forgotten' | 'unlinked';
 
 export interface Session {
   id: string;
@@ -92,6 +93,10 @@ export class SessionStore {
       activeOf: db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND user_id = ?"),
       reassignSessions: db.prepare<[string, string]>('UPDATE sessions SET user_id = ? WHERE user_id = ?'),
       reassignMessages: db.prepare<[string, string]>('UPDATE messages SET user_id = ? WHERE user_id = ?'),
+      reassignSessionsOn: db.prepare<[string, string, string]>('UPDATE sessions SET user_id = ? WHERE user_id = ? AND platform = ?'),
+      reassignMessagesOn: db.prepare<[string, string, string]>(
+        'UPDATE messages SET user_id = ? WHERE user_id = ? AND session_id IN (SELECT id FROM sessions WHERE platform = ?)',
+      ),
       idle: db.prepare<[number], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND last_active_at < ? ORDER BY last_active_at"),
       nextSeq: db.prepare<[string], { next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE session_id = ?'),
       insertMessage: db.prepare(
@@ -152,6 +157,17 @@ export class SessionStore {
     this.db.transaction(() => {
       this.statements.reassignSessions.run(to, from);
       this.statements.reassignMessages.run(to, from);
+    })();
+  }
+
+  /**
+   * Gives back what one user key said and started in the conversations of one platform to another key
+   * (`/unlink`: an account takes its own conversations back from the person it leaves).
+   */
+  reassignOnPlatform(from: string, to: string, platform: string): void {
+    this.db.transaction(() => {
+      this.statements.reassignMessagesOn.run(to, from, platform);
+      this.statements.reassignSessionsOn.run(to, from, platform);
     })();
   }
 

@@ -74,7 +74,8 @@ describe('daily allowance', () => {
     expect(await cairn.gateway.receive(from('2', 'second'))).toBe('turn');
     expect(await cairn.gateway.receive(from('2', 'third'))).toBe('rejected');
     await cairn.gateway.receive(from('2', '/unlink'));
-    expect(telegram.texts().at(-1)).toBe('This account is no longer linked to your others.');
+    // Its conversation ended: its prompt held the person's notes.
+    expect(telegram.texts().at(-1)).toBe('This account is no longer linked to your others. Our conversation starts afresh, without what I know from them.');
     expect(await cairn.gateway.receive(from('2', 'fresh start?'))).toBe('rejected');
     expect(await cairn.gateway.receive(from('3', 'and the person?'))).toBe('rejected');
     await cairn.gateway.receive(from('2', '/usage'));

@@ -70,6 +70,11 @@ export interface NoteExtractorOptions {
   model: ModelClient;
   auxModel: string | undefined;
   redact: RedactText;
+  /**
+   * The person a user key belongs to now. An account linked while its conversation was being
+   * condensed still names its old key in the transcript; the notes go to the person.
+   */
+  personOf?: ((userId: string) => string) | undefined;
 }
 
 export interface ExtractionResult {
@@ -101,12 +106,15 @@ export class NoteExtractor {
     const batches: { userId: string; changes: BatchChange[] }[] = [];
     const result: ExtractionResult = { speakers: transcripts.length, added: 0, superseded: 0, duplicates: 0, notes: [] };
     const when = session.lastActiveAt;
+    const personOf = this.options.personOf ?? ((userId: string) => userId);
     for (const transcript of transcripts) {
-      const related = this.related(transcript);
+      // The notes the speaker has now: a message written by a turn that began before a link names the old key.
+      const person = personOf(transcript.userId);
+      const related = this.related(person, transcript.userText);
       const extracted = await this.ask(transcript, related, sessionId, new Date(when).toISOString().slice(0, 10), signal);
       // The notes shown were found by the conversation's first words; one it mentions late is
       // found by each new note's own words, so it is known, not added again.
-      const outcome = reconcile(extracted, this.withNotesLike(transcript.userId, extracted, related), { sessionId, now: when });
+      const outcome = reconcile(extracted, this.withNotesLike(person, extracted, related), { sessionId, now: when });
       batches.push({ userId: transcript.userId, changes: outcome.changes });
       result.added += outcome.added;
       result.superseded += outcome.superseded;
@@ -115,9 +123,14 @@ export class NoteExtractor {
     if (!store.db.open) throw new CairnError('aborted', 'The database closed before the notes could be written.');
     store.db.transaction(() => {
       for (const batch of batches) {
-        // `/forget all` came while the model read the conversation: what was said before it stays out.
-        if (store.owner(batch.userId)?.forgottenAt !== forgotten.get(batch.userId)) continue;
-        result.notes.push(...store.applyBatch(batch.userId, batch.changes));
+        const person = personOf(batch.userId);
+        const forgottenAt = store.owner(person)?.forgottenAt;
+        // `/forget` came while the model read the conversation: what was said before it stays out. Linked
+        // meanwhile, the person's key may bear an older forget of another account's: only one made at or
+        // after the conversation's last message covers all of it.
+        const forgottenSince = forgottenAt !== forgotten.get(batch.userId) && (person === batch.userId || (forgottenAt ?? 0) >= when);
+        if (forgottenSince) continue;
+        result.notes.push(...store.applyBatch(person, batch.changes));
       }
       finish();
     })();
@@ -125,11 +138,11 @@ export class NoteExtractor {
   }
 
   /** The user's notes the model should see: pinned ones and those closest to what they said. */
-  private related(transcript: SpeakerTranscript): Note[] {
+  private related(userId: string, userText: string): Note[] {
     const { store, search } = this.options;
     const byId = new Map<number, Note>();
-    for (const note of store.pinned(transcript.userId)) byId.set(note.id, note);
-    for (const hit of search.keyword(transcript.userId, transcript.userText, { limit: RELATED_NOTES })) byId.set(hit.note.id, hit.note);
+    for (const note of store.pinned(userId)) byId.set(note.id, note);
+    for (const hit of search.keyword(userId, userText, { limit: RELATED_NOTES })) byId.set(hit.note.id, hit.note);
     return [...byId.values()];
   }
 

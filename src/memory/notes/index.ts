@@ -40,7 +40,7 @@ export interface NotesOptions {
   /** false: compare note vectors in process even where sqlite-vec loads (tests). */
   useSqliteVec?: boolean;
   /** Extraction of ended sessions (the running agent; CLI commands leave it out). */
-  extraction?: { sessions: SessionStore; model: ModelClient; auxModel: string | undefined };
+  extraction?: { sessions: SessionStore; model: ModelClient; auxModel: string | undefined; personOf?: ((userId: string) => string) | undefined };
 }
 
 export interface SaveRequest {
@@ -77,7 +77,7 @@ export class Notes {
 
   /** The session manager's listener: queue the ended session for extraction (never throws, never waits). */
   readonly sessionEnded = (session: Session, reason: EndReason): void => {
-    if (reason === 'forgotten' || !this.extraction) return;
+    if (reason === 'forgotten' || reason === 'unlinked' || !this.extraction) return;
     try {
       this.extraction.sessionEnded(session.id);
     } catch (error) {

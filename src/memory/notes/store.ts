@@ -206,8 +206,11 @@ export class NoteStore {
 
   /**
    * Moves every note of one user key to another (identity linking: the person's notes
-   * follow them). The FTS trigger re-indexes each moved note under its new owner. A
-   * note whose external id the target already has stays where it was.
+   * follow them), leaving none behind under a key nobody has any more. The FTS trigger
+   * re-indexes each moved note under its new owner and keeps both owners' counts. A note
+   * whose external id the target already has is a duplicate when their texts are the same
+   * (it goes, and what it superseded becomes history of the target's note); otherwise both
+   * are kept, the moved one without its external id (one owner holds each id once).
    */
   moveOwner(fromUserId: string, toUserId: string): number {
     if (fromUserId === toUserId) return 0;
@@ -218,10 +221,32 @@ export class NoteStore {
       const to = this.ensureOwner(toUserId);
       // What was said before a /forget all stays out of extraction under the new key too (their messages move to it).
       if (from.forgotten_at !== null) this.db.prepare('UPDATE note_owners SET forgotten_at = MAX(COALESCE(forgotten_at, 0), ?) WHERE id = ?').run(from.forgotten_at, to);
-      const moved = this.db.prepare('UPDATE OR IGNORE notes SET owner_id = ? WHERE owner_id = ?').run(to, from.id).changes;
+      this.settleExternalIds(from.id, to);
+      const moved = this.db.prepare('UPDATE notes SET owner_id = ? WHERE owner_id = ?').run(to, from.id).changes;
       this.db.prepare('UPDATE note_embeddings SET owner_id = ? WHERE owner_id = ? AND note_id IN (SELECT id FROM notes WHERE owner_id = ?)').run(to, from.id, to);
       return moved;
     })();
+  }
+
+  /** Before `moveOwner`: each note of `from` whose external id `to` has too is deleted as a duplicate or loses the id. */
+  private settleExternalIds(from: number, to: number): void {
+    const clashes = this.db
+      .prepare<[number, number], { id: number; target: number; same: number }>(
+        `SELECT n.id, t.id AS target, n.text = t.text AS same FROM notes n
+         JOIN notes t ON t.owner_id = ? AND t.external_id = n.external_id
+         WHERE n.owner_id = ? AND n.external_id IS NOT NULL`,
+      )
+      .all(to, from);
+    const adoptHistory = this.db.prepare<[number, number]>('UPDATE notes SET superseded_by = ? WHERE superseded_by = ?');
+    const remove = this.db.prepare<[number]>('DELETE FROM notes WHERE id = ?');
+    const dropExternalId = this.db.prepare<[number]>('UPDATE notes SET external_id = NULL WHERE id = ?');
+    for (const clash of clashes) {
+      if (clash.same) {
+        // Older versions it replaced stay history (ON DELETE SET NULL would bring them back as live notes).
+        adoptHistory.run(clash.target, clash.id);
+        remove.run(clash.id);
+      } else dropExternalId.run(clash.id);
+    }
   }
 
   /** Deletes every note of the user; extraction then ignores what was said before now. Returns how many notes they had. */

@@ -40,7 +40,11 @@ export function memorySearchTool(notes: Notes): Tool<z.infer<typeof searchParame
   };
 }
 
-export function memorySaveTool(notes: Notes): Tool<z.infer<typeof saveParameters>> {
+/**
+ * `personOf`: the person a user key belongs to now. A turn that began before its account was
+ * linked still names the old key; the note goes to the person, where they will find it.
+ */
+export function memorySaveTool(notes: Notes, personOf: (userId: string) => string = (userId) => userId): Tool<z.infer<typeof saveParameters>> {
   return {
     name: 'memory_save',
     private: true,
@@ -48,7 +52,7 @@ export function memorySaveTool(notes: Notes): Tool<z.infer<typeof saveParameters
       'Save a note to your long-term memory about the user you are talking to, when they ask you to remember something. Secrets (passwords, keys, tokens) are never stored.',
     parameters: saveParameters,
     execute(args, context) {
-      const saved = notes.save(context.userId, { text: args.text, kind: args.kind, pinned: args.pinned, sessionId: context.sessionId, now: context.now() });
+      const saved = notes.save(personOf(context.userId), { text: args.text, kind: args.kind, pinned: args.pinned, sessionId: context.sessionId, now: context.now() });
       if (saved.duplicateOf) return `Already remembered as note ${saved.note.id}: ${saved.note.text}`;
       return { saved: describe(saved.note) };
     },

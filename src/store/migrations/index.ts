@@ -19,6 +19,7 @@ import { sql as usageCarried } from './014-usage-carried.js';
 import { backfill as searchFoldBackfill, sql as searchFold } from './015-search-fold.js';
 import { sql as proposalBase } from './016-proposal-base.js';
 import { sql as approvalContext } from './017-approval-context.js';
+import { sql as usageCarriedCalls } from './018-usage-carried-calls.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -47,4 +48,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: 'search-fold', sql: searchFold, backfill: searchFoldBackfill },
   { version: 16, name: 'proposal-base', sql: proposalBase },
   { version: 17, name: 'approval-context', sql: approvalContext },
+  { version: 18, name: 'usage-carried-calls', sql: usageCarriedCalls },
 ];
