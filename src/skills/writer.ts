@@ -163,6 +163,15 @@ export class SkillWriter {
       if (current && !current.source.writable && !existsSync(dest) && current.document.hash === hashText(text)) {
         return this.record(name, 'rollback', text, { ...meta, reason }, current.source.kind);
       }
+      // The target is the read-only original's own text (bundled, a team's folder) under a learned copy: the
+      // copy goes to the archive, so the original's later updates reach Cairn again (a copy with its text froze it).
+      const original = current && !archived && current.source.writable ? this.originalOf(name) : undefined;
+      if (current && original && original.document.hash === hashText(text)) {
+        const version = this.record(name, 'rollback', text, { ...meta, reason }, original.source.kind);
+        mkdirSync(join(this.learnedDir, '.archive'), { recursive: true });
+        renameSync(current.dir, join(this.learnedDir, '.archive', `${name}@v${version.version}`));
+        return version;
+      }
       const version = this.record(name, 'rollback', text, { ...meta, reason });
       const restored = existsSync(dest) ? undefined : this.archivedFolder(name, to);
       if (restored) renameSync(restored, dest);
@@ -241,6 +250,16 @@ export class SkillWriter {
    * The archived folder that holds version `to`'s files: the first archived after it (a name
    * can be archived, created anew and archived again); the newest when none is after it.
    */
+  /** The skill of that name in a read-only folder (bundled, a team's), which a learned copy may hide. */
+  private originalOf(name: string): LoadedSkill | undefined {
+    for (const source of this.options.library.sources) {
+      if (source.writable || !existsSync(join(source.dir, name))) continue;
+      const loaded = this.options.library.loadFolder(join(source.dir, name), name, source);
+      if (!('errors' in loaded)) return loaded;
+    }
+    return undefined;
+  }
+
   private archivedFolder(name: string, to: number): string | undefined {
     const archiveDir = join(this.learnedDir, '.archive');
     if (!existsSync(archiveDir)) return undefined;
