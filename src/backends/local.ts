@@ -37,7 +37,8 @@ export class LocalBackend implements Backend {
       workdir,
       stateDir,
       env: start.env,
-      transport: new ProcessTransport((script) => ['/bin/sh', ['-c', script]], { cwd: workdir, env: start.env }),
+      // The wrapper goes to the session's directory itself; started in the root, it can make that directory again when a command removed it.
+      transport: new ProcessTransport((script) => ['/bin/sh', ['-c', script]], { cwd: root, env: start.env }),
       defaultTimeoutMs: this.options.defaultTimeoutMs,
     });
   }

@@ -67,7 +67,11 @@ export function wrapCommand(options: WrapOptions): string {
   const persist = options.cwd === undefined;
   const inner = [
     `__cairn_d=$(cat ${state}/cwd 2>/dev/null)`,
-    `if [ -z "$__cairn_d" ] || ! cd -- "$__cairn_d" 2>/dev/null; then cd -- ${shellQuote(options.workdir)} || exit 125; fi`,
+    // The session's directory removed by a command (`rm -rf "$PWD"`) is made again, empty, rather than failing every later command.
+    `if [ -z "$__cairn_d" ] || ! cd -- "$__cairn_d" 2>/dev/null; then`,
+    `  if [ ! -d ${shellQuote(options.workdir)} ]; then mkdir -p -- ${shellQuote(options.workdir)} && echo ${shellQuote(`[the session's directory ${options.workdir} was gone; it is made again, empty]`)} >&2; fi`,
+    `  cd -- ${shellQuote(options.workdir)} || exit 125`,
+    'fi',
     'unset __cairn_d',
     exportLines(options.env),
     // After the command's own variables, so none of them can take a process out of reach.

@@ -25,4 +25,18 @@ describe('local back end', () => {
     await environment.stop();
     await vi.waitFor(() => expect([isAlive(job), isAlive(long)]).toEqual([false, false]));
   });
+
+  it('makes the session directory again when a command removed it (every later command failed)', async () => {
+    const environment = await backend.start(`gone-${process.pid}`, { env: { PATH: TEST_PATH } });
+    try {
+      expect((await environment.exec({ command: 'rm -rf "$PWD"' })).exitCode).toBe(0);
+      const next = await environment.exec({ command: 'pwd && touch made' });
+      expect(next.exitCode).toBe(0);
+      expect(next.stdout.trim()).toBe(environment.workdir);
+      expect(next.stderr).toContain(`[the session's directory ${environment.workdir} was gone; it is made again, empty]`);
+      expect(existsSync(`${environment.workdir}/made`)).toBe(true);
+    } finally {
+      await environment.stop();
+    }
+  });
 });
