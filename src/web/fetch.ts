@@ -1,6 +1,7 @@
 /**
  * Downloads one web page for web_fetch, with undici (loaded on first use): http(s) only, a time and size
- * limit, redirects followed by hand (at most 5) so that every hop is checked. Unless
+ * limit, redirects followed by hand (at most 5, an HTML page's prompt meta refresh among them: meta-refresh.ts)
+ * so that every hop is checked. Unless
  * private hosts are allowed, no connection reaches a private, loopback, link-local or
  * otherwise non-public address: the address is checked where the connection resolves it
  * (a `lookup` hook, so DNS cannot answer one address to a check and another to the
@@ -10,6 +11,8 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { BlockList, isIP } from 'node:net';
 import type { Agent } from 'undici';
 import { CairnError } from '../core/errors.js';
+import { metaRefreshTarget } from './meta-refresh.js';
+import { pageKind } from './page-text.js';
 
 export interface FetchOptions {
   allowPrivateHosts: boolean;
@@ -135,6 +138,12 @@ export async function fetchPage(address: string, options: FetchOptions, signal: 
       throw new CairnError(response.status === 404 || response.status === 410 ? 'not_found' : 'unavailable', `The site answered ${response.status} ${response.statusText || ''}`.trim() + ` for ${url.href}.`);
     }
     const { bytes, truncated, cutAtTimeLimit } = await readCapped(response.body, options.maxBytes, url, signal, options.timeoutMs);
+    const refresh = pageKind(response.headers.get('content-type') ?? '', url.href, bytes) === 'html' ? metaRefreshTarget(bytes, url.href) : undefined;
+    if (refresh !== undefined) {
+      if (hop >= MAX_REDIRECTS) throw new CairnError('invalid_input', `${address} redirects more than ${MAX_REDIRECTS} times.`);
+      url = checkedUrl(refresh, options);
+      continue;
+    }
     return { url: url.href, contentType: response.headers.get('content-type') ?? '', bytes, truncated, ...(cutAtTimeLimit ? { cutAtTimeLimit } : {}) };
   }
 }
