@@ -23,6 +23,9 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => (value: string) => {
   if (n > max) throw new InvalidArgumentError(`must be at most ${max}`);
   return n;
 };
+/** The caps CAIRN_BATCH_CONCURRENCY and CAIRN_BATCH_WORKERS have (config/rl.ts), so a flag cannot ask for more. */
+const MAX_CONCURRENCY = 1024;
+const MAX_WORKERS = 256;
 /** A time limit in ms: past MAX_TIMER_MS (24.8 days) Node fires a timer after 1 ms, and every task would time out at once. */
 const timeLimit = int(1, MAX_TIMER_MS);
 const num = (min: number, max: number) => (value: string) => {
@@ -64,8 +67,8 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .description('run every task of a JSONL tasks file headless; writes trajectories.jsonl and summary.json')
     .requiredOption('--tasks <file>', 'JSONL: {"id", "prompt", "expected"?, "reward"?, "metadata"?} per line')
     .requiredOption('--out <dir>', 'run directory (trajectories.jsonl, summary.json, run.json, cairn.db)')
-    .option('--concurrency <n>', 'tasks at once (default: CAIRN_BATCH_CONCURRENCY or 8)', int(1))
-    .option('--workers <n>', 'processes sharing the tasks, this one and n − 1 workers, for machines with cores to spare (default: CAIRN_BATCH_WORKERS or 1)', int(1))
+    .option('--concurrency <n>', 'tasks at once (default: CAIRN_BATCH_CONCURRENCY or 8)', int(1, MAX_CONCURRENCY))
+    .option('--workers <n>', 'processes sharing the tasks, this one and n − 1 workers, for machines with cores to spare (default: CAIRN_BATCH_WORKERS or 1)', int(1, MAX_WORKERS))
     .option('--model <name>', 'use this model instead of the configured one')
     .option('--resume', 'continue an interrupted run: skip tasks already written')
     .option('--shard <i/n>', 'run only slice i of n (0-based), e.g. $SLURM_ARRAY_TASK_ID/4')
@@ -163,7 +166,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--min-batch-allocation <fraction>', 'least share of each batch for this environment', num(0, 1))
     .option('--max-offpolicy <batches>', 'pause while this many batches are queued (0: never)', int(0), 3)
     .option('--concurrency <n>', 'groups generated at once', int(1), 2)
-    .option('--workers <n>', 'processes generating the runs, this one and n − 1 workers (default: CAIRN_BATCH_WORKERS or 1)', int(1))
+    .option('--workers <n>', 'processes generating the runs, this one and n − 1 workers (default: CAIRN_BATCH_WORKERS or 1)', int(1, MAX_WORKERS))
     .option('--epochs <n>', 'passes over the tasks, then stop (default: until the trainer is done)', int(1))
     .option('--poll-ms <ms>', 'status poll interval while paused', int(10), 1000)
     .option('--timeout <ms>', 'per-run time limit', timeLimit)

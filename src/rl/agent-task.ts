@@ -131,7 +131,8 @@ export class AgentTaskRunner {
       errors: [],
       usage: fromLedger
         ? { modelCalls: totals.ok, promptTokens: totals.prompt, completionTokens: totals.completion, cachedTokens: totals.cached, costUsd: totals.pricedOk === totals.ok ? (totals.cost ?? 0) : null }
-        : { modelCalls: result?.steps ?? 0, promptTokens: result?.usage.promptTokens ?? 0, completionTokens: result?.usage.completionTokens ?? 0, cachedTokens: result?.usage.cachedTokens ?? 0, costUsd: null },
+        : // No ledger rows: a task refused before any request cost nothing; calls the ledger missed cost what nobody knows.
+          { modelCalls: result?.steps ?? 0, promptTokens: result?.usage.promptTokens ?? 0, completionTokens: result?.usage.completionTokens ?? 0, cachedTokens: result?.usage.cachedTokens ?? 0, costUsd: (result?.steps ?? 0) === 0 ? 0 : null },
       timing: { startedAt: new Date(startedAt).toISOString(), durationMs: Math.max(0, cairn.clock.now() - startedAt), modelMs: result?.modelMs ?? 0 },
       stopReason: result?.stopReason ?? null,
       steps: result?.steps ?? 0,

@@ -5,7 +5,8 @@
  * ones in flight (they are not written, so --resume runs them again); a failed task
  * is written with its error and does not stop the run. What does stop it, the same way
  * but with an error: the trajectories file cannot be written, or (--workers) a worker
- * process cannot start or stops.
+ * process cannot start or stops. Either way summary.json describes what the file holds
+ * (a stopped run's with `run.failure`).
  */
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
@@ -13,7 +14,7 @@ import { requireModel } from '../config/load.js';
 import type { CairnOverrides } from '../main.js';
 import { databasePath, openDatabase } from '../store/db.js';
 import { systemClock } from '../core/clock.js';
-import { CairnError } from '../core/errors.js';
+import { CairnError, describeError, isCairnError } from '../core/errors.js';
 import { TrajectoryLog } from './checkpoint.js';
 import { runPool, type Timers } from './pool.js';
 import { createProgress } from './progress.js';
@@ -21,7 +22,8 @@ import { RunStop } from './run-stop.js';
 import { Rewarder } from './rewards/index.js';
 import { processCount, startExecutor, type ExecutorSpec, type TaskExecutor } from './task-executor.js';
 import type { RewardSpec } from './rewards/spec.js';
-import { lockRun, readRunMeta, runPaths, writeJsonAtomically, type RunMeta } from './run-dir.js';
+import { readRunMeta, runPaths, writeJsonAtomically, type RunMeta } from './run-dir.js';
+import { lockRun } from './run-lock.js';
 import { formatShard, inShard, type Shard } from './shard.js';
 import { SummaryBuilder, writeSummary, type BatchSummary } from './summary.js';
 import { readTasksFile } from './tasks.js';
@@ -156,6 +158,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     let ran = 0;
     const poolStarted = performance.now();
     let runMs = 0;
+    let poolFailure: { error: unknown } | undefined;
     try {
       await runPool(
         pending,
@@ -181,17 +184,27 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
         signal,
       );
       runMs = Math.round(performance.now() - poolStarted);
+    } catch (error) {
+      poolFailure = { error };
     } finally {
       progress.stop();
       await log.close();
       await executor.close();
     }
-    stop.throwIfFailed();
+    const failure = stop.failure ?? poolFailure;
 
     // The file holds what earlier invocations finished too, tasks since dropped from the tasks file among them.
     const totalTasks = new Set([...tasks.map((task) => task.id), ...done]).size;
-    const built = summary.build({ totalTasks, run: { ...meta, interrupted: signal.aborted, finishedAt: new Date().toISOString() } });
-    await writeSummary(paths.summary, built);
+    const runInfo = { ...meta, interrupted: signal.aborted, failure: failure ? describeFailure(failure.error) : null, finishedAt: new Date().toISOString() };
+    const built = summary.build({ totalTasks, run: runInfo });
+    // A stopped run gets its summary too, or the one left from an earlier invocation would disagree with the trajectories file.
+    try {
+      await writeSummary(paths.summary, built);
+    } catch (error) {
+      // What stopped the run says more (a full disk fails both).
+      if (!failure) throw error;
+    }
+    if (failure) throw failure.error;
     return { summary: built, ran, skipped, droppedBytes, interrupted: signal.aborted, runMs, paths };
   } finally {
     await unlock();
@@ -212,6 +225,10 @@ export function forBatch(config: Config, mode: { learn: boolean; sharedDb: boole
     learning: { ...config.learning, reflection: 'off', auditEveryTasks: 0, recordTasks: mode.sharedDb },
     skills: { ...config.skills, watchFolders: false },
   };
+}
+
+function describeFailure(error: unknown): { code: string; message: string } {
+  return { code: isCairnError(error) ? error.code : 'internal', message: describeError(error) };
 }
 
 function withModel(config: Config, model: string | undefined): Config {

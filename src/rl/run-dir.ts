@@ -3,9 +3,9 @@
  * `summary.json`, `run.json` (what the run was started with, checked on --resume),
  * `cairn.db` (the run's own sessions and usage ledger; with --workers, worker i > 0
  * has `cairn.<i>.db`, so workers never wait on each other's writes) and `run.lock`,
- * which keeps two processes from writing one run at once.
+ * which keeps two processes from writing one run at once (run-lock.ts).
  */
-import { mkdir, open, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { readFile, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { rewardObjectSchema } from './rewards/spec.js';
@@ -71,34 +71,4 @@ export async function readRunMeta(path: string): Promise<RunMeta | undefined> {
 export async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
   await writeFile(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
   await rename(`${path}.tmp`, path);
-}
-
-/** Takes the run's lock; a lock left by a process that no longer exists is taken over. */
-export async function lockRun(paths: RunPaths, pid = process.pid): Promise<() => Promise<void>> {
-  await mkdir(paths.dir, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(paths.lock, 'wx');
-      await handle.writeFile(String(pid));
-      await handle.close();
-      return () => rm(paths.lock, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number((await readFile(paths.lock, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== pid && isAlive(holder)) {
-        throw new CairnError('invalid_input', `Another cairn process (pid ${holder}) is working on ${paths.dir}. Wait for it, or stop it first.`);
-      }
-      await rm(paths.lock, { force: true });
-    }
-  }
-  throw new CairnError('storage', `Cannot take the lock ${paths.lock}.`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -6,7 +6,7 @@
 export class RunStop {
   readonly signal: AbortSignal;
   private readonly controller = new AbortController();
-  private failure: { error: unknown } | undefined;
+  private stopped: { error: unknown } | undefined;
 
   constructor(outer?: AbortSignal) {
     this.signal = outer ? AbortSignal.any([outer, this.controller.signal]) : this.controller.signal;
@@ -14,11 +14,16 @@ export class RunStop {
 
   /** Stops the run with this error; later errors are consequences and are dropped. */
   readonly fail = (error: unknown): void => {
-    this.failure ??= { error };
+    this.stopped ??= { error };
     this.controller.abort(error);
   };
 
+  /** The error that stopped the run, if one did. */
+  get failure(): { error: unknown } | undefined {
+    return this.stopped;
+  }
+
   throwIfFailed(): void {
-    if (this.failure) throw this.failure.error;
+    if (this.stopped) throw this.stopped.error;
   }
 }

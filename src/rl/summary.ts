@@ -36,8 +36,9 @@ export class SummaryBuilder {
     this.tokens.prompt += t.usage.promptTokens;
     this.tokens.completion += t.usage.completionTokens;
     this.tokens.cached += t.usage.cachedTokens;
-    if (t.usage.costUsd === null) this.costKnown = false;
-    else this.cost += t.usage.costUsd;
+    // Trajectories of earlier versions have null for a task that made no model call: it cost nothing.
+    if (t.usage.costUsd === null && t.usage.modelCalls > 0) this.costKnown = false;
+    else this.cost += t.usage.costUsd ?? 0;
     this.durations.push(t.timing.durationMs);
     this.toolCalls.total += t.toolStats.calls;
     this.toolCalls.errors += t.toolStats.errors;

@@ -48,11 +48,11 @@ export function holdRepliesUntilWorkersStart(server: FakeModelServer, script: (r
   return { onWorkersStarted: () => started() };
 }
 
-/** How many sessions a run's database holds (which process ran how many tasks). */
-export function sessionsIn(path: string): number {
+/** How many sessions a run's database holds (which process ran how many tasks), or how many match `where`. */
+export function sessionsIn(path: string, where = '1'): number {
   const db = openDatabase(path);
   try {
-    return db.prepare('SELECT COUNT(*) FROM sessions').pluck().get() as number;
+    return db.prepare(`SELECT COUNT(*) FROM sessions WHERE ${where}`).pluck().get() as number;
   } finally {
     db.close();
   }

@@ -106,6 +106,34 @@ describe('cairn batch run --workers', () => {
     expect(ids.sort()).toEqual(tasks.map((t) => t.id));
   });
 
+  it.each(['SIGTERM', 'SIGKILL'] as const)('ends as an interrupted run with its summary when the workers get %s with this process (a signal to the process group)', async (signal) => {
+    const hanging = new Set(['question 4', 'question 5']);
+    const deps = holdRepliesUntilWorkersStart(server, toolScript((prompt) => `answer to ${prompt}`, { hang: (prompt) => hanging.has(prompt) }));
+    const tasks = Array.from({ length: 6 }, (_, i) => ({ id: `g${i}`, prompt: `question ${i}` }));
+    const out = tempDir('cairn-workers-');
+    const controller = new AbortController();
+    const first = run({ tasksFile: writeTasks(tasks), outDir: out, concurrency: 4 }, { signal: controller.signal, ...deps });
+    const asked = (prompt: string) => server.chatRequests().some((body) => JSON.stringify(body.messages).includes(prompt));
+    await until(() => [...hanging].every(asked), 'the hanging tasks to reach the model');
+    const [worker] = workerProcesses();
+    expect(worker).toBeDefined();
+    // What `kill -TERM -<pgid>` (GNU timeout, Slurm, systemd) does: this process's handler aborts
+    // the run (cli/rl.ts), and the worker gets the signal too. It ignores SIGTERM and waits to be
+    // told; a worker that cannot (SIGKILL) ends with the run, not as its failure.
+    controller.abort();
+    process.kill(worker as number, signal);
+
+    const result = await first;
+    expect(result.interrupted).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ run: { interrupted: true, failure: null }, tasks: { finished: result.ran } });
+    if (signal === 'SIGTERM') {
+      // The worker lived on: it aborted its task and closed its database, which commits the ended session.
+      const workerDb = join(out, 'cairn.1.db');
+      expect(sessionsIn(workerDb)).toBeGreaterThan(0);
+      expect(sessionsIn(workerDb, "status = 'ended'")).toBe(sessionsIn(workerDb));
+    }
+  });
+
   it('finishes a run that ends before its workers are ready, and stops them cleanly', async () => {
     server.setDefault(toolScript((prompt) => `answer to ${prompt}`));
     const out = tempDir('cairn-workers-');
@@ -133,6 +161,11 @@ describe('cairn batch run --workers', () => {
     await expect(first).rejects.toThrow(/A worker process stopped \(SIGKILL\)/);
     const written = (await readAllTrajectories(join(out, 'trajectories.jsonl'))).map((t) => t.taskId);
     expect(written.sort()).toEqual(['k0', 'k1', 'k2', 'k3']);
+    // summary.json describes what the file holds, and says what stopped the run.
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({
+      tasks: { finished: 4, remaining: 2 },
+      run: { interrupted: true, failure: { code: 'internal', message: expect.stringContaining('A worker process stopped (SIGKILL)') } },
+    });
     hanging.clear();
     expect(await run({ tasksFile, outDir: out, resume: true })).toMatchObject({ ran: 2, skipped: 4 });
   });

@@ -12,8 +12,10 @@ const run = new AbortController();
 const inFlight = new Set<Promise<void>>();
 let executor: TaskExecutor | undefined;
 
-// Ctrl-C reaches the whole process group: the parent decides, and tells us to abort.
+// Ctrl-C reaches the whole process group, and so does SIGTERM from GNU timeout, Slurm or
+// systemd: the parent decides, and tells us to abort (it ends us with SIGKILL if it must).
 process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
 // A parent that died (or was killed) can no longer take results: stop.
 process.on('disconnect', () => process.exit(1));
 

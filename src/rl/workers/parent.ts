@@ -98,7 +98,8 @@ class WorkerProcess {
   async close(): Promise<void> {
     this.closing = true;
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.failure || !this.isReady || !this.child.connected) this.child.kill();
+    // SIGKILL: a worker ignores SIGTERM, which a signal to the whole process group would send it too.
+    if (this.failure || !this.isReady || !this.child.connected) this.child.kill('SIGKILL');
     else this.post({ type: 'close' });
     await this.exited;
   }
@@ -207,7 +208,9 @@ export class WorkerPool implements TaskExecutor {
   private workerFailed(error: unknown): void {
     if (this.failure) return;
     this.failure = { error };
-    this.options.onWorkerFailed?.(error);
+    // After an abort the run is ending anyway: a worker stopped with it (say, by a signal to
+    // the whole process group) leaves an interrupted run, not a failed one.
+    if (!this.abortSent) this.options.onWorkerFailed?.(error);
   }
 
   private abortAll(): void {
