@@ -222,7 +222,9 @@ export class Gateway {
 
   private async work(message: InboundMessage): Promise<HandleOutcome> {
     if (this.pastDeadline) {
-      await this.reply(message, { text: RESTARTING, isError: true });
+      // A scheduled run waiting behind another turn: nobody sent it, and it runs again by itself.
+      const text = message.scheduled ? `Cairn is restarting: scheduled task #${message.scheduled.id} runs when it is back.` : RESTARTING;
+      await this.reply(message, { text, isError: true });
       return 'closed';
     }
     const ids = { platform: message.platform, conversationId: message.conversationId, messageId: message.messageId };

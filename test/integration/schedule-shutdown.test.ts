@@ -69,3 +69,43 @@ describe('a scheduled run cut off by a restart', () => {
     expect(scheduledRuns()).toBe(2);
   });
 });
+
+describe('a scheduled run waiting behind a turn when a restart cuts turns off', () => {
+  it('does not ask the person to "send that again" (they sent nothing; it runs again by itself)', async () => {
+    server = await startFakeModelServer();
+    const config = testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' }, tempDir());
+    const timers = new ManualTimers();
+    const { cairn, telegram } = boot(config, timers);
+    const runs: Promise<unknown>[] = [];
+    cairn.schedules.start((message) => {
+      const run = cairn.gateway.receive(message);
+      runs.push(run);
+      return run;
+    }, cairn.gateway.platforms());
+    const from = (text: string) => telegram.message(text, { senderId: '2', userId: 'telegram:2', userName: 'user2', conversationId: 'telegram:dm:2' });
+
+    server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Remind me to call Ana.', at: '2026-11-24T09:30' } }] }, { text: 'Scheduled.' });
+    await cairn.gateway.receive(from('at 9:30 remind me to call Ana'));
+
+    // 09:29 the person asks something that takes a while; 09:30 the reminder comes due and waits behind it.
+    cairn.manualClock.advance(29 * MINUTE);
+    server.enqueue({ hang: true });
+    const turn = cairn.gateway.receive(from('summarize this long report'));
+    await vi.waitFor(() => expect(userTexts(server.chatRequests().at(-1) as ChatBody).at(-1)).toBe('summarize this long report'));
+    cairn.manualClock.advance(1 * MINUTE);
+    timers.fireAll();
+    expect(runs).toHaveLength(1);
+
+    // A restart; the grace runs out.
+    cairn.schedules.stop();
+    await cairn.gateway.drain(0, async () => undefined);
+    await turn;
+    await Promise.all(runs);
+
+    // The reminder was put back for the next start...
+    expect(cairn.schedules.store.get(1)).toMatchObject({ status: 'active' });
+    // ...and the chat is told so, not asked to send "that" again: nobody sent it.
+    const toTheRun = telegram.sent.filter((s) => s.reply.answers?.startsWith('schedule:1:')).map((s) => s.reply.text);
+    expect(toTheRun).toEqual(['Cairn is restarting: scheduled task #1 runs when it is back.']);
+  });
+});
