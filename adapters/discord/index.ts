@@ -65,7 +65,7 @@ export class DiscordAdapter implements Adapter {
   /** Which channel each answer goes to (a thread folded into its channel's session answers in the thread). */
   private readonly channels = new ReplyChannels(REMEMBERED_REPLIES);
   /** Cairn's own replies by message id, so reactions on them count as feedback on the turn that sent them. */
-  private readonly replies = new SentReplies();
+  private readonly replies: SentReplies;
   private normalize: NormalizeOptions | undefined;
   private readonly gateway: DiscordGateway;
   /** Channels where the bot may not read the history: Discord refuses replies (message_reference) there. */
@@ -76,6 +76,7 @@ export class DiscordAdapter implements Adapter {
     options: DiscordAdapterOptions = {},
   ) {
     const settings = discordSettings(deps.config);
+    this.replies = deps.sentReplies?.(PLATFORM) ?? new SentReplies();
     this.capabilities = { threads: true, edits: true, reactions: false, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 10 * 1024 * 1024 };
     this.sleep = deps.sleep ?? realSleep;
     this.indicators = new TurnIndicators({

@@ -78,7 +78,7 @@ export class SlackAdapter implements Adapter {
   private accepting = false;
   private readonly inFlight: MessagesInFlight;
   /** Cairn's own replies by `channel:ts`, so 👍/👎 on them counts as feedback on the turn that sent them. */
-  private readonly replies = new SentReplies();
+  private readonly replies: SentReplies;
   private readonly members: MemberNames;
   /** Chats of the assistant pane started and not yet named (`channel:thread_ts`). */
   private readonly untitled = new Set<string>();
@@ -89,6 +89,7 @@ export class SlackAdapter implements Adapter {
     private readonly options: SlackAdapterOptions = {},
   ) {
     const settings = slackSettings(deps.config);
+    this.replies = deps.sentReplies?.(PLATFORM) ?? new SentReplies();
     this.capabilities = { threads: true, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: BLOCKS_LIMIT, maxFileBytes: 100 * 1024 * 1024 };
     this.token = settings.botToken;
     this.logger = deps.logger;

@@ -18,6 +18,7 @@ import { InstanceLease } from '../store/instance-lease.js';
 import { systemTimers } from '../backends/timers.js';
 import { systemClock } from '../core/clock.js';
 import { databasePath, openDatabase } from '../store/db.js';
+import { DatabaseSentReplies, REMEMBERED_REPLIES, SentReplies } from '../core/sent-replies.js';
 import type { CommandGroup } from './context.js';
 
 const IDLE_SWEEP_MS = 60_000;
@@ -101,7 +102,9 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   try {
     for (const platform of enabledPlatforms(config)) {
       const factory = options.factories?.[platform] ?? (await loadFactory(platform));
-      const adapter = await factory({ config, http, logger: logger.child({ platform }), commands: cairn.commands, ...(options.sleep ? { sleep: options.sleep } : {}) });
+      // Replies kept in the database: a 👍/👎 on an answer sent before a restart is still feedback on its turn.
+      const sentReplies = (name: PlatformName) => new SentReplies(REMEMBERED_REPLIES, new DatabaseSentReplies(cairn.db, name));
+      const adapter = await factory({ config, http, logger: logger.child({ platform }), commands: cairn.commands, sentReplies, ...(options.sleep ? { sleep: options.sleep } : {}) });
       cairn.gateway.attach(adapter);
       adapters.push(adapter);
     }

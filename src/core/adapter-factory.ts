@@ -8,6 +8,7 @@ import type { Config } from '../config/load.js';
 import type { HttpRoutes } from '../http/server.js';
 import type { Logger } from './logger.js';
 import type { CommandRegistry } from './commands.js';
+import type { SentReplies } from './sent-replies.js';
 
 export interface AdapterDeps {
   config: Config;
@@ -18,6 +19,8 @@ export interface AdapterDeps {
   commands: CommandRegistry;
   /** Injected for tests; real timers otherwise. */
   sleep?: (ms: number) => Promise<void>;
+  /** Where the adapter keeps the replies it sent, for reactions to them (kept in the database by `cairn start`); in memory when absent. */
+  sentReplies?: (platform: PlatformName) => SentReplies;
 }
 
 export type AdapterFactory = (deps: AdapterDeps) => Adapter | Promise<Adapter>;

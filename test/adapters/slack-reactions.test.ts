@@ -6,6 +6,7 @@ import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js'
 import { HttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { SlackAdapter } from '../../adapters/slack/index.js';
+import { DatabaseSentReplies, SentReplies } from '../../src/core/sent-replies.js';
 
 const SIGNING_SECRET = 'fake-signing-secret-0123456789';
 
@@ -28,11 +29,15 @@ async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 1_000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
+/** The adapter `cairn start` builds: its replies kept in the database. */
+const newAdapter = () =>
+  new SlackAdapter({ config: cairn.config, http, logger: silentLogger, commands: cairn.commands, sleep: async () => {}, sentReplies: (platform) => new SentReplies(5_000, new DatabaseSentReplies(cairn.db, platform)) });
+
 async function setUp(): Promise<SlackEventSender> {
   model = await startFakeModelServer();
   slack = await startFakeSlackApi();
   cairn = startTestCairn(testConfig(model.url, { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, SLACK_ALLOWED_USERS: 'U1' }));
-  adapter = new SlackAdapter({ config: cairn.config, http, logger: silentLogger, commands: cairn.commands, sleep: async () => {} });
+  adapter = newAdapter();
   cairn.gateway.attach(adapter);
   const port = await http.listen(0, '127.0.0.1');
   const events = new SlackEventSender(`http://127.0.0.1:${port}/slack/events`, SIGNING_SECRET, slack);
@@ -61,6 +66,24 @@ describe('slack reactions', () => {
     await cairn.learning.idle();
     expect(slack.posts[1]?.text).toContain('Thanks for telling me');
     expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ feedback: 'bad', outcome: 'failure', outcomeSource: 'feedback' });
+  });
+
+  it('takes 👍 on a reply sent before a restart as feedback on its turn (the adapter forgot its replies)', async () => {
+    const events = await setUp();
+    // A turn with a tool call: a task in the database at once, found after a restart too.
+    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'Paris, and it is nine there.' });
+    await events.message({ text: 'capital of France?' });
+    await until(() => slack.posts.length === 1);
+    await cairn.learning.idle();
+    // A deploy: a new adapter, on the same database.
+    await adapter.stop();
+    adapter = newAdapter();
+    cairn.gateway.attach(adapter);
+    await adapter.start(cairn.gateway.receive);
+    expect(await react(events, slack.posts[0]!.ts, '+1', 'EvR9')).toBe(200);
+    await until(() => cairn.learning.tasks.recent(1)[0]?.feedback !== undefined);
+    await cairn.learning.idle();
+    expect(cairn.learning.tasks.recent(1)[0]).toMatchObject({ request: 'capital of France?', feedback: 'good' });
   });
 
   it('takes 👎 on an older reply as feedback on the turn that sent it, not on the latest task', async () => {

@@ -20,6 +20,7 @@ import { backfill as searchFoldBackfill, sql as searchFold } from './015-search-
 import { sql as proposalBase } from './016-proposal-base.js';
 import { sql as approvalContext } from './017-approval-context.js';
 import { sql as usageCarriedCalls } from './018-usage-carried-calls.js';
+import { sql as sentReplies } from './019-sent-replies.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -49,4 +50,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: 'proposal-base', sql: proposalBase },
   { version: 17, name: 'approval-context', sql: approvalContext },
   { version: 18, name: 'usage-carried-calls', sql: usageCarriedCalls },
+  { version: 19, name: 'sent-replies', sql: sentReplies },
 ];
