@@ -16,7 +16,7 @@ import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { SentReplies } from '../../src/core/sent-replies.js';
 import { getMeFailure, isMarkupRejection, isUnchanged, mapTelegramError, once } from './errors.js';
 import { watchPolling } from './polling-watch.js';
-import { followChatMigrations } from './chat-migration.js';
+import { ChatMigrations } from './chat-migration.js';
 import { CALL_TIMEOUT_MS, limitCallTime } from './call-timeout.js';
 import { LongPolling } from './polling.js';
 import { checkTelegram, telegramSettings } from './check.js';
@@ -64,7 +64,7 @@ export class TelegramAdapter implements Adapter {
   private readonly drafts: ReplyDrafts<TelegramDraft>;
   private readonly draftSurface: TelegramDraftSurface;
   /** Cairn's replies by `chat:message`, so 👍/👎 on them counts as feedback on the turn that sent them. */
-  private readonly replies = new SentReplies();
+  private readonly replies: SentReplies;
   private readonly gathering: Gathering;
   /** The album each sender (by conversation) sent last, while it may still be gathering. */
   private readonly albums = new Map<string, string>();
@@ -75,16 +75,19 @@ export class TelegramAdapter implements Adapter {
   /** Long polling (none in webhook mode). */
   private polling: LongPolling | undefined;
   private readonly timer: Timer;
+  private readonly migrations: ChatMigrations;
 
   constructor(
     private readonly deps: AdapterDeps,
     options: TelegramAdapterOptions = {},
   ) {
     const settings = telegramSettings(deps.config);
+    this.replies = deps.sentReplies?.(PLATFORM) ?? new SentReplies();
     this.capabilities = { threads: false, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 50 * 1024 * 1024 };
     this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
     this.bot.api.config.use(watchPolling(deps.logger, Date.now, () => this.polling?.working()));
-    this.bot.api.config.use(followChatMigrations(deps.logger));
+    this.migrations = new ChatMigrations(deps.logger, deps.conversationMoved);
+    this.bot.api.config.use(this.migrations.transformer);
     this.bot.api.config.use(limitCallTime(options.requestTimeoutMs ?? CALL_TIMEOUT_MS));
     this.timer = options.timer ?? unrefTimer;
     this.sleep = deps.sleep ?? realSleep;
@@ -314,6 +317,7 @@ export class TelegramAdapter implements Adapter {
   /** A message goes to the core, or waits for the rest of its album or split text (gathering.ts). */
   private onMessage(sink: InboundSink, raw: unknown): void {
     if (!this.normalize) return;
+    this.migrations.seen(raw);
     const album = albumOf(raw);
     // The album's messages all reply to the same message: its files and words come once, with the first.
     const source = album !== undefined && this.gathering.has(album) ? { ...(raw as object), reply_to_message: undefined, quote: undefined } : raw;

@@ -5,6 +5,7 @@ import { requireModel, type Config } from '../config/load.js';
 import { createCairn } from '../main.js';
 import { loggerFor } from '../core/logger.js';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
+import { consoleConversationId } from '../../adapters/console/normalize.js';
 import { onShutdownSignal } from './signals.js';
 import type { CommandGroup } from './context.js';
 
@@ -30,7 +31,8 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   // Files Cairn sends (send_file) land in the data folder, not wherever the chat was started.
   const filesDir = join(config.dataDir, 'files');
-  const adapter = new ConsoleAdapter({ input: process.stdin, output: process.stdout, notices: process.stderr, interactive, identity: { user, session: options.session ?? user }, filesDir });
+  const identity = { user, session: options.session ?? user };
+  const adapter = new ConsoleAdapter({ input: process.stdin, output: process.stdout, notices: process.stderr, interactive, identity, filesDir });
   // In a terminal, log lines go above the prompt instead of into the line being typed.
   const logger = interactive ? loggerFor(config, 'warn', { destination: adapter.logOutput, terminal: Boolean(process.stderr.isTTY) }) : undefined;
   const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' }, logger ? { logger } : {});
@@ -47,8 +49,9 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   });
   try {
     await adapter.start(cairn.gateway.receive);
-    // Tasks scheduled in the terminal's conversations answer here while it is open.
-    cairn.schedules.start(cairn.gateway.receive, cairn.gateway.platforms());
+    // Tasks scheduled in this terminal's session answer here while it is open; another session's
+    // wait for a terminal of theirs (the console prints every answer, whatever its conversation).
+    cairn.schedules.start(cairn.gateway.receive, cairn.gateway.platforms(), consoleConversationId(identity));
     await adapter.done;
   } finally {
     removeSignals();

@@ -21,6 +21,13 @@ export function positiveInt(text: string, what: string): number {
   return value;
 }
 
+/** An id as the lists print it (`#5`) or bare (`5`); `what` names it in the error. */
+export function listedId(text: string, what: string): number {
+  const value = Number(text.replace(/^#/, ''));
+  if (!Number.isInteger(value) || value < 1) throw new CairnError('invalid_input', `${what} must be a number as the list shows it (#5 or 5), not "${text}".`);
+  return value;
+}
+
 /** Runs `run` with a Cairn built from the config (warnings only in the log), closed afterwards whatever happens. */
 export async function withCairn<T>(context: CliContext, run: (cairn: Cairn) => T | Promise<T>): Promise<T> {
   const config = context.config();

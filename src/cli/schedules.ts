@@ -1,6 +1,6 @@
 /** `cairn schedules list|cancel`: every conversation's scheduled tasks, for operators. */
 import { CairnError } from '../core/errors.js';
-import { positiveInt, withCairn, type CommandGroup } from './context.js';
+import { listedId, withCairn, type CommandGroup } from './context.js';
 
 export const schedulesCommands: CommandGroup = (context) => {
   const { program, print } = context;
@@ -22,7 +22,8 @@ export const schedulesCommands: CommandGroup = (context) => {
     .description('cancel a task (as an admin would)')
     .action((id: string) =>
       withCairn(context, (cairn) => {
-        const number = positiveInt(id, 'id');
+        // `list` prints "#5": that is taken as the id too.
+        const number = listedId(id, 'id');
         if (!cairn.schedules.store.cancel(number)) throw new CairnError('not_found', `There is no active scheduled task #${number}; \`cairn schedules list\` shows them.`);
         print(`Cancelled task #${number}.`);
       }),

@@ -21,6 +21,8 @@ export interface AdapterDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Where the adapter keeps the replies it sent, for reactions to them (kept in the database by `cairn start`); in memory when absent. */
   sentReplies?: (platform: PlatformName) => SentReplies;
+  /** A conversation moved to a new id (a Telegram group became a supergroup): what is kept under the old one follows it. */
+  conversationMoved?: (from: string, to: string) => void;
 }
 
 export type AdapterFactory = (deps: AdapterDeps) => Adapter | Promise<Adapter>;

@@ -5,7 +5,8 @@
  * where they set it, so the run has that person's access, session and allowance, and
  * its answer is posted there. One timer waits for the soonest task; the tasks live in
  * SQLite, so a restart loses none, and a run missed while Cairn was down happens once
- * at the next start, marked late.
+ * at the next start, marked late. A repeating task's time that comes while its previous
+ * run is still going is skipped, like a missed one.
  */
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -25,6 +26,8 @@ export const MAX_ACTIVE_PER_PERSON = 25;
 const MAX_WAIT_MS = 6 * 60 * 60_000;
 /** A run this late is told so. */
 const LATE_AFTER_MS = 2 * 60_000;
+/** Places the limit's refusal names; the others are counted together (all of them are listed by /schedules in a direct chat). */
+const PLACES_NAMED = 3;
 
 export interface SchedulesOptions {
   db: Db;
@@ -56,7 +59,11 @@ export class Schedules {
   private readonly handedOn = new Set<number>();
   /** The platforms this process posts to: the others' tasks wait for a process that does (`cairn start`). */
   private platforms: readonly string[] = [];
+  /** The one conversation whose tasks this process runs, where it shows only that one (a `cairn chat` terminal's session). */
+  private onlyConversation: string | undefined;
   private timer: TimerHandle | undefined;
+  /** Conversations that moved to a new id (old → new), for messages from the old one still on their way. */
+  private readonly moves = new Map<string, string>();
 
   constructor(private readonly options: SchedulesOptions) {
     this.store = new ScheduleStore(options.db);
@@ -68,32 +75,60 @@ export class Schedules {
     if (prompt === '') throw new CairnError('invalid_input', 'The task needs a prompt: what to do when it runs.');
     if (Boolean(task.at) === Boolean(task.cron)) throw new CairnError('invalid_input', 'Give either "at" (one run) or "cron" (a repeating task), not both or neither.');
     const timeZone = checkTimeZone(task.timeZone?.trim() || this.options.defaultTimeZone);
-    if (this.store.activeCountOf(requester.person) >= MAX_ACTIVE_PER_PERSON) {
-      throw new CairnError('invalid_input', `You have ${MAX_ACTIVE_PER_PERSON} scheduled tasks, the most one person may have; cancel one first (/schedules).`);
+    const mine = this.store.activeOf(requester.person);
+    if (mine.length >= MAX_ACTIVE_PER_PERSON) {
+      // The limit counts every conversation's, and /schedules here may show none of them: say where they are, and where all of them are listed.
+      const listed = requester.isDirect ? 'it lists them all here' : 'in a direct chat with me it lists them all';
+      throw new CairnError('invalid_input', `You have ${mine.length} scheduled tasks (${placesOf(mine, requester.conversationId)}), the most one person may have; cancel one first (/schedules): ${listed}.`);
     }
     const cron = task.cron ? checkCron(task.cron, timeZone, now) : undefined;
     const nextRunAt = cron ? nextCronRun(cron, timeZone, now) : parseAt(task.at ?? '', timeZone, now);
     const { isAdmin: _isAdmin, ...where } = requester;
-    const schedule = this.store.create({ ...where, prompt, cron, timeZone, nextRunAt, createdAt: now });
+    const schedule = this.store.create({ ...where, conversationId: this.movedId(requester.conversationId), prompt, cron, timeZone, nextRunAt, createdAt: now });
     this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, nextRunAt: new Date(nextRunAt).toISOString(), cron }, 'task scheduled');
     this.arm();
     return schedule;
   }
 
-  /** Cancels a task of this conversation; only who set it, or an admin, may. Returns what to tell them. */
+  /**
+   * Cancels a task of this conversation, or in a direct chat one of the requester's own anywhere;
+   * only who set it, or an admin, may. Returns what to tell them.
+   */
   cancel(requester: Requester, id: number): string {
     const schedule = this.store.get(id);
     // A one-off counts as done once its run is handed on; until that run ends, it can still be called off.
     const runWaiting = schedule?.status === 'done' && this.handedOn.has(id);
-    if (!schedule || (schedule.status !== 'active' && !runWaiting) || schedule.conversationId !== requester.conversationId) {
+    const own = schedule !== undefined && isOwnTask(schedule, requester);
+    // In a direct chat /schedules also lists their tasks of other conversations (the limit counts those too), so they can be cancelled from there.
+    const reachable = schedule?.conversationId === requester.conversationId || (requester.isDirect && own);
+    if (!schedule || (schedule.status !== 'active' && !runWaiting) || !reachable) {
       return `There is no scheduled task #${id} in this conversation; /schedules lists them.`;
     }
-    // The account that set it may cancel it, whatever person it has been linked into since.
-    if (schedule.person !== requester.person && schedule.identity !== requester.identity && !requester.isAdmin) return `Task #${id} is ${schedule.userName}'s; only they or an admin can cancel it.`;
+    if (!own && !requester.isAdmin) return `Task #${id} is ${schedule.userName}'s; only they or an admin can cancel it.`;
     if (runWaiting) this.store.cancelRun(id);
     else this.store.cancel(id);
     this.arm();
     return `Cancelled task #${id} (${oneLine(schedule.prompt, 60)}).`;
+  }
+
+  /**
+   * A person's active tasks in conversations other than `conversationId`, soonest first. Shown
+   * only in a direct chat: the 25-task limit counts them, so they must be reachable somewhere,
+   * and a group must not see them.
+   */
+  ownTasksElsewhere(conversationId: string, person: string): Schedule[] {
+    return this.store.activeOf(person).filter((schedule) => schedule.conversationId !== conversationId);
+  }
+
+  /**
+   * A conversation moved to a new id (a Telegram group that became a supergroup): its tasks,
+   * and those of the conversations inside it, go along, so /schedules there finds them.
+   */
+  moveConversation(from: string, to: string): number {
+    this.moves.set(from, to);
+    const moved = this.store.moveConversation(from, to);
+    if (moved > 0) this.options.logger.info({ from, to, moved }, 'scheduled tasks moved with their conversation');
+    return moved;
   }
 
   /** One line about a task, for lists. */
@@ -104,12 +139,14 @@ export class Schedules {
   }
 
   /**
-   * Starts running the tasks of `platforms` through `sink` (the gateway); tasks missed
-   * while Cairn was down run now.
+   * Starts running the tasks of `platforms` through `sink` (the gateway), or of the one
+   * conversation `onlyConversation` where this process shows no other (a terminal's
+   * session); tasks missed while Cairn was down run now.
    */
-  start(sink: Sink, platforms: readonly string[]): void {
+  start(sink: Sink, platforms: readonly string[], onlyConversation?: string): void {
     this.sink = sink;
     this.platforms = platforms;
+    this.onlyConversation = onlyConversation;
     this.fire();
   }
 
@@ -124,7 +161,7 @@ export class Schedules {
     if (!this.sink) return;
     if (this.timer !== undefined) this.options.timers.clearTimeout(this.timer);
     this.timer = undefined;
-    const next = this.store.nextRunAt(this.platforms);
+    const next = this.store.nextRunAt(this.platforms, this.onlyConversation);
     if (next === undefined) return;
     const wait = Math.min(Math.max(0, next - this.options.clock.now()), MAX_WAIT_MS);
     this.timer = this.options.timers.setTimeout(() => {
@@ -137,17 +174,24 @@ export class Schedules {
     const sink = this.sink;
     if (!sink) return;
     const now = this.options.clock.now();
-    for (const schedule of this.store.due(now, this.platforms)) {
+    for (const schedule of this.store.due(now, this.platforms, this.onlyConversation)) {
       const dueAt = schedule.nextRunAt ?? now;
+      // A repeat whose last run is still going (slower than its interval) is skipped, as a missed one is: runs must not pile up behind it.
+      const stillRunning = schedule.cron !== undefined && this.handedOn.has(schedule.id);
       let next: number | undefined;
       try {
         // Recorded before the run: a crash during it must not run it twice. A missed repeat is not caught up.
         next = schedule.cron ? nextCronRun(schedule.cron, schedule.timeZone, now) : undefined;
-        this.store.ran(schedule.id, now, next);
+        if (stillRunning) this.store.skip(schedule.id, next ?? now);
+        else this.store.ran(schedule.id, now, next);
       } catch (error) {
         // A task whose time cannot be worked out (its row edited by hand) would stay due forever.
         this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'scheduled task cancelled: its next run cannot be worked out');
         this.store.cancel(schedule.id);
+        continue;
+      }
+      if (stillRunning) {
+        this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, nextRunAt: new Date(next ?? now).toISOString() }, 'scheduled run skipped: the previous run is still going');
         continue;
       }
       const message = this.messageFor(schedule, dueAt, now);
@@ -170,6 +214,15 @@ export class Schedules {
     this.arm();
   }
 
+  /** Where a conversation is now: a task set by a message sent before its move goes where its answers go. */
+  private movedId(conversationId: string): string {
+    for (const [from, to] of this.moves) {
+      if (conversationId === from) return to;
+      if (conversationId.startsWith(`${from}:`)) return to + conversationId.slice(from.length);
+    }
+    return conversationId;
+  }
+
   private messageFor(schedule: Schedule, dueAt: number, now: number): InboundMessage {
     const late = now - dueAt > LATE_AFTER_MS ? `; it was due ${showTime(dueAt, schedule.timeZone)}, while Cairn was not running` : '';
     const repeat = schedule.cron ? `, repeating on cron "${schedule.cron}" (${schedule.timeZone})` : '';
@@ -189,4 +242,28 @@ export class Schedules {
       receivedAt: new Date(now),
     };
   }
+}
+
+/** The account that set it, whatever person it has been linked into since, or the person it belongs to. */
+function isOwnTask(schedule: Schedule, requester: Requester): boolean {
+  return schedule.person === requester.person || schedule.identity === requester.identity;
+}
+
+/** Where a task is, seen from the conversation `here`: `here`, `in group chat telegram:-100`. */
+export function placeOf(schedule: Schedule, here: string): string {
+  if (schedule.conversationId === here) return 'here';
+  return `in ${schedule.isDirect ? 'direct' : 'group'} chat ${schedule.conversationId}`;
+}
+
+/** How many of `tasks` are where, the places with most first: `22 in group chat telegram:-100, 3 here`. */
+function placesOf(tasks: readonly Schedule[], here: string): string {
+  const counts = new Map<string, number>();
+  for (const task of tasks) {
+    const place = placeOf(task, here);
+    counts.set(place, (counts.get(place) ?? 0) + 1);
+  }
+  const places = [...counts].sort((a, b) => b[1] - a[1]);
+  const named = places.slice(0, PLACES_NAMED).map(([place, count]) => `${count} ${place}`);
+  const rest = places.slice(PLACES_NAMED).reduce((sum, [, count]) => sum + count, 0);
+  return [...named, ...(rest > 0 ? [`${rest} elsewhere`] : [])].join(', ');
 }

@@ -46,6 +46,18 @@ interface ScheduleRow {
   created_at: number;
 }
 
+/** Tasks of the platforms in `@platforms` (a JSON array), and of the conversation `@conversation` when it is not null. */
+const IN_SCOPE = 'platform IN (SELECT value FROM json_each(@platforms)) AND (@conversation IS NULL OR conversation_id = @conversation)';
+
+interface RunScopeParams {
+  platforms: string;
+  conversation: string | null;
+}
+
+function scopeParams(platforms: readonly string[], conversationId: string | undefined): RunScopeParams {
+  return { platforms: JSON.stringify(platforms), conversation: conversationId ?? null };
+}
+
 export class ScheduleStore {
   private readonly s;
 
@@ -58,16 +70,21 @@ export class ScheduleStore {
       get: db.prepare<[number], ScheduleRow>('SELECT * FROM schedules WHERE id = ?'),
       inConversation: db.prepare<[string], ScheduleRow>("SELECT * FROM schedules WHERE conversation_id = ? AND status = 'active' ORDER BY next_run_at, id"),
       active: db.prepare<[], ScheduleRow>("SELECT * FROM schedules WHERE status = 'active' ORDER BY next_run_at, id"),
-      activeOf: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM schedules WHERE person = ? AND status = 'active'"),
-      due: db.prepare<[number, string], ScheduleRow>(
-        "SELECT * FROM schedules WHERE status = 'active' AND next_run_at <= ? AND platform IN (SELECT value FROM json_each(?)) ORDER BY next_run_at, id",
+      activeOf: db.prepare<[string], ScheduleRow>("SELECT * FROM schedules WHERE person = ? AND status = 'active' ORDER BY next_run_at, id"),
+      due: db.prepare<[RunScopeParams & { now: number }], ScheduleRow>(
+        `SELECT * FROM schedules WHERE status = 'active' AND next_run_at <= @now AND ${IN_SCOPE} ORDER BY next_run_at, id`,
       ),
-      next: db.prepare<[string], { at: number | null }>("SELECT MIN(next_run_at) AS at FROM schedules WHERE status = 'active' AND platform IN (SELECT value FROM json_each(?))"),
+      next: db.prepare<[RunScopeParams], { at: number | null }>(`SELECT MIN(next_run_at) AS at FROM schedules WHERE status = 'active' AND ${IN_SCOPE}`),
       ran: db.prepare<[number, number | null, string, number]>('UPDATE schedules SET last_run_at = ?, next_run_at = ?, status = ?, runs = runs + 1 WHERE id = ?'),
+      skip: db.prepare<[number, number]>("UPDATE schedules SET next_run_at = ? WHERE id = ? AND status = 'active'"),
       cancel: db.prepare<[number]>("UPDATE schedules SET status = 'cancelled', next_run_at = NULL WHERE id = ? AND status = 'active'"),
       cancelRun: db.prepare<[number]>("UPDATE schedules SET status = 'cancelled', next_run_at = NULL WHERE id = ? AND status IN ('active', 'done')"),
       putBack: db.prepare<[number, number]>("UPDATE schedules SET status = 'active', next_run_at = ?, runs = MAX(runs - 1, 0) WHERE id = ? AND status != 'cancelled'"),
       reassign: db.prepare<[string, string]>('UPDATE schedules SET person = ? WHERE person = ?'),
+      // The conversation and those inside it (`telegram:-4001:topic-7`, a member's own `telegram:-4001:42`); substr, not LIKE, so no id is read as a pattern.
+      move: db.prepare<[{ from: string; to: string }]>(
+        "UPDATE schedules SET conversation_id = @to || substr(conversation_id, length(@from) + 1) WHERE conversation_id = @from OR substr(conversation_id, 1, length(@from) + 1) = @from || ':'",
+      ),
     };
   }
 
@@ -90,23 +107,29 @@ export class ScheduleStore {
     return this.s.active.all().map(fromRow);
   }
 
-  activeCountOf(person: string): number {
-    return this.s.activeOf.get(person)?.n ?? 0;
+  /** A person's active tasks in every conversation, soonest first. */
+  activeOf(person: string): Schedule[] {
+    return this.s.activeOf.all(person).map(fromRow);
   }
 
-  /** Active tasks on these platforms whose time has come. */
-  due(now: number, platforms: readonly string[]): Schedule[] {
-    return this.s.due.all(now, JSON.stringify(platforms)).map(fromRow);
+  /** Active tasks on these platforms (of one conversation only, when given) whose time has come. */
+  due(now: number, platforms: readonly string[], conversationId?: string): Schedule[] {
+    return this.s.due.all({ now, ...scopeParams(platforms, conversationId) }).map(fromRow);
   }
 
-  /** The soonest run of an active task on these platforms. */
-  nextRunAt(platforms: readonly string[]): number | undefined {
-    return this.s.next.get(JSON.stringify(platforms))?.at ?? undefined;
+  /** The soonest run of an active task on these platforms (of one conversation only, when given). */
+  nextRunAt(platforms: readonly string[], conversationId?: string): number | undefined {
+    return this.s.next.get(scopeParams(platforms, conversationId))?.at ?? undefined;
   }
 
   /** Records a run; `nextRunAt` undefined finishes the task. */
   ran(id: number, at: number, nextRunAt: number | undefined): void {
     this.s.ran.run(at, nextRunAt ?? null, nextRunAt === undefined ? 'done' : 'active', id);
+  }
+
+  /** Moves a repeating task on to `nextRunAt` without a run (its previous run is still going). */
+  skip(id: number, nextRunAt: number): void {
+    this.s.skip.run(nextRunAt, id);
   }
 
   /** Cancels a one-off whose run was handed on but has not begun (it counts as done until then). */
@@ -127,6 +150,14 @@ export class ScheduleStore {
   /** The tasks of a person key that became another (two accounts linked into one person). */
   reassign(previous: string, person: string): number {
     return this.s.reassign.run(person, previous).changes;
+  }
+
+  /**
+   * The tasks of a conversation that moved to a new id (a Telegram group that became a
+   * supergroup), with those of the conversations inside it, go with it; one statement, so at once.
+   */
+  moveConversation(from: string, to: string): number {
+    return this.s.move.run({ from, to }).changes;
   }
 }
 

@@ -7,7 +7,7 @@ import type { Tool, ToolContext } from '../tools/registry.js';
 import type { CommandContext, CommandRegistry } from '../core/commands.js';
 import { CairnError } from '../core/errors.js';
 import { showTime } from './timing.js';
-import type { Requester, Schedules } from './index.js';
+import { placeOf, type Requester, type Schedule, type Schedules } from './index.js';
 
 const scheduleParameters = z.object({
   prompt: z.string().min(1).max(4_000).describe('What to do when it runs, written as the request to carry out then (e.g. "Remind Ana to send the invoice", "Summarize the open GitHub issues of acme/api").'),
@@ -50,16 +50,18 @@ export function scheduleTools(schedules: Schedules, canDeliver: CanDeliver): Too
   };
   const list: Tool<Record<string, never>> = {
     name: 'list_scheduled_tasks',
-    description: 'List the scheduled tasks of this conversation, with their numbers and next runs.',
+    description: "List the scheduled tasks of this conversation (in a direct chat, also the user's own in other conversations), with their numbers and next runs.",
     parameters: z.object({}),
     execute(_args, context) {
       const tasks = schedules.store.inConversation(context.conversationId);
-      return tasks.length === 0 ? 'No scheduled tasks in this conversation.' : tasks.map((task) => schedules.describe(task)).join('\n');
+      const elsewhere = context.sender?.isDirect ? schedules.ownTasksElsewhere(context.conversationId, context.userId) : [];
+      const here = tasks.length === 0 ? ['No scheduled tasks in this conversation.'] : tasks.map((task) => schedules.describe(task));
+      return [...here, ...elsewhereLines(schedules, elsewhere, context.conversationId)].join('\n');
     },
   };
   const cancel: Tool<z.infer<typeof cancelParameters>> = {
     name: 'cancel_scheduled_task',
-    description: 'Cancel a scheduled task of this conversation by its number (only who set it, or an admin).',
+    description: "Cancel a scheduled task of this conversation (in a direct chat, also one of the user's own elsewhere) by its number (only who set it, or an admin).",
     parameters: cancelParameters,
     execute({ id }, context) {
       return schedules.cancel(requesterOf(context, canDeliver), id);
@@ -76,9 +78,12 @@ export function registerScheduleCommands(commands: CommandRegistry, schedules: S
     run: (context) => {
       const [action, id] = context.args.trim().split(/\s+/);
       if (!action) {
-        const tasks = schedules.store.inConversation(context.message.conversationId);
-        if (tasks.length === 0) return 'No scheduled tasks here. Ask me in words, e.g. "every weekday at 9:00 summarize the open incidents".';
-        return [`Scheduled tasks (${tasks.length}):`, ...tasks.map((task) => schedules.describe(task)), '', 'Cancel one with /schedules cancel <id>.'].join('\n');
+        const { conversationId, isDirect, userId } = context.message;
+        const tasks = schedules.store.inConversation(conversationId);
+        const elsewhere = isDirect ? schedules.ownTasksElsewhere(conversationId, userId) : [];
+        if (tasks.length === 0 && elsewhere.length === 0) return 'No scheduled tasks here. Ask me in words, e.g. "every weekday at 9:00 summarize the open incidents".';
+        const here = tasks.length === 0 ? ['No scheduled tasks here.'] : [`Scheduled tasks (${tasks.length}):`, ...tasks.map((task) => schedules.describe(task))];
+        return [...here, ...elsewhereLines(schedules, elsewhere, conversationId), '', 'Cancel one with /schedules cancel <id>.'].join('\n');
       }
       // The list shows "#5": that is taken as the id too.
       const number = Number(id?.replace(/^#/, ''));
@@ -86,6 +91,12 @@ export function registerScheduleCommands(commands: CommandRegistry, schedules: S
       return schedules.cancel(commandRequester(context), number);
     },
   });
+}
+
+/** The lines listing a person's tasks of other conversations, each saying where it is. */
+function elsewhereLines(schedules: Schedules, tasks: readonly Schedule[], here: string): string[] {
+  if (tasks.length === 0) return [];
+  return ['', `Yours in other conversations (${tasks.length}):`, ...tasks.map((task) => `${schedules.describe(task)} [${placeOf(task, here)}]`)];
 }
 
 function commandRequester({ message, isAdmin }: CommandContext): Requester {

@@ -1,0 +1,109 @@
+/**
+ * A Telegram group that becomes a supergroup moves to a new chat id: answers follow it
+ * (chat-migration.ts), and so do its scheduled tasks, so /schedules and /schedules cancel from
+ * the supergroup find the group's tasks. The move is learned from the Bot API's refusal of a
+ * call to the old chat, or from Telegram's service message in the new one.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
+import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
+import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { startProxy, type Proxy } from '../helpers/platform-proxy.js';
+import { TelegramAdapter } from '../../adapters/telegram/index.js';
+import { HttpServer } from '../../src/http/server.js';
+import { silentLogger } from '../../src/core/logger.js';
+
+const USER = { id: 42, is_bot: false, first_name: 'Ada', username: 'ada' };
+const OLD = -4_001;
+const NEW = -1_002_000_000_001;
+
+let model: FakeModelServer | undefined;
+let fake: FakeTelegram | undefined;
+let proxy: Proxy | undefined;
+let adapter: TelegramAdapter | undefined;
+let cairn: TestCairn | undefined;
+let messageId = 1;
+let outcomes: string[] = [];
+
+afterEach(async () => {
+  await adapter?.stop().catch(() => {});
+  await proxy?.close();
+  await fake?.close();
+  await cairn?.close();
+  await model?.close();
+  proxy = undefined;
+  outcomes = [];
+});
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setImmediate(resolve));
+}
+const visible = (body: Record<string, unknown>) => String(body.text ?? '').replace(/<[^>]+>/g, '');
+const inChat = (chatId: number, text: string, extra: Record<string, unknown> = {}) => ({ message_id: messageId++, date: 1_700_000_000, chat: { id: chatId, type: chatId === OLD ? 'group' : 'supergroup' }, from: USER, text, ...extra });
+const command = (chatId: number, text: string) => inChat(chatId, text, { entities: [{ type: 'bot_command', offset: 0, length: text.split(' ')[0]?.length ?? 0 }] });
+
+/** Cairn with the Telegram adapter; with `refuseOldChat`, the Bot API answers calls to the old group as Telegram does once it moved. */
+async function startBot(refuseOldChat: boolean) {
+  model = await startFakeModelServer();
+  fake = await startFakeTelegram();
+  if (refuseOldChat) {
+    proxy = await startProxy(fake.apiRoot, (method, path, body) =>
+      method === 'POST' && /\/send(Message|ChatAction)$/.test(path) && (JSON.parse(body || '{}') as { chat_id?: number }).chat_id === OLD
+        ? { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: NEW } } }
+        : undefined,
+    );
+  }
+  const started = startTestCairn(testConfig(model.url, { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: proxy?.url ?? fake.apiRoot, TELEGRAM_ALLOWED_USERS: String(USER.id), CAIRN_STREAM_REPLIES: 'false', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' }));
+  cairn = started;
+  const timers = new ManualTimers();
+  // As `cairn start` wires it: a conversation that moves takes its tasks along.
+  const conversationMoved = (from: string, to: string) => void started.schedules.moveConversation(from, to);
+  adapter = new TelegramAdapter({ config: started.config, http: new HttpServer(), logger: silentLogger, commands: started.commands, sleep: async () => {}, conversationMoved }, { timer: timers.timer, now: () => 1_700_000_000_000 });
+  started.gateway.attach(adapter);
+  await adapter.start(async (message) => {
+    const outcome = await started.gateway.receive(message);
+    outcomes.push(outcome);
+    return outcome;
+  });
+  return { cairn: started, fake };
+}
+
+describe('telegram: a group with a scheduled task becomes a supergroup', () => {
+  it('lists and cancels the group task from the supergroup, once a call to the old chat was refused', async () => {
+    const { cairn, fake } = await startBot(true);
+    // In the group, as it becomes a supergroup: a daily report is set, and the answer is refused in the old chat.
+    model!.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Post the standup summary.', cron: '0 9 * * *' } }] }, { text: 'Scheduled: every day at 09:00.' });
+    fake.pushUpdate({ message: inChat(OLD, '@cairn_bot every day at 9 post the standup summary', { entities: [{ type: 'mention', offset: 0, length: 10 }] }) });
+    await until(() => outcomes.length === 1);
+    expect(cairn.schedules.store.active().map((task) => task.conversationId)).toEqual([`telegram:${NEW}`]);
+
+    // Its people write from the new chat id.
+    fake.pushUpdate({ message: command(NEW, '/schedules') });
+    await until(() => outcomes.length === 2);
+    fake.pushUpdate({ message: command(NEW, '/schedules cancel 1') });
+    await until(() => outcomes.length === 3);
+
+    const answers = fake.sent.map((body) => [body.chat_id, visible(body)]);
+    expect(answers.at(-2)).toEqual([NEW, expect.stringContaining('Post the standup summary.')]);
+    expect(answers.at(-1)).toEqual([NEW, expect.stringMatching(/^Cancelled task #1/)]);
+    expect(cairn.schedules.store.active()).toEqual([]);
+  });
+
+  it("moves the group's tasks, a member's own conversation's too, on Telegram's service message, before anything is sent", async () => {
+    const { cairn, fake } = await startBot(false);
+    const set = (conversationId: string, prompt: string) =>
+      cairn.schedules.create({ conversationId, platform: 'telegram', identity: 'telegram:42', senderId: '42', userName: 'Ada', isDirect: false, person: 'telegram:42', isAdmin: false }, { prompt, cron: '0 9 * * *' });
+    set(`telegram:${OLD}`, 'Post the standup summary.');
+    set(`telegram:${OLD}:42`, "Summarize Ada's open reviews.");
+    // A chat whose id starts the same is another chat.
+    set(`telegram:${OLD}1`, 'Another group.');
+
+    fake.pushUpdate({ message: { message_id: messageId++, date: 1_700_000_000, chat: { id: NEW, type: 'supergroup' }, from: USER, migrate_from_chat_id: OLD } });
+    fake.pushUpdate({ message: command(NEW, '/schedules') });
+    await fake.waitForSent(1);
+
+    expect(cairn.schedules.store.active().map((task) => task.conversationId)).toEqual([`telegram:${NEW}`, `telegram:${NEW}:42`, `telegram:${OLD}1`]);
+    expect(fake.sent.map((body) => [body.chat_id, visible(body).split('\n')[0]])).toEqual([[NEW, 'Scheduled tasks (1):']]);
+  });
+});
