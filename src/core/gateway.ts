@@ -357,8 +357,11 @@ export class Gateway {
     }
     try {
       await this.deliver(message, reply);
+      message.scheduled?.delivered?.();
     } catch (error) {
       this.options.logger.error({ platform: message.platform, conversationId: message.conversationId, err: describeError(error) }, 'sending the reply failed');
+      // Refused for good (removed from the group, the channel deleted, blocked): a scheduled task must hear it, or it runs for nobody forever.
+      if (error instanceof CairnError && (error.code === 'permission' || error.code === 'not_found')) message.scheduled?.refused?.(error);
     }
   }
 

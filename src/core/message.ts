@@ -1,3 +1,4 @@
+import type { CairnError } from './errors.js';
 /**
  * The one message type every adapter produces, and the small port every adapter
  * implements. The core never reads `raw`; it is there for the adapter's own use.
@@ -31,6 +32,18 @@ export interface EarlierMessage {
 export interface ThreadBefore {
   messages: EarlierMessage[];
   olderLeftOut: boolean;
+}
+
+/**
+ * What a scheduled task's run carries. `delivered` / `refused`: the gateway tells whether the
+ * platform took the run's answer, or refused it for good (the bot was removed from the group,
+ * the channel deleted, the user blocked it), so a task whose answers reach nobody stops.
+ */
+export interface ScheduledRun {
+  id: number;
+  cancelled?: () => boolean;
+  delivered?: () => void;
+  refused?: (error: CairnError) => void;
 }
 
 export interface InboundMessage {
@@ -85,7 +98,7 @@ export interface InboundMessage {
    * A scheduled task's run. `cancelled`: whether the task was cancelled since it fell due (its run
    * may wait behind a turn in that conversation, the very turn that cancels it); then it does not run.
    */
-  scheduled?: { id: number; cancelled?: () => boolean } | undefined;
+  scheduled?: ScheduledRun | undefined;
   command?: InboundCommand | undefined;
   /**
    * A 👍/👎 on one of Cairn's replies: the message that reply answered (its `replyTo`), so

@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { InboundMessage } from '../core/message.js';
+import type { InboundMessage, ScheduledRun } from '../core/message.js';
 import type { Timers, TimerHandle } from '../backends/timers.js';
 import type { Db } from '../store/db.js';
 import { CairnError, describeError } from '../core/errors.js';
@@ -24,6 +24,8 @@ export type { Schedule } from './store.js';
 export const MAX_ACTIVE_PER_PERSON = 25;
 /** Longest single wait; a later task is looked at again after it (timers overflow past 24.8 days). */
 const MAX_WAIT_MS = 6 * 60 * 60_000;
+/** Runs in a row whose answers the platform refused before a repeating task is cancelled (one refusal may pass: a permission fixed later). */
+const REFUSED_RUNS_TO_CANCEL = 3;
 /** A run this late is told so. */
 const LATE_AFTER_MS = 2 * 60_000;
 /** Places the limit's refusal names; the others are counted together (all of them are listed by /schedules in a direct chat). */
@@ -62,6 +64,8 @@ export class Schedules {
   /** The one conversation whose tasks this process runs, where it shows only that one (a `cairn chat` terminal's session). */
   private onlyConversation: string | undefined;
   private timer: TimerHandle | undefined;
+  /** Runs in a row whose answers the platform refused, by task (in memory: a restart starts the count over). */
+  private readonly refusedRuns = new Map<number, number>();
   /** Conversations that moved to a new id (old → new), for messages from the old one still on their way. */
   private readonly moves = new Map<string, string>();
 
@@ -223,6 +227,31 @@ export class Schedules {
     return conversationId;
   }
 
+  /**
+   * A run, with what the gateway says of its answer: a repeating task whose answers the platform
+   * refused REFUSED_RUNS_TO_CANCEL runs in a row (the bot was removed from the group, the channel
+   * deleted, the user blocked it) is cancelled: it ran the model every time for nobody.
+   */
+  private runOf(schedule: Schedule): ScheduledRun {
+    let counted = false;
+    return {
+      id: schedule.id,
+      cancelled: () => this.store.get(schedule.id)?.status === 'cancelled',
+      delivered: () => this.refusedRuns.delete(schedule.id),
+      refused: (error) => {
+        if (counted) return;
+        counted = true;
+        const refused = (this.refusedRuns.get(schedule.id) ?? 0) + 1;
+        this.refusedRuns.set(schedule.id, refused);
+        if (refused < REFUSED_RUNS_TO_CANCEL || this.store.get(schedule.id)?.status !== 'active') return;
+        this.store.cancel(schedule.id);
+        this.refusedRuns.delete(schedule.id);
+        this.arm();
+        this.options.logger.warn({ scheduleId: schedule.id, conversationId: schedule.conversationId, setBy: schedule.identity, err: describeError(error) }, `scheduled task cancelled: ${refused} runs in a row, the platform refused its answers`);
+      },
+    };
+  }
+
   private messageFor(schedule: Schedule, dueAt: number, now: number): InboundMessage {
     const late = now - dueAt > LATE_AFTER_MS ? `; it was due ${showTime(dueAt, schedule.timeZone)}, while Cairn was not running` : '';
     const repeat = schedule.cron ? `, repeating on cron "${schedule.cron}" (${schedule.timeZone})` : '';
@@ -236,7 +265,7 @@ export class Schedules {
       isDirect: schedule.isDirect,
       addressed: true,
       isSelf: false,
-      scheduled: { id: schedule.id, cancelled: () => this.store.get(schedule.id)?.status === 'cancelled' },
+      scheduled: this.runOf(schedule),
       // One id per run; a run the shutdown cut off is run again under another (the first was seen).
       messageId: `schedule:${schedule.id}:${dueAt}${schedule.lastRunAt !== undefined && schedule.lastRunAt >= dueAt ? `:${schedule.lastRunAt}` : ''}`,
       receivedAt: new Date(now),
