@@ -122,8 +122,9 @@ export class TelegramAdapter implements Adapter {
     this.gathering = new Gathering(this.timer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
     if (settings.webhookUrl) {
       const handle = webhookCallback(this.bot, 'http', { secretToken: settings.webhookSecret ?? '' });
-      // Until start() has set the handlers, an update would be acknowledged and handled by nothing: 503 makes Telegram send it again.
-      deps.http.mount(new URL(settings.webhookUrl).pathname, (req, res) => (this.handling ? handle(req, res) : void res.writeHead(503, { 'retry-after': '5' }).end('starting')));
+      // Before start() has set the handlers, or once stop() began, an update would be acknowledged and answered by nothing (or
+      // "restarting"): 503 makes Telegram send it again, to this process once it runs or to the next one.
+      deps.http.mount(new URL(settings.webhookUrl).pathname, (req, res) => (this.handling ? handle(req, res) : void res.writeHead(503, { 'retry-after': '5' }).end('not taking updates now')));
     }
   }
 
@@ -158,6 +159,7 @@ export class TelegramAdapter implements Adapter {
   }
 
   async stop(): Promise<void> {
+    this.handling = false;
     this.gathering.flushAll();
     this.indicators.stopAll();
     this.drafts.stopAll();

@@ -834,8 +834,8 @@ describe('telegram webhook mode and shutdown', () => {
   });
 });
 
-describe('telegram webhook before start', () => {
-  it('answers 503 to an update that comes before its handlers are set, so Telegram sends it again instead of it being lost', async () => {
+describe('telegram webhook before start and after stop', () => {
+  it('answers 503 to an update that comes before its handlers are set or once it stops, so Telegram sends it again instead of it being lost', async () => {
     const fake = await startFakeTelegram();
     const config = testConfig('http://127.0.0.1:9/v1', { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram/hook', TELEGRAM_WEBHOOK_SECRET: 's3cret-token' });
     const http = new HttpServer();
@@ -855,6 +855,10 @@ describe('telegram webhook before start', () => {
         return 'turn';
       });
       expect((await post()).status).toBe(200);
+      expect(received).toEqual(['early']);
+      // Stopping (a restart): later updates are left for Telegram to send again, not answered "restarting".
+      await adapter.stop();
+      expect((await post()).status).toBe(503);
       expect(received).toEqual(['early']);
     } finally {
       await adapter.stop();
