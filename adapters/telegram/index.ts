@@ -124,7 +124,7 @@ export class TelegramAdapter implements Adapter {
       const handle = webhookCallback(this.bot, 'http', { secretToken: settings.webhookSecret ?? '' });
       // Before start() has set the handlers, or once stop() began, an update would be acknowledged and answered by nothing (or
       // "restarting"): 503 makes Telegram send it again, to this process once it runs or to the next one.
-      deps.http.mount(new URL(settings.webhookUrl).pathname, (req, res) => (this.handling ? handle(req, res) : void res.writeHead(503, { 'retry-after': '5' }).end('not taking updates now')));
+      deps.http.mount(settings.webhookPath ?? new URL(settings.webhookUrl).pathname, (req, res) => (this.handling ? handle(req, res) : void res.writeHead(503, { 'retry-after': '5' }).end('not taking updates now')));
     }
   }
 

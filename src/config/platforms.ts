@@ -46,6 +46,8 @@ export const platformsSchema = z
         apiRoot: httpUrl().optional(),
         webhookUrl: httpUrl().optional(),
         webhookSecret: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 letters, digits, _ or -').optional(),
+        /** Where the HTTP server takes the webhook when a proxy changes the path (strips a prefix): the public URL's path otherwise. */
+        webhookPath: z.string().regex(/^\/[^\s?#]*$/, 'a path starting with /, without ? or #').optional(),
         allowedUsers: telegramIds,
         adminUsers: telegramIds,
         /** Groups share one session per chat; `user` gives each member their own. */
@@ -89,6 +91,7 @@ export const PLATFORM_ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'TELEGRAM_API_ROOT', path: ['platforms', 'telegram', 'apiRoot'], kind: 'string', help: 'Bot API root for a self-hosted Bot API server (grammY apiRoot).' },
   { name: 'TELEGRAM_WEBHOOK_URL', path: ['platforms', 'telegram', 'webhookUrl'], kind: 'string', help: 'Public URL for webhook mode (long polling when unset).' },
   { name: 'TELEGRAM_WEBHOOK_SECRET', path: ['platforms', 'telegram', 'webhookSecret'], kind: 'string', help: 'Secret token Telegram sends with each webhook call.' },
+  { name: 'TELEGRAM_WEBHOOK_PATH', path: ['platforms', 'telegram', 'webhookPath'], kind: 'string', help: "The path the webhook arrives at, when a proxy changes it (default: the public URL's path)." },
   { name: 'TELEGRAM_ALLOWED_USERS', path: ['platforms', 'telegram', 'allowedUsers'], kind: 'list', help: 'Comma-separated Telegram user ids allowed to talk to Cairn.' },
   { name: 'TELEGRAM_ADMIN_USERS', path: ['platforms', 'telegram', 'adminUsers'], kind: 'list', help: 'Comma-separated Telegram user ids with admin rights.' },
   { name: 'SLACK_BOT_TOKEN', path: ['platforms', 'slack', 'botToken'], kind: 'string', help: 'Enables Slack (xoxb-… bot token).' },

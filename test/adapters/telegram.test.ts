@@ -868,6 +868,43 @@ describe('telegram webhook before start and after stop', () => {
   });
 });
 
+describe('telegram webhook behind a proxy that changes the path', () => {
+  it('takes updates at TELEGRAM_WEBHOOK_PATH, not at the public URL\'s path', async () => {
+    const fake = await startFakeTelegram();
+    const config = testConfig('http://127.0.0.1:9/v1', {
+      TELEGRAM_BOT_TOKEN: fake.token,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      TELEGRAM_WEBHOOK_URL: 'https://example.com/cairn/telegram',
+      TELEGRAM_WEBHOOK_SECRET: 's3cret-token',
+      TELEGRAM_WEBHOOK_PATH: '/telegram',
+    });
+    const http = new HttpServer();
+    const adapter = new TelegramAdapter({ config, http, logger: silentLogger, commands: new CommandRegistry(), sleep: async () => {} });
+    const port = await http.listen(0, '127.0.0.1');
+    const received: string[] = [];
+    try {
+      await adapter.start(async (message) => {
+        received.push(message.text);
+        return 'turn';
+      });
+      const post = (path: string) =>
+        fetch(`http://127.0.0.1:${port}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 's3cret-token' },
+          body: JSON.stringify({ update_id: 7, message: { message_id: 9, date: 1_700_000_000, chat: { id: 42, type: 'private' }, from: USER, text: 'via the proxy' } }),
+        });
+      expect((await post('/telegram')).status).toBe(200);
+      expect((await post('/cairn/telegram')).status).toBe(404);
+      expect(received).toEqual(['via the proxy']);
+      expect(() => testConfig('http://127.0.0.1:9/v1', { TELEGRAM_WEBHOOK_PATH: 'telegram' })).toThrow(/TELEGRAM_WEBHOOK_PATH.*a path starting with \//);
+    } finally {
+      await adapter.stop();
+      await http.close();
+      await fake.close();
+    }
+  });
+});
+
 describe('telegram start', () => {
   it('gives up with the reason when the Bot API cannot be reached, warning on each retry', async () => {
     const fake = await startFakeTelegram();
