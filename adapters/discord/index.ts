@@ -8,14 +8,14 @@
  * injectable sleep.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Events, GatewayIntentBits, Partials, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialUser, type User } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, Routes, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
-import { REMEMBERED_REPLIES, SentReplies, type SentReply } from '../../src/core/sent-replies.js';
+import { REMEMBERED_REPLIES, SentReplies } from '../../src/core/sent-replies.js';
 import { attemptDiscordOnce, isAlreadyAcknowledged, isInteractionGone, isMarkupRejection, isReplyRefused, isTooLateToDefer, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings, inviteUrl } from './check.js';
 import { threadBefore } from './threads.js';
@@ -23,6 +23,7 @@ import { loadable, withFiles } from './files.js';
 import { ReplyChannels } from './reply-channels.js';
 import { applicationCommands } from './slash-commands.js';
 import { DiscordGateway } from './gateway.js';
+import { answerInteraction, type AnsweredInteraction } from './interaction-answer.js';
 import { PLATFORM, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, componentsOf, partsWithFiles, plainParts, renderParts, type ActionRow } from './render.js';
 
@@ -153,12 +154,16 @@ export class DiscordAdapter implements Adapter {
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
     if (!reply.endsTurn) this.drafts.posted(conversationId);
     const pending = reply.replyTo ? this.interactions.get(reply.replyTo) : undefined;
+    // Parts that went out through the interaction before its token ran out are not posted again.
+    const progress = { sent: 0 };
     const withButtons = (reply.buttons?.length ?? 0) > 0;
     if (pending && reply.replyTo) {
       const into = draft && 'interaction' in draft ? draft.message : pending.edited ? undefined : '@original';
       pending.edited = true;
+      const answered = reply.answers ?? reply.replyTo;
+      const interactionDeps = { call: <T>(operation: () => Promise<T>) => this.call(operation), remember: (id: string | undefined) => this.replies.remember(id, conversationId, answered), logger: this.deps.logger };
       try {
-        const last = await this.answerInteraction(pending.interaction, reply.text, reply.files ?? [], { conversationId, answered: reply.answers ?? reply.replyTo }, into, componentsOf(reply.buttons));
+        const last = await answerInteraction(interactionDeps, pending.interaction, { text: reply.text, files: reply.files ?? [], components: componentsOf(reply.buttons) }, into, progress);
         return withButtons && last ? this.keepEditable(last, pending.interaction) : undefined;
       } catch (error) {
         // A turn longer than the token's 15 minutes: the answer goes to the channel the question was asked in.
@@ -168,7 +173,7 @@ export class DiscordAdapter implements Adapter {
       }
     }
     const channelId = this.channels.channelFor(conversationId, reply.replyTo);
-    const parts = partsWithFiles(reply.text, reply.files);
+    const parts = partsWithFiles(reply.text, reply.files).slice(progress.sent);
     let last: string | undefined;
     for (const [index, part] of parts.entries()) {
       const into = index === 0 && draft && 'channelId' in draft ? draft.messageId : undefined;
@@ -333,40 +338,6 @@ export class DiscordAdapter implements Adapter {
    * `into`: the message the first part goes into: '@original' (the turn's first message
    * replaces the deferred "thinking…"), or the follow-up that held a streamed draft.
    */
-  /** Resolves with the id of the last message (the one with the buttons). */
-  private async answerInteraction(interaction: AnsweredInteraction, text: string, files: OutboundFile[], sentTo: SentReply, into: string | undefined, components?: ActionRow[]): Promise<string | undefined> {
-    const parts = partsWithFiles(text, files);
-    let lastId: string | undefined;
-    for (const [index, part] of parts.entries()) {
-      const attachments = part.files.map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name }));
-      // What goes last (files, buttons) goes with the piece that carries the files.
-      const last = index === parts.length - 1 ? components : undefined;
-      const send = (content: string, withFiles: boolean, edit: boolean) => {
-        const body = { content, allowedMentions: NO_PINGS, ...(withFiles && attachments.length > 0 ? { files: attachments } : {}), ...(withFiles && last ? { components: last } : {}) };
-        return into && edit ? interaction.editReply({ ...body, message: into }) : interaction.followUp(body);
-      };
-      try {
-        lastId = (await this.call(() => send(part.content, true, index === 0))).id;
-        this.replies.remember(lastId, sentTo.conversationId, sentTo.answered);
-      } catch (error) {
-        if (into && index === 0 && !isMarkupRejection(error as CairnError)) {
-          // The message to edit is gone (a deleted follow-up, an expired token): follow up anew.
-          this.deps.logger.warn({ err: describeError(error) }, 'Discord reply could not be edited; following up instead');
-          lastId = (await this.call(() => send(part.content, true, false))).id;
-          this.replies.remember(lastId, sentTo.conversationId, sentTo.answered);
-          continue;
-        }
-        if (!isMarkupRejection(error as CairnError)) throw error;
-        // Escaping can make more pieces of one part: only the first goes into the edited message.
-        const plain = plainParts(part.content);
-        for (const [at, piece] of plain.entries()) {
-          lastId = (await this.call(() => send(piece, at === plain.length - 1, index === 0 && at === 0))).id;
-          this.replies.remember(lastId, sentTo.conversationId, sentTo.answered);
-        }
-      }
-    }
-    return lastId;
-  }
 
   /**
    * Posts a message, with files if any, or puts it into message `into` (a streamed draft;
@@ -446,5 +417,3 @@ function idOf(response: unknown): string | undefined {
 export const createAdapter: AdapterFactory = (deps) => new DiscordAdapter(deps);
 export const checkCredentials: CredentialCheck = checkDiscord;
 
-/** An interaction Cairn answers in its deferred reply: a slash command, "Ask Cairn" on a message, or a press of its button. */
-type AnsweredInteraction = ChatInputCommandInteraction | ButtonInteraction | MessageContextMenuCommandInteraction;

@@ -52,8 +52,8 @@ afterEach(async () => {
 
 const mention = (id: string, text: string) => ({ ...messagePayload(id, CHANNEL_ID, USER, `<@${BOT_USER.id}> ${text}`, { mentions: [BOT_USER] }), guild_id: GUILD_ID, member: { roles: [] } });
 
-/** Discord in front of the fake, refusing webhook calls made with the tokens in `expired` (Invalid Webhook Token). */
-async function expiringTokens(target: FakeDiscord, expired: Set<string>): Promise<string> {
+/** Discord in front of the fake, refusing webhook calls made with the tokens in `expired` (Invalid Webhook Token); those in `expireAfterOne` expire once one call went through. */
+async function expiringTokens(target: FakeDiscord, expired: Set<string>, expireAfterOne = new Set<string>()): Promise<string> {
   const upstream = new URL(target.apiUrl);
   proxy = createServer((req, res) => {
     const token = /\/webhooks\/\d+\/([^/?]+)/.exec(req.url ?? '')?.[1];
@@ -61,6 +61,7 @@ async function expiringTokens(target: FakeDiscord, expired: Set<string>): Promis
       req.resume();
       return void res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Invalid Webhook Token', code: 50027 }));
     }
+    if (token && expireAfterOne.has(token)) expired.add(token);
     const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -136,5 +137,22 @@ describe('discord interactions', () => {
     expired.add('long-turn-token');
     gated.release();
     await vi.waitFor(() => expect(fake.sent.map((message) => [message.kind, message.channelId, message.content])).toEqual([['channel', CHANNEL_ID, 're: a long job']]));
+  });
+
+  it('posts in the channel only the parts left when the token runs out between parts (not the whole answer again)', async () => {
+    const gated = new GatedModel();
+    const expireAfterOne = new Set<string>();
+    await setUp({ gated, apiUrl: (target) => expiringTokens(target, new Set(), expireAfterOne) });
+    const paragraphs = ['first', 'second', 'third'].map((word) => `${word} ${'x'.repeat(900)}`);
+    fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000071', 'parting-token', paragraphs.join('\n\n'), USER));
+    await gated.until(1);
+    expireAfterOne.add('parting-token');
+    gated.release();
+    await vi.waitFor(() => expect(fake.sent.filter((message) => message.kind === 'channel')).toHaveLength(1));
+    const [viaToken, inChannel] = [fake.sent.filter((message) => message.kind !== 'channel'), fake.sent.filter((message) => message.kind === 'channel')];
+    expect(viaToken.map((message) => message.content.slice(0, 12))).toEqual(['re: first xx']);
+    // The rest of the answer, once: what went out through the token is not posted again.
+    expect(inChannel.map((message) => message.content.slice(0, 10))).toEqual(['third xxxx']);
+    expect(inChannel[0]?.content).not.toContain('first');
   });
 });
