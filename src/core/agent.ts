@@ -77,6 +77,7 @@ const FINAL_ANSWER_NOTE = 'You have used the tool steps available for this messa
 /** The reason a turn's signal carries when its person said /stop (a restart carries another). */
 export const STOPPED_BY_USER = 'Stopped with /stop.';
 const CUT_OFF = '[My answer was cut off at the length limit. Say "continue" for the rest.]';
+const FILTERED = "[The provider's content filter stopped this answer.]";
 const OUT_OF_STEPS = "I used all the tool steps I have for one message before I could finish. Say \"continue\" and I'll pick up where I stopped.";
 
 export class Agent {
@@ -179,7 +180,9 @@ export class Agent {
           text = finalOnly && result.text.trim() === '' ? OUT_OF_STEPS : result.text;
           record({ role: 'assistant', content: text });
           // Cut at the model's output limit: the reader is told the rest is missing, and how to get it.
-          if (result.finishReason === 'length') text = `${text.trimEnd()}\n\n${CUT_OFF}`;
+          if (result.finishReason === 'length') text = withNote(text, CUT_OFF);
+          // Stopped by the provider's filter (Azure OpenAI, OpenRouter): said so, and alone when nothing came (not "rephrase", as for an empty answer).
+          if (result.finishReason === 'content_filter') text = withNote(text, FILTERED);
           break;
         }
         record({ role: 'assistant', content: result.text || null, toolCalls: calls.map((call) => call.recorded) });
@@ -276,4 +279,10 @@ function speakerName(message: InboundMessage): string {
       .replace(/^_+|_+$/g, '');
   const name = ascii(message.userName);
   return (name || `user_${ascii(message.senderId)}`).slice(0, 64);
+}
+
+/** A note on how the answer ended, below what came of it; alone when nothing did. */
+function withNote(text: string, note: string): string {
+  const said = text.trimEnd();
+  return said === '' ? note : `${said}\n\n${note}`;
 }

@@ -174,6 +174,13 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
             filterToolCallText: prepared.parseTextToolCalls,
             onChunk: () => deadline.touch(),
             onFirstDelta: () => void (state.delivered = true),
+            // Thinking the answer closed without opening: the caller takes back what it showed, so nothing shown remains.
+            onTextReset: request.onTextReset
+              ? () => {
+                  state.delivered = false;
+                  request.onTextReset?.();
+                }
+              : undefined,
           });
           // An answer a proxy cut short must not pass as complete either: it ends cleanly, without a finish_reason or the end mark (some servers send only one of them).
           if (!deadline.signal.aborted && raw.finishReason === undefined && endedWithDoneMark(response) === false) {

@@ -69,8 +69,21 @@ export function statusError(status: number, headers: Headers | undefined, messag
   if (status === 408 || status === 409 || status >= 500) return new CairnError('unavailable', message, retryable);
   if (status === 401) return new CairnError('auth', message, base);
   if (status === 403) return new CairnError('permission', message, base);
-  if (status === 404) return new CairnError('not_found', message, base);
+  if (status === 404 || (status === 400 && namesUnknownModel(message, options.cause))) return new CairnError('not_found', message, base);
   return new CairnError('bad_request', message, base);
+}
+
+/**
+ * How providers say the model is not one of theirs, in words or in the body's `code`:
+ * OpenRouter "… is not a valid model ID", OpenAI and vLLM "The model `…` does not exist",
+ * Gemini "models/… is not found", Mistral "Invalid model: …". Some send it as a 400, which
+ * read as a bad request sent the user to /new, keeping the same model.
+ */
+const UNKNOWN_MODEL = /\bis not a valid model\b|\bmodels?\b[^\n]{0,120}?\b(?:does not exist|not found)\b|\bmodel_not_found\b|\binvalid model(?: name| id)?\b(?!\s+(?:output|param))/i;
+
+function namesUnknownModel(message: string, cause: unknown): boolean {
+  const code = cause instanceof APIError ? cause.code : undefined;
+  return code === 'model_not_found' || UNKNOWN_MODEL.test(message);
 }
 
 /** Milliseconds from `retry-after-ms`, or `retry-after` in seconds or as an HTTP date. */

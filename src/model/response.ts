@@ -1,11 +1,13 @@
 /**
  * A provider's reply → Cairn's shapes. The body is outside input, so it goes through
- * zod: anything that is not a chat completion with at least one choice is
- * 'invalid_model_output' (retryable once), never a crash deeper in the agent.
+ * zod: an error the provider sent as its body is that error, and anything else that is not
+ * a chat completion with at least one choice is 'invalid_model_output' (retryable once),
+ * never a crash deeper in the agent.
  */
 import { z } from 'zod';
+import { CairnError } from '../core/errors.js';
 import { readUsage } from './cost.js';
-import { invalidOutput } from './map-error.js';
+import { invalidOutput, statusError } from './map-error.js';
 import { newToolCallId, parseToolCallBlocks } from './hermes.js';
 import { withoutThinking } from './thinking.js';
 import type { FinishReason, ToolCall, Usage } from './types.js';
@@ -49,7 +51,29 @@ const completionSchema = z.object({
   usage: z.unknown().optional(),
 });
 
+/**
+ * An error as the body of a 200: OpenRouter answers so when the upstream fails after it
+ * accepted the request, with the HTTP status it means in `code`.
+ */
+const errorBodySchema = z.object({
+  error: z.union([z.string(), z.object({ message: z.string().nullish(), code: z.union([z.number(), z.string()]).nullish() })]),
+});
+
+function errorInBody(body: unknown, provider: string): CairnError | undefined {
+  const parsed = errorBodySchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  const { error } = parsed.data;
+  const { message, code } = typeof error === 'string' ? { message: error, code: undefined } : error;
+  const said = `${provider} answered with an error${code === undefined || code === null ? '' : ` (${code})`}: ${message || 'no message'}`;
+  const status = Number(code);
+  if (Number.isInteger(status) && status >= 400 && status < 600) return statusError(status, undefined, said, { platform: provider });
+  // No status to go by: an upstream failure, as an error event in a stream is (map-error.ts).
+  return new CairnError('unavailable', said, { platform: provider, isRetryable: true });
+}
+
 export function readCompletion(body: unknown, provider: string): RawReply {
+  const error = errorInBody(body, provider);
+  if (error) throw error;
   const parsed = completionSchema.safeParse(body);
   if (!parsed.success) {
     const what = typeof body === 'string' ? 'a non-JSON body' : 'a body without choices';

@@ -1,14 +1,14 @@
 /**
- * Reads a streamed chat completion: text deltas go to the caller as they arrive (with
- * <tool_call> blocks filtered out where text tool calls are parsed), tool-call deltas
- * are joined by index, and the usage chunk at the end is kept.
+ * Reads a streamed chat completion: text deltas go to the caller as they arrive (without
+ * thinking, and with <tool_call> blocks filtered out where text tool calls are parsed),
+ * tool-call deltas are joined by index, and the usage chunk at the end is kept.
  */
 import { z } from 'zod';
 import { readUsage } from './cost.js';
 import { newToolCallId, ToolCallTextFilter } from './hermes.js';
 import { invalidOutput } from './map-error.js';
 import { contentSchema, normalizeArguments, type RawReply } from './response.js';
-import { ThinkingFilter } from './thinking.js';
+import { ThinkingFilter, type ThinkingOutput } from './thinking.js';
 
 const chunkSchema = z.object({
   model: z.string().nullish(),
@@ -45,23 +45,19 @@ export interface StreamOptions {
   filterToolCallText: boolean;
   /** Called on every chunk, so an idle deadline can be pushed back while the model talks. */
   onChunk: () => void;
-  /** Called once, before the first delta reaches the caller: from then on nothing may be retried. */
+  /** Called before the first delta reaches the caller (again after a take-back): from then on nothing may be retried. */
   onFirstDelta: () => void;
+  /**
+   * Takes back the text delivered so far: it was thinking, closed by a </think> the answer
+   * never opened (see thinking.ts). Without it, that text stays shown; the answer is clean anyway.
+   */
+  onTextReset?: (() => void) | undefined;
 }
 
 export async function readStream(stream: AsyncIterable<unknown>, options: StreamOptions): Promise<RawReply> {
-  const toolCallFilter = options.filterToolCallText ? new ToolCallTextFilter() : undefined;
+  const newToolCallFilter = () => (options.filterToolCallText ? new ToolCallTextFilter() : undefined);
+  let toolCallFilter = newToolCallFilter();
   const thinking = new ThinkingFilter();
-  const filter = {
-    push: (piece: string) => {
-      const shown = thinking.push(piece);
-      return toolCallFilter ? toolCallFilter.push(shown) : shown;
-    },
-    flush: () => {
-      const shown = thinking.flush();
-      return toolCallFilter ? toolCallFilter.push(shown) + toolCallFilter.flush() : shown;
-    },
-  };
   const calls = new StreamedCalls();
   let text = '';
   let delivered = false;
@@ -75,6 +71,17 @@ export async function readStream(stream: AsyncIterable<unknown>, options: Stream
     if (!delivered) options.onFirstDelta();
     delivered = true;
     options.onTextDelta(piece);
+  };
+  const show = ({ takeBack, text: shown }: ThinkingOutput) => {
+    if (takeBack) {
+      // What was shown was thinking: taken back, and a <tool_call> it mentioned starts nothing.
+      toolCallFilter = newToolCallFilter();
+      if (delivered && options.onTextReset) {
+        delivered = false;
+        options.onTextReset();
+      }
+    }
+    deliver(toolCallFilter ? toolCallFilter.push(shown) : shown);
   };
 
   for await (const raw of stream) {
@@ -91,12 +98,13 @@ export async function readStream(stream: AsyncIterable<unknown>, options: Stream
       const content = choice.delta?.content;
       if (content) {
         text += content;
-        deliver(filter.push(content));
+        show(thinking.push(content));
       }
       for (const delta of choice.delta?.tool_calls ?? []) calls.add(delta);
     }
   }
-  deliver(filter.flush());
+  const rest = thinking.flush();
+  deliver(toolCallFilter ? toolCallFilter.push(rest) + toolCallFilter.flush() : rest);
   if (!sawChoice) throw invalidOutput(options.provider, `${options.provider} ended the stream without an answer.`);
 
   const { usage, costUsd, reported } = readUsage(usageRaw);

@@ -1,7 +1,8 @@
 /**
- * Streamed text with blocks between two tags left out (<tool_call>…</tool_call>, the
- * reasoning in <think>…</think>): text inside a block is dropped, and a tail that could be
- * the start of a tag ("<tool_c") is held back until the next delta decides it.
+ * Streamed text with blocks between two tags left out (<tool_call>…</tool_call>, wherever
+ * they appear): text inside a block is dropped, and a tail that could be the start of a tag
+ * ("<tool_c") is held back until the next delta decides it. Thinking has rules of its own
+ * (a block only at the start of the answer, or closed without an open): see thinking.ts.
  */
 export class TagBlockFilter {
   private buffer = '';
@@ -48,7 +49,7 @@ export class TagBlockFilter {
 }
 
 /** Length of the longest suffix of `text` that is a proper prefix of `tag`. */
-function partialTagLength(text: string, tag: string): number {
+export function partialTagLength(text: string, tag: string): number {
   for (let length = Math.min(text.length, tag.length - 1); length > 0; length--) {
     if (text.endsWith(tag.slice(0, length))) return length;
   }

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer, type RecordedRequest } from '../fakes/model-server.js';
 import { providerAt, rejectionOf, testClient } from './harness.js';
+import { userFacingError } from '../../src/core/user-errors.js';
 
 let server: FakeModelServer;
 let backup: FakeModelServer;
@@ -74,5 +75,47 @@ describe('failover on a request the model refuses', () => {
     const error = await rejectionOf(client.complete(ask));
     // The user is told "rate-limiting me, try again in a minute" — which never helps — instead of "rejected, try /new".
     expect(error.code).toBe('bad_request');
+  });
+});
+
+describe('a 200 whose body is an error (OpenRouter answers so when the upstream fails after it accepted the request)', () => {
+  const rateLimited = { raw: { status: 200, body: JSON.stringify({ error: { message: 'Rate limit exceeded: free-models-per-min.', code: 429 } }) } };
+
+  it("keeps the provider's error: a rate limit is a rate limit, and its message reaches the logs", async () => {
+    const { client, calls, sleeps } = testClient([providerAt(server.url)]);
+    server.setDefault(() => rateLimited);
+    const error = await rejectionOf(client.complete(ask));
+    // It was 'invalid_model_output', "custom sent a body without choices…": the provider's words gone, the user told to rephrase.
+    expect(error.message).toContain('Rate limit exceeded');
+    expect(error.code).toBe('rate_limit');
+    expect(userFacingError(error)).not.toContain('rephrase');
+    expect(calls.map((c) => c.errorCode)).toEqual(['rate_limit', 'rate_limit', 'rate_limit', 'rate_limit']);
+    expect(sleeps).toHaveLength(3);
+  });
+
+  it('reads it the same way as the plain JSON reply to a streamed request', async () => {
+    const { client } = testClient([providerAt(server.url)]);
+    server.setDefault(() => rateLimited);
+    const error = await rejectionOf(client.complete({ ...ask, onTextDelta: () => {} }));
+    expect(error).toMatchObject({ code: 'rate_limit', message: expect.stringContaining('Rate limit exceeded') });
+  });
+
+  it('takes an error without an HTTP status for an upstream failure, retried, and a 400 naming an unknown model for not_found', async () => {
+    const { client } = testClient([providerAt(server.url)]);
+    server.enqueue(
+      { raw: { status: 200, body: JSON.stringify({ error: { message: 'Upstream provider returned an error.', type: 'server_error' } }) } },
+      { raw: { status: 200, body: JSON.stringify({ error: { message: 'anthropic/claude-sonet-4.5 is not a valid model ID', code: 400 } }) } },
+    );
+    const error = await rejectionOf(client.complete(ask));
+    expect(error).toMatchObject({ code: 'not_found', message: expect.stringContaining('not a valid model ID') });
+    expect(server.chatRequests()).toHaveLength(2);
+  });
+});
+
+describe('a model the provider does not know, said only by its code', () => {
+  it("maps a 400 whose code is 'model_not_found' to not_found", async () => {
+    const { client } = testClient([providerAt(server.url)]);
+    server.enqueue({ error: { status: 400, body: { error: { message: 'Unknown request.', type: 'invalid_request_error', code: 'model_not_found' } } } });
+    expect((await rejectionOf(client.complete(ask))).code).toBe('not_found');
   });
 });

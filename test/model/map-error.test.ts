@@ -35,6 +35,19 @@ describe('statusError', () => {
     expect(error).toMatchObject({ code, isRetryable: retryable, status, platform: 'openrouter' });
   });
 
+  it('maps a 400 that says the model is unknown to not_found, so the user is sent to /model and not to /new', () => {
+    const unknown = [
+      'openrouter answered 400 anthropic/claude-sonet-4.5 is not a valid model ID',
+      'custom answered 400 The model `gpt-5-mini` does not exist or you do not have access to it.',
+      'gemini answered 400 models/gemini-9-pro is not found for API version v1beta',
+      'mistral answered 400 Invalid model: mistral-larg',
+    ];
+    for (const message of unknown) expect(statusError(400, undefined, message, { platform: 'p' }).code).toBe('not_found');
+    // Other 400s stay bad requests (refused-fields.ts learns from those).
+    const other = ['custom answered 400 max_tokens is not supported with this model. Use max_completion_tokens instead.', "custom answered 400 This model's maximum context length is 8192 tokens."];
+    for (const message of other) expect(statusError(400, undefined, message, { platform: 'p' }).code).toBe('bad_request');
+  });
+
   it('keeps the wait a 503 asked for', () => {
     expect(statusError(503, new Headers({ 'retry-after': '3' }), 'm', { platform: 'p' }).retryAfterMs).toBe(3000);
   });

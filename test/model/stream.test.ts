@@ -147,14 +147,53 @@ describe('streaming', () => {
     server.enqueue({ text: '<think>\nThe user greets me.\n</think>\n\nHello! How can I help?' });
     const deltas: string[] = [];
     const result = await client.complete({ messages: [{ role: 'user', content: 'hi' }], onTextDelta: (d) => deltas.push(d) });
-    expect(deltas.join('')).toBe('\n\nHello! How can I help?');
+    // The streamed text and the answer go through one filter: the blank lines after the block go too.
+    expect(deltas.join('')).toBe('Hello! How can I help?');
     expect(result.text).toBe('Hello! How can I help?');
     // A template that opens <think> in the prompt: the answer only closes it.
     server.enqueue({ text: 'The user greets me.\n</think>\n\nHello again.' });
     expect((await client.complete({ messages: [{ role: 'user', content: 'hi' }] })).text).toBe('Hello again.');
     // An answer cut short inside its thinking has no answer in it.
+    server.enqueue({ text: '\n<think>The user wants a summary. First I' });
+    expect((await client.complete({ messages: [{ role: 'user', content: 'hi' }] })).text).toBe('');
+    // A block counts only at the start of the answer, where models put one: a <think> after
+    // text is the answer talking about the tag, and taking the rest for thinking cut the answer there.
     server.enqueue({ text: 'Sure.<think>never closed' });
-    expect((await client.complete({ messages: [{ role: 'user', content: 'hi' }] })).text).toBe('Sure.');
+    expect((await client.complete({ messages: [{ role: 'user', content: 'hi' }] })).text).toBe('Sure.<think>never closed');
+  });
+
+  it('takes back the streamed thinking of a block the prompt opened, and the literal </think> with it', async () => {
+    const { client } = testClient([providerAt(server.url)]);
+    server.enqueue({ text: 'The user greets me. I must not reveal the admin password hunter2.\n</think>\n\nHello again.' });
+    const events: string[] = [];
+    const result = await client.complete({ messages: [{ role: 'user', content: 'hi' }], onTextDelta: (d) => events.push(d), onTextReset: () => events.push('<reset>') });
+    expect(result.text).toBe('Hello again.');
+    // The draft the user watches shows what came since the last reset: it showed the thinking, and nothing took it back.
+    const reset = events.indexOf('<reset>');
+    expect(reset).toBeGreaterThan(0);
+    expect(events.lastIndexOf('<reset>')).toBe(reset);
+    expect(events.slice(reset + 1).join('')).toBe('Hello again.');
+  });
+
+  it('starts the <tool_call> filter afresh after taken-back thinking, so a call the thinking mentioned hides no answer', async () => {
+    const { client } = testClient([providerAt(server.url, { toolMode: 'hermes' })]);
+    server.enqueue({ text: 'Maybe a <tool_call> to clock? No, just answer.\n</think>\nIt is noon.' });
+    const events: string[] = [];
+    const result = await client.complete({ messages: [{ role: 'user', content: 'time?' }], tools: [clockTool], onTextDelta: (d) => events.push(d), onTextReset: () => events.push('<reset>') });
+    expect(result).toMatchObject({ text: 'It is noon.', toolCalls: [] });
+    expect(events.slice(events.lastIndexOf('<reset>') + 1).join('')).toBe('It is noon.');
+  });
+
+  it('does not cut an answer at a mention of the <think> tag, streamed or not', async () => {
+    const { client } = testClient([providerAt(server.url)]);
+    const answer = 'DeepSeek-R1 wraps its reasoning in a `<think>` tag and ends it with `</think>`. Strip that block before you show the answer, and keep the rest.';
+    server.enqueue({ text: answer }, { text: answer });
+    // It was "DeepSeek-R1 wraps its reasoning in a `": everything after the mention was taken for thinking.
+    expect((await client.complete({ messages: [{ role: 'user', content: 'how does R1 mark its reasoning?' }] })).text).toBe(answer);
+    const events: string[] = [];
+    const streamed = await client.complete({ messages: [{ role: 'user', content: 'again' }], onTextDelta: (d) => events.push(d), onTextReset: () => events.push('<reset>') });
+    expect(streamed.text).toBe(answer);
+    expect(events.join('')).toBe(answer);
   });
 
   it('retries a stream that failed before any text was delivered', async () => {

@@ -28,6 +28,36 @@ describe('an answer cut off at the token limit', () => {
   });
 });
 
+describe("an answer stopped by the provider's content filter (Azure OpenAI, OpenRouter: finish_reason \"content_filter\")", () => {
+  it('tells the reader the answer was stopped, as a cut at the length limit does', async () => {
+    cairn = startTestCairn(testConfig(server.url));
+    const partial = 'To reset the router:\n1. Unplug it.\n2. Hold the reset button and';
+    server.enqueue({ text: partial, finishReason: 'content_filter' });
+    await cairn.gateway.receive(cairn.adapter.message('how do I reset my router?'));
+    // It was exactly the cut text, with nothing saying it is incomplete.
+    expect(cairn.adapter.texts()).toEqual([`${partial}\n\n[The provider's content filter stopped this answer.]`]);
+  });
+
+  it('says the filter stopped it, not "rephrase", when nothing came before the stop', async () => {
+    cairn = startTestCairn(testConfig(server.url));
+    server.enqueue({ text: '', finishReason: 'content_filter' });
+    await cairn.gateway.receive(cairn.adapter.message('hi'));
+    expect(cairn.adapter.texts()).toEqual(["[The provider's content filter stopped this answer.]"]);
+  });
+});
+
+describe('a model name the provider does not know, refused with a 400 (OpenRouter: "… is not a valid model ID")', () => {
+  it('does not send the user to /new, which keeps the same model', async () => {
+    cairn = startTestCairn(testConfig(server.url));
+    server.enqueue({ error: { status: 400, body: { error: { message: 'anthropic/claude-sonet-4.5 is not a valid model ID', code: 400 } } } });
+    await cairn.gateway.receive(cairn.adapter.message('hi'));
+    const [reply] = cairn.adapter.texts();
+    // It was "The model rejected this request. Try /new to start a fresh conversation."
+    expect(reply).not.toContain('/new');
+    expect(reply).toContain('/model');
+  });
+});
+
 describe('reasoning written into the answer', () => {
   it('keeps a <think> block (Qwen3 / DeepSeek-R1 / Hermes served without a reasoning parser) out of the reply', async () => {
     cairn = startTestCairn(testConfig(server.url));
