@@ -147,6 +147,18 @@ describe('custom rewards', () => {
     expect(scored.errors[0]?.message).toMatch(/reward\(\) in \.\/hang\.mjs did not return within 0\.05 s/);
   });
 
+  it('gives the module copies: what it changes in them is not written', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'greedy.mjs'), 'export function reward(trajectory, task) { trajectory.messages.length = 0; trajectory.taskId = "changed"; task.expected = "changed"; return 1; }\n');
+    const task: Task = { id: 't', prompt: 'question', expected: 'Paris', reward: { type: 'custom', module: './greedy.mjs' } };
+    const trajectory = sampleTrajectory({ task }, 'Paris');
+    const messages = trajectory.messages.length;
+    const scored = await new Rewarder({ baseDir: dir }).apply(trajectory, task);
+    expect(scored.reward).toBe(1);
+    expect([scored.taskId, scored.messages.length, task.expected]).toEqual([trajectory.taskId, messages, 'Paris']);
+    expect(scored.taskId).not.toBe('changed');
+  });
+
   it('loads reward(trajectory, task) from a JS or TS module, relative to the tasks file', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'length.mjs'), 'export function reward(trajectory, task) { const last = trajectory.messages.at(-1); return { score: last.content.length > task.metadata.min ? 1 : 0, reason: "length" }; }\n');

@@ -48,7 +48,8 @@ export class CustomRewardLoader {
 
   async score(modulePath: string, trajectory: Trajectory, task: Task, signal?: AbortSignal): Promise<RewardResult> {
     const fn = await this.load(modulePath);
-    const returned = await within(Promise.resolve().then(() => fn(trajectory, task)), this.timeoutMs, signal, `reward() in ${modulePath}`);
+    // Copies: a module that edits what it is given (trims the messages, sets a field) must not change the trajectory that is written.
+    const returned = await within(Promise.resolve().then(() => fn(structuredClone(trajectory), structuredClone(task))), this.timeoutMs, signal, `reward() in ${modulePath}`);
     const parsed = resultSchema.safeParse(returned);
     if (!parsed.success) throw new Error(`reward() in ${modulePath} must return a number or {score, reason?}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     if (typeof parsed.data === 'number') return { score: parsed.data };
