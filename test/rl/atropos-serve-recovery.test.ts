@@ -155,4 +155,26 @@ describe('cairn atropos serve', () => {
     expect(stats.stoppedBecause).toBe('tasks');
     expect(groups).toEqual(['a:received', 'b:failed']);
   });
+
+  it('waits longer after each group that failed whole (the inference server away), and goes on at once when one works', async () => {
+    const atropos: FakeAtropos = await startFakeAtropos();
+    servers.push(atropos);
+    await atropos.registerTrainer();
+    await atropos.takeBatch();
+    const client = new AtroposClient({ baseUrl: atropos.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
+    const serveTimers = new ManualTimers();
+    // Six tasks: the first three groups' runs fail (the model server restarts), then they work.
+    const manyTasks: Task[] = Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, prompt: `What is ${i}+42-${i}?`, expected: 42 }));
+    const working = generator();
+    let groupRuns = 0;
+    const generate: AtroposEnvironmentOptions['generate'] = async (task, signal) => {
+      if (groupRuns++ < 3 * 2) throw new Error('connect ECONNREFUSED 127.0.0.1:8000');
+      return working(task, signal);
+    };
+    const stats = await serveAtropos({ ...options(client, charTokenizer, new AbortController().signal), tasks: manyTasks, generate, timers: serveTimers });
+    expect(stats.groups.failed).toBe(3);
+    expect(stats.groups.received + stats.groups.buffered).toBe(3);
+    // 1 s, 2 s, 4 s after the failed groups; none after those that worked (status polls pause with pollMs, 500).
+    expect(serveTimers.sleeps.filter((ms) => ms !== 500)).toEqual([1_000, 2_000, 4_000]);
+  });
 });

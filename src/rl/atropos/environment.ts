@@ -117,6 +117,7 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
       }
     };
     const tokenizing = { worked: false };
+    const failures = failedGroupBackoff(options);
     const work = async () => {
       for (;;) {
         const reason = await room();
@@ -130,8 +131,9 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
           return;
         }
         inFlight++;
+        let event: GroupEvent | undefined;
         try {
-          const event = await runGroup(task, options, envId, maxTokenLen, tokenizing);
+          event = await runGroup(task, options, envId, maxTokenLen, tokenizing);
           if (!event) continue;
           stats.groups[event.outcome]++;
           if (event.outcome === 'received' || event.outcome === 'buffered') stats.trajectories += event.size;
@@ -139,6 +141,7 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
         } finally {
           inFlight--;
         }
+        await failures.after(event);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
@@ -149,6 +152,33 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
     await client.disconnect(envId);
     logger.info({ envId, groups: stats.groups }, 'Atropos: disconnected');
   }
+}
+
+/** The longest wait after groups that failed in a row. */
+const MAX_FAILED_WAIT_MS = 60_000;
+
+/**
+ * Groups that failed whole, one after another, mostly mean the policy's inference server is
+ * away (restarting with new weights): each next group failed as fast as the client gave up,
+ * using up the tasks of the epoch. After each such group the next waits longer, 1 s doubling
+ * up to a minute; one group that works ends the wait.
+ */
+function failedGroupBackoff(options: Pick<AtroposEnvironmentOptions, 'timers' | 'signal' | 'logger'>) {
+  let inARow = 0;
+  return {
+    async after(event: GroupEvent | undefined): Promise<void> {
+      if (!event) return;
+      if (event.outcome !== 'failed') {
+        if (inARow >= 2) options.logger.info({ groups: inARow }, 'Atropos: groups work again');
+        inARow = 0;
+        return;
+      }
+      inARow++;
+      const waitMs = Math.min(1_000 * 2 ** (inARow - 1), MAX_FAILED_WAIT_MS);
+      if (inARow === 2) options.logger.warn({ waitMs }, 'Atropos: groups fail one after another (is the inference server up?); waiting longer before each next one');
+      await options.timers.sleep(waitMs, options.signal).catch(() => undefined);
+    },
+  };
 }
 
 /** Generates, scores, tokenizes and sends one group; undefined when the run was stopped meanwhile. */
