@@ -187,7 +187,7 @@ export class SlackAdapter implements Adapter {
     if (receiver instanceof HTTPReceiver) this.httpReceiver = receiver;
     else {
       // The first connection is retried as any call is (Slack's outage, a rate limit) and a refusal reported; a later drop is reconnected (socket-mode.ts).
-      guardSocketMessages(receiver.client, this.logger);
+      guardSocketMessages(receiver.client, this.logger, () => this.accepting);
       await this.call(() => startSocketMode(() => app.start()));
       this.socketMode = new SocketModeLink(receiver.client, this.timer, this.logger);
       this.socketMode.watch();

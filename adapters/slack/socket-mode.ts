@@ -34,23 +34,29 @@ export async function startSocketMode(start: () => Promise<unknown>): Promise<vo
  * `app_rate_limited` notice (a busy workspace past 30,000 events an hour) has none: its
  * handler throws in a promise nobody holds, and Node ends the process. Its handler is
  * wrapped so such an envelope is acknowledged and logged, and any other failure logged.
+ * An event that comes once the adapter stops taking messages (a restart) is left
+ * unacknowledged: Slack sends it again, to the next connection, instead of it being lost.
  */
-export function guardSocketMessages(client: SocketModeClient, logger: Logger): void {
+export function guardSocketMessages(client: SocketModeClient, logger: Logger, accepting: () => boolean): void {
   const inner = client as unknown as { onWebSocketMessage(data: unknown, isBinary: boolean): Promise<void>; send(id: string, body?: unknown): Promise<void> };
   client.removeAllListeners('ws_message');
   client.on('ws_message', (data: unknown, isBinary: boolean) => {
-    const envelope = eventlessEnvelope(data, isBinary);
-    if (envelope) {
-      logger.warn({ type: envelope.type }, 'Slack is rate-limiting the events sent to Cairn; some messages may not arrive');
+    const envelope = readEnvelope(data, isBinary);
+    if (envelope?.type === 'events_api' && !envelope.hasEvent) {
+      logger.warn({ type: envelope.payloadType }, 'Slack is rate-limiting the events sent to Cairn; some messages may not arrive');
       if (envelope.id) void inner.send(envelope.id).catch(() => {});
+      return;
+    }
+    if (envelope?.type === 'events_api' && !accepting()) {
+      logger.info({ envelope: envelope.id }, 'Slack event left for Slack to send again: Cairn is stopping');
       return;
     }
     inner.onWebSocketMessage(data, isBinary).catch((error: unknown) => logger.error({ err: describeError(error) }, 'Slack Socket Mode message could not be handled'));
   });
 }
 
-/** An events_api envelope without an inner event (app_rate_limited), or undefined. */
-function eventlessEnvelope(data: unknown, isBinary: boolean): { id: string | undefined; type: string } | undefined {
+/** An envelope's kind, id and whether it carries an inner event; undefined for what is no JSON envelope. */
+function readEnvelope(data: unknown, isBinary: boolean): { type: unknown; id: string | undefined; payloadType: string; hasEvent: boolean } | undefined {
   if (isBinary) return undefined;
   let parsed: { type?: unknown; envelope_id?: unknown; payload?: { type?: unknown; event?: unknown } };
   try {
@@ -58,8 +64,12 @@ function eventlessEnvelope(data: unknown, isBinary: boolean): { id: string | und
   } catch {
     return undefined;
   }
-  if (parsed.type !== 'events_api' || (typeof parsed.payload?.event === 'object' && parsed.payload.event !== null)) return undefined;
-  return { id: typeof parsed.envelope_id === 'string' ? parsed.envelope_id : undefined, type: String(parsed.payload?.type ?? 'unknown') };
+  return {
+    type: parsed.type,
+    id: typeof parsed.envelope_id === 'string' ? parsed.envelope_id : undefined,
+    payloadType: String(parsed.payload?.type ?? 'unknown'),
+    hasEvent: typeof parsed.payload?.event === 'object' && parsed.payload.event !== null,
+  };
 }
 
 const FIRST_RETRY_MS = 1_000;
