@@ -352,7 +352,7 @@ export class SlackAdapter implements Adapter {
     // The buttons go under the last message, after everything they are about.
     for (const [index, rendered] of messages.entries()) {
       const message = index === messages.length - 1 ? withButtons(rendered, buttons) : rendered;
-      if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs);
+      if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs, entry.target.user);
       else last = await this.postMessage(channel, threadTs, message, { conversationId, answered }, index === 0 ? draft : undefined);
     }
     return last;
@@ -383,7 +383,7 @@ export class SlackAdapter implements Adapter {
     }
   }
 
-  private async respondWith(respond: RespondFn, message: OutgoingMessage, channel: string, threadTs: string | undefined): Promise<void> {
+  private async respondWith(respond: RespondFn, message: OutgoingMessage, channel: string, threadTs: string | undefined, user: string | undefined): Promise<void> {
     try {
       await this.call(() => respond({ response_type: 'in_channel', replace_original: false, text: message.text, blocks: message.blocks }));
     } catch (error) {
@@ -391,8 +391,12 @@ export class SlackAdapter implements Adapter {
       if (isMarkupRejection(mapped)) {
         for (const part of plainParts(message.plain, SAFE_PLAIN_LIMIT)) await this.call(() => respond({ response_type: 'in_channel', replace_original: false, text: part }));
       } else if (mapped.code === 'not_found') {
-        // The response_url expired (30 min, 5 uses): post in the channel instead.
-        await this.postMessage(channel, threadTs, message);
+        // The response_url expired (30 min, 5 uses): post in the channel instead, or, where Cairn is no member
+        // (/cairn works in any channel; not_in_channel), in the direct chat of whoever asked.
+        await this.postMessage(channel, threadTs, message).catch((refused: unknown) => {
+          if (!user || mapSlackError(refused).code !== 'permission') throw refused;
+          return this.postMessage(user, undefined, message);
+        });
       } else {
         throw mapped;
       }

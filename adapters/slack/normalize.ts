@@ -41,6 +41,8 @@ export interface ReplyTarget {
   threadTs?: string;
   /** Slash commands answer through their response_url. */
   viaResponseUrl?: boolean;
+  /** Who ran the slash command: their direct chat with Cairn is the last place its answer can go. */
+  user?: string;
 }
 
 export interface Normalized {
@@ -192,7 +194,7 @@ export function normalizeSlashCommand(rawBody: unknown, options: NormalizeOption
       receivedAt: options.now,
       raw: rawBody,
     },
-    target: { channel: body.channel_id, viaResponseUrl: true },
+    target: { channel: body.channel_id, viaResponseUrl: true, user: body.user_id },
   };
 }
 

@@ -352,6 +352,16 @@ describe('Slack end to end (real Bolt, signed HTTP events, fake Web API)', () =>
     expect(slack.callsTo('response_url')).toHaveLength(2);
   });
 
+  it('answers /cairn in the asker\'s direct chat when its response_url expired and Cairn is no member of the channel', async () => {
+    const { slack, harness } = await setup();
+    // An expired response_url answers 404; chat.postMessage in a channel the bot never joined, not_in_channel.
+    slack.failNext('response_url', { status: 404 });
+    slack.failNext('chat.postMessage', { error: 'not_in_channel' });
+    expect(await harness.events.slash({ text: 'what is 4+4?' })).toBe(200);
+    const [reply] = await slack.waitForMessages(1);
+    expect(reply).toMatchObject({ channel: 'U1', text: 'echo: what is 4+4?' });
+  });
+
   it('runs chat commands from /cairn <command> and from @mentions, without the model', async () => {
     const { slack, harness, model } = await setup();
     expect(await harness.events.slash({ text: 'help' })).toBe(200);
