@@ -44,8 +44,11 @@ export async function checkDiscord(config: Config): Promise<string> {
   const settings = discordSettings(config);
   const rest = new REST({ ...(settings.apiUrl ? { api: settings.apiUrl } : {}), retries: 0, rejectOnRateLimit: () => true, timeout: 20_000 }).setToken(settings.token);
   let answer: unknown;
+  let inGuild = true;
   try {
     answer = await rest.get(Routes.currentApplication());
+    // Slash commands go to DISCORD_GUILD_ID: a bot that is not in that server cannot register them there (403 Missing Access).
+    if (settings.guildId) inGuild = await rest.get(Routes.guild(settings.guildId)).then(() => true, (error: unknown) => (mapDiscordError(error).code === 'permission' || mapDiscordError(error).code === 'not_found' ? false : Promise.reject(error)));
   } catch (error) {
     throw mapDiscordError(error);
   } finally {
@@ -60,6 +63,9 @@ export async function checkDiscord(config: Config): Promise<string> {
   }
   if (((application.flags ?? 0) & MESSAGE_CONTENT) === 0) {
     throw new CairnError('permission', 'The Message Content intent is off, so Discord would refuse the connection: turn it on under Bot → Privileged Gateway Intents in the developer portal.', { platform: PLATFORM });
+  }
+  if (!inGuild) {
+    throw new CairnError('permission', `The bot is not in the server DISCORD_GUILD_ID=${settings.guildId}, so its slash commands cannot be registered there: add it with ${inviteUrl(application.id)}, or correct DISCORD_GUILD_ID (unset, the commands are global).`, { platform: PLATFORM });
   }
   const name = application.bot?.username ?? application.name;
   const servers = application.approximate_guild_count;

@@ -3,7 +3,8 @@
  * on the same port (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats), from which
  * tests dispatch MESSAGE_CREATE and INTERACTION_CREATE. Every REST call is recorded;
  * the next message send can fail (429 with retry_after, 5xx, or 50035 for content).
- * GET /applications/@me describes the application, with flags the test can change.
+ * GET /applications/@me describes the application, with flags the test can change; GET
+ * /guilds/<id> answers for the one server the bot is in, and 403 Missing Access for any other.
  * PATCH of a channel message or of an interaction's follow-up edits it (`edits`); an
  * unknown message is 404 Unknown Message.
  */
@@ -146,6 +147,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (method === 'GET' && path === '/gateway/bot') {
       return json(res, 200, { url: `ws://127.0.0.1:${port}`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
     }
+    // A guild the bot is in; any other, as Discord answers a bot that is not a member there.
+    const guild = /^\/guilds\/(\d+)$/.exec(path);
+    if (method === 'GET' && guild) return guild[1] === GUILD_ID && !options.inNoServer ? json(res, 200, { id: GUILD_ID, name: 'Fake server' }) : json(res, 403, { message: 'Missing Access', code: 50001 });
     if (method === 'GET' && path === '/applications/@me') return json(res, 200, { id: APP_ID, name: 'Cairn', description: '', flags: applicationFlags, bot: BOT_USER, approximate_guild_count: options.inNoServer ? 0 : 1 });
     if (method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
       const list = Array.isArray(body) ? body : [];
