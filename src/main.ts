@@ -173,7 +173,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   });
   const tools = new ToolRegistry().register(clockTool(config.agent.timeZone));
   registerSkillTools(tools, skills);
-  tools.register(memorySearchTool(notes)).register(memorySaveTool(notes, personOf));
+  tools.register(memorySearchTool(notes, personOf)).register(memorySaveTool(notes, personOf));
   const timers = overrides.timers ?? systemTimers;
   const environments = new EnvironmentRegistry({
     load: createBackendLoader(config, logger),

@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { isExtraction, memoryReplies } from './helpers.js';
+import { isExtraction, memoryReplies, NOW, notesFixture, toolContext } from './helpers.js';
+import { memorySaveTool, memorySearchTool } from '../../src/memory/notes/tools.js';
 
 let server: FakeModelServer;
 const running: TestCairn[] = [];
@@ -99,6 +100,44 @@ describe('memory tools', () => {
     server.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'deploy', since: 'last week' } }] }, { text: 'Oops.' });
     await cairn.gateway.receive(cairn.adapter.message('and last week?'));
     expect(toolResult(chatBodies().at(-1))).toMatch(/ISO 8601/);
+  });
+});
+
+describe('memory tools, called directly', () => {
+  const closing: { close(): void }[] = [];
+  afterEach(() => {
+    for (const db of closing.splice(0)) db.close();
+  });
+  function notesOnly() {
+    const made = notesFixture();
+    closing.push(made.db);
+    return made.notes;
+  }
+
+  it('memory_save with pinned: true pins a note Cairn already had, and makes it the user\'s own', async () => {
+    const notes = notesOnly();
+    // Extracted from an earlier conversation: not pinned, the model's inference.
+    const extracted = notes.store.add(ALICE, { text: 'Alice prefers answers in British English.', kind: 'preference', origin: 'model', createdAt: NOW - 86_400_000 });
+    // "Always remember, and pin it: I prefer answers in British English."
+    const reply = await memorySaveTool(notes).execute({ text: 'Alice prefers answers in British English.', kind: 'preference', pinned: true }, toolContext(ALICE));
+    expect(reply).toBe(`Already remembered as note ${extracted.id}, pinned now: Alice prefers answers in British English.`);
+    expect(notes.store.pinned(ALICE)).toEqual([expect.objectContaining({ id: extracted.id, origin: 'user', trust: 'high' })]);
+    expect(notes.store.list(ALICE)).toHaveLength(1);
+  });
+
+  it('memory_search takes since: "" and until: "" (as open models send optional fields) as absent', async () => {
+    const notes = notesOnly();
+    notes.store.add(ALICE, { text: 'Alice deploys on Tuesdays.', kind: 'decision', origin: 'user', createdAt: NOW });
+    const result = await memorySearchTool(notes).execute({ query: 'deploys', since: '', until: ' ', limit: 8 }, toolContext(ALICE));
+    expect(result).toEqual({ notes: [expect.objectContaining({ text: 'Alice deploys on Tuesdays.' })] });
+  });
+
+  it('memory_search searches the person the user key belongs to now (a turn that began before the account was linked)', async () => {
+    const notes = notesOnly();
+    notes.store.add('telegram:100', { text: 'Deploys the billing service on Fridays.', kind: 'fact', origin: 'user', createdAt: NOW });
+    const personOf = (userId: string) => (userId === 'slack:U1' ? 'telegram:100' : userId);
+    const result = await memorySearchTool(notes, personOf).execute({ query: 'billing', limit: 8 }, toolContext('slack:U1'));
+    expect(result).toEqual({ notes: [expect.objectContaining({ text: 'Deploys the billing service on Fridays.' })] });
   });
 });
 

@@ -97,6 +97,27 @@ describe('hybrid search', () => {
     expect(inProcess.map((n) => n.id)).toEqual(native.map((n) => n.id));
     inProcess.forEach((n, i) => expect(n.similarity).toBeCloseTo(native[i]!.similarity, 5));
   });
+
+  it('ranks equally similar notes newest first with sqlite-vec as without it', async () => {
+    const ranked = async (useSqliteVec: boolean) => {
+      const { notes } = fixture({ embedder: hashedEmbedder, useSqliteVec });
+      // The same fact noted on many days (imports of several exports, or notes the extraction could not merge).
+      for (let day = 40; day > 0; day--) notes.store.add('ada', { text: 'Ada drinks green tea every morning', kind: 'fact', origin: 'import', createdAt: NOW - day * DAY });
+      await notes.vectors!.backfill('ada');
+      const [query] = await hashedEmbedder.embed(['green tea']);
+      return {
+        native: notes.vectors!.native,
+        nearest: notes.vectors!.nearest('ada', query!, 5).map((n) => n.id),
+        search: (await notes.search.search('ada', 'green tea', { limit: 5 })).map((hit) => hit.note.id),
+      };
+    };
+    const withVec = await ranked(true);
+    const without = await ranked(false);
+    expect([withVec.native, without.native]).toEqual([true, false]);
+    expect(withVec.nearest).toEqual([40, 39, 38, 37, 36]);
+    expect(without.nearest).toEqual(withVec.nearest);
+    expect(without.search).toEqual(withVec.search);
+  });
 });
 
 describe('vectors', () => {

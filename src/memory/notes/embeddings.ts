@@ -8,6 +8,7 @@ import { openAIClient } from '../../model/openai-client.js';
 import { mapModelError } from '../../model/map-error.js';
 import type { ProviderSettings } from '../../model/providers.js';
 import { CairnError } from '../../core/errors.js';
+import { estimateTokens } from '../tokens.js';
 
 export interface Embedder {
   readonly model: string;
@@ -17,8 +18,12 @@ export interface Embedder {
 
 /** Inputs per request: providers accept a few hundred to a couple of thousand. */
 export const EMBED_BATCH = 128;
-/** Longer texts are cut: embeddings models take about 8k tokens, and a note is short. */
-const MAX_INPUT_CHARS = 8_000;
+/**
+ * Longer texts are cut: embeddings models take about 8k tokens, and a note is short. Counted
+ * in estimated tokens, not characters (8,000 Chinese characters are 8,000 tokens or more), with
+ * room for the estimate being low: a Han character can be two tokens.
+ */
+const MAX_INPUT_TOKENS = 6_000;
 
 export interface OpenAIEmbedderOptions {
   provider: ProviderSettings;
@@ -36,7 +41,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
     async embed(texts, signal) {
       const vectors: Float32Array[] = [];
       for (let start = 0; start < texts.length; start += EMBED_BATCH) {
-        const input = texts.slice(start, start + EMBED_BATCH).map((text) => text.slice(0, MAX_INPUT_CHARS) || ' ');
+        const input = texts.slice(start, start + EMBED_BATCH).map((text) => cutToTokens(text, MAX_INPUT_TOKENS) || ' ');
         let response: OpenAI.Embeddings.CreateEmbeddingResponse;
         try {
           response = await api.embeddings.create({ model, input, encoding_format: 'float' }, signal ? { signal } : {});
@@ -52,6 +57,21 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
       return vectors;
     },
   };
+}
+
+/** The longest start of `text` within `maxTokens` by the estimate (never half of a surrogate pair). */
+export function cutToTokens(text: string, maxTokens: number): string {
+  // No character is estimated at more than one token: a text this short fits as it is.
+  if (text.length <= maxTokens || estimateTokens(text) <= maxTokens) return text;
+  let fits = 0;
+  let over = text.length;
+  while (over - fits > 1) {
+    const middle = Math.floor((fits + over) / 2);
+    if (estimateTokens(text.slice(0, middle)) <= maxTokens) fits = middle;
+    else over = middle;
+  }
+  const last = text.charCodeAt(fits - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? fits - 1 : fits);
 }
 
 export function cosineSimilarity(a: Float32Array, b: Float32Array): number {

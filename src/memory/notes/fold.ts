@@ -1,10 +1,23 @@
 /**
  * Text as search compares it: accents folded off Latin letters (all of them: "phở" has two on
  * one letter, which FTS5's unicode61 leaves on) and compatibility forms made plain (full-width
- * ＰＣ and ３００ as an IME types them, m² as m2). The query is folded so, and so is the text the
- * index holds (`notes.search_text`), so a note is found by the very word it contains.
+ * ＰＣ and ３００ as an IME types them, m² as m2). Marks other scripts write only sometimes go too:
+ * Arabic harakat and hamza or madda on alef (مَدْرَسَة as مدرسة, أحمد as احمد), Hebrew points
+ * (שָׁלוֹם as שלום) and the dots of Russian ё (Алёна as Алена). Marks a word cannot do without
+ * stay: й, Devanagari vowel signs, Thai vowels and tones. The query is folded so, and so is the
+ * text the index holds (`notes.search_text`), so a note is found by the very word it contains.
  */
 const LATIN_ACCENT = /(\p{Script=Latin})\p{M}+/gu;
+/** Vowel marks, shadda, sukun, dagger alef; not hamza and madda (U+0653–0655), which ؤ and ئ keep. */
+const ARABIC_HARAKAT = /[\u064B-\u0652\u0656-\u065F\u0670]+/g;
+/** أ إ آ, once NFKD has taken their hamza or madda apart: most people type a bare alef. */
+const ALEF_HAMZA = /\u0627[\u0653-\u0655]+/g;
+/** Hebrew cantillation, vowel points and the shin and sin dots; not maqaf or sof pasuq, which are punctuation. */
+const HEBREW_POINTS = /[\u0591-\u05BD\u05BF\u05C1\u05C2\u05C4\u05C5\u05C7]+/g;
+/** ё and Ё (е, Е with a diaeresis after NFKD); й and ї keep theirs. */
+const CYRILLIC_YO = /([\u0415\u0435])\u0308/g;
+/** Cyrillic, Hebrew or Arabic, after NFKD (their presentation forms decompose into it): other text is spared the passes below. */
+const CYRILLIC_HEBREW_ARABIC = /[\u0400-\u06FF]/;
 const NON_ASCII = /[^\t\n\r -~]/;
 
 export function hasNonAscii(text: string): boolean {
@@ -12,7 +25,13 @@ export function hasNonAscii(text: string): boolean {
 }
 
 export function foldForSearch(text: string): string {
-  return hasNonAscii(text) ? text.normalize('NFKD').replace(LATIN_ACCENT, '$1').normalize('NFKC') : text;
+  if (!hasNonAscii(text)) return text;
+  const decomposed = text.normalize('NFKD').replace(LATIN_ACCENT, '$1');
+  return (CYRILLIC_HEBREW_ARABIC.test(decomposed) ? withoutOptionalMarks(decomposed) : decomposed).normalize('NFKC');
+}
+
+function withoutOptionalMarks(decomposed: string): string {
+  return decomposed.replace(ARABIC_HARAKAT, '').replace(ALEF_HAMZA, '\u0627').replace(HEBREW_POINTS, '').replace(CYRILLIC_YO, '$1');
 }
 
 const HYPHENATED = /\p{L}[\p{L}\p{N}]*(?:-[\p{L}\p{N}]+)+/gu;
@@ -25,4 +44,3 @@ const HYPHENATED = /\p{L}[\p{L}\p{N}]*(?:-[\p{L}\p{N}]+)+/gu;
 export function closedForms(text: string): string[] {
   return [...text.matchAll(HYPHENATED)].map((match) => match[0].replace(/-/g, ''));
 }
-

@@ -90,12 +90,19 @@ export class Notes {
     return this.extraction?.resumePending() ?? 0;
   }
 
-  /** An explicit note (memory_save): redacted, and not stored twice. */
-  save(userId: string, request: SaveRequest): { note: Note; duplicateOf: boolean } {
+  /**
+   * An explicit note (memory_save): redacted, and not stored twice. A note Cairn already had
+   * becomes the user's own (trusted, pinned when asked); `pinnedNow` says the request pinned it.
+   */
+  save(userId: string, request: SaveRequest): { note: Note; duplicateOf: boolean; pinnedNow: boolean } {
     const text = this.redact(request.text.trim());
     const stems = contentStems(text);
     const existing = this.search.keyword(userId, text, { limit: 5 }).find((hit) => sameNote(stems, contentStems(hit.note.text)));
-    if (existing) return { note: existing.note, duplicateOf: true };
+    if (existing) {
+      const pin = request.pinned ?? false;
+      const adopted = this.store.adopt(userId, existing.note.id, { pin, now: request.now }) ?? existing.note;
+      return { note: adopted, duplicateOf: true, pinnedNow: pin && !existing.note.pinned };
+    }
     const note = this.store.add(userId, {
       text,
       kind: request.kind,
@@ -105,7 +112,7 @@ export class Notes {
       createdAt: request.now,
     });
     this.embedLater(userId);
-    return { note, duplicateOf: false };
+    return { note, duplicateOf: false, pinnedNow: note.pinned };
   }
 
   /** Imports a JSONL file's content for the user in one transaction: how many notes were imported, and how many the user had already. */

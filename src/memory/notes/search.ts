@@ -19,7 +19,11 @@ export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 1_000;
 /** BM25 candidates re-ranked per query: enough to lift a good note from below the top ten. */
 const MIN_CANDIDATES = 30;
-/** Notes without a vector embedded on the spot by one hybrid search; more are left to the background. */
+/**
+ * Notes without a vector embedded on the spot by one hybrid search; more are left to the
+ * background. While the background is embedding the user's notes, a search waits for none of
+ * it and uses the vectors already there (the rest are found by their words meanwhile).
+ */
 const BACKFILL_PER_SEARCH = 512;
 
 export interface NoteSearchOptions {

@@ -81,6 +81,7 @@ export class NoteStore {
       byIds: db.prepare<[string, number], NoteRow>(`SELECT ${NOTE_COLUMNS} FROM json_each(?) j CROSS JOIN notes n ON n.id = j.value WHERE n.owner_id = ?`),
       supersede: db.prepare<[number, number, number, number]>('UPDATE notes SET superseded_by = ?, updated_at = ? WHERE id = ? AND owner_id = ?'),
       confirm: db.prepare<[number, number, number]>("UPDATE notes SET updated_at = ?, trust = CASE trust WHEN 'low' THEN 'medium' ELSE trust END WHERE id = ? AND owner_id = ?"),
+      adopt: db.prepare<[number, number, number, number]>("UPDATE notes SET origin = 'user', trust = 'high', pinned = MAX(pinned, ?), updated_at = ? WHERE id = ? AND owner_id = ?"),
       forgetChain: db.prepare<[number, number, number]>(
         `WITH RECURSIVE chain(id) AS (
            SELECT id FROM notes WHERE id = ? AND owner_id = ?
@@ -189,6 +190,18 @@ export class NoteStore {
       }
       return ids;
     })().map((id) => this.get(userId, id) as Note);
+  }
+
+  /**
+   * The user asked to keep a note Cairn already had (memory_save of a duplicate): it becomes
+   * theirs, trusted as their own words, and pinned when they asked for that (never unpinned).
+   */
+  adopt(userId: string, id: number, options: { pin: boolean; now: number }): Note | undefined {
+    const owner = this.owner(userId);
+    if (!owner) return undefined;
+    this.writes++;
+    this.s.adopt.run(options.pin ? 1 : 0, options.now, id, owner.id);
+    return this.get(userId, id);
   }
 
   /** Deletes a note and the older versions it superseded; the number deleted (0: not this user's). Extraction then ignores what the user said before now. */

@@ -22,7 +22,11 @@ const saveParameters = z.object({
   pinned: z.boolean().default(false).describe('Pin it so it is in every future conversation; only when the user asks for that'),
 });
 
-export function memorySearchTool(notes: Notes): Tool<z.infer<typeof searchParameters>> {
+/**
+ * `personOf`: the person a user key belongs to now (as for memory_save): a turn that began before
+ * its account was linked searches the notes the person has now, not the old key's, which moved.
+ */
+export function memorySearchTool(notes: Notes, personOf: (userId: string) => string = (userId) => userId): Tool<z.infer<typeof searchParameters>> {
   return {
     name: 'memory_search',
     private: true,
@@ -30,10 +34,10 @@ export function memorySearchTool(notes: Notes): Tool<z.infer<typeof searchParame
       "Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember.",
     parameters: searchParameters,
     async execute(args, context) {
-      const since = args.since === undefined ? undefined : parseInstant(args.since, 'start');
-      const until = args.until === undefined ? undefined : parseInstant(args.until, 'end');
+      const since = isGiven(args.since) ? parseInstant(args.since, 'start') : undefined;
+      const until = isGiven(args.until) ? parseInstant(args.until, 'end') : undefined;
       if (since === null || until === null) throw new Error('since and until must be ISO 8601 dates such as 2026-03-01 or 2026-03-01T12:00:00Z.');
-      const hits = await notes.search.search(context.userId, args.query, { limit: args.limit, since, until, kind: args.kind }, context.signal);
+      const hits = await notes.search.search(personOf(context.userId), args.query, { limit: args.limit, since, until, kind: args.kind }, context.signal);
       if (hits.length === 0) return args.query.trim() ? `No notes match "${args.query}".` : 'No notes match those filters.';
       return { notes: hits.map((hit) => ({ ...describe(hit.note), score: hit.score })) };
     },
@@ -53,10 +57,15 @@ export function memorySaveTool(notes: Notes, personOf: (userId: string) => strin
     parameters: saveParameters,
     execute(args, context) {
       const saved = notes.save(personOf(context.userId), { text: args.text, kind: args.kind, pinned: args.pinned, sessionId: context.sessionId, now: context.now() });
-      if (saved.duplicateOf) return `Already remembered as note ${saved.note.id}: ${saved.note.text}`;
+      if (saved.duplicateOf) return `Already remembered as note ${saved.note.id}${saved.pinnedNow ? ', pinned now' : ''}: ${saved.note.text}`;
       return { saved: describe(saved.note) };
     },
   };
+}
+
+/** Open models send "" for an optional field they mean to leave out. */
+function isGiven(value: string | undefined): value is string {
+  return value !== undefined && value.trim() !== '';
 }
 
 function describe(note: Note) {

@@ -9,7 +9,13 @@
 
 import { closedForms, foldForSearch, hasNonAscii } from './fold.js';
 
-const SCRIPTS = ['Han', 'Hiragana', 'Katakana', 'Hangul', 'Thai', 'Lao', 'Khmer', 'Myanmar'].map((script) => `\\p{Script=${script}}`).join('');
+/**
+ * The prolonged sound mark ー (and half-width ｰ) is Script=Common, yet part of the word in most
+ * katakana loanwords (コーヒー, サーバー): left out, "コーヒー" searched コ, ヒ and ー apart and matched
+ * almost every katakana note.
+ */
+const PROLONGED_SOUND_MARKS = '\\u30FC\\uFF70';
+const SCRIPTS = ['Han', 'Hiragana', 'Katakana', 'Hangul', 'Thai', 'Lao', 'Khmer', 'Myanmar'].map((script) => `\\p{Script=${script}}`).join('') + PROLONGED_SOUND_MARKS;
 /** One character of such a script, with the marks that belong to it (Thai vowels and tones). */
 const WIDE = new RegExp(`[${SCRIPTS}]\\p{M}*`, 'gu');
 const HAS_WIDE = new RegExp(`[${SCRIPTS}]`, 'u');

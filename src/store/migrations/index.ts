@@ -21,6 +21,7 @@ import { sql as proposalBase } from './016-proposal-base.js';
 import { sql as approvalContext } from './017-approval-context.js';
 import { sql as usageCarriedCalls } from './018-usage-carried-calls.js';
 import { sql as sentReplies } from './019-sent-replies.js';
+import { backfill as scriptMarksBackfill, sql as scriptMarksSearch } from './020-script-marks-search.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -51,4 +52,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: 'approval-context', sql: approvalContext },
   { version: 18, name: 'usage-carried-calls', sql: usageCarriedCalls },
   { version: 19, name: 'sent-replies', sql: sentReplies },
+  { version: 20, name: 'script-marks-search', sql: scriptMarksSearch, backfill: scriptMarksBackfill },
 ];
