@@ -127,7 +127,8 @@ export class Gateway {
       return 'denied';
     }
     if (decision === 'pair') {
-      await this.reply(inbound, { text: access.pairingReply(inbound, clock.now()) });
+      // By name where the platform sends only an id (Slack): the operator sees who asks in `cairn pairing list`.
+      await this.reply(inbound, { text: access.pairingReply(await this.withUserName(inbound), clock.now()) });
       return 'pairing';
     }
     const message: InboundMessage = { ...inbound, identity: inbound.userId, userId: access.personOf(inbound.userId) };
@@ -231,6 +232,11 @@ export class Gateway {
     // Cancelled while its run waited for its turn here: it does not run after "Cancelled".
     if (message.scheduled?.cancelled?.()) {
       this.options.logger.info({ ...ids, scheduleId: message.scheduled.id }, 'scheduled task cancelled before its run began');
+      return 'denied';
+    }
+    // Access revoked while the message waited behind another turn (`cairn pairing revoke`): it is not answered now.
+    if (this.options.access.decide(message) !== 'allow') {
+      this.options.logger.info({ ...ids, senderId: message.senderId }, 'message of a user whose access was revoked while it waited dropped');
       return 'denied';
     }
     const isAdmin = this.options.access.isAdmin(message);
