@@ -170,6 +170,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     keepRecentTurns: config.agent.keepRecentTurns,
     logger,
     isPrivateTool: (name) => tools.isPrivate(name),
+    isAdminOnlyTool: (name) => tools.isAdminOnly(name),
   });
   const tools = new ToolRegistry().register(clockTool(config.agent.timeZone));
   registerSkillTools(tools, skills);

@@ -152,6 +152,8 @@ export class Agent {
           reservedTokens: reserved,
           viewer: input.message.userId,
           isPrivateTool: (name) => this.options.tools.isPrivate(name),
+          viewerIsAdmin: input.isAdmin,
+          isAdminOnlyTool: (name) => this.options.tools.isAdminOnly(name),
         });
         if (finalOnly) messages[0] = { role: 'system', content: `${messages[0]?.content ?? ''}\n\n${FINAL_ANSWER_NOTE}` };
         input.onEvent?.({ type: 'typing' });

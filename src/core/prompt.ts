@@ -67,10 +67,16 @@ export interface AssembleOptions {
   /** Whose turn this is: in a shared conversation, other people's private tool results are withheld. */
   viewer?: string | undefined;
   isPrivateTool?: ((name: string) => boolean) | undefined;
+  /** Whether the viewer is an admin: what admin-only tools (terminal, files) were given and returned on an admin's turn is withheld from anyone who is not. */
+  viewerIsAdmin?: boolean | undefined;
+  isAdminOnlyTool?: ((name: string) => boolean) | undefined;
 }
 
 /** What replaces a private tool result (a memory search, say) in someone else's prompt. */
 export const WITHHELD_RESULT = '(This result belongs to another person in this conversation and is not shown.)';
+
+/** What replaces an admin-only tool's result (a command's output, a file read) in the prompt of someone who is not an admin. */
+export const ADMIN_ONLY_RESULT = '(This tool is for admins only, and the person speaking now is not one: its result is not shown.)';
 
 export function systemMessage(prefix: string, summary: string | undefined): string {
   return summary ? `${prefix}\n\n## Earlier in this conversation (summary)\n${summary}` : prefix;
@@ -87,10 +93,30 @@ export function assembleMessages(options: AssembleOptions): ChatMessage[] {
   return [{ role: 'system', content: system }, ...fitBudget(messages, messageBudget(options.maxTokens, system, options.reservedTokens))];
 }
 
+/**
+ * The message as this viewer may see it. A withheld result keeps its call and id, so the
+ * history stays valid for the provider; only the content is replaced by a note saying why.
+ */
 function withheld(stored: StoredMessage, options: AssembleOptions): ChatMessage {
   const { message } = stored;
-  if (message.role !== 'tool' || !options.viewer || stored.userId === undefined || stored.userId === options.viewer) return message;
-  return message.name && options.isPrivateTool?.(message.name) ? { ...message, content: WITHHELD_RESULT } : message;
+  const hidden = (name: string) => hiddenAsAdminOnly(stored, name, options);
+  if (message.role === 'assistant' && message.toolCalls?.some((call) => hidden(call.name))) {
+    // The arguments can carry as much as the result: a command with a password in it, the content of a file written.
+    return { ...message, toolCalls: message.toolCalls.map((call) => (hidden(call.name) ? { ...call, arguments: '{}' } : call)) };
+  }
+  if (message.role !== 'tool' || !message.name) return message;
+  if (hidden(message.name)) return { ...message, content: ADMIN_ONLY_RESULT };
+  if (!options.viewer || stored.userId === undefined || stored.userId === options.viewer) return message;
+  return options.isPrivateTool?.(message.name) ? { ...message, content: WITHHELD_RESULT } : message;
+}
+
+/**
+ * An admin-only tool's call in a shared conversation, seen by someone who is not an admin: the tool
+ * is not offered to them, so neither is what it read on an admin's turn. Their own calls (refused
+ * as unknown, or made while they were an admin) stay visible, so the model can read why one failed.
+ */
+function hiddenAsAdminOnly(stored: StoredMessage, name: string, options: AssembleOptions): boolean {
+  return !options.viewerIsAdmin && options.isAdminOnlyTool?.(name) === true && stored.userId !== options.viewer;
 }
 
 /**

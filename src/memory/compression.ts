@@ -23,6 +23,14 @@ export interface CompressorOptions {
   logger: Logger;
   /** Tools whose results belong to one person (their notes): left out of the shared summary. */
   isPrivateTool?: (name: string) => boolean;
+  /** Tools offered to admins only (terminal, files): their arguments and results are left out of the shared summary, which everyone reads. */
+  isAdminOnlyTool?: (name: string) => boolean;
+}
+
+/** Which tools' results the shared summary leaves out (and, for admin-only ones, their arguments). */
+interface SummaryFilter {
+  isPrivateTool(name: string): boolean;
+  isAdminOnlyTool(name: string): boolean;
 }
 
 const SUMMARY_INSTRUCTIONS = [
@@ -71,13 +79,13 @@ export class Compressor {
     for (let fold = 0; fold < MAX_FOLDS_PER_TURN && current.summaryThrough < cut; fold++) {
       const pending = history.filter((m) => m.seq > current.summaryThrough && m.seq <= cut);
       const budget = this.options.contextTokens * SUMMARIZER_SHARE - estimateTokens(SUMMARY_INSTRUCTIONS) - estimateTokens(current.summary);
-      const through = foldEnd(pending, budget, this.isPrivateTool);
+      const through = foldEnd(pending, budget, this.filter);
       const folded = pending.filter((m) => m.seq <= through);
       try {
         const result = await this.options.model.complete({
           messages: [
             { role: 'system', content: SUMMARY_INSTRUCTIONS },
-            { role: 'user', content: transcriptWithin(budget, current.summary, folded, this.isPrivateTool) },
+            { role: 'user', content: transcriptWithin(budget, current.summary, folded, this.filter) },
           ],
           ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
           purpose: 'summary',
@@ -99,14 +107,17 @@ export class Compressor {
     return current;
   }
 
-  private readonly isPrivateTool = (name: string): boolean => this.options.isPrivateTool?.(name) ?? false;
+  private readonly filter: SummaryFilter = {
+    isPrivateTool: (name) => this.options.isPrivateTool?.(name) ?? false,
+    isAdminOnlyTool: (name) => this.options.isAdminOnlyTool?.(name) ?? false,
+  };
 }
 
 /**
  * The seq of the last message of the longest run of whole turns, from the first, whose
  * transcript fits `budget` tokens; at least the first turn (its items are shortened to fit).
  */
-function foldEnd(pending: readonly StoredMessage[], budget: number, isPrivateTool: (name: string) => boolean): number {
+function foldEnd(pending: readonly StoredMessage[], budget: number, filter: SummaryFilter): number {
   let used = 0;
   let end: number | undefined;
   for (const [index, stored] of pending.entries()) {
@@ -115,7 +126,7 @@ function foldEnd(pending: readonly StoredMessage[], budget: number, isPrivateToo
       if (used > budget && end !== undefined) return end;
       end = (pending[index - 1] as StoredMessage).seq;
     }
-    used += estimateTokens(renderItem(stored.message, isPrivateTool, DEFAULT_ITEM_CHARS)) + 1;
+    used += estimateTokens(renderItem(stored.message, filter, DEFAULT_ITEM_CHARS)) + 1;
   }
   return used > budget && end !== undefined ? end : (pending.at(-1) as StoredMessage).seq;
 }
@@ -133,10 +144,10 @@ function cutPoint(history: readonly StoredMessage[], keepRecentTurns: number): n
  * The transcript of the fold within `budget` tokens: each item shortened further until it fits,
  * and when even the shortest items do not (a turn of a great many calls), its middle left out.
  */
-function transcriptWithin(budget: number, previousSummary: string | undefined, messages: readonly StoredMessage[], isPrivateTool: (name: string) => boolean): string {
+function transcriptWithin(budget: number, previousSummary: string | undefined, messages: readonly StoredMessage[], filter: SummaryFilter): string {
   let items: string[] = [];
   for (const itemChars of TRANSCRIPT_ITEM_CHARS) {
-    items = messages.map(({ message }) => renderItem(message, isPrivateTool, itemChars));
+    items = messages.map(({ message }) => renderItem(message, filter, itemChars));
     const text = transcript(previousSummary, items);
     if (estimateTokens(text) <= budget) return text;
   }
@@ -171,17 +182,21 @@ function transcript(previousSummary: string | undefined, items: readonly string[
   return lines.join('\n');
 }
 
-function renderItem(message: ChatMessage, isPrivateTool: (name: string) => boolean, itemChars: number): string {
-  // The summary is shared by everyone in the conversation; one person's notes stay out of it.
-  return message.role === 'tool' && message.name && isPrivateTool(message.name) ? 'Tool result: (private to the person who asked; omitted)' : renderLine(message, itemChars);
+function renderItem(message: ChatMessage, filter: SummaryFilter, itemChars: number): string {
+  // The summary is shared by everyone in the conversation: one person's notes stay out of it, and so does what
+  // admin-only tools were given and returned (a group member who is not an admin reads it too). In a direct
+  // conversation with an admin this costs the raw output; the agent's answers about it are kept.
+  if (message.role === 'tool' && message.name && filter.isPrivateTool(message.name)) return 'Tool result: (private to the person who asked; omitted)';
+  if (message.role === 'tool' && message.name && filter.isAdminOnlyTool(message.name)) return 'Tool result: (for admins only; omitted)';
+  return renderLine(message, filter, itemChars);
 }
 
-function renderLine(message: ChatMessage, itemChars: number): string {
+function renderLine(message: ChatMessage, filter: SummaryFilter, itemChars: number): string {
   switch (message.role) {
     case 'user':
       return `User: ${truncateMiddle(message.content, itemChars * 4)}`;
     case 'assistant': {
-      const calls = message.toolCalls?.map((call) => `[called ${call.name} ${truncateMiddle(call.arguments, itemChars / 4)}]`).join(' ') ?? '';
+      const calls = message.toolCalls?.map((call) => (filter.isAdminOnlyTool(call.name) ? `[called ${call.name}]` : `[called ${call.name} ${truncateMiddle(call.arguments, itemChars / 4)}]`)).join(' ') ?? '';
       return ['Agent:', truncateMiddle(message.content ?? '', itemChars * 2), calls].filter((part) => part !== '').join(' ');
     }
     case 'tool':

@@ -78,6 +78,11 @@ export class ToolRegistry {
     return this.tools.get(name)?.private === true;
   }
 
+  /** Offered to admins only: what such a tool was given and returned is theirs to read, not the other people's in a group. */
+  isAdminOnly(name: string): boolean {
+    return this.tools.get(name)?.adminOnly === true;
+  }
+
   names(): string[] {
     return [...this.tools.keys()];
   }
