@@ -146,3 +146,18 @@ export function makeOdp(slides: { lines: string[]; notes?: string[] }[]): Buffer
   const pages = slides.map((slide, index) => `<draw:page draw:name="page${index + 1}">${frame(slide.lines)}${slide.notes ? `<presentation:notes>${frame(slide.notes)}</presentation:notes>` : ''}</draw:page>`);
   return odf('presentation', `<office:presentation>${pages.join('')}</office:presentation>`);
 }
+
+const ODF_TYPES = { odt: 'text', ods: 'spreadsheet', odp: 'presentation' } as const;
+
+/**
+ * An OpenDocument file saved with a password, as LibreOffice writes one: still a zip archive,
+ * but content.xml is ciphertext (here stand-in bytes) and the manifest says how it was encrypted.
+ */
+export function makePasswordProtectedOdf(format: keyof typeof ODF_TYPES): Buffer {
+  const M = 'manifest:';
+  const encryption = `<${M}encryption-data ${M}checksum-type="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k" ${M}checksum="AAAA"><${M}algorithm ${M}algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc" ${M}initialisation-vector="AAAA"/><${M}start-key-generation ${M}start-key-generation-name="http://www.w3.org/2000/09/xmldsig#sha256" ${M}key-size="32"/><${M}key-derivation ${M}key-derivation-name="PBKDF2" ${M}key-size="32" ${M}iteration-count="100000" ${M}salt="AAAA"/></${M}encryption-data>`;
+  const type = `application/vnd.oasis.opendocument.${ODF_TYPES[format]}`;
+  const manifest = `${XML}<${M}manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" ${M}version="1.2"><${M}file-entry ${M}full-path="/" ${M}media-type="${type}"/><${M}file-entry ${M}full-path="content.xml" ${M}media-type="text/xml" ${M}size="3000">${encryption}</${M}file-entry></${M}manifest>`;
+  const ciphertext = Uint8Array.from({ length: 3000 }, (_, index) => (index * 151 + 7) % 256);
+  return Buffer.from(zipSync({ mimetype: [strToU8(type), { level: 0 }], 'content.xml': [ciphertext, { level: 0 }], 'META-INF/manifest.xml': strToU8(manifest) }));
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { officeFormat, officeText } from '../../src/core/documents/office-text.js';
 import { CairnError } from '../../src/core/errors.js';
-import { makeDocx, makeOdp, makeOds, makeOdt, makePptx, makeXlsx } from '../helpers/office.js';
+import { makeDocx, makeOdp, makeOds, makeOdt, makePasswordProtectedOdf, makePptx, makeXlsx } from '../helpers/office.js';
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -117,6 +117,11 @@ describe('officeText', () => {
     expect(await refusal(officeText(makeDocx(['ok']).subarray(0, 200), 'docx'))).toMatch(/^it is not a readable Word document \(a damaged zip archive/);
     expect(await refusal(officeText(makeDocx(['', '']), 'docx'))).toBe('the Word document has no text in it (only pictures?)');
     expect(await refusal(officeText(makeXlsx({ Sheet1: [] }), 'xlsx'))).toBe('the Excel workbook has no text in it (only pictures?)');
+  });
+
+  it.each(['odt', 'ods', 'odp'] as const)('says a .%s saved with a password is password-protected, as for Word and Excel files', async (format) => {
+    // It said "it is not a readable OpenDocument text (1:9: disallowed character.)", an XML parser's complaint about the ciphertext.
+    expect(await refusal(officeText(makePasswordProtectedOdf(format), format))).toBe(`it is a password-protected .${format} file; remove the password, or save it as PDF, and send it again`);
   });
 
   it('refuses a file that would unpack to far more than it weighs, from its directory alone', async () => {

@@ -2,9 +2,11 @@
  * The text of OpenDocument files (LibreOffice, and what many public offices send): a
  * text document's paragraphs and headings, a spreadsheet's sheets as CSV, a
  * presentation's slides. Each is a zip archive whose content.xml holds everything; fflate
- * unpacks that one part and saxes parses it.
+ * unpacks that part (and the manifest, which says whether a password encrypted it) and saxes
+ * parses it.
  */
 import { strFromU8, unzipSync } from 'fflate';
+import { CairnError } from '../errors.js';
 import { parseXml, type XmlHandlers, type XmlTag } from './xml.js';
 import { csvField, trimEnd, type OfficeText } from './office-text.js';
 
@@ -12,6 +14,8 @@ const TEXT = 'urn:oasis:names:tc:opendocument:xmlns:text:1.0';
 const TABLE = 'urn:oasis:names:tc:opendocument:xmlns:table:1.0';
 const DRAW = 'urn:oasis:names:tc:opendocument:xmlns:drawing:1.0';
 const OFFICE = 'urn:oasis:names:tc:opendocument:xmlns:office:1.0';
+const MANIFEST = 'urn:oasis:names:tc:opendocument:xmlns:manifest:1.0';
+const MANIFEST_PATH = 'META-INF/manifest.xml';
 
 /** Cells (and rows) a sheet may repeat before the rest is taken for the empty tail ODF writes out to its last column (row). */
 const MAX_REPEAT = 1_000;
@@ -50,10 +54,27 @@ function parse(xml: string, handlers: XmlHandlers): void {
 }
 
 export function odfText(bytes: Uint8Array, format: 'odt' | 'ods' | 'odp'): OfficeText {
-  const part = unzipSync(bytes, { filter: (entry) => entry.name === 'content.xml' })['content.xml'];
+  const parts = unzipSync(bytes, { filter: (entry) => entry.name === 'content.xml' || entry.name === MANIFEST_PATH });
+  const manifest = parts[MANIFEST_PATH];
+  // Unlike Office's, a password-protected ODF file is still a zip: its parts are encrypted in place, which only the manifest tells.
+  if (manifest && isEncrypted(strFromU8(manifest))) {
+    throw new CairnError('invalid_input', `it is a password-protected .${format} file; remove the password, or save it as PDF, and send it again`);
+  }
+  const part = parts['content.xml'];
   if (!part) throw new Error('it has no content.xml');
   const xml = strFromU8(part);
   return format === 'ods' ? spreadsheet(xml) : format === 'odp' ? presentation(xml) : textDocument(xml);
+}
+
+/** Each encrypted part's manifest entry holds an encryption-data element: its cipher and how the key comes from the password. */
+function isEncrypted(manifest: string): boolean {
+  let encrypted = false;
+  parseXml(manifest, {
+    open: (tag) => {
+      if (tag.uri === MANIFEST && tag.local === 'encryption-data') encrypted = true;
+    },
+  });
+  return encrypted;
 }
 
 /** Paragraphs and headings, a line each; list items marked. */

@@ -4,7 +4,9 @@
  * presentations slide by slide with their speaker notes (pptx-text.ts); and their
  * OpenDocument counterparts (odf-text.ts). All of them are
  * zip archives of XML; before any is opened, its directory is read (fflate) to refuse a
- * file that would unpack to far more than it weighs. The libraries (and pptx-text.ts)
+ * file that would unpack to far more than it weighs. A Word document reaches mammoth rebuilt
+ * from parts held to the sizes that directory declares (zip-as-declared.ts): mammoth's JSZip
+ * unpacks a part whole before it compares sizes. The libraries (and pptx-text.ts)
  * load on first use: together they take longer to load than Cairn takes to start.
  * The old binary formats (.doc, .xls, .ppt) and password-protected files are named as
  * such, with what to send instead.
@@ -13,6 +15,7 @@ import { extname } from 'node:path';
 import type { InboundFile } from '../message.js';
 import { CairnError } from '../errors.js';
 import { withFormulaErrorsAsText } from './xlsx-errors.js';
+import { rebuiltAsDeclared } from './zip-as-declared.js';
 
 export type OfficeFormat = 'docx' | 'xlsx' | 'pptx' | 'odt' | 'ods' | 'odp' | 'doc' | 'xls' | 'ppt';
 
@@ -115,8 +118,9 @@ async function checkArchive(bytes: Uint8Array, format: OfficeFormat): Promise<vo
 }
 
 async function documentText(bytes: Uint8Array): Promise<OfficeText> {
+  const verified = rebuiltAsDeclared(bytes);
   const { default: mammoth } = await import('mammoth');
-  const { value } = await mammoth.extractRawText({ buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+  const { value } = await mammoth.extractRawText({ buffer: Buffer.from(verified.buffer, verified.byteOffset, verified.byteLength) });
   // mammoth ends every paragraph with a blank line; empty paragraphs make longer runs.
   return { text: value.replace(/\n{3,}/g, '\n\n').trim(), about: 'its text' };
 }
