@@ -105,7 +105,7 @@ export class Agent {
     let session = input.session;
     let history = store.messages(session);
     if (this.options.compressor.needsCompression(session, history, reserved)) {
-      session = await this.options.compressor.compress(session, history, input.signal, input.message.userId);
+      session = await this.options.compressor.compress(session, history, input.signal, input.message.userId, !input.message.isDirect);
       history = store.messages(session);
     }
 

@@ -70,22 +70,27 @@ export class Compressor {
    * when there was nothing to fold or the summarizer failed (the turn goes on; the
    * prompt builder then leaves the oldest messages out of the request instead).
    */
-  /** `userKey`: whose turn needs it; the summary is part of that turn, and counts against their daily allowance. */
-  async compress(session: Session, history: readonly StoredMessage[], signal?: AbortSignal, userKey?: string): Promise<Session> {
+  /**
+   * `userKey`: whose turn needs it; the summary is part of that turn, and counts against their daily allowance.
+   * `shared`: others may read the summary (a group; the default): admin-only tools' arguments and results stay out
+   * of it. In a direct chat they are the one person's own, and the summary keeps what the commands returned.
+   */
+  async compress(session: Session, history: readonly StoredMessage[], signal?: AbortSignal, userKey?: string, shared = true): Promise<Session> {
     const cut = cutPoint(history, this.options.keepRecentTurns);
     if (cut === undefined) return session;
+    const filter: SummaryFilter = shared ? this.filter : { ...this.filter, isAdminOnlyTool: () => false };
     let current = session;
     // A backlog (the summarizer was down for a while) is folded a request's worth at a time, so no request outgrows the context.
     for (let fold = 0; fold < MAX_FOLDS_PER_TURN && current.summaryThrough < cut; fold++) {
       const pending = history.filter((m) => m.seq > current.summaryThrough && m.seq <= cut);
       const budget = this.options.contextTokens * SUMMARIZER_SHARE - estimateTokens(SUMMARY_INSTRUCTIONS) - estimateTokens(current.summary);
-      const through = foldEnd(pending, budget, this.filter);
+      const through = foldEnd(pending, budget, filter);
       const folded = pending.filter((m) => m.seq <= through);
       try {
         const result = await this.options.model.complete({
           messages: [
             { role: 'system', content: SUMMARY_INSTRUCTIONS },
-            { role: 'user', content: transcriptWithin(budget, current.summary, folded, this.filter) },
+            { role: 'user', content: transcriptWithin(budget, current.summary, folded, filter) },
           ],
           ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
           purpose: 'summary',

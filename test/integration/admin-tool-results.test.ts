@@ -88,4 +88,18 @@ describe('an admin-only tool in a group', () => {
     expect(String(summaries[0]?.messages[1].content)).toMatch(/\[called terminal\][\s\S]*Tool result: \(for admins only; omitted\)/);
     expect(lastRequestMessages()).not.toContain(SECRET);
   });
+
+  it("keeps it in the summary of an admin's direct chat, where nobody else reads it", async () => {
+    await start({ CAIRN_CONTEXT_TOKENS: '4000' });
+    const dm = (text: string) => telegram.message(text, { senderId: '1', userId: 'telegram:1', userName: 'user1', conversationId: 'telegram:dm:1', isDirect: true });
+    server.enqueue({ toolCalls: [{ name: 'terminal', arguments: { command: `echo DB_PASSWORD=${SECRET}` } }] }, { text: 'The variable is set.' });
+    expect(await cairn.gateway.receive(dm('is DB_PASSWORD set on the host?'))).toBe('turn');
+    server.setDefault((request) => {
+      const first = (request.body as { messages: { content: string }[] }).messages[0]?.content ?? '';
+      return { text: first.startsWith('You compress') ? 'SUMMARY' : 'ok' };
+    });
+    for (let i = 0; i < 8; i++) await cairn.gateway.receive(dm(`filler message ${i} ${'words '.repeat(120)}`));
+    const summaries = server.chatRequests().filter((body) => String(body.messages[0].content).startsWith('You compress'));
+    expect(String(summaries[0]?.messages[1].content)).toContain(`DB_PASSWORD=${SECRET}`);
+  });
 });
