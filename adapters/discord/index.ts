@@ -8,7 +8,7 @@
  * injectable sleep.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Events, GatewayIntentBits, Partials, Routes, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, REST, Routes, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
@@ -41,9 +41,15 @@ const NO_PINGS = { parse: [] as never[] };
 /** Interaction answers with buttons kept for editing: one per approval request that waits. */
 const EDITABLE_ANSWERS = 100;
 
+/** How long an upload may take: a 10 MB file at about 0.7 Mbit/s (a home server's uplink); other calls keep discord.js's 15 s. */
+const UPLOAD_TIMEOUT_MS = 120_000;
+
 export interface DiscordAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
   timer?: Timer;
+  /** Time limits of REST calls and of uploads (tests make them short). */
+  restTimeoutMs?: number;
+  uploadTimeoutMs?: number;
   /** The time, for how long a streamed draft has shown (tests move it by hand). */
   now?: () => number;
 }
@@ -69,6 +75,7 @@ export class DiscordAdapter implements Adapter {
   private readonly replies: SentReplies;
   private normalize: NormalizeOptions | undefined;
   private readonly gateway: DiscordGateway;
+  private readonly uploads: REST;
   /** Channels where the bot may not read the history: Discord refuses replies (message_reference) there. */
   private readonly repliesRefused = new Set<string>();
 
@@ -106,6 +113,7 @@ export class DiscordAdapter implements Adapter {
       },
       ...(options.now ? { now: options.now } : {}),
     });
+    const restOptions = { ...(settings.apiUrl ? { api: settings.apiUrl } : {}), rejectOnRateLimit: () => true, retries: 0, offset: 0 };
     this.client = new Client({
       intents: [
         GatewayIntentBits.Guilds,
@@ -117,8 +125,11 @@ export class DiscordAdapter implements Adapter {
       ],
       // Partials: DMs and reactions arrive for channels and messages discord.js has not cached.
       partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
-      rest: { ...(settings.apiUrl ? { api: settings.apiUrl } : {}), rejectOnRateLimit: () => true, retries: 0, offset: 0 },
+      rest: { ...restOptions, timeout: options.restTimeoutMs ?? 15_000 },
     });
+    // Messages with files go through a client of their own, with time for the upload: under the 15 s limit of
+    // every other call, a file on a slow uplink was cut off, tried again and cut off again, and never arrived.
+    this.uploads = new REST({ ...restOptions, timeout: options.uploadTimeoutMs ?? UPLOAD_TIMEOUT_MS }).setToken(settings.token);
     this.gateway = new DiscordGateway(this.client, options.timer ?? unrefTimer, deps.logger);
   }
 
@@ -144,6 +155,8 @@ export class DiscordAdapter implements Adapter {
   async stop(): Promise<void> {
     this.indicators.stopAll();
     this.drafts.stopAll();
+    this.uploads.clearHashSweeper();
+    this.uploads.clearHandlerSweeper();
     await this.gateway.close();
   }
 
@@ -349,7 +362,8 @@ export class DiscordAdapter implements Adapter {
     const attempt = async (body: string, withFiles: boolean, edit: string | undefined, nonce: string) => {
       // A new message carries a nonce Discord enforces: a retry of one that arrived though its answer did not (a timeout) is not posted twice.
       const options = { body: { content: body, allowed_mentions: NO_PINGS, ...(edit ? {} : { ...extra, nonce, enforce_nonce: true }), ...(withFiles && components ? { components } : {}) }, ...(withFiles && uploads.length > 0 ? { files: uploads } : {}) };
-      return idOf(await (edit ? this.client.rest.patch(Routes.channelMessage(channelId, edit), options) : this.client.rest.post(Routes.channelMessages(channelId), options)));
+      const rest = 'files' in options ? this.uploads : this.client.rest;
+      return idOf(await (edit ? rest.patch(Routes.channelMessage(channelId, edit), options) : rest.post(Routes.channelMessages(channelId), options)));
     };
     const send = (body: string, withFiles: boolean, edit: string | undefined) => {
       const nonce = randomBytes(12).toString('base64url');

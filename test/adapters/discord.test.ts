@@ -508,6 +508,24 @@ describe('discord end to end', () => {
   });
 });
 
+describe('discord uploads', () => {
+  it('gives a file on a slow uplink the time it takes, where other calls keep their short limit', async () => {
+    // Each message with files takes 400 ms to be answered; every other call is limited to 150 ms.
+    const fake = await startFakeDiscord({ uploadMs: 400 });
+    const config = testConfig('http://127.0.0.1:9/v1', { DISCORD_TOKEN: 'fake.discord.token', DISCORD_APPLICATION_ID: APP_ID, DISCORD_API_URL: fake.apiUrl });
+    const adapter = new DiscordAdapter({ config, http: new HttpServer(), logger: silentLogger, commands: new CommandRegistry(), sleep: async () => {} }, { restTimeoutMs: 150, uploadTimeoutMs: 5_000 });
+    try {
+      await adapter.start(async () => {});
+      await adapter.send(`discord:${GUILD_ID}:${CHANNEL_ID}`, { text: 'The report.', files: [{ name: 'report.csv', bytes: new Uint8Array(Buffer.from('a,b\n1,2\n')) }] });
+      const uploads = fake.sent.filter((message) => Array.isArray(message.body.files));
+      expect(uploads.map((message) => message.content)).toEqual(['The report.']);
+    } finally {
+      await adapter.stop();
+      await fake.close();
+    }
+  });
+});
+
 describe('discord through cairn start', () => {
   it('says how to add a bot that is in no server yet', async () => {
     const fake = await startFakeDiscord({ inNoServer: true });

@@ -79,6 +79,8 @@ export interface FakeDiscordOptions {
   token?: string;
   /** The bot was added to no server yet (READY lists none; default: it is in GUILD_ID). */
   inNoServer?: boolean;
+  /** How long a message with files takes to be answered (a slow uplink), in ms. */
+  uploadMs?: number;
 }
 
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
@@ -121,7 +123,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       calls.push({ method, path, body });
       notify();
       if (options.token !== undefined && req.headers.authorization !== `Bot ${options.token}`) return json(res, 401, { message: '401: Unauthorized', code: 0 });
-      route(method, path, body, res, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''));
+      const answer = () => route(method, path, body, res, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''));
+      if (options.uploadMs && Array.isArray(body.files) && body.files.length > 0) setTimeout(answer, options.uploadMs);
+      else answer();
     });
   });
 
