@@ -139,19 +139,28 @@ export class ToolRegistry {
 }
 
 /**
- * The arguments as the schema reads them, forgiving what models commonly send: `null` for an
- * optional field left out (Gemini, vLLM, Hermes text), and a number or true/false written as a
- * string ("1"). A field coerced is one the schema refused as of the wrong type.
+ * The arguments as the schema reads them, forgiving what models commonly send: `null` or an
+ * empty string for an optional field left out (Gemini, vLLM, Hermes text; `"kind": ""`), and a
+ * number or true/false written as a string ("1"). Only fields the schema refused are mended: an
+ * empty one is left out (still refused if the field is required), a mistyped one coerced.
  */
 function parseLeniently(schema: z.ZodType, raw: unknown) {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return schema.safeParse(raw);
   const withoutNulls = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== null));
   const first = schema.safeParse(withoutNulls);
   if (first.success) return first;
-  const mistyped = new Set(first.error.issues.filter((issue) => issue.code === 'invalid_type' && issue.path.length === 1).map((issue) => String(issue.path[0])));
-  if (mistyped.size === 0) return first;
-  const coerced = Object.fromEntries(Object.entries(withoutNulls).map(([key, value]) => [key, mistyped.has(key) ? coerce(value) : value]));
-  const second = schema.safeParse(coerced);
+  const refused = new Map(first.error.issues.filter((issue) => issue.path.length === 1).map((issue) => [String(issue.path[0]), issue.code]));
+  let changed = false;
+  const mended = Object.fromEntries(
+    Object.entries(withoutNulls).flatMap(([key, value]) => {
+      if (!refused.has(key)) return [[key, value]];
+      changed = true;
+      if (typeof value === 'string' && value.trim() === '') return [];
+      return [[key, refused.get(key) === 'invalid_type' ? coerce(value) : value]];
+    }),
+  );
+  if (!changed) return first;
+  const second = schema.safeParse(mended);
   return second.success ? second : first;
 }
 

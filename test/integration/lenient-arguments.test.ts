@@ -25,6 +25,21 @@ function context(): ToolContext {
 
 const call = (name: string, args: unknown) => cairn.tools.execute({ id: '1', name, arguments: JSON.stringify(args) }, context());
 
+describe('an empty string for an optional field', () => {
+  it('memory_search with kind "" (open models send "" for a field left out) searches every kind', async () => {
+    cairn.notes.save('test:alice', { text: 'Prefers answers in British English.', kind: 'preference', pinned: false, sessionId: 'x', now: cairn.clock.now() });
+    const result = await call('memory_search', { query: 'English', kind: '', since: '', until: ' ' });
+    expect(result.ok).toBe(true);
+    expect(result.content).toContain('British English');
+  });
+
+  it('is still refused for a field that must be given', async () => {
+    const result = await call('memory_save', { text: '' });
+    expect(result.ok).toBe(false);
+    expect(result.content).toContain('Invalid arguments');
+  });
+});
+
 describe('null for an optional field', () => {
   it('current_time with timeZone null tells the time in UTC', async () => {
     const result = await call('current_time', { timeZone: null });
