@@ -205,8 +205,10 @@ export class Agent {
       }
     } catch (error) {
       // A turn that ran tools and then failed or was stopped is a task too (a failed one): audits,
-      // skill outcomes and reflection count it. One cut off by a restart is no fault of its own.
-      if (toolCalls.length > 0 && !(input.signal.aborted && !isStop(input.signal))) {
+      // skill outcomes and reflection count it. One without tools is the person's latest turn all the
+      // same, which "/feedback bad" right after it is about (not the answer before it). One cut off
+      // by a restart is no fault of its own.
+      if (!(input.signal.aborted && !isStop(input.signal))) {
         const reason = input.signal.aborted ? 'stopped by the user' : `error: ${isCairnError(error) ? error.code : 'internal'}`;
         this.tellListeners(input, resultSoFar(reason));
       }
