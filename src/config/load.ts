@@ -113,8 +113,8 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
     return {};
   }
   try {
-    // YAML is a superset of JSON, so one parser reads both.
-    const value: unknown = YAML.parse(text);
+    // YAML is a superset of JSON, so one parser reads both. Merge keys (`<<: *defaults`) are how YAML shares settings between entries.
+    const value: unknown = YAML.parse(text, { merge: true });
     if (value === null || value === undefined) return {};
     if (typeof value !== 'object' || Array.isArray(value)) {
       problems.push(`Config file ${path} must hold a mapping of settings at the top level.`);

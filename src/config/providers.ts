@@ -64,8 +64,12 @@ function resolveOne(wanted: Wanted, env: Env, label: string): { settings: Provid
   const model = wanted.model ?? preset.defaultModel;
   if (!model) problems.push(`${label === 'CAIRN_' ? 'CAIRN_MODEL' : `${label}model`}: a custom provider needs a model name (the one your server serves).`);
   const keyEnv = wanted.apiKeyEnv ?? preset.keyEnv;
-  const apiKey = wanted.apiKey ?? (keyEnv ? env[keyEnv] : undefined);
-  if (!apiKey && wanted.provider !== 'custom') {
+  // Trimmed, and blank is unset: a key mounted from a file (a Docker or Kubernetes secret) ends in a newline, and
+  // the key kept as a known secret (masked in logs, redacted in exports) must be the one that goes out.
+  const apiKey = wanted.apiKey?.trim() || (keyEnv ? env[keyEnv]?.trim() : undefined) || undefined;
+  if (wanted.apiKeyEnv && !apiKey) {
+    problems.push(`${label === 'CAIRN_' ? '' : label}apiKeyEnv: ${wanted.apiKeyEnv} is not set; set it to the key, or name the variable that holds it.`);
+  } else if (!apiKey && wanted.provider !== 'custom') {
     problems.push(`${keyEnv ?? 'CAIRN_API_KEY'}: ${preset.label} needs an API key (or set CAIRN_API_KEY).`);
   }
   if (problems.length > 0 || !baseUrl || !model) return { problems };

@@ -216,3 +216,29 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { CAIRN_AUDIT_TZ: 'Asia/Tokyo', CAIRN_AUDIT_CRON: '30 2 * * 1-5' }, cwd: dir() }).learning).toMatchObject({ auditTimeZone: 'Asia/Tokyo', auditCron: '30 2 * * 1-5' });
   });
 });
+
+describe('config file details', () => {
+  const load = (env: Record<string, string>, yaml: string) => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'cairn.yaml'), yaml);
+    return loadConfig({ env, cwd, dotenv: false, configPath: join(cwd, 'cairn.yaml') });
+  };
+
+  it("applies every matching channels entry, a longer key's fields over a shorter one's (a workspace's back end held nowhere its channels had an entry of their own)", () => {
+    const config = load({}, ['channels:', '  "slack:T1:": { backend: docker, model: cheap }', '  "slack:T1:C9": { instructions: "On-call channel.", model: smart }', ''].join('\n'));
+    expect(channelOverride(config.channels, 'slack:T1:C9')).toEqual({ backend: 'docker', model: 'smart', instructions: 'On-call channel.' });
+    expect(channelOverride(config.channels, 'slack:T1:C1')).toEqual({ backend: 'docker', model: 'cheap' });
+  });
+
+  it('takes YAML merge keys (<<: *anchor), the way to share settings between entries', () => {
+    const config = load({}, ['channels:', '  "slack:T1:": &oncall', '    instructions: "On call."', '    backend: docker', '  "slack:T2:":', '    <<: *oncall', '    model: gpt-4.1', ''].join('\n'));
+    expect(config.channels['slack:T2:']).toEqual({ instructions: 'On call.', backend: 'docker', model: 'gpt-4.1' });
+  });
+
+  it('trims a provider key mounted from a file, and names a fallback apiKeyEnv that is not set', () => {
+    const config = load({ OPENAI_API_KEY: 'sk-openai-aaaaaaaa\n' }, ['model:', '  fallback:', '    - { provider: custom, baseUrl: "http://gpu-box:8000/v1", model: hermes, apiKeyEnv: VLLM_KEY }', ''].join('\n'));
+    expect(config.modelProblems.join('\n')).toContain('apiKeyEnv: VLLM_KEY is not set');
+    const trimmed = load({ OPENAI_API_KEY: 'sk-openai-aaaaaaaa\n' }, 'agent: {}\n');
+    expect(trimmed.providers[0]?.apiKey).toBe('sk-openai-aaaaaaaa');
+  });
+});
