@@ -6,8 +6,7 @@
  */
 import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseEnv } from 'node:util';
-import { readDotenv } from '../config/dotenv.js';
+import { parseDotenv, readDotenv } from '../config/dotenv.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { CairnError } from '../core/errors.js';
 
@@ -117,9 +116,9 @@ function linkTarget(path: string): string {
  * silently say something other than what setup reports.
  */
 function assertReadsAsIntended(before: string, after: string, changes: EnvChanges): void {
-  const intended: Record<string, string | undefined> = { ...parseEnv(before.replace(/^\uFEFF/, '')), ...changes.set };
+  const intended: Record<string, string | undefined> = { ...parseDotenv(before), ...changes.set };
   for (const key of changes.remove ?? []) if (!Object.hasOwn(changes.set, key)) delete intended[key];
-  const read = parseEnv(after);
+  const read = parseDotenv(after);
   const differing = [...new Set([...Object.keys(intended), ...Object.keys(read)])].filter((key) => intended[key] !== read[key]);
   if (differing.length === 0) return;
   throw new CairnError(

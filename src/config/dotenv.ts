@@ -1,11 +1,45 @@
 /**
- * A .env file's variables. Node's parseEnv, after the byte-order mark some Windows editors
- * write (Notepad, PowerShell 5's `Out-File -Encoding utf8`): left in, it became part of the
- * first name, and that variable was silently missing.
+ * A .env file's variables, read with Node's parseEnv after two kinds of tidying:
+ * - the byte-order mark some Windows editors write (Notepad, PowerShell 5's `Out-File
+ *   -Encoding utf8`): left in, it became part of the first name;
+ * - lines parseEnv does not skip but glues to the next line's name, losing that setting in
+ *   silence: an indented comment, a line without `=` (a key pasted without it), and the tab
+ *   before an indented setting. They are dropped or unindented first; a quoted value that goes
+ *   on over several lines is left exactly as written.
  */
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 
 export function readDotenv(path: string): Record<string, string> {
-  return parseEnv(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')) as Record<string, string>;
+  return parseDotenv(readFileSync(path, 'utf8'));
+}
+
+export function parseDotenv(text: string): Record<string, string> {
+  return parseEnv(tidyDotenv(text)) as Record<string, string>;
+}
+
+/** The text with the lines parseEnv would misread made harmless; line numbers are kept. */
+export function tidyDotenv(text: string): string {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  let openQuote: string | undefined;
+  return lines
+    .map((line) => {
+      if (openQuote) {
+        if (line.includes(openQuote)) openQuote = undefined;
+        return line;
+      }
+      const setting = line.trimStart();
+      if (setting === '' || setting.startsWith('#') || !setting.includes('=')) return '';
+      openQuote = unclosedQuote(setting);
+      return setting;
+    })
+    .join('\n');
+}
+
+/** The quote a setting's value opens and does not close on its line (a value that goes on below). */
+function unclosedQuote(setting: string): string | undefined {
+  const value = setting.slice(setting.indexOf('=') + 1).trimStart();
+  const quote = value[0];
+  if (quote !== '"' && quote !== "'" && quote !== '`') return undefined;
+  return value.indexOf(quote, 1) === -1 ? quote : undefined;
 }

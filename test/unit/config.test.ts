@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, requireModel } from '../../src/config/load.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { channelOverride } from '../../src/config/channels.js';
+import { parseDotenv } from '../../src/config/dotenv.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'cairn-config-'));
 
@@ -240,5 +241,26 @@ describe('config file details', () => {
     expect(config.modelProblems.join('\n')).toContain('apiKeyEnv: VLLM_KEY is not set');
     const trimmed = load({ OPENAI_API_KEY: 'sk-openai-aaaaaaaa\n' }, 'agent: {}\n');
     expect(trimmed.providers[0]?.apiKey).toBe('sk-openai-aaaaaaaa');
+  });
+});
+
+describe('.env lines that are not settings', () => {
+  const fromDotenv = (lines: string[]) => {
+    const cwd = dir();
+    writeFileSync(join(cwd, '.env'), `${lines.join('\n')}\n`);
+    return loadConfig({ env: {}, cwd });
+  };
+
+  it('do not swallow the setting below them: an indented comment, a line without "="', () => {
+    expect(fromDotenv(['TELEGRAM_BOT_TOKEN=123456:abcdefghijklmnop', '  # the admins', 'TELEGRAM_ADMIN_USERS=42']).platforms.telegram.adminUsers).toEqual(['42']);
+    expect(fromDotenv(['OPENAI_API_KEY sk-forgot-the-equals-sign', 'TELEGRAM_ADMIN_USERS=42']).platforms.telegram.adminUsers).toEqual(['42']);
+  });
+
+  it('reads a setting indented with a tab, and a quoted value over several lines as written', () => {
+    expect(fromDotenv(['CAIRN_BOT_NAME=A', '\tCAIRN_MODEL=tab']).model.model).toBe('tab');
+    expect(parseDotenv(['NOTE="First line.', '  # not a comment: part of the value', 'Last line."', 'CAIRN_MODEL=after'].join('\n'))).toEqual({
+      NOTE: 'First line.\n  # not a comment: part of the value\nLast line.',
+      CAIRN_MODEL: 'after',
+    });
   });
 });
