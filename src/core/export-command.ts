@@ -18,10 +18,12 @@ export function registerExportCommand(commands: CommandRegistry, sessions: Sessi
       const said = current?.messages.filter(({ message: m }) => m.role === 'user' || (m.role === 'assistant' && (m.content || m.toolCalls?.length))) ?? [];
       if (!current || said.length === 0) return 'There is nothing in this conversation to export yet.';
       const now = clock.now();
-      const markdown = transcript(current.messages, { conversationId: message.conversationId, startedAt: current.session.startedAt, exportedAt: now, botName, asker: { userId: message.userId, name: message.userName } });
-      const bytes = Buffer.from(markdown, 'utf8');
-      if (!maxFileBytes || bytes.length > maxFileBytes) return markdown;
-      return { text: 'The conversation so far, as Markdown.', files: [{ name: `conversation-${isoDate(now)}.md`, bytes }] };
+      const info = { conversationId: message.conversationId, startedAt: current.session.startedAt, exportedAt: now, botName, asker: { userId: message.userId, name: message.userName } };
+      if (!maxFileBytes) return transcript(current.messages, info);
+      // Over the platform's file limit, the newest part that fits (as text it came as thousands of messages).
+      const { markdown, from } = newestThatFits(current.messages, info, maxFileBytes);
+      const text = from === 0 ? 'The conversation so far, as Markdown.' : `The conversation so far, as Markdown: its beginning is left out (${from} messages), as the whole would be over the ${Math.floor(maxFileBytes / 1024 / 1024)} MB this platform takes.`;
+      return { text, files: [{ name: `conversation-${isoDate(now)}.md`, bytes: Buffer.from(markdown, 'utf8') }] };
     },
   });
 }
@@ -35,13 +37,28 @@ interface TranscriptInfo {
   asker: { userId: string; name: string };
 }
 
+/** The transcript of the newest messages whose Markdown fits `maxBytes`, and how many older ones it leaves out. */
+function newestThatFits(messages: StoredMessage[], info: TranscriptInfo, maxBytes: number): { markdown: string; from: number } {
+  const fits = (from: number) => Buffer.byteLength(transcript(messages.slice(from), info), 'utf8') <= maxBytes;
+  if (fits(0)) return { markdown: transcript(messages, info), from: 0 };
+  let over = 0;
+  let under = messages.length;
+  while (under - over > 1) {
+    const middle = Math.floor((over + under) / 2);
+    if (fits(middle)) under = middle;
+    else over = middle;
+  }
+  return { markdown: transcript(messages.slice(under), info), from: under };
+}
+
 function transcript(messages: StoredMessage[], info: TranscriptInfo): string {
   const lines = [`# Conversation with ${info.botName}`, '', `${info.conversationId} · started ${stamp(info.startedAt)} · exported ${stamp(info.exportedAt)}`];
   for (const { message, userId, createdAt } of messages) {
     if (message.role === 'user') {
       // The asker by the name they have now (a name in another script is user_<id> in `name`).
       const who = userId === info.asker.userId ? info.asker.name : (message.name ?? userId ?? 'someone');
-      lines.push('', `**${who}** (${stamp(createdAt)}):`, '', message.content);
+      // Quoted, line by line: a member's message cannot start a line that reads as another speaker's turn (Cairn's, say).
+      lines.push('', `**${who}** (${stamp(createdAt)}):`, '', quoted(message.content));
     }
     else if (message.role === 'assistant') {
       const tools = message.toolCalls?.map((call) => call.name) ?? [];
@@ -50,6 +67,13 @@ function transcript(messages: StoredMessage[], info: TranscriptInfo): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+function quoted(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? '>' : `> ${line}`))
+    .join('\n');
 }
 
 /** `2026-11-24 09:05 UTC`. */
