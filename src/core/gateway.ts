@@ -100,7 +100,7 @@ export class Gateway {
 
   /** The sink adapters push into. Resolves when the message has been handled. */
   readonly receive = async (inbound: InboundMessage): Promise<HandleOutcome> => {
-    const outcome = await this.accept(inbound);
+    const outcome = await this.accept(asTextUnlessCommand(inbound, this.options.commands));
     this.options.metrics?.message(inbound.platform, outcome);
     return outcome;
   };
@@ -393,4 +393,16 @@ function replyToOf(message: InboundMessage): string | undefined {
 
 function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * "/tmp is full, what can I delete?" starts with a path, not a command: an unknown name with
+ * words after it, typed in a message, is a message for the agent. A bare unknown `/word` is
+ * still answered with the commands (most likely a typo of one).
+ */
+function asTextUnlessCommand(message: InboundMessage, commands: CommandRegistry): InboundMessage {
+  const command = message.command;
+  // A platform's own slash command (Slack's `/frobnicate now`) was invoked as one.
+  if (!command || message.viaSlashCommand || command.args === '' || commands.get(command.name)) return message;
+  return { ...message, command: undefined };
 }
