@@ -255,7 +255,12 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   registerSkillCommands(commands, skills);
   registerMemoryCommands(commands, notes, clock, {
     forgetFiles: keptFiles ? (userId) => keptFiles.forgetUser(userId) : undefined,
-    endSessions: (userId) => sessions.endSessionsOf(userId, 'forgotten'),
+    // Conversations they started end; in those others started (a group), what their private tools returned is withheld.
+    endSessions: (userId) => {
+      const ended = sessions.endSessionsOf(userId, 'forgotten');
+      store.withholdToolResults(userId, tools.names().filter((name) => tools.isPrivate(name)), '(Deleted with /forget.)');
+      return ended;
+    },
   });
   registerApprovalCommands(commands, approvals);
   const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone });

@@ -93,6 +93,10 @@ export class SessionStore {
       activeOf: db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND user_id = ?"),
       reassignSessions: db.prepare<[string, string]>('UPDATE sessions SET user_id = ? WHERE user_id = ?'),
       reassignMessages: db.prepare<[string, string]>('UPDATE messages SET user_id = ? WHERE user_id = ?'),
+      withholdResults: db.prepare<{ note: string; user: string; names: string }>(
+        `UPDATE messages SET content = @note WHERE user_id = @user AND role = 'tool' AND name IN (SELECT value FROM json_each(@names))
+           AND session_id IN (SELECT id FROM sessions WHERE status = 'active')`,
+      ),
       reassignSessionsOn: db.prepare<[string, string, string]>('UPDATE sessions SET user_id = ? WHERE user_id = ? AND platform = ?'),
       reassignMessagesOn: db.prepare<[string, string, string]>(
         'UPDATE messages SET user_id = ? WHERE user_id = ? AND session_id IN (SELECT id FROM sessions WHERE platform = ?)',
@@ -169,6 +173,16 @@ export class SessionStore {
       this.statements.reassignMessagesOn.run(to, from, platform);
       this.statements.reassignSessionsOn.run(to, from, platform);
     })();
+  }
+
+  /**
+   * Replaces what this user's private tools returned (their notes, read with memory_search) in every
+   * active session they took part in: `/forget` in a direct chat must reach a group conversation
+   * someone else started, where their later turns still saw the deleted note. Returns how many.
+   */
+  withholdToolResults(userId: string, toolNames: readonly string[], note: string): number {
+    if (toolNames.length === 0) return 0;
+    return this.statements.withholdResults.run({ note, user: userId, names: JSON.stringify(toolNames) }).changes;
   }
 
   /** The active sessions started by this user (whose prompt holds their notes). */
