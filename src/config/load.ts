@@ -120,12 +120,23 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
       problems.push(`Config file ${path} must hold a mapping of settings at the top level.`);
       return {};
     }
-    return value as Record<string, unknown>;
+    return withoutNulls(value) as Record<string, unknown>;
   } catch (error) {
     // The first line says what and where ("… at line 2, column 1:"); the excerpt after it is dropped.
     problems.push(`Config file ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]?.replace(/:$/, '.')}`);
     return {};
   }
+}
+
+/**
+ * The file's settings with empty ones left out: a key with nothing after it (`telegram:` whose
+ * settings are all commented out) is YAML null, which means "not set" to a person, and refusing
+ * it ("expected object, received null") refused a file that says nothing.
+ */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).flatMap(([key, inner]) => (inner === null ? [] : [[key, withoutNulls(inner)]])));
 }
 
 function describeIssue(issue: z.core.$ZodIssue, configFile: string | undefined): string {

@@ -104,7 +104,15 @@ export const configSchema = z.object({
     })
     .prefault({}),
   /** Per-conversation overrides, keyed by a conversation id or a prefix of one (`slack:T1:`). */
-  channels: z.record(z.string(), channelOverrideSchema).default({}),
+  channels: z
+    .record(z.string(), channelOverrideSchema)
+    .superRefine((channels, ctx) => {
+      // A key no conversation id can match (a bare channel id, "Slack:…") would load and never apply.
+      for (const key of Object.keys(channels)) {
+        if (!/^(telegram|slack|discord|console):/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'matches no conversation: a key starts with telegram:, slack:, discord: or console:, e.g. "slack:T0123:C0456" or "slack:T0123:"' });
+      }
+    })
+    .default({}),
   platforms: platformsSchema,
   learning: learningSchema,
   skills: skillsSchema,

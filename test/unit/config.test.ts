@@ -264,3 +264,24 @@ describe('.env lines that are not settings', () => {
     });
   });
 });
+
+describe('config file sections', () => {
+  const problemsOf = (yaml: string) => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'cairn.yaml'), yaml);
+    try {
+      loadConfig({ env: {}, cwd, dotenv: false, configPath: join(cwd, 'cairn.yaml') });
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+
+  it('takes a section whose settings are all commented out as absent', () => {
+    expect(problemsOf(['platforms:', '  telegram:', '    # botToken: set in .env', 'channels:', '  # "slack:T1:": { backend: docker }', ''].join('\n'))).toEqual([]);
+  });
+
+  it('reports a channels key no conversation can match (a bare channel id), instead of loading it to apply nowhere', () => {
+    expect(problemsOf('channels:\n  "C0456": { backend: docker }\n').join('\n')).toMatch(/"channels\.C0456" in .*matches no conversation: a key starts with telegram:, slack:, discord: or console:/);
+  });
+});
