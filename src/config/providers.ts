@@ -70,7 +70,12 @@ function resolveOne(wanted: Wanted, env: Env, label: string): { settings: Provid
   if (wanted.apiKeyEnv && !apiKey) {
     problems.push(`${label === 'CAIRN_' ? '' : label}apiKeyEnv: ${wanted.apiKeyEnv} is not set; set it to the key, or name the variable that holds it.`);
   } else if (!apiKey && wanted.provider !== 'custom') {
-    problems.push(`${keyEnv ?? 'CAIRN_API_KEY'}: ${preset.label} needs an API key (or set CAIRN_API_KEY).`);
+    // CAIRN_API_KEY is the primary's key only: a fallback gets its own, from its provider's variable or the entry.
+    problems.push(
+      label === 'CAIRN_'
+        ? `${keyEnv ?? 'CAIRN_API_KEY'}: ${preset.label} needs an API key (or set CAIRN_API_KEY).`
+        : `model.${label.trim()}: ${preset.label} needs an API key: set ${keyEnv ?? 'its key variable'}, or give this entry apiKey or apiKeyEnv.`,
+    );
   }
   if (problems.length > 0 || !baseUrl || !model) return { problems };
   return {

@@ -285,3 +285,12 @@ describe('config file sections', () => {
     expect(problemsOf('channels:\n  "C0456": { backend: docker }\n').join('\n')).toMatch(/"channels\.C0456" in .*matches no conversation: a key starts with telegram:, slack:, discord: or console:/);
   });
 });
+
+describe('a fallback without its key', () => {
+  it('names the fallback entry and its own variable, not CAIRN_API_KEY (the primary key)', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'cairn.yaml'), 'model:\n  fallback:\n    - provider: openrouter\n');
+    const config = loadConfig({ env: { OPENAI_API_KEY: 'sk-openai-aaaaaaaa' }, cwd, dotenv: false, configPath: join(cwd, 'cairn.yaml') });
+    expect(config.modelProblems).toEqual(['model.fallback[0]: OpenRouter needs an API key: set OPENROUTER_API_KEY, or give this entry apiKey or apiKeyEnv.']);
+  });
+});
