@@ -68,7 +68,7 @@ function resolveOne(wanted: Wanted, env: Env, label: string): { settings: Provid
   // the key kept as a known secret (masked in logs, redacted in exports) must be the one that goes out.
   const apiKey = wanted.apiKey?.trim() || (keyEnv ? env[keyEnv]?.trim() : undefined) || undefined;
   if (wanted.apiKeyEnv && !apiKey) {
-    problems.push(`${label === 'CAIRN_' ? '' : label}apiKeyEnv: ${wanted.apiKeyEnv} is not set; set it to the key, or name the variable that holds it.`);
+    problems.push(`model.${label === 'CAIRN_' ? '' : label.trim() + '.'}apiKeyEnv: ${wanted.apiKeyEnv} is not set; set it to the key, or name the variable that holds it.`);
   } else if (!apiKey && wanted.provider !== 'custom') {
     // CAIRN_API_KEY is the primary's key only: a fallback gets its own, from its provider's variable or the entry.
     problems.push(

@@ -66,6 +66,8 @@ export const configSchema = z.object({
       provider: z.enum(PROVIDER_NAMES).optional(),
       baseUrl: httpUrl().optional(),
       apiKey: z.string().min(1).optional(),
+      /** The variable that holds the key, as a fallback entry names its own (`apiKeyEnv: VLLM_KEY`). */
+      apiKeyEnv: z.string().min(1).optional(),
       model: z.string().min(1).optional(),
       auxModel: z.string().min(1).optional(),
       /** Speech-to-text model on the main endpoint, for voice messages. */

@@ -238,7 +238,7 @@ describe('config file details', () => {
 
   it('trims a provider key mounted from a file, and names a fallback apiKeyEnv that is not set', () => {
     const config = load({ OPENAI_API_KEY: 'sk-openai-aaaaaaaa\n' }, ['model:', '  fallback:', '    - { provider: custom, baseUrl: "http://gpu-box:8000/v1", model: hermes, apiKeyEnv: VLLM_KEY }', ''].join('\n'));
-    expect(config.modelProblems.join('\n')).toContain('apiKeyEnv: VLLM_KEY is not set');
+    expect(config.modelProblems.join('\n')).toContain('model.fallback[0].apiKeyEnv: VLLM_KEY is not set');
     const trimmed = load({ OPENAI_API_KEY: 'sk-openai-aaaaaaaa\n' }, 'agent: {}\n');
     expect(trimmed.providers[0]?.apiKey).toBe('sk-openai-aaaaaaaa');
   });
@@ -292,5 +292,16 @@ describe('a fallback without its key', () => {
     writeFileSync(join(cwd, 'cairn.yaml'), 'model:\n  fallback:\n    - provider: openrouter\n');
     const config = loadConfig({ env: { OPENAI_API_KEY: 'sk-openai-aaaaaaaa' }, cwd, dotenv: false, configPath: join(cwd, 'cairn.yaml') });
     expect(config.modelProblems).toEqual(['model.fallback[0]: OpenRouter needs an API key: set OPENROUTER_API_KEY, or give this entry apiKey or apiKeyEnv.']);
+  });
+});
+
+describe('model.apiKeyEnv on the primary', () => {
+  it('reads the key from the variable it names, as a fallback entry does', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'cairn.yaml'), 'model:\n  provider: custom\n  baseUrl: "http://gpu-box:8000/v1"\n  model: hermes\n  apiKeyEnv: VLLM_KEY\n');
+    const config = loadConfig({ env: { VLLM_KEY: 'vllm-real-key-123' }, cwd, dotenv: false, configPath: join(cwd, 'cairn.yaml') });
+    expect(config.providers[0]?.apiKey).toBe('vllm-real-key-123');
+    const unset = loadConfig({ env: {}, cwd, dotenv: false, configPath: join(cwd, 'cairn.yaml') });
+    expect(unset.modelProblems).toEqual(['model.apiKeyEnv: VLLM_KEY is not set; set it to the key, or name the variable that holds it.']);
   });
 });
