@@ -54,7 +54,10 @@ export const backendsSchema = z
           .string()
           .min(1)
           // Docker takes a bare name for a named volume: a relative path would silently mount an empty one.
-          .refine((path) => path.startsWith('/'), { message: 'must be an absolute path on the Docker host, e.g. /srv/cairn/work (a bare name would be a Docker volume)' })
+          .refine((path) => path.startsWith('/'), {
+            // `~` is not expanded here: the Docker host may be another machine, whose home is not Cairn's.
+            message: 'must be an absolute path on the Docker host, e.g. /srv/cairn/work (a bare name would be a Docker volume; ~ is not expanded, as the Docker host may be another machine)',
+          })
           .optional(),
       })
       .prefault({}),
