@@ -28,8 +28,9 @@ export const webSchema = z
       })
       .prefault({})
       .superRefine((search, context) => {
-        if (search.provider === 'searxng' && !search.url) context.addIssue({ code: 'custom', message: 'searxng needs the instance URL: set CAIRN_SEARCH_URL (e.g. http://searx.internal:8080).' });
-        if ((search.provider === 'brave' || search.provider === 'tavily') && !search.apiKey) context.addIssue({ code: 'custom', message: `${search.provider} needs an API key: set CAIRN_SEARCH_API_KEY.` });
+        // On the missing setting's path, so the problem names its variable (CAIRN_SEARCH_URL, CAIRN_SEARCH_API_KEY).
+        if (search.provider === 'searxng' && !search.url) context.addIssue({ code: 'custom', path: ['url'], message: 'searxng needs the instance URL (e.g. http://searx.internal:8080)' });
+        if ((search.provider === 'brave' || search.provider === 'tavily') && !search.apiKey) context.addIssue({ code: 'custom', path: ['apiKey'], message: `${search.provider} needs an API key` });
       }),
   })
   .prefault({});

@@ -80,8 +80,9 @@ describe('web_search', () => {
 
   it('needs what each engine needs in the configuration, and keeps the key out of logs', () => {
     const load = (env: Record<string, string>) => loadConfig({ env: { CAIRN_DATA_DIR: tempDir(), ...env }, dotenv: false, cwd: tempDir() });
-    expect(() => load({ CAIRN_SEARCH_PROVIDER: 'searxng' })).toThrow(/searxng needs the instance URL: set CAIRN_SEARCH_URL/);
-    expect(() => load({ CAIRN_SEARCH_PROVIDER: 'brave' })).toThrow(/brave needs an API key: set CAIRN_SEARCH_API_KEY/);
+    // Named by the variable to set, with no config file to point to, and one period.
+    expect(() => load({ CAIRN_SEARCH_PROVIDER: 'searxng' })).toThrow(/CAIRN_SEARCH_URL: searxng needs the instance URL \(e\.g\. http:\/\/searx\.internal:8080\)\. The http/);
+    expect(() => load({ CAIRN_SEARCH_PROVIDER: 'brave' })).toThrow(/CAIRN_SEARCH_API_KEY: brave needs an API key\. The search engine's API key/);
     expect(load({ CAIRN_SEARCH_PROVIDER: 'tavily', CAIRN_SEARCH_API_KEY: 'tvly-secret-key' }).secrets).toContain('tvly-secret-key');
   });
 
