@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
+import { isHighSurrogate } from '../core/text.js';
 import type { Documents } from '../core/documents/pool.js';
 import { fetchPage, type FetchOptions } from '../web/fetch.js';
 import { pageKind, plainText, type PageText } from '../web/page-text.js';
@@ -53,8 +54,7 @@ export function webFetchTool(options: FetchOptions, documents: Documents): Tool<
 /** Where part n + 1 starts: n × PART_CHARS, one earlier where that would split an emoji (or another character outside the BMP) in two. */
 function partBoundary(text: string, n: number): number {
   const at = Math.min(n * PART_CHARS, text.length);
-  const before = text.charCodeAt(at - 1);
-  return at > 0 && at < text.length && before >= 0xd800 && before <= 0xdbff ? at - 1 : at;
+  return at > 0 && at < text.length && isHighSurrogate(text.charCodeAt(at - 1)) ? at - 1 : at;
 }
 
 /**

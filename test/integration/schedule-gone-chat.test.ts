@@ -41,18 +41,23 @@ afterEach(async () => {
 const userTexts = (body: ChatBody) => (body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content);
 const scheduledRuns = () => server.chatRequests().filter((body) => userTexts(body).at(-1)?.startsWith('[Scheduled task')).length;
 
+/** Scheduled runs go through the gateway (kept in `runs`); a daily task is set in a Telegram group. */
+async function dailyTaskInGroup(): Promise<Promise<unknown>[]> {
+  const runs: Promise<unknown>[] = [];
+  cairn.schedules.start((message: InboundMessage) => {
+    const run = cairn.gateway.receive(message);
+    runs.push(run);
+    return run;
+  }, cairn.gateway.platforms());
+  const group: Partial<InboundMessage> = { senderId: '2', userId: 'telegram:2', userName: 'user2', conversationId: 'telegram:-100', isDirect: false, addressed: true };
+  server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Post the standup summary.', cron: '0 9 * * *' } }] }, { text: 'Scheduled.' });
+  await cairn.gateway.receive(telegram.message('every day at 9 post the standup summary', group));
+  return runs;
+}
+
 describe('a scheduled task in a chat Cairn can no longer post to', () => {
   it('is cancelled after three runs in a row whose answers the platform refused, instead of running the model every day forever', async () => {
-    const runs: Promise<unknown>[] = [];
-    cairn.schedules.start((message: InboundMessage) => {
-      const run = cairn.gateway.receive(message);
-      runs.push(run);
-      return run;
-    }, cairn.gateway.platforms());
-
-    const group: Partial<InboundMessage> = { senderId: '2', userId: 'telegram:2', userName: 'user2', conversationId: 'telegram:-100', isDirect: false, addressed: true };
-    server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Post the standup summary.', cron: '0 9 * * *' } }] }, { text: 'Scheduled.' });
-    await cairn.gateway.receive(telegram.message('every day at 9 post the standup summary', group));
+    const runs = await dailyTaskInGroup();
     expect(cairn.schedules.store.get(1)?.status).toBe('active');
 
     // The bot is removed from the group. Three days pass.
@@ -74,15 +79,7 @@ describe('a scheduled task in a chat Cairn can no longer post to', () => {
   });
 
   it('goes on when a refusal is followed by a delivered answer (a permission fixed)', async () => {
-    const runs: Promise<unknown>[] = [];
-    cairn.schedules.start((message: InboundMessage) => {
-      const run = cairn.gateway.receive(message);
-      runs.push(run);
-      return run;
-    }, cairn.gateway.platforms());
-    const group: Partial<InboundMessage> = { senderId: '2', userId: 'telegram:2', userName: 'user2', conversationId: 'telegram:-100', isDirect: false, addressed: true };
-    server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Post the standup summary.', cron: '0 9 * * *' } }] }, { text: 'Scheduled.' });
-    await cairn.gateway.receive(telegram.message('every day at 9 post the standup summary', group));
+    const runs = await dailyTaskInGroup();
     server.setDefault(() => ({ text: 'Standup summary: ...' }));
     for (const [day, kicked] of [true, true, false, true, true].entries()) {
       telegram.kicked = kicked;

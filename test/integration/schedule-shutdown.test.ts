@@ -29,18 +29,24 @@ function boot(config: ReturnType<typeof testConfig>, timers: ManualTimers) {
   return { cairn, telegram };
 }
 
+/** Starts the scheduled runs through the gateway; the list holds each run as it is handed on. */
+function runSchedules(cairn: ReturnType<typeof boot>['cairn']): Promise<unknown>[] {
+  const runs: Promise<unknown>[] = [];
+  cairn.schedules.start((message) => {
+    const run = cairn.gateway.receive(message);
+    runs.push(run);
+    return run;
+  }, cairn.gateway.platforms());
+  return runs;
+}
+
 describe('a scheduled run cut off by a restart', () => {
   it('runs the one-off task again after the restart instead of losing it', async () => {
     server = await startFakeModelServer();
     const config = testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' }, tempDir());
     const timers = new ManualTimers();
     const { cairn, telegram } = boot(config, timers);
-    const runs: Promise<unknown>[] = [];
-    cairn.schedules.start((message) => {
-      const run = cairn.gateway.receive(message);
-      runs.push(run);
-      return run;
-    }, cairn.gateway.platforms());
+    const runs = runSchedules(cairn);
 
     server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Summarize the open GitHub issues of acme/api.', at: '2026-11-24T09:30' } }] }, { text: 'Scheduled.' });
     await cairn.gateway.receive(telegram.message('at 9:30 summarize the open issues', { senderId: '2', userId: 'telegram:2', userName: 'user2', conversationId: 'telegram:dm:2' }));
@@ -76,12 +82,7 @@ describe('a scheduled run waiting behind a turn when a restart cuts turns off', 
     const config = testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' }, tempDir());
     const timers = new ManualTimers();
     const { cairn, telegram } = boot(config, timers);
-    const runs: Promise<unknown>[] = [];
-    cairn.schedules.start((message) => {
-      const run = cairn.gateway.receive(message);
-      runs.push(run);
-      return run;
-    }, cairn.gateway.platforms());
+    const runs = runSchedules(cairn);
     const from = (text: string) => telegram.message(text, { senderId: '2', userId: 'telegram:2', userName: 'user2', conversationId: 'telegram:dm:2' });
 
     server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Remind me to call Ana.', at: '2026-11-24T09:30' } }] }, { text: 'Scheduled.' });

@@ -9,6 +9,7 @@ import { mapModelError } from '../../model/map-error.js';
 import type { ProviderSettings } from '../../model/providers.js';
 import { CairnError } from '../../core/errors.js';
 import { estimateTokens } from '../tokens.js';
+import { headOf } from '../../core/text.js';
 
 export interface Embedder {
   readonly model: string;
@@ -70,8 +71,7 @@ export function cutToTokens(text: string, maxTokens: number): string {
     if (estimateTokens(text.slice(0, middle)) <= maxTokens) fits = middle;
     else over = middle;
   }
-  const last = text.charCodeAt(fits - 1);
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? fits - 1 : fits);
+  return headOf(text, fits);
 }
 
 export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
