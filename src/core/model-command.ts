@@ -42,7 +42,7 @@ export function registerModelCommand(commands: CommandRegistry, options: ModelCo
       const own = options.models.get(conversationId);
       if (wanted === '') {
         const current = own?.model ?? configured;
-        const how = own ? ` (switched by ${own.setBy}; \`/model default\` goes back to ${configured})` : '';
+        const how = own ? ` (switched by ${own.setByName ?? own.setBy}; \`/model default\` goes back to ${configured})` : '';
         return `This conversation uses ${current}${how}.${isAdmin ? ' Switch with /model <name>.' : ''}`;
       }
       const listing = /^list(?:\s+(.*))?$/i.exec(wanted);
@@ -64,7 +64,7 @@ export function registerModelCommand(commands: CommandRegistry, options: ModelCo
       } catch (error) {
         note = ` (The provider did not list its models, so the name is unchecked: ${describeError(error)}.)`;
       }
-      options.models.set(conversationId, wanted, message.userId, options.clock.now());
+      options.models.set(conversationId, wanted, message, options.clock.now());
       switchSession(options, conversationId, wanted);
       return `From the next message on, this conversation uses ${wanted}.${note}`;
     },

@@ -24,7 +24,7 @@ afterEach(async () => {
 const GROUP = 'telegram:-100';
 const from = (senderId: string, text: string): InboundMessage => {
   const command = /^\/(\w+)\s*(.*)$/.exec(text);
-  return telegram.message(text, { senderId, userId: `telegram:${senderId}`, conversationId: GROUP, isDirect: false, addressed: true, ...(command ? { command: { name: command[1] ?? '', args: command[2] ?? '' } } : {}) });
+  return telegram.message(text, { senderId, userId: `telegram:${senderId}`, userName: `Person ${senderId}`, conversationId: GROUP, isDirect: false, addressed: true, ...(command ? { command: { name: command[1] ?? '', args: command[2] ?? '' } } : {}) });
 };
 async function say(senderId: string, text: string): Promise<string | undefined> {
   await cairn.gateway.receive(from(senderId, text));
@@ -56,6 +56,9 @@ describe('/model', () => {
     await cairn.gateway.receive(telegram.message('elsewhere', { senderId: '2', userId: 'telegram:2', conversationId: 'telegram:2' }));
     expect(modelFor('elsewhere')).toBe('test-model');
 
+    // Named as the chat knows them; a switch kept from before names were stored shows the id.
+    expect(await say('2', '/model')).toBe('This conversation uses gpt-4o-mini (switched by Person 1; `/model default` goes back to test-model).');
+    cairn.db.prepare('UPDATE conversation_models SET set_by_name = NULL').run();
     expect(await say('2', '/model')).toBe('This conversation uses gpt-4o-mini (switched by telegram:1; `/model default` goes back to test-model).');
     expect(await say('1', '/model default')).toBe('This conversation is back on test-model.');
     await say('2', 'back again');

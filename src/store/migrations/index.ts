@@ -22,6 +22,7 @@ import { sql as approvalContext } from './017-approval-context.js';
 import { sql as usageCarriedCalls } from './018-usage-carried-calls.js';
 import { sql as sentReplies } from './019-sent-replies.js';
 import { backfill as scriptMarksBackfill, sql as scriptMarksSearch } from './020-script-marks-search.js';
+import { sql as modelSwitcherName } from './021-model-switcher-name.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -53,4 +54,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 18, name: 'usage-carried-calls', sql: usageCarriedCalls },
   { version: 19, name: 'sent-replies', sql: sentReplies },
   { version: 20, name: 'script-marks-search', sql: scriptMarksSearch, backfill: scriptMarksBackfill },
+  { version: 21, name: 'model-switcher-name', sql: modelSwitcherName },
 ];
