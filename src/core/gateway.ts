@@ -368,6 +368,17 @@ export class Gateway {
       this.options.logger.error({ platform: message.platform, conversationId: message.conversationId, err: describeError(error) }, 'sending the reply failed');
       // Refused for good (removed from the group, the channel deleted, blocked): a scheduled task must hear it, or it runs for nobody forever.
       if (error instanceof CairnError && (error.code === 'permission' || error.code === 'not_found')) message.scheduled?.refused?.(error);
+      if (reply.files?.length) await this.sayFilesRefused(message, reply.files, error);
+    }
+  }
+
+  /** A file the platform refused (too big, an app without the scope to upload) is said in words: asking for `/export` got silence. */
+  private async sayFilesRefused(message: InboundMessage, files: readonly OutboundFile[], error: unknown): Promise<void> {
+    const names = files.map((file) => file.name).join(', ');
+    try {
+      await this.deliver(message, { text: `The platform refused the file (${names}): ${describeError(error)}` });
+    } catch (again) {
+      this.options.logger.warn({ platform: message.platform, conversationId: message.conversationId, err: describeError(again) }, 'saying that the files were refused failed too');
     }
   }
 

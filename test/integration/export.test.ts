@@ -1,6 +1,7 @@
 /** /export: the conversation so far as a Markdown file, or as a message where the platform takes no files. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AdapterCapabilities } from '../../src/core/message.js';
+import type { AdapterCapabilities, OutboundReply } from '../../src/core/message.js';
+import { CairnError } from '../../src/core/errors.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { RecordingAdapter } from '../helpers/recording-adapter.js';
@@ -8,6 +9,14 @@ import { RecordingAdapter } from '../helpers/recording-adapter.js';
 /** A platform that takes files. */
 class FilesAdapter extends RecordingAdapter {
   override readonly capabilities: AdapterCapabilities = { ...new RecordingAdapter().capabilities, maxFileBytes: 1024 * 1024 };
+}
+
+/** A platform that refuses files (a Slack app without files:write), and takes words. */
+class RefusingFilesAdapter extends FilesAdapter {
+  override async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
+    if (reply.files?.length) throw new CairnError('permission', 'Slack refused the upload: the app lacks the files:write scope (add it and reinstall the app).');
+    return super.send(conversationId, reply);
+  }
 }
 
 /** Discord's limits scaled down 1000×: files of 10 kB. */
@@ -96,5 +105,14 @@ describe('/export', () => {
     const bytes = reply?.files?.[0]?.bytes ?? new Uint8Array();
     expect(bytes.length).toBeLessThanOrEqual(10 * 1024);
     expect(Buffer.from(bytes).toString()).toContain('Answer 5:');
+  });
+
+  it('says so when the platform refuses the file, instead of leaving the asker in silence', async () => {
+    const refusing = new RefusingFilesAdapter('refusing');
+    cairn.gateway.attach(refusing);
+    model.enqueue({ text: 'Hello.' });
+    await cairn.gateway.receive(refusing.message('hi'));
+    await cairn.gateway.receive(refusing.message('/export', { command: { name: 'export', args: '' } }));
+    expect(refusing.texts().at(-1)).toBe('The platform refused the file (conversation-2026-11-24.md): Slack refused the upload: the app lacks the files:write scope (add it and reinstall the app).');
   });
 });
