@@ -73,7 +73,9 @@ export class PrometheusMetrics implements Metrics {
 
   modelCall(call: CallRecord): void {
     this.safely(() => {
-      const { purpose, provider, model } = call;
+      // Named as asked for: a server's dated name (`gpt-4o-2024-08-06`) would file a model's failures and successes apart.
+      const { purpose, provider } = call;
+      const model = call.requestedModel ?? call.model;
       this.modelCalls.inc({ purpose, provider, model, result: call.ok ? 'ok' : (call.errorCode ?? 'error') });
       this.modelSeconds.observe({ purpose, provider, model }, call.durationMs / 1000);
       this.tokens.inc({ purpose, model, kind: 'prompt' }, call.usage.promptTokens);

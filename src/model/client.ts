@@ -108,11 +108,11 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       const started = performance.now();
       try {
         const { result, cost } = await attempt(endpoint, model, state);
-        record(state, endpoint, result.model, { usage: result.usage, costUsd: cost, durationMs: performance.now() - started, errorCode: undefined });
+        record(state, endpoint, model, result.model, { usage: result.usage, costUsd: cost, durationMs: performance.now() - started, errorCode: undefined });
         return result;
       } catch (thrown) {
         const error = mapModelError(thrown, { provider: endpoint.settings.name, signal: request.signal });
-        record(state, endpoint, model, { usage: { ...ZERO_USAGE }, costUsd: undefined, durationMs: performance.now() - started, errorCode: error.code });
+        record(state, endpoint, model, model, { usage: { ...ZERO_USAGE }, costUsd: undefined, durationMs: performance.now() - started, errorCode: error.code });
         if (error.code === 'aborted' || (state.delivered && !request.onTextReset)) throw error;
         // A 400 for a field this model takes differently (see refused-fields.ts): ask again, at once, without it.
         const refused = state.sent ? refusedFields.learn(endpoint.settings.name, model, state.sent, error) : undefined;
@@ -206,12 +206,13 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
     }
   }
 
-  function record(state: CallState, endpoint: Endpoint, model: string, outcome: { usage: Usage; costUsd: number | undefined; durationMs: number; errorCode: string | undefined }): void {
+  function record(state: CallState, endpoint: Endpoint, requestedModel: string, model: string, outcome: { usage: Usage; costUsd: number | undefined; durationMs: number; errorCode: string | undefined }): void {
     if (!options.onCall) return;
     try {
       options.onCall({
         provider: endpoint.settings.name,
         model,
+        requestedModel,
         purpose: state.request.purpose ?? 'chat',
         sessionId: state.request.sessionId,
         userKey: state.request.userKey,

@@ -32,7 +32,10 @@ export interface Usage {
 /** One row of the usage ledger: what one model call cost. */
 export interface CallRecord {
   provider: string;
+  /** The model that answered, as the server names it (`gpt-4o-2024-08-06`): what is priced and billed. */
   model: string;
+  /** The model asked for, where the server may answer as another: failed calls have no other name, so metrics group a model's calls by this one. */
+  requestedModel?: string | undefined;
   purpose: ModelPurpose;
   usage: Usage;
   /** US dollars, when the price is known (from config or reported by the provider). */

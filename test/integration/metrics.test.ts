@@ -74,4 +74,19 @@ describe('/metrics', () => {
     const open = await start({ CAIRN_METRICS: 'on' });
     expect((await fetch(open.url)).status).toBe(200);
   });
+
+  it("files a model's failed and successful calls under the name it was asked by, not the server's dated one", async () => {
+    const { adapter, url } = await start({ CAIRN_METRICS: 'true', CAIRN_MAX_RETRIES: '0' });
+    // The server answers for test-model under a dated name, as OpenAI does for gpt-4o: failures (which have no answer) and successes must share a series.
+    model.enqueue({ text: 'hello', model: 'test-model-2024-08-06' }, { error: { status: 401 } });
+    await running!.cairn.gateway.receive(adapter.message('hi'));
+    await running!.cairn.gateway.receive(adapter.message('and again'));
+    const text = await (await fetch(url)).text();
+    const modelsOf = (metric: string) => [...new Set(text.split('\n').filter((l) => l.startsWith(`${metric}{`)).map((l) => /model="([^"]*)"/.exec(l)?.[1]))];
+    expect(text).toMatch(/^cairn_model_calls_total\{.*result="ok"/m);
+    expect(text).toMatch(/^cairn_model_calls_total\{.*result="auth"/m);
+    expect(modelsOf('cairn_model_calls_total')).toEqual(['test-model']);
+    expect(modelsOf('cairn_model_call_duration_seconds_count')).toEqual(['test-model']);
+  });
 });
+
