@@ -62,7 +62,8 @@ function providerIn(file: Record<string, string>): ProviderName | undefined {
 async function hostedModel(ask: Ask, provider: Exclude<ProviderName, 'custom'>, file: Record<string, string>, previousModel: string | undefined): Promise<EnvChanges> {
   const preset = PROVIDER_PRESETS[provider];
   const keyEnv = preset.keyEnv ?? 'CAIRN_API_KEY';
-  const kept = file[keyEnv];
+  // The README lets the key live in CAIRN_API_KEY too: kept as the provider's own, which replaces it.
+  const kept = nonEmpty(file[keyEnv]) ?? (providerIn(file) === provider ? nonEmpty(file.CAIRN_API_KEY) : undefined);
   const key = await ask.secret({ message: `${preset.label} API key (${keyEnv})${kept ? ', empty to keep the one in .env' : ''}:`, validate: (value) => value.trim() !== '' || kept !== undefined || 'Paste the key (it is not shown).' });
   const model = await ask.input({ message: 'Model:', default: previousModel ?? preset.defaultModel ?? '', validate: filled('a model name') });
   // A custom base URL or CAIRN_API_KEY left in .env would win over the provider's own.
@@ -72,9 +73,19 @@ async function hostedModel(ask: Ask, provider: Exclude<ProviderName, 'custom'>, 
 async function customModel(ask: Ask, file: Record<string, string>, previousModel: string | undefined): Promise<EnvChanges> {
   const baseUrl = await ask.input({ message: "Base URL of the server's OpenAI-compatible API:", default: file.CAIRN_BASE_URL ?? OLLAMA_URL, validate: baseUrlAnswer });
   const model = await ask.input({ message: 'Model name, as the server calls it:', ...(previousModel ? { default: previousModel } : {}), validate: filled('the model name') });
-  const key = (await ask.secret({ message: 'API key, if the server needs one (empty: none):' })).trim();
+  // The key in .env is offered only for the server it was written for: another server is not sent it.
+  const kept = baseUrl.trim() === file.CAIRN_BASE_URL ? nonEmpty(file.CAIRN_API_KEY) : undefined;
+  const answer = (await ask.secret({ message: `API key, if the server needs one (${kept ? `empty: keep the one in .env; ${NO_KEY}: none` : 'empty: none'}):` })).trim();
+  const key = answer === NO_KEY ? '' : answer || (kept ?? '');
   const set: Record<string, string> = { CAIRN_PROVIDER: 'custom', CAIRN_BASE_URL: baseUrl.trim(), CAIRN_MODEL: model.trim(), ...(key ? { CAIRN_API_KEY: key } : {}) };
   return { set, remove: key ? [] : ['CAIRN_API_KEY'] };
+}
+
+/** The answer that drops a local server's key kept in .env (Enter keeps it). */
+const NO_KEY = '-';
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value?.trim() ? value : undefined;
 }
 
 function filled(what: string): (value: string) => true | string {

@@ -131,3 +131,33 @@ describe('cairn setup and a configuration Cairn would refuse', () => {
     expect(parseEnv(readFileSync(join(dir, '.env'), 'utf8'))).toMatchObject({ CAIRN_BASE_URL: model.url, CAIRN_MODEL: 'test-model', CAIRN_SEARCH_URL: 'localhost:8888' });
   });
 });
+
+describe("cairn setup run again over a local server's API key", () => {
+  const KEY = 'sk-local-server-key-123';
+  const rerun = async (keyAnswer: string) => {
+    // The server wants its key, as vLLM started with --api-key does.
+    model.setDefault((request) => (request.headers.authorization === `Bearer ${KEY}` ? { text: 'ok' } : { error: { status: 401 } }));
+    writeFileSync(join(dir, '.env'), `CAIRN_PROVIDER=custom\nCAIRN_BASE_URL=${model.url}\nCAIRN_MODEL=test-model\nCAIRN_API_KEY=${KEY}\n`);
+    const printed: string[] = [];
+    const terminal = new ScriptedTerminal()
+      .answer('Which model should Cairn use?', ENTER)
+      .answer("Base URL of the server's OpenAI-compatible API:", ENTER)
+      .answer('Model name, as the server calls it:', ENTER)
+      .answer('API key, if the server needs one (empty: keep the one in .env; -: none)', keyAnswer)
+      .maybe('Keep these settings anyway?', `y${ENTER}`)
+      .answer('Which chat platforms should Cairn join?', ENTER);
+    await runSetup({ envFile: join(dir, '.env'), env: {}, terminal, print: (line) => printed.push(line) });
+    return { printed, env: parseEnv(readFileSync(join(dir, '.env'), 'utf8')) };
+  };
+
+  it('keeps the key on Enter, as every other key and token is kept (it was dropped, and the check failed with 401)', async () => {
+    const { printed, env } = await rerun(ENTER);
+    expect(printed.filter((line) => line.startsWith('  ✗'))).toEqual([]);
+    expect(env.CAIRN_API_KEY).toBe(KEY);
+  });
+
+  it('drops it when told the server needs none', async () => {
+    const { env } = await rerun(`-${ENTER}`);
+    expect(env.CAIRN_API_KEY).toBeUndefined();
+  });
+});
