@@ -1,4 +1,5 @@
 /** The numbers an audit reports, computed from tasks alone (deterministic, no model call). */
+import { headOf } from '../core/text.js';
 import type { Task } from './tasks.js';
 
 export interface Rate {
@@ -105,7 +106,7 @@ function failureModes(tasks: readonly Task[]): AuditStats['failureModes'] {
         : task.stopReason !== 'answered'
           ? `stopped: ${task.stopReason}`
           : (task.errors.at(-1)?.replace(/\d+/g, 'N') ?? 'judged a failure without tool errors');
-    const entry = modes.get(mode) ?? { count: 0, example: task.request.slice(0, 120) };
+    const entry = modes.get(mode) ?? { count: 0, example: headOf(task.request, 120) };
     entry.count++;
     modes.set(mode, entry);
   }

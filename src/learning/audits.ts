@@ -101,6 +101,8 @@ export class AuditService {
       get: db.prepare<[number], AuditRow>('SELECT * FROM audits WHERE id = ?'),
       list: db.prepare<[number], AuditRow>('SELECT * FROM audits ORDER BY id DESC LIMIT ?'),
       lastDone: db.prepare<[], { at: number | null }>("SELECT MAX(started_at) AS at FROM audits WHERE status = 'done'"),
+      countMarks: db.prepare('INSERT OR IGNORE INTO audit_task_marks (every_tasks, claimed) VALUES (?, ?)'),
+      claimMark: db.prepare('UPDATE audit_task_marks SET claimed = ? WHERE every_tasks = ? AND claimed < ?'),
     };
   }
 
@@ -136,6 +138,22 @@ export class AuditService {
       logger.error({ auditId: id, err: describeError(error) }, 'audit failed');
     }
     return this.get(id);
+  }
+
+  /**
+   * Starts counting "every `everyTasks` tasks" marks in the database, the first `reached` taken as
+   * audited; where another process counts them already, its count stands.
+   */
+  countTaskMarksFrom(everyTasks: number, reached: number): void {
+    this.statements.countMarks.run(everyTasks, reached);
+  }
+
+  /**
+   * Claims a mark's audit for this process: false when another process claimed it (or a later one) first.
+   * One UPDATE, so two processes that both reach the mark never both win.
+   */
+  claimTaskMark(everyTasks: number, mark: number): boolean {
+    return this.statements.claimMark.run(mark, everyTasks, mark).changes > 0;
   }
 
   lastFinishedAt(): number | undefined {

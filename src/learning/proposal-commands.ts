@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { CommandRegistry } from '../core/commands.js';
 import { isCairnError } from '../core/errors.js';
 import type { ReplyButton } from '../core/message.js';
+import { headOf } from '../core/text.js';
 import type { Proposal, ProposalStore } from './proposals.js';
 
 /** Most of a proposed skill body or patch text shown in the chat. */
@@ -77,6 +78,6 @@ function listPending(pending: Proposal[]): string {
 }
 
 function shown(text: string): string {
-  const block = text.length <= SHOWN_CHARS ? text : `${text.slice(0, SHOWN_CHARS)}…`;
+  const block = text.length <= SHOWN_CHARS ? text : `${headOf(text, SHOWN_CHARS)}…`;
   return `\`\`\`\n${block.replace(/```/g, "'''")}\n\`\`\``;
 }

@@ -59,6 +59,10 @@ export class Refiner {
   }
 
   private evaluate(name: string, version: number): RollbackRecord | undefined {
+    // A person's edit on disk becomes a version only when something records it: recorded now, it is
+    // the newest version, which is theirs and never rolled back.
+    const onDisk = this.skills.find(name);
+    if (onDisk) this.skills.versions.ensure(onDisk, this.clock.now());
     const latest = this.skills.versions.latest(name);
     // Only the newest version can be rolled back, once, and only a patch: text the agent wrote (applied at
     // once, or a proposal a person approved). A person's own edit on disk is theirs to undo, not Cairn's
@@ -77,7 +81,7 @@ export class Refiner {
     const then = rate(before);
     if (now >= then) return undefined;
     const reason = `version ${version} succeeded in ${percent(now)} of its first ${current.length} judged uses, version ${predecessor.version} in ${percent(then)} of ${before.length}`;
-    const restored = this.skills.writer.rollback(name, predecessor.version, { author: 'agent', reason: `automatic rollback: ${reason}` });
+    const restored = this.skills.writer.rollback(name, predecessor.version, { author: 'agent', reason: `automatic rollback: ${reason}` }, version);
     const record = { skill: name, fromVersion: version, toVersion: predecessor.version, reason, createdAt: this.clock.now() };
     this.statements.record.run(name, version, predecessor.version, reason, record.createdAt);
     this.logger.info({ skill: name, from: version, to: predecessor.version, newVersion: restored.version }, 'skill rolled back');

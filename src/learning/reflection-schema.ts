@@ -1,32 +1,44 @@
 /** What reflection asks the aux model for, and the zod schema its answer must pass. */
 import { z } from 'zod';
+import { MAX_BODY_LINES, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, NAME_PATTERN } from '../skills/format.js';
+
+// Checked here as SKILL.md checks it, so a name no skill may have is sent back to the model with the rule.
+const skillName = z
+  .string()
+  .min(1)
+  .max(MAX_NAME_CHARS)
+  .regex(NAME_PATTERN, { error: 'use lowercase a-z, digits and single hyphens, e.g. "checking-the-region"' });
 
 export const skillChangeSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('none') }),
   z.object({
     action: z.literal('create'),
-    name: z.string().min(1).max(64),
-    description: z.string().min(1).max(1024),
+    name: skillName,
+    description: z.string().min(1).max(MAX_DESCRIPTION_CHARS),
     body: z.string().min(1),
     reason: z.string().min(1),
   }),
   z.object({
     action: z.literal('patch'),
-    name: z.string().min(1).max(64),
+    name: skillName,
     find: z.string().min(1),
     replace: z.string(),
     reason: z.string().min(1),
   }),
 ]);
 
+// Small models leave out what they have nothing to say about (an empty list, no skill change);
+// only the verdict is worth asking again for.
+const notes = z.array(z.string()).max(10).default([]);
+
 export const reflectionSchema = z.object({
   outcome: z.enum(['success', 'failure', 'unknown']),
   efficient: z.boolean(),
-  worked: z.array(z.string()).max(10),
-  failed: z.array(z.string()).max(10),
-  assumptions: z.array(z.string()).max(10),
-  doDifferently: z.array(z.string()).max(10),
-  skill: skillChangeSchema,
+  worked: notes,
+  failed: notes,
+  assumptions: notes,
+  doDifferently: notes,
+  skill: skillChangeSchema.default({ action: 'none' }),
 });
 
 export type Reflection = z.infer<typeof reflectionSchema>;
@@ -46,4 +58,5 @@ Answer with one JSON object and nothing else:
     {"action": "patch", "name": "existing-skill", "find": "exact text in the skill", "replace": "new text", "reason": "..."}
 }
 Propose a skill only for a reusable procedure (not a one-off fact), never with secrets or personal data.
-Prefer patching a skill that was used over creating a new one. A patch's "find" must be copied exactly from the skill.`;
+A skill's name is at most ${MAX_NAME_CHARS} characters of lowercase a-z, digits and single hyphens; its body stays under ${MAX_BODY_LINES} lines.
+Prefer patching a skill that was used over creating a new one. A patch's "find" must be copied exactly from the skill, and occur in it once.`;

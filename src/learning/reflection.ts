@@ -9,13 +9,17 @@
 import type { Db } from '../store/db.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { describeError } from '../core/errors.js';
+import { describeError, isCairnError } from '../core/errors.js';
+import { headOf } from '../core/text.js';
 import type { ChatMessage, ModelClient } from '../model/types.js';
+import type { SkillDocument } from '../skills/format.js';
 import type { Skills } from '../skills/index.js';
+import { formatProblem } from '../skills/rules.js';
+import { SkillWriteError } from '../skills/writer.js';
 import { truncateMiddle } from '../tools/truncate.js';
 import type { LearningBudget } from './budget.js';
 import { proposalBase, type Proposal, type ProposalBase, type ProposalStore } from './proposals.js';
-import { REFLECTION_INSTRUCTIONS, reflectionSchema, type Reflection } from './reflection-schema.js';
+import { REFLECTION_INSTRUCTIONS, reflectionSchema, type Reflection, type SkillChange } from './reflection-schema.js';
 import type { Task, TaskStore } from './tasks.js';
 import { extractJson } from '../core/json-in-text.js';
 
@@ -40,6 +44,12 @@ const MAX_TRAJECTORY_CHARS = 12_000;
 
 /** The reflection's model call failed (unlike an answer that was no use, worth asking again). */
 const CALL_FAILED = Symbol('reflection call failed');
+
+/** A skill shown to the reflector: the base its patch is recorded against, and the text its "find" must be in. */
+interface ShownSkill {
+  base: ProposalBase;
+  document: SkillDocument;
+}
 
 export class Reflector {
   private readonly insert;
@@ -67,7 +77,7 @@ export class Reflector {
     let reflection: Reflection | undefined | typeof CALL_FAILED;
     // The skill texts shown to the model: a patch it proposes is written against these, not
     // against whatever the skill has become by the time it answers.
-    const shown = new Map<string, ProposalBase>();
+    const shown = new Map<string, ShownSkill>();
     try {
       reflection = await this.ask(task, focus, shown);
     } finally {
@@ -80,7 +90,7 @@ export class Reflector {
     this.insert.run(task.id, JSON.stringify(reflection), this.options.clock.now());
     this.options.tasks.setSelfAssessment(task.id, reflection.outcome, summary(reflection));
     if (reflection.skill.action !== 'none') {
-      const proposal = this.options.proposals.add(task.id, reflection.skill, this.options.clock.now(), shown.get(reflection.skill.name));
+      const proposal = this.options.proposals.add(task.id, reflection.skill, this.options.clock.now(), shown.get(reflection.skill.name)?.base);
       if (this.options.mode === 'auto') {
         const result = this.options.proposals.apply(proposal.id, 'agent', this.options.clock.now());
         logger.info({ taskId: task.id, skill: reflection.skill.name, action: reflection.skill.action, status: result.status, detail: result.detail }, 'skill change from reflection');
@@ -91,12 +101,16 @@ export class Reflector {
     return reflection;
   }
 
-  /** Asks the model; an invalid answer is retried once with the validation error. */
-  private async ask(task: Task, focus: string | undefined, shown: Map<string, ProposalBase>): Promise<Reflection | undefined | typeof CALL_FAILED> {
+  /**
+   * Asks the model; an invalid answer, or a skill change the skills layer would refuse, is retried
+   * once with what was wrong. A verdict whose skill change is still refused is kept without the change.
+   */
+  private async ask(task: Task, focus: string | undefined, shown: Map<string, ShownSkill>): Promise<Reflection | undefined | typeof CALL_FAILED> {
     const messages: ChatMessage[] = [
       { role: 'system', content: REFLECTION_INSTRUCTIONS },
       { role: 'user', content: this.describe(task, focus, shown) },
     ];
+    let withoutChange: Reflection | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
       let text: string;
       try {
@@ -106,16 +120,46 @@ export class Reflector {
         this.options.logger.warn({ taskId: task.id, err: describeError(error) }, 'reflection call failed');
         return CALL_FAILED;
       }
-      const problem = parseReflection(text);
-      if (problem.ok) return problem.value;
-      messages.push({ role: 'assistant', content: text }, { role: 'user', content: `That was not valid: ${problem.error}. Answer again with only the JSON object.` });
+      const parsed = parseReflection(text);
+      const problem = parsed.ok ? this.refusal(parsed.value.skill, shown) : parsed.error;
+      if (parsed.ok && problem === undefined) return parsed.value;
+      withoutChange = parsed.ok ? { ...parsed.value, skill: { action: 'none' } } : (parsed.withoutChange ?? withoutChange);
+      messages.push({ role: 'assistant', content: text }, { role: 'user', content: `That was not valid: ${problem}. Answer again with only the JSON object.` });
+    }
+    if (withoutChange) {
+      this.options.logger.warn({ taskId: task.id }, 'reflection proposed a skill change that cannot be made, twice; kept without it');
+      return withoutChange;
     }
     this.options.logger.warn({ taskId: task.id }, 'reflection gave invalid output twice; skipped');
     return undefined;
   }
 
+  /**
+   * Why the skills layer would refuse the change, found by a dry run of its own checks; undefined when
+   * it would not. Otherwise the change becomes a proposal no Apply can apply (or, in auto mode, a failed write).
+   */
+  private refusal(change: SkillChange, shown: ReadonlyMap<string, ShownSkill>): string | undefined {
+    const skills = this.options.skills;
+    if (change.action === 'none' || !skills) return undefined;
+    try {
+      if (change.action === 'create') {
+        skills.writer.checkCreate({ name: change.name, description: change.description, body: change.body });
+        return undefined;
+      }
+      // Checked against the text the model was shown, which its "find" was copied from.
+      const against = shown.get(change.name)?.document ?? skills.find(change.name)?.document;
+      if (!against) return `skill: there is no skill named "${change.name}" to patch; create one, or propose none`;
+      skills.writer.checkPatch({ name: change.name, find: change.find, replace: change.replace, target: 'body' }, against);
+      return undefined;
+    } catch (error) {
+      if (error instanceof SkillWriteError) return `skill: ${error.problems.map(formatProblem).join('; ')}`;
+      if (isCairnError(error)) return `skill: ${error.message}`;
+      throw error;
+    }
+  }
+
   /** The task in words for the reflector; each skill body shown is noted in `shown`. */
-  private describe(task: Task, focus: string | undefined, shown: Map<string, ProposalBase>): string {
+  private describe(task: Task, focus: string | undefined, shown: Map<string, ShownSkill>): string {
     const parts = [
       `Task #${task.id} on ${task.platform}. The user asked:\n${truncateMiddle(task.request, 2_000)}`,
       `Signals so far: outcome ${task.outcome} (from ${task.outcomeSource})${task.feedback ? `, user feedback "${task.feedback}"${task.feedbackReason ? `: ${task.feedbackReason}` : ''}` : ''}; ${task.toolCalls} tool calls, ${task.toolErrors} failed; stopped because: ${task.stopReason}.`,
@@ -127,20 +171,27 @@ export class Reflector {
       const skill = skills?.find(use.name);
       if (!skills || !skill) continue;
       parts.push(`Skill used: ${use.name} (version ${use.version}). Its current body:\n${truncateMiddle(skill.document.body, 6_000)}`);
-      shown.set(use.name, proposalBase(skills, skill, this.options.clock.now()));
+      shown.set(use.name, { base: proposalBase(skills, skill, this.options.clock.now()), document: skill.document });
     }
     if (focus) parts.push(focus);
     return parts.join('\n\n');
   }
 }
 
-function parseReflection(text: string): { ok: true; value: Reflection } | { ok: false; error: string } {
+/** A reflection read from the model's text, or what is wrong with it (and, when only its skill change is, the rest). */
+type ParsedReflection = { ok: true; value: Reflection } | { ok: false; error: string; withoutChange: Reflection | undefined };
+
+function parseReflection(text: string): ParsedReflection {
   // Text around the JSON ("Here is my review: ```json …```") is what a model without JSON mode writes.
   const extracted = extractJson(text);
-  if (!extracted) return { ok: false, error: 'it holds no JSON object' };
+  if (!extracted) return { ok: false, error: 'it holds no JSON object', withoutChange: undefined };
   const parsed = reflectionSchema.safeParse(extracted.parsed);
   if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'root'}: ${i.message}`).join('; ') };
+  const error = parsed.error.issues.map((i) => `${i.path.join('.') || 'root'}: ${i.message}`).join('; ');
+  const answer = extracted.parsed;
+  const onlySkill = parsed.error.issues.every((issue) => issue.path[0] === 'skill') && typeof answer === 'object' && answer !== null;
+  const rest = onlySkill ? reflectionSchema.safeParse({ ...(answer as Record<string, unknown>), skill: { action: 'none' } }) : undefined;
+  return { ok: false, error, withoutChange: rest?.success ? rest.data : undefined };
 }
 
 function renderTrajectory(messages: readonly ChatMessage[]): string {
@@ -154,5 +205,5 @@ function renderTrajectory(messages: readonly ChatMessage[]): string {
 
 function summary(reflection: Reflection): string {
   const items = [...reflection.failed.map((f) => `failed: ${f}`), ...reflection.doDifferently.map((d) => `next time: ${d}`)];
-  return `${reflection.outcome}${reflection.efficient ? '' : ' (inefficient)'}${items.length ? ` — ${items.join('; ')}` : ''}`.slice(0, 1_000);
+  return headOf(`${reflection.outcome}${reflection.efficient ? '' : ' (inefficient)'}${items.length ? ` — ${items.join('; ')}` : ''}`, 1_000);
 }

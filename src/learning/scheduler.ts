@@ -50,11 +50,15 @@ export class AuditScheduler {
   /** An audit this scheduler started is running; `queued` is the reason of the one to run after it. */
   private auditing = false;
   private queued: string | undefined;
-  /** How many every-N audits the task count has called for so far (those before this process count as done). */
+  /**
+   * How many every-N audits the task count had called for when this process last looked (those before it
+   * started count as done). Which process runs each one is settled in the database: see onTask.
+   */
   private dueSoFar: number;
 
   constructor(private readonly options: AuditSchedulerOptions) {
     this.dueSoFar = this.auditsDue(options.tasks.count());
+    if (options.everyTasks > 0) options.audits.countTaskMarksFrom(options.everyTasks, this.dueSoFar);
   }
 
   /**
@@ -81,13 +85,16 @@ export class AuditScheduler {
   /**
    * Called after each new task: every N tasks an audit runs. Tasks end out of order (one is
    * reflected on while others finish), so the count may pass a multiple of N between two
-   * calls: an audit is due whenever it has reached one it had not.
+   * calls: an audit is due whenever it has reached one it had not. Another process on the same
+   * database (`cairn chat` beside `cairn start`) counts the same tasks, so the mark is claimed there
+   * first and only the process that claims it audits.
    */
   onTask(): void {
     const count = this.options.tasks.count();
     const due = this.auditsDue(count);
     if (due <= this.dueSoFar) return;
     this.dueSoFar = due;
+    if (!this.options.audits.claimTaskMark(this.options.everyTasks, due)) return;
     void this.trigger(`every ${this.options.everyTasks} tasks (${count})`);
   }
 

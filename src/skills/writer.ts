@@ -20,7 +20,7 @@ import { CairnError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../store/db.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
-import { assembleSkill, hashText, NAME_PATTERN, parseSkill, renderSkill, type SkillFrontmatter } from './format.js';
+import { assembleSkill, hashText, NAME_PATTERN, parseSkill, renderSkill, type SkillDocument, type SkillFrontmatter } from './format.js';
 import { scanSkillWrite } from './scan.js';
 import { formatProblem, problem, type SkillProblem } from './rules.js';
 import { skillFileIn, type LoadedSkill, type SkillLibrary } from './library.js';
@@ -77,20 +77,9 @@ export class SkillWriter {
   }
 
   create(input: NewSkill, meta: WriteMeta): SkillVersion {
-    if (!NAME_PATTERN.test(input.name) || input.name.length > 64) {
-      throw new SkillWriteError(`Cannot create skill "${input.name}"`, [problem('name-format', 'the name must be 1–64 characters of lowercase a-z, digits and single hyphens, e.g. "optimizing-slow-sql".')]);
-    }
-    const frontmatter: SkillFrontmatter = { name: input.name, description: input.description, metadata: input.metadata ?? {} };
-    if (input.license !== undefined) frontmatter.license = input.license;
-    if (input.compatibility !== undefined) frontmatter.compatibility = input.compatibility;
-    if (input.allowedTools !== undefined) frontmatter.allowedTools = input.allowedTools;
-    const text = this.check(`Cannot create skill "${input.name}"`, renderSkill(frontmatter, input.body), input.name, input.files);
-
+    const text = this.newSkillText(input);
     return this.locked(() => {
-      const existing = this.options.library.find(input.name);
-      if (existing && !this.options.versions.isArchived(input.name)) {
-        throw new CairnError('invalid_input', `A skill named "${input.name}" already exists (${existing.source.kind}, ${existing.file}). Change it with skill_patch, or choose another name.`);
-      }
+      this.requireFreeName(input.name);
       const dest = join(this.learnedDir, input.name);
       const version = this.record(input.name, 'create', text, meta);
       this.publishFolder(dest, text, undefined, input.files ?? []);
@@ -98,32 +87,29 @@ export class SkillWriter {
     });
   }
 
+  /** Checks a new skill as `create` would, throwing the same errors, and writes nothing (a proposal's dry run). */
+  checkCreate(input: NewSkill): void {
+    this.newSkillText(input);
+    this.requireFreeName(input.name);
+  }
+
   patch(input: SkillPatch, meta: WriteMeta): SkillVersion {
-    const what = `Cannot patch skill "${input.name}"`;
-    if (input.find === '') throw new CairnError('invalid_input', `${what}: "find" is empty; copy the exact text to replace from skill_view.`);
     return this.locked(() => {
       const skill = this.current(input.name);
       this.options.versions.ensure(skill, this.options.clock.now());
-      const { yaml, body } = skill.document;
-      const source = input.target === 'body' ? body : yaml;
-      const count = source.split(input.find).length - 1;
-      if (count !== 1) {
-        const where = input.target === 'body' ? 'the body' : 'the frontmatter';
-        throw new CairnError(
-          'invalid_input',
-          count === 0
-            ? `${what}: "find" does not occur in ${where}. Patches match exact text, including spaces and line breaks; view the skill with skill_view and copy the text from it.`
-            : `${what}: "find" occurs ${count} times in ${where}; include more of the surrounding text so it matches exactly once.`,
-        );
-      }
-      const replaced = source.replace(input.find, () => input.replace);
-      const next = input.target === 'body' ? assembleSkill(yaml, replaced) : assembleSkill(replaced, body);
-      const text = this.check(what, next, input.name, undefined, 'strict', skill.document.text);
-      if (text === skill.document.text) throw new CairnError('invalid_input', `${what}: the replacement leaves the skill unchanged.`);
+      const text = this.patchedText(input, skill.document);
       const version = this.record(input.name, 'patch', text, meta);
       this.writeSkill(skill, text);
       return version;
     });
+  }
+
+  /**
+   * Checks a patch as `patch` would, against `against` (the text the patch was written for, not
+   * necessarily the skill as it is now), throwing the same errors, and writes nothing.
+   */
+  checkPatch(input: SkillPatch, against: SkillDocument): void {
+    this.patchedText(input, against);
   }
 
   archive(name: string, meta: WriteMeta): SkillVersion {
@@ -141,7 +127,11 @@ export class SkillWriter {
     });
   }
 
-  rollback(name: string, to: number, meta: WriteMeta): SkillVersion {
+  /**
+   * `expectedCurrent`: roll back only while that is still the skill's newest version, the text on
+   * disk included (an automatic rollback must not undo an edit made after it decided).
+   */
+  rollback(name: string, to: number, meta: WriteMeta, expectedCurrent?: number): SkillVersion {
     const what = `Cannot roll skill "${name}" back to version ${to}`;
     return this.locked(() => {
       const target = this.options.versions.get(name, to);
@@ -155,6 +145,10 @@ export class SkillWriter {
       if (current && !archived) {
         this.options.versions.ensure(current, this.options.clock.now());
         if (current.document.hash === target.hash) throw new CairnError('invalid_input', `${what}: the skill already has exactly that text.`);
+      }
+      const newest = this.options.versions.latest(name)?.version;
+      if (expectedCurrent !== undefined && newest !== expectedCurrent) {
+        throw new CairnError('invalid_input', `${what}: it changed since the rollback was decided (version ${newest ?? 'none'} now, not ${expectedCurrent}), so nothing was undone.`);
       }
       const reason = `rollback to v${to}${meta.reason ? `: ${meta.reason}` : ''}`;
       const dest = join(this.learnedDir, name);
@@ -192,6 +186,48 @@ export class SkillWriter {
       throw new CairnError('not_found', `There is no skill named "${name}".${hint}`);
     }
     return skill;
+  }
+
+  /** The SKILL.md text of a new skill, validated and scanned. */
+  private newSkillText(input: NewSkill): string {
+    if (!NAME_PATTERN.test(input.name) || input.name.length > 64) {
+      throw new SkillWriteError(`Cannot create skill "${input.name}"`, [problem('name-format', 'the name must be 1–64 characters of lowercase a-z, digits and single hyphens, e.g. "optimizing-slow-sql".')]);
+    }
+    const frontmatter: SkillFrontmatter = { name: input.name, description: input.description, metadata: input.metadata ?? {} };
+    if (input.license !== undefined) frontmatter.license = input.license;
+    if (input.compatibility !== undefined) frontmatter.compatibility = input.compatibility;
+    if (input.allowedTools !== undefined) frontmatter.allowedTools = input.allowedTools;
+    return this.check(`Cannot create skill "${input.name}"`, renderSkill(frontmatter, input.body), input.name, input.files);
+  }
+
+  private requireFreeName(name: string): void {
+    const existing = this.options.library.find(name);
+    if (existing && !this.options.versions.isArchived(name)) {
+      throw new CairnError('invalid_input', `A skill named "${name}" already exists (${existing.source.kind}, ${existing.file}). Change it with skill_patch, or choose another name.`);
+    }
+  }
+
+  /** The skill's text with the patch applied: "find" must occur exactly once, and the result pass every rule. */
+  private patchedText(input: SkillPatch, document: SkillDocument): string {
+    const what = `Cannot patch skill "${input.name}"`;
+    if (input.find === '') throw new CairnError('invalid_input', `${what}: "find" is empty; copy the exact text to replace from skill_view.`);
+    const { yaml, body } = document;
+    const source = input.target === 'body' ? body : yaml;
+    const count = source.split(input.find).length - 1;
+    if (count !== 1) {
+      const where = input.target === 'body' ? 'the body' : 'the frontmatter';
+      throw new CairnError(
+        'invalid_input',
+        count === 0
+          ? `${what}: "find" does not occur in ${where}. Patches match exact text, including spaces and line breaks; view the skill with skill_view and copy the text from it.`
+          : `${what}: "find" occurs ${count} times in ${where}; include more of the surrounding text so it matches exactly once.`,
+      );
+    }
+    const replaced = source.replace(input.find, () => input.replace);
+    const next = input.target === 'body' ? assembleSkill(yaml, replaced) : assembleSkill(replaced, body);
+    const text = this.check(what, next, input.name, undefined, 'strict', document.text);
+    if (text === document.text) throw new CairnError('invalid_input', `${what}: the replacement leaves the skill unchanged.`);
+    return text;
   }
 
   /**

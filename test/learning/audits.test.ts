@@ -1,10 +1,13 @@
-/** Audits in detail: which skill versions go to refinement, and every-N-tasks audits when tasks end out of order. */
+/**
+ * Audits in detail: which skill versions go to refinement, and every-N-tasks audits when tasks end
+ * out of order or two processes (`cairn start` and `cairn chat`) record tasks in one database.
+ */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AuditService } from '../../src/learning/audits.js';
 import { TaskStore } from '../../src/learning/tasks.js';
-import type { CronPort } from '../../src/learning/scheduler.js';
+import { AuditScheduler, type CronPort } from '../../src/learning/scheduler.js';
 import { openDatabase } from '../../src/store/db.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -90,6 +93,43 @@ describe('every-N-tasks audits', () => {
       expect(cairn.learning.audits.list().map((audit) => audit.trigger)).toEqual(['every 2 tasks (3)']);
     } finally {
       await cairn.close();
+    }
+  });
+});
+
+describe('every-N-tasks audits with two processes on one database', () => {
+  /** One process's learning loop: its own connection, task store, audits and scheduler. */
+  function openProcess(dataDir: string, clock: ManualClock) {
+    const db = openDatabase(join(dataDir, 'cairn.db'));
+    const tasks = new TaskStore(db);
+    const audits = new AuditService({ db, tasks, clock, logger: silentLogger, dataDir, policy: { staleDays: 14, archiveDays: 30, poorSuccessRate: 0.5, minJudged: 3 } });
+    const cronPort: CronPort = () => ({ stop: () => undefined, nextRunAfter: (at) => at + DAY });
+    const scheduler = new AuditScheduler({ audits, tasks, clock, logger: silentLogger, everyTasks: 15, cron: '0 3 * * *', timeZone: 'UTC', cronPort });
+    const task = async () => {
+      tasks.insert(newTask({ createdAt: clock.now() }));
+      clock.advance(1_000);
+      scheduler.onTask();
+      await scheduler.idle();
+    };
+    return { db, audits, task };
+  }
+
+  it('runs one audit at task 15, not a second one when the other process records task 16', async () => {
+    const dataDir = tempDir('cairn-every-n-');
+    const clock = new ManualClock(NOW);
+    const bot = openProcess(dataDir, clock);
+    const chat = openProcess(dataDir, clock);
+    try {
+      for (let i = 0; i < 15; i++) await bot.task();
+      expect(bot.audits.list().map((a) => a.trigger)).toEqual(['every 15 tasks (15)']);
+      // The terminal chat started at task 0 too; its count of audits done is the database's, not its own.
+      await chat.task();
+      expect(bot.audits.list().map((a) => a.trigger)).toEqual(['every 15 tasks (15)']);
+      for (let i = 0; i < 14; i++) await chat.task();
+      expect(bot.audits.list().map((a) => a.trigger)).toEqual(['every 15 tasks (30)', 'every 15 tasks (15)']);
+    } finally {
+      bot.db.close();
+      chat.db.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-/** Automatic rollback is for the agent's patches, not for a person's edit of a skill (here, a team skill). */
+/** Automatic rollback is for the agent's patches, not for a person's edit of a skill (a team skill, or a learned one edited on disk). */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,5 +41,46 @@ describe('a person edits a skill in the team folder (CAIRN_SKILLS_DIRS), and the
     const skill = skills.find('release-train');
     expect(skill?.source.kind).toBe('extra');
     expect(readFileSync(skill!.file, 'utf8')).toContain('Freeze main.');
+  });
+});
+
+describe('a person fixes a learned skill on disk while the agent\'s patch is still being judged', () => {
+  it('keeps the person\'s edit when the patch\'s last judged use comes in after it', () => {
+    const fixture = makeSkills();
+    open.push(fixture);
+    const { skills, db, clock } = fixture;
+    const tasks = new TaskStore(db);
+    const refiner = new Refiner(db, skills, 5, clock, silentLogger);
+
+    const v1 = skills.writer.create({ name: 'release-train', description: 'Ships a release. Use when releasing.', body: '## Steps\n1. Tag the release.\n2. Announce it.\n' }, { author: 'agent' });
+    for (let i = 0; i < 5; i++) refiner.afterOutcome(tasks.insert(judged('release-train', v1.version, 'success', clock.now() + i)));
+    clock.advance(60_000);
+    const v2 = skills.writer.patch({ name: 'release-train', find: '2. Announce it.', replace: '2. Skip the announcement.', target: 'body' }, { author: 'agent' });
+    for (let i = 0; i < 4; i++) refiner.afterOutcome(tasks.insert(judged('release-train', v2.version, 'failure', clock.now() + i)));
+
+    // The release manager sees the patch fail and fixes the file by hand; nothing has recorded it as a version yet.
+    clock.advance(60_000);
+    const file = skills.find('release-train')!.file;
+    writeFileSync(file, readFileSync(file, 'utf8').replace('2. Skip the announcement.', '2. Freeze main.\n3. Announce it.'));
+
+    // A 👎 on an older turn that used v2 is the patch's fifth judged use.
+    refiner.afterOutcome(tasks.insert(judged('release-train', v2.version, 'failure', clock.now())));
+
+    expect(readFileSync(skills.find('release-train')!.file, 'utf8')).toContain('Freeze main.');
+    expect(refiner.recent()).toEqual([]);
+  });
+
+  it('is not undone by a rollback decided before the edit (the writer checks the version it was decided on)', () => {
+    const fixture = makeSkills();
+    open.push(fixture);
+    const { skills } = fixture;
+    skills.writer.create({ name: 'release-train', description: 'Ships a release. Use when releasing.', body: '## Steps\n1. Tag the release.\n2. Announce it.\n' }, { author: 'agent' });
+    const patched = skills.writer.patch({ name: 'release-train', find: '2. Announce it.', replace: '2. Skip the announcement.', target: 'body' }, { author: 'agent' });
+    const file = skills.find('release-train')!.file;
+    writeFileSync(file, readFileSync(file, 'utf8').replace('2. Skip the announcement.', '2. Freeze main.'));
+
+    expect(() => skills.writer.rollback('release-train', 1, { author: 'agent', reason: 'automatic rollback' }, patched.version)).toThrow(/changed since the rollback was decided/);
+    expect(readFileSync(file, 'utf8')).toContain('Freeze main.');
+    expect(skills.versions.history('release-train').map((v) => v.action)).not.toContain('rollback');
   });
 });
