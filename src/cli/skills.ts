@@ -3,17 +3,16 @@
  * the skills layer, safe beside a running bot (writes take the database's write lock).
  * Changes made here are recorded as a person's.
  */
-import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Config } from '../config/load.js';
 import { systemClock } from '../core/clock.js';
 import { CairnError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { databasePath, openDatabase } from '../store/db.js';
-import { Skills } from '../skills/index.js';
+import { brokenSkillMessage, Skills } from '../skills/index.js';
 import { shorten } from '../skills/catalog.js';
 import { formatProblem } from '../skills/rules.js';
-import { skillFoldersIn, validatePaths } from '../skills/validate.js';
+import { validatePaths, validateSources } from '../skills/validate.js';
 import type { CommandGroup } from './context.js';
 
 export const skillsCommands: CommandGroup = ({ program, config, print }) => {
@@ -59,6 +58,8 @@ export const skillsCommands: CommandGroup = ({ program, config, print }) => {
       withSkills((skills) => {
         const skill = skills.find(name);
         if (!skill) {
+          const broken = skills.broken(name);
+          if (broken) throw new CairnError('invalid_input', brokenSkillMessage(name, broken));
           const latest = skills.versions.latest(name);
           if (latest?.action !== 'archive') throw notFound(skills, name);
           print(`# ${name} is archived (version ${latest.version}); its last text:`);
@@ -76,9 +77,8 @@ export const skillsCommands: CommandGroup = ({ program, config, print }) => {
     .description('check skills against every rule (default: all skill folders); exit code 1 on any problem')
     .action((paths: string[]) =>
       withSkills((skills, loaded) => {
-        // By default every skill folder of every source; a missing extra folder is reported, a missing learned one is just empty.
-        const targets = paths.length > 0 ? paths : skills.library.sources.flatMap((source) => (existsSync(source.dir) ? skillFoldersIn(source.dir) : source.kind === 'extra' ? [source.dir] : []));
-        const report = validatePaths(targets, { knownSecrets: loaded.secrets });
+        const options = { knownSecrets: loaded.secrets };
+        const report = paths.length > 0 ? validatePaths(paths, options) : validateSources(skills.library.sources, options);
         for (const problem of report.problems) print(formatProblem({ ...problem, ...(problem.file ? { file: display(problem.file) } : {}) }));
         const count = report.problems.length;
         print(`${report.checked.length} skill${report.checked.length === 1 ? '' : 's'} checked: ${count === 0 ? 'no problems' : `${count} problem${count === 1 ? '' : 's'}`}.`);

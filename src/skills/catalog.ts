@@ -5,6 +5,7 @@
  * descriptions are shortened and the skills most relevant to the message that
  * opened the session are kept, with a line saying how many were left out.
  */
+import { headOf } from '../core/text.js';
 import { estimateTokens } from '../memory/tokens.js';
 import type { SkillSourceKind } from './library.js';
 
@@ -73,14 +74,19 @@ function line(name: string, description: string): string {
   return `- ${name}: ${description.replace(/\s+/g, ' ').trim()}`;
 }
 
-/** The first sentence when it is short enough, else a cut at a word boundary. */
+/**
+ * The first sentence when it is short enough, else a cut at a word boundary (or, in text without
+ * spaces such as Japanese, at half the limit). Cuts go through headOf: half an emoji is invalid
+ * text that some providers refuse with a 400 on every request whose prompt carries it.
+ */
 export function shorten(description: string, limit = SHORT_DESCRIPTION_CHARS): string {
   const text = description.replace(/\s+/g, ' ').trim();
   if (text.length <= limit) return text;
-  const sentence = /^(.{20,}?[.!?])\s/.exec(text)?.[1];
+  // 。！？ end a sentence with no space after them.
+  const sentence = /^(.{20,}?(?:[.!?](?=\s)|[。！？]))/.exec(text)?.[1];
   if (sentence && sentence.length <= limit) return sentence;
-  const cut = text.slice(0, limit - 1);
-  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), limit / 2))}…`;
+  const cut = headOf(text, limit - 1);
+  return `${headOf(cut, Math.max(cut.lastIndexOf(' '), limit / 2))}…`;
 }
 
 /** How many of the query's words the skill's name and description share. */

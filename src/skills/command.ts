@@ -2,6 +2,7 @@
 import type { CommandRegistry } from '../core/commands.js';
 import { shorten } from './catalog.js';
 import type { Skills } from './index.js';
+import { brokenSkillMessage } from './library.js';
 
 export function registerSkillCommands(commands: CommandRegistry, skills: Skills): void {
   commands.register({
@@ -22,6 +23,8 @@ function listSkills(skills: Skills): string {
 function describeSkill(skills: Skills, name: string): string {
   const skill = skills.find(name);
   if (!skill) {
+    const broken = skills.broken(name);
+    if (broken) return brokenSkillMessage(name, broken);
     const close = skills.suggest(name);
     return `No skill named "${name}".${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}`;
   }

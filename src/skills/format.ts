@@ -128,12 +128,19 @@ function splitFrontmatter(text: string): Split | { error: string } {
     // Passing options also turns off gray-matter's cache, which would share one object between calls.
     parsed = matter(text, { engines: { yaml: { parse: (source: string) => (YAML.parse(source) ?? {}) as object } } });
   } catch (error) {
-    const reason = (error as Error).message.split('\n')[0] ?? 'unknown error';
-    return { error: `The frontmatter is not valid YAML: ${reason}` };
+    return { error: yamlError(error) };
   }
   const data: unknown = parsed.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { error: 'The frontmatter must be a YAML mapping of keys to values.' };
   return { data: data as Record<string, unknown>, yaml: parsed.matter, body: parsed.content };
+}
+
+function yamlError(error: unknown): string {
+  // The first line says what and where; the rest is a caret drawing that the one-line report would mangle.
+  const reason = ((error as Error).message.split('\n')[0] ?? 'unknown error').replace(/:$/, '');
+  // The commonest cause by far: `description: Use when: …`, a colon and a space inside an unquoted value.
+  const colon = error instanceof YAML.YAMLParseError && error.code === 'BLOCK_AS_IMPLICIT_KEY';
+  return `The frontmatter is not valid YAML: ${reason}.${colon ? ' A value with ": " in it must be quoted: put the value in quotes, e.g. description: "Use when: …".' : ''}`;
 }
 
 function checkFrontmatter(data: Record<string, unknown>, folderName: string | undefined, file: string | undefined): SkillProblem[] {
@@ -161,9 +168,10 @@ function describeIssue(issue: z.core.$ZodIssue, data: Record<string, unknown>, f
       if (issue.code === 'too_big') return [problem('name-length', `name is ${chars} characters; the limit is ${MAX_NAME_CHARS}.`, file)];
       return [problem('name-format', `name "${value}" ${nameFault(value)}; use lowercase a-z, digits and single hyphens, e.g. "debugging-python-async".`, file)];
     case 'description':
-      if (typeof value !== 'string' || issue.code === 'too_small') {
-        return [problem('description-required', value === undefined ? 'description is missing; say what the skill does and when to use it.' : `description must be non-empty text, not ${kindOf(value)}.`, file)];
-      }
+      if (value === undefined) return [problem('description-required', 'description is missing; say what the skill does and when to use it.', file)];
+      // `description:` with nothing after it is YAML null: empty too, as far as the writer is concerned.
+      if (value === null || (typeof value === 'string' && value.trim() === '')) return [problem('description-required', 'description is empty; say what the skill does and when to use it.', file)];
+      if (typeof value !== 'string') return [problem('description-required', `description must be text, not ${kindOf(value)}.`, file)];
       if (issue.code === 'too_big') return [problem('description-length', `description is ${value.trim().length} characters; the limit is ${MAX_DESCRIPTION_CHARS}.`, file)];
       return [problem('description-angle-brackets', 'description contains < or >; write it without them (it is shown inside the system prompt).', file)];
     case 'license':

@@ -10,6 +10,7 @@
  *   versions.ts every change as a version in SQLite; uses.ts which version each turn viewed
  *   writer.ts   create / patch / archive / rollback: validated, scanned, locked, atomic
  *   tools.ts    skill_view, skill_create, skill_patch, skill_archive; command.ts `/skills`
+ *   description-patch.ts  lets skill_patch edit the description as skill_view shows it
  *
  * `Skills` ties them together for the composition root and the CLI.
  */
@@ -18,7 +19,7 @@ import type { Logger } from '../core/logger.js';
 import type { PrefixSection } from '../core/prompt.js';
 import type { Db } from '../store/db.js';
 import { relevance, renderCatalog, words } from './catalog.js';
-import { SkillLibrary, skillSources, type LibraryScan, type LoadedSkill } from './library.js';
+import { SkillLibrary, skillSources, type BrokenSkill, type LibraryScan, type LoadedSkill } from './library.js';
 import { formatProblem } from './rules.js';
 import { SkillUses } from './uses.js';
 import { SkillVersions } from './versions.js';
@@ -90,6 +91,11 @@ export class Skills {
     return skill && !this.versions.isArchived(name) ? skill : undefined;
   }
 
+  /** The folder of that name that is there but does not load, unless the name is archived. */
+  broken(name: string): BrokenSkill | undefined {
+    return this.versions.isArchived(name) ? undefined : this.library.broken(name);
+  }
+
   /** Names of the skills closest to a name or keyword, best first. */
   suggest(query: string, limit = 5): string[] {
     const wanted = words(query.replace(/[-_]/g, ' '));
@@ -126,6 +132,7 @@ export class Skills {
 
 export { registerSkillTools } from './tools.js';
 export { registerSkillCommands } from './command.js';
-export type { LoadedSkill, SkillSource, SkillSourceKind } from './library.js';
+export { brokenSkillMessage } from './library.js';
+export type { BrokenSkill, LoadedSkill, SkillSource, SkillSourceKind } from './library.js';
 export type { SkillVersion, SkillAuthor } from './versions.js';
 export type { SkillUse } from './uses.js';

@@ -46,6 +46,21 @@ export interface LibraryScan {
   broken: SkillProblem[];
 }
 
+/** A skill folder that is there but cannot be loaded, and why. */
+export interface BrokenSkill {
+  dir: string;
+  errors: SkillProblem[];
+}
+
+/** What to tell whoever asked for a broken skill: that it is there, why it does not load, and how to check a fix. */
+export function brokenSkillMessage(name: string, broken: BrokenSkill): string {
+  return [
+    `The skill "${name}" is in ${broken.dir} but cannot be loaded, so it is not in the catalog:`,
+    ...broken.errors.map((p) => `  - [${p.rule}] ${p.message}`),
+    `A person needs to fix its SKILL.md; \`cairn skills validate ${broken.dir}\` checks it.`,
+  ].join('\n');
+}
+
 /** The skills/ folder shipped with Cairn, at the package root (found upward: this file runs from src/ or dist/src/). */
 export const BUNDLED_SKILLS_DIR = join(packageRoot(fileURLToPath(new URL('.', import.meta.url))), 'skills');
 
@@ -126,6 +141,23 @@ export class SkillLibrary {
       if (!('errors' in loaded)) return loaded;
     }
     return undefined;
+  }
+
+  /**
+   * The folder of that name that is there but does not load (the first, by precedence), when no
+   * folder of the name loads: `find` alone made such a skill look absent ("no skill named …").
+   */
+  broken(name: string): BrokenSkill | undefined {
+    if (!NAME_PATTERN.test(name)) return undefined;
+    let broken: BrokenSkill | undefined;
+    for (const source of this.sources) {
+      const dir = join(source.dir, name);
+      if (!existsSync(dir)) continue;
+      const loaded = this.loadFolder(dir, name, source);
+      if (!('errors' in loaded)) return undefined;
+      broken ??= { dir, errors: loaded.errors };
+    }
+    return broken;
   }
 
   /** Loads one skill folder leniently, from the cache when its file has not changed. */

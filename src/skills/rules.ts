@@ -45,3 +45,24 @@ export function problem(rule: SkillRule, message: string, file?: string): SkillP
 export function formatProblem(p: SkillProblem): string {
   return `${p.file ? `${p.file}: ` : ''}[${p.rule}] ${p.message}`;
 }
+
+/** Rules whose message leads with a measure (lines, bytes, characters) where more is worse. */
+const MEASURED: ReadonlySet<SkillRule> = new Set(['body-lines', 'size', 'name-length', 'description-length', 'compatibility-length']);
+const NUMBER = /\d[\d,]*/g;
+
+/**
+ * The problems in `after` that `before` did not have: what a patch adds to a skill that already
+ * broke rules. Matched by rule, file and message with the numbers left out (a flagged line's
+ * number moves when a line is added above it; a count changes as text is cut), once per
+ * occurrence; a measured problem counts as added only when its number grew.
+ */
+export function addedProblems(before: readonly SkillProblem[], after: readonly SkillProblem[]): SkillProblem[] {
+  const key = (p: SkillProblem) => `${p.file ?? ''}\0${p.rule}\0${p.message.replace(NUMBER, '#')}`;
+  const measure = (p: SkillProblem) => Number((p.message.match(NUMBER)?.[0] ?? '').replace(/,/g, ''));
+  const had = new Map<string, SkillProblem[]>();
+  for (const p of before) had.set(key(p), [...(had.get(key(p)) ?? []), p]);
+  return after.filter((p) => {
+    const same = had.get(key(p))?.shift();
+    return same === undefined || (MEASURED.has(p.rule) && measure(p) > measure(same));
+  });
+}

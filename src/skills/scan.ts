@@ -37,7 +37,8 @@ const SECRET_PATTERNS: readonly Pattern[] = [
   { what: 'a Google API key', regex: /\bAIza[0-9A-Za-z_-]{35}\b/ },
   { what: 'a Stripe live key', regex: /\b[rs]k_live_[0-9a-zA-Z]{16,}/ },
   { what: 'a JSON Web Token', regex: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/ },
-  { what: 'a password in a URL', regex: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s:/@$<{]{6,}@/i },
+  // Placeholders such as postgres://user:password@host are how a URL's form is explained (<…> and ${…} never match).
+  { what: 'a password in a URL', regex: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:(?!(?:pass(?:word|wd)?|changeme|secret|your[_-]?password|x+|\*+)@)[^\s:/@$<{]{6,}@/i },
 ];
 
 /**
@@ -49,12 +50,39 @@ const ASSIGNMENT = /(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[_-])*(?:api[_-]?key|secret|a
 
 /** Programs and calls that send data over the network. */
 const SENDER = String.raw`\b(?:curl|wget|nc|ncat|socat|scp|requests\.(?:post|put)|httpx\.(?:post|put)|fetch|axios\.(?:post|put)|Invoke-WebRequest|Invoke-RestMethod)\b`;
-/** The whole environment or a credential file, as opposed to one named variable used as intended. */
-const SECRET_STORE = String.raw`(?:\bprintenv\b|\$\(env\)|\x60env\x60|\benv\s*\||\bos\.environ\b(?!\s*[[.(])|\bprocess\.env\b(?![.[])|(?:^|[\s/"'=@])\.env\b|id_rsa|id_ed25519|\.ssh\/|\.aws\/credentials|\.netrc|\.git-credentials|\/etc\/shadow)`;
+/** The same calls in a programming language, where what is inside the parentheses is sent. */
+const SENDER_CALL = String.raw`\b(?:requests\.(?:post|put)|httpx\.(?:post|put)|fetch|axios\.(?:post|put))\s*\(`;
+/** The whole environment, as opposed to one named variable used as intended. */
+const ENVIRONMENT = String.raw`(?:\bprintenv\b|\$\(env\)|\x60env\x60|\benv\s*\||\bos\.environ\b(?!\s*[[.(])|\bprocess\.env\b(?![.[]))`;
+/** A character of a path (the {0,200} bounds on runs of them keep the scan linear on long lines). */
+const PATH_CHAR = String.raw`[^\s"'\x60|;<>(),]`;
+/**
+ * A credential file's path: .env, SSH keys, cloud and git credentials. Not a public key (.pub) nor
+ * an example file, which are meant to be shared; `.env` only as a file name (process.env is not one).
+ */
+const CREDENTIAL_FILE = String.raw`["']?(?!${PATH_CHAR}{0,200}\.(?:pub|example|sample|template)\b)(?:(?:${PATH_CHAR}{0,200}\/)?(?:\.env\b|\.netrc\b|\.git-credentials\b|\.ssh\/|\.aws\/credentials\b|etc\/shadow\b)|${PATH_CHAR}{0,200}?id_(?:rsa|dsa|ecdsa|ed25519)\b)`;
+/**
+ * Where a sender's arguments take a file's content: curl's `-d @file`, `--data-binary @file`,
+ * `-F k=@file` or `k=<file`, `-T file`, `--upload-file`, wget's `--post-file`, PowerShell's `-InFile`,
+ * socat's `FILE:`, a `< file` redirect or a `$(cat file)` substitution. A credential file named
+ * anywhere else on the line is advice about it ("never commit .env"), not a transfer.
+ */
+const FILE_ARGUMENT = String.raw`(?:@|<\s*|(?:-T|--upload-file|--post-file|--body-file|-InFile)[=\s]+|\b(?:FILE|OPEN):|\$\((?:[^)\n]*?[\s<])?)`;
+/** The network senders' arguments run to the end of their command: the line, a pipe or a `;`. */
+const SENDS_CREDENTIAL_FILE = [
+  String.raw`${SENDER}[^\n|;]{0,160}?${FILE_ARGUMENT}${CREDENTIAL_FILE}`,
+  // scp sends every path it is given but the key it logs in with (-i) and its config (-F).
+  String.raw`\bscp\b[^\n|;]{0,160}?(?<!\s-[iF])\s+${CREDENTIAL_FILE}`,
+  String.raw`${SENDER_CALL}[^\n;]{0,160}?[\s"'(,=:]${CREDENTIAL_FILE}`,
+  String.raw`(?:^|[\s"'=<(])${CREDENTIAL_FILE}[^\n;]{0,80}\|\s*${SENDER}`,
+].join('|');
 
 const EXFILTRATION: readonly Pattern[] = [
   { what: 'mentions exfiltrating data', regex: /\bexfiltrat/i },
-  { what: 'sends the environment or a credential file over the network', regex: new RegExp(`${SENDER}[^\\n]{0,160}${SECRET_STORE}|${SECRET_STORE}[^\\n]{0,80}\\|\\s*${SENDER}`) },
+  {
+    what: 'sends the environment or a credential file over the network',
+    regex: new RegExp(`${SENDER}[^\\n]{0,160}${ENVIRONMENT}|${ENVIRONMENT}[^\\n]{0,80}\\|\\s*${SENDER}|${SENDS_CREDENTIAL_FILE}`),
+  },
   {
     // A token in an Authorization header is how APIs are called; a token in the request body is how it leaks.
     what: 'posts a secret as request data',

@@ -7,8 +7,10 @@ import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
 import { headOf } from '../core/text.js';
 import type { Tool, ToolContext, ToolRegistry } from '../tools/registry.js';
+import { descriptionPatch } from './description-patch.js';
 import { listFiles, readTextFile, resolveInside } from './files.js';
-import { MAX_DESCRIPTION_CHARS } from './format.js';
+import { MAX_COMPATIBILITY_CHARS, MAX_DESCRIPTION_CHARS } from './format.js';
+import { brokenSkillMessage } from './library.js';
 import { FILE_FOLDERS, MAX_FILES } from './scan.js';
 import type { Skills } from './index.js';
 
@@ -27,6 +29,9 @@ const createParameters = z.object({
   name: name.describe('new skill name: lowercase a-z, digits and single hyphens, e.g. "optimizing-slow-sql"'),
   description: z.string().min(1).max(MAX_DESCRIPTION_CHARS).describe('what the skill does and when to use it, in one or two sentences (shown in the catalog)'),
   body: z.string().min(1).describe('Markdown instructions with sections: When to use, Prerequisites, Steps, Why it works, Variations, Pitfalls'),
+  license: z.string().min(1).optional().describe('optional: the license name, or a bundled license file'),
+  compatibility: z.string().min(1).max(MAX_COMPATIBILITY_CHARS).optional().describe('optional: what the skill needs to work (tools, versions, access), e.g. "Needs psql 14+ and read access to the replica"'),
+  allowed_tools: z.string().min(1).optional().describe('optional: the tools the skill uses, space-separated, e.g. "terminal read_file"'),
   metadata: z.record(z.string(), z.string()).optional().describe('optional string-to-string fields'),
   files: z
     .array(z.object({ path: z.string().describe(`inside ${FILE_FOLDERS.join('/, ')}/, one level deep`), content: z.string() }))
@@ -38,7 +43,7 @@ const createParameters = z.object({
 
 const patchParameters = z.object({
   name,
-  find: z.string().min(1).describe('exact text to replace, copied from skill_view (must occur exactly once)'),
+  find: z.string().min(1).describe('exact text to replace, copied from skill_view (must occur exactly once); for the description, its text as skill_view shows it'),
   replace: z.string().describe('the new text'),
   target: z.enum(['body', 'frontmatter']).default('body').describe('where to look for the text: the Markdown body (default) or the YAML frontmatter'),
   reason: z.string().min(1).describe('why this change: what went wrong or what was missing'),
@@ -61,6 +66,8 @@ function viewTool(skills: Skills): Tool<z.infer<typeof viewParameters>> {
     execute({ name, file, startLine = 1 }, context) {
       const skill = skills.find(name);
       if (!skill) {
+        const broken = skills.broken(name);
+        if (broken) throw new CairnError('invalid_input', brokenSkillMessage(name, broken));
         const close = skills.suggest(name);
         throw new CairnError('not_found', `There is no skill named "${name}".${close.length ? ` Closest matches: ${close.join(', ')}.` : ' The catalog in your instructions lists the skills there are.'}`);
       }
@@ -109,8 +116,8 @@ function createTool(skills: Skills): Tool<z.infer<typeof createParameters>> {
     name: 'skill_create',
     description: 'Save a reusable procedure you worked out as a new skill, so later sessions can follow it. Only for procedures that will recur; never include secrets or personal data.',
     parameters: createParameters,
-    execute({ name, description, body, metadata, files, reason }, context) {
-      const created = skills.writer.create({ name, description, body, metadata, files }, { author: 'agent', reason, sessionId: context.sessionId });
+    execute({ name, description, body, license, compatibility, allowed_tools: allowedTools, metadata, files, reason }, context) {
+      const created = skills.writer.create({ name, description, body, license, compatibility, allowedTools, metadata, files }, { author: 'agent', reason, sessionId: context.sessionId });
       return `Created skill "${name}" (version ${created.version}). It is in the catalog from the next session on; skill_view works now.`;
     },
   };
@@ -122,7 +129,10 @@ function patchTool(skills: Skills): Tool<z.infer<typeof patchParameters>> {
     description: 'Improve a skill by replacing one exact piece of its text (body or frontmatter). Prefer small patches over rewrites; say why.',
     parameters: patchParameters,
     execute({ name, find, replace, target, reason }, context) {
-      const patched = skills.writer.patch({ name, find, replace, target }, { author: 'agent', reason, sessionId: context.sessionId });
+      // skill_view shows the description as parsed, not as the YAML spells it; a patch of it still applies.
+      const document = target === 'frontmatter' ? skills.find(name)?.document : undefined;
+      const text = (document && descriptionPatch(document, { find, replace })) ?? { find, replace };
+      const patched = skills.writer.patch({ name, ...text, target }, { author: 'agent', reason, sessionId: context.sessionId });
       return `Patched skill "${name}": it is now version ${patched.version}. skill_view returns the new text.`;
     },
   };

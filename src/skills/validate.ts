@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseSkill } from './format.js';
-import { skillFileIn } from './library.js';
+import { skillFileIn, type SkillSource } from './library.js';
 import { problem, type SkillProblem } from './rules.js';
 import { FILE_FOLDERS, MAX_FILE_BYTES, scanSkillWrite } from './scan.js';
 
@@ -41,15 +41,45 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
   return report;
 }
 
+/**
+ * `cairn skills validate` with no paths: each sub-folder of each source, checked as a skill
+ * folder, the way the loader reads them. A folder of skills inside a source (a category such as
+ * skills/databases/tuning-postgres) is reported, not searched: the loader looks one level down
+ * only, so none of its skills load. A missing extra folder is a config mistake; a missing learned
+ * one is just empty.
+ */
+export function validateSources(sources: readonly SkillSource[], options: ValidateOptions = {}): ValidationReport {
+  const report: ValidationReport = { checked: [], problems: [] };
+  for (const source of sources) {
+    if (!existsSync(source.dir)) {
+      if (source.kind === 'extra') report.problems.push(problem('file-missing', 'this skills folder (from CAIRN_SKILLS_DIRS) does not exist.', source.dir));
+      continue;
+    }
+    for (const folder of skillFoldersIn(source.dir)) {
+      report.checked.push(folder);
+      report.problems.push(...validateSkillFolder(folder, options));
+    }
+  }
+  return report;
+}
+
 export function validateSkillFolder(dir: string, options: ValidateOptions = {}): SkillProblem[] {
   if (!existsSync(dir)) return [problem('file-missing', 'is a link to something that no longer exists.', dir)];
   const file = skillFileIn(dir);
-  if (!file) return [problem('file-missing', 'the folder has no SKILL.md.', dir)];
+  if (!file) return [problem('file-missing', missingSkillFile(dir), dir)];
   // Resolved: `cairn skills validate .` (or SKILL.md) inside the folder names it by its real name, not ".".
   const parsed = parseSkill(readFileSync(file, 'utf8'), { mode: 'strict', folderName: basename(resolve(dir)), file });
   const files = supportingFiles(dir);
   const scanned = scanSkillWrite({ text: parsed.document?.text ?? readFileSync(file, 'utf8'), files: files.text, knownSecrets: options.knownSecrets ?? [] });
   return [...parsed.errors, ...scanned.map((p) => ({ ...p, file: join(dir, p.file ?? '') })), ...files.problems];
+}
+
+/** Why a folder has no skill in it, and, for a category folder of skills, what to do. */
+function missingSkillFile(dir: string): string {
+  const nested = skillFoldersIn(dir).filter((folder) => existsSync(folder) && skillFileIn(folder) !== undefined);
+  if (nested.length === 0) return 'the folder has no SKILL.md.';
+  const names = nested.map((folder) => basename(folder));
+  return `the folder has no SKILL.md; it holds skill folders (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}), but skills load only from folders directly inside a skills folder. Move them up one level.`;
 }
 
 /** The visible sub-folders of a folder of skills, and links that lead nowhere (to be reported, not skipped). */

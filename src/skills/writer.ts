@@ -22,7 +22,7 @@ import type { Db } from '../store/db.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { assembleSkill, hashText, NAME_PATTERN, parseSkill, renderSkill, type SkillDocument, type SkillFrontmatter } from './format.js';
 import { scanSkillWrite } from './scan.js';
-import { formatProblem, problem, type SkillProblem } from './rules.js';
+import { addedProblems, formatProblem, problem, type SkillProblem } from './rules.js';
 import { skillFileIn, type LoadedSkill, type SkillLibrary } from './library.js';
 import type { SkillAuthor, SkillVersion, SkillVersions } from './versions.js';
 
@@ -235,7 +235,7 @@ export class SkillWriter {
    * Strict for new text; lenient for a rollback, whose target may be a foreign skill's imported text.
    * `before`, for a patch: the problems its text had already are not the patch's (a skill a person
    * wrote with an unknown key, loaded with a warning, could never be patched or refined); a patch
-   * adds none.
+   * adds none, and makes no measured one (a body over 500 lines) worse.
    */
   private check(what: string, raw: string, name: string, files?: readonly { path: string; content: string }[], mode: 'strict' | 'lenient' = 'strict', before?: string): string {
     const problemsOf = (candidate: string, parseMode: 'strict' | 'lenient') => {
@@ -244,8 +244,8 @@ export class SkillWriter {
       return { text, problems: [...parsed.errors, ...scanSkillWrite({ text, files: files ?? [], knownSecrets: this.options.knownSecrets ?? [] })] };
     };
     const checked = problemsOf(raw, mode);
-    const had = before === undefined ? new Set<string>() : new Set(problemsOf(before, mode).problems.map(formatProblem));
-    const added = checked.problems.filter((problem) => !had.has(formatProblem(problem)));
+    // Not compared as printed: the messages carry line numbers and counts that a harmless patch changes.
+    const added = before === undefined ? checked.problems : addedProblems(problemsOf(before, mode).problems, checked.problems);
     if (added.length > 0) throw new SkillWriteError(what, added);
     // A strict parse with problems the skill had gives no document: its lenient reading is the normalized text.
     return checked.problems.length > 0 ? problemsOf(raw, 'lenient').text : checked.text;

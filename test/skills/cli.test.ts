@@ -79,6 +79,38 @@ describe('cairn skills', () => {
     expect(run.out.at(-1)).toMatch(/^\d+ skills checked: no problems\.$/);
   });
 
+  it('validate with no paths reports a skill nested in a category folder, which the loader cannot load', async () => {
+    // skills/<category>/<name>/SKILL.md, the layout some other agents use.
+    writeSkillFolder(join(dataDir, 'skills', 'databases'), 'tuning-postgres', skillText('tuning-postgres'));
+    const list = (await cairn('list')).out.join('\n');
+    expect(list).not.toContain('tuning-postgres');
+    expect(list).toContain('Could not load 1');
+
+    const run = await cairn('validate');
+    expect(run.code).toBe(1);
+    expect(run.out.join('\n')).toMatch(/databases: \[file-missing\] the folder has no SKILL\.md; it holds skill folders \(tuning-postgres\).*Move them up one level\./);
+  });
+
+  it('validate with no paths reports a missing CAIRN_SKILLS_DIRS folder', async () => {
+    const missing = join(dataDir, 'team-skills');
+    vi.stubEnv('CAIRN_SKILLS_DIRS', missing);
+    const run = await cairn('validate');
+    expect(run.code).toBe(1);
+    expect(run.out.join('\n')).toContain('[file-missing] this skills folder (from CAIRN_SKILLS_DIRS) does not exist.');
+  });
+
+  it('show on a skill whose SKILL.md does not load says it is there but broken, and how to check it', async () => {
+    const dir = join(dataDir, 'skills', 'brewing-tea');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'SKILL.md'), '---\nname: brewing-tea\ndescription: Brew tea. Use when: it is four\n---\n\n# Brewing\n1. Boil water.\n');
+    const run = await cairn('show', 'brewing-tea');
+    expect(run.code).toBe(1);
+    expect(run.error).not.toContain('No skill named');
+    expect(run.error).toContain(`The skill "brewing-tea" is in ${dir} but cannot be loaded`);
+    expect(run.error).toContain('not valid YAML');
+    expect(run.error).toContain(`cairn skills validate ${dir}`);
+  });
+
   it('list, show, history, rollback and archive a skill a person edits on disk', async () => {
     const dir = writeSkillFolder(join(dataDir, 'skills'), 'brewing-tea', skillText('brewing-tea', { description: 'Brew tea. Use at four.' }));
     const original = readFileSync(join(dir, 'SKILL.md'), 'utf8');

@@ -92,6 +92,31 @@ describe('strict validation', () => {
   });
 });
 
+describe('messages for the commonest mistakes say what is wrong and what to do', () => {
+  it.each([['""'], ['"   "'], ['']])('description: %s is reported as empty', (value) => {
+    const result = strict(`---\nname: my-skill\ndescription: ${value}\n---\n${GOOD_BODY}`);
+    expect(result.errors.map(formatProblem)).toEqual(['my-skill/SKILL.md: [description-required] description is empty; say what the skill does and when to use it.']);
+  });
+
+  it('a description that is not text says what it is', () => {
+    expect(strict(`---\nname: my-skill\ndescription: [a, b]\n---\n${GOOD_BODY}`).errors.map((p) => p.message)).toEqual(['description must be text, not a list.']);
+  });
+
+  it('an unquoted colon in a value (invalid YAML) says where, and to quote the value', () => {
+    const result = strict(`---\nname: my-skill\ndescription: Brew tea. Use when: it is four o'clock\n---\n${GOOD_BODY}`);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]!.message).toBe(
+      'The frontmatter is not valid YAML: Nested mappings are not allowed in compact mappings at line 3, column 14. A value with ": " in it must be quoted: put the value in quotes, e.g. description: "Use when: …".',
+    );
+  });
+
+  it('other YAML mistakes end with where they are, not a dangling colon', () => {
+    const message = strict('---\nname: [unclosed\n---\nbody').errors[0]!.message;
+    expect(message).toMatch(/^The frontmatter is not valid YAML: .* at line \d+, column \d+\.$/);
+    expect(message).not.toContain('quote');
+  });
+});
+
 describe('lenient loading', () => {
   it('loads a foreign skill with extra keys and nested metadata, with warnings', () => {
     const foreign = skillText('my-skill', { extra: ['version: 2.1', 'tags: [ops, sql]', 'metadata:', '  hermes:', '    category: ops', '  priority: 3'] });

@@ -156,6 +156,22 @@ describe('create → patch → rollback', () => {
     expect(skills.versions.history('shipped').map((v) => [v.action, v.author, v.source])).toEqual([['import', 'import', 'bundled'], ['patch', 'agent', 'learned']]);
   });
 
+  it('writes the license, compatibility and allowed tools the model gives (the bundled writing-skills advice uses compatibility)', async () => {
+    const { call, learnedDir } = setup();
+    const outcome = await call('skill_create', create('checking-replica-lag', { license: 'MIT', compatibility: 'Needs psql 14+ and read access to the replica', allowed_tools: 'terminal read_file' }));
+    expect(outcome).toMatchObject({ ok: true });
+    const written = parseSkill(readFileSync(join(learnedDir, 'checking-replica-lag', 'SKILL.md'), 'utf8'), { mode: 'strict', folderName: 'checking-replica-lag' });
+    expect(written.document?.frontmatter).toMatchObject({ license: 'MIT', compatibility: 'Needs psql 14+ and read access to the replica', allowedTools: 'terminal read_file' });
+  });
+
+  it('refuses a compatibility over 500 characters, naming it, rather than dropping it', async () => {
+    const { call, learnedDir } = setup();
+    const outcome = await call('skill_create', create('needs-much', { compatibility: 'x'.repeat(501) }));
+    expect(outcome.ok).toBe(false);
+    expect(outcome.content).toContain('compatibility');
+    expect(existsSync(join(learnedDir, 'needs-much'))).toBe(false);
+  });
+
   it('refuses to create a skill that exists, pointing at skill_patch', async () => {
     const { call, bundledDir } = setup();
     writeSkillFolder(bundledDir, 'taken', skillText('taken'));
