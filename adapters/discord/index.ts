@@ -197,9 +197,13 @@ export class DiscordAdapter implements Adapter {
     return withButtons && last ? `channel:${channelId}:${last}` : undefined;
   }
 
-  /** New text, and `components: []` to take the buttons away; an interaction's answer is edited through its token (valid 15 minutes). */
+  /**
+   * New text, and `components: []` to take the buttons away; an interaction's answer is edited through its token (valid 15 minutes).
+   * The message edited is the last of those a long text went out in (the one with the buttons), so it takes the text's last
+   * part: the first part there repeated what the message before it shows, and the end (how a request was settled) was lost.
+   */
   async edit(_conversationId: string, sent: string, text: string): Promise<void> {
-    const [content] = renderParts(text);
+    const content = renderParts(text).at(-1);
     const [kind = '', first = '', second = ''] = sent.split(':');
     if (content === undefined) return;
     if (kind === 'interaction') {

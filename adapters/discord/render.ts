@@ -1,7 +1,7 @@
 /**
- * Discord renders Markdown natively, so replies go out as written, split at 2,000
- * characters without breaking code blocks. The plain fallback (when Discord rejects
- * a message's content) escapes the Markdown so it shows as typed.
+ * Discord renders Markdown natively, so replies go out as written (fences aside, below),
+ * split at 2,000 characters without breaking code blocks. The plain fallback (when Discord
+ * rejects a message's content) escapes the Markdown so it shows as typed.
  */
 import { escapeMarkdown } from 'discord.js';
 import { splitMessage } from '../../src/core/split.js';
@@ -10,7 +10,42 @@ import type { OutboundFile, ReplyButton } from '../../src/core/message.js';
 export const MESSAGE_LIMIT = 2000;
 
 export function renderParts(markdown: string): string[] {
-  return splitMessage(markdown.trim() || '…', MESSAGE_LIMIT);
+  return splitMessage(discordFences(markdown.trim()) || '…', MESSAGE_LIMIT);
+}
+
+/** An opening fence; a backtick after it makes the line inline code (```npm install```), as splitMessage reads it. */
+const FENCE = /^(\s*)(```+(?!.*`)|~~~+)(.*)$/;
+const ZERO_WIDTH_SPACE = '\u200B';
+
+/**
+ * Code blocks as Discord reads them. Discord knows only ``` fences and ends a block at the
+ * first ``` inside it, so a longer fence (what shows a command holding ``` as typed) or a ~~~
+ * one becomes ```, and inside a block a zero-width space goes between the backticks of a run
+ * of three or more: it looks the same, and no longer ends the block early.
+ */
+export function discordFences(markdown: string): string {
+  if (!markdown.includes('```') && !markdown.includes('~~~')) return markdown;
+  const lines: string[] = [];
+  let open: string | undefined;
+  for (const line of markdown.split('\n')) {
+    const fence = open === undefined ? FENCE.exec(line) : null;
+    if (fence) {
+      open = fence[2] ?? '```';
+      lines.push(`${fence[1] ?? ''}\`\`\`${fence[3] ?? ''}`);
+    } else if (open !== undefined && closes(line, open)) {
+      open = undefined;
+      lines.push('```');
+    } else {
+      lines.push(open === undefined ? line : line.replace(/`{3,}/g, (run) => run.split('').join(ZERO_WIDTH_SPACE)));
+    }
+  }
+  return lines.join('\n');
+}
+
+/** A bare fence of the opening character, at least as long as the opening one. */
+function closes(line: string, opening: string): boolean {
+  const bare = line.trim();
+  return /^(`{3,}|~{3,})$/.test(bare) && bare[0] === opening[0] && bare.length >= opening.length;
 }
 
 /** Escaped text within the limit (escaping lengthens it, so it is split again). */

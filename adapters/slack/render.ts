@@ -101,6 +101,13 @@ function preview(plain: string): string {
 /** An opening fence; a backtick after it makes the line inline code (```npm install```), as in Markdown. */
 const FENCE = /^\s*(```+(?!.*`)|~~~+)/;
 
+/**
+ * Slack knows only ``` fences, and ends a block at the first ``` in it: inside one, a run of
+ * three or more backticks (shown as typed by a longer fence in Markdown) gets a zero-width
+ * space between its backticks, which looks the same and ends nothing.
+ */
+const ZERO_WIDTH_SPACE = '\u200B';
+
 /** Markdown → mrkdwn. Fenced code is kept verbatim (escaped; Slack shows no language tag). */
 export function toMrkdwn(markdown: string): string {
   const out: string[] = [];
@@ -114,7 +121,7 @@ export function toMrkdwn(markdown: string): string {
       fence = undefined;
       out.push('```');
     } else if (fence !== undefined) {
-      out.push(escapeSlack(line));
+      out.push(escapeSlack(line).replace(/`{3,}/g, (run) => run.split('').join(ZERO_WIDTH_SPACE)));
     } else {
       out.push(renderLine(line));
     }

@@ -4,17 +4,19 @@
  * with the buttons under the request where the platform shows them),
  * or the timeout denies it. Once settled, the request shows how, without its buttons,
  * where the platform lets Cairn edit it. Every request, its decision and who made it are
- * recorded in SQLite (command_approvals). Waiting requests live in this process;
- * ones left pending by a previous process are marked expired at start.
+ * recorded in SQLite (command_approvals). Waiting requests live in this process: an answer
+ * given to another Cairn on the same database (`cairn chat` beside `cairn start`) is refused
+ * there, since it could not wake the tool that waits. Ones left pending by a previous process
+ * are marked expired at start. What the admin reads is worded in approval-text.ts.
  */
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { CommandRegistry } from '../core/commands.js';
 import { describeError } from '../core/errors.js';
-import { oneLine } from '../core/text.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../store/db.js';
 import type { Danger } from './danger.js';
+import { approvalQuestion, listedRequest, outcomeLine, withInstructions } from './approval-text.js';
 import type { Timers, TimerHandle } from './timers.js';
 import type { Notify } from '../tools/registry.js';
 import type { PostedMessage, ReplyButton } from '../core/message.js';
@@ -135,7 +137,7 @@ export class ApprovalGate {
       { label: 'Approve', command: `/approve ${id}` },
       { label: 'Deny', command: `/deny ${id}` },
     ];
-    const question = approvalQuestion(request);
+    const question = approvalQuestion(id, request);
     const asked = await Promise.all([this.ask(id, question, () => notify(withInstructions(question, id, timeoutMs), buttons)), this.askAdmins(id, request, buttons)]);
     // Nobody saw the question, so nobody can answer it.
     if (!asked.some(Boolean)) this.settle(id, 'denied', SYSTEM.noChat);
@@ -163,7 +165,7 @@ export class ApprovalGate {
   private async askAdmins(id: string, request: ApprovalRequest, buttons: ReplyButton[]): Promise<AskedIn | undefined> {
     const { adminChannel, tellAdmins, timeoutMs } = this.options;
     if (request.byAdmin || !adminChannel || !tellAdmins || adminChannel === request.conversationId) return undefined;
-    const question = `${approvalQuestion(request)}\nAsked for by ${request.userId} in ${request.conversationId}.`;
+    const question = approvalQuestion(id, request, `Asked for by ${request.userId} in ${request.conversationId}.`);
     return this.ask(id, question, () => tellAdmins(adminChannel, withInstructions(question, id, timeoutMs), buttons));
   }
 
@@ -181,11 +183,29 @@ export class ApprovalGate {
   decide(id: string, approve: boolean, decidedBy: string, decidedIn: string, name?: string): string {
     const key = id.trim().toLowerCase();
     if (key === '') return this.pendingSummary();
+    const elsewhere = this.waitedOnElsewhere(key);
+    if (elsewhere) return elsewhere;
     const decision = this.settle(key, approve ? 'approved' : 'denied', decidedBy, decidedIn, name);
     if (decision) return approve ? `Approved ${key}: the command runs now.` : `Denied ${key}: the command will not run.`;
     const row = this.options.db.prepare<[string], { status: ApprovalStatus; decided_by: string | null }>('SELECT status, decided_by FROM command_approvals WHERE id = ?').get(key);
     if (!row) return `There is no approval request ${key}. ${this.pendingSummary()}`;
     return `Request ${key} is already ${row.status}${row.decided_by ? ` (by ${row.decided_by})` : ''}.`;
+  }
+
+  /**
+   * Why a request pending in the database cannot be settled here: another Cairn on the same
+   * database (`cairn chat` beside `cairn start`) asked it and waits on it in its own memory. A
+   * decision written here would not wake it: it would sleep until its timeout, then act on it.
+   * The request stays pending for an admin that process hears.
+   */
+  private waitedOnElsewhere(id: string): string | undefined {
+    if (this.waiting.has(id)) return undefined;
+    const row = this.options.db
+      .prepare<[string], { conversation_id: string; expires_at: number }>("SELECT conversation_id, expires_at FROM command_approvals WHERE id = ? AND status = 'pending'")
+      .get(id);
+    if (!row) return undefined;
+    if (row.expires_at <= this.options.clock.now()) return `Request ${id} was asked by a Cairn that stopped before it was answered: nothing waits for it, and it will not run. Nothing was decided here.`;
+    return `Request ${id} is waiting in another running Cairn (asked in ${row.conversation_id}); answer it in that chat. Nothing was decided here.`;
   }
 
   /** Requests waiting for an answer, oldest first. */
@@ -202,7 +222,7 @@ export class ApprovalGate {
   private pendingSummary(): string {
     const pending = this.pending();
     if (pending.length === 0) return 'No commands are waiting for approval.';
-    return ['Waiting for approval:', ...pending.map(listed)].join('\n');
+    return ['Waiting for approval:', ...pending.map(listedRequest)].join('\n');
   }
 
   /** Records a decision and wakes the waiting tool; undefined when the request was not waiting. */
@@ -248,67 +268,6 @@ interface AskedIn {
   id: string;
   question: string;
   message: PostedMessage | undefined;
-}
-
-/** How much of the command, of its stdin and of the part that matched the question shows: three of them stay well inside a chat message. */
-const SHOWN_CHARS = 500;
-
-/**
- * The question: the command, where it runs, what it is fed on stdin, and always the part that
- * made Cairn ask, even when the rest is cut (a long heredoc before `rm -rf ~`) or harmless
- * (`bash`, with the danger on stdin).
- */
-function approvalQuestion(request: ApprovalRequest): string {
-  const what = request.tool === 'terminal' ? 'run a command that' : `use ${request.tool} in a way that`;
-  const command = oneLine(request.command, SHOWN_CHARS);
-  const stdin = request.stdin === undefined || request.stdin.trim() === '' ? undefined : oneLine(request.stdin, SHOWN_CHARS);
-  const lines = [`⚠️ The agent wants to ${what} ${request.danger.reason}:`, `    ${command}`];
-  if (request.cwd !== undefined) lines.push(`in the directory ${oneLine(request.cwd, SHOWN_CHARS)}`);
-  if (stdin !== undefined) lines.push('with this on its standard input:', `    ${stdin}`);
-  const part = unseenPart(request.danger.matched, stdin === undefined ? [command] : [command, stdin], SHOWN_CHARS);
-  if (part !== '') lines.push('The part that needs approval:', `    ${part}`);
-  return lines.join('\n');
-}
-
-/** How much of a waiting command (and of its part that matched) the list of those waiting shows. */
-const LISTED_CHARS = 120;
-
-/** The part that matched, on one line, when none of what is already shown contains it; else nothing. */
-function unseenPart(matched: string | undefined, shown: string[], max: number): string {
-  if (matched === undefined) return '';
-  const part = oneLine(matched, max);
-  return part === '' || shown.some((text) => text.includes(part)) ? '' : part;
-}
-
-/** A waiting request in the list: its command, and the part that matched where the cut command hides it. */
-function listed(request: { id: string; command: string; matched: string | undefined; reason: string }): string {
-  const command = oneLine(request.command, LISTED_CHARS);
-  const part = unseenPart(request.matched, [command], LISTED_CHARS);
-  return `${request.id}: ${command} (${request.reason}${part === '' ? '' : `: ${part}`})`;
-}
-
-function withInstructions(question: string, id: string, timeoutMs: number): string {
-  return `${question}\nAn admin can allow it with /approve ${id} or refuse it with /deny ${id}. Without an answer it is refused in ${minutesIn(timeoutMs)}.`;
-}
-
-/** How a request was settled, in place of its instructions and buttons. */
-function outcomeLine(decision: ApprovalDecision, timeoutMs: number): string {
-  const who = decision.decidedByName ?? decision.decidedBy;
-  switch (decision.status) {
-    case 'approved':
-      return `✅ Approved by ${who}.`;
-    case 'denied':
-      return `🚫 Denied by ${who}.`;
-    case 'expired':
-      return `⌛ Refused: nobody answered within ${minutesIn(timeoutMs)}.`;
-    case 'cancelled':
-      return 'Withdrawn: the task ended before an answer.';
-  }
-}
-
-function minutesIn(ms: number): string {
-  const minutes = Math.max(1, Math.round(ms / 60_000));
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
 /** `/approve <id>` and `/deny <id>`, for admins. They run at once, outside the conversation's queue: the turn that asked is waiting on them. */

@@ -11,6 +11,7 @@
  * stalls on a crafted one would stall the turn and the process with it.
  */
 import { posix } from 'node:path';
+import { braceExpansions } from './brace-expansion.js';
 
 export interface Danger {
   rule: string;
@@ -72,7 +73,7 @@ const RULES: Rule[] = [
   {
     rule: 'find-delete',
     reason: 'deletes files across / or a home directory',
-    test: ({ words, cwd }) => words[0] === 'find' && isProtected(asPath(seenFrom(words[1] ?? '', cwd))) && (words.includes('-delete') || words.some((w, i) => w === '-exec' && words[i + 1] === 'rm')),
+    test: ({ words, cwd }) => words[0] === 'find' && isProtected(asPath(seenFrom(words[1] ?? '', cwd))) && (words.includes('-delete') || words.some((w, i) => FIND_RUNS.test(w) && baseName(words[i + 1] ?? '') === 'rm')),
   },
   {
     rule: 'mkfs',
@@ -124,7 +125,12 @@ const RULES: Rule[] = [
   },
 ];
 
+/** The options of `find` that run a command on what it finds (`-exec /usr/bin/rm -rf {} +` too). */
+const FIND_RUNS = /^-(exec|execdir|ok|okdir)$/;
+
 const isProtected = (path: string) => PROTECTED.test(path);
+/** A command's name without the directory it was called by (`/usr/bin/rm` is `rm`). */
+const baseName = (word: string) => word.slice(word.lastIndexOf('/') + 1);
 const isSshPath = (path: string) => SSH_DIR.test(path);
 
 /** The paths a simple command writes to: redirect, tee, copy target, in-place edit, removal. */
@@ -322,7 +328,7 @@ function commandWords(segment: string): string[] {
     } else break;
   }
   const command = words.slice(first);
-  if (command[0]) command[0] = command[0].slice(command[0].lastIndexOf('/') + 1);
+  if (command[0]) command[0] = baseName(command[0]);
   return command;
 }
 
@@ -341,9 +347,9 @@ function hasFlag(words: string[], letter: string): boolean {
   return words.slice(1).some((w) => /^-[a-zA-Z]+$/.test(w) && w.includes(letter));
 }
 
-/** The paths a command acts on, as seen from its directory. */
+/** The paths a command acts on, as seen from its directory, braces expanded as the shell does (`~/{*,.*}` is `~/*` and `~/.*`). */
 function targets(words: string[], cwd: string | undefined): string[] {
-  return words.slice(1).filter((w) => !w.startsWith('-')).map((w) => asPath(seenFrom(w, cwd)));
+  return words.slice(1).filter((w) => !w.startsWith('-')).flatMap(braceExpansions).map((w) => asPath(seenFrom(w, cwd)));
 }
 
 /** A path without the trailing slashes that do not change what it names (`/` stays `/`). */

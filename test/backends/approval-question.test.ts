@@ -4,6 +4,8 @@
  * the first 500 characters of a long heredoc before `rm -rf ~`), with the script fed on stdin
  * and the directory the command runs in, and the command_approvals record keeps them too.
  * The terminal's own `cwd` argument counts: `rm -rf *` there is `rm -rf /home/alice/*`.
+ * Each piece is in a code block, as typed, and the whole question fits in one message of every
+ * platform: a piece too long for it shows its start and its end and says what is left out.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ApprovalGate } from '../../src/backends/approvals.js';
@@ -60,22 +62,50 @@ async function question(args: object): Promise<{ question: string; recorded: Rec
 it('shows the admin the script fed on stdin, where the danger is, and records it', async () => {
   const { question: text, recorded } = await question({ command: 'bash', stdin: 'echo cleaning\nrm -rf ~\n' });
   expect(text).toContain('deletes / or a home');
-  expect(text).toContain('    bash\nwith this on its standard input:\n    echo cleaning rm -rf ~\n');
+  expect(text).toContain('```\nbash\n```\nwith this on its standard input:\n```\necho cleaning\nrm -rf ~\n```\n');
   expect(recorded).toEqual({ id: expect.any(String), command: 'bash', stdin: 'echo cleaning\nrm -rf ~\n', cwd: null, matched: 'rm -rf ~' });
   expect(ran).toEqual([]);
 });
 
-it('shows the admin the dangerous part of a long command, not only its first 500 characters', async () => {
+it('shows the admin the whole of a long command when it fits in a message, the danger at its end included', async () => {
   const notes = Array.from({ length: 12 }, (_, i) => `- step ${i + 1}: tidy the build output and keep the logs`).join('\n');
-  const { question: text, recorded } = await question({ command: `cat > NOTES.md <<'EOF'\n${notes}\nEOF\nrm -rf ~` });
+  const command = `cat > NOTES.md <<'EOF'\n${notes}\nEOF\nrm -rf ~`;
+  const { question: text, recorded } = await question({ command });
   expect(text).toContain('deletes / or a home');
-  expect(text).toContain('…\nThe part that needs approval:\n    rm -rf ~\n');
+  expect(text).toContain(`\n\`\`\`\n${command}\n\`\`\`\n`);
+  expect(text).not.toContain('The part that needs approval');
   expect(recorded?.matched).toBe('rm -rf ~');
+});
+
+it('shows the start and the end of a command too long for a message, says how much is left out and where the whole is, and always the part that needs approval', async () => {
+  const notes = Array.from({ length: 60 }, (_, i) => `- step ${i + 1}: tidy the build output and keep the logs`).join('\n');
+  const command = `cat > NOTES.md <<'EOF'\n${notes}\nEOF\nrm -rf ~\necho done`;
+  const { question: text, recorded } = await question({ command });
+  expect(text.length).toBeLessThanOrEqual(2_000);
+  expect(text).toMatch(/^⚠️ The agent wants to run a command that deletes[^\n]*:\n```\ncat > NOTES\.md <<'EOF'\n- step 1: /);
+  expect(text).toMatch(/\n… [\d,]+ of its 3,\d{3} characters are not shown here …\n```\n[^`]*rm -rf ~\necho done\n```\n/);
+  expect(text).toContain(`The whole command is kept with request ${recorded?.id} in Cairn's database (table command_approvals).`);
+  expect(text).toContain('\nThe part that needs approval:\n```\nrm -rf ~\n```\n');
+  expect(recorded?.command).toBe(command);
+});
+
+it('shares one message between a long command, its directory and its stdin, cutting each where it must and saying so', async () => {
+  const command = `${'make -C build/release all install DESTDIR=/tmp/stage; '.repeat(10)}rm -rf ~ ${Array.from({ length: 30 }, (_, i) => `~/old-build-cache-${i}`).join(' ')}`;
+  const stdin = Array.from({ length: 20 }, (_, i) => `step ${i}: copy artefacts into the staging folder`).join('\n');
+  const cwd = `/srv/ci/workspaces/${'nightly-release-pipeline/'.repeat(20)}checkout`;
+  const { question: text } = await question({ command, stdin, cwd });
+  // The instructions (or, once settled, the outcome) still fit under it in one Discord message.
+  expect(text.length).toBeLessThanOrEqual(2_000);
+  const withoutInstructions = text.slice(0, text.indexOf('\nAn admin can allow it'));
+  expect(withoutInstructions.length).toBeLessThanOrEqual(1_800);
+  for (const label of ['in the directory:', 'with this on its standard input:', 'The part that needs approval:']) expect(withoutInstructions).toContain(`\n${label}\n\`\`\`\n`);
+  expect(withoutInstructions.match(/characters are not shown here …/g)).toHaveLength(4);
+  expect(withoutInstructions).toContain('\nThe part that needs approval:\n```\nrm -rf ~ ~/old-build-cache-0 ');
 });
 
 it("holds `rm -rf *` run in a home through the terminal's cwd, and says where it runs", async () => {
   const { question: text, recorded } = await question({ command: 'rm -rf *', cwd: '/home/alice' });
-  expect(text).toContain('    rm -rf *\nin the directory /home/alice\n');
+  expect(text).toContain('```\nrm -rf *\n```\nin the directory:\n```\n/home/alice\n```\n');
   expect(recorded).toMatchObject({ command: 'rm -rf *', cwd: '/home/alice', stdin: null });
   expect(ran).toEqual([]);
 });
@@ -92,7 +122,9 @@ it('lists a waiting command with the part that matched where the command is too 
   const long = `${'echo preparing the release notes; '.repeat(6)}rm -rf ~`;
   const result = tools.execute({ id: '1', name: 'terminal', arguments: JSON.stringify({ command: long }) }, context());
   await settled();
-  expect(gate.decide('', true, 'telegram:1', 'telegram:dm:1')).toMatch(/^Waiting for approval:\n\w+: echo preparing .*…\s\(deletes \/ or a home or system directory recursively: rm -rf ~\)$/);
+  expect(gate.decide('', true, 'telegram:1', 'telegram:dm:1')).toMatch(
+    /^Waiting for approval:\n\w+ \(deletes \/ or a home or system directory recursively\):\n```\necho preparing [^`]+\n```\n… and \d+ characters more\.\nThe part that needs approval:\n```\nrm -rf ~\n```$/,
+  );
   gate.decide(gate.pending()[0]?.id ?? '', false, 'telegram:1', 'telegram:dm:1');
   await result;
 });

@@ -96,7 +96,7 @@ describe('approval of dangerous commands', () => {
     gate.decide(id, true, 'slack:T1:UADMIN', 'slack:T1:CADMIN', 'Ada');
     expect(await pending).toEqual({ id, status: 'approved', decidedBy: 'slack:T1:UADMIN', decidedByName: 'Ada' });
     await vi.waitFor(() => expect(edits).toHaveLength(2));
-    const question = '⚠️ The agent wants to run a command that deletes / or a home or system directory recursively:\n    rm -rf ~';
+    const question = '⚠️ The agent wants to run a command that deletes / or a home or system directory recursively:\n```\nrm -rf ~\n```';
     expect(edits).toEqual([
       { where: 'chat', text: `${question}\n✅ Approved by Ada.` },
       { where: 'admins', text: `${question}\nAsked for by telegram:7 in telegram:dm:7.\n✅ Approved by Ada.` },
@@ -164,11 +164,52 @@ describe('approval of dangerous commands', () => {
     }
   });
 
+  it.each([
+    [30_000, 'refused in 30 seconds', 'within 30 seconds'],
+    [90_000, 'refused in 90 seconds', 'within 90 seconds'],
+    // Rounded down: an admin is never told of time they do not have.
+    [150_000, 'refused in 2 minutes', 'within 2 minutes'],
+    [500, 'refused in less than a second', 'within less than a second'],
+  ])('states a timeout of %i ms as it is, never longer (30 s read "1 minute")', async (timeoutMs, asked, outcome) => {
+    const edits: string[] = [];
+    gate = new ApprovalGate({ db, clock, timers, timeoutMs, logger: silentLogger });
+    const pending = gate.request(request, async (text) => (posted.push(text), { edit: async (edited: string) => void edits.push(edited) }));
+    await settled();
+    expect(posted[0]).toContain(`Without an answer it is ${asked}.`);
+    timers.fireAll();
+    await pending;
+    await vi.waitFor(() => expect(edits[0]).toMatch(new RegExp(`nobody answered ${outcome}\\.$`)));
+  });
+
+  it('refuses an answer for a request another Cairn on the database waits on, leaving it pending: it could not wake that one', async () => {
+    // `cairn start` asked; the operator answers in `cairn chat`, a second process on the same database.
+    const bot = new ApprovalGate({ db, clock, timers, timeoutMs: 300_000, logger: silentLogger });
+    const slackRequest = { ...request, conversationId: 'slack:T1:C1:1700000000.1' };
+    const pending = bot.request(slackRequest, notify);
+    await settled();
+    const id = idOf(posted[0]);
+    expect(gate.decide(id, true, 'console:operator', 'console:operator')).toBe(
+      `Request ${id} is waiting in another running Cairn (asked in slack:T1:C1:1700000000.1); answer it in that chat. Nothing was decided here.`,
+    );
+    expect(row(id)).toMatchObject({ status: 'pending', decided_by: null });
+    // Its own process still can.
+    expect(bot.decide(id, true, 'slack:T1:UADA', 'slack:T1:C1')).toBe(`Approved ${id}: the command runs now.`);
+    expect(await pending).toMatchObject({ status: 'approved', decidedBy: 'slack:T1:UADA' });
+
+    // A request whose time ran out in the database, still pending: the Cairn that asked stopped without settling it.
+    void bot.request(slackRequest, notify);
+    await settled();
+    const stale = idOf(posted.at(-1));
+    clock.advance(300_000);
+    expect(gate.decide(stale, true, 'console:operator', 'console:operator')).toBe(`Request ${stale} was asked by a Cairn that stopped before it was answered: nothing waits for it, and it will not run. Nothing was decided here.`);
+    expect(row(stale)).toMatchObject({ status: 'pending' });
+  });
+
   it('lists what waits, explains unknown ids, and expires requests left by an earlier process', async () => {
     void gate.request(request, notify);
     await settled();
     const id = idOf(posted[0]);
-    expect(gate.decide('', true, 'a', 'b')).toBe(`Waiting for approval:\n${id}: rm -rf ~ (deletes / or a home or system directory recursively)`);
+    expect(gate.decide('', true, 'a', 'b')).toBe(`Waiting for approval:\n${id} (deletes / or a home or system directory recursively):\n\`\`\`\nrm -rf ~\n\`\`\``);
     expect(gate.decide('nope42', true, 'a', 'b')).toMatch(/^There is no approval request nope42\. Waiting for approval:/);
     // Another gate on the database (a CLI command beside the bot) leaves it alone.
     const other = new ApprovalGate({ db, clock, timers, timeoutMs: 1000, logger: silentLogger });

@@ -98,6 +98,28 @@ describe('what was matched', () => {
   });
 });
 
+describe('brace expansion in a recursive delete', () => {
+  // `~/{*,.*}` is the usual way to say "everything in my home, dotfiles too": bash makes it `~/* ~/.*`, which is held.
+  it.each(['rm -rf ~/{*,.*}', 'rm -rf $HOME/{*,.[!.]*}', 'rm -rf /home/ada/{*,.*}', 'sudo rm -rf /{usr,etc}', 'sudo chown -R ada /{tmp,etc}'])('is held like what bash makes of it: %s', (command) => {
+    expect(findDanger(command)?.rule).toMatch(/^recursive-(delete|permissions)$/);
+  });
+
+  it.each(['rm -rf ~/{.cache,.npm} build/{a,b}', 'rm -rf ${HOME}/.cache/{pip,npm}', 'find . -name x -exec rm {} +', 'rm -rf {}'])('ordinary brace deletes run: %s', (command) => {
+    expect(findDanger(command)).toBeUndefined();
+  });
+});
+
+describe('find running rm by its full path', () => {
+  // `/bin/rm -rf /` is held, and so is `find / -exec rm -rf {} +`: the two together are too.
+  it.each(['find / -name "*.tmp" -exec /usr/bin/rm -rf {} +', 'find ~ -exec /bin/rm -f {} \\;', 'find / -execdir rm -rf {} +', 'find ~ -ok /bin/rm {} \\;'])('is held: %s', (command) => {
+    expect(findDanger(command)?.rule).toBe('find-delete');
+  });
+
+  it('on a directory of its own runs', () => {
+    expect(findDanger('find build -name "*.o" -exec /bin/rm -f {} +')).toBeUndefined();
+  });
+});
+
 describe('time', () => {
   // A check that backtracks stalls the turn: the fork-bomb regex took 50 s on 24 KB of `a(){b}`.
   const crafted: [string, string][] = [
@@ -112,6 +134,10 @@ describe('time', () => {
     ['unclosed substitutions', '$(x '.repeat(25_000)],
     ['shells fed a long stdin', 'bash;'.repeat(20_000)],
     ['cd after cd', 'cd a; '.repeat(16_000)],
+    ['brace groups', `rm -rf ~/${'{a,b}'.repeat(20_000)}`],
+    ['commas in braces', `rm -rf ~/{${','.repeat(100_000)}}`],
+    ['unclosed braces', `rm -rf ${'{'.repeat(100_000)}`],
+    ['nested braces', `rm -rf ${'{'.repeat(50_000)}${'}'.repeat(50_000)}`],
   ];
 
   it.each(crafted)('a 100 KB command of %s is checked in well under a second', (_name, command) => {
