@@ -13,7 +13,7 @@ export class AccessControl {
   readonly links: IdentityLinks;
   private readonly policy: AccessPolicy;
 
-  constructor(db: Db, private readonly platforms: PlatformsConfig) {
+  constructor(db: Db, platforms: PlatformsConfig) {
     this.pairing = new PairingStore(db, platforms.pairingCodeMinutes * 60_000);
     this.links = new IdentityLinks(db);
     this.policy = new AccessPolicy(platforms, this.pairing);
@@ -35,9 +35,12 @@ export class AccessControl {
   /** The reply an unknown user gets in a DM: their pairing code and what the operator runs. */
   pairingReply(message: InboundMessage, now: number): string {
     const request = this.pairing.request(message.platform, message.senderId, message.userName, now);
+    // Someone who writes again gets the code they had, and the time it has left: an operator told
+    // "the full hour" half an hour before it ends would hear "expired".
+    const minutesLeft = Math.max(1, Math.ceil((request.expiresAt - now) / 60_000));
     return [
       "Hi! I don't know you yet, so I can't answer until the operator approves you.",
-      `Your pairing code is ${request.code} (valid for ${this.platforms.pairingCodeMinutes} minutes).`,
+      `Your pairing code is ${request.code} (${request.created ? '' : 'still '}valid for ${minutesLeft} minute${minutesLeft === 1 ? '' : 's'}).`,
       `Ask the operator to run: cairn pairing approve ${request.code}`,
     ].join('\n');
   }

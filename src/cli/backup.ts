@@ -8,10 +8,11 @@
  */
 import Database from 'better-sqlite3';
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { CairnError } from '../core/errors.js';
 import { databasePath } from '../store/db.js';
+import { snapshotDatabase } from '../store/snapshot.js';
 import type { CommandGroup } from './context.js';
 import { restoreDataDir } from './restore.js';
 
@@ -39,8 +40,8 @@ export const backupCommands: CommandGroup = ({ program, config, print }) => {
   program
     .command('restore <backup>')
     .description('put a backup made by `cairn backup` back in the data folder (what it holds now is set aside, not deleted)')
-    .action((backup: string) => {
-      const { setAside } = restoreDataDir(config(), backup);
+    .action(async (backup: string) => {
+      const { setAside } = await restoreDataDir(config(), backup);
       print(`Restored ${resolve(backup)}.${setAside ? ` What the data folder held before is in ${setAside}.` : ''} Start Cairn again.`);
     });
 };
@@ -52,7 +53,9 @@ export async function backupDataDir(config: Config, out?: string, now: Date = ne
   if (existsSync(target)) throw new CairnError('invalid_input', `${target} exists already: pick another --out, so no backup is overwritten.`);
   const partial = `${target}.partial`;
   rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
+  mkdirSync(dirname(partial), { recursive: true });
+  // Owner only, whatever the umask: a backup often goes to a shared disk, and it holds every DM and note.
+  mkdirSync(partial, { mode: 0o700 });
   try {
     const databaseBytes = await copyDatabase(source, join(partial, 'cairn.db'));
     const files = { skills: 0, audits: 0 };
@@ -70,10 +73,10 @@ export async function backupDataDir(config: Config, out?: string, now: Date = ne
   }
 }
 
-/** SQLite's online backup of a snapshot, then an integrity check of the copy, a single file. */
+/** SQLite's online backup of a snapshot, then an integrity check of the copy, a single private file. */
 async function copyDatabase(source: string, target: string): Promise<number> {
   try {
-    await snapshot(source, target);
+    await snapshotDatabase(source, target);
   } catch (error) {
     // SQLite's own words ("file is not a database", "database disk image is malformed") name no file.
     if (error instanceof Database.SqliteError) throw new CairnError('storage', `${source} could not be read (${error.message}): it may be damaged. \`cairn doctor\` checks it; \`cairn restore <backup>\` puts an earlier backup back.`, { cause: error });
@@ -81,29 +84,12 @@ async function copyDatabase(source: string, target: string): Promise<number> {
   }
   const copy = new Database(target);
   try {
-    // One self-contained file: the copy keeps no WAL beside it.
-    copy.pragma('journal_mode = DELETE');
-    // The lease of the Cairn that runs now is not the copy's: a start from the copy takes none over.
-    if (copy.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get()) copy.exec('DELETE FROM instance_lease');
     const check = copy.pragma('integrity_check', { simple: true });
     if (check !== 'ok') throw new CairnError('storage', `The copy failed its integrity check (${String(check)}); the database may be damaged: run \`cairn doctor\`.`);
   } finally {
     copy.close();
   }
   return statSync(target).size;
-}
-
-async function snapshot(source: string, target: string): Promise<void> {
-  const db = new Database(source, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 5000');
-    // Every page in one step: a paged backup starts over whenever another connection writes,
-    // so beside a running Cairn that writes every few seconds a large one would never end.
-    // One step reads a snapshot (WAL), which holds up no writer.
-    await db.backup(target, { progress: () => 0x7fffffff });
-  } finally {
-    db.close();
-  }
 }
 
 function countFiles(dir: string): number {

@@ -1,18 +1,22 @@
 /**
- * `cairn restore <backup>`: puts a backup made by `cairn backup` back in the data folder.
- * Copying cairn.db by hand is not enough: a `cairn.db-wal` left by a crashed Cairn would be
- * replayed onto the copied file (damaging it, or bringing the crashed state back). So the
- * restore refuses while a `cairn start` runs on the folder, checks the backup first, moves
- * what the folder holds now (database with its -wal and -shm, skills, audits) aside into
- * `backups/before-restore-<time>` (nothing is lost), and only then moves the checked copy in.
+ * `cairn restore <backup>`: puts a backup made by `cairn backup` (or a folder Cairn ran on)
+ * back in the data folder. Copying cairn.db by hand is not enough: a `cairn.db-wal` left by a
+ * crashed Cairn would be replayed onto the copied file (damaging it, or bringing the crashed
+ * state back), and the source's own -wal would be left behind. So the restore refuses while a
+ * `cairn start` runs on either folder, copies the source in through SQLite (its -wal included)
+ * and checks the copy first, moves what the folder holds now (database with its -wal and -shm,
+ * skills, audits) aside into `backups/before-restore-<time>` (nothing is lost), and only then
+ * moves the checked copy in. A rename that fails midway is undone: the folder stays as it was.
  */
 import Database from 'better-sqlite3';
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
-import { CairnError } from '../core/errors.js';
-import { databasePath } from '../store/db.js';
+import { CairnError, describeError } from '../core/errors.js';
+import { databasePath, newerSchema } from '../store/db.js';
 import { currentHolder } from '../store/instance-lease.js';
+import { PRIVATE_FILE_MODE, snapshotDatabase } from '../store/snapshot.js';
+import { UndoableRenames } from './undoable-renames.js';
 
 /** What a backup holds besides the database (see backup.ts). */
 const FOLDERS = ['skills', 'audits'] as const;
@@ -23,68 +27,98 @@ export interface RestoreResult {
   setAside: string | undefined;
 }
 
-export function restoreDataDir(config: Config, backup: string, now: Date = new Date()): RestoreResult {
+export async function restoreDataDir(config: Config, backup: string, now: Date = new Date()): Promise<RestoreResult> {
   const from = resolve(backup);
   const source = join(from, 'cairn.db');
   if (!existsSync(source)) throw new CairnError('invalid_input', `${from} holds no cairn.db: name a folder \`cairn backup\` made.`);
   const dataDir = resolve(config.dataDir);
   if (from === dataDir) throw new CairnError('invalid_input', 'That is the data folder itself: name a backup folder.');
-  refuseWhileRunning(databasePath(dataDir));
+  const target = databasePath(dataDir);
+  const here = startRunningOn(target, { readonly: false });
+  if (here) throw new CairnError('invalid_input', `\`cairn start\` runs on this data folder (pid ${here.pid} on ${here.host}): stop it first, then restore.`);
+  // Read-only: the source's database is not changed (beside one Cairn ran on, SQLite may leave an empty -wal and -shm).
+  const there = startRunningOn(source, { readonly: true });
+  if (there) throw new CairnError('invalid_input', `\`cairn start\` runs on ${from} (pid ${there.pid} on ${there.host}): stop it first, or take a backup of it with \`cairn backup\` and restore that.`);
 
   // The copy is made and checked beside its place first: a bad backup changes nothing.
   const incoming = join(dataDir, '.restoring');
   rmSync(incoming, { recursive: true, force: true });
-  mkdirSync(incoming, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(incoming, { mode: 0o700 });
   try {
-    cpSync(source, join(incoming, 'cairn.db'));
-    checkCopy(join(incoming, 'cairn.db'), from);
+    // The restored database is as private as the one it replaces.
+    await takeIn(source, join(incoming, 'cairn.db'), existsSync(target) ? statSync(target).mode & 0o777 : PRIVATE_FILE_MODE, from);
     for (const folder of FOLDERS) if (existsSync(join(from, folder))) cpSync(join(from, folder), join(incoming, folder), { recursive: true });
-  } catch (error) {
+    return { setAside: swapIn(dataDir, incoming, now) };
+  } finally {
     rmSync(incoming, { recursive: true, force: true });
-    throw error;
   }
-
-  const present = [...DATABASE_FILES, ...FOLDERS].filter((name) => existsSync(join(dataDir, name)));
-  const setAside = present.length > 0 ? join(dataDir, 'backups', `before-restore-${now.toISOString().replace(/[:.]/g, '-')}`) : undefined;
-  if (setAside) {
-    mkdirSync(setAside, { recursive: true });
-    // The database moves with its -wal and -shm: together they are the state as it was.
-    for (const name of present) renameSync(join(dataDir, name), join(setAside, name));
-  }
-  renameSync(join(incoming, 'cairn.db'), join(dataDir, 'cairn.db'));
-  for (const folder of FOLDERS) if (existsSync(join(incoming, folder))) renameSync(join(incoming, folder), join(dataDir, folder));
-  rmSync(incoming, { recursive: true, force: true });
-  return { setAside };
 }
 
-/** A `cairn start` on the folder would go on writing into what is moved away. */
-function refuseWhileRunning(path: string): void {
-  if (!existsSync(path)) return;
+/** Moves what the data folder holds aside and the checked copy in; a failed rename undoes the others. Returns where the old files went. */
+function swapIn(dataDir: string, incoming: string, now: Date): string | undefined {
+  const present = [...DATABASE_FILES, ...FOLDERS].filter((name) => existsSync(join(dataDir, name)));
+  const backups = join(dataDir, 'backups');
+  const setAside = present.length > 0 ? join(backups, `before-restore-${now.toISOString().replace(/[:.]/g, '-')}`) : undefined;
+  const hadBackups = existsSync(backups);
+  const renames = new UndoableRenames();
+  try {
+    if (setAside) {
+      mkdirSync(setAside, { recursive: true });
+      // The database moves with its -wal and -shm: together they are the state as it was.
+      for (const name of present) renames.rename(join(dataDir, name), join(setAside, name));
+    }
+    renames.rename(join(incoming, 'cairn.db'), join(dataDir, 'cairn.db'));
+    for (const folder of FOLDERS) if (existsSync(join(incoming, folder))) renames.rename(join(incoming, folder), join(dataDir, folder));
+    return setAside;
+  } catch (error) {
+    const stuck = renames.undo();
+    if (stuck.length === 0) {
+      removeIfEmpty(setAside);
+      if (!hadBackups) removeIfEmpty(backups);
+      throw new CairnError('storage', `The restore stopped midway (${describeError(error)}). Everything it had moved is back: the data folder is as it was.`, { cause: error });
+    }
+    // Said by what each file is: the staging folder they came from is gone, the backup itself is not.
+    const where = stuck.map(({ from, to }) => (from.startsWith(incoming) ? `${to} is the backup's` : `${from} is in ${to}`)).join('; ');
+    throw new CairnError('storage', `The restore stopped midway (${describeError(error)}), and putting everything back failed too (${describeError(stuck[0]?.error)}): ${where}. With Cairn stopped, move the data folder's files back by hand.`, { cause: error });
+  }
+}
+
+function removeIfEmpty(dir: string | undefined): void {
+  if (dir && existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+}
+
+/** The `cairn start` holding a fresh lease on the database at `path`: it would go on writing into what is copied or moved away. */
+function startRunningOn(path: string, { readonly }: { readonly: boolean }): { pid: number; host: string } | undefined {
+  if (!existsSync(path)) return undefined;
   let db: Database.Database | undefined;
   try {
-    // Not read-only: that leaves -wal and -shm files behind (the last connection to close removes them).
-    db = new Database(path, { fileMustExist: true });
+    // The data folder's is opened for writing: a read-only connection leaves -wal and -shm files behind (the last connection to close removes them).
+    db = new Database(path, { readonly, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
     const hasLease = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get();
-    const holder = hasLease ? currentHolder(db, 'start', Date.now()) : undefined;
-    if (holder) throw new CairnError('invalid_input', `\`cairn start\` runs on this data folder (pid ${holder.pid} on ${holder.host}): stop it first, then restore.`);
-  } catch (error) {
-    // A damaged database (the reason to restore) cannot say who runs on it; it is moved aside all the same.
-    if (error instanceof CairnError) throw error;
+    return hasLease ? currentHolder(db, 'start', Date.now()) : undefined;
+  } catch {
+    // A damaged database (the reason to restore, or a backup that is none) cannot say who runs on it; the copy's checks speak for it.
+    return undefined;
   } finally {
     db?.close();
   }
 }
 
-function checkCopy(path: string, from: string): void {
+/** Copies the source database to `path` through SQLite and checks the copy: whole, Cairn's, and not newer than this Cairn. */
+async function takeIn(source: string, path: string, mode: number, from: string): Promise<void> {
   let copy: Database.Database | undefined;
   try {
+    await snapshotDatabase(source, path, mode);
     copy = new Database(path, { fileMustExist: true });
     const check = copy.pragma('integrity_check', { simple: true });
     if (check !== 'ok') throw new CairnError('storage', `The backup in ${from} failed its integrity check (${String(check)}): restore another one.`);
     if (!copy.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) {
       throw new CairnError('invalid_input', `${from}/cairn.db is not a database of Cairn's: name a folder \`cairn backup\` made.`);
     }
+    const tooNew = newerSchema(copy);
+    if (tooNew) throw new CairnError('invalid_input', `${tooNew} Upgrade Cairn, then restore ${from}.`);
   } catch (error) {
     if (error instanceof CairnError) throw error;
     throw new CairnError('invalid_input', `${from}/cairn.db cannot be read as a database (${(error as Error).message}): name a folder \`cairn backup\` made.`, { cause: error });

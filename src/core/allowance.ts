@@ -3,20 +3,60 @@
  * server cannot spend the whole model budget. Counted from the usage ledger (the tokens
  * the model reported for that person's turns, the summaries compressing them, and for reading their images and voice
  * messages, since midnight UTC), so it holds across restarts. Checked before a turn: the
- * turn that crosses the line finishes. Admins have no limit. `/usage` tells anyone where
- * they stand.
+ * turn that crosses the line finishes, and only that one, since a person's turns wait for
+ * each other (see `admit`). Admins have no limit. `/usage` tells anyone where they stand.
  */
 import { DAY_MS, startOfUtcDay, type Clock } from './clock.js';
 import { count } from './text.js';
 import type { CommandRegistry } from './commands.js';
 import type { UsageLedger } from './usage-ledger.js';
 
+/** A turn let through `admit`: `refusal` says the allowance is spent (and the turn must not run); `release` ends its place in line. */
+export interface TurnAdmission {
+  refusal: string | undefined;
+  release: () => void;
+}
+
 export class DailyAllowance {
+  /** Per person, the end of the line of their turns: it settles when the last one let in has ended. */
+  private readonly lines = new Map<string, Promise<void>>();
+
   constructor(
     private readonly ledger: UsageLedger,
     private readonly clock: Clock,
     private readonly dailyTokens: number | undefined,
   ) {}
+
+  /**
+   * Lets a turn start once the person's other turns have ended, then checks the allowance again.
+   * A turn's tokens reach the ledger only as its model calls finish, so turns started side by side
+   * (a mention in six groups at once) would all read the same total under the line and each cross
+   * it; one at a time, only the one that crosses it runs. Admins, and everyone when there is no
+   * allowance, wait for nothing. The wait ends early, throwing its reason, when `signal` aborts (shutdown).
+   */
+  async admit(userKey: string, isAdmin: boolean, signal: AbortSignal): Promise<TurnAdmission> {
+    const refused = this.refusal(userKey, isAdmin);
+    if (refused !== undefined || this.dailyTokens === undefined || isAdmin) return { refusal: refused, release: () => undefined };
+    const ahead = this.lines.get(userKey);
+    let release: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = (ahead ?? Promise.resolve()).then(() => ended);
+    this.lines.set(userKey, tail);
+    void tail.then(() => {
+      if (this.lines.get(userKey) === tail) this.lines.delete(userKey);
+    });
+    try {
+      if (ahead) await settledOrAborted(ahead, signal);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const refusal = this.refusal(userKey, isAdmin);
+    if (refusal !== undefined) release();
+    return { refusal, release };
+  }
 
   /** What to tell a person who has spent today's allowance; undefined while they may go on. */
   refusal(userKey: string, isAdmin: boolean): string | undefined {
@@ -70,4 +110,17 @@ export function registerUsageCommand(commands: CommandRegistry, allowance: Daily
 
 function dollars(cost: number | undefined): string {
   return cost === undefined ? '' : ` (about $${cost < 0.01 ? cost.toFixed(4) : cost.toFixed(2)})`;
+}
+
+/** Resolves when `ahead` settles (it never rejects), or rejects with the signal's reason when it aborts first. */
+function settledOrAborted(ahead: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void ahead.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }

@@ -20,7 +20,7 @@ import { attachmentsOnlyReply } from './attachments.js';
 import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { FileReader } from './file-reader.js';
-import type { DailyAllowance } from './allowance.js';
+import type { DailyAllowance, TurnAdmission } from './allowance.js';
 import type { KeptFiles } from './kept-files.js';
 import type { SessionManager } from '../memory/session-manager.js';
 import type { Db } from '../store/db.js';
@@ -243,6 +243,7 @@ export class Gateway {
     const controller = new AbortController();
     this.inFlight.add(controller);
     let turn: RunningTurn | undefined;
+    let admission: TurnAdmission | undefined;
     try {
       if (message.command) {
         // By name where the platform sends only an id: a decision shows who made it.
@@ -253,9 +254,10 @@ export class Gateway {
         if (reply.text !== '' || (reply.files?.length ?? 0) > 0) await this.reply(message, reply);
         return 'command';
       }
-      const spent = this.options.allowance?.refusal(message.userId, isAdmin);
-      if (spent) {
-        await this.reply(message, { text: spent });
+      // Waits while another turn of the person's runs (see allowance.ts).
+      admission = await this.options.allowance?.admit(message.userId, isAdmin, controller.signal);
+      if (admission?.refusal) {
+        await this.reply(message, { text: admission.refusal });
         return 'rejected';
       }
       turn = { controller, identity: message.identity ?? message.userId, stopped: false };
@@ -287,6 +289,7 @@ export class Gateway {
       await this.reply(message, { text: userFacingError(error), isError: true, endsTurn: turn !== undefined });
       return 'failed';
     } finally {
+      admission?.release();
       this.inFlight.delete(controller);
       if (turn && this.running.get(message.conversationId) === turn) this.running.delete(message.conversationId);
       // A command answered while another turn runs there (/stop, /status) ends nothing the adapter shows: that turn's draft and typing go on.

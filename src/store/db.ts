@@ -68,11 +68,8 @@ function whatToDo(error: unknown): string {
 export function migrate(db: Db, migrations: readonly Migration[]): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
-  const newest = Math.max(0, ...applied);
-  const known = Math.max(0, ...migrations.map((m) => m.version));
-  if (newest > known) {
-    throw new CairnError('storage', `The database was written by a newer Cairn (schema ${newest}, this one knows ${known}). Upgrade Cairn or point CAIRN_DATA_DIR elsewhere.`);
-  }
+  const tooNew = newerSchema(db, migrations);
+  if (tooNew) throw new CairnError('storage', `${tooNew} Upgrade Cairn or point CAIRN_DATA_DIR elsewhere.`);
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const isApplied = db.prepare<[number]>('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
@@ -86,4 +83,15 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
       record.run(migration.version, migration.name, Date.now());
     }).immediate();
   }
+}
+
+/**
+ * Says so when the database was written by a newer Cairn (it ran migrations this one does not
+ * know, so this one would misread it); undefined otherwise. Shared by the start and `cairn restore`,
+ * which must refuse such a backup before it moves anything. Needs the schema_migrations table.
+ */
+export function newerSchema(db: Db, migrations: readonly Migration[] = MIGRATIONS): string | undefined {
+  const newest = (db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  return newest > known ? `The database was written by a newer Cairn (schema ${newest}, this one knows ${known}).` : undefined;
 }

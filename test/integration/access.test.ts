@@ -47,6 +47,20 @@ describe('DM pairing', () => {
     expect(() => cairn.access.pairing.approve(code!, 'test', cairn.manualClock.now())).toThrow(/expired/);
   });
 
+  it('tells a user who writes again how long their code has left, not the full validity again', async () => {
+    await cairn.gateway.receive(dm(telegram, '556', 'hello?'));
+    cairn.manualClock.advance(55 * 60_000 + 1);
+    await cairn.gateway.receive(dm(telegram, '556', 'anyone?'));
+    const [first, again] = telegram.texts();
+    const code = /pairing code is (\w+)/.exec(first ?? '')?.[1];
+    expect(first).toContain(`${code} (valid for 60 minutes)`);
+    // Rounded up: an operator told "4 minutes" with 4.99 left would not be surprised by "expired".
+    expect(again).toContain(`${code} (still valid for 5 minutes)`);
+    cairn.manualClock.advance(4 * 60_000);
+    await cairn.gateway.receive(dm(telegram, '556', 'last call'));
+    expect(telegram.texts()[2]).toContain(`${code} (still valid for 1 minute)`);
+  });
+
   it('refuses a wrong code with what to do', () => {
     expect(() => cairn.access.pairing.approve('NOPE0000', 'test', cairn.manualClock.now())).toThrow(/cairn pairing list/);
   });

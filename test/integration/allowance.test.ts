@@ -37,6 +37,10 @@ const from = (senderId: string, text: string): InboundMessage => {
   });
 };
 
+/** A mention of the bot in one of several groups. */
+const inGroup = (senderId: string, group: number, text: string): InboundMessage =>
+  telegram.message(text, { senderId, userId: `telegram:${senderId}`, conversationId: `telegram:-100${group}`, isDirect: false, addressed: true });
+
 describe('daily allowance', () => {
   it('stops a person at their allowance until midnight UTC, and no one else', async () => {
     // The clock stands at 09:00 UTC.
@@ -132,5 +136,41 @@ describe('daily allowance', () => {
     expect(telegram.texts().at(-1)).toBe('Today (since 00:00 UTC) your requests used 1,320 tokens.\nYour daily allowance is 1,000: 0 left, renewing in 15 h 0 min.');
     expect(await cairn.gateway.receive(from('2', 'and now?'))).toBe('rejected');
     expect(cairn.ledger.byPerson(0)).toEqual([{ user: 'telegram:2', calls: 2, tokens: 1_320, costUsd: undefined }]);
+  });
+
+  it('lets only one turn cross the line when a person writes in several conversations at once', async () => {
+    // 520 of 1,000 used.
+    expect(await cairn.gateway.receive(inGroup('2', 1, 'first'))).toBe('turn');
+    // Mentions in six groups at the same moment: each would read 520 < 1,000 at its start.
+    const outcomes = await Promise.all([1, 2, 3, 4, 5, 6].map((group) => cairn.gateway.receive(inGroup('2', group, `more ${group}`))));
+    expect(outcomes.filter((outcome) => outcome === 'turn')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'rejected')).toHaveLength(5);
+    expect(cairn.ledger.userTotals('telegram:2', 0).tokens).toBe(1_040);
+  });
+
+  it("runs a person's turns one after another, each checked when it starts, and others' beside them", async () => {
+    // A fresh day: three at once, each 520. The first two run (the second crosses the line), the third is refused.
+    const mine = Promise.all([1, 2, 3].map((group) => cairn.gateway.receive(inGroup('2', group, `go ${group}`))));
+    // Someone else's turn and an admin's do not wait behind them.
+    const others = Promise.all([cairn.gateway.receive(inGroup('3', 4, 'mine')), cairn.gateway.receive(inGroup('1', 5, 'admin'))]);
+    expect(await others).toEqual(['turn', 'turn']);
+    expect((await mine).sort()).toEqual(['rejected', 'turn', 'turn']);
+    expect(cairn.ledger.userTotals('telegram:2', 0).tokens).toBe(1_040);
+  });
+
+  it('lets a turn waiting behind the same person\'s turn go when a shutdown aborts them', async () => {
+    server.enqueue({ hang: true });
+    const first = cairn.gateway.receive(inGroup('2', 1, 'slow'));
+    while (server.chatRequests().length < 1) await new Promise((resolve) => setImmediate(resolve));
+    const second = cairn.gateway.receive(inGroup('2', 2, 'waiting'));
+    for (let tick = 0; tick < 20; tick++) await new Promise((resolve) => setImmediate(resolve));
+    expect(server.chatRequests()).toHaveLength(1);
+
+    await cairn.gateway.drain(0, async () => undefined);
+    expect(await Promise.all([first, second])).toEqual(['failed', 'failed']);
+    expect(server.chatRequests()).toHaveLength(1);
+    expect(telegram.sent.filter((sent) => sent.conversationId === 'telegram:-1002').map((sent) => sent.reply.text)).toEqual([
+      'I was stopped before I could finish (Cairn is restarting). Your message is saved; send it again in a moment.',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 /** `cairn backup`: SQLite's online backup of the live database (WAL content included), with the skills and audits beside it. */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -87,5 +87,21 @@ describe('cairn backup', () => {
     const config = loadConfig({ env: { CAIRN_DATA_DIR: dataDir }, dotenv: false, cwd: dataDir });
     await expect(backupDataDir(config, join(dataDir, 'out'))).rejects.toThrow(`${databasePath(dataDir)} could not be read (file is not a database): it may be damaged. \`cairn doctor\` checks it; \`cairn restore <backup>\` puts an earlier backup back.`);
     expect(existsSync(join(dataDir, 'out.partial'))).toBe(false);
+  });
+
+  it('makes a copy only its owner can read, wherever it is written (it holds every DM, note and kept file)', async () => {
+    const dataDir = tempDir();
+    openDatabase(databasePath(dataDir)).close();
+    chmodSync(databasePath(dataDir), 0o600);
+    chmodSync(dataDir, 0o700);
+    mkdirSync(join(dataDir, 'skills', 'mine'), { recursive: true });
+    writeFileSync(join(dataDir, 'skills', 'mine', 'SKILL.md'), 'x');
+    const config = loadConfig({ env: { CAIRN_DATA_DIR: dataDir }, dotenv: false, cwd: dataDir });
+
+    // To another disk or a shared folder (`--out /mnt/backups/cairn-monday`).
+    const shared = tempDir('shared backups ');
+    chmodSync(shared, 0o755);
+    const { out } = await backupDataDir(config, join(shared, 'cairn monday'));
+    expect({ db: statSync(join(out, 'cairn.db')).mode & 0o777, dir: statSync(out).mode & 0o777 }).toEqual({ db: 0o600, dir: 0o700 });
   });
 });

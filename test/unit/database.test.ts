@@ -42,6 +42,14 @@ describe('openDatabase', () => {
     second.close();
   });
 
+  it('refuses a database a newer Cairn wrote, saying so (the words `cairn restore` uses for such a backup)', () => {
+    const path = databasePath(tempDir());
+    const db = openDatabase(path);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(9_999, 'from-the-future', 1);
+    db.close();
+    expect(() => openDatabase(path)).toThrow(`The database was written by a newer Cairn (schema 9999, this one knows ${MIGRATIONS.at(-1)!.version}). Upgrade Cairn or point CAIRN_DATA_DIR elsewhere.`);
+  });
+
   it('opens a fresh one in a new folder, migrated', () => {
     const db = openDatabase(join(tempDir(), 'deeper', 'cairn.db'));
     expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: expect.any(Number) });

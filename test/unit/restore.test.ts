@@ -1,5 +1,5 @@
-/** `cairn restore`: a backup back in the data folder, after a crash too, with what was there set aside. */
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+/** `cairn restore`: a backup (or a folder Cairn ran on) back in the data folder, after a crash too, with what was there set aside. */
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -9,6 +9,14 @@ import { databasePath, openDatabase } from '../../src/store/db.js';
 import { tempDir } from '../helpers/cairn.js';
 
 const configFor = (dataDir: string) => loadConfig({ env: { CAIRN_DATA_DIR: dataDir }, dotenv: false, cwd: dataDir });
+const models = (dir: string) => {
+  const db = openDatabase(databasePath(dir));
+  try {
+    return db.prepare('SELECT conversation_id FROM conversation_models ORDER BY conversation_id').pluck().all();
+  } finally {
+    db.close();
+  }
+};
 const count = (dir: string, prefix: string) => {
   const db = openDatabase(databasePath(dir));
   try {
@@ -38,7 +46,7 @@ describe('cairn restore', () => {
     live.close();
     expect(readdirSync(crashed).filter((name) => name.startsWith('cairn.db')).sort()).toEqual(['cairn.db', 'cairn.db-shm', 'cairn.db-wal']);
 
-    const { setAside } = restoreDataDir(configFor(crashed), backup.out, new Date(Date.UTC(2026, 11, 2, 9)));
+    const { setAside } = await restoreDataDir(configFor(crashed), backup.out, new Date(Date.UTC(2026, 11, 2, 9)));
     expect(setAside).toBe(join(crashed, 'backups', 'before-restore-2026-12-02T09-00-00-000Z'));
     expect([count(crashed, 'before'), count(crashed, 'after'), count(crashed, 'later')]).toEqual([1_500, 0, 0]);
     expect(readFileSync(join(crashed, 'skills', 'mine', 'SKILL.md'), 'utf8')).toBe('old');
@@ -59,15 +67,83 @@ describe('cairn restore', () => {
     const live = openDatabase(databasePath(dataDir));
     live.prepare("INSERT INTO instance_lease (name, holder, pid, host, started_at, renewed_at) VALUES ('start', 'h', 4711, 'host-a', ?, ?)").run(Date.now(), Date.now());
     live.close();
-    expect(() => restoreDataDir(configFor(dataDir), backup.out)).toThrow(/`cairn start` runs on this data folder \(pid 4711 on host-a\): stop it first/);
+    await expect(restoreDataDir(configFor(dataDir), backup.out)).rejects.toThrow(/`cairn start` runs on this data folder \(pid 4711 on host-a\): stop it first/);
 
     const other = tempDir();
     openDatabase(databasePath(other)).close();
     const before = readdirSync(other).sort();
-    expect(() => restoreDataDir(configFor(other), tempDir())).toThrow(/holds no cairn\.db: name a folder `cairn backup` made/);
+    await expect(restoreDataDir(configFor(other), tempDir())).rejects.toThrow(/holds no cairn\.db: name a folder `cairn backup` made/);
     const garbage = tempDir();
     writeFileSync(join(garbage, 'cairn.db'), 'not a database at all, just text');
-    expect(() => restoreDataDir(configFor(other), garbage)).toThrow(/cannot be read as a database/);
+    await expect(restoreDataDir(configFor(other), garbage)).rejects.toThrow(/cannot be read as a database/);
     expect(readdirSync(other).sort()).toEqual(before);
+  });
+
+  it('refuses a backup written by a newer Cairn before it moves the working database aside', async () => {
+    const dataDir = tempDir();
+    const live = openDatabase(databasePath(dataDir));
+    live.prepare('INSERT INTO conversation_models (conversation_id, model, set_by, set_at) VALUES (?, ?, ?, ?)').run('telegram:now', 'm', 'telegram:1', 1);
+    live.close();
+    // A backup made by a later Cairn: one more migration than this one knows.
+    const newerDir = tempDir();
+    const newer = openDatabase(databasePath(newerDir));
+    newer.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(9_999, 'from-the-future', 1);
+    newer.close();
+    const backup = await backupDataDir(configFor(newerDir), join(tempDir(), 'from newer cairn'));
+
+    // The words the start would use on it, said before anything moves rather than at the next start.
+    await expect(restoreDataDir(configFor(dataDir), backup.out)).rejects.toThrow(/written by a newer Cairn \(schema 9999, this one knows \d+\)\. Upgrade Cairn, then restore/);
+    expect(models(dataDir)).toEqual(['telegram:now']);
+    expect(readdirSync(dataDir).sort()).toEqual(['cairn.db']);
+  });
+
+  it('takes in what sits in the -wal file of a folder Cairn ran on, and leaves that folder as it was', async () => {
+    // `cairn backup` offers "run Cairn with CAIRN_DATA_DIR set to that folder": a folder Cairn ran on (or
+    // crashed on) keeps its last commits in cairn.db-wal, which a copy of cairn.db alone leaves behind.
+    const ranOn = tempDir();
+    openDatabase(databasePath(ranOn)).close();
+    const live = openDatabase(databasePath(ranOn));
+    live.prepare('INSERT INTO conversation_models (conversation_id, model, set_by, set_at) VALUES (?, ?, ?, ?)').run('telegram:in-wal', 'm', 'telegram:1', 1);
+    const crashed = tempDir('crashed image ');
+    for (const name of readdirSync(ranOn)) cpSync(join(ranOn, name), join(crashed, name), { recursive: true });
+    live.close();
+    expect(readdirSync(crashed).sort()).toEqual(['cairn.db', 'cairn.db-shm', 'cairn.db-wal']);
+    const walBefore = readFileSync(join(crashed, 'cairn.db-wal'));
+
+    const dataDir = tempDir();
+    openDatabase(databasePath(dataDir)).close();
+    await restoreDataDir(configFor(dataDir), crashed);
+    expect(models(dataDir)).toEqual(['telegram:in-wal']);
+    expect(readFileSync(join(crashed, 'cairn.db-wal')).equals(walBefore)).toBe(true);
+  });
+
+  it('refuses to restore from a folder a `cairn start` runs on', async () => {
+    const running = tempDir();
+    const live = openDatabase(databasePath(running));
+    live.prepare("INSERT INTO instance_lease (name, holder, pid, host, started_at, renewed_at) VALUES ('start', 'h', 4712, 'host-b', ?, ?)").run(Date.now(), Date.now());
+    try {
+      const dataDir = tempDir();
+      openDatabase(databasePath(dataDir)).close();
+      await expect(restoreDataDir(configFor(dataDir), running)).rejects.toThrow(/`cairn start` runs on .* \(pid 4712 on host-b\): stop it first, or take a backup of it/);
+      expect(readdirSync(dataDir).sort()).toEqual(['cairn.db']);
+    } finally {
+      live.close();
+    }
+  });
+
+  it("gives the restored database the replaced one's file mode, and a new one owner-only", async () => {
+    const source = tempDir();
+    openDatabase(databasePath(source)).close();
+    const backup = await backupDataDir(configFor(source), join(tempDir(), 'backup'));
+
+    const locked = tempDir();
+    openDatabase(databasePath(locked)).close();
+    chmodSync(databasePath(locked), 0o640);
+    await restoreDataDir(configFor(locked), backup.out);
+    expect(statSync(databasePath(locked)).mode & 0o777).toBe(0o640);
+
+    const fresh = tempDir();
+    await restoreDataDir(configFor(fresh), backup.out);
+    expect(statSync(databasePath(fresh)).mode & 0o777).toBe(0o600);
   });
 });
