@@ -29,9 +29,9 @@ const createParameters = z.object({
   name: name.describe('new skill name: lowercase a-z, digits and single hyphens, e.g. "optimizing-slow-sql"'),
   description: z.string().min(1).max(MAX_DESCRIPTION_CHARS).describe('what the skill does and when to use it, in one or two sentences (shown in the catalog)'),
   body: z.string().min(1).describe('Markdown instructions with sections: When to use, Prerequisites, Steps, Why it works, Variations, Pitfalls'),
-  license: z.string().min(1).optional().describe('optional: the license name, or a bundled license file'),
-  compatibility: z.string().min(1).max(MAX_COMPATIBILITY_CHARS).optional().describe('optional: what the skill needs to work (tools, versions, access), e.g. "Needs psql 14+ and read access to the replica"'),
-  allowed_tools: z.string().min(1).optional().describe('optional: the tools the skill uses, space-separated, e.g. "terminal read_file"'),
+  license: z.string().min(1).optional().describe('license name'),
+  compatibility: z.string().min(1).max(MAX_COMPATIBILITY_CHARS).optional().describe('what it needs to work, e.g. "psql 14+"'),
+  allowed_tools: z.string().min(1).optional().describe('tools it uses, space-separated'),
   metadata: z.record(z.string(), z.string()).optional().describe('optional string-to-string fields'),
   files: z
     .array(z.object({ path: z.string().describe(`inside ${FILE_FOLDERS.join('/, ')}/, one level deep`), content: z.string() }))

@@ -23,6 +23,7 @@ describe('usage and cost', () => {
       {
         provider: 'custom',
         model: 'test-model',
+        requestedModel: 'test-model',
         purpose: 'summary',
         sessionId: 's-1',
         attempt: 1,
