@@ -114,7 +114,7 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
   const isSelf = event.user === bot.userId || (event.bot_id !== undefined && event.bot_id === bot.botId);
   const isBot = !isSelf && (event.bot_id !== undefined || event.subtype === 'bot_message');
   const mentioned = mentionPattern(bot.userId).test(event.text);
-  const text = slackToPlain(event.text.replace(mentionPattern(bot.userId, 'g'), ' ')).replace(/[ \t]{2,}/g, ' ').trim();
+  const text = slackToPlain(withoutMention(event.text, bot.userId)).trim();
   const user = event.user ?? event.bot_id ?? 'unknown';
   const threadRoot = event.thread_ts ?? event.ts;
   const conversationId = conversationIdOf(team, event.channel, event, isDirect, options);
@@ -207,8 +207,17 @@ function commandInText(text: string, options: NormalizeOptions): InboundMessage[
   return options.isCommand(name) ? { name, args: rest.join(' ') } : undefined;
 }
 
-function mentionPattern(userId: string, flags = ''): RegExp {
-  return new RegExp(`<@${userId.replace(/[^A-Za-z0-9]/g, '')}(?:\\|[^>]*)?>`, flags);
+function mentionPattern(userId: string): RegExp {
+  return new RegExp(`<@${userId.replace(/[^A-Za-z0-9]/g, '')}(?:\\|[^>]*)?>`);
+}
+
+/**
+ * The text without the bot's mentions, each with a space beside it ("hey <@U1> look" → "hey
+ * look"). Other whitespace stays: pasted code and YAML need their indentation.
+ */
+function withoutMention(text: string, botUserId: string): string {
+  const mention = mentionPattern(botUserId).source;
+  return text.replace(new RegExp(`([ \\t\\u00A0]?)${mention}([ \\t\\u00A0]?)`, 'g'), (_match, before: string, after: string) => (before && after ? ' ' : ''));
 }
 
 /**
@@ -222,7 +231,8 @@ export function slackToPlain(text: string): string {
       const bare = url.replace(/^(?:https?:\/\/|mailto:)/, '');
       return bare === label || url === label ? label : `${label} (${url})`;
     })
-    .replace(/<#[A-Z0-9]+\|([^>]+)>/g, '#$1')
+    // Slack's clients now send a channel reference without its name (<#C…|> or <#C…>): its id stands in.
+    .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_match, id: string, name: string | undefined) => `#${name || id}`)
     .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/g, '@$1')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')

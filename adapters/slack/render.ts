@@ -138,7 +138,8 @@ function isClosingFence(line: string, opening: string): boolean {
 
 /** One line outside code blocks: block syntax first, then inline spans. */
 function renderLine(line: string): string {
-  const heading = /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
+  // A closing run of #s counts only after a space (CommonMark): "C#" keeps its #.
+  const heading = /^#{1,6}\s+(.+?)(?:\s+#+)?\s*$/.exec(line);
   if (heading) return `*${renderInline(stripEmphasis(heading[1] ?? ''))}*`;
   if (/^\s*([-*_])(\s*\1){2,}\s*$/.test(line)) return '──────────';
   const quote = /^(\s*)>\s?(.*)$/.exec(line);
@@ -154,33 +155,40 @@ const BOLD = '\uE000';
 const CODE_OPEN = '\uE001';
 const CODE_CLOSE = '\uE002';
 
+const PARKED = new RegExp(`${CODE_OPEN}(L?)(\\d+)${CODE_CLOSE}`, 'g');
+
 /** Inline spans: code is protected first, then links, then emphasis. */
 function renderInline(text: string): string {
   const codes: string[] = [];
   const links: string[] = [];
+  const unpark = (mrkdwn: string) => mrkdwn.replace(PARKED, (_match, kind: string, index: string) => (kind === 'L' ? (links[Number(index)] ?? '') : `\`${codes[Number(index)] ?? ''}\``));
   let result = text.replace(/`([^`\n]+)`/g, (_match, code: string) => {
     codes.push(escapeSlack(code));
     return `${CODE_OPEN}${codes.length - 1}${CODE_CLOSE}`;
   });
-  // A URL may hold parentheses, one level deep (Wikipedia's Mercury_(planet)).
+  // A URL may hold parentheses, one level deep (Wikipedia's Mercury_(planet)). The label is
+  // rendered as it goes in: its emphasis as mrkdwn, its code put back (`[`fetch`](url)`); a `|`
+  // in it would end the label early.
   result = result.replace(/!?\[([^\]]+)\]\((https?:\/\/(?:[^()\s]|\([^()\s]*\))+|mailto:[^)\s]+)\)/g, (_match, label: string, url: string) => {
-    links.push(`<${escapeLinkUrl(url)}|${escapeSlack(label).replace(/\|/g, '/')}>`);
+    links.push(`<${escapeLinkUrl(url)}|${unpark(emphasis(escapeSlack(label))).replace(/\|/g, '/')}>`);
     return `${CODE_OPEN}L${links.length - 1}${CODE_CLOSE}`;
   });
   result = result.replace(/<(https?:\/\/[^>\s]+)>/g, (_match, url: string) => {
     links.push(`<${escapeLinkUrl(url)}>`);
     return `${CODE_OPEN}L${links.length - 1}${CODE_CLOSE}`;
   });
-  result = escapeSlack(result)
+  return unpark(emphasis(escapeSlack(result)));
+}
+
+/** Markdown's bold, italic and strikethrough in escaped text, as mrkdwn's. */
+function emphasis(text: string): string {
+  return text
     .replace(/\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*/g, `${BOLD}_$1_${BOLD}`)
     .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, `${BOLD}$1${BOLD}`)
     .replace(/__(?=\S)(.+?)(?<=\S)__/g, `${BOLD}$1${BOLD}`)
     .replace(/(^|[^\w*])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])/g, '$1_$2_')
     .replace(/~~(?=\S)(.+?)(?<=\S)~~/g, '~$1~')
     .replaceAll(BOLD, '*');
-  return result.replace(new RegExp(`${CODE_OPEN}(L?)(\\d+)${CODE_CLOSE}`, 'g'), (_match, kind: string, index: string) =>
-    kind === 'L' ? (links[Number(index)] ?? '') : `\`${codes[Number(index)] ?? ''}\``,
-  );
 }
 
 function stripEmphasis(text: string): string {

@@ -24,6 +24,7 @@ import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normali
 import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
 import { TelegramDraftSurface, isMessageDraft, type MessageDraft, type TelegramDraft } from './drafts.js';
 import { describeBot } from './profile.js';
+import { AnonymousSenders } from './anonymous-senders.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
@@ -76,6 +77,7 @@ export class TelegramAdapter implements Adapter {
   private polling: LongPolling | undefined;
   private readonly timer: Timer;
   private readonly migrations: ChatMigrations;
+  private readonly anonymous: AnonymousSenders;
 
   constructor(
     private readonly deps: AdapterDeps,
@@ -120,6 +122,7 @@ export class TelegramAdapter implements Adapter {
       ...(options.now ? { now: options.now } : {}),
     });
     this.gathering = new Gathering(this.timer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
+    this.anonymous = new AnonymousSenders({ api: this.bot.api, call: (operation) => this.call(operation), isCommand: (name) => deps.commands.get(name) !== undefined, logger: deps.logger });
     if (settings.webhookUrl) {
       const handle = webhookCallback(this.bot, 'http', { secretToken: settings.webhookSecret ?? '' });
       // Before start() has set the handlers, or once stop() began, an update would be acknowledged and answered by nothing (or
@@ -324,6 +327,7 @@ export class TelegramAdapter implements Adapter {
     // The album's messages all reply to the same message: its files and words come once, with the first.
     const source = album !== undefined && this.gathering.has(album) ? { ...(raw as object), reply_to_message: undefined, quote: undefined } : raw;
     const message = this.withFiles(normalizeMessage(source, this.normalize), source);
+    if (this.anonymous.intercept(raw, message)) return;
     if (!message || message.isSelf || message.isBot) return this.dispatch(sink, message);
     const split = `${message.conversationId}:${message.senderId}`;
     if (album !== undefined && !message.command) {

@@ -66,10 +66,13 @@ function inline(line: string): string {
   // no later rule reaches into it (an underscore in a URL is no italic).
   const park = (html: string) => `\uE000${parked.push(html) - 1}\uE000`;
   let text = line.replace(/`([^`\n]+)`/g, (_m, code: string) => park(`<code>${escapeHtml(code)}</code>`));
+  const unpark = (html: string) => html.replace(/\uE000(\d+)\uE000/g, (_m, index: string) => parked[Number(index)] ?? '');
+  // A label's code (`[`fetch`](url)`) is parked already: it is put back into the link before the
+  // link is parked in turn, or the one pass at the end would leave it a placeholder.
   text = emphasis(
-    escapeHtml(text).replace(/\[([^\]\n]+)\]\((https?:\/\/(?:[^\s()]|\([^\s()]*\))+)\)/g, (_m, label: string, url: string) => park(`<a href="${url.replace(/"/g, '&quot;')}">${emphasis(label)}</a>`)),
+    escapeHtml(text).replace(/\[([^\]\n]+)\]\((https?:\/\/(?:[^\s()]|\([^\s()]*\))+)\)/g, (_m, label: string, url: string) => park(`<a href="${url.replace(/"/g, '&quot;')}">${unpark(emphasis(label))}</a>`)),
   );
-  return text.replace(/\uE000(\d+)\uE000/g, (_m, index: string) => parked[Number(index)] ?? '');
+  return unpark(text);
 }
 
 /**
