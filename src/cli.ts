@@ -2,10 +2,13 @@
  * The `cairn` command. Each subcommand group (src/cli/*.ts) loads config once, builds
  * what it needs through src/main.ts, and lets errors reach main(), which turns them
  * into a message and an exit code: 2 for configuration that needs fixing, 1 otherwise.
+ * What they print often holds what chat users wrote (task requests, names, notes): its control
+ * characters are written out as `\u001b`, so the operator's terminal shows them and obeys none.
  */
 import { Command } from 'commander';
 import { loadConfig } from './config/load.js';
 import { ConfigError, describeError, isCairnError } from './core/errors.js';
+import { escapeTerminalControls } from './core/terminal-text.js';
 import type { CliContext, CommandGroup } from './cli/context.js';
 import { chatCommands } from './cli/chat.js';
 import { doctorCommands } from './cli/doctor.js';
@@ -26,7 +29,7 @@ const VERSION = '0.1.0';
 /** Every command group; later capabilities add theirs here. */
 const GROUPS: readonly CommandGroup[] = [setupCommands, chatCommands, startCommands, doctorCommands, pairingCommands, skillsCommands, learningCommands, usageCommands, schedulesCommands, rlCommands, backendCommands, memoryCommands, backupCommands];
 
-export function buildProgram(print: (line: string) => void = (line) => console.log(line)): Command {
+export function buildProgram(print: (line: string) => void = (line) => console.log(escapeTerminalControls(line))): Command {
   const program = new Command('cairn')
     .description('Cairn: a self-improving chat agent for Slack, Discord and Telegram')
     .version(VERSION)
@@ -46,10 +49,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     await buildProgram().parseAsync([...argv]);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${escapeTerminalControls(error.message)}\n`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`cairn: ${isCairnError(error) ? error.message : describeError(error)}\n`);
+      process.stderr.write(`cairn: ${escapeTerminalControls(isCairnError(error) ? error.message : describeError(error))}\n`);
       process.exitCode = 1;
     }
   }

@@ -1,17 +1,21 @@
 /**
  * The console adapter behind `cairn chat`. In a terminal it is an interactive chat
  * with streamed replies; with piped input it reads one message per line and prints
- * one reply per message, in order. Lines are read as bytes so invalid UTF-8 is
- * reported instead of silently mangled.
+ * one reply per message, in order (an error goes to stderr, and `failedReplies` counts it so
+ * the chat can exit non-zero). Lines are read as bytes so invalid UTF-8 is reported instead
+ * of silently mangled. What the model writes is shown, never obeyed: control characters and
+ * escape sequences are dropped from it (render.ts, terminal-text.ts).
  */
 import { clearScreenDown, createInterface, cursorTo, type Interface } from 'node:readline';
 import { Writable, type Readable } from 'node:stream';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Adapter, AdapterCapabilities, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import { stripTerminalControls, TerminalTextFilter } from '../../src/core/terminal-text.js';
 import { decodeLine, isClosedOutput } from './errors.js';
 import { normalizeLine, type ConsoleIdentity } from './normalize.js';
-import { renderAside, renderReply, renderToolCall } from './render.js';
+import { BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON, PastedLines } from './paste.js';
+import { renderReply, renderTextReset, renderToolCall } from './render.js';
 import { ResizeHold } from './resize-hold.js';
 
 export interface ConsoleAdapterOptions {
@@ -23,6 +27,8 @@ export interface ConsoleAdapterOptions {
   identity: ConsoleIdentity;
   /** Where files Cairn sends are saved (made on the first one); without it the console takes none. */
   filesDir?: string;
+  /** Whether `/name` is a command Cairn has, so pasted lines split into messages only when each is one (default: any `/word`). */
+  isCommand?: (name: string) => boolean;
   now?: () => Date;
 }
 
@@ -32,7 +38,11 @@ export class ConsoleAdapter implements Adapter {
   /** Resolves when the input has ended and every message was answered. */
   readonly done: Promise<void>;
   private resolveDone!: () => void;
+  /** The turn's text as the model streamed it (compared with the answer that ends the turn). */
   private streamed = '';
+  /** What of `streamed` the terminal may show: an escape sequence split across deltas is still dropped whole. */
+  private readonly streamedShown = new TerminalTextFilter();
+  private failed = 0;
   private stopped = false;
   private closeInput: (() => void) | undefined;
   private prompt: Interface | undefined;
@@ -83,6 +93,11 @@ export class ConsoleAdapter implements Adapter {
     });
   }
 
+  /** Replies that were errors (a failed turn, a refused message): piped chat exits non-zero after any. */
+  get failedReplies(): number {
+    return this.failed;
+  }
+
   async start(sink: InboundSink): Promise<void> {
     this.sink = sink;
     if (this.options.interactive) this.runInteractive(sink);
@@ -119,11 +134,14 @@ export class ConsoleAdapter implements Adapter {
     const streamedAnswer = reply.endsTurn === true && !reply.isError && streamed !== '' && reply.text.trim().startsWith(streamed);
     const rest = streamedAnswer ? reply.text.trim().slice(streamed.length).trim() : '';
     if (reply.endsTurn) {
-      this.streamed = '';
+      this.restartStream();
       // The turn is over, and with it whatever it asked the person (approvals).
       this.unansweredDenials.clear();
     }
     for (const button of reply.buttons ?? []) if (button.command.startsWith('/deny ')) this.unansweredDenials.add(button.command);
+    if (reply.isError) this.failed++;
+    // Piped stdout carries answers only: a script reading it must not take an error for one.
+    if (reply.isError && !this.options.interactive) return this.notice(renderReply(reply, false));
     this.takePrompt();
     if (!streamedAnswer) this.write(`${this.midLine ? '\n' : ''}${renderReply(reply, color)}\n`);
     else this.write(rest ? `\n\n${renderReply({ ...reply, text: rest }, color)}\n` : '\n');
@@ -138,7 +156,7 @@ export class ConsoleAdapter implements Adapter {
     const lines = reply.text.trim() ? [reply.text.trim()] : [];
     for (const file of reply.files ?? []) lines.push(`Saved ${file.name} to ${await writeNew(dir, file.name, file.bytes)}`);
     this.takePrompt();
-    this.write(`${lines.join('\n')}\n`);
+    this.write(`${stripTerminalControls(lines.join('\n'))}\n`);
     this.givePromptBack();
   }
 
@@ -146,15 +164,21 @@ export class ConsoleAdapter implements Adapter {
     if (event.type === 'text-delta' || event.type === 'tool-call') this.takePrompt();
     if (event.type === 'text-delta') {
       this.streamed += event.text;
-      this.write(event.text);
+      this.write(this.streamedShown.push(event.text));
     } else if (event.type === 'text-reset' && this.streamed !== '') {
       // Printed text cannot be taken back: say that the answer starts over below it.
-      this.write(`${this.midLine ? '\n' : ''}${renderAside('[the connection to the model dropped; the answer starts again]', this.options.interactive)}\n`);
-      this.streamed = '';
+      this.write(`${this.midLine ? '\n' : ''}${renderTextReset(event.reason, this.options.interactive)}\n`);
+      this.restartStream();
     } else if (event.type === 'tool-call' && this.options.interactive) {
-      this.write(`${this.streamed && !this.streamed.endsWith('\n') ? '\n' : ''}${renderToolCall(event.name, true)}\n`);
-      this.streamed = '';
+      this.write(`${this.midLine ? '\n' : ''}${renderToolCall(event.name, true)}\n`);
+      this.restartStream();
     }
+  }
+
+  /** The next delta starts new text; an escape sequence the last one left open does not swallow its start. */
+  private restartStream(): void {
+    this.streamed = '';
+    this.streamedShown.reset();
   }
 
   private runInteractive(sink: InboundSink): void {
@@ -180,28 +204,35 @@ export class ConsoleAdapter implements Adapter {
       });
       pending = Promise.all([pending, delivery]).then(() => undefined);
     };
-    // A paste comes in one burst, every line of it before the next turn of the event loop; a
-    // person types one line at a time. A burst of lines is one message (a question with its
-    // stack trace), unless it holds commands, which go one by one.
-    let burst: string[] = [];
-    const sendBurst = (): void => {
-      if (burst.length === 0) return;
-      const lines = burst;
-      burst = [];
-      const text = lines.join('\n').replace(/^\s*\n|\s+$/g, '');
-      if (text.trim() === '') return showPrompt();
-      if (lines.some((line) => line.trimStart().startsWith('/'))) for (const line of lines.filter((l) => l.trim() !== '')) send(line);
-      else send(text);
+    // A pasted question with its stack trace is one message (see paste.ts).
+    const pasted = new PastedLines({
+      isCommand: this.options.isCommand ?? (() => true),
+      send: (messages) => (messages.length === 0 ? showPrompt() : messages.forEach(send)),
+    });
+    const onKeypress = (_text: string | undefined, key: { name?: string } | undefined): void => {
+      if (key?.name === 'paste-start') pasted.pasteStarted();
+      else if (key?.name === 'paste-end') pasted.pasteEnded();
     };
+    // readline reads keys only in a terminal; there the terminal marks pastes, once asked to.
+    if (rl.terminal) {
+      this.options.input.on('keypress', onKeypress);
+      this.writeOut(BRACKETED_PASTE_ON);
+    }
     rl.on('line', (line) => {
-      this.atPrompt = false;
-      this.resize?.hold();
-      burst.push(line);
-      if (burst.length === 1) setImmediate(sendBurst);
+      // A line of a paste still coming in: the prompt stays, and the paste waits for Enter.
+      if (!pasted.inPaste) {
+        this.atPrompt = false;
+        this.resize?.hold();
+      }
+      pasted.add(line);
     });
     rl.on('close', () => {
       this.inputClosed = true;
-      if (burst.length > 0) sendBurst();
+      if (rl.terminal) {
+        this.options.input.off('keypress', onKeypress);
+        this.writeOut(BRACKETED_PASTE_OFF);
+      }
+      pasted.close();
       // Nobody is left to answer an approval the turn waits on: it is refused now, not at its timeout.
       for (const denial of this.unansweredDenials) send(denial);
       this.unansweredDenials.clear();
@@ -299,6 +330,11 @@ export class ConsoleAdapter implements Adapter {
 
   private write(text: string): void {
     if (text.length > 0) this.midLine = !text.endsWith('\n');
+    this.writeOut(text);
+  }
+
+  /** Writes as it is: a terminal mode sequence, which moves no cursor, goes here directly. */
+  private writeOut(text: string): void {
     try {
       this.options.output.write(text);
     } catch (error) {

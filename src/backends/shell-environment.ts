@@ -166,8 +166,14 @@ export class ShellEnvironment implements Environment {
     });
     return transport.run(script, {
       stdin: transport.supportsStdin ? (stdin ?? new Uint8Array()) : undefined,
-      onStdout: (chunk) => stdout.push(chunk),
-      onStderr: (chunk) => stderr.push(chunk),
+      onStdout: (chunk) => {
+        stdout.push(chunk);
+        request.onStdout?.(chunk);
+      },
+      onStderr: (chunk) => {
+        stderr.push(chunk);
+        request.onStderr?.(chunk);
+      },
     });
   }
 
@@ -202,6 +208,9 @@ export class ShellEnvironment implements Environment {
 /** After a timeout or /stop, how long the command has to end (its kill is sent meanwhile) before it is abandoned. */
 const KILL_GRACE_MS = 3_000;
 
+/** Node's longest timer (about 24.8 days): a longer one fires after 1 ms, which would kill the command at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * When one command's wait ends. Its timeout and the turn's AbortSignal each start the
  * kill grace at once, whatever the transport is doing (starting the command, running it,
@@ -227,10 +236,13 @@ class CommandDeadline {
     private readonly kill: () => Promise<void>,
   ) {
     this.givenUp = new Promise((resolve) => (this.giveUp = () => resolve('abandoned')));
-    this.timer = timers.setTimeout(() => {
-      this.timedOut = true;
-      this.stop();
-    }, timeoutMs);
+    this.timer = timers.setTimeout(
+      () => {
+        this.timedOut = true;
+        this.stop();
+      },
+      Math.min(timeoutMs, MAX_TIMER_MS),
+    );
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 

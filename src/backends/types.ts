@@ -22,6 +22,13 @@ export interface ExecRequest {
   /** Bytes of each stream kept (head and tail); the middle is dropped with a marker. */
   maxOutputBytes?: number | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * Each piece of stdout as it comes, every byte of it, unlike the result's head and tail
+   * (`cairn exec` passes the output on this way). The result still holds head and tail.
+   */
+  onStdout?: ((chunk: Uint8Array) => void) | undefined;
+  /** Each piece of stderr as it comes, as `onStdout`. */
+  onStderr?: ((chunk: Uint8Array) => void) | undefined;
 }
 
 export interface ExecResult {

@@ -32,7 +32,9 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   // Files Cairn sends (send_file) land in the data folder, not wherever the chat was started.
   const filesDir = join(config.dataDir, 'files');
   const identity = { user, session: options.session ?? user };
-  const adapter = new ConsoleAdapter({ input: process.stdin, output: process.stdout, notices: process.stderr, interactive, identity, filesDir });
+  // Cairn, built below, needs the adapter for its log output; the adapter asks this only once the chat has started.
+  const isCommand = (name: string): boolean => cairn.commands.get(name) !== undefined;
+  const adapter = new ConsoleAdapter({ input: process.stdin, output: process.stdout, notices: process.stderr, interactive, identity, filesDir, isCommand });
   // In a terminal, log lines go above the prompt instead of into the line being typed.
   const logger = interactive ? loggerFor(config, 'warn', { destination: adapter.logOutput, terminal: Boolean(process.stderr.isTTY) }) : undefined;
   const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' }, logger ? { logger } : {});
@@ -53,6 +55,8 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
     // wait for a terminal of theirs (the console prints every answer, whatever its conversation).
     cairn.schedules.start(cairn.gateway.receive, cairn.gateway.platforms(), consoleConversationId(identity));
     await adapter.done;
+    // `echo q | cairn chat > answer.txt && …`: a script must be able to tell an error from an answer.
+    if (!interactive && adapter.failedReplies > 0) process.exitCode = 1;
   } finally {
     removeSignals();
     await adapter.stop();

@@ -166,7 +166,7 @@ export class Agent {
           sessionId: session.id,
           userKey: input.message.userId,
           signal: input.signal,
-          ...(input.stream && input.onEvent ? { onTextDelta: (delta: string) => input.onEvent?.({ type: 'text-delta', text: delta }), onTextReset: () => input.onEvent?.({ type: 'text-reset' }) } : {}),
+          ...(input.stream && input.onEvent ? { onTextDelta: (delta: string) => input.onEvent?.({ type: 'text-delta', text: delta }), onTextReset: (reason) => input.onEvent?.({ type: 'text-reset', reason }) } : {}),
         });
         modelMs += clock.now() - callStarted;
         // A stop that came as the answer did: nothing of it is used.

@@ -1,4 +1,5 @@
 import type { CairnError } from './errors.js';
+import type { TextResetReason } from '../model/types.js';
 /**
  * The one message type every adapter produces, and the small port every adapter
  * implements. The core never reads `raw`; it is there for the adapter's own use.
@@ -152,12 +153,18 @@ export interface OutboundFile {
   bytes: Uint8Array;
 }
 
+/** Adapters word a take-back by it, from the core's port alone. */
+export type { TextResetReason };
+
 /** Progress while a turn runs; adapters show what their platform can. */
 export type TurnEvent =
   | { type: 'typing' }
   | { type: 'text-delta'; text: string }
-  /** The text streamed so far is withdrawn (the model call is being tried again); the next delta starts it anew. */
-  | { type: 'text-reset' }
+  /**
+   * The text streamed so far is withdrawn; the next delta starts it anew. `reason`: the model
+   * call is tried again (`retry`), or the text was the model's thinking (`thinking`).
+   */
+  | { type: 'text-reset'; reason: TextResetReason }
   | { type: 'tool-call'; name: string }
   | { type: 'done' };
 

@@ -142,7 +142,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
     if (state.delivered) {
       // A retry after text was streamed: the caller takes that text back first.
       state.delivered = false;
-      request.onTextReset?.();
+      request.onTextReset?.('retry');
     }
     // A model that refused native tools in the auto mode gets them described in its prompt.
     const toolMode = settings.toolMode === 'auto' && refusedFields.refusedTools(settings.name, model) ? 'hermes' : settings.toolMode;
@@ -178,7 +178,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
             onTextReset: request.onTextReset
               ? () => {
                   state.delivered = false;
-                  request.onTextReset?.();
+                  request.onTextReset?.('thinking');
                 }
               : undefined,
           });

@@ -78,8 +78,15 @@ export interface CompletionRequest {
    * is neither retried nor failed over (the text cannot be taken back); with it, it is, and
    * this is called first, so the caller drops what it showed.
    */
-  onTextReset?: () => void;
+  onTextReset?: (reason: TextResetReason) => void;
 }
+
+/**
+ * Why streamed text is taken back. `retry`: the call failed after text was streamed and is
+ * made again (or by the next provider). `thinking`: the text was the model's thinking, closed
+ * by a </think> the chat template opened in the prompt; the answer follows in the same call.
+ */
+export type TextResetReason = 'retry' | 'thinking';
 
 export type FinishReason = 'stop' | 'tool_calls' | 'length' | 'content_filter' | 'other';
 

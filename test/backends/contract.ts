@@ -101,6 +101,17 @@ export function backendContract(name: string, probe: ContractHarness): void {
       expect(result.omittedBytes).toBeGreaterThan(1_000_000);
     });
 
+    it('hands every byte of stdout and stderr to onStdout and onStderr as it comes, beyond what the result keeps', async () => {
+      const env = await start('streamed');
+      const out: Uint8Array[] = [];
+      const err: Uint8Array[] = [];
+      const result = await env.exec({ command: 'seq 1 30000; echo done >&2', maxOutputBytes: 1024, onStdout: (chunk) => out.push(chunk), onStderr: (chunk) => err.push(chunk) });
+      expect(result.exitCode).toBe(0);
+      expect(Buffer.concat(out).toString()).toBe(`${Array.from({ length: 30_000 }, (_, i) => i + 1).join('\n')}\n`);
+      expect(Buffer.concat(err).toString()).toBe('done\n');
+      expect(result.stdout).toMatch(/\[\d+ bytes omitted\]/);
+    });
+
     it('keeps concurrent sessions apart', async () => {
       const [a, b] = await Promise.all([start('iso-a'), start('iso-b')]);
       await Promise.all([a.exec({ command: 'echo A > mine && mkdir -p only-a && cd only-a' }), b.exec({ command: 'echo B > mine' })]);

@@ -26,6 +26,16 @@ describe('local back end', () => {
     await vi.waitFor(() => expect([isAlive(job), isAlive(long)]).toEqual([false, false]));
   });
 
+  it('runs a command with a timeout past Node\'s largest timer (about 24.8 days), which would fire at once, to its end', async () => {
+    const environment = await backend.start(`long-${process.pid}`, { env: { PATH: TEST_PATH } });
+    try {
+      const result = await environment.exec({ command: 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; echo finished', timeoutMs: 30 * 24 * 3600 * 1000 });
+      expect(result).toMatchObject({ timedOut: false, exitCode: 0, stdout: 'finished\n' });
+    } finally {
+      await environment.stop();
+    }
+  });
+
   it('makes the session directory again when a command removed it (every later command failed)', async () => {
     const environment = await backend.start(`gone-${process.pid}`, { env: { PATH: TEST_PATH } });
     try {

@@ -1,4 +1,7 @@
 /** `cairn exec` and `cairn backend check` as an operator runs them: real processes, real back ends. */
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cairn.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
@@ -8,6 +11,27 @@ const PATH = process.env.PATH ?? '/usr/bin:/bin';
 
 function cairn(args: string[], env: Record<string, string> = {}, cwd = tempDir('cairn-exec-')): Promise<CliRun> {
   return runCli(args, { env, cwd });
+}
+
+/** Runs `cairn exec` keeping its stdout as bytes; `stopReading` closes the pipe after the first bytes, as `| head -c1` does. */
+function execBytes(command: string, options: { stopReading?: boolean } = {}): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  const cwd = tempDir('cairn-exec-');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'cairn.js'), 'exec', '--backend', 'local', '--', command], {
+      cwd,
+      env: { PATH, HOME: cwd, TMPDIR: tmpdir(), CAIRN_DATA_DIR: join(cwd, 'data') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => {
+      out.push(data);
+      if (options.stopReading) child.stdout.destroy();
+    });
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
+  });
 }
 
 describe('cairn exec', () => {
@@ -40,6 +64,35 @@ describe('cairn exec', () => {
     const run = await cairn(['exec', '--timeout', '1', '--', 'sleep 30']);
     expect(run.code).toBe(124);
     expect(run.stderr).toContain('timed out after 1 s');
+  });
+
+  it('refuses a --timeout over an hour (the cap of CAIRN_COMMAND_TIMEOUT_SECONDS) with exit 2, instead of killing the command at once', async () => {
+    // 30 days is past Node's largest timer (about 24.8 days), which fires after 1 ms instead.
+    const run = await cairn(['exec', '--backend', 'local', '--timeout', String(30 * 24 * 3600), '--', 'echo ran']);
+    expect(run).toEqual({ code: 2, stdout: '', stderr: expect.stringContaining('--timeout must be a number of seconds above 0 and at most 3600') });
+    expect(await cairn(['exec', '--backend', 'local', '--timeout', '3600', '--', 'echo finished'])).toEqual({ code: 0, stdout: 'finished\n', stderr: '' });
+  });
+
+  it("passes the command's stdout through byte for byte (binary output is not re-encoded as UTF-8)", async () => {
+    const run = await execBytes("printf '\\377\\376\\200ok'");
+    expect(run.code).toBe(0);
+    expect([...run.stdout]).toEqual([0xff, 0xfe, 0x80, 0x6f, 0x6b]);
+  });
+
+  it('passes all of a large output through (20 MB), not its start and end with a marker in the middle', async () => {
+    const run = await execBytes('head -c 20000000 /dev/zero');
+    expect(run.code).toBe(0);
+    expect(run.stdout.length).toBe(20_000_000);
+  });
+
+  it('stops the command and exits 141 when the reader of its output goes away (`cairn exec -- yes | head -1`)', async () => {
+    const run = await execBytes('yes', { stopReading: true });
+    expect(run.code).toBe(141);
+  });
+
+  it('feeds its own stdin to the command, as ssh does (`cat data | cairn exec -- wc -c`)', async () => {
+    const run = await runCli(['exec', '--backend', 'local', '--', 'wc -c'], { input: 'hello\n' });
+    expect(run).toEqual({ code: 0, stdout: expect.stringMatching(/^\s*6\n$/), stderr: '' });
   });
 });
 

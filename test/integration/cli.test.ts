@@ -43,17 +43,29 @@ describe('cairn chat', () => {
     expect(setup.stderr).toContain('`cairn setup` asks questions: run it in a terminal');
   });
 
-  it('answers one reply per piped line, and reports invalid UTF-8 and empty lines', async () => {
-    const input = Buffer.concat([Buffer.from('first\n\n'), Buffer.from([0x62, 0x61, 0xff, 0x64, 0x0a]), Buffer.from('/help\nlast without newline')]);
+  it('answers one reply per piped line, and reports invalid UTF-8', async () => {
+    const input = Buffer.concat([Buffer.from('first\n'), Buffer.from([0x62, 0x61, 0xff, 0x64, 0x0a]), Buffer.from('/help\nlast without newline')]);
     const run = await cairn(['chat', '--user', 'ada'], input, modelEnv());
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('echo: first');
-    expect(lines[1]).toContain('empty');
-    expect(lines[2]).toBe('echo: ba\uFFFDd');
+    expect(lines[1]).toBe('echo: ba\uFFFDd');
     expect(run.stdout).toContain('/new — start a fresh conversation');
     expect(lines.at(-1)).toBe('echo: last without newline');
-    expect(run.stderr).toContain('Line 3 is not valid UTF-8');
+    expect(run.stderr).toContain('Line 2 is not valid UTF-8');
+  });
+
+  it('writes an error reply to stderr, not stdout, and exits 1 when any message got one (an empty line, a model that refuses)', async () => {
+    const empty = await cairn(['chat', '--user', 'ada'], 'first\n\nlast\n', modelEnv());
+    expect(empty.stdout).toBe('echo: first\necho: last\n');
+    expect(empty.stderr).toContain('Your message was empty');
+    expect(empty.code).toBe(1);
+    // A script doing `echo q | cairn chat > answer.txt && use answer.txt` must be able to tell.
+    server.enqueue({ error: { status: 401 } });
+    const refused = await cairn(['chat', '--user', 'ada'], 'summarise this\n', { ...modelEnv(), CAIRN_MAX_RETRIES: '0' });
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/key|auth|401/i);
+    expect(refused.code).toBe(1);
   });
 
   it('continues the same conversation in a new process', async () => {
@@ -63,6 +75,23 @@ describe('cairn chat', () => {
     expect(run.code).toBe(0);
     const contents = server.chatRequests().at(-1)?.messages.map((m: { content: string }) => m.content);
     expect(contents.slice(1)).toEqual(['remember the blue door', 'echo: remember the blue door', 'which door?']);
+  });
+});
+
+describe('cairn tasks list', () => {
+  it("shows the escape sequences a chat user put in a task's request written out, never sent to the operator's terminal", async () => {
+    const env = { ...modelEnv(), CAIRN_DATA_DIR: tempDir('cairn-cli-data-') };
+    server.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
+    const chat = await cairn(['chat', '--user', 'mallory'], 'what time is it \u001b]0;pwned\u0007\u001b[2J\n', env);
+    expect(chat.code).toBe(0);
+    const list = await runCli(['tasks', 'list'], { env });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('what time is it \\u001b]0;pwned\\u0007\\u001b[2J');
+    // eslint-disable-next-line no-control-regex -- the control characters are what is looked for
+    expect(list.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    // JSON keeps the request as it was.
+    const json = await runCli(['tasks', 'list', '--json'], { env });
+    expect(JSON.parse(json.stdout)[0].request).toBe('what time is it \u001b]0;pwned\u0007\u001b[2J');
   });
 });
 

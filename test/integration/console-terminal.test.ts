@@ -1,9 +1,10 @@
-/** cairn chat in a terminal: cut answers, resizes, pastes, leaving mid-approval. */
+/** cairn chat in a terminal: cut answers, resizes, pastes (bracketed or not), leaving mid-approval. */
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
+import { BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON } from '../../adapters/console/paste.js';
 
 let model: FakeModelServer;
 let cairn: TestCairn;
@@ -41,6 +42,12 @@ async function until(done: () => boolean): Promise<void> {
 
 const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
 
+const PASTE_START = '\u001b[200~';
+const PASTE_END = '\u001b[201~';
+
+/** What the person asked in each model request: its last user message. */
+const askedByUser = () => model.chatRequests().map((body) => (body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').at(-1)?.content);
+
 describe('console chat in a terminal', () => {
   it('prints an answer cut at the output limit once, with the cut-off note after it (not the whole answer again)', async () => {
     const rig = consoleRig(true);
@@ -75,20 +82,55 @@ describe('console chat in a terminal', () => {
     await rig.adapter.done;
   });
 
-  it('answers a multi-line paste into the terminal as one message, not its first line alone and then the rest', async () => {
+  it('answers a pasted question with its stack trace as one message, though a line of it starts with "/" (a file path)', async () => {
     const rig = consoleRig(true, true);
     await rig.adapter.start(cairn.gateway.receive);
-    const lines = ['why does this fail?', 'TypeError: x is undefined', '    at main (app.js:3:7)'];
-    // A terminal sends a paste as one burst, lines ended by CR; inside ESC[200~ … ESC[201~ where the app turned bracketed paste on.
-    const bracketed = rig.shown().includes('\u001b[?2004h');
-    const pasted = lines.join('\r');
-    rig.input.write(bracketed ? `\u001b[200~${pasted}\u001b[201~\r` : `${pasted}\r`);
+    // Cairn asks the terminal to mark pastes (bracketed paste mode).
+    expect(rig.shown()).toContain(BRACKETED_PASTE_ON);
+    // What `node app.js` prints when it crashes: its first line is the script's path.
+    const lines = ['why does this crash?', '/home/ada/app.js:3', '  x.y();', '    ^', "TypeError: Cannot read properties of undefined (reading 'y')", '    at Object.<anonymous> (/home/ada/app.js:3:5)'];
+    // A terminal sends a paste as one burst, lines ended by CR, inside ESC[200~ … ESC[201~; then the person presses Enter.
+    rig.input.write(`${PASTE_START}${lines.join('\r')}${PASTE_END}\r`);
     await until(() => model.chatRequests().length >= 1 && rig.shown().includes('echo:'));
     rig.input.write('\x04');
     await rig.adapter.done;
-    const asked = model.chatRequests().map((body) => (body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').at(-1)?.content);
-    expect(asked).toHaveLength(1);
-    for (const line of lines) expect(asked[0]).toContain(line);
+    expect(askedByUser()).toEqual([lines.join('\n')]);
+  });
+
+  it('holds a paste whose last line has no newline until Enter, then sends it all as one message', async () => {
+    const rig = consoleRig(true, true);
+    await rig.adapter.start(cairn.gateway.receive);
+    const lines = ['why does this fail?', 'TypeError: x is undefined', '    at main (app.js:3:7)'];
+    rig.input.write(`${PASTE_START}${lines.join('\r')}${PASTE_END}`);
+    // The person looks at what they pasted (turns of the event loop pass), then presses Enter.
+    for (let tick = 0; tick < 50; tick++) await new Promise((resolve) => setImmediate(resolve));
+    expect(model.chatRequests()).toHaveLength(0);
+    rig.input.write('\r');
+    await until(() => model.chatRequests().length >= 1 && rig.shown().includes('echo:'));
+    rig.input.write('\x04');
+    await rig.adapter.done;
+    expect(askedByUser()).toEqual([lines.join('\n')]);
+  });
+
+  it('answers a multi-line paste as one message where the terminal does not mark pastes (one burst of lines)', async () => {
+    const rig = consoleRig(true, true);
+    await rig.adapter.start(cairn.gateway.receive);
+    const lines = ['why does this fail?', '/srv/app/main.js:3', '    at main (app.js:3:7)'];
+    rig.input.write(`${lines.join('\r')}\r`);
+    await until(() => model.chatRequests().length >= 1 && rig.shown().includes('echo:'));
+    rig.input.write('\x04');
+    await rig.adapter.done;
+    expect(askedByUser()).toEqual([lines.join('\n')]);
+  });
+
+  it('turns bracketed paste off when the chat ends, at Ctrl-D or Ctrl-C, so the shell after it gets plain pastes', async () => {
+    for (const quit of ['\x04', '\x03']) {
+      const rig = consoleRig(true, true);
+      await rig.adapter.start(cairn.gateway.receive);
+      rig.input.write(quit);
+      await rig.adapter.done;
+      expect(rig.shown().lastIndexOf(BRACKETED_PASTE_OFF)).toBeGreaterThan(rig.shown().lastIndexOf(BRACKETED_PASTE_ON));
+    }
   });
 
   it('ends the chat at Ctrl-D while a command waits for /approve (nobody can type it any more), instead of hanging until the approval times out', async () => {

@@ -43,7 +43,10 @@ describe('console chat', () => {
     const rig = consoleRig(true);
     await rig.adapter.start(cairn.gateway.receive);
     model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine in the morning, streamed in pieces.' });
-    rig.input.write('what time is it?\n\n/help\n');
+    // Typed a line at a time (lines that come in one burst are a paste, one message).
+    rig.input.write('what time is it?\n');
+    await until(() => model.chatRequests().length >= 1);
+    rig.input.write('\n/help\n');
     rig.input.end();
     await rig.adapter.done;
     const shown = rig.shown();
@@ -66,6 +69,19 @@ describe('console chat', () => {
     drop();
     await rig.adapter.done;
     expect(rig.shown()).toMatch(/The answer is\n.*\[the connection to the model dropped; the answer starts again\].*\nThe answer is 42\.\n/s);
+  });
+
+  it('says the streamed text was thinking, not that the connection dropped, when the model closes a </think> the prompt opened', async () => {
+    const rig = consoleRig(true);
+    await rig.adapter.start(cairn.gateway.receive);
+    // Qwen3 / DeepSeek-R1 chat templates open <think> in the prompt: the stream carries only its end.
+    model.enqueue({ stream: ['The user asks 2+2. ', 'That is 4.', '</think>', 'The answer is 4.'] });
+    rig.input.write('what is 2+2?\n');
+    rig.input.end();
+    await rig.adapter.done;
+    expect(rig.shown()).toMatch(/That is 4\.\n.*\[that was the model's thinking; its answer follows\].*\nThe answer is 4\.\n/s);
+    expect(rig.shown()).not.toContain('connection to the model dropped');
+    expect(model.chatRequests()).toHaveLength(1);
   });
 
   it('lets the operator /approve a held command while the turn waits', async () => {

@@ -23,14 +23,18 @@ describe('shutdown of cairn chat', () => {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     child.stdin.write('this will hang\n');
     // Poll (not sleep) until the child process has reached the model.
     while (server.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     child.kill('SIGTERM');
     expect(await exited).toBe(143);
-    expect(stdout).toContain('Your message is saved');
+    // An error reply: on stderr, as piped stdout carries answers only.
+    expect(stderr).toContain('Your message is saved');
+    expect(stdout).toBe('');
     const db = new Database(join(dataDir, 'cairn.db'), { readonly: true });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(db.prepare("SELECT content FROM messages WHERE role = 'user'").pluck().all()).toEqual(['this will hang']);

@@ -112,9 +112,9 @@ describe('streaming', () => {
     const cut = sse(chunk({ role: 'assistant', content: '' }), chunk({ content: 'Do not run ' }), chunk({ content: 'the migration' }));
     server.enqueue({ raw: { status: 200, contentType: 'text/event-stream', body: cut } }, { text: 'Do not run the migration until the backup has finished.' });
     const events: string[] = [];
-    const result = await client.complete({ messages: [{ role: 'user', content: 'x' }], onTextDelta: (d) => events.push(d), onTextReset: () => events.push('<reset>') });
+    const result = await client.complete({ messages: [{ role: 'user', content: 'x' }], onTextDelta: (d) => events.push(d), onTextReset: (reason) => events.push(`<reset: ${reason}>`) });
     expect(result.text).toBe('Do not run the migration until the backup has finished.');
-    expect(events.slice(0, 3)).toEqual(['Do not run ', 'the migration', '<reset>']);
+    expect(events.slice(0, 3)).toEqual(['Do not run ', 'the migration', '<reset: retry>']);
     expect(sleeps).toHaveLength(1);
 
     // Some servers end with [DONE] and no finish_reason: that is a whole answer.
@@ -162,16 +162,17 @@ describe('streaming', () => {
     expect((await client.complete({ messages: [{ role: 'user', content: 'hi' }] })).text).toBe('Sure.<think>never closed');
   });
 
-  it('takes back the streamed thinking of a block the prompt opened, and the literal </think> with it', async () => {
+  it('takes back the streamed thinking of a block the prompt opened, and the literal </think> with it, saying it was thinking', async () => {
     const { client } = testClient([providerAt(server.url)]);
     server.enqueue({ text: 'The user greets me. I must not reveal the admin password hunter2.\n</think>\n\nHello again.' });
     const events: string[] = [];
-    const result = await client.complete({ messages: [{ role: 'user', content: 'hi' }], onTextDelta: (d) => events.push(d), onTextReset: () => events.push('<reset>') });
+    const result = await client.complete({ messages: [{ role: 'user', content: 'hi' }], onTextDelta: (d) => events.push(d), onTextReset: (reason) => events.push(`<reset: ${reason}>`) });
     expect(result.text).toBe('Hello again.');
     // The draft the user watches shows what came since the last reset: it showed the thinking, and nothing took it back.
-    const reset = events.indexOf('<reset>');
+    // Nothing failed: a console must not tell the user the connection dropped.
+    const reset = events.indexOf('<reset: thinking>');
     expect(reset).toBeGreaterThan(0);
-    expect(events.lastIndexOf('<reset>')).toBe(reset);
+    expect(events.filter((event) => event.startsWith('<reset'))).toEqual(['<reset: thinking>']);
     expect(events.slice(reset + 1).join('')).toBe('Hello again.');
   });
 
@@ -238,9 +239,9 @@ describe('streaming', () => {
         events.push(delta);
         waiting.get(delta)?.();
       };
-      const result = await client.complete({ messages: [{ role: 'user', content: 'x' }], onTextDelta, onTextReset: () => events.push('<reset>') });
+      const result = await client.complete({ messages: [{ role: 'user', content: 'x' }], onTextDelta, onTextReset: (reason) => events.push(`<reset: ${reason}>`) });
       expect(result.text).toBe('Hello, world.');
-      expect(events).toEqual(['Hel', '<reset>', 'Hello, wo', '<reset>', 'Hello, ', 'world.']);
+      expect(events).toEqual(['Hel', '<reset: retry>', 'Hello, wo', '<reset: retry>', 'Hello, ', 'world.']);
       expect(sleeps).toHaveLength(1);
       expect(server.chatRequests()).toHaveLength(2);
       expect(backup.chatRequests()).toHaveLength(1);

@@ -119,7 +119,7 @@ describe('reply drafts', () => {
     await timers.fire();
     expect(chat.shown).toEqual(['Let me look that up.', 'It is 15 °C.']);
     // A retried model call withdraws its text the same way.
-    drafts.event('dm', { type: 'text-reset' });
+    drafts.event('dm', { type: 'text-reset', reason: 'retry' });
     delta('It is 16 °C.');
     await timers.fire();
     expect(chat.shown.at(-1)).toBe('It is 16 °C.');
