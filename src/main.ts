@@ -48,6 +48,7 @@ import { readFileTool, writeFileTool } from './tools/files.js';
 import { Notes } from './memory/notes/index.js';
 import { memorySaveTool, memorySearchTool } from './memory/notes/tools.js';
 import { registerMemoryCommands } from './memory/notes/commands.js';
+import { forgetNotes } from './memory/forget.js';
 import { createOpenAIEmbedder, type Embedder } from './memory/notes/embeddings.js';
 import type { Metrics } from './core/metrics.js';
 import { ConversationModels } from './memory/conversation-models.js';
@@ -147,6 +148,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     // A model switched to with /model, else the channel's from the config, else the provider's.
     modelFor: (conversationId) => conversationModels.get(conversationId)?.model ?? channelModel(conversationId),
     instructionsFor: (conversationId) => channelOverride(config.channels, conversationId)?.instructions,
+    // Called only by the idle sweep, which starts after createCairn returns, so the gateway below exists.
+    turnRunning: (conversationId): boolean => gateway.hasRunningTurn(conversationId),
   });
   const skills = new Skills({ db, dataDir: config.dataDir, extraDirs: config.skills.dirs, catalogTokens: config.skills.catalogTokens, watchFolders: config.skills.watchFolders, clock, logger, knownSecrets: config.secrets });
   sessions.addPrefixSection(skills.catalog);
@@ -157,7 +160,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     secrets: config.secrets,
     recallTokens: config.memory.recallTokens,
     embedder: overrides.embedder ?? notesEmbedder(config, logger),
-    extraction: { sessions: store, model, auxModel: config.auxModel, personOf },
+    extraction: { sessions: store, model, auxModel: config.auxModel, personOf, timeZone: config.agent.timeZone },
   });
   sessions.addPrefixSection(notes.recall);
   sessions.onEnded(notes.sessionEnded);
@@ -253,15 +256,17 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     },
   );
   registerSkillCommands(commands, skills);
-  registerMemoryCommands(commands, notes, clock, {
-    forgetFiles: keptFiles ? (userId) => keptFiles.forgetUser(userId) : undefined,
-    // Conversations they started end; in those others started (a group), what their private tools returned is withheld.
-    endSessions: (userId) => {
-      const ended = sessions.endSessionsOf(userId, 'forgotten');
-      store.withholdToolResults(userId, tools.names().filter((name) => tools.isPrivate(name)), '(Deleted with /forget.)');
-      return ended;
-    },
-  });
+  registerMemoryCommands(
+    commands,
+    notes,
+    forgetNotes({
+      notes: notes.store,
+      sessions: store,
+      clock,
+      forgetFiles: keptFiles ? (userId) => keptFiles.forgetUser(userId) : undefined,
+      endSessions: (userId) => sessions.endSessionsOf(userId, 'forgotten'),
+    }),
+  );
   registerApprovalCommands(commands, approvals);
   const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone });
   for (const tool of scheduleTools(schedules, (platform) => gateway.platforms().includes(platform))) tools.register(tool);

@@ -4,7 +4,7 @@
  * contract (scripts depend on them): see README.md, "Memory". Safe beside a running
  * bot: every write is one transaction under the database's write lock.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
 import { systemClock } from '../core/clock.js';
@@ -17,6 +17,8 @@ import type { Config } from '../config/load.js';
 import type { Db } from '../store/db.js';
 import { SessionStore } from '../memory/sessions.js';
 import { KeptFiles } from '../core/kept-files.js';
+import { writeFileAtomic } from '../store/atomic-write.js';
+import { endSessionsInStore, forgetNotes } from '../memory/forget.js';
 import { positiveInt, type CommandGroup } from './context.js';
 import { listUsers, notesKey, renderUser, unknownUserHint } from './memory-users.js';
 
@@ -133,7 +135,8 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
       withNotes((notes, db) => {
         const lines = notes.exportLines(readKey(notes, db, options.user));
         if (options.output) {
-          writeFileSync(options.output, lines.map((line) => `${line}\n`).join(''));
+          // A person's notes, superseded ones too: readable by the owner only, whatever the umask, and never half-written.
+          writeFileAtomic(options.output, lines.map((line) => `${line}\n`).join(''), { mode: 0o600 });
           process.stderr.write(`Exported ${lines.length} notes to ${options.output}.\n`);
           return;
         }
@@ -148,27 +151,29 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .action((id: string, options: UserOption) =>
       withNotes((notes, db) => {
         const key = readKey(notes, db, options.user);
-        if (id.toLowerCase() === 'all') {
-          print(`Deleted ${notes.store.forgetAll(key, systemClock.now())} notes of ${options.user}.`);
-          // As /forget all: the files they sent that are kept go too.
-          const files = new KeptFiles(db, systemClock, 0).forgetUser(key);
+        const all = id.toLowerCase() === 'all';
+        const target = all ? 'all' : positiveInt(id, 'the note id');
+        const sessions = new SessionStore(db);
+        // The same procedure as /forget: a running Cairn starts the next conversation afresh.
+        const forget = forgetNotes({
+          notes: notes.store,
+          sessions,
+          clock: systemClock,
+          endSessions: endSessionsInStore(sessions, systemClock, notes.sessionEnded),
+          forgetFiles: (userId) => new KeptFiles(db, systemClock, 0).forgetUser(userId),
+        });
+        const { deleted, files, ended } = forget(key, target);
+        if (all) {
+          print(`Deleted ${deleted} notes of ${options.user}.`);
           if (files > 0) print(`Deleted ${files === 1 ? 'the file' : `the ${files} files`} they sent that ${files === 1 ? 'was' : 'were'} kept.`);
-          return endSessions(db, key, print);
+        } else {
+          if (deleted === 0) throw new CairnError('not_found', `${options.user} has no note ${id}. \`cairn memory list --user ${options.user}\` shows the ids.`);
+          print(`Deleted note ${id}${deleted > 1 ? ` and ${deleted - 1} older versions` : ''}.`);
         }
-        const deleted = notes.store.forget(key, positiveInt(id, 'the note id'), systemClock.now());
-        if (deleted === 0) throw new CairnError('not_found', `${options.user} has no note ${id}. \`cairn memory list --user ${options.user}\` shows the ids.`);
-        print(`Deleted note ${id}${deleted > 1 ? ` and ${deleted - 1} older versions` : ''}.`);
-        endSessions(db, key, print);
+        if (ended > 0) print(`Ended ${ended === 1 ? 'their conversation' : `${ended} of their conversations`} in progress, which may have held it; the next message starts afresh.`);
       }),
     );
 };
-
-/** Ends the user's active conversations (their prompt and history may hold what was deleted); a running Cairn starts the next one afresh, and does not condense an ended one into notes. */
-function endSessions(db: Db, userId: string, print: (line: string) => void): void {
-  const sessions = new SessionStore(db);
-  const ended = sessions.activeOf(userId).filter((session) => sessions.end(session.id, 'forgotten', systemClock.now())).length;
-  if (ended > 0) print(`Ended ${ended === 1 ? 'their conversation' : `${ended} of their conversations`} in progress, which may have held it; the next message starts afresh.`);
-}
 
 function toResult(hit: SearchHit) {
   const { note } = hit;

@@ -94,13 +94,15 @@ export class Agent {
     const { store, clock } = this.options;
     const startedAt = clock.now();
     const inbound = input.message;
-    const content = withThreadContext(withReplyContext(withAttachmentNote(inbound.text, inbound.attachments), inbound.replyingTo), inbound.earlier);
+    const said = withAttachmentNote(inbound.text, inbound.attachments);
+    const content = withThreadContext(withReplyContext(said, inbound.replyingTo), inbound.earlier);
     const userMessage: ChatMessage = input.message.isDirect ? { role: 'user', content } : { role: 'user', content, name: speakerName(input.message) };
     const tools = this.options.tools.definitions({ isAdmin: input.isAdmin });
     // Each request also carries the tool definitions and needs room for the reply: the messages get what is left.
     const reserved = reservedTokens(this.options.contextTokens, tools);
     this.refuseOversized(userMessage, input.session, reserved);
-    store.append(input.session.id, [{ message: userMessage, userId: input.message.userId }], startedAt);
+    // Others' words added before the sender's are kept apart too: notes drawn from this message are the sender's.
+    store.append(input.session.id, [{ message: userMessage, userId: input.message.userId, ...(content !== said ? { said } : {}) }], startedAt);
 
     let session = input.session;
     let history = store.messages(session);

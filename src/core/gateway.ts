@@ -156,6 +156,11 @@ export class Gateway {
     return this.running.size;
   }
 
+  /** Whether a turn runs in the conversation now (the idle sweep leaves its session alone). */
+  hasRunningTurn(conversationId: string): boolean {
+    return this.running.has(conversationId);
+  }
+
   /** The platforms of the attached adapters (what scheduled tasks' answers can be posted with). */
   platforms(): string[] {
     return [...this.adapters.keys()];

@@ -22,6 +22,12 @@ export interface SessionManagerOptions {
   /** Model for a conversation (per-channel overrides); undefined means the default. */
   modelFor?: (conversationId: string) => string | undefined;
   instructionsFor?: (conversationId: string) => string | undefined;
+  /**
+   * Whether a turn runs in the conversation now. A long step (a command, an approval, a slow
+   * model) appends nothing, so the session looks idle; ending it would condense it without the
+   * turn's answer and start the next message afresh.
+   */
+  turnRunning?: (conversationId: string) => boolean;
 }
 
 export class SessionManager {
@@ -88,10 +94,14 @@ export class SessionManager {
     return sessions.filter((session) => this.end(session, reason)).length;
   }
 
-  /** Ends every session idle past the timeout (at start-up and periodically). */
+  /** Ends every session idle past the timeout (at start-up and periodically), except where a turn still runs. */
   sweepIdle(): Session[] {
     const cutoff = this.options.clock.now() - this.options.idleMs;
-    return this.options.store.idleSince(cutoff).filter((session) => this.end(session, 'idle'));
+    const running = this.options.turnRunning ?? (() => false);
+    return this.options.store
+      .idleSince(cutoff)
+      .filter((session) => !running(session.conversationId))
+      .filter((session) => this.end(session, 'idle'));
   }
 
   private end(session: Session, reason: EndReason): boolean {

@@ -10,7 +10,7 @@ import type { Db } from '../store/db.js';
 import type { ChatMessage, ToolCall } from '../model/types.js';
 import { estimateMessageTokens } from './tokens.js';
 
-/** 'forgotten' (/forget) and 'unlinked' (/unlink): the prompt held notes no longer the user's, so the session is not condensed into notes. */
+/** 'forgotten' (/forget) and 'unlinked' (/unlink): the prompt held notes no longer the user's, so only other members' part of it is condensed into notes (notes/ended-sessions.ts). */
 export type EndReason = 'new' | 'idle' | 'shutdown' | 'forgotten' | 'unlinked';
 
 export interface Session {
@@ -35,6 +35,18 @@ export interface StoredMessage {
   userId: string | undefined;
   tokens: number;
   createdAt: number;
+  /**
+   * The sender's own words, where `message` adds context before them (the message they replied
+   * to, the thread so far): what extraction reads as theirs. Undefined: the content is all theirs.
+   */
+  said?: string | undefined;
+}
+
+export interface NewMessage {
+  message: ChatMessage;
+  userId?: string | undefined;
+  /** A user message's own words where its content adds context before them (see StoredMessage.said). */
+  said?: string | undefined;
 }
 
 export interface NewSession {
@@ -71,6 +83,7 @@ interface MessageRow {
   user_id: string | null;
   tokens: number;
   created_at: number;
+  said: string | null;
 }
 
 const toolCallsSchema = z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() }));
@@ -104,15 +117,15 @@ export class SessionStore {
       idle: db.prepare<[number], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND last_active_at < ? ORDER BY last_active_at"),
       nextSeq: db.prepare<[string], { next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE session_id = ?'),
       insertMessage: db.prepare(
-        'INSERT INTO messages (session_id, seq, role, content, tool_calls, tool_call_id, name, user_id, tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO messages (session_id, seq, role, content, tool_calls, tool_call_id, name, user_id, tokens, created_at, said) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       messagesAfter: db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq'),
       compress: db.prepare('UPDATE sessions SET summary = ?, summary_through = ? WHERE id = ? AND summary_through = ?'),
       listRecent: db.prepare<[number], SessionRow>('SELECT * FROM sessions ORDER BY last_active_at DESC LIMIT ?'),
     };
-    this.appendInTransaction = db.transaction((sessionId: string, messages: readonly { message: ChatMessage; userId?: string | undefined }[], now: number) => {
+    this.appendInTransaction = db.transaction((sessionId: string, messages: readonly NewMessage[], now: number) => {
       let seq = this.statements.nextSeq.get(sessionId)?.next ?? 1;
-      for (const { message, userId } of messages) {
+      for (const { message, userId, said } of messages) {
         this.statements.insertMessage.run(
           sessionId,
           seq++,
@@ -124,6 +137,7 @@ export class SessionStore {
           userId ?? null,
           estimateMessageTokens(message),
           now,
+          said ?? null,
         );
       }
       this.statements.touch.run(now, sessionId);
@@ -200,7 +214,7 @@ export class SessionStore {
   }
 
   /** Appends messages in one short transaction and marks the session active now. */
-  append(sessionId: string, messages: readonly { message: ChatMessage; userId?: string | undefined }[], now: number): void {
+  append(sessionId: string, messages: readonly NewMessage[], now: number): void {
     this.appendInTransaction(sessionId, messages, now);
   }
 
@@ -242,7 +256,7 @@ function toSession(row: SessionRow): Session {
 }
 
 function toStoredMessage(row: MessageRow): StoredMessage {
-  return { seq: row.seq, message: toChatMessage(row), userId: row.user_id ?? undefined, tokens: row.tokens, createdAt: row.created_at };
+  return { seq: row.seq, message: toChatMessage(row), userId: row.user_id ?? undefined, tokens: row.tokens, createdAt: row.created_at, ...(row.said !== null ? { said: row.said } : {}) };
 }
 
 function toChatMessage(row: MessageRow): ChatMessage {

@@ -1,11 +1,13 @@
 /**
- * /forget reaches a group conversation someone else started: what the person's private tools
- * returned there (their notes, read with memory_search) is withheld, so the deleted note no longer
- * goes to the model on their later turns.
+ * /forget, and `cairn memory forget` alike, reach a group conversation someone else started: what
+ * the person's private tools returned there (their notes, read with memory_search) is withheld, so
+ * the deleted note no longer goes to the model on their later turns.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { buildProgram } from '../../src/cli.js';
+import { NOTE_TOOL_NAMES } from '../../src/memory/notes/tools.js';
 
 let model: FakeModelServer;
 let cairn: TestCairn;
@@ -44,5 +46,56 @@ describe('/forget <id>', () => {
     const request = JSON.stringify(model.chatRequests().at(-1));
     expect(request).not.toContain('moving to Lisbon in March');
     expect(request).toContain('(Deleted with /forget.)');
+  });
+});
+
+describe('`cairn memory forget`', () => {
+  let previous: string | undefined;
+  beforeEach(() => {
+    previous = process.env.CAIRN_DATA_DIR;
+    process.env.CAIRN_DATA_DIR = cairn.config.dataDir;
+  });
+  afterEach(() => {
+    if (previous === undefined) delete process.env.CAIRN_DATA_DIR;
+    else process.env.CAIRN_DATA_DIR = previous;
+  });
+
+  const cli = async (...args: string[]) => {
+    const lines: string[] = [];
+    await buildProgram((line) => lines.push(line)).exitOverride().parseAsync(args, { from: 'user' });
+    return lines;
+  };
+
+  /** Bob starts a group conversation; Alice asks there, and Cairn reads her notes with memory_search. */
+  async function aliceSearchedInBobsGroup(): Promise<{ noteId: number; sessionId: string }> {
+    const { adapter, gateway } = cairn;
+    const group = { conversationId: 'test:group:team', isDirect: false, addressed: true };
+    const note = cairn.notes.save('test:alice', { text: FACT, kind: 'fact', pinned: false, now: cairn.manualClock.now() }).note;
+    await gateway.receive(adapter.message('morning all', { ...group, userId: 'test:bob', senderId: 'bob', userName: 'bob' }));
+    model.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'Lisbon' } }] }, { text: 'Noted.' });
+    await gateway.receive(adapter.message('what are my plans?', group));
+    const sessionId = cairn.sessions.store.active(group.conversationId)!.id;
+    expect(toolResults(sessionId)).toContain('moving to Lisbon in March');
+    return { noteId: note.id, sessionId };
+  }
+
+  const toolResults = (sessionId: string) => JSON.stringify(cairn.db.prepare("SELECT content FROM messages WHERE session_id = ? AND role = 'tool'").all(sessionId));
+
+  it('<id> withholds the note tools\' results for the person in a group someone else started, as /forget does', async () => {
+    const { noteId, sessionId } = await aliceSearchedInBobsGroup();
+    expect(await cli('memory', 'forget', '--user', 'test:alice', String(noteId))).toEqual([`Deleted note ${noteId}.`]);
+    expect(toolResults(sessionId)).not.toContain('moving to Lisbon in March');
+    expect(toolResults(sessionId)).toContain('(Deleted with /forget.)');
+    expect(cairn.sessions.store.get(sessionId)?.status).toBe('active');
+  });
+
+  it('withholds the results of every private tool: the private tools are the note tools', () => {
+    expect(cairn.tools.names().filter((name) => cairn.tools.isPrivate(name)).sort()).toEqual([...NOTE_TOOL_NAMES].sort());
+  });
+
+  it('all withholds them too', async () => {
+    const { sessionId } = await aliceSearchedInBobsGroup();
+    await cli('memory', 'forget', '--user', 'test:alice', 'all');
+    expect(toolResults(sessionId)).not.toContain('moving to Lisbon in March');
   });
 });

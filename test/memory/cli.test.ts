@@ -1,6 +1,6 @@
 /** `cairn memory …`: the fixed CLI contract, lossless export/import, all-or-nothing imports, and SIGKILL mid-import. */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -134,6 +134,22 @@ describe('cairn memory export', () => {
     expect(new SessionStore(after).get(talking.id)).toMatchObject({ status: 'ended', endReason: 'forgotten' });
     expect(after.prepare('SELECT COUNT(*) FROM attachments').pluck().get()).toBe(0);
     after.close();
+  });
+});
+
+describe('cairn memory export -o', () => {
+  it('writes the file readable by its owner only, whatever the umask, replacing one that was there', async () => {
+    const umask = process.umask(0o022);
+    try {
+      await cairn('memory', 'import', '--user', 'ada', file('in.jsonl', SAMPLE));
+      const out = join(dataDir, 'ada.jsonl');
+      writeFileSync(out, 'an older export\n', { mode: 0o644 });
+      await cairn('memory', 'export', '--user', 'ada', '-o', out);
+      expect((statSync(out).mode & 0o777).toString(8)).toBe('600');
+      expect(readFileSync(out, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+    } finally {
+      process.umask(umask);
+    }
   });
 });
 

@@ -5,20 +5,14 @@
  * only in a direct message, so no one's notes are shown to a channel.
  */
 import type { CommandRegistry } from '../../core/commands.js';
-import type { Clock } from '../../core/clock.js';
+import type { ForgetNotes } from '../forget.js';
 import type { Notes } from './index.js';
 import { renderNote } from './recall.js';
 
 const LIST_LIMIT = 30;
 
-export interface ForgetHooks {
-  /** Drops the files a person sent that are kept for the agent (core/kept-files.ts); returns how many. */
-  forgetFiles?: ((userId: string) => number) | undefined;
-  /** Ends the person's active sessions, whose prompt and history may hold what was deleted; returns how many. */
-  endSessions?: ((userId: string) => number) | undefined;
-}
-
-export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, clock: Clock, hooks: ForgetHooks = {}): void {
+/** `forget`: the forget procedure shared with `cairn memory forget` (memory/forget.ts). */
+export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, forget: ForgetNotes): void {
   commands.register({
     name: 'memory',
     usage: 'memory [words]',
@@ -51,20 +45,18 @@ export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, 
       const userId = message.userId;
       const target = args.trim().toLowerCase();
       if (target === 'all') {
-        const deleted = notes.store.forgetAll(userId, clock.now());
-        const files = hooks.forgetFiles?.(userId) ?? 0;
+        const { deleted, files, ended } = forget(userId, 'all');
         const alsoFiles = files > 0 ? ` Also deleted the ${files === 1 ? 'file' : `${files} files`} you sent that I had kept.` : '';
-        const ended = hooks.endSessions?.(userId) ?? 0;
         if (deleted === 0) return `You have no notes to delete.${alsoFiles}${startedAfresh(ended)}`;
         return `${deleted === 1 ? 'Deleted your one note' : `Deleted all ${deleted} of your notes`}. I won't keep notes from what you said before now.${alsoFiles}${startedAfresh(ended, deleted === 1 ? 'it is' : 'they are')}`;
       }
       // As /memory shows it ("[12]"), with a # or bare.
       const id = /^(?:#|\[)?(\d{1,15})\]?$/.exec(target)?.[1];
       if (!id) return 'Say which note: /forget <id> (the ids are in /memory), or /forget all.';
-      const deleted = notes.store.forget(userId, Number(id), clock.now());
+      const { deleted, ended } = forget(userId, Number(id));
       // Another user's id reads exactly like a missing one: ids reveal nothing.
       if (deleted === 0) return `You have no note ${id}. /memory lists your notes with their ids.`;
-      return `Deleted note ${id}.${startedAfresh(hooks.endSessions?.(userId) ?? 0, 'it is')}`;
+      return `Deleted note ${id}.${startedAfresh(ended, 'it is')}`;
     },
   });
 }

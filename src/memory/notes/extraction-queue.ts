@@ -5,14 +5,31 @@
  * (in the same transaction); `failed` with an attempt count when the aux model could
  * not do it, to be retried at the next start-up. Shutdown aborts what is in flight
  * and leaves it pending.
+ *
+ * Two processes may share the database (`cairn chat` beside `cairn start`), and both
+ * resume pending sessions: a process claims a session before asking the model, and
+ * marks it done only while it still holds the claim, in the transaction that writes
+ * the notes, so each session is condensed once.
  */
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/db.js';
+import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { describeError, isCairnError } from '../../core/errors.js';
 import type { NoteExtractor, ExtractionResult } from './extraction.js';
 
 /** Attempts (each up to two model calls) before a session is left alone. */
 export const MAX_EXTRACTION_ATTEMPTS = 3;
+
+/**
+ * A claim older than this is taken as abandoned (its process died mid-extraction) and may be
+ * taken over. Well above one extraction's model calls; a slower holder that finishes after a
+ * takeover finds its claim gone and writes nothing.
+ */
+export const EXTRACTION_CLAIM_STALE_MS = 15 * 60 * 1000;
+
+/** Thrown inside the write transaction when another process took the session over or finished it: nothing is written. */
+class ClaimLost extends Error {}
 
 export type ExtractionState = 'pending' | 'done' | 'failed';
 
@@ -23,18 +40,32 @@ export class ExtractionQueue {
   private running: Promise<void> | undefined;
   private controller = new AbortController();
   private closed = false;
+  /** This queue's name on the claims it takes: one per process (and per queue in tests). */
+  private readonly holder = `${process.pid}:${randomUUID()}`;
 
   constructor(
     db: Db,
     private readonly extractor: NoteExtractor,
     private readonly logger: Logger,
+    private readonly clock: Clock,
     private readonly onExtracted?: (sessionId: string, result: ExtractionResult) => void,
   ) {
+    const mine = 'notes_claimed_by = @holder';
+    const unclaimed = 'notes_claimed_by = NULL, notes_claimed_at = NULL';
     this.s = {
       pending: db.prepare<[string]>("UPDATE sessions SET notes_state = 'pending' WHERE id = ? AND status = 'ended'"),
       state: db.prepare<[string], { notes_state: ExtractionState | null; notes_attempts: number }>('SELECT notes_state, notes_attempts FROM sessions WHERE id = ?'),
-      done: db.prepare<[string]>("UPDATE sessions SET notes_state = 'done', notes_attempts = notes_attempts + 1 WHERE id = ?"),
-      failed: db.prepare<[string]>("UPDATE sessions SET notes_state = 'failed', notes_attempts = notes_attempts + 1 WHERE id = ?"),
+      claim: db.prepare<[{ id: string; holder: string; now: number; staleBefore: number }]>(
+        `UPDATE sessions SET notes_claimed_by = @holder, notes_claimed_at = @now
+         WHERE id = @id AND notes_state IN ('pending', 'failed') AND (notes_claimed_by IS NULL OR ${mine} OR notes_claimed_at < @staleBefore)`,
+      ),
+      done: db.prepare<[{ id: string; holder: string }]>(
+        `UPDATE sessions SET notes_state = 'done', notes_attempts = notes_attempts + 1, ${unclaimed} WHERE id = @id AND notes_state <> 'done' AND ${mine}`,
+      ),
+      failed: db.prepare<[{ id: string; holder: string }]>(
+        `UPDATE sessions SET notes_state = 'failed', notes_attempts = notes_attempts + 1, ${unclaimed} WHERE id = @id AND notes_state <> 'done' AND ${mine}`,
+      ),
+      release: db.prepare<[{ id: string; holder: string }]>(`UPDATE sessions SET ${unclaimed} WHERE id = @id AND ${mine}`),
       retryable: db.prepare<[number], { id: string }>(
         "SELECT id FROM sessions WHERE notes_state = 'pending' OR (notes_state = 'failed' AND notes_attempts < ?) ORDER BY ended_at, id",
       ),
@@ -92,27 +123,45 @@ export class ExtractionQueue {
   }
 
   private async runOne(sessionId: string): Promise<void> {
-    const { state } = this.state(sessionId);
-    if (state !== 'pending' && state !== 'failed') return;
+    const claim = { id: sessionId, holder: this.holder };
+    // Not pending any more, or another process is condensing it right now.
+    if (this.s.claim.run({ ...claim, now: this.clock.now(), staleBefore: this.clock.now() - EXTRACTION_CLAIM_STALE_MS }).changes === 0) return;
     const started = Date.now();
+    const finish = (): void => {
+      if (this.s.done.run(claim).changes === 0) throw new ClaimLost();
+    };
     try {
-      const result = await this.extractor.extract(sessionId, () => this.s.done.run(sessionId), this.controller.signal);
+      const result = await this.extractor.extract(sessionId, finish, this.controller.signal);
       this.logger.info({ sessionId, ...summary(result), ms: Date.now() - started }, 'session condensed into notes');
       this.onExtracted?.(sessionId, result);
     } catch (error) {
+      if (error instanceof ClaimLost) {
+        this.logger.info({ sessionId }, 'another Cairn process condensed this session meanwhile; its notes are kept and these dropped');
+        return;
+      }
       if (this.controller.signal.aborted) {
+        this.releaseQuietly(claim);
         this.logger.info({ sessionId }, 'note extraction stopped by shutdown; it runs again at the next start');
         return;
       }
       const code = isCairnError(error) ? error.code : 'internal';
       try {
-        this.s.failed.run(sessionId);
+        this.s.failed.run(claim);
       } catch {
         // The database closed under us: the session stays pending, which is retried too.
       }
       const attempts = this.state(sessionId).attempts;
       const next = attempts < MAX_EXTRACTION_ATTEMPTS ? 'the session is kept for a retry at the next start' : `given up after ${attempts} attempts; the session stays in the history without notes`;
       this.logger.warn({ sessionId, code, attempts, err: describeError(error) }, `note extraction failed; ${next}`);
+    }
+  }
+
+  /** Lets the next start take the session at once instead of waiting for the claim to go stale. */
+  private releaseQuietly(claim: { id: string; holder: string }): void {
+    try {
+      this.s.release.run(claim);
+    } catch {
+      // The database closed first: the claim goes stale, and the session is taken over then.
     }
   }
 }

@@ -16,8 +16,10 @@ import type { NoteSearch } from './search.js';
 import type { RedactText } from './redact.js';
 import type { Note, NoteKind } from './types.js';
 import { reconcile, type ExtractedNote } from './reconcile.js';
-import { speakerTranscripts, type SpeakerTranscript } from './transcript.js';
+import { QUOTED_LEFT_OUT, speakerTranscripts, type SpeakerTranscript } from './transcript.js';
 import { extractJson } from '../../core/json-in-text.js';
+import { notesBeforeCut } from './cut-reply.js';
+import { conversationDates } from './conversation-dates.js';
 
 export const EXTRACTION_INSTRUCTIONS = [
   'You maintain long-term memory notes about one user of an AI assistant.',
@@ -25,6 +27,7 @@ export const EXTRACTION_INSTRUCTIONS = [
   'decisions made, problems solved (the problem and the fix that worked), preferences, facts about the user and their work, and recurring patterns.',
   'Each note is one or two self-contained sentences, concrete and actionable (names, versions, paths, numbers, dates), about the user in the third person.',
   'Do not write a transcript or a summary of the chat. Skip small talk, one-off requests with nothing lasting, and what the assistant said that the user did not confirm.',
+  `A user line that starts "${QUOTED_LEFT_OUT}" asks about messages that may be someone else's: do not take what the assistant says about them as facts about this user.`,
   'Never include secrets such as API keys, tokens or passwords.',
   'Existing notes are listed with their ids: do not repeat them. When a new note corrects or updates one, put that id in "replaces".',
   'Reply with JSON only: {"notes": [{"text": "...", "kind": "fact|preference|decision|solution|pattern", "replaces": 12}]}, or {"notes": []} when nothing is worth keeping.',
@@ -35,6 +38,11 @@ const KIND_ALIASES: Record<string, (typeof EXTRACTED_KINDS)[number]> = { problem
 
 /** The most notes one answer adds; more are left out (the first ones kept). */
 const MAX_NOTES = 40;
+
+/** Room for the answer; a retry after an answer cut off at it gets more, and is asked for fewer, shorter notes. */
+const ANSWER_TOKENS = 2_000;
+const CUT_RETRY_TOKENS = 4_000;
+const CUT_RETRY_NOTES = 15;
 
 /**
  * One note of the answer, read leniently: one off field must not cost the session all its notes
@@ -75,6 +83,8 @@ export interface NoteExtractorOptions {
    * condensed still names its old key in the transcript; the notes go to the person.
    */
   personOf?: ((userId: string) => string) | undefined;
+  /** IANA zone the conversation's dates are given in (CAIRN_TZ); UTC when not given. */
+  timeZone?: string | undefined;
 }
 
 export interface ExtractionResult {
@@ -102,7 +112,9 @@ export class NoteExtractor {
       forgotten.set(userId, at);
       return at;
     };
-    const transcripts = speakerTranscripts(sessions.allMessages(sessionId), { redact, forgottenAt });
+    // After /unlink, what the session's starter said there drew on the person's notes it no longer has (ended-sessions.ts).
+    const leftOut = session.endReason === 'unlinked' ? session.userId : undefined;
+    const transcripts = speakerTranscripts(sessions.allMessages(sessionId), { redact, forgottenAt }).filter((transcript) => transcript.userId !== leftOut);
     const batches: { userId: string; changes: BatchChange[] }[] = [];
     const result: ExtractionResult = { speakers: transcripts.length, added: 0, superseded: 0, duplicates: 0, notes: [] };
     const when = session.lastActiveAt;
@@ -111,7 +123,7 @@ export class NoteExtractor {
       // The notes the speaker has now: a message written by a turn that began before a link names the old key.
       const person = personOf(transcript.userId);
       const related = this.related(person, transcript.userText);
-      const extracted = await this.ask(transcript, related, sessionId, new Date(when).toISOString().slice(0, 10), signal);
+      const extracted = await this.ask(transcript, related, sessionId, conversationDates(session.startedAt, when, this.options.timeZone ?? 'UTC'), signal);
       // The notes shown were found by the conversation's first words; one it mentions late is
       // found by each new note's own words, so it is known, not added again.
       const outcome = reconcile(extracted, this.withNotesLike(person, extracted, related), { sessionId, now: when });
@@ -153,12 +165,14 @@ export class NoteExtractor {
     return [...byId.values()];
   }
 
-  private async ask(transcript: SpeakerTranscript, related: readonly Note[], sessionId: string, date: string, signal?: AbortSignal): Promise<ExtractedNote[]> {
+  /** `dates`: when the conversation took place (conversation-dates.ts). */
+  private async ask(transcript: SpeakerTranscript, related: readonly Note[], sessionId: string, dates: string, signal?: AbortSignal): Promise<ExtractedNote[]> {
     const existing = related.length > 0 ? related.map((note) => `- [${note.id}] (${note.kind}) ${note.text}`).join('\n') : '(none)';
     const messages: ChatMessage[] = [
       { role: 'system', content: EXTRACTION_INSTRUCTIONS },
-      { role: 'user', content: `Existing notes:\n${existing}\n\nConversation of ${date}:\n${transcript.text}` },
+      { role: 'user', content: `Existing notes:\n${existing}\n\nConversation ${dates}:\n${transcript.text}` },
     ];
+    let maxTokens = ANSWER_TOKENS;
     for (let attempt = 1; ; attempt++) {
       // JSON mode where the provider has it (the client asks without it where refused); the prompt asks for JSON anyway.
       const reply = await this.options.model.complete({
@@ -168,16 +182,18 @@ export class NoteExtractor {
         sessionId,
         json: true,
         temperature: 0,
-        maxTokens: 2_000,
+        maxTokens,
         ...(signal ? { signal } : {}),
       });
-      const parsed = parseReply(reply.text);
+      const cut = reply.finishReason === 'length';
+      const parsed = parseReply(reply.text, { cut });
       if (parsed.ok) return parsed.notes.map((note) => ({ ...note, text: this.options.redact(note.text) }));
       if (attempt >= 2) throw new CairnError('invalid_model_output', `The aux model's notes were not valid twice: ${parsed.problem}`);
-      messages.push(
-        { role: 'assistant', content: reply.text },
-        { role: 'user', content: `That reply cannot be used: ${parsed.problem}. Reply again with the JSON object only, in the format described.` },
-      );
+      const again = cut
+        ? `Reply again with at most ${CUT_RETRY_NOTES} notes, the most useful ones, each one short sentence: the JSON object only, in the format described.`
+        : 'Reply again with the JSON object only, in the format described.';
+      messages.push({ role: 'assistant', content: reply.text }, { role: 'user', content: `That reply cannot be used: ${parsed.problem}. ${again}` });
+      if (cut) maxTokens = CUT_RETRY_TOKENS;
     }
   }
 }
@@ -186,16 +202,25 @@ type Parsed = { ok: true; notes: ExtractedNote[] } | { ok: false; problem: strin
 
 /**
  * Reads the model's JSON (tolerating a code fence or prose around it) and each note in it; a note
- * that is none (no text, a text too long) is left out and the others kept.
+ * that is none (no text, a text too long) is left out and the others kept. An answer `cut` at the
+ * token limit keeps the notes complete before the cut.
  */
-export function parseReply(text: string): Parsed {
+export function parseReply(text: string, options: { cut?: boolean } = {}): Parsed {
   const extracted = extractJson(text);
-  if (!extracted) return { ok: false, problem: 'it holds no JSON object' };
+  if (!extracted) {
+    const beforeCut = options.cut ? readNotes(notesBeforeCut(text) ?? []) : [];
+    if (beforeCut.length > 0) return { ok: true, notes: beforeCut };
+    return { ok: false, problem: options.cut ? 'it was cut off at the length limit before any note was complete' : 'it holds no JSON object' };
+  }
   const result = replySchema.safeParse(extracted.parsed);
   if (!result.success) return { ok: false, problem: 'it has no "notes" list' };
-  const notes = result.data.notes.flatMap((value) => {
+  return { ok: true, notes: readNotes(result.data.notes) };
+}
+
+function readNotes(values: readonly unknown[]): ExtractedNote[] {
+  const notes = values.flatMap((value) => {
     const note = noteSchema.safeParse(value);
     return note.success ? [{ text: note.data.text, kind: note.data.kind, replaces: replacedId(note.data.replaces) }] : [];
   });
-  return { ok: true, notes: notes.slice(0, MAX_NOTES) };
+  return notes.slice(0, MAX_NOTES);
 }

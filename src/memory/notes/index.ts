@@ -19,6 +19,7 @@ import type { Embedder } from './embeddings.js';
 import { createNoteRedactor, type RedactText } from './redact.js';
 import { NoteExtractor } from './extraction.js';
 import { ExtractionQueue } from './extraction-queue.js';
+import { EndedSessions } from './ended-sessions.js';
 import { recallSection } from './recall.js';
 import { exportLine, parseImport } from './jsonl.js';
 import { contentStems, sameNote } from './reconcile.js';
@@ -40,7 +41,14 @@ export interface NotesOptions {
   /** false: compare note vectors in process even where sqlite-vec loads (tests). */
   useSqliteVec?: boolean;
   /** Extraction of ended sessions (the running agent; CLI commands leave it out). */
-  extraction?: { sessions: SessionStore; model: ModelClient; auxModel: string | undefined; personOf?: ((userId: string) => string) | undefined };
+  extraction?: {
+    sessions: SessionStore;
+    model: ModelClient;
+    auxModel: string | undefined;
+    personOf?: ((userId: string) => string) | undefined;
+    /** IANA zone the extraction prompt dates conversations in (CAIRN_TZ). */
+    timeZone?: string | undefined;
+  };
 }
 
 export interface SaveRequest {
@@ -60,26 +68,32 @@ export class Notes {
   readonly recall: PrefixSection;
   /** Aborted at close: stops background embedding. */
   private readonly background = new AbortController();
+  private readonly endedSessions: EndedSessions;
 
   constructor(private readonly options: NotesOptions) {
     this.store = new NoteStore(options.db);
+    this.endedSessions = new EndedSessions(options.db);
     this.redact = createNoteRedactor(options.secrets ?? []);
     this.vectors = options.embedder ? new VectorIndex(this.store, options.embedder, options.logger, options.useSqliteVec ?? true) : undefined;
     this.search = new NoteSearch({ store: this.store, clock: options.clock, logger: options.logger, vectors: this.vectors });
     this.recall = recallSection({ store: this.store, search: this.search, budgetTokens: options.recallTokens });
     if (options.extraction) {
       const extractor = new NoteExtractor({ ...options.extraction, store: this.store, search: this.search, redact: this.redact });
-      this.extraction = new ExtractionQueue(options.db, extractor, options.logger, (_sessionId, result) => {
+      this.extraction = new ExtractionQueue(options.db, extractor, options.logger, options.clock, (_sessionId, result) => {
         for (const userId of new Set(result.notes.map((note) => note.userId))) this.embedLater(userId);
       });
     }
   }
 
-  /** The session manager's listener: queue the ended session for extraction (never throws, never waits). */
+  /**
+   * The session manager's listener: queue the ended session for extraction (never throws, never
+   * waits). Where this process condenses nothing (the CLI), it is left pending for the next start.
+   */
   readonly sessionEnded = (session: Session, reason: EndReason): void => {
-    if (reason === 'forgotten' || reason === 'unlinked' || !this.extraction) return;
     try {
-      this.extraction.sessionEnded(session.id);
+      if (!this.endedSessions.condenses(session, reason)) return;
+      if (this.extraction) this.extraction.sessionEnded(session.id);
+      else this.endedSessions.markPending(session.id);
     } catch (error) {
       this.options.logger.error({ sessionId: session.id, err: describeError(error) }, 'could not queue the session for note extraction');
     }

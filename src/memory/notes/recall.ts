@@ -36,20 +36,24 @@ export function recallSection(options: RecallOptions): PrefixSection {
   };
 }
 
+/** The section within the budget, or undefined when not even its header fits (CAIRN_MEMORY_RECALL_TOKENS=0: recall off). */
 function renderNotes(options: RecallOptions, context: PrefixContext): string | undefined {
+  const fits = (text: string) => estimateTokens(text) <= options.budgetTokens;
   const pinned = options.store.pinned(context.userId);
   const relevant = options.search.keyword(context.userId, context.firstMessage, { limit: RELEVANT_NOTES }).map((hit) => hit.note);
   const seen = new Set<number>();
   const notes = [...pinned, ...relevant].filter((note) => !seen.has(note.id) && seen.add(note.id));
   if (notes.length === 0) {
-    return ['## Memory', `You have no notes about ${context.userName} yet. When they ask you to remember something, use memory_save.`].join('\n');
+    const none = ['## Memory', `You have no notes about ${context.userName} yet. When they ask you to remember something, use memory_save.`].join('\n');
+    return fits(none) ? none : undefined;
   }
   const header = [
     '## Memory',
     `What you remember about ${context.userName} from earlier conversations (ids for memory tools; the user can see and delete notes with /memory and /forget). Older notes may be out of date; memory_search finds more.`,
   ];
   let budget = options.budgetTokens - estimateTokens(header.join('\n'));
-  const lines: string[] = [];
+  if (budget < 0) return undefined;
+  const kept: string[] = [];
   let left = 0;
   for (const note of notes) {
     const line = renderNote(note);
@@ -60,11 +64,20 @@ function renderNotes(options: RecallOptions, context: PrefixContext): string | u
       continue;
     }
     budget -= cost;
-    lines.push(line);
+    kept.push(line);
   }
-  // Notes that did not fit are named, so the model knows to search for them.
-  if (left > 0) lines.push(`- (${left} more ${left === 1 ? 'note' : 'notes'} did not fit here: memory_search finds ${left === 1 ? 'it' : 'them'})`);
-  return [...header, ...lines].join('\n');
+  // Notes that did not fit are named, so the model knows to search for them; that line is in the budget too, and the last notes kept give way to it.
+  const section = () => [...header, ...kept, ...(left > 0 ? [moreNotes(left)] : [])].join('\n');
+  while (!fits(section()) && kept.length > 0) {
+    kept.pop();
+    left++;
+  }
+  const text = section();
+  return fits(text) ? text : undefined;
+}
+
+function moreNotes(left: number): string {
+  return `- (${left} more ${left === 1 ? 'note' : 'notes'} did not fit here: memory_search finds ${left === 1 ? 'it' : 'them'})`;
 }
 
 export function renderNote(note: Note): string {

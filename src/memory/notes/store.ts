@@ -97,6 +97,13 @@ export class NoteStore {
            UNION SELECT n.id, n.superseded_by FROM notes n JOIN newer ON n.id = newer.next
          ) SELECT id FROM newer WHERE next IS NULL`,
       ).pluck(),
+      // The version in `id`'s chain that `older` replaced, when there is one: linking `older` to `id` would close a loop through it.
+      loopCloser: db.prepare<[number, number]>(
+        `WITH RECURSIVE newer(id, next) AS (
+           SELECT id, superseded_by FROM notes WHERE id = ?
+           UNION SELECT n.id, n.superseded_by FROM notes n JOIN newer ON n.id = newer.next
+         ) SELECT id FROM newer WHERE next = ? LIMIT 1`,
+      ).pluck(),
       revive: db.prepare<[number]>('UPDATE notes SET superseded_by = NULL WHERE id = ?'),
       markForgotten: db.prepare<[number, number]>('UPDATE note_owners SET forgotten_at = ? WHERE id = ?'),
     };
@@ -279,7 +286,9 @@ export class NoteStore {
    * Imports notes in one transaction: all land or none. A note whose external id the
    * user already has replaces that note; one without an external id that the user already
    * has (same text, kind and creation time) is kept as it is, so importing an export twice
-   * adds nothing. `onProgress` runs inside the transaction.
+   * adds nothing. The file's own `superseded_by` links win over the versions stored
+   * before, and never close a loop (a loop has no live note and hides every version).
+   * `onProgress` runs inside the transaction.
    */
   import(userId: string, notes: readonly ImportNote[], onProgress?: (done: number) => void): { imported: number; alreadyThere: number } {
     return this.db.transaction(() => {
@@ -290,7 +299,8 @@ export class NoteStore {
       notes.forEach((note, index) => {
         const same = note.externalId === undefined && before > 0 ? this.s.sameNote.get(owner, note.createdAt, note.text, note.kind, before) : undefined;
         if (same) alreadyThere++;
-        const id = same?.id ?? this.insertOne(owner, note);
+        // A line the file itself marks as an older version is placed by that link below, not made the live one.
+        const id = same?.id ?? this.insertOne(owner, note, { reviveReplaced: note.supersededByRef === undefined });
         if (note.ref !== undefined) idsByRef.set(note.ref, id);
         if (onProgress && (index + 1) % PROGRESS_EVERY === 0) onProgress(index + 1);
       });
@@ -299,10 +309,22 @@ export class NoteStore {
         const newer = idsByRef.get(note.supersededByRef);
         const older = idsByRef.get(note.ref);
         if (newer === undefined || older === undefined) throw new CairnError('invalid_input', `superseded_by ${note.supersededByRef} names no note of the file`);
-        this.s.supersede.run(newer, note.updatedAt ?? note.createdAt, older, owner);
+        this.linkVersions(owner, older, newer, note.updatedAt ?? note.createdAt);
       }
       return { imported: notes.length - alreadyThere, alreadyThere };
     })();
+  }
+
+  /**
+   * Marks `older` as replaced by `newer`. When the stored history already runs from `newer`
+   * to `older` (an export of this user imported back), the stored link into `older` is cut
+   * first: the file's order wins, and the chain keeps exactly one live version.
+   */
+  private linkVersions(owner: number, older: number, newer: number, at: number): void {
+    if (older === newer) return;
+    const closer = this.s.loopCloser.get(newer, older) as number | undefined;
+    if (closer !== undefined) this.s.revive.run(closer);
+    this.s.supersede.run(newer, at, older, owner);
   }
 
   private ensureOwner(userId: string): number {
@@ -312,7 +334,7 @@ export class NoteStore {
     return (this.s.owner.get(userId) as { id: number }).id;
   }
 
-  private insertOne(owner: number, note: NewNote): number {
+  private insertOne(owner: number, note: NewNote, options: { reviveReplaced: boolean } = { reviveReplaced: true }): number {
     this.writes++;
     const params = {
       owner,
@@ -331,7 +353,7 @@ export class NoteStore {
     const id = (this.s.upsertExternal.get(params) as { id: number }).id;
     // Imported again after a newer version replaced it: the import is the truth now, and that version its history.
     const live = this.s.liveOfChain.get(id) as number | undefined;
-    if (live !== undefined && live !== id) {
+    if (options.reviveReplaced && live !== undefined && live !== id) {
       this.s.supersede.run(id, params.updated, live, owner);
       this.s.revive.run(id);
     }

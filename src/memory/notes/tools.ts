@@ -23,12 +23,19 @@ const saveParameters = z.object({
 });
 
 /**
+ * The tools whose results are a person's notes: private to them in a group, and withheld from
+ * the conversations still going on when they forget notes (memory/forget.ts).
+ */
+export const NOTE_TOOL_NAMES = ['memory_search', 'memory_save'] as const;
+const [MEMORY_SEARCH, MEMORY_SAVE] = NOTE_TOOL_NAMES;
+
+/**
  * `personOf`: the person a user key belongs to now (as for memory_save): a turn that began before
  * its account was linked searches the notes the person has now, not the old key's, which moved.
  */
 export function memorySearchTool(notes: Notes, personOf: (userId: string) => string = (userId) => userId): Tool<z.infer<typeof searchParameters>> {
   return {
-    name: 'memory_search',
+    name: MEMORY_SEARCH,
     private: true,
     description:
       "Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember.",
@@ -50,7 +57,7 @@ export function memorySearchTool(notes: Notes, personOf: (userId: string) => str
  */
 export function memorySaveTool(notes: Notes, personOf: (userId: string) => string = (userId) => userId): Tool<z.infer<typeof saveParameters>> {
   return {
-    name: 'memory_save',
+    name: MEMORY_SAVE,
     private: true,
     description:
       'Save a note to your long-term memory about the user you are talking to, when they ask you to remember something. Secrets (passwords, keys, tokens) are never stored.',

@@ -2,7 +2,8 @@
  * The text an extraction reads: one transcript per person who spoke in the session.
  * In a group conversation each speaker's transcript holds only their own messages and
  * the agent's replies to them, so notes about one person are never drawn from what
- * another said. Secrets are masked before the aux model sees anything.
+ * another said: a message that quotes another member's (a reply, a thread mention) counts
+ * with the sender's own words only. Secrets are masked before the aux model sees anything.
  */
 import type { ChatMessage } from '../../model/types.js';
 import type { StoredMessage } from '../sessions.js';
@@ -28,6 +29,8 @@ export interface TranscriptOptions {
 const MAX_TRANSCRIPT_CHARS = 40_000;
 const MAX_USER_MESSAGE_CHARS = 4_000;
 const MAX_TOOL_CHARS = 600;
+/** Stands for what the sender replied to: the model knows they meant something, and that it was not theirs to learn from. */
+export const QUOTED_LEFT_OUT = '[replying to earlier messages, left out here]';
 
 export function speakerTranscripts(messages: readonly StoredMessage[], options: TranscriptOptions): SpeakerTranscript[] {
   const lines = new Map<string, string[]>();
@@ -39,10 +42,12 @@ export function speakerTranscripts(messages: readonly StoredMessage[], options: 
     if (speaker === undefined) continue;
     const forgottenAt = options.forgottenAt?.(speaker);
     if (forgottenAt !== undefined && stored.createdAt <= forgottenAt) continue;
-    const line = render(message);
+    // Only the sender's own words: the message they replied to, or the thread before it, may be another member's.
+    const said = message.role === 'user' ? stored.said : undefined;
+    const line = said === undefined ? render(message) : `User: ${QUOTED_LEFT_OUT} ${truncateMiddle(said, MAX_USER_MESSAGE_CHARS)}`.trimEnd();
     if (!line) continue;
     push(lines, speaker, options.redact(line));
-    if (message.role === 'user') push(userTexts, speaker, options.redact(message.content));
+    if (message.role === 'user') push(userTexts, speaker, options.redact(said ?? message.content));
   }
   const max = options.maxChars ?? MAX_TRANSCRIPT_CHARS;
   return [...userTexts.keys()].map((userId) => ({

@@ -24,6 +24,7 @@ import { sql as sentReplies } from './019-sent-replies.js';
 import { backfill as scriptMarksBackfill, sql as scriptMarksSearch } from './020-script-marks-search.js';
 import { sql as modelSwitcherName } from './021-model-switcher-name.js';
 import { sql as auditTaskMarks } from './022-audit-task-marks.js';
+import { sql as extractionClaimsAndWords } from './023-extraction-claims-and-words.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -57,4 +58,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 20, name: 'script-marks-search', sql: scriptMarksSearch, backfill: scriptMarksBackfill },
   { version: 21, name: 'model-switcher-name', sql: modelSwitcherName },
   { version: 22, name: 'audit-task-marks', sql: auditTaskMarks },
+  { version: 23, name: 'extraction-claims-and-words', sql: extractionClaimsAndWords },
 ];
