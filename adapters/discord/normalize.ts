@@ -2,12 +2,17 @@
  * discord.js messages and slash-command interactions → InboundMessage. Guild
  * channels are one session each by default (threads are channels of their own);
  * `channelSessions: channel` folds a thread into its parent. DMs are `discord:dm:<channel>`.
+ * What the model reads of a message (its words, embeds, forwards, Discord's markup as
+ * words) is message-text.ts's; Discord's notices of events are no messages here.
  */
 import { MessageFlags, type Attachment, type ButtonInteraction, type ChatInputCommandInteraction, type Message, type MessageContextMenuCommandInteraction } from 'discord.js';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { reactionMessageId, type SentReply } from '../../src/core/sent-replies.js';
+import { forwardedText, isForward, isUserMessage, quotedText, withoutBotMention } from './message-text.js';
+import { readableText } from './readable-text.js';
+import { forumPostTitle, withPostTitle } from './threads.js';
 
 export const PLATFORM = 'discord';
 /** The slash command that sends a prompt to the agent. */
@@ -32,19 +37,23 @@ export function channelIdOf(conversationId: string): string {
   return channel;
 }
 
+/** A person's message as the core reads it; undefined for Discord's notices of events (pins, members added). */
 export function normalizeMessage(message: Message, options: NormalizeOptions): InboundMessage | undefined {
+  if (!isUserMessage(message)) return undefined;
   const isDirect = message.guildId === null;
   // "@Cairn" from the mention picker is often the role Discord gives the bot (managed, tagged with its id).
   const botRoles = message.mentions.roles.filter((role) => role.tags?.botId === options.botId).map((role) => role.id);
   const mentioned = message.mentions.users.has(options.botId) || botRoles.length > 0;
   const repliedToBot = message.mentions.repliedUser?.id === options.botId;
-  const text = stripMention(message.content, options.botId, botRoles);
-  const command = parseCommand(text);
+  const own = readableText(withoutBotMention(message.content, options.botId, botRoles), message.channel);
+  // A command is what the sender typed, never what a message they forward says.
+  const command = parseCommand(own);
+  const text = command ? own : [withPostTitle(own, forumPostTitle(message)), forwardedText(message)].filter((part) => part !== '').join('\n');
   const parentId = message.channel.isThread() ? message.channel.parentId : null;
-  const attachments = [...message.attachments.values()].map((file) => labelOf(message, file));
+  const attachments = attachmentsOf(message).map((file) => labelOf(message, file));
   if (message.stickers.size > 0) attachments.push('a sticker');
   const replied = repliedMessage(message);
-  if (replied) attachments.push(...[...replied.attachments.values()].map((file) => ofRepliedMessage(labelOf(replied, file))));
+  if (replied) attachments.push(...attachmentsOf(replied).map((file) => ofRepliedMessage(labelOf(replied, file))));
   const replyingTo = replyContextOf(message, options.botId);
   return {
     platform: PLATFORM,
@@ -66,16 +75,30 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
   };
 }
 
-/** The message replied to: Discord sends it along with the reply, and discord.js keeps it in the channel's cache. */
+/**
+ * The message replied to: Discord sends it along with the reply, and discord.js keeps it in the channel's cache.
+ * A forward's reference points at the message it copies, which is no reply (forwarded within a channel, that is cached too).
+ */
 function repliedMessage(message: Message): Message | undefined {
   const id = message.reference?.messageId;
-  return id ? message.channel.messages.cache.get(id) : undefined;
+  return id && !isForward(message) ? message.channel.messages.cache.get(id) : undefined;
 }
 
 function replyContextOf(message: Message, botId: string): InboundMessage['replyingTo'] {
   const replied = repliedMessage(message);
-  if (!replied?.content.trim()) return undefined;
-  return { author: replied.author.globalName ?? replied.author.username, text: replied.content, byBot: replied.author.id === botId };
+  return replied ? quotedMessage(replied, botId) : undefined;
+}
+
+/** A message as the one replied to: who wrote it and all it shows; undefined when it shows no text. */
+function quotedMessage(message: Message, botId: string): InboundMessage['replyingTo'] {
+  const text = quotedText(message);
+  return text ? { author: message.author.globalName ?? message.author.username, text, byBot: message.author.id === botId } : undefined;
+}
+
+/** The message's files, and those of the messages it forwards (a forward itself has none). */
+function attachmentsOf(message: Message): Attachment[] {
+  const forwarded = isForward(message) ? [...message.messageSnapshots.values()].flatMap((snapshot) => [...snapshot.attachments.values()]) : [];
+  return [...message.attachments.values(), ...forwarded];
 }
 
 /** A voice message is a message flagged as one, with its recording (an audio/ogg file) as the one attachment. */
@@ -99,14 +122,16 @@ export function filesOf(message: Message): DiscordFile[] {
 }
 
 function attachedFiles(message: Message): DiscordFile[] {
-  return [...message.attachments.values()].map((file) => ({ label: labelOf(message, file), fileName: file.name, contentType: file.contentType ?? undefined, size: file.size, url: file.url }));
+  return attachmentsOf(message).map((file) => ({ label: labelOf(message, file), fileName: file.name, contentType: file.contentType ?? undefined, size: file.size, url: file.url }));
 }
 
 /** `/ask prompt:…` is a prompt; every other slash command is the chat command of that name. */
 export function normalizeInteraction(interaction: ChatInputCommandInteraction, options: NormalizeOptions): InboundMessage {
   const isAsk = interaction.commandName === ASK_COMMAND;
-  const prompt = isAsk ? (interaction.options.getString('prompt') ?? '') : '';
-  const args = isAsk ? '' : (interaction.options.getString('args') ?? '');
+  // A mention picked in an option's text comes as markup, as in a message.
+  const typed = (name: string) => readableText(interaction.options.getString(name) ?? '', interaction.channel);
+  const prompt = isAsk ? typed('prompt') : '';
+  const args = isAsk ? '' : typed('args');
   return fromInteraction(interaction, isAsk ? prompt : `/${interaction.commandName}${args ? ` ${args}` : ''}`, isAsk ? undefined : { name: interaction.commandName, args }, options);
 }
 
@@ -125,11 +150,12 @@ export function normalizeButtonPress(interaction: ButtonInteraction, options: No
  */
 export function normalizeAskAbout(interaction: MessageContextMenuCommandInteraction, options: NormalizeOptions): InboundMessage {
   const target = interaction.targetMessage;
-  const attachments = [...target.attachments.values()].map((file) => ofRepliedMessage(labelOf(target, file)));
+  const attachments = attachmentsOf(target).map((file) => ofRepliedMessage(labelOf(target, file)));
   const base = fromInteraction(interaction, '', undefined, options);
+  const replyingTo = quotedMessage(target, options.botId);
   return {
     ...base,
-    ...(target.content.trim() ? { replyingTo: { author: target.author.globalName ?? target.author.username, text: target.content, byBot: target.author.id === options.botId } } : {}),
+    ...(replyingTo ? { replyingTo } : {}),
     ...(attachments.length > 0 ? { attachments } : {}),
   };
 }
@@ -159,11 +185,6 @@ function fromInteraction(interaction: ChatInputCommandInteraction | ButtonIntera
     receivedAt: interaction.createdAt,
     raw: interaction,
   };
-}
-
-function stripMention(text: string, botId: string, botRoles: readonly string[] = []): string {
-  const roles = botRoles.map((id) => `|<@&${id}>`).join('');
-  return text.replace(new RegExp(`<@!?${botId}>${roles}`, 'g'), '').trim();
 }
 
 export interface ReactionInput {

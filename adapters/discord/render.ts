@@ -1,16 +1,18 @@
 /**
- * Discord renders Markdown natively, so replies go out as written (fences aside, below),
- * split at 2,000 characters without breaking code blocks. The plain fallback (when Discord
+ * Discord renders Markdown natively, so replies go out as written (fences aside, below;
+ * deep headings and tables, which it does not render, see markdown-blocks.ts), split at
+ * 2,000 characters without breaking code blocks. The plain fallback (when Discord
  * rejects a message's content) escapes the Markdown so it shows as typed.
  */
 import { escapeMarkdown } from 'discord.js';
 import { splitMessage } from '../../src/core/split.js';
+import { discordBlocks } from './markdown-blocks.js';
 import type { OutboundFile, ReplyButton } from '../../src/core/message.js';
 
 export const MESSAGE_LIMIT = 2000;
 
 export function renderParts(markdown: string): string[] {
-  return splitMessage(discordFences(markdown.trim()) || '…', MESSAGE_LIMIT);
+  return splitMessage(discordBlocks(discordFences(markdown.trim())) || '…', MESSAGE_LIMIT);
 }
 
 /** An opening fence; a backtick after it makes the line inline code (```npm install```), as splitMessage reads it. */
