@@ -1,6 +1,7 @@
 /**
  * What Cairn can read of the files a message carries, turned into text in the message:
- * text files (logs, code, CSV, JSON…) as they are, or their start and end when too long;
+ * text files (logs, code, CSV, JSON…) as they are, in the encoding they are in
+ * (text-decoding.ts), or their start and end when too long;
  * PDFs by their text layer, a scan through the vision model; Office files (Word, Excel,
  * PowerPoint, OpenDocument) by their text (both read in child processes, see
  * documents/); voice messages and audio through the transcription model; images through
@@ -17,7 +18,7 @@ import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { listed } from './attachments.js';
 import { headOf, tailOf } from './text.js';
-import { decodeCharset } from './charset.js';
+import { decodeText } from './text-decoding.js';
 import { officeFormat } from './documents/office-text.js';
 import { documentPool, type Documents } from './documents/pool.js';
 import { scannedPageMark } from './documents/pdf-text.js';
@@ -47,9 +48,11 @@ const MAX_TEXT_BYTES = 20 * 1024 * 1024;
 /** The most a transcription endpoint takes (OpenAI's limit): a longer recording is not downloaded to be refused. */
 const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
 
-const TEXT_TYPE = /^(text\/|application\/(json|x-ndjson|jsonl|xml|yaml|x-yaml|toml|javascript|typescript|x-sh|x-shellscript|sql|x-python|csv|graphql|x-diff|x-patch|x-subrip)\b)/i;
+/** text/*, the data and script types, any +json or +xml (application/geo+json, application/x-ipynb+json, application/atom+xml), and application/x-<language> as desktop MIME databases name source files. */
+const TEXT_TYPE =
+  /^(text\/|application\/(json|x-ndjson|jsonl|xml|yaml|x-yaml|toml|javascript|typescript|x-sh|x-shellscript|sql|x-python|csv|graphql|x-diff|x-patch|x-subrip|x-(httpd-)?php|x-ruby|x-perl|x-lua|x-tcl|x-awk|x-csh|x-tex|x-latex|x-javascript|x-typescript|x-powershell|x-java-source|x-kotlin|x-rust|x-go)\b|application\/[\w.-]+\+(json|xml)$)/i;
 const TEXT_EXTENSIONS = new Set(
-  'txt text md markdown rst adoc org csv tsv json jsonl ndjson yaml yml toml ini cfg conf env properties log out err xml html htm css scss sass less js mjs cjs jsx ts mts cts tsx py pyi ipynb rb go rs java kt kts scala swift c h cc cpp cxx hpp cs fs php pl lua r jl dart ex exs erl hrl hs ml clj sql sh bash zsh fish ps1 bat cmd tf hcl nix proto graphql gql diff patch vue svelte tex bib srt vtt gradle cmake mk lock'.split(' '),
+  'txt text md markdown rst adoc org csv tsv json jsonl ndjson geojson yaml yml toml ini cfg conf env properties log out err xml html htm css scss sass less js mjs cjs jsx ts mts cts tsx py pyi ipynb rb go rs java kt kts scala swift c h cc cpp cxx hpp cs fs php pl lua r jl dart ex exs erl hrl hs ml clj sql sh bash zsh fish ps1 bat cmd tf hcl nix proto graphql gql diff patch vue svelte tex bib srt vtt gradle cmake mk lock'.split(' '),
 );
 const TEXT_NAMES = new Set(['dockerfile', 'makefile', 'procfile', 'gemfile', 'rakefile', 'jenkinsfile', 'vagrantfile', 'license', 'readme']);
 /** Dotfiles, named by what follows the dot (`.env` has no extension to Node). */
@@ -71,14 +74,28 @@ export function kindOf(file: Pick<InboundFile, 'fileName' | 'contentType'>): Fil
   if (type === 'image/svg+xml') return 'text';
   if (type.startsWith('image/')) return 'image';
   if (TEXT_TYPE.test(type)) return 'text';
-  // Platforms often send application/octet-stream (or nothing) for code and logs, and Windows application/vnd.ms-excel for CSV.
-  if (type === '' || type === 'application/octet-stream' || type === 'application/vnd.ms-excel') {
+  // A text file's name wins over any other type: desktop MIME databases take a TypeScript file (.ts) for an MPEG transport
+  // stream (video/mp2t) and label code with types of their own. A real video so named is refused as binary when read.
+  if (hasTextName(file.fileName)) return 'text';
+  // Platforms often send application/octet-stream (or nothing) for voice notes and pictures too.
+  if (type === '' || type === 'application/octet-stream') {
     if (AUDIO_EXTENSIONS.has(extension)) return 'audio';
     if (extension in IMAGE_TYPES || OTHER_IMAGE_EXTENSIONS.has(extension)) return 'image';
-    const name = file.fileName.toLowerCase();
-    if (TEXT_EXTENSIONS.has(extension) || extension === 'svg' || (extension === '' && TEXT_NAMES.has(name)) || (name.startsWith('.') && TEXT_DOTFILES.has(name.slice(1)))) return 'text';
   }
   return undefined;
+}
+
+/** Whether a file's name says text: a code, data or log extension, or a name such as Dockerfile or .env. */
+function hasTextName(fileName: string): boolean {
+  const name = fileName.toLowerCase();
+  const extension = extname(name).slice(1);
+  return TEXT_EXTENSIONS.has(extension) || extension === 'svg' || (extension === '' && TEXT_NAMES.has(name)) || (name.startsWith('.') && TEXT_DOTFILES.has(name.slice(1)));
+}
+
+/** The file's MIME type when it is specific and does not say text: video/mp2t for a .ts file read by its name. */
+function sentAsNonText(file: Pick<InboundFile, 'contentType'>): string | undefined {
+  const type = file.contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === '' || type === 'application/octet-stream' || TEXT_TYPE.test(type) ? undefined : type;
 }
 
 function imageType(file: Pick<InboundFile, 'fileName' | 'contentType'>): string | undefined {
@@ -166,7 +183,7 @@ export class FileReader {
       const { text, about } = await this.documents.officeText(await file.load(signal), format, signal);
       return { name, fileName: file.fileName, text, about };
     }
-    const decoded = decodeText(await file.load(signal));
+    const decoded = decodeText(await file.load(signal), sentAsNonText(file));
     return { name, fileName: file.fileName, text: decoded.text, ...(decoded.about ? { about: decoded.about } : {}) };
   }
 
@@ -183,7 +200,8 @@ export class FileReader {
       for (const [index, image] of images.entries()) {
         const page = scanned[index] as number;
         const description = await describer.describe(image, 'image/png', caption, { signal, userKey });
-        text = text.replace(scannedPageMark(page), `[page ${page}, a scan described by a vision model]\n${description}`);
+        // A function, not a string: `$$`, `$&` or `$'` in the description (a scanned shell script) would be replacement patterns.
+        text = text.replace(scannedPageMark(page), () => `[page ${page}, a scan described by a vision model]\n${description}`);
       }
       return { text, about: `the text of its ${pages(pdf.pages)}, with scanned pages described` };
     }
@@ -285,26 +303,6 @@ function excerpt(text: string, max: number, keptAs: number | undefined): string 
 
 function megabytes(bytes: number): string {
   return `${bytes / 1024 / 1024} MB`;
-}
-
-/**
- * UTF-8 text, or UTF-16 that says so with its byte-order mark (Windows PowerShell 5's `> out.txt`,
- * Notepad's "Unicode"), or else Windows-1252, what Excel on a Western European Windows saves a CSV
- * in (one "é" or "€" made the file "not UTF-8"); `about` says when it was read so.
- */
-function decodeText(bytes: Uint8Array): { text: string; about?: string } {
-  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined;
-  let text: string;
-  let about: string | undefined;
-  try {
-    text = new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    if (utf16 || bytes.includes(0)) throw new CairnError('invalid_input', utf16 ? 'it is not UTF-16 text' : 'it is a binary file, not text');
-    text = decodeCharset(bytes, 'windows-1252');
-    about = 'read as Windows-1252 text (it is not UTF-8)';
-  }
-  if (text.includes('\0')) throw new CairnError('invalid_input', 'it is a binary file, not text');
-  return { text: text.replace(/^\uFEFF/, '').trimEnd(), ...(about ? { about } : {}) };
 }
 
 /** `a HEIC image` (from the name, else the type). */

@@ -2,8 +2,9 @@
  * `send_file`: sends a file into the conversation, as an attachment people can download:
  * one from the session's environment (a report a script wrote, a chart, a patched config)
  * or content the model writes itself (a CSV, a script). The platform's own size limit
- * holds; reading the environment follows the terminal's rule (admins only, when
- * `backends.adminOnly` says so).
+ * holds, and only it: `backends.maxFileBytes` is read_file's limit, for what enters the model's
+ * context, which a sent file never does. Reading the environment follows the terminal's rule
+ * (admins only, when `backends.adminOnly` says so).
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
@@ -18,7 +19,7 @@ const parameters = z.object({
   caption: z.string().max(1_000).optional().describe('A line sent with the file.'),
 });
 
-export function sendFileTool(options: Pick<ExecutionToolOptions, 'environments' | 'adminOnly' | 'maxFileBytes'>): Tool<z.infer<typeof parameters>> {
+export function sendFileTool(options: Pick<ExecutionToolOptions, 'environments' | 'adminOnly'>): Tool<z.infer<typeof parameters>> {
   return {
     name: 'send_file',
     description: 'Send a file into this conversation as an attachment people can download: a file from the environment (path), or text you write (content and name). Say in your answer what you sent.',
@@ -33,17 +34,34 @@ export function sendFileTool(options: Pick<ExecutionToolOptions, 'environments' 
       let bytes: Uint8Array;
       if (args.path !== undefined) {
         if (options.adminOnly && !context.isAdmin) throw new CairnError('permission', 'Only admins may have files sent from the environment here; send the content instead.');
-        const limit = Math.min(sender.maxBytes, options.maxFileBytes);
         const path = args.path;
-        bytes = await options.environments.use(context.sessionId, context.conversationId, (environment) => environment.readFile(path, { maxBytes: limit }));
+        try {
+          bytes = await options.environments.use(context.sessionId, context.conversationId, (environment) => environment.readFile(path, { maxBytes: sender.maxBytes }));
+        } catch (error) {
+          throw tooLargeToSend(error, name, context.platform, sender.maxBytes) ?? error;
+        }
       } else {
         bytes = Buffer.from(args.content ?? '', 'utf8');
       }
-      if (bytes.length > sender.maxBytes) throw new CairnError('invalid_input', `${name} is ${size(bytes.length)}; ${context.platform} takes files up to ${size(sender.maxBytes)}.`);
+      if (bytes.length > sender.maxBytes) throw tooLarge(name, bytes.length, context.platform, sender.maxBytes);
       await sender.send({ name, bytes }, args.caption ?? '');
       return `Sent ${name} (${size(bytes.length)}) into the conversation.`;
     },
   };
+}
+
+function tooLarge(name: string, bytes: number, platform: string, maxBytes: number): CairnError {
+  return new CairnError('invalid_input', `${name} is ${size(bytes)}; ${platform} takes files up to ${size(maxBytes)}.`);
+}
+
+/**
+ * The back ends' refusal of a file over the limit they were given ("File is N bytes; the limit
+ * is M.", local.ts and shell.ts) said as the platform's limit, which it is here; the model
+ * passed the bare byte count on as if it were some other rule. Undefined for any other failure.
+ */
+function tooLargeToSend(error: unknown, name: string, platform: string, maxBytes: number): CairnError | undefined {
+  const refused = error instanceof Error ? /\bFile is (\d+) bytes; the limit is \d+\./.exec(error.message) : null;
+  return refused ? tooLarge(name, Number(refused[1]), platform, maxBytes) : undefined;
 }
 
 /**

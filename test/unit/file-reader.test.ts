@@ -78,6 +78,25 @@ describe('kindOf', () => {
     expect(kindOf({ fileName: 'export.csv', contentType: 'application/vnd.ms-excel' })).toBe('text');
     expect(kindOf({ fileName: 'clip.mp4', contentType: 'video/mp4' })).toBeUndefined();
   });
+
+  // Desktop MIME databases label code and data with types of their own, and take a TypeScript file for an MPEG transport stream.
+  it.each([
+    ['index.php', 'application/x-php'],
+    ['deploy.rb', 'application/x-ruby'],
+    ['report.pl', 'application/x-perl'],
+    ['analysis.ipynb', 'application/x-ipynb+json'],
+    ['map.geojson', 'application/geo+json'],
+    ['feed', 'application/atom+xml'],
+    ['index.ts', 'video/mp2t'],
+    ['notes.md', 'application/x-unknown-content-type'],
+  ])('reads %s (%s) as text, as its type or extension says', (fileName, contentType) => {
+    expect(kindOf({ fileName, contentType })).toBe('text');
+  });
+
+  it('lets a type that says audio or an image win over a text extension', () => {
+    expect(kindOf({ fileName: 'voice.txt', contentType: 'audio/ogg' })).toBe('audio');
+    expect(kindOf({ fileName: 'chart.json', contentType: 'image/png' })).toBe('image');
+  });
 });
 
 describe('FileReader', () => {
@@ -117,6 +136,11 @@ describe('FileReader', () => {
     // Not UTF-8 but Windows-1252 (Excel's CSV on a Western European Windows): read, and said so.
     const latin1 = file('a file (old.csv)', 'old.csv', 'text/csv', new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x3b, 0x80]));
     expect(await reader.read(message('', [latin1]), signal)).toMatchObject({ text: '[file (old.csv), read as Windows-1252 text (it is not UTF-8)]\ncafé;€\n[end of file (old.csv)]' });
+    // A real MPEG transport stream named .ts is read as text by its name, and refused as what it is.
+    const packet = new Uint8Array(188).fill(0xff);
+    packet.set([0x47, 0x40, 0x00, 0x10, 0x00, 0x00, 0xb0, 0x0d]);
+    const video = file('a video (clip.ts)', 'clip.ts', 'video/mp2t', new Uint8Array([...packet, ...packet]));
+    expect(await reader.read(message('', [video]), signal)).toBe("I couldn't read your video (clip.ts): it is a binary file (sent as video/mp2t), not text. Paste the part that matters as text.");
     const badUtf16 = file('a file (out.txt)', 'out.txt', 'text/plain', new Uint8Array([0xff, 0xfe, 0x41, 0x00, 0x00, 0xd8]));
     expect(await reader.read(message('', [badUtf16]), signal)).toBe("I couldn't read your file (out.txt): it is not UTF-16 text. Paste the part that matters as text.");
     const huge = file('a file (big.csv)', 'big.csv', 'text/csv', 'a,b', 21 * 1024 * 1024);

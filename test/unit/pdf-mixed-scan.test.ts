@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileReader } from '../../src/core/file-reader.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { DocumentPool } from '../../src/core/documents/pool.js';
+import { DocumentPool, type Documents } from '../../src/core/documents/pool.js';
+import { scannedPageMark } from '../../src/core/documents/pdf-text.js';
 import type { InboundFile, InboundMessage } from '../../src/core/message.js';
 import type { ImageDescriber } from '../../src/model/vision.js';
 import { makePdf } from '../helpers/pdf.js';
@@ -49,5 +50,29 @@ describe('a PDF part typed, part scanned', () => {
     const read = await reader.read(message('who signed it?', contract), new AbortController().signal);
     const text = typeof read === 'string' ? read : read.text;
     expect(text).toContain('[page 1]\nLease agreement\nRent: 1,200 EUR a month\n\n[page 2: no text layer (a scan?)]\n[end of file (contract.pdf)]');
+  });
+});
+
+describe('a scanned page whose description holds dollar signs', () => {
+  /** A two-page PDF whose second page is a scan, read without a child process. */
+  const documents: Documents = {
+    pdfText: async () => ({ text: `[page 1]\nDeploy runbook\n\n${scannedPageMark(2)}`, pages: 2, emptyPages: [2] }),
+    pdfPageImages: async () => [new Uint8Array([1, 2, 3])],
+    officeText: async () => {
+      throw new Error('not used');
+    },
+    htmlText: async () => {
+      throw new Error('not used');
+    },
+  };
+  // `$$`, `$&`, `` $` `` and `$'` are replacement patterns to String.prototype.replace with a string.
+  const script = "#!/bin/sh\necho \"pid $$\" > /tmp/lock.$$\nprintf $'done\\n'\nsed 's/x/[$&]/' `cat list`";
+
+  it("puts the vision model's words in the page's place exactly as written", async () => {
+    const describer: ImageDescriber = { model: 'vision', describe: async () => script };
+    const reader = new FileReader({ maxInputChars: 10_000, logger: silentLogger, describer, documents });
+    const read = await reader.read(message('what does page 2 do?', pdf('runbook.pdf', Buffer.from('%PDF-1.4'))), new AbortController().signal);
+    const text = typeof read === 'string' ? read : read.text;
+    expect(text).toContain(`[page 2, a scan described by a vision model]\n${script}\n[end of file (runbook.pdf)]`);
   });
 });

@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { sendFileTool } from '../../src/tools/send-file.js';
+import { CairnError } from '../../src/core/errors.js';
 import type { EnvironmentRegistry } from '../../src/backends/environments.js';
 import type { OutboundFile } from '../../src/core/message.js';
 import type { ToolContext } from '../../src/tools/registry.js';
 
-/** An environment registry that only ever reads this one file. */
+const MB = 1024 * 1024;
+/** The sizes of the environment's large files; any other path holds `contents of <path>`. */
+const sizes: Record<string, number> = { 'big.bin': 11, 'out/report.pdf': 15 * MB, 'out/video.mp4': 60 * MB };
+
+/** An environment registry reading from `sizes`, refusing a file over maxBytes as the local back end does. */
 const environments = {
   use: async (_session: string, _conversation: string, run: (environment: { readFile: (path: string, options: { maxBytes: number }) => Promise<Uint8Array> }) => Promise<Uint8Array>) =>
-    run({ readFile: async (path, { maxBytes }) => (path === 'big.bin' ? new Uint8Array(Math.min(maxBytes + 1, 64)) : Buffer.from(`contents of ${path}`)) }),
+    run({
+      readFile: async (path, { maxBytes }) => {
+        const size = sizes[path];
+        if (size === undefined) return Buffer.from(`contents of ${path}`);
+        if (size > maxBytes) throw new CairnError('invalid_input', `File is ${size} bytes; the limit is ${maxBytes}.`);
+        return new Uint8Array(size);
+      },
+    }),
 } as unknown as EnvironmentRegistry;
 
 function context(isAdmin: boolean, sent: { file: OutboundFile; caption: string }[], maxBytes = 1_000): ToolContext {
@@ -24,7 +36,7 @@ function context(isAdmin: boolean, sent: { file: OutboundFile; caption: string }
 }
 
 describe('send_file', () => {
-  const tool = sendFileTool({ environments, adminOnly: true, maxFileBytes: 10_000 });
+  const tool = sendFileTool({ environments, adminOnly: true });
 
   it('sends a file from the environment under its own name, or content under the name given', async () => {
     const sent: { file: OutboundFile; caption: string }[] = [];
@@ -51,8 +63,15 @@ describe('send_file', () => {
     await expect(tool.execute({ path: 'a.txt' }, context(false, sent))).rejects.toThrow('Only admins may have files sent from the environment here; send the content instead.');
     await expect(tool.execute({ content: 'x'.repeat(2_000), name: 'big.txt' }, context(true, sent))).rejects.toThrow('big.txt is 2.0 KB; telegram takes files up to 1000 bytes.');
     await expect(tool.execute({ path: 'big.bin' }, context(true, sent, 10))).rejects.toThrow('big.bin is 11 bytes; telegram takes files up to 10 bytes.');
+    await expect(tool.execute({ path: 'out/video.mp4' }, context(true, sent, 50 * MB))).rejects.toThrow('video.mp4 is 60.0 MB; telegram takes files up to 50.0 MB.');
     const { sendFile: _none, ...nowhere } = context(true, sent);
     await expect(tool.execute({ content: 'a', name: 'a.txt' }, nowhere)).rejects.toThrow('Files cannot be sent here');
     expect(sent).toEqual([]);
+  });
+
+  it("sends a file up to the platform's limit, past read_file's (backends.maxFileBytes, 10 MB by default): a sent file never enters the context", async () => {
+    const sent: { file: OutboundFile; caption: string }[] = [];
+    expect(await tool.execute({ path: 'out/report.pdf' }, context(true, sent, 50 * MB))).toBe('Sent report.pdf (15.0 MB) into the conversation.');
+    expect(sent.map(({ file }) => file.bytes.length)).toEqual([15 * MB]);
   });
 });

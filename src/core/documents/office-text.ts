@@ -1,9 +1,9 @@
 /**
  * The text of Word, Excel and PowerPoint files people send: Word documents through
- * mammoth, workbooks through read-excel-file (every sheet as CSV, dates as dates),
- * presentations slide by slide with their speaker notes (pptx-text.ts); and their
- * OpenDocument counterparts (odf-text.ts). All of them are
- * zip archives of XML; before any is opened, its directory is read (fflate) to refuse a
+ * mammoth, workbooks through read-excel-file (every sheet as CSV, dates and times as Excel
+ * shows them: xlsx-dates.ts), presentations slide by slide with their speaker notes
+ * (pptx-text.ts); and their OpenDocument counterparts (odf-text.ts). All of them are zip
+ * archives of XML; before any is opened, its directory is read (fflate) to refuse a
  * file that would unpack to far more than it weighs. A Word document reaches mammoth rebuilt
  * from parts held to the sizes that directory declares (zip-as-declared.ts): mammoth's JSZip
  * unpacks a part whole before it compares sizes. The libraries (and pptx-text.ts)
@@ -15,6 +15,7 @@ import { extname } from 'node:path';
 import type { InboundFile } from '../message.js';
 import { CairnError } from '../errors.js';
 import { withFormulaErrorsAsText } from './xlsx-errors.js';
+import { dateCellText, dayZeroOf } from './xlsx-dates.js';
 import { rebuiltAsDeclared } from './zip-as-declared.js';
 
 export type OfficeFormat = 'docx' | 'xlsx' | 'pptx' | 'odt' | 'ods' | 'odp' | 'doc' | 'xls' | 'ppt';
@@ -129,24 +130,22 @@ async function workbookText(bytes: Uint8Array): Promise<OfficeText> {
   const { default: readXlsxFile } = await import('read-excel-file/node');
   const workbook = withFormulaErrorsAsText(bytes);
   const all = await readXlsxFile(Buffer.from(workbook.buffer, workbook.byteOffset, workbook.byteLength));
+  const dayZero = dayZeroOf(workbook);
   // A chart moved to a sheet of its own comes with no data: it is named, not read (its `data.map` failed the whole workbook).
   const charts = all.filter(({ data }) => !Array.isArray(data)).map(({ sheet }) => `[sheet "${sheet}": a chart]`);
   const sheets = all.filter(({ data }) => Array.isArray(data));
   const text = sheets.map(({ sheet, data }) => {
-    const rows = data.map((row) => trimEnd(row, (cell) => cell === null || cell === '').map(cellText).map(csvField).join(','));
+    const rows = data.map((row) => trimEnd(row, (cell) => cell === null || cell === '').map((cell) => csvField(cellText(cell, dayZero))).join(','));
     const filled = trimEnd(rows, (row) => row === '');
     return filled.length > 0 ? `[sheet "${sheet}"]\n${filled.join('\n')}` : `[sheet "${sheet}": empty]`;
   });
   return { text: sheets.some(({ data }) => data.length > 0) ? [...text, ...charts].join('\n\n') : '', about: `${sheets.length === 1 ? 'its sheet' : `its ${sheets.length} sheets`} as CSV` };
 }
 
-/** A cell as a spreadsheet shows it: dates without a midnight time, numbers without binary floating-point noise. */
-function cellText(cell: unknown): string {
+/** A cell as a spreadsheet shows it: dates without a midnight time, times as times, numbers without binary floating-point noise. */
+function cellText(cell: unknown, dayZero: number): string {
   if (cell === null || cell === undefined) return '';
-  if (cell instanceof Date) {
-    const iso = cell.toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19).replace('T', ' ');
-  }
+  if (cell instanceof Date) return dateCellText(cell, dayZero);
   if (typeof cell === 'number') return String(Number(cell.toPrecision(15)));
   if (typeof cell === 'boolean') return cell ? 'TRUE' : 'FALSE';
   return String(cell);
