@@ -5,6 +5,7 @@
  * What the model reads of a message (its words, embeds, forwards, Discord's markup as
  * words) is message-text.ts's; Discord's notices of events are no messages here.
  */
+import { randomUUID } from 'node:crypto';
 import { MessageFlags, type Attachment, type ButtonInteraction, type ChatInputCommandInteraction, type Message, type MessageContextMenuCommandInteraction } from 'discord.js';
 import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
@@ -215,7 +216,9 @@ export function normalizeReaction(input: ReactionInput): InboundMessage | undefi
     isBot: input.isBot,
     command: { name: 'feedback', args: verdict },
     feedbackOn: input.reply.answered,
-    messageId: reactionMessageId(input.messageId, input.userId, verdict),
+    // Discord gives a reaction event no id or time, and its gateway does not deliver one twice (a resume
+    // replays only what was missed): each gets an id of its own, so 👍 after a 👎 is not taken for the first 👍.
+    messageId: reactionMessageId(input.messageId, input.userId, verdict, randomUUID()),
     receivedAt: new Date(),
   };
 }

@@ -94,8 +94,10 @@ export class Agent {
     const { store, clock } = this.options;
     const startedAt = clock.now();
     const inbound = input.message;
-    const said = withAttachmentNote(inbound.text, inbound.attachments);
-    const content = withThreadContext(withReplyContext(said, inbound.replyingTo), inbound.earlier);
+    const asked = withAttachmentNote(inbound.text, inbound.attachments);
+    // A batch's text already carries what its messages replied to: its own words came apart (coalesce.ts).
+    const said = inbound.ownText === undefined ? asked : withAttachmentNote(inbound.ownText, inbound.attachments);
+    const content = withThreadContext(withReplyContext(asked, inbound.replyingTo), inbound.earlier);
     const userMessage: ChatMessage = input.message.isDirect ? { role: 'user', content } : { role: 'user', content, name: speakerName(input.message) };
     const tools = this.options.tools.definitions({ isAdmin: input.isAdmin });
     // Each request also carries the tool definitions and needs room for the reply: the messages get what is left.

@@ -1,5 +1,6 @@
 /** The commands every platform has from the start: /new, /help, /stop, and the greeting of /start. */
 import type { CommandRegistry } from './commands.js';
+import { replyThenMessage } from './command-follow-up.js';
 import type { SessionManager } from '../memory/session-manager.js';
 import type { Gateway } from './gateway.js';
 
@@ -7,8 +8,11 @@ export function registerBuiltinCommands(commands: CommandRegistry, sessions: Ses
   commands.register({
     name: 'new',
     description: 'start a fresh conversation (what you said so far is kept in the history)',
-    run: ({ message }) =>
-      sessions.endConversation(message.conversationId, 'new') ? 'Started a new conversation.' : 'This is already a new conversation.',
+    run: ({ message, args }) => {
+      const answer = sessions.endConversation(message.conversationId, 'new') ? 'Started a new conversation.' : 'This is already a new conversation.';
+      // `/new what is …?` asks that in the fresh conversation, rather than dropping it.
+      return args === '' ? answer : replyThenMessage(answer, args);
+    },
   });
   commands.register({
     name: 'help',

@@ -77,9 +77,15 @@ function asked(message: InboundMessage): string {
   return withReplyContext(message.text, message.replyingTo);
 }
 
+/** A message's words without what it replies to; a batch's own words, when it is one. */
+function own(message: InboundMessage): string {
+  return message.ownText ?? message.text;
+}
+
 /**
  * The batch as one message: its words in order (`separator` between them), all its files,
  * the thread before its first message, and the last message's id, which the answer replies to.
+ * Each message's quote is in the text, so the sender's own words are kept apart in `ownText`.
  */
 export function merged(messages: readonly InboundMessage[], separator = SEPARATOR): InboundMessage {
   const [first] = messages;
@@ -88,9 +94,13 @@ export function merged(messages: readonly InboundMessage[], separator = SEPARATO
   if (messages.length === 1) return first;
   const attachments = messages.flatMap((message) => message.attachments ?? []);
   const files = messages.flatMap((message) => message.files ?? []);
+  const joined = (words: (message: InboundMessage) => string) => messages.map(words).filter((text) => text.trim() !== '').join(separator);
+  const text = joined(asked);
+  const ownText = joined(own);
   return {
     ...last,
-    text: messages.map(asked).filter((text) => text.trim() !== '').join(separator),
+    text,
+    ownText: ownText !== text ? ownText : undefined,
     replyingTo: undefined,
     attachments: attachments.length > 0 ? attachments : undefined,
     files: files.length > 0 ? files : undefined,
@@ -98,4 +108,16 @@ export function merged(messages: readonly InboundMessage[], separator = SEPARATO
     earlier: first.earlier,
     loadUserName: first.loadUserName,
   };
+}
+
+/**
+ * The file reader puts what it read of a message's files after its text; for a batch with
+ * `ownText`, that goes after the sender's own words too (their voice message is theirs). Were
+ * it laid out otherwise, the words alone are kept: less for notes, but never another's words.
+ */
+export function withFilesRead(before: InboundMessage, read: InboundMessage | string): InboundMessage | string {
+  const caption = before.text.trim();
+  if (typeof read === 'string' || before.ownText === undefined || read.text === before.text || !read.text.startsWith(caption)) return read;
+  const fromFiles = read.text.slice(caption.length).trim();
+  return { ...read, ownText: [before.ownText.trim(), fromFiles].filter((part) => part !== '').join(SEPARATOR) };
 }

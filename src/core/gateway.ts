@@ -14,7 +14,8 @@ import type { Logger } from './logger.js';
 import { CairnError, describeError } from './errors.js';
 import { InboundDedupe } from './dedupe.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { MessageBatches } from './coalesce.js';
+import { MessageBatches, withFilesRead } from './coalesce.js';
+import { passesWordsOn } from './command-follow-up.js';
 import { userFacingError } from './user-errors.js';
 import { attachmentsOnlyReply } from './attachments.js';
 import type { Transcriber } from '../model/transcribe.js';
@@ -71,6 +72,8 @@ interface RunningTurn {
   controller: AbortController;
   identity: string;
   stopped: boolean;
+  /** Still waiting for the person's turn elsewhere to end (allowance.ts): nothing of it has run. */
+  waiting: boolean;
 }
 
 export class Gateway {
@@ -151,9 +154,9 @@ export class Gateway {
     return [...this.adapters.values()].map((adapter) => ({ platform: adapter.platform, health: adapter.health?.() ?? { ok: true } }));
   }
 
-  /** How many turns run now. */
+  /** How many turns run now (not those still waiting for their person's turn elsewhere). */
   runningTurns(): number {
-    return this.running.size;
+    return [...this.running.values()].filter((turn) => !turn.waiting).length;
   }
 
   /** Whether a turn runs in the conversation now (the idle sweep leaves its session alone). */
@@ -254,19 +257,21 @@ export class Gateway {
         // By name where the platform sends only an id: a decision shows who made it.
         const named = await this.withUserName(message);
         const answer = await this.options.commands.run({ message: named, args: message.command.args, isAdmin, maxFileBytes: this.adapters.get(message.platform)?.capabilities.maxFileBytes });
-        const reply = typeof answer === 'string' ? { text: answer } : answer;
+        const reply = typeof answer === 'string' ? { text: answer } : { text: answer.text, files: answer.files };
         // A command with nothing to say (a reaction that was not the sender's to give) sends nothing.
         if (reply.text !== '' || (reply.files?.length ?? 0) > 0) await this.reply(message, reply);
+        if (passesWordsOn(answer)) return await this.passOn({ ...message, command: undefined, text: answer.thenMessage });
         return 'command';
       }
-      // Waits while another turn of the person's runs (see allowance.ts).
+      // Registered before the wait for the person's other turn (allowance.ts), so /stop reaches it there too.
+      turn = { controller, identity: message.identity ?? message.userId, stopped: false, waiting: true };
+      this.running.set(message.conversationId, turn);
       admission = await this.options.allowance?.admit(message.userId, isAdmin, controller.signal);
+      turn.waiting = false;
       if (admission?.refusal) {
         await this.reply(message, { text: admission.refusal });
         return 'rejected';
       }
-      turn = { controller, identity: message.identity ?? message.userId, stopped: false };
-      this.running.set(message.conversationId, turn);
       const read = await this.readFiles(message, controller.signal);
       if (typeof read === 'string') {
         await this.reply(message, { text: read, isError: true, endsTurn: true });
@@ -281,7 +286,8 @@ export class Gateway {
       // hold a placeholder for it (Discord's deferred "thinking…", Slack's response_url).
       if (turn?.stopped) {
         this.options.logger.info(ids, 'turn stopped with /stop');
-        await this.reply(message, { text: 'Stopped. What I did so far stays in this conversation.', endsTurn: turn !== undefined });
+        const text = turn.waiting ? 'Stopped before it started: it was waiting for your request in another conversation to finish.' : 'Stopped. What I did so far stays in this conversation.';
+        await this.reply(message, { text, endsTurn: true });
         return 'stopped';
       }
       // A scheduled run the shutdown cut off runs again at the next start: said so, not "send it again".
@@ -302,10 +308,18 @@ export class Gateway {
     }
   }
 
+  /** Words a command passed on (`/new what is …?`): the sender's message, checked as any, answered in the command's place in line. */
+  private async passOn(message: InboundMessage): Promise<HandleOutcome> {
+    const problem = this.inputProblem(message);
+    if (!problem) return this.handle(message);
+    await this.reply(message, { text: problem, isError: true });
+    return 'rejected';
+  }
+
   /** Text files, voice messages and images become text in the message (see file-reader.ts). */
-  private readFiles(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage | string> {
+  private async readFiles(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage | string> {
     if (this.files.canRead(message)) this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'typing' }, replyToOf(message));
-    return this.files.read(message, signal);
+    return withFilesRead(message, await this.files.read(message, signal));
   }
 
   /** The sender's name, where the adapter looks it up; the id it had when that fails. */

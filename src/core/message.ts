@@ -62,6 +62,12 @@ export interface InboundMessage {
   /** Text with the bot mention stripped. */
   text: string;
   /**
+   * The sender's own words where `text` carries others' too: a batch whose messages replied to
+   * other messages has their quotes in its text (see coalesce.ts). What is kept as the sender's
+   * (notes learn from it); absent when `text` is all theirs.
+   */
+  ownText?: string | undefined;
+  /**
    * What else the message carried that Cairn cannot read yet, in words: `a photo`,
    * `a voice message`, `a file (report.pdf)`. The model is told, so it does not
    * answer as if it had seen them.

@@ -18,7 +18,11 @@ export const REMEMBERED_REPLIES = 5_000;
 
 const REACTION_PREFIX = 'reaction:';
 
-/** The message id of a reaction turned into a command: how a reply to it is told apart. */
+/**
+ * The message id of a reaction turned into a command: how a reply to it is told apart, and how a
+ * re-delivery is dropped. Its parts must tell one reaction event from the next (the event's time,
+ * where the platform gives one): 👍, 👎 and 👍 again are three verdicts, the last one counting.
+ */
 export function reactionMessageId(...parts: (string | number)[]): string {
   return `${REACTION_PREFIX}${parts.join(':')}`;
 }

@@ -46,8 +46,8 @@ async function setUp(): Promise<SlackEventSender> {
 }
 
 /** Signs and sends a reaction_added event on message `ts` of the DM. */
-function react(events: SlackEventSender, ts: string, reaction: string, eventId: string): Promise<number> {
-  const body = JSON.stringify(events.envelope({ type: 'reaction_added', user: 'U1', reaction, item: { type: 'message', channel: 'D1', ts }, event_ts: '1600000999.000001' }, eventId));
+function react(events: SlackEventSender, ts: string, reaction: string, eventId: string, eventTs = '1600000999.000001'): Promise<number> {
+  const body = JSON.stringify(events.envelope({ type: 'reaction_added', user: 'U1', reaction, item: { type: 'message', channel: 'D1', ts }, event_ts: eventTs }, eventId));
   return events.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) });
 }
 
@@ -100,5 +100,28 @@ describe('slack reactions', () => {
     const [judged, latest] = cairn.learning.tasks.recent(2);
     expect([judged?.request, judged?.feedback, judged?.outcome]).toEqual(['capital of France?', 'bad', 'failure']);
     expect([latest?.request, latest?.feedback]).toEqual(['time?', undefined]);
+  });
+  it('takes the last of 👍, 👎, 👍 as the verdict, and a re-delivered reaction once', async () => {
+    const events = await setUp();
+    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'Restart the pod.' });
+    await events.message({ text: 'how do I fix the deploy?' });
+    await until(() => slack.posts.length === 1);
+    await cairn.learning.idle();
+    const reply = slack.posts[0]!;
+    const verdict = () => cairn.learning.tasks.recent(1)[0]?.feedback;
+
+    await react(events, reply.ts, '+1', 'EvF1', '1700000010.000001');
+    // Slack sends an event again when it missed the acknowledgement: the same event_ts, not answered twice.
+    await react(events, reply.ts, '+1', 'EvF1', '1700000010.000001');
+    await react(events, reply.ts, '-1', 'EvF2', '1700000020.000001');
+    await until(() => slack.posts.length === 3);
+    await cairn.learning.idle();
+    expect(verdict()).toBe('bad');
+    // Changed their mind again: the same verdict as the first, in an event of its own.
+    await react(events, reply.ts, '+1', 'EvF3', '1700000030.000001');
+    await until(() => slack.posts.length === 4);
+    await cairn.learning.idle();
+    expect(verdict()).toBe('good');
+    expect(slack.posts.slice(1).map((post) => post.text)).toEqual(['Thanks! Noted that this worked.', "Thanks for telling me. I'll look at what went wrong and do better next time.", 'Thanks! Noted that this worked.']);
   });
 });

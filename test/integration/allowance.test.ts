@@ -173,4 +173,24 @@ describe('daily allowance', () => {
       'I was stopped before I could finish (Cairn is restarting). Your message is saved; send it again in a moment.',
     ]);
   });
+  it("lets /stop stop a turn waiting behind the same person's turn elsewhere: it says so, and the request never runs", async () => {
+    let release!: () => void;
+    server.enqueue({ after: new Promise((resolve) => (release = () => resolve(undefined))), then: { text: 'done' } });
+    const first = cairn.gateway.receive(inGroup('2', 1, 'long task in group one'));
+    while (server.chatRequests().length < 1) await new Promise((resolve) => setImmediate(resolve));
+    const waiting = cairn.gateway.receive(inGroup('2', 2, 'question in group two'));
+    for (let tick = 0; tick < 20; tick++) await new Promise((resolve) => setImmediate(resolve));
+    // Waiting is not running: /status counts the one turn that runs.
+    expect(cairn.gateway.runningTurns()).toBe(1);
+
+    expect(await cairn.gateway.receive({ ...inGroup('2', 2, '/stop'), command: { name: 'stop', args: '' } })).toBe('command');
+    expect(await waiting).toBe('stopped');
+    release();
+    expect(await first).toBe('turn');
+    expect(server.chatRequests()).toHaveLength(1);
+    expect(telegram.sent.filter((sent) => sent.conversationId === 'telegram:-1002').map((sent) => sent.reply.text)).toEqual([
+      'OK, stopping.',
+      'Stopped before it started: it was waiting for your request in another conversation to finish.',
+    ]);
+  });
 });

@@ -122,5 +122,10 @@ describe('messages that wait behind a turn', () => {
     expect(asked).toContain('[In reply to a message by bob: "ship it on friday"]\nand what about this?');
     expect(asked).toContain('deploy at 9am');
     expect(asked).not.toContain('cannot see');
+    // Kept as the sender's own (what notes learn from): their words and their file, not bob's message.
+    const said = String(cairn.db.prepare("SELECT said FROM messages WHERE role = 'user' ORDER BY seq DESC LIMIT 1").pluck().get());
+    expect(said).toContain('and what about this?');
+    expect(said).toContain('deploy at 9am');
+    expect(said).not.toContain('ship it on friday');
   });
 });

@@ -1,4 +1,6 @@
 /** Sessions across restarts, compression, concurrency, duplicates, bad input and shutdown. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
@@ -42,6 +44,37 @@ describe('sessions in the running core', () => {
     // The ended session is condensed into notes in the background: look at the chat turn's request.
     const turns = server.chatRequests().filter((body) => !String(body.messages[0]?.content).startsWith('You maintain long-term memory notes'));
     expect(turns.at(-1)?.messages).toHaveLength(2);
+  });
+
+  it('/new with words after it asks them as the fresh session\'s first message, before what was sent after it', async () => {
+    let release!: () => void;
+    server.enqueue({ after: new Promise((resolve) => (release = () => resolve(undefined))), then: { text: 'Hi.' } });
+    const cairn = start(testConfig(server.url, { CAIRN_REFLECTION: 'off' }));
+    const first = cairn.gateway.receive(cairn.adapter.message('hello'));
+    while (server.chatRequests().length < 1) await new Promise((resolve) => setImmediate(resolve));
+    // Both wait behind the first turn: the question goes before the message sent after it.
+    const renewed = cairn.gateway.receive(cairn.adapter.message('/new what is the capital of France?', { command: { name: 'new', args: 'what is the capital of France?' } }));
+    const next = cairn.gateway.receive(cairn.adapter.message('and of Spain?'));
+    release();
+    expect(await Promise.all([first, renewed, next])).toEqual(['turn', 'turn', 'turn']);
+    expect(cairn.adapter.texts()).toEqual(['Hi.', 'Started a new conversation.', 'echo: what is the capital of France?', 'echo: and of Spain?']);
+    // The ended session is condensed into notes in the background: look at the chat turns' requests.
+    const turns = server.chatRequests().filter((body) => !String(body.messages[0]?.content).startsWith('You maintain long-term memory notes'));
+    expect(turns.map((body) => body.messages.slice(1).map((m: { content: string }) => m.content))).toEqual([
+      ['hello'],
+      ['what is the capital of France?'],
+      ['what is the capital of France?', 'echo: what is the capital of France?', 'and of Spain?'],
+    ]);
+  });
+
+  it('/new with words over the input limit starts the new conversation and says the words are too long', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'cairn.yaml'), 'agent:\n  maxInputChars: 150\n');
+    const cairn = start(testConfig(server.url, { CAIRN_CONFIG: join(dir, 'cairn.yaml') }));
+    const words = 'x'.repeat(200);
+    expect(await cairn.gateway.receive(cairn.adapter.message(`/new ${words}`, { command: { name: 'new', args: words } }))).toBe('rejected');
+    expect(cairn.adapter.texts()).toEqual(['This is already a new conversation.', 'Your message is 200 characters long; the limit is 150. Send a shorter message, or split it into parts.']);
+    expect(server.chatRequests()).toHaveLength(0);
   });
 
   it('compresses a long session into a summary and keeps recent turns verbatim', async () => {

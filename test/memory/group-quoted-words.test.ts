@@ -50,4 +50,19 @@ describe("group extraction and another member's words quoted in a message", () =
     expect(transcript).toContain('User: @Cairn and in Berlin?');
     expect(transcript).not.toContain('Initech');
   });
+  it("a batch: what bob wrote, in a message alice replied to while hers waited behind a turn, stays out of her transcript", async () => {
+    let release!: () => void;
+    server.enqueue({ after: new Promise((resolve) => (release = () => resolve(undefined))), then: { text: 'One moment.' } });
+    const first = cairn.gateway.receive(cairn.adapter.message('@Cairn one moment', alice));
+    while (server.chatRequests().length < 1) await new Promise((resolve) => setImmediate(resolve));
+    // Sent while the first turn runs: the two wait, and are answered as one message.
+    const bobs = { author: 'bob', text: 'I am allergic to penicillin and live at 12 Elm Street.', byBot: false };
+    const waiting = [cairn.gateway.receive(cairn.adapter.message('@Cairn should we worry?', { ...alice, replyingTo: bobs })), cairn.gateway.receive(cairn.adapter.message('@Cairn and what do you suggest', alice))];
+    release();
+    expect(await Promise.all([first, ...waiting])).toEqual(['turn', 'turn', 'joined']);
+    expect(JSON.stringify(server.chatRequests().at(-1))).toContain('penicillin');
+    const transcript = await aliceTranscript();
+    expect(transcript).toContain('User: [replying to earlier messages, left out here] @Cairn should we worry?\n\n@Cairn and what do you suggest');
+    expect(transcript).not.toContain('penicillin');
+  });
 });
