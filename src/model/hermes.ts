@@ -6,11 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { TagBlockFilter } from './tag-filter.js';
+import { parseJsonLeniently } from './lenient-json.js';
+import { CLOSE, OPEN, scanToolCallBlocks } from './tool-call-scan.js';
 import type { ChatMessage, ToolCall, ToolDefinition } from './types.js';
 
-const OPEN = '<tool_call>';
-const CLOSE = '</tool_call>';
+export { ToolCallTextFilter } from './tool-call-scan.js';
 
 export function hermesToolPrompt(tools: readonly ToolDefinition[]): string {
   const signatures = tools.map((tool) => JSON.stringify({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } }));
@@ -84,30 +84,40 @@ export function newToolCallId(): string {
 }
 
 /**
- * Takes the <tool_call> blocks out of a reply. A block left open at the end counts (models
- * often stop right after the JSON). A block that is not valid JSON still becomes a call,
- * with the raw inner text as arguments, so the agent can tell the model what was wrong.
+ * Takes the <tool_call> blocks out of a reply (which count: see tool-call-scan.ts). A block
+ * left open at the end counts (models often stop right after the JSON), and one block may hold
+ * several calls (a JSON array, or one object per line). A block that is not JSON even after
+ * lenient repair still becomes a call, with the raw inner text as arguments, so the agent can
+ * tell the model what was wrong.
  */
 export function parseToolCallBlocks(text: string, makeId: () => string = newToolCallId): { text: string; toolCalls: ToolCall[] } {
   if (!text.includes(OPEN)) return { text, toolCalls: [] };
+  const { blocks } = scanToolCallBlocks(text, true);
+  if (blocks.length === 0) return { text, toolCalls: [] };
   const toolCalls: ToolCall[] = [];
-  const rest = text.replace(/<tool_call>([\s\S]*?)(?:<\/tool_call>|$)/g, (_block, inner: string) => {
-    toolCalls.push(readBlock(inner, makeId()));
-    return '';
-  });
+  let rest = '';
+  let at = 0;
+  for (const block of blocks) {
+    rest += text.slice(at, block.start);
+    at = block.end;
+    toolCalls.push(...readBlock(block.body, makeId));
+  }
+  rest += text.slice(at);
   return { text: rest.replace(/\n{3,}/g, '\n\n').trim(), toolCalls };
 }
 
-function readBlock(inner: string, id: string): ToolCall {
-  const body = inner.trim().replace(/^```(?:json)?\s*/, '').replace(/\s*```$/, '');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return { id, name: /"name"\s*:\s*"([^"]+)"/.exec(body)?.[1] ?? '', arguments: body };
-  }
-  const block = blockSchema.safeParse(parsed);
-  if (!block.success) return { id, name: '', arguments: body };
+function readBlock(inner: string, makeId: () => string): ToolCall[] {
+  const body = inner.trim().replace(/^```[\w-]*\s*/, '').replace(/\s*```$/, '');
+  const parsed = parseJsonLeniently(body);
+  if (!parsed.ok) return [{ id: makeId(), name: /"name"\s*:\s*"([^"]+)"/.exec(body)?.[1] ?? '', arguments: body }];
+  if (!Array.isArray(parsed.value)) return [readCall(parsed.value, body, makeId())];
+  return parsed.value.map((value) => readCall(value, JSON.stringify(value), makeId()));
+}
+
+/** `raw`: what the call's arguments are when it has no name, so the model sees what it wrote. */
+function readCall(value: unknown, raw: string, id: string): ToolCall {
+  const block = blockSchema.safeParse(value);
+  if (!block.success) return { id, name: '', arguments: raw };
   const args = block.data.arguments ?? block.data.parameters ?? {};
   // Some models send the arguments already stringified; keep that string as the raw JSON.
   return { id, name: block.data.name, arguments: typeof args === 'string' ? args : JSON.stringify(args) };
@@ -124,14 +134,5 @@ function isJson(text: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * Filters streamed text so <tool_call> blocks never reach the user (see tag-filter.ts).
- */
-export class ToolCallTextFilter extends TagBlockFilter {
-  constructor() {
-    super(OPEN, CLOSE);
   }
 }

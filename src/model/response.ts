@@ -24,9 +24,19 @@ export interface RawReply {
   model: string | undefined;
 }
 
+/**
+ * A tool call's arguments: JSON text as the API sends them, or the object itself, as
+ * llama.cpp's llama-server (by default until `--tool-args-object`), mlx-lm and some gateways
+ * send them; either way JSON text from here on.
+ */
+export const argumentsSchema = z
+  .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
+  .nullish()
+  .transform((args) => (args === null || args === undefined || typeof args === 'string' ? args : JSON.stringify(args)));
+
 const toolCallSchema = z.object({
   id: z.string().nullish(),
-  function: z.object({ name: z.string(), arguments: z.string().nullish() }),
+  function: z.object({ name: z.string(), arguments: argumentsSchema }),
 });
 
 /**
@@ -92,9 +102,34 @@ export function readCompletion(body: unknown, provider: string): RawReply {
   };
 }
 
-/** Models call argument-less tools with '' — the agent expects a JSON object. */
+/**
+ * Models call argument-less tools with '' — the agent expects a JSON object. Arguments
+ * encoded twice (a JSON string holding the object's JSON: vLLM's parsers json.dumps what a
+ * model wrote stringified) are unwrapped, as hermes.ts does for text calls.
+ */
 export function normalizeArguments(raw: string | null | undefined): string {
-  return raw === null || raw === undefined || raw.trim() === '' ? '{}' : raw;
+  if (raw === null || raw === undefined || raw.trim() === '') return '{}';
+  const inner = jsonString(raw);
+  return inner !== undefined && isJsonObject(inner) ? inner : raw;
+}
+
+/** The string a JSON text encodes, or undefined when it encodes something else or is not JSON. */
+function jsonString(text: string): string | undefined {
+  const parsed = z.string().safeParse(tryJson(text));
+  return parsed.success ? parsed.data : undefined;
+}
+
+function isJsonObject(text: string): boolean {
+  const value = tryJson(text);
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Applies the tool mode to a raw reply: text tool calls are parsed only when native ones are absent. */

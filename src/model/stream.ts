@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { readUsage } from './cost.js';
 import { newToolCallId, ToolCallTextFilter } from './hermes.js';
 import { invalidOutput } from './map-error.js';
-import { contentSchema, normalizeArguments, type RawReply } from './response.js';
+import { argumentsSchema, contentSchema, normalizeArguments, type RawReply } from './response.js';
 import { ThinkingFilter, type ThinkingOutput } from './thinking.js';
 
 const chunkSchema = z.object({
@@ -23,7 +23,7 @@ const chunkSchema = z.object({
                 z.object({
                   index: z.number().int().nonnegative().optional(),
                   id: z.string().nullish(),
-                  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+                  function: z.object({ name: z.string().nullish(), arguments: argumentsSchema }).nullish(),
                 }),
               )
               .nullish(),

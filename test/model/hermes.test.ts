@@ -123,7 +123,7 @@ describe('parseToolCallBlocks', () => {
 
   it('never throws on broken blocks', () => {
     n = 0;
-    expect(parseToolCallBlocks('<tool_call>not json at all</tool_call>', ids).toolCalls).toEqual([{ id: 'id1', name: '', arguments: 'not json at all' }]);
+    expect(parseToolCallBlocks('<tool_call>{not json at all</tool_call>', ids).toolCalls).toEqual([{ id: 'id1', name: '', arguments: '{not json at all' }]);
     expect(parseToolCallBlocks('<tool_call>{"arguments": {}}</tool_call>', ids).toolCalls).toEqual([{ id: 'id2', name: '', arguments: '{"arguments": {}}' }]);
     expect(parseToolCallBlocks('no calls here', ids)).toEqual({ text: 'no calls here', toolCalls: [] });
   });
