@@ -116,11 +116,13 @@ export class Agent {
     const added: ChatMessage[] = [userMessage];
     const usage: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
-    const state: LoopState = { steps: 0, toolCalls: 0, toolErrors: 0, consecutiveToolErrors: 0 };
+    const state: LoopState = { steps: 0, toolCalls: 0, toolErrors: 0, consecutiveFailedSteps: 0 };
     const toolContext = { sessionId: session.id, conversationId: session.conversationId, userId: input.message.userId, platform: input.message.platform, sender: { identity: input.message.identity ?? input.message.userId, id: input.message.senderId, name: input.message.userName, isDirect: input.message.isDirect }, isAdmin: input.isAdmin, signal: input.signal, now: () => clock.now(), ...(input.notify ? { notify: input.notify } : {}), ...(input.sendFile ? { sendFile: input.sendFile } : {}) };
     let modelMs = 0;
     let stopReason: string | undefined;
     let text = '';
+    // Written beside a tool call (the answer, then memory_save): the answer when the reply after the results is empty.
+    let textBesideTools = '';
     let model: string | undefined;
 
     /** The turn as it stands, ended for `reason`: at its answer, or cut short by an error or /stop. */
@@ -185,25 +187,27 @@ export class Agent {
           // Kept as said, so that "continue" finds it in the history.
           text = finalOnly && result.text.trim() === '' ? OUT_OF_STEPS : result.text;
           record({ role: 'assistant', content: text });
+          // Already in the history beside its tool calls, so only shown, not stored twice.
+          if (text.trim() === '') text = textBesideTools;
           // Cut at the model's output limit: the reader is told the rest is missing, and how to get it.
           if (result.finishReason === 'length') text = withNote(text, CUT_OFF);
           // Stopped by the provider's filter (Azure OpenAI, OpenRouter): said so, and alone when nothing came (not "rephrase", as for an empty answer).
           if (result.finishReason === 'content_filter') text = withNote(text, FILTERED);
           break;
         }
+        if (result.text.trim() !== '') textBesideTools = result.text;
         record({ role: 'assistant', content: result.text || null, toolCalls: calls.map((call) => call.recorded) });
+        let stepSucceeded = false;
         for (const { run: call } of calls) {
           // A tool that did not heed the stop (an upload under way) finished: the rest of the calls do not run.
           input.signal.throwIfAborted();
           const outcome = await this.runTool(call, toolContext, input, toolCalls);
           state.toolCalls++;
-          if (outcome.ok) state.consecutiveToolErrors = 0;
-          else {
-            state.toolErrors++;
-            state.consecutiveToolErrors++;
-          }
+          if (outcome.ok) stepSucceeded = true;
+          else state.toolErrors++;
           record({ role: 'tool', toolCallId: call.id, name: call.name, content: outcome.content });
         }
+        state.consecutiveFailedSteps = stepSucceeded ? 0 : state.consecutiveFailedSteps + 1;
         stopReason = firstStopReason(this.options.stopWhen, state);
         if (stopReason) this.options.logger.info({ sessionId: session.id, reason: stopReason }, 'tool loop stopped');
       }

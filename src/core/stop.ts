@@ -7,8 +7,11 @@ export interface LoopState {
   steps: number;
   toolCalls: number;
   toolErrors: number;
-  /** Tool errors in a row, reset by any success. */
-  consecutiveToolErrors: number;
+  /**
+   * Steps in a row in which every tool call failed, reset by a step with any success. Counted in
+   * steps, not calls: five parallel guesses that all fail are one mistake the model can correct.
+   */
+  consecutiveFailedSteps: number;
 }
 
 export type StopCondition = (state: LoopState) => string | undefined;
@@ -18,10 +21,11 @@ export const maxSteps =
   (state) =>
     state.steps >= limit ? `reached the limit of ${limit} steps` : undefined;
 
+/** Stops a model that keeps failing, step after step, however many calls each step makes. */
 export const maxConsecutiveToolErrors =
   (limit: number): StopCondition =>
   (state) =>
-    state.consecutiveToolErrors >= limit ? `${limit} tool calls in a row failed` : undefined;
+    state.consecutiveFailedSteps >= limit ? `every tool call failed in ${limit} steps in a row` : undefined;
 
 export function firstStopReason(conditions: readonly StopCondition[], state: LoopState): string | undefined {
   for (const condition of conditions) {

@@ -29,7 +29,8 @@ export function clockTool(defaultZone: string): Tool<{ timeZone?: string | undef
     name: 'current_time',
     description: `Get the current date and time (in ${defaultZone}, the zone scheduled tasks use unless told otherwise), or in a given IANA time zone.`,
     parameters: parametersFor(defaultZone),
-    execute: ({ timeZone }, context) => nowIn(timeZone ?? defaultZone, context.now()),
+    // Open models send "" (or spaces) for an optional field they mean to leave out.
+    execute: ({ timeZone }, context) => nowIn(timeZone?.trim() || defaultZone, context.now()),
   };
 }
 

@@ -5,16 +5,19 @@
  * admin's approval, like a dangerous command.
  */
 import { z } from 'zod';
-import { CairnError } from '../core/errors.js';
+import { CairnError, isCairnError } from '../core/errors.js';
 import { headOf } from '../core/text.js';
 import { findPathDanger } from '../backends/danger.js';
 import { holdForApproval, type ExecutionToolOptions } from './terminal.js';
-import type { Tool } from './registry.js';
+import type { Tool, ToolContext } from './registry.js';
+import { decodeBase64Content } from './base64-content.js';
+import { fileText, startsWithUtf16Mark } from './file-text.js';
 
 const readParameters = z.object({
   path: z.string().min(1).describe('File to read; relative paths start from the terminal\'s current directory.'),
   startLine: z.number().int().positive().optional().describe('First line to return (1-based).'),
   maxLines: z.number().int().positive().max(5000).optional().describe('Most lines to return (default 400).'),
+  startChar: z.number().int().positive().optional().describe('Character of startLine to start at (1-based), to read on in a line too long for one page.'),
 });
 
 const writeParameters = z.object({
@@ -26,41 +29,79 @@ const writeParameters = z.object({
 const DEFAULT_LINES = 400;
 /** The most one page holds, so it stays whole under the registry's cut (MAX_TOOL_RESULT_CHARS): the hint to read on must not skip lines cut from its middle. */
 const MAX_PAGE_CHARS = 16_000;
+/** What the back ends say of a file over maxFileBytes (local.ts, shell.ts). */
+const TOO_LARGE = /^File is \d+ bytes; the limit is \d+\./;
 
 export function readFileTool(options: ExecutionToolOptions): Tool<z.infer<typeof readParameters>> {
   return {
     name: 'read_file',
-    description: 'Read a text file from this conversation\'s environment, with line numbers. Use startLine and maxLines for long files.',
+    description: 'Read a text file from this conversation\'s environment, with line numbers. Use startLine and maxLines for long files, and startChar for a line too long for one page.',
     parameters: readParameters,
     adminOnly: options.adminOnly,
-    async execute({ path, startLine = 1, maxLines = DEFAULT_LINES }, context) {
-      const bytes = Buffer.from(await options.environments.use(context.sessionId, context.conversationId, (environment) => environment.readFile(path, { maxBytes: options.maxFileBytes })));
-      if (bytes.includes(0)) return `${path} is a binary file (${bytes.length} bytes). Inspect it with the terminal (file, xxd, …).`;
-      const lines = bytes.toString('utf8').split('\n');
+    async execute({ path, startLine = 1, maxLines = DEFAULT_LINES, startChar = 1 }, context) {
+      const bytes = Buffer.from(await readWhole(options, context, path, { startLine, maxLines }));
+      if (bytes.includes(0) && !startsWithUtf16Mark(bytes)) return `${path} is a binary file (${bytes.length} bytes). Inspect it with the terminal (file, xxd, …).`;
+      const { text, encoding } = fileText(path, bytes);
+      const lines = text.split('\n');
       if (lines.at(-1) === '') lines.pop();
       if (lines.length === 0) return `${path} is empty.`;
       if (startLine > lines.length) throw new CairnError('invalid_input', `${path} has ${lines.length} lines; startLine ${startLine} is past the end.`);
-      const shown = page(lines.slice(startLine - 1, startLine - 1 + maxLines));
+      const first = lines[startLine - 1] ?? '';
+      if (startChar > first.length + 1) throw new CairnError('invalid_input', `Line ${startLine} of ${path} has ${first.length} characters; startChar ${startChar} is past its end.`);
+      const { shown, cutAt } = page([first.slice(startChar - 1), ...lines.slice(startLine, startLine - 1 + maxLines)]);
       const last = startLine - 1 + shown.length;
       const width = String(last).length;
-      const header = `${path} (${lines.length} lines, ${bytes.length} bytes)${startLine > 1 || last < lines.length ? `; lines ${startLine}-${last}` : ''}`;
-      const more = last < lines.length ? `\n… ${lines.length - last} more lines: call again with startLine ${last + 1}.` : '';
+      const from = startChar > 1 ? `; line ${startLine} from character ${startChar}` : '';
+      const header = `${path} (${lines.length} lines, ${bytes.length} bytes, ${encoding})${startLine > 1 || last < lines.length ? `; lines ${startLine}-${last}` : ''}${from}`;
+      const more =
+        cutAt !== undefined
+          ? `\n… line ${startLine} goes on past character ${startChar - 1 + cutAt} of ${first.length}: call again with startLine ${startLine} and startChar ${startChar + cutAt}.`
+          : last < lines.length
+            ? `\n… ${lines.length - last} more lines: call again with startLine ${last + 1}.`
+            : '';
       return `${header}\n${shown.map((line, i) => `${String(startLine + i).padStart(width)}│${line}`).join('\n')}${more}`;
     },
   };
 }
 
-/** The lines that fit in one page, from the first; a single line longer than the page is shown cut rather than not at all. */
-function page(lines: string[]): string[] {
+/**
+ * The whole file (read_file numbers its lines from the first). One over maxFileBytes is refused
+ * by the back end; the model is told how to get the lines it asked for with the terminal.
+ */
+async function readWhole(options: ExecutionToolOptions, context: ToolContext, path: string, asked: { startLine: number; maxLines: number }): Promise<Uint8Array> {
+  try {
+    return await options.environments.use(context.sessionId, context.conversationId, (environment) => environment.readFile(path, { maxBytes: options.maxFileBytes }));
+  } catch (error) {
+    if (!isCairnError(error) || !TOO_LARGE.test(error.message)) throw error;
+    const range = `${asked.startLine},${asked.startLine + asked.maxLines - 1}p`;
+    throw new CairnError('invalid_input', `${error.message} read_file reads a file whole; get the lines with the terminal instead: sed -n '${range}' ${shellWord(path)} (or tail -n ${asked.maxLines} ${shellWord(path)} for the end, grep -n for a pattern).`, { cause: error });
+  }
+}
+
+/** The path as the model could paste it into a command. */
+function shellWord(path: string): string {
+  return /^[\w./~-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The lines that fit in one page, from the first. A first line longer than the page is shown
+ * cut rather than not at all, and `cutAt` says how many of its characters were shown.
+ */
+function page(lines: string[]): { shown: string[]; cutAt?: number } {
+  const first = lines[0] ?? '';
+  if (first.length > MAX_PAGE_CHARS) {
+    const head = headOf(first, MAX_PAGE_CHARS);
+    return { shown: [`${head} [… line cut]`], cutAt: head.length };
+  }
   const shown: string[] = [];
   let size = 0;
   for (const line of lines) {
-    // The line number and its bar take about 8 characters.
+    // The line number and its bar take about 8 characters; a long line after others waits for the next page.
     if (size + line.length + 8 > MAX_PAGE_CHARS && shown.length > 0) break;
-    shown.push(line.length > MAX_PAGE_CHARS ? `${headOf(line, MAX_PAGE_CHARS)} [… line cut]` : line);
-    size += Math.min(line.length, MAX_PAGE_CHARS) + 8;
+    shown.push(line);
+    size += line.length + 8;
   }
-  return shown;
+  return { shown };
 }
 
 export function writeFileTool(options: ExecutionToolOptions): Tool<z.infer<typeof writeParameters>> {
@@ -70,7 +111,7 @@ export function writeFileTool(options: ExecutionToolOptions): Tool<z.infer<typeo
     parameters: writeParameters,
     adminOnly: options.adminOnly,
     async execute({ path, content, encoding = 'utf8' }, context) {
-      const data = encoding === 'base64' ? Buffer.from(content, 'base64') : Buffer.from(content, 'utf8');
+      const data = encoding === 'base64' ? decodeBase64Content(content) : Buffer.from(content, 'utf8');
       if (data.length > options.maxFileBytes) throw new CairnError('invalid_input', `The content is ${data.length} bytes; the limit is ${options.maxFileBytes}.`);
       const danger = findPathDanger(path);
       if (danger) await holdForApproval(options.approvals, context, { tool: 'write_file', backend: options.environments.backendFor(context.conversationId), command: path, danger });

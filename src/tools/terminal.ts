@@ -82,7 +82,11 @@ export async function holdForApproval(
   throw new CairnError('permission', `Not run: this ${what.tool === 'terminal' ? 'command' : 'operation'} ${what.danger.reason}, and ${why} (request ${decision.id}). Do not retry it unchanged; find a safer way or ask the user.`);
 }
 
-/** Exit status first, then each stream; the budget is split so stderr is never crowded out by stdout. */
+/**
+ * Exit status first, then each stream. Each stream may use what the other leaves: stderr is
+ * held to a third only when both are long, so stdout never crowds it out, and a build's errors
+ * beside one line of stdout are shown whole.
+ */
 export function formatResult(result: ExecResult, maxChars: number, timeoutSeconds: number): string {
   const seconds = (result.durationMs / 1000).toFixed(1);
   const status = result.timedOut
@@ -90,9 +94,9 @@ export function formatResult(result: ExecResult, maxChars: number, timeoutSecond
     : result.exitCode === null
       ? `ended without an exit code (${seconds} s)`
       : `exit code ${result.exitCode} (${seconds} s)`;
-  const stderrBudget = result.stdout === '' ? maxChars : Math.min(result.stderr.length, Math.floor(maxChars / 3));
+  const stderrBudget = Math.max(Math.min(result.stderr.length, Math.floor(maxChars / 3)), maxChars - result.stdout.length);
   const parts = [status];
-  if (result.stdout !== '') parts.push(`--- stdout ---\n${truncateMiddle(result.stdout, Math.max(200, maxChars - stderrBudget))}`);
+  if (result.stdout !== '') parts.push(`--- stdout ---\n${truncateMiddle(result.stdout, Math.max(200, maxChars - Math.min(result.stderr.length, stderrBudget)))}`);
   if (result.stderr !== '') parts.push(`--- stderr ---\n${truncateMiddle(result.stderr, Math.max(200, stderrBudget))}`);
   if (result.stdout === '' && result.stderr === '') parts.push('(no output)');
   return parts.join('\n');

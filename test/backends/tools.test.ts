@@ -143,9 +143,9 @@ describe('terminal and file tools', () => {
   it('writes and reads files with line numbers, and holds writes into ~/.ssh', async () => {
     const registry = tools();
     expect((await registry.execute(call('write_file', { path: 'notes/todo.txt', content: 'one\ntwo\nthree\n' }), admin)).content).toBe('Wrote 14 bytes to notes/todo.txt.');
-    expect((await registry.execute(call('read_file', { path: 'notes/todo.txt' }), admin)).content).toBe('notes/todo.txt (3 lines, 14 bytes)\n1│one\n2│two\n3│three');
+    expect((await registry.execute(call('read_file', { path: 'notes/todo.txt' }), admin)).content).toBe('notes/todo.txt (3 lines, 14 bytes, UTF-8)\n1│one\n2│two\n3│three');
     expect((await registry.execute(call('read_file', { path: 'notes/todo.txt', startLine: 2, maxLines: 1 }), admin)).content).toBe(
-      'notes/todo.txt (3 lines, 14 bytes); lines 2-2\n2│two\n… 1 more lines: call again with startLine 3.',
+      'notes/todo.txt (3 lines, 14 bytes, UTF-8); lines 2-2\n2│two\n… 1 more lines: call again with startLine 3.',
     );
     await registry.execute(call('write_file', { path: 'blob.bin', content: Buffer.from([0, 1, 2, 255]).toString('base64'), encoding: 'base64' }), admin);
     expect((await registry.execute(call('read_file', { path: 'blob.bin' }), admin)).content).toContain('binary file (4 bytes)');
