@@ -159,8 +159,14 @@ const KILL_FUNCTIONS = [
   '__cairn_fields() { __cairn_g=$3; __cairn_s=$4; }',
   // Group $1, then where /proc exists every group in session $1: coreutils `timeout` and other
   // supervisors move to a group of their own, but not out of the command's session.
+  // $2: the command's or the environment's id. The process id may be stale (a job noted in
+  // `groups` that ended long ago) and, pids wrapping at 32768 on many hosts, belong to another
+  // process now, an sshd connection or someone's login shell: where /proc shows a process of that
+  // id whose command line (the leader's script exports the ids) and variables hold neither, it is
+  // not the command's, and nothing is killed.
   '__cairn_kill_tree() {',
   '  case $1 in ""|*[!0-9]*|0|1) return 0;; esac',
+  '  if [ -e "/proc/$1" ] && ! grep -q -F -e "$2" "/proc/$1/cmdline" "/proc/$1/environ" 2>/dev/null; then return 0; fi',
   '  kill -s KILL -- "-$1" 2>/dev/null || kill -KILL "-$1" 2>/dev/null',
   '  [ -r /proc/self/stat ] || return 0',
   '  __cairn_sid=$1',
@@ -193,7 +199,7 @@ export function killScript(stateDir: string, execId: string): string {
   return [
     KILL_FUNCTIONS,
     'for __i in 1 2 3 4 5 6 7 8 9 10; do',
-    `  if [ -s ${pidFile} ]; then __cairn_kill_tree "$(cat ${pidFile})"; break; fi`,
+    `  if [ -s ${pidFile} ]; then __cairn_kill_tree "$(cat ${pidFile})" ${shellQuote(execId)}; break; fi`,
     '  sleep 0.1',
     'done',
     `__cairn_kill_tagged ${shellQuote(`${COMMAND_ID_VARIABLE}=${execId}`)}`,
@@ -208,11 +214,12 @@ export function killScript(stateDir: string, execId: string): string {
  */
 export function stopScript(stateDir: string, environmentId: string, remove: readonly string[]): string {
   const state = shellQuote(stateDir);
+  const id = shellQuote(environmentId);
   return [
     KILL_FUNCTIONS,
     `__cairn_kill_tagged ${shellQuote(`${ENVIRONMENT_ID_VARIABLE}=${environmentId}`)}`,
-    `if [ -s ${state}/groups ]; then while read -r __p; do __cairn_kill_tree "$__p"; done < ${state}/groups; fi`,
-    `for __f in ${state}/pid-*; do if [ -s "$__f" ]; then __cairn_kill_tree "$(cat "$__f")"; fi; done`,
+    `if [ -s ${state}/groups ]; then while read -r __p; do __cairn_kill_tree "$__p" ${id}; done < ${state}/groups; fi`,
+    `for __f in ${state}/pid-*; do if [ -s "$__f" ]; then __cairn_kill_tree "$(cat "$__f")" ${id}; fi; done`,
     `rm -rf -- ${remove.map(shellQuote).join(' ')}`,
   ].join('\n');
 }

@@ -182,11 +182,20 @@ function mapConnectError(error: Error & { level?: string; code?: string }, confi
   return new CairnError('network', `Cannot reach ${where} over ssh: ${error.message}`, { cause: error, platform: 'ssh', isRetryable: true });
 }
 
+/**
+ * Runs one of the session's preparing commands (idempotent: `cd && pwd`, `mkdir -p`). A channel
+ * that closes without an exit status lost its connection (the server reset it, a NAT dropped
+ * it): asked once more, on a new connection, instead of failing the turn that needed a shell.
+ */
 async function runToString(transport: ShellTransport, script: string): Promise<string> {
-  let out = '';
-  let err = '';
-  const run = await transport.run(script, { onStdout: (chunk) => (out += Buffer.from(chunk).toString()), onStderr: (chunk) => (err += Buffer.from(chunk).toString()) });
-  const code = await run.done;
-  if (code !== 0) throw new CairnError('tool', `Preparing the ssh session failed (exit code ${String(code)}): ${err.trim()}`);
-  return out;
+  for (let attempt = 1; ; attempt++) {
+    let out = '';
+    let err = '';
+    const run = await transport.run(script, { onStdout: (chunk) => (out += Buffer.from(chunk).toString()), onStderr: (chunk) => (err += Buffer.from(chunk).toString()) });
+    const code = await run.done;
+    if (code === 0) return out;
+    if (code === null && attempt === 1) continue;
+    const why = code === null ? 'the connection closed before the command ended, twice' : `exit code ${code}`;
+    throw new CairnError(code === null ? 'network' : 'tool', `Preparing the ssh session failed (${why})${err.trim() ? `: ${err.trim()}` : '.'}`, { platform: 'ssh', isRetryable: code === null });
+  }
 }
