@@ -7,6 +7,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
+import { FileTooLargeError } from './file-too-large.js';
 import { CairnError } from '../core/errors.js';
 import { ShellEnvironment } from './shell-environment.js';
 import { ProcessTransport } from './process-transport.js';
@@ -55,7 +56,7 @@ class LocalEnvironment extends ShellEnvironment {
     const info = await stat(full).catch(() => undefined);
     if (!info?.isFile()) throw new CairnError('not_found', `No such file: ${path}`);
     const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
-    if (info.size > maxBytes) throw new CairnError('invalid_input', `File is ${info.size} bytes; the limit is ${maxBytes}.`);
+    if (info.size > maxBytes) throw new FileTooLargeError(info.size, maxBytes);
     return readFile(full);
   }
 

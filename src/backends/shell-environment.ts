@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { CairnError, describeError } from '../core/errors.js';
 import { OutputCollector } from './output.js';
+import { fileTooLargeFromShell } from './file-too-large.js';
 import { environmentIdFor, killScript, readFileCommand, shellQuote, stopScript, wrapCommand, writeFileCommand } from './shell.js';
 import { systemTimers, type TimerHandle, type Timers } from './timers.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, type BackendName, type Environment, type ExecRequest, type ExecResult } from './types.js';
@@ -117,7 +118,7 @@ export class ShellEnvironment implements Environment {
   async readFile(path: string, options: { maxBytes?: number } = {}): Promise<Uint8Array> {
     const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
     const result = await this.exec({ command: readFileCommand(path, maxBytes), maxOutputBytes: Math.ceil(maxBytes * 1.4) + 1024, timeoutMs: 120_000 });
-    if (result.exitCode !== 0) throw new CairnError('tool', result.stderr.trim() || `Reading ${path} failed (exit code ${String(result.exitCode)}).`);
+    if (result.exitCode !== 0) throw fileTooLargeFromShell(result.stderr) ?? new CairnError('tool', result.stderr.trim() || `Reading ${path} failed (exit code ${String(result.exitCode)}).`);
     return Buffer.from(result.stdout, 'base64');
   }
 

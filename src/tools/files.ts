@@ -5,9 +5,10 @@
  * admin's approval, like a dangerous command.
  */
 import { z } from 'zod';
-import { CairnError, isCairnError } from '../core/errors.js';
+import { CairnError } from '../core/errors.js';
 import { headOf } from '../core/text.js';
 import { findPathDanger } from '../backends/danger.js';
+import { FileTooLargeError } from '../backends/file-too-large.js';
 import { holdForApproval, type ExecutionToolOptions } from './terminal.js';
 import type { Tool, ToolContext } from './registry.js';
 import { decodeBase64Content } from './base64-content.js';
@@ -29,8 +30,6 @@ const writeParameters = z.object({
 const DEFAULT_LINES = 400;
 /** The most one page holds, so it stays whole under the registry's cut (MAX_TOOL_RESULT_CHARS): the hint to read on must not skip lines cut from its middle. */
 const MAX_PAGE_CHARS = 16_000;
-/** What the back ends say of a file over maxFileBytes (local.ts, shell.ts). */
-const TOO_LARGE = /^File is \d+ bytes; the limit is \d+\./;
 
 export function readFileTool(options: ExecutionToolOptions): Tool<z.infer<typeof readParameters>> {
   return {
@@ -72,7 +71,7 @@ async function readWhole(options: ExecutionToolOptions, context: ToolContext, pa
   try {
     return await options.environments.use(context.sessionId, context.conversationId, (environment) => environment.readFile(path, { maxBytes: options.maxFileBytes }));
   } catch (error) {
-    if (!isCairnError(error) || !TOO_LARGE.test(error.message)) throw error;
+    if (!(error instanceof FileTooLargeError)) throw error;
     const range = `${asked.startLine},${asked.startLine + asked.maxLines - 1}p`;
     throw new CairnError('invalid_input', `${error.message} read_file reads a file whole; get the lines with the terminal instead: sed -n '${range}' ${shellWord(path)} (or tail -n ${asked.maxLines} ${shellWord(path)} for the end, grep -n for a pattern).`, { cause: error });
   }

@@ -9,6 +9,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
+import { FileTooLargeError } from '../backends/file-too-large.js';
 import type { ExecutionToolOptions } from './terminal.js';
 import type { Tool } from './registry.js';
 
@@ -38,7 +39,7 @@ export function sendFileTool(options: Pick<ExecutionToolOptions, 'environments' 
         try {
           bytes = await options.environments.use(context.sessionId, context.conversationId, (environment) => environment.readFile(path, { maxBytes: sender.maxBytes }));
         } catch (error) {
-          throw tooLargeToSend(error, name, context.platform, sender.maxBytes) ?? error;
+          throw error instanceof FileTooLargeError ? tooLarge(name, error.sizeBytes, context.platform, sender.maxBytes) : error;
         }
       } else {
         bytes = Buffer.from(args.content ?? '', 'utf8');
@@ -52,16 +53,6 @@ export function sendFileTool(options: Pick<ExecutionToolOptions, 'environments' 
 
 function tooLarge(name: string, bytes: number, platform: string, maxBytes: number): CairnError {
   return new CairnError('invalid_input', `${name} is ${size(bytes)}; ${platform} takes files up to ${size(maxBytes)}.`);
-}
-
-/**
- * The back ends' refusal of a file over the limit they were given ("File is N bytes; the limit
- * is M.", local.ts and shell.ts) said as the platform's limit, which it is here; the model
- * passed the bare byte count on as if it were some other rule. Undefined for any other failure.
- */
-function tooLargeToSend(error: unknown, name: string, platform: string, maxBytes: number): CairnError | undefined {
-  const refused = error instanceof Error ? /\bFile is (\d+) bytes; the limit is \d+\./.exec(error.message) : null;
-  return refused ? tooLarge(name, Number(refused[1]), platform, maxBytes) : undefined;
 }
 
 /**

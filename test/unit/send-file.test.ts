@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sendFileTool } from '../../src/tools/send-file.js';
-import { CairnError } from '../../src/core/errors.js';
+import { FileTooLargeError } from '../../src/backends/file-too-large.js';
 import type { EnvironmentRegistry } from '../../src/backends/environments.js';
 import type { OutboundFile } from '../../src/core/message.js';
 import type { ToolContext } from '../../src/tools/registry.js';
@@ -16,7 +16,7 @@ const environments = {
       readFile: async (path, { maxBytes }) => {
         const size = sizes[path];
         if (size === undefined) return Buffer.from(`contents of ${path}`);
-        if (size > maxBytes) throw new CairnError('invalid_input', `File is ${size} bytes; the limit is ${maxBytes}.`);
+        if (size > maxBytes) throw new FileTooLargeError(size, maxBytes);
         return new Uint8Array(size);
       },
     }),
