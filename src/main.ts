@@ -15,7 +15,7 @@ import { Compressor } from './memory/compression.js';
 import { ToolRegistry } from './tools/registry.js';
 import { clockTool } from './tools/clock-tool.js';
 import { Agent } from './core/agent.js';
-import { maxConsecutiveToolErrors, maxSteps } from './core/stop.js';
+import { maxConsecutiveFailedSteps, maxSteps } from './core/stop.js';
 import { CommandRegistry } from './core/commands.js';
 import { registerBuiltinCommands, registerStopCommand } from './core/builtin-commands.js';
 import { createTranscriber, type Transcriber } from './model/transcribe.js';
@@ -216,7 +216,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     model,
     tools,
     compressor,
-    stopWhen: [maxSteps(config.agent.maxSteps), maxConsecutiveToolErrors(5)],
+    stopWhen: [maxSteps(config.agent.maxSteps), maxConsecutiveFailedSteps(5)],
     contextTokens: config.model.contextTokens,
     clock,
     logger,

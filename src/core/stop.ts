@@ -22,7 +22,7 @@ export const maxSteps =
     state.steps >= limit ? `reached the limit of ${limit} steps` : undefined;
 
 /** Stops a model that keeps failing, step after step, however many calls each step makes. */
-export const maxConsecutiveToolErrors =
+export const maxConsecutiveFailedSteps =
   (limit: number): StopCondition =>
   (state) =>
     state.consecutiveFailedSteps >= limit ? `every tool call failed in ${limit} steps in a row` : undefined;

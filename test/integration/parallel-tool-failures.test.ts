@@ -1,5 +1,5 @@
 /**
- * maxConsecutiveToolErrors(5) counts steps in which every call failed, not calls: one reply of
+ * maxConsecutiveFailedSteps(5) counts steps in which every call failed, not calls: one reply of
  * five parallel calls that all fail (five guessed time zones) leaves the model its tools to
  * correct them, while a model failing step after step is still stopped.
  */
