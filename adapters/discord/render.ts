@@ -6,6 +6,7 @@
  */
 import { escapeMarkdown } from 'discord.js';
 import { splitMessage } from '../../src/core/split.js';
+import { withoutFenceRuns } from '../../src/core/text.js';
 import { discordBlocks } from './markdown-blocks.js';
 import type { OutboundFile, ReplyButton } from '../../src/core/message.js';
 
@@ -17,7 +18,6 @@ export function renderParts(markdown: string): string[] {
 
 /** An opening fence; a backtick after it makes the line inline code (```npm install```), as splitMessage reads it. */
 const FENCE = /^(\s*)(```+(?!.*`)|~~~+)(.*)$/;
-const ZERO_WIDTH_SPACE = '\u200B';
 
 /**
  * Code blocks as Discord reads them. Discord knows only ``` fences and ends a block at the
@@ -38,7 +38,7 @@ export function discordFences(markdown: string): string {
       open = undefined;
       lines.push('```');
     } else {
-      lines.push(open === undefined ? line : line.replace(/`{3,}/g, (run) => run.split('').join(ZERO_WIDTH_SPACE)));
+      lines.push(open === undefined ? line : withoutFenceRuns(line));
     }
   }
   return lines.join('\n');

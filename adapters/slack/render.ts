@@ -6,7 +6,7 @@
  * always escaped: a reply can never ping `<!channel>` or forge a link.
  */
 import { splitMessage } from '../../src/core/split.js';
-import { headOf } from '../../src/core/text.js';
+import { headOf, withoutFenceRuns } from '../../src/core/text.js';
 import type { ReplyButton } from '../../src/core/message.js';
 
 /** Slack truncates message text past 40,000 characters. */
@@ -101,13 +101,6 @@ function preview(plain: string): string {
 /** An opening fence; a backtick after it makes the line inline code (```npm install```), as in Markdown. */
 const FENCE = /^\s*(```+(?!.*`)|~~~+)/;
 
-/**
- * Slack knows only ``` fences, and ends a block at the first ``` in it: inside one, a run of
- * three or more backticks (shown as typed by a longer fence in Markdown) gets a zero-width
- * space between its backticks, which looks the same and ends nothing.
- */
-const ZERO_WIDTH_SPACE = '\u200B';
-
 /** Markdown → mrkdwn. Fenced code is kept verbatim (escaped; Slack shows no language tag). */
 export function toMrkdwn(markdown: string): string {
   const out: string[] = [];
@@ -121,7 +114,8 @@ export function toMrkdwn(markdown: string): string {
       fence = undefined;
       out.push('```');
     } else if (fence !== undefined) {
-      out.push(escapeSlack(line).replace(/`{3,}/g, (run) => run.split('').join(ZERO_WIDTH_SPACE)));
+      // Slack ends a block at the first ``` in it, which a longer Markdown fence shows as typed.
+      out.push(withoutFenceRuns(escapeSlack(line)));
     } else {
       out.push(renderLine(line));
     }

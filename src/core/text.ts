@@ -30,3 +30,12 @@ const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 export function count(n: number): string {
   return n.toLocaleString('en-US');
 }
+
+/**
+ * A line inside a code block, for platforms that know only ``` fences and end a block at the first
+ * ``` in it (Slack, Discord): a zero-width space goes between the backticks of each run of three or
+ * more, which looks the same and ends nothing.
+ */
+export function withoutFenceRuns(line: string): string {
+  return line.replace(/`{3,}/g, (run) => run.split('').join('\u200B'));
+}

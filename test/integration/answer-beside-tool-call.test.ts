@@ -3,26 +3,15 @@
  * a check), and then has nothing to add after the result: the user gets the answer it wrote,
  * not "The model returned an empty answer".
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 
-let server: FakeModelServer;
-let cairn: TestCairn | undefined;
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await cairn?.close();
-  cairn = undefined;
-  await server.close();
-});
+const rig = useFakeModelRig();
 
 describe('an answer written beside a tool call', () => {
   it('reaches the user when the reply after the tool result is empty', async () => {
-    cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off' }));
-    server.enqueue(
+    const cairn = rig.start({ CAIRN_REFLECTION: 'off' });
+    rig.server.enqueue(
       { text: 'Your meeting is on Tuesday at 10:00 in room B.', toolCalls: [{ name: 'current_time', arguments: {} }] },
       { text: '' },
     );

@@ -3,35 +3,25 @@
  * quotes a whole block in a fenced code block (an example, or a file or page the model repeats:
  * prompt injection), reaches the user as written and runs no tool.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { expect, it } from 'vitest';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 
-let server: FakeModelServer;
-let cairn: TestCairn | undefined;
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await cairn?.close();
-  cairn = undefined;
-  await server.close();
-});
+const rig = useFakeModelRig();
 
 it('delivers an answer that mentions the <tool_call> tag, and runs no tool', async () => {
-  cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off' }));
+  const cairn = rig.start({ CAIRN_REFLECTION: 'off' });
   const answer = 'Hermes models put each call in a `<tool_call>` tag with JSON inside; the server reads the name and arguments from there.';
-  server.enqueue({ text: answer }, { text: 'SECOND REQUEST' });
+  rig.server.enqueue({ text: answer }, { text: 'SECOND REQUEST' });
   await cairn.gateway.receive(cairn.adapter.message('how do hermes models call tools?'));
   expect(cairn.adapter.texts()).toEqual([answer]);
-  expect(server.chatRequests()).toHaveLength(1);
+  expect(rig.server.chatRequests()).toHaveLength(1);
 });
 
 it('shows a <tool_call> block quoted in a fenced code block as written, and runs nothing', async () => {
-  cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off' }));
+  const cairn = rig.start({ CAIRN_REFLECTION: 'off' });
   const answer = 'Hermes models write a call like this:\n\n```xml\n<tool_call>\n{"name": "current_time", "arguments": {}}\n</tool_call>\n```\n\nand get the result back in a <tool_response> block.';
-  server.enqueue({ text: answer }, { text: 'SECOND MODEL CALL' });
+  rig.server.enqueue({ text: answer }, { text: 'SECOND MODEL CALL' });
   await cairn.gateway.receive(cairn.adapter.message('what does a Hermes tool call look like?'));
-  expect(server.chatRequests(), 'the quoted example was run as a tool call').toHaveLength(1);
+  expect(rig.server.chatRequests(), 'the quoted example was run as a tool call').toHaveLength(1);
   expect(cairn.adapter.texts().join('\n')).toContain('{"name": "current_time", "arguments": {}}');
 });
