@@ -196,7 +196,8 @@ export class Agent {
           break;
         }
         if (result.text.trim() !== '') textBesideTools = result.text;
-        record({ role: 'assistant', content: result.text || null, toolCalls: calls.map((call) => call.recorded) });
+        // A thinking model's reasoning stays with its tool calls: some providers refuse the history without it.
+        record({ role: 'assistant', content: result.text || null, toolCalls: calls.map((call) => call.recorded), ...(result.reasoning ? { reasoning: result.reasoning } : {}) });
         let stepSucceeded = false;
         for (const { run: call } of calls) {
           // A tool that did not heed the stop (an upload under way) finished: the rest of the calls do not run.

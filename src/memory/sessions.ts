@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../store/db.js';
+import { parseStoredReasoning } from '../model/reasoning.js';
 import type { ChatMessage, ToolCall } from '../model/types.js';
 import { estimateMessageTokens } from './tokens.js';
 
@@ -84,6 +85,7 @@ interface MessageRow {
   tokens: number;
   created_at: number;
   said: string | null;
+  reasoning: string | null;
 }
 
 const toolCallsSchema = z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() }));
@@ -117,7 +119,7 @@ export class SessionStore {
       idle: db.prepare<[number], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND last_active_at < ? ORDER BY last_active_at"),
       nextSeq: db.prepare<[string], { next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE session_id = ?'),
       insertMessage: db.prepare(
-        'INSERT INTO messages (session_id, seq, role, content, tool_calls, tool_call_id, name, user_id, tokens, created_at, said) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO messages (session_id, seq, role, content, tool_calls, tool_call_id, name, user_id, tokens, created_at, said, reasoning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       messagesAfter: db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq'),
       compress: db.prepare('UPDATE sessions SET summary = ?, summary_through = ? WHERE id = ? AND summary_through = ?'),
@@ -138,6 +140,7 @@ export class SessionStore {
           estimateMessageTokens(message),
           now,
           said ?? null,
+          message.role === 'assistant' && message.reasoning && message.toolCalls?.length ? JSON.stringify(message.reasoning) : null,
         );
       }
       this.statements.touch.run(now, sessionId);
@@ -267,7 +270,9 @@ function toChatMessage(row: MessageRow): ChatMessage {
       return row.name ? { role: 'tool', content: row.content ?? '', toolCallId: row.tool_call_id ?? '', name: row.name } : { role: 'tool', content: row.content ?? '', toolCallId: row.tool_call_id ?? '' };
     case 'assistant': {
       const toolCalls = parseToolCalls(row.tool_calls);
-      return toolCalls.length > 0 ? { role: 'assistant', content: row.content, toolCalls } : { role: 'assistant', content: row.content };
+      if (toolCalls.length === 0) return { role: 'assistant', content: row.content };
+      const reasoning = parseStoredReasoning(row.reasoning);
+      return reasoning ? { role: 'assistant', content: row.content, toolCalls, reasoning } : { role: 'assistant', content: row.content, toolCalls };
     }
   }
 }

@@ -32,7 +32,8 @@ export function estimateMessageTokens(message: ChatMessage): number {
   const overhead = 4;
   if (message.role === 'assistant') {
     const calls = message.toolCalls?.reduce((sum, call) => sum + estimateTokens(call.name) + estimateTokens(call.arguments), 0) ?? 0;
-    return overhead + estimateTokens(message.content) + calls;
+    // Reasoning kept for its tool calls is sent back with them (see model/reasoning.ts).
+    return overhead + estimateTokens(message.content) + calls + (message.toolCalls?.length && message.reasoning ? estimateTokens(message.reasoning.text) : 0);
   }
   return overhead + estimateTokens(message.content);
 }

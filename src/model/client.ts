@@ -146,7 +146,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
     }
     // A model that refused native tools in the auto mode gets them described in its prompt.
     const toolMode = settings.toolMode === 'auto' && refusedFields.refusedTools(settings.name, model) ? 'hermes' : settings.toolMode;
-    const prepared = prepareRequest(request, model, toolMode);
+    const prepared = prepareRequest(request, model, toolMode, settings.baseUrl);
     const body = refusedFields.adjust(settings.name, model, request.onTextDelta ? { ...prepared.body, stream_options: { include_usage: true } } : prepared.body);
     state.sent = body;
     const deadline = new Deadline(options.timeoutMs, request.signal);
@@ -196,7 +196,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       const answeredBy = raw.model ?? model;
       const price = options.pricing?.[model] ?? options.pricing?.[answeredBy];
       return {
-        result: { ...reply, usage: raw.usage, model: answeredBy, provider: settings.name },
+        result: { ...reply, usage: raw.usage, model: answeredBy, provider: settings.name, ...(raw.reasoning ? { reasoning: { endpoint: settings.baseUrl, ...raw.reasoning } } : {}) },
         cost: costUsd(raw.usage, raw.reportedCostUsd, price, raw.usageReported),
       };
     } catch (error) {

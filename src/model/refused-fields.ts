@@ -10,8 +10,9 @@
  * every call to such a model.
  */
 import type { CairnError } from '../core/errors.js';
+import { sendsReasoning, withoutReasoning } from './reasoning.js';
 
-export type RefusedField = 'max_tokens' | 'temperature' | 'response_format' | 'stream_options' | 'tools';
+export type RefusedField = 'max_tokens' | 'temperature' | 'response_format' | 'stream_options' | 'tools' | 'reasoning';
 
 type Body = object;
 
@@ -36,7 +37,7 @@ export class RefusedFields {
     if (this.has(provider, model, 'temperature')) delete adjusted.temperature;
     if (this.has(provider, model, 'response_format')) delete adjusted.response_format;
     if (this.has(provider, model, 'stream_options')) delete adjusted.stream_options;
-    return adjusted as T;
+    return (this.has(provider, model, 'reasoning') ? withoutReasoning(adjusted) : adjusted) as T;
   }
 
   /** Whether this model refused native tools: asked with the tools in its prompt instead. */
@@ -59,6 +60,9 @@ export class RefusedFields {
     else if ('stream_options' in sent && message.includes('stream_options')) field = 'stream_options';
     // "does not support tools" (Ollama), "\"auto\" tool choice requires --enable-auto-tool-choice" (vLLM).
     else if ('tools' in sent && /tool[ _]choice|support tools|tools? (?:is|are) not supported|does not support (?:function|tool)/.test(message)) field = 'tools';
+    // A gateway that passed the reasoning on once and then refused it (a model switched behind it).
+    // Not a 400 for reasoning missing (DeepSeek's, for tool calls written without it): dropping it would make that one lasting.
+    else if (sendsReasoning(sent) && message.includes('reasoning') && /unexpected|not (?:allowed|permitted|supported)|unsupported|unknown|unrecognized|extra (?:inputs|fields)/.test(message) && !/missing|required/.test(message)) field = 'reasoning';
     if (field === undefined || this.has(provider, model, field)) return undefined;
     this.refused.add(key(provider, model, field));
     return field;

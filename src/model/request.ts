@@ -4,6 +4,7 @@
  */
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionFunctionTool, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { toHermesMessages } from './hermes.js';
+import { reasoningToSend } from './reasoning.js';
 import type { ToolMode } from './providers.js';
 import type { ChatMessage, CompletionRequest, ToolDefinition } from './types.js';
 
@@ -14,13 +15,15 @@ export interface PreparedRequest {
   parseTextToolCalls: boolean;
 }
 
-export function prepareRequest(request: CompletionRequest, model: string, toolMode: ToolMode): PreparedRequest {
+/** `endpoint`: the base URL asked, the only one a model's reasoning goes back to (see reasoning.ts). */
+export function prepareRequest(request: CompletionRequest, model: string, toolMode: ToolMode, endpoint: string): PreparedRequest {
   const tools = request.tools ?? [];
   const hermes = toolMode === 'hermes';
   const messages = hermes ? toHermesMessages(request.messages, tools) : request.messages;
   const body: ChatCompletionCreateParamsNonStreaming = {
     model,
-    messages: messages.map(toOpenAIMessage),
+    // Hermes mode writes tool calls as text: no message carries them, nor reasoning behind them.
+    messages: messages.map((message) => (hermes ? toOpenAIMessage(message) : { ...toOpenAIMessage(message), ...reasoningToSend(message, endpoint) })),
     ...(!hermes && tools.length > 0 ? { tools: tools.map(toOpenAITool) } : {}),
     ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),

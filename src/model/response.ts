@@ -9,8 +9,9 @@ import { CairnError } from '../core/errors.js';
 import { readUsage } from './cost.js';
 import { invalidOutput, statusError } from './map-error.js';
 import { newToolCallId, parseToolCallBlocks } from './hermes.js';
+import { reasoningFieldsShape, reasoningOf } from './reasoning.js';
 import { withoutThinking } from './thinking.js';
-import type { FinishReason, ToolCall, Usage } from './types.js';
+import type { FinishReason, ReasoningField, ToolCall, Usage } from './types.js';
 
 /** What one attempt produced, before <tool_call> text parsing: shared by plain and streamed replies. */
 export interface RawReply {
@@ -22,6 +23,8 @@ export interface RawReply {
   usageReported: boolean;
   reportedCostUsd: number | undefined;
   model: string | undefined;
+  /** Reasoning the provider sent apart from the text (see reasoning.ts). */
+  reasoning?: { field: ReasoningField; text: string } | undefined;
 }
 
 /**
@@ -53,7 +56,7 @@ const completionSchema = z.object({
   choices: z
     .array(
       z.object({
-        message: z.object({ content: contentSchema, tool_calls: z.array(toolCallSchema).nullish() }),
+        message: z.object({ content: contentSchema, tool_calls: z.array(toolCallSchema).nullish(), ...reasoningFieldsShape }),
         finish_reason: z.string().nullish(),
       }),
     )
@@ -99,6 +102,7 @@ export function readCompletion(body: unknown, provider: string): RawReply {
     usageReported: reported,
     reportedCostUsd: costUsd,
     model: parsed.data.model || undefined,
+    reasoning: reasoningOf(choice.message),
   };
 }
 

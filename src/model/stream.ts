@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { readUsage } from './cost.js';
 import { newToolCallId, ToolCallTextFilter } from './hermes.js';
 import { invalidOutput } from './map-error.js';
+import { reasoningFieldsShape, StreamedReasoning } from './reasoning.js';
 import { argumentsSchema, contentSchema, normalizeArguments, type RawReply } from './response.js';
 import { ThinkingFilter, type ThinkingOutput } from './thinking.js';
 
@@ -27,6 +28,7 @@ const chunkSchema = z.object({
                 }),
               )
               .nullish(),
+            ...reasoningFieldsShape,
           })
           .nullish(),
         finish_reason: z.string().nullish(),
@@ -59,6 +61,7 @@ export async function readStream(stream: AsyncIterable<unknown>, options: Stream
   let toolCallFilter = newToolCallFilter();
   const thinking = new ThinkingFilter();
   const calls = new StreamedCalls();
+  const reasoning = new StreamedReasoning();
   let text = '';
   let delivered = false;
   let sawChoice = false;
@@ -101,6 +104,7 @@ export async function readStream(stream: AsyncIterable<unknown>, options: Stream
         show(thinking.push(content));
       }
       for (const delta of choice.delta?.tool_calls ?? []) calls.add(delta);
+      if (choice.delta) reasoning.add(choice.delta);
     }
   }
   const rest = thinking.flush();
@@ -109,7 +113,7 @@ export async function readStream(stream: AsyncIterable<unknown>, options: Stream
 
   const { usage, costUsd, reported } = readUsage(usageRaw);
   const toolCalls = calls.list().map((call) => ({ id: call.id || newToolCallId(), name: call.name, arguments: normalizeArguments(call.arguments) }));
-  return { text, toolCalls, finishReason, usage, usageReported: reported, reportedCostUsd: costUsd, model };
+  return { text, toolCalls, finishReason, usage, usageReported: reported, reportedCostUsd: costUsd, model, reasoning: reasoning.result() };
 }
 
 interface StreamedCall {

@@ -14,8 +14,22 @@ export interface ToolCall {
 export type ChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string; name?: string }
-  | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[] }
+  | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[]; reasoning?: Reasoning }
   | { role: 'tool'; content: string; toolCallId: string; name?: string };
+
+export type ReasoningField = 'reasoning_content' | 'reasoning';
+
+/**
+ * A thinking model's reasoning behind an assistant message's tool calls, as its provider sent it:
+ * some refuse a conversation whose tool calls come back without it (see model/reasoning.ts).
+ */
+export interface Reasoning {
+  /** The base URL of the endpoint that wrote it: the only one it is sent back to (names repeat: two `custom` providers). */
+  endpoint: string;
+  /** The field it came in, and goes back in. */
+  field: ReasoningField;
+  text: string;
+}
 
 export interface ToolDefinition {
   name: string;
@@ -98,6 +112,8 @@ export interface CompletionResult {
   usage: Usage;
   model: string;
   provider: string;
+  /** The model's reasoning, where its provider sent it apart from the text. */
+  reasoning?: Reasoning;
 }
 
 /** What the agent core needs from a model: one completion at a time. */

@@ -47,7 +47,7 @@ export interface FakeUsage {
 
 export type FakeReply =
   /** A normal completion. Usage defaults to roughly chars/4 of the request and the reply. */
-  | { text?: string; toolCalls?: FakeToolCall[]; usage?: FakeUsage; finishReason?: string; model?: string }
+  | { text?: string; toolCalls?: FakeToolCall[]; usage?: FakeUsage; finishReason?: string; model?: string; reasoning?: FakeReasoning }
   /** An HTTP error; body defaults to the OpenAI error shape {error: {message, type, code}}. */
   | { error: { status: number; body?: unknown; headers?: Record<string, string> } }
   /** Never answers; the request ends when the client gives up (timeout or abort). */
@@ -66,6 +66,12 @@ export type FakeReply =
   | { stream: (string | Promise<unknown>)[]; toolCalls?: FakeToolCall[]; drop?: boolean }
   /** Decides from the request (e.g. to assert what the client sent). */
   | ((request: RecordedRequest) => FakeReply);
+
+/** A thinking model's reasoning beside the answer, in the field DeepSeek (default) or OpenRouter sends it in. */
+export interface FakeReasoning {
+  text: string;
+  field?: 'reasoning_content' | 'reasoning';
+}
 
 /** A chat completion request body as the server received it (loosely typed on purpose). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -207,13 +213,14 @@ async function answerChat(reply: FakeReply, request: RecordedRequest, res: Serve
   const text = reply.text ?? (toolCalls.length > 0 ? null : '');
   const finishReason = reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop');
   const usage = buildUsage(reply.usage, JSON.stringify(body.messages ?? []).length, (text ?? '').length + toolCalls.reduce((n, c) => n + c.function.name.length + c.function.arguments.length, 0));
-  if (body.stream === true) return streamChat(res, model, text, toolCalls, finishReason, body.stream_options?.include_usage ? usage : undefined);
+  const reasoning = reply.reasoning ? { [reply.reasoning.field ?? 'reasoning_content']: reply.reasoning.text } : {};
+  if (body.stream === true) return streamChat(res, model, { text, reasoning }, toolCalls, finishReason, body.stream_options?.include_usage ? usage : undefined);
   sendJson(res, 200, {
     id: `chatcmpl-${++ids.completion}`,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }, finish_reason: finishReason, logprobs: null }],
+    choices: [{ index: 0, message: { role: 'assistant', content: text, ...reasoning, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }, finish_reason: finishReason, logprobs: null }],
     usage,
   });
 }
@@ -229,12 +236,15 @@ interface WireToolCall {
 }
 
 /** The same reply as OpenAI streams it: role, text deltas, tool-call deltas, finish, usage, [DONE]. */
-function streamChat(res: ServerResponse, model: string, text: string | null, toolCalls: WireToolCall[], finishReason: string, usage: object | undefined): void {
+function streamChat(res: ServerResponse, model: string, said: { text: string | null; reasoning: Record<string, string> }, toolCalls: WireToolCall[], finishReason: string, usage: object | undefined): void {
+  const { text } = said;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const base = { id: 'chatcmpl-stream', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
   const send = (chunk: object) => res.write(`data: ${JSON.stringify({ ...base, ...chunk })}\n\n`);
   const delta = (d: object, finish: string | null = null) => send({ choices: [{ index: 0, delta: d, finish_reason: finish }] });
   delta({ role: 'assistant', content: '' });
+  // Reasoning streams first, in pieces, as DeepSeek's does.
+  for (const [field, reasoning] of Object.entries(said.reasoning)) for (const piece of piecesOf(reasoning, STREAM_TEXT_PIECE)) delta({ [field]: piece });
   for (const piece of piecesOf(text ?? '', STREAM_TEXT_PIECE)) delta({ content: piece });
   streamToolCalls(delta, toolCalls);
   delta({}, finishReason);

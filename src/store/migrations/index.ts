@@ -25,6 +25,7 @@ import { backfill as scriptMarksBackfill, sql as scriptMarksSearch } from './020
 import { sql as modelSwitcherName } from './021-model-switcher-name.js';
 import { sql as auditTaskMarks } from './022-audit-task-marks.js';
 import { sql as extractionClaimsAndWords } from './023-extraction-claims-and-words.js';
+import { sql as messageReasoning } from './024-message-reasoning.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -59,4 +60,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 21, name: 'model-switcher-name', sql: modelSwitcherName },
   { version: 22, name: 'audit-task-marks', sql: auditTaskMarks },
   { version: 23, name: 'extraction-claims-and-words', sql: extractionClaimsAndWords },
+  { version: 24, name: 'message-reasoning', sql: messageReasoning },
 ];
