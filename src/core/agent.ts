@@ -9,12 +9,12 @@ import type { InboundMessage, TurnEvent } from './message.js';
 import type { Logger } from './logger.js';
 import { assembleMessages, messageBudget, systemMessage } from './prompt.js';
 import { budgetTooSmall, oversizedMessageReply, reservedTokens } from './context-budget.js';
-import { prepareStepCalls } from './step-calls.js';
+import { cutOffByLimit, cutOffCallReply, prepareStepCalls } from './step-calls.js';
 import { firstStopReason, type LoopState, type StopCondition } from './stop.js';
 import type { ChatMessage, ModelClient, ToolCall, Usage } from '../model/types.js';
 import type { Session, SessionStore } from '../memory/sessions.js';
 import type { Compressor } from '../memory/compression.js';
-import type { FileSender, Notify, ToolRegistry } from '../tools/registry.js';
+import type { FileSender, Notify, ToolOutcome, ToolRegistry } from '../tools/registry.js';
 import { CairnError, describeError, isCairnError } from './errors.js';
 import { withReplyContext, withThreadContext } from './reply-context.js';
 import { withAttachmentNote } from './attachments.js';
@@ -202,7 +202,7 @@ export class Agent {
         for (const { run: call } of calls) {
           // A tool that did not heed the stop (an upload under way) finished: the rest of the calls do not run.
           input.signal.throwIfAborted();
-          const outcome = await this.runTool(call, toolContext, input, toolCalls);
+          const outcome = await this.runTool(call, toolContext, input, toolCalls, cutOffByLimit(call, result.finishReason));
           state.toolCalls++;
           if (outcome.ok) stepSucceeded = true;
           else state.toolErrors++;
@@ -257,10 +257,15 @@ export class Agent {
     }
   }
 
-  private async runTool(call: ToolCall, context: Parameters<ToolRegistry['execute']>[1], input: TurnInput, records: ToolCallRecord[]) {
-    input.onEvent?.({ type: 'tool-call', name: call.name });
+  private async runTool(call: ToolCall, context: Parameters<ToolRegistry['execute']>[1], input: TurnInput, records: ToolCallRecord[], cutOff: boolean) {
     const started = this.options.clock.now();
-    const outcome = await this.options.tools.execute(call, context);
+    let outcome: ToolOutcome;
+    if (cutOff) {
+      outcome = { ok: false, content: cutOffCallReply(call.name), error: 'cut off at the output limit' };
+    } else {
+      input.onEvent?.({ type: 'tool-call', name: call.name });
+      outcome = await this.options.tools.execute(call, context);
+    }
     records.push({ id: call.id, name: call.name, ok: outcome.ok, error: outcome.error, durationMs: this.options.clock.now() - started });
     if (!outcome.ok) this.options.logger.debug({ sessionId: context.sessionId, tool: call.name, error: outcome.error }, 'tool call failed');
     return outcome;

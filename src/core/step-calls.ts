@@ -6,7 +6,7 @@
 import { newToolCallId } from '../model/hermes.js';
 import { replayableArguments } from '../model/request.js';
 import { toolNameFor } from '../model/tool-names.js';
-import type { ToolCall } from '../model/types.js';
+import type { FinishReason, ToolCall } from '../model/types.js';
 
 export interface StepCall {
   /** The call as it runs: arguments as the model wrote them, so a broken one is answered with what is wrong with it. */
@@ -37,6 +37,25 @@ export function prepareStepCalls(calls: readonly ToolCall[], newId: () => string
     prepared.push({ run: { ...call, id, name }, recorded: { id, name, arguments: replayableArguments(call.arguments) } });
   }
   return { calls: prepared, repeats: calls.length - prepared.length };
+}
+
+/**
+ * Whether a call's arguments were cut off by the model's output limit (the reply ended for
+ * `length` and they do not parse): such a call is not run, and the model hears why, not only that
+ * its JSON is broken (it sent the same long call again, cut at the same place).
+ */
+export function cutOffByLimit(call: ToolCall, finishReason: FinishReason): boolean {
+  if (finishReason !== 'length') return false;
+  try {
+    JSON.parse(call.arguments);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+export function cutOffCallReply(name: string): string {
+  return `This ${name} call was cut off at your output limit before its arguments were complete, so it did not run. Send it again smaller: split long content over several calls (a long file in parts), or write less at once.`;
 }
 
 /** The arguments as a value, so spacing does not make two identical calls look different. */

@@ -2,6 +2,7 @@
  * Second-pass review of src/model, seen end to end: what a user gets in chat.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
 
@@ -25,6 +26,35 @@ describe('an answer cut off at the token limit', () => {
     const [reply] = cairn.adapter.texts();
     // The user got exactly the cut text ("3. Run") with nothing saying it is incomplete.
     expect(reply).toBe('To migrate the database:\n1. Stop the bot.\n2. Back up data/cairn.db.\n3. Run\n\n[My answer was cut off at the length limit. Say "continue" for the rest.]');
+  });
+});
+
+describe('a tool call cut off at the token limit', () => {
+  it('does not run, and the model hears it was cut off and how to go on', async () => {
+    cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off' }));
+    const written: string[] = [];
+    cairn.tools.register({ name: 'save_text', description: 'saves text', parameters: z.object({ text: z.string() }), execute: ({ text }) => {
+      written.push(text);
+      return 'saved';
+    } });
+    server.enqueue({ toolCalls: [{ id: 'call_1', name: 'save_text', arguments: '{"text": "Chapter one. It was a dark and sto' }], finishReason: 'length' }, { text: 'Saved in parts.' });
+    await cairn.gateway.receive(cairn.adapter.message('save the story'));
+    expect(written).toEqual([]);
+    const result = (server.chatRequests()[1]?.messages as { role: string; content: string }[]).find((message) => message.role === 'tool');
+    expect(result?.content).toContain('cut off at your output limit');
+    expect(result?.content).toContain('did not run');
+  });
+
+  it('runs when its arguments are whole, though the reply ended at the limit', async () => {
+    cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off' }));
+    const written: string[] = [];
+    cairn.tools.register({ name: 'save_text', description: 'saves text', parameters: z.object({ text: z.string() }), execute: ({ text }) => {
+      written.push(text);
+      return 'saved';
+    } });
+    server.enqueue({ toolCalls: [{ name: 'save_text', arguments: { text: 'short' } }], finishReason: 'length' }, { text: 'Saved.' });
+    await cairn.gateway.receive(cairn.adapter.message('save it'));
+    expect(written).toEqual(['short']);
   });
 });
 
