@@ -4,10 +4,11 @@
  * Writing into ~/.ssh, the system's account files or a disk device waits for an
  * admin's approval, like a dangerous command.
  */
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
 import { headOf } from '../core/text.js';
-import { findPathDanger } from '../backends/danger.js';
+import { findPathDanger, type Danger } from '../backends/danger.js';
 import { FileTooLargeError } from '../backends/file-too-large.js';
 import { holdForApproval, type ExecutionToolOptions } from './terminal.js';
 import type { Tool, ToolContext } from './registry.js';
@@ -103,6 +104,22 @@ function page(lines: string[]): { shown: string[]; cutAt?: number } {
   return { shown };
 }
 
+/**
+ * Danger in a relative path, judged where it points: from the terminal's current directory,
+ * which an earlier `cd ~/.ssh` may have moved (then `authorized_keys` wrote a login key unheld).
+ * One `pwd` in the environment; when that fails, the write would fail too, and nothing is held.
+ */
+async function relativePathDanger(options: ExecutionToolOptions, context: ToolContext, path: string): Promise<Danger | undefined> {
+  if (path.startsWith('/') || path.startsWith('~')) return undefined;
+  const where = await options.environments.use(context.sessionId, context.conversationId, (environment) => environment.exec({ command: 'pwd', timeoutMs: 10_000, maxOutputBytes: 4096 }));
+  const directory = where.stdout.trim();
+  if (where.exitCode !== 0 || !directory.startsWith('/')) return undefined;
+  // The admin is shown where it writes, not the bare name.
+  const absolute = posix.resolve(directory, path);
+  const danger = findPathDanger(absolute);
+  return danger && { ...danger, matched: absolute };
+}
+
 export function writeFileTool(options: ExecutionToolOptions): Tool<z.infer<typeof writeParameters>> {
   return {
     name: 'write_file',
@@ -112,7 +129,7 @@ export function writeFileTool(options: ExecutionToolOptions): Tool<z.infer<typeo
     async execute({ path, content, encoding = 'utf8' }, context) {
       const data = encoding === 'base64' ? decodeBase64Content(content) : Buffer.from(content, 'utf8');
       if (data.length > options.maxFileBytes) throw new CairnError('invalid_input', `The content is ${data.length} bytes; the limit is ${options.maxFileBytes}.`);
-      const danger = findPathDanger(path);
+      const danger = findPathDanger(path) ?? (await relativePathDanger(options, context, path));
       if (danger) await holdForApproval(options.approvals, context, { tool: 'write_file', backend: options.environments.backendFor(context.conversationId), command: path, danger });
       await options.environments.use(context.sessionId, context.conversationId, (environment) => environment.writeFile(path, data));
       return `Wrote ${data.length} bytes to ${path}.`;

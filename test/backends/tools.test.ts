@@ -157,4 +157,17 @@ describe('terminal and file tools', () => {
     expect(ssh.content).toContain('~/.ssh');
     expect((await registry.execute(call('terminal', { command: 'ls -a' }), admin)).content).not.toContain('.ssh');
   });
+
+  it('holds a relative write that lands in ~/.ssh because the terminal moved there', async () => {
+    const registry = tools();
+    await registry.execute(call('terminal', { command: 'mkdir -p keys/.ssh && cd keys/.ssh' }), admin);
+    const { notify: _none, ...headless } = admin;
+    const held = await registry.execute(call('write_file', { path: 'authorized_keys', content: 'ssh-ed25519 AAAA' }), headless);
+    expect(held).toMatchObject({ ok: false });
+    expect(held.content).toContain('~/.ssh');
+    expect((await registry.execute(call('terminal', { command: 'ls -a' }), admin)).content).not.toContain('authorized_keys');
+    // Elsewhere a relative write is not held.
+    await registry.execute(call('terminal', { command: 'cd ..' }), admin);
+    expect((await registry.execute(call('write_file', { path: 'notes.txt', content: 'hi' }), headless)).content).toBe('Wrote 2 bytes to notes.txt.');
+  });
 });
