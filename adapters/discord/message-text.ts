@@ -3,7 +3,7 @@
  * notices), the sender's words without the mention that addressed Cairn, and the words a
  * message carries outside its content (embeds, forwarded messages), all made readable.
  */
-import { MessageReferenceType, MessageType, type Message, type TextBasedChannel } from 'discord.js';
+import { MessageReferenceType, MessageType, type APIInteractionGuildMember, type GuildMember, type Message, type TextBasedChannel, type User } from 'discord.js';
 import { readableText } from './readable-text.js';
 
 /**
@@ -74,4 +74,14 @@ export function forwardedText(message: Message): string {
 /** All a message shows, quoted for the model: its words, embeds, and what it forwards. */
 export function quotedText(message: Message): string {
   return [saidIn(message, message.channel), forwardedText(message)].filter((text) => text !== '').join('\n');
+}
+
+/**
+ * The name people see a member by in the server: their nickname there, else their display name,
+ * else the username. (The display name alone called a member "Ada" whom the server knows as
+ * "Ada (ops)", and the model addressed and remembered them so.)
+ */
+export function shownName(user: Pick<User, 'globalName' | 'username'>, member: GuildMember | APIInteractionGuildMember | null | undefined): string {
+  const nickname = member ? ('nickname' in member ? member.nickname : member.nick) : undefined;
+  return nickname || user.globalName || user.username;
 }

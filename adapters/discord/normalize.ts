@@ -11,7 +11,7 @@ import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { reactionMessageId, type SentReply } from '../../src/core/sent-replies.js';
-import { forwardedText, isForward, isUserMessage, quotedText, withoutBotMention } from './message-text.js';
+import { forwardedText, isForward, isUserMessage, quotedText, shownName, withoutBotMention } from './message-text.js';
 import { readableText } from './readable-text.js';
 import { forumPostTitle, withPostTitle } from './threads.js';
 
@@ -61,7 +61,7 @@ export function normalizeMessage(message: Message, options: NormalizeOptions): I
     conversationId: conversationIdOf(message.guildId, message.channelId, parentId, options),
     userId: `${PLATFORM}:${message.author.id}`,
     senderId: message.author.id,
-    userName: message.author.globalName ?? message.author.username,
+    userName: shownName(message.author, message.member),
     text,
     ...(attachments.length > 0 ? { attachments } : {}),
     ...(replyingTo ? { replyingTo } : {}),
@@ -93,7 +93,7 @@ function replyContextOf(message: Message, botId: string): InboundMessage['replyi
 /** A message as the one replied to: who wrote it and all it shows; undefined when it shows no text. */
 function quotedMessage(message: Message, botId: string): InboundMessage['replyingTo'] {
   const text = quotedText(message);
-  return text ? { author: message.author.globalName ?? message.author.username, text, byBot: message.author.id === botId } : undefined;
+  return text ? { author: shownName(message.author, message.member), text, byBot: message.author.id === botId } : undefined;
 }
 
 /** The message's files, and those of the messages it forwards (a forward itself has none). */
@@ -174,7 +174,7 @@ function fromInteraction(interaction: ChatInputCommandInteraction | ButtonIntera
     conversationId: conversationIdOf(interaction.guildId, interaction.channelId, parentId, options),
     userId: `${PLATFORM}:${interaction.user.id}`,
     senderId: interaction.user.id,
-    userName: interaction.user.globalName ?? interaction.user.username,
+    userName: shownName(interaction.user, interaction.member),
     text,
     isDirect: interaction.guildId === null,
     addressed: true,

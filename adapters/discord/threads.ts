@@ -8,7 +8,7 @@
 import { MessageType, Routes, type AnyThreadChannel, type Client, type Message } from 'discord.js';
 import { z } from 'zod';
 import type { ThreadBefore } from '../../src/core/message.js';
-import { isUserMessage, saidIn } from './message-text.js';
+import { isUserMessage, saidIn, shownName } from './message-text.js';
 
 /** The most thread messages read before a question in it (one page of the messages route). */
 export const THREAD_MESSAGES = 100;
@@ -60,7 +60,7 @@ export async function threadBefore(reader: ThreadReader, thread: AnyThreadChanne
   // A thread started on a message of its channel lists that message there, not in the thread.
   const starter = await thread.fetchStarterMessage().catch(() => null);
   const said = starter ? saidIn(starter, thread) : '';
-  const opening = starter && said ? [{ author: starter.author.globalName ?? starter.author.username, text: said }] : [];
+  const opening = starter && said ? [{ author: shownName(starter.author, starter.member), text: said }] : [];
   return { messages: [...opening, ...messages], olderLeftOut };
 }
 
