@@ -265,7 +265,8 @@ export class SkillWriter {
   private publishFolder(dest: string, text: string, copyFrom: string | undefined, files: readonly { path: string; content: string }[]): void {
     if (existsSync(dest)) throw new CairnError('invalid_input', `The folder ${dest} exists but holds no valid skill; a person needs to fix or remove it first (see \`cairn skills validate\`).`);
     mkdirSync(this.learnedDir, { recursive: true });
-    const temp = join(this.learnedDir, `.tmp-${randomUUID().slice(0, 8)}`);
+    removeAbandonedTemps(this.learnedDir, this.options.clock.now());
+    const temp = join(this.learnedDir, `${TEMP_PREFIX}${randomUUID().slice(0, 8)}`);
     try {
       if (copyFrom) {
         // Links inside are left behind (a copied link could point anywhere); a skill folder that is itself a link is copied from where it leads.
@@ -306,5 +307,22 @@ export class SkillWriter {
       .sort((a, b) => a.version - b.version);
     const chosen = archived.find((folder) => folder.version > to) ?? archived.at(-1);
     return chosen ? join(archiveDir, chosen.entry) : undefined;
+  }
+}
+
+const TEMP_PREFIX = '.tmp-';
+/** Older than any write takes: another process on the folder (`cairn chat` beside `cairn start`) may be building one now. */
+const ABANDONED_AFTER_MS = 60 * 60_000;
+
+/** Half-built skill folders a crash left behind (hidden, never loaded, but never removed either). */
+function removeAbandonedTemps(dir: string, now: number): void {
+  for (const entry of readdirSync(dir)) {
+    if (!entry.startsWith(TEMP_PREFIX)) continue;
+    const path = join(dir, entry);
+    try {
+      if (now - lstatSync(path).mtimeMs > ABANDONED_AFTER_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Gone already, or not ours to remove: the write goes on either way.
+    }
   }
 }
