@@ -29,5 +29,5 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
-ENTRYPOINT ["tini", "--", "node", "bin/cairn.js"]
+ENTRYPOINT ["tini", "--", "node", "/app/bin/cairn.js"]
 CMD ["chat"]

@@ -170,7 +170,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--epochs <n>', 'passes over the tasks, then stop (default: until the trainer is done)', int(1))
     .option('--poll-ms <ms>', 'status poll interval while paused', int(10), 1000)
     .option('--timeout <ms>', 'per-run time limit', timeLimit)
-    .option('--tokenize-url <url>', "the policy's tokenize endpoint (default: CAIRN_TOKENIZE_URL or <model base URL>/../tokenize)")
+    .option('--tokenize-url <url>', "the policy's tokenize endpoint (default: CAIRN_TOKENIZE_URL, or the model base URL without a trailing /v1, plus /tokenize)")
     .option('--tokenizer <dir>', "the policy's tokenizer folder (tokenizer.json + chat template) instead of the endpoint (default: CAIRN_TOKENIZER_PATH)")
     .option('--reward <spec>', 'reward for tasks without one', reward)
     .option('--keep-equal-scores', 'also send groups whose scores are all equal')

@@ -6,6 +6,7 @@
  * cancelled with Ctrl-C writes nothing, and exits 130 so that `cairn setup && cairn chat`
  * stops there. The prompts are @inquirer's; tests drive them through their own streams.
  */
+import { accessSync, constants, existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import checkbox from '@inquirer/checkbox';
 import confirm from '@inquirer/confirm';
@@ -51,10 +52,11 @@ export const setupCommands: CommandGroup = ({ program, print }) => {
   program
     .command('setup')
     .description('set up the model and the chat platforms step by step, and write them to .env')
-    .option('--env-file <path>', 'the file to write', '.env')
-    .action(async (options: { envFile: string }) => {
+    // Not `--env-file`: Node 20 takes that as its own option anywhere on the command line, and exits (9) when the file does not exist yet.
+    .option('--file <path>', 'the file to write', '.env')
+    .action(async (options: { file: string }) => {
       if (!process.stdin.isTTY) throw new CairnError('invalid_input', '`cairn setup` asks questions: run it in a terminal, or write the settings into .env yourself (see the README, Configuration).');
-      const outcome = await runSetup({ envFile: resolve(options.envFile), env: processEnv(), terminal: { input: process.stdin, output: process.stdout }, print });
+      const outcome = await runSetup({ envFile: resolve(options.file), env: processEnv(), terminal: { input: process.stdin, output: process.stdout }, print });
       // Cancelled is no success: `npx cairn setup && npx cairn chat` (the README's first line) stops there.
       if (outcome === 'cancelled') process.exitCode = CANCELLED_EXIT_CODE;
     });
@@ -64,6 +66,8 @@ export const setupCommands: CommandGroup = ({ program, print }) => {
 export async function runSetup(options: SetupOptions): Promise<SetupOutcome> {
   const ask = promptsOn(options.terminal);
   const { print, envFile } = options;
+  // Before the first question: the answers are written only at the end (in Cairn's Docker image, whose /app is not the user's, they were all lost).
+  refuseUnwritable(envFile);
   print(`Cairn setup. Your answers go to ${envFile}; other settings there stay as they are.`);
   try {
     const model = await chooseModel(ask, options);
@@ -78,6 +82,20 @@ export async function runSetup(options: SetupOptions): Promise<SetupOutcome> {
     if (!(error instanceof Error && error.name === 'ExitPromptError')) throw error;
     print('Setup cancelled; nothing was written.');
     return 'cancelled';
+  }
+}
+
+function refuseUnwritable(envFile: string): void {
+  const folder = dirname(envFile);
+  const target = existsSync(envFile) ? envFile : folder;
+  try {
+    accessSync(target, constants.W_OK);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `the folder ${folder} does not exist` : `${target} is not writable by this user`;
+    throw new CairnError(
+      'invalid_input',
+      `Setup cannot write ${envFile}: ${why}. Run it where you can write (the folder you start Cairn from), or name another file with --file. In Cairn's Docker image, run \`cairn setup\` on the host, or copy .env.example to .env and fill it in.`,
+    );
   }
 }
 

@@ -37,5 +37,5 @@ export const RL_ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_ATROPOS_URL', path: ['rl', 'atroposUrl'], kind: 'string', help: 'Atropos trajectory API for `cairn atropos serve` (default http://localhost:8000).' },
   { name: 'CAIRN_EXPORT_LIVE_TASKS', path: ['rl', 'exportLiveTasks'], kind: 'string', help: 'true lets `cairn export --live` export chat tasks (default false).' },
   { name: 'CAIRN_TOKENIZER_PATH', path: ['rl', 'tokenizerPath'], kind: 'string', help: "The policy's tokenizer folder (tokenizer.json + tokenizer_config.json with its chat template), instead of the tokenize endpoint." },
-  { name: 'CAIRN_TOKENIZE_URL', path: ['rl', 'tokenizeUrl'], kind: 'string', help: "The policy's tokenize endpoint (vLLM /tokenize); default: the model base URL's origin + /tokenize." },
+  { name: 'CAIRN_TOKENIZE_URL', path: ['rl', 'tokenizeUrl'], kind: 'string', help: "The policy's tokenize endpoint (vLLM /tokenize); default: the model base URL without a trailing /v1, plus /tokenize (http://host:8000/v1 → http://host:8000/tokenize)." },
 ];

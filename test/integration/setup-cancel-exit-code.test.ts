@@ -55,3 +55,24 @@ describe('cairn setup cancelled with Ctrl-C', () => {
     expect(existsSync(join(cwd, '.env'))).toBe(false);
   });
 });
+
+describe('cairn setup --file', () => {
+  it.skipIf(!hasUtilLinuxScript)('writes to a file that does not exist yet (Node took `--env-file` as its own option and exited 9)', async () => {
+    const cwd = tempDir();
+    const bin = join(process.cwd(), 'bin', 'cairn.js');
+    const terminal = inTerminal(`"${process.execPath}" "${bin}" setup --file prod.env`, cwd);
+    await terminal.shown('Which model should Cairn use?');
+    expect(terminal.output()).toContain(`Your answers go to ${join(cwd, 'prod.env')}`);
+    terminal.type('\x03');
+    expect(await terminal.exited).toBe(130);
+  });
+
+  it.skipIf(!hasUtilLinuxScript)('says before the first question when it could not write the file', async () => {
+    const cwd = tempDir();
+    const bin = join(process.cwd(), 'bin', 'cairn.js');
+    const terminal = inTerminal(`"${process.execPath}" "${bin}" setup --file missing/prod.env`, cwd);
+    expect(await terminal.exited).toBe(1);
+    expect(terminal.output()).toContain(`Setup cannot write ${join(cwd, 'missing', 'prod.env')}: the folder ${join(cwd, 'missing')} does not exist.`);
+    expect(terminal.output()).not.toContain('Which model');
+  });
+});
