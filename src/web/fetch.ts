@@ -1,7 +1,8 @@
 /**
  * Downloads one web page for web_fetch, with undici (loaded on first use): http(s) only, a time and size
- * limit, redirects followed by hand (at most 5, an HTML page's prompt meta refresh among them: meta-refresh.ts)
- * so that every hop is checked. Unless
+ * limit, redirects followed by hand (at most 5, a prompt Refresh header or HTML meta refresh among them:
+ * meta-refresh.ts) so that every hop is checked, with the cookies the site sets on the way (tough-cookie's
+ * jar, kept for the one page). Unless
  * private hosts are allowed, no connection reaches a private, loopback, link-local or
  * otherwise non-public address: the address is checked where the connection resolves it
  * (a `lookup` hook, so DNS cannot answer one address to a check and another to the
@@ -9,9 +10,10 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import type { CookieJar } from 'tough-cookie';
 import type { Agent } from 'undici';
 import { CairnError } from '../core/errors.js';
-import { metaRefreshTarget } from './meta-refresh.js';
+import { metaRefreshTarget, refreshTarget } from './meta-refresh.js';
 import { pageKind } from './page-text.js';
 
 export interface FetchOptions {
@@ -109,8 +111,8 @@ function guardedLookup(allowed: (address: string) => boolean): Lookup {
 const agents = new Map<((address: string) => boolean) | 'open', Agent>();
 
 export async function fetchPage(address: string, options: FetchOptions, signal: AbortSignal): Promise<FetchedPage> {
-  // undici takes longer to load than Cairn takes to start: it loads with the first page.
-  const { Agent, fetch } = await import('undici');
+  // undici (and tough-cookie) take longer to load than Cairn takes to start: they load with the first page.
+  const [{ Agent, fetch }, { CookieJar }] = await Promise.all([import('undici'), import('tough-cookie')]);
   const policy = options.allowPrivateHosts ? 'open' : (options.addressAllowed ?? isPublicAddress);
   let dispatcher = agents.get(policy);
   if (!dispatcher) {
@@ -118,34 +120,54 @@ export async function fetchPage(address: string, options: FetchOptions, signal: 
     agents.set(policy, dispatcher);
   }
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
+  // Sites that check for cookies set one on a redirect and send the reader back: without it they redirect forever.
+  const cookies = new CookieJar();
   let url = checkedUrl(address, options);
   for (let hop = 0; ; hop++) {
+    const nextHop = (target: string): URL => {
+      if (hop >= MAX_REDIRECTS) throw new CairnError('invalid_input', `${address} redirects more than ${MAX_REDIRECTS} times.`);
+      return checkedUrl(target, options);
+    };
+    const cookie = await cookies.getCookieString(url.href);
     let response;
     try {
-      response = await fetch(url, { dispatcher, redirect: 'manual', signal: deadline, headers: { 'user-agent': USER_AGENT, accept: 'text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.9,*/*;q=0.5' } });
+      response = await fetch(url, { dispatcher, redirect: 'manual', signal: deadline, headers: { 'user-agent': USER_AGENT, accept: 'text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.9,*/*;q=0.5', ...(cookie ? { cookie } : {}) } });
     } catch (error) {
       throw fetchFailure(error, url, signal, options.timeoutMs);
     }
+    await keepCookies(cookies, response.headers.getSetCookie(), url);
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel();
-      if (hop >= MAX_REDIRECTS) throw new CairnError('invalid_input', `${address} redirects more than ${MAX_REDIRECTS} times.`);
-      url = checkedUrl(new URL(asUtf8(location), url).href, options);
+      url = nextHop(new URL(asUtf8(location), url).href);
       continue;
     }
     if (!response.ok) {
       await response.body?.cancel();
       throw new CairnError(response.status === 404 || response.status === 410 ? 'not_found' : 'unavailable', `The site answered ${response.status} ${response.statusText || ''}`.trim() + ` for ${url.href}.`);
     }
-    const { bytes, truncated, cutAtTimeLimit } = await readCapped(response.body, options.maxBytes, url, signal, options.timeoutMs);
-    const refresh = pageKind(response.headers.get('content-type') ?? '', url.href, bytes) === 'html' ? metaRefreshTarget(bytes, url.href) : undefined;
-    if (refresh !== undefined) {
-      if (hop >= MAX_REDIRECTS) throw new CairnError('invalid_input', `${address} redirects more than ${MAX_REDIRECTS} times.`);
-      url = checkedUrl(refresh, options);
+    // PHP's header('Refresh: 0; url=…'): browsers follow it by the meta tag's rules, whatever the page holds.
+    const refreshHeader = response.headers.get('refresh');
+    const headerRefresh = refreshHeader === null ? undefined : refreshTarget(asUtf8(refreshHeader), url.href);
+    if (headerRefresh !== undefined) {
+      await response.body?.cancel();
+      url = nextHop(headerRefresh);
       continue;
     }
-    return { url: url.href, contentType: response.headers.get('content-type') ?? '', bytes, truncated, ...(cutAtTimeLimit ? { cutAtTimeLimit } : {}) };
+    const contentType = response.headers.get('content-type') ?? '';
+    const { bytes, truncated, cutAtTimeLimit } = await readCapped(response.body, options.maxBytes, url, signal, options.timeoutMs);
+    const metaRefresh = pageKind(contentType, url.href, bytes) === 'html' ? metaRefreshTarget(bytes, contentType, url.href) : undefined;
+    if (metaRefresh !== undefined) {
+      url = nextHop(metaRefresh);
+      continue;
+    }
+    return { url: url.href, contentType, bytes, truncated, ...(cutAtTimeLimit ? { cutAtTimeLimit } : {}) };
   }
+}
+
+/** The cookies of one answer, into the page's jar; one a browser would refuse (another site's domain, malformed) is left out. */
+async function keepCookies(jar: CookieJar, setCookies: string[], url: URL): Promise<void> {
+  for (const setCookie of setCookies) await jar.setCookie(setCookie, url.href, { ignoreError: true });
 }
 
 function checkedUrl(address: string, options: FetchOptions): URL {
@@ -164,13 +186,13 @@ function checkedUrl(address: string, options: FetchOptions): URL {
 }
 
 /**
- * A Location header in raw UTF-8 (PHP and IIS apps send one) reaches us read as Latin-1: its bytes
+ * A Location or Refresh header in raw UTF-8 (PHP and IIS apps send one) reaches us read as Latin-1: its bytes
  * are read again as UTF-8, as browsers and undici's own redirects do. One that is not UTF-8 stays.
  */
-function asUtf8(location: string): string {
-  if (![...location].some((character) => character.charCodeAt(0) > 0x7f)) return location;
-  const utf8 = Buffer.from(location, 'latin1').toString('utf8');
-  return utf8.includes('\uFFFD') ? location : utf8;
+function asUtf8(header: string): string {
+  if (![...header].some((character) => character.charCodeAt(0) > 0x7f)) return header;
+  const utf8 = Buffer.from(header, 'latin1').toString('utf8');
+  return utf8.includes('\uFFFD') ? header : utf8;
 }
 
 async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number, url: URL, signal: AbortSignal, timeoutMs: number): Promise<{ bytes: Uint8Array; truncated: boolean; cutAtTimeLimit?: boolean }> {

@@ -49,10 +49,19 @@ function looksLikeHtml(bytes: Uint8Array): boolean {
   return start.startsWith('<!doctype html') || start.startsWith('<html') || start.startsWith('<head');
 }
 
+/** An HTML page's markup as text, in the charset a browser would read it in (meta-refresh.ts reads its head so). */
+export function htmlSource(bytes: Uint8Array, contentType: string): string {
+  return decode(bytes, contentType, true);
+}
+
 export async function htmlText(bytes: Uint8Array, contentType: string, url: string): Promise<PageText> {
-  const html = decode(bytes, contentType, true);
   const [{ parseHTML }, { Readability }, { default: TurndownService }] = await Promise.all([import('linkedom'), import('@mozilla/readability'), import('turndown')]);
-  const { document } = parseHTML(html);
+  const source = htmlSource(bytes, contentType);
+  const parsed = parseHTML(source).document;
+  // Not one element (JSON a PHP script serves as text/html, an empty answer): the text is the page.
+  if (!parsed.documentElement) return { title: undefined, text: topLevelText(parsed) };
+  const html = withDocumentStructure(source, parsed);
+  const document = html === source ? parsed : parseHTML(html).document;
   const title = document.querySelector('title')?.textContent?.trim() || undefined;
   // Relative links are relative to the page's <base href> where it has one (single-page apps), as a browser follows them.
   const base = absolute(document.querySelector('base[href]')?.getAttribute('href') ?? '', url) || url;
@@ -87,18 +96,111 @@ export async function htmlText(bytes: Uint8Array, contentType: string, url: stri
       return `\n|${content}${first && cells > 0 ? `\n|${' --- |'.repeat(cells)}` : ''}`;
     },
   });
+  // Highlighted code (Sphinx, GitHub, Pygments) is a <pre> of <span>s with no <code>: as a fence, character for character, not escaped prose.
+  turndown.addRule('preformatted', { filter: 'pre', replacement: (_content, node) => fencedCode(node as unknown as MarkupNode) });
   turndown.addRule('tableSections', { filter: ['thead', 'tbody', 'tfoot'], replacement: (content) => content });
   turndown.addRule('tables', { filter: 'table', replacement: (content) => `\n\n${content.trim()}\n\n` });
   // Not forms: some sites (ASP.NET's) wrap the whole page in one.
   turndown.remove(['script', 'style', 'noscript', 'iframe', 'svg']);
-  // Readability takes the document apart; it gets its own copy.
-  const article = new Readability(parseHTML(html).document, { charThreshold: 200 }).parse();
+  // Readability takes the document apart; it gets its own copy. Its classes stay: they name a code block's language.
+  const article = new Readability(parseHTML(html).document, { charThreshold: 200, keepClasses: true }).parse();
   if (article?.content && (article.textContent ?? '').trim().length >= 200) {
     return { title: article.title?.trim() || title, text: tidy(turndown.turndown(article.content)) };
   }
   for (const element of [...document.querySelectorAll('nav, header, footer, aside')]) element.remove();
   return { title, text: tidy(turndown.turndown(document.body?.innerHTML ?? html)) };
 }
+
+/** The parts of a DOM tree the functions below read (linkedom's nodes; turndown's are typed as the browser's). */
+interface MarkupNode {
+  nodeType: number;
+  nodeName: string;
+  textContent: string | null;
+  childNodes: ArrayLike<MarkupNode>;
+  parentNode: MarkupNode | null;
+  getAttribute?(name: string): string | null;
+  toString(): string;
+}
+
+interface ParsedDocument {
+  documentElement: MarkupNode | null;
+  childNodes: ArrayLike<MarkupNode>;
+}
+
+const ELEMENT_NODE = 1;
+const TEXT_NODE = 3;
+const DOCUMENT_TYPE_NODE = 10;
+
+/** Elements that open a page's head when its <head> tag is left out (HTML's "in head" insertion mode). */
+const HEAD_ELEMENTS = new Set(['META', 'TITLE', 'LINK', 'BASE', 'STYLE', 'SCRIPT', 'NOSCRIPT', 'TEMPLATE']);
+
+/**
+ * The page with its <html>, <head> and <body> written out. HTML lets a page leave those tags out
+ * (minifiers' removeOptionalTags, hand-written pages) and a browser adds them; linkedom does not:
+ * the first element becomes the root and the body is empty or missing, which Readability cannot read.
+ */
+function withDocumentStructure(html: string, document: ParsedDocument): string {
+  const root = document.documentElement;
+  const isHtmlRoot = root?.nodeName === 'HTML';
+  const top = Array.from(isHtmlRoot ? (root?.childNodes ?? []) : document.childNodes).filter((node) => node.nodeType !== DOCUMENT_TYPE_NODE);
+  if (isHtmlRoot && top.some((node) => node.nodeName === 'BODY')) return html;
+  const head: string[] = [];
+  const body: string[] = [];
+  for (const node of top) {
+    if (node.nodeName === 'HEAD') head.push(innerMarkup(node));
+    else if (body.length === 0 && (HEAD_ELEMENTS.has(node.nodeName) || (node.nodeType !== ELEMENT_NODE && (node.textContent ?? '').trim() === ''))) head.push(node.toString());
+    else body.push(node.nodeName === 'BODY' ? innerMarkup(node) : node.toString());
+  }
+  const lang = isHtmlRoot ? root?.getAttribute?.('lang') : undefined;
+  return `<!DOCTYPE html><html${lang ? ` lang="${lang.replace(/"/g, '&quot;')}"` : ''}><head>${head.join('')}</head><body>${body.join('')}</body></html>`;
+}
+
+function innerMarkup(node: MarkupNode): string {
+  return Array.from(node.childNodes)
+    .map((child) => child.toString())
+    .join('');
+}
+
+/** The text of a document with no element in it: its top-level text, without comments. */
+function topLevelText(document: ParsedDocument): string {
+  return Array.from(document.childNodes)
+    .filter((node) => node.nodeType === TEXT_NODE)
+    .map((node) => node.textContent ?? '')
+    .join('')
+    .trim();
+}
+
+/** A <pre> as a Markdown code fence: its text as it is (line breaks from <br> too), the language its classes name. */
+function fencedCode(pre: MarkupNode): string {
+  const code = preText(pre).replace(/^\n/, '').replace(/\n$/, '');
+  const longestRun = Math.max(0, ...(code.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longestRun + 1));
+  return `\n\n${fence}${codeLanguage(pre)}\n${code}\n${fence}\n\n`;
+}
+
+function preText(node: MarkupNode): string {
+  if (node.nodeType === TEXT_NODE) return node.textContent ?? '';
+  if (node.nodeName === 'BR') return '\n';
+  return Array.from(node.childNodes).map(preText).join('');
+}
+
+/** `language-x`/`lang-x` on the <pre> or its <code> (Prism, highlight.js, turndown's own rule), `highlight-x` around it (Sphinx, GitHub). */
+function codeLanguage(pre: MarkupNode): string {
+  const code = Array.from(pre.childNodes).find((child) => child.nodeName === 'CODE');
+  for (const node of [code, pre]) {
+    const named = /(?:^|\s)(?:language|lang)-([\w+#.-]+)/.exec(node?.getAttribute?.('class') ?? '')?.[1];
+    if (named) return named;
+  }
+  // Sphinx puts highlight-python3 two levels up (div.highlight-python3 > div.highlight > pre); GitHub highlight-source-js one up.
+  for (let node: MarkupNode | null = pre, level = 0; node && level < 3; node = node.parentNode, level++) {
+    const named = /(?:^|\s)highlight-(?:source-)?([\w+#.-]+)/.exec(node.getAttribute?.('class') ?? '')?.[1];
+    if (named) return UNNAMED_LANGUAGES.has(named) ? '' : named;
+  }
+  return '';
+}
+
+/** Sphinx's classes for a block with no language to name. */
+const UNNAMED_LANGUAGES = new Set(['default', 'none', 'text']);
 
 export function plainText(bytes: Uint8Array, contentType: string): PageText {
   const text = decode(bytes, contentType, false);

@@ -12,8 +12,12 @@ import type { ToolContext } from '../../src/tools/registry.js';
 
 const LONG = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore. '.repeat(4);
 
+const PRICING = `<!DOCTYPE html><html><head><title>Pricing</title><!-- <meta http-equiv="refresh" content="0; url=/maintenance"> --></head><body><article><h1>Pricing</h1><p>${LONG}</p></article></body></html>`;
+
 let site: Server;
 let base: string;
+/** How many times the cookie-checking site sent a reader off to get its cookie. */
+let cookieChecks = 0;
 const context = (signal = new AbortController().signal) => ({ sessionId: 's', conversationId: 'c', userId: 'u', platform: 'test', isAdmin: false, signal, now: () => 0 }) satisfies ToolContext;
 
 beforeAll(async () => {
@@ -48,6 +52,31 @@ beforeAll(async () => {
         response.on('close', () => clearInterval(timer));
         return;
       }
+      case '/old-article':
+        // A moved page's meta refresh to an address with non-ASCII characters, written as the UTF-8 page's own text.
+        return send(200, { 'content-type': 'text/html; charset=utf-8' }, Buffer.from('<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=/blog/café-crème/"></head><body></body></html>', 'utf8'));
+      case '/blog/caf%C3%A9-cr%C3%A8me/':
+        return send(200, { 'content-type': 'text/plain; charset=utf-8' }, 'Café crème: the recipe.');
+      case '/draft':
+        // A redirect an author commented out: browsers stay on this page.
+        return send(200, { 'content-type': 'text/html; charset=utf-8' }, PRICING);
+      case '/maintenance':
+        return send(200, { 'content-type': 'text/plain' }, 'Down for maintenance.');
+      case '/journal/article/42':
+        // A site that checks for cookies: no cookie, off to set one and back (Elsevier-, Wiley-style session hand-offs).
+        if ((request.headers.cookie ?? '').includes('session=abc123')) return send(200, { 'content-type': 'text/plain; charset=utf-8' }, 'Abstract: a study of cairns.');
+        cookieChecks++;
+        return send(302, { location: '/cookie-check?return=/journal/article/42' });
+      case '/cookie-check?return=/journal/article/42':
+        return send(302, { 'set-cookie': 'session=abc123; Path=/; HttpOnly', location: '/journal/article/42' });
+      case '/logout.php':
+        // PHP's header('Refresh: 0; url=…'), which every browser follows (HTML's shared declarative refresh steps).
+        return send(200, { 'content-type': 'text/html; charset=UTF-8', refresh: '0; url=/signed-out' }, '<html><head><title>Signing out</title></head><body></body></html>');
+      case '/signed-out':
+        return send(200, { 'content-type': 'text/plain; charset=utf-8' }, 'You are signed out.');
+      case '/queue':
+        // A status page that reloads itself every 30 s by header: a page to read, not a redirect.
+        return send(200, { 'content-type': 'text/plain; charset=utf-8', refresh: '30; url=/queue?again' }, 'Queue depth: 12 jobs waiting.');
       default:
         return send(404, { 'content-type': 'text/plain' }, 'not found');
     }
@@ -115,5 +144,30 @@ describe('web_fetch', () => {
     const result = tool(1_000).execute({ url: `${base}/live-log` }, context());
     await expect(result).resolves.toContain('build started\nstep 1 ok');
     await expect(result).resolves.toContain('the site was still sending after 1 s');
+  });
+
+  it("follows a UTF-8 page's meta refresh to an address with non-ASCII characters to that address, not a mojibake one that 404s", async () => {
+    const text = (await tool().execute({ url: `${base}/old-article` }, context())) as string;
+    expect(text.split('\n')[0]).toBe(`${base}/blog/caf%C3%A9-cr%C3%A8me/`);
+    expect(text).toContain('Café crème: the recipe.');
+  });
+
+  it('does not follow a meta refresh inside an HTML comment', async () => {
+    const text = (await tool().execute({ url: `${base}/draft` }, context())) as string;
+    expect(text.split('\n').slice(0, 2)).toEqual(['Pricing', `${base}/draft`]);
+    expect(text).toContain('Lorem ipsum dolor sit amet');
+  });
+
+  it('keeps the cookies a site sets while redirecting, as browsers do, instead of looping until "redirects more than 5 times"; the next fetch starts with none', async () => {
+    cookieChecks = 0;
+    for (let fetches = 0; fetches < 2; fetches++) expect(await tool().execute({ url: `${base}/journal/article/42` }, context())).toContain('Abstract: a study of cairns.');
+    expect(cookieChecks).toBe(2);
+  });
+
+  it('follows a prompt Refresh header as it follows the same refresh in a meta tag, and reads a page whose header refreshes it slowly', async () => {
+    const text = (await tool().execute({ url: `${base}/logout.php` }, context())) as string;
+    expect(text.split('\n')[0]).toBe(`${base}/signed-out`);
+    expect(text).toContain('You are signed out.');
+    expect(await tool().execute({ url: `${base}/queue` }, context())).toContain('Queue depth: 12 jobs waiting.');
   });
 });

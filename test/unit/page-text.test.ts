@@ -75,3 +75,56 @@ describe('html main text', () => {
     expect(text).toContain('| Plan | Price |\n| --- | --- |\n| Basic | 10 |\n| Pro | 25 |');
   });
 });
+
+const release = `<p>${'The 4.2 release fixes the login loop that some users saw after upgrading from 4.1, and speeds up the dashboard by thirty percent. '.repeat(3)}</p>`;
+
+describe('pages that leave out optional tags, and pages with no markup', () => {
+  it('reads a page that leaves out its <html>, <head> and <body> tags (minified HTML5), as a browser adds them', async () => {
+    const html = `<!doctype html><meta charset=utf-8><title>Release notes 4.2</title><h1>Release notes 4.2</h1>${release}`;
+    const page = await htmlText(Buffer.from(html), 'text/html; charset=utf-8', 'https://example.com/notes');
+    expect(page.title).toBe('Release notes 4.2');
+    expect(page.text).toContain('speeds up the dashboard by thirty percent');
+  });
+
+  it('reads a page whose <body> tag is left out after its <head>', async () => {
+    const html = `<!DOCTYPE html><html lang="en"><head><title>Release notes 4.2</title></head><h1>Release notes 4.2</h1>${release}</html>`;
+    const page = await htmlText(Buffer.from(html), 'text/html; charset=utf-8', 'https://example.com/notes');
+    expect(page.text).toContain('speeds up the dashboard by thirty percent');
+  });
+
+  it('reads JSON a PHP API serves as text/html as its text (it failed with a Readability error)', async () => {
+    const page = await htmlText(Buffer.from('{"status":"ok","version":"4.2.1","queue":12}'), 'text/html; charset=UTF-8', 'https://example.com/api/status.php');
+    expect(page.text).toBe('{"status":"ok","version":"4.2.1","queue":12}');
+  });
+
+  it('reads an empty text/html answer as no text (it failed with a Readability error)', async () => {
+    expect(await htmlText(new Uint8Array(), 'text/html; charset=UTF-8', 'https://example.com/ping')).toEqual({ title: undefined, text: '' });
+  });
+});
+
+describe('code blocks', () => {
+  const intro = '<p>Functions can also be called using keyword arguments of the form kwarg=value. For instance, the following function accepts one required argument and any number of others.</p>';
+
+  it('keeps code written as <pre> without <code> (Sphinx, Pygments) as a fenced block in its language, character for character', async () => {
+    // docs.python.org's markup: Pygments' spans in a <pre>, the language two levels up.
+    const code = `<div class="highlight-python3 notranslate"><div class="highlight"><pre><span></span><span class="k">def</span> <span class="nf">cheeseshop</span><span class="p">(</span><span class="n">kind</span><span class="p">,</span> <span class="o">*</span><span class="n">arguments</span><span class="p">,</span> <span class="o">**</span><span class="n">keywords</span><span class="p">):</span>
+    <span class="n">max_len</span> <span class="o">=</span> <span class="nb">max</span><span class="p">(</span><span class="nb">len</span><span class="p">(</span><span class="n">kw</span><span class="p">)</span> <span class="k">for</span> <span class="n">kw</span> <span class="ow">in</span> <span class="n">keywords</span><span class="p">)</span>
+</pre></div></div>`;
+    const html = `<!DOCTYPE html><html><head><title>4. More Control Flow Tools</title></head><body><div class="body" role="main"><section><h2>4.9.2. Keyword Arguments</h2>${intro}${code}${intro}</section></div></body></html>`;
+    const { text } = await htmlText(Buffer.from(html), 'text/html; charset=utf-8', 'https://docs.python.org/3/tutorial/controlflow.html');
+    // Not `def cheeseshop(kind, \*arguments, \*\*keywords):` and `max\_len \= …` outside any fence.
+    expect(text).toContain('```python3\ndef cheeseshop(kind, *arguments, **keywords):\n    max_len = max(len(kw) for kw in keywords)\n```');
+  });
+
+  it("fences GitHub's highlighted <pre> with its language, its <br> line breaks and backticks kept", async () => {
+    const html = '<html><body><div class="highlight highlight-source-js"><pre>const a = 1 * 2;<br>let b_c = `x`;</pre></div></body></html>';
+    const { text } = await htmlText(Buffer.from(html), 'text/html; charset=utf-8', 'https://github.com/example/repo');
+    expect(text).toBe('```js\nconst a = 1 * 2;\nlet b_c = `x`;\n```');
+  });
+
+  it('fences a code block that holds a fence with a longer one', async () => {
+    const html = '<html><body><pre><code class="language-md">```sh\nnpm test\n```</code></pre></body></html>';
+    const { text } = await htmlText(Buffer.from(html), 'text/html; charset=utf-8', 'https://example.com/readme');
+    expect(text).toBe('````md\n```sh\nnpm test\n```\n````');
+  });
+});
