@@ -161,7 +161,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--api <url>', 'Atropos trajectory API (default: CAIRN_ATROPOS_URL or http://localhost:8000)')
     .requiredOption('--group-size <g>', 'runs per task in one group', int(1))
     .option('--name <name>', 'environment name the trainer shows', 'cairn')
-    .option('--weight <w>', 'environment weight in mixed batches', num(0, 1000), 1)
+    .option('--weight <w>', 'environment weight in mixed batches (more than 0)', num(0, 1000), 1)
     .option('--max-token-length <n>', 'longest sequence this environment produces', int(1), 8192)
     .option('--min-batch-allocation <fraction>', 'least share of each batch for this environment', num(0, 1))
     .option('--max-offpolicy <batches>', 'pause while this many batches are queued (0: never)', int(0), 3)
@@ -202,7 +202,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
         ),
       );
       const g = stats.groups;
-      print(`Atropos env ${stats.envId ?? '?'} stopped (${stats.stoppedBecause}): ${g.received} groups received, ${g.buffered} buffered, ${g.refused} refused, ${g.uncertain} uncertain; skipped ${g['equal-scores']} with equal scores, ${g['too-long']} too long, ${g.failed} failed; paused ${stats.pauses} time(s).`);
+      print(`Atropos env ${stats.envId ?? '?'} stopped (${stats.stoppedBecause}): ${g.received} groups received, ${g.buffered} buffered, ${g.refused} refused, ${g.uncertain} uncertain; skipped ${g['equal-scores']} with equal scores, ${g['too-long']} too long, ${g.incomplete} incomplete, ${g.failed} failed; paused ${stats.pauses} time(s).`);
     });
 };
 

@@ -51,17 +51,18 @@ describe('cairn atropos serve', () => {
     const answers = ['POSTGRES_PASSWORD=example123', 'Use the key sk-test-secret-key for it.', 'POSTGRES_USER=app'];
     let next = 0;
     model.setDefault(() => ({ text: answers[next++ % answers.length] ?? '' }));
-    await atropos.registerTrainer();
+    await atropos.registerTrainer({ batchSize: 6 });
     await atropos.takeBatch();
     const tasksFile = writeTasks([{ id: 'pg', prompt: 'Which .env line sets the Postgres password to example123?', expected: 'POSTGRES_PASSWORD=example123' }]);
     const stats = await runAtroposServe(
       { tasksFile, apiUrl: atropos.url, groupSize: 3, name: 'cairn', weight: 1, maxTokenLength: 100_000, maxBatchesOffpolicy: 3, concurrency: 1, epochs: 1, pollMs: 500, timeoutMs: 60_000, tokenizeUrl: tokenizer.url },
       { config: testConfig(model.url), overrides: { logger: silentLogger, sleep: async () => {} }, signal: new AbortController().signal, timers: new ManualTimers() },
     );
-    // Two of the three runs are sent; the API buffers a smaller group until sizes add up.
-    expect(stats.groups).toMatchObject({ buffered: 1 });
-    const [group] = [...atropos.buffer.values()].flat();
-    expect(group?.scores.slice().sort()).toEqual([0, 1]);
+    // The run holding the secret is run again (its next answer is the first one again), so the group goes whole.
+    expect(stats.groups).toMatchObject({ received: 1, incomplete: 0 });
+    expect(model.requests).toHaveLength(4);
+    const [group] = atropos.queue;
+    expect(group?.scores.slice().sort()).toEqual([0, 1, 1]);
     const sent = JSON.stringify(group) + (group?.tokens ?? []).map((tokens) => decode(tokens)).join('');
     expect(sent).not.toContain('sk-test-secret-key');
     expect(sent).not.toContain('[redacted]');

@@ -104,6 +104,17 @@ describe('AtroposClient', () => {
     expect(posts()).toBe(6);
   });
 
+  it('delivers a group although the server closed the idle keep-alive connection the last poll left (a group goes on a connection of its own)', async () => {
+    await startTrainer();
+    const c = client();
+    const { env_id } = await c.register({ maxTokenLength: 4096, desiredName: 'cairn', weight: 1, groupSize: 2 });
+    // The poll leaves its connection open for the next request; the server has closed it meanwhile.
+    await c.statusEnv(env_id);
+    atropos.inject('/scored_data', { resetIfReused: true });
+    expect(await c.sendScoredData(group(2))).toEqual({ status: 'received' });
+    expect(atropos.queue).toHaveLength(1);
+  });
+
   it('disconnects cleanly', async () => {
     await startTrainer();
     const c = client();
@@ -219,23 +230,28 @@ describe('cairn atropos serve', () => {
     expect(atropos.step()).toBe(1);
   });
 
-  it('sends a smaller group when a run fails; the API buffers it until sizes add up', async () => {
+  it('runs a failed run again, so the group goes whole (the API trains only whole groups)', async () => {
     scriptModel((n) => n === 1);
     await startTrainer();
     const stats = await serve({ keepEqualScores: true });
-    expect(stats.groups).toMatchObject({ buffered: 1, received: 1 });
-    expect(atropos.buffer.get(0)?.map((g) => g.tokens.length)).toEqual([3]);
+    expect(stats).toMatchObject({ trajectories: 8, groups: { received: 2, buffered: 0, incomplete: 0 } });
+    expect(atropos.queue.map((g) => g.tokens.length)).toEqual([4, 4]);
+    expect(atropos.buffer.get(0) ?? []).toEqual([]);
   });
 
-  it('leaves out a run whose reward could not be computed, rather than send it as a score of 0', async () => {
+  it('runs again a run whose reward could not be computed, rather than send it as a score of 0', async () => {
     scriptModel();
     await startTrainer();
     const module = join(tempDir(), 'flaky.mjs');
-    // Fails to score the first run it sees; the others get 1 for 42, 0 otherwise.
-    writeFileSync(module, 'let calls = 0;\nexport function reward(t) { if (calls++ === 0) throw new Error("judge unreachable"); return t.messages.at(-1).content.includes("42") ? 1 : 0; }\n');
+    // Fails to score the first right answer (42) it sees; the others get 1 for 42, 0 otherwise.
+    writeFileSync(module, 'let failed = false;\nexport function reward(t) { const right = t.messages.at(-1).content.includes("42"); if (right && !failed) { failed = true; throw new Error("judge unreachable"); } return right ? 1 : 0; }\n');
     const stats = await serve({ keepEqualScores: true, reward: { type: 'custom', module } });
-    expect(stats.groups).toMatchObject({ buffered: 1, received: 1 });
-    expect(atropos.buffer.get(0)?.map((g) => g.tokens.length)).toEqual([3]);
+    expect(stats).toMatchObject({ trajectories: 8, groups: { received: 2, incomplete: 0 } });
+    for (const sent of atropos.queue) {
+      const answers = (sent.messages as { content: string }[][]).map((messages) => messages.at(-1)?.content);
+      // Every score is the one its answer earned: none is a 0 standing for "could not be scored".
+      expect(sent.scores).toEqual(answers.map((answer) => (answer?.includes('42') ? 1 : 0)));
+    }
   });
 
   it('generates the runs in this process and worker processes with --workers, each with its own scratch database', async () => {
@@ -274,6 +290,13 @@ describe('cairn atropos serve', () => {
     expect(atropos.queue).toHaveLength(0);
     expect(atropos.envs[0]?.connected ?? false).toBe(false);
   }, 30_000);
+
+  it('refuses a --weight of 0 or less before registering (server.py divides by the weights: alone, its /status-env would fail on every poll)', async () => {
+    await startTrainer();
+    await expect(serve({ weight: 0 })).rejects.toThrow(/--weight must be more than 0 \(got 0\)/);
+    await expect(serve({ weight: -1 })).rejects.toThrow(/--weight must be more than 0/);
+    expect(atropos.requests.filter((r) => r.path === '/register-env')).toHaveLength(0);
+  });
 
   it('refuses tasks without a reward before registering', async () => {
     const tasksFile = writeTasks([{ id: 'x', prompt: 'no expected answer' }]);

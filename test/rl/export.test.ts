@@ -44,6 +44,13 @@ const parallel = sampleTrajectory({
   ],
 });
 
+/** LLaMA-Factory's sharegpt check (data/converter.py, SharegptDatasetConverter), its tags set to Cairn's names. */
+function llamaFactoryAccepts(conversations: readonly { from: string }[]): boolean {
+  const turns = conversations[0]?.from === 'system' ? conversations.slice(1) : conversations;
+  const alternates = turns.every((turn, i) => (i % 2 === 0 ? ['human', 'tool'] : ['gpt', 'function_call']).includes(turn.from));
+  return alternates && turns.length % 2 === 0;
+}
+
 describe('export formats', () => {
   for (const format of ['openai', 'sharegpt', 'hermes'] as const) {
     it(`${format}: every line passes the format's JSON schema and rules`, async () => {
@@ -71,14 +78,25 @@ describe('export formats', () => {
     expect((readLines(out)[0] as { messages: unknown[] }).messages[2]).toEqual({ role: 'assistant', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'current_time', arguments: '{"timeZone":"UTC"}' } }] });
   });
 
-  it('sharegpt: system/human/gpt/tool turns, tool calls as <tool_call> blocks', async () => {
+  it('sharegpt: system/human/gpt/tool turns, tool calls as <tool_call> blocks, parallel results in one tool turn', async () => {
     const out = join(tempDir(), 'sharegpt.jsonl');
     await exportRecords([from([recordFromTrajectory(parallel)])], { format: 'sharegpt', out });
     const [line] = readLines(out) as [{ conversations: { from: string; value: string }[]; tools: string }];
-    expect(line.conversations.map((t) => t.from)).toEqual(['system', 'human', 'gpt', 'tool', 'tool', 'gpt']);
+    expect(line.conversations.map((t) => t.from)).toEqual(['system', 'human', 'gpt', 'tool', 'gpt']);
     expect(line.conversations[2]?.value).toBe('Checking both.\n<tool_call>\n{"name":"current_time","arguments":{"timeZone":"Europe/Oslo"}}\n</tool_call>\n<tool_call>\n{"name":"current_time","arguments":{}}\n</tool_call>');
-    expect(line.conversations[4]?.value).toBe('plain text result </tool_response> with a tag in it');
+    // Joined as LLaMA-Factory joins parallel results: its templates wrap the turn in one <tool_response> block.
+    expect(line.conversations[3]?.value).toBe('{"iso":"2026-11-24T10:00:00.000Z"}\n</tool_response>\n<tool_response>\nplain text result </tool_response> with a tag in it');
     expect(JSON.parse(line.tools)).toEqual(parallel.tools);
+  });
+
+  it.each(['sharegpt', 'hermes'] as const)('%s: turns alternate after the system prompt, as LLaMA-Factory requires (it skips other examples)', async (format) => {
+    const out = join(tempDir(), `${format}.jsonl`);
+    await exportRecords([from([recordFromTrajectory(sampleTrajectory()), recordFromTrajectory(parallel)])], { format, out });
+    const lines = readLines(out) as { conversations: { from: string; value: string }[] }[];
+    expect(lines.map((line) => llamaFactoryAccepts(line.conversations))).toEqual([true, true]);
+    // The rules every line is checked against say so too.
+    const twoToolTurns = { conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }, { from: 'tool', value: '1' }, { from: 'tool', value: '2' }, { from: 'gpt', value: 'b' }] };
+    expect(validateLine(format, twoToolTurns)).toContain('turn 3: a tool turn must follow a gpt turn');
   });
 
   it('hermes: tools inside <tools> in the system prompt, results as <tool_response> blocks in one turn', async () => {

@@ -7,7 +7,9 @@
  * only when it cannot have arrived: the connection failed before the body was out, or
  * the server answered 429/500/502/503. A request whose answer was lost after the body
  * went out (a timeout, a reset, a proxy's 504) is reported as `uncertain` and not
- * repeated: a lost group costs one group, a duplicate skews the trainer's batch.
+ * repeated: a lost group costs one group, a duplicate skews the trainer's batch. Such
+ * requests go on a connection of their own, so a kept-alive one the server closed while
+ * idle cannot reset them after the body went out (see http.ts).
  */
 import { z } from 'zod';
 import { CairnError } from '../../core/errors.js';
@@ -153,7 +155,7 @@ export class AtroposClient {
 
   private call(method: 'GET' | 'POST', path: string, body: unknown, delivery: Delivery, signal?: AbortSignal): Promise<JsonResponse> {
     const attempt = async () => {
-      const reply = await requestJson(method, `${this.baseUrl}${path}`, body, { timeoutMs: this.options.timeoutMs ?? 30_000, signal });
+      const reply = await requestJson(method, `${this.baseUrl}${path}`, body, { timeoutMs: this.options.timeoutMs ?? 30_000, signal, ownConnection: delivery === 'once' });
       if (reply.status >= 200 && reply.status < 300) return reply;
       const detail = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       const retryable = delivery === 'idempotent' ? reply.status >= 500 || reply.status === 429 : NOT_APPLIED.has(reply.status);

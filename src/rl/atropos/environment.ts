@@ -6,9 +6,16 @@
  * pauses while the trainer is behind: queued groups × G ≥ max_batches_offpolicy ×
  * batch_size, the rule of atroposlib's BaseEnv. It stops when the trainer reaches its
  * step count, when the tasks run out (with --epochs), or on Ctrl-C, and disconnects.
+ *
+ * Only whole groups of G are sent. The API's GET /batch (grab_exact_from_heterogeneous_queue)
+ * packs whole groups into exactly batch_size sequences, by the largest group size queued, and
+ * buffers a group of another size until some add up to G: a smaller group is never trained, yet
+ * counts in the queue that decides when to pause. So runs that failed are run again, and a
+ * group still short is dropped ("incomplete"); and a G that cannot fill a batch is refused at
+ * the start.
  */
 import type { Logger } from '../../core/logger.js';
-import { describeError } from '../../core/errors.js';
+import { CairnError, describeError } from '../../core/errors.js';
 import { REDACTED } from '../../core/redact.js';
 import type { Timers } from '../pool.js';
 import type { Task } from '../tasks.js';
@@ -42,7 +49,8 @@ export interface AtroposEnvironmentOptions {
   onGroup?: (event: GroupEvent) => void;
 }
 
-export type GroupOutcome = 'received' | 'buffered' | 'refused' | 'uncertain' | 'equal-scores' | 'too-long' | 'failed';
+/** `incomplete`: fewer than G runs finished and were scored, even when run again; dropped, never sent. */
+export type GroupOutcome = 'received' | 'buffered' | 'refused' | 'uncertain' | 'equal-scores' | 'too-long' | 'incomplete' | 'failed';
 
 export interface GroupEvent {
   taskId: string;
@@ -63,7 +71,7 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
   const { client, signal, logger } = options;
   const stats: AtroposRunStats = {
     envId: undefined,
-    groups: { received: 0, buffered: 0, refused: 0, uncertain: 0, 'equal-scores': 0, 'too-long': 0, failed: 0 },
+    groups: { received: 0, buffered: 0, refused: 0, uncertain: 0, 'equal-scores': 0, 'too-long': 0, incomplete: 0, failed: 0 },
     trajectories: 0,
     pauses: 0,
     stoppedBecause: 'aborted',
@@ -79,6 +87,7 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
     const info = await client.info(signal);
     const maxTokenLen = info.maxTokenLen > 0 ? info.maxTokenLen : options.maxTokenLength;
     const batchSize = info.batchSize > 0 ? info.batchSize : options.groupSize;
+    checkGroupFitsBatch(options.groupSize, batchSize);
     const next = taskCycle(options.tasks, options.epochs);
     let inFlight = 0;
     let stopped: AtroposRunStats['stoppedBecause'] | undefined;
@@ -154,6 +163,26 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
   }
 }
 
+/**
+ * The API trains whole groups only, packed to exactly the trainer's batch_size: a group larger
+ * than a batch, or a size that does not divide it (3 + 3 + 3 ≠ 8), is never trained, and the
+ * queue it fills would pause this environment for ever. atroposlib's BaseEnv refuses the first.
+ */
+export function checkGroupFitsBatch(groupSize: number, batchSize: number): void {
+  if (groupSize <= batchSize && batchSize % groupSize === 0) return;
+  throw new CairnError(
+    'config',
+    `--group-size ${groupSize} does not fit the trainer's batch_size of ${batchSize}: Atropos batches whole groups only, so the group size must divide the batch size. ` +
+      `Use --group-size ${largestDivisor(batchSize, groupSize)} (or another divisor of ${batchSize}), or give the trainer a batch_size that is a multiple of ${groupSize}.`,
+  );
+}
+
+/** The largest divisor of `n` that is at most `limit`. */
+function largestDivisor(n: number, limit: number): number {
+  for (let d = Math.min(n, limit); d > 1; d--) if (n % d === 0) return d;
+  return 1;
+}
+
 /** The longest wait after groups that failed in a row. */
 const MAX_FAILED_WAIT_MS = 60_000;
 
@@ -181,32 +210,27 @@ function failedGroupBackoff(options: Pick<AtroposEnvironmentOptions, 'timers' | 
   };
 }
 
+type Member = Trajectory & { reward: number };
+
+/**
+ * Rounds of running again the members of a group that failed or could not be scored (a
+ * timeout, a judge away for a moment), after the first: a passing failure costs a run, not the
+ * group, which the API would never train short.
+ */
+const MEMBER_RETRY_ROUNDS = 2;
+
 /** Generates, scores, tokenizes and sends one group; undefined when the run was stopped meanwhile. */
 async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: number, maxTokenLen: number, tokenizing: { worked: boolean }): Promise<GroupEvent | undefined> {
   const { signal, logger } = options;
-  const runs = await Promise.all(
-    Array.from({ length: options.groupSize }, () =>
-      options.generate(task, signal).catch((error: unknown) => {
-        if (!signal.aborted) logger.warn({ taskId: task.id, err: describeError(error) }, 'Atropos: a group member failed');
-        return undefined;
-      }),
-    ),
-  );
-  if (signal.aborted) return undefined;
-  // Failed members are left out, and so are those whose reward could not be computed (a score
-  // of 0 would teach that a right answer was wrong); a smaller group is still sent and the API
-  // buffers it with others.
-  // A run whose assistant turns held one of Cairn's configured secrets (masked now) is left out:
-  // trained, it would teach either the secret or a "[redacted]" the policy never wrote.
-  const holdingSecret = runs.filter((run) => run !== undefined && wroteRedacted(run)).length;
-  if (holdingSecret > 0) logger.warn({ taskId: task.id, runs: holdingSecret }, "Atropos: runs left out, their answers held one of Cairn's configured secrets");
-  const finished = runs.filter((run): run is Trajectory => run !== undefined && run.status === 'ok' && !wroteRedacted(run));
-  const members = finished.filter((run): run is Trajectory & { reward: number } => typeof run.reward === 'number');
-  const unscored = finished.filter((run) => typeof run.reward !== 'number');
-  if (unscored.length > 0) logger.warn({ taskId: task.id, runs: unscored.length, reason: unscored[0]?.errors.at(-1)?.message }, 'Atropos: runs left out, their reward could not be computed');
+  const members = await generateMembers(task, options);
+  if (!members) return undefined;
   const scores = members.map((member) => member.reward);
   const event = (outcome: GroupOutcome): GroupEvent => ({ taskId: task.id, outcome, size: members.length, scores });
   if (members.length === 0) return event('failed');
+  if (members.length < options.groupSize) {
+    logger.warn({ taskId: task.id, runs: members.length, groupSize: options.groupSize }, 'Atropos: group dropped as incomplete: fewer runs finished and were scored than the group size, even run again (the API trains only whole groups)');
+    return event('incomplete');
+  }
   if (!options.keepEqualScores && new Set(scores).size === 1) return event('equal-scores');
 
   let encoded: TokensAndMasks[];
@@ -232,6 +256,45 @@ async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: n
   const sent = await options.client.sendScoredData(group, signal);
   if (sent.status === 'refused' || sent.status === 'uncertain') logger.warn({ taskId: task.id, outcome: sent.status, detail: sent.detail }, 'Atropos: group not delivered');
   return event(sent.status);
+}
+
+/**
+ * G scored runs of `task`, the missing ones run again for up to MEMBER_RETRY_ROUNDS rounds;
+ * fewer when they kept failing, none when every first run failed (the inference server away,
+ * which the wait after a failed group is for), undefined when stopped.
+ */
+async function generateMembers(task: Task, options: AtroposEnvironmentOptions): Promise<Member[] | undefined> {
+  const members: Member[] = [];
+  for (let round = 0; round <= MEMBER_RETRY_ROUNDS && members.length < options.groupSize; round++) {
+    const runs = await Promise.all(Array.from({ length: options.groupSize - members.length }, () => generateOnce(task, options)));
+    if (options.signal.aborted) return undefined;
+    const usable = usableMembers(task, runs, options.logger);
+    if (round === 0 && usable.length === 0) return [];
+    members.push(...usable);
+  }
+  return members;
+}
+
+function generateOnce(task: Task, options: AtroposEnvironmentOptions): Promise<Trajectory | undefined> {
+  return options.generate(task, options.signal).catch((error: unknown) => {
+    if (!options.signal.aborted) options.logger.warn({ taskId: task.id, err: describeError(error) }, 'Atropos: a group member failed');
+    return undefined;
+  });
+}
+
+/**
+ * The runs that may be trained. Failed runs are not, nor those whose reward could not be
+ * computed (a score of 0 would teach that a right answer was wrong), nor those whose assistant
+ * turns held one of Cairn's configured secrets (masked now): trained, they would teach either the
+ * secret or a "[redacted]" the policy never wrote.
+ */
+function usableMembers(task: Task, runs: readonly (Trajectory | undefined)[], logger: Logger): Member[] {
+  const holdingSecret = runs.filter((run) => run !== undefined && wroteRedacted(run)).length;
+  if (holdingSecret > 0) logger.warn({ taskId: task.id, runs: holdingSecret }, "Atropos: runs left out, their answers held one of Cairn's configured secrets");
+  const finished = runs.filter((run): run is Trajectory => run !== undefined && run.status === 'ok' && !wroteRedacted(run));
+  const unscored = finished.filter((run) => typeof run.reward !== 'number');
+  if (unscored.length > 0) logger.warn({ taskId: task.id, runs: unscored.length, reason: unscored[0]?.errors.at(-1)?.message }, 'Atropos: runs left out, their reward could not be computed');
+  return finished.filter((run): run is Member => typeof run.reward === 'number');
 }
 
 function wroteRedacted(run: Trajectory): boolean {

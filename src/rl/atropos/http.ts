@@ -3,6 +3,12 @@
  * (Atropos' /status-env reads `{env_id}` from the body of a GET, a FastAPI quirk),
  * and tell whether a failed request's body had been sent, which decides whether
  * retrying could deliver it twice.
+ *
+ * A request that must not be repeated can ask for a connection of its own. Node's agent keeps
+ * connections alive between requests, and a server closes an idle one when it likes (uvicorn
+ * after 5 s): a request written into one it had just closed fails with a reset once its body is
+ * out, so it cannot be told from one the server received. On a new connection that race does
+ * not exist.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -25,6 +31,8 @@ export class RequestFailed extends CairnError {
 export interface RequestOptions {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** Open a new connection, closed after the answer, instead of reusing a kept-alive one. */
+  ownConnection?: boolean | undefined;
 }
 
 export function requestJson(method: 'GET' | 'POST', url: string, body: unknown, options: RequestOptions): Promise<JsonResponse> {
@@ -45,6 +53,8 @@ export function requestJson(method: 'GET' | 'POST', url: string, body: unknown, 
         method,
         headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) },
         ...(options.signal ? { signal: options.signal } : {}),
+        // `false`: an agent for this request alone, which does not keep the connection.
+        ...(options.ownConnection ? { agent: false } : {}),
       },
       (response) => {
         const chunks: Buffer[] = [];

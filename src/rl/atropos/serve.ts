@@ -70,6 +70,8 @@ function policyTokenizer(options: ServeOptions, config: Config): ChatTokenizer {
 export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): Promise<AtroposRunStats> {
   if (!deps.overrides?.model) requireModel(deps.config);
   if (options.groupSize < 1) throw new CairnError('invalid_input', '--group-size must be at least 1.');
+  // server.py divides by the connected environments' weights: alone at 0, its /status-env fails (HTTP 500) on every poll.
+  if (!(options.weight > 0)) throw new CairnError('invalid_input', `--weight must be more than 0 (got ${options.weight}): the Atropos API divides by the environments' weights. Give a small weight such as 0.1 for a small share of each batch.`);
   const tasksFile = await readTasksFile(resolve(options.tasksFile));
   const timers = deps.timers ?? realTimers;
   const config = forBatch(deps.config, { learn: false, sharedDb: false });

@@ -7,7 +7,11 @@
  * Masks are -100 over everything the policy did not write (system, user, tool
  * results, template scaffolding) and the token id over each assistant turn, as
  * Atropos' tokenize_for_trainer does with train_on_all_assistant_turns. A turn's span
- * is [len(template(messages before it) + generation prompt), len(template(through it))).
+ * ends at len(template(through it)) and starts where template(messages before it) +
+ * generation prompt stops agreeing with it: the generation prompt is not always a
+ * prefix of the rendered turn. Reasoning templates (QwQ, DeepSeek-R1 distills, Qwen3.5)
+ * end it with `<think>\n` but render a past turn without it, so its length would land
+ * inside the turn and mask the first tokens the policy wrote there.
  * Templates that rewrite earlier turns (some drop past reasoning) make those spans
  * disagree with the full sequence; then only the final answer is trained, which is
  * always consistent.
@@ -106,20 +110,28 @@ export async function tokensAndMasks(messages: readonly OpenAIMessage[], tools: 
   if (last === undefined) throw new CairnError('invalid_input', 'A trajectory without an assistant message has nothing to train on.');
   const tokens = await encode(messages.length, false);
 
-  const spans = await Promise.all(assistantTurns.map(async (index) => ({ start: (await encode(index, true)).length, through: await encode(index + 1, false) })));
-  const consistent = spans.every(({ start, through }) => start <= through.length && isPrefix(through, tokens));
+  const spans = await Promise.all(
+    assistantTurns.map(async (index) => {
+      const through = await encode(index + 1, false);
+      return { start: commonPrefixLength(await encode(index, true), through), through };
+    }),
+  );
   const masks = new Array<number>(tokens.length).fill(MASKED);
-  if (consistent) {
+  if (spans.every(({ through }) => isPrefix(through, tokens))) {
     for (const { start, through } of spans) for (let i = start; i < through.length; i++) masks[i] = tokens[i] as number;
     return { tokens, masks, trained: 'all' };
   }
-  const start = (await encode(last, true)).length;
-  for (let i = Math.min(start, tokens.length); i < tokens.length; i++) masks[i] = tokens[i] as number;
+  for (let i = commonPrefixLength(await encode(last, true), tokens); i < tokens.length; i++) masks[i] = tokens[i] as number;
   return { tokens, masks, trained: 'last' };
 }
 
+/** How many tokens `a` and `b` share from the start: where the policy's own writing begins. */
+function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
+  let length = 0;
+  while (length < a.length && length < b.length && a[length] === b[length]) length++;
+  return length;
+}
+
 function isPrefix(prefix: readonly number[], whole: readonly number[]): boolean {
-  if (prefix.length > whole.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (prefix[i] !== whole[i]) return false;
-  return true;
+  return prefix.length <= whole.length && commonPrefixLength(prefix, whole) === prefix.length;
 }

@@ -3,8 +3,9 @@
  * - openai: `{messages, tools?}` as OpenAI's chat fine-tuning takes it (assistant
  *   `tool_calls`, `tool` messages with `tool_call_id`).
  * - sharegpt: `{conversations: [{from, value}], tools?}` with from system/human/gpt/tool;
- *   tool calls are `<tool_call>` blocks in the gpt turn, tool results the raw text,
- *   `tools` the JSON text of the tool definitions.
+ *   tool calls are `<tool_call>` blocks in the gpt turn, tool results the raw text (the
+ *   results of parallel calls in one tool turn, see PARALLEL_RESULTS_SEPARATOR), `tools` the
+ *   JSON text of the tool definitions.
  * - hermes: Nous Research's function-calling layout: the tool signatures inside
  *   `<tools></tools>` in the system prompt, `<tool_call>` blocks in gpt turns, and
  *   each turn of tool results as `<tool_response>` blocks.
@@ -44,19 +45,26 @@ export function toOpenAI(record: ExportRecord): Record<string, unknown> {
   return record.tools.length > 0 ? { messages, tools: record.tools } : { messages };
 }
 
+/**
+ * Between the results of parallel calls in one sharegpt tool turn: how LLaMA-Factory joins the
+ * consecutive tool messages of its OpenAI-format data, since its templates (Qwen's, Hermes')
+ * wrap an observation turn in one `<tool_response>` block: each result then gets its own.
+ */
+export const PARALLEL_RESULTS_SEPARATOR = '\n</tool_response>\n<tool_response>\n';
+
 export function toShareGpt(record: ExportRecord): Record<string, unknown> {
-  const conversations = record.messages.map((message): ShareGptTurn => {
-    switch (message.role) {
-      case 'system':
-        return { from: 'system', value: message.content };
-      case 'user':
-        return { from: 'human', value: message.content };
-      case 'assistant':
-        return { from: 'gpt', value: assistantText(message) };
-      case 'tool':
-        return { from: 'tool', value: message.content };
+  const conversations: ShareGptTurn[] = [];
+  for (const message of record.messages) {
+    if (message.role === 'system') conversations.push({ from: 'system', value: message.content });
+    else if (message.role === 'user') conversations.push({ from: 'human', value: message.content });
+    else if (message.role === 'assistant') conversations.push({ from: 'gpt', value: assistantText(message) });
+    else {
+      const last = conversations.at(-1);
+      // One tool turn per gpt turn: LLaMA-Factory skips a conversation whose turns do not alternate.
+      if (last?.from === 'tool') last.value = `${last.value}${PARALLEL_RESULTS_SEPARATOR}${message.content}`;
+      else conversations.push({ from: 'tool', value: message.content });
     }
-  });
+  }
   return record.tools.length > 0 ? { conversations, tools: JSON.stringify(record.tools) } : { conversations };
 }
 

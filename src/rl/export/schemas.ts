@@ -133,7 +133,8 @@ function shareGptRules(line: ShareGptLine, format: ExportFormat): string[] {
   const offered = offeredTools(line, format);
   turns.forEach((turn, index) => {
     if (turn.from === 'system' && index !== 0) problems.push(`turn ${index}: a system turn must come first`);
-    if (turn.from === 'tool' && turns[index - 1]?.from !== 'gpt' && turns[index - 1]?.from !== 'tool') problems.push(`turn ${index}: a tool turn must follow a gpt turn`);
+    // One tool turn per gpt turn (parallel results share it): LLaMA-Factory skips a conversation whose turns do not alternate.
+    if (turn.from === 'tool' && turns[index - 1]?.from !== 'gpt') problems.push(`turn ${index}: a tool turn must follow a gpt turn`);
     if (turn.from === 'gpt') {
       for (const block of blocks(turn.value, 'tool_call')) {
         const call = parseJson(block) as { name?: unknown; arguments?: unknown } | undefined;

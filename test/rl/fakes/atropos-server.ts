@@ -1,12 +1,16 @@
 /**
- * A loopback Atropos trajectory API that behaves as atroposlib/api/server.py (v0.4.0)
- * does for an environment: "wait for trainer to start" until a trainer registered and
- * asked for a batch, /status-env reading its env id from the body of a GET, mixed-size
- * groups buffered per environment until some add up to the registered group size,
- * and 422 for a body that is not ScoredData. Tests inject failures per route.
+ * A loopback Atropos trajectory API that behaves as atroposlib/api/server.py (v0.4.0, unchanged
+ * through 296a0bc5) does for an environment: "wait for trainer to start" until a trainer
+ * registered and asked for a batch, /status-env reading its env id from the body of a GET (and
+ * failing with a 500 when the connected environments' weights add up to 0, a division by zero
+ * there), mixed-size groups buffered per environment until some add up to the registered group
+ * size, 422 for a body that is not ScoredData, and GET /batch packing whole groups as the real
+ * batcher does (see takeExactBatch), so a group no batch can take stays queued here too.
+ * Environments with a minimum batch allocation are batched as without. Tests inject failures
+ * per route.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface AtroposRequest {
   method: string;
@@ -31,8 +35,13 @@ interface Group {
   env_id?: number | null;
 }
 
-/** What a route does next time instead of its normal answer. */
-export type Injection = { status: number; body?: unknown } | { dropAfterProcessing: true };
+/**
+ * What a route does next time instead of its normal answer. `resetIfReused`: when that request
+ * comes on a keep-alive connection that served one before, the connection is closed without
+ * processing it, as a server that had closed the idle connection does (the request met a closed
+ * socket); on a new connection it is processed as usual.
+ */
+export type Injection = { status: number; body?: unknown } | { dropAfterProcessing: true } | { resetIfReused: true };
 
 export interface FakeAtropos {
   url: string;
@@ -47,6 +56,8 @@ export interface FakeAtropos {
   registerTrainer(options?: { batchSize?: number; maxTokenLen?: number; numSteps?: number }): Promise<void>;
   /** The trainer side: GET /batch. */
   takeBatch(): Promise<{ batch: Group[] | null }>;
+  /** The trainer side: GET /batch until it answers null; every batch it got. */
+  takeAllBatches(): Promise<Group[][]>;
   step(): number;
   close(): Promise<void>;
 }
@@ -58,6 +69,8 @@ export async function startFakeAtropos(): Promise<FakeAtropos> {
   const envs: Env[] = [];
   const queue: Group[] = [];
   const buffer = new Map<number, Group[]>();
+  /** Batches cut from the queue and not yet handed to the trainer (server.py's curr_batch). */
+  const cutBatches: Group[][] = [];
   const fake = { maxQueue: 0 };
 
   // Request bodies are loosely typed on purpose: the fake answers what server.py would for any input.
@@ -90,6 +103,7 @@ export async function startFakeAtropos(): Promise<FakeAtropos> {
       if (typeof body?.env_id !== 'number') return [422, { detail: [{ type: 'missing', loc: ['body'], msg: 'Field required' }] }];
       const env = envs[body.env_id] as Env;
       const total = envs.filter((e) => e.connected).reduce((sum, e) => sum + e.maxContextLen * Math.max(0, e.weight), 0);
+      if (total === 0) return [500, 'Internal Server Error'];
       let groupSize = env.groupSize;
       let maxGroupSize = 1;
       let self = 0;
@@ -142,23 +156,31 @@ export async function startFakeAtropos(): Promise<FakeAtropos> {
     fake.maxQueue = Math.max(fake.maxQueue, queue.length);
   }
 
-  /** Whole groups, oldest first, adding up to exactly one batch; the step advances per batch. */
+  /**
+   * As server.py's GET /batch: a batch cut earlier is handed out first (the last one cut);
+   * when none is left, every batch the queue holds is cut at once and the step advances by
+   * their number.
+   */
   function grabBatch(): Group[] | null {
-    const picked = groupsSumming(queue.map((g) => g.tokens.length), state.batchSize);
-    if (picked.length === 0) return null;
-    const batch = picked.map((i) => queue[i] as Group);
-    for (const index of [...picked].reverse()) queue.splice(index, 1);
-    state.step++;
-    return batch;
+    if (cutBatches.length === 0) {
+      for (let batch = takeExactBatch(queue, state.batchSize); batch; batch = takeExactBatch(queue, state.batchSize)) cutBatches.push(batch);
+      state.step += cutBatches.length;
+    }
+    return cutBatches.pop() ?? null;
   }
 
+  /** Requests each connection carried so far. */
+  const servedOn = new WeakMap<Socket, number>();
   const server = createServer((req, res) => void handle(req, res));
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const servedBefore = servedOn.get(req.socket) ?? 0;
+    servedOn.set(req.socket, servedBefore + 1);
     const text = await readBody(req);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const body = text === '' ? undefined : safeJson(text);
-    requests.push({ method: req.method ?? 'GET', path, body });
     const injected = injections.get(path)?.shift();
+    if (injected && 'resetIfReused' in injected && servedBefore > 0) return void req.socket.destroy();
+    requests.push({ method: req.method ?? 'GET', path, body });
     if (injected && 'status' in injected) return sendJson(res, injected.status, injected.body ?? { detail: 'Internal Server Error' });
     const handler = handlers[`${req.method} ${path}`];
     if (!handler) return sendJson(res, 404, { detail: 'Not Found' });
@@ -185,12 +207,58 @@ export async function startFakeAtropos(): Promise<FakeAtropos> {
       await call('POST', '/register', { wandb_group: 'g', wandb_project: 'p', batch_size: options.batchSize ?? 8, max_token_len: options.maxTokenLen ?? 100_000, checkpoint_dir: '/ckpt', save_checkpoint_interval: 10, starting_step: 0, num_steps: options.numSteps ?? 1000 });
     },
     takeBatch: () => call('GET', '/batch') as Promise<{ batch: Group[] | null }>,
+    takeAllBatches: async () => {
+      const batches: Group[][] = [];
+      const next = async () => ((await call('GET', '/batch')) as { batch: Group[] | null }).batch;
+      for (let batch = await next(); batch; batch = await next()) batches.push(batch);
+      return batches;
+    },
     step: () => state.step,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
     }),
   };
+}
+
+/**
+ * One batch of exactly `batchSize` sequences taken out of `queue`, as atroposlib's
+ * grab_exact_from_heterogeneous_queue (api/utils.py) takes it, or undefined (the queue then
+ * untouched). Groups are never split, and a group is only taken as part of a "pack" of groups of
+ * one size adding up to the largest group size queued: with groups of 4 queued, a pack is one 4,
+ * or two 2s, or four 1s; a 3 is never in one. Packs go in the order they complete, oldest first,
+ * until the batch is exactly full; overshooting it gives no batch at all.
+ */
+export function takeExactBatch<G extends { tokens: unknown[] }>(queue: G[], batchSize: number): G[] | undefined {
+  const sizes = queue.map((group) => group.tokens.length);
+  if (queue.length === 0 || sizes.reduce((a, b) => a + b, 0) < batchSize) return undefined;
+  const taken: number[] = [];
+  let sequences = 0;
+  for (const index of packedInOrder(sizes, Math.max(...sizes))) {
+    taken.push(index);
+    sequences += sizes[index] as number;
+    if (sequences === batchSize) break;
+    if (sequences > batchSize) return undefined;
+  }
+  if (sequences !== batchSize) return undefined;
+  const batch = taken.map((index) => queue[index] as G);
+  const rest = queue.filter((_, index) => !taken.includes(index));
+  queue.splice(0, queue.length, ...rest);
+  return batch;
+}
+
+/** Indices of the groups that complete a pack of `packSize` sequences with others of their size, pack by pack. */
+function packedInOrder(sizes: readonly number[], packSize: number): number[] {
+  const waiting = new Map<number, number[]>();
+  const packed: number[] = [];
+  sizes.forEach((size, index) => {
+    const sameSize = [...(waiting.get(size) ?? []), index];
+    if (sameSize.length * size === packSize) {
+      packed.push(...sameSize);
+      waiting.set(size, []);
+    } else waiting.set(size, sameSize);
+  });
+  return packed;
 }
 
 /** Indices of whole groups, preferring the oldest, whose sizes add up to `target`; [] when none do. */
