@@ -79,6 +79,8 @@ export const STOPPED_BY_USER = 'Stopped with /stop.';
 const CUT_OFF = '[My answer was cut off at the length limit. Say "continue" for the rest.]';
 const FILTERED = "[The provider's content filter stopped this answer.]";
 const OUT_OF_STEPS = "I used all the tool steps I have for one message before I could finish. Say \"continue\" and I'll pick up where I stopped.";
+/** Estimates of the text and of what surrounds it may differ from the whole's by a token or so where they meet (rounding; a run of digits or marks split between them). */
+const JOIN_SLACK_TOKENS = 8;
 
 export class Agent {
   private readonly listeners: TurnListener[] = [];
@@ -94,21 +96,21 @@ export class Agent {
     const { store, clock } = this.options;
     const startedAt = clock.now();
     const inbound = input.message;
-    const asked = withAttachmentNote(inbound.text, inbound.attachments);
     // A batch's text already carries what its messages replied to: its own words came apart (coalesce.ts).
-    const said = inbound.ownText === undefined ? asked : withAttachmentNote(inbound.ownText, inbound.attachments);
-    const content = withThreadContext(withReplyContext(asked, inbound.replyingTo), inbound.earlier);
-    const userMessage: ChatMessage = input.message.isDirect ? { role: 'user', content } : { role: 'user', content, name: speakerName(input.message) };
+    const said = withAttachmentNote(inbound.ownText ?? inbound.text, inbound.attachments);
+    const userMessage = userMessageOf(inbound);
     const tools = this.options.tools.definitions({ isAdmin: input.isAdmin });
     // Each request also carries the tool definitions and needs room for the reply: the messages get what is left.
     const reserved = reservedTokens(this.options.contextTokens, tools);
     this.refuseOversized(userMessage, input.session, reserved);
     // Others' words added before the sender's are kept apart too: notes drawn from this message are the sender's.
-    store.append(input.session.id, [{ message: userMessage, userId: input.message.userId, ...(content !== said ? { said } : {}) }], startedAt);
+    store.append(input.session.id, [{ message: userMessage, userId: input.message.userId, ...(userMessage.content !== said ? { said } : {}) }], startedAt);
 
     let session = input.session;
     let history = store.messages(session);
     if (this.options.compressor.needsCompression(session, history, reserved)) {
+      // The aux model may take a while over a long conversation: the person sees that the turn has begun.
+      input.onEvent?.({ type: 'typing' });
       session = await this.options.compressor.compress(session, history, input.signal, input.message.userId, !input.message.isDirect);
       history = store.messages(session);
     }
@@ -230,20 +232,35 @@ export class Agent {
   }
 
   /**
+   * The tokens the text of `message` may take in `session` before the turn refuses it: the room a
+   * request leaves one message, less what the turn adds around the text (the message it replies
+   * to, the thread before it, its unread attachments). The file reader cuts files to it.
+   */
+  textRoom(message: InboundMessage, session: Session, isAdmin: boolean): number {
+    const reserved = reservedTokens(this.options.contextTokens, this.options.tools.definitions({ isAdmin }));
+    const around = estimateMessageTokens(userMessageOf(message)) - estimateTokens(message.text);
+    return this.messageRoom(session, reserved) - around - JOIN_SLACK_TOKENS;
+  }
+
+  /**
    * A message that alone outgrows the room a request leaves for messages would be sent past the
    * budget (refused, or cut at its start by the server): it is refused here, with the figures,
    * before anything is stored.
    */
   private refuseOversized(message: ChatMessage, session: Session, reserved: number): void {
     const { contextTokens, logger } = this.options;
-    const system = systemMessage(session.prefix, session.summary);
-    if (!this.warnedBudgetTooSmall && budgetTooSmall(contextTokens, estimateTokens(system) + reserved)) {
+    if (!this.warnedBudgetTooSmall && budgetTooSmall(contextTokens, estimateTokens(systemMessage(session.prefix, session.summary)) + reserved)) {
       this.warnedBudgetTooSmall = true;
       logger.warn({ contextTokens, reserved }, 'CAIRN_CONTEXT_TOKENS is smaller than the system prompt, tool definitions and reply need; requests will go over it');
     }
-    const room = messageBudget(contextTokens, system, reserved);
+    const room = this.messageRoom(session, reserved);
     const tokens = estimateMessageTokens(message);
     if (tokens > room) throw new CairnError('invalid_input', oversizedMessageReply(tokens, room));
+  }
+
+  /** The tokens one message may take in `session`, beside its system prompt and what is `reserved`. */
+  private messageRoom(session: Session, reserved: number): number {
+    return messageBudget(this.options.contextTokens, systemMessage(session.prefix, session.summary), reserved);
   }
 
   private tellListeners(input: TurnInput, result: TurnResult): void {
@@ -281,6 +298,12 @@ function addUsage(total: Usage, add: Usage): void {
   total.promptTokens += add.promptTokens;
   total.completionTokens += add.completionTokens;
   total.cachedTokens += add.cachedTokens;
+}
+
+/** The message as the model reads it: the words with the attachments left unread, what they reply to and the thread before them; in a group, with the speaker's name. */
+function userMessageOf(inbound: InboundMessage): Extract<ChatMessage, { role: 'user' }> {
+  const content = withThreadContext(withReplyContext(withAttachmentNote(inbound.text, inbound.attachments), inbound.replyingTo), inbound.earlier);
+  return inbound.isDirect ? { role: 'user', content } : { role: 'user', content, name: speakerName(inbound) };
 }
 
 /**

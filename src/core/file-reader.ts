@@ -23,6 +23,7 @@ import { officeFormat } from './documents/office-text.js';
 import { documentPool, type Documents } from './documents/pool.js';
 import { scannedPageMark } from './documents/pdf-text.js';
 import type { KeptFiles } from './kept-files.js';
+import { estimateTokens } from '../memory/tokens.js';
 
 export type FileKind = 'text' | 'pdf' | 'office' | 'audio' | 'image';
 
@@ -120,8 +121,9 @@ export class FileReader {
    * The message with what was read of its files in its text, after the caption; read
    * files leave the attachments. Returns what to tell the user when a file cannot be
    * read or the whole comes out too long, and then nothing reaches the model.
+   * `tokenRoom`: what the text may take of the model's context; long files are cut to it too.
    */
-  async read(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage | string> {
+  async read(message: InboundMessage, signal: AbortSignal, tokenRoom?: TokenRoom): Promise<InboundMessage | string> {
     const files = (message.files ?? []).filter((file) => this.reads(file));
     if (files.length === 0) return message;
     const caption = message.text.trim();
@@ -148,7 +150,10 @@ export class FileReader {
       const index = unread.indexOf(file.label);
       if (index >= 0) unread.splice(index, 1);
     }
-    return { ...message, text, attachments: unread.length > 0 ? unread : undefined, files: undefined };
+    const read = { ...message, text, attachments: unread.length > 0 ? unread : undefined, files: undefined };
+    if (!tokenRoom) return read;
+    // When even the files' least excerpts do not fit (the typed words alone are too long), the turn refuses the message with its figures.
+    return { ...read, text: fitTokens(parts, text, tokenRoom(read)) ?? text };
   }
 
   /** What is read besides messages, for the answer to a message Cairn cannot read at all. */
@@ -229,6 +234,12 @@ export class FileReader {
   }
 }
 
+/**
+ * The tokens the text of a message may take in the model's context, asked once its files are read:
+ * the session it goes to may start with it.
+ */
+export type TokenRoom = (read: InboundMessage) => number;
+
 /** What a file is read for: the caption it came with, the request's stop signal, and whose allowance model calls count against. */
 interface ReadRequest {
   caption: string;
@@ -243,7 +254,10 @@ interface ReadRequest {
 type Part =
   | { content: string }
   | { name: string; description: string; image: { bytes: Uint8Array; mimeType: string; fileName: string }; keptAs?: number }
-  | { name: string; fileName: string; text: string; about?: string; shortened?: { characters: number }; keptAs?: number };
+  | DocumentPart;
+
+/** A text file's, PDF's or Office file's text. */
+type DocumentPart = { name: string; fileName: string; text: string; about?: string; shortened?: { characters: number }; keptAs?: number };
 
 function render(part: Part): string {
   if ('content' in part) return part.content;
@@ -262,24 +276,42 @@ const MIN_EXCERPT_CHARS = 2_000;
  * the shorter ones kept whole and the room left shared evenly among the longer ones.
  * Undefined when even that does not fit.
  */
-function fit(parts: Part[], limit: number): string | undefined {
-  const joined = () => parts.map(render).join('\n\n');
-  let text = joined();
-  if (text.length <= limit) return text;
-  const files = parts.filter((part): part is Extract<Part, { text: string }> => 'text' in part).sort((a, b) => a.text.length - b.text.length);
+function fit(parts: readonly Part[], limit: number): string | undefined {
+  const whole = parts.map(render).join('\n\n');
+  if (whole.length <= limit) return whole;
+  const files = parts.filter((part): part is DocumentPart => 'text' in part).sort((a, b) => a.text.length - b.text.length);
   // Room for the files' contents: the limit less everything else, markers included.
-  let room = limit - (text.length - files.reduce((sum, file) => sum + file.text.length, 0)) - files.length * SHORTENED_OVERHEAD;
+  let room = limit - (whole.length - files.reduce((sum, file) => sum + file.text.length, 0)) - files.length * SHORTENED_OVERHEAD;
   if (room < files.length * MIN_EXCERPT_CHARS) return undefined;
+  const fitted = new Map<Part, DocumentPart>();
   for (const [index, file] of files.entries()) {
     const share = Math.floor(room / (files.length - index));
-    if (file.text.length > share) {
-      file.shortened = { characters: file.text.length };
-      file.text = excerpt(file.text, share, file.keptAs);
-    }
-    room -= file.text.length;
+    const part = file.text.length > share ? { ...file, text: excerpt(file.text, share, file.keptAs), shortened: { characters: file.text.length } } : file;
+    fitted.set(file, part);
+    room -= part.text.length;
   }
-  text = joined();
+  const text = parts.map((part) => render(fitted.get(part) ?? part)).join('\n\n');
   return text.length <= limit ? text : undefined;
+}
+
+/** Character limits tried to bring the files within a token room, each scaled by how far the last one's text went over. */
+const TOKEN_FIT_TRIES = 6;
+/** Each limit aims this much below the room: a file's start and end may be denser in tokens than its whole. */
+const TOKEN_FIT_MARGIN = 0.97;
+
+/**
+ * The parts joined within `maxTokens` as well as within the characters `fitted` (their text at the character
+ * limit) took: the files cut to their start and end as the character limit cuts them. A file of Chinese text or
+ * a log takes more tokens than its characters let on. Undefined when that does not fit.
+ */
+function fitTokens(parts: readonly Part[], fitted: string, maxTokens: number): string | undefined {
+  let text: string | undefined = fitted;
+  for (let tries = 0; tries < TOKEN_FIT_TRIES && text !== undefined; tries++) {
+    const tokens = estimateTokens(text);
+    if (tokens <= maxTokens) return text;
+    text = fit(parts, Math.floor(((text.length * maxTokens) / tokens) * TOKEN_FIT_MARGIN));
+  }
+  return undefined;
 }
 
 /** What shortening adds to a file's part at most: the longer header and the gap's marker. */

@@ -272,12 +272,13 @@ export class Gateway {
         await this.reply(message, { text: admission.refusal });
         return 'rejected';
       }
-      const read = await this.readFiles(message, controller.signal);
+      // Named and with its thread before its files are read: the room they get in the context depends on both.
+      const read = await this.readFiles(await this.withEarlier(await this.withUserName(message), controller.signal), isAdmin, controller.signal);
       if (typeof read === 'string') {
         await this.reply(message, { text: read, isError: true, endsTurn: true });
         return 'failed';
       }
-      const result = await this.turn(await this.withEarlier(await this.withUserName(read), controller.signal), isAdmin, controller.signal);
+      const result = await this.turn(read, isAdmin, controller.signal);
       this.options.logger.info({ ...ids, sessionId: result.sessionId, steps: result.steps, tools: result.toolCalls.length, ms: result.durationMs }, 'turn finished');
       await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.', endsTurn: true });
       return 'turn';
@@ -316,10 +317,16 @@ export class Gateway {
     return 'rejected';
   }
 
-  /** Text files, voice messages and images become text in the message (see file-reader.ts). */
-  private async readFiles(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage | string> {
-    if (this.files.canRead(message)) this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'typing' }, replyToOf(message));
-    return withFilesRead(message, await this.files.read(message, signal));
+  /**
+   * Text files, voice messages and images become text in the message (see file-reader.ts), long files
+   * cut to the room the turn leaves the message's text in its session. That session is resolved here,
+   * with the files' text it may start with; the turn then finds the same one.
+   */
+  private async readFiles(message: InboundMessage, isAdmin: boolean, signal: AbortSignal): Promise<InboundMessage | string> {
+    if (!this.files.canRead(message)) return message;
+    this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'typing' }, replyToOf(message));
+    const tokenRoom = (read: InboundMessage) => this.options.agent.textRoom(read, this.options.sessions.resolve(read), isAdmin);
+    return withFilesRead(message, await this.files.read(message, signal, tokenRoom));
   }
 
   /** The sender's name, where the adapter looks it up; the id it had when that fails. */

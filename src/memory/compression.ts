@@ -4,7 +4,7 @@
  * the most recent turns stay verbatim. Messages are never deleted; the session only
  * records how far the summary reaches.
  */
-import type { ModelClient, ChatMessage } from '../model/types.js';
+import type { ModelClient, ChatMessage, CompletionResult } from '../model/types.js';
 import type { Logger } from '../core/logger.js';
 import { describeError } from '../core/errors.js';
 import type { Session, SessionStore, StoredMessage } from './sessions.js';
@@ -34,9 +34,11 @@ interface SummaryFilter {
 }
 
 const SUMMARY_INSTRUCTIONS = [
-  'You compress the earlier part of a conversation between a user and an AI agent so the agent can continue it.',
+  'You compress the earlier part of a conversation between people and an AI agent so the agent can continue it.',
   'Write a concise summary in the third person that keeps: what the user wants, decisions made, facts and numbers given,',
   'names, file paths, commands and their results that still matter, what was tried and failed, and open questions.',
+  'A group conversation has several people, each line of theirs named ("User (Alice):"): keep who asked for, decided,',
+  'owns or promised what, by name, so that no request, deadline or decision is attributed to the wrong person.',
   'Leave out pleasantries. Do not invent anything. Answer with the summary only.',
 ].join(' ');
 
@@ -83,8 +85,9 @@ export class Compressor {
     // A backlog (the summarizer was down for a while) is folded a request's worth at a time, so no request outgrows the context.
     for (let fold = 0; fold < MAX_FOLDS_PER_TURN && current.summaryThrough < cut; fold++) {
       const pending = history.filter((m) => m.seq > current.summaryThrough && m.seq <= cut);
-      const budget = this.options.contextTokens * SUMMARIZER_SHARE - estimateTokens(SUMMARY_INSTRUCTIONS) - estimateTokens(current.summary);
-      const through = foldEnd(pending, budget, filter);
+      // The transcript carries the previous summary: it is counted once, in what the turns are left.
+      const budget = this.options.contextTokens * SUMMARIZER_SHARE - estimateTokens(SUMMARY_INSTRUCTIONS);
+      const through = foldEnd(pending, budget - estimateTokens(transcript(current.summary, [])), filter);
       const folded = pending.filter((m) => m.seq <= through);
       try {
         const result = await this.options.model.complete({
@@ -98,8 +101,7 @@ export class Compressor {
           ...(userKey ? { userKey } : {}),
           ...(signal ? { signal } : {}),
         });
-        const summary = result.text.trim();
-        if (!summary) throw new Error('the summarizer returned an empty summary');
+        const summary = wholeSummary(result);
         if (!this.options.store.compress(session.id, summary, through, current.summaryThrough)) return this.options.store.get(session.id) ?? current;
         this.options.logger.info({ sessionId: session.id, through, folded: folded.length }, 'session compressed');
         current = { ...current, summary, summaryThrough: through };
@@ -116,6 +118,19 @@ export class Compressor {
     isPrivateTool: (name) => this.options.isPrivateTool?.(name) ?? false,
     isAdminOnlyTool: (name) => this.options.isAdminOnlyTool?.(name) ?? false,
   };
+}
+
+/**
+ * The summarizer's answer, when it is whole. One cut off at the output limit or stopped by the provider's
+ * filter would replace the earlier summary it was asked to carry on, and what it had not yet written of that
+ * and of the folded turns would be gone for good: it fails the fold, as an empty one does, and the old summary stays.
+ */
+function wholeSummary(result: CompletionResult): string {
+  const summary = result.text.trim();
+  if (!summary) throw new Error('the summarizer returned an empty summary');
+  if (result.finishReason === 'length') throw new Error('the summary was cut off at the output limit');
+  if (result.finishReason === 'content_filter') throw new Error("the provider's content filter stopped the summary");
+  return summary;
 }
 
 /**
@@ -199,7 +214,8 @@ function renderItem(message: ChatMessage, filter: SummaryFilter, itemChars: numb
 function renderLine(message: ChatMessage, filter: SummaryFilter, itemChars: number): string {
   switch (message.role) {
     case 'user':
-      return `User: ${truncateMiddle(message.content, itemChars * 4)}`;
+      // In a group each message carries its speaker: the summary must keep whose request or decision was whose.
+      return `${message.name ? `User (${message.name})` : 'User'}: ${truncateMiddle(message.content, itemChars * 4)}`;
     case 'assistant': {
       const calls = message.toolCalls?.map((call) => (filter.isAdminOnlyTool(call.name) ? `[called ${call.name}]` : `[called ${call.name} ${truncateMiddle(call.arguments, itemChars / 4)}]`)).join(' ') ?? '';
       return ['Agent:', truncateMiddle(message.content ?? '', itemChars * 2), calls].filter((part) => part !== '').join(' ');

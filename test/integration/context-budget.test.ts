@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { estimateTokens } from '../../src/memory/tokens.js';
+import type { InboundFile } from '../../src/core/message.js';
 
 let server: FakeModelServer;
 const running: TestCairn[] = [];
@@ -110,5 +111,75 @@ describe('the context budget', () => {
     expect(results).toHaveLength(7);
     expect(results[0]).toMatch(/^\[This result \([\d,]+ characters\) was left out to fit the context window/);
     expect(messageTokens(chatTurns().at(-1) as ChatBody)).toBeLessThanOrEqual(cairn.config.model.contextTokens);
+  });
+});
+
+function sentFile(fileName: string, content: string): InboundFile {
+  const bytes = Buffer.from(content);
+  return { label: `a file (${fileName})`, fileName, contentType: 'text/plain', size: bytes.length, load: async () => bytes };
+}
+
+/** The pre-tokenizer split of cl100k_base (and Llama 3): each piece becomes one token or more, so their count is the least a model makes of a text. */
+const PIECES = /'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+const leastTokens = (text: string) => (text.match(PIECES) ?? []).length;
+
+const appLog = (lines: number) => Array.from({ length: lines }, (_, i) => `2026-11-24T09:${String(i % 60).padStart(2, '0')}:00Z INFO worker-${i % 7} processed job ${100_000 + i} in ${i % 90} ms`);
+const accessLog = (lines: number) =>
+  Array.from({ length: lines }, (_, i) => `192.168.${i % 255}.${(i * 7) % 255} - - [24/Nov/2026:09:${String(i % 60).padStart(2, '0')}:12 +0000] "GET /api/v1/items/${1000 + i}?page=${i % 9} HTTP/1.1" 200 ${500 + i} "-" "Mozilla/5.0"`).join('\n');
+
+describe('a long file within the character limit but not the context', () => {
+  it('is read shortened to its start and end, not refused: a 130 KB Chinese report with the default settings', async () => {
+    const cairn = start({});
+    // 45,000 Chinese characters: under the 100,000-character input limit, about 45,000 tokens.
+    const paragraph = '本季度销售额同比增长百分之十二，主要来自华东地区的新客户。';
+    const report = `季度报告\n${`${paragraph}\n`.repeat(1_500)}结论：华东地区的库存不足是最大的风险。`;
+    expect(report.length).toBeLessThan(cairn.config.agent.maxInputChars);
+    server.enqueue({ text: '最大的风险是华东地区的库存不足。' });
+    const file = sentFile('report.txt', report);
+
+    const outcome = await cairn.gateway.receive(cairn.adapter.message('总结一下这份报告', { attachments: [file.label], files: [file] }));
+
+    expect(outcome).toBe('turn');
+    expect(cairn.adapter.texts()).toEqual(['最大的风险是华东地区的库存不足。']);
+    const asked = String((chatTurns()[0]?.messages as WireMessage[]).at(-1)?.content);
+    // The typed words whole; the file's start and end, with where to read the rest.
+    expect(asked).toMatch(/^总结一下这份报告\n\n\[file \(report\.txt\), [\d,]+ characters, shortened to its start and end; attachment #1\]\n季度报告\n/);
+    expect(asked).toMatch(/\[… [\d,]+ characters \([\d,]+ lines\) left out; read_attachment #1 reads them …\]/);
+    expect(asked).toContain('结论：华东地区的库存不足是最大的风险。');
+    expect(messageTokens(chatTurns()[0] as ChatBody)).toBeLessThanOrEqual(cairn.config.model.contextTokens);
+  });
+
+  it('keeps the end of a 200 KB log, where its error is, with a 16k-token model', async () => {
+    const cairn = start({ CAIRN_CONTEXT_TOKENS: '16000' });
+    const log = [...appLog(3_100), '2026-11-24T10:00:00Z ERROR worker-3 out of memory while processing job 103101'].join('\n');
+    expect(log.length).toBeGreaterThan(200_000);
+    server.enqueue({ text: 'Worker 3 ran out of memory.' });
+    const file = sentFile('app.log', log);
+
+    const outcome = await cairn.gateway.receive(cairn.adapter.message('why did the job fail?', { attachments: [file.label], files: [file] }));
+
+    expect(outcome).toBe('turn');
+    expect(cairn.adapter.texts()).toEqual(['Worker 3 ran out of memory.']);
+    expect(String((chatTurns()[0]?.messages as WireMessage[]).at(-1)?.content)).toContain('ERROR worker-3 out of memory');
+    expect(messageTokens(chatTurns()[0] as ChatBody)).toBeLessThanOrEqual(16_000);
+  });
+
+  it('keeps a request with a long access log within a 32k model that counts its tokens (digits and marks are about twice four characters a token)', async () => {
+    const context = 32_000;
+    const cairn = start({ CAIRN_CONTEXT_TOKENS: String(context) });
+    // As a llama.cpp or vLLM server with a 32k context does: a prompt past it is refused.
+    server.setDefault((request) => {
+      const body = request.body as ChatBody;
+      // Counted leniently: only the messages' text, at the least the tokenizer makes of it (no tools, no framing).
+      const tokens = (body.messages as WireMessage[]).reduce((sum, m) => sum + leastTokens(m.content ?? ''), 0);
+      return tokens > context ? { error: { status: 400, body: { error: { message: `This model's maximum context length is ${context} tokens. However, you requested ${tokens} tokens.`, type: 'invalid_request_error', code: 'context_length_exceeded' } } } } : { text: 'A burst of 500s at 09:12.' };
+    });
+    const file = sentFile('access.log', accessLog(1_800));
+
+    await cairn.gateway.receive(cairn.adapter.message('anything odd in this?', { attachments: [file.label], files: [file] }));
+    // An unanswered log would be joined to each next message, and refused with it.
+    await cairn.gateway.receive(cairn.adapter.message('hello? did you get it?'));
+
+    expect(cairn.adapter.texts()).toEqual(['A burst of 500s at 09:12.', 'A burst of 500s at 09:12.']);
   });
 });

@@ -121,6 +121,29 @@ describe('sessions in the running core', () => {
     expect(cairn.sessions.store.messages(session!).reduce((sum, m) => sum + m.tokens, 0)).toBeLessThan(context);
   });
 
+  it('shows typing while the summarizer works, before the turn calls the chat model', async () => {
+    const cairn = start(testConfig(server.url, { CAIRN_CONTEXT_TOKENS: '2000', CAIRN_REFLECTION: 'off', CAIRN_AUDIT_EVERY: '0' }));
+    const isSummary = (body: ChatBody) => String(body.messages?.[0]?.content).startsWith('You compress');
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    let release!: () => void;
+    const held = new Promise((resolve) => (release = () => resolve(undefined)));
+    server.setDefault((request) => (isSummary(request.body as ChatBody) ? { after: held, then: { text: 'SUMMARY' } } : { text: 'ok' }));
+    for (let i = 0; i < 20; i++) {
+      const before = cairn.adapter.events.length;
+      let done = false;
+      const turn = cairn.gateway.receive(cairn.adapter.message(`topic ${i}: ${'words '.repeat(120)}`)).then(() => (done = true));
+      while (!done && !server.chatRequests().some(isSummary)) await tick();
+      if (done) continue;
+      // The summarizer has the request and has not answered: what does the chat show?
+      const shown = cairn.adapter.events.slice(before).map((e) => e.event.type);
+      release();
+      await turn;
+      expect(shown).toEqual(['typing']);
+      return;
+    }
+    throw new Error('the conversation was never compressed');
+  });
+
   it('serves two conversations in parallel and serializes messages within one', async () => {
     const model = new GatedModel();
     const cairn = start(testConfig(server.url), { model });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FileReader, kindOf } from '../../src/core/file-reader.js';
+import { estimateTokens } from '../../src/memory/tokens.js';
 import { CairnError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { InboundFile, InboundMessage } from '../../src/core/message.js';
@@ -224,6 +225,33 @@ describe('FileReader', () => {
     // The marker counts exactly the lines between the two parts.
     const [, last, left, first] = /line (\d{4}) ok\n\[… [\d,]+ characters \(([\d,]+) lines\) left out …\]\nline (\d{4}) ok/.exec(read.text) ?? [];
     expect(Number(first) - Number(last) - 1).toBe(Number(left));
+  });
+
+  it('cuts text files to the token room the message has in the context too, the caption whole', async () => {
+    const reader = new FileReader({ maxInputChars: 100_000, logger: silentLogger });
+    // 12,000 characters of digits and marks: well within the character limit, more than 3,000 tokens (four characters a token makes it half that).
+    const lines = Array.from({ length: 400 }, (_, i) => `10.0.${i % 255}.7 [09:${String(i % 60).padStart(2, '0')}] 200 ${i}`);
+    const log = file('a file (access.log)', 'access.log', 'text/plain', `${lines.join('\n')}\n10.0.9.9 [10:00] 500 boom\n`);
+    const asked: InboundMessage[] = [];
+    const tokenRoom = (read: InboundMessage) => {
+      asked.push(read);
+      return 1_500;
+    };
+    const read = (await reader.read(message('what failed?', [log]), signal, tokenRoom)) as InboundMessage;
+    // Asked with the message as read, within the character limit.
+    expect(asked.map((m) => m.text.startsWith('what failed?\n\n[file (access.log)]\n10.0.0.7'))).toEqual([true]);
+    expect(estimateTokens(read.text)).toBeLessThanOrEqual(1_500);
+    expect(read.text).toMatch(/^what failed\?\n\n\[file \(access\.log\), [\d,]+ characters, shortened to its start and end\]\n10\.0\.0\.7 /);
+    expect(read.text).toMatch(/\[… [\d,]+ characters \([\d,]+ lines\) left out …\]/);
+    expect(read.text).toMatch(/10\.0\.9\.9 \[10:00\] 500 boom\n\[end of file \(access\.log\)\]$/);
+  });
+
+  it('leaves a message the token room cannot take to the turn, which refuses it by tokens: the typed words are never cut', async () => {
+    const reader = new FileReader({ maxInputChars: 100_000, logger: silentLogger });
+    const words = 'please read this: '.repeat(200);
+    const notes = file('a file (notes.md)', 'notes.md', undefined, 'x'.repeat(10_000));
+    const read = (await reader.read(message(words, [notes]), signal, () => 500)) as InboundMessage;
+    expect(read.text === `${words.trim()}\n\n[file (notes.md)]\n${'x'.repeat(10_000)}\n[end of file (notes.md)]`).toBe(true);
   });
 
   it('refuses a message that comes out longer than the input limit once its files are in', async () => {
