@@ -16,6 +16,12 @@ const INTERACTION_GONE = new Set([50027, 10015]);
 const REPLY_REFUSED = 160002;
 /** "Unknown interaction": acknowledged after Discord's 3 s (held back by a rate limit), it can no longer be deferred. */
 const UNKNOWN_INTERACTION = 10062;
+/**
+ * "Thread is archived" (400). A message sent to an archived thread unarchives it, unless a moderator
+ * locked it: then no one without Manage Threads may post there until it is reopened. A refusal like
+ * a 403's, so a scheduled task there counts it (three in a row cancel it) instead of running for nobody.
+ */
+const THREAD_LOCKED = 50083;
 
 export function mapDiscordError(error: unknown): CairnError {
   if (error instanceof CairnError) return error;
@@ -27,7 +33,7 @@ export function mapDiscordError(error: unknown): CairnError {
     const status = error.status;
     if (INTERACTION_GONE.has(Number(error.code))) return new CairnError('not_found', 'The slash command can no longer be answered in its reply (its 15 minutes are over).', { ...base, status });
     if (status === 401) return new CairnError('auth', 'Discord refused the bot token: check DISCORD_TOKEN.', { ...base, status });
-    if (status === 403) return new CairnError('permission', `Discord refused: ${error.message}`, { ...base, status });
+    if (status === 403 || Number(error.code) === THREAD_LOCKED) return new CairnError('permission', `Discord refused: ${error.message}`, { ...base, status });
     if (status === 404) return new CairnError('not_found', `Discord: ${error.message}`, { ...base, status });
     if (status >= 500) return new CairnError('unavailable', `Discord is unavailable (${status})`, { ...base, status, isRetryable: true });
     return new CairnError('bad_request', `Discord: ${error.message}`, { ...base, status });

@@ -7,6 +7,19 @@ import { CairnError } from '../../src/core/errors.js';
 import { attemptOnce } from '../../src/core/retry.js';
 import { PLATFORM } from './normalize.js';
 
+/**
+ * 400s that say the chat is gone for good: a deleted group ("chat not found"), a deleted forum
+ * topic ("message thread not found", "TOPIC_DELETED"). As a 404, not a bad request: nothing sent
+ * there can arrive, and a scheduled task counts it as refused (three in a row cancel it).
+ */
+const GONE = /chat not found|message thread not found|TOPIC_DELETED/i;
+/**
+ * A closed forum topic: only its admins may post there until someone reopens it. A refusal like a
+ * 403's (the bot's rights taken away), which can also be undone: a scheduled task gets the same
+ * three runs in a row before it is cancelled, rather than running the model for nobody until then.
+ */
+const CLOSED = /TOPIC_CLOSED/i;
+
 export function mapTelegramError(error: unknown): CairnError {
   if (error instanceof CairnError) return error;
   if (error instanceof GrammyError) {
@@ -18,7 +31,8 @@ export function mapTelegramError(error: unknown): CairnError {
     }
     if (status === 401) return new CairnError('auth', 'Telegram refused the bot token: check TELEGRAM_BOT_TOKEN.', options);
     if (status === 403) return new CairnError('permission', `Telegram refused: ${error.description}`, options);
-    if (status === 404) return new CairnError('not_found', `Telegram: ${error.description}`, options);
+    if (status === 404 || (status === 400 && GONE.test(error.description))) return new CairnError('not_found', `Telegram: ${error.description}`, options);
+    if (status === 400 && CLOSED.test(error.description)) return new CairnError('permission', `Telegram refused: ${error.description}`, options);
     if (status >= 500) return new CairnError('unavailable', `Telegram is unavailable (${status})`, { ...options, isRetryable: true });
     return new CairnError('bad_request', `Telegram: ${error.description}`, options);
   }

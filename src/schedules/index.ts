@@ -43,6 +43,9 @@ export interface SchedulesOptions {
 /** Who sets or cancels a task, and where (what a task keeps of them), and whether they are an admin. */
 export type Requester = Pick<Schedule, 'conversationId' | 'platform' | 'identity' | 'senderId' | 'userName' | 'isDirect' | 'person'> & { isAdmin: boolean };
 
+/** The conversation a command or tool call comes from, and who sends it there. */
+export type Where = Pick<Requester, 'conversationId' | 'senderId' | 'isDirect'>;
+
 export interface NewTask {
   prompt: string;
   /** One run at this ISO 8601 time. */
@@ -95,8 +98,8 @@ export class Schedules {
   }
 
   /**
-   * Cancels a task of this conversation, or in a direct chat one of the requester's own anywhere;
-   * only who set it, or an admin, may. Returns what to tell them.
+   * Cancels a task that /schedules lists here (see `listedHere`), or in a direct chat one of the
+   * requester's own anywhere; only who set it, or an admin, may. Returns what to tell them.
    */
   cancel(requester: Requester, id: number): string {
     const schedule = this.store.get(id);
@@ -104,7 +107,7 @@ export class Schedules {
     const runWaiting = schedule?.status === 'done' && this.handedOn.has(id);
     const own = schedule !== undefined && isOwnTask(schedule, requester);
     // In a direct chat /schedules also lists their tasks of other conversations (the limit counts those too), so they can be cancelled from there.
-    const reachable = schedule?.conversationId === requester.conversationId || (requester.isDirect && own);
+    const reachable = schedule !== undefined && (isListedHere(schedule.conversationId, requester) || (requester.isDirect && own));
     if (!schedule || (schedule.status !== 'active' && !runWaiting) || !reachable) {
       return `There is no scheduled task #${id} in this conversation; /schedules lists them.`;
     }
@@ -113,6 +116,14 @@ export class Schedules {
     else this.store.cancel(id);
     this.arm();
     return `Cancelled task #${id} (${oneLine(schedule.prompt, 60)}).`;
+  }
+
+  /**
+   * The active tasks /schedules lists in a conversation, soonest first: its own, and in a group
+   * those of the conversations inside it, which post into it too (see `groupOf`).
+   */
+  listedHere(where: Where): Schedule[] {
+    return where.isDirect ? this.store.inConversation(where.conversationId) : this.store.within(groupOf(where));
   }
 
   /**
@@ -271,6 +282,30 @@ export class Schedules {
       receivedAt: new Date(now),
     };
   }
+}
+
+/**
+ * The group a conversation in it belongs to, where /schedules shows and cancels the tasks of all
+ * of them: a channel holds its threads' conversations (Slack's `slack:T1:C1:<ts>`) and a group its
+ * topics' (`telegram:-100:topic-7`), which begin with its id and ':'. A slash command has no thread,
+ * so a task set by a mention in a thread could be neither seen nor cancelled in the channel. A
+ * member's own session in a group (Telegram's `groupSessions: user`) is the group's id with ':' and
+ * their id after it: the group is the id before that, or its admin could never reach a member's task.
+ */
+function groupOf({ conversationId, senderId }: Where): string {
+  const ownSession = `:${senderId}`;
+  if (!conversationId.endsWith(ownSession)) return conversationId;
+  const group = conversationId.slice(0, -ownSession.length);
+  // A platform's name alone is no group (`console:alice` is a direct chat, but not by its id).
+  return group.includes(':') ? group : conversationId;
+}
+
+/** Whether /schedules in a conversation lists a task of `conversationId`. */
+function isListedHere(conversationId: string, where: Where): boolean {
+  if (conversationId === where.conversationId) return true;
+  if (where.isDirect) return false;
+  const group = groupOf(where);
+  return conversationId === group || conversationId.startsWith(`${group}:`);
 }
 
 /** The account that set it, whatever person it has been linked into since, or the person it belongs to. */

@@ -49,6 +49,14 @@ interface ScheduleRow {
 /** Tasks of the platforms in `@platforms` (a JSON array), and of the conversation `@conversation` when it is not null. */
 const IN_SCOPE = 'platform IN (SELECT value FROM json_each(@platforms)) AND (@conversation IS NULL OR conversation_id = @conversation)';
 
+/**
+ * Rows of the conversation `@place` and of those inside it (`slack:T1:C1:1700000000.1` in
+ * `slack:T1:C1`, `telegram:-4001:topic-7` and a member's own `telegram:-4001:42` in `telegram:-4001`):
+ * an id goes on with ':' and its own parts, so `telegram:-4001` holds nothing of `telegram:-40012`.
+ * substr, not LIKE, so no id is read as a pattern.
+ */
+const WITHIN = "(conversation_id = @place OR substr(conversation_id, 1, length(@place) + 1) = @place || ':')";
+
 interface RunScopeParams {
   platforms: string;
   conversation: string | null;
@@ -69,6 +77,7 @@ export class ScheduleStore {
       ),
       get: db.prepare<[number], ScheduleRow>('SELECT * FROM schedules WHERE id = ?'),
       inConversation: db.prepare<[string], ScheduleRow>("SELECT * FROM schedules WHERE conversation_id = ? AND status = 'active' ORDER BY next_run_at, id"),
+      within: db.prepare<[{ place: string }], ScheduleRow>(`SELECT * FROM schedules WHERE ${WITHIN} AND status = 'active' ORDER BY next_run_at, id`),
       active: db.prepare<[], ScheduleRow>("SELECT * FROM schedules WHERE status = 'active' ORDER BY next_run_at, id"),
       activeOf: db.prepare<[string], ScheduleRow>("SELECT * FROM schedules WHERE person = ? AND status = 'active' ORDER BY next_run_at, id"),
       due: db.prepare<[RunScopeParams & { now: number }], ScheduleRow>(
@@ -81,10 +90,8 @@ export class ScheduleStore {
       cancelRun: db.prepare<[number]>("UPDATE schedules SET status = 'cancelled', next_run_at = NULL WHERE id = ? AND status IN ('active', 'done')"),
       putBack: db.prepare<[number, number]>("UPDATE schedules SET status = 'active', next_run_at = ?, runs = MAX(runs - 1, 0) WHERE id = ? AND status != 'cancelled'"),
       reassign: db.prepare<[string, string]>('UPDATE schedules SET person = ? WHERE person = ?'),
-      // The conversation and those inside it (`telegram:-4001:topic-7`, a member's own `telegram:-4001:42`); substr, not LIKE, so no id is read as a pattern.
-      move: db.prepare<[{ from: string; to: string }]>(
-        "UPDATE schedules SET conversation_id = @to || substr(conversation_id, length(@from) + 1) WHERE conversation_id = @from OR substr(conversation_id, 1, length(@from) + 1) = @from || ':'",
-      ),
+      // The conversation and those inside it go along.
+      move: db.prepare<[{ place: string; to: string }]>(`UPDATE schedules SET conversation_id = @to || substr(conversation_id, length(@place) + 1) WHERE ${WITHIN}`),
     };
   }
 
@@ -101,6 +108,11 @@ export class ScheduleStore {
   /** The active tasks of a conversation, soonest first. */
   inConversation(conversationId: string): Schedule[] {
     return this.s.inConversation.all(conversationId).map(fromRow);
+  }
+
+  /** The active tasks of a conversation and of the conversations inside it (see WITHIN), soonest first. */
+  within(place: string): Schedule[] {
+    return this.s.within.all({ place }).map(fromRow);
   }
 
   active(): Schedule[] {
@@ -157,7 +169,7 @@ export class ScheduleStore {
    * supergroup), with those of the conversations inside it, go with it; one statement, so at once.
    */
   moveConversation(from: string, to: string): number {
-    return this.s.move.run({ from, to }).changes;
+    return this.s.move.run({ place: from, to }).changes;
   }
 }
 

@@ -2,7 +2,8 @@
  * When a scheduled task runs: once at a moment (ISO 8601, with its offset or in the
  * task's time zone, read by luxon), or on a five-field cron expression in an IANA time
  * zone, read by cron-parser. Repeats closer than MIN_INTERVAL_MS are refused: a task that runs the
- * agent every minute would spend a model budget in hours.
+ * agent every minute would spend a model budget in hours; so are steps cron does not keep as they
+ * read (`*\/90` minutes runs hourly, `*\/45` minutes 45 then 15 minutes apart).
  */
 import { createRequire } from 'node:module';
 import type * as CronParser from 'cron-parser';
@@ -63,7 +64,7 @@ const DAY_MS = 24 * 60 * 60_000;
 /** Wall times passed over at most (those of a repeated hour, and those a gap moved onto a run already made). */
 const MAX_WALL_TIMES = 200;
 
-/** Checks a repeating task's expression: five fields, valid, and not more often than MIN_INTERVAL_MS. */
+/** Checks a repeating task's expression: five fields, valid, steps that mean what they say, and not more often than MIN_INTERVAL_MS. */
 export function checkCron(cron: string, timeZone: string, now: number): string {
   const expression = cron.trim().replace(/\s+/g, ' ');
   if (expression.split(' ').length !== 5) {
@@ -76,6 +77,8 @@ export function checkCron(cron: string, timeZone: string, now: number): string {
   } catch (error) {
     throw new CairnError('invalid_input', `"${cron}" is not a valid cron expression (${error instanceof Error ? error.message : String(error)}).`);
   }
+  const misread = misreadSteps(expression);
+  if (misread) throw new CairnError('invalid_input', `"${cron}" ${misread} ${STEP_ADVICE}`);
   if (gap < MIN_INTERVAL_MS) throw new CairnError('invalid_input', `"${cron}" repeats more often than every ${MIN_INTERVAL_MS / 60_000} minutes; choose a longer interval.`);
   return expression;
 }
@@ -97,6 +100,106 @@ function shortestGap(expression: string, timeZone: string, now: number): number 
 }
 
 const DAY_MINUTES = 24 * 60;
+
+/** A field of a cron expression, as its steps are read. */
+interface CronField {
+  name: string;
+  unit: string;
+  min: number;
+  max: number;
+  /** How many values it goes through before it starts over (day-of-week's 7 is 0 again, Sunday). */
+  size: number;
+  /** What it starts over at: a step is counted from the start of each hour, day, month, year or week. */
+  cycle: string;
+  /** Its names (`jan`, `mon`), in the order of their numbers from `min` on. */
+  names?: readonly string[];
+  /**
+   * Whether a step that runs to the field's end must divide `size`: a minute's or an hour's step reads
+   * as an interval that goes on into the next hour or day, and `*\/45` is 45 then 15 minutes apart.
+   * Not for days, months and weekdays: months end unevenly anyway (`*\/2` days runs on the 31st and
+   * the 1st), and no one reads `*\/5` months as an interval across years.
+   */
+  evenly: boolean;
+}
+
+const CRON_FIELDS: readonly CronField[] = [
+  { name: 'minute', unit: 'minutes', min: 0, max: 59, size: 60, cycle: 'hour', evenly: true },
+  { name: 'hour', unit: 'hours', min: 0, max: 23, size: 24, cycle: 'day', evenly: true },
+  { name: 'day-of-month', unit: 'days', min: 1, max: 31, size: 31, cycle: 'month', evenly: false },
+  { name: 'month', unit: 'months', min: 1, max: 12, size: 12, cycle: 'year', evenly: false, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
+  { name: 'day-of-week', unit: 'days', min: 0, max: 7, size: 7, cycle: 'week', evenly: false, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+];
+
+/** What the model is told to do instead when a step does not mean what it says. */
+const STEP_ADVICE =
+  'Use a step that divides the hour or the day evenly ("*/20 * * * *", "0 */2 * * *", "0 */6 * * *"), list the times instead ("0 0,12 * * *", "30 9,15 * * 1-5"), or, for an interval cron cannot keep (every 90 minutes, every 36 hours), set one-off tasks ("at"); ask the user when unsure which they want.';
+
+/** A stepped item of a field (`*\/15`, `5/15`, `9-17/2`, `H/15`, `mon-fri/2`) as numbers. */
+interface Step {
+  item: string;
+  from: number;
+  to: number;
+  step: number;
+  /** `H`: the start is drawn from the expression, somewhere below the step. */
+  hashed: boolean;
+}
+
+const STEPPED = /^(\*|\?|H|H\((\d+)-(\d+)\)|(\d+)(?:-(\d+))?)\/(\d+)$/;
+
+/**
+ * Why the expression would not run as its steps read, or undefined. cron-parser takes any step:
+ * one larger than its field (`*\/90` minutes, `0 *\/36` hours) leaves only the field's first value,
+ * so "every 90 minutes" ran every hour and "every 36 hours" every day; and a step starts over at each
+ * hour or day, so `*\/45` minutes runs at :00 and :45, 15 minutes apart across the hour.
+ */
+function misreadSteps(expression: string): string | undefined {
+  const fields = expression.split(' ');
+  for (const [index, field] of CRON_FIELDS.entries()) {
+    for (const item of (fields[index] ?? '').split(',')) {
+      const step = readStep(item, field);
+      const misread = step && stepMisread(field, step);
+      if (misread) return misread;
+    }
+  }
+  return undefined;
+}
+
+/** A stepped item as numbers; undefined for one without a step, or one cron-parser reads its own way (`L`). */
+function readStep(item: string, field: CronField): Step | undefined {
+  const numbered = field.names ? item.replace(/[a-z]{3}/gi, (name) => String((field.names?.indexOf(name.toLowerCase()) ?? 0) + field.min)) : item;
+  const [, range = '', hashedFrom, hashedTo, from, to, step] = STEPPED.exec(numbered) ?? [];
+  if (step === undefined) return undefined;
+  return { item, from: Number(hashedFrom ?? from ?? field.min), to: Number(hashedTo ?? to ?? field.max), step: Number(step), hashed: range.startsWith('H') };
+}
+
+/** Why a stepped item does not run every `step` as it reads, or undefined when it does. */
+function stepMisread(field: CronField, { item, from, to, step, hashed }: Step): string | undefined {
+  const every = `every ${step} ${field.unit}`;
+  if (step > field.size) {
+    return `does not run ${every}: a step is counted within the ${field.cycle}, and ${step} is more than the ${field.size} ${field.unit} of the ${field.cycle}, so "${item}" names one ${field.name} only and the task would run once every ${field.cycle}.`;
+  }
+  if (field.evenly && to === field.max) {
+    // Runs `from`, `from + step`, … to the field's end, then `from` of the next hour or day: even only when the step divides the field and starts within its first step.
+    if (field.size % step === 0 && from - field.min < step) return undefined;
+    if (hashed) return `does not run ${every}: "${item}" starts over at each ${field.cycle}, and ${step} does not divide its ${field.size} ${field.unit}, so the runs would not all be ${step} ${field.unit} apart.`;
+    return `does not run ${every}: "${item}" starts over at each ${field.cycle}, so ${unevenRuns(field, from, step)}`;
+  }
+  const whole = from === field.min && to === field.max;
+  if (!whole && from + step > to) return `does not run ${every}: the step is wider than the range ${from}-${to} it counts in, so "${item}" names one ${field.name} only.`;
+  return undefined;
+}
+
+/** `it runs at minutes 0 and 45 of each hour, 45 then 15 minutes apart.` */
+function unevenRuns(field: CronField, from: number, step: number): string {
+  const values: number[] = [];
+  for (let value = from; value <= field.max; value += step) values.push(value);
+  const last = values.at(-1) ?? from;
+  const acrossCycle = from + field.size - last;
+  if (values.length === 1) return `it runs at ${field.name} ${from} of each ${field.cycle} only, ${acrossCycle} ${field.unit} apart.`;
+  const shown = values.length <= 4 ? values.map(String) : [String(from), String(from + step), '…', String(last)];
+  const list = `${shown.slice(0, -1).join(', ')} and ${shown.at(-1) ?? ''}`;
+  return `it runs at ${field.unit} ${list} of each ${field.cycle}, ${step} then ${acrossCycle} ${field.unit} apart.`;
+}
 
 /**
  * The moment of a one-off task. A time without an offset (`2026-11-25T09:00`) is read

@@ -12,7 +12,7 @@ import { placeOf, type Requester, type Schedule, type Schedules } from './index.
 const scheduleParameters = z.object({
   prompt: z.string().min(1).max(4_000).describe('What to do when it runs, written as the request to carry out then (e.g. "Remind Ana to send the invoice", "Summarize the open GitHub issues of acme/api").'),
   at: z.string().optional().describe('For one run: ISO 8601 time, e.g. 2026-11-25T09:00 (read in timeZone) or with an offset. Check the date with current_time first.'),
-  cron: z.string().optional().describe('For a repeating task: five-field cron expression (minute hour day-of-month month day-of-week), e.g. "30 8 * * 1-5"; at most every 5 minutes.'),
+  cron: z.string().optional().describe('For a repeating task: five-field cron expression (minute hour day-of-month month day-of-week), e.g. "30 8 * * 1-5"; at most every 5 minutes; a step of minutes or hours must divide the hour or the day evenly (*/20, */2, not */45 or */36).'),
   timeZone: z.string().optional().describe('IANA time zone of "at" and "cron", e.g. Europe/Paris; ask the user when it matters and is unknown.'),
 });
 
@@ -50,18 +50,18 @@ export function scheduleTools(schedules: Schedules, canDeliver: CanDeliver): Too
   };
   const list: Tool<Record<string, never>> = {
     name: 'list_scheduled_tasks',
-    description: "List the scheduled tasks of this conversation (in a direct chat, also the user's own in other conversations), with their numbers and next runs.",
+    description: "List the scheduled tasks of this conversation (in a group, also those of its threads or topics; in a direct chat, also the user's own in other conversations), with their numbers and next runs.",
     parameters: z.object({}),
     execute(_args, context) {
-      const tasks = schedules.store.inConversation(context.conversationId);
+      const tasks = context.sender ? schedules.listedHere({ conversationId: context.conversationId, senderId: context.sender.id, isDirect: context.sender.isDirect }) : schedules.store.inConversation(context.conversationId);
       const elsewhere = context.sender?.isDirect ? schedules.ownTasksElsewhere(context.conversationId, context.userId) : [];
-      const here = tasks.length === 0 ? ['No scheduled tasks in this conversation.'] : tasks.map((task) => schedules.describe(task));
+      const here = tasks.length === 0 ? ['No scheduled tasks in this conversation.'] : hereLines(schedules, tasks, context.conversationId);
       return [...here, ...elsewhereLines(schedules, elsewhere, context.conversationId)].join('\n');
     },
   };
   const cancel: Tool<z.infer<typeof cancelParameters>> = {
     name: 'cancel_scheduled_task',
-    description: "Cancel a scheduled task of this conversation (in a direct chat, also one of the user's own elsewhere) by its number (only who set it, or an admin).",
+    description: "Cancel a scheduled task that list_scheduled_tasks shows here (in a direct chat, also one of the user's own elsewhere) by its number (only who set it, or an admin).",
     parameters: cancelParameters,
     execute({ id }, context) {
       return schedules.cancel(requesterOf(context, canDeliver), id);
@@ -79,10 +79,10 @@ export function registerScheduleCommands(commands: CommandRegistry, schedules: S
       const [action, id] = context.args.trim().split(/\s+/);
       if (!action) {
         const { conversationId, isDirect, userId } = context.message;
-        const tasks = schedules.store.inConversation(conversationId);
+        const tasks = schedules.listedHere(context.message);
         const elsewhere = isDirect ? schedules.ownTasksElsewhere(conversationId, userId) : [];
         if (tasks.length === 0 && elsewhere.length === 0) return 'No scheduled tasks here. Ask me in words, e.g. "every weekday at 9:00 summarize the open incidents".';
-        const here = tasks.length === 0 ? ['No scheduled tasks here.'] : [`Scheduled tasks (${tasks.length}):`, ...tasks.map((task) => schedules.describe(task))];
+        const here = tasks.length === 0 ? ['No scheduled tasks here.'] : [`Scheduled tasks (${tasks.length}):`, ...hereLines(schedules, tasks, conversationId)];
         return [...here, ...elsewhereLines(schedules, elsewhere, conversationId), '', 'Cancel one with /schedules cancel <id>.'].join('\n');
       }
       // The list shows "#5": that is taken as the id too.
@@ -91,6 +91,11 @@ export function registerScheduleCommands(commands: CommandRegistry, schedules: S
       return schedules.cancel(commandRequester(context), number);
     },
   });
+}
+
+/** The lines listing the tasks shown here; one of a conversation inside this one (a thread, a topic, a member's own) says which. */
+function hereLines(schedules: Schedules, tasks: readonly Schedule[], here: string): string[] {
+  return tasks.map((task) => (task.conversationId === here ? schedules.describe(task) : `${schedules.describe(task)} [${placeOf(task, here)}]`));
 }
 
 /** The lines listing a person's tasks of other conversations, each saying where it is. */

@@ -104,6 +104,8 @@ describe('telegram: a group with a scheduled task becomes a supergroup', () => {
     await fake.waitForSent(1);
 
     expect(cairn.schedules.store.active().map((task) => task.conversationId)).toEqual([`telegram:${NEW}`, `telegram:${NEW}:42`, `telegram:${OLD}1`]);
-    expect(fake.sent.map((body) => [body.chat_id, visible(body).split('\n')[0]])).toEqual([[NEW, 'Scheduled tasks (1):']]);
+    // The group lists its own task and the one of a member's own conversation in it, not the other chat's.
+    expect(fake.sent.map((body) => [body.chat_id, visible(body).split('\n')[0]])).toEqual([[NEW, 'Scheduled tasks (2):']]);
+    expect(fake.sent.map((body) => visible(body)).join('\n')).not.toContain('Another group.');
   });
 });
