@@ -8,7 +8,7 @@
 import type { Adapter, AdapterHealth, InboundMessage, OutboundFile, OutboundReply, PostedMessage, ReplyButton, TurnEvent } from './message.js';
 import type { FileSender } from '../tools/registry.js';
 import { STOPPED_BY_USER, type Agent, type TurnResult } from './agent.js';
-import type { Clock } from './clock.js';
+import { startOfUtcDay, type Clock } from './clock.js';
 import type { CommandRegistry } from './commands.js';
 import type { Logger } from './logger.js';
 import { CairnError, describeError } from './errors.js';
@@ -84,6 +84,8 @@ export class Gateway {
   private readonly inFlight = new Set<AbortController>();
   /** The turn running in each conversation (the queue runs one at a time per conversation). */
   private readonly running = new Map<string, RunningTurn>();
+  /** By scheduled task: the UTC day its allowance refusal was last posted (see saysAllowanceRefusal). */
+  private readonly allowanceRefusalSaid = new Map<number, number>();
   private closing = false;
   /** Shutdown's grace period is over: turns in flight were aborted. */
   private pastDeadline = false;
@@ -269,7 +271,8 @@ export class Gateway {
       admission = await this.options.allowance?.admit(message.userId, isAdmin, controller.signal);
       turn.waiting = false;
       if (admission?.refusal) {
-        await this.reply(message, { text: admission.refusal });
+        if (this.saysAllowanceRefusal(message)) await this.reply(message, { text: admission.refusal });
+        else this.options.logger.info({ ...ids, scheduleId: message.scheduled?.id }, 'scheduled run refused by the daily allowance; said once today already');
         return 'rejected';
       }
       // Named and with its thread before its files are read: the room they get in the context depends on both.
@@ -280,6 +283,11 @@ export class Gateway {
       }
       const result = await this.turn(read, isAdmin, controller.signal);
       this.options.logger.info({ ...ids, sessionId: result.sessionId, steps: result.steps, tools: result.toolCalls.length, ms: result.durationMs }, 'turn finished');
+      // Cancelled while it ran: its owner was told "Cancelled", so its answer is not posted.
+      if (message.scheduled?.cancelled?.()) {
+        await this.reply(message, { text: `Scheduled task #${message.scheduled.id} was cancelled while it ran; its answer is not posted.`, endsTurn: true });
+        return 'denied';
+      }
       await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.', endsTurn: true });
       return 'turn';
     } catch (error) {
@@ -385,6 +393,18 @@ export class Gateway {
   }
 
   /** Sends a reply; a failure is logged, since there is no one left to tell. */
+  /**
+   * Whether a refusal by the daily allowance is said: always to a person; for a scheduled task,
+   * once a day (UTC) per task, or a repeating one posted it into its chat at every run until midnight.
+   */
+  private saysAllowanceRefusal(message: InboundMessage): boolean {
+    if (!message.scheduled) return true;
+    const today = startOfUtcDay(this.options.clock.now());
+    if (this.allowanceRefusalSaid.get(message.scheduled.id) === today) return false;
+    this.allowanceRefusalSaid.set(message.scheduled.id, today);
+    return true;
+  }
+
   private async reply(message: InboundMessage, reply: OutboundReply): Promise<void> {
     if (!this.adapters.has(message.platform)) {
       this.options.logger.error({ platform: message.platform }, 'no adapter attached for platform; reply dropped');
