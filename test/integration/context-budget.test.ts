@@ -85,7 +85,8 @@ describe('the context budget', () => {
   });
 
   it('counts the tool definitions once in hermes mode, where they are part of the system prompt', async () => {
-    const context = 8_192;
+    // Room for the two latest paragraphs (~2,000 tokens each) beside the tools (~2,600) counted once, not twice.
+    const context = 10_240;
     const cairn = start({ CAIRN_CONTEXT_TOKENS: String(context), CAIRN_TOOL_MODE: 'hermes' });
     server.setDefault((request) => ({ text: isSummary(request.body as ChatBody) ? 'SUMMARY of the earlier paragraphs.' : 'noted' }));
     for (let i = 0; i < 4; i++) await cairn.gateway.receive(cairn.adapter.message(`paragraph ${i}: ${'the quarterly numbers look steady overall '.repeat(190)}`));
