@@ -72,6 +72,17 @@ export interface TurnResult {
 
 export type TurnListener = (input: TurnInput, result: TurnResult) => void;
 
+/** Failed turns as they stood, by the error they threw: kept beside it, so the error others catch is unchanged. */
+const turnsCutShort = new WeakMap<object, TurnResult>();
+
+/**
+ * The turn `error` cut short, as far as it got (its steps, tool calls and their outcomes, model),
+ * when runTurn threw it; undefined for any other error. Batch trajectories record failed tasks with it.
+ */
+export function turnCutShortBy(error: unknown): TurnResult | undefined {
+  return typeof error === 'object' && error !== null ? turnsCutShort.get(error) : undefined;
+}
+
 const FINAL_ANSWER_NOTE = 'You have used the tool steps available for this message. Answer the user now with what you have, without calling tools.';
 /** Said when the model still only tried to call tools after the step limit. */
 /** The reason a turn's signal carries when its person said /stop (a restart carries another). */
@@ -219,10 +230,9 @@ export class Agent {
       // skill outcomes and reflection count it. One without tools is the person's latest turn all the
       // same, which "/feedback bad" right after it is about (not the answer before it). One cut off
       // by a restart is no fault of its own.
-      if (!(input.signal.aborted && !isStop(input.signal))) {
-        const reason = input.signal.aborted ? 'stopped by the user' : `error: ${isCairnError(error) ? error.code : 'internal'}`;
-        this.tellListeners(input, resultSoFar(reason));
-      }
+      const soFar = resultSoFar(input.signal.aborted ? 'stopped by the user' : `error: ${isCairnError(error) ? error.code : 'internal'}`);
+      if (typeof error === 'object' && error !== null) turnsCutShort.set(error, soFar);
+      if (!(input.signal.aborted && !isStop(input.signal))) this.tellListeners(input, soFar);
       throw error;
     }
 

@@ -2,14 +2,15 @@
  * Runs one task headless through the full agent (prompt prefix, tools, skills, the
  * tool loop) in a session and a user of its own, so no task sees another's context
  * or memory, and turns what happened into a trajectory. A failure or a timeout is
- * recorded with whatever the session persisted before it; only the run's own
- * abort (Ctrl-C) propagates, so that task is run again on --resume.
+ * recorded with whatever the session persisted before it and the turn's record of
+ * its tool calls; only the run's own abort (Ctrl-C) propagates, so that task is run
+ * again on --resume. The task's execution environment is stopped when it ends.
  */
 import { randomUUID } from 'node:crypto';
 import type { Cairn } from '../main.js';
 import type { InboundMessage } from '../core/message.js';
 import type { Session } from '../memory/sessions.js';
-import type { TurnResult } from '../core/agent.js';
+import { turnCutShortBy, type TurnResult } from '../core/agent.js';
 import type { Redactor } from '../core/redact.js';
 import { CairnError, describeError, isCairnError } from '../core/errors.js';
 import { hashText, redactTrajectory, toOpenAIMessage, toOpenAITool, toolStatsOf, TRAJECTORY_FORMAT, type OpenAIMessage, type OpenAITool, type Trajectory } from './trajectory.js';
@@ -18,7 +19,7 @@ import type { Rewarder } from './rewards/index.js';
 import type { Task } from './tasks.js';
 
 export interface AgentTaskOptions {
-  cairn: Pick<Cairn, 'agent' | 'sessions' | 'tools' | 'db' | 'clock' | 'skills'>;
+  cairn: Pick<Cairn, 'agent' | 'sessions' | 'tools' | 'db' | 'clock' | 'skills' | 'environments'>;
   timeoutMs: number;
   source: Trajectory['source'];
   redactor: Redactor;
@@ -79,27 +80,46 @@ export class AgentTaskRunner {
     let session: Session | undefined;
     let result: TurnResult | undefined;
     let failure: unknown;
+    let ended: Promise<void> = Promise.resolve();
     try {
       session = cairn.sessions.resolve(message);
       result = await cairn.agent.runTurn({ message, session, isAdmin: this.options.isAdmin ?? false, signal: AbortSignal.any([signal, deadline.signal]) });
     } catch (error) {
-      if (signal.aborted) throw error;
       failure = error;
     } finally {
       cancelTimer();
-      if (session) cairn.sessions.store.end(session.id, 'shutdown', cairn.clock.now());
+      if (session) ended = this.end(session);
+    }
+    if (failure !== undefined && signal.aborted) {
+      await ended;
+      throw failure;
     }
     const timedOut = failure !== undefined && deadline.signal.aborted;
-    let trajectory = this.build(task, session, result, startedAt);
+    let trajectory = this.build(task, session, result, turnCutShortBy(failure), startedAt);
     if (session && this.options.forgetSessions) this.forget.run(session.id);
     if (failure !== undefined) {
       const error = timedOut ? deadline.signal.reason : failure;
       trajectory.status = timedOut ? 'timeout' : 'error';
       trajectory.errors.push({ code: isCairnError(error) ? error.code : 'internal', message: describeError(error) });
     }
-    if (this.options.rewarder) trajectory = await this.options.rewarder.apply(trajectory, task, signal);
+    try {
+      if (this.options.rewarder) trajectory = await this.options.rewarder.apply(trajectory, task, signal);
+    } finally {
+      await ended;
+    }
     // Rewards see the real answer; what is written has secrets masked.
     return redactTrajectory(trajectory, this.options.redactor);
+  }
+
+  /**
+   * Ends the task's session and stops its execution environment (workspace, processes it left
+   * running, a container or sandbox). The session is ended on the store, past SessionManager's
+   * listeners, so no notes are drawn from a task; the environment is released here instead.
+   */
+  private end(session: Session): Promise<void> {
+    const { cairn } = this.options;
+    cairn.sessions.store.end(session.id, 'shutdown', cairn.clock.now());
+    return cairn.environments.release(session.id);
   }
 
   /** The skill versions the agent viewed in this session, as the skills layer recorded them. */
@@ -109,11 +129,14 @@ export class AgentTaskRunner {
     return [...seen].map(([name, version]) => ({ name, version }));
   }
 
-  private build(task: Task, session: Session | undefined, result: TurnResult | undefined, startedAt: number): Trajectory {
+  /** `result`: the finished turn; `cutShort`: a failed one as far as it got, undefined when it failed before it began. */
+  private build(task: Task, session: Session | undefined, result: TurnResult | undefined, cutShort: TurnResult | undefined, startedAt: number): Trajectory {
     const { cairn } = this.options;
+    // A failed turn's steps, model and tool calls (the failed ones among them) from its own record, not guessed from the messages.
+    const turn = result ?? cutShort;
     const system = session?.prefix ?? '';
-    const turn = result?.messages ?? (session ? cairn.sessions.store.allMessages(session.id).map((stored) => stored.message) : [{ role: 'user' as const, content: task.prompt }]);
-    const messages: OpenAIMessage[] = [{ role: 'system', content: system }, ...turn.map(toOpenAIMessage)];
+    const said = result?.messages ?? (session ? cairn.sessions.store.allMessages(session.id).map((stored) => stored.message) : [{ role: 'user' as const, content: task.prompt }]);
+    const messages: OpenAIMessage[] = [{ role: 'system', content: system }, ...said.map(toOpenAIMessage)];
     const totals = session ? this.ledger.get(session.id) : undefined;
     const fromLedger = totals !== undefined && totals.calls > 0;
     return {
@@ -121,29 +144,25 @@ export class AgentTaskRunner {
       taskId: task.id,
       source: this.options.source,
       status: 'ok',
-      model: result?.model ?? null,
+      model: turn?.model ?? null,
       systemPromptHash: hashText(system),
       messages,
       // The tool set is fixed once Cairn is composed.
       tools: (this.tools ??= cairn.tools.definitions({ isAdmin: this.options.isAdmin ?? false }).map(toOpenAITool)),
       skills: session ? this.skillsUsed(session.id) : [],
-      toolStats: toolStatsOf(result?.toolCalls ?? toolRecordsFrom(messages)),
+      // No record of the turn: it failed before its tool loop began, so it ran no tool.
+      toolStats: toolStatsOf(turn?.toolCalls ?? []),
       errors: [],
       usage: fromLedger
         ? { modelCalls: totals.ok, promptTokens: totals.prompt, completionTokens: totals.completion, cachedTokens: totals.cached, costUsd: totals.pricedOk === totals.ok ? (totals.cost ?? 0) : null }
         : // No ledger rows: a task refused before any request cost nothing; calls the ledger missed cost what nobody knows.
-          { modelCalls: result?.steps ?? 0, promptTokens: result?.usage.promptTokens ?? 0, completionTokens: result?.usage.completionTokens ?? 0, cachedTokens: result?.usage.cachedTokens ?? 0, costUsd: (result?.steps ?? 0) === 0 ? 0 : null },
-      timing: { startedAt: new Date(startedAt).toISOString(), durationMs: Math.max(0, cairn.clock.now() - startedAt), modelMs: result?.modelMs ?? 0 },
+          { modelCalls: turn?.steps ?? 0, promptTokens: turn?.usage.promptTokens ?? 0, completionTokens: turn?.usage.completionTokens ?? 0, cachedTokens: turn?.usage.cachedTokens ?? 0, costUsd: (turn?.steps ?? 0) === 0 ? 0 : null },
+      timing: { startedAt: new Date(startedAt).toISOString(), durationMs: Math.max(0, cairn.clock.now() - startedAt), modelMs: turn?.modelMs ?? 0 },
       stopReason: result?.stopReason ?? null,
-      steps: result?.steps ?? 0,
+      steps: turn?.steps ?? 0,
       reward: null,
       rewardDetail: null,
       task,
     };
   }
-}
-
-/** Tool calls of an interrupted turn, from the persisted messages (their timing is unknown). */
-function toolRecordsFrom(messages: readonly OpenAIMessage[]): { name: string; ok: boolean; durationMs: number }[] {
-  return messages.flatMap((message) => (message.role === 'assistant' ? (message.tool_calls ?? []).map((call) => ({ name: call.function.name, ok: true, durationMs: 0 })) : []));
 }

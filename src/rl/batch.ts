@@ -108,7 +108,9 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     };
     const { log, done, droppedBytes } = await TrajectoryLog.open(paths.trajectories, { resume: options.resume, onExisting });
     if (droppedBytes > 0) notice(`Dropped a torn last line (${droppedBytes} bytes) from ${paths.trajectories}; that task runs again.`);
-    if (!previous || !options.resume) await writeJsonAtomically(paths.meta, meta);
+    // The file holds what earlier invocations finished too, tasks since dropped from the tasks file among them.
+    const totalTasks = new Set([...tasks.map((task) => task.id), ...done]).size;
+    await writeJsonAtomically(paths.meta, describeRun({ ...meta, tasks: totalTasks }, options.resume ? previous : undefined));
 
     const pending = tasks.filter((task) => !done.has(task.id));
     const skipped = tasks.length - pending.length;
@@ -141,9 +143,13 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       executor = await startExecutor(
         workers,
         options.sharedDb ? () => spec(undefined) : (index) => spec(paths.workerDb(index)),
-        { overrides: deps.overrides, timers: deps.timers },
+        { overrides: deps.overrides, timers: deps.timers, signal },
         { onWorkerFailed: stop.fail, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) },
-      );
+      ).catch((error: unknown) => {
+        // Ctrl-C while starting (a reward module still loading): the run ends as any interrupted one, with its summary.
+        if (signal.aborted) return NOT_STARTED;
+        throw error;
+      });
     } catch (error) {
       await log.close();
       throw error;
@@ -193,8 +199,6 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     }
     const failure = stop.failure ?? poolFailure;
 
-    // The file holds what earlier invocations finished too, tasks since dropped from the tasks file among them.
-    const totalTasks = new Set([...tasks.map((task) => task.id), ...done]).size;
     const runInfo = { ...meta, interrupted: signal.aborted, failure: failure ? describeFailure(failure.error) : null, finishedAt: new Date().toISOString() };
     const built = summary.build({ totalTasks, run: runInfo });
     // A stopped run gets its summary too, or the one left from an earlier invocation would disagree with the trajectories file.
@@ -209,6 +213,22 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
   } finally {
     await unlock();
   }
+}
+
+/** Stands in for an executor whose start Ctrl-C cut short: the pool starts nothing once the run's signal aborted. */
+const NOT_STARTED: TaskExecutor = {
+  run: (_task, signal) => Promise.reject(signal.reason as Error),
+  close: async () => {},
+};
+
+/**
+ * run.json after this invocation: a new run's description, or on --resume the first one's (its
+ * model, --reward and start) with the tasks file as it is now and the run's task count, so the
+ * next resume compares with this file and `cairn batch rewards` knows how many tasks are left.
+ */
+function describeRun(current: RunMeta, resumed: RunMeta | undefined): RunMeta {
+  if (!resumed) return current;
+  return { ...resumed, tasksFile: current.tasksFile, tasksSha256: current.tasksSha256, tasks: current.tasks };
 }
 
 /**

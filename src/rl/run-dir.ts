@@ -1,6 +1,7 @@
 /**
  * The output directory of a batch run: `trajectories.jsonl` (the checkpoint),
- * `summary.json`, `run.json` (what the run was started with, checked on --resume),
+ * `summary.json`, `run.json` (what the run was started with and its tasks file as last
+ * run, checked on --resume),
  * `cairn.db` (the run's own sessions and usage ledger; with --workers, worker i > 0
  * has `cairn.<i>.db`, so workers never wait on each other's writes) and `run.lock`,
  * which keeps two processes from writing one run at once (run-lock.ts).
@@ -44,7 +45,7 @@ export const runMetaSchema = z.object({
   tasksFile: z.string(),
   tasksSha256: z.string(),
   shard: z.string().nullable(),
-  /** Tasks in the run's slice, for the summary's remaining count. */
+  /** Tasks in the run's slice (with those finished and since dropped from the file), for the summary's remaining count. */
   tasks: z.number().int().nonnegative(),
   model: z.string().nullable(),
   /** `--reward`: what tasks that name no reward are scored with (null: inferred from expected). Older runs lack it. */

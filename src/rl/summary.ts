@@ -1,10 +1,11 @@
 /**
  * `summary.json` of a run, computed from its whole trajectories file (so a resumed
  * run's summary covers every attempt that was kept) and written atomically.
- * A task succeeds when it finished without error and its reward, if it has one,
- * is at least SUCCESS_REWARD.
+ * A task succeeds when it finished without error (a reward that could not be computed
+ * is one of its errors) and its reward, if it has one, is at least SUCCESS_REWARD.
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
 import type { Trajectory } from './trajectory.js';
 
 export const SUMMARY_FORMAT = 'cairn.batch-summary/1';
@@ -49,7 +50,7 @@ export class SummaryBuilder {
     }
     for (const error of t.errors) this.errorsByCode[error.code] = (this.errorsByCode[error.code] ?? 0) + 1;
     if (t.reward !== null) this.rewards.push(t.reward);
-    if (t.status === 'ok' && (t.reward === null || t.reward >= SUCCESS_REWARD)) this.succeeded++;
+    if (succeeded(t)) this.succeeded++;
     for (const skill of t.skills) {
       const entry = (this.skills[skill.name] ??= { uses: 0, versions: {}, rewardSum: 0, rewarded: 0 });
       entry.uses++;
@@ -83,6 +84,15 @@ export class SummaryBuilder {
   }
 }
 
+/**
+ * Finished without error and scored well, or given no reward at all. A task whose reward failed
+ * (a judge that would not answer, a grader module that threw) is unscored but not a success: a
+ * run in which nothing could be graded must not read as all right.
+ */
+function succeeded(t: Trajectory): boolean {
+  return t.status === 'ok' && t.errors.length === 0 && (t.reward === null || t.reward >= SUCCESS_REWARD);
+}
+
 export function summarize(trajectories: readonly Trajectory[], context: SummaryContext) {
   const builder = new SummaryBuilder();
   for (const trajectory of trajectories) builder.add(trajectory);
@@ -95,6 +105,27 @@ export async function writeSummary(path: string, summary: BatchSummary): Promise
   const tmp = `${path}.tmp`;
   await writeFile(tmp, `${JSON.stringify(summary, null, 2)}\n`);
   await rename(tmp, path);
+}
+
+/** The part of a written summary that `cairn batch rewards` keeps: what rescoring cannot tell again. */
+const summaryEndSchema = z.object({
+  tasks: z.object({ finished: z.number().int().nonnegative(), remaining: z.number().int().nonnegative() }),
+  run: z.object({
+    interrupted: z.boolean().optional(),
+    failure: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
+    finishedAt: z.string().optional(),
+  }),
+});
+
+export type SummaryEnd = z.output<typeof summaryEndSchema>;
+
+/** A run's summary.json as far as a rewrite keeps it; undefined when there is none, or it is not one. */
+export async function readSummaryEnd(path: string): Promise<SummaryEnd | undefined> {
+  try {
+    return summaryEndSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+  } catch {
+    return undefined;
+  }
 }
 
 function rewardStats(rewards: number[], finished: number) {

@@ -61,6 +61,8 @@ const GROUP_COMMIT_MS = 200;
 export interface LocalExecutorDeps {
   overrides?: CairnOverrides | undefined;
   timers?: Timers | undefined;
+  /** The run's stop (Ctrl-C): starting gives up on it, rather than wait for a reward module still loading. */
+  signal?: AbortSignal | undefined;
 }
 
 export async function createLocalExecutor(spec: ExecutorSpec, deps: LocalExecutorDeps = {}): Promise<TaskExecutor> {
@@ -77,7 +79,7 @@ export async function createLocalExecutor(spec: ExecutorSpec, deps: LocalExecuto
   };
   try {
     const rewarder = new Rewarder({ baseDir: spec.rewardBaseDir, defaultSpec: spec.defaultReward, model: cairn.model, auxModel: spec.config.auxModel });
-    await rewarder.preloadModules(spec.rewardModules);
+    await rewarder.preloadModules(spec.rewardModules, deps.signal);
     const runner = new AgentTaskRunner({
       cairn,
       timeoutMs: spec.timeoutMs,

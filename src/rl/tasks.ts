@@ -1,7 +1,8 @@
 /**
  * The tasks file of a batch run: JSON Lines, one task per line,
  * `{"id", "prompt", "expected"?, "reward"?, "metadata"?}`. Blank lines and lines
- * starting with `//` are skipped. Every bad line is reported at once, by number.
+ * starting with `//` are skipped. Every bad line (a line that is not UTF-8 among them) is
+ * reported at once, by number.
  */
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -36,21 +37,52 @@ export interface TasksFile {
 const MAX_REPORTED = 20;
 
 export async function readTasksFile(path: string): Promise<TasksFile> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new CairnError('invalid_input', `Cannot read the tasks file ${path}: ${(error as Error).message}`, { cause: error });
   }
-  return { path, tasks: parseTasks(text, path), sha256: createHash('sha256').update(text).digest('hex') };
+  return { path, tasks: parseTaskLines(decodeLines(bytes), path), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 export function parseTasks(text: string, source = 'tasks file'): Task[] {
+  return parseTaskLines(text.split('\n'), source);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The file's lines as text, `null` for a line that is not UTF-8. Decoding leniently would turn
+ * each byte of a Latin-1 or Windows-1252 file into U+FFFD and run every prompt mangled. A newline
+ * byte never occurs inside a UTF-8 character, so the bytes can be split before decoding.
+ */
+function decodeLines(bytes: Uint8Array): (string | null)[] {
+  const lines: (string | null)[] = [];
+  let start = 0;
+  for (;;) {
+    const end = bytes.indexOf(0x0a, start);
+    const line = bytes.subarray(start, end === -1 ? bytes.length : end);
+    try {
+      lines.push(utf8.decode(line));
+    } catch {
+      lines.push(null);
+    }
+    if (end === -1) return lines;
+    start = end + 1;
+  }
+}
+
+function parseTaskLines(lines: readonly (string | null)[], source: string): Task[] {
   const tasks: Task[] = [];
   const problems: string[] = [];
   const firstLineOf = new Map<string, number>();
-  text.split('\n').forEach((raw, index) => {
+  lines.forEach((raw, index) => {
     const lineNumber = index + 1;
+    if (raw === null) {
+      problems.push(`line ${lineNumber}: not UTF-8 text (written as Latin-1 or Windows-1252?); save the file as UTF-8`);
+      return;
+    }
     const line = raw.trim();
     if (line === '' || line.startsWith('//')) return;
     let value: unknown;

@@ -104,7 +104,7 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
   const runsAtOnce = Math.max(1, options.concurrency) * options.groupSize;
   const workers = processCount(options.workers ?? 1, runsAtOnce);
   if (workers < (options.workers ?? 1)) logger.warn({ workers: options.workers, runsAtOnce }, `Atropos: --workers is more than the runs generated at once (${runsAtOnce}); running ${workers} processes`);
-  const executor = await startExecutor(workers, spec, { overrides: deps.overrides, timers }, { onWorkerFailed: stop.fail, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) });
+  const executor = await startExecutor(workers, spec, { overrides: deps.overrides, timers, signal: stop.signal }, { onWorkerFailed: stop.fail, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) });
   try {
     const client = new AtroposClient({ baseUrl: options.apiUrl, timers, logger });
     const stats = await serveAtropos({

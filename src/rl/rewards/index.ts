@@ -5,7 +5,8 @@
  * trajectory unscored with the reason in its errors; it never fails the run.
  */
 import type { ModelClient } from '../../model/types.js';
-import { describeError } from '../../core/errors.js';
+import { CairnError, describeError } from '../../core/errors.js';
+import type { Timers } from '../pool.js';
 import { finalAnswer, type Trajectory } from '../trajectory.js';
 import type { Task } from '../tasks.js';
 import { containsReward, exactReward, jsonSchemaReward, numericReward, regexReward, type RewardResult } from './builtin.js';
@@ -20,15 +21,17 @@ export interface RewarderOptions {
   /** For the judge; without one a judge spec is an error on that trajectory. */
   model?: ModelClient | undefined;
   auxModel?: string | undefined;
-  /** Longest one custom reward call may take (default CUSTOM_REWARD_TIMEOUT_MS). */
+  /** Longest one custom reward call, or the import of its module, may take (default CUSTOM_REWARD_TIMEOUT_MS). */
   customTimeoutMs?: number;
+  /** The timers of those limits (real ones by default; tests pass manual ones). */
+  customTimers?: Pick<Timers, 'setTimeout'>;
 }
 
 export class Rewarder {
   private readonly custom: CustomRewardLoader;
 
   constructor(private readonly options: RewarderOptions) {
-    this.custom = new CustomRewardLoader(options.baseDir, options.customTimeoutMs);
+    this.custom = new CustomRewardLoader(options.baseDir, options.customTimeoutMs, options.customTimers);
   }
 
   specFor(task: Task): RewardSpec | undefined {
@@ -36,8 +39,8 @@ export class Rewarder {
   }
 
   /** Fails early on a custom module that cannot load, before any task runs. */
-  async preload(tasks: readonly Task[]): Promise<void> {
-    await this.preloadModules(this.customModules(tasks));
+  async preload(tasks: readonly Task[], signal?: AbortSignal): Promise<void> {
+    await this.preloadModules(this.customModules(tasks), signal);
   }
 
   /** The custom reward modules these tasks use, each once. */
@@ -45,8 +48,14 @@ export class Rewarder {
     return [...new Set(tasks.map((task) => this.specFor(task)).flatMap((spec) => (spec?.type === 'custom' ? [spec.module] : [])))];
   }
 
-  async preloadModules(modules: readonly string[]): Promise<void> {
-    await Promise.all(modules.map((module) => this.custom.load(module)));
+  /** Loads the modules (each within its time limit); Ctrl-C (`signal`) stops the wait, not only the next task. */
+  async preloadModules(modules: readonly string[], signal?: AbortSignal): Promise<void> {
+    try {
+      await Promise.all(modules.map((module) => this.custom.load(module, signal)));
+    } catch (error) {
+      if (signal?.aborted) throw new CairnError('aborted', 'Stopped while the reward modules were loading.', { cause: error });
+      throw error;
+    }
   }
 
   async score(trajectory: Trajectory, task: Task, signal?: AbortSignal): Promise<RewardResult & { kind: string }> {
@@ -93,7 +102,8 @@ export class Rewarder {
         return judgeReward({ prompt: task.prompt, answer, expected: task.expected, spec }, options);
       }
       case 'custom':
-        return this.custom.score(spec.module, trajectory, task, signal);
+        // The spec in effect's options, --reward's too: a task without a reward of its own has none to read them from.
+        return this.custom.score(spec.module, trajectory, task, spec.options ?? {}, signal);
     }
   }
 }

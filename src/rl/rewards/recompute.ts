@@ -16,7 +16,7 @@ import { readAllTrajectories } from '../jsonl.js';
 import { runPool } from '../pool.js';
 import { readRunMeta, runPaths } from '../run-dir.js';
 import { lockRun } from '../run-lock.js';
-import { summarize, writeSummary, type BatchSummary } from '../summary.js';
+import { readSummaryEnd, summarize, writeSummary, type BatchSummary, type SummaryEnd } from '../summary.js';
 import { readTasksFile, type Task } from '../tasks.js';
 import { redactTrajectory, type Trajectory } from '../trajectory.js';
 import { Rewarder } from './index.js';
@@ -56,7 +56,7 @@ export async function recomputeRewards(options: RecomputeOptions, deps: { config
     const needsModel = trajectories.some((t) => probe.specFor(taskOf(t))?.type === 'judge');
     if (needsModel) cairn = createCairn(forBatch(deps.config, { learn: false, sharedDb: false }), { ...deps.overrides, db: openDatabase(paths.db) });
     const rewarder = new Rewarder({ baseDir, defaultSpec, model: cairn?.model, auxModel: deps.config.auxModel });
-    await rewarder.preload(trajectories.map(taskOf));
+    await rewarder.preload(trajectories.map(taskOf), deps.signal);
 
     // Scored with the tasks file's own text; written with its secrets masked, as the run wrote it.
     const redactor = createRedactor(deps.config.secrets);
@@ -77,13 +77,28 @@ export async function recomputeRewards(options: RecomputeOptions, deps: { config
     );
     if (deps.signal?.aborted) throw new CairnError('aborted', 'Stopped before every trajectory was scored; the run was left as it was.');
     await replaceLines(paths.trajectories, rescored);
-    const summary = summarize(rescored, { totalTasks: Math.max(meta.tasks, rescored.length), run: { ...meta, rewardsRecomputedAt: new Date().toISOString() } });
+    const last = await lastSummaryOf(paths.summary, rescored.length);
+    const summary = summarize(rescored, {
+      totalTasks: Math.max(meta.tasks, rescored.length + (last?.tasks.remaining ?? 0)),
+      run: { ...meta, ...last?.run, rewardsRecomputedAt: new Date().toISOString() },
+    });
     await writeSummary(paths.summary, summary);
     return { rescored: rescored.length, changed, failed, summary };
   } finally {
     await cairn?.close();
     await unlock();
   }
+}
+
+/**
+ * What the run's summary says that its trajectories cannot: the tasks still to run (run.json of a
+ * run resumed by an older Cairn still has its first tasks file's count) and how the run ended
+ * (interrupted, its failure). Kept only when that summary describes this file: a crash leaves an
+ * older one behind.
+ */
+async function lastSummaryOf(path: string, finished: number): Promise<SummaryEnd | undefined> {
+  const last = await readSummaryEnd(path);
+  return last?.tasks.finished === finished ? last : undefined;
 }
 
 async function replaceLines(path: string, values: readonly unknown[]): Promise<void> {

@@ -80,7 +80,8 @@ export function inferRewardSpec(expected: unknown): RewardSpec | undefined {
  */
 export function parseRewardOption(text: string, cwd = process.cwd()): RewardSpec {
   const trimmed = text.trim();
-  if (/\.(m?js|ts|mts)$/.test(trimmed)) return { type: 'custom', module: resolve(cwd, trimmed) };
+  // .js, .mjs, .cjs, .ts, .mts, .cts: every extension the custom loader imports (a CommonJS .cjs is what one writes inside a "type": "module" package).
+  if (/\.[cm]?[jt]s$/.test(trimmed)) return { type: 'custom', module: resolve(cwd, trimmed) };
   let input: unknown = trimmed;
   if (trimmed.startsWith('{')) {
     try {
