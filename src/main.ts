@@ -177,7 +177,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   });
   const tools = new ToolRegistry().register(clockTool(config.agent.timeZone));
   registerSkillTools(tools, skills);
-  tools.register(memorySearchTool(notes, personOf)).register(memorySaveTool(notes, personOf));
+  tools.register(memorySearchTool(notes, personOf, config.agent.timeZone)).register(memorySaveTool(notes, personOf, config.agent.timeZone));
   const timers = overrides.timers ?? systemTimers;
   const environments = new EnvironmentRegistry({
     load: createBackendLoader(config, logger),
@@ -266,6 +266,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       forgetFiles: keptFiles ? (userId) => keptFiles.forgetUser(userId) : undefined,
       endSessions: (userId) => sessions.endSessionsOf(userId, 'forgotten'),
     }),
+    config.agent.timeZone,
   );
   registerApprovalCommands(commands, approvals);
   const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone });

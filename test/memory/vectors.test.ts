@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenAIEmbedder, cutToTokens, type Embedder } from '../../src/memory/notes/embeddings.js';
 import { estimateTokens } from '../../src/memory/tokens.js';
+import { Notes } from '../../src/memory/notes/index.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { fakeEmbedding } from '../fakes/model-server.js';
 import { hashedEmbedder, NOW, notesFixture, type NotesFixture } from './helpers.js';
 
@@ -195,5 +197,35 @@ describe('embedding notes when the endpoint refuses one of them', () => {
     expect(estimateTokens(cutToTokens(english, 6_000))).toBe(6_000);
     const emoji = '👍'.repeat(10);
     expect(cutToTokens(emoji, 5)).toBe('👍👍');
+  });
+});
+
+/** A tiny "semantic" model: cats and felines are one topic, everything else another; `size` dimensions. */
+function topicEmbedder(model: string, size: number): Embedder {
+  return {
+    model,
+    embed: async (texts) =>
+      texts.map((text) => {
+        const vector = new Float32Array(size);
+        vector[/cat|feline|kitten/i.test(text) ? 0 : 1] = 1;
+        vector[size - 1] = (vector[size - 1] ?? 0) + 0.1;
+        return vector;
+      }),
+  };
+}
+
+describe.each([true, false])('hybrid search after the model behind CAIRN_EMBEDDINGS_MODEL changed its vector size (sqlite-vec %s)', (useSqliteVec) => {
+  it('embeds the notes anew and finds them by meaning again', async () => {
+    const { notes, db, clock } = fixture({ embedder: topicEmbedder('embed', 4), useSqliteVec });
+    notes.store.add('ada', { text: 'Ada has a kitten named Pixel.', kind: 'fact', origin: 'user', createdAt: NOW });
+    notes.store.add('ada', { text: 'Ada deploys on Tuesdays.', kind: 'fact', origin: 'user', createdAt: NOW });
+    expect((await notes.search.search('ada', 'feline', { limit: 1 })).map((hit) => hit.note.text)).toEqual(['Ada has a kitten named Pixel.']);
+
+    // The endpoint now serves a model with 8 dimensions under the same name (an alias, a new tag); Cairn restarts.
+    const after = new Notes({ db, clock, logger: silentLogger, recallTokens: 800, embedder: topicEmbedder('embed', 8), useSqliteVec });
+    expect((await after.search.search('ada', 'feline', { limit: 1 })).map((hit) => hit.note.text)).toEqual(['Ada has a kitten named Pixel.']);
+    await after.idle();
+    expect((await after.search.search('ada', 'feline', { limit: 1 })).map((hit) => hit.note.text)).toEqual(['Ada has a kitten named Pixel.']);
+    expect(db.prepare('SELECT DISTINCT length(vector) FROM note_embeddings').pluck().all()).toEqual([8 * 4]);
   });
 });

@@ -7,12 +7,17 @@
 import type { CommandRegistry } from '../../core/commands.js';
 import type { ForgetNotes } from '../forget.js';
 import type { Notes } from './index.js';
+import type { Note } from './types.js';
 import { renderNote } from './recall.js';
 
 const LIST_LIMIT = 30;
 
-/** `forget`: the forget procedure shared with `cairn memory forget` (memory/forget.ts). */
-export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, forget: ForgetNotes): void {
+/**
+ * `forget`: the forget procedure shared with `cairn memory forget` (memory/forget.ts). `timeZone`:
+ * CAIRN_TZ, the zone each note's day is shown in (a note written at 08:30 in Tokyo is of that day).
+ */
+export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, forget: ForgetNotes, timeZone = 'UTC'): void {
+  const render = (note: Note) => renderNote(note, timeZone);
   commands.register({
     name: 'memory',
     usage: 'memory [words]',
@@ -22,7 +27,7 @@ export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, 
       const userId = message.userId;
       if (args) {
         const hits = await notes.search.search(userId, args, { limit: 10 });
-        return hits.length > 0 ? [`Notes matching "${args}":`, ...hits.map((hit) => renderNote(hit.note))].join('\n') : `No notes match "${args}".`;
+        return hits.length > 0 ? [`Notes matching "${args}":`, ...hits.map((hit) => render(hit.note))].join('\n') : `No notes match "${args}".`;
       }
       const owner = notes.store.owner(userId);
       const listed = notes.store.list(userId, { limit: LIST_LIMIT });
@@ -31,7 +36,7 @@ export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, 
       const more = total - listed.length;
       return [
         `What I remember about you (${total} ${total === 1 ? 'note' : 'notes'}):`,
-        ...listed.map(renderNote),
+        ...listed.map(render),
         ...(more > 0 ? [`…and ${more} more. Use /memory <words> to search them.`] : []),
         'Delete one with /forget <id>, or everything with /forget all.',
       ].join('\n');

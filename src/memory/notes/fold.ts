@@ -1,13 +1,25 @@
 /**
- * Text as search compares it: accents folded off Latin letters (all of them: "phở" has two on
- * one letter, which FTS5's unicode61 leaves on) and compatibility forms made plain (full-width
- * ＰＣ and ３００ as an IME types them, m² as m2). Marks other scripts write only sometimes go too:
+ * Text as search compares it: accents folded off Latin and Greek letters (all of them: "phở" has
+ * two on one letter, which FTS5's unicode61 leaves on; it leaves Greek tonos on too, which capitals
+ * never carry: ΑΘΗΝΑ is Αθήνα), Latin letters with a stroke written plain (Łódź as Lodz, Ørsted as
+ * Orsted, Đức as Duc: no decomposition takes a stroke off), and compatibility forms made plain
+ * (full-width ＰＣ and ３００ as an IME types them, m² as m2). Marks other scripts write only sometimes go too:
  * Arabic harakat and hamza or madda on alef (مَدْرَسَة as مدرسة, أحمد as احمد), Hebrew points
  * (שָׁלוֹם as שלום) and the dots of Russian ё (Алёна as Алена). Marks a word cannot do without
  * stay: й, Devanagari vowel signs, Thai vowels and tones. The query is folded so, and so is the
  * text the index holds (`notes.search_text`), so a note is found by the very word it contains.
  */
-const LATIN_ACCENT = /(\p{Script=Latin})\p{M}+/gu;
+const LATIN_GREEK_ACCENT = /([\p{Script=Latin}\p{Script=Greek}])\p{M}+/gu;
+/**
+ * Letters with a stroke or bar, which NFKD leaves whole, and eth (Ð looks like Đ and stands in for
+ * it; Icelandic Guðrún is typed Gudrun). Turkish ı too: the other Turkish letters (ç ğ ö ş ü İ) fold already, and an upper-case
+ * I lower-cases to i, so "KIRIKKALE" found no "Kırıkkale".
+ */
+const STROKED: Readonly<Record<string, string>> = {
+  Ł: 'L', ł: 'l', Ø: 'O', ø: 'o', Đ: 'D', đ: 'd', Ð: 'D', ð: 'd', Ħ: 'H', ħ: 'h', Ŧ: 'T', ŧ: 't',
+  Ɨ: 'I', ɨ: 'i', ı: 'i', Ƶ: 'Z', ƶ: 'z', Ƀ: 'B', ƀ: 'b', Ǥ: 'G', ǥ: 'g',
+};
+const STROKED_LETTER = new RegExp(`[${Object.keys(STROKED).join('')}]`, 'g');
 /** Vowel marks, shadda, sukun, dagger alef; not hamza and madda (U+0653–0655), which ؤ and ئ keep. */
 const ARABIC_HARAKAT = /[\u064B-\u0652\u0656-\u065F\u0670]+/g;
 /** أ إ آ, once NFKD has taken their hamza or madda apart: most people type a bare alef. */
@@ -26,7 +38,7 @@ export function hasNonAscii(text: string): boolean {
 
 export function foldForSearch(text: string): string {
   if (!hasNonAscii(text)) return text;
-  const decomposed = text.normalize('NFKD').replace(LATIN_ACCENT, '$1');
+  const decomposed = text.normalize('NFKD').replace(LATIN_GREEK_ACCENT, '$1').replace(STROKED_LETTER, (letter) => STROKED[letter] ?? letter);
   return (CYRILLIC_HEBREW_ARABIC.test(decomposed) ? withoutOptionalMarks(decomposed) : decomposed).normalize('NFKC');
 }
 

@@ -22,7 +22,7 @@ import { ExtractionQueue } from './extraction-queue.js';
 import { EndedSessions } from './ended-sessions.js';
 import { recallSection } from './recall.js';
 import { exportLine, parseImport } from './jsonl.js';
-import { contentStems, sameNote } from './reconcile.js';
+import { contentStems, sayTheSame } from './reconcile.js';
 import type { Note, NoteKind } from './types.js';
 
 export { NoteStore } from './store.js';
@@ -111,7 +111,7 @@ export class Notes {
   save(userId: string, request: SaveRequest): { note: Note; duplicateOf: boolean; pinnedNow: boolean } {
     const text = this.redact(request.text.trim());
     const stems = contentStems(text);
-    const existing = this.search.keyword(userId, text, { limit: 5 }).find((hit) => sameNote(stems, contentStems(hit.note.text)));
+    const existing = this.search.keyword(userId, text, { limit: 5 }).find((hit) => sayTheSame(stems, contentStems(hit.note.text)));
     if (existing) {
       const pin = request.pinned ?? false;
       const adopted = this.store.adopt(userId, existing.note.id, { pin, now: request.now }) ?? existing.note;

@@ -1,16 +1,22 @@
 /**
  * ISO 8601 dates and times (`2026-03-01`, `2026-03-01T12:30`, `…:45.123Z`,
- * `…+02:00`) to epoch milliseconds. Without an offset the time is UTC, so a file
- * imports the same on every machine. `Date.parse` is not used: it reads offset-less
- * times as local time and accepts many non-ISO forms.
+ * `…+02:00`) to epoch milliseconds. Without an offset the time is read in the zone
+ * given: UTC by default, so a file imports the same on every machine; CAIRN_TZ for
+ * the dates the model gives memory_search, which it has from current_time in that
+ * zone. `Date.parse` is not used: it reads offset-less times as local time and
+ * accepts many non-ISO forms.
  */
+import { instantOf, utcTime } from './local-time.js';
+
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const DAY_MS = 86_400_000;
 
 /**
  * The instant, or null when the text is not an ISO 8601 date or date-time. For a
  * date alone, `edge` picks its first or its last millisecond (an inclusive `until`).
+ * `timeZone`: the IANA zone of a date or time written without an offset.
  */
-export function parseInstant(text: string, edge: 'start' | 'end' = 'start'): number | null {
+export function parseInstant(text: string, edge: 'start' | 'end' = 'start', timeZone = 'UTC'): number | null {
   const match = ISO.exec(text.trim());
   if (!match) return null;
   const [, y, mo, d, h, mi, s, fraction, zone] = match;
@@ -22,17 +28,27 @@ export function parseInstant(text: string, edge: 'start' | 'end' = 'start'): num
   const second = Number(s ?? 0);
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return null;
   const ms = fraction ? Math.floor(Number(`0.${fraction}`) * 1000) : 0;
-  let at = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  if (year < 100) at = new Date(at).setUTCFullYear(year);
-  if (h === undefined && edge === 'end') at += 86_400_000 - 1;
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
-    if (offsetMinutes > 18 * 60) return null;
-    at -= sign * offsetMinutes * 60_000;
-  }
-  return at;
+  const wall = utcTime(year, month, day, hour, minute, second, ms);
+  // An offset comes only with a time.
+  if (zone) return withOffset(wall, zone);
+  // A date's last millisecond is the one before the next day starts (23 or 25 hours on when clocks change).
+  if (h === undefined && edge === 'end') return inZone(wall + DAY_MS, timeZone) - 1;
+  return inZone(wall, timeZone);
+}
+
+/** `wall` (read as if UTC) at `Z` or an offset such as `+02:00`; null past ±18 hours. */
+function withOffset(wall: number, zone: string): number | null {
+  if (zone.toUpperCase() === 'Z') return wall;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
+  if (offsetMinutes > 18 * 60) return null;
+  return wall - sign * offsetMinutes * 60_000;
+}
+
+/** `wall` (read as if UTC) on `timeZone`'s clock; UTC without asking Intl (an import reads thousands). */
+function inZone(wall: number, timeZone: string): number {
+  return timeZone === 'UTC' ? wall : instantOf(wall, timeZone);
 }
 
 function daysIn(year: number, month: number): number {

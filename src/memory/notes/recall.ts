@@ -11,6 +11,7 @@ import { estimateTokens } from '../tokens.js';
 import type { NoteStore } from './store.js';
 import type { NoteSearch } from './search.js';
 import type { Note } from './types.js';
+import { localDate } from './local-time.js';
 
 const RELEVANT_NOTES = 12;
 
@@ -80,7 +81,12 @@ function moreNotes(left: number): string {
   return `- (${left} more ${left === 1 ? 'note' : 'notes'} did not fit here: memory_search finds ${left === 1 ? 'it' : 'them'})`;
 }
 
-export function renderNote(note: Note): string {
+/**
+ * A note as one line with its id, kind and day. `timeZone`: the zone of that day; /memory gives
+ * CAIRN_TZ, the person's day. The prompt keeps UTC, the zone it states its own dates in.
+ */
+export function renderNote(note: Note, timeZone = 'UTC'): string {
   const pin = note.pinned ? ', pinned' : '';
-  return `- [${note.id}] (${note.kind}, ${new Date(note.createdAt).toISOString().slice(0, 10)}${pin}) ${note.text}`;
+  const day = timeZone === 'UTC' ? new Date(note.createdAt).toISOString().slice(0, 10) : localDate(note.createdAt, timeZone);
+  return `- [${note.id}] (${note.kind}, ${day}${pin}) ${note.text}`;
 }

@@ -3,7 +3,8 @@
  * A note that says nothing an existing note does not already say is a duplicate (the
  * existing note is confirmed instead); a note the model marks as replacing an
  * existing one supersedes it, unless that one was written by the user (the model
- * does not overrule the user's own words: both are kept); anything else is added.
+ * does not overrule the user's own words: both are kept). When another note says the
+ * update word for word already, that note replaces it instead. Anything else is added.
  */
 import type { BatchChange } from './store.js';
 import type { Note, NoteKind } from './types.js';
@@ -33,41 +34,80 @@ export interface Reconciliation {
 const SAME_NOTE = 0.8;
 
 export function reconcile(extracted: readonly ExtractedNote[], existing: readonly Note[], context: ReconcileContext): Reconciliation {
-  const result: Reconciliation = { changes: [], added: 0, superseded: 0, duplicates: 0 };
-  const live = existing.filter((note) => note.supersededBy === undefined);
-  const byId = new Map(live.map((note) => [note.id, note]));
-  const known = live.map((note) => ({ id: note.id as number | undefined, stems: contentStems(note.text) }));
-  const replaced = new Set<number>();
-  const confirmed = new Set<number>();
+  const reconciler = new Reconciler(existing, context);
+  for (const note of extracted) reconciler.take(note);
+  return reconciler.result;
+}
 
-  for (const note of extracted) {
-    const stems = contentStems(note.text);
-    if (stems.size === 0) continue;
-    const target = note.replaces === undefined ? undefined : byId.get(note.replaces);
-    // An update may say less than the note it replaces ("now prefers spaces"), so only
-    // an identical wording counts as a duplicate of its target.
-    const duplicate = known.find((other) => (target && other.id === target.id ? identical(stems, other.stems) : sameNote(stems, other.stems)));
-    if (duplicate) {
-      result.duplicates++;
-      if (duplicate.id !== undefined && !confirmed.has(duplicate.id)) {
-        confirmed.add(duplicate.id);
-        result.changes.push({ type: 'confirm', id: duplicate.id, at: context.now });
-      }
-      continue;
-    }
-    const fields = { text: note.text, kind: note.kind, origin: 'model' as const, sourceSession: context.sessionId, createdAt: context.now };
-    if (target && target.origin !== 'user' && !replaced.has(target.id)) {
-      replaced.add(target.id);
-      result.changes.push({ type: 'supersede', note: fields, replaces: target.id });
-      result.superseded++;
-    } else {
-      result.changes.push({ type: 'add', note: fields });
-      result.added++;
-    }
-    // Later notes of the same batch are checked against this one too.
-    known.push({ id: undefined, stems });
+/** A note seen so far: an existing one (`id`), or one of this batch (`change`, which writes it). */
+interface KnownNote {
+  id?: number;
+  change?: Extract<BatchChange, { type: 'add' | 'supersede' }>;
+  stems: Set<string>;
+}
+
+class Reconciler {
+  readonly result: Reconciliation = { changes: [], added: 0, superseded: 0, duplicates: 0 };
+  private readonly byId: Map<number, Note>;
+  private readonly known: KnownNote[];
+  private readonly replaced = new Set<number>();
+  private readonly confirmed = new Set<number>();
+
+  constructor(
+    existing: readonly Note[],
+    private readonly context: ReconcileContext,
+  ) {
+    const live = existing.filter((note) => note.supersededBy === undefined);
+    this.byId = new Map(live.map((note) => [note.id, note]));
+    this.known = live.map((note) => ({ id: note.id, stems: contentStems(note.text) }));
   }
-  return result;
+
+  take(note: ExtractedNote): void {
+    const stems = contentStems(note.text);
+    if (stems.size === 0) return;
+    const target = note.replaces === undefined ? undefined : this.byId.get(note.replaces);
+    const replaceable = target && target.origin !== 'user' && !this.replaced.has(target.id) ? target : undefined;
+    // An update may share most of its words with another note ("works at Globex" beside "Ada's
+    // partner works at Globex"), or say less than the note it replaces ("now prefers spaces"): so
+    // only an identical wording makes an update a duplicate, or any note one of the target it keeps.
+    const duplicate = this.known.find((other) => (replaceable || other.id === target?.id ? identical(stems, other.stems) : sameNote(stems, other.stems)));
+    if (duplicate) {
+      this.result.duplicates++;
+      if (duplicate.id !== undefined) this.confirm(duplicate.id);
+      // Another note says the update already: the note it replaces is out of date all the same.
+      if (replaceable && duplicate.id !== replaceable.id) this.retire(replaceable.id, duplicate);
+      return;
+    }
+    const fields = { text: note.text, kind: note.kind, origin: 'model' as const, sourceSession: this.context.sessionId, createdAt: this.context.now };
+    const change: KnownNote['change'] = replaceable ? { type: 'supersede', note: fields, replaces: [replaceable.id] } : { type: 'add', note: fields };
+    if (replaceable) this.replaced.add(replaceable.id);
+    this.result[replaceable ? 'superseded' : 'added']++;
+    this.result.changes.push(change);
+    // Later notes of the same batch are checked against this one too.
+    this.known.push({ change, stems });
+  }
+
+  private confirm(id: number): void {
+    if (this.confirmed.has(id)) return;
+    this.confirmed.add(id);
+    this.result.changes.push({ type: 'confirm', id, at: this.context.now });
+  }
+
+  /** Retires note `id` in favour of `by`: an existing note, or one this batch writes (which then supersedes it too). */
+  private retire(id: number, by: KnownNote): void {
+    this.replaced.add(id);
+    this.result.superseded++;
+    if (by.id !== undefined) {
+      this.result.changes.push({ type: 'retire', id, by: by.id, at: this.context.now });
+    } else if (by.change?.type === 'supersede') {
+      by.change.replaces.push(id);
+    } else if (by.change) {
+      const index = this.result.changes.indexOf(by.change);
+      by.change = { type: 'supersede', note: by.change.note, replaces: [id] };
+      this.result.changes[index] = by.change;
+      this.result.added--;
+    }
+  }
 }
 
 /** Stemmed words that carry content, for comparing what two notes say; any negation counts as one word, NOT. */
@@ -82,14 +122,35 @@ export function contentStems(text: string): Set<string> {
 const NEGATIONS = new Set('not no nor never none nothing neither don didn doesn isn wasn aren weren won wouldn shouldn couldn haven hasn hadn cannot'.split(' '));
 const NEGATED = '\u0000not';
 
-/** The same note: one adds no word the other lacks, or they overlap almost entirely; never one that negates the other. */
+/**
+ * The same note, for an extracted one: `a` adds no word `b` lacks, or they overlap almost
+ * entirely; never one that negates the other.
+ */
 export function sameNote(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a.size === 0 || b.size === 0) return false;
-  if (a.has(NEGATED) !== b.has(NEGATED)) return false;
+  if (!comparable(a, b)) return false;
+  const shared = sharedCount(a, b);
+  return shared === a.size || shared / (a.size + b.size - shared) >= SAME_NOTE;
+}
+
+/**
+ * The same note either way round: they overlap almost entirely (memory_save). Holding all of a
+ * note's words is not enough here: "Ada works at Globex" is not "Ada's partner works at Globex",
+ * and the note found would be made the user's own.
+ */
+export function sayTheSame(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (!comparable(a, b)) return false;
+  const shared = sharedCount(a, b);
+  return shared / (a.size + b.size - shared) >= SAME_NOTE;
+}
+
+function comparable(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size > 0 && b.size > 0 && a.has(NEGATED) === b.has(NEGATED);
+}
+
+function sharedCount(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
   let shared = 0;
   for (const item of a) if (b.has(item)) shared++;
-  if (shared === a.size) return true;
-  return shared / (a.size + b.size - shared) >= SAME_NOTE;
+  return shared;
 }
 
 function identical(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

@@ -46,11 +46,10 @@ export class NoteSearch {
     const limit = clampLimit(options.limit);
     const terms = queryTerms(query);
     const now = this.options.clock.now();
-    if (query.trim() === '') {
-      // No query: browse the newest notes within the filters ("what did we do last week").
+    if (terms.length === 0) {
+      // No words ("", or "*" as models ask for everything): browse the newest notes within the filters ("what did we do last week").
       return this.keywords.recent(userId, limit, options).map((note) => ({ note, score: round(recencyScore(note.createdAt, now, this.weights)) }));
     }
-    if (terms.length === 0) return [];
     const groups = termForms(terms);
     const candidates = this.keywords.candidates(userId, groups.flat(), Math.max(MIN_CANDIDATES, limit * 2), options);
     const ranked = rerank(candidates, groups, now, this.weights).slice(0, limit);
@@ -72,9 +71,14 @@ export class NoteSearch {
     let queryVectors: (Float32Array | undefined)[] = [];
     if (vectors) {
       try {
-        await vectors.backfill(userId, queries.length > 1 ? Number.POSITIVE_INFINITY : BACKFILL_PER_SEARCH, signal);
-        const wanted = queries.map((q, index) => ({ index, text: q.query })).filter((q) => q.text.trim() !== '');
+        const backfillMax = queries.length > 1 ? Number.POSITIVE_INFINITY : BACKFILL_PER_SEARCH;
+        await vectors.backfill(userId, backfillMax, signal);
+        // A query with no words lists the newest notes: there is nothing to embed.
+        const wanted = queries.map((q, index) => ({ index, text: q.query })).filter((q) => hasWords(q.text));
         const embedded = wanted.length > 0 ? await vectors.embedder.embed(wanted.map((q) => q.text), signal) : [];
+        // Vectors of another size than the query's are from before the model changed: embedded anew, or no query would ever reach them.
+        const size = embedded[0]?.byteLength;
+        if (size !== undefined && vectors.dropOtherSizes(userId, size) > 0) await vectors.backfill(userId, backfillMax, signal);
         queryVectors = new Array<Float32Array | undefined>(queries.length);
         wanted.forEach((q, i) => (queryVectors[q.index] = embedded[i]));
       } catch (error) {
@@ -108,6 +112,11 @@ export class NoteSearch {
   private get weights(): RankWeights {
     return this.options.weights ?? DEFAULT_WEIGHTS;
   }
+}
+
+/** Whether a query searches by words; one without ("", "*", "?") lists the newest notes. */
+export function hasWords(query: string): boolean {
+  return queryTerms(query).length > 0;
 }
 
 function clampLimit(limit: number | undefined): number {

@@ -80,6 +80,11 @@ export class NoteStore {
       // CROSS JOIN: look each id up by primary key, never scan the owner's index.
       byIds: db.prepare<[string, number], NoteRow>(`SELECT ${NOTE_COLUMNS} FROM json_each(?) j CROSS JOIN notes n ON n.id = j.value WHERE n.owner_id = ?`),
       supersede: db.prepare<[number, number, number, number]>('UPDATE notes SET superseded_by = ?, updated_at = ? WHERE id = ? AND owner_id = ?'),
+      // Only in favour of a live note of the same owner: a note retired for one that is gone would be hidden for good.
+      retire: db.prepare<unknown[]>(
+        `UPDATE notes SET superseded_by = @by, updated_at = @at WHERE id = @id AND owner_id = @owner AND superseded_by IS NULL
+           AND EXISTS (SELECT 1 FROM notes WHERE id = @by AND owner_id = @owner AND superseded_by IS NULL)`,
+      ),
       confirm: db.prepare<[number, number, number]>("UPDATE notes SET updated_at = ?, trust = CASE trust WHEN 'low' THEN 'medium' ELSE trust END WHERE id = ? AND owner_id = ?"),
       adopt: db.prepare<[number, number, number, number]>("UPDATE notes SET origin = 'user', trust = 'high', pinned = MAX(pinned, ?), updated_at = ? WHERE id = ? AND owner_id = ?"),
       forgetChain: db.prepare<[number, number, number]>(
@@ -191,8 +196,13 @@ export class NoteStore {
           this.s.confirm.run(change.at, change.id, owner);
           continue;
         }
+        if (change.type === 'retire') {
+          this.writes++;
+          this.s.retire.run({ id: change.id, by: change.by, at: change.at, owner });
+          continue;
+        }
         const id = this.insertOne(owner, change.note);
-        if (change.type === 'supersede') this.s.supersede.run(id, change.note.createdAt, change.replaces, owner);
+        if (change.type === 'supersede') for (const old of change.replaces) this.s.supersede.run(id, change.note.createdAt, old, owner);
         ids.push(id);
       }
       return ids;
@@ -363,6 +373,9 @@ export class NoteStore {
 
 export type BatchChange =
   | { type: 'add'; note: NewNote }
-  | { type: 'supersede'; note: NewNote; replaces: number }
+  /** A new note, the new version of each of `replaces`. */
+  | { type: 'supersede'; note: NewNote; replaces: number[] }
   /** A duplicate was seen again: the existing note is confirmed (fresher, more trusted). */
-  | { type: 'confirm'; id: number; at: number };
+  | { type: 'confirm'; id: number; at: number }
+  /** Note `id` is out of date, and note `by`, which the user has already, says what replaced it. */
+  | { type: 'retire'; id: number; by: number; at: number };

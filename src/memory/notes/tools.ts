@@ -7,14 +7,20 @@ import type { Tool } from '../../tools/registry.js';
 import { NOTE_KINDS, type Note } from './types.js';
 import type { Notes } from './index.js';
 import { parseInstant } from './instant.js';
+import { hasWords } from './search.js';
+import { isoInZone } from './local-time.js';
 
-const searchParameters = z.object({
-  query: z.string().max(2_000).default('').describe('Words to look for; empty lists the newest notes within the other filters'),
-  since: z.string().optional().describe('Only notes written on or after this ISO 8601 date or time, e.g. 2026-03-01'),
-  until: z.string().optional().describe('Only notes written on or before this ISO 8601 date or time (a date means through the end of that day)'),
-  kind: z.enum(NOTE_KINDS).optional().describe('Only notes of this kind'),
-  limit: z.number().int().min(1).max(25).default(8).describe('Most notes to return (default 8)'),
-});
+/** `timeZone`: where a date or time without an offset is read (CAIRN_TZ, as current_time gives the date). */
+function searchParameters(timeZone: string) {
+  return z.object({
+    query: z.string().max(2_000).default('').describe('Words to look for; empty lists the newest notes within the other filters'),
+    since: z.string().optional().describe(`Only notes written on or after this ISO 8601 date or time, e.g. 2026-03-01 (in ${timeZone} unless it has an offset)`),
+    until: z.string().optional().describe(`Only notes written on or before this ISO 8601 date or time (in ${timeZone} unless it has an offset; a date means through the end of that day)`),
+    kind: z.enum(NOTE_KINDS).optional().describe('Only notes of this kind'),
+    limit: z.number().int().min(1).max(25).default(8).describe('Most notes to return (default 8)'),
+  });
+}
+type SearchArguments = z.infer<ReturnType<typeof searchParameters>>;
 
 const saveParameters = z.object({
   text: z.string().trim().min(3).max(1_000).describe('The note, one or two self-contained sentences about the user, e.g. "Prefers answers in British English."'),
@@ -32,21 +38,22 @@ const [MEMORY_SEARCH, MEMORY_SAVE] = NOTE_TOOL_NAMES;
 /**
  * `personOf`: the person a user key belongs to now (as for memory_save): a turn that began before
  * its account was linked searches the notes the person has now, not the old key's, which moved.
+ * `timeZone`: CAIRN_TZ. The model has "the 5th" from current_time, in that zone: since and until
+ * without an offset are read there, and notes are dated there, or the day would be UTC's.
  */
-export function memorySearchTool(notes: Notes, personOf: (userId: string) => string = (userId) => userId): Tool<z.infer<typeof searchParameters>> {
+export function memorySearchTool(notes: Notes, personOf: (userId: string) => string = (userId) => userId, timeZone = 'UTC'): Tool<SearchArguments> {
   return {
     name: MEMORY_SEARCH,
     private: true,
-    description:
-      "Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember.",
-    parameters: searchParameters,
+    description: `Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember. Dates are in ${timeZone}.`,
+    parameters: searchParameters(timeZone),
     async execute(args, context) {
-      const since = isGiven(args.since) ? parseInstant(args.since, 'start') : undefined;
-      const until = isGiven(args.until) ? parseInstant(args.until, 'end') : undefined;
+      const since = isGiven(args.since) ? parseInstant(args.since, 'start', timeZone) : undefined;
+      const until = isGiven(args.until) ? parseInstant(args.until, 'end', timeZone) : undefined;
       if (since === null || until === null) throw new Error('since and until must be ISO 8601 dates such as 2026-03-01 or 2026-03-01T12:00:00Z.');
       const hits = await notes.search.search(personOf(context.userId), args.query, { limit: args.limit, since, until, kind: args.kind }, context.signal);
-      if (hits.length === 0) return args.query.trim() ? `No notes match "${args.query}".` : 'No notes match those filters.';
-      return { notes: hits.map((hit) => ({ ...describe(hit.note), score: hit.score })) };
+      if (hits.length === 0) return hasWords(args.query) ? `No notes match "${args.query}".` : 'No notes match those filters.';
+      return { notes: hits.map((hit) => ({ ...describe(hit.note, timeZone), score: hit.score })) };
     },
   };
 }
@@ -54,8 +61,9 @@ export function memorySearchTool(notes: Notes, personOf: (userId: string) => str
 /**
  * `personOf`: the person a user key belongs to now. A turn that began before its account was
  * linked still names the old key; the note goes to the person, where they will find it.
+ * `timeZone`: CAIRN_TZ, the clock the saved note's `created_at` is given on (as memory_search's).
  */
-export function memorySaveTool(notes: Notes, personOf: (userId: string) => string = (userId) => userId): Tool<z.infer<typeof saveParameters>> {
+export function memorySaveTool(notes: Notes, personOf: (userId: string) => string = (userId) => userId, timeZone = 'UTC'): Tool<z.infer<typeof saveParameters>> {
   return {
     name: MEMORY_SAVE,
     private: true,
@@ -65,7 +73,7 @@ export function memorySaveTool(notes: Notes, personOf: (userId: string) => strin
     execute(args, context) {
       const saved = notes.save(personOf(context.userId), { text: args.text, kind: args.kind, pinned: args.pinned, sessionId: context.sessionId, now: context.now() });
       if (saved.duplicateOf) return `Already remembered as note ${saved.note.id}${saved.pinnedNow ? ', pinned now' : ''}: ${saved.note.text}`;
-      return { saved: describe(saved.note) };
+      return { saved: describe(saved.note, timeZone) };
     },
   };
 }
@@ -75,6 +83,7 @@ function isGiven(value: string | undefined): value is string {
   return value !== undefined && value.trim() !== '';
 }
 
-function describe(note: Note) {
-  return { id: note.id, text: note.text, kind: note.kind, created_at: new Date(note.createdAt).toISOString(), ...(note.pinned ? { pinned: true } : {}) };
+/** `created_at` on the clock of `timeZone`, with its offset. */
+function describe(note: Note, timeZone = 'UTC') {
+  return { id: note.id, text: note.text, kind: note.kind, created_at: isoInZone(note.createdAt, timeZone), ...(note.pinned ? { pinned: true } : {}) };
 }

@@ -55,6 +55,9 @@ export class VectorIndex {
         `INSERT OR REPLACE INTO note_embeddings (note_id, owner_id, model, vector)
          SELECT @id, @owner, @model, @vector WHERE EXISTS (SELECT 1 FROM notes WHERE id = @id AND owner_id = @owner AND text = @text)`,
       ),
+      // Checked before deleting: most searches find none, and a DELETE would take the write lock each time.
+      otherSize: db.prepare<unknown[]>('SELECT 1 FROM note_embeddings WHERE owner_id = @owner AND model = @model AND length(vector) <> @bytes LIMIT 1').pluck(),
+      dropOtherSize: db.prepare<unknown[]>('DELETE FROM note_embeddings WHERE owner_id = @owner AND model = @model AND length(vector) <> @bytes'),
       all: db.prepare<unknown[], { id: number; vector: Buffer }>(
         `SELECT e.note_id AS id, e.vector FROM note_embeddings e JOIN notes n ON n.id = e.note_id WHERE ${scope} ${FILTERS}`,
       ),
@@ -94,6 +97,22 @@ export class VectorIndex {
   /** Waits for every backfill in flight (shutdown). */
   async idle(): Promise<void> {
     while (this.backfills.size > 0) await Promise.allSettled([...this.backfills.values()].map((running) => running.work));
+  }
+
+  /**
+   * Deletes the user's vectors of this model whose size is not `bytes`, the size its vectors have
+   * now (a query's): the model behind the name changed (an alias moved, a new tag), and they can
+   * never be compared with a query again. Their notes are then missing a vector, and the next
+   * backfill embeds them anew. How many were deleted.
+   */
+  dropOtherSizes(userId: string, bytes: number): number {
+    const owner = this.store.owner(userId);
+    if (!owner) return 0;
+    const params = { owner: owner.id, model: this.embedder.model, bytes };
+    if (this.s.otherSize.get(params) === undefined) return 0;
+    const dropped = this.s.dropOtherSize.run(params).changes;
+    this.logger.info({ dropped, bytes }, 'note vectors of another size than the embeddings model gives now were dropped; they are embedded again');
+    return dropped;
   }
 
   /** The user's notes nearest to `query`, most similar first. */

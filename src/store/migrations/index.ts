@@ -26,6 +26,7 @@ import { sql as modelSwitcherName } from './021-model-switcher-name.js';
 import { sql as auditTaskMarks } from './022-audit-task-marks.js';
 import { sql as extractionClaimsAndWords } from './023-extraction-claims-and-words.js';
 import { sql as messageReasoning } from './024-message-reasoning.js';
+import { backfill as searchFoldStrokesBackfill, sql as searchFoldStrokes } from './025-search-fold-strokes.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -61,4 +62,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 22, name: 'audit-task-marks', sql: auditTaskMarks },
   { version: 23, name: 'extraction-claims-and-words', sql: extractionClaimsAndWords },
   { version: 24, name: 'message-reasoning', sql: messageReasoning },
+  { version: 25, name: 'search-fold-strokes', sql: searchFoldStrokes, backfill: searchFoldStrokesBackfill },
 ];
