@@ -99,7 +99,8 @@ export class DockerBackend implements Backend {
     try {
       container = await create();
     } catch (error) {
-      if (statusOf(error) !== 404) throw mapDockerError(error, `creating container ${name}`);
+      // The engine answers 404 for a missing network too: only a missing image is pulled.
+      if (!isMissingImage(error)) throw mapDockerError(error, `creating container ${name}`);
       await this.pull();
       container = await create().catch((again: unknown) => {
         throw mapDockerError(again, `creating container ${name}`);
@@ -218,6 +219,24 @@ function containerGone(name: string, error: unknown, commandStarted: boolean): E
   return new EnvironmentGoneError(`the container ${name} no longer runs (Docker: ${detailOf(error)})`, { backend: 'docker', commandStarted, cause: error });
 }
 
+/** "No such image: debian:bookworm-slim" on create; the engine's other 404s name what else is missing (a network). */
+function isMissingImage(error: unknown): boolean {
+  return statusOf(error) === 404 && /no such image/i.test(detailOf(error));
+}
+
+/** What the engine says when it cannot find or fetch the image: "No such image", or a pull refused by the registry. */
+const IMAGE_PROBLEM = /no such image|pull access denied|manifest unknown|repository does not exist|not found: manifest/i;
+
+/** The engine's "network cairn-net not found" (HostConfig.NetworkMode naming none). */
+const MISSING_NETWORK = /\bnetwork\b.*\bnot found\b|no such network/i;
+
+/** What to check for a 404, when the engine's message says what is missing. */
+function notFoundHint(detail: string): string {
+  if (IMAGE_PROBLEM.test(detail)) return ' Check CAIRN_DOCKER_IMAGE.';
+  if (MISSING_NETWORK.test(detail)) return ' The network named by backends.docker.network does not exist: create it (`docker network create …`) or name another.';
+  return '';
+}
+
 function detailOf(error: unknown): string {
   return (error as { json?: { message?: string } } | undefined)?.json?.message ?? describeError(error);
 }
@@ -239,7 +258,7 @@ export function mapDockerError(error: unknown, doing: string): CairnError {
   if (code === 'ECONNRESET') {
     return new CairnError('unavailable', `The Docker engine stopped answering while ${doing} (no reply in time, or the connection dropped): check it with \`docker info\`.`, { cause: error, platform: 'docker', isRetryable: true });
   }
-  if (status === 404) return new CairnError('not_found', `Docker: ${detail} (while ${doing}). Check CAIRN_DOCKER_IMAGE.`, { cause: error, platform: 'docker', status });
+  if (status === 404) return new CairnError('not_found', `Docker: ${detail} (while ${doing}).${notFoundHint(detail)}`, { cause: error, platform: 'docker', status });
   if (status === 409) return new CairnError('bad_request', `Docker: ${detail} (while ${doing}).`, { cause: error, platform: 'docker', status });
   if (status !== undefined && status >= 500) return new CairnError('unavailable', `Docker engine error while ${doing}: ${detail}`, { cause: error, platform: 'docker', status, isRetryable: true });
   return new CairnError('tool', `Docker failed while ${doing}: ${detail}`, { cause: error, platform: 'docker', ...(status === undefined ? {} : { status }) });

@@ -37,13 +37,19 @@ interface Entry {
   idleTimer: TimerHandle | undefined;
 }
 
+/** An environment being stopped; `done` never rejects (a failed stop is logged). */
+interface StopUnderWay {
+  backend: BackendName;
+  done: Promise<void>;
+}
+
 /** Back ends whose processes run on this machine and so start from the host's (filtered) variables. */
 const ON_THIS_MACHINE: readonly BackendName[] = ['local', 'singularity'];
 
 export class EnvironmentRegistry {
   private readonly entries = new Map<string, Entry>();
-  /** Stops under way, by key: a new environment of that key starts once its predecessor is gone. */
-  private readonly stopping = new Map<string, Promise<void>>();
+  /** Stops under way, by key: a new environment of that key starts once its predecessor is gone, and shutdown waits for them. */
+  private readonly stopping = new Map<string, StopUnderWay>();
 
   constructor(private readonly options: EnvironmentRegistryOptions) {}
 
@@ -75,10 +81,15 @@ export class EnvironmentRegistry {
     await Promise.all(matches.map((entry) => this.stop(entry, 'session ended')));
   }
 
-  /** Stops every environment (shutdown), and lets back ends release their clients. */
+  /**
+   * Stops every environment (shutdown), waits for the stops already under way (idle, a session
+   * that ended: their containers and sandboxes must not outlive Cairn), and lets back ends release their clients.
+   */
   async stopAll(): Promise<void> {
-    const backends = new Set([...this.entries.values()].map((entry) => entry.backend));
-    await Promise.all([...this.entries.values()].map((entry) => this.stop(entry, 'shutdown')));
+    const listed = [...this.entries.values()];
+    const underWay = [...this.stopping.values()];
+    const backends = new Set([...listed.map((entry) => entry.backend), ...underWay.map((stop) => stop.backend)]);
+    await Promise.all([...listed.map((entry) => this.stop(entry, 'shutdown')), ...underWay.map((stop) => stop.done)]);
     for (const name of backends) {
       const backend = await this.options.load(name).catch(() => undefined);
       await backend?.close?.().catch(() => undefined);
@@ -142,7 +153,7 @@ export class EnvironmentRegistry {
     if (removed.length > 0) logger.debug({ backend: name, removed }, 'variables withheld from the environment');
     const backend = await this.options.load(name);
     // The same key names the same workdir, container or sandbox: a stop still under way would remove the new one's.
-    await this.stopping.get(key);
+    await this.stopping.get(key)?.done;
     const environment = await backend.start(key, { env });
     logger.info({ backend: name, sessionId: key }, 'environment started');
     return environment;
@@ -163,9 +174,9 @@ export class EnvironmentRegistry {
     if (why === 'idle' && entry.busy > 0) return;
     this.entries.delete(entry.key);
     this.clearIdle(entry);
-    const stopped = this.stopEnvironment(entry, why);
+    const stopped: StopUnderWay = { backend: entry.backend, done: this.stopEnvironment(entry, why) };
     this.stopping.set(entry.key, stopped);
-    await stopped;
+    await stopped.done;
     if (this.stopping.get(entry.key) === stopped) this.stopping.delete(entry.key);
   }
 

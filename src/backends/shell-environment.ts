@@ -23,7 +23,7 @@ export interface RunOptions {
   stdin?: Uint8Array | undefined;
   onStdout(chunk: Uint8Array): void;
   onStderr(chunk: Uint8Array): void;
-  /** A short control script (a kill) that must not queue behind the command it controls. */
+  /** A short control script (a kill, the stop) that must not queue behind the command it controls. */
   control?: boolean;
 }
 
@@ -80,7 +80,7 @@ export class ShellEnvironment implements Environment {
     const stdout = new OutputCollector(limit);
     const stderr = new OutputCollector(limit);
     // Armed before anything is sent: a transport whose start hangs (a dead connection, an engine that stopped answering) is under the timeout and /stop too.
-    const deadline = new CommandDeadline(this.timers, request.timeoutMs ?? this.options.defaultTimeoutMs, request.signal, () => this.killCommand(execId));
+    const deadline = new CommandDeadline(this.timers, request.timeoutMs ?? this.options.defaultTimeoutMs, request.signal, () => this.killCommand(execId, request.cwd === undefined));
     let exitCode: number | null = null;
     let given: 'abandoned' | undefined;
     try {
@@ -133,7 +133,8 @@ export class ShellEnvironment implements Environment {
     this.stopped = true;
     const targets = [this.options.stateDir, ...(this.options.removeWorkdir === false ? [] : [this.workdir])];
     try {
-      const run = await this.options.transport.run(stopScript(this.options.stateDir, this.environmentId, targets), { onStdout: () => {}, onStderr: () => {} });
+      // A control script: Daytona's toolbox session would queue it behind the very command it has to end.
+      const run = await this.options.transport.run(stopScript(this.options.stateDir, this.environmentId, targets), { onStdout: () => {}, onStderr: () => {}, control: true });
       await run.done;
     } catch {
       // The environment may already be gone (container removed, connection lost); stopping must still finish.
@@ -178,10 +179,10 @@ export class ShellEnvironment implements Environment {
     });
   }
 
-  /** Runs the kill script on a second exec: the first is busy running the command. */
-  private async killCommand(execId: string): Promise<void> {
+  /** Runs the kill script on a second exec: the first is busy running the command. `keepCwd`: it ran in the session's directory. */
+  private async killCommand(execId: string, keepCwd: boolean): Promise<void> {
     try {
-      const run = await this.options.transport.run(killScript(this.options.stateDir, execId), { stdin: new Uint8Array(), onStdout: () => {}, onStderr: () => {}, control: true });
+      const run = await this.options.transport.run(killScript(this.options.stateDir, execId, { keepCwd }), { stdin: new Uint8Array(), onStdout: () => {}, onStderr: () => {}, control: true });
       await run.done;
     } catch (error) {
       throw new CairnError('tool', `Could not stop the timed-out command: ${describeError(error)}`, { cause: error });

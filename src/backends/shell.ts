@@ -40,8 +40,15 @@ export function environmentIdFor(stateDir: string): string {
   return createHash('sha256').update(stateDir).digest('hex').slice(0, 24);
 }
 
-/** How long output may still arrive after the command's shell ended (jobs it left may hold the FIFOs for good). */
+/** How often, once the command's shell ended, a reader still copying its output is looked at (jobs it left may hold the FIFOs for good). */
 const OUTPUT_DRAIN_SECONDS = '0.5';
+/**
+ * How many looks a reader is waited for at most: /proc shows no writer that is another user's
+ * (a job started with sudo), and the reader of a FIFO such a job holds would otherwise keep the
+ * command open until its timeout. What is left once the command ended (the FIFO's and the reader's
+ * buffers, a few hundred KB) takes far less even over a slow link.
+ */
+const OUTPUT_DRAIN_LOOKS = 20;
 
 export interface WrapOptions {
   /** Directory holding the session's state files (current directory, process ids). */
@@ -65,6 +72,7 @@ export interface WrapOptions {
 export function wrapCommand(options: WrapOptions): string {
   const state = shellQuote(options.stateDir);
   const persist = options.cwd === undefined;
+  const saveCwd = `pwd >| ${state}/cwd 2>/dev/null`;
   const inner = [
     `__cairn_d=$(cat ${state}/cwd 2>/dev/null)`,
     // The session's directory removed by a command (`rm -rf "$PWD"`) is made again, empty, rather than failing every later command.
@@ -76,10 +84,13 @@ export function wrapCommand(options: WrapOptions): string {
     exportLines(options.env),
     // After the command's own variables, so none of them can take a process out of reach.
     exportLines({ [ENVIRONMENT_ID_VARIABLE]: options.environmentId, [COMMAND_ID_VARIABLE]: options.execId }),
-    options.cwd === undefined ? '' : `cd -- ${shellQuote(options.cwd)} || exit 1`,
-    // A trap, so the directory is kept even when the command ends with `exit`.
-    persist ? `trap "pwd > ${state}/cwd 2>/dev/null" EXIT` : '',
+    // `~` as the file tools and the shell read it.
+    options.cwd === undefined ? '' : `cd -- ${shellPath(options.cwd)} || exit 1`,
+    // A trap, so the directory is kept even when the command ends with `exit`; `>|`, since the command may `set -C`.
+    persist ? `trap ${shellQuote(saveCwd)} EXIT` : '',
     `eval ${shellQuote(options.command)}`,
+    // Saved again once it returns: the command may have replaced the trap with one of its own (`trap 'rm -f "$tmp"' EXIT`).
+    ...(persist ? ['__cairn_rc=$?', saveCwd, 'exit $__cairn_rc'] : []),
   ]
     .filter((line) => line !== '')
     .join('\n');
@@ -100,7 +111,7 @@ export function wrapCommand(options: WrapOptions): string {
     `echo $__cairn_pid > ${pidFile}`,
     'wait $__cairn_pid',
     '__cairn_rc=$?',
-    ...drainOutput(),
+    ...drainOutput(state, options.execId),
     // Its group outlives the command when it left a job running (`server &`): noted, so stopping the environment ends it.
     `if kill -s 0 -- "-$__cairn_pid" 2>/dev/null; then echo $__cairn_pid >> ${state}/groups; fi`,
     `rm -f ${pidFile} ${state}/out-${options.execId} ${state}/err-${options.execId}${options.stdinFile ? ` ${shellQuote(options.stdinFile)}` : ''}`,
@@ -129,26 +140,58 @@ function outputThroughFifos(state: string, execId: string): string[] {
 }
 
 /**
- * Once the command's shell ended: the wrapper lets go of the FIFOs, gives the readers a
- * moment to pass on what is left, then a job still holding a FIFO gets a reader that
- * throws its output away (so its writes never fail), and the readers that copy to Cairn end,
- * which closes Cairn's streams. The moment is a timer that interrupts `wait` with USR1.
+ * Once the command's shell ended: the wrapper lets go of the FIFOs and waits for the readers to
+ * pass on what is left, looking at each one still copying every OUTPUT_DRAIN_SECONDS (a timer
+ * that interrupts `wait` with USR1). While no process holds its FIFO open for writing, it only
+ * has the end of the output to pass on, however slowly Cairn reads it (a congested link, a busy
+ * Cairn), and is waited for. Once a job left running holds the FIFO (or where /proc cannot tell,
+ * or after OUTPUT_DRAIN_LOOKS looks) the job gets a reader that throws its output away (so its
+ * writes never fail) and the reader copying to Cairn is ended, which closes Cairn's streams.
+ * A reader is signalled only while unreaped (its `wait` was cut short), so never a process that
+ * took over its id.
  */
-function drainOutput(): string[] {
-  const discard = (fd: number, reader: string) =>
-    `  if kill -s 0 "${reader}" 2>/dev/null; then cat <&${fd} >/dev/null 2>&1 3<&- 5<&- 6<&- & kill -s KILL "${reader}" 2>/dev/null; fi`;
+function drainOutput(state: string, execId: string): string[] {
+  const waitFor = (reader: string) => `    if [ -n "$${reader}" ] && [ -z "$__cairn_rang" ]; then wait "$${reader}"; [ -n "$__cairn_rang" ] || ${reader}=; fi`;
+  const settle = (reader: string, fd: number, fifo: string) =>
+    `    if [ -n "$${reader}" ] && { [ "$__cairn_looks" -ge ${OUTPUT_DRAIN_LOOKS} ] || __cairn_written ${fifo}; }; then cat <&${fd} >/dev/null 2>&1 3<&- 5<&- 6<&- & kill -s KILL "$${reader}" 2>/dev/null; ${reader}=; fi`;
   return [
     'exec >/dev/null 2>&1',
     'if [ -n "$__cairn_r1" ]; then',
-    '  trap : USR1',
-    `  ( sleep ${OUTPUT_DRAIN_SECONDS} 2>/dev/null || sleep 1; kill -s USR1 $$ ) </dev/null 3<&- 5<&- 6<&- & __cairn_t=$!`,
-    '  wait "$__cairn_r1" "$__cairn_r2"',
-    '  kill "$__cairn_t" 2>/dev/null',
-    discard(5, '$__cairn_r1'),
-    discard(6, '$__cairn_r2'),
+    ...FIFO_WRITTEN,
+    "  trap '__cairn_rang=1' USR1",
+    '  __cairn_looks=0',
+    '  while [ -n "$__cairn_r1$__cairn_r2" ]; do',
+    '    __cairn_rang=; __cairn_looks=$((__cairn_looks + 1))',
+    `    ( sleep ${OUTPUT_DRAIN_SECONDS} 2>/dev/null || sleep 1; kill -s USR1 $$ ) </dev/null 3<&- 5<&- 6<&- & __cairn_t=$!`,
+    waitFor('__cairn_r1'),
+    waitFor('__cairn_r2'),
+    '    kill "$__cairn_t" 2>/dev/null',
+    settle('__cairn_r1', 5, `${state}/out-${execId}`),
+    settle('__cairn_r2', 6, `${state}/err-${execId}`),
+    '  done',
     'fi',
   ];
 }
+
+/**
+ * `__cairn_written FIFO`: true when a process holds the FIFO open for writing, or when that
+ * cannot be told (no /proc, no fdinfo: then every reader left is given up on, as before).
+ * Each descriptor of the same file (`-ef`) is looked up in fdinfo, whose octal flags end in
+ * the access mode: 1 (write only) or 2 (read and write) is a writer; the wrapper and the
+ * readers hold it read only.
+ */
+const FIFO_WRITTEN = [
+  '  __cairn_written() {',
+  '    [ -d /proc/self/fdinfo ] || return 0',
+  '    for __cairn_fd in /proc/[0-9]*/fd/*; do',
+  '      [ "$__cairn_fd" -ef "$1" ] || continue',
+  '      __cairn_flags=',
+  '      { while read -r __cairn_k __cairn_v; do if [ "$__cairn_k" = flags: ]; then __cairn_flags=$__cairn_v; break; fi; done < "${__cairn_fd%/fd/*}/fdinfo/${__cairn_fd##*/}"; } 2>/dev/null',
+  '      case $__cairn_flags in *[1256]) return 0;; esac',
+  '    done',
+  '    return 1',
+  '  }',
+];
 
 /**
  * Shell functions for the kill and stop scripts. Ids that cannot be a command's are
@@ -193,13 +236,36 @@ const KILL_FUNCTIONS = [
   '}',
 ].join('\n');
 
-/** Kills one exec's session (or group), waiting briefly for its id file to appear, and every process it tagged. */
-export function killScript(stateDir: string, execId: string): string {
+/**
+ * Writes down the directory of the command's leader ($1, checked to be the command's as
+ * __cairn_kill_tree does, by the id $2), where /proc shows it: a SIGKILL leaves the EXIT trap
+ * that saves it no chance to run, and a `cd` that worked must not be forgotten.
+ */
+function saveLeaderCwd(stateDir: string): string {
+  return [
+    '__cairn_save_cwd() {',
+    '  case $1 in ""|*[!0-9]*|0|1) return 0;; esac',
+    '  grep -q -F -e "$2" "/proc/$1/cmdline" "/proc/$1/environ" 2>/dev/null || return 0',
+    '  __cairn_d=$(readlink "/proc/$1/cwd" 2>/dev/null) || return 0',
+    // Only a directory still there: the kernel marks a removed one " (deleted)".
+    '  case $__cairn_d in *" (deleted)") return 0;; /*) ;; *) return 0;; esac',
+    `  printf '%s\\n' "$__cairn_d" >| ${shellQuote(stateDir)}/cwd 2>/dev/null`,
+    '}',
+  ].join('\n');
+}
+
+/**
+ * Kills one exec's session (or group), waiting briefly for its id file to appear, and every process it tagged.
+ * `keepCwd`: the command runs in the session's directory (no one-off cwd), so where it moved is kept.
+ */
+export function killScript(stateDir: string, execId: string, options: { keepCwd: boolean }): string {
   const pidFile = `${shellQuote(stateDir)}/pid-${execId}`;
+  const save = options.keepCwd ? `__cairn_save_cwd "$__cairn_leader" ${shellQuote(execId)}; ` : '';
   return [
     KILL_FUNCTIONS,
+    ...(options.keepCwd ? [saveLeaderCwd(stateDir)] : []),
     'for __i in 1 2 3 4 5 6 7 8 9 10; do',
-    `  if [ -s ${pidFile} ]; then __cairn_kill_tree "$(cat ${pidFile})" ${shellQuote(execId)}; break; fi`,
+    `  if [ -s ${pidFile} ]; then __cairn_leader=$(cat ${pidFile}); ${save}__cairn_kill_tree "$__cairn_leader" ${shellQuote(execId)}; break; fi`,
     '  sleep 0.1',
     'done',
     `__cairn_kill_tagged ${shellQuote(`${COMMAND_ID_VARIABLE}=${execId}`)}`,
@@ -224,15 +290,15 @@ export function stopScript(stateDir: string, environmentId: string, remove: read
   ].join('\n');
 }
 
-/** A path for the file tools' scripts: quoted, with a leading `~` the home, as the terminal's shell reads it. */
-function filePath(path: string): string {
+/** A path for the scripts (the file tools', a command's one-off cwd): quoted, with a leading `~` the home, as the terminal's shell reads it. */
+function shellPath(path: string): string {
   if (path === '~') return '"$HOME"';
   return path.startsWith('~/') ? `"$HOME"/${shellQuote(path.slice(2))}` : shellQuote(path);
 }
 
 /** Reads a file as base64 (relative paths from the session's directory), refusing one too large. */
 export function readFileCommand(path: string, maxBytes: number): string {
-  const p = filePath(path);
+  const p = shellPath(path);
   return [
     `if [ ! -f ${p} ]; then echo "No such file: "${p} >&2; exit 3; fi`,
     `__s=$(wc -c < ${p} | tr -d ' ')`,
@@ -250,7 +316,7 @@ export function readFileCommand(path: string, maxBytes: number): string {
  * content is all there.
  */
 export function writeFileCommand(path: string): string {
-  const p = filePath(path);
+  const p = shellPath(path);
   return [
     `__p=${p}; __d=$(dirname -- "$__p") && mkdir -p -- "$__d" || exit 1`,
     `__t="$__d/.cairn-write-$$.tmp"; rm -f -- "$__t"`,

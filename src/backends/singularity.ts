@@ -8,12 +8,12 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
 import { CairnError } from '../core/errors.js';
-import { ProcessTransport } from './process-transport.js';
-import { ShellEnvironment } from './shell-environment.js';
+import { ProcessTransport, type ProcessTransportOptions } from './process-transport.js';
+import { ShellEnvironment, type RunOptions, type ShellTransport, type TransportRun } from './shell-environment.js';
 import { safeName } from './shell.js';
-import type { Backend, Environment, StartOptions } from './types.js';
+import { EnvironmentGoneError, type Backend, type Environment, type StartOptions } from './types.js';
 
 export interface SingularityBackendOptions {
   image?: string | undefined;
@@ -76,7 +76,7 @@ export class SingularityBackend implements Backend {
       workdir,
       stateDir,
       env: start.env,
-      transport: new ProcessTransport((script) => [cli, ['exec', '--cleanenv', `instance://${name}`, 'sh', '-c', script]], { cwd: root, env: this.options.hostEnv }),
+      transport: new InstanceTransport(cli, name, { cwd: root, env: this.options.hostEnv }),
       defaultTimeoutMs: this.options.defaultTimeoutMs,
       onStop: async () => {
         const stopped = await this.cli(cli, ['instance', 'stop', name], root);
@@ -99,6 +99,66 @@ export class SingularityBackend implements Backend {
       child.on('close', (code) => resolvePromise({ code, stderr }));
     });
   }
+}
+
+/** How much of a run's stderr is kept to recognise the CLI's own refusal (a line or two). */
+const CLI_MESSAGE_BYTES = 4096;
+
+/**
+ * Scripts through `exec instance://…`. An instance that is no longer there (`apptainer instance
+ * stop --all`, its processes killed, the node's instance files cleaned) makes the CLI exit 255
+ * with a FATAL line about it before anything runs: reported as the environment gone, so the
+ * registry starts a new instance instead of every later command failing the same way.
+ */
+class InstanceTransport implements ShellTransport {
+  readonly supportsStdin = true;
+  private readonly processes: ProcessTransport;
+
+  constructor(
+    private readonly cli: string,
+    private readonly instance: string,
+    options: ProcessTransportOptions,
+  ) {
+    this.processes = new ProcessTransport((script) => [cli, ['exec', '--cleanenv', `instance://${instance}`, 'sh', '-c', script]], options);
+  }
+
+  async run(script: string, options: RunOptions): Promise<TransportRun> {
+    let printed = false;
+    let stderr = '';
+    const run = await this.processes.run(script, {
+      ...options,
+      onStdout: (chunk) => {
+        printed = true;
+        options.onStdout(chunk);
+      },
+      onStderr: (chunk) => {
+        if (stderr.length < CLI_MESSAGE_BYTES) stderr += Buffer.from(chunk).toString('utf8');
+        options.onStderr(chunk);
+      },
+    });
+    const done = run.done.then((code) => {
+      const refusal = code === 255 && !printed ? instanceGoneLine(stderr, this.instance) : undefined;
+      if (refusal !== undefined) throw new EnvironmentGoneError(`the ${basename(this.cli)} instance ${this.instance} is no longer there (${refusal})`, { backend: 'singularity', commandStarted: false });
+      return code;
+    });
+    return { done, abandon: run.abandon };
+  }
+
+  close(): Promise<void> {
+    return this.processes.close();
+  }
+}
+
+/**
+ * The CLI's line saying the instance is gone ("FATAL: While setting image/instance: no instance found
+ * with name cairn-…"), if stderr has one. It must name the instance: a command of the user's that
+ * exits 255 with a message of its own is not taken for it (it would be run again).
+ */
+function instanceGoneLine(stderr: string, instance: string): string | undefined {
+  return stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => /^(FATAL|ERROR)\b/.test(line) && line.includes(instance) && /no instance found|not running|does not exist/i.test(line));
 }
 
 function lastLine(text: string): string {

@@ -3,12 +3,14 @@
  * itself when a key is given, and always against a loopback fake of the Daytona
  * API and toolbox (the SDK's `apiUrl` points at it) that records what was sent.
  */
-import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DaytonaBackend, type DaytonaBackendOptions } from '../../src/backends/daytona.js';
 import type { CairnError } from '../../src/core/errors.js';
 import { startFakeDaytona, type FakeDaytona } from '../fakes/daytona-api.js';
 import { backendContract } from './contract.js';
+import { isAlive } from './helpers.js';
 
 const options = (apiUrl: string | undefined, overrides: Partial<DaytonaBackendOptions> = {}): DaytonaBackendOptions => ({ apiKey: 'dtn_test_key_123456', apiUrl, autoStopMinutes: 15, workdir: 'workspace', defaultTimeoutMs: 10_000, ...overrides });
 
@@ -81,6 +83,20 @@ describe('daytona back end requests (fake API)', () => {
     expect(api.requests.filter((r) => r.method === 'POST' && r.path === '/api/sandbox').length).toBe(creates);
     expect((await second.exec({ command: 'cat note' })).stdout).toBe('kept\n');
     await second.stop();
+  });
+
+  it('stops an environment while its command runs without queueing behind it in the toolbox session, and ends the command', async () => {
+    const env = await backend.start('stop-busy', { env: {} });
+    const pidFile = join(env.workdir, 'long.pid');
+    // A long build with a generous timeout of its own: the toolbox session is busy with it.
+    const running = env.exec({ command: 'echo $$ > long.pid; exec sleep 30', timeoutMs: 60_000 }).catch((error: unknown) => error);
+    await vi.waitFor(() => expect(existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '').toBe(true), { timeout: 10_000 });
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    const stopped = env.stop().then(() => 'stopped' as const);
+    const stillWaiting = new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 8_000).unref());
+    expect(await Promise.race([stopped, stillWaiting])).toBe('stopped');
+    expect(isAlive(pid)).toBe(false);
+    await running;
   });
 
   it('maps API failures, and needs a key', async () => {

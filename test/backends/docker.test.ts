@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
-import { DockerBackend, dockerConnection, type DockerBackendOptions } from '../../src/backends/docker.js';
+import { DockerBackend, dockerConnection, mapDockerError, type DockerBackendOptions } from '../../src/backends/docker.js';
 import type { CairnError } from '../../src/core/errors.js';
 import { startFakeDockerEngine, type FakeDockerEngine } from '../fakes/docker-engine.js';
 import { backendContract } from './contract.js';
@@ -110,5 +110,32 @@ describe('docker back end requests (fake engine)', () => {
     expect(dockerConnection('unix:///run/user/1000/docker.sock')).toEqual({ socketPath: '/run/user/1000/docker.sock' });
     expect(dockerConnection('tcp://10.0.0.2:2375')).toEqual({ protocol: 'http', host: '10.0.0.2', port: '2375' });
     expect(dockerConnection('https://docker.internal:2376')).toEqual({ protocol: 'https', host: 'docker.internal', port: '2376' });
+  });
+});
+
+describe('docker: a 404 on create that is not a missing image', () => {
+  let engine: FakeDockerEngine;
+  beforeAll(async () => {
+    // An image built on this host (in no registry: a pull of it would be refused); no network cairn-net.
+    engine = await startFakeDockerEngine({ images: ['my-tools:latest'] });
+  });
+  afterAll(async () => engine.close());
+
+  it('says the configured network is missing, and pulls nothing (the image is there)', async () => {
+    const backend = new DockerBackend(options({ host: engine.url, image: 'my-tools:latest', network: 'cairn-net' }));
+    const failure = (await backend.start('s-net', { env: {} }).catch((error: CairnError) => error)) as CairnError;
+    expect(failure).toMatchObject({ code: 'not_found', platform: 'docker' });
+    expect(engine.requests.filter((request) => request.path === '/images/create')).toEqual([]);
+    expect(failure.message).toContain('network cairn-net not found');
+    expect(failure.message).toContain('backends.docker.network');
+    expect(failure.message).not.toContain('CAIRN_DOCKER_IMAGE');
+  });
+
+  it('names what to check only for what the engine says is missing', () => {
+    const notFound = (message: string) => mapDockerError({ statusCode: 404, json: { message } }, 'creating container c').message;
+    expect(notFound('No such image: my-tools:latest')).toContain('Check CAIRN_DOCKER_IMAGE');
+    expect(notFound("pull access denied for my-tools, repository does not exist or may require 'docker login'")).toContain('Check CAIRN_DOCKER_IMAGE');
+    expect(notFound('network cairn-net not found')).toContain('backends.docker.network');
+    expect(notFound('No such container: c')).not.toMatch(/CAIRN_DOCKER_IMAGE|backends\.docker\.network/);
   });
 });

@@ -65,6 +65,11 @@ function setup(overrides: Partial<EnvironmentRegistryOptions> = {}) {
   return { registry, backends, loads, timers, run };
 }
 
+/** Lets promise callbacks and immediates queued so far run. */
+async function ticks(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('EnvironmentRegistry', () => {
   it('starts an environment on first use, once, and keeps sessions apart', async () => {
     const { backends, run, loads } = setup();
@@ -121,6 +126,24 @@ describe('EnvironmentRegistry', () => {
     expect((await again).stdout).toBe('a:x');
     expect(backends.local.stopped).toEqual(['a']);
     expect(backends.local.started).toHaveLength(2);
+  });
+
+  it('at shutdown, waits for stops already under way (idle, a session that ended) and closes their back ends', async () => {
+    const { registry, backends, timers, run } = setup();
+    await run('a', 'slack:T1:C1');
+    let finishStop!: () => void;
+    backends.docker.stopGate = new Promise<void>((resolve) => (finishStop = resolve));
+    timers.fireAll(); // idle: the container is being removed, and the registry lists it no more
+    await ticks(3);
+    expect(registry.active()).toEqual([]);
+    let shutDown = false;
+    const shutdown = registry.stopAll().then(() => (shutDown = true));
+    await ticks(10);
+    expect(shutDown).toBe(false);
+    finishStop();
+    await shutdown;
+    expect(backends.docker.stopped).toEqual(['a']);
+    expect(backends.docker.closed).toBe(1);
   });
 
   it('shares one environment per back end when configured, and keeps it past session ends', async () => {

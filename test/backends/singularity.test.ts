@@ -3,13 +3,15 @@
  * installed and an image is named, and always against a fake `apptainer` on PATH
  * that records its arguments and runs `exec`'d commands on this machine.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EnvironmentRegistry } from '../../src/backends/environments.js';
 import { SingularityBackend, findContainerCli, type SingularityBackendOptions } from '../../src/backends/singularity.js';
 import type { CairnError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { backendContract } from './contract.js';
-import { TEST_PATH, tempDir } from './helpers.js';
+import { ManualTimers, TEST_PATH, tempDir } from './helpers.js';
 
 /** Writes a fake `apptainer` into a fresh directory; returns that directory and a reader of its log. */
 function fakeApptainer(): { bin: string; calls(): string[][]; instances: string } {
@@ -36,7 +38,7 @@ case "$1" in
     shift
     while [ "\${1#-}" != "$1" ]; do shift; done
     target="\${1#instance://}"; shift
-    if [ ! -e '${instances}'/"$target" ]; then echo "FATAL: instance $target not running" >&2; exit 255; fi
+    if [ ! -e '${instances}'/"$target" ]; then echo "FATAL:   While setting image/instance: no instance found with name $target" >&2; exit 255; fi
     exec "$@" ;;
 esac
 echo "fake apptainer: unsupported: $*" >&2; exit 2
@@ -101,6 +103,26 @@ describe('singularity back end commands (fake apptainer)', () => {
     const second = await new SingularityBackend(config).start('again', { env: {} });
     expect((await second.exec({ command: 'cat note' })).stdout).toBe('kept\n');
     await second.stop();
+  });
+
+  it('starts a new instance when the session\'s went away (instance stop --all, its processes killed), saying so, instead of failing every later command with exit code 255', async () => {
+    const tool = fakeApptainer();
+    const backend = new SingularityBackend(options(tool.bin));
+    const environments = new EnvironmentRegistry({ load: async () => backend, backendFor: () => 'singularity', hostEnv: {}, env: {}, secrets: [], shared: false, idleMs: 30 * 60_000, timers: new ManualTimers(), logger: silentLogger });
+    const run = (command: string) => environments.use('session-1', 'telegram:dm:1', (environment) => environment.exec({ command }));
+    try {
+      expect((await run('echo one')).stdout).toBe('one\n');
+      // A command of the user's that fails the same way, but about something else, is its result.
+      expect(await run('echo "FATAL: no instance found with name db" >&2; exit 255')).toMatchObject({ exitCode: 255, stderr: 'FATAL: no instance found with name db\n' });
+      for (const name of readdirSync(tool.instances)) rmSync(join(tool.instances, name));
+      const second = await run('echo two');
+      expect(second).toMatchObject({ exitCode: 0, stdout: 'two\n' });
+      expect(second.stderr).toMatch(/singularity environment was gone: the apptainer instance cairn-session-1 is no longer there/);
+      expect(await run('echo three')).toMatchObject({ exitCode: 0, stdout: 'three\n', stderr: '' });
+      expect(tool.calls().filter((call) => call[0] === 'instance' && call[1] === 'start')).toHaveLength(2);
+    } finally {
+      await environments.stopAll();
+    }
   });
 
   it('prefers apptainer, falls back to singularity, and says what to set when neither exists', async () => {

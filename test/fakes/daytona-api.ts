@@ -1,8 +1,10 @@
 /**
  * A fake Daytona API and toolbox on 127.0.0.1 for the real @daytonaio/sdk. It
  * records every request; sandboxes are temp directories (their $HOME) and toolbox
- * commands really run on this machine. The SDK's socket.io event stream gets a
- * 404, so the SDK falls back to polling, which a sandbox born `started` never needs.
+ * commands really run on this machine, a toolbox session's one at a time, as Daytona's
+ * daemon runs them (a shell reading them in turn; `execute` runs beside them). The SDK's
+ * socket.io event stream gets a 404, so the SDK falls back to polling, which a sandbox
+ * born `started` never needs.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +28,8 @@ export interface FakeSandbox {
   home: string;
   state: 'started' | 'stopped';
   sessions: Set<string>;
+  /** Per toolbox session, the end of the last command queued there. */
+  sessionQueues: Map<string, Promise<unknown>>;
 }
 
 export interface FakeDaytona {
@@ -72,7 +76,7 @@ export async function startFakeDaytona(): Promise<FakeDaytona> {
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/api/sandbox') {
       const id = `sbx-${++counter}`;
-      const sandbox: FakeSandbox = { id, name: String(body?.name ?? id), labels: (body?.labels ?? {}) as Record<string, string>, create: body ?? {}, home: mkdtempSync(join(tmpdir(), 'cairn-fake-daytona-')), state: 'started', sessions: new Set() };
+      const sandbox: FakeSandbox = { id, name: String(body?.name ?? id), labels: (body?.labels ?? {}) as Record<string, string>, create: body ?? {}, home: mkdtempSync(join(tmpdir(), 'cairn-fake-daytona-')), state: 'started', sessions: new Set(), sessionQueues: new Map() };
       sandboxes.set(id, sandbox);
       return json(res, 200, dto(sandbox));
     }
@@ -107,7 +111,7 @@ export async function startFakeDaytona(): Promise<FakeDaytona> {
       const exec = /^session\/([^/]+)\/exec$/.exec(rest);
       if (method === 'POST' && exec) {
         if (!sandbox.sessions.has(exec[1] ?? '')) return json(res, 404, { statusCode: 404, message: 'session not found' });
-        const run = await runShell(String(body?.command), sandbox.home);
+        const run = await inTurn(sandbox, exec[1] ?? '', () => runShell(String(body?.command), sandbox.home));
         return json(res, 200, { cmdId: `cmd-${++counter}`, exitCode: run.code, stdout: run.stdout, stderr: run.stderr, output: run.stdout + run.stderr });
       }
       if (method === 'POST' && rest === 'execute') {
@@ -131,6 +135,13 @@ export async function startFakeDaytona(): Promise<FakeDaytona> {
       for (const sandbox of sandboxes.values()) rmSync(sandbox.home, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs `work` once every command queued before it in the sandbox's toolbox session has ended. */
+function inTurn<T>(sandbox: FakeSandbox, session: string, work: () => Promise<T>): Promise<T> {
+  const turn = (sandbox.sessionQueues.get(session) ?? Promise.resolve()).then(work);
+  sandbox.sessionQueues.set(session, turn.catch(() => undefined));
+  return turn;
 }
 
 /** Runs a toolbox command as the daemon would: through a shell, in the sandbox's home. */

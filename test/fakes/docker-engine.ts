@@ -49,11 +49,16 @@ export interface FakeDockerEngine {
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export async function startFakeDockerEngine(options: { images?: string[] } = {}): Promise<FakeDockerEngine> {
+/** The networks every engine has. */
+const BUILT_IN_NETWORKS = ['bridge', 'host', 'none'];
+
+/** `networks`: those a container may join (HostConfig.NetworkMode); the built-in ones by default. */
+export async function startFakeDockerEngine(options: { images?: string[]; networks?: string[] } = {}): Promise<FakeDockerEngine> {
   const requests: DockerRequest[] = [];
   const containers = new Map<string, FakeContainer>();
   const execs = new Map<string, FakeExec>();
   const images = new Set(options.images ?? []);
+  const networks = new Set(options.networks ?? BUILT_IN_NETWORKS);
   const failures: { path: RegExp; status: number; message: string }[] = [];
   const root = mkdtempSync(join(tmpdir(), 'cairn-fake-docker-'));
   let counter = 0;
@@ -89,6 +94,9 @@ export async function startFakeDockerEngine(options: { images?: string[] } = {})
     if (method === 'POST' && path === '/containers/create') {
       const body = request.body as Record<string, unknown>;
       if (!images.has(String(body.Image))) return json(res, 404, { message: `No such image: ${String(body.Image)}` });
+      // As the engine answers a NetworkMode naming no network: a 404 too.
+      const network = String((body.HostConfig as { NetworkMode?: unknown } | undefined)?.NetworkMode ?? 'bridge');
+      if (!networks.has(network)) return json(res, 404, { message: `network ${network} not found` });
       const name = request.query.name ?? `c${counter}`;
       if (find(name)) return json(res, 409, { message: `Conflict. The container name "/${name}" is already in use` });
       const id = `ctr${++counter}`.padEnd(64, '0');
