@@ -83,3 +83,15 @@ export function parseCommand(text: string): { name: string; args: string } | und
   if (!match) return undefined;
   return { name: (match[1] as string).toLowerCase(), args: (match[2] ?? '').trim() };
 }
+
+/**
+ * "/tmp is full, what can I delete?" starts with a path, not a command: an unknown name with
+ * words after it, typed in a message, is a message for the agent. A bare unknown `/word` is
+ * still answered with the commands (most likely a typo of one).
+ */
+export function asTextUnlessCommand(message: InboundMessage, commands: CommandRegistry): InboundMessage {
+  const command = message.command;
+  // A platform's own slash command (Slack's `/frobnicate now`) was invoked as one.
+  if (!command || message.viaSlashCommand || command.args === '' || commands.get(command.name)) return message;
+  return { ...message, command: undefined };
+}

@@ -8,8 +8,9 @@
 import type { Adapter, AdapterHealth, InboundMessage, OutboundFile, OutboundReply, PostedMessage, ReplyButton, TurnEvent } from './message.js';
 import type { FileSender } from '../tools/registry.js';
 import { STOPPED_BY_USER, type Agent, type TurnResult } from './agent.js';
-import { startOfUtcDay, type Clock } from './clock.js';
-import type { CommandRegistry } from './commands.js';
+import type { Clock } from './clock.js';
+import { OncePerDay } from './once-per-day.js';
+import { asTextUnlessCommand, type CommandRegistry } from './commands.js';
 import type { Logger } from './logger.js';
 import { CairnError, describeError } from './errors.js';
 import { InboundDedupe } from './dedupe.js';
@@ -84,8 +85,8 @@ export class Gateway {
   private readonly inFlight = new Set<AbortController>();
   /** The turn running in each conversation (the queue runs one at a time per conversation). */
   private readonly running = new Map<string, RunningTurn>();
-  /** By scheduled task: the UTC day its allowance refusal was last posted (see saysAllowanceRefusal). */
-  private readonly allowanceRefusalSaid = new Map<number, number>();
+  /** A scheduled task's allowance refusal is posted once a day: a repeating one posted it at every run until midnight. */
+  private readonly allowanceRefusalSaid = new OncePerDay<number>();
   private closing = false;
   /** Shutdown's grace period is over: turns in flight were aborted. */
   private pastDeadline = false;
@@ -271,7 +272,7 @@ export class Gateway {
       admission = await this.options.allowance?.admit(message.userId, isAdmin, controller.signal);
       turn.waiting = false;
       if (admission?.refusal) {
-        if (this.saysAllowanceRefusal(message)) await this.reply(message, { text: admission.refusal });
+        if (!message.scheduled || this.allowanceRefusalSaid.first(message.scheduled.id, this.options.clock.now())) await this.reply(message, { text: admission.refusal });
         else this.options.logger.info({ ...ids, scheduleId: message.scheduled?.id }, 'scheduled run refused by the daily allowance; said once today already');
         return 'rejected';
       }
@@ -393,18 +394,6 @@ export class Gateway {
   }
 
   /** Sends a reply; a failure is logged, since there is no one left to tell. */
-  /**
-   * Whether a refusal by the daily allowance is said: always to a person; for a scheduled task,
-   * once a day (UTC) per task, or a repeating one posted it into its chat at every run until midnight.
-   */
-  private saysAllowanceRefusal(message: InboundMessage): boolean {
-    if (!message.scheduled) return true;
-    const today = startOfUtcDay(this.options.clock.now());
-    if (this.allowanceRefusalSaid.get(message.scheduled.id) === today) return false;
-    this.allowanceRefusalSaid.set(message.scheduled.id, today);
-    return true;
-  }
-
   private async reply(message: InboundMessage, reply: OutboundReply): Promise<void> {
     if (!this.adapters.has(message.platform)) {
       this.options.logger.error({ platform: message.platform }, 'no adapter attached for platform; reply dropped');
@@ -453,16 +442,4 @@ function replyToOf(message: InboundMessage): string | undefined {
 
 function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/**
- * "/tmp is full, what can I delete?" starts with a path, not a command: an unknown name with
- * words after it, typed in a message, is a message for the agent. A bare unknown `/word` is
- * still answered with the commands (most likely a typo of one).
- */
-function asTextUnlessCommand(message: InboundMessage, commands: CommandRegistry): InboundMessage {
-  const command = message.command;
-  // A platform's own slash command (Slack's `/frobnicate now`) was invoked as one.
-  if (!command || message.viaSlashCommand || command.args === '' || commands.get(command.name)) return message;
-  return { ...message, command: undefined };
 }
