@@ -76,11 +76,11 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .option('-n, --limit <n>', 'most notes to show', '50')
     .option('--json', 'print a JSON array')
     .action((options: UserOption & { limit: string; json?: boolean }) =>
-      withNotes((notes, db) => {
+      withNotes((notes, db, loaded) => {
         const listed = notes.store.list(readKey(notes, db, options.user), { limit: positiveInt(options.limit, '--limit') });
         if (options.json) return print(JSON.stringify(listed.map((note) => ({ ...note, createdAt: toIso(note.createdAt), updatedAt: toIso(note.updatedAt) }))));
         if (listed.length === 0) return print(`No notes for ${options.user}.`);
-        for (const note of listed) print(renderNote(note));
+        for (const note of listed) print(renderNote(note, loaded.agent.timeZone));
       }),
     );
 
@@ -89,14 +89,16 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .description('search the user\'s notes (BM25 + recency; fused with embeddings when CAIRN_EMBEDDINGS_MODEL is set)')
     .requiredOption('-u, --user <key>', 'user key, e.g. slack:T1:U1')
     .option('-n, --limit <n>', `most results per query (default ${DEFAULT_LIMIT})`)
-    .option('--since <iso>', 'only notes created at or after this ISO 8601 date/time')
-    .option('--until <iso>', 'only notes created at or before this ISO 8601 date/time (a date: through its end)')
+    .option('--since <iso>', 'only notes created at or after this ISO 8601 date/time (without an offset: in CAIRN_TZ)')
+    .option('--until <iso>', 'only notes created at or before this ISO 8601 date/time (a date: through its end; without an offset: in CAIRN_TZ)')
     .option('--kind <kind>', 'only notes of this kind')
     .option('--json', 'print JSON: an array of {id, external_id, text, kind, created_at, score}, best first')
     .option('--batch <file>', 'JSONL of {"id", "query"}: prints one {"id", "results"} line per query')
     .action((query: string | undefined, options: SearchCliOptions) =>
-      withNotes(async (notes, db) => {
-        const base = searchOptions(options);
+      withNotes(async (notes, db, loaded) => {
+        // Dates as people give them, in CAIRN_TZ, as memory_search and /memory read them.
+        const zone = loaded.agent.timeZone;
+        const base = searchOptions(options, zone);
         const key = readKey(notes, db, options.user);
         if (options.batch) {
           const queries = readBatch(options.batch);
@@ -107,7 +109,7 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
         const hits = await notes.search.search(key, query ?? '', base);
         if (options.json) return print(JSON.stringify(hits.map(toResult)));
         if (hits.length === 0) return print('No notes match.');
-        for (const hit of hits) print(`${hit.score.toFixed(3)}  ${renderNote(hit.note)}`);
+        for (const hit of hits) print(`${hit.score.toFixed(3)}  ${renderNote(hit.note, zone)}`);
       }),
     );
 
@@ -180,9 +182,9 @@ function toResult(hit: SearchHit) {
   return { id: note.id, external_id: note.externalId ?? null, text: note.text, kind: note.kind, created_at: toIso(note.createdAt), score: hit.score };
 }
 
-function searchOptions(options: SearchCliOptions): SearchOptions {
-  const since = options.since === undefined ? undefined : parseInstant(options.since, 'start');
-  const until = options.until === undefined ? undefined : parseInstant(options.until, 'end');
+function searchOptions(options: SearchCliOptions, timeZone: string): SearchOptions {
+  const since = options.since === undefined ? undefined : parseInstant(options.since, 'start', timeZone);
+  const until = options.until === undefined ? undefined : parseInstant(options.until, 'end', timeZone);
   if (since === null) throw new CairnError('invalid_input', `--since "${options.since}" is not an ISO 8601 date or date-time (e.g. 2026-03-01 or 2026-03-01T12:00:00Z).`);
   if (until === null) throw new CairnError('invalid_input', `--until "${options.until}" is not an ISO 8601 date or date-time (e.g. 2026-03-31).`);
   return {

@@ -44,6 +44,24 @@ const SAMPLE = [
   { text: 'Ada moved the standup to ten', created_at: '2026-03-20T08:30:00+01:00' },
 ];
 
+describe('cairn memory dates', () => {
+  it('reads --since/--until and shows notes by their day in CAIRN_TZ, as memory_search and /memory do', async () => {
+    const previousZone = process.env.CAIRN_TZ;
+    process.env.CAIRN_TZ = 'Asia/Tokyo';
+    try {
+      // 23:30 UTC on the 4th is 08:30 on 5 March in Tokyo.
+      await cairn('memory', 'import', '--user', 'slack:T1:U1', file('tokyo.jsonl', [{ text: 'Ada chose the blue logo', created_at: '2026-03-04T23:30:00Z' }]));
+      expect(await cairn('memory', 'list', '--user', 'slack:T1:U1')).toEqual([expect.stringContaining('(note, 2026-03-05) Ada chose the blue logo')]);
+      const found = JSON.parse((await cairn('memory', 'search', '--user', 'slack:T1:U1', '--since', '2026-03-05', '--until', '2026-03-05', '--json', 'logo'))[0]!) as unknown[];
+      expect(found).toHaveLength(1);
+      expect(JSON.parse((await cairn('memory', 'search', '--user', 'slack:T1:U1', '--since', '2026-03-04', '--until', '2026-03-04', '--json', 'logo'))[0]!)).toEqual([]);
+    } finally {
+      if (previousZone === undefined) delete process.env.CAIRN_TZ;
+      else process.env.CAIRN_TZ = previousZone;
+    }
+  });
+});
+
 describe('cairn memory import / search', () => {
   it('imports JSONL and searches it with the fixed JSON shapes, best first', async () => {
     expect(await cairn('memory', 'import', '--user', 'slack:T1:U1', file('in.jsonl', SAMPLE))).toEqual(['Imported 3 notes for slack:T1:U1.']);
