@@ -3,7 +3,8 @@
  * failure modes; mark unused skills stale and later archive them (pinned ones are
  * exempt); send skills with poor outcomes to refinement; store the report in SQLite
  * and as Markdown + SVG under CAIRN_DATA_DIR/audits/. A row with status 'running'
- * (unique) is the lock, so two audits never overlap, even across processes.
+ * (unique) is the lock, so two audits never overlap, even across processes; it names the process
+ * holding it, so a crash mid-audit blocks the next only where that cannot be checked (another host).
  */
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -12,6 +13,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { describeError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
+import { diedOnThisHost, thisProcess } from '../store/process-gone.js';
 import { computeStats, type AuditStats } from './audit-stats.js';
 import { renderReport, type AuditActions } from './audit-report.js';
 import type { Task, TaskStore } from './tasks.js';
@@ -95,7 +97,9 @@ export class AuditService {
     const { db } = options;
     this.statements = {
       clearStale: db.prepare("UPDATE audits SET status = 'failed', error = 'interrupted', finished_at = ? WHERE status = 'running' AND started_at < ?"),
-      begin: db.prepare("INSERT INTO audits (trigger, status, started_at) VALUES (?, 'running', ?)"),
+      begin: db.prepare("INSERT INTO audits (trigger, status, started_at, holder_pid, holder_host) VALUES (?, 'running', ?, ?, ?)"),
+      running: db.prepare<[], { id: number; holder_pid: number | null; holder_host: string | null }>("SELECT id, holder_pid, holder_host FROM audits WHERE status = 'running'"),
+      clearRunning: db.prepare("UPDATE audits SET status = 'failed', error = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'"),
       finish: db.prepare("UPDATE audits SET status = 'done', finished_at = ?, task_count = ?, stats = ?, report = ?, report_path = ? WHERE id = ?"),
       fail: db.prepare("UPDATE audits SET status = 'failed', finished_at = ?, error = ? WHERE id = ?"),
       get: db.prepare<[number], AuditRow>('SELECT * FROM audits WHERE id = ?'),
@@ -106,15 +110,28 @@ export class AuditService {
     };
   }
 
+  /** The lock of an audit whose process died on this host (a crash, a kill): cleared at once, not after an hour. */
+  private clearDeadHolders(now: number): void {
+    for (const row of this.statements.running.all()) {
+      if (row.holder_pid === null || row.holder_host === null) continue;
+      if (diedOnThisHost({ pid: row.holder_pid, host: row.holder_host })) {
+        this.statements.clearRunning.run(now, row.id);
+        this.options.logger.warn({ auditId: row.id, pid: row.holder_pid }, 'an audit whose process died was marked interrupted');
+      }
+    }
+  }
+
   /** Runs an audit now; undefined when another one is already running. */
   async run(trigger: string): Promise<AuditRecord | undefined> {
     const { clock, logger } = this.options;
     const now = clock.now();
     const lastAuditAt = this.lastFinishedAt();
     this.statements.clearStale.run(now, now - STALE_LOCK_MS);
+    this.clearDeadHolders(now);
+    const self = thisProcess();
     let id: number;
     try {
-      id = Number(this.statements.begin.run(trigger, now).lastInsertRowid);
+      id = Number(this.statements.begin.run(trigger, now, self.pid, self.host).lastInsertRowid);
     } catch {
       logger.info({ trigger }, 'audit skipped: another audit is running');
       return undefined;

@@ -9,6 +9,7 @@
  * so it is taken atomically with the database's own locking, wherever the folder is.
  */
 import { hostname } from 'node:os';
+import { diedOnThisHost } from './process-gone.js';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { CairnError } from '../core/errors.js';
@@ -134,18 +135,9 @@ export class InstanceLease {
   /**
    * The holder ran on this machine and its process is gone (a crash, a kill -9): a service
    * manager that restarts Cairn at once (systemd) need not wait for the lease to go stale.
-   * The same pid as this process's is not known to be gone: a container restarted with a
-   * fresh pid namespace reuses it.
    */
   private diedHere(held: LeaseRow): boolean {
-    if (held.host !== this.ownHost || held.pid === this.ownPid) return false;
-    try {
-      process.kill(held.pid, 0);
-      return false;
-    } catch (error) {
-      // EPERM: it lives, under another user.
-      return (error as NodeJS.ErrnoException).code === 'ESRCH';
-    }
+    return diedOnThisHost({ pid: held.pid, host: held.host }, { pid: this.ownPid, host: this.ownHost });
   }
 
   private scheduleRenewal(): void {

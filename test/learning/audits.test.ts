@@ -2,6 +2,8 @@
  * Audits in detail: which skill versions go to refinement, and every-N-tasks audits when tasks end
  * out of order or two processes (`cairn start` and `cairn chat`) record tasks in one database.
  */
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -44,6 +46,33 @@ describe('refinement from audits', () => {
     });
     await audits.run('test');
     expect(refined).toEqual(['backup: 3 failures']);
+    db.close();
+  });
+});
+
+describe("an audit's lock", () => {
+  function auditsOn(dataDir: string) {
+    const db = openDatabase(join(dataDir, 'cairn.db'));
+    const audits = new AuditService({ db, tasks: new TaskStore(db), clock: new ManualClock(NOW), logger: silentLogger, dataDir, policy: { staleDays: 14, archiveDays: 30, poorSuccessRate: 0.5, minJudged: 3 } });
+    return { db, audits };
+  }
+  const lockedBy = (db: ReturnType<typeof openDatabase>, pid: number) =>
+    db.prepare("INSERT INTO audits (trigger, status, started_at, holder_pid, holder_host) VALUES ('cron', 'running', ?, ?, ?)").run(NOW - 60_000, pid, hostname());
+
+  it('is cleared at once when the process holding it died (a crash mid-audit blocked audits for an hour)', async () => {
+    const { db, audits } = auditsOn(tempDir('cairn-audit-lock-'));
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    lockedBy(db, gone);
+    const record = await audits.run('test');
+    expect(record?.status).toBe('done');
+    expect(db.prepare("SELECT status, error FROM audits WHERE holder_pid = ? AND trigger = 'cron'").get(gone)).toEqual({ status: 'failed', error: 'interrupted' });
+    db.close();
+  });
+
+  it('holds while the process holding it lives', async () => {
+    const { db, audits } = auditsOn(tempDir('cairn-audit-lock-'));
+    lockedBy(db, process.ppid);
+    expect(await audits.run('test')).toBeUndefined();
     db.close();
   });
 });

@@ -27,6 +27,7 @@ import { sql as auditTaskMarks } from './022-audit-task-marks.js';
 import { sql as extractionClaimsAndWords } from './023-extraction-claims-and-words.js';
 import { sql as messageReasoning } from './024-message-reasoning.js';
 import { backfill as searchFoldStrokesBackfill, sql as searchFoldStrokes } from './025-search-fold-strokes.js';
+import { sql as auditHolder } from './026-audit-holder.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -63,4 +64,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 23, name: 'extraction-claims-and-words', sql: extractionClaimsAndWords },
   { version: 24, name: 'message-reasoning', sql: messageReasoning },
   { version: 25, name: 'search-fold-strokes', sql: searchFoldStrokes, backfill: searchFoldStrokesBackfill },
+  { version: 26, name: 'audit-holder', sql: auditHolder },
 ];
