@@ -202,7 +202,8 @@ export interface ReactionInput {
 /** 👍 / 👎 become `/feedback good|bad`; any other emoji is not feedback. */
 export function normalizeReaction(input: ReactionInput): InboundMessage | undefined {
   const verdict = input.emoji === '👍' ? 'good' : input.emoji === '👎' ? 'bad' : undefined;
-  if (!verdict) return undefined;
+  // A message Cairn posted on its own (an audit report, a proposal) answers no turn: a reaction there is no feedback on the reactor's latest answer.
+  if (!verdict || input.reply.answered === undefined) return undefined;
   return {
     platform: PLATFORM,
     conversationId: input.reply.conversationId,

@@ -261,7 +261,8 @@ export function normalizeReaction(rawEvent: unknown, options: NormalizeOptions, 
   const base = event.reaction.split('::')[0] ?? event.reaction;
   const verdict = GOOD_REACTIONS.has(base) ? 'good' : BAD_REACTIONS.has(base) ? 'bad' : undefined;
   const reply = replyAt(event.item.channel, event.item.ts);
-  if (!verdict || !reply || event.user === options.bot.userId) return undefined;
+  // A message Cairn posted on its own (an audit report, a proposal) answers no turn: a reaction there is no feedback on the reactor's latest answer.
+  if (!verdict || !reply?.answered || event.user === options.bot.userId) return undefined;
   const { conversationId } = reply;
   return {
     message: {

@@ -299,7 +299,8 @@ export function normalizeReaction(raw: unknown, replyAt: (chatId: number, messag
   if (!parsed.success || !parsed.data.user) return undefined;
   const reaction = parsed.data;
   const reply = replyAt(reaction.chat.id, reaction.message_id);
-  if (!reply) return undefined;
+  // A message Cairn posted on its own (an audit report, a proposal) answers no turn: a reaction there is no feedback on the reactor's latest answer.
+  if (!reply?.answered) return undefined;
   const emojis = reaction.new_reaction.map((r) => r.emoji ?? '');
   const verdict = emojis.includes('👍') ? 'good' : emojis.includes('👎') ? 'bad' : undefined;
   if (!verdict) return undefined;

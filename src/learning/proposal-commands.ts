@@ -40,7 +40,11 @@ export function registerProposalCommands(commands: CommandRegistry, proposals: P
           return `Rejected proposal #${rejected.id}.`;
         }
         const applied = proposals.apply(id, 'person', clock.now());
-        if (applied.status !== 'applied') return `Proposal #${id} could not be applied: ${applied.detail ?? 'unknown error'}`;
+        if (applied.status !== 'applied') {
+          // Settled all the same (failed): the posted proposal loses its buttons and says why.
+          onSettled?.(id, `⚠️ Could not be applied (${who}): ${applied.detail ?? 'unknown error'}`);
+          return `Proposal #${id} could not be applied: ${applied.detail ?? 'unknown error'}`;
+        }
         onSettled?.(id, `✅ Applied by ${who}.`);
         return `Applied proposal #${id}: ${applied.detail ?? applied.change.name}.`;
       } catch (error) {

@@ -25,6 +25,10 @@ export const nodeCron: CronPort = (expression, timeZone, run) => {
   // batch worker, would pay its 20-40 ms of loading for nothing.
   const cron = createRequire(import.meta.url)('node-cron') as typeof NodeCron;
   if (!cron.validate(expression)) throw new CairnError('config', `CAIRN_AUDIT_CRON "${expression}" is not a valid cron expression (e.g. "0 3 * * *" for 03:00 daily).`);
+  // node-cron runs only when both day fields match; cron (and the missed-run check, cron-parser) when either does.
+  if (restrictsBothDays(expression)) {
+    throw new CairnError('config', `CAIRN_AUDIT_CRON "${expression}" names both a day of the month and a weekday, which cron implementations read differently: name one of them (e.g. "0 3 1 * *" or "0 3 * * 1").`);
+  }
   const task = cron.schedule(expression, run, { timezone: timeZone, noOverlap: true });
   return {
     stop: () => void task.stop(),
@@ -134,4 +138,12 @@ export class AuditScheduler {
     this.running = Promise.all([this.running, run]);
     return run;
   }
+}
+
+/** Whether a five- or six-field expression restricts both the day of the month and the weekday. */
+function restrictsBothDays(expression: string): boolean {
+  const fields = expression.trim().split(/\s+/);
+  const [dayOfMonth, , dayOfWeek] = fields.slice(-3);
+  const open = (field: string | undefined) => field === undefined || field === '*' || field === '?';
+  return !open(dayOfMonth) && !open(dayOfWeek);
 }

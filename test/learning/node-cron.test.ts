@@ -19,4 +19,12 @@ describe('the node-cron port', () => {
     expect(weekdays.nextRunAfter(Date.UTC(2026, 10, 27, 15))).toBe(Date.UTC(2026, 10, 30, 14));
     weekdays.stop();
   });
+
+  it('refuses a schedule naming both a day of the month and a weekday, which node-cron reads as both and cron as either', () => {
+    expect(() => nodeCron('0 3 1 * 1', 'UTC', () => {})).toThrow('names both a day of the month and a weekday');
+    const first = nodeCron('0 3 1 * *', 'UTC', () => {});
+    first.stop();
+    const mondays = nodeCron('0 0 3 * * 1', 'UTC', () => {});
+    mondays.stop();
+  });
 });
