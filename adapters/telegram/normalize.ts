@@ -32,6 +32,8 @@ const contentFields = {
   location: z.unknown().optional(),
   contact: z.unknown().optional(),
   poll: z.unknown().optional(),
+  dice: z.object({ emoji: z.string(), value: z.number() }).optional(),
+  game: z.unknown().optional(),
 };
 type Content = z.infer<z.ZodObject<typeof contentFields>>;
 
@@ -114,6 +116,8 @@ function partsOf(message: Content): string[] {
   if (message.location) parts.push('a location');
   if (message.contact) parts.push('a contact');
   if (message.poll) parts.push('a poll');
+  if (message.dice) parts.push(`a ${message.dice.emoji} (it shows ${message.dice.value})`);
+  if (message.game) parts.push('a game');
   return parts;
 }
 
@@ -176,6 +180,8 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
   const { command, forMe } = commandFor(text, options.bot.username);
   if (command === null) return undefined; // a command meant for another bot
   const attachments = attachmentsOf(message);
+  // Neither words nor anything Cairn knows (a pin, the auto-delete timer changed, a topic opened): a service message, not "an empty message".
+  if (raw_text.trim() === '' && partsOf(message).length === 0) return undefined;
   const replyingTo = replyContextOf(message, options.bot);
   return {
     ...sentBy(from, message, isDirect, options),
