@@ -28,6 +28,7 @@ import { MessagesInFlight, type InFlight } from './in-flight.js';
 import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
 import { checkSlack } from './check.js';
 import { MemberNames } from './members.js';
+import { DirectChats } from './direct-chats.js';
 import { SocketModeLink, guardSocketMessages, startSocketMode } from './socket-mode.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
@@ -80,6 +81,7 @@ export class SlackAdapter implements Adapter {
   /** Cairn's own replies by `channel:ts`, so 👍/👎 on them counts as feedback on the turn that sent them. */
   private readonly replies: SentReplies;
   private readonly members: MemberNames;
+  private readonly directChats: DirectChats;
   /** Chats of the assistant pane started and not yet named (`channel:thread_ts`). */
   private readonly untitled = new Set<string>();
   private readonly uploader: Uploader;
@@ -115,6 +117,7 @@ export class SlackAdapter implements Adapter {
     this.clientOptions = webClientOptions(settings, deps.logger);
     this.client = new webApi.WebClient(this.token, this.clientOptions);
     this.members = new MemberNames(this.client, deps.logger);
+    this.directChats = new DirectChats({ client: this.client, logger: deps.logger, call: (operation) => this.call(operation) });
     this.inFlight = new MessagesInFlight({
       client: this.client,
       logger: deps.logger,
@@ -161,7 +164,7 @@ export class SlackAdapter implements Adapter {
       // Slack wants the acknowledgement within 3 s; the answer follows through the response_url.
       await ack();
       const normalized = this.accepting && this.bot ? normalizeSlashCommand(command, this.normalizeOptions(this.bot)) : undefined;
-      if (normalized) this.deliver(normalized, respond);
+      if (normalized) this.deliver(await this.directChats.slashCommand(normalized), respond);
     });
     app.action(new RegExp(`^${BUTTON_ACTION}_`), async ({ ack, body }) => {
       await ack();
@@ -280,6 +283,7 @@ export class SlackAdapter implements Adapter {
     if (!this.accepting || !this.bot) return;
     const normalized = normalizeEvent(event, body, this.normalizeOptions(this.bot));
     if (!normalized) return;
+    this.directChats.saw(normalized);
     this.titleChat(normalized.message, normalized.target);
     this.deliver({ ...normalized, message: this.withName(this.withThread(this.withFiles(normalized.message, event), normalized.target)) });
   }
@@ -343,8 +347,7 @@ export class SlackAdapter implements Adapter {
       });
   }
 
-  /** Sends a reply, split and rendered, its first message into `draft` when one streamed it; slash commands answer through their response_url. */
-  /** Posts the text; resolves with the last message where it went out formatted through the Web API (the one with the buttons). */
+  /** Posts the text, split and rendered, its first message into `draft` when one streamed it (slash commands: their response_url); resolves with the last message that went out formatted through the Web API (the one with the buttons). */
   private async post(conversationId: string, text: string, entry: InFlight | undefined, draft?: PostedMessage, buttons: readonly ReplyButton[] = [], answered = entry?.messageId): Promise<PostedMessage | undefined> {
     const { channel, threadTs } = whereTo(conversationId, entry);
     const messages = renderMessages(text);
@@ -352,7 +355,7 @@ export class SlackAdapter implements Adapter {
     // The buttons go under the last message, after everything they are about.
     for (const [index, rendered] of messages.entries()) {
       const message = index === messages.length - 1 ? withButtons(rendered, buttons) : rendered;
-      if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs, entry.target.user);
+      if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs, entry.target);
       else last = await this.postMessage(channel, threadTs, message, { conversationId, answered }, index === 0 ? draft : undefined);
     }
     return last;
@@ -383,18 +386,18 @@ export class SlackAdapter implements Adapter {
     }
   }
 
-  private async respondWith(respond: RespondFn, message: OutgoingMessage, channel: string, threadTs: string | undefined, user: string | undefined): Promise<void> {
+  private async respondWith(respond: RespondFn, message: OutgoingMessage, channel: string, threadTs: string | undefined, { user, ephemeral }: ReplyTarget): Promise<void> {
     try {
-      await this.call(() => respond({ response_type: 'in_channel', replace_original: false, text: message.text, blocks: message.blocks }));
+      await this.call(() => respond({ response_type: ephemeral ? 'ephemeral' : 'in_channel', replace_original: false, text: message.text, blocks: message.blocks }));
     } catch (error) {
       const mapped = mapSlackError(error);
       if (isMarkupRejection(mapped)) {
-        for (const part of plainParts(message.plain, SAFE_PLAIN_LIMIT)) await this.call(() => respond({ response_type: 'in_channel', replace_original: false, text: part }));
+        for (const part of plainParts(message.plain, SAFE_PLAIN_LIMIT)) await this.call(() => respond({ response_type: ephemeral ? 'ephemeral' : 'in_channel', replace_original: false, text: part }));
       } else if (mapped.code === 'not_found') {
         // The response_url expired (30 min, 5 uses): post in the channel instead, or, where Cairn is no member
-        // (/cairn works in any channel; not_in_channel), in the direct chat of whoever asked.
-        await this.postMessage(channel, threadTs, message).catch((refused: unknown) => {
-          if (!user || mapSlackError(refused).code !== 'permission') throw refused;
+        // (/cairn works in any channel; not_in_channel), in the direct chat of whoever asked; a private answer only there.
+        await (ephemeral && user ? this.postMessage(user, undefined, message) : this.postMessage(channel, threadTs, message)).catch((refused: unknown) => {
+          if (!user || ephemeral || mapSlackError(refused).code !== 'permission') throw refused;
           return this.postMessage(user, undefined, message);
         });
       } else {

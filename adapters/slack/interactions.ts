@@ -9,11 +9,11 @@ import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { headOf } from '../../src/core/text.js';
-import { PLATFORM, conversationIdOf, downloadable, fileSchema, slackToPlain, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
+import { PLATFORM, conversationIdOf, userTeamOf, downloadable, fileSchema, slackToPlain, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 
 const buttonPress = z.object({
   type: z.literal('block_actions'),
-  user: z.object({ id: z.string() }),
+  user: z.object({ id: z.string(), team_id: z.string().optional() }),
   team: z.object({ id: z.string() }).nullable().optional(),
   channel: z.object({ id: z.string() }),
   message: z.object({ ts: z.string(), thread_ts: z.string().optional() }),
@@ -43,7 +43,7 @@ export function normalizeButtonPress(rawBody: unknown, options: NormalizeOptions
  * where that message is (its thread; in a DM, in place).
  */
 function whereFrom(
-  payload: { user: { id: string }; team?: { id: string } | null | undefined; channel: { id: string }; message: { ts: string; thread_ts?: string | undefined } },
+  payload: { user: { id: string; team_id?: string | undefined }; team?: { id: string } | null | undefined; channel: { id: string }; message: { ts: string; thread_ts?: string | undefined } },
   options: NormalizeOptions,
 ): { sender: Omit<InboundMessage, 'text' | 'messageId' | 'receivedAt'>; target: ReplyTarget } {
   const { user, channel, message } = payload;
@@ -54,7 +54,8 @@ function whereFrom(
     sender: {
       platform: PLATFORM,
       conversationId: conversationIdOf(team, channel.id, message, isDirect, options),
-      userId: `${PLATFORM}:${team}:${user.id}`,
+      // Who pressed, by their own workspace (in a Slack Connect channel `team` may be another's), as their messages are.
+      userId: `${PLATFORM}:${userTeamOf({ team: user.team_id }, team)}:${user.id}`,
       senderId: user.id,
       userName: user.id,
       isDirect,
@@ -72,7 +73,7 @@ const messageShortcut = z.object({
   type: z.literal('message_action'),
   callback_id: z.literal(ASK_SHORTCUT),
   trigger_id: z.string().min(1),
-  user: z.object({ id: z.string() }),
+  user: z.object({ id: z.string(), team_id: z.string().optional() }),
   team: z.object({ id: z.string() }).nullable().optional(),
   channel: z.object({ id: z.string() }),
   message: z.object({ ts: z.string(), thread_ts: z.string().optional(), text: z.string().default(''), user: z.string().optional(), bot_id: z.string().optional(), files: z.array(fileSchema).optional() }),

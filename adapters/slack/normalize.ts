@@ -43,6 +43,8 @@ export interface ReplyTarget {
   viaResponseUrl?: boolean;
   /** Who ran the slash command: their direct chat with Cairn is the last place its answer can go. */
   user?: string;
+  /** A slash command run in a DM of others: answered to whoever ran it alone. */
+  ephemeral?: boolean;
 }
 
 export interface Normalized {
@@ -63,6 +65,7 @@ const messageEvent = z.object({
   thread_ts: z.string().min(1).optional(),
   channel_type: z.string().optional(),
   team: z.string().optional(),
+  user_team: z.string().optional(),
   files: z.array(fileSchema).optional(),
 });
 
@@ -84,6 +87,16 @@ const slashCommand = z.object({
 
 /** Subtypes that carry a user's new words; the rest (edits, deletions, joins, topics) are not messages to answer. */
 const ANSWERABLE_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast', 'bot_message', 'me_message']);
+
+/**
+ * The workspace a person belongs to, which their user id is built from: in a Slack Connect
+ * channel the event's outer team_id is the channel owner's, while `user_team` (or `team`) is
+ * the sender's own, so a person is the same user in every channel. `fallback` where the event
+ * names none (a reaction: Cairn's own workspace).
+ */
+export function userTeamOf(named: { user_team?: string | undefined; team?: string | undefined }, fallback: string): string {
+  return named.user_team ?? named.team ?? fallback;
+}
 
 /**
  * A DM is one conversation, and each thread in it one of its own (every chat in Slack's
@@ -109,7 +122,9 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
   const event = parsed.data;
   if (!ANSWERABLE_SUBTYPES.has(event.subtype)) return undefined;
   const { bot } = options;
+  // The channel's workspace (in a Slack Connect channel, the one that owns it) names the conversation; the sender's own names them.
   const team = envelope.safeParse(rawBody).data?.team_id ?? event.team ?? bot.teamId;
+  const userTeam = userTeamOf(event, team);
   const isDirect = event.channel_type === 'im' || (event.channel_type === undefined && event.channel.startsWith('D'));
   const isSelf = event.user === bot.userId || (event.bot_id !== undefined && event.bot_id === bot.botId);
   const isBot = !isSelf && (event.bot_id !== undefined || event.subtype === 'bot_message');
@@ -122,7 +137,7 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
     message: {
       platform: PLATFORM,
       conversationId,
-      userId: `${PLATFORM}:${team}:${user}`,
+      userId: `${PLATFORM}:${userTeam}:${user}`,
       senderId: user,
       userName: user,
       text,
@@ -245,6 +260,8 @@ const reactionEvent = z.object({
   reaction: z.string(),
   item: z.object({ type: z.literal('message'), channel: z.string().min(1), ts: z.string().min(1) }),
   event_ts: z.string().optional(),
+  user_team: z.string().optional(),
+  team: z.string().optional(),
 });
 
 const GOOD_REACTIONS = new Set(['+1', 'thumbsup']);
@@ -268,7 +285,7 @@ export function normalizeReaction(rawEvent: unknown, options: NormalizeOptions, 
     message: {
       platform: PLATFORM,
       conversationId,
-      userId: `${PLATFORM}:${options.bot.teamId}:${event.user}`,
+      userId: `${PLATFORM}:${userTeamOf(event, options.bot.teamId)}:${event.user}`,
       senderId: event.user,
       userName: event.user,
       text: `/feedback ${verdict}`,

@@ -171,7 +171,32 @@ function renderInline(text: string): string {
     links.push(`<${escapeLinkUrl(url)}>`);
     return `${CODE_OPEN}L${links.length - 1}${CODE_CLOSE}`;
   });
+  // A bare URL (Slack links it by itself) keeps its characters: `__init__` in a path is no emphasis.
+  result = result.replace(BARE_URL, (_match, before: string, found: string) => {
+    const url = trimUrl(found, before === '_');
+    links.push(escapeSlack(url));
+    return `${before}${CODE_OPEN}L${links.length - 1}${CODE_CLOSE}${found.slice(url.length)}`;
+  });
   return unpark(emphasis(escapeSlack(result)));
+}
+
+/** GFM's extended autolink: after the start, a space or `*_~(`, up to a space or `<`. */
+const BARE_URL = /(^|[\s*_~(])(https?:\/\/[^\s<]+)/g;
+
+/**
+ * GFM's trailing-punctuation rule: `?!.,:*~` and quotes at the end are not the URL's, nor a `)`
+ * with no `(` in it to close. A `_` is, unless one opened before the URL: `object.__init__` ends in it.
+ */
+function trimUrl(url: string, inUnderscores: boolean): string {
+  const trailing = inUnderscores ? /[?!.,:;*_~'"]/ : /[?!.,:;*~'"]/;
+  let end = url.length;
+  for (;;) {
+    const last = url[end - 1] ?? '';
+    const kept = url.slice(0, end);
+    if (trailing.test(last)) end -= 1;
+    else if (last === ')' && (kept.match(/\)/g)?.length ?? 0) > (kept.match(/\(/g)?.length ?? 0)) end -= 1;
+    else return kept;
+  }
 }
 
 /** Markdown's bold, italic and strikethrough in escaped text, as mrkdwn's. */

@@ -38,3 +38,28 @@ describe('Slack rendering of headings', () => {
     expect(toMrkdwn('### F# tips #')).toBe('*F# tips*');
   });
 });
+
+/**
+ * A bare URL in the model's answer (Slack links it by itself) keeps its characters: the
+ * emphasis rewrite would make `__init__` in a path `*init*`, and the link lead nowhere.
+ * Markdown (GFM autolinks) leaves a URL's characters alone and trims trailing punctuation.
+ */
+describe('Slack rendering of bare URLs', () => {
+  it('keeps a bare URL with __ in its path intact (Python packages: __init__.py)', () => {
+    const url = 'https://github.com/psf/requests/blob/main/src/requests/__init__.py';
+    expect(toMrkdwn(`The version is set in ${url} near the top.`)).toBe(`The version is set in ${url} near the top.`);
+  });
+
+  it('sends the bare URL intact in the section block the user clicks, a __ at its end too', () => {
+    const url = 'https://docs.python.org/3/reference/datamodel.html#object.__init__';
+    const [message] = renderMessages(`See ${url} for the details.`);
+    expect(message?.blocks.map((block) => block.text.text).join('\n')).toBe(`See ${url} for the details.`);
+  });
+
+  it('leaves punctuation after a URL and emphasis around it as they were, escaping what Slack needs escaped', () => {
+    expect(toMrkdwn('Read https://en.wikipedia.org/wiki/Mercury_(planet).')).toBe('Read https://en.wikipedia.org/wiki/Mercury_(planet).');
+    expect(toMrkdwn('(see https://example.com/a**b**c), then __done__')).toBe('(see https://example.com/a**b**c), then *done*');
+    expect(toMrkdwn('**https://example.com/x_y_z** and _https://example.com/q_')).toBe('*https://example.com/x_y_z* and _https://example.com/q_');
+    expect(toMrkdwn('https://example.com/?a=1&b=2')).toBe('https://example.com/?a=1&amp;b=2');
+  });
+});

@@ -10,7 +10,8 @@
  *
  * Web API calls arrive as POST /api/<method> (form-encoded, nested values as JSON, or
  * JSON) with the bot token in the Authorization header; each is recorded. auth.test,
- * conversations.replies (threads the test wrote, with Cairn's posts in them), users.info,
+ * conversations.replies (threads the test wrote, with Cairn's posts in them), conversations.history
+ * (only whether a DM is one Cairn is in), users.info,
  * chat.postMessage, chat.update (which changes the post in `posts`, or answers
  * message_not_found), reactions.add/remove and apps.connections.open are answered, and
  * files.uploadV2's three steps (files.getUploadURLExternal, the upload to its URL,
@@ -75,6 +76,8 @@ export interface FakeSlackOptions {
   scopes?: string[];
   /** Members' display names by id, for users.info (default U1 Ada, U2 Bo, U3 Cy); without users:read it is refused. */
   members?: Record<string, string>;
+  /** The DMs Cairn is in (its own with a person), which conversations.history reads (default D1, D2, D3); another DM is channel_not_found. */
+  directChats?: string[];
 }
 
 export interface FakeSlackApi {
@@ -133,6 +136,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const appToken = options.appToken ?? 'xapp-fake-slack-app-token';
   const scopes = options.scopes ?? ['app_mentions:read', 'chat:write', 'im:history', 'channels:history', 'groups:history', 'users:read', 'reactions:read', 'reactions:write', 'commands', 'files:read', 'files:write'];
   const members = options.members ?? { U1: 'Ada', U2: 'Bo', U3: 'Cy' };
+  const directChats = new Set(options.directChats ?? ['D1', 'D2', 'D3']);
   const sockets = new Set<WebSocket>();
   const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
   let envelopeCounter = 0;
@@ -224,6 +228,13 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         const name = members[String(body.user ?? '')];
         if (!name) return send(res, 200, { ok: false, error: 'user_not_found' });
         return send(res, 200, { ok: true, user: { id: body.user, name: name.toLowerCase(), real_name: `${name} Real`, profile: { display_name: name, real_name: `${name} Real` } } });
+      }
+      case 'conversations.history': {
+        // Only DMs are looked at this way (is a slash command's DM Cairn's own?): one of others is not found.
+        const channel = String(body.channel ?? '');
+        if (!scopes.includes('im:history')) return send(res, 200, { ok: false, error: 'missing_scope', needed: 'im:history' });
+        if (!directChats.has(channel)) return send(res, 200, { ok: false, error: 'channel_not_found' });
+        return send(res, 200, { ok: true, messages: [], has_more: false });
       }
       case 'conversations.replies': {
         // A thread as Slack lists it: root first, oldest to newest, up to `latest`; Cairn's own posts in it too.
