@@ -1,8 +1,10 @@
 /**
  * Long polling that outlives a conflict. grammY ends its polling loop on a 409, when
  * another process polls with the same token (the old instance during a redeploy, a second
- * Cairn, a webhook someone set): that passes, so polling starts again every 30 s. Anything
- * else that ends it (a revoked token, 401) is for good, and the adapter's health says so.
+ * Cairn): that passes, so polling starts again every 30 s. A webhook set for the bot is
+ * another instance's way in (production in webhook mode): grammY's start would delete it and
+ * take its updates, so polling waits, checking every 30 s, and the adapter's health names it.
+ * Anything else that ends polling (a revoked token, 401) is for good, and the health says so.
  */
 import type { Bot, PollingOptions } from 'grammy';
 import type { AdapterHealth } from '../../src/core/message.js';
@@ -50,6 +52,13 @@ export class LongPolling {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      const webhook = await this.webhookSet();
+      if (webhook) {
+        this.state = { ok: true, problem: `A webhook is set for this bot (${webhook}): another instance receives its updates there, so this one does not poll (it checks again every 30 s). To poll here, delete the webhook (the Bot API's deleteWebhook), or set TELEGRAM_WEBHOOK_URL to receive them by webhook.` };
+        this.logger.warn({ webhook }, 'A Telegram webhook is set for this bot token; not polling, checking again in 30 s');
+        await this.pause(CONFLICT_RETRY_MS);
+        continue;
+      }
       try {
         await this.bot.start(this.options);
         return;
@@ -65,6 +74,15 @@ export class LongPolling {
         this.logger.warn({ err: describeError(mapped) }, 'Another process polls Telegram with this bot token; polling again in 30 s');
         await this.pause(CONFLICT_RETRY_MS);
       }
+    }
+  }
+
+  /** The webhook's address, when one is set; '' when none is, or the question fails (polling then says what is wrong). */
+  private async webhookSet(): Promise<string> {
+    try {
+      return (await this.bot.api.getWebhookInfo()).url ?? '';
+    } catch {
+      return '';
     }
   }
 
