@@ -14,6 +14,7 @@ import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fa
 import { ManualTimers as AdapterTimers } from '../helpers/manual-timers.js';
 import { ManualTimers } from '../backends/helpers.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { runScheduledTasks } from '../helpers/scheduled-runs.js';
 import { startProxy, type Proxy } from '../helpers/platform-proxy.js';
 import { USER, guildMessage } from '../helpers/discord-rig.js';
 import { DiscordAdapter } from '../../adapters/discord/index.js';
@@ -62,19 +63,13 @@ async function startBot(thread: { locked: boolean }) {
     handled.push(outcome);
     return outcome;
   });
-  const runs: Promise<unknown>[] = [];
-  started.schedules.start((message) => {
-    const run = started.gateway.receive(message);
-    runs.push(run);
-    return run;
-  }, started.gateway.platforms());
-  return { cairn: started, fake, model, timers, handled, runs };
+  return { cairn: started, fake, model, handled, scheduled: runScheduledTasks(started, timers) };
 }
 
 describe('discord: a repeating task in a thread a moderator locked', () => {
   it('is cancelled after three runs whose answers Discord refused (400 "Thread is archived", 50083)', async () => {
     const thread = { locked: false };
-    const { cairn, fake, model, timers, handled, runs } = await startBot(thread);
+    const { cairn, fake, model, handled, scheduled } = await startBot(thread);
     model.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Post the standup summary.', cron: '0 9 * * *' } }] }, { text: 'Scheduled: every day at 09:00.' });
     await fake.ready();
     fake.dispatch('MESSAGE_CREATE', guildMessage('610000000000000001', THREAD_ID, USER, `<@${BOT_USER.id}> every day at 9 post the standup summary`, { mentions: [BOT_USER] }));
@@ -85,14 +80,7 @@ describe('discord: a repeating task in a thread a moderator locked', () => {
     // A moderator locks the thread. Five days pass.
     thread.locked = true;
     model.setDefault(() => ({ text: 'Standup summary: ...' }));
-    for (let day = 0; day < 5; day++) {
-      const before = runs.length;
-      cairn.manualClock.advance(DAY);
-      timers.fireAll();
-      if (cairn.schedules.store.get(1)?.status !== 'active') break;
-      await vi.waitFor(() => expect(runs).toHaveLength(before + 1));
-      await Promise.all(runs);
-    }
+    await scheduled.pass(DAY, 5, 1);
     // As after a 403 (the bot's permission taken away): three runs whose answers went nowhere, then the task stops.
     expect({ status: cairn.schedules.store.get(1)?.status, modelRuns: scheduledRuns() }).toEqual({ status: 'cancelled', modelRuns: 3 });
   });

@@ -8,13 +8,14 @@
  *
  * The real Telegram adapter, against the fake Bot API behind a proxy that answers as Telegram does.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { GrammyError } from 'grammy';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
 import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
 import { ManualTimers as AdapterTimers } from '../helpers/manual-timers.js';
 import { ManualTimers } from '../backends/helpers.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { runScheduledTasks } from '../helpers/scheduled-runs.js';
 import { startProxy, type Proxy } from '../helpers/platform-proxy.js';
 import { TelegramAdapter } from '../../adapters/telegram/index.js';
 import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/errors.js';
@@ -69,13 +70,7 @@ async function startBot(gone: { answer?: string }) {
     outcomes.push(outcome);
     return outcome;
   });
-  const runs: Promise<unknown>[] = [];
-  started.schedules.start((message) => {
-    const run = started.gateway.receive(message);
-    runs.push(run);
-    return run;
-  }, started.gateway.platforms());
-  return { cairn: started, fake, model, timers, outcomes, runs };
+  return { cairn: started, fake, model, outcomes, scheduled: runScheduledTasks(started, timers) };
 }
 
 describe('telegram: a repeating task whose topic or group was deleted', () => {
@@ -86,7 +81,7 @@ describe('telegram: a repeating task whose topic or group was deleted', () => {
   ] as const) {
     it(`is cancelled after three runs whose answers Telegram refused, in ${where} (400 "${answer}")`, async () => {
       const gone: { answer?: string } = {};
-      const { cairn, fake, model, timers, outcomes, runs } = await startBot(gone);
+      const { cairn, fake, model, outcomes, scheduled } = await startBot(gone);
       const text = '@cairn_bot every day at 9 post the standup summary';
       model.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Post the standup summary.', cron: '0 9 * * *' } }] }, { text: 'Scheduled: every day at 09:00.' });
       fake.pushUpdate({
@@ -106,14 +101,7 @@ describe('telegram: a repeating task whose topic or group was deleted', () => {
       // The topic (the group) is deleted. Five days pass.
       gone.answer = answer;
       model.setDefault(() => ({ text: 'Standup summary: ...' }));
-      for (let day = 0; day < 5; day++) {
-        const before = runs.length;
-        cairn.manualClock.advance(DAY);
-        timers.fireAll();
-        if (cairn.schedules.store.get(1)?.status !== 'active') break;
-        await vi.waitFor(() => expect(runs).toHaveLength(before + 1));
-        await Promise.all(runs);
-      }
+      await scheduled.pass(DAY, 5, 1);
       // As after a 403 (the bot kicked): three runs whose answers went nowhere, then the task stops.
       expect({ status: cairn.schedules.store.get(1)?.status, modelRuns: scheduledRuns() }).toEqual({ status: 'cancelled', modelRuns: 3 });
     });

@@ -3,10 +3,11 @@
  * refused at each of its runs; the refusal is posted into the task's chat once that day, not at
  * every run until midnight (every 10 minutes for "*‌/10").
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../src/core/message.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { runScheduledTasks } from '../helpers/scheduled-runs.js';
 import { RecordingAdapter } from '../helpers/recording-adapter.js';
 import { ManualTimers } from '../backends/helpers.js';
 
@@ -34,23 +35,12 @@ const inGroup = (text: string): InboundMessage => telegram.message(text, { sende
 
 describe('a repeating task whose owner spent the daily allowance', () => {
   it('does not post the allowance refusal into the group at every run', async () => {
-    const runs: Promise<unknown>[] = [];
-    cairn.schedules.start((message) => {
-      const run = cairn.gateway.receive(message);
-      runs.push(run);
-      return run;
-    }, cairn.gateway.platforms());
+    const { pass } = runScheduledTasks(cairn, timers);
     server.enqueue({ toolCalls: [{ name: 'schedule_task', arguments: { prompt: 'Check the deploy queue and report.', cron: '*/10 * * * *' } }], usage: { prompt_tokens: 500, completion_tokens: 20 } }, { text: 'Every 10 minutes.', usage: { prompt_tokens: 500, completion_tokens: 20 } });
     await cairn.gateway.receive(inGroup('every 10 minutes check the deploy queue'));
 
     // Two hours of runs: the allowance is spent from the first; the rest are refused.
-    for (let i = 0; i < 12; i++) {
-      const before = runs.length;
-      cairn.manualClock.advance(10 * MINUTE);
-      timers.fireAll();
-      await vi.waitFor(() => expect(runs).toHaveLength(before + 1));
-      await Promise.all(runs);
-    }
+    await pass(10 * MINUTE, 12);
     const refusals = telegram.sent.filter((s) => s.conversationId === GROUP && s.reply.text.startsWith("You have used today's allowance"));
     expect(refusals).toHaveLength(1);
   });
