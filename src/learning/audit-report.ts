@@ -1,6 +1,7 @@
 /** The audit report as Markdown, for people: numbers first, then what was done about them. */
 import type { AuditStats, Rate } from './audit-stats.js';
 import { count } from '../core/text.js';
+import { percent as percentOf } from './percent.js';
 
 export interface AuditActions {
   staled: string[];
@@ -47,7 +48,7 @@ function describe(rate: Rate): string {
 }
 
 function percent(value: number | undefined): string {
-  return value === undefined ? 'n/a' : `${Math.round(value * 100)}%`;
+  return value === undefined ? 'n/a' : percentOf(value);
 }
 
 function tokenLines({ overall, sinceLastAudit }: NonNullable<AuditStats['tokens']>): string[] {

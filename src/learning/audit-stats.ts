@@ -68,9 +68,10 @@ export function rate(tasks: readonly Task[]): Rate {
 }
 
 export function computeStats(tasks: readonly Task[], lastAuditAt: number | undefined, topSkills = 3): AuditStats {
-  const bySkill = groupBy(tasks.flatMap((task) => task.skillsUsed.map((use) => ({ key: `${use.name}@${use.version}`, task }))));
+  // A task counts once per skill: one that used two versions (patched mid-task) is one use of the name.
+  const bySkill = groupBy(tasks.flatMap((task) => distinct(task.skillsUsed.map((use) => `${use.name}@${use.version}`)).map((key) => ({ key, task }))));
   const skillUses = new Map<string, Task[]>();
-  for (const task of tasks) for (const use of task.skillsUsed) push(skillUses, use.name, task);
+  for (const task of tasks) for (const name of distinct(task.skillsUsed.map((use) => use.name))) push(skillUses, name, task);
   const mostUsed = [...skillUses.entries()].sort((a, b) => b[1].length - a[1].length).slice(0, topSkills);
   const recent = lastAuditAt === undefined ? tasks : tasks.filter((task) => task.createdAt > lastAuditAt);
   return {
@@ -111,6 +112,10 @@ function failureModes(tasks: readonly Task[]): AuditStats['failureModes'] {
     modes.set(mode, entry);
   }
   return [...modes.entries()].map(([mode, entry]) => ({ mode, ...entry })).sort((a, b) => b.count - a.count);
+}
+
+function distinct(keys: readonly string[]): string[] {
+  return [...new Set(keys)];
 }
 
 function groupBy(items: readonly { key: string; task: Task }[]): Map<string, Task[]> {

@@ -11,6 +11,7 @@ import type { Logger } from '../core/logger.js';
 import { describeError } from '../core/errors.js';
 import type { Skills } from '../skills/index.js';
 import type { Task } from './tasks.js';
+import { percent } from './percent.js';
 
 export interface RollbackRecord {
   skill: string;
@@ -87,8 +88,4 @@ export class Refiner {
     this.logger.info({ skill: name, from: version, to: predecessor.version, newVersion: restored.version }, 'skill rolled back');
     return record;
   }
-}
-
-function percent(value: number): string {
-  return `${Math.round(value * 100)}%`;
 }
