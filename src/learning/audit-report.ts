@@ -10,7 +10,8 @@ export interface AuditActions {
   notes: string[];
 }
 
-export function renderReport(id: number, at: number, trigger: string, stats: AuditStats, actions: AuditActions, chartFile: string | undefined): string {
+/** `chartLine`: the chart's image link in the report file; in chat, where a relative link shows nothing, where it lies on the host. */
+export function renderReport(id: number, at: number, trigger: string, stats: AuditStats, actions: AuditActions, chartLine: string | undefined): string {
   const lines = [
     `# Cairn audit #${id}`,
     '',
@@ -22,7 +23,7 @@ export function renderReport(id: number, at: number, trigger: string, stats: Aud
     `- Since the previous audit: ${describe(stats.sinceLastAudit)}`,
     '',
   ];
-  if (chartFile) lines.push(`![Success rate over time](${chartFile})`, '');
+  if (chartLine) lines.push(chartLine, '');
   lines.push('## Per skill', '');
   if (stats.perSkill.length === 0) lines.push('No task used a skill yet.', '');
   else lines.push('| skill | version | tasks | success | failure | unknown | rate |', '| --- | --- | --- | --- | --- | --- | --- |', ...stats.perSkill.map((s) => `| ${s.skill} | ${s.version} | ${s.tasks} | ${s.success} | ${s.failure} | ${s.unknown} | ${percent(s.successRate)} |`), '');

@@ -145,11 +145,11 @@ export class AuditService {
       const { successRateChart } = await import('./audit-chart.js');
       const chart = await successRateChart(stats);
       writeFileAtomic(`${base}.svg`, chart);
-      const report = renderReport(id, now, trigger, stats, actions, `${base.split('/').at(-1)}.svg`);
+      const report = renderReport(id, now, trigger, stats, actions, `![Success rate over time](${base.split('/').at(-1)}.svg)`);
       writeFileAtomic(`${base}.md`, report);
       this.statements.finish.run(clock.now(), tasks.length, JSON.stringify(stats), report, `${base}.md`, id);
       logger.info({ auditId: id, trigger, tasks: tasks.length }, 'audit finished');
-      await this.publish(report);
+      await this.publish(renderReport(id, now, trigger, stats, actions, `The success rate over time is charted in \`${base}.svg\` on Cairn's host.`));
     } catch (error) {
       this.statements.fail.run(clock.now(), describeError(error), id);
       logger.error({ auditId: id, err: describeError(error) }, 'audit failed');

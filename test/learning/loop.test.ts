@@ -1,5 +1,6 @@
 /** The self-improving loop against the scripted model server: outcomes, reflection, skills, rollback, audits. */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { learningRig, NO_CHANGE, type LearningRig } from './helpers.js';
 import { RecordingAdapter } from '../helpers/recording-adapter.js';
@@ -303,6 +304,11 @@ describe('audits', () => {
     const posted = adapter.sent.filter((s) => s.conversationId === 'test:admins');
     expect(posted).toHaveLength(2);
     expect(posted[1]?.reply.text).toContain('# Cairn audit #2');
+    // A relative image link shows nothing in chat: the post says where the chart lies instead.
+    const reportPath = learning.audits.list()[0]!.reportPath!;
+    expect(posted[1]?.reply.text).not.toContain('](audit-');
+    expect(posted[1]?.reply.text).toContain(`\`${reportPath.replace(/\.md$/, '.svg')}\` on Cairn's host`);
+    expect(readFileSync(reportPath, 'utf8')).toContain(`![Success rate over time](${basename(reportPath, '.md')}.svg)`);
   });
 
   it('never runs two audits at once', async () => {
