@@ -8,7 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { CommandRegistry } from '../core/commands.js';
 import { isCairnError } from '../core/errors.js';
 import type { ReplyButton } from '../core/message.js';
-import { headOf } from '../core/text.js';
+import { headOf, oneLine } from '../core/text.js';
 import type { Proposal, ProposalStore } from './proposals.js';
 
 /** Most of a proposed skill body or patch text shown in the chat. */
@@ -77,7 +77,7 @@ export function proposalButtons(proposal: Proposal): ReplyButton[] {
 
 function listPending(pending: Proposal[]): string {
   if (pending.length === 0) return 'No skill changes are waiting for review.';
-  const lines = pending.map((p) => `#${p.id} ${p.change.action === 'create' ? 'new skill' : 'change to'} ${p.change.name}: ${p.change.reason}`);
+  const lines = pending.map((p) => `#${p.id} ${p.change.action === 'create' ? 'new skill' : 'change to'} ${p.change.name}: ${oneLine(p.change.reason, 200)}`);
   return [`Skill changes waiting for review (${pending.length}):`, ...lines, '', 'Send /proposals show <id> to read one, then apply or reject it.'].join('\n');
 }
 

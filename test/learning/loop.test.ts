@@ -194,14 +194,14 @@ describe('reflection and skills', () => {
     rig = await learningRig({ CAIRN_REFLECTION: 'propose', CAIRN_ADMIN_CHANNEL: 'telegram:-100', TELEGRAM_ADMIN_USERS: '1', TELEGRAM_ALLOWED_USERS: '2' });
     const telegram = new RecordingAdapter('telegram');
     rig.cairn.gateway.attach(telegram);
-    rig.reflections.push({ ...NO_CHANGE, skill: { action: 'create', name: 'reading-the-clock', description: 'How to tell the time. Use when asked the time.', body: '## Steps\n1. Call current_time.\n', reason: 'asked twice this week' } });
+    rig.reflections.push({ ...NO_CHANGE, skill: { action: 'create', name: 'reading-the-clock', description: 'How to tell the time. Use when asked the time.', body: '## Steps\n1. Call current_time.\n', reason: 'asked twice\nthis week' } });
     await rig.task('complex', [{ name: 'current_time' }, { name: 'current_time' }, { name: 'current_time' }]);
     await rig.cairn.learning.idle();
     const [proposal] = rig.cairn.learning.proposals.pending();
     const [posted] = telegram.sent;
     expect(posted?.conversationId).toBe('telegram:-100');
     expect(posted?.reply.text).toContain(`Proposal #${proposal?.id} after task`);
-    expect(posted?.reply.text).toContain('a new skill "reading-the-clock": How to tell the time. Use when asked the time.\nWhy: asked twice this week\n\n```\n## Steps\n1. Call current_time.\n\n```');
+    expect(posted?.reply.text).toContain('a new skill "reading-the-clock": How to tell the time. Use when asked the time.\nWhy: asked twice\nthis week\n\n```\n## Steps\n1. Call current_time.\n\n```');
     expect(posted?.reply.buttons).toEqual([
       { label: 'Apply', command: `/proposals apply ${proposal?.id}` },
       { label: 'Reject', command: `/proposals reject ${proposal?.id}` },
@@ -212,6 +212,7 @@ describe('reflection and skills', () => {
       return rig.cairn.gateway.receive(telegram.message(text, { senderId, userId: `telegram:${senderId}`, conversationId: 'telegram:-100', isDirect: false, addressed: true, command: { name, args: args.join(' ') } }));
     };
     await admin('/proposals');
+    // One line per proposal: a reason written over several lines is folded onto its line.
     expect(telegram.texts().at(-1)).toBe(`Skill changes waiting for review (1):\n#${proposal?.id} new skill reading-the-clock: asked twice this week\n\nSend /proposals show <id> to read one, then apply or reject it.`);
     await admin(`/proposals apply ${proposal?.id}`, '2');
     expect(telegram.texts().at(-1)).toMatch(/^\/proposals is only for admins/);
