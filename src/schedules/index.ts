@@ -16,7 +16,8 @@ import type { Db } from '../store/db.js';
 import { CairnError, describeError } from '../core/errors.js';
 import { oneLine } from '../core/text.js';
 import { ScheduleStore, type Schedule } from './store.js';
-import { checkCron, checkTimeZone, nextCronRun, parseAt, showTime } from './timing.js';
+import { checkCron, nextCronRun, parseAt, showTime } from './timing.js';
+import { checkTimeZone } from './zone.js';
 
 export type { Schedule } from './store.js';
 
@@ -81,7 +82,8 @@ export class Schedules {
     const prompt = task.prompt.trim();
     if (prompt === '') throw new CairnError('invalid_input', 'The task needs a prompt: what to do when it runs.');
     if (Boolean(task.at) === Boolean(task.cron)) throw new CairnError('invalid_input', 'Give either "at" (one run) or "cron" (a repeating task), not both or neither.');
-    const timeZone = checkTimeZone(task.timeZone?.trim() || this.options.defaultTimeZone);
+    // CAIRN_TZ was checked with the configuration (an operator's Etc/GMT-3 is what they meant).
+    const timeZone = task.timeZone?.trim() ? checkTimeZone(task.timeZone.trim()) : this.options.defaultTimeZone;
     const mine = this.store.activeOf(requester.person);
     if (mine.length >= MAX_ACTIVE_PER_PERSON) {
       // The limit counts every conversation's, and /schedules here may show none of them: say where they are, and where all of them are listed.

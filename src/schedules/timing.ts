@@ -21,11 +21,6 @@ export const MIN_INTERVAL_MS = 5 * 60_000;
 /** How far ahead a one-off task may be set. */
 const MAX_AHEAD_MS = 5 * 366 * 24 * 60 * 60_000;
 
-/** Throws a CairnError naming the problem when `zone` is not an IANA time zone. */
-export function checkTimeZone(zone: string): string {
-  if (luxonLib().IANAZone.isValidZone(zone)) return zone;
-  throw new CairnError('invalid_input', `Unknown time zone "${zone}": use an IANA name such as Europe/Paris or America/New_York.`);
-}
 
 /**
  * The next run of `expression` in `timeZone` strictly after `after` (ms). The expression is read

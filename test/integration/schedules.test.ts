@@ -124,7 +124,7 @@ describe('scheduled tasks', () => {
     expect(await schedule({ prompt: 'x', cron: '0,59 0,23 * * 1,3,5-6' })).toMatch(/repeats more often than every 5 minutes/);
     expect(await schedule({ prompt: 'x', cron: '0 9 * *' })).toMatch(/^Error from schedule_task: "0 9 \* \*" is not a five-field cron expression/);
     expect(await schedule({ prompt: 'x', cron: '0 25 * * *' })).toMatch(/^Error from schedule_task: "0 25 \* \* \*" is not a valid cron expression/);
-    expect(await schedule({ prompt: 'x', cron: '0 9 * * *', timeZone: 'Mars/Olympus' })).toBe('Error from schedule_task: Unknown time zone "Mars/Olympus": use an IANA name such as Europe/Paris or America/New_York.');
+    expect(await schedule({ prompt: 'x', cron: '0 9 * * *', timeZone: 'Mars/Olympus' })).toBe('Error from schedule_task: Unknown time zone "Mars/Olympus": use an IANA name such as Europe/Paris or America/New_York, or an offset such as UTC+2.');
     expect(await schedule({ prompt: 'x', at: '2026-11-25T09:00', cron: '0 9 * * *' })).toBe('Error from schedule_task: Give either "at" (one run) or "cron" (a repeating task), not both or neither.');
     expect(cairn.schedules.store.active()).toEqual([]);
   });
