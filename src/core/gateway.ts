@@ -307,7 +307,7 @@ export class Gateway {
         return 'closed';
       }
       this.options.logger.error({ ...ids, code: error instanceof CairnError ? error.code : 'internal', err: describeError(error) }, 'turn failed');
-      await this.reply(message, { text: userFacingError(error), isError: true, endsTurn: turn !== undefined });
+      await this.reply(message, { text: message.scheduled?.failed?.(error) ?? userFacingError(error), isError: true, endsTurn: turn !== undefined });
       return 'failed';
     } finally {
       admission?.release();

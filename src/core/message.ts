@@ -45,6 +45,8 @@ export interface ScheduledRun {
   cancelled?: () => boolean;
   delivered?: () => void;
   refused?: (error: CairnError) => void;
+  /** The run failed: what its owner is told, which says what becomes of the task (a one-off may run again later). */
+  failed?: (error: unknown) => string;
 }
 
 export interface InboundMessage {

@@ -13,7 +13,8 @@ import type { Logger } from '../core/logger.js';
 import type { InboundMessage, ScheduledRun } from '../core/message.js';
 import type { Timers, TimerHandle } from '../backends/timers.js';
 import type { Db } from '../store/db.js';
-import { CairnError, describeError } from '../core/errors.js';
+import { CairnError, describeError, isCairnError } from '../core/errors.js';
+import { userFacingError } from '../core/user-errors.js';
 import { oneLine } from '../core/text.js';
 import { ScheduleStore, type Schedule } from './store.js';
 import { checkCron, nextCronRun, parseAt, showTime } from './timing.js';
@@ -27,6 +28,19 @@ export const MAX_ACTIVE_PER_PERSON = 25;
 const MAX_WAIT_MS = 6 * 60 * 60_000;
 /** Runs in a row whose answers the platform refused before a repeating task is cancelled (one refusal may pass: a permission fixed later). */
 const REFUSED_RUNS_TO_CANCEL = 3;
+/**
+ * A one-off whose run failed because the model could not be reached (the model client has
+ * retried for a minute already) runs again this much later, at most RETRIES times: a reminder
+ * due during a provider's outage was marked done, and its owner got only "try again shortly".
+ */
+const RETRY_AFTER_MS = 10 * 60_000;
+const RETRIES = 3;
+const PASSING_ERRORS: Readonly<Record<string, string>> = {
+  rate_limit: 'the model provider was rate-limiting me.',
+  timeout: "the model didn't answer in time.",
+  unavailable: 'the model provider was having trouble.',
+  network: "I couldn't reach my model.",
+};
 /** A run this late is told so. */
 const LATE_AFTER_MS = 2 * 60_000;
 /** Places the limit's refusal names; the others are counted together (all of them are listed by /schedules in a direct chat). */
@@ -70,6 +84,8 @@ export class Schedules {
   private timer: TimerHandle | undefined;
   /** Runs in a row whose answers the platform refused, by task (in memory: a restart starts the count over). */
   private readonly refusedRuns = new Map<number, number>();
+  /** Failed runs of one-offs, by task (in memory: a restart starts the count over). */
+  private readonly failedRuns = new Map<number, number>();
   /** Conversations that moved to a new id (old → new), for messages from the old one still on their way. */
   private readonly moves = new Map<string, string>();
 
@@ -216,6 +232,7 @@ export class Schedules {
       this.handedOn.add(schedule.id);
       void sink(message).finally(() => this.handedOn.delete(schedule.id)).then(
         (outcome) => {
+          if (outcome === 'turn') this.failedRuns.delete(schedule.id);
           // Recorded as run before it started (a crash must not run it twice); a shutdown that
           // cut it off, or kept it from starting, knows better: it runs at the next start.
           if (outcome !== 'closed') return;
@@ -262,7 +279,37 @@ export class Schedules {
         this.arm();
         this.options.logger.warn({ scheduleId: schedule.id, conversationId: schedule.conversationId, setBy: schedule.identity, err: describeError(error) }, `scheduled task cancelled: ${refused} runs in a row, the platform refused its answers`);
       },
+      failed: (error) => this.afterFailure(schedule, error),
     };
+  }
+
+  /** What the owner of a task whose run failed is told; a one-off the model could not be reached for is put back for later. */
+  private afterFailure(schedule: Schedule, error: unknown): string {
+    const task = `Scheduled task #${schedule.id} ("${oneLine(schedule.prompt, 60)}") could not run`;
+    const passing = isCairnError(error) ? PASSING_ERRORS[error.code] : undefined;
+    const reason = passing ?? userFacingError(error);
+    if (schedule.cron) {
+      const next = this.store.get(schedule.id)?.nextRunAt;
+      return `${task} this time: ${reason}${next === undefined ? '' : ` Its next run is ${showTime(next, schedule.timeZone)}.`}`;
+    }
+    if (!passing) return `${task}: ${reason}`;
+    const failures = (this.failedRuns.get(schedule.id) ?? 0) + 1;
+    if (failures > RETRIES) {
+      this.failedRuns.delete(schedule.id);
+      return `${task}, ${failures} times in a row: ${reason} It is not tried again; ask me to set it again.`;
+    }
+    const again = this.options.clock.now() + RETRY_AFTER_MS;
+    try {
+      this.store.putBack(schedule.id, again);
+    } catch (putBackError) {
+      this.options.logger.error({ scheduleId: schedule.id, err: describeError(putBackError) }, 'a failed scheduled run could not be put back for later');
+      return `${task}: ${reason}`;
+    }
+    if (this.store.get(schedule.id)?.status !== 'active') return `${task}: ${reason}`;
+    this.failedRuns.set(schedule.id, failures);
+    this.arm();
+    this.options.logger.warn({ scheduleId: schedule.id, failures, err: describeError(error) }, 'scheduled run failed; it runs again later');
+    return `${task}: ${reason} It runs again at ${showTime(again, schedule.timeZone)}.`;
   }
 
   private messageFor(schedule: Schedule, dueAt: number, now: number): InboundMessage {
