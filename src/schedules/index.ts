@@ -41,6 +41,8 @@ const PASSING_ERRORS: Readonly<Record<string, string>> = {
   unavailable: 'the model provider was having trouble.',
   network: "I couldn't reach my model.",
 };
+/** How soon the tasks are looked at again after the database failed. */
+const DATABASE_RETRY_MS = 60_000;
 /** A run this late is told so. */
 const LATE_AFTER_MS = 2 * 60_000;
 /** Places the limit's refusal names; the others are counted together (all of them are listed by /schedules in a direct chat). */
@@ -192,18 +194,47 @@ export class Schedules {
   /** Waits for the soonest task (or MAX_WAIT_MS, then looks again). */
   private arm(): void {
     if (!this.sink) return;
+    let next: number | undefined;
+    try {
+      next = this.store.nextRunAt(this.platforms, this.onlyConversation);
+    } catch (error) {
+      this.lookAgainLater(error);
+      return;
+    }
+    this.wait(next === undefined ? undefined : Math.min(Math.max(0, next - this.options.clock.now()), MAX_WAIT_MS));
+  }
+
+  private wait(ms: number | undefined): void {
     if (this.timer !== undefined) this.options.timers.clearTimeout(this.timer);
     this.timer = undefined;
-    const next = this.store.nextRunAt(this.platforms, this.onlyConversation);
-    if (next === undefined) return;
-    const wait = Math.min(Math.max(0, next - this.options.clock.now()), MAX_WAIT_MS);
+    if (ms === undefined) return;
     this.timer = this.options.timers.setTimeout(() => {
       this.timer = undefined;
       this.fire();
-    }, wait);
+    }, ms);
+  }
+
+  /**
+   * The database failed (busy past its timeout, the disk full): the tasks are looked at again in a
+   * minute. Thrown from a timer, the error ended the process; and a task whose run could not be
+   * recorded was cancelled for good.
+   */
+  private lookAgainLater(error: unknown): void {
+    this.options.logger.error({ err: describeError(error) }, `scheduled tasks could not be read or recorded; looking again in ${DATABASE_RETRY_MS / 1000} s`);
+    this.wait(DATABASE_RETRY_MS);
   }
 
   private fire(): void {
+    try {
+      this.runDue();
+    } catch (error) {
+      this.lookAgainLater(error);
+      return;
+    }
+    this.arm();
+  }
+
+  private runDue(): void {
     const sink = this.sink;
     if (!sink) return;
     const now = this.options.clock.now();
@@ -213,16 +244,16 @@ export class Schedules {
       const stillRunning = schedule.cron !== undefined && this.handedOn.has(schedule.id);
       let next: number | undefined;
       try {
-        // Recorded before the run: a crash during it must not run it twice. A missed repeat is not caught up.
         next = schedule.cron ? nextCronRun(schedule.cron, schedule.timeZone, now) : undefined;
-        if (stillRunning) this.store.skip(schedule.id, next ?? now);
-        else this.store.ran(schedule.id, now, next);
       } catch (error) {
         // A task whose time cannot be worked out (its row edited by hand) would stay due forever.
         this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'scheduled task cancelled: its next run cannot be worked out');
         this.store.cancel(schedule.id);
         continue;
       }
+      // Recorded before the run: a crash during it must not run it twice. A missed repeat is not caught up.
+      if (stillRunning) this.store.skip(schedule.id, next ?? now);
+      else this.store.ran(schedule.id, now, next);
       if (stillRunning) {
         this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, nextRunAt: new Date(next ?? now).toISOString() }, 'scheduled run skipped: the previous run is still going');
         continue;
@@ -245,7 +276,6 @@ export class Schedules {
         (error: unknown) => this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'scheduled task failed'),
       );
     }
-    this.arm();
   }
 
   /** Where a conversation is now: a task set by a message sent before its move goes where its answers go. */
