@@ -21,10 +21,12 @@ export function registerLinkCommands(commands: CommandRegistry, links: IdentityL
         // Whoever redeems a code becomes one person with its owner (and reads their notes): it is given in private only.
         if (!message.isDirect) return 'I only give link codes in a direct message: anyone here could use it to become you. Send me /link there.';
         const code = links.issueCode(identity, clock.now());
-        return `Your link code is ${code} (valid for 15 minutes). Send \`/link ${code}\` to me from your other account.`;
+        // Slack's client refuses a message starting with a `/word` that no app defines ("/link is not a valid command"): there it goes through /cairn.
+        return `Your link code is ${code} (valid for 15 minutes). Send \`/link ${code}\` to me from your other account (on Slack: \`/cairn link ${code}\`).`;
       }
       try {
-        const { person, previous } = links.redeem(args, identity, clock.now());
+        // Typed where others read it, a code that is not spent now would stay theirs to redeem.
+        const { person, previous } = links.redeem(args, identity, clock.now(), { seenByOthers: !message.isDirect });
         if (previous !== person) onLinked(previous, person);
         const accounts = links.identitiesOf(identity);
         return `Linked. These accounts are now one person to me: ${accounts.join(', ')}. Use /unlink to undo.`;
@@ -37,7 +39,9 @@ export function registerLinkCommands(commands: CommandRegistry, links: IdentityL
   commands.register({
     name: 'unlink',
     description: 'detach this account from your other linked accounts',
-    run: ({ message }) => {
+    run: ({ message, args }) => {
+      // `/unlink telegram` would otherwise detach the account it came from, not the one named, and leave the person's notes with the others.
+      if (args) return '/unlink takes nothing after it: it detaches the account you send it from. To detach another of your accounts, send /unlink from that one.';
       const identity = message.identity ?? message.userId;
       const person = links.personOf(identity);
       const { unlinked, heir } = links.unlink(identity);

@@ -52,11 +52,19 @@ export class IdentityLinks {
     return code;
   }
 
-  /** Links the redeeming identity to the code's issuer; returns the shared person key and the one it replaced. */
-  redeem(input: string, userId: string, now: number): { person: string; previous: string } {
+  /**
+   * Links the redeeming identity to the code's issuer; returns the shared person key and the one it replaced.
+   * `seenByOthers`: the code was typed where others read it (a group); if it links nothing, it is spent all the same.
+   */
+  redeem(input: string, userId: string, now: number, { seenByOthers = false } = {}): { person: string; previous: string } {
     const row = codeCandidates(input).map((candidate) => this.statements.code.get(candidate)).find((found) => found !== undefined);
     if (!row || row.expires_at <= now) throw new CairnError('invalid_input', 'That link code is unknown or expired. Send /link on your other account to get a new one.');
-    if (row.user_id === userId) throw new CairnError('invalid_input', 'Send this code from your other account, not from the one that created it.');
+    if (row.user_id === userId) {
+      if (!seenByOthers) throw new CairnError('invalid_input', 'Send this code from your other account, not from the one that created it.');
+      // Whoever here redeemed it next would become its owner and read their notes.
+      this.statements.useCode.run(row.code);
+      throw new CairnError('invalid_input', 'That is your own link code, and others here have seen it, so it no longer works. Send me /link in a direct message for a new one, and send that from your other account.');
+    }
     const person = this.personOf(row.user_id);
     const previous = this.personOf(userId);
     this.db.transaction(() => {

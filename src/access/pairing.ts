@@ -80,7 +80,11 @@ export class PairingStore {
     const row = candidates.map((candidate) => this.statements.byCode.get(candidate)).find((found) => found !== undefined);
     if (!row) throw new CairnError('not_found', `No pairing request has the code ${candidates[0]}. Run \`cairn pairing list\` to see pending codes.`);
     const code = row.code;
-    if (row.approved_at !== null) throw new CairnError('invalid_input', `The code ${code} was already approved.`);
+    if (row.approved_at !== null) {
+      if (this.isApproved(row.platform, row.user_id)) throw new CairnError('invalid_input', `The code ${code} was already approved.`);
+      // "Already approved" would tell the operator the user is in while they are not.
+      throw new CairnError('invalid_input', `The code ${code} was approved, but ${row.platform} user ${row.user_id} was revoked since. To let them in again, approve their new code: they get one by messaging the bot (\`cairn pairing list\` shows it).`);
+    }
     if (row.expires_at <= now) throw new CairnError('invalid_input', `The code ${code} expired; ask the user to message the bot again for a new one.`);
     this.db.transaction(() => {
       this.statements.markApproved.run(now, approvedBy, code);
