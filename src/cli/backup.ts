@@ -7,7 +7,7 @@
  * interrupted backup leaves nothing that looks like one.
  */
 import Database from 'better-sqlite3';
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { CairnError } from '../core/errors.js';
@@ -62,7 +62,9 @@ export async function backupDataDir(config: Config, out?: string, now: Date = ne
     for (const folder of FOLDERS) {
       const from = join(config.dataDir, folder);
       if (!existsSync(from)) continue;
-      cpSync(from, join(partial, folder), { recursive: true });
+      // From where a linked folder leads (skills kept in a repository elsewhere): cpSync copies a
+      // link as a link, and a backup holding a link to the live folder holds none of its files.
+      cpSync(realpathSync(from), join(partial, folder), { recursive: true });
       files[folder] = countFiles(join(partial, folder));
     }
     renameSync(partial, target);

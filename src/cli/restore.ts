@@ -9,7 +9,7 @@
  * moves the checked copy in. A rename that fails midway is undone: the folder stays as it was.
  */
 import Database from 'better-sqlite3';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { CairnError, describeError } from '../core/errors.js';
@@ -48,7 +48,8 @@ export async function restoreDataDir(config: Config, backup: string, now: Date =
   try {
     // The restored database is as private as the one it replaces.
     await takeIn(source, join(incoming, 'cairn.db'), existsSync(target) ? statSync(target).mode & 0o777 : PRIVATE_FILE_MODE, from);
-    for (const folder of FOLDERS) if (existsSync(join(from, folder))) cpSync(join(from, folder), join(incoming, folder), { recursive: true });
+    // A linked folder is copied from where it leads (see backup.ts): a link would share that folder with the data folder.
+    for (const folder of FOLDERS) if (existsSync(join(from, folder))) cpSync(realpathSync(join(from, folder)), join(incoming, folder), { recursive: true });
     return { setAside: swapIn(dataDir, incoming, now) };
   } finally {
     rmSync(incoming, { recursive: true, force: true });

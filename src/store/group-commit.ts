@@ -10,11 +10,12 @@
  *
  * Nothing else changes for the code writing: a better-sqlite3 transaction function
  * called inside the open transaction becomes a savepoint (and rolls back alone when it
- * throws), and a failed statement undoes only itself. If SQLite ever ends the open
- * transaction on its own (a full disk), writes autocommit until the next cycle. A
- * commit that fails (a full disk again) drops that group, reports it to `onError`,
- * and grouping goes on: the commit runs from a timer, where a throw would end the
- * process.
+ * throws), and a failed statement undoes only itself. If SQLite ends the open
+ * transaction on its own (a write that fails on a full disk rolls back the whole group,
+ * other tasks' writes too), writes autocommit until the next cycle, which reports the
+ * lost group to `onError`. A commit that fails (a full disk again) drops that group,
+ * reports it too, and grouping goes on: the commit runs from a timer, where a throw
+ * would end the process.
  */
 import type { Db } from './db.js';
 
@@ -35,7 +36,7 @@ const unrefSchedule: Schedule = (fn, ms) => {
 
 export interface GroupCommitOptions {
   intervalMs: number;
-  /** A commit (or the BEGIN after it) failed; the group's writes are gone. */
+  /** A commit (or the BEGIN after it) failed, or SQLite rolled the group back on its own; the group's writes are gone. */
   onError: (error: unknown) => void;
   schedule?: Schedule;
 }
@@ -44,9 +45,18 @@ export function startGroupCommit(db: Db, options: GroupCommitOptions): GroupComm
   const schedule = options.schedule ?? unrefSchedule;
   let stopped = false;
   let cancel = () => {};
+  /** Whether a group this began should be open now. */
+  let grouping = false;
 
   const commit = () => {
-    if (!db.open || !db.inTransaction) return;
+    const began = grouping;
+    grouping = false;
+    if (!db.open) return;
+    if (!db.inTransaction) {
+      // Only the failed statement's caller heard of it; the writes before it in the group are gone as well.
+      if (began) options.onError(new Error('SQLite rolled back the open group on its own after a write failed (a full disk?): its writes are lost'));
+      return;
+    }
     try {
       db.exec('COMMIT');
     } catch (error) {
@@ -64,6 +74,7 @@ export function startGroupCommit(db: Db, options: GroupCommitOptions): GroupComm
     if (stopped || !db.open) return;
     try {
       db.exec('BEGIN');
+      grouping = true;
     } catch (error) {
       options.onError(error);
     }

@@ -165,10 +165,15 @@ export class InstanceLease {
   }
 }
 
-/** Who holds a fresh lease `name` now (for `cairn doctor`), if anyone. */
+/**
+ * Who holds a fresh lease `name` now (for `cairn doctor` and `cairn restore`), if anyone. A holder
+ * that died on this host holds nothing, as for a start, which takes its lease over at once: right
+ * after a crash, a restore was refused and doctor said Cairn ran, naming a process that was gone.
+ */
 export function currentHolder(db: Db, name: string, now: number): { pid: number; host: string; startedAt: number } | undefined {
   const held = db.prepare<[string], LeaseRow>('SELECT holder, pid, host, started_at, renewed_at FROM instance_lease WHERE name = ?').get(name);
-  return held && now - held.renewed_at < LEASE_STALE_MS ? { pid: held.pid, host: held.host, startedAt: held.started_at } : undefined;
+  if (!held || now - held.renewed_at >= LEASE_STALE_MS || diedOnThisHost({ pid: held.pid, host: held.host })) return undefined;
+  return { pid: held.pid, host: held.host, startedAt: held.started_at };
 }
 
 function heldMessage(held: LeaseRow, now: number, databasePath: string): string {
