@@ -11,6 +11,7 @@ import { PROVIDER_PRESETS, type ProviderSettings } from '../model/providers.js';
 import { createOpenAIEmbedder } from '../memory/notes/embeddings.js';
 import { createTranscriber } from '../model/transcribe.js';
 import { createImageDescriber } from '../model/vision.js';
+import { ModelCatalog } from '../model/catalog.js';
 import type { CheckResult } from './doctor.js';
 
 /** The primary model alone, with one tiny request: what `cairn setup` checks, as it announces. */
@@ -103,13 +104,13 @@ function silence(): Uint8Array {
 const PROBE_TIMEOUT_MS = 20_000;
 
 /** Runs one probe and words its outcome: what answered and how fast, or what failed and what to fix. */
-async function probe(name: string, what: string, run: () => Promise<string | void>, fix: (error: unknown) => string): Promise<CheckResult> {
+async function probe(name: string, what: string, run: () => Promise<string | void>, fix: (error: unknown) => string | Promise<string>): Promise<CheckResult> {
   const started = Date.now();
   try {
     const extra = await run();
     return { name, ok: true, detail: `${what} answered in ${Date.now() - started} ms${extra ? ` (${extra})` : ''}` };
   } catch (error) {
-    return { name, ok: false, detail: `${what}: ${describeError(error).replace(/\.?$/, '.')} ${fix(error)}` };
+    return { name, ok: false, detail: `${what}: ${describeError(error).replace(/\.?$/, '.')} ${await fix(error)}` };
   }
 }
 
@@ -128,26 +129,77 @@ async function complete(config: Config, provider: ProviderSettings, model?: stri
  * (unknown model, unsupported request); any other failure is the endpoint's own.
  */
 function nameFix(variable: string, codes: readonly CairnErrorCode[], where: string): (error: unknown) => string {
-  return (error) => (isCairnError(error) && codes.includes(error.code) ? `Check ${variable}: the primary endpoint must serve it${where}` : modelFix(error));
+  return (error) => (isCairnError(error) && codes.includes(error.code) ? `Check ${variable}: the primary endpoint must serve it${where}` : modelFix(error, PRIMARY_SETTINGS));
 }
 
 /** One endpoint of the chain (0: the primary), with one tiny request. */
 function probeEndpoint(config: Config, provider: ProviderSettings, index: number): Promise<CheckResult> {
   const label = PROVIDER_PRESETS[provider.name].label;
-  return probe(index === 0 ? `model (${label})` : `fallback ${index} (${label})`, `${provider.model} at ${provider.baseUrl}`, () => complete(config, provider), modelFix);
+  const settings = index === 0 ? PRIMARY_SETTINGS : fallbackSettings(config, provider, index - 1);
+  return probe(index === 0 ? `model (${label})` : `fallback ${index} (${label})`, `${provider.model} at ${provider.baseUrl}`, () => complete(config, provider), async (error) => {
+    // A 404 is a wrong model name or a wrong base URL: an endpoint that lists its models has the right URL, and the list is the fix.
+    if (isCairnError(error) && error.code === 'not_found') {
+      const served = await servedModels(provider);
+      if (served && !served.includes(provider.model)) return `The endpoint serves ${namesOf(served, provider)}: set ${settings.model} to one of them.`;
+    }
+    return modelFix(error, settings);
+  });
 }
 
-function modelFix(error: unknown): string {
-  if (!isCairnError(error)) return 'Check CAIRN_BASE_URL and that the server is running.';
+/** The models the endpoint lists (GET /models), or undefined when it lists none or cannot. */
+async function servedModels(provider: ProviderSettings): Promise<string[] | undefined> {
+  try {
+    const names = await new ModelCatalog(provider).names();
+    return names.length > 0 ? names : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Most lists a person reads whole; OpenRouter's has hundreds. */
+const SHOWN_MODELS = 10;
+
+function namesOf(names: readonly string[], provider: ProviderSettings): string {
+  const shown = names.slice(0, SHOWN_MODELS).join(', ');
+  return names.length > SHOWN_MODELS ? `${shown} and ${names.length - SHOWN_MODELS} more (GET ${provider.baseUrl.replace(/\/+$/, '')}/models lists them)` : shown;
+}
+
+/** Where an endpoint's key, model and address are set, for the fix its failure names. */
+interface EndpointSettings {
+  key: string;
+  model: string;
+  baseUrl: string;
+}
+
+const PRIMARY_SETTINGS: EndpointSettings = { key: 'CAIRN_API_KEY or the provider key variable', model: 'CAIRN_MODEL', baseUrl: 'CAIRN_BASE_URL' };
+
+/**
+ * A fallback entry's own settings, in the config file: the primary's variables named for its
+ * failure sent people to change the endpoint that worked.
+ */
+function fallbackSettings(config: Config, provider: ProviderSettings, position: number): EndpointSettings {
+  const entry = config.model.fallback[position];
+  const at = `model.fallback[${position}]`;
+  const file = config.configFile ? ` in ${config.configFile}` : '';
+  const presetEnv = PROVIDER_PRESETS[provider.name].keyEnv;
+  let key = `${at}: it sends no key; give it apiKey or apiKeyEnv${file}`;
+  if (entry?.apiKey) key = `${at}.apiKey${file}`;
+  else if (entry?.apiKeyEnv) key = `${entry.apiKeyEnv} (the variable ${at}.apiKeyEnv names${file})`;
+  else if (presetEnv) key = `${presetEnv}, or give ${at} its own apiKey or apiKeyEnv${file}`;
+  return { key, model: `${at}.model${file}`, baseUrl: `${at}.baseUrl${file}` };
+}
+
+function modelFix(error: unknown, settings: EndpointSettings): string {
+  if (!isCairnError(error)) return `Check ${settings.baseUrl} and that the server is running.`;
   switch (error.code) {
     case 'auth':
     case 'permission':
-      return 'The key was refused: check CAIRN_API_KEY or the provider key variable.';
+      return `The key was refused: check ${settings.key}.`;
     case 'not_found':
-      return 'Check CAIRN_MODEL (the model name) and CAIRN_BASE_URL (it usually ends in /v1).';
+      return `Check ${settings.model} (the model name) and ${settings.baseUrl} (it usually ends in /v1).`;
     case 'network':
     case 'timeout':
-      return 'The endpoint cannot be reached: check CAIRN_BASE_URL and that the server is running.';
+      return `The endpoint cannot be reached: check ${settings.baseUrl} and that the server is running.`;
     case 'rate_limit':
       return 'The provider is rate-limiting this key; try again later or check your plan.';
     default:

@@ -5,7 +5,8 @@
  * - lines parseEnv does not skip but glues to the next line's name, losing that setting in
  *   silence: an indented comment, a line without `=` (a key pasted without it), and the tab
  *   before an indented setting. They are dropped or unindented first; a quoted value that goes
- *   on over several lines is left exactly as written.
+ *   on over several lines is left exactly as written. A quote closed on no later line opens no
+ *   such value: parseEnv reads it to the end of its line, and the lines below stay settings.
  */
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
@@ -23,14 +24,16 @@ export function tidyDotenv(text: string): string {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let openQuote: string | undefined;
   return lines
-    .map((line) => {
+    .map((line, index) => {
       if (openQuote) {
         if (line.includes(openQuote)) openQuote = undefined;
         return line;
       }
       const setting = line.trimStart();
       if (setting === '' || setting.startsWith('#') || !setting.includes('=')) return '';
-      openQuote = unclosedQuote(setting);
+      const quote = unclosedQuote(setting);
+      // Left untidied, the lines below a quote that never closes (a typo) glued an indented comment to the next name.
+      if (quote && lines.slice(index + 1).some((later) => later.includes(quote))) openQuote = quote;
       return setting;
     })
     .join('\n');

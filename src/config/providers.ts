@@ -49,6 +49,16 @@ export function inferProvider(baseUrl: string | undefined, env: Env): ProviderNa
 
 function resolveOne(wanted: Wanted, env: Env, label: string): { settings: ProviderSettings } | { problems: string[] } {
   if (!wanted.provider) {
+    // CAIRN_API_KEY says nothing of whose key it is: "no model is configured" read as if the key were ignored by mistake.
+    if (wanted.apiKey?.trim() || wanted.apiKeyEnv) {
+      const key = wanted.apiKey?.trim() ? 'CAIRN_API_KEY (or model.apiKey)' : `model.apiKeyEnv (${wanted.apiKeyEnv})`;
+      return {
+        problems: [
+          `${key} is set, but not which provider the key is for: set CAIRN_PROVIDER (openai, openrouter or nous), or CAIRN_BASE_URL (and CAIRN_MODEL) for any other OpenAI-compatible server. ` +
+            'Or put the key in the provider\'s own variable instead: OPENAI_API_KEY, OPENROUTER_API_KEY or NOUS_API_KEY.',
+        ],
+      };
+    }
     return {
       problems: [
         'No model is configured. Run `npx cairn setup` to be asked step by step, or set one of: OPENAI_API_KEY (OpenAI), OPENROUTER_API_KEY (OpenRouter), NOUS_API_KEY (Nous Portal), ' +
