@@ -7,6 +7,7 @@
 import OpenAI from 'openai';
 import type { FetchLike } from './http-fetch.js';
 import { attemptTimeoutFetch } from './attempt-timeout-fetch.js';
+import { readableErrorBodies } from './error-body-fetch.js';
 import type { ProviderSettings } from './providers.js';
 
 export interface OpenAIClientOptions {
@@ -30,6 +31,6 @@ export function openAIClient(provider: ProviderSettings, options: OpenAIClientOp
     maxRetries: options.maxRetries,
     timeout: options.timeoutMs,
     defaultHeaders: provider.headers,
-    ...(options.boundWholeAttempt ? { fetch: attemptTimeoutFetch(options.timeoutMs, options.fetch) } : options.fetch ? { fetch: options.fetch } : {}),
+    fetch: readableErrorBodies(options.boundWholeAttempt ? attemptTimeoutFetch(options.timeoutMs, options.fetch) : (options.fetch ?? ((input, init) => globalThis.fetch(input, init)))),
   });
 }
