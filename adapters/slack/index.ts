@@ -29,7 +29,7 @@ import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './clie
 import { checkSlack } from './check.js';
 import { MemberNames } from './members.js';
 import { DirectChats } from './direct-chats.js';
-import { SocketModeLink, guardSocketMessages, startSocketMode } from './socket-mode.js';
+import { SocketModeLink, guardSocketMessages } from './socket-mode.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
 import { loadableFiles } from './files.js';
@@ -191,9 +191,9 @@ export class SlackAdapter implements Adapter {
     else {
       // The first connection is retried as any call is (Slack's outage, a rate limit) and a refusal reported; a later drop is reconnected (socket-mode.ts).
       guardSocketMessages(receiver.client, this.logger, () => this.accepting);
-      await this.call(() => startSocketMode(() => app.start()));
-      this.socketMode = new SocketModeLink(receiver.client, this.timer, this.logger);
-      this.socketMode.watch();
+      const link = (this.socketMode = new SocketModeLink(receiver.client, this.timer, this.logger));
+      await this.call(() => link.connect(() => app.start()));
+      link.watch();
     }
     // Slack has no API to register slash commands: the app's manifest defines /cairn (and optionally one per command).
     this.logger.info({ team: this.bot.teamId, bot: this.bot.userId, mode: settings.appToken ? 'socket' : 'http', commands: this.deps.commands.list().map((c) => c.name) }, 'Slack connected; /cairn <command> runs chat commands');

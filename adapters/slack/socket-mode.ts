@@ -5,8 +5,9 @@
  * holds: Node then ends the process, and every other platform with it. So the receiver's
  * client runs with autoReconnectEnabled off, and this reconnects after a drop (Slack asks
  * for one every few hours): after 1 s, then 2, 4 … up to 60 s while attempts fail, or while
- * each new connection is closed within a minute (the wait starts over once one holds). A
- * refused app token stops it for good, and health() says what to fix.
+ * each new connection is closed within a minute (the wait starts over once one holds), or
+ * longer where a rate limit asked for it. A refused app token, or Socket Mode turned off in
+ * the app's settings (link_disabled), stops it for good, and health() says what to fix.
  */
 import type { SocketModeReceiver } from '@slack/bolt';
 import type { AdapterHealth } from '../../src/core/message.js';
@@ -20,14 +21,14 @@ type SocketModeClient = SocketModeReceiver['client'];
 /** What the client rejects with when the socket closed before Slack said hello: nothing. */
 export const CLOSED_BEFORE_HELLO = 'the connection closed before Slack said hello';
 
-/** The first connection: a socket closed before hello is a passing failure, retried like a network error. */
-export async function startSocketMode(start: () => Promise<unknown>): Promise<void> {
-  try {
-    await start();
-  } catch (error) {
-    throw error ?? new CairnError('network', `Slack Socket Mode: ${CLOSED_BEFORE_HELLO}.`, { platform: 'slack', isRetryable: true });
-  }
-}
+/**
+ * Slack's reason for closing a connection when someone turned Socket Mode off in the app's
+ * settings: every new connection is closed the same way until it is on again, so reconnecting
+ * is no use (the client only logs the reason, at debug level).
+ */
+const LINK_DISABLED = 'link_disabled';
+const LINK_DISABLED_PROBLEM =
+  "Socket Mode was turned off in the Slack app's settings (link_disabled). Turn it on again (api.slack.com/apps → the app → Socket Mode) and restart Cairn, or remove SLACK_APP_TOKEN and set SLACK_SIGNING_SECRET to take events over HTTP.";
 
 /**
  * @slack/socket-mode 3.1.0 reads every events_api envelope's inner event, and Slack's
@@ -56,9 +57,9 @@ export function guardSocketMessages(client: SocketModeClient, logger: Logger, ac
 }
 
 /** An envelope's kind, id and whether it carries an inner event; undefined for what is no JSON envelope. */
-function readEnvelope(data: unknown, isBinary: boolean): { type: unknown; id: string | undefined; payloadType: string; hasEvent: boolean } | undefined {
+function readEnvelope(data: unknown, isBinary: boolean): { type: unknown; id: string | undefined; payloadType: string; hasEvent: boolean; reason: string | undefined } | undefined {
   if (isBinary) return undefined;
-  let parsed: { type?: unknown; envelope_id?: unknown; payload?: { type?: unknown; event?: unknown } };
+  let parsed: { type?: unknown; envelope_id?: unknown; reason?: unknown; payload?: { type?: unknown; event?: unknown } };
   try {
     parsed = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data as ArrayBuffer)) as typeof parsed;
   } catch {
@@ -69,6 +70,8 @@ function readEnvelope(data: unknown, isBinary: boolean): { type: unknown; id: st
     id: typeof parsed.envelope_id === 'string' ? parsed.envelope_id : undefined,
     payloadType: String(parsed.payload?.type ?? 'unknown'),
     hasEvent: typeof parsed.payload?.event === 'object' && parsed.payload.event !== null,
+    // A `disconnect` message says why Slack closes the connection.
+    reason: typeof parsed.reason === 'string' ? parsed.reason : undefined,
   };
 }
 
@@ -94,12 +97,32 @@ export class SocketModeLink {
   private stopped = false;
   private cancelWait: (() => void) | undefined;
   private cancelStable: (() => void) | undefined;
+  /** Why Slack last said it closes the connection (`disconnect` message), until a connection is up again. */
+  private closingReason: string | undefined;
 
+  /** Create it before the first connection (after guardSocketMessages): it reads Slack's `disconnect` messages. */
   constructor(
     private readonly client: SocketModeClient,
     private readonly timer: Timer,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // Read in the same emit as the client's own handler, which starts closing the socket (a close handshake, never at once): the reason is known by the time the drop is.
+    client.on('ws_message', (data: unknown, isBinary: boolean) => {
+      const envelope = readEnvelope(data, isBinary);
+      if (envelope?.type === 'disconnect') this.closingReason = envelope.reason;
+    });
+  }
+
+  /** The first connection: a socket closed before hello is a passing failure, retried like a network error, unless Socket Mode is off. */
+  async connect(start: () => Promise<unknown>): Promise<void> {
+    try {
+      await start();
+      this.closingReason = undefined;
+    } catch (error) {
+      if (error === undefined && this.closingReason === LINK_DISABLED) throw new CairnError('permission', `Slack Socket Mode: ${LINK_DISABLED_PROBLEM}`, { platform: 'slack' });
+      throw error ?? new CairnError('network', `Slack Socket Mode: ${CLOSED_BEFORE_HELLO}.`, { platform: 'slack', isRetryable: true });
+    }
+  }
 
   /** Call once the first connection is up: from then on a drop is reconnected. */
   watch(): void {
@@ -108,6 +131,7 @@ export class SocketModeLink {
       // Dropped before it held: the wait goes on growing.
       this.cancelStable?.();
       this.cancelStable = undefined;
+      if (this.closingReason === LINK_DISABLED) return this.disabled();
       this.logger.info('Slack Socket Mode connection closed; reconnecting');
       this.schedule();
     });
@@ -126,10 +150,11 @@ export class SocketModeLink {
     this.cancelStable = undefined;
   }
 
-  private schedule(): void {
+  /** The next attempt after its wait, or after `waitMs` (what a rate limit asked) where that is longer. */
+  private schedule(waitMs = 0): void {
     this.reconnecting = true;
     this.attempt += 1;
-    this.cancelWait = this.timer(reconnectDelayMs(this.attempt), () => {
+    this.cancelWait = this.timer(Math.max(waitMs, reconnectDelayMs(this.attempt)), () => {
       this.cancelWait = undefined;
       void this.reconnect();
     });
@@ -143,6 +168,7 @@ export class SocketModeLink {
       if (this.stopped) return void (await this.client.disconnect().catch(() => {}));
       this.logger.info({ attempts: this.attempt }, 'Slack Socket Mode reconnected');
       this.reconnecting = false;
+      this.closingReason = undefined;
       this.state = { ok: true };
       this.cancelStable = this.timer(STABLE_CONNECTION_MS, () => {
         this.cancelStable = undefined;
@@ -152,6 +178,7 @@ export class SocketModeLink {
       if (this.stopped) return;
       // The client rejects with nothing when the socket closed before Slack said hello.
       const mapped = error === undefined ? undefined : mapSlackError(error);
+      if (mapped === undefined && this.closingReason === LINK_DISABLED) return this.disabled();
       const reason = mapped?.message ?? CLOSED_BEFORE_HELLO;
       if (mapped?.code === 'auth') {
         this.reconnecting = false;
@@ -159,10 +186,18 @@ export class SocketModeLink {
         this.logger.error({ err: describeError(mapped) }, 'Slack Socket Mode stopped: the app-level token was refused');
         return;
       }
-      const nextMs = reconnectDelayMs(this.attempt + 1);
+      // apps.connections.open refused with a Retry-After (a 429): an attempt sooner would be refused too.
+      const nextMs = Math.max(mapped?.retryAfterMs ?? 0, reconnectDelayMs(this.attempt + 1));
       this.state = { ok: true, problem: `Socket Mode connection lost; reconnecting (attempt ${this.attempt + 1} in ${nextMs / 1000} s): ${reason}` };
       this.logger.warn({ err: mapped ? describeError(mapped) : reason, attempt: this.attempt }, 'Slack Socket Mode reconnect failed; trying again');
-      this.schedule();
+      this.schedule(nextMs);
     }
+  }
+
+  /** Socket Mode is off in the app's settings: no attempt can connect, so none is made, and /healthz says what to change. */
+  private disabled(): void {
+    this.reconnecting = false;
+    this.state = { ok: false, problem: `Socket Mode stopped: ${LINK_DISABLED_PROBLEM}` };
+    this.logger.error('Slack Socket Mode stopped: Socket Mode was turned off in the app settings (link_disabled)');
   }
 }

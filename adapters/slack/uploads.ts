@@ -72,8 +72,24 @@ async function sendBytes(token: string, url: string, file: OutboundFile): Promis
   await response.arrayBuffer();
   if (!response.ok) {
     const retryable = response.status === 429 || response.status >= 500;
-    throw new CairnError(response.status === 429 ? 'rate_limit' : retryable ? 'unavailable' : 'bad_request', `Slack refused the upload of ${file.name} (HTTP ${response.status}).`, { platform: PLATFORM, status: response.status, isRetryable: retryable });
+    // A plain fetch, not the Web API client: its Retry-After is read here, or the retry would come before Slack allows it.
+    const retryAfterMs = retryable ? retryAfterOf(response.headers.get('retry-after')) : undefined;
+    throw new CairnError(response.status === 429 ? 'rate_limit' : retryable ? 'unavailable' : 'bad_request', `Slack refused the upload of ${file.name} (HTTP ${response.status}).`, {
+      platform: PLATFORM,
+      status: response.status,
+      isRetryable: retryable,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
   }
+}
+
+/** A Retry-After header in ms: seconds, or an HTTP date; undefined when absent or unreadable. */
+function retryAfterOf(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** Whether Slack shows the file shared in the channel (files.info); not knowing counts as no. */

@@ -26,6 +26,7 @@ import { TelegramDraftSurface, isMessageDraft, type MessageDraft, type TelegramD
 import { describeBot } from './profile.js';
 import { AnonymousSenders } from './anonymous-senders.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
+import { editParts, partsRef } from './sent-parts.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Telegram shows "typing…" for about 5 s per chat action. */
@@ -177,7 +178,8 @@ export class TelegramAdapter implements Adapter {
     if (reply.endsTurn) this.indicators.stop(conversationId);
     // What is sent takes the place of Telegram's own draft there.
     this.draftSurface.ended(conversationId);
-    let withKeyboard: number | undefined;
+    /** The messages the text went out in: with buttons, the reference an edit takes. */
+    const partIds: number[] = [];
     // The turn's answer replaces the draft that streamed it (Telegram's own draft goes once a message is sent); anything else is posted below it.
     const finished = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
     const draft = isMessageDraft(finished) ? finished : undefined;
@@ -189,24 +191,33 @@ export class TelegramAdapter implements Adapter {
     if (caption === undefined) {
       const parts = renderParts(reply.text);
       for (const [index, part] of parts.entries()) {
-        if (index === 0 && draft && (await this.replaceDraft(draft, part))) continue;
         // The buttons go under the last part, after everything they are about.
         const last = index === parts.length - 1;
-        const sent = await this.sendPart(conversationId, part, reply.answers ?? reply.replyTo, { quote: index === 0, ...(last && keyboard ? { keyboard } : {}) });
-        if (last && keyboard) withKeyboard = sent;
+        const replaced = index === 0 && draft && (await this.replaceDraft(draft, part));
+        partIds.push(replaced ? draft.messageId : await this.sendPart(conversationId, part, reply.answers ?? reply.replyTo, { quote: index === 0, ...(last && keyboard ? { keyboard } : {}) }));
       }
     }
     for (const [index, file] of files.entries()) {
       const sent = await this.sendFile(conversationId, file, index === 0 && caption ? caption : undefined);
       this.replies.remember(`${chatId}:${sent.message_id}`, conversationId, reply.answers ?? reply.replyTo);
     }
-    return withKeyboard === undefined ? undefined : String(withKeyboard);
+    return keyboard && partIds.length > 0 ? partsRef(partIds) : undefined;
   }
 
-  /** An edit that sends no reply_markup takes the inline keyboard away. */
+  /** Each part of the new text into the message of that part (sent-parts.ts); an edit that sends no reply_markup takes the inline keyboard away. */
   async edit(conversationId: string, sent: string, text: string): Promise<void> {
-    const [part] = renderParts(text);
-    if (part) await this.editPart({ chatId: chatIdOf(conversationId), messageId: Number(sent) }, part, true);
+    const chatId = chatIdOf(conversationId);
+    await editParts(
+      sent,
+      renderParts(text),
+      {
+        edit: (messageId, part) => this.editPart({ chatId, messageId }, part, true),
+        send: (part) => this.sendPart(conversationId, part, undefined, { quote: false }),
+        remove: (messageId) => this.call(() => this.bot.api.deleteMessage(chatId, messageId)),
+        unbutton: (messageId) => this.call(() => this.bot.api.editMessageReplyMarkup(chatId, messageId)),
+      },
+      this.deps.logger,
+    );
   }
 
   /** A file, its caption's Markdown rendered as HTML, plain when Telegram refuses the markup. */

@@ -76,10 +76,18 @@ function inline(line: string): string {
 }
 
 /**
- * Bold, italic and strikethrough of escaped text. As in Markdown, emphasis starts and ends
- * next to a word: a `*` with a space after it is a product or a glob (`2 * 3`, `*.log`).
+ * Bold, italic and strikethrough of escaped text (a line, or a link's label). Where the model's
+ * markers cross (`***a** b*`, `**a _b** c_`) the tags would not nest, and Telegram refuses the
+ * whole message for them, which then went out as plain text: such text keeps its markers as
+ * written, and the rest of the reply its formatting.
  */
 function emphasis(text: string): string {
+  const html = markEmphasis(text);
+  return nests(html) ? html : text;
+}
+
+/** As in Markdown, emphasis starts and ends next to a word: a `*` with a space after it is a product or a glob (`2 * 3`, `*.log`). */
+function markEmphasis(text: string): string {
   return text
     .replace(/\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*/g, '<b><i>$1</i></b>')
     .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, '<b>$1</b>')
@@ -87,6 +95,16 @@ function emphasis(text: string): string {
     .replace(/~~([^~\n]+)~~/g, '<s>$1</s>')
     .replace(/(^|[^\w*])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])/g, '$1<i>$2</i>')
     .replace(/(^|[^\w])_(?=[^\s_])([^_\n]*?[^\s_])_(?!\w)/g, '$1<i>$2</i>');
+}
+
+/** Whether each tag closes the one opened last (the text was escaped before its tags were added). */
+function nests(html: string): boolean {
+  const open: string[] = [];
+  for (const [, closing, name] of html.matchAll(/<(\/?)([a-z]+)>/g)) {
+    if (!closing) open.push(name as string);
+    else if (open.pop() !== name) return false;
+  }
+  return open.length === 0;
 }
 
 /** Escaped text inside a double-quoted attribute. */

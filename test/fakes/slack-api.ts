@@ -104,7 +104,7 @@ export interface FakeSlackApi {
   /** assistant.threads.setSuggestedPrompts calls: where, and the prompts' titles. */
   suggested: { channel: string; threadTs: string; titles: string[] }[];
   callsTo(method: string): SlackCall[];
-  /** The next call of `method` (a response_url post is `response_url`) fails this way. */
+  /** The next call of `method` (a response_url post is `response_url`, the bytes sent to an upload URL `upload`) fails this way. */
   failNext(method: string, failure: SlackFailure): void;
   /** A file served at the returned url_private_download, to the bot token only. */
   addFile(name: string, bytes: Buffer): string;
@@ -125,6 +125,8 @@ export interface FakeSlackApi {
   refuseNextSocket(): void;
   /** Asks every Socket Mode client to reconnect (`disconnect`, refresh_requested), as Slack does every few hours. */
   askToReconnect(): void;
+  /** Someone turned Socket Mode off in the app's settings: open connections and every new one get `disconnect`, link_disabled, and are closed. */
+  disableSocketMode(): void;
   close(): Promise<void>;
 }
 
@@ -141,6 +143,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
   let envelopeCounter = 0;
   let refuseSocket = false;
+  let socketModeOff = false;
   const calls: SlackCall[] = [];
   const posts: SlackPost[] = [];
   const updates: FakeSlackApi['updates'] = [];
@@ -172,6 +175,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     if (uploadMatch) {
       const upload = uploads.get(uploadMatch[1] ?? '');
       if (!upload || req.headers.authorization !== `Bearer ${botToken}`) return void res.writeHead(404).end('not found');
+      if (injectFailure('upload', res)) return;
       // Slack takes the bytes as they are, or as a multipart form's one file part.
       const type = String(req.headers['content-type'] ?? '');
       const [part] = type.startsWith('multipart/') ? parseMultipart(bytes, type).files.values() : [];
@@ -345,9 +349,15 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         const ack = safeJson(String(data)) as { envelope_id?: string; payload?: unknown };
         if (ack.envelope_id) acks.get(ack.envelope_id)?.({ envelope_id: ack.envelope_id, payload: ack.payload });
       });
+      if (socketModeOff) return linkDisabled(ws);
       ws.send(JSON.stringify({ type: 'hello', num_connections: sockets.size, debug_info: { host: 'fake-slack', approximate_connection_time: 3600 }, connection_info: { app_id: 'A1' } }));
     });
   });
+
+  function linkDisabled(ws: WebSocket): void {
+    ws.send(JSON.stringify({ type: 'disconnect', reason: 'link_disabled', debug_info: { host: 'fake-slack' } }));
+    ws.close();
+  }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -413,6 +423,10 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     refuseNextSocket: () => void (refuseSocket = true),
     askToReconnect: () => {
       for (const socket of sockets) socket.send(JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'fake-slack' } }));
+    },
+    disableSocketMode: () => {
+      socketModeOff = true;
+      for (const socket of sockets) linkDisabled(socket);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -3,13 +3,15 @@
  * POST /bot<token>/<method> with JSON; every call is recorded. getUpdates long-polls:
  * it is held until an update is queued or its timeout passes, and honours `offset`.
  * The next sendMessage can be made to fail (429 with retry_after, 5xx, or 400
- * "can't parse entities" for bad markup). An unknown token is 401, as on the real API;
+ * "can't parse entities" for bad markup; HTML whose tags do not nest is refused so too, as
+ * Telegram's parser does). An unknown token is 401, as on the real API;
  * getWebhookInfo reports the webhook set and a delivery failure the test sets; getFile
  * and GET /file/bot<token>/<path> hand out files the test added. sendDocument takes a
  * multipart upload, as grammY sends an InputFile: the body records it as
  * `document: { fileName, bytes }` (sendPhoto's as `photo`, refused when the bytes are no
  * picture). editMessageText changes a message sent before, and answers as Telegram does
- * when the text is the same or the message is unknown. sendMessageDraft shows a draft in
+ * when the text is the same or the message is unknown (editMessageReplyMarkup changes or takes
+ * away its buttons; deleteMessage refuses one sent "over 48 hours ago"). sendMessageDraft shows a draft in
  * a private chat until the bot sends a message there, or answers 404 as a Bot API older
  * than 9.5.
  */
@@ -50,6 +52,10 @@ export interface FakeTelegram {
   deleteMessage(messageId: number): void;
   /** Messages the bot deleted (deleteMessage), by id. */
   deleted: number[];
+  /** The buttons (reply_markup) a message shows now, by message id. */
+  keyboardOf(messageId: number): unknown;
+  /** The message was sent over 48 hours ago: Telegram no longer lets the bot delete it. */
+  sentLongAgo(messageId: number): void;
   callsTo(method: string): Record<string, unknown>[];
   /** Queues an update (update_id assigned) for the next getUpdates; returns the update id. */
   pushUpdate(update: Record<string, unknown>): number;
@@ -80,6 +86,8 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   const profile = { description: '', short_description: '' };
   const texts = new Map<number, string>();
   const deleted: number[] = [];
+  const keyboards = new Map<number, unknown>();
+  const undeletable = new Set<number>();
   const queue: Record<string, unknown>[] = [];
   let pollRefusal: 'conflict' | 'unauthorized' | undefined;
   const delivered = new Map<number, Record<string, unknown>>();
@@ -189,6 +197,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
           const chatId = Number(body.chat_id);
           if (!(chatId > 0) || draftsRefusedIn.has(chatId)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: TEXTDRAFT_PEER_INVALID' });
           if (!Number(body.draft_id)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: draft_id must be non-zero' });
+          if (refusedHtml(body)) return json(res, 400, { ok: false, error_code: 400, description: refusedHtml(body) });
           if (failure === 'markup' && body.parse_mode) {
             failure = undefined;
             return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse entities: unsupported start tag" });
@@ -204,8 +213,10 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
           if (kind === 'rate-limit') return json(res, 429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
           if (kind === 'outage') return json(res, 502, { ok: false, error_code: 502, description: 'Bad Gateway' });
           if (kind === 'markup' && body.parse_mode) return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse entities: unsupported start tag" });
+          if (refusedHtml(body)) return json(res, 400, { ok: false, error_code: 400, description: refusedHtml(body) });
           sent.push(body);
           texts.set(nextMessageId, String(body.text));
+          if (body.reply_markup) keyboards.set(nextMessageId, body.reply_markup);
           for (const watcher of [...watchers]) watcher();
           return ok(res, { message_id: nextMessageId++, date: 1, chat: { id: body.chat_id, type: 'private' }, text: body.text });
         }
@@ -215,16 +226,28 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
           failure = undefined;
           if (kind === 'markup' && body.parse_mode) return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse entities: unsupported start tag" });
           if (!texts.has(messageId)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
+          if (refusedHtml(body)) return json(res, 400, { ok: false, error_code: 400, description: refusedHtml(body) });
           if (texts.get(messageId) === String(body.text)) {
             return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message' });
           }
           texts.set(messageId, String(body.text));
+          // An edit without reply_markup takes the buttons away.
+          if (body.reply_markup) keyboards.set(messageId, body.reply_markup);
+          else keyboards.delete(messageId);
           edits.push(body);
           for (const watcher of [...watchers]) watcher();
           return ok(res, { message_id: messageId, date: 1, edit_date: 2, chat: { id: body.chat_id, type: 'private' }, text: body.text });
         }
+        case 'editMessageReplyMarkup': {
+          const messageId = Number(body.message_id);
+          if (!texts.has(messageId)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
+          if (body.reply_markup) keyboards.set(messageId, body.reply_markup);
+          else keyboards.delete(messageId);
+          return ok(res, { message_id: messageId, date: 1, edit_date: 2, chat: { id: body.chat_id, type: 'private' }, text: texts.get(messageId) });
+        }
         case 'deleteMessage': {
           const messageId = Number(body.message_id);
+          if (undeletable.has(messageId)) return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message can't be deleted for everyone" });
           if (!texts.delete(messageId)) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to delete not found' });
           deleted.push(messageId);
           return ok(res, true);
@@ -251,6 +274,8 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     textOf: (messageId) => texts.get(messageId),
     deleteMessage: (messageId) => void texts.delete(messageId),
     deleted,
+    keyboardOf: (messageId) => keyboards.get(messageId),
+    sentLongAgo: (messageId) => void undeletable.add(messageId),
     waitForSent(count) {
       return new Promise((resolve) => {
         const check = () => {
@@ -318,6 +343,17 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
         server.close(() => resolve());
       }),
   };
+}
+
+/** As Telegram's HTML parser: tags that do not nest are refused (its answer), undefined when they do or the text is no HTML. */
+function refusedHtml(body: Record<string, unknown>): string | undefined {
+  if (body.parse_mode !== 'HTML') return undefined;
+  const open: string[] = [];
+  for (const [, closing, name = ''] of String(body.text ?? '').matchAll(/<(\/?)(\w+)[^>]*>/g)) {
+    if (!closing) open.push(name);
+    else if (open.pop() !== name) return `Bad Request: can't parse entities: Unmatched end tag "</${name}>"`;
+  }
+  return open.length > 0 ? `Bad Request: can't parse entities: Can't find end tag corresponding to start tag "${open.at(-1)}"` : undefined;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
