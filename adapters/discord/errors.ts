@@ -3,7 +3,7 @@
  * on rate limits and not to retry 5xx itself, so withRetries (with the injectable
  * sleep) does all waiting: RateLimitError carries retryAfter in ms.
  */
-import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
+import { DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, HTTPError, RateLimitError } from 'discord.js';
 import { CairnError } from '../../src/core/errors.js';
 import { attemptOnce } from '../../src/core/retry.js';
 import { PLATFORM } from './normalize.js';
@@ -29,6 +29,8 @@ export function mapDiscordError(error: unknown): CairnError {
   if (error instanceof RateLimitError) {
     return new CairnError('rate_limit', `Discord asked to wait ${error.retryAfter} ms`, { ...base, status: 429, isRetryable: true, retryAfterMs: error.retryAfter });
   }
+  // login() turns GET /gateway/bot's 401 into an error of its own ("An invalid token was provided.").
+  if (error instanceof DiscordjsError && error.code === DiscordjsErrorCodes.TokenInvalid) return new CairnError('auth', 'Discord refused the bot token: check DISCORD_TOKEN.', base);
   if (error instanceof DiscordAPIError) {
     const status = error.status;
     if (INTERACTION_GONE.has(Number(error.code))) return new CairnError('not_found', 'The slash command can no longer be answered in its reply (its 15 minutes are over).', { ...base, status });

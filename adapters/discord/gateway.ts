@@ -4,6 +4,8 @@
  * reconnects on its own and says little: a gateway it cannot reach at all (a firewall or proxy
  * that lets HTTPS through but not websockets) is retried every half second in silence, so the
  * start would hang with nothing in the log. A drop later is logged, and shown in health().
+ * A login Discord refuses at the gateway (a bad token, the Message Content intent off) fails
+ * the start saying what to fix: discord.js says only "Used disallowed intents".
  */
 import { Events, type Client } from 'discord.js';
 import type { AdapterHealth } from '../../src/core/message.js';
@@ -18,8 +20,10 @@ export const READY_DEADLINE_MS = 60_000;
 
 export class DiscordGateway {
   private state: AdapterHealth = { ok: true };
-  /** discord.js gave up on the connection (a close code after which retrying is useless). */
-  private closedForGood = false;
+  /** The close code after which discord.js gave up on the connection (retrying is useless), if it did. */
+  private closedWith: number | undefined;
+  /** close() was called: the connection ends on purpose. */
+  private closing = false;
 
   constructor(
     private readonly client: Client,
@@ -40,7 +44,7 @@ export class DiscordGateway {
       try {
         await call(() => this.client.login(token));
       } catch (error) {
-        throw mapDiscordError(error);
+        throw this.loginFailure(error);
       }
       await ready;
     })();
@@ -67,24 +71,36 @@ export class DiscordGateway {
    * in the process and end it: each socket keeps a listener that lets that pass.
    */
   async close(): Promise<void> {
+    // discord.js reports its own close as a drop it reconnects from: that is no news.
+    this.closing = true;
     for (const socket of shardSockets(this.client)) socket.on('error', () => {});
     await this.client.destroy();
   }
 
+  /**
+   * Why the login failed. The gateway's close code, when it closed for good, says what to fix
+   * (its ShardDisconnect comes before login() rejects); anything else is mapped as any failure.
+   */
+  private loginFailure(error: unknown): CairnError {
+    const code = this.closedWith;
+    if (code === undefined) return mapDiscordError(error);
+    return new CairnError(code === 4004 ? 'auth' : 'permission', `Discord refused the gateway connection (${code}): ${closeReason(code)}`, { platform: PLATFORM, cause: error });
+  }
+
   private watch(): void {
     this.client.on(Events.ShardDisconnect, ({ code }) => {
-      this.closedForGood = true;
+      this.closedWith = code;
       this.state = { ok: false, problem: `Discord closed the gateway connection for good (${code}): ${closeReason(code)}` };
       this.logger.error({ code }, 'Discord gateway connection closed for good');
     });
     this.client.on(Events.ShardReconnecting, () => {
-      if (this.closedForGood) return;
+      if (this.closedWith !== undefined || this.closing) return;
       // Messages sent meanwhile arrive once the connection resumes.
       if (!this.state.problem) this.logger.warn('Discord gateway connection lost; reconnecting');
       this.state = { ok: true, problem: 'Discord gateway connection lost; reconnecting' };
     });
     const back = () => {
-      if (this.closedForGood || !this.state.problem) return;
+      if (this.closedWith !== undefined || !this.state.problem) return;
       this.state = { ok: true };
       this.logger.info('Discord gateway connection is back');
     };

@@ -21,7 +21,7 @@ import { checkDiscord, discordSettings, inviteUrl } from './check.js';
 import { threadBefore } from './threads.js';
 import { loadable, withFiles } from './files.js';
 import { ReplyChannels } from './reply-channels.js';
-import { applicationCommands } from './slash-commands.js';
+import { applicationCommands, registerCommands } from './slash-commands.js';
 import { DiscordGateway } from './gateway.js';
 import { answerInteraction, type AnsweredInteraction } from './interaction-answer.js';
 import { PLATFORM, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
@@ -403,10 +403,9 @@ export class DiscordAdapter implements Adapter {
 
   private async registerCommands(): Promise<void> {
     const settings = this.deps.config.platforms.discord;
-    const applicationId = settings.applicationId ?? '';
-    const route = settings.guildId ? Routes.applicationGuildCommands(applicationId, settings.guildId) : Routes.applicationCommands(applicationId);
+    const target = { rest: this.client.rest, call: <T>(operation: () => Promise<T>) => this.call(operation), applicationId: settings.applicationId ?? '', guildId: settings.guildId, logger: this.deps.logger };
     try {
-      await this.call(() => this.client.rest.put(route, { body: applicationCommands(this.deps.commands, this.askAboutName) }));
+      await registerCommands(target, applicationCommands(this.deps.commands, this.askAboutName));
     } catch (error) {
       // Mentions and DMs still work without slash commands; say what failed and go on.
       this.deps.logger.warn({ err: describeError(error) }, 'Discord slash command registration failed');

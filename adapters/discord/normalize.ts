@@ -199,9 +199,16 @@ export interface ReactionInput {
   isBot: boolean;
 }
 
-/** 👍 / 👎 become `/feedback good|bad`; any other emoji is not feedback. */
+/**
+ * A skin tone (U+1F3FB–U+1F3FF) and the emoji presentation selector: Discord names a reaction with
+ * them (`👍🏽`), and people who set a default skin tone never send the plain 👍.
+ */
+const EMOJI_VARIANTS = /\p{Emoji_Modifier}|\uFE0F/gu;
+
+/** 👍 / 👎 (in any skin tone) become `/feedback good|bad`; any other emoji is not feedback. */
 export function normalizeReaction(input: ReactionInput): InboundMessage | undefined {
-  const verdict = input.emoji === '👍' ? 'good' : input.emoji === '👎' ? 'bad' : undefined;
+  const emoji = input.emoji?.replace(EMOJI_VARIANTS, '');
+  const verdict = emoji === '👍' ? 'good' : emoji === '👎' ? 'bad' : undefined;
   // A message Cairn posted on its own (an audit report, a proposal) answers no turn: a reaction there is no feedback on the reactor's latest answer.
   if (!verdict || input.reply.answered === undefined) return undefined;
   return {

@@ -6,7 +6,8 @@
  * GET /applications/@me describes the application, with flags the test can change; GET
  * /guilds/<id> answers for the one server the bot is in, and 403 Missing Access for any other.
  * PATCH of a channel message or of an interaction's follow-up edits it (`edits`); an
- * unknown message is 404 Unknown Message.
+ * unknown message is 404 Unknown Message. Application commands are kept per scope (global,
+ * each guild) as a bulk overwrite leaves them, and listed by GET of the same route.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +67,8 @@ export interface FakeDiscord {
   addFile(name: string, bytes: Buffer): string;
   /** The application's flags GET /applications/@me reports (default: the Message Content intent on). */
   setApplicationFlags(flags: number): void;
+  /** The application commands registered now: globally, or in a guild. */
+  commandsIn(guildId?: string): Record<string, unknown>[];
   /** Closes the gateway connections with a close code, as Discord does (4004: the token was refused). */
   closeGateway(code: number): void;
   close(): Promise<void>;
@@ -81,6 +84,8 @@ export interface FakeDiscordOptions {
   inNoServer?: boolean;
   /** How long a message with files takes to be answered (a slow uplink), in ms. */
   uploadMs?: number;
+  /** Closes the gateway with this code on IDENTIFY, as Discord refuses a login (4004: bad token, 4014: an intent not enabled). */
+  refuseIdentify?: number;
 }
 
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
@@ -103,6 +108,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const interactionChannel = new Map<string, string>();
   let applicationFlags = MESSAGE_CONTENT_LIMITED;
   const files = new Map<string, Buffer>();
+  /** Registered commands by route (`/applications/<id>/commands`, or with `/guilds/<id>`). */
+  const commands = new Map<string, Record<string, unknown>[]>();
 
   const notify = () => {
     for (const watcher of [...watchers]) if (watcher()) watchers.splice(watchers.indexOf(watcher), 1);
@@ -157,8 +164,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (method === 'GET' && path === '/applications/@me') return json(res, 200, { id: APP_ID, name: 'Cairn', description: '', flags: applicationFlags, bot: BOT_USER, approximate_guild_count: options.inNoServer ? 0 : 1 });
     if (method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
       const list = Array.isArray(body) ? body : [];
-      return json(res, 200, list.map((c: Record<string, unknown>, i: number) => ({ id: String(900 + i), application_id: APP_ID, version: '1', default_member_permissions: null, type: 1, ...c })));
+      const registered = list.map((c: Record<string, unknown>, i: number) => ({ id: String(900 + i), application_id: APP_ID, version: '1', default_member_permissions: null, type: 1, ...c }));
+      commands.set(path, registered);
+      return json(res, 200, registered);
     }
+    if (method === 'GET' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) return json(res, 200, commands.get(path) ?? []);
     if (method === 'POST' && /^\/channels\/\d+\/typing$/.test(path)) return void res.writeHead(204).end();
     const interactionCallback = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
     // discord.js fails on an empty JSON body: answer 204 with no content type.
@@ -220,6 +230,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     socket.on('message', (raw) => {
       const packet = JSON.parse(String(raw)) as { op: number; d: unknown };
       if (packet.op === 1) socket.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+      if (packet.op === 2 && options.refuseIdentify !== undefined) return void socket.close(options.refuseIdentify);
       if (packet.op === 2) {
         const port = (server.address() as AddressInfo).port;
         send(socket, 'READY', { v: 10, user: BOT_USER, guilds: options.inNoServer ? [] : [{ id: GUILD_ID, unavailable: true }], session_id: 'session-1', resume_gateway_url: `ws://127.0.0.1:${port}`, application: { id: APP_ID, flags: 0 } });
@@ -268,6 +279,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       files.set(name, bytes);
       return `http://127.0.0.1:${port}/attachments/${name}`;
     },
+    commandsIn: (guildId) => commands.get(guildId ? `/applications/${APP_ID}/guilds/${guildId}/commands` : `/applications/${APP_ID}/commands`) ?? [],
     closeGateway(code) {
       for (const socket of sockets) socket.close(code);
     },
