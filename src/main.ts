@@ -160,7 +160,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     secrets: config.secrets,
     recallTokens: config.memory.recallTokens,
     embedder: overrides.embedder ?? notesEmbedder(config, logger),
-    extraction: { sessions: store, model, auxModel: config.auxModel, personOf, timeZone: config.agent.timeZone },
+    extraction: { sessions: store, model, auxModel: config.auxModel, personOf, timeZone: config.agent.timeZone, contextTokens: config.model.contextTokens },
   });
   sessions.addPrefixSection(notes.recall);
   sessions.onEnded(notes.sessionEnded);

@@ -52,7 +52,7 @@ export class SessionManager {
   resolve(message: InboundMessage): Session {
     const now = this.options.clock.now();
     const current = this.options.store.active(message.conversationId);
-    if (current && now - current.lastActiveAt < this.options.idleMs) return current;
+    if (current && now - current.lastActiveAt < this.options.idleMs) return this.withCurrentModel(current);
     if (current) this.end(current, 'idle');
     const { conversationId } = message;
     const startedAt = now;
@@ -70,6 +70,19 @@ export class SessionManager {
       { conversationId, platform: message.platform, userId: message.userId, prefix, model: this.options.modelFor?.(conversationId) },
       startedAt,
     );
+  }
+
+  /**
+   * The session on the conversation's model as it is now. /model switches the session too, but a
+   * channel's model changed in the config at a restart reached only sessions started after it: a
+   * conversation that never went idle kept the old one (while /model named the new), for good.
+   */
+  private withCurrentModel(session: Session): Session {
+    if (!this.options.modelFor) return session;
+    const model = this.options.modelFor(session.conversationId);
+    if (model === session.model) return session;
+    this.options.store.setModel(session.id, model);
+    return { ...session, model };
   }
 
   /** The conversation's active session with every message so far (compressed ones too), for /export. */

@@ -16,7 +16,8 @@ import type { NoteSearch } from './search.js';
 import type { RedactText } from './redact.js';
 import type { Note, NoteKind } from './types.js';
 import { reconcile, type ExtractedNote } from './reconcile.js';
-import { QUOTED_LEFT_OUT, speakerTranscripts, type SpeakerTranscript } from './transcript.js';
+import { QUOTED_LEFT_OUT, newestThatFit, speakerTranscripts, type SpeakerTranscript } from './transcript.js';
+import { estimateMessageTokens, estimateTokens } from '../tokens.js';
 import { extractJson } from '../../core/json-in-text.js';
 import { notesBeforeCut } from './cut-reply.js';
 import { conversationDates } from './conversation-dates.js';
@@ -43,6 +44,12 @@ const MAX_NOTES = 40;
 const ANSWER_TOKENS = 2_000;
 const CUT_RETRY_TOKENS = 4_000;
 const CUT_RETRY_NOTES = 15;
+/** The most of a small context the answer may take; the transcript needs the rest. */
+const ANSWER_SHARE = 0.25;
+/** CAIRN_CONTEXT_TOKENS' default, for an extractor not told the context. */
+const DEFAULT_CONTEXT_TOKENS = 32_000;
+/** Each message's own tokens (role, separators), as tokens.ts counts them. */
+const MESSAGE_OVERHEAD = 4;
 
 /**
  * One note of the answer, read leniently: one off field must not cost the session all its notes
@@ -50,21 +57,26 @@ const CUT_RETRY_NOTES = 15;
  * is a fact; "replaces" is an id written any way the prompt shows one ("[12]", "#12", "12"), and
  * anything else (0, "", "none") replaces nothing.
  */
-const noteSchema = z.object({
-  text: z.string().trim().min(1).max(1_000),
-  kind: z.preprocess((value) => {
-    const kind = typeof value === 'string' ? value.trim().toLowerCase().replace(/[\s-]+/g, '_') : value;
-    return typeof kind === 'string' ? (KIND_ALIASES[kind] ?? kind) : kind;
-  }, z.enum(EXTRACTED_KINDS).catch('fact')),
-  replaces: z.unknown().optional(),
-});
+const noteSchema = z.preprocess(
+  // A note written as its text alone ("notes": ["Alice uses vim."]) is a fact.
+  (value) => (typeof value === 'string' ? { text: value } : value),
+  z.object({
+    text: z.string().trim().min(1).max(1_000),
+    kind: z.preprocess((value) => {
+      const kind = typeof value === 'string' ? value.trim().toLowerCase().replace(/[\s-]+/g, '_') : value;
+      return typeof kind === 'string' ? (KIND_ALIASES[kind] ?? kind) : kind;
+    }, z.enum(EXTRACTED_KINDS).catch('fact')),
+    replaces: z.unknown().optional(),
+  }),
+);
 
 function replacedId(value: unknown): number | undefined {
   const id = typeof value === 'number' ? value : Number(/^\s*[#[]?\s*(\d+)\s*]?\s*$/.exec(String(value ?? ''))?.[1]);
   return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
-const replySchema = z.object({ notes: z.array(z.unknown()) });
+/** `{"notes": [...]}`, or the list alone, which small models write when JSON mode is not on. */
+const replySchema = z.union([z.object({ notes: z.array(z.unknown()) }), z.array(z.unknown()).transform((notes) => ({ notes }))]);
 
 /** Existing notes shown to the model per speaker. */
 const RELATED_NOTES = 15;
@@ -85,6 +97,8 @@ export interface NoteExtractorOptions {
   personOf?: ((userId: string) => string) | undefined;
   /** IANA zone the conversation's dates are given in (CAIRN_TZ); UTC when not given. */
   timeZone?: string | undefined;
+  /** The model's context (CAIRN_CONTEXT_TOKENS): each request, retries too, keeps the transcript's newest lines that fit it. */
+  contextTokens?: number | undefined;
 }
 
 export interface ExtractionResult {
@@ -168,12 +182,19 @@ export class NoteExtractor {
   /** `dates`: when the conversation took place (conversation-dates.ts). */
   private async ask(transcript: SpeakerTranscript, related: readonly Note[], sessionId: string, dates: string, signal?: AbortSignal): Promise<ExtractedNote[]> {
     const existing = related.length > 0 ? related.map((note) => `- [${note.id}] (${note.kind}) ${note.text}`).join('\n') : '(none)';
-    const messages: ChatMessage[] = [
-      { role: 'system', content: EXTRACTION_INSTRUCTIONS },
-      { role: 'user', content: `Existing notes:\n${existing}\n\nConversation ${dates}:\n${transcript.text}` },
-    ];
-    let maxTokens = ANSWER_TOKENS;
+    const header = `Existing notes:\n${existing}\n\nConversation ${dates}:\n`;
+    const context = this.options.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
+    const answerRoom = (wanted: number) => Math.min(wanted, Math.floor(context * ANSWER_SHARE));
+    // A retry carries the reply it rejects and why: with them and the answer's room, the request still fits the context.
+    const followUps: ChatMessage[] = [];
+    let maxTokens = answerRoom(ANSWER_TOKENS);
     for (let attempt = 1; ; attempt++) {
+      const fixed = estimateTokens(EXTRACTION_INSTRUCTIONS) + estimateTokens(header) + 2 * MESSAGE_OVERHEAD + followUps.reduce((sum, message) => sum + estimateMessageTokens(message), 0);
+      const messages: ChatMessage[] = [
+        { role: 'system', content: EXTRACTION_INSTRUCTIONS },
+        { role: 'user', content: `${header}${newestThatFit(transcript.lines, context - maxTokens - fixed)}` },
+        ...followUps,
+      ];
       // JSON mode where the provider has it (the client asks without it where refused); the prompt asks for JSON anyway.
       const reply = await this.options.model.complete({
         messages,
@@ -192,8 +213,8 @@ export class NoteExtractor {
       const again = cut
         ? `Reply again with at most ${CUT_RETRY_NOTES} notes, the most useful ones, each one short sentence: the JSON object only, in the format described.`
         : 'Reply again with the JSON object only, in the format described.';
-      messages.push({ role: 'assistant', content: reply.text }, { role: 'user', content: `That reply cannot be used: ${parsed.problem}. ${again}` });
-      if (cut) maxTokens = CUT_RETRY_TOKENS;
+      followUps.push({ role: 'assistant', content: reply.text }, { role: 'user', content: `That reply cannot be used: ${parsed.problem}. ${again}` });
+      if (cut) maxTokens = answerRoom(CUT_RETRY_TOKENS);
     }
   }
 }
@@ -202,8 +223,9 @@ type Parsed = { ok: true; notes: ExtractedNote[] } | { ok: false; problem: strin
 
 /**
  * Reads the model's JSON (tolerating a code fence or prose around it) and each note in it; a note
- * that is none (no text, a text too long) is left out and the others kept. An answer `cut` at the
- * token limit keeps the notes complete before the cut.
+ * that is none (no text, a text too long) is left out and the others kept, but a list of which no
+ * note is readable is a problem to name in the retry. An answer `cut` at the token limit keeps the
+ * notes complete before the cut.
  */
 export function parseReply(text: string, options: { cut?: boolean } = {}): Parsed {
   const extracted = extractJson(text);
@@ -214,7 +236,10 @@ export function parseReply(text: string, options: { cut?: boolean } = {}): Parse
   }
   const result = replySchema.safeParse(extracted.parsed);
   if (!result.success) return { ok: false, problem: 'it has no "notes" list' };
-  return { ok: true, notes: readNotes(result.data.notes) };
+  const notes = readNotes(result.data.notes);
+  // Notes listed but none readable ("note" for "text"): a reply in another shape, not "nothing worth keeping".
+  if (notes.length === 0 && result.data.notes.length > 0) return { ok: false, problem: 'none of its notes has a "text" of one or two sentences' };
+  return { ok: true, notes };
 }
 
 function readNotes(values: readonly unknown[]): ExtractedNote[] {

@@ -1,20 +1,41 @@
 /**
  * Secrets never reach a note. On top of the shared redactor (configured secret
  * values and credential shapes such as API keys and tokens), notes mask what people
- * say in prose: "my password is hunter22", "the wifi pin: 4471".
+ * say in prose: "my password is hunter22", "the wifi pin: 4471", "its password is now
+ * xK9mq2z", "the password is "correct horse battery staple"".
  */
 import { createRedactor, REDACTED } from '../../core/redact.js';
 
+/** What names a secret: `password`, `pin code`, `api key`, … and `password for gmail`, `password for the router`. */
+const SECRET_NAME =
+  String.raw`\b(?:password|passwd|passphrase|passcode|pin(?:\s+code)?|secret(?:\s+key)?|api\s+key|access\s+key|private\s+key|token|credentials?)\b(?:\s+(?:for|of|to)(?:\s+(?:the|my|our|your|his|her|their))?\s+[\w.@-]+)?`;
 /**
- * `password is X`, `passcode: X`, `pin = X`: the value is the next whitespace-free
- * word, unless it is one of the words that describe a secret instead of being one.
+ * What joins it to the value: `is`, `was`, `'s`, each maybe with a colon (`is: X`), or `=` `:` alone; and
+ * an adverb people put before a new value ("is now X", "is still X", "is also X"), which is no value itself.
  */
-const PROSE_SECRET =
-  /(\b(?:password|passwd|passphrase|passcode|pin(?:\s+code)?|secret(?:\s+key)?|api\s+key|access\s+key|private\s+key|token|credentials?)\b(?:\s+(?:for|of|to)\s+[\w.@-]+)?\s*(?:is|was|=|:)\s*["'`]?)(?!(?:not|now|still|also|being|stored|saved|kept|located|wrong|incorrect|invalid|expired|required|missing|needed|changed|correct|empty|rotated|revoked|reset)\b)([^\s"'`,;]{4,})/gi;
+const JOINED = String.raw`(?:(?:\s*(?:is|was)|['’]s)(?:\s*[:=])?|\s*[=:])\s*(?:(?:now|still|also)\s+)?`;
+/** Words that describe a secret instead of being one ("the password is stored in 1Password"). */
+const DESCRIBING =
+  'not|now|still|also|being|been|stored|saved|kept|located|wrong|incorrect|invalid|expired|required|missing|needed|changed|correct|empty|rotated|revoked|reset';
+
+/**
+ * The value: a quoted one to its closing quote (a passphrase may have spaces: only its first word
+ * was masked, or none when that word describes one, as "correct" does), else the next
+ * whitespace-free word; either unless it is one of the describing words alone.
+ */
+const PROSE_SECRET = new RegExp(
+  String.raw`(${SECRET_NAME}${JOINED})(?:(["'\`“‘])(?!(?:${DESCRIBING})["'\`”’])([^"'\`“”‘’\n]{4,200})(["'\`”’])|(?!(?:${DESCRIBING})\b)([^\s"'\`,;]{4,}))`,
+  'gi',
+);
 
 export type RedactText = (text: string) => string;
 
 export function createNoteRedactor(knownSecrets: readonly string[] = []): RedactText {
   const shared = createRedactor(knownSecrets);
-  return (text) => shared.text(text).replace(PROSE_SECRET, (match, prefix: string, value: string) => (value === REDACTED || value.startsWith('[redacted') ? match : `${prefix}${REDACTED}`));
+  return (text) =>
+    shared.text(text).replace(PROSE_SECRET, (match, prefix: string, open: string | undefined, quoted: string | undefined, close: string | undefined, word: string | undefined) => {
+      const value = quoted ?? word ?? '';
+      if (value === REDACTED || value.startsWith('[redacted')) return match;
+      return quoted === undefined ? `${prefix}${REDACTED}` : `${prefix}${open ?? ''}${REDACTED}${close ?? ''}`;
+    });
 }

@@ -9,11 +9,12 @@ import type { ChatMessage } from '../../model/types.js';
 import type { StoredMessage } from '../sessions.js';
 import { truncateMiddle } from '../../tools/truncate.js';
 import type { RedactText } from './redact.js';
+import { estimateTokens } from '../tokens.js';
 
 export interface SpeakerTranscript {
   userId: string;
-  /** One line per message, `User:` / `Assistant:` / `Tool result:`. */
-  text: string;
+  /** One line per message, `User:` / `Assistant:` / `Tool result:`, oldest first (cut to a request's room with `newestThatFit`). */
+  lines: string[];
   /** What the user wrote, for finding related existing notes. */
   userText: string;
 }
@@ -22,8 +23,6 @@ export interface TranscriptOptions {
   redact: RedactText;
   /** Messages at or before this time are left out (the user said "forget all" after them). */
   forgottenAt?: (userId: string) => number | undefined;
-  /** The newest lines that fit are kept. */
-  maxChars?: number;
 }
 
 const MAX_TRANSCRIPT_CHARS = 40_000;
@@ -49,10 +48,9 @@ export function speakerTranscripts(messages: readonly StoredMessage[], options: 
     push(lines, speaker, options.redact(line));
     if (message.role === 'user') push(userTexts, speaker, options.redact(said ?? message.content));
   }
-  const max = options.maxChars ?? MAX_TRANSCRIPT_CHARS;
   return [...userTexts.keys()].map((userId) => ({
     userId,
-    text: newestThatFit(lines.get(userId) ?? [], max),
+    lines: lines.get(userId) ?? [],
     userText: (userTexts.get(userId) ?? []).join('\n'),
   }));
 }
@@ -73,13 +71,31 @@ function render(message: ChatMessage): string | undefined {
   }
 }
 
-function newestThatFit(lines: readonly string[], max: number): string {
-  let total = 0;
+/**
+ * The newest lines within `maxTokens` (the room the request leaves them: the model's context less
+ * the instructions, notes and answer) and at most MAX_TRANSCRIPT_CHARS, with a line saying how
+ * many earlier ones were left out. Counted in tokens too: 40,000 characters of Chinese are about
+ * as many tokens, more than a 32k context holds. A newest line longer than the room is cut to it.
+ */
+export function newestThatFit(lines: readonly string[], maxTokens: number, maxChars = MAX_TRANSCRIPT_CHARS): string {
+  const room = maxTokens - LEFT_OUT_TOKENS;
+  let chars = 0;
+  let tokens = 0;
   let start = lines.length;
-  while (start > 0 && total + (lines[start - 1] as string).length + 1 <= max) total += (lines[--start] as string).length + 1;
-  const kept = lines.slice(start);
+  for (; start > 0; start--) {
+    const line = lines[start - 1] as string;
+    const lineTokens = estimateTokens(line) + 1;
+    if (chars + line.length + 1 > maxChars || tokens + lineTokens > room) break;
+    chars += line.length + 1;
+    tokens += lineTokens;
+  }
+  // At least one character a token, whatever the script.
+  const kept = start === lines.length && room > 0 && lines.length > 0 ? [truncateMiddle(lines[--start] as string, Math.min(room, maxChars))] : lines.slice(start);
   return start > 0 ? [`[${start} earlier messages left out]`, ...kept].join('\n') : kept.join('\n');
 }
+
+/** What the line saying how many were left out takes. */
+const LEFT_OUT_TOKENS = 16;
 
 function push(map: Map<string, string[]>, key: string, value: string): void {
   const list = map.get(key);
