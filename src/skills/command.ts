@@ -14,10 +14,12 @@ export function registerSkillCommands(commands: CommandRegistry, skills: Skills)
 }
 
 function listSkills(skills: Skills): string {
-  const all = skills.list();
-  if (all.length === 0) return 'No skills yet. Cairn writes them as it learns; people can add folders with a SKILL.md.';
+  const { skills: all, unloaded } = skills.scan();
+  // A folder a person just added with a mistake in its SKILL.md is named, not left out without a word.
+  const notLoaded = unloaded.length > 0 ? [`Not loaded (the SKILL.md needs a fix): ${unloaded.join(', ')}. Send /skills ${unloaded.length === 1 ? unloaded[0] : '<name>'} to see why.`] : [];
+  if (all.length === 0) return notLoaded[0] ?? 'No skills yet. Cairn writes them as it learns; people can add folders with a SKILL.md.';
   const lines = all.map((skill) => `- ${skill.name} (${skill.source.kind}): ${shorten(skill.description, 120)}`);
-  return [`Skills (${all.length}):`, ...lines, '', 'Send /skills <name> for details.'].join('\n');
+  return [`Skills (${all.length}):`, ...lines, '', ...notLoaded, 'Send /skills <name> for details.'].join('\n');
 }
 
 function describeSkill(skills: Skills, name: string): string {
@@ -25,6 +27,11 @@ function describeSkill(skills: Skills, name: string): string {
   if (!skill) {
     const broken = skills.broken(name);
     if (broken) return brokenSkillMessage(name, broken);
+    const latest = skills.versions.latest(name);
+    if (latest?.action === 'archive') {
+      const by = `${latest.author}${latest.reason ? `: ${latest.reason}` : ''}`;
+      return `"${name}" is archived (version ${latest.version}, by ${by}), so it is not in the catalog. A person can bring it back with \`cairn skills rollback ${name} ${latest.version - 1 || 1}\`.`;
+    }
     const close = skills.suggest(name);
     return `No skill named "${name}".${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}`;
   }

@@ -78,7 +78,12 @@ export class Skills {
   private freshScan(): SkillsScan {
     const scan = this.library.scan();
     const archivedNames = this.versions.archivedNames();
-    return { ...scan, skills: scan.skills.filter((skill) => !archivedNames.has(skill.name)), archived: [...archivedNames].sort() };
+    return {
+      ...scan,
+      skills: scan.skills.filter((skill) => !archivedNames.has(skill.name)),
+      unloaded: scan.unloaded.filter((name) => !archivedNames.has(name)),
+      archived: [...archivedNames].sort(),
+    };
   }
 
   list(): LoadedSkill[] {

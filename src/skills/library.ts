@@ -44,6 +44,8 @@ export interface LibraryScan {
   shadowed: LoadedSkill[];
   /** Skills that could not be loaded, and why. */
   broken: SkillProblem[];
+  /** Names of skill folders that do not load, where no other folder of the name does (what `broken(name)` explains). */
+  unloaded: string[];
 }
 
 /** A skill folder that is there but cannot be loaded, and why. */
@@ -115,11 +117,13 @@ export class SkillLibrary {
     const shadowed: LoadedSkill[] = [];
     const broken: SkillProblem[] = [];
     const seenFiles = new Set<string>();
+    const failed = new Set<string>();
     for (const source of this.sources) {
       for (const folder of this.folders(source, broken)) {
         const loaded = this.loadFolder(join(source.dir, folder), folder, source);
         if ('errors' in loaded) {
           broken.push(...loaded.errors);
+          failed.add(folder);
           continue;
         }
         seenFiles.add(loaded.file);
@@ -128,7 +132,8 @@ export class SkillLibrary {
       }
     }
     for (const file of this.cache.keys()) if (!seenFiles.has(file)) this.cache.delete(file);
-    return { skills: [...winners.values()].sort((a, b) => a.name.localeCompare(b.name)), shadowed, broken };
+    const unloaded = [...failed].filter((name) => !winners.has(name)).sort();
+    return { skills: [...winners.values()].sort((a, b) => a.name.localeCompare(b.name)), shadowed, broken, unloaded };
   }
 
   /** The skill a name resolves to, looking only at that name's folders. */

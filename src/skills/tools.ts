@@ -20,6 +20,7 @@ const viewParameters = z.object({
   name,
   file: z.string().min(1).optional().describe('a file inside the skill folder, e.g. references/checklist.md; omit to get the instructions (SKILL.md body)'),
   startLine: z.number().int().min(1).optional().describe('for a long skill or file: the line to read on from, as the last result said'),
+  startChar: z.number().int().min(1).optional().describe('for a line too long for one result: the character of startLine to read on from, as the last result said'),
 });
 
 /** The most one skill_view returns, so it stays whole under the registry's cut (MAX_TOOL_RESULT_CHARS). */
@@ -63,7 +64,7 @@ function viewTool(skills: Skills): Tool<z.infer<typeof viewParameters>> {
     name: 'skill_view',
     description: 'Load a skill from the catalog: its full instructions, or one of its files. Do this before a task that a skill covers.',
     parameters: viewParameters,
-    execute({ name, file, startLine = 1 }, context) {
+    execute({ name, file, startLine = 1, startChar = 1 }, context) {
       const skill = skills.find(name);
       if (!skill) {
         const broken = skills.broken(name);
@@ -75,14 +76,14 @@ function viewTool(skills: Skills): Tool<z.infer<typeof viewParameters>> {
       const path = file === undefined ? undefined : resolveInside(skill.dir, file);
       const version = skills.versions.ensure(skill, context.now());
       // Reading on in the same skill is not another use of it.
-      if (startLine === 1) recordUse(skills, context, name, version.version);
-      if (path !== undefined) return `# ${name}/${file} (skill version ${version.version})\n\n${pageOf(readTextFile(path, file ?? ''), startLine, `skill_view with this file and`)}`;
+      if (startLine === 1 && startChar === 1) recordUse(skills, context, name, version.version);
+      if (path !== undefined) return `# ${name}/${file} (skill version ${version.version})\n\n${pageOf(readTextFile(path, file ?? ''), { startLine, startChar }, `skill_view with this file and`)}`;
       const files = listFiles(skill.dir);
       return [
         `# Skill: ${name} (version ${version.version}, ${skill.source.kind})`,
         skill.description,
         '',
-        pageOf(skill.document.body.trim(), startLine, 'skill_view with'),
+        pageOf(skill.document.body.trim(), { startLine, startChar }, 'skill_view with'),
         ...(files.length > 0 ? ['', `Files in this skill (read one with skill_view and "file"): ${files.join(', ')}`] : []),
       ].join('\n');
     },
@@ -91,23 +92,35 @@ function viewTool(skills: Skills): Tool<z.infer<typeof viewParameters>> {
 
 /**
  * Lines from `startLine` that fit one result, and how to read on: a long runbook came back with
- * its middle cut out by the registry, and there was no way to ask for it.
+ * its middle cut out by the registry, and there was no way to ask for it. A line longer than one
+ * result (a minified JSON asset) is read on from `startChar`: cut with no way on, its end was out
+ * of reach.
  */
-function pageOf(text: string, startLine: number, readOn: string): string {
+function pageOf(text: string, { startLine, startChar }: { startLine: number; startChar: number }, readOn: string): string {
   const lines = text.split('\n');
+  // A file's final newline ends its last line; it does not start another.
+  if (lines.length > 1 && lines.at(-1) === '') lines.pop();
   if (startLine > lines.length) throw new CairnError('invalid_input', `It has ${lines.length} lines; startLine ${startLine} is past the end.`);
-  const shown: string[] = [];
-  let size = 0;
-  for (const line of lines.slice(startLine - 1)) {
-    const kept = line.length > MAX_VIEW_CHARS ? `${headOf(line, MAX_VIEW_CHARS)} [… line cut]` : line;
-    if (shown.length > 0 && size + kept.length + 1 > MAX_VIEW_CHARS) break;
-    shown.push(kept);
-    size += kept.length + 1;
+  const first = lines[startLine - 1] ?? '';
+  if (startChar > first.length + 1) throw new CairnError('invalid_input', `Line ${startLine} has ${first.length} characters; startChar ${startChar} is past its end.`);
+  const rest = first.slice(startChar - 1);
+  if (rest.length > MAX_VIEW_CHARS) {
+    const head = headOf(rest, MAX_VIEW_CHARS);
+    const next = startChar + head.length;
+    return `[line ${startLine} of ${lines.length}, characters ${startChar}-${next - 1} of ${first.length}]\n${head} [… line cut]\n[… line ${startLine} goes on: call ${readOn} startLine ${startLine} and startChar ${next}.]`;
+  }
+  const shown: string[] = [rest];
+  let size = rest.length + 1;
+  for (const line of lines.slice(startLine)) {
+    // A long line after others waits for the next result, where it comes first.
+    if (size + line.length + 1 > MAX_VIEW_CHARS) break;
+    shown.push(line);
+    size += line.length + 1;
   }
   const next = startLine + shown.length;
-  const whole = startLine === 1 && next > lines.length;
-  if (whole) return shown.join('\n');
-  const where = `[lines ${startLine}-${next - 1} of ${lines.length}]`;
+  if (startLine === 1 && startChar === 1 && next > lines.length) return shown.join('\n');
+  const from = startChar > 1 ? ` (line ${startLine} from character ${startChar})` : '';
+  const where = `[lines ${startLine}-${next - 1} of ${lines.length}${from}]`;
   return next > lines.length ? `${where}\n${shown.join('\n')}` : `${where}\n${shown.join('\n')}\n[… ${lines.length - next + 1} more lines: call ${readOn} startLine ${next}.]`;
 }
 

@@ -13,14 +13,14 @@
  * Read-only skills (bundled, extra folders) are copied into the learned folder on
  * their first change; the copy shadows the original.
  */
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { CairnError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../store/db.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
-import { assembleSkill, hashText, NAME_PATTERN, parseSkill, renderSkill, type SkillDocument, type SkillFrontmatter } from './format.js';
+import { assembleSkill, hashText, NAME_PATTERN, normalizeText, parseSkill, renderSkill, type SkillDocument, type SkillFrontmatter } from './format.js';
 import { scanSkillWrite } from './scan.js';
 import { addedProblems, formatProblem, problem, type SkillProblem } from './rules.js';
 import { skillFileIn, type LoadedSkill, type SkillLibrary } from './library.js';
@@ -140,18 +140,26 @@ export class SkillWriter {
         throw new CairnError('not_found', known.length === 0 ? `${what}: there is no skill "${name}" in the version history.` : `${what}: no such version; "${name}" has versions ${known.join(', ')}.`);
       }
       const text = this.check(what, target.text, name, [], 'lenient');
-      const archived = this.options.versions.isArchived(name);
       const current = this.options.library.find(name);
+      // An archive moves a learned folder away, so one there now was written since (a person's new skill of the
+      // name, hidden while the name is archived). No version holds it and the rollback writes over it: it is recorded first.
+      const rewritten = this.options.versions.isArchived(name) && current?.source.writable === true;
+      if (current && rewritten) this.recordFound(current);
+      const archived = this.options.versions.isArchived(name);
       if (current && !archived) {
         this.options.versions.ensure(current, this.options.clock.now());
-        if (current.document.hash === target.hash) throw new CairnError('invalid_input', `${what}: the skill already has exactly that text.`);
+        if (current.document.hash === target.hash && !rewritten) throw new CairnError('invalid_input', `${what}: the skill already has exactly that text.`);
       }
-      const newest = this.options.versions.latest(name)?.version;
+      const latest = this.options.versions.latest(name);
+      const newest = latest?.version;
       if (expectedCurrent !== undefined && newest !== expectedCurrent) {
         throw new CairnError('invalid_input', `${what}: it changed since the rollback was decided (version ${newest ?? 'none'} now, not ${expectedCurrent}), so nothing was undone.`);
       }
       const reason = `rollback to v${to}${meta.reason ? `: ${meta.reason}` : ''}`;
       const dest = join(this.learnedDir, name);
+      // A person's edit that does not load (yet) is no version, so the check above misses it; the rollback would write over it.
+      const edited = expectedCurrent !== undefined && latest ? editedOnDisk(dest, latest.hash) : undefined;
+      if (edited) throw new CairnError('invalid_input', `${what}: it changed on disk since the rollback was decided (${edited} is not version ${expectedCurrent}), so nothing was undone.`);
       // An archived read-only skill (bundled, a team's folder) whose text is the target's: the
       // version alone brings it back. A learned copy would freeze it, hiding later edits to the original.
       if (current && !current.source.writable && !existsSync(dest) && current.document.hash === hashText(text)) {
@@ -202,8 +210,13 @@ export class SkillWriter {
 
   private requireFreeName(name: string): void {
     const existing = this.options.library.find(name);
-    if (existing && !this.options.versions.isArchived(name)) {
+    const archived = this.options.versions.isArchived(name);
+    if (existing && !archived) {
       throw new CairnError('invalid_input', `A skill named "${name}" already exists (${existing.source.kind}, ${existing.file}). Change it with skill_patch, or choose another name.`);
+    }
+    // The archive moved the learned folder away: one there now was written since, and the archive hides it.
+    if (existing?.source.writable && archived) {
+      throw new CairnError('invalid_input', `The name "${name}" is archived, but ${existing.file} holds a skill of that name written since, which the archive hides. Choose another name; a person can move that folder away, or bring the name back with \`cairn skills rollback ${name} <version>\` (that file is kept as a version first).`);
     }
   }
 
@@ -249,6 +262,11 @@ export class SkillWriter {
     if (added.length > 0) throw new SkillWriteError(what, added);
     // A strict parse with problems the skill had gives no document: its lenient reading is the normalized text.
     return checked.problems.length > 0 ? problemsOf(raw, 'lenient').text : checked.text;
+  }
+
+  /** A skill found in the learned folder while its name is archived, recorded as a person's edit (which ends the archive). */
+  private recordFound(skill: LoadedSkill): SkillVersion {
+    return this.record(skill.name, 'edit', skill.document.text, { author: 'person', reason: `written to ${skill.file} after the skill was archived` });
   }
 
   private record(name: string, action: SkillVersion['action'], text: string, meta: WriteMeta, source: SkillVersion['source'] = 'learned'): SkillVersion {
@@ -308,6 +326,12 @@ export class SkillWriter {
     const chosen = archived.find((folder) => folder.version > to) ?? archived.at(-1);
     return chosen ? join(archiveDir, chosen.entry) : undefined;
   }
+}
+
+/** The learned folder's SKILL.md when its text is not the version with `hash` (whether or not it loads). */
+function editedOnDisk(dir: string, hash: string): string | undefined {
+  const file = skillFileIn(dir);
+  return file !== undefined && hashText(normalizeText(readFileSync(file, 'utf8'))) !== hash ? file : undefined;
 }
 
 const TEMP_PREFIX = '.tmp-';
