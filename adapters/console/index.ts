@@ -6,8 +6,9 @@
  * of silently mangled. What the model writes is shown, never obeyed: control characters and
  * escape sequences are dropped from it (render.ts, terminal-text.ts).
  */
-import { clearScreenDown, createInterface, cursorTo, type Interface } from 'node:readline';
+import { clearScreenDown, createInterface, cursorTo, moveCursor, type Interface } from 'node:readline';
 import { Writable, type Readable } from 'node:stream';
+import type { WriteStream } from 'node:tty';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Adapter, AdapterCapabilities, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
@@ -44,6 +45,8 @@ export class ConsoleAdapter implements Adapter {
   private readonly streamedShown = new TerminalTextFilter();
   private failed = 0;
   private stopped = false;
+  /** Cairn's own styling (dim asides, yellow errors) is used: in a terminal that has colours (not NO_COLOR, not TERM=dumb). */
+  private readonly color: boolean;
   private closeInput: (() => void) | undefined;
   private prompt: Interface | undefined;
   /** The prompt is drawn and waits for a line (no turn of ours is writing). */
@@ -59,6 +62,8 @@ export class ConsoleAdapter implements Adapter {
   private inputClosed = false;
   /** `/deny <id>` of each approval this turn asked for: refused when the person leaves, as nobody could answer it then. */
   private readonly unansweredDenials = new Set<string>();
+  /** How many rows below the prompt's first row the cursor was when output took the prompt's place (a long line typed wraps). */
+  private promptRows = 0;
   /** readline redraws its prompt on a terminal resize; while a turn writes, that would land in the answer. */
   private resize: ResizeHold | undefined;
 
@@ -87,6 +92,9 @@ export class ConsoleAdapter implements Adapter {
       hearsDuringTurn: options.interactive,
     };
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    // A terminal's stdout says whether it has colours (Node reads NO_COLOR, FORCE_COLOR and TERM for it).
+    const terminal = options.output as Partial<Pick<WriteStream, 'hasColors'>>;
+    this.color = options.interactive && (terminal.hasColors?.() ?? true);
     // A pipe whose reader went away reports EPIPE as an event, not a throw.
     options.output.on('error', (error) => {
       if (isClosedOutput(error)) void this.stop();
@@ -126,7 +134,7 @@ export class ConsoleAdapter implements Adapter {
 
   async send(_conversationId: string, reply: OutboundReply): Promise<void> {
     if (reply.files?.length) return this.save(reply);
-    const color = this.options.interactive;
+    const color = this.color;
     // The turn's answer, already on screen as it streamed, only ends its line. Anything else
     // (the answer of /status typed meanwhile, "Stopped.") is printed whole, on a line of its own.
     // An answer cut at the output limit streamed all but the note the agent adds to it: only that note is printed.
@@ -167,10 +175,10 @@ export class ConsoleAdapter implements Adapter {
       this.write(this.streamedShown.push(event.text));
     } else if (event.type === 'text-reset' && this.streamed !== '') {
       // Printed text cannot be taken back: say that the answer starts over below it.
-      this.write(`${this.midLine ? '\n' : ''}${renderTextReset(event.reason, this.options.interactive)}\n`);
+      this.write(`${this.midLine ? '\n' : ''}${renderTextReset(event.reason, this.color)}\n`);
       this.restartStream();
     } else if (event.type === 'tool-call' && this.options.interactive) {
-      this.write(`${this.midLine ? '\n' : ''}${renderToolCall(event.name, true)}\n`);
+      this.write(`${this.midLine ? '\n' : ''}${renderToolCall(event.name, this.color)}\n`);
       this.restartStream();
     }
   }
@@ -293,12 +301,7 @@ export class ConsoleAdapter implements Adapter {
     this.atPrompt = false;
     this.promptTaken = true;
     this.resize?.hold();
-    if (rl.terminal) {
-      cursorTo(this.options.output, 0);
-      clearScreenDown(this.options.output);
-    } else {
-      this.write('\n');
-    }
+    this.promptRows = this.clearPrompt(rl);
   }
 
   /** The prompt again, with what was typed so far, once that output is written. */
@@ -307,21 +310,43 @@ export class ConsoleAdapter implements Adapter {
     this.promptTaken = false;
     this.atPrompt = true;
     this.resize?.release();
-    this.prompt?.prompt(true);
+    if (this.prompt) this.drawPrompt(this.prompt, this.promptRows);
+  }
+
+  /**
+   * Wipes the prompt and the line typed so far, which wraps over several rows when it is longer
+   * than the terminal is wide (wide characters fill it sooner): from its first row, not only the
+   * cursor's, or the rows above stay on screen. Returns how many rows the cursor was below that first row.
+   */
+  private clearPrompt(rl: Interface): number {
+    if (!rl.terminal) {
+      this.write('\n');
+      return 0;
+    }
+    const output = this.options.output;
+    const { rows } = rl.getCursorPos();
+    moveCursor(output, 0, -rows);
+    cursorTo(output, 0);
+    clearScreenDown(output);
+    return rows;
+  }
+
+  /**
+   * Draws the prompt again below what was written in its place. readline redraws it by first going
+   * up as many rows as the cursor was below the prompt's first row (`rows`): that many empty rows are
+   * left for it, or it would wipe the last lines just written.
+   */
+  private drawPrompt(rl: Interface, rows: number): void {
+    if (rl.terminal && rows > 0) this.writeOut('\n'.repeat(rows));
+    rl.prompt(true);
   }
 
   private writeLog(line: string): void {
     const rl = this.prompt;
     if (rl && this.atPrompt && !this.stopped) {
-      const output = this.options.output;
-      if (rl.terminal) {
-        cursorTo(output, 0);
-        clearScreenDown(output);
-      } else {
-        this.write('\n');
-      }
+      const rows = this.clearPrompt(rl);
       this.options.notices.write(line);
-      rl.prompt(true);
+      this.drawPrompt(rl, rows);
       return;
     }
     if (this.midLine) this.write('\n');

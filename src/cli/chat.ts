@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { requireModel, type Config } from '../config/load.js';
 import { createCairn } from '../main.js';
 import { loggerFor } from '../core/logger.js';
+import { CairnError } from '../core/errors.js';
+import { isControlCharacter } from '../core/terminal-text.js';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
 import { consoleConversationId } from '../../adapters/console/normalize.js';
 import { onShutdownSignal } from './signals.js';
@@ -26,12 +28,13 @@ export const chatCommands: CommandGroup = ({ program, config }) => {
 };
 
 export async function runChat(config: Config, options: ChatOptions): Promise<void> {
+  const user = consoleName(options.user, '--user') ?? safeOsUser();
+  const session = consoleName(options.session, '--session') ?? user;
   requireModel(config);
-  const user = options.user ?? safeOsUser();
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   // Files Cairn sends (send_file) land in the data folder, not wherever the chat was started.
   const filesDir = join(config.dataDir, 'files');
-  const identity = { user, session: options.session ?? user };
+  const identity = { user, session };
   // Cairn, built below, needs the adapter for its log output; the adapter asks this only once the chat has started.
   const isCommand = (name: string): boolean => cairn.commands.get(name) !== undefined;
   const adapter = new ConsoleAdapter({ input: process.stdin, output: process.stdout, notices: process.stderr, interactive, identity, filesDir, isCommand });
@@ -53,7 +56,9 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
     await adapter.start(cairn.gateway.receive);
     // Tasks scheduled in this terminal's session answer here while it is open; another session's
     // wait for a terminal of theirs (the console prints every answer, whatever its conversation).
-    cairn.schedules.start(cairn.gateway.receive, cairn.gateway.platforms(), consoleConversationId(identity));
+    // Piped chat runs none: a reminder's answer would land in the script's output, among the
+    // answers to its lines, and be gone from the person's sight, marked done.
+    if (interactive) cairn.schedules.start(cairn.gateway.receive, cairn.gateway.platforms(), consoleConversationId(identity));
     await adapter.done;
     // `echo q | cairn chat > answer.txt && …`: a script must be able to tell an error from an answer.
     if (!interactive && adapter.failedReplies > 0) process.exitCode = 1;
@@ -62,6 +67,18 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
     await adapter.stop();
     await cairn.close();
   }
+}
+
+/**
+ * A name given to --user or --session, checked. A blank one (`--session "$TICKET"` with the variable
+ * unset) would make the key `console:`, one conversation and one notes key for every such run; a
+ * control character would reach the terminal and the model's prompt.
+ */
+function consoleName(value: string | undefined, option: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new CairnError('invalid_input', `${option} needs a name, e.g. ${option} ada; leave it out for the default.`);
+  if ([...value].some((char) => isControlCharacter(char.codePointAt(0) ?? 0))) throw new CairnError('invalid_input', `${option} cannot hold control characters: ${JSON.stringify(value)}.`);
+  return value;
 }
 
 function safeOsUser(): string {
