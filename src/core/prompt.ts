@@ -89,7 +89,7 @@ export function messageBudget(maxTokens: number, system: string, reservedTokens 
 
 export function assembleMessages(options: AssembleOptions): ChatMessage[] {
   const system = systemMessage(options.prefix, options.summary);
-  const messages = mergeConsecutiveUserMessages(repairToolPairs(options.history.map((stored) => withheld(stored, options))));
+  const messages = mergeConsecutiveUserMessages(withoutEmptyAnswers(repairToolPairs(options.history.map((stored) => withheld(stored, options)))));
   return [{ role: 'system', content: system }, ...fitBudget(messages, messageBudget(options.maxTokens, system, options.reservedTokens))];
 }
 
@@ -154,6 +154,24 @@ export function repairToolPairs(messages: readonly ChatMessage[]): ChatMessage[]
     });
   }
   return repaired;
+}
+
+/** An empty answer as a request carries it (the stored one stays empty). */
+export const EMPTY_ANSWER = '(empty reply)';
+
+/**
+ * Anthropic (its OpenAI-compatible endpoint, and Bedrock behind gateways) refuses an empty or
+ * blank message anywhere but last ("all messages must have non-empty content except for the
+ * optional final assistant message"), and Mistral an assistant one with neither content nor
+ * tool calls. An empty answer (nothing to add after a tool result, or nothing at all) is stored
+ * as it came, so once in the history it failed every later request of the conversation: the
+ * request carries it with a note instead, and blank words beside tool calls as none.
+ */
+export function withoutEmptyAnswers(messages: readonly ChatMessage[]): ChatMessage[] {
+  return messages.map((message) => {
+    if (message.role !== 'assistant' || message.content?.trim()) return message;
+    return message.toolCalls?.length ? { ...message, content: null } : { ...message, content: EMPTY_ANSWER };
+  });
 }
 
 /**

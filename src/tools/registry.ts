@@ -122,7 +122,12 @@ export class ToolRegistry {
     } catch (error) {
       return failure(`The arguments for ${call.name} are not valid JSON (${describeError(error)}). Send a JSON object matching the tool's parameters.`, 'invalid_json');
     }
-    const parsed = parseLeniently(tool.parameters, raw);
+    const named = withParameterNames(raw, this.schemaOf(tool));
+    if (named.unknown.length > 0) {
+      const parameters = Object.keys(properties(this.schemaOf(tool)) ?? {});
+      return failure(`${call.name} has no parameter ${named.unknown.map((key) => `"${key}"`).join(', ')}, so nothing was done. Its parameters are: ${parameters.join(', ') || 'none'}.`, 'invalid_arguments');
+    }
+    const parsed = parseLeniently(tool.parameters, named.raw);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`);
       return failure(`Invalid arguments for ${call.name}: ${issues.join('; ')}.`, 'invalid_arguments');
@@ -136,6 +141,39 @@ export class ToolRegistry {
       return failure(`Error from ${call.name}: ${describeError(error)}`, 'tool_error');
     }
   }
+}
+
+/**
+ * The arguments under the schema's own names. Zod drops a key it does not know, so a call that
+ * named a parameter the tool lacks ran as if it were not there: write_file with "append" replaced
+ * the file with the new line alone, read_file with read_attachment's "start_line" read page one
+ * again. A name written in another case style (start_line, StartLine for startLine) is read as the
+ * parameter it names; any other is refused, saying which parameters there are. Left-out values
+ * (null, "") are dropped later anyway, and a schema open to any key (a record) takes them all.
+ */
+function withParameterNames(raw: unknown, schema: Record<string, unknown>): { raw: unknown; unknown: string[] } {
+  const known = properties(schema);
+  if (!known || (schema.additionalProperties !== undefined && schema.additionalProperties !== false)) return { raw, unknown: [] };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { raw, unknown: [] };
+  const byLooseName = new Map(Object.keys(known).map((name) => [looseName(name), name]));
+  const unknown: string[] = [];
+  const named: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const name = Object.hasOwn(known, key) ? key : byLooseName.get(looseName(key));
+    if (name !== undefined && !(name !== key && Object.hasOwn(raw, name))) named[name] = value;
+    else if (value !== null && value !== '') unknown.push(key);
+  }
+  return { raw: named, unknown };
+}
+
+function properties(schema: Record<string, unknown>): Record<string, unknown> | undefined {
+  const value = schema.properties;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** A parameter name without its case style: start_line, startLine and START-LINE are one. */
+function looseName(name: string): string {
+  return name.toLowerCase().replace(/[_-]/g, '');
 }
 
 /**
