@@ -45,8 +45,19 @@ export function buildProgram(print: (line: string) => void = (line) => console.l
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // A reader of the output that goes away (`cairn memory export … | head`) is reported as an 'error'
+  // event, which nobody would hear: Node would end with a stack trace. Each write of `print` says
+  // itself whether it failed; the command then writes nothing more, finishes its work, and ends as
+  // SIGPIPE would end it, 141 (any other failed write: 1). `chat` and `exec` watch their own output.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+  let outputFailed: NodeJS.ErrnoException | undefined;
+  const print = (line: string): void => {
+    if (outputFailed) return;
+    process.stdout.write(`${escapeTerminalControls(line)}\n`, (error) => void (error && (outputFailed ??= error)));
+  };
   try {
-    await buildProgram().parseAsync([...argv]);
+    await buildProgram(print).parseAsync([...argv]);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${escapeTerminalControls(error.message)}\n`);
@@ -55,5 +66,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.stderr.write(`cairn: ${escapeTerminalControls(isCairnError(error) ? error.message : describeError(error))}\n`);
       process.exitCode = 1;
     }
+  }
+  // A write to a pipe fails after the command has returned: wait for those already made.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  if (outputFailed && !process.exitCode) {
+    if (outputFailed.code !== 'EPIPE') process.stderr.write(`cairn: writing the output failed: ${escapeTerminalControls(outputFailed.message)}\n`);
+    process.exitCode = outputFailed.code === 'EPIPE' ? 141 : 1;
   }
 }

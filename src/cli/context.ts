@@ -1,8 +1,10 @@
 /** What every subcommand group gets: the program to add commands to, and config loaded on demand. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../config/load.js';
 import { CairnError } from '../core/errors.js';
 import { createCairn, type Cairn } from '../main.js';
+import { databasePath, openDatabase, type Db } from '../store/db.js';
 
 export interface CliContext {
   program: Command;
@@ -28,10 +30,34 @@ export function listedId(text: string, what: string): number {
   return value;
 }
 
+export interface DataDatabaseOptions {
+  /** The command adds something (imported notes, an audit): it makes the database, as the first start would. */
+  create?: boolean;
+}
+
+/**
+ * The data folder's database, for a command on what Cairn recorded. One that is not there is not
+ * made: run outside the folder Cairn runs in (the data folder is ./data of the working directory
+ * unless CAIRN_DATA_DIR says otherwise) or under a mistyped CAIRN_DATA_DIR, the command would leave
+ * a stray empty database behind and answer from it (no pairing request, no notes) with no word why.
+ * It reads an empty one in memory instead, saying so on stderr (stdout stays what scripts parse).
+ */
+export function openDataDatabase(config: Config, options: DataDatabaseOptions = {}): Db {
+  const path = databasePath(config.dataDir);
+  if (existsSync(path)) return openDatabase(path);
+  const elsewhere = 'If Cairn runs elsewhere, run this command in its folder or set CAIRN_DATA_DIR to its data folder.';
+  if (options.create) {
+    process.stderr.write(`cairn: There was no database at ${path}, so this made a new one. ${elsewhere}\n`);
+    return openDatabase(path);
+  }
+  process.stderr.write(`cairn: There is no database at ${path}: Cairn has not run with this data folder, so it holds nothing yet. ${elsewhere}\n`);
+  return openDatabase(':memory:');
+}
+
 /** Runs `run` with a Cairn built from the config (warnings only in the log), closed afterwards whatever happens. */
-export async function withCairn<T>(context: CliContext, run: (cairn: Cairn) => T | Promise<T>): Promise<T> {
+export async function withCairn<T>(context: CliContext, run: (cairn: Cairn) => T | Promise<T>, options: DataDatabaseOptions = {}): Promise<T> {
   const config = context.config();
-  const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' });
+  const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' }, { db: openDataDatabase(config, options) });
   try {
     return await run(cairn);
   } finally {

@@ -34,7 +34,7 @@ export const learningCommands: CommandGroup = (context) => {
         if (record.status === 'failed') throw new CairnError('internal', `The audit failed: ${record.error ?? 'unknown error'}`);
         print(record.report ?? '');
         print(`Report written to ${record.reportPath ?? '(nowhere)'}`);
-      }),
+      }, { create: true }),
     );
   audit
     .command('list')

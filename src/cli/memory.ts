@@ -19,7 +19,7 @@ import { SessionStore } from '../memory/sessions.js';
 import { KeptFiles } from '../core/kept-files.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { endSessionsInStore, forgetNotes } from '../memory/forget.js';
-import { positiveInt, type CommandGroup } from './context.js';
+import { openDataDatabase, positiveInt, type CommandGroup, type DataDatabaseOptions } from './context.js';
 import { listUsers, notesKey, renderUser, unknownUserHint } from './memory-users.js';
 
 interface UserOption {
@@ -37,9 +37,9 @@ interface SearchCliOptions extends UserOption {
 
 export const memoryCommands: CommandGroup = ({ program, config, print }) => {
   const group = program.command('memory').description("list, search, import, export and forget a user's persistent notes");
-  const withNotes = async <T>(run: (notes: Notes, db: Db, loaded: Config) => Promise<T> | T): Promise<T> => {
+  const withNotes = async <T>(run: (notes: Notes, db: Db, loaded: Config) => Promise<T> | T, options: DataDatabaseOptions = {}): Promise<T> => {
     const loaded = config();
-    const opened = openNotes(loaded);
+    const opened = openNotes(loaded, { db: openDataDatabase(loaded, options) });
     try {
       return await run(opened.notes, opened.db, loaded);
     } finally {
@@ -125,7 +125,7 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
           if (total >= 10_000) process.stderr.write(done === 0 ? `Importing ${total} notes…\n` : `… ${done} of ${total}\n`);
         });
         print(`Imported ${imported} notes for ${options.user}.${alreadyThere > 0 ? ` ${alreadyThere} ${alreadyThere === 1 ? 'was' : 'were'} there already (same text and date), and kept as they are.` : ''}`);
-      }),
+      }, { create: true }),
     );
 
   group

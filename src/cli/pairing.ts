@@ -3,14 +3,13 @@ import { userInfo } from 'node:os';
 import { Argument } from 'commander';
 import { PLATFORM_NAMES } from '../core/adapter-factory.js';
 import { AccessControl } from '../access/index.js';
-import { databasePath, openDatabase } from '../store/db.js';
-import type { CommandGroup } from './context.js';
+import { openDataDatabase, type CommandGroup } from './context.js';
 
 export const pairingCommands: CommandGroup = ({ program, config, print }) => {
   const pairing = program.command('pairing').description('approve people who asked the bot for access in a DM');
   const withAccess = <T>(run: (access: AccessControl) => T): T => {
     const loaded = config();
-    const db = openDatabase(databasePath(loaded.dataDir));
+    const db = openDataDatabase(loaded);
     try {
       return run(new AccessControl(db, loaded.platforms));
     } finally {

@@ -15,7 +15,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../rl/export/formats.js';
 import type { BatchSummary } from '../rl/summary.js';
 import { onShutdownSignal } from './signals.js';
 import { MAX_TIMER_MS } from '../config/duration.js';
-import type { CommandGroup } from './context.js';
+import { openDataDatabase, type CommandGroup } from './context.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => (value: string) => {
   const n = Number(value);
@@ -140,7 +140,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
       const since = opts.since === undefined ? undefined : Date.parse(opts.since);
       if (since !== undefined && Number.isNaN(since)) throw new InvalidArgumentError(`--since must be an ISO 8601 date, not "${opts.since}".`);
       const [{ exportRecords, exportWarnings }, { recordsFromRuns }, { recordsFromLiveTasks }] = await Promise.all([import('../rl/export/index.js'), import('../rl/export/source.js'), import('../rl/export/live-tasks.js')]);
-      const cairn = opts.live ? createCairn({ ...loaded, logLevel: loaded.logLevel ?? 'warn' }) : undefined;
+      const cairn = opts.live ? createCairn({ ...loaded, logLevel: loaded.logLevel ?? 'warn' }, { db: openDataDatabase(loaded) }) : undefined;
       try {
         const sources: ExportSource[] = [];
         if (opts.in?.length) sources.push(recordsFromRuns(opts.in));

@@ -11,7 +11,7 @@ import { HttpServer, type HealthReport } from '../http/server.js';
 import { enabledPlatforms, type AdapterFactory, type PlatformName } from '../core/adapter-factory.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
 import type { Adapter, AdapterHealth } from '../core/message.js';
-import { describeError } from '../core/errors.js';
+import { CairnError, describeError } from '../core/errors.js';
 import { loggerFor } from '../core/logger.js';
 import { logUnhandledRejections, onShutdownSignal } from './signals.js';
 import { InstanceLease } from '../store/instance-lease.js';
@@ -30,11 +30,23 @@ export const startCommands: CommandGroup = ({ program, config }) => {
     .action(async () => {
       const settings = config();
       const removeRejectionLog = logUnhandledRejections(loggerFor(settings, 'info'));
-      const starting = startCairn(settings);
       // Listening from the first moment: a stop asked for during the start stops it once started
-      // (a second signal exits at once). A stop asked for by the service manager is a clean exit
-      // (0), not a failure.
-      const removeSignals = onShutdownSignal(async () => (await starting).stop(), { cleanExitCode: 0 });
+      // (a second signal exits at once), or, while it still waits for an earlier run's lease, ends
+      // that wait: up to 30 s of it, then every platform connected only to be closed, would outlast
+      // the service manager's stop timeout (Docker's is 10 s). A stop asked for by the service
+      // manager is a clean exit (0), not a failure.
+      const stopAsked = new AbortController();
+      const removeSignals = onShutdownSignal(
+        async () => {
+          stopAsked.abort(STOPPED_WHILE_WAITING);
+          const running = await starting.catch((error: unknown) => {
+            if (error !== STOPPED_WHILE_WAITING) throw error;
+          });
+          await running?.stop();
+        },
+        { cleanExitCode: 0 },
+      );
+      const starting = startCairn(settings, { stopAsked: stopAsked.signal });
       const running = await starting;
       await running.stopped;
       removeSignals();
@@ -51,9 +63,14 @@ export interface RunningCairn {
   stop(): Promise<void>;
 }
 
+/** Why a start stopped while it waited for an earlier run's lease gave up. */
+const STOPPED_WHILE_WAITING = new CairnError('aborted', 'Stopped while waiting for the earlier run\'s lease; nothing was started.');
+
 export interface StartOptions extends CairnOverrides {
   host?: string;
   sleep?: (ms: number) => Promise<void>;
+  /** Ends the wait for an earlier run's lease, rejecting with its reason (a stop asked for meanwhile). */
+  stopAsked?: AbortSignal;
   /** Replaces the adapter modules (tests). */
   factories?: Partial<Record<PlatformName, AdapterFactory>>;
 }
@@ -70,7 +87,9 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   let lease: InstanceLease;
   try {
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    lease = await InstanceLease.acquireWhenFree({ db, clock: options.clock ?? systemClock, timers: options.timers ?? systemTimers, logger, name: 'start', onLost: () => stopOnLostLease(), sleep });
+    const { stopAsked } = options;
+    const waitUnlessStopped = (ms: number) => (stopAsked ? untilAborted(sleep(ms), stopAsked) : sleep(ms));
+    lease = await InstanceLease.acquireWhenFree({ db, clock: options.clock ?? systemClock, timers: options.timers ?? systemTimers, logger, name: 'start', onLost: () => stopOnLostLease(), sleep: waitUnlessStopped });
   } catch (error) {
     db.close();
     throw error;
@@ -162,6 +181,16 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   // Another process took this data folder over while this one was stalled: two must not run.
   stopOnLostLease = () => void stop().catch(() => undefined);
   return { cairn, port, adapters, stopped, stop };
+}
+
+/** `waiting`, or the abort's reason as soon as `signal` is aborted. */
+function untilAborted(waiting: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    waiting.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 async function loadFactory(platform: PlatformName): Promise<AdapterFactory> {
