@@ -1,12 +1,12 @@
 /**
  * The Telegram adapter (grammY). Long polling by default; webhook mode when
- * TELEGRAM_WEBHOOK_URL is set (mounted on the shared HTTP server, the secret-token
- * header checked by grammY). Updates are handed to the gateway without waiting for
- * the turn, so one slow conversation never holds up the others. Replies go out as
+ * TELEGRAM_WEBHOOK_URL is set (webhook.ts, on the shared HTTP server: the secret-token
+ * header checked by grammY, the body's size by Cairn). Updates are handed to the gateway
+ * without waiting for the turn, so one slow conversation never holds up the others. Replies go out as
  * HTML through withRetries (429 waits retry_after, outages back off), with a
  * plain-text resend when Telegram rejects the markup.
  */
-import { Bot, InputFile, webhookCallback } from 'grammy';
+import { Bot, InputFile } from 'grammy';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
@@ -24,6 +24,7 @@ import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normali
 import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
 import { TelegramDraftSurface, isMessageDraft, type MessageDraft, type TelegramDraft } from './drafts.js';
 import { describeBot } from './profile.js';
+import { webhookRoute } from './webhook.js';
 import { AnonymousSenders } from './anonymous-senders.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 import { editParts, partsRef } from './sent-parts.js';
@@ -125,10 +126,7 @@ export class TelegramAdapter implements Adapter {
     this.gathering = new Gathering(this.timer, (message) => (this.sink ? this.dispatch(this.sink, message) : undefined));
     this.anonymous = new AnonymousSenders({ api: this.bot.api, call: (operation) => this.call(operation), isCommand: (name) => deps.commands.get(name) !== undefined, logger: deps.logger });
     if (settings.webhookUrl) {
-      const handle = webhookCallback(this.bot, 'http', { secretToken: settings.webhookSecret ?? '' });
-      // Before start() has set the handlers, or once stop() began, an update would be acknowledged and answered by nothing (or
-      // "restarting"): 503 makes Telegram send it again, to this process once it runs or to the next one.
-      deps.http.mount(settings.webhookPath ?? new URL(settings.webhookUrl).pathname, (req, res) => (this.handling ? handle(req, res) : void res.writeHead(503, { 'retry-after': '5' }).end('not taking updates now')));
+      deps.http.mount(settings.webhookPath ?? new URL(settings.webhookUrl).pathname, webhookRoute(this.bot, settings.webhookSecret ?? '', () => this.handling));
     }
   }
 

@@ -4,6 +4,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../core/errors.js';
+import { createRedactor } from '../core/redact.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -45,7 +47,7 @@ export class HttpServer implements HttpRoutes {
 
   async listen(port: number, host = '0.0.0.0'): Promise<number> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      this.server.once('error', (error) => reject(listenFailure(error, port)));
       this.server.listen(port, host, () => resolve());
     });
     return (this.server.address() as AddressInfo).port;
@@ -73,7 +75,9 @@ export class HttpServer implements HttpRoutes {
         // HEAD as GET (without the body): uptime monitors and `curl -I` ask with it.
         if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
         const report = this.health();
-        return json(res, report.ok ? 200 : 503, report);
+        // Anyone who reaches the port may ask, and a problem can quote what a platform said (the URL of
+        // another instance's Telegram webhook, which often holds the bot token as its secret path).
+        return json(res, report.ok ? 200 : 503, PUBLIC_TEXT.value(report));
       }
       const handler = this.routes.get(path);
       if (!handler) return json(res, 404, { error: 'not found' });
@@ -86,6 +90,20 @@ export class HttpServer implements HttpRoutes {
 }
 
 const CLOSE_GRACE_MS = 1_000;
+
+/** Credential shapes (bot tokens, API keys, …) masked in what /healthz shows. */
+const PUBLIC_TEXT = createRedactor();
+
+/** A port that cannot be had says which setting picks another; anything else as Node said it. */
+function listenFailure(error: Error & { code?: string }, port: number): Error {
+  if (error.code === 'EADDRINUSE') {
+    return new ConfigError([`CAIRN_HTTP_PORT: port ${port} is already in use (EADDRINUSE): another program, or another Cairn, listens there. Stop it, or set CAIRN_HTTP_PORT to a free port.`]);
+  }
+  if (error.code === 'EACCES') {
+    return new ConfigError([`CAIRN_HTTP_PORT: this user may not listen on port ${port} (EACCES; ports below 1024 need privileges). Set CAIRN_HTTP_PORT to 1024 or above, and let a proxy or Docker's port mapping take the low port.`]);
+  }
+  return error;
+}
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
