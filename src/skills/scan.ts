@@ -36,17 +36,29 @@ const SECRET_PATTERNS: readonly Pattern[] = [
   { what: 'a Slack token', regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
   { what: 'a Google API key', regex: /\bAIza[0-9A-Za-z_-]{35}\b/ },
   { what: 'a Stripe live key', regex: /\b[rs]k_live_[0-9a-zA-Z]{16,}/ },
-  { what: 'a JSON Web Token', regex: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/ },
+  // Tried from the first `eyJ` of a run only (at its start or after a `-`): it has the most of the run after it, and a try
+  // from each `eyJ` of a long `eyJ-eyJ-…` line read to the run's end, which took seconds.
+  { what: 'a JSON Web Token', regex: /(?<![A-Za-z0-9_-])(?:(?!eyJ)[A-Za-z0-9_]*-)*eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/ },
   // Placeholders such as postgres://user:password@host are how a URL's form is explained (<…> and ${…} never match).
-  { what: 'a password in a URL', regex: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:(?!(?:pass(?:word|wd)?|changeme|secret|your[_-]?password|x+|\*+)@)[^\s:/@$<{]{6,}@/i },
+  // The scheme is tried from its last letter that starts a word (`postgres` of `db.postgres://`), not from each one: on a
+  // long `a.a.a.…` line each try read to the line's end, which took seconds.
+  {
+    what: 'a password in a URL',
+    regex: /\b[a-z][a-z0-9]*(?:[+.-]+[0-9][a-z0-9]*)*[+.-]*:\/\/[^\s:/@]+:(?!(?:pass(?:word|wd)?|changeme|secret|your[_-]?password|x+|\*+)@)[^\s:/@$<{]{6,}@/i,
+  },
 ];
 
 /**
  * `api_key = "…"`-style assignments with a literal value that looks real (letters and digits,
  * long). The name may have words before and after it (DB_PASSWORD, GITLAB_TOKEN,
- * aws_secret_access_key): `_` is a word character, so no \b around it.
+ * aws_secret_access_key), joined by single `_` or `-`. Each run of name characters is read once
+ * (assignedValue): one regex for the whole name tried every way of splitting a long
+ * `token-token-…` line into words before and after the secret's name, which took minutes.
  */
-const ASSIGNMENT = /(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[_-])*(?:api[_-]?key|secret|access[_-]?token|auth[_-]?token|token|password|passwd)(?:[_-][A-Za-z0-9]+)*["']?\s*[:=]\s*["']?([A-Za-z0-9/+_.=-]{16,})/i;
+const NAME_RUN = /[A-Za-z0-9_-]+/g;
+const SECRET_NAME = /^(?:api[_-]?key|secret|access[_-]?token|auth[_-]?token|token|password|passwd)$/i;
+/** What follows a name that is assigned: the value (sticky: read from the name's end). */
+const ASSIGNED_VALUE = /["']?\s*[:=]\s*["']?([A-Za-z0-9/+_.=-]{16,})/y;
 
 /** Programs and calls that send data over the network. */
 const SENDER = String.raw`\b(?:curl|wget|nc|ncat|socat|scp|requests\.(?:post|put)|httpx\.(?:post|put)|fetch|axios\.(?:post|put)|Invoke-WebRequest|Invoke-RestMethod)\b`;
@@ -64,10 +76,11 @@ const CREDENTIAL_FILE = String.raw`["']?(?!${PATH_CHAR}{0,200}\.(?:pub|example|s
 /**
  * Where a sender's arguments take a file's content: curl's `-d @file`, `--data-binary @file`,
  * `-F k=@file` or `k=<file`, `-T file`, `--upload-file`, wget's `--post-file`, PowerShell's `-InFile`,
- * socat's `FILE:`, a `< file` redirect or a `$(cat file)` substitution. A credential file named
- * anywhere else on the line is advice about it ("never commit .env"), not a transfer.
+ * socat's `FILE:`, a `< file` redirect or a `$(cat file)` substitution (the file within 160
+ * characters of the `$(`: unbounded, each `$(` of a long `curl $(…` line was read to its end). A
+ * credential file named anywhere else on the line is advice about it ("never commit .env"), not a transfer.
  */
-const FILE_ARGUMENT = String.raw`(?:@|<\s*|(?:-T|--upload-file|--post-file|--body-file|-InFile)[=\s]+|\b(?:FILE|OPEN):|\$\((?:[^)\n]*?[\s<])?)`;
+const FILE_ARGUMENT = String.raw`(?:@|<\s*|(?:-T|--upload-file|--post-file|--body-file|-InFile)[=\s]+|\b(?:FILE|OPEN):|\$\((?:[^)\n]{0,160}?[\s<])?)`;
 /** The network senders' arguments run to the end of their command: the line, a pipe or a `;`. */
 const SENDS_CREDENTIAL_FILE = [
   String.raw`${SENDER}[^\n|;]{0,160}?${FILE_ARGUMENT}${CREDENTIAL_FILE}`,
@@ -166,7 +179,7 @@ function scanText(text: string, file: string, knownSecrets: readonly string[]): 
     for (const pattern of SECRET_PATTERNS) {
       if (pattern.regex.test(line)) problems.push(problem('secret', `${at} contains what looks like ${pattern.what}; never store credentials in a skill, name the environment variable that holds them instead.`, file));
     }
-    const assigned = ASSIGNMENT.exec(line)?.[1];
+    const assigned = assignedValue(line);
     if (assigned && looksLikeSecretValue(assigned)) {
       problems.push(problem('secret', `${at} assigns a literal credential; write a placeholder such as $API_KEY instead of the value.`, file));
     }
@@ -186,7 +199,8 @@ function scanText(text: string, file: string, knownSecrets: readonly string[]): 
 /** Markdown links and images whose target leaves the skill folder. */
 function scanLinks(text: string): SkillProblem[] {
   const problems: SkillProblem[] = [];
-  for (const match of text.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)/g)) {
+  // A link's text holds no `[`: from the last `[` before its `]` it is the same link, and from each `[` of a long `[[[…` text a try read to its end.
+  for (const match of text.matchAll(/!?\[[^\][]*\]\(\s*<?([^)\s>]+)/g)) {
     const target = match[1] ?? '';
     if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue; // URLs and anchors
     if (target.startsWith('/') || target.startsWith('~') || target.split('/').includes('..')) {
@@ -194,6 +208,30 @@ function scanLinks(text: string): SkillProblem[] {
     }
   }
   return problems;
+}
+
+/** The value the line first assigns to a secret's name (`DB_PASSWORD=…`), if any. */
+function assignedValue(line: string): string | undefined {
+  for (const run of line.matchAll(NAME_RUN)) {
+    if (!namesSecret(run[0])) continue;
+    ASSIGNED_VALUE.lastIndex = run.index + run[0].length;
+    const value = ASSIGNED_VALUE.exec(line)?.[1];
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a run of name characters ends in a name that holds a secret: words joined by single
+ * `_` or `-`, one word (or two, `api_key`) of them the secret's name. A doubled, leading or
+ * trailing separator ends a name: only the words after the last one count.
+ */
+function namesSecret(run: string): boolean {
+  const words = run.split(/[_-]/);
+  for (let i = words.lastIndexOf('') + 1; i < words.length; i++) {
+    if (SECRET_NAME.test(words[i] ?? '') || (i + 1 < words.length && SECRET_NAME.test(`${words[i]}_${words[i + 1]}`))) return true;
+  }
+  return false;
 }
 
 function looksLikeSecretValue(value: string): boolean {

@@ -80,6 +80,12 @@ const replySchema = z.union([z.object({ notes: z.array(z.unknown()) }), z.array(
 
 /** Existing notes shown to the model per speaker. */
 const RELATED_NOTES = 15;
+/**
+ * The start of what a speaker said that finds those notes. The search keeps a query's first
+ * MAX_QUERY_TERMS (query.ts) distinct words, which a few hundred characters hold, yet folds and
+ * splits all of it: a long session's whole text held the event loop (0.8 s for 1 MB of Chinese).
+ */
+const RELATED_QUERY_CHARS = 8_000;
 /** The user's notes compared with each extracted note for a duplicate. */
 const NOTES_LIKE_EACH = 5;
 
@@ -136,7 +142,7 @@ export class NoteExtractor {
     for (const transcript of transcripts) {
       // The notes the speaker has now: a message written by a turn that began before a link names the old key.
       const person = personOf(transcript.userId);
-      const related = this.related(person, transcript.userText);
+      const related = this.related(person, transcript.userText.slice(0, RELATED_QUERY_CHARS));
       const extracted = await this.ask(transcript, related, sessionId, conversationDates(session.startedAt, when, this.options.timeZone ?? 'UTC'), signal);
       // The notes shown were found by the conversation's first words; one it mentions late is
       // found by each new note's own words, so it is known, not added again.

@@ -6,9 +6,16 @@
 
 const cache = new Map<string, string>();
 const CACHE_LIMIT = 50_000;
+/**
+ * FTS5's porter tokenizer passes a longer token through as it is (FTS5_PORTER_MAX_TOKEN, in bytes;
+ * only ASCII words are stemmed). Stemming one took time growing with the square of its length
+ * (a run of y's measured back to its start for each letter) and overflowed the stack past ~11,000.
+ */
+const MAX_STEMMED_LENGTH = 64;
 
 /** The stem of a lower-case word (memoized: vocabularies are small, texts repeat words). */
 export function stem(word: string): string {
+  if (word.length > MAX_STEMMED_LENGTH) return word;
   const cached = cache.get(word);
   if (cached !== undefined) return cached;
   const result = word.length < 3 || !/^[a-z]+$/.test(word) ? word : porter(word);
