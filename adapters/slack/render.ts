@@ -78,7 +78,8 @@ export function toPlainText(markdown: string): string {
       .replace(/\*\*(.+?)\*\*/g, '$1')
       .replace(/__(.+?)__/g, '$1')
       .replace(/~~(.+?)~~/g, '$1')
-      .replace(/!?\[([^\]]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)/g, '$1 ($2)')
+      // A label holds no `[`: from each `[` of a long `[[[…` a try read to its end.
+      .replace(/!?\[([^\][]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)/g, '$1 ($2)')
       .replace(/^#{1,6}\s+/gm, ''),
   );
 }
@@ -163,7 +164,7 @@ function renderInline(text: string): string {
   // A URL may hold parentheses, one level deep (Wikipedia's Mercury_(planet)). The label is
   // rendered as it goes in: its emphasis as mrkdwn, its code put back (`[`fetch`](url)`); a `|`
   // in it would end the label early.
-  result = result.replace(/!?\[([^\]]+)\]\((https?:\/\/(?:[^()\s]|\([^()\s]*\))+|mailto:[^)\s]+)\)/g, (_match, label: string, url: string) => {
+  result = result.replace(/!?\[([^\][]+)\]\((https?:\/\/(?:[^()\s]|\([^()\s]*\))+|mailto:[^)\s]+)\)/g, (_match, label: string, url: string) => {
     links.push(`<${escapeLinkUrl(url)}|${unpark(emphasis(escapeSlack(label))).replace(/\|/g, '/')}>`);
     return `${CODE_OPEN}L${links.length - 1}${CODE_CLOSE}`;
   });

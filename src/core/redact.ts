@@ -25,7 +25,9 @@ const PATTERNS: readonly Pattern[] = [
   // different texts, or no END at all: its body lines (base64, maybe after a line number such
   // as read_file's `12│`) go with whichever of the two a text holds.
   { name: 'private key start', regex: /-----BEGIN [A-Z ]*PRIVATE KEY-----(?:\r?\n[ \t]*(?:\d+[│|:\t][ \t]*)?[A-Za-z0-9+/=]{16,})+/g, replace: REDACTED },
-  { name: 'private key end', regex: /(^|\n)(?:[ \t]*(?:\d+[│|:\t][ \t]*)?[A-Za-z0-9+/=]{16,}\r?\n)+[ \t]*(?:\d+[│|:\t][ \t]*)?-----END [A-Z ]*PRIVATE KEY-----/g, replace: `$1${REDACTED}` },
+  // Tried from a block's first line only (the line before is not one of its lines): from every line of a long base64
+  // dump with no END line (`base64 photo.jpg` in a terminal), each try read to the dump's end, which took minutes.
+  { name: 'private key end', regex: /(^|\n)(?<!(?:^|\n)[ \t]*(?:\d+[│|:\t][ \t]*)?[A-Za-z0-9+/=]{16,}\r?\n)(?:[ \t]*(?:\d+[│|:\t][ \t]*)?[A-Za-z0-9+/=]{16,}\r?\n)+[ \t]*(?:\d+[│|:\t][ \t]*)?-----END [A-Z ]*PRIVATE KEY-----/g, replace: `$1${REDACTED}` },
   { name: 'openai-style key', regex: /\bsk-[A-Za-z0-9_-]{16,}/g, replace: REDACTED },
   { name: 'slack token', regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
   { name: 'slack app token', regex: /\bxapp-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
@@ -34,7 +36,9 @@ const PATTERNS: readonly Pattern[] = [
   // These may end in '-', after which \b finds no boundary: the end is "no more token characters".
   { name: 'google api key', regex: /\bAIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g, replace: REDACTED },
   { name: 'telegram bot token', regex: /\b\d{8,10}:[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g, replace: REDACTED },
-  { name: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: REDACTED },
+  // Tried from the start of a run of token characters only, up to its first `eyJ` part (kept: it is not the token): a
+  // try from each `eyJ` of a long `eyJ-eyJ-…` run read to the run's end, which took seconds.
+  { name: 'jwt', regex: /(?<![A-Za-z0-9_-])((?:(?!eyJ)[A-Za-z0-9_]*-)*)eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: `$1${REDACTED}` },
   { name: 'bearer token', regex: /\b(Bearer\s+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: `$1${REDACTED}` },
   {
     name: 'assigned secret',

@@ -68,7 +68,8 @@ function outsideLinks(text: string, cut: number): number {
 /** `text` with a code fence it leaves open closed, so a reply cut short still renders. */
 export function closeOpenFence(text: string): string {
   const open = openFence(text);
-  return open ? `${text.replace(/\s+$/, '')}\n${open.marker}` : text;
+  // trimEnd, not /\s+$/: that regex tried from each space of a long run of them, reading to its end each time.
+  return open ? `${text.trimEnd()}\n${open.marker}` : text;
 }
 
 /** The fence left open at the end of `text`, if any. */

@@ -71,7 +71,7 @@ const noteSchema = z.preprocess(
 );
 
 function replacedId(value: unknown): number | undefined {
-  const id = typeof value === 'number' ? value : Number(/^\s*[#[]?\s*(\d+)\s*]?\s*$/.exec(String(value ?? ''))?.[1]);
+  const id = typeof value === 'number' ? value : Number(/^[#[]?\s*(\d+)\s*]?$/.exec(String(value ?? '').trim())?.[1]);
   return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
