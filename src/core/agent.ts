@@ -1,7 +1,7 @@
 /**
  * The turn loop: persist the user's message, keep the context within budget, then
  * alternate model calls and tool calls until the model answers or a stop condition
- * ends the loop (then the model answers once more without tools). Every message is
+ * ends the loop (then the model answers once more, not allowed to call tools). Every message is
  * persisted as it happens, so a crash mid-turn loses nothing already said.
  */
 import type { Clock } from './clock.js';
@@ -179,7 +179,8 @@ export class Agent {
         const callStarted = clock.now();
         const result = await this.options.model.complete({
           messages,
-          ...(finalOnly ? { hideToolCallText: true } : { tools }),
+          // The answer after the step limit: tools defined (see toolChoice) but not to be called.
+          ...(finalOnly ? { hideToolCallText: true, tools, toolChoice: 'none' as const } : { tools }),
           ...(session.model ? { model: session.model } : {}),
           purpose: 'chat',
           sessionId: session.id,

@@ -17,14 +17,15 @@ export interface PreparedRequest {
 
 /** `endpoint`: the base URL asked, the only one a model's reasoning goes back to (see reasoning.ts). */
 export function prepareRequest(request: CompletionRequest, model: string, toolMode: ToolMode, endpoint: string): PreparedRequest {
-  const tools = request.tools ?? [];
   const hermes = toolMode === 'hermes';
+  // Hermes mode lists tools in the prompt: ones that may not be called are not listed.
+  const tools = hermes && request.toolChoice === 'none' ? [] : (request.tools ?? []);
   const messages = hermes ? toHermesMessages(request.messages, tools) : request.messages;
   const body: ChatCompletionCreateParamsNonStreaming = {
     model,
     // Hermes mode writes tool calls as text: no message carries them, nor reasoning behind them.
     messages: messages.map((message) => (hermes ? toOpenAIMessage(message) : { ...toOpenAIMessage(message), ...reasoningToSend(message, endpoint) })),
-    ...(!hermes && tools.length > 0 ? { tools: tools.map(toOpenAITool) } : {}),
+    ...(!hermes && tools.length > 0 ? { tools: tools.map(toOpenAITool), ...(request.toolChoice ? { tool_choice: request.toolChoice } : {}) } : {}),
     ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),

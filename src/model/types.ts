@@ -84,6 +84,12 @@ export interface CompletionRequest {
    * used to calling tools may still try to call one in.
    */
   hideToolCallText?: boolean;
+  /**
+   * `none`: the tools are offered but may not be called (OpenAI's `tool_choice`). For the answer
+   * after the step limit: Anthropic and Bedrock refuse a request whose messages hold tool calls and
+   * results unless it defines tools. Hermes mode leaves the tools out of its prompt instead.
+   */
+  toolChoice?: 'none';
   signal?: AbortSignal;
   /** Called with each piece of text as it streams; when set, the request streams. */
   onTextDelta?: (text: string) => void;

@@ -30,7 +30,7 @@ describe('five parallel calls that fail in one step', () => {
     await cairn.gateway.receive(cairn.adapter.message('what time is it on Mars?'));
     const requests = rig.server.chatRequests();
     expect(requests).toHaveLength(6);
-    expect(requests[4]?.tools).toBeDefined();
-    expect(requests[5]?.tools, 'the sixth request still offered tools after five failed steps').toBeUndefined();
+    expect(requests[4]?.tool_choice).toBeUndefined();
+    expect(requests[5]?.tool_choice, 'the sixth request still let the model call tools after five failed steps').toBe('none');
   });
 });

@@ -67,14 +67,16 @@ describe('a turn', () => {
     expect(JSON.stringify(lastMessages())).toContain('disk on fire');
   });
 
-  it('stops the tool loop at the step limit and asks for an answer without tools', async () => {
+  it('stops the tool loop at the step limit and asks for an answer without calling tools', async () => {
     cairn = startTestCairn(testConfig(server.url, { CAIRN_MAX_STEPS: '2' }));
     server.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'Final answer.' });
     await cairn.gateway.receive(cairn.adapter.message('loop forever'));
     expect(cairn.adapter.texts()).toEqual(['Final answer.']);
     const requests = server.chatRequests();
     expect(requests).toHaveLength(3);
-    expect(requests[2]?.tools).toBeUndefined();
+    expect(requests[1]?.tool_choice).toBeUndefined();
+    expect(requests[2]?.tools).toBeDefined();
+    expect(requests[2]?.tool_choice).toBe('none');
     expect(requests[2]?.messages[0].content).toContain('Answer the user now');
   });
 
