@@ -89,7 +89,7 @@ export function messageBudget(maxTokens: number, system: string, reservedTokens 
 
 export function assembleMessages(options: AssembleOptions): ChatMessage[] {
   const system = systemMessage(options.prefix, options.summary);
-  const messages = mergeConsecutiveUserMessages(withoutEmptyAnswers(repairToolPairs(options.history.map((stored) => withheld(stored, options)))));
+  const messages = mergeConsecutiveUserMessages(withoutEmptyAnswers(answerAfterToolResults(repairToolPairs(options.history.map((stored) => withheld(stored, options))))));
   return [{ role: 'system', content: system }, ...fitBudget(messages, messageBudget(options.maxTokens, system, options.reservedTokens))];
 }
 
@@ -154,6 +154,25 @@ export function repairToolPairs(messages: readonly ChatMessage[]): ChatMessage[]
     });
   }
   return repaired;
+}
+
+/** What a request carries between a turn's last tool results and the next question, when that turn ended before answering. */
+export const NO_ANSWER_AFTER_TOOLS = '(No answer: the turn ended before one was written.)';
+
+/**
+ * A turn that failed or was stopped after its tool results leaves them without an answer, so the
+ * next question follows a tool result: Mistral's API (and vLLM with Mistral's tokenizer) refuses
+ * that ("Unexpected role 'user' after role 'tool'"), which failed every later request of the
+ * conversation. The request puts a note of the missing answer between them; the stored history
+ * stays as it was.
+ */
+export function answerAfterToolResults(messages: readonly ChatMessage[]): ChatMessage[] {
+  const answered: ChatMessage[] = [];
+  for (const message of messages) {
+    if (message.role === 'user' && answered.at(-1)?.role === 'tool') answered.push({ role: 'assistant', content: NO_ANSWER_AFTER_TOOLS });
+    answered.push(message);
+  }
+  return answered;
 }
 
 /** An empty answer as a request carries it (the stored one stays empty). */

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { NO_ANSWER_AFTER_TOOLS } from '../../src/core/prompt.js';
 
 let server: FakeModelServer;
 const running: TestCairn[] = [];
@@ -108,8 +109,9 @@ describe('the turn loop', () => {
     expect(await cairn.gateway.receive(cairn.adapter.message('what time is it?'))).toBe('failed');
     expect(await cairn.gateway.receive(cairn.adapter.message('are you back?'))).toBe('turn');
     const roles = (server.chatRequests().at(-1)?.messages as { role: string; content: string }[]).map((m) => m.role);
-    expect(roles).toEqual(['system', 'user', 'assistant', 'user']);
-    expect(server.chatRequests().at(-1)?.messages.at(-1)?.content).toMatch(/<\/tool_response>\n\nare you back\?$/);
+    // The tool response is a user message in hermes mode; the missing answer after it is said as one.
+    expect(roles).toEqual(['system', 'user', 'assistant', 'user', 'assistant', 'user']);
+    expect(server.chatRequests().at(-1)?.messages.slice(-3).map((m: { content: string }) => m.content)).toEqual([expect.stringMatching(/<\/tool_response>$/), NO_ANSWER_AFTER_TOOLS, 'are you back?']);
   });
 
   it('runs a call the model repeats verbatim many times in one reply once, not once per copy', async () => {
