@@ -18,15 +18,21 @@ export type CommandGroup = (context: CliContext) => void;
 
 /** A count given on the command line (`--limit 20`, an id); `what` names it in the error. */
 export function positiveInt(text: string, what: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new CairnError('invalid_input', `${what} must be a positive whole number, not "${text}".`);
+  const value = wholeNumber(text);
+  if (value === undefined || value < 1) throw new CairnError('invalid_input', `${what} must be a positive whole number, not "${text}".`);
   return value;
+}
+
+/** Digits only: Number() would also read `0x10`, `1e3` and `0b1`, numbers nobody typing a count or an id means. */
+function wholeNumber(text: string): number | undefined {
+  const digits = text.trim();
+  return /^\d{1,15}$/.test(digits) ? Number(digits) : undefined;
 }
 
 /** An id as the lists print it (`#5`) or bare (`5`); `what` names it in the error. */
 export function listedId(text: string, what: string): number {
-  const value = Number(text.replace(/^#/, ''));
-  if (!Number.isInteger(value) || value < 1) throw new CairnError('invalid_input', `${what} must be a number as the list shows it (#5 or 5), not "${text}".`);
+  const value = wholeNumber(text.trim().replace(/^#/, ''));
+  if (value === undefined || value < 1) throw new CairnError('invalid_input', `${what} must be a number as the list shows it (#5 or 5), not "${text}".`);
   return value;
 }
 

@@ -64,8 +64,22 @@ export function isCairnError(error: unknown): error is CairnError {
 /** A short description of any thrown value, safe for logs (no stack, no payload). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
+  // A library or a user's reward module may throw a plain object: its message, or what it holds, not "[object Object]".
+  if (typeof error === 'object' && error !== null) {
+    const message = (error as { message?: unknown }).message;
+    if (typeof message === 'string' && message !== '') return message;
+    try {
+      const json = JSON.stringify(error);
+      if (json !== undefined && json !== '{}') return json.length > MAX_DESCRIBED_CHARS ? `${json.slice(0, MAX_DESCRIBED_CHARS)}…` : json;
+    } catch {
+      // A cycle or a BigInt: fall through to String().
+    }
+  }
   return String(error);
 }
+
+/** A thrown object described as JSON is cut here: it goes into one log line or one message. */
+const MAX_DESCRIBED_CHARS = 500;
 
 /**
  * The innermost Error of a `cause` chain, or undefined when there is none. Client libraries
