@@ -54,8 +54,10 @@ export class LongPolling {
     while (!this.stopped) {
       const webhook = await this.webhookSet();
       if (webhook) {
-        this.state = { ok: true, problem: `A webhook is set for this bot (${webhook}): another instance receives its updates there, so this one does not poll (it checks again every 30 s). To poll here, delete the webhook (the Bot API's deleteWebhook), or set TELEGRAM_WEBHOOK_URL to receive them by webhook.` };
-        this.logger.warn({ webhook }, 'A Telegram webhook is set for this bot token; not polling, checking again in 30 s');
+        // The host only: a webhook's path is often its secret (the bot token, or a random one), and /healthz is open to whoever reaches the port.
+        const host = webhookHost(webhook);
+        this.state = { ok: true, problem: `A webhook is set for this bot (at ${host}): another instance receives its updates there, so this one does not poll (it checks again every 30 s). To poll here, delete the webhook (the Bot API's deleteWebhook), or set TELEGRAM_WEBHOOK_URL to receive them by webhook.` };
+        this.logger.warn({ webhookHost: host }, 'A Telegram webhook is set for this bot token; not polling, checking again in 30 s');
         await this.pause(CONFLICT_RETRY_MS);
         continue;
       }
@@ -98,5 +100,14 @@ export class LongPolling {
         done();
       };
     });
+  }
+}
+
+/** The scheme and host of a webhook's address, without its path and query. */
+function webhookHost(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'an address Telegram reports';
   }
 }

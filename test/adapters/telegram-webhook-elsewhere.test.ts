@@ -23,7 +23,8 @@ describe('telegram long polling with a webhook set by another instance', () => {
   it("leaves the other instance's webhook alone and says why it is not polling", async () => {
     fake = await startFakeTelegram();
     // Production runs in webhook mode with this token.
-    fake.setWebhookFailure('https://prod.example.com/telegram/hook', '', 0);
+    // Its path is its secret (a random one here), which /healthz, open to anyone who reaches the port, must not show.
+    fake.setWebhookFailure('https://prod.example.com/telegram/hook-9f2c7e1d4b', '', 0);
     const config = testConfig('http://127.0.0.1:9/v1', { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot });
     adapter = new TelegramAdapter({ config, http: new HttpServer(), logger: silentLogger, commands: new CommandRegistry(), sleep: async () => {} }, { timer: new ManualTimers().timer });
     await adapter.start(async () => 'turn');
@@ -31,5 +32,7 @@ describe('telegram long polling with a webhook set by another instance', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(fake.callsTo('deleteWebhook')).toEqual([]);
     await vi.waitFor(() => expect(adapter.health().problem ?? '').toMatch(/webhook/i));
+    expect(adapter.health().problem).toContain('A webhook is set for this bot (at https://prod.example.com)');
+    expect(adapter.health().problem).not.toContain('hook-9f2c7e1d4b');
   });
 });

@@ -48,7 +48,7 @@ describe('the HTTP server, from outside', () => {
       let body = '';
       await vi.waitFor(async () => {
         body = await (await fetch(`http://127.0.0.1:${running.port}/healthz`)).text();
-        expect(body).toContain('A webhook is set for this bot (https://prod.example.com/');
+        expect(body).toContain('A webhook is set for this bot (at https://prod.example.com):');
       });
       expect(body).not.toContain(BOT_TOKEN.split(':')[1]);
     } finally {
