@@ -6,7 +6,7 @@
  * Delivery is at most once. The API has no idempotency key, so a group is sent again
  * only when it cannot have arrived: the connection failed before the body was out, or
  * the server answered 429/500/502/503. A request whose answer was lost after the body
- * went out (a timeout, a reset, a proxy's 504) is reported as `uncertain` and not
+ * went out (a timeout, a reset, a proxy's 504 or other 5xx) is reported as `uncertain` and not
  * repeated: a lost group costs one group, a duplicate skews the trainer's batch. Such
  * requests go on a connection of their own, so a kept-alive one the server closed while
  * idle cannot reset them after the body went out (see http.ts).
@@ -131,7 +131,9 @@ export class AtroposClient {
       reply = await this.call('POST', '/scored_data', group, 'once', signal);
     } catch (error) {
       if (error instanceof RequestFailed && error.sent && error.code !== 'aborted') return { status: 'uncertain', detail: error.message };
-      if (error instanceof CairnError && error.status === 504) return { status: 'uncertain', detail: error.message };
+      // A 5xx that does not say the request had no effect (a proxy's 504, Cloudflare's 520/524: the origin was
+      // reached, its answer lost) may have delivered the group: uncertain, like a timeout, not the end of the run.
+      if (error instanceof CairnError && error.status !== undefined && error.status >= 500 && !NOT_APPLIED.has(error.status)) return { status: 'uncertain', detail: error.message };
       if (error instanceof CairnError && error.status !== undefined && error.status >= 400 && error.status < 500) {
         return { status: 'refused', httpStatus: error.status, detail: error.message };
       }

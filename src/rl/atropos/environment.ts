@@ -20,7 +20,7 @@ import { REDACTED } from '../../core/redact.js';
 import type { Timers } from '../pool.js';
 import type { Task } from '../tasks.js';
 import type { Trajectory } from '../trajectory.js';
-import type { AtroposClient, ScoredData } from './client.js';
+import type { AtroposClient, EnvStatus, ScoredData } from './client.js';
 import { tokensAndMasks, type ChatTokenizer, type TokensAndMasks } from './tokenize.js';
 
 export interface AtroposEnvironmentOptions {
@@ -101,7 +101,7 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
         const status = await client.statusEnv(envId, signal);
         if (registration.num_steps > 0 && status.current_step >= registration.num_steps) return 'steps';
         const queued = (status.queue_size + inFlight) * options.groupSize;
-        if (options.maxBatchesOffpolicy <= 0 || queued < options.maxBatchesOffpolicy * batchSize) {
+        if (options.maxBatchesOffpolicy <= 0 || queued < options.maxBatchesOffpolicy * batchSize || ownShareMissing(status, inFlight, batchSize, options)) {
           paused = false;
           return undefined;
         }
@@ -114,6 +114,11 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
       }
     };
 
+    // Runs still going once the trainer reached its step count, or after a failure, would never be
+    // trained: they are stopped (as BaseEnv cancels its workers), not waited for. Groups already made
+    // are still sent; when the tasks run out, the groups under way are waited for.
+    const halt = new AbortController();
+    const runSignal = AbortSignal.any([signal, halt.signal]);
     let failure: { error: unknown } | undefined;
     const worker = async () => {
       try {
@@ -123,15 +128,17 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
         if (!signal.aborted) failure ??= { error };
         // The first failure stops the others; it is thrown once they have all stopped.
         stopped ??= 'aborted';
+        halt.abort();
       }
     };
     const tokenizing = { worked: false };
-    const failures = failedGroupBackoff(options);
+    const failures = failedGroupBackoff({ ...options, signal: runSignal });
     const work = async () => {
       for (;;) {
         const reason = await room();
         if (reason) {
           stopped ??= reason;
+          if (reason === 'steps') halt.abort();
           return;
         }
         const task = next();
@@ -142,7 +149,7 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
         inFlight++;
         let event: GroupEvent | undefined;
         try {
-          event = await runGroup(task, options, envId, maxTokenLen, tokenizing);
+          event = await runGroup(task, options, envId, maxTokenLen, tokenizing, runSignal);
           if (!event) continue;
           stats.groups[event.outcome]++;
           if (event.outcome === 'received' || event.outcome === 'buffered') stats.trajectories += event.size;
@@ -175,6 +182,22 @@ export function checkGroupFitsBatch(groupSize: number, batchSize: number): void 
     `--group-size ${groupSize} does not fit the trainer's batch_size of ${batchSize}: Atropos batches whole groups only, so the group size must divide the batch size. ` +
       `Use --group-size ${largestDivisor(batchSize, groupSize)} (or another divisor of ${batchSize}), or give the trainer a batch_size that is a multiple of ${groupSize}.`,
   );
+}
+
+/**
+ * With --min-batch-allocation, whether fewer of this environment's groups are queued (or being
+ * made) than its minimum share of the off-policy window. server.py's batcher
+ * (grab_batch_with_minimum_allocations) cuts no batch at all while an environment with a minimum
+ * has nothing packable queued, so pausing then, because other environments filled the queue,
+ * would stop the trainer and every environment for ever. atroposlib's BaseEnv goes on in that
+ * case too; its share is counted in packs of the largest group size queued, as here.
+ */
+function ownShareMissing(status: EnvStatus, inFlight: number, batchSize: number, options: Pick<AtroposEnvironmentOptions, 'minBatchAllocation' | 'groupSize' | 'maxBatchesOffpolicy'>): boolean {
+  if (options.minBatchAllocation === undefined) return false;
+  // Our own groups are queued too once they arrive: a pack is never smaller than one of them.
+  const packSize = Math.max(status.max_group_size, options.groupSize);
+  const groupsNeeded = Math.ceil((options.minBatchAllocation * batchSize * options.maxBatchesOffpolicy) / packSize) * Math.floor(packSize / options.groupSize);
+  return status.self_queue_size + inFlight < groupsNeeded;
 }
 
 /** The largest divisor of `n` that is at most `limit`. */
@@ -219,10 +242,10 @@ type Member = Trajectory & { reward: number };
  */
 const MEMBER_RETRY_ROUNDS = 2;
 
-/** Generates, scores, tokenizes and sends one group; undefined when the run was stopped meanwhile. */
-async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: number, maxTokenLen: number, tokenizing: { worked: boolean }): Promise<GroupEvent | undefined> {
+/** Generates (until `runSignal` stops it), scores, tokenizes and sends one group; undefined when the run was stopped meanwhile. */
+async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: number, maxTokenLen: number, tokenizing: { worked: boolean }, runSignal: AbortSignal): Promise<GroupEvent | undefined> {
   const { signal, logger } = options;
-  const members = await generateMembers(task, options);
+  const members = await generateMembers(task, { ...options, signal: runSignal });
   if (!members) return undefined;
   const scores = members.map((member) => member.reward);
   const event = (outcome: GroupOutcome): GroupEvent => ({ taskId: task.id, outcome, size: members.length, scores });

@@ -75,12 +75,24 @@ export class ServerTokenizer implements ChatTokenizer {
     const reply = await requestJson('POST', this.options.url, body, { timeoutMs: this.options.timeoutMs ?? 60_000 });
     if (reply.status !== 200) {
       const passing = reply.status >= 500 || reply.status === 429;
+      const reason = serverReason(reply.body);
+      // The server's own words when it gave some: a chat template refusing the conversation, a model it does not
+      // serve. Only an answer without them (FastAPI's bare 404 for a route it lacks) points at the URL.
+      if (reason) throw new CairnError(passing ? 'unavailable' : 'bad_request', `The tokenize endpoint ${this.options.url} answered ${reply.status}: ${reason}`, { status: reply.status, isRetryable: passing });
       throw new CairnError('unavailable', `The tokenize endpoint ${this.options.url} answered ${reply.status}. Set CAIRN_TOKENIZE_URL (or --tokenize-url) to the inference server's /tokenize.`, { status: reply.status, isRetryable: passing });
     }
     const parsed = tokenizeReplySchema.safeParse(reply.body);
     if (!parsed.success) throw new CairnError('invalid_model_output', `${this.options.url} did not answer {tokens: [...]}: is it a vLLM-style /tokenize endpoint?`);
     return parsed.data.tokens;
   }
+}
+
+/** vLLM's error message: `{error: {message}}` (newer) or `{object: "error", message}` (older); undefined for anything else. */
+const vllmErrorSchema = z.union([z.object({ error: z.object({ message: z.string().min(1) }) }).transform((body) => body.error.message), z.object({ message: z.string().min(1) }).transform((body) => body.message)]);
+
+function serverReason(body: unknown): string | undefined {
+  const parsed = vllmErrorSchema.safeParse(body);
+  return parsed.success ? parsed.data.slice(0, 500) : undefined;
 }
 
 function wait(ms: number): Promise<void> {
