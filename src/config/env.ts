@@ -63,11 +63,12 @@ export function convertEnvValue(kind: EnvKind, raw: string): unknown {
   switch (kind) {
     case 'string':
       return text;
+    // Written as decimals only: Number() also reads `0x1F90` (8080), `0b1`, `Infinity` and, for a
+    // whole number, `1e3`, which nobody setting a port or a count means; the schema then names the variable.
     case 'int':
-    case 'number': {
-      const value = Number(text);
-      return text === '' || Number.isNaN(value) ? text : value;
-    }
+      return /^[+-]?\d+$/.test(text) ? Number(text) : text;
+    case 'number':
+      return /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i.test(text) ? Number(text) : text;
     case 'list':
       return text
         .split(',')
