@@ -6,7 +6,9 @@
  *   silence: an indented comment, a line without `=` (a key pasted without it), and the tab
  *   before an indented setting. They are dropped or unindented first; a quoted value that goes
  *   on over several lines is left exactly as written. A quote closed on no later line opens no
- *   such value: parseEnv reads it to the end of its line, and the lines below stay settings.
+ *   such value: parseEnv reads it to the end of its line, and the lines below stay settings;
+ * - `export` followed by more than one space or a tab (shell files allow it): parseEnv takes
+ *   only `export ` off, so the name became " NAME" or "export\tNAME", a setting nobody reads.
  */
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
@@ -32,9 +34,10 @@ export function tidyDotenv(text: string): string {
       const setting = line.trimStart();
       if (setting === '' || setting.startsWith('#') || !setting.includes('=')) return '';
       const quote = unclosedQuote(setting);
+      const exported = /^export\s+(?=\S)/.exec(setting);
       // Left untidied, the lines below a quote that never closes (a typo) glued an indented comment to the next name.
       if (quote && lines.slice(index + 1).some((later) => later.includes(quote))) openQuote = quote;
-      return setting;
+      return exported ? `export ${setting.slice(exported[0].length)}` : setting;
     })
     .join('\n');
 }
