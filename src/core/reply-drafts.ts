@@ -16,7 +16,7 @@
 import type { TurnEvent } from './message.js';
 import type { Logger } from './logger.js';
 import type { Timer } from './turn-indicators.js';
-import { describeError } from './errors.js';
+import { CairnError, describeError } from './errors.js';
 import { closeOpenFence, splitMessage } from './split.js';
 
 /** How an adapter shows a draft. Text is the model's Markdown; the adapter renders it. */
@@ -63,6 +63,8 @@ interface Draft<Ref> {
   cancelTimer: (() => void) | undefined;
   updating: Promise<void> | undefined;
   failures: number;
+  /** The platform's Retry-After on the last failed update (a 429): no update comes sooner. */
+  retryAfterMs: number;
 }
 
 /** After failures the wait between updates doubles, up to this many times. */
@@ -86,7 +88,7 @@ export class ReplyDrafts<Ref> {
     let draft = this.drafts.get(conversationId);
     // A closed draft of an earlier turn (whose `done` went astray) does not silence this one.
     if (!draft || (draft.closed && draft.replyTo !== replyTo)) {
-      draft = { replyTo, text: '', restart: false, shown: '', ref: undefined, postedAt: undefined, closed: false, buried: false, textWhenBuried: '', cancelTimer: undefined, updating: undefined, failures: 0 };
+      draft = { replyTo, text: '', restart: false, shown: '', ref: undefined, postedAt: undefined, closed: false, buried: false, textWhenBuried: '', cancelTimer: undefined, updating: undefined, failures: 0, retryAfterMs: 0 };
       this.drafts.set(conversationId, draft);
     }
     if (draft.closed) return;
@@ -195,7 +197,8 @@ export class ReplyDrafts<Ref> {
   private schedule(conversationId: string, draft: Draft<Ref>): void {
     // An update that is due or under way picks up the newest text.
     if (draft.closed || draft.cancelTimer || draft.updating) return;
-    const wait = this.options.everyMs(conversationId) * 2 ** Math.min(draft.failures, MAX_BACKOFF_STEPS);
+    // An update sooner than a 429's Retry-After is refused again, and stretches the limit for the answer's own send.
+    const wait = Math.max(this.options.everyMs(conversationId) * 2 ** Math.min(draft.failures, MAX_BACKOFF_STEPS), draft.retryAfterMs);
     draft.cancelTimer = this.options.timer(wait, () => {
       draft.cancelTimer = undefined;
       if (draft.closed) return;
@@ -224,8 +227,10 @@ export class ReplyDrafts<Ref> {
       }
       draft.shown = text;
       draft.failures = 0;
+      draft.retryAfterMs = 0;
     } catch (error) {
       draft.failures++;
+      draft.retryAfterMs = error instanceof CairnError ? (error.retryAfterMs ?? 0) : 0;
       this.options.logger.debug({ conversationId, failures: draft.failures, err: describeError(error) }, 'streamed draft update failed');
     }
   }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReplyDrafts, previewOf, type DraftSurface } from '../../src/core/reply-drafts.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { CairnError } from '../../src/core/errors.js';
 
 /** Timers fired by hand, in the order they were set. */
 class Timers {
@@ -29,19 +30,21 @@ class Chat implements DraftSurface<number> {
   readonly shown: string[] = [];
   readonly calls: string[] = [];
   failNext = 0;
+  /** What a failed call throws (a plain error unless a test sets a rate limit). */
+  failure: Error = new Error('429');
   decline = false;
   hold: Promise<void> | undefined;
   async post(conversationId: string, text: string, replyTo: string | undefined): Promise<number | undefined> {
     this.calls.push(`post ${conversationId} ${replyTo ?? '-'}`);
     await this.hold;
-    if (this.failNext-- > 0) throw new Error('429');
+    if (this.failNext-- > 0) throw this.failure;
     if (this.decline) return undefined;
     this.shown.push(text);
     return this.shown.length;
   }
   async edit(ref: number, text: string): Promise<void> {
     this.calls.push(`edit ${ref}`);
-    if (this.failNext-- > 0) throw new Error('429');
+    if (this.failNext-- > 0) throw this.failure;
     this.shown.push(text);
   }
 }
@@ -174,6 +177,21 @@ describe('reply drafts', () => {
     expect(chat.shown).toEqual([]);
     delta(' two');
     expect(timers.active()).toEqual([2_000]);
+    await timers.fire();
+    expect(chat.shown).toEqual(['one two']);
+    delta(' three');
+    expect(timers.active()).toEqual([1_000]);
+    await drafts.finish('dm');
+  });
+
+  it("waits what a rate limit's Retry-After says before the next update, then goes back to the usual pace", async () => {
+    const { timers, chat, drafts, delta } = setUp();
+    chat.failNext = 1;
+    chat.failure = new CairnError('rate_limit', 'Slack is rate-limiting Cairn (retry after 30 s).', { isRetryable: true, retryAfterMs: 30_000, status: 429 });
+    delta('one');
+    await timers.fire();
+    delta(' two');
+    expect(timers.active()).toEqual([30_000]);
     await timers.fire();
     expect(chat.shown).toEqual(['one two']);
     delta(' three');
