@@ -17,9 +17,11 @@ import { onShutdownSignal } from './signals.js';
 import { MAX_TIMER_MS } from '../config/duration.js';
 import { openDataDatabase, type CommandGroup } from './context.js';
 
+// Decimals only: Number() also reads `0x10`, `1e3` and `Infinity`, which nobody giving a count or a fraction means.
+const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*$/i;
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be a whole number ≥ ${min}`);
+  const n = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`must be a whole number ≥ ${min}`);
   if (n > max) throw new InvalidArgumentError(`must be at most ${max}`);
   return n;
 };
@@ -29,10 +31,11 @@ const MAX_WORKERS = 256;
 /** A time limit in ms: past MAX_TIMER_MS (24.8 days) Node fires a timer after 1 ms, and every task would time out at once. */
 const timeLimit = int(1, MAX_TIMER_MS);
 const num = (min: number, max: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`must be a number from ${min} to ${max}`);
+  const n = DECIMAL.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(Number.isFinite(min) ? `must be a number from ${min} to ${max}` : 'must be a number');
   return n;
 };
+
 const reward = (value: string) => {
   try {
     return parseRewardOption(value);
