@@ -10,8 +10,10 @@ export function registerBuiltinCommands(commands: CommandRegistry, sessions: Ses
     description: 'start a fresh conversation (what you said so far is kept in the history)',
     run: ({ message, args }) => {
       const answer = sessions.endConversation(message.conversationId, 'new') ? 'Started a new conversation.' : 'This is already a new conversation.';
-      // `/new what is …?` asks that in the fresh conversation, rather than dropping it.
-      return args === '' ? answer : replyThenMessage(answer, args);
+      // `/new what is …?` asks that in the fresh conversation, rather than dropping it; so does
+      // `/new` as the caption of a file, whose file would be dropped without a word.
+      const carriesFiles = (message.attachments?.length ?? 0) > 0;
+      return args === '' && !carriesFiles ? answer : replyThenMessage(answer, args);
     },
   });
   commands.register({

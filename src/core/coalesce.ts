@@ -35,8 +35,9 @@ export class MessageBatches<Outcome> {
   /**
    * Queues the message's turn behind its conversation's, or adds it to the batch waiting
    * there. A message that joined resolves to `joined` when the batch's turn is over.
+   * `handle` gets the batch as one message, and the messages it is made of.
    */
-  run(message: InboundMessage, handle: (message: InboundMessage) => Promise<Outcome>, joined: Outcome): Promise<Outcome> {
+  run(message: InboundMessage, handle: (message: InboundMessage, parts: readonly InboundMessage[]) => Promise<Outcome>, joined: Outcome): Promise<Outcome> {
     const key = message.conversationId;
     const waiting = this.open.get(key);
     if (waiting && this.fits(waiting, message)) {
@@ -45,12 +46,12 @@ export class MessageBatches<Outcome> {
     }
     this.open.delete(key);
     // A message that can start now starts alone; one behind a turn may be joined by what follows.
-    if (!joinable(message) || !this.queue.busy(key)) return this.queue.run(key, () => handle(message));
+    if (!joinable(message) || !this.queue.busy(key)) return this.queue.run(key, () => handle(message, [message]));
     const batch: Batch = { messages: [message], finished: Promise.resolve() };
     this.open.set(key, batch);
     const result = this.queue.run(key, () => {
       if (this.open.get(key) === batch) this.open.delete(key);
-      return handle(merged(batch.messages));
+      return handle(merged(batch.messages), batch.messages);
     });
     batch.finished = result.then(
       () => undefined,

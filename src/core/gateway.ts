@@ -17,6 +17,7 @@ import { InboundDedupe } from './dedupe.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { MessageBatches, withFilesRead } from './coalesce.js';
 import { passesWordsOn } from './command-follow-up.js';
+import { withEarlier, withUserName } from './message-details.js';
 import { userFacingError } from './user-errors.js';
 import { attachmentsOnlyReply } from './attachments.js';
 import type { Transcriber } from '../model/transcribe.js';
@@ -67,6 +68,8 @@ export type HandleOutcome =
   | 'closed';
 
 const RESTARTING = 'Cairn is restarting. Please send that again in a minute.';
+/** What `work` says of a batch whose files could not be read together: its messages are answered one by one. */
+const ONE_BY_ONE = Symbol('one by one');
 
 /** A turn being worked on: who asked (the platform account, whose person may change while it runs), how to stop it, and whether /stop did. */
 interface RunningTurn {
@@ -134,7 +137,7 @@ export class Gateway {
     }
     if (decision === 'pair') {
       // By name where the platform sends only an id (Slack): the operator sees who asks in `cairn pairing list`.
-      await this.reply(inbound, { text: access.pairingReply(await this.withUserName(inbound), clock.now()) });
+      await this.reply(inbound, { text: access.pairingReply(await withUserName(inbound, logger), clock.now()) });
       return 'pairing';
     }
     const message: InboundMessage = { ...inbound, identity: inbound.userId, userId: access.personOf(inbound.userId) };
@@ -149,7 +152,7 @@ export class Gateway {
     }
     // A turn may be waiting on this command (an approval), so it cannot wait behind that turn.
     if (message.command && this.options.commands.get(message.command.name)?.immediate) return this.handle(message);
-    return this.batches.run(message, (batch) => this.handle(batch), 'joined');
+    return this.batches.run(message, (batch, parts) => this.handle(batch, parts), 'joined');
   }
 
   /** Each attached platform and how its connection is (an adapter that says nothing is well). */
@@ -223,16 +226,29 @@ export class Gateway {
     return undefined;
   }
 
-  /** Runs a command or a turn; a turn's outcome and time are counted. */
-  private async handle(message: InboundMessage): Promise<HandleOutcome> {
+  /** Runs a command or a turn (`parts`: the messages a batch is made of); a turn's outcome and time are counted. */
+  private async handle(message: InboundMessage, parts: readonly InboundMessage[] = [message]): Promise<HandleOutcome> {
     const started = performance.now();
-    const outcome = await this.work(message);
+    const outcome = await this.work(message, parts.length > 1);
+    if (outcome === ONE_BY_ONE) return this.oneByOne(parts);
     const turnEnded = outcome === 'turn' || outcome === 'failed' || outcome === 'stopped';
     if (turnEnded && !message.command) this.options.metrics?.turn(message.platform, outcome, (performance.now() - started) / 1000);
     return outcome;
   }
 
-  private async work(message: InboundMessage): Promise<HandleOutcome> {
+  /**
+   * A batch whose files could not be read (one message's file is damaged, or all of them together
+   * are too long) is answered a message at a time, in order: the file's message gets why, and the
+   * others sent with it are not lost with it (their files are read again, on this rare path). The
+   * first message's outcome stands for the batch.
+   */
+  private async oneByOne(parts: readonly InboundMessage[]): Promise<HandleOutcome> {
+    const outcomes: HandleOutcome[] = [];
+    for (const part of parts) outcomes.push(await this.handle(part));
+    return outcomes[0] ?? 'failed';
+  }
+
+  private async work(message: InboundMessage, batched = false): Promise<HandleOutcome | typeof ONE_BY_ONE> {
     if (this.pastDeadline) {
       // A scheduled run waiting behind another turn: nobody sent it, and it runs again by itself.
       const text = message.scheduled ? `Cairn is restarting: scheduled task #${message.scheduled.id} runs when it is back.` : RESTARTING;
@@ -258,7 +274,7 @@ export class Gateway {
     try {
       if (message.command) {
         // By name where the platform sends only an id: a decision shows who made it.
-        const named = await this.withUserName(message);
+        const named = await withUserName(message, this.options.logger);
         const answer = await this.options.commands.run({ message: named, args: message.command.args, isAdmin, maxFileBytes: this.adapters.get(message.platform)?.capabilities.maxFileBytes });
         const reply = typeof answer === 'string' ? { text: answer } : { text: answer.text, files: answer.files };
         // A command with nothing to say (a reaction that was not the sender's to give) sends nothing.
@@ -277,8 +293,11 @@ export class Gateway {
         return 'rejected';
       }
       // Named and with its thread before its files are read: the room they get in the context depends on both.
-      const read = await this.readFiles(await this.withEarlier(await this.withUserName(message), controller.signal), isAdmin, controller.signal);
+      const { logger } = this.options;
+      const read = await this.readFiles(await withEarlier(await withUserName(message, logger), controller.signal, logger), isAdmin, controller.signal);
       if (typeof read === 'string') {
+        // The file is one message's: the others sent with it are answered all the same, each on its own.
+        if (batched) return ONE_BY_ONE;
         await this.reply(message, { text: read, isError: true, endsTurn: true });
         return 'failed';
       }
@@ -336,29 +355,6 @@ export class Gateway {
     this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'typing' }, replyToOf(message));
     const tokenRoom = (read: InboundMessage) => this.options.agent.textRoom(read, this.options.sessions.resolve(read), isAdmin);
     return withFilesRead(message, await this.files.read(message, signal, tokenRoom));
-  }
-
-  /** The sender's name, where the adapter looks it up; the id it had when that fails. */
-  private async withUserName(message: InboundMessage): Promise<InboundMessage> {
-    if (!message.loadUserName) return message;
-    try {
-      return { ...message, userName: await message.loadUserName(), loadUserName: undefined };
-    } catch (error) {
-      this.options.logger.debug({ platform: message.platform, senderId: message.senderId, err: describeError(error) }, 'the sender name could not be looked up');
-      return { ...message, loadUserName: undefined };
-    }
-  }
-
-  /** The thread before the message, where the adapter can read it; without it when that fails. */
-  private async withEarlier(message: InboundMessage, signal: AbortSignal): Promise<InboundMessage> {
-    if (!message.loadEarlier) return message;
-    try {
-      return { ...message, earlier: await message.loadEarlier(signal), loadEarlier: undefined };
-    } catch (error) {
-      if (signal.aborted) throw error;
-      this.options.logger.warn({ platform: message.platform, conversationId: message.conversationId, err: describeError(error) }, 'the thread before the message could not be read; answering without it');
-      return { ...message, loadEarlier: undefined };
-    }
   }
 
   private turn(message: InboundMessage, isAdmin: boolean, signal: AbortSignal): Promise<TurnResult> {
