@@ -35,18 +35,21 @@ export class DaytonaBackend implements Backend {
 
   async start(sessionId: string, start: StartOptions): Promise<Environment> {
     const name = `cairn-${safeName(sessionId, 40)}`;
-    const sandbox = await this.sandboxFor(name, sessionId);
-    try {
-      await sandbox.process.createSession(TOOLBOX_SESSION);
-    } catch (error) {
-      // Reattaching to a sandbox from an earlier run: its toolbox session is still there.
-      if (!(error instanceof DaytonaError && (error.statusCode === 409 || /exists/i.test(error.message)))) throw mapDaytonaError(error, 'opening a toolbox session');
-    }
+    const { sandbox, created } = await this.sandboxFor(name, sessionId);
     const transport = new DaytonaTransport(sandbox, name);
-    const home = (await runChecked(transport, 'cd && pwd')).trim();
-    const workdir = this.options.workdir.startsWith('/') ? this.options.workdir : `${home}/${this.options.workdir}`;
     const stateDir = `/tmp/.cairn-${safeName(sessionId)}`;
-    await runChecked(transport, `mkdir -p ${shellQuote(workdir)} ${shellQuote(stateDir)}`);
+    let workdir: string;
+    try {
+      await openToolboxSession(sandbox);
+      const home = (await runChecked(transport, 'cd && pwd')).trim();
+      workdir = this.options.workdir.startsWith('/') ? this.options.workdir : `${home}/${this.options.workdir}`;
+      await runChecked(transport, `mkdir -p ${shellQuote(workdir)} ${shellQuote(stateDir)}`);
+    } catch (error) {
+      // No environment holds it, so nothing would delete it: a sandbox made for this start would run (billed) until its
+      // auto-stop, and stay stopped for good. One found from an earlier run stays, with its files.
+      if (created) await sandbox.delete().catch(() => undefined);
+      throw error;
+    }
     return new ShellEnvironment({
       backend: 'daytona',
       sessionId,
@@ -77,12 +80,13 @@ export class DaytonaBackend implements Backend {
     return this.client;
   }
 
-  private async sandboxFor(name: string, sessionId: string): Promise<Sandbox> {
+  /** The session's sandbox: the one of an earlier run when there is one, else a new one (`created`). */
+  private async sandboxFor(name: string, sessionId: string): Promise<{ sandbox: Sandbox; created: boolean }> {
     const daytona = this.daytona();
     try {
       const existing = await daytona.get(name);
       if (existing.state !== 'started') await existing.start(CREATE_TIMEOUT_S);
-      return existing;
+      return { sandbox: existing, created: false };
     } catch (error) {
       if (!(error instanceof DaytonaNotFoundError)) throw mapDaytonaError(error, `looking up sandbox ${name}`);
     }
@@ -90,7 +94,8 @@ export class DaytonaBackend implements Backend {
     const base = { name, labels: { 'cairn.session': sessionId, 'cairn.managed': 'true' }, autoStopInterval: autoStopMinutes };
     const resources = { ...(cpu ? { cpu } : {}), ...(memoryGb ? { memory: memoryGb } : {}) };
     try {
-      return image ? await daytona.create({ ...base, image, resources }, { timeout: CREATE_TIMEOUT_S }) : await daytona.create(base, { timeout: CREATE_TIMEOUT_S });
+      const sandbox = image ? await daytona.create({ ...base, image, resources }, { timeout: CREATE_TIMEOUT_S }) : await daytona.create(base, { timeout: CREATE_TIMEOUT_S });
+      return { sandbox, created: true };
     } catch (error) {
       throw mapDaytonaError(error, `creating sandbox ${name}`);
     }
@@ -138,6 +143,15 @@ function isSandboxGone(error: unknown): boolean {
   if (!(error instanceof DaytonaError)) return false;
   if (error.statusCode === 404 || error.statusCode === 410) return true;
   return (error.statusCode === 400 || error.statusCode === 409) && /not running|not started|stopped|container not found/i.test(error.message);
+}
+
+async function openToolboxSession(sandbox: Sandbox): Promise<void> {
+  try {
+    await sandbox.process.createSession(TOOLBOX_SESSION);
+  } catch (error) {
+    // Reattaching to a sandbox from an earlier run: its toolbox session is still there.
+    if (!(error instanceof DaytonaError && (error.statusCode === 409 || /exists/i.test(error.message)))) throw mapDaytonaError(error, 'opening a toolbox session');
+  }
 }
 
 async function runChecked(transport: ShellTransport, script: string): Promise<string> {

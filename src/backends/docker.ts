@@ -61,11 +61,19 @@ export class DockerBackend implements Backend {
 
   async start(sessionId: string, start: StartOptions): Promise<Environment> {
     const name = `cairn-${safeName(sessionId)}`;
-    const container = await this.containerFor(name, sessionId);
+    const { container, created } = await this.containerFor(name, sessionId);
     const transport = new DockerTransport(container, name);
     const stateDir = `/tmp/.cairn-${safeName(sessionId)}`;
-    const prepare = await transport.run(`mkdir -p ${shellQuote(this.options.workdir)} ${shellQuote(stateDir)}`, { onStdout: () => {}, onStderr: () => {} });
-    if ((await prepare.done) !== 0) throw new CairnError('tool', `Could not create ${this.options.workdir} in container ${name}.`);
+    try {
+      let stderr = '';
+      const prepare = await transport.run(`mkdir -p ${shellQuote(this.options.workdir)} ${shellQuote(stateDir)}`, { onStdout: () => {}, onStderr: (chunk) => (stderr += Buffer.from(chunk).toString()) });
+      const code = await prepare.done;
+      if (code !== 0) throw new CairnError('tool', `Could not create ${this.options.workdir} and ${stateDir} in container ${name} (exit code ${String(code)})${stderr.trim() ? `: ${stderr.trim()}` : '.'}`, { platform: 'docker' });
+    } catch (error) {
+      // No environment holds it, so nothing would ever stop it: a container made for this start goes with it (one found running stays, with its files).
+      if (created) await removeQuietly(container);
+      throw error;
+    }
     return new ShellEnvironment({
       backend: 'docker',
       sessionId,
@@ -84,15 +92,20 @@ export class DockerBackend implements Backend {
     });
   }
 
-  /** The session's container: reused when it exists (a restart, `cairn exec --session`), created otherwise. */
-  private async containerFor(name: string, sessionId: string): Promise<Docker.Container> {
+  /** The session's container: reused when it exists (a restart, `cairn exec --session`), created otherwise (`created`). */
+  private async containerFor(name: string, sessionId: string): Promise<{ container: Docker.Container; created: boolean }> {
     const existing = this.docker.getContainer(name);
-    try {
-      const info = await existing.inspect();
-      if (!info.State.Running) await existing.start();
-      return existing;
-    } catch (error) {
+    const info = await existing.inspect().catch((error: unknown) => {
       if (statusOf(error) !== 404) throw mapDockerError(error, `looking up container ${name}`);
+      return undefined;
+    });
+    if (info) {
+      if (!info.State.Running) {
+        await existing.start().catch((error: unknown) => {
+          throw mapDockerError(error, `starting container ${name}`);
+        });
+      }
+      return { container: existing, created: false };
     }
     const create = () => this.docker.createContainer(this.createOptions(name, sessionId));
     let container: Docker.Container;
@@ -106,10 +119,15 @@ export class DockerBackend implements Backend {
         throw mapDockerError(again, `creating container ${name}`);
       });
     }
-    await container.start().catch((error: unknown) => {
+    try {
+      await container.start();
+    } catch (error) {
+      // Left behind, the container would be found and started again (the same failure) by every later start of this
+      // session, even once the image or settings are fixed.
+      await removeQuietly(container);
       throw mapDockerError(error, `starting container ${name}`);
-    });
-    return container;
+    }
+    return { container, created: true };
   }
 
   createOptions(name: string, sessionId: string): Docker.ContainerCreateOptions {
@@ -188,6 +206,11 @@ class DockerTransport implements ShellTransport {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Removes a container Cairn made for a start that failed; a failure to remove changes nothing of the error reported. */
+async function removeQuietly(container: Docker.Container): Promise<void> {
+  await container.remove({ force: true }).catch(() => undefined);
 }
 
 /** Splits Docker's multiplexed stream: 8-byte headers (stream type, 3 zero bytes, big-endian length). */

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { Client, utils, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { CairnError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
@@ -62,6 +62,10 @@ export class SshBackend implements Backend {
         throw new CairnError('config', `Cannot read the ssh key ${this.options.key} (CAIRN_SSH_KEY): ${describeError(error)}`, { cause: error });
       }
       if (this.options.passphrase) auth.passphrase = this.options.passphrase;
+      // ssh2 would throw its bare parse error from inside connect(), naming neither the file nor the setting.
+      const parsed = utils.parseKey(auth.privateKey, this.options.passphrase);
+      const key = Array.isArray(parsed) ? parsed[0] : parsed;
+      if (key instanceof Error || key?.getPrivatePEM() === null) throw unusableKey(this.options.key, key instanceof Error ? key : new Error('the file holds no private key'));
     } else if (this.options.agent) auth.agent = this.options.agent;
     else throw new CairnError('config', 'The ssh back end needs a key (CAIRN_SSH_KEY) or a running ssh agent (SSH_AUTH_SOCK).');
     const knownHostsPath = this.options.knownHosts ?? join(homedir(), '.ssh', 'known_hosts');
@@ -152,6 +156,10 @@ class SshTransport implements ShellTransport {
     const attempt = new Promise<Client>((resolve, reject) => {
       client.once('ready', () => resolve(client));
       client.once('error', (error: Error & { level?: string }) => reject(mapConnectError(error, config, refused)));
+      // A server that hangs up during the handshake without a reason (a preauth process that died, a proxy with
+      // nothing behind it, a DISCONNECT "by application") makes ssh2 close with no error, its readyTimeout cleared:
+      // without this the start (and a shutdown waiting for it) would wait for ever. After 'ready' it changes nothing.
+      client.once('close', () => reject(mapConnectError(new Error('the server closed the connection before login finished'), config, refused)));
       client.connect({
         ...config,
         hostVerifier: (key: Buffer) => {
@@ -168,6 +176,15 @@ class SshTransport implements ShellTransport {
     client.on('error', (error: Error) => this.logger.debug({ host: config.host, err: error.message }, 'ssh connection error'));
     return attempt;
   }
+}
+
+function unusableKey(path: string, error: Error): CairnError {
+  const fix = /no passphrase given/i.test(error.message)
+    ? 'It is protected by a passphrase: set backends.ssh.passphrase in the config file, or add the key to an ssh agent and leave CAIRN_SSH_KEY unset.'
+    : /passphrase/i.test(error.message)
+      ? 'Check backends.ssh.passphrase in the config file.'
+      : 'CAIRN_SSH_KEY must name a private key file (OpenSSH, PEM or PuTTY format), not the .pub file.';
+  return new CairnError('config', `Cannot use the ssh key ${path} (CAIRN_SSH_KEY): ${error.message}. ${fix}`, { cause: error, platform: 'ssh' });
 }
 
 function mapConnectError(error: Error & { level?: string; code?: string }, config: SshConnectConfig, refused: HostKeyVerdict | undefined): CairnError {
