@@ -1,7 +1,8 @@
 /**
  * The text of a text file in whatever encoding it came in. UTF-8 (with or without its mark)
  * and UTF-16 that says so with its byte-order mark (Windows PowerShell 5's `> out.txt`,
- * Notepad's "Unicode") are read as such. Anything else is in a legacy code page the bytes do
+ * Notepad's "Unicode") are read as such, and UTF-16 without it by the zero bytes of its
+ * Latin letters. Anything else is in a legacy code page the bytes do
  * not name: Excel saves a CSV in its Windows's code page, Shift_JIS in Japan, GBK in China,
  * Big5 in Taiwan, EUC-KR in Korea, Windows-1251 where Cyrillic is written, Windows-1252 in
  * Western Europe. Most byte strings decode without an error in several of them (a Japanese file is
@@ -27,15 +28,59 @@ export function decodeText(bytes: Uint8Array, sentAs?: string): DecodedText {
   const binary = () => new CairnError('invalid_input', `it is a binary file${sentAs ? ` (sent as ${sentAs})` : ''}, not text`);
   const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined;
   let decoded: DecodedText;
-  try {
-    decoded = { text: new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(bytes) };
-  } catch {
-    if (utf16) throw new CairnError('invalid_input', 'it is not UTF-16 text');
-    if (bytes.includes(0)) throw binary();
-    decoded = damagedUtf8(bytes) ?? legacyText(bytes);
+  // Zero bytes are text in no 8-bit encoding (ASCII ones are valid UTF-8, so they must be looked for first); in UTF-16 they are half of every Latin letter.
+  if (!utf16 && bytes.includes(0)) {
+    const unmarked = unmarkedUtf16(bytes);
+    if (!unmarked) throw binary();
+    decoded = unmarked;
+  } else {
+    try {
+      decoded = { text: new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(bytes) };
+    } catch {
+      if (utf16) throw new CairnError('invalid_input', 'it is not UTF-16 text');
+      decoded = damagedUtf8(bytes) ?? legacyText(bytes);
+    }
   }
   if (decoded.text.includes('\0')) throw binary();
   return { ...decoded, text: decoded.text.replace(/^\uFEFF/, '').trimEnd() };
+}
+
+/** Code units looked at to tell UTF-16 without its mark, as legacy-encodings.ts samples a text. */
+const UTF16_SAMPLE = 20_000;
+/** Controls no text holds (tab, line breaks, form feed and escape aside); binary data read as UTF-16 is full of them. */
+// eslint-disable-next-line no-control-regex
+const NOT_UTF16_TEXT = /[\0-\x08\x0e-\x1a\x1c-\x1f\ufffe\uffff]/;
+
+/**
+ * UTF-16 that does not say so with a byte-order mark (SQL Server's `bcp -w`, Java's and .NET's
+ * UTF-16LE writers): its ASCII characters, a zero byte beside a printable one, in every other
+ * place, and few zero bytes in the other (a CJK text has some: U+3000, U+4E00). Undefined for
+ * anything else, and for what decodes to controls no text holds (numbers stored as binary).
+ */
+function unmarkedUtf16(bytes: Uint8Array): DecodedText | undefined {
+  if (bytes.length % 2 !== 0) return undefined;
+  const end = Math.min(bytes.length, 2 * UTF16_SAMPLE);
+  const isAscii = (byte: number) => (byte >= 0x20 && byte < 0x7f) || (byte >= 0x09 && byte <= 0x0d);
+  const count = { evenZeros: 0, oddZeros: 0, littleAscii: 0, bigAscii: 0 };
+  for (let index = 0; index < end; index += 2) {
+    const [even, odd] = [bytes[index] as number, bytes[index + 1] as number];
+    if (even === 0) count.evenZeros++;
+    if (odd === 0) count.oddZeros++;
+    if (odd === 0 && isAscii(even)) count.littleAscii++;
+    if (even === 0 && isAscii(odd)) count.bigAscii++;
+  }
+  const units = end / 2;
+  const [name, label] =
+    count.littleAscii >= units / 4 && count.evenZeros < count.oddZeros / 4 ? ['UTF-16LE', 'utf-16le'] : count.bigAscii >= units / 4 && count.oddZeros < count.evenZeros / 4 ? ['UTF-16BE', 'utf-16be'] : [];
+  if (!name || !label) return undefined;
+  let text: string;
+  try {
+    // ignoreBOM: a mark there would have named the encoding; none is, so the text is taken as it is.
+    text = new TextDecoder(label, { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+  return NOT_UTF16_TEXT.test(text) ? undefined : { text, about: `read as ${name} text (it has no byte-order mark)` };
 }
 
 /** A file is still read as UTF-8 when its UTF-8 characters beyond ASCII outnumber its invalid byte sequences this many times over. */

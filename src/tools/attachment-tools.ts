@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { KeptFile, KeptFiles } from '../core/kept-files.js';
 import type { ImageDescriber } from '../model/vision.js';
 import type { Tool, ToolContext } from './registry.js';
-import { headOf } from '../core/text.js';
+import { headOf, isHighSurrogate } from '../core/text.js';
 
 /** The most one call returns, so a result stays whole under the registry's cut (MAX_TOOL_RESULT_CHARS). */
 const MAX_RESULT_CHARS = 16_000;
@@ -17,6 +17,8 @@ const MAX_RESULT_CHARS = 16_000;
 const MAX_MATCHES = 100;
 /** Longest line shown in a search's list. */
 const MAX_MATCH_LINE = 300;
+/** Characters shown before what was found, in a line too long to list whole. */
+const MATCH_CONTEXT = 100;
 
 const readArgs = z.object({
   attachment: z.number().int().positive().describe('The attachment number: 3 for "attachment #3".'),
@@ -94,6 +96,24 @@ function readFrom(file: Extract<KeptFile, { kind: 'text' }>, lines: string[], st
   return `Attachment #${file.id} (${file.name}), ${range}${next}:\n${shown.join('\n')}`;
 }
 
+/**
+ * A line found, as listed: whole, or a long one's start, or (when the words lie past that start: minified
+ * JSON, a one-line export) the part around them with the start_char it begins at, so the model sees what
+ * matched and reads on from there instead of paging through the line from its first character.
+ */
+function matchShown(line: string, needle: string): string {
+  if (line.length <= MAX_MATCH_LINE) return line;
+  const lower = line.toLowerCase();
+  const at = lower.indexOf(needle);
+  // A lowercased line of another length (İ becomes two units) has its positions shifted: its start is shown.
+  if (lower.length !== line.length || at + needle.length <= MAX_MATCH_LINE - MATCH_CONTEXT) return `${headOf(line, MAX_MATCH_LINE)} […]`;
+  const start = Math.max(0, Math.min(at - MATCH_CONTEXT, line.length - MAX_MATCH_LINE));
+  // Whole characters: a cut inside a surrogate pair moves the start past it.
+  const from = isHighSurrogate(line.charCodeAt(start - 1)) ? start + 1 : start;
+  const shown = headOf(line.slice(from), MAX_MATCH_LINE);
+  return `[… from start_char ${from + 1}] ${shown}${from + shown.length < line.length ? ' […]' : ''}`;
+}
+
 function search(file: Extract<KeptFile, { kind: 'text' }>, lines: string[], text: string): string {
   const needle = text.toLowerCase();
   const matches: string[] = [];
@@ -104,7 +124,7 @@ function search(file: Extract<KeptFile, { kind: 'text' }>, lines: string[], text
     if (!line.toLowerCase().includes(needle)) continue;
     total++;
     if (full || matches.length >= MAX_MATCHES) continue;
-    const match = `${index + 1}: ${line.length > MAX_MATCH_LINE ? `${headOf(line, MAX_MATCH_LINE)} […]` : line}`;
+    const match = `${index + 1}: ${matchShown(line, needle)}`;
     // Whole under the registry's cut: matches cut from the middle of the list could not be asked for again.
     if (size + match.length + 1 > MAX_RESULT_CHARS) full = true;
     else {

@@ -77,16 +77,47 @@ function isEncrypted(manifest: string): boolean {
   return encrypted;
 }
 
-/** Paragraphs and headings, a line each; list items marked. */
+/** A footnote or endnote being read: its mark (the citation the document shows) and its own paragraphs. */
+interface Note {
+  endnote: boolean;
+  citation: string;
+  inCitation: boolean;
+  paragraphs: string[];
+  paragraph: string | undefined;
+}
+
+/** How a note is marked in the text and listed after it, as the Word reader (docx-text.ts) marks them. */
+function noteMark(note: Note): string {
+  return note.endnote ? `[endnote ${note.citation.trim()}]` : `[${note.citation.trim()}]`;
+}
+
+/**
+ * Paragraphs and headings, a line each; list items marked. A footnote or endnote sits inside
+ * the paragraph it is on: read as part of it, its text ran into the sentence ("5%1Only for
+ * orders under 100 EUR. of the total"). It is marked there and listed after the text.
+ */
 function textDocument(xml: string): OfficeText {
   const lines: string[] = [];
+  const notes: { footnotes: string[]; endnotes: string[] } = { footnotes: [], endnotes: [] };
   let depth = 0;
   let line = '';
   let prefix = '';
+  let note: Note | undefined;
   parse(xml, {
     open: (tag) => {
       if (tag.uri !== TEXT) return;
-      if (tag.local === 'p' || tag.local === 'h') {
+      if (note) {
+        if (tag.local === 'note-citation') note.inCitation = true;
+        else if (tag.local === 'p' || tag.local === 'h') note.paragraph = '';
+        else {
+          const reading = note;
+          inline(tag, (text) => {
+            if (reading.paragraph !== undefined) reading.paragraph += text;
+          });
+        }
+      } else if (tag.local === 'note') {
+        note = { endnote: attribute(tag, 'note-class') === 'endnote', citation: '', inCitation: false, paragraphs: [], paragraph: undefined };
+      } else if (tag.local === 'p' || tag.local === 'h') {
         if (depth === 0) {
           line = '';
           prefix = tag.local === 'h' ? `${'#'.repeat(Number(attribute(tag, 'outline-level') ?? 1) || 1)} ` : prefix;
@@ -96,10 +127,26 @@ function textDocument(xml: string): OfficeText {
       else inline(tag, (text) => (line += text));
     },
     text: (text) => {
-      if (depth > 0) line += text;
+      if (note) {
+        if (note.inCitation) note.citation += text;
+        else if (note.paragraph !== undefined) note.paragraph += text;
+      } else if (depth > 0) line += text;
     },
     close: (tag) => {
-      if (tag.uri !== TEXT || (tag.local !== 'p' && tag.local !== 'h')) return;
+      if (tag.uri !== TEXT) return;
+      if (note) {
+        if (tag.local === 'note-citation') note.inCitation = false;
+        else if ((tag.local === 'p' || tag.local === 'h') && note.paragraph !== undefined) {
+          if (note.paragraph.trim() !== '') note.paragraphs.push(note.paragraph.trim());
+          note.paragraph = undefined;
+        } else if (tag.local === 'note') {
+          line += noteMark(note);
+          (note.endnote ? notes.endnotes : notes.footnotes).push(`${noteMark(note)} ${note.paragraphs.join('\n')}`);
+          note = undefined;
+        }
+        return;
+      }
+      if (tag.local !== 'p' && tag.local !== 'h') return;
       depth--;
       if (depth === 0) {
         if (line.trim() !== '') lines.push(`${prefix}${line.trimEnd()}`);
@@ -107,7 +154,8 @@ function textDocument(xml: string): OfficeText {
       }
     },
   });
-  return { text: lines.join('\n\n'), about: 'its text' };
+  const listed = [...(notes.footnotes.length > 0 ? [`[footnotes]\n${notes.footnotes.join('\n')}`] : []), ...(notes.endnotes.length > 0 ? [`[endnotes]\n${notes.endnotes.join('\n')}`] : [])];
+  return { text: [...lines, ...listed].join('\n\n'), about: 'its text' };
 }
 
 /** Each sheet as CSV, with the values as the cells show them. */

@@ -1,13 +1,15 @@
 /**
  * The text of Word, Excel and PowerPoint files people send: Word documents through
- * mammoth, workbooks through read-excel-file (every sheet as CSV, dates and times as Excel
- * shows them: xlsx-dates.ts), presentations slide by slide with their speaker notes
- * (pptx-text.ts); and their OpenDocument counterparts (odf-text.ts). All of them are zip
- * archives of XML; before any is opened, its directory is read (fflate) to refuse a
- * file that would unpack to far more than it weighs. A Word document reaches mammoth rebuilt
+ * mammoth (with their line breaks and notes: docx-text.ts), workbooks through
+ * read-excel-file (every sheet as CSV, dates and times as Excel shows them: xlsx-dates.ts),
+ * presentations slide by slide with their speaker notes (pptx-text.ts); and their
+ * OpenDocument counterparts (odf-text.ts). All of them are zip archives of XML; before any
+ * is opened, its directory is read (fflate) to refuse a file that would unpack to far more
+ * than it weighs. A Word document reaches mammoth, and a workbook read-excel-file, rebuilt
  * from parts held to the sizes that directory declares (zip-as-declared.ts): mammoth's JSZip
- * unpacks a part whole before it compares sizes. The libraries (and pptx-text.ts)
- * load on first use: together they take longer to load than Cairn takes to start.
+ * unpacks a part whole before it compares sizes, and read-excel-file trusts each part's local
+ * header, which may leave the size out. The libraries (and docx-text.ts, pptx-text.ts) load
+ * on first use: together they take longer to load than Cairn takes to start.
  * The old binary formats (.doc, .xls, .ppt) and password-protected files are named as
  * such, with what to send instead.
  */
@@ -80,7 +82,7 @@ export async function officeText(bytes: Uint8Array, format: OfficeFormat, signal
   signal?.throwIfAborted();
   let result: OfficeText;
   try {
-    if (format === 'docx') result = await documentText(bytes);
+    if (format === 'docx') result = await (await import('./docx-text.js')).documentText(rebuiltAsDeclared(bytes));
     else if (format === 'xlsx') result = await workbookText(bytes);
     else if (format === 'pptx') result = (await import('./pptx-text.js')).presentationText(bytes);
     else result = (await import('./odf-text.js')).odfText(bytes, format);
@@ -118,17 +120,11 @@ async function checkArchive(bytes: Uint8Array, format: OfficeFormat): Promise<vo
   }
 }
 
-async function documentText(bytes: Uint8Array): Promise<OfficeText> {
-  const verified = rebuiltAsDeclared(bytes);
-  const { default: mammoth } = await import('mammoth');
-  const { value } = await mammoth.extractRawText({ buffer: Buffer.from(verified.buffer, verified.byteOffset, verified.byteLength) });
-  // mammoth ends every paragraph with a blank line; empty paragraphs make longer runs.
-  return { text: value.replace(/\n{3,}/g, '\n\n').trim(), about: 'its text' };
-}
-
 async function workbookText(bytes: Uint8Array): Promise<OfficeText> {
   const { default: readXlsxFile } = await import('read-excel-file/node');
-  const workbook = withFormulaErrorsAsText(bytes);
+  // Rebuilt as declared, as a Word document is: read-excel-file unpacks a part written with a data descriptor (no sizes in
+  // its local header, as streaming writers leave them) into Buffers without any limit, which the heap limit does not cover.
+  const workbook = withFormulaErrorsAsText(rebuiltAsDeclared(bytes));
   const all = await readXlsxFile(Buffer.from(workbook.buffer, workbook.byteOffset, workbook.byteLength));
   const dayZero = dayZeroOf(workbook);
   // A chart moved to a sheet of its own comes with no data: it is named, not read (its `data.map` failed the whole workbook).
