@@ -77,7 +77,7 @@ export async function exportRecords(sources: readonly ExportSource[], options: E
           continue;
         }
         const text = JSON.stringify(line);
-        const key = createHash('sha256').update(text).digest('hex');
+        const key = dedupeKey(line);
         if (seen.has(key)) {
           stats.skipped.duplicate++;
           continue;
@@ -97,6 +97,28 @@ export async function exportRecords(sources: readonly ExportSource[], options: E
     await validation?.discard();
   }
   return stats;
+}
+
+/**
+ * What dedupe compares: the line's text with its tool-call ids numbered in order of appearance.
+ * Providers make up a new id per call (`call_…`), so the same conversation from two runs (a task
+ * run again, a prompt listed under two ids) differed only there and was written twice, the two
+ * copies possibly on both sides of the validation split.
+ */
+function dedupeKey(line: Record<string, unknown>): string {
+  const numbers = new Map<string, string>();
+  const numbered = (id: string): string => {
+    if (!numbers.has(id)) numbers.set(id, `#${numbers.size}`);
+    return numbers.get(id) as string;
+  };
+  const messages = Array.isArray(line.messages)
+    ? (line.messages as Record<string, unknown>[]).map((message) => {
+        if (typeof message.tool_call_id === 'string') return { ...message, tool_call_id: numbered(message.tool_call_id) };
+        if (!Array.isArray(message.tool_calls)) return message;
+        return { ...message, tool_calls: (message.tool_calls as { id: string }[]).map((call) => ({ ...call, id: numbered(call.id) })) };
+      })
+    : undefined;
+  return createHash('sha256').update(JSON.stringify(messages ? { ...line, messages } : line)).digest('hex');
 }
 
 /** OpenAI's fine-tuning refuses a training file with fewer examples than this. */

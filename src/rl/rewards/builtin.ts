@@ -26,6 +26,8 @@ export function exactReward(answer: string, expected: unknown, spec: Spec<'exact
 export function containsReward(answer: string, expected: unknown, spec: Spec<'contains'>): RewardResult {
   const wanted = Array.isArray(expected) ? expected.map((item) => requireText(item, 'contains')) : [requireText(expected, 'contains')];
   if (wanted.length === 0) throw new Error('contains needs "expected": a string or a list of strings');
+  // Every answer holds "": an empty answer key (a dataset's missing answer) would score everything 1.
+  if (wanted.some((needle) => needle.trim() === '')) throw new Error('contains needs "expected" without empty strings: every answer contains one');
   const haystack = spec.ignoreCase ? answer.toLowerCase() : answer;
   const missing = wanted.filter((needle) => !haystack.includes(spec.ignoreCase ? needle.toLowerCase() : needle));
   const score = (wanted.length - missing.length) / wanted.length;
@@ -34,6 +36,8 @@ export function containsReward(answer: string, expected: unknown, spec: Spec<'co
 
 export function regexReward(answer: string, expected: unknown, spec: Spec<'regex'>): RewardResult {
   const pattern = spec.pattern ?? requireText(expected, 'regex');
+  // An empty pattern matches every answer, as an empty answer key would make it.
+  if (pattern === '') throw new Error('regex needs a pattern: "pattern" or a non-empty "expected"');
   let regex: RegExp;
   try {
     regex = new RegExp(pattern, (spec.flags ?? '').replace('g', ''));
@@ -68,6 +72,20 @@ function draftOf(schema: Record<string, unknown>): Draft {
   return declared.includes('2020-12') ? '2020-12' : declared.includes('2019-09') ? '2019-09' : 'draft-07';
 }
 
+function knowsMetaSchema(ajv: Ajv, uri: string): boolean {
+  try {
+    return ajv.getSchema(uri) !== undefined;
+  } catch {
+    return false; // a URI Ajv cannot even parse ("urn:x")
+  }
+}
+
+/** What to change in a schema whose `$schema` was read as `draft` and did not compile there. */
+function readAs(draft: Draft, declared: string): string {
+  const draft04 = declared.includes('draft-04') ? ': write draft-04\'s "id" as "$id", and a boolean exclusiveMinimum/exclusiveMaximum as the bound itself' : '';
+  return ` (its "$schema" ${JSON.stringify(declared)} was read as ${draft}${draft04}; draft-07, 2019-09 and 2020-12 are known)`;
+}
+
 /** Compiled schemas by their text: each task line parses to a new object, and Ajv refuses a second schema with an `$id` it holds. */
 const compiled = new Map<string, ValidateFunction>();
 
@@ -81,13 +99,17 @@ export async function jsonSchemaReward(answer: string, expected: unknown, spec: 
   const key = `${draft}\n${JSON.stringify(schema)}`;
   let validate = compiled.get(key);
   if (!validate) {
+    const { $schema: declared, ...undeclared } = schema as Record<string, unknown>;
+    // Ajv refuses a `$schema` it holds no meta-schema for (draft-04, draft-06, draft-07 spelt with
+    // https): such a schema is read under the draft chosen above, as one that declares none is.
+    const unknownDraft = typeof declared === 'string' && !knowsMetaSchema(ajv, declared) ? declared : undefined;
     try {
       // Another schema with the same `$id` (a changed tasks file, rescoring) takes its place.
       const id = (schema as Record<string, unknown>).$id;
       if (typeof id === 'string') ajv.removeSchema(id);
-      validate = ajv.compile(schema);
+      validate = ajv.compile(unknownDraft === undefined ? schema : undeclared);
     } catch (error) {
-      throw new Error(`the JSON schema does not compile: ${(error as Error).message}`);
+      throw new Error(`the JSON schema does not compile: ${(error as Error).message}${unknownDraft === undefined ? '' : readAs(draft, unknownDraft)}`);
     }
     compiled.set(key, validate);
   }
@@ -119,6 +141,8 @@ export function lastNumber(text: string): number | undefined {
 }
 
 function parseNumber(text: string): number | undefined {
+  // Number('') is 0: an empty answer key would pass every answer near zero.
+  if (text.trim() === '') return undefined;
   const value = Number(text.trim().replace(/,/g, '').replace(/^\u2212/, '-'));
   return Number.isFinite(value) ? value : undefined;
 }

@@ -53,7 +53,30 @@ function rewardProblem(input: unknown): string {
 }
 
 /** A kind's name alone means that kind with its defaults. */
-export const rewardSpecSchema = z.union([z.enum(BUILTIN_REWARD_KINDS), rewardObjectSchema], { error: (issue) => rewardProblem(issue.input) });
+export const rewardSpecSchema = z.union([z.enum(BUILTIN_REWARD_KINDS), rewardObjectSchema], { error: (issue) => rewardProblem(issue.input) }).transform(compilesRegex);
+
+/**
+ * A regex spec's pattern and flags are compiled as the tasks file (or --reward) is read: a typo
+ * would otherwise show only after every task had run, each left unscored. Only there: a
+ * trajectory's copy of its task is read back as it was written, so such a run can be rescored.
+ * (A transform: an option that did not parse, such as flags "Q", is named alone.)
+ */
+function compilesRegex<T extends z.output<typeof rewardObjectSchema> | (typeof BUILTIN_REWARD_KINDS)[number]>(spec: T, ctx: z.RefinementCtx): T {
+  if (typeof spec !== 'object' || spec.type !== 'regex') return spec;
+  const flagsProblem = regexProblem('', spec.flags ?? '');
+  const problem = flagsProblem ?? (spec.pattern === undefined ? undefined : regexProblem(spec.pattern, spec.flags ?? ''));
+  if (problem) ctx.addIssue({ code: 'custom', path: [flagsProblem ? 'flags' : 'pattern'], message: problem });
+  return spec;
+}
+
+function regexProblem(pattern: string, flags: string): string | undefined {
+  try {
+    new RegExp(pattern, flags);
+    return undefined;
+  } catch (error) {
+    return `not a valid JavaScript regular expression: ${(error as Error).message}`;
+  }
+}
 
 export type RewardSpecInput = z.input<typeof rewardSpecSchema>;
 export type RewardSpec = z.output<typeof rewardObjectSchema>;
