@@ -37,6 +37,8 @@ export interface NotesOptions {
   secrets?: readonly string[];
   /** Token budget of the recall section of the prompt prefix. */
   recallTokens: number;
+  /** CAIRN_TZ, the zone recalled notes are dated in; the extraction's zone when not given. */
+  timeZone?: string | undefined;
   embedder?: Embedder | undefined;
   /** false: compare note vectors in process even where sqlite-vec loads (tests). */
   useSqliteVec?: boolean;
@@ -78,7 +80,7 @@ export class Notes {
     this.redact = createNoteRedactor(options.secrets ?? []);
     this.vectors = options.embedder ? new VectorIndex(this.store, options.embedder, options.logger, options.useSqliteVec ?? true) : undefined;
     this.search = new NoteSearch({ store: this.store, clock: options.clock, logger: options.logger, vectors: this.vectors });
-    this.recall = recallSection({ store: this.store, search: this.search, budgetTokens: options.recallTokens });
+    this.recall = recallSection({ store: this.store, search: this.search, budgetTokens: options.recallTokens, timeZone: options.timeZone ?? options.extraction?.timeZone });
     if (options.extraction) {
       const extractor = new NoteExtractor({ ...options.extraction, store: this.store, search: this.search, redact: this.redact });
       this.extraction = new ExtractionQueue(options.db, extractor, options.logger, options.clock, (_sessionId, result) => {

@@ -20,6 +20,12 @@ export interface RecallOptions {
   search: NoteSearch;
   /** Most tokens the section may take. */
   budgetTokens: number;
+  /**
+   * CAIRN_TZ: the zone each note's day is given in, as memory_search, /memory and current_time give
+   * days. In UTC, a note written at 08:30 in Tokyo was called one of the day before here while
+   * memory_search dated it that day: the model answered "what did we decide yesterday?" with it.
+   */
+  timeZone?: string | undefined;
 }
 
 export function recallSection(options: RecallOptions): PrefixSection {
@@ -40,6 +46,7 @@ export function recallSection(options: RecallOptions): PrefixSection {
 /** The section within the budget, or undefined when not even its header fits (CAIRN_MEMORY_RECALL_TOKENS=0: recall off). */
 function renderNotes(options: RecallOptions, context: PrefixContext): string | undefined {
   const fits = (text: string) => estimateTokens(text) <= options.budgetTokens;
+  const timeZone = options.timeZone ?? 'UTC';
   const pinned = options.store.pinned(context.userId);
   const relevant = options.search.keyword(context.userId, context.firstMessage, { limit: RELEVANT_NOTES }).map((hit) => hit.note);
   const seen = new Set<number>();
@@ -50,14 +57,14 @@ function renderNotes(options: RecallOptions, context: PrefixContext): string | u
   }
   const header = [
     '## Memory',
-    `What you remember about ${context.userName} from earlier conversations (ids for memory tools; the user can see and delete notes with /memory and /forget). Older notes may be out of date; memory_search finds more.`,
+    `What you remember about ${context.userName} from earlier conversations (ids for memory tools; days in ${timeZone}; the user can see and delete notes with /memory and /forget). Older notes may be out of date; memory_search finds more.`,
   ];
   let budget = options.budgetTokens - estimateTokens(header.join('\n'));
   if (budget < 0) return undefined;
   const kept: string[] = [];
   let left = 0;
   for (const note of notes) {
-    const line = renderNote(note);
+    const line = renderNote(note, timeZone);
     const cost = estimateTokens(line) + 1;
     // One long note does not shut out the shorter ones after it.
     if (cost > budget) {
@@ -81,10 +88,7 @@ function moreNotes(left: number): string {
   return `- (${left} more ${left === 1 ? 'note' : 'notes'} did not fit here: memory_search finds ${left === 1 ? 'it' : 'them'})`;
 }
 
-/**
- * A note as one line with its id, kind and day. `timeZone`: the zone of that day; /memory gives
- * CAIRN_TZ, the person's day. The prompt keeps UTC, the zone it states its own dates in.
- */
+/** A note as one line with its id, kind and day. `timeZone`: the zone of that day (CAIRN_TZ, the person's day). */
 export function renderNote(note: Note, timeZone = 'UTC'): string {
   const pin = note.pinned ? ', pinned' : '';
   const day = timeZone === 'UTC' ? new Date(note.createdAt).toISOString().slice(0, 10) : localDate(note.createdAt, timeZone);

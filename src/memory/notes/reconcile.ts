@@ -129,7 +129,7 @@ const NEGATED = '\u0000not';
 export function sameNote(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (!comparable(a, b)) return false;
   const shared = sharedCount(a, b);
-  return shared === a.size || shared / (a.size + b.size - shared) >= SAME_NOTE;
+  return shared === a.size || overlapAlmostEntirely(a, b, shared);
 }
 
 /**
@@ -138,10 +138,22 @@ export function sameNote(a: ReadonlySet<string>, b: ReadonlySet<string>): boolea
  * and the note found would be made the user's own.
  */
 export function sayTheSame(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (!comparable(a, b)) return false;
-  const shared = sharedCount(a, b);
-  return shared / (a.size + b.size - shared) >= SAME_NOTE;
+  return comparable(a, b) && overlapAlmostEntirely(a, b, sharedCount(a, b));
 }
+
+/**
+ * Jaccard ≥ SAME_NOTE, with the same numbers: in a long note one changed number is a small share of
+ * its words, yet "flat 3" is not "flat 5", nor rent of 1450 that of 1200 (the correction was dropped).
+ */
+function overlapAlmostEntirely(a: ReadonlySet<string>, b: ReadonlySet<string>, shared: number): boolean {
+  if (shared / (a.size + b.size - shared) < SAME_NOTE) return false;
+  const numbers = (stems: ReadonlySet<string>) => [...stems].filter((item) => HAS_DIGIT.test(item));
+  const ours = numbers(a);
+  const theirs = numbers(b);
+  return ours.length === theirs.length && ours.every((item) => b.has(item));
+}
+
+const HAS_DIGIT = /\p{N}/u;
 
 function comparable(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size > 0 && b.size > 0 && a.has(NEGATED) === b.has(NEGATED);

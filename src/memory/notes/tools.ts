@@ -51,6 +51,8 @@ export function memorySearchTool(notes: Notes, personOf: (userId: string) => str
       const since = isGiven(args.since) ? parseInstant(args.since, 'start', timeZone) : undefined;
       const until = isGiven(args.until) ? parseInstant(args.until, 'end', timeZone) : undefined;
       if (since === null || until === null) throw new Error('since and until must be ISO 8601 dates such as 2026-03-01 or 2026-03-01T12:00:00Z.');
+      // The wrong way round matches nothing, and "No notes match" reads as "nothing happened then".
+      if (since !== undefined && until !== undefined && since > until) throw new Error(`since ${args.since?.trim()} is after until ${args.until?.trim()}: give the earlier date as since.`);
       const hits = await notes.search.search(personOf(context.userId), args.query, { limit: args.limit, since, until, kind: args.kind }, context.signal);
       if (hits.length === 0) return hasWords(args.query) ? `No notes match "${args.query}".` : 'No notes match those filters.';
       return { notes: hits.map((hit) => ({ ...describe(hit.note, timeZone), score: hit.score })) };
