@@ -21,7 +21,7 @@ import { checkDiscord, discordSettings, inviteUrl } from './check.js';
 import { threadBefore } from './threads.js';
 import { loadable, withFiles } from './files.js';
 import { ReplyChannels } from './reply-channels.js';
-import { applicationCommands, registerCommands } from './slash-commands.js';
+import { applicationCommands, askAboutName, registerCommands } from './slash-commands.js';
 import { DiscordGateway } from './gateway.js';
 import { answerInteraction, type AnsweredInteraction } from './interaction-answer.js';
 import { PLATFORM, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
@@ -332,7 +332,7 @@ export class DiscordAdapter implements Adapter {
 
   /** The name of the message command in a message's Apps menu: "Ask Cairn", with the bot's name. */
   private get askAboutName(): string {
-    return `Ask ${this.deps.config.agent.name}`.slice(0, 32);
+    return askAboutName(this.deps.config.agent.name);
   }
 
   private dispatch(sink: InboundSink, message: InboundMessage, channelId: string): void {
@@ -405,7 +405,7 @@ export class DiscordAdapter implements Adapter {
     const settings = this.deps.config.platforms.discord;
     const target = { rest: this.client.rest, call: <T>(operation: () => Promise<T>) => this.call(operation), applicationId: settings.applicationId ?? '', guildId: settings.guildId, logger: this.deps.logger };
     try {
-      await registerCommands(target, applicationCommands(this.deps.commands, this.askAboutName));
+      await registerCommands(target, applicationCommands(this.deps.commands, this.deps.config.agent.name));
     } catch (error) {
       // Mentions and DMs still work without slash commands; say what failed and go on.
       this.deps.logger.warn({ err: describeError(error) }, 'Discord slash command registration failed');

@@ -45,13 +45,32 @@ export async function registerCommands(target: CommandTarget, body: object[]): P
 /** Discord's command names: lowercase, digits, `-` and `_`, at most 32. */
 const COMMAND_NAME = /^[a-z0-9_-]{1,32}$/;
 
-export function applicationCommands(commands: CommandRegistry, askAboutName: string): object[] {
+/**
+ * The message command's name in a message's Apps menu: "Ask Cairn", with the bot's name, within
+ * Discord's 32 characters, cut between whole characters (an emoji or accented letter cut in half
+ * made Discord refuse every command).
+ */
+export function askAboutName(botName: string): string {
+  return cutToCodePoints(`Ask ${botName}`, 32);
+}
+
+/** `text` within `max` code points (what Discord counts), never splitting a character as people see it. */
+function cutToCodePoints(text: string, max: number): string {
+  let cut = '';
+  for (const { segment } of new Intl.Segmenter().segment(text)) {
+    if ([...cut].length + [...segment].length > max) break;
+    cut += segment;
+  }
+  return cut.trimEnd();
+}
+
+export function applicationCommands(commands: CommandRegistry, botName: string): object[] {
   const chat = commands
     .list()
     .filter((command) => COMMAND_NAME.test(command.name) && command.name !== ASK_COMMAND)
     .map((command) => ({ name: command.name, description: command.description.slice(0, 100), options: [{ type: 3, name: 'args', description: (command.usage ?? 'arguments').slice(0, 100), required: false }] }));
-  const ask = { name: ASK_COMMAND, description: 'Ask Cairn something', options: [{ type: 3, name: 'prompt', description: 'What you want to ask or have done', required: true }] };
+  const ask = { name: ASK_COMMAND, description: cutToCodePoints(`Ask ${botName} something`, 100), options: [{ type: 3, name: 'prompt', description: 'What you want to ask or have done', required: true }] };
   // A message command (type 3) has no description: it shows in a message's Apps menu.
-  const askAbout = { name: askAboutName, type: 3 };
+  const askAbout = { name: askAboutName(botName), type: 3 };
   return [ask, askAbout, ...chat];
 }
