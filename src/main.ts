@@ -10,6 +10,7 @@ import { CairnError, ConfigError } from './core/errors.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { loggerFor, type Logger } from './core/logger.js';
 import { SessionStore } from './memory/sessions.js';
+import { moveConversationRecords } from './memory/move-conversation.js';
 import { SessionManager } from './memory/session-manager.js';
 import { Compressor } from './memory/compression.js';
 import { ToolRegistry } from './tools/registry.js';
@@ -100,6 +101,11 @@ export interface Cairn {
   notes: Notes;
   /** Scheduled tasks; `cairn start` and `cairn chat` run those of their platforms. */
   schedules: Schedules;
+  /**
+   * A conversation moved to a new id (a Telegram group that became a supergroup): its sessions,
+   * `/model` choice, files and scheduled tasks go with it (the adapters' `conversationMoved`).
+   */
+  moveConversation(from: string, to: string): void;
   /**
    * Drains turns in flight (within the configured grace), lets background writes finish, and
    * closes the database; `beforeDatabaseCloses` runs last before that (`cairn start` releases its lease there).
@@ -341,6 +347,12 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     pendingProposals: () => learning.proposals.pending().length,
   });
 
+  const moveConversation = (from: string, to: string): void => {
+    schedules.moveConversation(from, to);
+    const moved = moveConversationRecords(db, from, to);
+    logger.info({ from, to, ...moved }, 'the conversation, its /model choice and its files moved with it');
+  };
+
   let closed: Promise<void> | undefined;
   const close = (beforeDatabaseCloses?: () => void) =>
     (closed ??= (async () => {
@@ -364,7 +376,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       }
     })());
 
-  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, schedules, close };
+  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, schedules, moveConversation, close };
 }
 
 /** The notes layer alone, for commands that need no agent (`cairn memory …`). */

@@ -4,8 +4,8 @@
  * old one with 400 and `migrate_to_chat_id`. A Bot API transformer: such a call is made again
  * to the new chat, and later ones go there directly, so the answer in flight and the group's
  * scheduled tasks reach it. The group's messages come from the new id from then on, so the
- * core is told (`AdapterDeps.conversationMoved`) and the group's tasks are stored under the
- * new id, where /schedules finds them. Telegram also says so with a service message in each
+ * core is told (`AdapterDeps.conversationMoved`): the group's conversation, `/model` choice, files
+ * and scheduled tasks are stored under the new id, where its next message and /schedules find them. Telegram also says so with a service message in each
  * chat (`migrate_to_chat_id` in the old one, `migrate_from_chat_id` in the new), which may come
  * before Cairn sends anything there.
  */
@@ -56,7 +56,7 @@ export class ChatMigrations {
     try {
       this.conversationMoved?.(`${PLATFORM}:${from}`, `${PLATFORM}:${to}`);
     } catch (error) {
-      this.logger.error({ from, to, err: describeError(error) }, "the group's scheduled tasks could not be moved to its new chat id");
+      this.logger.error({ from, to, err: describeError(error) }, "the group's conversation, tasks and files could not be moved to its new chat id");
     }
   }
 }

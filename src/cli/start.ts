@@ -123,8 +123,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       const factory = options.factories?.[platform] ?? (await loadFactory(platform));
       // Replies kept in the database: a 👍/👎 on an answer sent before a restart is still feedback on its turn.
       const sentReplies = (name: PlatformName) => new SentReplies(REMEMBERED_REPLIES, new DatabaseSentReplies(cairn.db, name));
-      const conversationMoved = (from: string, to: string) => void cairn.schedules.moveConversation(from, to);
-      const adapter = await factory({ config, http, logger: logger.child({ platform }), commands: cairn.commands, sentReplies, conversationMoved, ...(options.sleep ? { sleep: options.sleep } : {}) });
+      const adapter = await factory({ config, http, logger: logger.child({ platform }), commands: cairn.commands, sentReplies, conversationMoved: cairn.moveConversation, ...(options.sleep ? { sleep: options.sleep } : {}) });
       cairn.gateway.attach(adapter);
       adapters.push(adapter);
     }

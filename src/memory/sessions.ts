@@ -12,7 +12,8 @@ import type { ChatMessage, ToolCall } from '../model/types.js';
 import { estimateMessageTokens } from './tokens.js';
 
 /** 'forgotten' (/forget) and 'unlinked' (/unlink): the prompt held notes no longer the user's, so only other members' part of it is condensed into notes (notes/ended-sessions.ts). */
-export type EndReason = 'new' | 'idle' | 'shutdown' | 'forgotten' | 'unlinked';
+/** `moved`: its conversation moved to a new id that had a session going on already (move-conversation.ts). */
+export type EndReason = 'new' | 'idle' | 'shutdown' | 'forgotten' | 'unlinked' | 'moved';
 
 export interface Session {
   id: string;

@@ -1,6 +1,7 @@
 /**
  * A Telegram group that becomes a supergroup moves to a new chat id: answers follow it
- * (chat-migration.ts), and so do its scheduled tasks, so /schedules and /schedules cancel from
+ * (chat-migration.ts), and so do its conversation (the context so far), its /model choice and its
+ * scheduled tasks, so /schedules and /schedules cancel from
  * the supergroup find the group's tasks. The move is learned from the Bot API's refusal of a
  * call to the old chat, or from Telegram's service message in the new one.
  */
@@ -57,9 +58,8 @@ async function startBot(refuseOldChat: boolean) {
   const started = startTestCairn(testConfig(model.url, { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: proxy?.url ?? fake.apiRoot, TELEGRAM_ALLOWED_USERS: String(USER.id), CAIRN_STREAM_REPLIES: 'false', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' }));
   cairn = started;
   const timers = new ManualTimers();
-  // As `cairn start` wires it: a conversation that moves takes its tasks along.
-  const conversationMoved = (from: string, to: string) => void started.schedules.moveConversation(from, to);
-  adapter = new TelegramAdapter({ config: started.config, http: new HttpServer(), logger: silentLogger, commands: started.commands, sleep: async () => {}, conversationMoved }, { timer: timers.timer, now: () => 1_700_000_000_000 });
+  // As `cairn start` wires it: a conversation that moves takes its session, model choice, files and tasks along.
+  adapter = new TelegramAdapter({ config: started.config, http: new HttpServer(), logger: silentLogger, commands: started.commands, sleep: async () => {}, conversationMoved: started.moveConversation }, { timer: timers.timer, now: () => 1_700_000_000_000 });
   started.gateway.attach(adapter);
   await adapter.start(async (message) => {
     const outcome = await started.gateway.receive(message);
@@ -107,5 +107,48 @@ describe('telegram: a group with a scheduled task becomes a supergroup', () => {
     // The group lists its own task and the one of a member's own conversation in it, not the other chat's.
     expect(fake.sent.map((body) => [body.chat_id, visible(body).split('\n')[0]])).toEqual([[NEW, 'Scheduled tasks (2):']]);
     expect(fake.sent.map((body) => visible(body)).join('\n')).not.toContain('Another group.');
+  });
+
+  it('goes on with the conversation and its /model choice in the supergroup, and leaves a session begun there meanwhile as the one going on', async () => {
+    const { cairn, fake } = await startBot(true);
+    model!.enqueue({ text: 'Noted: the release is on Friday.' });
+    fake.pushUpdate({ message: inChat(OLD, '@cairn_bot the release is on Friday', { entities: [{ type: 'mention', offset: 0, length: 10 }] }) });
+    await until(() => outcomes.length === 1);
+    const moved = cairn.sessions.store.active(`telegram:${NEW}`);
+    expect(moved?.conversationId).toBe(`telegram:${NEW}`);
+    expect(cairn.sessions.store.active(`telegram:${OLD}`)).toBeUndefined();
+
+    // The next question from the supergroup is asked with what was said in the group.
+    model!.enqueue({ text: 'On Friday.' });
+    fake.pushUpdate({ message: inChat(NEW, '@cairn_bot when is the release?', { entities: [{ type: 'mention', offset: 0, length: 10 }] }) });
+    await until(() => outcomes.length === 2);
+    expect(JSON.stringify(model!.chatRequests().at(-1)?.messages)).toContain('the release is on Friday');
+    expect(cairn.sessions.store.active(`telegram:${NEW}`)?.id).toBe(moved?.id);
+  });
+});
+
+describe('moving a conversation whose new id has a session and a model choice already', () => {
+  it('keeps the newer ones there, ends the old session as history for notes, and moves the files', async () => {
+    model = await startFakeModelServer();
+    const started = startTestCairn(testConfig(model.url, { CAIRN_REFLECTION: 'off' }));
+    cairn = started;
+    const at = (id: number, inner = '') => `telegram:${id}${inner}`;
+    const begin = (conversationId: string) => started.sessions.resolve({ ...started.adapter.message('hi'), platform: 'telegram', conversationId, isDirect: false });
+    const old = begin(at(OLD));
+    const oldTopic = begin(at(OLD, ':7'));
+    const current = begin(at(NEW));
+    started.db.prepare('INSERT INTO conversation_models (conversation_id, model, set_by, set_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)').run(at(OLD), 'old-choice', 'telegram:42', 1, at(OLD, ':7'), 'topic-choice', 'telegram:42', 1);
+    started.db.prepare("INSERT INTO conversation_models (conversation_id, model, set_by, set_at) VALUES (?, 'new-choice', 'telegram:42', 2)").run(at(NEW));
+    started.db.prepare("INSERT INTO attachments (conversation_id, user_id, name, kind, text, created_at) VALUES (?, 'telegram:42', 'plan.txt', 'text', 'the plan', 1)").run(at(OLD));
+
+    started.moveConversation(at(OLD), at(NEW));
+
+    const row = (id: string) => started.db.prepare<[string], { conversation_id: string; status: string; end_reason: string | null; notes_state: string | null }>('SELECT conversation_id, status, end_reason, notes_state FROM sessions WHERE id = ?').get(id);
+    expect(row(old.id)).toEqual({ conversation_id: at(NEW), status: 'ended', end_reason: 'moved', notes_state: 'pending' });
+    expect(row(oldTopic.id)).toMatchObject({ conversation_id: at(NEW, ':7'), status: 'active' });
+    expect(row(current.id)).toMatchObject({ conversation_id: at(NEW), status: 'active' });
+    const models = started.db.prepare('SELECT conversation_id, model FROM conversation_models ORDER BY conversation_id').all();
+    expect(models).toEqual([{ conversation_id: at(NEW), model: 'new-choice' }, { conversation_id: at(NEW, ':7'), model: 'topic-choice' }]);
+    expect(started.db.prepare('SELECT conversation_id FROM attachments').pluck().all()).toEqual([at(NEW)]);
   });
 });
