@@ -78,6 +78,15 @@ export class IdentityLinks {
   }
 
   /**
+   * Spends a code typed where others read it by an account that may not use Cairn there (its
+   * message is ignored, so redeem never runs): whoever redeemed the code next would become its
+   * owner and read their notes. True when there was such a code.
+   */
+  spendSeenCode(input: string): boolean {
+    return codeCandidates(input).some((candidate) => this.statements.useCode.run(candidate).changes > 0);
+  }
+
+  /**
    * Detaches one identity; it keeps its own key from now on, and leaves the person's data with
    * the others. `heir`: set when the person key was this identity's and passed to another member,
    * so the person's data kept under the old key must follow it.

@@ -32,6 +32,16 @@ export class AccessControl {
     return this.links.personOf(userId);
   }
 
+  /**
+   * `/link CODE` from an account without access, in a group: the message is not answered (so the
+   * code is not redeemed), but the others there saw it, and one of them could redeem it to become
+   * its owner and read their notes. The code is spent; true when there was one.
+   */
+  spendLinkCodeSeen(message: InboundMessage): boolean {
+    if (message.isDirect || message.command?.name !== 'link' || message.command.args.trim() === '') return false;
+    return this.links.spendSeenCode(message.command.args);
+  }
+
   /** The reply an unknown user gets in a DM: their pairing code and what the operator runs. */
   pairingReply(message: InboundMessage, now: number): string {
     const request = this.pairing.request(message.platform, message.senderId, message.userName, now);

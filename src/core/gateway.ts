@@ -131,6 +131,7 @@ export class Gateway {
       logger.info({ platform: inbound.platform, senderId: inbound.senderId, scheduleId: inbound.scheduled.id }, 'scheduled task of a user without access skipped');
       return 'denied';
     }
+    if (decision !== 'allow' && access.spendLinkCodeSeen(inbound)) logger.info({ platform: inbound.platform, senderId: inbound.senderId }, 'a link code typed in a group by an account without access was spent');
     if (decision === 'ignore') {
       logger.info({ platform: inbound.platform, senderId: inbound.senderId }, 'message from a user without access ignored');
       return 'denied';

@@ -1,6 +1,6 @@
 /**
- * /link and /unlink used the wrong way: a code typed by its own account in a group (where the
- * others could take it), `/unlink` naming another account, and the form Slack's client accepts.
+ * /link and /unlink used the wrong way: a code typed in a group (where the others could take it)
+ * by its own account or by an account without access there, `/unlink` naming another account, and the form Slack's client accepts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
@@ -38,6 +38,18 @@ describe('a link code posted by its own account', () => {
     await cairn.gateway.receive(dm(telegram, '101', `/link ${code}`, { ...group, command: { name: 'link', args: code } }));
     expect(telegram.texts().at(-1)).toContain('unknown or expired');
     expect(cairn.access.personOf('telegram:101')).toBe('telegram:101');
+  });
+
+  it('typed in a group by an account that may not use Cairn there, is spent though the message is not answered', async () => {
+    world = startWorld(model, { TELEGRAM_ALLOWED_USERS: '100,101' });
+    const { cairn, telegram, slack } = world;
+    const code = await linkCode('slack', 'U1');
+    // Its owner's Telegram account is not allowed: the message is ignored, but the group read the code.
+    expect(await cairn.gateway.receive(dm(telegram, '102', `/link ${code}`, { ...group, command: { name: 'link', args: code } }))).toBe('denied');
+    await cairn.gateway.receive(dm(telegram, '101', `/link ${code}`, { ...group, command: { name: 'link', args: code } }));
+    expect(telegram.texts().at(-1)).toContain('unknown or expired');
+    expect(cairn.access.personOf('telegram:101')).toBe('telegram:101');
+    expect(slack.texts()).toHaveLength(1);
   });
 
   it('in its direct chat, still works from the other account afterwards', async () => {
