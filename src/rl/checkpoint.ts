@@ -4,9 +4,10 @@
  * fsync'd before the task is reported finished, batched so that many tasks
  * finishing together share one write and one fsync (group commit). On open, a torn
  * last line (a crash mid-write) is cut off, and the ids already written become the
- * done set `--resume` skips, so nothing is lost and nothing is written twice.
+ * done set `--resume` skips, so nothing is lost and nothing is written twice. A whole
+ * last line that lacks only its newline (the file was edited) is kept, and ended.
  */
-import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { appendFile, open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { CairnError } from '../core/errors.js';
 import { readJsonlLines, parseTrajectoryLine } from './jsonl.js';
 import type { Trajectory } from './trajectory.js';
@@ -57,6 +58,9 @@ export class TrajectoryLog {
         // Cut the torn line so the next append starts on a line of its own.
         await truncate(path, size - tornBytes);
         droppedBytes = tornBytes;
+      } else if (!(await endsWithNewline(path, size))) {
+        // Its whole last line lacks only the newline: end it, or the next line would join it.
+        await appendFile(path, '\n');
       }
     }
     const handle = await open(path, 'a');
@@ -106,6 +110,16 @@ export class TrajectoryLog {
         for (const item of batch) item.reject(this.failed);
       }
     }
+  }
+}
+
+async function endsWithNewline(path: string, size: number): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+    return buffer[0] === 0x0a;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * Streams the complete lines of a JSON Lines file with their line numbers. A last
  * line without its newline is a write torn by a crash: it is reported, never
- * yielded, so readers and the checkpoint agree on what was written.
+ * yielded, so readers and the checkpoint agree on what was written. Unless it is
+ * whole JSON: then only its newline is missing (a file filtered by hand, or written
+ * by a script that joins lines with "\n"), and it is a line like the others.
  */
 import { createReadStream } from 'node:fs';
 import { CairnError } from '../core/errors.js';
@@ -34,8 +36,22 @@ export async function* readJsonlLines(path: string, options: ReadOptions = {}): 
     }
     if (start < chunk.length) pending.push(chunk.subarray(start));
   }
-  const tornBytes = pending.reduce((sum, piece) => sum + piece.length, 0);
-  if (tornBytes > 0) options.onTornTail?.(tornBytes);
+  if (pending.length === 0) return;
+  const tail = Buffer.concat(pending);
+  const text = tail.toString('utf8');
+  // A write cut short is never whole JSON: a line is one object, and a cut one lacks its closing brace.
+  if (isWholeJson(text)) yield { lineNumber: lineNumber + 1, text };
+  else options.onTornTail?.(tail.length);
+}
+
+function isWholeJson(text: string): boolean {
+  if (text.trim() === '') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const NEWLINE = 0x0a;
