@@ -74,7 +74,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
   const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
   const logger = options.logger ?? noLogger;
-  /** Fields a model refused once (max_tokens, temperature, JSON mode): sent differently from then on. Callers ask for JSON in words too. */
+  /** Fields a model refused once (max_tokens, temperature, JSON mode), by endpoint: sent differently from then on. Callers ask for JSON in words too. */
   const refusedFields = new RefusedFields();
 
   async function complete(request: CompletionRequest): Promise<CompletionResult> {
@@ -114,8 +114,8 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
         const error = mapModelError(thrown, { provider: endpoint.settings.name, signal: request.signal });
         record(state, endpoint, model, model, { usage: { ...ZERO_USAGE }, costUsd: undefined, durationMs: performance.now() - started, errorCode: error.code });
         if (error.code === 'aborted' || (state.delivered && !request.onTextReset)) throw error;
-        // A 400 for a field this model takes differently (see refused-fields.ts): ask again, at once, without it.
-        const refused = state.sent ? refusedFields.learn(endpoint.settings.name, model, state.sent, error) : undefined;
+        // A refusal of a field this model takes differently (a 400, or the 404s and 500s of refused-fields.ts): ask again, at once, without it.
+        const refused = state.sent ? refusedFields.learn(endpoint.settings.baseUrl, model, state.sent, error) : undefined;
         // Tools refused are asked for again in the prompt only in the auto mode; native means native.
         if (refused && (refused !== 'tools' || endpoint.settings.toolMode === 'auto')) {
           logger.warn({ provider: endpoint.settings.name, model, field: refused, err: error.message }, 'the model refused a request field; asking again without it');
@@ -145,9 +145,9 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       request.onTextReset?.('retry');
     }
     // A model that refused native tools in the auto mode gets them described in its prompt.
-    const toolMode = settings.toolMode === 'auto' && refusedFields.refusedTools(settings.name, model) ? 'hermes' : settings.toolMode;
+    const toolMode = settings.toolMode === 'auto' && refusedFields.refusedTools(settings.baseUrl, model) ? 'hermes' : settings.toolMode;
     const prepared = prepareRequest(request, model, toolMode, settings.baseUrl);
-    const body = refusedFields.adjust(settings.name, model, request.onTextDelta ? { ...prepared.body, stream_options: { include_usage: true } } : prepared.body);
+    const body = refusedFields.adjust(settings.baseUrl, model, request.onTextDelta ? { ...prepared.body, stream_options: { include_usage: true } } : prepared.body);
     state.sent = body;
     const deadline = new Deadline(options.timeoutMs, request.signal);
     try {

@@ -11,7 +11,7 @@ import type { ChatMessage, CompletionRequest, ToolDefinition } from './types.js'
 export interface PreparedRequest {
   /** The body without streaming fields; the client adds them when it streams. */
   body: ChatCompletionCreateParamsNonStreaming;
-  /** Whether <tool_call> blocks in the reply text are tool calls (hermes and auto modes, tools offered). */
+  /** Whether <tool_call> blocks in the reply text are tool calls (hermes and auto modes, tools offered), or are to be hidden (`hideToolCallText`, any mode). */
   parseTextToolCalls: boolean;
 }
 
@@ -30,7 +30,9 @@ export function prepareRequest(request: CompletionRequest, model: string, toolMo
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),
   };
-  return { body, parseTextToolCalls: toolMode !== 'native' && (tools.length > 0 || request.hideToolCallText === true) };
+  // Native mode too hides them when asked: vLLM (0.10 on) keeps the tools in the prompt under
+  // tool_choice "none" and parses no call, so a call the model still writes came to the user as text.
+  return { body, parseTextToolCalls: (toolMode !== 'native' && tools.length > 0) || request.hideToolCallText === true };
 }
 
 export function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {

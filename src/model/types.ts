@@ -79,9 +79,9 @@ export interface CompletionRequest {
   /** Ask for JSON output (response_format json_object) where the provider supports it. */
   json?: boolean;
   /**
-   * Tool calls written as text (`<tool_call>` blocks, in hermes and auto tool modes) are taken out
-   * of the answer though no tools are offered: the answer after the step limit, which a model
-   * used to calling tools may still try to call one in.
+   * Tool calls written as text (`<tool_call>` blocks) are taken out of the answer, in every tool
+   * mode, though no tools may be called: the answer after the step limit, which a model used to
+   * calling tools may still try to call one in (vLLM passes one written under tool_choice "none" as text).
    */
   hideToolCallText?: boolean;
   /**

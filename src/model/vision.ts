@@ -77,13 +77,13 @@ export function createImageDescriber(options: ImageDescriberOptions): ImageDescr
       const text = await metered(options.metering, { provider: provider.name, model, purpose: 'vision', userKey }, async () => {
         let completion;
         for (;;) {
-          const sent = refusedFields.adjust(provider.name, model, body);
+          const sent = refusedFields.adjust(provider.baseUrl, model, body);
           try {
             completion = await api.chat.completions.create(sent, signal ? { signal } : {});
             break;
           } catch (thrown) {
             const error = mapModelError(thrown, { provider: provider.name, signal });
-            if (!refusedFields.learn(provider.name, model, sent, error)) throw error;
+            if (!refusedFields.learn(provider.baseUrl, model, sent, error)) throw error;
           }
         }
         const { usage, costUsd } = readUsage(completion.usage);
