@@ -22,8 +22,8 @@ const DAY_MS = 86_400_000;
 /** A 'running' row older than this belongs to a process that died mid-audit. */
 const STALE_LOCK_MS = 60 * 60_000;
 
-/** What refining a poor skill came to: a new version (true), none (false), or why it was not tried. */
-export type RefineResult = boolean | { skipped: string };
+/** What refining a poor skill came to: a new version (true), none (false), a change left for a person (propose mode), or why it was not tried. */
+export type RefineResult = boolean | { proposed: number } | { skipped: string };
 
 export interface SkillInventoryItem {
   name: string;
@@ -217,7 +217,9 @@ export class AuditService {
         try {
           const result = await refine(skill.skill, failures);
           if (result === true) actions.refined.push(skill.skill);
-          else if (result !== false) actions.notes.push(`Not refined \`${skill.skill}\` (poor outcomes): ${result.skipped}.`);
+          else if (result === false) continue;
+          else if ('proposed' in result) actions.notes.push(`Proposed a change to \`${skill.skill}\` (poor outcomes): proposal #${result.proposed} waits for review (/proposals show ${result.proposed}).`);
+          else actions.notes.push(`Not refined \`${skill.skill}\` (poor outcomes): ${result.skipped}.`);
         } catch (error) {
           actions.notes.push(`Refining \`${skill.skill}\` failed: ${describeError(error)}`);
         }

@@ -174,7 +174,10 @@ export class Learning {
     }
     const before = this.options.skills?.versions.latest(skill)?.version;
     await this.reflector.reflect(example, `The audit found that the skill "${skill}" often fails (${failures.length} failed tasks, e.g. this one). Propose a patch to it that fixes the cause.`);
-    return this.options.skills?.versions.latest(skill)?.version !== before;
+    if (this.options.skills?.versions.latest(skill)?.version !== before) return true;
+    // Propose mode: the change waits for a person, and the report says so (else it read "None needed.").
+    const proposed = this.proposals.pendingFor(skill).at(-1);
+    return proposed ? { proposed: proposed.id } : false;
   }
 
   private track(work: Promise<void>): void {

@@ -41,7 +41,7 @@ export class TaskRecorder {
     const { conversationId, userId } = input.message;
     this.latestPlain.delete(turnKey(conversationId, userId));
     if (result.toolCalls.length > 0) {
-      this.insert(input, result);
+      this.insert(input, result, this.clock.now());
       return;
     }
     const key = turnKey(conversationId, input.message.messageId);
@@ -72,7 +72,9 @@ export class TaskRecorder {
     const turn = this.plainTurns.get(key);
     if (!turn) return undefined;
     this.forget(key);
-    return this.insert(turn.input, turn.result);
+    // Dated when its turn ended, not now: a task dated at the reaction would pass for the person's
+    // latest answer (typed /feedback would land on it) and fall on the wrong day in audits.
+    return this.insert(turn.input, turn.result, turn.result.startedAt + turn.result.durationMs);
   }
 
   private forget(key: string): void {
@@ -83,7 +85,7 @@ export class TaskRecorder {
     if (this.latestPlain.get(person) === key) this.latestPlain.delete(person);
   }
 
-  private insert(input: TurnInput, result: TurnResult): Task {
+  private insert(input: TurnInput, result: TurnResult, createdAt: number): Task {
     const { outcome, source } = outcomeFromTools(result);
     const task = this.tasks.insert({
       sessionId: result.sessionId,
@@ -105,7 +107,7 @@ export class TaskRecorder {
       durationMs: result.durationMs,
       outcome,
       outcomeSource: source,
-      createdAt: this.clock.now(),
+      createdAt,
     });
     for (const listener of this.listeners) listener(task, result);
     return task;

@@ -27,9 +27,10 @@ export const skillChangeSchema = z.discriminatedUnion('action', [
   }),
 ]);
 
-// Small models leave out what they have nothing to say about (an empty list, no skill change);
-// only the verdict is worth asking again for.
-const notes = z.array(z.string()).max(10).default([]);
+// Small models leave out what they have nothing to say about (an empty list, no skill change),
+// or write null for it: only the verdict is worth asking again for.
+const absent = (value: unknown) => (value === null ? undefined : value);
+const notes = z.preprocess(absent, z.array(z.string()).max(10).default([]));
 
 export const reflectionSchema = z.object({
   outcome: z.enum(['success', 'failure', 'unknown']),
@@ -38,7 +39,7 @@ export const reflectionSchema = z.object({
   failed: notes,
   assumptions: notes,
   doDifferently: notes,
-  skill: skillChangeSchema.default({ action: 'none' }),
+  skill: z.preprocess(absent, skillChangeSchema.default({ action: 'none' })),
 });
 
 export type Reflection = z.infer<typeof reflectionSchema>;

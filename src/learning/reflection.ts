@@ -22,6 +22,7 @@ import { proposalBase, type Proposal, type ProposalBase, type ProposalStore } fr
 import { REFLECTION_INSTRUCTIONS, reflectionSchema, type Reflection, type SkillChange } from './reflection-schema.js';
 import type { Task, TaskStore } from './tasks.js';
 import { extractJson } from '../core/json-in-text.js';
+import { estimateMessageTokens } from '../memory/tokens.js';
 
 export interface ReflectorOptions {
   db: Db;
@@ -41,6 +42,9 @@ export interface ReflectorOptions {
 
 /** The trajectory shown to the reflector is cut to this many characters. */
 const MAX_TRAJECTORY_CHARS = 12_000;
+
+/** What one reflection answer is reserved of the daily budget while it is awaited (the JSON verdict and a skill's text). */
+const ANSWER_TOKENS = 1_500;
 
 /** The reflection's model call failed (unlike an answer that was no use, worth asking again). */
 const CALL_FAILED = Symbol('reflection call failed');
@@ -113,12 +117,17 @@ export class Reflector {
     let withoutChange: Reflection | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
       let text: string;
+      // Reserved before the first await, in the step whose budget check let this reflection go: others
+      // starting while it is awaited see what it will spend (the ledger has it only once it is answered).
+      const release = this.options.budget.reserve(messages.reduce((sum, message) => sum + estimateMessageTokens(message), 0) + ANSWER_TOKENS);
       try {
         const result = await this.options.model.complete({ messages, ...(this.options.auxModel ? { model: this.options.auxModel } : {}), json: true, purpose: 'reflection', sessionId: task.sessionId });
         text = result.text;
       } catch (error) {
         this.options.logger.warn({ taskId: task.id, err: describeError(error) }, 'reflection call failed');
         return CALL_FAILED;
+      } finally {
+        release();
       }
       const parsed = parseReflection(text);
       const problem = parsed.ok ? this.refusal(parsed.value.skill, shown) : parsed.error;

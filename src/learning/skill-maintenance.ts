@@ -20,17 +20,22 @@ export function skillMaintenance(db: Db, skills: Skills, clock: Clock): SkillMai
       // Names a learned copy shadows: each is also a bundled or CAIRN_SKILLS_DIRS skill.
       const providedByPeople = new Set(scan.shadowed.map((skill) => skill.name));
       return scan.skills.map((skill) => {
+        // Skills people provide (bundled, or a folder in CAIRN_SKILLS_DIRS) are theirs to retire.
+        const pinned = skill.source.kind !== 'learned' || providedByPeople.has(skill.name) || skill.document.frontmatter.metadata?.['cairn-pinned'] === 'true';
         const lastUse = skills.uses.lastUsedAt(skill.name);
-        const latest = skills.versions.latest(skill.name);
+        const recorded = skills.versions.latest(skill.name);
+        // A person's edit on disk is a version only once something records it: recorded now (as the
+        // rollback check does), it counts as activity, or a skill just rewritten by hand would be
+        // archived as "unused" for the weeks before the edit.
+        const latest = !pinned && recorded && recorded.hash !== skill.document.hash ? skills.versions.ensure(skill, clock.now()) : recorded;
         const lastChange = latest?.createdAt;
-        const lastActivityAt = Math.max(lastUse ?? 0, lastChange ?? 0) || clock.now();
-        // A use after the mark means it is alive again.
-        if (stale.has(skill.name) && lastUse !== undefined && lastUse > (stale.get(skill.name) ?? 0)) {
+        const lastActive = Math.max(lastUse ?? 0, lastChange ?? 0);
+        const lastActivityAt = lastActive || clock.now();
+        // A use or a new version after the mark means it is alive again.
+        if (stale.has(skill.name) && lastActive > (stale.get(skill.name) ?? 0)) {
           clear.run(skill.name);
           stale.delete(skill.name);
         }
-        // Skills people provide (bundled, or a folder in CAIRN_SKILLS_DIRS) are theirs to retire.
-        const pinned = skill.source.kind !== 'learned' || providedByPeople.has(skill.name) || skill.document.frontmatter.metadata?.['cairn-pinned'] === 'true';
         return { name: skill.name, pinned, stale: stale.has(skill.name), lastActivityAt, version: latest?.version };
       });
     },
