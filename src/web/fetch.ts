@@ -15,6 +15,7 @@ import type { Agent } from 'undici';
 import { CairnError } from '../core/errors.js';
 import { metaRefreshTarget, refreshTarget } from './meta-refresh.js';
 import { pageKind } from './page-text.js';
+import { timeLimit } from '../core/time-limit.js';
 
 export interface FetchOptions {
   allowPrivateHosts: boolean;
@@ -119,49 +120,63 @@ export async function fetchPage(address: string, options: FetchOptions, signal: 
     dispatcher = policy === 'open' ? new Agent() : new Agent({ connect: { lookup: guardedLookup(policy) } });
     agents.set(policy, dispatcher);
   }
-  const deadline = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
+  const limit = timeLimit(signal, options.timeoutMs);
+  const deadline = limit.signal;
   // Sites that check for cookies set one on a redirect and send the reader back: without it they redirect forever.
   const cookies = new CookieJar();
-  let url = checkedUrl(address, options);
-  for (let hop = 0; ; hop++) {
-    const nextHop = (target: string): URL => {
-      if (hop >= MAX_REDIRECTS) throw new CairnError('invalid_input', `${address} redirects more than ${MAX_REDIRECTS} times.`);
-      return checkedUrl(target, options);
-    };
-    const cookie = await cookies.getCookieString(url.href);
-    let response;
-    try {
-      response = await fetch(url, { dispatcher, redirect: 'manual', signal: deadline, headers: { 'user-agent': USER_AGENT, accept: 'text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.9,*/*;q=0.5', ...(cookie ? { cookie } : {}) } });
-    } catch (error) {
-      throw fetchFailure(error, url, signal, options.timeoutMs);
+  try {
+    let url = checkedUrl(address, options);
+    for (let hop = 0; ; hop++) {
+      const nextHop = (target: string): URL => {
+        if (hop >= MAX_REDIRECTS) throw new CairnError('invalid_input', `${address} redirects more than ${MAX_REDIRECTS} times.`);
+        return checkedUrl(target, options);
+      };
+      const cookie = await cookies.getCookieString(url.href);
+      let response;
+      try {
+        response = await fetch(url, { dispatcher, redirect: 'manual', signal: deadline, headers: { 'user-agent': USER_AGENT, accept: 'text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.9,*/*;q=0.5', ...(cookie ? { cookie } : {}) } });
+      } catch (error) {
+        throw fetchFailure(error, url, signal, options.timeoutMs);
+      }
+      await keepCookies(cookies, response.headers.getSetCookie(), url);
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        await response.body?.cancel();
+        url = nextHop(redirectTarget(asUtf8(location), url));
+        continue;
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new CairnError(response.status === 404 || response.status === 410 ? 'not_found' : 'unavailable', `The site answered ${response.status} ${response.statusText || ''}`.trim() + ` for ${url.href}.`);
+      }
+      // PHP's header('Refresh: 0; url=…'): browsers follow it by the meta tag's rules, whatever the page holds.
+      const refreshHeader = response.headers.get('refresh');
+      const headerRefresh = refreshHeader === null ? undefined : refreshTarget(asUtf8(refreshHeader), url.href);
+      if (headerRefresh !== undefined) {
+        await response.body?.cancel();
+        url = nextHop(headerRefresh);
+        continue;
+      }
+      const contentType = response.headers.get('content-type') ?? '';
+      const { bytes, truncated, cutAtTimeLimit } = await readCapped(response.body, options.maxBytes, url, signal, options.timeoutMs);
+      const metaRefresh = pageKind(contentType, url.href, bytes) === 'html' ? metaRefreshTarget(bytes, contentType, url.href) : undefined;
+      if (metaRefresh !== undefined) {
+        url = nextHop(metaRefresh);
+        continue;
+      }
+      return { url: url.href, contentType, bytes, truncated, ...(cutAtTimeLimit ? { cutAtTimeLimit } : {}) };
     }
-    await keepCookies(cookies, response.headers.getSetCookie(), url);
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location) {
-      await response.body?.cancel();
-      url = nextHop(new URL(asUtf8(location), url).href);
-      continue;
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new CairnError(response.status === 404 || response.status === 410 ? 'not_found' : 'unavailable', `The site answered ${response.status} ${response.statusText || ''}`.trim() + ` for ${url.href}.`);
-    }
-    // PHP's header('Refresh: 0; url=…'): browsers follow it by the meta tag's rules, whatever the page holds.
-    const refreshHeader = response.headers.get('refresh');
-    const headerRefresh = refreshHeader === null ? undefined : refreshTarget(asUtf8(refreshHeader), url.href);
-    if (headerRefresh !== undefined) {
-      await response.body?.cancel();
-      url = nextHop(headerRefresh);
-      continue;
-    }
-    const contentType = response.headers.get('content-type') ?? '';
-    const { bytes, truncated, cutAtTimeLimit } = await readCapped(response.body, options.maxBytes, url, signal, options.timeoutMs);
-    const metaRefresh = pageKind(contentType, url.href, bytes) === 'html' ? metaRefreshTarget(bytes, contentType, url.href) : undefined;
-    if (metaRefresh !== undefined) {
-      url = nextHop(metaRefresh);
-      continue;
-    }
-    return { url: url.href, contentType, bytes, truncated, ...(cutAtTimeLimit ? { cutAtTimeLimit } : {}) };
+  } finally {
+    limit.clear();
+  }
+}
+
+/** A Location header's address, resolved against the page; one that is no address at all is the site's fault, and said so. */
+function redirectTarget(location: string, url: URL): string {
+  try {
+    return new URL(location, url).href;
+  } catch {
+    throw new CairnError('unavailable', `${url.href} redirects to ${location}, which is not a web address.`);
   }
 }
 
@@ -206,7 +221,8 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: num
       if (done) return { bytes: Buffer.concat(chunks), truncated: false };
       chunks.push(value);
       size += value.length;
-      if (size >= maxBytes) {
+      // Past the limit, not at it: a page of exactly maxBytes is whole (a PDF of that size is read, not refused).
+      if (size > maxBytes) {
         await reader.cancel();
         return { bytes: Buffer.concat(chunks).subarray(0, maxBytes), truncated: true };
       }

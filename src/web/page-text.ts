@@ -6,6 +6,7 @@
  */
 import { CairnError } from '../core/errors.js';
 import { decodeCharset } from '../core/charset.js';
+import { decodeText } from '../core/text-decoding.js';
 
 export interface PageText {
   title: string | undefined;
@@ -27,8 +28,9 @@ export function pageKind(contentType: string, url: string, bytes?: Uint8Array): 
   // Served without a type that says (minimal servers, storage buckets): an HTML document says so in its first bytes, as browsers look.
   if (UNTYPED.has(type) && bytes !== undefined && looksLikeHtml(bytes)) return 'html';
   if (TEXT_TYPES.test(type) || type === '') return 'text';
-  // A text or JSON file a storage bucket serves untyped: its bytes say it is text.
-  if (UNTYPED.has(type) && bytes !== undefined && looksLikeText(bytes)) return 'text';
+  // A text or JSON file a storage bucket serves untyped, or a text file under an application/ type that names
+  // no text (Apache's and Debian's mime.types: application/x-sh for install scripts, application/sql): its bytes say it is text.
+  if ((UNTYPED.has(type) || type.startsWith('application/')) && bytes !== undefined && looksLikeText(bytes)) return 'text';
   return undefined;
 }
 
@@ -211,7 +213,7 @@ export function plainText(bytes: Uint8Array, contentType: string): PageText {
 /**
  * Decodes as browsers do: a byte-order mark decides first, then the charset the header names,
  * then, for HTML, a meta tag anywhere in the head (some come after long inline scripts), and for
- * XML its declaration; UTF-8 otherwise.
+ * XML its declaration; with none, UTF-8 when the bytes are, else the legacy code page they read as.
  */
 function decode(bytes: Uint8Array, contentType: string, isHtml: boolean): string {
   const head = () => Buffer.from(bytes.subarray(0, HEAD_BYTES)).toString('latin1');
@@ -225,7 +227,24 @@ function decode(bytes: Uint8Array, contentType: string, isHtml: boolean): string
       // Not a charset this decoder knows: try the next source.
     }
   }
-  return new TextDecoder('utf-8').decode(bytes);
+  // Named nowhere (Apache sends text/plain without a charset; old pages have no meta): a browser guesses from the
+  // bytes, so a Windows-1252 or Shift_JIS page is read in it (text-decoding.ts), not as UTF-8 with U+FFFD for each accent.
+  if (isUtf8(bytes)) return new TextDecoder('utf-8').decode(bytes);
+  try {
+    return decodeText(bytes).text;
+  } catch {
+    return new TextDecoder('utf-8').decode(bytes);
+  }
+}
+
+/** Valid UTF-8, but for a character cut off at the end (a page cut at the size limit): that alone makes no other encoding. */
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** How far into a page its head (with a meta charset) is looked for. */

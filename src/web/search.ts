@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
 import type { WebConfig } from '../config/web.js';
+import { timeLimit } from '../core/time-limit.js';
 
 export interface SearchResult {
   title: string;
@@ -31,7 +32,16 @@ const listAnswer = z.object({
 const braveError = z.object({ error: z.object({ code: z.string() }) });
 
 export async function search(settings: SearchSettings, query: string, count: number, timeoutMs: number, signal: AbortSignal): Promise<SearchResult[]> {
-  const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+  const limit = timeLimit(signal, timeoutMs);
+  try {
+    return await searchBy(limit.signal, settings, query, count, timeoutMs, signal);
+  } finally {
+    limit.clear();
+  }
+}
+
+/** The search, its request and answer stopped by `deadline` (the caller's signal or the time limit). */
+async function searchBy(deadline: AbortSignal, settings: SearchSettings, query: string, count: number, timeoutMs: number, signal: AbortSignal): Promise<SearchResult[]> {
   const base = (settings.url ?? (settings.provider === 'searxng' ? '' : DEFAULT_URLS[settings.provider])).replace(/\/+$/, '');
   let request: { url: string; init: RequestInit };
   if (settings.provider === 'brave') {

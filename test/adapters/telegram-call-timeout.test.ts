@@ -3,6 +3,8 @@
  * limit. Unlimited, grammY's 500 s applied: a connection that died silently under a long poll
  * left the bot deaf for minutes, and shutdown's confirming getUpdates (timeout 0) held the exit.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { limitCallTime } from '../../adapters/telegram/call-timeout.js';
 
@@ -26,4 +28,18 @@ describe('the Bot API call limit', () => {
     await expect(limitCallTime(20)(unanswered(seen), 'sendMessage', { chat_id: 1, text: 'hi' } as never, undefined)).rejects.toBeDefined();
     expect(seen[0]?.aborted).toBe(true);
   });
+
+  it("ends a long poll grammY can stop too, with the garbage collector running (AbortSignal.any let go of the timeout's timer)", async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collector = setInterval(gc, 5);
+    try {
+      const seen: AbortSignal[] = [];
+      const grammy = new AbortController();
+      await expect(limitCallTime(40)(unanswered(seen), 'getUpdates', { offset: 5, timeout: 0 } as never, grammy.signal as never)).rejects.toBeDefined();
+      expect(seen[0]?.aborted).toBe(true);
+    } finally {
+      clearInterval(collector);
+    }
+  }, 5_000);
 });
