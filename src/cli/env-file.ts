@@ -4,7 +4,7 @@
  * settings, comments, blank lines) stays as it was. Written atomically, readable by its
  * owner only, since it holds tokens.
  */
-import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDotenv, readDotenv } from '../config/dotenv.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
@@ -88,13 +88,16 @@ function* entries(lines: readonly string[]): Generator<string[]> {
  * would keep the old settings.
  */
 export function writeEnvFile(path: string, changes: EnvChanges): void {
-  const target = linkTarget(path);
-  const before = existsSync(target) ? readFileSync(target, 'utf8') : '';
-  writeFileAtomic(target, applyEnvChanges(before, changes), { mode: 0o600 });
+  const target = envFileTarget(path);
+  const was = existsSync(target) ? statSync(target) : undefined;
+  writeFileAtomic(target, applyEnvChanges(was ? readFileSync(target, 'utf8') : '', changes), { mode: 0o600 });
+  // The new file is its writer's: after `sudo cairn setup` the owner's Cairn could no longer read its own .env
+  // (root's, 0600). Only root may give a file away, so only root gives it back.
+  if (was && process.getuid?.() === 0) chownSync(target, was.uid, was.gid);
 }
 
-/** The file `path` names once links are followed; `path` itself when it is no link. */
-function linkTarget(path: string): string {
+/** The file `path` names once links are followed (the one written); `path` itself when it is no link. */
+export function envFileTarget(path: string): string {
   try {
     return realpathSync(path);
   } catch (error) {
@@ -107,7 +110,7 @@ function linkTarget(path: string): string {
   } catch {
     return path;
   }
-  return linkTarget(resolve(dirname(path), pointsTo));
+  return envFileTarget(resolve(dirname(path), pointsTo));
 }
 
 /**

@@ -9,7 +9,7 @@
  * moves the checked copy in. A rename that fails midway is undone: the folder stays as it was.
  */
 import Database from 'better-sqlite3';
-import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { CairnError, describeError } from '../core/errors.js';
@@ -50,14 +50,16 @@ export async function restoreDataDir(config: Config, backup: string, now: Date =
     await takeIn(source, join(incoming, 'cairn.db'), existsSync(target) ? statSync(target).mode & 0o777 : PRIVATE_FILE_MODE, from);
     // A linked folder is copied from where it leads (see backup.ts): a link would share that folder with the data folder.
     for (const folder of FOLDERS) if (existsSync(join(from, folder))) cpSync(realpathSync(join(from, folder)), join(incoming, folder), { recursive: true });
-    return { setAside: swapIn(dataDir, incoming, now) };
+    const owner = ownerFor(target, dataDir);
+    if (owner) giveTo(owner, readdirSync(incoming).map((name) => join(incoming, name)));
+    return { setAside: swapIn(dataDir, incoming, now, owner) };
   } finally {
     rmSync(incoming, { recursive: true, force: true });
   }
 }
 
 /** Moves what the data folder holds aside and the checked copy in; a failed rename undoes the others. Returns where the old files went. */
-function swapIn(dataDir: string, incoming: string, now: Date): string | undefined {
+function swapIn(dataDir: string, incoming: string, now: Date, owner: Owner | undefined): string | undefined {
   const present = [...DATABASE_FILES, ...FOLDERS].filter((name) => existsSync(join(dataDir, name)));
   const backups = join(dataDir, 'backups');
   const setAside = present.length > 0 ? join(backups, `before-restore-${now.toISOString().replace(/[:.]/g, '-')}`) : undefined;
@@ -66,6 +68,7 @@ function swapIn(dataDir: string, incoming: string, now: Date): string | undefine
   try {
     if (setAside) {
       mkdirSync(setAside, { recursive: true });
+      if (owner) giveTo(owner, [hadBackups ? setAside : backups]);
       // The database moves with its -wal and -shm: together they are the state as it was.
       for (const name of present) renames.rename(join(dataDir, name), join(setAside, name));
     }
@@ -82,6 +85,30 @@ function swapIn(dataDir: string, incoming: string, now: Date): string | undefine
     // Said by what each file is: the staging folder they came from is gone, the backup itself is not.
     const where = stuck.map(({ from, to }) => (from.startsWith(incoming) ? `${to} is the backup's` : `${from} is in ${to}`)).join('; ');
     throw new CairnError('storage', `The restore stopped midway (${describeError(error)}), and putting everything back failed too (${describeError(stuck[0]?.error)}): ${where}. With Cairn stopped, move the data folder's files back by hand.`, { cause: error });
+  }
+}
+
+interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Whom the restored files go to when root restores: the owner of the database they replace (else of
+ * the data folder). Copied by root they were root's, and `sudo cairn restore` left a Cairn that runs
+ * as a service account unable to open its database or write a skill. Only root may give files away.
+ */
+function ownerFor(database: string, dataDir: string): Owner | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const { uid, gid } = statSync(existsSync(database) ? database : dataDir);
+  return { uid, gid };
+}
+
+/** Gives each path, and everything in the folders among them, to `owner` (links themselves, not what they lead to). */
+function giveTo({ uid, gid }: Owner, paths: readonly string[]): void {
+  for (const path of paths) {
+    lchownSync(path, uid, gid);
+    if (lstatSync(path).isDirectory()) for (const name of readdirSync(path, { recursive: true })) lchownSync(join(path, String(name)), uid, gid);
   }
 }
 

@@ -94,5 +94,11 @@ function filled(what: string): (value: string) => true | string {
 
 /** The rule Cairn's config applies to CAIRN_BASE_URL, so an address it would refuse is asked for again here. */
 function baseUrlAnswer(value: string): true | string {
-  return httpUrl().safeParse(value.trim()).success || `Enter the whole address, starting with http:// or https://, such as ${OLLAMA_URL}.`;
+  const url = value.trim();
+  if (!httpUrl().safeParse(url).success) return `Enter the whole address, starting with http:// or https://, such as ${OLLAMA_URL}.`;
+  // The chat endpoint's own address, as API docs show it in their curl lines: the client adds that
+  // path to the base URL itself, so every request went to …/chat/completions/chat/completions (404).
+  const endpoint = /\/chat\/completions\/?$/i.exec(url);
+  if (endpoint) return `Enter the address without /chat/completions (${url.slice(0, endpoint.index)}): Cairn adds it.`;
+  return true;
 }

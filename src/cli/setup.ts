@@ -17,7 +17,7 @@ import { processEnv } from '../config/load.js';
 import { CairnError } from '../core/errors.js';
 import type { PlatformName } from '../core/adapter-factory.js';
 import { checkPlatform } from './doctor.js';
-import { readEnvFile, writeEnvFile, type EnvChanges } from './env-file.js';
+import { envFileTarget, readEnvFile, writeEnvFile, type EnvChanges } from './env-file.js';
 import { checkChanges, printResults } from './setup-check.js';
 import { chooseModel } from './setup-model.js';
 import { PLATFORM_QUESTIONS, platformVariables } from './setup-platforms.js';
@@ -86,16 +86,26 @@ export async function runSetup(options: SetupOptions): Promise<SetupOutcome> {
 }
 
 function refuseUnwritable(envFile: string): void {
-  const folder = dirname(envFile);
-  const target = existsSync(envFile) ? envFile : folder;
+  // The answers replace the file through a new file made beside it (where a link leads): its folder must be
+  // writable too. A writable .env in a folder that is not (one bind-mounted into the Docker image's /app) lost them all at the end.
+  const target = envFileTarget(envFile);
+  const folder = dirname(target);
+  const problem = unwritable(folder, `the folder ${folder} does not exist`, `the folder ${folder} is not writable by this user (the file is written through a new file beside it)`) ??
+    (existsSync(target) ? unwritable(target, `${target} does not exist`, `${target} is not writable by this user`) : undefined);
+  if (problem === undefined) return;
+  throw new CairnError(
+    'invalid_input',
+    `Setup cannot write ${envFile}: ${problem}. Run it where you can write (the folder you start Cairn from), or name another file with --file. In Cairn's Docker image, run \`cairn setup\` on the host, or copy .env.example to .env and fill it in.`,
+  );
+}
+
+/** Why `path` cannot be written (`missing` when it is not there), or undefined when it can. */
+function unwritable(path: string, missing: string, denied: string): string | undefined {
   try {
-    accessSync(target, constants.W_OK);
+    accessSync(path, constants.W_OK);
+    return undefined;
   } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `the folder ${folder} does not exist` : `${target} is not writable by this user`;
-    throw new CairnError(
-      'invalid_input',
-      `Setup cannot write ${envFile}: ${why}. Run it where you can write (the folder you start Cairn from), or name another file with --file. In Cairn's Docker image, run \`cairn setup\` on the host, or copy .env.example to .env and fill it in.`,
-    );
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? missing : denied;
   }
 }
 
@@ -104,10 +114,24 @@ function promptsOn(terminal: Terminal) {
   return {
     select: <T>(config: Parameters<typeof select<T>>[0]) => select<T>(config, context),
     input: (config: Parameters<typeof input>[0]) => input(config, context),
-    secret: (config: Parameters<typeof password>[0]) => password({ mask: true, ...config }, context),
+    secret: (config: Parameters<typeof password>[0]) =>
+      password({ mask: true, ...config, validate: async (value) => foreignCharacter(value) ?? (config.validate ? config.validate(value) : true) }, context),
     confirm: (config: Parameters<typeof confirm>[0]) => confirm(config, context),
     checkbox: <T>(config: Parameters<typeof checkbox<T>>[0]) => checkbox<T>(config, context),
   };
+}
+
+/**
+ * Keys and tokens are printable ASCII. A character outside it is one a web page or document put in
+ * (a typographic hyphen, a no-break space): past U+00FF no HTTP header can carry it, and the check
+ * failed with "Cannot convert argument to a ByteString" and "Check the provider settings"; below, the key was sent and refused.
+ */
+function foreignCharacter(value: string): string | undefined {
+  const characters = [...value.trim()];
+  const at = characters.findIndex((character) => !/^[\x20-\x7E]$/.test(character));
+  if (at === -1) return undefined;
+  const code = (characters[at]?.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+  return `Character ${at + 1} is U+${code}, which no key or token has (a web page or document may have put it in): paste it again from where it was made.`;
 }
 
 async function choosePlatforms(ask: Ask, options: SetupOptions, changes: EnvChanges): Promise<void> {
