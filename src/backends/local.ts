@@ -12,7 +12,7 @@ import { CairnError } from '../core/errors.js';
 import { ShellEnvironment } from './shell-environment.js';
 import { ProcessTransport } from './process-transport.js';
 import { replaceFile } from './replace-file.js';
-import { safeName } from './shell.js';
+import { notAFile, safeName } from './shell.js';
 import type { Backend, Environment, StartOptions } from './types.js';
 
 export interface LocalBackendOptions {
@@ -54,7 +54,10 @@ class LocalEnvironment extends ShellEnvironment {
   override async readFile(path: string, options: { maxBytes?: number } = {}): Promise<Uint8Array> {
     const full = await this.resolvePath(path);
     const info = await stat(full).catch(() => undefined);
-    if (!info?.isFile()) throw new CairnError('not_found', `No such file: ${path}`);
+    if (!info) throw new CairnError('not_found', `No such file: ${path}`);
+    // "No such file" for a directory sent the model looking for a file that is there.
+    if (info.isDirectory()) throw new CairnError('invalid_input', notAFile(path, true));
+    if (!info.isFile()) throw new CairnError('invalid_input', notAFile(path, false));
     const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
     if (info.size > maxBytes) throw new FileTooLargeError(info.size, maxBytes);
     return readFile(full);
@@ -62,6 +65,8 @@ class LocalEnvironment extends ShellEnvironment {
 
   override async writeFile(path: string, data: Uint8Array): Promise<void> {
     const full = await this.resolvePath(path);
+    // Named as the model gave it, not as Node's EISDIR names the temporary file.
+    if ((await stat(full).catch(() => undefined))?.isDirectory()) throw new CairnError('invalid_input', `${path} is a directory, not a file: give the path of a file in it or beside it.`);
     await mkdir(dirname(full), { recursive: true });
     await replaceFile(full, data);
   }
@@ -70,7 +75,8 @@ class LocalEnvironment extends ShellEnvironment {
   private async resolvePath(path: string): Promise<string> {
     if (path === '~' || path.startsWith('~/')) return join(this.local.env.HOME ?? homedir(), path.slice(1));
     if (isAbsolute(path)) return path;
-    const cwd = (await readFile(join(this.local.stateDir, 'cwd'), 'utf8').catch(() => '')).trim() || this.workdir;
+    // Only the line break `pwd` wrote comes off: a directory's name may end in a space (`cd "draft "`).
+    const cwd = (await readFile(join(this.local.stateDir, 'cwd'), 'utf8').catch(() => '')).replace(/\n$/, '') || this.workdir;
     return resolve(cwd, path);
   }
 }

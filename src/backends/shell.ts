@@ -74,7 +74,9 @@ export function wrapCommand(options: WrapOptions): string {
   const persist = options.cwd === undefined;
   const saveCwd = `pwd >| ${state}/cwd 2>/dev/null`;
   const inner = [
-    `__cairn_d=$(cat ${state}/cwd 2>/dev/null)`,
+    // The `.` keeps the line breaks a directory's name may end in, which `$(…)` would drop; only the one `pwd` wrote comes off.
+    `__cairn_d=$(cat ${state}/cwd 2>/dev/null; echo .)`,
+    '__cairn_d=${__cairn_d%.}; __cairn_d=${__cairn_d%?}',
     // The session's directory removed by a command (`rm -rf "$PWD"`) is made again, empty, rather than failing every later command.
     `if [ -z "$__cairn_d" ] || ! cd -- "$__cairn_d" 2>/dev/null; then`,
     `  if [ ! -d ${shellQuote(options.workdir)} ]; then mkdir -p -- ${shellQuote(options.workdir)} && echo ${shellQuote(`[the session's directory ${options.workdir} was gone; it is made again, empty]`)} >&2; fi`,
@@ -246,7 +248,9 @@ function saveLeaderCwd(stateDir: string): string {
     '__cairn_save_cwd() {',
     '  case $1 in ""|*[!0-9]*|0|1) return 0;; esac',
     '  grep -q -F -e "$2" "/proc/$1/cmdline" "/proc/$1/environ" 2>/dev/null || return 0',
-    '  __cairn_d=$(readlink "/proc/$1/cwd" 2>/dev/null) || return 0',
+    // As the wrapper reads it back: the `.` keeps line breaks the name ends in, the one readlink adds comes off with it.
+    '  __cairn_d=$(readlink "/proc/$1/cwd" 2>/dev/null && echo .) || return 0',
+    '  __cairn_d=${__cairn_d%?.}',
     // Only a directory still there: the kernel marks a removed one " (deleted)".
     '  case $__cairn_d in *" (deleted)") return 0;; /*) ;; *) return 0;; esac',
     `  printf '%s\\n' "$__cairn_d" >| ${shellQuote(stateDir)}/cwd 2>/dev/null`,
@@ -296,10 +300,17 @@ function shellPath(path: string): string {
   return path.startsWith('~/') ? `"$HOME"/${shellQuote(path.slice(2))}` : shellQuote(path);
 }
 
+/** Why a path that is there cannot be read as a file (read_file, send_file), and what to do instead. */
+export function notAFile(path: string, directory: boolean): string {
+  return directory ? `${path} is a directory, not a file: list it with the terminal (ls -la).` : `${path} is not a regular file (a device, FIFO or socket): inspect it with the terminal.`;
+}
+
 /** Reads a file as base64 (relative paths from the session's directory), refusing one too large. */
 export function readFileCommand(path: string, maxBytes: number): string {
   const p = shellPath(path);
   return [
+    `if [ -d ${p} ]; then printf '%s\\n' ${shellQuote(notAFile(path, true))} >&2; exit 3; fi`,
+    `if [ -e ${p} ] && [ ! -f ${p} ]; then printf '%s\\n' ${shellQuote(notAFile(path, false))} >&2; exit 3; fi`,
     `if [ ! -f ${p} ]; then echo "No such file: "${p} >&2; exit 3; fi`,
     `__s=$(wc -c < ${p} | tr -d ' ')`,
     `if [ "$__s" -gt ${maxBytes} ]; then echo "File is $__s bytes; the limit is ${maxBytes}." >&2; exit 4; fi`,
@@ -310,10 +321,10 @@ export function readFileCommand(path: string, maxBytes: number): string {
 /**
  * Writes base64 from stdin to a file, creating its directory. The content is decoded into a
  * temporary file beside the target first, so a transfer cut off (a dropped connection, a
- * timeout) leaves the old file whole; a regular file is then replaced by rename, its mode kept
- * (`cp -p` makes the temporary file its copy before it is overwritten). A symlink, a file with
- * other hard links (`find -links +1`) or a device is written through instead, once the
- * content is all there.
+ * timeout) leaves the old file whole; a regular file is then replaced by rename, its mode, owner
+ * and group kept (`cp -p` makes the temporary file its copy before it is overwritten). A symlink,
+ * a file with other hard links (`find -links +1`), a device, and a file whose owner or group the
+ * copy did not get (the user is not root) is written through instead, once the content is all there.
  */
 export function writeFileCommand(path: string): string {
   const p = shellPath(path);
@@ -321,6 +332,9 @@ export function writeFileCommand(path: string): string {
     `__p=${p}; __d=$(dirname -- "$__p") && mkdir -p -- "$__d" || exit 1`,
     `__t="$__d/.cairn-write-$$.tmp"; rm -f -- "$__t"`,
     `if [ -f "$__p" ] && [ ! -L "$__p" ] && [ -z "$(find "$__p" -prune -links +1 2>/dev/null)" ]; then __replace=1; cp -p -- "$__p" "$__t" 2>/dev/null; else __replace=; fi`,
+    // `cp -p` keeps the owner for root only, and the group only one the user is in: another's file goes on being theirs.
+    `__own() { ls -ldn -- "$1" 2>/dev/null | { read -r _ _ __u __g _; echo "$__u:$__g"; }; }`,
+    `if [ -n "$__replace" ] && [ "$(__own "$__p")" != "$(__own "$__t")" ]; then __replace=; fi`,
     `if ! base64 -d > "$__t"; then rm -f -- "$__t"; exit 1; fi`,
     `if [ -n "$__replace" ] || [ ! -e "$__p" ] && [ ! -L "$__p" ]; then mv -f -- "$__t" "$__p" && exit 0; else cat -- "$__t" > "$__p" && rm -f -- "$__t" && exit 0; fi`,
     `rm -f -- "$__t"; exit 1`,

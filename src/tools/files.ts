@@ -13,7 +13,7 @@ import { FileTooLargeError } from '../backends/file-too-large.js';
 import { holdForApproval, type ExecutionToolOptions } from './terminal.js';
 import type { Tool, ToolContext } from './registry.js';
 import { decodeBase64Content } from './base64-content.js';
-import { fileText, startsWithUtf16Mark } from './file-text.js';
+import { fileText, startsWithUtf16Mark, type FileText } from './file-text.js';
 
 const readParameters = z.object({
   path: z.string().min(1).describe('File to read; relative paths start from the terminal\'s current directory.'),
@@ -40,8 +40,9 @@ export function readFileTool(options: ExecutionToolOptions): Tool<z.infer<typeof
     adminOnly: options.adminOnly,
     async execute({ path, startLine = 1, maxLines = DEFAULT_LINES, startChar = 1 }, context) {
       const bytes = Buffer.from(await readWhole(options, context, path, { startLine, maxLines }));
-      if (bytes.includes(0) && !startsWithUtf16Mark(bytes)) return `${path} is a binary file (${bytes.length} bytes). Inspect it with the terminal (file, xxd, …).`;
-      const { text, encoding } = fileText(path, bytes);
+      const decoded = textOf(path, bytes);
+      if (decoded === undefined) return `${path} is a binary file (${bytes.length} bytes). Inspect it with the terminal (file, xxd, …).`;
+      const { text, encoding } = decoded;
       const lines = text.split('\n');
       if (lines.at(-1) === '') lines.pop();
       if (lines.length === 0) return `${path} is empty.`;
@@ -75,6 +76,20 @@ async function readWhole(options: ExecutionToolOptions, context: ToolContext, pa
     if (!(error instanceof FileTooLargeError)) throw error;
     const range = `${asked.startLine},${asked.startLine + asked.maxLines - 1}p`;
     throw new CairnError('invalid_input', `${error.message} read_file reads a file whole; get the lines with the terminal instead: sed -n '${range}' ${shellWord(path)} (or tail -n ${asked.maxLines} ${shellWord(path)} for the end, grep -n for a pattern).`, { cause: error });
+  }
+}
+
+/**
+ * The file's text, or undefined for a binary file. Zero bytes alone do not make one: UTF-16
+ * without its byte-order mark (SQL Server's `bcp -w`, .NET's and Java's UTF-16LE writers) has
+ * them in every other byte, and fileText reads it.
+ */
+function textOf(path: string, bytes: Uint8Array): FileText | undefined {
+  try {
+    return fileText(path, bytes);
+  } catch (error) {
+    if (bytes.includes(0) && !startsWithUtf16Mark(bytes)) return undefined;
+    throw error;
   }
 }
 
