@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Client, utils, type ClientChannel, type ConnectConfig } from 'ssh2';
+import ssh2, { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { CairnError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
@@ -63,7 +63,8 @@ export class SshBackend implements Backend {
       }
       if (this.options.passphrase) auth.passphrase = this.options.passphrase;
       // ssh2 would throw its bare parse error from inside connect(), naming neither the file nor the setting.
-      const parsed = utils.parseKey(auth.privateKey, this.options.passphrase);
+      // `utils` through the default export: Node's ESM loader finds no named export `utils` in ssh2's CommonJS (vitest did).
+      const parsed = ssh2.utils.parseKey(auth.privateKey, this.options.passphrase);
       const key = Array.isArray(parsed) ? parsed[0] : parsed;
       if (key instanceof Error || key?.getPrivatePEM() === null) throw unusableKey(this.options.key, key instanceof Error ? key : new Error('the file holds no private key'));
     } else if (this.options.agent) auth.agent = this.options.agent;
