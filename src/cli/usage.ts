@@ -18,7 +18,8 @@ export const usageCommands: CommandGroup = (context) => {
     .action((options: { days: string; json?: boolean }) => {
       const days = positiveInt(options.days, '--days');
       return withCairn(context, (cairn) => {
-        const since = startOfUtcDay(Date.now()) - (days - 1) * DAY_MS;
+        // Nothing was recorded before 1970; a larger --days ("all of it") would be a date Date cannot print.
+        const since = Math.max(0, startOfUtcDay(Date.now()) - (days - 1) * DAY_MS);
         const rows = withBatchRunsTogether(cairn.ledger.byPerson(since));
         const limit = cairn.config.agent.userDailyTokens;
         if (options.json) return print(JSON.stringify({ since: new Date(since).toISOString(), dailyAllowance: limit ?? null, people: rows }));
@@ -27,7 +28,7 @@ export const usageCommands: CommandGroup = (context) => {
         print(`${period}${limit ? `; daily allowance ${count(limit)} tokens a person` : ''}:`);
         const width = Math.max(...rows.map((row) => label(row.user).length));
         for (const row of rows) {
-          print(`  ${label(row.user).padEnd(width)}  ${count(row.tokens).padStart(12)} tokens  ${count(row.calls).padStart(6)} calls${row.costUsd === undefined ? '' : `  $${row.costUsd.toFixed(4)}`}`);
+          print(`  ${label(row.user).padEnd(width)}  ${count(row.tokens).padStart(12)} tokens  ${count(row.calls).padStart(6)} calls${cost(row)}`);
         }
       });
     });
@@ -40,13 +41,22 @@ function withBatchRunsTogether(rows: Row[]): Row[] {
   const batch = rows.filter((row) => row.user?.startsWith('batch:'));
   if (batch.length === 0) return rows;
   const costs = batch.flatMap((row) => (row.costUsd === undefined ? [] : [row.costUsd]));
+  // Runs of unknown cost beside priced ones leave the sum a floor, as one run's unpriced calls do.
+  const partial = costs.length > 0 && batch.some((row) => row.costUsd === undefined || row.partialCost);
   const together: Row = {
     user: '(batch runs)',
     calls: batch.reduce((sum, row) => sum + row.calls, 0),
     tokens: batch.reduce((sum, row) => sum + row.tokens, 0),
     costUsd: costs.length ? costs.reduce((a, b) => a + b, 0) : undefined,
+    ...(partial ? { partialCost: true as const } : {}),
   };
   return [...rows.filter((row) => !batch.includes(row)), together].sort((a, b) => b.tokens - a.tokens);
+}
+
+/** Dollars where known; a sum that leaves out calls of unknown price is marked as a floor. */
+function cost(row: Row): string {
+  if (row.costUsd === undefined) return '';
+  return row.partialCost ? `  at least $${row.costUsd.toFixed(4)} (some calls have no known price)` : `  $${row.costUsd.toFixed(4)}`;
 }
 
 function label(user: string | null): string {

@@ -9,7 +9,7 @@
 import { DAY_MS, startOfUtcDay, type Clock } from './clock.js';
 import { count } from './text.js';
 import type { CommandRegistry } from './commands.js';
-import type { UsageLedger } from './usage-ledger.js';
+import type { Cost, UsageLedger } from './usage-ledger.js';
 
 /** A turn let through `admit`: `refusal` says the allowance is spent (and the turn must not run); `release` ends its place in line. */
 export interface TurnAdmission {
@@ -74,7 +74,7 @@ export class DailyAllowance {
   report(userKey: string, isAdmin: boolean): string {
     const since = this.midnight();
     const mine = this.ledger.userTotals(userKey, since);
-    const lines = [`Today (since 00:00 UTC) your requests used ${count(mine.tokens)} tokens${dollars(mine.costUsd)}.`];
+    const lines = [`Today (since 00:00 UTC) your requests used ${count(mine.tokens)} tokens${dollars(mine)}.`];
     if (this.dailyTokens !== undefined) {
       lines.push(
         isAdmin
@@ -84,7 +84,7 @@ export class DailyAllowance {
     }
     if (isAdmin) {
       const all = this.ledger.totals(since);
-      lines.push(`Everyone together, background work included: ${count(all.promptTokens + all.completionTokens)} tokens in ${count(all.calls)} model calls${dollars(all.costUsd)}.`);
+      lines.push(`Everyone together, background work included: ${count(all.promptTokens + all.completionTokens)} tokens in ${count(all.calls)} model calls${dollars(all)}.`);
     }
     return lines.join('\n');
   }
@@ -108,8 +108,11 @@ export function registerUsageCommand(commands: CommandRegistry, allowance: Daily
   });
 }
 
-function dollars(cost: number | undefined): string {
-  return cost === undefined ? '' : ` (about $${cost < 0.01 ? cost.toFixed(4) : cost.toFixed(2)})`;
+/** A sum that leaves out calls of unknown price is said to be a floor, not the cost. */
+function dollars({ costUsd, partialCost }: Cost): string {
+  if (costUsd === undefined) return '';
+  const amount = `$${costUsd < 0.01 ? costUsd.toFixed(4) : costUsd.toFixed(2)}`;
+  return partialCost ? ` (at least ${amount}: some model calls have no known price)` : ` (about ${amount})`;
 }
 
 /** Resolves when `ahead` settles (it never rejects), or rejects with the signal's reason when it aborts first. */

@@ -2,6 +2,9 @@
 import type { Db } from '../store/db.js';
 import type { CallRecord } from '../model/types.js';
 
+/** Answered calls without a known cost (see Cost). */
+const UNPRICED = 'COUNT(CASE WHEN ok = 1 AND cost_usd IS NULL THEN 1 END)';
+
 export class UsageLedger {
   private readonly insert;
   private readonly totalsSince;
@@ -37,18 +40,18 @@ export class UsageLedger {
       `INSERT INTO model_calls (at, session_id, user_key, purpose, provider, model, attempt, ok, error_code, prompt_tokens, completion_tokens, cached_tokens, cost_usd, duration_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.byPersonSince = db.prepare<[number], { user_key: string | null; calls: number; tokens: number; cost: number | null }>(
-      `SELECT user_key, COUNT(*) AS calls, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens, SUM(cost_usd) AS cost
+    this.byPersonSince = db.prepare<[number], { user_key: string | null; calls: number; tokens: number; cost: number | null; unpriced: number }>(
+      `SELECT user_key, COUNT(*) AS calls, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens, SUM(cost_usd) AS cost, ${UNPRICED} AS unpriced
        FROM model_calls WHERE at >= ? GROUP BY user_key ORDER BY tokens DESC, user_key`,
     );
     // A person's own calls and those it carried away from a person it left, each call once (UNION, not UNION ALL:
     // an account linked again to that person has the same calls as its own), plus the sums carried before 018.
-    this.userTotalsSince = db.prepare<{ key: string; since: number }, { tokens: number; cost: number | null }>(
-      `SELECT COALESCE(SUM(tokens), 0) AS tokens, SUM(cost) AS cost FROM (
-         SELECT prompt_tokens + completion_tokens AS tokens, cost_usd AS cost FROM model_calls WHERE at >= @since AND id IN (
+    this.userTotalsSince = db.prepare<{ key: string; since: number }, { tokens: number; cost: number | null; unpriced: number }>(
+      `SELECT COALESCE(SUM(tokens), 0) AS tokens, SUM(cost) AS cost, COALESCE(SUM(unpriced), 0) AS unpriced FROM (
+         SELECT prompt_tokens + completion_tokens AS tokens, cost_usd AS cost, (ok = 1 AND cost_usd IS NULL) AS unpriced FROM model_calls WHERE at >= @since AND id IN (
            SELECT id FROM model_calls WHERE user_key = @key AND at >= @since
            UNION SELECT call_id FROM usage_carried_calls WHERE user_key = @key)
-         UNION ALL SELECT tokens, cost_usd FROM usage_carried WHERE user_key = @key AND at >= @since)`,
+         UNION ALL SELECT tokens, cost_usd, (cost_usd IS NULL AND tokens > 0) FROM usage_carried WHERE user_key = @key AND at >= @since)`,
     );
     const carryCalls = db.prepare<{ from: string; to: string; since: number }>(
       `INSERT OR IGNORE INTO usage_carried_calls (user_key, call_id)
@@ -62,9 +65,9 @@ export class UsageLedger {
       carryCalls.run({ from, to, since });
       carrySums.run({ from, to, since });
     });
-    this.totalsSince = db.prepare<[number], { calls: number; prompt: number; completion: number; cached: number; cost: number | null }>(
+    this.totalsSince = db.prepare<[number], { calls: number; prompt: number; completion: number; cached: number; cost: number | null; unpriced: number }>(
       `SELECT COUNT(*) AS calls, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
-              COALESCE(SUM(cached_tokens), 0) AS cached, SUM(cost_usd) AS cost FROM model_calls WHERE at >= ?`,
+              COALESCE(SUM(cached_tokens), 0) AS cached, SUM(cost_usd) AS cost, ${UNPRICED} AS unpriced FROM model_calls WHERE at >= ?`,
     );
   }
 
@@ -104,18 +107,33 @@ export class UsageLedger {
   };
 
   /** Tokens (prompt and completion) and cost of the calls made for one person since `since`. */
-  userTotals(userKey: string, since: number): { tokens: number; costUsd: number | undefined } {
+  userTotals(userKey: string, since: number): { tokens: number } & Cost {
     const row = this.userTotalsSince.get({ key: userKey, since });
-    return { tokens: row?.tokens ?? 0, costUsd: row?.cost ?? undefined };
+    return { tokens: row?.tokens ?? 0, ...costOf(row) };
   }
 
   /** Calls, tokens and cost per person since `since`, most tokens first; `user` null is work for no one person (notes, reflection, audits). */
-  byPerson(since: number): { user: string | null; calls: number; tokens: number; costUsd: number | undefined }[] {
-    return this.byPersonSince.all(since).map((row) => ({ user: row.user_key, calls: row.calls, tokens: row.tokens, costUsd: row.cost ?? undefined }));
+  byPerson(since: number): ({ user: string | null; calls: number; tokens: number } & Cost)[] {
+    return this.byPersonSince.all(since).map((row) => ({ user: row.user_key, calls: row.calls, tokens: row.tokens, ...costOf(row) }));
   }
 
-  totals(since: number): { calls: number; promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number | undefined } {
+  totals(since: number): { calls: number; promptTokens: number; completionTokens: number; cachedTokens: number } & Cost {
     const row = this.totalsSince.get(since);
-    return { calls: row?.calls ?? 0, promptTokens: row?.prompt ?? 0, completionTokens: row?.completion ?? 0, cachedTokens: row?.cached ?? 0, costUsd: row?.cost ?? undefined };
+    return { calls: row?.calls ?? 0, promptTokens: row?.prompt ?? 0, completionTokens: row?.completion ?? 0, cachedTokens: row?.cached ?? 0, ...costOf(row) };
   }
+}
+
+/**
+ * What calls cost: the sum of the known prices (undefined when none is known), and `partialCost` when some
+ * answered calls have no price (a model missing from `model.pricing`, a stream without usage): the sum is
+ * then only what is known, a floor, and must not be shown as the whole. A failed attempt costs nothing.
+ */
+export interface Cost {
+  costUsd: number | undefined;
+  partialCost?: true;
+}
+
+function costOf(row: { cost: number | null; unpriced: number } | undefined): Cost {
+  if (row?.cost === null || row?.cost === undefined) return { costUsd: undefined };
+  return row.unpriced > 0 ? { costUsd: row.cost, partialCost: true } : { costUsd: row.cost };
 }

@@ -1,6 +1,7 @@
 /**
  * Token usage as providers report it, and what a call cost in US dollars: the
- * provider's own figure when it sends one (OpenRouter's usage.cost), else the
+ * provider's own figure when it sends one (OpenRouter's usage.cost, plus what the
+ * upstream provider charged the user's own key on a BYOK request), else the
  * configured price per million tokens, else unknown.
  */
 import { z } from 'zod';
@@ -14,7 +15,13 @@ const usageSchema = z.object({
   completion_tokens: count.optional(),
   total_tokens: count.optional(),
   prompt_tokens_details: z.object({ cached_tokens: count.nullish() }).nullish().catch(undefined),
+  // DeepSeek's own name for the cached part of the prompt (its documented field; prompt_tokens_details may be absent).
+  prompt_cache_hit_tokens: count.nullish(),
   cost: z.number().finite().nonnegative().nullish().catch(undefined),
+  // OpenRouter with the user's own provider key (BYOK): `cost` is only OpenRouter's fee (often 0), and what the
+  // provider charged that key is `cost_details.upstream_inference_cost`. Without BYOK that figure is part of `cost`.
+  is_byok: z.boolean().nullish().catch(undefined),
+  cost_details: z.object({ upstream_inference_cost: z.number().finite().nonnegative().nullish().catch(undefined) }).nullish().catch(undefined),
 });
 
 export interface ReportedUsage {
@@ -31,13 +38,15 @@ export const ZERO_USAGE: Usage = Object.freeze({ promptTokens: 0, completionToke
 export function readUsage(raw: unknown): ReportedUsage {
   const parsed = usageSchema.safeParse(raw);
   if (!parsed.success) return { usage: { ...ZERO_USAGE }, costUsd: undefined, reported: false };
-  const { prompt_tokens = 0, completion_tokens = 0, total_tokens, prompt_tokens_details, cost } = parsed.data;
+  const { prompt_tokens = 0, completion_tokens = 0, total_tokens, prompt_tokens_details, prompt_cache_hit_tokens, cost, is_byok, cost_details } = parsed.data;
   // Gemini's OpenAI layer and some gateways leave the thinking (billed as output) out of
   // completion_tokens and count it only in the total: what the total holds beyond is output too.
   const completionTokens = total_tokens !== undefined ? Math.max(completion_tokens, total_tokens - prompt_tokens) : completion_tokens;
+  const cachedTokens = Math.max(prompt_tokens_details?.cached_tokens ?? 0, prompt_cache_hit_tokens ?? 0);
+  const upstream = is_byok === true ? (cost_details?.upstream_inference_cost ?? undefined) : undefined;
   return {
-    usage: { promptTokens: prompt_tokens, completionTokens, cachedTokens: prompt_tokens_details?.cached_tokens ?? 0 },
-    costUsd: cost ?? undefined,
+    usage: { promptTokens: prompt_tokens, completionTokens, cachedTokens },
+    costUsd: cost === undefined || cost === null ? upstream : cost + (upstream ?? 0),
     reported: true,
   };
 }
