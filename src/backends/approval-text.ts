@@ -10,7 +10,8 @@
  * The question fits in one message of every platform (so the edit that settles it lands in the
  * message that showed it). Where the pieces do not all fit they share the room, and a piece that
  * is cut shows its start and its end and says how much is left out between them: the admin is
- * never shown a part of a command as if it were the whole.
+ * never shown a part of a command as if it were the whole. Nor a command that reads otherwise
+ * than it runs: characters that show as nothing or turn the text around are written out.
  */
 import { count, headOf, tailOf } from '../core/text.js';
 import type { ApprovalDecision, ApprovalRequest } from './approvals.js';
@@ -41,13 +42,14 @@ interface Piece {
  */
 export function approvalQuestion(id: string, request: ApprovalRequest, footer?: string): string {
   const what = request.tool === 'terminal' ? 'run a command that' : `use \`${request.tool}\` in a way that`;
-  const header = `⚠️ The agent wants to ${what} ${request.danger.reason}:`;
   const room = MESSAGE_CHARS - LAST_LINE_CHARS - 1;
-  const command: Piece = { text: trimEnd(request.command), label: undefined, whereWhole: `The whole command is kept with request ${id} in Cairn's database (table command_approvals).` };
-  const stdin = request.stdin === undefined || request.stdin.trim() === '' ? undefined : { text: trimEnd(request.stdin), label: 'with this on its standard input:' };
-  const pieces = [command, ...(request.cwd === undefined ? [] : [{ text: request.cwd, label: 'in the directory:' }]), ...(stdin ? [stdin] : [])];
+  const command: Piece = { text: visible(trimEnd(request.command)), label: undefined, whereWhole: `The whole command is kept with request ${id} in Cairn's database (table command_approvals).` };
+  const stdin = request.stdin === undefined || request.stdin.trim() === '' ? undefined : { text: visible(trimEnd(request.stdin)), label: 'with this on its standard input:' };
+  const pieces = [command, ...(request.cwd === undefined ? [] : [{ text: visible(request.cwd), label: 'in the directory:' }]), ...(stdin ? [stdin] : [])];
+  const written = [request.command, request.stdin ?? '', request.cwd ?? ''].some((text) => HIDDEN.test(text));
+  const header = [`⚠️ The agent wants to ${what} ${request.danger.reason}:`, ...(written ? [WRITTEN_OUT] : [])].join('\n');
   const plain = fit(header, pieces, footer, room);
-  const matched = request.danger.matched;
+  const matched = request.danger.matched === undefined ? undefined : visible(request.danger.matched);
   if (matched === undefined || matched.trim() === '') return plain.text;
   const shownWhole = [command, stdin].filter((piece) => piece !== undefined && !plain.cut.has(piece));
   if (shownWhole.some((piece) => piece?.text.includes(matched))) return plain.text;
@@ -76,9 +78,9 @@ export function outcomeLine(decision: ApprovalDecision, timeoutMs: number): stri
 
 /** A waiting request in the list: its command, and the part that matched where the cut command hides it. */
 export function listedRequest(request: { id: string; command: string; matched: string | undefined; reason: string }): string {
-  const command = trimEnd(request.command);
+  const command = visible(trimEnd(request.command));
   const lines = [`${request.id} (${request.reason}):`, ...headLines(command, LISTED_CHARS)];
-  const matched = request.matched === undefined ? '' : trimEnd(request.matched);
+  const matched = request.matched === undefined ? '' : visible(trimEnd(request.matched));
   if (matched !== '' && !headOf(command, LISTED_CHARS).includes(matched)) lines.push('The part that needs approval:', ...headLines(matched, LISTED_CHARS));
   return lines.join('\n');
 }
@@ -163,6 +165,22 @@ export function codeBlock(text: string): string {
   for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
   const fence = '`'.repeat(Math.max(3, longest + 1));
   return `${fence}\n${text}\n${fence}`;
+}
+
+/**
+ * Characters that show as nothing, or move the text around them: controls other than newline
+ * and tab (`\r` returns over the line, ESC starts a terminal sequence), format characters
+ * (zero-width spaces and joiners, the soft hyphen, text-direction marks, overrides and isolates,
+ * invisible tag letters) and line and paragraph separators. A command holding U+202E showed the
+ * admin `https://get.docker.com` while the shell fetched another host.
+ */
+const HIDDEN = /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const HIDDEN_ALL = new RegExp(HIDDEN.source, 'gu');
+const WRITTEN_OUT = 'It holds characters that do not show (controls, zero-width or text-direction marks): each is written as ⟨U+…⟩ below, where the command has the character itself.';
+
+/** `text` with each character that does not show written as its code point (`⟨U+202E⟩`). */
+function visible(text: string): string {
+  return text.replace(HIDDEN_ALL, (char) => `⟨U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
 }
 
 /** Without trailing newlines, which a code block would show as empty lines (a loop: a regex would backtrack over a long run of them). */

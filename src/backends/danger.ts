@@ -12,6 +12,7 @@
  */
 import { posix } from 'node:path';
 import { braceExpansions } from './brace-expansion.js';
+import { baseName, commandWords, plainPipelines, quotedPipelines } from './command-words.js';
 
 export interface Danger {
   rule: string;
@@ -78,7 +79,7 @@ const RULES: Rule[] = [
   {
     rule: 'mkfs',
     reason: 'creates or wipes a file system or partition table',
-    test: ({ words }) => /^(mkfs(\.\w+)?|mke2fs|mkswap|wipefs|sfdisk|fdisk|parted|blkdiscard)$/.test(words[0] ?? ''),
+    test: ({ words }) => changesDisks(words),
   },
   {
     rule: 'raw-disk-write',
@@ -125,12 +126,39 @@ const RULES: Rule[] = [
   },
 ];
 
+/**
+ * File system and partition tools, but not their ways of only reading the disks (`fdisk -l`,
+ * `sfdisk --dump`, `parted /dev/sda print`, `wipefs` without `-a`): asking what disks a machine
+ * has is an everyday question, and was held for an admin like a wipe.
+ */
+function changesDisks(words: string[]): boolean {
+  const [command = '', ...rest] = words;
+  const has = (short: string, long: string[]) => rest.some((w) => long.includes(w) || (/^-[a-zA-Z]+$/.test(w) && [...short].some((letter) => w.includes(letter))));
+  switch (command) {
+    case 'fdisk':
+      return !has('lx', ['--list', '--list-details']);
+    case 'sfdisk':
+      return !has('ldJVsgF', ['--list', '--dump', '--json', '--verify', '--show-size', '--show-geometry', '--list-free']);
+    case 'parted': {
+      if (has('l', ['--list'])) return false;
+      // After the device, only commands that show (`print`, `unit GB print free`); none at all is an interactive session.
+      const commands = rest.filter((w) => !w.startsWith('-')).slice(1);
+      return commands.length === 0 || !commands.every((w) => PARTED_SHOWS.test(w));
+    }
+    case 'wipefs':
+      return has('ao', ['--all', '--offset']) && !has('n', ['--no-act']);
+    default:
+      return /^(mkfs(\.\w+)?|mke2fs|mkswap|blkdiscard)$/.test(command);
+  }
+}
+
+/** parted commands (and their words) that only show the partition table. */
+const PARTED_SHOWS = /^(p|print|free|all|devices|list|unit|help|version|s|B|[kMGT]i?B|%|cyl|chs|compact)$/;
+
 /** The options of `find` that run a command on what it finds (`-exec /usr/bin/rm -rf {} +` too). */
 const FIND_RUNS = /^-(exec|execdir|ok|okdir)$/;
 
 const isProtected = (path: string) => PROTECTED.test(path);
-/** A command's name without the directory it was called by (`/usr/bin/rm` is `rm`). */
-const baseName = (word: string) => word.slice(word.lastIndexOf('/') + 1);
 const isSshPath = (path: string) => SSH_DIR.test(path);
 
 /** The paths a simple command writes to: redirect, tee, copy target, in-place edit, removal. */
@@ -138,9 +166,10 @@ function writtenPaths(text: string, words: string[], cwd: string | undefined): s
   const redirected = text.includes('>') ? [...text.matchAll(REDIRECT)].map((match) => match[1] ?? '') : [];
   const [command = '', ...rest] = words;
   const args = rest.filter((w) => !w.startsWith('-'));
-  const written = /^(tee|rm|chmod|chown|chgrp|truncate|shred)$/.test(command)
+  // A link is a way in: what is written through `ln -s ~/.ssh/authorized_keys k` (or by write_file to `k`) lands in its target.
+  const written = /^(tee|rm|chmod|chown|chgrp|truncate|shred|ln)$/.test(command)
     ? args
-    : /^(cp|mv|ln|install|rsync|scp|dd)$/.test(command)
+    : /^(cp|mv|install|rsync|scp|dd)$/.test(command)
       ? [args.at(-1) ?? '', ...rest.filter((w) => w.startsWith('of=')).map((w) => w.slice(3))]
       : command === 'sed' && rest.some((w) => /^-\w*i/.test(w) || w.startsWith('--in-place'))
         ? args
@@ -181,8 +210,7 @@ const DOWNLOADERS = /^(curl|wget|fetch)$/;
 /** `curl … | sh`, `wget -O- … | sudo python3`: a download piped into something that runs what it reads. */
 function pipesDownloadIntoInterpreter(text: string): boolean {
   if (!text.includes('|')) return false;
-  for (const pipeline of pipelinesOf(text)) {
-    const stages = stagesOf(pipeline);
+  for (const { stages } of plainPipelines(text)) {
     const download = stages.findIndex((stage) => DOWNLOADERS.test(commandWords(stage)[0] ?? '') || /(\$\(|`)\s*(curl|wget|fetch)\b/.test(stage));
     if (download >= 0 && stages.slice(download + 1).some((stage) => runsStdinAsScript(commandWords(stage)))) return true;
   }
@@ -268,79 +296,39 @@ function pathDanger(path: string): Danger | undefined {
  * What the rules are tried on, smallest first so that the part shown to the admin is no more
  * than what matched: each simple command (with the directory it runs in, followed through
  * `cd`), then each pipeline of several commands (the pipe-to-shell rule needs both sides of
- * the pipe), then the whole command (a fork bomb spans `;` and `&`).
+ * the pipe), then the whole command (a fork bomb spans `;` and `&`). The command is split both
+ * as the shell does (`bash -c 'rm -rf ~; ls'` is one command) and at every separator, quotes or
+ * not (an apostrophe in a heredoc's text must not hide the commands after it).
  */
 function piecesOf(command: string, cwd: string | undefined): Piece[] {
   const flat = command.replace(/\\\n/g, ' ').trim();
-  const pipelines = pipelinesOf(flat).map((text) => ({ text, stages: stagesOf(text) }));
-  let here = cwd;
-  const simple = pipelines.flatMap((pipeline) => pipeline.stages).map((text): Piece => {
-    const words = commandWords(text);
-    const piece = { text, words, cwd: here, writes: writtenPaths(text, words, here) };
-    if (words[0] === 'cd' || words[0] === 'pushd') here = changedDirectory(here, words);
-    return piece;
+  const readings = [plainPipelines(flat), quotedPipelines(flat)];
+  const seen = new Set<string>();
+  const once = (piece: Piece) => {
+    const key = `${piece.cwd ?? ''}\0${piece.text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+  const simple = readings.flatMap((pipelines) => {
+    let here = cwd;
+    return pipelines.flatMap((pipeline) => pipeline.stages).map((text): Piece => {
+      const words = commandWords(text);
+      const piece = { text, words, cwd: here, writes: writtenPaths(text, words, here) };
+      if (words[0] === 'cd' || words[0] === 'pushd') here = changedDirectory(here, words);
+      return piece;
+    });
   });
   // A redirect belongs to one of the simple commands, already read.
   const whole = (text: string): Piece => ({ text, words: [], cwd, writes: [] });
-  const piped = pipelines.filter((pipeline) => pipeline.stages.length > 1).map((pipeline) => whole(pipeline.text));
-  return [...simple, ...piped, ...(pipelines.length > 1 ? [whole(flat)] : [])];
-}
-
-/** The pipelines of a command list: split at `;`, `&&`, `||`, newlines and a lone `&`. */
-function pipelinesOf(command: string): string[] {
-  return command.split(/;|&&|\|\||\n|(?<![>&|])&(?![>&])/).map((s) => s.trim()).filter((s) => s !== '');
-}
-
-function stagesOf(pipeline: string): string[] {
-  return pipeline.split(/\|(?!\|)/).map((s) => s.trim()).filter((s) => s !== '');
+  const piped = readings.flatMap((pipelines) => pipelines.filter((pipeline) => pipeline.stages.length > 1).map((pipeline) => whole(pipeline.text)));
+  const several = readings.some((pipelines) => pipelines.length > 1);
+  return [...simple, ...piped, ...(several ? [whole(flat)] : [])].filter(once);
 }
 
 /** What runs inside $( ) and backticks. */
 function substitutionsIn(command: string): string[] {
   return [...command.matchAll(/\$\(([^()]*)\)|`([^`]*)`/g)].map((m) => m[1] ?? m[2] ?? '').filter((s) => s.trim() !== '');
-}
-
-const PREFIXES = /^(sudo|doas|command|builtin|exec|nice|nohup|time|env|xargs|timeout)$/;
-/** Words that open a group or a clause of a compound command: what follows is a command of its own. */
-const OPENERS = /^(\(|\{|!|if|then|elif|else|while|until|do)$/;
-
-/**
- * The words of a simple command with quotes removed, sudo/env/timeout prefixes (and their
- * options) skipped, and what opens it skipped too: `(rm …)`, `{ rm …; }`, `then rm …`, `\rm`
- * (a backslash only bypasses an alias).
- */
-function commandWords(segment: string): string[] {
-  const words = (segment.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map(unquoted);
-  // An index rather than shift(): a command of thousands of `(` stays linear.
-  let first = 0;
-  for (;;) {
-    const word = words[first] ?? '';
-    if (/^[A-Za-z_]\w*=/.test(word) || OPENERS.test(word)) first++;
-    else if (/^[(\\]/.test(word)) words[first] = word.replace(/^[(\\]+/, '');
-    else if (PREFIXES.test(word)) {
-      first++;
-      while ((words[first] ?? '').startsWith('-')) {
-        const option = words[first++];
-        if (/^-[ugCnpsk]$/.test(option ?? '')) first++;
-      }
-      // timeout's duration comes before the command it runs.
-      if (word === 'timeout') first++;
-    } else break;
-  }
-  const command = words.slice(first);
-  if (command[0]) command[0] = baseName(command[0]);
-  return command;
-}
-
-/** A word without its quotes, and without the `)` that closes a group or substitution around it (`(rm -rf ~)`). */
-function unquoted(word: string): string {
-  let text = word;
-  if (text.startsWith('"') || text.startsWith("'")) text = text.slice(1);
-  if (text.endsWith('"') || text.endsWith("'")) text = text.slice(0, -1);
-  if (text.includes('(')) return text;
-  let end = text.length;
-  while (end > 0 && text[end - 1] === ')') end--;
-  return text.slice(0, end);
 }
 
 function hasFlag(words: string[], letter: string): boolean {
