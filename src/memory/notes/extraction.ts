@@ -15,12 +15,12 @@ import type { NoteStore, BatchChange } from './store.js';
 import type { NoteSearch } from './search.js';
 import type { RedactText } from './redact.js';
 import type { Note, NoteKind } from './types.js';
-import { reconcile, type ExtractedNote } from './reconcile.js';
+import { contentStems, reconcile, type ExtractedNote } from './reconcile.js';
 import { QUOTED_LEFT_OUT, newestThatFit, speakerTranscripts, type SpeakerTranscript } from './transcript.js';
 import { estimateMessageTokens, estimateTokens } from '../tokens.js';
 import { extractJson } from '../../core/json-in-text.js';
 import { notesBeforeCut } from './cut-reply.js';
-import { conversationDates } from './conversation-dates.js';
+import { conversationDates, conversationWeekdays } from './conversation-dates.js';
 
 export const EXTRACTION_INSTRUCTIONS = [
   'You maintain long-term memory notes about one user of an AI assistant.',
@@ -81,11 +81,17 @@ const replySchema = z.union([z.object({ notes: z.array(z.unknown()) }), z.array(
 /** Existing notes shown to the model per speaker. */
 const RELATED_NOTES = 15;
 /**
- * The start of what a speaker said that finds those notes. The search keeps a query's first
- * MAX_QUERY_TERMS (query.ts) distinct words, which a few hundred characters hold, yet folds and
- * splits all of it: a long session's whole text held the event loop (0.8 s for 1 MB of Chinese).
+ * What a speaker said that finds those notes: their newest messages, each searched on its own by its
+ * start (the search keeps a query's first MAX_QUERY_TERMS (query.ts) distinct words, which a few
+ * hundred characters hold, yet folds and splits all of it: a long paste held the event loop). One
+ * search of the whole conversation found the notes of its opening lines only, and a fact updated
+ * later on (the model reads the newest lines) never replaced its note.
  */
-const RELATED_QUERY_CHARS = 8_000;
+const RELATED_QUERY_CHARS = 1_000;
+const RELATED_MESSAGES_READ = 200;
+const RELATED_SEARCHES = 40;
+/** The notes one message finds, at least: a long conversation's notes are not all those of its last message. */
+const RELATED_PER_MESSAGE = 5;
 /** The user's notes compared with each extracted note for a duplicate. */
 const NOTES_LIKE_EACH = 5;
 
@@ -139,12 +145,13 @@ export class NoteExtractor {
     const result: ExtractionResult = { speakers: transcripts.length, added: 0, superseded: 0, duplicates: 0, notes: [] };
     const when = session.lastActiveAt;
     const personOf = this.options.personOf ?? ((userId: string) => userId);
+    const dates = this.dates(session.startedAt, when);
     for (const transcript of transcripts) {
       // The notes the speaker has now: a message written by a turn that began before a link names the old key.
       const person = personOf(transcript.userId);
-      const related = this.related(person, transcript.userText.slice(0, RELATED_QUERY_CHARS));
-      const extracted = await this.ask(transcript, related, sessionId, conversationDates(session.startedAt, when, this.options.timeZone ?? 'UTC'), signal);
-      // The notes shown were found by the conversation's first words; one it mentions late is
+      const related = this.related(person, transcript.userMessages);
+      const extracted = await this.ask(transcript, related, sessionId, dates, signal);
+      // The notes shown were found by the speaker's newest messages; one that none of them finds is
       // found by each new note's own words, so it is known, not added again.
       const outcome = reconcile(extracted, this.withNotesLike(person, extracted, related), { sessionId, now: when });
       batches.push({ userId: transcript.userId, changes: outcome.changes });
@@ -169,12 +176,28 @@ export class NoteExtractor {
     return result;
   }
 
-  /** The user's notes the model should see: pinned ones and those closest to what they said. */
-  private related(userId: string, userText: string): Note[] {
+  /** The user's notes the model should see: pinned ones and those closest to what they said, newest first. */
+  private related(userId: string, userMessages: readonly string[]): Note[] {
     const { store, search } = this.options;
     const byId = new Map<number, Note>();
     for (const note of store.pinned(userId)) byId.set(note.id, note);
-    for (const hit of search.keyword(userId, userText, { limit: RELATED_NOTES })) byId.set(hit.note.id, hit.note);
+    const queries: string[] = [];
+    for (let at = userMessages.length - 1; at >= Math.max(0, userMessages.length - RELATED_MESSAGES_READ) && queries.length < RELATED_SEARCHES; at--) {
+      const text = (userMessages[at] as string).slice(0, RELATED_QUERY_CHARS);
+      // "thanks", "ok": nothing to find notes by (a query of stopwords alone would find any note that has them).
+      if (contentStems(text).size > 0) queries.push(text);
+    }
+    // A short conversation's few messages may each bring more.
+    const limit = Math.max(RELATED_PER_MESSAGE, Math.ceil(RELATED_NOTES / queries.length));
+    let found = 0;
+    for (const query of queries) {
+      for (const hit of search.keyword(userId, query, { limit })) {
+        if (found >= RELATED_NOTES) break;
+        if (!byId.has(hit.note.id)) found++;
+        byId.set(hit.note.id, hit.note);
+      }
+      if (found >= RELATED_NOTES) break;
+    }
     return [...byId.values()];
   }
 
@@ -185,10 +208,16 @@ export class NoteExtractor {
     return [...byId.values()];
   }
 
-  /** `dates`: when the conversation took place (conversation-dates.ts). */
-  private async ask(transcript: SpeakerTranscript, related: readonly Note[], sessionId: string, dates: string, signal?: AbortSignal): Promise<ExtractedNote[]> {
+  /** When the conversation took place, and the days of the week: the header of its transcript (conversation-dates.ts). */
+  private dates(from: number, to: number): { span: string; weekdays: string } {
+    const timeZone = this.options.timeZone ?? 'UTC';
+    return { span: conversationDates(from, to, timeZone), weekdays: conversationWeekdays(from, to, timeZone) };
+  }
+
+  /** `dates`: when the conversation took place. */
+  private async ask(transcript: SpeakerTranscript, related: readonly Note[], sessionId: string, dates: { span: string; weekdays: string }, signal?: AbortSignal): Promise<ExtractedNote[]> {
     const existing = related.length > 0 ? related.map((note) => `- [${note.id}] (${note.kind}) ${note.text}`).join('\n') : '(none)';
-    const header = `Existing notes:\n${existing}\n\nConversation ${dates}:\n`;
+    const header = `Existing notes:\n${existing}\n\n${dates.weekdays}\nConversation ${dates.span}:\n`;
     const context = this.options.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
     const answerRoom = (wanted: number) => Math.min(wanted, Math.floor(context * ANSWER_SHARE));
     // A retry carries the reply it rejects and why: with them and the answer's room, the request still fits the context.

@@ -32,10 +32,15 @@ const DESCRIBING =
 
 /**
  * The value: a quoted one to its closing quote (a passphrase may have spaces: only its first word
- * was masked, or none when that word describes one, as "correct" does), else the next
- * whitespace-free word; either unless it is one of the describing words alone.
+ * was masked, or none when that word describes one, as "correct" does; a single-quoted one may hold
+ * an apostrophe, "don't"), else the next whitespace-free word; either unless it is one of the
+ * describing words alone. A quote, comma or semicolon inside the word is part of it (`O'Brien-1987`
+ * reached notes whole, `p@ss;w0rd` in part); one before a space or a full stop ends it.
  */
-const VALUE = String.raw`(?:(["'\`“‘])(?!(?:${DESCRIBING})["'\`”’])([^"'\`“”‘’\n]{4,200})(["'\`”’])|(?!(?:${DESCRIBING})\b)([^\s"'\`,;]{4,}))`;
+const QUOTED = String.raw`["“][^"“”\n]{4,200}["”]|['‘](?:[^'‘’\n]|['’](?=\w)){4,200}['’]|\`[^\`\n]{4,200}\``;
+const PLAIN = String.raw`[^\s"'\`,;“”‘’]`;
+const WORD = String.raw`${PLAIN}(?:${PLAIN}|["'\`,;“”‘’](?=[^\s"'\`,;“”‘’.!?)\]])){3,}`;
+const VALUE = String.raw`(?:(?=["'\`“‘](?!(?:${DESCRIBING})["'\`”’]))(${QUOTED})|(?!(?:${DESCRIBING})\b)(${WORD}))`;
 const PROSE_SECRET = new RegExp(String.raw`(${SET_TO}|${SECRET_NAME}${JOINED})${VALUE}`, 'gi');
 
 export type RedactText = (text: string) => string;
@@ -43,9 +48,9 @@ export type RedactText = (text: string) => string;
 export function createNoteRedactor(knownSecrets: readonly string[] = []): RedactText {
   const shared = createRedactor(knownSecrets);
   return (text) =>
-    shared.text(text).replace(PROSE_SECRET, (match, prefix: string, open: string | undefined, quoted: string | undefined, close: string | undefined, word: string | undefined) => {
-      const value = quoted ?? word ?? '';
+    shared.text(text).replace(PROSE_SECRET, (match, prefix: string, quoted: string | undefined, word: string | undefined) => {
+      const value = quoted?.slice(1, -1) ?? word ?? '';
       if (value === REDACTED || value.startsWith('[redacted')) return match;
-      return quoted === undefined ? `${prefix}${REDACTED}` : `${prefix}${open ?? ''}${REDACTED}${close ?? ''}`;
+      return quoted === undefined ? `${prefix}${REDACTED}` : `${prefix}${quoted.slice(0, 1)}${REDACTED}${quoted.slice(-1)}`;
     });
 }

@@ -15,8 +15,8 @@ export interface SpeakerTranscript {
   userId: string;
   /** One line per message, `User:` / `Assistant:` / `Tool result:`, oldest first (cut to a request's room with `newestThatFit`). */
   lines: string[];
-  /** What the user wrote, for finding related existing notes. */
-  userText: string;
+  /** What the user wrote, message by message, oldest first: it finds their related existing notes. */
+  userMessages: string[];
 }
 
 export interface TranscriptOptions {
@@ -51,7 +51,7 @@ export function speakerTranscripts(messages: readonly StoredMessage[], options: 
   return [...userTexts.keys()].map((userId) => ({
     userId,
     lines: lines.get(userId) ?? [],
-    userText: (userTexts.get(userId) ?? []).join('\n'),
+    userMessages: userTexts.get(userId) ?? [],
   }));
 }
 
