@@ -32,8 +32,9 @@ import { DirectChats } from './direct-chats.js';
 import { SocketModeLink, guardSocketMessages } from './socket-mode.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
-import { loadableFiles } from './files.js';
-import { ASK_SHORTCUT, SUGGESTED_PROMPTS, normalizeAskAbout, normalizeButtonPress, startedAssistantThread, threadTitle } from './interactions.js';
+import { loadableFiles, withFileInfo } from './files.js';
+import { ASK_SHORTCUT, normalizeAskAbout, normalizeButtonPress } from './interactions.js';
+import { AssistantChats } from './assistant-chats.js';
 import { normalizeEvent, normalizeReaction, normalizeSlashCommand, parseConversationId, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 import { BLOCKS_LIMIT, BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, toMrkdwn, withButtons, type OutgoingMessage } from './render.js';
 
@@ -45,8 +46,6 @@ const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAft
 const COMMENT_LIMIT = 3_000;
 /** chat.update is a Tier 3 method (about 50 calls a minute, for the whole workspace): one draft's pace, divided among those streaming at once. */
 const DRAFT_EVERY_MS = 1_500;
-/** Chats of the assistant pane remembered until their first message names them. */
-const UNTITLED_CHATS = 1_000;
 /** A draft stays well within one message. */
 const DRAFT_CHARS = 12_000;
 
@@ -82,8 +81,7 @@ export class SlackAdapter implements Adapter {
   private readonly replies: SentReplies;
   private readonly members: MemberNames;
   private readonly directChats: DirectChats;
-  /** Chats of the assistant pane started and not yet named (`channel:thread_ts`). */
-  private readonly untitled = new Set<string>();
+  private readonly assistantChats: AssistantChats;
   private readonly uploader: Uploader;
 
   constructor(
@@ -117,6 +115,7 @@ export class SlackAdapter implements Adapter {
     this.clientOptions = webClientOptions(settings, deps.logger);
     this.client = new webApi.WebClient(this.token, this.clientOptions);
     this.members = new MemberNames(this.client, deps.logger);
+    this.assistantChats = new AssistantChats(this.client, deps.logger);
     this.directChats = new DirectChats({ client: this.client, logger: deps.logger, call: (operation) => this.call(operation) });
     this.inFlight = new MessagesInFlight({
       client: this.client,
@@ -145,16 +144,7 @@ export class SlackAdapter implements Adapter {
     const app = new App({ token: this.token, botId: this.bot.botId, botUserId: this.bot.userId, receiver, clientOptions: this.clientOptions, logger, ignoreSelf: false, convoStore: false });
     app.event('message', async ({ event, body }) => this.onEvent(event, body));
     app.event('app_mention', async ({ event, body }) => this.onEvent(event, body));
-    app.event('assistant_thread_started', async ({ event }) => {
-      const thread = startedAssistantThread(event);
-      if (!thread) return;
-      this.untitled.add(`${thread.channelId}:${thread.threadTs}`);
-      if (this.untitled.size > UNTITLED_CHATS) this.untitled.delete(this.untitled.values().next().value as string);
-      // A courtesy, like the hourglass: one attempt, a refusal logged.
-      await once(() => this.client.assistant.threads.setSuggestedPrompts({ channel_id: thread.channelId, thread_ts: thread.threadTs, prompts: [...SUGGESTED_PROMPTS] })).catch((error: unknown) =>
-        this.logger.debug({ err: describeError(error) }, 'Slack suggested prompts not set'),
-      );
-    });
+    app.event('assistant_thread_started', async ({ event }) => this.assistantChats.started(event));
     app.event('reaction_added', async ({ event }) => {
       if (!this.accepting || !this.bot) return;
       const normalized = normalizeReaction(event, this.normalizeOptions(this.bot), (channel, ts) => this.replies.get(`${channel}:${ts}`));
@@ -279,24 +269,18 @@ export class SlackAdapter implements Adapter {
     else if (event.type === 'done') this.inFlight.done(conversationId);
   }
 
-  private onEvent(event: unknown, body: unknown): void {
-    if (!this.accepting || !this.bot) return;
-    const normalized = normalizeEvent(event, body, this.normalizeOptions(this.bot));
+  private async onEvent(rawEvent: unknown, body: unknown): Promise<void> {
+    const bot = this.bot;
+    if (!this.accepting || !bot) return;
+    const first = normalizeEvent(rawEvent, body, this.normalizeOptions(bot));
+    // A Slack Connect partner's file comes as its id alone (files.ts): a message to answer waits for files.info (one attempt); the others go in at once.
+    const toAnswer = first?.message.addressed && !first.message.isSelf && !first.message.isBot && first.message.attachments?.length;
+    const event = toAnswer ? await withFileInfo(rawEvent, (file) => once(() => this.client.files.info({ file })), this.logger) : rawEvent;
+    const normalized = event === rawEvent ? first : normalizeEvent(event, body, this.normalizeOptions(bot));
     if (!normalized) return;
     this.directChats.saw(normalized);
-    this.titleChat(normalized.message, normalized.target);
+    this.assistantChats.saw(normalized.message, normalized.target);
     this.deliver({ ...normalized, message: this.withName(this.withThread(this.withFiles(normalized.message, event), normalized.target)) });
-  }
-
-  /** A new chat of the assistant pane is named after its first message, so the pane's history tells chats apart. A courtesy: one attempt. */
-  private titleChat(message: InboundMessage, target: ReplyTarget): void {
-    const key = `${target.channel}:${target.threadTs ?? ''}`;
-    if (message.isSelf || message.isBot || !this.untitled.delete(key)) return;
-    const title = threadTitle(message.text);
-    if (!title || !target.threadTs) return;
-    void once(() => this.client.assistant.threads.setTitle({ channel_id: target.channel, thread_ts: target.threadTs ?? '', title })).catch((error: unknown) =>
-      this.logger.debug({ err: describeError(error) }, 'Slack assistant thread title not set'),
-    );
   }
 
   /** Events carry member ids only: the core looks the name up when the turn starts. */

@@ -9,7 +9,7 @@ import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { headOf } from '../../src/core/text.js';
-import { PLATFORM, conversationIdOf, userTeamOf, downloadable, fileSchema, slackToPlain, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
+import { PLATFORM, conversationIdOf, userTeamOf, downloadable, fileSchema, slackToPlain, withForwarded, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 
 const buttonPress = z.object({
   type: z.literal('block_actions'),
@@ -76,7 +76,15 @@ const messageShortcut = z.object({
   user: z.object({ id: z.string(), team_id: z.string().optional() }),
   team: z.object({ id: z.string() }).nullable().optional(),
   channel: z.object({ id: z.string() }),
-  message: z.object({ ts: z.string(), thread_ts: z.string().optional(), text: z.string().default(''), user: z.string().optional(), bot_id: z.string().optional(), files: z.array(fileSchema).optional() }),
+  message: z.object({
+    ts: z.string(),
+    thread_ts: z.string().optional(),
+    text: z.string().default(''),
+    user: z.string().optional(),
+    bot_id: z.string().optional(),
+    files: z.array(fileSchema).optional(),
+    attachments: z.array(z.unknown()).optional(),
+  }),
 });
 
 /**
@@ -88,7 +96,8 @@ export function normalizeAskAbout(rawBody: unknown, options: NormalizeOptions): 
   if (!parsed.success) return undefined;
   const { message, trigger_id: triggerId } = parsed.data;
   const where = whereFrom(parsed.data, options);
-  const text = slackToPlain(message.text).trim();
+  // Asked about a forward: what it forwards is what the question is about.
+  const text = withForwarded(slackToPlain(message.text).trim(), message.attachments);
   const files = downloadable(message.files ?? []).map((file) => ({ ...file, label: ofRepliedMessage(file.label) }));
   const attachments = (message.files ?? []).map((file) => ofRepliedMessage(describeFile(file.name, file.mimetype)));
   const author = message.user ?? message.bot_id ?? 'someone';

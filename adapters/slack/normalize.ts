@@ -14,6 +14,7 @@ import { describeFile } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { reactionMessageId, type SentReply } from '../../src/core/sent-replies.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { forwardedMessages } from './shared-messages.js';
 
 export const PLATFORM = 'slack';
 
@@ -52,7 +53,15 @@ export interface Normalized {
   target: ReplyTarget;
 }
 
-export const fileSchema = z.object({ name: z.string().optional(), mimetype: z.string().optional(), url_private_download: z.string().optional(), size: z.number().optional() });
+export const fileSchema = z.object({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  mimetype: z.string().optional(),
+  url_private_download: z.string().optional(),
+  size: z.number().optional(),
+  /** `check_file_info`: a file from a Slack Connect partner, only its id given (see files.ts). */
+  file_access: z.string().optional(),
+});
 
 const messageEvent = z.object({
   type: z.enum(['message', 'app_mention']),
@@ -67,6 +76,8 @@ const messageEvent = z.object({
   team: z.string().optional(),
   user_team: z.string().optional(),
   files: z.array(fileSchema).optional(),
+  // Read leniently (shared-messages.ts): an attachment of an odd shape must not lose the message.
+  attachments: z.array(z.unknown()).optional(),
 });
 
 const envelope = z.object({
@@ -128,8 +139,11 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
   const isDirect = event.channel_type === 'im' || (event.channel_type === undefined && event.channel.startsWith('D'));
   const isSelf = event.user === bot.userId || (event.bot_id !== undefined && event.bot_id === bot.botId);
   const isBot = !isSelf && (event.bot_id !== undefined || event.subtype === 'bot_message');
+  // Only the sender's own words address Cairn or run a command, never a message they forward.
   const mentioned = mentionPattern(bot.userId).test(event.text);
-  const text = slackToPlain(withoutMention(event.text, bot.userId)).trim();
+  const own = slackToPlain(withoutMention(event.text, bot.userId)).trim();
+  const command = parseCommand(own);
+  const text = command ? own : withForwarded(own, event.attachments);
   const user = event.user ?? event.bot_id ?? 'unknown';
   const threadRoot = event.thread_ts ?? event.ts;
   const conversationId = conversationIdOf(team, event.channel, event, isDirect, options);
@@ -146,7 +160,7 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
       addressed: isDirect || event.type === 'app_mention' || mentioned,
       isSelf,
       isBot,
-      command: parseCommand(text),
+      command,
       messageId: `${event.channel}:${event.ts}`,
       receivedAt: options.now,
       raw: rawEvent,
@@ -154,6 +168,15 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
     // Channels answer in the thread (the mention's own, or the one it was written in); DMs in place.
     target: { channel: event.channel, ts: event.ts, ...(isDirect ? (event.thread_ts ? { threadTs: event.thread_ts } : {}) : { threadTs: threadRoot }) },
   };
+}
+
+/**
+ * The text with the messages it forwards after it, each marked as forwarded (as the Discord
+ * adapter marks them): a forward's own text is only the comment typed with it, or nothing.
+ */
+export function withForwarded(text: string, attachments: unknown): string {
+  const forwarded = forwardedMessages(attachments).map(({ author, text: said }) => `[Forwarded message${author ? ` from ${author}` : ''}:\n${slackToPlain(said).trim()}]`);
+  return [text, ...forwarded].filter((part) => part !== '').join('\n');
 }
 
 /** A file shared with the message that Cairn may read; downloading it needs `files:read`. */

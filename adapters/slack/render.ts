@@ -52,7 +52,7 @@ export interface RenderedMessage {
 export function renderMessages(markdown: string, limit = BLOCKS_LIMIT): RenderedMessage[] {
   let sourceLimit = limit;
   for (;;) {
-    const rendered = splitMessage(markdown, sourceLimit).map((part) => ({ part, sections: splitMessage(toMrkdwn(part), SECTION_LIMIT) }));
+    const rendered = splitMessage(markdown, sourceLimit).map((part) => ({ part, sections: splitEscaped(toMrkdwn(part), SECTION_LIMIT) }));
     const longest = Math.max(...rendered.map(({ sections }) => shownLength(sections)));
     if (longest <= limit || sourceLimit <= MIN_SOURCE_LIMIT) {
       return rendered.map(({ part, sections }) => {
@@ -86,7 +86,29 @@ export function toPlainText(markdown: string): string {
 
 /** Splits plain text into parts Slack accepts (the fallback path). */
 export function plainParts(plain: string, limit: number): string[] {
-  return splitMessage(plain, limit);
+  return splitEscaped(plain, limit);
+}
+
+/** The escapes of Slack's control characters, and a private-use character standing in for each while text is split. */
+const ESCAPES: Record<string, string> = { '&amp;': '\uE003', '&lt;': '\uE004', '&gt;': '\uE005' };
+const STAND_INS = Object.fromEntries(Object.entries(ESCAPES).map(([escape, standIn]) => [standIn, escape]));
+
+/**
+ * Escaped text split into parts of at most `limit` characters, none cut inside an escape: a
+ * hard cut through a long line (minified HTML, a URL's query) would leave `&am` at the end of
+ * one part and `p;` at the start of the next, which Slack shows as typed. Each escape counts
+ * as one character while splitting; where the parts come out too long with their escapes, the
+ * text is split again smaller.
+ */
+function splitEscaped(text: string, limit: number): string[] {
+  const packed = text.replace(/&(?:amp|lt|gt);/g, (escape) => ESCAPES[escape] ?? escape);
+  for (let size = limit; ; ) {
+    const parts = splitMessage(packed, size).map((part) => part.replace(/[\uE003-\uE005]/g, (standIn) => STAND_INS[standIn] ?? standIn));
+    const longest = Math.max(...parts.map((part) => part.length));
+    // An escape is at most five characters for one, so a fifth of the limit always fits.
+    if (longest <= limit || size <= limit / 5) return parts;
+    size = Math.max(Math.floor(limit / 5), Math.min(size - 1, Math.floor((size * limit) / longest)));
+  }
 }
 
 export function escapeSlack(text: string): string {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { ThreadBefore } from '../../src/core/message.js';
 import { CairnError } from '../../src/core/errors.js';
 import { mapSlackError } from './errors.js';
-import { PLATFORM, slackToPlain, type BotIdentity } from './normalize.js';
+import { PLATFORM, slackToPlain, withForwarded, type BotIdentity } from './normalize.js';
 
 /** The most thread messages kept before a question in it (one page of conversations.replies), and the most pages read. */
 const THREAD_MESSAGES = 200;
@@ -25,6 +25,7 @@ const threadReplies = z.object({
       bot_id: z.string().optional(),
       username: z.string().optional(),
       bot_profile: z.object({ name: z.string().optional() }).optional(),
+      attachments: z.array(z.unknown()).optional(),
     }),
   ),
 });
@@ -56,8 +57,10 @@ export async function threadBefore(reader: ThreadReader, channel: string, thread
   const lastOwn = before.findLastIndex((message) => message.user === bot.userId || (message.bot_id !== undefined && message.bot_id === bot.botId));
   const since = before
     .slice(lastOwn + 1)
+    // A forward's words are in its attachments (shared-messages.ts).
+    .map((message) => ({ ...message, text: withForwarded(slackToPlain(message.text), message.attachments) }))
     .filter((message) => message.text.trim() !== '')
-    .map(async (message) => ({ author: message.user ? await reader.nameOf(message.user) : (message.bot_profile?.name ?? message.username ?? message.bot_id ?? 'someone'), text: slackToPlain(message.text) }));
+    .map(async (message) => ({ author: message.user ? await reader.nameOf(message.user) : (message.bot_profile?.name ?? message.username ?? message.bot_id ?? 'someone'), text: message.text }));
   // What was not read matters only when Cairn's last word was not among what was.
   return { messages: await Promise.all(since), olderLeftOut: lastOwn < 0 && olderLeftOut };
 }
