@@ -5,7 +5,10 @@
  * tokenizer to merge on (an emoji counts as two). By pieces: BPE tokenizers (GPT-4/4o, Llama 3,
  * Qwen) first split text into words, runs of at most three digits (Qwen and Mistral: of one) and
  * runs of punctuation, and every piece is a token at least; logs and data (timestamps, IPs, ids) are mostly such short
- * pieces, about twice what four characters a token makes of them. Used for budgets, never for
+ * pieces, about twice what four characters a token makes of them. A letter's change of case
+ * starts a token too: parts of names in code (`getElementById`), and random data (base64:
+ * certificates, secrets, keys), which has no word of the vocabulary in it and was counted at under
+ * half its size as one piece a run of letters. Used for budgets, never for
  * billing: billing uses the usage the provider reports. Erring high only means compressing a
  * little early.
  */
@@ -65,23 +68,57 @@ function classAt(text: string, at: number): CharClass {
  * without building them (its contractions, `'s` `'ll`, aside).
  */
 function byPieces(text: string): number {
-  let pieces = 0;
-  for (let at = 0; at < text.length; pieces++) at = pieceEnd(text, at);
-  return pieces;
+  const count: PieceCount = { pieces: 0 };
+  for (let at = 0; at < text.length; count.pieces++) at = pieceEnd(text, at, count);
+  return count.pieces;
 }
 
-/** Where the piece that starts at `at` ends. */
-function pieceEnd(text: string, at: number): number {
+interface PieceCount {
+  pieces: number;
+}
+
+/** Where the piece that starts at `at` ends; a run of letters adds the tokens its changes of case start to `count`. */
+function pieceEnd(text: string, at: number, count: PieceCount): number {
   const kind = classAt(text, at);
   const next = classAt(text, at + 1);
-  if (kind === LETTER) return runEnd(text, at, LETTER);
+  if (kind === LETTER) return lettersEnd(text, at, count);
   if (kind === DIGIT) return Math.min(runEnd(text, at, DIGIT), at + 3);
   // One space or mark before a word goes with it (` the`, `/api`, `"GET`).
-  if ((kind === SPACE || kind === PUNCTUATION) && next === LETTER) return runEnd(text, at + 1, LETTER);
+  if ((kind === SPACE || kind === PUNCTUATION) && next === LETTER) return lettersEnd(text, at + 1, count);
   // A run of marks, with a space before it and the line breaks after it (` [`, `"\n`).
   if (kind === PUNCTUATION) return runEnd(text, runEnd(text, at, PUNCTUATION), NEWLINE);
   if (text.charCodeAt(at) === 0x20 && next === PUNCTUATION) return runEnd(text, runEnd(text, at + 1, PUNCTUATION), NEWLINE);
   return whitespaceEnd(text, at);
+}
+
+/**
+ * The end of the run of letters at `from`. Each ASCII letter that follows one of the other case (`aB`, `Ab`)
+ * counts a token more: about once a sentence in prose, at each part of a camelCase name, and at every other
+ * letter of base64, whose runs tokenizers cut into pieces of one or two characters.
+ */
+function lettersEnd(text: string, from: number, count: PieceCount): number {
+  let end = from;
+  let changes = 0;
+  // Letters beyond ASCII (previous 0) are left to byScript.
+  for (let previous = 0; end < text.length; end++) {
+    const code = text.charCodeAt(end);
+    if (code >= 0x80) {
+      previous = 0;
+      continue;
+    }
+    if (ASCII_CLASSES[code] !== LETTER) break;
+    // 0x20 is the bit that tells a small ASCII letter from its capital.
+    if (previous !== 0 && ((code ^ previous) & 0x20) !== 0) changes++;
+    previous = code;
+  }
+  // A capitalized word (`Nov`, `Please`) is one token all the same: its one change, after its first letter, starts none.
+  const capitalized = changes === 1 && end - from >= 3 && isCapital(text.charCodeAt(from)) && !isCapital(text.charCodeAt(from + 1));
+  count.pieces += capitalized ? 0 : changes;
+  return end;
+}
+
+function isCapital(code: number): boolean {
+  return code >= 0x41 && code <= 0x5a;
 }
 
 function runEnd(text: string, from: number, kind: CharClass): number {
