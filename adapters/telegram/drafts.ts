@@ -8,12 +8,12 @@
  */
 import type { Api } from 'grammy';
 import type { DraftSurface } from '../../src/core/reply-drafts.js';
-import { describeError, type CairnError } from '../../src/core/errors.js';
+import { CairnError, describeError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { Timer } from '../../src/core/turn-indicators.js';
 import { isMarkupRejection, once } from './errors.js';
-import { chatIdOf, topicOf } from './normalize.js';
-import { renderParts, type RenderedPart } from './render.js';
+import { PLATFORM, chatIdOf, topicOf } from './normalize.js';
+import { renderParts, showsText, type RenderedPart } from './render.js';
 
 /** A message Cairn sent, edited as the draft grows. */
 export interface MessageDraft {
@@ -91,8 +91,7 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
   }
 
   async post(conversationId: string, text: string, replyTo: string | undefined): Promise<TelegramDraft | undefined> {
-    const [part] = renderParts(text);
-    if (!part) return undefined;
+    const part = draftPart(text);
     const chatId = chatIdOf(conversationId);
     if (chatId > 0 && this.native && !this.refusedIn.has(chatId)) {
       // Non-zero and new for each draft: updates of one draft animate, a new one replaces it.
@@ -108,8 +107,7 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
   }
 
   async edit(draft: TelegramDraft, text: string): Promise<void> {
-    const [part] = renderParts(text);
-    if (!part) return;
+    const part = draftPart(text);
     if (isMessageDraft(draft)) await this.messages.edit(draft, part);
     else await this.showNative(draft, part);
   }
@@ -157,4 +155,16 @@ export class TelegramDraftSurface implements DraftSurface<TelegramDraft> {
     this.logger.info({ reason: error.message, chatId, everywhere: error.status === 404 }, "Telegram's own drafts are not available; streaming into an edited message instead");
     return true;
   }
+}
+
+/**
+ * What a draft shows of `text`. An answer that opens with a code block shows only its fence at
+ * first, an empty code block, which Telegram refuses (400) like a chat refusing drafts: that took
+ * Telegram's own drafts away from the chat until a restart. Such an update fails here instead, and
+ * the next one, with words, goes out.
+ */
+function draftPart(text: string): RenderedPart {
+  const [part] = renderParts(text);
+  if (part && showsText(part)) return part;
+  throw new CairnError('invalid_input', 'The draft shows nothing yet (an empty code block).', { platform: PLATFORM });
 }

@@ -20,7 +20,8 @@ import { ChatMigrations } from './chat-migration.js';
 import { CALL_TIMEOUT_MS, limitCallTime } from './call-timeout.js';
 import { LongPolling } from './polling.js';
 import { checkTelegram, telegramSettings } from './check.js';
-import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, normalizeStopButton, filesOf, topicOf, type NormalizeOptions } from './normalize.js';
+import { PLATFORM, albumOf, chatIdOf, inTopic, normalizeButton, normalizeMessage, normalizeReaction, normalizeStopButton, filesOf, type NormalizeOptions } from './normalize.js';
+import { ChatActions } from './chat-actions.js';
 import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
 import { TelegramDraftSurface, isMessageDraft, type MessageDraft, type TelegramDraft } from './drafts.js';
 import { describeBot } from './profile.js';
@@ -93,13 +94,15 @@ export class TelegramAdapter implements Adapter {
     this.migrations = new ChatMigrations(deps.logger, deps.conversationMoved);
     this.bot.api.config.use(this.migrations.transformer);
     this.bot.api.config.use(limitCallTime(options.requestTimeoutMs ?? CALL_TIMEOUT_MS));
+    const chatActions = new ChatActions(this.bot.api, options.now ?? Date.now);
+    this.bot.api.config.use(chatActions.transformer);
     this.timer = options.timer ?? unrefTimer;
     this.sleep = deps.sleep ?? realSleep;
     this.indicators = new TurnIndicators({
       typingEveryMs: TYPING_EVERY_MS,
       progressAfterMs: PROGRESS_AFTER_MS,
       timer: this.timer,
-      typing: (conversationId) => void this.bot.api.sendChatAction(chatIdOf(conversationId), 'typing', inTopic(conversationId)).catch(() => {}),
+      typing: (conversationId) => chatActions.typing(conversationId, () => this.indicators.stop(conversationId)),
       // A streamed draft already shows that the turn is going on.
       progress: (conversationId) => void (this.drafts.showing(conversationId) ? undefined : this.send(conversationId, { text: PROGRESS_TEXT }).catch(() => {})),
     });
@@ -334,7 +337,7 @@ export class TelegramAdapter implements Adapter {
     this.migrations.seen(raw);
     const album = albumOf(raw);
     // The album's messages all reply to the same message: its files and words come once, with the first.
-    const source = album !== undefined && this.gathering.has(album) ? { ...(raw as object), reply_to_message: undefined, quote: undefined } : raw;
+    const source = album !== undefined && this.gathering.has(album) ? { ...(raw as object), reply_to_message: undefined, external_reply: undefined, quote: undefined } : raw;
     const message = this.withFiles(normalizeMessage(source, this.normalize), source);
     if (this.anonymous.intercept(raw, message)) return;
     if (!message || message.isSelf || message.isBot) return this.dispatch(sink, message);
@@ -423,12 +426,6 @@ export class TelegramAdapter implements Adapter {
       onRetry: (error, attempt, delayMs) => this.deps.logger.warn({ code: error.code, attempt, delayMs }, 'Telegram call failed; retrying'),
     });
   }
-}
-
-/** Where in a group a message goes: its forum topic, when the conversation is one. */
-function inTopic(conversationId: string): { message_thread_id?: number } {
-  const topic = topicOf(conversationId);
-  return topic === undefined ? {} : { message_thread_id: topic };
 }
 
 

@@ -37,6 +37,14 @@ const contentFields = {
 };
 type Content = z.infer<z.ZodObject<typeof contentFields>>;
 
+/** Who wrote a message in another chat (MessageOrigin): a user, a user who hides their account, a chat or a channel. */
+const originSchema = z.object({
+  sender_user: userSchema.optional(),
+  sender_user_name: z.string().optional(),
+  sender_chat: z.object({ title: z.string().optional() }).optional(),
+  chat: z.object({ title: z.string().optional() }).optional(),
+});
+
 export const messageSchema = z.object({
   message_id: z.number(),
   date: z.number(),
@@ -51,6 +59,9 @@ export const messageSchema = z.object({
   media_group_id: z.string().optional(),
   // The message replied to, with its files: "@Cairn summarize this" in reply to a PDF means that PDF.
   reply_to_message: z.object({ from: userSchema.optional(), text: z.string().optional(), caption: z.string().optional(), ...contentFields }).optional(),
+  // A reply to a message in another chat or forum topic ("Reply in another chat"): its author and
+  // files; its words come only as the quote, which Telegram then adds itself.
+  external_reply: z.object({ origin: originSchema, ...contentFields }).optional(),
   // The part of the replied-to message the sender quoted, when they picked one.
   quote: z.object({ text: z.string() }).optional(),
   // A message in a forum topic; other groups use message_thread_id for reply threads, which are no topics.
@@ -77,7 +88,8 @@ export interface TelegramFile {
 export function filesOf(raw: unknown): TelegramFile[] {
   const message = messageSchema.safeParse(raw).data;
   if (!message) return [];
-  const replied = message.reply_to_message ? contentFilesOf(message.reply_to_message).map((file) => ({ ...file, label: ofRepliedMessage(file.label) })) : [];
+  const repliedTo = repliedContent(message);
+  const replied = repliedTo ? contentFilesOf(repliedTo).map((file) => ({ ...file, label: ofRepliedMessage(file.label) })) : [];
   return [...contentFilesOf(message), ...replied];
 }
 
@@ -98,7 +110,8 @@ function contentFilesOf(message: Content): TelegramFile[] {
 
 /** The non-text parts of a message, in words, and the files of the message it replies to (those Cairn may read). */
 function attachmentsOf(message: z.infer<typeof messageSchema>): string[] {
-  const replied = message.reply_to_message ? contentFilesOf(message.reply_to_message).map((file) => ofRepliedMessage(file.label)) : [];
+  const repliedTo = repliedContent(message);
+  const replied = repliedTo ? contentFilesOf(repliedTo).map((file) => ofRepliedMessage(file.label)) : [];
   return [...partsOf(message), ...replied];
 }
 
@@ -165,6 +178,12 @@ export function topicOf(conversationId: string): number | undefined {
   return segment && Number.isSafeInteger(topic) ? topic : undefined;
 }
 
+/** Where in a chat a message or chat action goes: its forum topic, when the conversation is one. */
+export function inTopic(conversationId: string): { message_thread_id?: number } {
+  const topic = topicOf(conversationId);
+  return topic === undefined ? {} : { message_thread_id: topic };
+}
+
 export function normalizeMessage(raw: unknown, options: NormalizeOptions): InboundMessage | undefined {
   const parsed = messageSchema.safeParse(raw);
   if (!parsed.success || !parsed.data.from) return undefined;
@@ -174,7 +193,7 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
   const raw_text = message.text ?? message.caption ?? '';
   const mention = `@${options.bot.username}`;
   const mentioned = (message.entities ?? message.caption_entities ?? []).some((e) => e.type === 'mention' && raw_text.slice(e.offset, e.offset + e.length).toLowerCase() === mention.toLowerCase());
-  const repliedToBot = message.reply_to_message?.from?.id === options.bot.id;
+  const repliedToBot = repliedAuthor(message)?.id === options.bot.id;
   // The mention goes first, so `@cairn_bot /new` runs /new, as on Slack and Discord.
   const text = stripMention(raw_text, mention);
   const { command, forMe } = commandFor(text, options.bot.username);
@@ -286,13 +305,34 @@ export function albumOf(raw: unknown): string | undefined {
   return parsed.success && parsed.data.media_group_id ? `${parsed.data.chat.id}:${parsed.data.media_group_id}` : undefined;
 }
 
+/**
+ * The message replied to: in another chat or forum topic (external_reply; in a topic,
+ * reply_to_message is then only the topic's first message), else in this one.
+ */
+function repliedContent(message: z.infer<typeof messageSchema>): Content | undefined {
+  return message.external_reply ?? message.reply_to_message;
+}
+
+/** Who wrote the message replied to: a name, and the user's id where Telegram tells it. */
+function repliedAuthor(message: z.infer<typeof messageSchema>): { name: string; id?: number } | undefined {
+  const external = message.external_reply;
+  if (!external) return message.reply_to_message?.from && { name: nameOf(message.reply_to_message.from), id: message.reply_to_message.from.id };
+  const { sender_user: user, sender_user_name: hidden, sender_chat: senderChat, chat } = external.origin;
+  return user ? { name: nameOf(user), id: user.id } : { name: hidden ?? senderChat?.title ?? chat?.title ?? 'someone' };
+}
+
+function nameOf(user: z.infer<typeof userSchema>): string {
+  return user.username ? `@${user.username}` : user.first_name;
+}
+
 /** The message replied to, or the part of it quoted (a topic's first message, which has no text, is none). */
 function replyContextOf(message: z.infer<typeof messageSchema>, bot: BotIdentity): InboundMessage['replyingTo'] {
-  const replied = message.reply_to_message;
+  // A message in another chat or topic is known by its quote only.
+  const replied = message.external_reply ? undefined : message.reply_to_message;
   const text = message.quote?.text ?? replied?.text ?? replied?.caption;
-  if (!replied || !text?.trim()) return undefined;
-  const author = replied.from ? (replied.from.username ? `@${replied.from.username}` : replied.from.first_name) : 'someone';
-  return { author, text, byBot: replied.from?.id === bot.id };
+  const author = repliedAuthor(message);
+  if (!repliedContent(message) || !text?.trim()) return undefined;
+  return { author: author?.name ?? 'someone', text, byBot: author?.id === bot.id };
 }
 
 /**

@@ -29,6 +29,11 @@ export function renderParts(markdown: string): RenderedPart[] {
   });
 }
 
+/** Whether the part shows anything: Telegram refuses a text that is empty once its HTML is parsed (an empty code block). */
+export function showsText(part: RenderedPart): boolean {
+  return part.html.replace(/<[^>]*>/g, '').trim() !== '';
+}
+
 /**
  * The length Telegram holds against its limit: the text once the HTML is parsed. Counting the
  * source, a code block full of `<` (each `&lt;`) looked too long and went out as raw Markdown.
@@ -67,13 +72,25 @@ function inline(line: string): string {
   const park = (html: string) => `\uE000${parked.push(html) - 1}\uE000`;
   let text = line.replace(/`([^`\n]+)`/g, (_m, code: string) => park(`<code>${escapeHtml(code)}</code>`));
   const unpark = (html: string) => html.replace(/\uE000(\d+)\uE000/g, (_m, index: string) => parked[Number(index)] ?? '');
+  // Bare URLs, which Telegram links by itself, are parked as they are: emphasis read into one
+  // (`src/__init__.py` as bold "init") took its underscores away, and the link went elsewhere.
+  const bareUrls = (html: string) => html.replace(BARE_URL, (url) => park(url));
   // A label's code (`[`fetch`](url)`) is parked already: it is put back into the link before the
   // link is parked in turn, or the one pass at the end would leave it a placeholder.
   text = emphasis(
-    escapeHtml(text).replace(/\[([^\]\n]+)\]\((https?:\/\/(?:[^\s()]|\([^\s()]*\))+)\)/g, (_m, label: string, url: string) => park(`<a href="${url.replace(/"/g, '&quot;')}">${unpark(emphasis(label))}</a>`)),
+    bareUrls(
+      escapeHtml(text).replace(/\[([^\]\n]+)\]\((https?:\/\/(?:[^\s()]|\([^\s()]*\))+)\)/g, (_m, label: string, url: string) => park(`<a href="${url.replace(/"/g, '&quot;')}">${unpark(emphasis(bareUrls(label)))}</a>`)),
+    ),
   );
   return unpark(text);
 }
+
+/**
+ * A URL in the text, up to the punctuation, `*` and `~` after it (the sentence's, as in
+ * `**see https://example.com**` or `(https://example.com).`); never into a parked piece. A
+ * trailing `_` is the URL's (`#object.__init__`).
+ */
+const BARE_URL = /\b(?:https?:\/\/|www\.)[^\s\uE000]*[^\s\uE000*~.,:;!?'"()]/g;
 
 /**
  * Bold, italic and strikethrough of escaped text (a line, or a link's label). Where the model's
