@@ -107,14 +107,24 @@ export class SessionManager {
     return sessions.filter((session) => this.end(session, reason)).length;
   }
 
-  /** Ends every session idle past the timeout (at start-up and periodically), except where a turn still runs. */
+  /**
+   * Ends every session idle past the timeout (at start-up and periodically), except where a turn still runs.
+   * A database that cannot be written now (locked past the busy timeout by another process, a full disk)
+   * leaves the rest for the next sweep: thrown from the start's timer, it ended the process.
+   */
   sweepIdle(): Session[] {
     const cutoff = this.options.clock.now() - this.options.idleMs;
     const running = this.options.turnRunning ?? (() => false);
-    return this.options.store
-      .idleSince(cutoff)
-      .filter((session) => !running(session.conversationId))
-      .filter((session) => this.end(session, 'idle'));
+    const ended: Session[] = [];
+    try {
+      for (const session of this.options.store.idleSince(cutoff)) {
+        if (!running(session.conversationId) && this.end(session, 'idle')) ended.push(session);
+      }
+    } catch (error) {
+      // Stopped at the first failure: each further try would block the process for the busy timeout again.
+      this.options.logger.warn({ err: describeError(error) }, 'idle sweep could not end sessions now; the next sweep tries again');
+    }
+    return ended;
   }
 
   private end(session: Session, reason: EndReason): boolean {

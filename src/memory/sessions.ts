@@ -217,9 +217,14 @@ export class SessionStore {
     return this.statements.listRecent.all(limit).map(toSession);
   }
 
-  /** Appends messages in one short transaction and marks the session active now. */
+  /**
+   * Appends messages in one short transaction and marks the session active now. IMMEDIATE: the
+   * transaction reads the next seq before it writes, and SQLite does not wait (busy timeout) for a
+   * read transaction to become a write one: another process writing then (`cairn chat` beside
+   * `cairn start`) failed the turn at once with "database is locked".
+   */
   append(sessionId: string, messages: readonly NewMessage[], now: number): void {
-    this.appendInTransaction(sessionId, messages, now);
+    this.appendInTransaction.immediate(sessionId, messages, now);
   }
 
   /** Messages not yet folded into the summary, oldest first. */
