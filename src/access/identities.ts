@@ -48,7 +48,7 @@ export class IdentityLinks {
     this.db.transaction(() => {
       this.statements.clearCodes.run(userId, now);
       this.statements.insertCode.run(code, userId, now, now + LINK_CODE_VALIDITY_MS);
-    })();
+    }).immediate();
     return code;
   }
 
@@ -73,7 +73,7 @@ export class IdentityLinks {
       this.statements.link.run(userId, person, now);
       // The redeemer may already have linked accounts of its own: they join too.
       if (previous !== person) this.statements.repoint.run(person, previous);
-    })();
+    }).immediate();
     return { person, previous };
   }
 
@@ -101,7 +101,7 @@ export class IdentityLinks {
       this.db.transaction(() => {
         this.statements.unlink.run(userId);
         this.statements.repoint.run(heir, person);
-      })();
+      }).immediate();
       return { unlinked: true, heir };
     }
     return { unlinked: this.statements.unlink.run(userId).changes > 0 };

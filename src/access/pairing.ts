@@ -89,7 +89,7 @@ export class PairingStore {
     this.db.transaction(() => {
       this.statements.markApproved.run(now, approvedBy, code);
       this.statements.approve.run(row.platform, row.user_id, now, approvedBy);
-    })();
+    }).immediate();
     return toRequest(row);
   }
 

@@ -133,7 +133,7 @@ export class TaskStore {
       const taskId = Number(result.lastInsertRowid);
       for (const use of task.skillsUsed) this.statements.insertSkill.run(taskId, use.name, use.version);
       return taskId;
-    })();
+    }).immediate();
     // Built from what was written rather than read back: the trajectory can be large.
     return { ...task, id, selfAssessment: undefined, feedback: undefined, feedbackReason: undefined, reflected: false };
   }

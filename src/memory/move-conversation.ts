@@ -39,5 +39,5 @@ export function moveConversationRecords(db: Db, from: string, to: string): Moved
     const files = db.prepare(`UPDATE attachments SET conversation_id = ${MOVED} WHERE ${WITHIN}`).run(params).changes;
     return { sessions, models, files };
   });
-  return move();
+  return move.immediate();
 }

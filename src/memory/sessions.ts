@@ -179,7 +179,7 @@ export class SessionStore {
     this.db.transaction(() => {
       this.statements.reassignSessions.run(to, from);
       this.statements.reassignMessages.run(to, from);
-    })();
+    }).immediate();
   }
 
   /**
@@ -190,7 +190,7 @@ export class SessionStore {
     this.db.transaction(() => {
       this.statements.reassignMessagesOn.run(to, from, platform);
       this.statements.reassignSessionsOn.run(to, from, platform);
-    })();
+    }).immediate();
   }
 
   /**

@@ -172,7 +172,7 @@ export class NoteExtractor {
         result.notes.push(...store.applyBatch(person, batch.changes));
       }
       finish();
-    })();
+    }).immediate();
     return result;
   }
 

@@ -140,7 +140,7 @@ export class NoteStore {
   }
 
   add(userId: string, note: NewNote): Note {
-    const id = this.db.transaction(() => this.insertOne(this.ensureOwner(userId), note))();
+    const id = this.db.transaction(() => this.insertOne(this.ensureOwner(userId), note)).immediate();
     return this.get(userId, id) as Note;
   }
 
@@ -182,7 +182,7 @@ export class NoteStore {
       const newId = this.insertOne(owner, note);
       this.s.supersede.run(newId, note.createdAt, oldId, owner);
       return newId;
-    })();
+    }).immediate();
     return this.get(userId, id) as Note;
   }
 
@@ -206,7 +206,7 @@ export class NoteStore {
         ids.push(id);
       }
       return ids;
-    })().map((id) => this.get(userId, id) as Note);
+    }).immediate().map((id) => this.get(userId, id) as Note);
   }
 
   /**
@@ -231,7 +231,7 @@ export class NoteStore {
       // What the user said so far may hold the deleted fact: extraction must not draw it back.
       if (deleted > 0) this.s.markForgotten.run(now, owner.id);
       return deleted;
-    })();
+    }).immediate();
   }
 
   /**
@@ -255,7 +255,7 @@ export class NoteStore {
       const moved = this.db.prepare('UPDATE notes SET owner_id = ? WHERE owner_id = ?').run(to, from.id).changes;
       this.db.prepare('UPDATE note_embeddings SET owner_id = ? WHERE owner_id = ? AND note_id IN (SELECT id FROM notes WHERE owner_id = ?)').run(to, from.id, to);
       return moved;
-    })();
+    }).immediate();
   }
 
   /** Before `moveOwner`: each note of `from` whose external id `to` has too is deleted as a duplicate or loses the id. */
@@ -289,7 +289,7 @@ export class NoteStore {
       this.s.markForgotten.run(now, owner);
       this.s.forgetAll.run(owner);
       return live;
-    })();
+    }).immediate();
   }
 
   /**
@@ -322,7 +322,7 @@ export class NoteStore {
         this.linkVersions(owner, older, newer, note.updatedAt ?? note.createdAt);
       }
       return { imported: notes.length - alreadyThere, alreadyThere };
-    })();
+    }).immediate();
   }
 
   /**

@@ -150,7 +150,7 @@ export class VectorIndex {
       if (!this.store.db.open) return done;
       this.store.db.transaction(() => {
         for (const { note, vector } of embedded) this.s.save.run({ id: note.id, owner: owner.id, model: this.embedder.model, text: note.text, vector: vectorToBlob(vector) });
-      })();
+      }).immediate();
       // Refused notes count too: they are done with, and the loop must move past them.
       done += batch.length;
     }
