@@ -9,13 +9,23 @@ export interface ShutdownSignalOptions {
   cleanExitCode?: number;
 }
 
+/**
+ * The same signal again within this time is the first one delivered twice, not a second request: `npm start` and
+ * `npx` forward the signal they get to Cairn, which one sent to the whole process group (Ctrl-C in a terminal,
+ * systemd's default KillMode=control-group) has reached already, within the same millisecond.
+ */
+const SAME_STOP_MS = 1_000;
+
 /** SIGINT/SIGTERM run the shutdown once; a second signal exits at once. */
 export function onShutdownSignal(shutdown: () => Promise<void>, options: ShutdownSignalOptions = {}): () => void {
-  let shuttingDown = false;
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
   const handler = (signal: NodeJS.Signals) => {
     const interrupted = signal === 'SIGINT' ? 130 : 143;
-    if (shuttingDown) process.exit(interrupted);
-    shuttingDown = true;
+    if (first) {
+      if (signal === first.signal && performance.now() - first.at < SAME_STOP_MS) return;
+      process.exit(interrupted);
+    }
+    first = { signal, at: performance.now() };
     void shutdown().then(
       () => process.exit(options.cleanExitCode ?? interrupted),
       () => process.exit(options.cleanExitCode === undefined ? interrupted : 1),

@@ -30,17 +30,17 @@ export const startCommands: CommandGroup = ({ program, config }) => {
     .action(async () => {
       const settings = config();
       const removeRejectionLog = logUnhandledRejections(loggerFor(settings, 'info'));
-      // Listening from the first moment: a stop asked for during the start stops it once started
-      // (a second signal exits at once), or, while it still waits for an earlier run's lease, ends
-      // that wait: up to 30 s of it, then every platform connected only to be closed, would outlast
-      // the service manager's stop timeout (Docker's is 10 s). A stop asked for by the service
-      // manager is a clean exit (0), not a failure.
+      // Listening from the first moment: a stop asked for during the start ends it at once (a second
+      // signal exits at once), whether it still waits for an earlier run's lease or a platform still
+      // connects: up to 30 s of the one, or a minute of Discord's gateway, then every platform connected
+      // only to be closed, would outlast the service manager's stop timeout (Docker's is 10 s). A stop
+      // asked for by the service manager is a clean exit (0), not a failure.
       const stopAsked = new AbortController();
       const removeSignals = onShutdownSignal(
         async () => {
-          stopAsked.abort(STOPPED_WHILE_WAITING);
+          stopAsked.abort(STOPPED_WHILE_STARTING);
           const running = await starting.catch((error: unknown) => {
-            if (error !== STOPPED_WHILE_WAITING) throw error;
+            if (error !== STOPPED_WHILE_STARTING) throw error;
           });
           await running?.stop();
         },
@@ -63,13 +63,16 @@ export interface RunningCairn {
   stop(): Promise<void>;
 }
 
-/** Why a start stopped while it waited for an earlier run's lease gave up. */
-const STOPPED_WHILE_WAITING = new CairnError('aborted', 'Stopped while waiting for the earlier run\'s lease; nothing was started.');
+/** Why a start gave up: a stop was asked for while it waited for an earlier run's lease, or while a platform connected. */
+const STOPPED_WHILE_STARTING = new CairnError('aborted', 'Stopped during the start; nothing is left running.');
 
 export interface StartOptions extends CairnOverrides {
   host?: string;
   sleep?: (ms: number) => Promise<void>;
-  /** Ends the wait for an earlier run's lease, rejecting with its reason (a stop asked for meanwhile). */
+  /**
+   * A stop asked for during the start: ends the wait for an earlier run's lease, or for a platform still connecting,
+   * closes what had started, and rejects with its reason.
+   */
   stopAsked?: AbortSignal;
   /** Replaces the adapter modules (tests). */
   factories?: Partial<Record<PlatformName, AdapterFactory>>;
@@ -85,9 +88,9 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   const db = options.db ?? openDatabase(databasePath(config.dataDir));
   let stopOnLostLease = () => {};
   let lease: InstanceLease;
+  const { stopAsked } = options;
   try {
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    const { stopAsked } = options;
     const waitUnlessStopped = (ms: number) => (stopAsked ? untilAborted(sleep(ms), stopAsked) : sleep(ms));
     lease = await InstanceLease.acquireWhenFree({ db, clock: options.clock ?? systemClock, timers: options.timers ?? systemTimers, logger, name: 'start', onLost: () => stopOnLostLease(), sleep: waitUnlessStopped });
   } catch (error) {
@@ -120,6 +123,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   let port: number;
   try {
     for (const platform of enabledPlatforms(config)) {
+      stopAsked?.throwIfAborted();
       const factory = options.factories?.[platform] ?? (await loadFactory(platform));
       // Replies kept in the database: a 👍/👎 on an answer sent before a restart is still feedback on its turn.
       const sentReplies = (name: PlatformName) => new SentReplies(REMEMBERED_REPLIES, new DatabaseSentReplies(cairn.db, name));
@@ -134,12 +138,15 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       http.mount('/metrics', metrics.route(config.metrics.token));
       logger.info({ tokenRequired: config.metrics.token !== undefined }, 'Prometheus metrics served at /metrics');
     }
+    stopAsked?.throwIfAborted();
     port = await http.listen(config.httpPort, options.host);
     logger.info({ port }, `HTTP server listening on port ${port}`);
     for (const adapter of adapters) {
-      await adapter.start(cairn.gateway.receive);
+      // A platform still connecting is not waited for (Discord's gateway gets a minute): closeAll stops it.
+      await (stopAsked ? untilAborted(adapter.start(cairn.gateway.receive), stopAsked) : adapter.start(cairn.gateway.receive));
       logger.info({ platform: adapter.platform }, 'adapter started');
     }
+    stopAsked?.throwIfAborted();
     // The audit schedule belongs to the long-running bot (a bad CAIRN_AUDIT_CRON fails the start here); a missed
     // audit starts now, in the background (stopping waits for it), so scheduled tasks need not wait for its model calls.
     await cairn.learning.start();
@@ -148,6 +155,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   } catch (error) {
     // A platform that cannot be set up or start (bad token, unreachable API) or a taken port fails
     // the start, and nothing made so far may keep the process alive.
+    if (stopAsked?.aborted) logger.info('stopped during the start; closing what had started');
     await closeAll();
     throw error;
   }
@@ -170,6 +178,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       // then the adapters disconnect, then the database closes.
       await cairn.gateway.drain(config.agent.shutdownGraceMs);
       await closeAll();
+      logger.info('stopped');
       resolveStopped();
     })().catch((error: unknown) => {
       logger.error({ err: describeError(error) }, 'shutdown failed');
@@ -182,10 +191,13 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   return { cairn, port, adapters, stopped, stop };
 }
 
-/** `waiting`, or the abort's reason as soon as `signal` is aborted. */
-function untilAborted(waiting: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<void>((resolve, reject) => {
+/** `waiting`, or the abort's reason as soon as `signal` is aborted (a later failure of `waiting` is then no news). */
+function untilAborted<T>(waiting: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    waiting.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
     waiting.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));

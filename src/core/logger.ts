@@ -38,7 +38,8 @@ export function loggerFor(settings: LogSettings, fallbackLevel: string, output: 
 const REDACT_PATHS = ['apiKey', '*.apiKey', 'token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'password', '*.password'];
 
 export function createLogger(options: LoggerOptions): Logger {
-  const secrets = (options.secrets ?? []).filter((secret) => secret.length >= 8);
+  // pino writes JSON: a secret holding a quote, a backslash or a control character appears escaped in the line.
+  const secrets = [...new Set((options.secrets ?? []).filter((secret) => secret.length >= 8).flatMap((secret) => [JSON.stringify(secret).slice(1, -1), secret]))];
   const toTerminal = options.terminal ?? (options.destination === undefined && process.stderr.isTTY);
   const sink = options.destination ?? pino.destination({ dest: 2, sync: true });
   const destination = (options.format ?? (toTerminal ? 'pretty' : 'json')) === 'pretty' ? prettyStream(sink, toTerminal) : sink;

@@ -45,7 +45,11 @@ export class HttpServer implements HttpRoutes {
     this.health = report;
   }
 
-  async listen(port: number, host = '0.0.0.0'): Promise<number> {
+  /**
+   * Without a host, Node's own choice: `::`, which takes IPv4 connections too, or 0.0.0.0 where IPv6 is off.
+   * 0.0.0.0 alone refused every IPv6 client: an IPv6-only pod network's probes of /healthz and webhooks.
+   */
+  async listen(port: number, host?: string): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (error) => reject(listenFailure(error, port)));
       this.server.listen(port, host, () => resolve());
