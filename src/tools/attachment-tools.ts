@@ -22,7 +22,7 @@ const MATCH_CONTEXT = 100;
 
 const readArgs = z.object({
   attachment: z.number().int().positive().describe('The attachment number: 3 for "attachment #3".'),
-  start_line: z.number().int().positive().optional().describe('The first line to read (default 1).'),
+  start_line: z.number().int().positive().optional().describe('The first line to read, or with find the first line to search (default 1).'),
   start_char: z.number().int().positive().optional().describe('The character of start_line to start at (default 1): to read on inside a very long line, as a cut one says.'),
   find: z.string().min(1).optional().describe('Instead of reading on, list the lines that contain this text (any case), with their numbers.'),
 });
@@ -36,7 +36,7 @@ export function readAttachmentTool(kept: KeptFiles): Tool<z.infer<typeof readArg
       const file = find(kept, args.attachment, context);
       if (file.kind !== 'text') throw new Error(`Attachment #${file.id} (${file.name}) is an image; use look_at_image.`);
       const lines = file.text.split('\n');
-      return args.find === undefined ? readFrom(file, lines, args.start_line ?? 1, args.start_char ?? 1) : search(file, lines, args.find);
+      return args.find === undefined ? readFrom(file, lines, args.start_line ?? 1, args.start_char ?? 1) : search(file, lines, args.find, args.start_line ?? 1);
     },
   };
 }
@@ -114,25 +114,41 @@ function matchShown(line: string, needle: string): string {
   return `[… from start_char ${from + 1}] ${shown}${from + shown.length < line.length ? ' […]' : ''}`;
 }
 
-function search(file: Extract<KeptFile, { kind: 'text' }>, lines: string[], text: string): string {
+/**
+ * The lines from `start` on that hold `text`. A list holds what fits in one result; the rest are
+ * found again from the line after the last one listed (the model could see the first 100 matches
+ * only, however often it asked).
+ */
+function search(file: Extract<KeptFile, { kind: 'text' }>, lines: string[], text: string, start: number): string {
+  if (start > lines.length) throw new Error(`Attachment #${file.id} (${file.name}) has ${lines.length.toLocaleString('en-US')} lines; start_line ${start} is past its end.`);
   const needle = text.toLowerCase();
   const matches: string[] = [];
   let total = 0;
   let size = 0;
   let full = false;
-  for (const [index, line] of lines.entries()) {
+  /** The first line found but not listed, where the next search starts. */
+  let next: number | undefined;
+  for (let index = start - 1; index < lines.length; index++) {
+    const line = lines[index] ?? '';
     if (!line.toLowerCase().includes(needle)) continue;
     total++;
-    if (full || matches.length >= MAX_MATCHES) continue;
+    if (full || matches.length >= MAX_MATCHES) {
+      next ??= index + 1;
+      continue;
+    }
     const match = `${index + 1}: ${matchShown(line, needle)}`;
     // Whole under the registry's cut: matches cut from the middle of the list could not be asked for again.
-    if (size + match.length + 1 > MAX_RESULT_CHARS) full = true;
-    else {
+    if (size + match.length + 1 > MAX_RESULT_CHARS) {
+      full = true;
+      next = index + 1;
+    } else {
       matches.push(match);
       size += match.length + 1;
     }
   }
-  if (total === 0) return `No line of attachment #${file.id} (${file.name}) contains "${text}".`;
+  const from = start > 1 ? ` from line ${start.toLocaleString('en-US')} on` : '';
+  if (total === 0) return `No line of attachment #${file.id} (${file.name})${from} contains "${text}".`;
   const more = total > matches.length ? ` (the first ${matches.length} shown)` : '';
-  return `${total.toLocaleString('en-US')} line(s) of attachment #${file.id} (${file.name}) contain "${text}"${more}; read around one with start_line:\n${matches.join('\n')}`;
+  const rest = next === undefined ? '' : `; for the others, find again with start_line ${next}`;
+  return `${total.toLocaleString('en-US')} line(s) of attachment #${file.id} (${file.name})${from} contain "${text}"${more}; read around one with start_line${rest}:\n${matches.join('\n')}`;
 }

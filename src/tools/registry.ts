@@ -8,7 +8,7 @@ import { portableSchema } from './portable-schema.js';
 import type { ToolCall, ToolDefinition } from '../model/types.js';
 import type { OutboundFile, PostedMessage, ReplyButton } from '../core/message.js';
 import { describeError } from '../core/errors.js';
-import { truncateMiddle } from './truncate.js';
+import { truncateMiddle, wholeCharacters } from './truncate.js';
 import { INVALID_TOOL_NAME } from '../model/tool-names.js';
 
 export interface ToolContext {
@@ -122,6 +122,9 @@ export class ToolRegistry {
     } catch (error) {
       return failure(`The arguments for ${call.name} are not valid JSON (${describeError(error)}). Send a JSON object matching the tool's parameters.`, 'invalid_json');
     }
+    // `null` is "no arguments" as some servers write it (vLLM's parsers json.dumps a model's `"arguments": null`), as
+    // hermes.ts reads it in text calls: refused as "expected object, received null", a tool without parameters could not be called.
+    if (raw === null) raw = {};
     const named = withParameterNames(raw, this.schemaOf(tool));
     if (named.unknown.length > 0) {
       const parameters = Object.keys(properties(this.schemaOf(tool)) ?? {});
@@ -135,7 +138,7 @@ export class ToolRegistry {
     try {
       const result = await tool.execute(parsed.data as never, context);
       const text = typeof result === 'string' ? result : JSON.stringify(result, null, 2);
-      return { ok: true, content: truncateMiddle(text, MAX_TOOL_RESULT_CHARS) };
+      return { ok: true, content: wholeCharacters(truncateMiddle(text, MAX_TOOL_RESULT_CHARS)) };
     } catch (error) {
       if (context.signal.aborted) throw error;
       return failure(`Error from ${call.name}: ${describeError(error)}`, 'tool_error');
@@ -212,5 +215,5 @@ function coerce(value: unknown): unknown {
 
 /** A failure as the model reads it: cut like a result (a tool's error can carry a whole log, or the arguments it refused). */
 function failure(content: string, error: string): ToolOutcome {
-  return { ok: false, content: truncateMiddle(content, MAX_TOOL_RESULT_CHARS), error };
+  return { ok: false, content: wholeCharacters(truncateMiddle(content, MAX_TOOL_RESULT_CHARS)), error };
 }

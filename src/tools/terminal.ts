@@ -12,6 +12,7 @@ import type { EnvironmentRegistry } from '../backends/environments.js';
 import { stripSecretValues } from '../backends/secrets.js';
 import type { ExecResult } from '../backends/types.js';
 import type { Tool, ToolContext } from './registry.js';
+import { headOf, tailOf } from '../core/text.js';
 import { truncateMiddle } from './truncate.js';
 
 export interface ExecutionToolOptions {
@@ -95,9 +96,31 @@ export function formatResult(result: ExecResult, maxChars: number, timeoutSecond
       ? `ended without an exit code (${seconds} s)`
       : `exit code ${result.exitCode} (${seconds} s)`;
   const stderrBudget = Math.max(Math.min(result.stderr.length, Math.floor(maxChars / 3)), maxChars - result.stdout.length);
+  const cut = (text: string, budget: number) => (result.omittedBytes > 0 ? cutStream(text, budget) : truncateMiddle(text, budget));
   const parts = [status];
-  if (result.stdout !== '') parts.push(`--- stdout ---\n${truncateMiddle(result.stdout, Math.max(200, maxChars - Math.min(result.stderr.length, stderrBudget)))}`);
-  if (result.stderr !== '') parts.push(`--- stderr ---\n${truncateMiddle(result.stderr, Math.max(200, stderrBudget))}`);
+  if (result.stdout !== '') parts.push(`--- stdout ---\n${cut(result.stdout, Math.max(200, maxChars - Math.min(result.stderr.length, stderrBudget)))}`);
+  if (result.stderr !== '') parts.push(`--- stderr ---\n${cut(result.stderr, Math.max(200, stderrBudget))}`);
   if (result.stdout === '' && result.stderr === '') parts.push('(no output)');
   return parts.join('\n');
+}
+
+/** The mark the back end leaves where it dropped the middle of a stream too long to keep (backends/output.ts). */
+const BACKEND_CUT = /\n… \[(\d+) bytes omitted\] …\n/;
+
+/**
+ * A stream the back end already cut (it keeps 256 KiB of each), cut again to `maxChars`, its mark
+ * saying how long the whole stream was. Cut as any text, the back end's mark went with the middle,
+ * and a command that printed 7 MB read as "243000 characters omitted".
+ */
+function cutStream(text: string, maxChars: number): string {
+  const found = BACKEND_CUT.exec(text);
+  if (!found || text.length <= maxChars) return truncateMiddle(text, maxChars);
+  const head = text.slice(0, found.index);
+  const tail = text.slice(found.index + found[0].length);
+  const whole = Buffer.byteLength(head) + Number(found[1]) + Buffer.byteLength(tail);
+  const mark = (characters: number) => `\n… [${characters} characters omitted; the whole output was ${whole} bytes] …\n`;
+  const room = Math.max(0, maxChars - mark(text.length).length);
+  const kept = { head: headOf(head, Math.ceil(room * 0.6)), tail: '' };
+  kept.tail = tailOf(tail, room - kept.head.length);
+  return kept.head + mark(head.length - kept.head.length + tail.length - kept.tail.length) + kept.tail;
 }
