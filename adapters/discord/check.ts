@@ -37,7 +37,9 @@ export function discordSettings(config: Config): DiscordSettings {
   const settings = config.platforms.discord;
   if (!settings.token) throw new ConfigError(['Set DISCORD_TOKEN (the bot token) to run Cairn on Discord.']);
   if (!settings.applicationId) throw new ConfigError(['Set DISCORD_APPLICATION_ID (General Information in the developer portal) to register slash commands.']);
-  return { ...settings, token: settings.token, applicationId: settings.applicationId };
+  // discord.js's login drops a "Bot " prefix pasted with the token (as in an Authorization header); Cairn's own REST
+  // clients (uploads, doctor) sent it on, and Discord refused every file and the doctor while the rest worked.
+  return { ...settings, token: settings.token.replace(/^(Bot|Bearer)\s+/i, ''), applicationId: settings.applicationId };
 }
 
 export async function checkDiscord(config: Config): Promise<string> {

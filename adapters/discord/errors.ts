@@ -22,6 +22,11 @@ const UNKNOWN_INTERACTION = 10062;
  * a 403's, so a scheduled task there counts it (three in a row cancel it) instead of running for nobody.
  */
 const THREAD_LOCKED = 50083;
+/**
+ * Failures of the network on the way, worth another try. EAI_AGAIN is the resolver not answering
+ * yet (a container or machine starting, a DNS hiccup): it failed the start, and lost answers.
+ */
+const NETWORK_CODES = /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR)/;
 
 export function mapDiscordError(error: unknown): CairnError {
   if (error instanceof CairnError) return error;
@@ -44,7 +49,7 @@ export function mapDiscordError(error: unknown): CairnError {
   if ((error as { name?: unknown } | null)?.name === 'AbortError') return new CairnError('timeout', 'Discord did not answer in time', { ...base, isRetryable: true });
   if (error instanceof HTTPError) return new CairnError('unavailable', `Discord is unavailable (${error.status})`, { ...base, status: error.status, isRetryable: error.status >= 500 });
   const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|UND_ERR)/.test(code)) return new CairnError('network', `Cannot reach Discord (${code})`, { ...base, isRetryable: true });
+  if (typeof code === 'string' && NETWORK_CODES.test(code)) return new CairnError('network', `Cannot reach Discord (${code})`, { ...base, isRetryable: true });
   return new CairnError('internal', `Discord adapter error: ${(error as Error)?.message ?? String(error)}`, base);
 }
 

@@ -8,7 +8,7 @@
  * injectable sleep.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Events, GatewayIntentBits, Partials, REST, Routes, type Interaction, type Message, type PartialUser, type User } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, REST, Routes, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialUser, type TextBasedChannel, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
@@ -278,15 +278,17 @@ export class DiscordAdapter implements Adapter {
   private onMessage(sink: InboundSink, message: Message): void {
     if (!this.normalize) return;
     const inbound = normalizeMessage(message, this.normalize);
-    if (inbound) this.dispatch(sink, this.withThread(withFiles(inbound, message), message), message.channelId);
+    if (inbound) this.dispatch(sink, this.withThread(withFiles(inbound, message), message.channel, message.id), message.channelId);
   }
 
-  /** A mention in a thread can be about that thread: the core may read what was said before it. */
-  private withThread(inbound: InboundMessage, message: Message): InboundMessage {
-    const thread = message.channel;
-    if (!thread.isThread()) return inbound;
+  /**
+   * A question in a thread (a mention, `/ask`, "Ask Cairn") can be about that thread: the core may read
+   * what was said before it (an interaction's id is a snowflake too, later than every message before it).
+   */
+  private withThread(inbound: InboundMessage, channel: TextBasedChannel | null, before: string): InboundMessage {
+    if (!channel?.isThread()) return inbound;
     const reader = { client: this.client, call: <T>(operation: () => Promise<T>) => this.call(operation), botId: this.normalize?.botId };
-    return { ...inbound, loadEarlier: () => threadBefore(reader, thread, message.id) };
+    return { ...inbound, loadEarlier: () => threadBefore(reader, channel, before) };
   }
 
   /** 👍 / 👎 on one of Cairn's replies is `/feedback good|bad` in that reply's conversation. */
@@ -322,8 +324,14 @@ export class DiscordAdapter implements Adapter {
 
   /** What the interaction asks, as a message; undefined for one that is not Cairn's (another app's command, a stray button). */
   private interactionMessage(interaction: AnsweredInteraction, normalize: NormalizeOptions): InboundMessage | undefined {
-    if (interaction.isChatInputCommand()) return normalizeInteraction(interaction, normalize);
     if (interaction.isButton()) return normalizeButtonPress(interaction, normalize);
+    const message = interaction.isChatInputCommand() ? normalizeInteraction(interaction, normalize) : this.askAbout(interaction, normalize);
+    // `/ask` and "Ask Cairn" in a thread bring what was said there, as a mention does (a chat command is no question about it).
+    return message && !message.command ? this.withThread(message, interaction.channel, interaction.id) : message;
+  }
+
+  /** "Ask Cairn" on a message: that message, its words and files; undefined for another app's message command. */
+  private askAbout(interaction: MessageContextMenuCommandInteraction, normalize: NormalizeOptions): InboundMessage | undefined {
     if (interaction.commandName !== this.askAboutName) return undefined;
     const files = filesOfTarget(interaction.targetMessage);
     const message = normalizeAskAbout(interaction, normalize);
@@ -350,11 +358,6 @@ export class DiscordAdapter implements Adapter {
     this.interactions.delete(id);
     if (!pending.edited) void attemptDiscordOnce(() => pending.interaction.deleteReply()).catch((error: unknown) => this.deps.logger.debug({ err: describeError(error) }, 'Discord deferred reply not removed'));
   }
-
-  /**
-   * `into`: the message the first part goes into: '@original' (the turn's first message
-   * replaces the deferred "thinking…"), or the follow-up that held a streamed draft.
-   */
 
   /**
    * Posts a message, with files if any, or puts it into message `into` (a streamed draft;
