@@ -16,7 +16,7 @@ export function registerSkillCommands(commands: CommandRegistry, skills: Skills)
 function listSkills(skills: Skills): string {
   const { skills: all, unloaded } = skills.scan();
   // A folder a person just added with a mistake in its SKILL.md is named, not left out without a word.
-  const notLoaded = unloaded.length > 0 ? [`Not loaded (the SKILL.md needs a fix): ${unloaded.join(', ')}. Send /skills ${unloaded.length === 1 ? unloaded[0] : '<name>'} to see why.`] : [];
+  const notLoaded = unloaded.length > 0 ? [`Not loaded (the folder or its SKILL.md needs a fix): ${unloaded.join(', ')}. Send /skills ${unloaded.length === 1 ? unloaded[0] : '<name>'} to see why.`] : [];
   if (all.length === 0) return notLoaded[0] ?? 'No skills yet. Cairn writes them as it learns; people can add folders with a SKILL.md.';
   const lines = all.map((skill) => `- ${skill.name} (${skill.source.kind}): ${shorten(skill.description, 120)}`);
   return [`Skills (${all.length}):`, ...lines, '', ...notLoaded, 'Send /skills <name> for details.'].join('\n');

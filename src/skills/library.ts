@@ -59,7 +59,7 @@ export function brokenSkillMessage(name: string, broken: BrokenSkill): string {
   return [
     `The skill "${name}" is in ${broken.dir} but cannot be loaded, so it is not in the catalog:`,
     ...broken.errors.map((p) => `  - [${p.rule}] ${p.message}`),
-    `A person needs to fix its SKILL.md; \`cairn skills validate ${broken.dir}\` checks it.`,
+    `A person needs to fix it; \`cairn skills validate ${broken.dir}\` checks it.`,
   ].join('\n');
 }
 
@@ -119,7 +119,7 @@ export class SkillLibrary {
     const seenFiles = new Set<string>();
     const failed = new Set<string>();
     for (const source of this.sources) {
-      for (const folder of this.folders(source, broken)) {
+      for (const folder of this.folders(source, broken, failed)) {
         const loaded = this.loadFolder(join(source.dir, folder), folder, source);
         if ('errors' in loaded) {
           broken.push(...loaded.errors);
@@ -153,7 +153,7 @@ export class SkillLibrary {
    * folder of the name loads: `find` alone made such a skill look absent ("no skill named …").
    */
   broken(name: string): BrokenSkill | undefined {
-    if (!NAME_PATTERN.test(name)) return undefined;
+    if (!NAME_PATTERN.test(name)) return this.misnamed(name);
     let broken: BrokenSkill | undefined;
     for (const source of this.sources) {
       const dir = join(source.dir, name);
@@ -187,7 +187,30 @@ export class SkillLibrary {
     return { name: document.frontmatter.name, description: document.frontmatter.description, document, dir, file, source, warnings: result.warnings };
   }
 
-  private folders(source: SkillSource, broken: SkillProblem[]): string[] {
+  /**
+   * A folder of exactly that name whose name is no skill name (`brewing_tea`, `BrewingTea`): never
+   * loaded, so `/skills` said "No skills yet" and `/skills brewing_tea` "no skill named" while the
+   * person looked at the folder.
+   */
+  private misnamed(name: string): BrokenSkill | undefined {
+    // One visible path segment only: the name may come from the model (skill_view).
+    if (name === '' || name.startsWith('.') || /[/\\\0]/.test(name)) return undefined;
+    for (const source of this.sources) {
+      let entries: string[];
+      try {
+        entries = readdirSync(source.dir);
+      } catch {
+        continue;
+      }
+      // Listed, not probed with existsSync: on a case-insensitive disk "Brewing-Tea" would find brewing-tea.
+      const dir = join(source.dir, name);
+      if (entries.includes(name) && existsSync(dir) && statSync(dir).isDirectory()) return { dir, errors: [misnamedFolder(name, dir)] };
+    }
+    return undefined;
+  }
+
+  /** Valid skill folder names, sorted; misnamed folders are reported in `broken` and added to `misnamed`. */
+  private folders(source: SkillSource, broken: SkillProblem[], misnamed: Set<string>): string[] {
     let entries;
     try {
       entries = readdirSync(source.dir, { withFileTypes: true });
@@ -201,11 +224,19 @@ export class SkillLibrary {
       // Hidden folders hold archived skills and in-progress writes.
       if (entry.name.startsWith('.') || !(entry.isDirectory() || entry.isSymbolicLink())) continue;
       if (!NAME_PATTERN.test(entry.name)) {
-        broken.push(problem('name-format', `folder "${entry.name}" is not a valid skill name (lowercase a-z, digits, single hyphens).`, join(source.dir, entry.name)));
+        broken.push(misnamedFolder(entry.name, join(source.dir, entry.name)));
+        misnamed.add(entry.name);
         continue;
       }
       names.push(entry.name);
     }
     return names.sort();
   }
+}
+
+/** Why a folder whose name is no skill name does not load, with the name to rename it to. */
+function misnamedFolder(name: string, dir: string): SkillProblem {
+  const suggestion = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '');
+  const rename = suggestion && suggestion !== name ? ` Rename the folder, e.g. to "${suggestion}", and make the name in its SKILL.md the same.` : '';
+  return problem('name-format', `folder "${name}" is not a valid skill name (lowercase a-z, digits, single hyphens).${rename}`, dir);
 }

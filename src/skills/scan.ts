@@ -60,12 +60,19 @@ const SECRET_NAME = /^(?:api[_-]?key|secret|access[_-]?token|auth[_-]?token|toke
 /** What follows a name that is assigned: the value (sticky: read from the name's end). */
 const ASSIGNED_VALUE = /["']?\s*[:=]\s*["']?([A-Za-z0-9/+_.=-]{16,})/y;
 
+/**
+ * A literal value in an HTTP Authorization header (`Authorization: Bearer 9f8e…`, a Python
+ * headers dict), where a token used in a session ends up when a call is written down; `Bearer
+ * $TOKEN`, `<token>` and capitals-only placeholders pass (looksLikeSecretValue).
+ */
+const AUTHORIZATION_VALUE = /\bAuthorization["']?\s*[:=]\s*["']?(?:Bearer|Basic|Token|Bot)\s+([A-Za-z0-9._~+/=-]{16,})/i;
+
 /** Programs and calls that send data over the network. */
 const SENDER = String.raw`\b(?:curl|wget|nc|ncat|socat|scp|requests\.(?:post|put)|httpx\.(?:post|put)|fetch|axios\.(?:post|put)|Invoke-WebRequest|Invoke-RestMethod)\b`;
 /** The same calls in a programming language, where what is inside the parentheses is sent. */
 const SENDER_CALL = String.raw`\b(?:requests\.(?:post|put)|httpx\.(?:post|put)|fetch|axios\.(?:post|put))\s*\(`;
-/** The whole environment, as opposed to one named variable used as intended. */
-const ENVIRONMENT = String.raw`(?:\bprintenv\b|\$\(env\)|\x60env\x60|\benv\s*\||\bos\.environ\b(?!\s*[[.(])|\bprocess\.env\b(?![.[]))`;
+/** The whole environment, as opposed to one named variable used as intended. `env` piped: the pipe is left for `| curl` to match. */
+const ENVIRONMENT = String.raw`(?:\bprintenv\b|\$\(env\)|\x60env\x60|\benv\b(?=\s*\|)|\bos\.environ\b(?!\s*[[.(])|\bprocess\.env\b(?![.[]))`;
 /** A character of a path (the {0,200} bounds on runs of them keep the scan linear on long lines). */
 const PATH_CHAR = String.raw`[^\s"'\x60|;<>(),]`;
 /**
@@ -183,17 +190,41 @@ function scanText(text: string, file: string, knownSecrets: readonly string[]): 
     if (assigned && looksLikeSecretValue(assigned)) {
       problems.push(problem('secret', `${at} assigns a literal credential; write a placeholder such as $API_KEY instead of the value.`, file));
     }
+    const header = AUTHORIZATION_VALUE.exec(line)?.[1];
+    if (header !== undefined && looksLikeSecretValue(header)) {
+      problems.push(problem('secret', `${at} puts a literal credential in an Authorization header; write a variable such as $API_TOKEN instead of the value.`, file));
+    }
     if (knownSecrets.some((secret) => secret.length >= 8 && line.includes(secret))) {
       problems.push(problem('secret', `${at} contains one of Cairn's configured secrets; remove it.`, file));
     }
-    for (const pattern of EXFILTRATION) {
-      if (pattern.regex.test(line)) problems.push(problem('exfiltration', `${at} ${pattern.what}; a skill may not move secrets or user data out.`, file));
+    // A command continued over lines is checked whole, at its first line: split with `\`, its sender and what it sends were never on one line.
+    if (index === 0 || !continues(lines[index - 1] ?? '')) {
+      const command = joinContinued(lines, index);
+      for (const pattern of EXFILTRATION) {
+        if (pattern.regex.test(command)) problems.push(problem('exfiltration', `${at} ${pattern.what}; a skill may not move secrets or user data out.`, file));
+      }
     }
     for (const pattern of OVERRIDE_USER) {
       if (pattern.regex.test(line)) problems.push(problem('override-user', `${at} ${pattern.what}; skills serve the user and never override them.`, file));
     }
   });
   return problems;
+}
+
+/** A line the shell (a trailing `\`) or PowerShell (a trailing space and backtick) continues on the next. */
+const CONTINUED = /(?:\\|\s\x60)[ \t]*$/;
+
+function continues(line: string): boolean {
+  return CONTINUED.test(line);
+}
+
+/** The line at `start` with the lines it continues onto, joined by spaces: one command as the shell reads it. */
+function joinContinued(lines: readonly string[], start: number): string {
+  const parts: string[] = [];
+  let index = start;
+  while (index + 1 < lines.length && continues(lines[index] ?? '')) parts.push((lines[index++] ?? '').replace(CONTINUED, ''));
+  parts.push(lines[index] ?? '');
+  return parts.join(' ');
 }
 
 /** Markdown links and images whose target leaves the skill folder. */

@@ -23,7 +23,7 @@ import { writeFileAtomic } from '../store/atomic-write.js';
 import { assembleSkill, hashText, NAME_PATTERN, normalizeText, parseSkill, renderSkill, type SkillDocument, type SkillFrontmatter } from './format.js';
 import { scanSkillWrite } from './scan.js';
 import { addedProblems, formatProblem, problem, type SkillProblem } from './rules.js';
-import { skillFileIn, type LoadedSkill, type SkillLibrary } from './library.js';
+import { brokenSkillMessage, skillFileIn, type LoadedSkill, type SkillLibrary } from './library.js';
 import type { SkillAuthor, SkillVersion, SkillVersions } from './versions.js';
 
 export class SkillWriteError extends CairnError {
@@ -190,7 +190,11 @@ export class SkillWriter {
   private current(name: string): LoadedSkill {
     const skill = this.options.library.find(name);
     if (!skill || this.options.versions.isArchived(name)) {
-      const hint = this.options.versions.isArchived(name) ? ' It is archived; a person can restore it with `cairn skills rollback`.' : ' Check the name in the skills catalog, or create it with skill_create.';
+      const archived = this.options.versions.isArchived(name);
+      // A folder whose SKILL.md a person broke: "no skill named …, create it" sent the model to skill_create, which the folder refuses.
+      const broken = archived ? undefined : this.options.library.broken(name);
+      if (broken) throw new CairnError('invalid_input', brokenSkillMessage(name, broken));
+      const hint = archived ? ' It is archived; a person can restore it with `cairn skills rollback`.' : ' Check the name in the skills catalog, or create it with skill_create.';
       throw new CairnError('not_found', `There is no skill named "${name}".${hint}`);
     }
     return skill;
