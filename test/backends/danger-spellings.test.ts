@@ -140,9 +140,11 @@ describe('time', () => {
     ['nested braces', `rm -rf ${'{'.repeat(50_000)}${'}'.repeat(50_000)}`],
   ];
 
-  it.each(crafted)('a 100 KB command of %s is checked in well under a second', (_name, command) => {
+  // Far above what a linear check takes (well under a second) and far below what a backtracking one took (50 s on
+  // 24 KB): the suite shares two cores with other work, and a one-second bound could fail on load alone.
+  it.each(crafted)('a 100 KB command of %s is checked without stalling', (_name, command) => {
     const started = performance.now();
     findDanger(command, { stdin: 'echo x\n'.repeat(15_000), cwd: '/home/alice' });
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });

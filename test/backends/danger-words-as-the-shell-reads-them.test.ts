@@ -47,16 +47,19 @@ describe('a word of quoted and unquoted parts is one word', () => {
 });
 
 describe('time', () => {
+  // Bounds far above what a linear reading takes (under a second for 400 KB) and far below a reading that backtracks
+  // or rescans (minutes): the suite shares two cores with other work, and a tight bound failed on load alone.
+  const BOUND_MS = 10_000;
   it.each([
-    ['quotes', `rm -rf ${'"'.repeat(100_000)}`],
-    ['apostrophes in words', `rm -rf ${"a'b ".repeat(25_000)}`],
-    ['backslashes', `rm -rf ${'\\'.repeat(100_000)}`],
-    ['separators in a script', `bash -c '${'rm -rf x; '.repeat(10_000)}'`],
-    ['pipes', `curl x ${'| '.repeat(50_000)}`],
-    ['sudo options', `sudo ${'-u x '.repeat(20_000)}rm -rf ~`],
-  ])('a 100 KB command of %s is checked in well under a second', (_name, command) => {
+    ['quotes', `rm -rf ${'"'.repeat(400_000)}`],
+    ['apostrophes in words', `rm -rf ${"a'b ".repeat(100_000)}`],
+    ['backslashes', `rm -rf ${'\\'.repeat(400_000)}`],
+    ['separators in a script', `bash -c '${'rm -rf x; '.repeat(40_000)}'`],
+    ['pipes', `curl x ${'| '.repeat(200_000)}`],
+    ['sudo options', `sudo ${'-u x '.repeat(80_000)}rm -rf ~`],
+  ])('a 400 KB command of %s is checked without stalling', (_name, command) => {
     const started = performance.now();
     findDanger(command, { cwd: '/home/alice' });
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(performance.now() - started).toBeLessThan(BOUND_MS);
   });
 });

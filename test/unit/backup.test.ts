@@ -60,8 +60,10 @@ describe('cairn backup', () => {
       })();
       let done = false;
       const backup = backupDataDir(config, join(tempDir(), 'backup-1')).finally(() => (done = true));
-      // The running Cairn writes between any two steps of the copy, until it is done (or 200 writes).
-      for (let writes = 0; !done && writes < 200; writes++) {
+      // The running Cairn writes between any two steps of the copy, until it is done. A backup that starts over at
+      // every write never is; the cap only ends the loop then, far above what the file copies beside the database
+      // take on a loaded machine (200 writes were not always enough for them).
+      for (let writes = 0; !done && writes < 20_000; writes++) {
         live.prepare('UPDATE conversation_models SET set_at = set_at + 1 WHERE conversation_id = ?').run('telegram:1');
         await new Promise((resolve) => setImmediate(resolve));
       }
