@@ -7,7 +7,7 @@
 import type { Clock } from './clock.js';
 import type { InboundMessage, TurnEvent } from './message.js';
 import type { Logger } from './logger.js';
-import { assembleMessages, messageBudget, systemMessage } from './prompt.js';
+import { assembleMessages, estimateSystemTokens, messageBudget, systemMessage } from './prompt.js';
 import { budgetTooSmall, oversizedMessageReply, reservedTokens } from './context-budget.js';
 import { cutOffByLimit, cutOffCallReply, prepareStepCalls } from './step-calls.js';
 import { firstStopReason, type LoopState, type StopCondition } from './stop.js';
@@ -260,7 +260,7 @@ export class Agent {
    */
   private refuseOversized(message: ChatMessage, session: Session, reserved: number): void {
     const { contextTokens, logger } = this.options;
-    if (!this.warnedBudgetTooSmall && budgetTooSmall(contextTokens, estimateTokens(systemMessage(session.prefix, session.summary)) + reserved)) {
+    if (!this.warnedBudgetTooSmall && budgetTooSmall(contextTokens, estimateSystemTokens(systemMessage(session.prefix, session.summary)) + reserved)) {
       this.warnedBudgetTooSmall = true;
       logger.warn({ contextTokens, reserved }, 'CAIRN_CONTEXT_TOKENS is smaller than the system prompt, tool definitions and reply need; requests will go over it');
     }

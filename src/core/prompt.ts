@@ -84,7 +84,25 @@ export function systemMessage(prefix: string, summary: string | undefined): stri
 
 /** The tokens a request's messages may fill beside this system prompt and what is reserved. */
 export function messageBudget(maxTokens: number, system: string, reservedTokens = 0): number {
-  return messageRoom(maxTokens, estimateTokens(system) + reservedTokens);
+  return messageRoom(maxTokens, estimateSystemTokens(system) + reservedTokens);
+}
+
+/** System prompts whose estimate is kept (a batch's sessions mostly share one; a bot's are one per busy conversation). */
+const SYSTEM_ESTIMATES_KEPT = 64;
+const systemEstimates = new Map<string, number>();
+
+/**
+ * estimateTokens of a system prompt, remembered: a turn budgets the same prompt (fixed for the
+ * session, see above) once for the new message and once per model call, and a batch's sessions
+ * mostly share one. The oldest estimate goes first once SYSTEM_ESTIMATES_KEPT are kept.
+ */
+export function estimateSystemTokens(system: string): number {
+  const known = systemEstimates.get(system);
+  if (known !== undefined) return known;
+  const tokens = estimateTokens(system);
+  if (systemEstimates.size >= SYSTEM_ESTIMATES_KEPT) systemEstimates.delete(systemEstimates.keys().next().value as string);
+  systemEstimates.set(system, tokens);
+  return tokens;
 }
 
 export function assembleMessages(options: AssembleOptions): ChatMessage[] {

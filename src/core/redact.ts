@@ -56,6 +56,10 @@ const PATTERNS: readonly Pattern[] = [
  */
 const ANY_PATTERN = new RegExp(PATTERNS.map((pattern) => `(?:${pattern.regex.source})`).join('|'), 'i');
 
+/** With rememberLongTexts: texts this long are remembered, the last REMEMBERED_TEXTS of them (shorter ones are masked about as fast as looked up; longer ones would hold much memory). */
+const REMEMBERED_LENGTH = { min: 1_024, max: 64 * 1_024 };
+const REMEMBERED_TEXTS = 64;
+
 export interface Redactor {
   /** The text with every secret masked. */
   text(input: string): string;
@@ -63,12 +67,31 @@ export interface Redactor {
   value<T>(input: T): T;
 }
 
-/** `patterns: false` masks the known secrets only (what Atropos trains on must be what the policy wrote). */
-export function createRedactor(knownSecrets: readonly string[] = [], options: { patterns?: boolean } = {}): Redactor {
+export interface RedactorOptions {
+  /** false: mask the known secrets only (what Atropos trains on must be what the policy wrote). */
+  patterns?: boolean;
+  /**
+   * Remember the masked form of the last long texts: for a redactor that sees the same long text
+   * again and again (a batch's system prompt, in every trajectory), which then is scanned once.
+   */
+  rememberLongTexts?: boolean;
+}
+
+export function createRedactor(knownSecrets: readonly string[] = [], options: RedactorOptions = {}): Redactor {
   // Longest first, so a secret that contains another is masked whole.
   const known = [...new Set(knownSecrets.filter((s) => s.length >= MIN_KNOWN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
   const patterns = options.patterns ?? true;
+  const remembered = new Map<string, string>();
   const text = (input: string): string => {
+    if (!options.rememberLongTexts || input.length < REMEMBERED_LENGTH.min || input.length > REMEMBERED_LENGTH.max) return mask(input);
+    const before = remembered.get(input);
+    if (before !== undefined) return before;
+    const result = mask(input);
+    if (remembered.size >= REMEMBERED_TEXTS) remembered.delete(remembered.keys().next().value as string);
+    remembered.set(input, result);
+    return result;
+  };
+  const mask = (input: string): string => {
     let result = input;
     for (const secret of known) if (result.includes(secret)) result = result.split(secret).join(REDACTED);
     if (!patterns || !ANY_PATTERN.test(result)) return result;

@@ -11,7 +11,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -141,8 +141,22 @@ class NodeResponse {
   private async bytes(): Promise<Buffer> {
     if (this.consumed) throw new TypeError('Body is unusable: Body has already been read');
     this.consumed = true;
+    if (!this.webBody) return readWhole(this.message);
     const chunks: Uint8Array[] = [];
-    for await (const chunk of this.webBody ?? this.message) chunks.push(chunk as Uint8Array);
+    for await (const chunk of this.webBody) chunks.push(chunk);
     return Buffer.concat(chunks);
   }
+}
+
+/**
+ * The whole body, read in flowing mode: an async iterator over the message (its 'readable'
+ * events and read() calls) cost more CPU than the rest of reading a reply. `finished` ends it
+ * as the iterator did: with the stream's error, or "Premature close" when the body stopped short.
+ */
+function readWhole(message: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    message.on('data', (chunk: Buffer) => chunks.push(chunk));
+    finished(message, (error) => (error ? reject(error) : resolve(Buffer.concat(chunks))));
+  });
 }

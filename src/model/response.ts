@@ -73,6 +73,8 @@ const errorBodySchema = z.object({
 });
 
 function errorInBody(body: unknown, provider: string): CairnError | undefined {
+  // Every reply comes through here: one without the field (nearly all) is not parsed for it.
+  if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
   const parsed = errorBodySchema.safeParse(body);
   if (!parsed.success) return undefined;
   const { error } = parsed.data;
@@ -119,8 +121,8 @@ export function normalizeArguments(raw: string | null | undefined): string {
 
 /** The string a JSON text encodes, or undefined when it encodes something else or is not JSON. */
 function jsonString(text: string): string | undefined {
-  const parsed = z.string().safeParse(tryJson(text));
-  return parsed.success ? parsed.data : undefined;
+  const value = tryJson(text);
+  return typeof value === 'string' ? value : undefined;
 }
 
 function isJsonObject(text: string): boolean {

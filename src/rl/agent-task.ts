@@ -47,6 +47,8 @@ export class AgentTaskRunner {
   private readonly forget;
   private readonly timers: Timers;
   private tools: OpenAITool[] | undefined;
+  /** The last system prompt's hash: a batch's tasks mostly share one prompt. */
+  private lastHash: { system: string; hash: string } | undefined;
 
   constructor(private readonly options: AgentTaskOptions) {
     this.timers = options.timers ?? realTimers;
@@ -122,6 +124,11 @@ export class AgentTaskRunner {
     return cairn.environments.release(session.id);
   }
 
+  private hashOf(system: string): string {
+    if (this.lastHash?.system !== system) this.lastHash = { system, hash: hashText(system) };
+    return this.lastHash.hash;
+  }
+
   /** The skill versions the agent viewed in this session, as the skills layer recorded them. */
   private skillsUsed(sessionId: string): Trajectory['skills'] {
     const seen = new Map<string, number>();
@@ -145,7 +152,7 @@ export class AgentTaskRunner {
       source: this.options.source,
       status: 'ok',
       model: turn?.model ?? null,
-      systemPromptHash: hashText(system),
+      systemPromptHash: this.hashOf(system),
       messages,
       // The tool set is fixed once Cairn is composed.
       tools: (this.tools ??= cairn.tools.definitions({ isAdmin: this.options.isAdmin ?? false }).map(toOpenAITool)),

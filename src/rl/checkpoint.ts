@@ -7,6 +7,7 @@
  * done set `--resume` skips, so nothing is lost and nothing is written twice. A whole
  * last line that lacks only its newline (the file was edited) is kept, and ended.
  */
+import { randomUUID } from 'node:crypto';
 import { appendFile, open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { CairnError } from '../core/errors.js';
 import { readJsonlLines, parseTrajectoryLine } from './jsonl.js';
@@ -37,6 +38,8 @@ export class TrajectoryLog {
   private pending: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private failed: unknown;
+  /** The JSON of tool sets already written, by array (see json). */
+  private readonly toolsJson = new WeakMap<object, string>();
 
   private constructor(private readonly handle: FileHandle, readonly path: string) {}
 
@@ -70,7 +73,7 @@ export class TrajectoryLog {
   /** Resolves once the value's line is durably on disk. */
   append(value: unknown): Promise<void> {
     if (this.failed !== undefined) return Promise.reject(this.failed);
-    const line = `${JSON.stringify(value)}\n`;
+    const line = `${this.json(value)}\n`;
     return new Promise((resolve, reject) => {
       this.pending.push({ line, resolve, reject });
       this.kick();
@@ -80,6 +83,27 @@ export class TrajectoryLog {
   async close(): Promise<void> {
     while (this.flushing) await this.flushing;
     await this.handle.close();
+  }
+
+  /**
+   * JSON.stringify(value), with the JSON of its `tools` array written once per array: every
+   * trajectory of a run carries the same tool set (one array, never changed once built: see
+   * agent-task.ts and workers/protocol.ts), some 10 kB that were most of the cost of a line.
+   * The array's place holds a string with a random part no task can guess, then its JSON.
+   */
+  private json(value: unknown): string {
+    const record = typeof value === 'object' && value !== null && Object.hasOwn(value, 'tools') && !('toJSON' in value) ? (value as { tools: unknown }) : undefined;
+    const tools = record?.tools;
+    if (!Array.isArray(tools) || tools.length === 0) return JSON.stringify(value);
+    let toolsJson = this.toolsJson.get(tools);
+    if (toolsJson === undefined) {
+      toolsJson = JSON.stringify(tools);
+      this.toolsJson.set(tools, toolsJson);
+    }
+    const line = JSON.stringify({ ...record, tools: TOOLS_SLOT });
+    const at = line.indexOf(TOOLS_SLOT_JSON);
+    if (at === -1) return JSON.stringify(value);
+    return `${line.slice(0, at)}${toolsJson}${line.slice(at + TOOLS_SLOT_JSON.length)}`;
   }
 
   private kick(): void {
@@ -112,6 +136,10 @@ export class TrajectoryLog {
     }
   }
 }
+
+/** Stands in for a trajectory's tools while the rest is written; its JSON, a whole string, is found in the line and replaced. */
+const TOOLS_SLOT = `\u0000cairn-tools-${randomUUID()}`;
+const TOOLS_SLOT_JSON = JSON.stringify(TOOLS_SLOT);
 
 async function endsWithNewline(path: string, size: number): Promise<boolean> {
   const handle = await open(path, 'r');

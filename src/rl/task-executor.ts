@@ -85,7 +85,7 @@ export async function createLocalExecutor(spec: ExecutorSpec, deps: LocalExecuto
       timeoutMs: spec.timeoutMs,
       source: spec.source,
       forgetSessions: spec.forgetSessions,
-      redactor: createRedactor(spec.config.secrets, { patterns: spec.redact === 'all' }),
+      redactor: createRedactor(spec.config.secrets, { patterns: spec.redact === 'all', rememberLongTexts: true }),
       rewarder,
       isAdmin: spec.isAdmin,
       ...(deps.timers ? { timers: deps.timers } : {}),

@@ -4,6 +4,7 @@
  */
 import { describeError, isCairnError } from '../../core/errors.js';
 import { createLocalExecutor, type TaskExecutor } from '../task-executor.js';
+import type { Trajectory } from '../trajectory.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 if (!process.send) throw new Error('src/rl/workers/child.ts runs only as a worker process (see parent.ts).');
@@ -11,6 +12,8 @@ const send = (message: FromWorker, then?: () => void): void => void process.send
 const run = new AbortController();
 const inFlight = new Set<Promise<void>>();
 let executor: TaskExecutor | undefined;
+/** The tools of the last trajectory sent: the parent keeps them, so the same ones are not sent again (see protocol.ts). */
+let toolsSent: Trajectory['tools'] | undefined;
 
 // Ctrl-C reaches the whole process group, and so does SIGTERM from GNU timeout, Slurm or
 // systemd: the parent decides, and tells us to abort (it ends us with SIGKILL if it must).
@@ -32,7 +35,7 @@ process.on('message', (message: ToWorker) => {
       break;
     case 'run': {
       const work = (executor as TaskExecutor).run(message.task, run.signal).then(
-        (trajectory) => send({ type: 'done', id: message.id, trajectory }),
+        (trajectory) => send(done(message.id, trajectory)),
         (error: unknown) => send(run.signal.aborted ? { type: 'aborted', id: message.id } : { type: 'error', id: message.id, message: describeError(error) }),
       );
       inFlight.add(work);
@@ -50,3 +53,9 @@ process.on('message', (message: ToWorker) => {
       break;
   }
 });
+
+function done(id: number, trajectory: Trajectory): FromWorker {
+  if (trajectory.tools === toolsSent) return { type: 'done', id, trajectory: { ...trajectory, tools: [] }, sameTools: true };
+  toolsSent = trajectory.tools;
+  return { type: 'done', id, trajectory };
+}

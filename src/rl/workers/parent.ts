@@ -40,6 +40,8 @@ class WorkerProcess {
   private closing = false;
   private isReady = false;
   private failure: Error | undefined;
+  /** The tools of the last trajectory received: a trajectory with `sameTools` has them (see protocol.ts). */
+  private lastTools: Trajectory['tools'] = [];
 
   /** `onFailure`: called once, on the first failure (at start or later; not once `close` was called). */
   constructor(
@@ -106,6 +108,11 @@ class WorkerProcess {
 
   private receive(message: FromWorker): void {
     if (!('id' in message)) return;
+    // Before anything else: IPC keeps order, so the last tools received are the ones a later `sameTools` means.
+    if (message.type === 'done') {
+      if (message.sameTools) message.trajectory.tools = this.lastTools;
+      else this.lastTools = message.trajectory.tools;
+    }
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);

@@ -22,7 +22,12 @@ export type FromWorker =
   | { type: 'ready' }
   /** Building Cairn or loading a reward module failed; the process exits. `code`: the CairnError's, so the parent fails the same way a one-process run would. */
   | { type: 'failed'; message: string; code: CairnErrorCode }
-  | { type: 'done'; id: number; trajectory: Trajectory }
+  /**
+   * `sameTools`: the trajectory's tools are those of the last trajectory this worker sent, and are left
+   * out (sent as []): every task of a run offers the same tool set, some 10 kB that cost more to clone
+   * across than the rest of the trajectory.
+   */
+  | { type: 'done'; id: number; trajectory: Trajectory; sameTools?: true }
   /** The task stopped because the run aborted; it is not written (--resume runs it again). */
   | { type: 'aborted'; id: number }
   /** The executor threw for another reason (a bug: tasks record their own failures). */
