@@ -45,6 +45,8 @@ export class MessagesInFlight {
   private readonly order = new Map<string, string[]>();
   /** The message a conversation's latest reply answered: the turn the next `done` ends. */
   private readonly lastReplyTo = new Map<string, string>();
+  /** Reactions and statuses on their way to Slack (see settled). */
+  private readonly calls = new Set<Promise<void>>();
 
   constructor(private readonly options: InFlightOptions) {}
 
@@ -89,7 +91,7 @@ export class MessagesInFlight {
     const remaining = (this.order.get(entry.conversationId) ?? []).filter((id) => id !== messageId);
     if (remaining.length > 0) this.order.set(entry.conversationId, remaining);
     else this.order.delete(entry.conversationId);
-    if (entry.reacted) void this.unreact(entry);
+    if (entry.reacted) this.keep(this.unreact(entry));
   }
 
   /** No note is posted after this (shutdown). */
@@ -97,10 +99,35 @@ export class MessagesInFlight {
     for (const entry of this.entries.values()) entry.cancelProgress?.();
   }
 
+  /**
+   * Resolves once the reactions and statuses on their way to Slack are answered, or after
+   * `withinMs`. The process exits once the adapters stop: the last turns' hourglasses, whose
+   * removal was under way, would otherwise stay on those messages for good.
+   */
+  settled(withinMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const cancel = this.options.timer(withinMs, resolve);
+      void this.answered().then(() => {
+        cancel();
+        resolve();
+      });
+    });
+  }
+
+  private async answered(): Promise<void> {
+    while (this.calls.size > 0) await Promise.all([...this.calls]);
+  }
+
+  /** Each of these catches its own failure. */
+  private keep(call: Promise<void>): void {
+    this.calls.add(call);
+    void call.then(() => this.calls.delete(call));
+  }
+
   private begin(entry: InFlight): void {
     entry.started = true;
-    void this.react(entry);
-    void this.showStatus(entry);
+    this.keep(this.react(entry));
+    this.keep(this.showStatus(entry));
     entry.cancelProgress = this.options.timer(this.options.progressAfterMs, () => {
       if (entry.finished || this.options.showsDraft(entry.conversationId)) return;
       this.options.postNote(entry).catch((error: unknown) => this.options.logger.warn({ messageId: entry.messageId, err: describeError(error) }, 'Slack progress note failed'));

@@ -30,6 +30,7 @@ import { checkSlack } from './check.js';
 import { MemberNames } from './members.js';
 import { DirectChats } from './direct-chats.js';
 import { SocketModeLink, guardSocketMessages } from './socket-mode.js';
+import { acknowledgeRateLimitNotices } from './rate-limited-events.js';
 import { threadBefore } from './threads.js';
 import { shareFiles, type Uploader } from './uploads.js';
 import { loadableFiles, withFileInfo } from './files.js';
@@ -48,6 +49,8 @@ const COMMENT_LIMIT = 3_000;
 const DRAFT_EVERY_MS = 1_500;
 /** A draft stays well within one message. */
 const DRAFT_CHARS = 12_000;
+/** The longest stop() waits for hourglasses still coming off (each call has its own 30 s limit). */
+const SETTLE_ON_STOP_MS = 5_000;
 
 export interface SlackAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
@@ -177,8 +180,10 @@ export class SlackAdapter implements Adapter {
     this.app = app;
     this.sink = sink;
     this.accepting = true;
-    if (receiver instanceof HTTPReceiver) this.httpReceiver = receiver;
-    else {
+    if (receiver instanceof HTTPReceiver) {
+      acknowledgeRateLimitNotices(app, this.logger);
+      this.httpReceiver = receiver;
+    } else {
       // The first connection is retried as any call is (Slack's outage, a rate limit) and a refusal reported; a later drop is reconnected (socket-mode.ts).
       guardSocketMessages(receiver.client, this.logger, () => this.accepting);
       const link = (this.socketMode = new SocketModeLink(receiver.client, this.timer, this.logger));
@@ -200,6 +205,8 @@ export class SlackAdapter implements Adapter {
       await this.app.stop().catch((error: unknown) => this.logger.warn({ err: describeError(error) }, 'Slack Socket Mode did not close cleanly'));
     }
     this.app = undefined;
+    // The process exits once the adapters stop: the hourglasses of the last turns, coming off now, are waited for (a little).
+    await this.inFlight.settled(SETTLE_ON_STOP_MS);
   }
 
   health(): AdapterHealth {

@@ -15,6 +15,7 @@ import { CairnError, describeError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { Timer } from '../../src/core/turn-indicators.js';
 import { mapSlackError, slackErrorCode } from './errors.js';
+import { EVENTS_RATE_LIMITED } from './rate-limited-events.js';
 
 type SocketModeClient = SocketModeReceiver['client'];
 
@@ -44,7 +45,7 @@ export function guardSocketMessages(client: SocketModeClient, logger: Logger, ac
   client.on('ws_message', (data: unknown, isBinary: boolean) => {
     const envelope = readEnvelope(data, isBinary);
     if (envelope?.type === 'events_api' && !envelope.hasEvent) {
-      logger.warn({ type: envelope.payloadType }, 'Slack is rate-limiting the events sent to Cairn; some messages may not arrive');
+      logger.warn({ type: envelope.payloadType }, EVENTS_RATE_LIMITED);
       if (envelope.id) void inner.send(envelope.id).catch(() => {});
       return;
     }
