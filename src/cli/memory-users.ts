@@ -38,6 +38,22 @@ export function unknownUserHint(store: NoteStore, key: string): string | undefin
   return `Nobody has notes under "${key}".${guess} \`cairn memory users\` lists every key.`;
 }
 
+/**
+ * A warning for notes imported under a key no account has: every key Cairn gives a person
+ * names its platform (`console:alice`), so no conversation would ever recall them.
+ */
+export function unqualifiedKeyWarning(store: NoteStore, key: string): string | undefined {
+  if (key.includes(':')) return undefined;
+  const wanted = key.toLowerCase();
+  const similar = store
+    .owners()
+    .map((owner) => owner.userId)
+    .filter((other) => other.toLowerCase().endsWith(`:${wanted}`))
+    .slice(0, 3);
+  const guess = similar.length > 0 ? `Did you mean ${similar.join(' or ')}?` : 'Keys are platform-qualified, e.g. console:alice or slack:T1:U1; `cairn memory users` lists every key.';
+  return `"${key}" is no account's key: no conversation will recall these notes. ${guess} \`cairn memory forget --user ${key} all\` takes them back out.`;
+}
+
 /** Every user key with notes, its count, its newest note and the accounts linked to it. */
 export function listUsers(db: Db, store: NoteStore): UserListing[] {
   const links = new IdentityLinks(db);

@@ -4,7 +4,6 @@
  * contract (scripts depend on them): see README.md, "Memory". Safe beside a running
  * bot: every write is one transaction under the database's write lock.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
 import { systemClock } from '../core/clock.js';
@@ -20,7 +19,8 @@ import { KeptFiles } from '../core/kept-files.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { endSessionsInStore, forgetNotes } from '../memory/forget.js';
 import { openDataDatabase, positiveInt, type CommandGroup, type DataDatabaseOptions } from './context.js';
-import { listUsers, notesKey, renderUser, unknownUserHint } from './memory-users.js';
+import { listUsers, notesKey, renderUser, unknownUserHint, unqualifiedKeyWarning } from './memory-users.js';
+import { readTextFile } from './read-text.js';
 
 interface UserOption {
   user: string;
@@ -119,11 +119,14 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .requiredOption('-u, --user <key>', 'user key, e.g. slack:T1:U1')
     .action((file: string, options: UserOption) =>
       withNotes((notes, db) => {
-        const content = readText(file);
-        const { imported, alreadyThere } = notes.import(notesKey(db, options.user, notice), content, file, (done, total) => {
+        const content = readTextFile(file);
+        const key = notesKey(db, options.user, notice);
+        const { imported, alreadyThere } = notes.import(key, content, file, (done, total) => {
           // Progress goes to stderr, synchronously, so it shows even during the one long transaction.
           if (total >= 10_000) process.stderr.write(done === 0 ? `Importing ${total} notes…\n` : `… ${done} of ${total}\n`);
         });
+        const warning = unqualifiedKeyWarning(notes.store, key);
+        if (warning) notice(warning);
         print(`Imported ${imported} notes for ${options.user}.${alreadyThere > 0 ? ` ${alreadyThere} ${alreadyThere === 1 ? 'was' : 'were'} there already (same text and date), and kept as they are.` : ''}`);
       }, { create: true }),
     );
@@ -187,6 +190,8 @@ function searchOptions(options: SearchCliOptions, timeZone: string): SearchOptio
   const until = options.until === undefined ? undefined : parseInstant(options.until, 'end', timeZone);
   if (since === null) throw new CairnError('invalid_input', `--since "${options.since}" is not an ISO 8601 date or date-time (e.g. 2026-03-01 or 2026-03-01T12:00:00Z).`);
   if (until === null) throw new CairnError('invalid_input', `--until "${options.until}" is not an ISO 8601 date or date-time (e.g. 2026-03-31).`);
+  // The wrong way round matches nothing, and "No notes match" reads as "nothing happened then" (memory_search refuses it too).
+  if (since !== undefined && until !== undefined && since > until) throw new CairnError('invalid_input', `--since ${options.since} is after --until ${options.until}: give the earlier date as --since.`);
   return {
     limit: options.limit === undefined ? DEFAULT_LIMIT : positiveInt(options.limit, '--limit'),
     since,
@@ -199,8 +204,7 @@ const batchLine = z.object({ id: z.union([z.string(), z.number()]), query: z.str
 
 function readBatch(file: string): z.infer<typeof batchLine>[] {
   const queries: z.infer<typeof batchLine>[] = [];
-  readText(file)
-    .replace(/^\uFEFF/, '')
+  readTextFile(file)
     .split('\n')
     .forEach((raw, index) => {
       if (raw.trim() === '') return;
@@ -215,12 +219,4 @@ function readBatch(file: string): z.infer<typeof batchLine>[] {
       queries.push(parsed.data);
     });
   return queries;
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new CairnError('invalid_input', `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { cause: error });
-  }
 }

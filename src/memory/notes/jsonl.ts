@@ -21,11 +21,27 @@ const instant = z.string().transform((text, ctx) => {
   return at;
 });
 
+/** An external id as text; checked here, not by a union of schemas, whose failure reads only "Invalid input". */
+function externalId(id: string | number, ctx: z.RefinementCtx): string {
+  const problem =
+    typeof id === 'number'
+      ? // JSON.parse rounds a number past 2^53 (a 64-bit id): two ids would become one, and the second note replace the first.
+        Math.abs(id) > Number.MAX_SAFE_INTEGER && 'is a number too large to keep exactly: write it in quotes, as a string'
+      : id.length === 0
+        ? 'is empty'
+        : id.length > 512 && 'is longer than 512 characters';
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }
+  return String(id);
+}
+
 const lineSchema = z.object({
   text: z.string().refine((text) => text.trim().length > 0, 'is empty'),
   created_at: instant,
   kind: z.string().trim().min(1).max(64).nullish(),
-  external_id: z.union([z.string().min(1).max(512), z.number().transform(String)]).nullish(),
+  external_id: z.union([z.string(), z.number()]).transform(externalId).nullish(),
   updated_at: instant.nullish(),
   origin: z.enum(['user', 'model', 'import']).nullish(),
   trust: z.enum(['high', 'medium', 'low']).nullish(),
@@ -54,8 +70,11 @@ export function parseImport(content: string, redact: RedactText, source = 'the f
     try {
       value = JSON.parse(raw);
     } catch (error) {
-      fail(lineNumber, `not valid JSON (${(error as Error).message})`);
+      // "Not valid JSON" about a valid JSON array (spread over lines as most tools write one) would mislead.
+      if (Array.isArray(parseWhole(content))) fail(lineNumber, `the file is ${arrayProblem(source)}`);
+      fail(lineNumber, `not valid JSON (${(error as Error).message}); each line must hold one whole note object`);
     }
+    if (Array.isArray(value)) fail(lineNumber, arrayProblem(source));
     const parsed = lineSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -107,9 +126,21 @@ export function parseImport(content: string, redact: RedactText, source = 'the f
   return notes;
 }
 
+function parseWhole(content: string): unknown {
+  try {
+    return JSON.parse(content.replace(/^\uFEFF/, ''));
+  } catch {
+    return undefined;
+  }
+}
+
+function arrayProblem(source: string): string {
+  return `a JSON array, not JSON Lines: each note's object goes on a line of its own (\`jq -c '.[]' ${source} > notes.jsonl\` writes an array so)`;
+}
+
 /** One export line per note, every field included. */
 export function exportLine(note: Note): string {
-  return JSON.stringify({
+  const line = JSON.stringify({
     id: note.id,
     text: note.text,
     kind: note.kind,
@@ -122,4 +153,7 @@ export function exportLine(note: Note): string {
     source_session: note.sourceSession ?? null,
     superseded_by: note.supersededBy ?? null,
   });
+  // JSON leaves these raw in strings, but Python's str.splitlines() and codecs readers end a line at
+  // each: one note would read as two broken lines there. Escaped, every reader sees one object a line.
+  return line.replace(/[\u0085\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
