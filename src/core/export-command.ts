@@ -63,7 +63,7 @@ function transcript(messages: StoredMessage[], info: TranscriptInfo): string {
     else if (message.role === 'assistant') {
       const tools = message.toolCalls?.map((call) => call.name) ?? [];
       if (tools.length > 0) lines.push('', `_${info.botName} used ${[...new Set(tools)].join(', ')}._`);
-      if (message.content) lines.push('', `**${info.botName}** (${stamp(createdAt)}):`, '', message.content);
+      if (message.content) lines.push('', `**${info.botName}** (${stamp(createdAt)}):`, '', withFencesClosed(message.content));
     }
   }
   return `${lines.join('\n')}\n`;
@@ -74,6 +74,24 @@ function quoted(text: string): string {
     .split('\n')
     .map((line) => (line === '' ? '>' : `> ${line}`))
     .join('\n');
+}
+
+/**
+ * The answer with a code block it left open (cut off at the length limit) closed: open, it made
+ * every later turn of the transcript read as code.
+ */
+function withFencesClosed(text: string): string {
+  let open: string | undefined;
+  for (const line of text.split('\n')) {
+    // CommonMark: a fence is 3+ backticks or tildes, indented at most 3 spaces; the closing one as long or longer, with nothing after it.
+    const fence = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+    if (!fence) continue;
+    const [, marks = '', rest = ''] = fence;
+    if (open === undefined) {
+      if (!(marks.startsWith('`') && rest.includes('`'))) open = marks;
+    } else if (marks[0] === open[0] && marks.length >= open.length && rest.trim() === '') open = undefined;
+  }
+  return open === undefined ? text : `${text}\n${open}`;
 }
 
 /** `2026-11-24 09:05 UTC`. */

@@ -2,8 +2,8 @@
  * `/model`: which model this conversation talks to, and, for admins, a switch to another
  * of the provider's models (`/model <name>`) or back (`/model default`). The switch holds
  * for the conversation's later sessions too, and starts with its next message. A name the
- * provider does not list is refused with the closest ones it does; a provider that cannot
- * list its models is taken at its word.
+ * provider does not list (OpenRouter's routing variants after a listed one aside) is refused
+ * with the closest ones it does; a provider that cannot list its models is taken at its word.
  */
 import { distance } from 'fastest-levenshtein';
 import type { Clock } from './clock.js';
@@ -14,6 +14,15 @@ import type { SessionStore } from '../memory/sessions.js';
 
 /** Model names are ids such as `anthropic/claude-sonnet-4.5` or `llama3.1:8b`. */
 const MODEL_NAME = /^[\w.:/@+-]{1,200}$/;
+/** Dashes web pages write in model names (OpenAI's "GPT‑4o" has U+2011): ids have the ASCII hyphen. */
+const DASHES = /[\u2010-\u2015\u2212\uFE63\uFF0D]/g;
+/** Quote marks or backticks around a name (`/model "gpt-4o"`, code-formatted on Discord): no name has them. */
+const AROUND = /^["'`\u2018\u2019\u201C\u201D\u00AB\u00BB]+|["'`\u2018\u2019\u201C\u201D\u00AB\u00BB]+$/g;
+/**
+ * OpenRouter's routing variants: accepted after any model's id (`openai/gpt-4o:nitro`), listed
+ * after none (its /models holds catalog variants such as `:free` only).
+ */
+const ROUTING_VARIANTS = new Set(['nitro', 'floor', 'exacto', 'online']);
 const SUGGESTIONS = 5;
 /** Most names `/model list` shows at once. */
 const LISTED = 30;
@@ -38,7 +47,7 @@ export function registerModelCommand(commands: CommandRegistry, options: ModelCo
     run: async ({ message, args, isAdmin }) => {
       const { conversationId } = message;
       const configured = options.channelModel(conversationId) ?? options.providerModel;
-      const wanted = args.trim();
+      const wanted = args.trim().replace(AROUND, '').replace(DASHES, '-');
       const own = options.models.get(conversationId);
       if (wanted === '') {
         const current = own?.model ?? configured;
@@ -46,7 +55,7 @@ export function registerModelCommand(commands: CommandRegistry, options: ModelCo
         return `This conversation uses ${current}${how}.${isAdmin ? ' Switch with /model <name>.' : ''}`;
       }
       const listing = /^list(?:\s+(.*))?$/i.exec(wanted);
-      if (listing) return listModels(options, listing[1]?.trim() ?? '');
+      if (listing) return listModels(options, listing[1]?.trim().replace(AROUND, '') ?? '');
       if (!isAdmin) return 'Only an admin can switch the model: each one costs differently.';
       if (wanted.toLowerCase() === 'default') {
         options.models.clear(conversationId);
@@ -54,19 +63,22 @@ export function registerModelCommand(commands: CommandRegistry, options: ModelCo
         return `This conversation is back on ${configured}.`;
       }
       if (!MODEL_NAME.test(wanted)) return `"${wanted}" is no model name. Send /model <name>, as the provider names it (for example gpt-4o-mini or anthropic/claude-sonnet-4.5).`;
+      let chosen = wanted;
       let note = '';
       try {
         const names = await options.available();
-        if (!names.includes(wanted)) {
+        const listed = listedName(wanted, names);
+        if (!listed) {
           const near = closestNames(wanted, names);
           return `The provider has no model named ${wanted}.${near.length > 0 ? ` Close: ${near.join(', ')}.` : ''}`;
         }
+        chosen = listed;
       } catch (error) {
         note = ` (The provider did not list its models, so the name is unchecked: ${describeError(error)}.)`;
       }
-      options.models.set(conversationId, wanted, message, options.clock.now());
-      switchSession(options, conversationId, wanted);
-      return `From the next message on, this conversation uses ${wanted}.${note}`;
+      options.models.set(conversationId, chosen, message, options.clock.now());
+      switchSession(options, conversationId, chosen);
+      return `From the next message on, this conversation uses ${chosen}.${note}`;
     },
   });
 }
@@ -90,6 +102,21 @@ async function listModels(options: ModelCommandOptions, filter: string): Promise
 function switchSession(options: ModelCommandOptions, conversationId: string, model: string | undefined): void {
   const session = options.sessions.active(conversationId);
   if (session) options.sessions.setModel(session.id, model);
+}
+
+/**
+ * The provider's name for what was typed: as listed; the one listed name it is but for capitals
+ * (providers match names exactly); or a listed model with an OpenRouter routing variant after it.
+ */
+function listedName(wanted: string, names: readonly string[]): string | undefined {
+  if (names.includes(wanted)) return wanted;
+  const sameLetters = names.filter((name) => name.toLowerCase() === wanted.toLowerCase());
+  if (sameLetters.length === 1) return sameLetters[0];
+  const colon = wanted.lastIndexOf(':');
+  const variant = wanted.slice(colon + 1).toLowerCase();
+  if (colon <= 0 || !ROUTING_VARIANTS.has(variant)) return undefined;
+  const base = listedName(wanted.slice(0, colon), names);
+  return base === undefined ? undefined : `${base}:${variant}`;
 }
 
 /** Names that contain what was typed first, then the nearest by edit distance. */
