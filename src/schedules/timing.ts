@@ -3,7 +3,8 @@
  * task's time zone, read by luxon), or on a five-field cron expression in an IANA time
  * zone, read by cron-parser. Repeats closer than MIN_INTERVAL_MS are refused: a task that runs the
  * agent every minute would spend a model budget in hours; so are steps cron does not keep as they
- * read (`*\/90` minutes runs hourly, `*\/45` minutes 45 then 15 minutes apart).
+ * read (`*\/90` minutes runs hourly, `*\/45` minutes 45 then 15 minutes apart), and both a day of the
+ * month and a weekday, which cron reads as either (`0 9 1-7 * 1` runs daily in the first week).
  */
 import { createRequire } from 'node:module';
 import type * as CronParser from 'cron-parser';
@@ -59,23 +60,42 @@ const DAY_MS = 24 * 60 * 60_000;
 /** Wall times passed over at most (those of a repeated hour, and those a gap moved onto a run already made). */
 const MAX_WALL_TIMES = 200;
 
-/** Checks a repeating task's expression: five fields, valid, steps that mean what they say, and not more often than MIN_INTERVAL_MS. */
+/** Checks a repeating task's expression: five fields, valid, steps and days that mean what they say, and not more often than MIN_INTERVAL_MS. */
 export function checkCron(cron: string, timeZone: string, now: number): string {
   const expression = cron.trim().replace(/\s+/g, ' ');
   if (expression.split(' ').length !== 5) {
     throw new CairnError('invalid_input', `"${cron}" is not a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1-5" for 09:00 on weekdays.`);
   }
-  let gap: number;
+  let fields: CronParser.CronFieldCollection;
   try {
     nextCronRun(expression, timeZone, now);
-    gap = shortestGap(expression, timeZone, now);
+    fields = cronLib().CronExpressionParser.parse(expression, { currentDate: new Date(now), tz: timeZone, hashSeed: expression }).fields;
   } catch (error) {
     throw new CairnError('invalid_input', `"${cron}" is not a valid cron expression (${error instanceof Error ? error.message : String(error)}).`);
   }
   const misread = misreadSteps(expression);
   if (misread) throw new CairnError('invalid_input', `"${cron}" ${misread} ${STEP_ADVICE}`);
+  const eitherDay = eitherDayMisread(expression, fields);
+  if (eitherDay) throw new CairnError('invalid_input', `"${cron}" ${eitherDay}`);
+  const gap = shortestGap(fields);
   if (gap < MIN_INTERVAL_MS) throw new CairnError('invalid_input', `"${cron}" repeats more often than every ${MIN_INTERVAL_MS / 60_000} minutes; choose a longer interval.`);
   return expression;
+}
+
+/**
+ * Why an expression naming both a day of the month and a weekday would not run as it reads, or
+ * undefined. Cron (cron-parser as Vixie cron) runs it on the days that match either field, so
+ * "the first Monday of the month" written as `0 9 1-7 * 1` ran on each of the days 1 to 7 and on
+ * every Monday: some eleven runs a month instead of one. The weekday's `#` and `L` say it.
+ */
+function eitherDayMisread(expression: string, fields: CronParser.CronFieldCollection): string | undefined {
+  if (fields.dayOfMonth.isWildcard || fields.dayOfWeek.isWildcard) return undefined;
+  const [, , days = '', , weekdays = ''] = expression.split(' ');
+  return (
+    `names both days of the month (${days}) and weekdays (${weekdays}): cron runs it on every day that matches either, not only on days that match both. ` +
+    'For "the first Monday of the month" name the weekday\'s occurrence and leave the day of the month "*": "0 9 * * 1#1" (the second Friday "5#2", the last Friday "5L"); ' +
+    'to run on both sets of days, set two tasks.'
+  );
 }
 
 /**
@@ -84,10 +104,9 @@ export function checkCron(cron: string, timeZone: string, now: number): string {
  * apart, then runs every minute) and from one day's last run to the next day's first show
  * them all. The second counts whenever a day's runs reach within minutes of midnight, even
  * if no two scheduled days follow each other: such a schedule is rare, and refusing it errs
- * on the side of the budget. Validates the expression on the way (throws when invalid).
+ * on the side of the budget.
  */
-function shortestGap(expression: string, timeZone: string, now: number): number {
-  const { fields } = cronLib().CronExpressionParser.parse(expression, { currentDate: new Date(now), tz: timeZone, hashSeed: expression });
+function shortestGap(fields: CronParser.CronFieldCollection): number {
   const minutes = [...fields.hour.values].flatMap((hour) => fields.minute.values.map((minute) => Number(hour) * 60 + Number(minute))).sort((a, b) => a - b);
   let shortest = (minutes[0] ?? 0) + DAY_MINUTES - (minutes.at(-1) ?? 0);
   for (let index = 1; index < minutes.length; index++) shortest = Math.min(shortest, (minutes[index] ?? 0) - (minutes[index - 1] ?? 0));
@@ -198,11 +217,17 @@ function unevenRuns(field: CronField, from: number, step: number): string {
 
 /**
  * The moment of a one-off task. A time without an offset (`2026-11-25T09:00`) is read
- * in `timeZone`. It must lie ahead (a minute's slack for the time the model took).
+ * in `timeZone`. It must lie ahead (a minute's slack for the time the model took), and name
+ * a time of day: luxon reads a date alone as its midnight, and "remind me on the 25th" set
+ * as `2026-11-25` rang at 00:00.
  */
 export function parseAt(at: string, timeZone: string, now: number): number {
   const parsed = luxonLib().DateTime.fromISO(at.trim(), { zone: timeZone, setZone: false });
   if (!parsed.isValid) throw new CairnError('invalid_input', `"${at}" is not an ISO 8601 time such as 2026-11-25T09:00 or 2026-11-25T09:00:00+01:00 (${parsed.invalidExplanation ?? parsed.invalidReason}).`);
+  // A time has a `T` or a `:` (`2026-11-25T09`, `09:00`); a date alone has neither (`2026-11-25`, `20261125`, `2026-W48-3`).
+  if (!/[T:]/i.test(at)) {
+    throw new CairnError('invalid_input', `"${at}" is a date without a time of day: it would run at 00:00. Give the time too, e.g. ${parsed.toISODate() ?? '2026-11-25'}T09:00; ask the user when they did not say.`);
+  }
   const when = parsed.toMillis();
   if (when < now - 60_000) throw new CairnError('invalid_input', `${new Date(when).toISOString()} is in the past (it is now ${new Date(now).toISOString()}); check the date with current_time.`);
   if (when > now + MAX_AHEAD_MS) throw new CairnError('invalid_input', `${new Date(when).toISOString()} is more than five years ahead.`);

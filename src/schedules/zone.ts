@@ -3,6 +3,9 @@
  * ("9:00 UTC+2", "GMT-5"), and refused those, models reached for `Etc/GMT+2`, whose sign is
  * POSIX's, backwards: it is UTC−2, and the task ran four hours off. So offsets are taken as
  * written (luxon's `UTC+2` form) and the `Etc/GMT±N` names are refused with what they mean.
+ * So are names without a region (`BST`, `CST`, `EST`): the system's time zone data reads them one
+ * way (BST as Bangladesh's, CST as Chicago's, EST as UTC−5 all year), the people who write them
+ * another (British summer time, China's, New York's): a stand-up at "9:00 BST" ran at 04:00 in London.
  */
 import { createRequire } from 'node:module';
 import type * as Luxon from 'luxon';
@@ -25,7 +28,7 @@ export function checkTimeZone(zone: string): string {
     const meant = `UTC${etc[1] === '+' ? '-' : '+'}${Number(etc[2])}`;
     throw new CairnError('invalid_input', `"${zone}" is ${meant}: the Etc/GMT names count the sign backwards. Write the offset as "UTC+2" or "UTC-5" (as people say it), or better the place's zone (e.g. Europe/Berlin), which follows its daylight saving time.`);
   }
-  if (luxonLib().IANAZone.isValidZone(zone)) return zone;
+  if (luxonLib().IANAZone.isValidZone(zone)) return placeNamed(zone);
   throw new CairnError('invalid_input', `Unknown time zone "${zone}": use an IANA name such as Europe/Paris or America/New_York, or an offset such as UTC+2.`);
 }
 
@@ -36,4 +39,19 @@ function fixedOffset(zone: string, sign: number, hours: number, minutes: number)
   }
   if (hours === 0 && minutes === 0) return 'UTC';
   return `UTC${sign > 0 ? '+' : '-'}${hours}${minutes === 0 ? '' : `:${String(minutes).padStart(2, '0')}`}`;
+}
+
+/**
+ * A valid zone, unless its name has no region: an abbreviation or an old alias (`EST`, `BST`,
+ * `Japan`), refused with the zone the system reads it as. The UTC names (`UTC`, `GMT`, `Zulu`) are kept.
+ */
+function placeNamed(zone: string): string {
+  if (zone.includes('/')) return zone;
+  const place = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  if (place === 'UTC' || place === 'Etc/UTC') return zone;
+  throw new CairnError(
+    'invalid_input',
+    `"${zone}" is no Region/City name, and such short names mean different zones to different people: this system reads it as ${place}'s time (CST is Chicago's or China's, BST British summer time or Bangladesh's, and EST stays UTC-5 in summer). ` +
+      'Name the place\'s zone (e.g. Europe/London, America/New_York, Asia/Shanghai), which follows its daylight saving time, or an offset such as "UTC+1"; ask the user when unsure.',
+  );
 }
