@@ -1,11 +1,13 @@
 /**
- * `cairn doctor`'s look at Telegram: the token, by getMe, and in webhook mode what
- * Telegram last said about delivering to the webhook (it records the last failure).
+ * `cairn doctor`'s look at Telegram: the token, by getMe; in webhook mode what Telegram last
+ * said about delivering to the webhook (it records the last failure); in polling mode, that no
+ * webhook is set for the bot (polling waits while one is: polling.ts).
  */
 import { Api } from 'grammy';
 import type { Config } from '../../src/config/load.js';
 import { CairnError, ConfigError } from '../../src/core/errors.js';
 import { getMeFailure } from './errors.js';
+import { webhookHost } from './polling.js';
 
 /** The settings the adapter needs, or a ConfigError naming what to set. */
 export function telegramSettings(config: Config): Config['platforms']['telegram'] & { botToken: string } {
@@ -22,15 +24,22 @@ export async function checkTelegram(config: Config, now = Date.now()): Promise<s
   const settings = telegramSettings(config);
   const api = new Api(settings.botToken, { ...(settings.apiRoot ? { apiRoot: settings.apiRoot } : {}), timeoutSeconds: 20 });
   let who: string;
-  let webhook: Awaited<ReturnType<Api['getWebhookInfo']>> | undefined;
+  let webhook: Awaited<ReturnType<Api['getWebhookInfo']>>;
   try {
     const me = await api.getMe();
     who = `@${me.username} (id ${me.id}; people open a chat with it at https://t.me/${me.username})`;
-    if (settings.webhookUrl) webhook = await api.getWebhookInfo();
+    // In polling mode too: a webhook set for the bot (another instance's, or one left from webhook mode) keeps `cairn start` from polling.
+    webhook = await api.getWebhookInfo();
   } catch (error) {
     throw getMeFailure(error, settings.apiRoot);
   }
-  if (!settings.webhookUrl || !webhook) return `${who}, long polling`;
+  if (!settings.webhookUrl) {
+    if (!webhook.url) return `${who}, long polling`;
+    throw new CairnError(
+      'config',
+      `${who}: a webhook is set for this bot (at ${webhookHost(webhook.url)}), so \`cairn start\` does not poll: Telegram sends the updates there. To poll here, delete it (the Bot API's deleteWebhook); to take them by webhook, set TELEGRAM_WEBHOOK_URL.`,
+    );
+  }
   if (webhook.url !== settings.webhookUrl) return `${who}, webhook ${settings.webhookUrl} (not registered yet: \`cairn start\` registers it)`;
   const failedAt = (webhook.last_error_date ?? 0) * 1000;
   const failure = webhook.last_error_message ? `Telegram's last delivery failed at ${new Date(failedAt).toISOString()}: ${webhook.last_error_message}` : '';

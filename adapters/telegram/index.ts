@@ -9,7 +9,7 @@
 import { Bot, InputFile } from 'grammy';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from '../../src/core/message.js';
-import { CairnError, describeError, rootCause } from '../../src/core/errors.js';
+import { CairnError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
@@ -25,6 +25,7 @@ import { ChatActions } from './chat-actions.js';
 import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
 import { TelegramDraftSurface, isMessageDraft, type MessageDraft, type TelegramDraft } from './drafts.js';
 import { describeBot } from './profile.js';
+import { downloadFile, type DownloadSettings } from './download.js';
 import { webhookRoute } from './webhook.js';
 import { AnonymousSenders } from './anonymous-senders.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
@@ -78,15 +79,20 @@ export class TelegramAdapter implements Adapter {
   private handling = false;
   /** Long polling (none in webhook mode). */
   private polling: LongPolling | undefined;
+  /** stop() was called: a start still under way (a signal while it connects) sets up no polling and no webhook after it. */
+  private stopped = false;
   private readonly timer: Timer;
   private readonly migrations: ChatMigrations;
   private readonly anonymous: AnonymousSenders;
+  /** Where the files of messages are downloaded from. */
+  private readonly fileSource: DownloadSettings;
 
   constructor(
     private readonly deps: AdapterDeps,
     options: TelegramAdapterOptions = {},
   ) {
     const settings = telegramSettings(deps.config);
+    this.fileSource = { botToken: settings.botToken, apiRoot: settings.apiRoot };
     this.replies = deps.sentReplies?.(PLATFORM) ?? new SentReplies();
     this.capabilities = { threads: false, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 50 * 1024 * 1024 };
     this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
@@ -139,6 +145,7 @@ export class TelegramAdapter implements Adapter {
     // output, so an unreachable Bot API would hang the start in silence. Ours warns on each retry
     // and gives up with the reason.
     const me = await this.call(() => this.bot.api.getMe()).catch((error: unknown) => Promise.reject(getMeFailure(error, settings.apiRoot)));
+    if (this.stopped) return;
     this.bot.botInfo = me;
     this.normalize = { bot: { id: me.id, username: me.username }, groupSessions: settings.groupSessions };
     this.sink = sink;
@@ -151,6 +158,8 @@ export class TelegramAdapter implements Adapter {
     this.handling = true;
     await this.registerCommands();
     await describeBot(this.bot.api, this.deps.config.agent.name, this.deps.logger);
+    // Polling begun now would take updates for a process that is closing (and never be stopped).
+    if (this.stopped) return;
     if (settings.webhookUrl) {
       await this.call(() => this.bot.api.setWebhook(settings.webhookUrl ?? '', { secret_token: settings.webhookSecret ?? '', allowed_updates: [...ALLOWED_UPDATES] }));
       return;
@@ -164,6 +173,7 @@ export class TelegramAdapter implements Adapter {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.handling = false;
     this.gathering.flushAll();
     this.indicators.stopAll();
@@ -378,25 +388,8 @@ export class TelegramAdapter implements Adapter {
     const tooBig = () => Promise.reject(new CairnError('invalid_input', 'it is over 20 MB, more than Telegram lets a bot download; send a smaller file or the part that matters', { platform: PLATFORM }));
     return {
       ...message,
-      files: files.map(({ fileId, ...file }) => ({ ...file, load: (signal?: AbortSignal) => ((file.size ?? 0) > MAX_DOWNLOAD_BYTES ? tooBig() : this.download(fileId, signal)) })),
+      files: files.map(({ fileId, ...file }) => ({ ...file, load: (signal?: AbortSignal) => ((file.size ?? 0) > MAX_DOWNLOAD_BYTES ? tooBig() : downloadFile(() => this.call(() => this.bot.api.getFile(fileId)), this.fileSource, signal)) })),
     };
-  }
-
-  private async download(fileId: string, signal?: AbortSignal): Promise<Uint8Array> {
-    const file = await this.call(() => this.bot.api.getFile(fileId));
-    if (!file.file_path) throw new CairnError('not_found', 'Telegram gave no path for the file.', { platform: PLATFORM });
-    const settings = this.deps.config.platforms.telegram;
-    const root = settings.apiRoot ?? 'https://api.telegram.org';
-    let response: Response;
-    try {
-      response = await fetch(`${root}/file/bot${settings.botToken ?? ''}/${file.file_path}`, signal ? { signal } : {});
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      // The URL holds the bot token: say why without it.
-      throw new CairnError('network', `Could not download the file from Telegram (${(error instanceof Error && rootCause(error)?.message) || 'network error'}).`, { platform: PLATFORM, cause: error });
-    }
-    if (!response.ok) throw new CairnError('unavailable', `Telegram answered HTTP ${response.status} for the file.`, { platform: PLATFORM, status: response.status });
-    return new Uint8Array(await response.arrayBuffer());
   }
 
   private dispatch(sink: InboundSink, message: InboundMessage | undefined): void {

@@ -3,18 +3,21 @@
  * another process polls with the same token (the old instance during a redeploy, a second
  * Cairn): that passes, so polling starts again every 30 s. A webhook set for the bot is
  * another instance's way in (production in webhook mode): grammY's start would delete it and
- * take its updates, so polling waits, checking every 30 s, and the adapter's health names it.
+ * take its updates, so polling waits, checking every 30 s, and the adapter's health names it;
+ * while Telegram cannot be asked (the network, a 5xx), polling waits for the answer too.
  * Anything else that ends polling (a revoked token, 401) is for good, and the health says so.
  */
 import type { Bot, PollingOptions } from 'grammy';
 import type { AdapterHealth } from '../../src/core/message.js';
-import { describeError } from '../../src/core/errors.js';
+import { CairnError, describeError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { Timer } from '../../src/core/turn-indicators.js';
 import { mapTelegramError } from './errors.js';
 
 /** How long to wait before polling again while another process polls with the same token. */
 export const CONFLICT_RETRY_MS = 30_000;
+/** How soon to ask again whether a webhook is set, when Telegram could not be asked (as grammY polls again after a failure). */
+export const ASK_AGAIN_MS = 3_000;
 
 export class LongPolling {
   private stopped = false;
@@ -22,6 +25,8 @@ export class LongPolling {
   private wake: (() => void) | undefined;
   private state: AdapterHealth = { ok: true };
   private running: Promise<void> | undefined;
+  /** getWebhookInfo failed last time: the failure was logged already. */
+  private asking = false;
 
   constructor(
     private readonly bot: Bot,
@@ -53,6 +58,19 @@ export class LongPolling {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       const webhook = await this.webhookSet();
+      // A stop that came while the question was out: bot.start() now would poll on for good, and stop() wait for it.
+      if (this.stopped) return;
+      if (webhook instanceof CairnError) {
+        // grammY's start deletes any webhook, retrying until it can: polling without the answer could take
+        // production's webhook away once Telegram is back. A refusal that lasts (a revoked token) starts polling, which says so.
+        const again = Math.max(ASK_AGAIN_MS, webhook.retryAfterMs ?? 0);
+        this.state = { ok: true, problem: `Telegram did not say whether a webhook is set for this bot (${webhook.message}): polling starts once it does; asking again in ${again / 1000} s.` };
+        if (!this.asking) this.logger.warn({ err: describeError(webhook) }, 'Telegram getWebhookInfo failed; polling waits for its answer');
+        this.asking = true;
+        await this.pause(again);
+        continue;
+      }
+      this.asking = false;
       if (webhook) {
         // The host only: a webhook's path is often its secret (the bot token, or a random one), and /healthz is open to whoever reaches the port.
         const host = webhookHost(webhook);
@@ -79,12 +97,16 @@ export class LongPolling {
     }
   }
 
-  /** The webhook's address, when one is set; '' when none is, or the question fails (polling then says what is wrong). */
-  private async webhookSet(): Promise<string> {
+  /**
+   * The webhook's address, when one is set; '' when none is, or the question is refused for good (polling then says what
+   * is wrong); the failure when it may pass (the network, Telegram's 5xx or 429).
+   */
+  private async webhookSet(): Promise<string | CairnError> {
     try {
       return (await this.bot.api.getWebhookInfo()).url ?? '';
-    } catch {
-      return '';
+    } catch (error) {
+      const mapped = mapTelegramError(error);
+      return mapped.isRetryable ? mapped : '';
     }
   }
 
@@ -104,7 +126,7 @@ export class LongPolling {
 }
 
 /** The scheme and host of a webhook's address, without its path and query. */
-function webhookHost(url: string): string {
+export function webhookHost(url: string): string {
   try {
     return new URL(url).origin;
   } catch {
