@@ -8,12 +8,28 @@
  */
 import { DAY_MS, startOfUtcDay, type Clock } from './clock.js';
 import { count } from './text.js';
+import { CairnError } from './errors.js';
 import type { CommandRegistry } from './commands.js';
 import type { Cost, UsageLedger } from './usage-ledger.js';
 
+/**
+ * A request refused because its person has spent today's allowance: its message is what to tell
+ * them, and `renewsAt` when they may go on (a scheduled one-off refused runs then). Coded
+ * `invalid_input`, whose message is said as it is, not as a model provider's rate limit.
+ */
+export class AllowanceSpent extends CairnError {
+  constructor(
+    message: string,
+    readonly renewsAt: number,
+  ) {
+    super('invalid_input', message);
+    this.name = 'AllowanceSpent';
+  }
+}
+
 /** A turn let through `admit`: `refusal` says the allowance is spent (and the turn must not run); `release` ends its place in line. */
 export interface TurnAdmission {
-  refusal: string | undefined;
+  refusal: AllowanceSpent | undefined;
   release: () => void;
 }
 
@@ -58,11 +74,11 @@ export class DailyAllowance {
     return { refusal, release };
   }
 
-  /** What to tell a person who has spent today's allowance; undefined while they may go on. */
-  refusal(userKey: string, isAdmin: boolean): string | undefined {
+  /** What to tell a person who has spent today's allowance, and when it renews; undefined while they may go on. */
+  refusal(userKey: string, isAdmin: boolean): AllowanceSpent | undefined {
     if (this.dailyTokens === undefined || isAdmin) return undefined;
     if (this.ledger.userTotals(userKey, this.midnight()).tokens < this.dailyTokens) return undefined;
-    return `You have used today's allowance of ${count(this.dailyTokens)} tokens. It renews at 00:00 UTC, in ${this.untilMidnight()}.`;
+    return new AllowanceSpent(`You have used today's allowance of ${count(this.dailyTokens)} tokens. It renews at 00:00 UTC, in ${this.untilMidnight()}.`, this.midnight() + DAY_MS);
   }
 
   /** An account left `person` (`/unlink`): it keeps the person's spending today against its allowance. */

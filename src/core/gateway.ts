@@ -9,7 +9,6 @@ import type { Adapter, AdapterHealth, InboundMessage, OutboundFile, OutboundRepl
 import type { FileSender } from '../tools/registry.js';
 import { STOPPED_BY_USER, type Agent, type TurnResult } from './agent.js';
 import type { Clock } from './clock.js';
-import { OncePerDay } from './once-per-day.js';
 import { asTextUnlessCommand, type CommandRegistry } from './commands.js';
 import type { Logger } from './logger.js';
 import { CairnError, describeError } from './errors.js';
@@ -88,8 +87,6 @@ export class Gateway {
   private readonly inFlight = new Set<AbortController>();
   /** The turn running in each conversation (the queue runs one at a time per conversation). */
   private readonly running = new Map<string, RunningTurn>();
-  /** A scheduled task's allowance refusal is posted once a day: a repeating one posted it at every run until midnight. */
-  private readonly allowanceRefusalSaid = new OncePerDay<number>();
   private closing = false;
   /** Shutdown's grace period is over: turns in flight were aborted. */
   private pastDeadline = false;
@@ -289,7 +286,9 @@ export class Gateway {
       admission = await this.options.allowance?.admit(message.userId, isAdmin, controller.signal);
       turn.waiting = false;
       if (admission?.refusal) {
-        if (!message.scheduled || this.allowanceRefusalSaid.first(message.scheduled.id, this.options.clock.now())) await this.reply(message, { text: admission.refusal });
+        // A scheduled run's task hears why and says what becomes of it: a one-off runs when the allowance renews, and a repeating task's refusal is said once a day ('').
+        const text = message.scheduled?.failed ? message.scheduled.failed(admission.refusal) : admission.refusal.message;
+        if (text) await this.reply(message, { text });
         else this.options.logger.info({ ...ids, scheduleId: message.scheduled?.id }, 'scheduled run refused by the daily allowance; said once today already');
         return 'rejected';
       }

@@ -45,7 +45,7 @@ export interface ScheduledRun {
   cancelled?: () => boolean;
   delivered?: () => void;
   refused?: (error: CairnError) => void;
-  /** The run failed: what its owner is told, which says what becomes of the task (a one-off may run again later). */
+  /** The run failed, or the owner's daily allowance refused it: what its owner is told, which says what becomes of the task (a one-off may run again later); '' says nothing (a repeating task's allowance refusal after the first that day). */
   failed?: (error: unknown) => string;
 }
 

@@ -14,6 +14,8 @@ import type { InboundMessage, ScheduledRun } from '../core/message.js';
 import type { Timers, TimerHandle } from '../backends/timers.js';
 import type { Db } from '../store/db.js';
 import { CairnError, describeError, isCairnError } from '../core/errors.js';
+import { AllowanceSpent } from '../core/allowance.js';
+import { OncePerDay } from '../core/once-per-day.js';
 import { userFacingError } from '../core/user-errors.js';
 import { oneLine } from '../core/text.js';
 import { ScheduleStore, type Schedule } from './store.js';
@@ -88,6 +90,8 @@ export class Schedules {
   private readonly refusedRuns = new Map<number, number>();
   /** Failed runs of one-offs, by task (in memory: a restart starts the count over). */
   private readonly failedRuns = new Map<number, number>();
+  /** A repeating task's allowance refusal is posted once a day: it was posted at every run until midnight. */
+  private readonly allowanceRefusalSaid = new OncePerDay<number>();
   /** Conversations that moved to a new id (old → new), for messages from the old one still on their way. */
   private readonly moves = new Map<string, string>();
 
@@ -309,13 +313,34 @@ export class Schedules {
         this.arm();
         this.options.logger.warn({ scheduleId: schedule.id, conversationId: schedule.conversationId, setBy: schedule.identity, err: describeError(error) }, `scheduled task cancelled: ${refused} runs in a row, the platform refused its answers`);
       },
-      failed: (error) => this.afterFailure(schedule, error),
+      failed: (error) => (error instanceof AllowanceSpent ? this.afterAllowanceRefusal(schedule, error) : this.afterFailure(schedule, error)),
     };
+  }
+
+  /**
+   * What the owner of a task their daily allowance refused is told. A repeating task's refusal is
+   * said once that day ('' after that), not at every run until midnight. A one-off is put back for
+   * when the allowance renews: marked done, it was lost behind a bare "You have used today's allowance".
+   */
+  private afterAllowanceRefusal(schedule: Schedule, spent: AllowanceSpent): string {
+    if (schedule.cron) return this.allowanceRefusalSaid.first(schedule.id, this.options.clock.now()) ? spent.message : '';
+    const task = couldNotRun(schedule);
+    try {
+      this.store.putBack(schedule.id, spent.renewsAt);
+    } catch (error) {
+      this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'a scheduled run refused by the daily allowance could not be put back for later');
+      return `${task}: ${spent.message}`;
+    }
+    // Cancelled meanwhile: it stays cancelled.
+    if (this.store.get(schedule.id)?.status !== 'active') return `${task}: ${spent.message}`;
+    this.arm();
+    this.options.logger.info({ scheduleId: schedule.id, renewsAt: new Date(spent.renewsAt).toISOString() }, 'scheduled run refused by the daily allowance; it runs when the allowance renews');
+    return `${task}: ${spent.message} It runs when the allowance renews, at ${showTime(spent.renewsAt, schedule.timeZone)}.`;
   }
 
   /** What the owner of a task whose run failed is told; a one-off the model could not be reached for is put back for later. */
   private afterFailure(schedule: Schedule, error: unknown): string {
-    const task = `Scheduled task #${schedule.id} ("${oneLine(schedule.prompt, 60)}") could not run`;
+    const task = couldNotRun(schedule);
     const passing = isCairnError(error) ? PASSING_ERRORS[error.code] : undefined;
     const reason = passing ?? userFacingError(error);
     if (schedule.cron) {
@@ -377,6 +402,11 @@ function groupOf({ conversationId, senderId }: Where): string {
   const group = conversationId.slice(0, -ownSession.length);
   // A platform's name alone is no group (`console:alice` is a direct chat, but not by its id).
   return group.includes(':') ? group : conversationId;
+}
+
+/** The start of what a task's owner is told when its run failed or was refused. */
+function couldNotRun(schedule: Schedule): string {
+  return `Scheduled task #${schedule.id} ("${oneLine(schedule.prompt, 60)}") could not run`;
 }
 
 /** Whether /schedules in a conversation lists a task of `conversationId`. */
