@@ -3,7 +3,10 @@
  * "directmessage" with a D… id, a DM between two people (Cairn no member of it) too: an
  * answer there through the response_url, in_channel, is read by the other person. Only in
  * Cairn's own DM with the person is the command direct; in another DM it is answered
- * ephemerally, to the person alone, and is no direct chat (no /link code, no pairing).
+ * ephemerally, to the person alone, and is no direct chat (no /link code, no pairing). Each
+ * person has a conversation of their own there: shared, the other person's /cairn export would
+ * post the asker's private questions and answers into the DM, and the model would answer one
+ * with the other's history. Files for it go to the person's own DM with Cairn (index.ts).
  *
  * Cairn's own DMs are those it has been written to in (message.im events come only from them)
  * and those it can read: conversations.history (im:history) answers channel_not_found for a DM
@@ -12,7 +15,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../../src/core/logger.js';
 import { describeError } from '../../src/core/errors.js';
-import type { Normalized } from './normalize.js';
+import { askerOnlyConversationId, type Normalized } from './normalize.js';
 
 /** Own DMs remembered (`user:channel`); the oldest are forgotten first and looked up again. */
 const REMEMBERED_DMS = 10_000;
@@ -37,7 +40,7 @@ export class DirectChats {
   async slashCommand(normalized: Normalized): Promise<Normalized> {
     const { message, target } = normalized;
     if (!message.isDirect || (await this.isOwn(message.senderId, target.channel))) return normalized;
-    return { message: { ...message, isDirect: false }, target: { ...target, ephemeral: true } };
+    return { message: { ...message, conversationId: askerOnlyConversationId(message.conversationId, message.senderId), isDirect: false }, target: { ...target, ephemeral: true } };
   }
 
   private async isOwn(user: string, channel: string): Promise<boolean> {

@@ -32,7 +32,8 @@ import { DirectChats } from './direct-chats.js';
 import { SocketModeLink, guardSocketMessages } from './socket-mode.js';
 import { acknowledgeRateLimitNotices } from './rate-limited-events.js';
 import { threadBefore } from './threads.js';
-import { shareFiles, type Uploader } from './uploads.js';
+import { directChatWith, shareFiles, type Uploader } from './uploads.js';
+import { whereTo } from './where-to.js';
 import { loadableFiles, withFileInfo } from './files.js';
 import { ASK_SHORTCUT, normalizeAskAbout, normalizeButtonPress } from './interactions.js';
 import { AssistantChats } from './assistant-chats.js';
@@ -51,6 +52,8 @@ const DRAFT_EVERY_MS = 1_500;
 const DRAFT_CHARS = 12_000;
 /** The longest stop() waits for hourglasses still coming off (each call has its own 30 s limit). */
 const SETTLE_ON_STOP_MS = 5_000;
+/** Said, to the asker alone, where files went that were asked for in a DM of others. */
+const FILES_SENT_TO_ASKER = 'I sent the files to your direct chat with me: shared here, the other person would see them too.';
 
 export interface SlackAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
@@ -248,7 +251,7 @@ export class SlackAdapter implements Adapter {
     if (entry?.respond || !message) return undefined;
     const { channel, threadTs } = whereTo(conversationId, entry);
     const posted = await once(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) }));
-    return typeof posted.ts === 'string' ? { channel, ts: posted.ts } : undefined;
+    return typeof posted.ts === 'string' ? { channel: posted.channel ?? channel, ts: posted.ts } : undefined;
   }
 
   private async editDraft(draft: PostedMessage, text: string): Promise<void> {
@@ -258,16 +261,19 @@ export class SlackAdapter implements Adapter {
 
   /**
    * Shares files in the conversation (see uploads.ts), a short text as their comment. A slash
-   * command's response_url takes no files: they go to its channel.
+   * command's response_url takes no files: they go to its channel; those of a conversation only
+   * its asker sees, to the asker's own DM with Cairn, and the asker is told there where they went.
    */
   private async upload(conversationId: string, text: string, files: OutboundFile[], entry: InFlight | undefined): Promise<void> {
-    const { channel, threadTs } = whereTo(conversationId, entry);
+    const { asker } = parseConversationId(conversationId);
+    const { channel, threadTs } = asker ? { channel: await directChatWith(this.uploader, asker), threadTs: undefined } : whereTo(conversationId, entry);
     const comment = text.trim();
-    // A comment is mrkdwn within one message, escaped like any reply (no <!channel> ping); a longer text goes before the files as a reply of its own.
+    // A comment is mrkdwn within one message, escaped like any reply (no <!channel> ping); a longer text goes before the files as a reply of its own (the asker's: in their DM too).
     const inline = comment.length <= COMMENT_LIMIT ? toMrkdwn(comment) : '';
-    if (comment !== '' && inline === '') await this.post(conversationId, text, entry);
+    if (comment !== '' && inline === '') await this.post(conversationId, text, asker ? undefined : entry, undefined, [], entry?.messageId);
     const [first, ...rest] = files;
     if (first) await shareFiles(this.uploader, { channel, threadTs, comment: inline, files: [first, ...rest] });
+    if (asker && entry?.respond) await this.post(conversationId, FILES_SENT_TO_ASKER, entry);
   }
 
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
@@ -355,13 +361,15 @@ export class SlackAdapter implements Adapter {
   /** Posts one message, or puts it into `into` (a streamed draft; posted anew when that is gone); resolves with it unless it had to go as plain text. */
   private async postMessage(channel: string, threadTs: string | undefined, message: OutgoingMessage, sentTo?: SentReply, into?: PostedMessage): Promise<PostedMessage | undefined> {
     const thread = threadTs ? { thread_ts: threadTs } : {};
-    const send = async (body: { text: string; blocks?: OutgoingMessage['blocks']; mrkdwn?: boolean }, edit: PostedMessage | undefined): Promise<{ ts?: string | undefined }> =>
+    const send = async (body: { text: string; blocks?: OutgoingMessage['blocks']; mrkdwn?: boolean }, edit: PostedMessage | undefined): Promise<{ ts?: string | undefined; channel?: string | undefined }> =>
       edit ? this.client.chat.update({ channel: edit.channel, ts: edit.ts, ...body }) : this.client.chat.postMessage({ channel, unfurl_links: false, unfurl_media: false, ...thread, ...body });
     try {
       const posted = await this.call(() => send({ text: message.text, blocks: message.blocks }, into));
       if (typeof posted.ts !== 'string') return undefined;
-      if (sentTo) this.replies.remember(`${channel}:${posted.ts}`, sentTo.conversationId, sentTo.answered);
-      return { channel: into?.channel ?? channel, ts: posted.ts };
+      // Posted to a user's id, the message is in their DM with Cairn: Slack's answer names it (reactions and updates name it too).
+      const at = into?.channel ?? (typeof posted.channel === 'string' ? posted.channel : channel);
+      if (sentTo) this.replies.remember(`${at}:${posted.ts}`, sentTo.conversationId, sentTo.answered);
+      return { channel: at, ts: posted.ts };
     } catch (error) {
       if (into && !isMarkupRejection(error)) {
         this.logger.warn({ channel, err: describeError(mapSlackError(error)) }, 'Slack draft could not be replaced by the answer; posting it as a new message');
@@ -429,12 +437,6 @@ interface PostedMessage {
 /** One attempt, its failure mapped (draft updates are not retried). */
 function once<T>(operation: () => Promise<T>): Promise<T> {
   return attemptOnce(operation, mapSlackError);
-}
-
-/** The channel a conversation's messages go to, and the thread: the session's own, or the one the message was written in. */
-function whereTo(conversationId: string, entry: InFlight | undefined): { channel: string; threadTs: string | undefined } {
-  const { channel, threadTs } = parseConversationId(conversationId);
-  return { channel, threadTs: threadTs ?? entry?.target.threadTs };
 }
 
 export const createAdapter: AdapterFactory = (deps) => new SlackAdapter(deps);

@@ -3,7 +3,8 @@
  * zod; events Cairn does not answer (edits, deletions, joins) normalize to undefined.
  *
  * Conversation ids: `slack:<team>:<channel>` for DMs and channel-wide sessions,
- * `slack:<team>:<channel>:<thread ts>` for per-thread sessions (the default in channels).
+ * `slack:<team>:<channel>:<thread ts>` for per-thread sessions (the default in channels), and
+ * `slack:<team>:<channel>:private-<user>` for one person's own in a DM of others (see direct-chats.ts).
  * Message ids are `<channel>:<ts>`: Slack's retries of one event carry the same ts, and a
  * mention that arrives both as `message` and `app_mention` (two event ids) has one ts too,
  * so the gateway answers each message once.
@@ -120,11 +121,26 @@ export function conversationIdOf(team: string, channel: string, message: { ts: s
   return options.channelSessions === 'channel' ? base : `${base}:${message.thread_ts ?? message.ts}`;
 }
 
-/** The parts of a conversation id (conversationIdOf's inverse). */
-export function parseConversationId(conversationId: string): { team: string; channel: string; threadTs?: string } {
-  const [platform, team, channel, threadTs] = conversationId.split(':');
+/** Marks the last part of a conversation id that is one person's own, not a thread's ts. */
+const ASKER_ONLY = 'private-';
+
+/**
+ * The conversation of `user` alone in the conversation `conversationId`: a slash command in a DM
+ * of others is answered to whoever ran it alone, so each of them has a conversation of their own
+ * (the other person's /cairn export there would share the asker's questions and answers with both).
+ * Not `:<user>` (a member's own session in a group, whose tasks /schedules lists in the group):
+ * nothing of it is posted where the other person reads.
+ */
+export function askerOnlyConversationId(conversationId: string, user: string): string {
+  return `${conversationId}:${ASKER_ONLY}${user}`;
+}
+
+/** The parts of a conversation id (conversationIdOf's and askerOnlyConversationId's inverse). */
+export function parseConversationId(conversationId: string): { team: string; channel: string; threadTs?: string; asker?: string } {
+  const [platform, team, channel, last] = conversationId.split(':');
   if (platform !== PLATFORM || !team || !channel) throw new ConfigError([`${conversationId} is not a Slack conversation id (slack:<team>:<channel>[:<thread ts>]).`]);
-  return threadTs ? { team, channel, threadTs } : { team, channel };
+  if (last?.startsWith(ASKER_ONLY) && last.length > ASKER_ONLY.length) return { team, channel, asker: last.slice(ASKER_ONLY.length) };
+  return last ? { team, channel, threadTs: last } : { team, channel };
 }
 
 export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: NormalizeOptions): Normalized | undefined {
@@ -304,6 +320,7 @@ export function normalizeReaction(rawEvent: unknown, options: NormalizeOptions, 
   // A message Cairn posted on its own (an audit report, a proposal) answers no turn: a reaction there is no feedback on the reactor's latest answer.
   if (!verdict || !reply?.answered || event.user === options.bot.userId) return undefined;
   const { conversationId } = reply;
+  const { threadTs } = parseConversationId(conversationId);
   return {
     message: {
       platform: PLATFORM,
@@ -322,6 +339,6 @@ export function normalizeReaction(rawEvent: unknown, options: NormalizeOptions, 
       receivedAt: options.now,
       raw: rawEvent,
     },
-    target: { channel: event.item.channel, ...(conversationId.split(':')[3] ? { threadTs: conversationId.split(':')[3] } : {}) },
+    target: { channel: event.item.channel, ...(threadTs ? { threadTs } : {}) },
   };
 }

@@ -61,6 +61,22 @@ export async function shareFiles(uploader: Uploader, { channel, threadTs, commen
   });
 }
 
+/** What Cairn writes first in a person's own DM when files meant for them alone come there. */
+export const ASKER_FILES_LEAD = 'What you asked for with /cairn in a DM with others, here where only you can see it:';
+
+/**
+ * The DM of Cairn and `user`, where files only they may see go: a file shared in a DM of others is
+ * the other person's to read too (Slack cannot share one ephemerally), and files.completeUploadExternal
+ * takes a channel's id (C…, G…, D…), never a user's. A message posted to a user's id goes to their DM
+ * with the app and Slack's answer names that DM (conversations.open would need im:write): the lead says
+ * where the files come from.
+ */
+export async function directChatWith({ client, call }: Uploader, user: string): Promise<string> {
+  const posted = await call(() => client.chat.postMessage({ channel: user, text: ASKER_FILES_LEAD, mrkdwn: false }));
+  if (typeof posted.channel === 'string' && /^[CGDZ]/.test(posted.channel)) return posted.channel;
+  throw new CairnError('unavailable', `Slack did not say which direct chat with ${user} it posted to, so the files were not sent.`, { platform: PLATFORM });
+}
+
 /** The upload step: the bytes as they are, to the URL Slack gave. */
 async function sendBytes(token: string, url: string, file: OutboundFile): Promise<void> {
   let response: Response;
