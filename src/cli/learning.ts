@@ -12,7 +12,7 @@ export const learningCommands: CommandGroup = (context) => {
     .command('tasks')
     .description('tasks the agent worked on and their outcomes')
     .command('list')
-    .option('--json', 'print JSON lines')
+    .option('--json', 'print one JSON array')
     .option('-n, --limit <n>', 'how many, newest first', '20')
     .action((options: { json?: boolean; limit: string }) =>
       withCairn(context, (cairn) => {
