@@ -64,3 +64,14 @@ function nextOpener(text: string, from: number): number {
 const MAX_CLOSERS_TRIED = 64;
 /** Openers tried in turn: prose before the JSON holds a few pairs at most, a long code answer many. */
 const MAX_OPENERS_TRIED = 64;
+
+/** Whether `text` is one whole JSON value (a blank text is not). */
+export function isWholeJson(text: string): boolean {
+  if (text.trim() === '') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -4,6 +4,7 @@
  * tool-call deltas are joined by index, and the usage chunk at the end is kept.
  */
 import { z } from 'zod';
+import { isWholeJson } from '../core/json-in-text.js';
 import { readUsage } from './cost.js';
 import { newToolCallId, ToolCallTextFilter } from './hermes.js';
 import { invalidOutput } from './map-error.js';
@@ -143,7 +144,7 @@ class StreamedCalls {
     const startsAnother =
       known === undefined ||
       (Boolean(delta.id) && known.id !== '' && delta.id !== known.id) ||
-      (!delta.id && Boolean(name) && known.name !== '' && (name !== known.name || isCompleteJson(known.arguments)));
+      (!delta.id && Boolean(name) && known.name !== '' && (name !== known.name || isWholeJson(known.arguments)));
     const call = startsAnother ? { id: '', name: '', arguments: '' } : known;
     if (startsAnother) this.calls.push(call);
     if (delta.index !== undefined) this.byIndex.set(delta.index, call);
@@ -156,15 +157,5 @@ class StreamedCalls {
   /** The calls, without a name repeated after its call ended that brought nothing of its own. */
   list(): readonly StreamedCall[] {
     return this.calls.filter((call, index) => !(index > 0 && call.id === '' && call.arguments === '' && call.name === this.calls[index - 1]?.name));
-  }
-}
-
-function isCompleteJson(text: string): boolean {
-  if (text.trim() === '') return false;
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
   }
 }

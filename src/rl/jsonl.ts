@@ -7,6 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { CairnError } from '../core/errors.js';
+import { isWholeJson } from '../core/json-in-text.js';
 import { trajectorySchema, type Trajectory } from './trajectory.js';
 
 export interface JsonlLine {
@@ -44,15 +45,6 @@ export async function* readJsonlLines(path: string, options: ReadOptions = {}): 
   else options.onTornTail?.(tail.length);
 }
 
-function isWholeJson(text: string): boolean {
-  if (text.trim() === '') return false;
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const NEWLINE = 0x0a;
 
