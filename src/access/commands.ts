@@ -15,6 +15,9 @@ export function registerLinkCommands(commands: CommandRegistry, links: IdentityL
     name: 'link',
     usage: 'link [code]',
     description: 'link this account with your account on another platform, so your notes follow you',
+    // A code typed in a group is read there at once: queued behind someone's long request, it stayed
+    // unspent, and a member who sent it in a DM meanwhile became its owner.
+    immediate: true,
     run: ({ message, args }) => {
       const identity = message.identity ?? message.userId;
       if (!args) {

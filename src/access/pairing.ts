@@ -85,7 +85,14 @@ export class PairingStore {
       // "Already approved" would tell the operator the user is in while they are not.
       throw new CairnError('invalid_input', `The code ${code} was approved, but ${row.platform} user ${row.user_id} was revoked since. To let them in again, approve their new code: they get one by messaging the bot (\`cairn pairing list\` shows it).`);
     }
-    if (row.expires_at <= now) throw new CairnError('invalid_input', `The code ${code} expired; ask the user to message the bot again for a new one.`);
+    if (row.expires_at <= now) {
+      // A user who wrote again after it expired has a newer code (or is in by it): asking them to write again sends the operator round in a circle.
+      const who = `${row.platform} user ${row.user_id} (${row.user_name})`;
+      if (this.isApproved(row.platform, row.user_id)) throw new CairnError('invalid_input', `The code ${code} expired, but ${who} was let in since with a newer code: nothing to do.`);
+      const newer = this.statements.pendingFor.get(row.platform, row.user_id, now);
+      if (newer) throw new CairnError('invalid_input', `The code ${code} expired, and ${who} has a newer one since: \`cairn pairing approve ${newer.code}\` lets them in.`);
+      throw new CairnError('invalid_input', `The code ${code} expired; ask the user to message the bot again for a new one.`);
+    }
     this.db.transaction(() => {
       this.statements.markApproved.run(now, approvedBy, code);
       this.statements.approve.run(row.platform, row.user_id, now, approvedBy);
