@@ -10,6 +10,17 @@ import type { Config } from '../config/load.js';
 import { enabledPlatforms } from '../core/adapter-factory.js';
 import type { CheckResult } from './doctor.js';
 
+/**
+ * The conversation ids each adapter can post to (their own `conversationIdOf` shapes). A bare
+ * channel id (`slack:C0123`, `discord:<channel>`) or a Telegram @name passed doctor, and
+ * every audit report and approval request for admins then failed to send.
+ */
+const CONVERSATION_SHAPES: Record<string, { pattern: RegExp; form: string }> = {
+  slack: { pattern: /^slack:[^:\s]+:[^:\s]+(:[^:\s]+)*$/, form: 'slack:<team id>:<channel id> (slack:T0123:C0456)' },
+  discord: { pattern: /^discord:(\d+|dm):\d+$/, form: 'discord:<server id>:<channel id> (numbers, e.g. discord:1122:3344)' },
+  telegram: { pattern: /^telegram:-?\d+(:[^:\s]+)*$/, form: 'telegram:<chat id> (a number, e.g. telegram:-100123; not an @name)' },
+};
+
 /** Audit reports and approval requests for admins go to the admin channel: its platform must run. */
 export function checkAdminChannel(config: Config): CheckResult[] {
   const channel = config.learning.adminChannel;
@@ -18,6 +29,10 @@ export function checkAdminChannel(config: Config): CheckResult[] {
   const running: string[] = enabledPlatforms(config);
   if (rest.length === 0 || rest.some((part) => part === '')) {
     return [{ name: 'admin channel', ok: false, detail: `CAIRN_ADMIN_CHANNEL is "${channel}", which is no conversation id: use the form platform:…, as \`/export\` or the logs show it (slack:T1:C1, telegram:-100123, discord:<guild>:<channel>).` }];
+  }
+  const shape = CONVERSATION_SHAPES[platform];
+  if (shape && !shape.pattern.test(channel)) {
+    return [{ name: 'admin channel', ok: false, detail: `CAIRN_ADMIN_CHANNEL is "${channel}", which ${platform} cannot post to: write it as ${shape.form}, as \`/export\` or the logs show it.` }];
   }
   if (!running.includes(platform)) {
     const configured = running.length > 0 ? `configured: ${running.join(', ')}` : 'none is configured';

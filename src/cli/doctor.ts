@@ -4,7 +4,7 @@
  * when anything failed.
  */
 import { existsSync } from 'node:fs';
-import type { Config } from '../config/load.js';
+import { processEnv, type Config } from '../config/load.js';
 import { databasePath, openDatabase } from '../store/db.js';
 import { describeError, isCairnError } from '../core/errors.js';
 import { ConfigError } from '../core/errors.js';
@@ -14,6 +14,7 @@ import { ADAPTER_MODULES } from './adapter-modules.js';
 import { checkDatabase } from './doctor-database.js';
 import { checkModels } from './doctor-models.js';
 import { checkAdminChannel, checkEnvFile, checkMetrics } from './doctor-settings.js';
+import { checkVariables } from './doctor-variables.js';
 import { search } from '../web/search.js';
 import { DocumentPool } from '../core/documents/pool.js';
 
@@ -53,7 +54,7 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   const [models, platforms, reader, search] = await Promise.all([checkModels(config), checkPlatforms(config), checkDocumentReader(), checkSearch(config)]);
   results.push(...models, ...platforms, reader, ...search);
   results.push(...checkSchedules(config));
-  results.push(...checkAdminChannel(config), ...checkMetrics(config), ...checkEnvFile(process.cwd()));
+  results.push(...checkAdminChannel(config), ...checkMetrics(config), ...checkEnvFile(process.cwd()), ...checkVariables(processEnv(), process.cwd()));
   for (const result of results) print(`${result.ok ? '✓' : '✗'} ${result.name}: ${result.detail}`);
   const ok = results.every((result) => result.ok);
   print(ok ? 'Everything looks right.' : 'Fix the items marked ✗ and run `cairn doctor` again.');

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { hostPath } from './host-path.js';
-import { httpUrl } from './http-url.js';
+import { apiRootUrl } from './http-url.js';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
 import { timerMinutes, timerMs } from './duration.js';
@@ -106,7 +106,7 @@ export const backendsSchema = z
     daytona: z
       .object({
         apiKey: z.string().min(1).optional(),
-        apiUrl: httpUrl().optional(),
+        apiUrl: apiRootUrl().optional(),
         target: z.string().min(1).optional(),
         /** Image to build the sandbox from; Daytona's default snapshot when unset. */
         image: z.string().min(1).optional(),

@@ -44,7 +44,7 @@ export interface Config extends ParsedConfig {
   backendHostEnv: Record<string, string>;
 }
 
-/** The process's own environment, which wins over `.env` (for `cairn setup`, which writes that file). */
+/** The process's own environment, which wins over `.env` (for `cairn setup`, which writes that file, and doctor's check of the names set). */
 export function processEnv(): Env {
   return process.env;
 }
@@ -140,12 +140,16 @@ function withoutNulls(value: unknown): unknown {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, configFile: string | undefined): string {
-  const binding = bindingForPath(issue.path);
+  // An item of a list (`skills.dirs.0`) is its list's variable's to fix.
+  const inList = typeof issue.path.at(-1) === 'number' ? bindingForPath(issue.path.slice(0, -1)) : undefined;
+  const binding = bindingForPath(issue.path) ?? (inList?.kind === 'list' ? inList : undefined);
   const key = issue.path.join('.');
   const where = binding
     ? `${binding.name}${configFile ? ` (or "${key}" in ${configFile})` : ''}`
     : `"${key || '(top level)'}" in ${configFile ?? 'the config file'}`;
-  const hint = binding ? ` ${binding.help}` : '';
+  // A list variable always gives a list: one that is not came from the file, where "Comma-separated …" alone misled.
+  const listInFile = binding?.kind === 'list' && issue.code === 'invalid_type' && issue.expected === 'array' ? ' In the config file write a list, e.g. [a, b]; the variable takes the items comma-separated.' : '';
+  const hint = binding ? `${listInFile} ${binding.help}` : '';
   return `${where}: ${issue.message}.${hint}`;
 }
 

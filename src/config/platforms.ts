@@ -4,7 +4,7 @@
  * ids, Slack `U…` ids, Discord snowflakes).
  */
 import { z } from 'zod';
-import { httpUrl } from './http-url.js';
+import { apiRootUrl, httpUrl } from './http-url.js';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
 
@@ -43,7 +43,7 @@ export const platformsSchema = z
     telegram: z
       .object({
         botToken: z.string().min(1).optional(),
-        apiRoot: httpUrl().optional(),
+        apiRoot: apiRootUrl().optional(),
         webhookUrl: httpUrl().optional(),
         webhookSecret: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 letters, digits, _ or -').optional(),
         /** Where the HTTP server takes the webhook when a proxy changes the path (strips a prefix): the public URL's path otherwise. */
@@ -70,7 +70,7 @@ export const platformsSchema = z
         token: z.string().min(1).optional(),
         applicationId: z.string().min(1).optional(),
         guildId: z.string().min(1).optional(),
-        apiUrl: httpUrl().optional(),
+        apiUrl: apiRootUrl().optional(),
         allowedUsers: discordIds,
         adminUsers: discordIds,
         channelSessions: z.enum(['thread', 'channel']).default('thread'),
