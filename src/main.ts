@@ -235,7 +235,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   pruner.prune();
   const keptFiles = config.agent.keepFilesDays > 0 ? pruner : undefined;
   // Linking two accounts makes one person: the notes, scheduled tasks, today's usage, conversations (whose notes are
-  // condensed later) and kept files of the one that joined move to the shared key; unlinking the key's holder passes them on.
+  // condensed later), kept files and learning tasks (which feedback looks up) of the one that joined move to the shared key;
+  // unlinking the key's holder passes them on.
   const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens);
   registerLinkCommands(
     commands,
@@ -247,6 +248,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       ledger.reassign(previous, person);
       sessions.store.reassign(previous, person);
       keptFiles?.reassign(previous, person);
+      // Called only by /link and /unlink, long after `learning` below exists.
+      learning.recorder.reassign(previous, person);
     },
     // Linking then unlinking must not give an account a fresh day's allowance. Its conversations (those on its
     // platform) end, since their prompt holds the person's notes, and their history and files go back to it.
@@ -258,6 +261,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       if (access.links.identitiesOf(person).some((other) => platformOf(other) === platform)) return ended;
       sessions.store.reassignOnPlatform(person, account, platform);
       keptFiles?.reassignOnPlatform(person, account, platform);
+      learning.recorder.reassign(person, account, platform);
       return ended;
     },
   );
@@ -336,6 +340,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     logger,
     post: (conversationId, text, buttons) => gateway.post(conversationId, text, buttons),
     cronPort: overrides.cronPort,
+    personOf,
   });
   registerStatusCommand(commands, {
     clock,

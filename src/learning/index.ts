@@ -21,7 +21,7 @@ import type { ModelClient } from '../model/types.js';
 import type { LearningConfig } from '../config/learning.js';
 import type { Skills } from '../skills/index.js';
 import { TaskStore, type Task } from './tasks.js';
-import { TaskRecorder } from './recorder.js';
+import { TaskRecorder, type PersonOf } from './recorder.js';
 import { registerFeedbackCommand } from './feedback.js';
 import { LearningBudget } from './budget.js';
 import { ProposalStore, type Proposal } from './proposals.js';
@@ -46,6 +46,8 @@ export interface LearningOptions {
   /** Posts audit reports and skill proposals to the admin channel. */
   post?: ((conversationId: string, text: string, buttons?: ReplyButton[]) => Promise<PostedMessage | undefined>) | undefined;
   cronPort?: CronPort | undefined;
+  /** The person key an account's turns are recorded under now (identity links); the key itself when absent. */
+  personOf?: PersonOf | undefined;
 }
 
 export class Learning {
@@ -66,7 +68,7 @@ export class Learning {
     const { db, config, clock, logger, skills } = options;
     this.turnOfTask = db.prepare("SELECT MAX(seq) FROM messages WHERE session_id = ? AND role = 'user' AND created_at <= ?").pluck();
     this.tasks = new TaskStore(db);
-    this.recorder = new TaskRecorder(this.tasks, clock, skills ? (result) => skills.uses.usedInTurn(result) : undefined);
+    this.recorder = new TaskRecorder(this.tasks, clock, skills ? (result) => skills.uses.usedInTurn(result) : undefined, options.personOf);
     this.budget = new LearningBudget(db, clock, config.dailyTokenBudget);
     this.proposals = new ProposalStore(db, skills);
     const adminChannel = config.adminChannel;

@@ -16,7 +16,12 @@ const REMEMBERED_TURNS = 1_000;
 interface PlainTurn {
   input: TurnInput;
   result: TurnResult;
+  /** The person who asked, as of the turn's end or the last link or unlink since (see `reassign`). */
+  userId: string;
 }
+
+/** Which person key an account's turn is recorded under now (identity links); the key itself by default. */
+export type PersonOf = (userId: string) => string;
 
 export class TaskRecorder {
   /** Plain turns by conversation and the message they answered, oldest first. */
@@ -30,6 +35,7 @@ export class TaskRecorder {
     private readonly clock: Clock,
     /** Which skill versions the turn used (from the skills layer); none when absent. */
     private readonly skillsUsed: (result: TurnResult) => SkillUse[] = () => [],
+    private readonly personOf: PersonOf = (userId) => userId,
   ) {}
 
   onTask(listener: TaskListener): void {
@@ -38,15 +44,18 @@ export class TaskRecorder {
 
   /** Agent turn listener. */
   readonly record = (input: TurnInput, result: TurnResult): void => {
-    const { conversationId, userId } = input.message;
+    const { conversationId, identity } = input.message;
+    // The sender's person key as of now, not as of when the turn began: a turn still running when its
+    // account was linked is the person's, like the answers `reassign` moved at the link.
+    const userId = this.personOf(identity ?? input.message.userId);
     this.latestPlain.delete(turnKey(conversationId, userId));
     if (result.toolCalls.length > 0) {
-      this.insert(input, result, this.clock.now());
+      this.insert(input, result, userId, this.clock.now());
       return;
     }
     const key = turnKey(conversationId, input.message.messageId);
     this.plainTurns.delete(key);
-    this.plainTurns.set(key, { input, result });
+    this.plainTurns.set(key, { input, result, userId });
     this.latestPlain.set(turnKey(conversationId, userId), key);
     if (this.plainTurns.size > REMEMBERED_TURNS) this.forget(this.plainTurns.keys().next().value as string);
   };
@@ -64,7 +73,36 @@ export class TaskRecorder {
 
   /** Whose turn answered `answered` in the conversation (a task's or a remembered plain turn's); undefined when unknown. */
   askerOf(conversationId: string, answered: string): string | undefined {
-    return this.tasks.answering(conversationId, answered)?.userId ?? this.plainTurns.get(turnKey(conversationId, answered))?.input.message.userId;
+    return this.tasks.answering(conversationId, answered)?.userId ?? this.plainTurns.get(turnKey(conversationId, answered))?.userId;
+  }
+
+  /**
+   * The tasks and remembered plain turns of one person key now belong to another (`/link` joined
+   * two people, or the key's holder left with `/unlink`): feedback after it, typed or a reaction,
+   * still finds the answers given before. `platform`: only those in its conversations (`/unlink`
+   * gives an account back what it asked there).
+   */
+  reassign(from: string, to: string, platform?: string): void {
+    if (platform === undefined) this.tasks.reassign(from, to);
+    else this.tasks.reassignOnPlatform(from, to, platform);
+    for (const turn of this.plainTurns.values()) {
+      if (turn.userId === from && (platform === undefined || turn.input.message.platform === platform)) turn.userId = to;
+    }
+    for (const [person, key] of [...this.latestPlain]) {
+      const turn = this.plainTurns.get(key);
+      if (turn?.userId !== to || person === turnKey(turn.input.message.conversationId, to)) continue;
+      this.latestPlain.delete(person);
+      const { conversationId } = turn.input.message;
+      // Both keys had answers in this conversation (two accounts of one person in one channel): the latest is the one typed feedback means.
+      if (endOf(turn) >= this.latestEndOf(conversationId, to)) this.latestPlain.set(turnKey(conversationId, to), key);
+    }
+  }
+
+  /** When the latest answer `userId` got in the conversation ended (a remembered plain turn or a task); -Infinity when none. */
+  private latestEndOf(conversationId: string, userId: string): number {
+    const key = this.latestPlain.get(turnKey(conversationId, userId));
+    const plain = key === undefined ? undefined : this.plainTurns.get(key);
+    return Math.max(plain ? endOf(plain) : -Infinity, this.tasks.lastInConversationBy(conversationId, userId)?.createdAt ?? -Infinity);
   }
 
   /** A remembered plain turn made into a task (feedback on it makes it one). */
@@ -74,18 +112,18 @@ export class TaskRecorder {
     this.forget(key);
     // Dated when its turn ended, not now: a task dated at the reaction would pass for the person's
     // latest answer (typed /feedback would land on it) and fall on the wrong day in audits.
-    return this.insert(turn.input, turn.result, turn.result.startedAt + turn.result.durationMs);
+    return this.insert(turn.input, turn.result, turn.userId, endOf(turn));
   }
 
   private forget(key: string): void {
     const turn = this.plainTurns.get(key);
     this.plainTurns.delete(key);
     if (!turn) return;
-    const person = turnKey(turn.input.message.conversationId, turn.input.message.userId);
+    const person = turnKey(turn.input.message.conversationId, turn.userId);
     if (this.latestPlain.get(person) === key) this.latestPlain.delete(person);
   }
 
-  private insert(input: TurnInput, result: TurnResult, createdAt: number): Task {
+  private insert(input: TurnInput, result: TurnResult, userId: string, createdAt: number): Task {
     const { outcome, source } = outcomeFromTools(result);
     const task = this.tasks.insert({
       sessionId: result.sessionId,
@@ -93,7 +131,7 @@ export class TaskRecorder {
       // What its replies' `answers` name, so a reaction on one finds this task (a scheduled run's own id included).
       messageId: input.message.messageId,
       platform: input.message.platform,
-      userId: input.message.userId,
+      userId,
       request: input.message.text,
       reply: result.text,
       trajectory: result.messages,
@@ -112,6 +150,10 @@ export class TaskRecorder {
     for (const listener of this.listeners) listener(task, result);
     return task;
   }
+}
+
+function endOf(turn: PlainTurn): number {
+  return turn.result.startedAt + turn.result.durationMs;
 }
 
 function turnKey(conversationId: string, messageId: string): string {

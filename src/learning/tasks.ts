@@ -108,6 +108,8 @@ export class TaskStore {
       feedback: db.prepare("UPDATE tasks SET feedback = ?, feedback_reason = ?, outcome = ?, outcome_source = 'feedback' WHERE id = ?"),
       selfAssess: db.prepare("UPDATE tasks SET self_assessment = ?, outcome = ?, outcome_source = 'self' WHERE id = ? AND outcome_source != 'feedback'"),
       markReflected: db.prepare('UPDATE tasks SET reflected = 1 WHERE id = ?'),
+      reassign: db.prepare<[string, string]>('UPDATE tasks SET user_id = ? WHERE user_id = ?'),
+      reassignOn: db.prepare<[string, string, string]>('UPDATE tasks SET user_id = ? WHERE user_id = ? AND platform = ?'),
       recent: db.prepare<[number], TaskRow>('SELECT * FROM tasks ORDER BY id DESC LIMIT ?'),
       // Without trajectories ('[]' in their place): an audit reads every task there is, and their
       // trajectories together would be hundreds of megabytes on a bot that has run for months.
@@ -166,6 +168,16 @@ export class TaskStore {
   /** The model's own assessment, unless the user already judged the task. */
   setSelfAssessment(id: number, outcome: Outcome, assessment: string): void {
     this.statements.selfAssess.run(assessment, outcome, id);
+  }
+
+  /** Whose tasks these are now (`/link` joined two people under one key, or the key's holder left). */
+  reassign(from: string, to: string): void {
+    this.statements.reassign.run(to, from);
+  }
+
+  /** Gives back the tasks of one key on one platform to another (`/unlink`: an account takes back what it asked there). */
+  reassignOnPlatform(from: string, to: string, platform: string): void {
+    this.statements.reassignOn.run(to, from, platform);
   }
 
   markReflected(id: number): void {
