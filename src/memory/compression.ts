@@ -11,6 +11,7 @@ import type { Session, SessionStore, StoredMessage } from './sessions.js';
 import { estimateTokens } from './tokens.js';
 import { truncateMiddle } from '../tools/truncate.js';
 import { messageRoom } from '../core/context-budget.js';
+import { estimateSystemTokens } from '../core/prompt.js';
 
 export interface CompressorOptions {
   store: SessionStore;
@@ -62,7 +63,8 @@ export class Compressor {
    * `reservedTokens`: what each request also carries, the tool definitions and room for the reply.
    */
   needsCompression(session: Session, history: readonly StoredMessage[], reservedTokens = 0): boolean {
-    const fixed = estimateTokens(session.prefix) + estimateTokens(session.summary) + reservedTokens;
+    // The prefix is fixed for the session and budgeted as the system prompt every step: its estimate is remembered there.
+    const fixed = estimateSystemTokens(session.prefix) + estimateTokens(session.summary) + reservedTokens;
     const messages = history.reduce((sum, m) => sum + m.tokens, 0);
     return messages > messageRoom(this.options.contextTokens, fixed) * this.options.compressAt;
   }

@@ -91,17 +91,30 @@ interface MessageRow {
 
 const toolCallsSchema = z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() }));
 
+/** Sessions whose next seq is remembered (see SessionStore.nextSeqs); the oldest goes first past this. */
+const NEXT_SEQS_KEPT = 1_024;
+
 export class SessionStore {
   private readonly statements;
   /** Built once: a turn appends several times, and wrapping a function per call shows in batch profiles. */
   private readonly appendInTransaction;
+  /**
+   * The seq after the last message this store appended, per session: an append then need not read
+   * MAX(seq) first (a turn appends some four times). Only a hint: another process (`cairn chat`
+   * beside `cairn start`) or store may have appended since, from MAX(seq) + 1 on, and then took the
+   * hint's own seq: that insert writes nothing (ON CONFLICT) and the append reads MAX(seq) as
+   * always. So no message is stored under a seq taken, or below one stored before it. (A batch's
+   * group commit rolled back whole leaves a hint past MAX(seq): a gap in the seqs, nothing worse.)
+   */
+  private readonly nextSeqs = new Map<string, number>();
 
   constructor(private readonly db: Db) {
     this.statements = {
       active: db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE conversation_id = ? AND status = 'active'"),
       byId: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
-      insert: db.prepare(
-        "INSERT INTO sessions (id, conversation_id, platform, user_id, status, prefix, model, started_at, last_active_at) VALUES (@id, @conversationId, @platform, @userId, 'active', @prefix, @model, @now, @now)",
+      // RETURNING: the new session as stored, without reading it back in a statement of its own.
+      insert: db.prepare<[{ id: string; conversationId: string; platform: string; userId: string; prefix: string; model: string | null; now: number }], SessionRow>(
+        "INSERT INTO sessions (id, conversation_id, platform, user_id, status, prefix, model, started_at, last_active_at) VALUES (@id, @conversationId, @platform, @userId, 'active', @prefix, @model, @now, @now) RETURNING *",
       ),
       end: db.prepare("UPDATE sessions SET status = 'ended', ended_at = ?, end_reason = ? WHERE id = ? AND status = 'active'"),
       touch: db.prepare('UPDATE sessions SET last_active_at = ? WHERE id = ?'),
@@ -119,33 +132,51 @@ export class SessionStore {
       ),
       idle: db.prepare<[number], SessionRow>("SELECT * FROM sessions WHERE status = 'active' AND last_active_at < ? ORDER BY last_active_at"),
       nextSeq: db.prepare<[string], { next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE session_id = ?'),
+      // A seq taken already (a remembered next seq another writer used first) writes nothing: see nextSeqs.
       insertMessage: db.prepare(
-        'INSERT INTO messages (session_id, seq, role, content, tool_calls, tool_call_id, name, user_id, tokens, created_at, said, reasoning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO messages (session_id, seq, role, content, tool_calls, tool_call_id, name, user_id, tokens, created_at, said, reasoning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, seq) DO NOTHING',
       ),
       messagesAfter: db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq'),
       compress: db.prepare('UPDATE sessions SET summary = ?, summary_through = ? WHERE id = ? AND summary_through = ?'),
       listRecent: db.prepare<[number], SessionRow>('SELECT * FROM sessions ORDER BY last_active_at DESC LIMIT ?'),
     };
-    this.appendInTransaction = db.transaction((sessionId: string, messages: readonly NewMessage[], now: number) => {
-      let seq = this.statements.nextSeq.get(sessionId)?.next ?? 1;
-      for (const { message, userId, said } of messages) {
-        this.statements.insertMessage.run(
-          sessionId,
-          seq++,
-          message.role,
-          message.content,
-          message.role === 'assistant' && message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null,
-          message.role === 'tool' ? message.toolCallId : null,
-          message.role === 'tool' || message.role === 'user' ? (message.name ?? null) : null,
-          userId ?? null,
-          estimateMessageTokens(message),
-          now,
-          said ?? null,
-          message.role === 'assistant' && message.reasoning && message.toolCalls?.length ? JSON.stringify(message.reasoning) : null,
-        );
+    this.appendInTransaction = db.transaction((sessionId: string, messages: readonly NewMessage[], now: number): number => {
+      let seq = this.nextSeqs.get(sessionId) ?? this.readNextSeq(sessionId);
+      for (const message of messages) {
+        if (!this.insertMessage(sessionId, seq, message, now)) {
+          // The remembered seq was taken by another writer: from here on, MAX(seq) + 1 as always.
+          seq = this.readNextSeq(sessionId);
+          if (!this.insertMessage(sessionId, seq, message, now)) throw new Error(`message ${seq} of session ${sessionId} is stored already`);
+        }
+        seq++;
       }
       this.statements.touch.run(now, sessionId);
+      return seq;
     });
+  }
+
+  private readNextSeq(sessionId: string): number {
+    return this.statements.nextSeq.get(sessionId)?.next ?? 1;
+  }
+
+  /** Stores the message as `seq`; false when that seq is taken. */
+  private insertMessage(sessionId: string, seq: number, { message, userId, said }: NewMessage, now: number): boolean {
+    return (
+      this.statements.insertMessage.run(
+        sessionId,
+        seq,
+        message.role,
+        message.content,
+        message.role === 'assistant' && message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null,
+        message.role === 'tool' ? message.toolCallId : null,
+        message.role === 'tool' || message.role === 'user' ? (message.name ?? null) : null,
+        userId ?? null,
+        estimateMessageTokens(message),
+        now,
+        said ?? null,
+        message.role === 'assistant' && message.reasoning && message.toolCalls?.length ? JSON.stringify(message.reasoning) : null,
+      ).changes > 0
+    );
   }
 
   get(id: string): Session | undefined {
@@ -160,8 +191,7 @@ export class SessionStore {
 
   start(fields: NewSession, now: number): Session {
     const id = randomUUID();
-    this.statements.insert.run({ id, ...fields, model: fields.model ?? null, now });
-    return this.get(id) as Session;
+    return toSession(this.statements.insert.get({ id, ...fields, model: fields.model ?? null, now }) as SessionRow);
   }
 
   /** Switches the session's model (`/model`); undefined: the provider's default. */
@@ -171,6 +201,7 @@ export class SessionStore {
 
   /** Ends the session; false when it was not active (already ended by someone else). */
   end(id: string, reason: EndReason, now: number): boolean {
+    this.nextSeqs.delete(id);
     return this.statements.end.run(now, reason, id).changes > 0;
   }
 
@@ -224,7 +255,17 @@ export class SessionStore {
    * `cairn start`) failed the turn at once with "database is locked".
    */
   append(sessionId: string, messages: readonly NewMessage[], now: number): void {
-    this.appendInTransaction.immediate(sessionId, messages, now);
+    let next: number;
+    try {
+      next = this.appendInTransaction.immediate(sessionId, messages, now);
+    } catch (error) {
+      this.nextSeqs.delete(sessionId);
+      throw error;
+    }
+    // Remembered only once the transaction is through: one rolled back stored none of its seqs.
+    this.nextSeqs.delete(sessionId);
+    if (this.nextSeqs.size >= NEXT_SEQS_KEPT) this.nextSeqs.delete(this.nextSeqs.keys().next().value as string);
+    this.nextSeqs.set(sessionId, next);
   }
 
   /** Messages not yet folded into the summary, oldest first. */

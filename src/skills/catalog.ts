@@ -34,26 +34,68 @@ const STOP_WORDS = new Set(['the', 'and', 'for', 'with', 'that', 'this', 'from',
 
 export function renderCatalog(entries: readonly CatalogEntry[], options: CatalogOptions): string | undefined {
   if (entries.length === 0) return undefined;
-  const byName = [...entries].sort((a, b) => a.name.localeCompare(b.name));
-  const whole = compose(byName.map((entry) => line(entry.name, entry.description)), 0);
-  if (estimateTokens(whole) <= options.maxTokens) return whole;
+  const set = prepared(entries);
+  if (set.wholeTokens <= options.maxTokens) return set.whole;
 
   const query = words(options.query ?? '');
-  const ranked = [...entries].sort((a, b) => relevance(b, query) - relevance(a, query) || SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] || a.name.localeCompare(b.name));
-  const chosen: CatalogEntry[] = [];
+  const scored = set.entries.map((entry) => ({ entry, score: query.size === 0 ? 0 : overlap(entry.words, query) }));
+  const ranked = scored.sort((a, b) => b.score - a.score || SOURCE_ORDER[a.entry.source] - SOURCE_ORDER[b.entry.source] || a.entry.name.localeCompare(b.entry.name)).map(({ entry }) => entry);
+  const chosen: PreparedEntry[] = [];
   // A running sum instead of re-joining and re-counting for each entry. Each piece is counted as
   // estimateTokens counts text (a CJK character is a token, not a quarter of one), each rounded
   // up, so the sum is never below the count of the joined catalog.
   let tokens = estimateTokens(HEADER);
   for (const entry of ranked) {
-    const added = estimateTokens(`\n${line(entry.name, shorten(entry.description))}`);
     const omitted = entries.length - chosen.length - 1;
     const footer = omitted > 0 ? estimateTokens(`\n${footerText(omitted)}`) : 0;
-    if (tokens + added + footer > options.maxTokens) continue;
+    if (tokens + entry.shortTokens + footer > options.maxTokens) continue;
     chosen.push(entry);
-    tokens += added;
+    tokens += entry.shortTokens;
   }
   return compose(shortLines(chosen), entries.length - chosen.length);
+}
+
+/** What the catalog of one skill set takes from each skill, whatever the session's budget and first message. */
+interface PreparedEntry extends CatalogEntry {
+  /** Its name's and description's words, which relevance counts. */
+  words: ReadonlySet<string>;
+  /** Its line with the description shortened, and that line's estimate (with the newline before it). */
+  shortLine: string;
+  shortTokens: number;
+}
+
+interface PreparedSet {
+  whole: string;
+  wholeTokens: number;
+  /** One per entry of the set it was made from, in the same order. */
+  entries: PreparedEntry[];
+}
+
+/**
+ * The last skill set's catalog pieces. Every session start renders the catalog, and the skill set
+ * seldom changes between two; re-making every line and estimate each time showed in batch
+ * profiles. Kept by content, not by identity (the caller builds new entries each time), so an
+ * edited description or a skill added, removed or moved makes a new set.
+ */
+let last: PreparedSet | undefined;
+
+function prepared(entries: readonly CatalogEntry[]): PreparedSet {
+  if (last && sameEntries(last.entries, entries)) return last;
+  const byName = [...entries].sort((a, b) => a.name.localeCompare(b.name));
+  const whole = compose(byName.map((entry) => line(entry.name, entry.description)), 0);
+  const pieces = entries.map((entry): PreparedEntry => {
+    const shortLine = line(entry.name, shorten(entry.description));
+    return { name: entry.name, description: entry.description, source: entry.source, words: ownWords(entry), shortLine, shortTokens: estimateTokens(`\n${shortLine}`) };
+  });
+  last = { whole, wholeTokens: estimateTokens(whole), entries: pieces };
+  return last;
+}
+
+function sameEntries(kept: readonly CatalogEntry[], entries: readonly CatalogEntry[]): boolean {
+  return kept.length === entries.length && entries.every((entry, i) => {
+    const other = kept[i] as CatalogEntry;
+    return entry.name === other.name && entry.description === other.description && entry.source === other.source;
+  });
 }
 
 function compose(lines: readonly string[], omitted: number): string {
@@ -66,8 +108,8 @@ function footerText(omitted: number): string {
   return `(${omitted} more skill${omitted === 1 ? ' is' : 's are'} not listed here; skill_view with a name or a keyword suggests matching skills.)`;
 }
 
-function shortLines(entries: readonly CatalogEntry[]): string[] {
-  return [...entries].sort((a, b) => a.name.localeCompare(b.name)).map((entry) => line(entry.name, shorten(entry.description)));
+function shortLines(entries: readonly PreparedEntry[]): string[] {
+  return [...entries].sort((a, b) => a.name.localeCompare(b.name)).map((entry) => entry.shortLine);
 }
 
 function line(name: string, description: string): string {
@@ -92,7 +134,14 @@ export function shorten(description: string, limit = SHORT_DESCRIPTION_CHARS): s
 /** How many of the query's words the skill's name and description share. */
 export function relevance(entry: { name: string; description: string }, query: ReadonlySet<string>): number {
   if (query.size === 0) return 0;
-  const own = words(`${entry.name.replace(/-/g, ' ')} ${entry.description}`);
+  return overlap(ownWords(entry), query);
+}
+
+function ownWords(entry: { name: string; description: string }): Set<string> {
+  return words(`${entry.name.replace(/-/g, ' ')} ${entry.description}`);
+}
+
+function overlap(own: ReadonlySet<string>, query: ReadonlySet<string>): number {
   let score = 0;
   for (const word of query) if (own.has(word)) score++;
   return score;

@@ -43,6 +43,8 @@ export class NoteSearch {
 
   /** Keyword search: synchronous, for the prompt prefix and as the hybrid search's first half. */
   keyword(userId: string, query: string, options: SearchOptions = {}): SearchHit[] {
+    // A user who never had a note (every session start of a new user recalls): nothing to parse the query for.
+    if (!this.options.store.owner(userId)) return [];
     const limit = clampLimit(options.limit);
     const terms = queryTerms(query);
     const now = this.options.clock.now();
