@@ -26,6 +26,7 @@ import { DiscordGateway } from './gateway.js';
 import { answerInteraction, type AnsweredInteraction } from './interaction-answer.js';
 import { PLATFORM, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, componentsOf, partsWithFiles, plainParts, renderParts, type ActionRow } from './render.js';
+import { setBounded } from '../../src/core/bounded-map.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Discord shows "typing…" for about 10 s. */
@@ -316,9 +317,8 @@ export class DiscordAdapter implements Adapter {
       if (!isAlreadyAcknowledged(mapped)) return this.deps.logger.error({ interactionId: interaction.id, err: describeError(error) }, 'Discord interaction could not be deferred');
       interaction.deferred = true; // the lost first attempt had deferred it
     }
-    this.interactions.set(interaction.id, { interaction, edited: false, conversationId: message.conversationId });
     // One that never saw its turn finish (dropped before it ran) must not stay forever; its token lasts 15 minutes anyway.
-    if (this.interactions.size > REMEMBERED_REPLIES) this.interactions.delete(this.interactions.keys().next().value as string);
+    setBounded(this.interactions, interaction.id, { interaction, edited: false, conversationId: message.conversationId }, REMEMBERED_REPLIES);
     this.dispatch(sink, message, interaction.channelId);
   }
 

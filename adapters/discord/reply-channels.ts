@@ -5,6 +5,7 @@
  * typing and notes to the channel of the message the conversation's turn answers now.
  */
 import { channelIdOf } from './normalize.js';
+import { setBounded } from '../../src/core/bounded-map.js';
 
 export class ReplyChannels {
   /** By the message answered. */
@@ -16,8 +17,7 @@ export class ReplyChannels {
 
   /** A message the core will answer, asked in `channelId`. */
   asked(messageId: string, conversationId: string, channelId: string): void {
-    this.byMessage.set(messageId, channelId);
-    if (this.byMessage.size > this.remembered) this.byMessage.delete(this.byMessage.keys().next().value as string);
+    setBounded(this.byMessage, messageId, channelId, this.remembered);
     if (!this.byConversation.has(conversationId)) this.byConversation.set(conversationId, channelId);
   }
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Logger } from '../../src/core/logger.js';
 import { describeError } from '../../src/core/errors.js';
 import { mapSlackError } from './errors.js';
+import { setBounded } from '../../src/core/bounded-map.js';
 
 /** Members whose names are remembered. */
 const REMEMBERED_NAMES = 5_000;
@@ -28,8 +29,7 @@ export class MemberNames {
     let name = this.names.get(userId);
     if (!name) {
       name = this.lookUp(userId);
-      this.names.set(userId, name);
-      if (this.names.size > REMEMBERED_NAMES) this.names.delete(this.names.keys().next().value as string);
+      setBounded(this.names, userId, name, REMEMBERED_NAMES);
     }
     return name;
   }

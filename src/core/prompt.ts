@@ -10,6 +10,7 @@ import type { StoredMessage } from '../memory/sessions.js';
 import { estimateTokens } from '../memory/tokens.js';
 import { messageRoom } from './context-budget.js';
 import { fitBudget } from './prompt-fit.js';
+import { setBounded } from './bounded-map.js';
 
 export interface PrefixContext {
   userId: string;
@@ -100,8 +101,7 @@ export function estimateSystemTokens(system: string): number {
   const known = systemEstimates.get(system);
   if (known !== undefined) return known;
   const tokens = estimateTokens(system);
-  if (systemEstimates.size >= SYSTEM_ESTIMATES_KEPT) systemEstimates.delete(systemEstimates.keys().next().value as string);
-  systemEstimates.set(system, tokens);
+  setBounded(systemEstimates, system, tokens, SYSTEM_ESTIMATES_KEPT);
   return tokens;
 }
 

@@ -5,6 +5,7 @@
  * appears, then well-known credential shapes (API keys, bot tokens, private keys)
  * are masked even when Cairn never knew them (a user pasted one, a tool printed one).
  */
+import { setBounded } from './bounded-map.js';
 
 export const REDACTED = '[redacted]';
 
@@ -87,8 +88,7 @@ export function createRedactor(knownSecrets: readonly string[] = [], options: Re
     const before = remembered.get(input);
     if (before !== undefined) return before;
     const result = mask(input);
-    if (remembered.size >= REMEMBERED_TEXTS) remembered.delete(remembered.keys().next().value as string);
-    remembered.set(input, result);
+    setBounded(remembered, input, result, REMEMBERED_TEXTS);
     return result;
   };
   const mask = (input: string): string => {

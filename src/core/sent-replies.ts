@@ -6,6 +6,7 @@
  * reaction to an answer sent before a restart still counts; elsewhere they live in memory.
  */
 import type { Db } from '../store/db.js';
+import { setBounded } from './bounded-map.js';
 
 export interface SentReply {
   conversationId: string;
@@ -44,9 +45,7 @@ export class SentReplies {
   /** Keeps `key` (the platform's reference to a reply); a thanks for a reaction is nothing to give feedback on, and is not kept. */
   remember(key: string | undefined, conversationId: string, answered: string | undefined): void {
     if (!key || answered?.startsWith(REACTION_PREFIX)) return;
-    this.replies.delete(key);
-    this.replies.set(key, { conversationId, answered });
-    if (this.replies.size > this.limit) this.replies.delete(this.replies.keys().next().value as string);
+    setBounded(this.replies, key, { conversationId, answered }, this.limit);
     this.store?.put(key, { conversationId, answered });
   }
 

@@ -10,6 +10,7 @@ import type { Db } from '../store/db.js';
 import { parseStoredReasoning } from '../model/reasoning.js';
 import type { ChatMessage, ToolCall } from '../model/types.js';
 import { estimateMessageTokens } from './tokens.js';
+import { setBounded } from '../core/bounded-map.js';
 
 /** 'forgotten' (/forget) and 'unlinked' (/unlink): the prompt held notes no longer the user's, so only other members' part of it is condensed into notes (notes/ended-sessions.ts). */
 /** `moved`: its conversation moved to a new id that had a session going on already (move-conversation.ts). */
@@ -263,9 +264,7 @@ export class SessionStore {
       throw error;
     }
     // Remembered only once the transaction is through: one rolled back stored none of its seqs.
-    this.nextSeqs.delete(sessionId);
-    if (this.nextSeqs.size >= NEXT_SEQS_KEPT) this.nextSeqs.delete(this.nextSeqs.keys().next().value as string);
-    this.nextSeqs.set(sessionId, next);
+    setBounded(this.nextSeqs, sessionId, next, NEXT_SEQS_KEPT);
   }
 
   /** Messages not yet folded into the summary, oldest first. */
