@@ -3,8 +3,9 @@
  * come from the new chat from then on). Its sessions (the conversation so far, with its summary),
  * its `/model` choice and the files people sent in it go with it, with those of the conversations
  * inside it (topics, members' own sessions): without this the group started over with no context,
- * on the default model, and `read_attachment` found none of its files. Scheduled tasks move on
- * their own (`Schedules.moveConversation`).
+ * on the default model, and `read_attachment` found none of its files. The learning tasks recorded
+ * there go too: typed `/feedback` in the supergroup looks for the sender's latest answer under the
+ * new id, and said it knew of none. Scheduled tasks move on their own (`Schedules.moveConversation`).
  *
  * A session already going on under the new id (a message that came from there before the move was
  * known) stays the active one: the old active session moves as ended history, not beside it.
@@ -19,6 +20,7 @@ export interface MovedRecords {
   sessions: number;
   models: number;
   files: number;
+  tasks: number;
 }
 
 export function moveConversationRecords(db: Db, from: string, to: string): MovedRecords {
@@ -37,7 +39,8 @@ export function moveConversationRecords(db: Db, from: string, to: string): Moved
     const models = db.prepare(`UPDATE OR IGNORE conversation_models SET conversation_id = ${MOVED} WHERE ${WITHIN}`).run(params).changes;
     db.prepare(`DELETE FROM conversation_models WHERE ${WITHIN}`).run(params);
     const files = db.prepare(`UPDATE attachments SET conversation_id = ${MOVED} WHERE ${WITHIN}`).run(params).changes;
-    return { sessions, models, files };
+    const tasks = db.prepare(`UPDATE tasks SET conversation_id = ${MOVED} WHERE ${WITHIN}`).run(params).changes;
+    return { sessions, models, files, tasks };
   });
   return move.immediate();
 }
