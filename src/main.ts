@@ -355,6 +355,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const moveConversation = (from: string, to: string): void => {
     schedules.moveConversation(from, to);
     const moved = moveConversationRecords(db, from, to);
+    learning.recorder.moveConversation(from, to);
     logger.info({ from, to, ...moved }, 'the conversation, its /model choice and its files moved with it');
   };
 

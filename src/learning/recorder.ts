@@ -71,6 +71,35 @@ export class TaskRecorder {
     return (latest === undefined ? undefined : this.promote(latest)) ?? this.tasks.lastInConversationBy(conversationId, userId);
   }
 
+  /**
+   * A conversation moved to a new id (a Telegram group became a supergroup), with those inside it
+   * (`<from>:…`): its remembered plain answers go along, in their order, so `/feedback` there still
+   * finds them (tasks move in the database: memory/move-conversation.ts).
+   */
+  moveConversation(from: string, to: string): void {
+    const movedId = (id: string) => (id === from ? to : id.startsWith(`${from}:`) ? `${to}${id.slice(from.length)}` : undefined);
+    const renamed = new Map<string, string>();
+    const turns = [...this.plainTurns];
+    this.plainTurns.clear();
+    for (const [key, turn] of turns) {
+      const conversationId = movedId(turn.input.message.conversationId);
+      if (conversationId === undefined) {
+        this.plainTurns.set(key, turn);
+        continue;
+      }
+      const movedKey = turnKey(conversationId, turn.input.message.messageId);
+      renamed.set(key, movedKey);
+      this.plainTurns.set(movedKey, { ...turn, input: { ...turn.input, message: { ...turn.input.message, conversationId } } });
+    }
+    for (const [person, key] of [...this.latestPlain]) {
+      const movedKey = renamed.get(key);
+      const turn = movedKey === undefined ? undefined : this.plainTurns.get(movedKey);
+      if (movedKey === undefined || !turn) continue;
+      this.latestPlain.delete(person);
+      this.latestPlain.set(turnKey(turn.input.message.conversationId, turn.userId), movedKey);
+    }
+  }
+
   /** Whose turn answered `answered` in the conversation (a task's or a remembered plain turn's); undefined when unknown. */
   askerOf(conversationId: string, answered: string): string | undefined {
     return this.tasks.answering(conversationId, answered)?.userId ?? this.plainTurns.get(turnKey(conversationId, answered))?.userId;
