@@ -14,18 +14,25 @@ export function registerExportCommand(commands: CommandRegistry, sessions: Sessi
     name: 'export',
     description: 'send this conversation so far as a Markdown file',
     run: ({ message, maxFileBytes }) => {
-      const current = sessions.current(message.conversationId);
-      const said = current?.messages.filter(({ message: m }) => m.role === 'user' || (m.role === 'assistant' && (m.content || m.toolCalls?.length))) ?? [];
-      if (!current || said.length === 0) return 'There is nothing in this conversation to export yet.';
+      const active = sessions.current(message.conversationId);
+      // After a pause long enough to end it, the conversation the person just had, until a message of theirs starts another.
+      const current = active && said(active.messages) ? active : sessions.endedIdle(message.conversationId);
+      if (!current || !said(current.messages)) return 'There is nothing in this conversation to export yet.';
+      const what = current === active ? 'The conversation so far' : 'Our last conversation here (it ended after a while without messages)';
       const now = clock.now();
       const info = { conversationId: message.conversationId, startedAt: current.session.startedAt, exportedAt: now, botName, asker: { userId: message.userId, name: message.userName } };
       if (!maxFileBytes) return transcript(current.messages, info);
       // Over the platform's file limit, the newest part that fits (as text it came as thousands of messages).
       const { markdown, from } = newestThatFits(current.messages, info, maxFileBytes);
-      const text = from === 0 ? 'The conversation so far, as Markdown.' : `The conversation so far, as Markdown: its beginning is left out (${from} messages), as the whole would be over the ${Math.floor(maxFileBytes / 1024 / 1024)} MB this platform takes.`;
+      const text = from === 0 ? `${what}, as Markdown.` : `${what}, as Markdown: its beginning is left out (${from} messages), as the whole would be over the ${Math.floor(maxFileBytes / 1024 / 1024)} MB this platform takes.`;
       return { text, files: [{ name: `conversation-${isoDate(now)}.md`, bytes: Buffer.from(markdown, 'utf8') }] };
     },
   });
+}
+
+/** Whether anyone said anything in these messages (a question, or an answer or tool call of Cairn's). */
+function said(messages: StoredMessage[]): boolean {
+  return messages.some(({ message: m }) => m.role === 'user' || (m.role === 'assistant' && (m.content || m.toolCalls?.length)));
 }
 
 interface TranscriptInfo {

@@ -91,6 +91,16 @@ export class SessionManager {
     return session ? { session, messages: this.options.store.allMessages(session.id) } : undefined;
   }
 
+  /**
+   * The conversation's last session when it ended for being idle, with every message, for /export:
+   * the person's chat still shows it, and no message of theirs started another. Never one ended by
+   * /new, /forget or /unlink (what was put away stays away) or moved elsewhere.
+   */
+  endedIdle(conversationId: string): { session: Session; messages: StoredMessage[] } | undefined {
+    const session = this.options.store.lastEnded(conversationId);
+    return session?.endReason === 'idle' ? { session, messages: this.options.store.allMessages(session.id) } : undefined;
+  }
+
   /** Ends the conversation's active session (/new); false when there was none. */
   endConversation(conversationId: string, reason: EndReason): boolean {
     const current = this.options.store.active(conversationId);

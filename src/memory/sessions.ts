@@ -113,6 +113,7 @@ export class SessionStore {
     this.statements = {
       active: db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE conversation_id = ? AND status = 'active'"),
       byId: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+      lastEnded: db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE conversation_id = ? AND status = 'ended' ORDER BY ended_at DESC, rowid DESC LIMIT 1"),
       // RETURNING: the new session as stored, without reading it back in a statement of its own.
       insert: db.prepare<[{ id: string; conversationId: string; platform: string; userId: string; prefix: string; model: string | null; now: number }], SessionRow>(
         "INSERT INTO sessions (id, conversation_id, platform, user_id, status, prefix, model, started_at, last_active_at) VALUES (@id, @conversationId, @platform, @userId, 'active', @prefix, @model, @now, @now) RETURNING *",
@@ -187,6 +188,12 @@ export class SessionStore {
 
   active(conversationId: string): Session | undefined {
     const row = this.statements.active.get(conversationId);
+    return row ? toSession(row) : undefined;
+  }
+
+  /** The conversation's session that ended last (no index: for /export, now and then). */
+  lastEnded(conversationId: string): Session | undefined {
+    const row = this.statements.lastEnded.get(conversationId);
     return row ? toSession(row) : undefined;
   }
 
