@@ -219,7 +219,7 @@ export class AuditService {
           if (result === true) actions.refined.push(skill.skill);
           else if (result === false) continue;
           else if ('proposed' in result) actions.notes.push(`Proposed a change to \`${skill.skill}\` (poor outcomes): proposal #${result.proposed} waits for review (/proposals show ${result.proposed}).`);
-          else actions.notes.push(`Not refined \`${skill.skill}\` (poor outcomes): ${result.skipped}.`);
+          else actions.notes.push(`Not refined \`${skill.skill}\` (poor outcomes): ${result.skipped.replace(/\.$/, '')}.`);
         } catch (error) {
           actions.notes.push(`Refining \`${skill.skill}\` failed: ${describeError(error)}`);
         }

@@ -17,8 +17,10 @@ export function registerFeedbackCommand(commands: CommandRegistry, recorder: Tas
     usage: 'feedback good|bad [why]',
     description: 'tell me whether my last answer solved your problem (I learn from it)',
     run: ({ message, args, isAdmin }) => {
-      const [word = '', ...rest] = args.split(/\s+/);
-      const verdict = GOOD.has(word.toLowerCase()) ? 'good' : BAD.has(word.toLowerCase()) ? 'bad' : undefined;
+      const [first = '', ...rest] = args.split(/\s+/);
+      // People type "good!" or "bad, the query was slow": the punctuation after the verdict is no part of it.
+      const word = first.toLowerCase().replace(/[.,;:!?…]+$/u, '');
+      const verdict = GOOD.has(word) ? 'good' : BAD.has(word) ? 'bad' : undefined;
       if (!verdict) return 'Usage: /feedback good|bad [why] — for example `/feedback bad the query was still slow`.';
       // A reaction on someone else's answer (a group) is theirs to give, or an admin's: it would steer learning on their task.
       const asker = message.feedbackOn === undefined ? undefined : recorder.askerOf(message.conversationId, message.feedbackOn);

@@ -175,11 +175,17 @@ export class Learning {
       return { skipped: `${waiting.length === 1 ? 'proposal' : 'proposals'} ${ids} for it ${waiting.length === 1 ? 'waits' : 'wait'} for review (/proposals show ${waiting[0]!.id})` };
     }
     const before = this.options.skills?.versions.latest(skill)?.version;
-    await this.reflector.reflect(example, `The audit found that the skill "${skill}" often fails (${failures.length} failed tasks, e.g. this one). Propose a patch to it that fixes the cause.`);
+    const result = await this.reflector.reflect(example, `The audit found that the skill "${skill}" often fails (${failures.length} failed tasks, e.g. this one). Propose a patch to it that fixes the cause.`);
     if (this.options.skills?.versions.latest(skill)?.version !== before) return true;
-    // Propose mode: the change waits for a person, and the report says so (else it read "None needed.").
-    const proposed = this.proposals.pendingFor(skill).at(-1);
-    return proposed ? { proposed: proposed.id } : false;
+    // The report says what came of it: "None needed." under a failing skill told the operator all was well
+    // when the budget was spent, the model was down or proposed nothing, or its change failed.
+    if ('skipped' in result) return { skipped: result.skipped };
+    const { proposal } = result;
+    if (!proposal) return { skipped: 'reflection proposed no change to it' };
+    if (proposal.change.name !== skill) return { skipped: `reflection proposed a change to \`${proposal.change.name}\` instead (proposal #${proposal.id}, ${proposal.status})` };
+    // Propose mode: the change waits for a person.
+    if (proposal.status === 'pending') return { proposed: proposal.id };
+    return { skipped: `its change could not be applied (proposal #${proposal.id}): ${proposal.detail ?? proposal.status}` };
   }
 
   private track(work: Promise<void>): void {

@@ -84,6 +84,17 @@ export class ProposalStore {
     return this.pending().filter((proposal) => proposal.change.name === name);
   }
 
+  /**
+   * A proposal waiting for a person that `change` would repeat: a new skill of the same name (only one
+   * of the two could ever be applied), or the same find and replace in the same skill.
+   */
+  waitingLike(change: Proposal['change']): Proposal | undefined {
+    return this.pendingFor(change.name).find(({ change: other }) => {
+      if (change.action === 'create' || other.action === 'create') return change.action === other.action;
+      return other.find === change.find && other.replace === change.replace;
+    });
+  }
+
   get(id: number): Proposal | undefined {
     const row = this.statements.get.get(id);
     return row ? toProposal(row) : undefined;

@@ -40,6 +40,9 @@ export interface ReflectorOptions {
   onProposed?: ((proposal: Proposal) => void) | undefined;
 }
 
+/** What a reflection came to: the verdict and the proposal it made (or found already waiting), or why there was none. */
+export type ReflectionResult = { reflection: Reflection; proposal: Proposal | undefined } | { skipped: string };
+
 /** The trajectory shown to the reflector is cut to this many characters. */
 const MAX_TRAJECTORY_CHARS = 12_000;
 
@@ -68,15 +71,15 @@ export class Reflector {
     return this.options.mode !== 'off' && (task.toolCalls >= this.options.minToolCalls || task.outcome === 'failure');
   }
 
-  /** Reflects on a task; undefined when skipped (budget, mode) or the model never answered usefully. */
-  async reflect(task: Task, focus?: string): Promise<Reflection | undefined> {
+  /** Reflects on a task: its verdict and the proposal it left, or why there is none (an audit's report says it). */
+  async reflect(task: Task, focus?: string): Promise<ReflectionResult> {
     const { logger, budget } = this.options;
-    if (this.options.mode === 'off') return undefined;
+    if (this.options.mode === 'off') return { skipped: 'reflection is off (CAIRN_REFLECTION=off)' };
     if (budget.exhausted()) {
       logger.info({ taskId: task.id }, 'reflection skipped: the daily learning budget is spent');
-      return undefined;
+      return { skipped: 'the daily learning budget (CAIRN_LEARNING_DAILY_TOKENS) is spent' };
     }
-    if (this.inFlight.has(task.id)) return undefined;
+    if (this.inFlight.has(task.id)) return { skipped: `a reflection on task ${task.id} is under way` };
     this.inFlight.add(task.id);
     let reflection: Reflection | undefined | typeof CALL_FAILED;
     // The skill texts shown to the model: a patch it proposes is written against these, not
@@ -88,21 +91,29 @@ export class Reflector {
       this.inFlight.delete(task.id);
     }
     // The model could not be reached: the task is not marked, so 👎 feedback later can try again.
-    if (reflection === CALL_FAILED) return undefined;
+    if (reflection === CALL_FAILED) return { skipped: 'the model could not be reached (see the log)' };
     this.options.tasks.markReflected(task.id);
-    if (!reflection) return undefined;
+    if (!reflection) return { skipped: 'the model gave no usable answer, twice (see the log)' };
     this.insert.run(task.id, JSON.stringify(reflection), this.options.clock.now());
     this.options.tasks.setSelfAssessment(task.id, reflection.outcome, summary(reflection));
-    if (reflection.skill.action !== 'none') {
-      const proposal = this.options.proposals.add(task.id, reflection.skill, this.options.clock.now(), shown.get(reflection.skill.name)?.base);
-      if (this.options.mode === 'auto') {
-        const result = this.options.proposals.apply(proposal.id, 'agent', this.options.clock.now());
-        logger.info({ taskId: task.id, skill: reflection.skill.name, action: reflection.skill.action, status: result.status, detail: result.detail }, 'skill change from reflection');
-      } else {
-        this.options.onProposed?.(proposal);
-      }
+    if (reflection.skill.action === 'none') return { reflection, proposal: undefined };
+    const { proposals } = this.options;
+    if (this.options.mode === 'auto') {
+      const proposal = proposals.add(task.id, reflection.skill, this.options.clock.now(), shown.get(reflection.skill.name)?.base);
+      const result = proposals.apply(proposal.id, 'agent', this.options.clock.now());
+      logger.info({ taskId: task.id, skill: reflection.skill.name, action: reflection.skill.action, status: result.status, detail: result.detail }, 'skill change from reflection');
+      return { reflection, proposal: result };
     }
-    return reflection;
+    // Tasks of one kind come back (the same question each morning): their reflections propose the same new
+    // skill, or the same patch, each time. One proposal waits for the admins, not one more (and one more post) per task.
+    const waiting = proposals.waitingLike(reflection.skill);
+    if (waiting) {
+      logger.info({ taskId: task.id, skill: reflection.skill.name, proposalId: waiting.id }, 'reflection proposed a skill change that already waits for review');
+      return { reflection, proposal: waiting };
+    }
+    const proposal = proposals.add(task.id, reflection.skill, this.options.clock.now(), shown.get(reflection.skill.name)?.base);
+    this.options.onProposed?.(proposal);
+    return { reflection, proposal };
   }
 
   /**
