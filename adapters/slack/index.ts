@@ -160,14 +160,14 @@ export class SlackAdapter implements Adapter {
       // Slack wants the acknowledgement within 3 s; the answer follows through the response_url.
       await ack();
       const normalized = this.accepting && this.bot ? normalizeSlashCommand(command, this.normalizeOptions(this.bot)) : undefined;
-      if (normalized) this.deliver(await this.directChats.slashCommand(normalized), respond);
+      if (normalized) this.deliver(await this.directChats.answered(normalized), respond);
     });
     app.action(new RegExp(`^${BUTTON_ACTION}_`), async ({ ack, body }) => {
       await ack();
       const normalized = this.accepting && this.bot ? normalizeButtonPress(body, this.normalizeOptions(this.bot)) : undefined;
       if (normalized) this.deliver({ ...normalized, message: this.withName(normalized.message) });
     });
-    app.shortcut({ type: 'message_action', callback_id: ASK_SHORTCUT }, async ({ ack, body }) => {
+    app.shortcut({ type: 'message_action', callback_id: ASK_SHORTCUT }, async ({ ack, body, respond }) => {
       await ack();
       const asked = this.accepting && this.bot ? normalizeAskAbout(body, this.normalizeOptions(this.bot)) : undefined;
       if (!asked) return;
@@ -175,7 +175,11 @@ export class SlackAdapter implements Adapter {
       const { replyingTo } = asked.normalized.message;
       const author = replyingTo && /^[UW]/.test(replyingTo.author) ? await this.members.nameOf(replyingTo.author) : replyingTo?.author;
       const message = { ...asked.normalized.message, ...(replyingTo && author ? { replyingTo: { ...replyingTo, author } } : {}) };
-      this.deliver({ ...asked.normalized, message: this.withName(this.loadable(message, asked.files)) });
+      const answered = await this.directChats.answered({ ...asked.normalized, message: this.withName(this.loadable(message, asked.files)) });
+      // In a DM of others the answer is the asker's alone, through the response_url (Bolt gives respond only where the payload has one;
+      // without it, their own DM with Cairn: where-to.ts); anywhere else it is posted in the message's thread.
+      const privately: RespondFn | undefined = answered.target.ephemeral ? respond : undefined;
+      this.deliver(answered, privately);
     });
     app.error(async (error) => {
       this.logger.error({ err: describeError(error) }, 'Slack event handling failed');

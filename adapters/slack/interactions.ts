@@ -89,7 +89,8 @@ const messageShortcut = z.object({
 
 /**
  * "Ask Cairn" on a message (a message shortcut) asks about that message, its words and
- * files, as a bare mention in reply to it would. The answer goes in the message's thread.
+ * files, as a bare mention in reply to it would. The answer goes in the message's thread; in
+ * a DM of others, to the asker alone (direct-chats.ts).
  */
 export function normalizeAskAbout(rawBody: unknown, options: NormalizeOptions): { normalized: Normalized; files: SlackFile[] } | undefined {
   const parsed = messageShortcut.safeParse(rawBody);
