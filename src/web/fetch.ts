@@ -147,7 +147,7 @@ export async function fetchPage(address: string, options: FetchOptions, signal: 
       }
       if (!response.ok) {
         await response.body?.cancel();
-        throw new CairnError(response.status === 404 || response.status === 410 ? 'not_found' : 'unavailable', `The site answered ${response.status} ${response.statusText || ''}`.trim() + ` for ${url.href}.`);
+        throw siteRefusal(response, url);
       }
       // PHP's header('Refresh: 0; url=…'): browsers follow it by the meta tag's rules, whatever the page holds.
       const refreshHeader = response.headers.get('refresh');
@@ -169,6 +169,35 @@ export async function fetchPage(address: string, options: FetchOptions, signal: 
   } finally {
     limit.clear();
   }
+}
+
+/** Headers by which a bot check says a response is its challenge page (Vercel answers it with a 429), and whose check it is. */
+const BOT_CHECKS = [['cf-mitigated', 'Cloudflare'], ['x-vercel-mitigated', 'Vercel']] as const;
+
+/**
+ * A site's error answer as the model reads it. A bot check's page is no refusal that passes with time, and a
+ * Retry-After (a 429, a 503 for maintenance) says how long it does take: the model is not to ask again at once.
+ */
+function siteRefusal(response: { status: number; statusText: string; headers: { get(name: string): string | null } }, url: URL): CairnError {
+  const answered = `The site answered ${response.status} ${response.statusText || ''}`.trim() + ` for ${url.href}`;
+  const checker = BOT_CHECKS.find(([header]) => response.headers.get(header)?.trim().toLowerCase() === 'challenge')?.[1];
+  if (checker) return new CairnError('permission', `${answered}: ${checker}'s bot check, which needs a browser that runs its scripts; web_fetch cannot pass it, asking again will not help. Look for another source.`);
+  const wait = retryAfterSeconds(response.headers.get('retry-after'));
+  const code = response.status === 404 || response.status === 410 ? 'not_found' : response.status === 429 ? 'rate_limit' : 'unavailable';
+  return new CairnError(code, `${answered}${wait === undefined ? '' : `; it asks to wait ${duration(wait)} before trying again`}.`);
+}
+
+/** A Retry-After header's wait in seconds: a number of seconds, or an HTTP date; undefined when it says none still to come. */
+function retryAfterSeconds(header: string | null): number | undefined {
+  const value = header?.trim() ?? '';
+  const seconds = /^\d+$/.test(value) ? Number(value) : Math.ceil((Date.parse(value) - Date.now()) / 1000);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+}
+
+function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} minutes`;
+  return seconds < 2 * 86_400 ? `${Math.round(seconds / 3600)} hours` : `${Math.round(seconds / 86_400)} days`;
 }
 
 /** A Location header's address, resolved against the page; one that is no address at all is the site's fault, and said so. */

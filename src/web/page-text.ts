@@ -85,13 +85,23 @@ export async function htmlText(bytes: Uint8Array, contentType: string, url: stri
     },
   });
   // Tables as Markdown tables, a row to a line: cell after cell in paragraphs of their own lost which value was whose.
+  // A table that lays the page out is no data: its cells are read as blocks of their own (see isLayoutTable).
+  const layout = new WeakMap<object, boolean>();
+  const inLayoutTable = (node: unknown) => {
+    const table = enclosingTable(node as MarkupNode);
+    if (!table) return false;
+    let known = layout.get(table);
+    if (known === undefined) layout.set(table, (known = isLayoutTable(table)));
+    return known;
+  };
   turndown.addRule('tableCells', {
     filter: ['th', 'td'],
-    replacement: (content) => ` ${content.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|')} |`,
+    replacement: (content, node) => (inLayoutTable(node) ? `\n\n${content.trim()}\n\n` : ` ${content.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|')} |`),
   });
   turndown.addRule('tableRows', {
     filter: 'tr',
     replacement: (content, node) => {
+      if (inLayoutTable(node)) return `\n\n${content}\n\n`;
       const row = node as unknown as { querySelectorAll(selector: string): { length: number }; previousElementSibling: unknown; parentNode: { nodeName: string; previousElementSibling: unknown } | null };
       const cells = row.querySelectorAll('th, td').length;
       const first = !row.previousElementSibling && !(row.parentNode?.nodeName === 'TBODY' && row.parentNode.previousElementSibling);
@@ -121,6 +131,8 @@ interface MarkupNode {
   childNodes: ArrayLike<MarkupNode>;
   parentNode: MarkupNode | null;
   getAttribute?(name: string): string | null;
+  querySelector?(selector: string): MarkupNode | null;
+  querySelectorAll?(selector: string): ArrayLike<MarkupNode>;
   toString(): string;
 }
 
@@ -170,6 +182,24 @@ function topLevelText(document: ParsedDocument): string {
     .map((node) => node.textContent ?? '')
     .join('')
     .trim();
+}
+
+/** The table a cell or row is in: the nearest one around it. */
+function enclosingTable(node: MarkupNode): MarkupNode | undefined {
+  for (let parent = node.parentNode; parent; parent = parent.parentNode) if (parent.nodeName === 'TABLE') return parent;
+  return undefined;
+}
+
+/**
+ * Whether a table lays the page out rather than holds data (as Readability's own test tells them): it holds
+ * another table (Hacker News' front page, old forums, newsletters), says so (role="presentation"), or has one
+ * column. As a Markdown table, the tables inside went into one cell, the whole list on one line.
+ */
+function isLayoutTable(table: MarkupNode): boolean {
+  const role = table.getAttribute?.('role')?.trim().toLowerCase();
+  if (role === 'presentation' || role === 'none' || table.querySelector?.('table')) return true;
+  const rows = Array.from(table.querySelectorAll?.('tr') ?? []);
+  return rows.every((row) => (row.querySelectorAll?.('th, td').length ?? 0) <= 1);
 }
 
 /** A <pre> as a Markdown code fence: its text as it is (line breaks from <br> too), the language its classes name. */
