@@ -2,15 +2,11 @@
  * A forum post is a thread whose first message has the thread's id: the model reads its
  * question once, under the post's title.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BOT_USER, GUILD_ID, messagePayload } from '../fakes/discord-api.js';
-import { BOB, USER, guildMessage, startDiscordRig, type DiscordRig } from '../helpers/discord-rig.js';
+import { BOB, USER, guildMessage, useDiscordRigs, type DiscordRig } from '../helpers/discord-rig.js';
 
-let rig: DiscordRig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+const startRig = useDiscordRigs();
 
 const FORUM_ID = '300000000000000020';
 const POST_ID = '300000000000000021';
@@ -26,7 +22,7 @@ function openPost(rig: DiscordRig): void {
 
 describe('discord forum posts', () => {
   it('shows the model the question of a new post that mentions Cairn once, under the post\'s title', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     openPost(rig);
     const starter = guildMessage(POST_ID, POST_ID, USER, `<@${BOT_USER.id}> why does CI take 20 minutes?`, { mentions: [BOT_USER] });
     rig.fake.addChannelMessage(starter);
@@ -37,7 +33,7 @@ describe('discord forum posts', () => {
   });
 
   it('shows the title with the first message of a post Cairn is asked about later', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     openPost(rig);
     rig.fake.addChannelMessage(messagePayload(POST_ID, POST_ID, USER, 'Why does CI take 20 minutes?'));
     rig.fake.dispatch('MESSAGE_CREATE', guildMessage('610000000000000022', POST_ID, BOB, `<@${BOT_USER.id}> any idea?`, { mentions: [BOT_USER] }));

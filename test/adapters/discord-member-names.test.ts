@@ -2,19 +2,15 @@
  * Who a Discord message is from, by the name the server shows: a member's server nickname comes
  * before their display name, which comes before the username.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BOT_USER, CHANNEL_ID, askInteraction } from '../fakes/discord-api.js';
-import { BOB, USER, guildMessage, startDiscordRig, type DiscordRig } from '../helpers/discord-rig.js';
+import { BOB, USER, guildMessage, useDiscordRigs } from '../helpers/discord-rig.js';
 
-let rig: DiscordRig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+const startRig = useDiscordRigs();
 
 describe('discord sender names', () => {
   it('names a member by their server nickname, and one without a nickname by their display name', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     const nicknamed = guildMessage('620000000000000001', CHANNEL_ID, USER, `<@${BOT_USER.id}> hello`, { mentions: [BOT_USER] });
     rig.fake.dispatch('MESSAGE_CREATE', { ...nicknamed, member: { roles: [], nick: 'Ada (ops)' } });
     rig.fake.dispatch('MESSAGE_CREATE', guildMessage('620000000000000002', CHANNEL_ID, BOB, `<@${BOT_USER.id}> again`, { mentions: [BOT_USER] }));
@@ -23,7 +19,7 @@ describe('discord sender names', () => {
   });
 
   it('names the sender of a slash command by their server nickname', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     const ask = askInteraction('620000000000000003', 'token-1', 'what time is it?', USER);
     rig.fake.dispatch('INTERACTION_CREATE', { ...ask, member: { ...(ask.member as object), nick: 'Ada (ops)' } });
     await rig.settled(1);

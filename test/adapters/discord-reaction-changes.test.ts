@@ -3,19 +3,15 @@
  * Discord's reaction events carry no id of their own, so each one counts (the last verdict
  * is the one kept) rather than a 👍 after a 👎 being dropped as a re-delivery of the first.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BOT_USER, CHANNEL_ID, GUILD_ID } from '../fakes/discord-api.js';
-import { USER, guildMessage, startDiscordRig, type DiscordRig } from '../helpers/discord-rig.js';
+import { USER, guildMessage, useDiscordRigs } from '../helpers/discord-rig.js';
 
-let rig: DiscordRig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+const startRig = useDiscordRigs();
 
 describe('discord reactions on an answer', () => {
   it('takes the last of 👍, 👎, 👍 as the verdict', async () => {
-    rig = await startDiscordRig({ CAIRN_REFLECTION: 'off' });
+    const rig = await startRig({ CAIRN_REFLECTION: 'off' });
     const { fake, cairn, model } = rig;
     model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'Restart the pod.' });
     fake.dispatch('MESSAGE_CREATE', guildMessage('610000000000000001', CHANNEL_ID, USER, `<@${BOT_USER.id}> how do I fix the deploy?`, { mentions: [BOT_USER] }));

@@ -3,19 +3,15 @@
  * (`👍🏽`, its :thumbsup_tone3:), and people who set a default skin tone never send the plain
  * 👍: their feedback was ignored. (Slack's `+1::skin-tone-2` already counted.)
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BOT_USER, CHANNEL_ID, GUILD_ID } from '../fakes/discord-api.js';
-import { USER, guildMessage, startDiscordRig, type DiscordRig } from '../helpers/discord-rig.js';
+import { USER, guildMessage, useDiscordRigs } from '../helpers/discord-rig.js';
 
-let rig: DiscordRig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+const startRig = useDiscordRigs();
 
 describe('discord reactions in a skin tone', () => {
   it('takes 👎🏽 on an answer as /feedback bad on its turn', async () => {
-    rig = await startDiscordRig({ CAIRN_REFLECTION: 'off' });
+    const rig = await startRig({ CAIRN_REFLECTION: 'off' });
     const { fake, cairn, model } = rig;
     model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'Restart the pod.' });
     fake.dispatch('MESSAGE_CREATE', guildMessage('610000000000000001', CHANNEL_ID, USER, `<@${BOT_USER.id}> how do I fix the deploy?`, { mentions: [BOT_USER] }));
@@ -33,7 +29,7 @@ describe('discord reactions in a skin tone', () => {
   });
 
   it('still ignores an emoji that is no thumb', async () => {
-    rig = await startDiscordRig({ CAIRN_REFLECTION: 'off' });
+    const rig = await startRig({ CAIRN_REFLECTION: 'off' });
     const { fake, model } = rig;
     model.enqueue({ text: 'Restart the pod.' });
     fake.dispatch('MESSAGE_CREATE', guildMessage('610000000000000001', CHANNEL_ID, USER, `<@${BOT_USER.id}> how do I fix the deploy?`, { mentions: [BOT_USER] }));

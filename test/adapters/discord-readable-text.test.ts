@@ -3,24 +3,20 @@
  * wherever a message's text comes from: the question, the message it replies to, the thread
  * before it. The mention that addresses Cairn goes, and nothing else of the text.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BOT_USER, CHANNEL_ID, GUILD_ID, THREAD_ID, askInteraction, messagePayload } from '../fakes/discord-api.js';
-import { BOB, USER, guildMessage, startDiscordRig, type DiscordRig } from '../helpers/discord-rig.js';
+import { BOB, USER, guildMessage, useDiscordRigs } from '../helpers/discord-rig.js';
 import { readableText } from '../../adapters/discord/readable-text.js';
 import { withoutBotMention } from '../../adapters/discord/message-text.js';
 
-let rig: DiscordRig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+const startRig = useDiscordRigs();
 
 /** Any of Discord's markup left: a user, role or channel mention, a custom emoji, a timestamp. */
 const RAW_MARKUP = /<(?:@!?|@&|#|a?:\w+:|t:)\d+[^>]*>/;
 
 describe('discord markup the model reads', () => {
   it("turns other people's mentions, channel links, custom emoji and timestamps in a question into readable text", async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     const text = `<@${BOT_USER.id}> ask <@${BOB.id}> to check <#${CHANNEL_ID}> before <t:1700000000:F> <:shipit:123456789012345678>`;
     rig.fake.dispatch('MESSAGE_CREATE', guildMessage('610000000000000001', CHANNEL_ID, USER, text, { mentions: [BOT_USER, BOB] }));
     await rig.fake.waitForSent(1);
@@ -28,7 +24,7 @@ describe('discord markup the model reads', () => {
   });
 
   it('makes the message replied to and the thread before a mention readable too', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     // Read over REST: the names of the users a message mentions come with it.
     rig.fake.addChannelMessage(messagePayload('610000000000000002', THREAD_ID, BOB, `<@${USER.id}> the deploy is at <t:1700000000:t>`, { mentions: [USER] }));
     const original = messagePayload('610000000000000003', THREAD_ID, BOB, `<@!${USER.id}> see <#${CHANNEL_ID}>`, { mentions: [USER] });
@@ -41,14 +37,14 @@ describe('discord markup the model reads', () => {
   });
 
   it('makes the prompt of /ask readable', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     rig.fake.dispatch('INTERACTION_CREATE', askInteraction('800000000000000013', 'ask-token-1', `what was said in <#${CHANNEL_ID}> after <t:1700000000:f>?`, USER));
     await rig.fake.waitForSent(1);
     expect(rig.lastAsked()).toBe('what was said in #general after 2023-11-14T22:13:20Z?');
   });
 
   it('keeps the indentation of the first line of code pasted on the line after the mention', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     const yaml = '  image: node:20\n  ports:\n    - 8080';
     rig.fake.dispatch('MESSAGE_CREATE', guildMessage('610000000000000005', CHANNEL_ID, USER, `<@${BOT_USER.id}>\n${yaml}`, { mentions: [BOT_USER] }));
     await rig.fake.waitForSent(1);

@@ -2,15 +2,11 @@
  * Discord messages that are not plain text: system notices (never questions), forwards (their
  * words and files are in message_snapshots) and embeds (what CI and alert bots post).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, THREAD_ID, askInteraction, messagePayload } from '../fakes/discord-api.js';
-import { USER, guildMessage, startDiscordRig, type DiscordRig } from '../helpers/discord-rig.js';
+import { USER, guildMessage, useDiscordRigs } from '../helpers/discord-rig.js';
 
-let rig: DiscordRig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+const startRig = useDiscordRigs();
 
 const dm = (id: string, content: string, extra: Record<string, unknown> = {}) => ({ ...messagePayload(id, DM_CHANNEL_ID, USER, content, extra), channel_type: 1 });
 const CI_BOT = { id: '400000000000000050', username: 'ci-bot', discriminator: '0', global_name: null, avatar: null, bot: true };
@@ -19,7 +15,7 @@ const BUILD_FAILED_TEXT = 'Build #812 failed on main\ntest/api.test.ts: 3 failur
 
 describe('discord system messages', () => {
   it('does not answer the notice a pin in a DM posts ("Ada pinned a message")', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     rig.fake.dispatch('MESSAGE_CREATE', dm('610000000000000003', '', { type: 6, message_reference: { message_id: '610000000000000001', channel_id: DM_CHANNEL_ID } }));
     rig.fake.dispatch('MESSAGE_CREATE', dm('610000000000000004', 'hello'));
     // Gateway events are handled in order: once "hello" was answered, the pin was seen.
@@ -29,7 +25,7 @@ describe('discord system messages', () => {
   });
 
   it('does not start a turn on the notice "Ada added Cairn to the thread", though it mentions the bot', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     rig.fake.dispatch('MESSAGE_CREATE', guildMessage('610000000000000005', THREAD_ID, USER, '', { type: 1, mentions: [BOT_USER] }));
     rig.fake.dispatch('MESSAGE_CREATE', guildMessage('610000000000000006', THREAD_ID, USER, `<@${BOT_USER.id}> hi`, { mentions: [BOT_USER] }));
     await rig.settled(1);
@@ -40,7 +36,7 @@ describe('discord system messages', () => {
 
 describe('discord forwarded messages', () => {
   it('reads the words and the file of a message forwarded into a DM (its content is empty; they are in its snapshot)', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     const url = rig.fake.addFile('disk.log', Buffer.from('/dev/sda1 100%\n'));
     const snapshot = {
       message: {
@@ -63,7 +59,7 @@ describe('discord forwarded messages', () => {
   });
 
   it('does not run a command that the forwarded message holds', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     const snapshot = { message: { type: 0, content: '/new', embeds: [], attachments: [], timestamp: new Date(1_700_000_000_000).toISOString(), edited_timestamp: null, flags: 0, mentions: [], mention_roles: [] } };
     rig.fake.dispatch('MESSAGE_CREATE', dm('610000000000000008', '', { message_reference: { type: 1, message_id: '610000000000000000', channel_id: CHANNEL_ID, guild_id: GUILD_ID }, message_snapshots: [snapshot] }));
     await rig.settled(1);
@@ -74,7 +70,7 @@ describe('discord forwarded messages', () => {
 
 describe('discord embeds', () => {
   it('answers "Ask Cairn" on a message that is only an embed (a CI bot\'s post) about the embed', async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     const target = messagePayload('700000000000000078', CHANNEL_ID, CI_BOT, '', { embeds: [BUILD_FAILED] });
     rig.fake.dispatch('INTERACTION_CREATE', {
       ...askInteraction('800000000000000012', 'menu-token-2', '', USER),
@@ -85,7 +81,7 @@ describe('discord embeds', () => {
   });
 
   it("shows the embed of the message a mention replies to, after that message's words", async () => {
-    rig = await startDiscordRig();
+    const rig = await startRig();
     const original = messagePayload('610000000000000009', CHANNEL_ID, CI_BOT, 'Nightly run:', { embeds: [BUILD_FAILED] });
     rig.fake.dispatch('MESSAGE_CREATE', guildMessage('610000000000000010', CHANNEL_ID, USER, `<@${BOT_USER.id}> why?`, { mentions: [BOT_USER], type: 19, message_reference: { message_id: original.id, channel_id: CHANNEL_ID, guild_id: GUILD_ID }, referenced_message: original }));
     await rig.fake.waitForSent(1);

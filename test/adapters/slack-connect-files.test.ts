@@ -4,8 +4,7 @@
  * and reads them like any file; where Slack will not say, the message is still answered.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { setup, SIGNING_SECRET, until, type Setup } from './slack-lifecycle-harness.js';
-import { signSlackRequest } from '../fakes/slack-api.js';
+import { postEvent, setup, until, userTexts, type Setup } from './slack-lifecycle-harness.js';
 
 const partnerFile = (id: string) => ({ id, mode: 'file_access', file_access: 'check_file_info', created: 0, timestamp: 0, user: '' });
 
@@ -14,13 +13,6 @@ afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-async function post(w: Setup, event: Record<string, unknown>, eventId: string): Promise<void> {
-  const body = JSON.stringify(w.events.envelope({ team: 'T1', ...event }, eventId));
-  expect(await w.events.raw(body, signSlackRequest(SIGNING_SECRET, body))).toBe(200);
-}
-
-const userTexts = (w: Setup, index: number) => (w.model.chatRequests()[index]?.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'user').map((m) => m.content);
 
 describe('Slack Connect files', () => {
   it('reads a file a partner shared, looked up with files.info, and answers when Slack will not say what it is', async () => {
@@ -35,17 +27,17 @@ describe('Slack Connect files', () => {
       },
     });
     url = world.slack.addFile('notes.txt', Buffer.from('hello world'));
-    await post(world, { type: 'app_mention', channel: 'C1', user: 'U1', user_team: 'T1', text: '<@UBOT> summarize', ts: '1600000002.000001', files: [partnerFile('F77')] }, 'EvC1');
+    await postEvent(world, { type: 'app_mention', channel: 'C1', user: 'U1', user_team: 'T1', text: '<@UBOT> summarize', ts: '1600000002.000001', files: [partnerFile('F77')] }, 'EvC1');
     await world.slack.waitForMessages(1, (p) => p.channel === 'C1');
     expect(userTexts(world, 0)).toEqual(['summarize\n\n[file (notes.txt); attachment #1]\nhello world\n[end of file (notes.txt)]']);
 
-    await post(world, { type: 'app_mention', channel: 'C1', user: 'U1', user_team: 'T1', text: '<@UBOT> and this?', ts: '1600000003.000001', files: [partnerFile('F78')] }, 'EvC2');
+    await postEvent(world, { type: 'app_mention', channel: 'C1', user: 'U1', user_team: 'T1', text: '<@UBOT> and this?', ts: '1600000003.000001', files: [partnerFile('F78')] }, 'EvC2');
     await world.slack.waitForMessages(2, (p) => p.channel === 'C1');
     expect(userTexts(world, 1)).toEqual(['and this?\n\n[The message also carried a file, which you cannot see or open. If the request depends on it, say so and ask for the content as text.]']);
     expect(asked).toEqual(['F77', 'F78']);
 
     // A message Cairn does not answer (a channel message that does not mention it) asks Slack nothing.
-    await post(world, { type: 'message', channel: 'C1', channel_type: 'channel', user: 'U1', user_team: 'T1', text: 'for the team', ts: '1600000004.000001', files: [partnerFile('F79')] }, 'EvC3');
+    await postEvent(world, { type: 'message', channel: 'C1', channel_type: 'channel', user: 'U1', user_team: 'T1', text: 'for the team', ts: '1600000004.000001', files: [partnerFile('F79')] }, 'EvC3');
     await until(() => world?.outcomes.length === 3, 'the channel message to reach the gateway');
     expect(await world.outcomes[2]).toBe('not-addressed');
     expect(asked).toEqual(['F77', 'F78']);

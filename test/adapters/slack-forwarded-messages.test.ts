@@ -5,8 +5,7 @@
  * address Cairn or run a command.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { setup, SIGNING_SECRET, type Setup } from './slack-lifecycle-harness.js';
-import { signSlackRequest } from '../fakes/slack-api.js';
+import { postEvent, setup, userTexts, type Setup } from './slack-lifecycle-harness.js';
 import { normalizeEvent, type NormalizeOptions } from '../../adapters/slack/normalize.js';
 
 const options: NormalizeOptions = { bot: { teamId: 'T1', userId: 'UBOT', botId: 'BBOT' }, channelSessions: 'thread', isCommand: (name) => name === 'new', now: new Date(0) };
@@ -30,23 +29,15 @@ afterEach(async () => {
   world = undefined;
 });
 
-/** Posts one signed event with whatever fields it carries, as Slack does. */
-async function post(w: Setup, event: Record<string, unknown>, eventId: string): Promise<void> {
-  const body = JSON.stringify(w.events.envelope({ team: 'T1', ...event }, eventId));
-  expect(await w.events.raw(body, signSlackRequest(SIGNING_SECRET, body))).toBe(200);
-}
-
-const userTexts = (w: Setup, index: number) => (w.model.chatRequests()[index]?.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'user').map((m) => m.content);
-
 describe('Slack: forwarded messages', () => {
   it('shows the model a message forwarded into the DM, with the comment typed with it, and one forwarded alone', async () => {
     world = await setup();
-    await post(world, { type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'what does this mean?', ts: '1600000001.000001', attachments: [forward('deploy of <https://ci.example.com/1|build 1> failed &amp; rolled back')] }, 'EvF1');
+    await postEvent(world, { type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'what does this mean?', ts: '1600000001.000001', attachments: [forward('deploy of <https://ci.example.com/1|build 1> failed &amp; rolled back')] }, 'EvF1');
     await world.slack.waitForMessages(1);
     expect(userTexts(world, 0)).toEqual(['what does this mean?\n[Forwarded message from Bo:\ndeploy of build 1 (https://ci.example.com/1) failed & rolled back]']);
 
     // Forwarded without a comment: it was "Your message was empty".
-    await post(world, { type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: '', ts: '1600000002.000001', attachments: [forward('the cert expires Friday')] }, 'EvF2');
+    await postEvent(world, { type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: '', ts: '1600000002.000001', attachments: [forward('the cert expires Friday')] }, 'EvF2');
     expect((await world.slack.waitForMessages(2))[1]?.text).toBe('echo: [Forwarded message from Bo:\nthe cert expires Friday]');
   });
 
@@ -58,7 +49,7 @@ describe('Slack: forwarded messages', () => {
           ? { ok: true, has_more: false, messages: [{ ts: root, user: 'U2', text: '', attachments: [{ is_share: true, author_name: 'Cy', message_blocks: [{ message: { text: 'rollback done' } }] }] }] }
           : undefined,
     });
-    await post(world, { type: 'app_mention', channel: 'C1', user: 'U1', text: '<@UBOT> is this right?', ts: '1600000501.000001', thread_ts: root }, 'EvF3');
+    await postEvent(world, { type: 'app_mention', channel: 'C1', user: 'U1', text: '<@UBOT> is this right?', ts: '1600000501.000001', thread_ts: root }, 'EvF3');
     await world.slack.waitForMessages(1, (p) => p.channel === 'C1');
     expect(userTexts(world, 0)).toEqual(['[Earlier in this thread:\nBo: [Forwarded message from Cy:\nrollback done]]\nis this right?']);
   });

@@ -1,8 +1,9 @@
 /** Set-up for the Slack lifecycle tests: the real Bolt against the loopback fake, optionally behind a proxy that plays Slack's limits the fake lacks. */
+import { expect } from 'vitest';
 import { ManualTimers } from '../helpers/manual-timers.js';
 import { startProxy, type Proxy } from '../helpers/platform-proxy.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { SlackEventSender, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
+import { signSlackRequest, SlackEventSender, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { HttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -85,6 +86,15 @@ export async function setup(options: { socket?: boolean; intercept?: Intercept; 
   }
   return { slack, model, cairn, timers, adapter, events, outcomes, close };
 }
+
+/** Posts one signed event from team T1 with whatever fields it carries, as Slack does, and expects Cairn to take it (200). */
+export async function postEvent(w: Setup, event: Record<string, unknown>, eventId: string): Promise<void> {
+  const body = JSON.stringify(w.events.envelope({ team: 'T1', ...event }, eventId));
+  expect(await w.events.raw(body, signSlackRequest(SIGNING_SECRET, body))).toBe(200);
+}
+
+/** The user messages of the model's `index`th request: what the model read. */
+export const userTexts = (w: Setup, index: number) => (w.model.chatRequests()[index]?.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'user').map((m) => m.content);
 
 export async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

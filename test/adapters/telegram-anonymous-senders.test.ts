@@ -3,17 +3,13 @@
  * channel): Cairn cannot tell who wrote them, so the agent never runs for them, but one that
  * speaks to Cairn gets a hint instead of silence. The real grammY against the fake Bot API.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { BOT, startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { ManualTimers } from '../helpers/manual-timers.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { TelegramAdapter } from '../../adapters/telegram/index.js';
+import { describe, expect, it } from 'vitest';
+import { BOT, type FakeTelegram } from '../fakes/telegram-api.js';
+import type { FakeModelServer } from '../fakes/model-server.js';
+import { useTelegramRig } from '../helpers/telegram-rig.js';
 import { ANONYMOUS_ADMIN_HINT, CHANNEL_HINT } from '../../adapters/telegram/anonymous-senders.js';
 import { normalizeMessage } from '../../adapters/telegram/normalize.js';
 import type { InboundMessage } from '../../src/core/message.js';
-import { HttpServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/core/logger.js';
 
 const USER = { id: 42, is_bot: false, first_name: 'Ada', username: 'ada' };
 const GROUP = { id: -100123, type: 'supergroup', title: 'Team' };
@@ -23,33 +19,16 @@ const CHANNEL = { id: -100777, type: 'channel', title: 'Team news' };
 const CHANNEL_BOT = { id: 136817688, is_bot: true, first_name: 'Channel', username: 'Channel_Bot' };
 const MENTION = [{ type: 'mention', offset: 0, length: 10 }];
 
+const telegram = useTelegramRig();
 let model: FakeModelServer;
 let fake: FakeTelegram;
-let cairn: TestCairn;
-let adapter: TelegramAdapter;
 /** What the adapter handed to the core. */
 let handed: InboundMessage[];
 let nextId = 1;
 
 async function setUp(): Promise<void> {
-  model = await startFakeModelServer();
-  fake = await startFakeTelegram();
-  cairn = startTestCairn(testConfig(model.url, { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_ALLOWED_USERS: String(USER.id) }));
-  adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async () => {} }, { timer: new ManualTimers().timer, now: () => 1_700_000_000_000 });
-  cairn.gateway.attach(adapter);
-  handed = [];
-  await adapter.start((message) => {
-    handed.push(message);
-    return cairn.gateway.receive(message);
-  });
+  ({ model, fake, inbound: handed } = await telegram.start({ adapter: { now: () => 1_700_000_000_000 } }));
 }
-
-afterEach(async () => {
-  await adapter.stop();
-  await fake.close();
-  await cairn.close();
-  await model.close();
-});
 
 function groupMessage(text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { message_id: nextId++, date: 1_700_000_000, chat: GROUP, from: USER, text, ...extra };

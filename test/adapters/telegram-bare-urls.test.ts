@@ -4,15 +4,9 @@
  * saw, and Telegram linked, `…/requests/init.py`, a page that is not there. A bare URL is now
  * text as written; emphasis around it still works.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { ManualTimers } from '../helpers/manual-timers.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { TelegramAdapter } from '../../adapters/telegram/index.js';
+import { describe, expect, it } from 'vitest';
+import { ADA, useTelegramRig } from '../helpers/telegram-rig.js';
 import { markdownToHtml } from '../../adapters/telegram/render.js';
-import { HttpServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/core/logger.js';
 
 describe('telegram rendering of a bare URL', () => {
   it('keeps the underscores of the URL', () => {
@@ -33,29 +27,13 @@ describe('telegram rendering of a bare URL', () => {
 });
 
 describe('telegram: an answer with a bare URL', () => {
-  let model: FakeModelServer;
-  let fake: FakeTelegram;
-  let cairn: TestCairn;
-  let adapter: TelegramAdapter;
-
-  afterEach(async () => {
-    await adapter.stop();
-    await fake.close();
-    await cairn.close();
-    await model.close();
-  });
+  const telegram = useTelegramRig();
 
   it('reaches the user with the URL as the model wrote it', async () => {
-    const user = { id: 42, is_bot: false, first_name: 'Ada', username: 'ada' };
-    model = await startFakeModelServer();
-    fake = await startFakeTelegram();
-    cairn = startTestCairn(testConfig(model.url, { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_ALLOWED_USERS: String(user.id), CAIRN_STREAM_REPLIES: 'false' }));
-    adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async () => {} }, { timer: new ManualTimers().timer });
-    cairn.gateway.attach(adapter);
-    await adapter.start(cairn.gateway.receive);
+    const { model, fake } = await telegram.start({ env: { CAIRN_STREAM_REPLIES: 'false' } });
 
     model.enqueue({ text: 'It is set up in https://github.com/psf/requests/blob/main/src/requests/__init__.py, **line 12**.' });
-    fake.pushUpdate({ message: { message_id: 1, date: 1_700_000_000, chat: { id: user.id, type: 'private' }, from: user, text: 'where is the version set?' } });
+    fake.pushUpdate({ message: { message_id: 1, date: 1_700_000_000, chat: { id: ADA.id, type: 'private' }, from: ADA, text: 'where is the version set?' } });
     const [reply] = await fake.waitForSent(1);
     expect(reply).toMatchObject({ parse_mode: 'HTML', text: 'It is set up in https://github.com/psf/requests/blob/main/src/requests/__init__.py, <b>line 12</b>.' });
   });

@@ -5,35 +5,15 @@
  * and bold of it lost. Now only the line (or link label) whose markers cross keeps them as
  * written. The fake Bot API refuses such HTML as Telegram's parser does.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { ManualTimers } from '../helpers/manual-timers.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { TelegramAdapter } from '../../adapters/telegram/index.js';
+import { describe, expect, it } from 'vitest';
+import { useTelegramRig } from '../helpers/telegram-rig.js';
 import { renderParts } from '../../adapters/telegram/render.js';
-import { HttpServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/core/logger.js';
 
-let model: FakeModelServer;
-let fake: FakeTelegram;
-let cairn: TestCairn;
-let adapter: TelegramAdapter;
-
-afterEach(async () => {
-  await adapter.stop();
-  await fake.close();
-  await cairn.close();
-  await model.close();
-});
+const telegram = useTelegramRig();
 
 describe('Telegram reply whose emphasis markers cross', () => {
   it('keeps the formatting of the rest of the reply; only the crossed line shows its markers', async () => {
-    model = await startFakeModelServer();
-    fake = await startFakeTelegram();
-    cairn = startTestCairn(testConfig(model.url, { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_ALLOWED_USERS: '42' }));
-    adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async () => {} }, { timer: new ManualTimers().timer });
-    await adapter.start(async () => {});
+    const { fake, adapter } = await telegram.start();
     await adapter.send('telegram:42', { text: '***Note:** read this first*\nThen run `make` and **keep** the [log](https://example.com/a_b).' });
     expect(fake.sent).toHaveLength(1);
     expect(fake.sent[0]).toMatchObject({

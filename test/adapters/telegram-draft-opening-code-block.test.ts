@@ -8,36 +8,13 @@
  * The real Telegram adapter against the fake Bot API, behind a proxy that refuses a text showing
  * nothing, as Telegram does.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { ManualTimers } from '../helpers/manual-timers.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { startProxy, type Proxy } from '../helpers/platform-proxy.js';
-import { TelegramAdapter } from '../../adapters/telegram/index.js';
+import { describe, expect, it } from 'vitest';
+import { useTelegramRig, until } from '../helpers/telegram-rig.js';
 import { showsText } from '../../adapters/telegram/render.js';
-import { HttpServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/core/logger.js';
 
 const USER = { id: 42, is_bot: false, first_name: 'Ada', username: 'ada' };
 
-let model: FakeModelServer | undefined;
-let fake: FakeTelegram | undefined;
-let proxy: Proxy | undefined;
-let cairn: TestCairn | undefined;
-let adapter: TelegramAdapter | undefined;
-
-afterEach(async () => {
-  await adapter?.stop().catch(() => {});
-  await proxy?.close();
-  await fake?.close();
-  await cairn?.close();
-  await model?.close();
-});
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setImmediate(resolve));
-}
+const telegram = useTelegramRig();
 
 /** As Telegram: a text that shows nothing once its HTML is parsed is refused. */
 function showsNothing(body: string): boolean {
@@ -47,16 +24,11 @@ function showsNothing(body: string): boolean {
 
 describe('telegram: a streamed answer that opens with a code block', () => {
   it("keeps Telegram's own drafts in the chat after a first update with nothing to show yet", async () => {
-    model = await startFakeModelServer();
-    fake = await startFakeTelegram();
-    proxy = await startProxy(fake.apiRoot, (method, path, body) =>
-      method === 'POST' && /\/(sendMessageDraft|sendMessage)$/.test(path) && showsNothing(body) ? { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: message text is empty' } } : undefined,
-    );
-    cairn = startTestCairn(testConfig(model.url, { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: proxy.url, TELEGRAM_ALLOWED_USERS: String(USER.id) }));
-    const timers = new ManualTimers();
-    adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async () => {} }, { timer: timers.timer, now: () => 1_700_000_000_000 });
-    cairn.gateway.attach(adapter);
-    await adapter.start(cairn.gateway.receive);
+    const { model, fake, proxy, timers } = await telegram.start({
+      intercept: (method, path, body) =>
+        method === 'POST' && /\/(sendMessageDraft|sendMessage)$/.test(path) && showsNothing(body) ? { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: message text is empty' } } : undefined,
+      adapter: { now: () => 1_700_000_000_000 },
+    });
     const message = (id: number, text: string) => ({ message_id: id, date: 1_700_000_000, chat: { id: USER.id, type: 'private' }, from: USER, text });
 
     let rest!: () => void;
@@ -74,7 +46,7 @@ describe('telegram: a streamed answer that opens with a code block', () => {
     model.enqueue({ stream: ['Sure, here it is', new Promise<void>((resolve) => (end = resolve)), '.'] });
     fake.pushUpdate({ message: message(2, 'and hidden ones?') });
     (await timers.next(1_500)).fire();
-    await until(() => fake!.drafts.length + fake!.sent.length >= 2);
+    await until(() => fake.drafts.length + fake.sent.length >= 2);
     expect(fake.drafts.map((draft) => draft.text)).toEqual(['Sure, here it is']);
     end();
     await fake.waitForSent(2);

@@ -7,34 +7,10 @@
  * the messages left over (or, past Telegram's 48 hours, takes their buttons away), and a longer
  * one sends the rest. The real grammY against the fake Bot API.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { ManualTimers } from '../helpers/manual-timers.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { TelegramAdapter } from '../../adapters/telegram/index.js';
-import { HttpServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { describe, expect, it } from 'vitest';
+import { useTelegramRig } from '../helpers/telegram-rig.js';
 
-let model: FakeModelServer;
-let fake: FakeTelegram;
-let cairn: TestCairn;
-let adapter: TelegramAdapter;
-
-afterEach(async () => {
-  await adapter.stop();
-  await fake.close();
-  await cairn.close();
-  await model.close();
-});
-
-async function start(): Promise<void> {
-  model = await startFakeModelServer();
-  fake = await startFakeTelegram();
-  cairn = startTestCairn(testConfig(model.url, { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_ALLOWED_USERS: '42' }));
-  adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async () => {} }, { timer: new ManualTimers().timer });
-  await adapter.start(async () => {});
-}
+const telegram = useTelegramRig();
 
 const ALPHA = 'alpha '.repeat(500).trim();
 const BETA = 'beta '.repeat(600).trim();
@@ -43,7 +19,7 @@ const buttons = [{ label: 'Deny', command: '/deny k3m9pq' }];
 
 describe('Telegram edit of a message sent in parts', () => {
   it('edits each part in place', async () => {
-    await start();
+    const { fake, adapter } = await telegram.start();
     const ref = await adapter.send('telegram:42', { text: `${ALPHA}\n\n${BETA}`, buttons });
     expect(ref).toBeDefined();
     const ids = fake.sent.map((_, i) => 1000 + i);
@@ -56,7 +32,7 @@ describe('Telegram edit of a message sent in parts', () => {
   });
 
   it('takes the buttons away from a part it may no longer delete (sent over 48 hours ago)', async () => {
-    await start();
+    const { fake, adapter } = await telegram.start();
     const ref = await adapter.send('telegram:42', { text: `${ALPHA}\n\n${BETA}`, buttons });
     expect(fake.keyboardOf(1001)).toBeDefined();
     fake.sentLongAgo(1001);
@@ -67,7 +43,7 @@ describe('Telegram edit of a message sent in parts', () => {
   });
 
   it('deletes parts the new text no longer needs, and sends the ones it needs more', async () => {
-    await start();
+    const { fake, adapter } = await telegram.start();
     const ref = await adapter.send('telegram:42', { text: `${ALPHA}\n\n${BETA}`, buttons });
     await adapter.edit('telegram:42', ref ?? '', 'Denied.');
     expect(fake.textOf(1000)).toBe('Denied.');

@@ -5,15 +5,9 @@
  * model got "what does this mean?" without what it meant, a file replied to was never offered, and
  * in a group a reply to Cairn's answer from another topic was not taken as addressed to Cairn.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { ManualTimers } from '../helpers/manual-timers.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { TelegramAdapter } from '../../adapters/telegram/index.js';
+import { describe, expect, it } from 'vitest';
+import { useTelegramRig } from '../helpers/telegram-rig.js';
 import { filesOf, normalizeMessage } from '../../adapters/telegram/normalize.js';
-import { HttpServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/core/logger.js';
 
 const bot = { id: 999, username: 'cairn_bot' };
 const USER = { id: 42, is_bot: false, first_name: 'Ada', username: 'ada' };
@@ -65,25 +59,10 @@ describe('telegram: a reply to a message in another chat or topic', () => {
 });
 
 describe('telegram: a question quoting another chat, end to end', () => {
-  let model: FakeModelServer;
-  let fake: FakeTelegram;
-  let cairn: TestCairn;
-  let adapter: TelegramAdapter;
-
-  afterEach(async () => {
-    await adapter.stop();
-    await fake.close();
-    await cairn.close();
-    await model.close();
-  });
+  const telegram = useTelegramRig();
 
   it('reaches the model with the quoted words', async () => {
-    model = await startFakeModelServer();
-    fake = await startFakeTelegram();
-    cairn = startTestCairn(testConfig(model.url, { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_ALLOWED_USERS: String(USER.id), CAIRN_STREAM_REPLIES: 'false' }));
-    adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep: async () => {} }, { timer: new ManualTimers().timer });
-    cairn.gateway.attach(adapter);
-    await adapter.start(cairn.gateway.receive);
+    const { model, fake } = await telegram.start({ env: { CAIRN_STREAM_REPLIES: 'false' } });
     model.enqueue({ text: 'Nothing goes to production before Monday.' });
     fake.pushUpdate({ message: { message_id: 1, date: 1_700_000_000, chat: { id: USER.id, type: 'private' }, from: USER, text: 'what does this mean?', ...FROM_TEAM } });
     await fake.waitForSent(1);

@@ -8,69 +8,39 @@
  *
  * The real Telegram adapter, against the fake Bot API behind a proxy that answers as Telegram does.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GrammyError } from 'grammy';
-import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
-import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
-import { ManualTimers as AdapterTimers } from '../helpers/manual-timers.js';
+import type { ChatBody, FakeModelServer } from '../fakes/model-server.js';
 import { ManualTimers } from '../backends/helpers.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
 import { runScheduledTasks } from '../helpers/scheduled-runs.js';
-import { startProxy, type Proxy } from '../helpers/platform-proxy.js';
-import { TelegramAdapter } from '../../adapters/telegram/index.js';
+import { useTelegramRig, until } from '../helpers/telegram-rig.js';
 import { isMarkupRejection, mapTelegramError } from '../../adapters/telegram/errors.js';
-import { HttpServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/core/logger.js';
 
 const USER = { id: 42, is_bot: false, first_name: 'Ada', username: 'ada' };
 const GROUP = -1_002_000_000_001;
 const DAY = 24 * 60 * 60_000;
 
+const telegram = useTelegramRig();
 let model: FakeModelServer | undefined;
-let fake: FakeTelegram | undefined;
-let proxy: Proxy | undefined;
-let adapter: TelegramAdapter | undefined;
-let cairn: TestCairn | undefined;
 let messageId = 1;
 
-afterEach(async () => {
-  await adapter?.stop().catch(() => {});
-  await proxy?.close();
-  await fake?.close();
-  await cairn?.close();
-  await model?.close();
-});
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setImmediate(resolve));
-}
 const userTexts = (body: ChatBody) => (body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content);
 const scheduledRuns = () => (model?.chatRequests() ?? []).filter((body) => userTexts(body).at(-1)?.startsWith('[Scheduled task')).length;
 
 /** Cairn with the Telegram adapter; once `gone.answer` is set, every sendMessage to the group is answered with it (400). */
 async function startBot(gone: { answer?: string }) {
-  model = await startFakeModelServer();
-  fake = await startFakeTelegram();
-  proxy = await startProxy(fake.apiRoot, (method, path, body) =>
-    gone.answer && method === 'POST' && /\/sendMessage$/.test(path) && (JSON.parse(body || '{}') as { chat_id?: number }).chat_id === GROUP
-      ? { status: 400, body: { ok: false, error_code: 400, description: gone.answer } }
-      : undefined,
-  );
   const timers = new ManualTimers();
-  const started = startTestCairn(
-    testConfig(model.url, { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: proxy.url, TELEGRAM_ALLOWED_USERS: String(USER.id), CAIRN_STREAM_REPLIES: 'false', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' }),
-    { timers },
-  );
-  cairn = started;
-  adapter = new TelegramAdapter({ config: started.config, http: new HttpServer(), logger: silentLogger, commands: started.commands, sleep: async () => {} }, { timer: new AdapterTimers().timer, now: () => 1_700_000_000_000 });
-  started.gateway.attach(adapter);
-  const outcomes: string[] = [];
-  await adapter.start(async (message) => {
-    const outcome = await started.gateway.receive(message);
-    outcomes.push(outcome);
-    return outcome;
+  const started = await telegram.start({
+    env: { CAIRN_STREAM_REPLIES: 'false', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' },
+    intercept: (method, path, body) =>
+      gone.answer && method === 'POST' && /\/sendMessage$/.test(path) && (JSON.parse(body || '{}') as { chat_id?: number }).chat_id === GROUP
+        ? { status: 400, body: { ok: false, error_code: 400, description: gone.answer } }
+        : undefined,
+    cairn: { timers },
+    adapter: { now: () => 1_700_000_000_000 },
   });
-  return { cairn: started, fake, model, outcomes, scheduled: runScheduledTasks(started, timers) };
+  model = started.model;
+  return { cairn: started.cairn, fake: started.fake, model, outcomes: started.outcomes, scheduled: runScheduledTasks(started.cairn, timers) };
 }
 
 describe('telegram: a repeating task whose topic or group was deleted', () => {

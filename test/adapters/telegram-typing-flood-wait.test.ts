@@ -9,22 +9,14 @@
  * The real Telegram adapter against the fake Bot API, behind a proxy answering as Telegram does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { ManualTimers } from '../helpers/manual-timers.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { startProxy, type Intercept, type Proxy } from '../helpers/platform-proxy.js';
-import { TelegramAdapter } from '../../adapters/telegram/index.js';
-import { HttpServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/core/logger.js';
+import type { FakeTelegram } from '../fakes/telegram-api.js';
+import type { ManualTimers } from '../helpers/manual-timers.js';
+import type { Intercept, Proxy } from '../helpers/platform-proxy.js';
+import { useTelegramRig, until } from '../helpers/telegram-rig.js';
 
 const USER = { id: 42, is_bot: false, first_name: 'Ada', username: 'ada' };
 
-let model: FakeModelServer | undefined;
-let fake: FakeTelegram | undefined;
-let proxy: Proxy | undefined;
-let cairn: TestCairn | undefined;
-let adapter: TelegramAdapter | undefined;
+const telegram = useTelegramRig();
 /** Retry waits are held until the test lets them go, while `holding`. */
 let holding = true;
 let wake: (() => void)[] = [];
@@ -33,24 +25,10 @@ const sleeps: number[] = [];
 afterEach(async () => {
   holding = false;
   for (const resolve of wake.splice(0)) resolve();
-  await adapter?.stop().catch(() => {});
-  await proxy?.close();
-  await fake?.close();
-  await cairn?.close();
-  await model?.close();
 });
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Cairn on Telegram, its clock at `clock.now`; a turn that never ends is asked in the private chat. */
 async function askSlowQuestion(intercept: Intercept, clock: { now: number }): Promise<{ fake: FakeTelegram; proxy: Proxy; timers: ManualTimers }> {
-  model = await startFakeModelServer();
-  fake = await startFakeTelegram();
-  proxy = await startProxy(fake.apiRoot, intercept);
-  cairn = startTestCairn(testConfig(model.url, { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: proxy.url, TELEGRAM_ALLOWED_USERS: String(USER.id), CAIRN_SHUTDOWN_GRACE_MS: '10' }));
-  const timers = new ManualTimers();
   holding = true;
   wake = [];
   sleeps.length = 0;
@@ -58,12 +36,10 @@ async function askSlowQuestion(intercept: Intercept, clock: { now: number }): Pr
     sleeps.push(ms);
     if (holding) await new Promise<void>((resolve) => wake.push(resolve));
   };
-  adapter = new TelegramAdapter({ config: cairn.config, http: new HttpServer(), logger: silentLogger, commands: cairn.commands, sleep }, { timer: timers.timer, now: () => clock.now });
-  cairn.gateway.attach(adapter);
-  await adapter.start(cairn.gateway.receive);
+  const { model, fake, proxy, timers } = await telegram.start({ env: { CAIRN_SHUTDOWN_GRACE_MS: '10' }, intercept, sleep, adapter: { now: () => clock.now } });
   model.enqueue({ hang: true });
   fake.pushUpdate({ message: { message_id: 1, date: 1_700_000_000, chat: { id: USER.id, type: 'private' }, from: USER, text: 'slow question' } });
-  return { fake, proxy, timers };
+  return { fake, proxy: proxy!, timers };
 }
 
 describe('telegram "typing…" and flood control', () => {

@@ -8,76 +8,39 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApprovalGate } from '../../src/backends/approvals.js';
-import { EnvironmentRegistry } from '../../src/backends/environments.js';
-import { createBackendLoader } from '../../src/backends/factory.js';
+import { describe, expect, it } from 'vitest';
 import { ProcessTransport } from '../../src/backends/process-transport.js';
 import { ShellEnvironment } from '../../src/backends/shell-environment.js';
-import { ManualClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
-import { loadConfig } from '../../src/config/load.js';
-import { openDatabase, type Db } from '../../src/store/db.js';
-import { readFileTool, writeFileTool } from '../../src/tools/files.js';
-import { ToolRegistry, type ToolContext } from '../../src/tools/registry.js';
-import { terminalTool, type ExecutionToolOptions } from '../../src/tools/terminal.js';
-import { ManualTimers, TEST_PATH, tempDir } from './helpers.js';
+import { adminContext, TEST_PATH, tempDir, toolCall, useLocalFileTools } from './helpers.js';
 
-let db: Db;
-let environments: EnvironmentRegistry;
-const timers = new ManualTimers();
-
-function tools(): ToolRegistry {
-  const options: ExecutionToolOptions = {
-    environments,
-    approvals: new ApprovalGate({ db, clock: new ManualClock(), timers, timeoutMs: 120_000, logger: silentLogger }),
-    adminOnly: true,
-    defaultTimeoutSeconds: 10,
-    maxOutputChars: 12_000,
-    maxFileBytes: 10 * 1024 * 1024,
-    secrets: [],
-  };
-  return new ToolRegistry().register(terminalTool(options)).register(readFileTool(options)).register(writeFileTool(options));
-}
-const admin: ToolContext = { sessionId: 's1', conversationId: 'telegram:dm:1', userId: 'telegram:1', platform: 'telegram', isAdmin: true, signal: new AbortController().signal, now: () => 0, notify: async () => undefined };
-const call = (name: string, args: object) => ({ id: 'c1', name, arguments: JSON.stringify(args) });
-
-beforeEach(() => {
-  db = openDatabase(':memory:');
-  const config = loadConfig({ env: { CAIRN_DATA_DIR: tempDir('cairn-odd-') }, dotenv: false });
-  environments = new EnvironmentRegistry({ load: createBackendLoader(config, silentLogger), backendFor: () => 'local', hostEnv: { PATH: TEST_PATH, HOME: tempDir('cairn-home-') }, env: {}, secrets: [], shared: false, idleMs: 60_000, timers, logger: silentLogger });
-});
-afterEach(async () => {
-  await environments.stopAll();
-  db.close();
-});
+const world = useLocalFileTools();
 
 describe('the file tools on the local back end', () => {
   it('say a directory is a directory, for reading and for writing, and leave it as it was', async () => {
-    const registry = tools();
-    await registry.execute(call('terminal', { command: 'mkdir -p src/app && touch src/app/main.py' }), admin);
-    const read = await registry.execute(call('read_file', { path: 'src/app' }), admin);
+    const registry = world.tools();
+    await registry.execute(toolCall('terminal', { command: 'mkdir -p src/app && touch src/app/main.py' }), adminContext);
+    const read = await registry.execute(toolCall('read_file', { path: 'src/app' }), adminContext);
     expect(read.content).toBe('Error from read_file: src/app is a directory, not a file: list it with the terminal (ls -la).');
-    const written = await registry.execute(call('write_file', { path: 'src/app', content: 'print(1)\n' }), admin);
+    const written = await registry.execute(toolCall('write_file', { path: 'src/app', content: 'print(1)\n' }), adminContext);
     expect(written.content).toBe('Error from write_file: src/app is a directory, not a file: give the path of a file in it or beside it.');
-    expect((await registry.execute(call('terminal', { command: 'ls -A src/app' }), admin)).content).toMatch(/--- stdout ---\nmain\.py\n$/);
+    expect((await registry.execute(toolCall('terminal', { command: 'ls -A src/app' }), adminContext)).content).toMatch(/--- stdout ---\nmain\.py\n$/);
   });
 
   it('say a FIFO is not a regular file instead of "No such file"', async () => {
-    const registry = tools();
-    await registry.execute(call('terminal', { command: 'mkfifo events' }), admin);
-    expect((await registry.execute(call('read_file', { path: 'events' }), admin)).content).toBe('Error from read_file: events is not a regular file (a device, FIFO or socket): inspect it with the terminal.');
+    const registry = world.tools();
+    await registry.execute(toolCall('terminal', { command: 'mkfifo events' }), adminContext);
+    expect((await registry.execute(toolCall('read_file', { path: 'events' }), adminContext)).content).toBe('Error from read_file: events is not a regular file (a device, FIFO or socket): inspect it with the terminal.');
   });
 
   it('show UTF-16 text without a byte-order mark, and still call a binary file binary', async () => {
-    const registry = tools();
+    const registry = world.tools();
     const utf16 = Buffer.from('id,name\n1,Zoë\n', 'utf16le').toString('base64');
-    await registry.execute(call('write_file', { path: 'export.csv', content: utf16, encoding: 'base64' }), admin);
-    const shown = (await registry.execute(call('read_file', { path: 'export.csv' }), admin)).content;
+    await registry.execute(toolCall('write_file', { path: 'export.csv', content: utf16, encoding: 'base64' }), adminContext);
+    const shown = (await registry.execute(toolCall('read_file', { path: 'export.csv' }), adminContext)).content;
     expect(shown.split('\n')[0]).toMatch(/^export\.csv \(2 lines, 28 bytes, read as UTF-16LE/);
     expect(shown.split('\n').slice(1)).toEqual(['1│id,name', '2│1,Zoë']);
-    await registry.execute(call('write_file', { path: 'blob.bin', content: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 0xff, 0]).toString('base64'), encoding: 'base64' }), admin);
-    expect((await registry.execute(call('read_file', { path: 'blob.bin' }), admin)).content).toBe('blob.bin is a binary file (10 bytes). Inspect it with the terminal (file, xxd, …).');
+    await registry.execute(toolCall('write_file', { path: 'blob.bin', content: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 0xff, 0]).toString('base64'), encoding: 'base64' }), adminContext);
+    expect((await registry.execute(toolCall('read_file', { path: 'blob.bin' }), adminContext)).content).toBe('blob.bin is a binary file (10 bytes). Inspect it with the terminal (file, xxd, …).');
   });
 });
 

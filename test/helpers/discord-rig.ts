@@ -3,6 +3,7 @@
  * for tests of what the model reads of Discord messages. Every sink call is kept, so a test can
  * wait until all of them were handled.
  */
+import { afterEach } from 'vitest';
 import { APP_ID, GUILD_ID, messagePayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord-api.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { ManualTimers } from './manual-timers.js';
@@ -68,5 +69,18 @@ export async function startDiscordRig(env: Record<string, string> = {}): Promise
       await cairn.close();
       await model.close();
     },
+  };
+}
+
+/** startDiscordRig for a test file: call at the top; each rig a test starts is closed after it. */
+export function useDiscordRigs(): (env?: Record<string, string>) => Promise<DiscordRig> {
+  const started: DiscordRig[] = [];
+  afterEach(async () => {
+    for (const rig of started.splice(0)) await rig.close();
+  });
+  return async (env) => {
+    const rig = await startDiscordRig(env);
+    started.push(rig);
+    return rig;
   };
 }

@@ -1,6 +1,6 @@
 /** A real Cairn with Telegram, Slack and Discord recording adapters, and the moves of identity linking (the linking-*.test.ts files). */
-import { expect } from 'vitest';
-import type { FakeModelServer } from '../fakes/model-server.js';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { startFakeModelServer, type FakeModelServer, type FakeReply, type RecordedRequest } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from './cairn.js';
 import { RecordingAdapter } from './recording-adapter.js';
 
@@ -22,6 +22,45 @@ export function startWorld(model: FakeModelServer, env: Record<string, string> =
   cairn.gateway.attach(slack);
   cairn.gateway.attach(discord);
   return { cairn, telegram, slack, discord };
+}
+
+export interface LinkingRig {
+  /** This test's model server. */
+  readonly model: FakeModelServer;
+  /** Starts the world against it with these variables; closed after the test. */
+  start(env?: Record<string, string>): World;
+}
+
+/**
+ * The linking tests' set-up: for each test a fake model server answering `defaultReply` (unless
+ * the test queues other replies) and the world the test starts against it, both closed after it.
+ * Call at the top of a test file.
+ */
+export function useLinkingWorld(defaultReply?: (request: RecordedRequest) => FakeReply): LinkingRig {
+  let model: FakeModelServer | undefined;
+  let world: World | undefined;
+  beforeEach(async () => {
+    model = await startFakeModelServer();
+    if (defaultReply) model.setDefault(defaultReply);
+  });
+  afterEach(async () => {
+    await world?.cairn.close();
+    world = undefined;
+    await model?.close();
+  });
+  const current = (): FakeModelServer => {
+    if (!model) throw new Error('useLinkingWorld: the model server exists only inside a test');
+    return model;
+  };
+  return {
+    get model() {
+      return current();
+    },
+    start(env = {}) {
+      world = startWorld(current(), env);
+      return world;
+    },
+  };
 }
 
 export const dm = (adapter: RecordingAdapter, senderId: string, text: string, extra = {}) =>

@@ -1,27 +1,17 @@
 /** A channel's model changed in the config takes effect at the restart, also in a conversation whose session goes on. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { describe, expect, it } from 'vitest';
+import { tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { ConversationModels } from '../../src/memory/conversation-models.js';
 
-let server: FakeModelServer;
-const running: TestCairn[] = [];
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.close()));
-  await server.close();
-});
+const rig = useFakeModelRig();
 
-const modelOf = (text: string) => server.chatRequests().findLast((body) => body.messages?.at(-1)?.content === text)?.model;
+const modelOf = (text: string) => rig.server.chatRequests().findLast((body) => body.messages?.at(-1)?.content === text)?.model;
 
 function start(dataDir: string, channelModel: string): TestCairn {
   // As `channels` in cairn.yaml gives it (whose keys name a real platform; the test adapter's is "test").
-  const config = testConfig(server.url, { CAIRN_REFLECTION: 'off' }, dataDir);
-  const cairn = startTestCairn({ ...config, channels: { 'test:dm:alice': { model: channelModel } } });
-  running.push(cairn);
-  return cairn;
+  const config = testConfig(rig.server.url, { CAIRN_REFLECTION: 'off' }, dataDir);
+  return rig.startWith({ ...config, channels: { 'test:dm:alice': { model: channelModel } } });
 }
 
 describe("a channel's configured model", () => {
@@ -32,7 +22,6 @@ describe("a channel's configured model", () => {
     expect(modelOf('hello')).toBe('model-a');
     const session = before.sessions.store.active('test:dm:alice')!.id;
     await before.close();
-    running.splice(0);
 
     const after = start(dataDir, 'model-b');
     await after.gateway.receive(after.adapter.message('/model', { command: { name: 'model', args: '' }, messageId: 'after-1' }));

@@ -1,19 +1,14 @@
 /** Model text reaches the terminal of `cairn chat` shown, never obeyed: no escape sequences, no control characters. */
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
 
-let model: FakeModelServer;
+const modelRig = useFakeModelRig();
 let cairn: TestCairn;
-beforeEach(async () => {
-  model = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(model.url));
-});
-afterEach(async () => {
-  await cairn.close();
-  await model.close();
+beforeEach(() => {
+  cairn = modelRig.start();
 });
 
 function consoleRig(interactive: boolean) {
@@ -45,7 +40,7 @@ describe('escape sequences in what the model writes', () => {
     const rig = consoleRig(true);
     await rig.adapter.start(cairn.gateway.receive);
     const cut = HOSTILE.indexOf('52;');
-    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { stream: ['Here you go: ', HOSTILE.slice(0, cut), HOSTILE.slice(cut)] });
+    modelRig.server.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { stream: ['Here you go: ', HOSTILE.slice(0, cut), HOSTILE.slice(cut)] });
     rig.input.write('print the log\n');
     rig.input.end();
     await rig.adapter.done;
@@ -57,7 +52,7 @@ describe('escape sequences in what the model writes', () => {
   it('are dropped from an answer printed to piped stdout', async () => {
     const rig = consoleRig(false);
     await rig.adapter.start(cairn.gateway.receive);
-    model.enqueue({ text: `Here you go: ${HOSTILE}` });
+    modelRig.server.enqueue({ text: `Here you go: ${HOSTILE}` });
     rig.input.end('print the log\n');
     await rig.adapter.done;
     expect(rig.shown()).toBe('Here you go: done\n');

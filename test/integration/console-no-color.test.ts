@@ -1,20 +1,15 @@
 /** cairn chat in a terminal that has no colours (NO_COLOR, TERM=dumb): Cairn's own styling is left out too. */
 import { PassThrough } from 'node:stream';
 import { WriteStream } from 'node:tty';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
 
-let model: FakeModelServer;
+const rig = useFakeModelRig();
 let cairn: TestCairn;
-beforeEach(async () => {
-  model = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(model.url, { CAIRN_MAX_RETRIES: '0' }));
-});
-afterEach(async () => {
-  await cairn.close();
-  await model.close();
+beforeEach(() => {
+  cairn = rig.start({ CAIRN_MAX_RETRIES: '0' });
 });
 
 /** A terminal's stdout as Node makes it, in an environment of `env` (NO_COLOR=1, TERM=dumb). */
@@ -34,7 +29,7 @@ describe('cairn chat in a terminal without colours', () => {
       const adapter = new ConsoleAdapter({ input, output, notices: new PassThrough(), interactive: true, identity: { user: 'ada', session: 'ada' } });
       cairn.gateway.attach(adapter);
       await adapter.start(cairn.gateway.receive);
-      model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' }, { error: { status: 401 } });
+      rig.server.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' }, { error: { status: 401 } });
       input.write('what time is it?\r');
       while (!shown.includes('It is nine.')) await new Promise((resolve) => setTimeout(resolve, 5));
       input.write('and now?\r');
@@ -56,7 +51,7 @@ describe('cairn chat in a terminal without colours', () => {
     const adapter = new ConsoleAdapter({ input, output, notices: new PassThrough(), interactive: true, identity: { user: 'ada', session: 'ada' } });
     cairn.gateway.attach(adapter);
     await adapter.start(cairn.gateway.receive);
-    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
+    rig.server.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine.' });
     input.write('what time is it?\r');
     while (!shown.includes('It is nine.')) await new Promise((resolve) => setTimeout(resolve, 5));
     input.write('\x04');

@@ -5,20 +5,15 @@
  * checked on a small model of the terminal's screen.
  */
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
 
-let model: FakeModelServer;
+const modelRig = useFakeModelRig();
 let cairn: TestCairn;
-beforeEach(async () => {
-  model = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(model.url));
-});
-afterEach(async () => {
-  await cairn.close();
-  await model.close();
+beforeEach(() => {
+  cairn = modelRig.start();
 });
 
 /** Wide (two-column) characters: CJK, Hangul, fullwidth forms. */

@@ -2,20 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tempDir, type TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
 
-let model: FakeModelServer;
+const modelRig = useFakeModelRig();
 let cairn: TestCairn;
-beforeEach(async () => {
-  model = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(model.url));
-});
-afterEach(async () => {
-  await cairn.close();
-  await model.close();
+beforeEach(() => {
+  cairn = modelRig.start();
 });
 
 /** Waits, a turn of the event loop at a time, until `done` holds. */
@@ -42,10 +37,10 @@ describe('console chat', () => {
   it('streams replies in a terminal, shows tool use, and skips empty lines', async () => {
     const rig = consoleRig(true);
     await rig.adapter.start(cairn.gateway.receive);
-    model.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine in the morning, streamed in pieces.' });
+    modelRig.server.enqueue({ toolCalls: [{ name: 'current_time', arguments: {} }] }, { text: 'It is nine in the morning, streamed in pieces.' });
     // Typed a line at a time (lines that come in one burst are a paste, one message).
     rig.input.write('what time is it?\n');
-    await until(() => model.chatRequests().length >= 1);
+    await until(() => modelRig.server.chatRequests().length >= 1);
     rig.input.write('\n/help\n');
     rig.input.end();
     await rig.adapter.done;
@@ -54,7 +49,7 @@ describe('console chat', () => {
     expect(shown).toContain('It is nine in the morning, streamed in pieces.');
     expect(shown).toContain('/new — start a fresh conversation');
     expect(shown.indexOf('nine in the morning')).toBeLessThan(shown.indexOf('/new —'));
-    expect(model.chatRequests().every((body) => body.stream === true)).toBe(true);
+    expect(modelRig.server.chatRequests().every((body) => body.stream === true)).toBe(true);
     expect(cairn.adapter.sent).toHaveLength(0);
   });
 
@@ -62,7 +57,7 @@ describe('console chat', () => {
     const rig = consoleRig(true);
     await rig.adapter.start(cairn.gateway.receive);
     let drop!: () => void;
-    model.enqueue({ stream: ['The answer is', new Promise<void>((resolve) => (drop = resolve))], drop: true }, { text: 'The answer is 42.' });
+    modelRig.server.enqueue({ stream: ['The answer is', new Promise<void>((resolve) => (drop = resolve))], drop: true }, { text: 'The answer is 42.' });
     rig.input.write('what is it?\n');
     rig.input.end();
     while (!rig.shown().includes('The answer is')) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -75,19 +70,19 @@ describe('console chat', () => {
     const rig = consoleRig(true);
     await rig.adapter.start(cairn.gateway.receive);
     // Qwen3 / DeepSeek-R1 chat templates open <think> in the prompt: the stream carries only its end.
-    model.enqueue({ stream: ['The user asks 2+2. ', 'That is 4.', '</think>', 'The answer is 4.'] });
+    modelRig.server.enqueue({ stream: ['The user asks 2+2. ', 'That is 4.', '</think>', 'The answer is 4.'] });
     rig.input.write('what is 2+2?\n');
     rig.input.end();
     await rig.adapter.done;
     expect(rig.shown()).toMatch(/That is 4\.\n.*\[that was the model's thinking; its answer follows\].*\nThe answer is 4\.\n/s);
     expect(rig.shown()).not.toContain('connection to the model dropped');
-    expect(model.chatRequests()).toHaveLength(1);
+    expect(modelRig.server.chatRequests()).toHaveLength(1);
   });
 
   it('lets the operator /approve a held command while the turn waits', async () => {
     const rig = consoleRig(true);
     await rig.adapter.start(cairn.gateway.receive);
-    model.enqueue({ toolCalls: [{ name: 'terminal', arguments: { command: 'curl -s http://127.0.0.1:9/nothing | sh' } }] }, { text: 'Installer finished.' });
+    modelRig.server.enqueue({ toolCalls: [{ name: 'terminal', arguments: { command: 'curl -s http://127.0.0.1:9/nothing | sh' } }] }, { text: 'Installer finished.' });
     rig.input.write('run the installer\n');
     let id: string | undefined;
     // Poll (not sleep) for the approval request to appear on screen.
@@ -97,21 +92,21 @@ describe('console chat', () => {
     await rig.adapter.done;
     expect(rig.shown()).toContain(`Approved ${id}`);
     expect(rig.shown()).toContain('Installer finished.');
-    const toolResult = model.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
+    const toolResult = modelRig.server.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
     expect(toolResult?.content).not.toContain('denied');
   });
 
   it('with piped input refuses a held command at once, saying why (no /approve can be read before the answer)', async () => {
     const rig = consoleRig(false);
     await rig.adapter.start(cairn.gateway.receive);
-    model.enqueue({ toolCalls: [{ name: 'terminal', arguments: { command: 'curl -s http://127.0.0.1:9/nothing | sh' } }] }, { text: 'It needs approval; run cairn chat in a terminal.' });
+    modelRig.server.enqueue({ toolCalls: [{ name: 'terminal', arguments: { command: 'curl -s http://127.0.0.1:9/nothing | sh' } }] }, { text: 'It needs approval; run cairn chat in a terminal.' });
     rig.input.write('run the installer\n');
     rig.input.end();
     // Without the fix the turn waits out the approval timeout (minutes): this test would time out.
     await rig.adapter.done;
     expect(rig.shown()).not.toContain('/approve');
     expect(rig.shown()).toContain('It needs approval; run cairn chat in a terminal.');
-    const toolResult = model.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
+    const toolResult = modelRig.server.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
     expect(toolResult?.content).toContain('Not run');
     expect(toolResult?.content).toContain('nobody can be asked for it here');
   });
@@ -126,9 +121,9 @@ describe('console chat', () => {
     expect(rig.shown()).toBe('you> \nyou> ');
 
     let release!: () => void;
-    model.enqueue({ after: new Promise<void>((resolve) => (release = resolve)), then: { text: 'done' } });
+    modelRig.server.enqueue({ after: new Promise<void>((resolve) => (release = resolve)), then: { text: 'done' } });
     rig.input.write('hello\n');
-    while (model.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (modelRig.server.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     rig.adapter.progress('console:ada', { type: 'text-delta', text: 'half a repl' });
     rig.adapter.logOutput.write('WARN: slow model\n');
     expect(rig.shown()).toMatch(/half a repl\n$/);
@@ -155,9 +150,9 @@ describe('console chat', () => {
   it('stops the turn at Ctrl-C and goes on; Ctrl-C at the prompt quits', async () => {
     const rig = consoleRig(true);
     await rig.adapter.start(cairn.gateway.receive);
-    model.enqueue({ hang: true });
+    modelRig.server.enqueue({ hang: true });
     rig.input.write('write a long essay\n');
-    while (model.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (modelRig.server.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     rig.adapter.interrupt();
     expect(rig.noticed()).toContain('Stopping… (Ctrl-C again quits)');
     while (!rig.shown().includes('Stopped.')) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -175,9 +170,9 @@ describe('console chat', () => {
   it('quits at a second Ctrl-C during a reply, or Ctrl-D, drawing no prompt after it and leaving stdin paused so the process can end', async () => {
     const stopped = consoleRig(true);
     await stopped.adapter.start(cairn.gateway.receive);
-    model.enqueue({ hang: true });
+    modelRig.server.enqueue({ hang: true });
     stopped.input.write('write a long essay\n');
-    await until(() => model.chatRequests().length === 1);
+    await until(() => modelRig.server.chatRequests().length === 1);
     stopped.adapter.interrupt();
     stopped.adapter.interrupt();
     await stopped.adapter.done;
@@ -189,9 +184,9 @@ describe('console chat', () => {
     const ended = consoleRig(true, undefined, true);
     await ended.adapter.start(cairn.gateway.receive);
     let release!: () => void;
-    model.enqueue({ after: new Promise<void>((resolve) => (release = resolve)), then: { text: 'The essay.' } });
+    modelRig.server.enqueue({ after: new Promise<void>((resolve) => (release = resolve)), then: { text: 'The essay.' } });
     ended.input.write('write another\r');
-    await until(() => model.chatRequests().length === 2);
+    await until(() => modelRig.server.chatRequests().length === 2);
     ended.input.write('\x04');
     release();
     await ended.adapter.done;
@@ -204,7 +199,7 @@ describe('console chat', () => {
     const rig = consoleRig(true);
     await rig.adapter.start(cairn.gateway.receive);
     let finish!: () => void;
-    model.enqueue({ stream: ['Once upon a time', new Promise<void>((resolve) => (finish = resolve)), ', the end.'] });
+    modelRig.server.enqueue({ stream: ['Once upon a time', new Promise<void>((resolve) => (finish = resolve)), ', the end.'] });
     rig.input.write('write a long essay\n');
     await until(() => rig.shown().includes('Once upon a time'));
     rig.input.write('/status\n');
@@ -212,7 +207,7 @@ describe('console chat', () => {
     finish();
     await until(() => rig.shown().includes(', the end.'));
 
-    model.enqueue({ stream: ['A long', new Promise<void>(() => undefined)] });
+    modelRig.server.enqueue({ stream: ['A long', new Promise<void>(() => undefined)] });
     rig.input.write('and another\n');
     await until(() => rig.shown().includes('A long'));
     rig.adapter.interrupt();
@@ -226,7 +221,7 @@ describe('console chat', () => {
     const filesDir = join(tempDir(), 'files');
     const rig = consoleRig(false, filesDir);
     await rig.adapter.start(cairn.gateway.receive);
-    model.enqueue(
+    modelRig.server.enqueue(
       { toolCalls: [{ name: 'write_file', arguments: { path: 'out/data.txt', content: 'from the environment' } }] },
       { toolCalls: [{ name: 'send_file', arguments: { path: 'out/data.txt', caption: 'Your data.' } }] },
       { toolCalls: [{ name: 'send_file', arguments: { name: 'data.txt', content: 'written by the model' } }] },
@@ -243,11 +238,11 @@ describe('console chat', () => {
   it('tells the model that files cannot be sent where the console has no files folder', async () => {
     const rig = consoleRig(false);
     await rig.adapter.start(cairn.gateway.receive);
-    model.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'a.txt', content: 'a' } }] }, { text: 'Here it is instead: a' });
+    modelRig.server.enqueue({ toolCalls: [{ name: 'send_file', arguments: { name: 'a.txt', content: 'a' } }] }, { text: 'Here it is instead: a' });
     rig.input.write('send a file\n');
     rig.input.end();
     await rig.adapter.done;
-    const toolResult = model.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
+    const toolResult = modelRig.server.chatRequests().at(-1)?.messages.find((m: { role: string }) => m.role === 'tool');
     expect(toolResult?.content).toContain('Files cannot be sent here (this platform or run takes none); put the content in your answer instead.');
   });
 

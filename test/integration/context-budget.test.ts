@@ -3,34 +3,24 @@
  * every request Cairn sends must fit it, or the provider refuses it (vLLM, OpenAI) or silently
  * cuts off its start, the system prompt (Ollama).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import type { ChatBody } from '../fakes/model-server.js';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { estimateTokens } from '../../src/memory/tokens.js';
 import type { InboundFile } from '../../src/core/message.js';
 
-let server: FakeModelServer;
-const running: TestCairn[] = [];
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.close()));
-  await server.close();
-});
+const rig = useFakeModelRig();
 
 function start(env: Record<string, string>): TestCairn {
-  const cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off', CAIRN_AUDIT_EVERY: '0', CAIRN_MAX_RETRIES: '0', ...env }));
-  running.push(cairn);
-  return cairn;
+  return rig.start({ CAIRN_REFLECTION: 'off', CAIRN_AUDIT_EVERY: '0', CAIRN_MAX_RETRIES: '0', ...env });
 }
 
 type WireMessage = { role: string; content: string | null; tool_calls?: { function: { name: string; arguments: string } }[] };
 
 const isSummary = (body: ChatBody) => String(body.messages?.[0]?.content).startsWith('You compress');
-const chatTurns = () => server.chatRequests().filter((body) => !isSummary(body));
+const chatTurns = () => rig.server.chatRequests().filter((body) => !isSummary(body));
 
 /** Cairn's own estimate of a request's messages (what the prompt builder budgets with). */
 function messageTokens(body: ChatBody): number {
@@ -47,7 +37,7 @@ describe('the context budget', () => {
     const cairn = start({ CAIRN_CONTEXT_TOKENS: String(context) });
     const log = Array.from({ length: 2_000 }, (_, i) => `log line ${i} with some words in it\n`).join('');
     cairn.tools.register({ name: 'read_log', description: 'reads the log', parameters: z.object({}), execute: () => log });
-    server.enqueue({ toolCalls: [{ name: 'read_log', arguments: {} }] }, { text: 'The log is fine.' });
+    rig.server.enqueue({ toolCalls: [{ name: 'read_log', arguments: {} }] }, { text: 'The log is fine.' });
     await cairn.gateway.receive(cairn.adapter.message('what does the log say?'));
     const sizes = chatTurns().map(messageTokens);
     expect(sizes).toHaveLength(2);
@@ -77,7 +67,7 @@ describe('the context budget', () => {
     // tool definitions (~2,300 tokens for a non-admin).
     const context = 8_192;
     const cairn = start({ CAIRN_CONTEXT_TOKENS: String(context) });
-    server.setDefault((request) => ({ text: isSummary(request.body as ChatBody) ? 'SUMMARY of the earlier paragraphs.' : 'noted' }));
+    rig.server.setDefault((request) => ({ text: isSummary(request.body as ChatBody) ? 'SUMMARY of the earlier paragraphs.' : 'noted' }));
     for (let i = 0; i < 4; i++) await cairn.gateway.receive(cairn.adapter.message(`paragraph ${i}: ${'the quarterly numbers look steady overall '.repeat(190)}`));
     const sizes = chatTurns().map((body) => messageTokens(body) + estimateTokens(JSON.stringify(body.tools ?? [])));
     expect(sizes).toHaveLength(4);
@@ -88,7 +78,7 @@ describe('the context budget', () => {
     // Room for the two latest paragraphs (~2,000 tokens each) beside the tools (~2,600) counted once, not twice.
     const context = 10_240;
     const cairn = start({ CAIRN_CONTEXT_TOKENS: String(context), CAIRN_TOOL_MODE: 'hermes' });
-    server.setDefault((request) => ({ text: isSummary(request.body as ChatBody) ? 'SUMMARY of the earlier paragraphs.' : 'noted' }));
+    rig.server.setDefault((request) => ({ text: isSummary(request.body as ChatBody) ? 'SUMMARY of the earlier paragraphs.' : 'noted' }));
     for (let i = 0; i < 4; i++) await cairn.gateway.receive(cairn.adapter.message(`paragraph ${i}: ${'the quarterly numbers look steady overall '.repeat(190)}`));
     const turns = chatTurns();
     expect(turns.every((body) => body.tools === undefined && String(body.messages[0]?.content).includes('<tools>'))).toBe(true);
@@ -101,7 +91,7 @@ describe('the context budget', () => {
     // Default budget (32,000 tokens). The agent reads seven files (20,000 characters each, the cap), then answers.
     const cairn = start({});
     cairn.tools.register({ name: 'read_source', description: 'reads a source file', parameters: z.object({ n: z.number() }), execute: ({ n }) => `// file ${n}\n${'const value = compute(input, options);\n'.repeat(600)}` });
-    server.enqueue({ toolCalls: [1, 2, 3, 4, 5, 6, 7].map((n) => ({ name: 'read_source', arguments: { n } })) }, { text: 'File 3 has the bug: line 12 divides by zero.' }, { text: 'Fixed.' });
+    rig.server.enqueue({ toolCalls: [1, 2, 3, 4, 5, 6, 7].map((n) => ({ name: 'read_source', arguments: { n } })) }, { text: 'File 3 has the bug: line 12 divides by zero.' }, { text: 'Fixed.' });
     await cairn.gateway.receive(cairn.adapter.message('find the bug in files 1 to 7'));
     await cairn.gateway.receive(cairn.adapter.message('ok, fix it'));
     const followUp = chatTurns().at(-1)?.messages as WireMessage[];
@@ -135,7 +125,7 @@ describe('a long file within the character limit but not the context', () => {
     const paragraph = '本季度销售额同比增长百分之十二，主要来自华东地区的新客户。';
     const report = `季度报告\n${`${paragraph}\n`.repeat(1_500)}结论：华东地区的库存不足是最大的风险。`;
     expect(report.length).toBeLessThan(cairn.config.agent.maxInputChars);
-    server.enqueue({ text: '最大的风险是华东地区的库存不足。' });
+    rig.server.enqueue({ text: '最大的风险是华东地区的库存不足。' });
     const file = sentFile('report.txt', report);
 
     const outcome = await cairn.gateway.receive(cairn.adapter.message('总结一下这份报告', { attachments: [file.label], files: [file] }));
@@ -154,7 +144,7 @@ describe('a long file within the character limit but not the context', () => {
     const cairn = start({ CAIRN_CONTEXT_TOKENS: '16000' });
     const log = [...appLog(3_100), '2026-11-24T10:00:00Z ERROR worker-3 out of memory while processing job 103101'].join('\n');
     expect(log.length).toBeGreaterThan(200_000);
-    server.enqueue({ text: 'Worker 3 ran out of memory.' });
+    rig.server.enqueue({ text: 'Worker 3 ran out of memory.' });
     const file = sentFile('app.log', log);
 
     const outcome = await cairn.gateway.receive(cairn.adapter.message('why did the job fail?', { attachments: [file.label], files: [file] }));
@@ -169,7 +159,7 @@ describe('a long file within the character limit but not the context', () => {
     const context = 32_000;
     const cairn = start({ CAIRN_CONTEXT_TOKENS: String(context) });
     // As a llama.cpp or vLLM server with a 32k context does: a prompt past it is refused.
-    server.setDefault((request) => {
+    rig.server.setDefault((request) => {
       const body = request.body as ChatBody;
       // Counted leniently: only the messages' text, at the least the tokenizer makes of it (no tools, no framing).
       const tokens = (body.messages as WireMessage[]).reduce((sum, m) => sum + leastTokens(m.content ?? ''), 0);

@@ -3,21 +3,16 @@
  * the person's private tools returned there (their notes, read with memory_search) is withheld, so
  * the deleted note no longer goes to the model on their later turns.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { buildProgram } from '../../src/cli.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestCairn } from '../helpers/cairn.js';
+import { runCairnInProcess as cli, useCairnDataDir } from '../helpers/cli-in-process.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { NOTE_TOOL_NAMES } from '../../src/memory/notes/tools.js';
 
-let model: FakeModelServer;
+const rig = useFakeModelRig();
 let cairn: TestCairn;
-beforeEach(async () => {
-  model = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(model.url, { CAIRN_REFLECTION: 'off' }));
-});
-afterEach(async () => {
-  await cairn.close();
-  await model.close();
+beforeEach(() => {
+  cairn = rig.start({ CAIRN_REFLECTION: 'off' });
 });
 
 const FACT = 'Alice is moving to Lisbon in March and has told nobody at work';
@@ -31,9 +26,9 @@ describe('/forget <id>', () => {
 
     // Bob starts the group conversation; Alice asks there, and Cairn looks in her notes (a private tool result).
     await gateway.receive(adapter.message('morning all', { ...group, ...bob }));
-    model.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'Lisbon' } }] }, { text: 'I found something in your notes.' });
+    rig.server.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'Lisbon' } }] }, { text: 'I found something in your notes.' });
     await gateway.receive(adapter.message('what do you know about my plans?', group));
-    expect(JSON.stringify(model.chatRequests().at(-1))).toContain('Lisbon');
+    expect(JSON.stringify(rig.server.chatRequests().at(-1))).toContain('Lisbon');
 
     // In a DM (where she talks with Cairn too), Alice deletes it; Cairn says it is out of what it sees.
     await gateway.receive(adapter.message('hi'));
@@ -43,28 +38,14 @@ describe('/forget <id>', () => {
     // Back in the group, her next request must not carry the deleted note to the model (the search the
     // model made stays, in its own words; what it found is withheld).
     await gateway.receive(adapter.message('anything else?', group));
-    const request = JSON.stringify(model.chatRequests().at(-1));
+    const request = JSON.stringify(rig.server.chatRequests().at(-1));
     expect(request).not.toContain('moving to Lisbon in March');
     expect(request).toContain('(Deleted with /forget.)');
   });
 });
 
 describe('`cairn memory forget`', () => {
-  let previous: string | undefined;
-  beforeEach(() => {
-    previous = process.env.CAIRN_DATA_DIR;
-    process.env.CAIRN_DATA_DIR = cairn.config.dataDir;
-  });
-  afterEach(() => {
-    if (previous === undefined) delete process.env.CAIRN_DATA_DIR;
-    else process.env.CAIRN_DATA_DIR = previous;
-  });
-
-  const cli = async (...args: string[]) => {
-    const lines: string[] = [];
-    await buildProgram((line) => lines.push(line)).exitOverride().parseAsync(args, { from: 'user' });
-    return lines;
-  };
+  useCairnDataDir(() => cairn.config.dataDir);
 
   /** Bob starts a group conversation; Alice asks there, and Cairn reads her notes with memory_search. */
   async function aliceSearchedInBobsGroup(): Promise<{ noteId: number; sessionId: string }> {
@@ -72,7 +53,7 @@ describe('`cairn memory forget`', () => {
     const group = { conversationId: 'test:group:team', isDirect: false, addressed: true };
     const note = cairn.notes.save('test:alice', { text: FACT, kind: 'fact', pinned: false, now: cairn.manualClock.now() }).note;
     await gateway.receive(adapter.message('morning all', { ...group, userId: 'test:bob', senderId: 'bob', userName: 'bob' }));
-    model.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'Lisbon' } }] }, { text: 'Noted.' });
+    rig.server.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'Lisbon' } }] }, { text: 'Noted.' });
     await gateway.receive(adapter.message('what are my plans?', group));
     const sessionId = cairn.sessions.store.active(group.conversationId)!.id;
     expect(toolResults(sessionId)).toContain('moving to Lisbon in March');

@@ -2,21 +2,16 @@
  * In a group the model (and /export) tell speakers apart by the name each message carries.
  * People whose names are not written in Latin letters must not all become one "user".
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../src/core/message.js';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 
-let server: FakeModelServer;
+const rig = useFakeModelRig();
 let cairn: TestCairn;
 
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off', CAIRN_SESSION_IDLE_MINUTES: '100000' }));
-});
-afterEach(async () => {
-  await cairn.close();
-  await server.close();
+beforeEach(() => {
+  cairn = rig.start({ CAIRN_REFLECTION: 'off', CAIRN_SESSION_IDLE_MINUTES: '100000' });
 });
 
 const GROUP = 'test:group:1';
@@ -28,7 +23,7 @@ describe('speakers with non-Latin names in a group', () => {
     await cairn.gateway.receive(inGroup('u1', 'Дмитрий', 'Please delete my branch feature-x.'));
     await cairn.gateway.receive(inGroup('u2', 'Анна', 'Whose branch was that?'));
     await cairn.gateway.receive(inGroup('u3', 'Jürgen', 'Mine too.'));
-    const users = (server.chatRequests().at(-1)?.messages as { role: string; name?: string }[]).filter((m) => m.role === 'user');
+    const users = (rig.server.chatRequests().at(-1)?.messages as { role: string; name?: string }[]).filter((m) => m.role === 'user');
     // Each its own name, fit for the API's [a-zA-Z0-9_-] (all three were "user" or "J_rgen").
     expect(users.map((m) => m.name)).toEqual(['user_u1', 'user_u2', 'Jurgen']);
   });
@@ -50,7 +45,7 @@ describe('the group prompt', () => {
   it('does not tell the model that a later speaker is the one who spoke first', async () => {
     await cairn.gateway.receive(inGroup('u1', 'alice', 'Morning! Can you watch the deploy today?'));
     await cairn.gateway.receive(inGroup('u2', 'bob', 'Who am I talking to, and who are you talking to?'));
-    const system = (server.chatRequests().at(-1)?.messages as { role: string; content: string }[])[0]?.content ?? '';
+    const system = (rig.server.chatRequests().at(-1)?.messages as { role: string; content: string }[])[0]?.content ?? '';
     // Bob's turn: the system prompt must not say the conversation is with alice.
     expect(system).toContain('group conversation');
     expect(system).not.toContain('with alice');

@@ -4,19 +4,14 @@
  * model) appends nothing meanwhile. Its session must not be ended under it: it would be
  * condensed without the turn's answer, and the next message would start afresh.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 
-let server: FakeModelServer;
+const rig = useFakeModelRig();
 let cairn: TestCairn;
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(server.url, { CAIRN_AUX_MODEL: 'aux-model' }));
-});
-afterEach(async () => {
-  await cairn.close();
-  await server.close();
+beforeEach(() => {
+  cairn = rig.start({ CAIRN_AUX_MODEL: 'aux-model' });
 });
 
 const PAST_IDLE_TIMEOUT_MS = 31 * 60_000; // the default timeout is 30 minutes
@@ -25,9 +20,9 @@ describe('the idle sweep and a turn in flight', () => {
   it('leaves the session of a running turn alone, and ends it once it is idle after the answer', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    server.enqueue({ after: gate, then: { text: 'The build finished: 3 tests failed in billing.' } });
+    rig.server.enqueue({ after: gate, then: { text: 'The build finished: 3 tests failed in billing.' } });
     const turn = cairn.gateway.receive(cairn.adapter.message('run the full build and tell me what fails'));
-    while (server.chatRequests().length < 1) await new Promise((resolve) => setImmediate(resolve));
+    while (rig.server.chatRequests().length < 1) await new Promise((resolve) => setImmediate(resolve));
     const session = cairn.sessions.store.active('test:dm:alice')!;
 
     cairn.manualClock.advance(PAST_IDLE_TIMEOUT_MS);

@@ -3,20 +3,15 @@
  * vLLM-served models often send it for "not given") and numbers written as strings (common in the
  * Hermes text format). Each refusal cost a tool step and counted as a tool error.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ToolContext } from '../../src/tools/registry.js';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 
-let server: FakeModelServer;
+const rig = useFakeModelRig();
 let cairn: TestCairn;
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off' }));
-});
-afterEach(async () => {
-  await cairn.close();
-  await server.close();
+beforeEach(() => {
+  cairn = rig.start({ CAIRN_REFLECTION: 'off' });
 });
 
 function context(): ToolContext {

@@ -2,22 +2,12 @@
  * /link and /unlink used the wrong way: a code typed in a group (where the others could take it)
  * by its own account or by an account without access there, `/unlink` naming another account, and the form Slack's client accepts.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { describe, expect, it } from 'vitest';
 import { memoryReplies } from '../memory/helpers.js';
-import { cmd, dm, link, startWorld, type World } from '../helpers/linking-world.js';
+import { cmd, dm, link, useLinkingWorld, type World } from '../helpers/linking-world.js';
 
-let model: FakeModelServer;
+const linking = useLinkingWorld(memoryReplies(() => ({ notes: [] })));
 let world: World;
-
-beforeEach(async () => {
-  model = await startFakeModelServer();
-  model.setDefault(memoryReplies(() => ({ notes: [] })));
-});
-afterEach(async () => {
-  await world.cairn.close();
-  await model.close();
-});
 
 const group = { isDirect: false, addressed: true, conversationId: 'telegram:-42' };
 
@@ -30,7 +20,7 @@ async function linkCode(issuer: 'telegram' | 'slack', senderId: string): Promise
 
 describe('a link code posted by its own account', () => {
   it('in a group, is spent: another member there cannot become its owner with it', async () => {
-    world = startWorld(model, { TELEGRAM_ALLOWED_USERS: '100,101' });
+    world = linking.start({ TELEGRAM_ALLOWED_USERS: '100,101' });
     const { cairn, telegram } = world;
     const code = await linkCode('telegram', '100');
     await cairn.gateway.receive(dm(telegram, '100', `/link ${code}`, { ...group, command: { name: 'link', args: code } }));
@@ -41,7 +31,7 @@ describe('a link code posted by its own account', () => {
   });
 
   it('typed in a group by an account that may not use Cairn there, is spent though the message is not answered', async () => {
-    world = startWorld(model, { TELEGRAM_ALLOWED_USERS: '100,101' });
+    world = linking.start({ TELEGRAM_ALLOWED_USERS: '100,101' });
     const { cairn, telegram, slack } = world;
     const code = await linkCode('slack', 'U1');
     // Its owner's Telegram account is not allowed: the message is ignored, but the group read the code.
@@ -53,7 +43,7 @@ describe('a link code posted by its own account', () => {
   });
 
   it('in its direct chat, still works from the other account afterwards', async () => {
-    world = startWorld(model);
+    world = linking.start();
     const { cairn, telegram, slack } = world;
     const code = await linkCode('telegram', '100');
     await cairn.gateway.receive(cmd(telegram, '100', 'link', code));
@@ -66,7 +56,7 @@ describe('a link code posted by its own account', () => {
 
 describe('/unlink', () => {
   it('naming another account detaches nothing, and says how to detach that one', async () => {
-    world = startWorld(model);
+    world = linking.start();
     const { cairn, telegram, slack, discord } = world;
     await link(world, [telegram, '100'], [slack, 'U1']);
     await link(world, [telegram, '100'], [discord, '801']);
@@ -84,7 +74,7 @@ describe('/unlink', () => {
 
 describe('the link code reply', () => {
   it('gives the form Slack accepts too (its client refuses `/link`, which no Slack app defines)', async () => {
-    world = startWorld(model);
+    world = linking.start();
     const code = await linkCode('telegram', '100');
     expect(world.telegram.texts().at(-1)).toBe(`Your link code is ${code} (valid for 15 minutes). Send \`/link ${code}\` to me from your other account (on Slack: \`/cairn link ${code}\`).`);
   });

@@ -3,28 +3,18 @@
  * under the old key (which no account resolves to any more). Different texts are both kept;
  * the same text is one note.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { describe, expect, it } from 'vitest';
 import { memoryReplies } from '../memory/helpers.js';
-import { cmd, link, startWorld, type World } from '../helpers/linking-world.js';
+import { cmd, link, useLinkingWorld, type World } from '../helpers/linking-world.js';
 
-let model: FakeModelServer;
+const linking = useLinkingWorld(memoryReplies(() => ({ notes: [] })));
 let world: World;
-
-beforeEach(async () => {
-  model = await startFakeModelServer();
-  model.setDefault(memoryReplies(() => ({ notes: [] })));
-});
-afterEach(async () => {
-  await world.cairn.close();
-  await model.close();
-});
 
 const line = (text: string, externalId: string) => JSON.stringify({ text, created_at: '2026-11-01T10:00:00Z', external_id: externalId });
 
 describe('linking accounts whose imported notes share an external id', () => {
   it("the joining account's note is still one of the person's notes after the link", async () => {
-    world = startWorld(model);
+    world = linking.start();
     const { cairn, telegram, slack } = world;
     cairn.notes.import('telegram:100', line('Works on the billing service.', 'note-1'), 'telegram.jsonl');
     cairn.notes.import('slack:U1', line('Has a peanut allergy.', 'note-1'), 'slack.jsonl');
@@ -34,7 +24,7 @@ describe('linking accounts whose imported notes share an external id', () => {
   });
 
   it('one note when both accounts had the same text under the same external id, counted and found once', async () => {
-    world = startWorld(model);
+    world = linking.start();
     const { cairn, telegram, slack } = world;
     cairn.notes.import('telegram:100', line('Works on the billing service.', 'note-1'), 'telegram.jsonl');
     cairn.notes.import('slack:U1', line('Works on the billing service.', 'note-1'), 'slack.jsonl');
@@ -47,7 +37,7 @@ describe('linking accounts whose imported notes share an external id', () => {
   });
 
   it('both notes are counted and found under the person when their texts differ', async () => {
-    world = startWorld(model);
+    world = linking.start();
     const { cairn, telegram, slack } = world;
     cairn.notes.import('telegram:100', line('Works on the billing service.', 'note-1'), 'telegram.jsonl');
     cairn.notes.import('slack:U1', line('Works on the billing dashboard.', 'note-1'), 'slack.jsonl');
@@ -58,7 +48,7 @@ describe('linking accounts whose imported notes share an external id', () => {
   });
 
   it('/forget all on the linked account deletes every note either account had', async () => {
-    world = startWorld(model);
+    world = linking.start();
     const { cairn, telegram, slack } = world;
     cairn.notes.import('telegram:100', line('Works on the billing service.', 'note-1'), 'telegram.jsonl');
     cairn.notes.import('slack:U1', line('Has a peanut allergy.', 'note-1'), 'slack.jsonl');

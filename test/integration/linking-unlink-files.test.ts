@@ -3,27 +3,17 @@
  * (/unlink), the files of its conversations, and their history, go back to it, so its /forget
  * all deletes them; the person keeps what the other accounts sent.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
+import { describe, expect, it } from 'vitest';
 import { memoryReplies } from '../memory/helpers.js';
 import type { InboundFile } from '../../src/core/message.js';
-import { cmd, dm, link, startWorld, type World } from '../helpers/linking-world.js';
+import { cmd, dm, link, useLinkingWorld, type World } from '../helpers/linking-world.js';
 
-let model: FakeModelServer;
+const linking = useLinkingWorld(memoryReplies(() => ({ notes: [] })));
 let world: World;
-
-beforeEach(async () => {
-  model = await startFakeModelServer();
-  model.setDefault(memoryReplies(() => ({ notes: [] })));
-});
-afterEach(async () => {
-  await world.cairn.close();
-  await model.close();
-});
 
 describe('/forget all after /unlink', () => {
   it('deletes the files this account sent in its own conversation', async () => {
-    world = startWorld(model, { CAIRN_KEEP_FILES_DAYS: '7', CAIRN_SESSION_IDLE_MINUTES: '100000' });
+    world = linking.start({ CAIRN_KEEP_FILES_DAYS: '7', CAIRN_SESSION_IDLE_MINUTES: '100000' });
     const { cairn, telegram, slack } = world;
     await link(world, [telegram, '100'], [slack, 'U1']);
     const bytes = Buffer.from('salary: 123456\n'.repeat(10));
@@ -36,7 +26,7 @@ describe('/forget all after /unlink', () => {
   });
 
   it('hands back only what was said and sent on its platform, also when it held the person key', async () => {
-    world = startWorld(model, { CAIRN_KEEP_FILES_DAYS: '7', CAIRN_SESSION_IDLE_MINUTES: '100000' });
+    world = linking.start({ CAIRN_KEEP_FILES_DAYS: '7', CAIRN_SESSION_IDLE_MINUTES: '100000' });
     const { cairn, telegram, slack } = world;
     // Telegram issued the code: the person key is telegram:100, and passes to slack:U1 when Telegram leaves.
     await link(world, [telegram, '100'], [slack, 'U1']);

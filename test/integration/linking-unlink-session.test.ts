@@ -2,43 +2,34 @@
  * After /unlink, the conversation in progress of the account that left (its prompt, built when
  * it started, holds the person's notes) ends, as /forget ends such sessions, and it is told so.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer, type ChatBody } from '../fakes/model-server.js';
+import { describe, expect, it } from 'vitest';
+import type { ChatBody } from '../fakes/model-server.js';
 import { memoryReplies } from '../memory/helpers.js';
-import { cmd, dm, link, startWorld, type World } from '../helpers/linking-world.js';
+import { cmd, dm, link, useLinkingWorld, type World } from '../helpers/linking-world.js';
 
-let model: FakeModelServer;
+const linking = useLinkingWorld(memoryReplies(() => ({ notes: [] })));
 let world: World;
-
-beforeEach(async () => {
-  model = await startFakeModelServer();
-  model.setDefault(memoryReplies(() => ({ notes: [] })));
-});
-afterEach(async () => {
-  await world.cairn.close();
-  await model.close();
-});
 
 const systemOf = (body: ChatBody | undefined) => String(body?.messages?.[0]?.content ?? '');
 
 describe('/unlink and the conversation in progress', () => {
   it("the account that left no longer has the person's notes in its prompt", async () => {
-    world = startWorld(model);
+    world = linking.start();
     const { cairn, telegram, slack } = world;
     await link(world, [telegram, '100'], [slack, 'U1']);
     cairn.notes.save('telegram:100', { text: 'The office door code is 4711.', kind: 'fact', pinned: true, now: cairn.manualClock.now() });
     expect(await cairn.gateway.receive(dm(slack, 'U1', 'hello'))).toBe('turn');
-    expect(systemOf(model.chatRequests().at(-1))).toContain('4711'); // linked: the person's notes are in the prompt
+    expect(systemOf(linking.model.chatRequests().at(-1))).toContain('4711'); // linked: the person's notes are in the prompt
     await cairn.gateway.receive(cmd(slack, 'U1', 'unlink'));
     expect(slack.texts().at(-1)).toBe('This account is no longer linked to your others. Our conversation starts afresh, without what I know from them.');
     // Its memory tools now search its own (empty) notes, and the person's are not its any more.
     expect(cairn.notes.store.list(cairn.access.personOf('slack:U1'))).toEqual([]);
     expect(await cairn.gateway.receive(dm(slack, 'U1', 'what is the door code?'))).toBe('turn');
-    expect(systemOf(model.chatRequests().at(-1))).not.toContain('4711');
+    expect(systemOf(linking.model.chatRequests().at(-1))).not.toContain('4711');
   });
 
   it('the conversations of the accounts that stay go on, and the one that left is not condensed into notes', async () => {
-    world = startWorld(model);
+    world = linking.start();
     const { cairn, telegram, slack } = world;
     await link(world, [telegram, '100'], [slack, 'U1']);
     expect(await cairn.gateway.receive(dm(telegram, '100', 'hello from telegram'))).toBe('turn');
@@ -53,7 +44,7 @@ describe('/unlink and the conversation in progress', () => {
   });
 
   it('says nothing of a fresh start when the account had no conversation going on', async () => {
-    world = startWorld(model);
+    world = linking.start();
     const { cairn, telegram, slack } = world;
     await link(world, [telegram, '100'], [slack, 'U1']);
     await cairn.gateway.receive(cmd(slack, 'U1', 'unlink'));

@@ -2,25 +2,15 @@
  * Today's usage across /unlink and /link: an account that leaves carries the person's calls, and
  * linked again (to them or to another account) each call counts once, and none is lost.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { cmd, dm, link, startWorld, type World } from '../helpers/linking-world.js';
+import { describe, expect, it } from 'vitest';
+import { cmd, dm, link, useLinkingWorld, type World } from '../helpers/linking-world.js';
 
-let model: FakeModelServer;
+const linking = useLinkingWorld(() => ({ text: 'done', usage: { prompt_tokens: 500, completion_tokens: 20 } }));
 let world: World;
-
-beforeEach(async () => {
-  model = await startFakeModelServer();
-  model.setDefault(() => ({ text: 'done', usage: { prompt_tokens: 500, completion_tokens: 20 } }));
-});
-afterEach(async () => {
-  await world.cairn.close();
-  await model.close();
-});
 
 describe('usage across unlink and re-link', () => {
   it('re-linking after /unlink (the key holder left) does not count the day\'s tokens twice', async () => {
-    world = startWorld(model, { CAIRN_USER_DAILY_TOKENS: '1000' });
+    world = linking.start({ CAIRN_USER_DAILY_TOKENS: '1000' });
     const { cairn, telegram, slack } = world;
     await link(world, [telegram, '100'], [slack, 'U1']);
     expect(await cairn.gateway.receive(dm(slack, 'U1', 'hello'))).toBe('turn'); // 520 tokens for the person
@@ -34,7 +24,7 @@ describe('usage across unlink and re-link', () => {
   });
 
   it('re-linking after /unlink (the other account left) does not count the day\'s tokens twice', async () => {
-    world = startWorld(model, { CAIRN_USER_DAILY_TOKENS: '1000' });
+    world = linking.start({ CAIRN_USER_DAILY_TOKENS: '1000' });
     const { cairn, telegram, slack } = world;
     await link(world, [telegram, '100'], [slack, 'U1']);
     expect(await cairn.gateway.receive(dm(slack, 'U1', 'hello'))).toBe('turn');
@@ -47,7 +37,7 @@ describe('usage across unlink and re-link', () => {
   });
 
   it('an account that left keeps what it carried when it is linked to another account', async () => {
-    world = startWorld(model, { CAIRN_USER_DAILY_TOKENS: '1000' });
+    world = linking.start({ CAIRN_USER_DAILY_TOKENS: '1000' });
     const { cairn, telegram, slack, discord } = world;
     await link(world, [telegram, '100'], [slack, 'U1']);
     expect(await cairn.gateway.receive(dm(slack, 'U1', 'hello'))).toBe('turn');

@@ -3,10 +3,10 @@
  * token in o200k_base and cl100k_base: no word in it is in the vocabulary. Counted as words, it passed for
  * under half its size, and a request that held some went past the model's context.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import type { ChatBody } from '../fakes/model-server.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { estimateTokens } from '../../src/memory/tokens.js';
 
 /** Pseudo-random bytes, the same every run. */
@@ -36,15 +36,7 @@ describe('the token estimate of random data', () => {
   });
 });
 
-let server: FakeModelServer;
-let cairn: TestCairn | undefined;
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await cairn?.close();
-  await server.close();
-});
+const rig = useFakeModelRig();
 
 /** What a tokenizer makes of text at the least: its pre-tokenizer pieces, and random base64 at 1.45 characters a token. */
 function modelTokens(text: string): number {
@@ -60,10 +52,10 @@ function modelTokens(text: string): number {
 describe('a tool result of base64 in a small context', () => {
   it('is cut to fit the context as the model counts it, so the turn is answered', async () => {
     const context = 8_192;
-    cairn = startTestCairn(testConfig(server.url, { CAIRN_REFLECTION: 'off', CAIRN_AUDIT_EVERY: '0', CAIRN_MAX_RETRIES: '0', CAIRN_CONTEXT_TOKENS: String(context) }));
+    const cairn = rig.start({ CAIRN_REFLECTION: 'off', CAIRN_AUDIT_EVERY: '0', CAIRN_MAX_RETRIES: '0', CAIRN_CONTEXT_TOKENS: String(context) });
     cairn.tools.register({ name: 'get_secret', description: 'prints a Kubernetes secret', parameters: z.object({}), execute: () => secret });
     // As a llama.cpp or vLLM server with an 8k context does: a prompt past it is refused.
-    server.setDefault((request) => {
+    rig.server.setDefault((request) => {
       const body = request.body as ChatBody;
       const messages = body.messages as { role: string; content: string | null }[];
       const tokens = messages.reduce((sum, m) => sum + modelTokens(m.content ?? ''), 0);

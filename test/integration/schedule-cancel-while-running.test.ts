@@ -5,10 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../src/core/message.js';
-import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { RecordingAdapter } from '../helpers/recording-adapter.js';
-import { ManualTimers } from '../backends/helpers.js';
+import type { ChatBody, FakeModelServer } from '../fakes/model-server.js';
+import type { TestCairn } from '../helpers/cairn.js';
+import { startScheduleWorld } from '../helpers/schedule-world.js';
+import type { RecordingAdapter } from '../helpers/recording-adapter.js';
+import type { ManualTimers } from '../backends/helpers.js';
 
 let server: FakeModelServer;
 let cairn: TestCairn;
@@ -17,11 +18,7 @@ let timers: ManualTimers;
 const MINUTE = 60_000;
 
 beforeEach(async () => {
-  server = await startFakeModelServer();
-  telegram = new RecordingAdapter('telegram');
-  timers = new ManualTimers();
-  cairn = startTestCairn(testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' }), { timers });
-  cairn.gateway.attach(telegram);
+  ({ server, cairn, telegram, timers } = await startScheduleWorld());
 });
 afterEach(async () => {
   await cairn.close();

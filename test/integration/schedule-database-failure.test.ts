@@ -4,10 +4,11 @@
  * cancelled for good. The tasks are now looked at again a minute later, none lost.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { RecordingAdapter } from '../helpers/recording-adapter.js';
-import { ManualTimers } from '../backends/helpers.js';
+import type { FakeModelServer } from '../fakes/model-server.js';
+import type { TestCairn } from '../helpers/cairn.js';
+import { startScheduleWorld } from '../helpers/schedule-world.js';
+import type { RecordingAdapter } from '../helpers/recording-adapter.js';
+import type { ManualTimers } from '../backends/helpers.js';
 import { runScheduledTasks, type ScheduledRuns } from '../helpers/scheduled-runs.js';
 
 const MINUTE = 60_000;
@@ -18,11 +19,7 @@ let timers: ManualTimers;
 let scheduled: ScheduledRuns;
 
 beforeEach(async () => {
-  server = await startFakeModelServer();
-  telegram = new RecordingAdapter('telegram');
-  timers = new ManualTimers();
-  cairn = startTestCairn(testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' }), { timers });
-  cairn.gateway.attach(telegram);
+  ({ server, cairn, telegram, timers } = await startScheduleWorld());
   scheduled = runScheduledTasks(cairn, timers);
 });
 afterEach(async () => {

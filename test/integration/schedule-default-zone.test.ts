@@ -4,23 +4,18 @@
  * one. It answered in UTC, and "remind me in 2 hours" came an hour early (two in summer).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
-import { RecordingAdapter } from '../helpers/recording-adapter.js';
-import { ManualTimers } from '../backends/helpers.js';
+import type { ChatBody, FakeModelServer } from '../fakes/model-server.js';
+import type { TestCairn } from '../helpers/cairn.js';
+import { startScheduleWorld } from '../helpers/schedule-world.js';
+import type { RecordingAdapter } from '../helpers/recording-adapter.js';
 
 let server: FakeModelServer;
 let cairn: TestCairn;
 let telegram: RecordingAdapter;
-let timers: ManualTimers;
 const HOUR = 60 * 60_000;
 
 beforeEach(async () => {
-  server = await startFakeModelServer();
-  telegram = new RecordingAdapter('telegram');
-  timers = new ManualTimers();
-  cairn = startTestCairn(testConfig(server.url, { TELEGRAM_ALLOWED_USERS: '2', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'Europe/Paris' }), { timers });
-  cairn.gateway.attach(telegram);
+  ({ server, cairn, telegram } = await startScheduleWorld({ CAIRN_TZ: 'Europe/Paris' }));
 });
 afterEach(async () => {
   await cairn.close();

@@ -5,12 +5,12 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../src/cli.js';
 import { UsageLedger } from '../../src/core/usage-ledger.js';
 import { databasePath, openDatabase } from '../../src/store/db.js';
 import type { CallRecord } from '../../src/model/types.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { runCairnInProcess as cairn, useCairnDataDir } from '../helpers/cli-in-process.js';
 import { RecordingAdapter } from '../helpers/recording-adapter.js';
 
 const NOW = Date.UTC(2026, 10, 5, 9);
@@ -88,23 +88,8 @@ describe('/usage with a model of unknown price', () => {
 });
 
 describe('cairn usage with a model of unknown price', () => {
-  let previous: string | undefined;
   let dataDir: string;
-  beforeEach(() => {
-    dataDir = tempDir();
-    previous = process.env.CAIRN_DATA_DIR;
-    process.env.CAIRN_DATA_DIR = dataDir;
-  });
-  afterEach(() => {
-    if (previous === undefined) delete process.env.CAIRN_DATA_DIR;
-    else process.env.CAIRN_DATA_DIR = previous;
-  });
-
-  async function cairn(...args: string[]): Promise<string[]> {
-    const lines: string[] = [];
-    await buildProgram((line) => lines.push(line)).exitOverride().parseAsync(args, { from: 'user' });
-    return lines;
-  }
+  useCairnDataDir(() => (dataDir = tempDir()));
 
   it('marks a person\'s and the batch runs\' partly priced cost as a floor, in text and JSON', async () => {
     const db = openDatabase(databasePath(dataDir));

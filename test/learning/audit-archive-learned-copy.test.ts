@@ -1,22 +1,15 @@
 /** Audits archive skills unused for 30 days, but never a skill people provide, nor the agent's learned copy of one. */
-import { afterEach, describe, expect, it } from 'vitest';
-import { AuditService } from '../../src/learning/audits.js';
-import { TaskStore } from '../../src/learning/tasks.js';
-import { skillMaintenance } from '../../src/learning/skill-maintenance.js';
-import { silentLogger } from '../../src/core/logger.js';
-import { makeSkills, skillText, writeSkillFolder, type SkillsFixture } from '../skills/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { skillText, writeSkillFolder, useSkillsFixtures } from '../skills/helpers.js';
+import { skillAudits } from './helpers.js';
 
 const DAY = 86_400_000;
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) if (fixture.db.open) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
 describe('an audit when the learned copy of a bundled skill has gone unused for a month', () => {
   it('archives neither: the improved copy stays, and with it the bundled skill (archiving goes by name)', async () => {
-    const fixture = makeSkills();
-    open.push(fixture);
-    const { skills, db, clock, dataDir, bundledDir } = fixture;
+    const fixture = newSkills();
+    const { skills, clock, bundledDir } = fixture;
     writeSkillFolder(bundledDir, 'debugging-python', skillText('debugging-python', { body: '## Steps\n1. Read the traceback.\n2. Reproduce it.\n' }));
     // Once, the agent improved the bundled skill: that wrote a learned copy shadowing it.
     skills.writer.patch({ name: 'debugging-python', find: 'Reproduce it.', replace: 'Reproduce it in a fresh virtualenv.', target: 'body' }, { author: 'agent', reason: 'a stale venv hid the bug' });
@@ -26,15 +19,7 @@ describe('an audit when the learned copy of a bundled skill has gone unused for 
 
     // Nobody debugged Python for a month.
     clock.advance(31 * DAY);
-    const audits = new AuditService({
-      db,
-      tasks: new TaskStore(db),
-      clock,
-      logger: silentLogger,
-      dataDir,
-      policy: { staleDays: 14, archiveDays: 30, poorSuccessRate: 0.5, minJudged: 3 },
-      skills: skillMaintenance(db, skills, clock),
-    });
+    const audits = skillAudits(fixture);
     const record = await audits.run('test');
     expect(record?.status).toBe('done');
 

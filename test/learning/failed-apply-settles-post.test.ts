@@ -1,20 +1,16 @@
 /** A proposal an admin's Apply could not apply is settled (status "failed"): its posted buttons must come off. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommandRegistry } from '../../src/core/commands.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { ProposalStore } from '../../src/learning/proposals.js';
 import { registerProposalCommands } from '../../src/learning/proposal-commands.js';
-import { makeSkills, type SkillsFixture } from '../skills/helpers.js';
+import { useSkillsFixtures } from '../skills/helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) if (fixture.db.open) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
 describe('/proposals apply on a proposal whose skill changed since', () => {
   it('reports the failure and tells the admin channel post it is settled (its Apply/Reject buttons come off)', async () => {
-    const fixture = makeSkills();
-    open.push(fixture);
+    const fixture = newSkills();
     const { skills, clock, db } = fixture;
     skills.writer.create({ name: 'deploying-the-app', description: 'How to deploy the app. Use for deploys.', body: '## Steps\n1. Run the deploy script.\n2. Tell the channel.\n' }, { author: 'person' });
     const proposals = new ProposalStore(db, skills);

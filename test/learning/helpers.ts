@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { startFakeModelServer, type FakeModelServer, type FakeReply, type RecordedRequest } from '../fakes/model-server.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
 import type { CronPort } from '../../src/learning/scheduler.js';
-import type { NewTask } from '../../src/learning/tasks.js';
+import { TaskStore, type NewTask } from '../../src/learning/tasks.js';
+import { Refiner } from '../../src/learning/refinement.js';
+import { AuditService } from '../../src/learning/audits.js';
+import { skillMaintenance } from '../../src/learning/skill-maintenance.js';
+import { silentLogger } from '../../src/core/logger.js';
+import type { SkillsFixture } from '../skills/helpers.js';
 
 export interface LearningRig {
   model: FakeModelServer;
@@ -93,4 +98,41 @@ export function newTask(overrides: Partial<NewTask> = {}): NewTask {
     createdAt: 0,
     ...overrides,
   };
+}
+
+/** A use of skill `name` at `version`, judged by the user's feedback. */
+export const judgedUse = (name: string, version: number, outcome: 'success' | 'failure', createdAt: number): NewTask =>
+  newTask({ skillsUsed: [{ name, version }], outcome, outcomeSource: 'feedback', createdAt });
+
+/**
+ * release-train, a learned skill one judged failure short of its automatic rollback: the agent
+ * wrote v1 ("1. Tag the release. 2. Announce it."), judged a success five times, and a minute
+ * later patched it into v2 ("2. Skip the announcement."), judged a failure four times.
+ */
+export function patchOneFailureFromRollback({ skills, db, clock }: SkillsFixture): { tasks: TaskStore; refiner: Refiner; v2: { version: number } } {
+  const tasks = new TaskStore(db);
+  const refiner = new Refiner(db, skills, 5, clock, silentLogger);
+  const v1 = skills.writer.create({ name: 'release-train', description: 'Ships a release. Use when releasing.', body: '## Steps\n1. Tag the release.\n2. Announce it.\n' }, { author: 'agent' });
+  for (let i = 0; i < 5; i++) refiner.afterOutcome(tasks.insert(judgedUse('release-train', v1.version, 'success', clock.now() + i)));
+  clock.advance(60_000);
+  const v2 = skills.writer.patch({ name: 'release-train', find: '2. Announce it.', replace: '2. Skip the announcement.', target: 'body' }, { author: 'agent' });
+  for (let i = 0; i < 4; i++) refiner.afterOutcome(tasks.insert(judgedUse('release-train', v2.version, 'failure', clock.now() + i)));
+  return { tasks, refiner, v2 };
+}
+
+/**
+ * The audits of a skills fixture's skills: its database, clock and data folder, its skills
+ * maintained, the default policy (stale after 14 days unused, archived after 30, poor under a 50%
+ * success rate of at least 3 judged uses).
+ */
+export function skillAudits({ skills, db, clock, dataDir }: SkillsFixture): AuditService {
+  return new AuditService({
+    db,
+    tasks: new TaskStore(db),
+    clock,
+    logger: silentLogger,
+    dataDir,
+    policy: { staleDays: 14, archiveDays: 30, poorSuccessRate: 0.5, minJudged: 3 },
+    skills: skillMaintenance(db, skills, clock),
+  });
 }

@@ -1,17 +1,13 @@
 /** A skill proposal is applied only to the text it was written against: not on top of a change made since. */
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProposalStore } from '../../src/learning/proposals.js';
-import { makeSkills, type SkillsFixture } from '../skills/helpers.js';
+import { useSkillsFixtures, type SkillsFixture } from '../skills/helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) if (fixture.db.open) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
 function deploySkill() {
-  const fixture = makeSkills();
-  open.push(fixture);
+  const fixture = newSkills();
   fixture.skills.writer.create({ name: 'deploying-the-app', description: 'How to deploy the app. Use for deploys.', body: '## Steps\n1. Run the deploy script.\n2. Tell the channel.\n' }, { author: 'person' });
   return { ...fixture, proposals: new ProposalStore(fixture.db, fixture.skills) };
 }

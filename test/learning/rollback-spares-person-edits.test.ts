@@ -1,40 +1,34 @@
 /** Automatic rollback is for the agent's patches, not for a person's edit of a skill (a team skill, or a learned one edited on disk). */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Refiner } from '../../src/learning/refinement.js';
 import { TaskStore } from '../../src/learning/tasks.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { tempDir } from '../helpers/cairn.js';
-import { makeSkills, skillText, writeSkillFolder, type SkillsFixture } from '../skills/helpers.js';
-import { newTask } from './helpers.js';
+import { skillText, writeSkillFolder, useSkillsFixtures } from '../skills/helpers.js';
+import { judgedUse, patchOneFailureFromRollback } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) if (fixture.db.open) fixture.db.close();
-});
-
-const judged = (name: string, version: number, outcome: 'success' | 'failure', createdAt: number) => newTask({ skillsUsed: [{ name, version }], outcome, outcomeSource: 'feedback', createdAt });
+const newSkills = useSkillsFixtures();
 
 describe('a person edits a skill in the team folder (CAIRN_SKILLS_DIRS), and the new version does worse', () => {
   it('is never rolled back by Cairn: the team folder stays the skill the agent uses, with the edit', () => {
     const team = tempDir('cairn-team-');
     const dir = writeSkillFolder(team, 'release-train', skillText('release-train', { body: '## Steps\n1. Tag the release.\n2. Announce it.\n' }));
-    const fixture = makeSkills({ extraDirs: [team] });
-    open.push(fixture);
+    const fixture = newSkills({ extraDirs: [team] });
     const { skills, db, clock } = fixture;
     const tasks = new TaskStore(db);
     const refiner = new Refiner(db, skills, 5, clock, silentLogger);
 
     // Version 1 (first seen) went well.
     expect(skills.versions.ensure(skills.find('release-train')!, clock.now()).version).toBe(1);
-    for (let i = 0; i < 5; i++) refiner.afterOutcome(tasks.insert(judged('release-train', 1, 'success', clock.now() + i)));
+    for (let i = 0; i < 5; i++) refiner.afterOutcome(tasks.insert(judgedUse('release-train', 1, 'success', clock.now() + i)));
 
     // The release manager rewrites the procedure in the shared folder (a new process, tried out the hard way).
     clock.advance(60_000);
     writeFileSync(join(dir, 'SKILL.md'), skillText('release-train', { body: '## Steps\n1. Freeze main.\n2. Tag the release.\n3. Announce it.\n' }));
     expect(skills.versions.ensure(skills.find('release-train')!, clock.now())).toMatchObject({ version: 2, action: 'edit', author: 'person' });
-    for (let i = 0; i < 5; i++) refiner.afterOutcome(tasks.insert(judged('release-train', 2, 'failure', clock.now() + i)));
+    for (let i = 0; i < 5; i++) refiner.afterOutcome(tasks.insert(judgedUse('release-train', 2, 'failure', clock.now() + i)));
 
     // The person's version stands: no rollback, no learned copy shadowing the team's folder.
     expect(refiner.recent()).toEqual([]);
@@ -46,17 +40,9 @@ describe('a person edits a skill in the team folder (CAIRN_SKILLS_DIRS), and the
 
 describe('a person fixes a learned skill on disk while the agent\'s patch is still being judged', () => {
   it('keeps the person\'s edit when the patch\'s last judged use comes in after it', () => {
-    const fixture = makeSkills();
-    open.push(fixture);
-    const { skills, db, clock } = fixture;
-    const tasks = new TaskStore(db);
-    const refiner = new Refiner(db, skills, 5, clock, silentLogger);
-
-    const v1 = skills.writer.create({ name: 'release-train', description: 'Ships a release. Use when releasing.', body: '## Steps\n1. Tag the release.\n2. Announce it.\n' }, { author: 'agent' });
-    for (let i = 0; i < 5; i++) refiner.afterOutcome(tasks.insert(judged('release-train', v1.version, 'success', clock.now() + i)));
-    clock.advance(60_000);
-    const v2 = skills.writer.patch({ name: 'release-train', find: '2. Announce it.', replace: '2. Skip the announcement.', target: 'body' }, { author: 'agent' });
-    for (let i = 0; i < 4; i++) refiner.afterOutcome(tasks.insert(judged('release-train', v2.version, 'failure', clock.now() + i)));
+    const fixture = newSkills();
+    const { skills, clock } = fixture;
+    const { tasks, refiner, v2 } = patchOneFailureFromRollback(fixture);
 
     // The release manager sees the patch fail and fixes the file by hand; nothing has recorded it as a version yet.
     clock.advance(60_000);
@@ -64,15 +50,14 @@ describe('a person fixes a learned skill on disk while the agent\'s patch is sti
     writeFileSync(file, readFileSync(file, 'utf8').replace('2. Skip the announcement.', '2. Freeze main.\n3. Announce it.'));
 
     // A 👎 on an older turn that used v2 is the patch's fifth judged use.
-    refiner.afterOutcome(tasks.insert(judged('release-train', v2.version, 'failure', clock.now())));
+    refiner.afterOutcome(tasks.insert(judgedUse('release-train', v2.version, 'failure', clock.now())));
 
     expect(readFileSync(skills.find('release-train')!.file, 'utf8')).toContain('Freeze main.');
     expect(refiner.recent()).toEqual([]);
   });
 
   it('is not undone by a rollback decided before the edit (the writer checks the version it was decided on)', () => {
-    const fixture = makeSkills();
-    open.push(fixture);
+    const fixture = newSkills();
     const { skills } = fixture;
     skills.writer.create({ name: 'release-train', description: 'Ships a release. Use when releasing.', body: '## Steps\n1. Tag the release.\n2. Announce it.\n' }, { author: 'agent' });
     const patched = skills.writer.patch({ name: 'release-train', find: '2. Announce it.', replace: '2. Skip the announcement.', target: 'body' }, { author: 'agent' });

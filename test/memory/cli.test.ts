@@ -3,34 +3,18 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../../src/cli.js';
+import { describe, expect, it, vi } from 'vitest';
 import { databasePath, openDatabase } from '../../src/store/db.js';
 import { KeptFiles } from '../../src/core/kept-files.js';
 import { NoteStore } from '../../src/memory/notes/store.js';
 import { SessionStore } from '../../src/memory/sessions.js';
 import { IdentityLinks } from '../../src/access/identities.js';
 import { tempDir } from '../helpers/cairn.js';
+import { runCairnInProcess as cairn, useCairnDataDir } from '../helpers/cli-in-process.js';
 import { NOW } from './helpers.js';
 
 let dataDir: string;
-let previous: string | undefined;
-beforeEach(() => {
-  dataDir = tempDir('cairn-memory-cli-');
-  previous = process.env.CAIRN_DATA_DIR;
-  process.env.CAIRN_DATA_DIR = dataDir;
-});
-afterEach(() => {
-  if (previous === undefined) delete process.env.CAIRN_DATA_DIR;
-  else process.env.CAIRN_DATA_DIR = previous;
-});
-
-/** Runs `cairn …` in process; returns what it printed (stdout). */
-async function cairn(...args: string[]): Promise<string[]> {
-  const lines: string[] = [];
-  await buildProgram((line) => lines.push(line)).exitOverride().parseAsync(args, { from: 'user' });
-  return lines;
-}
+useCairnDataDir(() => (dataDir = tempDir('cairn-memory-cli-')));
 
 function file(name: string, lines: readonly (string | object)[]): string {
   const path = join(dataDir, name);

@@ -1,18 +1,10 @@
 /** A note that differs from one Cairn has only in a number (a flat, a phone number, a date) says something else. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/memory/notes/reconcile.js';
 import { memorySaveTool } from '../../src/memory/notes/tools.js';
-import { DAY, NOW, notesFixture, toolContext, type NotesFixture } from './helpers.js';
+import { DAY, NOW, toolContext, useNotesFixtures } from './helpers.js';
 
-const open: NotesFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
-function fixture(): NotesFixture {
-  const made = notesFixture();
-  open.push(made);
-  return made;
-}
+const fixture = useNotesFixtures();
 const ADA = 'test:ada';
 const OLD = "Ada's new address is 12 Baker Street, London NW1 6XE, flat 5, with the buzzer on the left.";
 const NEW = "Ada's new address is 12 Baker Street, London NW1 6XE, flat 3, with the buzzer on the left.";

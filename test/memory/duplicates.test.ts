@@ -1,18 +1,10 @@
 /** Duplicates and contradictions: an update must not be swallowed by another note that shares its words. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/memory/notes/reconcile.js';
 import { memorySaveTool } from '../../src/memory/notes/tools.js';
-import { DAY, NOW, notesFixture, toolContext, type NotesFixture } from './helpers.js';
+import { DAY, NOW, toolContext, useNotesFixtures } from './helpers.js';
 
-const open: NotesFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
-function fixture(): NotesFixture {
-  const made = notesFixture();
-  open.push(made);
-  return made;
-}
+const fixture = useNotesFixtures();
 const ADA = 'test:ada';
 
 describe('reconcile: an explicit update', () => {

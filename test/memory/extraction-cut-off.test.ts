@@ -3,22 +3,15 @@
  * before the cut are kept; when none is, the model is asked again for fewer, shorter notes with
  * more room, instead of the same cut answer coming back at temperature 0.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { describe, expect, it } from 'vitest';
+import type { ChatBody } from '../fakes/model-server.js';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { parseReply } from '../../src/memory/notes/extraction.js';
 import { isExtraction } from './helpers.js';
 
-let server: FakeModelServer;
+const rig = useFakeModelRig();
 let cairn: TestCairn | undefined;
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await cairn?.close();
-  cairn = undefined;
-  await server.close();
-});
 
 const CUT = '{"notes": [{"text": "Alice indents Python with tabs.", "kind": "preference"}, {"text": "Alice deploys the billing service every Fri';
 
@@ -41,8 +34,8 @@ describe('parseReply of an answer cut at the token limit', () => {
 describe('an extraction answer cut off at the token limit', () => {
   async function condense(answer: (extractionCall: number) => { text: string; finishReason: string }): Promise<string> {
     let calls = 0;
-    server.setDefault((request) => (isExtraction(request.body as ChatBody) ? answer(++calls) : { text: 'ok' }));
-    cairn = startTestCairn(testConfig(server.url, { CAIRN_AUX_MODEL: 'aux-model' }, tempDir()));
+    rig.server.setDefault((request) => (isExtraction(request.body as ChatBody) ? answer(++calls) : { text: 'ok' }));
+    cairn = rig.start({ CAIRN_AUX_MODEL: 'aux-model' });
     await cairn.gateway.receive(cairn.adapter.message('I indent Python with tabs, and I deploy billing every Friday.'));
     const session = cairn.sessions.store.active('test:dm:alice')!;
     await cairn.gateway.receive(cairn.adapter.message('/new', { command: { name: 'new', args: '' } }));
@@ -54,13 +47,13 @@ describe('an extraction answer cut off at the token limit', () => {
   it('keeps the notes that were complete before the cut', async () => {
     await condense(() => ({ text: CUT, finishReason: 'length' }));
     expect(cairn!.notes.store.list('test:alice').map((note) => note.text)).toEqual(['Alice indents Python with tabs.']);
-    expect(server.chatRequests().filter(isExtraction)).toHaveLength(1);
+    expect(rig.server.chatRequests().filter(isExtraction)).toHaveLength(1);
   });
 
   it('asks again for fewer, shorter notes with more room when no note was complete', async () => {
     const whole = JSON.stringify({ notes: [{ text: 'Alice deploys billing on Fridays.', kind: 'fact' }] });
     await condense((call) => (call === 1 ? { text: '{"notes": [{"text": "Alice dep', finishReason: 'length' } : { text: whole, finishReason: 'stop' }));
-    const [first, again] = server.chatRequests().filter(isExtraction) as ChatBody[];
+    const [first, again] = rig.server.chatRequests().filter(isExtraction) as ChatBody[];
     expect(again?.max_tokens).toBeGreaterThan(first?.max_tokens as number);
     expect(String(again?.messages.at(-1)?.content)).toContain('cut off at the length limit');
     expect(String(again?.messages.at(-1)?.content)).toContain('at most 15 notes');

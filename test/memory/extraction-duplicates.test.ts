@@ -1,33 +1,23 @@
 /** Re-extraction of a known fact finds it by the new note's own words, though it was not among the notes shown: no duplicate. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { describe, expect, it } from 'vitest';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { memoryReplies } from './helpers.js';
 
-let server: FakeModelServer;
-const running: TestCairn[] = [];
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.close()));
-  await server.close();
-});
+const rig = useFakeModelRig();
 
 const ALICE = 'test:alice';
 const BISCUIT = 'Alice has a beagle named Biscuit.';
 
 function start(): TestCairn {
-  const cairn = startTestCairn(testConfig(server.url, { CAIRN_AUX_MODEL: 'aux-model' }, tempDir()));
-  running.push(cairn);
-  return cairn;
+  return rig.start({ CAIRN_AUX_MODEL: 'aux-model' });
 }
 
 describe('extraction does not pile up duplicates of what is already known', () => {
   it('a long conversation that mentions the dog late does not store the same dog note a second time', async () => {
     const cairn = start();
     cairn.notes.store.add(ALICE, { text: BISCUIT, kind: 'fact', origin: 'model', createdAt: 1 });
-    server.setDefault(memoryReplies(() => ({ notes: [{ text: BISCUIT, kind: 'fact' }] })));
+    rig.server.setDefault(memoryReplies(() => ({ notes: [{ text: BISCUIT, kind: 'fact' }] })));
     // An ordinary working session: a few dozen distinct words come before the dog is mentioned.
     await cairn.gateway.receive(
       cairn.adapter.message(

@@ -2,23 +2,16 @@
  * The extraction of a long session fits the model's context (CAIRN_CONTEXT_TOKENS), as the
  * summarizer's requests do: a request past it is refused, and the session was never condensed.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type ChatBody, type FakeModelServer, type FakeReply } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { describe, expect, it } from 'vitest';
+import type { ChatBody, FakeReply } from '../fakes/model-server.js';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { isExtraction } from './helpers.js';
 import { estimateTokens } from '../../src/memory/tokens.js';
 import { Notes } from '../../src/memory/notes/index.js';
 import { silentLogger } from '../../src/core/logger.js';
 
-let server: FakeModelServer;
-const running: TestCairn[] = [];
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.close()));
-  await server.close();
-});
+const rig = useFakeModelRig();
 
 const WEI = 'test:wei';
 const NOTE = { notes: [{ text: 'Wei maintains the billing service.', kind: 'fact' }] };
@@ -26,7 +19,7 @@ const NOTE = { notes: [{ text: 'Wei maintains the billing service.', kind: 'fact
 /** As real servers do (vLLM, OpenAI): a prompt plus max_tokens past the context is refused with 400. */
 function contextOf(context: number, extraction: (attempt: number) => FakeReply) {
   let attempts = 0;
-  server.setDefault((request) => {
+  rig.server.setDefault((request) => {
     const body = request.body as ChatBody;
     const messages = (body.messages ?? []) as { content?: unknown }[];
     const prompt = messages.reduce((sum, m) => sum + 4 + estimateTokens(String(m.content ?? '')), 0);
@@ -48,15 +41,14 @@ function endedSession(cairn: TestCairn, text: (i: number) => string, count: numb
 describe('extraction of a long session', () => {
   it('fits the default 32k context for a long conversation in Chinese (a character is about a token)', async () => {
     contextOf(32_000, () => ({ text: JSON.stringify(NOTE) }));
-    const cairn = startTestCairn(testConfig(server.url, { CAIRN_MAX_RETRIES: '0' }, tempDir()));
-    running.push(cairn);
+    const cairn = rig.start({ CAIRN_MAX_RETRIES: '0' });
     const session = endedSession(cairn, (i) => `第${i}条：${'我负责计费服务的维护工作，并且每周五部署。'.repeat(95)}`, 30);
     cairn.sessions.endConversation('test:dm:wei', 'new');
     await cairn.notes.idle();
     expect(cairn.notes.extraction!.state(session.id).state).toBe('done');
     expect(cairn.notes.store.list(WEI).map((n) => n.text)).toEqual([NOTE.notes[0]!.text]);
     // The newest turns are what it read.
-    expect(String(server.chatRequests().filter(isExtraction)[0]?.messages[1]?.content)).toContain('第29条');
+    expect(String(rig.server.chatRequests().filter(isExtraction)[0]?.messages[1]?.content)).toContain('第29条');
   });
 
   it('fits a small context (8,000 tokens), the retry after an answer cut off at its limit too', async () => {
@@ -65,8 +57,7 @@ describe('extraction of a long session', () => {
     const attempts = contextOf(context, (attempt) =>
       attempt === 1 ? { text: `{"notes": [{"text": "${'Wei deploys on Fridays and '.repeat(300)}`, finishReason: 'length' } : { text: JSON.stringify(NOTE) },
     );
-    const cairn = startTestCairn(testConfig(server.url, { CAIRN_MAX_RETRIES: '0', CAIRN_CONTEXT_TOKENS: String(context) }, tempDir()));
-    running.push(cairn);
+    const cairn = rig.start({ CAIRN_MAX_RETRIES: '0', CAIRN_CONTEXT_TOKENS: String(context) });
     // The notes layer as main.ts builds it, told the context.
     const notes = new Notes({ db: cairn.db, clock: cairn.manualClock, logger: silentLogger, recallTokens: 800, extraction: { sessions: cairn.sessions.store, model: cairn.model, auxModel: undefined, contextTokens: context } });
     const session = endedSession(cairn, (i) => `message ${i}: ${'I maintain the billing service and deploy it on Fridays. '.repeat(18)}`, 40);
@@ -76,6 +67,6 @@ describe('extraction of a long session', () => {
     expect(attempts()).toBe(2);
     expect(notes.extraction!.state(session.id).state).toBe('done');
     expect(notes.store.list(WEI).map((n) => n.text)).toEqual([NOTE.notes[0]!.text]);
-    expect(String(server.chatRequests().filter(isExtraction)[0]?.messages[1]?.content)).toContain('message 39:');
+    expect(String(rig.server.chatRequests().filter(isExtraction)[0]?.messages[1]?.content)).toContain('message 39:');
   });
 });

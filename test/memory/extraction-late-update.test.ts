@@ -1,18 +1,13 @@
 /** A fact updated late in a long conversation: the note it updates is shown to the model, which replaces it. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { memoryReplies } from './helpers.js';
 
-let server: FakeModelServer;
+const rig = useFakeModelRig();
 let cairn: TestCairn;
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(server.url, { CAIRN_AUX_MODEL: 'aux-model' }, tempDir()));
-});
-afterEach(async () => {
-  await cairn.close();
-  await server.close();
+beforeEach(() => {
+  cairn = rig.start({ CAIRN_AUX_MODEL: 'aux-model' });
 });
 
 const ALICE = 'test:alice';
@@ -21,7 +16,7 @@ describe('an update said late in a conversation', () => {
   it('replaces the note it updates, though the conversation began with other things', async () => {
     cairn.notes.store.add(ALICE, { text: 'Alice lives in Paris.', kind: 'fact', origin: 'model', createdAt: 1 });
     // A model that marks the update when it is shown the note, as the prompt asks.
-    server.setDefault(
+    rig.server.setDefault(
       memoryReplies((prompt) => {
         const shown = /\[(\d+)\] \(fact\) Alice lives in Paris\./.exec(prompt);
         return { notes: [{ text: 'Alice lives in Berlin.', kind: 'fact', ...(shown ? { replaces: Number(shown[1]) } : {}) }] };

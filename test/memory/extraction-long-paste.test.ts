@@ -4,29 +4,19 @@
  * conversation with it, for about 50 seconds; the search reads the start of what they said, where
  * its words come from.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { isExtraction, memoryReplies } from './helpers.js';
 
-let server: FakeModelServer;
-const running: TestCairn[] = [];
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.close()));
-  await server.close();
-});
+const rig = useFakeModelRig();
 
 const WEI = 'test:wei';
 const NOTE = { notes: [{ text: 'Wei is moving the billing database to Postgres 16.', kind: 'decision' }] };
 
 describe('extraction after a long paste', () => {
   it('shows the notes found by the speaker\'s first words, after a long paste of Chinese', async () => {
-    server.setDefault(memoryReplies(() => NOTE));
-    const cairn = startTestCairn(testConfig(server.url, { CAIRN_AUX_MODEL: 'aux-model' }, tempDir()));
-    running.push(cairn);
+    rig.server.setDefault(memoryReplies(() => NOTE));
+    const cairn = rig.start({ CAIRN_AUX_MODEL: 'aux-model' });
     const known = cairn.notes.store.add(WEI, { text: 'Wei maintains the billing service.', kind: 'fact', origin: 'user', createdAt: 1 });
     const store = cairn.sessions.store;
     const session = store.start({ conversationId: 'test:dm:wei', platform: 'test', userId: WEI, prefix: 'p', model: undefined }, cairn.manualClock.now());
@@ -35,7 +25,7 @@ describe('extraction after a long paste', () => {
     cairn.sessions.endConversation('test:dm:wei', 'new');
     await cairn.notes.idle();
     expect(cairn.notes.extraction!.state(session.id).state).toBe('done');
-    const prompt = String(server.chatRequests().filter(isExtraction)[0]?.messages[1]?.content);
+    const prompt = String(rig.server.chatRequests().filter(isExtraction)[0]?.messages[1]?.content);
     expect(prompt).toContain(`- [${known.id}] (fact) Wei maintains the billing service.`);
     expect(cairn.notes.store.list(WEI).map((n) => n.text).sort()).toEqual([NOTE.notes[0]!.text, 'Wei maintains the billing service.'].sort());
   }, 10_000);

@@ -1,26 +1,21 @@
 /** An extraction answer whose notes are all in a shape other than asked is no "nothing worth keeping": the session's notes were lost without a word. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { isExtraction } from './helpers.js';
 import { parseReply } from '../../src/memory/notes/extraction.js';
 
-let server: FakeModelServer;
+const rig = useFakeModelRig();
 let cairn: TestCairn;
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(server.url, {}, tempDir()));
-});
-afterEach(async () => {
-  await cairn.close();
-  await server.close();
+beforeEach(() => {
+  cairn = rig.start();
 });
 
 const ALICE = 'test:alice';
 
 async function sessionEndsWith(replies: string[]) {
   let asked = 0;
-  server.setDefault((request) => (isExtraction(request.body as never) ? { text: replies[Math.min(asked++, replies.length - 1)] ?? '' } : { text: 'ok' }));
+  rig.server.setDefault((request) => (isExtraction(request.body as never) ? { text: replies[Math.min(asked++, replies.length - 1)] ?? '' } : { text: 'ok' }));
   await cairn.gateway.receive(cairn.adapter.message('I deploy the billing service every Friday at 16:00.'));
   const session = cairn.sessions.store.active('test:dm:alice')!;
   await cairn.gateway.receive(cairn.adapter.message('/new', { command: { name: 'new', args: '' } }));
@@ -44,7 +39,7 @@ describe('extraction answers in another shape', () => {
       '{"notes": [{"text": "Alice deploys on Fridays.", "kind": "fact"}]}',
     ]);
     expect(asked()).toBe(2);
-    const retry = server.chatRequests().filter(isExtraction)[1];
+    const retry = rig.server.chatRequests().filter(isExtraction)[1];
     expect(String(retry?.messages.at(-1)?.content)).toMatch(/"text"/);
     expect(cairn.notes.store.list(ALICE).map((note) => note.text)).toEqual(['Alice deploys on Fridays.']);
     expect(cairn.notes.extraction!.state(session.id).state).toBe('done');

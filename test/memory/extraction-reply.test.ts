@@ -1,19 +1,10 @@
 /** An extraction answer that is usable but not exactly the schema keeps its good notes (it lost every note of the session). */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { memoryReplies } from './helpers.js';
 import { parseReply } from '../../src/memory/notes/extraction.js';
 
-let server: FakeModelServer;
-const running: TestCairn[] = [];
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.close()));
-  await server.close();
-});
+const rig = useFakeModelRig();
 
 const ALICE = 'test:alice';
 
@@ -51,9 +42,8 @@ describe('extraction replies the model commonly writes', () => {
   });
 
   it('end to end: a model that marks new notes with "replaces": 0 gets no note kept, ever', async () => {
-    server.setDefault(memoryReplies(() => ({ notes: [{ text: 'Alice indents Python with tabs.', kind: 'preference', replaces: 0 }] })));
-    const cairn = startTestCairn(testConfig(server.url, { CAIRN_AUX_MODEL: 'aux-model' }, tempDir()));
-    running.push(cairn);
+    rig.server.setDefault(memoryReplies(() => ({ notes: [{ text: 'Alice indents Python with tabs.', kind: 'preference', replaces: 0 }] })));
+    const cairn = rig.start({ CAIRN_AUX_MODEL: 'aux-model' });
     await cairn.gateway.receive(cairn.adapter.message('I always indent Python with tabs.'));
     const session = cairn.sessions.store.active('test:dm:alice')!;
     await cairn.gateway.receive(cairn.adapter.message('/new', { command: { name: 'new', args: '' } }));

@@ -1,35 +1,26 @@
 /** Extraction at session end in the running core: /new, idle timeout, start-up, retries, reconciliation, groups, shutdown. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
+import { describe, expect, it } from 'vitest';
+import type { ChatBody } from '../fakes/model-server.js';
 import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import type { CompletionRequest, CompletionResult, ModelClient } from '../../src/model/types.js';
 import { isExtraction, memoryReplies } from './helpers.js';
 import { createLogger } from '../../src/core/logger.js';
 
-let server: FakeModelServer;
-const running: TestCairn[] = [];
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.close()));
-  await server.close();
-});
+const rig = useFakeModelRig();
 
 function start(dataDir = tempDir(), overrides: Parameters<typeof startTestCairn>[1] = {}, env: Record<string, string> = {}): TestCairn {
-  const cairn = startTestCairn(testConfig(server.url, { CAIRN_AUX_MODEL: 'aux-model', ...env }, dataDir), overrides);
-  running.push(cairn);
-  return cairn;
+  return rig.startWith(testConfig(rig.server.url, { CAIRN_AUX_MODEL: 'aux-model', ...env }, dataDir), overrides);
 }
 
 const ALICE = 'test:alice';
-const extractionBodies = () => server.chatRequests().filter(isExtraction);
+const extractionBodies = () => rig.server.chatRequests().filter(isExtraction);
 const newCommand = (cairn: TestCairn) => cairn.adapter.message('/new', { command: { name: 'new', args: '' } });
 const tabsNote = { notes: [{ text: 'Alice indents Python with tabs, never spaces.', kind: 'preference' }] };
 
 describe('extraction at session end', () => {
   it('condenses a session ended by /new into notes, with the aux model, JSON mode and secrets masked', async () => {
-    server.setDefault(memoryReplies((transcript) => (transcript.includes('tabs') ? tabsNote : { notes: [] })));
+    rig.server.setDefault(memoryReplies((transcript) => (transcript.includes('tabs') ? tabsNote : { notes: [] })));
     const cairn = start();
     await cairn.gateway.receive(cairn.adapter.message('I always indent Python with tabs. My key is sk-live0123456789abcdefghij, keep it safe.'));
     const session = cairn.sessions.store.active('test:dm:alice')!;
@@ -73,7 +64,7 @@ describe('extraction at session end', () => {
   });
 
   it('condenses a session that timed out when the conversation resumes', async () => {
-    server.setDefault(memoryReplies((transcript) => (transcript.includes('tabs') ? tabsNote : { notes: [] })));
+    rig.server.setDefault(memoryReplies((transcript) => (transcript.includes('tabs') ? tabsNote : { notes: [] })));
     const cairn = start();
     await cairn.gateway.receive(cairn.adapter.message('I use tabs'));
     cairn.manualClock.advance(31 * 60_000);
@@ -83,9 +74,9 @@ describe('extraction at session end', () => {
   });
 
   it('condenses sessions that went idle while Cairn was down, at start-up', async () => {
-    server.setDefault(memoryReplies((transcript) => (transcript.includes('tabs') ? tabsNote : { notes: [] })));
+    rig.server.setDefault(memoryReplies((transcript) => (transcript.includes('tabs') ? tabsNote : { notes: [] })));
     const dataDir = tempDir();
-    const first = startTestCairn(testConfig(server.url, { CAIRN_AUX_MODEL: 'aux-model' }, dataDir));
+    const first = startTestCairn(testConfig(rig.server.url, { CAIRN_AUX_MODEL: 'aux-model' }, dataDir));
     await first.gateway.receive(first.adapter.message('I use tabs'));
     await first.close();
     expect(extractionBodies()).toHaveLength(0);
@@ -100,7 +91,7 @@ describe('extraction at session end', () => {
 
   it('retries an invalid reply once, naming the problem', async () => {
     let calls = 0;
-    server.setDefault(memoryReplies(() => (++calls === 1 ? 'Sure! Here are the notes: tabs' : tabsNote)));
+    rig.server.setDefault(memoryReplies(() => (++calls === 1 ? 'Sure! Here are the notes: tabs' : tabsNote)));
     const cairn = start();
     await cairn.gateway.receive(cairn.adapter.message('I use tabs'));
     await cairn.gateway.receive(newCommand(cairn));
@@ -112,7 +103,7 @@ describe('extraction at session end', () => {
   });
 
   it('asks again without JSON mode when the endpoint refuses response_format', async () => {
-    server.setDefault((request) => {
+    rig.server.setDefault((request) => {
       const body = request.body as ChatBody;
       if (isExtraction(body) && body.response_format) return { error: { status: 400, body: { error: { message: 'response_format is not supported', type: 'invalid_request_error' } } } };
       return memoryReplies(() => tabsNote)(request);
@@ -126,9 +117,9 @@ describe('extraction at session end', () => {
 
   it('keeps the session for a retry at the next start when the reply stays invalid, writing nothing', async () => {
     // No notes list at all (an unlisted kind is now read as a fact, so it no longer makes a reply invalid).
-    server.setDefault(memoryReplies(() => ({ facts: [{ text: 'Alice likes tabs', kind: 'mood' }] })));
+    rig.server.setDefault(memoryReplies(() => ({ facts: [{ text: 'Alice likes tabs', kind: 'mood' }] })));
     const dataDir = tempDir();
-    const first = startTestCairn(testConfig(server.url, { CAIRN_AUX_MODEL: 'aux-model' }, dataDir));
+    const first = startTestCairn(testConfig(rig.server.url, { CAIRN_AUX_MODEL: 'aux-model' }, dataDir));
     await first.gateway.receive(first.adapter.message('I use tabs'));
     const session = first.sessions.store.active('test:dm:alice')!;
     await first.gateway.receive(newCommand(first));
@@ -138,7 +129,7 @@ describe('extraction at session end', () => {
     expect(extractionBodies()).toHaveLength(2);
     await first.close();
 
-    server.setDefault(memoryReplies(() => tabsNote));
+    rig.server.setDefault(memoryReplies(() => tabsNote));
     const second = start(dataDir);
     expect(second.notes.resumePending()).toBe(1);
     await second.notes.idle();
@@ -147,7 +138,7 @@ describe('extraction at session end', () => {
   });
 
   it('gives a session up after three failed attempts, and says so', async () => {
-    server.setDefault(memoryReplies(() => ({ notes: 'none' })));
+    rig.server.setDefault(memoryReplies(() => ({ notes: 'none' })));
     const dataDir = tempDir();
     const warnings: string[] = [];
     const logger = createLogger({ level: 'warn', format: 'json', destination: { write: (line: string) => void warnings.push(JSON.parse(line).msg) } });
@@ -178,7 +169,7 @@ describe('extraction at session end', () => {
     const version = store.add(ALICE, { text: 'Alice runs Python 3.10 in production.', kind: 'fact', origin: 'model', createdAt: 1 });
     const editor = store.add(ALICE, { text: 'Alice edits Python in neovim.', kind: 'preference', origin: 'model', createdAt: 1 });
     const ownWords = store.add(ALICE, { text: 'Alice deploys Python services on Fridays.', kind: 'decision', origin: 'user', createdAt: 1 });
-    server.setDefault(
+    rig.server.setDefault(
       memoryReplies((transcript) => {
         expect(transcript).toContain(`[${version.id}]`);
         return {
@@ -204,7 +195,7 @@ describe('extraction at session end', () => {
   });
 
   it('in a group, condenses each speaker from their own messages and keeps their notes apart', async () => {
-    server.setDefault(
+    rig.server.setDefault(
       memoryReplies((transcript) => ({
         notes: transcript.includes('I am Bob') ? [{ text: 'Bob maintains the billing service.', kind: 'fact' }] : [{ text: 'Alice runs the design review.', kind: 'fact' }],
       })),
@@ -227,7 +218,7 @@ describe('extraction at session end', () => {
   it('leaves an extraction cut short by shutdown pending, to run at the next start', async () => {
     const model = new GatedExtractionModel(tabsNote);
     const dataDir = tempDir();
-    const first = startTestCairn(testConfig(server.url, { CAIRN_SHUTDOWN_GRACE_MS: '0' }, dataDir), { model });
+    const first = startTestCairn(testConfig(rig.server.url, { CAIRN_SHUTDOWN_GRACE_MS: '0' }, dataDir), { model });
     await first.gateway.receive(first.adapter.message('I use tabs'));
     const session = first.sessions.store.active('test:dm:alice')!;
     await first.gateway.receive(newCommand(first));

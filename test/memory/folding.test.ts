@@ -1,21 +1,17 @@
 /** Letters people type both ways: a note is found by the word as it is written without the mark. */
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { NoteStore } from '../../src/memory/notes/store.js';
 import { foldForSearch } from '../../src/memory/notes/fold.js';
 import { tempDir } from '../helpers/cairn.js';
-import { NOW, notesFixture, type NotesFixture } from './helpers.js';
+import { NOW, useNotesFixtures } from './helpers.js';
 
-const open: NotesFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
+const makeFixture = useNotesFixtures();
 
 function found(pairs: readonly [note: string, query: string][]): string[] {
-  const fixture = notesFixture();
-  open.push(fixture);
+  const fixture = makeFixture();
   return pairs.flatMap(([text, query], index) => {
     const user = `u${index}`;
     const note = fixture.notes.store.add(user, { text, kind: 'fact', origin: 'user', createdAt: NOW });

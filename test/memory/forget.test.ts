@@ -1,33 +1,20 @@
 /** /forget in chat: what was deleted leaves the conversation's prompt at once, and extraction does not bring it back. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { describe, expect, it } from 'vitest';
+import type { ChatBody } from '../fakes/model-server.js';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { isExtraction, memoryReplies } from './helpers.js';
 
-let server: FakeModelServer;
-const running: TestCairn[] = [];
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((cairn) => cairn.close()));
-  await server.close();
-});
+const rig = useFakeModelRig();
 
 const ALICE = 'test:alice';
-const chatBodies = () => server.chatRequests().filter((body) => !isExtraction(body));
+const chatBodies = () => rig.server.chatRequests().filter((body) => !isExtraction(body));
 const systemPrompt = (body: ChatBody | undefined) => String(body?.messages[0]?.content ?? '');
 const forget = (cairn: TestCairn, args: string) => cairn.gateway.receive(cairn.adapter.message(`/forget ${args}`, { command: { name: 'forget', args } }));
 
-function started(): TestCairn {
-  const cairn = startTestCairn(testConfig(server.url, {}, tempDir()));
-  running.push(cairn);
-  return cairn;
-}
-
 describe('/forget', () => {
   it('takes the deleted notes out of the conversation at once (/forget all)', async () => {
-    const cairn = started();
+    const cairn = rig.start();
     cairn.notes.store.add(ALICE, { text: 'Alice was diagnosed with diabetes in 2024.', kind: 'fact', origin: 'user', pinned: true, createdAt: 1 });
     await cairn.gateway.receive(cairn.adapter.message('hello there'));
     expect(systemPrompt(chatBodies().at(-1))).toContain('diabetes');
@@ -39,7 +26,7 @@ describe('/forget', () => {
   });
 
   it('takes a deleted note out of the conversation at once (/forget <id>)', async () => {
-    const cairn = started();
+    const cairn = rig.start();
     const note = cairn.notes.store.add(ALICE, { text: 'Alice lives at 12 Elm Street.', kind: 'fact', origin: 'user', pinned: true, createdAt: 1 });
     await cairn.gateway.receive(cairn.adapter.message('hello there'));
     expect(systemPrompt(chatBodies().at(-1))).toContain('Elm Street');
@@ -54,9 +41,9 @@ describe('/forget', () => {
 
   it('does not draw a note deleted with /forget <id> back out of the conversation that held it', async () => {
     // The aux model, as a real one would, notes the address the user gave in the conversation.
-    server.setDefault(memoryReplies((transcript) => ({ notes: transcript.includes('Elm Street') ? [{ text: 'Alice lives at 12 Elm Street.', kind: 'fact' }] : [] })));
-    const cairn = started();
-    server.enqueue({ toolCalls: [{ name: 'memory_save', arguments: { text: 'Alice lives at 12 Elm Street.', kind: 'fact' } }] }, { text: 'Saved.' });
+    rig.server.setDefault(memoryReplies((transcript) => ({ notes: transcript.includes('Elm Street') ? [{ text: 'Alice lives at 12 Elm Street.', kind: 'fact' }] : [] })));
+    const cairn = rig.start();
+    rig.server.enqueue({ toolCalls: [{ name: 'memory_save', arguments: { text: 'Alice lives at 12 Elm Street.', kind: 'fact' } }] }, { text: 'Saved.' });
     await cairn.gateway.receive(cairn.adapter.message('please remember I live at 12 Elm Street'));
     const [saved] = cairn.notes.store.list(ALICE);
     expect(saved?.text).toBe('Alice lives at 12 Elm Street.');

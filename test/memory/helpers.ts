@@ -1,5 +1,6 @@
 /** Builders for notes tests: a Notes service on a temp database, the evaluation set, the naive baseline. */
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { Notes } from '../../src/memory/notes/index.js';
 import type { Embedder } from '../../src/memory/notes/embeddings.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
@@ -8,6 +9,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { ToolContext } from '../../src/tools/registry.js';
 import { fakeEmbedding, type ChatBody, type FakeReply, type RecordedRequest } from '../fakes/model-server.js';
 import { tempDir } from '../helpers/cairn.js';
+import type { FakeModelRig } from '../helpers/fake-model-rig.js';
 import { buildConversation } from './fixtures/conversations.js';
 
 export const NOW = Date.UTC(2026, 10, 24, 9);
@@ -20,12 +22,34 @@ export interface NotesFixture {
   dataDir: string;
 }
 
-export function notesFixture(options: { embedder?: Embedder; secrets?: string[]; useSqliteVec?: boolean } = {}): NotesFixture {
+export interface NotesFixtureOptions {
+  embedder?: Embedder;
+  secrets?: string[];
+  useSqliteVec?: boolean;
+}
+
+export function notesFixture(options: NotesFixtureOptions = {}): NotesFixture {
   const dataDir = tempDir('cairn-notes-');
   const db = openDatabase(join(dataDir, 'cairn.db'));
   const clock = new ManualClock(NOW);
   const notes = new Notes({ db, clock, logger: silentLogger, recallTokens: 800, secrets: options.secrets ?? [], embedder: options.embedder, useSqliteVec: options.useSqliteVec ?? true });
   return { notes, db, clock, dataDir };
+}
+
+/**
+ * notesFixture for a test file: call at the top, and every fixture the returned function makes in
+ * a test has its database closed after that test.
+ */
+export function useNotesFixtures(): (options?: NotesFixtureOptions) => NotesFixture {
+  const open: NotesFixture[] = [];
+  afterEach(() => {
+    for (const fixture of open.splice(0)) fixture.db.close();
+  });
+  return (options) => {
+    const fixture = notesFixture(options);
+    open.push(fixture);
+    return fixture;
+  };
 }
 
 /** The loopback server's embeddings, in process (same function, no HTTP). */
@@ -99,6 +123,21 @@ export function memoryReplies(notesFor: (transcript: string, request: RecordedRe
     const last = [...messages].reverse().find((m) => m.role === 'user');
     return { text: `echo: ${last?.content ?? ''}` };
   };
+}
+
+/**
+ * The extraction prompt of one conversation: a Cairn on `rig` with an aux model (and `env`) is
+ * told `messages`, each at its time, then /new ends the session and its notes are extracted.
+ */
+export async function extractionPromptOf(rig: FakeModelRig, env: Record<string, string>, messages: readonly [at: number, text: string][]): Promise<string> {
+  const cairn = rig.start({ CAIRN_AUX_MODEL: 'aux-model', ...env });
+  for (const [at, text] of messages) {
+    cairn.manualClock.set(at);
+    await cairn.gateway.receive(cairn.adapter.message(text));
+  }
+  await cairn.gateway.receive(cairn.adapter.message('/new', { command: { name: 'new', args: '' } }));
+  await cairn.notes.idle();
+  return String((rig.server.chatRequests().filter(isExtraction)[0] as ChatBody).messages[1].content);
 }
 
 /** A deterministic PRNG for property-style tests. */

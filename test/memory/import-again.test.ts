@@ -4,30 +4,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../src/cli.js';
+import { describe, expect, it } from 'vitest';
 import { databasePath, openDatabase } from '../../src/store/db.js';
 import { NoteStore } from '../../src/memory/notes/store.js';
 import { tempDir } from '../helpers/cairn.js';
+import { runCairnInProcess as cairn, useCairnDataDir } from '../helpers/cli-in-process.js';
 import { NOW, notesFixture } from './helpers.js';
 
 let dataDir: string;
-let previous: string | undefined;
-beforeEach(() => {
-  dataDir = tempDir('cairn-import-again-');
-  previous = process.env.CAIRN_DATA_DIR;
-  process.env.CAIRN_DATA_DIR = dataDir;
-});
-afterEach(() => {
-  if (previous === undefined) delete process.env.CAIRN_DATA_DIR;
-  else process.env.CAIRN_DATA_DIR = previous;
-});
-
-async function cairn(...args: string[]): Promise<string[]> {
-  const lines: string[] = [];
-  await buildProgram((line) => lines.push(line)).exitOverride().parseAsync(args, { from: 'user' });
-  return lines;
-}
+useCairnDataDir(() => (dataDir = tempDir('cairn-import-again-')));
 
 function file(name: string, lines: readonly string[]): string {
   const path = join(dataDir, name);

@@ -1,7 +1,7 @@
 /** A password with a quote, comma or semicolon in it is masked whole. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { isExtraction, memoryReplies } from './helpers.js';
 import { createNoteRedactor } from '../../src/memory/notes/redact.js';
 
@@ -14,24 +14,19 @@ const SAID = [
   ['my password is "don\'t-tell-anyone"', 'tell-anyone'],
 ] as const;
 
-let server: FakeModelServer;
+const rig = useFakeModelRig();
 let cairn: TestCairn;
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(server.url, {}, tempDir()));
-});
-afterEach(async () => {
-  await cairn.close();
-  await server.close();
+beforeEach(() => {
+  cairn = rig.start();
 });
 
 describe('a password with punctuation in it', () => {
   it.each(SAID)('%s: masked whole before the aux model reads it', async (text, secret) => {
-    server.setDefault(memoryReplies(() => ({ notes: [] })));
+    rig.server.setDefault(memoryReplies(() => ({ notes: [] })));
     await cairn.gateway.receive(cairn.adapter.message(text));
     await cairn.gateway.receive(cairn.adapter.message('/new', { command: { name: 'new', args: '' } }));
     await cairn.notes.idle();
-    const sent = JSON.stringify(server.chatRequests().filter(isExtraction));
+    const sent = JSON.stringify(rig.server.chatRequests().filter(isExtraction));
     expect(sent).toContain('password');
     expect(sent).not.toContain(secret);
   });

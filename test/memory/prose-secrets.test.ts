@@ -1,19 +1,14 @@
 /** Passwords said in chat in everyday ways reach neither the aux model nor a note. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { isExtraction, memoryReplies } from './helpers.js';
 import { createNoteRedactor } from '../../src/memory/notes/redact.js';
 
-let server: FakeModelServer;
+const rig = useFakeModelRig();
 let cairn: TestCairn;
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(server.url, {}, tempDir()));
-});
-afterEach(async () => {
-  await cairn.close();
-  await server.close();
+beforeEach(() => {
+  cairn = rig.start();
 });
 
 const SAID = [
@@ -27,11 +22,11 @@ const SAID = [
 describe('secrets said in chat', () => {
   it.each(SAID)('%s: masked in the transcript and in the note a careless model writes', async (text, secret) => {
     // A small aux model that ignores "never include secrets" and copies the sentence.
-    server.setDefault(memoryReplies((transcript) => ({ notes: transcript.includes('password') ? [{ text: `The user said: ${text}`, kind: 'fact' }] : [] })));
+    rig.server.setDefault(memoryReplies((transcript) => ({ notes: transcript.includes('password') ? [{ text: `The user said: ${text}`, kind: 'fact' }] : [] })));
     await cairn.gateway.receive(cairn.adapter.message(text));
     await cairn.gateway.receive(cairn.adapter.message('/new', { command: { name: 'new', args: '' } }));
     await cairn.notes.idle();
-    const sent = JSON.stringify(server.chatRequests().filter(isExtraction));
+    const sent = JSON.stringify(rig.server.chatRequests().filter(isExtraction));
     expect(sent).toContain('password');
     expect(sent).not.toContain(secret);
     const notes = cairn.notes.store.list('test:alice').map((note) => note.text);

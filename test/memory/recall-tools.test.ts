@@ -1,36 +1,23 @@
 /** Recall into the next session's prompt, the memory tools as the model calls them, and /memory and /forget. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChatBody } from '../fakes/model-server.js';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { isExtraction, memoryReplies, NOW, notesFixture, toolContext } from './helpers.js';
 import { memorySaveTool, memorySearchTool } from '../../src/memory/notes/tools.js';
 
-let server: FakeModelServer;
-const running: TestCairn[] = [];
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.close()));
-  await server.close();
-});
-
-function start(env: Record<string, string> = {}): TestCairn {
-  const cairn = startTestCairn(testConfig(server.url, env, tempDir()));
-  running.push(cairn);
-  return cairn;
-}
+const rig = useFakeModelRig();
 
 const ALICE = 'test:alice';
-const chatBodies = () => server.chatRequests().filter((body) => !isExtraction(body));
+const chatBodies = () => rig.server.chatRequests().filter((body) => !isExtraction(body));
 const systemPrompt = (body: ChatBody | undefined) => String(body?.messages[0]?.content ?? '');
 const toolResult = (body: ChatBody | undefined) => String([...(body?.messages ?? [])].reverse().find((m: { role: string }) => m.role === 'tool')?.content ?? '');
 const command = (cairn: TestCairn, name: string, args = '', overrides = {}) => cairn.adapter.message(`/${name} ${args}`.trim(), { command: { name, args }, ...overrides });
 
 describe('recall', () => {
   it("puts what the last session taught into the next session's prompt", async () => {
-    server.setDefault(memoryReplies((transcript) => (transcript.includes('Pixel') ? { notes: [{ text: 'Alice has a gray cat named Pixel.', kind: 'fact' }] } : { notes: [] })));
-    const cairn = start();
+    rig.server.setDefault(memoryReplies((transcript) => (transcript.includes('Pixel') ? { notes: [{ text: 'Alice has a gray cat named Pixel.', kind: 'fact' }] } : { notes: [] })));
+    const cairn = rig.start();
     await cairn.gateway.receive(cairn.adapter.message('My gray kitten is called Pixel'));
     await cairn.gateway.receive(command(cairn, 'new'));
     await cairn.notes.idle();
@@ -41,7 +28,7 @@ describe('recall', () => {
   });
 
   it('recalls pinned notes first, then those relevant to the first message, within the token budget', async () => {
-    const cairn = start({ CAIRN_MEMORY_RECALL_TOKENS: '120' });
+    const cairn = rig.start({ CAIRN_MEMORY_RECALL_TOKENS: '120' });
     const store = cairn.notes.store;
     store.add(ALICE, { text: 'Alice wants answers in British English.', kind: 'preference', origin: 'user', pinned: true, createdAt: 1 });
     store.add(ALICE, { text: 'Alice deploys the billing service with Helm.', kind: 'fact', origin: 'model', createdAt: 2 });
@@ -56,7 +43,7 @@ describe('recall', () => {
   });
 
   it("never puts one user's notes in another's prompt, nor anyone's in a group's shared prompt", async () => {
-    const cairn = start();
+    const cairn = rig.start();
     cairn.notes.store.add(ALICE, { text: 'Alice secret project codename Bluebird.', kind: 'fact', origin: 'user', pinned: true, createdAt: 1 });
     await cairn.gateway.receive(cairn.adapter.message('tell me about project Bluebird', { userId: 'test:bob', senderId: 'bob', userName: 'bob', conversationId: 'test:dm:bob' }));
     await cairn.gateway.receive(cairn.adapter.message('project Bluebird status?', { conversationId: 'test:group:1', isDirect: false, addressed: true }));
@@ -67,9 +54,9 @@ describe('recall', () => {
 
 describe('memory tools', () => {
   it('memory_save keeps what the user asked, as their own trusted note, secrets masked, once', async () => {
-    const cairn = start();
+    const cairn = rig.start();
     const save = { name: 'memory_save', arguments: { text: 'Alice wants answers in British English. Her wifi password is hunter2hunter2.', kind: 'preference', pinned: true } };
-    server.enqueue({ toolCalls: [save] }, { text: 'Noted.' }, { toolCalls: [save] }, { text: 'Already noted.' });
+    rig.server.enqueue({ toolCalls: [save] }, { text: 'Noted.' }, { toolCalls: [save] }, { text: 'Already noted.' });
     await cairn.gateway.receive(cairn.adapter.message('please always remember: British English. wifi password is hunter2hunter2'));
     await cairn.gateway.receive(cairn.adapter.message('again please'));
     const notes = cairn.notes.store.list(ALICE);
@@ -78,26 +65,26 @@ describe('memory tools', () => {
     expect(notes[0]?.sourceSession).toBe(cairn.sessions.store.active('test:dm:alice')?.id);
     expect(toolResult(chatBodies().at(-1))).toContain('Already remembered as note');
     // A correction that negates it is no duplicate.
-    server.enqueue({ toolCalls: [{ name: 'memory_save', arguments: { text: "Alice doesn't want answers in British English.", kind: 'preference' } }] }, { text: 'Corrected.' });
+    rig.server.enqueue({ toolCalls: [{ name: 'memory_save', arguments: { text: "Alice doesn't want answers in British English.", kind: 'preference' } }] }, { text: 'Corrected.' });
     await cairn.gateway.receive(cairn.adapter.message('actually, not British English'));
     expect(toolResult(chatBodies().at(-1))).not.toContain('Already remembered');
     expect(cairn.notes.store.list(ALICE).map((note) => note.text)).toContain("Alice doesn't want answers in British English.");
   });
 
   it('memory_search finds the speaker\'s notes by words, date range and kind', async () => {
-    const cairn = start();
+    const cairn = rig.start();
     const add = (text: string, kind: string, day: string) => cairn.notes.store.add(ALICE, { text, kind, origin: 'model', createdAt: Date.parse(`${day}T10:00:00Z`) });
     add('Decided to deploy on Tuesdays only.', 'decision', '2026-03-02');
     add('Decided to deploy with blue-green switching.', 'decision', '2026-03-20');
     add('The deploy failed because of a stale lockfile; deleting it fixed it.', 'solution', '2026-03-21');
     cairn.notes.store.add('test:bob', { text: 'Bob decided to deploy from his laptop.', kind: 'decision', origin: 'model', createdAt: Date.parse('2026-03-20T10:00:00Z') });
-    server.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'deploy decided', since: '2026-03-10', until: '2026-03-31', kind: 'decision' } }] }, { text: 'Found it.' });
+    rig.server.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'deploy decided', since: '2026-03-10', until: '2026-03-31', kind: 'decision' } }] }, { text: 'Found it.' });
     await cairn.gateway.receive(cairn.adapter.message('what did we decide about deploys this month?'));
     const result = JSON.parse(toolResult(chatBodies().at(-1))) as { notes: { text: string; kind: string; created_at: string }[] };
     expect(result.notes.map((note) => note.text)).toEqual(['Decided to deploy with blue-green switching.']);
     expect(result.notes[0]?.created_at).toBe('2026-03-20T10:00:00.000Z');
 
-    server.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'deploy', since: 'last week' } }] }, { text: 'Oops.' });
+    rig.server.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'deploy', since: 'last week' } }] }, { text: 'Oops.' });
     await cairn.gateway.receive(cairn.adapter.message('and last week?'));
     expect(toolResult(chatBodies().at(-1))).toMatch(/ISO 8601/);
   });
@@ -143,7 +130,7 @@ describe('memory tools, called directly', () => {
 
 describe('/memory and /forget', () => {
   it('show the sender their notes with ids, search them, and delete one or all', async () => {
-    const cairn = start();
+    const cairn = rig.start();
     const tabs = cairn.notes.store.add(ALICE, { text: 'Alice indents with tabs.', kind: 'preference', origin: 'model', createdAt: 1 });
     cairn.notes.store.add(ALICE, { text: 'Alice is on the payments team.', kind: 'fact', origin: 'user', pinned: true, createdAt: 2 });
     const bobs = cairn.notes.store.add('test:bob', { text: 'Bob likes spaces.', kind: 'preference', origin: 'model', createdAt: 3 });
@@ -173,8 +160,8 @@ describe('/memory and /forget', () => {
   });
 
   it('/forget all also keeps the current conversation out of later notes', async () => {
-    server.setDefault(memoryReplies((transcript) => ({ notes: transcript.includes('tabs') ? [{ text: 'Alice likes tabs.', kind: 'preference' }] : [{ text: 'Alice likes tea.', kind: 'preference' }] })));
-    const cairn = start();
+    rig.server.setDefault(memoryReplies((transcript) => ({ notes: transcript.includes('tabs') ? [{ text: 'Alice likes tabs.', kind: 'preference' }] : [{ text: 'Alice likes tea.', kind: 'preference' }] })));
+    const cairn = rig.start();
     await cairn.gateway.receive(cairn.adapter.message('I like tabs'));
     cairn.manualClock.advance(1_000);
     await cairn.gateway.receive(command(cairn, 'forget', 'all'));

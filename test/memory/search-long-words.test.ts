@@ -6,20 +6,12 @@
  * conversation), and ranking stemmed a word of any length, which overflowed the stack.
  */
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stem } from '../../src/memory/notes/stemmer.js';
-import { NOW, notesFixture, type NotesFixture } from './helpers.js';
+import { NOW, useNotesFixtures } from './helpers.js';
 
 const TIMEOUT_MS = 10_000;
-const open: NotesFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
-function fixture(): NotesFixture {
-  const made = notesFixture();
-  open.push(made);
-  return made;
-}
+const fixture = useNotesFixtures();
 const ALICE = 'test:alice';
 /** About 60,000 characters of Chinese with no punctuation: one run of letters. */
 const PASTED_CHINESE = '我们今天讨论了数据库迁移的问题并决定下周开始'.repeat(2_700);

@@ -1,9 +1,9 @@
 /** Search: filters, recency, hybrid over the loopback embeddings endpoint, and the quality bar. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { blobToVector, createOpenAIEmbedder } from '../../src/memory/notes/embeddings.js';
 import { buildConversation } from './fixtures/conversations.js';
-import { conversationJsonl, DAY, hashedEmbedder, naiveSearch, NOW, notesFixture, recallAt, type NotesFixture } from './helpers.js';
+import { conversationJsonl, DAY, hashedEmbedder, naiveSearch, NOW, recallAt, useNotesFixtures } from './helpers.js';
 
 let server: FakeModelServer;
 beforeAll(async () => {
@@ -12,15 +12,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-const open: NotesFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
-function fixture(options: Parameters<typeof notesFixture>[0] = {}): NotesFixture {
-  const made = notesFixture(options);
-  open.push(made);
-  return made;
-}
+const fixture = useNotesFixtures();
 
 const embedderOn = (url: string) =>
   createOpenAIEmbedder({ provider: { name: 'custom', baseUrl: url, apiKey: 'sk-test', model: 'm', toolMode: 'auto', headers: {} }, model: 'fake-embeddings', timeoutMs: 5_000 });

@@ -1,18 +1,10 @@
 /** The notes store: versions, forgetting, owner counts, both search plans, and the FTS index kept in sync. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/store/db.js';
 import { TermBudget } from '../../src/memory/notes/term-budget.js';
-import { DAY, NOW, notesFixture, prng, type NotesFixture } from './helpers.js';
+import { DAY, NOW, prng, useNotesFixtures } from './helpers.js';
 
-const open: NotesFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
-function fixture(): NotesFixture {
-  const made = notesFixture();
-  open.push(made);
-  return made;
-}
+const fixture = useNotesFixtures();
 
 function ftsIsConsistent(db: Db): void {
   db.prepare("INSERT INTO notes_fts (notes_fts) VALUES ('integrity-check')").run();

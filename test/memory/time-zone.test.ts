@@ -1,40 +1,26 @@
 /** Dates in memory with CAIRN_TZ set: "the 5th" is the person's 5th, as the current_time tool and the extraction prompt give it. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { describe, expect, it } from 'vitest';
+import type { ChatBody } from '../fakes/model-server.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { parseInstant } from '../../src/memory/notes/instant.js';
 import { isExtraction } from './helpers.js';
 
-let server: FakeModelServer;
-const running: TestCairn[] = [];
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.close()));
-  await server.close();
-});
-
-function start(env: Record<string, string> = {}): TestCairn {
-  const cairn = startTestCairn(testConfig(server.url, env, tempDir()));
-  running.push(cairn);
-  return cairn;
-}
+const rig = useFakeModelRig();
 
 const ALICE = 'test:alice';
-const chatBodies = () => server.chatRequests().filter((body) => !isExtraction(body));
+const chatBodies = () => rig.server.chatRequests().filter((body) => !isExtraction(body));
 const toolResult = (body: ChatBody | undefined) => String([...(body?.messages ?? [])].reverse().find((m: { role: string }) => m.role === 'tool')?.content ?? '');
 const memorySearchDefinition = (body: ChatBody | undefined) => JSON.stringify((body?.tools as { function: { name: string } }[] | undefined)?.find((tool) => tool.function.name === 'memory_search'));
 
 describe('CAIRN_TZ=Asia/Tokyo', () => {
   it('memory_search with since/until a bare date searches that day in CAIRN_TZ, not the UTC day', async () => {
-    const cairn = start({ CAIRN_TZ: 'Asia/Tokyo' });
+    const cairn = rig.start({ CAIRN_TZ: 'Asia/Tokyo' });
     // Tuesday 5 March, 08:30 in Tokyo (still the 4th in UTC).
     cairn.notes.store.add(ALICE, { text: 'Decided to rename the repository to cairn-core.', kind: 'decision', origin: 'model', createdAt: Date.parse('2026-03-05T08:30:00+09:00') });
     // Wednesday 6 March, 08:30 in Tokyo (still the 5th in UTC).
     cairn.notes.store.add(ALICE, { text: 'Decided to drop Node 18 support.', kind: 'decision', origin: 'model', createdAt: Date.parse('2026-03-06T08:30:00+09:00') });
     // "What did we decide on the 5th?": the model names the day as the person and current_time know it.
-    server.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'decided', since: '2026-03-05', until: '2026-03-05' } }] }, { text: 'Here it is.' });
+    rig.server.enqueue({ toolCalls: [{ name: 'memory_search', arguments: { query: 'decided', since: '2026-03-05', until: '2026-03-05' } }] }, { text: 'Here it is.' });
     await cairn.gateway.receive(cairn.adapter.message('what did we decide on March 5?'));
     const result = JSON.parse(toolResult(chatBodies().at(-1))) as { notes: { text: string; created_at: string }[] };
     expect(result.notes.map((note) => note.text)).toEqual(['Decided to rename the repository to cairn-core.']);
@@ -44,7 +30,7 @@ describe('CAIRN_TZ=Asia/Tokyo', () => {
   });
 
   it('/memory dates each note by its day in CAIRN_TZ', async () => {
-    const cairn = start({ CAIRN_TZ: 'Asia/Tokyo' });
+    const cairn = rig.start({ CAIRN_TZ: 'Asia/Tokyo' });
     const note = cairn.notes.store.add(ALICE, { text: 'Alice moved to Osaka.', kind: 'fact', origin: 'user', createdAt: Date.parse('2026-03-05T08:30:00+09:00') });
     await cairn.gateway.receive(cairn.adapter.message('/memory', { command: { name: 'memory', args: '' } }));
     expect(cairn.adapter.texts().at(-1)).toContain(`[${note.id}] (fact, 2026-03-05) Alice moved to Osaka.`);

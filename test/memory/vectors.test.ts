@@ -4,23 +4,15 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenAIEmbedder, cutToTokens, type Embedder } from '../../src/memory/notes/embeddings.js';
 import { estimateTokens } from '../../src/memory/tokens.js';
 import { Notes } from '../../src/memory/notes/index.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { fakeEmbedding } from '../fakes/model-server.js';
-import { hashedEmbedder, NOW, notesFixture, type NotesFixture } from './helpers.js';
+import { hashedEmbedder, NOW, useNotesFixtures } from './helpers.js';
 
-const open: NotesFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
-function fixture(options: Parameters<typeof notesFixture>[0] = {}): NotesFixture {
-  const made = notesFixture(options);
-  open.push(made);
-  return made;
-}
+const fixture = useNotesFixtures();
 
 /** An embeddings endpoint whose requests answer only when the test releases them. */
 function heldEmbedder() {

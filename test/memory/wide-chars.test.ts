@@ -1,23 +1,15 @@
 /** Notes in scripts written without spaces (Chinese, Japanese, Thai; Korean particles) are found by a word inside them. */
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { NoteStore } from '../../src/memory/notes/store.js';
 import { wordTokens } from '../../src/memory/notes/query.js';
 import { foldForSearch } from '../../src/memory/notes/fold.js';
-import { NOW, notesFixture, type NotesFixture } from './helpers.js';
+import { NOW, useNotesFixtures } from './helpers.js';
 import { tempDir } from '../helpers/cairn.js';
 
-const open: NotesFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
-function fixture(): NotesFixture {
-  const made = notesFixture();
-  open.push(made);
-  return made;
-}
+const fixture = useNotesFixtures();
 
 describe('search in scripts without spaces', () => {
   it.each([

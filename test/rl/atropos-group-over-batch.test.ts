@@ -7,23 +7,15 @@
  * disconnects.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/logger.js';
-import { AtroposClient } from '../../src/rl/atropos/client.js';
 import { checkGroupFitsBatch, serveAtropos, type AtroposEnvironmentOptions } from '../../src/rl/atropos/environment.js';
-import type { ChatTokenizer } from '../../src/rl/atropos/tokenize.js';
 import { startFakeAtropos, type FakeAtropos } from './fakes/atropos-server.js';
-import { renderChat } from './fakes/tokenize-server.js';
-import { ManualTimers, sampleTrajectory } from './helpers.js';
+import { ManualTimers, sampleTrajectory, charTokenizer, quickAtroposClient, serveOptions } from './helpers.js';
 
 let atropos: FakeAtropos | undefined;
 afterEach(async () => {
   await atropos?.close();
   atropos = undefined;
 });
-
-const charTokenizer: ChatTokenizer = {
-  tokenize: async (messages, options) => [...renderChat(messages, options.addGenerationPrompt, options.tools)].map((c) => c.codePointAt(0) as number),
-};
 
 function generator(): AtroposEnvironmentOptions['generate'] {
   let n = 0;
@@ -49,23 +41,18 @@ describe('cairn atropos serve with a --group-size no trainer batch can hold', ()
       await fake.takeAllBatches();
       if (timers.sleeps.length >= 50) controller.abort();
     };
-    const outcome = await serveAtropos({
-      client: new AtroposClient({ baseUrl: fake.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 }),
-      tokenizer: charTokenizer,
-      generate: generator(),
-      tasks: [{ id: 'a', prompt: 'What is 6*7?', expected: 42 }],
-      groupSize,
-      name: 'cairn',
-      weight: 1,
-      maxTokenLength: 100_000,
-      maxBatchesOffpolicy: 3,
-      concurrency: 1,
-      epochs: undefined,
-      pollMs: 500,
-      timers,
-      logger: silentLogger,
-      signal: controller.signal,
-    }).then(
+    const outcome = await serveAtropos(
+      serveOptions({
+        client: quickAtroposClient(fake.url),
+        tokenizer: charTokenizer,
+        generate: generator(),
+        tasks: [{ id: 'a', prompt: 'What is 6*7?', expected: 42 }],
+        groupSize,
+        epochs: undefined,
+        timers,
+        signal: controller.signal,
+      }),
+    ).then(
       (stats) => ({ stats }),
       (error: Error) => ({ error: error.message }),
     );

@@ -8,24 +8,16 @@
  * as server.py does, so a test cannot count such a group as trained.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/logger.js';
-import { AtroposClient } from '../../src/rl/atropos/client.js';
 import { serveAtropos, type AtroposEnvironmentOptions } from '../../src/rl/atropos/environment.js';
-import type { ChatTokenizer } from '../../src/rl/atropos/tokenize.js';
 import type { Task } from '../../src/rl/tasks.js';
 import { startFakeAtropos, takeExactBatch, type FakeAtropos } from './fakes/atropos-server.js';
-import { renderChat } from './fakes/tokenize-server.js';
-import { ManualTimers, sampleTrajectory } from './helpers.js';
+import { sampleTrajectory, charTokenizer, quickAtroposClient, serveOptions } from './helpers.js';
 
 let atropos: FakeAtropos | undefined;
 afterEach(async () => {
   await atropos?.close();
   atropos = undefined;
 });
-
-const charTokenizer: ChatTokenizer = {
-  tokenize: async (messages, options) => [...renderChat(messages, options.addGenerationPrompt, options.tools)].map((c) => c.codePointAt(0) as number),
-};
 
 /** Per task, how many of its runs finish (every later one fails: a timeout, the model server away); scores alternate 0, 1. */
 function generator(finishing: Record<string, number>, calls: Map<string, number>): AtroposEnvironmentOptions['generate'] {
@@ -44,25 +36,17 @@ async function serve(ids: string[], finishing: Record<string, number>, keepEqual
   await fake.registerTrainer({ batchSize: 4 });
   await fake.takeBatch();
   const calls = new Map<string, number>();
-  const client = new AtroposClient({ baseUrl: fake.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
-  const stats = await serveAtropos({
-    client,
-    tokenizer: charTokenizer,
-    generate: generator(finishing, calls),
-    tasks: ids.map((id) => ({ id, prompt: `What is 40+2? (${id})`, expected: 42 })) satisfies Task[],
-    groupSize: 4,
-    name: 'cairn',
-    weight: 1,
-    maxTokenLength: 100_000,
-    maxBatchesOffpolicy: 0,
-    concurrency: 1,
-    epochs: 1,
-    pollMs: 500,
-    keepEqualScores,
-    timers: new ManualTimers(),
-    logger: silentLogger,
-    signal: new AbortController().signal,
-  });
+  const stats = await serveAtropos(
+    serveOptions({
+      client: quickAtroposClient(fake.url),
+      tokenizer: charTokenizer,
+      generate: generator(finishing, calls),
+      tasks: ids.map((id) => ({ id, prompt: `What is 40+2? (${id})`, expected: 42 })) satisfies Task[],
+      groupSize: 4,
+      maxBatchesOffpolicy: 0,
+      keepEqualScores,
+    }),
+  );
   // The trainer takes every batch server.py would give it.
   const trained = (await fake.takeAllBatches()).flat().reduce((sum, group) => sum + group.tokens.length, 0);
   return { stats, trained, calls, fake };
@@ -92,26 +76,19 @@ describe('cairn atropos serve: a group that would be smaller than G', () => {
     await fake.takeBatch();
     let runs = 0;
     const working = generator({ a: 100 }, new Map());
-    const stats = await serveAtropos({
-      client: new AtroposClient({ baseUrl: fake.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 }),
-      tokenizer: charTokenizer,
-      generate: async (task, signal) => {
-        if (runs++ === 1) throw new Error('connect ECONNRESET');
-        return working(task, signal);
-      },
-      tasks: [{ id: 'a', prompt: 'What is 40+2?', expected: 42 }],
-      groupSize: 4,
-      name: 'cairn',
-      weight: 1,
-      maxTokenLength: 100_000,
-      maxBatchesOffpolicy: 0,
-      concurrency: 1,
-      epochs: 1,
-      pollMs: 500,
-      timers: new ManualTimers(),
-      logger: silentLogger,
-      signal: new AbortController().signal,
-    });
+    const stats = await serveAtropos(
+      serveOptions({
+        client: quickAtroposClient(fake.url),
+        tokenizer: charTokenizer,
+        generate: async (task, signal) => {
+          if (runs++ === 1) throw new Error('connect ECONNRESET');
+          return working(task, signal);
+        },
+        tasks: [{ id: 'a', prompt: 'What is 40+2?', expected: 42 }],
+        groupSize: 4,
+        maxBatchesOffpolicy: 0,
+      }),
+    );
     expect(stats).toMatchObject({ trajectories: 4, groups: { received: 1, incomplete: 0 } });
     expect(runs).toBe(5);
     expect((await fake.takeAllBatches()).map((batch) => batch.map((g) => g.tokens.length))).toEqual([[4]]);

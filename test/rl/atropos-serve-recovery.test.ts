@@ -6,14 +6,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/logger.js';
-import { AtroposClient } from '../../src/rl/atropos/client.js';
+import type { AtroposClient } from '../../src/rl/atropos/client.js';
 import { serveAtropos, type AtroposEnvironmentOptions } from '../../src/rl/atropos/environment.js';
 import { ServerTokenizer, type ChatTokenizer } from '../../src/rl/atropos/tokenize.js';
 import type { Task } from '../../src/rl/tasks.js';
 import { startFakeAtropos, type FakeAtropos } from './fakes/atropos-server.js';
 import { renderChat } from './fakes/tokenize-server.js';
-import { ManualTimers, sampleTrajectory, until } from './helpers.js';
+import { ManualTimers, sampleTrajectory, until, charTokenizer, serveOptions, quickAtroposClient } from './helpers.js';
 
 const servers: { close(): Promise<void> | void }[] = [];
 afterEach(async () => {
@@ -40,29 +39,8 @@ function generator(): AtroposEnvironmentOptions['generate'] {
   };
 }
 
-/** One token per character, like test/rl/fakes/tokenize-server.ts. */
-const charTokenizer: ChatTokenizer = {
-  tokenize: async (messages, options) => [...renderChat(messages, options.addGenerationPrompt, options.tools)].map((c) => c.codePointAt(0) as number),
-};
-
 function options(client: AtroposClient, tokenizer: ChatTokenizer, signal: AbortSignal): AtroposEnvironmentOptions {
-  return {
-    client,
-    tokenizer,
-    generate: generator(),
-    tasks,
-    groupSize: 2,
-    name: 'cairn',
-    weight: 1,
-    maxTokenLength: 100_000,
-    maxBatchesOffpolicy: 3,
-    concurrency: 1,
-    epochs: 1,
-    pollMs: 500,
-    timers: new ManualTimers(),
-    logger: silentLogger,
-    signal,
-  };
+  return serveOptions({ client, tokenizer, generate: generator(), tasks, signal });
 }
 
 describe('cairn atropos serve', () => {
@@ -88,7 +66,7 @@ describe('cairn atropos serve', () => {
         });
       }),
     );
-    const client = new AtroposClient({ baseUrl: atropos.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
+    const client = quickAtroposClient(atropos.url);
     const tokenizer = new ServerTokenizer({ url: `${tokenizeUrl}/tokenize`, model: 'policy', sleep: async () => {} });
     const stats = await serveAtropos(options(client, tokenizer, new AbortController().signal));
     expect(stats.stoppedBecause).toBe('tasks');
@@ -115,7 +93,7 @@ describe('cairn atropos serve', () => {
         });
       }),
     );
-    const client = new AtroposClient({ baseUrl: url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
+    const client = quickAtroposClient(url);
     const result = await serveAtropos(options(client, charTokenizer, controller.signal)).then(
       (stats) => ({ stats }),
       (error: Error) => ({ error: error.message }),
@@ -130,7 +108,7 @@ describe('cairn atropos serve', () => {
     await atropos.registerTrainer();
     await atropos.takeBatch();
     const tokenizeUrl = await listen(createServer((req, res) => void req.resume().on('end', () => res.writeHead(404).end('{"detail":"Not Found"}'))));
-    const client = new AtroposClient({ baseUrl: atropos.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
+    const client = quickAtroposClient(atropos.url);
     const tokenizer = new ServerTokenizer({ url: `${tokenizeUrl}/tokenize`, model: 'policy', sleep: async () => {} });
     await expect(serveAtropos(options(client, tokenizer, new AbortController().signal))).rejects.toThrow(/answered 404\. Set CAIRN_TOKENIZE_URL/);
     expect(atropos.envs[0]?.connected).toBe(false);
@@ -149,7 +127,7 @@ describe('cairn atropos serve', () => {
         return charTokenizer.tokenize(messages, tokenizeOptions);
       },
     };
-    const client = new AtroposClient({ baseUrl: atropos.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
+    const client = quickAtroposClient(atropos.url);
     const groups: string[] = [];
     const stats = await serveAtropos({ ...options(client, flaky, new AbortController().signal), onGroup: (event) => (groups.push(`${event.taskId}:${event.outcome}`), (firstGroupDone = true)) });
     expect(stats.stoppedBecause).toBe('tasks');
@@ -161,7 +139,7 @@ describe('cairn atropos serve', () => {
     servers.push(atropos);
     await atropos.registerTrainer();
     await atropos.takeBatch();
-    const client = new AtroposClient({ baseUrl: atropos.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
+    const client = quickAtroposClient(atropos.url);
     const serveTimers = new ManualTimers();
     // Six tasks: the first three groups' runs fail (the model server restarts), then they work.
     const manyTasks: Task[] = Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, prompt: `What is ${i}+42-${i}?`, expected: 42 }));

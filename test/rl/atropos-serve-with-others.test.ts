@@ -5,25 +5,16 @@
  * a 5xx of its own, and the trainer reaching its step count while groups are being made.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/logger.js';
-import { AtroposClient } from '../../src/rl/atropos/client.js';
 import { serveAtropos, type AtroposEnvironmentOptions } from '../../src/rl/atropos/environment.js';
-import type { ChatTokenizer } from '../../src/rl/atropos/tokenize.js';
 import type { Task } from '../../src/rl/tasks.js';
 import { startFakeAtropos, type FakeAtropos } from './fakes/atropos-server.js';
-import { renderChat } from './fakes/tokenize-server.js';
-import { ManualTimers, sampleTrajectory } from './helpers.js';
+import { ManualTimers, sampleTrajectory, charTokenizer, quickAtroposClient, serveOptions } from './helpers.js';
 
 let atropos: FakeAtropos | undefined;
 afterEach(async () => {
   await atropos?.close();
   atropos = undefined;
 });
-
-/** One token per character, like test/rl/fakes/tokenize-server.ts. */
-const charTokenizer: ChatTokenizer = {
-  tokenize: async (messages, options) => [...renderChat(messages, options.addGenerationPrompt, options.tools)].map((c) => c.codePointAt(0) as number),
-};
 
 const tasks: Task[] = [
   { id: 'a', prompt: 'What is 6*7?', expected: 42 },
@@ -49,24 +40,7 @@ async function trainer(options: Parameters<FakeAtropos['registerTrainer']>[0]): 
 }
 
 function environment(fake: FakeAtropos, overrides: Partial<AtroposEnvironmentOptions>): AtroposEnvironmentOptions {
-  return {
-    client: new AtroposClient({ baseUrl: fake.url, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 }),
-    tokenizer: charTokenizer,
-    generate: scoredRun(),
-    tasks,
-    groupSize: 2,
-    name: 'cairn',
-    weight: 1,
-    maxTokenLength: 100_000,
-    maxBatchesOffpolicy: 3,
-    concurrency: 1,
-    epochs: 1,
-    pollMs: 500,
-    timers: new ManualTimers(),
-    logger: silentLogger,
-    signal: new AbortController().signal,
-    ...overrides,
-  };
+  return serveOptions({ client: quickAtroposClient(fake.url), tokenizer: charTokenizer, generate: scoredRun(), tasks, ...overrides });
 }
 
 const post = async (url: string, body: unknown) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();

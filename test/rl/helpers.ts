@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import type { ChatBody, FakeModelServer, FakeReply, RecordedRequest } from '../fakes/model-server.js';
 import { tempDir } from '../helpers/cairn.js';
 import type { Timers } from '../../src/rl/pool.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { AtroposClient } from '../../src/rl/atropos/client.js';
+import type { AtroposEnvironmentOptions } from '../../src/rl/atropos/environment.js';
+import type { ChatTokenizer } from '../../src/rl/atropos/tokenize.js';
+import { renderChat } from './fakes/tokenize-server.js';
 import { TRAJECTORY_FORMAT, type Trajectory } from '../../src/rl/trajectory.js';
 import { openDatabase } from '../../src/store/db.js';
 
@@ -86,6 +91,40 @@ export class ManualTimers implements Timers {
     this.pending.clear();
     for (const timer of due) timer.fn();
   }
+}
+
+/** One token per character of the chat template test/rl/fakes/tokenize-server.ts renders. */
+export const charTokenizer: ChatTokenizer = {
+  tokenize: async (messages, options) => [...renderChat(messages, options.addGenerationPrompt, options.tools)].map((c) => c.codePointAt(0) as number),
+};
+
+/** The trainer's API at `baseUrl` as serveAtropos reaches it, retrying at once (its timers fired by hand). */
+export function quickAtroposClient(baseUrl: string): AtroposClient {
+  return new AtroposClient({ baseUrl, timers: new ManualTimers(), logger: silentLogger, retryBaseMs: 1, random: () => 0 });
+}
+
+type GivenOptions = Pick<AtroposEnvironmentOptions, 'client' | 'tokenizer' | 'generate' | 'tasks'> & Partial<AtroposEnvironmentOptions>;
+
+/**
+ * serveAtropos's options as the environment tests start it: groups of 2, one run at a time, one
+ * epoch, at most 3 batches off-policy, a poll every 500 ms, hand-fired timers, never cancelled.
+ * The test gives the trainer's client, the tokenizer, the runs and the tasks, and what it changes.
+ */
+export function serveOptions(given: GivenOptions): AtroposEnvironmentOptions {
+  return {
+    groupSize: 2,
+    name: 'cairn',
+    weight: 1,
+    maxTokenLength: 100_000,
+    maxBatchesOffpolicy: 3,
+    concurrency: 1,
+    epochs: 1,
+    pollMs: 500,
+    timers: new ManualTimers(),
+    logger: silentLogger,
+    signal: new AbortController().signal,
+    ...given,
+  };
 }
 
 /** Resolves when `check` holds, polling the event loop (for conditions another process or socket brings about). */

@@ -5,22 +5,18 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommandRegistry } from '../../src/core/commands.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import { registerSkillCommands, registerSkillTools } from '../../src/skills/index.js';
-import { makeSkills, skillText, toolContext, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { skillText, toolContext, writeSkillFolder, useSkillsFixtures } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
 /** A learned skill whose description has an unquoted colon: not valid YAML. */
 function setup() {
-  const fixture = makeSkills();
-  open.push(fixture);
+  const fixture = newSkills();
   const dir = join(fixture.learnedDir, 'brewing-tea');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'SKILL.md'), '---\nname: brewing-tea\ndescription: Brew tea. Use when: it is four\n---\n\n# Brewing\n1. Boil water.\n');

@@ -1,20 +1,16 @@
 /** Where skills come from (precedence, hot reload, broken folders) and the catalog within its token budget. */
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderCatalog, shorten, type CatalogEntry } from '../../src/skills/catalog.js';
 import { estimateTokens } from '../../src/memory/tokens.js';
 import type { PrefixContext } from '../../src/core/prompt.js';
 import { tempDir } from '../helpers/cairn.js';
-import { GOOD_BODY, makeSkills, skillText, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { GOOD_BODY, skillText, useSkillsFixtures, writeSkillFolder, type SkillsOptions } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
-function setup(options: Parameters<typeof makeSkills>[0] = {}) {
-  const fixture = makeSkills(options);
-  open.push(fixture);
+const newSkills = useSkillsFixtures();
+function setup(options: SkillsOptions = {}) {
+  const fixture = newSkills(options);
   return fixture;
 }
 

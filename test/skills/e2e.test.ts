@@ -1,36 +1,23 @@
 /** Skills in the running core: the gateway, the agent loop and the real openai client against the fake model server. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { describe, expect, it } from 'vitest';
+import type { ChatBody } from '../fakes/model-server.js';
+import { tempDir } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import type { TurnResult } from '../../src/core/agent.js';
 import { skillText, writeSkillFolder } from './helpers.js';
 
-let server: FakeModelServer;
-const running: TestCairn[] = [];
-beforeEach(async () => {
-  server = await startFakeModelServer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.close()));
-  await server.close();
-});
-
-function start(env: Record<string, string> = {}, dataDir = tempDir()): TestCairn {
-  const cairn = startTestCairn(testConfig(server.url, env, dataDir));
-  running.push(cairn);
-  return cairn;
-}
+const rig = useFakeModelRig();
 
 const systemPrompt = (request: ChatBody | undefined): string => String(request?.messages?.[0]?.content ?? '');
 /** The newest request of a chat turn (the learning loop also calls the model, for reflection). */
-const lastTurn = (): ChatBody | undefined => server.chatRequests().filter((request) => systemPrompt(request).startsWith('You are Cairn')).at(-1);
+const lastTurn = (): ChatBody | undefined => rig.server.chatRequests().filter((request) => systemPrompt(request).startsWith('You are Cairn')).at(-1);
 const toolResults = (request: ChatBody | undefined): string[] => (request?.messages ?? []).filter((m: { role: string }) => m.role === 'tool').map((m: { content: string }) => m.content);
 
 describe('skills through the gateway', () => {
   it('puts the bundled catalog in the system prompt, and a hot edit on disk shows in the next session only', async () => {
-    const cairn = start();
+    const cairn = rig.start();
     const learned = join(cairn.config.dataDir, 'skills');
     const file = join(writeSkillFolder(learned, 'brewing-tea', skillText('brewing-tea', { description: 'Brew green tea at 80 degrees.' })), 'SKILL.md');
 
@@ -53,10 +40,10 @@ describe('skills through the gateway', () => {
   });
 
   it('lets the model view a skill, and records the version that turn used for the learning loop', async () => {
-    const cairn = start();
+    const cairn = rig.start();
     const turns: TurnResult[] = [];
     cairn.agent.onTurnFinished((_input, result) => turns.push(result));
-    server.enqueue({ toolCalls: [{ name: 'skill_view', arguments: { name: 'optimizing-slow-sql' } }] }, { text: 'Run EXPLAIN ANALYZE first.' });
+    rig.server.enqueue({ toolCalls: [{ name: 'skill_view', arguments: { name: 'optimizing-slow-sql' } }] }, { text: 'Run EXPLAIN ANALYZE first.' });
 
     await cairn.gateway.receive(cairn.adapter.message('my query is slow'));
     expect(cairn.adapter.texts()).toEqual(['Run EXPLAIN ANALYZE first.']);
@@ -69,8 +56,8 @@ describe('skills through the gateway', () => {
   });
 
   it('lets the model create a skill (the next session lists it) and tells it why a bad one was refused', async () => {
-    const cairn = start();
-    server.enqueue(
+    const cairn = rig.start();
+    rig.server.enqueue(
       { toolCalls: [{ name: 'skill_create', arguments: { name: 'restarting-the-worker', description: 'Restart the queue worker safely. Use when jobs pile up.', body: '## Steps\n1. Drain.\n2. Restart.\n', reason: 'did it today' } }] },
       { toolCalls: [{ name: 'skill_create', arguments: { name: 'leaky', description: 'Leaks.', body: '## Steps\nexport GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n' } }] },
       { text: 'Saved the procedure.' },
@@ -88,7 +75,7 @@ describe('skills through the gateway', () => {
   });
 
   it('answers /skills with the list, and /skills <name> with details', async () => {
-    const cairn = start();
+    const cairn = rig.start();
     await cairn.gateway.receive(cairn.adapter.message('/skills', { command: { name: 'skills', args: '' } }));
     await cairn.gateway.receive(cairn.adapter.message('/skills writing-skills', { command: { name: 'skills', args: 'writing-skills' } }));
     await cairn.gateway.receive(cairn.adapter.message('/skills tea', { command: { name: 'skills', args: 'tea' } }));
@@ -97,13 +84,13 @@ describe('skills through the gateway', () => {
     expect(list).toContain('- triaging-incidents (bundled):');
     expect(one).toContain('writing-skills (bundled)');
     expect(missing).toBe('No skill named "tea".');
-    expect(server.chatRequests()).toHaveLength(0);
+    expect(rig.server.chatRequests()).toHaveLength(0);
   });
 
   it('reads extra skill folders from CAIRN_SKILLS_DIRS and keeps the catalog within CAIRN_SKILLS_CATALOG_TOKENS', async () => {
     const extra = tempDir('cairn-extra-');
     for (let i = 0; i < 60; i++) writeSkillFolder(extra, `team-skill-${i}`, skillText(`team-skill-${i}`, { description: `Team procedure ${i}. ${'Detail. '.repeat(30)}` }));
-    const cairn = start({ CAIRN_SKILLS_DIRS: extra, CAIRN_SKILLS_CATALOG_TOKENS: '600' });
+    const cairn = rig.start({ CAIRN_SKILLS_DIRS: extra, CAIRN_SKILLS_CATALOG_TOKENS: '600' });
     await cairn.gateway.receive(cairn.adapter.message('hello'));
     // The catalog section runs to the next section of the prefix (pinned notes may follow it).
     const catalog = (systemPrompt(lastTurn()).split('## Skills')[1] ?? '').split('\n## ')[0] ?? '';

@@ -1,11 +1,12 @@
 /** Builders for skills tests: SKILL.md text, skill folders on disk, and a Skills service over temp folders. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Skills } from '../../src/skills/index.js';
+import { afterEach } from 'vitest';
+import { registerSkillTools, Skills } from '../../src/skills/index.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { ToolContext } from '../../src/tools/registry.js';
+import { ToolRegistry, type ToolContext, type ToolOutcome } from '../../src/tools/registry.js';
 import { tempDir } from '../helpers/cairn.js';
 
 export const GOOD_BODY = ['# Doing the thing', '', '## When to use', 'When the thing needs doing.', '', '## Steps', '1. Do it.', '2. Check it.', ''].join('\n');
@@ -43,7 +44,16 @@ export interface SkillsFixture {
   clock: ManualClock;
 }
 
-export function makeSkills(options: { extraDirs?: string[]; catalogTokens?: number; knownSecrets?: string[]; dataDir?: string; bundledDir?: string; watchFolders?: boolean } = {}): SkillsFixture {
+export interface SkillsOptions {
+  extraDirs?: string[];
+  catalogTokens?: number;
+  knownSecrets?: string[];
+  dataDir?: string;
+  bundledDir?: string;
+  watchFolders?: boolean;
+}
+
+export function makeSkills(options: SkillsOptions = {}): SkillsFixture {
   const dataDir = options.dataDir ?? tempDir('cairn-skills-');
   const bundledDir = options.bundledDir ?? tempDir('cairn-bundled-');
   const db = openDatabase(join(dataDir, 'cairn.db'));
@@ -60,6 +70,29 @@ export function makeSkills(options: { extraDirs?: string[]; catalogTokens?: numb
     ...(options.watchFolders === undefined ? {} : { watchFolders: options.watchFolders }),
   });
   return { skills, db, dataDir, learnedDir: join(dataDir, 'skills'), bundledDir, clock };
+}
+
+/**
+ * makeSkills for a test file: call at the top, and every fixture the returned function makes in a
+ * test has its database closed after that test (one a test closed itself is left as it is).
+ */
+export function useSkillsFixtures(): (options?: SkillsOptions) => SkillsFixture {
+  const open: SkillsFixture[] = [];
+  afterEach(() => {
+    for (const fixture of open.splice(0)) if (fixture.db.open) fixture.db.close();
+  });
+  return (options) => {
+    const fixture = makeSkills(options);
+    open.push(fixture);
+    return fixture;
+  };
+}
+
+/** The skill tools in a registry, and a call of one as the model makes it (arguments as JSON text), by Alice in a DM. */
+export function skillTools(skills: Skills): { tools: ToolRegistry; call(name: string, args: object): Promise<ToolOutcome> } {
+  const tools = new ToolRegistry();
+  registerSkillTools(tools, skills);
+  return { tools, call: (name, args) => tools.execute({ id: 'c1', name, arguments: JSON.stringify(args) }, toolContext()) };
 }
 
 export function toolContext(sessionId = 'session-1', now = () => Date.UTC(2026, 10, 24, 9)): ToolContext {

@@ -5,22 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ToolRegistry } from '../../src/tools/registry.js';
-import { registerSkillTools } from '../../src/skills/index.js';
+import { describe, expect, it } from 'vitest';
 import { parseSkill } from '../../src/skills/format.js';
-import { GOOD_BODY, makeSkills, toolContext, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { GOOD_BODY, writeSkillFolder, useSkillsFixtures, skillTools } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 function setup() {
-  const fixture = makeSkills();
-  open.push(fixture);
-  const tools = new ToolRegistry();
-  registerSkillTools(tools, fixture.skills);
-  const call = (name: string, args: object) => tools.execute({ id: 'c1', name, arguments: JSON.stringify(args) }, toolContext());
+  const fixture = newSkills();
+  const { call } = skillTools(fixture.skills);
   /** The description line skill_view shows (the line after the heading). */
   const viewedDescription = async (name: string) => {
     const viewed = await call('skill_view', { name });

@@ -5,17 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addedProblems, problem } from '../../src/skills/rules.js';
-import { GOOD_BODY, makeSkills, skillText, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { GOOD_BODY, skillText, writeSkillFolder, useSkillsFixtures } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 function setup() {
-  const fixture = makeSkills();
-  open.push(fixture);
+  const fixture = newSkills();
   return fixture;
 }
 const agent = (reason: string) => ({ author: 'agent' as const, reason });

@@ -1,21 +1,17 @@
 /** Archiving a team skill (CAIRN_SKILLS_DIRS) and restoring it gives the team its skill back, not a frozen copy. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cairn.js';
-import { makeSkills, skillText, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { skillText, writeSkillFolder, useSkillsFixtures } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) if (fixture.db.open) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
 describe('a team skill archived and then restored with `cairn skills rollback`', () => {
   it("is the team folder's skill again, so the team's later edits reach Cairn", () => {
     const team = tempDir('cairn-team-');
     const dir = writeSkillFolder(team, 'on-call-handover', skillText('on-call-handover', { body: '## Steps\n1. Write the handover note.\n' }));
-    const fixture = makeSkills({ extraDirs: [team] });
-    open.push(fixture);
+    const fixture = newSkills({ extraDirs: [team] });
     const { skills, learnedDir } = fixture;
 
     // Someone archives it by mistake, and an admin restores it: the text is exactly what the team folder holds.

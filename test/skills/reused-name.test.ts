@@ -5,19 +5,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Refiner } from '../../src/learning/refinement.js';
 import { TaskStore, type NewTask } from '../../src/learning/tasks.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { GOOD_BODY, makeSkills, type SkillsFixture } from './helpers.js';
+import { GOOD_BODY, type SkillsFixture, useSkillsFixtures } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 function fixture(): SkillsFixture {
-  const made = makeSkills();
-  open.push(made);
+  const made = newSkills();
   return made;
 }
 

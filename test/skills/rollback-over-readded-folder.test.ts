@@ -6,18 +6,14 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { GOOD_BODY, makeSkills, skillText, type SkillsFixture } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { GOOD_BODY, skillText, useSkillsFixtures } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
 describe('rolling back an archived name whose learned folder a person wrote again', () => {
   it('records the person\'s text as a version before writing the old one over it', () => {
-    const fixture = makeSkills();
-    open.push(fixture);
+    const fixture = newSkills();
     const { skills, learnedDir } = fixture;
     skills.writer.create({ name: 'deploying-app', description: 'Deploy the app. Use when shipping.', body: `${GOOD_BODY}\nOld way.\n` }, { author: 'agent' });
     const archived = skills.writer.archive('deploying-app', { author: 'agent', reason: 'unused for 30 days' });
@@ -42,8 +38,7 @@ describe('rolling back an archived name whose learned folder a person wrote agai
   });
 
   it('brings the name back when the person\'s folder holds the very text rolled back to', () => {
-    const fixture = makeSkills();
-    open.push(fixture);
+    const fixture = newSkills();
     const { skills, learnedDir } = fixture;
     const created = skills.writer.create({ name: 'deploying-app', description: 'Deploy the app. Use when shipping.', body: GOOD_BODY }, { author: 'agent' });
     skills.writer.archive('deploying-app', { author: 'agent', reason: 'unused' });
@@ -57,8 +52,7 @@ describe('rolling back an archived name whose learned folder a person wrote agai
 
 describe('skill_create of an archived name whose learned folder a person wrote again', () => {
   it('says the folder holds a skill hidden by the archive, not that it holds no valid skill', () => {
-    const fixture = makeSkills();
-    open.push(fixture);
+    const fixture = newSkills();
     const { skills, learnedDir } = fixture;
     skills.writer.create({ name: 'deploying-app', description: 'Deploy the app. Use when shipping.', body: GOOD_BODY }, { author: 'agent' });
     skills.writer.archive('deploying-app', { author: 'agent', reason: 'unused' });

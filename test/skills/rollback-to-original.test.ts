@@ -1,21 +1,17 @@
 /** Rolling a team's (or bundled) skill back to its original text drops the learned copy, so the original's later updates reach Cairn. */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cairn.js';
-import { makeSkills, skillText, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { skillText, writeSkillFolder, useSkillsFixtures } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) if (fixture.db.open) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
 describe('a rollback to the text of the original under a learned copy', () => {
   it('archives the copy instead of writing a frozen one, so the team folder is the skill again', () => {
     const team = tempDir('cairn-team-');
     const dir = writeSkillFolder(team, 'on-call-handover', skillText('on-call-handover', { body: '## Steps\n1. Write the handover note.\n' }));
-    const fixture = makeSkills({ extraDirs: [team] });
-    open.push(fixture);
+    const fixture = newSkills({ extraDirs: [team] });
     const { skills, learnedDir } = fixture;
 
     // The agent patches it (a learned copy now hides the team's), and a person rolls that back.

@@ -5,20 +5,16 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommandRegistry } from '../../src/core/commands.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { registerSkillCommands } from '../../src/skills/index.js';
-import { makeSkills, skillText, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { skillText, writeSkillFolder, useSkillsFixtures } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
 function setup() {
-  const fixture = makeSkills();
-  open.push(fixture);
+  const fixture = newSkills();
   const commands = new CommandRegistry();
   registerSkillCommands(commands, fixture.skills);
   const slashSkills = async (args = '') => String(await commands.run({ message: { command: { name: 'skills', args } } as InboundMessage, args, isAdmin: false }));

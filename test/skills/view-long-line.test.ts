@@ -1,18 +1,14 @@
 /** skill_view on a file whose one line is longer than a page (a minified JSON asset): the whole line can be read. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import { registerSkillTools } from '../../src/skills/index.js';
-import { makeSkills, skillText, toolContext, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { skillText, toolContext, writeSkillFolder, useSkillsFixtures } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
 describe('skill_view on a line longer than one page', () => {
   it('says how to read past the cut, and reading on returns the rest of the line', async () => {
-    const fixture = makeSkills();
-    open.push(fixture);
+    const fixture = newSkills();
     const tools = new ToolRegistry();
     registerSkillTools(tools, fixture.skills);
     const items = Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `item-${i}` }));

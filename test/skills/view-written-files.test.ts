@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ToolRegistry } from '../../src/tools/registry.js';
-import { registerSkillTools } from '../../src/skills/index.js';
-import { makeSkills, toolContext, GOOD_BODY, type SkillsFixture } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { GOOD_BODY, useSkillsFixtures, skillTools } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
 function setup() {
-  const fixture = makeSkills();
-  open.push(fixture);
-  const tools = new ToolRegistry();
-  registerSkillTools(tools, fixture.skills);
-  const call = (name: string, args: object) => tools.execute({ id: 'c1', name, arguments: JSON.stringify(args) }, toolContext());
+  const fixture = newSkills();
+  const { call } = skillTools(fixture.skills);
   return { ...fixture, call };
 }
 

@@ -1,21 +1,17 @@
 /** skill_view: bodies and files, never outside the skill folder, and which version each turn used. */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ToolRegistry } from '../../src/tools/registry.js';
 import { registerSkillTools } from '../../src/skills/index.js';
 import { SessionStore } from '../../src/memory/sessions.js';
 import { tempDir } from '../helpers/cairn.js';
-import { makeSkills, skillText, toolContext, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { skillText, toolContext, writeSkillFolder, useSkillsFixtures } from './helpers.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
 function setup() {
-  const fixture = makeSkills();
-  open.push(fixture);
+  const fixture = newSkills();
   const tools = new ToolRegistry();
   registerSkillTools(tools, fixture.skills);
   const dir = writeSkillFolder(fixture.bundledDir, 'checking-backups', skillText('checking-backups', { body: '# Checking backups\n\n## Steps\n1. Restore last night.\n' }), {

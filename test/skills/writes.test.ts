@@ -1,24 +1,16 @@
 /** The write path through the tools: scanning, create → patch → rollback with files and versions agreeing, copy-on-write, archive. */
 import { existsSync, mkdirSync, readFileSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ToolRegistry } from '../../src/tools/registry.js';
-import { registerSkillTools } from '../../src/skills/index.js';
+import { describe, expect, it } from 'vitest';
 import { parseSkill } from '../../src/skills/format.js';
-import { GOOD_BODY, makeSkills, skillText, toolContext, writeSkillFolder, type SkillsFixture } from './helpers.js';
+import { GOOD_BODY, skillText, skillTools, useSkillsFixtures, writeSkillFolder, type SkillsOptions } from './helpers.js';
 import { tempDir } from '../helpers/cairn.js';
 
-const open: SkillsFixture[] = [];
-afterEach(() => {
-  for (const fixture of open.splice(0)) fixture.db.close();
-});
+const newSkills = useSkillsFixtures();
 
-function setup(options: Parameters<typeof makeSkills>[0] = {}) {
-  const fixture = makeSkills(options);
-  open.push(fixture);
-  const tools = new ToolRegistry();
-  registerSkillTools(tools, fixture.skills);
-  const call = (name: string, args: object) => tools.execute({ id: 'c1', name, arguments: JSON.stringify(args) }, toolContext());
+function setup(options: SkillsOptions = {}) {
+  const fixture = newSkills(options);
+  const { tools, call } = skillTools(fixture.skills);
   return { ...fixture, tools, call };
 }
 
@@ -218,11 +210,8 @@ describe('patching a read-only skill whose folder is a symlink', () => {
     mkdirSync(extra, { recursive: true });
     symlinkSync(join(elsewhere, 'deploy-app'), join(extra, 'deploy-app'));
 
-    const fixture = makeSkills({ extraDirs: [extra] });
-    open.push(fixture);
-    const tools = new ToolRegistry();
-    registerSkillTools(tools, fixture.skills);
-    const call = (name: string, args: object) => tools.execute({ id: 'c1', name, arguments: JSON.stringify(args) }, toolContext());
+    const fixture = newSkills({ extraDirs: [extra] });
+    const { call } = skillTools(fixture.skills);
 
     // Before the patch the agent sees the skill and its two files.
     const before = await call('skill_view', { name: 'deploy-app' });
