@@ -195,6 +195,8 @@ function modelFix(error: unknown, settings: EndpointSettings): string {
     case 'auth':
     case 'permission':
       return `The key was refused: check ${settings.key}.`;
+    case 'quota':
+      return 'The provider account behind this key is out of credit or quota: add credit or check the plan.';
     case 'not_found':
       return `Check ${settings.model} (the model name) and ${settings.baseUrl} (it usually ends in /v1).`;
     case 'network':

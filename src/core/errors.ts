@@ -8,6 +8,8 @@ export type CairnErrorCode =
   | 'rate_limit'
   | 'auth'
   | 'permission'
+  /** The provider account is out of credit or quota (402, 429 insufficient_quota): only the operator mends it. */
+  | 'quota'
   | 'not_found'
   | 'bad_request'
   | 'timeout'

@@ -9,6 +9,8 @@ export function userFacingError(error: unknown): string {
     case 'auth':
     case 'permission':
       return "I can't reach my model: the provider refused the API key. The operator should run `cairn doctor`.";
+    case 'quota':
+      return "My model provider account has run out of credit or quota. The operator needs to top it up (or set a fallback provider); trying again won't help until then.";
     case 'timeout':
       return "The model didn't answer in time. Please try again shortly.";
     case 'unavailable':

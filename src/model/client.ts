@@ -16,10 +16,10 @@ import { mapModelError } from './map-error.js';
 import type { ModelPrice, ProviderSettings } from './providers.js';
 import { prepareRequest } from './request.js';
 import { RefusedFields } from './refused-fields.js';
-import { finishReply, readCompletion, type RawReply } from './response.js';
+import { errorInBody, finishReply, readCompletion, serverFailure, type RawReply } from './response.js';
 import { abortableSleep, retryDelayMs, type RetryPolicy, type Sleep } from './retry.js';
 import { readStream } from './stream.js';
-import { createHttpFetch, endedWithDoneMark, type FetchLike } from './http-fetch.js';
+import { createHttpFetch, endedWithDoneMark, streamedErrorLine, type FetchLike } from './http-fetch.js';
 import type { CallRecord, CompletionRequest, CompletionResult, ModelClient, Usage } from './types.js';
 
 export interface ModelClientOptions {
@@ -167,6 +167,8 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
             onTextDelta(text);
           }
         } else {
+          // An error sent as an `error:` line (llama.cpp, see http-fetch.ts) is that error, whatever came before it or did not.
+          const lineError = () => (deadline.signal.aborted ? undefined : errorOfLine(streamedErrorLine(response), settings.name));
           raw = await readStream(stream, {
             provider: settings.name,
             signal: deadline.signal,
@@ -181,7 +183,11 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
                   request.onTextReset?.('thinking');
                 }
               : undefined,
+          }).catch((error: unknown) => {
+            throw lineError() ?? error;
           });
+          const failed = lineError();
+          if (failed) throw failed;
           // An answer a proxy cut short must not pass as complete either: it ends cleanly, without a finish_reason or the end mark (some servers send only one of them).
           if (!deadline.signal.aborted && raw.finishReason === undefined && endedWithDoneMark(response) === false) {
             throw new CairnError('unavailable', `${settings.name} ended the answer's stream before the answer was complete.`, { platform: settings.name, isRetryable: true });
@@ -192,6 +198,8 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       } else {
         raw = readCompletion(await api.chat.completions.create(body, { signal: deadline.signal }), settings.name);
       }
+      const failure = serverFailure(raw.finishReason, settings.name);
+      if (failure) throw failure;
       const reply = finishReply(raw, prepared.parseTextToolCalls);
       const answeredBy = raw.model ?? model;
       const price = options.pricing?.[model] ?? options.pricing?.[answeredBy];
@@ -227,6 +235,18 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
   }
 
   return { providers: options.providers, complete };
+}
+
+/** The error of an `error:` line: by the HTTP status its `code` holds, as an error body is read. */
+function errorOfLine(line: string | undefined, provider: string): CairnError | undefined {
+  if (line === undefined) return undefined;
+  let value: unknown = line;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    // Not JSON: its words are the message.
+  }
+  return errorInBody({ error: value }, provider) ?? new CairnError('unavailable', `${provider} failed mid-answer: ${line}`, { platform: provider, isRetryable: true });
 }
 
 /** A JSON body, not server-sent events; anything else is read as a stream, as openai does. */

@@ -66,6 +66,45 @@ export function endedWithDoneMark(response: Response): boolean | undefined {
   return response instanceof NodeResponse ? response.sawDoneMark : undefined;
 }
 
+/** The value of an `error:` line a streamed reply carried (see ErrorLineWatch), if any. */
+export function streamedErrorLine(response: Response): string | undefined {
+  return response instanceof NodeResponse ? response.errorLine.found : undefined;
+}
+
+const ERROR_FIELD = 'error:';
+
+/**
+ * Finds an `error:` line in server-sent events. llama.cpp's server (before its late-2025 HTTP
+ * rewrite) sends an error it meets after the stream began, such as a prompt over its context
+ * size, as `error: {"code":400,"message":…}` and then `data: [DONE]`. That is no field of the
+ * format, so the openai package drops it: the reason was lost and the text before it passed
+ * as a whole answer. Text comes in as latin1 (one character per byte); the value is read as UTF-8.
+ */
+export class ErrorLineWatch {
+  found: string | undefined;
+  /** The current line so far while it may be an error line; undefined inside a line that is not one. */
+  private line: string | undefined = '';
+
+  push(text: string): void {
+    let at = 0;
+    while (this.found === undefined && at < text.length) {
+      const end = text.indexOf('\n', at);
+      const stop = end < 0 ? text.length : end;
+      if (this.line !== undefined) {
+        // Only as much of a line as tells whether it is an error line is kept, unless it is one.
+        const head = this.line + text.slice(at, Math.min(stop, at + ERROR_FIELD.length));
+        if (!ERROR_FIELD.startsWith(head.slice(0, ERROR_FIELD.length))) this.line = undefined;
+        else if (head.length < ERROR_FIELD.length) this.line = head;
+        else this.line += text.slice(at, stop);
+        if (end >= 0 && this.line?.startsWith(ERROR_FIELD)) this.found = Buffer.from(this.line.slice(ERROR_FIELD.length).trim(), 'latin1').toString('utf8');
+      }
+      if (end < 0) return;
+      this.line = '';
+      at = end + 1;
+    }
+  }
+}
+
 /** What openai reads of a fetch Response, over an IncomingMessage that is read at most once. */
 class NodeResponse {
   readonly status: number;
@@ -78,6 +117,8 @@ class NodeResponse {
   private webBody: ReadableStream<Uint8Array> | undefined;
   /** A streamed body carried server-sent events' end mark (`data: [DONE]`); one a proxy cut short ends without it. */
   sawDoneMark = false;
+  /** An error a streamed body carried in an `error:` line. */
+  readonly errorLine = new ErrorLineWatch();
 
   constructor(
     private readonly message: IncomingMessage,
@@ -107,15 +148,17 @@ class NodeResponse {
     return (this.webBody ??= this.watchedForDoneMark(Readable.toWeb(this.message) as ReadableStream<Uint8Array>));
   }
 
-  /** The stream as it is, noting whether `data: [DONE]` passes (the openai package reads it and tells no one). */
+  /** The stream as it is, noting whether `data: [DONE]` passes (the openai package reads it and tells no one), and any `error:` line (which it drops). */
   private watchedForDoneMark(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
     let tail = '';
     return stream.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform: (chunk, controller) => {
           if (!this.sawDoneMark) {
+            const latin1 = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+            this.errorLine.push(latin1);
             // The mark may be split between chunks: the end of the last one is looked at again.
-            const text = tail + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+            const text = tail + latin1;
             this.sawDoneMark = DONE_MARK.test(text);
             tail = text.slice(-16);
           }

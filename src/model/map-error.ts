@@ -65,6 +65,10 @@ export function statusError(status: number, headers: Headers | undefined, messag
     const location = headers?.get('location');
     return new CairnError('config', `The model endpoint answered ${status}, a redirect${location ? ` to ${location}` : ''}: set its base URL to ${location ? 'that address' : 'where it moved'}.`, base);
   }
+  // An account out of credit: OpenRouter and DeepSeek answer 402, OpenAI 429 `insufficient_quota`. Waiting mends
+  // neither (the 402 read as a bad request sent the user to /new, the 429 was retried as a rate limit): the
+  // operator must, and the next provider is tried at once.
+  if (status === 402 || (status === 429 && spentQuota(options.cause))) return new CairnError('quota', message, base);
   if (status === 429) return new CairnError('rate_limit', message, retryable);
   if (status === 408 || status === 409 || status >= 500) return new CairnError('unavailable', message, retryable);
   if (status === 401) return new CairnError('auth', message, base);
@@ -80,6 +84,10 @@ export function statusError(status: number, headers: Headers | undefined, messag
  * read as a bad request sent the user to /new, keeping the same model.
  */
 const UNKNOWN_MODEL = /\bis not a valid model\b|\bmodels?\b[^\n]{0,120}?\b(?:does not exist|not found)\b|\bmodel_not_found\b|\binvalid model(?: name| id)?\b(?!\s+(?:output|param))/i;
+
+function spentQuota(cause: unknown): boolean {
+  return cause instanceof APIError && (cause.code === 'insufficient_quota' || cause.type === 'insufficient_quota');
+}
 
 function namesUnknownModel(message: string, cause: unknown): boolean {
   const code = cause instanceof APIError ? cause.code : undefined;

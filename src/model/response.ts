@@ -72,7 +72,7 @@ const errorBodySchema = z.object({
   error: z.union([z.string(), z.object({ message: z.string().nullish(), code: z.union([z.number(), z.string()]).nullish() })]),
 });
 
-function errorInBody(body: unknown, provider: string): CairnError | undefined {
+export function errorInBody(body: unknown, provider: string): CairnError | undefined {
   // Every reply comes through here: one without the field (nearly all) is not parsed for it.
   if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
   const parsed = errorBodySchema.safeParse(body);
@@ -147,6 +147,19 @@ export function finishReply(raw: RawReply, parseTextToolCalls: boolean): { text:
   const calledTools = toolCalls.length > 0 && (raw.finishReason === 'stop' || raw.finishReason === undefined);
   const finishReason = calledTools ? 'tool_calls' : mapFinishReason(raw.finishReason);
   return { text, toolCalls, finishReason };
+}
+
+/**
+ * Finish reasons by which the server says it ended the answer for a failure of its own, not the
+ * model's: DeepSeek's `insufficient_system_resource` ("interrupted due to insufficient resource of
+ * the inference system"), vLLM's `abort` and `error`. What came before them is half an answer or
+ * half a tool call, which passed as complete ('other'): the attempt failed, and is made again.
+ */
+const SERVER_FAILURES = new Set(['insufficient_system_resource', 'abort', 'error']);
+
+export function serverFailure(reason: string | undefined, provider: string): CairnError | undefined {
+  if (reason === undefined || !SERVER_FAILURES.has(reason)) return undefined;
+  return new CairnError('unavailable', `${provider} ended the answer early for a failure of its own (finish_reason "${reason}").`, { platform: provider, isRetryable: true });
 }
 
 export function mapFinishReason(reason: string | undefined): FinishReason {
