@@ -6,7 +6,7 @@
  * (unique) is the lock, so two audits never overlap, even across processes; it names the process
  * holding it, so a crash mid-audit blocks the next only where that cannot be checked (another host).
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import type { Db } from '../store/db.js';
 import type { Clock } from '../core/clock.js';
@@ -140,7 +140,7 @@ export class AuditService {
       const tasks = this.options.tasks.summariesSince(0);
       const stats = computeStats(tasks, lastAuditAt);
       const actions = await this.act(stats, tasks, now);
-      const base = join(this.options.dataDir, 'audits', `audit-${String(id).padStart(4, '0')}-${new Date(now).toISOString().slice(0, 10)}`);
+      const base = join(this.auditsDir(), `audit-${String(id).padStart(4, '0')}-${new Date(now).toISOString().slice(0, 10)}`);
       // Vega is large: load it only when an audit draws its chart, not at every start-up.
       const { successRateChart } = await import('./audit-chart.js');
       const chart = await successRateChart(stats);
@@ -173,17 +173,22 @@ export class AuditService {
     return this.statements.claimMark.run(mark, everyTasks, mark).changes > 0;
   }
 
+  /** Where the reports are now (a data folder restored elsewhere or moved holds them there, not where an audit wrote them). */
+  private auditsDir(): string {
+    return join(this.options.dataDir, 'audits');
+  }
+
   lastFinishedAt(): number | undefined {
     return this.statements.lastDone.get()?.at ?? undefined;
   }
 
   get(id: number): AuditRecord | undefined {
     const row = this.statements.get.get(id);
-    return row ? toRecord(row) : undefined;
+    return row ? toRecord(row, this.auditsDir()) : undefined;
   }
 
   list(limit = 20): AuditRecord[] {
-    return this.statements.list.all(limit).map(toRecord);
+    return this.statements.list.all(limit).map((row) => toRecord(row, this.auditsDir()));
   }
 
   private async act(stats: AuditStats, tasks: readonly Task[], now: number): Promise<AuditActions> {
@@ -261,7 +266,7 @@ function parseStats(text: string | null): AuditStats | undefined {
   }
 }
 
-function toRecord(row: AuditRow): AuditRecord {
+function toRecord(row: AuditRow, auditsDir: string): AuditRecord {
   return {
     id: row.id,
     trigger: row.trigger,
@@ -271,7 +276,8 @@ function toRecord(row: AuditRow): AuditRecord {
     taskCount: row.task_count,
     stats: parseStats(row.stats),
     report: row.report ?? undefined,
-    reportPath: row.report_path ?? undefined,
+    // In the data folder as it is now: the stored path names the one the audit ran in (kept by a restore elsewhere).
+    reportPath: row.report_path ? join(auditsDir, basename(row.report_path)) : undefined,
     error: row.error ?? undefined,
   };
 }
