@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { portableSchema } from './portable-schema.js';
 import type { ToolCall, ToolDefinition } from '../model/types.js';
 import type { OutboundFile, PostedMessage, ReplyButton } from '../core/message.js';
-import { describeError } from '../core/errors.js';
+import { describeError, isCairnError } from '../core/errors.js';
 import { truncateMiddle, wholeCharacters } from './truncate.js';
 import { INVALID_TOOL_NAME } from '../model/tool-names.js';
 
@@ -140,7 +140,9 @@ export class ToolRegistry {
       const text = typeof result === 'string' ? result : JSON.stringify(result, null, 2);
       return { ok: true, content: wholeCharacters(truncateMiddle(text, MAX_TOOL_RESULT_CHARS)) };
     } catch (error) {
-      if (context.signal.aborted) throw error;
+      // Cut off (a restart, /stop): the turn ends for that reason. The tool's own error says only how it noticed, and
+      // would be told to the user as the cause (an approval withdrawn at shutdown is a 'permission' error: "the provider refused the API key").
+      if (context.signal.aborted) throw isCairnError(context.signal.reason) ? context.signal.reason : error;
       return failure(`Error from ${call.name}: ${describeError(error)}`, 'tool_error');
     }
   }
