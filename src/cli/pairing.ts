@@ -3,15 +3,16 @@ import { userInfo } from 'node:os';
 import { Argument } from 'commander';
 import { PLATFORM_NAMES } from '../core/adapter-factory.js';
 import { AccessControl } from '../access/index.js';
+import type { PlatformsConfig } from '../config/platforms.js';
 import { openDataDatabase, type CommandGroup } from './context.js';
 
 export const pairingCommands: CommandGroup = ({ program, config, print }) => {
   const pairing = program.command('pairing').description('approve people who asked the bot for access in a DM');
-  const withAccess = <T>(run: (access: AccessControl) => T): T => {
+  const withAccess = <T>(run: (access: AccessControl, platforms: PlatformsConfig) => T): T => {
     const loaded = config();
     const db = openDataDatabase(loaded);
     try {
-      return run(new AccessControl(db, loaded.platforms));
+      return run(new AccessControl(db, loaded.platforms), loaded.platforms);
     } finally {
       db.close();
     }
@@ -64,15 +65,27 @@ export const pairingCommands: CommandGroup = ({ program, config, print }) => {
     .addArgument(new Argument('<platform>', 'where the user was paired').choices(PLATFORM_NAMES))
     .argument('<userId>', "the user's id on that platform (as `cairn pairing approved` shows it)")
     .action((platform: string, userId: string) =>
-      withAccess((access) => {
-        if (access.pairing.revoke(platform, userId)) print(`Revoked ${platform} user ${userId}.`);
-        else {
-          print(`${platform} user ${userId} was not paired (allowlisted users are changed in config).`);
+      withAccess((access, platforms) => {
+        // "Revoked" alone told the operator the person was out while an allowlist still let them in.
+        const listed = listedIn(platforms, platform, userId);
+        if (access.pairing.revoke(platform, userId)) {
+          print(`Revoked ${platform} user ${userId}.${listed ? ` They still get in through ${listed}: take them out there and restart Cairn.` : ''}`);
+        } else {
+          print(`${platform} user ${userId} was not paired${listed ? `; they get in through ${listed}: take them out there and restart Cairn` : ' (allowlisted users are changed in config)'}.`);
           process.exitCode = 1;
         }
       }),
     );
 };
+
+/** The setting that lets the user in besides pairing (`TELEGRAM_ALLOWED_USERS`, `SLACK_ADMIN_USERS`, …), if any. */
+function listedIn(platforms: PlatformsConfig, platform: string, userId: string): string | undefined {
+  if (platform !== 'telegram' && platform !== 'slack' && platform !== 'discord') return undefined;
+  const { allowedUsers, adminUsers } = platforms[platform];
+  const prefix = platform.toUpperCase();
+  if (adminUsers.includes(userId)) return `${prefix}_ADMIN_USERS (or adminUsers in the config file)`;
+  return allowedUsers.includes(userId) ? `${prefix}_ALLOWED_USERS (or allowedUsers in the config file)` : undefined;
+}
 
 function operator(): string {
   try {
