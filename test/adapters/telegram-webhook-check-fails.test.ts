@@ -7,6 +7,7 @@ import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-api.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { ManualTimers } from '../helpers/manual-timers.js';
 import { startTestCairn, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { until } from '../helpers/telegram-rig.js';
 import { startProxy, type Proxy } from '../helpers/platform-proxy.js';
 import { TelegramAdapter } from '../../adapters/telegram/index.js';
 import { HttpServer } from '../../src/http/server.js';
@@ -26,9 +27,6 @@ afterEach(async () => {
   await model?.close();
 });
 
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setImmediate(resolve));
-}
 
 describe('telegram polling when Telegram cannot say whether a webhook is set', () => {
   it("asks again rather than polling, so grammY's start never deletes a webhook it could not see", async () => {

@@ -1,22 +1,17 @@
 /** `cairn pairing approve` with a code that expired: the operator is told of the newer code the user got by writing again, or that they are in by it, not sent to ask the user again. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
-import { startTestCairn, tempDir, testConfig, type TestCairn } from '../helpers/cairn.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestCairn } from '../helpers/cairn.js';
+import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { RecordingAdapter } from '../helpers/recording-adapter.js';
 
-let model: FakeModelServer;
+const rig = useFakeModelRig();
 let cairn: TestCairn;
 let telegram: RecordingAdapter;
 
-beforeEach(async () => {
-  model = await startFakeModelServer();
-  cairn = startTestCairn(testConfig(model.url, { TELEGRAM_ALLOWED_USERS: '100' }, tempDir()));
+beforeEach(() => {
+  cairn = rig.start({ TELEGRAM_ALLOWED_USERS: '100' });
   telegram = new RecordingAdapter('telegram');
   cairn.gateway.attach(telegram);
-});
-afterEach(async () => {
-  await cairn.close();
-  await model.close();
 });
 
 const dm = (senderId: string, text: string) => telegram.message(text, { senderId, userId: `telegram:${senderId}`, conversationId: `telegram:dm:${senderId}`, userName: 'Ana' });
