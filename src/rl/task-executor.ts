@@ -12,6 +12,7 @@ import { openDatabase } from '../store/db.js';
 import { startGroupCommit } from '../store/group-commit.js';
 import { createRedactor } from '../core/redact.js';
 import { AgentTaskRunner } from './agent-task.js';
+import { copySkillHistory } from './skill-history.js';
 import type { Timers } from './pool.js';
 import { Rewarder } from './rewards/index.js';
 import type { RewardSpec } from './rewards/spec.js';
@@ -66,7 +67,16 @@ export interface LocalExecutorDeps {
 }
 
 export async function createLocalExecutor(spec: ExecutorSpec, deps: LocalExecutorDeps = {}): Promise<TaskExecutor> {
-  const cairn = createCairn(spec.config, { ...deps.overrides, ...(spec.dbPath ? { db: openDatabase(spec.dbPath) } : {}) });
+  const db = spec.dbPath === undefined ? undefined : openDatabase(spec.dbPath);
+  if (db && spec.dbPath !== undefined) {
+    try {
+      copySkillHistory(db, spec.dbPath, spec.config.dataDir);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+  const cairn = createCairn(spec.config, { ...deps.overrides, ...(db ? { db } : {}) });
   const groupCommit = spec.groupCommit
     ? startGroupCommit(cairn.db, {
         intervalMs: GROUP_COMMIT_MS,

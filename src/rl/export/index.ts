@@ -33,6 +33,8 @@ export interface ExportStats {
   train: number;
   validation: number;
   skipped: { failed: number; belowMinReward: number; unscored: number; duplicate: number; invalid: number };
+  /** Live tasks left out because their person used /forget since (see live-tasks.ts). */
+  forgotten: number;
   /** The first few invalid lines and why, for the user to look at. */
   invalidExamples: string[];
   files: { train: string; validation: string | undefined };
@@ -54,6 +56,7 @@ export async function exportRecords(sources: readonly ExportSource[], options: E
     train: 0,
     validation: 0,
     skipped: { failed: 0, belowMinReward: 0, unscored: 0, duplicate: 0, invalid: 0 },
+    forgotten: 0,
     invalidExamples: [],
     files: { train: options.out, validation: valOut },
   };
@@ -64,6 +67,10 @@ export async function exportRecords(sources: readonly ExportSource[], options: E
     for (const source of sources) {
       for await (const record of source) {
         stats.read++;
+        if (record.forgotten) {
+          stats.forgotten++;
+          continue;
+        }
         const reason = exclusion(record, options.minReward);
         if (reason) {
           stats.skipped[reason]++;

@@ -2,11 +2,14 @@
  * Live chat tasks (the learning loop's tasks) as export records: the session's
  * system prompt, the task's messages, the tools it called, and a reward from its
  * outcome (success 1, failure 0, unknown unscored). Off unless config allows it,
- * because these are real people's conversations.
+ * because these are real people's conversations. A task its person asked before a
+ * /forget is left out (counted): its prompt, note tools and their own words may hold
+ * what they had deleted, as notes extraction leaves out what they said before it.
  */
 import type { Db } from '../../store/db.js';
 import { CairnError } from '../../core/errors.js';
 import { SessionStore } from '../../memory/sessions.js';
+import { NoteStore } from '../../memory/notes/store.js';
 import { TaskStore, type Task } from '../../learning/tasks.js';
 import type { ToolDefinition } from '../../model/types.js';
 import { toOpenAIMessage, toOpenAITool } from '../trajectory.js';
@@ -38,8 +41,15 @@ export async function* recordsFromLiveTasks(db: Db, options: LiveTaskOptions): E
   }
   const sessions = new SessionStore(db);
   const tasks = new TaskStore(db);
+  const notes = new NoteStore(db);
   // One trajectory in memory at a time: a bot's tasks together can be hundreds of megabytes.
   for (const summary of tasks.summariesSince(options.since ?? 0)) {
+    const forgottenAt = notes.owner(summary.userId)?.forgottenAt;
+    if (forgottenAt !== undefined && summary.createdAt <= forgottenAt) {
+      // Never read whole: nothing of it is needed to count it.
+      yield { taskId: `live-${summary.id}`, source: 'chat', messages: [], tools: [], reward: null, ok: false, forgotten: true };
+      continue;
+    }
     const task = tasks.get(summary.id);
     if (!task) continue;
     const prefix = sessions.get(task.sessionId)?.prefix ?? '';

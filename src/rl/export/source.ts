@@ -20,6 +20,8 @@ export interface ExportRecord {
   reward: number | null;
   /** False for errors and timeouts: never exported, counted. */
   ok: boolean;
+  /** A live task asked before its person's /forget: never exported, counted (its messages are left empty). */
+  forgotten?: boolean;
 }
 
 export type ExportSource = AsyncIterable<ExportRecord>;
