@@ -13,6 +13,7 @@ import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { CommandRegistry } from '../core/commands.js';
 import { describeError } from '../core/errors.js';
+import { setBounded } from '../core/bounded-map.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../store/db.js';
 import type { Danger } from './danger.js';
@@ -70,11 +71,24 @@ interface Waiting {
 /** Who decided when no person did. */
 export const SYSTEM = { timeout: 'cairn:timeout', noChat: 'cairn:no-chat', restart: 'cairn:restart', cancelled: 'cairn:cancelled' } as const;
 
+/** What each of those did, said to an admin who answers a request it settled. */
+const SYSTEM_WORDS: Record<string, string> = {
+  [SYSTEM.timeout]: 'nobody answered in time',
+  [SYSTEM.noChat]: 'there was no chat to ask in',
+  [SYSTEM.restart]: 'Cairn restarted before an answer',
+  [SYSTEM.cancelled]: 'the task ended before an answer',
+};
+
+/** How many deciders' names are kept, to say who settled a request to an admin who answers it late. */
+const REMEMBERED_DECIDERS = 500;
+
 /** Unambiguous when read aloud or typed on a phone: no 0/o, 1/l/i. */
 const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
 export class ApprovalGate {
   private readonly waiting = new Map<string, Waiting>();
+  /** The names of those who settled requests in this process (the database keeps their ids only). */
+  private readonly deciders = new Map<string, string>();
 
   constructor(private readonly options: ApprovalGateOptions) {}
 
@@ -189,7 +203,16 @@ export class ApprovalGate {
     if (decision) return approve ? `Approved ${key}: the command runs now.` : `Denied ${key}: the command will not run.`;
     const row = this.options.db.prepare<[string], { status: ApprovalStatus; decided_by: string | null }>('SELECT status, decided_by FROM command_approvals WHERE id = ?').get(key);
     if (!row) return `There is no approval request ${key}. ${this.pendingSummary()}`;
-    return `Request ${key} is already ${row.status}${row.decided_by ? ` (by ${row.decided_by})` : ''}.`;
+    return `Request ${key} is already ${row.status}${this.settledBy(key, row.decided_by, decidedBy)}.`;
+  }
+
+  /** Who settled a request, in words for the chat: Cairn's reason, "you", or the admin's name where this process saw it (ids mean nothing there). */
+  private settledBy(id: string, decidedBy: string | null, asking: string): string {
+    if (decidedBy === null) return '';
+    const system = SYSTEM_WORDS[decidedBy];
+    if (system) return `: ${system}`;
+    if (decidedBy === asking) return ' (by you)';
+    return ` (by ${this.deciders.get(id) ?? 'another admin'})`;
   }
 
   /**
@@ -237,6 +260,7 @@ export class ApprovalGate {
       return undefined;
     }
     const decision: ApprovalDecision = { id, status, decidedBy, ...(name ? { decidedByName: name } : {}) };
+    if (name) setBounded(this.deciders, id, name, REMEMBERED_DECIDERS);
     if (waiting) {
       this.waiting.delete(id);
       this.options.timers.clearTimeout(waiting.timer);

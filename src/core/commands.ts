@@ -73,8 +73,21 @@ export class CommandRegistry {
       const what = command ? `/${name} is only for admins.` : `Unknown command /${name}.${this.suggestion(name, context.isAdmin)}`;
       return `${what}\n\n${this.help(context.isAdmin)}`;
     }
-    return command.run(context);
+    return command.run({ ...context, args: withWordCase(command, context.args) });
   }
+}
+
+/**
+ * `/schedules Cancel 5` (a phone capitalizes the first word): a word the command's usage spells
+ * out (`cancel` of `schedules [cancel <id>]`), typed first in another case, is read as that word,
+ * as the command's name is. Only such a whole word changes; names, ids and the words after it keep their case.
+ */
+function withWordCase(command: Command, args: string): string {
+  const first = /^\S+/.exec(args)?.[0];
+  if (!first || !command.usage) return args;
+  const words = command.usage.replace(/<[^>]*>/g, ' ').split(/[^a-z-]+/).slice(1);
+  const word = words.find((candidate) => candidate !== first && candidate === first.toLowerCase());
+  return word ? `${word}${args.slice(first.length)}` : args;
 }
 
 /** Parses `/name args` (also `/name@botname args`, Telegram's group form) or returns undefined. */

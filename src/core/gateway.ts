@@ -3,22 +3,26 @@
  * drops the bot's own, other bots' and duplicate messages, answers commands, and
  * runs one turn at a time per conversation, conversations in parallel; messages that
  * wait behind a turn together are answered together. Errors are
- * caught here, once: logged by id, answered with a short sentence.
+ * caught here, once: logged by id, answered with a short sentence. Around it: turn-replies.ts
+ * sends the answers, running-turns.ts keeps each conversation's turn (and /stop), and
+ * command-answers.ts what is kept of the commands answered.
  */
-import type { Adapter, AdapterHealth, InboundMessage, OutboundFile, OutboundReply, PostedMessage, ReplyButton, TurnEvent } from './message.js';
-import type { FileSender } from '../tools/registry.js';
-import { STOPPED_BY_USER, type Agent, type TurnResult } from './agent.js';
+import type { Adapter, AdapterHealth, InboundMessage, PostedMessage, ReplyButton, TurnEvent } from './message.js';
+import type { Agent, TurnResult } from './agent.js';
 import type { Clock } from './clock.js';
 import { asTextUnlessCommand, type CommandRegistry } from './commands.js';
 import type { Logger } from './logger.js';
 import { CairnError, describeError } from './errors.js';
+import { RunningTurns, type RunningTurn } from './running-turns.js';
+import { TurnReplies, editable, replyToOf } from './turn-replies.js';
 import { InboundDedupe } from './dedupe.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { MessageBatches, withFilesRead } from './coalesce.js';
 import { passesWordsOn } from './command-follow-up.js';
+import { CommandAnswers, withUnreadFiles } from './command-answers.js';
 import { withEarlier, withUserName } from './message-details.js';
 import { userFacingError } from './user-errors.js';
-import { attachmentsOnlyReply } from './attachments.js';
+import { inputProblem } from './input-problem.js';
 import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { FileReader } from './file-reader.js';
@@ -70,15 +74,6 @@ const RESTARTING = 'Cairn is restarting. Please send that again in a minute.';
 /** What `work` says of a batch whose files could not be read together: its messages are answered one by one. */
 const ONE_BY_ONE = Symbol('one by one');
 
-/** A turn being worked on: who asked (the platform account, whose person may change while it runs), how to stop it, and whether /stop did. */
-interface RunningTurn {
-  controller: AbortController;
-  identity: string;
-  stopped: boolean;
-  /** Still waiting for the person's turn elsewhere to end (allowance.ts): nothing of it has run. */
-  waiting: boolean;
-}
-
 export class Gateway {
   private readonly adapters = new Map<string, Adapter>();
   private readonly queue = new KeyedQueue();
@@ -86,16 +81,20 @@ export class Gateway {
   private readonly dedupe: InboundDedupe;
   private readonly inFlight = new Set<AbortController>();
   /** The turn running in each conversation (the queue runs one at a time per conversation). */
-  private readonly running = new Map<string, RunningTurn>();
+  private readonly running: RunningTurns;
   private closing = false;
   /** Shutdown's grace period is over: turns in flight were aborted. */
   private pastDeadline = false;
 
   private readonly files: FileReader;
+  private readonly replies: TurnReplies;
+  private readonly commandAnswers = new CommandAnswers();
 
   constructor(private readonly options: GatewayOptions) {
     this.dedupe = new InboundDedupe(options.db);
     this.batches = new MessageBatches(this.queue, options.maxInputChars);
+    this.running = new RunningTurns(options.access);
+    this.replies = new TurnReplies(this.adapters, options.logger);
     options.metrics?.runningTurns(() => this.runningTurns());
     this.files = new FileReader({ maxInputChars: options.maxInputChars, logger: options.logger, transcriber: options.transcriber, describer: options.describer, keep: options.keptFiles });
   }
@@ -135,17 +134,17 @@ export class Gateway {
     }
     if (decision === 'pair') {
       // By name where the platform sends only an id (Slack): the operator sees who asks in `cairn pairing list`.
-      await this.reply(inbound, { text: access.pairingReply(await withUserName(inbound, logger), clock.now()) });
+      await this.replies.reply(inbound, { text: access.pairingReply(await withUserName(inbound, logger), clock.now()) });
       return 'pairing';
     }
     const message: InboundMessage = { ...inbound, identity: inbound.userId, userId: access.personOf(inbound.userId) };
     if (this.closing) {
-      await this.reply(message, { text: RESTARTING, isError: true });
+      await this.replies.reply(message, { text: RESTARTING, isError: true });
       return 'closed';
     }
-    const problem = this.inputProblem(message);
+    const problem = inputProblem(message, this.files, this.options.maxInputChars);
     if (problem) {
-      await this.reply(message, { text: problem, isError: true });
+      await this.replies.reply(message, { text: problem, isError: true });
       return 'rejected';
     }
     // A turn may be waiting on this command (an approval), so it cannot wait behind that turn.
@@ -160,7 +159,7 @@ export class Gateway {
 
   /** How many turns run now (not those still waiting for their person's turn elsewhere). */
   runningTurns(): number {
-    return [...this.running.values()].filter((turn) => !turn.waiting).length;
+    return this.running.count();
   }
 
   /** Whether a turn runs in the conversation now (the idle sweep leaves its session alone). */
@@ -194,34 +193,9 @@ export class Gateway {
     await idle;
   }
 
-  /**
-   * /stop: aborts the turn running in the message's conversation. Tool results so far stay
-   * in the session, so the conversation goes on from there. Only the person who asked, or
-   * an admin, may stop it: in a group, one member must not cut off another's request.
-   */
+  /** /stop (running-turns.ts). */
   stopTurn(message: InboundMessage, isAdmin: boolean): string {
-    const turn = this.running.get(message.conversationId);
-    if (!turn) return 'Nothing is running in this conversation.';
-    // Compared as people now: the account that asked may have been linked (or unlinked) since the turn began.
-    const { access } = this.options;
-    const samePerson = access.personOf(turn.identity) === access.personOf(message.identity ?? message.userId);
-    if (!samePerson && !isAdmin) return 'Only the person who asked, or an admin, can stop this.';
-    turn.stopped = true;
-    turn.controller.abort(new CairnError('aborted', STOPPED_BY_USER));
-    return 'OK, stopping.';
-  }
-
-  private inputProblem(message: InboundMessage): string | undefined {
-    if (message.command) return undefined;
-    if (this.files.canRead(message)) return undefined;
-    if (message.text.trim() === '' && message.attachments?.length) return attachmentsOnlyReply(message.attachments, this.files.readable());
-    // "@Cairn" alone, in reply to a message or in a thread, asks about that message or thread.
-    if (message.text.trim() === '' && !message.replyingTo?.text.trim() && !message.loadEarlier) return 'Your message was empty. Write what you need, or /help for commands.';
-    const limit = this.options.maxInputChars;
-    if (message.text.length > limit) {
-      return `Your message is ${message.text.length.toLocaleString('en-US')} characters long; the limit is ${limit.toLocaleString('en-US')}. Send a shorter message, or split it into parts.`;
-    }
-    return undefined;
+    return this.running.stop(message, isAdmin);
   }
 
   /** Runs a command or a turn (`parts`: the messages a batch is made of); a turn's outcome and time are counted. */
@@ -250,7 +224,7 @@ export class Gateway {
     if (this.pastDeadline) {
       // A scheduled run waiting behind another turn: nobody sent it, and it runs again by itself.
       const text = message.scheduled ? `Cairn is restarting: scheduled task #${message.scheduled.id} runs when it is back.` : RESTARTING;
-      await this.reply(message, { text, isError: true });
+      await this.replies.reply(message, { text, isError: true });
       return 'closed';
     }
     const ids = { platform: message.platform, conversationId: message.conversationId, messageId: message.messageId };
@@ -271,24 +245,30 @@ export class Gateway {
     let admission: TurnAdmission | undefined;
     try {
       if (message.command) {
+        if (this.commandAnswers.reactedTo(message)) {
+          this.options.logger.debug(ids, "a reaction on a command's reply let go: it judges no turn");
+          return 'command';
+        }
         // By name where the platform sends only an id: a decision shows who made it.
         const named = await withUserName(message, this.options.logger);
         const answer = await this.options.commands.run({ message: named, args: message.command.args, isAdmin, maxFileBytes: this.adapters.get(message.platform)?.capabilities.maxFileBytes });
-        const reply = typeof answer === 'string' ? { text: answer } : { text: answer.text, files: answer.files };
+        const text = typeof answer === 'string' ? answer : answer.text;
+        // /new passes the files on with its words; any other command says it did not read them.
+        const reply = { text: passesWordsOn(answer) ? text : withUnreadFiles(text, message), files: typeof answer === 'string' ? undefined : answer.files };
         // A command with nothing to say (a reaction that was not the sender's to give) sends nothing.
-        if (reply.text !== '' || (reply.files?.length ?? 0) > 0) await this.reply(message, reply);
+        if (reply.text !== '' || (reply.files?.length ?? 0) > 0) await this.replies.reply(message, reply);
         if (passesWordsOn(answer)) return await this.passOn({ ...message, command: undefined, text: answer.thenMessage });
+        this.commandAnswers.remember(message);
         return 'command';
       }
       // Registered before the wait for the person's other turn (allowance.ts), so /stop reaches it there too.
-      turn = { controller, identity: message.identity ?? message.userId, stopped: false, waiting: true };
-      this.running.set(message.conversationId, turn);
+      turn = this.running.begin(message, controller);
       admission = await this.options.allowance?.admit(message.userId, isAdmin, controller.signal);
       turn.waiting = false;
       if (admission?.refusal) {
         // A scheduled run's task hears why and says what becomes of it: a one-off runs when the allowance renews, and a repeating task's refusal is said once a day ('').
         const text = message.scheduled?.failed ? message.scheduled.failed(admission.refusal) : admission.refusal.message;
-        if (text) await this.reply(message, { text });
+        if (text) await this.replies.reply(message, { text });
         else this.options.logger.info({ ...ids, scheduleId: message.scheduled?.id }, 'scheduled run refused by the daily allowance; said once today already');
         return 'rejected';
       }
@@ -298,17 +278,19 @@ export class Gateway {
       if (typeof read === 'string') {
         // The file is one message's: the others sent with it are answered all the same, each on its own.
         if (batched) return ONE_BY_ONE;
-        await this.reply(message, { text: read, isError: true, endsTurn: true });
+        turn.answering = true;
+        await this.replies.reply(message, { text: read, isError: true, endsTurn: true });
         return 'failed';
       }
       const result = await this.turn(read, isAdmin, controller.signal);
+      turn.answering = true;
       this.options.logger.info({ ...ids, sessionId: result.sessionId, steps: result.steps, tools: result.toolCalls.length, ms: result.durationMs }, 'turn finished');
       // Cancelled while it ran: its owner was told "Cancelled", so its answer is not posted.
       if (message.scheduled?.cancelled?.()) {
-        await this.reply(message, { text: `Scheduled task #${message.scheduled.id} was cancelled while it ran; its answer is not posted.`, endsTurn: true });
+        await this.replies.reply(message, { text: `Scheduled task #${message.scheduled.id} was cancelled while it ran; its answer is not posted.`, endsTurn: true });
         return 'denied';
       }
-      await this.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.', endsTurn: true });
+      await this.replies.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.', endsTurn: true });
       return 'turn';
     } catch (error) {
       // Not a failure to report; but the request still gets its answer, since some platforms
@@ -316,22 +298,23 @@ export class Gateway {
       if (turn?.stopped) {
         this.options.logger.info(ids, 'turn stopped with /stop');
         const text = turn.waiting ? 'Stopped before it started: it was waiting for your request in another conversation to finish.' : 'Stopped. What I did so far stays in this conversation.';
-        await this.reply(message, { text, endsTurn: true });
+        await this.replies.reply(message, { text, endsTurn: true });
         return 'stopped';
       }
+      if (turn) turn.answering = true;
       // A scheduled run the shutdown cut off runs again at the next start: said so, not "send it again".
       if (message.scheduled && controller.signal.aborted) {
         this.options.logger.info({ ...ids, scheduleId: message.scheduled.id }, 'scheduled run cut off by the shutdown; it runs at the next start');
-        await this.reply(message, { text: `Cairn is restarting: scheduled task #${message.scheduled.id} was cut off, and runs again when it is back.`, isError: true, endsTurn: turn !== undefined });
+        await this.replies.reply(message, { text: `Cairn is restarting: scheduled task #${message.scheduled.id} was cut off, and runs again when it is back.`, isError: true, endsTurn: turn !== undefined });
         return 'closed';
       }
       this.options.logger.error({ ...ids, code: error instanceof CairnError ? error.code : 'internal', err: describeError(error) }, 'turn failed');
-      await this.reply(message, { text: message.scheduled?.failed?.(error) ?? userFacingError(error), isError: true, endsTurn: turn !== undefined });
+      await this.replies.reply(message, { text: message.scheduled?.failed?.(error) ?? userFacingError(error), isError: true, endsTurn: turn !== undefined });
       return 'failed';
     } finally {
       admission?.release();
       this.inFlight.delete(controller);
-      if (turn && this.running.get(message.conversationId) === turn) this.running.delete(message.conversationId);
+      if (turn) this.running.end(message.conversationId, turn);
       // A command answered while another turn runs there (/stop, /status) ends nothing the adapter shows: that turn's draft and typing go on.
       if (turn || !this.running.has(message.conversationId)) this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'done' }, replyToOf(message));
     }
@@ -339,9 +322,9 @@ export class Gateway {
 
   /** Words a command passed on (`/new what is …?`): the sender's message, checked as any, answered in the command's place in line. */
   private async passOn(message: InboundMessage): Promise<HandleOutcome> {
-    const problem = this.inputProblem(message);
+    const problem = inputProblem(message, this.files, this.options.maxInputChars);
     if (!problem) return this.handle(message);
-    await this.reply(message, { text: problem, isError: true });
+    await this.replies.reply(message, { text: problem, isError: true });
     return 'rejected';
   }
 
@@ -372,68 +355,10 @@ export class Gateway {
       // Throws when the platform refused it: an approval request nobody saw is not waited on.
       ...(adapter?.capabilities.hearsDuringTurn === false
         ? {}
-        : { notify: async (text: string, buttons?: ReplyButton[]) => editable(adapter, message.conversationId, await this.deliver(message, { text, ...(buttons?.length ? { buttons } : {}) })) }),
-      sendFile: this.fileSender(adapter, message),
+        : { notify: async (text: string, buttons?: ReplyButton[]) => editable(adapter, message.conversationId, await this.replies.deliver(message, { text, ...(buttons?.length ? { buttons } : {}) })) }),
+      sendFile: this.replies.fileSender(message),
     });
   }
-
-  /** send_file's way into the conversation, where the platform takes files. */
-  private fileSender(adapter: Adapter | undefined, message: InboundMessage): FileSender | undefined {
-    const maxBytes = adapter?.capabilities.maxFileBytes;
-    if (!maxBytes) return undefined;
-    return {
-      maxBytes,
-      send: async (file: OutboundFile, caption: string) => {
-        await this.deliver(message, { text: caption, files: [file] });
-      },
-    };
-  }
-
-  /** Sends a reply; a failure is logged, since there is no one left to tell. */
-  private async reply(message: InboundMessage, reply: OutboundReply): Promise<void> {
-    if (!this.adapters.has(message.platform)) {
-      this.options.logger.error({ platform: message.platform }, 'no adapter attached for platform; reply dropped');
-      return;
-    }
-    try {
-      await this.deliver(message, reply);
-      message.scheduled?.delivered?.();
-    } catch (error) {
-      this.options.logger.error({ platform: message.platform, conversationId: message.conversationId, err: describeError(error) }, 'sending the reply failed');
-      // Refused for good (removed from the group, the channel deleted, blocked): a scheduled task must hear it, or it runs for nobody forever.
-      if (error instanceof CairnError && (error.code === 'permission' || error.code === 'not_found')) message.scheduled?.refused?.(error);
-      if (reply.files?.length) await this.sayFilesRefused(message, reply.files, error);
-    }
-  }
-
-  /** A file the platform refused (too big, an app without the scope to upload) is said in words: asking for `/export` got silence. */
-  private async sayFilesRefused(message: InboundMessage, files: readonly OutboundFile[], error: unknown): Promise<void> {
-    const names = files.map((file) => file.name).join(', ');
-    try {
-      await this.deliver(message, { text: `The platform refused the file (${names}): ${describeError(error)}` });
-    } catch (again) {
-      this.options.logger.warn({ platform: message.platform, conversationId: message.conversationId, err: describeError(again) }, 'saying that the files were refused failed too');
-    }
-  }
-
-  /** Sends into the message's conversation and throws what the platform answered (a tool sending a file reports it). */
-  private async deliver(message: InboundMessage, reply: OutboundReply): Promise<string | undefined | void> {
-    const adapter = this.adapters.get(message.platform);
-    if (!adapter) throw new CairnError('unavailable', `No adapter for ${message.platform} is attached.`);
-    return adapter.send(message.conversationId, { ...reply, replyTo: replyToOf(message), answers: message.messageId });
-  }
-}
-
-/** A message the adapter can change later (send gave a reference, and it edits). */
-function editable(adapter: Adapter | undefined, conversationId: string, sent: string | undefined | void): PostedMessage | undefined {
-  if (!adapter?.edit || typeof sent !== 'string') return undefined;
-  const edit = adapter.edit.bind(adapter);
-  return { edit: (text) => edit(conversationId, sent, text) };
-}
-
-/** The platform message a reply answers; a scheduled task's answer answers no message. */
-function replyToOf(message: InboundMessage): string | undefined {
-  return message.scheduled ? undefined : message.messageId;
 }
 
 function defaultSleep(ms: number): Promise<void> {

@@ -76,7 +76,7 @@ export async function holdForApproval(
   );
   if (decision.status === 'approved') return;
   const why = {
-    denied: decision.decidedBy.startsWith('cairn:') ? "it needs an admin's approval and nobody can be asked for it here (no chat, or piped input that is read only after the answer)" : `an admin (${decision.decidedBy}) denied it`,
+    denied: decision.decidedBy.startsWith('cairn:') ? "it needs an admin's approval and nobody can be asked for it here (no chat, or piped input that is read only after the answer)" : decision.decidedByName ? `an admin (${decision.decidedByName}) denied it` : 'an admin denied it',
     expired: 'no admin approved it in time',
     cancelled: 'the turn was cancelled while it waited for approval',
   }[decision.status];

@@ -62,7 +62,7 @@ describe('approval of dangerous commands', () => {
     const id = idOf(posted[0]);
     expect(gate.decide(id, false, 'telegram:1', 'telegram:dm:1')).toContain('Denied');
     expect(await pending).toMatchObject({ status: 'denied', decidedBy: 'telegram:1' });
-    expect(gate.decide(id, true, 'telegram:2', 'telegram:dm:2')).toBe(`Request ${id} is already denied (by telegram:1).`);
+    expect(gate.decide(id, true, 'telegram:2', 'telegram:dm:2')).toBe(`Request ${id} is already denied (by another admin).`);
     expect(row(id)).toMatchObject({ status: 'denied', decided_by: 'telegram:1' });
   });
 

@@ -128,7 +128,7 @@ describe('terminal and file tools', () => {
     approvals.decide(/\/approve (\w+)/.exec(posted[0] ?? '')?.[1] ?? '', false, 'telegram:9', 'telegram:dm:9');
     const deniedResult = await denied;
     expect(deniedResult).toMatchObject({ ok: false, error: 'tool_error' });
-    expect(deniedResult.content).toContain('an admin (telegram:9) denied it');
+    expect(deniedResult.content).toContain('an admin denied it');
     expect(deniedResult.content).not.toContain('ran');
 
     const expired = registry.execute(call('terminal', { command }), admin);

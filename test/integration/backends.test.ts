@@ -80,7 +80,7 @@ describe('terminal tool in a running Cairn', () => {
   it('tells the model when an admin denies, or when nobody answers in time', async () => {
     start();
     await heldFor((id) => cairn?.gateway.receive(from('1', `/deny ${id}`, { name: 'deny', args: id })));
-    expect(toolResult()).toContain('an admin (telegram:1) denied it');
+    expect(toolResult()).toContain('an admin (alice) denied it');
     expect(toolResult()).not.toContain('went-ahead');
 
     await heldFor(() => timers.fireAll());
@@ -119,7 +119,7 @@ describe('terminal tool in a running Cairn', () => {
     expect(telegram.sent.find((sent) => sent.conversationId === 'telegram:dm:2')?.reply.text).toContain(`/approve ${id}`);
     await cairn?.gateway.receive(telegram.message(`/deny ${id}`, { senderId: '1', userId: 'telegram:1', conversationId: 'telegram:group:-5', isDirect: false, addressed: true, command: { name: 'deny', args: id } }));
     await turn;
-    expect(toolResult()).toContain('an admin (telegram:1) denied it');
+    expect(toolResult()).toContain('an admin (alice) denied it');
   });
 
   it("stops the session's environment when the session ends", async () => {
