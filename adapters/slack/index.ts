@@ -7,7 +7,7 @@
  * ends), and takes presses of its buttons and the "Ask Cairn" message shortcut
  * (interactions.ts).
  *
- * Replies go out through one Web API client that neither retries nor waits by itself:
+ * Replies go out (outbox.ts) through one Web API client that neither retries nor waits by itself:
  * withRetries with the injected sleep does both, so tests never wait for real. While a
  * turn runs, the user's message carries an hourglass reaction; a long turn gets one short
  * "still working" note (in-flight.ts).
@@ -16,15 +16,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import { describeError } from '../../src/core/errors.js';
-import { attemptOnce, realSleep, withRetries } from '../../src/core/retry.js';
+import { realSleep, withRetries } from '../../src/core/retry.js';
 import { unrefTimer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
-import { SentReplies, type SentReply } from '../../src/core/sent-replies.js';
-import { isMarkupRejection, isTooLong, mapSlackError, slackErrorCode } from './errors.js';
-import { MessagesInFlight, type InFlight } from './in-flight.js';
+import { SentReplies } from '../../src/core/sent-replies.js';
+import { mapSlackError } from './errors.js';
+import { MessagesInFlight } from './in-flight.js';
 import { EVENTS_PATH, boltLogger, slackSettings, webClientOptions } from './client.js';
 import { checkSlack } from './check.js';
 import { MemberNames } from './members.js';
@@ -32,28 +32,24 @@ import { DirectChats } from './direct-chats.js';
 import { SocketModeLink, guardSocketMessages } from './socket-mode.js';
 import { acknowledgeRateLimitNotices } from './rate-limited-events.js';
 import { threadBefore } from './threads.js';
-import { directChatWith, shareFiles, type Uploader } from './uploads.js';
-import { whereTo } from './where-to.js';
+import type { Uploader } from './uploads.js';
+import { SlackOutbox, once, type PostedMessage } from './outbox.js';
 import { loadableFiles, withFileInfo } from './files.js';
 import { ASK_SHORTCUT, normalizeAskAbout, normalizeButtonPress } from './interactions.js';
 import { AssistantChats } from './assistant-chats.js';
-import { normalizeEvent, normalizeReaction, normalizeSlashCommand, parseConversationId, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
-import { BLOCKS_LIMIT, BUTTON_ACTION, MESSAGE_LIMIT, SAFE_PLAIN_LIMIT, plainParts, renderMessages, toMrkdwn, withButtons, type OutgoingMessage } from './render.js';
+import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
+import { BLOCKS_LIMIT, BUTTON_ACTION } from './render.js';
 
 const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
 /** Slack's chat.postMessage allows about one message per second per channel; waits past this are not worth it. */
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
-/** The longest text sent as the comment of shared files; a longer one is a message of its own. */
-const COMMENT_LIMIT = 3_000;
 /** chat.update is a Tier 3 method (about 50 calls a minute, for the whole workspace): one draft's pace, divided among those streaming at once. */
 const DRAFT_EVERY_MS = 1_500;
 /** A draft stays well within one message. */
 const DRAFT_CHARS = 12_000;
 /** The longest stop() waits for hourglasses still coming off (each call has its own 30 s limit). */
 const SETTLE_ON_STOP_MS = 5_000;
-/** Said, to the asker alone, where files went that were asked for in a DM of others. */
-const FILES_SENT_TO_ASKER = 'I sent the files to your direct chat with me: shared here, the other person would see them too.';
 
 export interface SlackAdapterOptions {
   /** Runs `fire` after `ms` and returns a cancel function (tests fire it by hand). */
@@ -88,7 +84,7 @@ export class SlackAdapter implements Adapter {
   private readonly members: MemberNames;
   private readonly directChats: DirectChats;
   private readonly assistantChats: AssistantChats;
-  private readonly uploader: Uploader;
+  private readonly outbox: SlackOutbox;
 
   constructor(
     private readonly deps: AdapterDeps,
@@ -108,8 +104,8 @@ export class SlackAdapter implements Adapter {
       maxChars: DRAFT_CHARS,
       logger: deps.logger,
       surface: {
-        post: (conversationId, text, replyTo) => this.postDraft(conversationId, text, replyTo),
-        edit: (draft, text) => this.editDraft(draft, text),
+        post: (conversationId, text, replyTo) => this.outbox.postDraft(conversationId, text, replyTo ? this.inFlight.get(replyTo) : undefined),
+        edit: (draft, text) => this.outbox.editDraft(draft, text),
         remove: async (draft) => {
           // The Web API client throws on any refusal: reaching the next line means it is gone.
           await once(() => this.client.chat.delete({ channel: draft.channel, ts: draft.ts }));
@@ -129,12 +125,13 @@ export class SlackAdapter implements Adapter {
       timer: this.timer,
       progressAfterMs: options.progressAfterMs ?? PROGRESS_AFTER_MS,
       postNote: async (entry) => {
-        await this.post(entry.conversationId, PROGRESS_TEXT, entry);
+        await this.outbox.post(entry.conversationId, PROGRESS_TEXT, entry);
       },
       // A streamed draft already shows that the turn is going on.
       showsDraft: (conversationId) => this.drafts.showing(conversationId),
     });
-    this.uploader = { client: this.client, token: this.token, logger: deps.logger, call: (operation) => this.call(operation) };
+    const uploader: Uploader = { client: this.client, token: this.token, logger: deps.logger, call: (operation) => this.call(operation) };
+    this.outbox = new SlackOutbox({ client: this.client, logger: deps.logger, call: (operation) => this.call(operation), replies: this.replies, uploader });
     if (!settings.appToken) deps.http.mount(EVENTS_PATH, (req, res) => this.handleHttp(req, res));
   }
 
@@ -162,10 +159,11 @@ export class SlackAdapter implements Adapter {
       const normalized = this.accepting && this.bot ? normalizeSlashCommand(command, this.normalizeOptions(this.bot)) : undefined;
       if (normalized) this.deliver(await this.directChats.answered(normalized), respond);
     });
-    app.action(new RegExp(`^${BUTTON_ACTION}_`), async ({ ack, body }) => {
+    app.action(new RegExp(`^${BUTTON_ACTION}_`), async ({ ack, body, respond }) => {
       await ack();
       const normalized = this.accepting && this.bot ? normalizeButtonPress(body, this.normalizeOptions(this.bot)) : undefined;
-      if (normalized) this.deliver({ ...normalized, message: this.withName(normalized.message) });
+      // A press under a private answer is answered privately too, through the press's response_url (Cairn may be no member there).
+      if (normalized) this.deliver(...privatelyIfRefused({ ...normalized, message: this.withName(normalized.message) }, respond));
     });
     app.shortcut({ type: 'message_action', callback_id: ASK_SHORTCUT }, async ({ ack, body, respond }) => {
       await ack();
@@ -178,8 +176,7 @@ export class SlackAdapter implements Adapter {
       const answered = await this.directChats.answered({ ...asked.normalized, message: this.withName(this.loadable(message, asked.files)) });
       // In a DM of others the answer is the asker's alone, through the response_url (Bolt gives respond only where the payload has one;
       // without it, their own DM with Cairn: where-to.ts); anywhere else it is posted in the message's thread.
-      const privately: RespondFn | undefined = answered.target.ephemeral ? respond : undefined;
-      this.deliver(answered, privately);
+      this.deliver(...privatelyIfRefused(answered, respond));
     });
     app.error(async (error) => {
       this.logger.error({ err: describeError(error) }, 'Slack event handling failed');
@@ -227,57 +224,16 @@ export class SlackAdapter implements Adapter {
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
     if (!reply.endsTurn) this.drafts.posted(conversationId);
     if (reply.files?.length) {
-      await this.upload(conversationId, reply.text, reply.files, entry);
+      await this.outbox.upload(conversationId, reply.text, reply.files, entry);
       return undefined;
     }
-    const last = await this.post(conversationId, reply.text, entry, draft, reply.buttons, reply.answers);
+    const last = await this.outbox.post(conversationId, reply.text, entry, draft, reply.buttons, reply.answers);
     return reply.buttons?.length && last ? `${last.channel}:${last.ts}` : undefined;
   }
 
   /** chat.update with the new text's blocks, so the actions block (the buttons) is gone. */
   async edit(_conversationId: string, sent: string, text: string): Promise<void> {
-    const [channel = '', ts = ''] = sent.split(':');
-    const [message] = renderMessages(text);
-    if (!message) return;
-    try {
-      await this.call(() => this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }));
-    } catch (error) {
-      if (!isMarkupRejection(error)) throw error;
-      // blocks: [] clears the formatted ones, the buttons with them.
-      await this.call(() => this.client.chat.update({ channel, ts, text: plainParts(message.plain, MESSAGE_LIMIT)[0] ?? '', blocks: [] }));
-    }
-  }
-
-  /** A streamed draft, in the thread the answer goes to; none for a slash command (its response_url cannot be edited). One attempt. */
-  private async postDraft(conversationId: string, text: string, replyTo: string | undefined): Promise<PostedMessage | undefined> {
-    const entry = replyTo ? this.inFlight.get(replyTo) : undefined;
-    const [message] = renderMessages(text);
-    if (entry?.respond || !message) return undefined;
-    const { channel, threadTs } = whereTo(conversationId, entry);
-    const posted = await once(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) }));
-    return typeof posted.ts === 'string' ? { channel: posted.channel ?? channel, ts: posted.ts } : undefined;
-  }
-
-  private async editDraft(draft: PostedMessage, text: string): Promise<void> {
-    const [message] = renderMessages(text);
-    if (message) await once(() => this.client.chat.update({ channel: draft.channel, ts: draft.ts, text: message.text, blocks: message.blocks }));
-  }
-
-  /**
-   * Shares files in the conversation (see uploads.ts), a short text as their comment. A slash
-   * command's response_url takes no files: they go to its channel; those of a conversation only
-   * its asker sees, to the asker's own DM with Cairn, and the asker is told there where they went.
-   */
-  private async upload(conversationId: string, text: string, files: OutboundFile[], entry: InFlight | undefined): Promise<void> {
-    const { asker } = parseConversationId(conversationId);
-    const { channel, threadTs } = asker ? { channel: await directChatWith(this.uploader, asker), threadTs: undefined } : whereTo(conversationId, entry);
-    const comment = text.trim();
-    // A comment is mrkdwn within one message, escaped like any reply (no <!channel> ping); a longer text goes before the files as a reply of its own (the asker's: in their DM too).
-    const inline = comment.length <= COMMENT_LIMIT ? toMrkdwn(comment) : '';
-    if (comment !== '' && inline === '') await this.post(conversationId, text, asker ? undefined : entry, undefined, [], entry?.messageId);
-    const [first, ...rest] = files;
-    if (first) await shareFiles(this.uploader, { channel, threadTs, comment: inline, files: [first, ...rest] });
-    if (asker && entry?.respond) await this.post(conversationId, FILES_SENT_TO_ASKER, entry);
+    await this.outbox.edit(sent, text);
   }
 
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
@@ -348,67 +304,6 @@ export class SlackAdapter implements Adapter {
       });
   }
 
-  /** Posts the text, split and rendered, its first message into `draft` when one streamed it (slash commands: their response_url); resolves with the last message that went out formatted through the Web API (the one with the buttons). */
-  private async post(conversationId: string, text: string, entry: InFlight | undefined, draft?: PostedMessage, buttons: readonly ReplyButton[] = [], answered = entry?.messageId): Promise<PostedMessage | undefined> {
-    const { channel, threadTs } = whereTo(conversationId, entry);
-    const messages = renderMessages(text);
-    let last: PostedMessage | undefined;
-    // The buttons go under the last message, after everything they are about.
-    for (const [index, rendered] of messages.entries()) {
-      const message = index === messages.length - 1 ? withButtons(rendered, buttons) : rendered;
-      if (entry?.respond) await this.respondWith(entry.respond, message, channel, threadTs, entry.target);
-      else last = await this.postMessage(channel, threadTs, message, { conversationId, answered }, index === 0 ? draft : undefined);
-    }
-    return last;
-  }
-
-  /** Posts one message, or puts it into `into` (a streamed draft; posted anew when that is gone); resolves with it unless it had to go as plain text. */
-  private async postMessage(channel: string, threadTs: string | undefined, message: OutgoingMessage, sentTo?: SentReply, into?: PostedMessage): Promise<PostedMessage | undefined> {
-    const thread = threadTs ? { thread_ts: threadTs } : {};
-    const send = async (body: { text: string; blocks?: OutgoingMessage['blocks']; mrkdwn?: boolean }, edit: PostedMessage | undefined): Promise<{ ts?: string | undefined; channel?: string | undefined }> =>
-      edit ? this.client.chat.update({ channel: edit.channel, ts: edit.ts, ...body }) : this.client.chat.postMessage({ channel, unfurl_links: false, unfurl_media: false, ...thread, ...body });
-    try {
-      const posted = await this.call(() => send({ text: message.text, blocks: message.blocks }, into));
-      if (typeof posted.ts !== 'string') return undefined;
-      // Posted to a user's id, the message is in their DM with Cairn: Slack's answer names it (reactions and updates name it too).
-      const at = into?.channel ?? (typeof posted.channel === 'string' ? posted.channel : channel);
-      if (sentTo) this.replies.remember(`${at}:${posted.ts}`, sentTo.conversationId, sentTo.answered);
-      return { channel: at, ts: posted.ts };
-    } catch (error) {
-      if (into && !isMarkupRejection(error)) {
-        this.logger.warn({ channel, err: describeError(mapSlackError(error)) }, 'Slack draft could not be replaced by the answer; posting it as a new message');
-        return this.postMessage(channel, threadTs, message, sentTo);
-      }
-      if (!isMarkupRejection(error)) throw error;
-      this.logger.warn({ channel, slackError: slackErrorCode(error) }, 'Slack refused the formatted reply; sending it as plain text');
-      for (const [index, part] of plainParts(message.plain, isTooLong(error) ? SAFE_PLAIN_LIMIT : MESSAGE_LIMIT).entries()) {
-        // Only the first piece goes into the draft; an update with blocks: [] clears the formatted ones.
-        await this.call(() => send({ text: part, mrkdwn: false, ...(index === 0 && into ? { blocks: [] } : {}) }, index === 0 ? into : undefined));
-      }
-      return undefined;
-    }
-  }
-
-  private async respondWith(respond: RespondFn, message: OutgoingMessage, channel: string, threadTs: string | undefined, { user, ephemeral }: ReplyTarget): Promise<void> {
-    try {
-      await this.call(() => respond({ response_type: ephemeral ? 'ephemeral' : 'in_channel', replace_original: false, text: message.text, blocks: message.blocks }));
-    } catch (error) {
-      const mapped = mapSlackError(error);
-      if (isMarkupRejection(mapped)) {
-        for (const part of plainParts(message.plain, SAFE_PLAIN_LIMIT)) await this.call(() => respond({ response_type: ephemeral ? 'ephemeral' : 'in_channel', replace_original: false, text: part }));
-      } else if (mapped.code === 'not_found') {
-        // The response_url expired (30 min, 5 uses): post in the channel instead, or, where Cairn is no member
-        // (/cairn works in any channel; not_in_channel), in the direct chat of whoever asked; a private answer only there.
-        await (ephemeral && user ? this.postMessage(user, undefined, message) : this.postMessage(channel, threadTs, message)).catch((refused: unknown) => {
-          if (!user || ephemeral || mapSlackError(refused).code !== 'permission') throw refused;
-          return this.postMessage(user, undefined, message);
-        });
-      } else {
-        throw mapped;
-      }
-    }
-  }
-
   private call<T>(operation: () => Promise<T>): Promise<T> {
     return withRetries(operation, {
       ...RETRY,
@@ -432,15 +327,14 @@ export class SlackAdapter implements Adapter {
   }
 }
 
-/** A message Cairn posted, to update later. */
-interface PostedMessage {
-  channel: string;
-  ts: string;
-}
-
-/** One attempt, its failure mapped (draft updates are not retried). */
-function once<T>(operation: () => Promise<T>): Promise<T> {
-  return attemptOnce(operation, mapSlackError);
+/**
+ * An interaction answered to whoever acted alone where it is private (through its response_url), and
+ * posted anywhere else, but to them alone there too where Slack refuses the post: "Ask Cairn" and
+ * buttons work in channels Cairn has not joined (outbox.ts).
+ */
+function privatelyIfRefused(normalized: Normalized, respond: RespondFn | undefined): [Normalized, RespondFn | undefined] {
+  if (normalized.target.ephemeral || !respond) return [normalized, respond];
+  return [{ ...normalized, target: { ...normalized.target, privatelyIfRefused: true, user: normalized.message.senderId } }, respond];
 }
 
 export const createAdapter: AdapterFactory = (deps) => new SlackAdapter(deps);

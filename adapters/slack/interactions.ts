@@ -9,31 +9,45 @@ import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { headOf } from '../../src/core/text.js';
-import { PLATFORM, conversationIdOf, userTeamOf, downloadable, fileSchema, slackToPlain, withForwarded, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
+import { PLATFORM, askerOnlyConversationId, conversationIdOf, userTeamOf, downloadable, fileSchema, slackToPlain, withForwarded, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 
 const buttonPress = z.object({
   type: z.literal('block_actions'),
   user: z.object({ id: z.string(), team_id: z.string().optional() }),
   team: z.object({ id: z.string() }).nullable().optional(),
   channel: z.object({ id: z.string() }),
-  message: z.object({ ts: z.string(), thread_ts: z.string().optional() }),
+  // A press under an ephemeral message (a private answer) comes without `message`: the container names it.
+  message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),
+  container: z.object({ message_ts: z.string().optional(), is_ephemeral: z.boolean().optional() }).optional(),
   actions: z.array(z.object({ value: z.string().optional(), action_ts: z.string() })).min(1),
 });
 
 /**
  * A press of one of Cairn's buttons is the command the button holds, from whoever pressed
- * it, in the conversation of the message it is under; checked like a typed one.
+ * it, in the conversation of the message it is under; checked like a typed one. A button
+ * under a private answer (ephemeral: /cairn or "Ask Cairn" in a DM of others) only its asker
+ * sees: the press is theirs, in their own conversation there, and answered to them alone.
  */
 export function normalizeButtonPress(rawBody: unknown, options: NormalizeOptions): Normalized | undefined {
   const parsed = buttonPress.safeParse(rawBody);
   if (!parsed.success) return undefined;
-  const { user, channel, message, actions } = parsed.data;
+  const { user, channel, message, container, actions } = parsed.data;
   const [action] = actions;
   const command = parseCommand(action?.value ?? '');
-  if (!action || !command) return undefined;
-  const where = whereFrom(parsed.data, options);
+  const ts = message?.ts ?? container?.message_ts;
+  if (!action || !command || !ts) return undefined;
+  const messageId = `button:${channel.id}:${ts}:${user.id}:${action.action_ts}`;
+  if (!message || container?.is_ephemeral) {
+    const where = whereFrom({ ...parsed.data, message: { ts } }, options);
+    const team = parsed.data.team?.id ?? options.bot.teamId;
+    return {
+      message: { ...where.sender, conversationId: askerOnlyConversationId(`${PLATFORM}:${team}:${channel.id}`, user.id), isDirect: false, text: action.value ?? '', command, messageId, receivedAt: options.now, raw: rawBody },
+      target: { channel: channel.id, ephemeral: true, user: user.id },
+    };
+  }
+  const where = whereFrom({ ...parsed.data, message }, options);
   return {
-    message: { ...where.sender, text: action.value ?? '', command, messageId: `button:${channel.id}:${message.ts}:${user.id}:${action.action_ts}`, receivedAt: options.now, raw: rawBody },
+    message: { ...where.sender, text: action.value ?? '', command, messageId, receivedAt: options.now, raw: rawBody },
     target: where.target,
   };
 }

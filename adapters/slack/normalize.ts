@@ -47,6 +47,8 @@ export interface ReplyTarget {
   user?: string;
   /** A slash command run in a DM of others: answered to whoever ran it alone. */
   ephemeral?: boolean;
+  /** Posted in the channel, but where Slack refuses that (Cairn no member of it), answered to `user` alone through the response_url. */
+  privatelyIfRefused?: boolean;
 }
 
 export interface Normalized {
@@ -275,8 +277,8 @@ function withoutMention(text: string, botUserId: string): string {
 }
 
 /**
- * Slack's wire format → what the user typed: entities decoded, links and channel
- * references shown as text. User mentions other than the bot's stay as `<@U…>`.
+ * Slack's wire format → what the user typed: entities decoded, links, channel references,
+ * user-group mentions and dates shown as text. User mentions other than the bot's stay as `<@U…>`.
  */
 export function slackToPlain(text: string): string {
   return text
@@ -288,9 +290,19 @@ export function slackToPlain(text: string): string {
     // Slack's clients now send a channel reference without its name (<#C…|> or <#C…>): its id stands in.
     .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_match, id: string, name: string | undefined) => `#${name || id}`)
     .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/g, '@$1')
+    // A user group's mention: its handle (Slack's clients may send only the id, which stands in then).
+    .replace(/<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>/g, (_match, id: string, handle: string | undefined) => `@${handle || id}`)
+    // A date shown in each reader's time zone: the fallback text the sender's client wrote, else the moment itself.
+    .replace(/<!date\^(\d+)\^[^|>]*(?:\|([^>]*))?>/g, (_match, unix: string, fallback: string | undefined) => fallback || dateOf(unix))
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
+}
+
+/** A Unix time Slack sent as text, as an ISO date; one out of Date's range as the number it is. */
+function dateOf(unix: string): string {
+  const date = new Date(Number(unix) * 1000);
+  return Number.isNaN(date.getTime()) ? unix : date.toISOString();
 }
 
 const reactionEvent = z.object({
