@@ -3,12 +3,12 @@
  * Cairn runs (chat, the bot, the CLI's commands) is built here and nowhere else.
  */
 import type { Config } from './config/load.js';
-import { openDatabase, databasePath, type Db } from './store/db.js';
+import { openDatabase, databasePath } from './store/db.js';
 import { createModelClient } from './model/client.js';
-import type { CallRecord, ModelClient } from './model/types.js';
-import { CairnError, ConfigError } from './core/errors.js';
-import { systemClock, type Clock } from './core/clock.js';
-import { loggerFor, type Logger } from './core/logger.js';
+import type { CallRecord } from './model/types.js';
+import { CairnError } from './core/errors.js';
+import { systemClock } from './core/clock.js';
+import { loggerFor } from './core/logger.js';
 import { SessionStore } from './memory/sessions.js';
 import { moveConversationRecords } from './memory/move-conversation.js';
 import { SessionManager } from './memory/session-manager.js';
@@ -19,8 +19,6 @@ import { Agent } from './core/agent.js';
 import { maxConsecutiveFailedSteps, maxSteps } from './core/stop.js';
 import { CommandRegistry } from './core/commands.js';
 import { registerBuiltinCommands, registerStopCommand } from './core/builtin-commands.js';
-import { createTranscriber, type Transcriber } from './model/transcribe.js';
-import { createImageDescriber, type ImageDescriber } from './model/vision.js';
 import type { Metering } from './model/metered.js';
 import { KeptFiles } from './core/kept-files.js';
 import { lookAtImageTool, readAttachmentTool } from './tools/attachment-tools.js';
@@ -39,79 +37,26 @@ import { platformOf } from './access/identities.js';
 import { registerLinkCommands } from './access/commands.js';
 import { Skills, registerSkillCommands, registerSkillTools } from './skills/index.js';
 import { Learning } from './learning/index.js';
-import type { CronPort } from './learning/scheduler.js';
 import { createBackendLoader } from './backends/factory.js';
 import { EnvironmentRegistry } from './backends/environments.js';
 import { ApprovalGate, registerApprovalCommands } from './backends/approvals.js';
-import { systemTimers, type Timers } from './backends/timers.js';
+import { systemTimers } from './backends/timers.js';
 import { terminalTool, type ExecutionToolOptions } from './tools/terminal.js';
 import { readFileTool, writeFileTool } from './tools/files.js';
 import { Notes } from './memory/notes/index.js';
 import { memorySaveTool, memorySearchTool } from './memory/notes/tools.js';
 import { registerMemoryCommands } from './memory/notes/commands.js';
 import { forgetNotes } from './memory/forget.js';
-import { createOpenAIEmbedder, type Embedder } from './memory/notes/embeddings.js';
-import type { Metrics } from './core/metrics.js';
 import { ConversationModels } from './memory/conversation-models.js';
 import { registerModelCommand } from './core/model-command.js';
 import { registerStatusCommand } from './core/status-command.js';
 import { ModelCatalog } from './model/catalog.js';
+import type { Cairn, CairnOverrides } from './cairn-types.js';
+import { imageDescriber, notesEmbedder, unconfiguredModel, voiceTranscriber } from './optional-clients.js';
+import { unrefSleep } from './open-notes.js';
 
-export interface CairnOverrides {
-  clock?: Clock;
-  logger?: Logger;
-  /** Replaces the model client (tests, benchmarks); the real one is built from config otherwise. */
-  model?: ModelClient;
-  /** Injected sleep for model retries (tests). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  db?: Db;
-  /** Replaces node-cron for the audit schedule (tests fire it by hand). */
-  cronPort?: CronPort;
-  /** Timers for approval timeouts and idle environments (tests fire them by hand). */
-  timers?: Timers;
-  /** Replaces the speech-to-text client built from CAIRN_TRANSCRIBE_MODEL (tests). */
-  transcriber?: Transcriber;
-  /** Replaces the image describer built from CAIRN_VISION_MODEL (tests). */
-  describer?: ImageDescriber;
-  /** Replaces the embeddings client built from CAIRN_EMBEDDINGS_MODEL (tests). */
-  embedder?: Embedder;
-  /** Where turns, model calls and tool calls are counted (`cairn start` with CAIRN_METRICS); none by default. */
-  metrics?: Metrics;
-}
-
-export interface Cairn {
-  config: Config;
-  db: Db;
-  logger: Logger;
-  clock: Clock;
-  model: ModelClient;
-  ledger: UsageLedger;
-  sessions: SessionManager;
-  tools: ToolRegistry;
-  commands: CommandRegistry;
-  agent: Agent;
-  gateway: Gateway;
-  access: AccessControl;
-  skills: Skills;
-  learning: Learning;
-  /** Per-session execution environments for the terminal and file tools. */
-  environments: EnvironmentRegistry;
-  approvals: ApprovalGate;
-  /** Persistent notes: search, extraction of ended sessions, recall. */
-  notes: Notes;
-  /** Scheduled tasks; `cairn start` and `cairn chat` run those of their platforms. */
-  schedules: Schedules;
-  /**
-   * A conversation moved to a new id (a Telegram group that became a supergroup): its sessions,
-   * `/model` choice, files and scheduled tasks go with it (the adapters' `conversationMoved`).
-   */
-  moveConversation(from: string, to: string): void;
-  /**
-   * Drains turns in flight (within the configured grace), lets background writes finish, and
-   * closes the database; `beforeDatabaseCloses` runs last before that (`cairn start` releases its lease there).
-   */
-  close(beforeDatabaseCloses?: () => void): Promise<void>;
-}
+export type { Cairn, CairnOverrides } from './cairn-types.js';
+export { openNotes } from './open-notes.js';
 
 export function createCairn(config: Config, overrides: CairnOverrides = {}): Cairn {
   const clock = overrides.clock ?? systemClock;
@@ -339,6 +284,9 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     clock,
     logger,
     post: (conversationId, text, buttons) => gateway.post(conversationId, text, buttons),
+    // `cairn chat` and the CLI have no adapter for the admin channel: their posts wait for `cairn start`.
+    canPost: (conversationId) => gateway.platforms().includes(conversationId.split(':')[0] ?? ''),
+    timers,
     cronPort: overrides.cronPort,
     personOf,
   });
@@ -383,64 +331,4 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     })());
 
   return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, schedules, moveConversation, close };
-}
-
-/** The notes layer alone, for commands that need no agent (`cairn memory …`). */
-export function openNotes(config: Config, overrides: Pick<CairnOverrides, 'clock' | 'logger' | 'db' | 'embedder'> = {}): { notes: Notes; db: Db; close(): Promise<void> } {
-  const logger = overrides.logger ?? loggerFor(config, 'warn');
-  const db = overrides.db ?? openDatabase(databasePath(config.dataDir));
-  const notes = new Notes({
-    db,
-    clock: overrides.clock ?? systemClock,
-    logger,
-    secrets: config.secrets,
-    recallTokens: config.memory.recallTokens,
-    embedder: overrides.embedder ?? notesEmbedder(config, logger),
-  });
-  return {
-    notes,
-    db,
-    close: async () => {
-      await notes.close(0, unrefSleep);
-      if (db.open) db.close();
-    },
-  };
-}
-
-/** The embeddings client when CAIRN_EMBEDDINGS_MODEL is set: same endpoint and key as the chat model. */
-function notesEmbedder(config: Config, logger: Logger): Embedder | undefined {
-  const model = config.memory.embeddingsModel;
-  if (!model) return undefined;
-  const provider = config.providers[0];
-  if (!provider) {
-    // Commands that need no model still work; note search is keyword-only until an endpoint is set.
-    logger.warn(`CAIRN_EMBEDDINGS_MODEL is set, but no model endpoint is configured, so note search uses keywords only. ${config.modelProblems.join(' ')}`);
-    return undefined;
-  }
-  return createOpenAIEmbedder({ provider, model, timeoutMs: config.model.timeoutMs });
-}
-
-/** The speech-to-text client when CAIRN_TRANSCRIBE_MODEL is set: same endpoint and key as the chat model. */
-function voiceTranscriber(config: Config, metering: Metering): Transcriber | undefined {
-  const model = config.model.transcribeModel;
-  const provider = config.providers[0];
-  return model && provider ? createTranscriber({ provider, model, timeoutMs: config.model.timeoutMs, metering }) : undefined;
-}
-
-/** The vision client when CAIRN_VISION_MODEL is set: same endpoint and key as the chat model. */
-function imageDescriber(config: Config, metering: Metering): ImageDescriber | undefined {
-  const model = config.model.visionModel;
-  const provider = config.providers[0];
-  return model && provider ? createImageDescriber({ provider, model, timeoutMs: config.model.timeoutMs, metering }) : undefined;
-}
-
-function unrefSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** Lets commands that need no model (listing tasks, audits) run without one; a model call says what to set. */
-function unconfiguredModel(config: Config): ModelClient {
-  return {
-    complete: () => Promise.reject(new ConfigError(config.modelProblems)),
-  };
 }

@@ -1,6 +1,6 @@
 /** The audit report as Markdown, for people: numbers first, then what was done about them. */
 import type { AuditStats, Rate } from './audit-stats.js';
-import { count } from '../core/text.js';
+import { count, oneLine } from '../core/text.js';
 import { percent as percentOf } from './percent.js';
 
 export interface AuditActions {
@@ -10,7 +10,10 @@ export interface AuditActions {
   notes: string[];
 }
 
-/** `chartLine`: the chart's image link in the report file; in chat, where a relative link shows nothing, where it lies on the host. */
+/** How many skills, failure modes and actions the summary posted to chat names; the report file names all. */
+const SUMMARY_ITEMS = 5;
+
+/** The report file, every day, skill version, platform and failure mode in it: it grows as Cairn runs. */
 export function renderReport(id: number, at: number, trigger: string, stats: AuditStats, actions: AuditActions, chartLine: string | undefined): string {
   const lines = [
     `# Cairn audit #${id}`,
@@ -34,14 +37,46 @@ export function renderReport(id: number, at: number, trigger: string, stats: Aud
   if (stats.failureModes.length === 0) lines.push('No failures.', '');
   else lines.push(...stats.failureModes.map((f) => `- **${f.mode}** × ${f.count} (e.g. "${f.example.replace(/\s+/g, ' ')}")`), '');
   lines.push('## Actions', '');
-  const acted = [
+  const acted = actionLines(actions);
+  lines.push(...(acted.length > 0 ? acted : ['None needed.']), '');
+  return lines.join('\n');
+}
+
+/**
+ * What is posted to the admin chat: the rates, the few skills doing worst, the commonest failure modes and
+ * the first actions, then where the full report and its chart lie on the host. Its length does not grow
+ * with the days and skill versions behind it (the whole report was a message of many parts).
+ */
+export function renderSummary(id: number, at: number, trigger: string, stats: AuditStats, actions: AuditActions, reportPath: string): string {
+  const lines = [`# Cairn audit #${id}`, '', `${new Date(at).toISOString()} · trigger: ${trigger}`, '', `- Overall: ${describe(stats.overall)}`, `- Since the previous audit: ${describe(stats.sinceLastAudit)}`, ''];
+  const judged = stats.perSkill.filter((s) => s.successRate !== undefined).sort((a, b) => (a.successRate ?? 0) - (b.successRate ?? 0) || b.tasks - a.tasks);
+  if (judged.length > 0) {
+    lines.push(`Lowest success rates (${shownOf(judged.length, 'skill version')}):`, ...judged.slice(0, SUMMARY_ITEMS).map((s) => `- \`${s.skill}\` v${s.version}: ${percent(s.successRate)} of ${s.tasks} tasks`), '');
+  }
+  if (stats.failureModes.length > 0) {
+    lines.push(`Commonest failures (${shownOf(stats.failureModes.length, 'kind')}):`, ...stats.failureModes.slice(0, SUMMARY_ITEMS).map((f) => `- ${oneLine(f.mode, 100)} × ${f.count}`), '');
+  }
+  const acted = actionLines(actions);
+  lines.push(acted.length === 0 ? 'Actions: none needed.' : 'Actions:', ...acted.slice(0, SUMMARY_ITEMS).map((line) => oneLine(line, 160)));
+  if (acted.length > SUMMARY_ITEMS) lines.push(`- …and ${acted.length - SUMMARY_ITEMS} more in the report.`);
+  // A relative image link shows nothing in chat: the post says where the chart lies instead.
+  lines.push('', `The success rate over time is charted in \`${reportPath.replace(/\.md$/, '.svg')}\` on Cairn's host.`, `The full report (every day, skill version, platform and failure mode): \`${reportPath}\` there, or \`cairn audit show ${id}\`.`);
+  return lines.join('\n');
+}
+
+/** "3 of 40 skill versions", or "2 skill versions" when all are shown. */
+function shownOf(total: number, what: string): string {
+  const plural = `${what}${total === 1 ? '' : 's'}`;
+  return total > SUMMARY_ITEMS ? `${SUMMARY_ITEMS} of ${total} ${plural}` : `${total} ${plural}`;
+}
+
+function actionLines(actions: AuditActions): string[] {
+  return [
     ...actions.refined.map((name) => `- Refined \`${name}\` (poor outcomes).`),
     ...actions.staled.map((name) => `- Marked \`${name}\` stale (unused for a while).`),
     ...actions.archived.map((name) => `- Archived \`${name}\` (unused for too long).`),
     ...actions.notes.map((note) => `- ${note}`),
   ];
-  lines.push(...(acted.length > 0 ? acted : ['None needed.']), '');
-  return lines.join('\n');
 }
 
 function describe(rate: Rate): string {

@@ -15,7 +15,7 @@ import { describeError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { diedOnThisHost, thisProcess } from '../store/process-gone.js';
 import { computeStats, type AuditStats } from './audit-stats.js';
-import { renderReport, type AuditActions } from './audit-report.js';
+import { renderReport, renderSummary, type AuditActions } from './audit-report.js';
 import type { Task, TaskStore } from './tasks.js';
 
 const DAY_MS = 86_400_000;
@@ -149,7 +149,8 @@ export class AuditService {
       writeFileAtomic(`${base}.md`, report);
       this.statements.finish.run(clock.now(), tasks.length, JSON.stringify(stats), report, `${base}.md`, id);
       logger.info({ auditId: id, trigger, tasks: tasks.length }, 'audit finished');
-      await this.publish(renderReport(id, now, trigger, stats, actions, `The success rate over time is charted in \`${base}.svg\` on Cairn's host.`));
+      // In chat, a summary: the whole report grows with every day and skill version Cairn has seen.
+      await this.publish(renderSummary(id, now, trigger, stats, actions, `${base}.md`));
     } catch (error) {
       this.statements.fail.run(clock.now(), describeError(error), id);
       logger.error({ auditId: id, err: describeError(error) }, 'audit failed');

@@ -8,6 +8,7 @@
  *   feedback.ts                           /feedback good|bad [why]
  *   reflection*.ts / proposals.ts         reflection and skill changes (auto or proposed)
  *   refinement.ts                         automatic rollback of worse skill versions
+ *   admin-channel.ts / admin-posts.ts     what is posted to CAIRN_ADMIN_CHANNEL, and posts waiting for `cairn start`
  *   audit*.ts / scheduler.ts / budget.ts  audits, their schedule, the daily token budget
  */
 import type { Db } from '../store/db.js';
@@ -16,7 +17,6 @@ import type { Logger } from '../core/logger.js';
 import type { Agent } from '../core/agent.js';
 import type { CommandRegistry } from '../core/commands.js';
 import { describeError } from '../core/errors.js';
-import type { PostedMessage, ReplyButton } from '../core/message.js';
 import type { ModelClient } from '../model/types.js';
 import type { LearningConfig } from '../config/learning.js';
 import type { Skills } from '../skills/index.js';
@@ -25,12 +25,14 @@ import { TaskRecorder, type PersonOf } from './recorder.js';
 import { registerFeedbackCommand } from './feedback.js';
 import { LearningBudget } from './budget.js';
 import { ProposalStore, type Proposal } from './proposals.js';
-import { describeProposal, proposalButtons, registerProposalCommands } from './proposal-commands.js';
+import { registerProposalCommands } from './proposal-commands.js';
 import { Reflector } from './reflection.js';
 import { Refiner } from './refinement.js';
 import { AuditService, type RefineResult } from './audits.js';
 import { AuditScheduler, type CronPort } from './scheduler.js';
 import { skillMaintenance } from './skill-maintenance.js';
+import { AdminChannel, type PostToConversation } from './admin-channel.js';
+import { systemTimers, type Timers } from '../backends/timers.js';
 
 export interface LearningOptions {
   db: Db;
@@ -44,7 +46,14 @@ export interface LearningOptions {
   clock: Clock;
   logger: Logger;
   /** Posts audit reports and skill proposals to the admin channel. */
-  post?: ((conversationId: string, text: string, buttons?: ReplyButton[]) => Promise<PostedMessage | undefined>) | undefined;
+  post?: PostToConversation | undefined;
+  /**
+   * Whether this process has an adapter that posts to the conversation; where it has none for the admin
+   * channel (`cairn chat`, the CLI), posts wait in the database for `cairn start`. Absent: it has.
+   */
+  canPost?: ((conversationId: string) => boolean) | undefined;
+  /** Timers for sending posts other processes left waiting (tests fire them by hand). */
+  timers?: Timers | undefined;
   cronPort?: CronPort | undefined;
   /** The person key an account's turns are recorded under now (identity links); the key itself when absent. */
   personOf?: PersonOf | undefined;
@@ -59,9 +68,9 @@ export class Learning {
   readonly refiner: Refiner | undefined;
   readonly audits: AuditService;
   readonly scheduler: AuditScheduler;
+  /** Where audit reports and proposals are posted; undefined without CAIRN_ADMIN_CHANNEL (or nothing to post with). */
+  readonly adminChannel: AdminChannel | undefined;
   private readonly pending = new Set<Promise<unknown>>();
-  /** Proposals posted to the admins this run, to show how each was settled in place of its buttons. */
-  private readonly announced = new Map<number, { text: string; message: PostedMessage }>();
   private readonly turnOfTask;
 
   constructor(private readonly options: LearningOptions) {
@@ -71,8 +80,11 @@ export class Learning {
     this.recorder = new TaskRecorder(this.tasks, clock, skills ? (result) => skills.uses.usedInTurn(result) : undefined, options.personOf);
     this.budget = new LearningBudget(db, clock, config.dailyTokenBudget);
     this.proposals = new ProposalStore(db, skills);
-    const adminChannel = config.adminChannel;
-    const onProposed = adminChannel && options.post ? (proposal: Proposal) => this.announce(adminChannel, proposal) : undefined;
+    const channel = config.adminChannel;
+    const track = (work: Promise<void>) => this.track(work);
+    const admins = channel && options.post ? new AdminChannel({ db, channel, post: options.post, canPost: options.canPost, proposals: this.proposals, clock, logger, timers: options.timers ?? systemTimers, track }) : undefined;
+    this.adminChannel = admins;
+    const onProposed = admins ? (proposal: Proposal) => admins.announce(proposal) : undefined;
     this.reflector = new Reflector({ db, model: options.model, auxModel: options.auxModel, tasks: this.tasks, proposals: this.proposals, skills, budget: this.budget, mode: config.reflection, minToolCalls: config.reflectAfterToolCalls, clock, logger, onProposed });
     this.refiner = skills ? new Refiner(db, skills, config.refinementWindow, clock, logger) : undefined;
     this.audits = new AuditService({
@@ -84,40 +96,24 @@ export class Learning {
       policy: { staleDays: config.staleDays, archiveDays: config.archiveDays, poorSuccessRate: 0.5, minJudged: 3 },
       skills: skills ? skillMaintenance(db, skills, clock) : undefined,
       refine: (skill, failures) => this.refineSkill(skill, failures),
-      publish: adminChannel && options.post
-        ? async (report) => {
-            await options.post?.(adminChannel, report);
-          }
-        : undefined,
+      publish: admins ? (report) => admins.publish(report) : undefined,
     });
     this.scheduler = new AuditScheduler({ audits: this.audits, tasks: this.tasks, clock, logger, everyTasks: config.auditEveryTasks, cron: config.auditCron, timeZone: config.auditTimeZone, cronPort: options.cronPort });
     if (config.recordTasks) options.agent.onTurnFinished(this.recorder.record);
     this.recorder.onTask((task) => this.track(this.afterTask(task)));
     registerFeedbackCommand(options.commands, this.recorder, this.tasks, (task) => this.track(this.afterFeedback(task)));
-    registerProposalCommands(options.commands, this.proposals, clock, (id, outcome) => this.track(this.showSettled(id, outcome)));
+    registerProposalCommands(options.commands, this.proposals, clock, (id, outcome) => {
+      if (admins) this.track(admins.showSettled(id, outcome));
+    });
   }
 
-  /** A proposal left for a person goes before the admins, with Apply and Reject buttons; a failed post is logged (`/proposals` lists it still). */
-  private announce(adminChannel: string, proposal: Proposal): void {
-    const text = `Cairn proposes a skill change, for an admin to review.\n${describeProposal(proposal)}`;
-    const post = async () => {
-      const message = await this.options.post?.(adminChannel, text, proposalButtons(proposal));
-      if (message) this.announced.set(proposal.id, { text, message });
-    };
-    this.track(post().catch((error: unknown) => this.options.logger.warn({ proposalId: proposal.id, err: describeError(error) }, 'could not post the skill proposal to the admin channel')));
-  }
-
-  /** The posted proposal says how it was settled, and its buttons come off. */
-  private async showSettled(id: number, outcome: string): Promise<void> {
-    const announced = this.announced.get(id);
-    if (!announced) return;
-    this.announced.delete(id);
-    await announced.message.edit(`${announced.text}\n${outcome}`).catch((error: unknown) => this.options.logger.warn({ proposalId: id, err: describeError(error) }, 'could not show the decision on the posted proposal'));
-  }
-
-  /** Starts the audit schedule, and in the background an audit missed while Cairn was down (idle() waits for it). */
+  /**
+   * Starts the audit schedule, and in the background an audit missed while Cairn was down (idle() waits
+   * for it); sends the admin posts other processes left waiting, now and every minute (`cairn start`).
+   */
   async start(): Promise<void> {
     await this.scheduler.start();
+    this.adminChannel?.start();
   }
 
   /** Resolves when reflections and audits started so far have finished. */
@@ -131,6 +127,7 @@ export class Learning {
 
   async stop(): Promise<void> {
     this.scheduler.stop();
+    this.adminChannel?.stop();
     await this.idle();
   }
 

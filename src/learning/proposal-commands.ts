@@ -10,6 +10,7 @@ import { isCairnError } from '../core/errors.js';
 import type { ReplyButton } from '../core/message.js';
 import { headOf, oneLine } from '../core/text.js';
 import type { Proposal, ProposalStore } from './proposals.js';
+import { cappedReason } from './reflection-schema.js';
 
 /** Most of a proposed skill body or patch text shown in the chat. */
 const SHOWN_CHARS = 1_500;
@@ -59,10 +60,12 @@ export function registerProposalCommands(commands: CommandRegistry, proposals: P
 export function describeProposal(proposal: Proposal): string {
   const { change } = proposal;
   const from = proposal.taskId === undefined ? '' : ` after task ${proposal.taskId}`;
+  // One stored before reasons were capped is shown cut all the same.
+  const why = `Why: ${cappedReason(change.reason)}`;
   const head =
     change.action === 'create'
-      ? [`Proposal #${proposal.id}${from}: a new skill "${change.name}": ${change.description}`, `Why: ${change.reason}`, '', shown(change.body)]
-      : [`Proposal #${proposal.id}${from}: a change to the skill "${change.name}"${proposal.base ? ` (version ${proposal.base.version})` : ''}`, `Why: ${change.reason}`, '', 'Replace:', shown(change.find), 'With:', shown(change.replace)];
+      ? [`Proposal #${proposal.id}${from}: a new skill "${change.name}": ${change.description}`, why, '', shown(change.body)]
+      : [`Proposal #${proposal.id}${from}: a change to the skill "${change.name}"${proposal.base ? ` (version ${proposal.base.version})` : ''}`, why, '', 'Replace:', shown(change.find), 'With:', shown(change.replace)];
   const status = proposal.status === 'pending' ? '' : `\n(${proposal.status}${proposal.detail ? `: ${proposal.detail}` : ''})`;
   return `${head.join('\n')}${status}`;
 }

@@ -1,6 +1,28 @@
 /** What reflection asks the aux model for, and the zod schema its answer must pass. */
 import { z } from 'zod';
 import { MAX_BODY_LINES, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, NAME_PATTERN } from '../skills/format.js';
+import { count } from '../core/text.js';
+
+/**
+ * Most of a proposed change's reason kept, in characters. It is posted to the admins with the change and
+ * listed by /proposals; the model's reason had no bound, and one pages long made a post of many parts.
+ */
+export const MAX_REASON_CHARS = 500;
+
+const CUT_NOTE = /… \(cut: the reason was [\d,]+ characters\)$/;
+
+/**
+ * `reason` cut at MAX_REASON_CHARS whole characters (code points: never half an emoji), saying it was cut;
+ * one cut already is left as it is (a proposal's reason is cut when stored, and again where it is shown).
+ */
+export function cappedReason(reason: string): string {
+  const chars = [...reason];
+  if (chars.length <= MAX_REASON_CHARS) return reason;
+  if (CUT_NOTE.test(reason) && [...reason.replace(CUT_NOTE, '')].length <= MAX_REASON_CHARS) return reason;
+  return `${chars.slice(0, MAX_REASON_CHARS).join('').trimEnd()}… (cut: the reason was ${count(chars.length)} characters)`;
+}
+
+const reason = z.string().min(1).transform(cappedReason);
 
 // Checked here as SKILL.md checks it, so a name no skill may have is sent back to the model with the rule.
 const skillName = z
@@ -16,14 +38,14 @@ export const skillChangeSchema = z.discriminatedUnion('action', [
     name: skillName,
     description: z.string().min(1).max(MAX_DESCRIPTION_CHARS),
     body: z.string().min(1),
-    reason: z.string().min(1),
+    reason,
   }),
   z.object({
     action: z.literal('patch'),
     name: skillName,
     find: z.string().min(1),
     replace: z.string(),
-    reason: z.string().min(1),
+    reason,
   }),
 ]);
 

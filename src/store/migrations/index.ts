@@ -28,6 +28,7 @@ import { sql as extractionClaimsAndWords } from './023-extraction-claims-and-wor
 import { sql as messageReasoning } from './024-message-reasoning.js';
 import { backfill as searchFoldStrokesBackfill, sql as searchFoldStrokes } from './025-search-fold-strokes.js';
 import { sql as auditHolder } from './026-audit-holder.js';
+import { sql as adminPostsWaiting } from './027-admin-posts-waiting.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -65,4 +66,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 24, name: 'message-reasoning', sql: messageReasoning },
   { version: 25, name: 'search-fold-strokes', sql: searchFoldStrokes, backfill: searchFoldStrokesBackfill },
   { version: 26, name: 'audit-holder', sql: auditHolder },
+  { version: 27, name: 'admin-posts-waiting', sql: adminPostsWaiting },
 ];
