@@ -200,6 +200,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     // platform) end, since their prompt holds the person's notes, and their history and files go back to it.
     (account, person) => {
       allowance.carryOver(person, account);
+      // Each task names the account that set it, so it goes back whatever else the person keeps on that platform.
+      schedules.store.returnToAccount(person, account);
       const platform = platformOf(account);
       const ended = sessions.endSessionsOf(person, 'unlinked', platform);
       // Unless the person keeps another account there: who sent what there cannot be told apart, so it stays with them.

@@ -4,15 +4,16 @@ import { Argument } from 'commander';
 import { PLATFORM_NAMES } from '../core/adapter-factory.js';
 import { AccessControl } from '../access/index.js';
 import type { PlatformsConfig } from '../config/platforms.js';
+import { ScheduleStore } from '../schedules/store.js';
 import { openDataDatabase, type CommandGroup } from './context.js';
 
 export const pairingCommands: CommandGroup = ({ program, config, print }) => {
   const pairing = program.command('pairing').description('approve people who asked the bot for access in a DM');
-  const withAccess = <T>(run: (access: AccessControl, platforms: PlatformsConfig) => T): T => {
+  const withAccess = <T>(run: (access: AccessControl, platforms: PlatformsConfig, schedules: ScheduleStore) => T): T => {
     const loaded = config();
     const db = openDataDatabase(loaded);
     try {
-      return run(new AccessControl(db, loaded.platforms), loaded.platforms);
+      return run(new AccessControl(db, loaded.platforms), loaded.platforms, new ScheduleStore(db));
     } finally {
       db.close();
     }
@@ -48,9 +49,11 @@ export const pairingCommands: CommandGroup = ({ program, config, print }) => {
     .command('approve <code>')
     .description('let the user who got this code talk to Cairn')
     .action((code: string) =>
-      withAccess((access) => {
+      withAccess((access, _platforms, schedules) => {
         const request = access.pairing.approve(code, `cli:${operator()}`, Date.now());
-        print(`Approved ${request.userName} (${request.platform} user ${request.userId}). They can talk to Cairn now.`);
+        // The tasks `revoke` paused run again (the running bot looks at them within six hours, or at its next start).
+        const resumed = schedules.resumeOf(request.platform, request.userId);
+        print(`Approved ${request.userName} (${request.platform} user ${request.userId}). They can talk to Cairn now.${resumed > 0 ? ` ${tasks(resumed)} they set before their access was revoked ${resumed === 1 ? 'runs' : 'run'} again.` : ''}`);
         // The first person in is usually the operator, whose id is rarely known otherwise.
         const platform = PLATFORM_NAMES.find((name) => name === request.platform);
         if (platform && config().platforms[platform].adminUsers.length === 0) {
@@ -65,11 +68,14 @@ export const pairingCommands: CommandGroup = ({ program, config, print }) => {
     .addArgument(new Argument('<platform>', 'where the user was paired').choices(PLATFORM_NAMES))
     .argument('<userId>', "the user's id on that platform (as `cairn pairing approved` shows it)")
     .action((platform: string, userId: string) =>
-      withAccess((access, platforms) => {
+      withAccess((access, platforms, schedules) => {
         // "Revoked" alone told the operator the person was out while an allowlist still let them in.
         const listed = listedIn(platforms, platform, userId);
         if (access.pairing.revoke(platform, userId)) {
-          print(`Revoked ${platform} user ${userId}.${listed ? ` They still get in through ${listed}: take them out there and restart Cairn.` : ''}`);
+          // Their tasks would be skipped at each run while listed as active (a one-off used up): they are paused, and say so.
+          const paused = listed ? 0 : schedules.pauseOf(platform, userId);
+          const pausedText = paused > 0 ? ` ${tasks(paused)} they set ${paused === 1 ? 'is' : 'are'} paused until they are approved again (\`cairn schedules cancel\` ends one).` : '';
+          print(`Revoked ${platform} user ${userId}.${listed ? ` They still get in through ${listed}: take them out there and restart Cairn.` : pausedText}`);
         } else {
           print(`${platform} user ${userId} was not paired${listed ? `; they get in through ${listed}: take them out there and restart Cairn` : ' (allowlisted users are changed in config)'}.`);
           process.exitCode = 1;
@@ -77,6 +83,11 @@ export const pairingCommands: CommandGroup = ({ program, config, print }) => {
       }),
     );
 };
+
+/** `1 scheduled task`, `3 scheduled tasks`. */
+function tasks(count: number): string {
+  return `${count} scheduled task${count === 1 ? '' : 's'}`;
+}
 
 /** The setting that lets the user in besides pairing (`TELEGRAM_ALLOWED_USERS`, `SLACK_ADMIN_USERS`, …), if any. */
 function listedIn(platforms: PlatformsConfig, platform: string, userId: string): string | undefined {

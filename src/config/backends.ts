@@ -8,7 +8,7 @@ import { hostPath } from './host-path.js';
 import { apiRootUrl } from './http-url.js';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
-import { timerMinutes, timerMs } from './duration.js';
+import { inUnit, timerMinutes, timerMs } from './duration.js';
 
 export const BACKEND_NAMES = ['local', 'docker', 'ssh', 'singularity', 'modal', 'daytona'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -23,9 +23,9 @@ export const backendsSchema = z
     shared: flag(false),
     /** The terminal and file tools are offered to admins only unless this is false. */
     adminOnly: flag(true),
-    commandTimeoutSeconds: z.number().positive().max(3600).default(120),
+    commandTimeoutSeconds: inUnit('s', z.number().positive().max(3600).default(120)),
     idleMinutes: timerMinutes(30),
-    approvalTimeoutSeconds: z.number().positive().max(86_400).default(300),
+    approvalTimeoutSeconds: inUnit('s', z.number().positive().max(86_400).default(300)),
     /** Characters of command output the model sees (head and tail kept); past 19,000 the tool registry's own cut (20,000) would undo the split. */
     maxOutputChars: z.number().int().min(1000).max(19_000).default(12_000),
     maxFileBytes: z.number().int().positive().default(10 * 1024 * 1024),
@@ -99,7 +99,7 @@ export const backendsSchema = z
         cpu: z.number().positive().optional(),
         memoryMb: z.number().int().positive().optional(),
         /** Longest a sandbox may live, whatever happens to Cairn. */
-        timeoutMinutes: z.number().positive().max(1440).default(60),
+        timeoutMinutes: inUnit('min', z.number().positive().max(1440).default(60)),
         workdir: z.string().startsWith('/').default('/workspace'),
       })
       .prefault({}),
@@ -113,7 +113,7 @@ export const backendsSchema = z
         cpu: z.number().int().positive().optional(),
         memoryGb: z.number().int().positive().optional(),
         /** Daytona stops a sandbox idle this long even if Cairn cannot (0 disables). */
-        autoStopMinutes: z.number().int().min(0).default(30),
+        autoStopMinutes: inUnit('min', z.number().int().min(0).default(30)),
         workdir: z.string().min(1).default('workspace'),
       })
       .prefault({}),

@@ -1,7 +1,8 @@
 /** Settings of the learning loop: reflection, refinement, audits and their budget. */
 import { z } from 'zod';
 import type { EnvBinding } from './env.js';
-import { isTimeZone, TIME_ZONE_MESSAGE } from './time-zone.js';
+import { timeZoneSetting } from './time-zone.js';
+import { inUnit } from './duration.js';
 
 export const learningSchema = z
   .object({
@@ -14,11 +15,11 @@ export const learningSchema = z
     auditEveryTasks: z.number().int().min(0).default(15),
     // The shape only (node-cron, which checks each field, loads when the schedule starts: every command would pay for it).
     auditCron: z.string().regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'not a cron expression: five fields (minute hour day month weekday), e.g. "0 3 * * *"').default('0 3 * * *'),
-    auditTimeZone: z.string().refine(isTimeZone, { message: TIME_ZONE_MESSAGE }).default('UTC'),
+    auditTimeZone: timeZoneSetting(),
     /** Tokens per UTC day the aux model may spend on reflection and audits. */
     dailyTokenBudget: z.number().int().min(0).default(200_000),
-    staleDays: z.number().positive().default(14),
-    archiveDays: z.number().positive().default(30),
+    staleDays: inUnit('d', z.number().positive().default(14)),
+    archiveDays: inUnit('d', z.number().positive().default(30)),
     /**
      * Record turns with tool calls as tasks (their outcomes feed skill refinement and
      * audits). Batch runs on their own database turn it off: nothing reads them there,

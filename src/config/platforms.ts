@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { apiRootUrl, httpUrl } from './http-url.js';
 import type { EnvBinding } from './env.js';
 import { flag } from './flag.js';
+import { inUnit } from './duration.js';
 
 /**
  * One id as text. YAML reads an unquoted id as a number: one that fits is taken as written; a
@@ -77,7 +78,7 @@ export const platformsSchema = z
       })
       .prefault({}),
     /** How long a DM pairing code stays valid. */
-    pairingCodeMinutes: z.number().positive().default(60),
+    pairingCodeMinutes: inUnit('min', z.number().positive().default(60)),
     /** Show answers while the model writes them, in a message edited as it grows. */
     streamReplies: flag(true),
   })

@@ -7,11 +7,11 @@ import { z } from 'zod';
 import { hostPath } from './host-path.js';
 import { httpUrl } from './http-url.js';
 import { flag } from './flag.js';
-import { MAX_TIMER_MS, timerMs } from './duration.js';
+import { MAX_TIMER_MS, inUnit, timerMs } from './duration.js';
 import { PROVIDER_NAMES } from '../model/providers.js';
 import { platformsSchema } from './platforms.js';
 import { learningSchema } from './learning.js';
-import { isTimeZone, TIME_ZONE_MESSAGE } from './time-zone.js';
+import { timeZoneSetting } from './time-zone.js';
 import { rlSchema } from './rl.js';
 import { BACKEND_NAMES, backendsSchema } from './backends.js';
 import { webSchema } from './web.js';
@@ -77,9 +77,9 @@ export const configSchema = z.object({
       toolMode: toolModeSchema.default('auto'),
       timeoutMs: timerMs(120_000),
       maxRetries: z.number().int().min(0).max(10).default(4),
-      retryBaseDelayMs: z.number().int().positive().default(500),
-      retryMaxDelayMs: z.number().int().positive().default(30_000),
-      maxRetryAfterMs: z.number().int().positive().default(120_000),
+      retryBaseDelayMs: inUnit('ms', z.number().int().positive().default(500)),
+      retryMaxDelayMs: inUnit('ms', z.number().int().positive().default(30_000)),
+      maxRetryAfterMs: inUnit('ms', z.number().int().positive().default(120_000)),
       contextTokens: z.number().int().min(1024).default(32_000),
       fallback: z.array(fallbackSchema).default([]),
       pricing: z.record(z.string(), priceSchema).default({}),
@@ -94,11 +94,11 @@ export const configSchema = z.object({
       /** Tokens one person's turns may use per UTC day (admins have no limit); unset: no limit. */
       userDailyTokens: z.number().int().positive().optional(),
       /** Time zone of scheduled tasks that name none. */
-      timeZone: z.string().refine(isTimeZone, { message: TIME_ZONE_MESSAGE }).default('UTC'),
-      sessionIdleMinutes: z.number().positive().default(30),
+      timeZone: timeZoneSetting(),
+      sessionIdleMinutes: inUnit('min', z.number().positive().default(30)),
       /** Days the files people send are kept for the agent to read again (read_attachment, look_at_image); 0 keeps none. */
-      keepFilesDays: z.number().min(0).default(7),
-      shutdownGraceMs: z.number().int().min(0).max(MAX_TIMER_MS).default(10_000),
+      keepFilesDays: inUnit('d', z.number().min(0).default(7)),
+      shutdownGraceMs: inUnit('ms', z.number().int().min(0).max(MAX_TIMER_MS).default(10_000)),
       /** Fraction of contextTokens at which older turns are compressed. */
       compressAt: z.number().gt(0).lt(1).default(0.75),
       /** Turns (user messages) always kept verbatim when compressing. */

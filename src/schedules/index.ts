@@ -21,8 +21,11 @@ import { oneLine } from '../core/text.js';
 import { ScheduleStore, type Schedule } from './store.js';
 import { checkCron, nextCronRun, parseAt, showTime } from './timing.js';
 import { checkTimeZone } from './zone.js';
+import { groupOf, isListedHere, isOwnTask, placesOf, type Requester, type Where } from './places.js';
+import { couldNotRun, runMessage } from './run-message.js';
 
 export type { Schedule } from './store.js';
+export { placeOf, type Requester, type Where } from './places.js';
 
 /** Most active tasks one person may have. */
 export const MAX_ACTIVE_PER_PERSON = 25;
@@ -45,10 +48,6 @@ const PASSING_ERRORS: Readonly<Record<string, string>> = {
 };
 /** How soon the tasks are looked at again after the database failed. */
 const DATABASE_RETRY_MS = 60_000;
-/** A run this late is told so. */
-const LATE_AFTER_MS = 2 * 60_000;
-/** Places the limit's refusal names; the others are counted together (all of them are listed by /schedules in a direct chat). */
-const PLACES_NAMED = 3;
 
 export interface SchedulesOptions {
   db: Db;
@@ -58,12 +57,6 @@ export interface SchedulesOptions {
   /** Time zone of a task that names none. */
   defaultTimeZone: string;
 }
-
-/** Who sets or cancels a task, and where (what a task keeps of them), and whether they are an admin. */
-export type Requester = Pick<Schedule, 'conversationId' | 'platform' | 'identity' | 'senderId' | 'userName' | 'isDirect' | 'person'> & { isAdmin: boolean };
-
-/** The conversation a command or tool call comes from, and who sends it there. */
-export type Where = Pick<Requester, 'conversationId' | 'senderId' | 'isDirect'>;
 
 export interface NewTask {
   prompt: string;
@@ -174,6 +167,7 @@ export class Schedules {
   describe(schedule: Schedule): string {
     const when = schedule.cron ? `cron "${schedule.cron}"` : 'once';
     const next = schedule.nextRunAt === undefined ? 'no next run' : `next ${showTime(schedule.nextRunAt, schedule.timeZone)}`;
+    if (schedule.paused) return `#${schedule.id} ${when}, paused (${schedule.userName} has no access now; it runs once they do, from ${showTime(schedule.nextRunAt ?? 0, schedule.timeZone)}): ${oneLine(schedule.prompt, 80)}`;
     return `#${schedule.id} ${when}, ${next}, set by ${schedule.userName}: ${oneLine(schedule.prompt, 80)}`;
   }
 
@@ -186,6 +180,8 @@ export class Schedules {
     this.sink = sink;
     this.platforms = platforms;
     this.onlyConversation = onlyConversation;
+    // Paused tasks are tried again: who set them may have been let in again meanwhile (the config's allowlist, `cairn pairing approve`).
+    this.store.resumeAll();
     this.fire();
   }
 
@@ -262,12 +258,16 @@ export class Schedules {
         this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, nextRunAt: new Date(next ?? now).toISOString() }, 'scheduled run skipped: the previous run is still going');
         continue;
       }
-      const message = this.messageFor(schedule, dueAt, now);
+      const message = runMessage(schedule, dueAt, now, this.runOf(schedule));
       this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, lateMs: now - dueAt }, 'running a scheduled task');
       this.handedOn.add(schedule.id);
       void sink(message).finally(() => this.handedOn.delete(schedule.id)).then(
         (outcome) => {
           if (outcome === 'turn') this.failedRuns.delete(schedule.id);
+          if (outcome === 'denied') {
+            this.pauseRefused(schedule, dueAt);
+            return;
+          }
           // Recorded as run before it started (a crash must not run it twice); a shutdown that
           // cut it off, or kept it from starting, knows better: it runs at the next start.
           if (outcome !== 'closed') return;
@@ -279,6 +279,19 @@ export class Schedules {
         },
         (error: unknown) => this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'scheduled task failed'),
       );
+    }
+  }
+
+  /**
+   * The gateway refused a run: who set the task has no access now (revoked, or taken off an allowlist).
+   * It is paused, not used up, and listed as paused; the next start, or their approval, tries it again.
+   */
+  private pauseRefused(schedule: Schedule, dueAt: number): void {
+    try {
+      this.store.pause(schedule.id, dueAt);
+      this.options.logger.info({ scheduleId: schedule.id, setBy: schedule.identity }, 'scheduled task paused: who set it has no access now');
+    } catch (error) {
+      this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'a scheduled task whose owner has no access could not be paused');
     }
   }
 
@@ -366,77 +379,4 @@ export class Schedules {
     this.options.logger.warn({ scheduleId: schedule.id, failures, err: describeError(error) }, 'scheduled run failed; it runs again later');
     return `${task}: ${reason} It runs again at ${showTime(again, schedule.timeZone)}.`;
   }
-
-  private messageFor(schedule: Schedule, dueAt: number, now: number): InboundMessage {
-    const late = now - dueAt > LATE_AFTER_MS ? `; it was due ${showTime(dueAt, schedule.timeZone)}, while Cairn was not running` : '';
-    const repeat = schedule.cron ? `, repeating on cron "${schedule.cron}" (${schedule.timeZone})` : '';
-    return {
-      platform: schedule.platform,
-      conversationId: schedule.conversationId,
-      userId: schedule.identity,
-      senderId: schedule.senderId,
-      userName: schedule.userName,
-      text: `[Scheduled task #${schedule.id}, set by ${schedule.userName} on ${showTime(schedule.createdAt, schedule.timeZone)}${repeat}${late}. Do it now and answer with the result; they are not waiting in the chat.]\n${schedule.prompt}`,
-      isDirect: schedule.isDirect,
-      addressed: true,
-      isSelf: false,
-      scheduled: this.runOf(schedule),
-      // One id per run; a run the shutdown cut off is run again under another (the first was seen).
-      messageId: `schedule:${schedule.id}:${dueAt}${schedule.lastRunAt !== undefined && schedule.lastRunAt >= dueAt ? `:${schedule.lastRunAt}` : ''}`,
-      receivedAt: new Date(now),
-    };
-  }
-}
-
-/**
- * The group a conversation in it belongs to, where /schedules shows and cancels the tasks of all
- * of them: a channel holds its threads' conversations (Slack's `slack:T1:C1:<ts>`) and a group its
- * topics' (`telegram:-100:topic-7`), which begin with its id and ':'. A slash command has no thread,
- * so a task set by a mention in a thread could be neither seen nor cancelled in the channel. A
- * member's own session in a group (Telegram's `groupSessions: user`) is the group's id with ':' and
- * their id after it: the group is the id before that, or its admin could never reach a member's task.
- */
-function groupOf({ conversationId, senderId }: Where): string {
-  const ownSession = `:${senderId}`;
-  if (!conversationId.endsWith(ownSession)) return conversationId;
-  const group = conversationId.slice(0, -ownSession.length);
-  // A platform's name alone is no group (`console:alice` is a direct chat, but not by its id).
-  return group.includes(':') ? group : conversationId;
-}
-
-/** The start of what a task's owner is told when its run failed or was refused. */
-function couldNotRun(schedule: Schedule): string {
-  return `Scheduled task #${schedule.id} ("${oneLine(schedule.prompt, 60)}") could not run`;
-}
-
-/** Whether /schedules in a conversation lists a task of `conversationId`. */
-function isListedHere(conversationId: string, where: Where): boolean {
-  if (conversationId === where.conversationId) return true;
-  if (where.isDirect) return false;
-  const group = groupOf(where);
-  return conversationId === group || conversationId.startsWith(`${group}:`);
-}
-
-/** The account that set it, whatever person it has been linked into since, or the person it belongs to. */
-function isOwnTask(schedule: Schedule, requester: Requester): boolean {
-  return schedule.person === requester.person || schedule.identity === requester.identity;
-}
-
-/** Where a task is, seen from the conversation `here`: `here`, `in group chat telegram:-100`. */
-export function placeOf(schedule: Schedule, here: string): string {
-  if (schedule.conversationId === here) return 'here';
-  return `in ${schedule.isDirect ? 'direct' : 'group'} chat ${schedule.conversationId}`;
-}
-
-/** How many of `tasks` are where, the places with most first: `22 in group chat telegram:-100, 3 here`. */
-function placesOf(tasks: readonly Schedule[], here: string): string {
-  const counts = new Map<string, number>();
-  for (const task of tasks) {
-    const place = placeOf(task, here);
-    counts.set(place, (counts.get(place) ?? 0) + 1);
-  }
-  const places = [...counts].sort((a, b) => b[1] - a[1]);
-  const named = places.slice(0, PLACES_NAMED).map(([place, count]) => `${count} ${place}`);
-  const rest = places.slice(PLACES_NAMED).reduce((sum, [, count]) => sum + count, 0);
-  return [...named, ...(rest > 0 ? [`${rest} elsewhere`] : [])].join(', ');
 }

@@ -20,6 +20,8 @@ export interface Schedule {
   timeZone: string;
   status: ScheduleStatus;
   nextRunAt: number | undefined;
+  /** Held back because who set it lost access (see PAUSED): `nextRunAt` is when it runs once they have it again. */
+  paused: boolean;
   lastRunAt: number | undefined;
   runs: number;
   createdAt: number;
@@ -41,10 +43,18 @@ interface ScheduleRow {
   time_zone: string;
   status: ScheduleStatus;
   next_run_at: number | null;
+  paused: number;
   last_run_at: number | null;
   runs: number;
   created_at: number;
 }
+
+/**
+ * A task of someone who lost access (`cairn pairing revoke`) is paused, not run (migration 028): the
+ * gateway skipped its runs, while /schedules listed it as active and a one-off was used up. It stays
+ * active and keeps when it runs once they are let in again, but is never due.
+ */
+const NOT_PAUSED = 'paused = 0';
 
 /** Tasks of the platforms in `@platforms` (a JSON array), and of the conversation `@conversation` when it is not null. */
 const IN_SCOPE = 'platform IN (SELECT value FROM json_each(@platforms)) AND (@conversation IS NULL OR conversation_id = @conversation)';
@@ -81,15 +91,20 @@ export class ScheduleStore {
       active: db.prepare<[], ScheduleRow>("SELECT * FROM schedules WHERE status = 'active' ORDER BY next_run_at, id"),
       activeOf: db.prepare<[string], ScheduleRow>("SELECT * FROM schedules WHERE person = ? AND status = 'active' ORDER BY next_run_at, id"),
       due: db.prepare<[RunScopeParams & { now: number }], ScheduleRow>(
-        `SELECT * FROM schedules WHERE status = 'active' AND next_run_at <= @now AND ${IN_SCOPE} ORDER BY next_run_at, id`,
+        `SELECT * FROM schedules WHERE status = 'active' AND next_run_at <= @now AND ${NOT_PAUSED} AND ${IN_SCOPE} ORDER BY next_run_at, id`,
       ),
-      next: db.prepare<[RunScopeParams], { at: number | null }>(`SELECT MIN(next_run_at) AS at FROM schedules WHERE status = 'active' AND ${IN_SCOPE}`),
+      next: db.prepare<[RunScopeParams], { at: number | null }>(`SELECT MIN(next_run_at) AS at FROM schedules WHERE status = 'active' AND ${NOT_PAUSED} AND ${IN_SCOPE}`),
       ran: db.prepare<[number, number | null, string, number]>('UPDATE schedules SET last_run_at = ?, next_run_at = ?, status = ?, runs = runs + 1 WHERE id = ?'),
       skip: db.prepare<[number, number]>("UPDATE schedules SET next_run_at = ? WHERE id = ? AND status = 'active'"),
       cancel: db.prepare<[number]>("UPDATE schedules SET status = 'cancelled', next_run_at = NULL WHERE id = ? AND status = 'active'"),
       cancelRun: db.prepare<[number]>("UPDATE schedules SET status = 'cancelled', next_run_at = NULL WHERE id = ? AND status IN ('active', 'done')"),
       putBack: db.prepare<[number, number]>("UPDATE schedules SET status = 'active', next_run_at = ?, runs = MAX(runs - 1, 0) WHERE id = ? AND status != 'cancelled'"),
+      pause: db.prepare<[number, number]>("UPDATE schedules SET status = 'active', next_run_at = ?, paused = 1, runs = MAX(runs - 1, 0) WHERE id = ? AND status != 'cancelled'"),
+      pauseOf: db.prepare<[string, string]>("UPDATE schedules SET paused = 1 WHERE platform = ? AND sender_id = ? AND status = 'active' AND paused = 0"),
+      resumeOf: db.prepare<[string, string]>("UPDATE schedules SET paused = 0 WHERE platform = ? AND sender_id = ? AND status = 'active' AND paused = 1"),
+      resumeAll: db.prepare<[]>("UPDATE schedules SET paused = 0 WHERE status = 'active' AND paused = 1"),
       reassign: db.prepare<[string, string]>('UPDATE schedules SET person = ? WHERE person = ?'),
+      returnToAccount: db.prepare<[{ person: string; account: string }]>('UPDATE schedules SET person = @account WHERE person = @person AND identity = @account'),
       // The conversation and those inside it go along.
       move: db.prepare<[{ place: string; to: string }]>(`UPDATE schedules SET conversation_id = @to || substr(conversation_id, length(@place) + 1) WHERE ${WITHIN}`),
     };
@@ -154,6 +169,26 @@ export class ScheduleStore {
     this.s.putBack.run(dueAt, id);
   }
 
+  /** A run the gateway refused (who set it has no access now): the task is paused, due at `dueAt` once they have it again. */
+  pause(id: number, dueAt: number): void {
+    this.s.pause.run(dueAt, id);
+  }
+
+  /** Pauses the active tasks set by a platform's user (their access was revoked); returns how many. */
+  pauseOf(platform: string, senderId: string): number {
+    return this.s.pauseOf.run(platform, senderId).changes;
+  }
+
+  /** Lets a platform's user's paused tasks run again (they were let in again); returns how many. A time that passed meanwhile runs at once, late. */
+  resumeOf(platform: string, senderId: string): number {
+    return this.s.resumeOf.run(platform, senderId).changes;
+  }
+
+  /** Every paused task is tried again (at a start: access may have been given back in the config); one still refused is paused again, unrun. */
+  resumeAll(): number {
+    return this.s.resumeAll.run().changes;
+  }
+
   /** Whether an active task was cancelled. */
   cancel(id: number): boolean {
     return this.s.cancel.run(id).changes > 0;
@@ -162,6 +197,11 @@ export class ScheduleStore {
   /** The tasks of a person key that became another (two accounts linked into one person). */
   reassign(previous: string, person: string): number {
     return this.s.reassign.run(person, previous).changes;
+  }
+
+  /** The tasks an account set go back to it when it is unlinked: they counted against the person it left, who could cancel them. */
+  returnToAccount(person: string, account: string): number {
+    return this.s.returnToAccount.run({ person, account }).changes;
   }
 
   /**
@@ -188,6 +228,7 @@ function fromRow(row: ScheduleRow): Schedule {
     timeZone: row.time_zone,
     status: row.status,
     nextRunAt: row.next_run_at ?? undefined,
+    paused: row.paused === 1,
     lastRunAt: row.last_run_at ?? undefined,
     runs: row.runs,
     createdAt: row.created_at,

@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import type * as Luxon from 'luxon';
 import { CairnError } from '../core/errors.js';
+import { shortZoneProblem } from '../config/time-zone.js';
 
 const load = createRequire(import.meta.url);
 let luxon: typeof Luxon | undefined;
@@ -41,17 +42,9 @@ function fixedOffset(zone: string, sign: number, hours: number, minutes: number)
   return `UTC${sign > 0 ? '+' : '-'}${hours}${minutes === 0 ? '' : `:${String(minutes).padStart(2, '0')}`}`;
 }
 
-/**
- * A valid zone, unless its name has no region: an abbreviation or an old alias (`EST`, `BST`,
- * `Japan`), refused with the zone the system reads it as. The UTC names (`UTC`, `GMT`, `Zulu`) are kept.
- */
+/** A valid zone, unless its name has no region (see `shortZoneProblem`); an offset is the model's other way to name a zone. */
 function placeNamed(zone: string): string {
-  if (zone.includes('/')) return zone;
-  const place = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-  if (place === 'UTC' || place === 'Etc/UTC') return zone;
-  throw new CairnError(
-    'invalid_input',
-    `"${zone}" is no Region/City name, and such short names mean different zones to different people: this system reads it as ${place}'s time (CST is Chicago's or China's, BST British summer time or Bangladesh's, and EST stays UTC-5 in summer). ` +
-      'Name the place\'s zone (e.g. Europe/London, America/New_York, Asia/Shanghai), which follows its daylight saving time, or an offset such as "UTC+1"; ask the user when unsure.',
-  );
+  const problem = shortZoneProblem(zone);
+  if (problem === undefined) return zone;
+  throw new CairnError('invalid_input', `${problem}, or an offset such as "UTC+1"; ask the user when unsure.`);
 }

@@ -138,6 +138,22 @@ describe('identity linking', () => {
     expect(cairn.schedules.cancel({ ...requester, person: 'telegram:100' }, task.id)).toMatch(/^Cancelled task #/);
   });
 
+  it("gives an account's scheduled tasks back to it at /unlink (they counted against the person it left)", async () => {
+    const requester = { conversationId: 'slack:dm:U1', platform: 'slack', identity: 'slack:U1', senderId: 'U1', userName: 'ana', isDirect: true, person: 'slack:U1', isAdmin: false };
+    await cairn.gateway.receive(dm(telegram, '100', '/link', { command: { name: 'link', args: '' } }));
+    const code = /link code is ([A-Z0-9]{8})/.exec(telegram.texts()[0] ?? '')?.[1] ?? '';
+    await cairn.gateway.receive(dm(slack, 'U1', `/link ${code}`, { command: { name: 'link', args: code } }));
+    const linked = { ...requester, person: 'telegram:100' };
+    const slackTask = cairn.schedules.create(linked, { prompt: 'Post the standup notes.', cron: '0 9 * * 1-5' });
+    const telegramTask = cairn.schedules.create({ ...linked, conversationId: 'telegram:dm:100', platform: 'telegram', identity: 'telegram:100', senderId: '100' }, { prompt: 'Water the plants.', cron: '0 18 * * *' });
+    await cairn.gateway.receive(dm(slack, 'U1', '/unlink', { command: { name: 'unlink', args: '' } }));
+    expect(cairn.schedules.store.activeOf('slack:U1').map((task) => task.id)).toEqual([slackTask.id]);
+    expect(cairn.schedules.store.activeOf('telegram:100').map((task) => task.id)).toEqual([telegramTask.id]);
+    // The person it left can no longer cancel it; the account can.
+    expect(cairn.schedules.cancel({ ...linked, identity: 'telegram:100', senderId: '100', platform: 'telegram', conversationId: 'telegram:dm:100' }, slackTask.id)).not.toMatch(/^Cancelled task #/);
+    expect(cairn.schedules.cancel(requester, slackTask.id)).toMatch(/^Cancelled task #/);
+  });
+
   it('links two platform accounts into one person, and unlinks them', async () => {
     cairn.tools.register({ name: 'whoami', description: 'the user key', parameters: z.object({}), execute: (_args, context) => context.userId });
     cairn.notes.save('slack:U1', { text: 'Prefers answers in French', kind: 'preference', now: cairn.manualClock.now() });

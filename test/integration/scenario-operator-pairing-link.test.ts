@@ -87,7 +87,9 @@ describe('a stranger paired by the operator, then two accounts linked', () => {
     expect(slack.texts().at(-1)).toContain('#1 cron "0 9 * * 1"');
 
     // Revoked, the Telegram account is a stranger again; the Slack account stays in.
-    expect(await cli('pairing', 'revoke', 'telegram', '555')).toEqual(['Revoked telegram user 555.']);
+    // The task the Telegram account set would be refused at each run: it is paused, and listed so.
+    expect(await cli('pairing', 'revoke', 'telegram', '555')).toEqual(['Revoked telegram user 555. 1 scheduled task they set is paused until they are approved again (`cairn schedules cancel` ends one).']);
+    expect(await cli('schedules', 'list')).toEqual([expect.stringMatching(/^#1 cron "0 9 \* \* 1", paused \(bo has no access now; it runs once they do, from .*\): Remind Bo/)]);
     await cairn.gateway.receive(onTelegram('still there?'));
     expect(telegram.texts().at(-1)).toMatch(/pairing code is [A-Z0-9]+/);
     rig.server.enqueue({ text: 'Still here.' });

@@ -29,6 +29,7 @@ import { sql as messageReasoning } from './024-message-reasoning.js';
 import { backfill as searchFoldStrokesBackfill, sql as searchFoldStrokes } from './025-search-fold-strokes.js';
 import { sql as auditHolder } from './026-audit-holder.js';
 import { sql as adminPostsWaiting } from './027-admin-posts-waiting.js';
+import { sql as schedulePaused } from './028-schedule-paused.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -67,4 +68,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 25, name: 'search-fold-strokes', sql: searchFoldStrokes, backfill: searchFoldStrokesBackfill },
   { version: 26, name: 'audit-holder', sql: auditHolder },
   { version: 27, name: 'admin-posts-waiting', sql: adminPostsWaiting },
+  { version: 28, name: 'schedule-paused', sql: schedulePaused },
 ];

@@ -1,0 +1,34 @@
+/** What a task's run is sent as, and what its owner is told when it could not run. */
+import type { InboundMessage, ScheduledRun } from '../core/message.js';
+import { oneLine } from '../core/text.js';
+import type { Schedule } from './store.js';
+import { showTime } from './timing.js';
+
+/** A run this late is told so. */
+const LATE_AFTER_MS = 2 * 60_000;
+
+/** The message a run is: a request from who set the task, in its conversation, as the gateway takes it. */
+export function runMessage(schedule: Schedule, dueAt: number, now: number, scheduled: ScheduledRun): InboundMessage {
+  const late = now - dueAt > LATE_AFTER_MS ? `; it was due ${showTime(dueAt, schedule.timeZone)}, while Cairn was not running` : '';
+  const repeat = schedule.cron ? `, repeating on cron "${schedule.cron}" (${schedule.timeZone})` : '';
+  return {
+    platform: schedule.platform,
+    conversationId: schedule.conversationId,
+    userId: schedule.identity,
+    senderId: schedule.senderId,
+    userName: schedule.userName,
+    text: `[Scheduled task #${schedule.id}, set by ${schedule.userName} on ${showTime(schedule.createdAt, schedule.timeZone)}${repeat}${late}. Do it now and answer with the result; they are not waiting in the chat.]\n${schedule.prompt}`,
+    isDirect: schedule.isDirect,
+    addressed: true,
+    isSelf: false,
+    scheduled,
+    // One id per run; a run the shutdown cut off is run again under another (the first was seen).
+    messageId: `schedule:${schedule.id}:${dueAt}${schedule.lastRunAt !== undefined && schedule.lastRunAt >= dueAt ? `:${schedule.lastRunAt}` : ''}`,
+    receivedAt: new Date(now),
+  };
+}
+
+/** The start of what a task's owner is told when its run failed or was refused. */
+export function couldNotRun(schedule: Schedule): string {
+  return `Scheduled task #${schedule.id} ("${oneLine(schedule.prompt, 60)}") could not run`;
+}
