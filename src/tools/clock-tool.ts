@@ -1,6 +1,7 @@
 /** Tells the model the current date and time; models otherwise guess from training data. */
 import { z } from 'zod';
 import type { Tool } from './registry.js';
+import { shortZoneProblem } from '../config/time-zone.js';
 
 function parametersFor(defaultZone: string) {
   return z.object({
@@ -37,6 +38,9 @@ export function clockTool(defaultZone: string): Tool<{ timeZone?: string | undef
 export const currentTimeTool = clockTool('UTC');
 
 function nowIn(zone: string, at: number): { iso: string; timeZone: string; local: string } {
+  // "CST" gave Chicago's time where the user meant China's; schedules refuse such names the same way.
+  const problem = shortZoneProblem(zone);
+  if (problem !== undefined) throw new Error(`${problem}; ask the user when unsure.`);
   const now = new Date(at);
   let local: string;
   try {
