@@ -17,7 +17,7 @@ import { logUnhandledRejections, onShutdownSignal } from './signals.js';
 import { InstanceLease } from '../store/instance-lease.js';
 import { systemTimers } from '../backends/timers.js';
 import { systemClock } from '../core/clock.js';
-import { databasePath, openDatabase } from '../store/db.js';
+import { databasePath, migrateDatabase, openDatabase, type Db } from '../store/db.js';
 import { DatabaseSentReplies, REMEMBERED_REPLIES, SentReplies } from '../core/sent-replies.js';
 import type { CommandGroup } from './context.js';
 
@@ -84,16 +84,27 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   // prom-client is loaded only where metrics are served.
   const metrics = config.metrics.enabled ? new (await import('../metrics/prometheus.js')).PrometheusMetrics(logger) : undefined;
   // The lease comes first: building Cairn already changes the database (approvals an earlier
-  // run left pending are expired), which must not happen under another running start.
-  const db = options.db ?? openDatabase(databasePath(config.dataDir));
+  // run left pending are expired), which must not happen under another running start. So do the
+  // migrations: a new version started beside a running older one (an upgrade) was refused, but only
+  // after moving the schema on, and the older one could not start again after its next stop.
+  const db = options.db ?? openDatabase(databasePath(config.dataDir), { migrate: false });
   let stopOnLostLease = () => {};
   let lease: InstanceLease;
   const { stopAsked } = options;
   try {
+    // A new database, or one older than the lease (migration 011), has no lease to hold yet.
+    if (!options.db && !hasLeaseTable(db)) migrateDatabase(db);
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const waitUnlessStopped = (ms: number) => (stopAsked ? untilAborted(sleep(ms), stopAsked) : sleep(ms));
     lease = await InstanceLease.acquireWhenFree({ db, clock: options.clock ?? systemClock, timers: options.timers ?? systemTimers, logger, name: 'start', onLost: () => stopOnLostLease(), sleep: waitUnlessStopped });
   } catch (error) {
+    db.close();
+    throw error;
+  }
+  try {
+    if (!options.db) migrateDatabase(db);
+  } catch (error) {
+    lease.release();
     db.close();
     throw error;
   }
@@ -189,6 +200,10 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   // Another process took this data folder over while this one was stalled: two must not run.
   stopOnLostLease = () => void stop().catch(() => undefined);
   return { cairn, port, adapters, stopped, stop };
+}
+
+function hasLeaseTable(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get() !== undefined;
 }
 
 /** `waiting`, or the abort's reason as soon as `signal` is aborted (a later failure of `waiting` is then no news). */

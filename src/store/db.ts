@@ -14,6 +14,11 @@ export type Db = Database.Database;
 export interface OpenOptions {
   migrations?: readonly Migration[];
   readonly?: boolean;
+  /**
+   * false: the migrations are left for `migrateDatabase`, run once the caller may change the database
+   * (`cairn start` holds the lease); a database a newer Cairn wrote is refused all the same.
+   */
+  migrate?: boolean;
 }
 
 export function databasePath(dataDir: string): string {
@@ -36,13 +41,27 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
-    if (!options.readonly) migrate(db, options.migrations ?? MIGRATIONS);
+    if (options.migrate === false) refuseNewer(db, options.migrations ?? MIGRATIONS);
+    else if (!options.readonly) migrate(db, options.migrations ?? MIGRATIONS);
     return db;
   } catch (error) {
     db.close();
-    if (error instanceof CairnError) throw error;
-    throw new CairnError('storage', `The database at ${path} cannot be used: ${(error as Error).message}. ${whatToDo(error)}`, { cause: error });
+    throw unusable(error, path);
   }
+}
+
+/** Applies the migrations to a database opened with `migrate: false`; on failure it stays open (the caller closes it) and the error says what to do. */
+export function migrateDatabase(db: Db, migrations: readonly Migration[] = MIGRATIONS): void {
+  try {
+    migrate(db, migrations);
+  } catch (error) {
+    throw unusable(error, db.name);
+  }
+}
+
+function unusable(error: unknown, path: string): CairnError {
+  if (error instanceof CairnError) return error;
+  return new CairnError('storage', `The database at ${path} cannot be used: ${(error as Error).message}. ${whatToDo(error)}`, { cause: error });
 }
 
 /** What the operator can do about a database SQLite refuses, by SQLite's error code. */
@@ -68,8 +87,7 @@ function whatToDo(error: unknown): string {
 export function migrate(db: Db, migrations: readonly Migration[]): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
-  const tooNew = newerSchema(db, migrations);
-  if (tooNew) throw new CairnError('storage', `${tooNew} Upgrade Cairn or point CAIRN_DATA_DIR elsewhere.`);
+  refuseNewer(db, migrations);
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const isApplied = db.prepare<[number]>('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
@@ -83,6 +101,15 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
       record.run(migration.version, migration.name, Date.now());
     }).immediate();
   }
+}
+
+/** Refuses a database a newer Cairn wrote (before anything is written to it); one with no migrations yet is not. */
+function refuseNewer(db: Db, migrations: readonly Migration[]): void {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) return;
+  const tooNew = newerSchema(db, migrations);
+  // Nothing here can read it, and nothing here changes it. Someone going back on purpose after an upgrade
+  // needs the backup from before it: an older Cairn's restore sets the newer database aside and puts that back.
+  if (tooNew) throw new CairnError('storage', `${tooNew} Upgrade Cairn or point CAIRN_DATA_DIR elsewhere. To go back to this version instead, stop Cairn and put back a backup taken before the upgrade with this version's \`cairn restore <backup>\` (what the data folder holds now is set aside, not deleted).`);
 }
 
 /**
