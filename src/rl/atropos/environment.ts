@@ -5,7 +5,8 @@
  * and sends the group as ScoredData. Before each group it polls /status-env and
  * pauses while the trainer is behind: queued groups × G ≥ max_batches_offpolicy ×
  * batch_size, the rule of atroposlib's BaseEnv. It stops when the trainer reaches its
- * step count, when the tasks run out (with --epochs), or on Ctrl-C, and disconnects.
+ * step count, when the tasks run out (with --epochs), or on Ctrl-C, and disconnects. An API
+ * that restarted (and lost the registration) is registered with again (registration.ts).
  *
  * Only whole groups of G are sent. The API's GET /batch (grab_exact_from_heterogeneous_queue)
  * packs whole groups into exactly batch_size sequences, by the largest group size queued, and
@@ -20,7 +21,8 @@ import { REDACTED } from '../../core/redact.js';
 import type { Timers } from '../pool.js';
 import type { Task } from '../tasks.js';
 import type { Trajectory } from '../trajectory.js';
-import type { AtroposClient, EnvStatus, ScoredData } from './client.js';
+import type { AtroposClient, EnvStatus, ScoredData, SendOutcome } from './client.js';
+import { EnvSession, unreachable } from './registration.js';
 import { tokensAndMasks, type ChatTokenizer, type TokensAndMasks } from './tokenize.js';
 
 export interface AtroposEnvironmentOptions {
@@ -69,6 +71,7 @@ export interface AtroposRunStats {
 
 export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<AtroposRunStats> {
   const { client, signal, logger } = options;
+  checkGroupCanCarrySignal(options.groupSize, options.keepEqualScores ?? false);
   const stats: AtroposRunStats = {
     envId: undefined,
     groups: { received: 0, buffered: 0, refused: 0, uncertain: 0, 'equal-scores': 0, 'too-long': 0, incomplete: 0, failed: 0 },
@@ -76,18 +79,21 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
     pauses: 0,
     stoppedBecause: 'aborted',
   };
-  const registration = await client.register(
-    { maxTokenLength: options.maxTokenLength, desiredName: options.name, weight: options.weight, groupSize: options.groupSize, minBatchAllocation: options.minBatchAllocation },
+  const session = await EnvSession.register(
+    {
+      client,
+      request: { maxTokenLength: options.maxTokenLength, desiredName: options.name, weight: options.weight, groupSize: options.groupSize, minBatchAllocation: options.minBatchAllocation },
+      timers: options.timers,
+      logger,
+      pollMs: options.pollMs,
+    },
     signal,
   );
-  const envId = registration.env_id;
-  stats.envId = envId;
-  logger.info({ envId, name: registration.wandb_name, step: registration.starting_step, steps: registration.num_steps }, 'Atropos: registered');
+  const { registration } = session;
+  stats.envId = session.envId;
+  logger.info({ envId: session.envId, name: registration.wandb_name, step: registration.starting_step, steps: registration.num_steps }, 'Atropos: registered');
   try {
-    const info = await client.info(signal);
-    const maxTokenLen = info.maxTokenLen > 0 ? info.maxTokenLen : options.maxTokenLength;
-    const batchSize = info.batchSize > 0 ? info.batchSize : options.groupSize;
-    checkGroupFitsBatch(options.groupSize, batchSize);
+    await session.readInfo(signal);
     const next = taskCycle(options.tasks, options.epochs);
     let inFlight = 0;
     let stopped: AtroposRunStats['stoppedBecause'] | undefined;
@@ -98,8 +104,10 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
       for (;;) {
         if (stopped) return stopped;
         if (signal.aborted) return 'aborted';
-        const status = await client.statusEnv(envId, signal);
-        if (registration.num_steps > 0 && status.current_step >= registration.num_steps) return 'steps';
+        const status = await session.status(signal);
+        const { num_steps: numSteps } = session.registration;
+        if (numSteps > 0 && status.current_step >= numSteps) return 'steps';
+        const { batchSize } = session;
         const queued = (status.queue_size + inFlight) * options.groupSize;
         if (options.maxBatchesOffpolicy <= 0 || queued < options.maxBatchesOffpolicy * batchSize || ownShareMissing(status, inFlight, batchSize, options)) {
           paused = false;
@@ -149,7 +157,7 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
         inFlight++;
         let event: GroupEvent | undefined;
         try {
-          event = await runGroup(task, options, envId, maxTokenLen, tokenizing, runSignal);
+          event = await runGroup(task, options, session, tokenizing, runSignal);
           if (!event) continue;
           stats.groups[event.outcome]++;
           if (event.outcome === 'received' || event.outcome === 'buffered') stats.trajectories += event.size;
@@ -165,22 +173,24 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
     stats.stoppedBecause = signal.aborted ? 'aborted' : (stopped ?? 'tasks');
     return stats;
   } finally {
-    await client.disconnect(envId);
-    logger.info({ envId, groups: stats.groups }, 'Atropos: disconnected');
+    stats.envId = session.envId;
+    await client.disconnect(session.envId);
+    logger.info({ envId: session.envId, groups: stats.groups }, 'Atropos: disconnected');
   }
 }
 
+export { checkGroupFitsBatch } from './registration.js';
+
 /**
- * The API trains whole groups only, packed to exactly the trainer's batch_size: a group larger
- * than a batch, or a size that does not divide it (3 + 3 + 3 ≠ 8), is never trained, and the
- * queue it fills would pause this environment for ever. atroposlib's BaseEnv refuses the first.
+ * A group of one has "all scores equal" whatever its score, so with equal-score groups skipped
+ * (as atroposlib's ensure_scores_are_not_same does) nothing would ever be sent, while every task
+ * ran: refused at the start instead.
  */
-export function checkGroupFitsBatch(groupSize: number, batchSize: number): void {
-  if (groupSize <= batchSize && batchSize % groupSize === 0) return;
+export function checkGroupCanCarrySignal(groupSize: number, keepEqualScores: boolean): void {
+  if (groupSize > 1 || keepEqualScores) return;
   throw new CairnError(
-    'config',
-    `--group-size ${groupSize} does not fit the trainer's batch_size of ${batchSize}: Atropos batches whole groups only, so the group size must divide the batch size. ` +
-      `Use --group-size ${largestDivisor(batchSize, groupSize)} (or another divisor of ${batchSize}), or give the trainer a batch_size that is a multiple of ${groupSize}.`,
+    'invalid_input',
+    '--group-size 1 sends nothing: groups whose scores are all equal are skipped, and a group of one always is. Use --group-size 2 or more (GRPO-style trainers compare the runs of a group), or --keep-equal-scores to send every group.',
   );
 }
 
@@ -198,12 +208,6 @@ function ownShareMissing(status: EnvStatus, inFlight: number, batchSize: number,
   const packSize = Math.max(status.max_group_size, options.groupSize);
   const groupsNeeded = Math.ceil((options.minBatchAllocation * batchSize * options.maxBatchesOffpolicy) / packSize) * Math.floor(packSize / options.groupSize);
   return status.self_queue_size + inFlight < groupsNeeded;
-}
-
-/** The largest divisor of `n` that is at most `limit`. */
-function largestDivisor(n: number, limit: number): number {
-  for (let d = Math.min(n, limit); d > 1; d--) if (n % d === 0) return d;
-  return 1;
 }
 
 /** The longest wait after groups that failed in a row. */
@@ -243,7 +247,7 @@ type Member = Trajectory & { reward: number };
 const MEMBER_RETRY_ROUNDS = 2;
 
 /** Generates (until `runSignal` stops it), scores, tokenizes and sends one group; undefined when the run was stopped meanwhile. */
-async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: number, maxTokenLen: number, tokenizing: { worked: boolean }, runSignal: AbortSignal): Promise<GroupEvent | undefined> {
+async function runGroup(task: Task, options: AtroposEnvironmentOptions, session: EnvSession, tokenizing: { worked: boolean }, runSignal: AbortSignal): Promise<GroupEvent | undefined> {
   const { signal, logger } = options;
   const members = await generateMembers(task, { ...options, signal: runSignal });
   if (!members) return undefined;
@@ -268,17 +272,35 @@ async function runGroup(task: Task, options: AtroposEnvironmentOptions, envId: n
     logger.warn({ taskId: task.id, err: describeError(error) }, 'Atropos: the group could not be tokenized; going on');
     return event('failed');
   }
-  if (encoded.some((sequence) => sequence.tokens.length >= maxTokenLen)) return event('too-long');
+  if (encoded.some((sequence) => sequence.tokens.length >= session.maxTokenLen)) return event('too-long');
   const group: ScoredData = {
     tokens: encoded.map((sequence) => sequence.tokens),
     masks: encoded.map((sequence) => sequence.masks),
     scores,
     messages: members.map((member) => member.messages.map((message) => ({ ...message, content: message.content ?? '' }))),
-    env_id: envId,
   };
-  const sent = await options.client.sendScoredData(group, signal);
+  const sent = await sendUnderRegistration(group, options, session);
   if (sent.status === 'refused' || sent.status === 'uncertain') logger.warn({ taskId: task.id, outcome: sent.status, detail: sent.detail }, 'Atropos: group not delivered');
   return event(sent.status);
+}
+
+/**
+ * Sends a group under a registration confirmed just before (see registration.ts), with the env id
+ * it has then. A group that certainly did not arrive because the API was away (no connection, a
+ * proxy's 502/503) is not lost: it is sent again once the API is back, registered with again if
+ * it restarted meanwhile.
+ */
+async function sendUnderRegistration(group: ScoredData, options: AtroposEnvironmentOptions, session: EnvSession): Promise<SendOutcome> {
+  const { client, signal, logger } = options;
+  for (;;) {
+    await session.status(signal);
+    try {
+      return await client.sendScoredData({ ...group, env_id: session.envId }, signal);
+    } catch (error) {
+      if (signal.aborted || !unreachable(error)) throw error;
+      logger.warn({ envId: session.envId, err: describeError(error) }, 'Atropos: the API is away; the group goes again once it is back');
+    }
+  }
 }
 
 /**

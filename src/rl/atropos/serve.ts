@@ -18,7 +18,7 @@ import { processCount, startExecutor, type ExecutorSpec } from '../task-executor
 import { workerDbPath } from '../run-dir.js';
 import { readTasksFile } from '../tasks.js';
 import { AtroposClient } from './client.js';
-import { serveAtropos, type AtroposRunStats, type GroupEvent } from './environment.js';
+import { checkGroupCanCarrySignal, serveAtropos, type AtroposRunStats, type GroupEvent } from './environment.js';
 import { defaultTokenizeUrl, ServerTokenizer, type ChatTokenizer } from './tokenize.js';
 import { FileTokenizer } from './tokenizer-file.js';
 import { RunStop } from '../run-stop.js';
@@ -70,6 +70,7 @@ function policyTokenizer(options: ServeOptions, config: Config): ChatTokenizer {
 export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): Promise<AtroposRunStats> {
   if (!deps.overrides?.model) requireModel(deps.config);
   if (options.groupSize < 1) throw new CairnError('invalid_input', '--group-size must be at least 1.');
+  checkGroupCanCarrySignal(options.groupSize, options.keepEqualScores ?? false);
   // server.py divides by the connected environments' weights: alone at 0, its /status-env fails (HTTP 500) on every poll.
   if (!(options.weight > 0)) throw new CairnError('invalid_input', `--weight must be more than 0 (got ${options.weight}): the Atropos API divides by the environments' weights. Give a small weight such as 0.1 for a small share of each batch.`);
   const tasksFile = await readTasksFile(resolve(options.tasksFile));

@@ -7,7 +7,11 @@
  * size, 422 for a body that is not ScoredData, and GET /batch packing whole groups as the real
  * batcher does (see takeExactBatch), so a group no batch can take stays queued here too.
  * Environments with a minimum batch allocation are batched as without. Tests inject failures
- * per route.
+ * per route. `restart()` is the API process restarted: its state is in memory, so every
+ * registration is gone; /status-env then fails with a 500 (server.py's AttributeError or
+ * IndexError), and a group posted before the trainer registers again keeps the trainer's
+ * POST /register from taking effect (server.py sets everything up only while `app.state` has no
+ * queue, and /scored_data makes one).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -52,6 +56,8 @@ export interface FakeAtropos {
   /** Largest queue length (in groups) ever seen. */
   maxQueue: number;
   inject(path: string, ...injections: Injection[]): void;
+  /** The API process restarted: everything it held in memory is gone (connections stay open). */
+  restart(): void;
   /** The trainer side: POST /register. */
   registerTrainer(options?: { batchSize?: number; maxTokenLen?: number; numSteps?: number }): Promise<void>;
   /** The trainer side: GET /batch. */
@@ -65,7 +71,8 @@ export interface FakeAtropos {
 export async function startFakeAtropos(): Promise<FakeAtropos> {
   const requests: AtroposRequest[] = [];
   const injections = new Map<string, Injection[]>();
-  const state = { registered: false, started: false, step: 0, batchSize: -1, maxTokenLen: -1, numSteps: -1 };
+  const fresh = () => ({ registered: false, started: false, queueMade: false, step: 0, batchSize: -1, maxTokenLen: -1, numSteps: -1 });
+  const state = fresh();
   const envs: Env[] = [];
   const queue: Group[] = [];
   const buffer = new Map<number, Group[]>();
@@ -77,7 +84,8 @@ export async function startFakeAtropos(): Promise<FakeAtropos> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const handlers: Record<string, (body: any) => [number, unknown]> = {
     'POST /register': (body) => {
-      if (!state.registered) Object.assign(state, { registered: true, batchSize: body.batch_size, maxTokenLen: body.max_token_len, numSteps: body.num_steps, step: body.starting_step });
+      // server.py: `if not hasattr(app.state, "queue")`: only the first registration on a state without a queue counts.
+      if (!state.queueMade) Object.assign(state, { registered: true, queueMade: true, batchSize: body.batch_size, maxTokenLen: body.max_token_len, numSteps: body.num_steps, step: body.starting_step });
       return [200, { uuid: 1 }];
     },
     'POST /register-env': (body) => {
@@ -101,7 +109,9 @@ export async function startFakeAtropos(): Promise<FakeAtropos> {
     },
     'GET /status-env': (body) => {
       if (typeof body?.env_id !== 'number') return [422, { detail: [{ type: 'missing', loc: ['body'], msg: 'Field required' }] }];
-      const env = envs[body.env_id] as Env;
+      const env = envs[body.env_id];
+      // server.py indexes app.state.envs (missing before a trainer registered): AttributeError or IndexError, a 500.
+      if (!state.registered || !env) return [500, 'Internal Server Error'];
       const total = envs.filter((e) => e.connected).reduce((sum, e) => sum + e.maxContextLen * Math.max(0, e.weight), 0);
       if (total === 0) return [500, 'Internal Server Error'];
       let groupSize = env.groupSize;
@@ -129,6 +139,7 @@ export async function startFakeAtropos(): Promise<FakeAtropos> {
     'POST /scored_data': (body) => {
       const problem = scoredDataProblem(body);
       if (problem) return [422, { detail: [{ type: 'value_error', loc: ['body'], msg: problem }] }];
+      state.queueMade = true;
       return [200, accept(body as Group)];
     },
   };
@@ -203,6 +214,13 @@ export async function startFakeAtropos(): Promise<FakeAtropos> {
       return fake.maxQueue;
     },
     inject: (path, ...items) => void injections.set(path, [...(injections.get(path) ?? []), ...items]),
+    restart: () => {
+      Object.assign(state, fresh());
+      envs.splice(0);
+      queue.splice(0);
+      buffer.clear();
+      cutBatches.splice(0);
+    },
     registerTrainer: async (options = {}) => {
       await call('POST', '/register', { wandb_group: 'g', wandb_project: 'p', batch_size: options.batchSize ?? 8, max_token_len: options.maxTokenLen ?? 100_000, checkpoint_dir: '/ckpt', save_checkpoint_interval: 10, starting_step: 0, num_steps: options.numSteps ?? 1000 });
     },
