@@ -2,6 +2,7 @@
  * The composition root: config → store → model → services → gateway. Everything
  * Cairn runs (chat, the bot, the CLI's commands) is built here and nowhere else.
  */
+import { join } from 'node:path';
 import type { Config } from './config/load.js';
 import { openDatabase, databasePath } from './store/db.js';
 import { createModelClient } from './model/client.js';
@@ -222,6 +223,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       clock,
       forgetFiles: keptFiles ? (userId) => keptFiles.forgetUser(userId) : undefined,
       endSessions: (userId) => sessions.endSessionsOf(userId, 'forgotten'),
+      auditsDir: join(config.dataDir, 'audits'),
     }),
     config.agent.timeZone,
   );

@@ -4,6 +4,7 @@
  * contract (scripts depend on them): see README.md, "Memory". Safe beside a running
  * bot: every write is one transaction under the database's write lock.
  */
+import { join } from 'node:path';
 import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
 import { systemClock } from '../core/clock.js';
@@ -154,7 +155,7 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
     .description('delete one note by id (with the older versions it replaced), or "all" of the user\'s notes')
     .requiredOption('-u, --user <key>', 'user key, e.g. slack:T1:U1')
     .action((id: string, options: UserOption) =>
-      withNotes((notes, db) => {
+      withNotes((notes, db, loaded) => {
         const key = readKey(notes, db, options.user);
         const all = id.toLowerCase() === 'all';
         const target = all ? 'all' : positiveInt(id, 'the note id');
@@ -166,6 +167,7 @@ export const memoryCommands: CommandGroup = ({ program, config, print }) => {
           clock: systemClock,
           endSessions: endSessionsInStore(sessions, systemClock, notes.sessionEnded),
           forgetFiles: (userId) => new KeptFiles(db, systemClock, 0).forgetUser(userId),
+          auditsDir: join(loaded.dataDir, 'audits'),
         });
         const { deleted, files, ended } = forget(key, target);
         if (all) {

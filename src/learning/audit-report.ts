@@ -3,6 +3,14 @@ import type { AuditStats, Rate } from './audit-stats.js';
 import { count, oneLine } from '../core/text.js';
 import { percent as percentOf } from './percent.js';
 
+/** How much of a failed task's request a report quotes for its failure mode. */
+export const FAILURE_EXAMPLE_CHARS = 120;
+
+/** A failure mode's example as the report quotes it (forgotten-quotes.ts finds it so to remove it). */
+export function failureExample(example: string): string {
+  return ` (e.g. "${example.replace(/\s+/g, ' ')}")`;
+}
+
 export interface AuditActions {
   staled: string[];
   archived: string[];
@@ -35,7 +43,7 @@ export function renderReport(id: number, at: number, trigger: string, stats: Aud
   if (stats.tokens) lines.push(...tokenLines(stats.tokens));
   lines.push('## Failure modes', '');
   if (stats.failureModes.length === 0) lines.push('No failures.', '');
-  else lines.push(...stats.failureModes.map((f) => `- **${f.mode}** × ${f.count} (e.g. "${f.example.replace(/\s+/g, ' ')}")`), '');
+  else lines.push(...stats.failureModes.map((f) => `- **${f.mode}** × ${f.count}${f.example ? failureExample(f.example) : ''}`), '');
   lines.push('## Actions', '');
   const acted = actionLines(actions);
   lines.push(...(acted.length > 0 ? acted : ['None needed.']), '');

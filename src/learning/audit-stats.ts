@@ -1,6 +1,7 @@
 /** The numbers an audit reports, computed from tasks alone (deterministic, no model call). */
 import { headOf } from '../core/text.js';
-import type { Task } from './tasks.js';
+import { isForgottenTask, type Task } from './tasks.js';
+import { FAILURE_EXAMPLE_CHARS } from './audit-report.js';
 
 export interface Rate {
   tasks: number;
@@ -107,8 +108,10 @@ function failureModes(tasks: readonly Task[]): AuditStats['failureModes'] {
         : task.stopReason !== 'answered'
           ? `stopped: ${task.stopReason}`
           : (task.errors.at(-1)?.replace(/\d+/g, 'N') ?? 'judged a failure without tool errors');
-    const entry = modes.get(mode) ?? { count: 0, example: headOf(task.request, 120) };
+    const entry = modes.get(mode) ?? { count: 0, example: '' };
     entry.count++;
+    // A task whose person deleted its words with /forget counts, but is never quoted: the report is posted and kept.
+    if (entry.example === '' && !isForgottenTask(task)) entry.example = headOf(task.request, FAILURE_EXAMPLE_CHARS);
     modes.set(mode, entry);
   }
   return [...modes.entries()].map(([mode, entry]) => ({ mode, ...entry })).sort((a, b) => b.count - a.count);

@@ -10,6 +10,7 @@
  *   refinement.ts                         automatic rollback of worse skill versions
  *   admin-channel.ts / admin-posts.ts     what is posted to CAIRN_ADMIN_CHANNEL, and posts waiting for `cairn start`
  *   audit*.ts / scheduler.ts / budget.ts  audits, their schedule, the daily token budget
+ *   forgotten-quotes.ts                   a person's /forget reaching the audit reports kept
  */
 import type { Db } from '../store/db.js';
 import type { Clock } from '../core/clock.js';
@@ -20,7 +21,7 @@ import { describeError } from '../core/errors.js';
 import type { ModelClient } from '../model/types.js';
 import type { LearningConfig } from '../config/learning.js';
 import type { Skills } from '../skills/index.js';
-import { TaskStore, type Task } from './tasks.js';
+import { TaskStore, isForgottenTask, type Task } from './tasks.js';
 import { TaskRecorder, type PersonOf } from './recorder.js';
 import { registerFeedbackCommand } from './feedback.js';
 import { LearningBudget } from './budget.js';
@@ -159,10 +160,11 @@ export class Learning {
   }
 
   private async refineSkill(skill: string, failures: Task[]): Promise<RefineResult> {
-    // The audit's tasks come without trajectories: the example shown to reflection is read whole.
-    const latest = failures.at(-1);
+    // The audit's tasks come without trajectories: the example shown to reflection is read whole. Never one
+    // whose person deleted its words with /forget: there is nothing of it left to learn from.
+    const latest = failures.findLast((task) => !isForgottenTask(task));
     const example = latest && (this.tasks.get(latest.id) ?? latest);
-    if (!example) return false;
+    if (!example) return failures.length > 0 ? { skipped: 'the words of its failed tasks were deleted with /forget' } : false;
     // A change to it already waits for a person (propose mode): asking again would spend tokens on
     // a second, like proposal, and post it to the admins once more with every audit until they decide.
     const waiting = this.proposals.pendingFor(skill);

@@ -20,7 +20,7 @@ import { truncateMiddle } from '../tools/truncate.js';
 import type { LearningBudget } from './budget.js';
 import { proposalBase, type Proposal, type ProposalBase, type ProposalStore } from './proposals.js';
 import { REFLECTION_INSTRUCTIONS, reflectionSchema, type Reflection, type SkillChange } from './reflection-schema.js';
-import type { Task, TaskStore } from './tasks.js';
+import { isForgottenTask, type Task, type TaskStore } from './tasks.js';
 import { extractJson } from '../core/json-in-text.js';
 import { estimateMessageTokens } from '../memory/tokens.js';
 
@@ -68,13 +68,14 @@ export class Reflector {
   }
 
   shouldReflect(task: Task): boolean {
-    return this.options.mode !== 'off' && (task.toolCalls >= this.options.minToolCalls || task.outcome === 'failure');
+    return this.options.mode !== 'off' && !isForgottenTask(task) && (task.toolCalls >= this.options.minToolCalls || task.outcome === 'failure');
   }
 
   /** Reflects on a task: its verdict and the proposal it left, or why there is none (an audit's report says it). */
   async reflect(task: Task, focus?: string): Promise<ReflectionResult> {
     const { logger, budget } = this.options;
     if (this.options.mode === 'off') return { skipped: 'reflection is off (CAIRN_REFLECTION=off)' };
+    if (isForgottenTask(task)) return { skipped: `the words of task ${task.id} were deleted with /forget` };
     if (budget.exhausted()) {
       logger.info({ taskId: task.id }, 'reflection skipped: the daily learning budget is spent');
       return { skipped: 'the daily learning budget (CAIRN_LEARNING_DAILY_TOKENS) is spent' };
@@ -92,6 +93,8 @@ export class Reflector {
     }
     // The model could not be reached: the task is not marked, so 👎 feedback later can try again.
     if (reflection === CALL_FAILED) return { skipped: 'the model could not be reached (see the log)' };
+    // Its person used /forget while the model read it: the answer may retell what they deleted, so none of it is kept.
+    if (this.options.tasks.wordsForgotten(task.id)) return { skipped: `the words of task ${task.id} were deleted with /forget` };
     this.options.tasks.markReflected(task.id);
     if (!reflection) return { skipped: 'the model gave no usable answer, twice (see the log)' };
     this.insert.run(task.id, JSON.stringify(reflection), this.options.clock.now());

@@ -82,6 +82,19 @@ const SUMMARY_COLUMNS = [
   'prompt_tokens', 'completion_tokens', 'cached_tokens', 'duration_ms', 'outcome', 'outcome_source', 'self_assessment', 'feedback', 'feedback_reason', 'reflected', 'created_at',
 ].join(', ');
 
+/**
+ * What the words of a task read as once its person used `/forget` (of one note or all) after
+ * asking it: its request, reply, trajectory, feedback reason and self-assessment may hold what
+ * they deleted, and audits, reflection, `cairn tasks list` and exports read them. Its outcome,
+ * counts, tool errors (their kinds: `terminal: tool_error`), skill uses and usage stay for the audits.
+ */
+export const FORGOTTEN_TASK_TEXT = '(Deleted with /forget.)';
+
+/** Whether a task's words were deleted with `/forget` (see FORGOTTEN_TASK_TEXT). */
+export function isForgottenTask(task: Pick<Task, 'request'>): boolean {
+  return task.request === FORGOTTEN_TASK_TEXT;
+}
+
 const skillUsesSchema = z.array(z.object({ name: z.string(), version: z.number().int() }));
 const stringsSchema = z.array(z.string());
 const trajectorySchema = z.array(z.record(z.string(), z.unknown()));
@@ -115,11 +128,26 @@ export class TaskStore {
       // trajectories together would be hundreds of megabytes on a bot that has run for months.
       since: db.prepare<[number], TaskRow>(`SELECT ${SUMMARY_COLUMNS}, '[]' AS trajectory FROM tasks WHERE created_at >= ? ORDER BY id`),
       count: db.prepare('SELECT COUNT(*) FROM tasks').pluck(),
+      wordsForgotten: db.prepare<[string, number], number>('SELECT request = ? FROM tasks WHERE id = ?').pluck(),
+      forgottenAt: db.prepare<[string], number | null>('SELECT forgotten_at FROM note_owners WHERE user_id = ?').pluck(),
+      askedBefore: db.prepare<[string, number, string], { id: number; request: string }>('SELECT id, request FROM tasks WHERE user_id = ? AND created_at <= ? AND request != ?'),
+      forgetWords: db.prepare<[{ id: number; text: string }]>(
+        `UPDATE tasks SET request = @text, reply = @text, trajectory = '[]',
+           feedback_reason = CASE WHEN feedback_reason IS NULL THEN NULL ELSE @text END,
+           self_assessment = CASE WHEN self_assessment IS NULL THEN NULL ELSE @text END
+         WHERE id = @id`,
+      ),
+      // A reflection's body retells the task (and may quote it).
+      forgetReflections: db.prepare<[number]>('DELETE FROM reflections WHERE task_id = ?'),
       oldest: db.prepare('SELECT MIN(created_at) FROM tasks').pluck(),
     };
   }
 
-  insert(task: NewTask): Task {
+  insert(recorded: NewTask): Task {
+    // A turn its person asked before their /forget, made a task only now (feedback on a plain answer
+    // remembered from before it): its words are not kept, as they would not be had it been one then.
+    const forgottenAt = this.statements.forgottenAt.get(recorded.userId) ?? undefined;
+    const task = forgottenAt !== undefined && recorded.createdAt <= forgottenAt ? withoutWords(recorded) : recorded;
     const id = this.db.transaction(() => {
       const result = this.statements.insert.run({
         ...task,
@@ -180,6 +208,27 @@ export class TaskStore {
     this.statements.reassignOn.run(to, from, platform);
   }
 
+  /**
+   * `/forget` (memory/forget.ts): the words of every task the person asked up to `before` are
+   * replaced with FORGOTTEN_TASK_TEXT and their reflections deleted. Returns what those tasks had
+   * asked (past audit reports may quote it: forgotten-quotes.ts).
+   */
+  forgetAskedBy(userId: string, before: number): string[] {
+    return this.db.transaction(() => {
+      const asked = this.statements.askedBefore.all(userId, before, FORGOTTEN_TASK_TEXT);
+      for (const { id } of asked) {
+        this.statements.forgetWords.run({ id, text: FORGOTTEN_TASK_TEXT });
+        this.statements.forgetReflections.run(id);
+      }
+      return asked.map((task) => task.request);
+    }).immediate();
+  }
+
+  /** Whether the task's words were deleted with `/forget` since it was read (see FORGOTTEN_TASK_TEXT). */
+  wordsForgotten(id: number): boolean {
+    return this.statements.wordsForgotten.get(FORGOTTEN_TASK_TEXT, id) === 1;
+  }
+
   markReflected(id: number): void {
     this.statements.markReflected.run(id);
   }
@@ -230,6 +279,10 @@ function toTask(row: TaskRow): Task {
     reflected: row.reflected === 1,
     createdAt: row.created_at,
   };
+}
+
+function withoutWords(task: NewTask): NewTask {
+  return { ...task, request: FORGOTTEN_TASK_TEXT, reply: FORGOTTEN_TASK_TEXT, trajectory: [] };
 }
 
 function parseJson<T>(text: string, schema: z.ZodType<T>, fallback: T): T {
