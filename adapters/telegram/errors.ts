@@ -19,6 +19,14 @@ const GONE = /chat not found|message thread not found|TOPIC_DELETED/i;
  * three runs in a row before it is cancelled, rather than running the model for nobody until then.
  */
 const CLOSED = /TOPIC_CLOSED/i;
+/**
+ * The bot may not post there now: an admin restricted it, or took away the group's (or its own
+ * admin) right to send messages ("not enough rights to send text messages to the chat"). A 400, but
+ * a refusal like the closed topic's: as a bad request a scheduled task ran the model for nobody forever.
+ */
+const NO_RIGHTS = /not enough rights to send|have no rights to send|need administrator rights|CHAT_WRITE_FORBIDDEN/i;
+/** The refusal of one kind of upload only (photos): the file may still go as a document. */
+const NO_PHOTO_RIGHTS = /rights to send photos/i;
 
 export function mapTelegramError(error: unknown): CairnError {
   if (error instanceof CairnError) return error;
@@ -32,7 +40,7 @@ export function mapTelegramError(error: unknown): CairnError {
     if (status === 401) return new CairnError('auth', 'Telegram refused the bot token: check TELEGRAM_BOT_TOKEN.', options);
     if (status === 403) return new CairnError('permission', `Telegram refused: ${error.description}`, options);
     if (status === 404 || (status === 400 && GONE.test(error.description))) return new CairnError('not_found', `Telegram: ${error.description}`, options);
-    if (status === 400 && CLOSED.test(error.description)) return new CairnError('permission', `Telegram refused: ${error.description}`, options);
+    if (status === 400 && (CLOSED.test(error.description) || NO_RIGHTS.test(error.description))) return new CairnError('permission', `Telegram refused: ${error.description}`, options);
     if (status >= 500) return new CairnError('unavailable', `Telegram is unavailable (${status})`, { ...options, isRetryable: true });
     return new CairnError('bad_request', `Telegram: ${error.description}`, options);
   }
@@ -49,6 +57,12 @@ export function mapTelegramError(error: unknown): CairnError {
 export function isMarkupRejection(error: CairnError): boolean {
   const cause = error.cause;
   return cause instanceof GrammyError && cause.error_code === 400 && /can't parse entities|unsupported start tag|can't find end tag/i.test(cause.description);
+}
+
+/** Telegram would not take a file as a photo (it cannot process it, or photos are not allowed there): it may still go as a document. */
+export function isPhotoRefusal(error: CairnError): boolean {
+  const cause = error.cause;
+  return error.code === 'bad_request' || (cause instanceof GrammyError && NO_PHOTO_RIGHTS.test(cause.description));
 }
 
 /** Telegram's answer to an edit that changes nothing: the message already shows that text. */

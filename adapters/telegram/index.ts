@@ -14,7 +14,7 @@ import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { SentReplies } from '../../src/core/sent-replies.js';
-import { getMeFailure, isMarkupRejection, isUnchanged, mapTelegramError, once } from './errors.js';
+import { getMeFailure, isMarkupRejection, isPhotoRefusal, isUnchanged, mapTelegramError, once } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { ChatMigrations } from './chat-migration.js';
 import { CALL_TIMEOUT_MS, limitCallTime } from './call-timeout.js';
@@ -30,6 +30,7 @@ import { webhookRoute } from './webhook.js';
 import { AnonymousSenders } from './anonymous-senders.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 import { editParts, partsRef } from './sent-parts.js';
+import { StopTargets } from './stop-targets.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Telegram shows "typing…" for about 5 s per chat action. */
@@ -84,6 +85,7 @@ export class TelegramAdapter implements Adapter {
   private readonly timer: Timer;
   private readonly migrations: ChatMigrations;
   private readonly anonymous: AnonymousSenders;
+  private readonly stopTargets: StopTargets;
   /** Where the files of messages are downloaded from. */
   private readonly fileSource: DownloadSettings;
 
@@ -94,6 +96,7 @@ export class TelegramAdapter implements Adapter {
     const settings = telegramSettings(deps.config);
     this.fileSource = { botToken: settings.botToken, apiRoot: settings.apiRoot };
     this.replies = deps.sentReplies?.(PLATFORM) ?? new SentReplies();
+    this.stopTargets = new StopTargets(this.replies);
     this.capabilities = { threads: false, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 50 * 1024 * 1024 };
     this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
     this.bot.api.config.use(watchPolling(deps.logger, Date.now, () => this.polling?.working()));
@@ -238,8 +241,8 @@ export class TelegramAdapter implements Adapter {
       try {
         return await this.sendUpload('photo', conversationId, file, caption);
       } catch (error) {
-        // Telegram refuses photos it cannot process or of odd dimensions (400): the file still goes out.
-        if ((error as CairnError).code !== 'bad_request') throw error;
+        // Telegram refuses photos it cannot process, of odd dimensions, or where photos are not allowed: the file still goes out.
+        if (!isPhotoRefusal(error as CairnError)) throw error;
         this.deps.logger.info({ file: file.name, err: describeError(error) }, 'Telegram refused the picture as a photo; sending it as a document');
       }
     }
@@ -348,7 +351,7 @@ export class TelegramAdapter implements Adapter {
     const album = albumOf(raw);
     // The album's messages all reply to the same message: its files and words come once, with the first.
     const source = album !== undefined && this.gathering.has(album) ? { ...(raw as object), reply_to_message: undefined, external_reply: undefined, quote: undefined } : raw;
-    const message = this.withFiles(normalizeMessage(source, this.normalize), source);
+    const message = this.stopTargets.route(this.withFiles(normalizeMessage(source, this.normalize), source), source);
     if (this.anonymous.intercept(raw, message)) return;
     if (!message || message.isSelf || message.isBot) return this.dispatch(sink, message);
     const split = `${message.conversationId}:${message.senderId}`;
@@ -394,6 +397,7 @@ export class TelegramAdapter implements Adapter {
 
   private dispatch(sink: InboundSink, message: InboundMessage | undefined): void {
     if (!message) return;
+    this.stopTargets.seen(message);
     // Not awaited: grammY handles updates one by one, and a turn can take minutes.
     void sink(message).catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'Telegram message handling failed'));
   }
