@@ -2,6 +2,8 @@
 import { isCairnError } from './errors.js';
 
 export function userFacingError(error: unknown): string {
+  const storage = storageTrouble(error);
+  if (storage) return storage;
   if (!isCairnError(error)) return 'Something went wrong on my side. Please try again; if it keeps happening, tell the operator to check the logs.';
   switch (error.code) {
     case 'rate_limit':
@@ -34,4 +36,17 @@ export function userFacingError(error: unknown): string {
     default:
       return 'Something went wrong on my side. Please try again; if it keeps happening, tell the operator to check the logs.';
   }
+}
+
+/**
+ * SQLite refusing to write (better-sqlite3's SqliteError carries SQLite's code): a full disk or a
+ * read-only database fails every message alike until the operator acts, so "try again" (what an
+ * unknown failure gets) only had people resend into the same wall, and nobody said the disk.
+ */
+function storageTrouble(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (typeof code !== 'string') return undefined;
+  if (code.startsWith('SQLITE_FULL')) return "I couldn't save this conversation: the server's disk is full. The operator needs to free some space; send your message again after that.";
+  if (code.startsWith('SQLITE_READONLY')) return "I couldn't save this conversation: my database can't be written to right now. The operator should run `cairn doctor`; send your message again after that.";
+  return undefined;
 }

@@ -1,11 +1,13 @@
 /**
  * The model client: one `openai` client per provider, tried in order (primary, then the
- * fallback chain), each with its own retries. Every HTTP attempt is timed and reported
+ * fallback chain), each with its own retries; one that failed a call rests a minute behind the
+ * others (provider-rest.ts). Every HTTP attempt is timed and reported
  * to `onCall` (the usage ledger), whether it succeeded or not.
  *
  * Files of this folder: request.ts (Cairn → OpenAI body), response.ts and stream.ts
  * (reply → Cairn), hermes.ts (tool calls as text), map-error.ts (failures → CairnError),
- * retry.ts (backoff), deadline.ts (per-attempt timeout), cost.ts (usage and price).
+ * retry.ts (backoff), provider-rest.ts (the order providers are tried in), deadline.ts
+ * (per-attempt timeout), cost.ts (usage and price).
  */
 import { APIUserAbortError, type OpenAI } from 'openai';
 import { openAIClient } from './openai-client.js';
@@ -16,6 +18,7 @@ import { mapModelError } from './map-error.js';
 import type { ModelPrice, ProviderSettings } from './providers.js';
 import { prepareRequest } from './request.js';
 import { RefusedFields } from './refused-fields.js';
+import { ProviderRests } from './provider-rest.js';
 import { errorInBody, finishReply, readCompletion, serverFailure, type RawReply } from './response.js';
 import { abortableSleep, retryDelayMs, type RetryPolicy, type Sleep } from './retry.js';
 import { readStream } from './stream.js';
@@ -36,9 +39,11 @@ export interface ModelClientOptions {
   sleep?: Sleep;
   /** Jitter source, default Math.random. */
   random?: () => number;
-  logger?: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  logger?: ModelLogger;
   /** The HTTP transport (default: node:http keep-alive, see http-fetch.ts). */
   fetch?: FetchLike;
+  /** The clock a failed provider's rest is measured by (provider-rest.ts); default Date.now. */
+  now?: () => number;
 }
 
 export interface CairnModelClient extends ModelClient {
@@ -61,7 +66,13 @@ interface CallState {
   sent?: object;
 }
 
-const noLogger = { warn: () => {}, debug: () => {} };
+interface ModelLogger {
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+  info?(obj: object, msg: string): void;
+}
+
+const noLogger: ModelLogger = { warn: () => {}, debug: () => {} };
 
 export function createModelClient(options: ModelClientOptions): CairnModelClient {
   if (options.providers.length === 0) throw new CairnError('config', 'No model provider is configured.');
@@ -76,30 +87,38 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
   const logger = options.logger ?? noLogger;
   /** Fields a model refused once (max_tokens, temperature, JSON mode), by endpoint: sent differently from then on. Callers ask for JSON in words too. */
   const refusedFields = new RefusedFields();
+  const rests = new ProviderRests(endpoints.length, options.now ?? Date.now);
 
   async function complete(request: CompletionRequest): Promise<CompletionResult> {
     const state: CallState = { request, attempts: 0, delivered: false };
     let lastError: CairnError | undefined;
     /** The first failure that waiting would not mend (a prompt too long, a key refused): what the user is told, over a fallback's passing 429. */
     let lasting: CairnError | undefined;
-    for (const [index, endpoint] of endpoints.entries()) {
+    const order = rests.order();
+    for (const [position, index] of order.entries()) {
+      const endpoint = endpoints[index] as Endpoint;
       // A per-call model names a model of the primary; fallbacks always use their own.
       const model = index === 0 ? (request.model ?? endpoint.settings.model) : endpoint.settings.model;
+      const next = endpoints[order[position + 1] ?? -1];
       try {
-        return await completeWithRetries(endpoint, model, state);
+        const result = await completeWithRetries(endpoint, model, state, rests.singleAttempt(index, next === undefined));
+        if (rests.answered(index)) logger.info?.({ provider: endpoint.settings.name, model }, 'model provider answers again; calls start with it again');
+        return result;
       } catch (thrown) {
         const error = thrown as CairnError;
         if (error.code === 'aborted' || (state.delivered && !request.onTextReset)) throw error;
         lastError = error;
         if (!error.isRetryable) lasting ??= error;
-        const next = endpoints[index + 1];
-        if (next) logger.warn({ from: endpoint.settings.name, to: next.settings.name, code: error.code, status: error.status }, 'model provider failed; trying the next one');
+        const restMs = rests.failed(index, error);
+        // Named by model too: a chain of two `custom` endpoints logged "from custom to custom".
+        if (next) logger.warn({ from: endpoint.settings.name, fromModel: model, to: next.settings.name, toModel: next.settings.model, code: error.code, status: error.status, ...(restMs === undefined ? {} : { restMs }) }, 'model provider failed; trying the next one');
       }
     }
     throw lasting ?? (lastError as CairnError);
   }
 
-  async function completeWithRetries(endpoint: Endpoint, model: string, state: CallState): Promise<CompletionResult> {
+  /** `singleAttempt`: a provider back from a rest, with others behind it, is not waited on again. */
+  async function completeWithRetries(endpoint: Endpoint, model: string, state: CallState, singleAttempt = false): Promise<CompletionResult> {
     const { request } = state;
     let invalidOutputRetried = false;
     // Waited-for retries only: asking again without a refused field is not one (each field is learnt once).
@@ -121,7 +140,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
           logger.warn({ provider: endpoint.settings.name, model, field: refused, err: error.message }, 'the model refused a request field; asking again without it');
           continue;
         }
-        const delay = retryDelayMs(error, retry, options.retry, random, invalidOutputRetried);
+        const delay = singleAttempt ? undefined : retryDelayMs(error, retry, options.retry, random, invalidOutputRetried);
         if (delay === undefined) throw error;
         if (error.code === 'invalid_model_output') invalidOutputRetried = true;
         retry++;

@@ -20,3 +20,12 @@ describe('userFacingError', () => {
     expect(userFacingError(new CairnError('invalid_input', 'Give a number between 1 and 10.'))).toBe('Give a number between 1 and 10.');
   });
 });
+
+describe('userFacingError on a database that cannot be written', () => {
+  const sqlite = (code: string) => Object.assign(new Error('database or disk is full'), { code });
+  it('names a full disk and a read-only database as the operator’s to mend, not "try again"', () => {
+    expect(userFacingError(sqlite('SQLITE_FULL'))).toMatch(/disk is full\. The operator needs to free some space; send your message again/);
+    expect(userFacingError(sqlite('SQLITE_READONLY_DBMOVED'))).toMatch(/can't be written to.*cairn doctor/);
+    expect(userFacingError(sqlite('SQLITE_BUSY'))).toMatch(/^Something went wrong on my side/);
+  });
+});
