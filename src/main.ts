@@ -68,8 +68,9 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const personOf = (userKey: string) => access.personOf(userKey);
   const ledger = new UsageLedger(db, () => clock.now(), personOf);
   const { metrics } = overrides;
-  // Every model call goes in the ledger, and is counted where metrics are kept.
-  const onCall = metrics ? (call: CallRecord) => (ledger.record(call), metrics.modelCall(call)) : ledger.record;
+  // Every model call goes in the ledger, and is counted where metrics are kept: counted first, since
+  // the ledger's write fails on a full disk, which is when the failures should show in the metrics.
+  const onCall = metrics ? (call: CallRecord) => (metrics.modelCall(call), ledger.record(call)) : ledger.record;
   const model =
     overrides.model ??
     (config.providers.length === 0 ? unconfiguredModel(config) : undefined) ??
@@ -85,6 +86,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       pricing: config.model.pricing,
       onCall,
       logger,
+      now: () => clock.now(),
       ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     });
 
