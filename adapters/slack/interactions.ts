@@ -39,7 +39,7 @@ export function normalizeButtonPress(rawBody: unknown, options: NormalizeOptions
   const messageId = `button:${channel.id}:${ts}:${user.id}:${action.action_ts}`;
   if (!message || container?.is_ephemeral) {
     const where = whereFrom({ ...parsed.data, message: { ts } }, options);
-    const team = parsed.data.team?.id ?? options.bot.teamId;
+    const team = interactionTeamOf(parsed.data, options);
     return {
       message: { ...where.sender, conversationId: askerOnlyConversationId(`${PLATFORM}:${team}:${channel.id}`, user.id), isDirect: false, text: action.value ?? '', command, messageId, receivedAt: options.now, raw: rawBody },
       target: { channel: channel.id, ephemeral: true, user: user.id },
@@ -53,6 +53,16 @@ export function normalizeButtonPress(rawBody: unknown, options: NormalizeOptions
 }
 
 /**
+ * The workspace an interaction happened in, which names its conversation as it names the events
+ * there. An org-wide (Enterprise Grid) install gets `team: null`: the workspace is the user's
+ * (as Bolt reads it), not Cairn's from auth.test, which put an "Ask Cairn" answer in another
+ * conversation than its thread's, under another workspace's channel settings.
+ */
+function interactionTeamOf(payload: { user: { team_id?: string | undefined }; team?: { id: string } | null | undefined }, options: NormalizeOptions): string {
+  return payload.team?.id ?? payload.user.team_id ?? options.bot.teamId;
+}
+
+/**
  * Who acted, and in which conversation: that of the message they acted on. The answer goes
  * where that message is (its thread; in a DM, in place).
  */
@@ -61,7 +71,7 @@ function whereFrom(
   options: NormalizeOptions,
 ): { sender: Omit<InboundMessage, 'text' | 'messageId' | 'receivedAt'>; target: ReplyTarget } {
   const { user, channel, message } = payload;
-  const team = payload.team?.id ?? options.bot.teamId;
+  const team = interactionTeamOf(payload, options);
   const isDirect = channel.id.startsWith('D');
   const threadRoot = message.thread_ts ?? message.ts;
   return {

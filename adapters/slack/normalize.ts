@@ -86,6 +86,8 @@ const messageEvent = z.object({
 const envelope = z.object({
   team_id: z.string().min(1).optional(),
   event_id: z.string().optional(),
+  // The installation the event was sent to: null in an org-wide (Enterprise Grid) install.
+  authorizations: z.array(z.object({ team_id: z.string().min(1).nullable().optional() }).passthrough()).optional(),
 });
 
 const slashCommand = z.object({
@@ -106,10 +108,25 @@ const ANSWERABLE_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast'
  * The workspace a person belongs to, which their user id is built from: in a Slack Connect
  * channel the event's outer team_id is the channel owner's, while `user_team` (or `team`) is
  * the sender's own, so a person is the same user in every channel. `fallback` where the event
- * names none (a reaction: Cairn's own workspace).
+ * names none (a reaction: Cairn's own workspace). In a channel shared across an Enterprise Grid
+ * org Slack names the sender's org (`E…`) as user_team: that is no workspace, and read as one
+ * it made a member two people (their DM says `T…`), their notes split between the two.
  */
 export function userTeamOf(named: { user_team?: string | undefined; team?: string | undefined }, fallback: string): string {
-  return named.user_team ?? named.team ?? fallback;
+  return [named.user_team, named.team].find((team) => team !== undefined && team !== '' && !team.startsWith('E')) ?? fallback;
+}
+
+/**
+ * The workspace that names an event's conversation: the one Cairn is installed in
+ * (`authorizations`), as Bolt reads it. The outer team_id of an event in a Slack Connect
+ * channel is another workspace's (the channel owner's, or the sender's), so one thread became
+ * several conversations, and the operator's settings for Cairn's workspace (`slack:T…` in
+ * `channels`: a back end, a model) did not hold there. An org-wide install names no workspace
+ * there: the event's own (team_id) does.
+ */
+export function eventTeamOf(rawBody: unknown, event: { team?: string | undefined }, fallback: string): string {
+  const body = envelope.safeParse(rawBody).data;
+  return body?.authorizations?.[0]?.team_id ?? body?.team_id ?? event.team ?? fallback;
 }
 
 /**
@@ -151,8 +168,8 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
   const event = parsed.data;
   if (!ANSWERABLE_SUBTYPES.has(event.subtype)) return undefined;
   const { bot } = options;
-  // The channel's workspace (in a Slack Connect channel, the one that owns it) names the conversation; the sender's own names them.
-  const team = envelope.safeParse(rawBody).data?.team_id ?? event.team ?? bot.teamId;
+  // Cairn's workspace names the conversation (in a Slack Connect channel too); the sender's own names them.
+  const team = eventTeamOf(rawBody, event, bot.teamId);
   const userTeam = userTeamOf(event, team);
   const isDirect = event.channel_type === 'im' || (event.channel_type === undefined && event.channel.startsWith('D'));
   const isSelf = event.user === bot.userId || (event.bot_id !== undefined && event.bot_id === bot.botId);
