@@ -21,6 +21,7 @@ import { estimateMessageTokens, estimateTokens } from '../tokens.js';
 import { extractJson } from '../../core/json-in-text.js';
 import { notesBeforeCut } from './cut-reply.js';
 import { conversationDates, conversationWeekdays } from './conversation-dates.js';
+import { localDate } from './local-time.js';
 
 export const EXTRACTION_INSTRUCTIONS = [
   'You maintain long-term memory notes about one user of an AI assistant.',
@@ -30,7 +31,7 @@ export const EXTRACTION_INSTRUCTIONS = [
   'Do not write a transcript or a summary of the chat. Skip small talk, one-off requests with nothing lasting, and what the assistant said that the user did not confirm.',
   `A user line that starts "${QUOTED_LEFT_OUT}" asks about messages that may be someone else's: do not take what the assistant says about them as facts about this user.`,
   'Never include secrets such as API keys, tokens or passwords.',
-  'Existing notes are listed with their ids: do not repeat them. When a new note corrects or updates one, put that id in "replaces".',
+  'Existing notes are listed with their ids and the days they were written: do not repeat them. When a new note corrects or updates one, put that id in "replaces"; a note written after the conversation is newer than what it says.',
   'Reply with JSON only: {"notes": [{"text": "...", "kind": "fact|preference|decision|solution|pattern", "replaces": 12}]}, or {"notes": []} when nothing is worth keeping.',
 ].join(' ');
 
@@ -216,7 +217,9 @@ export class NoteExtractor {
 
   /** `dates`: when the conversation took place. */
   private async ask(transcript: SpeakerTranscript, related: readonly Note[], sessionId: string, dates: { span: string; weekdays: string }, signal?: AbortSignal): Promise<ExtractedNote[]> {
-    const existing = related.length > 0 ? related.map((note) => `- [${note.id}] (${note.kind}) ${note.text}`).join('\n') : '(none)';
+    // Each note's day: a conversation condensed late (retried at a later start) is older than the notes written since.
+    const timeZone = this.options.timeZone ?? 'UTC';
+    const existing = related.length > 0 ? related.map((note) => `- [${note.id}] (${note.kind}) ${note.text} (written ${localDate(note.createdAt, timeZone)})`).join('\n') : '(none)';
     const header = `Existing notes:\n${existing}\n\n${dates.weekdays}\nConversation ${dates.span}:\n`;
     const context = this.options.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
     const answerRoom = (wanted: number) => Math.min(wanted, Math.floor(context * ANSWER_SHARE));

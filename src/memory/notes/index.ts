@@ -8,7 +8,7 @@
 import type { Db } from '../../store/db.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import { describeError } from '../../core/errors.js';
+import { CairnError, describeError } from '../../core/errors.js';
 import type { PrefixSection } from '../../core/prompt.js';
 import type { ModelClient } from '../../model/types.js';
 import type { EndReason, Session, SessionStore } from '../sessions.js';
@@ -61,6 +61,8 @@ export interface SaveRequest {
   pinned?: boolean;
   sessionId?: string;
   now: number;
+  /** Id of the user's live note this one corrects: it becomes that note's new version (keeping its pin). */
+  replaces?: number;
 }
 
 export class Notes {
@@ -115,22 +117,37 @@ export class Notes {
   save(userId: string, request: SaveRequest): { note: Note; duplicateOf: boolean; pinnedNow: boolean } {
     const text = this.redact(request.text.trim());
     const stems = contentStems(text);
+    const replaced = request.replaces === undefined ? undefined : this.replaceable(userId, request.replaces);
     const existing = this.search.keyword(userId, text, { limit: 5 }).find((hit) => sayTheSame(stems, contentStems(hit.note.text)));
     if (existing) {
-      const pin = request.pinned ?? false;
+      const pin = (request.pinned ?? false) || (replaced?.pinned ?? false);
       const adopted = this.store.adopt(userId, existing.note.id, { pin, now: request.now }) ?? existing.note;
+      // The correction is a note the user has already: the one it corrects is out of date all the same.
+      if (replaced && replaced.id !== existing.note.id) this.store.applyBatch(userId, [{ type: 'retire', id: replaced.id, by: existing.note.id, at: request.now }]);
       return { note: adopted, duplicateOf: true, pinnedNow: pin && !existing.note.pinned };
     }
-    const note = this.store.add(userId, {
+    const fields = {
       text,
       kind: request.kind,
-      origin: 'user',
-      pinned: request.pinned ?? false,
+      origin: 'user' as const,
+      // A pinned note corrected stays pinned: the user asked for it in every conversation.
+      pinned: (request.pinned ?? false) || (replaced?.pinned ?? false),
       sourceSession: request.sessionId,
       createdAt: request.now,
-    });
+    };
+    // Corrected, the old version leaves recall and search (it stays its history, and /forget of the new one deletes both).
+    const note = replaced ? this.store.supersede(userId, replaced.id, fields) : this.store.add(userId, fields);
     this.embedLater(userId);
     return { note, duplicateOf: false, pinnedNow: note.pinned };
+  }
+
+  /** The user's live note `id`, which a memory_save corrects; a clear error for the model otherwise. */
+  private replaceable(userId: string, id: number): Note {
+    const note = this.store.get(userId, id);
+    // Another user's id reads exactly like a missing one.
+    if (!note) throw new CairnError('invalid_input', `The user has no note ${id} to replace: memory_search finds their notes with ids. Nothing was saved.`);
+    if (note.supersededBy !== undefined) throw new CairnError('invalid_input', `Note ${id} was already replaced by note ${note.supersededBy}: give that id as replaces. Nothing was saved.`);
+    return note;
   }
 
   /** Imports a JSONL file's content for the user in one transaction: how many notes were imported, and how many the user had already. */

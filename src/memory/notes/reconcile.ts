@@ -4,7 +4,9 @@
  * existing note is confirmed instead); a note the model marks as replacing an
  * existing one supersedes it, unless that one was written by the user (the model
  * does not overrule the user's own words: both are kept). When another note says the
- * update word for word already, that note replaces it instead. Anything else is added.
+ * update word for word already, that note replaces it instead. An update from a conversation
+ * older than the note it names (a retried extraction) becomes that note's older version. Anything
+ * else is added.
  */
 import type { BatchChange } from './store.js';
 import type { Note, NoteKind } from './types.js';
@@ -75,10 +77,21 @@ class Reconciler {
       this.result.duplicates++;
       if (duplicate.id !== undefined) this.confirm(duplicate.id);
       // Another note says the update already: the note it replaces is out of date all the same.
-      if (replaceable && duplicate.id !== replaceable.id) this.retire(replaceable.id, duplicate);
+      // Not one written after this conversation (a retried extraction): that one is newer than what was said.
+      if (replaceable && duplicate.id !== replaceable.id && replaceable.createdAt <= this.context.now) this.retire(replaceable.id, duplicate);
       return;
     }
     const fields = { text: note.text, kind: note.kind, origin: 'model' as const, sourceSession: this.context.sessionId, createdAt: this.context.now };
+    // The note it would replace was written after this conversation (one whose extraction failed while
+    // the model was down, retried at a later start): what was said then is older than that note, so it
+    // goes into the note's history instead of replacing it ("lives in Porto", said in March, is not
+    // newer than "lives in Lisbon", said in April).
+    if (replaceable && replaceable.createdAt > this.context.now) {
+      this.replaced.add(replaceable.id);
+      this.result.added++;
+      this.result.changes.push({ type: 'history', note: fields, of: replaceable.id });
+      return;
+    }
     const change: KnownNote['change'] = replaceable ? { type: 'supersede', note: fields, replaces: [replaceable.id] } : { type: 'add', note: fields };
     if (replaceable) this.replaced.add(replaceable.id);
     this.result[replaceable ? 'superseded' : 'added']++;

@@ -202,6 +202,11 @@ export class NoteStore {
           continue;
         }
         const id = this.insertOne(owner, change.note);
+        if (change.type === 'history') {
+          // Only under a live note: one gone meanwhile (forgotten) leaves this one live.
+          this.s.retire.run({ id, by: change.of, at: change.note.createdAt, owner });
+          continue;
+        }
         if (change.type === 'supersede') for (const old of change.replaces) this.s.supersede.run(id, change.note.createdAt, old, owner);
         ids.push(id);
       }
@@ -375,6 +380,8 @@ export type BatchChange =
   | { type: 'add'; note: NewNote }
   /** A new note, the new version of each of `replaces`. */
   | { type: 'supersede'; note: NewNote; replaces: number[] }
+  /** A new note that is already out of date: an older version of note `of`, which stays the live one. */
+  | { type: 'history'; note: NewNote; of: number }
   /** A duplicate was seen again: the existing note is confirmed (fresher, more trusted). */
   | { type: 'confirm'; id: number; at: number }
   /** Note `id` is out of date, and note `by`, which the user has already, says what replaced it. */

@@ -26,6 +26,7 @@ const saveParameters = z.object({
   text: z.string().trim().min(3).max(1_000).describe('The note, one or two self-contained sentences about the user, e.g. "Prefers answers in British English."'),
   kind: z.enum(NOTE_KINDS).default('fact'),
   pinned: z.boolean().default(false).describe('Pin it so it is in every future conversation; only when the user asks for that'),
+  replaces: z.number().int().positive().optional().describe('Id of the note this one corrects or updates, when the user says a note is wrong or out of date'),
 });
 
 /**
@@ -70,10 +71,17 @@ export function memorySaveTool(notes: Notes, personOf: (userId: string) => strin
     name: MEMORY_SAVE,
     private: true,
     description:
-      'Save a note to your long-term memory about the user you are talking to, when they ask you to remember something. Secrets (passwords, keys, tokens) are never stored.',
+      'Save a note to your long-term memory about the user you are talking to, when they ask you to remember something. When they correct a note, give its id as replaces: the old version is then no longer recalled. Secrets (passwords, keys, tokens) are never stored.',
     parameters: saveParameters,
     execute(args, context) {
-      const saved = notes.save(personOf(context.userId), { text: args.text, kind: args.kind, pinned: args.pinned, sessionId: context.sessionId, now: context.now() });
+      const saved = notes.save(personOf(context.userId), {
+        text: args.text,
+        kind: args.kind,
+        pinned: args.pinned,
+        sessionId: context.sessionId,
+        now: context.now(),
+        ...(args.replaces !== undefined ? { replaces: args.replaces } : {}),
+      });
       if (saved.duplicateOf) return `Already remembered as note ${saved.note.id}${saved.pinnedNow ? ', pinned now' : ''}: ${saved.note.text}`;
       return { saved: describe(saved.note, timeZone) };
     },
