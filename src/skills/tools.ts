@@ -69,6 +69,12 @@ function viewTool(skills: Skills): Tool<z.infer<typeof viewParameters>> {
       if (!skill) {
         const broken = skills.broken(name);
         if (broken) throw new CairnError('invalid_input', brokenSkillMessage(name, broken));
+        // Archived after this conversation's catalog was made (the idle audit, `cairn skills archive`): the
+        // catalog still lists it, so "no skill named" contradicted what the model was shown.
+        const latest = skills.versions.latest(name);
+        if (latest?.action === 'archive') {
+          throw new CairnError('not_found', `The skill "${name}" is archived (version ${latest.version}${latest.reason ? `: ${latest.reason}` : ''}), so it is no longer available, even if the catalog in your instructions still lists it; go on without it.`);
+        }
         const close = skills.suggest(name);
         throw new CairnError('not_found', `There is no skill named "${name}".${close.length ? ` Closest matches: ${close.join(', ')}.` : ' The catalog in your instructions lists the skills there are.'}`);
       }

@@ -5,8 +5,10 @@
  * archive. Changes made on disk behind Cairn's back are picked up by `ensure`,
  * which records them as a person's edit before anything else touches the skill.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Db } from '../store/db.js';
+import { hashText, normalizeText } from './format.js';
 import type { LoadedSkill, SkillSourceKind } from './library.js';
 
 export const SKILL_AUTHORS = ['agent', 'person', 'import'] as const;
@@ -52,6 +54,7 @@ export class SkillVersions {
       latest: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? ORDER BY version DESC LIMIT 1`),
       get: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? AND version = ?`),
       history: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? ORDER BY version`),
+      withHash: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? AND hash = ? ORDER BY version DESC LIMIT 1`),
       next: db.prepare('SELECT COALESCE(MAX(version), 0) + 1 FROM skill_versions WHERE name = ?').pluck(),
       generation: db.prepare('SELECT COALESCE(MAX(id), 0) FROM skill_versions').pluck(),
       insert: db.prepare(`INSERT INTO skill_versions (${COLUMNS}) VALUES (@name, @version, @action, @author, @reason, @text, @hash, @source, @sessionId, @createdAt)`),
@@ -84,6 +87,11 @@ export class SkillVersions {
     return { ...entry, version };
   }
 
+  /** The newest version of a skill with exactly this text. */
+  private newestWithHash(name: string, hash: string): SkillVersion | undefined {
+    return toVersion(this.statements.withHash.get(name, hash));
+  }
+
   isArchived(name: string): boolean {
     return this.latest(name)?.action === 'archive';
   }
@@ -108,6 +116,10 @@ export class SkillVersions {
         const latest = this.latest(skill.name);
         // An archived skill stays archived until a rollback restores it, whatever is on disk.
         if (latest && (latest.hash === skill.document.hash || latest.action === 'archive')) return latest;
+        // Read before another process (`cairn chat` beside `cairn start`, the CLI) wrote it and committed while
+        // this one waited for the lock: the text read is a version already, not a person's edit undoing that write.
+        const seen = latest && changedSince(skill) ? this.newestWithHash(skill.name, skill.document.hash) : undefined;
+        if (seen) return seen;
         return this.append({
           name: skill.name,
           action: latest ? 'edit' : 'import',
@@ -121,6 +133,15 @@ export class SkillVersions {
         });
       })
       .immediate();
+  }
+}
+
+/** Whether the skill's file no longer holds the text it was loaded with (rewritten, or moved away, since). */
+function changedSince(skill: LoadedSkill): boolean {
+  try {
+    return hashText(normalizeText(readFileSync(skill.file, 'utf8'))) !== skill.document.hash;
+  } catch {
+    return true;
   }
 }
 
