@@ -7,6 +7,7 @@
  * is forgotten, and a command it refused runs once more in a new one, whose first
  * result says so.
  */
+import { setBounded } from '../core/bounded-map.js';
 import { CairnError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BackendLoader } from './factory.js';
@@ -50,6 +51,12 @@ export class EnvironmentRegistry {
   private readonly entries = new Map<string, Entry>();
   /** Stops under way, by key: a new environment of that key starts once its predecessor is gone, and shutdown waits for them. */
   private readonly stopping = new Map<string, StopUnderWay>();
+  /**
+   * Keys whose environment the idle timer stopped, and on which back end: the session goes on (its
+   * own idle time is counted from messages, not commands), and the model, which remembers the files
+   * it made, is told with the next command why they are no longer there.
+   */
+  private readonly stoppedIdle = new Map<string, BackendName>();
 
   constructor(private readonly options: EnvironmentRegistryOptions) {}
 
@@ -77,6 +84,7 @@ export class EnvironmentRegistry {
   /** Stops the session's environment (its session ended). Shared environments stay. */
   async release(sessionId: string): Promise<void> {
     if (this.options.shared) return;
+    this.stoppedIdle.delete(sessionId);
     const matches = [...this.entries.values()].filter((entry) => entry.key === sessionId);
     await Promise.all(matches.map((entry) => this.stop(entry, 'session ended')));
   }
@@ -136,8 +144,13 @@ export class EnvironmentRegistry {
     if (existing && existing.backend === backend) return existing;
     // The channel was moved to another back end while the session lived: its old environment goes.
     if (existing) void this.stop(existing, 'back end changed');
-    const started = this.start(key, backend);
-    const environment = note === undefined ? started : started.then((fresh) => new RecreatedEnvironment(fresh, note));
+    const said = note ?? (this.stoppedIdle.get(key) === backend ? idleNote(backend, this.options.idleMs) : undefined);
+    // Forgotten once a new one runs; a start that fails leaves the note for the next.
+    const started = this.start(key, backend).then((fresh) => {
+      this.stoppedIdle.delete(key);
+      return fresh;
+    });
+    const environment = said === undefined ? started : started.then((fresh) => new RecreatedEnvironment(fresh, said));
     const entry: Entry = { key, backend, environment, busy: 0, idleTimer: undefined };
     // A failed start is forgotten, so the next command tries again instead of repeating the old error.
     entry.environment.catch(() => {
@@ -174,6 +187,7 @@ export class EnvironmentRegistry {
     if (why === 'idle' && entry.busy > 0) return;
     this.entries.delete(entry.key);
     this.clearIdle(entry);
+    if (why === 'idle') setBounded(this.stoppedIdle, entry.key, entry.backend, MAX_STOPPED_IDLE);
     const stopped: StopUnderWay = { backend: entry.backend, done: this.stopEnvironment(entry, why) };
     this.stopping.set(entry.key, stopped);
     await stopped.done;
@@ -198,6 +212,15 @@ function explainGone(error: unknown): unknown {
     ? `The ${error.backend} environment of this session went away while the command ran: ${error.message}. The command may not have finished; the next one starts a new environment (files and the working directory from before may be lost).`
     : `The ${error.backend} environment of this session was gone, and so was the new one started in its place: ${error.message}. The next command tries again.`;
   return new CairnError('unavailable', message, { cause: error, platform: error.backend });
+}
+
+/** How many sessions whose environment stopped while unused are remembered (a note each, for their next command). */
+const MAX_STOPPED_IDLE = 1_000;
+
+/** Said with the first result of the environment started after the idle timer stopped the session's last one. */
+function idleNote(backend: BackendName, idleMs: number): string {
+  const minutes = Math.round(idleMs / 60_000);
+  return `[cairn] This session's ${backend} environment was stopped after ${minutes} minute${minutes === 1 ? '' : 's'} unused (CAIRN_BACKEND_IDLE_MINUTES), and a new one was started for this: files and the working directory from before may be gone, and programs started earlier are no longer running.`;
 }
 
 /** What the model (and, through it, the person) is told when a command ran in a new environment. */

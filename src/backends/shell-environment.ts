@@ -17,6 +17,11 @@ export interface TransportRun {
   done: Promise<number | null>;
   /** Gives up on the process: closes streams and channels without waiting. */
   abandon(): void;
+  /**
+   * Once `done` resolved: true when it ended without the command's exit status because the
+   * connection to where it runs closed (ssh). The command may run on there, unseen.
+   */
+  lost?(): boolean;
 }
 
 export interface RunOptions {
@@ -83,6 +88,7 @@ export class ShellEnvironment implements Environment {
     const deadline = new CommandDeadline(this.timers, request.timeoutMs ?? this.options.defaultTimeoutMs, request.signal, () => this.killCommand(execId, request.cwd === undefined));
     let exitCode: number | null = null;
     let given: 'abandoned' | undefined;
+    let lost = false;
     try {
       const starting = this.startCommand(execId, request, stdout, stderr);
       const run = await Promise.race([starting, deadline.givenUp]);
@@ -96,6 +102,12 @@ export class ShellEnvironment implements Environment {
         const outcome = await Promise.race([run.done, deadline.givenUp]);
         if (outcome === 'abandoned') given = outcome;
         else exitCode = outcome;
+        // Nothing ends a command whose connection dropped: killed over a new one, as at a timeout, so a
+        // model that runs it again does not run it twice (and a `cd` it made is kept).
+        if (outcome !== 'abandoned' && run.lost?.() === true) {
+          lost = true;
+          deadline.connectionLost();
+        }
         // The command's shell can end before the kill has reached all it started (another group, a daemon).
         if ((await deadline.ended()) === 'abandoned') given = 'abandoned';
       }
@@ -107,9 +119,10 @@ export class ShellEnvironment implements Environment {
     if (request.signal?.aborted) throw cancelled(request.signal);
     return {
       stdout: stdout.text(),
-      stderr: stderr.text(),
+      stderr: lost ? `${stderr.text()}${lostNote(this.backend, Date.now() - started, deadline.killGotThrough())}` : stderr.text(),
       exitCode,
       timedOut: deadline.timedOut,
+      ...((deadline.timedOut || lost) && !deadline.killGotThrough() ? { stillRunning: true } : {}),
       omittedBytes: stdout.omitted + stderr.omitted,
       durationMs: Date.now() - started,
     };
@@ -124,7 +137,9 @@ export class ShellEnvironment implements Environment {
 
   async writeFile(path: string, data: Uint8Array): Promise<void> {
     const encoded = Buffer.from(data).toString('base64');
-    const result = await this.exec({ command: writeFileCommand(path), stdin: encoded, timeoutMs: 120_000 });
+    const result = await this.exec({ command: writeFileCommand(path, data.length), stdin: encoded, timeoutMs: 120_000 });
+    // Cut off (a timeout, a dropped connection): the content went to a temporary file, which was never used.
+    if (result.exitCode === null) throw new CairnError('tool', `Writing ${path} did not finish; the file was left as it was.${result.stderr.trim() ? ` ${result.stderr.trim()}` : ''}`);
     if (result.exitCode !== 0) throw new CairnError('tool', result.stderr.trim() || `Writing ${path} failed (exit code ${String(result.exitCode)}).`);
   }
 
@@ -222,6 +237,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 class CommandDeadline {
   timedOut = false;
+  /** The kill was sent and its script ran to its end. */
+  private killed = false;
   readonly givenUp: Promise<'abandoned'>;
   private giveUp!: () => void;
   private run: TransportRun | undefined;
@@ -252,6 +269,16 @@ class CommandDeadline {
   started(run: TransportRun): void {
     this.run = run;
     if (this.stopping) void this.sendKill();
+  }
+
+  /** The connection the command ran over closed under it: it is killed over a new one, as at a timeout (without being one). */
+  connectionLost(): void {
+    this.stop();
+  }
+
+  /** Whether the kill sent at the timeout (or after a lost connection) ran to its end. */
+  killGotThrough(): boolean {
+    return this.killed;
   }
 
   /** The command ended: it can no longer time out; a kill in flight is waited for, no longer than the grace. */
@@ -285,8 +312,19 @@ class CommandDeadline {
 
   /** A kill that fails or hangs changes nothing: the grace then abandons the command. */
   private sendKill(): Promise<void> {
-    return (this.killing ??= this.kill().catch(() => undefined));
+    return (this.killing ??= this.kill().then(
+      () => void (this.killed = true),
+      () => undefined,
+    ));
   }
+}
+
+/** What the model is told when the connection dropped under a command: `stopped`, whether the kill sent afterwards got through. */
+function lostNote(backend: BackendName, ms: number, stopped: boolean): string {
+  const when = `[cairn] The ${backend} connection was lost while the command ran (after ${(ms / 1000).toFixed(1)} s)`;
+  return stopped
+    ? `\n${when}; on a new connection, what still ran of it was stopped. Its output ends where the connection did. Run it again to finish it.`
+    : `\n${when}, and it could not be reached again to stop the command: it may still be running there. Check (ps) before running it again.`;
 }
 
 function cancelled(signal: AbortSignal): unknown {

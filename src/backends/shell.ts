@@ -320,14 +320,19 @@ export function readFileCommand(path: string, maxBytes: number): string {
 
 /**
  * Writes base64 from stdin to a file, creating its directory. The content is decoded into a
- * temporary file beside the target first, so a transfer cut off (a dropped connection, a
- * timeout) leaves the old file whole; a regular file is then replaced by rename, its mode, owner
+ * temporary file beside the target first, and used only when it holds all `bytes` (when given):
+ * a transfer cut off (a dropped connection ends stdin early, and base64 cut at a multiple of
+ * four decodes without complaint) leaves the old file whole; a regular file is then replaced by rename, its mode, owner
  * and group kept (`cp -p` makes the temporary file its copy before it is overwritten). A symlink,
  * a file with other hard links (`find -links +1`), a device, and a file whose owner or group the
  * copy did not get (the user is not root) is written through instead, once the content is all there.
  */
-export function writeFileCommand(path: string): string {
+export function writeFileCommand(path: string, bytes?: number): string {
   const p = shellPath(path);
+  const whole =
+    bytes === undefined
+      ? []
+      : [`__n=$(wc -c < "$__t" | tr -d ' '); if [ "$__n" != ${bytes} ]; then rm -f -- "$__t"; echo "The content arrived cut off ($__n of ${bytes} bytes): "${p}" was left as it was." >&2; exit 1; fi`];
   return [
     `__p=${p}; __d=$(dirname -- "$__p") && mkdir -p -- "$__d" || exit 1`,
     `__t="$__d/.cairn-write-$$.tmp"; rm -f -- "$__t"`,
@@ -336,6 +341,7 @@ export function writeFileCommand(path: string): string {
     `__own() { ls -ldn -- "$1" 2>/dev/null | { read -r _ _ __u __g _; echo "$__u:$__g"; }; }`,
     `if [ -n "$__replace" ] && [ "$(__own "$__p")" != "$(__own "$__t")" ]; then __replace=; fi`,
     `if ! base64 -d > "$__t"; then rm -f -- "$__t"; exit 1; fi`,
+    ...whole,
     `if [ -n "$__replace" ] || [ ! -e "$__p" ] && [ ! -L "$__p" ]; then mv -f -- "$__t" "$__p" && exit 0; else cat -- "$__t" > "$__p" && rm -f -- "$__t" && exit 0; fi`,
     `rm -f -- "$__t"; exit 1`,
   ].join('\n');

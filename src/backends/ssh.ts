@@ -121,14 +121,20 @@ class SshTransport implements ShellTransport {
     }
     channel.on('data', options.onStdout);
     channel.stderr.on('data', options.onStderr);
+    // The server sends an exit status (or signal) for every command that ended; a channel that closes
+    // without one lost its connection, and the command may run on there.
+    let exited = false;
     const done = new Promise<number | null>((resolve) => {
       let code: number | null = null;
-      channel.on('exit', (exitCode: number | null) => (code = typeof exitCode === 'number' ? exitCode : null));
+      channel.on('exit', (exitCode: number | null) => {
+        exited = true;
+        code = typeof exitCode === 'number' ? exitCode : null;
+      });
       channel.on('close', () => resolve(code));
     });
     if (options.stdin && options.stdin.length > 0) channel.write(Buffer.from(options.stdin));
     channel.end();
-    return { done, abandon: () => channel.destroy() };
+    return { done, abandon: () => channel.destroy(), lost: () => !exited };
   }
 
   async close(): Promise<void> {

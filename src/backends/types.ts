@@ -37,6 +37,11 @@ export interface ExecResult {
   /** null when the process ended without one (killed, connection lost). */
   exitCode: number | null;
   timedOut: boolean;
+  /**
+   * True when the command timed out or lost its connection and the kill sent then did not get
+   * through (a connection that stopped answering): it may still be running where it ran.
+   */
+  stillRunning?: boolean;
   /** Bytes dropped from the middle of stdout and stderr together. */
   omittedBytes: number;
   durationMs: number;

@@ -123,16 +123,19 @@ function page(lines: string[]): { shown: string[]; cutAt?: number } {
  * Danger in a relative path, judged where it points: from the terminal's current directory,
  * which an earlier `cd ~/.ssh` may have moved (then `authorized_keys` wrote a login key unheld).
  * One `pwd` in the environment; when that fails, the write would fail too, and nothing is held.
+ * `said`: what the environment said on that `pwd` (a new environment's note that the files from
+ * before are gone, a session directory made again), which is the model's to read, not the check's.
  */
-async function relativePathDanger(options: ExecutionToolOptions, context: ToolContext, path: string): Promise<Danger | undefined> {
-  if (path.startsWith('/') || path.startsWith('~')) return undefined;
+async function relativePathDanger(options: ExecutionToolOptions, context: ToolContext, path: string): Promise<{ danger?: Danger | undefined; said?: string }> {
+  if (path.startsWith('/') || path.startsWith('~')) return {};
   const where = await options.environments.use(context.sessionId, context.conversationId, (environment) => environment.exec({ command: 'pwd', timeoutMs: 10_000, maxOutputBytes: 4096 }));
+  const said = where.stderr.trim();
   const directory = where.stdout.trim();
-  if (where.exitCode !== 0 || !directory.startsWith('/')) return undefined;
+  if (where.exitCode !== 0 || !directory.startsWith('/')) return { said };
   // The admin is shown where it writes, not the bare name.
   const absolute = posix.resolve(directory, path);
   const danger = findPathDanger(absolute);
-  return danger && { ...danger, matched: absolute };
+  return { danger: danger && { ...danger, matched: absolute }, said };
 }
 
 export function writeFileTool(options: ExecutionToolOptions): Tool<z.infer<typeof writeParameters>> {
@@ -144,10 +147,12 @@ export function writeFileTool(options: ExecutionToolOptions): Tool<z.infer<typeo
     async execute({ path, content, encoding = 'utf8' }, context) {
       const data = encoding === 'base64' ? decodeBase64Content(content) : Buffer.from(content, 'utf8');
       if (data.length > options.maxFileBytes) throw new CairnError('invalid_input', `The content is ${data.length} bytes; the limit is ${options.maxFileBytes}.`);
-      const danger = findPathDanger(path) ?? (await relativePathDanger(options, context, path));
+      const absoluteDanger = findPathDanger(path);
+      const relative = absoluteDanger ? {} : await relativePathDanger(options, context, path);
+      const danger = absoluteDanger ?? relative.danger;
       if (danger) await holdForApproval(options.approvals, context, { tool: 'write_file', backend: options.environments.backendFor(context.conversationId), command: path, danger });
       await options.environments.use(context.sessionId, context.conversationId, (environment) => environment.writeFile(path, data));
-      return `Wrote ${data.length} bytes to ${path}.`;
+      return `Wrote ${data.length} bytes to ${path}.${relative.said ? `\n${relative.said}` : ''}`;
     },
   };
 }

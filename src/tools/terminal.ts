@@ -91,7 +91,9 @@ export async function holdForApproval(
 export function formatResult(result: ExecResult, maxChars: number, timeoutSeconds: number): string {
   const seconds = (result.durationMs / 1000).toFixed(1);
   const status = result.timedOut
-    ? `timed out after ${timeoutSeconds} s: the command and every process it started were killed`
+    ? result.stillRunning
+      ? `timed out after ${timeoutSeconds} s; the kill sent then did not get through (the connection stopped answering), so the command may still be running there: check (ps) before running it again`
+      : `timed out after ${timeoutSeconds} s: the command and every process it started were killed`
     : result.exitCode === null
       ? `ended without an exit code (${seconds} s)`
       : `exit code ${result.exitCode} (${seconds} s)`;
