@@ -8,10 +8,10 @@ import type { Clock } from './clock.js';
 import type { InboundMessage, TurnEvent } from './message.js';
 import type { Logger } from './logger.js';
 import { assembleMessages, estimateSystemTokens, messageBudget, systemMessage } from './prompt.js';
-import { budgetTooSmall, oversizedMessageReply, reservedTokens } from './context-budget.js';
+import { budgetAfterOverflow, budgetTooSmall, contextOverflow, oversizedMessageReply, reservedTokens } from './context-budget.js';
 import { cutOffByLimit, cutOffCallReply, prepareStepCalls } from './step-calls.js';
 import { firstStopReason, type LoopState, type StopCondition } from './stop.js';
-import type { ChatMessage, ModelClient, ToolCall, Usage } from '../model/types.js';
+import type { ChatMessage, CompletionResult, ModelClient, ToolCall, Usage } from '../model/types.js';
 import type { Session, SessionStore } from '../memory/sessions.js';
 import type { Compressor } from '../memory/compression.js';
 import type { FileSender, Notify, ToolOutcome, ToolRegistry } from '../tools/registry.js';
@@ -90,6 +90,8 @@ export const STOPPED_BY_USER = 'Stopped with /stop.';
 const CUT_OFF = '[My answer was cut off at the length limit. Say "continue" for the rest.]';
 const FILTERED = "[The provider's content filter stopped this answer.]";
 const OUT_OF_STEPS = "I used all the tool steps I have for one message before I could finish. Say \"continue\" and I'll pick up where I stopped.";
+/** Requests of one turn tried again within a smaller budget after the provider refused them as over the model's context. */
+const MAX_OVERFLOW_RETRIES = 3;
 /** Estimates of the text and of what surrounds it may differ from the whole's by a token or so where they meet (rounding; a run of digits or marks split between them). */
 const JOIN_SLACK_TOKENS = 8;
 
@@ -112,19 +114,24 @@ export class Agent {
     const userMessage = userMessageOf(inbound);
     const tools = this.options.tools.definitions({ isAdmin: input.isAdmin });
     // Each request also carries the tool definitions and needs room for the reply: the messages get what is left.
-    const reserved = reservedTokens(this.options.contextTokens, tools);
+    const { compressor } = this.options;
+    let reserved = reservedTokens(compressor.contextFor(input.session), tools);
     this.refuseOversized(userMessage, input.session, reserved);
     // Others' words added before the sender's are kept apart too: notes drawn from this message are the sender's.
     store.append(input.session.id, [{ message: userMessage, userId: input.message.userId, ...(userMessage.content !== said ? { said } : {}) }], startedAt);
 
     let session = input.session;
     let history = store.messages(session);
-    if (this.options.compressor.needsCompression(session, history, reserved)) {
+    /** Compresses when the history nears the session's budget (then again after the provider taught a smaller one). */
+    const keepWithinBudget = async () => {
+      reserved = reservedTokens(compressor.contextFor(session), tools);
+      if (!compressor.needsCompression(session, history, reserved)) return;
       // The aux model may take a while over a long conversation: the person sees that the turn has begun.
       input.onEvent?.({ type: 'typing' });
-      session = await this.options.compressor.compress(session, history, input.signal, input.message.userId, !input.message.isDirect);
+      session = await compressor.compress(session, history, input.signal, input.message.userId, !input.message.isDirect);
       history = store.messages(session);
-    }
+    };
+    await keepWithinBudget();
 
     const added: ChatMessage[] = [userMessage];
     const usage: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
@@ -137,6 +144,7 @@ export class Agent {
     // Written beside a tool call (the answer, then memory_save): the answer when the reply after the results is empty.
     let textBesideTools = '';
     let model: string | undefined;
+    let overflows = 0;
 
     /** The turn as it stands, ended for `reason`: at its answer, or cut short by an error or /stop. */
     const resultSoFar = (reason: string): TurnResult => ({
@@ -167,7 +175,7 @@ export class Agent {
           prefix: session.prefix,
           summary: session.summary,
           history,
-          maxTokens: this.options.contextTokens,
+          maxTokens: compressor.contextFor(session),
           reservedTokens: reserved,
           viewer: input.message.userId,
           isPrivateTool: (name) => this.options.tools.isPrivate(name),
@@ -177,17 +185,31 @@ export class Agent {
         if (finalOnly) messages[0] = { role: 'system', content: `${messages[0]?.content ?? ''}\n\n${FINAL_ANSWER_NOTE}` };
         input.onEvent?.({ type: 'typing' });
         const callStarted = clock.now();
-        const result = await this.options.model.complete({
-          messages,
-          // The answer after the step limit: tools defined (see toolChoice) but not to be called.
-          ...(finalOnly ? { hideToolCallText: true, tools, toolChoice: 'none' as const } : { tools }),
-          ...(session.model ? { model: session.model } : {}),
-          purpose: 'chat',
-          sessionId: session.id,
-          userKey: input.message.userId,
-          signal: input.signal,
-          ...(input.stream && input.onEvent ? { onTextDelta: (delta: string) => input.onEvent?.({ type: 'text-delta', text: delta }), onTextReset: (reason) => input.onEvent?.({ type: 'text-reset', reason }) } : {}),
-        });
+        let result: CompletionResult;
+        try {
+          result = await this.options.model.complete({
+            messages,
+            // The answer after the step limit: tools defined (see toolChoice) but not to be called.
+            ...(finalOnly ? { hideToolCallText: true, tools, toolChoice: 'none' as const } : { tools }),
+            ...(session.model ? { model: session.model } : {}),
+            purpose: 'chat',
+            sessionId: session.id,
+            userKey: input.message.userId,
+            signal: input.signal,
+            ...(input.stream && input.onEvent ? { onTextDelta: (delta: string) => input.onEvent?.({ type: 'text-delta', text: delta }), onTextReset: (reason) => input.onEvent?.({ type: 'text-reset', reason }) } : {}),
+          });
+        } catch (error) {
+          // Over the model's context by the provider's count: the same step again within less, the history compressed to it.
+          const overflow = contextOverflow(error);
+          if (!overflow || overflows >= MAX_OVERFLOW_RETRIES || input.signal.aborted) throw error;
+          overflows++;
+          modelMs += clock.now() - callStarted;
+          compressor.learnContext(session, budgetAfterOverflow(compressor.contextFor(session), overflow));
+          this.options.logger.warn({ sessionId: session.id, contextTokens: compressor.contextFor(session), ...overflow }, 'the provider refused the request as over its context; trying again within less');
+          history = store.messages(session);
+          await keepWithinBudget();
+          continue;
+        }
         modelMs += clock.now() - callStarted;
         // A stop that came as the answer did: nothing of it is used.
         input.signal.throwIfAborted();

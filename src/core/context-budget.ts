@@ -9,6 +9,7 @@ import { hermesToolPrompt } from '../model/hermes.js';
 import type { ToolDefinition } from '../model/types.js';
 import { estimateTokens } from '../memory/tokens.js';
 import { count } from './text.js';
+import { isCairnError } from './errors.js';
 
 /** The share of the context kept free for the reply, and its cap: answers seldom run longer, and a long one is cut and continued. */
 const REPLY_RESERVE_SHARE = 1 / 8;
@@ -77,4 +78,58 @@ export function oversizedMessageReply(messageTokens: number, room: number): stri
     `Your message is about ${count(messageTokens)} tokens long (with any files and earlier messages it brings); ` +
     `the model's context leaves room for about ${count(room)} in one message. Send a shorter message, or split it into parts.`
   );
+}
+
+/** What a provider said when it refused a request as longer than the model's context: its limit and the request's size, where it said them. */
+export interface ContextOverflow {
+  limit: number | undefined;
+  requested: number | undefined;
+}
+
+/**
+ * How providers say a request is over the model's context, and where the figures are (limit, then the request's size, as
+ * group numbers; 0 for none): OpenAI, DeepSeek, vLLM and OpenRouter "maximum context length is 8192 tokens. However, your
+ * messages resulted in / you requested (about) 9000 tokens", Anthropic "prompt is too long: 210000 tokens > 200000 maximum",
+ * Mistral "Prompt contains 9000 tokens … too large for model with 8192 maximum context length", Gemini "The input token
+ * count (9000) exceeds the maximum number of tokens allowed (8192)", llama.cpp "exceeds the available context size".
+ */
+const OVERFLOWS: readonly [RegExp, number, number][] = [
+  [/maximum context length is (\d+) tokens(?:[^\n]*?(?:resulted in|requested(?: about)?) (\d+) tokens)?/i, 1, 2],
+  [/prompt is too long: (\d+) tokens > (\d+) maximum/i, 2, 1],
+  [/prompt contains (\d+) tokens[^\n]*?too large for model with (\d+) maximum context length/i, 2, 1],
+  [/input token count \(?(\d+)\)? exceeds the maximum number of tokens allowed \(?(\d+)\)?/i, 2, 1],
+  [/exceeds the available context size|context_length_exceeded|context window|maximum context length/i, 0, 0],
+];
+
+/**
+ * The refusal of a request as over the model's context (a 400), or undefined for any other failure. Cairn's token counts
+ * are estimates, and `/model` may name a model with a smaller window than CAIRN_CONTEXT_TOKENS: such a refusal is mended
+ * by sending less, where "Try /new" (what a bad request gets) threw the conversation away, and every later message failed alike.
+ */
+export function contextOverflow(error: unknown): ContextOverflow | undefined {
+  if (!isCairnError(error) || error.code !== 'bad_request') return undefined;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  for (const [pattern, limitAt, requestedAt] of OVERFLOWS) {
+    const found = pattern.exec(error.message);
+    if (!found) continue;
+    const figure = (at: number) => (at > 0 && found[at] ? Number(found[at]) : undefined);
+    return { limit: figure(limitAt), requested: figure(requestedAt) };
+  }
+  return code === 'context_length_exceeded' ? { limit: undefined, requested: undefined } : undefined;
+}
+
+/** The share of the budget a refused request is tried again within when the provider gave no figures (or figures that say less). */
+const OVERFLOW_SHRINK = 3 / 4;
+/** The share of the provider's limit, in its own tokens, a request is sized for: its count of what Cairn adds (tool definitions, the reply) is not ours. */
+const OVERFLOW_MARGIN = 0.9;
+
+/**
+ * The budget to try again within after `overflow`, from the one the refused request was built for: as much smaller as the
+ * provider's count was over its limit (its tokenizer and Cairn's estimate differ), and a quarter smaller at least.
+ */
+export function budgetAfterOverflow(budget: number, overflow: ContextOverflow): number {
+  const { limit, requested } = overflow;
+  const ratio = limit !== undefined && requested !== undefined && requested > 0 ? (OVERFLOW_MARGIN * limit) / requested : OVERFLOW_SHRINK;
+  const byLimit = limit !== undefined && requested === undefined ? OVERFLOW_MARGIN * limit : budget;
+  return Math.floor(Math.min(budget * Math.min(ratio, OVERFLOW_SHRINK), byLimit));
 }

@@ -12,6 +12,7 @@ import { estimateTokens } from './tokens.js';
 import { truncateMiddle } from '../tools/truncate.js';
 import { messageRoom } from '../core/context-budget.js';
 import { estimateSystemTokens } from '../core/prompt.js';
+import { setBounded } from '../core/bounded-map.js';
 
 export interface CompressorOptions {
   store: SessionStore;
@@ -38,6 +39,7 @@ const SUMMARY_INSTRUCTIONS = [
   'You compress the earlier part of a conversation between people and an AI agent so the agent can continue it.',
   'Write a concise summary in the third person that keeps: what the user wants, decisions made, facts and numbers given,',
   'names, file paths, commands and their results that still matter, what was tried and failed, and open questions.',
+  'Keep every standing instruction a person gave for the rest of the conversation (how to answer, what always or never to do), in their words.',
   'A group conversation has several people, each line of theirs named ("User (Alice):"): keep who asked for, decided,',
   'owns or promised what, by name, so that no request, deadline or decision is attributed to the wrong person.',
   'Leave out pleasantries. Do not invent anything. Answer with the summary only.',
@@ -54,9 +56,29 @@ const DEFAULT_ITEM_CHARS = TRANSCRIPT_ITEM_CHARS[0];
 const SUMMARIZER_SHARE = 0.5;
 /** Summarizer calls one turn may make to catch up on a backlog (after an outage of the aux model); the rest waits for the next turns. */
 const MAX_FOLDS_PER_TURN = 3;
+/** Sessions whose smaller context is remembered (see learnContext); the oldest goes first past this. */
+const LEARNED_CONTEXTS_KEPT = 1_024;
 
 export class Compressor {
+  /** Budgets smaller than contextTokens that the provider's refusals taught, by session and model (see learnContext). */
+  private readonly learned = new Map<string, number>();
+
   constructor(private readonly options: CompressorOptions) {}
+
+  /**
+   * The context budget of the session on its model now: CAIRN_CONTEXT_TOKENS, or less where the provider refused a request
+   * built for more (its tokenizer counts more than Cairn's estimate, or `/model` named a model with a smaller window).
+   * Remembered in this process for the session's model, so each later request is not refused first; `/model` back to the
+   * other model has its own.
+   */
+  contextFor(session: Pick<Session, 'id' | 'model'>): number {
+    return this.learned.get(learnedKey(session)) ?? this.options.contextTokens;
+  }
+
+  /** Remembers that requests of this session on its model must fit `tokens` (never more than contextTokens). */
+  learnContext(session: Pick<Session, 'id' | 'model'>, tokens: number): void {
+    setBounded(this.learned, learnedKey(session), Math.min(tokens, this.contextFor(session)), LEARNED_CONTEXTS_KEPT);
+  }
 
   /**
    * Whether the session's messages fill more than `compressAt` of the room a request leaves them.
@@ -66,7 +88,7 @@ export class Compressor {
     // The prefix is fixed for the session and budgeted as the system prompt every step: its estimate is remembered there.
     const fixed = estimateSystemTokens(session.prefix) + estimateTokens(session.summary) + reservedTokens;
     const messages = history.reduce((sum, m) => sum + m.tokens, 0);
-    return messages > messageRoom(this.options.contextTokens, fixed) * this.options.compressAt;
+    return messages > messageRoom(this.contextFor(session), fixed) * this.options.compressAt;
   }
 
   /**
@@ -88,14 +110,14 @@ export class Compressor {
     for (let fold = 0; fold < MAX_FOLDS_PER_TURN && current.summaryThrough < cut; fold++) {
       const pending = history.filter((m) => m.seq > current.summaryThrough && m.seq <= cut);
       // The transcript carries the previous summary: it is counted once, in what the turns are left.
-      const budget = this.options.contextTokens * SUMMARIZER_SHARE - estimateTokens(SUMMARY_INSTRUCTIONS);
+      const budget = this.contextFor(session) * SUMMARIZER_SHARE - estimateTokens(SUMMARY_INSTRUCTIONS);
       const through = foldEnd(pending, budget - estimateTokens(transcript(current.summary, [])), filter);
       const folded = pending.filter((m) => m.seq <= through);
       try {
         const result = await this.options.model.complete({
           messages: [
             { role: 'system', content: SUMMARY_INSTRUCTIONS },
-            { role: 'user', content: transcriptWithin(budget, current.summary, folded, filter) },
+            { role: 'user', content: transcriptWithin(budget, withoutFilesSent(current.summary), folded, filter) },
           ],
           ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
           purpose: 'summary',
@@ -103,7 +125,7 @@ export class Compressor {
           ...(userKey ? { userKey } : {}),
           ...(signal ? { signal } : {}),
         });
-        const summary = wholeSummary(result);
+        const summary = withFilesSent(wholeSummary(result), current.summary, folded);
         if (!this.options.store.compress(session.id, summary, through, current.summaryThrough)) return this.options.store.get(session.id) ?? current;
         this.options.logger.info({ sessionId: session.id, through, folded: folded.length }, 'session compressed');
         current = { ...current, summary, summaryThrough: through };
@@ -120,6 +142,42 @@ export class Compressor {
     isPrivateTool: (name) => this.options.isPrivateTool?.(name) ?? false,
     isAdminOnlyTool: (name) => this.options.isAdminOnlyTool?.(name) ?? false,
   };
+}
+
+/**
+ * Where a summary lists the files sent in the turns it folded. A message names each kept file with its number
+ * ("[a file (report.pdf); attachment #3]", file-reader.ts), which read_attachment and look_at_image need; the
+ * summarizer kept the words and dropped the numbers, so a file sent before a compression could not be read again.
+ * The list is Cairn's, not the summarizer's: left out of what it is shown, and carried from summary to summary.
+ */
+const FILES_HEADING = '\n\nFiles sent earlier in this conversation (read_attachment, or look_at_image for an image, takes the number):';
+const KEPT_FILE = /\[([^[\]\n]{1,300}?)(?:, described by a vision model)?(?:, [^[\]\n;]*)?; attachment #(\d+)\]/g;
+
+function withoutFilesSent(summary: string | undefined): string | undefined {
+  const at = summary?.indexOf(FILES_HEADING) ?? -1;
+  return summary === undefined || at < 0 ? summary : summary.slice(0, at);
+}
+
+/** `summary` with the list of files sent in the earlier summary's turns and in `folded`, by number. */
+function withFilesSent(summary: string, previous: string | undefined, folded: readonly StoredMessage[]): string {
+  const files = new Map<string, string>();
+  const at = previous?.indexOf(FILES_HEADING) ?? -1;
+  if (previous !== undefined && at >= 0) {
+    for (const line of previous.slice(at + FILES_HEADING.length).split('\n')) {
+      const listed = /^- #(\d+) (.+)$/.exec(line);
+      if (listed) files.set(listed[1] as string, listed[2] as string);
+    }
+  }
+  for (const { message } of folded) {
+    if (message.role !== 'user') continue;
+    for (const [, name, id] of message.content.matchAll(KEPT_FILE)) files.set(id as string, name as string);
+  }
+  if (files.size === 0) return summary;
+  return `${withoutFilesSent(summary)}${FILES_HEADING}\n${[...files].map(([id, name]) => `- #${id} ${name}`).join('\n')}`;
+}
+
+function learnedKey(session: Pick<Session, 'id' | 'model'>): string {
+  return `${session.id}\u0000${session.model ?? ''}`;
 }
 
 /**
