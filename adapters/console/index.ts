@@ -56,6 +56,8 @@ export class ConsoleAdapter implements Adapter {
   private sink: InboundSink | undefined;
   /** Ctrl-C was pressed during this turn: the next one quits. */
   private stopAsked = false;
+  /** Lines typed whose handling has not finished: a turn runs while any does, though the prompt is drawn. */
+  private linesInFlight = 0;
   /** A reply nobody typed for (a scheduled task's) took the prompt's place; it is drawn again after it. */
   private promptTaken = false;
   /** The prompt reader closed (Ctrl-D, Ctrl-C to quit): no prompt is drawn again, which would read stdin anew and keep the process alive. */
@@ -117,11 +119,15 @@ export class ConsoleAdapter implements Adapter {
    * does, and the chat goes on; at the prompt, or pressed a second time, it quits.
    */
   interrupt(): void {
-    if (this.atPrompt || this.stopAsked || !this.sink) {
+    // The prompt is drawn again once a line typed during a turn (/approve, /status) is answered,
+    // while the turn goes on: that turn is still ours to stop, not a reason to quit.
+    const working = !this.atPrompt || this.linesInFlight > 0;
+    if (!working || this.stopAsked || !this.sink) {
       this.closeInput?.();
       return;
     }
     this.stopAsked = true;
+    this.takePrompt();
     if (this.midLine) this.write('\n');
     this.notice('Stopping… (Ctrl-C again quits)');
     void this.deliver(this.sink, '/stop');
@@ -207,7 +213,9 @@ export class ConsoleAdapter implements Adapter {
     const send = (text: string): void => {
       // Lines go in as they are typed: the gateway keeps a conversation's turns in order,
       // and an immediate command (/approve while a turn waits for it) can overtake them.
+      this.linesInFlight++;
       const delivery = this.deliver(sink, text).finally(() => {
+        this.linesInFlight--;
         if (!this.stopped) showPrompt();
       });
       pending = Promise.all([pending, delivery]).then(() => undefined);

@@ -68,6 +68,9 @@ interface Waiting {
   timer: TimerHandle;
 }
 
+/** Whose leftover requests a start expires: one conversation's, or all but those under a prefix. */
+export type LeftoverScope = { only: string } | { except: string };
+
 /** Who decided when no person did. */
 export const SYSTEM = { timeout: 'cairn:timeout', noChat: 'cairn:no-chat', restart: 'cairn:restart', cancelled: 'cairn:cancelled' } as const;
 
@@ -94,17 +97,18 @@ export class ApprovalGate {
 
   /**
    * Expires the requests an earlier process left pending (nothing waits for them any more).
-   * Only the process that owns them may: `cairn start` under its lease, `cairn chat` for the
-   * terminal's conversations (`conversationPrefix`). A CLI command beside a running bot must
-   * not, or the bot's own waiting requests could never be approved.
+   * Only the process that owns them may: `cairn start` under its lease (all but the terminals'
+   * conversations: `{ except: 'console:' }`), `cairn chat` for its own conversation (`{ only }`,
+   * not a prefix: `--session ada` must not expire what a live `--session adam` waits on). A CLI
+   * command beside a running bot must not, or the bot's own waiting requests could never be approved.
    */
-  expireLeftovers(conversationPrefix?: string): number {
+  expireLeftovers(scope: LeftoverScope): number {
     const { db, clock, logger } = this.options;
-    const stale = conversationPrefix === undefined
-      ? db.prepare("UPDATE command_approvals SET status = 'expired', decided_at = ?, decided_by = ? WHERE status = 'pending'").run(clock.now(), SYSTEM.restart)
-      : db
-          .prepare("UPDATE command_approvals SET status = 'expired', decided_at = ?, decided_by = ? WHERE status = 'pending' AND substr(conversation_id, 1, length(?)) = ?")
-          .run(clock.now(), SYSTEM.restart, conversationPrefix, conversationPrefix);
+    const expire = "UPDATE command_approvals SET status = 'expired', decided_at = ?, decided_by = ? WHERE status = 'pending'";
+    const stale =
+      'only' in scope
+        ? db.prepare(`${expire} AND conversation_id = ?`).run(clock.now(), SYSTEM.restart, scope.only)
+        : db.prepare(`${expire} AND substr(conversation_id, 1, length(?)) != ?`).run(clock.now(), SYSTEM.restart, scope.except, scope.except);
     if (stale.changes > 0) logger.info({ approvals: stale.changes }, 'approvals left pending by an earlier run expired');
     return stale.changes;
   }

@@ -2,12 +2,12 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { requireModel, type Config } from '../config/load.js';
-import { createCairn } from '../main.js';
+import { createCairn, type Cairn } from '../main.js';
 import { loggerFor } from '../core/logger.js';
 import { CairnError } from '../core/errors.js';
 import { isControlCharacter } from '../core/terminal-text.js';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
-import { consoleConversationId } from '../../adapters/console/normalize.js';
+import { consoleConversationId, type ConsoleIdentity } from '../../adapters/console/normalize.js';
 import { onShutdownSignal } from './signals.js';
 import type { CommandGroup } from './context.js';
 
@@ -41,12 +41,7 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   // In a terminal, log lines go above the prompt instead of into the line being typed.
   const logger = interactive ? loggerFor(config, 'warn', { destination: adapter.logOutput, terminal: Boolean(process.stderr.isTTY) }) : undefined;
   const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' }, logger ? { logger } : {});
-  // The terminal's own requests an earlier chat left waiting; a running bot's are not touched.
-  cairn.approvals.expireLeftovers('console:');
-  const ended = cairn.sessions.sweepIdle();
-  if (ended.length > 0) cairn.logger.info({ sessions: ended.length }, 'ended sessions that went idle while Cairn was down');
-  // Sessions whose note extraction failed or was cut short last time are retried now.
-  cairn.notes.resumePending();
+  takeOverFromEarlierChats(cairn, identity);
   cairn.gateway.attach(adapter);
   const removeSignals = onShutdownSignal(async () => {
     await adapter.stop();
@@ -67,6 +62,18 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
     await adapter.stop();
     await cairn.close();
   }
+}
+
+/** What a chat takes over on its data folder before the first line: what an earlier one left unfinished. */
+export function takeOverFromEarlierChats(cairn: Cairn, identity: ConsoleIdentity): void {
+  // The requests an earlier chat of this session left waiting. Not every terminal's: another
+  // `cairn chat --session …` open now waits on its own, and its /approve would find it expired.
+  // A running bot's are not touched either.
+  cairn.approvals.expireLeftovers({ only: consoleConversationId(identity) });
+  const ended = cairn.sessions.sweepIdle();
+  if (ended.length > 0) cairn.logger.info({ sessions: ended.length }, 'ended sessions that went idle while Cairn was down');
+  // Sessions whose note extraction failed or was cut short last time are retried now.
+  cairn.notes.resumePending();
 }
 
 /**

@@ -18,6 +18,7 @@ import { InstanceLease } from '../store/instance-lease.js';
 import { systemTimers } from '../backends/timers.js';
 import { systemClock } from '../core/clock.js';
 import { databasePath, migrateDatabase, openDatabase, type Db } from '../store/db.js';
+import type { LeftoverScope } from '../backends/approvals.js';
 import { DatabaseSentReplies, REMEMBERED_REPLIES, SentReplies } from '../core/sent-replies.js';
 import type { CommandGroup } from './context.js';
 
@@ -116,8 +117,9 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
     db.close();
     throw error;
   }
-  // Under the lease, requests an earlier run left waiting for approval are its to expire.
-  cairn.approvals.expireLeftovers();
+  // Under the lease, requests an earlier run left waiting for approval are its to expire; not those of
+  // a `cairn chat` open beside it, whose /approve would then find its own request expired.
+  cairn.approvals.expireLeftovers(START_LEFTOVERS);
   cairn.sessions.sweepIdle();
   // Sessions whose note extraction failed or was cut short last time are retried now.
   cairn.notes.resumePending();
@@ -201,6 +203,9 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   stopOnLostLease = () => void stop().catch(() => undefined);
   return { cairn, port, adapters, stopped, stop };
 }
+
+/** The leftover approvals a start expires: all but the terminals' (`cairn chat` expires its own). */
+export const START_LEFTOVERS: LeftoverScope = { except: 'console:' };
 
 function hasLeaseTable(db: Db): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get() !== undefined;

@@ -157,7 +157,7 @@ describe('approval of dangerous commands', () => {
       await settled();
       const id = idOf(posted.at(-1));
       // Another process (a second `cairn chat`, an older Cairn) expired it in the database.
-      new ApprovalGate({ db, clock, timers, timeoutMs: 1000, logger: silentLogger }).expireLeftovers();
+      new ApprovalGate({ db, clock, timers, timeoutMs: 1000, logger: silentLogger }).expireLeftovers({ except: 'console:' });
       if (wakeBy === 'answer') expect(gate.decide(id, true, 'telegram:1', 'x')).toContain('already expired');
       else timers.fireAll();
       expect(await pending).toMatchObject({ id, status: 'expired', decidedBy: 'cairn:restart' });
@@ -215,9 +215,17 @@ describe('approval of dangerous commands', () => {
     const other = new ApprovalGate({ db, clock, timers, timeoutMs: 1000, logger: silentLogger });
     expect(row(id)).toMatchObject({ status: 'pending' });
     // The next process that owns it (its conversations, or all under the start lease) expires it.
-    expect(other.expireLeftovers('console:')).toBe(0);
-    expect(other.expireLeftovers()).toBe(1);
+    expect(other.expireLeftovers({ only: 'console:ada' })).toBe(0);
+    expect(other.expireLeftovers({ except: 'console:' })).toBe(1);
     expect(row(id)).toMatchObject({ status: 'expired', decided_by: 'cairn:restart' });
+    // A terminal's request: a start leaves it to its chat, and another session's chat too (`ada` is no prefix of `adam`'s).
+    void gate.request({ ...request, conversationId: 'console:ada' }, notify);
+    await settled();
+    const terminal = idOf(posted.at(-1));
+    expect(other.expireLeftovers({ except: 'console:' })).toBe(0);
+    expect(other.expireLeftovers({ only: 'console:adam' })).toBe(0);
+    expect(other.expireLeftovers({ only: 'console:ada' })).toBe(1);
+    expect(row(terminal)).toMatchObject({ status: 'expired' });
   });
 });
 
