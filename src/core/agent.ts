@@ -122,16 +122,19 @@ export class Agent {
 
     let session = input.session;
     let history = store.messages(session);
-    /** Compresses when the history nears the session's budget (then again after the provider taught a smaller one). */
-    const keepWithinBudget = async () => {
+    /** Whether the history nears the session's budget (smaller once the provider taught one). */
+    const overBudget = () => {
       reserved = reservedTokens(compressor.contextFor(session), tools);
-      if (!compressor.needsCompression(session, history, reserved)) return;
+      return compressor.needsCompression(session, history, reserved);
+    };
+    // Awaited only when it compresses: the turn's first model call is not put behind a tick for nothing.
+    const compressHistory = async () => {
       // The aux model may take a while over a long conversation: the person sees that the turn has begun.
       input.onEvent?.({ type: 'typing' });
       session = await compressor.compress(session, history, input.signal, input.message.userId, !input.message.isDirect);
       history = store.messages(session);
     };
-    await keepWithinBudget();
+    if (overBudget()) await compressHistory();
 
     const added: ChatMessage[] = [userMessage];
     const usage: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
@@ -207,7 +210,7 @@ export class Agent {
           compressor.learnContext(session, budgetAfterOverflow(compressor.contextFor(session), overflow));
           this.options.logger.warn({ sessionId: session.id, contextTokens: compressor.contextFor(session), ...overflow }, 'the provider refused the request as over its context; trying again within less');
           history = store.messages(session);
-          await keepWithinBudget();
+          if (overBudget()) await compressHistory();
           continue;
         }
         modelMs += clock.now() - callStarted;
