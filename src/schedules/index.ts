@@ -29,8 +29,12 @@ export { placeOf, type Requester, type Where } from './places.js';
 
 /** Most active tasks one person may have. */
 export const MAX_ACTIVE_PER_PERSON = 25;
-/** Longest single wait; a later task is looked at again after it (timers overflow past 24.8 days). */
-const MAX_WAIT_MS = 6 * 60 * 60_000;
+/**
+ * Longest single wait; a later task is looked at again after it (timers overflow past 24.8 days). Timers
+ * count the machine's running time, not the wall clock: one the clock was set forward past (NTP at boot
+ * on a machine without a real-time clock, a resume from sleep) ran its tasks up to 6 hours late.
+ */
+const MAX_WAIT_MS = 30 * 60_000;
 /** Runs in a row whose answers the platform refused before a repeating task is cancelled (one refusal may pass: a permission fixed later). */
 const REFUSED_RUNS_TO_CANCEL = 3;
 /**

@@ -217,18 +217,21 @@ function unevenRuns(field: CronField, from: number, step: number): string {
 
 /**
  * The moment of a one-off task. A time without an offset (`2026-11-25T09:00`) is read
- * in `timeZone`. It must lie ahead (a minute's slack for the time the model took), and name
+ * in `timeZone` (the first of a time the fall-back repeats). It must lie ahead (a minute's slack for the time the model took), and name
  * a time of day: luxon reads a date alone as its midnight, and "remind me on the 25th" set
  * as `2026-11-25` rang at 00:00.
  */
 export function parseAt(at: string, timeZone: string, now: number): number {
-  const parsed = luxonLib().DateTime.fromISO(at.trim(), { zone: timeZone, setZone: false });
+  // setZone: a time given with its offset keeps it (fixed), one without is in `timeZone` (see below).
+  const parsed = luxonLib().DateTime.fromISO(at.trim(), { zone: timeZone, setZone: true });
   if (!parsed.isValid) throw new CairnError('invalid_input', `"${at}" is not an ISO 8601 time such as 2026-11-25T09:00 or 2026-11-25T09:00:00+01:00 (${parsed.invalidExplanation ?? parsed.invalidReason}).`);
   // A time has a `T` or a `:` (`2026-11-25T09`, `09:00`); a date alone has neither (`2026-11-25`, `20261125`, `2026-W48-3`).
   if (!/[T:]/i.test(at)) {
     throw new CairnError('invalid_input', `"${at}" is a date without a time of day: it would run at 00:00. Give the time too, e.g. ${parsed.toISODate() ?? '2026-11-25'}T09:00; ask the user when they did not say.`);
   }
-  const when = parsed.toMillis();
+  // A time the fall-back repeats (01:30 in New York on 1 November) is its first, as a repeating task's is: luxon
+  // picks one by the offset of the real date, so it was an hour later when set in winter than in summer.
+  const when = Math.min(...parsed.getPossibleOffsets().map((time) => time.toMillis()));
   if (when < now - 60_000) throw new CairnError('invalid_input', `${new Date(when).toISOString()} is in the past (it is now ${new Date(now).toISOString()}); check the date with current_time.`);
   if (when > now + MAX_AHEAD_MS) throw new CairnError('invalid_input', `${new Date(when).toISOString()} is more than five years ahead.`);
   return Math.max(when, now);
