@@ -7,7 +7,6 @@
  * through withRetries: the client throws on 429 instead of waiting, so waits use the
  * injectable sleep.
  */
-import { randomBytes } from 'node:crypto';
 import { Client, Events, GatewayIntentBits, Partials, REST, Routes, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialUser, type TextBasedChannel, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
@@ -27,6 +26,7 @@ import { answerInteraction, type AnsweredInteraction } from './interaction-answe
 import { PLATFORM, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
 import { MESSAGE_LIMIT, componentsOf, partsWithFiles, plainParts, renderParts, type ActionRow } from './render.js';
 import { setBounded } from '../../src/core/bounded-map.js';
+import { DraftNonces, idOf, newNonce, type Draft } from './draft-messages.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Discord shows "typing…" for about 10 s. */
@@ -67,7 +67,7 @@ export class DiscordAdapter implements Adapter {
    * Deferred interactions by interaction id, until the core is done with them: the first message of
    * the turn edits the deferred reply, later ones (a file, then the answer) follow it up.
    */
-  private readonly interactions = new Map<string, { interaction: AnsweredInteraction; edited: boolean; conversationId: string }>();
+  private readonly interactions = new Map<string, { interaction: AnsweredInteraction; edited: boolean }>();
   /** Interaction answers with buttons, by message id, for `edit`. */
   private readonly editableAnswers = new Map<string, AnsweredInteraction>();
   /** Which channel each answer goes to (a thread folded into its channel's session answers in the thread). */
@@ -79,6 +79,9 @@ export class DiscordAdapter implements Adapter {
   private readonly uploads: REST;
   /** Channels where the bot may not read the history: Discord refuses replies (message_reference) there. */
   private readonly repliesRefused = new Set<string>();
+  private readonly draftNonces = new DraftNonces();
+  /** The message each conversation's turn answers now. */
+  private readonly turnQuestions = new Map<string, string>();
 
   constructor(
     private readonly deps: AdapterDeps,
@@ -166,6 +169,7 @@ export class DiscordAdapter implements Adapter {
     if (reply.endsTurn) this.indicators.stop(conversationId);
     // The turn's answer replaces the draft that streamed it; anything else is posted below it.
     const draft = reply.endsTurn ? await this.drafts.finish(conversationId) : undefined;
+    if (reply.endsTurn) this.draftNonces.settled(conversationId);
     if (!reply.endsTurn) this.drafts.posted(conversationId);
     const pending = reply.replyTo ? this.interactions.get(reply.replyTo) : undefined;
     // Parts that went out through the interaction before its token ran out are not posted again.
@@ -229,12 +233,16 @@ export class DiscordAdapter implements Adapter {
 
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
     this.channels.answering(conversationId, replyTo);
+    if (event.type === 'done' || replyTo === undefined) this.turnQuestions.delete(conversationId);
+    else this.turnQuestions.set(conversationId, replyTo);
     this.indicators.event(conversationId, event);
     this.drafts.event(conversationId, event, replyTo);
   }
 
+  /** Whether the conversation's turn now answers a slash command (another member's /ask waiting behind a mention's turn does not count). */
   private answersInteraction(conversationId: string): boolean {
-    return [...this.interactions.values()].some((pending) => pending.conversationId === conversationId);
+    const question = this.turnQuestions.get(conversationId);
+    return question !== undefined && this.interactions.has(question);
   }
 
   /** In guild channels the first part answers the question it replies to (a message: a reaction's id is none, and Discord refuses it). */
@@ -264,8 +272,10 @@ export class DiscordAdapter implements Adapter {
       return { interaction: pending.interaction, message: sent.id };
     }
     const channelId = this.channels.channelFor(conversationId, replyTo);
-    const post = () => attemptDiscordOnce(() => this.client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: NO_PINGS, ...this.reference(conversationId, replyTo, channelId) } }));
+    const nonce = { nonce: this.draftNonces.of(conversationId), enforce_nonce: true };
+    const post = () => attemptDiscordOnce(() => this.client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: NO_PINGS, ...nonce, ...this.reference(conversationId, replyTo, channelId) } }));
     const id = idOf(await post().catch((error: CairnError) => (this.noteRefusedReply(error, channelId) ? post() : Promise.reject(error))));
+    this.draftNonces.settled(conversationId);
     return id ? { channelId, messageId: id } : undefined;
   }
 
@@ -318,7 +328,7 @@ export class DiscordAdapter implements Adapter {
       interaction.deferred = true; // the lost first attempt had deferred it
     }
     // One that never saw its turn finish (dropped before it ran) must not stay forever; its token lasts 15 minutes anyway.
-    setBounded(this.interactions, interaction.id, { interaction, edited: false, conversationId: message.conversationId }, REMEMBERED_REPLIES);
+    setBounded(this.interactions, interaction.id, { interaction, edited: false }, REMEMBERED_REPLIES);
     this.dispatch(sink, message, interaction.channelId);
   }
 
@@ -373,7 +383,7 @@ export class DiscordAdapter implements Adapter {
       return idOf(await (edit ? rest.patch(Routes.channelMessage(channelId, edit), options) : rest.post(Routes.channelMessages(channelId), options)));
     };
     const send = (body: string, withFiles: boolean, edit: string | undefined) => {
-      const nonce = randomBytes(12).toString('base64url');
+      const nonce = newNonce();
       return this.call(() => attempt(body, withFiles, edit, nonce));
     };
     try {
@@ -423,15 +433,6 @@ export class DiscordAdapter implements Adapter {
       onRetry: (error, attempt, delayMs) => this.deps.logger.warn({ code: error.code, attempt, delayMs }, 'Discord call failed; retrying'),
     });
   }
-}
-
-/** A streamed draft: in an interaction's reply or follow-up, or a channel message. */
-type Draft = { interaction: AnsweredInteraction; message: string } | { channelId: string; messageId: string };
-
-
-function idOf(response: unknown): string | undefined {
-  const id = (response as { id?: unknown } | null)?.id;
-  return typeof id === 'string' ? id : undefined;
 }
 
 export const createAdapter: AdapterFactory = (deps) => new DiscordAdapter(deps);
