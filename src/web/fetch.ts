@@ -145,7 +145,8 @@ export async function fetchPage(address: string, options: FetchOptions, signal: 
         url = nextHop(redirectTarget(asUtf8(location), url));
         continue;
       }
-      if (!response.ok) {
+      // AWS WAF's challenge comes as a 202 (Accepted): its script page is no page to read.
+      if (!response.ok || botCheck(response.headers)) {
         await response.body?.cancel();
         throw siteRefusal(response, url);
       }
@@ -171,8 +172,20 @@ export async function fetchPage(address: string, options: FetchOptions, signal: 
   }
 }
 
-/** Headers by which a bot check says a response is its challenge page (Vercel answers it with a 429), and whose check it is. */
-const BOT_CHECKS = [['cf-mitigated', 'Cloudflare'], ['x-vercel-mitigated', 'Vercel']] as const;
+/**
+ * Headers by which a bot check says a response is its challenge page, the values that say so, and whose check it is.
+ * Vercel answers it with a 429; AWS WAF with a 202 for its challenge and a 405 for its CAPTCHA.
+ */
+const BOT_CHECKS = [
+  ['cf-mitigated', ['challenge'], 'Cloudflare'],
+  ['x-vercel-mitigated', ['challenge'], 'Vercel'],
+  ['x-amzn-waf-action', ['challenge', 'captcha'], 'AWS WAF'],
+] as const;
+
+/** Whose bot check answered instead of the site, if one did. */
+function botCheck(headers: { get(name: string): string | null }): string | undefined {
+  return BOT_CHECKS.find(([header, values]) => (values as readonly string[]).includes(headers.get(header)?.trim().toLowerCase() ?? ''))?.[2];
+}
 
 /**
  * A site's error answer as the model reads it. A bot check's page is no refusal that passes with time, and a
@@ -180,7 +193,7 @@ const BOT_CHECKS = [['cf-mitigated', 'Cloudflare'], ['x-vercel-mitigated', 'Verc
  */
 function siteRefusal(response: { status: number; statusText: string; headers: { get(name: string): string | null } }, url: URL): CairnError {
   const answered = `The site answered ${response.status} ${response.statusText || ''}`.trim() + ` for ${url.href}`;
-  const checker = BOT_CHECKS.find(([header]) => response.headers.get(header)?.trim().toLowerCase() === 'challenge')?.[1];
+  const checker = botCheck(response.headers);
   if (checker) return new CairnError('permission', `${answered}: ${checker}'s bot check, which needs a browser that runs its scripts; web_fetch cannot pass it, asking again will not help. Look for another source.`);
   const wait = retryAfterSeconds(response.headers.get('retry-after'));
   const code = response.status === 404 || response.status === 410 ? 'not_found' : response.status === 429 ? 'rate_limit' : 'unavailable';

@@ -11,7 +11,12 @@ import { decodeText } from '../core/text-decoding.js';
 export interface PageText {
   title: string | undefined;
   text: string;
+  /** An HTML page that runs scripts (not JSON or other data in a script tag): one whose text they write shows little without them. */
+  runsScripts?: boolean;
 }
+
+/** A script tag's types that a browser runs; others (application/json, ld+json, templates) hold data. */
+const RUN_TYPES = /^(|module|(text|application)\/(x-)?(java|ecma)script)$/i;
 
 /** Text by its type: text/*, and JSON or XML under any name (`application/vnd.api+json`, `application/geo+json`). */
 const TEXT_TYPES = /^(text\/(?!html)|application\/(json|xml|javascript|x-javascript|x-ndjson|ndjson|x-yaml|yaml|toml|csv)\b|application\/[\w.-]+\+(json|xml)\b)/i;
@@ -65,6 +70,7 @@ export async function htmlText(bytes: Uint8Array, contentType: string, url: stri
   const html = withDocumentStructure(source, parsed);
   const document = html === source ? parsed : parseHTML(html).document;
   const title = document.querySelector('title')?.textContent?.trim() || undefined;
+  const runsScripts = [...document.querySelectorAll('script')].some((script) => RUN_TYPES.test((script.getAttribute('type') ?? '').split(';')[0]?.trim() ?? ''));
   // Relative links are relative to the page's <base href> where it has one (single-page apps), as a browser follows them.
   const base = absolute(document.querySelector('base[href]')?.getAttribute('href') ?? '', url) || url;
   const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
@@ -117,10 +123,10 @@ export async function htmlText(bytes: Uint8Array, contentType: string, url: stri
   // Readability takes the document apart; it gets its own copy. Its classes stay: they name a code block's language.
   const article = new Readability(parseHTML(html).document, { charThreshold: 200, keepClasses: true }).parse();
   if (article?.content && (article.textContent ?? '').trim().length >= 200) {
-    return { title: article.title?.trim() || title, text: tidy(turndown.turndown(article.content)) };
+    return { title: article.title?.trim() || title, text: tidy(turndown.turndown(article.content)), ...(runsScripts ? { runsScripts } : {}) };
   }
   for (const element of [...document.querySelectorAll('nav, header, footer, aside')]) element.remove();
-  return { title, text: tidy(turndown.turndown(document.body?.innerHTML ?? html)) };
+  return { title, text: tidy(turndown.turndown(document.body?.innerHTML ?? html)), ...(runsScripts ? { runsScripts } : {}) };
 }
 
 /** The parts of a DOM tree the functions below read (linkedom's nodes; turndown's are typed as the browser's). */
