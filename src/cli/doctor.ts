@@ -119,8 +119,29 @@ function checkSchedules(config: Config): CheckResult[] {
 /** Each configured platform's token and settings, by a read-only call to its API (no connection is kept). */
 async function checkPlatforms(config: Config): Promise<CheckResult[]> {
   const platforms = enabledPlatforms(config);
-  if (platforms.length === 0) return [{ name: 'platforms', ok: true, detail: 'none configured (`cairn chat` works in the terminal; see README for Telegram, Slack and Discord)' }];
-  return Promise.all(platforms.map((platform) => checkPlatform(platform, config)));
+  const halfSet = halfConfigured(config);
+  if (platforms.length === 0 && halfSet.length === 0) return [{ name: 'platforms', ok: true, detail: 'none configured (`cairn chat` works in the terminal; see README for Telegram, Slack and Discord)' }];
+  return [...(await Promise.all(platforms.map((platform) => checkPlatform(platform, config)))), ...halfSet];
+}
+
+/**
+ * A platform whose other settings are there but not the token that turns it on (a bot token left
+ * out, or pasted under the wrong name): `cairn start` runs without it, and "none configured" with
+ * a ✓ told the person nothing was wrong.
+ */
+function halfConfigured(config: Config): CheckResult[] {
+  const { telegram, slack, discord } = config.platforms;
+  const halves: [PlatformName, string, string, string, Record<string, unknown>][] = [
+    ['telegram', 'Telegram', 'TELEGRAM_BOT_TOKEN', 'the token @BotFather gave', { TELEGRAM_WEBHOOK_URL: telegram.webhookUrl, TELEGRAM_WEBHOOK_SECRET: telegram.webhookSecret }],
+    ['slack', 'Slack', 'SLACK_BOT_TOKEN', 'xoxb-…, under OAuth & Permissions', { SLACK_APP_TOKEN: slack.appToken, SLACK_SIGNING_SECRET: slack.signingSecret }],
+    ['discord', 'Discord', 'DISCORD_TOKEN', 'the bot token, under Bot in the developer portal', { DISCORD_APPLICATION_ID: discord.applicationId, DISCORD_GUILD_ID: discord.guildId }],
+  ];
+  const on = new Set(enabledPlatforms(config));
+  return halves.flatMap(([platform, label, token, what, settings]) => {
+    const set = Object.keys(settings).filter((name) => settings[name] !== undefined);
+    if (on.has(platform) || set.length === 0) return [];
+    return [{ name: platform, ok: false, detail: `${set.join(' and ')} ${set.length === 1 ? 'is' : 'are'} set, but ${token} is not, so Cairn does not run on ${label}: set ${token} (${what}), or remove ${set.join(' and ')}.` }];
+  });
 }
 
 /** One platform's credentials, checked with read-only calls (also `cairn setup`'s check). */

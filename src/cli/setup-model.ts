@@ -18,11 +18,16 @@ const OLLAMA_URL = 'http://localhost:11434/v1';
 export async function chooseModel(ask: Ask, options: SetupOptions): Promise<EnvChanges> {
   const file = readEnvFile(options.envFile);
   const current = providerIn(file);
+  // Asked again after a failed check, each question starts from the answer just given (most often
+  // only the key or the model name was wrong): a newcomer pressing Enter got the top of the menu and
+  // Ollama's address again, their own server's address and model name gone.
+  let last: { provider: ProviderName; set: Record<string, string> } | undefined;
   for (;;) {
+    const startAt = last?.provider ?? current;
     const provider = await ask.select<ProviderName>({
       message: 'Which model should Cairn use?',
       // Run again, setup starts from what .env has.
-      ...(current ? { default: current } : {}),
+      ...(startAt ? { default: startAt } : {}),
       choices: [
         { name: 'OpenAI', value: 'openai' },
         { name: 'OpenRouter (many models, one key)', value: 'openrouter' },
@@ -31,8 +36,10 @@ export async function chooseModel(ask: Ask, options: SetupOptions): Promise<EnvC
       ],
     });
     // Each answer replaces the last: nothing of a provider tried before stays.
-    const previousModel = provider === current ? file.CAIRN_MODEL : undefined;
-    const chosen = provider === 'custom' ? await customModel(ask, file, previousModel) : await hostedModel(ask, provider, file, previousModel);
+    const again = last?.provider === provider ? last.set : undefined;
+    const previousModel = again?.CAIRN_MODEL ?? (provider === current ? file.CAIRN_MODEL : undefined);
+    const chosen = provider === 'custom' ? await customModel(ask, file, previousModel, again?.CAIRN_BASE_URL) : await hostedModel(ask, provider, file, previousModel);
+    last = { provider, set: chosen.set };
     const model = withoutOtherEndpointsModels(chosen, file, provider === current && chosen.set.CAIRN_BASE_URL === file.CAIRN_BASE_URL);
     options.print('Checking the model with one short request…');
     const results = await checkChanges(options, model, checkPrimaryModel);
@@ -70,8 +77,8 @@ async function hostedModel(ask: Ask, provider: Exclude<ProviderName, 'custom'>, 
   return { set: { CAIRN_PROVIDER: provider, [keyEnv]: key.trim() || (kept ?? ''), CAIRN_MODEL: model.trim() }, remove: ['CAIRN_BASE_URL', 'CAIRN_API_KEY'] };
 }
 
-async function customModel(ask: Ask, file: Record<string, string>, previousModel: string | undefined): Promise<EnvChanges> {
-  const baseUrl = await ask.input({ message: "Base URL of the server's OpenAI-compatible API:", default: file.CAIRN_BASE_URL ?? OLLAMA_URL, validate: baseUrlAnswer });
+async function customModel(ask: Ask, file: Record<string, string>, previousModel: string | undefined, previousBaseUrl: string | undefined): Promise<EnvChanges> {
+  const baseUrl = await ask.input({ message: "Base URL of the server's OpenAI-compatible API:", default: previousBaseUrl ?? file.CAIRN_BASE_URL ?? OLLAMA_URL, validate: baseUrlAnswer });
   const model = await ask.input({ message: 'Model name, as the server calls it:', ...(previousModel ? { default: previousModel } : {}), validate: filled('the model name') });
   // The key in .env is offered only for the server it was written for: another server is not sent it.
   const kept = baseUrl.trim() === file.CAIRN_BASE_URL ? nonEmpty(file.CAIRN_API_KEY) : undefined;
@@ -98,7 +105,9 @@ function baseUrlAnswer(value: string): true | string {
   if (!httpUrl().safeParse(url).success) return `Enter the whole address, starting with http:// or https://, such as ${OLLAMA_URL}.`;
   // The chat endpoint's own address, as API docs show it in their curl lines: the client adds that
   // path to the base URL itself, so every request went to …/chat/completions/chat/completions (404).
-  const endpoint = /\/chat\/completions\/?$/i.exec(url);
-  if (endpoint) return `Enter the address without /chat/completions (${url.slice(0, endpoint.index)}): Cairn adds it.`;
+  // The other endpoints' addresses after a version (vLLM's and LM Studio's first curl is …/v1/models)
+  // likewise; a bare /models stays, since Azure AI Foundry's base URL ends in it.
+  const endpoint = /^(.*\/v\d+)\/(models|completions|embeddings|responses)\/?$/i.exec(url) ?? /^(.*?)\/(chat\/completions)\/?$/i.exec(url);
+  if (endpoint) return `Enter the address without /${endpoint[2]} (${endpoint[1]}): Cairn adds it.`;
   return true;
 }

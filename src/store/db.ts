@@ -26,9 +26,10 @@ export function databasePath(dataDir: string): string {
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let db: Db;
   try {
+    // Inside the try: a data folder that cannot be made (EACCES for a non-root user) says which setting to check too.
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { readonly: options.readonly ?? false });
   } catch (error) {
     throw new CairnError('storage', `Cannot open the database at ${path}: ${(error as Error).message}. Check CAIRN_DATA_DIR and its permissions.`, { cause: error });
