@@ -51,7 +51,7 @@ export class AccessControl {
     return [
       "Hi! I don't know you yet, so I can't answer until the operator approves you.",
       `Your pairing code is ${request.code} (${request.created ? '' : 'still '}valid for ${minutesLeft} minute${minutesLeft === 1 ? '' : 's'}).`,
-      `Ask the operator to run: cairn pairing approve ${request.code}`,
+      `Ask the operator to run: npx cairn pairing approve ${request.code}`,
     ].join('\n');
   }
 }

@@ -63,6 +63,13 @@ export function isCairnError(error: unknown): error is CairnError {
   return error instanceof CairnError;
 }
 
+/** The error code a log line names: a CairnError's own, `storage` for SQLite's (a full disk was logged as `internal`), else `internal`. */
+export function errorCodeOf(error: unknown): CairnErrorCode {
+  if (error instanceof CairnError) return error.code;
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? 'storage' : 'internal';
+}
+
 /** A short description of any thrown value, safe for logs (no stack, no payload). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

@@ -12,7 +12,7 @@ import type { Agent, TurnResult } from './agent.js';
 import type { Clock } from './clock.js';
 import { asTextUnlessCommand, type CommandRegistry } from './commands.js';
 import type { Logger } from './logger.js';
-import { CairnError, describeError } from './errors.js';
+import { CairnError, describeError, errorCodeOf } from './errors.js';
 import { RunningTurns, type RunningTurn } from './running-turns.js';
 import { TurnReplies, editable, replyToOf } from './turn-replies.js';
 import { InboundDedupe } from './dedupe.js';
@@ -308,7 +308,7 @@ export class Gateway {
         await this.replies.reply(message, { text: `Cairn is restarting: scheduled task #${message.scheduled.id} was cut off, and runs again when it is back.`, isError: true, endsTurn: turn !== undefined });
         return 'closed';
       }
-      this.options.logger.error({ ...ids, code: error instanceof CairnError ? error.code : 'internal', err: describeError(error) }, 'turn failed');
+      this.options.logger.error({ ...ids, code: errorCodeOf(error), err: describeError(error) }, 'turn failed');
       await this.replies.reply(message, { text: message.scheduled?.failed?.(error) ?? userFacingError(error), isError: true, endsTurn: turn !== undefined });
       return 'failed';
     } finally {

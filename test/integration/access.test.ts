@@ -39,7 +39,8 @@ describe('DM pairing', () => {
     const code = /pairing code is ([A-Z0-9]{8})/.exec(first ?? '')?.[1];
     expect(code).toBeDefined();
     expect(second).toContain(code);
-    expect(first).toContain(`cairn pairing approve ${code}`);
+    // As the README writes every command (`cairn` alone is found only when installed globally).
+    expect(first).toContain(`Ask the operator to run: npx cairn pairing approve ${code}`);
     expect(model.chatRequests()).toHaveLength(0);
     cairn.manualClock.advance(61 * 60_000);
     await cairn.gateway.receive(dm(telegram, '555', 'still me'));

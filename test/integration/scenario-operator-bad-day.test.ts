@@ -212,7 +212,7 @@ describe('an operator’s bad day', () => {
     expect(told).toContain('send your message again');
     expect(told).not.toMatch(/check the logs/);
     expect(db.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(rowsBefore);
-    expect(day.log.find((line) => line.msg === 'turn failed')).toMatchObject({ err: 'database or disk is full' });
+    expect(day.log.find((line) => line.msg === 'turn failed')).toMatchObject({ code: 'storage', err: 'database or disk is full' });
 
     // Space is freed: the same message goes through, and the conversation holds it once.
     db.pragma('max_page_count = 1073741823');
