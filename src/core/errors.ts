@@ -66,8 +66,13 @@ export function isCairnError(error: unknown): error is CairnError {
 /** The error code a log line names: a CairnError's own, `storage` for SQLite's (a full disk was logged as `internal`), else `internal`. */
 export function errorCodeOf(error: unknown): CairnErrorCode {
   if (error instanceof CairnError) return error.code;
+  return sqliteCodeOf(error) === undefined ? 'internal' : 'storage';
+}
+
+/** SQLite's own code of a failure better-sqlite3 threw (`SQLITE_FULL`, `SQLITE_READONLY_DBMOVED`), if it is one. */
+export function sqliteCodeOf(error: unknown): string | undefined {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && code.startsWith('SQLITE_') ? 'storage' : 'internal';
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
 
 /** A short description of any thrown value, safe for logs (no stack, no payload). */

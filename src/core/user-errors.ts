@@ -1,5 +1,5 @@
 /** The short, safe sentence a user sees when a turn fails: what happened and what to do. */
-import { isCairnError } from './errors.js';
+import { isCairnError, sqliteCodeOf } from './errors.js';
 
 export function userFacingError(error: unknown): string {
   const storage = storageTrouble(error);
@@ -44,8 +44,8 @@ export function userFacingError(error: unknown): string {
  * unknown failure gets) only had people resend into the same wall, and nobody said the disk.
  */
 function storageTrouble(error: unknown): string | undefined {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (typeof code !== 'string') return undefined;
+  const code = sqliteCodeOf(error);
+  if (code === undefined) return undefined;
   if (code.startsWith('SQLITE_FULL')) return "I couldn't save this conversation: the server's disk is full. The operator needs to free some space; send your message again after that.";
   if (code.startsWith('SQLITE_READONLY')) return "I couldn't save this conversation: my database can't be written to right now. The operator should run `cairn doctor`; send your message again after that.";
   return undefined;

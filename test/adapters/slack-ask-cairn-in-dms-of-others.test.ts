@@ -8,7 +8,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { setup, until, SIGNING_SECRET, type Intercept, type Setup } from './slack-lifecycle-harness.js';
-import { signSlackRequest } from '../fakes/slack-api.js';
+import { interceptedBody, signSlackRequest } from '../fakes/slack-api.js';
 
 let s: Setup | undefined;
 /** The channel of each chat.postMessage call (those the proxy answers never reach the fake). */
@@ -19,18 +19,10 @@ afterEach(async () => {
   s = undefined;
 });
 
-function bodyOf(raw: string): Record<string, unknown> {
-  try {
-    return JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    return Object.fromEntries(new URLSearchParams(raw));
-  }
-}
-
 /** As Slack: no post into a DM Cairn is not in; a post to a user's id lands in their DM with Cairn, which Slack names. */
 const slackRefusesDmOfOthers: Intercept = (method, raw) => {
   if (method !== 'chat.postMessage') return undefined;
-  const channel = String(bodyOf(raw).channel);
+  const channel = String(interceptedBody(raw).channel);
   postedTo.push(channel);
   if (channel === 'D_ADA_BO') return { ok: false, error: 'channel_not_found' };
   if (channel === 'U1') return { ok: true, channel: 'D1', ts: '1700000900.000001' };

@@ -7,6 +7,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { setup, until, type Intercept, type Setup } from './slack-lifecycle-harness.js';
+import { interceptedBody } from '../fakes/slack-api.js';
 
 let s: Setup | undefined;
 afterEach(async () => {
@@ -14,18 +15,10 @@ afterEach(async () => {
   s = undefined;
 });
 
-function bodyOf(raw: string): Record<string, unknown> {
-  try {
-    return JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    return Object.fromEntries(new URLSearchParams(raw));
-  }
-}
-
 /** Slack refuses posts (and drafts) in a channel Cairn has not joined. */
 const notIn = (channel: string, refused: string[], error = 'not_in_channel'): Intercept => (method, raw) => {
-  if (method !== 'chat.postMessage' || bodyOf(raw).channel !== channel) return undefined;
-  refused.push(String(bodyOf(raw).text));
+  if (method !== 'chat.postMessage' || interceptedBody(raw).channel !== channel) return undefined;
+  refused.push(String(interceptedBody(raw).text));
   return { ok: false, error };
 };
 

@@ -7,6 +7,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { setup, until, type Intercept, type Setup } from './slack-lifecycle-harness.js';
+import { interceptedBody } from '../fakes/slack-api.js';
 import { askerOnlyConversationId, parseConversationId } from '../../adapters/slack/normalize.js';
 
 let s: Setup | undefined;
@@ -27,18 +28,10 @@ function readableInDm(posts: readonly Seen[]): string {
   return posts.filter((post) => post.channel === 'D_ADA_BO' && post.responseType !== 'ephemeral').map(shown).join('\n');
 }
 
-function bodyOf(raw: string): Record<string, unknown> {
-  try {
-    return JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    return Object.fromEntries(new URLSearchParams(raw));
-  }
-}
-
 /** Slack answers a message posted to a user's id with the id of the DM it went to (the fake echoes the user's id). */
 function dmsOf(dms: Record<string, string>, leads: string[]): Intercept {
   return (method, raw) => {
-    const body = bodyOf(raw);
+    const body = interceptedBody(raw);
     const dm = method === 'chat.postMessage' ? dms[String(body.channel)] : undefined;
     if (!dm) return undefined;
     leads.push(String(body.text));

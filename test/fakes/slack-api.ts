@@ -451,6 +451,11 @@ export function decodeEntities(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
+/** A Web API call's body as an intercept sees it (raw, without its content type): JSON, or a form. */
+export function interceptedBody(raw: string): Record<string, unknown> {
+  return parseBody(raw, raw.trimStart().startsWith('{') ? 'application/json' : 'application/x-www-form-urlencoded');
+}
+
 function parseBody(raw: string, contentType: string): Record<string, unknown> {
   if (raw === '') return {};
   if (contentType.includes('application/json')) {

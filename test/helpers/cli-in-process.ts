@@ -12,6 +12,12 @@ export async function runCairnInProcess(...args: string[]): Promise<string[]> {
   return lines;
 }
 
+/** `cairn …` on `dataDir` against the model at `modelUrl`, as an operator runs it in a shell beside a running Cairn. */
+export function runCairnOn(dataDir: string, modelUrl: string, ...args: string[]): Promise<string[]> {
+  Object.assign(process.env, { CAIRN_DATA_DIR: dataDir, CAIRN_BASE_URL: modelUrl, CAIRN_MODEL: 'test-model', CAIRN_API_KEY: 'sk-test-secret-key', CAIRN_TZ: 'UTC' });
+  return runCairnInProcess(...args);
+}
+
 /**
  * Points CAIRN_DATA_DIR at `dataDir()` before each test, and puts the variable back as it was
  * after it. Call at the top of a test file or describe.

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { tempDir, testConfig } from '../helpers/cairn.js';
-import { runCairnInProcess } from '../helpers/cli-in-process.js';
+import { runCairnOn } from '../helpers/cli-in-process.js';
 import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { RecordingAdapter } from '../helpers/recording-adapter.js';
 
@@ -40,8 +40,7 @@ function start(dataDir: string, at: number) {
 
 /** `cairn …` on `dataDir`, as an operator runs it in a shell beside the running Cairn. */
 function cli(dataDir: string, ...args: string[]): Promise<string[]> {
-  Object.assign(process.env, { CAIRN_DATA_DIR: dataDir, CAIRN_BASE_URL: rig.server.url, CAIRN_MODEL: 'test-model', CAIRN_API_KEY: 'sk-test-secret-key', CAIRN_TZ: 'UTC' });
-  return runCairnInProcess(...args);
+  return runCairnOn(dataDir, rig.server.url, ...args);
 }
 
 /** What an operator reads of a data folder. */

@@ -20,7 +20,7 @@ import type { InboundMessage } from '../../src/core/message.js';
 import { databasePath, openDatabase, type Db } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { tempDir, testConfig } from '../helpers/cairn.js';
-import { runCairnInProcess } from '../helpers/cli-in-process.js';
+import { runCairnOn } from '../helpers/cli-in-process.js';
 import { runCli } from '../helpers/cli.js';
 import { useFakeModelRig } from '../helpers/fake-model-rig.js';
 import { asOldDataFolder, migrationsUpTo } from '../helpers/old-data-folder.js';
@@ -54,8 +54,7 @@ function start(dataDir: string, at: number) {
 }
 
 function cli(dataDir: string, ...args: string[]): Promise<string[]> {
-  Object.assign(process.env, { CAIRN_DATA_DIR: dataDir, CAIRN_BASE_URL: rig.server.url, CAIRN_MODEL: 'test-model', CAIRN_API_KEY: 'sk-test-secret-key', CAIRN_TZ: 'UTC' });
-  return runCairnInProcess(...args);
+  return runCairnOn(dataDir, rig.server.url, ...args);
 }
 
 async function operatorView(dataDir: string) {
