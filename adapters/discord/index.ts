@@ -9,13 +9,13 @@
  */
 import { Client, Events, GatewayIntentBits, Partials, REST, Routes, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialUser, type TextBasedChannel, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { REMEMBERED_REPLIES, SentReplies } from '../../src/core/sent-replies.js';
-import { attemptDiscordOnce, isAlreadyAcknowledged, isInteractionGone, isMarkupRejection, isReplyRefused, isTooLateToDefer, mapDiscordError } from './errors.js';
+import { attemptDiscordOnce, isAlreadyAcknowledged, isInteractionGone, isTooLateToDefer, mapDiscordError } from './errors.js';
 import { checkDiscord, discordSettings, inviteUrl } from './check.js';
 import { threadBefore } from './threads.js';
 import { loadable, withFiles } from './files.js';
@@ -24,9 +24,10 @@ import { applicationCommands, askAboutName, registerCommands } from './slash-com
 import { DiscordGateway } from './gateway.js';
 import { answerInteraction, type AnsweredInteraction } from './interaction-answer.js';
 import { PLATFORM, filesOfTarget, normalizeAskAbout, normalizeButtonPress, normalizeInteraction, normalizeMessage, normalizeReaction, type NormalizeOptions } from './normalize.js';
-import { MESSAGE_LIMIT, componentsOf, partsWithFiles, plainParts, renderParts, type ActionRow } from './render.js';
+import { MESSAGE_LIMIT, componentsOf, partsWithFiles, renderParts } from './render.js';
 import { setBounded } from '../../src/core/bounded-map.js';
-import { DraftNonces, idOf, newNonce, type Draft } from './draft-messages.js';
+import { DraftNonces, type Draft } from './draft-messages.js';
+import { ChannelMessages, NO_PINGS } from './channel-messages.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Discord shows "typing…" for about 10 s. */
@@ -37,8 +38,6 @@ const PROGRESS_TEXT = 'Still working on it…';
 const DRAFT_EVERY_MS = 1_200;
 /** A draft stays within one message, with room for the marks previews add. */
 const DRAFT_CHARS = MESSAGE_LIMIT - 50;
-/** Mentions in replies never ping anyone: the model's text could contain @everyone. */
-const NO_PINGS = { parse: [] as never[] };
 /** Interaction answers with buttons kept for editing: one per approval request that waits. */
 const EDITABLE_ANSWERS = 100;
 
@@ -77,8 +76,7 @@ export class DiscordAdapter implements Adapter {
   private normalize: NormalizeOptions | undefined;
   private readonly gateway: DiscordGateway;
   private readonly uploads: REST;
-  /** Channels where the bot may not read the history: Discord refuses replies (message_reference) there. */
-  private readonly repliesRefused = new Set<string>();
+  private readonly messages: ChannelMessages;
   private readonly draftNonces = new DraftNonces();
   /** The message each conversation's turn answers now. */
   private readonly turnQuestions = new Map<string, string>();
@@ -97,7 +95,7 @@ export class DiscordAdapter implements Adapter {
       timer: options.timer ?? unrefTimer,
       typing: (conversationId) => void this.client.rest.post(Routes.channelTyping(this.channels.channelFor(conversationId))).catch(() => {}),
       // A streamed draft, or a slash command's deferred "thinking…", already shows that the turn is going on.
-      progress: (conversationId) => void (this.drafts.showing(conversationId) || this.answersInteraction(conversationId) ? undefined : this.post(this.channels.channelFor(conversationId), PROGRESS_TEXT, {}).catch(() => {})),
+      progress: (conversationId) => void (this.drafts.showing(conversationId) || this.answersInteraction(conversationId) ? undefined : this.messages.post(this.channels.channelFor(conversationId), PROGRESS_TEXT, {}).catch(() => {})),
     });
     this.drafts = new ReplyDrafts<Draft>({
       timer: options.timer ?? unrefTimer,
@@ -134,6 +132,7 @@ export class DiscordAdapter implements Adapter {
     // Messages with files go through a client of their own, with time for the upload: under the 15 s limit of
     // every other call, a file on a slow uplink was cut off, tried again and cut off again, and never arrived.
     this.uploads = new REST({ ...restOptions, timeout: options.uploadTimeoutMs ?? UPLOAD_TIMEOUT_MS }).setToken(settings.token);
+    this.messages = new ChannelMessages({ client: this.client, uploads: this.uploads, call: (operation) => this.call(operation), logger: deps.logger });
     this.gateway = new DiscordGateway(this.client, options.timer ?? unrefTimer, deps.logger);
   }
 
@@ -196,7 +195,7 @@ export class DiscordAdapter implements Adapter {
     for (const [index, part] of parts.entries()) {
       const into = index === 0 && draft && 'channelId' in draft ? draft.messageId : undefined;
       const components = index === parts.length - 1 ? componentsOf(reply.buttons) : undefined;
-      last = await this.post(channelId, part.content, index === 0 ? this.reference(conversationId, reply.replyTo, channelId) : {}, part.files, into, components);
+      last = await this.messages.post(channelId, part.content, index === 0 ? this.messages.reference(conversationId, reply.replyTo, channelId) : {}, part.files, into, components);
       this.replies.remember(last, conversationId, reply.answers ?? reply.replyTo);
     }
     return withButtons && last ? `channel:${channelId}:${last}` : undefined;
@@ -245,14 +244,6 @@ export class DiscordAdapter implements Adapter {
     return question !== undefined && this.interactions.has(question);
   }
 
-  /** In guild channels the first part answers the question it replies to (a message: a reaction's id is none, and Discord refuses it). */
-  private reference(conversationId: string, replyTo: string | undefined, channelId: string): Record<string, unknown> {
-    const inGuild = !conversationId.startsWith(`${PLATFORM}:dm:`);
-    // Where the bot may not read the history, Discord refuses replies: plain messages go there.
-    if (!inGuild || this.repliesRefused.has(channelId)) return {};
-    return replyTo && /^\d+$/.test(replyTo) ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
-  }
-
   /**
    * A streamed draft: a slash command's turn shows it in the deferred reply (or a follow-up
    * once something else took that), a message's turn in a message of its own. One attempt.
@@ -272,9 +263,7 @@ export class DiscordAdapter implements Adapter {
       return { interaction: pending.interaction, message: sent.id };
     }
     const channelId = this.channels.channelFor(conversationId, replyTo);
-    const nonce = { nonce: this.draftNonces.of(conversationId), enforce_nonce: true };
-    const post = () => attemptDiscordOnce(() => this.client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: NO_PINGS, ...nonce, ...this.reference(conversationId, replyTo, channelId) } }));
-    const id = idOf(await post().catch((error: CairnError) => (this.noteRefusedReply(error, channelId) ? post() : Promise.reject(error))));
+    const id = await this.messages.postDraft(conversationId, channelId, content, replyTo, this.draftNonces.of(conversationId));
     this.draftNonces.settled(conversationId);
     return id ? { channelId, messageId: id } : undefined;
   }
@@ -367,51 +356,6 @@ export class DiscordAdapter implements Adapter {
     if (!pending) return;
     this.interactions.delete(id);
     if (!pending.edited) void attemptDiscordOnce(() => pending.interaction.deleteReply()).catch((error: unknown) => this.deps.logger.debug({ err: describeError(error) }, 'Discord deferred reply not removed'));
-  }
-
-  /**
-   * Posts a message, with files if any, or puts it into message `into` (a streamed draft;
-   * posted anew when that is gone). Resolves with its id (the last part's when it had to be
-   * escaped and split, which carries the files).
-   */
-  private async post(channelId: string, content: string, extra: Record<string, unknown>, files: OutboundFile[] = [], into?: string, components?: ActionRow[]): Promise<string | undefined> {
-    const uploads = files.map((file) => ({ name: file.name, data: Buffer.from(file.bytes) }));
-    const attempt = async (body: string, withFiles: boolean, edit: string | undefined, nonce: string) => {
-      // A new message carries a nonce Discord enforces: a retry of one that arrived though its answer did not (a timeout) is not posted twice.
-      const options = { body: { content: body, allowed_mentions: NO_PINGS, ...(edit ? {} : { ...extra, nonce, enforce_nonce: true }), ...(withFiles && components ? { components } : {}) }, ...(withFiles && uploads.length > 0 ? { files: uploads } : {}) };
-      const rest = 'files' in options ? this.uploads : this.client.rest;
-      return idOf(await (edit ? rest.patch(Routes.channelMessage(channelId, edit), options) : rest.post(Routes.channelMessages(channelId), options)));
-    };
-    const send = (body: string, withFiles: boolean, edit: string | undefined) => {
-      const nonce = newNonce();
-      return this.call(() => attempt(body, withFiles, edit, nonce));
-    };
-    try {
-      return await send(content, true, into);
-    } catch (error) {
-      if (this.noteRefusedReply(error as CairnError, channelId) && 'message_reference' in extra) {
-        const { message_reference: _, ...plainMessage } = extra;
-        return this.post(channelId, content, plainMessage, files, into, components);
-      }
-      if (into && !isMarkupRejection(error as CairnError)) {
-        this.deps.logger.warn({ channelId, err: describeError(error) }, 'Discord draft could not be replaced by the answer; posting it as a new message');
-        return this.post(channelId, content, extra, files, undefined, components);
-      }
-      if (!isMarkupRejection(error as CairnError)) throw error;
-      this.deps.logger.warn({ channelId }, 'Discord refused the message content; sending it escaped');
-      let last: string | undefined;
-      const plain = plainParts(content);
-      for (const [index, piece] of plain.entries()) last = await send(piece, index === plain.length - 1, index === 0 ? into : undefined);
-      return last;
-    }
-  }
-
-  /** True when Discord refused a reply for want of Read Message History: the channel gets plain messages from now on. */
-  private noteRefusedReply(error: CairnError, channelId: string): boolean {
-    if (!isReplyRefused(error)) return false;
-    if (!this.repliesRefused.has(channelId)) this.deps.logger.warn({ channelId }, 'Discord: no Read Message History in this channel, so answers there are not replies');
-    this.repliesRefused.add(channelId);
-    return true;
   }
 
   private async registerCommands(): Promise<void> {

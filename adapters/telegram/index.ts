@@ -6,21 +6,21 @@
  * HTML through withRetries (429 waits retry_after, outages back off), with a
  * plain-text resend when Telegram rejects the markup.
  */
-import { Bot, InputFile } from 'grammy';
+import { Bot } from 'grammy';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
-import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundFile, OutboundReply, ReplyButton, TurnEvent } from '../../src/core/message.js';
+import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import { realSleep, withRetries } from '../../src/core/retry.js';
 import { TurnIndicators, unrefTimer, type Timer } from '../../src/core/turn-indicators.js';
 import { ReplyDrafts } from '../../src/core/reply-drafts.js';
 import { SentReplies } from '../../src/core/sent-replies.js';
-import { getMeFailure, isMarkupRejection, isPhotoRefusal, isUnchanged, mapTelegramError, once } from './errors.js';
+import { getMeFailure, mapTelegramError, once } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { ChatMigrations } from './chat-migration.js';
 import { CALL_TIMEOUT_MS, limitCallTime } from './call-timeout.js';
 import { LongPolling } from './polling.js';
 import { checkTelegram, telegramSettings } from './check.js';
-import { PLATFORM, albumOf, chatIdOf, inTopic, normalizeButton, normalizeMessage, normalizeReaction, normalizeStopButton, filesOf, type NormalizeOptions } from './normalize.js';
+import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, normalizeStopButton, filesOf, type NormalizeOptions } from './normalize.js';
 import { ChatActions } from './chat-actions.js';
 import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
 import { TelegramDraftSurface, isMessageDraft, type MessageDraft, type TelegramDraft } from './drafts.js';
@@ -31,6 +31,7 @@ import { AnonymousSenders } from './anonymous-senders.js';
 import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './render.js';
 import { editParts, partsRef } from './sent-parts.js';
 import { StopTargets } from './stop-targets.js';
+import { ChatSender, keyboardOf } from './chat-sender.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Telegram shows "typing…" for about 5 s per chat action. */
@@ -40,13 +41,8 @@ const PROGRESS_TEXT = 'Still working on it…';
 /** Telegram allows about one message a second in a chat and 20 a minute in a group; edits count. */
 const DRAFT_EVERY_MS = { private: 1_500, group: 3_000 } as const;
 const ALLOWED_UPDATES = ['message', 'message_reaction', 'callback_query', 'stopped_message_generation'] as const;
-/** Telegram carries at most 64 bytes of data with a button. */
-const BUTTON_DATA_BYTES = 64;
 /** The largest file the Bot API lets a bot download. */
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
-/** Pictures Telegram shows as photos (up to 10 MB; it scales them down). */
-const PHOTO_NAME = /\.(png|jpe?g|webp)$/i;
-const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 /** A file's caption is at most 1,024 characters (a message 4,096). */
 const CAPTION_LIMIT = 1_024;
 
@@ -88,6 +84,7 @@ export class TelegramAdapter implements Adapter {
   private readonly stopTargets: StopTargets;
   /** Where the files of messages are downloaded from. */
   private readonly fileSource: DownloadSettings;
+  private readonly sender: ChatSender;
 
   constructor(
     private readonly deps: AdapterDeps,
@@ -103,6 +100,7 @@ export class TelegramAdapter implements Adapter {
     this.migrations = new ChatMigrations(deps.logger, deps.conversationMoved);
     this.bot.api.config.use(this.migrations.transformer);
     this.bot.api.config.use(limitCallTime(options.requestTimeoutMs ?? CALL_TIMEOUT_MS));
+    this.sender = new ChatSender({ api: this.bot.api, call: (operation) => this.call(operation), replies: this.replies, logger: deps.logger });
     const chatActions = new ChatActions(this.bot.api, options.now ?? Date.now);
     this.bot.api.config.use(chatActions.transformer);
     this.timer = options.timer ?? unrefTimer;
@@ -118,8 +116,8 @@ export class TelegramAdapter implements Adapter {
     this.draftSurface = new TelegramDraftSurface(
       this.bot.api,
       {
-        send: (conversationId, part, replyTo) => this.sendPart(conversationId, part, replyTo, { quote: true, retried: false }),
-        edit: (message, part) => this.editPart(message, part, false),
+        send: (conversationId, part, replyTo) => this.sender.sendPart(conversationId, part, replyTo, { quote: true, retried: false }),
+        edit: (message, part) => this.sender.editPart(message, part, false),
         remove: (message) => once(() => this.bot.api.deleteMessage(message.chatId, message.messageId)),
       },
       this.timer,
@@ -208,11 +206,11 @@ export class TelegramAdapter implements Adapter {
         // The buttons go under the last part, after everything they are about.
         const last = index === parts.length - 1;
         const replaced = index === 0 && draft && (await this.replaceDraft(draft, part));
-        partIds.push(replaced ? draft.messageId : await this.sendPart(conversationId, part, reply.answers ?? reply.replyTo, { quote: index === 0, ...(last && keyboard ? { keyboard } : {}) }));
+        partIds.push(replaced ? draft.messageId : await this.sender.sendPart(conversationId, part, reply.answers ?? reply.replyTo, { quote: index === 0, ...(last && keyboard ? { keyboard } : {}) }));
       }
     }
     for (const [index, file] of files.entries()) {
-      const sent = await this.sendFile(conversationId, file, index === 0 && caption ? caption : undefined);
+      const sent = await this.sender.sendFile(conversationId, file, index === 0 && caption ? caption : undefined);
       this.replies.remember(`${chatId}:${sent.message_id}`, conversationId, reply.answers ?? reply.replyTo);
     }
     return keyboard && partIds.length > 0 ? partsRef(partIds) : undefined;
@@ -225,49 +223,13 @@ export class TelegramAdapter implements Adapter {
       sent,
       renderParts(text),
       {
-        edit: (messageId, part) => this.editPart({ chatId, messageId }, part, true),
-        send: (part) => this.sendPart(conversationId, part, undefined, { quote: false }),
+        edit: (messageId, part) => this.sender.editPart({ chatId, messageId }, part, true),
+        send: (part) => this.sender.sendPart(conversationId, part, undefined, { quote: false }),
         remove: (messageId) => this.call(() => this.bot.api.deleteMessage(chatId, messageId)),
         unbutton: (messageId) => this.call(() => this.bot.api.editMessageReplyMarkup(chatId, messageId)),
       },
       this.deps.logger,
     );
-  }
-
-  /** A file, its caption's Markdown rendered as HTML, plain when Telegram refuses the markup. */
-  /** A picture shows in the chat as a photo; anything else, or a picture Telegram cannot take as one, goes as a document. */
-  private async sendFile(conversationId: string, file: OutboundFile, caption: string | undefined): Promise<{ message_id: number }> {
-    if (PHOTO_NAME.test(file.name) && file.bytes.length <= PHOTO_MAX_BYTES) {
-      try {
-        return await this.sendUpload('photo', conversationId, file, caption);
-      } catch (error) {
-        // Telegram refuses photos it cannot process, of odd dimensions, or where photos are not allowed: the file still goes out.
-        if (!isPhotoRefusal(error as CairnError)) throw error;
-        this.deps.logger.info({ file: file.name, err: describeError(error) }, 'Telegram refused the picture as a photo; sending it as a document');
-      }
-    }
-    return this.sendUpload('document', conversationId, file, caption);
-  }
-
-  /** Uploads a file, its caption's Markdown rendered as HTML, plain when Telegram refuses the markup. */
-  private async sendUpload(kind: 'photo' | 'document', conversationId: string, file: OutboundFile, caption: string | undefined): Promise<{ message_id: number }> {
-    const chatId = chatIdOf(conversationId);
-    const send = (extra: { caption?: string; parse_mode?: 'HTML' }) => {
-      const options = { ...inTopic(conversationId), ...extra };
-      // A fresh InputFile for each attempt: grammY reads it as it uploads.
-      return this.call<{ message_id: number }>(() => {
-        const upload = new InputFile(file.bytes, file.name);
-        return kind === 'photo' ? this.bot.api.sendPhoto(chatId, upload, options) : this.bot.api.sendDocument(chatId, upload, options);
-      });
-    };
-    const [rendered] = caption ? renderParts(caption) : [];
-    if (!rendered) return send({});
-    try {
-      return await send({ caption: rendered.html, parse_mode: 'HTML' });
-    } catch (error) {
-      if (!isMarkupRejection(error as CairnError)) throw error;
-      return send({ caption: rendered.plain });
-    }
   }
 
   progress(conversationId: string, event: TurnEvent, replyTo?: string): void {
@@ -276,60 +238,10 @@ export class TelegramAdapter implements Adapter {
     if (event.type === 'done') this.draftSurface.ended(conversationId);
   }
 
-  /** In groups the answer quotes the question, so it is clear whom it answers (a message, `<chat>:<id>`; a reaction or a button press is none). */
-  private quoted(chatId: number, replyTo: string | undefined): number | undefined {
-    const messageId = chatId < 0 ? /^-?\d+:(\d+)$/.exec(replyTo ?? '')?.[1] : undefined;
-    return messageId === undefined ? undefined : Number(messageId);
-  }
-
-  /** Retried calls for what must arrive, single attempts for draft updates. */
-  private caller(retried: boolean): <T>(operation: () => Promise<T>) => Promise<T> {
-    return retried ? (operation) => this.call(operation) : once;
-  }
-
-  /**
-   * Sends one part of the reply to `answered` (quoting it in groups when `quote`), HTML or plain
-   * where Telegram refuses the markup; `retried` (the default): through withRetries.
-   */
-  private async sendPart(conversationId: string, part: RenderedPart, answered: string | undefined, options: { quote: boolean; retried?: boolean; keyboard?: InlineKeyboard }): Promise<number> {
-    const { keyboard, retried = true } = options;
-    const chatId = chatIdOf(conversationId);
-    const quoted = options.quote ? this.quoted(chatId, answered) : undefined;
-    const common = {
-      link_preview_options: { is_disabled: true },
-      ...inTopic(conversationId),
-      ...(quoted !== undefined ? { reply_parameters: { message_id: quoted, allow_sending_without_reply: true } } : {}),
-      ...(keyboard ? { reply_markup: keyboard } : {}),
-    };
-    const call = this.caller(retried);
-    let sent: { message_id: number };
-    try {
-      sent = await call(() => this.bot.api.sendMessage(chatId, part.html, { ...common, parse_mode: 'HTML' }));
-    } catch (error) {
-      if (!isMarkupRejection(error as CairnError)) throw error;
-      this.deps.logger.warn({ chatId }, 'Telegram rejected the HTML; sending plain text');
-      sent = await call(() => this.bot.api.sendMessage(chatId, part.plain, common));
-    }
-    this.replies.remember(`${chatId}:${sent.message_id}`, conversationId, answered);
-    return sent.message_id;
-  }
-
-  /** Shows `part` in a message sent before; an edit that changes nothing is no failure. */
-  private async editPart(message: MessageDraft, part: RenderedPart, retried: boolean): Promise<void> {
-    const call = this.caller(retried);
-    const edit = (text: string, html: boolean) =>
-      call(() => this.bot.api.editMessageText(message.chatId, message.messageId, text, { link_preview_options: { is_disabled: true }, ...(html ? { parse_mode: 'HTML' as const } : {}) }));
-    try {
-      await edit(part.html, true).catch((error: unknown) => (isMarkupRejection(error as CairnError) ? edit(part.plain, false) : Promise.reject(error)));
-    } catch (error) {
-      if (!isUnchanged(error as CairnError)) throw error;
-    }
-  }
-
   /** The answer's first part in the draft's place; false when the draft is gone (deleted), so the part is sent anew. */
   private async replaceDraft(draft: MessageDraft, part: RenderedPart): Promise<boolean> {
     try {
-      await this.editPart(draft, part, true);
+      await this.sender.editPart(draft, part, true);
       return true;
     } catch (error) {
       this.deps.logger.warn({ chatId: draft.chatId, err: describeError(error) }, 'Telegram draft could not be replaced by the answer; sending it as a new message');
@@ -428,14 +340,3 @@ export class TelegramAdapter implements Adapter {
 
 export const createAdapter: AdapterFactory = (deps) => new TelegramAdapter(deps);
 export const checkCredentials: CredentialCheck = checkTelegram;
-
-/** Telegram's buttons under a message (rows of buttons). */
-interface InlineKeyboard {
-  inline_keyboard: { text: string; callback_data: string }[][];
-}
-
-/** The buttons in one row; one whose command Telegram cannot carry is left out (the message's text names the command too). */
-function keyboardOf(buttons: readonly ReplyButton[]): InlineKeyboard | undefined {
-  const row = buttons.filter((button) => Buffer.byteLength(button.command) <= BUTTON_DATA_BYTES).map((button) => ({ text: button.label, callback_data: button.command }));
-  return row.length > 0 ? { inline_keyboard: [row] } : undefined;
-}
