@@ -17,7 +17,7 @@ import { CairnError, describeError } from '../core/errors.js';
 import { loggerFor } from '../core/logger.js';
 import { createBackendLoader } from '../backends/factory.js';
 import { environmentVariables } from '../backends/environments.js';
-import type { Environment } from '../backends/types.js';
+import type { Environment, ExecResult } from '../backends/types.js';
 import type { CommandGroup } from './context.js';
 import { onShutdownSignal } from './signals.js';
 
@@ -134,7 +134,7 @@ export async function execOnBackend(config: Config, command: string, options: Ex
         onStderr: (chunk) => process.stderr.write(chunk),
       });
       if (result.timedOut) {
-        process.stderr.write(`cairn exec: timed out after ${timeoutSeconds} s; the command and everything it started were killed.\n`);
+        process.stderr.write(`${timedOutLine(result, timeoutSeconds)}\n`);
         return 124;
       }
       return result.exitCode ?? 1;
@@ -157,6 +157,13 @@ export async function execOnBackend(config: Config, command: string, options: Ex
     cleanedUp();
     removeSignals();
   }
+}
+
+/** What `cairn exec` says of a timeout: "killed" only when the kill got through (over a connection that stopped answering it may not have). */
+export function timedOutLine(result: Pick<ExecResult, 'stillRunning'>, timeoutSeconds: number): string {
+  return result.stillRunning
+    ? `cairn exec: timed out after ${timeoutSeconds} s; the kill sent then did not get through (the connection stopped answering), so the command may still be running on the back end: check (ps) before running it again.`
+    : `cairn exec: timed out after ${timeoutSeconds} s; the command and everything it started were killed.`;
 }
 
 /** All of stdin; undefined when it is empty (a back end without stdin would upload nothing), or when `signal` stopped the reading (Ctrl-C while a pipe stays open). */

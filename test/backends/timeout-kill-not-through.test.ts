@@ -7,6 +7,7 @@
 import { expect, it } from 'vitest';
 import { ShellEnvironment, type RunOptions, type ShellTransport, type TransportRun } from '../../src/backends/shell-environment.js';
 import { formatResult } from '../../src/tools/terminal.js';
+import { timedOutLine } from '../../src/cli/backend.js';
 import { ManualTimers } from './helpers.js';
 
 /** The command starts; the kill's exec never does (`killAnswers` false) or runs at once. */
@@ -41,4 +42,9 @@ it('says the command may still run when the kill at its timeout did not get thro
   const killed = await timedOut(true);
   expect(killed.stillRunning).toBeUndefined();
   expect(formatResult(killed, 12_000, 5)).toMatch(/^timed out after 5 s: the command and every process it started were killed\n/);
+});
+
+it('has `cairn exec` say the same: "killed" only when the kill got through', () => {
+  expect(timedOutLine({ stillRunning: true }, 5)).toBe('cairn exec: timed out after 5 s; the kill sent then did not get through (the connection stopped answering), so the command may still be running on the back end: check (ps) before running it again.');
+  expect(timedOutLine({}, 5)).toBe('cairn exec: timed out after 5 s; the command and everything it started were killed.');
 });
