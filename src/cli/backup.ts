@@ -4,17 +4,21 @@
  * in the WAL file); SQLite's online backup (better-sqlite3 `backup()`) copies a snapshot
  * page by page instead. The learned skills and audit reports (files) are copied beside it.
  * The copy is assembled in a `.partial` folder and renamed when whole, so a failed or
- * interrupted backup leaves nothing that looks like one.
+ * interrupted backup leaves nothing that looks like one; until it is whole, the folder holds a
+ * mark naming the process writing it, which `cairn restore` refuses and an overlapping backup
+ * to the same place (two runs of a schedule) reads to tell a backup at work from a dead one's.
  */
 import Database from 'better-sqlite3';
-import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
 import type { Config } from '../config/load.js';
 import { CairnError } from '../core/errors.js';
 import { databasePath } from '../store/db.js';
+import { diedOnThisHost, thisProcess } from '../store/process-gone.js';
 import { snapshotDatabase } from '../store/snapshot.js';
 import type { CommandGroup } from './context.js';
-import { restoreDataDir } from './restore.js';
+import { UNFINISHED_MARK, restoreDataDir } from './restore.js';
 
 /** The folders of the data folder a backup holds (workspaces and sent files are scratch). */
 const FOLDERS = ['skills', 'audits'] as const;
@@ -52,10 +56,9 @@ export async function backupDataDir(config: Config, out?: string, now: Date = ne
   const target = resolve(out ?? join(config.dataDir, 'backups', now.toISOString().replace(/[:.]/g, '-')));
   if (existsSync(target)) throw new CairnError('invalid_input', `${target} exists already: pick another --out, so no backup is overwritten.`);
   const partial = `${target}.partial`;
-  rmSync(partial, { recursive: true, force: true });
   mkdirSync(dirname(partial), { recursive: true });
-  // Owner only, whatever the umask: a backup often goes to a shared disk, and it holds every DM and note.
-  mkdirSync(partial, { mode: 0o700 });
+  removeDeadPartials(dirname(partial));
+  takePartial(partial, target);
   try {
     const databaseBytes = await copyDatabase(source, join(partial, 'cairn.db'));
     const files = { skills: 0, audits: 0 };
@@ -67,12 +70,64 @@ export async function backupDataDir(config: Config, out?: string, now: Date = ne
       cpSync(realpathSync(from), join(partial, folder), { recursive: true });
       files[folder] = countFiles(join(partial, folder));
     }
+    // Whole now: only a finished backup loses the mark.
+    rmSync(join(partial, UNFINISHED_MARK));
     renameSync(partial, target);
     return { out: target, databaseBytes, files };
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });
     throw error;
   }
+}
+
+const Writer = z.object({ pid: z.number().int(), host: z.string() });
+
+/**
+ * Makes the `.partial` folder, only if no other backup writes there: two runs of a schedule
+ * overlapping (the same minute, the same dated --out) each removed the other's copy as they went,
+ * and both failed (one saying the disk was full). One left by a backup that died on this host
+ * (a kill, a reboot) is removed; one whose writer may live says so.
+ */
+function takePartial(partial: string, target: string): void {
+  // Owner only, whatever the umask: a backup often goes to a shared disk, and it holds every DM and note.
+  const make = () => mkdirSync(partial, { mode: 0o700 });
+  try {
+    make();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (!leftByDeadBackup(partial)) {
+      throw new CairnError('invalid_input', `Another \`cairn backup\` is writing to ${target} now (${partial} exists; two runs of a schedule overlapping?): let it finish, or pick another --out. If no backup runs, remove ${partial} and try again.`);
+    }
+    rmSync(partial, { recursive: true, force: true });
+    make();
+  }
+  writeFileSync(join(partial, UNFINISHED_MARK), JSON.stringify(thisProcess()), { flag: 'wx', mode: 0o600 });
+}
+
+/**
+ * Removes the `.partial` folders beside it that backups killed on this host left (a reboot, an
+ * out-of-memory kill, cron's timeout): each as large as the database, under dated names no later
+ * backup reuses, they piled up night after night on the disk the backups fill.
+ */
+function removeDeadPartials(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && entry.name.endsWith('.partial') && leftByDeadBackup(path)) rmSync(path, { recursive: true, force: true });
+  }
+}
+
+/** Whether the process that was writing this `.partial` folder is known to be gone. */
+function leftByDeadBackup(partial: string): boolean {
+  let writer: z.infer<typeof Writer>;
+  try {
+    const parsed = Writer.safeParse(JSON.parse(readFileSync(join(partial, UNFINISHED_MARK), 'utf8')));
+    if (!parsed.success) return false;
+    writer = parsed.data;
+  } catch {
+    // No mark yet (a backup that is making it now) or none left (one about to rename it): at work.
+    return false;
+  }
+  return diedOnThisHost(writer);
 }
 
 /** SQLite's online backup of a snapshot, then an integrity check of the copy, a single private file. */

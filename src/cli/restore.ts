@@ -3,14 +3,16 @@
  * back in the data folder. Copying cairn.db by hand is not enough: a `cairn.db-wal` left by a
  * crashed Cairn would be replayed onto the copied file (damaging it, or bringing the crashed
  * state back), and the source's own -wal would be left behind. So the restore refuses while a
- * `cairn start` runs on either folder, copies the source in through SQLite (its -wal included)
- * and checks the copy first, moves what the folder holds now (database with its -wal and -shm,
- * skills, audits) aside into `backups/before-restore-<time>` (nothing is lost), and only then
- * moves the checked copy in. A rename that fails midway is undone: the folder stays as it was.
+ * `cairn start` runs on either folder, and a backup that did not finish; copies the source in
+ * through SQLite (its -wal included) and checks the copy first; refuses while another process
+ * (`cairn chat`, a batch run) has the data folder's database open; moves what the folder holds
+ * now (database with its -wal and -shm, skills, audits) aside into `backups/before-restore-<time>`
+ * (nothing is lost), and only then moves the checked copy in. A rename that fails midway is
+ * undone: the folder stays as it was.
  */
 import Database from 'better-sqlite3';
 import { cpSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, rmdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { CairnError, describeError } from '../core/errors.js';
 import { databasePath, newerSchema } from '../store/db.js';
@@ -21,16 +23,24 @@ import { UndoableRenames } from './undoable-renames.js';
 /** What a backup holds besides the database (see backup.ts). */
 const FOLDERS = ['skills', 'audits'] as const;
 const DATABASE_FILES = ['cairn.db', 'cairn.db-wal', 'cairn.db-shm'] as const;
+/** In a backup `cairn backup` is still writing, or that stopped midway (see backup.ts): no backup to restore. */
+export const UNFINISHED_MARK = '.unfinished';
+/** How long the restore waits for a command that has the database open (`cairn memory list`) to finish. */
+const OPEN_WAIT_MS = 5_000;
 
 export interface RestoreResult {
   /** Where what the data folder held before now is. */
   setAside: string | undefined;
 }
 
-export async function restoreDataDir(config: Config, backup: string, now: Date = new Date()): Promise<RestoreResult> {
+export async function restoreDataDir(config: Config, backup: string, now: Date = new Date(), { openWaitMs = OPEN_WAIT_MS } = {}): Promise<RestoreResult> {
   const from = resolve(backup);
   const source = join(from, 'cairn.db');
   if (!existsSync(source)) throw new CairnError('invalid_input', `${from} holds no cairn.db: name a folder \`cairn backup\` made.`);
+  // Its database may be whole and its skills half copied: restored, the learned skills would be gone without a word.
+  if (existsSync(join(from, UNFINISHED_MARK)) || basename(from).endsWith('.partial')) {
+    throw new CairnError('invalid_input', `${from} is a backup that did not finish (\`cairn backup\` was stopped while writing it, or is writing it now): restore another one.`);
+  }
   const dataDir = resolve(config.dataDir);
   if (from === dataDir) throw new CairnError('invalid_input', 'That is the data folder itself: name a backup folder.');
   const target = databasePath(dataDir);
@@ -50,6 +60,9 @@ export async function restoreDataDir(config: Config, backup: string, now: Date =
     await takeIn(source, join(incoming, 'cairn.db'), existsSync(target) ? statSync(target).mode & 0o777 : PRIVATE_FILE_MODE, from);
     // A linked folder is copied from where it leads (see backup.ts): a link would share that folder with the data folder.
     for (const folder of FOLDERS) if (existsSync(join(from, folder))) cpSync(realpathSync(join(from, folder)), join(incoming, folder), { recursive: true });
+    if (openElsewhere(target, openWaitMs)) {
+      throw new CairnError('invalid_input', `Another process has ${target} open (\`cairn chat\`, a batch run, or a command still running): close it first, then restore. What it wrote after the restore would go into the database set aside.`);
+    }
     const owner = ownerFor(target, dataDir);
     if (owner) giveTo(owner, readdirSync(incoming).map((name) => join(incoming, name)));
     return { setAside: swapIn(dataDir, incoming, now, owner) };
@@ -134,6 +147,28 @@ function startRunningOn(path: string, { readonly }: { readonly: boolean }): { pi
   }
 }
 
+/**
+ * Whether another process has the database at `path` open: `cairn chat` or a batch run holds no
+ * lease, and went on writing into the database moved aside (a conversation after the restore was
+ * not in the restored one). SQLite leaves WAL mode only when no other connection has the file
+ * open, so leaving it answers; it also folds the -wal into the file that is set aside. A database
+ * SQLite cannot read (the reason to restore) cannot answer, and keeps no useful writer.
+ */
+function openElsewhere(path: string, waitMs: number): boolean {
+  if (!existsSync(path)) return false;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { fileMustExist: true });
+    db.pragma(`busy_timeout = ${Math.max(0, Math.round(waitMs))}`);
+    // SQLite may also answer with the mode it kept instead of failing: that is a no as well.
+    return db.pragma('journal_mode = DELETE', { simple: true }) !== 'delete';
+  } catch (error) {
+    return error instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(error.code);
+  } finally {
+    db?.close();
+  }
+}
+
 /** Copies the source database to `path` through SQLite and checks the copy: whole, Cairn's, and not newer than this Cairn. */
 async function takeIn(source: string, path: string, mode: number, from: string): Promise<void> {
   let copy: Database.Database | undefined;
@@ -149,6 +184,10 @@ async function takeIn(source: string, path: string, mode: number, from: string):
     if (tooNew) throw new CairnError('invalid_input', `${tooNew} Upgrade Cairn, then restore ${from}.`);
   } catch (error) {
     if (error instanceof CairnError) throw error;
+    // A backup copied by hand to another disk and cut short reads as damaged: "name a folder `cairn backup` made" sent the operator looking for another kind of folder.
+    if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CORRUPT')) {
+      throw new CairnError('invalid_input', `${from}/cairn.db is damaged or cut short (${error.message}): restore another backup, or copy this one again from where it was made.`, { cause: error });
+    }
     throw new CairnError('invalid_input', `${from}/cairn.db cannot be read as a database (${(error as Error).message}): name a folder \`cairn backup\` made.`, { cause: error });
   } finally {
     copy?.close();
