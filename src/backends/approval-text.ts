@@ -22,6 +22,8 @@ const MESSAGE_CHARS = 2_000;
 const LAST_LINE_CHARS = 200;
 /** How much of a name the line that says who settled a request shows: a display name is the user's to choose. */
 const NAME_CHARS = 80;
+/** How much of what an admin said with their decision (`/deny <id> <why>`) that line shows: it and the name fit LAST_LINE_CHARS. */
+const NOTE_CHARS = 100;
 /** How much of a waiting command (and of its part that matched) the list of those waiting shows. */
 const LISTED_CHARS = 120;
 /** Fitting shrinks the pieces by what the last try overshot; a few tries settle it, and a bound ends any that does not. */
@@ -64,11 +66,12 @@ export function withInstructions(question: string, id: string, timeoutMs: number
 /** How a request was settled, in place of its instructions and buttons. */
 export function outcomeLine(decision: ApprovalDecision, timeoutMs: number): string {
   const who = cutName(decision.decidedByName ?? decision.decidedBy);
+  const said = decision.note === undefined ? '' : `: ${cutLine(decision.note, NOTE_CHARS).replace(/[.!]+$/u, '')}`;
   switch (decision.status) {
     case 'approved':
-      return `✅ Approved by ${who}.`;
+      return `✅ Approved by ${who}${said}.`;
     case 'denied':
-      return `🚫 Denied by ${who}.`;
+      return `🚫 Denied by ${who}${said}.`;
     case 'expired':
       return `⌛ Refused: nobody answered within ${durationOf(timeoutMs)}.`;
     case 'cancelled':
@@ -100,8 +103,13 @@ export function durationOf(ms: number): string {
 const plural = (n: number, unit: string) => `${count(n)} ${unit}${n === 1 ? '' : 's'}`;
 
 function cutName(name: string): string {
-  const line = name.replace(/\s+/g, ' ').trim();
-  return line.length > NAME_CHARS ? `${headOf(line, NAME_CHARS - 1)}…` : line;
+  return cutLine(name, NAME_CHARS);
+}
+
+/** Text the admin chose, on one line and at most `max` characters. */
+function cutLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${headOf(line, max - 1)}…` : line;
 }
 
 /** The question with the pieces sharing `room`, and which of them were cut. */

@@ -6,8 +6,11 @@
  * where the platform lets Cairn edit it. Every request, its decision and who made it are
  * recorded in SQLite (command_approvals). Waiting requests live in this process: an answer
  * given to another Cairn on the same database (`cairn chat` beside `cairn start`) is refused
- * there, since it could not wake the tool that waits. Ones left pending by a previous process
- * are marked expired at start. What the admin reads is worded in approval-text.ts.
+ * there, since it could not wake the tool that waits; except a request its process left in the
+ * admin channel's queue (a piped `cairn chat`, where nobody can answer): `cairn start` posts it
+ * and takes the answer, and the process that asked reads the decision back from the database.
+ * Ones left pending by a previous process are marked expired at start. What the admin reads is
+ * worded in approval-text.ts.
  */
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
@@ -16,6 +19,8 @@ import { describeError } from '../core/errors.js';
 import { setBounded } from '../core/bounded-map.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../store/db.js';
+import { currentHolder } from '../store/instance-lease.js';
+import { AdminPosts } from '../learning/admin-posts.js';
 import type { Danger } from './danger.js';
 import { approvalQuestion, listedRequest, outcomeLine, withInstructions } from './approval-text.js';
 import type { Timers, TimerHandle } from './timers.js';
@@ -47,6 +52,8 @@ export interface ApprovalDecision {
   decidedBy: string;
   /** The admin's name where the platform gave one. */
   decidedByName?: string;
+  /** What the admin said with it (`/deny <id> use the staging box`). */
+  note?: string;
 }
 
 export interface ApprovalGateOptions {
@@ -66,6 +73,8 @@ export interface ApprovalGateOptions {
 interface Waiting {
   resolve(decision: ApprovalDecision): void;
   timer: TimerHandle;
+  /** For a request asked through the admin channel's queue: the next look at the database for its decision. */
+  poll?: TimerHandle;
 }
 
 /** Whose leftover requests a start expires: one conversation's, or all but those under a prefix. */
@@ -88,12 +97,26 @@ const REMEMBERED_DECIDERS = 500;
 /** Unambiguous when read aloud or typed on a phone: no 0/o, 1/l/i. */
 const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
+/** How often a request asked through the admin channel's queue looks for the decision `cairn start` recorded. */
+export const DECISION_POLL_MS = 2_000;
+
 export class ApprovalGate {
   private readonly waiting = new Map<string, Waiting>();
   /** The names of those who settled requests in this process (the database keeps their ids only). */
   private readonly deciders = new Map<string, string>();
+  /** Set where a request with no chat to ask in is left for `cairn start` to post to the admin channel: what to say of where it came from. */
+  private noChatWhere: string | undefined;
 
   constructor(private readonly options: ApprovalGateOptions) {}
+
+  /**
+   * A request with nobody to ask here (a piped `cairn chat`) is asked in the admin channel instead of
+   * refused at once, where one is set and a `cairn start` runs to post it (this process has no adapter
+   * for it). `where` says in the question where it came from.
+   */
+  askAdminChannelWhenNoChat(where: string): void {
+    this.noChatWhere = where;
+  }
 
   /**
    * Expires the requests an earlier process left pending (nothing waits for them any more).
@@ -143,12 +166,14 @@ export class ApprovalGate {
     logger.info({ approvalId: id, sessionId: request.sessionId, rule: request.danger.rule }, 'command held for approval');
     // The turn was stopped before it got here: nobody is asked, nothing waits.
     if (signal?.aborted) return this.settle(id, 'cancelled', SYSTEM.cancelled) ?? { id, status: 'cancelled', decidedBy: SYSTEM.cancelled };
-    if (!notify) return this.settle(id, 'denied', SYSTEM.noChat) ?? { id, status: 'denied', decidedBy: SYSTEM.noChat };
+    const leftForAdmins = !notify && this.leaveForAdminChannel(id, request);
+    if (!notify && !leftForAdmins) return this.settle(id, 'denied', SYSTEM.noChat) ?? { id, status: 'denied', decidedBy: SYSTEM.noChat };
 
     const decision = new Promise<ApprovalDecision>((resolve) => {
       const timer = timers.setTimeout(() => this.settle(id, 'expired', SYSTEM.timeout), timeoutMs);
       this.waiting.set(id, { resolve, timer });
     });
+    if (leftForAdmins) this.pollDecision(id);
     const onAbort = () => this.settle(id, 'cancelled', SYSTEM.cancelled);
     signal?.addEventListener('abort', onAbort, { once: true });
     const buttons = [
@@ -156,9 +181,9 @@ export class ApprovalGate {
       { label: 'Deny', command: `/deny ${id}` },
     ];
     const question = approvalQuestion(id, request);
-    const asked = await Promise.all([this.ask(id, question, () => notify(withInstructions(question, id, timeoutMs), buttons)), this.askAdmins(id, request, buttons)]);
+    const asked = notify ? await Promise.all([this.ask(id, question, () => notify(withInstructions(question, id, timeoutMs), buttons)), this.askAdmins(id, request, buttons)]) : [];
     // Nobody saw the question, so nobody can answer it.
-    if (!asked.some(Boolean)) this.settle(id, 'denied', SYSTEM.noChat);
+    if (notify && !asked.some(Boolean)) this.settle(id, 'denied', SYSTEM.noChat);
     try {
       const decided = await decision;
       // The buttons come off: the request shows how it was settled.
@@ -187,6 +212,32 @@ export class ApprovalGate {
     return this.ask(id, question, () => tellAdmins(adminChannel, withInstructions(question, id, timeoutMs), buttons));
   }
 
+  /**
+   * Leaves the question (without its instructions: the time left is worked out when it is sent) for
+   * `cairn start` to post to the admin channel with its buttons. False where that cannot happen: no
+   * channel, not asked for here, or no `cairn start` running to post it (a question nobody would see).
+   */
+  private leaveForAdminChannel(id: string, request: ApprovalRequest): boolean {
+    const { adminChannel, db, clock, logger } = this.options;
+    if (this.noChatWhere === undefined || !adminChannel || !currentHolder(db, 'start', clock.now())) return false;
+    const question = approvalQuestion(id, request, `Asked for by ${request.userId} in ${request.conversationId} (${this.noChatWhere}).`);
+    new AdminPosts(db).add(question, { approvalId: id }, clock.now());
+    logger.warn({ approvalId: id, adminChannel }, `command held for approval: asked in the admin channel (${adminChannel}); it waits for an admin's answer there`);
+    return true;
+  }
+
+  /** Looks in the database, now and then, for the decision on a request asked through the admin channel's queue. */
+  private pollDecision(id: string): void {
+    const look = (): void => {
+      const waiting = this.waiting.get(id);
+      if (!waiting) return;
+      this.wake(id, waiting);
+      if (this.waiting.has(id)) waiting.poll = this.options.timers.setTimeout(look, DECISION_POLL_MS);
+    };
+    const waiting = this.waiting.get(id);
+    if (waiting) waiting.poll = this.options.timers.setTimeout(look, DECISION_POLL_MS);
+  }
+
   /** The question with how it was settled in place of its buttons; where the platform refuses, the buttons stay and a press says it is settled. */
   private async showDecision(asked: AskedIn, decision: ApprovalDecision): Promise<void> {
     if (!asked.message) return;
@@ -197,26 +248,33 @@ export class ApprovalGate {
     }
   }
 
-  /** An admin's answer (`name`: how they are shown). Says what happened in words fit for the chat. */
-  decide(id: string, approve: boolean, decidedBy: string, decidedIn: string, name?: string): string {
-    const key = id.trim().toLowerCase();
+  /**
+   * An admin's answer (`name`: how they are shown): the request's id, then, optionally, why
+   * (`/deny k3m9pq use the staging box`), shown with the decision. Says what happened in words fit for the chat.
+   */
+  decide(args: string, approve: boolean, decidedBy: string, decidedIn: string, name?: string): string {
+    const [first = '', ...why] = args.trim().split(/\s+/);
+    const key = first.toLowerCase();
     if (key === '') return this.pendingSummary();
     const elsewhere = this.waitedOnElsewhere(key);
     if (elsewhere) return elsewhere;
-    const decision = this.settle(key, approve ? 'approved' : 'denied', decidedBy, decidedIn, name);
+    const note = why.join(' ');
+    const decision = this.settle(key, approve ? 'approved' : 'denied', decidedBy, decidedIn, name, note === '' ? undefined : note);
     if (decision) return approve ? `Approved ${key}: the command runs now.` : `Denied ${key}: the command will not run.`;
-    const row = this.options.db.prepare<[string], { status: ApprovalStatus; decided_by: string | null }>('SELECT status, decided_by FROM command_approvals WHERE id = ?').get(key);
+    const row = this.options.db
+      .prepare<[string], { status: ApprovalStatus; decided_by: string | null; decided_by_name: string | null }>('SELECT status, decided_by, decided_by_name FROM command_approvals WHERE id = ?')
+      .get(key);
     if (!row) return `There is no approval request ${key}. ${this.pendingSummary()}`;
-    return `Request ${key} is already ${row.status}${this.settledBy(key, row.decided_by, decidedBy)}.`;
+    return `Request ${key} is already ${row.status}${this.settledBy(key, row.decided_by, row.decided_by_name, decidedBy)}.`;
   }
 
-  /** Who settled a request, in words for the chat: Cairn's reason, "you", or the admin's name where this process saw it (ids mean nothing there). */
-  private settledBy(id: string, decidedBy: string | null, asking: string): string {
+  /** Who settled a request, in words for the chat: Cairn's reason, "you", or the admin's name where one was recorded (ids mean nothing there). */
+  private settledBy(id: string, decidedBy: string | null, name: string | null, asking: string): string {
     if (decidedBy === null) return '';
     const system = SYSTEM_WORDS[decidedBy];
     if (system) return `: ${system}`;
     if (decidedBy === asking) return ' (by you)';
-    return ` (by ${this.deciders.get(id) ?? 'another admin'})`;
+    return ` (by ${this.deciders.get(id) ?? name ?? 'another admin'})`;
   }
 
   /**
@@ -228,21 +286,26 @@ export class ApprovalGate {
   private waitedOnElsewhere(id: string): string | undefined {
     if (this.waiting.has(id)) return undefined;
     const row = this.options.db
-      .prepare<[string], { conversation_id: string; expires_at: number }>("SELECT conversation_id, expires_at FROM command_approvals WHERE id = ? AND status = 'pending'")
+      .prepare<[string], { conversation_id: string; expires_at: number; in_admin_queue: number }>(
+        `SELECT conversation_id, expires_at, ${IN_ADMIN_QUEUE} AS in_admin_queue FROM command_approvals WHERE id = ? AND status = 'pending'`,
+      )
       .get(id);
     if (!row) return undefined;
     if (row.expires_at <= this.options.clock.now()) return `Request ${id} was asked by a Cairn that stopped before it was answered: nothing waits for it, and it will not run. Nothing was decided here.`;
+    // Asked through the admin channel's queue: the process that asked reads the decision from the database.
+    if (row.in_admin_queue) return undefined;
     return `Request ${id} is waiting in another running Cairn (asked in ${row.conversation_id}); answer it in that chat. Nothing was decided here.`;
   }
 
-  /** Requests waiting for an answer, oldest first. */
+  /** Requests waiting for an answer here, oldest first: this process's own, and those another one left in the admin channel's queue. */
   pending(): { id: string; command: string; matched: string | undefined; reason: string; conversationId: string }[] {
+    const now = this.options.clock.now();
     return this.options.db
-      .prepare<[], { id: string; command: string; matched: string | null; reason: string; conversation_id: string }>(
-        "SELECT id, command, matched, reason, conversation_id FROM command_approvals WHERE status = 'pending' ORDER BY requested_at",
+      .prepare<[], { id: string; command: string; matched: string | null; reason: string; conversation_id: string; expires_at: number; in_admin_queue: number }>(
+        `SELECT id, command, matched, reason, conversation_id, expires_at, ${IN_ADMIN_QUEUE} AS in_admin_queue FROM command_approvals WHERE status = 'pending' ORDER BY requested_at`,
       )
       .all()
-      .filter((row) => this.waiting.has(row.id))
+      .filter((row) => this.waiting.has(row.id) || (row.in_admin_queue && row.expires_at > now))
       .map((row) => ({ id: row.id, command: row.command, matched: row.matched ?? undefined, reason: row.reason, conversationId: row.conversation_id }));
   }
 
@@ -253,34 +316,42 @@ export class ApprovalGate {
   }
 
   /** Records a decision and wakes the waiting tool; undefined when the request was not waiting. */
-  private settle(id: string, status: ApprovalDecision['status'], decidedBy: string, decidedIn?: string, name?: string): ApprovalDecision | undefined {
+  private settle(id: string, status: ApprovalDecision['status'], decidedBy: string, decidedIn?: string, name?: string, note?: string): ApprovalDecision | undefined {
     const waiting = this.waiting.get(id);
     const updated = this.options.db
-      .prepare("UPDATE command_approvals SET status = ?, decided_at = ?, decided_by = ?, decided_in = ? WHERE id = ? AND status = 'pending'")
-      .run(status, this.options.clock.now(), decidedBy, decidedIn ?? null, id);
+      .prepare("UPDATE command_approvals SET status = ?, decided_at = ?, decided_by = ?, decided_in = ?, decided_by_name = ?, decision_note = ? WHERE id = ? AND status = 'pending'")
+      .run(status, this.options.clock.now(), decidedBy, decidedIn ?? null, name ?? null, note ?? null, id);
     if (updated.changes === 0) {
       // Settled meanwhile from outside this process: whoever still waits here learns how, and never hangs.
       if (waiting) this.wake(id, waiting);
       return undefined;
     }
-    const decision: ApprovalDecision = { id, status, decidedBy, ...(name ? { decidedByName: name } : {}) };
+    const decision: ApprovalDecision = { id, status, decidedBy, ...(name ? { decidedByName: name } : {}), ...(note ? { note } : {}) };
     if (name) setBounded(this.deciders, id, name, REMEMBERED_DECIDERS);
-    if (waiting) {
-      this.waiting.delete(id);
-      this.options.timers.clearTimeout(waiting.timer);
-      waiting.resolve(decision);
-    }
+    if (waiting) this.release(id, waiting, decision);
     this.options.logger.info({ approvalId: id, status, decidedBy }, 'approval decided');
     return decision;
   }
 
   /** Resolves a waiter with the decision the database holds for its request. */
   private wake(id: string, waiting: Waiting): void {
-    const row = this.options.db.prepare<[string], { status: ApprovalStatus; decided_by: string | null }>('SELECT status, decided_by FROM command_approvals WHERE id = ?').get(id);
+    const row = this.options.db
+      .prepare<[string], { status: ApprovalStatus; decided_by: string | null; decided_by_name: string | null; decision_note: string | null }>(
+        'SELECT status, decided_by, decided_by_name, decision_note FROM command_approvals WHERE id = ?',
+      )
+      .get(id);
     if (!row || row.status === 'pending') return;
+    const decision: ApprovalDecision = { id, status: row.status, decidedBy: row.decided_by ?? SYSTEM.restart };
+    if (row.decided_by_name) decision.decidedByName = row.decided_by_name;
+    if (row.decision_note) decision.note = row.decision_note;
+    this.release(id, waiting, decision);
+  }
+
+  private release(id: string, waiting: Waiting, decision: ApprovalDecision): void {
     this.waiting.delete(id);
     this.options.timers.clearTimeout(waiting.timer);
-    waiting.resolve({ id, status: row.status, decidedBy: row.decided_by ?? SYSTEM.restart });
+    if (waiting.poll !== undefined) this.options.timers.clearTimeout(waiting.poll);
+    waiting.resolve(decision);
   }
 
   private newId(): string {
@@ -290,6 +361,9 @@ export class ApprovalGate {
     }
   }
 }
+
+/** SQL: whether a command_approvals row was left in the admin channel's queue (decidable by the process that posts it). */
+const IN_ADMIN_QUEUE = 'EXISTS (SELECT 1 FROM admin_posts WHERE admin_posts.approval_id = command_approvals.id)';
 
 /** A posted request: where, and its question without the instructions. */
 interface AskedIn {
@@ -310,8 +384,8 @@ export function registerApprovalCommands(commands: CommandRegistry, gate: Approv
   });
   commands.register({
     name: 'deny',
-    usage: 'deny <id>',
-    description: 'refuse a command the agent is waiting to run',
+    usage: 'deny <id> [why]',
+    description: 'refuse a command the agent is waiting to run (the words after the id are shown as the reason)',
     adminOnly: true,
     immediate: true,
     run: ({ message, args }) => gate.decide(args, false, message.userId, message.conversationId, message.userName),

@@ -42,6 +42,9 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   const logger = interactive ? loggerFor(config, 'warn', { destination: adapter.logOutput, terminal: Boolean(process.stderr.isTTY) }) : undefined;
   const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' }, logger ? { logger } : {});
   takeOverFromEarlierChats(cairn, identity);
+  // Piped lines are read only after the turn's answer, so nobody here can answer a held command:
+  // with an admin channel and a running `cairn start` to post it, the admins are asked there instead.
+  if (!interactive) cairn.approvals.askAdminChannelWhenNoChat('a `cairn chat` reading piped input, where nobody can answer it');
   cairn.gateway.attach(adapter);
   const removeSignals = onShutdownSignal(async () => {
     await adapter.stop();

@@ -75,8 +75,10 @@ export async function holdForApproval(
     context.signal,
   );
   if (decision.status === 'approved') return;
+  // The admin's reason (`/deny <id> use the staging box`) often says what to do instead.
+  const said = decision.note ? `, saying "${decision.note}"` : '';
   const why = {
-    denied: decision.decidedBy.startsWith('cairn:') ? "it needs an admin's approval and nobody can be asked for it here (no chat, or piped input that is read only after the answer)" : decision.decidedByName ? `an admin (${decision.decidedByName}) denied it` : 'an admin denied it',
+    denied: decision.decidedBy.startsWith('cairn:') ? "it needs an admin's approval and nobody can be asked for it here (no chat, or piped input that is read only after the answer)" : `${decision.decidedByName ? `an admin (${decision.decidedByName})` : 'an admin'} denied it${said}`,
     expired: 'no admin approved it in time',
     cancelled: 'the turn was cancelled while it waited for approval',
   }[decision.status];

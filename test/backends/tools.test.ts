@@ -131,6 +131,12 @@ describe('terminal and file tools', () => {
     expect(deniedResult.content).toContain('an admin denied it');
     expect(deniedResult.content).not.toContain('ran');
 
+    // The reason an admin gives with `/deny` reaches the model: it often says what to do instead.
+    const deniedWithReason = registry.execute(call('terminal', { command }), admin);
+    await settled();
+    approvals.decide(`${/\/approve (\w+)/.exec(posted.at(-1) ?? '')?.[1] ?? ''} use the staging box`, false, 'telegram:9', 'telegram:dm:9', 'Ada');
+    expect((await deniedWithReason).content).toContain('an admin (Ada) denied it, saying "use the staging box" (request ');
+
     const expired = registry.execute(call('terminal', { command }), admin);
     await settled();
     timers.fireAll();
