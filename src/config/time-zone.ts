@@ -20,7 +20,24 @@ export const TIME_ZONE_MESSAGE = 'not an IANA time zone (e.g. Europe/Paris)';
  * or unknown (the caller says so). Ends with the advice, without a full stop, for the caller to go on.
  */
 export function shortZoneProblem(zone: string): string | undefined {
-  if (zone.includes('/') || !isTimeZone(zone)) return undefined;
+  if (zone.includes('/')) return undefined;
+  if (shortZoneProblems.has(zone)) return shortZoneProblems.get(zone);
+  const problem = findShortZoneProblem(zone);
+  if (shortZoneProblems.size < SHORT_ZONES_KEPT) shortZoneProblems.set(zone, problem);
+  return problem;
+}
+
+/**
+ * The answer per short name, found once: finding it builds two Intl formatters (~0.3 ms), and
+ * current_time asks for its zone (UTC unless CAIRN_TZ says otherwise) on every call, a tenth of
+ * a batch task's CPU (bench batch). Intl's zone data does not change while the process runs.
+ */
+const shortZoneProblems = new Map<string, string | undefined>();
+/** Names a model may make up are many; the ones kept are the first so many. */
+const SHORT_ZONES_KEPT = 500;
+
+function findShortZoneProblem(zone: string): string | undefined {
+  if (!isTimeZone(zone)) return undefined;
   const place = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
   if (place === 'UTC' || place === 'Etc/UTC') return undefined;
   return (
