@@ -200,8 +200,15 @@ function modelFix(error: unknown, settings: EndpointSettings): string {
     case 'not_found':
       return `Check ${settings.model} (the model name) and ${settings.baseUrl} (it usually ends in /v1).`;
     case 'network':
-    case 'timeout':
       return `The endpoint cannot be reached: check ${settings.baseUrl} and that the server is running.`;
+    case 'timeout':
+      // No answer is not no server: Ollama loads a model at its first request, which takes a minute on a small box.
+      return `No answer in time. A local server (Ollama, llama.cpp) may still be loading the model, which its first request can take a minute for: run this check again in a minute. Otherwise check ${settings.baseUrl} and that the server is running.`;
+    case 'unavailable':
+      // llama.cpp's server answers 503 "Loading model" until the model is in memory; vLLM's is not up before.
+      return error.status === 503
+        ? 'The server is up but not ready: a local server (llama.cpp) answers so while it loads the model, a hosted one when it is overloaded. Run this check again in a minute.'
+        : 'The server failed the request: run this check again in a minute; if it keeps failing, a local server\'s own log says why.';
     case 'rate_limit':
       return 'The provider is rate-limiting this key; try again later or check your plan.';
     default:

@@ -1,5 +1,6 @@
 /** The short, safe sentence a user sees when a turn fails: what happened and what to do. */
 import { isCairnError, sqliteCodeOf } from './errors.js';
+import { fallbackFailure } from '../model/chain-failure.js';
 
 export function userFacingError(error: unknown): string {
   const storage = storageTrouble(error);
@@ -11,8 +12,13 @@ export function userFacingError(error: unknown): string {
     case 'auth':
     case 'permission':
       return "I can't reach my model: the provider refused the API key. The operator should run `cairn doctor`.";
-    case 'quota':
+    case 'quota': {
+      // A fallback that was tried and failed too: "set a fallback provider" sent the operator to one already set.
+      const fallback = fallbackFailure(error);
+      if (fallback === 'passing') return 'My model provider account has run out of credit or quota. The operator needs to top it up; my fallback provider is failing too right now, so please try again later.';
+      if (fallback === 'lasting') return "My model provider account has run out of credit or quota. The operator needs to top it up; my fallback provider can't answer either, and trying again won't help until the operator acts.";
       return "My model provider account has run out of credit or quota. The operator needs to top it up (or set a fallback provider); trying again won't help until then.";
+    }
     case 'timeout':
       return "The model didn't answer in time. Please try again shortly.";
     case 'unavailable':

@@ -13,6 +13,7 @@ import { APIUserAbortError, type OpenAI } from 'openai';
 import { openAIClient } from './openai-client.js';
 import { CairnError } from '../core/errors.js';
 import { costUsd, ZERO_USAGE } from './cost.js';
+import { ChainFailure } from './chain-failure.js';
 import { Deadline } from './deadline.js';
 import { mapModelError } from './map-error.js';
 import type { ModelPrice, ProviderSettings } from './providers.js';
@@ -94,6 +95,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
     let lastError: CairnError | undefined;
     /** The first failure that waiting would not mend (a prompt too long, a key refused): what the user is told, over a fallback's passing 429. */
     let lasting: CairnError | undefined;
+    const failures: CairnError[] = [];
     const order = rests.order();
     for (const [position, index] of order.entries()) {
       const endpoint = endpoints[index] as Endpoint;
@@ -108,13 +110,16 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
         const error = thrown as CairnError;
         if (error.code === 'aborted' || (state.delivered && !request.onTextReset)) throw error;
         lastError = error;
+        failures.push(error);
         if (!error.isRetryable) lasting ??= error;
         const restMs = rests.failed(index, error);
         // Named by model too: a chain of two `custom` endpoints logged "from custom to custom".
         if (next) logger.warn({ from: endpoint.settings.name, fromModel: model, to: next.settings.name, toModel: next.settings.model, code: error.code, status: error.status, ...(restMs === undefined ? {} : { restMs }) }, 'model provider failed; trying the next one');
       }
     }
-    throw lasting ?? (lastError as CairnError);
+    const told = lasting ?? (lastError as CairnError);
+    // Tried at more than one provider: the user's sentence says the fallback failed too.
+    throw failures.length > 1 ? new ChainFailure(told, failures) : told;
   }
 
   /** `singleAttempt`: a provider back from a rest, with others behind it, is not waited on again. */
@@ -180,7 +185,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
           // Some OpenAI-compatible servers ignore `stream: true` and answer with one JSON body:
           // read it as a completion and hand its text over in one piece.
           raw = readCompletion(await response.json(), settings.name);
-          const text = finishReply(raw, prepared.parseTextToolCalls).text;
+          const text = finishReply(raw, prepared.parseTextToolCalls, prepared.bareToolNames).text;
           if (text) {
             state.delivered = true;
             onTextDelta(text);
@@ -193,6 +198,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
             signal: deadline.signal,
             onTextDelta,
             filterToolCallText: prepared.parseTextToolCalls,
+            bareToolNames: prepared.bareToolNames,
             onChunk: () => deadline.touch(),
             onFirstDelta: () => void (state.delivered = true),
             // Thinking the answer closed without opening: the caller takes back what it showed, so nothing shown remains.
@@ -219,7 +225,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
       }
       const failure = serverFailure(raw.finishReason, settings.name);
       if (failure) throw failure;
-      const reply = finishReply(raw, prepared.parseTextToolCalls);
+      const reply = finishReply(raw, prepared.parseTextToolCalls, prepared.bareToolNames);
       const answeredBy = raw.model ?? model;
       const price = options.pricing?.[model] ?? options.pricing?.[answeredBy];
       return {

@@ -13,6 +13,8 @@ export interface PreparedRequest {
   body: ChatCompletionCreateParamsNonStreaming;
   /** Whether <tool_call> blocks in the reply text are tool calls (hermes and auto modes, tools offered), or are to be hidden (`hideToolCallText`, any mode). */
   parseTextToolCalls: boolean;
+  /** The tools a reply that is only bare call JSON may call (bare-tool-call.ts): those offered outside native mode, none when no call may be made. */
+  bareToolNames: string[];
 }
 
 /** `endpoint`: the base URL asked, the only one a model's reasoning goes back to (see reasoning.ts). */
@@ -32,7 +34,8 @@ export function prepareRequest(request: CompletionRequest, model: string, toolMo
   };
   // Native mode too hides them when asked: vLLM (0.10 on) keeps the tools in the prompt under
   // tool_choice "none" and parses no call, so a call the model still writes came to the user as text.
-  return { body, parseTextToolCalls: (toolMode !== 'native' && tools.length > 0) || request.hideToolCallText === true };
+  const bareToolNames = toolMode !== 'native' && request.toolChoice !== 'none' ? tools.map((tool) => tool.name) : [];
+  return { body, parseTextToolCalls: (toolMode !== 'native' && tools.length > 0) || request.hideToolCallText === true, bareToolNames };
 }
 
 export function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {

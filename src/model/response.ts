@@ -11,6 +11,7 @@ import { invalidOutput, statusError } from './map-error.js';
 import { newToolCallId, parseToolCallBlocks } from './hermes.js';
 import { reasoningFieldsShape, reasoningOf } from './reasoning.js';
 import { withoutThinking } from './thinking.js';
+import { parseBareToolCalls } from './bare-tool-call.js';
 import type { FinishReason, ReasoningField, ToolCall, Usage } from './types.js';
 
 /** What one attempt produced, before <tool_call> text parsing: shared by plain and streamed replies. */
@@ -139,10 +140,13 @@ function tryJson(text: string): unknown {
 }
 
 /** Applies the tool mode to a raw reply: text tool calls are parsed only when native ones are absent. */
-export function finishReply(raw: RawReply, parseTextToolCalls: boolean): { text: string; toolCalls: ToolCall[]; finishReason: FinishReason } {
+export function finishReply(raw: RawReply, parseTextToolCalls: boolean, bareToolNames: readonly string[] = []): { text: string; toolCalls: ToolCall[]; finishReason: FinishReason } {
   let { toolCalls } = raw;
   let text = withoutThinking(raw.text);
   if (parseTextToolCalls && toolCalls.length === 0) ({ text, toolCalls } = parseToolCallBlocks(text));
+  // A small model's call without the tags it was asked for: the whole reply is the call's JSON.
+  const bare = toolCalls.length === 0 ? parseBareToolCalls(text, bareToolNames) : undefined;
+  if (bare) ({ text, toolCalls } = { text: '', toolCalls: bare });
   // Text tool calls arrive with finish_reason 'stop'; the agent cares that tools were called.
   const calledTools = toolCalls.length > 0 && (raw.finishReason === 'stop' || raw.finishReason === undefined);
   const finishReason = calledTools ? 'tool_calls' : mapFinishReason(raw.finishReason);

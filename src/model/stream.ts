@@ -11,6 +11,7 @@ import { invalidOutput } from './map-error.js';
 import { reasoningFieldsShape, StreamedReasoning } from './reasoning.js';
 import { argumentsSchema, contentSchema, normalizeArguments, type RawReply } from './response.js';
 import { ThinkingFilter, type ThinkingOutput } from './thinking.js';
+import { BareToolCallHold } from './bare-tool-call.js';
 
 const chunkSchema = z.object({
   model: z.string().nullish(),
@@ -46,6 +47,8 @@ export interface StreamOptions {
   onTextDelta: (text: string) => void;
   /** Hides <tool_call> blocks from the deltas (hermes and auto modes). */
   filterToolCallText: boolean;
+  /** Tools a reply that is only bare call JSON calls (bare-tool-call.ts): such a reply is held back, not shown. */
+  bareToolNames?: readonly string[] | undefined;
   /** Called on every chunk, so an idle deadline can be pushed back while the model talks. */
   onChunk: () => void;
   /** Called before the first delta reaches the caller (again after a take-back): from then on nothing may be retried. */
@@ -60,6 +63,8 @@ export interface StreamOptions {
 export async function readStream(stream: AsyncIterable<unknown>, options: StreamOptions): Promise<RawReply> {
   const newToolCallFilter = () => (options.filterToolCallText ? new ToolCallTextFilter() : undefined);
   let toolCallFilter = newToolCallFilter();
+  const newBareHold = () => new BareToolCallHold(options.bareToolNames ?? []);
+  let bareHold = newBareHold();
   const thinking = new ThinkingFilter();
   const calls = new StreamedCalls();
   const reasoning = new StreamedReasoning();
@@ -80,12 +85,13 @@ export async function readStream(stream: AsyncIterable<unknown>, options: Stream
     if (takeBack) {
       // What was shown was thinking: taken back, and a <tool_call> it mentioned starts nothing.
       toolCallFilter = newToolCallFilter();
+      bareHold = newBareHold();
       if (delivered && options.onTextReset) {
         delivered = false;
         options.onTextReset();
       }
     }
-    deliver(toolCallFilter ? toolCallFilter.push(shown) : shown);
+    deliver(bareHold.push(toolCallFilter ? toolCallFilter.push(shown) : shown));
   };
 
   for await (const raw of stream) {
@@ -109,7 +115,7 @@ export async function readStream(stream: AsyncIterable<unknown>, options: Stream
     }
   }
   const rest = thinking.flush();
-  deliver(toolCallFilter ? toolCallFilter.push(rest) + toolCallFilter.flush() : rest);
+  deliver(bareHold.push(toolCallFilter ? toolCallFilter.push(rest) + toolCallFilter.flush() : rest) + bareHold.flush());
   if (!sawChoice) throw invalidOutput(options.provider, `${options.provider} ended the stream without an answer.`);
 
   const { usage, costUsd, reported } = readUsage(usageRaw);
