@@ -112,6 +112,11 @@ function listedName(wanted: string, names: readonly string[]): string | undefine
   if (names.includes(wanted)) return wanted;
   const sameLetters = names.filter((name) => name.toLowerCase() === wanted.toLowerCase());
   if (sameLetters.length === 1) return sameLetters[0];
+  // Ollama lists `llama3.2:latest` and takes `llama3.2` for it, as `ollama run` does.
+  if (!wanted.includes(':')) {
+    const latest = listedName(`${wanted}:latest`, names);
+    if (latest !== undefined) return latest;
+  }
   const colon = wanted.lastIndexOf(':');
   const variant = wanted.slice(colon + 1).toLowerCase();
   if (colon <= 0 || !ROUTING_VARIANTS.has(variant)) return undefined;

@@ -1,4 +1,4 @@
-/** /model: OpenRouter routing variants (`:nitro`) after a listed name, and names pasted with a typographic hyphen, quoted or in other capitals. */
+/** /model: OpenRouter routing variants (`:nitro`) after a listed name, Ollama's names without `:latest`, and names pasted with a typographic hyphen, quoted or in other capitals. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../src/core/message.js';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
@@ -50,5 +50,14 @@ describe('/model', () => {
     expect(await say('2', '/model list "4o-mini"')).toBe('Models with "4o-mini" (1):\nopenai/gpt-4o-mini');
     await say('1', 'which one now?');
     expect(modelFor('which one now?')).toBe('openai/gpt-4o');
+  });
+
+  it("takes Ollama's name without its tag as the :latest it lists, as `ollama run` does", async () => {
+    server.setModels(['llama3.2:latest', 'llama3.2:1b', 'qwen2.5:7b']);
+    expect(await say('1', '/model llama3.2')).toBe('From the next message on, this conversation uses llama3.2:latest.');
+    await say('1', 'hello llama');
+    expect(modelFor('hello llama')).toBe('llama3.2:latest');
+    // Only :latest stands for no tag: qwen2.5 has none listed.
+    expect(await say('1', '/model qwen2.5')).toMatch(/^The provider has no model named qwen2\.5\. Close: qwen2\.5:7b/);
   });
 });
