@@ -91,13 +91,15 @@ export interface ContextOverflow {
  * group numbers; 0 for none): OpenAI, DeepSeek, vLLM and OpenRouter "maximum context length is 8192 tokens. However, your
  * messages resulted in / you requested (about) 9000 tokens", Anthropic "prompt is too long: 210000 tokens > 200000 maximum",
  * Mistral "Prompt contains 9000 tokens … too large for model with 8192 maximum context length", Gemini "The input token
- * count (9000) exceeds the maximum number of tokens allowed (8192)", llama.cpp "exceeds the available context size".
+ * count (9000) exceeds the maximum number of tokens allowed (8192)", llama.cpp "request (9000 tokens) exceeds the available
+ * context size (8192 tokens)" (older builds without the figures).
  */
 const OVERFLOWS: readonly [RegExp, number, number][] = [
   [/maximum context length is (\d+) tokens(?:[^\n]*?(?:resulted in|requested(?: about)?) (\d+) tokens)?/i, 1, 2],
   [/prompt is too long: (\d+) tokens > (\d+) maximum/i, 2, 1],
   [/prompt contains (\d+) tokens[^\n]*?too large for model with (\d+) maximum context length/i, 2, 1],
   [/input token count \(?(\d+)\)? exceeds the maximum number of tokens allowed \(?(\d+)\)?/i, 2, 1],
+  [/request \((\d+) tokens\) exceeds the available context size \((\d+) tokens\)/i, 2, 1],
   [/exceeds the available context size|context_length_exceeded|context window|maximum context length/i, 0, 0],
 ];
 

@@ -53,6 +53,7 @@ describe('contextOverflow', () => {
     expect(contextOverflow(refusal('Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 maximum context length'))).toEqual({ limit: 32768, requested: 40000 });
     expect(contextOverflow(refusal('The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).'))).toEqual({ limit: 1048576, requested: 1200000 });
     expect(contextOverflow(refusal('the request exceeds the available context size, try increasing it'))).toEqual({ limit: undefined, requested: undefined });
+    expect(contextOverflow(refusal('request (9000 tokens) exceeds the available context size (4096 tokens), try increasing it'))).toEqual({ limit: 4096, requested: 9000 });
   });
 
   it('leaves other failures alone', () => {
