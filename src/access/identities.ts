@@ -8,6 +8,8 @@ import { CairnError } from '../core/errors.js';
 import { codeCandidates, newCode } from './codes.js';
 
 const LINK_CODE_VALIDITY_MS = 15 * 60_000;
+/** A `user_id` that is the account of `@sender` on `@platform` (`slack:T1:U1` for Slack's `U1`, `telegram:555` for `555`). */
+const ACCOUNT_OF_SENDER = "substr(user_id, 1, length(@platform) + 1) = @platform || ':' AND substr(user_id, -length(@sender) - 1) = ':' || @sender";
 
 /** The platform of an account's key ("slack:T1:U1" is Slack's): every adapter builds keys, and conversation ids, that way. */
 export function platformOf(userKey: string): string {
@@ -20,14 +22,23 @@ export class IdentityLinks {
   constructor(private readonly db: Db) {
     this.statements = {
       person: db.prepare<[string], { person_id: string }>('SELECT person_id FROM identity_links WHERE user_id = ?'),
-      members: db.prepare<[string], { user_id: string }>('SELECT user_id FROM identity_links WHERE person_id = ? ORDER BY linked_at'),
+      // The two accounts of a first link joined at once: the one whose key the person has comes first.
+      members: db.prepare<[string], { user_id: string }>('SELECT user_id FROM identity_links WHERE person_id = ? ORDER BY linked_at, user_id <> person_id'),
       insertCode: db.prepare('INSERT INTO link_codes (code, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
       clearCodes: db.prepare('DELETE FROM link_codes WHERE user_id = ? OR expires_at <= ?'),
       code: db.prepare<[string], { code: string; user_id: string; expires_at: number }>('SELECT code, user_id, expires_at FROM link_codes WHERE code = ?'),
       useCode: db.prepare('DELETE FROM link_codes WHERE code = ?'),
-      link: db.prepare('INSERT OR REPLACE INTO identity_links (user_id, person_id, linked_at) VALUES (?, ?, ?)'),
+      // An account already in the person keeps when it joined (the code's issuer, at each new link): the accounts
+      // are listed in the order they joined, and the longest linked inherits the person key when its holder leaves.
+      link: db.prepare(
+        `INSERT INTO identity_links (user_id, person_id, linked_at) VALUES (?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET linked_at = CASE WHEN person_id = excluded.person_id THEN linked_at ELSE excluded.linked_at END, person_id = excluded.person_id`,
+      ),
       repoint: db.prepare('UPDATE identity_links SET person_id = ? WHERE person_id = ?'),
       unlink: db.prepare('DELETE FROM identity_links WHERE user_id = ?'),
+      // substr, not LIKE, so no id is read as a pattern.
+      linkedOn: db.prepare<{ platform: string; sender: string }, { user_id: string }>(`SELECT user_id FROM identity_links WHERE ${ACCOUNT_OF_SENDER} ORDER BY linked_at`),
+      dropCodesOf: db.prepare<{ platform: string; sender: string }>(`DELETE FROM link_codes WHERE ${ACCOUNT_OF_SENDER}`),
     };
   }
 
@@ -41,6 +52,22 @@ export class IdentityLinks {
     const person = this.personOf(userId);
     const members = this.statements.members.all(person).map((row) => row.user_id);
     return members.length > 0 ? members : [userId];
+  }
+
+  /**
+   * The linked accounts a platform's user id is (`U1` on Slack is `slack:T1:U1`, a key that also names
+   * the workspace; `555` on Telegram is `telegram:555`): what `cairn pairing` names them by.
+   */
+  linkedAccountsOf(platform: string, senderId: string): string[] {
+    return this.statements.linkedOn.all({ platform, sender: senderId }).map((row) => row.user_id);
+  }
+
+  /**
+   * Spends the link codes a platform's user id issued (its access was revoked): a code it gave out just
+   * before stayed valid for 15 minutes, and whoever redeemed it became that person and read their notes.
+   */
+  dropCodesOf(platform: string, senderId: string): number {
+    return this.statements.dropCodesOf.run({ platform, sender: senderId }).changes;
   }
 
   issueCode(userId: string, now: number): string {

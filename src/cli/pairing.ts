@@ -72,10 +72,12 @@ export const pairingCommands: CommandGroup = ({ program, config, print }) => {
         // "Revoked" alone told the operator the person was out while an allowlist still let them in.
         const listed = listedIn(platforms, platform, userId);
         if (access.pairing.revoke(platform, userId)) {
+          // A link code it gave out just before would still make whoever redeems it this person.
+          access.links.dropCodesOf(platform, userId);
           // Their tasks would be skipped at each run while listed as active (a one-off used up): they are paused, and say so.
           const paused = listed ? 0 : schedules.pauseOf(platform, userId);
           const pausedText = paused > 0 ? ` ${tasks(paused)} they set ${paused === 1 ? 'is' : 'are'} paused until they are approved again (\`cairn schedules cancel\` ends one).` : '';
-          print(`Revoked ${platform} user ${userId}.${listed ? ` They still get in through ${listed}: take them out there and restart Cairn.` : pausedText}`);
+          print(`Revoked ${platform} user ${userId}.${listed ? ` They still get in through ${listed}: take them out there and restart Cairn.` : pausedText}${linkedText(access, platform, userId)}`);
         } else {
           print(`${platform} user ${userId} was not paired${listed ? `; they get in through ${listed}: take them out there and restart Cairn` : ' (allowlisted users are changed in config)'}.`);
           process.exitCode = 1;
@@ -83,6 +85,18 @@ export const pairingCommands: CommandGroup = ({ program, config, print }) => {
       }),
     );
 };
+
+/**
+ * Revoking takes one account out; a person linked across platforms still reaches Cairn, with their
+ * notes, tasks and allowance, from the others: "Revoked" alone read as the person being shut out.
+ */
+function linkedText(access: AccessControl, platform: string, userId: string): string {
+  const accounts = access.links.linkedAccountsOf(platform, userId);
+  const others = [...new Set(accounts.flatMap((account) => access.links.identitiesOf(account)))].filter((identity) => !accounts.includes(identity));
+  if (others.length === 0) return '';
+  const one = others.length === 1;
+  return ` It is linked with ${others.join(', ')}, which still ${one ? 'reaches' : 'reach'} Cairn as the same person, with their notes and tasks: take ${one ? 'it' : 'them'} out too to shut the person out.`;
+}
 
 /** `1 scheduled task`, `3 scheduled tasks`. */
 function tasks(count: number): string {

@@ -20,21 +20,49 @@ export const usageCommands: CommandGroup = (context) => {
       return withCairn(context, (cairn) => {
         // Nothing was recorded before 1970; a larger --days ("all of it") would be a date Date cannot print.
         const since = Math.max(0, startOfUtcDay(Date.now()) - (days - 1) * DAY_MS);
-        const rows = withBatchRunsTogether(cairn.ledger.byPerson(since));
+        const people = withCarried(withBatchRunsTogether(cairn.ledger.byPerson(since)), cairn.ledger.carriedByAccount(since));
+        const rows = withLinkedAccounts(people, (person) => cairn.access.links.identitiesOf(person));
         const limit = cairn.config.agent.userDailyTokens;
         if (options.json) return print(JSON.stringify({ since: new Date(since).toISOString(), dailyAllowance: limit ?? null, people: rows }));
         const period = days === 1 ? 'Today (since 00:00 UTC)' : `Since ${new Date(since).toISOString().slice(0, 10)} (${days} days)`;
         if (rows.length === 0) return print(`${period}: no model calls.`);
         print(`${period}${limit ? `; daily allowance ${count(limit)} tokens a person` : ''}:`);
-        const width = Math.max(...rows.map((row) => label(row.user).length));
+        const width = Math.max(...rows.map((row) => label(row).length));
         for (const row of rows) {
-          print(`  ${label(row.user).padEnd(width)}  ${count(row.tokens).padStart(12)} tokens  ${count(row.calls).padStart(6)} calls${cost(row)}`);
+          print(`  ${label(row).padEnd(width)}  ${count(row.tokens).padStart(12)} tokens  ${count(row.calls).padStart(6)} calls${cost(row)}${carriedText(row)}`);
         }
       });
     });
 };
 
-type Row = ReturnType<Cairn['ledger']['byPerson']>[number];
+type Row = ReturnType<Cairn['ledger']['byPerson']>[number] & { linked?: string[]; carried?: number };
+
+/**
+ * An account that left a person (`/unlink`) counts the person's spending that day toward its own
+ * allowance, as `/usage` there says; those calls stay the person's (listed once), so the account's row
+ * says how many tokens it carries, or it showed nothing while its requests were refused.
+ */
+function withCarried(rows: Row[], carried: Map<string, number>): Row[] {
+  const withIt = rows.map((row) => {
+    const tokens = row.user === null ? undefined : carried.get(row.user);
+    return tokens === undefined ? row : { ...row, carried: tokens };
+  });
+  const listed = new Set(rows.map((row) => row.user));
+  const onlyCarried = [...carried].filter(([user]) => !listed.has(user)).map(([user, tokens]): Row => ({ user, calls: 0, tokens: 0, costUsd: undefined, carried: tokens }));
+  return [...withIt, ...onlyCarried];
+}
+
+/**
+ * A person's row is under one account's key (`slack:T1:U1`, whichever issued the first /link code): it
+ * names the other accounts whose requests it counts too, or an operator read it as that account alone
+ * (and a Telegram account revoked but still linked as spending nothing, while the person spent on).
+ */
+function withLinkedAccounts(rows: Row[], identitiesOf: (person: string) => string[]): Row[] {
+  return rows.map((row) => {
+    const linked = row.user === null || row.user.startsWith('(') ? [] : identitiesOf(row.user).filter((identity) => identity !== row.user);
+    return linked.length > 0 ? { ...row, linked } : row;
+  });
+}
 
 /** A batch run with --shared-db gives each task a user of its own (`batch:<task>:<nonce>`): one row for them all. */
 function withBatchRunsTogether(rows: Row[]): Row[] {
@@ -59,6 +87,11 @@ function cost(row: Row): string {
   return row.partialCost ? `  at least $${row.costUsd.toFixed(4)} (some calls have no known price)` : `  $${row.costUsd.toFixed(4)}`;
 }
 
-function label(user: string | null): string {
-  return user ?? '(background: notes, reflection, audits)';
+function carriedText({ carried }: Row): string {
+  return carried === undefined ? '' : `  (and ${count(carried)} tokens the person it left spent that day, which count toward its allowance too)`;
+}
+
+function label({ user, linked }: Row): string {
+  if (user === null) return '(background: notes, reflection, audits)';
+  return linked ? `${user} (linked: ${linked.join(', ')})` : user;
 }

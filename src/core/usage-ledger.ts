@@ -10,6 +10,7 @@ export class UsageLedger {
   private readonly totalsSince;
   private readonly userTotalsSince;
   private readonly byPersonSince;
+  private readonly carriedSince;
 
   /** Moves a person key's calls, and the calls it carries, to another key in one transaction. */
   private readonly reassignInTransaction;
@@ -52,6 +53,14 @@ export class UsageLedger {
            SELECT id FROM model_calls WHERE user_key = @key AND at >= @since
            UNION SELECT call_id FROM usage_carried_calls WHERE user_key = @key)
          UNION ALL SELECT tokens, cost_usd, (cost_usd IS NULL AND tokens > 0) FROM usage_carried WHERE user_key = @key AND at >= @since)`,
+    );
+    // Calls an account counts from a person it left (not its own again since it came back), and the sums carried before 018.
+    this.carriedSince = db.prepare<{ since: number }, { user_key: string; tokens: number }>(
+      `SELECT user_key, SUM(tokens) AS tokens FROM (
+         SELECT c.user_key, m.prompt_tokens + m.completion_tokens AS tokens FROM usage_carried_calls c JOIN model_calls m ON m.id = c.call_id
+           WHERE m.at >= @since AND m.user_key IS NOT c.user_key
+         UNION ALL SELECT user_key, tokens FROM usage_carried WHERE at >= @since)
+       GROUP BY user_key HAVING SUM(tokens) > 0 ORDER BY user_key`,
     );
     const carryCalls = db.prepare<{ from: string; to: string; since: number }>(
       `INSERT OR IGNORE INTO usage_carried_calls (user_key, call_id)
@@ -115,6 +124,15 @@ export class UsageLedger {
   /** Calls, tokens and cost per person since `since`, most tokens first; `user` null is work for no one person (notes, reflection, audits). */
   byPerson(since: number): ({ user: string | null; calls: number; tokens: number } & Cost)[] {
     return this.byPersonSince.all(since).map((row) => ({ user: row.user_key, calls: row.calls, tokens: row.tokens, ...costOf(row) }));
+  }
+
+  /**
+   * Per account that left a person (`/unlink`), the tokens of the person's calls since `since` that it
+   * counts toward its own allowance. They are the person's calls, in `byPerson` under the person: an
+   * account whose day is spent by them otherwise showed no use at all there.
+   */
+  carriedByAccount(since: number): Map<string, number> {
+    return new Map(this.carriedSince.all({ since }).map((row) => [row.user_key, row.tokens]));
   }
 
   totals(since: number): { calls: number; promptTokens: number; completionTokens: number; cachedTokens: number } & Cost {

@@ -88,7 +88,9 @@ describe('a stranger paired by the operator, then two accounts linked', () => {
 
     // Revoked, the Telegram account is a stranger again; the Slack account stays in.
     // The task the Telegram account set would be refused at each run: it is paused, and listed so.
-    expect(await cli('pairing', 'revoke', 'telegram', '555')).toEqual(['Revoked telegram user 555. 1 scheduled task they set is paused until they are approved again (`cairn schedules cancel` ends one).']);
+    expect(await cli('pairing', 'revoke', 'telegram', '555')).toEqual([
+      'Revoked telegram user 555. 1 scheduled task they set is paused until they are approved again (`cairn schedules cancel` ends one). It is linked with slack:T1:U1, which still reaches Cairn as the same person, with their notes and tasks: take it out too to shut the person out.',
+    ]);
     expect(await cli('schedules', 'list')).toEqual([expect.stringMatching(/^#1 cron "0 9 \* \* 1", paused \(bo has no access now; it runs once they do, from .*\): Remind Bo/)]);
     await cairn.gateway.receive(onTelegram('still there?'));
     expect(telegram.texts().at(-1)).toMatch(/pairing code is [A-Z0-9]+/);
