@@ -118,10 +118,13 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--tasks <file>', "take expected answers and rewards from this tasks file (default: the trajectories' copies)")
     .option('--reward <spec>', 'reward for tasks without one', reward)
     .option('--concurrency <n>', 'scorings at once (judge calls)', int(1), 8)
-    .action(async (opts: { run: string; tasks?: string; reward?: ReturnType<typeof reward>; concurrency: number }) => {
+    .option('--allow-lost-scores', 'rewrite the run even when scored trajectories lose their score to a reward that fails (a judge that is down)')
+    .action(async (opts: { run: string; tasks?: string; reward?: ReturnType<typeof reward>; concurrency: number; allowLostScores?: boolean }) => {
       const loaded = config();
       const { recomputeRewards } = await import('../rl/rewards/recompute.js');
-      const result = await interruptible((signal) => recomputeRewards({ runDir: opts.run, tasksFile: opts.tasks, reward: opts.reward, concurrency: opts.concurrency }, { config: { ...loaded, logLevel: loaded.logLevel ?? 'warn' }, signal }));
+      const result = await interruptible((signal) =>
+        recomputeRewards({ runDir: opts.run, tasksFile: opts.tasks, reward: opts.reward, concurrency: opts.concurrency, allowLostScores: opts.allowLostScores }, { config: { ...loaded, logLevel: loaded.logLevel ?? 'warn' }, signal }),
+      );
       print(`Rescored ${result.rescored} trajectories: ${result.changed} changed, ${result.failed} could not be scored.`);
       for (const line of describeSummary(result.summary)) print(line);
     });

@@ -97,7 +97,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       createdAt: new Date().toISOString(),
     };
     const previous = await readRunMeta(paths.meta);
-    if (previous && options.resume) checkResumable(previous, meta, notice);
+    if (previous && options.resume) checkResumable(previous, meta, { modelGiven: options.model !== undefined }, notice);
     // A resumed run goes on scoring as it started, unless --reward says otherwise.
     const reward = options.reward ?? (options.resume ? previous?.reward : undefined) ?? undefined;
     const summary = new SummaryBuilder();
@@ -257,9 +257,18 @@ function withModel(config: Config, model: string | undefined): Config {
   return { ...config, providers: [{ ...(primary as NonNullable<typeof primary>), model }, ...fallback] };
 }
 
-function checkResumable(previous: RunMeta, current: RunMeta, notice: (line: string) => void): void {
+function checkResumable(previous: RunMeta, current: RunMeta, given: { modelGiven: boolean }, notice: (line: string) => void): void {
   if (previous.shard !== current.shard) {
     throw new CairnError('invalid_input', `This run was started with --shard ${previous.shard ?? '(none)'}; resume it with the same shard, or choose a new --out.`);
+  }
+  if (previous.model !== current.model && !given.modelGiven) {
+    // A run started with --model and resumed by the same command without it (a requeued job, a
+    // shell's history) would go on with another model and mix two policies' data in one run.
+    const started = previous.model ?? '(none)';
+    throw new CairnError(
+      'invalid_input',
+      `This run started with model ${started}; the configuration now names ${current.model ?? 'none'}. Resume with --model ${started} to go on as it started (or --model ${current.model ?? '<name>'} to continue with that one: each trajectory names its model).`,
+    );
   }
   if (previous.tasksSha256 !== current.tasksSha256) notice(`The tasks file changed since this run started; finished ids are still skipped.`);
   if (previous.model !== current.model) notice(`This run started with model ${previous.model ?? '(none)'}; it now continues with ${current.model ?? '(none)'}.`);

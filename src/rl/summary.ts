@@ -17,13 +17,19 @@ export interface SummaryContext {
   run: Record<string, unknown>;
 }
 
+function byName<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Accumulates a summary one trajectory at a time, so a run never holds all its trajectories. */
 export class SummaryBuilder {
   private readonly status = { ok: 0, error: 0, timeout: 0 };
   private readonly tokens = { prompt: 0, completion: 0, cached: 0 };
-  private readonly toolCalls = { total: 0, errors: 0, byName: {} as Record<string, { calls: number; errors: number }> };
-  private readonly errorsByCode: Record<string, number> = {};
-  private readonly skills: Record<string, { uses: number; versions: Record<string, number>; rewardSum: number; rewarded: number }> = {};
+  // Keyed by names from outside (a skill named `constructor`, a tool the model made up called `toString`):
+  // objects without a prototype, where `??=` found Object's own members and the counts went astray.
+  private readonly toolCalls = { total: 0, errors: 0, byName: byName<{ calls: number; errors: number }>() };
+  private readonly errorsByCode = byName<number>();
+  private readonly skills = byName<{ uses: number; versions: Record<string, number>; rewardSum: number; rewarded: number }>();
   private readonly rewards: number[] = [];
   private readonly durations: number[] = [];
   private cost = 0;
@@ -52,7 +58,7 @@ export class SummaryBuilder {
     if (t.reward !== null) this.rewards.push(t.reward);
     if (succeeded(t)) this.succeeded++;
     for (const skill of t.skills) {
-      const entry = (this.skills[skill.name] ??= { uses: 0, versions: {}, rewardSum: 0, rewarded: 0 });
+      const entry = (this.skills[skill.name] ??= { uses: 0, versions: byName<number>(), rewardSum: 0, rewarded: 0 });
       entry.uses++;
       const version = String(skill.version ?? 'unknown');
       entry.versions[version] = (entry.versions[version] ?? 0) + 1;

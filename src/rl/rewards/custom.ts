@@ -9,9 +9,11 @@
  * once: nothing waits on a module forever. TypeScript modules load through tsx's `tsImport`,
  * so they work the same whether Cairn runs compiled (dist/) or from its sources.
  */
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { describeError } from '../../core/errors.js';
 import type { Trajectory } from '../trajectory.js';
 import type { Task } from '../tasks.js';
 import type { RewardResult } from './builtin.js';
@@ -69,7 +71,8 @@ export class CustomRewardLoader {
     const call = Promise.resolve().then(() => fn(structuredClone(trajectory), structuredClone(task), structuredClone(options)));
     const returned = await untilAborted(withTimeLimit(call, this.timeoutMs, this.timers, `reward() in ${modulePath} did not return within ${this.seconds} s`), signal);
     const parsed = resultSchema.safeParse(returned);
-    if (!parsed.success) throw new Error(`reward() in ${modulePath} must return a number or {score, reason?}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    // Name what came back: zod's "Invalid input" left NaN, a forgotten return and toFixed()'s string looking like numbers.
+    if (!parsed.success) throw new Error(`reward() in ${modulePath} returned ${describeReturned(returned)}; it must return a number (not NaN or Infinity) or {score, reason?}`);
     if (typeof parsed.data === 'number') return { score: parsed.data };
     return parsed.data.reason === undefined ? { score: parsed.data.score } : { score: parsed.data.score, reason: parsed.data.reason };
   }
@@ -104,7 +107,9 @@ async function importReward(path: string): Promise<CustomRewardFn> {
     const url = pathToFileURL(path).href;
     module = (await (/\.[cm]?ts$/i.test(path) ? importTypeScript(url) : import(url))) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`cannot load the reward module ${path}: ${(error as Error).message}`);
+    // A plain value thrown at its top level has no message; a syntax error's has no line (Node prints that part only when it exits).
+    const where = error instanceof SyntaxError ? await syntaxErrorAt(path) : undefined;
+    throw new Error(`cannot load the reward module ${path}: ${describeError(error)}${where ? ` (at ${where})` : ''}`, { cause: error });
   }
   const fallback = module.default;
   // A .ts file outside an ESM package loads as CommonJS: its exports arrive under `default`.
@@ -112,6 +117,40 @@ async function importReward(path: string): Promise<CustomRewardFn> {
   const fn = [module.reward, fallback, commonJs.reward, commonJs.default].find((candidate) => typeof candidate === 'function');
   if (typeof fn !== 'function') throw new Error(`the reward module ${path} must export a function named reward(trajectory, task, options)`);
   return fn as CustomRewardFn;
+}
+
+/** What a reward() call returned, in words, for the error that refuses it. */
+function describeReturned(value: unknown): string {
+  if (value === undefined) return 'nothing (undefined: a missing return?)';
+  if (typeof value === 'string') return `the string ${JSON.stringify(clip(value, 40))} (convert it with Number())`;
+  if (typeof value !== 'object' || value === null) return String(value);
+  if ('score' in value) {
+    const { score, reason } = value as { score: unknown; reason?: unknown };
+    if (typeof score === 'number' && Number.isFinite(score)) return `{score: ${score}} with a reason that is not text (${describeReturned(reason)})`;
+    return `{score: ${describeReturned(score)}}`;
+  }
+  try {
+    return clip(JSON.stringify(value), 100);
+  } catch {
+    return 'an object';
+  }
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** Where a module that does not parse breaks (`file:line:column` and the line), from esbuild's parser; undefined when it finds nothing. */
+async function syntaxErrorAt(path: string): Promise<string | undefined> {
+  try {
+    const { transform } = await import('esbuild');
+    const loader = /\.[cm]?ts$/i.test(path) ? 'ts' : 'js';
+    await transform(await readFile(path, 'utf8'), { loader, sourcefile: path });
+    return undefined;
+  } catch (error) {
+    const location = (error as { errors?: { location?: { file: string; line: number; column: number; lineText: string } | null }[] }).errors?.[0]?.location;
+    return location ? `${location.file}:${location.line}:${location.column + 1}: ${location.lineText.trim()}` : undefined;
+  }
 }
 
 /** tsx (and esbuild under it) loads only when a TypeScript reward module does: it costs about 0.1 s to import. */

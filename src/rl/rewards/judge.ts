@@ -12,6 +12,9 @@ import { extractJson } from '../../core/json-in-text.js';
 export const DEFAULT_RUBRIC =
   'Score 1 when the answer fully and correctly does what the task asks, 0 when it is wrong, unhelpful or missing, and a value in between for partial answers.';
 
+/** A verdict is one short JSON object. */
+const JUDGE_MAX_TOKENS = 300;
+
 const verdictSchema = z.object({
   // A number, or a number written as text ("0.8"); no score (null, "", false) is no verdict, not a 0.
   score: z.union([z.number(), z.string().trim().min(1).pipe(z.coerce.number())]).pipe(z.number().min(0).max(1)),
@@ -51,11 +54,17 @@ export async function judgeReward(input: JudgeInput, options: JudgeOptions): Pro
     purpose: 'judge',
     json: true,
     temperature: 0,
-    maxTokens: 300,
+    maxTokens: JUDGE_MAX_TOKENS,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const extracted = extractJson(result.text);
   const verdict = extracted ? verdictSchema.safeParse(extracted.parsed) : undefined;
-  if (!verdict?.success) throw new Error(`the judge's reply is not {"score": 0..1, "reason": "..."}: ${result.text.slice(0, 200)}`);
+  if (!verdict?.success) {
+    // A thinking model (Qwen3, DeepSeek-R1 on vLLM) can spend the whole budget on reasoning and reply nothing: "the reply is not …: " blamed an empty answer.
+    if (result.finishReason === 'length') {
+      throw new Error(`the judge's reply was cut off at ${JUDGE_MAX_TOKENS} tokens before its verdict (a thinking model spends them on its reasoning: judge with a model that answers at once, or turn its thinking off): ${result.text.slice(0, 200)}`);
+    }
+    throw new Error(`the judge's reply is not {"score": 0..1, "reason": "..."}: ${result.text.slice(0, 200)}`);
+  }
   return verdict.data.reason ? { score: verdict.data.score, reason: verdict.data.reason } : { score: verdict.data.score };
 }

@@ -28,6 +28,8 @@ export interface RecomputeOptions {
   tasksFile?: string | undefined;
   reward?: RewardSpec | undefined;
   concurrency: number;
+  /** Rewrite the run even when trajectories that had a score lose it to a reward that could not be computed. */
+  allowLostScores?: boolean | undefined;
 }
 
 export interface RecomputeResult {
@@ -76,6 +78,16 @@ export async function recomputeRewards(options: RecomputeOptions, deps: { config
       deps.signal,
     );
     if (deps.signal?.aborted) throw new CairnError('aborted', 'Stopped before every trajectory was scored; the run was left as it was.');
+    // A judge whose model is down (or a module broken anew) fails every call: rewriting would trade the
+    // run's scores for errors, with nothing left to go back to.
+    const lost = rescored.filter((next, index) => trajectories[index]?.reward !== null && next.reward === null && next.errors.some((e) => e.code === 'reward'));
+    if (lost.length > 0 && !options.allowLostScores) {
+      const first = lost[0]?.errors.find((e) => e.code === 'reward')?.message ?? '';
+      throw new CairnError(
+        'invalid_input',
+        `The reward could not be computed for ${lost.length} of the ${trajectories.length} trajectories, which would lose the scores they have (task ${lost[0]?.taskId}: ${first}). Nothing was rewritten. Run again once the reward works, or add --allow-lost-scores to write them unscored.`,
+      );
+    }
     await replaceLines(paths.trajectories, rescored);
     const last = await lastSummaryOf(paths.summary, rescored.length);
     const summary = summarize(rescored, {
