@@ -3,12 +3,16 @@
  * after it so a restarted Cairn finds it again. Commands run through a toolbox
  * session (separate stdout and stderr); kills go through the stateless execute
  * call, which is not queued behind the running command. The session exec API has
- * no stdin, so input travels as a file first.
+ * no stdin, so input travels as a file first. Daytona's auto-stop counts requests, not
+ * processes: while a command runs, its activity is refreshed so a long job is not stopped
+ * under it; and its auto-delete removes a sandbox Cairn lost track of (a crash) once it has
+ * stayed stopped that long, instead of keeping it (archived, billed for disk) for good.
  */
 import { Daytona, DaytonaError, DaytonaNotFoundError, type Sandbox } from '@daytonaio/sdk';
 import { CairnError, describeError } from '../core/errors.js';
 import { ShellEnvironment, type RunOptions, type ShellTransport, type TransportRun } from './shell-environment.js';
 import { safeName, shellQuote } from './shell.js';
+import { systemTimers, type Timers } from './timers.js';
 import { EnvironmentGoneError, type Backend, type Environment, type StartOptions } from './types.js';
 
 export interface DaytonaBackendOptions {
@@ -19,8 +23,12 @@ export interface DaytonaBackendOptions {
   cpu?: number | undefined;
   memoryGb?: number | undefined;
   autoStopMinutes: number;
+  /** Minutes a stopped sandbox is kept before Daytona deletes it (0 or unset: kept for good). */
+  autoDeleteMinutes?: number | undefined;
   workdir: string;
   defaultTimeoutMs: number;
+  /** The activity refresh during long commands runs on these (tests fire them by hand). */
+  timers?: Timers | undefined;
 }
 
 const TOOLBOX_SESSION = 'cairn';
@@ -36,7 +44,9 @@ export class DaytonaBackend implements Backend {
   async start(sessionId: string, start: StartOptions): Promise<Environment> {
     const name = `cairn-${safeName(sessionId, 40)}`;
     const { sandbox, created } = await this.sandboxFor(name, sessionId);
-    const transport = new DaytonaTransport(sandbox, name);
+    // Half the auto-stop interval: a refresh always lands before Daytona's next check could stop the sandbox.
+    const keepAlive = this.options.autoStopMinutes > 0 ? { everyMs: (this.options.autoStopMinutes * 60_000) / 2, timers: this.options.timers ?? systemTimers } : undefined;
+    const transport = new DaytonaTransport(sandbox, name, keepAlive);
     const stateDir = `/tmp/.cairn-${safeName(sessionId)}`;
     let workdir: string;
     try {
@@ -90,8 +100,10 @@ export class DaytonaBackend implements Backend {
     } catch (error) {
       if (!(error instanceof DaytonaNotFoundError)) throw mapDaytonaError(error, `looking up sandbox ${name}`);
     }
-    const { image, cpu, memoryGb, autoStopMinutes } = this.options;
-    const base = { name, labels: { 'cairn.session': sessionId, 'cairn.managed': 'true' }, autoStopInterval: autoStopMinutes };
+    const { image, cpu, memoryGb, autoStopMinutes, autoDeleteMinutes } = this.options;
+    // Daytona reads an auto-delete of 0 as "delete as soon as it stops" and a negative one as never.
+    const autoDeleteInterval = autoDeleteMinutes !== undefined && autoDeleteMinutes > 0 ? autoDeleteMinutes : -1;
+    const base = { name, labels: { 'cairn.session': sessionId, 'cairn.managed': 'true' }, autoStopInterval: autoStopMinutes, autoDeleteInterval };
     const resources = { ...(cpu ? { cpu } : {}), ...(memoryGb ? { memory: memoryGb } : {}) };
     try {
       const sandbox = image ? await daytona.create({ ...base, image, resources }, { timeout: CREATE_TIMEOUT_S }) : await daytona.create(base, { timeout: CREATE_TIMEOUT_S });
@@ -108,9 +120,11 @@ class DaytonaTransport implements ShellTransport {
   constructor(
     private readonly sandbox: Sandbox,
     private readonly name: string,
+    private readonly keepAlive: { everyMs: number; timers: Timers } | undefined,
   ) {}
 
   async run(script: string, options: RunOptions): Promise<TransportRun> {
+    const stopRefreshing = options.control ? () => undefined : this.refreshActivityWhileRunning();
     const done = (async () => {
       try {
         // Kills take the stateless path: the toolbox session runs one command at a time.
@@ -126,6 +140,8 @@ class DaytonaTransport implements ShellTransport {
         // The toolbox refuses before running anything when the sandbox is gone or stopped.
         if (isSandboxGone(error)) throw new EnvironmentGoneError(`the Daytona sandbox ${this.name} is stopped or deleted (${describeError(error)})`, { backend: 'daytona', commandStarted: false, cause: error });
         throw mapDaytonaError(error, 'running a command');
+      } finally {
+        stopRefreshing();
       }
     })();
     // The toolbox API cannot cancel a request in flight; abandoning just stops waiting for it.
@@ -133,6 +149,29 @@ class DaytonaTransport implements ShellTransport {
   }
 
   async close(): Promise<void> {}
+
+  /**
+   * Daytona counts toolbox requests as activity when they arrive, not the process they started: a
+   * command running longer than the auto-stop interval (a training run, a big install) would have
+   * its sandbox stopped under it. A failed refresh changes nothing; the next one tries again.
+   */
+  private refreshActivityWhileRunning(): () => void {
+    const { keepAlive } = this;
+    if (!keepAlive) return () => undefined;
+    let timer: unknown;
+    let running = true;
+    const arm = (): void => {
+      timer = keepAlive.timers.setTimeout(() => {
+        void this.sandbox.refreshActivity().catch(() => undefined);
+        if (running) arm();
+      }, keepAlive.everyMs);
+    };
+    arm();
+    return () => {
+      running = false;
+      keepAlive.timers.clearTimeout(timer);
+    };
+  }
 }
 
 /**

@@ -114,6 +114,11 @@ export const backendsSchema = z
         memoryGb: z.number().int().positive().optional(),
         /** Daytona stops a sandbox idle this long even if Cairn cannot (0 disables). */
         autoStopMinutes: inUnit('min', z.number().int().min(0).default(30)),
+        /**
+         * Daytona deletes a sandbox that stayed stopped this long (0 keeps it for good): one Cairn lost track of
+         * (a crash, a session that ended while Cairn was down) would otherwise be archived and kept, billed for disk.
+         */
+        autoDeleteMinutes: inUnit('min', z.number().int().min(0).default(1440)),
         workdir: z.string().min(1).default('workspace'),
       })
       .prefault({}),
