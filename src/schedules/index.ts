@@ -83,6 +83,8 @@ export class Schedules {
   /** The one conversation whose tasks this process runs, where it shows only that one (a `cairn chat` terminal's session). */
   private onlyConversation: string | undefined;
   private timer: TimerHandle | undefined;
+  /** When this process began running tasks: one due before was missed while Cairn was not running them. */
+  private startedAt: number | undefined;
   /** Runs in a row whose answers the platform refused, by task (in memory: a restart starts the count over). */
   private readonly refusedRuns = new Map<number, number>();
   /** Failed runs of one-offs, by task (in memory: a restart starts the count over). */
@@ -181,6 +183,7 @@ export class Schedules {
    * session); tasks missed while Cairn was down run now.
    */
   start(sink: Sink, platforms: readonly string[], onlyConversation?: string): void {
+    this.startedAt = this.options.clock.now();
     this.sink = sink;
     this.platforms = platforms;
     this.onlyConversation = onlyConversation;
@@ -262,7 +265,7 @@ export class Schedules {
         this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, nextRunAt: new Date(next ?? now).toISOString() }, 'scheduled run skipped: the previous run is still going');
         continue;
       }
-      const message = runMessage(schedule, dueAt, now, this.runOf(schedule));
+      const message = runMessage(schedule, { dueAt, now, startedAt: this.startedAt ?? now }, this.runOf(schedule));
       this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, lateMs: now - dueAt }, 'running a scheduled task');
       this.handedOn.add(schedule.id);
       void sink(message).finally(() => this.handedOn.delete(schedule.id)).then(

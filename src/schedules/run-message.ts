@@ -8,8 +8,11 @@ import { showTime } from './timing.js';
 const LATE_AFTER_MS = 2 * 60_000;
 
 /** The message a run is: a request from who set the task, in its conversation, as the gateway takes it. */
-export function runMessage(schedule: Schedule, dueAt: number, now: number, scheduled: ScheduledRun): InboundMessage {
-  const late = now - dueAt > LATE_AFTER_MS ? `; it was due ${showTime(dueAt, schedule.timeZone)}, while Cairn was not running` : '';
+export function runMessage(schedule: Schedule, when: { dueAt: number; now: number; startedAt: number }, scheduled: ScheduledRun): InboundMessage {
+  const { dueAt, now } = when;
+  // Late while Cairn ran (a clock set forward, a task paused until its owner was let in again): "while Cairn was not running" was untrue.
+  const why = dueAt < when.startedAt ? ', while Cairn was not running' : ' and runs late';
+  const late = now - dueAt > LATE_AFTER_MS ? `; it was due ${showTime(dueAt, schedule.timeZone)}${why}` : '';
   const repeat = schedule.cron ? `, repeating on cron "${schedule.cron}" (${schedule.timeZone})` : '';
   return {
     platform: schedule.platform,

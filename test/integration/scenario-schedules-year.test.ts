@@ -244,6 +244,8 @@ describe('a year of scheduled tasks for a team across time zones', () => {
     world.cairn.manualClock.advance(10 * HOUR);
     await world.pass(30 * MINUTE);
     expect(world.runs.map((r) => r.id)).toEqual([1]);
+    // Cairn ran all along: the run is late, not missed while it was down.
+    expect(world.runs[0]?.text).toMatch(/; it was due Mon 1 Jun 2026, 09:00 \(Asia\/Kolkata\) and runs late\./);
     // Set back an hour: the day's run is not run again.
     world.cairn.manualClock.advance(-HOUR);
     await world.pass(6 * HOUR);
