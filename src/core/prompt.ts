@@ -116,7 +116,7 @@ export function assembleMessages(options: AssembleOptions): ChatMessage[] {
  * history stays valid for the provider; only the content is replaced by a note saying why.
  */
 function withheld(stored: StoredMessage, options: AssembleOptions): ChatMessage {
-  const { message } = stored;
+  const message = withoutOthersReasoning(stored, options);
   const hidden = (name: string) => hiddenAsAdminOnly(stored, name, options);
   if (message.role === 'assistant' && message.toolCalls?.some((call) => hidden(call.name))) {
     // The arguments can carry as much as the result: a command with a password in it, the content of a file written.
@@ -126,6 +126,20 @@ function withheld(stored: StoredMessage, options: AssembleOptions): ChatMessage 
   if (hidden(message.name)) return { ...message, content: ADMIN_ONLY_RESULT };
   if (!options.viewer || stored.userId === undefined || stored.userId === options.viewer) return message;
   return options.isPrivateTool?.(message.name) ? { ...message, content: WITHHELD_RESULT } : message;
+}
+
+/** What replaces the reasoning of someone else's turn in a shared conversation. */
+export const OTHERS_REASONING = '(Reasoning on another person\'s turn; not shown.)';
+
+/**
+ * A thinking model's reasoning on someone else's turn, which no one in the chat saw: it retells what
+ * that turn's tools returned (a person's notes, an admin's command output), which the results above
+ * withhold. The text goes, the field stays: DeepSeek refuses a request whose earlier tool-calling
+ * messages lack their reasoning_content.
+ */
+function withoutOthersReasoning({ message, userId }: StoredMessage, options: AssembleOptions): ChatMessage {
+  if (message.role !== 'assistant' || !message.reasoning || !options.viewer || userId === undefined || userId === options.viewer) return message;
+  return { ...message, reasoning: { ...message.reasoning, text: OTHERS_REASONING } };
 }
 
 /**

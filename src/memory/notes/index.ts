@@ -2,8 +2,9 @@
  * Persistent notes, the second layer of memory: what Cairn learns about each person
  * outlives the session. This folder owns the notes tables (migration 002), search
  * (FTS5 BM25 re-ranked, fused with embeddings when configured), extraction of notes
- * from ended sessions, recall into the prompt prefix, the memory tools and the
- * /memory and /forget commands. `Notes` is the one object the rest of Cairn holds.
+ * from ended sessions, recall into the prompt prefix, the memory tools (which in a group
+ * find only the notes learned there: places.ts) and the /memory and /forget commands.
+ * `Notes` is the one object the rest of Cairn holds.
  */
 import type { Db } from '../../store/db.js';
 import type { Clock } from '../../core/clock.js';

@@ -4,7 +4,8 @@
  *
  * Only in direct conversations. A group session's prefix is shared by everyone who
  * speaks in it, so it holds no one's notes; there the model recalls with
- * `memory_search`, which only ever returns the current speaker's notes.
+ * `memory_search`, which only ever returns the current speaker's notes learned in that group
+ * (places.ts).
  */
 import type { PrefixContext, PrefixSection } from '../../core/prompt.js';
 import { estimateTokens } from '../tokens.js';
@@ -35,7 +36,7 @@ export function recallSection(options: RecallOptions): PrefixSection {
       if (!context.isDirect) {
         return [
           '## Memory',
-          'This is a group conversation: to recall what you know about the person speaking, use memory_search (it only returns their own notes). Never repeat one person\'s notes to another.',
+          'This is a group conversation: to recall what you know about the person speaking, use memory_search (it only returns their own notes, and only those learned in this group: what they told you in a direct chat stays there). Never repeat one person\'s notes to another.',
         ].join('\n');
       }
       return renderNotes(options, context);

@@ -9,6 +9,7 @@ import type { Notes } from './index.js';
 import { parseInstant } from './instant.js';
 import { hasWords } from './search.js';
 import { isoInZone } from './local-time.js';
+import { NotePlaces } from './places.js';
 
 /** `timeZone`: where a date or time without an offset is read (CAIRN_TZ, as current_time gives the date). */
 function searchParameters(timeZone: string) {
@@ -37,16 +38,26 @@ export const NOTE_TOOL_NAMES = ['memory_search', 'memory_save'] as const;
 const [MEMORY_SEARCH, MEMORY_SAVE] = NOTE_TOOL_NAMES;
 
 /**
+ * Notes a search in a group looks through for each it returns: those learned elsewhere are left
+ * out after ranking, and would otherwise take the places of the group's own.
+ */
+const GROUP_POOL_FACTOR = 5;
+const GROUP_POOL_MIN = 50;
+
+/**
  * `personOf`: the person a user key belongs to now (as for memory_save): a turn that began before
  * its account was linked searches the notes the person has now, not the old key's, which moved.
  * `timeZone`: CAIRN_TZ. The model has "the 5th" from current_time, in that zone: since and until
  * without an offset are read there, and notes are dated there, or the day would be UTC's.
+ * In a group, only the notes learned in that channel or group are found (places.ts): the others
+ * were told to Cairn in a direct chat or another group, and everyone here reads the answer.
  */
 export function memorySearchTool(notes: Notes, personOf: (userId: string) => string = (userId) => userId, timeZone = 'UTC'): Tool<SearchArguments> {
+  const places = new NotePlaces(notes.store.db);
   return {
     name: MEMORY_SEARCH,
     private: true,
-    description: `Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember. Dates are in ${timeZone}.`,
+    description: `Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember. In a group it finds only what you learned in that group. Dates are in ${timeZone}.`,
     parameters: searchParameters(timeZone),
     async execute(args, context) {
       const since = isGiven(args.since) ? parseInstant(args.since, 'start', timeZone) : undefined;
@@ -54,9 +65,17 @@ export function memorySearchTool(notes: Notes, personOf: (userId: string) => str
       if (since === null || until === null) throw new Error('since and until must be ISO 8601 dates such as 2026-03-01 or 2026-03-01T12:00:00Z.');
       // The wrong way round matches nothing, and "No notes match" reads as "nothing happened then".
       if (since !== undefined && until !== undefined && since > until) throw new Error(`since ${args.since?.trim()} is after until ${args.until?.trim()}: give the earlier date as since.`);
-      const hits = await notes.search.search(personOf(context.userId), args.query, { limit: args.limit, since, until, kind: args.kind }, context.signal);
-      if (hits.length === 0) return hasWords(args.query) ? `No notes match "${args.query}".` : 'No notes match those filters.';
-      return { notes: hits.map((hit) => ({ ...describe(hit.note, timeZone), score: hit.score })) };
+      const inGroup = context.sender !== undefined && !context.sender.isDirect;
+      const limit = inGroup ? Math.max(GROUP_POOL_MIN, args.limit * GROUP_POOL_FACTOR) : args.limit;
+      const found = await notes.search.search(personOf(context.userId), args.query, { limit, since, until, kind: args.kind }, context.signal);
+      const { usable, heldBack } = inGroup ? places.usableIn(context.conversationId, found) : { usable: found, heldBack: 0 };
+      const hits = usable.slice(0, args.limit);
+      const elsewhere = heldBack > 0 ? { held_back: HELD_BACK } : {};
+      if (hits.length === 0) {
+        const none = hasWords(args.query) ? `No notes match "${args.query}"` : 'No notes match those filters';
+        return `${none}${inGroup ? ' here' : ''}.${heldBack > 0 ? ` ${HELD_BACK}` : ''}`;
+      }
+      return { notes: hits.map((hit) => ({ ...describe(hit.note, timeZone), score: hit.score })), ...elsewhere };
     },
   };
 }
@@ -87,6 +106,14 @@ export function memorySaveTool(notes: Notes, personOf: (userId: string) => strin
     },
   };
 }
+
+/**
+ * What the model is told when a group search left notes out: enough to send the person to a direct
+ * chat when they ask for them, not what or how many they are, nor a reason to hint at them (others
+ * read the answer: a surprise party's guest of honour among them).
+ */
+const HELD_BACK =
+  'Some of their notes that match were learned in a direct chat with you or in another group: they are private there and not shown here, where others read your answer. Do not guess at them or hint that they exist; if the person asks for them, say they can ask you in a direct chat.';
 
 /** Open models send "" for an optional field they mean to leave out. */
 function isGiven(value: string | undefined): value is string {
