@@ -94,6 +94,9 @@ export const skillsCommands: CommandGroup = ({ program, config, print }) => {
         const skill = skills.find(name);
         if (skill) skills.versions.ensure(skill, systemClock.now());
         const history = skills.versions.history(name);
+        // A folder copied in that never loaded has no versions, but "no skill named" sent the person looking for a typo.
+        const broken = history.length === 0 ? skills.broken(name) : undefined;
+        if (broken) throw new CairnError('invalid_input', brokenSkillMessage(name, broken));
         if (history.length === 0) throw notFound(skills, name);
         for (const v of history) {
           const when = new Date(v.createdAt).toISOString().slice(0, 16).replace('T', ' ');

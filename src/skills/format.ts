@@ -121,6 +121,8 @@ interface Split {
 }
 
 function splitFrontmatter(text: string): Split | { error: string } {
+  // UTF-16 (Windows PowerShell 5's `>`, Notepad's "Unicode") read as UTF-8: a byte-order mark that is no UTF-8, a NUL beside each ASCII letter.
+  if (/^(?:\uFFFD\uFFFD)?(?:\0[^\0]|[^\0]\0)/.test(text)) return { error: 'SKILL.md is saved as UTF-16, not UTF-8; save it as UTF-8 (in Notepad: Save As, Encoding UTF-8).' };
   if (!/^---[ \t]*\n/.test(text)) return { error: 'SKILL.md must begin with a line "---", then YAML frontmatter (name, description), then a closing "---" line.' };
   if (!/\n---[ \t]*(\n|$)/.test(text.slice(3))) return { error: 'The frontmatter has no closing "---" line.' };
   let parsed: matter.GrayMatterFile<string>;
@@ -139,8 +141,16 @@ function yamlError(error: unknown): string {
   // The first line says what and where; the rest is a caret drawing that the one-line report would mangle.
   const reason = ((error as Error).message.split('\n')[0] ?? 'unknown error').replace(/:$/, '');
   // The commonest cause by far: `description: Use when: …`, a colon and a space inside an unquoted value.
-  const colon = error instanceof YAML.YAMLParseError && error.code === 'BLOCK_AS_IMPLICIT_KEY';
-  return `The frontmatter is not valid YAML: ${reason}.${colon ? ' A value with ": " in it must be quoted: put the value in quotes, e.g. description: "Use when: …".' : ''}`;
+  const code = error instanceof YAML.YAMLParseError ? error.code : undefined;
+  const hint =
+    code === 'BLOCK_AS_IMPLICIT_KEY'
+      ? ' A value with ": " in it must be quoted: put the value in quotes, e.g. description: "Use when: …".'
+      : code === 'BAD_SCALAR_START'
+        ? ' A value starting with @ or ` must be quoted: put the value in quotes.'
+        : code === 'TAB_AS_INDENT'
+          ? ' Indent with spaces: YAML does not allow tabs for indentation.'
+          : '';
+  return `The frontmatter is not valid YAML: ${reason}.${hint}`;
 }
 
 function checkFrontmatter(data: Record<string, unknown>, folderName: string | undefined, file: string | undefined): SkillProblem[] {
@@ -149,7 +159,9 @@ function checkFrontmatter(data: Record<string, unknown>, folderName: string | un
   const problems = parsed.success ? [] : parsed.error.issues.flatMap((issue) => describeIssue(issue, input, file));
   const name = input.name;
   if (folderName !== undefined && typeof name === 'string' && name !== '' && name !== folderName.normalize('NFKC')) {
-    problems.push(problem('name-folder', `name "${name}" does not match its folder "${folderName}"; rename one of them so they agree.`, file));
+    // A folder named as no skill can be (`Brand_Guidelines`) is the one to rename: renaming the name to match it breaks the name.
+    const fix = !NAME_PATTERN.test(folderName) && NAME_PATTERN.test(name) ? `rename the folder to "${name}"` : 'rename one of them so they agree';
+    problems.push(problem('name-folder', `name "${name}" does not match its folder "${folderName}"; ${fix}.`, file));
   }
   return problems;
 }
@@ -166,7 +178,7 @@ function describeIssue(issue: z.core.$ZodIssue, data: Record<string, unknown>, f
       if (value === undefined || value === '') return [problem('name-required', 'name is missing; add `name: <the folder name>` to the frontmatter.', file)];
       if (typeof value !== 'string') return [problem('name-required', `name must be text, not ${kindOf(value)}.`, file)];
       if (issue.code === 'too_big') return [problem('name-length', `name is ${chars} characters; the limit is ${MAX_NAME_CHARS}.`, file)];
-      return [problem('name-format', `name "${value}" ${nameFault(value)}; use lowercase a-z, digits and single hyphens, e.g. "debugging-python-async".`, file)];
+      return [problem('name-format', `name "${value}" ${nameFault(value)}; use lowercase a-z, digits and single hyphens, e.g. "${suggestedName(value) || 'debugging-python-async'}".`, file)];
     case 'description':
       if (value === undefined) return [problem('description-required', 'description is missing; say what the skill does and when to use it.', file)];
       // `description:` with nothing after it is YAML null: empty too, as far as the writer is concerned.
@@ -224,6 +236,11 @@ function lenientMetadata(value: unknown): Record<string, string> {
 
 function build(frontmatter: SkillFrontmatter, split: Split, text: string): SkillDocument {
   return { frontmatter, yaml: split.yaml, body: split.body, text, hash: hashText(text) };
+}
+
+/** A skill name made of `text` (`Brand_Guidelines` → `brand-guidelines`); empty when nothing of it is usable. */
+export function suggestedName(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, MAX_NAME_CHARS).replace(/-+$/, '');
 }
 
 function nameFault(name: string): string {

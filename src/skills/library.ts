@@ -8,12 +8,12 @@
  *
  * Every scan re-reads the folders (each new session's catalog calls it), so an edit
  * on disk shows up without a restart; parsed files are cached by mtime, size and
- * inode, so an unchanged skill costs one stat.
+ * inode, so an unchanged skill costs a stat (and an lstat: a SKILL.md that links out is refused).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NAME_PATTERN, parseSkill, type ParseResult, type SkillDocument } from './format.js';
+import { NAME_PATTERN, parseSkill, suggestedName, type ParseResult, type SkillDocument } from './format.js';
 import { problem, type SkillProblem } from './rules.js';
 
 export type SkillSourceKind = 'learned' | 'extra' | 'bundled';
@@ -171,6 +171,9 @@ export class SkillLibrary {
     if (!file) return { errors: [problem('file-missing', 'the folder has no SKILL.md.', dir)] };
     let result: ParseResult;
     try {
+      // A SKILL.md that is a link out of its folder (copied in from a repository, `ln -s ~/notes.md`) would put a file from
+      // anywhere into the prompt, the version history and `cairn skills show`; skill_view's files may not leave the folder either.
+      if (leadsOutside(dir, file)) return { errors: [problem('path-traversal', `${basename(file)} is a link to a file outside the skill folder; put a copy of the file there in place of the link.`, file)] };
       const stats = statSync(file);
       const signature = `${stats.mtimeMs}:${stats.size}:${stats.ino}`;
       const cached = this.cache.get(file);
@@ -234,9 +237,16 @@ export class SkillLibrary {
   }
 }
 
+/** Whether `file`, directly in `dir`, is a link whose target lies outside `dir` (a folder that is itself a link is fine). */
+export function leadsOutside(dir: string, file: string): boolean {
+  if (!lstatSync(file).isSymbolicLink()) return false;
+  const root = realpathSync(dir);
+  return !realpathSync(file).startsWith(`${root}${sep}`);
+}
+
 /** Why a folder whose name is no skill name does not load, with the name to rename it to. */
 function misnamedFolder(name: string, dir: string): SkillProblem {
-  const suggestion = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '');
+  const suggestion = suggestedName(name);
   const rename = suggestion && suggestion !== name ? ` Rename the folder, e.g. to "${suggestion}", and make the name in its SKILL.md the same.` : '';
   return problem('name-format', `folder "${name}" is not a valid skill name (lowercase a-z, digits, single hyphens).${rename}`, dir);
 }

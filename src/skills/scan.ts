@@ -98,7 +98,12 @@ const SENDS_CREDENTIAL_FILE = [
 ].join('|');
 
 const EXFILTRATION: readonly Pattern[] = [
-  { what: 'mentions exfiltrating data', regex: /\bexfiltrat/i },
+  {
+    // Advice against it ("don't help with data exfiltration", "code there cannot exfiltrate the key") is how skills
+    // about security read (Anthropic's skill-creator has it): a negation earlier in the sentence passes.
+    what: 'mentions exfiltrating data',
+    regex: /(?<!\b(?:not|never|no|nor|don't|doesn't|cannot|can't|won't|mustn't|shouldn't|avoid\w*|prevent\w*|against|block\w*|stop\w*|detect\w*|guard\w*|protect\w*|refus\w*|forbid\w*|prohibit\w*)\b[^.!?\n]{0,200})\bexfiltrat/i,
+  },
   {
     what: 'sends the environment or a credential file over the network',
     regex: new RegExp(`${SENDER}[^\\n]{0,160}${ENVIRONMENT}|${ENVIRONMENT}[^\\n]{0,80}\\|\\s*${SENDER}|${SENDS_CREDENTIAL_FILE}`),

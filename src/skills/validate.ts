@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseSkill } from './format.js';
-import { skillFileIn, type SkillSource } from './library.js';
+import { leadsOutside, skillFileIn, type SkillSource } from './library.js';
 import { problem, type SkillProblem } from './rules.js';
 import { FILE_FOLDERS, MAX_FILE_BYTES, scanSkillWrite } from './scan.js';
 
@@ -67,11 +67,14 @@ export function validateSkillFolder(dir: string, options: ValidateOptions = {}):
   if (!existsSync(dir)) return [problem('file-missing', 'is a link to something that no longer exists.', dir)];
   const file = skillFileIn(dir);
   if (!file) return [problem('file-missing', missingSkillFile(dir), dir)];
+  const files = supportingFiles(dir);
+  // Reported as a link out (by supportingFiles) and not read: its target's text is no part of the skill.
+  if (leadsOutside(dir, file)) return files.problems;
   // Resolved: `cairn skills validate .` (or SKILL.md) inside the folder names it by its real name, not ".".
   const parsed = parseSkill(readFileSync(file, 'utf8'), { mode: 'strict', folderName: basename(resolve(dir)), file });
-  const files = supportingFiles(dir);
   const scanned = scanSkillWrite({ text: parsed.document?.text ?? readFileSync(file, 'utf8'), files: files.text, knownSecrets: options.knownSecrets ?? [] });
-  return [...parsed.errors, ...scanned.map((p) => ({ ...p, file: join(dir, p.file ?? '') })), ...files.problems];
+  // The scan names the file SKILL.md; a folder may hold it as skill.md, and the person should be sent to the file that is there.
+  return [...parsed.errors, ...scanned.map((p) => ({ ...p, file: p.file === 'SKILL.md' ? file : join(dir, p.file ?? '') })), ...files.problems];
 }
 
 /** Why a folder has no skill in it, and, for a category folder of skills, what to do. */
@@ -107,7 +110,7 @@ function supportingFiles(dir: string): { text: { path: string; content: string }
           target = undefined;
         }
         const inside = target !== undefined && (target === root || target.startsWith(`${root}${sep}`));
-        if (!inside) problems.push(problem('path-traversal', 'is a link that leads outside the skill folder (or nowhere).', path));
+        if (!inside) problems.push(problem('path-traversal', 'is a link that leads outside the skill folder (or nowhere); put a copy of the file there in place of the link, or remove it.', path));
         continue;
       }
       if (entry.isDirectory()) walk(path);
