@@ -8,6 +8,7 @@ import { processEnv, type Config } from '../config/load.js';
 import { databasePath, openDatabase } from '../store/db.js';
 import { describeError, isCairnError } from '../core/errors.js';
 import { ConfigError } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
 import { enabledPlatforms, type PlatformName } from '../core/adapter-factory.js';
 import { ScheduleStore, type Schedule } from '../schedules/store.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
@@ -55,7 +56,9 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   results.push(...models, ...platforms, reader, ...search);
   results.push(...checkSchedules(config));
   results.push(...checkAdminChannel(config), ...checkMetrics(config), ...checkEnvFile(process.cwd()), ...checkVariables(processEnv(), process.cwd()));
-  for (const result of results) print(`${result.ok ? '✓' : '✗'} ${result.name}: ${result.detail}`);
+  // People paste this output into issues and chats: a password in a base URL (a proxy's basic auth), a key a
+  // server's error echoes or a token in a webhook path is masked, as in the logs.
+  for (const result of results) print(redactText(`${result.ok ? '✓' : '✗'} ${result.name}: ${result.detail}`, config.secrets));
   const ok = results.every((result) => result.ok);
   print(ok ? 'Everything looks right.' : 'Fix the items marked ✗ and run `cairn doctor` again.');
   return ok;

@@ -1,11 +1,13 @@
 /**
  * Structured logs with pino. Secrets never reach a log line: known key fields are
- * redacted by path, and every configured secret value is masked wherever it appears.
+ * redacted by path, every configured secret value is masked wherever it appears, and
+ * so are credential shapes (a token someone pasted, in a request body a library logs).
  * Log ids, not message bodies.
  */
 import { createRequire } from 'node:module';
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import { createRedactor } from './redact.js';
 
 export type Logger = Pick<PinoLogger, 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'child' | 'level'>;
 
@@ -43,7 +45,10 @@ export function createLogger(options: LoggerOptions): Logger {
   const toTerminal = options.terminal ?? (options.destination === undefined && process.stderr.isTTY);
   const sink = options.destination ?? pino.destination({ dest: 2, sync: true });
   const destination = (options.format ?? (toTerminal ? 'pretty' : 'json')) === 'pretty' ? prettyStream(sink, toTerminal) : sink;
-  const masked: DestinationStream = secrets.length === 0 ? destination : { write: (line: string) => destination.write(maskSecrets(line, secrets)) };
+  // Credential shapes too: at debug and trace, libraries log what they send and receive (Slack's Web API client the
+  // messages it posts, with a token a person pasted or a command printed), which no configured value covers.
+  const redactor = createRedactor(secrets);
+  const masked: DestinationStream = { write: (line: string) => destination.write(redactor.text(line)) };
   return pino({ level: options.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'cairn' } }, masked);
 }
 
@@ -54,12 +59,6 @@ export function createLogger(options: LoggerOptions): Logger {
 function prettyStream(destination: DestinationStream, colorize: boolean): DestinationStream {
   const build = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   return build({ destination, sync: true, colorize, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,app', singleLine: true });
-}
-
-export function maskSecrets(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) result = result.split(secret).join('[redacted]');
-  return result;
 }
 
 /** A logger that drops everything, for tests and library callers that do not log. */

@@ -29,23 +29,46 @@ const PATTERNS: readonly Pattern[] = [
   // Tried from a block's first line only (the line before is not one of its lines): from every line of a long base64
   // dump with no END line (`base64 photo.jpg` in a terminal), each try read to the dump's end, which took minutes.
   { name: 'private key end', regex: /(^|\n)(?<!(?:^|\n)[ \t]*(?:\d+[│|:\t][ \t]*)?[A-Za-z0-9+/=]{16,}\r?\n)(?:[ \t]*(?:\d+[│|:\t][ \t]*)?[A-Za-z0-9+/=]{16,}\r?\n)+[ \t]*(?:\d+[│|:\t][ \t]*)?-----END [A-Z ]*PRIVATE KEY-----/g, replace: `$1${REDACTED}` },
+  // A password in a URL's userinfo (`postgres://app:…@db`, `redis://:…@cache`, `https://x-access-token:…@github.com`,
+  // as `git remote -v` prints it): the password only, so the user and host stay readable. Placeholders that explain the form pass.
+  // Quotes, backslashes and angle brackets end it: a URL holds none of them, and a JSON log line would be broken across fields.
+  // Tried from the start of a run of scheme characters only, so a long `a.a.a…` run is read once.
+  {
+    name: 'url password',
+    regex: /(?<![A-Za-z0-9+.-])([a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/@?#"'`\\<>]{0,256}:)(?!(?:pass(?:word|wd)?|changeme|secret|your[_-]?password|x+|\*+)@|[$<{])[^\s/@?#"'`\\<>]{1,256}@/gi,
+    replace: `$1${REDACTED}@`,
+  },
+  // Incoming webhooks: whoever has the URL posts as the app.
+  { name: 'slack webhook', regex: /(\bhooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9_/-]{16,}/g, replace: `$1${REDACTED}` },
+  { name: 'discord webhook', regex: /(\bdiscord(?:app)?\.com\/api\/(?:v\d{1,2}\/)?webhooks\/\d{15,25}\/)[A-Za-z0-9_-]{40,}/g, replace: `$1${REDACTED}` },
   { name: 'openai-style key', regex: /\bsk-[A-Za-z0-9_-]{16,}/g, replace: REDACTED },
   { name: 'slack token', regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
   { name: 'slack app token', regex: /\bxapp-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
   { name: 'github token', regex: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, replace: REDACTED },
+  // GitLab personal access tokens, Hugging Face and npm tokens, Stripe secret and restricted keys.
+  { name: 'service token', regex: /\b(?:glpat-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}|npm_[A-Za-z0-9]{36,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,})/g, replace: REDACTED },
   { name: 'aws access key', regex: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: REDACTED },
   // These may end in '-', after which \b finds no boundary: the end is "no more token characters".
   { name: 'google api key', regex: /\bAIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g, replace: REDACTED },
-  { name: 'telegram bot token', regex: /\b\d{8,10}:[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g, replace: REDACTED },
+  // Also as the Bot API's URLs hold it (`api.telegram.org/bot123…:AA…/sendMessage`), where no \b comes before the digits.
+  { name: 'telegram bot token', regex: /(?:(?<=bot)|\b)\d{8,10}:[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g, replace: REDACTED },
+  // A Discord bot token: the bot's id in base64, a timestamp, an HMAC.
+  { name: 'discord bot token', regex: /\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}(?![A-Za-z0-9_-])/g, replace: REDACTED },
   // Tried from the start of a run of token characters only, up to its first `eyJ` part (kept: it is not the token): a
   // try from each `eyJ` of a long `eyJ-eyJ-…` run read to the run's end, which took seconds.
   { name: 'jwt', regex: /(?<![A-Za-z0-9_-])((?:(?!eyJ)[A-Za-z0-9_]*-)*)eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: `$1${REDACTED}` },
   { name: 'bearer token', regex: /\b(Bearer\s+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: `$1${REDACTED}` },
+  // `curl -v` prints `> Authorization: Basic <base64 of user:password>`.
+  { name: 'basic auth', regex: /(\bAuthorization["']?\s*[:=]\s*["']?Basic\s+)[A-Za-z0-9+/]{8,}={0,2}/gi, replace: `$1${REDACTED}` },
   {
     name: 'assigned secret',
-    // The name may carry a prefix (DB_PASSWORD, client_secret): `_` is a word character, so a lookbehind instead of \b.
-    // Quotes may come escaped (\"), as in a tool call's arguments, which are JSON text.
-    regex: /((?<![A-Za-z0-9])(?:api[_-]?key|secret|password|passwd|access[_-]?token|auth[_-]?token)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?)[^\s"'\\,;]{8,}/gi,
+    // The name may carry a prefix (DB_PASSWORD, client_secret, GITLAB_TOKEN): `_` is a word character, so a lookbehind
+    // instead of \b; and `secret` a suffix (aws_secret_access_key, SECRET_KEY_BASE). Quotes may come escaped (\"), as in a
+    // tool call's arguments, which are JSON text. Not a value already masked (a URL's password in `access-token:…@host`),
+    // nor code that reads the secret from somewhere (`password = getPassword()`, `os.environ["…"]`, `$DB_PASSWORD`),
+    // which masked broke the code in exports and notes.
+    regex:
+      /((?<![A-Za-z0-9])(?:api[_-]?key|secret(?:[_-]access)?(?:[_-]key)?(?:[_-]base)?|private[_-]key|password|passwd|passphrase|(?:access|auth|refresh)[_-]?token|token)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?)(?!\[redacted\]|\$\{?[A-Z_][A-Z0-9_]*\}?(?![^\s"'\\,;])|(?:process\.env|os\.environ|os\.getenv|ENV)\b|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[([])[^\s"'\\,;]{8,}/gi,
     replace: `$1${REDACTED}`,
   },
 ];
@@ -100,6 +123,12 @@ export function createRedactor(knownSecrets: readonly string[] = [], options: Re
   };
   const value = <T>(input: T): T => redactDeep(input, text) as T;
   return { text, value };
+}
+
+/** Every credential shape in the text (the pattern pass's, by name), for text that must hold none rather than have it masked. */
+export function findCredentials(input: string): { name: string; text: string }[] {
+  if (!ANY_PATTERN.test(input)) return [];
+  return PATTERNS.flatMap((pattern) => [...input.matchAll(pattern.regex)].map((match) => ({ name: pattern.name, text: match[0] })));
 }
 
 /** One-off redaction with the pattern pass and the given known secrets. */

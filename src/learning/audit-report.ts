@@ -1,10 +1,20 @@
 /** The audit report as Markdown, for people: numbers first, then what was done about them. */
 import type { AuditStats, Rate } from './audit-stats.js';
-import { count, oneLine } from '../core/text.js';
+import { count, headOf, oneLine } from '../core/text.js';
+import { redactText } from '../core/redact.js';
 import { percent as percentOf } from './percent.js';
 
 /** How much of a failed task's request a report quotes for its failure mode. */
 export const FAILURE_EXAMPLE_CHARS = 120;
+
+/**
+ * What a report quotes of a failed task's request: its start, with credentials masked (a token or
+ * password the person pasted into a DM reached the report file and `cairn audit show`). Masked
+ * before it is cut, so a key cut at the edge is still seen whole.
+ */
+export function exampleOf(request: string): string {
+  return headOf(redactText(request), FAILURE_EXAMPLE_CHARS);
+}
 
 /** A failure mode's example as the report quotes it (forgotten-quotes.ts finds it so to remove it). */
 export function failureExample(example: string): string {

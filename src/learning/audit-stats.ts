@@ -1,7 +1,6 @@
 /** The numbers an audit reports, computed from tasks alone (deterministic, no model call). */
-import { headOf } from '../core/text.js';
 import { isForgottenTask, type Task } from './tasks.js';
-import { FAILURE_EXAMPLE_CHARS } from './audit-report.js';
+import { exampleOf } from './audit-report.js';
 
 export interface Rate {
   tasks: number;
@@ -111,7 +110,7 @@ function failureModes(tasks: readonly Task[]): AuditStats['failureModes'] {
     const entry = modes.get(mode) ?? { count: 0, example: '' };
     entry.count++;
     // A task whose person deleted its words with /forget counts, but is never quoted: the report is posted and kept.
-    if (entry.example === '' && !isForgottenTask(task)) entry.example = headOf(task.request, FAILURE_EXAMPLE_CHARS);
+    if (entry.example === '' && !isForgottenTask(task)) entry.example = exampleOf(task.request);
     modes.set(mode, entry);
   }
   return [...modes.entries()].map(([mode, entry]) => ({ mode, ...entry })).sort((a, b) => b.count - a.count);

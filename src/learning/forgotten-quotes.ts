@@ -8,13 +8,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Db } from '../store/db.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
-import { FAILURE_EXAMPLE_CHARS, failureExample } from './audit-report.js';
+import { exampleOf, FAILURE_EXAMPLE_CHARS, failureExample } from './audit-report.js';
 import { headOf } from '../core/text.js';
 
 /** Removes the quotes of these requests (of tasks whose words were just forgotten) from past audit reports; how many reports changed. */
 export function forgetAuditQuotes(db: Db, requests: readonly string[], auditsDir: string): number {
   if (requests.length === 0) return 0;
-  const examples = [...new Set(requests.map((request) => headOf(request, FAILURE_EXAMPLE_CHARS)))].filter((example) => example !== '');
+  // As quoted now (credentials masked), and as reports written before masking quoted it.
+  const examples = [...new Set(requests.flatMap((request) => [exampleOf(request), headOf(request, FAILURE_EXAMPLE_CHARS)]))].filter((example) => example !== '');
   const rows = db.prepare<[], { id: number; report: string; stats: string | null; report_path: string | null }>('SELECT id, report, stats, report_path FROM audits WHERE report IS NOT NULL').all();
   const update = db.prepare<[string, string | null, number]>('UPDATE audits SET report = ?, stats = ? WHERE id = ?');
   const unquote = (text: string) => examples.reduce((rest, example) => rest.replaceAll(failureExample(example), ''), text);

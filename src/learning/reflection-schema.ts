@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MAX_BODY_LINES, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, NAME_PATTERN } from '../skills/format.js';
 import { count } from '../core/text.js';
+import { redactText } from '../core/redact.js';
 
 /**
  * Most of a proposed change's reason kept, in characters. It is posted to the admins with the change and
@@ -22,7 +23,14 @@ export function cappedReason(reason: string): string {
   return `${chars.slice(0, MAX_REASON_CHARS).join('').trimEnd()}… (cut: the reason was ${count(chars.length)} characters)`;
 }
 
-const reason = z.string().min(1).transform(cappedReason);
+/**
+ * The reason is posted to the admin channel and listed by /proposals: a token or password it quotes from the
+ * task (a person's DM) is masked, as the skill's own text is refused with one (the skills layer's scan).
+ */
+const reason = z
+  .string()
+  .min(1)
+  .transform((text) => cappedReason(redactText(text)));
 
 // Checked here as SKILL.md checks it, so a name no skill may have is sent back to the model with the rule.
 const skillName = z

@@ -8,6 +8,7 @@
  */
 import { posix } from 'node:path';
 import { problem, type SkillProblem } from './rules.js';
+import { findCredentials } from '../core/redact.js';
 
 export const MAX_SKILL_BYTES = 64 * 1024;
 export const MAX_FILE_BYTES = 256 * 1024;
@@ -199,6 +200,11 @@ function scanText(text: string, file: string, knownSecrets: readonly string[]): 
     if (header !== undefined && looksLikeSecretValue(header)) {
       problems.push(problem('secret', `${at} puts a literal credential in an Authorization header; write a variable such as $API_TOKEN instead of the value.`, file));
     }
+    for (const found of findCredentials(line)) {
+      if (SHAPES_FROM_REDACTION.has(found.name) && looksReal(found.text)) {
+        problems.push(problem('secret', `${at} contains what looks like a ${found.name}; never store credentials in a skill, name the environment variable that holds them instead.`, file));
+      }
+    }
     if (knownSecrets.some((secret) => secret.length >= 8 && line.includes(secret))) {
       problems.push(problem('secret', `${at} contains one of Cairn's configured secrets; remove it.`, file));
     }
@@ -214,6 +220,19 @@ function scanText(text: string, file: string, knownSecrets: readonly string[]): 
     }
   });
   return problems;
+}
+
+/**
+ * Credential shapes the patterns above leave to the redactor's list (core/redact.ts): a Slack or Discord webhook
+ * URL, a bot token in a Bot API URL (`api.telegram.org/bot…`), a Discord bot token, GitLab, Hugging Face, npm and
+ * Stripe keys. Copied from the task a skill was learned from, they worked for everyone who read the shared skill.
+ */
+const SHAPES_FROM_REDACTION = new Set(['slack webhook', 'discord webhook', 'telegram bot token', 'discord bot token', 'service token']);
+
+/** Not a placeholder that explains the form (Slack's own `…/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX`): its last part mixes letters and digits. */
+function looksReal(found: string): boolean {
+  const last = found.slice(found.lastIndexOf('/') + 1);
+  return /[A-Za-z]/.test(last) && /[0-9]/.test(last);
 }
 
 /** A line the shell (a trailing `\`) or PowerShell (a trailing space and backtick) continues on the next. */
