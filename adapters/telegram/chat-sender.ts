@@ -7,6 +7,7 @@ import type { OutboundFile, ReplyButton } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { SentReplies } from '../../src/core/sent-replies.js';
 import { describeError, type CairnError } from '../../src/core/errors.js';
+import { setBounded } from '../../src/core/bounded-map.js';
 import { isMarkupRejection, isPhotoRefusal, isUnchanged, once } from './errors.js';
 import { chatIdOf, inTopic } from './normalize.js';
 import { renderParts, type RenderedPart } from './render.js';
@@ -17,6 +18,8 @@ const BUTTON_DATA_BYTES = 64;
 /** Pictures Telegram shows as photos (up to 10 MB; it scales them down). */
 const PHOTO_NAME = /\.(png|jpe?g|webp)$/i;
 const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
+/** Conversations whose newest message is remembered per process. */
+const REMEMBERED_CONVERSATIONS = 10_000;
 
 export interface ChatSenderDeps {
   api: Api;
@@ -27,12 +30,27 @@ export interface ChatSenderDeps {
 }
 
 export class ChatSender {
+  /** The newest message of each conversation's person, by conversation id (private chats and their topics). */
+  private readonly newest = new Map<string, number>();
+
   constructor(private readonly deps: ChatSenderDeps) {}
 
-  /** In groups the answer quotes the question, so it is clear whom it answers (a message, `<chat>:<id>`; a reaction or a button press is none). */
-  private quoted(chatId: number, replyTo: string | undefined): number | undefined {
-    const messageId = chatId < 0 ? /^-?\d+:(\d+)$/.exec(replyTo ?? '')?.[1] : undefined;
-    return messageId === undefined ? undefined : Number(messageId);
+  /** A message came in the conversation: an answer to an earlier one then quotes that one. */
+  heard(conversationId: string, messageId: number): void {
+    if (messageId > (this.newest.get(conversationId) ?? 0)) setBounded(this.newest, conversationId, messageId, REMEMBERED_CONVERSATIONS);
+  }
+
+  /**
+   * The message the answer quotes (`<chat>:<id>`; a reaction or a button press is none). In groups
+   * always, so it is clear whom it answers; in a private chat when the person wrote again before it
+   * came (a message sent while the answer was on its way, which it would otherwise seem to answer),
+   * and for an edited message (`<chat>:<id>:edit:<time>`, edits.ts), which stands above earlier answers.
+   */
+  private quoted(conversationId: string, chatId: number, replyTo: string | undefined): number | undefined {
+    const [, id, edited] = /^-?\d+:(\d+)(:edit:\d+)?$/.exec(replyTo ?? '') ?? [];
+    if (id === undefined) return undefined;
+    const messageId = Number(id);
+    return chatId < 0 || edited !== undefined || (this.newest.get(conversationId) ?? 0) > messageId ? messageId : undefined;
   }
 
   /** Retried calls for what must arrive, single attempts for draft updates. */
@@ -47,7 +65,7 @@ export class ChatSender {
   async sendPart(conversationId: string, part: RenderedPart, answered: string | undefined, options: { quote: boolean; retried?: boolean; keyboard?: InlineKeyboard }): Promise<number> {
     const { keyboard, retried = true } = options;
     const chatId = chatIdOf(conversationId);
-    const quoted = options.quote ? this.quoted(chatId, answered) : undefined;
+    const quoted = options.quote ? this.quoted(conversationId, chatId, answered) : undefined;
     const common = {
       link_preview_options: { is_disabled: true },
       ...inTopic(conversationId),

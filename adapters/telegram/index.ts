@@ -32,6 +32,7 @@ import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './
 import { editParts, partsRef } from './sent-parts.js';
 import { StopTargets } from './stop-targets.js';
 import { ChatSender, keyboardOf } from './chat-sender.js';
+import { EditedMessages } from './edits.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Telegram shows "typing…" for about 5 s per chat action. */
@@ -40,7 +41,7 @@ const PROGRESS_AFTER_MS = 20_000;
 const PROGRESS_TEXT = 'Still working on it…';
 /** Telegram allows about one message a second in a chat and 20 a minute in a group; edits count. */
 const DRAFT_EVERY_MS = { private: 1_500, group: 3_000 } as const;
-const ALLOWED_UPDATES = ['message', 'message_reaction', 'callback_query', 'stopped_message_generation'] as const;
+const ALLOWED_UPDATES = ['message', 'edited_message', 'message_reaction', 'callback_query', 'stopped_message_generation'] as const;
 /** The largest file the Bot API lets a bot download. */
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 /** A file's caption is at most 1,024 characters (a message 4,096). */
@@ -82,6 +83,8 @@ export class TelegramAdapter implements Adapter {
   private readonly migrations: ChatMigrations;
   private readonly anonymous: AnonymousSenders;
   private readonly stopTargets: StopTargets;
+  /** The words of messages seen, so an edit that changed them goes to the core (edits.ts). */
+  private readonly edits = new EditedMessages();
   /** Where the files of messages are downloaded from. */
   private readonly fileSource: DownloadSettings;
   private readonly sender: ChatSender;
@@ -151,6 +154,7 @@ export class TelegramAdapter implements Adapter {
     this.normalize = { bot: { id: me.id, username: me.username }, groupSessions: settings.groupSessions };
     this.sink = sink;
     this.bot.on('message', (ctx) => this.onMessage(sink, ctx.message));
+    this.bot.on('edited_message', (ctx) => this.onEdit(sink, ctx.editedMessage));
     this.bot.on('callback_query:data', (ctx) => this.onButton(sink, ctx.callbackQuery));
     // The stop button under Telegram's own draft is /stop.
     this.bot.on('stopped_message_generation', (ctx) => this.normalize && this.dispatch(sink, normalizeStopButton(ctx.update.stopped_message_generation, this.normalize)));
@@ -260,6 +264,7 @@ export class TelegramAdapter implements Adapter {
   private onMessage(sink: InboundSink, raw: unknown): void {
     if (!this.normalize) return;
     this.migrations.seen(raw);
+    this.edits.seen(raw);
     const album = albumOf(raw);
     // The album's messages all reply to the same message: its files and words come once, with the first.
     const source = album !== undefined && this.gathering.has(album) ? { ...(raw as object), reply_to_message: undefined, external_reply: undefined, quote: undefined } : raw;
@@ -292,6 +297,16 @@ export class TelegramAdapter implements Adapter {
     else this.dispatch(sink, message);
   }
 
+  /** A message whose sender changed its words: the corrected wording goes to the core as a message of its own (edits.ts). */
+  private onEdit(sink: InboundSink, raw: unknown): void {
+    if (!this.normalize) return;
+    const message = this.edits.edited(raw, normalizeMessage(raw, this.normalize));
+    if (!message || message.isSelf || message.isBot) return;
+    // After what the sender said before it (a split text still gathering).
+    this.gathering.complete(`${message.conversationId}:${message.senderId}`);
+    this.dispatch(sink, message);
+  }
+
   /** Lets the core download the message's files, if it wants to read them. */
   private withFiles(message: InboundMessage | undefined, raw: unknown): InboundMessage | undefined {
     // Only a message with attachments can hold one; the others are not parsed again.
@@ -310,6 +325,9 @@ export class TelegramAdapter implements Adapter {
   private dispatch(sink: InboundSink, message: InboundMessage | undefined): void {
     if (!message) return;
     this.stopTargets.seen(message);
+    // A message (`chat:message`; an album or split text by its first piece, once whole): an answer to an earlier one quotes that one (chat-sender.ts).
+    const id = /^-?\d+:(\d+)$/.exec(message.messageId)?.[1];
+    if (id !== undefined && !message.isSelf) this.sender.heard(message.conversationId, Number(id));
     // Not awaited: grammY handles updates one by one, and a turn can take minutes.
     void sink(message).catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'Telegram message handling failed'));
   }

@@ -9,6 +9,7 @@ import { parseCommand } from '../../src/core/commands.js';
 import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { reactionMessageId, type SentReply } from '../../src/core/sent-replies.js';
+import { sharedItems } from './shared-items.js';
 
 export const PLATFORM = 'telegram';
 
@@ -29,11 +30,15 @@ const contentFields = {
   animation: z.unknown().optional(),
   sticker: z.unknown().optional(),
   document: z.object({ file_id: z.string().optional(), file_name: z.string().optional(), mime_type: z.string().optional(), file_size: z.number().optional() }).optional(),
+  // Read as words (shared-items.ts).
   location: z.unknown().optional(),
+  venue: z.unknown().optional(),
   contact: z.unknown().optional(),
   poll: z.unknown().optional(),
-  dice: z.object({ emoji: z.string(), value: z.number() }).optional(),
+  checklist: z.unknown().optional(),
+  dice: z.unknown().optional(),
   game: z.unknown().optional(),
+  story: z.unknown().optional(),
 };
 type Content = z.infer<z.ZodObject<typeof contentFields>>;
 
@@ -95,9 +100,13 @@ export function filesOf(raw: unknown): TelegramFile[] {
 
 function contentFilesOf(message: Content): TelegramFile[] {
   const files: TelegramFile[] = [];
-  // Voice messages are Opus in Ogg; Whisper-style endpoints tell formats by the extension.
-  if (message.voice) files.push({ fileId: message.voice.file_id, label: VOICE, fileName: 'voice.ogg', contentType: message.voice.mime_type ?? 'audio/ogg', size: message.voice.file_size });
-  if (message.audio) files.push({ fileId: message.audio.file_id, label: AUDIO, fileName: message.audio.file_name ?? 'audio.mp3', contentType: message.audio.mime_type, size: message.audio.file_size });
+  // Whisper-style endpoints tell formats by the extension (OpenAI refuses a name that says another
+  // format), so a file without a name is named by its type: a voice message is Opus in Ogg as the
+  // apps record it, but may be MP3 or M4A (sendVoice takes those too), an audio file anything.
+  const voice = message.voice;
+  if (voice) files.push({ fileId: voice.file_id, label: VOICE, fileName: `voice.${audioExtension(voice.mime_type) ?? 'ogg'}`, contentType: voice.mime_type ?? 'audio/ogg', size: voice.file_size });
+  const audio = message.audio;
+  if (audio) files.push({ fileId: audio.file_id, label: AUDIO, fileName: audio.file_name ?? `audio.${audioExtension(audio.mime_type) ?? 'mp3'}`, contentType: audio.mime_type, size: audio.file_size });
   // A photo comes in several sizes, smallest first; Telegram makes each a JPEG.
   const photo = message.photo?.at(-1);
   if (photo?.file_id) files.push({ fileId: photo.file_id, label: PHOTO, fileName: 'photo.jpg', contentType: 'image/jpeg', size: photo.file_size });
@@ -107,6 +116,27 @@ function contentFilesOf(message: Content): TelegramFile[] {
   }
   return files;
 }
+
+/** The extension transcription endpoints know a recording of this MIME type by. */
+function audioExtension(mimeType: string | undefined): string | undefined {
+  const type = mimeType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return AUDIO_EXTENSIONS[type];
+}
+
+const AUDIO_EXTENSIONS: Record<string, string> = {
+  'audio/ogg': 'ogg',
+  'audio/opus': 'ogg',
+  'audio/mpeg': 'mp3',
+  'audio/mp3': 'mp3',
+  'audio/mp4': 'm4a',
+  'audio/m4a': 'm4a',
+  'audio/x-m4a': 'm4a',
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
+  'audio/flac': 'flac',
+  'audio/x-flac': 'flac',
+  'audio/webm': 'webm',
+};
 
 /** The non-text parts of a message, in words, and the files of the message it replies to (those Cairn may read). */
 function attachmentsOf(message: z.infer<typeof messageSchema>): string[] {
@@ -126,11 +156,10 @@ function partsOf(message: Content): string[] {
   if (message.animation) parts.push('a GIF');
   else if (message.document) parts.push(describeFile(message.document.file_name, message.document.mime_type));
   if (message.sticker) parts.push('a sticker');
-  if (message.location) parts.push('a location');
-  if (message.contact) parts.push('a contact');
-  if (message.poll) parts.push('a poll');
-  if (message.dice) parts.push(`a ${message.dice.emoji} (it shows ${message.dice.value})`);
+  // A location, contact, poll, checklist or die whose content is there reaches the model as words instead.
+  parts.push(...sharedItems(message).unread);
   if (message.game) parts.push('a game');
+  if (message.story) parts.push('a story');
   return parts;
 }
 
@@ -195,12 +224,15 @@ export function normalizeMessage(raw: unknown, options: NormalizeOptions): Inbou
   const mentioned = (message.entities ?? message.caption_entities ?? []).some((e) => e.type === 'mention' && raw_text.slice(e.offset, e.offset + e.length).toLowerCase() === mention.toLowerCase());
   const repliedToBot = repliedAuthor(message)?.id === options.bot.id;
   // The mention goes first, so `@cairn_bot /new` runs /new, as on Slack and Discord.
-  const text = stripMention(raw_text, mention);
-  const { command, forMe } = commandFor(text, options.bot.username);
+  const typed = stripMention(raw_text, mention);
+  const { command, forMe } = commandFor(typed, options.bot.username);
   if (command === null) return undefined; // a command meant for another bot
   const attachments = attachmentsOf(message);
+  // A shared location, contact, poll, checklist or die is words (none has a caption).
+  const shared = sharedItems(message).words;
+  const text = [typed, ...shared].filter((words) => words !== '').join('\n\n');
   // Neither words nor anything Cairn knows (a pin, the auto-delete timer changed, a topic opened): a service message, not "an empty message".
-  if (raw_text.trim() === '' && partsOf(message).length === 0) return undefined;
+  if (text.trim() === '' && partsOf(message).length === 0) return undefined;
   const replyingTo = replyContextOf(message, options.bot);
   return {
     ...sentBy(from, message, isDirect, options),
@@ -329,7 +361,7 @@ function nameOf(user: z.infer<typeof userSchema>): string {
 function replyContextOf(message: z.infer<typeof messageSchema>, bot: BotIdentity): InboundMessage['replyingTo'] {
   // A message in another chat or topic is known by its quote only.
   const replied = message.external_reply ? undefined : message.reply_to_message;
-  const text = message.quote?.text ?? replied?.text ?? replied?.caption;
+  const text = message.quote?.text ?? replied?.text ?? replied?.caption ?? (replied && sharedItems(replied).words.join('\n'));
   const author = repliedAuthor(message);
   if (!repliedContent(message) || !text?.trim()) return undefined;
   return { author: author?.name ?? 'someone', text, byBot: author?.id === bot.id };

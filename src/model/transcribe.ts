@@ -39,7 +39,7 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
       const text = await metered(options.metering, { provider: provider.name, model, purpose: 'transcription', userKey }, async () => {
         let result;
         try {
-          result = await api.audio.transcriptions.create({ file: await toFile(audio, fileName), model }, signal ? { signal } : {});
+          result = await api.audio.transcriptions.create({ file: await toFile(audio, uploadName(fileName)), model }, signal ? { signal } : {});
         } catch (error) {
           throw mapModelError(error, { provider: provider.name, signal });
         }
@@ -49,6 +49,19 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
       return text;
     },
   };
+}
+
+/**
+ * The name the recording is uploaded under. OpenAI tells the format by the name's extension and
+ * refuses one outside its list (flac, m4a, mp3, mp4, mpeg, mpga, oga, ogg, wav, webm): a WhatsApp
+ * voice note shared on (`PTT-….opus`) is Opus in Ogg, so `.ogg`; an extension in capitals
+ * (`Memo.M4A` from a phone's recorder) in small letters.
+ */
+function uploadName(fileName: string): string {
+  const dot = fileName.lastIndexOf('.');
+  if (dot <= 0) return fileName;
+  const extension = fileName.slice(dot + 1).toLowerCase();
+  return `${fileName.slice(0, dot)}.${extension === 'opus' ? 'ogg' : extension}`;
 }
 
 /** Models billed by the token report them (gpt-4o-transcribe); those billed by the second (whisper-1) report only seconds, counted as no tokens. */
