@@ -318,14 +318,21 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     (closed ??= (async () => {
       try {
         schedules.stop();
-        await gateway.drain(config.agent.shutdownGraceMs);
+        const grace = config.agent.shutdownGraceMs;
+        await gateway.drain(grace);
         // No turn reads files now: the document readers waiting idle end (the pool starts new ones if needed).
         documentPool.close();
-        // Reflections and audits still running write to the database: let them finish first.
-        await learning.stop();
-        await environments.stopAll();
-        // An extraction in flight gets the same grace; one cut short stays pending for the next start.
-        await notes.close(config.agent.shutdownGraceMs, unrefSleep);
+        // What goes on after the turns shares one more grace, side by side: reflections and audits, environment
+        // stops, and note extraction (one cut short stays pending for the next start). Reflections and audits were
+        // waited for without limit: with a slow or unreachable model (often why Cairn is restarted) the stop outlasted
+        // the service manager's timeout (Docker's and Kubernetes' 30 s), whose SIGKILL left the lease held.
+        const learned = settledWithin(learning.stop(), grace).then((settled) => {
+          if (!settled) logger.warn({ graceMs: grace }, 'reflections or audits still running at shutdown were cut short');
+        });
+        const closing = await Promise.allSettled([learned, environments.stopAll(), notes.close(grace, unrefSleep)]);
+        // Every one of them has ended (or had its grace) before the database closes; the first failure is the stop's.
+        const failed = closing.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+        if (failed) throw failed.reason;
       } finally {
         // The last word on the database (the instance lease's release) comes after every write.
         try {
@@ -337,4 +344,9 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     })());
 
   return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, schedules, moveConversation, close };
+}
+
+/** Whether `work` settled within `ms` (after that it goes on unwaited for); its failure is the caller's. */
+function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return Promise.race([work.then(() => true), unrefSleep(ms).then(() => false)]);
 }

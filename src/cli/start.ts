@@ -15,7 +15,7 @@ import { CairnError, describeError } from '../core/errors.js';
 import { loggerFor } from '../core/logger.js';
 import { logUnhandledRejections, onShutdownSignal } from './signals.js';
 import { InstanceLease } from '../store/instance-lease.js';
-import { systemTimers } from '../backends/timers.js';
+import { systemTimers, type TimerHandle } from '../backends/timers.js';
 import { systemClock } from '../core/clock.js';
 import { databasePath, migrateDatabase, openDatabase, type Db } from '../store/db.js';
 import type { LeftoverScope } from '../backends/approvals.js';
@@ -23,6 +23,8 @@ import { DatabaseSentReplies, REMEMBERED_REPLIES, SentReplies } from '../core/se
 import type { CommandGroup } from './context.js';
 
 const IDLE_SWEEP_MS = 60_000;
+/** How long the platforms may take to disconnect at shutdown: with the grace of the turns and that of what follows them (10 s each by default), the stop fits the 30 s Docker and Kubernetes give it. */
+export const ADAPTER_STOP_MS = 5_000;
 
 export const startCommands: CommandGroup = ({ program, config }) => {
   program
@@ -125,9 +127,19 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   cairn.notes.resumePending();
   const http = new HttpServer();
   const adapters: Adapter[] = [];
+  const timers = options.timers ?? systemTimers;
   // The end of every start, failed or stopped: stopping an adapter that never started is harmless.
   const closeAll = async () => {
-    await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+    // Each platform gets ADAPTER_STOP_MS to disconnect: a Bot API or gateway unreachable at shutdown (often why Cairn is
+    // restarted) held the stop for minutes (Telegram's confirming getUpdates has two), past the service manager's stop
+    // timeout, whose SIGKILL left the lease held and the notes' extraction cut. What a platform delivers again is deduplicated.
+    const stopping = new Set(adapters.map((adapter) => adapter.platform));
+    const stops = Promise.allSettled(adapters.map((adapter) => adapter.stop().finally(() => stopping.delete(adapter.platform))));
+    let limit: TimerHandle | undefined;
+    const late = new Promise<void>((resolve) => (limit = timers.setTimeout(resolve, ADAPTER_STOP_MS)));
+    await Promise.race([stops, late]);
+    timers.clearTimeout(limit);
+    if (stopping.size > 0) logger.warn({ platforms: [...stopping], waitedMs: ADAPTER_STOP_MS }, 'a platform did not finish disconnecting; closing without it');
     // The lease goes only once this process writes no more (note extraction, audits in their grace):
     // a second start taken in earlier would work on the same conversations.
     await cairn.close(() => lease.release());

@@ -8,8 +8,7 @@
  * and is gone. The lease lives in SQLite rather than a lock file,
  * so it is taken atomically with the database's own locking, wherever the folder is.
  */
-import { hostname } from 'node:os';
-import { diedOnThisHost } from './process-gone.js';
+import { diedOnThisHost, samePidSpace, thisHost } from './process-gone.js';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { CairnError } from '../core/errors.js';
@@ -66,7 +65,8 @@ export class InstanceLease {
    * Takes the lease, waiting for it when its holder may be gone but cannot be checked: one
    * with this process's pid on this host (a container restarted after a kill: its Cairn has
    * the same pid in a fresh pid namespace, and exited with status 1 again and again until the
-   * lease went stale), or one on another host (a container recreated under a new hostname).
+   * lease went stale), or one on another host (a container recreated under a new hostname), or in another
+   * pid namespace (a second container with the same host name: its pid is not there to look at from here).
    * The wait ends when the lease goes stale; if its holder renews it meanwhile, it lives, and
    * the start is refused. A holder on this host known to live is refused at once.
    */
@@ -87,14 +87,23 @@ export class InstanceLease {
     return lease;
   }
 
-  /** Gives the lease up (at shutdown), so the next start need not wait for it to go stale. */
+  /**
+   * Gives the lease up (at shutdown), so the next start need not wait for it to go stale. A database that
+   * cannot be written now (the volume gone read-only, busy past its timeout, a full disk) fails no stop:
+   * the lease, renewed no more, goes stale (a next start that cannot tell this process is gone waits for that).
+   */
   release(): void {
     if (this.released) return;
     this.released = true;
     HELD_BY_THIS_PROCESS.delete(this.holder);
     this.options.timers.clearTimeout(this.timer);
-    const { db, name } = this.options;
-    if (db.open) db.prepare('DELETE FROM instance_lease WHERE name = ? AND holder = ?').run(name, this.holder);
+    const { db, name, logger } = this.options;
+    if (!db.open) return;
+    try {
+      db.prepare('DELETE FROM instance_lease WHERE name = ? AND holder = ?').run(name, this.holder);
+    } catch (error) {
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, `could not give up the instance lease; it goes stale in ${LEASE_STALE_MS / 1000} s, which a next start in a container or on another host waits for`);
+    }
   }
 
   private take(): void {
@@ -123,13 +132,16 @@ export class InstanceLease {
   }
 
   private get ownHost(): string {
-    return this.options.host ?? hostname();
+    return this.options.host ?? thisHost();
   }
 
-  /** A holder whose life cannot be checked from here: on another host, or with this very pid (see acquireWhenFree) but not this process's own lease. */
+  /**
+   * A holder whose life cannot be checked from here: on another host or in another pid namespace (another
+   * container, perhaps of the same host name), or with this very pid (see acquireWhenFree) but not this process's own lease.
+   */
   private mayBeGone(held: LeaseRow): boolean {
     if (HELD_BY_THIS_PROCESS.has(held.holder)) return false;
-    return held.host !== this.ownHost || held.pid === this.ownPid;
+    return !samePidSpace(held.host, this.ownHost) || held.pid === this.ownPid;
   }
 
   /**
