@@ -72,7 +72,7 @@ const FATAL: ReadonlySet<SkillRule> = new Set(['frontmatter', 'description-requi
 export function parseSkill(raw: string, options: ParseOptions): ParseResult {
   const text = normalizeText(raw);
   const file = options.file;
-  const split = splitFrontmatter(text);
+  const split = splitFrontmatter(text, options.mode === 'lenient');
   if ('error' in split) return { document: undefined, errors: [problem('frontmatter', split.error, file)], warnings: [] };
 
   const found = checkFrontmatter(split.data, options.folderName, file);
@@ -88,7 +88,8 @@ export function parseSkill(raw: string, options: ParseOptions): ParseResult {
     return { document: undefined, errors, warnings: [] };
   }
   if (errors.length > 0) return { document: undefined, errors, warnings: [] };
-  return { document: build(frontmatter, split, text), errors: [], warnings: found };
+  const forgiven = split.forgiven === undefined ? [] : [problem('frontmatter', `${split.forgiven} Loaded anyway, reading each such value as plain text the way other agents do.`, file)];
+  return { document: build(frontmatter, split, text), errors: [], warnings: [...forgiven, ...found] };
 }
 
 /** SKILL.md text for a new skill; keys in the spec's order, YAML never folded. */
@@ -118,23 +119,92 @@ interface Split {
   data: Record<string, unknown>;
   yaml: string;
   body: string;
+  /** Why the YAML is invalid, when lenient loading read it anyway (see quoteRefusedValues). */
+  forgiven?: string;
 }
 
-function splitFrontmatter(text: string): Split | { error: string } {
+function splitFrontmatter(text: string, lenient: boolean): Split | { error: string } {
   // UTF-16 (Windows PowerShell 5's `>`, Notepad's "Unicode") read as UTF-8: a byte-order mark that is no UTF-8, a NUL beside each ASCII letter.
   if (/^(?:\uFFFD\uFFFD)?(?:\0[^\0]|[^\0]\0)/.test(text)) return { error: 'SKILL.md is saved as UTF-16, not UTF-8; save it as UTF-8 (in Notepad: Save As, Encoding UTF-8).' };
   if (!/^---[ \t]*\n/.test(text)) return { error: 'SKILL.md must begin with a line "---", then YAML frontmatter (name, description), then a closing "---" line.' };
   if (!/\n---[ \t]*(\n|$)/.test(text.slice(3))) return { error: 'The frontmatter has no closing "---" line.' };
   let parsed: matter.GrayMatterFile<string>;
+  let forgiven: string | undefined;
+  const parse = (source: string): object => {
+    try {
+      return (YAML.parse(source) ?? {}) as object;
+    } catch (error) {
+      // Skills written for other agents often have `description: Use when: …`, which their parsers accept and YAML
+      // does not; agentskills.io tells clients to retry with such values quoted rather than drop the skill.
+      const quoted = lenient ? quoteRefusedValues(source) : undefined;
+      if (quoted === undefined) throw error;
+      forgiven = yamlError(error);
+      return (quoted.data ?? {}) as object;
+    }
+  };
   try {
     // Passing options also turns off gray-matter's cache, which would share one object between calls.
-    parsed = matter(text, { engines: { yaml: { parse: (source: string) => (YAML.parse(source) ?? {}) as object } } });
+    parsed = matter(text, { engines: { yaml: { parse } } });
   } catch (error) {
     return { error: yamlError(error) };
   }
   const data: unknown = parsed.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { error: 'The frontmatter must be a YAML mapping of keys to values.' };
-  return { data: data as Record<string, unknown>, yaml: parsed.matter, body: parsed.content };
+  const split: Split = { data: data as Record<string, unknown>, yaml: parsed.matter, body: parsed.content };
+  if (forgiven !== undefined) split.forgiven = forgiven;
+  return split;
+}
+
+/** What YAML says of a plain value with ": " or a final colon in it, and of one starting with @ or `. */
+const QUOTABLE: ReadonlySet<string> = new Set(['BLOCK_AS_IMPLICIT_KEY', 'BAD_SCALAR_START']);
+
+/**
+ * The YAML's data once each one-line plain value that YAML refused is put in double quotes, or
+ * undefined when that is not all that is wrong. Only values that YAML's own errors point at change:
+ * a `key: value` line's value that is plain text (a comment after it stays a comment), refused at its
+ * first character, with every error inside such a value. Block scalars, flow collections, quoted
+ * values and all other lines keep their meaning; a value that the next line continues is not quoted
+ * (which leaves the YAML refused). Two more parses, and each line looked at once: linear in the text's size.
+ */
+function quoteRefusedValues(source: string): { data: unknown } | undefined {
+  const values: { start: number; end: number }[] = [];
+  for (const error of [...YAML.parseDocument(source).errors].sort((a, b) => a.pos[0] - b.pos[0])) {
+    const at = error.pos[0];
+    // More errors inside a value already to be quoted (`a: b: c` has two) go with it.
+    if (at < (values.at(-1)?.end ?? 0)) continue;
+    if (!QUOTABLE.has(error.code)) return undefined;
+    const lineStart = source.lastIndexOf('\n', at - 1) + 1;
+    const key = /^( *)[A-Za-z0-9_.-]+:[ \t]+$/.exec(source.slice(lineStart, at));
+    if (key === null) return undefined;
+    const newline = source.indexOf('\n', at);
+    const lineEnd = newline === -1 ? source.length : newline;
+    // Where YAML ends a plain value: at a comment (" #"), without the spaces before it.
+    const rest = source.slice(at, lineEnd);
+    const comment = rest.search(/[ \t]#/);
+    const value = (comment === -1 ? rest : rest.slice(0, comment)).trimEnd();
+    if (!/^(?:[^\s"'|>[\]{}&*!#%?,-]|[?-]\S)/.test(value) || continues(source, lineEnd, key[1]?.length ?? 0)) return undefined;
+    values.push({ start: at, end: at + value.length });
+  }
+  if (values.length === 0) return undefined;
+  let quoted = '';
+  let from = 0;
+  for (const { start, end } of values) {
+    quoted += `${source.slice(from, start)}${JSON.stringify(source.slice(start, end))}`;
+    from = end;
+  }
+  try {
+    return { data: YAML.parse(quoted + source.slice(from)) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the next line that is not blank, after the line ending at `lineEnd`, is indented past `indent`: it continues the value. */
+function continues(source: string, lineEnd: number, indent: number): boolean {
+  const blank = /(?:\n[ \t]*(?=\n))*\n([ \t]*)\S/y;
+  blank.lastIndex = lineEnd;
+  const next = blank.exec(source);
+  return next !== null && (next[1]?.length ?? 0) > indent;
 }
 
 function yamlError(error: unknown): string {

@@ -1,10 +1,11 @@
 /**
  * A team brings skills written elsewhere into a shared skills folder (CAIRN_SKILLS_DIRS): folders
  * copied from a public repository (a BOM and CRLF, a license, a top-level reference file, a script,
- * a binary asset, a security skill that warns against exfiltration), and some that cannot load (a
- * folder named with capitals and an underscore, a SKILL.md saved as UTF-16, a description starting
- * with a backtick, a SKILL.md that is a link to a file outside). `cairn skills validate` says what
- * to fix in which file; the model lists, views and follows what loaded, reads a reference file, is
+ * a binary asset, a security skill that warns against exfiltration, a description starting with a
+ * backtick, which loads with a warning as other agents read it), and some that cannot load (a folder
+ * named with capitals and an underscore, a SKILL.md saved as UTF-16, a SKILL.md that is a link to a
+ * file outside). `cairn skills validate` says what to fix in which file; the model lists, views and
+ * follows what loaded, reads a reference file, is
  * refused files outside the folder; a person edits one by hand while Cairn runs, and the agent
  * refines the security skill it imported.
  */
@@ -100,13 +101,17 @@ describe('a team imports skills written elsewhere', () => {
       '6 skills checked: 5 problems.',
     ]);
     // The history of one that never loaded says why it did not, not that there is no such skill.
-    await expect(cli('skills', 'history', 'gh-cli')).rejects.toThrow(/^The skill "gh-cli" is in .*gh-cli but cannot be loaded.*\n.*must be quoted/);
+    await expect(cli('skills', 'history', 'windows-notes')).rejects.toThrow(/^The skill "windows-notes" is in .*windows-notes but cannot be loaded.*\n.*saved as UTF-16/);
     const list = await cli('skills', 'list');
     expect(list.lines.filter((line) => !line.includes('[bundled')).map((line) => line.split('  ').slice(0, 2).join(' '))).toEqual([
+      'gh-cli [extra]',
       'pdf [extra]',
       'skill-creator [extra]',
-      'Could not load 4: run `cairn skills validate` for details.',
+      'Could not load 3: run `cairn skills validate` for details.',
     ]);
+    // The one with a backtick loads as other agents read it; its warning says what validate says.
+    expect(list.lines.find((line) => line.startsWith('gh-cli'))).toMatch(/`gh` pull request workflows {2}\(1 warning\)$/);
+    expect((await cli('skills', 'show', 'gh-cli')).lines).toContain('# warning: team/gh-cli/SKILL.md: [frontmatter] The frontmatter is not valid YAML: Plain value cannot start with reserved character ` at line 3, column 14. A value starting with @ or ` must be quoted: put the value in quotes. Loaded anyway, reading each such value as plain text the way other agents do.');
 
     const config = testConfig(rig.server.url, { TELEGRAM_ALLOWED_USERS: '100', CAIRN_SKILLS_DIRS: team }, dataDir);
     const cairn = rig.startWith(config);
@@ -124,7 +129,7 @@ describe('a team imports skills written elsewhere', () => {
     // In chat: /skills names the folders that did not load; the one that is a link out says so, with nothing of its target.
     const listed = await say('/skills', { name: 'skills', args: '' });
     expect(listed).toContain('- pdf (extra)');
-    expect(listed).toContain('Not loaded (the folder or its SKILL.md needs a fix): Brand_Guidelines, gh-cli, notes, windows-notes.');
+    expect(listed).toContain('Not loaded (the folder or its SKILL.md needs a fix): Brand_Guidelines, notes, windows-notes.');
     const notes = await say('/skills notes', { name: 'skills', args: 'notes' });
     expect(notes).toContain('[path-traversal] SKILL.md is a link to a file outside the skill folder');
     expect(notes).not.toContain('PRIVATE');

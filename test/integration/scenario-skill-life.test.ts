@@ -140,7 +140,7 @@ describe("a skill's life over weeks", () => {
 
     // The person breaks the frontmatter: the model is told so; fixed, it is one more person's edit.
     const good = readFileSync(skillFile, 'utf8');
-    writeFileSync(skillFile, good.replace('description: ', 'description: Use when: '));
+    writeFileSync(skillFile, good.replace('description: ', 'description: "'));
     chat.push({ toolCalls: [{ name: 'skill_view', arguments: { name: 'deploying-heron' } }] }, { text: 'broken' });
     await say(cairn, telegram, 'deploy heron broken');
     expect(toolResults().at(-1)).toContain('cannot be loaded');

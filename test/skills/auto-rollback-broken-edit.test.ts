@@ -17,11 +17,11 @@ describe('an automatic rollback of a learned skill whose file a person saved wit
     const { skills, clock } = fixture;
     const { tasks, refiner, v2 } = patchOneFailureFromRollback(fixture);
 
-    // The release manager rewrites the steps by hand, and the new description has an unquoted ": ".
+    // The release manager rewrites the steps by hand, and leaves the new description's quote unclosed.
     clock.advance(60_000);
     const file = skills.find('release-train')!.file;
     const edited = readFileSync(file, 'utf8')
-      .replace(/description: .*/, 'description: Ships a release. Use when: a release is due')
+      .replace(/description: .*/, 'description: "Ships a release. Use when a release is due')
       .replace('2. Skip the announcement.', '2. Freeze main.\n3. Write the notes.\n4. Announce it.');
     writeFileSync(file, edited);
     expect(skills.find('release-train')).toBeUndefined();
@@ -39,7 +39,7 @@ describe('an automatic rollback of a learned skill whose file a person saved wit
     skills.writer.create({ name: 'release-train', description: 'Ships a release. Use when releasing.', body: '## Steps\n1. Tag the release.\n2. Announce it.\n' }, { author: 'agent' });
     const patched = skills.writer.patch({ name: 'release-train', find: '2. Announce it.', replace: '2. Skip the announcement.', target: 'body' }, { author: 'agent' });
     const file = skills.find('release-train')!.file;
-    const edited = readFileSync(file, 'utf8').replace(/description: .*/, 'description: Use when: releasing');
+    const edited = readFileSync(file, 'utf8').replace(/description: .*/, 'description: "Use when releasing');
     writeFileSync(file, edited);
 
     expect(() => skills.writer.rollback('release-train', 1, { author: 'agent', reason: 'automatic rollback' }, patched.version)).toThrow(/changed on disk since the rollback was decided/);

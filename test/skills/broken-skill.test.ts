@@ -14,12 +14,12 @@ import { skillText, toolContext, writeSkillFolder, useSkillsFixtures } from './h
 
 const newSkills = useSkillsFixtures();
 
-/** A learned skill whose description has an unquoted colon: not valid YAML. */
+/** A learned skill whose metadata is indented with a tab: not valid YAML, even when loading leniently. */
 function setup() {
   const fixture = newSkills();
   const dir = join(fixture.learnedDir, 'brewing-tea');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'SKILL.md'), '---\nname: brewing-tea\ndescription: Brew tea. Use when: it is four\n---\n\n# Brewing\n1. Boil water.\n');
+  writeFileSync(join(dir, 'SKILL.md'), '---\nname: brewing-tea\ndescription: Brew tea at four.\nmetadata:\n\tauthor: someone\n---\n\n# Brewing\n1. Boil water.\n');
   const tools = new ToolRegistry();
   registerSkillTools(tools, fixture.skills);
   const commands = new CommandRegistry();
@@ -45,7 +45,7 @@ describe('a skill whose SKILL.md does not load', () => {
     const answer = String(await slashSkills('brewing-tea'));
     expect(answer).not.toContain('No skill named');
     expect(answer).toMatch(/"brewing-tea" is in .* but cannot be loaded/);
-    expect(answer).toContain('put the value in quotes');
+    expect(answer).toContain('Indent with spaces');
   });
 
   it('is not reported as broken when another source has a copy that loads (that copy is used)', async () => {

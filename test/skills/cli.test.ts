@@ -102,7 +102,7 @@ describe('cairn skills', () => {
   it('show on a skill whose SKILL.md does not load says it is there but broken, and how to check it', async () => {
     const dir = join(dataDir, 'skills', 'brewing-tea');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'SKILL.md'), '---\nname: brewing-tea\ndescription: Brew tea. Use when: it is four\n---\n\n# Brewing\n1. Boil water.\n');
+    writeFileSync(join(dir, 'SKILL.md'), '---\nname: brewing-tea\ndescription: "Brew tea. Use when it is four\n---\n\n# Brewing\n1. Boil water.\n');
     const run = await cairn('show', 'brewing-tea');
     expect(run.code).toBe(1);
     expect(run.error).not.toContain('No skill named');

@@ -15,11 +15,13 @@ import { scanSkillWrite } from '../../src/skills/scan.js';
 const fixture = useSkillsFixtures();
 
 describe('skills imported from elsewhere', () => {
-  it('says to quote a description that starts with a backtick, and to indent with spaces', () => {
+  it('loads a description that starts with a backtick, saying to quote it; refuses tab indentation, saying to indent with spaces', () => {
     const team = tempDir('team-');
     writeSkillFolder(team, 'gh-cli', '---\nname: gh-cli\ndescription: `gh` pull request workflows\n---\n# Steps\nRun gh.\n');
     const { skills } = fixture({ extraDirs: [team] });
-    expect(skills.broken('gh-cli')?.errors.map(formatProblem).join('\n')).toMatch(/must be quoted: put the value in quotes/);
+    expect(skills.find('gh-cli')?.description).toBe('`gh` pull request workflows');
+    expect(skills.find('gh-cli')?.warnings.map(formatProblem).join('\n')).toMatch(/must be quoted: put the value in quotes\. Loaded anyway/);
+    expect(validatePaths([join(team, 'gh-cli')]).problems.map(formatProblem).join('\n')).toMatch(/must be quoted: put the value in quotes\.$/);
     writeSkillFolder(team, 'tabbed', '---\nname: tabbed\ndescription: Tabbed metadata.\nmetadata:\n\tauthor: someone\n---\n# Steps\nRun it.\n');
     expect(skills.broken('tabbed')?.errors.map(formatProblem).join('\n')).toMatch(/line 5, column 1\. Indent with spaces/);
   });

@@ -21,11 +21,11 @@ function setup() {
   return { ...fixture, slashSkills };
 }
 
-/** A learned skill a person wrote with an unquoted colon in its description: not valid YAML. */
+/** A learned skill a person wrote with an unclosed quote in its description: not valid YAML. */
 function writeBrokenSkill(learnedDir: string): void {
   const dir = join(learnedDir, 'brewing-tea');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'SKILL.md'), '---\nname: brewing-tea\ndescription: Brew tea. Use when: it is four\n---\n\n# Brewing\n1. Boil water.\n');
+  writeFileSync(join(dir, 'SKILL.md'), '---\nname: brewing-tea\ndescription: "Brew tea. Use when it is four\n---\n\n# Brewing\n1. Boil water.\n');
 }
 
 describe('/skills', () => {
