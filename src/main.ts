@@ -144,7 +144,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     timers,
     logger,
   });
-  sessions.onEnded((session) => void environments.release(session.id));
+  // The conversation says which back end to look on for an environment an earlier (killed) process left.
+  sessions.onEnded((session) => void environments.release(session.id, session.conversationId));
   const approvals = new ApprovalGate({
     db,
     clock,

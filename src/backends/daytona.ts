@@ -76,6 +76,27 @@ export class DaytonaBackend implements Backend {
     });
   }
 
+  /**
+   * Deletes the session's sandbox that an earlier process left: without this it would run (billed)
+   * until its auto-stop, then stay stopped until its auto-delete, if any. Found by name, and deleted
+   * only when its labels say it is Cairn's sandbox of this very session.
+   */
+  async stopLeftover(sessionId: string): Promise<boolean> {
+    const name = `cairn-${safeName(sessionId, 40)}`;
+    let sandbox: Sandbox;
+    try {
+      sandbox = await this.daytona().get(name);
+    } catch (error) {
+      if (error instanceof DaytonaNotFoundError) return false;
+      throw mapDaytonaError(error, `looking up sandbox ${name}`);
+    }
+    if (sandbox.labels['cairn.managed'] !== 'true' || sandbox.labels['cairn.session'] !== sessionId) return false;
+    await sandbox.delete().catch((error: unknown) => {
+      if (!(error instanceof DaytonaNotFoundError)) throw mapDaytonaError(error, `deleting sandbox ${name}`);
+    });
+    return true;
+  }
+
   async close(): Promise<void> {
     const client = this.client as unknown as Record<symbol, (() => Promise<void>) | undefined> | undefined;
     this.client = undefined;

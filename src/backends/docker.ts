@@ -92,6 +92,31 @@ export class DockerBackend implements Backend {
     });
   }
 
+  /**
+   * Removes the session's container that an earlier process left. Found by its name, and removed only
+   * when its labels say it is Cairn's container of this very session.
+   */
+  async stopLeftover(sessionId: string): Promise<boolean> {
+    const name = `cairn-${safeName(sessionId)}`;
+    const info = await this.docker
+      .getContainer(name)
+      .inspect()
+      .catch((error: unknown) => {
+        if (statusOf(error) !== 404) throw mapDockerError(error, `looking up container ${name}`);
+        return undefined;
+      });
+    const labels = info?.Config.Labels ?? {};
+    if (!info || labels['cairn.managed'] !== 'true' || labels['cairn.session'] !== sessionId) return false;
+    // By id: the name may name another container by now.
+    await this.docker
+      .getContainer(info.Id)
+      .remove({ force: true })
+      .catch((error: unknown) => {
+        if (statusOf(error) !== 404) throw mapDockerError(error, `removing container ${name}`);
+      });
+    return true;
+  }
+
   /** The session's container: reused when it exists (a restart, `cairn exec --session`), created otherwise (`created`). */
   private async containerFor(name: string, sessionId: string): Promise<{ container: Docker.Container; created: boolean }> {
     const existing = this.docker.getContainer(name);

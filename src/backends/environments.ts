@@ -81,12 +81,20 @@ export class EnvironmentRegistry {
     return this.options.backendFor(conversationId);
   }
 
-  /** Stops the session's environment (its session ended). Shared environments stay. */
-  async release(sessionId: string): Promise<void> {
+  /**
+   * Stops the session's environment (its session ended). Shared environments stay. Without one here,
+   * one an earlier process left on the conversation's back end (it was killed, or the session went
+   * idle while Cairn was down) is stopped instead: Docker and Singularity would keep it for good.
+   */
+  async release(sessionId: string, conversationId?: string): Promise<void> {
     if (this.options.shared) return;
-    this.stoppedIdle.delete(sessionId);
+    const stoppedHere = this.stoppedIdle.delete(sessionId);
     const matches = [...this.entries.values()].filter((entry) => entry.key === sessionId);
-    await Promise.all(matches.map((entry) => this.stop(entry, 'session ended')));
+    if (matches.length > 0 || stoppedHere || conversationId === undefined) {
+      await Promise.all(matches.map((entry) => this.stop(entry, 'session ended')));
+      return;
+    }
+    await this.stopLeftover(sessionId, this.options.backendFor(conversationId));
   }
 
   /**
@@ -192,6 +200,24 @@ export class EnvironmentRegistry {
     this.stopping.set(entry.key, stopped);
     await stopped.done;
     if (this.stopping.get(entry.key) === stopped) this.stopping.delete(entry.key);
+  }
+
+  /** Looks for an environment an earlier process left for the session and stops it; a start of that key waits for this. */
+  private async stopLeftover(key: string, name: BackendName): Promise<void> {
+    if (this.stopping.has(key)) return;
+    const stopped: StopUnderWay = { backend: name, done: this.stopLeftoverOn(key, name) };
+    this.stopping.set(key, stopped);
+    await stopped.done;
+    if (this.stopping.get(key) === stopped) this.stopping.delete(key);
+  }
+
+  private async stopLeftoverOn(key: string, name: BackendName): Promise<void> {
+    try {
+      const backend = await this.options.load(name);
+      if (await backend.stopLeftover?.(key)) this.options.logger.info({ backend: name, sessionId: key }, 'environment left by an earlier run stopped');
+    } catch (error) {
+      this.options.logger.warn({ backend: name, sessionId: key, err: describeError(error) }, 'stopping an environment left by an earlier run failed');
+    }
   }
 
   private async stopEnvironment(entry: Entry, why: string): Promise<void> {

@@ -4,6 +4,7 @@
  * given (never Cairn's environment) and lead their own process group, so a
  * timeout kills the whole tree.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
@@ -26,20 +27,37 @@ export class LocalBackend implements Backend {
   constructor(private readonly options: LocalBackendOptions) {}
 
   async start(sessionId: string, start: StartOptions): Promise<Environment> {
+    const environment = this.environment(sessionId, start.env);
+    await mkdir(environment.workdir, { recursive: true });
+    await mkdir(this.stateDirOf(sessionId), { recursive: true });
+    return environment;
+  }
+
+  /**
+   * Stops what an earlier process left of the session (programs it started in the background, its
+   * directory), as a stop would have. Without its directories there was never an environment.
+   */
+  async stopLeftover(sessionId: string): Promise<boolean> {
+    const environment = this.environment(sessionId, {});
+    if (!existsSync(environment.workdir) && !existsSync(this.stateDirOf(sessionId))) return false;
+    await environment.stop();
+    return true;
+  }
+
+  private stateDirOf(sessionId: string): string {
+    return join(resolve(this.options.workRoot), '.state', safeName(sessionId));
+  }
+
+  private environment(sessionId: string, env: Record<string, string>): LocalEnvironment {
     const root = resolve(this.options.workRoot);
-    const name = safeName(sessionId);
-    const workdir = join(root, name);
-    const stateDir = join(root, '.state', name);
-    await mkdir(workdir, { recursive: true });
-    await mkdir(stateDir, { recursive: true });
     return new LocalEnvironment({
       backend: 'local',
       sessionId,
-      workdir,
-      stateDir,
-      env: start.env,
+      workdir: join(root, safeName(sessionId)),
+      stateDir: this.stateDirOf(sessionId),
+      env,
       // The wrapper goes to the session's directory itself; started in the root, it can make that directory again when a command removed it.
-      transport: new ProcessTransport((script) => ['/bin/sh', ['-c', script]], { cwd: root, env: start.env }),
+      transport: new ProcessTransport((script) => ['/bin/sh', ['-c', script]], { cwd: root, env }),
       defaultTimeoutMs: this.options.defaultTimeoutMs,
     });
   }

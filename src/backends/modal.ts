@@ -38,6 +38,8 @@ export interface ModalSandbox {
 export interface ModalApi {
   /** The running sandbox with this name, or a new one. */
   sandbox(name: string, params: ModalSandboxParams): Promise<ModalSandbox>;
+  /** The running sandbox with this name, if there is one; never creates one. */
+  running(name: string): Promise<ModalSandbox | undefined>;
   close(): void;
 }
 
@@ -97,6 +99,22 @@ export class ModalBackend implements Backend {
         });
       },
     });
+  }
+
+  /**
+   * Terminates the session's sandbox that an earlier process left: Modal would end it only at its idle
+   * or lifetime limit, billing it until then.
+   */
+  async stopLeftover(sessionId: string): Promise<boolean> {
+    const name = `cairn-${safeName(sessionId, 56)}`;
+    const sandbox = await this.options.api.running(name).catch((error: unknown) => {
+      throw mapModalError(error, `looking up sandbox ${name}`);
+    });
+    if (!sandbox) return false;
+    await sandbox.terminate().catch((error: unknown) => {
+      if (!isSandboxGone(error)) throw mapModalError(error, `terminating sandbox ${name}`);
+    });
+    return true;
   }
 
   async close(): Promise<void> {
@@ -170,6 +188,11 @@ export interface ModalCredentials {
 export function sdkModalApi(credentials: ModalCredentials): ModalApi {
   if (!credentials.tokenId || !credentials.tokenSecret) throw new CairnError('config', 'The modal back end needs MODAL_TOKEN_ID and MODAL_TOKEN_SECRET (create them with `modal token new`).');
   const client = new ModalClient({ tokenId: credentials.tokenId, tokenSecret: credentials.tokenSecret, ...(credentials.environment ? { environment: credentials.environment } : {}) });
+  const handle = (sandbox: Sandbox): ModalSandbox => ({
+    id: sandbox.sandboxId,
+    exec: async (argv) => sandbox.exec(argv, { mode: 'binary', stdout: 'pipe', stderr: 'pipe' }),
+    terminate: () => sandbox.terminate(),
+  });
   return {
     async sandbox(name, params) {
       const app = await client.apps.fromName(credentials.app, { createIfMissing: true });
@@ -189,11 +212,14 @@ export function sdkModalApi(credentials: ModalCredentials): ModalApi {
           ...(params.memoryMiB ? { memoryMiB: params.memoryMiB } : {}),
         });
       }
-      return {
-        id: sandbox.sandboxId,
-        exec: async (argv) => sandbox.exec(argv, { mode: 'binary', stdout: 'pipe', stderr: 'pipe' }),
-        terminate: () => sandbox.terminate(),
-      };
+      return handle(sandbox);
+    },
+    async running(name) {
+      // Only a running sandbox is found by name; one that ended is gone from the lookup.
+      return client.sandboxes.fromName(credentials.app, name).then(handle, (error: unknown) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
     },
     close: () => client.close(),
   };

@@ -6,7 +6,7 @@
  * bound at the same path inside and out.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
 import { CairnError } from '../core/errors.js';
@@ -56,12 +56,8 @@ export class SingularityBackend implements Backend {
   async start(sessionId: string, start: StartOptions): Promise<Environment> {
     const { image } = this.options;
     if (!image) throw new CairnError('config', 'The singularity back end needs an image: set CAIRN_SINGULARITY_IMAGE (a .sif file or a URI such as docker://debian:bookworm-slim).');
-    const cli = findContainerCli(this.options.binary, this.options.hostEnv.PATH);
-    if (!cli) throw new CairnError('config', `Neither apptainer nor singularity was found on PATH${this.options.binary ? ` (CAIRN_SINGULARITY_BINARY=${this.options.binary})` : ''}. Install one, or set CAIRN_SINGULARITY_BINARY to its path.`);
-    const root = resolve(this.options.workRoot);
-    const name = `cairn-${safeName(sessionId)}`;
-    const workdir = join(root, safeName(sessionId));
-    const stateDir = join(root, '.state', safeName(sessionId));
+    const cli = this.findCli();
+    const { root, name, workdir, stateDir } = this.placesOf(sessionId);
     await mkdir(workdir, { recursive: true });
     await mkdir(stateDir, { recursive: true });
 
@@ -70,12 +66,41 @@ export class SingularityBackend implements Backend {
     if (started.code !== 0 && !/already exists/i.test(started.stderr)) {
       throw new CairnError('unavailable', `${cli} could not start an instance of ${image}: ${lastLine(started.stderr) || `exit code ${String(started.code)}`}`, { platform: 'singularity' });
     }
+    return this.environment(cli, sessionId, start.env);
+  }
+
+  /**
+   * Stops the session's instance an earlier process left, and removes its directories. Every start
+   * makes those directories before its instance, so without them there is nothing to stop and the CLI
+   * is not run at all.
+   */
+  async stopLeftover(sessionId: string): Promise<boolean> {
+    const { workdir, stateDir } = this.placesOf(sessionId);
+    if (!existsSync(workdir) && !existsSync(stateDir)) return false;
+    await this.environment(this.findCli(), sessionId, {}).stop();
+    return true;
+  }
+
+  private findCli(): string {
+    const cli = findContainerCli(this.options.binary, this.options.hostEnv.PATH);
+    if (!cli) throw new CairnError('config', `Neither apptainer nor singularity was found on PATH${this.options.binary ? ` (CAIRN_SINGULARITY_BINARY=${this.options.binary})` : ''}. Install one, or set CAIRN_SINGULARITY_BINARY to its path.`);
+    return cli;
+  }
+
+  private placesOf(sessionId: string): { root: string; name: string; workdir: string; stateDir: string } {
+    const root = resolve(this.options.workRoot);
+    return { root, name: `cairn-${safeName(sessionId)}`, workdir: join(root, safeName(sessionId)), stateDir: join(root, '.state', safeName(sessionId)) };
+  }
+
+  /** The session's environment over its instance, which must be started already (or be a leftover to stop). */
+  private environment(cli: string, sessionId: string, env: Record<string, string>): ShellEnvironment {
+    const { root, name, workdir, stateDir } = this.placesOf(sessionId);
     return new ShellEnvironment({
       backend: 'singularity',
       sessionId,
       workdir,
       stateDir,
-      env: start.env,
+      env,
       transport: new InstanceTransport(cli, name, { cwd: root, env: this.options.hostEnv }),
       defaultTimeoutMs: this.options.defaultTimeoutMs,
       onStop: async () => {

@@ -71,6 +71,12 @@ export interface Backend {
   readonly name: BackendName;
   /** Starts, or attaches to, the environment of a session. */
   start(sessionId: string, options: StartOptions): Promise<Environment>;
+  /**
+   * Stops what an earlier Cairn process left of the session's environment (it was killed before the
+   * session ended, so no registry held it), found by the session's name; starts nothing, and leaves
+   * everything alone, when there is none. Returns whether there was one.
+   */
+  stopLeftover?(sessionId: string): Promise<boolean>;
   /** Releases clients the back end holds across sessions (SDK connections). */
   close?(): Promise<void>;
 }

@@ -66,6 +66,11 @@ export function fakeModalApi(): FakeModalApi {
       calls.push(`create ${name}`);
       return handle(sandbox);
     },
+    async running(name) {
+      const existing = [...sandboxes.values()].find((s) => s.name === name && !s.terminated);
+      calls.push(`look up ${name}`);
+      return existing ? handle(existing) : undefined;
+    },
     close: () => undefined,
   };
 }
