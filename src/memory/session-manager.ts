@@ -67,7 +67,7 @@ export class SessionManager {
       startedAt,
     });
     return this.options.store.start(
-      { conversationId, platform: message.platform, userId: message.userId, prefix, model: this.options.modelFor?.(conversationId) },
+      { conversationId, platform: message.platform, userId: message.userId, prefix, model: this.options.modelFor?.(conversationId), isDirect: message.isDirect },
       startedAt,
     );
   }

@@ -30,6 +30,12 @@ export interface Session {
   lastActiveAt: number;
   endedAt: number | undefined;
   endReason: string | undefined;
+  /**
+   * Whether its conversation is a direct chat, as the message that started it said: a group's is
+   * condensed with only the notes learned there (notes/extraction.ts). Undefined: started before
+   * Cairn recorded it (migration 030).
+   */
+  isDirect: boolean | undefined;
 }
 
 export interface StoredMessage {
@@ -58,6 +64,8 @@ export interface NewSession {
   userId: string;
   prefix: string;
   model: string | undefined;
+  /** Whether the conversation is a direct chat (InboundMessage.isDirect); not given: unknown. */
+  isDirect?: boolean | undefined;
 }
 
 interface SessionRow {
@@ -74,6 +82,7 @@ interface SessionRow {
   last_active_at: number;
   ended_at: number | null;
   end_reason: string | null;
+  is_direct: number | null;
 }
 
 interface MessageRow {
@@ -115,8 +124,8 @@ export class SessionStore {
       byId: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
       lastEnded: db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE conversation_id = ? AND status = 'ended' ORDER BY ended_at DESC, rowid DESC LIMIT 1"),
       // RETURNING: the new session as stored, without reading it back in a statement of its own.
-      insert: db.prepare<[{ id: string; conversationId: string; platform: string; userId: string; prefix: string; model: string | null; now: number }], SessionRow>(
-        "INSERT INTO sessions (id, conversation_id, platform, user_id, status, prefix, model, started_at, last_active_at) VALUES (@id, @conversationId, @platform, @userId, 'active', @prefix, @model, @now, @now) RETURNING *",
+      insert: db.prepare<[{ id: string; conversationId: string; platform: string; userId: string; prefix: string; model: string | null; isDirect: number | null; now: number }], SessionRow>(
+        "INSERT INTO sessions (id, conversation_id, platform, user_id, status, prefix, model, is_direct, started_at, last_active_at) VALUES (@id, @conversationId, @platform, @userId, 'active', @prefix, @model, @isDirect, @now, @now) RETURNING *",
       ),
       end: db.prepare("UPDATE sessions SET status = 'ended', ended_at = ?, end_reason = ? WHERE id = ? AND status = 'active'"),
       touch: db.prepare('UPDATE sessions SET last_active_at = ? WHERE id = ?'),
@@ -199,7 +208,8 @@ export class SessionStore {
 
   start(fields: NewSession, now: number): Session {
     const id = randomUUID();
-    return toSession(this.statements.insert.get({ id, ...fields, model: fields.model ?? null, now }) as SessionRow);
+    const isDirect = fields.isDirect === undefined ? null : Number(fields.isDirect);
+    return toSession(this.statements.insert.get({ id, ...fields, model: fields.model ?? null, isDirect, now }) as SessionRow);
   }
 
   /** Switches the session's model (`/model`); undefined: the provider's default. */
@@ -308,6 +318,7 @@ function toSession(row: SessionRow): Session {
     lastActiveAt: row.last_active_at,
     endedAt: row.ended_at ?? undefined,
     endReason: row.end_reason ?? undefined,
+    isDirect: row.is_direct === null ? undefined : row.is_direct !== 0,
   };
 }
 

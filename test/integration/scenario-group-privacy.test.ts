@@ -78,14 +78,19 @@ describe('Alice and Bob share Cairn', () => {
     await say(alice, `${GROUP}:1`, 'what was it again?');
     expect(lastRequest().tools).toContain('bringing the cake');
 
-    // 5. A note condensed from the group that updates her private one still carries the private part: held back.
+    // 5. The group's conversation is condensed with only the notes learned there: the aux model is not
+    //    shown the private one, and a note naming it anyway is the group's own, not an update of it.
     await say(alice, `${GROUP}:9`, "I'm off work on Saturday");
-    condensed = [{ text: `${PARTY} She is off work that day.`, kind: 'fact', replaces: party?.id ?? 0 }];
+    condensed = [{ text: 'Alice is off work on Saturday.', kind: 'fact', replaces: party?.id ?? 0 }];
     await say(alice, `${GROUP}:9`, '/new', { command: { name: 'new', args: '' } });
     await cairn.notes.idle();
-    expect(cairn.notes.store.list('telegram:1').map((note) => note.text)).toContain(`${PARTY} She is off work that day.`);
+    const extraction = rig.server.chatRequests().filter((body) => String(body.messages?.[0]?.content ?? '').startsWith('You maintain long-term memory')).at(-1);
+    expect(JSON.stringify(extraction)).toContain('off work on Saturday');
+    expect(JSON.stringify(extraction)).not.toContain('surprise party');
+    expect(cairn.notes.store.list('telegram:1').map((note) => note.text)).toEqual(expect.arrayContaining([PARTY, 'Alice is off work on Saturday.']));
     search('Saturday');
     await say(alice, `${GROUP}:9`, 'what am I doing on Saturday?');
+    expect(lastRequest().tools).toContain('off work on Saturday');
     expect(lastRequest().tools).not.toContain('surprise party');
 
     // 6. Another group of Alice's does not get the team group's notes either.
@@ -103,6 +108,6 @@ describe('Alice and Bob share Cairn', () => {
     search('party cake earns Saturday');
     await say(alice, 'telegram:1', 'what do you know about my week?');
     const dm = lastRequest().tools;
-    for (const text of ['surprise party', '95,000', 'bringing the cake', 'off work that day']) expect(dm).toContain(text);
+    for (const text of ['surprise party', '95,000', 'bringing the cake', 'off work on Saturday']) expect(dm).toContain(text);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Extraction: the aux model condenses an ended session into notes per speaker —
  * decisions, problems solved, preferences, facts, patterns — shown the user's related
- * existing notes so it can skip what is known and mark what it updates. The reply is
+ * existing notes so it can skip what is known and mark what it updates (in a group, only
+ * those learned in that group: see `placeOfSession`). The reply is
  * JSON validated with zod; an invalid reply gets one more try with the problem named,
  * then the extraction fails (and the queue keeps the session for a later retry).
  * Everything the session yields is written in one transaction with the session's
@@ -10,7 +11,7 @@
 import { z } from 'zod';
 import type { ChatMessage, ModelClient } from '../../model/types.js';
 import { CairnError } from '../../core/errors.js';
-import type { SessionStore } from '../sessions.js';
+import type { Session, SessionStore } from '../sessions.js';
 import type { NoteStore, BatchChange } from './store.js';
 import type { NoteSearch } from './search.js';
 import type { RedactText } from './redact.js';
@@ -22,6 +23,7 @@ import { extractJson } from '../../core/json-in-text.js';
 import { notesBeforeCut } from './cut-reply.js';
 import { conversationDates, conversationWeekdays } from './conversation-dates.js';
 import { localDate } from './local-time.js';
+import { NotePlaces, looksDirect } from './places.js';
 
 export const EXTRACTION_INSTRUCTIONS = [
   'You maintain long-term memory notes about one user of an AI assistant.',
@@ -95,6 +97,11 @@ const RELATED_SEARCHES = 40;
 const RELATED_PER_MESSAGE = 5;
 /** The user's notes compared with each extracted note for a duplicate. */
 const NOTES_LIKE_EACH = 5;
+/**
+ * Notes a search for a group session looks through for each it keeps: those learned elsewhere are
+ * left out after ranking, and would otherwise take the places of the group's own (as memory_search).
+ */
+const GROUP_POOL_FACTOR = 5;
 
 export interface NoteExtractorOptions {
   store: NoteStore;
@@ -123,7 +130,11 @@ export interface ExtractionResult {
 }
 
 export class NoteExtractor {
-  constructor(private readonly options: NoteExtractorOptions) {}
+  private readonly places: NotePlaces;
+
+  constructor(private readonly options: NoteExtractorOptions) {
+    this.places = new NotePlaces(options.store.db);
+  }
 
   /**
    * Condenses the session into notes and calls `finish` inside the transaction that
@@ -147,14 +158,15 @@ export class NoteExtractor {
     const when = session.lastActiveAt;
     const personOf = this.options.personOf ?? ((userId: string) => userId);
     const dates = this.dates(session.startedAt, when);
+    const place = placeOfSession(session);
     for (const transcript of transcripts) {
       // The notes the speaker has now: a message written by a turn that began before a link names the old key.
       const person = personOf(transcript.userId);
-      const related = this.related(person, transcript.userMessages);
+      const related = this.related(person, transcript.userMessages, place);
       const extracted = await this.ask(transcript, related, sessionId, dates, signal);
       // The notes shown were found by the speaker's newest messages; one that none of them finds is
       // found by each new note's own words, so it is known, not added again.
-      const outcome = reconcile(extracted, this.withNotesLike(person, extracted, related), { sessionId, now: when });
+      const outcome = reconcile(extracted, this.withNotesLike(person, extracted, related, place), { sessionId, now: when });
       batches.push({ userId: transcript.userId, changes: outcome.changes });
       result.added += outcome.added;
       result.superseded += outcome.superseded;
@@ -177,11 +189,14 @@ export class NoteExtractor {
     return result;
   }
 
-  /** The user's notes the model should see: pinned ones and those closest to what they said, newest first. */
-  private related(userId: string, userMessages: readonly string[]): Note[] {
+  /**
+   * The user's notes the model should see: pinned ones and those closest to what they said, newest
+   * first; for a group session (`place`), only those usable there.
+   */
+  private related(userId: string, userMessages: readonly string[], place: string | undefined): Note[] {
     const { store, search } = this.options;
     const byId = new Map<number, Note>();
-    for (const note of store.pinned(userId)) byId.set(note.id, note);
+    for (const { note } of this.usableIn(place, store.pinned(userId).map((note) => ({ note })))) byId.set(note.id, note);
     const queries: string[] = [];
     for (let at = userMessages.length - 1; at >= Math.max(0, userMessages.length - RELATED_MESSAGES_READ) && queries.length < RELATED_SEARCHES; at--) {
       const text = (userMessages[at] as string).slice(0, RELATED_QUERY_CHARS);
@@ -191,8 +206,9 @@ export class NoteExtractor {
     // A short conversation's few messages may each bring more.
     const limit = Math.max(RELATED_PER_MESSAGE, Math.ceil(RELATED_NOTES / queries.length));
     let found = 0;
+    const pool = place === undefined ? limit : limit * GROUP_POOL_FACTOR;
     for (const query of queries) {
-      for (const hit of search.keyword(userId, query, { limit })) {
+      for (const hit of this.usableIn(place, search.keyword(userId, query, { limit: pool })).slice(0, limit)) {
         if (found >= RELATED_NOTES) break;
         if (!byId.has(hit.note.id)) found++;
         byId.set(hit.note.id, hit.note);
@@ -202,11 +218,23 @@ export class NoteExtractor {
     return [...byId.values()];
   }
 
-  /** `related` and, for each extracted note, the user's notes most like it. */
-  private withNotesLike(userId: string, extracted: readonly ExtractedNote[], related: readonly Note[]): Note[] {
+  /**
+   * `related` and, for each extracted note, the user's notes most like it: in a group (`place`), of
+   * those usable there, so a new note neither updates nor confirms one told in private.
+   */
+  private withNotesLike(userId: string, extracted: readonly ExtractedNote[], related: readonly Note[], place: string | undefined): Note[] {
     const byId = new Map(related.map((note) => [note.id, note]));
-    for (const note of extracted) for (const hit of this.options.search.keyword(userId, note.text, { limit: NOTES_LIKE_EACH })) byId.set(hit.note.id, hit.note);
+    const pool = place === undefined ? NOTES_LIKE_EACH : NOTES_LIKE_EACH * GROUP_POOL_FACTOR;
+    for (const note of extracted) {
+      const hits = this.usableIn(place, this.options.search.keyword(userId, note.text, { limit: pool })).slice(0, NOTES_LIKE_EACH);
+      for (const hit of hits) byId.set(hit.note.id, hit.note);
+    }
     return [...byId.values()];
+  }
+
+  /** The hits whose notes may be used in the group conversation `place` (places.ts); all of them in a direct chat (none). */
+  private usableIn<T extends { note: Note }>(place: string | undefined, hits: readonly T[]): readonly T[] {
+    return place === undefined ? hits : this.places.usableIn(place, hits).usable;
   }
 
   /** When the conversation took place, and the days of the week: the header of its transcript (conversation-dates.ts). */
@@ -255,6 +283,20 @@ export class NoteExtractor {
       if (cut) maxTokens = answerRoom(CUT_RETRY_TOKENS);
     }
   }
+}
+
+/**
+ * The group conversation a session took place in, or undefined for a direct chat. In a group, what
+ * the aux model writes is stored as learned there and recalled in front of everyone: shown the
+ * speaker's notes from their direct chats, it copied private facts into it, and reconciled against
+ * them it made the group's note an update of a private one. A direct chat shows all of the person's
+ * notes. A session started before Cairn recorded which it was is read by its conversation id, and
+ * taken for a group unless that plainly names a direct chat: the wrong guess there costs a
+ * duplicate note, the other a secret told in front of a group.
+ */
+export function placeOfSession(session: Pick<Session, 'conversationId' | 'isDirect'>): string | undefined {
+  const direct = session.isDirect ?? looksDirect(session.conversationId);
+  return direct ? undefined : session.conversationId;
 }
 
 type Parsed = { ok: true; notes: ExtractedNote[] } | { ok: false; problem: string };

@@ -5,7 +5,8 @@
  * and members' own sessions), and says how many others it held back. A note with no conversation
  * of its own (imported without one, added from the CLI) has no place to be private to and is used
  * everywhere; one whose conversation this database does not know (imported from another Cairn) is
- * kept to direct chats.
+ * kept to direct chats. Condensing a group conversation into notes (extraction.ts) shows the aux
+ * model, and reconciles against, only the notes usable there too.
  */
 import type { Db } from '../../store/db.js';
 import type { Note } from './types.js';
@@ -24,6 +25,29 @@ export function placeOf(conversationId: string): string {
 
 /** How many parts of a platform's conversation id name its channel or group. */
 const PLACE_PARTS: Record<string, number> = { slack: 3, discord: 3, telegram: 2 };
+
+/**
+ * Whether a conversation id is plainly a direct chat, for a session started before Cairn recorded
+ * which it was (sessions.is_direct NULL): the console's; Discord's `discord:dm:<channel>`; a Telegram
+ * chat with a positive id (a person's; groups' are negative); Cairn's own Slack DM (a `D…` channel),
+ * not a person's conversation of their own in a DM of others (`:private-<user>`, no direct chat).
+ * Any other is taken for a group: wrongly, that only shows the model fewer of the person's notes.
+ */
+export function looksDirect(conversationId: string): boolean {
+  const [platform, first, second, third] = conversationId.split(':');
+  switch (platform) {
+    case 'console':
+      return true;
+    case 'discord':
+      return first === 'dm';
+    case 'telegram':
+      return /^[1-9]\d*$/.test(first ?? '');
+    case 'slack':
+      return second?.startsWith('D') === true && !third?.startsWith('private-');
+    default:
+      return false;
+  }
+}
 
 /**
  * Splits notes into those learned in a group conversation and those learned elsewhere. A note's

@@ -31,6 +31,7 @@ import { sql as auditHolder } from './026-audit-holder.js';
 import { sql as adminPostsWaiting } from './027-admin-posts-waiting.js';
 import { sql as schedulePaused } from './028-schedule-paused.js';
 import { sql as approvalsAskedElsewhere } from './029-approvals-asked-elsewhere.js';
+import { sql as sessionDirect } from './030-session-direct.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -71,4 +72,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 27, name: 'admin-posts-waiting', sql: adminPostsWaiting },
   { version: 28, name: 'schedule-paused', sql: schedulePaused },
   { version: 29, name: 'approvals-asked-elsewhere', sql: approvalsAskedElsewhere },
+  { version: 30, name: 'session-direct', sql: sessionDirect },
 ];
