@@ -5,7 +5,9 @@
  * and the reply edits the deferral, with further parts as follow-ups. Mentions in
  * channels and threads, and DMs, are answered in their channel. REST calls go
  * through withRetries: the client throws on 429 instead of waiting, so waits use the
- * injectable sleep.
+ * injectable sleep. It has no stopTaking(): Discord sends nothing again that a bot missed (the
+ * gateway does not replay events to a new session; an interaction not answered in 3 s fails), so
+ * while Cairn stops a message is still taken, and its sender told to send it again.
  */
 import { Client, Events, GatewayIntentBits, Partials, REST, Routes, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialUser, type TextBasedChannel, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';

@@ -78,6 +78,8 @@ export class SlackAdapter implements Adapter {
   private bot: BotIdentity | undefined;
   private sink: InboundSink | undefined;
   private accepting = false;
+  /** False once shutdown began (stopTaking): events are left for Slack to send again; commands and buttons, which it never sends again, are still taken. */
+  private takingEvents = true;
   private readonly inFlight: MessagesInFlight;
   /** Cairn's own replies by `channel:ts`, so 👍/👎 on them counts as feedback on the turn that sent them. */
   private readonly replies: SentReplies;
@@ -189,13 +191,22 @@ export class SlackAdapter implements Adapter {
       this.httpReceiver = receiver;
     } else {
       // The first connection is retried as any call is (Slack's outage, a rate limit) and a refusal reported; a later drop is reconnected (socket-mode.ts).
-      guardSocketMessages(receiver.client, this.logger, () => this.accepting);
+      guardSocketMessages(receiver.client, this.logger, () => this.accepting && this.takingEvents);
       const link = (this.socketMode = new SocketModeLink(receiver.client, this.timer, this.logger));
       await this.call(() => link.connect(() => app.start()));
       link.watch();
     }
     // Slack has no API to register slash commands: the app's manifest defines /cairn (and optionally one per command).
     this.logger.info({ team: this.bot.teamId, bot: this.bot.userId, mode: settings.appToken ? 'socket' : 'http', commands: this.deps.commands.list().map((c) => c.name) }, 'Slack connected; /cairn <command> runs chat commands');
+  }
+
+  /**
+   * Shutdown, before the turns in flight drain: events are left unacknowledged (Socket Mode: no ack; HTTP: 503, where
+   * Bolt would acknowledge an event before any listener runs), so Slack sends them again, to the next start. A slash
+   * command, button or shortcut is still taken: Slack never sends one again, so its sender is told to retry.
+   */
+  stopTaking(): void {
+    this.takingEvents = false;
   }
 
   async stop(): Promise<void> {
@@ -321,6 +332,11 @@ export class SlackAdapter implements Adapter {
     }
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('POST only');
+      return;
+    }
+    // Events come as JSON; commands and interactions form-encoded.
+    if (!this.takingEvents && /^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('Cairn is stopping; Slack sends the event again');
       return;
     }
     this.httpReceiver.requestListener(req, res);

@@ -36,8 +36,9 @@ const LINK_DISABLED_PROBLEM =
  * `app_rate_limited` notice (a busy workspace past 30,000 events an hour) has none: its
  * handler throws in a promise nobody holds, and Node ends the process. Its handler is
  * wrapped so such an envelope is acknowledged and logged, and any other failure logged.
- * An event that comes once the adapter stops taking messages (a restart) is left
- * unacknowledged: Slack sends it again, to the next connection, instead of it being lost.
+ * An event that comes once the adapter stops taking events (shutdown, from before the turns in
+ * flight drain) is left unacknowledged: Slack sends it again, to the next connection, instead of
+ * it being lost.
  */
 export function guardSocketMessages(client: SocketModeClient, logger: Logger, accepting: () => boolean): void {
   const inner = client as unknown as { onWebSocketMessage(data: unknown, isBinary: boolean): Promise<void>; send(id: string, body?: unknown): Promise<void> };

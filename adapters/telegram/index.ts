@@ -153,6 +153,9 @@ export class TelegramAdapter implements Adapter {
     this.bot.botInfo = me;
     this.normalize = { bot: { id: me.id, username: me.username }, groupSessions: settings.groupSessions };
     this.sink = sink;
+    // grammY goes on handing over the batch it fetched after its stop confirmed the offset of the update being handled:
+    // the rest are Telegram's to send again (to the next start), so they are not taken now.
+    this.bot.use((_ctx, next) => (this.polling?.taking() === false ? undefined : next()));
     this.bot.on('message', (ctx) => this.onMessage(sink, ctx.message));
     this.bot.on('edited_message', (ctx) => this.onEdit(sink, ctx.editedMessage));
     this.bot.on('callback_query:data', (ctx) => this.onButton(sink, ctx.callbackQuery));
@@ -175,6 +178,15 @@ export class TelegramAdapter implements Adapter {
 
   health(): AdapterHealth {
     return this.polling?.health() ?? { ok: true };
+  }
+
+  /**
+   * Shutdown, before the turns in flight drain: long polling ends (the offset confirmed is that of the updates handled)
+   * and the webhook answers 503, so Telegram keeps what comes meanwhile for the next start. Replies still go out.
+   */
+  stopTaking(): void {
+    this.handling = false;
+    void this.polling?.stop().catch((error: unknown) => this.deps.logger.warn({ err: describeError(error) }, 'Telegram long polling did not stop cleanly'));
   }
 
   async stop(): Promise<void> {

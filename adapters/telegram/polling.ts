@@ -25,6 +25,7 @@ export class LongPolling {
   private wake: (() => void) | undefined;
   private state: AdapterHealth = { ok: true };
   private running: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
   /** getWebhookInfo failed last time: the failure was logged already. */
   private asking = false;
 
@@ -48,7 +49,17 @@ export class LongPolling {
     return this.state;
   }
 
-  async stop(): Promise<void> {
+  /** False once stop() began: an update still handed over came after the offset grammY's stop confirmed, and Telegram sends it again. */
+  taking(): boolean {
+    return !this.stopped;
+  }
+
+  /** Ends polling; a second call (the adapter's stop() after stopTaking()) waits for the same confirming getUpdates. */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.end());
+  }
+
+  private async end(): Promise<void> {
     this.stopped = true;
     this.wake?.();
     if (this.bot.isRunning()) await this.bot.stop();

@@ -24,9 +24,10 @@ class RefusedBody extends Error {
 }
 
 /**
- * The handler to mount. `handling` is false before start() has set the update handlers and once
- * stop() began: an update then gets 503, so Telegram sends it again (to this process once it
- * runs, or to the next one) instead of it being acknowledged and answered by nothing.
+ * The handler to mount. `handling` is false before start() has set the update handlers and once the
+ * adapter stops taking updates (shutdown, before the turns in flight drain): an update then gets 503,
+ * so Telegram sends it again (to this process once it runs, or to the next one) instead of it being
+ * acknowledged and answered by nothing, or only by "Cairn is restarting".
  */
 export function webhookRoute(bot: Bot, secretToken: string, handling: () => boolean): RouteHandler {
   const handle = webhookCallback(bot, nodeRequest, { secretToken });

@@ -12,7 +12,7 @@ import { enabledPlatforms, type AdapterFactory, type PlatformName } from '../cor
 import { ADAPTER_MODULES } from './adapter-modules.js';
 import type { Adapter, AdapterHealth } from '../core/message.js';
 import { CairnError, describeError } from '../core/errors.js';
-import { loggerFor } from '../core/logger.js';
+import { loggerFor, type Logger } from '../core/logger.js';
 import { logUnhandledRejections, onShutdownSignal } from './signals.js';
 import { InstanceLease } from '../store/instance-lease.js';
 import { systemTimers, type TimerHandle } from '../backends/timers.js';
@@ -199,8 +199,11 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       // No scheduled task may start now: it would be told Cairn is restarting, and its run lost.
       cairn.schedules.stop();
       logger.info('shutting down');
-      // Turns in flight finish first (and can still reply; new messages are told to retry),
-      // then the adapters disconnect, then the database closes.
+      // Platforms that keep or send again what is not taken stop taking messages first: one sent during the drain
+      // then reaches the next start, rather than being taken (its update confirmed, its event acknowledged) only to be
+      // answered "send that again". Turns in flight finish (and can still reply; a message still taken is told to
+      // retry), then the adapters disconnect, then the database closes.
+      for (const adapter of adapters) stopTaking(adapter, logger);
       await cairn.gateway.drain(config.agent.shutdownGraceMs);
       await closeAll();
       logger.info('stopped');
@@ -214,6 +217,15 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   // Another process took this data folder over while this one was stalled: two must not run.
   stopOnLostLease = () => void stop().catch(() => undefined);
   return { cairn, port, adapters, stopped, stop };
+}
+
+/** An adapter stops taking messages; one that fails to is stopped with the rest after the drain, which still goes on. */
+function stopTaking(adapter: Adapter, logger: Logger): void {
+  try {
+    adapter.stopTaking?.();
+  } catch (error) {
+    logger.warn({ platform: adapter.platform, err: describeError(error) }, 'a platform could not stop taking messages before the drain');
+  }
 }
 
 /** The leftover approvals a start expires: all but the terminals' (`cairn chat` expires its own). */

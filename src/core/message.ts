@@ -210,6 +210,14 @@ export interface Adapter {
   readonly platform: string;
   readonly capabilities: AdapterCapabilities;
   start(sink: InboundSink): Promise<void>;
+  /**
+   * Stops taking new messages, at once, where the platform keeps what is not taken or sends it again (Telegram's
+   * polling ends and its webhook answers 503; Slack's events go unacknowledged). Shutdown calls it before the turns
+   * in flight drain, so a message sent meanwhile reaches the next start instead of being answered "Cairn is
+   * restarting"; replies still go out until stop(). Without it (Discord, which sends nothing again that a bot
+   * missed) messages are taken until stop(), and the gateway asks their senders to send them again.
+   */
+  stopTaking?(): void;
   stop(): Promise<void>;
   /**
    * Sends the reply. For a reply with buttons, an adapter that can change the message later
