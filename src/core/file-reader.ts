@@ -4,9 +4,10 @@
  * (text-decoding.ts), or their start and end when too long;
  * PDFs by their text layer, a scan through the vision model; Office files (Word, Excel,
  * PowerPoint, OpenDocument) by their text (both read in child processes, see
- * documents/); voice messages and audio through the transcription model; images through
- * the vision model. Each part is marked with what it came from, and with the number the
- * file is kept under for the attachment tools (kept-files.ts). What cannot be read stays
+ * documents/); voice messages and audio through the transcription model (a long transcript,
+ * a dictation or a recorded meeting, as a document's text); images through the vision model.
+ * Each part is marked with what it came from, and with the number the file is kept under for
+ * the attachment tools (kept-files.ts). What cannot be read stays
  * among the attachments, named to the model as out of its sight. Reading runs before the
  * turn, so the session keeps the words and later turns and note extraction see them too.
  */
@@ -172,7 +173,7 @@ export class FileReader {
     const kind = kindOf(file);
     if (kind === 'audio' && this.options.transcriber) {
       if ((file.size ?? 0) > MAX_AUDIO_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_AUDIO_BYTES)}, more than speech-to-text takes; send a shorter part`);
-      return { content: `[${name}, transcribed] ${await this.options.transcriber.transcribe(await file.load(signal), file.fileName, { signal, userKey })}` };
+      return transcriptPart(name, file.fileName, await this.options.transcriber.transcribe(await file.load(signal), file.fileName, { signal, userKey }));
     }
     if (kind === 'image' && this.options.describer) {
       const mimeType = imageType(file);
@@ -248,15 +249,15 @@ interface ReadRequest {
 }
 
 /**
- * A piece of the message: the caption or a transcript; an image's description; or a
- * document's text (which may be shortened to fit). `keptAs`: the number it is kept under.
+ * A piece of the message: the caption or a short transcript; an image's description; or a
+ * document's text or a long transcript (which may be shortened to fit). `keptAs`: the number it is kept under.
  */
 type Part =
   | { content: string }
   | { name: string; description: string; image: { bytes: Uint8Array; mimeType: string; fileName: string }; keptAs?: number }
   | DocumentPart;
 
-/** A text file's, PDF's or Office file's text. */
+/** A text file's, PDF's or Office file's text, or a long recording's transcript. */
 type DocumentPart = { name: string; fileName: string; text: string; about?: string; shortened?: { characters: number }; keptAs?: number };
 
 function render(part: Part): string {
@@ -265,6 +266,45 @@ function render(part: Part): string {
   if ('description' in part) return `[${part.name}, described by a vision model${kept}] ${part.description}`;
   const about = [part.about, part.shortened && `${part.shortened.characters.toLocaleString('en-US')} characters, shortened to its start and end`].filter(Boolean).join(', ');
   return `[${part.name}${about ? `, ${about}` : ''}${kept}]\n${part.text}\n[end of ${part.name}]`;
+}
+
+/**
+ * Past this a transcript is a dictation or a recorded meeting more than a message (about four minutes of
+ * English speech, fewer of Chinese): it is read as a document's text instead of as the person's words.
+ */
+const LONG_TRANSCRIPT_CHARS = 4_000;
+const LONG_TRANSCRIPT_TOKENS = 1_000;
+/**
+ * Where a long transcript's lines break: after a sentence's end (and any closing quote), in place of the
+ * spaces there, and after an ideographic full stop. Whisper returns a recording as one paragraph, which would be cut
+ * mid-word when shortened and listed by `find` as one line.
+ */
+const SENTENCE_BREAK = /(?<=[.!?…]["'”’»)]*)[^\S\n]+(?=\S)|(?<=[。！？][」』”’）]*)(?=[^\s」』”’）])/gu;
+
+/**
+ * A short transcript reads as if the person had typed it. A long one is a document's text, a sentence a
+ * line: kept and numbered, shortened to its start and end when the message or the context has no room
+ * for it all (a voice note cannot be split as typed words can), and read on with read_attachment.
+ */
+function transcriptPart(name: string, fileName: string, transcript: string): Part {
+  if (transcript.length <= LONG_TRANSCRIPT_CHARS && estimateTokens(transcript) <= LONG_TRANSCRIPT_TOKENS) return { content: `[${name}, transcribed] ${transcript}` };
+  return { name, fileName, text: transcript.replace(SENTENCE_BREAK, '\n').split('\n').map(wrapped).join('\n'), about: 'transcribed' };
+}
+
+/** The longest line of a long transcript: `find` lists a line whole up to about this length. */
+const MAX_TRANSCRIPT_LINE = 300;
+
+/** A line of speech that runs on without a sentence's end, broken at spaces within MAX_TRANSCRIPT_LINE (one without spaces stays whole). */
+function wrapped(line: string): string {
+  let text = '';
+  let from = 0;
+  while (line.length - from > MAX_TRANSCRIPT_LINE) {
+    const space = line.lastIndexOf(' ', from + MAX_TRANSCRIPT_LINE);
+    if (space <= from) break;
+    text += `${line.slice(from, space)}\n`;
+    from = space + 1;
+  }
+  return text + line.slice(from);
 }
 
 /** The least of a long text file worth showing; below this the message is refused instead. */

@@ -1,6 +1,6 @@
 /**
  * Files people sent, kept `days` days after they were read into a message (SQLite,
- * migration 009): a document's whole text, since the message may hold only its start
+ * migration 009): a document's whole text (and a long recording's transcript), since the message may hold only its start
  * and end and context compression may later fold it away, and images, which were
  * described once for what was asked then. The tools in tools/attachment-tools.ts read
  * them again, only from the conversation they were sent in, and only within their days.

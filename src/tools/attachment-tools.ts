@@ -1,5 +1,5 @@
 /**
- * Reading kept files again (core/kept-files.ts): `read_attachment` reads a document on
+ * Reading kept files again (core/kept-files.ts): `read_attachment` reads a document (or a long transcript) on
  * from any line, or finds the lines that hold some words, for the part a message left
  * out or compression folded away; `look_at_image` asks the vision model about an image
  * again, for a detail its first description did not give. Only files sent in the
@@ -30,7 +30,7 @@ const readArgs = z.object({
 export function readAttachmentTool(kept: KeptFiles): Tool<z.infer<typeof readArgs>> {
   return {
     name: 'read_attachment',
-    description: `Read a file someone sent in this conversation (kept ${kept.days} days), by the number its message gives ("attachment #3"): from a line on, or the lines that contain some text. Use it for what a shortened file left out, or a file from earlier in the conversation.`,
+    description: `Read a file someone sent in this conversation (kept ${kept.days} days), or the transcript of a long voice message or recording, by the number its message gives ("attachment #3"): from a line on, or the lines that contain some text. Use it for what a shortened file left out, or a file from earlier in the conversation.`,
     parameters: readArgs,
     execute(args, context) {
       const file = find(kept, args.attachment, context);
