@@ -8,7 +8,7 @@ import type { Clock } from './clock.js';
 import type { InboundMessage, TurnEvent } from './message.js';
 import type { Logger } from './logger.js';
 import { assembleMessages, estimateSystemTokens, messageBudget, systemMessage } from './prompt.js';
-import { budgetAfterOverflow, budgetTooSmall, contextOverflow, oversizedMessageReply, reservedTokens } from './context-budget.js';
+import { budgetAfterOverflow, budgetTooSmall, contextOverflow, leastSentTokens, oversizedMessageReply, reservedTokens, TruncationWatch } from './context-budget.js';
 import { cutOffByLimit, cutOffCallReply, prepareStepCalls } from './step-calls.js';
 import { firstStopReason, type LoopState, type StopCondition } from './stop.js';
 import type { ChatMessage, CompletionResult, ModelClient, ToolCall, Usage } from '../model/types.js';
@@ -90,7 +90,7 @@ export const STOPPED_BY_USER = 'Stopped with /stop.';
 const CUT_OFF = '[My answer was cut off at the length limit. Say "continue" for the rest.]';
 const FILTERED = "[The provider's content filter stopped this answer.]";
 const OUT_OF_STEPS = "I used all the tool steps I have for one message before I could finish. Say \"continue\" and I'll pick up where I stopped.";
-/** Requests of one turn tried again within a smaller budget after the provider refused them as over the model's context. */
+/** Requests of one turn tried again within a smaller budget after the provider refused them as over the model's context, or cut them to it. */
 const MAX_OVERFLOW_RETRIES = 3;
 /** Estimates of the text and of what surrounds it may differ from the whole's by a token or so where they meet (rounding; a run of digits or marks split between them). */
 const JOIN_SLACK_TOKENS = 8;
@@ -98,6 +98,9 @@ const JOIN_SLACK_TOKENS = 8;
 export class Agent {
   private readonly listeners: TurnListener[] = [];
   private warnedBudgetTooSmall = false;
+  /** Models a silently cut prompt was warned of (see silentTruncation): once each, not on every session that learns it. */
+  private readonly warnedTruncation = new Set<string>();
+  private readonly truncations = new TruncationWatch();
 
   constructor(private readonly options: AgentOptions) {}
 
@@ -216,6 +219,24 @@ export class Agent {
         modelMs += clock.now() - callStarted;
         // A stop that came as the answer did: nothing of it is used.
         input.signal.throwIfAborted();
+        // Cut to the model's context without a word (Ollama): the answer may have been made without the system prompt (who
+        // Cairn is, its rules, in hermes mode its tools) and its tool calls from a part of the conversation. The session keeps
+        // within what the model read from now on, and the answer is not used: the step is made again, as after a refusal.
+        // Past the retries it stands, the best there is.
+        const readTokens = this.truncations.check(`${session.id}\u0000${result.model}`, leastSentTokens(messages), result.usage);
+        if (readTokens !== undefined) {
+          compressor.learnContext(session, budgetAfterOverflow(compressor.contextFor(session), { limit: readTokens, requested: undefined }));
+          this.warnTruncated(session.id, result.model, readTokens, compressor.contextFor(session));
+        }
+        if (readTokens !== undefined && overflows < MAX_OVERFLOW_RETRIES) {
+          overflows++;
+          addUsage(usage, result.usage);
+          // What was streamed of the answer is taken back, as when the model client tries a call again.
+          if (input.stream) input.onEvent?.({ type: 'text-reset', reason: 'retry' });
+          history = store.messages(session);
+          if (overBudget()) await compressHistory();
+          continue;
+        }
         state.steps++;
         model = result.model;
         addUsage(usage, result.usage);
@@ -292,6 +313,22 @@ export class Agent {
     const room = this.messageRoom(session, reserved);
     const tokens = estimateMessageTokens(message);
     if (tokens > room) throw new CairnError('invalid_input', oversizedMessageReply(tokens, room));
+  }
+
+  /** The warning that a model's server cut a prompt to its context: once a model, at debug after. */
+  private warnTruncated(sessionId: string, model: string, readTokens: number, contextTokens: number): void {
+    const fields = { sessionId, model, readTokens, contextTokens };
+    if (this.warnedTruncation.has(model)) {
+      this.options.logger.debug(fields, 'the model server cut a prompt to its context; trying again within less');
+      return;
+    }
+    if (this.warnedTruncation.size < 64) this.warnedTruncation.add(model);
+    this.options.logger.warn(
+      fields,
+      `the model server read only about ${readTokens} tokens of the prompt: it cut it to the model's context without an error (Ollama does, at num_ctx), ` +
+        'the system prompt and older turns first. This session now keeps within that and tries again; set CAIRN_CONTEXT_TOKENS to the context the ' +
+        "model is run with, or raise it on the server (Ollama: OLLAMA_CONTEXT_LENGTH, or num_ctx in the model's Modelfile)",
+    );
   }
 
   /** The tokens one message may take in `session`, beside its system prompt and what is `reserved`. */

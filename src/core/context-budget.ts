@@ -6,10 +6,11 @@
  * messages with what these leave.
  */
 import { hermesToolPrompt } from '../model/hermes.js';
-import type { ToolDefinition } from '../model/types.js';
+import type { ChatMessage, ToolDefinition, Usage } from '../model/types.js';
 import { estimateTokens } from '../memory/tokens.js';
 import { count } from './text.js';
 import { isCairnError } from './errors.js';
+import { setBounded } from './bounded-map.js';
 
 /** The share of the context kept free for the reply, and its cap: answers seldom run longer, and a long one is cut and continued. */
 const REPLY_RESERVE_SHARE = 1 / 8;
@@ -134,4 +135,74 @@ export function budgetAfterOverflow(budget: number, overflow: ContextOverflow): 
   const ratio = limit !== undefined && requested !== undefined && requested > 0 ? (OVERFLOW_MARGIN * limit) / requested : OVERFLOW_SHRINK;
   const byLimit = limit !== undefined && requested === undefined ? OVERFLOW_MARGIN * limit : budget;
   return Math.floor(Math.min(budget * Math.min(ratio, OVERFLOW_SHRINK), byLimit));
+}
+
+/**
+ * The share of the least count of a prompt (leastSentTokens) under which the provider's count means it cut the prompt:
+ * no tokenizer counts half of that.
+ */
+const TRUNCATED_SHARE = 1 / 2;
+/**
+ * Counts under this are no model's context (Ollama's smallest default is 2,048 tokens; its llama-server path cuts to
+ * half of num_ctx, 1,026) but a prompt read mostly from a cache the server left out of its count (Ollama 0.1 and 0.30
+ * counted only the tokens it evaluated anew).
+ */
+const MIN_TRUNCATED_TOKENS = 1_024;
+
+/**
+ * The fewest tokens a model's tokenizer makes of a request's messages: four characters a token of ASCII (English prose,
+ * code), three of any other script (the densest vocabularies: DeepSeek's and Qwen's Chinese, GPT-4o's Cyrillic), where
+ * Cairn's estimate (tokens.ts) errs high. Left out: the reasoning kept with tool calls (Ollama's chat templates drop
+ * earlier turns' thinking) and the tool definitions (hermes mode adds them only on the way out; a provider counts them as
+ * it likes).
+ */
+export function leastSentTokens(messages: readonly ChatMessage[]): number {
+  const least = (text: string | null) => {
+    if (!text) return 0;
+    const other = text.replace(/[\t\n\r\x20-\x7e]+/g, '').length;
+    return Math.ceil((text.length - other) / 4 + other / 3);
+  };
+  const calls = (message: ChatMessage) => (message.role === 'assistant' ? (message.toolCalls ?? []).reduce((sum, call) => sum + least(call.name) + least(call.arguments), 0) : 0);
+  return messages.reduce((sum, message) => sum + least(message.content) + calls(message), 0);
+}
+
+/**
+ * The tokens the model read of a request of `sentTokens` (at the least, see leastSentTokens) when the provider's
+ * count says it silently cut the prompt to its context, roughly that context's size; undefined when it read it whole,
+ * said nothing (no usage, or 0) or its count is no proof. Ollama does not refuse a prompt longer than the model's
+ * context (num_ctx, 2,048 to 8,192 tokens by default) as other providers do: it drops the oldest messages, and when the
+ * system prompt and the last message alone are too long it cuts tokens from the start, the system prompt first. Its
+ * usage.prompt_tokens then counts what was left. Cached tokens are added where reported: some servers count them apart
+ * (counted twice where they are part of prompt_tokens, the check is only more cautious).
+ */
+export function silentTruncation(sentTokens: number, usage: Usage): number | undefined {
+  if (usage.promptTokens <= 0) return undefined;
+  const read = usage.promptTokens + usage.cachedTokens;
+  return read < MIN_TRUNCATED_TOKENS || read >= sentTokens * TRUNCATED_SHARE ? undefined : read;
+}
+
+/** Conversations whose last count is kept for TruncationWatch; the oldest goes first past this. */
+const COUNTS_KEPT = 1_024;
+/** Growth of a prompt, by Cairn's estimate, that no tokenizer counts as nothing. */
+const MIN_GROWTH_TOKENS = 32;
+
+/**
+ * Reads the provider's counts of a conversation's prompts for a silent cut (see silentTruncation). A prompt cut by tokens
+ * (Ollama's runner, when the system prompt and last message alone are too long: the system prompt goes) is counted at the
+ * context's size every time: a prompt grown since the last one and counted the same, under its estimate, was cut at that
+ * ceiling too, though it is not yet twice the context, where the count alone would say so.
+ */
+export class TruncationWatch {
+  /** The last request's estimate and count, by conversation and the model that answered. */
+  private readonly last = new Map<string, { sent: number; read: number }>();
+
+  /** The tokens the model read of a request of `sentTokens` when it was cut to the context; undefined when it was not, or no one can tell. */
+  check(key: string, sentTokens: number, usage: Usage): number | undefined {
+    const read = usage.promptTokens + usage.cachedTokens;
+    const before = this.last.get(key);
+    setBounded(this.last, key, { sent: sentTokens, read }, COUNTS_KEPT);
+    const cut = silentTruncation(sentTokens, usage);
+    if (cut !== undefined || usage.promptTokens <= 0 || read < MIN_TRUNCATED_TOKENS || read >= sentTokens || !before) return cut;
+    return read === before.read && sentTokens - before.sent >= MIN_GROWTH_TOKENS ? read : undefined;
+  }
 }
