@@ -9,42 +9,17 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UNFINISHED_MARK, restoreDataDir } from '../../src/cli/restore.js';
-import { ManualClock } from '../../src/core/clock.js';
-import type { InboundMessage } from '../../src/core/message.js';
-import { tempDir, testConfig } from '../helpers/cairn.js';
-import { runCairnOn } from '../helpers/cli-in-process.js';
+import { tempDir } from '../helpers/cairn.js';
 import { useFakeModelRig } from '../helpers/fake-model-rig.js';
-import { RecordingAdapter } from '../helpers/recording-adapter.js';
+import { keepOperatorVariables, operatorCli, startOnFolder } from '../helpers/operator-folder.js';
 
 const rig = useFakeModelRig();
-const VARIABLES = ['CAIRN_DATA_DIR', 'CAIRN_BASE_URL', 'CAIRN_MODEL', 'CAIRN_API_KEY', 'CAIRN_TZ'] as const;
-let saved: Partial<Record<(typeof VARIABLES)[number], string>>;
-beforeEach(() => {
-  saved = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
-});
-afterEach(() => {
-  for (const name of VARIABLES) {
-    if (saved[name] === undefined) delete process.env[name];
-    else process.env[name] = saved[name];
-  }
-});
-
-function start(dataDir: string, at: number) {
-  const config = testConfig(rig.server.url, { TELEGRAM_ALLOWED_USERS: '1', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' }, dataDir);
-  const cairn = rig.startWith(config, { clock: new ManualClock(at) });
-  const telegram = new RecordingAdapter('telegram');
-  cairn.gateway.attach(telegram);
-  const dm = (text: string, messageId: string): InboundMessage =>
-    telegram.message(text, { messageId, conversationId: 'telegram:1', senderId: '1', userId: 'telegram:1', userName: 'ana', isDirect: true });
-  return { cairn, telegram, config, dm };
-}
-
+keepOperatorVariables();
+const start = (dataDir: string, at: number) => startOnFolder(rig, dataDir, at);
 /** `cairn …` on `dataDir`, as cron or the operator runs it beside the running Cairn. */
-function cli(dataDir: string, ...args: string[]): Promise<string[]> {
-  return runCairnOn(dataDir, rig.server.url, ...args);
-}
+const cli = operatorCli(rig);
 
 async function operatorView(dataDir: string) {
   return {

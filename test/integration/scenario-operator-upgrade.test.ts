@@ -11,51 +11,28 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { checkDatabase } from '../../src/cli/doctor-database.js';
 import { startCairn } from '../../src/cli/start.js';
-import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { InboundMessage } from '../../src/core/message.js';
 import { databasePath, openDatabase, type Db } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { tempDir, testConfig } from '../helpers/cairn.js';
-import { runCairnOn } from '../helpers/cli-in-process.js';
 import { runCli } from '../helpers/cli.js';
 import { useFakeModelRig } from '../helpers/fake-model-rig.js';
+import { keepOperatorVariables, operatorCli, startOnFolder } from '../helpers/operator-folder.js';
 import { asOldDataFolder, migrationsUpTo } from '../helpers/old-data-folder.js';
-import { RecordingAdapter } from '../helpers/recording-adapter.js';
 
 const OLD = 20;
 const NEWEST = MIGRATIONS.at(-1)!.version;
 const rig = useFakeModelRig();
-const VARIABLES = ['CAIRN_DATA_DIR', 'CAIRN_BASE_URL', 'CAIRN_MODEL', 'CAIRN_API_KEY', 'CAIRN_TZ'] as const;
-let saved: Partial<Record<(typeof VARIABLES)[number], string>>;
+keepOperatorVariables();
 const children: ReturnType<typeof spawn>[] = [];
-beforeEach(() => {
-  saved = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
-});
 afterEach(() => {
   for (const child of children.splice(0)) child.kill();
-  for (const name of VARIABLES) {
-    if (saved[name] === undefined) delete process.env[name];
-    else process.env[name] = saved[name];
-  }
 });
-
-function start(dataDir: string, at: number) {
-  const config = testConfig(rig.server.url, { TELEGRAM_ALLOWED_USERS: '1', CAIRN_REFLECTION: 'off', CAIRN_TZ: 'UTC' }, dataDir);
-  const cairn = rig.startWith(config, { clock: new ManualClock(at) });
-  const telegram = new RecordingAdapter('telegram');
-  cairn.gateway.attach(telegram);
-  const dm = (text: string, messageId: string): InboundMessage =>
-    telegram.message(text, { messageId, conversationId: 'telegram:1', senderId: '1', userId: 'telegram:1', userName: 'ana', isDirect: true });
-  return { cairn, telegram, dm };
-}
-
-function cli(dataDir: string, ...args: string[]): Promise<string[]> {
-  return runCairnOn(dataDir, rig.server.url, ...args);
-}
+const start = (dataDir: string, at: number) => startOnFolder(rig, dataDir, at);
+const cli = operatorCli(rig);
 
 async function operatorView(dataDir: string) {
   return {
