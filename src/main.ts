@@ -266,7 +266,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       for (const call of result.toolCalls) metrics.toolCall(known.has(call.name) ? call : { ...call, name: 'unknown' });
     });
   }
-  registerUsageCommand(commands, allowance);
+  registerUsageCommand(commands, allowance, (userKey) => access.links.identitiesOf(userKey).length > 1);
   const primary = config.providers[0];
   const catalog = primary ? new ModelCatalog(primary) : undefined;
   registerModelCommand(commands, {

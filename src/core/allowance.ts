@@ -87,14 +87,14 @@ export class DailyAllowance {
   }
 
   /** `/usage`: this person's tokens today against the allowance, and for admins everyone's. */
-  report(userKey: string, isAdmin: boolean): string {
+  report(userKey: string, isAdmin: boolean, linked = false): string {
     const since = this.midnight();
     const mine = this.ledger.userTotals(userKey, since);
     const lines = [`Today (since 00:00 UTC) your requests used ${count(mine.tokens)} tokens${dollars(mine)}.`];
     if (this.dailyTokens !== undefined) {
       lines.push(
         isAdmin
-          ? `The daily allowance is ${count(this.dailyTokens)} tokens a person; admins have none.`
+          ? `The daily allowance is ${count(this.dailyTokens)} tokens a person; admins have none${linked ? adminLinkedNote(this.dailyTokens - mine.tokens) : ''}.`
           : `Your daily allowance is ${count(this.dailyTokens)}: ${count(Math.max(0, this.dailyTokens - mine.tokens))} left, renewing in ${this.untilMidnight()}.`,
       );
     }
@@ -116,12 +116,21 @@ export class DailyAllowance {
   }
 }
 
-export function registerUsageCommand(commands: CommandRegistry, allowance: DailyAllowance): void {
+/** `linked`: whether the person has accounts linked to this one (identity links). */
+export function registerUsageCommand(commands: CommandRegistry, allowance: DailyAllowance, linked: (userKey: string) => boolean = () => false): void {
   commands.register({
     name: 'usage',
     description: 'how many tokens your requests used today, and what is left of your daily allowance',
-    run: ({ message, isAdmin }) => allowance.report(message.userId, isAdmin),
+    run: ({ message, isAdmin }) => allowance.report(message.userId, isAdmin, linked(message.userId)),
   });
+}
+
+/**
+ * An admin here may be a plain member on a linked account (a Slack admin, a member on Telegram): their requests here
+ * count toward what that account may use, and "admins have none" alone hid that its turns would be refused.
+ */
+function adminLinkedNote(left: number): string {
+  return `, but your requests here count toward it on linked accounts where you are no admin (${count(Math.max(0, left))} left there today)`;
 }
 
 /** A sum that leaves out calls of unknown price is said to be a floor, not the cost. */

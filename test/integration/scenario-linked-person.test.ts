@@ -105,6 +105,10 @@ describe('one person on Slack, Discord and Telegram, linked for three weeks', ()
     expect(spent).toMatch(/^Today \(since 00:00 UTC\) your requests used [\d,]+ tokens\.\nYour daily allowance is 2,000: [\d,]+ left/);
     await onTelegram('/usage');
     expect(telegram.texts().at(-1)).toBe(spent);
+    // An admin on Slack is held to nothing there, but what they spend there counts on the phone and on Discord.
+    await onSlack('/usage');
+    const left = /([\d,]+) left/.exec(spent)?.[1];
+    expect(slack.texts().at(-1)).toContain(`admins have none, but your requests here count toward it on linked accounts where you are no admin (${left} left there today).`);
 
     // Step 6: the operator sees one person, with the accounts it is made of.
     const usage = await cli('usage');
