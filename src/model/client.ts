@@ -1,8 +1,8 @@
 /**
  * The model client: one `openai` client per provider, tried in order (primary, then the
- * fallback chain), each with its own retries; one that failed a call rests a minute behind the
- * others (provider-rest.ts). Every HTTP attempt is timed and reported
- * to `onCall` (the usage ledger), whether it succeeded or not.
+ * fallback chain, unless the request says `noFallback`), each with its own retries; one that
+ * failed a call rests a minute behind the others (provider-rest.ts). Every HTTP attempt is timed
+ * and reported to `onCall` (the usage ledger), whether it succeeded or not.
  *
  * Files of this folder: request.ts (Cairn → OpenAI body), response.ts and stream.ts
  * (reply → Cairn), hermes.ts (tool calls as text), map-error.ts (failures → CairnError),
@@ -96,7 +96,8 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
     /** The first failure that waiting would not mend (a prompt too long, a key refused): what the user is told, over a fallback's passing 429. */
     let lasting: CairnError | undefined;
     const failures: CairnError[] = [];
-    const order = rests.order();
+    // The primary alone, resting or not: it is then the last to try, so it gets its retries.
+    const order = request.noFallback ? [0] : rests.order();
     for (const [position, index] of order.entries()) {
       const endpoint = endpoints[index] as Endpoint;
       // A per-call model names a model of the primary; fallbacks always use their own.

@@ -90,6 +90,12 @@ export interface CompletionRequest {
    * results unless it defines tools. Hermes mode leaves the tools out of its prompt instead.
    */
   toolChoice?: 'none';
+  /**
+   * Only the primary provider is asked (with its retries), even while it rests: no fallback answers
+   * instead. For a call whose answer must come from the model it names: the RL judge, where another
+   * model grading part of a run would mix two graders' scores in one dataset.
+   */
+  noFallback?: boolean;
   signal?: AbortSignal;
   /** Called with each piece of text as it streams; when set, the request streams. */
   onTextDelta?: (text: string) => void;

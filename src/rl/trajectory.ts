@@ -60,7 +60,8 @@ export const trajectorySchema = z.looseObject({
   stopReason: z.string().nullable(),
   steps: count,
   reward: z.number().nullable(),
-  rewardDetail: z.object({ kind: z.string(), score: z.number(), reason: z.string().optional() }).nullable(),
+  /** `model`: the model that gave the score (the judge's), so a dataset says who graded it. */
+  rewardDetail: z.object({ kind: z.string(), score: z.number(), reason: z.string().optional(), model: z.string().optional() }).nullable(),
   task: z.object({
     id: z.string(),
     prompt: z.string(),

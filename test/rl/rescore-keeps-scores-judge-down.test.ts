@@ -47,7 +47,7 @@ describe('cairn batch rewards while the judge is down', () => {
 
     judgeUp = false;
     await expect(recomputeRewards({ runDir: out, concurrency: 2 }, { config, overrides })).rejects.toThrow(
-      /^The reward could not be computed for 3 of the 3 trajectories, which would lose the scores they have \(task t\d: custom answered 503 injected 503\)\. Nothing was rewritten\. Run again once the reward works, or add --allow-lost-scores/,
+      /^The reward could not be computed for 3 of the 3 trajectories, which would lose the scores they have \(task t\d: the judge \(judge-model\) did not answer: custom answered 503 injected 503\)\. Nothing was rewritten\. Run again once the reward works, or add --allow-lost-scores/,
     );
     expect(readFileSync(join(out, 'trajectories.jsonl'), 'utf8') === before, 'the scores were replaced by errors').toBe(true);
 

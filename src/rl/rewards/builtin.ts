@@ -9,6 +9,8 @@ import { extractJson } from '../../core/json-in-text.js';
 export interface RewardResult {
   score: number;
   reason?: string;
+  /** The model that gave the score (the judge's, as its server names it). */
+  model?: string;
 }
 
 type Spec<K extends RewardSpec['type']> = Extract<RewardSpec, { type: K }>;

@@ -76,8 +76,9 @@ export class Rewarder {
     const unscored = { ...trajectory, errors, reward: null, rewardDetail: null };
     if (trajectory.status !== 'ok' || !this.specFor(task)) return unscored;
     try {
-      const { kind, score, reason } = await this.score(trajectory, task, signal);
-      return { ...trajectory, errors, reward: score, rewardDetail: reason === undefined ? { kind, score } : { kind, score, reason } };
+      const { kind, score, reason, model } = await this.score(trajectory, task, signal);
+      const rewardDetail = { kind, score, ...(reason === undefined ? {} : { reason }), ...(model === undefined ? {} : { model }) };
+      return { ...trajectory, errors, reward: score, rewardDetail };
     } catch (error) {
       if (signal?.aborted) throw error;
       return { ...unscored, errors: [...errors, { code: 'reward', message: describeError(error) }] };

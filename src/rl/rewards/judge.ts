@@ -4,7 +4,8 @@
  * The model's reply is outside data, so it goes through zod like any other.
  */
 import { z } from 'zod';
-import type { ModelClient } from '../../model/types.js';
+import type { CompletionRequest, CompletionResult, ModelClient } from '../../model/types.js';
+import { describeError } from '../../core/errors.js';
 import type { RewardSpec } from './spec.js';
 import type { RewardResult } from './builtin.js';
 import { extractJson } from '../../core/json-in-text.js';
@@ -38,7 +39,7 @@ export interface JudgeOptions {
 export async function judgeReward(input: JudgeInput, options: JudgeOptions): Promise<RewardResult> {
   const model = input.spec.model ?? options.auxModel;
   const reference = input.expected === undefined ? '' : `\n\n<reference_answer>\n${typeof input.expected === 'string' ? input.expected : JSON.stringify(input.expected)}\n</reference_answer>`;
-  const result = await options.model.complete({
+  const request: CompletionRequest = {
     messages: [
       {
         role: 'system',
@@ -52,11 +53,21 @@ export async function judgeReward(input: JudgeInput, options: JudgeOptions): Pro
     ],
     ...(model ? { model } : {}),
     purpose: 'judge',
+    // Another model grading when this one is down would mix two graders' scores in one run: unscored instead.
+    noFallback: true,
     json: true,
     temperature: 0,
     maxTokens: JUDGE_MAX_TOKENS,
     ...(options.signal ? { signal: options.signal } : {}),
-  });
+  };
+  let result: CompletionResult;
+  try {
+    result = await options.model.complete(request);
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    // "custom answered 503 …" alone did not say that it was the judge that could not grade.
+    throw new Error(`the judge (${model ?? 'the primary model'}) did not answer: ${describeError(error)}`, { cause: error });
+  }
   const extracted = extractJson(result.text);
   const verdict = extracted ? verdictSchema.safeParse(extracted.parsed) : undefined;
   if (!verdict?.success) {
@@ -66,5 +77,6 @@ export async function judgeReward(input: JudgeInput, options: JudgeOptions): Pro
     }
     throw new Error(`the judge's reply is not {"score": 0..1, "reason": "..."}: ${result.text.slice(0, 200)}`);
   }
-  return verdict.data.reason ? { score: verdict.data.score, reason: verdict.data.reason } : { score: verdict.data.score };
+  // The model that answered, as its server names it: a dataset says who graded it.
+  return { score: verdict.data.score, ...(verdict.data.reason ? { reason: verdict.data.reason } : {}), model: result.model };
 }
