@@ -74,6 +74,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--workers <n>', 'processes sharing the tasks, this one and n − 1 workers, for machines with cores to spare (default: CAIRN_BATCH_WORKERS or 1)', int(1, MAX_WORKERS))
     .option('--model <name>', 'use this model instead of the configured one')
     .option('--resume', 'continue an interrupted run: skip tasks already written')
+    .option('--retry-failed', 'with --resume: run again the tasks whose last attempt failed (status error or timeout, e.g. the model server was down)')
     .option('--shard <i/n>', 'run only slice i of n (0-based), e.g. $SLURM_ARRAY_TASK_ID/4')
     .option('--timeout <ms>', 'per-task time limit (default: CAIRN_BATCH_TASK_TIMEOUT_MS or 300000)', timeLimit)
     .option('--reward <spec>', 'reward for tasks without one: a kind (exact, contains, regex, json-schema, numeric, judge), JSON, or a .js/.ts module', reward)
@@ -81,7 +82,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--shared-db', "use the configured database (shared skills' outcomes) instead of the run's own cairn.db")
     .option('--learn', 'keep reflection and audits on during the run (off by default, so every task meets the same agent)')
     .option('--json', 'print summary.json instead of the short report')
-    .action(async (opts: { tasks: string; out: string; concurrency?: number; workers?: number; model?: string; resume?: boolean; shard?: string; timeout?: number; reward?: ReturnType<typeof reward>; admin?: boolean; sharedDb?: boolean; learn?: boolean; json?: boolean }) => {
+    .action(async (opts: { tasks: string; out: string; concurrency?: number; workers?: number; model?: string; resume?: boolean; retryFailed?: boolean; shard?: string; timeout?: number; reward?: ReturnType<typeof reward>; admin?: boolean; sharedDb?: boolean; learn?: boolean; json?: boolean }) => {
       const loaded = config();
       const { runBatch } = await import('../rl/batch.js');
       const started = Date.now();
@@ -94,6 +95,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
             workers: opts.workers ?? loaded.rl.workers,
             timeoutMs: opts.timeout ?? loaded.rl.taskTimeoutMs,
             resume: opts.resume ?? false,
+            retryFailed: opts.retryFailed ?? false,
             shard: opts.shard ? parseShard(opts.shard) : undefined,
             model: opts.model,
             reward: opts.reward,

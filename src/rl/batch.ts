@@ -6,7 +6,8 @@
  * is written with its error and does not stop the run. What does stop it, the same way
  * but with an error: the trajectories file cannot be written, or (--workers) a worker
  * process cannot start or stops. Either way summary.json describes what the file holds
- * (a stopped run's with `run.failure`).
+ * (a stopped run's with `run.failure`). `--retry-failed` (with --resume) runs again the
+ * tasks of this run (or shard) whose last line failed, and appends their new lines.
  */
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
@@ -35,6 +36,8 @@ export interface BatchRunOptions {
   concurrency: number;
   timeoutMs: number;
   resume: boolean;
+  /** With resume: run again the tasks whose last trajectory has status error or timeout (a model server that was down). */
+  retryFailed?: boolean | undefined;
   shard?: Shard | undefined;
   /** Overrides the configured model for this run. */
   model?: string | undefined;
@@ -77,6 +80,7 @@ export interface BatchRunResult {
 }
 
 export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promise<BatchRunResult> {
+  if (options.retryFailed && !options.resume) throw new CairnError('invalid_input', '--retry-failed runs the failed tasks of an earlier run again: add --resume.');
   const paths = runPaths(resolve(options.outDir));
   const tasksFile = await readTasksFile(resolve(options.tasksFile));
   const tasks = inShard(tasksFile.tasks, options.shard);
@@ -102,8 +106,13 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     const reward = options.reward ?? (options.resume ? previous?.reward : undefined) ?? undefined;
     const summary = new SummaryBuilder();
     const endedOk = new Set<string>();
+    // Failed tasks of this slice that run again: their old lines count in the summary only if no new one is written.
+    const ids = new Set(tasks.map((task) => task.id));
+    const retried = new Map<string, Trajectory>();
     const onExisting = (trajectory: Trajectory) => {
-      summary.add(trajectory);
+      // Kept without its conversation (what the summary reads is small): a run the server failed for most tasks holds many.
+      if (options.retryFailed && trajectory.status !== 'ok' && ids.has(trajectory.taskId)) retried.set(trajectory.taskId, { ...trajectory, messages: [], tools: [] });
+      else summary.add(trajectory);
       if (trajectory.status === 'ok') endedOk.add(trajectory.taskId);
     };
     const { log, done, droppedBytes } = await TrajectoryLog.open(paths.trajectories, { resume: options.resume, onExisting });
@@ -112,7 +121,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     const totalTasks = new Set([...tasks.map((task) => task.id), ...done]).size;
     await writeJsonAtomically(paths.meta, describeRun({ ...meta, tasks: totalTasks }, options.resume ? previous : undefined));
 
-    const pending = tasks.filter((task) => !done.has(task.id));
+    const pending = tasks.filter((task) => !done.has(task.id) || retried.has(task.id));
     const skipped = tasks.length - pending.length;
     const stop = new RunStop(deps.signal);
     const signal = stop.signal;
@@ -184,6 +193,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
             return;
           }
           ran++;
+          retried.delete(task.id);
           summary.add(trajectory);
           progress.finished(trajectory);
         },
@@ -198,6 +208,8 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       await executor.close();
     }
     const failure = stop.failure ?? poolFailure;
+    // Retries not written (Ctrl-C, a stopped run) keep their failed line, the file's last for them.
+    for (const trajectory of retried.values()) summary.add(trajectory);
 
     const runInfo = { ...meta, interrupted: signal.aborted, failure: failure ? describeFailure(failure.error) : null, finishedAt: new Date().toISOString() };
     const built = summary.build({ totalTasks, run: runInfo });

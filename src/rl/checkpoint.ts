@@ -6,17 +6,19 @@
  * last line (a crash mid-write) is cut off, and the ids already written become the
  * done set `--resume` skips, so nothing is lost and nothing is written twice. A whole
  * last line that lacks only its newline (the file was edited) is kept, and ended.
+ * `--retry-failed` appends a failed task's new attempt after the old line: a task's
+ * last line is the one that counts, here and for every reader of the file.
  */
 import { randomUUID } from 'node:crypto';
 import { appendFile, open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { CairnError } from '../core/errors.js';
-import { readJsonlLines, parseTrajectoryLine } from './jsonl.js';
+import { readLatestTrajectories } from './jsonl.js';
 import type { Trajectory } from './trajectory.js';
 
 export interface OpenLogOptions {
   /** Continue a file that already holds trajectories; without it such a file is an error. */
   resume: boolean;
-  /** Sees each trajectory already in the file (the run's summary counts them). */
+  /** Sees each task's last trajectory already in the file (the run's summary counts them). */
   onExisting?: (trajectory: Trajectory) => void;
 }
 
@@ -52,8 +54,7 @@ export class TrajectoryLog {
         throw new CairnError('invalid_input', `${path} already holds trajectories. Add --resume to continue that run, or choose a new --out directory.`);
       }
       let tornBytes = 0;
-      for await (const line of readJsonlLines(path, { onTornTail: (bytes) => (tornBytes = bytes) })) {
-        const trajectory = parseTrajectoryLine(line, path);
+      for await (const trajectory of readLatestTrajectories(path, { onTornTail: (bytes) => (tornBytes = bytes) })) {
         done.add(trajectory.taskId);
         options.onExisting?.(trajectory);
       }

@@ -68,6 +68,39 @@ export function parseTrajectoryLine(line: JsonlLine, path: string): Trajectory {
   return parsed.data as Trajectory;
 }
 
+/**
+ * The last line of each task id, in the order of those lines: `cairn batch run --retry-failed`
+ * appends a failed task's new attempt after the old one, and the newer line is the one that
+ * counts. Two passes (each id's last line number first), so a large run is never held whole;
+ * lines appended after the first pass (a run still writing) are left for the next read.
+ */
+export async function* readLatestTrajectories(path: string, options: ReadOptions = {}): AsyncGenerator<Trajectory> {
+  const last = new Map<string, number>();
+  let lines = 0;
+  for await (const line of readJsonlLines(path, options)) {
+    last.set(taskIdOf(line, path), line.lineNumber);
+    lines = line.lineNumber;
+  }
+  if (lines === 0) return;
+  for await (const line of readJsonlLines(path)) {
+    if (line.lineNumber > lines) break;
+    const trajectory = parseTrajectoryLine(line, path);
+    if (last.get(trajectory.taskId) === line.lineNumber) yield trajectory;
+  }
+}
+
+/** A line's task id, without validating the rest (the second pass does); a line that has none is the usual error. */
+function taskIdOf(line: JsonlLine, path: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line.text);
+  } catch {
+    return parseTrajectoryLine(line, path).taskId;
+  }
+  const id = (value as { taskId?: unknown } | null)?.taskId;
+  return typeof id === 'string' ? id : parseTrajectoryLine(line, path).taskId;
+}
+
 export async function readAllTrajectories(path: string, options: ReadOptions = {}): Promise<Trajectory[]> {
   const all: Trajectory[] = [];
   for await (const trajectory of readTrajectories(path, options)) all.push(trajectory);

@@ -1,6 +1,6 @@
 /**
  * `summary.json` of a run, computed from its whole trajectories file (so a resumed
- * run's summary covers every attempt that was kept) and written atomically.
+ * run's summary covers every task finished so far, each by its last attempt) and written atomically.
  * A task succeeds when it finished without error (a reward that could not be computed
  * is one of its errors) and its reward, if it has one, is at least SUCCESS_REWARD.
  */
@@ -99,6 +99,7 @@ function succeeded(t: Trajectory): boolean {
   return t.status === 'ok' && t.errors.length === 0 && (t.reward === null || t.reward >= SUCCESS_REWARD);
 }
 
+/** Callers pass one trajectory per task, its last (readLatestTrajectories): a task run again by --retry-failed has its failed line too. */
 export function summarize(trajectories: readonly Trajectory[], context: SummaryContext) {
   const builder = new SummaryBuilder();
   for (const trajectory of trajectories) builder.add(trajectory);

@@ -142,13 +142,14 @@ describe('export filters', () => {
   it('dedupes, leaves out failures, applies --min-reward, and splits validation by task id, the same way every time', async () => {
     const trajectories = [
       ...Array.from({ length: 40 }, (_, i) => sampleTrajectory({ taskId: `t${i}`, reward: i % 4 === 0 ? 0.2 : 0.9 })),
-      sampleTrajectory({ taskId: 't1', reward: 0.9 }), // identical to t1: a duplicate
       sampleTrajectory({ taskId: 'err', status: 'error', reward: null }),
       sampleTrajectory({ taskId: 'unscored', reward: null }),
     ];
     const dir = runDir(trajectories);
+    // Identical to t1, in another run (within one run, a task's last line is the one that counts).
+    const other = runDir([sampleTrajectory({ taskId: 't1', reward: 0.9 })]);
     const out = join(tempDir(), 'train.jsonl');
-    const stats = await exportRecords([recordsFromRuns([dir])], { format: 'openai', out, minReward: 0.5, valSplit: 0.25 });
+    const stats = await exportRecords([recordsFromRuns([dir, other])], { format: 'openai', out, minReward: 0.5, valSplit: 0.25 });
     expect(stats.skipped).toEqual({ failed: 1, belowMinReward: 10, unscored: 1, duplicate: 1, invalid: 0 });
     expect(stats.written).toBe(30);
     expect(stats.train + stats.validation).toBe(30);
@@ -156,7 +157,7 @@ describe('export filters', () => {
     expect(stats.files.validation).toBe(validationPath(out));
     const split = () => [readFileSync(out, 'utf8'), readFileSync(validationPath(out), 'utf8')];
     const first = split();
-    await exportRecords([recordsFromRuns([dir])], { format: 'openai', out, minReward: 0.5, valSplit: 0.25 });
+    await exportRecords([recordsFromRuns([dir, other])], { format: 'openai', out, minReward: 0.5, valSplit: 0.25 });
     expect(split()).toEqual(first);
     expect(existsSync(`${out}.tmp-${process.pid}`)).toBe(false);
   });

@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CairnError } from '../../core/errors.js';
-import { readTrajectories } from '../jsonl.js';
+import { readLatestTrajectories } from '../jsonl.js';
 import type { OpenAIMessage, OpenAITool, Trajectory } from '../trajectory.js';
 
 export interface ExportRecord {
@@ -52,6 +52,7 @@ export function trajectoryFileOf(input: string): string {
 export async function* recordsFromRuns(inputs: readonly string[]): ExportSource {
   const files = inputs.map(trajectoryFileOf);
   for (const file of files) {
-    for await (const trajectory of readTrajectories(file)) yield recordFromTrajectory(trajectory);
+    // A task run again by --retry-failed has its failed attempt earlier in the file: its last line counts.
+    for await (const trajectory of readLatestTrajectories(file)) yield recordFromTrajectory(trajectory);
   }
 }

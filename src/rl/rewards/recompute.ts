@@ -2,7 +2,8 @@
  * `cairn batch rewards`: scores a finished run again (a new rubric, a fixed custom
  * reward, tasks whose `expected` changed) without running the agent. The new file
  * is written next to the old one, fsync'd and renamed over it, so an interruption
- * leaves either the old file or the new one, never a mix.
+ * leaves either the old file or the new one, never a mix. A task run again by
+ * `cairn batch run --retry-failed` is rescored and written by its last line only.
  */
 import { dirname, resolve } from 'node:path';
 import { open, rename } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { openDatabase } from '../../store/db.js';
 import { CairnError } from '../../core/errors.js';
 import { createRedactor } from '../../core/redact.js';
 import { forBatch } from '../batch.js';
-import { readAllTrajectories } from '../jsonl.js';
+import { readLatestTrajectories } from '../jsonl.js';
 import { runPool } from '../pool.js';
 import { readRunMeta, runPaths } from '../run-dir.js';
 import { lockRun } from '../run-lock.js';
@@ -46,7 +47,8 @@ export async function recomputeRewards(options: RecomputeOptions, deps: { config
   const unlock = await lockRun(paths);
   let cairn: Cairn | undefined;
   try {
-    const trajectories = await readAllTrajectories(paths.trajectories);
+    const trajectories: Trajectory[] = [];
+    for await (const trajectory of readLatestTrajectories(paths.trajectories)) trajectories.push(trajectory);
     const tasksFile = options.tasksFile ? await readTasksFile(resolve(options.tasksFile)) : undefined;
     const byId = new Map(tasksFile?.tasks.map((task) => [task.id, task]));
     const taskOf = (t: Trajectory): Task => byId.get(t.taskId) ?? t.task;
@@ -113,11 +115,28 @@ async function lastSummaryOf(path: string, finished: number): Promise<SummaryEnd
   return last?.tasks.finished === finished ? last : undefined;
 }
 
-async function replaceLines(path: string, values: readonly unknown[]): Promise<void> {
+/** Characters gathered before a write: the lines of a whole large run in one string pass V8's limit on a string's length (about 512 MB). */
+const WRITE_CHUNK_CHARS = 1 << 22;
+
+/** `values` as JSON Lines in place of `path`: written to a file beside it, a chunk of lines at a time, fsync'd, then renamed over it. */
+export async function replaceLines(path: string, values: Iterable<unknown>, chunkChars = WRITE_CHUNK_CHARS): Promise<void> {
   const tmp = `${path}.rescore.tmp`;
   const handle = await open(tmp, 'w');
   try {
-    await handle.writeFile(values.map((value) => `${JSON.stringify(value)}\n`).join(''));
+    let chunk: string[] = [];
+    let chars = 0;
+    for (const value of values) {
+      const line = `${JSON.stringify(value)}\n`;
+      if (chars > 0 && chars + line.length > chunkChars) {
+        // writeFile on a handle writes all of it, from where the last write ended.
+        await handle.writeFile(chunk.join(''));
+        chunk = [];
+        chars = 0;
+      }
+      chunk.push(line);
+      chars += line.length;
+    }
+    if (chars > 0) await handle.writeFile(chunk.join(''));
     await handle.sync();
   } finally {
     await handle.close();
