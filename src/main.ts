@@ -55,6 +55,7 @@ import { ModelCatalog } from './model/catalog.js';
 import type { Cairn, CairnOverrides } from './cairn-types.js';
 import { imageDescriber, notesEmbedder, unconfiguredModel, voiceTranscriber } from './optional-clients.js';
 import { unrefSleep } from './open-notes.js';
+import { settledWithin } from './core/settled-within.js';
 
 export type { Cairn, CairnOverrides } from './cairn-types.js';
 export { openNotes } from './open-notes.js';
@@ -327,7 +328,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
         // stops, and note extraction (one cut short stays pending for the next start). Reflections and audits were
         // waited for without limit: with a slow or unreachable model (often why Cairn is restarted) the stop outlasted
         // the service manager's timeout (Docker's and Kubernetes' 30 s), whose SIGKILL left the lease held.
-        const learned = settledWithin(learning.stop(), grace).then((settled) => {
+        const learned = settledWithin(learning.stop(), grace, unrefSleep).then((settled) => {
           if (!settled) logger.warn({ graceMs: grace }, 'reflections or audits still running at shutdown were cut short');
         });
         const closing = await Promise.allSettled([learned, environments.stopAll(), notes.close(grace, unrefSleep)]);
@@ -345,9 +346,4 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     })());
 
   return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, schedules, moveConversation, close };
-}
-
-/** Whether `work` settled within `ms` (after that it goes on unwaited for); its failure is the caller's. */
-function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  return Promise.race([work.then(() => true), unrefSleep(ms).then(() => false)]);
 }

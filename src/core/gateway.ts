@@ -32,6 +32,7 @@ import type { SessionManager } from '../memory/session-manager.js';
 import type { Db } from '../store/db.js';
 import type { AccessControl } from '../access/index.js';
 import type { Metrics } from './metrics.js';
+import { settledWithin } from './settled-within.js';
 
 export interface GatewayOptions {
   db: Db;
@@ -184,7 +185,7 @@ export class Gateway {
   async drain(deadlineMs: number, sleep: (ms: number) => Promise<void> = defaultSleep): Promise<void> {
     this.closing = true;
     const idle = this.queue.idle();
-    const finished = await Promise.race([idle.then(() => true), sleep(deadlineMs).then(() => false)]);
+    const finished = await settledWithin(idle, deadlineMs, sleep);
     if (finished) return;
     this.options.logger.warn({ turns: this.inFlight.size }, 'shutdown deadline passed; aborting turns in flight');
     // Messages still waiting behind those turns are not started: nothing would stop them.

@@ -4,7 +4,7 @@
  * it up by the session's name only (nothing is started to stop it), and leaves alone what is not
  * that session's (another Cairn's container on the same engine, one named the same by someone else).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DaytonaBackend } from '../../src/backends/daytona.js';
@@ -18,6 +18,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { startFakeDaytona, type FakeDaytona } from '../fakes/daytona-api.js';
 import { startFakeDockerEngine, type FakeDockerEngine } from '../fakes/docker-engine.js';
 import { fakeModalApi } from '../fakes/modal-api.js';
+import { fakeApptainer } from '../fakes/apptainer-cli.js';
 import { isAlive, ManualTimers, TEST_PATH, tempDir } from './helpers.js';
 
 /** One Cairn process's registry; `backend` stands for the same configuration in every process. */
@@ -83,36 +84,14 @@ describe('local', () => {
 
 describe('singularity (a fake apptainer on PATH)', () => {
   it('the session end in the next process stops the instance left behind; a session without one runs no CLI', async () => {
-    const dir = tempDir();
-    const bin = join(dir, 'bin');
-    const instances = join(dir, 'instances');
-    const log = join(dir, 'calls.log');
-    mkdirSync(bin);
-    mkdirSync(instances);
-    writeFileSync(log, '');
-    writeFileSync(
-      join(bin, 'apptainer'),
-      `#!/bin/sh
-echo "$1 $2" >> '${log}'
-eval "name=\\\${$#}"
-case "$1 $2" in
-  "instance start") touch '${instances}'/"$name"; exit 0 ;;
-  "instance stop") if [ ! -e '${instances}'/"$name" ]; then echo "FATAL: no instance found with name $name" >&2; exit 255; fi; rm -f '${instances}'/"$name"; exit 0 ;;
-esac
-shift; while [ "\${1#-}" != "$1" ]; do shift; done
-target="\${1#instance://}"; shift
-if [ ! -e '${instances}'/"$target" ]; then echo "FATAL: no instance found with name $target" >&2; exit 255; fi
-exec "$@"
-`,
-    );
-    chmodSync(join(bin, 'apptainer'), 0o755);
+    const { bin, instances, calls: logged } = fakeApptainer();
     const workRoot = tempDir();
     const backend = () => new SingularityBackend({ image: 'docker://debian:bookworm-slim', workRoot, hostEnv: { PATH: `${bin}:${TEST_PATH}` }, defaultTimeoutMs: 10_000 });
     await leaveBehind('singularity', backend());
     expect(existsSync(join(instances, `cairn-${SESSION}`))).toBe(true);
     const next = registry('singularity', backend());
     await next.release(FRESH, CONVERSATION);
-    const calls = () => readFileSync(log, 'utf8').trim().split('\n');
+    const calls = () => logged().map((args) => args.slice(0, 2).join(' '));
     expect(calls().filter((call) => call.startsWith('instance'))).toEqual(['instance start']);
     await next.release(SESSION, CONVERSATION);
     expect(existsSync(join(instances, `cairn-${SESSION}`))).toBe(false);

@@ -3,58 +3,16 @@
  * installed and an image is named, and always against a fake `apptainer` on PATH
  * that records its arguments and runs `exec`'d commands on this machine.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EnvironmentRegistry } from '../../src/backends/environments.js';
 import { SingularityBackend, findContainerCli, type SingularityBackendOptions } from '../../src/backends/singularity.js';
 import type { CairnError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { fakeApptainer } from '../fakes/apptainer-cli.js';
 import { backendContract } from './contract.js';
 import { ManualTimers, TEST_PATH, tempDir } from './helpers.js';
-
-/** Writes a fake `apptainer` into a fresh directory; returns that directory and a reader of its log. */
-function fakeApptainer(): { bin: string; calls(): string[][]; instances: string } {
-  const dir = tempDir('cairn-fake-apptainer-');
-  const bin = join(dir, 'bin');
-  const instances = join(dir, 'instances');
-  const log = join(dir, 'calls.log');
-  mkdirSync(bin);
-  mkdirSync(instances);
-  writeFileSync(log, '');
-  // Arguments are logged NUL-separated, one call per \x01-terminated record (scripts contain newlines).
-  writeFileSync(
-    join(bin, 'apptainer'),
-    `#!/bin/sh
-printf '%s\\0' "$@" >> '${log}'; printf '\\001' >> '${log}'
-case "$1" in
-  instance)
-    eval "name=\\\${$#}"
-    case "$2" in
-      start) if [ -e '${instances}'/"$name" ]; then echo "FATAL: instance $name already exists" >&2; exit 255; fi; touch '${instances}'/"$name"; exit 0 ;;
-      stop) if [ ! -e '${instances}'/"$name" ]; then echo "FATAL: no instance found with name $name" >&2; exit 255; fi; rm -f '${instances}'/"$name"; exit 0 ;;
-    esac ;;
-  exec)
-    shift
-    while [ "\${1#-}" != "$1" ]; do shift; done
-    target="\${1#instance://}"; shift
-    if [ ! -e '${instances}'/"$target" ]; then echo "FATAL:   While setting image/instance: no instance found with name $target" >&2; exit 255; fi
-    exec "$@" ;;
-esac
-echo "fake apptainer: unsupported: $*" >&2; exit 2
-`,
-  );
-  chmodSync(join(bin, 'apptainer'), 0o755);
-  return {
-    bin,
-    instances,
-    calls: () =>
-      readFileSync(log, 'utf8')
-        .split('\x01')
-        .filter((record) => record !== '')
-        .map((record) => record.split('\0').slice(0, -1)),
-  };
-}
 
 const options = (bin: string, overrides: Partial<SingularityBackendOptions> = {}): SingularityBackendOptions => ({
   image: 'docker://debian:bookworm-slim',

@@ -17,6 +17,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { describeError, isCairnError } from '../../core/errors.js';
 import type { NoteExtractor, ExtractionResult } from './extraction.js';
+import { settledWithin } from '../../core/settled-within.js';
 
 /** Attempts (each up to two model calls) before a session is left alone. */
 export const MAX_EXTRACTION_ATTEMPTS = 3;
@@ -101,7 +102,7 @@ export class ExtractionQueue {
     this.queue.length = 0;
     this.queued.clear();
     if (!this.running) return;
-    const finished = await Promise.race([this.idle().then(() => true), sleep(graceMs).then(() => false)]);
+    const finished = await settledWithin(this.idle(), graceMs, sleep);
     if (!finished) this.controller.abort();
     await this.idle();
   }
