@@ -126,6 +126,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   // Sessions whose note extraction failed or was cut short last time are retried now.
   cairn.notes.resumePending();
   const http = new HttpServer();
+  // /readyz answers 503 until the platforms have started, and again from the first moment of a stop.
+  http.setState('starting');
   const adapters: Adapter[] = [];
   const timers = options.timers ?? systemTimers;
   // The end of every start, failed or stopped: stopping an adapter that never started is harmless.
@@ -158,7 +160,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
     }
     // The gateway knows each attached platform's health; /healthz and the metrics read it there.
     http.setHealth(() => healthOf(cairn.gateway.platformStates()));
-    metrics?.platformsUp(() => cairn.gateway.platformStates().map(({ platform, health }) => ({ platform, up: health.ok })));
+    metrics?.platformsUp(() => cairn.gateway.platformStates().map(({ platform, health }) => ({ platform, up: health.ok, problem: health.problem !== undefined || !health.ok })));
     if (metrics) {
       http.mount('/metrics', metrics.route(config.metrics.token));
       logger.info({ tokenRequired: config.metrics.token !== undefined }, 'Prometheus metrics served at /metrics');
@@ -189,12 +191,14 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   }
   const sweeper = setInterval(() => cairn.sessions.sweepIdle(), IDLE_SWEEP_MS);
   sweeper.unref();
+  http.setState('running');
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      http.setState('stopping');
       clearInterval(sweeper);
       // No scheduled task may start now: it would be told Cairn is restarting, and its run lost.
       cairn.schedules.stop();

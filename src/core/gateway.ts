@@ -55,21 +55,26 @@ export interface GatewayOptions {
   metrics?: Metrics | undefined;
 }
 
-export type HandleOutcome =
-  | 'dropped-self'
-  | 'dropped-bot'
-  | 'duplicate'
-  | 'not-addressed'
-  | 'pairing'
-  | 'denied'
-  | 'rejected'
-  | 'command'
-  | 'turn'
+/** How the gateway handled a message (what `cairn_messages_total` counts by): a fixed list, so its series can start at zero. */
+export const HANDLE_OUTCOMES = [
+  'dropped-self',
+  'dropped-bot',
+  'duplicate',
+  'not-addressed',
+  'pairing',
+  'denied',
+  'rejected',
+  'command',
+  'turn',
   /** Waited behind a running turn and was answered with the messages sent along with it (see coalesce.ts). */
-  | 'joined'
-  | 'failed'
-  | 'stopped'
-  | 'closed';
+  'joined',
+  'failed',
+  'stopped',
+  'closed',
+] as const;
+export type HandleOutcome = (typeof HANDLE_OUTCOMES)[number];
+/** The outcomes of a turn that ran (`cairn_turn_duration_seconds`; `handle` checks for the same three). */
+export const TURN_OUTCOMES = ['turn', 'failed', 'stopped'] as const satisfies readonly HandleOutcome[];
 
 const RESTARTING = 'Cairn is restarting. Please send that again in a minute.';
 /** What `work` says of a batch whose files could not be read together: its messages are answered one by one. */
@@ -102,13 +107,20 @@ export class Gateway {
 
   attach(adapter: Adapter): void {
     this.adapters.set(adapter.platform, adapter);
+    this.options.metrics?.platformAttached(adapter.platform);
   }
 
   /** The sink adapters push into. Resolves when the message has been handled. */
   readonly receive = async (inbound: InboundMessage): Promise<HandleOutcome> => {
-    const outcome = await this.accept(asTextUnlessCommand(inbound, this.options.commands));
-    this.options.metrics?.message(inbound.platform, outcome);
-    return outcome;
+    // A message that throws (the database refuses its first write: a full disk, a volume gone read-only) counts as
+    // failed: uncounted, /metrics showed no failure while every message was lost.
+    let outcome: HandleOutcome = 'failed';
+    try {
+      outcome = await this.accept(asTextUnlessCommand(inbound, this.options.commands));
+      return outcome;
+    } finally {
+      this.options.metrics?.message(inbound.platform, outcome);
+    }
   };
 
   private async accept(inbound: InboundMessage): Promise<HandleOutcome> {

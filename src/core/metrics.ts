@@ -17,6 +17,11 @@ export interface Metrics {
   toolCall(call: ToolCallRecord): void;
   /** How many turns run now: read when the numbers are collected. */
   runningTurns(count: () => number): void;
-  /** Whether each platform's connection is up (false once it stopped for good): read when the numbers are collected. */
-  platformsUp(states: () => { platform: string; up: boolean }[]): void;
+  /**
+   * Whether each platform's connection is up (false once it stopped for good) and whether it has a problem now, lasting
+   * or not (reconnecting, another instance polls): read when the numbers are collected.
+   */
+  platformsUp(states: () => { platform: string; up: boolean; problem: boolean }[]): void;
+  /** A platform joined: its series start at zero, so the first failure after a start shows as an increase. */
+  platformAttached(platform: string): void;
 }

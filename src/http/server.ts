@@ -1,6 +1,15 @@
 /**
- * The one HTTP server of `cairn start`: GET (and HEAD) /healthz plus whatever routes adapters
- * mount (Slack's /slack/events, the Telegram webhook). Port 0 picks a free port.
+ * The one HTTP server of `cairn start`: GET (and HEAD) /healthz, /livez and /readyz, plus whatever
+ * routes adapters mount (Slack's /slack/events, the Telegram webhook). Port 0 picks a free port.
+ *
+ * Three questions, three paths (Kubernetes asks the first two; README "Docker"):
+ * - /livez: does the process answer? 200 whenever it can answer at all, during the start and the
+ *   shutdown's drain too: a liveness probe must not kill a Cairn that is finishing its turns.
+ * - /readyz: does it take messages? 200 only between the end of the start and the beginning of the
+ *   stop, whatever one platform's trouble: a readiness probe that failed on a revoked Telegram token
+ *   took the pod out of its Service, and Slack's events and the Telegram webhook with it.
+ * - /healthz: is all well? Each platform and its problem, 503 once one stopped for good, and
+ *   during the start and the stop (for monitors and alerts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +27,12 @@ export interface HealthReport extends Record<string, unknown> {
   ok: boolean;
 }
 
+/** Where `cairn start` is: connecting its platforms, taking messages, or stopping (the drain and after). */
+export type ServerState = 'starting' | 'running' | 'stopping';
+
+/** The probe paths the server answers itself: GET and HEAD only. */
+const PROBES = new Set(['/healthz', '/livez', '/readyz']);
+
 /** Longer than common proxies' idle timeouts (60 s). */
 const KEEP_ALIVE_MS = 65_000;
 
@@ -25,6 +40,7 @@ export class HttpServer implements HttpRoutes {
   private readonly routes = new Map<string, RouteHandler>();
   private readonly server: Server;
   private health: () => HealthReport = () => ({ ok: true });
+  private state: ServerState = 'running';
 
   /** `closeGraceMs`: how long requests under way may take to finish once the server closes. */
   constructor(private readonly options: { closeGraceMs?: number } = {}) {
@@ -43,6 +59,11 @@ export class HttpServer implements HttpRoutes {
   /** What /healthz reports: 200 while `ok`, 503 otherwise (adapter states). */
   setHealth(report: () => HealthReport): void {
     this.health = report;
+  }
+
+  /** What /readyz (and /healthz) say of the start and the stop; `running` until set. */
+  setState(state: ServerState): void {
+    this.state = state;
   }
 
   /**
@@ -75,13 +96,17 @@ export class HttpServer implements HttpRoutes {
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     try {
-      if (path === '/healthz') {
+      if (PROBES.has(path)) {
         // HEAD as GET (without the body): uptime monitors and `curl -I` ask with it.
         if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
+        const running = this.state === 'running';
+        if (path === '/livez') return json(res, 200, { ok: true });
+        if (path === '/readyz') return json(res, running ? 200 : 503, running ? { ok: true } : { ok: false, state: this.state });
         const report = this.health();
+        const shown = running ? report : { ...report, ok: false, state: this.state };
         // Anyone who reaches the port may ask, and a problem can quote what a platform said (the URL of
         // another instance's Telegram webhook, which often holds the bot token as its secret path).
-        return json(res, report.ok ? 200 : 503, PUBLIC_TEXT.value(report));
+        return json(res, shown.ok ? 200 : 503, PUBLIC_TEXT.value(shown));
       }
       const handler = this.routes.get(path);
       if (!handler) return json(res, 404, { error: 'not found' });

@@ -12,10 +12,16 @@ import type { Logger } from '../core/logger.js';
 import type { CallRecord } from '../model/types.js';
 import type { RouteHandler } from '../http/server.js';
 import { describeError } from '../core/errors.js';
+import { HANDLE_OUTCOMES, TURN_OUTCOMES } from '../core/gateway.js';
 
 /** Seconds: a turn runs from under a second (a greeting) to minutes (tools on a back end). */
 const TURN_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
-const MODEL_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+/**
+ * Seconds: embeddings take a tenth, a streamed answer of a few thousand tokens or a thinking model a minute or two, and a
+ * slow local model up to CAIRN_REQUEST_TIMEOUT_MS set higher. 15 and 20 split the 10–30 s where long answers gather (a
+ * p95 there was read off one wide bucket); 300 keeps a raised timeout's calls out of +Inf.
+ */
+const MODEL_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 60, 120, 300];
 const TOOL_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300];
 
 export class PrometheusMetrics implements Metrics {
@@ -29,7 +35,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly toolCalls;
   private readonly toolSeconds;
   private running: () => number = () => 0;
-  private platforms: () => { platform: string; up: boolean }[] = () => [];
+  private platforms: () => { platform: string; up: boolean; problem: boolean }[] = () => [];
 
   constructor(private readonly logger: Logger) {
     const registers = [this.registry];
@@ -59,6 +65,17 @@ export class PrometheusMetrics implements Metrics {
       registers,
       collect() {
         for (const { platform, up } of platforms()) this.set({ platform }, up ? 1 : 0);
+      },
+    });
+    // cairn_platform_up stays 1 while a platform reconnects or another instance polls its bot: Cairn may hear nothing
+    // from it for hours, and only this says so to an alert.
+    new Gauge({
+      name: 'cairn_platform_problem',
+      help: '1 while the platform has a problem, lasting or not (reconnecting, another instance polls its bot, stopped for good; /healthz says what), else 0.',
+      labelNames: ['platform'] as const,
+      registers,
+      collect() {
+        for (const { platform, problem } of platforms()) this.set({ platform }, problem ? 1 : 0);
       },
     });
   }
@@ -96,15 +113,26 @@ export class PrometheusMetrics implements Metrics {
     this.running = count;
   }
 
-  platformsUp(states: () => { platform: string; up: boolean }[]): void {
+  platformsUp(states: () => { platform: string; up: boolean; problem: boolean }[]): void {
     this.platforms = states;
   }
 
-  /** The /metrics route: GET only; with a token, only for a request that sends it. */
+  /**
+   * A series Prometheus first sees at 1 shows no increase: after each start, the first failed message (or the only one)
+   * escaped `increase()` and `rate()`, and an alert on them. Its outcomes are a fixed list, so they all start at zero.
+   */
+  platformAttached(platform: string): void {
+    this.safely(() => {
+      for (const outcome of HANDLE_OUTCOMES) this.messages.inc({ platform, outcome }, 0);
+      for (const outcome of TURN_OUTCOMES) this.turns.zero({ platform, outcome });
+    });
+  }
+
+  /** The /metrics route: GET (HEAD too, as /healthz); with a token, only for a request that sends it. */
   route(token: string | undefined): RouteHandler {
     return async (req, res) => {
-      if (req.method !== 'GET') {
-        res.writeHead(405, { allow: 'GET' }).end();
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
         return;
       }
       if (token !== undefined && !sameSecret(bearerOf(req.headers.authorization), token)) {

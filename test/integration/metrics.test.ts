@@ -88,5 +88,38 @@ describe('/metrics', () => {
     expect(modelsOf('cairn_model_calls_total')).toEqual(['test-model']);
     expect(modelsOf('cairn_model_call_duration_seconds_count')).toEqual(['test-model']);
   });
-});
 
+  it('counts a message whose first write the database refuses (a volume gone read-only, a full disk) as failed', async () => {
+    const { adapter, url } = await start({ CAIRN_METRICS: 'true' });
+    running!.cairn.db.pragma('query_only = ON');
+    await expect(running!.cairn.gateway.receive(adapter.message('is this saved?'))).rejects.toThrow(/readonly database/);
+    running!.cairn.db.pragma('query_only = OFF');
+    expect(sample(await (await fetch(url)).text(), 'cairn_messages_total{platform="test",outcome="failed"}')).toBe(1);
+  });
+
+  it("starts an attached platform's outcomes at zero, so its first failure after a start is an increase", async () => {
+    const { url } = await start({ CAIRN_METRICS: 'true' });
+    const text = await (await fetch(url)).text();
+    expect(sample(text, 'cairn_messages_total{platform="test",outcome="failed"}')).toBe(0);
+    expect(sample(text, 'cairn_messages_total{platform="test",outcome="turn"}')).toBe(0);
+    expect(sample(text, 'cairn_turn_duration_seconds_count{platform="test",outcome="failed"}')).toBe(0);
+  });
+
+  it('says a platform has a problem while it reconnects, though it is not down for good', async () => {
+    const { adapter, url } = await start({ CAIRN_METRICS: 'true' });
+    const health = { ok: true, problem: 'Discord gateway connection lost; reconnecting' as string | undefined };
+    Object.assign(adapter, { health: () => health });
+    let text = await (await fetch(url)).text();
+    expect(sample(text, 'cairn_platform_up{platform="test"}')).toBe(1);
+    expect(sample(text, 'cairn_platform_problem{platform="test"}')).toBe(1);
+    health.problem = undefined;
+    text = await (await fetch(url)).text();
+    expect(sample(text, 'cairn_platform_problem{platform="test"}')).toBe(0);
+  });
+
+  it('answers HEAD /metrics as GET, without the body', async () => {
+    const { url } = await start({ CAIRN_METRICS: 'true' });
+    const head = await fetch(url, { method: 'HEAD' });
+    expect([head.status, await head.text()]).toEqual([200, '']);
+  });
+});
