@@ -39,15 +39,22 @@ export const learningCommands: CommandGroup = (context) => {
   audit
     .command('list')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }) =>
+    .option('-n, --limit <n>', 'how many, newest first', '50')
+    .action((options: { json?: boolean; limit: string }) =>
       withCairn(context, (cairn) => {
-        const audits = cairn.learning.audits.list(50);
+        const audits = cairn.learning.audits.list(positiveInt(options.limit, '--limit'));
         if (options.json) return print(JSON.stringify(audits.map(({ report: _report, stats, ...rest }) => ({ ...rest, overall: stats?.overall }))));
         if (audits.length === 0) return print('No audits yet. Run `cairn audit run`.');
         for (const a of audits) {
           const rate = a.stats?.overall.successRate;
-          print(`#${a.id}  ${new Date(a.startedAt).toISOString()}  ${a.status.padEnd(7)}  ${a.taskCount} tasks  success ${rate === undefined ? 'n/a' : `${Math.round(rate * 100)}%`}  (${a.trigger})`);
+          const recent = a.stats?.sinceLastAudit.successRate;
+          // A failed one says why: "0 tasks, success n/a" sent the admin to `show` for every line.
+          const outcome = a.status === 'done' ? `${a.taskCount} tasks  success ${pct(rate)} (since the previous ${pct(recent)})` : a.status === 'failed' ? `failed: ${oneLine(a.error ?? 'unknown error', 80)}` : a.status;
+          print(`#${a.id}  ${new Date(a.startedAt).toISOString()}  ${outcome}  (${a.trigger})`);
         }
+        // After months of audits every 15 tasks, the list stopped at 50 without a word.
+        const total = cairn.learning.audits.count();
+        if (total > audits.length) print(`(the newest ${audits.length} of ${total}: \`--limit ${total}\` lists them all, \`cairn audit show <id>\` reads one)`);
       }),
     );
   audit
@@ -92,6 +99,10 @@ export const learningCommands: CommandGroup = (context) => {
       }),
     );
 };
+
+function pct(rate: number | undefined): string {
+  return rate === undefined ? 'n/a' : `${Math.round(rate * 100)}%`;
+}
 
 function findOrCreate(program: Command, name: string): Command {
   return program.commands.find((command) => command.name() === name) ?? program.command(name);

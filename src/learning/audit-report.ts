@@ -65,11 +65,15 @@ export function renderReport(id: number, at: number, trigger: string, stats: Aud
  * the first actions, then where the full report and its chart lie on the host. Its length does not grow
  * with the days and skill versions behind it (the whole report was a message of many parts).
  */
-export function renderSummary(id: number, at: number, trigger: string, stats: AuditStats, actions: AuditActions, reportPath: string): string {
+export function renderSummary(id: number, at: number, trigger: string, stats: AuditStats, actions: AuditActions, reportPath: string, inUse?: ReadonlyMap<string, number>): string {
   const lines = [`# Cairn audit #${id}`, '', `${new Date(at).toISOString()} · trigger: ${trigger}`, '', `- Overall: ${describe(stats.overall)}`, `- Since the previous audit: ${describe(stats.sinceLastAudit)}`, ''];
-  const judged = stats.perSkill.filter((s) => s.successRate !== undefined).sort((a, b) => (a.successRate ?? 0) - (b.successRate ?? 0) || b.tasks - a.tasks);
+  // The versions in use only: one replaced months ago (often because it did badly) kept the top of this list for good,
+  // naming a skill the admin could do nothing about. The report file has every version.
+  const current = (s: AuditStats['perSkill'][number]) => inUse === undefined || inUse.get(s.skill) === s.version;
+  const judged = stats.perSkill.filter((s) => s.successRate !== undefined && current(s)).sort((a, b) => (a.successRate ?? 0) - (b.successRate ?? 0) || b.tasks - a.tasks);
   if (judged.length > 0) {
-    lines.push(`Lowest success rates (${shownOf(judged.length, 'skill version')}):`, ...judged.slice(0, SUMMARY_ITEMS).map((s) => `- \`${s.skill}\` v${s.version}: ${percent(s.successRate)} of ${s.tasks} tasks`), '');
+    const heading = inUse === undefined ? 'Lowest success rates' : 'Lowest success rates of the skill versions in use';
+    lines.push(`${heading} (${shownOf(judged.length, 'skill version')}):`, ...judged.slice(0, SUMMARY_ITEMS).map((s) => `- \`${s.skill}\` v${s.version}: ${percent(s.successRate)} of ${s.tasks} tasks`), '');
   }
   if (stats.failureModes.length > 0) {
     lines.push(`Commonest failures (${shownOf(stats.failureModes.length, 'kind')}):`, ...stats.failureModes.slice(0, SUMMARY_ITEMS).map((f) => `- ${oneLine(f.mode, 100)} × ${f.count}`), '');

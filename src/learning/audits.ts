@@ -104,6 +104,7 @@ export class AuditService {
       fail: db.prepare("UPDATE audits SET status = 'failed', finished_at = ?, error = ? WHERE id = ?"),
       get: db.prepare<[number], AuditRow>('SELECT * FROM audits WHERE id = ?'),
       list: db.prepare<[number], AuditRow>('SELECT * FROM audits ORDER BY id DESC LIMIT ?'),
+      count: db.prepare<[], number>('SELECT COUNT(*) FROM audits').pluck(),
       lastDone: db.prepare<[], { at: number | null }>("SELECT MAX(started_at) AS at FROM audits WHERE status = 'done'"),
       countMarks: db.prepare('INSERT OR IGNORE INTO audit_task_marks (every_tasks, claimed) VALUES (?, ?)'),
       claimMark: db.prepare('UPDATE audit_task_marks SET claimed = ? WHERE every_tasks = ? AND claimed < ?'),
@@ -139,7 +140,9 @@ export class AuditService {
     try {
       const tasks = this.options.tasks.summariesSince(0);
       const stats = computeStats(tasks, lastAuditAt);
-      const actions = await this.act(stats, tasks, now);
+      const inventory = this.options.skills?.inventory() ?? [];
+      const actions = await this.act(stats, tasks, inventory, now);
+      const inUse = this.versionsInUse(stats, inventory, actions);
       const base = join(this.auditsDir(), `audit-${String(id).padStart(4, '0')}-${new Date(now).toISOString().slice(0, 10)}`);
       // Vega is large: load it only when an audit draws its chart, not at every start-up.
       const { successRateChart } = await import('./audit-chart.js');
@@ -150,7 +153,7 @@ export class AuditService {
       this.statements.finish.run(clock.now(), tasks.length, JSON.stringify(stats), report, `${base}.md`, id);
       logger.info({ auditId: id, trigger, tasks: tasks.length }, 'audit finished');
       // In chat, a summary: the whole report grows with every day and skill version Cairn has seen.
-      await this.publish(renderSummary(id, now, trigger, stats, actions, `${base}.md`));
+      await this.publish(renderSummary(id, now, trigger, stats, actions, `${base}.md`, inUse));
     } catch (error) {
       this.statements.fail.run(clock.now(), describeError(error), id);
       logger.error({ auditId: id, err: describeError(error) }, 'audit failed');
@@ -188,14 +191,33 @@ export class AuditService {
     return row ? toRecord(row, this.auditsDir()) : undefined;
   }
 
+  count(): number {
+    return this.statements.count.get() ?? 0;
+  }
+
   list(limit = 20): AuditRecord[] {
     return this.statements.list.all(limit).map((row) => toRecord(row, this.auditsDir()));
   }
 
-  private async act(stats: AuditStats, tasks: readonly Task[], now: number): Promise<AuditActions> {
+  /**
+   * The version of each skill in use now (the newest seen where the skills layer does not say); none for one
+   * gone or archived by this audit. A version replaced months ago keeps its poor rate in the stats for good.
+   */
+  private versionsInUse(stats: AuditStats, inventory: readonly SkillInventoryItem[], actions: AuditActions): Map<string, number> {
+    const newestSeen = new Map<string, number>();
+    for (const s of stats.perSkill) newestSeen.set(s.skill, Math.max(s.version, newestSeen.get(s.skill) ?? s.version));
+    if (!this.options.skills) return newestSeen;
+    const inUse = new Map<string, number>();
+    for (const skill of inventory) {
+      const version = skill.version ?? newestSeen.get(skill.name);
+      if (version !== undefined && !actions.archived.includes(skill.name)) inUse.set(skill.name, version);
+    }
+    return inUse;
+  }
+
+  private async act(stats: AuditStats, tasks: readonly Task[], inventory: readonly SkillInventoryItem[], now: number): Promise<AuditActions> {
     const actions: AuditActions = { staled: [], archived: [], refined: [], notes: [] };
     const { skills, refine, policy } = this.options;
-    const inventory = skills?.inventory() ?? [];
     if (skills) {
       for (const skill of inventory) {
         if (skill.pinned) continue;
@@ -210,14 +232,11 @@ export class AuditService {
       }
     }
     if (refine) {
-      // Only the version in use now (the newest seen where the skills layer does not say): the
-      // failures of one already replaced say nothing about it. Once per skill, and not one gone or just archived.
-      const newestSeen = new Map<string, number>();
-      for (const s of stats.perSkill) newestSeen.set(s.skill, Math.max(s.version, newestSeen.get(s.skill) ?? s.version));
-      const inUse = new Map(inventory.map((skill) => [skill.name, skill.version ?? newestSeen.get(skill.name)]));
-      const currentVersion = (name: string) => (skills ? inUse.get(name) : newestSeen.get(name));
+      // Only the version in use now: the failures of one already replaced say nothing about it. Once per
+      // skill, and not one gone or just archived.
+      const inUse = this.versionsInUse(stats, inventory, actions);
       const judgedPoor = (s: AuditStats['perSkill'][number]) => s.successRate !== undefined && s.success + s.failure >= policy.minJudged && s.successRate < policy.poorSuccessRate;
-      const poor = stats.perSkill.filter((s) => judgedPoor(s) && currentVersion(s.skill) === s.version && !actions.archived.includes(s.skill));
+      const poor = stats.perSkill.filter((s) => judgedPoor(s) && inUse.get(s.skill) === s.version);
       for (const skill of poor) {
         const failures = tasks.filter((t) => t.outcome === 'failure' && t.skillsUsed.some((u) => u.name === skill.skill && u.version === skill.version));
         try {

@@ -14,6 +14,12 @@ import { cappedReason } from './reflection-schema.js';
 
 /** Most of a proposed skill body or patch text shown in the chat. */
 const SHOWN_CHARS = 1_500;
+/**
+ * Proposals one `/proposals` lists: after a holiday, sixty waiting ones were one reply of many messages
+ * (Discord's 2,000 characters each, a Slack slash command's five response_url uses).
+ */
+export const PROPOSALS_PER_PAGE = 10;
+const DAY_MS = 86_400_000;
 
 /** A proposal an admin applied or rejected: who, and what came of it in words. */
 export type ProposalSettled = (id: number, outcome: string) => void;
@@ -21,14 +27,16 @@ export type ProposalSettled = (id: number, outcome: string) => void;
 export function registerProposalCommands(commands: CommandRegistry, proposals: ProposalStore, clock: Clock, onSettled?: ProposalSettled): void {
   commands.register({
     name: 'proposals',
-    usage: 'proposals [show|apply|reject <id>]',
+    usage: 'proposals [page <n>|show|apply|reject <id>]',
     description: 'review the skill changes Cairn proposed: list them, show one, apply or reject it',
     adminOnly: true,
     run: ({ args, message }) => {
       const [action = '', idText = ''] = args.trim().split(/\s+/);
-      if (action === '') return listPending(proposals.pending());
-      const id = Number(idText.replace(/^#/, ''));
-      if (!['show', 'apply', 'reject'].includes(action) || !Number.isSafeInteger(id) || id <= 0) return 'Usage: /proposals, or /proposals show|apply|reject <id> (the number /proposals lists).';
+      const number = Number(idText.replace(/^#/, ''));
+      const valid = Number.isSafeInteger(number) && number > 0;
+      if (action === '' || (action === 'page' && valid)) return listPending(proposals, action === '' ? 1 : number, clock.now());
+      const id = number;
+      if (!['show', 'apply', 'reject'].includes(action) || !valid) return 'Usage: /proposals (or /proposals page <n>), /proposals show|apply|reject <id> (the number /proposals lists).';
       try {
         if (action === 'show') {
           const proposal = proposals.get(id);
@@ -78,10 +86,31 @@ export function proposalButtons(proposal: Proposal): ReplyButton[] {
   ];
 }
 
-function listPending(pending: Proposal[]): string {
+/**
+ * One page of the proposals waiting, oldest first, each with its age and, where it can no longer be applied
+ * (its skill changed or went meanwhile), why: such a one is for rejecting, not reading.
+ */
+function listPending(proposals: ProposalStore, page: number, now: number): string {
+  const pending = proposals.pending();
   if (pending.length === 0) return 'No skill changes are waiting for review.';
-  const lines = pending.map((p) => `#${p.id} ${p.change.action === 'create' ? 'new skill' : 'change to'} ${p.change.name}: ${oneLine(p.change.reason, 200)}`);
-  return [`Skill changes waiting for review (${pending.length}):`, ...lines, '', 'Send /proposals show <id> to read one, then apply or reject it.'].join('\n');
+  const pages = Math.ceil(pending.length / PROPOSALS_PER_PAGE);
+  if (page > pages) return `There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`} of proposals waiting (${pending.length}). Send /proposals for the first.`;
+  const first = (page - 1) * PROPOSALS_PER_PAGE;
+  const shown = pending.slice(first, first + PROPOSALS_PER_PAGE);
+  const lines = shown.map((p) => {
+    const blocked = proposals.wontApply(p);
+    const what = `#${p.id} ${p.change.action === 'create' ? 'new skill' : 'change to'} ${p.change.name} (${age(now - p.createdAt)})`;
+    return blocked ? `${what}: can no longer be applied, ${blocked}; reject it.` : `${what}: ${oneLine(p.change.reason, 160)}`;
+  });
+  const range = pages === 1 ? `${pending.length}` : `${first + 1}–${first + shown.length} of ${pending.length}, oldest first`;
+  const next = page < pages ? [`Send /proposals page ${page + 1} for the next ${Math.min(PROPOSALS_PER_PAGE, pending.length - first - shown.length)}.`] : [];
+  return [`Skill changes waiting for review (${range}):`, ...lines, '', ...next, 'Send /proposals show <id> to read one, then apply or reject it.'].join('\n');
+}
+
+/** How long ago a proposal was made, in days once it is a day old. */
+function age(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  return days < 1 ? 'today' : days === 1 ? 'yesterday' : `${days} days ago`;
 }
 
 function shown(text: string): string {

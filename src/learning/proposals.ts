@@ -162,6 +162,20 @@ export class ProposalStore {
     return undefined;
   }
 
+  /**
+   * Why a waiting proposal can no longer be applied as it stands (what apply would say, in short), read
+   * without recording anything: undefined when it may. For lists, so a stale one is seen before it is opened.
+   */
+  wontApply(proposal: Proposal): string | undefined {
+    const { change, base } = proposal;
+    if (!this.skills) return undefined;
+    const skill = this.skills.find(change.name);
+    if (change.action === 'create') return skill ? `a skill named "${change.name}" exists now` : undefined;
+    if (!skill) return `the skill "${change.name}" is gone (archived or removed)`;
+    if (base && skill.document.hash !== base.hash) return `the skill "${change.name}" changed since (it was version ${base.version})`;
+    return undefined;
+  }
+
   reject(id: number, now: number): Proposal {
     this.db
       .transaction(() => {

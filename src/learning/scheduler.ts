@@ -12,6 +12,8 @@ import type { AuditService } from './audits.js';
 import type { TaskStore } from './tasks.js';
 import { nextCronRun } from '../schedules/timing.js';
 
+const MISSED_AT_START = 'missed at start-up';
+
 export interface CronJob {
   stop(): void;
   /** The first scheduled run after `at` (ms): one before now, after the last audit, was missed. */
@@ -77,7 +79,7 @@ export class AuditScheduler {
     // Missed: a scheduled run came after the last audit (never audited: after the oldest task) and before now.
     const since = this.options.audits.lastFinishedAt() ?? this.options.tasks.oldestAt();
     const due = since !== undefined && this.job.nextRunAfter(since) <= now;
-    if (due) void this.trigger('missed at start-up');
+    if (due) void this.trigger(MISSED_AT_START);
   }
 
   stop(): void {
@@ -126,6 +128,7 @@ export class AuditScheduler {
       return this.running;
     }
     this.auditing = true;
+    const tasksBefore = this.options.tasks.count();
     const run = this.options.audits
       .run(reason)
       .catch((error: unknown) => this.options.logger.error({ err: String(error) }, 'audit crashed'))
@@ -133,7 +136,11 @@ export class AuditScheduler {
         this.auditing = false;
         const next = this.queued;
         this.queued = undefined;
-        if (next !== undefined) void this.trigger(next);
+        // The missed audit stands for the scheduled one: a restart just before the nightly time ran it, and the
+        // cron firing meanwhile posted the same report again. Another audit that came while one ran still runs.
+        const same = reason === MISSED_AT_START && next === 'cron' && this.options.tasks.count() === tasksBefore;
+        if (same) this.options.logger.info({ trigger: next }, 'audit skipped: the missed one that just ran read the same tasks');
+        else if (next !== undefined) void this.trigger(next);
       });
     this.running = Promise.all([this.running, run]);
     return run;

@@ -213,7 +213,7 @@ describe('reflection and skills', () => {
     };
     await admin('/proposals');
     // One line per proposal: a reason written over several lines is folded onto its line.
-    expect(telegram.texts().at(-1)).toBe(`Skill changes waiting for review (1):\n#${proposal?.id} new skill reading-the-clock: asked twice this week\n\nSend /proposals show <id> to read one, then apply or reject it.`);
+    expect(telegram.texts().at(-1)).toBe(`Skill changes waiting for review (1):\n#${proposal?.id} new skill reading-the-clock (today): asked twice this week\n\nSend /proposals show <id> to read one, then apply or reject it.`);
     await admin(`/proposals apply ${proposal?.id}`, '2');
     expect(telegram.texts().at(-1)).toMatch(/^\/proposals is only for admins/);
     expect(rig.cairn.skills.find('reading-the-clock')).toBeUndefined();
