@@ -6,7 +6,8 @@
  * characters are written out as `\u001b`, so the operator's terminal shows them and obeys none.
  */
 import { Command } from 'commander';
-import { loadConfig } from './config/load.js';
+import { loadConfig, type Config } from './config/load.js';
+import { installProxy } from './proxy/dispatcher.js';
 import { ConfigError, describeError, isCairnError } from './core/errors.js';
 import { escapeTerminalControls } from './core/terminal-text.js';
 import type { CliContext, CommandGroup } from './cli/context.js';
@@ -26,6 +27,11 @@ import { setupCommands } from './cli/setup.js';
 
 const VERSION = '0.1.0';
 
+function withProxy(config: Config): Config {
+  installProxy(config.proxy);
+  return config;
+}
+
 /** Every command group; later capabilities add theirs here. */
 const GROUPS: readonly CommandGroup[] = [setupCommands, chatCommands, startCommands, doctorCommands, pairingCommands, skillsCommands, learningCommands, usageCommands, schedulesCommands, rlCommands, backendCommands, memoryCommands, backupCommands];
 
@@ -37,7 +43,8 @@ export function buildProgram(print: (line: string) => void = (line) => console.l
     .showHelpAfterError();
   const context: CliContext = {
     program,
-    config: () => loadConfig({ configPath: program.opts<{ config?: string }>().config }),
+    // Every command that reaches out (start, chat, doctor, rl) does so through HTTPS_PROXY when one is set.
+    config: () => withProxy(loadConfig({ configPath: program.opts<{ config?: string }>().config })),
     print,
   };
   for (const group of GROUPS) group(context);

@@ -77,6 +77,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     (config.providers.length === 0 ? unconfiguredModel(config) : undefined) ??
     createModelClient({
       providers: config.providers,
+      proxy: config.proxy,
       timeoutMs: config.model.timeoutMs,
       retry: {
         maxRetries: config.model.maxRetries,
@@ -99,7 +100,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     clock,
     logger,
     idleMs: config.agent.sessionIdleMinutes * 60_000,
-    identity: { name: config.agent.name, instructions: config.agent.instructions },
+    identity: { name: config.agent.name, instructions: config.agent.instructions, timeZone: config.agent.timeZone },
     // A model switched to with /model, else the channel's from the config, else the provider's.
     modelFor: (conversationId) => conversationModels.get(conversationId)?.model ?? channelModel(conversationId),
     instructionsFor: (conversationId) => channelOverride(config.channels, conversationId)?.instructions,
@@ -238,9 +239,9 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   // Transcription and vision calls go in the ledger too: they spend tokens for the person who sent the file.
   const metering: Metering = { onCall, pricing: config.model.pricing, logger };
   const describer = overrides.describer ?? imageDescriber(config, metering);
-  if (config.web.fetch) tools.register(webFetchTool(config.web, documentPool));
+  if (config.web.fetch) tools.register(webFetchTool({ ...config.web, proxy: config.proxy }, documentPool));
   const { provider, ...engine } = config.web.search;
-  if (provider) tools.register(webSearchTool({ provider, ...engine }, config.web.timeoutMs));
+  if (provider) tools.register(webSearchTool({ provider, ...engine, proxy: config.proxy }, config.web.timeoutMs));
   if (keptFiles) {
     tools.register(readAttachmentTool(keptFiles));
     if (describer) tools.register(lookAtImageTool(keptFiles, describer));

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config/load.js';
 import { createModelClient } from '../model/client.js';
+import { proxyFailureIn } from '../proxy/errors.js';
 import { describeError, isCairnError, type CairnErrorCode } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { PROVIDER_PRESETS, type ProviderSettings } from '../model/providers.js';
@@ -13,6 +14,7 @@ import { createTranscriber } from '../model/transcribe.js';
 import { createImageDescriber } from '../model/vision.js';
 import { ModelCatalog } from '../model/catalog.js';
 import type { CheckResult } from './doctor.js';
+import { checkNoteVectors } from './doctor-notes.js';
 
 /** The primary model alone, with one tiny request: what `cairn setup` checks, as it announces. */
 export async function checkPrimaryModel(config: Config): Promise<CheckResult[]> {
@@ -32,13 +34,18 @@ export async function checkModels(config: Config): Promise<CheckResult[]> {
     probes.push(probe('aux model', `${aux} at ${primary.baseUrl}`, () => complete(config, primary, aux), nameFix('CAIRN_AUX_MODEL', ['not_found'], '.')));
   }
   const embeddings = config.memory.embeddingsModel;
+  /** The size of the embeddings model's vectors, once it answered: the notes without one of that size are counted after the probes. */
+  let dimensions = 0;
   if (embeddings) {
     const embedder = createOpenAIEmbedder({ provider: primary, model: embeddings, timeoutMs: PROBE_TIMEOUT_MS, maxRetries: 0 });
     probes.push(
       probe(
         'embeddings',
         `${embeddings} at ${primary.baseUrl}`,
-        async () => `${(await embedder.embed(['ok']))[0]?.length ?? 0} dimensions`,
+        async () => {
+          dimensions = (await embedder.embed(['ok']))[0]?.length ?? 0;
+          return `${dimensions} dimensions`;
+        },
         nameFix('CAIRN_EMBEDDINGS_MODEL', ['not_found', 'bad_request', 'invalid_model_output'], ' at /embeddings. Until then note search uses keywords only.'),
       ),
     );
@@ -76,7 +83,11 @@ export async function checkModels(config: Config): Promise<CheckResult[]> {
       ),
     );
   }
-  return Promise.all(probes);
+  const results = await Promise.all(probes);
+  if (!embeddings || dimensions === 0) return results;
+  // Right after the embeddings line.
+  const at = results.findIndex((result) => result.name === 'embeddings') + 1;
+  return [...results.slice(0, at), ...checkNoteVectors(config, embeddings, dimensions), ...results.slice(at)];
 }
 
 /** A 1×1 PNG: the smallest image a vision endpoint takes. */
@@ -117,6 +128,7 @@ async function probe(name: string, what: string, run: () => Promise<string | voi
 async function complete(config: Config, provider: ProviderSettings, model?: string): Promise<void> {
   const client = createModelClient({
     providers: [provider],
+    proxy: config.proxy,
     timeoutMs: Math.min(config.model.timeoutMs, PROBE_TIMEOUT_MS),
     retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
     logger: silentLogger,
@@ -190,6 +202,8 @@ function fallbackSettings(config: Config, provider: ProviderSettings, position: 
 }
 
 function modelFix(error: unknown, settings: EndpointSettings): string {
+  // The message says what the proxy did and what to set; the endpoint itself was never reached.
+  if (proxyFailureIn(error)) return `(${settings.baseUrl} itself was not reached.)`;
   if (!isCairnError(error)) return `Check ${settings.baseUrl} and that the server is running.`;
   switch (error.code) {
     case 'auth':

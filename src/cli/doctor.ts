@@ -15,7 +15,9 @@ import { ADAPTER_MODULES } from './adapter-modules.js';
 import { checkDatabase } from './doctor-database.js';
 import { checkModels } from './doctor-models.js';
 import { checkAdminChannel, checkEnvFile, checkMetrics } from './doctor-settings.js';
+import { checkSharedSkills } from './doctor-skills.js';
 import { checkVariables } from './doctor-variables.js';
+import { checkProxy } from './doctor-proxy.js';
 import { search } from '../web/search.js';
 import { DocumentPool } from '../core/documents/pool.js';
 
@@ -49,12 +51,12 @@ export interface CheckResult {
 
 export async function runDoctor(config: Config, print: (line: string) => void): Promise<boolean> {
   const results: CheckResult[] = [{ name: 'config', ok: true, detail: config.configFile ? `loaded (file ${config.configFile})` : 'loaded from the environment' }];
-  results.push(checkDatabase(config));
+  results.push(...checkProxy(config, processEnv(), process.cwd()), checkDatabase(config));
   // The checks that wait on the network run at once: on a host that answers nothing, one after
   // another they took minutes. Printed in this order all the same.
   const [models, platforms, reader, search] = await Promise.all([checkModels(config), checkPlatforms(config), checkDocumentReader(), checkSearch(config)]);
   results.push(...models, ...platforms, reader, ...search);
-  results.push(...checkSchedules(config));
+  results.push(...checkSchedules(config), ...checkSharedSkills(config));
   results.push(...checkAdminChannel(config), ...checkMetrics(config), ...checkEnvFile(process.cwd()), ...checkVariables(processEnv(), process.cwd()));
   // People paste this output into issues and chats: a password in a base URL (a proxy's basic auth), a key a
   // server's error echoes or a token in a webhook path is masked, as in the logs.
@@ -86,7 +88,7 @@ async function checkSearch(config: Config): Promise<CheckResult[]> {
   const { provider, ...engine } = config.web.search;
   if (!provider) return [];
   try {
-    const results = await search({ provider, ...engine }, 'cairn', 1, PROBE_TIMEOUT_MS, new AbortController().signal);
+    const results = await search({ provider, ...engine, proxy: config.proxy }, 'cairn', 1, PROBE_TIMEOUT_MS, new AbortController().signal);
     return [{ name: 'web search', ok: true, detail: `${provider} answered a test query (${results.length} result${results.length === 1 ? '' : 's'})` }];
   } catch (error) {
     return [{ name: 'web search', ok: false, detail: describeError(error) }];

@@ -15,6 +15,7 @@ import { configSchema, type ParsedConfig } from './schema.js';
 import { ENV_BINDINGS, bindingForPath, convertEnvValue } from './env.js';
 import { resolveProviders } from './providers.js';
 import { unknownKeyProblems } from './unknown-keys.js';
+import { proxySecrets, readProxyConfig, type ProxyConfig } from './proxy.js';
 import { backendSecrets, hostEnvForBackends } from './backends.js';
 import type { ProviderSettings } from '../model/providers.js';
 
@@ -42,6 +43,8 @@ export interface Config extends ParsedConfig {
   secrets: string[];
   /** Host variables named by backends.passEnv, for back ends that run on this machine. */
   backendHostEnv: Record<string, string>;
+  /** The outbound proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); see src/proxy/. */
+  proxy: ProxyConfig;
 }
 
 /** The process's own environment, which wins over `.env` (for `cairn setup`, which writes that file, and doctor's check of the names set). */
@@ -65,6 +68,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     setPath(input, binding.path, convertEnvValue(binding.kind, raw));
   }
 
+  const proxy = readProxyConfig(env, problems);
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, configFile)));
@@ -87,8 +91,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
       ...backendSecrets(config.backends),
       config.web.search.apiKey,
       config.metrics.token,
+      ...proxySecrets(proxy),
     ].filter((secret): secret is string => secret !== undefined && secret.length >= 8),
     backendHostEnv: hostEnvForBackends(env, config.backends.passEnv),
+    proxy,
   };
 }
 

@@ -16,13 +16,17 @@ export function skillMaintenance(db: Db, skills: Skills, clock: Clock): SkillMai
   return {
     inventory(): SkillInventoryItem[] {
       const stale = new Map(staleRows.all().map((row) => [row.name, row.since]));
+      // Another Cairn on a shared learned folder uses skills this one never does: its uses count too (an
+      // archive moves the folder away from it as well), and this one's uses are published for its audits.
+      skills.publishUses(clock.now(), true);
+      const elsewhere = skills.shared.others();
       const scan = skills.scan();
       // Names a learned copy shadows: each is also a bundled or CAIRN_SKILLS_DIRS skill.
       const providedByPeople = new Set(scan.shadowed.map((skill) => skill.name));
       return scan.skills.map((skill) => {
         // Skills people provide (bundled, or a folder in CAIRN_SKILLS_DIRS) are theirs to retire.
         const pinned = skill.source.kind !== 'learned' || providedByPeople.has(skill.name) || skill.document.frontmatter.metadata?.['cairn-pinned'] === 'true';
-        const lastUse = skills.uses.lastUsedAt(skill.name);
+        const lastUse = Math.max(skills.uses.lastUsedAt(skill.name) ?? 0, (skill.source.writable && skills.shared.lastUsedElsewhere(skill.name, elsewhere)) || 0);
         const recorded = skills.versions.latest(skill.name);
         // A person's edit on disk is a version only once something records it: recorded now (as the
         // rollback check does), it counts as activity, or a skill just rewritten by hand would be

@@ -24,11 +24,14 @@ import { errorInBody, finishReply, readCompletion, serverFailure, type RawReply 
 import { abortableSleep, retryDelayMs, type RetryPolicy, type Sleep } from './retry.js';
 import { readStream } from './stream.js';
 import { createHttpFetch, endedWithDoneMark, streamedErrorLine, type FetchLike } from './http-fetch.js';
+import type { ProxyConfig } from '../config/proxy.js';
 import type { CallRecord, CompletionRequest, CompletionResult, ModelClient, Usage } from './types.js';
 
 export interface ModelClientOptions {
   /** [primary, ...fallback chain], tried in order. */
   providers: ProviderSettings[];
+  /** The outbound proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY): a local model server is reached directly. */
+  proxy?: ProxyConfig | undefined;
   /** Per HTTP attempt; while streaming, the longest silence between chunks. */
   timeoutMs: number;
   retry: RetryPolicy;
@@ -77,7 +80,7 @@ const noLogger: ModelLogger = { warn: () => {}, debug: () => {} };
 
 export function createModelClient(options: ModelClientOptions): CairnModelClient {
   if (options.providers.length === 0) throw new CairnError('config', 'No model provider is configured.');
-  const fetch = options.fetch ?? createHttpFetch();
+  const fetch = options.fetch ?? createHttpFetch({ proxy: options.proxy });
   const endpoints: Endpoint[] = options.providers.map((settings) => ({
     settings,
     // Retries and failover are ours, with an injectable sleep.

@@ -12,6 +12,10 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { finished, Readable } from 'node:stream';
+import type { ProxyConfig } from '../config/proxy.js';
+import { proxyFailure, ProxyRefused } from '../proxy/errors.js';
+import { proxyFor } from '../proxy/route.js';
+import { proxyAuthorization, TunnelAgent } from '../proxy/tunnel-agent.js';
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -20,12 +24,16 @@ export interface HttpFetchOptions {
   maxSockets?: number;
   /** Used for request shapes this transport does not handle (streamed request bodies, FormData). */
   fallback?: FetchLike;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY: https:// goes through a CONNECT tunnel, http:// is forwarded to the proxy. */
+  proxy?: ProxyConfig | undefined;
 }
 
 export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
   const agentOptions = { keepAlive: true, ...(options.maxSockets ? { maxSockets: options.maxSockets } : {}) };
   const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   const fallback = options.fallback ?? globalThis.fetch;
+  const tunnels = new Map<string, TunnelAgent>();
+  const tunnel = (proxy: URL) => tunnels.get(proxy.href) ?? tunnels.set(proxy.href, new TunnelAgent(proxy, agentOptions)).get(proxy.href)!;
 
   return async (input, init = {}) => {
     const body = init.body ?? undefined;
@@ -35,12 +43,24 @@ export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
     if (!secure && url.protocol !== 'http:') return fallback(input, init);
     const headers = headersObject(init.headers);
     if (body !== undefined && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
-    const send = secure ? httpsRequest : httpRequest;
     const signal = init.signal ?? undefined;
     signal?.throwIfAborted();
+    const proxy = options.proxy && proxyFor(url, options.proxy);
+    // https:// through a proxy: a CONNECT tunnel. http://: the whole address to the proxy, which forwards it.
+    const forward = proxy && !secure;
+    const send = (forward ? proxy.protocol === 'https:' : secure) ? httpsRequest : httpRequest;
+    const destination = forward ? new URL(proxy.origin) : url;
+    if (forward) Object.assign(headers, { host: url.host }, proxyAuthorization(proxy));
+    const agent = proxy ? (secure ? tunnel(proxy) : proxy.protocol === 'https:' ? agents.https : agents.http) : secure ? agents.https : agents.http;
     return new Promise<Response>((resolve, reject) => {
-      const request = send(url, { method: init.method ?? 'GET', headers, agent: secure ? agents.https : agents.http, ...(signal ? { signal } : {}) }, (message) => resolve(new NodeResponse(message, url.href) as unknown as Response));
-      request.on('error', (error) => reject(signal?.aborted ? abortError(signal) : new TypeError('fetch failed', { cause: error })));
+      const settings = { method: init.method ?? 'GET', headers, agent, ...(forward ? { path: url.href } : {}), ...(signal ? { signal } : {}) };
+      const request = send(destination, settings, (message) => {
+        // A forwarding proxy's own refusal: said as the proxy's, with what to set, not as the model server's 407.
+        const refused = forward && message.statusCode === 407 && options.proxy ? proxyFailure(new ProxyRefused(407, url.host), proxy, url, options.proxy) : undefined;
+        if (refused) return message.resume(), reject(new TypeError('fetch failed', { cause: refused }));
+        resolve(new NodeResponse(message, url.href) as unknown as Response);
+      });
+      request.on('error', (error) => reject(signal?.aborted ? abortError(signal) : new TypeError('fetch failed', { cause: (proxy && options.proxy && proxyFailure(error, proxy, url, options.proxy)) || error })));
       request.end(body);
     });
   };

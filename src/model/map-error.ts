@@ -5,6 +5,7 @@
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { CairnError, rootCause } from '../core/errors.js';
+import { proxyFailureIn } from '../proxy/errors.js';
 
 export interface FailureContext {
   provider: string;
@@ -25,6 +26,10 @@ export function mapModelError(error: unknown, context: FailureContext): CairnErr
   if (error instanceof APIUserAbortError || isAbortError(error)) {
     return new CairnError('aborted', 'The model call was cancelled.', { platform, cause: error });
   }
+  // The company's proxy refused (407, 403) or is down: its message names the proxy and what to set. A refusal
+  // is no network blip to retry four times; and it is no key the provider refused ('network', not 'auth').
+  const proxy = proxyFailureIn(error);
+  if (proxy) return new CairnError('network', `${platform} could not be reached: ${proxy.message}`, { platform, cause: error, isRetryable: proxy.isRetryable });
   if (error instanceof APIConnectionError) {
     return new CairnError('network', `${platform} could not be reached (${connectionFailure(error)})`, { platform, cause: error, isRetryable: true });
   }

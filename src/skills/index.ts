@@ -21,6 +21,7 @@ import type { Db } from '../store/db.js';
 import { relevance, renderCatalog, words } from './catalog.js';
 import { SkillLibrary, skillSources, type BrokenSkill, type LibraryScan, type LoadedSkill } from './library.js';
 import { formatProblem } from './rules.js';
+import { SharedFolder } from './shared-folder.js';
 import { SkillUses } from './uses.js';
 import { SkillVersions } from './versions.js';
 import { SkillWriter } from './writer.js';
@@ -47,20 +48,37 @@ export interface SkillsScan extends LibraryScan {
   archived: string[];
 }
 
+/** How often uses are published to a shared learned folder (the audits' idle windows are days). */
+const PUBLISH_EVERY_MS = 60 * 60_000;
+
 export class Skills {
   readonly library: SkillLibrary;
   readonly versions: SkillVersions;
   readonly uses: SkillUses;
   readonly writer: SkillWriter;
+  /** What other Cairns on the same learned folder wrote and used (shared-folder.ts). */
+  readonly shared: SharedFolder;
   private lastBroken = '';
   private lastScan: { generation: number; scan: SkillsScan } | undefined;
+  private lastPublished: number | undefined;
 
   constructor(private readonly options: SkillsOptions) {
     const sources = skillSources({ dataDir: options.dataDir, extraDirs: options.extraDirs ?? [], ...(options.bundledDir ? { bundledDir: options.bundledDir } : {}) });
     this.library = new SkillLibrary(sources);
-    this.versions = new SkillVersions(options.db);
+    this.shared = new SharedFolder(this.library.learned.dir, options.dataDir);
+    this.versions = new SkillVersions(options.db, this.shared);
     this.uses = new SkillUses(options.db);
-    this.writer = new SkillWriter({ db: options.db, library: this.library, versions: this.versions, clock: options.clock, knownSecrets: options.knownSecrets ?? [] });
+    this.writer = new SkillWriter({ db: options.db, library: this.library, versions: this.versions, clock: options.clock, knownSecrets: options.knownSecrets ?? [], shared: this.shared });
+  }
+
+  /**
+   * Tells the other Cairns on a shared learned folder when this one last used each skill, so their
+   * idle audits do not archive what only this one uses. At most once an hour from uses (`force`: an audit).
+   */
+  publishUses(now: number, force = false): void {
+    if (!force && this.lastPublished !== undefined && now - this.lastPublished < PUBLISH_EVERY_MS) return;
+    this.lastPublished = now;
+    this.shared.publish(now, this.uses.lastUsedByName());
   }
 
   /**

@@ -75,6 +75,11 @@ function viewTool(skills: Skills): Tool<z.infer<typeof viewParameters>> {
         if (latest?.action === 'archive') {
           throw new CairnError('not_found', `The skill "${name}" is archived (version ${latest.version}${latest.reason ? `: ${latest.reason}` : ''}), so it is no longer available, even if the catalog in your instructions still lists it; go on without it.`);
         }
+        // Archived by another Cairn on a shared learned folder: its folder moved away under this conversation.
+        const elsewhere = skills.shared.lastChange(name);
+        if (elsewhere?.action === 'archive') {
+          throw new CairnError('not_found', `The skill "${name}" was ${skills.shared.describeChange(elsewhere, 'archived')}, so it is no longer available, even if the catalog in your instructions still lists it; go on without it.`);
+        }
         const close = skills.suggest(name);
         throw new CairnError('not_found', `There is no skill named "${name}".${close.length ? ` Closest matches: ${close.join(', ')}.` : ' The catalog in your instructions lists the skills there are.'}`);
       }
@@ -171,4 +176,5 @@ function archiveTool(skills: Skills): Tool<z.infer<typeof archiveParameters>> {
 
 function recordUse(skills: Skills, context: ToolContext, name: string, version: number): void {
   skills.uses.record({ sessionId: context.sessionId, turn: skills.uses.currentTurn(context.sessionId), name, version, viewedAt: context.now() });
+  skills.publishUses(context.now());
 }

@@ -48,6 +48,7 @@ export class SkillUses {
       forVersion: db.prepare(`SELECT ${COLUMNS} FROM skill_uses WHERE name = ? AND version = ? ORDER BY viewed_at`),
       setOutcome: db.prepare('UPDATE skill_uses SET outcome = ? WHERE session_id = ? AND turn = ?'),
       lastUsed: db.prepare('SELECT MAX(viewed_at) FROM skill_uses WHERE name = ?').pluck(),
+      lastUsedByName: db.prepare<[], { name: string; at: number }>('SELECT name, MAX(viewed_at) AS at FROM skill_uses GROUP BY name'),
     };
   }
 
@@ -91,6 +92,11 @@ export class SkillUses {
 
   lastUsedAt(name: string): number | undefined {
     return (this.statements.lastUsed.get(name) as number | null) ?? undefined;
+  }
+
+  /** Each skill's last use, by name. */
+  lastUsedByName(): Record<string, number> {
+    return Object.fromEntries(this.statements.lastUsedByName.all().map((row) => [row.name, row.at]));
   }
 }
 

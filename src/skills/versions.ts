@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Db } from '../store/db.js';
 import { hashText, normalizeText } from './format.js';
 import type { LoadedSkill, SkillSourceKind } from './library.js';
+import type { SharedFolder } from './shared-folder.js';
 
 export const SKILL_AUTHORS = ['agent', 'person', 'import'] as const;
 export const SKILL_ACTIONS = ['import', 'edit', 'create', 'patch', 'rollback', 'archive'] as const;
@@ -49,7 +50,11 @@ const COLUMNS = 'name, version, action, author, reason, text, hash, source, sess
 export class SkillVersions {
   private readonly statements;
 
-  constructor(private readonly db: Db) {
+  /** `shared`: the learned folder's notes of what other Cairns on it wrote (shared-folder.ts). */
+  constructor(
+    private readonly db: Db,
+    private readonly shared?: SharedFolder,
+  ) {
     this.statements = {
       latest: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? ORDER BY version DESC LIMIT 1`),
       get: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? AND version = ?`),
@@ -120,11 +125,14 @@ export class SkillVersions {
         // this one waited for the lock: the text read is a version already, not a person's edit undoing that write.
         const seen = latest && changedSince(skill) ? this.newestWithHash(skill.name, skill.document.hash) : undefined;
         if (seen) return seen;
+        // Written by another Cairn on a shared learned folder: its change, as that Cairn recorded it, not a person's edit.
+        const other = skill.source.writable ? this.shared?.changeWithHash(skill.name, skill.document.hash) : undefined;
+        const written = other && this.shared?.describeChange(other, latest ? 'changed on disk' : 'written');
         return this.append({
           name: skill.name,
           action: latest ? 'edit' : 'import',
-          author: latest ? 'person' : 'import',
-          reason: latest ? `changed on disk (${skill.file})` : `first seen in ${skill.source.kind} skills (${skill.file})`,
+          author: latest ? (other?.author === 'agent' ? 'agent' : 'person') : 'import',
+          reason: latest ? (written ?? `changed on disk (${skill.file})`) : `first seen in ${skill.source.kind} skills (${skill.file})${written ? `, ${written}` : ''}`,
           text: skill.document.text,
           hash: skill.document.hash,
           source: skill.source.kind,

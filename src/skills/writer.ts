@@ -24,6 +24,7 @@ import { assembleSkill, hashText, NAME_PATTERN, normalizeText, parseSkill, rende
 import { scanSkillWrite } from './scan.js';
 import { addedProblems, formatProblem, problem, type SkillProblem } from './rules.js';
 import { brokenSkillMessage, skillFileIn, type LoadedSkill, type SkillLibrary } from './library.js';
+import type { SharedFolder } from './shared-folder.js';
 import type { SkillAuthor, SkillVersion, SkillVersions } from './versions.js';
 
 export class SkillWriteError extends CairnError {
@@ -67,6 +68,8 @@ export interface WriterOptions {
   clock: Clock;
   /** Configured API keys and tokens, which no skill may contain. */
   knownSecrets?: readonly string[];
+  /** Notes of each change for the other Cairns on a shared learned folder. */
+  shared?: SharedFolder;
 }
 
 export class SkillWriter {
@@ -183,8 +186,11 @@ export class SkillWriter {
     });
   }
 
-  private locked<T>(work: () => T): T {
-    return this.options.db.transaction(work).immediate();
+  private locked(work: () => SkillVersion): SkillVersion {
+    const version = this.options.db.transaction(work).immediate();
+    // After the commit: other Cairns on a shared learned folder read it to tell this change from a person's edit.
+    this.options.shared?.noteChange(version, this.options.clock.now());
+    return version;
   }
 
   private current(name: string): LoadedSkill {

@@ -7,15 +7,28 @@
  * otherwise non-public address: the address is checked where the connection resolves it
  * (a `lookup` hook, so DNS cannot answer one address to a check and another to the
  * connection), and literal addresses in a URL before any request.
+ *
+ * Through a proxy (HTTPS_PROXY, src/proxy/) the proxy resolves the name and connects, so no lookup hook of
+ * ours sees the address it reaches, and no check can pin it: CONNECT carries a name (corporate proxies
+ * decide by it; many refuse a bare address). What is checked then: a literal address as always; the name
+ * as this machine's DNS answers it, when it answers (a name of a private address is refused before the
+ * proxy hears of it); hosts in NO_PROXY go direct, with the lookup hook. What is left to the proxy: a name
+ * this machine cannot resolve (many company networks resolve outside names only at the proxy), and a name
+ * whose DNS answers differently a moment later (rebinding). The proxy's own policy guards those; an
+ * operator who wants none of it sets NO_PROXY=* and gives web_fetch no proxy.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import type { CookieJar } from 'tough-cookie';
-import type { Agent } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { CairnError } from '../core/errors.js';
 import { metaRefreshTarget, refreshTarget } from './meta-refresh.js';
 import { pageKind } from './page-text.js';
 import { timeLimit } from '../core/time-limit.js';
+import type { ProxyConfig } from '../config/proxy.js';
+import { proxyConfigured, proxyRouter } from '../proxy/dispatcher.js';
+import { proxyFailure } from '../proxy/errors.js';
+import { proxyFor } from '../proxy/route.js';
 
 export interface FetchOptions {
   allowPrivateHosts: boolean;
@@ -23,6 +36,10 @@ export interface FetchOptions {
   addressAllowed?: (address: string) => boolean;
   timeoutMs: number;
   maxBytes: number;
+  /** The outbound proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); unset or empty: every page is fetched directly. */
+  proxy?: ProxyConfig | undefined;
+  /** The name lookup (default dns.lookup); tests answer it. */
+  lookup?: Lookup;
 }
 
 export interface FetchedPage {
@@ -96,10 +113,12 @@ class NonPublicAddress extends CairnError {
 type Lookup = (hostname: string, options: LookupOptions, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void) => void;
 
 /** dns.lookup, refusing names that resolve to an address not allowed (Node passes `all` when it tries several). */
-function guardedLookup(allowed: (address: string) => boolean): Lookup {
+function guardedLookup(allowed: (address: string) => boolean, lookup: Lookup = dnsLookup as Lookup): Lookup {
   return (hostname, options, callback) =>
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    lookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '');
+      // With `all` dns.lookup answers a list; a lookup that answers one address is checked all the same.
+      if (!Array.isArray(addresses)) return allowed(addresses) ? callback(null, addresses) : callback(new NonPublicAddress(hostname, addresses), '');
       const blocked = addresses.find((entry) => !allowed(entry.address));
       if (blocked) return callback(new NonPublicAddress(hostname, blocked.address), '');
       const [first] = addresses;
@@ -108,18 +127,40 @@ function guardedLookup(allowed: (address: string) => boolean): Lookup {
     });
 }
 
-/** One connection pool per address policy (in practice two: guarded, and open to private hosts). */
+/** One connection pool per address policy (in practice two: guarded, and open to private hosts), and per proxy config. */
 const agents = new Map<((address: string) => boolean) | 'open', Agent>();
+const routers = new WeakMap<ProxyConfig, Map<Agent, Promise<Dispatcher>>>();
+
+function routerFor(proxy: ProxyConfig, direct: Agent): Promise<Dispatcher> {
+  const byAgent = routers.get(proxy) ?? routers.set(proxy, new Map()).get(proxy)!;
+  const router = byAgent.get(direct) ?? proxyRouter(proxy, { direct });
+  byAgent.set(direct, router);
+  return router;
+}
+
+/**
+ * Before a name goes to the proxy: refused when this machine's DNS says it is private. A name this machine
+ * cannot resolve passes on (the proxy resolves outside names in many company networks); see the header.
+ */
+async function checkedThroughProxy(url: URL, allowed: (address: string) => boolean, lookup: Lookup = dnsLookup as Lookup): Promise<void> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) !== 0) return;
+  await new Promise<void>((resolve, reject) => {
+    guardedLookup(allowed, lookup)(host, { all: true }, (error) => (error instanceof NonPublicAddress ? reject(error) : resolve()));
+  });
+}
 
 export async function fetchPage(address: string, options: FetchOptions, signal: AbortSignal): Promise<FetchedPage> {
   // undici (and tough-cookie) take longer to load than Cairn takes to start: they load with the first page.
   const [{ Agent, fetch }, { CookieJar }] = await Promise.all([import('undici'), import('tough-cookie')]);
   const policy = options.allowPrivateHosts ? 'open' : (options.addressAllowed ?? isPublicAddress);
-  let dispatcher = agents.get(policy);
-  if (!dispatcher) {
-    dispatcher = policy === 'open' ? new Agent() : new Agent({ connect: { lookup: guardedLookup(policy) } });
-    agents.set(policy, dispatcher);
+  let direct = options.lookup ? undefined : agents.get(policy);
+  if (!direct) {
+    direct = policy === 'open' ? new Agent() : new Agent({ connect: { lookup: guardedLookup(policy, options.lookup) } });
+    if (!options.lookup) agents.set(policy, direct);
   }
+  const proxy = options.proxy && proxyConfigured(options.proxy) ? options.proxy : undefined;
+  const dispatcher: Dispatcher = proxy ? await routerFor(proxy, direct) : direct;
   const limit = timeLimit(signal, options.timeoutMs);
   const deadline = limit.signal;
   // Sites that check for cookies set one on a redirect and send the reader back: without it they redirect forever.
@@ -132,11 +173,13 @@ export async function fetchPage(address: string, options: FetchOptions, signal: 
         return checkedUrl(target, options);
       };
       const cookie = await cookies.getCookieString(url.href);
+      const through = proxy && proxyFor(url, proxy);
+      if (through && policy !== 'open') await checkedThroughProxy(url, policy, options.lookup);
       let response;
       try {
         response = await fetch(url, { dispatcher, redirect: 'manual', signal: deadline, headers: { 'user-agent': USER_AGENT, accept: 'text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.9,*/*;q=0.5', ...(cookie ? { cookie } : {}) } });
       } catch (error) {
-        throw fetchFailure(error, url, signal, options.timeoutMs);
+        throw (through && proxy && !signal.aborted && proxyFailure(error, through, url, proxy)) || fetchFailure(error, url, signal, options.timeoutMs);
       }
       await keepCookies(cookies, response.headers.getSetCookie(), url);
       const location = response.headers.get('location');

@@ -7,6 +7,10 @@ import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
 import type { WebConfig } from '../config/web.js';
 import { timeLimit } from '../core/time-limit.js';
+import type { ProxyConfig } from '../config/proxy.js';
+import { proxyConfigured, sharedProxyRouter } from '../proxy/dispatcher.js';
+import { proxyFailure } from '../proxy/errors.js';
+import { proxyFor } from '../proxy/route.js';
 
 export interface SearchResult {
   title: string;
@@ -18,6 +22,8 @@ export interface SearchSettings {
   provider: NonNullable<WebConfig['search']['provider']>;
   apiKey?: string | undefined;
   url?: string | undefined;
+  /** The outbound proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY): a SearXNG inside the network is reached directly when NO_PROXY names it. */
+  proxy?: ProxyConfig | undefined;
 }
 
 const DEFAULT_URLS = { brave: 'https://api.search.brave.com', tavily: 'https://api.tavily.com' } as const;
@@ -55,10 +61,16 @@ async function searchBy(deadline: AbortSignal, settings: SearchSettings, query: 
     request = { url: `${base}/search?${params}`, init: { headers: { accept: 'application/json, text/html;q=0.5' } } };
   }
   let response: Response;
+  const proxy = settings.proxy && proxyConfigured(settings.proxy) ? settings.proxy : undefined;
+  const through = proxy && proxyFor(request.url, proxy);
   try {
-    response = await fetch(request.url, { ...request.init, signal: deadline });
+    // Node's fetch takes an undici dispatcher (the proxy's router) as undici's does.
+    const dispatcher = through && proxy ? { dispatcher: await sharedProxyRouter(proxy) } : {};
+    response = await fetch(request.url, { ...request.init, ...dispatcher, signal: deadline } as RequestInit);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
+    const refused = through && proxy && proxyFailure(error, through, new URL(request.url), proxy);
+    if (refused) throw refused;
     const timedOut = (error as Error | undefined)?.name === 'TimeoutError';
     throw new CairnError(timedOut ? 'timeout' : 'network', `The search engine (${settings.provider}) ${timedOut ? `did not answer within ${Math.round(timeoutMs / 1000)} s` : 'could not be reached'}.`, { cause: error, isRetryable: true });
   }

@@ -97,6 +97,8 @@ export interface FakeModelServer {
   setDefault(reply: (request: RecordedRequest) => FakeReply): void;
   /** What GET /models lists (default: fake-model); undefined answers 404, as servers without the route do. */
   setModels(ids: string[] | undefined): void;
+  /** The size of the vectors each named embeddings model answers (others: EMBEDDING_DIMENSIONS), as a server serving several does. */
+  setEmbeddingDimensions(byModel: Record<string, number>): void;
   /** How many queued replies are not consumed yet. */
   pending(): number;
   /** Ends open requests (hanging ones too) and stops listening. */
@@ -113,6 +115,7 @@ export async function startFakeModelServer(options: { defaultReply?: (request: R
   const transcriptionQueue: FakeTranscription[] = [];
   let fallback = options.defaultReply ?? echoLastUserMessage;
   let modelIds: string[] | undefined = ['fake-model'];
+  let embeddingDimensions: Record<string, number> = {};
   const open = new Set<ServerResponse>();
   const ids = { call: 0, completion: 0 };
 
@@ -137,7 +140,7 @@ export async function startFakeModelServer(options: { defaultReply?: (request: R
       const reply = queue.shift() ?? fallback(request);
       return answerChat(reply, request, res, ids);
     }
-    if (request.method === 'POST' && request.path.endsWith('/embeddings')) return answerEmbeddings(request, res);
+    if (request.method === 'POST' && request.path.endsWith('/embeddings')) return answerEmbeddings(request, res, embeddingDimensions);
     if (request.method === 'POST' && request.path.endsWith('/audio/transcriptions')) {
       const reply = transcriptionQueue.shift() ?? { text: 'transcribed speech' };
       if ('error' in reply) return sendJson(res, reply.error.status, errorBody(reply.error.status, reply.error.message ?? 'transcription failed'));
@@ -168,6 +171,7 @@ export async function startFakeModelServer(options: { defaultReply?: (request: R
         }),
     setDefault: (reply) => void (fallback = reply),
     setModels: (ids) => void (modelIds = ids),
+    setEmbeddingDimensions: (byModel) => void (embeddingDimensions = { ...byModel }),
     pending: () => queue.length,
     close: () =>
       new Promise<void>((resolve) => {
@@ -283,8 +287,9 @@ function streamToolCalls(delta: (d: object) => void, toolCalls: WireToolCall[]):
   });
 }
 
-function answerEmbeddings(request: RecordedRequest, res: ServerResponse): void {
+function answerEmbeddings(request: RecordedRequest, res: ServerResponse, dimensionsByModel: Record<string, number>): void {
   const body = (request.body ?? {}) as ChatBody;
+  const dimensions = dimensionsByModel[String(body.model)] ?? EMBEDDING_DIMENSIONS;
   const inputs: string[] = Array.isArray(body.input) ? body.input.map(String) : [String(body.input ?? '')];
   const tokens = inputs.reduce((sum, text) => sum + wordsOf(text).length, 0);
   // The openai package asks for base64 unless told otherwise, and decodes float32 little-endian.
@@ -292,21 +297,21 @@ function answerEmbeddings(request: RecordedRequest, res: ServerResponse): void {
   sendJson(res, 200, {
     object: 'list',
     model: String(body.model ?? 'fake-embeddings'),
-    data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: base64 ? toBase64(fakeEmbedding(text)) : fakeEmbedding(text) })),
+    data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: base64 ? toBase64(fakeEmbedding(text, dimensions)) : fakeEmbedding(text, dimensions) })),
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   });
 }
 
 /**
- * A normalized hashed bag of lowercase words (64 dimensions): the same text always
+ * A normalized hashed bag of lowercase words (64 dimensions unless told): the same text always
  * gives the same vector, and texts that share words get a high cosine similarity.
  */
-export function fakeEmbedding(text: string): number[] {
-  const vector = new Array<number>(EMBEDDING_DIMENSIONS).fill(0);
+export function fakeEmbedding(text: string, dimensions = EMBEDDING_DIMENSIONS): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
   for (const word of wordsOf(text)) {
     const hash = createHash('sha256').update(word).digest();
-    vector[(hash[0] as number) % EMBEDDING_DIMENSIONS]! += 1;
-    vector[(hash[1] as number) % EMBEDDING_DIMENSIONS]! += 0.5;
+    vector[(hash[0] as number) % dimensions]! += 1;
+    vector[(hash[1] as number) % dimensions]! += 0.5;
   }
   const norm = Math.hypot(...vector) || 1;
   return vector.map((v) => v / norm);

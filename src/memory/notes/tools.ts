@@ -10,6 +10,7 @@ import { parseInstant } from './instant.js';
 import { hasWords } from './search.js';
 import { isoInZone } from './local-time.js';
 import { NotePlaces } from './places.js';
+import { isTimeZone, shortZoneProblem } from '../../config/time-zone.js';
 
 /** `timeZone`: where a date or time without an offset is read (CAIRN_TZ, as current_time gives the date). */
 function searchParameters(timeZone: string) {
@@ -19,6 +20,10 @@ function searchParameters(timeZone: string) {
     until: z.string().optional().describe(`Only notes written on or before this ISO 8601 date or time (in ${timeZone} unless it has an offset; a date means through the end of that day)`),
     kind: z.enum(NOTE_KINDS).optional().describe('Only notes of this kind'),
     limit: z.number().int().min(1).max(25).default(8).describe('Most notes to return (default 8)'),
+    timeZone: z
+      .string()
+      .optional()
+      .describe(`IANA time zone that since and until are read in and the notes found are dated in, e.g. Asia/Tokyo when the user is there now; ${timeZone} when omitted`),
   });
 }
 type SearchArguments = z.infer<ReturnType<typeof searchParameters>>;
@@ -57,25 +62,37 @@ export function memorySearchTool(notes: Notes, personOf: (userId: string) => str
   return {
     name: MEMORY_SEARCH,
     private: true,
-    description: `Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember. In a group it finds only what you learned in that group. Dates are in ${timeZone}.`,
+    description: `Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember. In a group it finds only what you learned in that group. Dates are in ${timeZone} unless timeZone names another zone (where the user is: their "yesterday" is that zone's).`,
     parameters: searchParameters(timeZone),
     async execute(args, context) {
-      const since = isGiven(args.since) ? parseInstant(args.since, 'start', timeZone) : undefined;
-      const until = isGiven(args.until) ? parseInstant(args.until, 'end', timeZone) : undefined;
+      // A person away from CAIRN_TZ (Tokyo, with Cairn on Lisbon's clock) counts days on their own clock:
+      // "yesterday" there began nine hours before Lisbon's, and its notes were dated the day before.
+      const zone = isGiven(args.timeZone) ? checkedZone(args.timeZone.trim()) : timeZone;
+      const since = isGiven(args.since) ? parseInstant(args.since, 'start', zone) : undefined;
+      const until = isGiven(args.until) ? parseInstant(args.until, 'end', zone) : undefined;
       if (since === null || until === null) throw new Error('since and until must be ISO 8601 dates such as 2026-03-01 or 2026-03-01T12:00:00Z.');
       // The wrong way round matches nothing, and "No notes match" reads as "nothing happened then".
       if (since !== undefined && until !== undefined && since > until) throw new Error(`since ${args.since?.trim()} is after until ${args.until?.trim()}: give the earlier date as since.`);
       const inGroup = context.sender !== undefined && !context.sender.isDirect;
       const limit = inGroup ? Math.max(GROUP_POOL_MIN, args.limit * GROUP_POOL_FACTOR) : args.limit;
-      const found = await notes.search.search(personOf(context.userId), args.query, { limit, since, until, kind: args.kind }, context.signal);
-      const { usable, heldBack } = inGroup ? places.usableIn(context.conversationId, found) : { usable: found, heldBack: 0 };
-      const hits = usable.slice(0, args.limit);
+      const find = async (query: string) => {
+        const found = await notes.search.search(personOf(context.userId), query, { limit, since, until, kind: args.kind }, context.signal);
+        const { usable, heldBack } = inGroup ? places.usableIn(context.conversationId, found) : { usable: found, heldBack: 0 };
+        return { hits: usable.slice(0, args.limit), heldBack };
+      };
+      const matched = await find(args.query);
+      // "What did we decide in March?": the notes of March may not hold the word "decide" (keywords are all
+      // there is without embeddings). "No notes match" read as "nothing happened then"; the period's notes are listed instead.
+      const inPeriod = matched.hits.length === 0 && hasWords(args.query) && (since !== undefined || until !== undefined) ? await find('') : undefined;
+      const listed = inPeriod !== undefined && inPeriod.hits.length > 0;
+      const { hits, heldBack } = listed ? { hits: inPeriod.hits, heldBack: Math.max(matched.heldBack, inPeriod.heldBack) } : matched;
       const elsewhere = heldBack > 0 ? { held_back: HELD_BACK } : {};
       if (hits.length === 0) {
         const none = hasWords(args.query) ? `No notes match "${args.query}"` : 'No notes match those filters';
         return `${none}${inGroup ? ' here' : ''}.${heldBack > 0 ? ` ${HELD_BACK}` : ''}`;
       }
-      return { notes: hits.map((hit) => ({ ...describe(hit.note, timeZone), score: hit.score })), ...elsewhere };
+      const period = listed ? { no_words_matched: `None of the notes from then hold the words "${args.query}"; these are the newest of that time, whatever they are about.` } : {};
+      return { ...period, notes: hits.map((hit) => ({ ...describe(hit.note, zone), score: hit.score })), ...elsewhere };
     },
   };
 }
@@ -114,6 +131,14 @@ export function memorySaveTool(notes: Notes, personOf: (userId: string) => strin
  */
 const HELD_BACK =
   'Some of their notes that match were learned in a direct chat with you or in another group: they are private there and not shown here, where others read your answer. Do not guess at them or hint that they exist; if the person asks for them, say they can ask you in a direct chat.';
+
+/** The zone the model named, or an error telling it what to give instead. */
+function checkedZone(zone: string): string {
+  const problem = shortZoneProblem(zone);
+  if (problem !== undefined) throw new Error(`${problem}; ask the user when unsure.`);
+  if (!isTimeZone(zone)) throw new Error(`Unknown time zone "${zone}". Use an IANA name such as Asia/Tokyo, or give since and until with their offset (2026-03-10T00:00+09:00).`);
+  return zone;
+}
 
 /** Open models send "" for an optional field they mean to leave out. */
 function isGiven(value: string | undefined): value is string {

@@ -45,10 +45,13 @@ export class VectorIndex {
     this.native = useSqliteVec && loadSqliteVec(store, logger);
     const scope = 'e.owner_id = @owner AND e.model = @model AND length(e.vector) = @bytes AND n.superseded_by IS NULL';
     this.s = {
+      // Newest first: after embeddings are turned on or the model changes, a search embeds 512 notes at a time, and
+      // what people ask about is mostly recent ("what did I tell you last Tuesday?"); oldest first left last week's
+      // notes to keyword search until a year of older ones had vectors.
       missing: db.prepare<unknown[], PendingNote>(
         `SELECT n.id, n.text FROM notes n WHERE n.owner_id = @owner AND n.superseded_by IS NULL
            AND NOT EXISTS (SELECT 1 FROM note_embeddings e WHERE e.note_id = n.id AND e.model = @model)
-           AND n.id NOT IN (SELECT value FROM json_each(@refused)) ORDER BY n.id LIMIT @limit`,
+           AND n.id NOT IN (SELECT value FROM json_each(@refused)) ORDER BY n.created_at DESC, n.id DESC LIMIT @limit`,
       ),
       save: db.prepare<unknown[]>(
         // The note may have been forgotten, or given new text (an import by external id), while its vector was computed.
