@@ -5,6 +5,7 @@
  */
 import { webApi } from '@slack/bolt';
 import { CairnError, rootCause, type CairnErrorCode } from '../../src/core/errors.js';
+import { proxyFailureIn } from '../../src/proxy/errors.js';
 
 const PLATFORM = 'slack';
 
@@ -45,6 +46,9 @@ export function mapSlackError(error: unknown): CairnError {
   }
   if (error instanceof webApi.WebAPIPlatformError) return fromPlatformError(error);
   if (error instanceof webApi.WebAPIHTTPError) return fromStatus(error.statusCode, `Slack answered HTTP ${error.statusCode}.`, error);
+  // The company proxy refused (or could not be reached): its own message says what to set.
+  const atProxy = proxyFailureIn(error instanceof webApi.WebAPIRequestError ? error.original : error);
+  if (atProxy) return atProxy;
   if (error instanceof webApi.WebAPIRequestError) {
     const timedOut = ['TimeoutError', 'AbortError'].includes(error.original.name);
     // fetch says only "fetch failed"; the error under it says why.

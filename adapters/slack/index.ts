@@ -13,7 +13,9 @@
  * "still working" note (in-flight.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondFn, type SocketModeReceiverOptions } from '@slack/bolt';
+import type { Dispatcher } from 'undici';
+import { proxyConfigured, proxyRouter } from '../../src/proxy/dispatcher.js';
 import { z } from 'zod';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
@@ -75,6 +77,8 @@ export class SlackAdapter implements Adapter {
   private app: App | undefined;
   private httpReceiver: HTTPReceiver | undefined;
   private socketMode: SocketModeLink | undefined;
+  /** The proxy's router Socket Mode connects through, when a proxy is set. */
+  private socketDispatcher: Dispatcher | undefined;
   private bot: BotIdentity | undefined;
   private sink: InboundSink | undefined;
   private accepting = false;
@@ -142,8 +146,18 @@ export class SlackAdapter implements Adapter {
     const auth = authTest.parse(await this.call(() => this.client.auth.test()));
     this.bot = { teamId: auth.team_id, userId: auth.user_id, botId: auth.bot_id ?? '' };
     const logger = boltLogger(this.logger);
+    // Behind a company proxy the socket (and apps.connections.open) go through it, as Node's fetch does for the Web API.
+    const dispatcher = settings.appToken && proxyConfigured(this.deps.config.proxy) ? (this.socketDispatcher = await proxyRouter(this.deps.config.proxy, { onFailure: (failure) => this.socketMode?.refused(failure) })) : undefined;
     const receiver = settings.appToken
-      ? new SocketModeReceiver({ appToken: settings.appToken, logger, autoReconnectEnabled: false, installerOptions: { clientOptions: this.clientOptions } })
+      ? new SocketModeReceiver({
+          appToken: settings.appToken,
+          logger,
+          autoReconnectEnabled: false,
+          // Socket Mode has undici 7 of its own, which takes a dispatcher of undici 6's (the calls it makes are the same).
+          ...(dispatcher ? { dispatcher: dispatcher as unknown as NonNullable<SocketModeReceiverOptions['dispatcher']> } : {}),
+          // A copy: the client adds its own fetch (through the dispatcher) to the options it is given.
+          installerOptions: { clientOptions: { ...this.clientOptions } },
+        })
       : new HTTPReceiver({ signingSecret: settings.signingSecret ?? '', endpoints: EVENTS_PATH, logger });
     // botId and botUserId given: Bolt skips its own auth.test. Own messages are flagged in normalize, not dropped by Bolt.
     const app = new App({ token: this.token, botId: this.bot.botId, botUserId: this.bot.userId, receiver, clientOptions: this.clientOptions, logger, ignoreSelf: false, convoStore: false });
@@ -220,6 +234,8 @@ export class SlackAdapter implements Adapter {
       await this.app.stop().catch((error: unknown) => this.logger.warn({ err: describeError(error) }, 'Slack Socket Mode did not close cleanly'));
     }
     this.app = undefined;
+    void this.socketDispatcher?.close().catch(() => {});
+    this.socketDispatcher = undefined;
     // The process exits once the adapters stop: the hourglasses of the last turns, coming off now, are waited for (a little).
     await this.inFlight.settled(SETTLE_ON_STOP_MS);
   }

@@ -8,12 +8,18 @@
  * each new connection is closed within a minute (the wait starts over once one holds), or
  * longer where a rate limit asked for it. A refused app token, or Socket Mode turned off in
  * the app's settings (link_disabled), stops it for good, and health() says what to fix.
+ *
+ * Behind a company proxy the socket goes through it (the adapter gives the receiver the proxy's router): what the
+ * proxy refuses is said as the proxy's (src/proxy/errors.ts), where undici's WebSocket says only that the connection
+ * failed. A user name and password it refuses (407) stop the reconnecting too: they do not mend themselves, and a
+ * wrong password tried again and again locks the account at many proxies.
  */
 import type { SocketModeReceiver } from '@slack/bolt';
 import type { AdapterHealth } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { Timer } from '../../src/core/turn-indicators.js';
+import { ProxyFailure } from '../../src/proxy/errors.js';
 import { mapSlackError, slackErrorCode } from './errors.js';
 import { EVENTS_RATE_LIMITED } from './rate-limited-events.js';
 
@@ -101,6 +107,8 @@ export class SocketModeLink {
   private cancelStable: (() => void) | undefined;
   /** Why Slack last said it closes the connection (`disconnect` message), until a connection is up again. */
   private closingReason: string | undefined;
+  /** What the proxy refused during this attempt (the websocket's own error does not say). */
+  private atProxy: ProxyFailure | undefined;
 
   /** Create it before the first connection (after guardSocketMessages): it reads Slack's `disconnect` messages. */
   constructor(
@@ -115,14 +123,20 @@ export class SocketModeLink {
     });
   }
 
-  /** The first connection: a socket closed before hello is a passing failure, retried like a network error, unless Socket Mode is off. */
+  /** The proxy's router tells of each failure at the proxy here. */
+  refused(failure: ProxyFailure): void {
+    this.atProxy = failure;
+  }
+
+  /** The first connection: a socket closed before hello is a passing failure, retried like a network error, unless Socket Mode is off or the proxy refused it. */
   async connect(start: () => Promise<unknown>): Promise<void> {
+    this.atProxy = undefined;
     try {
       await start();
       this.closingReason = undefined;
     } catch (error) {
       if (error === undefined && this.closingReason === LINK_DISABLED) throw new CairnError('permission', `Slack Socket Mode: ${LINK_DISABLED_PROBLEM}`, { platform: 'slack' });
-      throw error ?? new CairnError('network', `Slack Socket Mode: ${CLOSED_BEFORE_HELLO}.`, { platform: 'slack', isRetryable: true });
+      throw error ?? this.atProxy ?? new CairnError('network', `Slack Socket Mode: ${CLOSED_BEFORE_HELLO}.`, { platform: 'slack', isRetryable: true });
     }
   }
 
@@ -164,6 +178,7 @@ export class SocketModeLink {
 
   private async reconnect(): Promise<void> {
     if (this.stopped) return;
+    this.atProxy = undefined;
     try {
       await this.client.start();
       // Stopped while the attempt waited on Slack: the client's disconnect did not reach the socket it then opened.
@@ -178,10 +193,16 @@ export class SocketModeLink {
       });
     } catch (error) {
       if (this.stopped) return;
-      // The client rejects with nothing when the socket closed before Slack said hello.
-      const mapped = error === undefined ? undefined : mapSlackError(error);
+      // The client rejects with nothing when the socket closed before Slack said hello (or the proxy refused the socket).
+      const mapped = error === undefined ? this.atProxy : mapSlackError(error);
       if (mapped === undefined && this.closingReason === LINK_DISABLED) return this.disabled();
       const reason = mapped?.message ?? CLOSED_BEFORE_HELLO;
+      if (mapped instanceof ProxyFailure && mapped.code === 'auth') {
+        this.reconnecting = false;
+        this.state = { ok: false, problem: `Socket Mode stopped: ${mapped.message} Then restart Cairn.` };
+        this.logger.error({ err: describeError(mapped) }, 'Slack Socket Mode stopped: the proxy refused its user name and password');
+        return;
+      }
       if (mapped?.code === 'auth') {
         this.reconnecting = false;
         this.state = { ok: false, problem: `Socket Mode stopped: Slack refused the app-level token (${slackErrorCode(mapped) ?? mapped.message}). Check SLACK_APP_TOKEN (xapp-…, with connections:write) and restart Cairn.` };

@@ -3,8 +3,10 @@
  * said about delivering to the webhook (it records the last failure); in polling mode, that no
  * webhook is set for the bot (polling waits while one is: polling.ts).
  */
-import { Api } from 'grammy';
+import { Api, type ApiClientOptions } from 'grammy';
 import type { Config } from '../../src/config/load.js';
+import { proxiedFetch } from '../../src/proxy/fetch.js';
+import { proxyFor } from '../../src/proxy/route.js';
 import { CairnError, ConfigError } from '../../src/core/errors.js';
 import { getMeFailure } from './errors.js';
 import { webhookHost } from './polling.js';
@@ -17,12 +19,27 @@ export function telegramSettings(config: Config): Config['platforms']['telegram'
   return { ...settings, botToken: settings.botToken };
 }
 
+/**
+ * grammY's client options: the API root, and where HTTPS_PROXY (HTTP_PROXY for an http:// root) applies to it, a
+ * fetch through the proxy; grammY's own (node-fetch) reads no proxy variable. NO_PROXY and this machine go direct as
+ * everywhere (route.ts), with grammY's own fetch. The fetch is given for the file downloads too (download.ts).
+ */
+export function telegramClient(config: Config): { options: ApiClientOptions; fetch?: typeof fetch } {
+  const { apiRoot } = config.platforms.telegram;
+  const root = { ...(apiRoot ? { apiRoot } : {}) };
+  if (!proxyFor(apiRoot ?? 'https://api.telegram.org', config.proxy)) return { options: root };
+  // The Bot API answers in JSON, its refusals too: a forwarded 403 in anything else is the proxy's.
+  const through = proxiedFetch(config.proxy, { jsonOnly: true });
+  // grammY types its fetch as node-fetch's; it calls it with a URL and an init Node's fetch takes.
+  return { options: { ...root, fetch: through as unknown as ApiClientOptions['fetch'] }, fetch: through };
+}
+
 /** A delivery failure this recent, with updates still waiting, means Telegram cannot reach the webhook now. */
 const FAILING_NOW_MS = 10 * 60_000;
 
 export async function checkTelegram(config: Config, now = Date.now()): Promise<string> {
   const settings = telegramSettings(config);
-  const api = new Api(settings.botToken, { ...(settings.apiRoot ? { apiRoot: settings.apiRoot } : {}), timeoutSeconds: 20 });
+  const api = new Api(settings.botToken, { ...telegramClient(config).options, timeoutSeconds: 20 });
   let who: string;
   let webhook: Awaited<ReturnType<Api['getWebhookInfo']>>;
   try {

@@ -10,11 +10,14 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { File } from 'grammy/types';
 import { CairnError, rootCause } from '../../src/core/errors.js';
+import { proxyFailureIn } from '../../src/proxy/errors.js';
 import { PLATFORM } from './normalize.js';
 
 export interface DownloadSettings {
   botToken: string;
   apiRoot?: string | undefined;
+  /** The fetch through the proxy, where one applies to the API root (check.ts telegramClient); Node's own otherwise. */
+  fetch?: typeof fetch | undefined;
 }
 
 /** `getFile` makes the Bot API call (with the adapter's retries). */
@@ -25,9 +28,12 @@ export async function downloadFile(getFile: () => Promise<File>, settings: Downl
   if (settings.apiRoot && isAbsolute(file.file_path)) return readLocal(file.file_path, signal);
   let response: Response;
   try {
-    response = await fetch(`${settings.apiRoot ?? 'https://api.telegram.org'}/file/bot${settings.botToken}/${file.file_path}`, signal ? { signal } : {});
+    response = await (settings.fetch ?? fetch)(`${settings.apiRoot ?? 'https://api.telegram.org'}/file/bot${settings.botToken}/${file.file_path}`, signal ? { signal } : {});
   } catch (error) {
     if (signal?.aborted) throw error;
+    // The proxy's refusal says what to set; it names the host only.
+    const atProxy = proxyFailureIn(error);
+    if (atProxy) throw atProxy;
     // The URL holds the bot token: say why without it.
     throw new CairnError('network', `Could not download the file from Telegram (${(error instanceof Error && rootCause(error)?.message) || 'network error'}).`, { platform: PLATFORM, cause: error });
   }

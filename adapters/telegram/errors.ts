@@ -5,6 +5,7 @@
 import { GrammyError, HttpError } from 'grammy';
 import { CairnError } from '../../src/core/errors.js';
 import { attemptOnce } from '../../src/core/retry.js';
+import { proxyFailureIn } from '../../src/proxy/errors.js';
 import { PLATFORM } from './normalize.js';
 
 /**
@@ -45,6 +46,9 @@ export function mapTelegramError(error: unknown): CairnError {
     return new CairnError('bad_request', `Telegram: ${error.description}`, options);
   }
   if (error instanceof HttpError) {
+    // The company proxy refused (or could not be reached): its own message says what to set.
+    const atProxy = proxyFailureIn(error.error);
+    if (atProxy) return atProxy;
     // grammY's message names only the method; the fetch error under it says why (ECONNREFUSED, ENOTFOUND, …).
     // Its URL carries the bot token (…/bot<token>/getMe): cut it out.
     const reason = error.error instanceof Error ? ` (${error.error.message.replace(/\/bot[^/\s]+\//g, '/bot[token]/')})` : '';

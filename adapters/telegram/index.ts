@@ -19,7 +19,7 @@ import { watchPolling } from './polling-watch.js';
 import { ChatMigrations } from './chat-migration.js';
 import { CALL_TIMEOUT_MS, limitCallTime } from './call-timeout.js';
 import { LongPolling } from './polling.js';
-import { checkTelegram, telegramSettings } from './check.js';
+import { checkTelegram, telegramClient, telegramSettings } from './check.js';
 import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, normalizeStopButton, filesOf, type NormalizeOptions } from './normalize.js';
 import { ChatActions } from './chat-actions.js';
 import { ALBUM, Gathering, SPLIT_PART_CHARS, SPLIT_TEXT } from './gathering.js';
@@ -94,12 +94,13 @@ export class TelegramAdapter implements Adapter {
     options: TelegramAdapterOptions = {},
   ) {
     const settings = telegramSettings(deps.config);
-    this.fileSource = { botToken: settings.botToken, apiRoot: settings.apiRoot };
+    const client = telegramClient(deps.config);
+    this.fileSource = { botToken: settings.botToken, apiRoot: settings.apiRoot, fetch: client.fetch };
     this.replies = deps.sentReplies?.(PLATFORM) ?? new SentReplies();
     this.stopTargets = new StopTargets(this.replies);
     this.capabilities = { threads: false, edits: true, reactions: true, typing: true, streaming: deps.config.platforms.streamReplies, maxMessageLength: MESSAGE_LIMIT, maxFileBytes: 50 * 1024 * 1024 };
-    this.bot = new Bot(settings.botToken, settings.apiRoot ? { client: { apiRoot: settings.apiRoot } } : {});
-    this.bot.api.config.use(watchPolling(deps.logger, Date.now, () => this.polling?.working()));
+    this.bot = new Bot(settings.botToken, { client: client.options });
+    this.bot.api.config.use(watchPolling(deps.logger, Date.now, () => this.polling?.working(), (error) => this.polling?.failing(error)));
     this.migrations = new ChatMigrations(deps.logger, deps.conversationMoved);
     this.bot.api.config.use(this.migrations.transformer);
     this.bot.api.config.use(limitCallTime(options.requestTimeoutMs ?? CALL_TIMEOUT_MS));

@@ -4,15 +4,15 @@
  * every getUpdates call the polling loop makes.
  */
 import type { Transformer } from 'grammy';
-import { describeError } from '../../src/core/errors.js';
+import { describeError, type CairnError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import { mapTelegramError } from './errors.js';
 
 /** An outage is reported once, then again at most this often while it lasts. */
 const WARN_EVERY_MS = 60_000;
 
-/** `onWorking` hears of every getUpdates that succeeded. */
-export function watchPolling(logger: Logger, now: () => number = Date.now, onWorking: () => void = () => {}): Transformer {
+/** `onWorking` hears of every getUpdates that succeeded, `onFailing` of every one that failed (its error mapped). */
+export function watchPolling(logger: Logger, now: () => number = Date.now, onWorking: () => void = () => {}, onFailing: (error: CairnError) => void = () => {}): Transformer {
   let failingSince: number | undefined;
   let lastWarning = Number.NEGATIVE_INFINITY;
   return async (prev, method, payload, signal) => {
@@ -30,10 +30,12 @@ export function watchPolling(logger: Logger, now: () => number = Date.now, onWor
       // Stopping the bot aborts the pending getUpdates: that is no outage.
       if (!signal?.aborted) {
         failingSince ??= now();
+        const mapped = mapTelegramError(error);
         if (now() - lastWarning >= WARN_EVERY_MS) {
           lastWarning = now();
-          logger.warn({ err: describeError(mapTelegramError(error)) }, 'Telegram long polling failed; retrying every 3 s');
+          logger.warn({ err: describeError(mapped) }, 'Telegram long polling failed; retrying every 3 s');
         }
+        onFailing(mapped);
       }
       throw error;
     }

@@ -12,6 +12,7 @@ import type { AdapterHealth } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { Timer } from '../../src/core/turn-indicators.js';
+import { ProxyFailure } from '../../src/proxy/errors.js';
 import { mapTelegramError } from './errors.js';
 
 /** How long to wait before polling again while another process polls with the same token. */
@@ -28,6 +29,8 @@ export class LongPolling {
   private stopping: Promise<void> | undefined;
   /** getWebhookInfo failed last time: the failure was logged already. */
   private asking = false;
+  /** The proxy refused the user name and password: polling ended, and only a restart begins it again. */
+  private halted = false;
 
   constructor(
     private readonly bot: Bot,
@@ -42,7 +45,25 @@ export class LongPolling {
 
   /** Polling works (a getUpdates answered): a conflict is over. */
   working(): void {
-    if (this.state.problem) this.state = { ok: true };
+    if (this.state.problem && !this.halted) this.state = { ok: true };
+  }
+
+  /**
+   * A getUpdates failed. grammY tries again every 3 s, for ever; watchPolling logs it. What the company proxy refuses is
+   * said in the health too, since nothing on Telegram's side will end it: its policy (403) while it lasts, and a user
+   * name and password it refuses (407) as the end of polling, since they do not mend themselves and a wrong password
+   * tried every 3 s locks the account at many proxies. Cairn is restarted once they are fixed.
+   */
+  failing(error: CairnError): void {
+    if (!(error instanceof ProxyFailure) || this.stopped || this.halted) return;
+    if (error.code !== 'auth') {
+      this.state = { ok: true, problem: `Long polling fails, retrying every 3 s: ${error.message}` };
+      return;
+    }
+    this.halted = true;
+    this.state = { ok: false, problem: `Long polling stopped: ${error.message} Then restart Cairn.` };
+    this.logger.error({ err: describeError(error) }, 'Telegram long polling stopped: the proxy refused its user name and password');
+    void this.bot.stop().catch(() => {});
   }
 
   health(): AdapterHealth {

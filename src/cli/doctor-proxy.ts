@@ -1,6 +1,7 @@
 /**
  * `cairn doctor`'s proxy lines: which proxy each kind of address goes through (the password masked),
- * what goes direct, and whether the company's CA (NODE_EXTRA_CA_CERTS) is one Node can have read. Node reads
+ * what goes direct (Telegram's Bot API and Slack's Socket Mode follow the proxy like the rest; Discord's
+ * gateway cannot), and whether the company's CA (NODE_EXTRA_CA_CERTS) is one Node can have read. Node reads
  * that variable once, as the process starts: written in `.env` it does nothing, and TLS through an
  * inspecting proxy then fails with "unable to get local issuer certificate" everywhere.
  */

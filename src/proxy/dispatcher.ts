@@ -2,9 +2,14 @@
  * An undici dispatcher that sends each request through the proxy its address calls for (route.ts), or
  * directly: for Node's own fetch (every library that calls globalThis.fetch: Slack's Web API client, the
  * openai package where Cairn gives it no fetch, the web search, file downloads), for discord.js's REST
- * client (undici's global dispatcher) and for web_fetch's own agents. https:// goes through a CONNECT
- * tunnel; http:// is forwarded (an absolute URL to the proxy), since proxies commonly allow CONNECT to
- * port 443 only.
+ * client (undici's global dispatcher), for web_fetch's own agents, for grammY (adapters/telegram) and for
+ * Slack's Socket Mode websocket. https:// goes through a CONNECT tunnel; http:// is forwarded (an absolute
+ * URL to the proxy), since proxies commonly allow CONNECT to port 443 only; a websocket (an upgrade) is
+ * tunnelled whatever its scheme, as browsers do, since a proxy forwards no upgrade.
+ *
+ * What a proxy refuses reaches the caller as a ProxyFailure (errors.ts), the clear message naming what to
+ * set, under fetch's "fetch failed" (proxyFailureIn finds it); `onFailure` hears of each, for the callers
+ * that lose the error on the way (undici's WebSocket says only that the connection failed).
  *
  * undici is loaded only when a proxy is set: it takes longer to load than Cairn takes to start.
  */
@@ -12,15 +17,18 @@ import { createRequire } from 'node:module';
 import type * as UndiciModule from 'undici';
 import type { Dispatcher, ProxyAgent } from 'undici';
 import type { ProxyConfig } from '../config/proxy.js';
+import { proxyFailure, type ProxyFailure } from './errors.js';
 import { proxyFor } from './route.js';
 
-type Undici = Pick<typeof UndiciModule, 'Agent' | 'ProxyAgent' | 'Dispatcher'>;
+type Undici = Pick<typeof UndiciModule, 'Agent' | 'ProxyAgent' | 'Dispatcher' | 'DecoratorHandler'>;
 
 export interface ProxyRouterOptions {
   /** The dispatcher of requests that go direct (default: a plain Agent). */
   direct?: Dispatcher;
   /** Options of the tunnels' connections to the site (web_fetch's connect timeout). */
   agentOptions?: Omit<ProxyAgent.Options, 'uri'>;
+  /** Hears of each failure at the proxy (its refusal, the proxy unreachable), as the ProxyFailure the request fails with. */
+  onFailure?: (failure: ProxyFailure) => void;
 }
 
 /** Whether any request goes through a proxy at all. */
@@ -36,21 +44,42 @@ export async function proxyRouter(config: ProxyConfig, options: ProxyRouterOptio
 function createProxyRouter(undici: Undici, config: ProxyConfig, options: ProxyRouterOptions): Dispatcher {
   const direct: Dispatcher = options.direct ?? new undici.Agent();
   const tunnels = new Map<string, ProxyAgent>();
-  const through = (proxy: URL): ProxyAgent => {
-    let agent = tunnels.get(proxy.href);
+  const through = (proxy: URL, tunnel: boolean): ProxyAgent => {
+    const key = `${tunnel ? 'tunnel' : 'forward'} ${proxy.href}`;
+    let agent = tunnels.get(key);
     if (!agent) {
-      agent = new undici.ProxyAgent({ ...options.agentOptions, uri: proxy.href, proxyTunnel: false });
-      tunnels.set(proxy.href, agent);
+      // proxyTunnel: false tunnels https:// all the same; only http:// is forwarded.
+      agent = new undici.ProxyAgent({ ...options.agentOptions, uri: proxy.href, proxyTunnel: tunnel });
+      tunnels.set(key, agent);
     }
     return agent;
   };
   const all = (): Dispatcher[] => [direct, ...tunnels.values()];
 
+  /** Passes a failure at the proxy on as the ProxyFailure that says what to set. */
+  class AtProxy extends undici.DecoratorHandler {
+    constructor(
+      private readonly handler: Dispatcher.DispatchHandlers,
+      private readonly proxy: URL,
+      private readonly target: URL,
+    ) {
+      super(handler);
+    }
+
+    // DecoratorHandler passes every call on (its types name none of them).
+    onError(error: Error): void {
+      const failure = proxyFailure(error, this.proxy, this.target, config);
+      if (failure) options.onFailure?.(failure);
+      this.handler.onError?.(failure ?? error);
+    }
+  }
+
   class ProxyRouter extends undici.Dispatcher {
     override dispatch(request: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandlers): boolean {
       const origin = request.origin === undefined ? undefined : String(request.origin);
       const proxy = origin === undefined ? undefined : proxyFor(origin, config);
-      return (proxy ? through(proxy) : direct).dispatch(request, handler);
+      if (!proxy || origin === undefined) return direct.dispatch(request, handler);
+      return through(proxy, Boolean(request.upgrade)).dispatch(request, new AtProxy(handler, proxy, new URL(origin)));
     }
 
     override close(): Promise<void>;

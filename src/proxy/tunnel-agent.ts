@@ -1,6 +1,6 @@
 /**
  * An https.Agent whose connections are CONNECT tunnels through an HTTP proxy, for the clients that speak
- * node:http rather than undici: the model's transport (src/model/http-fetch.ts) and grammY (node-fetch).
+ * node:http rather than undici: the model's transport (src/model/http-fetch.ts).
  * TLS runs end to end inside the tunnel, checked against Node's trusted CAs: NODE_EXTRA_CA_CERTS adds the
  * company's own when the proxy inspects TLS. Connections are kept alive and reused like any agent's.
  */

@@ -78,6 +78,8 @@ export interface FakeSlackOptions {
   members?: Record<string, string>;
   /** The DMs Cairn is in (its own with a person), which conversations.history reads (default D1, D2, D3); another DM is channel_not_found. */
   directChats?: string[];
+  /** The host apps.connections.open names in the socket's address (default 127.0.0.1): a name only a test's proxy resolves. */
+  socketHost?: string;
 }
 
 export interface FakeSlackApi {
@@ -201,7 +203,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     if (token !== (method === 'apps.connections.open' ? appToken : botToken)) return send(res, 200, { ok: false, error: 'invalid_auth' });
     switch (method) {
       case 'apps.connections.open':
-        return send(res, 200, { ok: true, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link` });
+        return send(res, 200, { ok: true, url: `ws://${options.socketHost ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}/link` });
       case 'auth.test':
         // Slack tells a token's scopes in a header on every Web API answer.
         return send(res, 200, { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'cairn', team_id: teamId, user_id: botUserId, bot_id: botId }, { 'x-oauth-scopes': scopes.join(',') });
