@@ -19,6 +19,8 @@ const BENCHMARKS: Record<string, () => Promise<() => Promise<BenchmarkResult>>> 
   turn: async () => (await import('./turn.js')).turnBenchmark,
   batch: async () => (await import('./batch.js')).batchBenchmark,
   memory: async () => (await import('./memory.js')).memoryBenchmark,
+  audit: async () => (await import('./audit.js')).auditBenchmark,
+  skills: async () => (await import('./skills.js')).skillsBenchmark,
 };
 
 const wanted = process.argv[2];

@@ -28,13 +28,15 @@ export const skillsCommands: CommandGroup = ({ program, config, print }) => {
   };
 
   group
-    .command('list')
-    .description('every skill the agent sees, with its source and version')
+    .command('list [words...]')
+    .description('every skill the agent sees, with its source and version; with words, those whose name or description has them all')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }) =>
+    .action((words: string[], options: { json?: boolean }) =>
       withSkills((skills) => {
         const scan = skills.scan();
-        const rows = scan.skills.map((skill) => ({
+        // Hundreds of learned skills scroll past: `list staging` finds deploy-staging and its near-copies.
+        const matches = matcher(words);
+        const rows = scan.skills.filter((skill) => matches(`${skill.name} ${skill.description}`)).map((skill) => ({
           name: skill.name,
           description: skill.description,
           source: skill.source.kind,
@@ -45,9 +47,11 @@ export const skillsCommands: CommandGroup = ({ program, config, print }) => {
         if (options.json) return print(JSON.stringify(rows, null, 2));
         if (rows.length === 0) print('No skills found.');
         for (const row of rows) print(`${row.name}  [${row.source}${row.version ? ` v${row.version}` : ''}]  ${shorten(row.description, 100)}${row.warnings.length ? `  (${row.warnings.length} warning${row.warnings.length === 1 ? '' : 's'})` : ''}`);
-        for (const hidden of scan.shadowed) print(`(shadowed: ${hidden.name} in ${hidden.source.kind} skills, ${hidden.file})`);
-        if (scan.archived.length > 0) print(`Archived: ${scan.archived.join(', ')}`);
+        for (const hidden of scan.shadowed) if (matches(`${hidden.name} ${hidden.description}`)) print(`(shadowed: ${hidden.name} in ${hidden.source.kind} skills, ${hidden.file})`);
+        const archived = scan.archived.filter((name) => matches(name));
+        if (archived.length > 0) print(`Archived: ${archived.join(', ')}`);
         if (scan.broken.length > 0) print(`Could not load ${scan.broken.length}: run \`cairn skills validate\` for details.`);
+        if (words.length > 0) print(`${rows.length} of ${scan.skills.length} skills match "${words.join(' ')}".`);
       }),
     );
 
@@ -89,7 +93,8 @@ export const skillsCommands: CommandGroup = ({ program, config, print }) => {
   group
     .command('history <name>')
     .description('every version of a skill: when, what, who and why')
-    .action((name: string) =>
+    .option('--json', 'print JSON (without the texts: `cairn skills show` prints the current one)')
+    .action((name: string, options: { json?: boolean }) =>
       withSkills((skills) => {
         const skill = skills.find(name);
         if (skill) skills.versions.ensure(skill, systemClock.now());
@@ -98,6 +103,10 @@ export const skillsCommands: CommandGroup = ({ program, config, print }) => {
         const broken = history.length === 0 ? skills.broken(name) : undefined;
         if (broken) throw new CairnError('invalid_input', brokenSkillMessage(name, broken));
         if (history.length === 0) throw notFound(skills, name);
+        if (options.json) {
+          const rows = history.map((v) => ({ version: v.version, action: v.action, author: v.author, reason: v.reason ?? null, hash: v.hash, source: v.source, sessionId: v.sessionId ?? null, createdAt: new Date(v.createdAt).toISOString() }));
+          return print(JSON.stringify(rows, null, 2));
+        }
         for (const v of history) {
           const when = new Date(v.createdAt).toISOString().slice(0, 16).replace('T', ' ');
           print(`v${v.version}  ${when}  ${v.action.padEnd(8)}  ${v.author.padEnd(6)}  ${v.hash.slice(0, 12)}  ${v.reason ?? ''}`.trimEnd());
@@ -137,6 +146,15 @@ function createSkills(config: Config, db: ReturnType<typeof openDatabase>): Skil
 function notFound(skills: Skills, name: string): CairnError {
   const close = skills.suggest(name);
   return new CairnError('not_found', `No skill named "${name}".${close.length ? ` Did you mean: ${close.join(', ')}?` : ' `cairn skills list` shows them all.'}`);
+}
+
+/** Whether a text has every one of `words` (any case); no words match everything. */
+function matcher(words: readonly string[]): (text: string) => boolean {
+  const wanted = words.map((word) => word.toLowerCase());
+  return (text) => {
+    const lower = text.toLowerCase();
+    return wanted.every((word) => lower.includes(word));
+  };
 }
 
 /** Paths under the working directory are shown relative to it. */

@@ -1,5 +1,5 @@
 /** The numbers an audit reports, computed from tasks alone (deterministic, no model call). */
-import { isForgottenTask, type Task } from './tasks.js';
+import { isForgottenTask, type TaskTally } from './tasks.js';
 import { exampleOf } from './audit-report.js';
 
 export interface Rate {
@@ -36,7 +36,7 @@ export interface TokenUse {
   cachedShare: number | undefined;
 }
 
-export function tokenUse(tasks: readonly Task[]): TokenUse {
+export function tokenUse(tasks: readonly TaskTally[]): TokenUse {
   let prompt = 0;
   let completion = 0;
   let cached = 0;
@@ -56,7 +56,7 @@ export function tokenUse(tasks: readonly Task[]): TokenUse {
   };
 }
 
-export function rate(tasks: readonly Task[]): Rate {
+export function rate(tasks: readonly Pick<TaskTally, 'outcome'>[]): Rate {
   let success = 0;
   let failure = 0;
   for (const task of tasks) {
@@ -67,10 +67,14 @@ export function rate(tasks: readonly Task[]): Rate {
   return { tasks: tasks.length, success, failure, unknown: tasks.length - judged, successRate: judged === 0 ? undefined : success / judged };
 }
 
-export function computeStats(tasks: readonly Task[], lastAuditAt: number | undefined, topSkills = 3): AuditStats {
+/**
+ * `requestOf` reads what a failed task asked, for the example a failure mode quotes: asked only until each
+ * mode has one, as the tasks come without their words (TaskStore.talliesSince).
+ */
+export function computeStats<T extends TaskTally>(tasks: readonly T[], lastAuditAt: number | undefined, requestOf: (task: T) => string | undefined, topSkills = 3): AuditStats {
   // A task counts once per skill: one that used two versions (patched mid-task) is one use of the name.
   const bySkill = groupBy(tasks.flatMap((task) => distinct(task.skillsUsed.map((use) => `${use.name}@${use.version}`)).map((key) => ({ key, task }))));
-  const skillUses = new Map<string, Task[]>();
+  const skillUses = new Map<string, T[]>();
   for (const task of tasks) for (const name of distinct(task.skillsUsed.map((use) => use.name))) push(skillUses, name, task);
   const mostUsed = [...skillUses.entries()].sort((a, b) => b[1].length - a[1].length).slice(0, topSkills);
   const recent = lastAuditAt === undefined ? tasks : tasks.filter((task) => task.createdAt > lastAuditAt);
@@ -86,18 +90,18 @@ export function computeStats(tasks: readonly Task[], lastAuditAt: number | undef
     perPlatform: [...groupBy(tasks.map((task) => ({ key: task.platform, task }))).entries()].map(([platform, group]) => ({ platform, ...rate(group) })),
     overTime: daily(tasks),
     skillsOverTime: mostUsed.flatMap(([skill, group]) => daily(group).map((bucket) => ({ ...bucket, skill }))),
-    failureModes: failureModes(tasks),
+    failureModes: failureModes(tasks, requestOf),
     tokens: { overall: tokenUse(tasks), sinceLastAudit: tokenUse(recent) },
   };
 }
 
-function daily(tasks: readonly Task[]): (Rate & { day: string })[] {
+function daily(tasks: readonly TaskTally[]): (Rate & { day: string })[] {
   const byDay = groupBy(tasks.map((task) => ({ key: new Date(task.createdAt).toISOString().slice(0, 10), task })));
   return [...byDay.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, group]) => ({ day, ...rate(group) }));
 }
 
 /** Groups failed tasks by what went wrong: the stop reason, else the failing tool and error kind. */
-function failureModes(tasks: readonly Task[]): AuditStats['failureModes'] {
+function failureModes<T extends TaskTally>(tasks: readonly T[], requestOf: (task: T) => string | undefined): AuditStats['failureModes'] {
   const modes = new Map<string, { count: number; example: string }>();
   for (const task of tasks) {
     if (task.outcome !== 'failure') continue;
@@ -110,7 +114,10 @@ function failureModes(tasks: readonly Task[]): AuditStats['failureModes'] {
     const entry = modes.get(mode) ?? { count: 0, example: '' };
     entry.count++;
     // A task whose person deleted its words with /forget counts, but is never quoted: the report is posted and kept.
-    if (entry.example === '' && !isForgottenTask(task)) entry.example = exampleOf(task.request);
+    if (entry.example === '') {
+      const request = requestOf(task) ?? '';
+      if (!isForgottenTask({ request })) entry.example = exampleOf(request);
+    }
     modes.set(mode, entry);
   }
   return [...modes.entries()].map(([mode, entry]) => ({ mode, ...entry })).sort((a, b) => b.count - a.count);
@@ -120,13 +127,13 @@ function distinct(keys: readonly string[]): string[] {
   return [...new Set(keys)];
 }
 
-function groupBy(items: readonly { key: string; task: Task }[]): Map<string, Task[]> {
-  const groups = new Map<string, Task[]>();
+function groupBy<T>(items: readonly { key: string; task: T }[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
   for (const { key, task } of items) push(groups, key, task);
   return groups;
 }
 
-function push(map: Map<string, Task[]>, key: string, task: Task): void {
+function push<T>(map: Map<string, T[]>, key: string, task: T): void {
   const list = map.get(key);
   if (list) list.push(task);
   else map.set(key, [task]);

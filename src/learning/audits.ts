@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../store/atomic-write.js';
 import { diedOnThisHost, thisProcess } from '../store/process-gone.js';
 import { computeStats, type AuditStats } from './audit-stats.js';
 import { renderReport, renderSummary, type AuditActions } from './audit-report.js';
-import type { Task, TaskStore } from './tasks.js';
+import type { TaskStore, TaskTally } from './tasks.js';
 
 const DAY_MS = 86_400_000;
 /** A 'running' row older than this belongs to a process that died mid-audit. */
@@ -52,14 +52,14 @@ export interface AuditPolicy {
 
 export interface AuditServiceOptions {
   db: Db;
-  tasks: TaskStore;
+  tasks: Pick<TaskStore, 'talliesSince' | 'requestOf'>;
   clock: Clock;
   logger: Logger;
   dataDir: string;
   policy: AuditPolicy;
   skills?: SkillMaintenance | undefined;
-  /** Asks reflection to improve a skill from its failed tasks; resolves whether it changed. */
-  refine?: ((skill: string, failures: Task[]) => Promise<RefineResult>) | undefined;
+  /** Asks reflection to improve a skill from its failed tasks (as an audit counts them: no words); resolves whether it changed. */
+  refine?: ((skill: string, failures: TaskTally[]) => Promise<RefineResult>) | undefined;
   /** Posts the report somewhere people look (an admin channel). */
   publish?: ((report: string) => Promise<void>) | undefined;
 }
@@ -138,8 +138,12 @@ export class AuditService {
       return undefined;
     }
     try {
-      const tasks = this.options.tasks.summariesSince(0);
-      const stats = computeStats(tasks, lastAuditAt);
+      // Each step holds the event loop (every chat waits): the read takes only what the counts need (a small
+      // index, migration 031), and the chats waiting meanwhile run between the steps.
+      const tasks = this.options.tasks.talliesSince(0);
+      await betweenSteps();
+      const stats = computeStats(tasks, lastAuditAt, (task) => this.options.tasks.requestOf(task.id));
+      await betweenSteps();
       const inventory = this.options.skills?.inventory() ?? [];
       const actions = await this.act(stats, tasks, inventory, now);
       const inUse = this.versionsInUse(stats, inventory, actions);
@@ -147,6 +151,7 @@ export class AuditService {
       // Vega is large: load it only when an audit draws its chart, not at every start-up.
       const { successRateChart } = await import('./audit-chart.js');
       const chart = await successRateChart(stats);
+      await betweenSteps();
       writeFileAtomic(`${base}.svg`, chart);
       const report = renderReport(id, now, trigger, stats, actions, `![Success rate over time](${base.split('/').at(-1)}.svg)`);
       writeFileAtomic(`${base}.md`, report);
@@ -215,7 +220,7 @@ export class AuditService {
     return inUse;
   }
 
-  private async act(stats: AuditStats, tasks: readonly Task[], inventory: readonly SkillInventoryItem[], now: number): Promise<AuditActions> {
+  private async act(stats: AuditStats, tasks: readonly TaskTally[], inventory: readonly SkillInventoryItem[], now: number): Promise<AuditActions> {
     const actions: AuditActions = { staled: [], archived: [], refined: [], notes: [] };
     const { skills, refine, policy } = this.options;
     if (skills) {
@@ -260,6 +265,11 @@ export class AuditService {
       this.options.logger.warn({ err: describeError(error) }, 'posting the audit report failed');
     }
   }
+}
+
+/** Lets what waits on the event loop (messages, replies) run before an audit's next step. */
+function betweenSteps(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 const rateSchema = { tasks: z.number(), success: z.number(), failure: z.number(), unknown: z.number(), successRate: z.number().optional() };

@@ -21,7 +21,7 @@ import { describeError } from '../core/errors.js';
 import type { ModelClient } from '../model/types.js';
 import type { LearningConfig } from '../config/learning.js';
 import type { Skills } from '../skills/index.js';
-import { TaskStore, isForgottenTask, type Task } from './tasks.js';
+import { TaskStore, type Task, type TaskTally } from './tasks.js';
 import { TaskRecorder, type PersonOf } from './recorder.js';
 import { registerFeedbackCommand } from './feedback.js';
 import { LearningBudget } from './budget.js';
@@ -159,11 +159,11 @@ export class Learning {
     if (turn !== null) this.options.skills.uses.setOutcome(task.sessionId, turn, task.outcome);
   }
 
-  private async refineSkill(skill: string, failures: Task[]): Promise<RefineResult> {
-    // The audit's tasks come without trajectories: the example shown to reflection is read whole. Never one
+  private async refineSkill(skill: string, failures: TaskTally[]): Promise<RefineResult> {
+    // The audit's tasks come without their words: the example shown to reflection is read whole. Never one
     // whose person deleted its words with /forget: there is nothing of it left to learn from.
-    const latest = failures.findLast((task) => !isForgottenTask(task));
-    const example = latest && (this.tasks.get(latest.id) ?? latest);
+    const latest = failures.findLast((task) => !this.tasks.wordsForgotten(task.id));
+    const example = latest && this.tasks.get(latest.id);
     if (!example) return failures.length > 0 ? { skipped: 'the words of its failed tasks were deleted with /forget' } : false;
     // A change to it already waits for a person (propose mode): asking again would spend tokens on
     // a second, like proposal, and post it to the admins once more with every audit until they decide.

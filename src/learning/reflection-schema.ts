@@ -90,4 +90,4 @@ Answer with one JSON object and nothing else:
 }
 Propose a skill only for a reusable procedure (not a one-off fact), never with secrets or personal data.
 A skill's name is at most ${MAX_NAME_CHARS} characters of lowercase a-z, digits and single hyphens; its body stays under ${MAX_BODY_LINES} lines.
-Prefer patching a skill that was used over creating a new one. A patch's "find" must be copied exactly from the skill, and occur in it once.`;
+Prefer patching a skill that was used, or one listed as close to the task, over creating a new one that repeats it. A patch's "find" must be copied exactly from the skill, and occur in it once.`;

@@ -13,7 +13,8 @@ import { describeError, isCairnError } from '../core/errors.js';
 import { headOf } from '../core/text.js';
 import type { ChatMessage, ModelClient } from '../model/types.js';
 import type { SkillDocument } from '../skills/format.js';
-import type { Skills } from '../skills/index.js';
+import type { LoadedSkill, Skills } from '../skills/index.js';
+import { shorten } from '../skills/catalog.js';
 import { formatProblem } from '../skills/rules.js';
 import { SkillWriteError } from '../skills/writer.js';
 import { truncateMiddle } from '../tools/truncate.js';
@@ -45,6 +46,12 @@ export type ReflectionResult = { reflection: Reflection; proposal: Proposal | un
 
 /** The trajectory shown to the reflector is cut to this many characters. */
 const MAX_TRAJECTORY_CHARS = 12_000;
+
+/** A skill body shown to the reflector is cut to this many characters. */
+const SKILL_BODY_CHARS = 6_000;
+
+/** Existing skills close to the task listed for the reflector (names and short descriptions). */
+const RELATED_SKILLS = 8;
 
 /** What one reflection answer is reserved of the daily budget while it is awaited (the JSON verdict and a skill's text). */
 const ANSWER_TOKENS = 1_500;
@@ -161,24 +168,42 @@ export class Reflector {
    * Why the skills layer would refuse the change, found by a dry run of its own checks; undefined when
    * it would not. Otherwise the change becomes a proposal no Apply can apply (or, in auto mode, a failed write).
    */
-  private refusal(change: SkillChange, shown: ReadonlyMap<string, ShownSkill>): string | undefined {
+  private refusal(change: SkillChange, shown: Map<string, ShownSkill>): string | undefined {
     const skills = this.options.skills;
     if (change.action === 'none' || !skills) return undefined;
     try {
       if (change.action === 'create') {
         skills.writer.checkCreate({ name: change.name, description: change.description, body: change.body });
+        // The same skill under other words ("deploying-to-staging" beside "deploy-staging"): a year of these
+        // left one procedure in three copies, each patched apart. The existing one is shown, to be patched.
+        const same = skills.sameTopicAs(change.name);
+        if (same) return `skill: "${same.name}" already is this skill (${shorten(same.description)}). Propose a patch of it instead, or none${this.show(same, shown)}`;
         return undefined;
       }
       // Checked against the text the model was shown, which its "find" was copied from.
       const against = shown.get(change.name)?.document ?? skills.find(change.name)?.document;
       if (!against) return `skill: there is no skill named "${change.name}" to patch; create one, or propose none`;
-      skills.writer.checkPatch({ name: change.name, find: change.find, replace: change.replace, target: 'body' }, against);
+      try {
+        skills.writer.checkPatch({ name: change.name, find: change.find, replace: change.replace, target: 'body' }, against);
+      } catch (error) {
+        // A skill only listed as related (name and description): its text is shown now, for the "find" to come from.
+        const listed = shown.has(change.name) ? undefined : skills.find(change.name);
+        if (listed && isCairnError(error)) return `skill: ${error instanceof SkillWriteError ? error.problems.map(formatProblem).join('; ') : error.message}${this.show(listed, shown)}`;
+        throw error;
+      }
       return undefined;
     } catch (error) {
       if (error instanceof SkillWriteError) return `skill: ${error.problems.map(formatProblem).join('; ')}`;
       if (isCairnError(error)) return `skill: ${error.message}`;
       throw error;
     }
+  }
+
+  /** A skill's body for a retry, noted in `shown` (a patch of it is checked against this text). */
+  private show(skill: LoadedSkill, shown: Map<string, ShownSkill>): string {
+    const skills = this.options.skills as Skills;
+    shown.set(skill.name, { base: proposalBase(skills, skill, this.options.clock.now()), document: skill.document });
+    return `. Copy a patch's "find" exactly from the body of "${skill.name}":\n${truncateMiddle(skill.document.body, SKILL_BODY_CHARS)}\n(end of the body)`;
   }
 
   /** The task in words for the reflector; each skill body shown is noted in `shown`. */
@@ -193,8 +218,15 @@ export class Reflector {
     for (const use of task.skillsUsed) {
       const skill = skills?.find(use.name);
       if (!skills || !skill) continue;
-      parts.push(`Skill used: ${use.name} (version ${use.version}). Its current body:\n${truncateMiddle(skill.document.body, 6_000)}`);
+      parts.push(`Skill used: ${use.name} (version ${use.version}). Its current body:\n${truncateMiddle(skill.document.body, SKILL_BODY_CHARS)}`);
       shown.set(use.name, { base: proposalBase(skills, skill, this.options.clock.now()), document: skill.document });
+    }
+    // Shown only what the task used, reflection wrote a new skill for every deploy that did not open
+    // deploy-staging first ("deploying-to-staging", "staging-deploy", …). The closest few, by name and
+    // description (a patch of one gets its text back to copy from: see refusal).
+    const related = skills?.related(task.request, RELATED_SKILLS, new Set(task.skillsUsed.map((use) => use.name))) ?? [];
+    if (related.length > 0) {
+      parts.push(`Existing skills close to this task (not used in it). Do not create one that repeats any of these; propose a patch of it, or none:\n${related.map((skill) => `- ${skill.name}: ${shorten(skill.description)}`).join('\n')}`);
     }
     if (focus) parts.push(focus);
     return parts.join('\n\n');

@@ -19,6 +19,12 @@ export interface CatalogOptions {
   maxTokens: number;
   /** Text the session started with; ranks skills when not all fit. */
   query?: string | undefined;
+  /**
+   * Recent uses by name, asked for only when not all fit: among skills the opening message does not
+   * pick out (a greeting picks out none) the ones people use come first. Ranked by name alone, a
+   * library of hundreds listed its first letters of the alphabet and never the skills in daily use.
+   */
+  uses?: (() => ReadonlyMap<string, number>) | undefined;
 }
 
 const HEADER = [
@@ -38,8 +44,9 @@ export function renderCatalog(entries: readonly CatalogEntry[], options: Catalog
   if (set.wholeTokens <= options.maxTokens) return set.whole;
 
   const query = words(options.query ?? '');
-  const scored = set.entries.map((entry) => ({ entry, score: query.size === 0 ? 0 : overlap(entry.words, query) }));
-  const ranked = scored.sort((a, b) => b.score - a.score || SOURCE_ORDER[a.entry.source] - SOURCE_ORDER[b.entry.source] || a.entry.name.localeCompare(b.entry.name)).map(({ entry }) => entry);
+  const uses = options.uses?.() ?? new Map<string, number>();
+  const scored = set.entries.map((entry) => ({ entry, score: query.size === 0 ? 0 : overlap(entry.words, query), uses: uses.get(entry.name) ?? 0 }));
+  const ranked = scored.sort((a, b) => b.score - a.score || b.uses - a.uses || SOURCE_ORDER[a.entry.source] - SOURCE_ORDER[b.entry.source] || a.entry.name.localeCompare(b.entry.name)).map(({ entry }) => entry);
   const chosen: PreparedEntry[] = [];
   // A running sum instead of re-joining and re-counting for each entry. Each piece is counted as
   // estimateTokens counts text (a CJK character is a token, not a quarter of one), each rounded

@@ -22,6 +22,7 @@ import { relevance, renderCatalog, words } from './catalog.js';
 import { SkillLibrary, skillSources, type BrokenSkill, type LibraryScan, type LoadedSkill } from './library.js';
 import { formatProblem } from './rules.js';
 import { SharedFolder } from './shared-folder.js';
+import { sameTopic } from './similar.js';
 import { SkillUses } from './uses.js';
 import { SkillVersions } from './versions.js';
 import { SkillWriter } from './writer.js';
@@ -48,6 +49,14 @@ export interface SkillsScan extends LibraryScan {
   archived: string[];
 }
 
+/** How far back the catalog counts uses, to rank the skills an opening message does not pick out. */
+const CATALOG_USES_WINDOW_MS = 30 * 86_400_000;
+/**
+ * How long one count serves: it scans skill_uses, and every session start renders the catalog. Within
+ * it the same opening message gives the same catalog, so the provider's prompt cache still hits.
+ */
+const CATALOG_USES_TTL_MS = 60 * 60_000;
+
 /** How often uses are published to a shared learned folder (the audits' idle windows are days). */
 const PUBLISH_EVERY_MS = 60 * 60_000;
 
@@ -61,6 +70,7 @@ export class Skills {
   private lastBroken = '';
   private lastScan: { generation: number; scan: SkillsScan } | undefined;
   private lastPublished: number | undefined;
+  private catalogUses: { at: number; counts: ReadonlyMap<string, number> } | undefined;
 
   constructor(private readonly options: SkillsOptions) {
     const sources = skillSources({ dataDir: options.dataDir, extraDirs: options.extraDirs ?? [], ...(options.bundledDir ? { bundledDir: options.bundledDir } : {}) });
@@ -130,6 +140,28 @@ export class Skills {
       .map((candidate) => candidate.name);
   }
 
+  /**
+   * The skills most relevant to a text (a task's request), best first, with at least one word of it in
+   * their name or description: what reflection is shown so it improves one rather than writing a copy.
+   */
+  related(text: string, limit: number, except: ReadonlySet<string> = new Set()): LoadedSkill[] {
+    const wanted = words(text);
+    return this.list()
+      .filter((skill) => !except.has(skill.name))
+      .map((skill) => ({ skill, score: relevance(skill, wanted) }))
+      .filter((candidate) => candidate.score > 0)
+      .sort((a, b) => b.score - a.score || a.skill.name.localeCompare(b.skill.name))
+      .slice(0, limit)
+      .map((candidate) => candidate.skill);
+  }
+
+  /** A skill that is `name` under other words ("deploy-staging" for "deploying-to-staging"; see similar.ts). */
+  sameTopicAs(name: string): LoadedSkill | undefined {
+    const skills = this.list();
+    const other = sameTopic(name, skills.map((skill) => skill.name));
+    return skills.find((skill) => skill.name === other);
+  }
+
   /** The catalog as a section of the stable prompt prefix, rebuilt for each new session. */
   readonly catalog: PrefixSection = {
     name: 'skills',
@@ -138,10 +170,19 @@ export class Skills {
       this.logBroken(scan);
       return renderCatalog(
         scan.skills.map((skill) => ({ name: skill.name, description: skill.description, source: skill.source.kind })),
-        { maxTokens: this.options.catalogTokens, query: context.firstMessage },
+        { maxTokens: this.options.catalogTokens, query: context.firstMessage, uses: () => this.recentUses() },
       );
     },
   };
+
+  /** Uses of each skill in the last 30 days (CATALOG_USES_WINDOW_MS), counted at most once an hour. */
+  recentUses(): ReadonlyMap<string, number> {
+    const now = this.options.clock.now();
+    if (!this.catalogUses || now - this.catalogUses.at >= CATALOG_USES_TTL_MS || now < this.catalogUses.at) {
+      this.catalogUses = { at: now, counts: this.uses.countsSince(now - CATALOG_USES_WINDOW_MS) };
+    }
+    return this.catalogUses.counts;
+  }
 
   /** Logs skills that failed to load, once per change in that list (not on every session). */
   private logBroken(scan: LibraryScan): void {

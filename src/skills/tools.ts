@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CairnError } from '../core/errors.js';
 import { headOf } from '../core/text.js';
 import type { Tool, ToolContext, ToolRegistry } from '../tools/registry.js';
+import { shorten } from './catalog.js';
 import { descriptionPatch } from './description-patch.js';
 import { listFiles, readTextFile, resolveInside } from './files.js';
 import { MAX_COMPATIBILITY_CHARS, MAX_DESCRIPTION_CHARS } from './format.js';
@@ -141,6 +142,12 @@ function createTool(skills: Skills): Tool<z.infer<typeof createParameters>> {
     description: 'Save a reusable procedure you worked out as a new skill, so later sessions can follow it. Only for procedures that will recur; never include secrets or personal data.',
     parameters: createParameters,
     execute({ name, description, body, license, compatibility, allowed_tools: allowedTools, metadata, files, reason }, context) {
+      // The catalog in the prompt may leave the existing skill out (hundreds do not fit): one procedure under
+      // a second name is patched apart from the first and crowds the catalog (see similar.ts).
+      const same = skills.sameTopicAs(name);
+      if (same) {
+        throw new CairnError('invalid_input', `There already is a skill for this: "${same.name}" (${shorten(same.description)}). Read it with skill_view and improve it with skill_patch instead; if yours is a different procedure, give it a name that says how it differs.`);
+      }
       const created = skills.writer.create({ name, description, body, license, compatibility, allowedTools, metadata, files }, { author: 'agent', reason, sessionId: context.sessionId });
       return `Created skill "${name}" (version ${created.version}). It is in the catalog from the next session on; skill_view works now.`;
     },

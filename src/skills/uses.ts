@@ -49,6 +49,7 @@ export class SkillUses {
       setOutcome: db.prepare('UPDATE skill_uses SET outcome = ? WHERE session_id = ? AND turn = ?'),
       lastUsed: db.prepare('SELECT MAX(viewed_at) FROM skill_uses WHERE name = ?').pluck(),
       lastUsedByName: db.prepare<[], { name: string; at: number }>('SELECT name, MAX(viewed_at) AS at FROM skill_uses GROUP BY name'),
+      countsSince: db.prepare<[number], { name: string; uses: number }>('SELECT name, COUNT(*) AS uses FROM skill_uses WHERE viewed_at >= ? GROUP BY name'),
     };
   }
 
@@ -92,6 +93,11 @@ export class SkillUses {
 
   lastUsedAt(name: string): number | undefined {
     return (this.statements.lastUsed.get(name) as number | null) ?? undefined;
+  }
+
+  /** How many turns used each skill since `at`, by name. */
+  countsSince(at: number): Map<string, number> {
+    return new Map(this.statements.countsSince.all(at).map((row) => [row.name, row.uses]));
   }
 
   /** Each skill's last use, by name. */

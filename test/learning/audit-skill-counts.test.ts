@@ -19,6 +19,7 @@ describe('per-skill audit counts', () => {
         task(2, 'failure', [{ name: 'deploying', version: 2 }]),
       ],
       undefined,
+      (t) => t.request,
     );
     const days = stats.skillsOverTime.filter((d) => d.skill === 'deploying');
     expect(days.reduce((sum, d) => sum + d.tasks, 0)).toBe(2);
@@ -30,7 +31,7 @@ describe('per-skill audit counts', () => {
   });
 
   it('count a skill read twice at one version once', () => {
-    const stats = computeStats([task(1, 'success', [{ name: 'deploying', version: 1 }, { name: 'deploying', version: 1 }])], undefined);
+    const stats = computeStats([task(1, 'success', [{ name: 'deploying', version: 1 }, { name: 'deploying', version: 1 }])], undefined, (t) => t.request);
     expect(stats.perSkill).toMatchObject([{ skill: 'deploying', version: 1, tasks: 1, success: 1 }]);
   });
 });

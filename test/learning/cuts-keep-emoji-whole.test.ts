@@ -22,7 +22,7 @@ describe('cuts in audit reports, proposals and reflections keep emoji whole', ()
   it('a failure mode example cut at 120 characters', () => {
     const request = `${'a'.repeat(119)}🔥 the deploy is on fire`;
     const task: Task = { ...newTask({ request, outcome: 'failure', errors: ['terminal: exit 1'] }), id: 1, selfAssessment: undefined, feedback: undefined, feedbackReason: undefined, reflected: false };
-    const [mode] = computeStats([task], undefined).failureModes;
+    const [mode] = computeStats([task], undefined, (t) => t.request).failureModes;
     wellFormed(mode!.example);
   });
 

@@ -32,6 +32,7 @@ import { sql as adminPostsWaiting } from './027-admin-posts-waiting.js';
 import { sql as schedulePaused } from './028-schedule-paused.js';
 import { sql as approvalsAskedElsewhere } from './029-approvals-asked-elsewhere.js';
 import { sql as sessionDirect } from './030-session-direct.js';
+import { sql as taskTallies } from './031-task-tallies.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -73,4 +74,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 28, name: 'schedule-paused', sql: schedulePaused },
   { version: 29, name: 'approvals-asked-elsewhere', sql: approvalsAskedElsewhere },
   { version: 30, name: 'session-direct', sql: sessionDirect },
+  { version: 31, name: 'task-tallies', sql: taskTallies },
 ];
