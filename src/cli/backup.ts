@@ -10,7 +10,7 @@
  */
 import Database from 'better-sqlite3';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config/load.js';
 import { CairnError } from '../core/errors.js';
@@ -18,7 +18,10 @@ import { databasePath } from '../store/db.js';
 import { diedOnThisHost, thisProcess } from '../store/process-gone.js';
 import { snapshotDatabase } from '../store/snapshot.js';
 import type { CommandGroup } from './context.js';
+import { BACKUP_MARK, markerText, parseKeep, removeOlderBackups } from './backup-keep.js';
+import { sizeText } from './doctor-data-folder.js';
 import { UNFINISHED_MARK, restoreDataDir } from './restore.js';
+import { vacuumDataDir } from './vacuum.js';
 
 /** The folders of the data folder a backup holds (workspaces and sent files are scratch). */
 const FOLDERS = ['skills', 'audits'] as const;
@@ -34,12 +37,25 @@ export const backupCommands: CommandGroup = ({ program, config, print }) => {
     .command('backup')
     .description("a consistent copy of the database, learned skills and audit reports, taken while Cairn runs")
     .option('--out <dir>', 'the folder to create (default: <data folder>/backups/<time>)')
-    .action(async (options: { out?: string }) => {
+    .option('--keep <n>', 'then remove older backups beside it, so the newest n stay (this one included)', parseKeep)
+    .action(async (options: { out?: string; keep?: number }) => {
       const loaded = config();
       const result = await backupDataDir(loaded, options.out);
       const mb = (result.databaseBytes / 1024 / 1024).toFixed(1);
       print(`Backed up to ${result.out}: cairn.db (${mb} MB), ${result.files.skills} skill files, ${result.files.audits} audit files.`);
       print(`To restore: stop Cairn, then run \`cairn restore ${result.out}\` (or run Cairn with CAIRN_DATA_DIR set to that folder).`);
+      if (options.keep !== undefined) {
+        // Only once this backup is whole: a failed one above removed nothing.
+        const removed = removeOlderBackups(result.out, options.keep, loaded.dataDir);
+        print(removed.length > 0 ? `Removed ${removed.length} older backup${removed.length === 1 ? '' : 's'}, keeping the newest ${options.keep}: ${removed.join(', ')}.` : `No older backups to remove (keeping the newest ${options.keep}).`);
+      }
+    });
+  program
+    .command('vacuum')
+    .description('give the unused room inside the database back to the disk (with `cairn start` stopped)')
+    .action(() => {
+      const { path, before, after } = vacuumDataDir(config());
+      print(`Vacuumed ${path}: ${sizeText(before)} before, ${sizeText(after)} now.`);
     });
   program
     .command('restore <backup>')
@@ -70,6 +86,7 @@ export async function backupDataDir(config: Config, out?: string, now: Date = ne
       cpSync(realpathSync(from), join(partial, folder), { recursive: true });
       files[folder] = countFiles(join(partial, folder));
     }
+    writeFileSync(join(partial, BACKUP_MARK), markerText(now, config.dataDir), { mode: 0o600 });
     // Whole now: only a finished backup loses the mark.
     rmSync(join(partial, UNFINISHED_MARK));
     renameSync(partial, target);
@@ -149,6 +166,7 @@ async function copyDatabase(source: string, target: string): Promise<number> {
   return statSync(target).size;
 }
 
+/** The files a backup holds of a folder, told to the operator: not the notes Cairns sharing a skills folder keep in `.cairn/` (skills/shared-folder.ts). */
 function countFiles(dir: string): number {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && !relative(dir, entry.parentPath).split(sep).includes('.cairn')).length;
 }

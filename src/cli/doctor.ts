@@ -12,6 +12,7 @@ import { redactText } from '../core/redact.js';
 import { enabledPlatforms, type PlatformName } from '../core/adapter-factory.js';
 import { ScheduleStore, type Schedule } from '../schedules/store.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
+import { checkDataFolder } from './doctor-data-folder.js';
 import { checkDatabase } from './doctor-database.js';
 import { checkModels } from './doctor-models.js';
 import { checkAdminChannel, checkEnvFile, checkMetrics } from './doctor-settings.js';
@@ -51,7 +52,7 @@ export interface CheckResult {
 
 export async function runDoctor(config: Config, print: (line: string) => void): Promise<boolean> {
   const results: CheckResult[] = [{ name: 'config', ok: true, detail: config.configFile ? `loaded (file ${config.configFile})` : 'loaded from the environment' }];
-  results.push(...checkProxy(config, processEnv(), process.cwd()), checkDatabase(config));
+  results.push(...checkProxy(config, processEnv(), process.cwd()), checkDatabase(config), checkDataFolder(config));
   // The checks that wait on the network run at once: on a host that answers nothing, one after
   // another they took minutes. Printed in this order all the same.
   const [models, platforms, reader, search] = await Promise.all([checkModels(config), checkPlatforms(config), checkDocumentReader(), checkSearch(config)]);

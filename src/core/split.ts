@@ -34,14 +34,58 @@ export function splitMessage(text: string, limit: number): string[] {
   return parts.filter((part) => part.trim().length > 0);
 }
 
-/** Where to cut within `max` characters: the last paragraph, line or word break, else hard; never inside a link. */
+/**
+ * Where to cut within `max` characters: the last paragraph, line or word break, then (in Chinese or
+ * Japanese, written without spaces) the last 。！？ ending a sentence, then the last boundary of a word
+ * or a character as the reader sees it; never inside a link.
+ */
 function cutIndex(text: string, max: number): number {
   const window = text.slice(0, Math.max(1, max));
   for (const separator of ['\n\n', '\n', ' ']) {
     const at = window.lastIndexOf(separator);
     if (at > max * 0.5) return outsideLinks(text, at + separator.length);
   }
-  return whole(text, outsideLinks(text, window.length));
+  const sentence = lastSentenceEnd(window);
+  if (sentence > max * 0.5) return outsideLinks(text, sentence);
+  return whole(text, outsideLinks(text, lastBoundary(text, window.length, max * 0.5)));
+}
+
+/** Full-width sentence ends, with the closing quotes or brackets that follow them (。」). */
+const WIDE_SENTENCE_END = /[。！？][」』）〕】"'’”]*/g;
+
+function lastSentenceEnd(window: string): number {
+  let end = -1;
+  for (const match of window.matchAll(WIDE_SENTENCE_END)) end = match.index + match[0].length;
+  return end;
+}
+
+const WORDS = new Intl.Segmenter(undefined, { granularity: 'word' });
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Characters read past the cut, so that the segmenters see what follows it (a combining mark, a ZWJ, a flag's second half). */
+const LOOKAHEAD = 32;
+
+/**
+ * The last boundary at or before `max`: of a word (the segmenter knows Chinese, Japanese and Thai
+ * words) when one falls after `least`, else of a grapheme. A cut by UTF-16 units alone split a
+ * family emoji into its people, a flag into two letters, and a word such as 東京 into 東 and 京.
+ */
+function lastBoundary(text: string, max: number, least: number): number {
+  const from = Math.max(0, Math.floor(least) - LOOKAHEAD);
+  const piece = text.slice(from, max + LOOKAHEAD);
+  let word = 0;
+  for (const { index } of WORDS.segment(piece)) {
+    if (from + index > max) break;
+    word = from + index;
+  }
+  if (word > least) return word;
+  let grapheme = 0;
+  for (const { index } of GRAPHEMES.segment(text.slice(Math.max(0, max - LOOKAHEAD), max + LOOKAHEAD))) {
+    const at = Math.max(0, max - LOOKAHEAD) + index;
+    if (at > max) break;
+    grapheme = at;
+  }
+  // One grapheme longer than the whole limit (zalgo text) is cut where it must be.
+  return grapheme > 0 ? grapheme : max;
 }
 
 /** A hard cut moved back one unit where it would split a character (an emoji is two UTF-16 units). */

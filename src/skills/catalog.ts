@@ -7,6 +7,8 @@
  */
 import { headOf } from '../core/text.js';
 import { estimateTokens } from '../memory/tokens.js';
+import { wordTokens } from '../memory/notes/query.js';
+import { hasWideChars } from '../memory/notes/wide-chars.js';
 import type { SkillSourceKind } from './library.js';
 
 export interface CatalogEntry {
@@ -154,7 +156,13 @@ function overlap(own: ReadonlySet<string>, query: ReadonlySet<string>): number {
   return score;
 }
 
+/**
+ * The words relevance compares, as note search reads them (memory/notes/query.ts): accents folded
+ * ("cafe" is "café"), and Chinese, Japanese or Thai as overlapping pairs of characters. Read as runs
+ * of letters, "デプロイの手順を教えて" was one word that no description held, so a team writing
+ * in Japanese had its skills ranked by name alone when the catalog did not fit.
+ */
 export function words(text: string): Set<string> {
-  const found = text.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [];
+  const found = wordTokens(text).filter((word) => word.length >= 3 || (word.length === 2 && hasWideChars(word)));
   return new Set(found.filter((word) => !STOP_WORDS.has(word)));
 }

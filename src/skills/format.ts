@@ -10,6 +10,7 @@ import matter from 'gray-matter';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { problem, type SkillProblem, type SkillRule } from './rules.js';
+import { foldForSearch } from '../memory/notes/fold.js';
 
 export const NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const MAX_NAME_CHARS = 64;
@@ -308,15 +309,18 @@ function build(frontmatter: SkillFrontmatter, split: Split, text: string): Skill
   return { frontmatter, yaml: split.yaml, body: split.body, text, hash: hashText(text) };
 }
 
-/** A skill name made of `text` (`Brand_Guidelines` → `brand-guidelines`); empty when nothing of it is usable. */
+/** A skill name made of `text` (`Brand_Guidelines` → `brand-guidelines`, `Café-Übersicht` → `cafe-ubersicht`); empty when nothing of it is usable. */
 export function suggestedName(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, MAX_NAME_CHARS).replace(/-+$/, '');
+  // Accents folded first: "café" lost its é and became "caf".
+  return foldForSearch(text).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, MAX_NAME_CHARS).replace(/-+$/, '');
 }
 
 function nameFault(name: string): string {
   if (/[A-Z]/.test(name)) return 'has uppercase letters';
   if (/^-|-$/.test(name)) return 'starts or ends with a hyphen';
   if (name.includes('--')) return 'has a double hyphen';
+  // Names are ASCII in the agentskills.io format; the description is where another language goes.
+  if (/\P{ASCII}/u.test(name)) return 'has letters other than a-z (skill names are written in Latin letters; the description may be in any language)';
   return 'has characters other than a-z, 0-9 and -';
 }
 

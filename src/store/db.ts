@@ -21,6 +21,14 @@ export interface OpenOptions {
   migrate?: boolean;
 }
 
+/**
+ * The size the WAL file is cut back to after a checkpoint (SQLite's `journal_size_limit`). Ordinary
+ * use keeps it near 4 MB (a checkpoint every 1,000 pages); without a limit, one large transaction (a
+ * migration's backfill, `cairn memory import`, a VACUUM) left a WAL of its size on the disk for as long
+ * as `cairn start` ran, since SQLite reuses the file from its start but never shrinks it.
+ */
+export const WAL_SIZE_LIMIT = 16 * 1024 * 1024;
+
 export function databasePath(dataDir: string): string {
   return join(dataDir, 'cairn.db');
 }
@@ -40,6 +48,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
       db.pragma('journal_mode = WAL');
       // NORMAL is durable across application crashes in WAL mode; only a power loss can drop the last commits.
       db.pragma('synchronous = NORMAL');
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
     }
     db.pragma('foreign_keys = ON');
     if (options.migrate === false) refuseNewer(db, options.migrations ?? MIGRATIONS);

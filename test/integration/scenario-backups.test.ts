@@ -76,7 +76,7 @@ describe('an operator backs Cairn up from cron for months and drills restores', 
     const refused = runs.find((run): run is PromiseRejectedResult => run.status === 'rejected');
     expect(String(refused?.reason)).toContain(`Another \`cairn backup\` is writing to ${dated} now`);
     expect(readdirSync(disk)).toEqual(['cairn-night-2']);
-    expect(readdirSync(dated).sort()).toEqual(['cairn.db', 'skills']);
+    expect(readdirSync(dated).sort()).toEqual(['.cairn-backup', 'cairn.db', 'skills']);
     expect(statSync(dated).mode & 0o777).toBe(0o700);
 
     // Night 3: the machine rebooted in the middle of the backup. Its folder is left as `.partial`,

@@ -35,7 +35,7 @@ describe('cairn backup', () => {
       expect(copy.prepare('SELECT COUNT(*) FROM instance_lease').pluck().get()).toBe(0);
       copy.close();
       expect(readFileSync(join(out, 'skills', 'learned', 'reading-the-clock', 'SKILL.md'), 'utf8')).toContain('reading-the-clock');
-      expect(readdirSync(out).sort()).toEqual(['audits', 'cairn.db', 'skills']);
+      expect(readdirSync(out).sort()).toEqual(['.cairn-backup', 'audits', 'cairn.db', 'skills']);
 
       // An existing folder is never overwritten, and a refused backup leaves no partial one.
       await expect(backupDataDir(config, out)).rejects.toThrow(/exists already: pick another --out/);

@@ -30,6 +30,8 @@ export const EXTRACTION_INSTRUCTIONS = [
   'From the conversation, write the few notes worth knowing in future conversations with this user:',
   'decisions made, problems solved (the problem and the fix that worked), preferences, facts about the user and their work, and recurring patterns.',
   'Each note is one or two self-contained sentences, concrete and actionable (names, versions, paths, numbers, dates), about the user in the third person.',
+  // Notes are searched by the words people use: a note translated into English ("moved to Tokyo") is never found by 東京.
+  'Write each note in the language the user wrote it in, with names, places and terms as they wrote them, not translated.',
   'Do not write a transcript or a summary of the chat. Skip small talk, one-off requests with nothing lasting, and what the assistant said that the user did not confirm.',
   `A user line that starts "${QUOTED_LEFT_OUT}" asks about messages that may be someone else's: do not take what the assistant says about them as facts about this user.`,
   'Never include secrets such as API keys, tokens or passwords.',

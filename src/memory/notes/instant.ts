@@ -17,7 +17,8 @@ const DAY_MS = 86_400_000;
  * `timeZone`: the IANA zone of a date or time written without an offset.
  */
 export function parseInstant(text: string, edge: 'start' | 'end' = 'start', timeZone = 'UTC'): number | null {
-  const match = ISO.exec(text.trim());
+  // NFKC: full-width digits and marks as a Japanese or Chinese IME types them (２０２６－１１－０１) are the ASCII ones.
+  const match = ISO.exec(text.normalize('NFKC').trim());
   if (!match) return null;
   const [, y, mo, d, h, mi, s, fraction, zone] = match;
   const year = Number(y);

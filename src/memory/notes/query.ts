@@ -5,7 +5,7 @@
  */
 import { wordForms } from './irregular.js';
 import { ftsPhrase, hasWideChars, wideTokens } from './wide-chars.js';
-import { closedForms, foldForSearch, hasNonAscii } from './fold.js';
+import { closedForms, foldForSearch, hasNonAscii, spelledForms } from './fold.js';
 
 /** Words that carry no topic: English function words and the verbs questions about memory use. */
 const STOPWORDS = new Set(
@@ -51,11 +51,31 @@ const ASCII_WORD = /[a-z0-9]+/g;
  * dropped, unless nothing else is left (then "who are you" still searches something).
  */
 export function queryTerms(text: string): string[] {
-  // "e-mail" searches "email" too (the index holds hyphenated words closed as well).
-  const tokens = [...new Set([...wordTokens(text), ...closedForms(foldForSearch(text)).map((word) => word.toLowerCase())])];
+  // "e-mail" searches "email" too, and "Müller" "Mueller" (the index holds those forms as well).
+  const extra = [...closedForms(foldForSearch(text)), ...spelledForms(text).map(foldForSearch)].map((word) => word.toLowerCase());
+  const tokens = [...new Set([...wordTokens(text), ...extra])];
   const content = tokens.filter((token) => !STOPWORDS.has(token));
-  return (content.length > 0 ? content : tokens).slice(0, MAX_QUERY_TERMS);
+  return withinTermBudget(content.length > 0 ? content : tokens);
 }
+
+/**
+ * A pair of Chinese, Japanese or Thai characters (wide-chars.ts) costs a third of a word: their
+ * words are two to four characters, so 32 pairs held a sentence's opening only, and a polite
+ * greeting ("おはようございます。今日もよろしくお願いいたします。") took all of them: the note a
+ * Japanese first message was about was never recalled. English keeps its 32 words.
+ */
+function withinTermBudget(tokens: readonly string[]): string[] {
+  const kept: string[] = [];
+  let cost = 0;
+  for (const token of tokens) {
+    cost += hasWideChars(token) ? 1 : WIDE_PAIRS_PER_WORD;
+    if (cost > MAX_QUERY_TERMS * WIDE_PAIRS_PER_WORD) break;
+    kept.push(token);
+  }
+  return kept;
+}
+
+const WIDE_PAIRS_PER_WORD = 3;
 
 export function isStopword(token: string): boolean {
   return STOPWORDS.has(token);

@@ -7,7 +7,7 @@
  * (the usual bigram approach, which needs no dictionary).
  */
 
-import { closedForms, foldForSearch, hasNonAscii } from './fold.js';
+import { closedForms, foldForSearch, hasNonAscii, spelledForms } from './fold.js';
 
 /**
  * The prolonged sound mark ー (and half-width ｰ) is Script=Common, yet part of the word in most
@@ -26,11 +26,11 @@ export function hasWideChars(text: string): boolean {
 
 /**
  * The text as the index holds it: folded as queries are (fold.ts), each wide character set apart
- * by spaces, hyphenated words also written closed; null when that changes nothing (the index
- * takes the text as it is).
+ * by spaces, hyphenated words also written closed and umlauts also spelled out; null when that
+ * changes nothing (the index takes the text as it is).
  */
 export function searchText(text: string): string | null {
-  const closed = closedForms(text);
+  const closed = [...closedForms(text), ...spelledForms(text)];
   if (!hasNonAscii(text) && closed.length === 0) return null;
   const folded = foldForSearch(text);
   const spaced = hasWideChars(folded) ? folded.replace(WIDE, ' $& ') : folded;

@@ -33,6 +33,7 @@ import { sql as schedulePaused } from './028-schedule-paused.js';
 import { sql as approvalsAskedElsewhere } from './029-approvals-asked-elsewhere.js';
 import { sql as sessionDirect } from './030-session-direct.js';
 import { sql as taskTallies } from './031-task-tallies.js';
+import { backfill as searchFoldArabicGermanBackfill, sql as searchFoldArabicGerman } from './032-search-fold-arabic-german.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -75,4 +76,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 29, name: 'approvals-asked-elsewhere', sql: approvalsAskedElsewhere },
   { version: 30, name: 'session-direct', sql: sessionDirect },
   { version: 31, name: 'task-tallies', sql: taskTallies },
+  { version: 32, name: 'search-fold-arabic-german', sql: searchFoldArabicGerman, backfill: searchFoldArabicGermanBackfill },
 ];
