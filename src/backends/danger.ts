@@ -13,6 +13,7 @@
 import { posix } from 'node:path';
 import { braceExpansions } from './brace-expansion.js';
 import { baseName, commandWords, plainPipelines, quotedPipelines } from './command-words.js';
+import { SHELLS, isInlineScriptFlag, runsDecodedText, runsStdinAsScript, spelledOutScripts } from './hidden-scripts.js';
 
 export interface Danger {
   rule: string;
@@ -45,8 +46,8 @@ const DISK_DEVICE = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|r?disk|dm-|md|loop|mapper
 const REDIRECT = />{1,2}\s*["']?([^\s"';|&]+)/g;
 /** A shell, `source` or `.` reading a download through process substitution: `bash <(curl …)`, `. <(wget …)`. */
 const RUNS_DOWNLOAD = /(^|[\s;&|({/])((ba|z|da|k)?sh|source|\.)\s+(<\s*)?<\(\s*(curl|wget|fetch)\b/;
-/** A download handed to eval or `sh -c` as its script: `sh -c "$(curl …)"`. */
-const EVALS_DOWNLOAD = /\b(eval|(ba|z|da)?sh\s+-c)\s+["']?\$\(\s*(curl|wget)\b/;
+/** A download handed to eval, `sh -c` or a here-string as its script: `sh -c "$(curl …)"`, `bash <<< "$(curl …)"`. */
+const EVALS_DOWNLOAD = /\b(eval|(ba|z|da)?sh\s+(-c|<<<))\s*["']?\$\(\s*(curl|wget)\b/;
 
 /** A command or part of one that the rules look at. */
 interface Piece {
@@ -99,6 +100,11 @@ const RULES: Rule[] = [
     rule: 'pipe-to-shell',
     reason: 'runs a script straight from the network',
     test: ({ text }) => pipesDownloadIntoInterpreter(text) || RUNS_DOWNLOAD.test(text) || EVALS_DOWNLOAD.test(text),
+  },
+  {
+    rule: 'decoded-script',
+    reason: 'runs a script that is decoded only when it runs, so what it does cannot be read here',
+    test: ({ text }) => runsDecodedText(text),
   },
   {
     rule: 'shutdown',
@@ -204,7 +210,6 @@ function functionNameBefore(compact: string, open: number): string {
   return compact.slice(start, open).replace(/^function(?=.)/, '');
 }
 
-const SHELLS = /^(ba|z|da|k|fi)?sh$/;
 const DOWNLOADERS = /^(curl|wget|fetch)$/;
 
 /** `curl … | sh`, `wget -O- … | sudo python3`: a download piped into something that runs what it reads. */
@@ -216,18 +221,6 @@ function pipesDownloadIntoInterpreter(text: string): boolean {
   }
   return false;
 }
-
-/** A shell or interpreter with no code of its own (`sh -c '…'`, `python3 -m json.tool`, `node -e …` read the download as data). */
-function runsStdinAsScript(words: string[]): boolean {
-  const [command = '', ...flags] = words;
-  if (SHELLS.test(command) || /^t?csh$/.test(command)) return !flags.some(isInlineScriptFlag);
-  if (/^python[\d.]*$/.test(command)) return !flags.some((w) => /^-[a-zA-Z]*[cm]/.test(w));
-  if (/^(perl|ruby|node)$/.test(command)) return !flags.some((w) => /^-[a-zA-Z]*[eEp]/.test(w));
-  return false;
-}
-
-/** `-c` in any group of a shell's flags (`-lc`, `-ec`). */
-const isInlineScriptFlag = (word: string) => /^-[a-zA-Z]+$/.test(word) && word.includes('c');
 
 /** How deep scripts inside scripts are read (`bash -c "eval '…'"`). */
 const MAX_NESTING = 3;
@@ -246,6 +239,11 @@ function dangerIn(command: string, cwd: string | undefined, stdin: string | unde
     const script = handedScript(piece.words);
     const inner = script === undefined ? undefined : dangerIn(script, piece.cwd, undefined, depth + 1);
     if (inner) return inner;
+    // `echo 'rm -rf ~' | sh` and `bash <<< '…'` feed a shell a script as stdin does: read it the same way.
+    for (const spelled of spelledOutScripts(piece.text, piece.words)) {
+      const fed = dangerIn(spelled, piece.cwd, undefined, depth + 1);
+      if (fed) return fed;
+    }
     // Read once: `bash; bash; …` must not read a long stdin once per shell.
     if (stdin !== undefined && !stdinRead && script === undefined && SHELLS.test(piece.words[0] ?? '')) {
       stdinRead = true;

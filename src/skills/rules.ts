@@ -26,6 +26,7 @@ export const SKILL_RULES = {
   secret: 'no credentials, keys or tokens in a skill; name the environment variable instead',
   exfiltration: 'no instructions to send secrets or user data anywhere',
   'override-user': 'no instructions to ignore the user or hide things from them',
+  'hidden-text': 'no characters a reader cannot see (zero-width spaces, bidi controls, tag characters): the model reads what people reviewing the skill do not',
 } as const;
 
 export type SkillRule = keyof typeof SKILL_RULES;
