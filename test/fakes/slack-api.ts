@@ -112,7 +112,7 @@ export interface FakeSlackApi {
   addFile(name: string, bytes: Buffer): string;
   /** A fresh response_url whose posts appear as messages in `channel`. */
   responseUrl(channel: string): string;
-  /** Bounded polling until `count` messages (optionally filtered) were posted. */
+  /** Bounded polling until `count` messages (optionally filtered) were posted: 20 s by default, a bound on a stall, not a timing (a loaded 2-core CI machine took 8 s for a long reply). */
   waitForMessages(count: number, filter?: (post: SlackPost) => boolean, timeoutMs?: number): Promise<SlackPost[]>;
   waitForUpdates(count: number): Promise<FakeSlackApi['updates']>;
   /** A message people wrote in a channel (a thread's root, or a reply with thread_ts), for conversations.replies. */
@@ -391,7 +391,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       responseUrls.set(id, channel);
       return `${origin}/respond/${id}`;
     },
-    waitForMessages: async (count, filter = () => true, timeoutMs = 5_000) => {
+    waitForMessages: async (count, filter = () => true, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const matching = posts.filter(filter);
