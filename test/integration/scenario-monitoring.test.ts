@@ -9,8 +9,6 @@
  * killed); HEAD and unknown paths; a restart. The real HTTP server and the real adapters against the loopback fakes;
  * the adapters' timers by hand.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../fakes/model-server.js';
 import { SlackEventSender, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
@@ -20,6 +18,7 @@ import { guildMessage, USER as DISCORD_ADA } from '../helpers/discord-rig.js';
 import { ManualTimers } from '../helpers/manual-timers.js';
 import { ManualTimers as ManualTimeouts } from '../backends/helpers.js';
 import { tempDir, testConfig } from '../helpers/cairn.js';
+import { freePort } from '../helpers/free-port.js';
 import { until } from '../helpers/telegram-rig.js';
 import { startCairn, type RunningCairn, type StartOptions } from '../../src/cli/start.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -50,14 +49,6 @@ afterEach(async () => {
   if (world) for (const fake of [world.model, world.slack, world.telegram, world.discord]) await fake.close();
   world = undefined;
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** `cairn start` on the three platforms, each adapter built as its module builds it, with its timers by hand. */
 async function boot(w: World, options: { port?: number; held?: Promise<void> } = {}) {

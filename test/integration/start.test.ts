@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeModelServer } from '../fakes/model-server.js';
 import { tempDir, testConfig } from '../helpers/cairn.js';
+import { freePort } from '../helpers/free-port.js';
 import { startCairn, type RunningCairn } from '../../src/cli/start.js';
 import { GatedModel } from '../helpers/gated-model.js';
 import { RecordingAdapter } from '../helpers/recording-adapter.js';
@@ -12,15 +13,6 @@ import { silentLogger } from '../../src/core/logger.js';
 import { CairnError, ConfigError } from '../../src/core/errors.js';
 import type { Adapter } from '../../src/core/message.js';
 import { openDatabase } from '../../src/store/db.js';
-
-/** A port nothing listens on (taken from the OS, then let go). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('cairn start', () => {
   it('serves /healthz on a free port and stops cleanly', async () => {
