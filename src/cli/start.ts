@@ -18,6 +18,7 @@ import { InstanceLease } from '../store/instance-lease.js';
 import { systemTimers, type TimerHandle } from '../backends/timers.js';
 import { systemClock } from '../core/clock.js';
 import { databasePath, migrateDatabase, openDatabase, type Db } from '../store/db.js';
+import { MIGRATIONS } from '../store/migrations/index.js';
 import type { LeftoverScope } from '../backends/approvals.js';
 import { DatabaseSentReplies, REMEMBERED_REPLIES, SentReplies } from '../core/sent-replies.js';
 import type { CommandGroup } from './context.js';
@@ -105,7 +106,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
     throw error;
   }
   try {
-    if (!options.db) migrateDatabase(db);
+    // A re-indexing migration over a large database takes seconds to a minute, with nothing else to show for it.
+    if (!options.db) migrateDatabase(db, MIGRATIONS, (pending) => logger.info({ from: (pending[0]?.version ?? 1) - 1, to: pending.at(-1)?.version, migrations: pending.map((m) => m.name) }, 'upgrading the database (a large one may take a minute)'));
   } catch (error) {
     lease.release();
     db.close();

@@ -60,10 +60,13 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   }
 }
 
-/** Applies the migrations to a database opened with `migrate: false`; on failure it stays open (the caller closes it) and the error says what to do. */
-export function migrateDatabase(db: Db, migrations: readonly Migration[] = MIGRATIONS): void {
+/**
+ * Applies the migrations to a database opened with `migrate: false`; on failure it stays open (the caller closes it) and
+ * the error says what to do. `onPending` hears of the migrations about to run, before the first (none: not called).
+ */
+export function migrateDatabase(db: Db, migrations: readonly Migration[] = MIGRATIONS, onPending?: (pending: readonly Migration[]) => void): void {
   try {
-    migrate(db, migrations);
+    migrate(db, migrations, onPending);
   } catch (error) {
     throw unusable(error, db.name);
   }
@@ -94,14 +97,15 @@ function whatToDo(error: unknown): string {
   }
 }
 
-export function migrate(db: Db, migrations: readonly Migration[]): void {
+export function migrate(db: Db, migrations: readonly Migration[], onPending?: (pending: readonly Migration[]) => void): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
   refuseNewer(db, migrations);
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const isApplied = db.prepare<[number]>('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
-  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (applied.has(migration.version)) continue;
+  const pending = [...migrations].sort((a, b) => a.version - b.version).filter((migration) => !applied.has(migration.version));
+  if (pending.length > 0) onPending?.(pending);
+  for (const migration of pending) {
     // IMMEDIATE takes the write lock before looking again: another process (a CLI command started
     // during an upgrade) may have applied it since the list above was read.
     db.transaction(() => {

@@ -9,10 +9,11 @@ import { freePort } from '../helpers/free-port.js';
 import { startCairn, type RunningCairn } from '../../src/cli/start.js';
 import { GatedModel } from '../helpers/gated-model.js';
 import { RecordingAdapter } from '../helpers/recording-adapter.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { createLogger, silentLogger } from '../../src/core/logger.js';
 import { CairnError, ConfigError } from '../../src/core/errors.js';
 import type { Adapter } from '../../src/core/message.js';
-import { openDatabase } from '../../src/store/db.js';
+import { databasePath, openDatabase } from '../../src/store/db.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
 
 describe('cairn start', () => {
   it('serves /healthz on a free port and stops cleanly', async () => {
@@ -228,5 +229,26 @@ describe('cairn start', () => {
     config.providers = [];
     config.modelProblems = ['No model is configured. Set OPENAI_API_KEY …'];
     await expect(startCairn(config, { logger: silentLogger })).rejects.toThrow(/OPENAI_API_KEY/);
+  });
+
+  it('says it is upgrading the database before migrations that may take a while, and nothing when there are none', async () => {
+    const model = await startFakeModelServer();
+    const dataDir = tempDir();
+    const config = testConfig(model.url, { CAIRN_HTTP_PORT: '0' }, dataDir);
+    // A data folder the version before the last two migrations left.
+    openDatabase(databasePath(dataDir), { migrations: MIGRATIONS.filter((migration) => migration.version < 31) }).close();
+    const log: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'info', format: 'json', destination: { write: (line: string) => void log.push(JSON.parse(line) as Record<string, unknown>) } });
+    const upgrades = () => log.filter((entry) => entry.msg === 'upgrading the database (a large one may take a minute)');
+    try {
+      const first = await startCairn(config, { logger, host: '127.0.0.1' });
+      await first.stop();
+      expect(upgrades()).toEqual([expect.objectContaining({ from: 30, to: MIGRATIONS.at(-1)?.version, migrations: MIGRATIONS.filter((migration) => migration.version >= 31).map((migration) => migration.name) })]);
+      const second = await startCairn(config, { logger, host: '127.0.0.1' });
+      await second.stop();
+      expect(upgrades()).toHaveLength(1);
+    } finally {
+      await model.close();
+    }
   });
 });
