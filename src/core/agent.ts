@@ -15,7 +15,8 @@ import type { ChatMessage, CompletionResult, ModelClient, ToolCall, Usage } from
 import type { Session, SessionStore } from '../memory/sessions.js';
 import type { Compressor } from '../memory/compression.js';
 import type { FileSender, Notify, ToolOutcome, ToolRegistry } from '../tools/registry.js';
-import { CairnError, describeError, isCairnError } from './errors.js';
+import { CairnError, describeError, errorCodeOf, isCairnError } from './errors.js';
+import { unsavedAnswerNote } from './user-errors.js';
 import { withReplyContext, withThreadContext } from './reply-context.js';
 import { withAttachmentNote } from './attachments.js';
 import { estimateMessageTokens, estimateTokens } from '../memory/tokens.js';
@@ -246,13 +247,22 @@ export class Agent {
         if (calls.length === 0) {
           // Kept as said, so that "continue" finds it in the history.
           text = finalOnly && result.text.trim() === '' ? OUT_OF_STEPS : result.text;
-          record({ role: 'assistant', content: text });
+          // Refused by a full disk or a read-only database: the answer was made (and paid for), so it goes out all the same, saying it is not kept.
+          let unsaved: string | undefined;
+          try {
+            record({ role: 'assistant', content: text });
+          } catch (error) {
+            unsaved = unsavedAnswerNote(error);
+            if (unsaved === undefined) throw error;
+            this.options.logger.error({ sessionId: session.id, code: errorCodeOf(error), err: describeError(error) }, 'the answer could not be saved; it is sent all the same');
+          }
           // Already in the history beside its tool calls, so only shown, not stored twice.
           if (text.trim() === '') text = textBesideTools;
           // Cut at the model's output limit: the reader is told the rest is missing, and how to get it.
           if (result.finishReason === 'length') text = withNote(text, CUT_OFF);
           // Stopped by the provider's filter (Azure OpenAI, OpenRouter): said so, and alone when nothing came (not "rephrase", as for an empty answer).
           if (result.finishReason === 'content_filter') text = withNote(text, FILTERED);
+          if (unsaved) text = withNote(text, unsaved);
           break;
         }
         if (result.text.trim() !== '') textBesideTools = result.text;

@@ -12,7 +12,7 @@ import type { Agent, TurnResult } from './agent.js';
 import type { Clock } from './clock.js';
 import { asTextUnlessCommand, type CommandRegistry } from './commands.js';
 import type { Logger } from './logger.js';
-import { CairnError, describeError, errorCodeOf } from './errors.js';
+import { CairnError, describeError, errorCodeOf, sqliteCodeOf } from './errors.js';
 import { RunningTurns, type RunningTurn } from './running-turns.js';
 import { TurnReplies, editable, replyToOf } from './turn-replies.js';
 import { InboundDedupe } from './dedupe.js';
@@ -115,13 +115,38 @@ export class Gateway {
     // A message that throws (the database refuses its first write: a full disk, a volume gone read-only) counts as
     // failed: uncounted, /metrics showed no failure while every message was lost.
     let outcome: HandleOutcome = 'failed';
+    let message = inbound;
     try {
-      outcome = await this.accept(asTextUnlessCommand(inbound, this.options.commands));
+      message = asTextUnlessCommand(inbound, this.options.commands);
+      outcome = await this.accept(message);
+      return outcome;
+    } catch (error) {
+      if (sqliteCodeOf(error) === undefined) throw error;
+      await this.notTaken(message, error);
       return outcome;
     } finally {
       this.options.metrics?.message(inbound.platform, outcome);
     }
   };
+
+  /**
+   * The database refused a message before its turn (its duplicate check: a full disk, a volume gone read-only). Its
+   * sender is told why, as a turn that failed there would be, where the message was for Cairn and they may talk to it
+   * (a group's chatter gets no error, a stranger no answer). The platform is not asked to send it again: nothing here
+   * could record it then either, each delivery would get the sentence once more, and Telegram's polling cannot.
+   */
+  private async notTaken(message: InboundMessage, error: unknown): Promise<void> {
+    const { logger, access, commands } = this.options;
+    logger.error({ platform: message.platform, conversationId: message.conversationId, messageId: message.messageId, code: errorCodeOf(error), err: describeError(error) }, 'message not taken: the database refused to record it');
+    if (message.isSelf || message.isBot) return;
+    if (!message.isDirect && !message.addressed && !(message.command && commands.get(message.command.name))) return;
+    try {
+      if (access.decide(message) !== 'allow') return;
+    } catch {
+      return;
+    }
+    await this.replies.reply(message, { text: userFacingError(error), isError: true });
+  }
 
   private async accept(inbound: InboundMessage): Promise<HandleOutcome> {
     const { logger, access, clock } = this.options;

@@ -46,7 +46,12 @@ export class SentReplies {
   remember(key: string | undefined, conversationId: string, answered: string | undefined): void {
     if (!key || answered?.startsWith(REACTION_PREFIX)) return;
     setBounded(this.replies, key, { conversationId, answered }, this.limit);
-    this.store?.put(key, { conversationId, answered });
+    try {
+      this.store?.put(key, { conversationId, answered });
+    } catch {
+      // A full disk or a read-only database: the reply was sent, and the rest of it (a split reply's next parts) must
+      // go too. It is kept in memory; a reaction to it counts until a restart. The database's refusal is logged where it stops a turn.
+    }
   }
 
   get(key: string): SentReply | undefined {

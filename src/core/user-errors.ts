@@ -45,6 +45,17 @@ export function userFacingError(error: unknown): string {
 }
 
 /**
+ * The note an answer gets when the model produced it but it could not be saved (a full disk, a read-only
+ * database): it is sent all the same, since it was paid for, but the conversation will not hold it.
+ */
+export function unsavedAnswerNote(error: unknown): string | undefined {
+  const code = sqliteCodeOf(error);
+  if (code?.startsWith('SQLITE_FULL')) return "[I couldn't save this answer: the server's disk is full, so this conversation won't remember it. The operator needs to free some space.]";
+  if (code?.startsWith('SQLITE_READONLY')) return "[I couldn't save this answer: my database can't be written to right now, so this conversation won't remember it. The operator should run `cairn doctor`.]";
+  return undefined;
+}
+
+/**
  * SQLite refusing to write (better-sqlite3's SqliteError carries SQLite's code): a full disk or a
  * read-only database fails every message alike until the operator acts, so "try again" (what an
  * unknown failure gets) only had people resend into the same wall, and nobody said the disk.
