@@ -239,9 +239,9 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   // Transcription and vision calls go in the ledger too: they spend tokens for the person who sent the file.
   const metering: Metering = { onCall, pricing: config.model.pricing, logger };
   const describer = overrides.describer ?? imageDescriber(config, metering);
-  if (config.web.fetch) tools.register(webFetchTool({ ...config.web, proxy: config.proxy }, documentPool));
+  if (config.web.fetch) tools.register(webFetchTool({ ...config.web, proxy: config.proxy }, documentPool, config.secrets));
   const { provider, ...engine } = config.web.search;
-  if (provider) tools.register(webSearchTool({ provider, ...engine, proxy: config.proxy }, config.web.timeoutMs));
+  if (provider) tools.register(webSearchTool({ provider, ...engine, proxy: config.proxy }, config.web.timeoutMs, config.secrets));
   if (keptFiles) {
     tools.register(readAttachmentTool(keptFiles));
     if (describer) tools.register(lookAtImageTool(keptFiles, describer));

@@ -98,6 +98,7 @@ export class Compressor {
    */
   /**
    * `userKey`: whose turn needs it; the summary is part of that turn, and counts against their daily allowance.
+   * In a group each fold counts against whoever wrote most of what it folds (see `heaviestSpeaker`).
    * `shared`: others may read the summary (a group; the default): admin-only tools' arguments and results stay out
    * of it. In a direct chat they are the one person's own, and the summary keeps what the commands returned.
    */
@@ -113,6 +114,7 @@ export class Compressor {
       const budget = this.contextFor(session) * SUMMARIZER_SHARE - estimateTokens(SUMMARY_INSTRUCTIONS);
       const through = foldEnd(pending, budget - estimateTokens(transcript(current.summary, [])), filter);
       const folded = pending.filter((m) => m.seq <= through);
+      const payer = shared ? (heaviestSpeaker(folded) ?? userKey) : userKey;
       try {
         const result = await this.options.model.complete({
           messages: [
@@ -122,7 +124,7 @@ export class Compressor {
           ...(this.options.auxModel ? { model: this.options.auxModel } : {}),
           purpose: 'summary',
           sessionId: session.id,
-          ...(userKey ? { userKey } : {}),
+          ...(payer ? { userKey: payer } : {}),
           ...(signal ? { signal } : {}),
         });
         const summary = withFilesSent(wholeSummary(result), current.summary, folded);
@@ -285,4 +287,21 @@ function renderLine(message: ChatMessage, filter: SummaryFilter, itemChars: numb
     case 'system':
       return `System: ${truncateMiddle(message.content, itemChars)}`;
   }
+}
+
+/**
+ * Who wrote most of `folded` (a turn's replies and tool results count as its asker's), or undefined when no
+ * message says. In a group the summary of one member's long pastes was made, and counted against the daily
+ * allowance, on whoever spoke next: a member could spend another's allowance by flooding the channel.
+ */
+function heaviestSpeaker(folded: readonly StoredMessage[]): string | undefined {
+  const tokens = new Map<string, number>();
+  let speaker: string | undefined;
+  for (const stored of folded) {
+    if (stored.message.role === 'user') speaker = stored.userId;
+    if (speaker !== undefined) tokens.set(speaker, (tokens.get(speaker) ?? 0) + stored.tokens);
+  }
+  let heaviest: [string, number] | undefined;
+  for (const entry of tokens) if (heaviest === undefined || entry[1] > heaviest[1]) heaviest = entry;
+  return heaviest?.[0];
 }

@@ -28,7 +28,8 @@ describe('recall', () => {
   });
 
   it('recalls pinned notes first, then those relevant to the first message, within the token budget', async () => {
-    const cairn = rig.start({ CAIRN_MEMORY_RECALL_TOKENS: '120' });
+    // The header, with its line saying notes are not instructions, takes about 80 of these.
+    const cairn = rig.start({ CAIRN_MEMORY_RECALL_TOKENS: '150' });
     const store = cairn.notes.store;
     store.add(ALICE, { text: 'Alice wants answers in British English.', kind: 'preference', origin: 'user', pinned: true, createdAt: 1 });
     store.add(ALICE, { text: 'Alice deploys the billing service with Helm.', kind: 'fact', origin: 'model', createdAt: 2 });
@@ -39,7 +40,7 @@ describe('recall', () => {
     expect(prompt).toContain('billing service with Helm');
     expect(prompt).not.toContain('lunch at place');
     const memory = prompt.slice(prompt.indexOf('## Memory'));
-    expect(Math.ceil(memory.length / 4)).toBeLessThanOrEqual(130);
+    expect(Math.ceil(memory.length / 4)).toBeLessThanOrEqual(160);
   });
 
   it("never puts one user's notes in another's prompt, nor anyone's in a group's shared prompt", async () => {
