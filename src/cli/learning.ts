@@ -4,6 +4,8 @@ import { CairnError } from '../core/errors.js';
 import type { Task } from '../learning/tasks.js';
 import { positiveInt, withCairn, type CommandGroup } from './context.js';
 import { oneLine } from '../core/text.js';
+import { CLI_DECIDER } from '../learning/proposals.js';
+import { rejectionLine } from '../learning/proposal-commands.js';
 
 export const learningCommands: CommandGroup = (context) => {
   const { program, print } = context;
@@ -76,7 +78,10 @@ export const learningCommands: CommandGroup = (context) => {
       withCairn(context, (cairn) => {
         const list = options.all ? cairn.learning.proposals.recent(50) : cairn.learning.proposals.pending();
         if (list.length === 0) return print('No pending skill proposals.');
-        for (const p of list) print(`#${p.id}  ${p.status.padEnd(8)}  ${p.change.action} ${p.change.name}: ${oneLine(p.change.reason, 80)}${p.detail ? `  [${p.detail}]` : ''}`);
+        for (const p of list) {
+          const settled = p.status === 'rejected' ? rejectionLine(p) : p.detail;
+          print(`#${p.id}  ${p.status.padEnd(8)}  ${p.change.action} ${p.change.name}: ${oneLine(p.change.reason, 80)}${settled ? `  [${settled}]` : ''}`);
+        }
       }),
     );
   skills
@@ -90,12 +95,18 @@ export const learningCommands: CommandGroup = (context) => {
       }),
     );
   skills
-    .command('reject <id>')
-    .description('discard a proposed skill change')
-    .action((id: string) =>
+    .command('reject <id> [why...]')
+    .description('discard a proposed skill change; the reason (--reason, or the words after the id) is kept and told to reflection')
+    .option('--reason <why>', 'why it was rejected')
+    .action((id: string, words: string[], options: { reason?: string }) =>
       withCairn(context, (cairn) => {
-        cairn.learning.proposals.reject(positiveInt(id, 'id'), Date.now());
-        print(`Rejected proposal #${id}.`);
+        // As `/proposals reject <id> <why>` in the chat: words after the id are the reason, not an error.
+        if (options.reason !== undefined && words.length > 0) throw new CairnError('invalid_input', 'Give the reason once: --reason "…" or the words after the id, not both.');
+        const why = (options.reason ?? words.join(' ')).trim();
+        const before = cairn.learning.proposals.get(positiveInt(id, 'id'));
+        const rejected = cairn.learning.proposals.reject(positiveInt(id, 'id'), Date.now(), { id: CLI_DECIDER }, why === '' ? undefined : why);
+        if (before?.status === 'rejected') return print(`Kept why proposal #${id} was rejected.`);
+        print(`Rejected proposal #${id}${rejected.decisionNote === undefined ? '' : ` (${oneLine(rejected.decisionNote, 80)})`}.`);
       }),
     );
 };

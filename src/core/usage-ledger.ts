@@ -5,6 +5,14 @@ import type { CallRecord } from '../model/types.js';
 /** Answered calls without a known cost (see Cost). */
 const UNPRICED = 'COUNT(CASE WHEN ok = 1 AND cost_usd IS NULL THEN 1 END)';
 
+/**
+ * Reflections on a person's tasks are recorded under the person, for their share of the learning budget
+ * (learning/budget.ts), but are Cairn's background work: not counted toward the person's allowance, and
+ * listed with the rest of it (notes, audits) by `cairn usage`.
+ */
+const OWN_REQUESTS = "purpose <> 'reflection'";
+const PERSON = `CASE WHEN ${OWN_REQUESTS} THEN user_key END`;
+
 export class UsageLedger {
   private readonly insert;
   private readonly totalsSince;
@@ -41,15 +49,15 @@ export class UsageLedger {
       `INSERT INTO model_calls (at, session_id, user_key, purpose, provider, model, attempt, ok, error_code, prompt_tokens, completion_tokens, cached_tokens, cost_usd, duration_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.byPersonSince = db.prepare<[number], { user_key: string | null; calls: number; tokens: number; cost: number | null; unpriced: number }>(
-      `SELECT user_key, COUNT(*) AS calls, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens, SUM(cost_usd) AS cost, ${UNPRICED} AS unpriced
-       FROM model_calls WHERE at >= ? GROUP BY user_key ORDER BY tokens DESC, user_key`,
+    this.byPersonSince = db.prepare<[number], { person: string | null; calls: number; tokens: number; cost: number | null; unpriced: number }>(
+      `SELECT ${PERSON} AS person, COUNT(*) AS calls, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens, SUM(cost_usd) AS cost, ${UNPRICED} AS unpriced
+       FROM model_calls WHERE at >= ? GROUP BY person ORDER BY tokens DESC, person`,
     );
     // A person's own calls and those it carried away from a person it left, each call once (UNION, not UNION ALL:
     // an account linked again to that person has the same calls as its own), plus the sums carried before 018.
     this.userTotalsSince = db.prepare<{ key: string; since: number }, { tokens: number; cost: number | null; unpriced: number }>(
       `SELECT COALESCE(SUM(tokens), 0) AS tokens, SUM(cost) AS cost, COALESCE(SUM(unpriced), 0) AS unpriced FROM (
-         SELECT prompt_tokens + completion_tokens AS tokens, cost_usd AS cost, (ok = 1 AND cost_usd IS NULL) AS unpriced FROM model_calls WHERE at >= @since AND id IN (
+         SELECT prompt_tokens + completion_tokens AS tokens, cost_usd AS cost, (ok = 1 AND cost_usd IS NULL) AS unpriced FROM model_calls WHERE at >= @since AND ${OWN_REQUESTS} AND id IN (
            SELECT id FROM model_calls WHERE user_key = @key AND at >= @since
            UNION SELECT call_id FROM usage_carried_calls WHERE user_key = @key)
          UNION ALL SELECT tokens, cost_usd, (cost_usd IS NULL AND tokens > 0) FROM usage_carried WHERE user_key = @key AND at >= @since)`,
@@ -58,7 +66,7 @@ export class UsageLedger {
     this.carriedSince = db.prepare<{ since: number }, { user_key: string; tokens: number }>(
       `SELECT user_key, SUM(tokens) AS tokens FROM (
          SELECT c.user_key, m.prompt_tokens + m.completion_tokens AS tokens FROM usage_carried_calls c JOIN model_calls m ON m.id = c.call_id
-           WHERE m.at >= @since AND m.user_key IS NOT c.user_key
+           WHERE m.at >= @since AND m.user_key IS NOT c.user_key AND m.${OWN_REQUESTS}
          UNION ALL SELECT user_key, tokens FROM usage_carried WHERE at >= @since)
        GROUP BY user_key HAVING SUM(tokens) > 0 ORDER BY user_key`,
     );
@@ -123,7 +131,7 @@ export class UsageLedger {
 
   /** Calls, tokens and cost per person since `since`, most tokens first; `user` null is work for no one person (notes, reflection, audits). */
   byPerson(since: number): ({ user: string | null; calls: number; tokens: number } & Cost)[] {
-    return this.byPersonSince.all(since).map((row) => ({ user: row.user_key, calls: row.calls, tokens: row.tokens, ...costOf(row) }));
+    return this.byPersonSince.all(since).map((row) => ({ user: row.person, calls: row.calls, tokens: row.tokens, ...costOf(row) }));
   }
 
   /**

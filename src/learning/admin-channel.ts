@@ -15,7 +15,7 @@ import type { TimerHandle, Timers } from '../backends/timers.js';
 import type { ApprovalDecision, ApprovalStatus } from '../backends/approvals.js';
 import { outcomeLine, withInstructions } from '../backends/approval-text.js';
 import { AdminPosts, MAX_ATTEMPTS, type WaitingPost } from './admin-posts.js';
-import { describeProposal, proposalButtons } from './proposal-commands.js';
+import { capitalized, describeProposal, proposalButtons, rejectionLine } from './proposal-commands.js';
 import type { Proposal, ProposalStore } from './proposals.js';
 
 /** How often a running `cairn start` looks for posts other processes left waiting. */
@@ -145,7 +145,7 @@ export class AdminChannel {
           : proposal?.status === 'failed'
             ? `⚠️ Could not be applied: ${proposal.detail ?? 'unknown error'}`
             : proposal?.status === 'rejected'
-              ? '🚫 Rejected outside this chat.'
+              ? `🚫 ${capitalized(rejectionLine(proposal, undefined, 'outside this chat'))}.`
               : 'No longer waits for review.';
       await this.showSettled(id, outcome);
     }

@@ -79,7 +79,7 @@ export class Learning {
     this.turnOfTask = db.prepare("SELECT MAX(seq) FROM messages WHERE session_id = ? AND role = 'user' AND created_at <= ?").pluck();
     this.tasks = new TaskStore(db);
     this.recorder = new TaskRecorder(this.tasks, clock, skills ? (result) => skills.uses.usedInTurn(result) : undefined, options.personOf);
-    this.budget = new LearningBudget(db, clock, config.dailyTokenBudget);
+    this.budget = new LearningBudget(db, clock, config.dailyTokenBudget, config.personShare);
     this.proposals = new ProposalStore(db, skills);
     const channel = config.adminChannel;
     const track = (work: Promise<void>) => this.track(work);
@@ -174,7 +174,7 @@ export class Learning {
       return { skipped: `${waiting.length === 1 ? 'proposal' : 'proposals'} ${ids} for it ${waiting.length === 1 ? 'waits' : 'wait'} for review (/proposals show ${waiting[0]!.id})` };
     }
     const before = this.options.skills?.versions.latest(skill)?.version;
-    const result = await this.reflector.reflect(example, `The audit found that the skill "${skill}" often fails (${failures.length} failed tasks, e.g. this one). Propose a patch to it that fixes the cause.`);
+    const result = await this.reflector.reflect(example, `The audit found that the skill "${skill}" often fails (${failures.length} failed tasks, e.g. this one). Propose a patch to it that fixes the cause.`, 'audit');
     if (this.options.skills?.versions.latest(skill)?.version !== before) return true;
     // The report says what came of it: "None needed." under a failing skill told the operator all was well
     // when the budget was spent, the model was down or proposed nothing, or its change failed.

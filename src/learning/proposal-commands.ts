@@ -1,6 +1,7 @@
 /**
  * Skill changes reflection proposed (CAIRN_REFLECTION=propose), reviewed from the chat:
- * `/proposals` lists those waiting, `show`, `apply` and `reject` act on one. Admins only:
+ * `/proposals` lists those waiting, `show`, `apply` and `reject` act on one (`reject <id> <why>` keeps the
+ * reason, which reflection is told before it proposes to that skill again). Admins only:
  * a skill is shared by everyone Cairn talks to. With CAIRN_ADMIN_CHANNEL set, each new
  * proposal is posted there with Apply and Reject buttons, which come off once it is settled.
  */
@@ -9,7 +10,7 @@ import type { CommandRegistry } from '../core/commands.js';
 import { isCairnError } from '../core/errors.js';
 import type { ReplyButton } from '../core/message.js';
 import { headOf, oneLine } from '../core/text.js';
-import type { Proposal, ProposalStore } from './proposals.js';
+import { CLI_DECIDER, type Proposal, type ProposalStore } from './proposals.js';
 import { cappedReason } from './reflection-schema.js';
 
 /** Most of a proposed skill body or patch text shown in the chat. */
@@ -20,6 +21,9 @@ const SHOWN_CHARS = 1_500;
  */
 export const PROPOSALS_PER_PAGE = 10;
 const DAY_MS = 86_400_000;
+/** How much of a name, and of a rejection's reason, the line that says how a proposal was settled shows (as /deny's). */
+const NAME_CHARS = 80;
+const NOTE_CHARS = 100;
 
 /** A proposal an admin applied or rejected: who, and what came of it in words. */
 export type ProposalSettled = (id: number, outcome: string) => void;
@@ -27,27 +31,24 @@ export type ProposalSettled = (id: number, outcome: string) => void;
 export function registerProposalCommands(commands: CommandRegistry, proposals: ProposalStore, clock: Clock, onSettled?: ProposalSettled): void {
   commands.register({
     name: 'proposals',
-    usage: 'proposals [page <n>|show|apply|reject <id>]',
+    usage: 'proposals [page <n>|show|apply <id>|reject <id> [why]]',
     description: 'review the skill changes Cairn proposed: list them, show one, apply or reject it',
     adminOnly: true,
     run: ({ args, message }) => {
-      const [action = '', idText = ''] = args.trim().split(/\s+/);
+      // The words after a rejected proposal's id are why (as /deny's): kept as typed, line breaks and all.
+      const [, action = '', idText = '', why = ''] = /^(\S*)\s*(\S*)\s*([\s\S]*)$/.exec(args.trim()) ?? [];
       const number = Number(idText.replace(/^#/, ''));
       const valid = Number.isSafeInteger(number) && number > 0;
       if (action === '' || (action === 'page' && valid)) return listPending(proposals, action === '' ? 1 : number, clock.now());
       const id = number;
-      if (!['show', 'apply', 'reject'].includes(action) || !valid) return 'Usage: /proposals (or /proposals page <n>), /proposals show|apply|reject <id> (the number /proposals lists).';
+      if (!['show', 'apply', 'reject'].includes(action) || !valid) return 'Usage: /proposals (or /proposals page <n>), /proposals show|apply <id>, /proposals reject <id> [why] (the number /proposals lists).';
       try {
         if (action === 'show') {
           const proposal = proposals.get(id);
           return proposal ? describeProposal(proposal) : `No skill proposal has id ${id}. Send /proposals for those waiting.`;
         }
         const who = message.userName ?? message.userId;
-        if (action === 'reject') {
-          const rejected = proposals.reject(id, clock.now());
-          onSettled?.(id, `🚫 Rejected by ${who}.`);
-          return `Rejected proposal #${rejected.id}.`;
-        }
+        if (action === 'reject') return reject(proposals, id, why.trim(), { id: message.userId, name: message.userName }, clock.now(), onSettled);
         const applied = proposals.apply(id, 'person', clock.now());
         if (applied.status !== 'applied') {
           // Settled all the same (failed): the posted proposal loses its buttons and says why.
@@ -64,6 +65,35 @@ export function registerProposalCommands(commands: CommandRegistry, proposals: P
   });
 }
 
+/**
+ * Rejects a proposal, keeping who and why. One the Reject button already rejected (a button says nothing)
+ * takes the reason given afterwards: the reply to the button says how.
+ */
+function reject(proposals: ProposalStore, id: number, why: string, by: { id: string; name: string | undefined }, now: number, onSettled: ProposalSettled | undefined): string {
+  const before = proposals.get(id);
+  if (before?.status === 'rejected' && before.decisionNote !== undefined) return `Proposal #${id} is already ${rejectionLine(before)}.`;
+  const rejected = proposals.reject(id, now, by, why === '' ? undefined : why);
+  if (before?.status === 'rejected') return `Kept why proposal #${id} was rejected; reflection is told it before it proposes a change to "${rejected.change.name}" again.`;
+  onSettled?.(id, `🚫 ${capitalized(rejectionLine(rejected))}.`);
+  if (why === '') return `Rejected proposal #${id}. To tell reflection why (so it does not propose the same again), send /proposals reject ${id} <why>.`;
+  return `Rejected proposal #${id}; reflection is told why before it proposes a change to "${rejected.change.name}" again.`;
+}
+
+/**
+ * How a rejected proposal was settled, as the admin channel and lists show it: "rejected by Ada: too broad",
+ * "rejected from the terminal", or, for one rejected without a record of who (before migration 033), `unknown`.
+ */
+export function rejectionLine(proposal: Proposal, noteChars = NOTE_CHARS, unknown = 'by a person'): string {
+  const who =
+    proposal.decidedBy === undefined ? unknown : proposal.decidedBy === CLI_DECIDER ? 'from the terminal (cairn skills reject)' : `by ${oneLine(proposal.decidedByName ?? proposal.decidedBy, NAME_CHARS)}`;
+  const said = proposal.decisionNote === undefined ? '' : `: ${oneLine(proposal.decisionNote, noteChars).replace(/[.!]+$/u, '')}`;
+  return `rejected ${who}${said}`;
+}
+
+export function capitalized(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
 /** A proposal in words: what would change, why, and (in short) the text. */
 export function describeProposal(proposal: Proposal): string {
   const { change } = proposal;
@@ -74,7 +104,7 @@ export function describeProposal(proposal: Proposal): string {
     change.action === 'create'
       ? [`Proposal #${proposal.id}${from}: a new skill "${change.name}": ${change.description}`, why, '', shown(change.body)]
       : [`Proposal #${proposal.id}${from}: a change to the skill "${change.name}"${proposal.base ? ` (version ${proposal.base.version})` : ''}`, why, '', 'Replace:', shown(change.find), 'With:', shown(change.replace)];
-  const status = proposal.status === 'pending' ? '' : `\n(${proposal.status}${proposal.detail ? `: ${proposal.detail}` : ''})`;
+  const status = proposal.status === 'pending' ? '' : proposal.status === 'rejected' ? `\n(${rejectionLine(proposal, SHOWN_CHARS)})` : `\n(${proposal.status}${proposal.detail ? `: ${proposal.detail}` : ''})`;
   return `${head.join('\n')}${status}`;
 }
 

@@ -1,8 +1,9 @@
 /**
  * Skill changes proposed by reflection. In `auto` mode they are applied at once
  * (the row records the result); in `propose` mode they wait for a person:
- * `cairn skills proposals`, `approve <id>`, `reject <id>`, or `/proposals` in the chat
- * (proposal-commands.ts).
+ * `cairn skills proposals`, `approve <id>`, `reject <id> [why]`, or `/proposals` in the chat
+ * (proposal-commands.ts). Who rejected one and why is kept (migration 033) and told to reflection
+ * before it proposes to that skill again (reflection.ts).
  *
  * A patch is find/replace on the text it was written against, so each proposal records that
  * text's version and hash (its base). Applied after the skill changed — another proposal for
@@ -24,7 +25,22 @@ export interface Proposal {
   createdAt: number;
   /** The skill as the change was written against it; undefined for a new skill, or a proposal made before bases were recorded. */
   base: ProposalBase | undefined;
+  /** Who rejected it (migration 033): a platform user id, or `cli` for `cairn skills reject`; undefined before it. */
+  decidedBy?: string | undefined;
+  /** Their name as the platform gives it, where it did. */
+  decidedByName?: string | undefined;
+  /** Why, in the rejecting admin's words (`/proposals reject <id> <why>`, `cairn skills reject <id> --reason`). */
+  decisionNote?: string | undefined;
 }
+
+/** Who rejects a proposal: the platform user id (or CLI_DECIDER) and the name the platform gives them. */
+export interface Decider {
+  id: string;
+  name?: string | undefined;
+}
+
+/** `decided_by` of a proposal rejected with `cairn skills reject`. */
+export const CLI_DECIDER = 'cli';
 
 /** The version of a skill a patch was written against, and the hash of its text (what applying checks). */
 export interface ProposalBase {
@@ -51,6 +67,9 @@ interface ProposalRow {
   created_at: number;
   base_version: number | null;
   base_hash: string | null;
+  decided_by: string | null;
+  decided_by_name: string | null;
+  decision_note: string | null;
 }
 
 export class ProposalStore {
@@ -63,6 +82,9 @@ export class ProposalStore {
     this.statements = {
       insert: db.prepare("INSERT INTO skill_proposals (task_id, action, skill, payload, reason, status, created_at, base_version, base_hash) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)"),
       decide: db.prepare('UPDATE skill_proposals SET status = ?, detail = ?, decided_at = ? WHERE id = ?'),
+      reject: db.prepare("UPDATE skill_proposals SET status = 'rejected', detail = 'rejected by a person', decided_at = ?, decided_by = ?, decided_by_name = ?, decision_note = ? WHERE id = ?"),
+      note: db.prepare('UPDATE skill_proposals SET decision_note = ? WHERE id = ? AND decision_note IS NULL'),
+      rejectedFor: db.prepare<[string, number], ProposalRow>("SELECT * FROM skill_proposals WHERE skill = ? AND status = 'rejected' ORDER BY id DESC LIMIT ?"),
       get: db.prepare<[number], ProposalRow>('SELECT * FROM skill_proposals WHERE id = ?'),
       pending: db.prepare<[], ProposalRow>("SELECT * FROM skill_proposals WHERE status = 'pending' ORDER BY id"),
       recent: db.prepare<[number], ProposalRow>('SELECT * FROM skill_proposals ORDER BY id DESC LIMIT ?'),
@@ -176,14 +198,30 @@ export class ProposalStore {
     return undefined;
   }
 
-  reject(id: number, now: number): Proposal {
+  /**
+   * Rejects a waiting proposal, keeping who and why. A reason given for one already rejected without
+   * one (the admin channel's Reject button carries no words) is kept too: said afterwards, it is the
+   * same reason, and reflection reads it all the same.
+   */
+  reject(id: number, now: number, by?: Decider, note?: string): Proposal {
+    const why = note?.trim() || undefined;
     this.db
       .transaction(() => {
+        const proposal = this.require(id);
+        if (proposal.status === 'rejected' && why !== undefined && proposal.decisionNote === undefined) {
+          this.statements.note.run(why, id);
+          return;
+        }
         this.requirePending(id);
-        this.statements.decide.run('rejected', 'rejected by a person', now, id);
+        this.statements.reject.run(now, by?.id ?? null, by?.name ?? null, why ?? null, id);
       })
       .immediate();
     return this.require(id);
+  }
+
+  /** The newest rejected proposals for the skill `name` (a change to it, or a new skill of that name), newest first. */
+  rejectedFor(name: string, limit: number): Proposal[] {
+    return this.statements.rejectedFor.all(name, limit).map(toProposal);
   }
 
   private require(id: number): Proposal {
@@ -208,5 +246,8 @@ function toProposal(row: ProposalRow): Proposal {
     detail: row.detail ?? undefined,
     createdAt: row.created_at,
     base: row.base_version !== null && row.base_hash !== null ? { version: row.base_version, hash: row.base_hash } : undefined,
+    decidedBy: row.decided_by ?? undefined,
+    decidedByName: row.decided_by_name ?? undefined,
+    decisionNote: row.decision_note ?? undefined,
   };
 }

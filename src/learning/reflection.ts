@@ -4,13 +4,13 @@
  * as zod-validated JSON. Its verdict becomes the task's self-assessed outcome, and a
  * proposed skill change goes through the skills layer (auto) or waits for a person
  * (propose). It runs after the reply was sent and never breaks a turn; a spent daily
- * budget skips it.
+ * budget skips it, and so does a spent share of it for the person whose task it is.
  */
 import type { Db } from '../store/db.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { describeError, isCairnError } from '../core/errors.js';
-import { headOf } from '../core/text.js';
+import { headOf, oneLine } from '../core/text.js';
 import type { ChatMessage, ModelClient } from '../model/types.js';
 import type { SkillDocument } from '../skills/format.js';
 import type { LoadedSkill, Skills } from '../skills/index.js';
@@ -22,6 +22,7 @@ import type { LearningBudget } from './budget.js';
 import { proposalBase, type Proposal, type ProposalBase, type ProposalStore } from './proposals.js';
 import { REFLECTION_INSTRUCTIONS, reflectionSchema, type Reflection, type SkillChange } from './reflection-schema.js';
 import { isForgottenTask, type Task, type TaskStore } from './tasks.js';
+import { rejectionsOf, repeatedRejection } from './rejections.js';
 import { extractJson } from '../core/json-in-text.js';
 import { estimateMessageTokens } from '../memory/tokens.js';
 
@@ -53,6 +54,9 @@ const SKILL_BODY_CHARS = 6_000;
 /** Existing skills close to the task listed for the reflector (names and short descriptions). */
 const RELATED_SKILLS = 8;
 
+/** Skills (used first, then related) whose earlier rejected proposals are told up front; one proposed outside them is told on answering. */
+const REJECTED_SKILLS_TOLD = 4;
+
 /** What one reflection answer is reserved of the daily budget while it is awaited (the JSON verdict and a skill's text). */
 const ANSWER_TOKENS = 1_500;
 
@@ -78,8 +82,12 @@ export class Reflector {
     return this.options.mode !== 'off' && !isForgottenTask(task) && (task.toolCalls >= this.options.minToolCalls || task.outcome === 'failure');
   }
 
-  /** Reflects on a task: its verdict and the proposal it left, or why there is none (an audit's report says it). */
-  async reflect(task: Task, focus?: string): Promise<ReflectionResult> {
+  /**
+   * Reflects on a task: its verdict and the proposal it left, or why there is none (an audit's report says it).
+   * `askedBy`: `person` after the task or its person's 👎 (it spends from the share of the budget of the task's
+   * person), `audit` when an audit refines a failing skill through it (no one person's).
+   */
+  async reflect(task: Task, focus?: string, askedBy: 'person' | 'audit' = 'person'): Promise<ReflectionResult> {
     const { logger, budget } = this.options;
     if (this.options.mode === 'off') return { skipped: 'reflection is off (CAIRN_REFLECTION=off)' };
     if (isForgottenTask(task)) return { skipped: `the words of task ${task.id} were deleted with /forget` };
@@ -87,14 +95,22 @@ export class Reflector {
       logger.info({ taskId: task.id }, 'reflection skipped: the daily learning budget is spent');
       return { skipped: 'the daily learning budget (CAIRN_LEARNING_DAILY_TOKENS) is spent' };
     }
+    const person = askedBy === 'person' ? task.userId : undefined;
+    if (person !== undefined && budget.personShareSpent(person)) {
+      // Only this person's tasks wait for tomorrow: the rest of the budget is kept for the others'.
+      logger.info({ taskId: task.id, userId: person, usedToday: budget.usedTodayBy(person), share: budget.personLimit() }, "reflection skipped: the person's share of the daily learning budget is spent");
+      return { skipped: `the share of the daily learning budget for one person's tasks (CAIRN_LEARNING_PERSON_SHARE) is spent for ${person}` };
+    }
     if (this.inFlight.has(task.id)) return { skipped: `a reflection on task ${task.id} is under way` };
     this.inFlight.add(task.id);
     let reflection: Reflection | undefined | typeof CALL_FAILED;
     // The skill texts shown to the model: a patch it proposes is written against these, not
     // against whatever the skill has become by the time it answers.
     const shown = new Map<string, ShownSkill>();
+    // The skill names whose rejected proposals the model was told of (rejections.ts).
+    const told = new Set<string>();
     try {
-      reflection = await this.ask(task, focus, shown);
+      reflection = await this.ask(task, focus, shown, person, told);
     } finally {
       this.inFlight.delete(task.id);
     }
@@ -130,19 +146,20 @@ export class Reflector {
    * Asks the model; an invalid answer, or a skill change the skills layer would refuse, is retried
    * once with what was wrong. A verdict whose skill change is still refused is kept without the change.
    */
-  private async ask(task: Task, focus: string | undefined, shown: Map<string, ShownSkill>): Promise<Reflection | undefined | typeof CALL_FAILED> {
+  private async ask(task: Task, focus: string | undefined, shown: Map<string, ShownSkill>, person: string | undefined, told: Set<string>): Promise<Reflection | undefined | typeof CALL_FAILED> {
     const messages: ChatMessage[] = [
       { role: 'system', content: REFLECTION_INSTRUCTIONS },
-      { role: 'user', content: this.describe(task, focus, shown) },
+      { role: 'user', content: this.describe(task, focus, shown, told) },
     ];
     let withoutChange: Reflection | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
       let text: string;
       // Reserved before the first await, in the step whose budget check let this reflection go: others
       // starting while it is awaited see what it will spend (the ledger has it only once it is answered).
-      const release = this.options.budget.reserve(messages.reduce((sum, message) => sum + estimateMessageTokens(message), 0) + ANSWER_TOKENS);
+      const release = this.options.budget.reserve(messages.reduce((sum, message) => sum + estimateMessageTokens(message), 0) + ANSWER_TOKENS, person);
       try {
-        const result = await this.options.model.complete({ messages, ...(this.options.auxModel ? { model: this.options.auxModel } : {}), json: true, purpose: 'reflection', sessionId: task.sessionId });
+        // Recorded under the person whose task it is: their share of the budget counts it (not their own allowance: see budget.ts).
+        const result = await this.options.model.complete({ messages, ...(this.options.auxModel ? { model: this.options.auxModel } : {}), json: true, purpose: 'reflection', sessionId: task.sessionId, ...(person === undefined ? {} : { userKey: person }) });
         text = result.text;
       } catch (error) {
         this.options.logger.warn({ taskId: task.id, err: describeError(error) }, 'reflection call failed');
@@ -151,7 +168,7 @@ export class Reflector {
         release();
       }
       const parsed = parseReflection(text);
-      const problem = parsed.ok ? this.refusal(parsed.value.skill, shown) : parsed.error;
+      const problem = parsed.ok ? (this.rejectedBefore(parsed.value.skill, told) ?? this.refusal(parsed.value.skill, shown)) : parsed.error;
       if (parsed.ok && problem === undefined) return parsed.value;
       withoutChange = parsed.ok ? { ...parsed.value, skill: { action: 'none' } } : (parsed.withoutChange ?? withoutChange);
       messages.push({ role: 'assistant', content: text }, { role: 'user', content: `That was not valid: ${problem}. Answer again with only the JSON object.` });
@@ -162,6 +179,22 @@ export class Reflector {
     }
     this.options.logger.warn({ taskId: task.id }, 'reflection gave invalid output twice; skipped');
     return undefined;
+  }
+
+  /**
+   * Why a change goes back to the model as the admins rejected it before: it repeats a rejected one word
+   * for word, or its skill has rejections the model was not told of yet (a name outside those described).
+   * Told once, a different change to the same skill may go to the admins; the same one again is dropped.
+   */
+  private rejectedBefore(change: SkillChange, told: Set<string>): string | undefined {
+    if (change.action === 'none') return undefined;
+    const repeated = repeatedRejection(this.options.proposals, change);
+    const wasTold = told.has(change.name);
+    told.add(change.name);
+    if (repeated) return `skill: an admin rejected this very change before (proposal #${repeated.id}${repeated.decisionNote === undefined ? '' : `: "${oneLine(repeated.decisionNote, 240)}"`}). Propose a different change that answers the reason, or none`;
+    if (wasTold) return undefined;
+    const rejections = rejectionsOf(this.options.proposals, change.name);
+    return rejections === undefined ? undefined : `skill: ${rejections}`;
   }
 
   /**
@@ -207,7 +240,7 @@ export class Reflector {
   }
 
   /** The task in words for the reflector; each skill body shown is noted in `shown`. */
-  private describe(task: Task, focus: string | undefined, shown: Map<string, ShownSkill>): string {
+  private describe(task: Task, focus: string | undefined, shown: Map<string, ShownSkill>, told: Set<string>): string {
     const parts = [
       `Task #${task.id} on ${task.platform}. The user asked:\n${truncateMiddle(task.request, 2_000)}`,
       `Signals so far: outcome ${task.outcome} (from ${task.outcomeSource})${task.feedback ? `, user feedback "${task.feedback}"${task.feedbackReason ? `: ${task.feedbackReason}` : ''}` : ''}; ${task.toolCalls} tool calls, ${task.toolErrors} failed; stopped because: ${task.stopReason}.`,
@@ -227,6 +260,14 @@ export class Reflector {
     const related = skills?.related(task.request, RELATED_SKILLS, new Set(task.skillsUsed.map((use) => use.name))) ?? [];
     if (related.length > 0) {
       parts.push(`Existing skills close to this task (not used in it). Do not create one that repeats any of these; propose a patch of it, or none:\n${related.map((skill) => `- ${skill.name}: ${shorten(skill.description)}`).join('\n')}`);
+    }
+    // What the admins already turned down for these skills, and why: without it each task of the kind proposed it again.
+    for (const name of new Set([...task.skillsUsed.map((use) => use.name), ...related.map((skill) => skill.name)])) {
+      if (told.size >= REJECTED_SKILLS_TOLD) break;
+      const rejections = rejectionsOf(this.options.proposals, name);
+      if (rejections === undefined) continue;
+      parts.push(rejections);
+      told.add(name);
     }
     if (focus) parts.push(focus);
     return parts.join('\n\n');

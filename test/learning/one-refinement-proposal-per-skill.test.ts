@@ -32,8 +32,9 @@ describe('audits with CAIRN_REFLECTION=propose and a skill that keeps failing', 
     // The later audits did not ask the model at all.
     expect(rig.reflectionRequests() - reflectionsBefore).toBe(1);
 
-    // Once the admins decide, the next audit may propose again.
+    // Once the admins decide, the next audit may propose again: a different change (the rejected one, word for word, is dropped).
     learning.proposals.reject(waiting[0]!.id, rig.cairn.manualClock.now());
+    rig.reflections.splice(0, rig.reflections.length, { ...fix, skill: { ...fix.skill, replace: 'Run systemctl restart nginx as the nginx user.' } });
     await learning.audits.run('cron');
     await learning.idle();
     expect(learning.proposals.pending().filter((p) => p.change.name === 'restarting-nginx')).toHaveLength(1);

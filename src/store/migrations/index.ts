@@ -34,6 +34,7 @@ import { sql as approvalsAskedElsewhere } from './029-approvals-asked-elsewhere.
 import { sql as sessionDirect } from './030-session-direct.js';
 import { sql as taskTallies } from './031-task-tallies.js';
 import { backfill as searchFoldArabicGermanBackfill, sql as searchFoldArabicGerman } from './032-search-fold-arabic-german.js';
+import { sql as proposalRejections } from './033-proposal-rejections.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -77,4 +78,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 30, name: 'session-direct', sql: sessionDirect },
   { version: 31, name: 'task-tallies', sql: taskTallies },
   { version: 32, name: 'search-fold-arabic-german', sql: searchFoldArabicGerman, backfill: searchFoldArabicGermanBackfill },
+  { version: 33, name: 'proposal-rejections', sql: proposalRejections },
 ];
