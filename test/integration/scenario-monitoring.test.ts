@@ -263,13 +263,15 @@ describe('an SRE watching cairn start on Kubernetes', () => {
     expect((await events.message({ text: 'still there on Slack?' })).status).toBe(200);
     await w.slack.waitForMessages(1);
 
-    // The volume goes read-only: the first write of every message fails. /metrics counts each as failed, the alert fires.
+    // The volume goes read-only: the first write of every message fails. Each sender is told why (scenario-storage-failure),
+    // /metrics counts each as failed, the alert fires.
     const { db } = running.cairn;
     db.pragma('query_only = ON');
     expect((await events.message({ text: 'is this saved?' })).status).toBe(200);
-    await until(() => log.some((line) => line.msg === 'Slack message was not handled'));
+    const [told] = await w.slack.waitForMessages(1, (post) => post.text.includes("can't be written to"));
+    expect(told?.text).toMatch(/^I couldn't save this conversation: my database can't be written to right now/);
     mention(w, 'and this?');
-    await until(() => log.filter((line) => line.err === 'attempt to write a readonly database').length >= 2);
+    await until(() => log.filter((line) => line.msg === 'message not taken: the database refused to record it').length >= 2);
     text = await scrape(port);
     expect(sample(text, 'cairn_messages_total{platform="slack",outcome="failed"}')).toBe(1);
     expect(sample(text, 'cairn_messages_total{platform="discord",outcome="failed"}')).toBe(1);
