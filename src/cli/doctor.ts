@@ -15,6 +15,7 @@ import { ADAPTER_MODULES } from './adapter-modules.js';
 import { checkDataFolder } from './doctor-data-folder.js';
 import { checkDatabase } from './doctor-database.js';
 import { checkModels } from './doctor-models.js';
+import { checkModelSwitch } from './doctor-model-switch.js';
 import { checkAdminChannel, checkEnvFile, checkMetrics } from './doctor-settings.js';
 import { checkSharedSkills } from './doctor-skills.js';
 import { checkVariables } from './doctor-variables.js';
@@ -55,8 +56,8 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   results.push(...checkProxy(config, processEnv(), process.cwd()), checkDatabase(config), checkDataFolder(config));
   // The checks that wait on the network run at once: on a host that answers nothing, one after
   // another they took minutes. Printed in this order all the same.
-  const [models, platforms, reader, search] = await Promise.all([checkModels(config), checkPlatforms(config), checkDocumentReader(), checkSearch(config)]);
-  results.push(...models, ...platforms, reader, ...search);
+  const [models, switched, platforms, reader, search] = await Promise.all([checkModels(config), checkModelSwitch(config), checkPlatforms(config), checkDocumentReader(), checkSearch(config)]);
+  results.push(...models, ...switched, ...platforms, reader, ...search);
   results.push(...checkSchedules(config), ...checkSharedSkills(config));
   results.push(...checkAdminChannel(config), ...checkMetrics(config), ...checkEnvFile(process.cwd()), ...checkVariables(processEnv(), process.cwd()));
   // People paste this output into issues and chats: a password in a base URL (a proxy's basic auth), a key a

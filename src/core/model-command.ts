@@ -108,7 +108,7 @@ function switchSession(options: ModelCommandOptions, conversationId: string, mod
  * The provider's name for what was typed: as listed; the one listed name it is but for capitals
  * (providers match names exactly); or a listed model with an OpenRouter routing variant after it.
  */
-function listedName(wanted: string, names: readonly string[]): string | undefined {
+export function listedName(wanted: string, names: readonly string[]): string | undefined {
   if (names.includes(wanted)) return wanted;
   const sameLetters = names.filter((name) => name.toLowerCase() === wanted.toLowerCase());
   if (sameLetters.length === 1) return sameLetters[0];

@@ -70,6 +70,33 @@ export function withoutReasoning<T extends object>(body: T): T {
   };
 }
 
+/**
+ * `body` with an empty `reasoning_content` on each assistant message that carries no reasoning: for an
+ * endpoint that refused the history without it. DeepSeek's thinking mode (V4, and V3.2 behind OpenRouter)
+ * refuses any request whose earlier assistant messages lack it ("The `reasoning_content` in the thinking
+ * mode must be passed back to the API", "Missing `reasoning_content` field in the assistant message"),
+ * and the messages another model wrote before the team switched to DeepSeek have none to send: every
+ * message of such a conversation failed until `/new`. Empty is what the other model thought, as far as
+ * anyone knows; the reasoning DeepSeek wrote itself still goes back as written (reasoningToSend).
+ */
+export function withReasoningPlaceholders<T extends object>(body: T): T {
+  const messages = (body as { messages?: unknown }).messages;
+  if (!Array.isArray(messages)) return body;
+  return {
+    ...body,
+    messages: messages.map((message: unknown) => {
+      if (typeof message !== 'object' || message === null) return message;
+      const record = message as Record<string, unknown>;
+      return record.role === 'assistant' && !('reasoning_content' in record) && !('reasoning' in record) ? { ...record, reasoning_content: '' } : message;
+    }),
+  };
+}
+
+/** Whether `message` (an error's, lower case) is an endpoint refusing a history whose assistant messages lack their reasoning. */
+export function refusesMissingReasoning(message: string): boolean {
+  return message.includes('reasoning_content') && /must be passed back|missing/.test(message);
+}
+
 /** Stored form of `reasoning` (the messages table's `reasoning` column). */
 const storedSchema = z.object({ endpoint: z.string(), field: z.enum(['reasoning_content', 'reasoning']), text: z.string() });
 

@@ -13,9 +13,16 @@
  * every call to such a model.
  */
 import type { CairnError } from '../core/errors.js';
-import { sendsReasoning, withoutReasoning } from './reasoning.js';
+import { refusesMissingReasoning, sendsReasoning, withoutReasoning, withReasoningPlaceholders } from './reasoning.js';
+import { sendsToolCallIds, takesOnlyShortIds, withShortToolCallIds } from './tool-call-ids.js';
 
-export type RefusedField = 'max_tokens' | 'temperature' | 'response_format' | 'stream_options' | 'tools' | 'tool_choice' | 'reasoning';
+/**
+ * Besides fields left out: `tool_call_ids`, ids of another provider's format refused (Mistral's nine
+ * letters and digits, see tool-call-ids.ts), sent rewritten from then on; `missing_reasoning`, a
+ * history refused for assistant messages without their reasoning (DeepSeek's thinking mode, after
+ * another model wrote them), sent with an empty one from then on.
+ */
+export type RefusedField = 'max_tokens' | 'temperature' | 'response_format' | 'stream_options' | 'tools' | 'tool_choice' | 'reasoning' | 'tool_call_ids' | 'missing_reasoning';
 
 type Body = object;
 
@@ -44,7 +51,10 @@ export class RefusedFields {
     if (this.has(endpoint, model, 'response_format')) delete adjusted.response_format;
     if (this.has(endpoint, model, 'stream_options')) delete adjusted.stream_options;
     if (this.has(endpoint, model, 'tool_choice')) delete adjusted.tool_choice;
-    return (this.has(endpoint, model, 'reasoning') ? withoutReasoning(adjusted) : adjusted) as T;
+    let sent: Record<string, unknown> = this.has(endpoint, model, 'reasoning') ? withoutReasoning(adjusted) : adjusted;
+    if (this.has(endpoint, model, 'missing_reasoning')) sent = withReasoningPlaceholders(sent);
+    if (takesOnlyShortIds(endpoint) || this.has(endpoint, model, 'tool_call_ids')) sent = withShortToolCallIds(sent);
+    return sent as T;
   }
 
   /** Whether this model refused native tools: asked with the tools in its prompt instead. */
@@ -65,6 +75,10 @@ export class RefusedFields {
     // Servers word this one in many ways ("response_format is not supported", "JSON mode is not enabled", "'json_object' …").
     else if ('response_format' in sent && /response_format|json/.test(message)) field = 'response_format';
     else if ('stream_options' in sent && message.includes('stream_options')) field = 'stream_options';
+    // Mistral's "Tool call id was call_… but must be a-z, A-Z, 0-9, with a length of 9." (its API, and servers of its models).
+    else if (sendsToolCallIds(sent) && /tool[ _]call[ _]id/.test(message) && /must be|length|invalid|format/.test(message)) field = 'tool_call_ids';
+    // DeepSeek's thinking mode, on assistant messages another model wrote (see withReasoningPlaceholders).
+    else if (refusesMissingReasoning(message)) field = 'missing_reasoning';
     // Before `tools`: a refused `tool_choice: "none"` (OpenRouter: "no endpoints found that support the provided 'tool_choice' value") is no reason to leave native tools.
     else if ('tool_choice' in sent && /tool[ _]choice/.test(message)) field = 'tool_choice';
     // "does not support tools" (Ollama), "\"auto\" tool choice requires --enable-auto-tool-choice" (vLLM),
@@ -92,7 +106,8 @@ export class RefusedFields {
 function refusesAField(error: CairnError, message: string): boolean {
   if (error.code === 'bad_request') return true;
   if (error.code === 'not_found') return message.includes('no endpoints found that support');
-  return error.status === 500 && /tools param requires --jinja|unsupported param: tools/.test(message);
+  // A server rendering a Mistral model's template fails with a 500 where Mistral's API answers 400.
+  return error.status === 500 && /tools param requires --jinja|unsupported param: tools|tool call id was/.test(message);
 }
 
 function key(endpoint: string, model: string, field: RefusedField): string {

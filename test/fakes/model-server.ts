@@ -95,8 +95,8 @@ export interface FakeModelServer {
   enqueue(...replies: FakeReply[]): void;
   /** Replaces the reply used when the queue is empty. */
   setDefault(reply: (request: RecordedRequest) => FakeReply): void;
-  /** What GET /models lists (default: fake-model); undefined answers 404, as servers without the route do. */
-  setModels(ids: string[] | undefined): void;
+  /** What GET /models lists (default: fake-model); undefined answers 404, as servers without the route do. An object adds its fields to the entry (vLLM's `max_model_len`). */
+  setModels(ids: (string | ListedModel)[] | undefined): void;
   /** The size of the vectors each named embeddings model answers (others: EMBEDDING_DIMENSIONS), as a server serving several does. */
   setEmbeddingDimensions(byModel: Record<string, number>): void;
   /** How many queued replies are not consumed yet. */
@@ -104,6 +104,9 @@ export interface FakeModelServer {
   /** Ends open requests (hanging ones too) and stops listening. */
   close(): Promise<void>;
 }
+
+/** A GET /models entry with the fields a server adds (vLLM's `max_model_len`, OpenRouter's `context_length`). */
+export type ListedModel = { id: string } & Record<string, unknown>;
 
 export const EMBEDDING_DIMENSIONS = 64;
 /** Streamed text is cut into deltas of this many characters, so tags split across deltas. */
@@ -114,7 +117,7 @@ export async function startFakeModelServer(options: { defaultReply?: (request: R
   const queue: FakeReply[] = [];
   const transcriptionQueue: FakeTranscription[] = [];
   let fallback = options.defaultReply ?? echoLastUserMessage;
-  let modelIds: string[] | undefined = ['fake-model'];
+  let modelIds: (string | ListedModel)[] | undefined = ['fake-model'];
   let embeddingDimensions: Record<string, number> = {};
   const open = new Set<ServerResponse>();
   const ids = { call: 0, completion: 0 };
@@ -148,7 +151,7 @@ export async function startFakeModelServer(options: { defaultReply?: (request: R
     }
     if (request.method === 'GET' && request.path.endsWith('/models')) {
       if (!modelIds) return sendJson(res, 404, errorBody(404, 'No route GET /models'));
-      return sendJson(res, 200, { object: 'list', data: modelIds.map((id) => ({ id, object: 'model', created: 0, owned_by: 'cairn-tests' })) });
+      return sendJson(res, 200, { object: 'list', data: modelIds.map((entry) => ({ ...(typeof entry === 'string' ? { id: entry } : entry), object: 'model', created: 0, owned_by: 'cairn-tests' })) });
     }
     sendJson(res, 404, errorBody(404, `No route ${request.method} ${request.path}`));
   }

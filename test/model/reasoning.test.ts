@@ -87,9 +87,9 @@ describe('reasoning sent to another provider', () => {
     expect(assistantMessages(rig.server.chatRequests()[2])[0]).not.toHaveProperty('reasoning_content');
 
     const { client: other } = testClient([providerAt(rig.server.url, { model: 'deepseek-v4' })]);
+    // Missing: asked again at once with an empty one where a message has none (another model wrote it), its own kept.
     rig.server.enqueue(refusal('Missing `reasoning_content` field in the assistant message at message index 1.'), { text: 'Nine.' });
-    await expect(other.complete({ messages: history(), tools: [clockTool] })).rejects.toMatchObject({ code: 'bad_request' });
-    await other.complete({ messages: history(), tools: [clockTool] });
+    expect((await other.complete({ messages: history(), tools: [clockTool] })).text).toBe('Nine.');
     expect(assistantMessages(rig.server.chatRequests().at(-1))[0]).toMatchObject({ reasoning_content: 'Use the clock.' });
   });
 });
