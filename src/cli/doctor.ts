@@ -14,6 +14,7 @@ import { ScheduleStore, type Schedule } from '../schedules/store.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
 import { checkDataFolder } from './doctor-data-folder.js';
 import { checkDatabase } from './doctor-database.js';
+import { checkHistory } from './doctor-history.js';
 import { checkModels } from './doctor-models.js';
 import { checkModelSwitch } from './doctor-model-switch.js';
 import { checkAdminChannel, checkEnvFile, checkMetrics } from './doctor-settings.js';
@@ -53,7 +54,7 @@ export interface CheckResult {
 
 export async function runDoctor(config: Config, print: (line: string) => void): Promise<boolean> {
   const results: CheckResult[] = [{ name: 'config', ok: true, detail: config.configFile ? `loaded (file ${config.configFile})` : 'loaded from the environment' }];
-  results.push(...checkProxy(config, processEnv(), process.cwd()), checkDatabase(config), checkDataFolder(config));
+  results.push(...checkProxy(config, processEnv(), process.cwd()), checkDatabase(config), checkDataFolder(config), ...checkHistory(config));
   // The checks that wait on the network run at once: on a host that answers nothing, one after
   // another they took minutes. Printed in this order all the same.
   const [models, switched, platforms, reader, search] = await Promise.all([checkModels(config), checkModelSwitch(config), checkPlatforms(config), checkDocumentReader(), checkSearch(config)]);

@@ -227,7 +227,7 @@ function describeExport(stats: ExportStats): string[] {
   const s = stats.skipped;
   const lines = [
     `Wrote ${stats.train} line(s) to ${stats.files.train}${stats.files.validation ? ` and ${stats.validation} to ${stats.files.validation}` : ''} (read ${stats.read}).`,
-    `Left out: ${s.failed} failed,${stats.forgotten > 0 ? ` ${stats.forgotten} asked before their person's /forget,` : ''} ${s.belowMinReward} below --min-reward, ${s.unscored} unscored, ${s.duplicate} duplicates, ${s.invalid} invalid.`,
+    `Left out: ${s.failed} failed,${stats.forgotten > 0 ? ` ${stats.forgotten} asked before their person's /forget,` : ''}${stats.expired > 0 ? ` ${stats.expired} whose steps were deleted after CAIRN_KEEP_HISTORY_DAYS,` : ''} ${s.belowMinReward} below --min-reward, ${s.unscored} unscored, ${s.duplicate} duplicates, ${s.invalid} invalid.`,
   ];
   for (const example of stats.invalidExamples) lines.push(`  invalid: ${example}`);
   return lines;

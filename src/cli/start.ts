@@ -15,6 +15,8 @@ import { CairnError, describeError } from '../core/errors.js';
 import { loggerFor, type Logger } from '../core/logger.js';
 import { logUnhandledRejections, onShutdownSignal } from './signals.js';
 import { InstanceLease } from '../store/instance-lease.js';
+import { join } from 'node:path';
+import { HistoryRetention } from '../store/history-retention.js';
 import { systemTimers, type TimerHandle } from '../backends/timers.js';
 import { systemClock } from '../core/clock.js';
 import { databasePath, migrateDatabase, openDatabase, type Db } from '../store/db.js';
@@ -193,6 +195,10 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   }
   const sweeper = setInterval(() => cairn.sessions.sweepIdle(), IDLE_SWEEP_MS);
   sweeper.unref();
+  // History past CAIRN_KEEP_HISTORY_DAYS goes now and daily, only here: under the lease, never from a `cairn chat` beside.
+  const keepDays = config.agent.keepHistoryDays;
+  const retention = keepDays === undefined ? undefined : new HistoryRetention({ db: cairn.db, clock: cairn.clock, keepDays, auditsDir: join(config.dataDir, 'audits'), logger });
+  retention?.start(timers);
   http.setState('running');
 
   let resolveStopped!: () => void;
@@ -202,6 +208,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
     (stopping ??= (async () => {
       http.setState('stopping');
       clearInterval(sweeper);
+      await retention?.stop();
       // No scheduled task may start now: it would be told Cairn is restarting, and its run lost.
       cairn.schedules.stop();
       logger.info('shutting down');

@@ -43,6 +43,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_USER_DAILY_TOKENS', path: ['agent', 'userDailyTokens'], kind: 'int', help: 'Tokens one person\'s requests may use per day (UTC), counted from the model\'s reports; past it Cairn says when it can go on. Admins have no limit. Unset: no limit.' },
   { name: 'CAIRN_TZ', path: ['agent', 'timeZone'], kind: 'string', help: 'IANA time zone of scheduled tasks that name none, and of the current_time tool (default UTC).' },
   { name: 'CAIRN_KEEP_FILES_DAYS', path: ['agent', 'keepFilesDays'], kind: 'number', help: 'Days the files people send are kept, for the agent to read on in a long document or look at an image again (default 7); 0 keeps none.' },
+  { name: 'CAIRN_KEEP_HISTORY_DAYS', path: ['agent', 'keepHistoryDays'], kind: 'number', help: "Days of history kept: older ended conversations' messages, tasks' step-by-step records, single model calls (summed per day) and audit reports are deleted daily by `cairn start`; summaries, outcomes and usage totals stay. Unset: kept forever." },
   { name: 'CAIRN_SESSION_IDLE_MINUTES', path: ['agent', 'sessionIdleMinutes'], kind: 'number', help: 'A conversation idle this long starts a new session (default 30).' },
   { name: 'CAIRN_SHUTDOWN_GRACE_MS', path: ['agent', 'shutdownGraceMs'], kind: 'int', help: 'How long shutdown waits for turns in flight (default 10000).' },
   ...PLATFORM_ENV_BINDINGS,

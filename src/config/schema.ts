@@ -98,6 +98,19 @@ export const configSchema = z.object({
       sessionIdleMinutes: inUnit('min', z.number().positive().default(30)),
       /** Days the files people send are kept for the agent to read again (read_attachment, look_at_image); 0 keeps none. */
       keepFilesDays: inUnit('d', z.number().min(0).default(7)),
+      /**
+       * Days of history kept (store/history-retention.ts): older ended conversations' messages, tasks' trajectories and
+       * single model calls go (outcomes, summaries and daily usage sums stay); unset: kept forever.
+       */
+      keepHistoryDays: inUnit(
+        'd',
+        z
+          .number()
+          .int('a whole number of days, such as 90')
+          .min(1, 'at least 1 day (unset CAIRN_KEEP_HISTORY_DAYS to keep history forever)')
+          .max(36_500, 'at most 36500 days (unset CAIRN_KEEP_HISTORY_DAYS to keep history forever)')
+          .optional(),
+      ),
       shutdownGraceMs: inUnit('ms', z.number().int().min(0).max(MAX_TIMER_MS).default(10_000)),
       /** Fraction of contextTokens at which older turns are compressed. */
       compressAt: z.number().gt(0).lt(1).default(0.75),

@@ -2,9 +2,6 @@
 import type { Db } from '../store/db.js';
 import type { CallRecord } from '../model/types.js';
 
-/** Answered calls without a known cost (see Cost). */
-const UNPRICED = 'COUNT(CASE WHEN ok = 1 AND cost_usd IS NULL THEN 1 END)';
-
 /**
  * Reflections on a person's tasks are recorded under the person, for their share of the learning budget
  * (learning/budget.ts), but are Cairn's background work: not counted toward the person's allowance, and
@@ -12,6 +9,15 @@ const UNPRICED = 'COUNT(CASE WHEN ok = 1 AND cost_usd IS NULL THEN 1 END)';
  */
 const OWN_REQUESTS = "purpose <> 'reflection'";
 const PERSON = `CASE WHEN ${OWN_REQUESTS} THEN user_key END`;
+
+/**
+ * The ledger: single calls, and the calls older than CAIRN_KEEP_HISTORY_DAYS summed per UTC day (migration 034,
+ * store/usage-rollup.ts), read as if they were calls. Every `since` here is a UTC midnight, so a day's sums are
+ * wholly in or out of it, and the totals are those the calls gave.
+ */
+const CALLS = `(
+  SELECT at, user_key, purpose, 1 AS calls, prompt_tokens, completion_tokens, cached_tokens, cost_usd, (ok = 1 AND cost_usd IS NULL) AS unpriced FROM model_calls
+  UNION ALL SELECT day, user_key, purpose, calls, prompt_tokens, completion_tokens, cached_tokens, cost_usd, unpriced FROM model_calls_daily)`;
 
 export class UsageLedger {
   private readonly insert;
@@ -35,12 +41,15 @@ export class UsageLedger {
     private readonly personOf: (userKey: string) => string = (userKey) => userKey,
   ) {
     const reassignCalls = db.prepare<[string, string]>('UPDATE model_calls SET user_key = ? WHERE user_key = ?');
+    // Their days summed past CAIRN_KEEP_HISTORY_DAYS go with them, as `cairn usage --days` showed them before the sum.
+    const reassignDays = db.prepare<[string, string]>('UPDATE model_calls_daily SET user_key = ? WHERE user_key = ?');
     const reassignCarried = db.prepare<{ previous: string; person: string }>(
       `INSERT OR IGNORE INTO usage_carried_calls (user_key, call_id) SELECT @person, call_id FROM usage_carried_calls WHERE user_key = @previous`,
     );
     const dropCarried = db.prepare<[string]>('DELETE FROM usage_carried_calls WHERE user_key = ?');
     this.reassignInTransaction = db.transaction((previous: string, person: string) => {
       const moved = reassignCalls.run(person, previous).changes;
+      reassignDays.run(person, previous);
       reassignCarried.run({ previous, person });
       dropCarried.run(previous);
       return moved;
@@ -50,8 +59,8 @@ export class UsageLedger {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byPersonSince = db.prepare<[number], { person: string | null; calls: number; tokens: number; cost: number | null; unpriced: number }>(
-      `SELECT ${PERSON} AS person, COUNT(*) AS calls, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens, SUM(cost_usd) AS cost, ${UNPRICED} AS unpriced
-       FROM model_calls WHERE at >= ? GROUP BY person ORDER BY tokens DESC, person`,
+      `SELECT ${PERSON} AS person, SUM(calls) AS calls, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens, SUM(cost_usd) AS cost, SUM(unpriced) AS unpriced
+       FROM ${CALLS} WHERE at >= ? GROUP BY person ORDER BY tokens DESC, person`,
     );
     // A person's own calls and those it carried away from a person it left, each call once (UNION, not UNION ALL:
     // an account linked again to that person has the same calls as its own), plus the sums carried before 018.
@@ -60,6 +69,7 @@ export class UsageLedger {
          SELECT prompt_tokens + completion_tokens AS tokens, cost_usd AS cost, (ok = 1 AND cost_usd IS NULL) AS unpriced FROM model_calls WHERE at >= @since AND ${OWN_REQUESTS} AND id IN (
            SELECT id FROM model_calls WHERE user_key = @key AND at >= @since
            UNION SELECT call_id FROM usage_carried_calls WHERE user_key = @key)
+         UNION ALL SELECT prompt_tokens + completion_tokens, cost_usd, unpriced FROM model_calls_daily WHERE user_key = @key AND day >= @since AND ${OWN_REQUESTS}
          UNION ALL SELECT tokens, cost_usd, (cost_usd IS NULL AND tokens > 0) FROM usage_carried WHERE user_key = @key AND at >= @since)`,
     );
     // Calls an account counts from a person it left (not its own again since it came back), and the sums carried before 018.
@@ -83,8 +93,8 @@ export class UsageLedger {
       carrySums.run({ from, to, since });
     });
     this.totalsSince = db.prepare<[number], { calls: number; prompt: number; completion: number; cached: number; cost: number | null; unpriced: number }>(
-      `SELECT COUNT(*) AS calls, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
-              COALESCE(SUM(cached_tokens), 0) AS cached, SUM(cost_usd) AS cost, ${UNPRICED} AS unpriced FROM model_calls WHERE at >= ?`,
+      `SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
+              COALESCE(SUM(cached_tokens), 0) AS cached, SUM(cost_usd) AS cost, COALESCE(SUM(unpriced), 0) AS unpriced FROM ${CALLS} WHERE at >= ?`,
     );
   }
 

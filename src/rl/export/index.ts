@@ -35,6 +35,8 @@ export interface ExportStats {
   skipped: { failed: number; belowMinReward: number; unscored: number; duplicate: number; invalid: number };
   /** Live tasks left out because their person used /forget since (see live-tasks.ts). */
   forgotten: number;
+  /** Live tasks left out because their steps were deleted after CAIRN_KEEP_HISTORY_DAYS. */
+  expired: number;
   /** The first few invalid lines and why, for the user to look at. */
   invalidExamples: string[];
   files: { train: string; validation: string | undefined };
@@ -57,6 +59,7 @@ export async function exportRecords(sources: readonly ExportSource[], options: E
     validation: 0,
     skipped: { failed: 0, belowMinReward: 0, unscored: 0, duplicate: 0, invalid: 0 },
     forgotten: 0,
+    expired: 0,
     invalidExamples: [],
     files: { train: options.out, validation: valOut },
   };
@@ -69,6 +72,10 @@ export async function exportRecords(sources: readonly ExportSource[], options: E
         stats.read++;
         if (record.forgotten) {
           stats.forgotten++;
+          continue;
+        }
+        if (record.expired) {
+          stats.expired++;
           continue;
         }
         const reason = exclusion(record, options.minReward);

@@ -52,6 +52,11 @@ export async function* recordsFromLiveTasks(db: Db, options: LiveTaskOptions): E
     }
     const task = tasks.get(summary.id);
     if (!task) continue;
+    // Its steps were deleted after CAIRN_KEEP_HISTORY_DAYS: a system prompt alone teaches nothing.
+    if (task.trajectory.length === 0) {
+      yield { taskId: `live-${task.id}`, source: 'chat', messages: [], tools: [], reward: null, ok: false, expired: true };
+      continue;
+    }
     const prefix = sessions.get(task.sessionId)?.prefix ?? '';
     yield recordFromTask(task, prefix, options.tools);
   }

@@ -22,6 +22,8 @@ export interface ExportRecord {
   ok: boolean;
   /** A live task asked before its person's /forget: never exported, counted (its messages are left empty). */
   forgotten?: boolean;
+  /** A live task whose steps went with CAIRN_KEEP_HISTORY_DAYS (store/history-retention.ts): never exported empty, counted. */
+  expired?: boolean;
 }
 
 export type ExportSource = AsyncIterable<ExportRecord>;

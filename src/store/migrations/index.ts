@@ -35,6 +35,7 @@ import { sql as sessionDirect } from './030-session-direct.js';
 import { sql as taskTallies } from './031-task-tallies.js';
 import { backfill as searchFoldArabicGermanBackfill, sql as searchFoldArabicGerman } from './032-search-fold-arabic-german.js';
 import { sql as proposalRejections } from './033-proposal-rejections.js';
+import { sql as historyRetention } from './034-history-retention.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -79,4 +80,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 31, name: 'task-tallies', sql: taskTallies },
   { version: 32, name: 'search-fold-arabic-german', sql: searchFoldArabicGerman, backfill: searchFoldArabicGermanBackfill },
   { version: 33, name: 'proposal-rejections', sql: proposalRejections },
+  { version: 34, name: 'history-retention', sql: historyRetention },
 ];
