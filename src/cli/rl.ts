@@ -13,6 +13,7 @@ import type { ExportSource } from '../rl/export/source.js';
 import { createCairn } from '../main.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../rl/export/formats.js';
 import type { BatchSummary } from '../rl/summary.js';
+import type { AtroposRunStats } from '../rl/atropos/environment.js';
 import { onShutdownSignal } from './signals.js';
 import { MAX_TIMER_MS } from '../config/duration.js';
 import { openDataDatabase, type CommandGroup } from './context.js';
@@ -182,7 +183,9 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--tokenizer <dir>', "the policy's tokenizer folder (tokenizer.json + chat template) instead of the endpoint (default: CAIRN_TOKENIZER_PATH)")
     .option('--reward <spec>', 'reward for tasks without one', reward)
     .option('--keep-equal-scores', 'also send groups whose scores are all equal')
-    .action(async (opts: { tasks: string; api?: string; groupSize: number; name: string; weight: number; maxTokenLength: number; minBatchAllocation?: number; maxOffpolicy: number; concurrency: number; workers?: number; epochs?: number; pollMs: number; timeout?: number; tokenizeUrl?: string; tokenizer?: string; reward?: ReturnType<typeof reward>; keepEqualScores?: boolean }) => {
+    .option('--progress-file <file>', 'where the position in the tasks is kept, so a restart goes on from it (default: atropos-<name>.progress.json in the data directory)')
+    .option('--from-start', 'start at the first task, whatever the progress file says')
+    .action(async (opts: { tasks: string; api?: string; groupSize: number; name: string; weight: number; maxTokenLength: number; minBatchAllocation?: number; maxOffpolicy: number; concurrency: number; workers?: number; epochs?: number; pollMs: number; timeout?: number; tokenizeUrl?: string; tokenizer?: string; reward?: ReturnType<typeof reward>; keepEqualScores?: boolean; progressFile?: string; fromStart?: boolean }) => {
       const loaded = config();
       const { runAtroposServe } = await import('../rl/atropos/serve.js');
       const stats = await interruptible((signal) =>
@@ -205,12 +208,13 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
             tokenizerPath: opts.tokenizer,
             reward: opts.reward,
             keepEqualScores: opts.keepEqualScores ?? false,
+            progressFile: opts.progressFile,
+            fromStart: opts.fromStart ?? false,
           },
           { config: loaded, signal },
         ),
       );
-      const g = stats.groups;
-      print(`Atropos env ${stats.envId ?? '?'} stopped (${stats.stoppedBecause}): ${g.received} groups received, ${g.buffered} buffered, ${g.refused} refused, ${g.uncertain} uncertain; skipped ${g['equal-scores']} with equal scores, ${g['too-long']} too long, ${g.incomplete} incomplete, ${g.failed} failed; paused ${stats.pauses} time(s).`);
+      for (const line of describeServe(stats)) print(line);
     });
 };
 
@@ -221,6 +225,19 @@ function describeSummary(summary: BatchSummary): string[] {
     `${t.finished}/${t.total} finished: ${t.ok} ok, ${t.error} errors, ${t.timeout} timeouts · success rate ${pct(summary.successRate)} · mean reward ${summary.reward.mean ?? 'n/a'} (${summary.reward.scored} scored)`,
     `tokens ${summary.tokens.total.toLocaleString('en-US')} · cost ${summary.costUsd === null ? 'unknown (set model.pricing)' : `$${summary.costUsd}`} · tool calls ${summary.toolCalls.total} (${summary.toolCalls.errors} failed)`,
   ];
+}
+
+const STOPPED_BECAUSE: Record<AtroposRunStats['stoppedBecause'], string> = { steps: 'the trainer reached its step count', tasks: 'the tasks are done (--epochs)', aborted: 'stopped' };
+
+/** The summary `cairn atropos serve` prints as it ends: what the trainer got, and where the next start goes on. */
+export function describeServe(stats: AtroposRunStats): string[] {
+  const g = stats.groups;
+  const lines = [
+    `Atropos env ${stats.envId ?? '?'} stopped (${stats.stoppedBecause}: ${STOPPED_BECAUSE[stats.stoppedBecause]}): ${g.received} groups received, ${g.buffered} buffered, ${g.refused} refused, ${g.uncertain} uncertain; skipped ${g['equal-scores']} with equal scores, ${g['too-long']} too long, ${g.incomplete} incomplete, ${g.failed} failed; paused ${stats.pauses} time(s).`,
+  ];
+  if (g.uncertain > 0) lines.push(`${g.uncertain} group(s) uncertain: the API may or may not have them (their answer was lost); they are not sent again.`);
+  if (stats.stoppedBecause !== 'tasks' && stats.tasks.file) lines.push(`Started at ${stats.tasks.startedAt}; the next start goes on at ${stats.tasks.resumeAt} (kept in ${stats.tasks.file}; --from-start starts over).`);
+  return lines;
 }
 
 function describeExport(stats: ExportStats): string[] {

@@ -16,7 +16,9 @@ import { CairnError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { withRetries } from '../../core/retry.js';
 import type { Timers } from '../pool.js';
-import { requestJson, RequestFailed, type JsonResponse } from './http.js';
+import type { ProxyConfig } from '../../config/proxy.js';
+import { ProxyFailure } from '../../proxy/errors.js';
+import { requestJson, RequestFailed, routeOf, type JsonResponse } from './http.js';
 
 export interface AtroposClientOptions {
   baseUrl: string;
@@ -28,6 +30,8 @@ export interface AtroposClientOptions {
   maxRetries?: number;
   retryBaseMs?: number;
   random?: () => number;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY: an API outside the network goes through the proxy, one in NO_PROXY directly. */
+  proxy?: ProxyConfig | undefined;
 }
 
 export interface RegisterEnvRequest {
@@ -85,6 +89,9 @@ export type SendOutcome =
 
 type Delivery = 'idempotent' | 'once';
 
+/** The wait for the trainer is logged on the first answer, then every this many polls (10 minutes at 1 s). */
+const REGISTER_LOG_EVERY = 600;
+
 /** Statuses after which the request certainly had no effect. */
 const NOT_APPLIED = new Set([429, 500, 502, 503]);
 
@@ -93,6 +100,11 @@ export class AtroposClient {
 
   constructor(private readonly options: AtroposClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Where the API is and how it is reached ("http://… directly", "… through the proxy …"), for the operator's logs. */
+  get where(): string {
+    return `${this.baseUrl} ${routeOf(this.baseUrl, this.options.proxy)}`;
   }
 
   /** Registers, waiting (polling) while the API says "wait for trainer to start". */
@@ -104,7 +116,8 @@ export class AtroposClient {
       if (registered.success) return registered.data;
       const waiting = waitingSchema.safeParse(reply.body);
       if (!waiting.success) throw this.unexpected('/register-env', reply);
-      if (waited === 0) this.options.logger.info({ status: waiting.data.status }, 'Atropos: waiting for the trainer to start before registering');
+      // Logged again now and then: a trainer restarting from a checkpoint can take an hour to load.
+      if (waited % REGISTER_LOG_EVERY === 0) this.options.logger.info({ status: waiting.data.status, api: this.baseUrl, waitedMs: waited * (this.options.registerPollMs ?? 1000) }, 'Atropos: waiting for the trainer to start before registering');
       await this.options.timers.sleep(this.options.registerPollMs ?? 1000, signal);
       if (signal?.aborted) throw new CairnError('aborted', 'Stopped while waiting for the Atropos trainer to start.', { platform: 'atropos' });
     }
@@ -130,7 +143,10 @@ export class AtroposClient {
     try {
       reply = await this.call('POST', '/scored_data', group, 'once', signal);
     } catch (error) {
-      if (error instanceof RequestFailed && error.sent && error.code !== 'aborted') return { status: 'uncertain', detail: error.message };
+      // The proxy refused or could not be reached: the group never left; the run stops or waits, as for any request.
+      if (error instanceof ProxyFailure) throw error;
+      // Stopped (past the grace a stop gives a send) once the body was out is uncertain too: the API may have it.
+      if (error instanceof RequestFailed && error.sent) return { status: 'uncertain', detail: error.message };
       // A 5xx that does not say the request had no effect (a proxy's 504, Cloudflare's 520/524: the origin was
       // reached, its answer lost) may have delivered the group: uncertain, like a timeout, not the end of the run.
       if (error instanceof CairnError && error.status !== undefined && error.status >= 500 && !NOT_APPLIED.has(error.status)) return { status: 'uncertain', detail: error.message };
@@ -157,7 +173,7 @@ export class AtroposClient {
 
   private call(method: 'GET' | 'POST', path: string, body: unknown, delivery: Delivery, signal?: AbortSignal): Promise<JsonResponse> {
     const attempt = async () => {
-      const reply = await requestJson(method, `${this.baseUrl}${path}`, body, { timeoutMs: this.options.timeoutMs ?? 30_000, signal, ownConnection: delivery === 'once' });
+      const reply = await requestJson(method, `${this.baseUrl}${path}`, body, { timeoutMs: this.options.timeoutMs ?? 30_000, signal, ownConnection: delivery === 'once', proxy: this.options.proxy });
       if (reply.status >= 200 && reply.status < 300) return reply;
       const detail = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       const retryable = delivery === 'idempotent' ? reply.status >= 500 || reply.status === 429 : NOT_APPLIED.has(reply.status);
@@ -170,7 +186,10 @@ export class AtroposClient {
       sleep: (ms) => this.options.timers.sleep(ms, signal),
       ...(this.options.random ? { random: this.options.random } : {}),
       mapError: (error) => {
-        if (signal?.aborted) return new CairnError('aborted', `Atropos ${method} ${path} was stopped.`, { cause: error, platform: 'atropos' });
+        if (signal?.aborted) {
+          if (delivery === 'once' && error instanceof RequestFailed && error.sent) return new RequestFailed(`${method} ${path} was stopped after its body was sent, before the API answered`, true, error, 'aborted');
+          return new CairnError('aborted', `Atropos ${method} ${path} was stopped.`, { cause: error, platform: 'atropos' });
+        }
         // A body that went out may have been applied: only an idempotent call repeats it.
         if (error instanceof RequestFailed) return delivery === 'once' && error.sent ? new RequestFailed(error.message, true, error.cause, error.code === 'timeout' ? 'timeout' : 'network', false) : error;
         if (error instanceof CairnError) return error;
@@ -178,6 +197,21 @@ export class AtroposClient {
       },
       onRetry: (error, n, delayMs) => this.options.logger.warn({ path, attempt: n, delayMs, err: error.message }, 'Atropos: retrying'),
     });
+  }
+
+  /**
+   * The error for an API that could not be reached at the start (no connection, a proxy that could not reach it):
+   * where it was looked for, how, and what to check, instead of a bare "connect ECONNREFUSED".
+   */
+  notReached(error: unknown): unknown {
+    const proxied = routeOf(this.baseUrl, this.options.proxy) !== 'directly';
+    const viaProxy = error instanceof CairnError && (error.status === 502 || error.status === 503 || error.status === 504 || (error instanceof ProxyFailure && error.code === 'network'));
+    if (!(error instanceof RequestFailed) && !viaProxy) return error;
+    const host = new URL(this.baseUrl).hostname;
+    const hint = proxied
+      ? ` If ${host} is inside your network (a cluster service), add it to NO_PROXY so that it is reached directly.`
+      : this.options.proxy && (this.options.proxy.http || this.options.proxy.https) ? '' : ' If it is only reachable through a proxy, set HTTPS_PROXY / HTTP_PROXY.';
+    return new CairnError('unavailable', `The Atropos API at ${this.where} could not be reached: ${(error as Error).message}. Is the API (run-api) up, and is --api (or CAIRN_ATROPOS_URL) its address?${hint}`, { cause: error, platform: 'atropos' });
   }
 
   private unexpected(path: string, reply: JsonResponse): CairnError {

@@ -24,6 +24,8 @@ import type { Trajectory } from '../trajectory.js';
 import type { AtroposClient, EnvStatus, ScoredData, SendOutcome } from './client.js';
 import { EnvSession, unreachable } from './registration.js';
 import { tokensAndMasks, type ChatTokenizer, type TokensAndMasks } from './tokenize.js';
+import { TaskProgress } from './progress.js';
+import { pauseWatch, progressWatch, SEND_GRACE_MS } from './watch.js';
 
 export interface AtroposEnvironmentOptions {
   client: AtroposClient;
@@ -49,6 +51,10 @@ export interface AtroposEnvironmentOptions {
   logger: Logger;
   signal: AbortSignal;
   onGroup?: (event: GroupEvent) => void;
+  /** Where the tasks stand (a file a restart goes on from); default: from the first task, kept in memory. */
+  progress?: TaskProgress;
+  /** The clock of the progress lines in the log (default Date.now). */
+  now?: () => number;
 }
 
 /** `incomplete`: fewer than G runs finished and were scored, even when run again; dropped, never sent. */
@@ -67,6 +73,8 @@ export interface AtroposRunStats {
   trajectories: number;
   pauses: number;
   stoppedBecause: 'steps' | 'tasks' | 'aborted';
+  /** Where this run started in the tasks, and where the next goes on ("task 37 of 120 (pass 2)"), with the file that keeps it. */
+  tasks: { startedAt: string; resumeAt: string; file: string | undefined };
 }
 
 export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<AtroposRunStats> {
@@ -78,7 +86,10 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
     trajectories: 0,
     pauses: 0,
     stoppedBecause: 'aborted',
+    tasks: { startedAt: '', resumeAt: '', file: undefined },
   };
+  const progress = options.progress ?? TaskProgress.open({ tasks: options.tasks, epochs: options.epochs, logger });
+  stats.tasks = { startedAt: progress.describe(progress.startedAt), resumeAt: progress.describe(progress.resumeAt), file: progress.file };
   const session = await EnvSession.register(
     {
       client,
@@ -91,13 +102,14 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
   );
   const { registration } = session;
   stats.envId = session.envId;
-  logger.info({ envId: session.envId, name: registration.wandb_name, step: registration.starting_step, steps: registration.num_steps }, 'Atropos: registered');
+  logger.info({ envId: session.envId, name: registration.wandb_name, step: registration.starting_step, steps: registration.num_steps, api: client.where, from: stats.tasks.startedAt }, 'Atropos: registered');
   try {
     await session.readInfo(signal);
-    const next = taskCycle(options.tasks, options.epochs);
     let inFlight = 0;
     let stopped: AtroposRunStats['stoppedBecause'] | undefined;
-    let paused = false;
+    const pause = pauseWatch({ logger, pollMs: options.pollMs, maxBatchesOffpolicy: options.maxBatchesOffpolicy });
+    const report = progressWatch({ logger, now: options.now ?? Date.now, stats, progress });
+    let lastStep = 0;
 
     /** Waits while the trainer is too far behind; says why to stop, or undefined to go on. */
     const room = async (): Promise<AtroposRunStats['stoppedBecause'] | undefined> => {
@@ -105,19 +117,16 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
         if (stopped) return stopped;
         if (signal.aborted) return 'aborted';
         const status = await session.status(signal);
+        lastStep = status.current_step;
         const { num_steps: numSteps } = session.registration;
         if (numSteps > 0 && status.current_step >= numSteps) return 'steps';
         const { batchSize } = session;
         const queued = (status.queue_size + inFlight) * options.groupSize;
         if (options.maxBatchesOffpolicy <= 0 || queued < options.maxBatchesOffpolicy * batchSize || ownShareMissing(status, inFlight, batchSize, options)) {
-          paused = false;
+          pause.going(status);
           return undefined;
         }
-        if (!paused) {
-          stats.pauses++;
-          logger.info({ queueSize: status.queue_size, step: status.current_step }, 'Atropos: trainer is behind; pausing');
-        }
-        paused = true;
+        if (pause.paused(status, queued, batchSize)) stats.pauses++;
         await options.timers.sleep(options.pollMs, signal);
       }
     };
@@ -149,19 +158,22 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
           if (reason === 'steps') halt.abort();
           return;
         }
-        const task = next();
-        if (!task) {
+        const taken = progress.take();
+        if (!taken) {
           stopped ??= 'tasks';
           return;
         }
         inFlight++;
         let event: GroupEvent | undefined;
         try {
-          event = await runGroup(task, options, session, tokenizing, runSignal);
+          event = await runGroup(taken.task, options, session, tokenizing, runSignal);
+          // A group stopped before it was sent is run again by the next start.
           if (!event) continue;
+          progress.done(taken.position);
           stats.groups[event.outcome]++;
           if (event.outcome === 'received' || event.outcome === 'buffered') stats.trajectories += event.size;
           options.onGroup?.(event);
+          report.after(lastStep);
         } finally {
           inFlight--;
         }
@@ -174,6 +186,7 @@ export async function serveAtropos(options: AtroposEnvironmentOptions): Promise<
     return stats;
   } finally {
     stats.envId = session.envId;
+    stats.tasks.resumeAt = progress.describe(progress.resumeAt);
     await client.disconnect(session.envId);
     logger.info({ envId: session.envId, groups: stats.groups }, 'Atropos: disconnected');
   }
@@ -280,6 +293,7 @@ async function runGroup(task: Task, options: AtroposEnvironmentOptions, session:
     messages: members.map((member) => member.messages.map((message) => ({ ...message, content: message.content ?? '' }))),
   };
   const sent = await sendUnderRegistration(group, options, session);
+  if (sent === undefined) return undefined;
   if (sent.status === 'refused' || sent.status === 'uncertain') logger.warn({ taskId: task.id, outcome: sent.status, detail: sent.detail }, 'Atropos: group not delivered');
   return event(sent.status);
 }
@@ -290,17 +304,41 @@ async function runGroup(task: Task, options: AtroposEnvironmentOptions, session:
  * proxy's 502/503) is not lost: it is sent again once the API is back, registered with again if
  * it restarted meanwhile.
  */
-async function sendUnderRegistration(group: ScoredData, options: AtroposEnvironmentOptions, session: EnvSession): Promise<SendOutcome> {
+async function sendUnderRegistration(group: ScoredData, options: AtroposEnvironmentOptions, session: EnvSession): Promise<SendOutcome | undefined> {
   const { client, signal, logger } = options;
   for (;;) {
+    // Stopped before the group went out: it was never sent, and the next start makes it again.
+    if (signal.aborted) return undefined;
     await session.status(signal);
+    // A stop (SIGTERM: the pod moved) while the group is being sent lets the send finish for a moment, so that it is
+    // known to have arrived, and is not sent again by the next start; cut short after the body went out, it counts as uncertain.
+    const late = abortLate(signal, options.timers, SEND_GRACE_MS);
     try {
-      return await client.sendScoredData({ ...group, env_id: session.envId }, signal);
+      return await client.sendScoredData({ ...group, env_id: session.envId }, late.signal);
     } catch (error) {
+      if (late.signal.aborted && error instanceof CairnError && error.code === 'aborted') return undefined;
       if (signal.aborted || !unreachable(error)) throw error;
       logger.warn({ envId: session.envId, err: describeError(error) }, 'Atropos: the API is away; the group goes again once it is back');
+    } finally {
+      late.dispose();
     }
   }
+}
+
+/** A signal aborted `ms` after `signal` is. */
+function abortLate(signal: AbortSignal, timers: Timers, ms: number): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  let cancel: (() => void) | undefined;
+  const start = () => (cancel = timers.setTimeout(() => controller.abort(signal.reason), ms));
+  if (signal.aborted) start();
+  else signal.addEventListener('abort', start, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      signal.removeEventListener('abort', start);
+      cancel?.();
+    },
+  };
 }
 
 /**
@@ -344,14 +382,4 @@ function usableMembers(task: Task, runs: readonly (Trajectory | undefined)[], lo
 
 function wroteRedacted(run: Trajectory): boolean {
   return run.messages.some((message) => message.role === 'assistant' && JSON.stringify(message).includes(REDACTED));
-}
-
-/** The tasks in order, `epochs` times (forever when undefined). */
-function taskCycle(tasks: readonly Task[], epochs: number | undefined): () => Task | undefined {
-  let index = 0;
-  return () => {
-    if (tasks.length === 0) return undefined;
-    if (epochs !== undefined && index >= tasks.length * epochs) return undefined;
-    return tasks[index++ % tasks.length];
-  };
 }

@@ -16,6 +16,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Timers } from '../pool.js';
 import type { AtroposClient, EnvRegistration, EnvStatus, RegisterEnvRequest } from './client.js';
 import { RequestFailed } from './http.js';
+import { ProxyFailure } from '../../proxy/errors.js';
 
 export interface EnvSessionOptions {
   client: AtroposClient;
@@ -45,7 +46,12 @@ export class EnvSession {
 
   /** Registers (waiting for the trainer to start). */
   static async register(options: EnvSessionOptions, signal: AbortSignal): Promise<EnvSession> {
-    return new EnvSession(options, await options.client.register(options.request, signal));
+    try {
+      return new EnvSession(options, await options.client.register(options.request, signal));
+    } catch (error) {
+      // At the start an API that cannot be reached is most likely a wrong address or route: said so, the run ends.
+      throw signal.aborted ? error : options.client.notReached(error);
+    }
   }
 
   get registration(): EnvRegistration {
@@ -95,7 +101,7 @@ export class EnvSession {
         if (!unreachable(error)) throw error;
         if (waitedMs - loggedAt >= UNREACHABLE_LOG_MS) {
           loggedAt = waitedMs;
-          this.options.logger.warn({ envId: this.envId, waitedMs, err: (error as Error).message }, 'Atropos: the API cannot be reached (restarting?); waiting for it');
+          this.options.logger.warn({ envId: this.envId, waitedMs, err: (error as Error).message }, `Atropos: the API (${this.options.client.where}) cannot be reached (restarting?); waiting for it`);
         }
         await this.options.timers.sleep(this.options.pollMs, signal);
         waitedMs += this.options.pollMs;
@@ -119,12 +125,14 @@ export class EnvSession {
 
 /** server.py's /status-env fails with a 500 only for an env id it does not hold (or no state at all). */
 function registrationLost(error: unknown): boolean {
-  return error instanceof CairnError && error.status === 500;
+  return error instanceof CairnError && !(error instanceof ProxyFailure) && error.status === 500;
 }
 
 /** No answer from the API, or a proxy's in front of an API that is down. */
 export function unreachable(error: unknown): boolean {
   if (error instanceof RequestFailed) return error.code !== 'aborted';
+  // The proxy down, or unable to reach the API, is waited for; its refusal (a password, its policy) is no passing trouble.
+  if (error instanceof ProxyFailure) return error.code === 'network';
   return error instanceof CairnError && (error.status === 502 || error.status === 503 || error.status === 504);
 }
 

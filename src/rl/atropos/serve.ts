@@ -4,7 +4,7 @@
  * tasks' rewards, the Atropos client, and the policy's tokenizer (the inference
  * server's /tokenize, or a tokenizer folder).
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
 import { requireModel } from '../../config/load.js';
 import type { CairnOverrides } from '../../main.js';
@@ -22,6 +22,7 @@ import { checkGroupCanCarrySignal, serveAtropos, type AtroposRunStats, type Grou
 import { defaultTokenizeUrl, ServerTokenizer, type ChatTokenizer } from './tokenize.js';
 import { FileTokenizer } from './tokenizer-file.js';
 import { RunStop } from '../run-stop.js';
+import { TaskProgress } from './progress.js';
 
 export interface ServeOptions {
   tasksFile: string;
@@ -43,6 +44,10 @@ export interface ServeOptions {
   keepEqualScores?: boolean;
   /** Worker processes generating the runs (1: this process). */
   workers?: number;
+  /** Where the position in the tasks is kept for a restart (default: atropos-<name>.progress.json in the data directory). */
+  progressFile?: string | undefined;
+  /** Start at the first task, whatever the progress file says. */
+  fromStart?: boolean;
 }
 
 export interface ServeDeps {
@@ -64,7 +69,7 @@ function policyTokenizer(options: ServeOptions, config: Config): ChatTokenizer {
   const primary = config.providers[0];
   const tokenizeUrl = options.tokenizeUrl ?? config.rl.tokenizeUrl ?? (primary ? defaultTokenizeUrl(primary.baseUrl) : undefined);
   if (!tokenizeUrl) throw new CairnError('config', 'Set CAIRN_TOKENIZE_URL to the policy server’s /tokenize endpoint, or CAIRN_TOKENIZER_PATH to its tokenizer folder.');
-  return new ServerTokenizer({ url: tokenizeUrl, model: primary?.model });
+  return new ServerTokenizer({ url: tokenizeUrl, model: primary?.model, proxy: config.proxy });
 }
 
 export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): Promise<AtroposRunStats> {
@@ -83,7 +88,9 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
     throw new CairnError('invalid_input', `Atropos needs a score for every run, but ${unscored.length} task(s) have no reward (first: ${unscored[0]}). Give them "expected" or "reward", or pass --reward.`);
   }
   const tokenizer = deps.tokenizer ?? policyTokenizer(options, deps.config);
-  const logger = deps.overrides?.logger ?? loggerFor(config, 'warn');
+  // `info` unless CAIRN_LOG_LEVEL says otherwise: the operator follows a days-long run by these lines (pauses, progress, restarts).
+  const logger = deps.overrides?.logger ?? loggerFor(config, 'info');
+  const progress = TaskProgress.open({ tasks: tasksFile.tasks, epochs: options.epochs, path: resolve(options.progressFile ?? defaultProgressFile(config.dataDir, options.name)), fromStart: options.fromStart ?? false, logger });
   const rewardModules = rewards.customModules(tasksFile.tasks);
   const spec = (index: number): ExecutorSpec => ({
     config,
@@ -107,7 +114,7 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
   if (workers < (options.workers ?? 1)) logger.warn({ workers: options.workers, runsAtOnce }, `Atropos: --workers is more than the runs generated at once (${runsAtOnce}); running ${workers} processes`);
   const executor = await startExecutor(workers, spec, { overrides: deps.overrides, timers, signal: stop.signal }, { onWorkerFailed: stop.fail, ...(deps.onWorkersStarted ? { onAllStarted: deps.onWorkersStarted } : {}) });
   try {
-    const client = new AtroposClient({ baseUrl: options.apiUrl, timers, logger });
+    const client = new AtroposClient({ baseUrl: options.apiUrl, timers, logger, proxy: deps.config.proxy });
     const stats = await serveAtropos({
       client,
       tokenizer,
@@ -126,6 +133,7 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
       timers,
       logger,
       signal: stop.signal,
+      progress,
       ...(deps.onGroup ? { onGroup: deps.onGroup } : {}),
     });
     stop.throwIfFailed();
@@ -133,4 +141,9 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
   } finally {
     await executor.close();
   }
+}
+
+/** One file per environment name: two environments may share the data directory. */
+export function defaultProgressFile(dataDir: string, name: string): string {
+  return join(dataDir, `atropos-${name.replace(/[^\w.-]+/g, '_')}.progress.json`);
 }

@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { CairnError } from '../../core/errors.js';
 import type { OpenAIMessage, OpenAITool } from '../trajectory.js';
+import type { ProxyConfig } from '../../config/proxy.js';
 import { requestJson } from './http.js';
 
 export interface ChatTokenizer {
@@ -40,6 +41,8 @@ export interface ServerTokenizerOptions {
   url: string;
   model: string | undefined;
   timeoutMs?: number;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as the model client that reaches the same server follows them. */
+  proxy?: ProxyConfig | undefined;
   /** Waits between tries (tests pass one that does not wait). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -72,7 +75,7 @@ export class ServerTokenizer implements ChatTokenizer {
   }
 
   private async tokenizeOnce(body: object): Promise<number[]> {
-    const reply = await requestJson('POST', this.options.url, body, { timeoutMs: this.options.timeoutMs ?? 60_000 });
+    const reply = await requestJson('POST', this.options.url, body, { timeoutMs: this.options.timeoutMs ?? 60_000, proxy: this.options.proxy });
     if (reply.status !== 200) {
       const passing = reply.status >= 500 || reply.status === 429;
       const reason = serverReason(reply.body);
