@@ -6,10 +6,10 @@
  */
 import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
-import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
+import { ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { headOf } from '../../src/core/text.js';
-import { PLATFORM, askerOnlyConversationId, conversationIdOf, userTeamOf, downloadable, fileSchema, slackToPlain, withForwarded, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
+import { PLATFORM, askerOnlyConversationId, conversationIdOf, userTeamOf, downloadable, fileLabel, fileSchema, slackToPlain, withForwarded, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 
 const buttonPress = z.object({
   type: z.literal('block_actions'),
@@ -124,7 +124,7 @@ export function normalizeAskAbout(rawBody: unknown, options: NormalizeOptions): 
   // Asked about a forward: what it forwards is what the question is about.
   const text = withForwarded(slackToPlain(message.text).trim(), message.attachments);
   const files = downloadable(message.files ?? []).map((file) => ({ ...file, label: ofRepliedMessage(file.label) }));
-  const attachments = (message.files ?? []).map((file) => ofRepliedMessage(describeFile(file.name, file.mimetype)));
+  const attachments = (message.files ?? []).map((file) => ofRepliedMessage(fileLabel(file)));
   const author = message.user ?? message.bot_id ?? 'someone';
   return {
     normalized: {

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
-import { describeFile } from '../../src/core/attachments.js';
+import { audioExtensionOf, describeFile, hasAudioExtension } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { reactionMessageId, type SentReply } from '../../src/core/sent-replies.js';
 import { ConfigError } from '../../src/core/errors.js';
@@ -62,6 +62,8 @@ export const fileSchema = z.object({
   mimetype: z.string().optional(),
   url_private_download: z.string().optional(),
   size: z.number().optional(),
+  /** `slack_audio`: a clip recorded in Slack (audio/webm on the desktop, audio/mp4 on a phone). */
+  subtype: z.string().optional(),
   /** `check_file_info`: a file from a Slack Connect partner, only its id given (see files.ts). */
   file_access: z.string().optional(),
 });
@@ -190,7 +192,7 @@ export function normalizeEvent(rawEvent: unknown, rawBody: unknown, options: Nor
       senderId: user,
       userName: user,
       text,
-      ...(event.files?.length ? { attachments: event.files.map((file) => describeFile(file.name, file.mimetype)) } : {}),
+      ...(event.files?.length ? { attachments: event.files.map(fileLabel) } : {}),
       isDirect,
       addressed: isDirect || event.type === 'app_mention' || mentioned,
       isSelf,
@@ -232,9 +234,28 @@ export function filesOf(rawEvent: unknown): SlackFile[] {
 export function downloadable(files: readonly z.infer<typeof fileSchema>[]): SlackFile[] {
   return files.flatMap((file) =>
     file.url_private_download
-      ? [{ label: describeFile(file.name, file.mimetype), fileName: file.name ?? (file.mimetype?.startsWith('audio/') ? 'audio.webm' : 'file'), contentType: file.mimetype, size: file.size, url: file.url_private_download }]
+      ? [{ label: fileLabel(file), fileName: uploadedName(file), contentType: file.mimetype, size: file.size, url: file.url_private_download }]
       : [],
   );
+}
+
+/**
+ * How a shared file is named to the model and in answers. A clip recorded in Slack is the person speaking, as a
+ * voice message is on the other platforms: "[audio file (audio_message.webm), transcribed]" read as a file they
+ * shared, to be summarized rather than answered.
+ */
+export function fileLabel(file: Pick<z.infer<typeof fileSchema>, 'name' | 'mimetype' | 'subtype'>): string {
+  return file.subtype === 'slack_audio' ? 'an audio clip' : describeFile(file.name, file.mimetype);
+}
+
+/**
+ * The name a file is read under. Speech-to-text endpoints tell a recording's format by its name's extension: a
+ * recording without one (a clip titled by its date) is named by its type, a phone's audio/mp4 as `.m4a`.
+ */
+function uploadedName(file: z.infer<typeof fileSchema>): string {
+  const extension = audioExtensionOf(file.mimetype);
+  if (extension && !hasAudioExtension(file.name)) return `audio.${extension}`;
+  return file.name ?? (file.mimetype?.startsWith('audio/') ? 'audio.webm' : 'file');
 }
 
 /**

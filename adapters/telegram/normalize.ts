@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { parseCommand } from '../../src/core/commands.js';
-import { describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
+import { audioExtensionOf, describeFile, ofRepliedMessage } from '../../src/core/attachments.js';
 import type { InboundMessage } from '../../src/core/message.js';
 import { reactionMessageId, type SentReply } from '../../src/core/sent-replies.js';
 import { sharedItems } from './shared-items.js';
@@ -26,7 +26,7 @@ const contentFields = {
   voice: z.object({ file_id: z.string(), file_size: z.number().optional(), mime_type: z.string().optional() }).optional(),
   audio: z.object({ file_id: z.string(), file_size: z.number().optional(), file_name: z.string().optional(), mime_type: z.string().optional() }).optional(),
   video: z.unknown().optional(),
-  video_note: z.unknown().optional(),
+  video_note: z.object({ file_id: z.string().optional(), file_size: z.number().optional() }).optional(),
   animation: z.unknown().optional(),
   sticker: z.unknown().optional(),
   document: z.object({ file_id: z.string().optional(), file_name: z.string().optional(), mime_type: z.string().optional(), file_size: z.number().optional() }).optional(),
@@ -77,6 +77,8 @@ export const messageSchema = z.object({
 
 const VOICE = 'a voice message';
 const AUDIO = 'an audio file';
+/** A round video note: up to a minute of the person talking to the camera, as a voice message with a face. */
+const VIDEO_NOTE = 'a video message';
 
 const PHOTO = 'a photo';
 
@@ -89,7 +91,7 @@ export interface TelegramFile {
   size: number | undefined;
 }
 
-/** The message's voice message, audio file, photo and document, then those of the message it replies to, as files to fetch. */
+/** The message's voice message, audio file, video note, photo and document, then those of the message it replies to, as files to fetch. */
 export function filesOf(raw: unknown): TelegramFile[] {
   const message = messageSchema.safeParse(raw).data;
   if (!message) return [];
@@ -104,9 +106,13 @@ function contentFilesOf(message: Content): TelegramFile[] {
   // format), so a file without a name is named by its type: a voice message is Opus in Ogg as the
   // apps record it, but may be MP3 or M4A (sendVoice takes those too), an audio file anything.
   const voice = message.voice;
-  if (voice) files.push({ fileId: voice.file_id, label: VOICE, fileName: `voice.${audioExtension(voice.mime_type) ?? 'ogg'}`, contentType: voice.mime_type ?? 'audio/ogg', size: voice.file_size });
+  if (voice) files.push({ fileId: voice.file_id, label: VOICE, fileName: `voice.${audioExtensionOf(voice.mime_type) ?? 'ogg'}`, contentType: voice.mime_type ?? 'audio/ogg', size: voice.file_size });
   const audio = message.audio;
-  if (audio) files.push({ fileId: audio.file_id, label: AUDIO, fileName: audio.file_name ?? `audio.${audioExtension(audio.mime_type) ?? 'mp3'}`, contentType: audio.mime_type, size: audio.file_size });
+  if (audio) files.push({ fileId: audio.file_id, label: AUDIO, fileName: audio.file_name ?? `audio.${audioExtensionOf(audio.mime_type) ?? 'mp3'}`, contentType: audio.mime_type, size: audio.file_size });
+  // Heard as a voice message is: an MP4, which speech-to-text endpoints take (`.mp4`) and read the sound of.
+  // An `audio/` type, so it is read as a recording (a video is not): the picture says nothing a transcript would.
+  const videoNote = message.video_note;
+  if (videoNote?.file_id) files.push({ fileId: videoNote.file_id, label: VIDEO_NOTE, fileName: 'video-message.mp4', contentType: 'audio/mp4', size: videoNote.file_size });
   // A photo comes in several sizes, smallest first; Telegram makes each a JPEG.
   const photo = message.photo?.at(-1);
   if (photo?.file_id) files.push({ fileId: photo.file_id, label: PHOTO, fileName: 'photo.jpg', contentType: 'image/jpeg', size: photo.file_size });
@@ -116,27 +122,6 @@ function contentFilesOf(message: Content): TelegramFile[] {
   }
   return files;
 }
-
-/** The extension transcription endpoints know a recording of this MIME type by. */
-function audioExtension(mimeType: string | undefined): string | undefined {
-  const type = mimeType?.split(';')[0]?.trim().toLowerCase() ?? '';
-  return AUDIO_EXTENSIONS[type];
-}
-
-const AUDIO_EXTENSIONS: Record<string, string> = {
-  'audio/ogg': 'ogg',
-  'audio/opus': 'ogg',
-  'audio/mpeg': 'mp3',
-  'audio/mp3': 'mp3',
-  'audio/mp4': 'm4a',
-  'audio/m4a': 'm4a',
-  'audio/x-m4a': 'm4a',
-  'audio/wav': 'wav',
-  'audio/x-wav': 'wav',
-  'audio/flac': 'flac',
-  'audio/x-flac': 'flac',
-  'audio/webm': 'webm',
-};
 
 /** The non-text parts of a message, in words, and the files of the message it replies to (those Cairn may read). */
 function attachmentsOf(message: z.infer<typeof messageSchema>): string[] {
@@ -152,7 +137,7 @@ function partsOf(message: Content): string[] {
   if (message.voice) parts.push(VOICE);
   if (message.audio) parts.push(AUDIO);
   if (message.video) parts.push('a video');
-  if (message.video_note) parts.push('a video message');
+  if (message.video_note) parts.push(VIDEO_NOTE);
   if (message.animation) parts.push('a GIF');
   else if (message.document) parts.push(describeFile(message.document.file_name, message.document.mime_type));
   if (message.sticker) parts.push('a sticker');

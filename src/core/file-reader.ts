@@ -14,7 +14,7 @@
 import { extname } from 'node:path';
 import type { InboundFile, InboundMessage } from './message.js';
 import type { Logger } from './logger.js';
-import { CairnError, describeError } from './errors.js';
+import { CairnError, describeError, isCairnError, type CairnErrorCode } from './errors.js';
 import type { Transcriber } from '../model/transcribe.js';
 import type { ImageDescriber } from '../model/vision.js';
 import { listed } from './attachments.js';
@@ -162,6 +162,15 @@ export class FileReader {
     return ['text files', 'PDFs', 'Office files (Word, Excel, PowerPoint, OpenDocument)', ...(this.options.transcriber ? ['voice messages'] : []), ...(this.options.describer ? ['images'] : [])];
   }
 
+  /**
+   * Why the message's recordings go unread where that is a model nobody set, said in the answer to a message of only
+   * files: a person who talks to Cairn hears that it could listen, and who would set it, not only "tell me in words".
+   */
+  unsetFor(message: InboundMessage): string | undefined {
+    if (this.options.transcriber || !(message.files ?? []).some((file) => kindOf(file) === 'audio')) return undefined;
+    return 'listening to recordings needs a speech-to-text model, which whoever runs Cairn has not set (CAIRN_TRANSCRIBE_MODEL)';
+  }
+
   private reads(file: InboundFile): boolean {
     const kind = kindOf(file);
     return kind === 'text' || kind === 'pdf' || kind === 'office' || (kind === 'audio' && this.options.transcriber !== undefined) || (kind === 'image' && this.options.describer !== undefined);
@@ -172,7 +181,10 @@ export class FileReader {
     const name = withoutArticle(file.label);
     const kind = kindOf(file);
     if (kind === 'audio' && this.options.transcriber) {
-      if ((file.size ?? 0) > MAX_AUDIO_BYTES) throw new CairnError('invalid_input', `it is over ${megabytes(MAX_AUDIO_BYTES)}, more than speech-to-text takes; send a shorter part`);
+      if ((file.size ?? 0) > MAX_AUDIO_BYTES) {
+        // The whole advice: couldNotRead adds no "send it as text" after it (a recorded meeting is sent in parts).
+        throw new CairnError('invalid_input', `it is ${megabytes(file.size ?? 0)}, over the ${megabytes(MAX_AUDIO_BYTES)} speech-to-text takes. Send it in shorter parts (each under ${megabytes(MAX_AUDIO_BYTES)}), or the part that matters as text`);
+      }
       return transcriptPart(name, file.fileName, await this.options.transcriber.transcribe(await file.load(signal), file.fileName, { signal, userKey }));
     }
     if (kind === 'image' && this.options.describer) {
@@ -373,8 +385,9 @@ function excerpt(text: string, max: number, keptAs: number | undefined): string 
   return `${head}\n[… ${gap.length.toLocaleString('en-US')} characters${lines > 0 ? ` (${lines.toLocaleString('en-US')} lines)` : ''} left out${readOn} …]\n${tail}`;
 }
 
+/** `25 MB`, `28.6 MB`. */
 function megabytes(bytes: number): string {
-  return `${bytes / 1024 / 1024} MB`;
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 }
 
 /** `a HEIC image` (from the name, else the type). */
@@ -383,10 +396,22 @@ function formatOf(file: Pick<InboundFile, 'fileName' | 'contentType'>): string {
   return `${/^[aeiou]/i.test(format) ? 'an' : 'a'} ${format.toUpperCase()} image`;
 }
 
+/** Failures of an endpoint that are over in a while. */
+const TRANSIENT = new Set<CairnErrorCode>(['timeout', 'unavailable', 'network', 'rate_limit']);
+
 function couldNotRead(file: InboundFile, error: unknown): string {
   const why = describeError(error).replace(/\.$/, '');
   const kind = kindOf(file);
-  if (kind === 'audio') return `I couldn't make out ${yours(file.label)}: ${why}. Please send it as text.`;
+  if (kind === 'audio') {
+    // An endpoint that is down or slow is no fault of the recording, which stays where it was sent: replying to it
+    // has it read again (a reply brings the replied message's files; on Slack, sending it again does).
+    if (isCairnError(error) && error.isRetryable && TRANSIENT.has(error.code)) {
+      return `I couldn't make out ${yours(file.label)}: speech-to-text is not answering right now (${why}). Your recording is still in the chat: in a few minutes, reply to it (or send it again) and I'll try once more.`;
+    }
+    // Cairn's own refusals (too big) carry their advice.
+    if (isCairnError(error) && error.code === 'invalid_input') return `I couldn't make out ${yours(file.label)}: ${why}.`;
+    return `I couldn't make out ${yours(file.label)}: ${why}. Please send it as text.`;
+  }
   if (kind === 'image') return `I couldn't look at ${yours(file.label)}: ${why}. Tell me in words what it shows.`;
   return `I couldn't read ${yours(file.label)}: ${why}. Paste the part that matters as text.`;
 }

@@ -382,7 +382,9 @@ describe('telegram end to end', () => {
     const { text: _none, ...rest } = harness.message('');
     harness.fake.pushUpdate({ message: { ...rest, voice: { file_id: 'v2', duration: 1 } } });
     const [reply] = await harness.fake.waitForSent(1);
-    expect(reply?.text).toBe("I can't open a voice message. I read messages, text files, PDFs and Office files (Word, Excel, PowerPoint, OpenDocument): tell me in words what you need, or paste the text.");
+    expect(reply?.text).toBe(
+      "I can't open a voice message: listening to recordings needs a speech-to-text model, which whoever runs Cairn has not set (CAIRN_TRANSCRIBE_MODEL). I read messages, text files, PDFs and Office files (Word, Excel, PowerPoint, OpenDocument): tell me in words what you need, or paste the text.",
+    );
   });
 
   it('says a file is over the 20 MB a bot may download, instead of leaving it out unnamed', async () => {

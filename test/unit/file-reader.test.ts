@@ -130,6 +130,18 @@ describe('FileReader', () => {
     expect(describer.requests.at(-1)).toBe('image/png 3 what is wrong here?');
   });
 
+  it('tells a speaker whose recording met a down or slow endpoint to reply to it later, and what is missing without a transcriber', async () => {
+    const failing = (error: CairnError) => new FileReader({ maxInputChars: 1_000, logger: silentLogger, transcriber: { model: 'w', transcribe: async () => Promise.reject(error) } });
+    const voice = file('a voice message', 'voice.ogg', 'audio/ogg', 'OggS');
+    const slow = failing(new CairnError('timeout', 'openai did not answer in time.', { isRetryable: true }));
+    expect(await slow.read(message('', [voice]), signal)).toBe("I couldn't make out your voice message: speech-to-text is not answering right now (openai did not answer in time). Your recording is still in the chat: in a few minutes, reply to it (or send it again) and I'll try once more.");
+    // Nothing heard in it is no outage.
+    const silent = failing(new CairnError('invalid_model_output', 'openai heard no words in the recording.'));
+    expect(await silent.read(message('', [voice]), signal)).toBe("I couldn't make out your voice message: openai heard no words in the recording. Please send it as text.");
+    expect(new FileReader({ maxInputChars: 1_000, logger: silentLogger }).unsetFor(message('', [voice]))).toMatch(/needs a speech-to-text model, which whoever runs Cairn has not set \(CAIRN_TRANSCRIBE_MODEL\)$/);
+    expect(slow.unsetFor(message('', [voice]))).toBeUndefined();
+  });
+
   it('says why a file could not be read, and sends nothing on', async () => {
     const reader = new FileReader({ maxInputChars: 100, logger: silentLogger, transcriber: { model: 'w', transcribe: async () => Promise.reject(new CairnError('bad_request', 'openai answered 400 Audio file could not be decoded.')) } });
     const binary = file('a file (dump.log)', 'dump.log', 'text/plain', new Uint8Array([0x41, 0, 0x42]));
@@ -153,7 +165,7 @@ describe('FileReader', () => {
     expect(await reader.read(message('', [voice]), signal)).toBe("I couldn't make out your voice message: openai answered 400 Audio file could not be decoded. Please send it as text.");
     // A recording past what speech-to-text takes is not downloaded to be refused.
     const meeting = file('an audio file (all-hands.m4a)', 'all-hands.m4a', 'audio/mp4', 'x', 300 * 1024 * 1024);
-    expect(await reader.read(message('', [meeting]), signal)).toBe("I couldn't make out your audio file (all-hands.m4a): it is over 25 MB, more than speech-to-text takes; send a shorter part. Please send it as text.");
+    expect(await reader.read(message('', [meeting]), signal)).toBe("I couldn't make out your audio file (all-hands.m4a): it is 300 MB, over the 25 MB speech-to-text takes. Send it in shorter parts (each under 25 MB), or the part that matters as text.");
     expect(meeting.loads).toBe(0);
     // An image in a format vision models do not take says which, and what to send.
     const seeing = new FileReader({ maxInputChars: 100, logger: silentLogger, describer });
