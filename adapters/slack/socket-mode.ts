@@ -65,9 +65,9 @@ export function guardSocketMessages(client: SocketModeClient, logger: Logger, ac
 }
 
 /** An envelope's kind, id and whether it carries an inner event; undefined for what is no JSON envelope. */
-function readEnvelope(data: unknown, isBinary: boolean): { type: unknown; id: string | undefined; payloadType: string; hasEvent: boolean; reason: string | undefined } | undefined {
+function readEnvelope(data: unknown, isBinary: boolean): { type: unknown; id: string | undefined; payloadType: string; hasEvent: boolean; reason: string | undefined; connections: number | undefined } | undefined {
   if (isBinary) return undefined;
-  let parsed: { type?: unknown; envelope_id?: unknown; reason?: unknown; payload?: { type?: unknown; event?: unknown } };
+  let parsed: { type?: unknown; envelope_id?: unknown; reason?: unknown; num_connections?: unknown; payload?: { type?: unknown; event?: unknown } };
   try {
     parsed = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data as ArrayBuffer)) as typeof parsed;
   } catch {
@@ -80,6 +80,8 @@ function readEnvelope(data: unknown, isBinary: boolean): { type: unknown; id: st
     hasEvent: typeof parsed.payload?.event === 'object' && parsed.payload.event !== null,
     // A `disconnect` message says why Slack closes the connection.
     reason: typeof parsed.reason === 'string' ? parsed.reason : undefined,
+    // A `hello` says how many Socket Mode connections the app has open, this one included.
+    connections: typeof parsed.num_connections === 'number' ? parsed.num_connections : undefined,
   };
 }
 
@@ -91,6 +93,15 @@ const LONGEST_RETRY_MS = 60_000;
  * websockets) would otherwise be met with a new one every second, for ever.
  */
 export const STABLE_CONNECTION_MS = 60_000;
+
+/** What health() and the log say while Slack counts other connections of this app. */
+function sharedProblem(others: number): string {
+  return (
+    `Slack counts ${others === 1 ? 'another Socket Mode connection' : `${others} other Socket Mode connections`} of this app: another Cairn (an old machine still running after a move?) or another program uses SLACK_APP_TOKEN. ` +
+    'Slack gives each event to one connection only, so some messages are answered there, into its own database, and never reach this one. Stop the other, or give it its own Slack app. ' +
+    '(Right after a dropped connection Slack may count it a while; then this clears at the next connection.)'
+  );
+}
 
 /** The wait before reconnect attempt `attempt` (1, 2, …). */
 export function reconnectDelayMs(attempt: number): number {
@@ -109,6 +120,8 @@ export class SocketModeLink {
   private closingReason: string | undefined;
   /** What the proxy refused during this attempt (the websocket's own error does not say). */
   private atProxy: ProxyFailure | undefined;
+  /** The last hello counted other connections of this app: another Cairn (or program) on the same app token. */
+  private sharedWith: number | undefined;
 
   /** Create it before the first connection (after guardSocketMessages): it reads Slack's `disconnect` messages. */
   constructor(
@@ -120,6 +133,7 @@ export class SocketModeLink {
     client.on('ws_message', (data: unknown, isBinary: boolean) => {
       const envelope = readEnvelope(data, isBinary);
       if (envelope?.type === 'disconnect') this.closingReason = envelope.reason;
+      if (envelope?.type === 'hello' && envelope.connections !== undefined) this.counted(envelope.connections);
     });
   }
 
@@ -154,7 +168,19 @@ export class SocketModeLink {
   }
 
   health(): AdapterHealth {
-    return this.state;
+    if (this.sharedWith === undefined || this.state.problem !== undefined) return this.state;
+    return { ...this.state, problem: sharedProblem(this.sharedWith) };
+  }
+
+  /**
+   * Slack gives each event to one of an app's connections: a second Cairn on the same app token (the old machine left
+   * running after a move, a copy started for a test) silently answered some of the messages into its own database, and
+   * this one never saw them. Each side learns of the other at its next hello (a connection it opens).
+   */
+  private counted(connections: number): void {
+    const others = connections > 1 ? connections - 1 : undefined;
+    if (others !== undefined && others !== this.sharedWith) this.logger.warn({ connections }, sharedProblem(others));
+    this.sharedWith = others;
   }
 
   /** Before the client disconnects: its closing is not a drop. */

@@ -3,8 +3,9 @@
  * by default in the data folder's own disk, and nothing removed the old ones: over months they filled
  * the volume Cairn writes to. With `--keep`, the backup removes the older finished backups of the same
  * data folder beside the new one so that the newest n stay. Only what is surely such a backup that
- * nothing ran on is removed: a folder `cairn backup` marked as this data folder's (or, made before the
- * mark, one under its default dated name in the data folder's own `backups`), whose database is still
+ * nothing ran on is removed: a folder `cairn backup` marked as this data folder's (or, in the data folder's
+ * own `backups`, marked with a folder not on this machine: this one before a move; or, made before the
+ * mark, one under its default dated name there), whose database is still
  * in a backup's rollback-journal mode (a Cairn started on it, as `CAIRN_DATA_DIR`, turned it to WAL:
  * that is a data folder now). `.partial` folders, the set-asides of `cairn restore`
  * (`before-restore-…`), other Cairns' backups and anything else stay.
@@ -64,8 +65,10 @@ function finishedBackupTime(path: string, live: string, ownFolder: boolean): str
   if (!existsSync(join(path, 'cairn.db')) || !inRollbackJournalMode(join(path, 'cairn.db'))) return undefined;
   try {
     const parsed = Mark.safeParse(JSON.parse(readFileSync(join(path, BACKUP_MARK), 'utf8')));
-    // Another Cairn's backup, in a folder both back up into, is that Cairn's to keep or remove.
-    if (!parsed.success || parsed.data.from !== live) return undefined;
+    // Another Cairn's backup, in a folder both back up into, is that Cairn's to keep or remove. In this data folder's own
+    // backups, one marked with a folder that is not on this machine is this one's, moved here (rsync to a new machine, a
+    // new mount path): kept as another's, the old machine's nightly backups never left the volume.
+    if (!parsed.success || (parsed.data.from !== live && !(ownFolder && !existsSync(parsed.data.from)))) return undefined;
     // In the default name's form, so marked and older backups order together.
     return parsed.data.takenAt.replace(/[:.]/g, '-');
   } catch {

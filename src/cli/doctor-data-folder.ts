@@ -9,6 +9,7 @@ import { lstatSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { databasePath, openDatabase } from '../store/db.js';
+import { networkFileSystem, networkFileSystemAdvice } from '../store/file-system.js';
 import type { CheckResult } from './doctor.js';
 
 /** Below this much free space (or the database's size, whichever is more) the disk is said to be nearly full. */
@@ -21,6 +22,8 @@ const MAX_ENTRIES = 200_000;
 export interface DiskSpace {
   free: number;
   total: number;
+  /** The file system's type (statfs's magic number), where known. */
+  type?: number;
 }
 
 export function checkDataFolder(config: Config, disk: (dir: string) => DiskSpace | undefined = diskSpace): CheckResult {
@@ -49,15 +52,18 @@ export function checkDataFolder(config: Config, disk: (dir: string) => DiskSpace
   const holds = `${dir} holds ${partial ? 'at least ' : ''}${sizeText(total)}: ${said.filter((s) => s !== undefined).join(', ') || 'nothing of size'}.`;
   const space = disk(dir);
   if (!space) return { name: 'data folder', ok: true, detail: holds };
+  const type = space.type;
+  const network = type === undefined ? undefined : networkFileSystem(dir, () => ({ type }));
+  const onNetwork = network ? ` ${networkFileSystemAdvice(dir, network)}` : '';
   const needed = Math.max(LOW_DISK_BYTES, db?.fileBytes ?? 0);
   const left = `The disk has ${sizeText(space.free)} free of ${sizeText(space.total)}.`;
-  if (space.free >= needed) return { name: 'data folder', ok: true, detail: `${holds} ${left}` };
+  if (space.free >= needed) return { name: 'data folder', ok: network === undefined, detail: `${holds} ${left}${onNetwork}` };
   return {
     name: 'data folder',
     ok: false,
     detail:
       `${holds} ${left} A full disk stops Cairn saving messages (people are told the disk is full), and a backup or \`cairn vacuum\` needs room for a copy of the database. ` +
-      'Move old backups elsewhere (`cairn backup --keep <n>` keeps the newest n), or give the volume more space.',
+      `Move old backups elsewhere (\`cairn backup --keep <n>\` keeps the newest n), or give the volume more space.${onNetwork}`,
   };
 }
 
@@ -142,7 +148,7 @@ function treeSize(path: string): { bytes: number; partial: boolean } {
 function diskSpace(dir: string): DiskSpace | undefined {
   try {
     const stat = statfsSync(dir);
-    return { free: stat.bavail * stat.bsize, total: stat.blocks * stat.bsize };
+    return { free: stat.bavail * stat.bsize, total: stat.blocks * stat.bsize, type: stat.type };
   } catch {
     return undefined;
   }

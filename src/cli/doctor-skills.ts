@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config/load.js';
 import { learnedSkillsDir } from '../skills/library.js';
+import { missingSkillFolders } from '../skills/missing-folders.js';
 import { SharedFolder } from '../skills/shared-folder.js';
 import type { CheckResult } from './doctor.js';
 
@@ -27,4 +28,10 @@ export function checkSharedSkills(config: Config, now: number = Date.now()): Che
       ].join(' '),
     },
   ];
+}
+
+/** Skill folders named by paths that are not there (a data folder moved from another machine): see skills/missing-folders.ts. */
+export function checkSkillFolders(config: Config): CheckResult[] {
+  const { learned, extra } = missingSkillFolders(config.dataDir, config.skills.dirs);
+  return [...(learned ? [learned] : []), ...extra].map((detail) => ({ name: 'skills', ok: false, detail }));
 }

@@ -18,7 +18,7 @@ import { checkHistory } from './doctor-history.js';
 import { checkModels } from './doctor-models.js';
 import { checkModelSwitch } from './doctor-model-switch.js';
 import { checkAdminChannel, checkEnvFile, checkMetrics } from './doctor-settings.js';
-import { checkSharedSkills } from './doctor-skills.js';
+import { checkSharedSkills, checkSkillFolders } from './doctor-skills.js';
 import { checkVariables } from './doctor-variables.js';
 import { checkProxy } from './doctor-proxy.js';
 import { search } from '../web/search.js';
@@ -59,7 +59,7 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   // another they took minutes. Printed in this order all the same.
   const [models, switched, platforms, reader, search] = await Promise.all([checkModels(config), checkModelSwitch(config), checkPlatforms(config), checkDocumentReader(), checkSearch(config)]);
   results.push(...models, ...switched, ...platforms, reader, ...search);
-  results.push(...checkSchedules(config), ...checkSharedSkills(config));
+  results.push(...checkSchedules(config), ...checkSkillFolders(config), ...checkSharedSkills(config));
   results.push(...checkAdminChannel(config), ...checkMetrics(config), ...checkEnvFile(process.cwd()), ...checkVariables(processEnv(), process.cwd()));
   // People paste this output into issues and chats: a password in a base URL (a proxy's basic auth), a key a
   // server's error echoes or a token in a webhook path is masked, as in the logs.

@@ -24,6 +24,7 @@ import { MIGRATIONS } from '../store/migrations/index.js';
 import type { LeftoverScope } from '../backends/approvals.js';
 import { DatabaseSentReplies, REMEMBERED_REPLIES, SentReplies } from '../core/sent-replies.js';
 import type { CommandGroup } from './context.js';
+import { checkMovedDataFolder } from './start-checks.js';
 
 const IDLE_SWEEP_MS = 60_000;
 /** How long the platforms may take to disconnect at shutdown: with the grace of the turns and that of what follows them (10 s each by default), the stop fits the 30 s Docker and Kubernetes give it. */
@@ -87,6 +88,7 @@ export interface StartOptions extends CairnOverrides {
 export async function startCairn(config: Config, options: StartOptions = {}): Promise<RunningCairn> {
   requireModel(config);
   const logger = options.logger ?? loggerFor(config, 'info');
+  checkMovedDataFolder(config, logger);
   // prom-client is loaded only where metrics are served.
   const metrics = config.metrics.enabled ? new (await import('../metrics/prometheus.js')).PrometheusMetrics(logger) : undefined;
   // The lease comes first: building Cairn already changes the database (approvals an earlier

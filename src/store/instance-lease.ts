@@ -8,7 +8,7 @@
  * and is gone. The lease lives in SQLite rather than a lock file,
  * so it is taken atomically with the database's own locking, wherever the folder is.
  */
-import { diedOnThisHost, samePidSpace, thisHost } from './process-gone.js';
+import { diedOnThisHost, sameHostName, samePidSpace, thisHost } from './process-gone.js';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { CairnError } from '../core/errors.js';
@@ -24,6 +24,15 @@ export const LEASE_RENEW_MS = 10_000;
 const HELD_BY_THIS_PROCESS = new Set<string>();
 /** How often a start waiting for a lease looks at it again: within one renewal, so a live holder is seen renewing. */
 const WATCH_MS = 2_000;
+/**
+ * A lease left by a Cairn on another machine: a container this start replaces (a new pod's host name), or the
+ * machine the data folder was copied from while its Cairn ran (a move with rsync). The copy's lease goes stale
+ * and is taken over, as a dead holder's: the operator moving Cairn was told nothing, and the old machine's
+ * Cairn, still running on its own copy, went on answering on the same bots.
+ */
+const FROM_ANOTHER_MACHINE =
+  'If this is a container that replaced it, nothing is wrong. If this data folder was copied from a Cairn that still runs there, stop it: both answer on the same bots, each into its own database. ' +
+  'And a copy of a running database can miss its last writes (those still in cairn.db-wal): copy the folder again with that Cairn stopped, or move it with `cairn backup` and `cairn restore`.';
 
 export interface LeaseOptions {
   db: Db;
@@ -78,7 +87,9 @@ export class InstanceLease {
       const renewedMeanwhile = watched?.holder === held.holder && watched.renewed_at !== held.renewed_at;
       if (!lease.mayBeGone(held) || renewedMeanwhile) throw new CairnError('config', heldMessage(held, now, options.db.name));
       if (watched?.holder !== held.holder) {
-        options.logger.warn({ pid: held.pid, host: held.host, lastSeenMsAgo: now - held.renewed_at }, 'another Cairn holds this data folder, perhaps an earlier run that was killed; waiting for its lease to renew or expire');
+        const waiting = 'waiting for its lease to renew or expire';
+        const msg = sameHostName(held.host, lease.ownHost) ? `another Cairn holds this data folder, perhaps an earlier run that was killed; ${waiting}` : `a Cairn on another machine holds this data folder; ${waiting}. ${FROM_ANOTHER_MACHINE}`;
+        options.logger.warn({ pid: held.pid, host: held.host, lastSeenMsAgo: now - held.renewed_at }, msg);
       }
       watched = held;
       await options.sleep(Math.min(WATCH_MS, Math.max(1, held.renewed_at + LEASE_STALE_MS - now)));
@@ -120,7 +131,10 @@ export class InstanceLease {
       const held = db.prepare<[string], LeaseRow>('SELECT holder, pid, host, started_at, renewed_at FROM instance_lease WHERE name = ?').get(name);
       const gone = held !== undefined && (now - held.renewed_at >= LEASE_STALE_MS || this.diedHere(held));
       if (held && !gone) return held;
-      if (held) logger.warn({ pid: held.pid, host: held.host, lastSeenMsAgo: now - held.renewed_at }, 'taking over from a Cairn that stopped without closing');
+      if (held) {
+        const msg = sameHostName(held.host, this.ownHost) ? 'taking over from a Cairn that stopped without closing' : `taking over from a Cairn on another machine that did not stop cleanly. ${FROM_ANOTHER_MACHINE}`;
+        logger.warn({ pid: held.pid, host: held.host, lastSeenMsAgo: now - held.renewed_at }, msg);
+      }
       db.prepare('INSERT OR REPLACE INTO instance_lease (name, holder, pid, host, started_at, renewed_at) VALUES (?, ?, ?, ?, ?, ?)').run(name, this.holder, this.ownPid, this.ownHost, now, now);
       HELD_BY_THIS_PROCESS.add(this.holder);
       return undefined;

@@ -55,6 +55,11 @@ export function samePidSpace(a: string, b: string): boolean {
   return namespaceA === undefined || namespaceB === undefined || namespaceA === namespaceB;
 }
 
+/** Whether two holders ran on machines of one host name (whatever their pid namespaces): another name is another machine, or a container of another name. */
+export function sameHostName(a: string, b: string): boolean {
+  return splitHost(a)[0] === splitHost(b)[0];
+}
+
 export function diedOnThisHost(holder: Holder, self: Holder = thisProcess()): boolean {
   if (!samePidSpace(holder.host, self.host) || holder.pid === self.pid) return false;
   try {
