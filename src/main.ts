@@ -7,7 +7,7 @@ import type { Config } from './config/load.js';
 import { openDatabase, databasePath } from './store/db.js';
 import { createModelClient } from './model/client.js';
 import type { CallRecord } from './model/types.js';
-import { CairnError } from './core/errors.js';
+import { CairnError, describeError } from './core/errors.js';
 import { systemClock } from './core/clock.js';
 import { loggerFor } from './core/logger.js';
 import { SessionStore } from './memory/sessions.js';
@@ -233,7 +233,9 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     config.agent.timeZone,
   );
   registerApprovalCommands(commands, approvals);
-  const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone });
+  // A task that stopped on its own (its owner's account gone, its answers refused) is said in the admin channel.
+  const tellAdmins = (text: string): void => void learning.adminChannel?.publish(text).catch((error: unknown) => logger.warn({ err: describeError(error) }, 'could not tell the admin channel about a scheduled task'));
+  const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone, tellAdmins });
   for (const tool of scheduleTools(schedules, (platform) => gateway.platforms().includes(platform))) tools.register(tool);
   registerScheduleCommands(commands, schedules);
   // Transcription and vision calls go in the ledger too: they spend tokens for the person who sent the file.

@@ -244,6 +244,10 @@ export class SlackAdapter implements Adapter {
     return this.socketMode?.health() ?? { ok: true };
   }
 
+  async accountGone(senderId: string): Promise<string | undefined> {
+    return (await this.members.isDeactivated(senderId)) ? 'their Slack account is deactivated' : undefined;
+  }
+
   async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
     if (reply.replyTo) this.inFlight.replied(conversationId, reply.replyTo);
     const entry = reply.replyTo ? this.inFlight.get(reply.replyTo) : undefined;

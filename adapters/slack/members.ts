@@ -13,7 +13,7 @@ import { setBounded } from '../../src/core/bounded-map.js';
 const REMEMBERED_NAMES = 5_000;
 
 const memberInfo = z.object({
-  user: z.object({ name: z.string().optional(), real_name: z.string().optional(), profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional() }),
+  user: z.object({ deleted: z.boolean().optional(), name: z.string().optional(), real_name: z.string().optional(), profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional() }),
 });
 
 export class MemberNames {
@@ -32,6 +32,20 @@ export class MemberNames {
       setBounded(this.names, userId, name, REMEMBERED_NAMES);
     }
     return name;
+  }
+
+  /**
+   * Whether the member's account was deactivated (users.info's `deleted`), asked afresh each time: a
+   * scheduled task runs at most every few minutes, and a remembered answer would miss the day they left.
+   * Without users:read, or when Slack cannot be asked now, it cannot be told: false.
+   */
+  async isDeactivated(userId: string): Promise<boolean> {
+    try {
+      return memberInfo.parse(await this.client.users.info({ user: userId })).user.deleted === true;
+    } catch (error) {
+      this.logger.debug({ userId, err: describeError(mapSlackError(error)) }, 'whether a Slack member is deactivated could not be told');
+      return false;
+    }
   }
 
   private async lookUp(userId: string): Promise<string> {

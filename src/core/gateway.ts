@@ -77,6 +77,8 @@ export type HandleOutcome = (typeof HANDLE_OUTCOMES)[number];
 export const TURN_OUTCOMES = ['turn', 'failed', 'stopped'] as const satisfies readonly HandleOutcome[];
 
 const RESTARTING = 'Cairn is restarting. Please send that again in a minute.';
+/** What a scheduled run cut off by a restart says instead: nobody sent it, and it runs again by itself. */
+const restartingFor = (scheduleId: number): string => `Cairn is restarting: scheduled task #${scheduleId} runs when it is back.`;
 /** What `work` says of a batch whose files could not be read together: its messages are answered one by one. */
 const ONE_BY_ONE = Symbol('one by one');
 
@@ -165,6 +167,15 @@ export class Gateway {
       logger.info({ platform: inbound.platform, senderId: inbound.senderId, scheduleId: inbound.scheduled.id }, 'scheduled task of a user without access skipped');
       return 'denied';
     }
+    // Only an adapter that can tell is asked (the wait lets a shutdown begin meanwhile: see `closing` below).
+    if (inbound.scheduled && this.adapters.get(inbound.platform)?.accountGone) {
+      const gone = await this.accountGone(inbound);
+      if (gone !== undefined) {
+        logger.info({ platform: inbound.platform, senderId: inbound.senderId, scheduleId: inbound.scheduled.id }, 'scheduled task of an account that is gone skipped');
+        inbound.scheduled.ownerGone?.(gone);
+        return 'denied';
+      }
+    }
     if (decision !== 'allow' && access.spendLinkCodeSeen(inbound)) logger.info({ platform: inbound.platform, senderId: inbound.senderId }, 'a link code typed in a group by an account without access was spent');
     if (decision === 'ignore') {
       logger.info({ platform: inbound.platform, senderId: inbound.senderId }, 'message from a user without access ignored');
@@ -177,7 +188,8 @@ export class Gateway {
     }
     const message: InboundMessage = { ...inbound, identity: inbound.userId, userId: access.personOf(inbound.userId) };
     if (this.closing) {
-      await this.replies.reply(message, { text: RESTARTING, isError: true });
+      // A scheduled run: nobody sent it, and it runs again by itself.
+      await this.replies.reply(message, { text: message.scheduled ? restartingFor(message.scheduled.id) : RESTARTING, isError: true });
       return 'closed';
     }
     const problem = inputProblem(message, this.files, this.options.maxInputChars);
@@ -203,6 +215,16 @@ export class Gateway {
   /** Whether a turn runs in the conversation now (the idle sweep leaves its session alone). */
   hasRunningTurn(conversationId: string): boolean {
     return this.running.has(conversationId);
+  }
+
+  /** Why the sender's account is gone (see Adapter.accountGone); a failure to tell is taken as not gone, so the run goes on. */
+  private async accountGone(message: InboundMessage): Promise<string | undefined> {
+    try {
+      return await this.adapters.get(message.platform)?.accountGone?.(message.senderId);
+    } catch (error) {
+      this.options.logger.warn({ platform: message.platform, senderId: message.senderId, err: describeError(error) }, 'could not tell whether a scheduled task’s owner still has an account; it runs');
+      return undefined;
+    }
   }
 
   /** The platforms of the attached adapters (what scheduled tasks' answers can be posted with). */
@@ -261,7 +283,7 @@ export class Gateway {
   private async work(message: InboundMessage, batched = false): Promise<HandleOutcome | typeof ONE_BY_ONE> {
     if (this.pastDeadline) {
       // A scheduled run waiting behind another turn: nobody sent it, and it runs again by itself.
-      const text = message.scheduled ? `Cairn is restarting: scheduled task #${message.scheduled.id} runs when it is back.` : RESTARTING;
+      const text = message.scheduled ? restartingFor(message.scheduled.id) : RESTARTING;
       await this.replies.reply(message, { text, isError: true });
       return 'closed';
     }

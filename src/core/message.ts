@@ -45,6 +45,8 @@ export interface ScheduledRun {
   cancelled?: () => boolean;
   delivered?: () => void;
   refused?: (error: CairnError) => void;
+  /** The gateway did not run it: who set it no longer has an account there (deactivated, left); `why` says so in words. */
+  ownerGone?: (why: string) => void;
   /** The run failed, or the owner's daily allowance refused it: what its owner is told, which says what becomes of the task (a one-off may run again later); '' says nothing (a repeating task's allowance refusal after the first that day). */
   failed?: (error: unknown) => string;
 }
@@ -228,6 +230,12 @@ export interface Adapter {
   edit?(conversationId: string, sent: string, text: string): Promise<void>;
   /** How its connection is; an adapter without one is taken as well while it runs. */
   health?(): AdapterHealth;
+  /**
+   * Why the platform's user `senderId` has no account any more (Slack: "their Slack account is
+   * deactivated"), or undefined while they have one or it cannot be told. Asked before a scheduled
+   * task runs as them: a person who left the company kept posting their daily report for months.
+   */
+  accountGone?(senderId: string): Promise<string | undefined>;
   /** Optional live progress (typing indicator, streamed text); `replyTo` is the message the turn answers. */
   progress?(conversationId: string, event: TurnEvent, replyTo?: string): void;
 }

@@ -22,7 +22,7 @@ import { ScheduleStore, type Schedule } from './store.js';
 import { checkCron, nextCronRun, parseAt, showTime } from './timing.js';
 import { checkTimeZone } from './zone.js';
 import { groupOf, isListedHere, isOwnTask, placesOf, type Requester, type Where } from './places.js';
-import { couldNotRun, runMessage } from './run-message.js';
+import { couldNotRun, runMessage, taskOf } from './run-message.js';
 
 export type { Schedule } from './store.js';
 export { placeOf, type Requester, type Where } from './places.js';
@@ -60,6 +60,12 @@ export interface SchedulesOptions {
   logger: Logger;
   /** Time zone of a task that names none. */
   defaultTimeZone: string;
+  /**
+   * Tells the admins (CAIRN_ADMIN_CHANNEL) that a task stopped on its own: its owner's account is
+   * gone, or its answers were refused until it was cancelled. Its owner often cannot be told (they
+   * left, or blocked the bot), and a log line reached nobody who could cancel it or hand it on.
+   */
+  tellAdmins?: ((text: string) => void) | undefined;
 }
 
 export interface NewTask {
@@ -265,14 +271,15 @@ export class Schedules {
         this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, nextRunAt: new Date(next ?? now).toISOString() }, 'scheduled run skipped: the previous run is still going');
         continue;
       }
-      const message = runMessage(schedule, { dueAt, now, startedAt: this.startedAt ?? now }, this.runOf(schedule));
+      let goneWhy: string | undefined;
+      const message = runMessage(schedule, { dueAt, now, startedAt: this.startedAt ?? now }, { ...this.runOf(schedule), ownerGone: (why) => (goneWhy = why) });
       this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, lateMs: now - dueAt }, 'running a scheduled task');
       this.handedOn.add(schedule.id);
       void sink(message).finally(() => this.handedOn.delete(schedule.id)).then(
         (outcome) => {
           if (outcome === 'turn') this.failedRuns.delete(schedule.id);
           if (outcome === 'denied') {
-            this.pauseRefused(schedule, dueAt);
+            this.pauseRefused(schedule, dueAt, goneWhy);
             return;
           }
           // Recorded as run before it started (a crash must not run it twice); a shutdown that
@@ -293,12 +300,25 @@ export class Schedules {
    * The gateway refused a run: who set the task has no access now (revoked, or taken off an allowlist).
    * It is paused, not used up, and listed as paused; the next start, or their approval, tries it again.
    */
-  private pauseRefused(schedule: Schedule, dueAt: number): void {
+  private pauseRefused(schedule: Schedule, dueAt: number, goneWhy?: string): void {
     try {
       this.store.pause(schedule.id, dueAt);
-      this.options.logger.info({ scheduleId: schedule.id, setBy: schedule.identity }, 'scheduled task paused: who set it has no access now');
+      this.options.logger.info({ scheduleId: schedule.id, setBy: schedule.identity, gone: goneWhy }, 'scheduled task paused: who set it has no access now');
     } catch (error) {
       this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'a scheduled task whose owner has no access could not be paused');
+      return;
+    }
+    // An account that is gone (they left the company) cannot be told, and `cairn schedules list` is not read every day.
+    if (goneWhy !== undefined && this.store.get(schedule.id)?.paused) {
+      this.tellAdmins(`${taskOf(schedule)} is paused and not run: ${schedule.userName} set it, and ${goneWhy}. It runs again from Cairn's next start if the account comes back; \`cairn schedules cancel ${schedule.id}\` ends it.`);
+    }
+  }
+
+  private tellAdmins(text: string): void {
+    try {
+      this.options.tellAdmins?.(text);
+    } catch (error) {
+      this.options.logger.warn({ err: describeError(error) }, 'could not tell the admins about a scheduled task');
     }
   }
 
@@ -332,6 +352,8 @@ export class Schedules {
         this.refusedRuns.delete(schedule.id);
         this.arm();
         this.options.logger.warn({ scheduleId: schedule.id, conversationId: schedule.conversationId, setBy: schedule.identity, err: describeError(error) }, `scheduled task cancelled: ${refused} runs in a row, the platform refused its answers`);
+        // Its owner may be who the platform refuses (they blocked the bot): the admins hear it.
+        this.tellAdmins(`${taskOf(schedule)}, set by ${schedule.userName}, is cancelled: the platform refused its answers ${refused} runs in a row (${error.message.replace(/\.$/, '')}). If it is still wanted, ask me to set it again where I can post.`);
       },
       failed: (error) => (error instanceof AllowanceSpent ? this.afterAllowanceRefusal(schedule, error) : this.afterFailure(schedule, error)),
     };

@@ -35,3 +35,8 @@ export function runMessage(schedule: Schedule, when: { dueAt: number; now: numbe
 export function couldNotRun(schedule: Schedule): string {
   return `Scheduled task #${schedule.id} ("${oneLine(schedule.prompt, 60)}") could not run`;
 }
+
+/** A task as the admins are told of it, away from where it posts: its number, its prompt's start, and where. */
+export function taskOf(schedule: Schedule): string {
+  return `Scheduled task #${schedule.id} ("${oneLine(schedule.prompt, 60)}")${schedule.isDirect ? ` in ${schedule.userName}'s direct chat` : ` in ${schedule.conversationId}`}`;
+}

@@ -119,6 +119,8 @@ export interface FakeSlackApi {
   addThreadMessage(message: { channel: string; ts: string; thread_ts?: string; user?: string; bot_id?: string; text: string }): void;
   /** Open Socket Mode connections. */
   sockets(): number;
+  /** Members whose accounts an admin deactivated: users.info answers `deleted: true` for them. */
+  deactivated: Set<string>;
   /** Sends a Socket Mode envelope (`events_api`, `slash_commands`) and resolves with the app's ack. */
   pushSocket(type: string, payload: Record<string, unknown>): Promise<{ envelope_id: string; payload?: unknown }>;
   /** Cuts every Socket Mode connection, as a network drop does. */
@@ -140,6 +142,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const appToken = options.appToken ?? 'xapp-fake-slack-app-token';
   const scopes = options.scopes ?? ['app_mentions:read', 'chat:write', 'im:history', 'channels:history', 'groups:history', 'users:read', 'reactions:read', 'reactions:write', 'commands', 'files:read', 'files:write'];
   const members = options.members ?? { U1: 'Ada', U2: 'Bo', U3: 'Cy' };
+  const deactivated = new Set<string>();
   const directChats = new Set(options.directChats ?? ['D1', 'D2', 'D3']);
   const sockets = new Set<WebSocket>();
   const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
@@ -233,7 +236,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         if (!scopes.includes('users:read')) return send(res, 200, { ok: false, error: 'missing_scope', needed: 'users:read' });
         const name = members[String(body.user ?? '')];
         if (!name) return send(res, 200, { ok: false, error: 'user_not_found' });
-        return send(res, 200, { ok: true, user: { id: body.user, name: name.toLowerCase(), real_name: `${name} Real`, profile: { display_name: name, real_name: `${name} Real` } } });
+        return send(res, 200, { ok: true, user: { id: body.user, name: name.toLowerCase(), deleted: deactivated.has(String(body.user)), real_name: `${name} Real`, profile: { display_name: name, real_name: `${name} Real` } } });
       }
       case 'conversations.history': {
         // Only DMs are looked at this way (is a slash command's DM Cairn's own?): one of others is not found.
@@ -367,6 +370,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   return {
     url: `${origin}/api/`,
     origin,
+    deactivated,
     teamId,
     botUserId,
     botId,
