@@ -17,7 +17,7 @@ import { SentReplies } from '../../src/core/sent-replies.js';
 import { getMeFailure, mapTelegramError, once } from './errors.js';
 import { watchPolling } from './polling-watch.js';
 import { ChatMigrations } from './chat-migration.js';
-import { CALL_TIMEOUT_MS, limitCallTime } from './call-timeout.js';
+import { CALL_TIMEOUT_MS, limitCallTime, type WakeWatch } from './call-timeout.js';
 import { LongPolling } from './polling.js';
 import { checkTelegram, telegramClient, telegramSettings } from './check.js';
 import { PLATFORM, albumOf, chatIdOf, normalizeButton, normalizeMessage, normalizeReaction, normalizeStopButton, filesOf, type NormalizeOptions } from './normalize.js';
@@ -54,6 +54,8 @@ export interface TelegramAdapterOptions {
   now?: () => number;
   /** Longest one Bot API call other than long polling may take (default CALL_TIMEOUT_MS). */
   requestTimeoutMs?: number;
+  /** The wall clock and timers a long poll watches for the machine waking from sleep (tests move them by hand). */
+  wakeWatch?: WakeWatch;
 }
 
 
@@ -103,7 +105,7 @@ export class TelegramAdapter implements Adapter {
     this.bot.api.config.use(watchPolling(deps.logger, Date.now, () => this.polling?.working(), (error) => this.polling?.failing(error)));
     this.migrations = new ChatMigrations(deps.logger, deps.conversationMoved);
     this.bot.api.config.use(this.migrations.transformer);
-    this.bot.api.config.use(limitCallTime(options.requestTimeoutMs ?? CALL_TIMEOUT_MS));
+    this.bot.api.config.use(limitCallTime(options.requestTimeoutMs ?? CALL_TIMEOUT_MS, options.wakeWatch));
     this.sender = new ChatSender({ api: this.bot.api, call: (operation) => this.call(operation), replies: this.replies, logger: deps.logger });
     const chatActions = new ChatActions(this.bot.api, options.now ?? Date.now);
     this.bot.api.config.use(chatActions.transformer);

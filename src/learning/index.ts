@@ -99,7 +99,7 @@ export class Learning {
       refine: (skill, failures) => this.refineSkill(skill, failures),
       publish: admins ? (report) => admins.publish(report) : undefined,
     });
-    this.scheduler = new AuditScheduler({ audits: this.audits, tasks: this.tasks, clock, logger, everyTasks: config.auditEveryTasks, cron: config.auditCron, timeZone: config.auditTimeZone, cronPort: options.cronPort });
+    this.scheduler = new AuditScheduler({ audits: this.audits, tasks: this.tasks, clock, logger, everyTasks: config.auditEveryTasks, cron: config.auditCron, timeZone: config.auditTimeZone, cronPort: options.cronPort, timers: options.timers });
     if (config.recordTasks) options.agent.onTurnFinished(this.recorder.record);
     this.recorder.onTask((task) => this.track(this.afterTask(task)));
     registerFeedbackCommand(options.commands, this.recorder, this.tasks, (task) => this.track(this.afterFeedback(task)));

@@ -1,11 +1,13 @@
 /**
  * When audits run: every N tasks, on a cron schedule (node-cron, with a time zone),
- * and once at start-up when the scheduled one was missed while Cairn was down.
+ * and once at start-up when the scheduled one was missed while Cairn was down, or later when the
+ * machine slept through its time (see LOOK_FOR_MISSED_MS).
  * The cron port is injectable so tests fire it by hand instead of waiting.
  */
 import { createRequire } from 'node:module';
 import type NodeCron from 'node-cron';
 import type { Clock } from '../core/clock.js';
+import { systemTimers, type Timers, type TimerHandle } from '../backends/timers.js';
 import type { Logger } from '../core/logger.js';
 import { CairnError } from '../core/errors.js';
 import type { AuditService } from './audits.js';
@@ -13,6 +15,16 @@ import type { TaskStore } from './tasks.js';
 import { nextCronRun } from '../schedules/timing.js';
 
 const MISSED_AT_START = 'missed at start-up';
+const MISSED_WHILE_ASLEEP = 'missed while the machine slept';
+/**
+ * How often a running Cairn looks whether a scheduled audit went by unrun. node-cron's timer counts the
+ * machine's running time: a laptop asleep at the audit's time woke with that time passed, and node-cron
+ * counts a beat more than a second late as missed, so a machine that sleeps every night never audited.
+ * Timers wait out their time after a wake, so the missed audit runs within this of it.
+ */
+export const LOOK_FOR_MISSED_MS = 30 * 60_000;
+/** A scheduled time this long past with no audit since was skipped, not one node-cron is about to run. */
+const CRON_GRACE_MS = 60_000;
 
 export interface CronJob {
   stop(): void;
@@ -48,6 +60,7 @@ export interface AuditSchedulerOptions {
   cron: string;
   timeZone: string;
   cronPort?: CronPort | undefined;
+  timers?: Timers | undefined;
 }
 
 export class AuditScheduler {
@@ -61,6 +74,9 @@ export class AuditScheduler {
    * started count as done). Which process runs each one is settled in the database: see onTask.
    */
   private dueSoFar: number;
+  private lookAgain: TimerHandle | undefined;
+  /** The scheduled time of the last missed audit this process ran (one that failed is not tried every half hour). */
+  private caughtUp: number | undefined;
 
   constructor(private readonly options: AuditSchedulerOptions) {
     this.dueSoFar = this.auditsDue(options.tasks.count());
@@ -75,15 +91,17 @@ export class AuditScheduler {
   async start(): Promise<void> {
     const { cron: expression, timeZone } = this.options;
     this.job = (this.options.cronPort ?? nodeCron)(expression, timeZone, () => void this.trigger('cron'));
-    const now = this.options.clock.now();
-    // Missed: a scheduled run came after the last audit (never audited: after the oldest task) and before now.
-    const since = this.options.audits.lastFinishedAt() ?? this.options.tasks.oldestAt();
-    const due = since !== undefined && this.job.nextRunAfter(since) <= now;
-    if (due) void this.trigger(MISSED_AT_START);
+    const missed = this.missedRun(this.options.clock.now());
+    this.caughtUp = missed;
+    if (missed !== undefined) void this.trigger(MISSED_AT_START);
+    this.lookForMissedLater();
   }
 
   stop(): void {
     this.job?.stop();
+    this.job = undefined;
+    if (this.lookAgain !== undefined) (this.options.timers ?? systemTimers).clearTimeout(this.lookAgain);
+    this.lookAgain = undefined;
     // Shutting down: the audit running finishes, none queued behind it starts.
     this.queued = undefined;
   }
@@ -102,6 +120,29 @@ export class AuditScheduler {
     this.dueSoFar = due;
     if (!this.options.audits.claimTaskMark(this.options.everyTasks, due)) return;
     void this.trigger(`every ${this.options.everyTasks} tasks (${count})`);
+  }
+
+  /** Missed: a scheduled run came after the last audit (never audited: after the oldest task) and before `before`; its time. */
+  private missedRun(before: number): number | undefined {
+    const since = this.options.audits.lastFinishedAt() ?? this.options.tasks.oldestAt();
+    const next = since === undefined || !this.job ? undefined : this.job.nextRunAfter(since);
+    return next !== undefined && next <= before ? next : undefined;
+  }
+
+  /** Looks again in LOOK_FOR_MISSED_MS whether a scheduled audit went by while the machine slept (see there). */
+  private lookForMissedLater(): void {
+    const timers = this.options.timers ?? systemTimers;
+    this.lookAgain = timers.setTimeout(() => {
+      this.lookAgain = undefined;
+      if (!this.job) return;
+      const missed = this.auditing ? undefined : this.missedRun(this.options.clock.now() - CRON_GRACE_MS);
+      if (missed !== undefined && missed !== this.caughtUp) {
+        this.caughtUp = missed;
+        this.options.logger.info({ scheduledFor: new Date(missed).toISOString() }, 'the scheduled audit did not run at its time (the machine was asleep or its clock set forward); running it now');
+        void this.trigger(MISSED_WHILE_ASLEEP);
+      }
+      this.lookForMissedLater();
+    }, LOOK_FOR_MISSED_MS);
   }
 
   /** How many every-N audits `count` tasks call for. */
@@ -138,7 +179,7 @@ export class AuditScheduler {
         this.queued = undefined;
         // The missed audit stands for the scheduled one: a restart just before the nightly time ran it, and the
         // cron firing meanwhile posted the same report again. Another audit that came while one ran still runs.
-        const same = reason === MISSED_AT_START && next === 'cron' && this.options.tasks.count() === tasksBefore;
+        const same = (reason === MISSED_AT_START || reason === MISSED_WHILE_ASLEEP) && next === 'cron' && this.options.tasks.count() === tasksBefore;
         if (same) this.options.logger.info({ trigger: next }, 'audit skipped: the missed one that just ran read the same tasks');
         else if (next !== undefined) void this.trigger(next);
       });

@@ -42,4 +42,30 @@ describe('the Bot API call limit', () => {
       clearInterval(collector);
     }
   }, 5_000);
+
+  it('ends a long poll on a connection the machine slept on, within seconds of waking, not at its 150 s limit', async () => {
+    const seen: AbortSignal[] = [];
+    let wallClock = Date.UTC(2026, 10, 23, 18);
+    const checks: (() => void)[] = [];
+    const wake = { now: () => wallClock, timer: (_ms: number, fire: () => void) => (checks.push(fire), () => {}) };
+    const grammy = new AbortController();
+    const poll = limitCallTime(120_000, wake)(unanswered(seen), 'getUpdates', { offset: 5, timeout: 30 } as never, grammy.signal as never).then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
+    const settled = () => Promise.race([poll, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 50))]);
+    // Awake: five seconds pass, the poll waits on.
+    wallClock += 5_000;
+    checks.shift()?.();
+    expect(await settled()).toBe('still waiting');
+    // The lid closes for 15 hours; on waking the next check sees the jump and ends the poll.
+    wallClock += 15 * 3_600_000 + 5_000;
+    checks.shift()?.();
+    const error = await settled();
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    expect(String((error as Error).message)).toMatch(/the clock jumped 54005 s ahead \(the machine slept\)/);
+    expect(seen[0]?.aborted).toBe(true);
+    // grammY's own signal was not aborted: watchPolling counts it as a failed poll, and grammY polls again.
+    expect(grammy.signal.aborted).toBe(false);
+  });
 });
