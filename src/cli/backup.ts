@@ -54,8 +54,8 @@ export const backupCommands: CommandGroup = ({ program, config, print }) => {
     .command('vacuum')
     .description('give the unused room inside the database back to the disk (with `cairn start` stopped)')
     .action(() => {
-      const { path, before, after } = vacuumDataDir(config());
-      print(`Vacuumed ${path}: ${sizeText(before)} before, ${sizeText(after)} now.`);
+      const { path, before, after, converted } = vacuumDataDir(config());
+      print(`Vacuumed ${path}: ${sizeText(before)} before, ${sizeText(after)} now.${converted ? ' From now on the history sweep (CAIRN_KEEP_HISTORY_DAYS) gives the room it frees back to the disk itself.' : ''}`);
     });
   program
     .command('restore <backup>')

@@ -19,6 +19,8 @@ export interface VacuumResult {
   path: string;
   before: number;
   after: number;
+  /** A database from before Cairn set incremental auto-vacuum on new files, switched to it by this VACUUM. */
+  converted: boolean;
 }
 
 /** Room the disk must have beyond the rewritten database's size: the WAL it passes through, and some to spare. */
@@ -29,6 +31,7 @@ export function vacuumDataDir(config: Config, freeBytes: (dir: string) => number
   const before = filesSize(path);
   if (before === undefined) throw new CairnError('not_found', `There is no database at ${path}. Check CAIRN_DATA_DIR.`);
   const db = openDatabase(path);
+  let converted: boolean;
   try {
     const holder = currentHolder(db, 'start', Date.now());
     if (holder) {
@@ -44,6 +47,11 @@ export function vacuumDataDir(config: Config, freeBytes: (dir: string) => number
     if (free !== undefined && free < used + SPARE_BYTES) {
       throw new CairnError('storage', `VACUUM needs about ${sizeText(used + SPARE_BYTES)} free on the disk of ${dirname(path)} (the rewritten database passes through its WAL file); it has ${sizeText(free)}. Free some space first (move old backups elsewhere). The database is as it was.`);
     }
+    // An older database (made before Cairn set it on new files) switches to incremental auto-vacuum with this rewrite, the
+    // only way SQLite changes it once tables exist: from now on the history sweep (CAIRN_KEEP_HISTORY_DAYS) gives what it
+    // frees back to the disk itself, and this command is needed no more for that.
+    converted = db.pragma('auto_vacuum', { simple: true }) !== 2;
+    db.pragma('auto_vacuum = INCREMENTAL');
     try {
       db.exec('VACUUM');
       db.pragma('wal_checkpoint(TRUNCATE)');
@@ -55,7 +63,7 @@ export function vacuumDataDir(config: Config, freeBytes: (dir: string) => number
   } finally {
     db.close();
   }
-  return { path, before, after: filesSize(path) ?? 0 };
+  return { path, before, after: filesSize(path) ?? 0, converted };
 }
 
 /** The database with its -wal and -shm files. */

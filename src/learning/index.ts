@@ -147,7 +147,9 @@ export class Learning {
   private async afterFeedback(task: Task): Promise<void> {
     this.attachOutcome(task);
     this.refiner?.afterOutcome(task);
-    if (task.feedback === 'bad' && !task.reflected && this.options.config.reflection !== 'off') {
+    // A recorded turn has steps; none left means the history sweep deleted them (CAIRN_KEEP_HISTORY_DAYS): a 👎 months
+    // later would have reflection guess from the request alone, on the learning budget. The verdict still counts.
+    if (task.feedback === 'bad' && !task.reflected && task.trajectory.length > 0 && this.options.config.reflection !== 'off') {
       await this.reflector.reflect(task, `The user said this did not work${task.feedbackReason ? `: "${task.feedbackReason}"` : ''}. What went wrong?`);
     }
   }

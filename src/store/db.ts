@@ -45,6 +45,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   try {
     db.pragma('busy_timeout = 5000');
     if (!options.readonly) {
+      // A new file gives the pages it frees back to the disk when asked (the history sweep, store/history-retention.ts):
+      // only set before its first table, and before WAL (which writes the header). Only on an empty file: on an existing
+      // one the pragma is a write at each open (an older Cairn refusing a newer database must write nothing), and the
+      // mode changes only with a VACUUM (`cairn vacuum` converts an older database once).
+      if (db.pragma('page_count', { simple: true }) === 0) db.pragma('auto_vacuum = INCREMENTAL');
       db.pragma('journal_mode = WAL');
       // NORMAL is durable across application crashes in WAL mode; only a power loss can drop the last commits.
       db.pragma('synchronous = NORMAL');
