@@ -8,7 +8,8 @@
  *     blocked meanwhile (every chat waits that long);
  *   - what the index costs: its size, building it on an existing database (the migration), a task's
  *     insert and a `/forget` scrub with and without it.
- * The stats computed over both reads must be identical (`sameStats`).
+ * The stats computed over both reads must be identical (`sameStats`). The tasks ran on three models in turn
+ * (the index holds each task's model since migration 035, which builds it again as this does).
  * `CAIRN_BENCH_AUDIT_TASKS=100000` and `CAIRN_BENCH_AUDIT_TRAJECTORY_KB=32` change the sizes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { openDatabase, type Db } from '../src/store/db.js';
-import { sql as taskTalliesIndex } from '../src/store/migrations/031-task-tallies.js';
+import { sql as taskTalliesIndex } from '../src/store/migrations/035-task-tallies-model.js';
 import { TaskStore, type NewTask } from '../src/learning/tasks.js';
 import { AuditService } from '../src/learning/audits.js';
 import { computeStats } from '../src/learning/audit-stats.js';
@@ -27,6 +28,7 @@ import { summarize } from './stats.js';
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1);
 const SKILLS = ['deploy', 'backup', 'triage', 'release-notes', 'oncall', 'sql-report', 'k8s-debug', 'invoice'];
+const MODELS = ['gpt-4.1', 'Qwen/Qwen2.5-32B-Instruct', 'gpt-4.1-2025-04-14'];
 const READS = 5;
 const AUDITS = 3;
 const INSERTS = 300;
@@ -56,7 +58,7 @@ export async function auditBenchmark() {
     for (let i = 0; i < AUDITS; i++) auditBefore.push(await timeAudit(before));
 
     // What the index costs a task's insert and a `/forget` scrub (one person's tasks: 1 in 40), in turns with
-    // and without it; building it again is what migration 031 does to an existing database.
+    // and without it; building it again is what migration 035 does to an existing database.
     const costs = { insertWith: [] as number[], insertWithout: [] as number[], forgetWith: [] as number[], forgetWithout: [] as number[], migration: [] as number[] };
     for (let round = 0; round < 4; round++) {
       const withIndex = round % 2 === 0;
@@ -113,7 +115,7 @@ function task(i: number, size: number, trajectoryKb: number): NewTask {
     errors: failed ? [`terminal: exit ${i % 7}`] : [],
     skillsUsed: i % 2 === 1 ? [{ name: skill, version: 1 + Math.floor((i / size) * 6) }] : [],
     stopReason: i % 97 === 0 ? 'max_steps' : 'answered',
-    model: 'model',
+    model: MODELS[Math.floor((i / size) * MODELS.length)] as string,
     usage: { promptTokens: 3_000 + (i % 1_000), completionTokens: 300, cachedTokens: 1_000 },
     durationMs: 1_000,
     outcome: failed ? 'failure' : i % 11 === 0 ? 'unknown' : 'success',

@@ -3,6 +3,7 @@ import type { AuditStats, Rate } from './audit-stats.js';
 import { count, headOf, oneLine } from '../core/text.js';
 import { redactText } from '../core/redact.js';
 import { percent as percentOf } from './percent.js';
+import { worseModelLines, type ModelRate } from './audit-models.js';
 
 /** How much of a failed task's request a report quotes for its failure mode. */
 export const FAILURE_EXAMPLE_CHARS = 120;
@@ -49,6 +50,7 @@ export function renderReport(id: number, at: number, trigger: string, stats: Aud
   if (stats.perSkill.length === 0) lines.push('No task used a skill yet.', '');
   else lines.push('| skill | version | tasks | success | failure | unknown | rate |', '| --- | --- | --- | --- | --- | --- | --- |', ...stats.perSkill.map((s) => `| ${s.skill} | ${s.version} | ${s.tasks} | ${s.success} | ${s.failure} | ${s.unknown} | ${percent(s.successRate)} |`), '');
   lines.push('## Per platform', '', '| platform | tasks | rate |', '| --- | --- | --- |', ...stats.perPlatform.map((p) => `| ${p.platform} | ${p.tasks} | ${percent(p.successRate)} |`), '');
+  if (stats.perModel) lines.push(...modelLines(stats.perModel));
   lines.push('## Over time', '', '| day | tasks | rate |', '| --- | --- | --- |', ...stats.overTime.map((d) => `| ${d.day} | ${d.tasks} | ${percent(d.successRate)} |`), '');
   if (stats.tokens) lines.push(...tokenLines(stats.tokens));
   lines.push('## Failure modes', '');
@@ -66,7 +68,9 @@ export function renderReport(id: number, at: number, trigger: string, stats: Aud
  * with the days and skill versions behind it (the whole report was a message of many parts).
  */
 export function renderSummary(id: number, at: number, trigger: string, stats: AuditStats, actions: AuditActions, reportPath: string, inUse?: ReadonlyMap<string, number>): string {
-  const lines = [`# Cairn audit #${id}`, '', `${new Date(at).toISOString()} · trigger: ${trigger}`, '', `- Overall: ${describe(stats.overall)}`, `- Since the previous audit: ${describe(stats.sinceLastAudit)}`, ''];
+  const lines = [`# Cairn audit #${id}`, '', `${new Date(at).toISOString()} · trigger: ${trigger}`, '', `- Overall: ${describe(stats.overall)}`, `- Since the previous audit: ${describe(stats.sinceLastAudit)}`];
+  // A model the team switched to that does worse (a cheaper local one) shows as a lower overall rate, which the skills' lines would be blamed for.
+  lines.push(...worseModelLines(stats.perModel, at), '');
   // The versions in use only: one replaced months ago (often because it did badly) kept the top of this list for good,
   // naming a skill the admin could do nothing about. The report file has every version.
   const current = (s: AuditStats['perSkill'][number]) => inUse === undefined || inUse.get(s.skill) === s.version;
@@ -107,6 +111,19 @@ function describe(rate: Rate): string {
 
 function percent(value: number | undefined): string {
   return value === undefined ? 'n/a' : percentOf(value);
+}
+
+/** Each model's tasks and rate, over the audit's window and all time, with the days it ran (UTC). */
+function modelLines(models: readonly ModelRate[]): string[] {
+  const day = (at: number) => new Date(at).toISOString().slice(0, 10);
+  return [
+    '## By model',
+    '',
+    '| model | first task | last task | tasks since the previous audit | rate since the previous audit | tasks overall | rate overall |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...models.map((m) => `| ${m.model?.replace(/\|/g, '\\|') ?? '(not recorded)'} | ${day(m.firstAt)} | ${day(m.lastAt)} | ${m.sinceLastAudit.tasks} | ${percent(m.sinceLastAudit.successRate)} | ${m.overall.tasks} | ${percent(m.overall.successRate)} |`),
+    '',
+  ];
 }
 
 function tokenLines({ overall, sinceLastAudit }: NonNullable<AuditStats['tokens']>): string[] {

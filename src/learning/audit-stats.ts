@@ -1,6 +1,7 @@
 /** The numbers an audit reports, computed from tasks alone (deterministic, no model call). */
 import { isForgottenTask, type TaskTally } from './tasks.js';
 import { exampleOf } from './audit-report.js';
+import { perModel, type ModelRate } from './audit-models.js';
 
 export interface Rate {
   tasks: number;
@@ -16,6 +17,8 @@ export interface AuditStats {
   sinceLastAudit: Rate;
   perSkill: (Rate & { skill: string; version: number })[];
   perPlatform: (Rate & { platform: string })[];
+  /** Per model that ran the tasks (absent in audits from before it was counted). */
+  perModel?: ModelRate[] | undefined;
   /** Daily buckets (UTC dates), oldest first. */
   overTime: (Rate & { day: string })[];
   /** Success rate per day for the most-used skills (by name, all versions). */
@@ -88,6 +91,7 @@ export function computeStats<T extends TaskTally>(tasks: readonly T[], lastAudit
       })
       .sort((a, b) => b.tasks - a.tasks || a.skill.localeCompare(b.skill)),
     perPlatform: [...groupBy(tasks.map((task) => ({ key: task.platform, task }))).entries()].map(([platform, group]) => ({ platform, ...rate(group) })),
+    perModel: perModel(tasks, lastAuditAt),
     overTime: daily(tasks),
     skillsOverTime: mostUsed.flatMap(([skill, group]) => daily(group).map((bucket) => ({ ...bucket, skill }))),
     failureModes: failureModes(tasks, requestOf),

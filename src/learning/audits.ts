@@ -16,6 +16,8 @@ import { writeFileAtomic } from '../store/atomic-write.js';
 import { diedOnThisHost, thisProcess } from '../store/process-gone.js';
 import { computeStats, type AuditStats } from './audit-stats.js';
 import { renderReport, renderSummary, type AuditActions } from './audit-report.js';
+import { modelToBlame } from './audit-models.js';
+import { percent } from './percent.js';
 import type { TaskStore, TaskTally } from './tasks.js';
 
 const DAY_MS = 86_400_000;
@@ -243,7 +245,13 @@ export class AuditService {
       const judgedPoor = (s: AuditStats['perSkill'][number]) => s.successRate !== undefined && s.success + s.failure >= policy.minJudged && s.successRate < policy.poorSuccessRate;
       const poor = stats.perSkill.filter((s) => judgedPoor(s) && inUse.get(s.skill) === s.version);
       for (const skill of poor) {
-        const failures = tasks.filter((t) => t.outcome === 'failure' && t.skillsUsed.some((u) => u.name === skill.skill && u.version === skill.version));
+        const uses = tasks.filter((t) => t.skillsUsed.some((u) => u.name === skill.skill && u.version === skill.version));
+        const blame = modelToBlame(tasks, stats.perModel, skill.skill, uses);
+        if (blame) {
+          actions.notes.push(`Not refined \`${skill.skill}\` (poor outcomes): it did about as well as the tasks without it on the same models (${percent(blame.rate)} against ${percent(blame.sameModels)}), so the model looks to blame, not the skill (see By model).`);
+          continue;
+        }
+        const failures = uses.filter((t) => t.outcome === 'failure');
         try {
           const result = await refine(skill.skill, failures);
           if (result === true) actions.refined.push(skill.skill);
@@ -279,6 +287,7 @@ const statsSchema = z.object({
   sinceLastAudit: z.object(rateSchema),
   perSkill: z.array(z.object({ ...rateSchema, skill: z.string(), version: z.number() })),
   perPlatform: z.array(z.object({ ...rateSchema, platform: z.string() })),
+  perModel: z.array(z.object({ model: z.string().optional(), overall: z.object(rateSchema), sinceLastAudit: z.object(rateSchema), firstAt: z.number(), lastAt: z.number() })).optional(),
   overTime: z.array(z.object({ ...rateSchema, day: z.string() })),
   skillsOverTime: z.array(z.object({ ...rateSchema, day: z.string(), skill: z.string() })),
   failureModes: z.array(z.object({ mode: z.string(), count: z.number(), example: z.string() })),

@@ -3,7 +3,9 @@
  * version of a skill has been judged on its first N uses and does worse than the
  * version before it, it is rolled back (a new version with the predecessor's text)
  * and the rollback and its reason are recorded. Only the agent's patches are judged this way;
- * a person's edit stands.
+ * a person's edit stands. The versions are compared on the same models: a team that moved to a weaker
+ * model (gpt-4.1 → a local Qwen) and patched a skill meanwhile saw the patch rolled back for what the model
+ * did worse (its uses on the Qwen against the predecessor's on gpt-4.1).
  */
 import type { Db } from '../store/db.js';
 import type { Clock } from '../core/clock.js';
@@ -21,6 +23,12 @@ export interface RollbackRecord {
   createdAt: number;
 }
 
+interface JudgedUse {
+  outcome: 'success' | 'failure';
+  /** The model that ran the task; null where none was recorded. */
+  model: string | null;
+}
+
 export class Refiner {
   private readonly statements;
 
@@ -32,8 +40,8 @@ export class Refiner {
     private readonly logger: Logger,
   ) {
     this.statements = {
-      judged: db.prepare<[string, number], { outcome: 'success' | 'failure' }>(
-        "SELECT t.outcome AS outcome FROM task_skills s JOIN tasks t ON t.id = s.task_id WHERE s.skill = ? AND s.version = ? AND t.outcome != 'unknown' ORDER BY t.id",
+      judged: db.prepare<[string, number], JudgedUse>(
+        "SELECT t.outcome AS outcome, t.model AS model FROM task_skills s JOIN tasks t ON t.id = s.task_id WHERE s.skill = ? AND s.version = ? AND t.outcome != 'unknown' ORDER BY t.id",
       ),
       rolledBack: db.prepare<[string, number], { one: number }>('SELECT 1 AS one FROM skill_rollbacks WHERE skill = ? AND from_version = ?'),
       record: db.prepare('INSERT INTO skill_rollbacks (skill, from_version, to_version, reason, created_at) VALUES (?, ?, ?, ?, ?)'),
@@ -73,19 +81,42 @@ export class Refiner {
     if (this.statements.rolledBack.get(name, version)) return undefined;
     const predecessor = this.skills.versions.history(name).filter((v) => v.version < version).at(-1);
     if (!predecessor || predecessor.action === 'archive') return undefined;
-    const current = this.statements.judged.all(name, version).slice(0, this.window);
-    if (current.length < this.window) return undefined;
     const before = this.statements.judged.all(name, predecessor.version);
     if (before.length === 0) return undefined;
-    const rate = (rows: readonly { outcome: string }[]) => rows.filter((r) => r.outcome === 'success').length / rows.length;
+    // The new version's first uses on models the predecessor also ran on, each against the predecessor's rate on
+    // that model, weighted as the new version's uses fall (its first uses on a model the predecessor never ran on
+    // say nothing of the patch: they wait for uses that do).
+    const byModel = groupByModel(before);
+    const current = this.statements.judged.all(name, version).filter((use) => byModel.has(use.model)).slice(0, this.window);
+    if (current.length < this.window) return undefined;
+    const models = [...new Set(current.map((use) => use.model))];
+    const compared = models.flatMap((model) => byModel.get(model) ?? []);
     const now = rate(current);
-    const then = rate(before);
-    if (now >= then) return undefined;
-    const reason = `version ${version} succeeded in ${percent(now)} of its first ${current.length} judged uses, version ${predecessor.version} in ${percent(then)} of ${before.length}`;
+    const share = (model: string | null) => current.filter((use) => use.model === model).length / current.length;
+    const then = models.reduce((total, model) => total + share(model) * rate(byModel.get(model) ?? []), 0);
+    // Equal rates keep the patch: the sum of shares may be off in its last bit.
+    if (now >= then - 1e-9) return undefined;
+    const named = models.filter((model): model is string => model !== null);
+    const onModels = named.length === 0 ? '' : ` on the same model${named.length === 1 ? '' : 's'} (${named.join(', ')})`;
+    const reason = `version ${version} succeeded in ${percent(now)} of its first ${current.length} judged uses, version ${predecessor.version} in ${percent(then)} of ${compared.length}${onModels}`;
     const restored = this.skills.writer.rollback(name, predecessor.version, { author: 'agent', reason: `automatic rollback: ${reason}` }, version);
     const record = { skill: name, fromVersion: version, toVersion: predecessor.version, reason, createdAt: this.clock.now() };
     this.statements.record.run(name, version, predecessor.version, reason, record.createdAt);
     this.logger.info({ skill: name, from: version, to: predecessor.version, newVersion: restored.version }, 'skill rolled back');
     return record;
   }
+}
+
+function rate(uses: readonly JudgedUse[]): number {
+  return uses.length === 0 ? 0 : uses.filter((use) => use.outcome === 'success').length / uses.length;
+}
+
+function groupByModel(uses: readonly JudgedUse[]): Map<string | null, JudgedUse[]> {
+  const groups = new Map<string | null, JudgedUse[]>();
+  for (const use of uses) {
+    const group = groups.get(use.model);
+    if (group) group.push(use);
+    else groups.set(use.model, [use]);
+  }
+  return groups;
 }

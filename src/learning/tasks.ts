@@ -52,7 +52,7 @@ export interface Task extends NewTask {
  * What an audit counts of a task (`talliesSince`): no words, which it reads one task at a time where a
  * report quotes them (`requestOf`), and no trajectory.
  */
-export type TaskTally = Pick<Task, 'id' | 'createdAt' | 'platform' | 'outcome' | 'feedback' | 'toolErrors' | 'stopReason' | 'usage' | 'skillsUsed' | 'errors'>;
+export type TaskTally = Pick<Task, 'id' | 'createdAt' | 'platform' | 'outcome' | 'feedback' | 'toolErrors' | 'stopReason' | 'usage' | 'skillsUsed' | 'errors' | 'model'>;
 
 interface TallyRow {
   id: number;
@@ -67,6 +67,7 @@ interface TallyRow {
   cached_tokens: number;
   skills_used: string;
   errors: string;
+  model: string | null;
 }
 
 interface TaskRow {
@@ -271,11 +272,11 @@ export class TaskStore {
    * of months of tasks takes milliseconds where reading the rows (`summariesSince`) took seconds.
    */
   talliesSince(time: number): TaskTally[] {
-    // Only what the index of migration 031 holds, so the table (the trajectories) is never read; INDEXED BY
+    // Only what the index of migrations 031 and 035 holds, so the table (the trajectories) is never read; INDEXED BY
     // makes losing that index an error rather than an audit that silently reads every trajectory again.
     // Prepared at the first audit, not in the constructor: a database opened before its migrations ran has no such index.
     this.tallies ??= this.db.prepare<[number], TallyRow>(
-      `SELECT id, created_at, platform, outcome, feedback, tool_errors, stop_reason, prompt_tokens, completion_tokens, cached_tokens, skills_used, errors
+      `SELECT id, created_at, platform, outcome, feedback, tool_errors, stop_reason, prompt_tokens, completion_tokens, cached_tokens, skills_used, errors, model
        FROM tasks INDEXED BY tasks_for_audits WHERE created_at >= ? ORDER BY id`,
     );
     // Validating every row's JSON took three times as long as reading the rows: most repeat a handful of
@@ -341,6 +342,7 @@ function toTally(row: TallyRow, skillsUsed: (text: string) => SkillUse[], errors
     usage: { promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens, cachedTokens: row.cached_tokens },
     skillsUsed: skillsUsed(row.skills_used),
     errors: errors(row.errors),
+    model: row.model ?? undefined,
   };
 }
 

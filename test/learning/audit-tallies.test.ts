@@ -21,6 +21,7 @@ const START = Date.UTC(2026, 2, 1);
 const PLATFORMS = ['slack', 'discord', 'telegram'];
 const SKILLS = ['deploy', 'backup', 'triage', 'oncall'];
 const ERRORS = ['terminal: exit 1', 'terminal: exit 127', 'web_fetch: timeout', 'terminal: tool_error'];
+const MODELS = ['gpt-4.1', 'Qwen/Qwen2.5-32B-Instruct', undefined];
 const REQUESTS = ['deploy the api', '', `${'a'.repeat(119)}🔥 on fire`, 'use token ghp_0123456789abcdefghijklmnopqrstuvwxyzAB please', 'back up the db at 02:00'];
 
 /** A deterministic mix: every platform, outcome, stop reason, skill (several versions, two in one task), error. */
@@ -37,6 +38,7 @@ function fill(tasks: TaskStore, count: number): void {
     const failedTools = outcome === 'failure' && next(2) === 0;
     const task: Partial<NewTask> = {
       platform: PLATFORMS[next(PLATFORMS.length)]!,
+      model: MODELS[next(MODELS.length)],
       userId: `person-${next(5)}`,
       request: `${REQUESTS[next(REQUESTS.length)]!} #${i}`.replace(/^ #\d+$/, ''),
       skillsUsed,
@@ -100,6 +102,7 @@ describe("an audit's tallies", () => {
     expect(rows.failureModes.length).toBeGreaterThan(4);
     expect(rows.perSkill.length).toBeGreaterThan(8);
     expect(rows.perPlatform).toHaveLength(3);
+    expect(rows.perModel?.map((m) => m.model)).toEqual(expect.arrayContaining(['gpt-4.1', 'Qwen/Qwen2.5-32B-Instruct', undefined]));
     expect(JSON.stringify(rows)).not.toContain('(Deleted with /forget.)');
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
@@ -161,6 +164,28 @@ describe("an audit's tallies", () => {
     expect(computeStats(tasks.talliesSince(0), START + 10 * DAY, (task) => tasks.requestOf(task.id))).toEqual(expected);
     expect(tasks.talliesSince(0)).toHaveLength(200);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+
+  it('hold the model since migration 035, which builds the index again over the tasks of a database at schema 34', () => {
+    const dataDir = tempDir();
+    const old = openDatabase(databasePath(dataDir), { migrations: migrationsUpTo(34) });
+    const before = new TaskStore(old);
+    fill(before, 200);
+    const expected = computeStats(before.summariesSince(0), START + 10 * DAY, (task) => task.request);
+    old.close();
+
+    const db = openDatabase(databasePath(dataDir));
+    expect(db.prepare('SELECT name FROM schema_migrations WHERE version = 35').pluck().get()).toBe('task-tallies-model');
+    const sqlWith = preparedSql(db);
+    const tasks = new TaskStore(db);
+    expect(computeStats(tasks.talliesSince(0), START + 10 * DAY, (task) => tasks.requestOf(task.id))).toEqual(expected);
+    expect(expected.perModel?.length).toBe(3);
+    // Still the index alone: a model read from the rows would walk every trajectory again.
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${sqlWith('tasks_for_audits')}`).all(0) as { detail: string }[];
+    expect(plan.map((step) => step.detail)).toEqual(['SCAN tasks USING COVERING INDEX tasks_for_audits']);
+    expect(db.prepare("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tasks' AND name LIKE 'tasks_for_audits%'").pluck().get()).toBe(1);
+    vi.restoreAllMocks();
     db.close();
   });
 });

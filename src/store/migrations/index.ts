@@ -36,6 +36,7 @@ import { sql as taskTallies } from './031-task-tallies.js';
 import { backfill as searchFoldArabicGermanBackfill, sql as searchFoldArabicGerman } from './032-search-fold-arabic-german.js';
 import { sql as proposalRejections } from './033-proposal-rejections.js';
 import { sql as historyRetention } from './034-history-retention.js';
+import { sql as taskTalliesModel } from './035-task-tallies-model.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -81,4 +82,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 32, name: 'search-fold-arabic-german', sql: searchFoldArabicGerman, backfill: searchFoldArabicGermanBackfill },
   { version: 33, name: 'proposal-rejections', sql: proposalRejections },
   { version: 34, name: 'history-retention', sql: historyRetention },
+  { version: 35, name: 'task-tallies-model', sql: taskTalliesModel },
 ];
