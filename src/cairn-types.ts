@@ -2,6 +2,7 @@
 import type { Config } from './config/load.js';
 import type { Db } from './store/db.js';
 import type { ModelClient } from './model/types.js';
+import type { ModelHealth } from './model/refused-keys.js';
 import type { Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
 import type { SessionManager } from './memory/session-manager.js';
@@ -52,6 +53,8 @@ export interface Cairn {
   logger: Logger;
   clock: Clock;
   model: ModelClient;
+  /** Whether the model endpoints take Cairn's key (a refused one is named in /healthz). */
+  modelHealth(): ModelHealth;
   ledger: UsageLedger;
   sessions: SessionManager;
   tools: ToolRegistry;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Config } from './config/load.js';
 import { openDatabase, databasePath } from './store/db.js';
 import { createModelClient } from './model/client.js';
+import { RefusedKeys } from './model/refused-keys.js';
 import type { CallRecord } from './model/types.js';
 import { CairnError, describeError } from './core/errors.js';
 import { systemClock } from './core/clock.js';
@@ -71,7 +72,9 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const { metrics } = overrides;
   // Every model call goes in the ledger, and is counted where metrics are kept: counted first, since
   // the ledger's write fails on a full disk, which is when the failures should show in the metrics.
-  const onCall = metrics ? (call: CallRecord) => (metrics.modelCall(call), ledger.record(call)) : ledger.record;
+  // Before the ledger too: a refused key must show in /healthz even when the ledger's write fails.
+  const refusedKeys = new RefusedKeys();
+  const onCall = (call: CallRecord) => (refusedKeys.record(call), metrics?.modelCall(call), ledger.record(call));
   const model =
     overrides.model ??
     (config.providers.length === 0 ? unconfiguredModel(config) : undefined) ??
@@ -348,5 +351,5 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       }
     })());
 
-  return { config, db, logger, clock, model, ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, schedules, moveConversation, close };
+  return { config, db, logger, clock, model, modelHealth: () => refusedKeys.health(), ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, schedules, moveConversation, close };
 }

@@ -4,6 +4,7 @@
  * key checked against known_hosts (an explicit opt-out exists for test machines),
  * one connection per session reused for every command and reopened if it drops.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -28,15 +29,29 @@ export interface SshBackendOptions {
   connectTimeoutMs: number;
   defaultTimeoutMs: number;
   logger: Logger;
+  /** The clock a refused login's rest is measured by (tests). */
+  now?: () => number;
 }
+
+/**
+ * How long a login the server refused is not tried again with the same key, user and server. A key replaced on the
+ * server was tried at every session start and command (each a failed login in the server's log): fail2ban and its
+ * kind ban an address after about five in ten minutes, and then the new key is refused too.
+ */
+export const REFUSED_LOGIN_REST_MS = 10 * 60_000;
 
 export class SshBackend implements Backend {
   readonly name = 'ssh' as const;
+  /** Refused logins, shared by every environment's connection (a reconnect after a drop logs in again too). */
+  private readonly logins: RefusedLogins;
 
-  constructor(private readonly options: SshBackendOptions) {}
+  constructor(private readonly options: SshBackendOptions) {
+    this.logins = new RefusedLogins(options.now ?? Date.now, options.key, options.logger);
+  }
 
   async start(sessionId: string, start: StartOptions): Promise<Environment> {
-    const transport = new SshTransport(this.connectConfig(), this.options.logger);
+    // The key file is read at each start: a new key put in its place is used at once, without a restart.
+    const transport = new SshTransport(this.connectConfig(), this.options.logger, this.logins);
     try {
       const home = (await runToString(transport, 'cd && pwd')).trim();
       const root = this.options.workRoot.startsWith('/') ? this.options.workRoot : `${home}/${this.options.workRoot}`;
@@ -90,11 +105,51 @@ interface SshConnectConfig extends ConnectConfig {
   verify(key: Buffer): HostKeyVerdict;
 }
 
+/** What a login sends, hashed: the same key, user and server are refused again; another key is tried at once. */
+function credentialsOf(config: SshConnectConfig): string {
+  const key = config.privateKey ?? `agent:${typeof config.agent === 'string' ? config.agent : ''}`;
+  return createHash('sha256').update(`${config.username}@${config.host}:${config.port}\n`).update(key).digest('hex');
+}
+
 function readKnownHosts(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
     return '';
+  }
+}
+
+/**
+ * The last login the server refused, by what it sent (a hash of the key, user and server): the same is refused at once
+ * for REFUSED_LOGIN_REST_MS, saying where the new key goes; another key (a new file in place) is tried at once.
+ */
+class RefusedLogins {
+  private refused: { credentials: string; until: number; error: CairnError } | undefined;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly keyPath: string | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Throws while this login is resting after a refusal. */
+  check(config: SshConnectConfig): void {
+    const { refused } = this;
+    if (!refused || refused.credentials !== credentialsOf(config) || this.now() >= refused.until) return;
+    const at = new Date(refused.until).toISOString().slice(11, 16);
+    const where = this.keyPath ? `put the new key in ${this.keyPath} (CAIRN_SSH_KEY; read at each start, no restart needed)` : 'add the new key to the ssh agent';
+    throw new CairnError('auth', `${refused.error.message.replace(/\.$/, '')}. It is not tried again with the same key until ${at} UTC, as servers ban an address after a few refused logins: ${where}.`, { cause: refused.error, platform: 'ssh' });
+  }
+
+  /** How a login ended: a refusal is kept, a login that went through ends any. */
+  settled(config: SshConnectConfig, error?: CairnError): void {
+    if (!error) {
+      this.refused = undefined;
+      return;
+    }
+    if (error.code !== 'auth') return;
+    this.refused = { credentials: credentialsOf(config), until: this.now() + REFUSED_LOGIN_REST_MS, error };
+    this.logger.error({ host: config.host, user: config.username, err: error.message }, `ssh login refused; not tried again with the same key for ${REFUSED_LOGIN_REST_MS / 60_000} minutes`);
   }
 }
 
@@ -107,6 +162,7 @@ class SshTransport implements ShellTransport {
   constructor(
     private readonly config: SshConnectConfig,
     private readonly logger: Logger,
+    private readonly logins: RefusedLogins,
   ) {}
 
   async run(script: string, options: RunOptions): Promise<TransportRun> {
@@ -158,6 +214,11 @@ class SshTransport implements ShellTransport {
 
   private connect(): Promise<Client> {
     const { config } = this;
+    try {
+      this.logins.check(config);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const client = new Client();
     let refused: HostKeyVerdict | undefined;
     const attempt = new Promise<Client>((resolve, reject) => {
@@ -176,6 +237,10 @@ class SshTransport implements ShellTransport {
         },
       });
     });
+    attempt.then(
+      () => this.logins.settled(config),
+      (error: unknown) => this.logins.settled(config, error as CairnError),
+    );
     // Forget a dropped connection so the next command reconnects.
     client.on('close', () => {
       if (this.client === attempt) this.client = undefined;

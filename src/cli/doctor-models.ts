@@ -147,7 +147,7 @@ function nameFix(variable: string, codes: readonly CairnErrorCode[], where: stri
 /** One endpoint of the chain (0: the primary), with one tiny request. */
 function probeEndpoint(config: Config, provider: ProviderSettings, index: number): Promise<CheckResult> {
   const label = PROVIDER_PRESETS[provider.name].label;
-  const settings = index === 0 ? PRIMARY_SETTINGS : fallbackSettings(config, provider, index - 1);
+  const settings = index === 0 ? primarySettings(config, provider) : fallbackSettings(config, provider, index - 1);
   return probe(index === 0 ? `model (${label})` : `fallback ${index} (${label})`, `${provider.model} at ${provider.baseUrl}`, () => complete(config, provider), async (error) => {
     // A 404 is a wrong model name or a wrong base URL: an endpoint that lists its models has the right URL, and the list is the fix.
     if (isCairnError(error) && error.code === 'not_found') {
@@ -184,6 +184,21 @@ interface EndpointSettings {
 }
 
 const PRIMARY_SETTINGS: EndpointSettings = { key: 'CAIRN_API_KEY or the provider key variable', model: 'CAIRN_MODEL', baseUrl: 'CAIRN_BASE_URL' };
+
+/**
+ * The primary's settings, its key named as config took it (providers.ts): "CAIRN_API_KEY or the provider key variable"
+ * left an operator rotating keys to guess which of two variables holds the refused one.
+ */
+function primarySettings(config: Config, provider: ProviderSettings): EndpointSettings {
+  const presetEnv = PROVIDER_PRESETS[provider.name].keyEnv;
+  const file = config.configFile ? ` in ${config.configFile}` : '';
+  let key = PRIMARY_SETTINGS.key;
+  if (config.model.apiKey?.trim()) key = `CAIRN_API_KEY${file ? ` (or model.apiKey${file})` : ''}`;
+  else if (config.model.apiKeyEnv) key = `${config.model.apiKeyEnv} (the variable model.apiKeyEnv names${file})`;
+  else if (presetEnv) key = presetEnv;
+  else key = 'CAIRN_API_KEY: it sends no key';
+  return { ...PRIMARY_SETTINGS, key };
+}
 
 /**
  * A fallback entry's own settings, in the config file: the primary's variables named for its

@@ -2,7 +2,8 @@
  * `cairn doctor`'s check of the variables set for Cairn. One it reads under no name (a typo, a
  * name another bot uses: DISCORD_BOT_TOKEN, OPENAI_BASE_URL) leaves the setting at its default
  * with no word, and doctor said "Everything looks right"; a key the config file has no setting
- * for is refused the same way. No network.
+ * for is refused the same way. And a key or token whose value in the environment hides another in `.env`
+ * (checkShadowed). No network.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,10 +23,38 @@ const DOTENV_FAMILIES = ['CAIRN', 'TELEGRAM', 'SLACK', 'DISCORD', 'OPENAI', 'OPE
 /** The test suites' and benchmarks' own variables (README, Tests; bench/). */
 const TESTS = /^CAIRN_(TEST|BENCH)_/;
 
-/** Fails when a variable of Cairn's families in `env` or `<dir>/.env` is not one Cairn reads. */
+/** The variables Cairn reads that hold a key, token or password (each read as a secret). */
+const SECRET = /(?:KEY|TOKEN|SECRET|PASSWORD|PASSPHRASE)$/;
+
+/** Fails when a variable of Cairn's families in `env` or `<dir>/.env` is not one Cairn reads, or a secret in `env` hides another value in `.env`. */
 export function checkVariables(env: Env, dir: string): CheckResult[] {
   const path = join(dir, '.env');
-  const fromFile = existsSync(path) ? Object.keys(readDotenv(path)) : [];
+  const file = existsSync(path) ? readDotenv(path) : {};
+  return [...checkUnread(env, Object.keys(file)), ...checkShadowed(env, file)];
+}
+
+/**
+ * A key or token rotated in `.env` while the old one is still exported in the environment (a shell profile, a
+ * systemd unit, a container started before the edit): the environment wins, so the refused old value stays in force
+ * and nothing said why. The values are compared, never shown.
+ */
+function checkShadowed(env: Env, file: Record<string, string>): CheckResult[] {
+  const shadowed = Object.entries(file)
+    .filter(([name, value]) => READ.has(name) && SECRET.test(name) && env[name]?.trim() && value.trim() && env[name]?.trim() !== value.trim())
+    .map(([name]) => name);
+  if (shadowed.length === 0) return [];
+  const names = shadowed.join(', ');
+  const many = shadowed.length > 1;
+  return [
+    {
+      name: 'variables',
+      ok: false,
+      detail: `${names} ${many ? 'are' : 'is'} set in the environment and in .env with different values: the environment's wins, so the value in .env is not used. Unset ${many ? 'them' : names} in the environment (or set the new value there), then restart Cairn.`,
+    },
+  ];
+}
+
+function checkUnread(env: Env, fromFile: readonly string[]): CheckResult[] {
   const unread = [
     ...Object.keys(env)
       .filter((name) => name.startsWith('CAIRN_'))

@@ -7,6 +7,7 @@
  */
 import { requireModel, type Config } from '../config/load.js';
 import { createCairn, type Cairn, type CairnOverrides } from '../main.js';
+import type { ModelHealth } from '../model/refused-keys.js';
 import { HttpServer, type HealthReport } from '../http/server.js';
 import { enabledPlatforms, type AdapterFactory, type PlatformName } from '../core/adapter-factory.js';
 import { ADAPTER_MODULES } from './adapter-modules.js';
@@ -165,7 +166,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       adapters.push(adapter);
     }
     // The gateway knows each attached platform's health; /healthz and the metrics read it there.
-    http.setHealth(() => healthOf(cairn.gateway.platformStates()));
+    http.setHealth(() => healthOf(cairn.gateway.platformStates(), cairn.modelHealth()));
     metrics?.platformsUp(() => cairn.gateway.platformStates().map(({ platform, health }) => ({ platform, up: health.ok, problem: health.problem !== undefined || !health.ok })));
     if (metrics) {
       http.mount('/metrics', metrics.route(config.metrics.token));
@@ -267,11 +268,11 @@ async function loadFactory(platform: PlatformName): Promise<AdapterFactory> {
   return (await ADAPTER_MODULES[platform]()).createAdapter;
 }
 
-/** /healthz: each platform, and what is wrong with any; not ok once one stopped hearing its platform. */
-function healthOf(states: readonly { platform: string; health: AdapterHealth }[]): HealthReport {
-  const problems = Object.fromEntries(states.flatMap(({ platform, health }) => (health.problem ? [[platform, health.problem]] : [])));
+/** /healthz: each platform, and what is wrong with any; not ok once one stopped hearing its platform, or the model refuses the key. */
+function healthOf(states: readonly { platform: string; health: AdapterHealth }[], model: ModelHealth): HealthReport {
+  const problems = Object.fromEntries([...states.map(({ platform, health }) => [platform, health.problem] as const), ['model', model.problem] as const].filter(([, problem]) => problem !== undefined));
   return {
-    ok: states.every(({ health }) => health.ok),
+    ok: states.every(({ health }) => health.ok) && model.ok,
     platforms: states.map(({ platform }) => platform),
     ...(Object.keys(problems).length > 0 ? { problems } : {}),
   };

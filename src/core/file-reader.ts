@@ -402,6 +402,11 @@ const TRANSIENT = new Set<CairnErrorCode>(['timeout', 'unavailable', 'network', 
 function couldNotRead(file: InboundFile, error: unknown): string {
   const why = describeError(error).replace(/\.$/, '');
   const kind = kindOf(file);
+  // Cairn's own key refused: the provider's words quote the key's ends, and only the operator can mend it.
+  if (isCairnError(error) && error.code === 'auth' && (kind === 'audio' || kind === 'image')) {
+    const by = kind === 'audio' ? `make out ${yours(file.label)}: the speech-to-text provider` : `look at ${yours(file.label)}: the image model's provider`;
+    return `I couldn't ${by} refused my API key. The operator needs to set a new one (\`cairn doctor\` says which); after that, reply to it (or send it again) and I'll try once more.`;
+  }
   if (kind === 'audio') {
     // An endpoint that is down or slow is no fault of the recording, which stays where it was sent: replying to it
     // has it read again (a reply brings the replied message's files; on Slack, sending it again does).

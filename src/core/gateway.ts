@@ -204,7 +204,7 @@ export class Gateway {
 
   /** Each attached platform and how its connection is (an adapter that says nothing is well). */
   platformStates(): { platform: string; health: AdapterHealth }[] {
-    return [...this.adapters.values()].map((adapter) => ({ platform: adapter.platform, health: adapter.health?.() ?? { ok: true } }));
+    return [...this.adapters.values()].map((adapter) => ({ platform: adapter.platform, health: this.replies.healthWith(adapter.platform, adapter.health?.() ?? { ok: true }) }));
   }
 
   /** How many turns run now (not those still waiting for their person's turn elsewhere). */

@@ -2,13 +2,21 @@
  * How the gateway's answers reach the conversation they answer: through the adapter of its
  * platform, as a reply to the message (a scheduled task's answer answers none). A failure to
  * send is logged, since there is no one left to tell; a refused file is said in words.
+ *
+ * A platform that refuses Cairn's own token on a reply (Slack's token_revoked, Discord's 401)
+ * while its events still arrive (Slack's HTTP events, a gateway not yet closed) looked healthy:
+ * every answer was lost and /healthz said ok. Such a refusal is kept until a reply goes through,
+ * and the platform's health says it (healthWith), as a revoked token found by polling does.
  */
-import type { Adapter, InboundMessage, OutboundFile, OutboundReply, PostedMessage } from './message.js';
+import type { Adapter, AdapterHealth, InboundMessage, OutboundFile, OutboundReply, PostedMessage } from './message.js';
 import type { Logger } from './logger.js';
 import type { FileSender } from '../tools/registry.js';
 import { CairnError, describeError } from './errors.js';
 
 export class TurnReplies {
+  /** The last refusal of Cairn's token on a reply, by platform, until a reply goes through. */
+  private readonly refusedToken = new Map<string, string>();
+
   constructor(
     private readonly adapters: ReadonlyMap<string, Adapter>,
     private readonly logger: Logger,
@@ -22,13 +30,22 @@ export class TurnReplies {
     }
     try {
       await this.deliver(message, reply);
+      this.refusedToken.delete(message.platform);
       message.scheduled?.delivered?.();
     } catch (error) {
       this.logger.error({ platform: message.platform, conversationId: message.conversationId, err: describeError(error) }, 'sending the reply failed');
+      if (error instanceof CairnError && error.code === 'auth' && error.platform === message.platform) this.refusedToken.set(message.platform, error.message);
       // Refused for good (removed from the group, the channel deleted, blocked): a scheduled task must hear it, or it runs for nobody forever.
       if (error instanceof CairnError && (error.code === 'permission' || error.code === 'not_found')) message.scheduled?.refused?.(error);
       if (reply.files?.length) await this.sayFilesRefused(message, reply.files, error);
     }
+  }
+
+  /** The adapter's own health, or, while the platform refuses Cairn's token on replies, that: answers are lost until the token is mended. */
+  healthWith(platform: string, health: AdapterHealth): AdapterHealth {
+    const refused = this.refusedToken.get(platform);
+    if (refused === undefined || !health.ok) return health;
+    return { ok: false, problem: `Replies are refused: ${refused.replace(/\.?$/, '.')} Set the new token and restart Cairn.` };
   }
 
   /** Sends into the message's conversation and throws what the platform answered (a tool sending a file reports it). */
