@@ -100,7 +100,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       reward: options.reward ?? null,
       createdAt: new Date().toISOString(),
     };
-    const previous = await readRunMeta(paths.meta);
+    const previous = await readRunMeta(paths.meta, notice);
     if (previous && options.resume) checkResumable(previous, meta, { modelGiven: options.model !== undefined }, notice);
     // A resumed run goes on scoring as it started, unless --reward says otherwise.
     const reward = options.reward ?? (options.resume ? previous?.reward : undefined) ?? undefined;

@@ -6,7 +6,7 @@
  * has `cairn.<i>.db`, so workers never wait on each other's writes) and `run.lock`,
  * which keeps two processes from writing one run at once (run-lock.ts).
  */
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { rewardObjectSchema } from './rewards/spec.js';
@@ -55,11 +55,20 @@ export const runMetaSchema = z.object({
 
 export type RunMeta = z.output<typeof runMetaSchema>;
 
-export async function readRunMeta(path: string): Promise<RunMeta | undefined> {
+/**
+ * `notice` is told of a run.json a power cut left empty (or zero-filled): a version before writeJsonAtomically
+ * synced its data renamed it into place with the data still in the page cache. The run goes on from its
+ * trajectories, which were synced line by line, and run.json is written again.
+ */
+export async function readRunMeta(path: string, notice?: (line: string) => void): Promise<RunMeta | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
+    return undefined;
+  }
+  if (/^[\s\0]*$/.test(text)) {
+    notice?.(`${path} was empty (the machine lost power or crashed just after the run started); going on from the trajectories already written, without comparing this run's settings with that run's.`);
     return undefined;
   }
   try {
@@ -69,7 +78,14 @@ export async function readRunMeta(path: string): Promise<RunMeta | undefined> {
   }
 }
 
+/** Synced before the rename, as the trajectories are: otherwise a power cut can leave the new name on an empty file. */
 export async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
-  await writeFile(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+  const handle = await open(`${path}.tmp`, 'w');
+  try {
+    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
   await rename(`${path}.tmp`, path);
 }

@@ -4,7 +4,8 @@
  * A task succeeds when it finished without error (a reward that could not be computed
  * is one of its errors) and its reward, if it has one, is at least SUCCESS_REWARD.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeJsonAtomically } from './run-dir.js';
 import { z } from 'zod';
 import type { Trajectory } from './trajectory.js';
 
@@ -109,9 +110,7 @@ export function summarize(trajectories: readonly Trajectory[], context: SummaryC
 export type BatchSummary = ReturnType<typeof summarize>;
 
 export async function writeSummary(path: string, summary: BatchSummary): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(summary, null, 2)}\n`);
-  await rename(tmp, path);
+  await writeJsonAtomically(path, summary);
 }
 
 /** The part of a written summary that `cairn batch rewards` keeps: what rescoring cannot tell again. */

@@ -10,6 +10,11 @@
  * resume pending sessions: a process claims a session before asking the model, and
  * marks it done only while it still holds the claim, in the transaction that writes
  * the notes, so each session is condensed once.
+ *
+ * A claim names its process and where its pid means something (store/process-gone.ts), as the
+ * audit lock does: a Cairn killed mid-extraction (the OOM killer, a power cut) and started again
+ * at once takes its dead predecessor's claim over then, instead of skipping the session until a
+ * start more than EXTRACTION_CLAIM_STALE_MS later (on a box restarted by systemd, months away).
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/db.js';
@@ -18,6 +23,7 @@ import type { Logger } from '../../core/logger.js';
 import { describeError, isCairnError } from '../../core/errors.js';
 import type { NoteExtractor, ExtractionResult } from './extraction.js';
 import { settledWithin } from '../../core/settled-within.js';
+import { diedOnThisHost, samePidSpace, thisHost } from '../../store/process-gone.js';
 
 /** Attempts (each up to two model calls) before a session is left alone. */
 export const MAX_EXTRACTION_ATTEMPTS = 3;
@@ -28,6 +34,21 @@ export const MAX_EXTRACTION_ATTEMPTS = 3;
  * takeover finds its claim gone and writes nothing.
  */
 export const EXTRACTION_CLAIM_STALE_MS = 15 * 60 * 1000;
+
+/** The claims this process's queues hold: one naming this pid that is not among them was left by an earlier process given the same pid (after a reboot). */
+const HELD_IN_THIS_PROCESS = new Set<string>();
+
+/** `<pid>:<uuid>:<host>`; claims taken by an older Cairn (`<pid>:<uuid>`) are not judged and wait to go stale. */
+const CLAIM_HOLDER = /^(\d+):[0-9a-f-]{36}:(.+)$/;
+
+/** Whether the claim's process is known to be dead: it ran where its pid means something here, and is gone. */
+function claimantDied(holder: string): boolean {
+  const match = CLAIM_HOLDER.exec(holder);
+  if (!match) return false;
+  const [, pid = '', host = ''] = match;
+  if (Number(pid) === process.pid) return samePidSpace(host, thisHost()) && !HELD_IN_THIS_PROCESS.has(holder);
+  return diedOnThisHost({ pid: Number(pid), host });
+}
 
 /** Thrown inside the write transaction when another process took the session over or finished it: nothing is written. */
 class ClaimLost extends Error {}
@@ -42,7 +63,7 @@ export class ExtractionQueue {
   private controller = new AbortController();
   private closed = false;
   /** This queue's name on the claims it takes: one per process (and per queue in tests). */
-  private readonly holder = `${process.pid}:${randomUUID()}`;
+  private readonly holder = `${process.pid}:${randomUUID()}:${thisHost()}`;
 
   constructor(
     db: Db,
@@ -51,6 +72,7 @@ export class ExtractionQueue {
     private readonly clock: Clock,
     private readonly onExtracted?: (sessionId: string, result: ExtractionResult) => void,
   ) {
+    HELD_IN_THIS_PROCESS.add(this.holder);
     const mine = 'notes_claimed_by = @holder';
     const unclaimed = 'notes_claimed_by = NULL, notes_claimed_at = NULL';
     this.s = {
@@ -65,6 +87,10 @@ export class ExtractionQueue {
       ),
       failed: db.prepare<[{ id: string; holder: string }]>(
         `UPDATE sessions SET notes_state = 'failed', notes_attempts = notes_attempts + 1, ${unclaimed} WHERE id = @id AND notes_state <> 'done' AND ${mine}`,
+      ),
+      claimedBy: db.prepare<[string], string | null>("SELECT notes_claimed_by FROM sessions WHERE id = ? AND notes_state IN ('pending', 'failed')").pluck(),
+      takeOver: db.prepare<[{ id: string; holder: string; dead: string; now: number }]>(
+        "UPDATE sessions SET notes_claimed_by = @holder, notes_claimed_at = @now WHERE id = @id AND notes_state IN ('pending', 'failed') AND notes_claimed_by = @dead",
       ),
       release: db.prepare<[{ id: string; holder: string }]>(`UPDATE sessions SET ${unclaimed} WHERE id = @id AND ${mine}`),
       retryable: db.prepare<[number], { id: string }>(
@@ -101,10 +127,13 @@ export class ExtractionQueue {
     this.closed = true;
     this.queue.length = 0;
     this.queued.clear();
-    if (!this.running) return;
-    const finished = await settledWithin(this.idle(), graceMs, sleep);
-    if (!finished) this.controller.abort();
-    await this.idle();
+    if (this.running) {
+      const finished = await settledWithin(this.idle(), graceMs, sleep);
+      if (!finished) this.controller.abort();
+      await this.idle();
+    }
+    // Nothing of this queue runs any more: a claim of its left behind (the database closed before the release) is a dead one's.
+    HELD_IN_THIS_PROCESS.delete(this.holder);
   }
 
   private enqueue(sessionId: string): void {
@@ -126,7 +155,7 @@ export class ExtractionQueue {
   private async runOne(sessionId: string): Promise<void> {
     const claim = { id: sessionId, holder: this.holder };
     // Not pending any more, or another process is condensing it right now.
-    if (this.s.claim.run({ ...claim, now: this.clock.now(), staleBefore: this.clock.now() - EXTRACTION_CLAIM_STALE_MS }).changes === 0) return;
+    if (this.s.claim.run({ ...claim, now: this.clock.now(), staleBefore: this.clock.now() - EXTRACTION_CLAIM_STALE_MS }).changes === 0 && !this.takeOverDead(sessionId)) return;
     const started = Date.now();
     const finish = (): void => {
       if (this.s.done.run(claim).changes === 0) throw new ClaimLost();
@@ -155,6 +184,15 @@ export class ExtractionQueue {
       const next = attempts < MAX_EXTRACTION_ATTEMPTS ? 'the session is kept for a retry at the next start' : `given up after ${attempts} attempts; the session stays in the history without notes`;
       this.logger.warn({ sessionId, code, attempts, err: describeError(error) }, `note extraction failed; ${next}`);
     }
+  }
+
+  /** Takes over the claim of a process that died mid-extraction (known dead: see claimantDied); whether it did. */
+  private takeOverDead(sessionId: string): boolean {
+    const dead = this.s.claimedBy.get(sessionId);
+    if (dead === undefined || dead === null || !claimantDied(dead)) return false;
+    if (this.s.takeOver.run({ id: sessionId, holder: this.holder, dead, now: this.clock.now() }).changes === 0) return false;
+    this.logger.info({ sessionId }, 'the Cairn process condensing this session died; condensing it now');
+    return true;
   }
 
   /** Lets the next start take the session at once instead of waiting for the claim to go stale. */
