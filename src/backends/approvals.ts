@@ -97,6 +97,9 @@ const REMEMBERED_DECIDERS = 500;
 /** Unambiguous when read aloud or typed on a phone: no 0/o, 1/l/i. */
 const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
+/** How often the wall clock is looked at while requests wait: a request whose time went by while the machine slept expires this soon after it wakes. */
+export const WALL_CLOCK_CHECK_MS = 15_000;
+
 /** How often a request asked through the admin channel's queue looks for the decision `cairn start` recorded. */
 export const DECISION_POLL_MS = 2_000;
 
@@ -106,6 +109,8 @@ export class ApprovalGate {
   private readonly deciders = new Map<string, string>();
   /** Set where a request with no chat to ask in is left for `cairn start` to post to the admin channel: what to say of where it came from. */
   private noChatWhere: string | undefined;
+  /** The look at the wall clock for waiting requests whose time is up (see watchWallClock). */
+  private wallClockWatch: TimerHandle | undefined;
 
   constructor(private readonly options: ApprovalGateOptions) {}
 
@@ -172,6 +177,7 @@ export class ApprovalGate {
     const decision = new Promise<ApprovalDecision>((resolve) => {
       const timer = timers.setTimeout(() => this.settle(id, 'expired', SYSTEM.timeout), timeoutMs);
       this.waiting.set(id, { resolve, timer });
+      this.watchWallClock();
     });
     if (leftForAdmins) this.pollDecision(id);
     const onAbort = () => this.settle(id, 'cancelled', SYSTEM.cancelled);
@@ -259,6 +265,7 @@ export class ApprovalGate {
     const elsewhere = this.waitedOnElsewhere(key);
     if (elsewhere) return elsewhere;
     const note = why.join(' ');
+    this.expireIfPast(key);
     const decision = this.settle(key, approve ? 'approved' : 'denied', decidedBy, decidedIn, name, note === '' ? undefined : note);
     if (decision) return approve ? `Approved ${key}: the command runs now.` : `Denied ${key}: the command will not run.`;
     const row = this.options.db
@@ -295,6 +302,17 @@ export class ApprovalGate {
     // Asked through the admin channel's queue: the process that asked reads the decision from the database.
     if (row.in_admin_queue) return undefined;
     return `Request ${id} is waiting in another running Cairn (asked in ${row.conversation_id}); answer it in that chat. Nothing was decided here.`;
+  }
+
+  /**
+   * Expires a request waiting here whose time is up by the wall clock. Its timer counts the machine's
+   * running time: after a laptop slept, an answer given on waking was taken, and the command run, hours
+   * after the question said it would be refused.
+   */
+  private expireIfPast(id: string): void {
+    if (!this.waiting.has(id)) return;
+    const expiresAt = this.options.db.prepare<[string], number>("SELECT expires_at FROM command_approvals WHERE id = ? AND status = 'pending'").pluck().get(id);
+    if (expiresAt !== undefined && expiresAt <= this.options.clock.now()) this.settle(id, 'expired', SYSTEM.timeout);
   }
 
   /** Requests waiting for an answer here, oldest first: this process's own, and those another one left in the admin channel's queue. */
@@ -347,8 +365,30 @@ export class ApprovalGate {
     this.release(id, waiting, decision);
   }
 
+  /**
+   * While requests wait, the wall clock is looked at every WALL_CLOCK_CHECK_MS: their timers count the
+   * machine's running time, and after a sleep the tool waiting on one sat out the rest of its time awake
+   * (minutes) on a question whose time was up hours ago.
+   */
+  private watchWallClock(): void {
+    if (this.wallClockWatch !== undefined || this.waiting.size === 0) return;
+    this.wallClockWatch = this.options.timers.setTimeout(() => {
+      this.wallClockWatch = undefined;
+      try {
+        for (const id of [...this.waiting.keys()]) this.expireIfPast(id);
+      } catch (error) {
+        this.options.logger.warn({ err: describeError(error) }, 'could not look for approval requests whose time is up');
+      }
+      this.watchWallClock();
+    }, WALL_CLOCK_CHECK_MS);
+  }
+
   private release(id: string, waiting: Waiting, decision: ApprovalDecision): void {
     this.waiting.delete(id);
+    if (this.waiting.size === 0 && this.wallClockWatch !== undefined) {
+      this.options.timers.clearTimeout(this.wallClockWatch);
+      this.wallClockWatch = undefined;
+    }
     this.options.timers.clearTimeout(waiting.timer);
     if (waiting.poll !== undefined) this.options.timers.clearTimeout(waiting.poll);
     waiting.resolve(decision);

@@ -7,7 +7,7 @@
 import type { CommandRegistry } from './commands.js';
 import type { Clock } from './clock.js';
 import type { SessionManager } from '../memory/session-manager.js';
-import type { StoredMessage } from '../memory/sessions.js';
+import type { Session, StoredMessage } from '../memory/sessions.js';
 
 export function registerExportCommand(commands: CommandRegistry, sessions: SessionManager, clock: Clock, botName: string): void {
   commands.register({
@@ -17,7 +17,7 @@ export function registerExportCommand(commands: CommandRegistry, sessions: Sessi
       const active = sessions.current(message.conversationId);
       // After a pause long enough to end it, the conversation the person just had, until a message of theirs starts another.
       const current = active && said(active.messages) ? active : sessions.endedIdle(message.conversationId);
-      if (!current || !said(current.messages)) return 'There is nothing in this conversation to export yet.';
+      if (!current || !said(current.messages)) return nothingToExport(current?.session);
       const what = current === active ? 'The conversation so far' : 'Our last conversation here (it ended after a while without messages)';
       const now = clock.now();
       const info = { conversationId: message.conversationId, startedAt: current.session.startedAt, exportedAt: now, botName, asker: { userId: message.userId, name: message.userName } };
@@ -28,6 +28,18 @@ export function registerExportCommand(commands: CommandRegistry, sessions: Sessi
       return { text, files: [{ name: `conversation-${isoDate(now)}.md`, bytes: Buffer.from(markdown, 'utf8') }] };
     },
   });
+}
+
+/**
+ * Why there is nothing to export. The last conversation's messages may have been deleted by the history
+ * sweep (CAIRN_KEEP_HISTORY_DAYS): "nothing … yet" told someone back from weeks away that it never was.
+ */
+function nothingToExport(last: Session | undefined): string {
+  if (last?.messagesDroppedAt === undefined) return 'There is nothing in this conversation to export yet.';
+  return (
+    `The messages of our last conversation here (it ended ${isoDate(last.endedAt ?? last.lastActiveAt)}) were deleted on ${isoDate(last.messagesDroppedAt)}: ` +
+    'history is kept for a set number of days here (CAIRN_KEEP_HISTORY_DAYS), so there is nothing left to export. Nothing newer has been said here yet.'
+  );
 }
 
 /** Whether anyone said anything in these messages (a question, or an answer or tool call of Cairn's). */

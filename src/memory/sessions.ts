@@ -36,6 +36,8 @@ export interface Session {
    * Cairn recorded it (migration 030).
    */
   isDirect: boolean | undefined;
+  /** When the history sweep (CAIRN_KEEP_HISTORY_DAYS) deleted this ended session's messages; absent while they are kept. */
+  messagesDroppedAt?: number;
 }
 
 export interface StoredMessage {
@@ -83,6 +85,7 @@ interface SessionRow {
   ended_at: number | null;
   end_reason: string | null;
   is_direct: number | null;
+  messages_dropped_at: number | null;
 }
 
 interface MessageRow {
@@ -319,6 +322,7 @@ function toSession(row: SessionRow): Session {
     endedAt: row.ended_at ?? undefined,
     endReason: row.end_reason ?? undefined,
     isDirect: row.is_direct === null ? undefined : row.is_direct !== 0,
+    ...(row.messages_dropped_at !== null && row.messages_dropped_at !== undefined ? { messagesDroppedAt: row.messages_dropped_at } : {}),
   };
 }
 

@@ -19,7 +19,7 @@ import { OncePerDay } from '../core/once-per-day.js';
 import { userFacingError } from '../core/user-errors.js';
 import { oneLine } from '../core/text.js';
 import { ScheduleStore, type Schedule } from './store.js';
-import { checkCron, nextCronRun, parseAt, showTime } from './timing.js';
+import { checkCron, missedRuns, nextCronRun, parseAt, showTime } from './timing.js';
 import { checkTimeZone } from './zone.js';
 import { groupOf, isListedHere, isOwnTask, placesOf, type Requester, type Where } from './places.js';
 import { couldNotRun, runMessage, taskOf } from './run-message.js';
@@ -272,8 +272,9 @@ export class Schedules {
         continue;
       }
       let goneWhy: string | undefined;
-      const message = runMessage(schedule, { dueAt, now, startedAt: this.startedAt ?? now }, { ...this.runOf(schedule), ownerGone: (why) => (goneWhy = why) });
-      this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, lateMs: now - dueAt }, 'running a scheduled task');
+      const missed = this.missedOf(schedule, dueAt, now);
+      const message = runMessage(schedule, { dueAt, now, startedAt: this.startedAt ?? now, missed }, { ...this.runOf(schedule), ownerGone: (why) => (goneWhy = why) });
+      this.options.logger.info({ scheduleId: schedule.id, conversationId: schedule.conversationId, lateMs: now - dueAt, ...(missed && missed.count > 1 ? { missedRuns: missed.count } : {}) }, 'running a scheduled task');
       this.handedOn.add(schedule.id);
       void sink(message).finally(() => this.handedOn.delete(schedule.id)).then(
         (outcome) => {
@@ -293,6 +294,17 @@ export class Schedules {
         },
         (error: unknown) => this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'scheduled task failed'),
       );
+    }
+  }
+
+  /** A repeat's runs missed up to now (the run made stands for them all); undefined for a one-off, or where they cannot be worked out (the run is told its first time only). */
+  private missedOf(schedule: Schedule, dueAt: number, now: number): { count: number; latest: number } | undefined {
+    if (!schedule.cron) return undefined;
+    try {
+      return missedRuns(schedule.cron, schedule.timeZone, dueAt, now);
+    } catch (error) {
+      this.options.logger.warn({ scheduleId: schedule.id, err: describeError(error) }, 'the runs a scheduled task missed could not be counted');
+      return undefined;
     }
   }
 

@@ -49,6 +49,36 @@ export function nextCronRun(expression: string, timeZone: string, after: number)
   throw new CairnError('invalid_input', `"${expression}" names no time after ${new Date(after).toISOString()} in ${timeZone}.`);
 }
 
+/** Most missed runs counted one by one (a 5-minute task down a week missed 2,016): past it, "over" that many. */
+export const MISSED_COUNTED = 200;
+
+/**
+ * The runs of `expression` from `dueAt` (the first one missed) up to `now`: how many (at most
+ * MISSED_COUNTED + 1), and the latest. The one run made on coming back stands for them all and is
+ * said to be for the latest: a daily briefing missed Saturday to Monday is Monday's, not Saturday's.
+ */
+export function missedRuns(expression: string, timeZone: string, dueAt: number, now: number): { count: number; latest: number } {
+  let count = 1;
+  let latest = dueAt;
+  for (let next = nextCronRun(expression, timeZone, latest); next <= now; next = nextCronRun(expression, timeZone, latest)) {
+    count++;
+    latest = next;
+    if (count > MISSED_COUNTED) return { count, latest: lastRunBy(expression, timeZone, latest, now) };
+  }
+  return { count, latest };
+}
+
+/** The last run at or before `now`, from `from` (a run) on: looked for in the last hour, day, month, year (never more than 288 steps). */
+function lastRunBy(expression: string, timeZone: string, from: number, now: number): number {
+  for (const window of [60 * 60_000, DAY_MS, 31 * DAY_MS, 366 * DAY_MS]) {
+    const start = Math.max(from, now - window);
+    let latest = start === from ? from : undefined;
+    for (let next = nextCronRun(expression, timeZone, start); next <= now; next = nextCronRun(expression, timeZone, next)) latest = next;
+    if (latest !== undefined && (latest > from || start === from)) return latest;
+  }
+  return from;
+}
+
 /** A wall time in a spring-forward gap: just after the gap, as luxon places it. */
 function gapRun(DateTime: typeof Luxon.DateTime, wall: number, timeZone: string): number {
   const at = new Date(wall);

@@ -214,7 +214,7 @@ describe('a year of scheduled tasks for a team across time zones', () => {
     const second = await startWorld({ CAIRN_TZ: 'Asia/Kolkata' }, dataDir, first.server, stoppedAt + 3 * DAY);
     expect(second.runs.map((r) => r.id).sort()).toEqual([1, 2]);
     for (const run of second.runs) expect(run.text).toMatch(/; it was due .*, while Cairn was not running\./);
-    expect(second.runs.find((r) => r.id === 1)?.text).toContain('it was due Wed 3 Jun 2026, 08:00 (Europe/London)');
+    expect(second.runs.find((r) => r.id === 1)?.text).toContain('; 3 of its runs were missed (Wed 3 Jun 2026, 08:00 (Europe/London) to Fri 5 Jun 2026, 08:00 (Europe/London)) and this one run is for the latest of them, not the others; it was due Fri 5 Jun 2026, 08:00 (Europe/London), while Cairn was not running.');
     expect(second.cairn.schedules.store.get(1)).toMatchObject({ timeZone: 'Europe/London', nextRunAt: Date.parse('2026-06-06T07:00:00Z') });
 
     await second.cairn.gateway.receive(dm(second, '2', '/schedules'));
