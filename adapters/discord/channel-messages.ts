@@ -43,7 +43,9 @@ export class ChannelMessages {
     const inGuild = !conversationId.startsWith(`${PLATFORM}:dm:`);
     // Where the bot may not read the history, Discord refuses replies: plain messages go there.
     if (!inGuild || this.repliesRefused.has(channelId)) return {};
-    return replyTo && /^\d+$/.test(replyTo) ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
+    // An edit's answer replies to the message edited (its id is `<message id>:edit:<when>`, edits.ts).
+    const messageId = replyTo?.replace(/:edit:\d+$/, '');
+    return messageId && /^\d+$/.test(messageId) ? { message_reference: { message_id: messageId, fail_if_not_exists: false } } : {};
   }
 
   /** A streamed draft's first post, one attempt (and one more as a plain message where replies are refused). */

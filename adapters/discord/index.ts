@@ -9,7 +9,7 @@
  * gateway does not replay events to a new session; an interaction not answered in 3 s fails), so
  * while Cairn stops a message is still taken, and its sender told to send it again.
  */
-import { Client, Events, GatewayIntentBits, Partials, REST, Routes, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialUser, type TextBasedChannel, type User } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, REST, Routes, type Interaction, type Message, type MessageContextMenuCommandInteraction, type PartialMessage, type PartialUser, type TextBasedChannel, type User } from 'discord.js';
 import type { AdapterDeps, AdapterFactory, CredentialCheck } from '../../src/core/adapter-factory.js';
 import type { Adapter, AdapterCapabilities, AdapterHealth, InboundMessage, InboundSink, OutboundReply, TurnEvent } from '../../src/core/message.js';
 import { CairnError, describeError } from '../../src/core/errors.js';
@@ -30,6 +30,8 @@ import { MESSAGE_LIMIT, componentsOf, partsWithFiles, renderParts } from './rend
 import { setBounded } from '../../src/core/bounded-map.js';
 import { DraftNonces, type Draft } from './draft-messages.js';
 import { ChannelMessages, NO_PINGS, SUPPRESS_EMBEDS } from './channel-messages.js';
+import { editOf } from './edits.js';
+import { EditedMessages } from '../../src/core/edited-messages.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Discord shows "typing…" for about 10 s. */
@@ -82,6 +84,8 @@ export class DiscordAdapter implements Adapter {
   private readonly draftNonces = new DraftNonces();
   /** The message each conversation's turn answers now. */
   private readonly turnQuestions = new Map<string, string>();
+  /** The words of messages seen, so an edit that changed them goes to the core (edits.ts). */
+  private readonly edits = new EditedMessages();
 
   constructor(
     private readonly deps: AdapterDeps,
@@ -141,6 +145,7 @@ export class DiscordAdapter implements Adapter {
   async start(sink: InboundSink): Promise<void> {
     const settings = discordSettings(this.deps.config);
     this.client.on(Events.MessageCreate, (message) => this.onMessage(sink, message));
+    this.client.on(Events.MessageUpdate, (_old, updated) => this.onEdit(sink, updated));
     this.client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(sink, interaction));
     this.client.on(Events.MessageReactionAdd, (reaction, user) => this.onReaction(sink, reaction.message.id, reaction.emoji.name, user));
     this.client.on(Events.Error, (error) => this.deps.logger.error({ err: describeError(error) }, 'Discord client error'));
@@ -280,7 +285,15 @@ export class DiscordAdapter implements Adapter {
   private onMessage(sink: InboundSink, message: Message): void {
     if (!this.normalize) return;
     const inbound = normalizeMessage(message, this.normalize);
+    if (inbound) this.edits.seen(inbound);
     if (inbound) this.dispatch(sink, this.withThread(withFiles(inbound, message), message.channel, message.id), message.channelId);
+  }
+
+  /** A message whose sender changed its words: the corrected wording goes to the core as a message of its own (edits.ts). */
+  private onEdit(sink: InboundSink, updated: Message | PartialMessage): void {
+    if (!this.normalize || updated.partial) return;
+    const inbound = editOf(this.edits, updated, normalizeMessage(updated, this.normalize));
+    if (inbound) this.dispatch(sink, this.withThread(inbound, updated.channel, updated.id), updated.channelId);
   }
 
   /**

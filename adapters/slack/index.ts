@@ -39,6 +39,8 @@ import { SlackOutbox, once, type PostedMessage } from './outbox.js';
 import { loadableFiles, withFileInfo } from './files.js';
 import { ASK_SHORTCUT, normalizeAskAbout, normalizeButtonPress } from './interactions.js';
 import { AssistantChats } from './assistant-chats.js';
+import { editOf, type SlackEdit } from './edits.js';
+import { EditedMessages } from '../../src/core/edited-messages.js';
 import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 import { BLOCKS_LIMIT, BUTTON_ACTION } from './render.js';
 
@@ -91,6 +93,8 @@ export class SlackAdapter implements Adapter {
   private readonly directChats: DirectChats;
   private readonly assistantChats: AssistantChats;
   private readonly outbox: SlackOutbox;
+  /** The words of messages seen, so an edit of one says what it read before (edits.ts). */
+  private readonly edits = new EditedMessages();
 
   constructor(
     private readonly deps: AdapterDeps,
@@ -276,6 +280,8 @@ export class SlackAdapter implements Adapter {
   private async onEvent(rawEvent: unknown, body: unknown): Promise<void> {
     const bot = this.bot;
     if (!this.accepting || !bot) return;
+    const edit = editOf(rawEvent);
+    if (edit) return this.onEdit(edit, body, bot);
     const first = normalizeEvent(rawEvent, body, this.normalizeOptions(bot));
     // A Slack Connect partner's file comes as its id alone (files.ts): a message to answer waits for files.info (one attempt); the others go in at once.
     const toAnswer = first?.message.addressed && !first.message.isSelf && !first.message.isBot && first.message.attachments?.length;
@@ -284,7 +290,19 @@ export class SlackAdapter implements Adapter {
     if (!normalized) return;
     this.directChats.saw(normalized);
     this.assistantChats.saw(normalized.message, normalized.target);
+    this.edits.seen(normalized.message);
     this.deliver({ ...normalized, message: this.withName(this.withThread(this.withFiles(normalized.message, event), normalized.target)) });
+  }
+
+  /** A message whose sender changed its words: the corrected wording goes to the core as a message of its own (edits.ts). */
+  private onEdit(edit: SlackEdit, body: unknown, bot: BotIdentity): void {
+    const options = this.normalizeOptions(bot);
+    const normalized = normalizeEvent(edit.event, body, options);
+    const previous = edit.previous && normalizeEvent(edit.previous, body, options);
+    const before = previous && { text: previous.message.text, addressed: previous.message.addressed === true };
+    const message = normalized && this.edits.edited(normalized.message, `${normalized.message.messageId}:edit:${edit.editedTs}`, before);
+    if (!normalized || !message) return;
+    this.deliver({ ...normalized, message: this.withName(this.withThread(message, normalized.target)) });
   }
 
   /** Events carry member ids only: the core looks the name up when the turn starts. */
