@@ -12,6 +12,7 @@ import type { CommandRegistry } from './core/commands.js';
 import type { Transcriber } from './model/transcribe.js';
 import type { ImageDescriber } from './model/vision.js';
 import type { Gateway } from './core/gateway.js';
+import type { TurnsInProgress } from './core/turns-in-progress.js';
 import type { UsageLedger } from './core/usage-ledger.js';
 import type { Schedules } from './schedules/index.js';
 import type { AccessControl } from './access/index.js';
@@ -61,6 +62,8 @@ export interface Cairn {
   commands: CommandRegistry;
   agent: Agent;
   gateway: Gateway;
+  /** The turns under way, kept so a start after a crash tells whom it cut off (`cairn start` does). */
+  turnsInProgress: TurnsInProgress;
   access: AccessControl;
   skills: Skills;
   learning: Learning;

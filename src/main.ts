@@ -29,6 +29,7 @@ import { registerExportCommand } from './core/export-command.js';
 import { webFetchTool, webSearchTool } from './tools/web-tools.js';
 import { documentPool } from './core/documents/pool.js';
 import { Gateway } from './core/gateway.js';
+import { TurnsInProgress } from './core/turns-in-progress.js';
 import { UsageLedger } from './core/usage-ledger.js';
 import { DailyAllowance, registerUsageCommand } from './core/allowance.js';
 import { Schedules } from './schedules/index.js';
@@ -251,6 +252,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     tools.register(readAttachmentTool(keptFiles));
     if (describer) tools.register(lookAtImageTool(keptFiles, describer));
   }
+  const turnsInProgress = new TurnsInProgress(db, clock, logger);
   const gateway = new Gateway({
     db,
     sessions,
@@ -265,6 +267,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     keptFiles,
     allowance,
     metrics,
+    turnsInProgress,
   });
   if (metrics) {
     // A name the model made up is counted as "unknown": every invented name would be a series of its own.
@@ -351,5 +354,5 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       }
     })());
 
-  return { config, db, logger, clock, model, modelHealth: () => refusedKeys.health(), ledger, sessions, tools, commands, agent, gateway, access, skills, learning, environments, approvals, notes, schedules, moveConversation, close };
+  return { config, db, logger, clock, model, modelHealth: () => refusedKeys.health(), ledger, sessions, tools, commands, agent, gateway, turnsInProgress, access, skills, learning, environments, approvals, notes, schedules, moveConversation, close };
 }

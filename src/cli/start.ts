@@ -181,6 +181,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
       logger.info({ platform: adapter.platform }, 'adapter started');
     }
     stopAsked?.throwIfAborted();
+    // Turns a crash or power cut cut off last time are said now that their platforms are up (under the lease: no other start answers).
+    await cairn.turnsInProgress.tellCutOff({ adapters, repeats: (id) => cairn.schedules.store.get(id)?.cron !== undefined });
     // The audit schedule belongs to the long-running bot (a bad CAIRN_AUDIT_CRON fails the start here); a missed
     // audit starts now, in the background (stopping waits for it), so scheduled tasks need not wait for its model calls.
     await cairn.learning.start();

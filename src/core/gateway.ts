@@ -33,6 +33,7 @@ import type { Db } from '../store/db.js';
 import type { AccessControl } from '../access/index.js';
 import type { Metrics } from './metrics.js';
 import { settledWithin } from './settled-within.js';
+import type { TurnsInProgress } from './turns-in-progress.js';
 
 export interface GatewayOptions {
   db: Db;
@@ -53,6 +54,8 @@ export interface GatewayOptions {
   keptFiles?: KeptFiles | undefined;
   /** Counts messages and turns by outcome; without it nothing is counted. */
   metrics?: Metrics | undefined;
+  /** Keeps the turns under way in the database, so a start after a crash can say which it cut off; without it none are kept. */
+  turnsInProgress?: TurnsInProgress | undefined;
 }
 
 /** How the gateway handled a message (what `cairn_messages_total` counts by): a fixed list, so its series can start at zero. */
@@ -303,6 +306,7 @@ export class Gateway {
     this.inFlight.add(controller);
     let turn: RunningTurn | undefined;
     let admission: TurnAdmission | undefined;
+    let turnEnded: (() => void) | undefined;
     try {
       if (message.command) {
         if (this.commandAnswers.reactedTo(message)) {
@@ -323,6 +327,7 @@ export class Gateway {
       }
       // Registered before the wait for the person's other turn (allowance.ts), so /stop reaches it there too.
       turn = this.running.begin(message, controller);
+      turnEnded = this.options.turnsInProgress?.begin(message);
       admission = await this.options.allowance?.admit(message.userId, isAdmin, controller.signal);
       turn.waiting = false;
       if (admission?.refusal) {
@@ -375,6 +380,8 @@ export class Gateway {
       admission?.release();
       this.inFlight.delete(controller);
       if (turn) this.running.end(message.conversationId, turn);
+      // After its last word was sent: a crash before this is said at the next start.
+      turnEnded?.();
       // A command answered while another turn runs there (/stop, /status) ends nothing the adapter shows: that turn's draft and typing go on.
       if (turn || !this.running.has(message.conversationId)) this.adapters.get(message.platform)?.progress?.(message.conversationId, { type: 'done' }, replyToOf(message));
     }

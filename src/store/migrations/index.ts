@@ -37,6 +37,7 @@ import { backfill as searchFoldArabicGermanBackfill, sql as searchFoldArabicGerm
 import { sql as proposalRejections } from './033-proposal-rejections.js';
 import { sql as historyRetention } from './034-history-retention.js';
 import { sql as taskTalliesModel } from './035-task-tallies-model.js';
+import { sql as turnsInProgress } from './036-turns-in-progress.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -83,4 +84,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 33, name: 'proposal-rejections', sql: proposalRejections },
   { version: 34, name: 'history-retention', sql: historyRetention },
   { version: 35, name: 'task-tallies-model', sql: taskTalliesModel },
+  { version: 36, name: 'turns-in-progress', sql: turnsInProgress },
 ];
