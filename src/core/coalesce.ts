@@ -23,9 +23,14 @@ interface Batch {
   finished: Promise<void>;
 }
 
+/** Where a message would go in its conversation's line: into a batch waiting there, or a place of its own. */
+export type Place = { joins: true } | { joins: false; ahead: number; waiting: number; mine: number };
+
 export class MessageBatches<Outcome> {
   /** Per conversation, the batch at the back of its queue, while it has not started. */
   private readonly open = new Map<string, Batch>();
+  /** Per conversation and person, their messages' places in its line that have not started (the gateway limits them). */
+  private readonly placesOf = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly queue: KeyedQueue,
@@ -45,11 +50,19 @@ export class MessageBatches<Outcome> {
       return waiting.finished.then(() => joined);
     }
     this.open.delete(key);
+    // Commands and scheduled runs are never refused for a full line, so they are not counted as a person's places.
+    const started = message.command || message.scheduled ? () => undefined : this.holdPlace(key, personOf(message));
     // A message that can start now starts alone; one behind a turn may be joined by what follows.
-    if (!joinable(message) || !this.queue.busy(key)) return this.queue.run(key, () => handle(message, [message]));
+    if (!joinable(message) || !this.queue.busy(key)) {
+      return this.queue.run(key, () => {
+        started();
+        return handle(message, [message]);
+      });
+    }
     const batch: Batch = { messages: [message], finished: Promise.resolve() };
     this.open.set(key, batch);
     const result = this.queue.run(key, () => {
+      started();
       if (this.open.get(key) === batch) this.open.delete(key);
       return handle(merged(batch.messages), batch.messages);
     });
@@ -60,12 +73,45 @@ export class MessageBatches<Outcome> {
     return result;
   }
 
+  /**
+   * Where `message` would go if run now: into the batch waiting at the back (nothing more waits), or a
+   * place of its own behind `ahead` turns (running or waiting), `waiting` of them not started, `mine`
+   * of those its sender's.
+   */
+  placeOf(message: InboundMessage): Place {
+    const key = message.conversationId;
+    const waiting = this.open.get(key);
+    if (waiting && this.fits(waiting, message)) return { joins: true };
+    return { joins: false, ahead: this.queue.ahead(key), waiting: this.queue.waiting(key), mine: this.placesOf.get(key)?.get(personOf(message)) ?? 0 };
+  }
+
+  /** Counts a place of `person` in the line until it starts (the function returned). */
+  private holdPlace(key: string, person: string): () => void {
+    const people = this.placesOf.get(key) ?? new Map<string, number>();
+    this.placesOf.set(key, people);
+    people.set(person, (people.get(person) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const left = (people.get(person) ?? 1) - 1;
+      if (left > 0) people.set(person, left);
+      else people.delete(person);
+      if (people.size === 0 && this.placesOf.get(key) === people) this.placesOf.delete(key);
+    };
+  }
+
   private fits(batch: Batch, message: InboundMessage): boolean {
     const first = batch.messages[0];
     if (!first || !joinable(message) || message.identity !== first.identity || message.senderId !== first.senderId) return false;
     const length = [...batch.messages, message].reduce((sum, each) => sum + asked(each).length + SEPARATOR.length, 0);
     return length <= this.maxChars;
   }
+}
+
+/** Whose place in line a message takes: the account that sent it (a person's linked accounts are one). */
+function personOf(message: InboundMessage): string {
+  return message.userId;
 }
 
 /** What may wait with others for one turn. */

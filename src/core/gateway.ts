@@ -33,6 +33,7 @@ import type { Db } from '../store/db.js';
 import type { AccessControl } from '../access/index.js';
 import type { Metrics } from './metrics.js';
 import { settledWithin } from './settled-within.js';
+import { lineAnswer } from './waiting-line.js';
 import type { TurnsInProgress } from './turns-in-progress.js';
 
 export interface GatewayOptions {
@@ -74,6 +75,8 @@ export const HANDLE_OUTCOMES = [
   'failed',
   'stopped',
   'closed',
+  /** Refused: its conversation's line (or the sender's places in it) was full (waiting-line.ts). */
+  'busy',
 ] as const;
 export type HandleOutcome = (typeof HANDLE_OUTCOMES)[number];
 /** The outcomes of a turn that ran (`cairn_turn_duration_seconds`; `handle` checks for the same three). */
@@ -107,6 +110,7 @@ export class Gateway {
     this.running = new RunningTurns(options.access);
     this.replies = new TurnReplies(this.adapters, options.logger);
     options.metrics?.runningTurns(() => this.runningTurns());
+    options.metrics?.waitingMessages(() => this.queue.waitingTotal);
     this.files = new FileReader({ maxInputChars: options.maxInputChars, logger: options.logger, transcriber: options.transcriber, describer: options.describer, keep: options.keptFiles });
   }
 
@@ -202,7 +206,15 @@ export class Gateway {
     }
     // A turn may be waiting on this command (an approval), so it cannot wait behind that turn.
     if (message.command && this.options.commands.get(message.command.name)?.immediate) return this.handle(message);
-    return this.batches.run(message, (batch, parts) => this.handle(batch, parts), 'joined');
+    const line = lineAnswer(message, this.batches.placeOf(message));
+    if (line && 'refuse' in line) {
+      await this.replies.reply(message, { text: line.refuse, isError: true });
+      return 'busy';
+    }
+    const outcome = this.batches.run(message, (batch, parts) => this.handle(batch, parts), 'joined');
+    // Said once it is in line (sent while it waits; the answer comes after it, in the same order).
+    if (line) await this.replies.reply(message, { text: line.note });
+    return outcome;
   }
 
   /** Each attached platform and how its connection is (an adapter that says nothing is well). */

@@ -17,6 +17,8 @@ export interface Metrics {
   toolCall(call: ToolCallRecord): void;
   /** How many turns run now: read when the numbers are collected. */
   runningTurns(count: () => number): void;
+  /** How many messages wait for their conversation's turn (not started): read when the numbers are collected. */
+  waitingMessages(count: () => number): void;
   /**
    * Whether each platform's connection is up (false once it stopped for good) and whether it has a problem now, lasting
    * or not (reconnecting, another instance polls): read when the numbers are collected.

@@ -7,8 +7,11 @@ export function userFacingError(error: unknown): string {
   if (storage) return storage;
   if (!isCairnError(error)) return 'Something went wrong on my side. Please try again; if it keeps happening, tell the operator to check the logs.';
   switch (error.code) {
-    case 'rate_limit':
-      return 'The model provider is rate-limiting me right now. Please try again in a minute.';
+    case 'rate_limit': {
+      // The provider's own Retry-After, when it asked for longer: "in a minute" sent people back ten times into a 10-minute wait.
+      const minutes = error.retryAfterMs !== undefined && error.retryAfterMs > 90_000 ? Math.round(error.retryAfterMs / 60_000) : undefined;
+      return `The model provider is rate-limiting me right now. Please try again in ${minutes === undefined ? 'a minute' : `about ${minutes} minutes`}.`;
+    }
     case 'auth':
     case 'permission':
       return "I can't reach my model: the provider refused the API key. The operator should run `cairn doctor`.";

@@ -35,6 +35,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly toolCalls;
   private readonly toolSeconds;
   private running: () => number = () => 0;
+  private waiting: () => number = () => 0;
   private platforms: () => { platform: string; up: boolean; problem: boolean }[] = () => [];
 
   constructor(private readonly logger: Logger) {
@@ -55,6 +56,15 @@ export class PrometheusMetrics implements Metrics {
       registers,
       collect() {
         this.set(running());
+      },
+    });
+    const waiting = () => this.waiting();
+    new Gauge({
+      name: 'cairn_messages_waiting',
+      help: "Messages waiting for their conversation's turn (turns run one at a time per conversation).",
+      registers,
+      collect() {
+        this.set(waiting());
       },
     });
     const platforms = () => this.platforms();
@@ -111,6 +121,10 @@ export class PrometheusMetrics implements Metrics {
 
   runningTurns(count: () => number): void {
     this.running = count;
+  }
+
+  waitingMessages(count: () => number): void {
+    this.waiting = count;
   }
 
   platformsUp(states: () => { platform: string; up: boolean; problem: boolean }[]): void {

@@ -20,6 +20,7 @@ import type { ModelPrice, ProviderSettings } from './providers.js';
 import { prepareRequest } from './request.js';
 import { RefusedFields } from './refused-fields.js';
 import { ProviderRests } from './provider-rest.js';
+import { RateLimitHolds } from './rate-limit-holds.js';
 import { errorInBody, finishReply, readCompletion, serverFailure, type RawReply } from './response.js';
 import { abortableSleep, retryDelayMs, type RetryPolicy, type Sleep } from './retry.js';
 import { readStream } from './stream.js';
@@ -68,6 +69,8 @@ interface CallState {
   delivered: boolean;
   /** The body of the latest attempt, for telling which of its fields a 400 refused. */
   sent?: object;
+  /** The end of the latest rate-limit hold this call already waited out (rate-limit-holds.ts): not waited twice. */
+  waitedUntil: number;
 }
 
 interface ModelLogger {
@@ -92,9 +95,10 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
   /** Fields a model refused once (max_tokens, temperature, JSON mode), by endpoint: sent differently from then on. Callers ask for JSON in words too. */
   const refusedFields = new RefusedFields();
   const rests = new ProviderRests(endpoints.length, options.now ?? Date.now);
+  const holds = new RateLimitHolds<Endpoint>(options.now ?? Date.now);
 
   async function complete(request: CompletionRequest): Promise<CompletionResult> {
-    const state: CallState = { request, attempts: 0, delivered: false };
+    const state: CallState = { request, attempts: 0, delivered: false, waitedUntil: 0 };
     let lastError: CairnError | undefined;
     /** The first failure that waiting would not mend (a prompt too long, a key refused): what the user is told, over a fallback's passing 429. */
     let lasting: CairnError | undefined;
@@ -132,6 +136,7 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
     let invalidOutputRetried = false;
     // Waited-for retries only: asking again without a refused field is not one (each field is learnt once).
     for (let retry = 0; ; ) {
+      await waitOutHold(endpoint, state, singleAttempt);
       state.attempts++;
       const started = performance.now();
       try {
@@ -149,8 +154,11 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
           logger.warn({ provider: endpoint.settings.name, model, field: refused, err: error.message }, 'the model refused a request field; asking again without it');
           continue;
         }
+        if (holds.refused(endpoint, error)) logger.warn({ provider: endpoint.settings.name, model, retryAfterMs: error.retryAfterMs }, 'model provider is rate-limiting; calls to it wait until the time it gave');
         const delay = singleAttempt ? undefined : retryDelayMs(error, retry, options.retry, random, invalidOutputRetried);
         if (delay === undefined) throw error;
+        // This wait serves the hold the 429 set: the next attempt does not wait it again.
+        if (error.code === 'rate_limit') state.waitedUntil = holds.heldUntil(endpoint) ?? state.waitedUntil;
         if (error.code === 'invalid_model_output') invalidOutputRetried = true;
         retry++;
         logger.debug({ provider: endpoint.settings.name, code: error.code, status: error.status, retry, delayMs: delay }, 'model call failed; retrying');
@@ -160,6 +168,20 @@ export function createModelClient(options: ModelClientOptions): CairnModelClient
           throw mapModelError(cause, { provider: endpoint.settings.name, signal: request.signal });
         }
       }
+    }
+  }
+
+  /** Before an attempt: the rest of a hold another call's 429 set (see rate-limit-holds.ts), or at once its refusal. */
+  async function waitOutHold(endpoint: Endpoint, state: CallState, singleAttempt: boolean): Promise<void> {
+    const until = holds.heldUntil(endpoint);
+    if (until === undefined || until <= state.waitedUntil) return;
+    const waitMs = until - (options.now ?? Date.now)();
+    if (singleAttempt || waitMs > options.retry.maxRetryAfterMs) throw holds.refusal(endpoint.settings.name, until);
+    state.waitedUntil = until;
+    try {
+      await sleep(waitMs, state.request.signal);
+    } catch (cause) {
+      throw mapModelError(cause, { provider: endpoint.settings.name, signal: state.request.signal });
     }
   }
 

@@ -37,4 +37,25 @@ describe('KeyedQueue', () => {
     await expect(queue.run('k', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(queue.run('k', async () => 42)).resolves.toBe(42);
   });
+  it('counts what waits behind a running task, per key and in all, until each starts', async () => {
+    const queue = new KeyedQueue();
+    const gate = deferred();
+    const first = queue.run('a', () => gate.promise);
+    const rest = [queue.run('a', async () => {}), queue.run('a', async () => {}), queue.run('b', async () => {})];
+    await Promise.resolve();
+    expect(queue.ahead('a')).toBe(3);
+    expect(queue.waiting('a')).toBe(2);
+    // b's task started at once (nothing ahead of it); a's two wait.
+    await rest[2];
+    expect(queue.waitingTotal).toBe(2);
+    gate.resolve();
+    await Promise.all([first, ...rest]);
+    expect([queue.ahead('a'), queue.waiting('a'), queue.waitingTotal]).toEqual([0, 0, 0]);
+  });
+
+  it('a task that throws at once still frees its place', async () => {
+    const queue = new KeyedQueue();
+    await expect(queue.run('a', () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    expect([queue.ahead('a'), queue.busy('a')]).toEqual([0, false]);
+  });
 });
