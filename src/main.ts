@@ -32,6 +32,7 @@ import { Gateway } from './core/gateway.js';
 import { TurnsInProgress } from './core/turns-in-progress.js';
 import { UsageLedger } from './core/usage-ledger.js';
 import { DailyAllowance, registerUsageCommand } from './core/allowance.js';
+import { TeamBudget } from './core/team-budget.js';
 import { Schedules } from './schedules/index.js';
 import { registerScheduleCommands, scheduleTools } from './schedules/tools.js';
 import { channelOverride } from './config/channels.js';
@@ -76,6 +77,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   // Before the ledger too: a refused key must show in /healthz even when the ledger's write fails.
   const refusedKeys = new RefusedKeys();
   const onCall = (call: CallRecord) => (refusedKeys.record(call), metrics?.modelCall(call), ledger.record(call));
+  // Transcription, vision and embeddings calls go in the ledger too: they spend tokens and money like the rest.
+  const metering: Metering = { onCall, pricing: config.model.pricing, logger };
   const model =
     overrides.model ??
     (config.providers.length === 0 ? unconfiguredModel(config) : undefined) ??
@@ -119,7 +122,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     logger,
     secrets: config.secrets,
     recallTokens: config.memory.recallTokens,
-    embedder: overrides.embedder ?? notesEmbedder(config, logger),
+    embedder: overrides.embedder ?? notesEmbedder(config, logger, metering),
     extraction: { sessions: store, model, auxModel: config.auxModel, personOf, timeZone: config.agent.timeZone, contextTokens: config.model.contextTokens },
   });
   sessions.addPrefixSection(notes.recall);
@@ -192,7 +195,13 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   // Linking two accounts makes one person: the notes, scheduled tasks, today's usage, conversations (whose notes are
   // condensed later), kept files and learning tasks (which feedback looks up) of the one that joined move to the shared key;
   // unlinking the key's holder passes them on.
-  const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens);
+  // The whole team's dollar budget warns the admin channel (the one `learning` below opens) as it nears its end.
+  const tellAdminsOfBudget = (text: string): void => {
+    if (!learning.adminChannel) return void logger.warn({ warning: text }, "the team's model budget (no CAIRN_ADMIN_CHANNEL to tell)");
+    void learning.adminChannel.publish(text).catch((error: unknown) => logger.warn({ err: describeError(error) }, "could not tell the admin channel about the team's model budget"));
+  };
+  const teamBudget = new TeamBudget(ledger, clock, { dailyUsd: config.agent.dailyBudgetUsd, monthlyUsd: config.agent.monthlyBudgetUsd }, tellAdminsOfBudget);
+  const allowance = new DailyAllowance(ledger, clock, config.agent.userDailyTokens, teamBudget.isSet ? teamBudget : undefined);
   registerLinkCommands(
     commands,
     access.links,
@@ -242,8 +251,6 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone, tellAdmins });
   for (const tool of scheduleTools(schedules, (platform) => gateway.platforms().includes(platform))) tools.register(tool);
   registerScheduleCommands(commands, schedules);
-  // Transcription and vision calls go in the ledger too: they spend tokens for the person who sent the file.
-  const metering: Metering = { onCall, pricing: config.model.pricing, logger };
   const describer = overrides.describer ?? imageDescriber(config, metering);
   if (config.web.fetch) tools.register(webFetchTool({ ...config.web, proxy: config.proxy }, documentPool, config.secrets));
   const { provider, ...engine } = config.web.search;
@@ -306,6 +313,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     timers,
     cronPort: overrides.cronPort,
     personOf,
+    teamBudgetSpent: () => teamBudget.isSet && teamBudget.spent(),
   });
   registerStatusCommand(commands, {
     clock,

@@ -6,18 +6,22 @@ import { loggerFor } from './core/logger.js';
 import { Notes } from './memory/notes/index.js';
 import type { CairnOverrides } from './cairn-types.js';
 import { notesEmbedder } from './optional-clients.js';
+import { UsageLedger } from './core/usage-ledger.js';
 
 /** The notes layer alone, for commands that need no agent (`cairn memory …`). */
 export function openNotes(config: Config, overrides: Pick<CairnOverrides, 'clock' | 'logger' | 'db' | 'embedder'> = {}): { notes: Notes; db: Db; close(): Promise<void> } {
   const logger = overrides.logger ?? loggerFor(config, 'warn');
   const db = overrides.db ?? openDatabase(databasePath(config.dataDir));
+  const clock = overrides.clock ?? systemClock;
+  // A `cairn memory search` embeds too, and pays for it like `cairn start` does: in the ledger.
+  const ledger = new UsageLedger(db, () => clock.now());
   const notes = new Notes({
     db,
-    clock: overrides.clock ?? systemClock,
+    clock,
     logger,
     secrets: config.secrets,
     recallTokens: config.memory.recallTokens,
-    embedder: overrides.embedder ?? notesEmbedder(config, logger),
+    embedder: overrides.embedder ?? notesEmbedder(config, logger, { onCall: ledger.record, pricing: config.model.pricing, logger }),
   });
   return {
     notes,

@@ -12,7 +12,7 @@ import type { Metering } from './model/metered.js';
 import { createOpenAIEmbedder, type Embedder } from './memory/notes/embeddings.js';
 
 /** The embeddings client when CAIRN_EMBEDDINGS_MODEL is set: same endpoint and key as the chat model. */
-export function notesEmbedder(config: Config, logger: Logger): Embedder | undefined {
+export function notesEmbedder(config: Config, logger: Logger, metering?: Metering): Embedder | undefined {
   const model = config.memory.embeddingsModel;
   if (!model) return undefined;
   const provider = config.providers[0];
@@ -21,7 +21,7 @@ export function notesEmbedder(config: Config, logger: Logger): Embedder | undefi
     logger.warn(`CAIRN_EMBEDDINGS_MODEL is set, but no model endpoint is configured, so note search uses keywords only. ${config.modelProblems.join(' ')}`);
     return undefined;
   }
-  return createOpenAIEmbedder({ provider, model, timeoutMs: config.model.timeoutMs });
+  return createOpenAIEmbedder({ provider, model, timeoutMs: config.model.timeoutMs, metering });
 }
 
 /** The speech-to-text client when CAIRN_TRANSCRIBE_MODEL is set: same endpoint and key as the chat model. */

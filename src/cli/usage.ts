@@ -4,36 +4,79 @@
  * CAIRN_USER_DAILY_TOKENS from real numbers.
  */
 import type { Cairn } from '../main.js';
+import type { Command } from 'commander';
 import { positiveInt, withCairn, type CommandGroup } from './context.js';
+import { CairnError } from '../core/errors.js';
+import { startOfUtcMonth } from '../core/month.js';
 import { DAY_MS, startOfUtcDay } from '../core/clock.js';
 import { count } from '../core/text.js';
+import type { Cost } from '../core/usage-ledger.js';
 
 export const usageCommands: CommandGroup = (context) => {
   const { program, print } = context;
   program
     .command('usage')
-    .description("the model's tokens and cost per person, today or over the last days (UTC)")
+    .description("the model's tokens and cost per person and per kind of work, today, over the last days or this month (UTC)")
     .option('--days <n>', 'days back, today included', '1')
+    .option('--month', 'this calendar month so far (since the 1st, 00:00 UTC), as a provider bills it')
     .option('--json', 'print JSON')
-    .action((options: { days: string; json?: boolean }) => {
+    .action((options: { days: string; month?: boolean; json?: boolean }, command: Command) => {
       const days = positiveInt(options.days, '--days');
+      if (options.month && command.getOptionValueSource('days') === 'cli') throw new CairnError('invalid_input', 'Give --days or --month, not both.');
       return withCairn(context, (cairn) => {
         // Nothing was recorded before 1970; a larger --days ("all of it") would be a date Date cannot print.
-        const since = Math.max(0, startOfUtcDay(Date.now()) - (days - 1) * DAY_MS);
+        const since = options.month ? startOfUtcMonth(Date.now()) : Math.max(0, startOfUtcDay(Date.now()) - (days - 1) * DAY_MS);
         const people = withCarried(withBatchRunsTogether(cairn.ledger.byPerson(since)), cairn.ledger.carriedByAccount(since));
         const rows = withLinkedAccounts(people, (person) => cairn.access.links.identitiesOf(person));
         const limit = cairn.config.agent.userDailyTokens;
-        if (options.json) return print(JSON.stringify({ since: new Date(since).toISOString(), dailyAllowance: limit ?? null, people: rows }));
-        const period = days === 1 ? 'Today (since 00:00 UTC)' : `Since ${new Date(since).toISOString().slice(0, 10)} (${days} days)`;
+        const total = cairn.ledger.totals(since);
+        const kinds = cairn.ledger.byPurpose(since).map((row) => ({ ...row, background: !PEOPLES_REQUESTS.has(row.purpose) }));
+        const unpriced = cairn.ledger.unpricedModels(since);
+        const budget = budgetOf(cairn.config.agent, options.month === true);
+        if (options.json) {
+          const totals = { calls: total.calls, tokens: total.promptTokens + total.completionTokens, costUsd: total.costUsd ?? null, ...(total.partialCost ? { partialCost: true } : {}) };
+          return print(JSON.stringify({ since: new Date(since).toISOString(), dailyAllowance: limit ?? null, people: rows, total: totals, byPurpose: kinds, unpricedModels: unpriced, ...budget }));
+        }
+        const period = options.month ? `This month (since ${new Date(since).toISOString().slice(0, 10)}, 00:00 UTC)` : days === 1 ? 'Today (since 00:00 UTC)' : `Since ${new Date(since).toISOString().slice(0, 10)} (${days} days)`;
         if (rows.length === 0) return print(`${period}: no model calls.`);
         print(`${period}${limit ? `; daily allowance ${count(limit)} tokens a person` : ''}:`);
-        const width = Math.max(...rows.map((row) => label(row).length));
+        const width = Math.max(...rows.map((row) => label(row).length), TOTAL.length);
         for (const row of rows) {
           print(`  ${label(row).padEnd(width)}  ${count(row.tokens).padStart(12)} tokens  ${count(row.calls).padStart(6)} calls${cost(row)}${carriedText(row)}`);
         }
+        // The sum an owner compares with the provider's bill: people and background work together.
+        print(`  ${TOTAL.padEnd(width)}  ${count(total.promptTokens + total.completionTokens).padStart(12)} tokens  ${count(total.calls).padStart(6)} calls${cost({ costUsd: total.costUsd, ...(total.partialCost ? { partialCost: true as const } : {}) })}`);
+        printKinds(print, kinds);
+        if (unpriced.length > 0) print(`No known price for ${unpriced.join(', ')}: add ${unpriced.length === 1 ? 'it' : 'them'} to model.pricing in the config file (see README, Models).`);
+        if (budget.budgetUsd !== undefined) print(budgetLine(budget.budgetUsd, total.costUsd ?? 0, options.month === true));
       });
     });
 };
+
+/** The purposes that are people's requests (and count toward their allowance); the rest is Cairn's background work. */
+const PEOPLES_REQUESTS = new Set(['chat', 'summary', 'vision', 'transcription']);
+const TOTAL = 'Total';
+
+/** What each kind of work cost: an owner's question is what the background work costs beside people's requests. */
+function printKinds(print: (line: string) => void, kinds: (ReturnType<Cairn['ledger']['byPurpose']>[number] & { background: boolean })[]): void {
+  print('By kind of work:');
+  const width = Math.max(...kinds.map((kind) => kind.purpose.length));
+  for (const kind of kinds) {
+    const what = kind.background ? 'background' : "people's requests";
+    print(`  ${kind.purpose.padEnd(width)}  ${count(kind.tokens).padStart(12)} tokens  ${count(kind.calls).padStart(6)} calls${cost(kind)}  (${what})`);
+  }
+}
+
+/** The team's budget for the period shown, when one is set: the monthly one with --month, else the daily one. */
+function budgetOf(agent: Cairn['config']['agent'], month: boolean): { budgetUsd?: number } {
+  const budget = month ? agent.monthlyBudgetUsd : agent.dailyBudgetUsd;
+  return budget === undefined ? {} : { budgetUsd: budget };
+}
+
+function budgetLine(budget: number, spent: number, month: boolean): string {
+  const setting = month ? 'CAIRN_MONTHLY_BUDGET_USD' : 'CAIRN_DAILY_BUDGET_USD';
+  return `The team's budget (${setting}) is $${budget.toFixed(2)}: ${Math.floor((spent / budget) * 100)}% spent, $${Math.max(0, budget - spent).toFixed(2)} left.`;
+}
 
 type Row = ReturnType<Cairn['ledger']['byPerson']>[number] & { linked?: string[]; carried?: number };
 
@@ -82,7 +125,7 @@ function withBatchRunsTogether(rows: Row[]): Row[] {
 }
 
 /** Dollars where known; a sum that leaves out calls of unknown price is marked as a floor. */
-function cost(row: Row): string {
+function cost(row: Cost): string {
   if (row.costUsd === undefined) return '';
   return row.partialCost ? `  at least $${row.costUsd.toFixed(4)} (some calls have no known price)` : `  $${row.costUsd.toFixed(4)}`;
 }

@@ -40,6 +40,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_CONTEXT_TOKENS', path: ['model', 'contextTokens'], kind: 'int', help: 'Context budget; older turns are compressed near it (default 32000).' },
   { name: 'CAIRN_BOT_NAME', path: ['agent', 'name'], kind: 'string', help: 'The name the agent answers to (default Cairn).' },
   { name: 'CAIRN_MAX_STEPS', path: ['agent', 'maxSteps'], kind: 'int', help: 'Most model calls in one turn before it must answer (default 8).' },
+  { name: 'CAIRN_DAILY_BUDGET_USD', path: ['agent', 'dailyBudgetUsd'], kind: 'number', help: "The whole team's model spending per day (UTC) in US dollars, background work included, at the known prices (model.pricing or the provider's own figure); the admin channel hears at 80%, and once it is spent everyone's requests (admins' too) are refused until 00:00 UTC. Unset: no cap." },
+  { name: 'CAIRN_MONTHLY_BUDGET_USD', path: ['agent', 'monthlyBudgetUsd'], kind: 'number', help: "The same per calendar month (UTC): requests are refused from when it is spent until the 1st. Unset: no cap." },
   { name: 'CAIRN_USER_DAILY_TOKENS', path: ['agent', 'userDailyTokens'], kind: 'int', help: 'Tokens one person\'s requests may use per day (UTC), counted from the model\'s reports; past it Cairn says when it can go on. Admins have no limit. Unset: no limit.' },
   { name: 'CAIRN_TZ', path: ['agent', 'timeZone'], kind: 'string', help: 'IANA time zone of scheduled tasks that name none, and of the current_time tool (default UTC).' },
   { name: 'CAIRN_KEEP_FILES_DAYS', path: ['agent', 'keepFilesDays'], kind: 'number', help: 'Days the files people send are kept, for the agent to read on in a long document or look at an image again (default 7); 0 keeps none.' },

@@ -21,11 +21,26 @@ import { LOG_FORMATS } from '../core/logger.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const priceSchema = z.object({
-  input: z.number().nonnegative(),
-  output: z.number().nonnegative(),
-  cachedInput: z.number().nonnegative().optional(),
-});
+/**
+ * $ per million tokens, or per minute of audio for a speech-to-text model billed by the second (OpenAI's
+ * `whisper-1` reports the recording's seconds, not tokens): `perMinute` alone prices it.
+ */
+const priceSchema = z
+  .object({
+    input: z.number().nonnegative().optional(),
+    output: z.number().nonnegative().optional(),
+    cachedInput: z.number().nonnegative().optional(),
+    perMinute: z.number().nonnegative().optional(),
+  })
+  .refine((price) => price.perMinute !== undefined || (price.input !== undefined && price.output !== undefined), {
+    message: 'give input and output ($ per million tokens; output: 0 for an embeddings model), or perMinute ($ per minute of audio, for a model such as whisper-1)',
+  })
+  .transform(({ input, output, cachedInput, perMinute }) => ({
+    input: input ?? 0,
+    output: output ?? 0,
+    ...(cachedInput !== undefined ? { cachedInput } : {}),
+    ...(perMinute !== undefined ? { perMinute } : {}),
+  }));
 
 const toolModeSchema = z.enum(['native', 'hermes', 'auto']);
 
@@ -93,6 +108,9 @@ export const configSchema = z.object({
       maxInputChars: z.number().int().min(100).default(100_000),
       /** Tokens one person's turns may use per UTC day (admins have no limit); unset: no limit. */
       userDailyTokens: z.number().int().positive().optional(),
+      /** The whole team's model spending per UTC day and per UTC month, in US dollars (core/team-budget.ts); unset: no cap. */
+      dailyBudgetUsd: z.number().positive().optional(),
+      monthlyBudgetUsd: z.number().positive().optional(),
       /** Time zone of scheduled tasks that name none. */
       timeZone: timeZoneSetting(),
       sessionIdleMinutes: inUnit('min', z.number().positive().default(30)),

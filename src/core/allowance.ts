@@ -8,9 +8,11 @@
  */
 import { DAY_MS, startOfUtcDay, type Clock } from './clock.js';
 import { count } from './text.js';
+import { startOfUtcMonth } from './month.js';
 import { CairnError } from './errors.js';
 import type { CommandRegistry } from './commands.js';
 import type { Cost, UsageLedger } from './usage-ledger.js';
+import type { TeamBudget } from './team-budget.js';
 
 /**
  * A request refused because its person has spent today's allowance: its message is what to tell
@@ -41,6 +43,8 @@ export class DailyAllowance {
     private readonly ledger: UsageLedger,
     private readonly clock: Clock,
     private readonly dailyTokens: number | undefined,
+    /** The whole team's spending cap in dollars (team-budget.ts): it stops everyone, admins too. */
+    private readonly team?: TeamBudget | undefined,
   ) {}
 
   /**
@@ -76,6 +80,8 @@ export class DailyAllowance {
 
   /** What to tell a person who has spent today's allowance, and when it renews; undefined while they may go on. */
   refusal(userKey: string, isAdmin: boolean): AllowanceSpent | undefined {
+    const team = this.team?.refusal();
+    if (team !== undefined) return team;
     if (this.dailyTokens === undefined || isAdmin) return undefined;
     if (this.ledger.userTotals(userKey, this.midnight()).tokens < this.dailyTokens) return undefined;
     return new AllowanceSpent(`You have used today's allowance of ${count(this.dailyTokens)} tokens. It renews at 00:00 UTC, in ${this.untilMidnight()}.`, this.midnight() + DAY_MS);
@@ -101,6 +107,10 @@ export class DailyAllowance {
     if (isAdmin) {
       const all = this.ledger.totals(since);
       lines.push(`Everyone together, background work included: ${count(all.promptTokens + all.completionTokens)} tokens in ${count(all.calls)} model calls${dollars(all)}.`);
+      // The month so far, as whoever pays for the model is billed; `cairn usage --month` breaks it down.
+      const month = this.ledger.totals(startOfUtcMonth(this.clock.now()));
+      lines.push(`This month (since the 1st, 00:00 UTC), everyone together: ${count(month.promptTokens + month.completionTokens)} tokens in ${count(month.calls)} model calls${dollars(month)}.`);
+      if (this.team?.isSet) lines.push(...this.team.report());
     }
     return lines.join('\n');
   }

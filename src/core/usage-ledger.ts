@@ -16,8 +16,8 @@ const PERSON = `CASE WHEN ${OWN_REQUESTS} THEN user_key END`;
  * wholly in or out of it, and the totals are those the calls gave.
  */
 const CALLS = `(
-  SELECT at, user_key, purpose, 1 AS calls, prompt_tokens, completion_tokens, cached_tokens, cost_usd, (ok = 1 AND cost_usd IS NULL) AS unpriced FROM model_calls
-  UNION ALL SELECT day, user_key, purpose, calls, prompt_tokens, completion_tokens, cached_tokens, cost_usd, unpriced FROM model_calls_daily)`;
+  SELECT at, user_key, purpose, model, 1 AS calls, prompt_tokens, completion_tokens, cached_tokens, cost_usd, (ok = 1 AND cost_usd IS NULL) AS unpriced FROM model_calls
+  UNION ALL SELECT day, user_key, purpose, model, calls, prompt_tokens, completion_tokens, cached_tokens, cost_usd, unpriced FROM model_calls_daily)`;
 
 export class UsageLedger {
   private readonly insert;
@@ -25,6 +25,8 @@ export class UsageLedger {
   private readonly userTotalsSince;
   private readonly byPersonSince;
   private readonly carriedSince;
+  private readonly byPurposeSince;
+  private readonly unpricedSince;
 
   /** Moves a person key's calls, and the calls it carries, to another key in one transaction. */
   private readonly reassignInTransaction;
@@ -92,6 +94,11 @@ export class UsageLedger {
       carryCalls.run({ from, to, since });
       carrySums.run({ from, to, since });
     });
+    this.byPurposeSince = db.prepare<[number], { purpose: string; calls: number; tokens: number; cost: number | null; unpriced: number }>(
+      `SELECT purpose, SUM(calls) AS calls, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens, SUM(cost_usd) AS cost, SUM(unpriced) AS unpriced
+       FROM ${CALLS} WHERE at >= ? GROUP BY purpose ORDER BY cost DESC, tokens DESC, purpose`,
+    );
+    this.unpricedSince = db.prepare<[number], string>(`SELECT DISTINCT model FROM ${CALLS} WHERE at >= ? AND unpriced > 0 ORDER BY model`).pluck();
     this.totalsSince = db.prepare<[number], { calls: number; prompt: number; completion: number; cached: number; cost: number | null; unpriced: number }>(
       `SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion,
               COALESCE(SUM(cached_tokens), 0) AS cached, SUM(cost_usd) AS cost, COALESCE(SUM(unpriced), 0) AS unpriced FROM ${CALLS} WHERE at >= ?`,
@@ -151,6 +158,16 @@ export class UsageLedger {
    */
   carriedByAccount(since: number): Map<string, number> {
     return new Map(this.carriedSince.all({ since }).map((row) => [row.user_key, row.tokens]));
+  }
+
+  /** Calls, tokens and cost per purpose (chat, summary, reflection, embedding, …) since `since`, dearest first. */
+  byPurpose(since: number): ({ purpose: string; calls: number; tokens: number } & Cost)[] {
+    return this.byPurposeSince.all(since).map((row) => ({ purpose: row.purpose, calls: row.calls, tokens: row.tokens, ...costOf(row) }));
+  }
+
+  /** The models that answered calls since `since` with no known price (missing from `model.pricing`, no usage reported). */
+  unpricedModels(since: number): string[] {
+    return this.unpricedSince.all(since);
   }
 
   totals(since: number): { calls: number; promptTokens: number; completionTokens: number; cachedTokens: number } & Cost {

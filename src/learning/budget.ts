@@ -29,6 +29,8 @@ export class LearningBudget {
     private readonly dailyTokens: number,
     /** The most of `dailyTokens` one person's reflections may use (a fraction; 1: no limit). */
     private readonly personShare = 1,
+    /** Whether the whole team's dollar budget is spent (core/team-budget.ts): learning waits for it to renew too. */
+    readonly teamBudgetSpent: () => boolean = () => false,
   ) {
     this.used = db.prepare<[number], { tokens: number }>(
       `SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens FROM model_calls

@@ -58,6 +58,8 @@ export interface LearningOptions {
   cronPort?: CronPort | undefined;
   /** The person key an account's turns are recorded under now (identity links); the key itself when absent. */
   personOf?: PersonOf | undefined;
+  /** Whether the whole team's dollar budget is spent (core/team-budget.ts): reflection waits for it to renew. */
+  teamBudgetSpent?: (() => boolean) | undefined;
 }
 
 export class Learning {
@@ -79,7 +81,7 @@ export class Learning {
     this.turnOfTask = db.prepare("SELECT MAX(seq) FROM messages WHERE session_id = ? AND role = 'user' AND created_at <= ?").pluck();
     this.tasks = new TaskStore(db);
     this.recorder = new TaskRecorder(this.tasks, clock, skills ? (result) => skills.uses.usedInTurn(result) : undefined, options.personOf);
-    this.budget = new LearningBudget(db, clock, config.dailyTokenBudget, config.personShare);
+    this.budget = new LearningBudget(db, clock, config.dailyTokenBudget, config.personShare, options.teamBudgetSpent);
     this.proposals = new ProposalStore(db, skills);
     const channel = config.adminChannel;
     const track = (work: Promise<void>) => this.track(work);

@@ -91,6 +91,10 @@ export class Reflector {
     const { logger, budget } = this.options;
     if (this.options.mode === 'off') return { skipped: 'reflection is off (CAIRN_REFLECTION=off)' };
     if (isForgottenTask(task)) return { skipped: `the words of task ${task.id} were deleted with /forget` };
+    if (budget.teamBudgetSpent()) {
+      logger.info({ taskId: task.id }, "reflection skipped: the team's model budget is spent");
+      return { skipped: "the team's model budget (CAIRN_DAILY_BUDGET_USD or CAIRN_MONTHLY_BUDGET_USD) is spent" };
+    }
     if (budget.exhausted()) {
       logger.info({ taskId: task.id }, 'reflection skipped: the daily learning budget is spent');
       return { skipped: 'the daily learning budget (CAIRN_LEARNING_DAILY_TOKENS) is spent' };

@@ -62,3 +62,11 @@ export function costUsd(usage: Usage, reported: number | undefined, price: Model
   const uncached = usage.promptTokens - cached;
   return (uncached * price.input + cached * (price.cachedInput ?? price.input) + usage.completionTokens * price.output) / 1_000_000;
 }
+
+/**
+ * A recording billed by its length (whisper-1 reports `{ type: "duration", seconds }`): priced per minute
+ * when `model.pricing` gives `perMinute`, else unknown (not $0); a model that reported tokens is priced by them.
+ */
+export function audioCostUsd(seconds: number, price: ModelPrice | undefined): number | undefined {
+  return price?.perMinute === undefined ? undefined : (seconds / 60) * price.perMinute;
+}

@@ -5,7 +5,7 @@
  */
 import { CairnError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { costUsd, ZERO_USAGE } from './cost.js';
+import { audioCostUsd, costUsd, ZERO_USAGE } from './cost.js';
 import type { ModelPrice } from './providers.js';
 import type { CallRecord, ModelPurpose, Usage } from './types.js';
 
@@ -30,6 +30,8 @@ export interface MeteredResult<T> {
   usage: Usage;
   /** The provider's own cost figure, when it sent one. */
   reportedCostUsd?: number | undefined;
+  /** Seconds of audio, for a speech-to-text model billed by its length (whisper-1), which reports no tokens. */
+  audioSeconds?: number | undefined;
 }
 
 /** Runs `call` and writes its row, ok or failed; a failure to write is logged, never the call's failure. */
@@ -50,6 +52,8 @@ export async function metered<T>(meter: Metering | undefined, call: MeteredCall,
     write({ ...ZERO_USAGE }, undefined, error instanceof CairnError ? error.code : 'internal');
     throw error;
   }
-  write(result.usage, costUsd(result.usage, result.reportedCostUsd, meter?.pricing?.[call.model]), undefined);
+  const price = meter?.pricing?.[call.model];
+  const cost = result.audioSeconds !== undefined && result.reportedCostUsd === undefined ? audioCostUsd(result.audioSeconds, price) : costUsd(result.usage, result.reportedCostUsd, price);
+  write(result.usage, cost, undefined);
   return result.value;
 }

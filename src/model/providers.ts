@@ -59,6 +59,8 @@ export interface ModelPrice {
   input: number;
   output: number;
   cachedInput?: number | undefined;
+  /** Per minute of audio, for a speech-to-text model that reports seconds (whisper-1). */
+  perMinute?: number | undefined;
 }
 
 /** A fully resolved provider: everything needed to build one `openai` client. */

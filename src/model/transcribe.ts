@@ -43,7 +43,8 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
         } catch (error) {
           throw mapModelError(error, { provider: provider.name, signal });
         }
-        return { value: typeof result.text === 'string' ? result.text.trim() : '', usage: transcriptionUsage(result.usage) };
+        const seconds = audioSeconds(result.usage);
+        return { value: typeof result.text === 'string' ? result.text.trim() : '', usage: transcriptionUsage(result.usage), ...(seconds !== undefined ? { audioSeconds: seconds } : {}) };
       });
       if (text === '') throw new CairnError('invalid_model_output', `${provider.name} heard no words in the recording.`, { platform: provider.name });
       return text;
@@ -64,8 +65,16 @@ function uploadName(fileName: string): string {
   return `${fileName.slice(0, dot)}.${extension === 'opus' ? 'ogg' : extension}`;
 }
 
-/** Models billed by the token report them (gpt-4o-transcribe); those billed by the second (whisper-1) report only seconds, counted as no tokens. */
+/**
+ * Models billed by the token report them (gpt-4o-transcribe); those billed by the second (whisper-1) report only
+ * seconds, counted as no tokens (priced per minute by `model.pricing`'s `perMinute`, see metered.ts).
+ */
 function transcriptionUsage(usage: { type: string; input_tokens?: number; output_tokens?: number } | undefined): Usage {
   if (usage?.type !== 'tokens') return { ...ZERO_USAGE };
   return { promptTokens: usage.input_tokens ?? 0, completionTokens: usage.output_tokens ?? 0, cachedTokens: 0 };
+}
+
+/** The seconds a model billed by the recording's length reported (whisper-1), when it gave a usable figure. */
+function audioSeconds(usage: { type: string; seconds?: unknown } | undefined): number | undefined {
+  return usage?.type === 'duration' && typeof usage.seconds === 'number' && Number.isFinite(usage.seconds) && usage.seconds >= 0 ? usage.seconds : undefined;
 }

@@ -63,7 +63,7 @@ export interface CallRecord {
   attempt: number;
 }
 
-export type ModelPurpose = 'chat' | 'summary' | 'reflection' | 'audit' | 'extraction' | 'judge' | 'probe' | 'vision' | 'transcription';
+export type ModelPurpose = 'chat' | 'summary' | 'reflection' | 'audit' | 'extraction' | 'judge' | 'probe' | 'vision' | 'transcription' | 'embedding';
 
 export interface CompletionRequest {
   messages: ChatMessage[];

@@ -59,7 +59,7 @@ describe('daily allowance', () => {
     for (const text of ['a', 'b', 'c']) expect(await cairn.gateway.receive(from('1', text))).toBe('turn');
     await cairn.gateway.receive(from('1', '/usage'));
     expect(telegram.texts().at(-1)).toBe(
-      'Today (since 00:00 UTC) your requests used 1,560 tokens.\nThe daily allowance is 1,000 tokens a person; admins have none.\nEveryone together, background work included: 3,120 tokens in 6 model calls.',
+      'Today (since 00:00 UTC) your requests used 1,560 tokens.\nThe daily allowance is 1,000 tokens a person; admins have none.\nEveryone together, background work included: 3,120 tokens in 6 model calls.\nThis month (since the 1st, 00:00 UTC), everyone together: 3,120 tokens in 6 model calls.',
     );
 
     cairn.manualClock.advance(15 * 60 * 60 * 1000);

@@ -103,7 +103,7 @@ describe('cairn usage', () => {
     await cairn(['chat', '--user', 'ada'], 'first\n', env);
     await cairn(['chat', '--user', 'bo'], 'second\n', env);
     const run = await cairn(['usage'], '', { ...env, CAIRN_USER_DAILY_TOKENS: '50000' });
-    expect(run.stdout).toBe(['Today (since 00:00 UTC); daily allowance 50,000 tokens a person:', '  console:ada         1,234 tokens       1 calls', '  console:bo            105 tokens       1 calls', ''].join('\n'));
+    expect(run.stdout).toBe(['Today (since 00:00 UTC); daily allowance 50,000 tokens a person:', '  console:ada         1,234 tokens       1 calls', '  console:bo            105 tokens       1 calls', '  Total               1,339 tokens       2 calls', 'By kind of work:', "  chat         1,339 tokens       2 calls  (people's requests)", 'No known price for test-model: add it to model.pricing in the config file (see README, Models).', ''].join('\n'));
     const json = JSON.parse((await cairn(['usage', '--days', '7', '--json'], '', env)).stdout);
     expect(json).toMatchObject({ dailyAllowance: null, people: [{ user: 'console:ada', calls: 1, tokens: 1_234 }, { user: 'console:bo', calls: 1, tokens: 105 }] });
     const bad = await cairn(['usage', '--days', '0'], '', env);

@@ -112,7 +112,7 @@ describe('one person on Slack, Discord and Telegram, linked for three weeks', ()
 
     // Step 6: the operator sees one person, with the accounts it is made of.
     const usage = await cli('usage');
-    expect(usage).toEqual(['Today (since 00:00 UTC):', expect.stringMatching(/^ {2}slack:T1:U1 \(linked: discord:77, telegram:555\) +[\d,]+ tokens +\d+ calls$/)]);
+    expect(usage.slice(0, 2)).toEqual(['Today (since 00:00 UTC):', expect.stringMatching(/^ {2}slack:T1:U1 \(linked: discord:77, telegram:555\) +[\d,]+ tokens +\d+ calls$/)]);
     const json = JSON.parse((await cli('usage', '--json'))[0] ?? '{}') as { people: { user: string; linked?: string[] }[] };
     expect(json.people).toEqual([expect.objectContaining({ user: 'slack:T1:U1', linked: ['discord:77', 'telegram:555'] })]);
 
@@ -144,7 +144,7 @@ describe('one person on Slack, Discord and Telegram, linked for three weeks', ()
     // The phone's requests today (the task's run) stay the person's, counted once; the phone counts them too, as its /usage says.
     await onTelegram('/usage');
     expect(telegram.texts().at(-1)).toMatch(/^Today \(since 00:00 UTC\) your requests used 775 tokens\./);
-    expect(await cli('usage')).toEqual([
+    expect((await cli('usage')).slice(0, 3)).toEqual([
       'Today (since 00:00 UTC):',
       '  slack:T1:U1 (linked: discord:77)           775 tokens       1 calls',
       '  telegram:555                                 0 tokens       0 calls  (and 775 tokens the person it left spent that day, which count toward its allowance too)',

@@ -58,6 +58,9 @@ function threeAccountsThenUnlink(leaving: string): void {
   }
 }
 
+/** The lines under the people: what each kind of work used, and the model with no price. */
+const KINDS = ['By kind of work:', "  chat           650 tokens       4 calls  (people's requests)", 'No known price for m: add it to model.pricing in the config file (see README, Models).'];
+
 describe('cairn usage with linked accounts', () => {
   it('names the accounts a person is made of, and what an account that left carries from them', async () => {
     threeAccountsThenUnlink('telegram:555');
@@ -66,6 +69,8 @@ describe('cairn usage with linked accounts', () => {
       '  slack:T1:U1 (linked: discord:77)           600 tokens       3 calls',
       '  console:ada                                 50 tokens       1 calls',
       '  telegram:555                                 0 tokens       0 calls  (and 600 tokens the person it left spent that day, which count toward its allowance too)',
+      '  Total                                      650 tokens       4 calls',
+      ...KINDS,
     ]);
     const json = JSON.parse((await cairn('usage', '--json'))[0] ?? '') as { people: unknown[] };
     expect(json.people).toEqual([
@@ -82,6 +87,8 @@ describe('cairn usage with linked accounts', () => {
       '  discord:77 (linked: telegram:555)           600 tokens       3 calls',
       '  console:ada                                  50 tokens       1 calls',
       '  slack:T1:U1                                   0 tokens       0 calls  (and 600 tokens the person it left spent that day, which count toward its allowance too)',
+      '  Total                                       650 tokens       4 calls',
+      ...KINDS,
     ]);
   });
 
@@ -96,6 +103,8 @@ describe('cairn usage with linked accounts', () => {
       'Today (since 00:00 UTC):',
       '  slack:T1:U1 (linked: discord:77, telegram:555)           600 tokens       3 calls',
       '  console:ada                                               50 tokens       1 calls',
+      '  Total                                                    650 tokens       4 calls',
+      ...KINDS,
     ]);
   });
 });

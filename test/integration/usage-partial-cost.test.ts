@@ -105,6 +105,10 @@ describe('cairn usage with a model of unknown price', () => {
       '  console:ada            900 tokens       2 calls  at least $0.5000 (some calls have no known price)',
       '  (batch runs)            70 tokens       2 calls  at least $0.2500 (some calls have no known price)',
       '  console:bo              50 tokens       1 calls  $0.1250',
+      '  Total                1,020 tokens       5 calls  at least $0.8750 (some calls have no known price)',
+      'By kind of work:',
+      "  chat         1,020 tokens       5 calls  at least $0.8750 (some calls have no known price)  (people's requests)",
+      'No known price for m: add it to model.pricing in the config file (see README, Models).',
     ]);
     const json = JSON.parse((await cairn('usage', '--json'))[0] ?? '') as { people: unknown[] };
     expect(json.people).toEqual([
@@ -121,6 +125,10 @@ describe('cairn usage with a model of unknown price', () => {
     expect(await cairn('usage', '--days', '999999999')).toEqual([
       'Since 1970-01-01 (999999999 days):',
       '  console:ada           100 tokens       1 calls',
+      '  Total                 100 tokens       1 calls',
+      'By kind of work:',
+      "  chat           100 tokens       1 calls  (people's requests)",
+      'No known price for m: add it to model.pricing in the config file (see README, Models).',
     ]);
   });
 });

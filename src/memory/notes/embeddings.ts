@@ -7,9 +7,11 @@ import type OpenAI from 'openai';
 import { openAIClient } from '../../model/openai-client.js';
 import { mapModelError } from '../../model/map-error.js';
 import type { ProviderSettings } from '../../model/providers.js';
+import type { Usage } from '../../model/types.js';
 import { CairnError } from '../../core/errors.js';
 import { estimateTokens } from '../tokens.js';
 import { headOf } from '../../core/text.js';
+import { metered, type Metering } from '../../model/metered.js';
 
 export interface Embedder {
   readonly model: string;
@@ -32,6 +34,11 @@ export interface OpenAIEmbedderOptions {
   timeoutMs: number;
   /** Retries of one request on 429, 5xx and network errors (default 2; `cairn doctor` probes with 0). */
   maxRetries?: number;
+  /**
+   * Where each request is written down (the usage ledger, as background work: `cairn usage` and the team's
+   * budget count it); `cairn doctor`'s probe is not.
+   */
+  metering?: Metering | undefined;
 }
 
 export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
@@ -43,12 +50,15 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
       const vectors: Float32Array[] = [];
       for (let start = 0; start < texts.length; start += EMBED_BATCH) {
         const input = texts.slice(start, start + EMBED_BATCH).map((text) => cutToTokens(text, MAX_INPUT_TOKENS) || ' ');
-        let response: OpenAI.Embeddings.CreateEmbeddingResponse;
-        try {
-          response = await api.embeddings.create({ model, input, encoding_format: 'float' }, signal ? { signal } : {});
-        } catch (error) {
-          throw mapModelError(error, { provider: provider.name, signal });
-        }
+        const response = await metered(options.metering, { provider: provider.name, model, purpose: 'embedding' }, async () => {
+          let answer: OpenAI.Embeddings.CreateEmbeddingResponse;
+          try {
+            answer = await api.embeddings.create({ model, input, encoding_format: 'float' }, signal ? { signal } : {});
+          } catch (error) {
+            throw mapModelError(error, { provider: provider.name, signal });
+          }
+          return { value: answer, usage: embeddingUsage(answer.usage) };
+        });
         const ordered = [...response.data].sort((a, b) => a.index - b.index);
         if (ordered.length !== input.length || ordered.some((item) => !Array.isArray(item.embedding) || item.embedding.length === 0)) {
           throw new CairnError('invalid_model_output', `${provider.name} returned ${ordered.length} embeddings for ${input.length} texts; check CAIRN_EMBEDDINGS_MODEL.`, { platform: provider.name });
@@ -58,6 +68,12 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
       return vectors;
     },
   };
+}
+
+/** Embeddings bill the input only; a server that sends no usage (some local ones) counts none. */
+function embeddingUsage(usage: { prompt_tokens?: unknown } | undefined): Usage {
+  const tokens = typeof usage?.prompt_tokens === 'number' && Number.isFinite(usage.prompt_tokens) ? Math.max(0, usage.prompt_tokens) : 0;
+  return { promptTokens: tokens, completionTokens: 0, cachedTokens: 0 };
 }
 
 /** The longest start of `text` within `maxTokens` by the estimate (never half of a surrogate pair). */
