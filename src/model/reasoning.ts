@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { ChatMessage, Reasoning, ReasoningField } from './types.js';
+import { messagesOf, withMessages } from './request-messages.js';
 
 /** The fields a message or a streamed delta may carry the reasoning in; anything but text is ignored. */
 export const reasoningFieldsShape = {
@@ -52,22 +53,12 @@ export function reasoningToSend(message: ChatMessage, endpoint: string): Partial
 
 /** Whether a request body sends any reasoning back (for telling what a 400 refused). */
 export function sendsReasoning(body: object): boolean {
-  const messages = (body as { messages?: unknown }).messages;
-  return Array.isArray(messages) && messages.some((message: unknown) => typeof message === 'object' && message !== null && ('reasoning_content' in message || 'reasoning' in message));
+  return messagesOf(body).some((message: unknown) => typeof message === 'object' && message !== null && ('reasoning_content' in message || 'reasoning' in message));
 }
 
 /** `body` without reasoning in its messages: for a provider that refused it once. */
 export function withoutReasoning<T extends object>(body: T): T {
-  const messages = (body as { messages?: unknown }).messages;
-  if (!Array.isArray(messages)) return body;
-  return {
-    ...body,
-    messages: messages.map((message: unknown) => {
-      if (typeof message !== 'object' || message === null) return message;
-      const { reasoning_content: _content, reasoning: _reasoning, ...rest } = message as Record<string, unknown>;
-      return rest;
-    }),
-  };
+  return withMessages(body, ({ reasoning_content: _content, reasoning: _reasoning, ...rest }) => rest);
 }
 
 /**
@@ -80,16 +71,7 @@ export function withoutReasoning<T extends object>(body: T): T {
  * anyone knows; the reasoning DeepSeek wrote itself still goes back as written (reasoningToSend).
  */
 export function withReasoningPlaceholders<T extends object>(body: T): T {
-  const messages = (body as { messages?: unknown }).messages;
-  if (!Array.isArray(messages)) return body;
-  return {
-    ...body,
-    messages: messages.map((message: unknown) => {
-      if (typeof message !== 'object' || message === null) return message;
-      const record = message as Record<string, unknown>;
-      return record.role === 'assistant' && !('reasoning_content' in record) && !('reasoning' in record) ? { ...record, reasoning_content: '' } : message;
-    }),
-  };
+  return withMessages(body, (message) => (message.role === 'assistant' && !('reasoning_content' in message) && !('reasoning' in message) ? { ...message, reasoning_content: '' } : message));
 }
 
 /** Whether `message` (an error's, lower case) is an endpoint refusing a history whose assistant messages lack their reasoning. */

@@ -8,6 +8,7 @@
  * history, trajectories and exports keep the ids as the models wrote them.
  */
 import { createHash } from 'node:crypto';
+import { messagesOf, withMessages } from './request-messages.js';
 
 const NINE_ALPHANUMERIC = /^[A-Za-z0-9]{9}$/;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -34,25 +35,17 @@ export function takesOnlyShortIds(baseUrl: string): boolean {
 
 /** Whether a request body carries any tool-call id (for telling what a refusal was about). */
 export function sendsToolCallIds(body: object): boolean {
-  const messages = (body as { messages?: unknown }).messages;
-  return Array.isArray(messages) && messages.some((message: unknown) => typeof message === 'object' && message !== null && ('tool_call_id' in message || 'tool_calls' in message));
+  return messagesOf(body).some((message: unknown) => typeof message === 'object' && message !== null && ('tool_call_id' in message || 'tool_calls' in message));
 }
 
 /** `body` with every tool-call id, in the calls and in their results, rewritten by shortToolCallId. */
 export function withShortToolCallIds<T extends object>(body: T): T {
-  const messages = (body as { messages?: unknown }).messages;
-  if (!Array.isArray(messages)) return body;
-  return {
-    ...body,
-    messages: messages.map((message: unknown) => {
-      if (typeof message !== 'object' || message === null) return message;
-      const record = message as Record<string, unknown>;
-      const rewritten: Record<string, unknown> = { ...record };
-      if (typeof record.tool_call_id === 'string') rewritten.tool_call_id = shortToolCallId(record.tool_call_id);
-      if (Array.isArray(record.tool_calls)) {
-        rewritten.tool_calls = record.tool_calls.map((call: unknown) => (typeof call === 'object' && call !== null && typeof (call as { id?: unknown }).id === 'string' ? { ...call, id: shortToolCallId((call as { id: string }).id) } : call));
-      }
-      return rewritten;
-    }),
-  };
+  return withMessages(body, (message) => {
+    const rewritten = { ...message };
+    if (typeof message.tool_call_id === 'string') rewritten.tool_call_id = shortToolCallId(message.tool_call_id);
+    if (Array.isArray(message.tool_calls)) {
+      rewritten.tool_calls = message.tool_calls.map((call: unknown) => (typeof call === 'object' && call !== null && typeof (call as { id?: unknown }).id === 'string' ? { ...call, id: shortToolCallId((call as { id: string }).id) } : call));
+    }
+    return rewritten;
+  });
 }
