@@ -35,7 +35,6 @@ import type { Metrics } from './metrics.js';
 import { settledWithin } from './settled-within.js';
 import { lineAnswer } from './waiting-line.js';
 import type { TurnsInProgress } from './turns-in-progress.js';
-import { skipsScheduledRun } from './scheduled-owner.js';
 
 export interface GatewayOptions {
   db: Db;
@@ -170,9 +169,20 @@ export class Gateway {
     // command, or someone's path or another bot's command (`/tmp is full`): no "Unknown command".
     if (!inbound.isDirect && !inbound.addressed && !(inbound.command && this.options.commands.get(inbound.command.name))) return 'not-addressed';
     const decision = access.decide(inbound);
-    // A task set by someone who has since lost access, or whose account is gone, does not run (nor ask them to pair).
-    // Asking the platform may wait: a shutdown can begin meanwhile (see `closing` below).
-    if (await skipsScheduledRun(inbound, decision, this.adapters.get(inbound.platform), logger)) return 'denied';
+    // A task set by someone who has since lost access does not run (nor ask them to pair).
+    if (inbound.scheduled && decision !== 'allow') {
+      logger.info({ platform: inbound.platform, senderId: inbound.senderId, scheduleId: inbound.scheduled.id }, 'scheduled task of a user without access skipped');
+      return 'denied';
+    }
+    // Only an adapter that can tell is asked (the wait lets a shutdown begin meanwhile: see `closing` below).
+    if (inbound.scheduled && this.adapters.get(inbound.platform)?.accountGone) {
+      const gone = await this.accountGone(inbound);
+      if (gone !== undefined) {
+        logger.info({ platform: inbound.platform, senderId: inbound.senderId, scheduleId: inbound.scheduled.id }, 'scheduled task of an account that is gone skipped');
+        inbound.scheduled.ownerGone?.(gone);
+        return 'denied';
+      }
+    }
     if (decision !== 'allow' && access.spendLinkCodeSeen(inbound)) logger.info({ platform: inbound.platform, senderId: inbound.senderId }, 'a link code typed in a group by an account without access was spent');
     if (decision === 'ignore') {
       logger.info({ platform: inbound.platform, senderId: inbound.senderId }, 'message from a user without access ignored');
@@ -220,6 +230,16 @@ export class Gateway {
   /** Whether a turn runs in the conversation now (the idle sweep leaves its session alone). */
   hasRunningTurn(conversationId: string): boolean {
     return this.running.has(conversationId);
+  }
+
+  /** Why the sender's account is gone (see Adapter.accountGone); a failure to tell is taken as not gone, so the run goes on. */
+  private async accountGone(message: InboundMessage): Promise<string | undefined> {
+    try {
+      return await this.adapters.get(message.platform)?.accountGone?.(message.senderId);
+    } catch (error) {
+      this.options.logger.warn({ platform: message.platform, senderId: message.senderId, err: describeError(error) }, 'could not tell whether a scheduled task’s owner still has an account; it runs');
+      return undefined;
+    }
   }
 
   /** The platforms of the attached adapters (what scheduled tasks' answers can be posted with). */
