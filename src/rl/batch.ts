@@ -119,7 +119,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     if (droppedBytes > 0) notice(`Dropped a torn last line (${droppedBytes} bytes) from ${paths.trajectories}; that task runs again.`);
     // The file holds what earlier invocations finished too, tasks since dropped from the tasks file among them.
     const totalTasks = new Set([...tasks.map((task) => task.id), ...done]).size;
-    await writeJsonAtomically(paths.meta, describeRun({ ...meta, tasks: totalTasks }, options.resume ? previous : undefined));
+    writeJsonAtomically(paths.meta, describeRun({ ...meta, tasks: totalTasks }, options.resume ? previous : undefined));
 
     const pending = tasks.filter((task) => !done.has(task.id) || retried.has(task.id));
     const skipped = tasks.length - pending.length;
@@ -215,7 +215,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
     const built = summary.build({ totalTasks, run: runInfo });
     // A stopped run gets its summary too, or the one left from an earlier invocation would disagree with the trajectories file.
     try {
-      await writeSummary(paths.summary, built);
+      writeSummary(paths.summary, built);
     } catch (error) {
       // What stopped the run says more (a full disk fails both).
       if (!failure) throw error;

@@ -6,11 +6,12 @@
  * has `cairn.<i>.db`, so workers never wait on each other's writes) and `run.lock`,
  * which keeps two processes from writing one run at once (run-lock.ts).
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { rewardObjectSchema } from './rewards/spec.js';
 import { CairnError } from '../core/errors.js';
+import { writeFileAtomic } from '../store/atomic-write.js';
 
 export interface RunPaths {
   dir: string;
@@ -79,13 +80,6 @@ export async function readRunMeta(path: string, notice?: (line: string) => void)
 }
 
 /** Synced before the rename, as the trajectories are: otherwise a power cut can leave the new name on an empty file. */
-export async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
-  const handle = await open(`${path}.tmp`, 'w');
-  try {
-    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-  await rename(`${path}.tmp`, path);
+export function writeJsonAtomically(path: string, value: unknown): void {
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -109,8 +109,8 @@ export function summarize(trajectories: readonly Trajectory[], context: SummaryC
 
 export type BatchSummary = ReturnType<typeof summarize>;
 
-export async function writeSummary(path: string, summary: BatchSummary): Promise<void> {
-  await writeJsonAtomically(path, summary);
+export function writeSummary(path: string, summary: BatchSummary): void {
+  writeJsonAtomically(path, summary);
 }
 
 /** The part of a written summary that `cairn batch rewards` keeps: what rescoring cannot tell again. */

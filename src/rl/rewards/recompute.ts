@@ -96,7 +96,7 @@ export async function recomputeRewards(options: RecomputeOptions, deps: { config
       totalTasks: Math.max(meta.tasks, rescored.length + (last?.tasks.remaining ?? 0)),
       run: { ...meta, ...last?.run, rewardsRecomputedAt: new Date().toISOString() },
     });
-    await writeSummary(paths.summary, summary);
+    writeSummary(paths.summary, summary);
     return { rescored: rescored.length, changed, failed, summary };
   } finally {
     await cairn?.close();
