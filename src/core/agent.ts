@@ -20,6 +20,7 @@ import { unsavedAnswerNote } from './user-errors.js';
 import { withReplyContext, withThreadContext } from './reply-context.js';
 import { withAttachmentNote } from './attachments.js';
 import { estimateMessageTokens, estimateTokens } from '../memory/tokens.js';
+import { foldForSearch } from '../memory/notes/fold.js';
 
 export interface AgentOptions {
   store: SessionStore;
@@ -390,15 +391,14 @@ function userMessageOf(inbound: InboundMessage): Extract<ChatMessage, { role: 'u
 }
 
 /**
- * OpenAI's `name` field allows only [a-zA-Z0-9_-]{1,64}: accents come off (Jürgen is Jurgen), and
- * a name in another script (Дмитрий, 山田) becomes one per person from their id, so two people
- * never share one name (every such name was "user").
+ * OpenAI's `name` field allows only [a-zA-Z0-9_-]{1,64}: accents come off (Jürgen is Jurgen), letters
+ * no accent makes are written as search writes them (Turkish ı, ß, ø, ł: "Çağrı Yılmaz" was
+ * "Cagr_Y_lmaz", "Jürgen Groß" "Jurgen_Gro"), and a name in another script (Дмитрий, 山田) becomes one
+ * per person from their id, so two people never share one name (every such name was "user").
  */
 function speakerName(message: InboundMessage): string {
   const ascii = (text: string) =>
-    text
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
+    foldForSearch(text)
       .replace(/[^a-zA-Z0-9_-]+/g, '_')
       .replace(/^_+|_+$/g, '');
   const name = ascii(message.userName);

@@ -10,7 +10,8 @@ import { showTime } from './timing.js';
 import { placeOf, type Requester, type Schedule, type Schedules } from './index.js';
 
 const scheduleParameters = z.object({
-  prompt: z.string().min(1).max(4_000).describe('What to do when it runs, written as the request to carry out then (e.g. "Remind Ana to send the invoice", "Summarize the open GitHub issues of acme/api").'),
+  // In their language: a run may open a conversation with nothing but this text, and a request turned into English was answered in English.
+  prompt: z.string().min(1).max(4_000).describe('What to do when it runs, written as the request to carry out then, in the language the person asked in (e.g. "Remind Ana to send the invoice", "Summarize the open GitHub issues of acme/api").'),
   at: z.string().optional().describe('For one run: ISO 8601 time, e.g. 2026-11-25T09:00 (read in timeZone) or with an offset. Check the date with current_time first.'),
   cron: z.string().optional().describe('For a repeating task: five-field cron expression (minute hour day-of-month month day-of-week), e.g. "30 8 * * 1-5"; at most every 5 minutes; a step of minutes or hours must divide the hour or the day evenly (*/20, */2, not */45 or */36); name a day of the month or a weekday, not both (the first Monday: "0 9 * * 1#1").'),
   timeZone: z.string().optional().describe('IANA time zone of "at" and "cron", e.g. Europe/Paris, or a fixed offset as people say it, e.g. UTC+2; not an abbreviation (EST, BST, CST mean different zones to different people); ask the user when it matters and is unknown.'),

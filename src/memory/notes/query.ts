@@ -6,6 +6,7 @@
 import { wordForms } from './irregular.js';
 import { ftsPhrase, hasWideChars, wideTokens } from './wide-chars.js';
 import { closedForms, foldForSearch, hasNonAscii, spelledForms } from './fold.js';
+import { OTHER_LANGUAGES_FUNCTION_WORDS } from './function-words.js';
 
 /** Words that carry no topic: English function words and the verbs questions about memory use. */
 const STOPWORDS = new Set(
@@ -23,7 +24,10 @@ const STOPWORDS = new Set(
     // act of recalling, which the remembered turn itself never contains.
     'remember remembered recall recalled mention mentioned mentions tell told say said talk talked discuss discussed ' +
     'know think thought please thanks hey hi hello'
-  ).split(/\s+/),
+  )
+    .split(/\s+/)
+    // Folded as a query is (über as uber, and ueber as it is also searched), so they are compared with its tokens.
+    .concat(OTHER_LANGUAGES_FUNCTION_WORDS.split(/\s+/).flatMap((word) => [word, ...spelledForms(word)].map((form) => foldForSearch(form).toLowerCase()))),
 );
 
 /** More distinct terms than this add cost and little recall. */
