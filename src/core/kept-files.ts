@@ -39,6 +39,7 @@ export class KeptFiles {
         'INSERT INTO attachments (conversation_id, user_id, name, kind, text, image, mime_type, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       get: db.prepare<[number, string, number], Row>('SELECT id, name, kind, text, image, mime_type FROM attachments WHERE id = ? AND conversation_id = ? AND created_at >= ?'),
+      anyToPrune: db.prepare<[number], number>('SELECT EXISTS (SELECT 1 FROM attachments WHERE created_at < ?)').pluck(),
       prune: db.prepare<[number]>('DELETE FROM attachments WHERE created_at < ?'),
       forget: db.prepare<[number]>('DELETE FROM attachments WHERE id = ?'),
       forgetUser: db.prepare<[string]>('DELETE FROM attachments WHERE user_id = ?'),
@@ -90,7 +91,10 @@ export class KeptFiles {
 
   /** Drops what is past its days (at start, and with each keep); returns how many. */
   prune(): number {
-    return this.s.prune.run(this.cutoff()).changes;
+    // Looked for first: a DELETE takes the write lock even when it deletes nothing, and every `cairn usage` or
+    // `cairn tasks list` builds Cairn, so each waited 5 s and failed "database is locked" beside a `cairn vacuum`.
+    const cutoff = this.cutoff();
+    return this.s.anyToPrune.get(cutoff) === 1 ? this.s.prune.run(cutoff).changes : 0;
   }
 
   private cutoff(): number {

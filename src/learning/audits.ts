@@ -108,6 +108,7 @@ export class AuditService {
       list: db.prepare<[number], AuditRow>('SELECT * FROM audits ORDER BY id DESC LIMIT ?'),
       count: db.prepare<[], number>('SELECT COUNT(*) FROM audits').pluck(),
       lastDone: db.prepare<[], { at: number | null }>("SELECT MAX(started_at) AS at FROM audits WHERE status = 'done'"),
+      marksCounted: db.prepare<[number], number>('SELECT 1 FROM audit_task_marks WHERE every_tasks = ?').pluck(),
       countMarks: db.prepare('INSERT OR IGNORE INTO audit_task_marks (every_tasks, claimed) VALUES (?, ?)'),
       claimMark: db.prepare('UPDATE audit_task_marks SET claimed = ? WHERE every_tasks = ? AND claimed < ?'),
     };
@@ -173,7 +174,9 @@ export class AuditService {
    * audited; where another process counts them already, its count stands.
    */
   countTaskMarksFrom(everyTasks: number, reached: number): void {
-    this.statements.countMarks.run(everyTasks, reached);
+    // Looked for first: an INSERT OR IGNORE takes the write lock even when it ignores, and a command that only reads
+    // (`cairn usage`, `cairn tasks list`) builds the scheduler too: beside a `cairn vacuum` it failed "database is locked".
+    if (this.statements.marksCounted.get(everyTasks) === undefined) this.statements.countMarks.run(everyTasks, reached);
   }
 
   /**

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CairnError } from '../core/errors.js';
+import { heldByAnotherProcess } from './instance-lease.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
@@ -109,7 +110,10 @@ export function migrate(db: Db, migrations: readonly Migration[], onPending?: (p
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const isApplied = db.prepare<[number]>('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
   const pending = [...migrations].sort((a, b) => a.version - b.version).filter((migration) => !applied.has(migration.version));
-  if (pending.length > 0) onPending?.(pending);
+  if (pending.length > 0) {
+    refuseUnderRunningStart(db, migrations);
+    onPending?.(pending);
+  }
   for (const migration of pending) {
     // IMMEDIATE takes the write lock before looking again: another process (a CLI command started
     // during an upgrade) may have applied it since the list above was read.
@@ -120,6 +124,24 @@ export function migrate(db: Db, migrations: readonly Migration[], onPending?: (p
       record.run(migration.version, migration.name, Date.now());
     }).immediate();
   }
+}
+
+/**
+ * Refuses to move the schema on under a `cairn start` of another process: one that has not migrated the database
+ * itself is an older Cairn still running after an upgrade (a monitoring check's `cairn doctor` of the new code upgraded
+ * the database under it, and its next writes were an older Cairn's in a newer schema), or a start upgrading it now.
+ */
+function refuseUnderRunningStart(db: Db, migrations: readonly Migration[]): void {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get()) return;
+  const holder = heldByAnotherProcess(db, 'start', Date.now());
+  if (!holder) return;
+  const schema = db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() as number | null;
+  const needed = Math.max(0, ...migrations.map((m) => m.version));
+  throw new CairnError(
+    'storage',
+    `\`cairn start\` runs on this database (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.startedAt).toISOString()}) and has not upgraded it: it is at schema ${schema ?? 0}, this Cairn needs ${needed}. ` +
+      `That is an older Cairn still running after an upgrade, or a start upgrading it now. Restart that \`cairn start\` (it upgrades the database as it starts), or let its upgrade finish, then run this again. Nothing was changed.`,
+  );
 }
 
 /** Refuses a database a newer Cairn wrote (before anything is written to it); one with no migrations yet is not. */

@@ -11,7 +11,7 @@
 import { diedOnThisHost, sameHostName, samePidSpace, thisHost } from './process-gone.js';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { CairnError } from '../core/errors.js';
+import { CairnError, sqliteCodeOf } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Timers, TimerHandle } from '../backends/timers.js';
 import type { Db } from './db.js';
@@ -22,6 +22,10 @@ export const LEASE_STALE_MS = 30_000;
 export const LEASE_RENEW_MS = 10_000;
 /** The leases this process took and holds: a holder with this process's pid that is one of them lives. */
 const HELD_BY_THIS_PROCESS = new Set<string>();
+/** tryTake's answer when the database stayed locked with nobody holding the lease: another command's long write. */
+const LOCKED = 'locked';
+const LOCKED_SAY_AGAIN_MS = 60_000;
+const LOCKED_MESSAGE = 'the database is locked by another process (a `cairn vacuum`, a large `cairn memory import`, an upgrade another command runs); waiting for it';
 /** How often a start waiting for a lease looks at it again: within one renewal, so a live holder is seen renewing. */
 const WATCH_MS = 2_000;
 /**
@@ -82,7 +86,18 @@ export class InstanceLease {
   static async acquireWhenFree(options: LeaseOptions & { sleep: (ms: number) => Promise<void> }): Promise<InstanceLease> {
     const lease = new InstanceLease(options);
     let watched: LeaseRow | undefined;
+    let lockedSaidAt: number | undefined;
     for (let held = lease.tryTake(); held !== undefined; held = lease.tryTake()) {
+      if (held === LOCKED) {
+        // Said again each minute: a command stuck with the lock keeps the start waiting.
+        const now = options.clock.now();
+        if (lockedSaidAt === undefined || now - lockedSaidAt >= LOCKED_SAY_AGAIN_MS) {
+          options.logger.warn(LOCKED_MESSAGE);
+          lockedSaidAt = now;
+        }
+        await options.sleep(WATCH_MS);
+        continue;
+      }
       const now = options.clock.now();
       const renewedMeanwhile = watched?.holder === held.holder && watched.renewed_at !== held.renewed_at;
       if (!lease.mayBeGone(held) || renewedMeanwhile) throw new CairnError('config', heldMessage(held, now, options.db.name));
@@ -119,11 +134,30 @@ export class InstanceLease {
 
   private take(): void {
     const held = this.tryTake();
+    if (held === LOCKED) throw new CairnError('storage', `${LOCKED_MESSAGE}: try again once it has finished.`);
     if (held) throw new CairnError('config', heldMessage(held, this.options.clock.now(), this.options.db.name));
   }
 
-  /** Takes the lease if it is free, stale or its holder died here; else returns who holds it. */
-  private tryTake(): LeaseRow | undefined {
+  /**
+   * Takes the lease if it is free, stale or its holder died here; else returns who holds it, or LOCKED when the
+   * database stayed locked past the busy timeout with nobody holding the lease: a start the operator ran while
+   * `cairn vacuum` rewrote the database died with SQLite's bare "database is locked". A start holding the lock
+   * (upgrading the database) is named as the lease's holder, readable all the same: WAL never blocks a reader.
+   */
+  private tryTake(): LeaseRow | typeof LOCKED | undefined {
+    try {
+      return this.takeOrName();
+    } catch (error) {
+      if (!/^SQLITE_(BUSY|LOCKED)/.test(sqliteCodeOf(error) ?? '')) throw error;
+      const held = this.options.db.prepare<[string], LeaseRow>('SELECT holder, pid, host, started_at, renewed_at FROM instance_lease WHERE name = ?').get(this.options.name);
+      if (!held || this.diedHere(held)) return LOCKED;
+      // A start on this machine that lives holds it, even past staleMs: a migration of a minute renews no lease.
+      const livesHere = samePidSpace(held.host, this.ownHost) && held.pid !== this.ownPid;
+      return livesHere || this.options.clock.now() - held.renewed_at < LEASE_STALE_MS ? held : LOCKED;
+    }
+  }
+
+  private takeOrName(): LeaseRow | undefined {
     const { db, clock, name, logger } = this.options;
     const now = clock.now();
     // IMMEDIATE: a second start checking at the same moment waits for this one's answer.
@@ -200,6 +234,15 @@ export function currentHolder(db: Db, name: string, now: number): { pid: number;
   const held = db.prepare<[string], LeaseRow>('SELECT holder, pid, host, started_at, renewed_at FROM instance_lease WHERE name = ?').get(name);
   if (!held || now - held.renewed_at >= LEASE_STALE_MS || diedOnThisHost({ pid: held.pid, host: held.host })) return undefined;
   return { pid: held.pid, host: held.host, startedAt: held.started_at };
+}
+
+/**
+ * The fresh lease `name` when a process other than this one holds it (`currentHolder`, less this process's own
+ * leases): a command about to change the schema must not do it under a `cairn start` that did not (db.ts).
+ */
+export function heldByAnotherProcess(db: Db, name: string, now: number): { pid: number; host: string; startedAt: number } | undefined {
+  const held = db.prepare<[string], { holder: string }>('SELECT holder FROM instance_lease WHERE name = ?').get(name);
+  return held && HELD_BY_THIS_PROCESS.has(held.holder) ? undefined : currentHolder(db, name, now);
 }
 
 function heldMessage(held: LeaseRow, now: number, databasePath: string): string {
