@@ -24,6 +24,7 @@ import { usageCommands } from './cli/usage.js';
 import { backupCommands } from './cli/backup.js';
 import { schedulesCommands } from './cli/schedules.js';
 import { setupCommands } from './cli/setup.js';
+import { toolsCommands } from './cli/tools.js';
 
 const VERSION = '0.1.0';
 
@@ -33,7 +34,7 @@ function withProxy(config: Config): Config {
 }
 
 /** Every command group; later capabilities add theirs here. */
-const GROUPS: readonly CommandGroup[] = [setupCommands, chatCommands, startCommands, doctorCommands, pairingCommands, skillsCommands, learningCommands, usageCommands, schedulesCommands, rlCommands, backendCommands, memoryCommands, backupCommands];
+const GROUPS: readonly CommandGroup[] = [setupCommands, chatCommands, startCommands, doctorCommands, pairingCommands, skillsCommands, learningCommands, usageCommands, schedulesCommands, rlCommands, backendCommands, memoryCommands, backupCommands, toolsCommands];
 
 export function buildProgram(print: (line: string) => void = (line) => console.log(escapeTerminalControls(line))): Command {
   const program = new Command('cairn')

@@ -10,6 +10,7 @@ import { ConsoleAdapter } from '../../adapters/console/index.js';
 import { consoleConversationId, type ConsoleIdentity } from '../../adapters/console/normalize.js';
 import { onShutdownSignal } from './signals.js';
 import type { CommandGroup } from './context.js';
+import { loadToolModules, registerCustomTools } from '../tools/custom/index.js';
 
 export interface ChatOptions {
   user?: string;
@@ -31,6 +32,7 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   const user = consoleName(options.user, '--user') ?? safeOsUser();
   const session = consoleName(options.session, '--session') ?? user;
   requireModel(config);
+  const customTools = await loadToolModules(config.tools.modules);
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   // Files Cairn sends (send_file) land in the data folder, not wherever the chat was started.
   const filesDir = join(config.dataDir, 'files');
@@ -41,6 +43,7 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   // In a terminal, log lines go above the prompt instead of into the line being typed.
   const logger = interactive ? loggerFor(config, 'warn', { destination: adapter.logOutput, terminal: Boolean(process.stderr.isTTY) }) : undefined;
   const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' }, logger ? { logger } : {});
+  registerCustomTools(cairn.tools, customTools, { logger: cairn.logger, secrets: config.secrets });
   takeOverFromEarlierChats(cairn, identity);
   // Piped lines are read only after the turn's answer, so nobody here can answer a held command:
   // with an admin channel and a running `cairn start` to post it, the admins are asked there instead.

@@ -17,6 +17,7 @@ import type { AtroposRunStats } from '../rl/atropos/environment.js';
 import { onShutdownSignal } from './signals.js';
 import { MAX_TIMER_MS } from '../config/duration.js';
 import { openDataDatabase, type CommandGroup } from './context.js';
+import { loadToolModules, registerCustomTools } from '../tools/custom/index.js';
 
 // Decimals only: Number() also reads `0x10`, `1e3` and `Infinity`, which nobody giving a count or a fraction means.
 const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*$/i;
@@ -149,7 +150,10 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
       const since = opts.since === undefined ? undefined : Date.parse(opts.since);
       if (since !== undefined && Number.isNaN(since)) throw new InvalidArgumentError(`--since must be an ISO 8601 date, not "${opts.since}".`);
       const [{ exportRecords, exportWarnings }, { recordsFromRuns }, { recordsFromLiveTasks }] = await Promise.all([import('../rl/export/index.js'), import('../rl/export/source.js'), import('../rl/export/live-tasks.js')]);
+      // The tasks' calls to tools from modules (CAIRN_TOOL_MODULES) must be among the tools offered, or each such task is an invalid example.
+      const customTools = opts.live ? await loadToolModules(loaded.tools.modules) : [];
       const cairn = opts.live ? createCairn({ ...loaded, logLevel: loaded.logLevel ?? 'warn' }, { db: openDataDatabase(loaded) }) : undefined;
+      if (cairn) registerCustomTools(cairn.tools, customTools, { logger: cairn.logger, secrets: loaded.secrets });
       try {
         const sources: ExportSource[] = [];
         if (opts.in?.length) sources.push(recordsFromRuns(opts.in));

@@ -26,6 +26,7 @@ import type { LeftoverScope } from '../backends/approvals.js';
 import { DatabaseSentReplies, REMEMBERED_REPLIES, SentReplies } from '../core/sent-replies.js';
 import type { CommandGroup } from './context.js';
 import { checkMovedDataFolder } from './start-checks.js';
+import { loadToolModules, registerCustomTools } from '../tools/custom/index.js';
 
 const IDLE_SWEEP_MS = 60_000;
 /** How long the platforms may take to disconnect at shutdown: with the grace of the turns and that of what follows them (10 s each by default), the stop fits the 30 s Docker and Kubernetes give it. */
@@ -90,6 +91,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   requireModel(config);
   const logger = options.logger ?? loggerFor(config, 'info');
   checkMovedDataFolder(config, logger);
+  // The tool modules people add (CAIRN_TOOL_MODULES): one that cannot load refuses the start, naming it, before anything is touched.
+  const customTools = await loadToolModules(config.tools.modules);
   // prom-client is loaded only where metrics are served.
   const metrics = config.metrics.enabled ? new (await import('../metrics/prometheus.js')).PrometheusMetrics(logger) : undefined;
   // The lease comes first: building Cairn already changes the database (approvals an earlier
@@ -121,6 +124,7 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   let cairn: Cairn;
   try {
     cairn = createCairn(config, { ...options, db, logger, ...(metrics ? { metrics } : {}) });
+    registerCustomTools(cairn.tools, customTools, { logger, secrets: config.secrets, ...(options.timers ? { timers: options.timers } : {}) });
   } catch (error) {
     lease.release();
     db.close();

@@ -10,6 +10,7 @@ import { BACKEND_ENV_BINDINGS } from './backends.js';
 import { SKILLS_ENV_BINDINGS } from './skills.js';
 import { MEMORY_ENV_BINDINGS } from './memory.js';
 import { WEB_ENV_BINDINGS } from './web.js';
+import { TOOLS_ENV_BINDINGS } from './tools.js';
 
 export type EnvKind = 'string' | 'int' | 'number' | 'list';
 
@@ -55,6 +56,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   ...SKILLS_ENV_BINDINGS,
   ...MEMORY_ENV_BINDINGS,
   ...WEB_ENV_BINDINGS,
+  ...TOOLS_ENV_BINDINGS,
 ];
 
 /** Provider keys read by the presets; not bound to a path because the provider decides which one counts. */

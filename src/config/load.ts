@@ -81,6 +81,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     ...config,
     dataDir: resolve(cwd, config.dataDir),
     skills: { ...config.skills, dirs: config.skills.dirs.map((dir) => resolve(cwd, dir)) },
+    tools: { ...config.tools, modules: config.tools.modules.map((path) => resolve(cwd, path)) },
     providers: chain.providers,
     modelProblems: chain.problems,
     auxModel: config.model.auxModel ?? chain.providers[0]?.model,

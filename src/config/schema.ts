@@ -17,6 +17,7 @@ import { BACKEND_NAMES, backendsSchema } from './backends.js';
 import { webSchema } from './web.js';
 import { skillsSchema } from './skills.js';
 import { memorySchema } from './memory.js';
+import { toolsSchema } from './tools.js';
 import { LOG_FORMATS } from '../core/logger.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -152,6 +153,8 @@ export const configSchema = z.object({
   /** Persistent notes: semantic search and recall (src/memory/notes). */
   memory: memorySchema,
   backends: backendsSchema,
+  /** Tools people add from their own modules (src/tools/custom). */
+  tools: toolsSchema,
   /** Reading web pages (src/web). */
   web: webSchema,
   /** Batch runs, rewards, exports and Atropos (src/rl). */

@@ -45,6 +45,8 @@ export interface Tool<Args = unknown> {
   name: string;
   description: string;
   parameters: z.ZodType<Args>;
+  /** The parameters as the model is sent them, where the tool has them written already (a tool module's); else made from `parameters`. */
+  jsonSchema?: Record<string, unknown>;
   /** Only offered to admin users. */
   adminOnly?: boolean;
   /** The result concerns only the person who asked (their notes): others in a shared conversation never see it. */
@@ -100,7 +102,7 @@ export class ToolRegistry {
   private schemaOf(tool: Tool<never>): Record<string, unknown> {
     let schema = this.schemas.get(tool.name);
     if (!schema) {
-      schema = portableSchema(z.toJSONSchema(tool.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
+      schema = tool.jsonSchema ?? portableSchema(z.toJSONSchema(tool.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
       this.schemas.set(tool.name, schema);
     }
     return schema;

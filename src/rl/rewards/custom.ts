@@ -6,14 +6,12 @@
  * that does not finish loading within `timeoutMs` (a top-level await on a grader that never
  * answers) fails with its name, and so does a call that does not return within it (a grader
  * without a timeout of its own) for that reward; a wait the run stops (Ctrl-C) is given up at
- * once: nothing waits on a module forever. TypeScript modules load through tsx's `tsImport`,
- * so they work the same whether Cairn runs compiled (dist/) or from its sources.
+ * once: nothing waits on a module forever. TypeScript modules load through tsx's `tsImport`
+ * (core/user-module.ts), so they work the same whether Cairn runs compiled (dist/) or from its sources.
  */
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { describeError } from '../../core/errors.js';
+import { importUserModule } from '../../core/user-module.js';
 import type { Trajectory } from '../trajectory.js';
 import type { Task } from '../tasks.js';
 import type { RewardResult } from './builtin.js';
@@ -102,15 +100,7 @@ function untilAborted<T>(pending: Promise<T>, signal: AbortSignal | undefined): 
 }
 
 async function importReward(path: string): Promise<CustomRewardFn> {
-  let module: Record<string, unknown>;
-  try {
-    const url = pathToFileURL(path).href;
-    module = (await (/\.[cm]?ts$/i.test(path) ? importTypeScript(url) : import(url))) as Record<string, unknown>;
-  } catch (error) {
-    // A plain value thrown at its top level has no message; a syntax error's has no line (Node prints that part only when it exits).
-    const where = error instanceof SyntaxError ? await syntaxErrorAt(path) : undefined;
-    throw new Error(`cannot load the reward module ${path}: ${describeError(error)}${where ? ` (at ${where})` : ''}`, { cause: error });
-  }
+  const module = await importUserModule(path, 'the reward module');
   const fallback = module.default;
   // A .ts file outside an ESM package loads as CommonJS: its exports arrive under `default`.
   const commonJs = typeof fallback === 'object' && fallback !== null ? (fallback as Record<string, unknown>) : {};
@@ -138,23 +128,4 @@ function describeReturned(value: unknown): string {
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-/** Where a module that does not parse breaks (`file:line:column` and the line), from esbuild's parser; undefined when it finds nothing. */
-async function syntaxErrorAt(path: string): Promise<string | undefined> {
-  try {
-    const { transform } = await import('esbuild');
-    const loader = /\.[cm]?ts$/i.test(path) ? 'ts' : 'js';
-    await transform(await readFile(path, 'utf8'), { loader, sourcefile: path });
-    return undefined;
-  } catch (error) {
-    const location = (error as { errors?: { location?: { file: string; line: number; column: number; lineText: string } | null }[] }).errors?.[0]?.location;
-    return location ? `${location.file}:${location.line}:${location.column + 1}: ${location.lineText.trim()}` : undefined;
-  }
-}
-
-/** tsx (and esbuild under it) loads only when a TypeScript reward module does: it costs about 0.1 s to import. */
-async function importTypeScript(url: string): Promise<unknown> {
-  const { tsImport } = await import('tsx/esm/api');
-  return tsImport(url, import.meta.url);
 }

@@ -1,0 +1,92 @@
+/**
+ * `cairn tools`: for whoever writes a tool module. `check` loads the modules (those CAIRN_TOOL_MODULES
+ * names, or the files given) and checks each tool as `cairn start` does, listing what the model will
+ * be offered; `run` calls one tool once as the model would (its arguments checked by its parameters,
+ * its time limit, its result cut and masked) and prints what the model would read. Each run loads the
+ * module afresh, so an edit shows at once here; a running Cairn takes it at its next start.
+ */
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import type { Config } from '../config/load.js';
+import { CairnError } from '../core/errors.js';
+import { loggerFor } from '../core/logger.js';
+import { ToolRegistry } from '../tools/registry.js';
+import { loadToolModules, registerCustomTools, type LoadedTool } from '../tools/custom/index.js';
+import type { CommandGroup } from './context.js';
+
+export const toolsCommands: CommandGroup = ({ program, config, print }) => {
+  const tools = program.command('tools').description('check and try the tools your own modules add (CAIRN_TOOL_MODULES)');
+  tools
+    .command('check')
+    .description('load the tool modules (CAIRN_TOOL_MODULES, or the files and folders given) and check each tool as `cairn start` does')
+    .argument('[paths...]', 'modules or folders to check instead of those CAIRN_TOOL_MODULES names')
+    .action(async (paths: string[]) => {
+      const loaded = await load(config(), paths);
+      if (loaded === undefined) return print(NONE);
+      print(`${loaded.length} tool${loaded.length === 1 ? '' : 's'}, as \`cairn start\` would offer ${loaded.length === 1 ? 'it' : 'them'}:`);
+      for (const tool of loaded) {
+        print(`✓ ${tool.name} (${tool.adminOnly ? 'admins only' : 'everyone'}${tool.private ? ', private to who asked' : ''}; ${tool.timeoutSeconds} s limit) from ${tool.file}`);
+        print(`    ${tool.description.split('\n')[0]}`);
+        print(`    arguments: ${describeArguments(tool.jsonSchema)}`);
+      }
+      print('A running Cairn loads its modules at its start: restart it for an edit to take effect. `cairn tools run <name> \'{…}\'` tries one.');
+    });
+  tools
+    .command('run')
+    .description('call one tool once, as the model would, and print what the model would read')
+    .argument('<name>', 'the tool to call')
+    .argument('[arguments]', 'its arguments as a JSON object', '{}')
+    .option('-m, --module <path>', 'load this module (or folder) instead of those CAIRN_TOOL_MODULES names')
+    .option('-u, --user <id>', 'who calls it, as at `cairn chat` (default: your OS user name)')
+    .option('--not-admin', 'call it as someone who is not an admin')
+    .action(async (name: string, json: string, options: { module?: string; user?: string; notAdmin?: boolean }) => {
+      const settings = config();
+      const loaded = await load(settings, options.module === undefined ? [] : [options.module]);
+      if (loaded === undefined) throw new CairnError('invalid_input', NONE);
+      if (!loaded.some((tool) => tool.name === name)) throw new CairnError('invalid_input', `No tool module adds a tool named "${name}"; they add: ${loaded.map((tool) => tool.name).join(', ')}.`);
+      const registry = new ToolRegistry();
+      registerCustomTools(registry, loaded, { logger: loggerFor(settings, 'warn'), secrets: settings.secrets });
+      const user = options.user ?? osUser();
+      const stop = new AbortController();
+      const onInterrupt = () => stop.abort(new CairnError('aborted', 'Stopped (Ctrl-C).'));
+      process.once('SIGINT', onInterrupt);
+      try {
+        const isAdmin = options.notAdmin !== true;
+        const at = Date.now();
+        const context = { sessionId: 'cairn-tools-run', conversationId: `console:${user}`, userId: `console:${user}`, platform: 'console', isAdmin, signal: stop.signal, now: () => at, sender: { identity: `console:${user}`, id: user, name: user, isDirect: true } };
+        const outcome = await registry.execute({ id: 'call_1', name, arguments: json }, context);
+        print(outcome.ok ? `✓ ${name} returned (as the model reads it):` : `✗ ${name} failed (${outcome.error}); the model would read:`);
+        print(outcome.content);
+        if (!outcome.ok) process.exitCode = 1;
+      } finally {
+        process.removeListener('SIGINT', onInterrupt);
+      }
+    });
+};
+
+const NONE = 'No tool modules: set CAIRN_TOOL_MODULES (or "tools.modules" in the config file) to your module files or a folder of them, or name them here (`cairn tools check ./tools`).';
+
+/** The tools of the modules given, else of those configured; undefined when there are none to load. */
+async function load(config: Config, paths: readonly string[]): Promise<LoadedTool[] | undefined> {
+  const given = paths.map((path) => resolve(path));
+  const modules = given.length > 0 ? given : config.tools.modules;
+  if (modules.length === 0) return undefined;
+  return loadToolModules(modules, given.length > 0 ? { source: 'cairn tools' } : {});
+}
+
+/** `orderId (string, required), verbose (boolean)`: the parameters' names, types and which are required. */
+function describeArguments(schema: Record<string, unknown>): string {
+  const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
+  const names = Object.keys(properties);
+  if (names.length === 0) return 'none';
+  return names.map((name) => `${name} (${typeof properties[name]?.type === 'string' ? properties[name].type : 'any'}${required.has(name) ? ', required' : ''})`).join(', ');
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username || 'local';
+  } catch {
+    return 'local';
+  }
+}
