@@ -51,11 +51,16 @@ import { Notes } from './memory/notes/index.js';
 import { memorySaveTool, memorySearchTool } from './memory/notes/tools.js';
 import { registerMemoryCommands } from './memory/notes/commands.js';
 import { forgetNotes } from './memory/forget.js';
+import { removeWithdrawn } from './memory/withdrawn-history.js';
+import { forgetAuditQuotes } from './learning/forgotten-quotes.js';
 import { ConversationModels } from './memory/conversation-models.js';
 import { registerModelCommand } from './core/model-command.js';
 import { registerStatusCommand } from './core/status-command.js';
 import { ModelCatalog } from './model/catalog.js';
 import type { Cairn, CairnOverrides } from './cairn-types.js';
+import { TimeZones } from './time-zones/index.js';
+import { registerTimeZoneCommand, setTimeZoneTool } from './time-zones/commands.js';
+import { timeZoneSection } from './time-zones/prefix.js';
 import { imageDescriber, notesEmbedder, unconfiguredModel, voiceTranscriber } from './optional-clients.js';
 import { unrefSleep } from './open-notes.js';
 import { settledWithin } from './core/settled-within.js';
@@ -71,6 +76,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   // Work that began before its account was linked (a turn, an extraction) writes for whoever the person is when it writes.
   const personOf = (userKey: string) => access.personOf(userKey);
   const ledger = new UsageLedger(db, () => clock.now(), personOf);
+  // Each person's time zone (theirs, their Slack profile's, else CAIRN_TZ), by person key.
+  const zones = new TimeZones(db, config.agent.timeZone, () => clock.now());
   const { metrics } = overrides;
   // Every model call goes in the ledger, and is counted where metrics are kept: counted first, since
   // the ledger's write fails on a full disk, which is when the failures should show in the metrics.
@@ -113,6 +120,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     instructionsFor: (conversationId) => channelOverride(config.channels, conversationId)?.instructions,
     // Called only by the idle sweep, which starts after createCairn returns, so the gateway below exists.
     turnRunning: (conversationId): boolean => gateway.hasRunningTurn(conversationId),
+    zoneOf: (message) => zones.forMessage(message).zone,
   });
   const skills = new Skills({ db, dataDir: config.dataDir, extraDirs: config.skills.dirs, catalogTokens: config.skills.catalogTokens, watchFolders: config.skills.watchFolders, clock, logger, knownSecrets: config.secrets });
   sessions.addPrefixSection(skills.catalog);
@@ -123,8 +131,10 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     secrets: config.secrets,
     recallTokens: config.memory.recallTokens,
     embedder: overrides.embedder ?? notesEmbedder(config, logger, metering),
-    extraction: { sessions: store, model, auxModel: config.auxModel, personOf, timeZone: config.agent.timeZone, contextTokens: config.model.contextTokens },
+    extraction: { sessions: store, model, auxModel: config.auxModel, personOf, timeZone: config.agent.timeZone, zoneOf: (person) => zones.of(person).zone, contextTokens: config.model.contextTokens },
   });
+  // The notes, which can be long, stay the prefix's last section.
+  sessions.addPrefixSection(timeZoneSection(zones));
   sessions.addPrefixSection(notes.recall);
   sessions.onEnded(notes.sessionEnded);
   const compressor = new Compressor({
@@ -138,7 +148,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     isPrivateTool: (name) => tools.isPrivate(name),
     isAdminOnlyTool: (name) => tools.isAdminOnly(name),
   });
-  const tools = new ToolRegistry().register(clockTool(config.agent.timeZone));
+  const tools = new ToolRegistry().register(clockTool(config.agent.timeZone)).register(setTimeZoneTool(zones));
   registerSkillTools(tools, skills);
   tools.register(memorySearchTool(notes, personOf, config.agent.timeZone)).register(memorySaveTool(notes, personOf, config.agent.timeZone));
   const timers = overrides.timers ?? systemTimers;
@@ -184,6 +194,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     contextTokens: config.model.contextTokens,
     clock,
     logger,
+    zoneOf: (message) => zones.forMessage(message),
   });
   const commands = new CommandRegistry();
   registerBuiltinCommands(commands, sessions, config.agent.name);
@@ -209,6 +220,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     (previous, person) => {
       notes.store.moveOwner(previous, person);
       schedules.store.reassign(previous, person);
+      zones.reassign(previous, person);
       ledger.reassign(previous, person);
       sessions.store.reassign(previous, person);
       keptFiles?.reassign(previous, person);
@@ -221,6 +233,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       allowance.carryOver(person, account);
       // Each task names the account that set it, so it goes back whatever else the person keeps on that platform.
       schedules.store.returnToAccount(person, account);
+      zones.copyTo(person, account);
       const platform = platformOf(account);
       const ended = sessions.endSessionsOf(person, 'unlinked', platform);
       // Unless the person keeps another account there: who sent what there cannot be told apart, so it stays with them.
@@ -243,7 +256,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       endSessions: (userId) => sessions.endSessionsOf(userId, 'forgotten'),
       auditsDir: join(config.dataDir, 'audits'),
     }),
-    config.agent.timeZone,
+    (person) => zones.of(person).zone,
   );
   registerApprovalCommands(commands, approvals);
   // A task that stopped on its own (its owner's account gone, its answers refused) is said in the admin channel.
@@ -251,6 +264,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const schedules = new Schedules({ db, clock, timers, logger, defaultTimeZone: config.agent.timeZone, tellAdmins });
   for (const tool of scheduleTools(schedules, (platform) => gateway.platforms().includes(platform))) tools.register(tool);
   registerScheduleCommands(commands, schedules);
+  // Tasks already set keep the zone they were set in: /timezone says so.
+  registerTimeZoneCommand(commands, zones, () => clock.now(), (person) => schedules.store.activeOf(person).map((task) => task.timeZone));
   const describer = overrides.describer ?? imageDescriber(config, metering);
   if (config.web.fetch) tools.register(webFetchTool({ ...config.web, proxy: config.proxy }, documentPool, config.secrets));
   const { provider, ...engine } = config.web.search;
@@ -275,6 +290,11 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     allowance,
     metrics,
     turnsInProgress,
+    // A deleted message leaves the history, its tasks' words and audit quotes, and the answers remembered for feedback.
+    forgetWithdrawn: (deleted) => {
+      forgetAuditQuotes(db, removeWithdrawn(db, deleted, logger).requests, join(config.dataDir, 'audits'));
+      learning.recorder.forgetAnswersTo(deleted.platform, deleted.messageId);
+    },
   });
   if (metrics) {
     // A name the model made up is counted as "unknown": every invented name would be a series of its own.
@@ -283,6 +303,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
       for (const call of result.toolCalls) metrics.toolCall(known.has(call.name) ? call : { ...call, name: 'unknown' });
     });
   }
+  // Who set tasks paused because they left (the server, the group) writes there again: those tasks go on.
+  agent.onTurnFinished((input) => schedules.ownerBack(input.message));
   registerUsageCommand(commands, allowance, (userKey) => access.links.identitiesOf(userKey).length > 1);
   const primary = config.providers[0];
   const catalog = primary ? new ModelCatalog(primary) : undefined;
@@ -323,6 +345,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     runningTurns: () => gateway.runningTurns(),
     pendingApprovals: () => approvals.pending().length,
     pendingProposals: () => learning.proposals.pending().length,
+    timeZones: () => ({ defaultZone: zones.defaultZone, own: zones.countOwn() }),
   });
 
   const moveConversation = (from: string, to: string): void => {

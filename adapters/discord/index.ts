@@ -31,7 +31,9 @@ import { setBounded } from '../../src/core/bounded-map.js';
 import { DraftNonces, type Draft } from './draft-messages.js';
 import { ChannelMessages, NO_PINGS, SUPPRESS_EMBEDS } from './channel-messages.js';
 import { editOf } from './edits.js';
+import { deletionOf } from './deletions.js';
 import { EditedMessages } from '../../src/core/edited-messages.js';
+import { memberGone } from './members.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Discord shows "typing…" for about 10 s. */
@@ -146,6 +148,8 @@ export class DiscordAdapter implements Adapter {
     const settings = discordSettings(this.deps.config);
     this.client.on(Events.MessageCreate, (message) => this.onMessage(sink, message));
     this.client.on(Events.MessageUpdate, (_old, updated) => this.onEdit(sink, updated));
+    this.client.on(Events.MessageDelete, (message) => this.onDeletion(sink, message));
+    this.client.on(Events.MessageBulkDelete, (messages) => messages.forEach((message) => this.onDeletion(sink, message)));
     this.client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(sink, interaction));
     this.client.on(Events.MessageReactionAdd, (reaction, user) => this.onReaction(sink, reaction.message.id, reaction.emoji.name, user));
     this.client.on(Events.Error, (error) => this.deps.logger.error({ err: describeError(error) }, 'Discord client error'));
@@ -160,6 +164,11 @@ export class DiscordAdapter implements Adapter {
 
   health(): AdapterHealth {
     return this.gateway.health();
+  }
+
+  /** Whether who set a scheduled task is still in the server of its channel (members.ts). */
+  accountGone(senderId: string, conversationId: string): Promise<string | undefined> {
+    return memberGone({ rest: this.client.rest, logger: this.deps.logger, guildName: (id) => this.client.guilds.cache.get(id)?.name }, senderId, conversationId);
   }
 
   async stop(): Promise<void> {
@@ -294,6 +303,14 @@ export class DiscordAdapter implements Adapter {
     if (!this.normalize || updated.partial) return;
     const inbound = editOf(this.edits, updated, normalizeMessage(updated, this.normalize));
     if (inbound) this.dispatch(sink, this.withThread(inbound, updated.channel, updated.id), updated.channelId);
+  }
+
+  /** A message deleted: the core drops it, stops its turn, and removes it from the history (deletions.ts). */
+  private onDeletion(sink: InboundSink, message: Message | PartialMessage): void {
+    if (!this.normalize) return;
+    this.edits.forget(message.id);
+    const inbound = deletionOf(message, this.normalize, new Date());
+    if (inbound) this.dispatch(sink, inbound, message.channelId);
   }
 
   /**

@@ -40,8 +40,9 @@ import { loadableFiles, withFileInfo } from './files.js';
 import { ASK_SHORTCUT, normalizeAskAbout, normalizeButtonPress } from './interactions.js';
 import { AssistantChats } from './assistant-chats.js';
 import { editOf, type SlackEdit } from './edits.js';
+import { deletionOf } from './deletions.js';
 import { EditedMessages } from '../../src/core/edited-messages.js';
-import { normalizeEvent, normalizeReaction, normalizeSlashCommand, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
+import { normalizeEvent, normalizeReaction, normalizeSlashCommand, parseConversationId, PLATFORM, filesOf, type BotIdentity, type Normalized, type NormalizeOptions, type ReplyTarget, type SlackFile } from './normalize.js';
 import { BLOCKS_LIMIT, BUTTON_ACTION } from './render.js';
 
 const PROGRESS_AFTER_MS = 20_000;
@@ -248,8 +249,12 @@ export class SlackAdapter implements Adapter {
     return this.socketMode?.health() ?? { ok: true };
   }
 
-  async accountGone(senderId: string): Promise<string | undefined> {
-    return (await this.members.isDeactivated(senderId)) ? 'their Slack account is deactivated' : undefined;
+  /** Deactivated (users.info), or no longer in the channel a task posts to (members.ts); a direct chat is theirs. */
+  async accountGone(senderId: string, conversationId: string): Promise<string | undefined> {
+    if (await this.members.isDeactivated(senderId)) return 'their Slack account is deactivated';
+    const { channel, asker } = parseConversationId(conversationId);
+    if (asker || channel.startsWith('D')) return undefined;
+    return (await this.members.isInChannel(channel, senderId)) === false ? 'they are no longer in that Slack channel (they left, or were removed)' : undefined;
   }
 
   async send(conversationId: string, reply: OutboundReply): Promise<string | undefined> {
@@ -282,6 +287,8 @@ export class SlackAdapter implements Adapter {
     if (!this.accepting || !bot) return;
     const edit = editOf(rawEvent);
     if (edit) return this.onEdit(edit, body, bot);
+    const deletion = deletionOf(rawEvent, bot, this.normalizeOptions(bot).now);
+    if (deletion) return this.onDeletion(deletion);
     const first = normalizeEvent(rawEvent, body, this.normalizeOptions(bot));
     // A Slack Connect partner's file comes as its id alone (files.ts): a message to answer waits for files.info (one attempt); the others go in at once.
     const toAnswer = first?.message.addressed && !first.message.isSelf && !first.message.isBot && first.message.attachments?.length;
@@ -305,10 +312,16 @@ export class SlackAdapter implements Adapter {
     this.deliver({ ...normalized, message: this.withName(this.withThread(message, normalized.target)) });
   }
 
-  /** Events carry member ids only: the core looks the name up when the turn starts. */
+  /** A message deleted: the core drops it, stops its turn, and removes it from the history (deletions.ts). */
+  private onDeletion(deletion: InboundMessage): void {
+    this.edits.forget(deletion.withdrawn ?? '');
+    void this.sink?.(deletion).catch((error: unknown) => this.logger.error({ messageId: deletion.messageId, err: describeError(error) }, 'Slack deletion was not handled'));
+  }
+
+  /** Events carry member ids only: the core looks the name (and the profile's time zone) up when the turn starts. */
   private withName(message: InboundMessage): InboundMessage {
     if (message.isSelf || message.isBot) return message;
-    return { ...message, loadUserName: () => this.members.nameOf(message.senderId) };
+    return { ...message, loadUserName: () => this.members.detailsOf(message.senderId) };
   }
 
   /** A message in a channel thread can be about that thread: the core may read what was said before it. */

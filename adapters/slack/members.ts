@@ -1,6 +1,7 @@
 /**
  * Members' names. Slack's events carry member ids only, so the model would see "U123" as
- * a speaker: names come from users.info (the app needs users:read) and are remembered.
+ * a speaker: names come from users.info (the app needs users:read) and are remembered, with
+ * the member's time zone from their profile (`tz`), which the core uses unless they set their own.
  */
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
@@ -8,16 +9,22 @@ import type { Logger } from '../../src/core/logger.js';
 import { describeError } from '../../src/core/errors.js';
 import { mapSlackError } from './errors.js';
 import { setBounded } from '../../src/core/bounded-map.js';
+import type { SenderDetails } from '../../src/core/message.js';
 
 /** Members whose names are remembered. */
 const REMEMBERED_NAMES = 5_000;
 
 const memberInfo = z.object({
-  user: z.object({ deleted: z.boolean().optional(), name: z.string().optional(), real_name: z.string().optional(), profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional() }),
+  user: z.object({ deleted: z.boolean().optional(), name: z.string().optional(), real_name: z.string().optional(), tz: z.string().optional(), profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional() }),
 });
 
+/** Pages of a channel's members read to find one (1,000 each): past them, whether they are in it is not told. */
+const MEMBER_PAGES = 10;
+
+const channelMembers = z.object({ members: z.array(z.string()), response_metadata: z.object({ next_cursor: z.string().optional() }).optional() });
+
 export class MemberNames {
-  private readonly names = new Map<string, Promise<string>>();
+  private readonly names = new Map<string, Promise<SenderDetails>>();
 
   constructor(
     private readonly client: InstanceType<typeof webApi.WebClient>,
@@ -25,13 +32,18 @@ export class MemberNames {
   ) {}
 
   /** The member's name; without the scope, or for an unknown member, the id stands in and is not asked for again. */
-  nameOf(userId: string): Promise<string> {
-    let name = this.names.get(userId);
-    if (!name) {
-      name = this.lookUp(userId);
-      setBounded(this.names, userId, name, REMEMBERED_NAMES);
+  async nameOf(userId: string): Promise<string> {
+    return (await this.detailsOf(userId)).name;
+  }
+
+  /** The member's name and their profile's time zone (absent without the scope, or when the profile has none). */
+  detailsOf(userId: string): Promise<SenderDetails> {
+    let details = this.names.get(userId);
+    if (!details) {
+      details = this.lookUp(userId);
+      setBounded(this.names, userId, details, REMEMBERED_NAMES);
     }
-    return name;
+    return details;
   }
 
   /**
@@ -48,16 +60,37 @@ export class MemberNames {
     }
   }
 
-  private async lookUp(userId: string): Promise<string> {
+  /**
+   * Whether the member is still in the channel (conversations.members, with channels:read or groups:read):
+   * false when every page was read without them; undefined when it cannot be told (no scope, Slack not
+   * answering, a channel of more than MEMBER_PAGES pages), so a scheduled task there runs. Asked afresh.
+   */
+  async isInChannel(channel: string, userId: string): Promise<boolean | undefined> {
+    let cursor: string | undefined;
+    try {
+      for (let page = 0; page < MEMBER_PAGES; page++) {
+        const listed = channelMembers.parse(await this.client.conversations.members({ channel, limit: 1000, ...(cursor ? { cursor } : {}) }));
+        if (listed.members.includes(userId)) return true;
+        cursor = listed.response_metadata?.next_cursor || undefined;
+        if (!cursor) return false;
+      }
+    } catch (error) {
+      this.logger.debug({ channel, userId, err: describeError(mapSlackError(error)) }, 'whether a Slack member is still in the channel could not be told');
+    }
+    return undefined;
+  }
+
+  private async lookUp(userId: string): Promise<SenderDetails> {
     try {
       const { user } = memberInfo.parse(await this.client.users.info({ user: userId }));
-      return user.profile?.display_name || user.real_name || user.profile?.real_name || user.name || userId;
+      const name = user.profile?.display_name || user.real_name || user.profile?.real_name || user.name || userId;
+      return { name, ...(user.tz ? { timeZone: user.tz } : {}) };
     } catch (error) {
       const mapped = mapSlackError(error);
       // A passing failure is tried again next time; a refusal (scope, unknown member) is not.
       if (mapped.isRetryable) this.names.delete(userId);
       this.logger.debug({ userId, err: describeError(mapped) }, 'Slack member name not looked up; using the id');
-      return userId;
+      return { name: userId };
     }
   }
 }

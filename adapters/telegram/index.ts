@@ -32,7 +32,9 @@ import { MARKDOWN_PART, MESSAGE_LIMIT, renderParts, type RenderedPart } from './
 import { editParts, partsRef } from './sent-parts.js';
 import { StopTargets } from './stop-targets.js';
 import { ChatSender, keyboardOf } from './chat-sender.js';
-import { EditedMessages } from './edits.js';
+import { editOf, hasWords } from './edits.js';
+import { EditedMessages } from '../../src/core/edited-messages.js';
+import { groupMemberGone } from './members.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Telegram shows "typing…" for about 5 s per chat action. */
@@ -183,6 +185,11 @@ export class TelegramAdapter implements Adapter {
     return this.polling?.health() ?? { ok: true };
   }
 
+  /** Whether who set a scheduled task in a group is still in it (members.ts). */
+  accountGone(senderId: string, conversationId: string): Promise<string | undefined> {
+    return groupMemberGone(this.bot.api, this.deps.logger, senderId, conversationId);
+  }
+
   /**
    * Shutdown, before the turns in flight drain: long polling ends (the offset confirmed is that of the updates handled)
    * and the webhook answers 503, so Telegram keeps what comes meanwhile for the next start. Replies still go out.
@@ -279,11 +286,11 @@ export class TelegramAdapter implements Adapter {
   private onMessage(sink: InboundSink, raw: unknown): void {
     if (!this.normalize) return;
     this.migrations.seen(raw);
-    this.edits.seen(raw);
     const album = albumOf(raw);
     // The album's messages all reply to the same message: its files and words come once, with the first.
     const source = album !== undefined && this.gathering.has(album) ? { ...(raw as object), reply_to_message: undefined, external_reply: undefined, quote: undefined } : raw;
     const message = this.stopTargets.route(this.withFiles(normalizeMessage(source, this.normalize), source), source);
+    if (message && hasWords(raw)) this.edits.seen(message);
     if (this.anonymous.intercept(raw, message)) return;
     if (!message || message.isSelf || message.isBot) return this.dispatch(sink, message);
     const split = `${message.conversationId}:${message.senderId}`;
@@ -315,7 +322,7 @@ export class TelegramAdapter implements Adapter {
   /** A message whose sender changed its words: the corrected wording goes to the core as a message of its own (edits.ts). */
   private onEdit(sink: InboundSink, raw: unknown): void {
     if (!this.normalize) return;
-    const message = this.edits.edited(raw, normalizeMessage(raw, this.normalize));
+    const message = editOf(this.edits, raw, normalizeMessage(raw, this.normalize));
     if (!message || message.isSelf || message.isBot) return;
     // After what the sender said before it (a split text still gathering).
     this.gathering.complete(`${message.conversationId}:${message.senderId}`);

@@ -19,8 +19,10 @@ import { CairnError, describeError, errorCodeOf, isCairnError } from './errors.j
 import { unsavedAnswerNote } from './user-errors.js';
 import { withReplyContext, withThreadContext } from './reply-context.js';
 import { withAttachmentNote } from './attachments.js';
+import { sourcesOf } from './coalesce.js';
 import { estimateMessageTokens, estimateTokens } from '../memory/tokens.js';
 import { foldForSearch } from '../memory/notes/fold.js';
+import type { PersonZone } from '../time-zones/index.js';
 
 export interface AgentOptions {
   store: SessionStore;
@@ -31,6 +33,8 @@ export interface AgentOptions {
   contextTokens: number;
   clock: Clock;
   logger: Logger;
+  /** The time zone of a message's sender (time-zones/): what current_time, schedule_task and memory_search use on their turn. */
+  zoneOf?: ((message: InboundMessage) => PersonZone) | undefined;
 }
 
 export interface TurnInput {
@@ -123,7 +127,8 @@ export class Agent {
     let reserved = reservedTokens(compressor.contextFor(input.session), tools);
     this.refuseOversized(userMessage, input.session, reserved);
     // Others' words added before the sender's are kept apart too: notes drawn from this message are the sender's.
-    store.append(input.session.id, [{ message: userMessage, userId: input.message.userId, ...(userMessage.content !== said ? { said } : {}) }], startedAt);
+    // With the platform messages it came from, so a deletion of one finds it (withdrawals.ts).
+    store.append(input.session.id, [{ message: userMessage, userId: input.message.userId, sources: sourcesOf(inbound), ...(userMessage.content !== said ? { said } : {}) }], startedAt);
 
     let session = input.session;
     let history = store.messages(session);
@@ -145,7 +150,7 @@ export class Agent {
     const usage: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
     const state: LoopState = { steps: 0, toolCalls: 0, toolErrors: 0, consecutiveFailedSteps: 0 };
-    const toolContext = { sessionId: session.id, conversationId: session.conversationId, userId: input.message.userId, platform: input.message.platform, sender: { identity: input.message.identity ?? input.message.userId, id: input.message.senderId, name: input.message.userName, isDirect: input.message.isDirect }, isAdmin: input.isAdmin, signal: input.signal, now: () => clock.now(), ...(input.notify ? { notify: input.notify } : {}), ...(input.sendFile ? { sendFile: input.sendFile } : {}) };
+    const toolContext = { sessionId: session.id, conversationId: session.conversationId, userId: input.message.userId, platform: input.message.platform, sender: { identity: input.message.identity ?? input.message.userId, id: input.message.senderId, name: input.message.userName, isDirect: input.message.isDirect }, isAdmin: input.isAdmin, signal: input.signal, now: () => clock.now(), ...(input.notify ? { notify: input.notify } : {}), ...(input.sendFile ? { sendFile: input.sendFile } : {}), ...zoneFor(this.options.zoneOf, inbound) };
     let modelMs = 0;
     let stopReason: string | undefined;
     let text = '';
@@ -371,6 +376,11 @@ export class Agent {
     if (!outcome.ok) this.options.logger.debug({ sessionId: context.sessionId, tool: call.name, error: outcome.error }, 'tool call failed');
     return outcome;
   }
+}
+
+/** The asker's zone for the tools, looked up when a tool asks: a zone set earlier in the turn counts. */
+function zoneFor(zoneOf: AgentOptions['zoneOf'], message: InboundMessage): { zone?: () => PersonZone } {
+  return zoneOf ? { zone: () => zoneOf(message) } : {};
 }
 
 /** Stopped by the person (/stop), not cut off by a restart. */

@@ -148,6 +148,7 @@ export function merged(messages: readonly InboundMessage[], separator = SEPARATO
     ...last,
     text,
     ownText: ownText !== text ? ownText : undefined,
+    madeOf: messages.flatMap(sourcesOf),
     replyingTo: undefined,
     attachments: attachments.length > 0 ? attachments : undefined,
     files: files.length > 0 ? files : undefined,
@@ -155,6 +156,11 @@ export function merged(messages: readonly InboundMessage[], separator = SEPARATO
     earlier: first.earlier,
     loadUserName: first.loadUserName,
   };
+}
+
+/** The platform ids of the messages a message is made of (a batch's, or its own): what a deletion of one of them finds. */
+export function sourcesOf(message: Pick<InboundMessage, 'messageId' | 'madeOf'>): readonly string[] {
+  return message.madeOf ?? [message.messageId];
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * A message its sender edited after sending it, as the core is given it: the Slack and Discord adapters (as
- * Telegram's, adapters/telegram/edits.ts) send an edit that changed the words as a message of its own, saying
+ * A message its sender edited after sending it, as the core is given it: the Slack, Discord and Telegram adapters
+ * (their edits.ts) send an edit that changed the words as a message of its own, saying
  * what the message read before, so the model answers the corrected request (or, for a typo, just takes note).
  * Its files were read with the message, not again. An edit that only adds the mention of Cairn it forgot is a
  * question like any other. Each edit has an id of its own (`<message id>:edit:<when>`), so the gateway's dedupe
@@ -28,6 +28,16 @@ export class EditedMessages {
   /** Remembers the words a message came with. */
   seen(message: InboundMessage): void {
     if (!message.isSelf && !message.isBot) setBounded(this.words, message.messageId, wordsOf(message), REMEMBERED_MESSAGES);
+  }
+
+  /** Whether this process saw the message's words (Telegram answers an edit only of a message it saw). */
+  knows(messageId: string): boolean {
+    return this.words.has(messageId);
+  }
+
+  /** Forgets a message's words: it was deleted (withdrawals.ts). */
+  forget(messageId: string): void {
+    this.words.delete(messageId);
   }
 
   /**

@@ -35,6 +35,11 @@ import type { Metrics } from './metrics.js';
 import { settledWithin } from './settled-within.js';
 import { lineAnswer } from './waiting-line.js';
 import type { TurnsInProgress } from './turns-in-progress.js';
+import type { HandleOutcome } from './handle-outcomes.js';
+import { tellNotTaken } from './not-taken.js';
+import { merged } from './coalesce.js';
+import { STOPPED_AS_DELETED, Withdrawals } from './withdrawals.js';
+import type { WithdrawnMessage } from '../memory/withdrawn-history.js';
 
 export interface GatewayOptions {
   db: Db;
@@ -57,30 +62,11 @@ export interface GatewayOptions {
   metrics?: Metrics | undefined;
   /** Keeps the turns under way in the database, so a start after a crash can say which it cut off; without it none are kept. */
   turnsInProgress?: TurnsInProgress | undefined;
+  /** Removes a deleted message and Cairn's turn for it from what is kept (memory/withdrawn-history.ts); without it nothing is removed. */
+  forgetWithdrawn?: ((message: WithdrawnMessage) => void) | undefined;
 }
 
-/** How the gateway handled a message (what `cairn_messages_total` counts by): a fixed list, so its series can start at zero. */
-export const HANDLE_OUTCOMES = [
-  'dropped-self',
-  'dropped-bot',
-  'duplicate',
-  'not-addressed',
-  'pairing',
-  'denied',
-  'rejected',
-  'command',
-  'turn',
-  /** Waited behind a running turn and was answered with the messages sent along with it (see coalesce.ts). */
-  'joined',
-  'failed',
-  'stopped',
-  'closed',
-  /** Refused: its conversation's line (or the sender's places in it) was full (waiting-line.ts). */
-  'busy',
-] as const;
-export type HandleOutcome = (typeof HANDLE_OUTCOMES)[number];
-/** The outcomes of a turn that ran (`cairn_turn_duration_seconds`; `handle` checks for the same three). */
-export const TURN_OUTCOMES = ['turn', 'failed', 'stopped'] as const satisfies readonly HandleOutcome[];
+export { HANDLE_OUTCOMES, TURN_OUTCOMES, type HandleOutcome } from './handle-outcomes.js';
 
 const RESTARTING = 'Cairn is restarting. Please send that again in a minute.';
 /** What a scheduled run cut off by a restart says instead: nobody sent it, and it runs again by itself. */
@@ -103,11 +89,13 @@ export class Gateway {
   private readonly files: FileReader;
   private readonly replies: TurnReplies;
   private readonly commandAnswers = new CommandAnswers();
+  private readonly withdrawals: Withdrawals;
 
   constructor(private readonly options: GatewayOptions) {
     this.dedupe = new InboundDedupe(options.db);
     this.batches = new MessageBatches(this.queue, options.maxInputChars);
     this.running = new RunningTurns(options.access);
+    this.withdrawals = new Withdrawals(this.running, options.logger, options.forgetWithdrawn);
     this.replies = new TurnReplies(this.adapters, options.logger);
     options.metrics?.runningTurns(() => this.runningTurns());
     options.metrics?.waitingMessages(() => this.queue.waitingTotal);
@@ -131,34 +119,16 @@ export class Gateway {
       return outcome;
     } catch (error) {
       if (sqliteCodeOf(error) === undefined) throw error;
-      await this.notTaken(message, error);
+      await tellNotTaken(message, error, { ...this.options, reply: (to, reply) => this.replies.reply(to, reply) });
       return outcome;
     } finally {
       this.options.metrics?.message(inbound.platform, outcome);
     }
   };
 
-  /**
-   * The database refused a message before its turn (its duplicate check: a full disk, a volume gone read-only). Its
-   * sender is told why, as a turn that failed there would be, where the message was for Cairn and they may talk to it
-   * (a group's chatter gets no error, a stranger no answer). The platform is not asked to send it again: nothing here
-   * could record it then either, each delivery would get the sentence once more, and Telegram's polling cannot.
-   */
-  private async notTaken(message: InboundMessage, error: unknown): Promise<void> {
-    const { logger, access, commands } = this.options;
-    logger.error({ platform: message.platform, conversationId: message.conversationId, messageId: message.messageId, code: errorCodeOf(error), err: describeError(error) }, 'message not taken: the database refused to record it');
-    if (message.isSelf || message.isBot) return;
-    if (!message.isDirect && !message.addressed && !(message.command && commands.get(message.command.name))) return;
-    try {
-      if (access.decide(message) !== 'allow') return;
-    } catch {
-      return;
-    }
-    await this.replies.reply(message, { text: userFacingError(error), isError: true });
-  }
-
   private async accept(inbound: InboundMessage): Promise<HandleOutcome> {
     const { logger, access, clock } = this.options;
+    if (inbound.withdrawn !== undefined) return this.withdrawals.withdraw({ platform: inbound.platform, conversationId: inbound.conversationId, messageId: inbound.withdrawn });
     if (inbound.isSelf) return 'dropped-self';
     if (inbound.isBot) return 'dropped-bot';
     if (!this.dedupe.firstSighting(inbound.platform, inbound.messageId, clock.now())) {
@@ -235,7 +205,7 @@ export class Gateway {
   /** Why the sender's account is gone (see Adapter.accountGone); a failure to tell is taken as not gone, so the run goes on. */
   private async accountGone(message: InboundMessage): Promise<string | undefined> {
     try {
-      return await this.adapters.get(message.platform)?.accountGone?.(message.senderId);
+      return await this.adapters.get(message.platform)?.accountGone?.(message.senderId, message.conversationId);
     } catch (error) {
       this.options.logger.warn({ platform: message.platform, senderId: message.senderId, err: describeError(error) }, 'could not tell whether a scheduled task’s owner still has an account; it runs');
       return undefined;
@@ -275,9 +245,15 @@ export class Gateway {
 
   /** Runs a command or a turn (`parts`: the messages a batch is made of); a turn's outcome and time are counted. */
   private async handle(message: InboundMessage, parts: readonly InboundMessage[] = [message]): Promise<HandleOutcome> {
+    // Deleted while it waited (withdrawals.ts): the others sent with it are answered without it.
+    const kept = this.withdrawals.kept(parts);
+    if (kept.length === 0) return 'withdrawn';
+    if (kept.length < parts.length) return this.handle(merged(kept), kept);
     const started = performance.now();
     const outcome = await this.work(message, parts.length > 1);
     if (outcome === ONE_BY_ONE) return this.oneByOne(parts);
+    // Its turn stopped for one deleted message of a batch: the rest are answered.
+    if (outcome === 'withdrawn' && parts.length > 1) return this.handle(message, parts);
     const turnEnded = outcome === 'turn' || outcome === 'failed' || outcome === 'stopped';
     if (turnEnded && !message.command) this.options.metrics?.turn(message.platform, outcome, (performance.now() - started) / 1000);
     return outcome;
@@ -359,7 +335,7 @@ export class Gateway {
         await this.replies.reply(message, { text: read, isError: true, endsTurn: true });
         return 'failed';
       }
-      const result = await this.turn(read, isAdmin, controller.signal);
+      const result = await this.turn(read, isAdmin, controller.signal, turn);
       turn.answering = true;
       this.options.logger.info({ ...ids, sessionId: result.sessionId, steps: result.steps, tools: result.toolCalls.length, ms: result.durationMs }, 'turn finished');
       // Cancelled while it ran: its owner was told "Cancelled", so its answer is not posted.
@@ -370,6 +346,12 @@ export class Gateway {
       await this.replies.reply(message, { text: result.text.trim() || 'The model returned an empty answer. Please rephrase, or /new to start over.', endsTurn: true });
       return 'turn';
     } catch (error) {
+      // Deleted while answered: a word only in place of an answer partly showing (withdrawals.ts).
+      if (turn?.withdrawn.length && !turn.stopped && !turn.answering) {
+        this.options.logger.info(ids, 'turn stopped: the message it answers was deleted');
+        if (turn.shown) await this.replies.reply(message, { text: STOPPED_AS_DELETED, endsTurn: true });
+        return 'withdrawn';
+      }
       // Not a failure to report; but the request still gets its answer, since some platforms
       // hold a placeholder for it (Discord's deferred "thinking…", Slack's response_url).
       if (turn?.stopped) {
@@ -392,6 +374,7 @@ export class Gateway {
       admission?.release();
       this.inFlight.delete(controller);
       if (turn) this.running.end(message.conversationId, turn);
+      if (turn) this.withdrawals.ended(message, turn);
       // After its last word was sent: a crash before this is said at the next start.
       turnEnded?.();
       // A command answered while another turn runs there (/stop, /status) ends nothing the adapter shows: that turn's draft and typing go on.
@@ -419,11 +402,16 @@ export class Gateway {
     return withFilesRead(message, await this.files.read(message, signal, tokenRoom));
   }
 
-  private turn(message: InboundMessage, isAdmin: boolean, signal: AbortSignal): Promise<TurnResult> {
+  private turn(message: InboundMessage, isAdmin: boolean, signal: AbortSignal, running: RunningTurn): Promise<TurnResult> {
     const adapter = this.adapters.get(message.platform);
     const session = this.options.sessions.resolve(message);
     const replyTo = replyToOf(message);
-    const onEvent = adapter?.progress ? (event: TurnEvent) => adapter.progress?.(message.conversationId, event, replyTo) : undefined;
+    const onEvent = adapter?.progress
+      ? (event: TurnEvent) => {
+          if (event.type === 'text-delta') running.shown = true;
+          adapter.progress?.(message.conversationId, event, replyTo);
+        }
+      : undefined;
     return this.options.agent.runTurn({
       message,
       session,

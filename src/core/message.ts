@@ -51,6 +51,12 @@ export interface ScheduledRun {
   failed?: (error: unknown) => string;
 }
 
+/** What a platform tells of a sender when asked (Slack's users.info). */
+export interface SenderDetails {
+  name: string;
+  timeZone?: string | undefined;
+}
+
 export interface InboundMessage {
   platform: string;
   /** Carries the platform and everything that scopes a session: `slack:T1:C1:1700000000.1`. */
@@ -102,8 +108,10 @@ export interface InboundMessage {
   loadEarlier?: ((signal: AbortSignal) => Promise<ThreadBefore>) | undefined;
   /** What `loadEarlier` found. */
   earlier?: ThreadBefore | undefined;
-  /** Looks up the sender's name where the platform sends only an id (Slack); the gateway calls it when the turn starts. */
-  loadUserName?: (() => Promise<string>) | undefined;
+  /** Looks up the sender's name where the platform sends only an id (Slack), with their time zone where it keeps one; the gateway calls it when the turn starts. */
+  loadUserName?: (() => Promise<string | SenderDetails>) | undefined;
+  /** The sender's time zone as the platform gives it (Slack's profile): an IANA name; absent where it gives none (Discord, Telegram). */
+  timeZone?: string | undefined;
   /** Sent by Cairn's scheduler on behalf of who set the task: no platform message to reply to. */
   /**
    * A scheduled task's run. `cancelled`: whether the task was cancelled since it fell due (its run
@@ -118,6 +126,14 @@ export interface InboundMessage {
   feedbackOn?: string | undefined;
   /** Came as an interaction whose answer has a place held for it (Discord's /ask, "Ask Cairn" and button presses; Slack's /cairn), so it never joins other messages' turn. */
   viaSlashCommand?: boolean | undefined;
+  /**
+   * Not a message but word that one was deleted (Slack's `message_deleted`, Discord's messageDelete): the `messageId`
+   * its adapter gave the message deleted (its edits' ids start with it). Waiting in line, it is dropped; answered
+   * now, its turn stops; answered before, it leaves the stored history with Cairn's turn for it (withdrawals.ts).
+   */
+  withdrawn?: string | undefined;
+  /** The platform ids of the messages this one is made of, where it is several sent together (coalesce.ts); absent: `messageId` alone. */
+  madeOf?: readonly string[] | undefined;
   /** Platform id of the message or event, used to drop duplicate deliveries. */
   messageId: string;
   receivedAt: Date;
@@ -231,11 +247,12 @@ export interface Adapter {
   /** How its connection is; an adapter without one is taken as well while it runs. */
   health?(): AdapterHealth;
   /**
-   * Why the platform's user `senderId` has no account any more (Slack: "their Slack account is
-   * deactivated"), or undefined while they have one or it cannot be told. Asked before a scheduled
-   * task runs as them: a person who left the company kept posting their daily report for months.
+   * Why the platform's user `senderId` can no longer be who a scheduled task in `conversationId` runs
+   * as (Slack: "their Slack account is deactivated"; Discord and Telegram: they are no longer in that
+   * server or group), or undefined while they are or it cannot be told. Asked before a scheduled task
+   * runs as them: a person who left kept posting their daily report where they no longer were, for months.
    */
-  accountGone?(senderId: string): Promise<string | undefined>;
+  accountGone?(senderId: string, conversationId: string): Promise<string | undefined>;
   /** Optional live progress (typing indicator, streamed text); `replyTo` is the message the turn answers. */
   progress?(conversationId: string, event: TurnEvent, replyTo?: string): void;
 }

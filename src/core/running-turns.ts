@@ -6,6 +6,8 @@ import type { InboundMessage } from './message.js';
 import type { AccessControl } from '../access/index.js';
 import { STOPPED_BY_USER } from './agent.js';
 import { CairnError } from './errors.js';
+import { sourcesOf } from './coalesce.js';
+import { isOrEdits } from './withdrawals.js';
 
 /** A turn being worked on: who asked (the platform account, whose person may change while it runs), how to stop it, and whether /stop did. */
 export interface RunningTurn {
@@ -16,6 +18,11 @@ export interface RunningTurn {
   waiting: boolean;
   /** Its answer (or why there is none) is being sent: /stop comes too late to change it. */
   answering: boolean;
+  /** The platform messages it answers (a batch's each), and those of them deleted since it began (withdrawals.ts). */
+  sources: readonly string[];
+  withdrawn: string[];
+  /** Some of its answer shows already (a streamed draft). */
+  shown: boolean;
 }
 
 export class RunningTurns {
@@ -25,7 +32,7 @@ export class RunningTurns {
 
   /** Registers the turn the message starts; it waits (for the person's turn elsewhere) until said otherwise. */
   begin(message: InboundMessage, controller: AbortController): RunningTurn {
-    const turn: RunningTurn = { controller, identity: message.identity ?? message.userId, stopped: false, waiting: true, answering: false };
+    const turn: RunningTurn = { controller, identity: message.identity ?? message.userId, stopped: false, waiting: true, answering: false, sources: sourcesOf(message), withdrawn: [], shown: false };
     this.turns.set(message.conversationId, turn);
     return turn;
   }
@@ -42,6 +49,18 @@ export class RunningTurns {
   /** How many turns run now (not those still waiting for their person's turn elsewhere). */
   count(): number {
     return [...this.turns.values()].filter((turn) => !turn.waiting).length;
+  }
+
+  /**
+   * The turn answering the platform's message `messageId`, which its sender deleted: stopped, unless its answer is
+   * on its way already. Either way it notes the deletion, for what it stored to be removed once it ends.
+   */
+  withdraw(platform: string, messageId: string): RunningTurn | undefined {
+    const turn = [...this.turns].find(([conversationId, each]) => conversationId.startsWith(`${platform}:`) && each.sources.some((id) => isOrEdits(id, messageId)))?.[1];
+    if (!turn) return undefined;
+    turn.withdrawn.push(messageId);
+    if (!turn.answering && !turn.stopped) turn.controller.abort(new CairnError('aborted', 'the message it answers was deleted'));
+    return turn;
   }
 
   /**

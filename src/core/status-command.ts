@@ -17,6 +17,8 @@ export interface StatusSources {
   runningTurns: () => number;
   pendingApprovals: () => number;
   pendingProposals: () => number;
+  /** CAIRN_TZ and how many people set a zone of their own (time-zones/). */
+  timeZones?: () => { defaultZone: string; own: number };
 }
 
 export function registerStatusCommand(commands: CommandRegistry, sources: StatusSources): void {
@@ -42,8 +44,17 @@ export function statusText(sources: StatusSources): string {
     `Platforms: ${platforms.length === 0 ? 'none' : platforms.map(({ platform, health }) => `${platform} ${health.problem ? `(${health.ok ? '' : 'down: '}${health.problem})` : health.ok ? 'ok' : 'down'}`).join(', ')}.`,
     `Turns running now: ${running}.`,
     waiting.length > 0 ? `Waiting for an admin: ${waiting.join(', ')}.` : 'Nothing waits for an admin.',
+    ...zonesLine(sources),
     '/usage shows the tokens and cost of today.',
   ].join('\n');
+}
+
+/** Which zone stands in for people who set none, and how many did: the team's spread at a glance. */
+function zonesLine(sources: StatusSources): string[] {
+  const zones = sources.timeZones?.();
+  if (!zones) return [];
+  const own = zones.own === 0 ? 'nobody has set theirs with /timezone yet' : `${zones.own} ${zones.own === 1 ? 'person has' : 'people have'} set theirs (/timezone)`;
+  return [`Time zone: ${zones.defaultZone} (CAIRN_TZ) for anyone whose own is unknown; ${own}.`];
 }
 
 function duration(ms: number): string {

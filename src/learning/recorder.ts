@@ -7,6 +7,8 @@ import type { TurnInput, TurnResult } from '../core/agent.js';
 import type { Clock } from '../core/clock.js';
 import { outcomeFromTools } from './outcome.js';
 import type { SkillUse, Task, TaskStore } from './tasks.js';
+import { sourcesOf } from '../core/coalesce.js';
+import { isOrEdits } from '../core/withdrawals.js';
 
 export type TaskListener = (task: Task, result: TurnResult) => void;
 
@@ -97,6 +99,16 @@ export class TaskRecorder {
       if (movedKey === undefined || !turn) continue;
       this.latestPlain.delete(person);
       this.latestPlain.set(turnKey(turn.input.message.conversationId, turn.userId), movedKey);
+    }
+  }
+
+  /**
+   * Its sender deleted the message `messageId` (core/withdrawals.ts): a plain turn that answered it is forgotten,
+   * so a 👍 on the answer later does not make a task of the words deleted (a task's words go in the database).
+   */
+  forgetAnswersTo(platform: string, messageId: string): void {
+    for (const [key, turn] of [...this.plainTurns]) {
+      if (turn.input.message.platform === platform && sourcesOf(turn.input.message).some((id) => isOrEdits(id, messageId))) this.forget(key);
     }
   }
 

@@ -112,10 +112,12 @@ const SUMMARY_COLUMNS = [
  * counts, tool errors (their kinds: `terminal: tool_error`), skill uses and usage stay for the audits.
  */
 export const FORGOTTEN_TASK_TEXT = '(Deleted with /forget.)';
+/** What a task's words read as once its sender deleted the message it answered (memory/withdrawn-history.ts). */
+export const WITHDRAWN_TASK_TEXT = '(The message was deleted by its sender.)';
 
-/** Whether a task's words were deleted with `/forget` (see FORGOTTEN_TASK_TEXT). */
+/** Whether a task's words were deleted, with `/forget` or by deleting the message (see FORGOTTEN_TASK_TEXT). */
 export function isForgottenTask(task: Pick<Task, 'request'>): boolean {
-  return task.request === FORGOTTEN_TASK_TEXT;
+  return task.request === FORGOTTEN_TASK_TEXT || task.request === WITHDRAWN_TASK_TEXT;
 }
 
 const skillUsesSchema = z.array(z.object({ name: z.string(), version: z.number().int() }));
@@ -153,7 +155,7 @@ export class TaskStore {
       since: db.prepare<[number], TaskRow>(`SELECT ${SUMMARY_COLUMNS}, '[]' AS trajectory FROM tasks WHERE created_at >= ? ORDER BY id`),
       request: db.prepare<[number], string>('SELECT request FROM tasks WHERE id = ?').pluck(),
       count: db.prepare('SELECT COUNT(*) FROM tasks').pluck(),
-      wordsForgotten: db.prepare<[string, number], number>('SELECT request = ? FROM tasks WHERE id = ?').pluck(),
+      wordsForgotten: db.prepare<[string, string, number], number>('SELECT request IN (?, ?) FROM tasks WHERE id = ?').pluck(),
       forgottenAt: db.prepare<[string], number | null>('SELECT forgotten_at FROM note_owners WHERE user_id = ?').pluck(),
       askedBefore: db.prepare<[string, number, string], { id: number; request: string }>('SELECT id, request FROM tasks WHERE user_id = ? AND created_at <= ? AND request != ?'),
       forgetWords: db.prepare<[{ id: number; text: string }]>(
@@ -251,7 +253,7 @@ export class TaskStore {
 
   /** Whether the task's words were deleted with `/forget` since it was read (see FORGOTTEN_TASK_TEXT). */
   wordsForgotten(id: number): boolean {
-    return this.statements.wordsForgotten.get(FORGOTTEN_TASK_TEXT, id) === 1;
+    return this.statements.wordsForgotten.get(FORGOTTEN_TASK_TEXT, WITHDRAWN_TASK_TEXT, id) === 1;
   }
 
   markReflected(id: number): void {

@@ -28,6 +28,8 @@ export interface SessionManagerOptions {
    * turn's answer and start the next message afresh.
    */
   turnRunning?: (conversationId: string) => boolean;
+  /** The time zone of a message's sender (time-zones/): a session's first day is given in that of whoever started it. */
+  zoneOf?: (message: InboundMessage) => string;
 }
 
 export class SessionManager {
@@ -65,6 +67,7 @@ export class SessionManager {
       isDirect: message.isDirect,
       firstMessage: message.text,
       startedAt,
+      timeZone: this.options.zoneOf?.(message),
     });
     return this.options.store.start(
       { conversationId, platform: message.platform, userId: message.userId, prefix, model: this.options.modelFor?.(conversationId), isDirect: message.isDirect },

@@ -58,6 +58,8 @@ export interface NewMessage {
   userId?: string | undefined;
   /** A user message's own words where its content adds context before them (see StoredMessage.said). */
   said?: string | undefined;
+  /** The platform messages a user message came from (InboundMessage.madeOf): a deletion of one finds it (core/withdrawals.ts). */
+  sources?: readonly string[] | undefined;
 }
 
 export interface NewSession {
@@ -150,6 +152,9 @@ export class SessionStore {
       insertMessage: db.prepare(
         'INSERT INTO messages (session_id, seq, role, content, tool_calls, tool_call_id, name, user_id, tokens, created_at, said, reasoning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, seq) DO NOTHING',
       ),
+      insertSource: db.prepare<[string, number, string]>(
+        'INSERT OR IGNORE INTO message_sources (platform, message_id, session_id, seq) SELECT platform, ?, id, ? FROM sessions WHERE id = ?',
+      ),
       messagesAfter: db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq'),
       compress: db.prepare('UPDATE sessions SET summary = ?, summary_through = ? WHERE id = ? AND summary_through = ?'),
       listRecent: db.prepare<[number], SessionRow>('SELECT * FROM sessions ORDER BY last_active_at DESC LIMIT ?'),
@@ -174,8 +179,8 @@ export class SessionStore {
   }
 
   /** Stores the message as `seq`; false when that seq is taken. */
-  private insertMessage(sessionId: string, seq: number, { message, userId, said }: NewMessage, now: number): boolean {
-    return (
+  private insertMessage(sessionId: string, seq: number, { message, userId, said, sources }: NewMessage, now: number): boolean {
+    const stored =
       this.statements.insertMessage.run(
         sessionId,
         seq,
@@ -189,8 +194,9 @@ export class SessionStore {
         now,
         said ?? null,
         message.role === 'assistant' && message.reasoning && message.toolCalls?.length ? JSON.stringify(message.reasoning) : null,
-      ).changes > 0
-    );
+      ).changes > 0;
+    if (stored) for (const source of sources ?? []) this.statements.insertSource.run(source, seq, sessionId);
+    return stored;
   }
 
   get(id: string): Session | undefined {

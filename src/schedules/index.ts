@@ -179,6 +179,7 @@ export class Schedules {
   describe(schedule: Schedule): string {
     const when = schedule.cron ? `cron "${schedule.cron}"` : 'once';
     const next = schedule.nextRunAt === undefined ? 'no next run' : `next ${showTime(schedule.nextRunAt, schedule.timeZone)}`;
+    if (schedule.paused && schedule.pausedWhy) return `#${schedule.id} ${when}, paused (${schedule.userName} set it, and ${schedule.pausedWhy}; it goes on once they write to me here again): ${oneLine(schedule.prompt, 80)}`;
     if (schedule.paused) return `#${schedule.id} ${when}, paused (${schedule.userName} has no access now; it runs once they do, from ${showTime(schedule.nextRunAt ?? 0, schedule.timeZone)}): ${oneLine(schedule.prompt, 80)}`;
     return `#${schedule.id} ${when}, ${next}, set by ${schedule.userName}: ${oneLine(schedule.prompt, 80)}`;
   }
@@ -314,7 +315,7 @@ export class Schedules {
    */
   private pauseRefused(schedule: Schedule, dueAt: number, goneWhy?: string): void {
     try {
-      this.store.pause(schedule.id, dueAt);
+      this.store.pause(schedule.id, dueAt, goneWhy);
       this.options.logger.info({ scheduleId: schedule.id, setBy: schedule.identity, gone: goneWhy }, 'scheduled task paused: who set it has no access now');
     } catch (error) {
       this.options.logger.error({ scheduleId: schedule.id, err: describeError(error) }, 'a scheduled task whose owner has no access could not be paused');
@@ -322,8 +323,27 @@ export class Schedules {
     }
     // An account that is gone (they left the company) cannot be told, and `cairn schedules list` is not read every day.
     if (goneWhy !== undefined && this.store.get(schedule.id)?.paused) {
-      this.tellAdmins(`${taskOf(schedule)} is paused and not run: ${schedule.userName} set it, and ${goneWhy}. It runs again from Cairn's next start if the account comes back; \`cairn schedules cancel ${schedule.id}\` ends it.`);
+      this.tellAdmins(`${taskOf(schedule)} is paused and not run: ${schedule.userName} set it, and ${goneWhy}. It goes on once they write to me there again (and is tried again at Cairn's next start); \`cairn schedules cancel ${schedule.id}\` ends it.`);
     }
+  }
+
+  /**
+   * Who set tasks paused because they were gone (they left the server, or the group) wrote to Cairn where
+   * those tasks post: they are back, and the tasks go on, a repeating one from its next time (the run
+   * missed while they were away is stale), a one-off at once. Before, only Cairn's next start tried them.
+   */
+  ownerBack(message: Pick<InboundMessage, 'platform' | 'senderId' | 'conversationId' | 'isDirect' | 'scheduled'>): void {
+    // A run is no sign of its owner (and one that runs was asked already).
+    if (message.scheduled) return;
+    const now = this.options.clock.now();
+    const back = this.store.goneOf(message.platform, message.senderId).filter((schedule) => isListedHere(schedule.conversationId, message));
+    for (const schedule of back) {
+      // Its cron was checked when it was set.
+      if (!this.store.resume(schedule.id, schedule.cron ? nextCronRun(schedule.cron, schedule.timeZone, now) : now)) continue;
+      this.options.logger.info({ scheduleId: schedule.id, setBy: schedule.identity }, 'scheduled task goes on: who set it is back');
+      this.tellAdmins(`${taskOf(schedule)} goes on: ${schedule.userName}, who set it, wrote to me there again.`);
+    }
+    if (back.length > 0) this.arm();
   }
 
   private tellAdmins(text: string): void {

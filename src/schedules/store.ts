@@ -22,6 +22,8 @@ export interface Schedule {
   nextRunAt: number | undefined;
   /** Held back because who set it lost access (see PAUSED): `nextRunAt` is when it runs once they have it again. */
   paused: boolean;
+  /** Why a paused task's owner is gone, where the platform said (they left the server): undefined for a loss of access. */
+  pausedWhy: string | undefined;
   lastRunAt: number | undefined;
   runs: number;
   createdAt: number;
@@ -44,6 +46,7 @@ interface ScheduleRow {
   status: ScheduleStatus;
   next_run_at: number | null;
   paused: number;
+  paused_why: string | null;
   last_run_at: number | null;
   runs: number;
   created_at: number;
@@ -99,8 +102,10 @@ export class ScheduleStore {
       cancel: db.prepare<[number]>("UPDATE schedules SET status = 'cancelled', next_run_at = NULL WHERE id = ? AND status = 'active'"),
       cancelRun: db.prepare<[number]>("UPDATE schedules SET status = 'cancelled', next_run_at = NULL WHERE id = ? AND status IN ('active', 'done')"),
       putBack: db.prepare<[number, number]>("UPDATE schedules SET status = 'active', next_run_at = ?, runs = MAX(runs - 1, 0) WHERE id = ? AND status != 'cancelled'"),
-      pause: db.prepare<[number, number]>("UPDATE schedules SET status = 'active', next_run_at = ?, paused = 1, runs = MAX(runs - 1, 0) WHERE id = ? AND status != 'cancelled'"),
-      pauseOf: db.prepare<[string, string]>("UPDATE schedules SET paused = 1 WHERE platform = ? AND sender_id = ? AND status = 'active' AND paused = 0"),
+      pause: db.prepare<[number, string | null, number]>("UPDATE schedules SET status = 'active', next_run_at = ?, paused = 1, paused_why = ?, runs = MAX(runs - 1, 0) WHERE id = ? AND status != 'cancelled'"),
+      pauseOf: db.prepare<[string, string]>("UPDATE schedules SET paused = 1, paused_why = NULL WHERE platform = ? AND sender_id = ? AND status = 'active' AND paused = 0"),
+      goneOf: db.prepare<[string, string], ScheduleRow>("SELECT * FROM schedules WHERE platform = ? AND sender_id = ? AND status = 'active' AND paused = 1 AND paused_why IS NOT NULL ORDER BY id"),
+      resume: db.prepare<[number, number]>("UPDATE schedules SET paused = 0, next_run_at = ? WHERE id = ? AND status = 'active' AND paused = 1"),
       resumeOf: db.prepare<[string, string]>("UPDATE schedules SET paused = 0 WHERE platform = ? AND sender_id = ? AND status = 'active' AND paused = 1"),
       resumeAll: db.prepare<[]>("UPDATE schedules SET paused = 0 WHERE status = 'active' AND paused = 1"),
       reassign: db.prepare<[string, string]>('UPDATE schedules SET person = ? WHERE person = ?'),
@@ -169,9 +174,19 @@ export class ScheduleStore {
     this.s.putBack.run(dueAt, id);
   }
 
-  /** A run the gateway refused (who set it has no access now): the task is paused, due at `dueAt` once they have it again. */
-  pause(id: number, dueAt: number): void {
-    this.s.pause.run(dueAt, id);
+  /** A run the gateway refused (who set it has no access now, or `why` they are gone): the task is paused, due at `dueAt` once they have it again. */
+  pause(id: number, dueAt: number, why?: string): void {
+    this.s.pause.run(dueAt, why ?? null, id);
+  }
+
+  /** The tasks of a platform's user paused because they were gone (they left the server), oldest first. */
+  goneOf(platform: string, senderId: string): Schedule[] {
+    return this.s.goneOf.all(platform, senderId).map(fromRow);
+  }
+
+  /** A paused task runs again, next at `nextRunAt`; false when it was no longer paused. */
+  resume(id: number, nextRunAt: number): boolean {
+    return this.s.resume.run(nextRunAt, id).changes > 0;
   }
 
   /** Pauses the active tasks set by a platform's user (their access was revoked); returns how many. */
@@ -229,6 +244,7 @@ function fromRow(row: ScheduleRow): Schedule {
     status: row.status,
     nextRunAt: row.next_run_at ?? undefined,
     paused: row.paused === 1,
+    pausedWhy: row.paused_why ?? undefined,
     lastRunAt: row.last_run_at ?? undefined,
     runs: row.runs,
     createdAt: row.created_at,

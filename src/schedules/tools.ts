@@ -14,7 +14,8 @@ const scheduleParameters = z.object({
   prompt: z.string().min(1).max(4_000).describe('What to do when it runs, written as the request to carry out then, in the language the person asked in (e.g. "Remind Ana to send the invoice", "Summarize the open GitHub issues of acme/api").'),
   at: z.string().optional().describe('For one run: ISO 8601 time, e.g. 2026-11-25T09:00 (read in timeZone) or with an offset. Check the date with current_time first.'),
   cron: z.string().optional().describe('For a repeating task: five-field cron expression (minute hour day-of-month month day-of-week), e.g. "30 8 * * 1-5"; at most every 5 minutes; a step of minutes or hours must divide the hour or the day evenly (*/20, */2, not */45 or */36); name a day of the month or a weekday, not both (the first Monday: "0 9 * * 1#1").'),
-  timeZone: z.string().optional().describe('IANA time zone of "at" and "cron", e.g. Europe/Paris, or a fixed offset as people say it, e.g. UTC+2; not an abbreviation (EST, BST, CST mean different zones to different people); ask the user when it matters and is unknown.'),
+  // Omitted, the asker's own zone (time-zones/): the model asked for it anew in every conversation, and in a group it is the asker's, not the channel's.
+  timeZone: z.string().optional().describe('IANA time zone of "at" and "cron", e.g. Europe/Paris, or a fixed offset as people say it, e.g. UTC+2; not an abbreviation (EST, BST, CST mean different zones to different people). Omit it for the zone of the person asking, as current_time gives it.'),
 });
 
 const cancelParameters = z.object({ id: z.number().int().positive().describe('The task number, as list_scheduled_tasks shows it.') });
@@ -44,7 +45,9 @@ export function scheduleTools(schedules: Schedules, canDeliver: CanDeliver): Too
       'Schedule a task to run later in this conversation, once ("at") or repeatedly ("cron"): at its time you get the prompt as a request from this user and your answer is posted here. For reminders, follow-ups and recurring reports.',
     parameters: scheduleParameters,
     execute(args, context) {
-      const task = schedules.create(requesterOf(context, canDeliver), args);
+      // The asker's own zone when known; else CAIRN_TZ, as the schedules' default (taken as configured).
+      const theirs = args.timeZone?.trim() ? undefined : context.zone?.();
+      const task = schedules.create(requesterOf(context, canDeliver), theirs && theirs.source !== 'default' ? { ...args, timeZone: theirs.zone } : args);
       const next = showTime(task.nextRunAt ?? 0, task.timeZone);
       return task.cron ? `Scheduled task #${task.id}: cron "${task.cron}" (${task.timeZone}), first run ${next}.` : `Scheduled task #${task.id} for ${next}.`;
     },

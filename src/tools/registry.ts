@@ -10,6 +10,7 @@ import type { OutboundFile, PostedMessage, ReplyButton } from '../core/message.j
 import { describeError, isCairnError } from '../core/errors.js';
 import { truncateMiddle, wholeCharacters } from './truncate.js';
 import { INVALID_TOOL_NAME } from '../model/tool-names.js';
+import type { PersonZone } from '../time-zones/index.js';
 
 export interface ToolContext {
   sessionId: string;
@@ -25,6 +26,11 @@ export interface ToolContext {
   notify?: Notify;
   /** Sends a file into the conversation now; absent where the platform takes none (or there is no chat). */
   sendFile?: FileSender;
+  /**
+   * The time zone of the person speaking, as it stands when asked (they may set it mid-turn): theirs, their
+   * platform's, or CAIRN_TZ (time-zones/). Absent outside a chat turn (batch runs): the tools use CAIRN_TZ.
+   */
+  zone?: () => PersonZone;
 }
 
 /**

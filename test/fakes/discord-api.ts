@@ -7,7 +7,9 @@
  * /guilds/<id> answers for the one server the bot is in, and 403 Missing Access for any other.
  * PATCH of a channel message or of an interaction's follow-up edits it (`edits`); an
  * unknown message is 404 Unknown Message. Application commands are kept per scope (global,
- * each guild) as a bulk overwrite leaves them, and listed by GET of the same route.
+ * each guild) as a bulk overwrite leaves them, and listed by GET of the same route. GET of a
+ * guild member answers 404 Unknown Member for those who left (`departed`) or were `banned`, and
+ * GET of a guild ban says which (403 Missing Permissions after `hideBans`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,6 +73,12 @@ export interface FakeDiscord {
   commandsIn(guildId?: string): Record<string, unknown>[];
   /** Closes the gateway connections with a close code, as Discord does (4004: the token was refused). */
   closeGateway(code: number): void;
+  /** Users no longer members of GUILD_ID (they left, or were removed): GET of their member is 404 Unknown Member. */
+  departed: Set<string>;
+  /** Users banned from GUILD_ID: no longer members, and GET of their ban finds it. */
+  banned: Set<string>;
+  /** The bot lacks Ban Members from now on: GET of a ban is 403 Missing Permissions. */
+  hideBans(): void;
   close(): Promise<void>;
 }
 
@@ -110,6 +118,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const files = new Map<string, Buffer>();
   /** Registered commands by route (`/applications/<id>/commands`, or with `/guilds/<id>`). */
   const commands = new Map<string, Record<string, unknown>[]>();
+  const [departed, banned, state] = [new Set<string>(), new Set<string>(), { bansHidden: false }];
 
   const notify = () => {
     for (const watcher of [...watchers]) if (watcher()) watchers.splice(watchers.indexOf(watcher), 1);
@@ -161,6 +170,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     // A guild the bot is in; any other, as Discord answers a bot that is not a member there.
     const guild = /^\/guilds\/(\d+)$/.exec(path);
     if (method === 'GET' && guild) return guild[1] === GUILD_ID && !options.inNoServer ? json(res, 200, { id: GUILD_ID, name: 'Fake server' }) : json(res, 403, { message: 'Missing Access', code: 50001 });
+    const member = method === 'GET' ? /^\/guilds\/(\d+)\/(members|bans)\/(\d+)$/.exec(path) : null;
+    if (member) {
+      const [, guildId, kind, userId = ''] = member;
+      if (guildId !== GUILD_ID || options.inNoServer) return json(res, 403, { message: 'Missing Access', code: 50001 });
+      if (kind === 'bans') {
+        if (state.bansHidden) return json(res, 403, { message: 'Missing Permissions', code: 50013 });
+        return banned.has(userId) ? json(res, 200, { reason: null, user: { id: userId, username: 'someone', discriminator: '0', global_name: null, avatar: null } }) : json(res, 404, { message: 'Unknown Ban', code: 10026 });
+      }
+      if (departed.has(userId) || banned.has(userId)) return json(res, 404, { message: 'Unknown Member', code: 10007 });
+      return json(res, 200, { user: { id: userId, username: 'someone', discriminator: '0', global_name: null, avatar: null }, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 });
+    }
     if (method === 'GET' && path === '/applications/@me') return json(res, 200, { id: APP_ID, name: 'Cairn', description: '', flags: applicationFlags, bot: BOT_USER, approximate_guild_count: options.inNoServer ? 0 : 1 });
     if (method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
       const list = Array.isArray(body) ? body : [];
@@ -280,6 +300,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return `http://127.0.0.1:${port}/attachments/${name}`;
     },
     commandsIn: (guildId) => commands.get(guildId ? `/applications/${APP_ID}/guilds/${guildId}/commands` : `/applications/${APP_ID}/commands`) ?? [],
+    departed,
+    banned,
+    hideBans: () => void (state.bansHidden = true),
     closeGateway(code) {
       for (const socket of sockets) socket.close(code);
     },

@@ -121,6 +121,10 @@ export interface FakeSlackApi {
   sockets(): number;
   /** Members whose accounts an admin deactivated: users.info answers `deleted: true` for them. */
   deactivated: Set<string>;
+  /** Members' profile time zones (`tz`, an IANA name) by id, for users.info; a member not set has none. */
+  timeZones: Map<string, string>;
+  /** Who is in each channel, for conversations.members (pages of `limit`; refused without channels:read); a channel not set has every member. */
+  channelMembers: Map<string, string[]>;
   /** Sends a Socket Mode envelope (`events_api`, `slash_commands`) and resolves with the app's ack. */
   pushSocket(type: string, payload: Record<string, unknown>): Promise<{ envelope_id: string; payload?: unknown }>;
   /** Cuts every Socket Mode connection, as a network drop does. */
@@ -143,6 +147,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const scopes = options.scopes ?? ['app_mentions:read', 'chat:write', 'im:history', 'channels:history', 'groups:history', 'users:read', 'reactions:read', 'reactions:write', 'commands', 'files:read', 'files:write'];
   const members = options.members ?? { U1: 'Ada', U2: 'Bo', U3: 'Cy' };
   const deactivated = new Set<string>();
+  const timeZones = new Map<string, string>();
+  const channelMembers = new Map<string, string[]>();
   const directChats = new Set(options.directChats ?? ['D1', 'D2', 'D3']);
   const sockets = new Set<WebSocket>();
   const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
@@ -236,7 +242,14 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         if (!scopes.includes('users:read')) return send(res, 200, { ok: false, error: 'missing_scope', needed: 'users:read' });
         const name = members[String(body.user ?? '')];
         if (!name) return send(res, 200, { ok: false, error: 'user_not_found' });
-        return send(res, 200, { ok: true, user: { id: body.user, name: name.toLowerCase(), deleted: deactivated.has(String(body.user)), real_name: `${name} Real`, profile: { display_name: name, real_name: `${name} Real` } } });
+        return send(res, 200, { ok: true, user: { id: body.user, name: name.toLowerCase(), deleted: deactivated.has(String(body.user)), ...(timeZones.has(String(body.user)) ? { tz: timeZones.get(String(body.user)) } : {}), real_name: `${name} Real`, profile: { display_name: name, real_name: `${name} Real` } } });
+      }
+      case 'conversations.members': {
+        if (!scopes.includes('channels:read')) return send(res, 200, { ok: false, error: 'missing_scope', needed: 'channels:read' });
+        const everyone = channelMembers.get(String(body.channel ?? '')) ?? Object.keys(members);
+        const start = Number(body.cursor ?? 0);
+        const end = start + Number(body.limit ?? 100);
+        return send(res, 200, { ok: true, members: everyone.slice(start, end), response_metadata: { next_cursor: end < everyone.length ? String(end) : '' } });
       }
       case 'conversations.history': {
         // Only DMs are looked at this way (is a slash command's DM Cairn's own?): one of others is not found.
@@ -371,6 +384,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     url: `${origin}/api/`,
     origin,
     deactivated,
+    timeZones,
+    channelMembers,
     teamId,
     botUserId,
     botId,

@@ -13,7 +13,7 @@
  * when the text is the same or the message is unknown (editMessageReplyMarkup changes or takes
  * away its buttons; deleteMessage refuses one sent "over 48 hours ago"). sendMessageDraft shows a draft in
  * a private chat until the bot sends a message there, or answers 404 as a Bot API older
- * than 9.5.
+ * than 9.5. getChatMember answers `member` unless the test set another status (`chatMembers`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,6 +57,8 @@ export interface FakeTelegram {
   /** The message was sent over 48 hours ago: Telegram no longer lets the bot delete it. */
   sentLongAgo(messageId: number): void;
   callsTo(method: string): Record<string, unknown>[];
+  /** What getChatMember answers for `<chat>:<user>` besides the user (`{ status: 'left' }`); anyone not set is a `member`. */
+  chatMembers: Map<string, Record<string, unknown>>;
   /** Queues an update (update_id assigned) for the next getUpdates; returns the update id. */
   pushUpdate(update: Record<string, unknown>): number;
   /** Re-queues an update with the same id (a duplicate delivery). */
@@ -98,6 +100,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   const watchers: (() => void)[] = [];
   let webhook: { url: string; last_error_date?: number; last_error_message?: string } = { url: '' };
   const files = new Map<string, Buffer>();
+  const chatMembers = new Map<string, Record<string, unknown>>();
 
   const ok = (res: ServerResponse, result: unknown) => json(res, 200, { ok: true, result });
 
@@ -162,6 +165,10 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
         case 'sendChatAction':
         case 'setMessageReaction':
           return ok(res, true);
+        case 'getChatMember': {
+          const user = { id: Number(body.user_id), is_bot: false, first_name: 'Member' };
+          return ok(res, { status: 'member', ...chatMembers.get(`${String(body.chat_id)}:${String(body.user_id)}`), user });
+        }
         case 'getUpdates': {
           if (pollRefusal === 'conflict') return json(res, 409, { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' });
           if (pollRefusal === 'unauthorized') return json(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
@@ -288,6 +295,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
         if (!check()) watchers.push(check);
       });
     },
+    chatMembers,
     callsTo: (method) => calls.filter((c) => c.method === method).map((c) => c.body),
     pushUpdate(update) {
       const id = nextUpdateId++;

@@ -143,11 +143,11 @@ describe('one person on Slack, Discord and Telegram, linked for three weeks', ()
     expect(discord.texts().at(-1)).toContain('Bo keeps bees in the garden.');
     // The phone's requests today (the task's run) stay the person's, counted once; the phone counts them too, as its /usage says.
     await onTelegram('/usage');
-    expect(telegram.texts().at(-1)).toMatch(/^Today \(since 00:00 UTC\) your requests used 775 tokens\./);
+    expect(telegram.texts().at(-1)).toMatch(/^Today \(since 00:00 UTC\) your requests used 820 tokens\./);
     expect((await cli('usage')).slice(0, 3)).toEqual([
       'Today (since 00:00 UTC):',
-      '  slack:T1:U1 (linked: discord:77)           775 tokens       1 calls',
-      '  telegram:555                                 0 tokens       0 calls  (and 775 tokens the person it left spent that day, which count toward its allowance too)',
+      '  slack:T1:U1 (linked: discord:77)           820 tokens       1 calls',
+      '  telegram:555                                 0 tokens       0 calls  (and 820 tokens the person it left spent that day, which count toward its allowance too)',
     ]);
 
     // Step 10, a week later: linked again, then /forget all from Discord clears what the phone sees too.

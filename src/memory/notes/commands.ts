@@ -14,10 +14,11 @@ const LIST_LIMIT = 30;
 
 /**
  * `forget`: the forget procedure shared with `cairn memory forget` (memory/forget.ts). `timeZone`:
- * CAIRN_TZ, the zone each note's day is shown in (a note written at 08:30 in Tokyo is of that day).
+ * CAIRN_TZ, or the zone of each person (time-zones/), that each note's day is shown in (a note written
+ * at 08:30 in Tokyo is of that day).
  */
-export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, forget: ForgetNotes, timeZone = 'UTC'): void {
-  const render = (note: Note) => renderNote(note, timeZone);
+export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, forget: ForgetNotes, timeZone: string | ((person: string) => string) = 'UTC'): void {
+  const zoneOf = typeof timeZone === 'string' ? () => timeZone : timeZone;
   commands.register({
     name: 'memory',
     usage: 'memory [words]',
@@ -25,6 +26,7 @@ export function registerMemoryCommands(commands: CommandRegistry, notes: Notes, 
     run: async ({ message, args }) => {
       if (!message.isDirect) return 'I only show your notes in a direct message. Send me /memory there.';
       const userId = message.userId;
+      const render = (note: Note) => renderNote(note, zoneOf(userId));
       if (args) {
         const hits = await notes.search.search(userId, args, { limit: 10 });
         return hits.length > 0 ? [`Notes matching "${args}":`, ...hits.map((hit) => render(hit.note))].join('\n') : `No notes match "${args}".`;

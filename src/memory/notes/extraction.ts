@@ -121,6 +121,8 @@ export interface NoteExtractorOptions {
   personOf?: ((userId: string) => string) | undefined;
   /** IANA zone the conversation's dates are given in (CAIRN_TZ); UTC when not given. */
   timeZone?: string | undefined;
+  /** Each speaker's own zone (time-zones/), which their "tomorrow" means; `timeZone` when not given. */
+  zoneOf?: ((person: string) => string) | undefined;
   /** The model's context (CAIRN_CONTEXT_TOKENS): each request, retries too, keeps the transcript's newest lines that fit it. */
   contextTokens?: number | undefined;
 }
@@ -161,12 +163,13 @@ export class NoteExtractor {
     const result: ExtractionResult = { speakers: transcripts.length, added: 0, superseded: 0, duplicates: 0, notes: [] };
     const when = session.lastActiveAt;
     const personOf = this.options.personOf ?? ((userId: string) => userId);
-    const dates = this.dates(session.startedAt, when);
     const place = placeOfSession(session);
     for (const transcript of transcripts) {
       // The notes the speaker has now: a message written by a turn that began before a link names the old key.
       const person = personOf(transcript.userId);
       const related = this.related(person, transcript.userMessages, place);
+      // On the speaker's clock: "tomorrow" said in Tokyo is Tokyo's tomorrow.
+      const dates = this.dates(session.startedAt, when, this.options.zoneOf?.(person) ?? this.options.timeZone ?? 'UTC');
       const extracted = await this.ask(transcript, related, sessionId, dates, signal);
       // The notes shown were found by the speaker's newest messages; one that none of them finds is
       // found by each new note's own words, so it is known, not added again.
@@ -242,15 +245,14 @@ export class NoteExtractor {
   }
 
   /** When the conversation took place, and the days of the week: the header of its transcript (conversation-dates.ts). */
-  private dates(from: number, to: number): { span: string; weekdays: string } {
-    const timeZone = this.options.timeZone ?? 'UTC';
-    return { span: conversationDates(from, to, timeZone), weekdays: conversationWeekdays(from, to, timeZone) };
+  private dates(from: number, to: number, timeZone: string): { span: string; weekdays: string; timeZone: string } {
+    return { span: conversationDates(from, to, timeZone), weekdays: conversationWeekdays(from, to, timeZone), timeZone };
   }
 
   /** `dates`: when the conversation took place. */
-  private async ask(transcript: SpeakerTranscript, related: readonly Note[], sessionId: string, dates: { span: string; weekdays: string }, signal?: AbortSignal): Promise<ExtractedNote[]> {
+  private async ask(transcript: SpeakerTranscript, related: readonly Note[], sessionId: string, dates: { span: string; weekdays: string; timeZone: string }, signal?: AbortSignal): Promise<ExtractedNote[]> {
     // Each note's day: a conversation condensed late (retried at a later start) is older than the notes written since.
-    const timeZone = this.options.timeZone ?? 'UTC';
+    const { timeZone } = dates;
     const existing = related.length > 0 ? related.map((note) => `- [${note.id}] (${note.kind}) ${note.text} (written ${localDate(note.createdAt, timeZone)})`).join('\n') : '(none)';
     const header = `Existing notes:\n${existing}\n\n${dates.weekdays}\nConversation ${dates.span}:\n`;
     const context = this.options.contextTokens ?? DEFAULT_CONTEXT_TOKENS;

@@ -51,6 +51,8 @@ export interface NotesOptions {
     personOf?: ((userId: string) => string) | undefined;
     /** IANA zone the extraction prompt dates conversations in (CAIRN_TZ). */
     timeZone?: string | undefined;
+    /** Each speaker's own zone (time-zones/), for the dates of what they said; `timeZone` when not given. */
+    zoneOf?: ((person: string) => string) | undefined;
     /** The model's context (CAIRN_CONTEXT_TOKENS), which each extraction request fits; 32,000 when not given. */
     contextTokens?: number | undefined;
   };

@@ -47,7 +47,8 @@ export function recallSection(options: RecallOptions): PrefixSection {
 /** The section within the budget, or undefined when not even its header fits (CAIRN_MEMORY_RECALL_TOKENS=0: recall off). */
 function renderNotes(options: RecallOptions, context: PrefixContext): string | undefined {
   const fits = (text: string) => estimateTokens(text) <= options.budgetTokens;
-  const timeZone = options.timeZone ?? 'UTC';
+  // Their own zone where known (time-zones/): the days they count.
+  const timeZone = context.timeZone ?? options.timeZone ?? 'UTC';
   const pinned = options.store.pinned(context.userId);
   const relevant = options.search.keyword(context.userId, context.firstMessage, { limit: RELEVANT_NOTES }).map((hit) => hit.note);
   const seen = new Set<number>();

@@ -12,18 +12,18 @@ import { isoInZone } from './local-time.js';
 import { NotePlaces } from './places.js';
 import { isTimeZone, shortZoneProblem } from '../../config/time-zone.js';
 
-/** `timeZone`: where a date or time without an offset is read (CAIRN_TZ, as current_time gives the date). */
+/** `timeZone`: CAIRN_TZ, where a date or time without an offset is read when the person's own zone is unknown (as current_time gives the date). */
 function searchParameters(timeZone: string) {
   return z.object({
     query: z.string().max(2_000).default('').describe('Words to look for; empty lists the newest notes within the other filters'),
-    since: z.string().optional().describe(`Only notes written on or after this ISO 8601 date or time, e.g. 2026-03-01 (in ${timeZone} unless it has an offset)`),
-    until: z.string().optional().describe(`Only notes written on or before this ISO 8601 date or time (in ${timeZone} unless it has an offset; a date means through the end of that day)`),
+    since: z.string().optional().describe(`Only notes written on or after this ISO 8601 date or time, e.g. 2026-03-01 (in the zone of the person speaking, as current_time gives it, unless it has an offset)`),
+    until: z.string().optional().describe(`Only notes written on or before this ISO 8601 date or time (in their zone unless it has an offset; a date means through the end of that day)`),
     kind: z.enum(NOTE_KINDS).optional().describe('Only notes of this kind'),
     limit: z.number().int().min(1).max(25).default(8).describe('Most notes to return (default 8)'),
     timeZone: z
       .string()
       .optional()
-      .describe(`IANA time zone that since and until are read in and the notes found are dated in, e.g. Asia/Tokyo when the user is there now; ${timeZone} when omitted`),
+      .describe(`IANA time zone that since and until are read in and the notes found are dated in, e.g. Asia/Tokyo when the user is there now; when omitted, the person's own zone (${timeZone} when theirs is unknown)`),
   });
 }
 type SearchArguments = z.infer<ReturnType<typeof searchParameters>>;
@@ -62,12 +62,13 @@ export function memorySearchTool(notes: Notes, personOf: (userId: string) => str
   return {
     name: MEMORY_SEARCH,
     private: true,
-    description: `Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember. In a group it finds only what you learned in that group. Dates are in ${timeZone} unless timeZone names another zone (where the user is: their "yesterday" is that zone's).`,
+    description: `Search your long-term notes about the user you are talking to (facts, preferences, decisions, problems solved in earlier conversations). Use it when earlier context would help, or when the user asks what you remember. In a group it finds only what you learned in that group. Dates are in the time zone of the person speaking (as current_time gives it) unless timeZone names another: their "yesterday" is that zone's.`,
     parameters: searchParameters(timeZone),
     async execute(args, context) {
       // A person away from CAIRN_TZ (Tokyo, with Cairn on Lisbon's clock) counts days on their own clock:
       // "yesterday" there began nine hours before Lisbon's, and its notes were dated the day before.
-      const zone = isGiven(args.timeZone) ? checkedZone(args.timeZone.trim()) : timeZone;
+      // The person's own zone (time-zones/): a Tokyo member's "yesterday" with Cairn on San Francisco's clock.
+      const zone = isGiven(args.timeZone) ? checkedZone(args.timeZone.trim()) : (context.zone?.().zone ?? timeZone);
       const since = isGiven(args.since) ? parseInstant(args.since, 'start', zone) : undefined;
       const until = isGiven(args.until) ? parseInstant(args.until, 'end', zone) : undefined;
       if (since === null || until === null) throw new Error('since and until must be ISO 8601 dates such as 2026-03-01 or 2026-03-01T12:00:00Z.');
@@ -100,7 +101,7 @@ export function memorySearchTool(notes: Notes, personOf: (userId: string) => str
 /**
  * `personOf`: the person a user key belongs to now. A turn that began before its account was
  * linked still names the old key; the note goes to the person, where they will find it.
- * `timeZone`: CAIRN_TZ, the clock the saved note's `created_at` is given on (as memory_search's).
+ * `timeZone`: CAIRN_TZ, the clock the saved note's `created_at` is given on when the person's own is unknown (as memory_search's).
  */
 export function memorySaveTool(notes: Notes, personOf: (userId: string) => string = (userId) => userId, timeZone = 'UTC'): Tool<z.infer<typeof saveParameters>> {
   return {
@@ -119,7 +120,7 @@ export function memorySaveTool(notes: Notes, personOf: (userId: string) => strin
         ...(args.replaces !== undefined ? { replaces: args.replaces } : {}),
       });
       if (saved.duplicateOf) return `Already remembered as note ${saved.note.id}${saved.pinnedNow ? ', pinned now' : ''}: ${saved.note.text}`;
-      return { saved: describe(saved.note, timeZone) };
+      return { saved: describe(saved.note, context.zone?.().zone ?? timeZone) };
     },
   };
 }

@@ -38,6 +38,9 @@ import { sql as proposalRejections } from './033-proposal-rejections.js';
 import { sql as historyRetention } from './034-history-retention.js';
 import { sql as taskTalliesModel } from './035-task-tallies-model.js';
 import { sql as turnsInProgress } from './036-turns-in-progress.js';
+import { sql as messageSources } from './037-message-sources.js';
+import { sql as schedulePausedWhy } from './038-schedule-paused-why.js';
+import { sql as personTimeZones } from './039-person-time-zones.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -85,4 +88,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 34, name: 'history-retention', sql: historyRetention },
   { version: 35, name: 'task-tallies-model', sql: taskTalliesModel },
   { version: 36, name: 'turns-in-progress', sql: turnsInProgress },
+  { version: 37, name: 'message-sources', sql: messageSources },
+  { version: 38, name: 'schedule-paused-why', sql: schedulePausedWhy },
+  { version: 39, name: 'person-time-zones', sql: personTimeZones },
 ];
