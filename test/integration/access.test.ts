@@ -93,7 +93,8 @@ describe('DM pairing', () => {
     expect((await run(process.execPath, ['bin/cairn.js', 'pairing', 'revoke', 'telegram', '777'], env)).stdout).toBe('Revoked telegram user 777.\n');
     expect((await run(process.execPath, ['bin/cairn.js', 'pairing', 'approved'], env)).stdout).toBe('Nobody was let in by pairing yet.\n');
     expect(await cairn.gateway.receive(dm(telegram, '777', 'still there?'))).toBe('pairing');
-  });
+    // Six CLI processes, each loading Cairn: about 10 s alone, past the default 20 s on a loaded machine.
+  }, 90_000);
 });
 
 describe('allowlists and admins', () => {

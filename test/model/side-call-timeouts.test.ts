@@ -13,6 +13,11 @@ import { providerAt } from './harness.js';
 let server: Server;
 let url: string;
 let hits = 0;
+/**
+ * Long enough for the request to reach the server on a loaded machine before the timer ends it (at 80 ms a
+ * CI run under load timed out before the request was sent, and saw no request at all), short enough to be cheap.
+ */
+const STALL_TIMEOUT_MS = 400;
 const open = new Set<ServerResponse>();
 
 beforeEach(async () => {
@@ -39,18 +44,18 @@ afterEach(async () => {
 
 describe('a body that stops coming', () => {
   it('ends a transcription in a timeout', async () => {
-    const transcriber = createTranscriber({ provider: providerAt(url), model: 'whisper-1', timeoutMs: 80, maxRetries: 0 });
+    const transcriber = createTranscriber({ provider: providerAt(url), model: 'whisper-1', timeoutMs: STALL_TIMEOUT_MS, maxRetries: 0 });
     await expect(transcriber.transcribe(new Uint8Array([1, 2, 3]), 'voice.ogg')).rejects.toMatchObject({ code: 'timeout' });
   });
 
   it('ends an image description in a timeout, asking once when no retries are allowed', async () => {
-    const describer = createImageDescriber({ provider: providerAt(url), model: 'gpt-4o-mini', timeoutMs: 80, maxRetries: 0 });
+    const describer = createImageDescriber({ provider: providerAt(url), model: 'gpt-4o-mini', timeoutMs: STALL_TIMEOUT_MS, maxRetries: 0 });
     await expect(describer.describe(Buffer.from('89504e47', 'hex'), 'image/png', '')).rejects.toMatchObject({ code: 'timeout' });
     expect(hits).toBe(1);
   });
 
   it('ends an embedding request in a timeout', async () => {
-    const embedder = createOpenAIEmbedder({ provider: providerAt(url), model: 'text-embedding-3-small', timeoutMs: 80, maxRetries: 0 });
+    const embedder = createOpenAIEmbedder({ provider: providerAt(url), model: 'text-embedding-3-small', timeoutMs: STALL_TIMEOUT_MS, maxRetries: 0 });
     await expect(embedder.embed(['coffee'])).rejects.toMatchObject({ code: 'timeout' });
   });
 
