@@ -21,6 +21,8 @@ const BENCHMARKS: Record<string, () => Promise<() => Promise<BenchmarkResult>>> 
   memory: async () => (await import('./memory.js')).memoryBenchmark,
   audit: async () => (await import('./audit.js')).auditBenchmark,
   skills: async () => (await import('./skills.js')).skillsBenchmark,
+  'skill-versions': async () => (await import('./skill-versions.js')).skillVersionsBenchmark,
+  'small-machine': async () => (await import('./small-machine.js')).smallMachineBenchmark,
 };
 
 const wanted = process.argv[2];

@@ -44,6 +44,7 @@ import { Learning } from './learning/index.js';
 import { createBackendLoader } from './backends/factory.js';
 import { EnvironmentRegistry } from './backends/environments.js';
 import { ApprovalGate, registerApprovalCommands } from './backends/approvals.js';
+import { approvalGateHold } from './backends/tool-approvals.js';
 import { systemTimers } from './backends/timers.js';
 import { terminalTool, type ExecutionToolOptions } from './tools/terminal.js';
 import { readFileTool, writeFileTool } from './tools/files.js';
@@ -61,6 +62,8 @@ import type { Cairn, CairnOverrides } from './cairn-types.js';
 import { TimeZones } from './time-zones/index.js';
 import { registerTimeZoneCommand, setTimeZoneTool } from './time-zones/commands.js';
 import { timeZoneSection } from './time-zones/prefix.js';
+import { AccountLanguages } from './languages/index.js';
+import { languageSection } from './languages/prompt.js';
 import { imageDescriber, notesEmbedder, unconfiguredModel, voiceTranscriber } from './optional-clients.js';
 import { unrefSleep } from './open-notes.js';
 import { settledWithin } from './core/settled-within.js';
@@ -78,6 +81,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   const ledger = new UsageLedger(db, () => clock.now(), personOf);
   // Each person's time zone (theirs, their Slack profile's, else CAIRN_TZ), by person key.
   const zones = new TimeZones(db, config.agent.timeZone, () => clock.now());
+  const languages = new AccountLanguages(db, () => clock.now());
   const { metrics } = overrides;
   // Every model call goes in the ledger, and is counted where metrics are kept: counted first, since
   // the ledger's write fails on a full disk, which is when the failures should show in the metrics.
@@ -121,6 +125,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     // Called only by the idle sweep, which starts after createCairn returns, so the gateway below exists.
     turnRunning: (conversationId): boolean => gateway.hasRunningTurn(conversationId),
     zoneOf: (message) => zones.forMessage(message).zone,
+    languageOf: (message) => languages.forMessage(message),
   });
   const skills = new Skills({ db, dataDir: config.dataDir, extraDirs: config.skills.dirs, catalogTokens: config.skills.catalogTokens, watchFolders: config.skills.watchFolders, clock, logger, knownSecrets: config.secrets });
   sessions.addPrefixSection(skills.catalog);
@@ -135,6 +140,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
   });
   // The notes, which can be long, stay the prefix's last section.
   sessions.addPrefixSection(timeZoneSection(zones));
+  sessions.addPrefixSection(languageSection());
   sessions.addPrefixSection(notes.recall);
   sessions.onEnded(notes.sessionEnded);
   const compressor = new Compressor({
@@ -175,6 +181,8 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     // Called only while a turn runs, long after the gateway below exists.
     tellAdmins: (conversationId, text, buttons) => gateway.post(conversationId, text, buttons),
   });
+  // A tool's call that needs a person's yes (Tool.needsApproval) is asked as held commands are.
+  tools.holdWith(approvalGateHold(approvals));
   const execution: ExecutionToolOptions = {
     environments,
     approvals,
@@ -195,6 +203,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     clock,
     logger,
     zoneOf: (message) => zones.forMessage(message),
+    languageOf: (message) => languages.forMessage(message),
   });
   const commands = new CommandRegistry();
   registerBuiltinCommands(commands, sessions, config.agent.name);
@@ -283,6 +292,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     clock,
     logger,
     maxInputChars: config.agent.maxInputChars,
+    maxTurnsAtOnce: config.agent.maxTurnsAtOnce,
     access,
     transcriber: overrides.transcriber ?? voiceTranscriber(config, metering),
     describer,

@@ -175,6 +175,8 @@ function fromInteraction(interaction: ChatInputCommandInteraction | ButtonIntera
     userId: `${PLATFORM}:${interaction.user.id}`,
     senderId: interaction.user.id,
     userName: shownName(interaction.user, interaction.member),
+    // The language the person's Discord is set to (the server's own, guildLocale, is not theirs); plain messages carry none.
+    language: interaction.locale,
     text,
     isDirect: interaction.guildId === null,
     addressed: true,

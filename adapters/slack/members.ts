@@ -1,7 +1,8 @@
 /**
  * Members' names. Slack's events carry member ids only, so the model would see "U123" as
  * a speaker: names come from users.info (the app needs users:read) and are remembered, with
- * the member's time zone from their profile (`tz`), which the core uses unless they set their own.
+ * the member's time zone from their profile (`tz`), which the core uses unless they set their own, and the
+ * language their Slack is set to (`locale`, given only when asked with include_locale).
  */
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
@@ -15,7 +16,7 @@ import type { SenderDetails } from '../../src/core/message.js';
 const REMEMBERED_NAMES = 5_000;
 
 const memberInfo = z.object({
-  user: z.object({ deleted: z.boolean().optional(), name: z.string().optional(), real_name: z.string().optional(), tz: z.string().optional(), profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional() }),
+  user: z.object({ deleted: z.boolean().optional(), name: z.string().optional(), real_name: z.string().optional(), tz: z.string().optional(), locale: z.string().optional(), profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional() }),
 });
 
 /** Pages of a channel's members read to find one (1,000 each): past them, whether they are in it is not told. */
@@ -36,7 +37,7 @@ export class MemberNames {
     return (await this.detailsOf(userId)).name;
   }
 
-  /** The member's name and their profile's time zone (absent without the scope, or when the profile has none). */
+  /** The member's name, their profile's time zone and their language setting (each absent without the scope, or when Slack gives none). */
   detailsOf(userId: string): Promise<SenderDetails> {
     let details = this.names.get(userId);
     if (!details) {
@@ -82,9 +83,9 @@ export class MemberNames {
 
   private async lookUp(userId: string): Promise<SenderDetails> {
     try {
-      const { user } = memberInfo.parse(await this.client.users.info({ user: userId }));
+      const { user } = memberInfo.parse(await this.client.users.info({ user: userId, include_locale: true }));
       const name = user.profile?.display_name || user.real_name || user.profile?.real_name || user.name || userId;
-      return { name, ...(user.tz ? { timeZone: user.tz } : {}) };
+      return { name, ...(user.tz ? { timeZone: user.tz } : {}), ...(user.locale ? { language: user.locale } : {}) };
     } catch (error) {
       const mapped = mapSlackError(error);
       // A passing failure is tried again next time; a refusal (scope, unknown member) is not.

@@ -13,7 +13,7 @@ import { sharedItems } from './shared-items.js';
 
 export const PLATFORM = 'telegram';
 
-const userSchema = z.object({ id: z.number(), is_bot: z.boolean(), first_name: z.string(), username: z.string().optional() });
+const userSchema = z.object({ id: z.number(), is_bot: z.boolean(), first_name: z.string(), username: z.string().optional(), language_code: z.string().optional() });
 const chatSchema = z.object({ id: z.number(), type: z.enum(['private', 'group', 'supergroup', 'channel']) });
 const entitySchema = z.object({ type: z.string(), offset: z.number(), length: z.number() });
 
@@ -306,13 +306,15 @@ function sentBy(
   message: { chat: { id: number }; message_thread_id?: number | undefined; is_topic_message?: boolean | undefined },
   isDirect: boolean,
   options: NormalizeOptions,
-): Pick<InboundMessage, 'platform' | 'conversationId' | 'userId' | 'senderId' | 'userName'> {
+): Pick<InboundMessage, 'platform' | 'conversationId' | 'userId' | 'senderId' | 'userName' | 'language'> {
   return {
     platform: PLATFORM,
     conversationId: conversationIdOf(message.chat.id, from.id, isDirect, options, message.is_topic_message ? message.message_thread_id : undefined),
     userId: `${PLATFORM}:${from.id}`,
     senderId: String(from.id),
     userName: from.username ? `@${from.username}` : from.first_name,
+    // The language their Telegram app is set to (an IETF tag), where Telegram says.
+    ...(from.language_code ? { language: from.language_code } : {}),
   };
 }
 

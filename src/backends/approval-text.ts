@@ -24,6 +24,8 @@ const LAST_LINE_CHARS = 200;
 const NAME_CHARS = 80;
 /** How much of what an admin said with their decision (`/deny <id> <why>`) that line shows: it and the name fit LAST_LINE_CHARS. */
 const NOTE_CHARS = 100;
+/** How much of a tool's reason for needing a yes (its module's words) the question shows. */
+const REASON_CHARS = 300;
 /** How much of a waiting command (and of its part that matched) the list of those waiting shows. */
 const LISTED_CHARS = 120;
 /** Fitting shrinks the pieces by what the last try overshot; a few tries settle it, and a bound ends any that does not. */
@@ -45,11 +47,12 @@ interface Piece {
 export function approvalQuestion(id: string, request: ApprovalRequest, footer?: string): string {
   const what = request.tool === 'terminal' ? 'run a command that' : `use \`${request.tool}\` in a way that`;
   const room = MESSAGE_CHARS - LAST_LINE_CHARS - 1;
-  const command: Piece = { text: visible(trimEnd(request.command)), label: undefined, whereWhole: `The whole command is kept with request ${id} in Cairn's database (table command_approvals).` };
+  const whole = request.toolCall ? 'The whole of its arguments is kept' : 'The whole command is kept';
+  const command: Piece = { text: visible(trimEnd(request.command)), label: undefined, whereWhole: `${whole} with request ${id} in Cairn's database (table command_approvals).` };
   const stdin = request.stdin === undefined || request.stdin.trim() === '' ? undefined : { text: visible(trimEnd(request.stdin)), label: 'with this on its standard input:' };
   const pieces = [command, ...(request.cwd === undefined ? [] : [{ text: visible(request.cwd), label: 'in the directory:' }]), ...(stdin ? [stdin] : [])];
   const written = [request.command, request.stdin ?? '', request.cwd ?? ''].some((text) => HIDDEN.test(text));
-  const header = [`⚠️ The agent wants to ${what} ${request.danger.reason}:`, ...(written ? [WRITTEN_OUT] : [])].join('\n');
+  const header = [request.toolCall ? toolCallHeader(request) : `⚠️ The agent wants to ${what} ${request.danger.reason}:`, ...(written ? [WRITTEN_OUT] : [])].join('\n');
   const plain = fit(header, pieces, footer, room);
   const matched = request.danger.matched === undefined ? undefined : visible(request.danger.matched);
   if (matched === undefined || matched.trim() === '') return plain.text;
@@ -58,8 +61,20 @@ export function approvalQuestion(id: string, request: ApprovalRequest, footer?: 
   return fit(header, [...pieces, { text: trimEnd(matched), label: 'The part that needs approval:' }], footer, room).text;
 }
 
-/** The question with how to answer it, in place of which the outcome comes once settled. */
-export function withInstructions(question: string, id: string, timeoutMs: number): string {
+/** A tool's call (Tool.needsApproval): which tool, why, and that its arguments follow. The reason is the module's words, on one line. */
+function toolCallHeader(request: ApprovalRequest): string {
+  const why = request.toolCall?.reason;
+  const reason = why === undefined || why.trim() === '' ? '' : ` (${cutLine(visible(why), REASON_CHARS)})`;
+  return `⚠️ The agent wants to call \`${request.tool}\`${reason}, with these arguments:`;
+}
+
+/**
+ * The question with how to answer it, in place of which the outcome comes once settled. `callerName`: a tool's call
+ * its caller answers (approvals.ts), which they do with /confirm and /decline (the buttons send them).
+ */
+export function withInstructions(question: string, id: string, timeoutMs: number, callerName?: string): string {
+  const whose = callerName === undefined ? undefined : cutName(callerName) === '' ? "the asker's" : `${cutName(callerName)}'s`;
+  if (whose !== undefined) return `${question}\nIt waits for ${whose} yes: /confirm ${id} to go ahead, /decline ${id} to stop it. Without an answer, it is refused in ${durationOf(timeoutMs)}.`;
   return `${question}\nAn admin can allow it with /approve ${id} or refuse it with /deny ${id}. Without an answer it is refused in ${durationOf(timeoutMs)}.`;
 }
 

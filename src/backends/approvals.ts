@@ -10,11 +10,11 @@
  * admin channel's queue (a piped `cairn chat`, where nobody can answer): `cairn start` posts it
  * and takes the answer, and the process that asked reads the decision back from the database.
  * Ones left pending by a previous process are marked expired at start. What the admin reads is
- * worded in approval-text.ts.
+ * worded in approval-text.ts. A tool's call that needs a yes (tool-approvals.ts) waits here too; one
+ * its caller answers takes their /confirm or /decline (approval-commands.ts) as an admin's answer.
  */
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import type { CommandRegistry } from '../core/commands.js';
 import { describeError } from '../core/errors.js';
 import { setBounded } from '../core/bounded-map.js';
 import type { Logger } from '../core/logger.js';
@@ -26,6 +26,9 @@ import { approvalQuestion, listedRequest, outcomeLine, withInstructions } from '
 import type { Timers, TimerHandle } from './timers.js';
 import type { Notify } from '../tools/registry.js';
 import type { PostedMessage, ReplyButton } from '../core/message.js';
+import { adminButtons, callerButtons } from './approval-commands.js';
+
+export { registerApprovalCommands } from './approval-commands.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 
@@ -44,6 +47,11 @@ export interface ApprovalRequest {
   danger: Danger;
   /** Asked for by an admin, who sees the question in their own conversation. */
   byAdmin: boolean;
+  /**
+   * A tool's call waiting for a yes (Tool.needsApproval; tool-approvals.ts), its arguments as JSON in `command`, and
+   * the tool's reason where it gave one. `approvedBy` 'caller': the person who asked answers (/confirm, /decline), or an admin.
+   */
+  toolCall?: { approvedBy: 'caller' | 'admin'; callerName: string; reason: string | undefined } | undefined;
 }
 
 export interface ApprovalDecision {
@@ -71,6 +79,8 @@ export interface ApprovalGateOptions {
 }
 
 interface Waiting {
+  /** Who asked, and who may answer: the caller too, for a tool's call they are to confirm. */
+  asked: { by: string; callerName: string | undefined; tool: string | undefined; callerDecides: boolean };
   resolve(decision: ApprovalDecision): void;
   timer: TimerHandle;
   /** For a request asked through the admin channel's queue: the next look at the database for its decision. */
@@ -176,18 +186,20 @@ export class ApprovalGate {
 
     const decision = new Promise<ApprovalDecision>((resolve) => {
       const timer = timers.setTimeout(() => this.settle(id, 'expired', SYSTEM.timeout), timeoutMs);
-      this.waiting.set(id, { resolve, timer });
+      const callerDecides = request.toolCall?.approvedBy === 'caller';
+      this.waiting.set(id, { asked: { by: request.userId, callerName: request.toolCall?.callerName, tool: request.toolCall ? request.tool : undefined, callerDecides }, resolve, timer });
       this.watchWallClock();
     });
     if (leftForAdmins) this.pollDecision(id);
     const onAbort = () => this.settle(id, 'cancelled', SYSTEM.cancelled);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const buttons = [
-      { label: 'Approve', command: `/approve ${id}` },
-      { label: 'Deny', command: `/deny ${id}` },
-    ];
+    const callerDecides = request.toolCall?.approvedBy === 'caller';
+    const buttons = callerDecides ? callerButtons(id) : adminButtons(id);
     const question = approvalQuestion(id, request);
-    const asked = notify ? await Promise.all([this.ask(id, question, () => notify(withInstructions(question, id, timeoutMs), buttons)), this.askAdmins(id, request, buttons)]) : [];
+    // A call the caller confirms is theirs to answer: the admins are not asked to watch it.
+    const asked = notify
+      ? await Promise.all([this.ask(id, question, () => notify(withInstructions(question, id, timeoutMs, callerDecides ? request.toolCall?.callerName : undefined), buttons)), callerDecides ? undefined : this.askAdmins(id, request, buttons)])
+      : [];
     // Nobody saw the question, so nobody can answer it.
     if (notify && !asked.some(Boolean)) this.settle(id, 'denied', SYSTEM.noChat);
     try {
@@ -266,13 +278,23 @@ export class ApprovalGate {
     if (elsewhere) return elsewhere;
     const note = why.join(' ');
     this.expireIfPast(key);
+    const tool = this.waiting.get(key)?.asked.tool;
     const decision = this.settle(key, approve ? 'approved' : 'denied', decidedBy, decidedIn, name, note === '' ? undefined : note);
-    if (decision) return approve ? `Approved ${key}: the command runs now.` : `Denied ${key}: the command will not run.`;
+    const what = tool === undefined ? 'the command' : `${tool}`;
+    if (decision) return approve ? `Approved ${key}: ${what} runs now.` : `Denied ${key}: ${what} will not run.`;
     const row = this.options.db
       .prepare<[string], { status: ApprovalStatus; decided_by: string | null; decided_by_name: string | null }>('SELECT status, decided_by, decided_by_name FROM command_approvals WHERE id = ?')
       .get(key);
     if (!row) return `There is no approval request ${key}. ${this.pendingSummary()}`;
     return `Request ${key} is already ${row.status}${this.settledBy(key, row.decided_by, row.decided_by_name, decidedBy)}.`;
+  }
+
+  /**
+   * Who asked for a request waiting here, and whether they may answer it themselves (a tool's call they confirm):
+   * undefined when it does not wait here.
+   */
+  waitingFor(id: string): Waiting['asked'] | undefined {
+    return this.waiting.get(id.toLowerCase())?.asked;
   }
 
   /** Who settled a request, in words for the chat: Cairn's reason, "you", or the admin's name where one was recorded (ids mean nothing there). */
@@ -410,24 +432,4 @@ interface AskedIn {
   id: string;
   question: string;
   message: PostedMessage | undefined;
-}
-
-/** `/approve <id>` and `/deny <id>`, for admins. They run at once, outside the conversation's queue: the turn that asked is waiting on them. */
-export function registerApprovalCommands(commands: CommandRegistry, gate: ApprovalGate): void {
-  commands.register({
-    name: 'approve',
-    usage: 'approve <id>',
-    description: 'allow a command the agent is waiting to run (without an id: list those waiting)',
-    adminOnly: true,
-    immediate: true,
-    run: ({ message, args }) => gate.decide(args, true, message.userId, message.conversationId, message.userName),
-  });
-  commands.register({
-    name: 'deny',
-    usage: 'deny <id> [why]',
-    description: 'refuse a command the agent is waiting to run (the words after the id are shown as the reason)',
-    adminOnly: true,
-    immediate: true,
-    run: ({ message, args }) => gate.decide(args, false, message.userId, message.conversationId, message.userName),
-  });
 }

@@ -11,6 +11,7 @@ import { consoleConversationId, type ConsoleIdentity } from '../../adapters/cons
 import { onShutdownSignal } from './signals.js';
 import type { CommandGroup } from './context.js';
 import { loadToolModules, registerCustomTools } from '../tools/custom/index.js';
+import { connectMcpServers } from '../tools/mcp/connect.js';
 
 export interface ChatOptions {
   user?: string;
@@ -43,7 +44,8 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   // In a terminal, log lines go above the prompt instead of into the line being typed.
   const logger = interactive ? loggerFor(config, 'warn', { destination: adapter.logOutput, terminal: Boolean(process.stderr.isTTY) }) : undefined;
   const cairn = createCairn({ ...config, logLevel: config.logLevel ?? 'warn' }, logger ? { logger } : {});
-  registerCustomTools(cairn.tools, customTools, { logger: cairn.logger, secrets: config.secrets });
+  registerCustomTools(cairn.tools, customTools, { logger: cairn.logger, secrets: config.secrets, accountsOf: (person) => cairn.access.links.identitiesOf(person) });
+  const mcp = await connectMcpServers(cairn);
   takeOverFromEarlierChats(cairn, identity);
   // Piped lines are read only after the turn's answer, so nobody here can answer a held command:
   // with an admin channel and a running `cairn start` to post it, the admins are asked there instead.
@@ -51,6 +53,7 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   cairn.gateway.attach(adapter);
   const removeSignals = onShutdownSignal(async () => {
     await adapter.stop();
+    await mcp?.close();
     await cairn.close();
   });
   try {
@@ -66,6 +69,7 @@ export async function runChat(config: Config, options: ChatOptions): Promise<voi
   } finally {
     removeSignals();
     await adapter.stop();
+    await mcp?.close();
     await cairn.close();
   }
 }

@@ -2,6 +2,7 @@
  * `cairn doctor`'s line on CAIRN_KEEP_HISTORY_DAYS (store/history-retention.ts): the setting, and how much
  * history is older than it, which the running `cairn start` deletes at its next daily sweep (a database
  * from before this version holds a year of it on the first one). Read-only counts; a missing database says nothing.
+ * Then the skill versions' line (doctor-skill-versions.ts).
  */
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/load.js';
@@ -9,12 +10,17 @@ import { DAY_MS, startOfUtcDay } from '../core/clock.js';
 import { count } from '../core/text.js';
 import { databasePath, openDatabase } from '../store/db.js';
 import type { CheckResult } from './doctor.js';
+import { checkSkillVersions } from './doctor-skill-versions.js';
 
 export function checkHistory(config: Config, now = Date.now()): CheckResult[] {
+  return [...historySetting(config, now), ...checkSkillVersions(config, now)];
+}
+
+function historySetting(config: Config, now: number): CheckResult[] {
   const days = config.agent.keepHistoryDays;
   if (days === undefined) return [{ name: 'history', ok: true, detail: 'kept forever (CAIRN_KEEP_HISTORY_DAYS unset): conversations, task steps and single model calls stay; set it to a number of days to delete older ones daily' }];
   const path = databasePath(config.dataDir);
-  const setting = `older than ${days} days deleted daily by \`cairn start\` (CAIRN_KEEP_HISTORY_DAYS): messages of ended conversations, task steps, audit report files; usage summed per day`;
+  const setting = `older than ${days} days deleted daily by \`cairn start\` (CAIRN_KEEP_HISTORY_DAYS): messages of ended conversations, task steps, audit report files, old skill versions' texts; usage summed per day`;
   if (!existsSync(path)) return [{ name: 'history', ok: true, detail: setting }];
   try {
     const db = openDatabase(path, { readonly: true });

@@ -2,7 +2,14 @@
 import type { Config } from '../config/load.js';
 import { ConfigError } from '../core/errors.js';
 import { loadToolModules } from '../tools/custom/index.js';
+import { checkMcpServers, describeMcpServer } from '../tools/mcp/check.js';
 import type { CheckResult } from './doctor.js';
+
+/** Each MCP server (mcp.servers, CAIRN_MCP_CONFIG): connected to as `cairn start` would, its tools listed; one down is ✗. */
+export async function checkMcp(config: Config): Promise<CheckResult[]> {
+  const reports = await checkMcpServers(config);
+  return reports.map((report) => ({ name: `MCP server ${report.name}`, ok: report.state === 'connected', detail: describeMcpServer(report) }));
+}
 
 export async function checkToolModules(config: Config): Promise<CheckResult[]> {
   if (config.tools.modules.length === 0) return [];

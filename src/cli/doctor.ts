@@ -21,7 +21,7 @@ import { checkAdminChannel, checkEnvFile, checkMetrics } from './doctor-settings
 import { checkSharedSkills, checkSkillFolders } from './doctor-skills.js';
 import { checkVariables } from './doctor-variables.js';
 import { checkProxy } from './doctor-proxy.js';
-import { checkToolModules } from './doctor-tools.js';
+import { checkMcp, checkToolModules } from './doctor-tools.js';
 import { search } from '../web/search.js';
 import { DocumentPool } from '../core/documents/pool.js';
 
@@ -60,7 +60,7 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   // another they took minutes. Printed in this order all the same.
   const [models, switched, platforms, reader, search] = await Promise.all([checkModels(config), checkModelSwitch(config), checkPlatforms(config), checkDocumentReader(), checkSearch(config)]);
   results.push(...models, ...switched, ...platforms, reader, ...search);
-  results.push(...checkSchedules(config), ...checkSkillFolders(config), ...checkSharedSkills(config), ...(await checkToolModules(config)));
+  results.push(...checkSchedules(config), ...checkSkillFolders(config), ...checkSharedSkills(config), ...(await checkToolModules(config)), ...(await checkMcp(config)));
   results.push(...checkAdminChannel(config), ...checkMetrics(config), ...checkEnvFile(process.cwd()), ...checkVariables(processEnv(), process.cwd()));
   // People paste this output into issues and chats: a password in a base URL (a proxy's basic auth), a key a
   // server's error echoes or a token in a webhook path is masked, as in the logs.

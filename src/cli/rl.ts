@@ -81,10 +81,11 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--timeout <ms>', 'per-task time limit (default: CAIRN_BATCH_TASK_TIMEOUT_MS or 300000)', timeLimit)
     .option('--reward <spec>', 'reward for tasks without one: a kind (exact, contains, regex, json-schema, numeric, judge), JSON, or a .js/.ts module', reward)
     .option('--admin', 'offer admin-only tools to the agent')
+    .option('--approve-tools', "run the calls of tools that wait for a person's yes (needsApproval) without asking; without it they are refused, as nobody is there to ask")
     .option('--shared-db', "use the configured database (shared skills' outcomes) instead of the run's own cairn.db")
     .option('--learn', 'keep reflection and audits on during the run (off by default, so every task meets the same agent)')
     .option('--json', 'print summary.json instead of the short report')
-    .action(async (opts: { tasks: string; out: string; concurrency?: number; workers?: number; model?: string; resume?: boolean; retryFailed?: boolean; shard?: string; timeout?: number; reward?: ReturnType<typeof reward>; admin?: boolean; sharedDb?: boolean; learn?: boolean; json?: boolean }) => {
+    .action(async (opts: { tasks: string; out: string; concurrency?: number; workers?: number; model?: string; resume?: boolean; retryFailed?: boolean; shard?: string; timeout?: number; reward?: ReturnType<typeof reward>; admin?: boolean; approveTools?: boolean; sharedDb?: boolean; learn?: boolean; json?: boolean }) => {
       const loaded = config();
       const { runBatch } = await import('../rl/batch.js');
       const started = Date.now();
@@ -102,6 +103,7 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
             model: opts.model,
             reward: opts.reward,
             isAdmin: opts.admin ?? false,
+            approveTools: opts.approveTools ?? false,
             sharedDb: opts.sharedDb ?? false,
             learn: opts.learn ?? false,
           },
@@ -189,7 +191,9 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
     .option('--keep-equal-scores', 'also send groups whose scores are all equal')
     .option('--progress-file <file>', 'where the position in the tasks is kept, so a restart goes on from it (default: atropos-<name>.progress.json in the data directory)')
     .option('--from-start', 'start at the first task, whatever the progress file says')
-    .action(async (opts: { tasks: string; api?: string; groupSize: number; name: string; weight: number; maxTokenLength: number; minBatchAllocation?: number; maxOffpolicy: number; concurrency: number; workers?: number; epochs?: number; pollMs: number; timeout?: number; tokenizeUrl?: string; tokenizer?: string; reward?: ReturnType<typeof reward>; keepEqualScores?: boolean; progressFile?: string; fromStart?: boolean }) => {
+    .option('--admin', 'offer admin-only tools to the policy (tools from modules are admin-only unless they say otherwise)')
+    .option('--approve-tools', "run the calls of tools that wait for a person's yes (needsApproval) without asking; without it they are refused")
+    .action(async (opts: { tasks: string; api?: string; groupSize: number; name: string; weight: number; maxTokenLength: number; minBatchAllocation?: number; maxOffpolicy: number; concurrency: number; workers?: number; epochs?: number; pollMs: number; timeout?: number; tokenizeUrl?: string; tokenizer?: string; reward?: ReturnType<typeof reward>; keepEqualScores?: boolean; progressFile?: string; fromStart?: boolean; admin?: boolean; approveTools?: boolean }) => {
       const loaded = config();
       const { runAtroposServe } = await import('../rl/atropos/serve.js');
       const stats = await interruptible((signal) =>
@@ -214,6 +218,8 @@ export const rlCommands: CommandGroup = ({ program, config, print }) => {
             keepEqualScores: opts.keepEqualScores ?? false,
             progressFile: opts.progressFile,
             fromStart: opts.fromStart ?? false,
+            isAdmin: opts.admin ?? false,
+            approveTools: opts.approveTools ?? false,
           },
           { config: loaded, signal },
         ),

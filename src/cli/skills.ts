@@ -1,5 +1,5 @@
 /**
- * `cairn skills list|show|validate|history|rollback|archive`: the operator's side of
+ * `cairn skills list|show|validate|history|rollback|prune|archive`: the operator's side of
  * the skills layer, safe beside a running bot (writes take the database's write lock).
  * Changes made here are recorded as a person's.
  */
@@ -9,7 +9,8 @@ import { systemClock } from '../core/clock.js';
 import { CairnError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { databasePath, openDatabase } from '../store/db.js';
-import { brokenSkillMessage, Skills } from '../skills/index.js';
+import { brokenSkillMessage, Skills, type SkillVersion } from '../skills/index.js';
+import { skillsPruneCommand } from './skills-prune.js';
 import { shorten } from '../skills/catalog.js';
 import { formatProblem } from '../skills/rules.js';
 import { validatePaths, validateSources } from '../skills/validate.js';
@@ -66,6 +67,8 @@ export const skillsCommands: CommandGroup = ({ program, config, print }) => {
           if (broken) throw new CairnError('invalid_input', brokenSkillMessage(name, broken));
           const latest = skills.versions.latest(name);
           if (latest?.action !== 'archive') throw notFound(skills, name);
+          // The newest version's text is never pruned; an archive of long ago says so rather than print nothing.
+          if (latest.text === undefined) return print(`# ${name} is archived (version ${latest.version}); its text was pruned.`);
           print(`# ${name} is archived (version ${latest.version}); its last text:`);
           return print(latest.text);
         }
@@ -103,14 +106,19 @@ export const skillsCommands: CommandGroup = ({ program, config, print }) => {
         const broken = history.length === 0 ? skills.broken(name) : undefined;
         if (broken) throw new CairnError('invalid_input', brokenSkillMessage(name, broken));
         if (history.length === 0) throw notFound(skills, name);
+        // A version whose text was pruned (skills/version-pruning.ts) is still listed, marked: a rollback to it is refused.
+        const pruned = (v: SkillVersion) => (v.textPrunedAt === undefined ? null : new Date(v.textPrunedAt).toISOString());
         if (options.json) {
-          const rows = history.map((v) => ({ version: v.version, action: v.action, author: v.author, reason: v.reason ?? null, hash: v.hash, source: v.source, sessionId: v.sessionId ?? null, createdAt: new Date(v.createdAt).toISOString() }));
+          const rows = history.map((v) => ({ version: v.version, action: v.action, author: v.author, reason: v.reason ?? null, hash: v.hash, source: v.source, sessionId: v.sessionId ?? null, createdAt: new Date(v.createdAt).toISOString(), textPrunedAt: pruned(v), textKept: v.text !== undefined }));
           return print(JSON.stringify(rows, null, 2));
         }
         for (const v of history) {
           const when = new Date(v.createdAt).toISOString().slice(0, 16).replace('T', ' ');
-          print(`v${v.version}  ${when}  ${v.action.padEnd(8)}  ${v.author.padEnd(6)}  ${v.hash.slice(0, 12)}  ${v.reason ?? ''}`.trimEnd());
+          const mark = v.text === undefined ? `[text pruned ${pruned(v)?.slice(0, 10) ?? ''}]  ` : '';
+          print(`v${v.version}  ${when}  ${v.action.padEnd(8)}  ${v.author.padEnd(6)}  ${v.hash.slice(0, 12)}  ${mark}${v.reason ?? ''}`.trimEnd());
         }
+        const gone = history.filter((v) => v.text === undefined).length;
+        if (gone > 0) print(`The text of ${gone} of these ${history.length} versions was pruned to save space: they cannot be rolled back to.`);
       }),
     );
 
@@ -126,6 +134,8 @@ export const skillsCommands: CommandGroup = ({ program, config, print }) => {
         print(`Rolled ${name} back to the text of v${to}; that is now v${result.version}.`);
       }),
     );
+
+  skillsPruneCommand(group, config, print);
 
   group
     .command('archive <name>')

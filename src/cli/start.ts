@@ -27,6 +27,7 @@ import { DatabaseSentReplies, REMEMBERED_REPLIES, SentReplies } from '../core/se
 import type { CommandGroup } from './context.js';
 import { checkMovedDataFolder } from './start-checks.js';
 import { loadToolModules, registerCustomTools } from '../tools/custom/index.js';
+import { connectMcpServers } from '../tools/mcp/connect.js';
 
 const IDLE_SWEEP_MS = 60_000;
 /** How long the platforms may take to disconnect at shutdown: with the grace of the turns and that of what follows them (10 s each by default), the stop fits the 30 s Docker and Kubernetes give it. */
@@ -121,15 +122,18 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
     db.close();
     throw error;
   }
+  const timers = options.timers ?? systemTimers;
   let cairn: Cairn;
   try {
     cairn = createCairn(config, { ...options, db, logger, ...(metrics ? { metrics } : {}) });
-    registerCustomTools(cairn.tools, customTools, { logger, secrets: config.secrets, ...(options.timers ? { timers: options.timers } : {}) });
+    registerCustomTools(cairn.tools, customTools, { logger, secrets: config.secrets, accountsOf: (person) => cairn.access.links.identitiesOf(person), ...(options.timers ? { timers: options.timers } : {}) });
   } catch (error) {
     lease.release();
     db.close();
     throw error;
   }
+  // MCP servers, side by side, each within 30 s: one that cannot be reached is logged and tried again in the background (tools/mcp).
+  const mcp = await connectMcpServers(cairn, timers);
   // Under the lease, requests an earlier run left waiting for approval are its to expire; not those of
   // a `cairn chat` open beside it, whose /approve would then find its own request expired.
   cairn.approvals.expireLeftovers(START_LEFTOVERS);
@@ -140,7 +144,6 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
   // /readyz answers 503 until the platforms have started, and again from the first moment of a stop.
   http.setState('starting');
   const adapters: Adapter[] = [];
-  const timers = options.timers ?? systemTimers;
   // The end of every start, failed or stopped: stopping an adapter that never started is harmless.
   const closeAll = async () => {
     // Each platform gets ADAPTER_STOP_MS to disconnect: a Bot API or gateway unreachable at shutdown (often why Cairn is
@@ -154,7 +157,8 @@ export async function startCairn(config: Config, options: StartOptions = {}): Pr
     timers.clearTimeout(limit);
     if (stopping.size > 0) logger.warn({ platforms: [...stopping], waitedMs: ADAPTER_STOP_MS }, 'a platform did not finish disconnecting; closing without it');
     // The lease goes only once this process writes no more (note extraction, audits in their grace):
-    // a second start taken in earlier would work on the same conversations.
+    // a second start taken in earlier would work on the same conversations. The MCP servers' processes end first.
+    await mcp?.close();
     await cairn.close(() => lease.release());
     await http.close();
   };

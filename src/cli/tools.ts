@@ -2,7 +2,8 @@
  * `cairn tools`: for whoever writes a tool module. `check` loads the modules (those CAIRN_TOOL_MODULES
  * names, or the files given) and checks each tool as `cairn start` does, listing what the model will
  * be offered; `run` calls one tool once as the model would (its arguments checked by its parameters,
- * its time limit, its result cut and masked) and prints what the model would read. Each run loads the
+ * its time limit, its result cut and masked) and prints what the model would read; a call that waits for a yes
+ * (needsApproval) is shown and not run unless --yes says it. Each run loads the
  * module afresh, so an edit shows at once here; a running Cairn takes it at its next start.
  */
 import { userInfo } from 'node:os';
@@ -10,8 +11,9 @@ import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { CairnError } from '../core/errors.js';
 import { loggerFor } from '../core/logger.js';
-import { ToolRegistry } from '../tools/registry.js';
+import { ToolRegistry, type ApprovalAsk } from '../tools/registry.js';
 import { loadToolModules, registerCustomTools, type LoadedTool } from '../tools/custom/index.js';
+import { mcpServerLines } from '../tools/mcp/check.js';
 import type { CommandGroup } from './context.js';
 
 export const toolsCommands: CommandGroup = ({ program, config, print }) => {
@@ -22,10 +24,14 @@ export const toolsCommands: CommandGroup = ({ program, config, print }) => {
     .argument('[paths...]', 'modules or folders to check instead of those CAIRN_TOOL_MODULES names')
     .action(async (paths: string[]) => {
       const loaded = await load(config(), paths);
-      if (loaded === undefined) return print(NONE);
+      // The MCP servers' tools are listed first, unless paths name modules to check (tools/mcp/check.ts).
+      const servers = paths.length === 0 ? await mcpServerLines(config()) : { lines: [], ok: true };
+      for (const line of servers.lines) print(line);
+      if (!servers.ok) process.exitCode = 1;
+      if (loaded === undefined) return servers.lines.length > 0 ? undefined : print(NONE);
       print(`${loaded.length} tool${loaded.length === 1 ? '' : 's'}, as \`cairn start\` would offer ${loaded.length === 1 ? 'it' : 'them'}:`);
       for (const tool of loaded) {
-        print(`✓ ${tool.name} (${tool.adminOnly ? 'admins only' : 'everyone'}${tool.private ? ', private to who asked' : ''}; ${tool.timeoutSeconds} s limit) from ${tool.file}`);
+        print(`✓ ${tool.name} (${tool.adminOnly ? 'admins only' : 'everyone'}${tool.private ? ', private to who asked' : ''}${approvalOf(tool)}; ${tool.timeoutSeconds} s limit) from ${tool.file}`);
         print(`    ${tool.description.split('\n')[0]}`);
         print(`    arguments: ${describeArguments(tool.jsonSchema)}`);
       }
@@ -39,13 +45,20 @@ export const toolsCommands: CommandGroup = ({ program, config, print }) => {
     .option('-m, --module <path>', 'load this module (or folder) instead of those CAIRN_TOOL_MODULES names')
     .option('-u, --user <id>', 'who calls it, as at `cairn chat` (default: your OS user name)')
     .option('--not-admin', 'call it as someone who is not an admin')
-    .action(async (name: string, json: string, options: { module?: string; user?: string; notAdmin?: boolean }) => {
+    .option('-y, --yes', 'say yes for a call that waits for one (needsApproval): without it, such a call is shown and not run')
+    .action(async (name: string, json: string, options: { module?: string; user?: string; notAdmin?: boolean; yes?: boolean }) => {
       const settings = config();
       const loaded = await load(settings, options.module === undefined ? [] : [options.module]);
       if (loaded === undefined) throw new CairnError('invalid_input', NONE);
       if (!loaded.some((tool) => tool.name === name)) throw new CairnError('invalid_input', `No tool module adds a tool named "${name}"; they add: ${loaded.map((tool) => tool.name).join(', ')}.`);
       const registry = new ToolRegistry();
       registerCustomTools(registry, loaded, { logger: loggerFor(settings, 'warn'), secrets: settings.secrets });
+      // Whoever types the command asks for the call: --yes is their yes. Without it, what a chat would ask is shown.
+      let held: ApprovalAsk | undefined;
+      registry.holdWith(async (ask) => {
+        held = ask;
+        return options.yes ? undefined : 'not run: it waits for a yes (--yes)';
+      });
       const user = options.user ?? osUser();
       const stop = new AbortController();
       const onInterrupt = () => stop.abort(new CairnError('aborted', 'Stopped (Ctrl-C).'));
@@ -55,6 +68,11 @@ export const toolsCommands: CommandGroup = ({ program, config, print }) => {
         const at = Date.now();
         const context = { sessionId: 'cairn-tools-run', conversationId: `console:${user}`, userId: `console:${user}`, platform: 'console', isAdmin, signal: stop.signal, now: () => at, sender: { identity: `console:${user}`, id: user, name: user, isDirect: true } };
         const outcome = await registry.execute({ id: 'call_1', name, arguments: json }, context);
+        if (held && !options.yes) {
+          process.exitCode = 1;
+          return print(`${name} waits for a yes before it runs${held.reason === undefined ? '' : ` (${held.reason})`}: in a chat, ${held.approvedBy === 'admin' ? 'an admin' : 'the person who asked'} is asked, with Yes and No buttons. Nothing was run: add --yes to run it.`);
+        }
+        if (held) print(`(${name} waits for a yes before it runs${held.reason === undefined ? '' : ` (${held.reason})`}; --yes gave it.)`);
         print(outcome.ok ? `✓ ${name} returned (as the model reads it):` : `✗ ${name} failed (${outcome.error}); the model would read:`);
         print(outcome.content);
         if (!outcome.ok) process.exitCode = 1;
@@ -72,6 +90,13 @@ async function load(config: Config, paths: readonly string[]): Promise<LoadedToo
   const modules = given.length > 0 ? given : config.tools.modules;
   if (modules.length === 0) return undefined;
   return loadToolModules(modules, given.length > 0 ? { source: 'cairn tools' } : {});
+}
+
+/** Whether a tool's calls wait for a yes, and whose. */
+function approvalOf(tool: LoadedTool): string {
+  if (tool.needsApproval === false) return '';
+  const whose = tool.approvedBy === 'admin' ? "an admin's" : "the caller's";
+  return tool.needsApproval === true ? `, each call waits for ${whose} yes` : `, calls its needsApproval picks wait for ${whose} yes`;
 }
 
 /** `orderId (string, required), verbose (boolean)`: the parameters' names, types and which are required. */

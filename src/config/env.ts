@@ -11,6 +11,7 @@ import { SKILLS_ENV_BINDINGS } from './skills.js';
 import { MEMORY_ENV_BINDINGS } from './memory.js';
 import { WEB_ENV_BINDINGS } from './web.js';
 import { TOOLS_ENV_BINDINGS } from './tools.js';
+import { MCP_ENV_BINDINGS } from './mcp.js';
 
 export type EnvKind = 'string' | 'int' | 'number' | 'list';
 
@@ -48,6 +49,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'CAIRN_KEEP_FILES_DAYS', path: ['agent', 'keepFilesDays'], kind: 'number', help: 'Days the files people send are kept, for the agent to read on in a long document or look at an image again (default 7); 0 keeps none.' },
   { name: 'CAIRN_KEEP_HISTORY_DAYS', path: ['agent', 'keepHistoryDays'], kind: 'number', help: "Days of history kept: older ended conversations' messages, tasks' step-by-step records, single model calls (summed per day) and audit reports are deleted daily by `cairn start`; summaries, outcomes and usage totals stay. Unset: kept forever." },
   { name: 'CAIRN_SESSION_IDLE_MINUTES', path: ['agent', 'sessionIdleMinutes'], kind: 'number', help: 'A conversation idle this long starts a new session (default 30).' },
+  { name: 'CAIRN_MAX_TURNS_AT_ONCE', path: ['agent', 'maxTurnsAtOnce'], kind: 'int', help: 'The most requests Cairn works on at once across all conversations (default 16; 8 or fewer on a Raspberry Pi); those past it wait their turn, and their senders are told. 0: no cap.' },
   { name: 'CAIRN_SHUTDOWN_GRACE_MS', path: ['agent', 'shutdownGraceMs'], kind: 'int', help: 'How long shutdown waits for turns in flight (default 10000).' },
   ...PLATFORM_ENV_BINDINGS,
   ...LEARNING_ENV_BINDINGS,
@@ -57,6 +59,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   ...MEMORY_ENV_BINDINGS,
   ...WEB_ENV_BINDINGS,
   ...TOOLS_ENV_BINDINGS,
+  ...MCP_ENV_BINDINGS,
 ];
 
 /** Provider keys read by the presets; not bound to a path because the provider decides which one counts. */

@@ -17,6 +17,7 @@ import { resolveProviders } from './providers.js';
 import { unknownKeyProblems } from './unknown-keys.js';
 import { proxySecrets, readProxyConfig, type ProxyConfig } from './proxy.js';
 import { backendSecrets, hostEnvForBackends } from './backends.js';
+import { resolveMcpConfig, type McpConfig } from './mcp.js';
 import type { ProviderSettings } from '../model/providers.js';
 
 export type Env = Record<string, string | undefined>;
@@ -45,6 +46,8 @@ export interface Config extends ParsedConfig {
   backendHostEnv: Record<string, string>;
   /** The outbound proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); see src/proxy/. */
   proxy: ProxyConfig;
+  /** MCP servers, their `${VAR}`s resolved (config/mcp.ts); `mcp.secrets` are in `secrets` too. */
+  mcpServers: McpConfig['servers'];
 }
 
 /** The process's own environment, which wins over `.env` (for `cairn setup`, which writes that file, and doctor's check of the names set). */
@@ -73,7 +76,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (!parsed.success) {
     problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, configFile)));
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  // Resolved here, where the environment is read: `${JIRA_TOKEN}` in a server's headers or env.
+  const mcp = parsed.success ? resolveMcpConfig(parsed.data.mcp, env, cwd, problems) : undefined;
+  if (problems.length > 0 || !parsed.success || !mcp) throw new ConfigError(problems);
 
   const config = parsed.data;
   const chain = resolveProviders(config.model, env);
@@ -93,9 +98,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
       config.web.search.apiKey,
       config.metrics.token,
       ...proxySecrets(proxy),
+      ...mcp.secrets,
     ].filter((secret): secret is string => secret !== undefined && secret.length >= 8),
     backendHostEnv: hostEnvForBackends(env, config.backends.passEnv),
     proxy,
+    mcpServers: mcp.servers,
   };
 }
 

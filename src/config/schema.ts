@@ -18,6 +18,8 @@ import { webSchema } from './web.js';
 import { skillsSchema } from './skills.js';
 import { memorySchema } from './memory.js';
 import { toolsSchema } from './tools.js';
+import { DEFAULT_MAX_TURNS_AT_ONCE } from '../core/turn-slots.js';
+import { mcpSchema } from './mcp.js';
 import { LOG_FORMATS } from '../core/logger.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -131,6 +133,8 @@ export const configSchema = z.object({
           .optional(),
       ),
       shutdownGraceMs: inUnit('ms', z.number().int().min(0).max(MAX_TIMER_MS).default(10_000)),
+      /** The most turns running at once across all conversations (core/turn-slots.ts); 0: no cap. */
+      maxTurnsAtOnce: z.number().int().min(0).default(DEFAULT_MAX_TURNS_AT_ONCE),
       /** Fraction of contextTokens at which older turns are compressed. */
       compressAt: z.number().gt(0).lt(1).default(0.75),
       /** Turns (user messages) always kept verbatim when compressing. */
@@ -155,6 +159,8 @@ export const configSchema = z.object({
   backends: backendsSchema,
   /** Tools people add from their own modules (src/tools/custom). */
   tools: toolsSchema,
+  /** MCP servers whose tools Cairn offers (src/tools/mcp). */
+  mcp: mcpSchema,
   /** Reading web pages (src/web). */
   web: webSchema,
   /** Batch runs, rewards, exports and Atropos (src/rl). */

@@ -21,8 +21,9 @@ import { withReplyContext, withThreadContext } from './reply-context.js';
 import { withAttachmentNote } from './attachments.js';
 import { sourcesOf } from './coalesce.js';
 import { estimateMessageTokens, estimateTokens } from '../memory/tokens.js';
-import { foldForSearch } from '../memory/notes/fold.js';
 import type { PersonZone } from '../time-zones/index.js';
+import { speakerName, withSpeakerShown } from './group-speaker.js';
+import { withLanguageNote } from '../languages/prompt.js';
 
 export interface AgentOptions {
   store: SessionStore;
@@ -35,6 +36,8 @@ export interface AgentOptions {
   logger: Logger;
   /** The time zone of a message's sender (time-zones/): what current_time, schedule_task and memory_search use on their turn. */
   zoneOf?: ((message: InboundMessage) => PersonZone) | undefined;
+  /** The language a message's sender's app is set to (languages/): in a group, said with a message that has no words of theirs. */
+  languageOf?: ((message: InboundMessage) => string | undefined) | undefined;
 }
 
 export interface TurnInput {
@@ -120,7 +123,8 @@ export class Agent {
     const inbound = input.message;
     // A batch's text already carries what its messages replied to: its own words came apart (coalesce.ts).
     const said = withAttachmentNote(inbound.ownText ?? inbound.text, inbound.attachments);
-    const userMessage = userMessageOf(inbound);
+    // Asked on every turn, so a language the platform gave with the message is kept for the account's later runs.
+    const userMessage = userMessageOf(inbound, this.options.languageOf?.(inbound));
     const tools = this.options.tools.definitions({ isAdmin: input.isAdmin });
     // Each request also carries the tool definitions and needs room for the reply: the messages get what is left.
     const { compressor } = this.options;
@@ -217,7 +221,9 @@ export class Agent {
           if (!overflow || overflows >= MAX_OVERFLOW_RETRIES || input.signal.aborted) throw error;
           overflows++;
           modelMs += clock.now() - callStarted;
-          compressor.learnContext(session, budgetAfterOverflow(compressor.contextFor(session), overflow));
+          const budget = compressor.contextFor(session);
+          const sent = messages.reduce((sum, message) => sum + estimateMessageTokens(message), 0) + reservedTokens(budget, tools);
+          compressor.learnContext(session, budgetAfterOverflow(budget, overflow, sent));
           this.options.logger.warn({ sessionId: session.id, contextTokens: compressor.contextFor(session), ...overflow }, 'the provider refused the request as over its context; trying again within less');
           history = store.messages(session);
           if (overBudget()) await compressHistory();
@@ -311,7 +317,7 @@ export class Agent {
    */
   textRoom(message: InboundMessage, session: Session, isAdmin: boolean): number {
     const reserved = reservedTokens(this.options.contextTokens, this.options.tools.definitions({ isAdmin }));
-    const around = estimateMessageTokens(userMessageOf(message)) - estimateTokens(message.text);
+    const around = estimateMessageTokens(userMessageOf(message, this.options.languageOf?.(message))) - estimateTokens(message.text);
     return this.messageRoom(session, reserved) - around - JOIN_SLACK_TOKENS;
   }
 
@@ -394,25 +400,14 @@ function addUsage(total: Usage, add: Usage): void {
   total.cachedTokens += add.cachedTokens;
 }
 
-/** The message as the model reads it: the words with the attachments left unread, what they reply to and the thread before them; in a group, with the speaker's name. */
-function userMessageOf(inbound: InboundMessage): Extract<ChatMessage, { role: 'user' }> {
-  const content = withThreadContext(withReplyContext(withAttachmentNote(inbound.text, inbound.attachments), inbound.replyingTo), inbound.earlier);
-  return inbound.isDirect ? { role: 'user', content } : { role: 'user', content, name: speakerName(inbound) };
-}
-
 /**
- * OpenAI's `name` field allows only [a-zA-Z0-9_-]{1,64}: accents come off (Jürgen is Jurgen), letters
- * no accent makes are written as search writes them (Turkish ı, ß, ø, ł: "Çağrı Yılmaz" was
- * "Cagr_Y_lmaz", "Jürgen Groß" "Jurgen_Gro"), and a name in another script (Дмитрий, 山田) becomes one
- * per person from their id, so two people never share one name (every such name was "user").
+ * The message as the model reads it: the words with the attachments left unread, what they reply to and the thread before them;
+ * in a group, with the speaker's name (group-speaker.ts) and, where it has no words of theirs, their app's language (languages/).
  */
-function speakerName(message: InboundMessage): string {
-  const ascii = (text: string) =>
-    foldForSearch(text)
-      .replace(/[^a-zA-Z0-9_-]+/g, '_')
-      .replace(/^_+|_+$/g, '');
-  const name = ascii(message.userName);
-  return (name || `user_${ascii(message.senderId)}`).slice(0, 64);
+function userMessageOf(inbound: InboundMessage, language: string | undefined): Extract<ChatMessage, { role: 'user' }> {
+  const content = withThreadContext(withReplyContext(withAttachmentNote(inbound.text, inbound.attachments), inbound.replyingTo), inbound.earlier);
+  if (inbound.isDirect) return { role: 'user', content };
+  return { role: 'user', content: withLanguageNote(withSpeakerShown(content, inbound), inbound, language), name: speakerName(inbound) };
 }
 
 /** A note on how the answer ended, below what came of it; alone when nothing did. */

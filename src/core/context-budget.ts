@@ -129,12 +129,16 @@ const OVERFLOW_MARGIN = 0.9;
 /**
  * The budget to try again within after `overflow`, from the one the refused request was built for: as much smaller as the
  * provider's count was over its limit (its tokenizer and Cairn's estimate differ), and a quarter smaller at least.
+ * `sentTokens` is Cairn's estimate of the refused request with its reply's room: the provider's count is of that request,
+ * so the shrink applies to it where it was under the budget (just after a compression). Scaling the budget instead
+ * learnt a window that depended on where in its compressions a conversation was refused, and later turns went over again.
  */
-export function budgetAfterOverflow(budget: number, overflow: ContextOverflow): number {
+export function budgetAfterOverflow(budget: number, overflow: ContextOverflow, sentTokens?: number): number {
   const { limit, requested } = overflow;
   const ratio = limit !== undefined && requested !== undefined && requested > 0 ? (OVERFLOW_MARGIN * limit) / requested : OVERFLOW_SHRINK;
   const byLimit = limit !== undefined && requested === undefined ? OVERFLOW_MARGIN * limit : budget;
-  return Math.floor(Math.min(budget * Math.min(ratio, OVERFLOW_SHRINK), byLimit));
+  const base = sentTokens !== undefined && sentTokens > 0 ? Math.min(budget, sentTokens) : budget;
+  return Math.floor(Math.min(base * Math.min(ratio, OVERFLOW_SHRINK), byLimit));
 }
 
 /**

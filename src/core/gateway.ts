@@ -40,6 +40,7 @@ import { tellNotTaken } from './not-taken.js';
 import { merged } from './coalesce.js';
 import { STOPPED_AS_DELETED, Withdrawals } from './withdrawals.js';
 import type { WithdrawnMessage } from '../memory/withdrawn-history.js';
+import { stoppedWhileWaiting, takeRoom, TurnSlots } from './turn-slots.js';
 
 export interface GatewayOptions {
   db: Db;
@@ -64,6 +65,8 @@ export interface GatewayOptions {
   turnsInProgress?: TurnsInProgress | undefined;
   /** Removes a deleted message and Cairn's turn for it from what is kept (memory/withdrawn-history.ts); without it nothing is removed. */
   forgetWithdrawn?: ((message: WithdrawnMessage) => void) | undefined;
+  /** The most turns running at once across conversations (turn-slots.ts); unset or 0: no cap. */
+  maxTurnsAtOnce?: number | undefined;
 }
 
 export { HANDLE_OUTCOMES, TURN_OUTCOMES, type HandleOutcome } from './handle-outcomes.js';
@@ -90,8 +93,10 @@ export class Gateway {
   private readonly replies: TurnReplies;
   private readonly commandAnswers = new CommandAnswers();
   private readonly withdrawals: Withdrawals;
+  private readonly slots: TurnSlots;
 
   constructor(private readonly options: GatewayOptions) {
+    this.slots = new TurnSlots(options.maxTurnsAtOnce ?? 0);
     this.dedupe = new InboundDedupe(options.db);
     this.batches = new MessageBatches(this.queue, options.maxInputChars);
     this.running = new RunningTurns(options.access);
@@ -295,6 +300,7 @@ export class Gateway {
     let turn: RunningTurn | undefined;
     let admission: TurnAdmission | undefined;
     let turnEnded: (() => void) | undefined;
+    let room: (() => void) | undefined;
     try {
       if (message.command) {
         if (this.commandAnswers.reactedTo(message)) {
@@ -317,6 +323,7 @@ export class Gateway {
       turn = this.running.begin(message, controller);
       turnEnded = this.options.turnsInProgress?.begin(message);
       admission = await this.options.allowance?.admit(message.userId, isAdmin, controller.signal);
+      if (!admission?.refusal) room = await takeRoom(this.slots, message, turn, controller.signal, (text) => this.replies.reply(message, { text }));
       turn.waiting = false;
       if (admission?.refusal) {
         // A scheduled run's task hears why and says what becomes of it: a one-off runs when the allowance renews, and a repeating task's refusal is said once a day ('').
@@ -356,7 +363,7 @@ export class Gateway {
       // hold a placeholder for it (Discord's deferred "thinking…", Slack's response_url).
       if (turn?.stopped) {
         this.options.logger.info(ids, 'turn stopped with /stop');
-        const text = turn.waiting ? 'Stopped before it started: it was waiting for your request in another conversation to finish.' : 'Stopped. What I did so far stays in this conversation.';
+        const text = turn.waiting ? stoppedWhileWaiting(turn) : 'Stopped. What I did so far stays in this conversation.';
         await this.replies.reply(message, { text, endsTurn: true });
         return 'stopped';
       }
@@ -371,6 +378,7 @@ export class Gateway {
       await this.replies.reply(message, { text: message.scheduled?.failed?.(error) ?? userFacingError(error), isError: true, endsTurn: turn !== undefined });
       return 'failed';
     } finally {
+      room?.();
       admission?.release();
       this.inFlight.delete(controller);
       if (turn) this.running.end(message.conversationId, turn);

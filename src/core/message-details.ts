@@ -7,13 +7,13 @@ import type { InboundMessage } from './message.js';
 import type { Logger } from './logger.js';
 import { describeError } from './errors.js';
 
-/** The sender's name (and time zone, where the platform keeps one), where the adapter looks it up; the id it had when that fails. */
+/** The sender's name (and time zone and language, where the platform keeps them), where the adapter looks it up; the id it had when that fails. */
 export async function withUserName(message: InboundMessage, logger: Logger): Promise<InboundMessage> {
   if (!message.loadUserName) return message;
   try {
     const found = await message.loadUserName();
     if (typeof found === 'string') return { ...message, userName: found, loadUserName: undefined };
-    return { ...message, userName: found.name, loadUserName: undefined, ...(found.timeZone ? { timeZone: found.timeZone } : {}) };
+    return { ...message, userName: found.name, loadUserName: undefined, ...(found.timeZone ? { timeZone: found.timeZone } : {}), ...(found.language ? { language: found.language } : {}) };
   } catch (error) {
     logger.debug({ platform: message.platform, senderId: message.senderId, err: describeError(error) }, 'the sender name could not be looked up');
     return { ...message, loadUserName: undefined };

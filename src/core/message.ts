@@ -55,6 +55,8 @@ export interface ScheduledRun {
 export interface SenderDetails {
   name: string;
   timeZone?: string | undefined;
+  /** The language their app is set to (Slack's `locale`), a BCP 47 tag. */
+  language?: string | undefined;
 }
 
 export interface InboundMessage {
@@ -112,6 +114,11 @@ export interface InboundMessage {
   loadUserName?: (() => Promise<string | SenderDetails>) | undefined;
   /** The sender's time zone as the platform gives it (Slack's profile): an IANA name; absent where it gives none (Discord, Telegram). */
   timeZone?: string | undefined;
+  /**
+   * The language the sender's app is set to, as the platform gives it (Telegram's `language_code`, Discord's
+   * interaction `locale`, Slack's profile `locale` through `loadUserName`): a BCP 47 tag such as `pt-BR`.
+   */
+  language?: string | undefined;
   /** Sent by Cairn's scheduler on behalf of who set the task: no platform message to reply to. */
   /**
    * A scheduled task's run. `cancelled`: whether the task was cancelled since it fell due (its run

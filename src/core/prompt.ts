@@ -24,6 +24,8 @@ export interface PrefixContext {
   startedAt: number;
   /** The time zone of whoever started the session (time-zones/): the day it started, and the days of their notes, are given there. */
   timeZone?: string | undefined;
+  /** The language the app of whoever started the session is set to (languages/), a BCP 47 tag; said in a direct chat. */
+  language?: string | undefined;
 }
 
 /** A part of the stable prefix contributed by a service (skills catalog, pinned notes). */

@@ -16,6 +16,8 @@ export interface RunningTurn {
   stopped: boolean;
   /** Still waiting for the person's turn elsewhere to end (allowance.ts): nothing of it has run. */
   waiting: boolean;
+  /** What it waited for was room among the turns running at once (turn-slots.ts), not the person's other turn. */
+  waitingForRoom?: boolean;
   /** Its answer (or why there is none) is being sent: /stop comes too late to change it. */
   answering: boolean;
   /** The platform messages it answers (a batch's each), and those of them deleted since it began (withdrawals.ts). */

@@ -2,7 +2,10 @@
  * Splits a reply into messages no longer than a platform's limit. Prefers paragraph,
  * then line, then word boundaries; a fenced code block cut in two is closed at the
  * end of one part and reopened (same language) at the start of the next, so each
- * part renders on its own.
+ * part renders on its own. A part that begins inside a right-to-left line (Arabic, Hebrew, Persian) with a
+ * left-to-right word ("… Cairn …") begins with a right-to-left mark: clients lay each message out by its first
+ * letter, and that part came out left to right, its sentence in pieces (and the other way round: an English
+ * line cut before a quoted Arabic word, with a left-to-right mark). Other parts are not touched.
  */
 import { isHighSurrogate } from './text.js';
 
@@ -15,23 +18,78 @@ export function splitMessage(text: string, limit: number): string[] {
   const parts: string[] = [];
   let rest = text;
   let reopen = '';
+  const lines = new LineDirections(text);
   while (rest.length > 0) {
-    const budget = limit - reopen.length;
+    // What the part starts with: the fence it reopens, else a right-to-left mark where it starts inside such a line.
+    const lead = reopen || lines.markAt(text.length - rest.length, limit);
+    const budget = limit - lead.length;
     let chunk = rest.length <= budget ? rest : rest.slice(0, cutIndex(rest, budget - 8));
-    const open = openFence(reopen + chunk);
+    const open = openFence(lead + chunk);
     if (open && chunk.length < rest.length) {
       // Leave room to close the fence inside the limit.
       const closing = `\n${open.marker}`;
-      if ((reopen + chunk).length + closing.length > limit) chunk = chunk.slice(0, cutIndex(chunk, limit - reopen.length - closing.length));
-      parts.push(reopen + chunk.replace(/\s+$/, '') + closing);
+      if ((lead + chunk).length + closing.length > limit) chunk = chunk.slice(0, cutIndex(chunk, limit - lead.length - closing.length));
+      parts.push(lead + chunk.replace(/\s+$/, '') + closing);
       reopen = `${open.marker}${open.info}\n`;
     } else {
-      parts.push((reopen + chunk).replace(/\s+$/, ''));
+      parts.push((lead + chunk).replace(/\s+$/, ''));
       reopen = '';
     }
+    lines.passed(text.length - rest.length, chunk);
     rest = rest.slice(chunk.length).replace(/^\n+/, '');
   }
   return parts.filter((part) => part.trim().length > 0);
+}
+
+/** U+200F RIGHT-TO-LEFT MARK and U+200E LEFT-TO-RIGHT MARK: strong characters of a direction that show nothing. */
+const RLM = '\u200F';
+const LRM = '\u200E';
+/** The first letter (or direction mark) ahead, or the end of the line: the bidi algorithm's first strong character, in practice. */
+const STRONG = /[\p{L}\u200E\u200F\u061C]|\n/gu;
+/** Letters of the scripts written right to left, and the right-to-left and Arabic letter marks. */
+const RIGHT_TO_LEFT = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}\p{Script=Yezidi}\u200F\u061C]/u;
+
+/**
+ * The direction of the line a part starts in (Unicode's rule: a paragraph's first strong character sets it;
+ * a line break starts a paragraph), found once a line. The line's start moves as parts pass it, so a text of
+ * one long line is read once, not once a part.
+ */
+class LineDirections {
+  private lineStart = 0;
+  private lineRtl: boolean | undefined;
+
+  constructor(private readonly text: string) {}
+
+  /** The mark of the line's direction where a part starting at `at` starts inside it with a letter of the other direction; '' elsewhere. */
+  markAt(at: number, limit: number): string {
+    if (at === 0 || this.text[at - 1] === '\n') {
+      // A line of its own (the break may have been left between two parts): it is laid out by its own letters.
+      this.lineStart = at;
+      this.lineRtl = undefined;
+      return '';
+    }
+    // Only the part's own stretch is read: past it, it has no letter to lay out.
+    const part = firstStrong(this.text.slice(at, at + limit));
+    if (part === undefined) return '';
+    this.lineRtl ??= firstStrong(this.text.slice(this.lineStart)) === 'rtl';
+    if (this.lineRtl) return part === 'ltr' ? RLM : '';
+    return part === 'rtl' ? LRM : '';
+  }
+
+  /** The part that started at `at` took `chunk`: a line break in it starts the next line after it. */
+  passed(at: number, chunk: string): void {
+    const newline = chunk.lastIndexOf('\n');
+    if (newline < 0) return;
+    this.lineStart = at + newline + 1;
+    this.lineRtl = undefined;
+  }
+}
+
+function firstStrong(text: string): 'rtl' | 'ltr' | undefined {
+  STRONG.lastIndex = 0;
+  const found = STRONG.exec(text)?.[0];
+  if (found === undefined || found === '\n') return undefined;
+  return RIGHT_TO_LEFT.test(found) ? 'rtl' : 'ltr';
 }
 
 /**

@@ -30,6 +30,8 @@ export interface SessionManagerOptions {
   turnRunning?: (conversationId: string) => boolean;
   /** The time zone of a message's sender (time-zones/): a session's first day is given in that of whoever started it. */
   zoneOf?: (message: InboundMessage) => string;
+  /** The language a message's sender's app is set to (languages/): a direct chat's prefix says it. */
+  languageOf?: (message: InboundMessage) => string | undefined;
 }
 
 export class SessionManager {
@@ -68,6 +70,7 @@ export class SessionManager {
       firstMessage: message.text,
       startedAt,
       timeZone: this.options.zoneOf?.(message),
+      language: this.options.languageOf?.(message),
     });
     return this.options.store.start(
       { conversationId, platform: message.platform, userId: message.userId, prefix, model: this.options.modelFor?.(conversationId), isDirect: message.isDirect },

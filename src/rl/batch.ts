@@ -44,6 +44,8 @@ export interface BatchRunOptions {
   /** Reward for tasks that name none. */
   reward?: RewardSpec | undefined;
   isAdmin?: boolean;
+  /** Let a tool's call that waits for a person's yes run unasked (--approve-tools); else it is refused. */
+  approveTools?: boolean;
   /** Use the configured database instead of the run's own cairn.db. */
   sharedDb?: boolean;
   /** Keep the learning loop's reflection and audits on (off by default: a batch measures the agent, it should not change it mid-run). */
@@ -139,6 +141,7 @@ export async function runBatch(options: BatchRunOptions, deps: BatchDeps): Promi
       rewardBaseDir: dirname(tasksFile.path),
       defaultReward: reward,
       rewardModules,
+      approveTools: options.approveTools ?? false,
       redact: 'all',
     });
     const workers = processCount(options.workers ?? 1, Math.min(options.concurrency, pending.length));

@@ -11,6 +11,8 @@ import { resolve } from 'node:path';
 import { databasePath, openDatabase, type Db } from '../store/db.js';
 
 const COLUMNS = 'name, version, action, author, reason, text, hash, source, session_id, created_at';
+/** Migration 041's mark of a pruned text: copied with it, or the run would take a pruned version's empty text for its text. */
+const PRUNED = 'text_pruned_at';
 
 /**
  * Copies the skill versions of the data folder's database into `scratch` (those it has not got:
@@ -22,8 +24,10 @@ export function copySkillHistory(scratch: Db, scratchPath: string, dataDir: stri
   if (resolve(live) === resolve(scratchPath) || !existsSync(live)) return 0;
   const source = openDatabase(live, { readonly: true });
   try {
-    const rows = source.prepare(`SELECT ${COLUMNS} FROM skill_versions ORDER BY name, version`).all();
-    const insert = scratch.prepare(`INSERT OR IGNORE INTO skill_versions (${COLUMNS}) VALUES (@name, @version, @action, @author, @reason, @text, @hash, @source, @session_id, @created_at)`);
+    // A data folder whose database is older than this Cairn (not started since the upgrade) has no pruned texts yet.
+    const marked = source.prepare<[string], string>("SELECT name FROM pragma_table_info('skill_versions') WHERE name = ?").pluck().get(PRUNED) !== undefined;
+    const rows = source.prepare(`SELECT ${COLUMNS}, ${marked ? PRUNED : 'NULL'} AS ${PRUNED} FROM skill_versions ORDER BY name, version`).all();
+    const insert = scratch.prepare(`INSERT OR IGNORE INTO skill_versions (${COLUMNS}, ${PRUNED}) VALUES (@name, @version, @action, @author, @reason, @text, @hash, @source, @session_id, @created_at, @${PRUNED})`);
     return scratch.transaction(() => rows.reduce<number>((copied, row) => copied + insert.run(row as Record<string, unknown>).changes, 0)).immediate();
   } finally {
     source.close();

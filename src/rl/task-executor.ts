@@ -19,6 +19,8 @@ import type { RewardSpec } from './rewards/spec.js';
 import type { Task } from './tasks.js';
 import type { Trajectory } from './trajectory.js';
 import type { PoolOptions } from './workers/parent.js';
+import { batchApprovalHold } from './tool-approvals.js';
+import { loadToolModules, registerCustomTools } from '../tools/custom/index.js';
 
 export interface TaskExecutor {
   /** The task's trajectory, scored and redacted; throws only when `signal` (the whole run) aborted. */
@@ -48,6 +50,8 @@ export interface ExecutorSpec {
   defaultReward: RewardSpec | undefined;
   /** Custom reward modules to load before the first task, so a broken one fails the run at once. */
   rewardModules: readonly string[];
+  /** Let a tool's call that waits for a person's yes run unasked (--approve-tools); else it is refused (./tool-approvals.ts). */
+  approveTools: boolean;
   /**
    * What is masked in the trajectories: 'all' secrets (configured ones and credential shapes),
    * for files people keep and share; 'configured' ones only, for Atropos, which trains on the
@@ -67,6 +71,9 @@ export interface LocalExecutorDeps {
 }
 
 export async function createLocalExecutor(spec: ExecutorSpec, deps: LocalExecutorDeps = {}): Promise<TaskExecutor> {
+  // The team's own tools (CAIRN_TOOL_MODULES), as `cairn start` offers them: a task may need them. Each worker process
+  // loads them from its copy of the config; one that cannot load fails the run at once, naming it.
+  const customTools = await loadToolModules(spec.config.tools.modules);
   const db = spec.dbPath === undefined ? undefined : openDatabase(spec.dbPath);
   if (db && spec.dbPath !== undefined) {
     try {
@@ -77,6 +84,8 @@ export async function createLocalExecutor(spec: ExecutorSpec, deps: LocalExecuto
     }
   }
   const cairn = createCairn(spec.config, { ...deps.overrides, ...(db ? { db } : {}) });
+  registerCustomTools(cairn.tools, customTools, { logger: cairn.logger, secrets: spec.config.secrets, accountsOf: (person) => cairn.access.links.identitiesOf(person) });
+  cairn.tools.holdWith(batchApprovalHold(spec.approveTools, cairn.logger));
   const groupCommit = spec.groupCommit
     ? startGroupCommit(cairn.db, {
         intervalMs: GROUP_COMMIT_MS,

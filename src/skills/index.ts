@@ -8,6 +8,7 @@
  *   library.ts  where skills live, precedence, mtime-cached loading (hot reload)
  *   catalog.ts  names + descriptions for the prompt prefix, within a token budget
  *   versions.ts every change as a version in SQLite; uses.ts which version each turn viewed
+ *   version-pruning.ts  which old versions' texts may go, and pruning them (daily sweep, `cairn skills prune`)
  *   writer.ts   create / patch / archive / rollback: validated, scanned, locked, atomic
  *   tools.ts    skill_view, skill_create, skill_patch, skill_archive; command.ts `/skills`
  *   description-patch.ts  lets skill_patch edit the description as skill_view shows it

@@ -3,7 +3,8 @@
  * hash, who made it (the agent, a person, or an import: first sight of a skill
  * Cairn did not write) and why. A skill is archived while its newest row is an
  * archive. Changes made on disk behind Cairn's back are picked up by `ensure`,
- * which records them as a person's edit before anything else touches the skill.
+ * which records them as a person's edit before anything else touches the skill. Old versions' texts may be
+ * pruned (version-pruning.ts): the row stays, its `text` is undefined, `textPrunedAt` says when.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -23,14 +24,17 @@ export interface SkillVersion {
   action: SkillAction;
   author: SkillAuthor;
   reason: string | undefined;
-  text: string;
+  /** The SKILL.md text; undefined once pruned, where no other version of the skill has the same text. */
+  text: string | undefined;
   hash: string;
   source: SkillSourceKind;
   sessionId: string | undefined;
   createdAt: number;
+  /** When this version's own text was pruned (a version with the same text may still hold it: `text`). */
+  textPrunedAt?: number | undefined;
 }
 
-export type NewSkillVersion = Omit<SkillVersion, 'version'>;
+export type NewSkillVersion = Omit<SkillVersion, 'version' | 'text' | 'textPrunedAt'> & { text: string };
 
 const rowSchema = z.object({
   name: z.string(),
@@ -43,9 +47,11 @@ const rowSchema = z.object({
   source: z.enum(['learned', 'extra', 'bundled']),
   session_id: z.string().nullable(),
   created_at: z.number().int(),
+  text_pruned_at: z.number().int().nullable(),
 });
 
-const COLUMNS = 'name, version, action, author, reason, text, hash, source, session_id, created_at';
+const COLUMNS = 'name, version, action, author, reason, text, hash, source, session_id, created_at, text_pruned_at';
+const INSERTED = 'name, version, action, author, reason, text, hash, source, session_id, created_at';
 
 export class SkillVersions {
   private readonly statements;
@@ -62,7 +68,9 @@ export class SkillVersions {
       withHash: db.prepare(`SELECT ${COLUMNS} FROM skill_versions WHERE name = ? AND hash = ? ORDER BY version DESC LIMIT 1`),
       next: db.prepare('SELECT COALESCE(MAX(version), 0) + 1 FROM skill_versions WHERE name = ?').pluck(),
       generation: db.prepare('SELECT COALESCE(MAX(id), 0) FROM skill_versions').pluck(),
-      insert: db.prepare(`INSERT INTO skill_versions (${COLUMNS}) VALUES (@name, @version, @action, @author, @reason, @text, @hash, @source, @sessionId, @createdAt)`),
+      // A pruned version's text, from another version of the skill with the same text (a rollback's, an archive's).
+      sameText: db.prepare<[string, string], string>('SELECT text FROM skill_versions WHERE name = ? AND hash = ? AND text_pruned_at IS NULL ORDER BY version DESC LIMIT 1').pluck(),
+      insert: db.prepare(`INSERT INTO skill_versions (${INSERTED}) VALUES (@name, @version, @action, @author, @reason, @text, @hash, @source, @sessionId, @createdAt)`),
       archived: db
         .prepare(
           `SELECT v.name FROM skill_versions v
@@ -73,15 +81,17 @@ export class SkillVersions {
   }
 
   latest(name: string): SkillVersion | undefined {
-    return toVersion(this.statements.latest.get(name));
+    return this.withText(toVersion(this.statements.latest.get(name)));
   }
 
   get(name: string, version: number): SkillVersion | undefined {
-    return toVersion(this.statements.get.get(name, version));
+    return this.withText(toVersion(this.statements.get.get(name, version)));
   }
 
   history(name: string): SkillVersion[] {
-    return this.statements.history.all(name).map((row) => toVersion(row) as SkillVersion);
+    const versions = this.statements.history.all(name).map((row) => toVersion(row) as SkillVersion);
+    const texts = new Map(versions.filter((v) => v.text !== undefined).map((v) => [v.hash, v.text]));
+    return versions.map((v) => (v.text === undefined ? { ...v, text: texts.get(v.hash) } : v));
   }
 
   /** Appends the next version of a skill; call inside the write lock (an immediate transaction). */
@@ -89,7 +99,13 @@ export class SkillVersions {
     const version = this.statements.next.get(entry.name) as number;
     const row = { ...entry, version, reason: entry.reason ?? null, sessionId: entry.sessionId ?? null };
     this.statements.insert.run(row);
-    return { ...entry, version };
+    return { ...entry, version, textPrunedAt: undefined };
+  }
+
+  /** A pruned version with the text another version of the skill still holds. */
+  private withText(version: SkillVersion | undefined): SkillVersion | undefined {
+    if (version?.text !== undefined) return version;
+    return version && { ...version, text: this.statements.sameText.get(version.name, version.hash) };
   }
 
   /** The newest version of a skill with exactly this text. */
@@ -162,10 +178,11 @@ function toVersion(row: unknown): SkillVersion | undefined {
     action: r.action,
     author: r.author,
     reason: r.reason ?? undefined,
-    text: r.text,
+    text: r.text_pruned_at === null ? r.text : undefined,
     hash: r.hash,
     source: r.source,
     sessionId: r.session_id ?? undefined,
     createdAt: r.created_at,
+    textPrunedAt: r.text_pruned_at ?? undefined,
   };
 }

@@ -26,6 +26,7 @@ import { addedProblems, formatProblem, problem, type SkillProblem } from './rule
 import { brokenSkillMessage, skillFileIn, type LoadedSkill, type SkillLibrary } from './library.js';
 import type { SharedFolder } from './shared-folder.js';
 import type { SkillAuthor, SkillVersion, SkillVersions } from './versions.js';
+import { prunedMessage } from './version-pruning.js';
 
 export class SkillWriteError extends CairnError {
   readonly problems: readonly SkillProblem[];
@@ -142,6 +143,7 @@ export class SkillWriter {
         const known = this.options.versions.history(name).map((v) => v.version);
         throw new CairnError('not_found', known.length === 0 ? `${what}: there is no skill "${name}" in the version history.` : `${what}: no such version; "${name}" has versions ${known.join(', ')}.`);
       }
+      if (target.text === undefined) throw new CairnError('not_found', prunedMessage(what, target, this.options.versions.history(name)));
       const text = this.check(what, target.text, name, [], 'lenient');
       const current = this.options.library.find(name);
       // An archive moves a learned folder away, so one there now was written since (a person's new skill of the

@@ -13,6 +13,8 @@
  * - single model calls, summed per UTC day (store/usage-rollup.ts): usage totals stay the same.
  * - audit report files (`audit-<n>-<date>.md` / `.svg`); the report's text stays in the database
  *   (`cairn audit show`).
+ * - old skill versions' texts (skills/version-pruning.ts), the kept days being the versions' days: each skill's
+ *   newest versions, its first, rollbacks' and what the learning loop may still need keep theirs.
  *
  * The space goes back to the free list; a database made with auto_vacuum=incremental (every new one: db.ts)
  * returns it to the disk after each sweep; an older one once `cairn vacuum` has switched it (doctor says so).
@@ -24,6 +26,7 @@ import { DAY_MS, startOfUtcDay, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Timers, TimerHandle } from '../backends/timers.js';
 import { UsageRollup } from './usage-rollup.js';
+import { pruningPolicy, SkillVersionPruner, PRUNE_BATCH } from '../skills/version-pruning.js';
 
 /** Rows one transaction touches: a few milliseconds of holding the write lock. */
 export const RETENTION_BATCH = 500;
@@ -49,6 +52,9 @@ export interface SweepResult {
   /** Model calls summed into days. */
   calls: number;
   auditFiles: number;
+  /** Skill versions whose text was emptied, and its bytes. */
+  skillTexts: number;
+  skillTextBytes: number;
 }
 
 /** Pages one step of incremental vacuum gives back (4 MiB at SQLite's default page size). */
@@ -131,7 +137,7 @@ export class HistoryRetention {
   }
 
   private async sweepOnce(): Promise<SweepResult> {
-    const result: SweepResult = { sessions: 0, messages: 0, trajectories: 0, calls: 0, auditFiles: 0 };
+    const result: SweepResult = { sessions: 0, messages: 0, trajectories: 0, calls: 0, auditFiles: 0, skillTexts: 0, skillTextBytes: 0 };
     const cutoff = this.cutoff();
     for (;;) {
       const { sessions, messages } = this.emptySessions(cutoff);
@@ -156,6 +162,13 @@ export class HistoryRetention {
       result.calls += summed;
       if (!(await this.between())) return result;
     }
+    const now = this.options.clock.now();
+    const pruner = new SkillVersionPruner(this.options.db, pruningPolicy(now, this.options.keepDays));
+    // Texts are ~10 KB where messages are a few hundred bytes: fewer to a transaction.
+    const texts = await pruner.pruneAll(now, () => this.between(), Math.max(1, Math.round(this.batch / (RETENTION_BATCH / PRUNE_BATCH))));
+    result.skillTexts = texts.versions;
+    result.skillTextBytes = texts.bytes;
+    if (this.stopped) return result;
     result.auditFiles = this.pruneAuditFiles(cutoff);
     await this.giveBackSpace();
     if (Object.values(result).some((n) => n > 0)) this.options.logger?.info({ keepDays: this.options.keepDays, ...result }, 'history older than CAIRN_KEEP_HISTORY_DAYS deleted');

@@ -57,8 +57,34 @@ export interface Tool<Args = unknown> {
   adminOnly?: boolean;
   /** The result concerns only the person who asked (their notes): others in a shared conversation never see it. */
   private?: boolean;
+  /**
+   * The call waits for a person's yes before it runs (it changes something: opens a ticket, refunds an order). `true`:
+   * every call; a function of the checked arguments: a reason (text, shown to whoever decides), `true` (needs one, no
+   * reason given), or false/undefined (this call needs none). A throw there is the tool's error, and nothing runs.
+   * Refused or unanswered, the model reads why and nothing runs. Asked through the registry's hold (`holdWith`).
+   */
+  needsApproval?: boolean | ((args: Args, context: ToolContext) => ApprovalNeed | Promise<ApprovalNeed>);
+  /** Who may say yes: 'caller' (the default: the person whose message asked for it, or an admin) or 'admin' (an admin only, as held commands). */
+  approvedBy?: Approver;
   execute(args: Args, context: ToolContext): Promise<string | object> | string | object;
 }
+
+/** What a tool's `needsApproval` function answers for one call: the reason it needs a yes, true, or none (false, undefined). */
+export type ApprovalNeed = string | boolean | undefined;
+export type Approver = 'caller' | 'admin';
+
+/** A call waiting for a person's yes, as the hold is asked it. */
+export interface ApprovalAsk {
+  tool: string;
+  /** The arguments as checked: shown to whoever decides. */
+  arguments: unknown;
+  /** Why it needs a yes, where the tool said. */
+  reason: string | undefined;
+  approvedBy: Approver;
+}
+
+/** Asks for a call's approval and waits: undefined when it may run, else what the model reads (nothing ran). Throws only when the turn was cut off. */
+export type ApprovalHold = (ask: ApprovalAsk, context: ToolContext) => Promise<string | undefined>;
 
 export interface ToolOutcome {
   content: string;
@@ -74,12 +100,26 @@ export class ToolRegistry {
   private readonly tools = new Map<string, Tool<never>>();
   /** JSON Schemas of the tools' parameters: converting zod on every model call cost ~0.5 ms a call (bench batch). */
   private readonly schemas = new Map<string, Record<string, unknown>>();
+  /** Asks for the yes a tool's `needsApproval` wants; unset, such a call is refused (nobody can be asked). */
+  private hold: ApprovalHold | undefined;
 
   register<Args>(tool: Tool<Args>): this {
     if (!/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) throw new Error(`Invalid tool name: ${tool.name}`);
     if (this.tools.has(tool.name)) throw new Error(`Tool registered twice: ${tool.name}`);
     this.tools.set(tool.name, tool as unknown as Tool<never>);
     return this;
+  }
+
+  /** How calls that need a person's yes are asked (createCairn: the approval gate; a batch run: its own rule). */
+  holdWith(hold: ApprovalHold): this {
+    this.hold = hold;
+    return this;
+  }
+
+  /** Takes a tool away (an MCP server that no longer lists it); a turn already holding its definition is told it is unknown. */
+  unregister(name: string): boolean {
+    this.schemas.delete(name);
+    return this.tools.delete(name);
   }
 
   isPrivate(name: string): boolean {
@@ -144,6 +184,12 @@ export class ToolRegistry {
       return failure(`Invalid arguments for ${call.name}: ${issues.join('; ')}.`, 'invalid_arguments');
     }
     try {
+      const refused = await this.approval(tool, parsed.data as never, context);
+      if (refused !== undefined) {
+        // Cut off while it waited (/stop, a restart): the turn ends for that reason, as when a tool throws then.
+        if (context.signal.aborted) throw context.signal.reason;
+        return failure(refused, 'not_approved');
+      }
       const result = await tool.execute(parsed.data as never, context);
       const text = typeof result === 'string' ? result : JSON.stringify(result, null, 2);
       return { ok: true, content: wholeCharacters(truncateMiddle(text, MAX_TOOL_RESULT_CHARS)) };
@@ -153,6 +199,15 @@ export class ToolRegistry {
       if (context.signal.aborted) throw isCairnError(context.signal.reason) ? context.signal.reason : error;
       return failure(`Error from ${call.name}: ${describeError(error)}`, 'tool_error');
     }
+  }
+
+  /** Undefined when the call may run (it needs no yes, or got one); else why not, for the model. */
+  private async approval(tool: Tool<never>, args: never, context: ToolContext): Promise<string | undefined> {
+    const need = typeof tool.needsApproval === 'function' ? await tool.needsApproval(args, context) : tool.needsApproval;
+    if (need === undefined || need === false || need === '') return undefined;
+    const ask: ApprovalAsk = { tool: tool.name, arguments: args, reason: typeof need === 'string' ? need : undefined, approvedBy: tool.approvedBy ?? 'caller' };
+    if (!this.hold) return `Not done: ${tool.name} waits for a person's yes before it runs, and nobody can be asked for one here. Tell the user it needs their approval in a chat with Cairn.`;
+    return this.hold(ask, context);
   }
 }
 

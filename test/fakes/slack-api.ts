@@ -123,6 +123,8 @@ export interface FakeSlackApi {
   deactivated: Set<string>;
   /** Members' profile time zones (`tz`, an IANA name) by id, for users.info; a member not set has none. */
   timeZones: Map<string, string>;
+  /** Members' language settings (`locale`, e.g. pt-BR) by id: users.info gives it only when asked with include_locale, as Slack does. */
+  locales: Map<string, string>;
   /** Who is in each channel, for conversations.members (pages of `limit`; refused without channels:read); a channel not set has every member. */
   channelMembers: Map<string, string[]>;
   /** Sends a Socket Mode envelope (`events_api`, `slash_commands`) and resolves with the app's ack. */
@@ -148,6 +150,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const members = options.members ?? { U1: 'Ada', U2: 'Bo', U3: 'Cy' };
   const deactivated = new Set<string>();
   const timeZones = new Map<string, string>();
+  const locales = new Map<string, string>();
   const channelMembers = new Map<string, string[]>();
   const directChats = new Set(options.directChats ?? ['D1', 'D2', 'D3']);
   const sockets = new Set<WebSocket>();
@@ -242,7 +245,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         if (!scopes.includes('users:read')) return send(res, 200, { ok: false, error: 'missing_scope', needed: 'users:read' });
         const name = members[String(body.user ?? '')];
         if (!name) return send(res, 200, { ok: false, error: 'user_not_found' });
-        return send(res, 200, { ok: true, user: { id: body.user, name: name.toLowerCase(), deleted: deactivated.has(String(body.user)), ...(timeZones.has(String(body.user)) ? { tz: timeZones.get(String(body.user)) } : {}), real_name: `${name} Real`, profile: { display_name: name, real_name: `${name} Real` } } });
+        return send(res, 200, { ok: true, user: { id: body.user, name: name.toLowerCase(), deleted: deactivated.has(String(body.user)), ...(timeZones.has(String(body.user)) ? { tz: timeZones.get(String(body.user)) } : {}), ...(String(body.include_locale) === 'true' && locales.has(String(body.user)) ? { locale: locales.get(String(body.user)) } : {}), real_name: `${name} Real`, profile: { display_name: name, real_name: `${name} Real` } } });
       }
       case 'conversations.members': {
         if (!scopes.includes('channels:read')) return send(res, 200, { ok: false, error: 'missing_scope', needed: 'channels:read' });
@@ -385,6 +388,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     origin,
     deactivated,
     timeZones,
+    locales,
     channelMembers,
     teamId,
     botUserId,

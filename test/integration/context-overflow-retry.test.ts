@@ -68,4 +68,10 @@ describe('contextOverflow', () => {
     expect(budgetAfterOverflow(32_000, { limit: 8_000, requested: undefined })).toBe(7_200);
     expect(budgetAfterOverflow(12_000, { limit: undefined, requested: undefined })).toBe(9_000);
   });
+
+  it('scales what was sent where it was under the budget (a request just after a compression)', () => {
+    // 6,000 of a 12,000 budget sent, counted 12,000 against a limit of 3,000: the window is about 1,350 of Cairn's tokens, not 2,700.
+    expect(budgetAfterOverflow(12_000, { limit: 3_000, requested: 12_000 }, 6_000)).toBe(1_350);
+    expect(budgetAfterOverflow(12_000, { limit: 3_000, requested: 12_000 }, 20_000)).toBe(2_700);
+  });
 });

@@ -87,9 +87,10 @@ describe('a year of a team on one small disk', () => {
   it('a large import beside the running Cairn leaves no large WAL file once Cairn writes again', async () => {
     const dataDir = tempDir();
     const prod = await weeksOfTalk(dataDir);
-    const lines = Array.from({ length: 2_500 }, (_, i) => JSON.stringify({ text: `Imported fact ${i}: ${'the team keeps its runbooks in the wiki '.repeat(100)}`, created_at: '2025-06-01T10:00:00Z' }));
+    // Large enough that the import's own frames pass the limit, wherever in the log the import begins (the talk's frames before it may have been checkpointed).
+    const lines = Array.from({ length: 3_200 }, (_, i) => JSON.stringify({ text: `Imported fact ${i}: ${'the team keeps its runbooks in the wiki '.repeat(100)}`, created_at: '2025-06-01T10:00:00Z' }));
     writeFileSync(join(dataDir, 'notes.jsonl'), `${lines.join('\n')}\n`);
-    expect(await cli(dataDir, 'memory', 'import', '--user', 'telegram:1', join(dataDir, 'notes.jsonl'))).toContain('Imported 2500 notes for telegram:1.');
+    expect(await cli(dataDir, 'memory', 'import', '--user', 'telegram:1', join(dataDir, 'notes.jsonl'))).toContain('Imported 3200 notes for telegram:1.');
     expect(statSync(`${databasePath(dataDir)}-wal`).size).toBeGreaterThan(WAL_SIZE_LIMIT);
     for (let i = 0; i < 3; i++) await prod.cairn.gateway.receive(prod.dm(`and one more thing ${i}`, `after${i}`));
     expect(statSync(`${databasePath(dataDir)}-wal`).size).toBeLessThanOrEqual(WAL_SIZE_LIMIT);

@@ -28,7 +28,7 @@ function expectIntact(fixture: SkillsFixture, slotCount: number): void {
   const history = fixture.skills.versions.history('shared-notes');
   expect(history.map((v) => v.version)).toEqual(Array.from({ length: slotCount + 1 }, (_, i) => i + 1));
   expect(history.at(-1)?.text).toBe(text);
-  history.forEach((version, index) => expect(version.text.match(/: filled by/g)?.length ?? 0).toBe(index));
+  history.forEach((version, index) => expect(version.text?.match(/: filled by/g)?.length ?? 0).toBe(index));
   expect(text).not.toContain(': empty');
 }
 

@@ -43,7 +43,7 @@ describe('rolling back an archived name whose learned folder a person wrote agai
     const created = skills.writer.create({ name: 'deploying-app', description: 'Deploy the app. Use when shipping.', body: GOOD_BODY }, { author: 'agent' });
     skills.writer.archive('deploying-app', { author: 'agent', reason: 'unused' });
     mkdirSync(join(learnedDir, 'deploying-app'), { recursive: true });
-    writeFileSync(join(learnedDir, 'deploying-app', 'SKILL.md'), created.text);
+    writeFileSync(join(learnedDir, 'deploying-app', 'SKILL.md'), created.text ?? '');
     skills.writer.rollback('deploying-app', created.version, { author: 'person' });
     expect(skills.find('deploying-app')).toBeDefined();
     expect(skills.versions.isArchived('deploying-app')).toBe(false);

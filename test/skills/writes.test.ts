@@ -101,7 +101,7 @@ describe('create → patch → rollback', () => {
     const agree = () => {
       const latest = skills.versions.latest('deploying-safely');
       expect(readFileSync(file, 'utf8')).toBe(latest?.text);
-      expect(parseSkill(latest!.text, { mode: 'strict', folderName: 'deploying-safely' }).document?.hash).toBe(latest?.hash);
+      expect(parseSkill(latest!.text ?? '', { mode: 'strict', folderName: 'deploying-safely' }).document?.hash).toBe(latest?.hash);
       return latest!;
     };
 

@@ -33,7 +33,7 @@ describe('loading tool modules', () => {
       ['export const helper = 1;', '<file>: it exports "helper", but has no default export and no "tools" list: write `export default { name, description, parameters, run }`'],
       ['export default [];', 'its list of tools is empty'],
       ['export default () => "x";', 'its export is a function, not a tool'],
-      [`export default { name: "a", description: "b", parameters: ${EMPTY}, run() {}, adminonly: false };`, '"adminonly" is not a key of a tool (a tool has name, description, parameters, run, adminOnly, private, timeoutSeconds).'],
+      [`export default { name: "a", description: "b", parameters: ${EMPTY}, run() {}, adminonly: false };`, '"adminonly" is not a key of a tool (a tool has name, description, parameters, run, adminOnly, private, timeoutSeconds, needsApproval, approvedBy).'],
       [`export default { name: "a", description: "", parameters: ${EMPTY}, run() {} };`, '"description" is missing'],
       [`export default { name: "a", description: "b", parameters: ${EMPTY}, run: "x" };`, '"run" is the text "x": give the function that does the work'],
       [`export default { name: "a", description: "b", parameters: ${EMPTY}, run() {}, adminOnly: "no" };`, '"adminOnly" is the text "no": write true or false.'],
@@ -113,7 +113,7 @@ export default { name: 'a', description: 'b', run: () => '', parameters: z.objec
 
 /** A loaded tool as ./load.ts makes one, around `run`. */
 function loaded(run: LoadedTool['run'], extra: Partial<LoadedTool> = {}): LoadedTool {
-  return { file: '/opt/acme/tool.ts', name: 'acme', description: 'Acme', parameters: z.object({}), jsonSchema: { type: 'object', properties: {} }, run, adminOnly: false, private: false, timeoutSeconds: 5, ...extra };
+  return { file: '/opt/acme/tool.ts', name: 'acme', description: 'Acme', parameters: z.object({}), jsonSchema: { type: 'object', properties: {} }, run, adminOnly: false, private: false, timeoutSeconds: 5, needsApproval: false, approvedBy: 'caller', ...extra };
 }
 
 function context(signal = new AbortController().signal): ToolContext {
@@ -134,7 +134,7 @@ describe('running a tool from a module', () => {
     await registryWith(loaded((_args, ctx) => void (seen = { ...ctx, signal: ctx.signal instanceof AbortSignal }))).execute(call, context());
     expect(seen).toEqual({
       signal: true,
-      caller: { person: 'person:dana', account: 'slack:T1:U1', platform: 'slack', platformUserId: 'U1', name: 'Dana', isAdmin: false },
+      caller: { person: 'person:dana', account: 'slack:T1:U1', platform: 'slack', platformUserId: 'U1', name: 'Dana', isAdmin: false, accounts: ['slack:T1:U1'] },
       conversation: { id: 'slack:T1:C1', isDirect: false },
       now: new Date(Date.UTC(2026, 10, 24)),
     });

@@ -14,6 +14,7 @@
  * only way to stop CPU-bound work, so the limits hold whatever the file.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CairnError, type CairnErrorCode } from '../errors.js';
 import { workerEntry } from '../worker-entry.js';
@@ -33,7 +34,7 @@ export interface Documents {
 }
 
 export interface DocumentPoolOptions {
-  /** Processes at once (default 2). */
+  /** Processes at once (default 2; the shared pool's depend on the machine: readerLimitsFor). */
   maxProcesses?: number;
   /** The longest one file may take to read (default 2 minutes). */
   timeLimitMs?: number;
@@ -244,4 +245,17 @@ function duration(ms: number): string {
 }
 
 /** The pool the file reader uses unless given another. */
-export const documentPool = new DocumentPool();
+/**
+ * The reader's limits on a machine of `totalBytes` of memory (a container's limit, `constrainedBytes`, where it is
+ * lower). Two processes of up to 1 GB each were allowed whatever the machine: on a 1 GB VPS or a 2 GB Raspberry Pi
+ * one large PDF could take all the memory there was, and the kernel's OOM killer chose what to end (swap on an SD
+ * card first made everything crawl). Below 3 GB one process reads at a time, with at most a quarter of the memory;
+ * a file that needs more is refused with that limit named (Reader.crash), and nothing else is touched.
+ */
+export function readerLimitsFor(totalBytes: number, constrainedBytes?: number): { maxProcesses: number; memoryLimitMb: number } {
+  const bytes = constrainedBytes !== undefined && constrainedBytes > 0 ? Math.min(totalBytes, constrainedBytes) : totalBytes;
+  const mb = bytes / 1024 ** 2;
+  return { maxProcesses: mb < 3 * 1024 ? 1 : 2, memoryLimitMb: Math.max(128, Math.min(1_024, Math.floor(mb / 4))) };
+}
+
+export const documentPool = new DocumentPool(readerLimitsFor(totalmem(), process.constrainedMemory?.()));

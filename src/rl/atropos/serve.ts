@@ -44,6 +44,10 @@ export interface ServeOptions {
   keepEqualScores?: boolean;
   /** Worker processes generating the runs (1: this process). */
   workers?: number;
+  /** Offer admin-only tools to the policy (--admin), as `cairn batch run --admin` does: tools from modules are admin-only unless they say otherwise. */
+  isAdmin?: boolean;
+  /** Let a tool's call that waits for a person's yes run unasked (--approve-tools); else it is refused. */
+  approveTools?: boolean;
   /** Where the position in the tasks is kept for a restart (default: atropos-<name>.progress.json in the data directory). */
   progressFile?: string | undefined;
   /** Start at the first task, whatever the progress file says. */
@@ -101,10 +105,11 @@ export async function runAtroposServe(options: ServeOptions, deps: ServeDeps): P
     source: 'atropos',
     forgetSessions: true,
     timeoutMs: options.timeoutMs,
-    isAdmin: false,
+    isAdmin: options.isAdmin ?? false,
     rewardBaseDir,
     defaultReward: options.reward,
     rewardModules,
+    approveTools: options.approveTools ?? false,
     redact: 'configured',
   });
   // A worker process that cannot start or stops would fail every run sent to it: stop, with its error.

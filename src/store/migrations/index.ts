@@ -41,6 +41,8 @@ import { sql as turnsInProgress } from './036-turns-in-progress.js';
 import { sql as messageSources } from './037-message-sources.js';
 import { sql as schedulePausedWhy } from './038-schedule-paused-why.js';
 import { sql as personTimeZones } from './039-person-time-zones.js';
+import { sql as accountLanguages } from './040-account-languages.js';
+import { sql as skillVersionPruning } from './041-skill-version-pruning.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -91,4 +93,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 37, name: 'message-sources', sql: messageSources },
   { version: 38, name: 'schedule-paused-why', sql: schedulePausedWhy },
   { version: 39, name: 'person-time-zones', sql: personTimeZones },
+  { version: 40, name: 'account-languages', sql: accountLanguages },
+  { version: 41, name: 'skill-version-pruning', sql: skillVersionPruning },
 ];

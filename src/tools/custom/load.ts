@@ -40,9 +40,12 @@ export interface LoadedTool {
   adminOnly: boolean;
   private: boolean;
   timeoutSeconds: number;
+  /** As the module wrote it (./types.ts): false when it left it out. */
+  needsApproval: NonNullable<CustomTool['needsApproval']>;
+  approvedBy: 'caller' | 'admin';
 }
 
-const KEYS = ['name', 'description', 'parameters', 'run', 'adminOnly', 'private', 'timeoutSeconds'];
+const KEYS = ['name', 'description', 'parameters', 'run', 'adminOnly', 'private', 'timeoutSeconds', 'needsApproval', 'approvedBy'];
 /** Names other frameworks give `run`. */
 const RUN_ALIASES = new Set(['execute', 'handler', 'call', 'invoke', 'func', 'fn']);
 const MODULE_FILE = /\.(?:[cm]?js|[cm]?ts)$/i;
@@ -147,7 +150,7 @@ function checkTool(value: unknown, file: string): LoadedTool | string {
   const alias = unknown.find((key) => RUN_ALIASES.has(key));
   if (alias && !('run' in value)) return `"${alias}" is called "run" here: rename it to run(args, context).`;
   if (unknown.length > 0) return `${unknown.map((key) => `"${key}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not ${unknown.length === 1 ? 'a key' : 'keys'} of a tool (a tool has ${KEYS.join(', ')}).`;
-  const { name, description, parameters, run, adminOnly, private: isPrivate, timeoutSeconds } = value;
+  const { name, description, parameters, run, adminOnly, private: isPrivate, timeoutSeconds, needsApproval, approvedBy } = value;
   if (typeof name !== 'string' || name === '') return `"name" is missing: give it a name the model calls it by, e.g. "lookup_order".`;
   if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) return `the name "${name}" is not one the model providers take: use letters, digits, _ and - only, at most 64 (e.g. "${suggestedName(name)}").`;
   if (BUILTIN_TOOL_NAMES.has(name)) return `"${name}" is the name of one of Cairn's own tools: choose another (e.g. "my_${name}").`;
@@ -159,6 +162,10 @@ function checkTool(value: unknown, file: string): LoadedTool | string {
   if (timeoutSeconds !== undefined && !(typeof timeoutSeconds === 'number' && timeoutSeconds > 0 && timeoutSeconds <= MAX_TIMEOUT_SECONDS)) {
     return `"timeoutSeconds" is ${describeValue(timeoutSeconds)}: write a number of seconds above 0, at most ${MAX_TIMEOUT_SECONDS} (default ${DEFAULT_TIMEOUT_SECONDS}).`;
   }
+  if (needsApproval !== undefined && typeof needsApproval !== 'boolean' && typeof needsApproval !== 'function') {
+    return `"needsApproval" is ${describeValue(needsApproval)}: write true (every call waits for a yes), or a function of the arguments returning the reason a call needs one (or undefined when it needs none).`;
+  }
+  if (approvedBy !== undefined && approvedBy !== 'caller' && approvedBy !== 'admin') return `"approvedBy" is ${describeValue(approvedBy)}: write "caller" (the person who asked says yes; the default) or "admin".`;
   const schemas = checkParameters(parameters);
   if (typeof schemas === 'string') return schemas;
   return {
@@ -170,6 +177,8 @@ function checkTool(value: unknown, file: string): LoadedTool | string {
     adminOnly: adminOnly !== false,
     private: isPrivate === true,
     timeoutSeconds: typeof timeoutSeconds === 'number' ? timeoutSeconds : DEFAULT_TIMEOUT_SECONDS,
+    needsApproval: (needsApproval ?? false) as LoadedTool['needsApproval'],
+    approvedBy: approvedBy ?? 'caller',
   };
 }
 

@@ -27,6 +27,21 @@ export interface CustomTool<Args = Record<string, unknown>> {
   private?: boolean;
   /** Longest one call may take before `context.signal` aborts and the model is told it timed out (default 60, at most 3600). */
   timeoutSeconds?: number;
+  /**
+   * Each call waits for a person's yes before `run` is called (the tool changes something: opens a ticket, refunds an
+   * order). `true`: every call. A function of the checked arguments decides per call: return the reason, shown to whoever
+   * decides ("refunds 420 EUR to the customer's card"), `true`, or undefined/false when this call needs no yes (a lookup,
+   * a refund under 50 EUR). It may be async and gets the context `run` gets; a throw there is the tool's error. Refused or
+   * unanswered within CAIRN_APPROVAL_TIMEOUT_SECONDS, `run` is not called and the model is told why. A batch run or
+   * `cairn atropos serve` refuses such calls unless given --approve-tools (nobody is there to ask).
+   */
+  needsApproval?: boolean | ((args: Args, context: CustomToolContext) => string | boolean | undefined | Promise<string | boolean | undefined>);
+  /**
+   * Who may say yes (with `needsApproval`): "caller" (the default), the person whose message asked for the call (in
+   * their chat, Yes and No buttons or /confirm <id> and /decline <id>; an admin may answer too); or "admin", an admin
+   * only, as for Cairn's held terminal commands (the request also goes to CAIRN_ADMIN_CHANNEL when the caller is none).
+   */
+  approvedBy?: 'caller' | 'admin';
 }
 
 export interface CustomToolContext {
@@ -45,6 +60,12 @@ export interface CustomToolContext {
     /** The name the platform shows. */
     name: string;
     isAdmin: boolean;
+    /**
+     * Every platform account of the person (`account` among them): those they joined with /link, in the order they
+     * were linked; just `[account]` when they linked none. What a tool maps people by: Cairn knows no e-mail address
+     * (it asks Slack for none: that needs the users:read.email scope, which Cairn's app does not ask for).
+     */
+    accounts: string[];
   };
   conversation: {
     /** `slack:T1:C1:1700000000.1`: carries the platform and the channel or thread. */
