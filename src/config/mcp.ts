@@ -20,6 +20,9 @@ export const DEFAULT_MCP_TIMEOUT_SECONDS = 60;
 export const MAX_MCP_TIMEOUT_SECONDS = 3600;
 
 /** One server as written: a command or a URL (checked below; one object so a misspelt key gets "did you mean"). */
+/** Which of a server's calls wait for a yes (see `approval`). */
+export const MCP_APPROVALS = ['destructive', 'all', 'none'] as const;
+
 const serverSchema = z.object({
   /** `stdio` (with command) or `http` / `streamable-http` (with url); read from what is given when left out. */
   type: z.enum(['stdio', 'http', 'streamable-http', 'sse']).optional(),
@@ -33,6 +36,13 @@ const serverSchema = z.object({
   adminOnly: z.boolean().default(true),
   /** Longest one call may take before it is cancelled and the model told it timed out. */
   timeoutSeconds: z.number().positive().max(MAX_MCP_TIMEOUT_SECONDS).default(DEFAULT_MCP_TIMEOUT_SECONDS),
+  /**
+   * Which calls wait for a person's yes (tools/mcp/approval.ts): `destructive` (the default) those the server does not
+   * mark read-only or harmless, `all`, or `none`. Only the operator relaxes it: the server's hints are its author's word.
+   */
+  approval: z.enum(MCP_APPROVALS).default('destructive'),
+  /** Whose yes: the person whose message led to the call (the default), or an admin's. */
+  approvedBy: z.enum(['caller', 'admin']).default('caller'),
 });
 
 /** A server name becomes the first part of its tools' names (`jira__search`): short, and what providers take in a name. */
@@ -53,6 +63,8 @@ type ServerInput = z.output<typeof serverSchema>;
 interface Common {
   name: string;
   adminOnly: boolean;
+  approval: (typeof MCP_APPROVALS)[number];
+  approvedBy: 'caller' | 'admin';
   timeoutSeconds: number;
   /** Where it was set, for messages: `mcp.servers.jira` or the file. */
   source: string;
@@ -101,7 +113,7 @@ export function resolveMcpConfig(settings: McpSettings, env: Record<string, stri
         if (SECRET_NAME.test(key) && value !== '' && !/\$\{[A-Za-z_]/.test(value)) say(`${kind} "${key}" holds its secret itself: write it as a variable, e.g. "${key}": "${kind === 'header' ? 'Bearer ' : ''}\${${envName(name, key)}}", and set ${envName(name, key)} in the environment or .env (a config file is shared and committed; the environment is not).`);
       }
     };
-    const common = { name, adminOnly: server.adminOnly, timeoutSeconds: server.timeoutSeconds, source };
+    const common = { name, adminOnly: server.adminOnly, approval: server.approval, approvedBy: server.approvedBy, timeoutSeconds: server.timeoutSeconds, source };
     if (server.type === 'sse') say('the older HTTP+SSE transport is not supported: most servers also serve Streamable HTTP (often at /mcp); write its url with type "http".');
     else if ((server.command === undefined) === (server.url === undefined)) say('give either "command" (a server Cairn starts, e.g. "npx") or "url" (a Streamable HTTP server), not both.');
     else if (server.command !== undefined) {

@@ -112,6 +112,11 @@ const SUMMARY_COLUMNS = [
  * counts, tool errors (their kinds: `terminal: tool_error`), skill uses and usage stay for the audits.
  */
 export const FORGOTTEN_TASK_TEXT = '(Deleted with /forget.)';
+/** Puts `@text` in place of task `@id`'s words (request, answer, steps, feedback reason, self-assessment): /forget's and a deletion's. */
+export const FORGET_TASK_WORDS_SQL = `UPDATE tasks SET request = @text, reply = @text, trajectory = '[]',
+    feedback_reason = CASE WHEN feedback_reason IS NULL THEN NULL ELSE @text END,
+    self_assessment = CASE WHEN self_assessment IS NULL THEN NULL ELSE @text END
+  WHERE id = @id`;
 /** What a task's words read as once its sender deleted the message it answered (memory/withdrawn-history.ts). */
 export const WITHDRAWN_TASK_TEXT = '(The message was deleted by its sender.)';
 
@@ -158,12 +163,7 @@ export class TaskStore {
       wordsForgotten: db.prepare<[string, string, number], number>('SELECT request IN (?, ?) FROM tasks WHERE id = ?').pluck(),
       forgottenAt: db.prepare<[string], number | null>('SELECT forgotten_at FROM note_owners WHERE user_id = ?').pluck(),
       askedBefore: db.prepare<[string, number, string], { id: number; request: string }>('SELECT id, request FROM tasks WHERE user_id = ? AND created_at <= ? AND request != ?'),
-      forgetWords: db.prepare<[{ id: number; text: string }]>(
-        `UPDATE tasks SET request = @text, reply = @text, trajectory = '[]',
-           feedback_reason = CASE WHEN feedback_reason IS NULL THEN NULL ELSE @text END,
-           self_assessment = CASE WHEN self_assessment IS NULL THEN NULL ELSE @text END
-         WHERE id = @id`,
-      ),
+      forgetWords: db.prepare<[{ id: number; text: string }]>(FORGET_TASK_WORDS_SQL),
       // A reflection's body retells the task (and may quote it).
       forgetReflections: db.prepare<[number]>('DELETE FROM reflections WHERE task_id = ?'),
       oldest: db.prepare('SELECT MIN(created_at) FROM tasks').pluck(),

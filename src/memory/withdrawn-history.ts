@@ -11,7 +11,7 @@
  * log frames. Notes already drawn from an ended session, and a summary that folded the message in, are not changed.
  */
 import type { Db } from '../store/db.js';
-import { FORGOTTEN_TASK_TEXT, WITHDRAWN_TASK_TEXT } from '../learning/tasks.js';
+import { FORGET_TASK_WORDS_SQL, FORGOTTEN_TASK_TEXT, WITHDRAWN_TASK_TEXT } from '../learning/tasks.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
@@ -44,12 +44,7 @@ export function removeWithdrawn(db: Db, withdrawn: WithdrawnMessage, logger: Log
     tasks: db.prepare<[string, string, string, string], { id: number; request: string }>(
       'SELECT id, request FROM tasks WHERE conversation_id = ? AND message_id IN (SELECT value FROM json_each(?)) AND request NOT IN (?, ?)',
     ),
-    forgetWords: db.prepare<[{ id: number; text: string }]>(
-      `UPDATE tasks SET request = @text, reply = @text, trajectory = '[]',
-         feedback_reason = CASE WHEN feedback_reason IS NULL THEN NULL ELSE @text END,
-         self_assessment = CASE WHEN self_assessment IS NULL THEN NULL ELSE @text END
-       WHERE id = @id`,
-    ),
+    forgetWords: db.prepare<[{ id: number; text: string }]>(FORGET_TASK_WORDS_SQL),
     forgetReflections: db.prepare<[number]>('DELETE FROM reflections WHERE task_id = ?'),
   };
   const secure = db.pragma('secure_delete', { simple: true });

@@ -67,8 +67,9 @@ afterEach(async () => {
   for (const name of ['CAIRN_MCP_CONFIG', 'TRACKER_TOKEN', 'DOCS_TOKEN']) delete process.env[name];
 });
 
-const tracker = { command: process.execPath, args: ['--import', 'tsx', STDIO_SERVER], env: { TRACKER_TOKEN: '${TRACKER_TOKEN}' } };
-const docsEntry = () => ({ type: 'http', url: docs.url, headers: { Authorization: 'Bearer ${DOCS_TOKEN}' }, adminOnly: false, timeoutSeconds: 20 });
+// The steps before the last try the tools themselves: no call waits for a yes (`approval: none`); the last keeps the default.
+const tracker = { command: process.execPath, args: ['--import', 'tsx', STDIO_SERVER], env: { TRACKER_TOKEN: '${TRACKER_TOKEN}' }, approval: 'none' };
+const docsEntry = (approval: string | null = 'none') => ({ type: 'http', url: docs.url, headers: { Authorization: 'Bearer ${DOCS_TOKEN}' }, adminOnly: false, timeoutSeconds: 20, ...(approval ? { approval } : {}) });
 
 /** Dana's `.mcp.json`, as her editor reads it. */
 function mcpJson(servers: Record<string, unknown>): string {
@@ -223,5 +224,24 @@ describe('a developer connects Cairn to her MCP servers', () => {
     docs.forgetSessions();
     expect(await ask(telegram, '7', 'find again', { name: 'docs__search_issues', arguments: { query: 'b' } })).toEqual(['TRK-1: b is broken (limit 10)']);
     expect(docs.state.calls.map((call) => call.args.query)).toEqual(['a', 'b']);
+  });
+
+  it('by default a tool the server does not mark read-only waits for the asker\'s yes; a read-only one runs at once', async () => {
+    const telegram = await start({ docs: docsEntry(null) });
+    expect(await ask(telegram, '7', 'find', { name: 'docs__search_issues', arguments: { query: 'a' } })).toEqual(['TRK-1: a is broken (limit 10)']);
+
+    model.enqueue({ toolCalls: [{ name: 'docs__delete_project', arguments: { project: 'X' } }] }, { text: 'Done.' });
+    const before = telegram.sent.length;
+    const turn = running!.cairn.gateway.receive(from(telegram, '7', 'delete project X'));
+    await vi.waitFor(() => expect(telegram.sent.slice(before).find((sent) => sent.reply.buttons?.length)).toBeDefined(), { timeout: 10_000 });
+    const question = telegram.sent.slice(before).find((sent) => sent.reply.buttons?.length)!;
+    expect(question.reply.text).toContain('the MCP server docs marks delete_project as one that may delete or overwrite things');
+    // Nothing reached the server before the yes.
+    expect(docs.state.calls.map((call) => call.tool)).toEqual(['search_issues']);
+    const id = /\/confirm (\w+)/.exec(question.reply.text)?.[1] ?? '';
+    await running!.cairn.gateway.receive(telegram.message(`/confirm ${id}`, { senderId: '7', userId: 'telegram:7', userName: 'Sam', conversationId: 'telegram:7', isDirect: true, command: { name: 'confirm', args: id } }));
+    await turn;
+    expect(docs.state.calls.map((call) => call.tool)).toEqual(['search_issues', 'delete_project']);
+    expect(toolResults().at(-1)).toBe('Error from docs__delete_project: no project X');
   });
 });

@@ -14,7 +14,7 @@ import { ManualTimers } from '../backends/helpers.js';
 
 const TOKEN = 'docs-token-abcdef0123456789';
 const proxy = readProxyConfig({}, []);
-const common = { adminOnly: true, timeoutSeconds: 60, source: 'test', display: 'x' };
+const common = { approval: 'none' as const, approvedBy: 'caller' as const, adminOnly: true, timeoutSeconds: 60, source: 'test', display: 'x' };
 
 let docs: FakeMcpHttpServer;
 let servers: McpServers | undefined;

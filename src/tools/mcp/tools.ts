@@ -17,6 +17,7 @@ import type { Tool, ToolContext } from '../registry.js';
 import type { McpServerConfig } from '../../config/mcp.js';
 import { isConnectionFailure, type ListedTool, type McpConnection, type McpToolAnnotations } from './connection.js';
 import { mcpParameters } from './schema.js';
+import { mcpApprovalNeed } from './approval.js';
 import { resultForModel, type ImageKeeper } from './result.js';
 
 /** A registry tool that calls an MCP server's tool. */
@@ -83,6 +84,8 @@ function mcpTool(connection: McpConnection, server: McpServerConfig, remote: Lis
     parameters: parameters.parameters as z.ZodType<Record<string, unknown>>,
     jsonSchema: parameters.jsonSchema,
     adminOnly: server.adminOnly,
+    needsApproval: approvalOf(mcpApprovalNeed(server, remote.name, remote.annotations)),
+    approvedBy: server.approvedBy,
     mcp: { server: server.name, tool: remote.name, annotations: { ...remote.annotations } },
     async execute(args, context) {
       const timeLimit = new AbortController();
@@ -115,4 +118,9 @@ function mcpTool(connection: McpConnection, server: McpServerConfig, remote: Lis
       return text;
     },
   };
+}
+
+/** The hold as the registry takes it: none, or every call with the reason said. */
+function approvalOf(need: string | false): NonNullable<Tool<Record<string, unknown>>['needsApproval']> {
+  return need === false ? false : () => need;
 }
