@@ -4,7 +4,9 @@
  * be offered; `run` calls one tool once as the model would (its arguments checked by its parameters,
  * its time limit, its result cut and masked) and prints what the model would read; a call that waits for a yes
  * (needsApproval) is shown and not run unless --yes says it. Each run loads the
- * module afresh, so an edit shows at once here; a running Cairn takes it at its next start.
+ * module afresh, so an edit shows at once here; a running Cairn takes it at its next start. An MCP server's
+ * tool (`<server>__<tool>`) is called the same way, its server connected to for the one call
+ * (tools/mcp/run-once.ts) and closed after it.
  */
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
@@ -14,6 +16,7 @@ import { loggerFor } from '../core/logger.js';
 import { ToolRegistry, type ApprovalAsk } from '../tools/registry.js';
 import { loadToolModules, registerCustomTools, type LoadedTool } from '../tools/custom/index.js';
 import { mcpServerLines } from '../tools/mcp/check.js';
+import { connectForTool, mcpServerOf } from '../tools/mcp/run-once.js';
 import type { CommandGroup } from './context.js';
 
 export const toolsCommands: CommandGroup = ({ program, config, print }) => {
@@ -39,7 +42,7 @@ export const toolsCommands: CommandGroup = ({ program, config, print }) => {
     });
   tools
     .command('run')
-    .description('call one tool once, as the model would, and print what the model would read')
+    .description("call one tool once, as the model would, and print what the model would read (an MCP server's tool, <server>__<tool>: that server is connected to for the call)")
     .argument('<name>', 'the tool to call')
     .argument('[arguments]', 'its arguments as a JSON object', '{}')
     .option('-m, --module <path>', 'load this module (or folder) instead of those CAIRN_TOOL_MODULES names')
@@ -48,11 +51,18 @@ export const toolsCommands: CommandGroup = ({ program, config, print }) => {
     .option('-y, --yes', 'say yes for a call that waits for one (needsApproval): without it, such a call is shown and not run')
     .action(async (name: string, json: string, options: { module?: string; user?: string; notAdmin?: boolean; yes?: boolean }) => {
       const settings = config();
-      const loaded = await load(settings, options.module === undefined ? [] : [options.module]);
-      if (loaded === undefined) throw new CairnError('invalid_input', NONE);
-      if (!loaded.some((tool) => tool.name === name)) throw new CairnError('invalid_input', `No tool module adds a tool named "${name}"; they add: ${loaded.map((tool) => tool.name).join(', ')}.`);
       const registry = new ToolRegistry();
-      registerCustomTools(registry, loaded, { logger: loggerFor(settings, 'warn'), secrets: settings.secrets });
+      const logger = loggerFor(settings, 'warn');
+      // An MCP server's tool (`<server>__<tool>`, no --module): that server connected as `cairn start` would, closed after the call.
+      let close = async (): Promise<void> => {};
+      if (options.module === undefined && mcpServerOf(settings, name)) close = await connectForTool(settings, name, registry, logger);
+      else {
+        const loaded = await load(settings, options.module === undefined ? [] : [options.module]);
+        const servers = settings.mcpServers.length > 0 ? ` An MCP server's tool is named <server>__<tool> (${settings.mcpServers.map((server) => `${server.name}__…`).join(', ')}).` : '';
+        if (loaded === undefined) throw new CairnError('invalid_input', servers === '' ? NONE : `No tool module or MCP server offers "${name}".${servers}`);
+        if (!loaded.some((tool) => tool.name === name)) throw new CairnError('invalid_input', `No tool module adds a tool named "${name}"; they add: ${loaded.map((tool) => tool.name).join(', ')}.${servers}`);
+        registerCustomTools(registry, loaded, { logger, secrets: settings.secrets });
+      }
       // Whoever types the command asks for the call: --yes is their yes. Without it, what a chat would ask is shown.
       let held: ApprovalAsk | undefined;
       registry.holdWith(async (ask) => {
@@ -78,6 +88,7 @@ export const toolsCommands: CommandGroup = ({ program, config, print }) => {
         if (!outcome.ok) process.exitCode = 1;
       } finally {
         process.removeListener('SIGINT', onInterrupt);
+        await close();
       }
     });
 };

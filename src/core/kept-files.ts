@@ -14,6 +14,12 @@ export type KeptFile = { id: number; name: string; kind: 'text'; text: string } 
 export interface KeptFileOwner {
   conversationId: string;
   userId: string;
+  /**
+   * Only the conversation's admins find it (an image an admin-only tool returned: its text result is withheld
+   * from the others too, core/prompt.ts; `admins_only`, migration 042), so a member who guesses its number is
+   * told there is none, as for any other conversation's file.
+   */
+  adminsOnly?: boolean;
 }
 
 interface Row {
@@ -35,10 +41,10 @@ export class KeptFiles {
     readonly days: number,
   ) {
     this.s = {
-      insert: db.prepare<[string, string, string, 'text' | 'image', string | null, Uint8Array | null, string | null, number]>(
-        'INSERT INTO attachments (conversation_id, user_id, name, kind, text, image, mime_type, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      insert: db.prepare<[string, string, string, 'text' | 'image', string | null, Uint8Array | null, string | null, number, number]>(
+        'INSERT INTO attachments (conversation_id, user_id, name, kind, text, image, mime_type, created_at, admins_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      get: db.prepare<[number, string, number], Row>('SELECT id, name, kind, text, image, mime_type FROM attachments WHERE id = ? AND conversation_id = ? AND created_at >= ?'),
+      get: db.prepare<[number, string, number, number], Row>('SELECT id, name, kind, text, image, mime_type FROM attachments WHERE id = ? AND conversation_id = ? AND admins_only <= ? AND created_at >= ?'),
       anyToPrune: db.prepare<[number], number>('SELECT EXISTS (SELECT 1 FROM attachments WHERE created_at < ?)').pluck(),
       prune: db.prepare<[number]>('DELETE FROM attachments WHERE created_at < ?'),
       forget: db.prepare<[number]>('DELETE FROM attachments WHERE id = ?'),
@@ -61,9 +67,9 @@ export class KeptFiles {
     return this.keep(owner, name, 'image', null, image, mimeType);
   }
 
-  /** File `id` if it was sent in this conversation and is within its days (whether or not a keep pruned it yet). */
-  get(id: number, conversationId: string): KeptFile | undefined {
-    const row = this.s.get.get(id, conversationId, this.cutoff());
+  /** File `id` if it was sent in this conversation and is within its days (whether or not a keep pruned it yet); one kept for admins only, only for an admin. */
+  get(id: number, conversationId: string, viewer: { isAdmin: boolean } = { isAdmin: false }): KeptFile | undefined {
+    const row = this.s.get.get(id, conversationId, viewer.isAdmin ? 1 : 0, this.cutoff());
     if (!row) return undefined;
     if (row.kind === 'text') return { id: row.id, name: row.name, kind: 'text', text: row.text ?? '' };
     return { id: row.id, name: row.name, kind: 'image', image: new Uint8Array(row.image ?? []), mimeType: row.mime_type ?? 'image/png' };
@@ -104,6 +110,6 @@ export class KeptFiles {
 
   private keep(owner: KeptFileOwner, name: string, kind: 'text' | 'image', text: string | null, image: Uint8Array | null, mimeType: string | null): number {
     this.prune();
-    return Number(this.s.insert.run(owner.conversationId, owner.userId, name, kind, text, image, mimeType, this.clock.now()).lastInsertRowid);
+    return Number(this.s.insert.run(owner.conversationId, owner.userId, name, kind, text, image, mimeType, this.clock.now(), owner.adminsOnly === true ? 1 : 0).lastInsertRowid);
   }
 }

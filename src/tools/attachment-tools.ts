@@ -61,7 +61,7 @@ export function lookAtImageTool(kept: KeptFiles, describer: ImageDescriber): Too
 }
 
 function find(kept: KeptFiles, id: number, context: ToolContext): KeptFile {
-  const file = kept.get(id, context.conversationId);
+  const file = kept.get(id, context.conversationId, context);
   if (!file) throw new Error(`There is no attachment #${id} in this conversation: files are kept ${kept.days} days, and only where they were sent.`);
   return file;
 }

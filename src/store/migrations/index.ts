@@ -43,6 +43,7 @@ import { sql as schedulePausedWhy } from './038-schedule-paused-why.js';
 import { sql as personTimeZones } from './039-person-time-zones.js';
 import { sql as accountLanguages } from './040-account-languages.js';
 import { sql as skillVersionPruning } from './041-skill-version-pruning.js';
+import { sql as attachmentsAdminsOnly } from './042-attachments-admins-only.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -95,4 +96,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 39, name: 'person-time-zones', sql: personTimeZones },
   { version: 40, name: 'account-languages', sql: accountLanguages },
   { version: 41, name: 'skill-version-pruning', sql: skillVersionPruning },
+  { version: 42, name: 'attachments-admins-only', sql: attachmentsAdminsOnly },
 ];

@@ -46,7 +46,7 @@ export async function mcpServerLines(config: Config): Promise<{ lines: string[];
   const lines = reports.length === 0 ? [] : [`${reports.length} MCP server${reports.length === 1 ? '' : 's'} (mcp.servers, CAIRN_MCP_CONFIG), as \`cairn start\` would connect to ${reports.length === 1 ? 'it' : 'them'}:`];
   for (const report of reports) {
     lines.push(`${report.state === 'connected' ? '✓' : '✗'} ${report.name}: ${describeMcpServer(report)}`);
-    for (const tool of report.tools) lines.push(`    ${tool.name}: ${tool.description.split('\n')[0]}${hints(tool.mcp.annotations)}${tool.needsApproval ? ' (each call waits for a yes)' : ''}`);
+    for (const tool of report.tools) lines.push(`    ${tool.name}: ${tool.description.split('\n')[0]}${hints(tool.mcp.annotations)}${tool.needsApproval ? ' (each call waits for a yes)' : ''}${tool.mcp.descriptionCutFrom === undefined ? '' : ` (description cut from ${tool.mcp.descriptionCutFrom.toLocaleString('en-US')} to ${tool.description.length.toLocaleString('en-US')} characters: it goes with every turn)`}`);
   }
   return { lines, ok: reports.every((report) => report.state === 'connected') };
 }

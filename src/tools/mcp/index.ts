@@ -128,11 +128,14 @@ export class McpServers {
     const name = held.connection.config.name;
     for (const tool of held.tools) this.registry.unregister(tool.name);
     const taken = new Set(this.registry.names());
-    const { tools, skipped } = mcpTools(held.connection, held.connection.tools, taken, { logger: this.deps.logger, redactor: this.redactor, timers: this.deps.timers, imageKeeper: (context) => this.imageKeeper(context) });
+    const { tools, skipped } = mcpTools(held.connection, held.connection.tools, taken, { logger: this.deps.logger, redactor: this.redactor, timers: this.deps.timers, imageKeeper: (context) => this.imageKeeper(context, held.connection.config.adminOnly) });
     for (const tool of tools) this.registry.register(tool);
     const before = new Set(held.tools.map((tool) => tool.name));
     held.tools = tools;
     held.skipped = skipped;
+    for (const tool of tools.filter((offered) => offered.mcp.descriptionCutFrom !== undefined)) {
+      this.deps.logger.info({ mcpServer: name, tool: tool.name, characters: tool.mcp.descriptionCutFrom, sent: tool.description.length }, 'an MCP tool\'s description is cut: it goes with every turn (what its arguments mean stays whole)');
+    }
     for (const { tool, why } of skipped) this.deps.logger.warn({ mcpServer: name, tool, why }, `a tool of the MCP server "${name}" is left out: ${why}`);
     const added = tools.filter((tool) => !before.has(tool.name)).map((tool) => tool.name);
     const removed = [...before].filter((tool) => !tools.some((kept) => kept.name === tool));
@@ -153,11 +156,14 @@ export class McpServers {
     }, held.connection.retryDelayMs());
   }
 
-  /** Images a tool returns are kept for look_at_image, where there is one (a vision model, kept files). */
-  private imageKeeper(context: ToolContext): ImageKeeper | undefined {
+  /**
+   * Images a tool returns are kept for look_at_image, where there is one (a vision model, kept files); an
+   * admin-only server's for the conversation's admins only, as its text results are (core/prompt.ts).
+   */
+  private imageKeeper(context: ToolContext, adminsOnly: boolean): ImageKeeper | undefined {
     const kept = this.deps.keptFiles;
     if (!kept || !this.registry.names().includes('look_at_image')) return undefined;
-    return (name, bytes, mimeType) => kept.keepImage({ conversationId: context.conversationId, userId: context.userId }, name, bytes, mimeType);
+    return (name, bytes, mimeType) => kept.keepImage({ conversationId: context.conversationId, userId: context.userId, adminsOnly }, name, bytes, mimeType);
   }
 }
 

@@ -31,6 +31,8 @@ export interface McpTool extends Tool<Record<string, unknown>> {
      * gave, which the MCP spec says a client must not trust from a server it does not trust.
      */
     annotations: McpToolAnnotations;
+    /** The description's length at the server, where it was longer than MAX_DESCRIPTION_CHARS and cut. */
+    descriptionCutFrom?: number;
   };
 }
 
@@ -49,6 +51,16 @@ export interface McpToolDeps {
 }
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * The longest tool description sent to the model (about 500 tokens). Every offered tool's description goes
+ * with every turn, so a server's manual-length descriptions (some run 8,000-10,000 characters) would cost
+ * thousands of tokens a turn each, paid for and taken from the history's room; 2,048 is what other MCP
+ * clients cut at too (Claude Code), so servers written for them put what matters first. What a tool's
+ * arguments mean stays whole in its parameters' own descriptions. A cut is logged and `cairn tools check` says it.
+ */
+export const MAX_DESCRIPTION_CHARS = 2048;
+const CUT_MARK = " […description cut; the server's full text is longer]";
 
 /** The Cairn tools of a server's listing, and those left out (with why); `taken` are the names other tools hold. */
 export function mcpTools(connection: McpConnection, listed: readonly ListedTool[], taken: ReadonlySet<string>, deps: McpToolDeps): { tools: McpTool[]; skipped: SkippedTool[] } {
@@ -78,15 +90,16 @@ function mcpTool(connection: McpConnection, server: McpServerConfig, remote: Lis
   const limitMs = server.timeoutSeconds * 1000;
   const log = { tool: name, mcpServer: server.name };
   const described = remote.description?.trim() || remote.title || remote.annotations?.title || `The tool ${remote.name} of the MCP server ${server.name}.`;
+  const cut = described.length > MAX_DESCRIPTION_CHARS;
   return {
     name,
-    description: described,
+    description: cut ? cutDescription(described) : described,
     parameters: parameters.parameters as z.ZodType<Record<string, unknown>>,
     jsonSchema: parameters.jsonSchema,
     adminOnly: server.adminOnly,
     needsApproval: approvalOf(mcpApprovalNeed(server, remote.name, remote.annotations)),
     approvedBy: server.approvedBy,
-    mcp: { server: server.name, tool: remote.name, annotations: { ...remote.annotations } },
+    mcp: { server: server.name, tool: remote.name, annotations: { ...remote.annotations }, ...(cut ? { descriptionCutFrom: described.length } : {}) },
     async execute(args, context) {
       const timeLimit = new AbortController();
       const signal = AbortSignal.any([context.signal, timeLimit.signal]);
@@ -118,6 +131,18 @@ function mcpTool(connection: McpConnection, server: McpServerConfig, remote: Lis
       return text;
     },
   };
+}
+
+/** A description cut to MAX_DESCRIPTION_CHARS with the mark, at the last sentence's or word's end before it where one is near. */
+function cutDescription(text: string): string {
+  const room = MAX_DESCRIPTION_CHARS - CUT_MARK.length;
+  let head = text.slice(0, room);
+  // Whole characters: a cut inside a surrogate pair drops its first half.
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  const sentence = Math.max(head.lastIndexOf('. '), head.lastIndexOf('.\n'));
+  const space = head.search(/\s\S*$/);
+  const at = sentence > room * 0.75 ? sentence + 1 : space > room * 0.9 ? space : head.length;
+  return `${head.slice(0, at).trimEnd()}${CUT_MARK}`;
 }
 
 /** The hold as the registry takes it: none, or every call with the reason said. */
