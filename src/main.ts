@@ -353,6 +353,7 @@ export function createCairn(config: Config, overrides: CairnOverrides = {}): Cai
     model: primary?.model ?? 'no model',
     platforms: () => gateway.platformStates(),
     runningTurns: () => gateway.runningTurns(),
+    turnsWaitingForRoom: () => ({ waiting: gateway.slots.waiting, limit: gateway.slots.limit }),
     pendingApprovals: () => approvals.pending().length,
     pendingProposals: () => learning.proposals.pending().length,
     timeZones: () => ({ defaultZone: zones.defaultZone, own: zones.countOwn() }),

@@ -34,6 +34,7 @@ import { editOf } from './edits.js';
 import { deletionOf } from './deletions.js';
 import { EditedMessages } from '../../src/core/edited-messages.js';
 import { memberGone } from './members.js';
+import { discordCaches } from './caches.js';
 
 const RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 } as const;
 /** Discord shows "typing…" for about 10 s. */
@@ -135,6 +136,8 @@ export class DiscordAdapter implements Adapter {
       ],
       // Partials: DMs and reactions arrive for channels and messages discord.js has not cached.
       partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
+      // Bounded: the defaults kept 200 messages of every channel and every member ever seen (caches.ts).
+      ...discordCaches(),
       rest: { ...restOptions, timeout: options.restTimeoutMs ?? 15_000 },
     });
     // Messages with files go through a client of their own, with time for the upload: under the 15 s limit of

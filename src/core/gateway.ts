@@ -93,7 +93,7 @@ export class Gateway {
   private readonly replies: TurnReplies;
   private readonly commandAnswers = new CommandAnswers();
   private readonly withdrawals: Withdrawals;
-  private readonly slots: TurnSlots;
+  readonly slots: TurnSlots;
 
   constructor(private readonly options: GatewayOptions) {
     this.slots = new TurnSlots(options.maxTurnsAtOnce ?? 0);
@@ -104,6 +104,7 @@ export class Gateway {
     this.replies = new TurnReplies(this.adapters, options.logger);
     options.metrics?.runningTurns(() => this.runningTurns());
     options.metrics?.waitingMessages(() => this.queue.waitingTotal);
+    options.metrics?.turnsWaitingForRoom(() => this.slots.waiting);
     this.files = new FileReader({ maxInputChars: options.maxInputChars, logger: options.logger, transcriber: options.transcriber, describer: options.describer, keep: options.keptFiles });
   }
 

@@ -19,6 +19,8 @@ export interface Metrics {
   runningTurns(count: () => number): void;
   /** How many messages wait for their conversation's turn (not started): read when the numbers are collected. */
   waitingMessages(count: () => number): void;
+  /** How many turns wait for room under the cap on turns running at once (turn-slots.ts): read when the numbers are collected. */
+  turnsWaitingForRoom(count: () => number): void;
   /**
    * Whether each platform's connection is up (false once it stopped for good) and whether it has a problem now, lasting
    * or not (reconnecting, another instance polls): read when the numbers are collected.

@@ -15,6 +15,8 @@ export interface StatusSources {
   model: string;
   platforms: () => { platform: string; health: AdapterHealth }[];
   runningTurns: () => number;
+  /** Turns waiting for room under CAIRN_MAX_TURNS_AT_ONCE (`limit`, 0: no cap; turn-slots.ts). */
+  turnsWaitingForRoom?: () => { waiting: number; limit: number };
   pendingApprovals: () => number;
   pendingProposals: () => number;
   /** CAIRN_TZ and how many people set a zone of their own (time-zones/). */
@@ -35,18 +37,28 @@ export function registerStatusCommand(commands: CommandRegistry, sources: Status
 export function statusText(sources: StatusSources): string {
   const since = new Date(sources.startedAt).toISOString().slice(0, 16).replace('T', ' ');
   const platforms = sources.platforms();
-  const running = sources.runningTurns();
   const approvals = sources.pendingApprovals();
   const proposals = sources.pendingProposals();
   const waiting = [approvals > 0 ? `${approvals} command${approvals === 1 ? '' : 's'} to approve (/approve)` : '', proposals > 0 ? `${proposals} skill change${proposals === 1 ? '' : 's'} to review (/proposals)` : ''].filter(Boolean);
   return [
     `Cairn is up ${duration(sources.clock.now() - sources.startedAt)} (since ${since} UTC), on ${sources.model}.`,
     `Platforms: ${platforms.length === 0 ? 'none' : platforms.map(({ platform, health }) => `${platform} ${health.problem ? `(${health.ok ? '' : 'down: '}${health.problem})` : health.ok ? 'ok' : 'down'}`).join(', ')}.`,
-    `Turns running now: ${running}.`,
+    turnsLine(sources),
     waiting.length > 0 ? `Waiting for an admin: ${waiting.join(', ')}.` : 'Nothing waits for an admin.',
     ...zonesLine(sources),
     '/usage shows the tokens and cost of today.',
   ].join('\n');
+}
+
+/**
+ * The turns running, and those past CAIRN_MAX_TURNS_AT_ONCE waiting for room: a cap set too low for the team shows
+ * here as people waiting while the machine idles (the /metrics gauge is cairn_turns_waiting_for_room).
+ */
+function turnsLine(sources: StatusSources): string {
+  const running = sources.runningTurns();
+  const room = sources.turnsWaitingForRoom?.();
+  if (!room || room.waiting === 0) return `Turns running now: ${running}.`;
+  return `Turns running now: ${running}; ${room.waiting} more ${room.waiting === 1 ? 'waits' : 'wait'} for room (at most ${room.limit} run at once: CAIRN_MAX_TURNS_AT_ONCE).`;
 }
 
 /** Which zone stands in for people who set none, and how many did: the team's spread at a glance. */

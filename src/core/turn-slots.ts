@@ -87,7 +87,7 @@ export class TurnSlots {
 export function waitingNote(message: InboundMessage, slots: TurnSlots): string | undefined {
   if (message.scheduled || message.viaSlashCommand) return undefined;
   const ahead = slots.waiting === 0 ? '' : `, and ${slots.waiting} ${slots.waiting === 1 ? 'waits' : 'wait'} before yours`;
-  return `Cairn is answering ${slots.running} other requests right now${ahead}. Yours starts as soon as there is room; no need to send it again.`;
+  return `Cairn is answering ${slots.running === 1 ? '1 other request' : `${slots.running} other requests`} right now${ahead}. Yours starts as soon as there is room; no need to send it again.`;
 }
 
 /** Room for the turn (`tell` says to its sender why it waits, once it is in line): the release, once there is room. */

@@ -36,6 +36,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly toolSeconds;
   private running: () => number = () => 0;
   private waiting: () => number = () => 0;
+  private waitingForRoom: () => number = () => 0;
   private platforms: () => { platform: string; up: boolean; problem: boolean }[] = () => [];
 
   constructor(private readonly logger: Logger) {
@@ -65,6 +66,16 @@ export class PrometheusMetrics implements Metrics {
       registers,
       collect() {
         this.set(waiting());
+      },
+    });
+    // Beside cairn_messages_waiting: that line is per conversation; this one is CAIRN_MAX_TURNS_AT_ONCE's, across them all.
+    const waitingForRoom = () => this.waitingForRoom();
+    new Gauge({
+      name: 'cairn_turns_waiting_for_room',
+      help: 'Turns waiting for room: more conversations asked at once than CAIRN_MAX_TURNS_AT_ONCE lets run (0 without a cap).',
+      registers,
+      collect() {
+        this.set(waitingForRoom());
       },
     });
     const platforms = () => this.platforms();
@@ -125,6 +136,10 @@ export class PrometheusMetrics implements Metrics {
 
   waitingMessages(count: () => number): void {
     this.waiting = count;
+  }
+
+  turnsWaitingForRoom(count: () => number): void {
+    this.waitingForRoom = count;
   }
 
   platformsUp(states: () => { platform: string; up: boolean; problem: boolean }[]): void {

@@ -91,7 +91,7 @@ it('/stop of a request waiting for room says what it waited for; the others go o
   await model.until(1);
   const second = cairn.gateway.receive(cairn.adapter.message('second', { conversationId: 'test:dm:bob', userId: 'test:bob', senderId: 'bob' }));
   await vi.waitFor(() => expect(cairn.adapter.sent).toHaveLength(1));
-  expect(cairn.adapter.sent[0]).toMatchObject({ conversationId: 'test:dm:bob', reply: { text: 'Cairn is answering 1 other requests right now. Yours starts as soon as there is room; no need to send it again.' } });
+  expect(cairn.adapter.sent[0]).toMatchObject({ conversationId: 'test:dm:bob', reply: { text: 'Cairn is answering 1 other request right now. Yours starts as soon as there is room; no need to send it again.' } });
   await cairn.gateway.receive(cairn.adapter.message('/stop', { conversationId: 'test:dm:bob', userId: 'test:bob', senderId: 'bob', command: { name: 'stop', args: '' } }));
   expect(await second).toBe('stopped');
   expect(cairn.adapter.texts()).toContain('Stopped before it started: it was waiting for requests in other conversations to finish.');

@@ -28,4 +28,13 @@ describe('/status', () => {
       '/usage shows the tokens and cost of today.',
     ]);
   });
+
+  it('says how many turns wait for room under CAIRN_MAX_TURNS_AT_ONCE, only while some do', () => {
+    const clock = new ManualClock(Date.UTC(2026, 11, 1, 12));
+    const sources = { clock, startedAt: clock.now(), model: 'm', platforms: () => [], pendingApprovals: () => 0, pendingProposals: () => 0 };
+    const turnsLine = (running: number, waiting: number) => statusText({ ...sources, runningTurns: () => running, turnsWaitingForRoom: () => ({ waiting, limit: 16 }) }).split('\n')[2];
+    expect(turnsLine(16, 1)).toBe('Turns running now: 16; 1 more waits for room (at most 16 run at once: CAIRN_MAX_TURNS_AT_ONCE).');
+    expect(turnsLine(16, 4)).toBe('Turns running now: 16; 4 more wait for room (at most 16 run at once: CAIRN_MAX_TURNS_AT_ONCE).');
+    expect(turnsLine(3, 0)).toBe('Turns running now: 3.');
+  });
 });
